@@ -1,0 +1,34 @@
+//! pivm-ir: the platform-neutral intermediate representation of pivm.
+//!
+//! A `Module` holds a type table, globals with their initial bytes, builtin
+//! declarations, and functions made of basic blocks of three-address
+//! instructions over typed, named locals. `parse` reads `.pir` text and
+//! `Display` writes it; `verify` checks a module before any engine runs it;
+//! `safepoints::place` puts the poll points every engine agrees on.
+//!
+//! This crate knows nothing of Cranelift, msgpack or the host: every size,
+//! alignment and byte order here is the same on every machine.
+
+pub mod builtins;
+pub mod entities;
+pub mod error;
+pub mod frame;
+pub mod module;
+pub mod opcodes;
+pub mod parse;
+pub mod safepoints;
+pub mod trap;
+pub mod types;
+pub mod verify;
+pub mod write;
+
+pub use entities::{
+    Block, BuiltinId, EntityRef, EntityVec, FuncId, GlobalId, Local, SlotId, TypeId,
+};
+pub use error::{ParseError, VerifyError, VerifyErrors};
+pub use module::*;
+pub use opcodes::{OpClass, Opcode};
+pub use parse::parse;
+pub use trap::TrapKind;
+pub use types::{AggKind, Layout, MemType, Type, TypeDef, TypeLayouts};
+pub use verify::verify;

@@ -1,0 +1,328 @@
+//! The IR: a module of types, globals, builtin declarations and functions.
+//! Functions are basic blocks of three-address instructions over typed,
+//! named locals (not SSA): a logical frame is the values of all locals.
+
+use crate::entities::{Block, BuiltinId, EntityVec, FuncId, GlobalId, Local, SlotId, TypeId};
+use crate::opcodes::Opcode;
+use crate::types::{MemType, Type, TypeDef};
+
+/// An instruction operand: a local or a constant whose type the
+/// instruction gives. Constants hold their bits zero-extended.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub enum Operand {
+    Local(Local),
+    Const(u64),
+}
+
+/// What a `call` calls.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Callee {
+    Func(FuncId),
+    Builtin(BuiltinId),
+    /// A function pointer (see `Module::func_ptr`).
+    Indirect(Operand),
+}
+
+/// What `addr` takes the address of.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum AddrOf {
+    Global(GlobalId),
+    Slot(SlotId),
+    /// A function pointer value.
+    Func(FuncId),
+}
+
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum InstKind {
+    /// `%d = op.T %a` for `IntUnary`, `FloatUnary` and `Copy` opcodes.
+    Unary {
+        op: Opcode,
+        ty: Type,
+        dst: Local,
+        a: Operand,
+    },
+    /// `%d = op.T %a, %b` for binary and compare opcodes.
+    Binary {
+        op: Opcode,
+        ty: Type,
+        dst: Local,
+        a: Operand,
+        b: Operand,
+    },
+    /// `%d = op.F.T %a`.
+    Convert {
+        op: Opcode,
+        from: Type,
+        to: Type,
+        dst: Local,
+        a: Operand,
+    },
+    /// `%d = load.T %addr`.
+    Load { ty: Type, dst: Local, addr: Operand },
+    /// `store.T %addr, %val`.
+    Store {
+        ty: Type,
+        addr: Operand,
+        val: Operand,
+    },
+    /// `%d = addr @global | $slot | @func`.
+    Addr { dst: Local, of: AddrOf },
+    /// `[%d =] call @f(T %a, ...) [as MEMTYPE]`; `call %fp(...)` for an
+    /// indirect call. `alloc_type` tells allocation builtins the type of what
+    /// they allocate (`T *p = malloc(...)` gives `as T`).
+    Call {
+        dst: Option<Local>,
+        callee: Callee,
+        args: Vec<(Type, Operand)>,
+        alloc_type: Option<MemType>,
+    },
+    /// A poll point; placed by `safepoints::place`.
+    Safepoint,
+    /// `jump block`.
+    Jump { target: Block },
+    /// `br.T %c, then, else`: `then` if `%c` is nonzero.
+    Branch {
+        ty: Type,
+        cond: Operand,
+        then_dest: Block,
+        else_dest: Block,
+    },
+    /// `switch.T %v, default [k: block, ...]`.
+    Switch {
+        ty: Type,
+        val: Operand,
+        default: Block,
+        cases: Vec<(u64, Block)>,
+    },
+    /// `ret` or `ret.T %v`.
+    Return { val: Option<(Type, Operand)> },
+    /// `unreachable`: traps.
+    Unreachable,
+}
+
+impl InstKind {
+    pub fn is_terminator(&self) -> bool {
+        matches!(
+            self,
+            InstKind::Jump { .. }
+                | InstKind::Branch { .. }
+                | InstKind::Switch { .. }
+                | InstKind::Return { .. }
+                | InstKind::Unreachable
+        )
+    }
+
+    /// Whether this instruction is a resume point: a safepoint, or a call
+    /// that can unwind (one to a function of the module).
+    pub fn is_resume_point(&self) -> bool {
+        matches!(
+            self,
+            InstKind::Safepoint
+                | InstKind::Call {
+                    callee: Callee::Func(_) | Callee::Indirect(_),
+                    ..
+                }
+        )
+    }
+
+    /// The local this instruction writes, if any.
+    pub fn dst(&self) -> Option<Local> {
+        match self {
+            InstKind::Unary { dst, .. }
+            | InstKind::Binary { dst, .. }
+            | InstKind::Convert { dst, .. }
+            | InstKind::Load { dst, .. }
+            | InstKind::Addr { dst, .. } => Some(*dst),
+            InstKind::Call { dst, .. } => *dst,
+            _ => None,
+        }
+    }
+
+    /// The successors of a terminator, in order (with repeats).
+    pub fn successors(&self) -> Vec<Block> {
+        match self {
+            InstKind::Jump { target } => vec![*target],
+            InstKind::Branch {
+                then_dest,
+                else_dest,
+                ..
+            } => vec![*then_dest, *else_dest],
+            InstKind::Switch { default, cases, .. } => {
+                let mut v = vec![*default];
+                v.extend(cases.iter().map(|c| c.1));
+                v
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Every operand this instruction reads, with the type it is read at.
+    pub fn operands(&self) -> Vec<(Type, Operand)> {
+        match self {
+            InstKind::Unary { ty, a, .. } => vec![(*ty, *a)],
+            InstKind::Binary { ty, a, b, .. } => vec![(*ty, *a), (*ty, *b)],
+            InstKind::Convert { from, a, .. } => vec![(*from, *a)],
+            InstKind::Load { addr, .. } => vec![(Type::Ptr, *addr)],
+            InstKind::Store { ty, addr, val } => vec![(Type::Ptr, *addr), (*ty, *val)],
+            InstKind::Call { callee, args, .. } => {
+                let mut v = Vec::with_capacity(args.len() + 1);
+                if let Callee::Indirect(fp) = callee {
+                    v.push((Type::Ptr, *fp));
+                }
+                v.extend(args.iter().copied());
+                v
+            }
+            InstKind::Branch { ty, cond, .. } => vec![(*ty, *cond)],
+            InstKind::Switch { ty, val, .. } => vec![(*ty, *val)],
+            InstKind::Return { val } => val.iter().copied().collect(),
+            InstKind::Addr { .. }
+            | InstKind::Safepoint
+            | InstKind::Jump { .. }
+            | InstKind::Unreachable => Vec::new(),
+        }
+    }
+}
+
+/// An instruction with its source line (0 when unknown).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Inst {
+    pub kind: InstKind,
+    pub line: u32,
+}
+
+impl Inst {
+    pub fn new(kind: InstKind, line: u32) -> Inst {
+        Inst { kind, line }
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct BlockData {
+    /// The label in `.pir` text.
+    pub name: String,
+    pub insts: Vec<Inst>,
+}
+
+/// A local: its source name (C variable name, or a number for a temporary)
+/// and type.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct LocalDecl {
+    pub name: String,
+    pub ty: Type,
+}
+
+/// A shadow-stack slot: memory in the function's stack frame.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct SlotDecl {
+    pub name: String,
+    pub ty: MemType,
+}
+
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Function {
+    pub name: String,
+    /// The first `num_params` locals are the parameters.
+    pub num_params: usize,
+    pub ret: Option<Type>,
+    pub locals: EntityVec<Local, LocalDecl>,
+    pub slots: EntityVec<SlotId, SlotDecl>,
+    /// `blocks[block0]` is the entry.
+    pub blocks: EntityVec<Block, BlockData>,
+}
+
+impl Function {
+    pub fn params(&self) -> impl Iterator<Item = Type> + '_ {
+        self.locals.values().take(self.num_params).map(|l| l.ty)
+    }
+
+    pub fn signature(&self) -> Signature {
+        Signature {
+            params: self.params().collect(),
+            ret: self.ret,
+            variadic: false,
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Signature {
+    pub params: Vec<Type>,
+    pub ret: Option<Type>,
+    pub variadic: bool,
+}
+
+/// A symbol a global initializer can point to.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum SymbolRef {
+    Global(GlobalId),
+    Func(FuncId),
+}
+
+/// A piece of a global's initial bytes, laid out one after another.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum InitItem {
+    /// A scalar value, little-endian, `ty.bytes()` long.
+    Scalar(Type, u64),
+    Bytes(Vec<u8>),
+    Zero(u64),
+    /// An 8-byte address of a symbol plus an offset.
+    Addr(SymbolRef, i64),
+}
+
+impl InitItem {
+    pub fn size(&self) -> u64 {
+        match self {
+            InitItem::Scalar(t, _) => t.bytes() as u64,
+            InitItem::Bytes(b) => b.len() as u64,
+            InitItem::Zero(n) => *n,
+            InitItem::Addr(..) => 8,
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Global {
+    pub name: String,
+    pub ty: MemType,
+    /// Initial contents; bytes past the end of `init` are zero.
+    pub init: Vec<InitItem>,
+}
+
+/// A declaration of a runtime function the module calls.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct BuiltinDecl {
+    pub name: String,
+    pub sig: Signature,
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct Module {
+    /// The source file the module was compiled from, if any.
+    pub source: Option<String>,
+    pub types: EntityVec<TypeId, TypeDef>,
+    pub globals: EntityVec<GlobalId, Global>,
+    pub builtins: EntityVec<BuiltinId, BuiltinDecl>,
+    pub funcs: EntityVec<FuncId, Function>,
+}
+
+impl Module {
+    pub fn func_by_name(&self, name: &str) -> Option<FuncId> {
+        self.funcs
+            .iter()
+            .find(|(_, f)| f.name == name)
+            .map(|(id, _)| id)
+    }
+
+    /// The value of a pointer to function `f`. Function pointers are small
+    /// integers inside the never-mapped null page, so they can never be
+    /// mistaken for data and a load or store through one traps.
+    pub fn func_ptr(f: FuncId) -> u64 {
+        f.0 as u64 + 1
+    }
+
+    /// The function a function-pointer value designates, if any.
+    pub fn func_from_ptr(&self, p: u64) -> Option<FuncId> {
+        let i = p.checked_sub(1)?;
+        (i < self.funcs.len() as u64).then_some(FuncId(i as u32))
+    }
+}
