@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds pivm in release mode for the foreign architectures (with the
+# workspace's own Cargo.lock, so every host runs the same Cranelift) and runs
+# the cross-architecture matrix and relay under qemu-user
+# (scripts/cross-matrix.py).
+#
+#   scripts/cross.sh              install toolchains if missing, build, run the matrix
+#   scripts/cross.sh --build-only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TARGETS=(aarch64-unknown-linux-gnu s390x-unknown-linux-gnu riscv64gc-unknown-linux-gnu)
+
+if ! command -v xcargo >/dev/null || ! command -v qemu-s390x >/dev/null; then
+    echo "== installing cross toolchains (scripts/cross-setup.sh)"
+    if [ "$(id -u)" = 0 ]; then bash scripts/cross-setup.sh; else sudo bash scripts/cross-setup.sh; fi
+fi
+
+for t in "${TARGETS[@]}"; do
+    echo "== build pivm for $t"
+    start=$(date +%s)
+    xcargo build --release --locked -q --target "$t" -p pivm
+    echo "   $(( $(date +%s) - start )) s"
+done
+
+echo "== build pivm for x86_64 (release)"
+cargo build --release --locked -q -p pivm
+
+if [ "${1:-}" = "--build-only" ]; then exit 0; fi
+exec python3 scripts/cross-matrix.py "$@"
