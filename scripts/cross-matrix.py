@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""The cross-architecture matrix and relay, under qemu-user.
+
+For each program: gcc's output is the oracle. On every (architecture,
+engine) a snapshot is taken at a few safepoint counts (exit 85), and each
+snapshot is resumed on every (architecture, engine); the output before the
+snapshot plus the output after the resume must equal gcc's, byte for byte.
+The relay runs one program through x86_64 -> aarch64 -> s390x -> riscv64 ->
+x86_64, a snapshot at each hop, and checks the history `pivm inspect`
+records. Run by scripts/cross.sh after the cross builds.
+"""
+import concurrent.futures as cf
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CROSS = os.path.join(ROOT, "target", "cross")
+
+ARCHS = {
+    "x86_64": [os.path.join(ROOT, "target", "release", "pivm")],
+    "aarch64": ["qemu-aarch64", os.path.join(CROSS, "aarch64-unknown-linux-gnu", "release", "pivm")],
+    "s390x": ["qemu-s390x", "-L", "/usr/s390x-linux-gnu",
+              os.path.join(CROSS, "s390x-unknown-linux-gnu", "release", "pivm")],
+    "riscv64": ["qemu-riscv64", "-L", "/usr/riscv64-linux-gnu",
+                os.path.join(CROSS, "riscv64gc-unknown-linux-gnu", "release", "pivm")],
+}
+ENGINES = ["jit", "interp"]
+
+# (program, args, snapshot points as fractions of its safepoint count).
+# Chosen to cover integers of every width, floats and their printing,
+# structs, pointers stored in the heap, recursion and a big heap.
+PROGRAMS = [
+    ("tests/cross/widths.c", [], [0.3, 0.8]),
+    ("examples/nbody.c", ["2000"], [0.5]),
+    ("examples/binarytrees.c", ["8"], [0.2, 0.7]),
+    ("examples/quicksort.c", ["12"], [0.5]),
+    ("examples/hashtable.c", ["2000"], [0.6]),
+    ("examples/mallocwrite.c", ["8"], [0.9]),
+]
+
+
+def run(cmd, timeout=900):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr.decode(errors="replace")
+
+
+def pivm(arch, *args):
+    return run(ARCHS[arch] + list(args))
+
+
+def safepoints(arch, prog, args):
+    code, out, err = pivm(arch, "run", prog, "--engine", "jit", "--stats", "--", *args)
+    if code != 0:
+        raise SystemExit(f"{prog}: pivm run failed on {arch} ({code}): {err}")
+    for line in err.splitlines():
+        if line.startswith("pivm: stats:"):
+            for kv in line.split():
+                if kv.startswith("safepoints="):
+                    return int(kv.split("=")[1])
+    raise SystemExit(f"{prog}: no safepoint count in --stats output: {err}")
+
+
+def main():
+    started = time.time()
+    tmp = tempfile.mkdtemp(prefix="pivm-cross-")
+    missing = [a for a, c in ARCHS.items() if not os.path.exists(c[-1])]
+    if missing:
+        raise SystemExit(f"pivm is not built for {', '.join(missing)}: run scripts/cross.sh")
+    failures, passes = [], 0
+    pool = cf.ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
+    for prog, args, fracs in PROGRAMS:
+        src = os.path.join(ROOT, prog)
+        exe = os.path.join(tmp, os.path.basename(prog) + ".gcc")
+        subprocess.run(["gcc", "-O0", "-w", "-o", exe, src, "-lm"], check=True)
+        code, want, _ = run([exe] + args)
+        total = safepoints("x86_64", src, args)
+        points = sorted({max(1, int(total * f)) for f in fracs})
+        # Snapshots on every source, in parallel.
+        snaps = {}
+        jobs = {}
+        for arch in ARCHS:
+            for eng in ENGINES:
+                for n in points:
+                    path = os.path.join(tmp, f"{os.path.basename(prog)}.{arch}.{eng}.{n}.msgpack")
+                    jobs[pool.submit(pivm, arch, "run", src, "--engine", eng, "--snapshot-after", str(n),
+                                     "--snapshot-path", path, "--exit-after-snapshot", "--", *args)] = (arch, eng, n, path)
+        for fut, (arch, eng, n, path) in jobs.items():
+            c, out, err = fut.result()
+            if c != 85:
+                failures.append(f"{prog} snapshot on {arch}/{eng} at {n}: exit {c}: {err.strip()[:300]}")
+                continue
+            snaps[(arch, eng, n)] = (path, out)
+        jobs = {}
+        for (sarch, seng, n), (path, before) in snaps.items():
+            for tarch in ARCHS:
+                for teng in ENGINES:
+                    jobs[pool.submit(pivm, tarch, "resume", path, "--engine", teng)] = (sarch, seng, n, tarch, teng, before)
+        for fut, (sarch, seng, n, tarch, teng, before) in jobs.items():
+            c, after, err = fut.result()
+            label = f"{prog} @{n}: {sarch}/{seng} -> {tarch}/{teng}"
+            if c != code or before + after != want:
+                failures.append(f"{label}: exit {c} (want {code}), output {'differs' if before + after != want else 'ok'} {err.strip()[:300]}")
+            else:
+                passes += 1
+        print(f"{prog}: {len(snaps)} snapshots, {len(jobs)} resumes", flush=True)
+
+    # The relay: one execution through all four architectures.
+    prog, args = "examples/binarytrees.c", ["8"]
+    src = os.path.join(ROOT, prog)
+    exe = os.path.join(tmp, "relay.gcc")
+    subprocess.run(["gcc", "-O0", "-w", "-o", exe, src, "-lm"], check=True)
+    _, want, _ = run([exe] + args)
+    step = max(1, safepoints("x86_64", src, args) // 5)
+    hops = ["x86_64", "aarch64", "s390x", "riscv64", "x86_64"]
+    out = b""
+    snap = None
+    relay_ok = True
+    for i, arch in enumerate(hops):
+        nxt = os.path.join(tmp, f"relay{i}.msgpack")
+        eng = ENGINES[i % 2]
+        if i == 0:
+            cmd = ["run", src, "--engine", eng, "--snapshot-after", str(step), "--snapshot-path", nxt, "--exit-after-snapshot", "--", *args]
+        elif i < len(hops) - 1:
+            cmd = ["resume", snap, "--engine", eng, "--snapshot-after", str(step), "--snapshot-path", nxt, "--exit-after-snapshot"]
+        else:
+            cmd = ["resume", snap, "--engine", eng]
+        c, o, err = pivm(arch, *cmd)
+        out += o
+        want_code = 0 if i == len(hops) - 1 else 85
+        if c != want_code:
+            failures.append(f"relay hop {i} on {arch}/{eng}: exit {c}: {err.strip()[:300]}")
+            relay_ok = False
+            break
+        if i < len(hops) - 1:
+            snap = nxt
+    if relay_ok:
+        if out != want:
+            failures.append("relay: output differs from gcc's")
+            relay_ok = False
+        c, j, err = pivm("x86_64", "inspect", snap, "--json")
+        history = [h.get("arch") for h in json.loads(j).get("history", [])] if c == 0 else []
+        if history[:4] != hops[:4]:
+            failures.append(f"relay: inspect history is {history}, expected {hops[:4]}")
+            relay_ok = False
+    print(f"relay {' -> '.join(hops)}: {'ok' if relay_ok else 'FAILED'}")
+    print(f"matrix: {passes} of {passes + len([f for f in failures if not f.startswith('relay')])} resumes identical to gcc; "
+          f"{len(ARCHS)} archs x {len(ENGINES)} engines each way; {time.time() - started:.0f} s")
+    for f in failures:
+        print("FAIL:", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
