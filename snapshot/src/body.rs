@@ -1,0 +1,473 @@
+//! The snapshot body: the serialized types, encoded as msgpack maps with
+//! named fields (SNAPSHOT.md gives the schema field by field).
+//!
+//! These are the format's own structs, never runtime structs with derives:
+//! the VM fills them when it captures a program and reads them when it
+//! restores one. They hold no host address and nothing host-specific, only
+//! IR ids, typed values and VM memory bytes. Large byte strings (memory
+//! regions, pending output, generator state) are msgpack `bin` values,
+//! written in bulk, never element by element.
+//!
+//! Compatibility rule: a field added later must be `#[serde(default)]` so
+//! that older snapshots still decode; readers ignore fields they do not
+//! know. Anything an older reader would misread needs a new format version.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use pivm_ir::safepoints;
+use pivm_ir::{EntityRef, FuncId, Module, Type};
+
+use crate::error::SnapshotError;
+use crate::sha256::sha256;
+
+/// The version of pivm this crate belongs to (the workspace version).
+pub const PIVM_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Everything a snapshot holds after its fixed header.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Body {
+    /// The host the snapshot was taken on.
+    pub source: Host,
+    /// The engine the snapshot was taken on.
+    pub engine: Engine,
+    /// Every run of the program so far, oldest first; the last entry is the
+    /// run that took this snapshot. A resumed program's next snapshot
+    /// copies this list and appends its own hop (`Body::push_hop`).
+    #[serde(default)]
+    pub history: Vec<Hop>,
+    /// The program, self-contained.
+    pub program: Program,
+    /// VM memory: layout numbers, live bytes, allocation table.
+    pub memory: Memory,
+    /// The logical stack, innermost frame first.
+    pub frames: Vec<Frame>,
+    /// Standard streams and open files.
+    #[serde(default)]
+    pub io: IoState,
+    /// Runtime counters and generator state.
+    #[serde(default)]
+    pub counters: Counters,
+    /// Runtime state this schema has no field for yet, by name (for
+    /// example an allocator's free list). Readers skip names they do not
+    /// know; the VM documents the names it writes.
+    #[serde(default)]
+    pub extra: BTreeMap<String, ByteString>,
+}
+
+impl Body {
+    /// Appends the hop of the run that is taking this snapshot.
+    pub fn push_hop(&mut self, hop: Hop) {
+        self.history.push(hop);
+    }
+}
+
+/// A byte string stored as one msgpack `bin` value.
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ByteString(#[serde(with = "serde_bytes")] pub Vec<u8>);
+
+/// A host: machine architecture, operating system, byte order.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Host {
+    /// `std::env::consts::ARCH`: `x86_64`, `aarch64`, `s390x`, `riscv64`...
+    pub arch: String,
+    /// `std::env::consts::OS`: `linux`, `macos`...
+    pub os: String,
+    /// The host's native byte order (VM memory is little-endian regardless).
+    pub endian: Endian,
+    /// The pivm version that ran on this host.
+    pub pivm_version: String,
+}
+
+impl Host {
+    /// The host this code runs on.
+    pub fn current() -> Host {
+        Host {
+            arch: std::env::consts::ARCH.to_string(),
+            os: std::env::consts::OS.to_string(),
+            endian: if cfg!(target_endian = "big") {
+                Endian::Big
+            } else {
+                Endian::Little
+            },
+            pivm_version: PIVM_VERSION.to_string(),
+        }
+    }
+}
+
+/// Byte order, stored as `"little"` or `"big"`.
+#[derive(Copy, Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Endian {
+    Little,
+    Big,
+}
+
+/// An execution engine, stored as `"jit"` or `"interp"`.
+#[derive(Copy, Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    Jit,
+    Interp,
+}
+
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Jit => "jit",
+            Engine::Interp => "interp",
+        }
+    }
+}
+
+/// One run of the program between a start (or resume) and a snapshot.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Hop {
+    pub arch: String,
+    pub os: String,
+    pub engine: Engine,
+    /// When the snapshot ending this hop was taken: milliseconds since the
+    /// Unix epoch (UTC).
+    pub unix_time_ms: u64,
+    /// Safepoints reached during this hop alone.
+    pub safepoints: u64,
+}
+
+impl Hop {
+    /// A hop on the current host ending now.
+    pub fn now(engine: Engine, safepoints: u64) -> Hop {
+        let host = Host::current();
+        let unix_time_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis().min(u64::MAX as u128) as u64);
+        Hop {
+            arch: host.arch,
+            os: host.os,
+            engine,
+            unix_time_ms,
+            safepoints,
+        }
+    }
+}
+
+/// The program: a module after `safepoints::place`, as canonical `.pir`
+/// text, and the SHA-256 of that text.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Program {
+    pub text: String,
+    #[serde(with = "serde_bytes")]
+    pub hash: [u8; 32],
+}
+
+impl Program {
+    /// The program of `module`: safepoints are placed on a copy (placement
+    /// is idempotent, so a module the VM already placed is unchanged), and
+    /// the copy is printed.
+    pub fn from_module(module: &Module) -> Program {
+        let mut placed = module.clone();
+        safepoints::place(&mut placed);
+        Program::from_text(placed.to_string())
+    }
+
+    /// A program from text that is already canonical and placed.
+    pub fn from_text(text: String) -> Program {
+        let hash = sha256(text.as_bytes());
+        Program { text, hash }
+    }
+}
+
+/// The program hash of `module`: what `Program::from_module(module).hash`
+/// would be. Compare it with a snapshot's `program_hash` to check that a
+/// snapshot belongs to a given program.
+pub fn program_hash(module: &Module) -> [u8; 32] {
+    Program::from_module(module).hash
+}
+
+/// VM memory.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Memory {
+    pub layout: MemoryLayout,
+    /// The contents of memory, sorted by `start`, not overlapping. Bytes of
+    /// the three areas that no region covers are zero.
+    pub regions: Vec<Region>,
+    /// Every live heap allocation, sorted by `addr`.
+    pub allocations: Vec<Allocation>,
+}
+
+/// The layout of VM memory: three areas `[start, end)` of VM addresses
+/// (data, stack, heap) and the current positions inside them.
+#[derive(Copy, Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+pub struct MemoryLayout {
+    /// Globals and string literals.
+    pub data_start: u64,
+    pub data_end: u64,
+    /// The shadow stack; it grows upward from `stack_start`.
+    pub stack_start: u64,
+    pub stack_end: u64,
+    /// Shadow-stack pointer: the first free byte.
+    pub sp: u64,
+    /// No frame may extend past this address (`VmCtx::stack_limit`).
+    pub stack_limit: u64,
+    /// The heap.
+    pub heap_start: u64,
+    pub heap_end: u64,
+    /// The allocator's high-water mark: no allocation extends past it.
+    pub heap_top: u64,
+}
+
+/// Bytes of VM memory starting at VM address `start`.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Region {
+    pub start: u64,
+    #[serde(with = "serde_bytes")]
+    pub bytes: Vec<u8>,
+}
+
+impl Region {
+    /// The address just past the region (saturating).
+    pub fn end(&self) -> u64 {
+        self.start.saturating_add(self.bytes.len() as u64)
+    }
+}
+
+/// Size of the pages `capture_regions` skips when they are all zero.
+pub const CAPTURE_PAGE: u64 = 4096;
+
+/// The regions of `mem` (VM memory indexed by VM address, `mem[0]` is
+/// address 0) covering the data, stack and heap areas of `layout`, clipped
+/// to `mem.len()`, without the all-zero pages (pages are `CAPTURE_PAGE`
+/// bytes from each area's start). Adjacent non-zero pages make one region.
+pub fn capture_regions(mem: &[u8], layout: &MemoryLayout) -> Vec<Region> {
+    let mut areas = [
+        (layout.data_start, layout.data_end),
+        (layout.stack_start, layout.stack_end),
+        (layout.heap_start, layout.heap_end),
+    ];
+    areas.sort();
+    let len = mem.len() as u64;
+    let mut out: Vec<Region> = Vec::new();
+    for (start, end) in areas {
+        let end = end.min(len);
+        let mut page = start;
+        while page < end {
+            let page_end = page.saturating_add(CAPTURE_PAGE).min(end);
+            let bytes = &mem[page as usize..page_end as usize];
+            if bytes.iter().any(|&b| b != 0) {
+                match out.last_mut() {
+                    Some(r) if r.end() == page => r.bytes.extend_from_slice(bytes),
+                    _ => out.push(Region {
+                        start: page,
+                        bytes: bytes.to_vec(),
+                    }),
+                }
+            }
+            page = page_end;
+        }
+    }
+    out
+}
+
+/// Writes `regions` into `mem` (indexed by VM address). Bytes no region
+/// covers are left as they are: pass zeroed memory. Fails if a region does
+/// not fit in `mem` (`validate` has already checked regions against the
+/// layout, so this only happens if `mem` is smaller than the layout).
+pub fn restore_regions(regions: &[Region], mem: &mut [u8]) -> Result<(), SnapshotError> {
+    for (index, r) in regions.iter().enumerate() {
+        let fits = r.start.checked_add(r.bytes.len() as u64);
+        match fits {
+            Some(end) if end <= mem.len() as u64 => {
+                mem[r.start as usize..end as usize].copy_from_slice(&r.bytes);
+            }
+            _ => {
+                return Err(SnapshotError::Region {
+                    index,
+                    start: r.start,
+                    len: r.bytes.len() as u64,
+                    reason: format!("does not fit in {} bytes of VM memory", mem.len()),
+                })
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A live heap allocation.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Allocation {
+    pub addr: u64,
+    pub size: u64,
+    /// The IR memory type of the allocated objects in `.pir` syntax
+    /// (`i32`, `:node`, `[4 x f64]`), or `None` when unknown (plain bytes).
+    pub ty: Option<String>,
+}
+
+/// One logical frame: a function activation stopped at a resume point.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Frame {
+    /// The function's index in the module.
+    pub func: u32,
+    /// The function's name, checked against the index.
+    pub func_name: String,
+    /// The resume point id (`safepoints::resume_points`).
+    pub resume: u32,
+    /// VM address of the activation's shadow-stack frame.
+    pub stack_base: u64,
+    /// The value of every local, in declaration order (parameters first).
+    pub locals: Vec<Value>,
+}
+
+impl Frame {
+    /// The serialized form of an IR frame of `module`; the local types come
+    /// from the function's declarations.
+    pub fn from_ir(frame: &pivm_ir::frame::Frame, module: &Module) -> Result<Frame, SnapshotError> {
+        let f = module.funcs.get(frame.func).ok_or_else(|| {
+            SnapshotError::FrameMismatch(format!("there is no function {}", frame.func.0))
+        })?;
+        if f.locals.len() != frame.locals.len() {
+            return Err(SnapshotError::FrameMismatch(format!(
+                "@{} has {} locals, the frame {}",
+                f.name,
+                f.locals.len(),
+                frame.locals.len()
+            )));
+        }
+        Ok(Frame {
+            func: frame.func.0,
+            func_name: f.name.clone(),
+            resume: frame.resume,
+            stack_base: frame.stack_base,
+            locals: f
+                .locals
+                .values()
+                .zip(&frame.locals)
+                .map(|(d, &bits)| Value {
+                    ty: d.ty.into(),
+                    bits,
+                })
+                .collect(),
+        })
+    }
+
+    /// The IR frame (types are dropped: the function declares them).
+    pub fn to_ir(&self) -> pivm_ir::frame::Frame {
+        pivm_ir::frame::Frame {
+            func: FuncId::new(self.func as usize),
+            resume: self.resume,
+            stack_base: self.stack_base,
+            locals: self.locals.iter().map(|v| v.bits).collect(),
+        }
+    }
+}
+
+/// A typed scalar value: the bits zero-extended to 64, floats as their
+/// IEEE-754 bits.
+#[derive(Copy, Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Value {
+    pub ty: ValueType,
+    pub bits: u64,
+}
+
+/// The type tag of a value, stored as its `.pir` name.
+#[derive(Copy, Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ValueType {
+    I8,
+    I16,
+    I32,
+    I64,
+    F32,
+    F64,
+    Ptr,
+}
+
+impl From<Type> for ValueType {
+    fn from(t: Type) -> ValueType {
+        match t {
+            Type::I8 => ValueType::I8,
+            Type::I16 => ValueType::I16,
+            Type::I32 => ValueType::I32,
+            Type::I64 => ValueType::I64,
+            Type::F32 => ValueType::F32,
+            Type::F64 => ValueType::F64,
+            Type::Ptr => ValueType::Ptr,
+        }
+    }
+}
+
+impl From<ValueType> for Type {
+    fn from(t: ValueType) -> Type {
+        match t {
+            ValueType::I8 => Type::I8,
+            ValueType::I16 => Type::I16,
+            ValueType::I32 => Type::I32,
+            ValueType::I64 => Type::I64,
+            ValueType::F32 => Type::F32,
+            ValueType::F64 => Type::F64,
+            ValueType::Ptr => Type::Ptr,
+        }
+    }
+}
+
+impl ValueType {
+    pub fn name(self) -> &'static str {
+        Type::from(self).name()
+    }
+}
+
+/// Standard streams and open files.
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+pub struct IoState {
+    /// Bytes the program has written to stdout so far (flushed to the host).
+    pub stdout_written: u64,
+    /// Bytes the program has written to stderr so far.
+    pub stderr_written: u64,
+    /// Bytes the program has read from stdin so far.
+    pub stdin_consumed: u64,
+    /// Output written by the program but not yet flushed to stdout: the
+    /// resumed program writes it first.
+    #[serde(with = "serde_bytes")]
+    pub stdout_pending: Vec<u8>,
+    /// Same for stderr.
+    #[serde(with = "serde_bytes")]
+    pub stderr_pending: Vec<u8>,
+    /// Files opened with `fopen` and not closed, sorted by handle.
+    pub files: Vec<OpenFile>,
+}
+
+/// A file opened with `fopen`.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct OpenFile {
+    /// The `FILE *` value the program holds: a small integer in the null
+    /// page above the standard streams (`pivm_ir::builtins::STDERR`).
+    pub handle: u64,
+    /// The path as the program passed it to `fopen`.
+    pub path: String,
+    /// The `fopen` mode: `r`, `w` or `a`, then optionally `+` and `b`.
+    pub mode: String,
+    /// The current position, in bytes from the start of the file.
+    pub offset: u64,
+    /// The end-of-file indicator (`feof`).
+    #[serde(default)]
+    pub eof: bool,
+}
+
+/// Runtime counters.
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+pub struct Counters {
+    /// Safepoints reached since the program first started, over every hop
+    /// (what `--snapshot-after` counts).
+    pub safepoints: u64,
+    /// Snapshots taken before this one, over every hop.
+    pub snapshots: u64,
+    /// The call-depth limit the program ran with (0: the VM's default).
+    pub call_depth_limit: u32,
+    /// The state of `rand`, in the byte layout the VM's generator defines.
+    #[serde(with = "serde_bytes")]
+    pub rand_state: Vec<u8>,
+}
+
+/// Used by validation: the local types of a function, as value types.
+pub(crate) fn local_types(f: &pivm_ir::Function) -> impl Iterator<Item = ValueType> + '_ {
+    f.locals.values().map(|l| ValueType::from(l.ty))
+}

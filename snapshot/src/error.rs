@@ -1,0 +1,333 @@
+//! The errors of reading, writing and validating a snapshot. A snapshot is
+//! untrusted input, so every way a file can be wrong has its own variant
+//! and a message that says what is wrong and, where there is something to
+//! do, what to do. Messages are lowercase with no trailing period; the CLI
+//! prefixes them with the file name.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+use crate::sha256::hex;
+
+/// Everything that can go wrong with a snapshot.
+#[derive(Debug)]
+pub enum SnapshotError {
+    /// An I/O error on `path`; `action` says what was being done
+    /// ("read", "create the temporary file for", ...).
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
+    /// The file does not start with `PIVMSNAP`.
+    BadMagic,
+    /// The file ends inside the fixed header.
+    TruncatedHeader { len: u64, expected: u64 },
+    /// The format version is newer than this build reads.
+    NewerFormat { found: u32, supported: u32 },
+    /// The format version is one this build no longer (or never) reads.
+    UnsupportedFormat { found: u32, supported: u32 },
+    /// The header's own checksum does not match.
+    HeaderChecksum { stored: u32, computed: u32 },
+    /// A header field holds an impossible value.
+    MalformedHeader(String),
+    /// The file ends inside the body.
+    TruncatedBody { len: u64, expected: u64 },
+    /// The file goes on after the body.
+    TrailingBytes { extra: u64 },
+    /// The body's checksum does not match.
+    BodyChecksum { stored: u32, computed: u32 },
+    /// The body is not the msgpack this format describes.
+    Decode(String),
+    /// The body could not be encoded (only on write).
+    Encode(String),
+    /// The program hash in the header differs from the body's, from the
+    /// embedded program's, or from the program the caller expected.
+    ProgramHash {
+        what: &'static str,
+        expected: [u8; 32],
+        found: [u8; 32],
+    },
+    /// The embedded program does not parse.
+    ProgramParse(pivm_ir::ParseError),
+    /// The embedded program does not pass the verifier.
+    ProgramVerify(pivm_ir::VerifyErrors),
+    /// The embedded program is not the canonical text of a module after
+    /// safepoint placement, so its resume points could be numbered
+    /// differently from the frames'.
+    ProgramNotCanonical { line: usize },
+    /// A snapshot with no frames.
+    NoFrames,
+    /// More frames than the limit.
+    TooManyFrames { count: usize, max: usize },
+    /// A frame names a function the program does not have.
+    MissingFunction {
+        frame: usize,
+        func: u32,
+        name: String,
+    },
+    /// A frame's function index and name disagree.
+    FunctionName {
+        frame: usize,
+        func: u32,
+        name: String,
+        actual: String,
+    },
+    /// A frame's resume point does not exist.
+    BadResumePoint {
+        frame: usize,
+        func: String,
+        resume: u32,
+        count: usize,
+    },
+    /// A frame's resume point is of the wrong kind: the innermost frame
+    /// must be stopped at a safepoint, every other one at a call.
+    ResumePointKind {
+        frame: usize,
+        func: String,
+        resume: u32,
+        expected: &'static str,
+    },
+    /// An outer frame's call site does not call the next inner frame's
+    /// function.
+    CallMismatch {
+        frame: usize,
+        func: String,
+        resume: u32,
+        callee: String,
+        inner: String,
+    },
+    /// A frame has the wrong number of locals.
+    LocalCount {
+        frame: usize,
+        func: String,
+        expected: usize,
+        found: usize,
+    },
+    /// A local has the wrong type.
+    LocalType {
+        frame: usize,
+        func: String,
+        local: String,
+        expected: &'static str,
+        found: &'static str,
+    },
+    /// A local's bits do not fit its type (values are zero-extended).
+    LocalValue {
+        frame: usize,
+        func: String,
+        local: String,
+        ty: &'static str,
+        bits: u64,
+    },
+    /// A frame's shadow-stack base is outside the stack or out of order.
+    StackBase {
+        frame: usize,
+        func: String,
+        base: u64,
+        reason: String,
+    },
+    /// The memory layout numbers are inconsistent.
+    Layout(String),
+    /// A memory region is out of place.
+    Region {
+        index: usize,
+        start: u64,
+        len: u64,
+        reason: String,
+    },
+    /// An allocation-table entry is out of place or has a bad type.
+    Allocation {
+        index: usize,
+        addr: u64,
+        size: u64,
+        reason: String,
+    },
+    /// An open file is not sane.
+    OpenFile { handle: u64, reason: String },
+    /// A frame given to `Frame::from_ir` does not match the module.
+    FrameMismatch(String),
+}
+
+impl fmt::Display for SnapshotError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use SnapshotError::*;
+        match self {
+            Io {
+                action,
+                path,
+                source,
+            } => write!(f, "cannot {action} {}: {source}", path.display()),
+            BadMagic => write!(f, "not a pivm snapshot (bad magic)"),
+            TruncatedHeader { len, expected } => write!(
+                f,
+                "snapshot is truncated: header is {len} bytes, expected {expected} \
+                 (was the write interrupted? use the previous snapshot)"
+            ),
+            NewerFormat { found, supported } => write!(
+                f,
+                "snapshot format version {found} is newer than this pivm supports ({supported}): \
+                 resume it with a newer pivm"
+            ),
+            UnsupportedFormat { found, supported } => write!(
+                f,
+                "snapshot format version {found} is not supported (this pivm reads version {supported})"
+            ),
+            HeaderChecksum { stored, computed } => write!(
+                f,
+                "header checksum mismatch: the file is corrupt \
+                 (stored {stored:08x}, computed {computed:08x})"
+            ),
+            MalformedHeader(why) => write!(f, "malformed snapshot header: {why}"),
+            TruncatedBody { len, expected } => write!(
+                f,
+                "snapshot is truncated: body is {len} bytes, expected {expected} \
+                 (was the write interrupted? use the previous snapshot)"
+            ),
+            TrailingBytes { extra } => write!(
+                f,
+                "snapshot has {extra} unexpected bytes after the body: the file is corrupt"
+            ),
+            BodyChecksum { stored, computed } => write!(
+                f,
+                "checksum mismatch: the file is corrupt (stored {stored:08x}, computed {computed:08x})"
+            ),
+            Decode(why) => write!(f, "snapshot body is malformed: {why}"),
+            Encode(why) => write!(f, "cannot encode snapshot: {why}"),
+            ProgramHash {
+                what,
+                expected,
+                found,
+            } => write!(
+                f,
+                "program hash mismatch: {what} (expected {}, found {})",
+                hex(expected),
+                hex(found)
+            ),
+            ProgramParse(e) => write!(f, "the embedded program does not parse: {e}"),
+            ProgramVerify(e) => write!(f, "the embedded program does not verify:\n{e}"),
+            ProgramNotCanonical { line } => write!(
+                f,
+                "the embedded program is not in canonical form with safepoints placed \
+                 (first difference at line {line}): the snapshot was written by a broken pivm"
+            ),
+            NoFrames => write!(f, "snapshot has no frames: nothing to resume"),
+            TooManyFrames { count, max } => {
+                write!(f, "snapshot has {count} frames, more than the limit of {max}")
+            }
+            MissingFunction { frame, func, name } => write!(
+                f,
+                "frame {frame} names function {func} (@{name}), which the program does not have"
+            ),
+            FunctionName {
+                frame,
+                func,
+                name,
+                actual,
+            } => write!(
+                f,
+                "frame {frame} names function {func} as @{name}, but function {func} is @{actual}"
+            ),
+            BadResumePoint {
+                frame,
+                func,
+                resume,
+                count,
+            } => write!(
+                f,
+                "frame {frame} (@{func}) is at resume point {resume}, but @{func} has {count} resume points"
+            ),
+            ResumePointKind {
+                frame,
+                func,
+                resume,
+                expected,
+            } => write!(
+                f,
+                "frame {frame} (@{func}) is at resume point {resume}, which is not a {expected}"
+            ),
+            CallMismatch {
+                frame,
+                func,
+                resume,
+                callee,
+                inner,
+            } => write!(
+                f,
+                "frame {frame} (@{func}) is at resume point {resume}, a call to {callee}, \
+                 but the frame it calls is @{inner}"
+            ),
+            LocalCount {
+                frame,
+                func,
+                expected,
+                found,
+            } => write!(
+                f,
+                "frame {frame} (@{func}) has {found} locals, but @{func} has {expected}"
+            ),
+            LocalType {
+                frame,
+                func,
+                local,
+                expected,
+                found,
+            } => write!(
+                f,
+                "frame {frame} (@{func}): local %{local} has type {found}, expected {expected}"
+            ),
+            LocalValue {
+                frame,
+                func,
+                local,
+                ty,
+                bits,
+            } => write!(
+                f,
+                "frame {frame} (@{func}): local %{local} holds {bits:#x}, which does not fit in {ty}"
+            ),
+            StackBase {
+                frame,
+                func,
+                base,
+                reason,
+            } => write!(
+                f,
+                "frame {frame} (@{func}): stack base {base:#x} {reason}"
+            ),
+            Layout(why) => write!(f, "memory layout is inconsistent: {why}"),
+            Region {
+                index,
+                start,
+                len,
+                reason,
+            } => write!(
+                f,
+                "memory region {index} ({len} bytes at {start:#x}) {reason}"
+            ),
+            Allocation {
+                index,
+                addr,
+                size,
+                reason,
+            } => write!(
+                f,
+                "allocation {index} ({size} bytes at {addr:#x}) {reason}"
+            ),
+            OpenFile { handle, reason } => write!(f, "open file {handle}: {reason}"),
+            FrameMismatch(why) => write!(f, "frame does not match the program: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for SnapshotError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SnapshotError::Io { source, .. } => Some(source),
+            SnapshotError::ProgramParse(e) => Some(e),
+            SnapshotError::ProgramVerify(e) => Some(e),
+            _ => None,
+        }
+    }
+}

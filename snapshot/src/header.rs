@@ -1,0 +1,199 @@
+//! The fixed 96-byte header at the start of every snapshot file, read and
+//! checked before the body is decoded so that a file of the wrong kind, of
+//! a newer format, truncated or corrupt gives a readable error instead of a
+//! decode failure (the approach of Wasmtime's `engine/serialization.rs`).
+//!
+//! ```text
+//! offset size  field
+//!      0    8  magic            b"PIVMSNAP"
+//!      8    4  format_version   u32 LE
+//!     12    4  flags            u32 LE, must be 0
+//!     16   32  pivm_version     UTF-8, padded with NUL bytes
+//!     48   32  program_hash     SHA-256 of the program text
+//!     80    8  body_len         u64 LE
+//!     88    4  body_checksum    CRC-32C of the body bytes, u32 LE
+//!     92    4  header_checksum  CRC-32C of bytes 0..92, u32 LE
+//! ```
+//!
+//! Checks run in this order: magic, format version, length, header
+//! checksum, flags, version string. The version comes before the header
+//! checksum because a newer format may have a different header.
+
+use crate::crc32c::crc32c;
+use crate::error::SnapshotError;
+
+/// The first eight bytes of every snapshot.
+pub const MAGIC: [u8; 8] = *b"PIVMSNAP";
+/// The format version this crate writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// The size of the header in format version 1.
+pub const HEADER_LEN: usize = 96;
+/// The size of the `pivm_version` field.
+pub const VERSION_FIELD_LEN: usize = 32;
+
+/// A decoded header.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Header {
+    pub format_version: u32,
+    /// Reserved for features an older reader must refuse; 0 in version 1.
+    pub flags: u32,
+    /// The pivm version that wrote the file (at most 32 bytes of UTF-8).
+    pub pivm_version: String,
+    /// SHA-256 of the embedded program text.
+    pub program_hash: [u8; 32],
+    pub body_len: u64,
+    pub body_checksum: u32,
+}
+
+impl Header {
+    /// The 96 header bytes, with the header checksum computed. A
+    /// `pivm_version` longer than 32 bytes is cut at a character boundary.
+    pub fn encode(&self) -> [u8; HEADER_LEN] {
+        let mut h = [0u8; HEADER_LEN];
+        h[0..8].copy_from_slice(&MAGIC);
+        h[8..12].copy_from_slice(&self.format_version.to_le_bytes());
+        h[12..16].copy_from_slice(&self.flags.to_le_bytes());
+        let v = truncate_utf8(&self.pivm_version, VERSION_FIELD_LEN);
+        h[16..16 + v.len()].copy_from_slice(v.as_bytes());
+        h[48..80].copy_from_slice(&self.program_hash);
+        h[80..88].copy_from_slice(&self.body_len.to_le_bytes());
+        h[88..92].copy_from_slice(&self.body_checksum.to_le_bytes());
+        let c = crc32c(&h[0..92]);
+        h[92..96].copy_from_slice(&c.to_le_bytes());
+        h
+    }
+
+    /// Decodes and checks a header from the start of `bytes` (which may be
+    /// the whole file or only its first bytes).
+    pub fn decode(bytes: &[u8]) -> Result<Header, SnapshotError> {
+        let truncated = || SnapshotError::TruncatedHeader {
+            len: bytes.len() as u64,
+            expected: HEADER_LEN as u64,
+        };
+        if bytes.len() < MAGIC.len() {
+            return Err(if MAGIC.starts_with(bytes) {
+                truncated()
+            } else {
+                SnapshotError::BadMagic
+            });
+        }
+        if bytes[0..8] != MAGIC {
+            return Err(SnapshotError::BadMagic);
+        }
+        let Some(v) = bytes.get(8..12) else {
+            return Err(truncated());
+        };
+        let format_version = u32::from_le_bytes([v[0], v[1], v[2], v[3]]);
+        if format_version > FORMAT_VERSION {
+            return Err(SnapshotError::NewerFormat {
+                found: format_version,
+                supported: FORMAT_VERSION,
+            });
+        }
+        if format_version != FORMAT_VERSION {
+            return Err(SnapshotError::UnsupportedFormat {
+                found: format_version,
+                supported: FORMAT_VERSION,
+            });
+        }
+        let Some(h) = bytes.get(..HEADER_LEN) else {
+            return Err(truncated());
+        };
+        let le32 = |at: usize| u32::from_le_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
+        let stored = le32(92);
+        let computed = crc32c(&h[0..92]);
+        if stored != computed {
+            return Err(SnapshotError::HeaderChecksum { stored, computed });
+        }
+        let flags = le32(12);
+        if flags != 0 {
+            return Err(SnapshotError::MalformedHeader(format!(
+                "unknown flags {flags:#x}: the snapshot needs a newer pivm"
+            )));
+        }
+        let field = &h[16..48];
+        let len = field.iter().position(|&b| b == 0).unwrap_or(field.len());
+        if field[len..].iter().any(|&b| b != 0) {
+            return Err(SnapshotError::MalformedHeader(
+                "the pivm version field has bytes after its NUL padding".to_string(),
+            ));
+        }
+        let pivm_version = std::str::from_utf8(&field[..len])
+            .map_err(|_| {
+                SnapshotError::MalformedHeader("the pivm version is not UTF-8".to_string())
+            })?
+            .to_string();
+        let mut program_hash = [0u8; 32];
+        program_hash.copy_from_slice(&h[48..80]);
+        let mut body_len = [0u8; 8];
+        body_len.copy_from_slice(&h[80..88]);
+        Ok(Header {
+            format_version,
+            flags,
+            pivm_version,
+            program_hash,
+            body_len: u64::from_le_bytes(body_len),
+            body_checksum: le32(88),
+        })
+    }
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a
+/// character boundary.
+fn truncate_utf8(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Header {
+        Header {
+            format_version: FORMAT_VERSION,
+            flags: 0,
+            pivm_version: "0.1.0".to_string(),
+            program_hash: [7; 32],
+            body_len: 1234,
+            body_checksum: 0xdead_beef,
+        }
+    }
+
+    #[test]
+    fn round_trip() {
+        let h = sample();
+        let bytes = h.encode();
+        assert_eq!(&bytes[0..8], b"PIVMSNAP");
+        assert_eq!(Header::decode(&bytes).unwrap(), h);
+    }
+
+    #[test]
+    fn long_version_is_cut_at_a_char_boundary() {
+        let mut h = sample();
+        h.pivm_version = "é".repeat(20); // 40 bytes
+        let d = Header::decode(&h.encode()).unwrap();
+        assert_eq!(d.pivm_version, "é".repeat(16));
+    }
+
+    #[test]
+    fn short_prefixes_are_truncated_not_bad_magic() {
+        let bytes = sample().encode();
+        for len in 0..HEADER_LEN {
+            assert!(
+                matches!(
+                    Header::decode(&bytes[..len]),
+                    Err(SnapshotError::TruncatedHeader { .. })
+                ),
+                "len {len}"
+            );
+        }
+        assert!(matches!(
+            Header::decode(b"PIX"),
+            Err(SnapshotError::BadMagic)
+        ));
+    }
+}
