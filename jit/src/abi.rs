@@ -124,6 +124,42 @@ offsets! {
     OFF_HOOKS = hooks;
 }
 
+macro_rules! hook_offsets {
+    ($($name:ident = $field:ident;)*) => {
+        $(pub const $name: i32 = std::mem::offset_of!(RuntimeHooks, $field) as i32;)*
+    };
+}
+
+hook_offsets! {
+    OFF_HOOK_SAFEPOINT = safepoint;
+    OFF_HOOK_TRAP = trap;
+    OFF_HOOK_SAVE_FRAME = save_frame;
+    OFF_HOOK_RESTORE_FRAME = restore_frame;
+}
+
+/// Whether an indirect call may call a function of signature `callee`:
+/// `args` are the types of the call's arguments and `dst` the type of the
+/// local receiving the result. The argument count must be equal and every
+/// argument compatible (`Type::compatible`: `ptr` and `i64` mix); a call
+/// that uses the result needs a callee returning a compatible type, a call
+/// that ignores it accepts any callee. Otherwise the call traps with
+/// `TrapKind::BadFunctionPointer`. Both engines use exactly this rule.
+pub fn indirect_call_ok(
+    args: &[pivm_ir::Type],
+    dst: Option<pivm_ir::Type>,
+    callee: &pivm_ir::Signature,
+) -> bool {
+    args.len() == callee.params.len()
+        && args
+            .iter()
+            .zip(&callee.params)
+            .all(|(a, p)| a.compatible(*p))
+        && match dst {
+            None => true,
+            Some(d) => callee.ret.is_some_and(|r| r.compatible(d)),
+        }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,5 +2,269 @@
 //! the snapshot protocol (poll, unwind, rewind) into the generated code.
 //! It owns the runtime ABI (`abi`): the `VmCtx` layout and the builtin
 //! table, which `vm` implements.
+//!
+//! Use: `JitModule::compile(&module, &global_addrs, &Options::default())`,
+//! then `unsafe { jit.call(func, ctx, &args) }` with a `VmCtx` the VM set
+//! up. Every function `f` gets an entry wrapper `extern "C" fn(ctx, args:
+//! *const u64) -> u64` so the VM can call any function without knowing its
+//! signature; functions call each other directly.
 
 pub mod abi;
+pub mod error;
+mod lower;
+
+pub use error::JitError;
+
+use abi::VmCtx;
+use cranelift_codegen::ir::{types, AbiParam, UserFuncName};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{default_libcall_names, Linkage, Module as _};
+use pivm_ir::frame::frame_layouts;
+use pivm_ir::{EntityRef, FuncId, Module, TypeLayouts};
+
+/// Compile options.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Emit the polls at safepoints. `false` compiles them out (to measure
+    /// their cost): the program then can never be snapshotted, though it
+    /// can still be rewound from frames, whose resume-point ids do not
+    /// change.
+    pub safepoints: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { safepoints: true }
+    }
+}
+
+/// The entry wrapper of a compiled function: `args` holds one u64 per
+/// parameter (zero-extended bits, floats as IEEE bits), and the result is
+/// returned the same way (0 for a function returning nothing).
+pub type EntryFn = unsafe extern "C" fn(ctx: *mut VmCtx, args: *const u64) -> u64;
+
+/// A module compiled to native code. The code lives as long as this value.
+pub struct JitModule {
+    jit: Option<JITModule>,
+    entries: Vec<EntryFn>,
+    code: Vec<usize>,
+    num_params: Vec<usize>,
+    /// The indirect-call table the code reads: per function, its code
+    /// address and its signature class. Never changed after `compile`.
+    _table: Box<[u64]>,
+}
+
+impl std::fmt::Debug for JitModule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JitModule")
+            .field("functions", &self.code.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn codegen_err(func: &str, e: impl std::fmt::Display) -> JitError {
+    JitError::Codegen {
+        func: func.to_string(),
+        message: e.to_string(),
+    }
+}
+
+impl JitModule {
+    /// Compiles every function of `module` for the host. `globals[g]` is
+    /// the VM address the VM gave global `g` (one entry per global).
+    pub fn compile(
+        module: &Module,
+        globals: &[u64],
+        opts: &Options,
+    ) -> Result<JitModule, JitError> {
+        pivm_ir::verify(module)
+            .map_err(|e| JitError::BadInput(format!("the module does not verify:\n{e}")))?;
+        if globals.len() != module.globals.len() {
+            return Err(JitError::BadInput(format!(
+                "{} global addresses given for {} globals",
+                globals.len(),
+                module.globals.len()
+            )));
+        }
+        let mut flags = settings::builder();
+        let set = |flags: &mut settings::Builder, k: &str, v: &str| {
+            flags
+                .set(k, v)
+                .map_err(|e| JitError::UnsupportedHost(format!("setting {k}={v}: {e}")))
+        };
+        set(&mut flags, "opt_level", "speed")?;
+        set(&mut flags, "is_pic", "false")?;
+        set(&mut flags, "use_colocated_libcalls", "false")?;
+        let verify = if cfg!(debug_assertions) {
+            "true"
+        } else {
+            "false"
+        };
+        set(&mut flags, "enable_verifier", verify)?;
+        let isa_builder =
+            cranelift_native::builder().map_err(|m| JitError::UnsupportedHost(m.to_string()))?;
+        let isa = isa_builder
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| JitError::UnsupportedHost(e.to_string()))?;
+        if isa.pointer_type() != types::I64 {
+            return Err(JitError::UnsupportedHost(format!(
+                "{} is not a 64-bit host",
+                isa.triple()
+            )));
+        }
+        let mut jm = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
+        match Self::build(&mut jm, module, globals, opts) {
+            Ok((entries, code, table)) => Ok(JitModule {
+                jit: Some(jm),
+                entries,
+                code,
+                num_params: module.funcs.values().map(|f| f.num_params).collect(),
+                _table: table,
+            }),
+            Err(e) => {
+                // SAFETY: no code of `jm` has run or been handed out.
+                unsafe { jm.free_memory() };
+                Err(e)
+            }
+        }
+    }
+
+    #[expect(clippy::type_complexity, reason = "private helper of compile")]
+    fn build(
+        jm: &mut JITModule,
+        module: &Module,
+        globals: &[u64],
+        opts: &Options,
+    ) -> Result<(Vec<EntryFn>, Vec<usize>, Box<[u64]>), JitError> {
+        let n = module.funcs.len();
+        let layouts = TypeLayouts::new(&module.types);
+        let frames = frame_layouts(module, &layouts);
+        let classes = lower::SigClasses::new(module);
+        let mut table = vec![0u64; 2 * n].into_boxed_slice();
+
+        let mut func_ids = Vec::with_capacity(n);
+        let mut entry_ids = Vec::with_capacity(n);
+        for (id, f) in module.funcs.iter() {
+            let sig = lower::func_signature(jm, f.params(), f.ret);
+            let fid = jm
+                .declare_function(&format!("f{}", id.0), Linkage::Local, &sig)
+                .map_err(|e| codegen_err(&f.name, e))?;
+            func_ids.push(fid);
+            let mut esig = jm.make_signature();
+            esig.params.push(AbiParam::new(types::I64));
+            esig.params.push(AbiParam::new(types::I64));
+            esig.returns.push(AbiParam::new(types::I64));
+            let eid = jm
+                .declare_function(&format!("e{}", id.0), Linkage::Local, &esig)
+                .map_err(|e| codegen_err(&f.name, e))?;
+            entry_ids.push((eid, esig));
+        }
+
+        let env = lower::Env {
+            m: module,
+            globals,
+            table_addr: table.as_ptr() as u64,
+            func_ids: &func_ids,
+            classes: &classes,
+            frames: &frames,
+            safepoints: opts.safepoints,
+        };
+        let mut ctx = jm.make_context();
+        let mut fctx = FunctionBuilderContext::new();
+        for (id, f) in module.funcs.iter() {
+            let i = id.index();
+            ctx.func.signature = lower::func_signature(jm, f.params(), f.ret);
+            ctx.func.name = UserFuncName::user(0, 2 * i as u32);
+            let b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+            lower::lower_function(&env, jm, b, id).map_err(|e| codegen_err(&f.name, e))?;
+            jm.define_function(func_ids[i], &mut ctx)
+                .map_err(|e| codegen_err(&f.name, e))?;
+            jm.clear_context(&mut ctx);
+
+            ctx.func.signature = entry_ids[i].1.clone();
+            ctx.func.name = UserFuncName::user(0, 2 * i as u32 + 1);
+            let b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+            lower::lower_entry(module, jm, b, id, func_ids[i]);
+            jm.define_function(entry_ids[i].0, &mut ctx)
+                .map_err(|e| codegen_err(&f.name, e))?;
+            jm.clear_context(&mut ctx);
+        }
+        jm.finalize_definitions()
+            .map_err(|e| codegen_err("(linking)", e))?;
+
+        let mut entries = Vec::with_capacity(n);
+        let mut code = Vec::with_capacity(n);
+        for i in 0..n {
+            let c = jm.get_finalized_function(func_ids[i]) as usize;
+            code.push(c);
+            table[2 * i] = c as u64;
+            table[2 * i + 1] = classes.of_func[i] as u64;
+            let e = jm.get_finalized_function(entry_ids[i].0);
+            // SAFETY: `e` is the finalized code of an entry wrapper, whose
+            // Cranelift signature is `EntryFn`'s in the host's default
+            // calling convention.
+            entries.push(unsafe { std::mem::transmute::<*const u8, EntryFn>(e) });
+        }
+        Ok((entries, code, table))
+    }
+
+    /// The number of compiled functions (the module's).
+    pub fn len(&self) -> usize {
+        self.code.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.code.is_empty()
+    }
+
+    /// The entry wrapper of `f`.
+    pub fn entry(&self, f: FuncId) -> EntryFn {
+        self.entries[f.index()]
+    }
+
+    /// The native code of `f`, with the signature `(ctx, params...) -> ret`
+    /// in the host's C calling convention (`ptr`/`i64` as 64-bit integers).
+    pub fn code_ptr(&self, f: FuncId) -> *const u8 {
+        self.code[f.index()] as *const u8
+    }
+
+    /// Calls function `f` with `args` (one u64 per parameter: zero-extended
+    /// bits, floats as IEEE bits) and returns its result the same way (0
+    /// for a function returning nothing). When it returns, `ctx.state`
+    /// says how the call ended: `STATE_RUNNING` (returned normally),
+    /// `STATE_UNWINDING` (the frames were saved through the hooks),
+    /// `STATE_HALTED` (exit or trap).
+    ///
+    /// Panics if `args` has fewer values than `f` has parameters.
+    ///
+    /// # Safety
+    ///
+    /// `ctx` must point to a `VmCtx` that stays valid for the call, whose
+    /// `mem_base` maps every address `access_ok` accepts, whose `builtins`
+    /// table has `pivm_ir::builtins::BUILTINS.len()` valid entries, and
+    /// whose `hooks` are valid; the global addresses given to `compile`
+    /// must be the ones this memory uses.
+    pub unsafe fn call(&self, f: FuncId, ctx: *mut VmCtx, args: &[u64]) -> u64 {
+        assert!(
+            args.len() >= self.num_params[f.index()],
+            "{f} takes {} arguments, {} given",
+            self.num_params[f.index()],
+            args.len()
+        );
+        // SAFETY: the caller guarantees `ctx`; `args` holds enough values.
+        unsafe { (self.entries[f.index()])(ctx, args.as_ptr()) }
+    }
+}
+
+impl Drop for JitModule {
+    fn drop(&mut self) {
+        if let Some(jm) = self.jit.take() {
+            // SAFETY: the code is owned by `self`; `&mut self` proves no
+            // call into it is running (calls borrow `self`), and the entry
+            // points handed out are documented to live as long as `self`.
+            unsafe { jm.free_memory() };
+        }
+    }
+}
