@@ -1,0 +1,120 @@
+//! Atomic writes: an interrupted write never damages the previous snapshot.
+
+mod common;
+
+use common::*;
+use pivm_snapshot::*;
+use std::io::Write;
+
+fn second_snapshot() -> Snapshot {
+    let mut b = body();
+    b.counters.safepoints = 1000;
+    b.frames[0].locals[1] = v(ValueType::I32, 4);
+    Snapshot::new(b)
+}
+
+/// A crash after part of the new snapshot reached the temporary file, and
+/// before the rename: the target still holds the previous snapshot.
+#[test]
+fn interrupted_write_leaves_previous_snapshot() {
+    let dir = temp_dir("atomic-interrupted");
+    let path = dir.join("snap.msgpack");
+    let first = snapshot();
+    write_atomic(&path, &first).unwrap();
+
+    let new_bytes = to_bytes(&second_snapshot()).unwrap();
+    for cut in [0, 10, HEADER_LEN, new_bytes.len() / 2, new_bytes.len() - 1] {
+        let tmp = file::temp_path_for(&path);
+        assert_eq!(
+            tmp.parent(),
+            path.parent(),
+            "temporary file in the same directory"
+        );
+        let mut f = std::fs::File::create(&tmp).unwrap();
+        f.write_all(&new_bytes[..cut]).unwrap();
+        drop(f); // killed here: no fsync, no rename
+        assert_eq!(read(&path).unwrap(), first, "cut at {cut}");
+        // The orphaned temporary file is itself rejected, not misread.
+        let err = read(&tmp).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                SnapshotError::TruncatedHeader { .. } | SnapshotError::TruncatedBody { .. }
+            ),
+            "{err}"
+        );
+    }
+
+    // The next write succeeds despite the leftovers and replaces the target.
+    write_atomic(&path, &second_snapshot()).unwrap();
+    assert_eq!(read(&path).unwrap(), second_snapshot());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The kill happens in a real child process, between writing the
+/// temporary file and renaming it: the child is this test binary run with
+/// an environment variable, and sends itself SIGKILL half-way through its
+/// write.
+#[cfg(unix)]
+#[test]
+fn killed_writer_process_leaves_previous_snapshot() {
+    if let Ok(p) = std::env::var("PIVM_SNAPSHOT_CHILD_WRITE") {
+        let path = std::path::PathBuf::from(p);
+        let bytes = to_bytes(&second_snapshot()).unwrap();
+        let tmp = file::temp_path_for(&path);
+        let mut f = std::fs::File::create(tmp).unwrap();
+        f.write_all(&bytes[..bytes.len() / 3]).unwrap();
+        let pid = std::process::id().to_string();
+        let _ = std::process::Command::new("kill")
+            .args(["-9", &pid])
+            .status();
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    }
+    let dir = temp_dir("atomic-killed");
+    let path = dir.join("snap.msgpack");
+    write_atomic(&path, &snapshot()).unwrap();
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "killed_writer_process_leaves_previous_snapshot",
+            "--nocapture",
+        ])
+        .env("PIVM_SNAPSHOT_CHILD_WRITE", &path)
+        .status()
+        .unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        status.signal(),
+        Some(9),
+        "the child must be killed mid-write"
+    );
+    // Its temporary file is left behind; the snapshot is the previous one.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+    assert_eq!(read(&path).unwrap(), snapshot());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn failed_write_reports_the_path_and_keeps_nothing() {
+    let dir = temp_dir("atomic-fail");
+    let path = dir.join("missing-dir").join("snap.msgpack");
+    let err = write_atomic(&path, &snapshot()).unwrap_err();
+    check_message(&err);
+    assert!(matches!(err, SnapshotError::Io { .. }), "{err}");
+    assert!(err.to_string().contains("missing-dir"), "{err}");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn overwriting_keeps_one_file() {
+    let dir = temp_dir("atomic-overwrite");
+    let path = dir.join("snap.msgpack");
+    for _ in 0..3 {
+        write_atomic(&path, &snapshot()).unwrap();
+    }
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
