@@ -1,6 +1,6 @@
 source "fib.pir"
 
-global @fmt: [13 x i8] = { bytes "fib(%d) = %d\0a\00" }
+global @fmt: [14 x i8] = { bytes "fib(%d) = %d\0a\00" }
 
 declare @printf(ptr, ...) -> i32
 declare @atoi(ptr) -> i32

@@ -1,1 +1,22 @@
-//! placeholder
+//! pivm: the VM runtime. It loads a verified module (`Program`), lays out
+//! its memory (`memory`), runs it on an engine (`interp::Interpreter`, and
+//! the JIT through the same `Engine` trait) over a `Runtime` that owns the
+//! heap (`alloc`), the streams (`io`) and the builtins (`builtins`), and
+//! implements the snapshot protocol: an engine returns
+//! `Outcome::Snapshot(frames)`, `Runtime::save_state` gives the rest, and
+//! `Entry::Rewind { frames }` on a `Runtime::restore`d runtime resumes.
+
+pub mod alloc;
+pub mod builtins;
+pub mod error;
+pub mod interp;
+pub mod io;
+pub mod memory;
+pub mod program;
+pub mod rand;
+pub mod runtime;
+
+pub use error::VmError;
+pub use interp::Interpreter;
+pub use program::Program;
+pub use runtime::{Config, Engine, Entry, Halt, Outcome, Runtime, RuntimeState, Trap};

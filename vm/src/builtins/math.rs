@@ -1,0 +1,60 @@
+//! Math builtins: Rust's f64 methods, which call the host's libm (glibc on
+//! Linux), so results match a native build of the program.
+
+use pivm_ir::MemType;
+
+use super::Result;
+use crate::runtime::Runtime;
+
+fn f(v: u64) -> f64 {
+    f64::from_bits(v)
+}
+
+macro_rules! unary {
+    ($($name:ident => $e:expr;)*) => {$(
+        pub fn $name(_rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+            let g: fn(f64) -> f64 = $e;
+            Ok(g(f(a[0])).to_bits())
+        }
+    )*};
+}
+
+macro_rules! binary {
+    ($($name:ident => $e:expr;)*) => {$(
+        pub fn $name(_rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+            let g: fn(f64, f64) -> f64 = $e;
+            Ok(g(f(a[0]), f(a[1])).to_bits())
+        }
+    )*};
+}
+
+unary! {
+    sqrt => f64::sqrt;
+    sin => f64::sin;
+    cos => f64::cos;
+    tan => f64::tan;
+    asin => f64::asin;
+    acos => f64::acos;
+    atan => f64::atan;
+    sinh => f64::sinh;
+    cosh => f64::cosh;
+    tanh => f64::tanh;
+    exp => f64::exp;
+    log => f64::ln;
+    log10 => f64::log10;
+    log2 => f64::log2;
+    fabs => f64::abs;
+    floor => f64::floor;
+    ceil => f64::ceil;
+    round => f64::round;
+    trunc => f64::trunc;
+}
+
+binary! {
+    atan2 => f64::atan2;
+    pow => f64::powf;
+    fmod => |x, y| x % y;
+    hypot => f64::hypot;
+    fmin => f64::min;
+    fmax => f64::max;
+}

@@ -1,0 +1,322 @@
+//! stdlib builtins: the heap (over `alloc::Allocator`), exit and abort,
+//! number parsing like glibc's strto*, and glibc's rand.
+
+use pivm_ir::builtins::STDERR;
+use pivm_ir::{MemType, TrapKind};
+
+use super::stdio::store_ptr;
+use super::Result;
+use crate::rand::RandState;
+use crate::runtime::{Halt, Runtime};
+
+fn bad() -> Halt {
+    Halt::Trap(TrapKind::BadBuiltinCall)
+}
+
+/// Allocates `size` bytes; 0 when the heap is exhausted.
+pub fn allocate(rt: &mut Runtime, size: u64, ty: Option<&MemType>) -> u64 {
+    match rt.heap.malloc(size, ty.cloned()) {
+        Some(p) if rt.sync_heap() => p,
+        Some(p) => {
+            rt.heap.free(p);
+            0
+        }
+        None => 0,
+    }
+}
+
+pub fn malloc(rt: &mut Runtime, a: &[u64], t: Option<&MemType>) -> Result<u64> {
+    Ok(allocate(rt, a[0], t))
+}
+
+pub fn calloc(rt: &mut Runtime, a: &[u64], t: Option<&MemType>) -> Result<u64> {
+    let Some(n) = a[0].checked_mul(a[1]) else {
+        return Ok(0);
+    };
+    let p = allocate(rt, n, t);
+    if p != 0 {
+        rt.mem.fill(p, 0, n)?;
+    }
+    Ok(p)
+}
+
+pub fn realloc(rt: &mut Runtime, a: &[u64], t: Option<&MemType>) -> Result<u64> {
+    let (p, n) = (a[0], a[1]);
+    if p == 0 {
+        return Ok(allocate(rt, n, t));
+    }
+    let old = rt.heap.size_of(p).ok_or_else(bad)?;
+    if n == 0 {
+        rt.heap.free(p);
+        return Ok(0);
+    }
+    if rt.heap.resize_in_place(p, n) == Some(true) {
+        if rt.sync_heap() {
+            return Ok(p);
+        }
+        rt.heap.resize_in_place(p, old);
+        return Ok(0);
+    }
+    let ty = match t {
+        Some(t) => Some(t.clone()),
+        None => rt.heap.table().find(|al| al.addr == p).and_then(|al| al.ty),
+    };
+    let q = allocate(rt, n, ty.as_ref());
+    if q == 0 {
+        return Ok(0);
+    }
+    rt.mem.copy_within(q, p, old.min(n))?;
+    rt.heap.free(p);
+    Ok(q)
+}
+
+pub fn free(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    if a[0] != 0 && !rt.heap.free(a[0]) {
+        return Err(bad());
+    }
+    Ok(0)
+}
+
+pub fn exit(_rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    Err(Halt::Exit(a[0] as u32 as i32))
+}
+
+pub fn abort(_rt: &mut Runtime, _a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    Err(Halt::Trap(TrapKind::Abort))
+}
+
+pub fn abs(_rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    Ok((a[0] as u32 as i32).wrapping_abs() as u32 as u64)
+}
+
+pub fn labs(_rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    Ok((a[0] as i64).wrapping_abs() as u64)
+}
+
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
+}
+
+/// Parses an integer like glibc `strtoul`/`strtol`: returns (negative,
+/// magnitude saturated to u64, overflowed, bytes consumed; 0 if no digits).
+fn parse_int(s: &[u8], base: u32) -> (bool, u64, bool, usize) {
+    let mut i = 0;
+    while i < s.len() && is_space(s[i]) {
+        i += 1;
+    }
+    let mut neg = false;
+    if i < s.len() && (s[i] == b'+' || s[i] == b'-') {
+        neg = s[i] == b'-';
+        i += 1;
+    }
+    let mut base = base;
+    let hex_prefix = i + 1 < s.len()
+        && s[i] == b'0'
+        && (s[i + 1] | 0x20) == b'x'
+        && s.get(i + 2).is_some_and(|c| c.is_ascii_hexdigit());
+    if (base == 0 || base == 16) && hex_prefix {
+        i += 2;
+        base = 16;
+    } else if base == 0 {
+        base = if s.get(i) == Some(&b'0') { 8 } else { 10 };
+    }
+    let start = i;
+    let mut v: u64 = 0;
+    let mut over = false;
+    while i < s.len() {
+        let Some(d) = (s[i] as char).to_digit(36).filter(|&d| d < base) else {
+            break;
+        };
+        match v
+            .checked_mul(base as u64)
+            .and_then(|x| x.checked_add(d as u64))
+        {
+            Some(x) => v = x,
+            None => over = true,
+        }
+        i += 1;
+    }
+    if i == start {
+        return (false, 0, false, 0);
+    }
+    (neg, if over { u64::MAX } else { v }, over, i)
+}
+
+fn strtol_value(s: &[u8], base: u32) -> (i64, usize) {
+    let (neg, v, over, n) = parse_int(s, base);
+    let r = if neg {
+        if over || v > i64::MIN.unsigned_abs() {
+            i64::MIN
+        } else {
+            (v as i64).wrapping_neg()
+        }
+    } else if over || v > i64::MAX as u64 {
+        i64::MAX
+    } else {
+        v as i64
+    };
+    (r, n)
+}
+
+fn valid_base(b: u32) -> bool {
+    b == 0 || (2..=36).contains(&b)
+}
+
+pub fn atoi(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    let (v, _) = strtol_value(rt.mem.c_str(a[0])?, 10);
+    Ok(v as i32 as u32 as u64)
+}
+
+pub fn atol(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    Ok(strtol_value(rt.mem.c_str(a[0])?, 10).0 as u64)
+}
+
+pub fn strtol(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    let base = a[2] as u32;
+    let (v, n) = if valid_base(base) {
+        strtol_value(rt.mem.c_str(a[0])?, base)
+    } else {
+        (0, 0)
+    };
+    store_ptr(rt, a[1], a[0] + n as u64)?;
+    Ok(v as u64)
+}
+
+pub fn strtoul(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    let base = a[2] as u32;
+    let (neg, v, over, n) = if valid_base(base) {
+        parse_int(rt.mem.c_str(a[0])?, base)
+    } else {
+        (false, 0, false, 0)
+    };
+    let r = if over {
+        u64::MAX
+    } else if neg {
+        v.wrapping_neg()
+    } else {
+        v
+    };
+    store_ptr(rt, a[1], a[0] + n as u64)?;
+    Ok(r)
+}
+
+/// Parses the longest prefix of `s` that is a decimal float (or inf/nan)
+/// like glibc `strtod`; returns the value and the bytes consumed.
+pub fn parse_float(s: &[u8]) -> (f64, usize) {
+    let mut i = 0;
+    while i < s.len() && is_space(s[i]) {
+        i += 1;
+    }
+    let start = i;
+    if i < s.len() && (s[i] == b'+' || s[i] == b'-') {
+        i += 1;
+    }
+    let rest = &s[i..];
+    let lower: Vec<u8> = rest
+        .iter()
+        .take(8)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    for word in [&b"infinity"[..], b"inf", b"nan"] {
+        if lower.starts_with(word) {
+            let end = i + word.len();
+            let text = std::str::from_utf8(&s[start..end]).unwrap_or("0");
+            return (text.parse().unwrap_or(0.0), end);
+        }
+    }
+    let digits_from = |i: &mut usize| {
+        let b = *i;
+        while *i < s.len() && s[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - b
+    };
+    let mut nd = digits_from(&mut i);
+    if i < s.len() && s[i] == b'.' {
+        let mut j = i + 1;
+        let frac = digits_from(&mut j);
+        if nd + frac > 0 {
+            nd += frac;
+            i = j;
+        }
+    }
+    if nd == 0 {
+        return (0.0, 0);
+    }
+    if i < s.len() && (s[i] | 0x20) == b'e' {
+        let mut j = i + 1;
+        if j < s.len() && (s[j] == b'+' || s[j] == b'-') {
+            j += 1;
+        }
+        if digits_from(&mut j) > 0 {
+            i = j;
+        }
+    }
+    let text = std::str::from_utf8(&s[start..i]).unwrap_or("0");
+    (text.parse().unwrap_or(0.0), i)
+}
+
+pub fn atof(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    Ok(parse_float(rt.mem.c_str(a[0])?).0.to_bits())
+}
+
+pub fn strtod(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    let (v, n) = parse_float(rt.mem.c_str(a[0])?);
+    store_ptr(rt, a[1], a[0] + n as u64)?;
+    Ok(v.to_bits())
+}
+
+pub fn rand(rt: &mut Runtime, _a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    Ok(rt.rand.next() as u32 as u64)
+}
+
+pub fn srand(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    rt.rand = RandState::new(a[0] as u32);
+    Ok(0)
+}
+
+/// `assert` failure: `file:line: Assertion `expr' failed.` then abort.
+pub fn assert_fail(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    let expr = rt.mem.c_str(a[0]).unwrap_or(b"?").to_vec();
+    let file = rt.mem.c_str(a[1]).unwrap_or(b"?").to_vec();
+    let mut msg = file;
+    msg.extend_from_slice(format!(":{}: Assertion `", a[2] as u32 as i32).as_bytes());
+    msg.extend_from_slice(&expr);
+    msg.extend_from_slice(b"' failed.\n");
+    rt.io.flush();
+    let _ = rt.io.write(STDERR, &msg);
+    Err(Halt::Trap(TrapKind::Abort))
+}
+
+/// Processor time in microseconds (CLOCKS_PER_SEC is 1000000).
+pub fn clock(_rt: &mut Runtime, _a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid timespec to write.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    Ok((ts.tv_sec as i64 * 1_000_000 + ts.tv_nsec as i64 / 1000) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strto() {
+        assert_eq!(strtol_value(b"  -42xyz", 10), (-42, 5));
+        assert_eq!(strtol_value(b"0x1fg", 0), (31, 4));
+        assert_eq!(strtol_value(b"0x", 16), (0, 1));
+        assert_eq!(strtol_value(b"017", 0), (15, 3));
+        assert_eq!(strtol_value(b"99999999999999999999", 10).0, i64::MAX);
+        assert_eq!(strtol_value(b"-9223372036854775808", 10).0, i64::MIN);
+        assert_eq!(strtol_value(b"abc", 10), (0, 0));
+        assert_eq!(parse_float(b" 1.5e3x"), (1500.0, 6));
+        assert_eq!(parse_float(b"-.5"), (-0.5, 3));
+        assert_eq!(parse_float(b"1e"), (1.0, 1));
+        assert_eq!(parse_float(b"."), (0.0, 0));
+        assert!(parse_float(b"-Infinity").0.is_infinite());
+        assert_eq!(parse_float(b"nanx").1, 3);
+    }
+}

@@ -1,0 +1,361 @@
+//! The program's streams: stdin, stdout (buffered, flushed at exit, trap
+//! and fflush), stderr (unbuffered) and files from `fopen`. Each stream
+//! counts the bytes written, and each file remembers its path, mode and
+//! offset, so a snapshot can record them and a resumed program neither
+//! rewrites output nor loses its place in a file.
+
+use pivm_ir::builtins::{STDERR, STDIN, STDOUT};
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+
+/// The first handle `fopen` returns.
+pub const FIRST_FILE: u64 = 16;
+const STDOUT_BUFFER: usize = 1 << 16;
+
+/// Where stdout or stderr bytes go.
+pub enum Sink {
+    /// The host process's own stream.
+    Host,
+    /// Kept in memory (tests, embedding).
+    Capture(Vec<u8>),
+}
+
+/// Where stdin bytes come from.
+pub enum Source {
+    Host,
+    Bytes(Vec<u8>, usize),
+}
+
+/// A file opened by the program.
+pub struct OpenFile {
+    pub path: String,
+    pub mode: String,
+    pub offset: u64,
+    pub eof: bool,
+    file: File,
+}
+
+/// What a snapshot records of an open file.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct FileState {
+    pub handle: u64,
+    pub path: String,
+    pub mode: String,
+    pub offset: u64,
+    pub eof: bool,
+}
+
+pub struct Io {
+    pub stdout: Sink,
+    pub stderr: Sink,
+    pub stdin: Source,
+    out_buf: Vec<u8>,
+    pub stdout_written: u64,
+    pub stderr_written: u64,
+    pub stdin_read: u64,
+    pub stdin_eof: bool,
+    files: BTreeMap<u64, OpenFile>,
+    next_handle: u64,
+}
+
+/// Failure of a stream operation: an unknown handle traps; other errors are
+/// reported to the program as C does (EOF, -1, NULL).
+#[derive(Debug, PartialEq, Eq)]
+pub enum StreamError {
+    BadHandle,
+    Failed,
+}
+
+impl Default for Io {
+    fn default() -> Self {
+        Io::new(Sink::Host, Sink::Host, Source::Host)
+    }
+}
+
+impl Io {
+    pub fn new(stdout: Sink, stderr: Sink, stdin: Source) -> Io {
+        Io {
+            stdout,
+            stderr,
+            stdin,
+            out_buf: Vec::new(),
+            stdout_written: 0,
+            stderr_written: 0,
+            stdin_read: 0,
+            stdin_eof: false,
+            files: BTreeMap::new(),
+            next_handle: FIRST_FILE,
+        }
+    }
+
+    /// Writes the buffered stdout bytes to their sink.
+    pub fn flush(&mut self) {
+        if self.out_buf.is_empty() {
+            return;
+        }
+        match &mut self.stdout {
+            Sink::Host => {
+                let mut o = std::io::stdout().lock();
+                let _ = o.write_all(&self.out_buf);
+                let _ = o.flush();
+            }
+            Sink::Capture(v) => v.extend_from_slice(&self.out_buf),
+        }
+        self.out_buf.clear();
+    }
+
+    /// Writes `bytes` to stream `h`.
+    pub fn write(&mut self, h: u64, bytes: &[u8]) -> Result<(), StreamError> {
+        match h {
+            STDOUT => {
+                self.stdout_written += bytes.len() as u64;
+                self.out_buf.extend_from_slice(bytes);
+                if self.out_buf.len() >= STDOUT_BUFFER {
+                    self.flush();
+                }
+                Ok(())
+            }
+            STDERR => {
+                self.stderr_written += bytes.len() as u64;
+                match &mut self.stderr {
+                    Sink::Host => {
+                        let _ = std::io::stderr().write_all(bytes);
+                    }
+                    Sink::Capture(v) => v.extend_from_slice(bytes),
+                }
+                Ok(())
+            }
+            STDIN => Err(StreamError::Failed),
+            _ => {
+                let f = self.files.get_mut(&h).ok_or(StreamError::BadHandle)?;
+                if f.mode.starts_with('a') {
+                    f.offset = f.file.metadata().map_err(|_| StreamError::Failed)?.len();
+                }
+                f.file
+                    .seek(SeekFrom::Start(f.offset))
+                    .and_then(|_| f.file.write_all(bytes))
+                    .map_err(|_| StreamError::Failed)?;
+                f.offset += bytes.len() as u64;
+                Ok(())
+            }
+        }
+    }
+
+    /// Reads up to `buf.len()` bytes from stream `h`; 0 at end of file.
+    pub fn read(&mut self, h: u64, buf: &mut [u8]) -> Result<usize, StreamError> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        match h {
+            STDIN => {
+                let n = match &mut self.stdin {
+                    Source::Host => std::io::stdin().lock().read(buf).unwrap_or(0),
+                    Source::Bytes(b, pos) => {
+                        let n = (b.len() - *pos).min(buf.len());
+                        buf[..n].copy_from_slice(&b[*pos..*pos + n]);
+                        *pos += n;
+                        n
+                    }
+                };
+                if n == 0 {
+                    self.stdin_eof = true;
+                }
+                self.stdin_read += n as u64;
+                Ok(n)
+            }
+            STDOUT | STDERR => Err(StreamError::Failed),
+            _ => {
+                let f = self.files.get_mut(&h).ok_or(StreamError::BadHandle)?;
+                f.file
+                    .seek(SeekFrom::Start(f.offset))
+                    .map_err(|_| StreamError::Failed)?;
+                let mut total = 0;
+                while total < buf.len() {
+                    match f.file.read(&mut buf[total..]) {
+                        Ok(0) => {
+                            f.eof = true;
+                            break;
+                        }
+                        Ok(n) => total += n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(_) => return Err(StreamError::Failed),
+                    }
+                }
+                f.offset += total as u64;
+                Ok(total)
+            }
+        }
+    }
+
+    /// Reads one byte; `None` at end of file.
+    pub fn getc(&mut self, h: u64) -> Result<Option<u8>, StreamError> {
+        let mut b = [0u8];
+        Ok((self.read(h, &mut b)? == 1).then_some(b[0]))
+    }
+
+    pub fn is_stream(&self, h: u64) -> bool {
+        matches!(h, STDIN | STDOUT | STDERR) || self.files.contains_key(&h)
+    }
+
+    pub fn eof(&self, h: u64) -> Result<bool, StreamError> {
+        match h {
+            STDIN => Ok(self.stdin_eof),
+            STDOUT | STDERR => Ok(false),
+            _ => self
+                .files
+                .get(&h)
+                .map(|f| f.eof)
+                .ok_or(StreamError::BadHandle),
+        }
+    }
+
+    /// Opens `path` with a C `mode` (`r`, `w`, `a`, with `+` and `b`);
+    /// returns the new handle, or `None` if the host refuses.
+    pub fn open(&mut self, path: &str, mode: &str) -> Option<u64> {
+        let file = open_with_mode(path, mode, false)?;
+        let offset = if mode.starts_with('a') {
+            file.metadata().map(|m| m.len()).unwrap_or(0)
+        } else {
+            0
+        };
+        let h = self.next_handle;
+        self.next_handle += 1;
+        self.files.insert(
+            h,
+            OpenFile {
+                path: path.to_string(),
+                mode: mode.to_string(),
+                offset,
+                eof: false,
+                file,
+            },
+        );
+        Some(h)
+    }
+
+    pub fn close(&mut self, h: u64) -> Result<(), StreamError> {
+        match h {
+            STDOUT => {
+                self.flush();
+                Ok(())
+            }
+            STDIN | STDERR => Ok(()),
+            _ => self
+                .files
+                .remove(&h)
+                .map(|_| ())
+                .ok_or(StreamError::BadHandle),
+        }
+    }
+
+    /// `fseek`: whence 0 = SET, 1 = CUR, 2 = END.
+    pub fn seek(&mut self, h: u64, off: i64, whence: i32) -> Result<(), StreamError> {
+        let err = if self.is_std(h) {
+            StreamError::Failed
+        } else {
+            StreamError::BadHandle
+        };
+        let f = self.files.get_mut(&h).ok_or(err)?;
+        let base = match whence {
+            0 => 0,
+            1 => f.offset as i64,
+            2 => f.file.metadata().map_err(|_| StreamError::Failed)?.len() as i64,
+            _ => return Err(StreamError::Failed),
+        };
+        let new = base.checked_add(off).filter(|&n| n >= 0);
+        f.offset = new.ok_or(StreamError::Failed)? as u64;
+        f.eof = false;
+        Ok(())
+    }
+
+    pub fn tell(&self, h: u64) -> Result<u64, StreamError> {
+        match h {
+            STDOUT => Ok(self.stdout_written),
+            STDERR => Ok(self.stderr_written),
+            STDIN => Ok(self.stdin_read),
+            _ => self
+                .files
+                .get(&h)
+                .map(|f| f.offset)
+                .ok_or(StreamError::BadHandle),
+        }
+    }
+
+    fn is_std(&self, h: u64) -> bool {
+        matches!(h, STDIN | STDOUT | STDERR)
+    }
+
+    /// The open files, for a snapshot.
+    pub fn files(&self) -> Vec<FileState> {
+        self.files
+            .iter()
+            .map(|(&handle, f)| FileState {
+                handle,
+                path: f.path.clone(),
+                mode: f.mode.clone(),
+                offset: f.offset,
+                eof: f.eof,
+            })
+            .collect()
+    }
+
+    pub fn next_handle(&self) -> u64 {
+        self.next_handle
+    }
+
+    /// Reopens the files of a snapshot (never truncating: a `w` file is
+    /// reopened for writing at its recorded offset).
+    pub fn reopen(&mut self, files: &[FileState], next_handle: u64) -> Result<(), String> {
+        for s in files {
+            if s.handle < FIRST_FILE || s.handle >= next_handle {
+                return Err(format!("file handle {} is invalid", s.handle));
+            }
+            let file = open_with_mode(&s.path, &s.mode, true)
+                .ok_or_else(|| format!("cannot reopen '{}' (mode {})", s.path, s.mode))?;
+            self.files.insert(
+                s.handle,
+                OpenFile {
+                    path: s.path.clone(),
+                    mode: s.mode.clone(),
+                    offset: s.offset,
+                    eof: s.eof,
+                    file,
+                },
+            );
+        }
+        self.next_handle = next_handle;
+        Ok(())
+    }
+
+    /// The captured stdout (flushing first), for tests.
+    pub fn captured_stdout(&mut self) -> &[u8] {
+        self.flush();
+        match &self.stdout {
+            Sink::Capture(v) => v,
+            Sink::Host => &[],
+        }
+    }
+
+    pub fn captured_stderr(&self) -> &[u8] {
+        match &self.stderr {
+            Sink::Capture(v) => v,
+            Sink::Host => &[],
+        }
+    }
+}
+
+fn open_with_mode(path: &str, mode: &str, reopen: bool) -> Option<File> {
+    let plus = mode.contains('+');
+    let mut o = OpenOptions::new();
+    match mode.as_bytes().first()? {
+        b'r' => o.read(true).write(plus),
+        b'w' => o.write(true).read(plus).create(true).truncate(!reopen),
+        b'a' => o.write(true).read(plus).create(true),
+        _ => return None,
+    };
+    if mode[1..].bytes().any(|c| c != b'+' && c != b'b') {
+        return None;
+    }
+    o.open(path).ok()
+}

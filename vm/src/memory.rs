@@ -1,0 +1,417 @@
+//! The program's linear VM address space: one host reservation whose base
+//! never moves, so a VM address is an offset both engines add to
+//! `VmCtx::mem_base`. Layout, lowest first:
+//!
+//! ```text
+//! [0, 4096)            null page, never valid
+//! [4096, data_end)     globals, in module order, each at its alignment
+//! [stack_start, stack_end)  the shadow stack (grows upward)
+//! [heap_start, heap_top)    the heap (grows upward, see `alloc`)
+//! [heap_top, limit)    MAX_ACCESS bytes of padding
+//! ```
+//!
+//! Every value is little-endian in memory on every host, so the bytes are
+//! the same everywhere and a snapshot stores them raw. The valid-access rule
+//! is `pivm_jit::abi::access_ok`, the one the JIT uses too.
+
+use pivm_ir::frame::STACK_ALIGN;
+use pivm_ir::types::align_up;
+use pivm_ir::{InitItem, Module, SymbolRef, TrapKind, Type, TypeLayouts};
+use pivm_jit::abi::{access_ok, bound_for_limit, MAX_ACCESS, NULL_PAGE};
+
+use crate::error::VmError;
+
+/// Default size of the host reservation (address space, not memory).
+pub const DEFAULT_RESERVE: u64 = 4 << 30;
+/// Default shadow-stack size.
+pub const DEFAULT_STACK_SIZE: u64 = 8 << 20;
+
+/// Where the regions of a program's memory are. Depends only on the module
+/// and the stack size, so it is the same on every host.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct MemLayout {
+    pub data_end: u64,
+    pub stack_start: u64,
+    pub stack_end: u64,
+    pub heap_start: u64,
+}
+
+impl MemLayout {
+    /// Lays out the globals of `module` and returns each global's address
+    /// with the region layout.
+    pub fn new(
+        module: &Module,
+        layouts: &TypeLayouts,
+        stack_size: u64,
+    ) -> Result<(MemLayout, Vec<u64>), VmError> {
+        let mut off = NULL_PAGE;
+        let mut addrs = Vec::with_capacity(module.globals.len());
+        for g in module.globals.values() {
+            let l = layouts
+                .of(&g.ty)
+                .ok_or_else(|| VmError::new(format!("global @{} has no layout", g.name)))?;
+            off = align_up(off, l.align.max(1));
+            addrs.push(off);
+            off = off
+                .checked_add(l.size)
+                .ok_or_else(|| VmError::new("globals are too large"))?;
+        }
+        let data_end = off;
+        let stack_start = align_up(data_end, STACK_ALIGN);
+        let stack_size = align_up(stack_size, STACK_ALIGN);
+        let stack_end = stack_start
+            .checked_add(stack_size)
+            .ok_or_else(|| VmError::new("stack size is too large"))?;
+        let heap_start = align_up(stack_end, 16);
+        Ok((
+            MemLayout {
+                data_end,
+                stack_start,
+                stack_end,
+                heap_start,
+            },
+            addrs,
+        ))
+    }
+}
+
+/// The reserved address space and the current valid limit.
+pub struct Memory {
+    base: *mut u8,
+    reserved: u64,
+    /// End (exclusive) of the valid addresses, padding included.
+    limit: u64,
+}
+
+// The memory is owned by one runtime; moving it across threads is fine.
+unsafe impl Send for Memory {}
+
+impl Memory {
+    /// Reserves `reserve` bytes of address space (not committed: pages are
+    /// backed lazily and read as zero) with `limit` valid bytes.
+    pub fn new(reserve: u64, limit: u64) -> Result<Memory, VmError> {
+        if limit > reserve {
+            return Err(VmError::new(format!(
+                "program needs {limit} bytes of memory but only {reserve} are reserved"
+            )));
+        }
+        let len = usize::try_from(reserve)
+            .map_err(|_| VmError::new("memory reservation does not fit the host"))?;
+        // SAFETY: a fresh anonymous private mapping; no existing memory is touched.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(VmError::new(format!(
+                "cannot reserve {reserve} bytes of address space: {}",
+                std::io::Error::last_os_error()
+            )));
+        }
+        Ok(Memory {
+            base: p.cast(),
+            reserved: reserve,
+            limit,
+        })
+    }
+
+    /// Host address of VM address 0 (for `VmCtx::mem_base`).
+    pub fn base(&self) -> *mut u8 {
+        self.base
+    }
+
+    pub fn reserved(&self) -> u64 {
+        self.reserved
+    }
+
+    /// End of the valid addresses (padding included).
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    /// `VmCtx::bound` for the current limit.
+    pub fn bound(&self) -> u64 {
+        bound_for_limit(self.limit)
+    }
+
+    /// Makes addresses below `top + MAX_ACCESS` valid; `false` if that does
+    /// not fit the reservation. The limit never shrinks.
+    pub fn grow_to(&mut self, top: u64) -> bool {
+        let Some(want) = top.checked_add(MAX_ACCESS) else {
+            return false;
+        };
+        if want > self.reserved {
+            return false;
+        }
+        self.limit = self.limit.max(want);
+        true
+    }
+
+    /// The largest heap top `grow_to` accepts.
+    pub fn max_top(&self) -> u64 {
+        self.reserved - MAX_ACCESS
+    }
+
+    fn fault(addr: u64) -> TrapKind {
+        if addr < NULL_PAGE {
+            TrapKind::NullAccess
+        } else {
+            TrapKind::OutOfBounds
+        }
+    }
+
+    /// Checks a scalar access with the engines' single-compare rule.
+    #[inline]
+    pub fn check(&self, addr: u64) -> Result<(), TrapKind> {
+        if access_ok(addr, self.bound()) {
+            Ok(())
+        } else {
+            Err(Self::fault(addr))
+        }
+    }
+
+    /// Checks that the whole range `[addr, addr + len)` is valid; an empty
+    /// range is always valid.
+    pub fn check_range(&self, addr: u64, len: u64) -> Result<(), TrapKind> {
+        if len == 0 {
+            return Ok(());
+        }
+        if addr < NULL_PAGE {
+            return Err(TrapKind::NullAccess);
+        }
+        match addr.checked_add(len) {
+            Some(end) if end <= self.limit => Ok(()),
+            _ => Err(TrapKind::OutOfBounds),
+        }
+    }
+
+    /// Loads a scalar of type `ty`, zero-extended.
+    #[inline]
+    pub fn load(&self, ty: Type, addr: u64) -> Result<u64, TrapKind> {
+        self.check(addr)?;
+        // SAFETY: access_ok guarantees addr + 8 <= limit <= reserved.
+        let p = unsafe { self.base.add(addr as usize) };
+        // SAFETY: as above; unaligned reads are allowed by read_unaligned.
+        Ok(unsafe {
+            match ty.bytes() {
+                1 => *p as u64,
+                2 => u16::from_le_bytes(p.cast::<[u8; 2]>().read_unaligned()) as u64,
+                4 => u32::from_le_bytes(p.cast::<[u8; 4]>().read_unaligned()) as u64,
+                _ => u64::from_le_bytes(p.cast::<[u8; 8]>().read_unaligned()),
+            }
+        })
+    }
+
+    /// Stores the low `ty.bytes()` bytes of `val`.
+    #[inline]
+    pub fn store(&mut self, ty: Type, addr: u64, val: u64) -> Result<(), TrapKind> {
+        self.check(addr)?;
+        let bytes = val.to_le_bytes();
+        let n = ty.bytes() as usize;
+        // SAFETY: access_ok guarantees addr + 8 <= limit <= reserved.
+        unsafe {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.base.add(addr as usize), n);
+        }
+        Ok(())
+    }
+
+    /// The bytes `[addr, addr + len)`, checked.
+    pub fn slice(&self, addr: u64, len: u64) -> Result<&[u8], TrapKind> {
+        self.check_range(addr, len)?;
+        if len == 0 {
+            return Ok(&[]);
+        }
+        // SAFETY: the range is inside [NULL_PAGE, limit), which is mapped.
+        Ok(unsafe { std::slice::from_raw_parts(self.base.add(addr as usize), len as usize) })
+    }
+
+    /// The bytes `[addr, addr + len)`, checked, writable.
+    pub fn slice_mut(&mut self, addr: u64, len: u64) -> Result<&mut [u8], TrapKind> {
+        self.check_range(addr, len)?;
+        if len == 0 {
+            return Ok(&mut []);
+        }
+        // SAFETY: the range is inside [NULL_PAGE, limit), which is mapped,
+        // and `&mut self` makes this the only reference.
+        Ok(unsafe { std::slice::from_raw_parts_mut(self.base.add(addr as usize), len as usize) })
+    }
+
+    pub fn read(&self, addr: u64, len: u64) -> Result<Vec<u8>, TrapKind> {
+        self.slice(addr, len).map(|s| s.to_vec())
+    }
+
+    pub fn write(&mut self, addr: u64, bytes: &[u8]) -> Result<(), TrapKind> {
+        self.slice_mut(addr, bytes.len() as u64)?
+            .copy_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Copies `len` bytes from `src` to `dst`; the ranges may overlap.
+    pub fn copy_within(&mut self, dst: u64, src: u64, len: u64) -> Result<(), TrapKind> {
+        self.check_range(src, len)?;
+        self.check_range(dst, len)?;
+        if len > 0 {
+            // SAFETY: both ranges are checked; `copy` allows overlap.
+            unsafe {
+                std::ptr::copy(
+                    self.base.add(src as usize),
+                    self.base.add(dst as usize),
+                    len as usize,
+                )
+            };
+        }
+        Ok(())
+    }
+
+    pub fn fill(&mut self, addr: u64, byte: u8, len: u64) -> Result<(), TrapKind> {
+        self.slice_mut(addr, len)?.fill(byte);
+        Ok(())
+    }
+
+    /// The length of the NUL-terminated string at `addr`; traps if it runs
+    /// past the valid memory.
+    pub fn strlen(&self, addr: u64) -> Result<u64, TrapKind> {
+        if addr < NULL_PAGE {
+            return Err(TrapKind::NullAccess);
+        }
+        if addr >= self.limit {
+            return Err(TrapKind::OutOfBounds);
+        }
+        // SAFETY: [addr, limit) is mapped.
+        let s = unsafe {
+            std::slice::from_raw_parts(self.base.add(addr as usize), (self.limit - addr) as usize)
+        };
+        match s.iter().position(|&b| b == 0) {
+            Some(n) => Ok(n as u64),
+            None => Err(TrapKind::OutOfBounds),
+        }
+    }
+
+    /// The NUL-terminated string at `addr`, without the NUL.
+    pub fn c_str(&self, addr: u64) -> Result<&[u8], TrapKind> {
+        let n = self.strlen(addr)?;
+        self.slice(addr, n)
+    }
+
+    /// At most `max` bytes of the string at `addr` (stops at a NUL; only
+    /// the bytes read are checked).
+    pub fn c_str_max(&self, addr: u64, max: u64) -> Result<&[u8], TrapKind> {
+        if max == 0 {
+            return Ok(&[]);
+        }
+        if addr < NULL_PAGE {
+            return Err(TrapKind::NullAccess);
+        }
+        if addr >= self.limit {
+            return Err(TrapKind::OutOfBounds);
+        }
+        let avail = (self.limit - addr).min(max);
+        // SAFETY: [addr, addr + avail) is inside [NULL_PAGE, limit).
+        let s = unsafe { std::slice::from_raw_parts(self.base.add(addr as usize), avail as usize) };
+        match s.iter().position(|&b| b == 0) {
+            Some(n) => Ok(&s[..n]),
+            None if avail == max => Ok(s),
+            None => Err(TrapKind::OutOfBounds),
+        }
+    }
+
+    /// Writes the initial bytes of every global at its address.
+    pub fn init_globals(&mut self, module: &Module, addrs: &[u64]) -> Result<(), VmError> {
+        for (i, g) in module.globals.values().enumerate() {
+            let mut at = addrs[i];
+            for item in &g.init {
+                let res = match item {
+                    InitItem::Scalar(t, v) => self.store(*t, at, *v),
+                    InitItem::Bytes(b) => self.write(at, b),
+                    InitItem::Zero(_) => Ok(()),
+                    InitItem::Addr(sym, off) => {
+                        let base = match sym {
+                            SymbolRef::Global(g) => addrs[g.0 as usize],
+                            SymbolRef::Func(f) => Module::func_ptr(*f),
+                        };
+                        self.store(Type::Ptr, at, base.wrapping_add(*off as u64))
+                    }
+                };
+                res.map_err(|_| {
+                    VmError::new(format!(
+                        "initializer of global @{} is out of bounds",
+                        g.name
+                    ))
+                })?;
+                at += item.size();
+            }
+        }
+        Ok(())
+    }
+
+    /// All bytes `[0, limit)` (the null page reads as zero), for snapshots.
+    pub fn bytes(&self) -> &[u8] {
+        // SAFETY: [0, limit) is mapped and readable.
+        unsafe { std::slice::from_raw_parts(self.base, self.limit as usize) }
+    }
+
+    /// Replaces the contents with `bytes` (a snapshot's `[0, limit)`).
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<(), VmError> {
+        let n = bytes.len() as u64;
+        if n > self.reserved || n < NULL_PAGE {
+            return Err(VmError::new(format!(
+                "memory image of {n} bytes does not fit the reservation"
+            )));
+        }
+        if bytes[..NULL_PAGE as usize].iter().any(|&b| b != 0) {
+            return Err(VmError::new("memory image has data in the null page"));
+        }
+        self.limit = self.limit.max(n);
+        // SAFETY: [0, n) is mapped and writable; `bytes` is a separate slice.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.base, bytes.len()) };
+        Ok(())
+    }
+}
+
+impl Drop for Memory {
+    fn drop(&mut self) {
+        // SAFETY: `base` and `reserved` are exactly what mmap returned and took.
+        unsafe {
+            libc::munmap(self.base.cast(), self.reserved as usize);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_and_null() {
+        let mut m = Memory::new(1 << 20, 8192 + MAX_ACCESS).unwrap();
+        assert_eq!(m.load(Type::I32, 0), Err(TrapKind::NullAccess));
+        assert_eq!(m.load(Type::I8, 4095), Err(TrapKind::NullAccess));
+        m.store(Type::I64, 8192 - 8, 0x0102030405060708).unwrap();
+        assert_eq!(m.load(Type::I64, 8192 - 8).unwrap(), 0x0102030405060708);
+        assert_eq!(m.slice(8192 - 8, 8).unwrap(), &[8, 7, 6, 5, 4, 3, 2, 1]);
+        assert_eq!(m.load(Type::I64, 8192 + 1), Err(TrapKind::OutOfBounds));
+        assert_eq!(m.load(Type::I64, u64::MAX), Err(TrapKind::OutOfBounds));
+        assert_eq!(m.check_range(8000, 200 + MAX_ACCESS), Ok(()));
+        assert_eq!(
+            m.check_range(8000, 201 + MAX_ACCESS),
+            Err(TrapKind::OutOfBounds)
+        );
+        assert_eq!(m.check_range(u64::MAX - 2, 8), Err(TrapKind::OutOfBounds));
+        assert_eq!(m.check_range(10, 8), Err(TrapKind::NullAccess));
+        assert_eq!(m.check_range(0, 0), Ok(()));
+        assert!(m.grow_to(16384));
+        assert_eq!(m.limit(), 16384 + MAX_ACCESS);
+        assert!(!m.grow_to(1 << 20));
+        m.write(9000, b"hi\0").unwrap();
+        assert_eq!(m.c_str(9000).unwrap(), b"hi");
+        assert_eq!(m.c_str_max(9000, 1).unwrap(), b"h");
+        m.fill(16384 - 4, 1, 4 + MAX_ACCESS).unwrap();
+        assert_eq!(m.strlen(16384 - 4), Err(TrapKind::OutOfBounds));
+    }
+}

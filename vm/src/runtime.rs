@@ -1,0 +1,327 @@
+//! The state of a running program that is not an engine's: memory, heap,
+//! streams, the rand state and the safepoint counter. Every engine runs
+//! over a `Runtime` through the `Engine` trait, and a snapshot is a
+//! `RuntimeState` plus the logical frames an engine captured.
+
+use pivm_ir::frame::Frame;
+use pivm_ir::{FuncId, Module, TrapKind, Type};
+use std::fmt;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use crate::alloc::{Allocation, Allocator};
+use crate::error::VmError;
+use crate::io::{FileState, Io};
+use crate::memory::{Memory, DEFAULT_RESERVE, DEFAULT_STACK_SIZE};
+use crate::program::Program;
+use crate::rand::RandState;
+
+/// Limits and requests for one run.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Host address space reserved for VM memory.
+    pub reserve: u64,
+    pub stack_size: u64,
+    /// Call depth limit (`TrapKind::StackOverflow` past it).
+    pub max_depth: u32,
+    /// Take a snapshot at the N-th safepoint reached in this run (1-based).
+    pub snapshot_after: Option<u64>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            reserve: DEFAULT_RESERVE,
+            stack_size: DEFAULT_STACK_SIZE,
+            max_depth: 100_000,
+            snapshot_after: None,
+        }
+    }
+}
+
+/// Where a trap happened.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Trap {
+    pub kind: TrapKind,
+    /// Function name, when known.
+    pub func: Option<String>,
+    /// Source file and line (`Inst::line`, module `source`); line 0 = unknown.
+    pub file: Option<String>,
+    pub line: u32,
+}
+
+impl fmt::Display for Trap {
+    /// `null pointer dereference in function 'main' at prog.c:12`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.kind)?;
+        if let Some(func) = &self.func {
+            write!(f, " in function '{func}'")?;
+        }
+        if self.line != 0 {
+            match &self.file {
+                Some(file) => write!(f, " at {file}:{}", self.line)?,
+                None => write!(f, " at line {}", self.line)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How a builtin or the runtime ends the program.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Halt {
+    Exit(i32),
+    Trap(TrapKind),
+}
+
+impl From<TrapKind> for Halt {
+    fn from(k: TrapKind) -> Halt {
+        Halt::Trap(k)
+    }
+}
+
+/// Where an engine starts.
+#[derive(Clone, Debug)]
+pub enum Entry {
+    /// Call `main` with these `argv` strings (argv[0] first).
+    Start { args: Vec<String> },
+    /// Rebuild the logical stack (innermost frame first) and continue right
+    /// after the innermost frame's safepoint.
+    Rewind { frames: Vec<Frame> },
+}
+
+/// How a run ended.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Outcome {
+    /// `main` returned or `exit` was called, with this value (not masked).
+    Exit(i32),
+    Trap(Trap),
+    /// A snapshot was taken: the logical frames, innermost first. Memory and
+    /// the rest of the state are in the `Runtime`.
+    Snapshot(Vec<Frame>),
+}
+
+impl Outcome {
+    /// The process exit status this outcome gives.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Outcome::Exit(c) => c & 0xff,
+            Outcome::Trap(t) => t.kind.exit_code(),
+            Outcome::Snapshot(_) => 0,
+        }
+    }
+}
+
+/// An execution engine (the interpreter, the JIT).
+pub trait Engine {
+    fn run(&mut self, rt: &mut Runtime, entry: Entry) -> Result<Outcome, VmError>;
+}
+
+/// What the runtime decides at a safepoint whose poll word is set.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum SafepointAction {
+    Continue,
+    Snapshot,
+}
+
+/// Everything of a runtime a snapshot needs besides the program and the
+/// frames: plain data, converted by the snapshot crate to its own types.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct RuntimeState {
+    pub stack_size: u64,
+    /// VM memory `[0, limit)`.
+    pub memory: Vec<u8>,
+    pub heap_top: u64,
+    pub allocations: Vec<Allocation>,
+    pub rand: RandState,
+    pub stdout_written: u64,
+    pub stderr_written: u64,
+    pub stdin_read: u64,
+    pub files: Vec<FileState>,
+    pub next_handle: u64,
+    pub safepoints_reached: u64,
+}
+
+pub struct Runtime {
+    pub prog: Arc<Program>,
+    pub config: Config,
+    pub mem: Memory,
+    pub heap: Allocator,
+    pub io: Io,
+    pub rand: RandState,
+    /// Safepoints reached while the poll word was set, this run.
+    pub safepoints_reached: u64,
+    /// Set by anyone who wants the next safepoint to call the runtime.
+    pub poll: Arc<AtomicU32>,
+    /// How the program ended, when a builtin or hook ended it (JIT path).
+    pub halt: Option<Halt>,
+}
+
+impl Runtime {
+    /// A fresh runtime for `prog`: memory laid out, globals initialized.
+    pub fn new(prog: Arc<Program>, config: Config, io: Io) -> Result<Runtime, VmError> {
+        let heap_start = prog.mem.heap_start;
+        let mut mem = Memory::new(config.reserve, heap_start + pivm_jit::abi::MAX_ACCESS)?;
+        mem.init_globals(&prog.module, &prog.global_addrs)?;
+        let heap = Allocator::new(heap_start, mem.max_top());
+        let rt = Runtime {
+            prog,
+            config,
+            mem,
+            heap,
+            io,
+            rand: RandState::new(1),
+            safepoints_reached: 0,
+            poll: Arc::new(AtomicU32::new(0)),
+            halt: None,
+        };
+        rt.arm_poll();
+        Ok(rt)
+    }
+
+    /// A runtime in the state a snapshot recorded.
+    pub fn restore(
+        prog: Arc<Program>,
+        mut config: Config,
+        io: Io,
+        state: &RuntimeState,
+    ) -> Result<Runtime, VmError> {
+        config.stack_size = state.stack_size;
+        if prog.mem.stack_end - prog.mem.stack_start < state.stack_size {
+            return Err(VmError::new(
+                "the program was laid out with a smaller stack than the snapshot's",
+            ));
+        }
+        let mut rt = Runtime::new(prog, config, io)?;
+        let heap_start = rt.prog.mem.heap_start;
+        if (state.memory.len() as u64) < heap_start {
+            return Err(VmError::new(
+                "memory image is smaller than the program's data",
+            ));
+        }
+        rt.mem.restore(&state.memory)?;
+        rt.heap = Allocator::from_table(
+            heap_start,
+            rt.mem.max_top(),
+            state.heap_top,
+            state.allocations.iter().cloned(),
+        )?;
+        if !rt.mem.grow_to(state.heap_top) {
+            return Err(VmError::new("heap does not fit the memory reservation"));
+        }
+        rt.rand = state.rand.clone();
+        rt.rand.validate().map_err(VmError::new)?;
+        rt.io.stdout_written = state.stdout_written;
+        rt.io.stderr_written = state.stderr_written;
+        rt.io.stdin_read = state.stdin_read;
+        rt.io
+            .reopen(&state.files, state.next_handle)
+            .map_err(VmError::new)?;
+        rt.safepoints_reached = state.safepoints_reached;
+        Ok(rt)
+    }
+
+    /// The state a snapshot stores (flushes stdout first).
+    pub fn save_state(&mut self) -> RuntimeState {
+        self.io.flush();
+        RuntimeState {
+            stack_size: self.prog.mem.stack_end - self.prog.mem.stack_start,
+            memory: self.mem.bytes().to_vec(),
+            heap_top: self.heap.heap_top(),
+            allocations: self.heap.table().collect(),
+            rand: self.rand.clone(),
+            stdout_written: self.io.stdout_written,
+            stderr_written: self.io.stderr_written,
+            stdin_read: self.io.stdin_read,
+            files: self.io.files(),
+            next_handle: self.io.next_handle(),
+            safepoints_reached: self.safepoints_reached,
+        }
+    }
+
+    pub fn module(&self) -> &Module {
+        &self.prog.module
+    }
+
+    /// Sets the poll word if a request is pending.
+    pub fn arm_poll(&self) {
+        if self.config.snapshot_after.is_some() {
+            self.poll.store(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Called by an engine at a safepoint whose poll word is set.
+    pub fn on_safepoint(&mut self, _func: FuncId, _resume: u32) -> SafepointAction {
+        self.safepoints_reached += 1;
+        if let Some(n) = self.config.snapshot_after {
+            if self.safepoints_reached >= n {
+                self.config.snapshot_after = None;
+                self.poll.store(0, Ordering::Relaxed);
+                return SafepointAction::Snapshot;
+            }
+        }
+        SafepointAction::Continue
+    }
+
+    /// The trap record for `kind` at instruction line `line` of `func`.
+    pub fn trap_at(&self, kind: TrapKind, func: Option<FuncId>, line: u32) -> Trap {
+        Trap {
+            kind,
+            func: func.map(|f| self.prog.func_name(f).to_string()),
+            file: self.prog.module.source.clone(),
+            line,
+        }
+    }
+
+    /// Grows memory to cover the heap top after an allocation.
+    pub fn sync_heap(&mut self) -> bool {
+        self.mem.grow_to(self.heap.heap_top())
+    }
+
+    /// `main` and its arguments: `()` or `(argc, argv)` with the strings
+    /// laid out on the heap.
+    pub fn prepare_main(&mut self, args: &[String]) -> Result<(FuncId, Vec<u64>), VmError> {
+        let m = &self.prog.module;
+        let main = m
+            .func_by_name("main")
+            .ok_or_else(|| VmError::new("the program has no function @main"))?;
+        let f = &m.funcs[main];
+        let params: Vec<Type> = f.params().collect();
+        match params.as_slice() {
+            [] => Ok((main, Vec::new())),
+            [Type::I32, Type::Ptr] | [Type::I32, Type::I64] => {
+                let argc = args.len() as u64;
+                let mut ptrs = Vec::with_capacity(args.len() + 1);
+                for a in args {
+                    let bytes = a.as_bytes();
+                    let n = bytes.len() as u64 + 1;
+                    let p = self
+                        .heap
+                        .malloc(n, None)
+                        .ok_or_else(|| VmError::new("out of memory for argv"))?;
+                    self.sync_heap();
+                    self.mem
+                        .write(p, bytes)
+                        .and_then(|_| self.mem.store(Type::I8, p + n - 1, 0))
+                        .map_err(|k| VmError::new(format!("cannot lay out argv: {k}")))?;
+                    ptrs.push(p);
+                }
+                ptrs.push(0);
+                let argv = self
+                    .heap
+                    .malloc(8 * ptrs.len() as u64, None)
+                    .ok_or_else(|| VmError::new("out of memory for argv"))?;
+                self.sync_heap();
+                for (i, p) in ptrs.iter().enumerate() {
+                    self.mem
+                        .store(Type::Ptr, argv + 8 * i as u64, *p)
+                        .map_err(|k| VmError::new(format!("cannot lay out argv: {k}")))?;
+                }
+                Ok((main, vec![argc, argv]))
+            }
+            _ => Err(VmError::new(
+                "@main must take () or (i32, ptr) and return i32",
+            )),
+        }
+    }
+}
