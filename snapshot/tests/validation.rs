@@ -1,0 +1,413 @@
+//! Validation against the program: each rule of `validate` rejects a
+//! snapshot that breaks it with its own error, and accepts the fixture.
+
+mod common;
+
+use common::*;
+use pivm_snapshot::*;
+
+/// Validates the fixture after `edit`; returns the error.
+fn invalid(edit: impl FnOnce(&mut Body)) -> SnapshotError {
+    let mut b = body();
+    edit(&mut b);
+    let e = validate(&Snapshot::new(b)).expect_err("must be rejected");
+    check_message(&e);
+    e
+}
+
+/// A body whose program is `text` (already hashed consistently).
+fn with_program(text: &str) -> Body {
+    let mut b = body();
+    b.program = Program::from_text(text.to_string());
+    b
+}
+
+#[test]
+fn fixture_is_valid() {
+    validate(&snapshot()).unwrap();
+}
+
+#[test]
+fn program_must_parse_verify_and_be_placed() {
+    let e = validate(&Snapshot::new(with_program("func @f(\n"))).unwrap_err();
+    assert!(matches!(e, SnapshotError::ProgramParse(_)), "{e}");
+    check_message(&e);
+
+    let bad_verify = "func @f() -> i32 {\nentry:\n    safepoint\n    ret.i32 %x\n}\n";
+    let e = validate(&Snapshot::new(with_program(bad_verify))).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            SnapshotError::ProgramParse(_) | SnapshotError::ProgramVerify(_)
+        ),
+        "{e}"
+    );
+
+    // The source as written, without safepoints: numbering could differ.
+    let e = validate(&Snapshot::new(with_program(SOURCE))).unwrap_err();
+    assert!(
+        matches!(e, SnapshotError::ProgramNotCanonical { .. }),
+        "{e}"
+    );
+    check_message(&e);
+
+    // Placed but not canonical (an extra comment line).
+    let text = format!("; hello\n{}", body().program.text);
+    let e = validate(&Snapshot::new(with_program(&text))).unwrap_err();
+    assert!(
+        matches!(e, SnapshotError::ProgramNotCanonical { line: 1 }),
+        "{e}"
+    );
+}
+
+#[test]
+fn frames_must_exist() {
+    let e = invalid(|b| b.frames.clear());
+    assert!(matches!(e, SnapshotError::NoFrames), "{e}");
+
+    let e = invalid(|b| b.frames[0].func = 99);
+    assert!(
+        matches!(
+            e,
+            SnapshotError::MissingFunction {
+                frame: 0,
+                func: 99,
+                ..
+            }
+        ),
+        "{e}"
+    );
+
+    let e = invalid(|b| b.frames[1].func_name = "mian".to_string());
+    assert!(
+        matches!(e, SnapshotError::FunctionName { frame: 1, .. }),
+        "{e}"
+    );
+
+    let mut b = body();
+    b.frames.extend(std::iter::repeat_n(b.frames[1].clone(), 5));
+    let limits = Limits {
+        max_frames: 4,
+        ..Limits::default()
+    };
+    let e = validate_with(&Snapshot::new(b), &limits).unwrap_err();
+    assert!(
+        matches!(e, SnapshotError::TooManyFrames { count: 7, max: 4 }),
+        "{e}"
+    );
+}
+
+#[test]
+fn resume_points_must_exist_and_be_of_the_right_kind() {
+    let e = invalid(|b| b.frames[0].resume = 2);
+    assert!(
+        matches!(
+            e,
+            SnapshotError::BadResumePoint {
+                frame: 0,
+                resume: 2,
+                count: 2,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let e = invalid(|b| b.frames[1].resume = u32::MAX);
+    assert!(
+        matches!(e, SnapshotError::BadResumePoint { frame: 1, .. }),
+        "{e}"
+    );
+
+    // The innermost frame stopped at a call.
+    let e = invalid(|b| {
+        b.frames.remove(0);
+    });
+    assert!(
+        matches!(
+            e,
+            SnapshotError::ResumePointKind {
+                frame: 0,
+                expected: "safepoint",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    // An outer frame stopped at a safepoint.
+    let e = invalid(|b| b.frames[1].resume = 0);
+    assert!(
+        matches!(
+            e,
+            SnapshotError::ResumePointKind {
+                frame: 1,
+                expected: "call",
+                ..
+            }
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn outer_frames_must_call_the_inner_function() {
+    // Through a function pointer that points elsewhere.
+    let e = invalid(|b| b.frames[1].locals[2].bits = 2); // @main, not @work
+    assert!(
+        matches!(e, SnapshotError::CallMismatch { frame: 1, .. }),
+        "{e}"
+    );
+    let e = invalid(|b| b.frames[1].locals[2].bits = 0x5000); // no function
+    assert!(matches!(e, SnapshotError::CallMismatch { .. }), "{e}");
+    assert!(e.to_string().contains("which is no function"), "{e}");
+
+    // A direct call to @work, but the inner frame is @main.
+    let e = invalid(|b| {
+        b.frames[1].resume = MAIN_CALL_DIRECT;
+        let mut inner = b.frames[1].clone();
+        inner.resume = 0;
+        b.frames[0] = inner;
+    });
+    assert!(
+        matches!(e, SnapshotError::CallMismatch { frame: 1, .. }),
+        "{e}"
+    );
+
+    // A direct call to @work with @work inside is fine.
+    let mut b = body();
+    b.frames[1].resume = MAIN_CALL_DIRECT;
+    validate(&Snapshot::new(b)).unwrap();
+}
+
+#[test]
+fn locals_must_match_the_function() {
+    let e = invalid(|b| {
+        b.frames[0].locals.pop();
+    });
+    assert!(
+        matches!(
+            e,
+            SnapshotError::LocalCount {
+                frame: 0,
+                expected: 5,
+                found: 4,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let e = invalid(|b| b.frames[1].locals.push(v(ValueType::I32, 0)));
+    assert!(
+        matches!(e, SnapshotError::LocalCount { frame: 1, .. }),
+        "{e}"
+    );
+
+    let e = invalid(|b| b.frames[0].locals[3].ty = ValueType::I64);
+    assert!(
+        matches!(
+            e,
+            SnapshotError::LocalType {
+                expected: "f64",
+                found: "i64",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    // ptr where i32 is declared: interchangeable only with i64, and even
+    // then a frame records the declared type.
+    let e = invalid(|b| b.frames[1].locals[1].ty = ValueType::I64);
+    assert!(matches!(e, SnapshotError::LocalType { .. }), "{e}");
+
+    let e = invalid(|b| b.frames[0].locals[4].bits = 0x100); // i8
+    assert!(
+        matches!(e, SnapshotError::LocalValue { ty: "i8", .. }),
+        "{e}"
+    );
+    let e = invalid(|b| b.frames[0].locals[1].bits = 1 << 32); // i32
+    assert!(
+        matches!(e, SnapshotError::LocalValue { ty: "i32", .. }),
+        "{e}"
+    );
+}
+
+#[test]
+fn stack_bases_must_be_in_the_stack_and_ordered() {
+    let e = invalid(|b| b.frames[0].stack_base = STACK + 8);
+    assert!(
+        matches!(e, SnapshotError::StackBase { frame: 0, .. }),
+        "{e}"
+    );
+    assert!(e.to_string().contains("aligned"), "{e}");
+
+    let e = invalid(|b| {
+        b.frames[0].stack_base = STACK - 16;
+        b.frames[1].stack_base = STACK - 16;
+    });
+    assert!(matches!(e, SnapshotError::StackBase { .. }), "{e}");
+    assert!(e.to_string().contains("below the stack start"), "{e}");
+
+    // @work's 16-byte frame passes sp.
+    let e = invalid(|b| b.frames[0].stack_base = STACK + 16);
+    assert!(
+        matches!(e, SnapshotError::StackBase { frame: 0, .. }),
+        "{e}"
+    );
+    assert!(e.to_string().contains("stack pointer"), "{e}");
+
+    // The caller's base above its callee's.
+    let e = invalid(|b| b.frames[1].stack_base = STACK + 16);
+    assert!(
+        matches!(e, SnapshotError::StackBase { frame: 1, .. }),
+        "{e}"
+    );
+
+    let e = invalid(|b| b.frames[0].stack_base = u64::MAX - 15);
+    assert!(matches!(e, SnapshotError::StackBase { .. }), "{e}");
+}
+
+#[test]
+fn layout_must_be_consistent() {
+    let cases: Vec<(&str, Box<dyn Fn(&mut MemoryLayout)>)> = vec![
+        (
+            "data start after end",
+            Box::new(|l| l.data_start = l.data_end + 1),
+        ),
+        ("heap in the null page", Box::new(|l| l.heap_start = 16)),
+        (
+            "areas overlap",
+            Box::new(|l| l.heap_start = l.stack_end - 16),
+        ),
+        ("sp past the limit", Box::new(|l| l.sp = l.stack_limit + 16)),
+        (
+            "sp below the stack",
+            Box::new(|l| l.sp = l.stack_start - 16),
+        ),
+        (
+            "limit past the end",
+            Box::new(|l| l.stack_limit = l.stack_end + 1),
+        ),
+        (
+            "heap top past the end",
+            Box::new(|l| l.heap_top = l.heap_end + 1),
+        ),
+        (
+            "heap top below the start",
+            Box::new(|l| l.heap_top = l.heap_start - 1),
+        ),
+        ("absurd heap", Box::new(|l| l.heap_end = u64::MAX)),
+        ("empty stack", Box::new(|l| l.stack_end = l.stack_start)),
+    ];
+    for (what, edit) in cases {
+        let e = invalid(|b| edit(&mut b.memory.layout));
+        assert!(matches!(e, SnapshotError::Layout(_)), "{what}: {e}");
+    }
+    // A tighter limit rejects what the default accepts.
+    let limits = Limits {
+        max_address: 0x10000,
+        ..Limits::default()
+    };
+    let e = validate_with(&snapshot(), &limits).unwrap_err();
+    assert!(matches!(e, SnapshotError::Layout(_)), "{e}");
+}
+
+#[test]
+fn regions_must_be_inside_the_areas_and_disjoint() {
+    let e = invalid(|b| b.memory.regions[0].start = 0);
+    assert!(matches!(e, SnapshotError::Region { index: 0, .. }), "{e}");
+
+    let e = invalid(|b| b.memory.regions[2].bytes = vec![0; 0x100001]);
+    assert!(matches!(e, SnapshotError::Region { index: 2, .. }), "{e}");
+
+    let e = invalid(|b| b.memory.regions.swap(0, 1));
+    assert!(matches!(e, SnapshotError::Region { index: 1, .. }), "{e}");
+
+    let e = invalid(|b| b.memory.regions[1].start = DATA + 2);
+    assert!(matches!(e, SnapshotError::Region { index: 1, .. }), "{e}");
+
+    let e = invalid(|b| {
+        b.memory.regions.push(Region {
+            start: u64::MAX - 2,
+            bytes: vec![1; 8],
+        })
+    });
+    assert!(matches!(e, SnapshotError::Region { index: 3, .. }), "{e}");
+
+    // One region spanning the adjacent data and stack areas is fine.
+    let mut b = body();
+    b.memory.regions.remove(1);
+    b.memory.regions[0].bytes = vec![1; 0x2000];
+    validate(&Snapshot::new(b)).unwrap();
+}
+
+#[test]
+fn allocations_must_be_in_the_heap_disjoint_and_typed() {
+    let e = invalid(|b| b.memory.allocations[0].addr = STACK);
+    assert!(
+        matches!(e, SnapshotError::Allocation { index: 0, .. }),
+        "{e}"
+    );
+
+    let e = invalid(|b| b.memory.allocations[1].size = 17); // past heap_top
+    assert!(
+        matches!(e, SnapshotError::Allocation { index: 1, .. }),
+        "{e}"
+    );
+
+    let e = invalid(|b| b.memory.allocations[1].addr = HEAP + 8);
+    assert!(
+        matches!(e, SnapshotError::Allocation { index: 1, .. }),
+        "{e}"
+    );
+    assert!(e.to_string().contains("overlaps"), "{e}");
+
+    let e = invalid(|b| b.memory.allocations[1].size = u64::MAX);
+    assert!(
+        matches!(e, SnapshotError::Allocation { index: 1, .. }),
+        "{e}"
+    );
+
+    for ty in [":nosuch", "i33", "[4 x", "[99999999999999999999 x i8]"] {
+        let e = invalid(|b| b.memory.allocations[0].ty = Some(ty.to_string()));
+        assert!(
+            matches!(e, SnapshotError::Allocation { index: 0, .. }),
+            "{ty}: {e}"
+        );
+    }
+    // A type whose size overflows has no layout.
+    let e = invalid(|b| {
+        b.memory.allocations[0].ty = Some("[18446744073709551615 x :node]".to_string())
+    });
+    assert!(e.to_string().contains("no layout"), "{e}");
+
+    let mut b = body();
+    b.memory.allocations[1].ty = Some("[2 x i64]".to_string());
+    validate(&Snapshot::new(b)).unwrap();
+}
+
+#[test]
+fn open_files_must_be_sane() {
+    fn file(b: &mut Body) -> &mut OpenFile {
+        &mut b.io.files[0]
+    }
+    let e = invalid(|b| file(b).handle = pivm_ir::builtins::STDOUT);
+    assert!(matches!(e, SnapshotError::OpenFile { .. }), "{e}");
+    let e = invalid(|b| file(b).handle = 1 << 40);
+    assert!(matches!(e, SnapshotError::OpenFile { .. }), "{e}");
+    let e = invalid(|b| {
+        let f = b.io.files[0].clone();
+        b.io.files.push(f);
+    });
+    assert!(e.to_string().contains("unique"), "{e}");
+    let e = invalid(|b| file(b).mode = "rw".to_string());
+    assert!(matches!(e, SnapshotError::OpenFile { .. }), "{e}");
+    let e = invalid(|b| file(b).path = String::new());
+    assert!(matches!(e, SnapshotError::OpenFile { .. }), "{e}");
+    let e = invalid(|b| file(b).offset = u64::MAX);
+    assert!(matches!(e, SnapshotError::OpenFile { .. }), "{e}");
+}
+
+#[test]
+fn hostile_strings_are_cut_in_messages() {
+    let e = invalid(|b| b.frames[0].func_name = "x".repeat(1_000_000));
+    assert!(e.to_string().len() < 400, "{} bytes", e.to_string().len());
+}
