@@ -265,9 +265,11 @@ fn stack_bases_must_be_in_the_stack_and_ordered() {
     assert!(matches!(e, SnapshotError::StackBase { .. }), "{e}");
 }
 
+type LayoutEdit = Box<dyn Fn(&mut MemoryLayout)>;
+
 #[test]
 fn layout_must_be_consistent() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut MemoryLayout)>)> = vec![
+    let cases: Vec<(&str, LayoutEdit)> = vec![
         (
             "data start after end",
             Box::new(|l| l.data_start = l.data_end + 1),
