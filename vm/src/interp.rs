@@ -356,20 +356,16 @@ impl Machine<'_> {
 }
 
 /// Whether function `f` may be called with these argument types, its
-/// result going to a local of type `ret` (`None`: ignored).
+/// result going to a local of type `ret` (`None`: ignored): the rule both
+/// engines share, `pivm_jit::abi::indirect_call_ok`.
 pub fn signature_ok(
     module: &Module,
     f: FuncId,
     args: &[(Type, Operand)],
     ret: Option<Type>,
 ) -> bool {
-    let func = &module.funcs[f];
-    func.num_params == args.len()
-        && func.params().zip(args).all(|(p, (a, _))| p.compatible(*a))
-        && match ret {
-            None => true,
-            Some(r) => func.ret.is_some_and(|fr| fr.compatible(r)),
-        }
+    let types: Vec<Type> = args.iter().map(|a| a.0).collect();
+    pivm_jit::abi::indirect_call_ok(&types, ret, &module.funcs[f].signature())
 }
 
 /// Checks frames (innermost first) read from a snapshot or handed over by

@@ -397,9 +397,9 @@ mod tests {
         assert_eq!(m.slice(8192 - 8, 8).unwrap(), &[8, 7, 6, 5, 4, 3, 2, 1]);
         assert_eq!(m.load(Type::I64, 8192 + 1), Err(TrapKind::OutOfBounds));
         assert_eq!(m.load(Type::I64, u64::MAX), Err(TrapKind::OutOfBounds));
-        assert_eq!(m.check_range(8000, 200 + MAX_ACCESS), Ok(()));
+        assert_eq!(m.check_range(8000, 192 + MAX_ACCESS), Ok(()));
         assert_eq!(
-            m.check_range(8000, 201 + MAX_ACCESS),
+            m.check_range(8000, 193 + MAX_ACCESS),
             Err(TrapKind::OutOfBounds)
         );
         assert_eq!(m.check_range(u64::MAX - 2, 8), Err(TrapKind::OutOfBounds));
