@@ -180,7 +180,13 @@ impl JitModule {
             let b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
             lower::lower_function(&env, jm, b, id).map_err(|e| codegen_err(&f.name, e))?;
             jm.define_function(func_ids[i], &mut ctx)
-                .map_err(|e| codegen_err(&f.name, e))?;
+                .map_err(|e| match e {
+                    cranelift_module::ModuleError::Compilation(e) => codegen_err(
+                        &f.name,
+                        cranelift_codegen::print_errors::pretty_error(&ctx.func, e),
+                    ),
+                    e => codegen_err(&f.name, e),
+                })?;
             jm.clear_context(&mut ctx);
 
             ctx.func.signature = entry_ids[i].1.clone();

@@ -491,7 +491,9 @@ impl Lower<'_, '_> {
         let d = self.load_ctx(types::I32, abi::OFF_DEPTH);
         let d = self.b.ins().iadd_imm_s(d, -1);
         self.store_ctx(d, abi::OFF_DEPTH);
-        let rv = self.b.block_params(self.exit).to_vec();
+        // Only the first parameter is the result: the frontend appends the
+        // variables live into this block after it.
+        let rv: Vec<Value> = self.b.block_params(self.exit)[..self.ret.iter().len()].to_vec();
         self.b.ins().return_(&rv);
 
         // trap(kind, line)

@@ -1,0 +1,519 @@
+//! Whole programs under the JIT with the mock runtime: results, output,
+//! traps, and the snapshot protocol (unwind at a safepoint, rewind in a new
+//! run, on the JIT or on the reference interpreter, in either direction).
+
+mod common;
+
+use common::*;
+use pivm_ir::{FuncId, Module, TrapKind};
+use pivm_jit::abi;
+
+const FIB: &str = include_str!("../../examples/fib.pir");
+
+const SORT: &str = r#"global @fmt: [4 x i8] = { bytes "%d \00" }
+
+declare @malloc(i64) -> ptr
+declare @rand() -> i32
+declare @printf(ptr, ...) -> i32
+
+func @fill(%p: ptr, %n: i32) {
+    local %i: i32
+    local %c: i32
+    local %r: i32
+    local %q: ptr
+    local %o: i64
+entry:
+    %i = copy.i32 0
+    jump head
+head:
+    %c = slt.i32 %i, %n
+    br.i32 %c, body, done
+body:
+    %r = call @rand()
+    %r = urem.i32 %r, 1000
+    %o = sext.i32.i64 %i
+    %o = mul.i64 %o, 4
+    %q = add.ptr %p, %o
+    store.i32 %q, %r
+    %i = add.i32 %i, 1
+    jump head
+done:
+    ret
+}
+
+func @cmp(%a: i32, %b: i32) -> i32 {
+    local %c: i32
+entry:
+    %c = sgt.i32 %a, %b
+    ret.i32 %c
+}
+
+func @sort(%p: ptr, %n: i32, %f: ptr) {
+    local %i: i32
+    local %j: i32
+    local %c: i32
+    local %m: i32
+    local %qa: ptr
+    local %qb: ptr
+    local %x: i32
+    local %y: i32
+    local %o: i64
+entry:
+    %i = copy.i32 0
+    jump outer
+outer:
+    %m = sub.i32 %n, 1
+    %c = slt.i32 %i, %m
+    br.i32 %c, inner_init, done
+inner_init:
+    %j = copy.i32 0
+    jump inner
+inner:
+    %m = sub.i32 %n, %i
+    %m = sub.i32 %m, 1
+    %c = slt.i32 %j, %m
+    br.i32 %c, body, next
+body:
+    %o = sext.i32.i64 %j
+    %o = mul.i64 %o, 4
+    %qa = add.ptr %p, %o
+    %qb = add.ptr %qa, 4
+    %x = load.i32 %qa
+    %y = load.i32 %qb
+    %c = call %f(i32 %x, i32 %y)
+    br.i32 %c, swap, cont
+swap:
+    store.i32 %qa, %y
+    store.i32 %qb, %x
+    jump cont
+cont:
+    %j = add.i32 %j, 1
+    jump inner
+next:
+    %i = add.i32 %i, 1
+    jump outer
+done:
+    ret
+}
+
+func @main() -> i64 {
+    local %p: ptr
+    local %f: ptr
+    local %i: i32
+    local %c: i32
+    local %x: i32
+    local %q: ptr
+    local %o: i64
+    local %s: i64
+    local %a: ptr
+    local %fp: ptr
+    slot $pad: [3 x i8]
+    slot $acc: i64
+entry:
+    %p = call @malloc(i64 400)
+    call @fill(ptr %p, i32 100)
+    %f = addr @cmp
+    call @sort(ptr %p, i32 100, ptr %f)
+    %a = addr $acc
+    store.i64 %a, 0
+    %fp = addr @fmt
+    %i = copy.i32 0
+    jump head
+head:
+    %c = slt.i32 %i, 100
+    br.i32 %c, body, done
+body:
+    %o = sext.i32.i64 %i
+    %o = mul.i64 %o, 4
+    %q = add.ptr %p, %o
+    %x = load.i32 %q
+    call @printf(ptr %fp, i32 %x)
+    %s = load.i64 %a
+    %s = mul.i64 %s, 31
+    %o = sext.i32.i64 %x
+    %s = add.i64 %s, %o
+    store.i64 %a, %s
+    %i = add.i32 %i, 1
+    jump head
+done:
+    %s = load.i64 %a
+    ret.i64 %s
+}
+"#;
+
+fn func(m: &Module, name: &str) -> FuncId {
+    m.func_by_name(name).unwrap()
+}
+
+#[test]
+fn fib_matches_interpreter() {
+    let m = module(FIB);
+    let mut vm = Vm::new(&m);
+    let j = jit(&m, &vm);
+    let o = run_jit(&j, &mut vm, func(&m, "fib"), &[20]);
+    assert_eq!(o.ret, 6765);
+    assert_eq!(o.state, abi::STATE_RUNNING);
+    assert_eq!((vm.ctx.depth, vm.ctx.sp), (0, STACK_START));
+    let mut vm = Vm::new(&m);
+    let o = run_jit(&j, &mut vm, func(&m, "main"), &[1, 0]);
+    assert_eq!(String::from_utf8_lossy(&o.out), "fib(25) = 75025\n");
+    let mut vm2 = Vm::new(&m);
+    let o2 = run_interp(&m, &mut vm2, func(&m, "main"), &[1, 0]);
+    assert_eq!(o, o2);
+}
+
+#[test]
+fn sort_matches_interpreter() {
+    let m = module(SORT);
+    let mut vm = Vm::new(&m);
+    let j = jit(&m, &vm);
+    let o = run_jit(&j, &mut vm, func(&m, "main"), &[]);
+    let mut vm2 = Vm::new(&m);
+    let o2 = run_interp(&m, &mut vm2, func(&m, "main"), &[]);
+    assert_eq!(o, o2);
+    assert_eq!(o.state, abi::STATE_RUNNING);
+    let text = String::from_utf8(o.out).unwrap();
+    let nums: Vec<i32> = text
+        .split_whitespace()
+        .map(|s| s.parse().unwrap())
+        .collect();
+    assert_eq!(nums.len(), 100);
+    assert!(nums.windows(2).all(|w| w[0] <= w[1]), "{text}");
+    assert_eq!(vm.mem, vm2.mem);
+}
+
+/// Runs `entry` to the end; then for each snapshot point `n`: runs with a
+/// snapshot at the `n`-th safepoint on `first`, checks the frames against
+/// the other engine's, and resumes on both engines.
+fn check_snapshots(src: &str, entry: &str, args: &[u64], points: &[u64]) {
+    let m = module(src);
+    let f = func(&m, entry);
+    let mut vm = Vm::new(&m);
+    let j = jit(&m, &vm);
+    let full = run_jit(&j, &mut vm, f, args);
+    assert_eq!(full.state, abi::STATE_RUNNING, "{full:?}");
+    for &n in points {
+        let mut a = Vm::new(&m);
+        a.snapshot_at(n);
+        let oa = run_jit(&j, &mut a, f, args);
+        assert_eq!(oa.state, abi::STATE_UNWINDING, "snapshot at {n}");
+        assert!(!a.rt.saved.is_empty());
+        let mut b = Vm::new(&m);
+        b.snapshot_at(n);
+        let ob = run_interp(&m, &mut b, f, args);
+        assert_eq!(ob.state, abi::STATE_UNWINDING);
+        assert_eq!(a.rt.saved, b.rt.saved, "frames differ at snapshot {n}");
+        assert_eq!(a.mem, b.mem);
+        assert_eq!((a.ctx.depth, a.ctx.sp), (0, STACK_START));
+        for (from, resume_jit) in [(&a, true), (&a, false), (&b, true)] {
+            let mut r = from.resumed(&m);
+            let o = if resume_jit {
+                run_jit(&j, &mut r, f, args)
+            } else {
+                run_interp(&m, &mut r, f, args)
+            };
+            assert_eq!(o, full, "resume after snapshot {n} (jit: {resume_jit})");
+            assert!(r.rt.to_restore.is_empty());
+        }
+    }
+}
+
+#[test]
+fn unwind_and_rewind_fib() {
+    check_snapshots(FIB, "main", &[1, 0], &[1, 2, 3, 50, 1000, 12345]);
+}
+
+#[test]
+fn unwind_and_rewind_sort() {
+    check_snapshots(SORT, "main", &[], &[1, 5, 77, 3000, 4950, 5100]);
+}
+
+#[test]
+fn snapshot_twice_in_a_row() {
+    // Snapshot, resume, snapshot again from the resumed run, resume again.
+    let m = module(SORT);
+    let f = func(&m, "main");
+    let mut vm = Vm::new(&m);
+    let j = jit(&m, &vm);
+    let full = run_jit(&j, &mut vm, f, &[]);
+    let mut a = Vm::new(&m);
+    a.snapshot_at(1000);
+    run_jit(&j, &mut a, f, &[]);
+    let mut b = a.resumed(&m);
+    b.snapshot_at(700);
+    let ob = run_jit(&j, &mut b, f, &[]);
+    assert_eq!(ob.state, abi::STATE_UNWINDING);
+    let mut c = b.resumed(&m);
+    assert_eq!(run_interp(&m, &mut c, f, &[]), full);
+}
+
+const TRAPS: &str = r#"func @divz(%a: i32, %b: i32) -> i32 {
+entry:
+    line 7
+    %a = sdiv.i32 %a, %b
+    ret.i32 %a
+}
+
+func @uremz(%a: i64, %b: i64) -> i64 {
+entry:
+    line 9
+    %a = urem.i64 %a, %b
+    ret.i64 %a
+}
+
+func @ld(%p: ptr) -> i32 {
+    local %x: i32
+entry:
+    line 3
+    %x = load.i32 %p
+    ret.i32 %x
+}
+
+func @st(%p: ptr, %v: i64) {
+entry:
+    line 4
+    store.i64 %p, %v
+    ret
+}
+
+func @rec(%n: i64) -> i64 {
+    local %r: i64
+entry:
+    %n = add.i64 %n, 1
+    line 12
+    %r = call @rec(i64 %n)
+    ret.i64 %r
+}
+
+func @big(%n: i64) -> i64 {
+    local %r: i64
+    slot $buf: [100000 x i8]
+entry:
+    line 20
+    %r = call @big(i64 %n)
+    ret.i64 %r
+}
+
+func @unr() -> i32 {
+entry:
+    line 30
+    unreachable
+}
+
+func @two(%a: i32, %b: i32) -> i32 {
+entry:
+    %a = add.i32 %a, %b
+    ret.i32 %a
+}
+
+func @void2(%a: i32, %b: i32) {
+entry:
+    ret
+}
+
+func @callp(%f: ptr, %x: i32) -> i32 {
+    local %r: i32
+entry:
+    line 40
+    %r = call %f(i32 %x, i32 5)
+    ret.i32 %r
+}
+
+func @callv(%f: ptr, %x: i32) -> i32 {
+entry:
+    line 41
+    call %f(i32 %x, i32 5)
+    ret.i32 1
+}
+
+func @callf(%f: ptr, %x: i32) -> i32 {
+    local %r: i32
+entry:
+    line 42
+    %r = call %f(i32 %x)
+    ret.i32 %r
+}
+"#;
+
+fn trap_of(m: &Module, j: &pivm_jit::JitModule, name: &str, args: &[u64]) -> Outcome {
+    let f = func(m, name);
+    let mut vm = Vm::new(m);
+    let o = run_jit(j, &mut vm, f, args);
+    let mut vm2 = Vm::new(m);
+    let o2 = run_interp(m, &mut vm2, f, args);
+    assert_eq!(o, o2, "{name}({args:?}): jit and interpreter differ");
+    assert_eq!(
+        (vm.ctx.depth, vm.ctx.sp),
+        (0, STACK_START),
+        "{name}: frame state"
+    );
+    o
+}
+
+#[test]
+fn traps() {
+    let m = module(TRAPS);
+    let vm = Vm::new(&m);
+    let j = jit(&m, &vm);
+    let id = |n: &str| func(&m, n).0;
+    let t = |name: &str, args: &[u64]| trap_of(&m, &j, name, args).trap;
+    assert_eq!(
+        t("divz", &[5, 0]),
+        Some((TrapKind::DivisionByZero, id("divz"), 7))
+    );
+    assert_eq!(
+        t("uremz", &[5, 0]),
+        Some((TrapKind::DivisionByZero, id("uremz"), 9))
+    );
+    let ok = trap_of(&m, &j, "divz", &[0x8000_0000, 0xffff_ffff]);
+    assert_eq!((ok.trap, ok.ret), (None, 0x8000_0000));
+    assert_eq!(t("ld", &[0]), Some((TrapKind::NullAccess, id("ld"), 3)));
+    assert_eq!(t("ld", &[4095]), Some((TrapKind::NullAccess, id("ld"), 3)));
+    assert_eq!(t("ld", &[4096]), None);
+    assert_eq!(t("ld", &[MEM_SIZE - 8]), None);
+    assert_eq!(
+        t("ld", &[MEM_SIZE - 7]),
+        Some((TrapKind::OutOfBounds, id("ld"), 3))
+    );
+    assert_eq!(
+        t("ld", &[u64::MAX]),
+        Some((TrapKind::OutOfBounds, id("ld"), 3))
+    );
+    assert_eq!(
+        t("st", &[MEM_SIZE, 1]),
+        Some((TrapKind::OutOfBounds, id("st"), 4))
+    );
+    assert_eq!(t("st", &[8, 1]), Some((TrapKind::NullAccess, id("st"), 4)));
+    let deep = t("rec", &[0]).unwrap();
+    assert_eq!((deep.0, deep.1), (TrapKind::StackOverflow, id("rec")));
+    let big = t("big", &[0]).unwrap();
+    assert_eq!((big.0, big.1), (TrapKind::StackOverflow, id("big")));
+    assert_eq!(t("unr", &[]), Some((TrapKind::Unreachable, id("unr"), 30)));
+
+    let two = pivm_ir::Module::func_ptr(func(&m, "two"));
+    let void2 = pivm_ir::Module::func_ptr(func(&m, "void2"));
+    let o = trap_of(&m, &j, "callp", &[two, 3]);
+    assert_eq!((o.trap, o.ret), (None, 8));
+    let bad = Some((TrapKind::BadFunctionPointer, id("callp"), 40));
+    assert_eq!(t("callp", &[0, 3]), bad);
+    assert_eq!(t("callp", &[5000, 3]), bad);
+    assert_eq!(t("callp", &[m.funcs.len() as u64 + 1, 3]), bad);
+    assert_eq!(t("callp", &[void2, 3]), bad, "result of a void function");
+    let o = trap_of(&m, &j, "callv", &[void2, 3]);
+    assert_eq!((o.trap, o.ret), (None, 1));
+    let o = trap_of(&m, &j, "callv", &[two, 3]);
+    assert_eq!((o.trap, o.ret), (None, 1), "ignoring a result is allowed");
+    assert_eq!(
+        t("callf", &[two, 3]),
+        Some((TrapKind::BadFunctionPointer, id("callf"), 42)),
+        "wrong arity"
+    );
+}
+
+const SPIN: &str = r#"func @spin() -> i32 {
+    local %i: i64
+entry:
+    jump loop
+loop:
+    %i = add.i64 %i, 1
+    jump loop
+}
+"#;
+
+#[test]
+fn poll_set_by_another_thread_stops_a_loop_without_calls() {
+    let m = module(SPIN);
+    let mut vm = Vm::new(&m);
+    vm.rt.halt_at = Some(1);
+    let j = jit(&m, &vm);
+    let poll = std::sync::atomic::AtomicPtr::new(&mut vm.ctx.poll as *mut u32);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            let p = poll.load(std::sync::atomic::Ordering::SeqCst);
+            // SAFETY: the poll word lives until the scope ends; it is the
+            // one word other threads write, atomically.
+            unsafe {
+                (*(p as *const std::sync::atomic::AtomicU32))
+                    .store(1, std::sync::atomic::Ordering::SeqCst)
+            };
+        });
+        let ctx = vm.ctx_ptr();
+        // SAFETY: the mock VM implements the ABI.
+        unsafe { j.call(func(&m, "spin"), ctx, &[]) };
+    });
+    assert_eq!(vm.ctx.state, abi::STATE_HALTED);
+    assert_eq!(vm.rt.safepoints_seen, 1);
+}
+
+#[test]
+fn without_safepoints_nothing_polls() {
+    let m = module(SORT);
+    let vm0 = Vm::new(&m);
+    let j =
+        pivm_jit::JitModule::compile(&m, &vm0.globals, &pivm_jit::Options { safepoints: false })
+            .unwrap();
+    let mut vm = Vm::new(&m);
+    vm.snapshot_at(3);
+    let o = run_jit(&j, &mut vm, func(&m, "main"), &[]);
+    assert_eq!(o.state, abi::STATE_RUNNING);
+    assert_eq!(vm.rt.safepoints_seen, 0);
+    let mut vm2 = Vm::new(&m);
+    assert_eq!(o.ret, run_interp(&m, &mut vm2, func(&m, "main"), &[]).ret);
+}
+
+const BUILTINS: &str = r#"global @s: [6 x i8] = { bytes "hi %s\00" }
+global @w: [3 x i8] = { bytes "yo\00" }
+
+declare @putchar(i32) -> i32
+declare @printf(ptr, ...) -> i32
+declare @sqrt(f64) -> f64
+declare @floor(f64) -> f64
+declare @pow(f64, f64) -> f64
+declare @exit(i32)
+
+func @main(%x: f64) -> i32 {
+    local %r: i32
+    local %y: f64
+    local %p: ptr
+    local %q: ptr
+entry:
+    %r = call @putchar(i32 65)
+    %p = addr @s
+    %q = addr @w
+    call @printf(ptr %p, ptr %q)
+    %y = call @sqrt(f64 %x)
+    %y = call @floor(f64 %y)
+    %y = call @pow(f64 %y, f64 2.0)
+    %r = ftosi.f64.i32 %y
+    br.i32 %r, big, small
+big:
+    call @exit(i32 %r)
+    ret.i32 1
+small:
+    ret.i32 %r
+}
+"#;
+
+#[test]
+fn builtins_and_exit() {
+    let m = module(BUILTINS);
+    let vm = Vm::new(&m);
+    let j = jit(&m, &vm);
+    let o = trap_of(&m, &j, "main", &[10.0f64.to_bits()]);
+    assert_eq!(String::from_utf8_lossy(&o.out), "Ahi yo");
+    assert_eq!((o.state, o.exit_code), (abi::STATE_HALTED, Some(9)));
+    let o = trap_of(&m, &j, "main", &[0.5f64.to_bits()]);
+    assert_eq!((o.state, o.ret), (abi::STATE_RUNNING, 0));
+}
+
+#[test]
+fn compile_errors_are_errors() {
+    let m = module(FIB);
+    let e = pivm_jit::JitModule::compile(&m, &[], &pivm_jit::Options::default()).unwrap_err();
+    assert!(e.to_string().contains("global addresses"), "{e}");
+    let mut bad = m.clone();
+    bad.funcs.values_mut().next().unwrap().blocks = Default::default();
+    let e = pivm_jit::JitModule::compile(&bad, &[4096], &pivm_jit::Options::default()).unwrap_err();
+    assert!(e.to_string().contains("does not verify"), "{e}");
+}
