@@ -510,6 +510,10 @@ impl<'a> Interp<'a> {
         }
     }
 
+    #[expect(
+        clippy::mut_from_ref,
+        reason = "the context is shared with generated code and hooks through a raw pointer, like in the VM"
+    )]
     fn c(&self) -> &mut VmCtx {
         // SAFETY: the VM outlives the interpreter.
         unsafe { &mut *self.ctx }
