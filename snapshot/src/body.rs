@@ -431,8 +431,15 @@ pub struct IoState {
     /// Same for stderr.
     #[serde(with = "serde_bytes")]
     pub stderr_pending: Vec<u8>,
+    /// Whether a read from stdin has hit end of file.
+    #[serde(default)]
+    pub stdin_eof: bool,
     /// Files opened with `fopen` and not closed, sorted by handle.
     pub files: Vec<OpenFile>,
+    /// The handle the next `fopen` returns; 0 when not recorded (the VM
+    /// then picks one above every open handle).
+    #[serde(default)]
+    pub next_handle: u64,
 }
 
 /// A file opened with `fopen`.
@@ -462,9 +469,22 @@ pub struct Counters {
     pub snapshots: u64,
     /// The call-depth limit the program ran with (0: the VM's default).
     pub call_depth_limit: u32,
-    /// The state of `rand`, in the byte layout the VM's generator defines.
-    #[serde(with = "serde_bytes")]
-    pub rand_state: Vec<u8>,
+    /// The state of `rand`; `None` when the program never called it (the
+    /// state after `srand(1)`).
+    #[serde(default)]
+    pub rand: Option<RandState>,
+}
+
+/// The state of `rand`: glibc's TYPE_3 additive feedback generator
+/// (`r[i] = r[i-3] + r[i-31]`), which pivm implements so that programs
+/// print the same numbers as natively.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct RandState {
+    /// The generator's table (31 words for TYPE_3).
+    pub table: Vec<u32>,
+    /// Indexes into `table` of glibc's `fptr` and `rptr`.
+    pub front: u32,
+    pub rear: u32,
 }
 
 /// Used by validation: the local types of a function, as value types.

@@ -146,6 +146,10 @@ pub enum SnapshotError {
     },
     /// An open file is not sane.
     OpenFile { handle: u64, reason: String },
+    /// The I/O state is inconsistent (other than one open file).
+    IoState(String),
+    /// The `rand` state is malformed.
+    Rand(String),
     /// A frame given to `Frame::from_ir` does not match the module.
     FrameMismatch(String),
 }
@@ -316,6 +320,8 @@ impl fmt::Display for SnapshotError {
                 "allocation {index} ({size} bytes at {addr:#x}) {reason}"
             ),
             OpenFile { handle, reason } => write!(f, "open file {handle}: {reason}"),
+            IoState(why) => write!(f, "i/o state is inconsistent: {why}"),
+            Rand(why) => write!(f, "rand state is malformed: {why}"),
             FrameMismatch(why) => write!(f, "frame does not match the program: {why}"),
         }
     }

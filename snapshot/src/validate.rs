@@ -27,8 +27,9 @@
 //!   function's shadow frame) ends at or below its callee's base, the
 //!   innermost at or below `sp`;
 //! - open files: sorted by handle, handles unique and above the standard
-//!   streams, inside the null page; paths non-empty without NUL; modes as
-//!   `fopen` takes them.
+//!   streams, inside the null page, below `next_handle` when it is set;
+//!   paths non-empty without NUL; modes as `fopen` takes them;
+//! - the `rand` state: a table of 1 to 64 words, indexes inside it.
 
 use std::collections::HashMap;
 
@@ -37,7 +38,7 @@ use pivm_ir::frame::{FrameLayout, STACK_ALIGN};
 use pivm_ir::safepoints::{self, ResumePoint};
 use pivm_ir::{Callee, FuncId, InstKind, MemType, Module, Operand, Type, TypeLayouts};
 
-use crate::body::{local_types, Allocation, Body, Frame, IoState, MemoryLayout, Region};
+use crate::body::{local_types, Allocation, Body, Counters, Frame, IoState, MemoryLayout, Region};
 use crate::error::SnapshotError;
 use crate::file::Snapshot;
 use crate::sha256::sha256;
@@ -81,6 +82,7 @@ pub fn validate_with(snap: &Snapshot, limits: &Limits) -> Result<Module, Snapsho
     check_allocations(&body.memory.allocations, &body.memory.layout, &module)?;
     check_frames(body, &module, limits)?;
     check_files(&body.io)?;
+    check_rand(&body.counters)?;
     Ok(module)
 }
 
@@ -592,7 +594,41 @@ fn check_files(io: &IoState) -> Result<(), SnapshotError> {
                 f.offset
             ));
         }
+        if io.next_handle != 0 && f.handle >= io.next_handle {
+            return err(format!(
+                "the handle is not below the next handle {}",
+                io.next_handle
+            ));
+        }
         prev = Some(f.handle);
+    }
+    if io.next_handle > MAX_HANDLE + 1 {
+        return Err(SnapshotError::IoState(format!(
+            "the next file handle {} is past the largest handle {MAX_HANDLE}",
+            io.next_handle
+        )));
+    }
+    Ok(())
+}
+
+/// Longest generator table accepted (glibc's largest type uses 63 words).
+const MAX_RAND_TABLE: usize = 64;
+
+fn check_rand(c: &Counters) -> Result<(), SnapshotError> {
+    let Some(r) = &c.rand else {
+        return Ok(());
+    };
+    let n = r.table.len();
+    if n == 0 || n > MAX_RAND_TABLE {
+        return Err(SnapshotError::Rand(format!(
+            "its table has {n} words, expected 1 to {MAX_RAND_TABLE}"
+        )));
+    }
+    if r.front as usize >= n || r.rear as usize >= n {
+        return Err(SnapshotError::Rand(format!(
+            "its indexes {} and {} are not below the table size {n}",
+            r.front, r.rear
+        )));
     }
     Ok(())
 }

@@ -406,6 +406,35 @@ fn open_files_must_be_sane() {
     assert!(matches!(e, SnapshotError::OpenFile { .. }), "{e}");
     let e = invalid(|b| file(b).offset = u64::MAX);
     assert!(matches!(e, SnapshotError::OpenFile { .. }), "{e}");
+    let e = invalid(|b| b.io.next_handle = 4);
+    assert!(matches!(e, SnapshotError::OpenFile { .. }), "{e}");
+    let e = invalid(|b| {
+        b.io.files.clear();
+        b.io.next_handle = 1 << 20;
+    });
+    assert!(matches!(e, SnapshotError::IoState(_)), "{e}");
+    // Not recorded: any handle will do.
+    let mut b = body();
+    b.io.next_handle = 0;
+    validate(&Snapshot::new(b)).unwrap();
+}
+
+#[test]
+fn rand_state_must_be_sane() {
+    fn rand(b: &mut Body) -> &mut RandState {
+        b.counters.rand.as_mut().unwrap()
+    }
+    let e = invalid(|b| rand(b).table.clear());
+    assert!(matches!(e, SnapshotError::Rand(_)), "{e}");
+    let e = invalid(|b| rand(b).table = vec![1; 100_000]);
+    assert!(matches!(e, SnapshotError::Rand(_)), "{e}");
+    let e = invalid(|b| rand(b).front = 31);
+    assert!(matches!(e, SnapshotError::Rand(_)), "{e}");
+    let e = invalid(|b| rand(b).rear = u32::MAX);
+    assert!(matches!(e, SnapshotError::Rand(_)), "{e}");
+    let mut b = body();
+    b.counters.rand = None;
+    validate(&Snapshot::new(b)).unwrap();
 }
 
 #[test]

@@ -162,6 +162,8 @@ pub fn body() -> Body {
             stdin_consumed: 3,
             stdout_pending: b"partial line".to_vec(),
             stderr_pending: Vec::new(),
+            stdin_eof: false,
+            next_handle: 5,
             files: vec![OpenFile {
                 handle: 4,
                 path: "out.txt".to_string(),
@@ -174,7 +176,11 @@ pub fn body() -> Body {
             safepoints: 42,
             snapshots: 1,
             call_depth_limit: 10_000,
-            rand_state: 12345u64.to_le_bytes().to_vec(),
+            rand: Some(RandState {
+                table: (0..31u32).map(|i| i.wrapping_mul(0x9e37_79b9)).collect(),
+                front: 3,
+                rear: 0,
+            }),
         },
         extra: Default::default(),
     }
