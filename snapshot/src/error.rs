@@ -53,6 +53,8 @@ pub enum SnapshotError {
     ProgramParse(pivm_ir::ParseError),
     /// The embedded program does not pass the verifier.
     ProgramVerify(pivm_ir::VerifyErrors),
+    /// The embedded program exceeds a limit that keeps parsing it safe.
+    ProgramLimits(String),
     /// The embedded program is not the canonical text of a module after
     /// safepoint placement, so its resume points could be numbered
     /// differently from the frames'.
@@ -211,6 +213,10 @@ impl fmt::Display for SnapshotError {
             ),
             ProgramParse(e) => write!(f, "the embedded program does not parse: {e}"),
             ProgramVerify(e) => write!(f, "the embedded program does not verify:\n{e}"),
+            ProgramLimits(why) => write!(
+                f,
+                "the embedded program is beyond what pivm accepts from a snapshot: {why}"
+            ),
             ProgramNotCanonical { line } => write!(
                 f,
                 "the embedded program is not in canonical form with safepoints placed \

@@ -5,7 +5,9 @@
 //!
 //! Rules checked, in order (each failure is its own `SnapshotError`):
 //! - program: the text hashes to the body's hash and the header's; it
-//!   parses and verifies; it is the canonical text of the module after
+//!   nests arrays at most `MAX_TYPE_NESTING` deep on a line and its named
+//!   types weigh at most `MAX_TYPE_WEIGHT` (the IR crate recurses over
+//!   both); it parses and verifies; it is the canonical text of the module after
 //!   `safepoints::place` (so resume points are numbered as the frames were);
 //! - layout: each non-empty area (data, stack, heap) has `start <= end`,
 //!   starts at or above `MIN_ADDRESS` and ends at or below
@@ -75,12 +77,17 @@ pub fn validate(snap: &Snapshot) -> Result<Module, SnapshotError> {
 
 /// Validates `snap` (see the module documentation for the rules).
 pub fn validate_with(snap: &Snapshot, limits: &Limits) -> Result<Module, SnapshotError> {
-    let module = check_program(snap)?;
+    let (module, type_layouts) = check_program(snap)?;
     let body = &snap.body;
     check_layout(&body.memory.layout, limits)?;
     check_regions(&body.memory.regions, &body.memory.layout)?;
-    check_allocations(&body.memory.allocations, &body.memory.layout, &module)?;
-    check_frames(body, &module, limits)?;
+    check_allocations(
+        &body.memory.allocations,
+        &body.memory.layout,
+        &module,
+        &type_layouts,
+    )?;
+    check_frames(body, &module, &type_layouts, limits)?;
     check_files(&body.io)?;
     check_rand(&body.counters)?;
     Ok(module)
@@ -100,7 +107,7 @@ pub fn check_program_matches(snap: &Snapshot, module: &Module) -> Result<(), Sna
     Ok(())
 }
 
-fn check_program(snap: &Snapshot) -> Result<Module, SnapshotError> {
+fn check_program(snap: &Snapshot) -> Result<(Module, TypeLayouts), SnapshotError> {
     let program = &snap.body.program;
     if program.hash != snap.program_hash {
         return Err(SnapshotError::ProgramHash {
@@ -117,21 +124,90 @@ fn check_program(snap: &Snapshot) -> Result<Module, SnapshotError> {
             found: computed,
         });
     }
-    let mut module =
-        pivm_ir::parse(&program.text, "<snapshot>").map_err(SnapshotError::ProgramParse)?;
+    check_text_limits(&program.text)?;
+    // The IR parser, verifier and printer recurse over nested types; the
+    // limits above bound that depth, and a thread with a known large stack
+    // makes the bound hold whatever stack the caller runs on.
+    let text = program.text.clone();
+    let worker = std::thread::Builder::new()
+        .name("pivm-snapshot-parse".to_string())
+        .stack_size(PARSE_STACK)
+        .spawn(move || parse_placed(&text))
+        .map_err(|e| SnapshotError::Decode(format!("cannot start the parser thread: {e}")))?;
+    worker.join().unwrap_or_else(|_| {
+        Err(SnapshotError::ProgramLimits(
+            "the parser failed".to_string(),
+        ))
+    })
+}
+
+/// Stack of the thread that parses an embedded program.
+const PARSE_STACK: usize = 64 << 20;
+/// Deepest `[` nesting on one line of an embedded program.
+pub const MAX_TYPE_NESTING: usize = 32;
+/// Most weight of the named types of an embedded program: each `type`
+/// line weighs one plus its deepest `[` nesting. A chain of struct types
+/// each containing the next makes the layout computation recurse this
+/// deep, on the VM's stack too, so the bound keeps it to a few thousand
+/// frames.
+pub const MAX_TYPE_WEIGHT: usize = 4096;
+
+/// Bounds what the IR crate will recurse over: array nesting per line and
+/// the weight of the named types.
+fn check_text_limits(text: &str) -> Result<(), SnapshotError> {
+    let mut weight = 0usize;
+    for (no, line) in text.lines().enumerate() {
+        let (mut depth, mut max, mut in_str) = (0usize, 0usize, false);
+        for b in line.bytes() {
+            match b {
+                // Strings hold no raw `"` (the printer escapes it).
+                b'"' => in_str = !in_str,
+                b';' if !in_str => break,
+                b'[' if !in_str => {
+                    depth += 1;
+                    max = max.max(depth);
+                }
+                b']' if !in_str => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        if max > MAX_TYPE_NESTING {
+            return Err(SnapshotError::ProgramLimits(format!(
+                "line {} nests arrays {max} deep, more than {MAX_TYPE_NESTING}",
+                no + 1
+            )));
+        }
+        if line.starts_with("type ") {
+            weight += 1 + max;
+        }
+    }
+    if weight > MAX_TYPE_WEIGHT {
+        return Err(SnapshotError::ProgramLimits(format!(
+            "its named types weigh {weight} (one per type plus its array nesting), \
+             more than {MAX_TYPE_WEIGHT}"
+        )));
+    }
+    Ok(())
+}
+
+/// Parses, verifies and checks that `text` is canonical and placed;
+/// returns the module with its type layouts.
+fn parse_placed(text: &str) -> Result<(Module, TypeLayouts), SnapshotError> {
+    let mut module = pivm_ir::parse(text, "<snapshot>").map_err(SnapshotError::ProgramParse)?;
     pivm_ir::verify(&module).map_err(SnapshotError::ProgramVerify)?;
     safepoints::place(&mut module);
     let canonical = module.to_string();
-    if canonical != program.text {
+    if canonical != text {
         let line = canonical
             .lines()
-            .zip(program.text.lines())
+            .zip(text.lines())
             .position(|(a, b)| a != b)
-            .unwrap_or_else(|| canonical.lines().count().min(program.text.lines().count()))
+            .unwrap_or_else(|| canonical.lines().count().min(text.lines().count()))
             + 1;
         return Err(SnapshotError::ProgramNotCanonical { line });
     }
-    Ok(module)
+    let layouts = TypeLayouts::new(&module.types);
+    Ok((module, layouts))
 }
 
 /// The non-empty areas of a layout, with their names.
@@ -241,8 +317,8 @@ fn check_allocations(
     allocs: &[Allocation],
     layout: &MemoryLayout,
     module: &Module,
+    type_layouts: &TypeLayouts,
 ) -> Result<(), SnapshotError> {
-    let type_layouts = TypeLayouts::new(&module.types);
     let mut prev: Option<(u64, u64)> = None;
     for (index, a) in allocs.iter().enumerate() {
         let err = |reason: String| {
@@ -384,7 +460,12 @@ impl TypeParser<'_> {
     }
 }
 
-fn check_frames(body: &Body, module: &Module, limits: &Limits) -> Result<(), SnapshotError> {
+fn check_frames(
+    body: &Body,
+    module: &Module,
+    type_layouts: &TypeLayouts,
+    limits: &Limits,
+) -> Result<(), SnapshotError> {
     let frames = &body.frames;
     if frames.is_empty() {
         return Err(SnapshotError::NoFrames);
@@ -395,7 +476,6 @@ fn check_frames(body: &Body, module: &Module, limits: &Limits) -> Result<(), Sna
             max: limits.max_frames,
         });
     }
-    let type_layouts = TypeLayouts::new(&module.types);
     // Per function: resume points and shadow-frame size, computed once
     // (a deep recursion repeats the same function many times).
     let mut cache: HashMap<u32, (Vec<ResumePoint>, u64)> = HashMap::new();
@@ -420,7 +500,7 @@ fn check_frames(body: &Body, module: &Module, limits: &Limits) -> Result<(), Sna
         let (rps, frame_size) = cache.entry(fr.func).or_insert_with(|| {
             (
                 safepoints::resume_points(f),
-                FrameLayout::new(f, &type_layouts).size,
+                FrameLayout::new(f, type_layouts).size,
             )
         });
         let Some(rp) = rps.get(fr.resume as usize) else {

@@ -60,6 +60,61 @@ fn program_must_parse_verify_and_be_placed() {
     );
 }
 
+/// The IR parser recurses over nested types: a hostile program must be
+/// refused before it can overflow the stack, and a legal one deep within
+/// the limits must parse whatever stack the caller has.
+#[test]
+fn hostile_programs_cannot_overflow_the_stack() {
+    let n = 100_000;
+    let deep = format!("global @g: {}i8{}\n", "[1 x ".repeat(n), "]".repeat(n));
+    let e = validate(&Snapshot::new(with_program(&deep))).unwrap_err();
+    assert!(matches!(e, SnapshotError::ProgramLimits(_)), "{e}");
+    check_message(&e);
+
+    let mut chain = String::new();
+    for i in 0..5000 {
+        chain += &format!("type :t{i} = {{ :t{} }}\n", i + 1);
+    }
+    let e = validate(&Snapshot::new(with_program(&chain))).unwrap_err();
+    assert!(matches!(e, SnapshotError::ProgramLimits(_)), "{e}");
+
+    // At the limits: chained types, each a 32-deep array of the next,
+    // weighing just under the limit, before the fixture's own program.
+    // Validation and the layout computation the VM then does both fit in
+    // a thread with a 1 MiB stack.
+    let nest = MAX_TYPE_NESTING;
+    let count = MAX_TYPE_WEIGHT / (nest + 1) - 1;
+    let mut text = String::new();
+    for i in 0..count {
+        text += &format!(
+            "type :t{i} = {{ {}:t{}{} }}\n",
+            "[1 x ".repeat(nest),
+            i + 1,
+            "]".repeat(nest)
+        );
+    }
+    text += &format!("type :t{count} = {{ i8 }}\n");
+    text += &body().program.text;
+    let snap = Snapshot::new(with_program(&text));
+    std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(move || {
+            let m = validate(&snap).unwrap();
+            let layouts = pivm_ir::TypeLayouts::new(&m.types);
+            assert!(layouts.named(pivm_ir::TypeId(0)).is_some());
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    // A `[` inside a string does not count.
+    let strings = format!(
+        "global @s: [200 x i8] = {{ bytes \"{}\" }}\n",
+        "[".repeat(200)
+    );
+    let e = validate(&Snapshot::new(with_program(&strings))).unwrap_err();
+    assert!(!matches!(e, SnapshotError::ProgramLimits(_)), "{e}");
+}
+
 #[test]
 fn frames_must_exist() {
     let e = invalid(|b| b.frames.clear());
