@@ -24,6 +24,12 @@ pub const STATE_UNWINDING: u32 = 1;
 pub const STATE_REWINDING: u32 = 2;
 /// The program has ended (exit, trap): every function returns at once.
 pub const STATE_HALTED: u32 = 3;
+/// Internal to generated code, never seen by the VM: a callee found no room
+/// for its activation (call depth or shadow stack) and returned at once;
+/// its caller reports `TrapKind::StackOverflow` at the call's source line
+/// (as the interpreter does), and an entry wrapper reports it in the called
+/// function at line 0.
+pub const STATE_STACK_OVERFLOW: u32 = 4;
 
 /// Whether an access of `size <= MAX_ACCESS` bytes at VM address `addr` is
 /// allowed, given `VmCtx::bound`: `addr - NULL_PAGE <= bound` (unsigned,

@@ -4,16 +4,18 @@
 //! Shape of a lowered function `f(ctx, params...)`:
 //!
 //! ```text
-//! entry:   depth += 1 (trap if > max_depth); stack_base = ctx.sp
+//! entry:   stack_base = ctx.sp; depth += 1 (overflow if > max_depth)
 //!          if ctx.state == REWINDING -> rewind
-//!          sp = stack_base + frame size (trap if > stack_limit); jump block0
+//!          sp = stack_base + frame size (overflow if > stack_limit); jump block0
 //! rewind:  (cold) rid = restore_frame(...); reload locals, stack_base, sp;
 //!          switch rid -> resume block of each resume point
 //! blockN:  the IR block; it is split at each resume point: a safepoint
 //!          polls and continues in its resume block, a call to a module
 //!          function starts its resume block (so a rewind re-issues it)
-//! stop:    (cold, param rid) if UNWINDING save_frame(rid, locals); -> exit
+//! stop:    (cold, params rid, line) if UNWINDING save_frame(rid, locals);
+//!          if STACK_OVERFLOW (the callee had no room) trap at line; -> exit
 //! trap:    (cold, params kind, line) hooks.trap(...); -> exit
+//! overflow: (cold) state = STACK_OVERFLOW; -> exit
 //! exit:    (param: return value) ctx.sp = stack_base; depth -= 1; return
 //! ```
 //!
@@ -21,7 +23,9 @@
 //! variables too, reloaded from `VmCtx` after every call (a builtin may
 //! grow the heap), so an access costs an add, a compare and a branch.
 
-use crate::abi::{self, NULL_PAGE, STATE_HALTED, STATE_REWINDING, STATE_UNWINDING};
+use crate::abi::{
+    self, NULL_PAGE, STATE_HALTED, STATE_REWINDING, STATE_STACK_OVERFLOW, STATE_UNWINDING,
+};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
 use cranelift_codegen::ir::{
@@ -192,6 +196,7 @@ struct Lower<'a, 'f> {
     trap: ir::Block,
     mem_trap: ir::Block,
     stop: ir::Block,
+    overflow: ir::Block,
     locals_slot: StackSlot,
     sb_slot: StackSlot,
     args_slot: Option<StackSlot>,
@@ -276,7 +281,9 @@ pub(crate) fn lower_function(
     b.append_block_param(mem_trap, I32);
     let stop = b.create_block();
     b.append_block_param(stop, I32);
-    for cold in [trap, mem_trap, stop] {
+    b.append_block_param(stop, I32);
+    let overflow = b.create_block();
+    for cold in [trap, mem_trap, stop, overflow] {
         b.set_cold_block(cold);
     }
 
@@ -311,6 +318,7 @@ pub(crate) fn lower_function(
         trap,
         mem_trap,
         stop,
+        overflow,
         locals_slot,
         sb_slot,
         args_slot,
@@ -379,6 +387,14 @@ impl Lower<'_, '_> {
         self.b.switch_to_block(cont);
     }
 
+    /// Continues in a new block if `ok` is nonzero; otherwise returns with
+    /// `STATE_STACK_OVERFLOW` for the caller to report.
+    fn overflow_unless(&mut self, ok: Value) {
+        let cont = self.b.create_block();
+        self.b.ins().brif(ok, cont, &[], self.overflow, &[]);
+        self.b.switch_to_block(cont);
+    }
+
     fn jump_trap(&mut self, kind: TrapKind) {
         let k = self.c32(kind.code());
         let line = self.c32(self.line);
@@ -396,7 +412,7 @@ impl Lower<'_, '_> {
         let no_wrap = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, sp, sb);
         let below = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, sp, limit);
         let ok = self.b.ins().band(no_wrap, below);
-        self.trap_unless(ok, TrapKind::StackOverflow);
+        self.overflow_unless(ok);
         self.store_ctx(sp, abi::OFF_SP);
     }
 
@@ -416,7 +432,7 @@ impl Lower<'_, '_> {
         self.store_ctx(d, abi::OFF_DEPTH);
         let max = self.load_ctx(types::I32, abi::OFF_MAX_DEPTH);
         let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, d, max);
-        self.trap_unless(ok, TrapKind::StackOverflow);
+        self.overflow_unless(ok);
         let st = self.load_ctx(types::I32, abi::OFF_STATE);
         let rewinding = self
             .b
@@ -521,18 +537,41 @@ impl Lower<'_, '_> {
             .ins()
             .jump(self.trap, &[BlockArg::Value(kind), BlockArg::Value(p[1])]);
 
-        // stop(rid): the state is not running after a call or a safepoint.
+        // overflow: this activation does not fit; the caller traps.
+        self.b.switch_to_block(self.overflow);
+        let st = self.c32(STATE_STACK_OVERFLOW);
+        self.store_ctx(st, abi::OFF_STATE);
+        let dummy = self.dummy_args();
+        self.b.ins().jump(self.exit, &dummy);
+
+        // stop(rid, line): the state is not running after a call or a safepoint.
         self.b.switch_to_block(self.stop);
-        let rid = self.b.block_params(self.stop)[0];
+        let p = self.b.block_params(self.stop).to_vec();
+        let (rid, line) = (p[0], p[1]);
         let st = self.load_ctx(types::I32, abi::OFF_STATE);
         let unwinding = self
             .b
             .ins()
             .icmp_imm_u(IntCC::Equal, st, STATE_UNWINDING as i64);
         let save = self.b.create_block();
+        let not_unwinding = self.b.create_block();
         self.b.set_cold_block(save);
+        self.b.set_cold_block(not_unwinding);
+        self.b.ins().brif(unwinding, save, &[], not_unwinding, &[]);
+        self.b.switch_to_block(not_unwinding);
+        let overflowed = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::Equal, st, STATE_STACK_OVERFLOW as i64);
+        let k = self.c32(TrapKind::StackOverflow.code());
         let dummy = self.dummy_args();
-        self.b.ins().brif(unwinding, save, &[], self.exit, &dummy);
+        self.b.ins().brif(
+            overflowed,
+            self.trap,
+            &[BlockArg::Value(k), BlockArg::Value(line)],
+            self.exit,
+            &dummy,
+        );
         self.b.switch_to_block(save);
         for i in 0..self.vars.len() {
             let ty = self.f.locals[Local::new(i)].ty;
@@ -866,14 +905,19 @@ impl Lower<'_, '_> {
             let fp = self.hook(abi::OFF_HOOK_SAFEPOINT);
             let fid = self.c32(self.fid.0);
             let r = self.c32(rid);
+            let line = self.c32(self.line);
             self.b
                 .ins()
                 .call_indirect(self.sigs.safepoint, fp, &[self.ctx, fid, r]);
             self.reload_mem();
             let st = self.load_ctx(types::I32, abi::OFF_STATE);
-            self.b
-                .ins()
-                .brif(st, self.stop, &[BlockArg::Value(r)], rb, &[]);
+            self.b.ins().brif(
+                st,
+                self.stop,
+                &[BlockArg::Value(r), BlockArg::Value(line)],
+                rb,
+                &[],
+            );
         } else {
             self.b.ins().jump(rb, &[]);
         }
@@ -887,9 +931,14 @@ impl Lower<'_, '_> {
         let st = self.load_ctx(types::I32, abi::OFF_STATE);
         let cont = self.b.create_block();
         let r = self.c32(rid);
-        self.b
-            .ins()
-            .brif(st, self.stop, &[BlockArg::Value(r)], cont, &[]);
+        let line = self.c32(self.line);
+        self.b.ins().brif(
+            st,
+            self.stop,
+            &[BlockArg::Value(r), BlockArg::Value(line)],
+            cont,
+            &[],
+        );
         self.b.switch_to_block(cont);
         if let (Some(d), Some(v)) = (dst, res) {
             self.def(d, v);
@@ -1090,6 +1139,33 @@ pub(crate) fn lower_entry(
         (Some(t), Some(v)) => to_u64(&mut b, v, t),
         _ => b.ins().iconst(types::I64, 0),
     };
+    // The called function had no room: report it here, at line 0.
+    let st = b.ins().load(types::I32, ctx_flags(), p[0], abi::OFF_STATE);
+    let overflowed = b
+        .ins()
+        .icmp_imm_u(IntCC::Equal, st, STATE_STACK_OVERFLOW as i64);
+    let report = b.create_block();
+    let done = b.create_block();
+    b.set_cold_block(report);
+    b.ins().brif(overflowed, report, &[], done, &[]);
+    b.switch_to_block(report);
+    let mut s = jm.make_signature();
+    for t in [types::I64, types::I32, types::I32, types::I32] {
+        s.params.push(AbiParam::new(t));
+    }
+    let sig = b.import_signature(s);
+    let hooks = b.ins().load(types::I64, ctx_flags(), p[0], abi::OFF_HOOKS);
+    let hook = b
+        .ins()
+        .load(types::I64, ctx_flags(), hooks, abi::OFF_HOOK_TRAP);
+    let k = b
+        .ins()
+        .iconst(types::I32, TrapKind::StackOverflow.code() as i64);
+    let fidv = b.ins().iconst(types::I32, fid.0 as i64);
+    let zero = b.ins().iconst(types::I32, 0);
+    b.ins().call_indirect(sig, hook, &[p[0], k, fidv, zero]);
+    b.ins().jump(done, &[]);
+    b.switch_to_block(done);
     b.ins().return_(&[r]);
     b.seal_all_blocks();
     b.finalize(jm.target_config());

@@ -384,10 +384,20 @@ fn traps() {
         Some((TrapKind::OutOfBounds, id("st"), 4))
     );
     assert_eq!(t("st", &[8, 1]), Some((TrapKind::NullAccess, id("st"), 4)));
-    let deep = t("rec", &[0]).unwrap();
-    assert_eq!((deep.0, deep.1), (TrapKind::StackOverflow, id("rec")));
-    let big = t("big", &[0]).unwrap();
-    assert_eq!((big.0, big.1), (TrapKind::StackOverflow, id("big")));
+    // Reported in the caller, at the call's line, as the interpreter does.
+    assert_eq!(
+        t("rec", &[0]),
+        Some((TrapKind::StackOverflow, id("rec"), 12))
+    );
+    assert_eq!(
+        t("big", &[0]),
+        Some((TrapKind::StackOverflow, id("big"), 20))
+    );
+    let mut vm = Vm::new(&m);
+    vm.ctx.max_depth = 0;
+    let o = run_jit(&j, &mut vm, func(&m, "unr"), &[]);
+    assert_eq!(o.trap, Some((TrapKind::StackOverflow, id("unr"), 0)));
+    assert_eq!((vm.ctx.depth, vm.ctx.sp), (0, STACK_START));
     assert_eq!(t("unr", &[]), Some((TrapKind::Unreachable, id("unr"), 30)));
 
     let two = pivm_ir::Module::func_ptr(func(&m, "two"));

@@ -467,6 +467,9 @@ pub fn run_jit(j: &pivm_jit::JitModule, vm: &mut Vm, f: FuncId, a: &[u64]) -> Ou
 pub fn run_interp(m: &Module, vm: &mut Vm, f: FuncId, a: &[u64]) -> Outcome {
     let mut it = Interp::new(m, vm);
     let r = it.call(f, a);
+    if it.c().state == abi::STATE_STACK_OVERFLOW {
+        it.trap(TrapKind::StackOverflow, f, 0);
+    }
     outcome(vm, r)
 }
 
@@ -573,11 +576,16 @@ impl<'a> Interp<'a> {
         ret & func.ret.map_or(0, |t| t.mask())
     }
 
-    fn push_frame(&self, sb: u64, size: u64, f: FuncId, line: u32) -> bool {
+    /// No room for an activation: the caller reports the stack overflow.
+    fn overflow(&self) {
+        self.c().state = abi::STATE_STACK_OVERFLOW;
+    }
+
+    fn push_frame(&self, sb: u64, size: u64) -> bool {
         let c = self.c();
         let sp = sb.wrapping_add(size);
         if sp < sb || sp > c.stack_limit {
-            self.trap(TrapKind::StackOverflow, f, line);
+            self.overflow();
             return false;
         }
         c.sp = sp;
@@ -594,7 +602,7 @@ impl<'a> Interp<'a> {
     ) -> u64 {
         let func = &self.m.funcs[f];
         if self.c().depth > self.c().max_depth {
-            self.trap(TrapKind::StackOverflow, f, first_line);
+            self.overflow();
             return 0;
         }
         let (mut block, mut inst) = (0usize, 0usize);
@@ -612,7 +620,7 @@ impl<'a> Interp<'a> {
             if self.c().state == abi::STATE_HALTED {
                 return 0;
             }
-            if !self.push_frame(*sb, size, f, first_line) {
+            if !self.push_frame(*sb, size) {
                 return 0;
             }
             let Some(rp) = self.rps[f.index()].get(rid as usize) else {
@@ -621,7 +629,7 @@ impl<'a> Interp<'a> {
             };
             block = rp.block.index();
             inst = if rp.is_call { rp.inst } else { rp.inst + 1 };
-        } else if !self.push_frame(*sb, size, f, first_line) {
+        } else if !self.push_frame(*sb, size) {
             return 0;
         }
         loop {
@@ -751,6 +759,9 @@ impl<'a> Interp<'a> {
                 if self.c().state != abi::STATE_RUNNING {
                     if self.c().state == abi::STATE_UNWINDING {
                         self.save(f, self.rids[f.index()][&at], sb, locals);
+                    }
+                    if self.c().state == abi::STATE_STACK_OVERFLOW {
+                        self.trap(TrapKind::StackOverflow, f, line);
                     }
                     return Flow::Exit;
                 }
