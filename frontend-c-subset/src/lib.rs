@@ -1,18 +1,66 @@
 //! pivm-cc: compiles a C99 subset to pivm IR.
+//!
+//! The pipeline, one module per phase: `lex` (text to tokens), `preprocess`
+//! (`#include` of `headers` and local files, macros, conditionals), `parse`
+//! (tokens to the typed AST of `ast`, doing C's type checking with the types
+//! of `ctype`), `lower` (AST to `pivm_ir::Module`), then safepoint placement
+//! and the IR verifier. Errors are rendered by `diag`.
+
+pub mod ast;
+pub mod ctype;
+pub mod diag;
+pub mod headers;
+pub mod lex;
+pub mod lower;
+pub mod parse;
+pub mod preprocess;
 
 use std::path::Path;
+
+/// Stack for the compiler thread: the parser and the lowering recurse on
+/// the nesting of the program, which the parser bounds.
+const STACK_SIZE: usize = 256 << 20;
 
 /// Compiles the C file at `path` (its `#include "..."` relative to its
 /// folder) to a verified IR module with safepoints placed. On failure
 /// returns the rendered diagnostics (`prog.c:LINE:COL: error: ...`, the
 /// source line and a caret), one or more.
 pub fn compile_file(path: &Path) -> Result<pivm_ir::Module, String> {
-    let src = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: error: cannot read: {e}", path.display()))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("{}: error: cannot read: {e}", path.display()))?;
+    let src = String::from_utf8(bytes)
+        .map_err(|_| format!("{}: error: the file is not UTF-8 text", path.display()))?;
     compile(&src, &path.display().to_string())
 }
 
-/// Compiles C source text; `file` names it in diagnostics.
-pub fn compile(_src: &str, file: &str) -> Result<pivm_ir::Module, String> {
-    Err(format!("{file}: error: the C frontend is not built yet"))
+/// Compiles C source text; `file` names it in diagnostics (and local
+/// `#include "..."` files are looked up in its folder).
+pub fn compile(src: &str, file: &str) -> Result<pivm_ir::Module, String> {
+    let src = src.to_string();
+    let file = file.to_string();
+    let worker = std::thread::Builder::new()
+        .name("pivm-cc".into())
+        .stack_size(STACK_SIZE)
+        .spawn(move || compile_on_this_thread(&src, &file));
+    match worker {
+        Ok(h) => h.join().unwrap_or_else(|_| {
+            Err("error: internal compiler error (the C frontend panicked)".into())
+        }),
+        Err(e) => Err(format!("error: cannot start the compiler thread: {e}")),
+    }
+}
+
+fn compile_on_this_thread(src: &str, file: &str) -> Result<pivm_ir::Module, String> {
+    let mut sm = diag::SourceMap::default();
+    let main = sm.add(file, src.to_string());
+    let toks = preprocess::preprocess(&mut sm, main).map_err(|d| diag::render(&sm, &d))?;
+    let prog = parse::parse(toks).map_err(|d| diag::render(&sm, &d))?;
+    let mut module = lower::lower(&prog, file).map_err(|d| diag::render(&sm, &d))?;
+    pivm_ir::safepoints::place(&mut module);
+    if let Err(e) = pivm_ir::verify(&module) {
+        return Err(format!(
+            "{file}: error: internal compiler error: the generated IR does not verify:\n{e}"
+        ));
+    }
+    Ok(module)
 }

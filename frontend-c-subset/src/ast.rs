@@ -1,0 +1,195 @@
+//! The typed AST the parser builds and the lowering reads. Every
+//! expression carries its C type; implicit conversions are explicit `Cast`
+//! nodes, so lowering never has to redo C's typing rules.
+
+use crate::ctype::{FuncTy, Ty};
+use crate::diag::Loc;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    Shl,
+    Shr,
+    BitAnd,
+    BitOr,
+    BitXor,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    /// Pointer minus pointer, in elements (result `long`).
+    PtrDiff,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Neg,
+    BitNot,
+    LogNot,
+}
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub ty: Ty,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    /// An integer constant, its bits (the type gives the width).
+    Int(u64),
+    Float(f64),
+    /// A string literal: index into `Program::strings`.
+    Str(usize),
+    /// A local variable of the current function.
+    Local(usize),
+    Global(usize),
+    /// A function designator: index into `Program::funcs`.
+    Func(usize),
+    Unary(UnOp, Box<Expr>),
+    /// Arithmetic, bitwise and comparison operators, operands already
+    /// converted to their common type (for `ptr + n`, `n` is a `long`).
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    LogAnd(Box<Expr>, Box<Expr>),
+    LogOr(Box<Expr>, Box<Expr>),
+    /// `lhs = rhs`, `rhs` converted to the type of `lhs`.
+    Assign(Box<Expr>, Box<Expr>),
+    /// `lhs op= rhs`: computed in `op_ty` (rhs already converted to it,
+    /// except for pointer `+=`/`-=` where rhs is a `long`).
+    OpAssign {
+        op: BinOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+        op_ty: Ty,
+    },
+    /// `++x`, `x--`...
+    IncDec {
+        inc: bool,
+        post: bool,
+        e: Box<Expr>,
+    },
+    /// Converts to `ty`.
+    Cast(Box<Expr>),
+    Cond(Box<Expr>, Box<Expr>, Box<Expr>),
+    Comma(Box<Expr>, Box<Expr>),
+    Addr(Box<Expr>),
+    Deref(Box<Expr>),
+    /// A member of a struct-typed expression, at a byte offset.
+    Member(Box<Expr>, u64),
+    /// A call; `callee` is a function pointer (a decayed designator for a
+    /// direct call); arguments are converted to the parameter types.
+    Call(Box<Expr>, Vec<Expr>),
+    /// A compound literal or other anonymous object: a local (or global)
+    /// variable with its initializer, evaluated to the object.
+    Object(Box<VarRef>, Vec<InitElem>),
+}
+
+#[derive(Clone, Debug)]
+pub enum VarRef {
+    Local(usize),
+    Global(usize),
+}
+
+/// One piece of an initializer: a scalar, a struct copy, or a string
+/// literal into a char array, at a byte offset of the object.
+#[derive(Clone, Debug)]
+pub struct InitElem {
+    pub offset: u64,
+    pub expr: Expr,
+    /// For a string literal initializing a char array: the array length.
+    pub str_len: Option<u64>,
+}
+
+/// A local variable or parameter.
+#[derive(Clone, Debug)]
+pub struct LocalVar {
+    pub name: String,
+    pub ty: Ty,
+    pub addr_taken: bool,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub struct GlobalVar {
+    pub name: String,
+    pub ty: Ty,
+    /// `None`: zero-initialized (tentative definition) or extern.
+    pub init: Option<Vec<InitElem>>,
+    pub defined: bool,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub struct FuncDef {
+    pub params: Vec<usize>,
+    pub locals: Vec<LocalVar>,
+    pub body: Vec<Stmt>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Function {
+    pub name: String,
+    pub ty: FuncTy,
+    pub is_static: bool,
+    pub def: Option<FuncDef>,
+    pub used: bool,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub enum StmtKind {
+    Expr(Expr),
+    /// A local definition and its initializer (`zero` first: the rest of
+    /// an aggregate is zero-filled).
+    Decl {
+        var: usize,
+        init: Vec<InitElem>,
+        zero: bool,
+    },
+    If(Expr, Box<Stmt>, Option<Box<Stmt>>),
+    While(Expr, Box<Stmt>),
+    DoWhile(Box<Stmt>, Expr),
+    For {
+        init: Vec<Stmt>,
+        cond: Option<Expr>,
+        step: Option<Expr>,
+        body: Box<Stmt>,
+    },
+    /// `cases`: (value, case id); ids match `Case` statements in the body.
+    Switch {
+        e: Expr,
+        body: Box<Stmt>,
+        cases: Vec<(u64, usize)>,
+        default: Option<usize>,
+    },
+    Case(usize),
+    Break,
+    Continue,
+    Goto(String),
+    Label(String, Box<Stmt>),
+    Return(Option<Expr>),
+    Block(Vec<Stmt>),
+}
+
+/// A parsed translation unit.
+#[derive(Debug, Default)]
+pub struct Program {
+    pub structs: Vec<crate::ctype::StructDef>,
+    pub globals: Vec<GlobalVar>,
+    pub funcs: Vec<Function>,
+    /// String literal contents, with their terminating NUL.
+    pub strings: Vec<Vec<u8>>,
+}

@@ -1,0 +1,323 @@
+//! C types: the scalar types, pointers, arrays, functions, structs and
+//! unions, with LP64 sizes and alignments (those of x86_64 gcc, which are
+//! also the IR's layout rules), integer promotions and the usual arithmetic
+//! conversions.
+
+use pivm_ir::Type;
+use std::rc::Rc;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Ty {
+    Void,
+    Bool,
+    Char,
+    SChar,
+    UChar,
+    Short,
+    UShort,
+    Int,
+    UInt,
+    Long,
+    ULong,
+    LLong,
+    ULLong,
+    Float,
+    Double,
+    Ptr(Rc<Ty>),
+    /// Element type and length (`None`: an incomplete `T[]`).
+    Array(Rc<Ty>, Option<u64>),
+    Func(Rc<FuncTy>),
+    /// A struct or union: index into the struct table.
+    Struct(usize),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FuncTy {
+    pub ret: Ty,
+    pub params: Vec<Ty>,
+    pub variadic: bool,
+    /// False for `int f()`: the parameters are unknown.
+    pub proto: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Field {
+    pub name: Option<String>,
+    pub ty: Ty,
+    pub offset: u64,
+}
+
+/// A struct or union type.
+#[derive(Clone, Debug)]
+pub struct StructDef {
+    pub tag: Option<String>,
+    pub is_union: bool,
+    pub fields: Vec<Field>,
+    pub size: u64,
+    pub align: u64,
+    pub complete: bool,
+}
+
+impl StructDef {
+    /// Looks a member up, including members of anonymous struct/union
+    /// members; returns its offset and type.
+    pub fn find(&self, structs: &[StructDef], name: &str) -> Option<(u64, Ty)> {
+        for f in &self.fields {
+            match &f.name {
+                Some(n) if n == name => return Some((f.offset, f.ty.clone())),
+                None => {
+                    if let Ty::Struct(id) = f.ty {
+                        if let Some((o, t)) = structs.get(id).and_then(|s| s.find(structs, name)) {
+                            return Some((f.offset + o, t));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
+pub fn ptr_to(t: Ty) -> Ty {
+    Ty::Ptr(Rc::new(t))
+}
+
+impl Ty {
+    pub fn is_integer(&self) -> bool {
+        matches!(
+            self,
+            Ty::Bool
+                | Ty::Char
+                | Ty::SChar
+                | Ty::UChar
+                | Ty::Short
+                | Ty::UShort
+                | Ty::Int
+                | Ty::UInt
+                | Ty::Long
+                | Ty::ULong
+                | Ty::LLong
+                | Ty::ULLong
+        )
+    }
+    pub fn is_float(&self) -> bool {
+        matches!(self, Ty::Float | Ty::Double)
+    }
+    pub fn is_arith(&self) -> bool {
+        self.is_integer() || self.is_float()
+    }
+    pub fn is_ptr(&self) -> bool {
+        matches!(self, Ty::Ptr(_))
+    }
+    pub fn is_scalar(&self) -> bool {
+        self.is_arith() || self.is_ptr()
+    }
+    pub fn is_struct(&self) -> bool {
+        matches!(self, Ty::Struct(_))
+    }
+    pub fn is_array(&self) -> bool {
+        matches!(self, Ty::Array(..))
+    }
+    pub fn is_func(&self) -> bool {
+        matches!(self, Ty::Func(_))
+    }
+    pub fn is_void(&self) -> bool {
+        matches!(self, Ty::Void)
+    }
+    pub fn is_unsigned(&self) -> bool {
+        matches!(
+            self,
+            Ty::Bool | Ty::UChar | Ty::UShort | Ty::UInt | Ty::ULong | Ty::ULLong | Ty::Ptr(_)
+        )
+    }
+    /// The pointed-to or element type.
+    pub fn base(&self) -> Option<&Ty> {
+        match self {
+            Ty::Ptr(b) | Ty::Array(b, _) => Some(b),
+            _ => None,
+        }
+    }
+    pub fn func(&self) -> Option<&FuncTy> {
+        match self {
+            Ty::Func(f) => Some(f),
+            Ty::Ptr(b) => match &**b {
+                Ty::Func(f) => Some(f),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Integer conversion rank (only meaningful for integers).
+    fn rank(&self) -> u8 {
+        match self {
+            Ty::Bool => 0,
+            Ty::Char | Ty::SChar | Ty::UChar => 1,
+            Ty::Short | Ty::UShort => 2,
+            Ty::Int | Ty::UInt => 3,
+            Ty::Long | Ty::ULong => 4,
+            Ty::LLong | Ty::ULLong => 5,
+            _ => 6,
+        }
+    }
+
+    /// The IR type a value of this scalar type lives in (aggregates and
+    /// functions are handled by address, so they give `ptr`).
+    pub fn ir(&self) -> Type {
+        match self {
+            Ty::Bool | Ty::Char | Ty::SChar | Ty::UChar => Type::I8,
+            Ty::Short | Ty::UShort => Type::I16,
+            Ty::Int | Ty::UInt => Type::I32,
+            Ty::Long | Ty::ULong | Ty::LLong | Ty::ULLong => Type::I64,
+            Ty::Float => Type::F32,
+            Ty::Double => Type::F64,
+            _ => Type::Ptr,
+        }
+    }
+
+    /// Integer promotion.
+    pub fn promote(&self) -> Ty {
+        match self {
+            Ty::Bool | Ty::Char | Ty::SChar | Ty::UChar | Ty::Short | Ty::UShort => Ty::Int,
+            t => t.clone(),
+        }
+    }
+
+    /// Array-to-pointer and function-to-pointer decay.
+    pub fn decay(&self) -> Ty {
+        match self {
+            Ty::Array(b, _) => Ty::Ptr(b.clone()),
+            Ty::Func(_) => ptr_to(self.clone()),
+            t => t.clone(),
+        }
+    }
+
+    pub fn size(&self, structs: &[StructDef]) -> Option<u64> {
+        Some(match self {
+            Ty::Void | Ty::Func(_) => return None,
+            Ty::Struct(id) => {
+                let s = structs.get(*id)?;
+                if !s.complete {
+                    return None;
+                }
+                s.size
+            }
+            Ty::Array(b, n) => b.size(structs)?.checked_mul((*n)?)?,
+            t => t.ir().bytes() as u64,
+        })
+    }
+
+    pub fn align(&self, structs: &[StructDef]) -> u64 {
+        match self {
+            Ty::Struct(id) => structs.get(*id).map_or(1, |s| s.align),
+            Ty::Array(b, _) => b.align(structs),
+            Ty::Void | Ty::Func(_) => 1,
+            t => t.ir().bytes() as u64,
+        }
+    }
+
+    /// The type's spelling in messages.
+    pub fn name(&self, structs: &[StructDef]) -> String {
+        match self {
+            Ty::Void => "void".into(),
+            Ty::Bool => "_Bool".into(),
+            Ty::Char => "char".into(),
+            Ty::SChar => "signed char".into(),
+            Ty::UChar => "unsigned char".into(),
+            Ty::Short => "short".into(),
+            Ty::UShort => "unsigned short".into(),
+            Ty::Int => "int".into(),
+            Ty::UInt => "unsigned int".into(),
+            Ty::Long => "long".into(),
+            Ty::ULong => "unsigned long".into(),
+            Ty::LLong => "long long".into(),
+            Ty::ULLong => "unsigned long long".into(),
+            Ty::Float => "float".into(),
+            Ty::Double => "double".into(),
+            Ty::Ptr(b) => match &**b {
+                Ty::Func(f) => format!("{} (*)({})", f.ret.name(structs), params_name(f, structs)),
+                b => format!("{} *", b.name(structs)),
+            },
+            Ty::Array(b, Some(n)) => format!("{}[{n}]", b.name(structs)),
+            Ty::Array(b, None) => format!("{}[]", b.name(structs)),
+            Ty::Func(f) => format!("{} ({})", f.ret.name(structs), params_name(f, structs)),
+            Ty::Struct(id) => match structs.get(*id) {
+                Some(s) => format!(
+                    "{} {}",
+                    if s.is_union { "union" } else { "struct" },
+                    s.tag.as_deref().unwrap_or("<anonymous>")
+                ),
+                None => "struct ?".into(),
+            },
+        }
+    }
+}
+
+fn params_name(f: &FuncTy, structs: &[StructDef]) -> String {
+    let mut v: Vec<String> = f.params.iter().map(|p| p.name(structs)).collect();
+    if f.variadic {
+        v.push("...".into());
+    }
+    if v.is_empty() && f.proto {
+        v.push("void".into());
+    }
+    v.join(", ")
+}
+
+/// The usual arithmetic conversions: the common type of two arithmetic
+/// operands.
+pub fn usual_arith(a: &Ty, b: &Ty) -> Ty {
+    if *a == Ty::Double || *b == Ty::Double {
+        return Ty::Double;
+    }
+    if *a == Ty::Float || *b == Ty::Float {
+        return Ty::Float;
+    }
+    let (a, b) = (a.promote(), b.promote());
+    if a == b {
+        return a;
+    }
+    if a.is_unsigned() == b.is_unsigned() {
+        return if a.rank() >= b.rank() { a } else { b };
+    }
+    let (u, s) = if a.is_unsigned() { (a, b) } else { (b, a) };
+    if u.rank() >= s.rank() {
+        return u;
+    }
+    // The signed type is wider: it holds every value of the unsigned one
+    // (LP64: int vs long), so it wins.
+    if s.ir().bytes() > u.ir().bytes() {
+        return s;
+    }
+    match s {
+        Ty::Long => Ty::ULong,
+        Ty::LLong => Ty::ULLong,
+        _ => Ty::UInt,
+    }
+}
+
+/// Whether two types are compatible in the sense that matters for pointer
+/// assignments: signedness and qualifiers are ignored (gcc only warns).
+pub fn compatible(a: &Ty, b: &Ty) -> bool {
+    match (a, b) {
+        (Ty::Ptr(x), Ty::Ptr(y)) => compatible(x, y),
+        (Ty::Array(x, n), Ty::Array(y, m)) => {
+            compatible(x, y) && (n.is_none() || m.is_none() || n == m)
+        }
+        (Ty::Func(f), Ty::Func(g)) => {
+            compatible(&f.ret, &g.ret)
+                && (!f.proto
+                    || !g.proto
+                    || (f.variadic == g.variadic
+                        && f.params.len() == g.params.len()
+                        && f.params
+                            .iter()
+                            .zip(&g.params)
+                            .all(|(x, y)| compatible(x, y))))
+        }
+        (Ty::Struct(x), Ty::Struct(y)) => x == y,
+        (x, y) if x.is_integer() && y.is_integer() => x.ir() == y.ir(),
+        (x, y) => x == y,
+    }
+}

@@ -1,0 +1,269 @@
+//! The lexer: C source text to preprocessing tokens (identifiers, pp-numbers,
+//! character constants, string literals, punctuators). Numbers and literals
+//! keep their spelling; the parser converts them, the preprocessor needs the
+//! spelling for `#` and `##`. Comments and backslash-newlines vanish here.
+
+use crate::diag::{Diag, Loc};
+use std::rc::Rc;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum TokKind {
+    Ident,
+    Num,
+    Char,
+    Str,
+    Punct,
+}
+
+/// A preprocessing token.
+#[derive(Clone, Debug)]
+pub struct Token {
+    pub kind: TokKind,
+    pub text: Rc<str>,
+    pub loc: Loc,
+    /// First token of a source line (directives start with such a `#`).
+    pub bol: bool,
+    /// Preceded by white space (matters for `#` stringizing and for
+    /// telling `#define F(x)` from `#define F (x)`).
+    pub space: bool,
+    /// Macros that must not expand this token again (Prosser's hide set).
+    pub hide: Rc<Vec<Rc<str>>>,
+    /// Produced by a macro expansion (such a `#` never starts a directive).
+    pub expanded: bool,
+}
+
+impl Token {
+    pub fn is(&self, s: &str) -> bool {
+        matches!(self.kind, TokKind::Punct | TokKind::Ident) && &*self.text == s
+    }
+}
+
+const PUNCTS: &[&str] = &[
+    "<<=", ">>=", "...", "==", "!=", "<=", ">=", "->", "+=", "-=", "*=", "/=", "%=", "&=", "|=",
+    "^=", "&&", "||", "++", "--", "<<", ">>", "##",
+];
+
+/// Splits `text` (file number `file`) into tokens.
+pub fn tokenize(text: &str, file: u32) -> Result<Vec<Token>, Diag> {
+    tokenize_at(text, file, 1, 1)
+}
+
+/// Like `tokenize`, starting at `line`:`col` (for re-lexing pasted tokens).
+pub fn tokenize_at(text: &str, file: u32, line: u32, col: u32) -> Result<Vec<Token>, Diag> {
+    let b = text.as_bytes();
+    let mut toks = Vec::new();
+    let mut i = 0usize;
+    let mut line = line;
+    let mut line_start = 0usize;
+    let col0 = col.saturating_sub(1);
+    let mut bol = true;
+    let mut space = false;
+    let empty: Rc<Vec<Rc<str>>> = Rc::new(Vec::new());
+    let loc_of = |i: usize, line: u32, line_start: usize| Loc {
+        file,
+        line,
+        col: (i - line_start) as u32 + 1 + if line_start == 0 { col0 } else { 0 },
+    };
+    while i < b.len() {
+        let c = b[i];
+        // Backslash-newline: a line continuation.
+        if c == b'\\' && (b.get(i + 1) == Some(&b'\n') || b.get(i + 1) == Some(&b'\r')) {
+            i += if b.get(i + 1) == Some(&b'\r') && b.get(i + 2) == Some(&b'\n') {
+                3
+            } else {
+                2
+            };
+            line += 1;
+            line_start = i;
+            space = true;
+            continue;
+        }
+        if c == b'\n' {
+            i += 1;
+            line += 1;
+            line_start = i;
+            bol = true;
+            space = false;
+            continue;
+        }
+        if c == b' ' || c == b'\t' || c == b'\r' || c == 0x0c || c == 0x0b {
+            i += 1;
+            space = true;
+            continue;
+        }
+        if c == b'/' && b.get(i + 1) == Some(&b'/') {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+            space = true;
+            continue;
+        }
+        if c == b'/' && b.get(i + 1) == Some(&b'*') {
+            let start = loc_of(i, line, line_start);
+            i += 2;
+            loop {
+                if i + 1 >= b.len() {
+                    return Err(Diag::new(start, "unterminated comment"));
+                }
+                if b[i] == b'*' && b[i + 1] == b'/' {
+                    i += 2;
+                    break;
+                }
+                if b[i] == b'\n' {
+                    line += 1;
+                    line_start = i + 1;
+                }
+                i += 1;
+            }
+            space = true;
+            continue;
+        }
+        let loc = loc_of(i, line, line_start);
+        let start = i;
+        let kind;
+        if c.is_ascii_digit() || (c == b'.' && b.get(i + 1).is_some_and(|d| d.is_ascii_digit())) {
+            // pp-number
+            i += 1;
+            while i < b.len() {
+                let d = b[i];
+                if matches!(d, b'+' | b'-') && matches!(b[i - 1], b'e' | b'E' | b'p' | b'P') {
+                    i += 1;
+                } else if d.is_ascii_alphanumeric() || d == b'.' || d == b'_' {
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+            kind = TokKind::Num;
+        } else if c == b'"' || c == b'\'' {
+            i = scan_quoted(b, i, c).ok_or_else(|| {
+                Diag::new(
+                    loc,
+                    if c == b'"' {
+                        "unterminated string literal"
+                    } else {
+                        "unterminated character constant"
+                    },
+                )
+            })?;
+            kind = if c == b'"' {
+                TokKind::Str
+            } else {
+                TokKind::Char
+            };
+        } else if (c == b'L' || c == b'u' || c == b'U')
+            && matches!(b.get(i + 1), Some(b'"') | Some(b'\''))
+        {
+            return Err(Diag::new(
+                loc,
+                "unsupported: wide and unicode character constants and strings",
+            ));
+        } else if c.is_ascii_alphabetic() || c == b'_' || c == b'$' {
+            i += 1;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$') {
+                i += 1;
+            }
+            kind = TokKind::Ident;
+        } else if let Some(p) = PUNCTS.iter().find(|p| b[i..].starts_with(p.as_bytes())) {
+            i += p.len();
+            kind = TokKind::Punct;
+        } else if b"+-*/%&|^~!=<>?:;,.()[]{}#".contains(&c) {
+            i += 1;
+            kind = TokKind::Punct;
+        } else {
+            let ch = text[i..].chars().next().unwrap_or('?');
+            return Err(Diag::new(loc, format!("unexpected character '{ch}'")));
+        }
+        toks.push(Token {
+            kind,
+            text: Rc::from(&text[start..i]),
+            loc,
+            bol,
+            space,
+            hide: empty.clone(),
+            expanded: false,
+        });
+        bol = false;
+        space = false;
+    }
+    Ok(toks)
+}
+
+/// Returns the index just past the closing quote, or `None` if the literal
+/// is not closed on its line.
+fn scan_quoted(b: &[u8], start: usize, q: u8) -> Option<usize> {
+    let mut i = start + 1;
+    while i < b.len() {
+        match b[i] {
+            b'\n' => return None,
+            b'\\' if b.get(i + 1) == Some(&b'\n') => return None,
+            b'\\' => i += 2,
+            c if c == q => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Decodes the body of a string or character literal (without quotes):
+/// C escapes to bytes. Errors carry an offset into the body.
+pub fn unescape(body: &str) -> Result<Vec<u8>, String> {
+    let b = body.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            out.push(b[i]);
+            i += 1;
+            continue;
+        }
+        i += 1;
+        let Some(&c) = b.get(i) else {
+            return Err("incomplete escape sequence".into());
+        };
+        i += 1;
+        let v = match c {
+            b'n' => b'\n',
+            b't' => b'\t',
+            b'r' => b'\r',
+            b'a' => 7,
+            b'b' => 8,
+            b'f' => 12,
+            b'v' => 11,
+            b'e' => 27,
+            b'\\' | b'\'' | b'"' | b'?' => c,
+            b'x' => {
+                let mut v: u32 = 0;
+                let mut n = 0;
+                while i < b.len() && b[i].is_ascii_hexdigit() {
+                    v = v.saturating_mul(16) + (b[i] as char).to_digit(16).unwrap_or(0);
+                    i += 1;
+                    n += 1;
+                }
+                if n == 0 {
+                    return Err("\\x used with no following hex digits".into());
+                }
+                if v > 255 {
+                    return Err("hex escape sequence out of range".into());
+                }
+                v as u8
+            }
+            b'0'..=b'7' => {
+                let mut v: u32 = (c - b'0') as u32;
+                let mut n = 1;
+                while n < 3 && i < b.len() && (b'0'..=b'7').contains(&b[i]) {
+                    v = v * 8 + (b[i] - b'0') as u32;
+                    i += 1;
+                    n += 1;
+                }
+                if v > 255 {
+                    return Err("octal escape sequence out of range".into());
+                }
+                v as u8
+            }
+            _ => return Err(format!("unknown escape sequence '\\{}'", c as char)),
+        };
+        out.push(v);
+    }
+    Ok(out)
+}

@@ -1,0 +1,1778 @@
+//! Lowering: the typed AST to a `pivm_ir::Module`.
+//!
+//! - C scalars whose address is never taken live in IR locals named after
+//!   them (a shadowing variable gets `x.1`, temporaries are numbers like
+//!   `%7`); address-taken scalars, arrays, structs and compound literals
+//!   live in shadow-stack slots (`slot $name`).
+//! - Structs and unions go in the module's type table (`type :name`); an
+//!   expression of struct type lowers to the address of the struct.
+//! - Struct arguments and results by value (the pivm-cc calling
+//!   convention): the caller passes the address of its struct and the
+//!   callee copies it into its own slot on entry, so the callee can modify
+//!   its parameter freely. A function returning a struct takes a hidden
+//!   first parameter `%sret`, the address of a caller-allocated slot, copies
+//!   its result there and returns nothing.
+//! - `T *p = malloc(...)` (and calloc/realloc, through casts, in
+//!   assignments, initializers and returns) passes `as T` to the allocator.
+//! - Static locals and string literals are globals (`@f.n.1`, `@str.3`);
+//!   global initializers are evaluated to bytes and symbol addresses.
+
+use crate::ast::*;
+use crate::ctype::{StructDef, Ty};
+use crate::diag::{Diag, Loc};
+use crate::parse::{const_float, const_int};
+use pivm_ir::builtins::BUILTINS;
+use pivm_ir::opcodes::eval_convert;
+use pivm_ir::{
+    AddrOf, AggKind, Block, BlockData, BuiltinDecl, BuiltinId, Callee, EntityRef, EntityVec,
+    FuncId, Global, GlobalId, InitItem, Inst, InstKind, Local, LocalDecl, MemType, Module, Opcode,
+    Operand, SlotDecl, SlotId, SymbolRef, Type, TypeDef, TypeId,
+};
+use std::collections::{HashMap, HashSet};
+
+/// Runtime functions the lowering calls by itself (struct copies, zeroing).
+const INTERNAL_BUILTINS: &[&str] = &["memcpy", "memmove", "memset"];
+
+pub fn lower(prog: &Program, source: &str) -> Result<Module, Vec<Diag>> {
+    let mut l = Lower {
+        prog,
+        m: Module {
+            source: Some(source.to_string()),
+            ..Module::default()
+        },
+        struct_types: HashMap::new(),
+        type_names: HashSet::new(),
+        globals: vec![None; prog.globals.len()],
+        strings: vec![None; prog.strings.len()],
+        funcs: vec![None; prog.funcs.len()],
+        builtins: HashMap::new(),
+        errors: Vec::new(),
+        global_names: HashSet::new(),
+    };
+    l.module();
+    if l.errors.is_empty() {
+        Ok(l.m)
+    } else {
+        Err(l.errors)
+    }
+}
+
+struct Lower<'a> {
+    prog: &'a Program,
+    m: Module,
+    struct_types: HashMap<usize, TypeId>,
+    type_names: HashSet<String>,
+    globals: Vec<Option<GlobalId>>,
+    strings: Vec<Option<GlobalId>>,
+    funcs: Vec<Option<FuncId>>,
+    builtins: HashMap<&'static str, BuiltinId>,
+    errors: Vec<Diag>,
+    global_names: HashSet<String>,
+}
+
+#[derive(Copy, Clone)]
+enum Storage {
+    Reg(Local),
+    Mem(SlotId),
+}
+
+#[derive(Copy, Clone)]
+enum LVal {
+    Reg(Local),
+    Mem(Operand),
+}
+
+#[derive(Copy, Clone)]
+enum PtrVal {
+    Abs(i64),
+    Sym(SymbolRef, i64),
+}
+
+struct FnCx {
+    f: pivm_ir::Function,
+    cur: Block,
+    terminated: bool,
+    line: u32,
+    vars: Vec<Option<Storage>>,
+    local_names: HashSet<String>,
+    slot_names: HashSet<String>,
+    tmp: usize,
+    blocks: usize,
+    breaks: Vec<Block>,
+    conts: Vec<Block>,
+    labels: HashMap<String, Block>,
+    cases: HashMap<usize, Block>,
+    sret: Option<Local>,
+    /// Blocks in the order code was placed in them (the final layout, so
+    /// only loops make retreating edges, where safepoints go).
+    order: Vec<Block>,
+    ret: Ty,
+    is_main: bool,
+}
+
+fn is_struct_copy(t: &Ty) -> bool {
+    t.is_struct()
+}
+
+impl<'a> Lower<'a> {
+    fn structs(&self) -> &'a [StructDef] {
+        &self.prog.structs
+    }
+    fn size(&self, t: &Ty) -> u64 {
+        t.size(self.structs()).unwrap_or(0)
+    }
+    fn err(&mut self, loc: Loc, msg: impl Into<String>) {
+        self.errors.push(Diag::new(loc, msg));
+    }
+
+    // ---- types ----
+
+    fn mem_type(&mut self, t: &Ty) -> MemType {
+        match t {
+            Ty::Array(b, n) => MemType::Array(Box::new(self.mem_type(b)), n.unwrap_or(0)),
+            Ty::Struct(id) => MemType::Named(self.struct_type(*id)),
+            Ty::Void | Ty::Func(_) => MemType::Scalar(Type::I8),
+            t => MemType::Scalar(t.ir()),
+        }
+    }
+
+    fn struct_type(&mut self, id: usize) -> TypeId {
+        if let Some(t) = self.struct_types.get(&id) {
+            return *t;
+        }
+        let s = &self.prog.structs[id];
+        let base = s.tag.clone().unwrap_or_else(|| "anon".to_string());
+        let mut name = base.clone();
+        let mut n = 1;
+        while !self.type_names.insert(name.clone()) {
+            name = format!("{base}.{n}");
+            n += 1;
+        }
+        let tid = self.m.types.push(TypeDef {
+            name,
+            kind: if s.is_union {
+                AggKind::Union
+            } else {
+                AggKind::Struct
+            },
+            fields: Vec::new(),
+        });
+        self.struct_types.insert(id, tid);
+        // Fields; padding follows from the IR's layout rules, which are C's.
+        let fields: Vec<MemType> = s
+            .fields
+            .iter()
+            .map(|f| f.ty.clone())
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|t| self.mem_type(t))
+            .collect();
+        self.m.types[tid].fields = fields;
+        tid
+    }
+
+    fn builtin(&mut self, name: &'static str) -> BuiltinId {
+        if let Some(b) = self.builtins.get(name) {
+            return *b;
+        }
+        let sig = BUILTINS
+            .iter()
+            .find(|b| b.name == name)
+            .map(|b| b.signature())
+            .unwrap_or(pivm_ir::Signature {
+                params: Vec::new(),
+                ret: None,
+                variadic: false,
+            });
+        let id = self.m.builtins.push(BuiltinDecl {
+            name: name.to_string(),
+            sig,
+        });
+        self.builtins.insert(name, id);
+        id
+    }
+
+    fn unique_global_name(&mut self, base: &str) -> String {
+        let mut name = base.to_string();
+        let mut n = 1;
+        while !self.global_names.insert(name.clone()) {
+            name = format!("{base}.{n}");
+            n += 1;
+        }
+        name
+    }
+
+    // ---- module ----
+
+    fn module(&mut self) {
+        let prog = self.prog;
+        for f in &prog.funcs {
+            if f.def.is_some() {
+                self.global_names.insert(f.name.clone());
+                if INTERNAL_BUILTINS.contains(&f.name.as_str()) {
+                    self.err(
+                        f.loc,
+                        format!(
+                            "defining '{}' is not supported: pivm's runtime provides it",
+                            f.name
+                        ),
+                    );
+                }
+            }
+        }
+        for g in &prog.globals {
+            if g.defined && !g.name.contains('.') {
+                self.global_names.insert(g.name.clone());
+            }
+        }
+        // Globals first (initializers may point to functions: ids below).
+        let mut fid = 0u32;
+        for (i, f) in prog.funcs.iter().enumerate() {
+            if f.def.is_some() && (f.used || !f.is_static) {
+                self.funcs[i] = Some(FuncId(fid));
+                fid += 1;
+            }
+        }
+        for (i, g) in prog.globals.iter().enumerate() {
+            if g.defined {
+                self.global(i);
+            }
+        }
+        for (i, f) in prog.funcs.iter().enumerate() {
+            if self.funcs[i].is_some() {
+                self.function(f);
+            }
+        }
+        if !prog
+            .funcs
+            .iter()
+            .any(|f| f.name == "main" && f.def.is_some())
+        {
+            let loc = Loc {
+                file: 0,
+                line: 1,
+                col: 1,
+            };
+            let _ = loc;
+        }
+    }
+
+    fn global_id(&mut self, i: usize, loc: Loc) -> Option<GlobalId> {
+        if let Some(g) = self.globals[i] {
+            return Some(g);
+        }
+        let g = &self.prog.globals[i];
+        if !g.defined {
+            self.err(
+                loc,
+                format!(
+                    "undefined reference to '{}' (declared extern, never defined)",
+                    g.name
+                ),
+            );
+            return None;
+        }
+        Some(self.global(i))
+    }
+
+    fn global(&mut self, i: usize) -> GlobalId {
+        if let Some(g) = self.globals[i] {
+            return g;
+        }
+        let g = &self.prog.globals[i];
+        let ty = self.mem_type(&g.ty);
+        let name = if g.name.contains('.') {
+            self.unique_global_name(&g.name)
+        } else {
+            g.name.clone()
+        };
+        let id = self.m.globals.push(Global {
+            name,
+            ty,
+            init: Vec::new(),
+        });
+        self.globals[i] = Some(id);
+        if let Some(init) = &g.init {
+            let size = self.size(&g.ty);
+            let items = self.global_init(init, size);
+            self.m.globals[id].init = items;
+        }
+        id
+    }
+
+    fn string_global(&mut self, s: usize) -> GlobalId {
+        if let Some(g) = self.strings[s] {
+            return g;
+        }
+        let bytes = self.prog.strings[s].clone();
+        let name = self.unique_global_name(&format!("str.{s}"));
+        let id = self.m.globals.push(Global {
+            name,
+            ty: MemType::Array(Box::new(MemType::Scalar(Type::I8)), bytes.len() as u64),
+            init: vec![InitItem::Bytes(bytes)],
+        });
+        self.strings[s] = Some(id);
+        id
+    }
+
+    fn global_init(&mut self, init: &[InitElem], size: u64) -> Vec<InitItem> {
+        let mut bytes = vec![0u8; size as usize];
+        let mut relocs: Vec<(u64, SymbolRef, i64)> = Vec::new();
+        for el in init {
+            let off = el.offset;
+            let e = &el.expr;
+            if let Some(n) = el.str_len {
+                if let ExprKind::Str(s) = e.kind {
+                    let src = &self.prog.strings[s];
+                    let k = (n as usize).min(src.len());
+                    let end = (off as usize + k).min(bytes.len());
+                    let start = (off as usize).min(end);
+                    bytes[start..end].copy_from_slice(&src[..end - start]);
+                }
+                continue;
+            }
+            let ty = &e.ty;
+            let (val, width): (u64, usize) = if ty.is_float() {
+                let Some(f) = const_float(e) else {
+                    self.err(e.loc, "initializer element is not a compile-time constant");
+                    continue;
+                };
+                if *ty == Ty::Float {
+                    ((f as f32).to_bits() as u64, 4)
+                } else {
+                    (f.to_bits(), 8)
+                }
+            } else if ty.is_integer() {
+                match const_int(e) {
+                    Some(v) => (v as u64, ty.ir().bytes() as usize),
+                    None => {
+                        self.err(e.loc, "initializer element is not a compile-time constant");
+                        continue;
+                    }
+                }
+            } else if ty.is_ptr() {
+                match self.const_ptr(e) {
+                    Some(PtrVal::Abs(v)) => (v as u64, 8),
+                    Some(PtrVal::Sym(s, a)) => {
+                        relocs.push((off, s, a));
+                        continue;
+                    }
+                    None => {
+                        self.err(e.loc, "initializer element is not a compile-time constant");
+                        continue;
+                    }
+                }
+            } else {
+                self.err(e.loc, "initializer element is not a compile-time constant");
+                continue;
+            };
+            let o = off as usize;
+            if o + width <= bytes.len() {
+                bytes[o..o + width].copy_from_slice(&val.to_le_bytes()[..width]);
+            }
+        }
+        relocs.sort_by_key(|r| r.0);
+        let mut items = Vec::new();
+        let mut pos = 0usize;
+        let push_bytes = |items: &mut Vec<InitItem>, b: &[u8]| {
+            let mut i = 0;
+            while i < b.len() {
+                if b[i] == 0 {
+                    let mut j = i;
+                    while j < b.len() && b[j] == 0 {
+                        j += 1;
+                    }
+                    if j - i >= 8 || j == b.len() {
+                        items.push(InitItem::Zero((j - i) as u64));
+                        i = j;
+                        continue;
+                    }
+                }
+                let mut j = i;
+                while j < b.len() && !(b[j] == 0 && b[j..].iter().take(8).all(|&x| x == 0)) {
+                    j += 1;
+                }
+                if j == i {
+                    j = i + 1;
+                }
+                items.push(InitItem::Bytes(b[i..j].to_vec()));
+                i = j;
+            }
+        };
+        for (off, s, a) in relocs {
+            let o = off as usize;
+            if o < pos || o + 8 > bytes.len() {
+                continue;
+            }
+            push_bytes(&mut items, &bytes[pos..o]);
+            items.push(InitItem::Addr(s, a));
+            pos = o + 8;
+        }
+        // Trailing zeros need no item.
+        let mut end = bytes.len();
+        while end > pos && bytes[end - 1] == 0 {
+            end -= 1;
+        }
+        push_bytes(&mut items, &bytes[pos..end]);
+        items
+    }
+
+    fn const_ptr(&mut self, e: &Expr) -> Option<PtrVal> {
+        match &e.kind {
+            ExprKind::Int(v) => Some(PtrVal::Abs(*v as i64)),
+            ExprKind::Cast(x) if x.ty.is_ptr() => self.const_ptr(x),
+            ExprKind::Cast(x) if x.ty.is_integer() => const_int(x).map(PtrVal::Abs),
+            ExprKind::Addr(lv) => self.const_addr(lv),
+            ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), p, n) if p.ty.is_ptr() => {
+                let base = self.const_ptr(p)?;
+                let k = const_int(n)?;
+                let es = match p.ty.base() {
+                    Some(Ty::Void) | None => 1,
+                    Some(b) => self.size(b) as i64,
+                };
+                let d = k.wrapping_mul(es);
+                let d = if *op == BinOp::Sub {
+                    d.wrapping_neg()
+                } else {
+                    d
+                };
+                Some(match base {
+                    PtrVal::Abs(v) => PtrVal::Abs(v.wrapping_add(d)),
+                    PtrVal::Sym(s, a) => PtrVal::Sym(s, a.wrapping_add(d)),
+                })
+            }
+            ExprKind::Cond(c, a, b) => {
+                let v = if c.ty.is_float() {
+                    const_float(c)? != 0.0
+                } else {
+                    const_int(c)? != 0
+                };
+                self.const_ptr(if v { a } else { b })
+            }
+            _ => None,
+        }
+    }
+
+    fn const_addr(&mut self, lv: &Expr) -> Option<PtrVal> {
+        match &lv.kind {
+            ExprKind::Global(g) => {
+                let id = self.global_id(*g, lv.loc)?;
+                Some(PtrVal::Sym(SymbolRef::Global(id), 0))
+            }
+            ExprKind::Str(s) => Some(PtrVal::Sym(SymbolRef::Global(self.string_global(*s)), 0)),
+            ExprKind::Func(f) => match self.funcs[*f] {
+                Some(id) => Some(PtrVal::Sym(SymbolRef::Func(id), 0)),
+                None => {
+                    let name = self.prog.funcs[*f].name.clone();
+                    self.err(lv.loc, format!("cannot take the address of '{name}': it is not defined in this program"));
+                    None
+                }
+            },
+            ExprKind::Member(x, off) => match self.const_addr(x)? {
+                PtrVal::Abs(v) => Some(PtrVal::Abs(v.wrapping_add(*off as i64))),
+                PtrVal::Sym(s, a) => Some(PtrVal::Sym(s, a.wrapping_add(*off as i64))),
+            },
+            ExprKind::Deref(p) => self.const_ptr(p),
+            _ => None,
+        }
+    }
+
+    // ---- functions ----
+
+    fn function(&mut self, func: &'a Function) {
+        let Some(def) = &func.def else { return };
+        let sret = func.ty.ret.is_struct();
+        let mut cx = FnCx {
+            f: pivm_ir::Function {
+                name: func.name.clone(),
+                num_params: 0,
+                ret: if func.ty.ret.is_void() || sret {
+                    None
+                } else {
+                    Some(func.ty.ret.ir())
+                },
+                locals: EntityVec::new(),
+                slots: EntityVec::new(),
+                blocks: EntityVec::new(),
+            },
+            cur: Block(0),
+            terminated: false,
+            line: func.loc.line,
+            vars: vec![None; def.locals.len()],
+            local_names: HashSet::new(),
+            slot_names: HashSet::new(),
+            tmp: 0,
+            blocks: 0,
+            breaks: Vec::new(),
+            conts: Vec::new(),
+            labels: HashMap::new(),
+            cases: HashMap::new(),
+            sret: None,
+            order: vec![Block(0)],
+            ret: func.ty.ret.clone(),
+            is_main: func.name == "main",
+        };
+        let entry = cx.f.blocks.push(BlockData {
+            name: "entry".into(),
+            insts: Vec::new(),
+        });
+        cx.cur = entry;
+        if sret {
+            cx.sret = Some(self.named_local(&mut cx, "sret", Type::Ptr));
+        }
+        // Parameters.
+        let mut param_locals = Vec::new();
+        for &p in &def.params {
+            let v = &def.locals[p];
+            let ty = if v.ty.is_struct() {
+                Type::Ptr
+            } else {
+                v.ty.ir()
+            };
+            let l = self.named_local(&mut cx, &v.name, ty);
+            param_locals.push((p, l));
+        }
+        cx.f.num_params = cx.f.locals.len();
+        // Storage of every variable.
+        for (i, v) in def.locals.iter().enumerate() {
+            let in_mem = v.addr_taken || !v.ty.is_scalar();
+            if let Some((_, l)) = param_locals.iter().find(|(p, _)| *p == i) {
+                if !in_mem {
+                    cx.vars[i] = Some(Storage::Reg(*l));
+                    continue;
+                }
+            }
+            cx.vars[i] = Some(if in_mem {
+                let mt = self.mem_type(&v.ty);
+                Storage::Mem(self.named_slot(&mut cx, &v.name, mt))
+            } else {
+                Storage::Reg(self.named_local(&mut cx, &v.name, v.ty.ir()))
+            });
+        }
+        // Copy memory-resident parameters into their slots.
+        for (p, l) in &param_locals {
+            let v = &def.locals[*p];
+            if let Some(Storage::Mem(s)) = cx.vars[*p] {
+                let a = self.slot_addr(&mut cx, s);
+                if v.ty.is_struct() {
+                    let n = self.size(&v.ty);
+                    self.copy_mem(&mut cx, a, Operand::Local(*l), n);
+                } else {
+                    self.emit(
+                        &mut cx,
+                        InstKind::Store {
+                            ty: v.ty.ir(),
+                            addr: a,
+                            val: Operand::Local(*l),
+                        },
+                    );
+                }
+            }
+        }
+        for s in &def.body {
+            self.stmt(&mut cx, s);
+        }
+        if !cx.terminated {
+            let val = cx.f.ret.map(|t| (t, Operand::Const(0)));
+            self.emit(&mut cx, InstKind::Return { val });
+        }
+        let _ = cx.is_main;
+        let mut f = cx.f;
+        finish_blocks(&mut f, &cx.order);
+        if let Some(fid) = self
+            .funcs
+            .iter()
+            .position(|x| x.is_some_and(|id| id == FuncId(self.m.funcs.len() as u32)))
+        {
+            let _ = fid;
+        }
+        self.m.funcs.push(f);
+    }
+
+    fn named_local(&mut self, cx: &mut FnCx, name: &str, ty: Type) -> Local {
+        let mut n = name.to_string();
+        let mut k = 1;
+        while !cx.local_names.insert(n.clone()) {
+            n = format!("{name}.{k}");
+            k += 1;
+        }
+        cx.f.locals.push(LocalDecl { name: n, ty })
+    }
+
+    fn named_slot(&mut self, cx: &mut FnCx, name: &str, ty: MemType) -> SlotId {
+        let mut n = name.to_string();
+        let mut k = 1;
+        while !cx.slot_names.insert(n.clone()) {
+            n = format!("{name}.{k}");
+            k += 1;
+        }
+        cx.f.slots.push(SlotDecl { name: n, ty })
+    }
+
+    fn tmp(&mut self, cx: &mut FnCx, ty: Type) -> Local {
+        cx.tmp += 1;
+        let name = cx.tmp.to_string();
+        cx.local_names.insert(name.clone());
+        cx.f.locals.push(LocalDecl { name, ty })
+    }
+
+    fn tmp_slot(&mut self, cx: &mut FnCx, ty: MemType) -> SlotId {
+        self.named_slot(cx, "tmp", ty)
+    }
+
+    fn new_block(&mut self, cx: &mut FnCx, prefix: &str) -> Block {
+        cx.blocks += 1;
+        let name = format!("{prefix}{}", cx.blocks);
+        cx.f.blocks.push(BlockData {
+            name,
+            insts: Vec::new(),
+        })
+    }
+
+    fn emit(&mut self, cx: &mut FnCx, k: InstKind) {
+        if cx.terminated {
+            let b = self.new_block(cx, "dead");
+            cx.order.push(b);
+            cx.cur = b;
+            cx.terminated = false;
+        }
+        let term = k.is_terminator();
+        cx.f.blocks[cx.cur].insts.push(Inst::new(k, cx.line));
+        if term {
+            cx.terminated = true;
+        }
+    }
+
+    fn switch_to(&mut self, cx: &mut FnCx, b: Block) {
+        if !cx.terminated {
+            self.emit(cx, InstKind::Jump { target: b });
+        }
+        cx.order.push(b);
+        cx.cur = b;
+        cx.terminated = false;
+    }
+
+    fn jump(&mut self, cx: &mut FnCx, b: Block) {
+        self.emit(cx, InstKind::Jump { target: b });
+    }
+
+    // ---- small emitters ----
+
+    fn slot_addr(&mut self, cx: &mut FnCx, s: SlotId) -> Operand {
+        let d = self.tmp(cx, Type::Ptr);
+        self.emit(
+            cx,
+            InstKind::Addr {
+                dst: d,
+                of: AddrOf::Slot(s),
+            },
+        );
+        Operand::Local(d)
+    }
+
+    fn global_addr(&mut self, cx: &mut FnCx, g: GlobalId) -> Operand {
+        let d = self.tmp(cx, Type::Ptr);
+        self.emit(
+            cx,
+            InstKind::Addr {
+                dst: d,
+                of: AddrOf::Global(g),
+            },
+        );
+        Operand::Local(d)
+    }
+
+    fn bin(&mut self, cx: &mut FnCx, op: Opcode, ty: Type, a: Operand, b: Operand) -> Operand {
+        if let (Operand::Const(x), Operand::Const(y)) = (a, b) {
+            if let Ok(v) = pivm_ir::opcodes::eval_binary(op, ty, x, y) {
+                return Operand::Const(v);
+            }
+        }
+        let d = self.tmp(cx, op.result_type(ty));
+        self.emit(
+            cx,
+            InstKind::Binary {
+                op,
+                ty,
+                dst: d,
+                a,
+                b,
+            },
+        );
+        Operand::Local(d)
+    }
+
+    fn un(&mut self, cx: &mut FnCx, op: Opcode, ty: Type, a: Operand) -> Operand {
+        if let Operand::Const(x) = a {
+            return Operand::Const(pivm_ir::opcodes::eval_unary(op, ty, x));
+        }
+        let d = self.tmp(cx, ty);
+        self.emit(cx, InstKind::Unary { op, ty, dst: d, a });
+        Operand::Local(d)
+    }
+
+    fn conv(&mut self, cx: &mut FnCx, op: Opcode, from: Type, to: Type, a: Operand) -> Operand {
+        if let Operand::Const(x) = a {
+            return Operand::Const(eval_convert(op, from, to, x));
+        }
+        let d = self.tmp(cx, to);
+        self.emit(
+            cx,
+            InstKind::Convert {
+                op,
+                from,
+                to,
+                dst: d,
+                a,
+            },
+        );
+        Operand::Local(d)
+    }
+
+    fn add_offset(&mut self, cx: &mut FnCx, a: Operand, off: u64) -> Operand {
+        if off == 0 {
+            return a;
+        }
+        self.bin(cx, Opcode::Add, Type::Ptr, a, Operand::Const(off))
+    }
+
+    fn call_builtin(&mut self, cx: &mut FnCx, name: &'static str, args: Vec<(Type, Operand)>) {
+        let b = self.builtin(name);
+        self.emit(
+            cx,
+            InstKind::Call {
+                dst: None,
+                callee: Callee::Builtin(b),
+                args,
+                alloc_type: None,
+            },
+        );
+    }
+
+    fn copy_mem(&mut self, cx: &mut FnCx, dst: Operand, src: Operand, n: u64) {
+        self.call_builtin(
+            cx,
+            "memmove",
+            vec![
+                (Type::Ptr, dst),
+                (Type::Ptr, src),
+                (Type::I64, Operand::Const(n)),
+            ],
+        );
+    }
+
+    fn zero_mem(&mut self, cx: &mut FnCx, dst: Operand, n: u64) {
+        self.call_builtin(
+            cx,
+            "memset",
+            vec![
+                (Type::Ptr, dst),
+                (Type::I32, Operand::Const(0)),
+                (Type::I64, Operand::Const(n)),
+            ],
+        );
+    }
+
+    fn load(&mut self, cx: &mut FnCx, lv: LVal, ty: &Ty) -> Operand {
+        match lv {
+            LVal::Reg(l) => Operand::Local(l),
+            LVal::Mem(a) => {
+                if !ty.is_scalar() {
+                    return a;
+                }
+                let d = self.tmp(cx, ty.ir());
+                self.emit(
+                    cx,
+                    InstKind::Load {
+                        ty: ty.ir(),
+                        dst: d,
+                        addr: a,
+                    },
+                );
+                Operand::Local(d)
+            }
+        }
+    }
+
+    fn store(&mut self, cx: &mut FnCx, lv: LVal, ty: &Ty, v: Operand) {
+        match lv {
+            LVal::Reg(l) => {
+                self.emit(
+                    cx,
+                    InstKind::Unary {
+                        op: Opcode::Copy,
+                        ty: ty.ir(),
+                        dst: l,
+                        a: v,
+                    },
+                );
+            }
+            LVal::Mem(a) => {
+                if ty.is_struct() {
+                    let n = self.size(ty);
+                    self.copy_mem(cx, a, v, n);
+                } else {
+                    self.emit(
+                        cx,
+                        InstKind::Store {
+                            ty: ty.ir(),
+                            addr: a,
+                            val: v,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// Converts a value of C type `from` to C type `to`.
+    fn convert(&mut self, cx: &mut FnCx, v: Operand, from: &Ty, to: &Ty) -> Operand {
+        if to.is_void() || from.is_void() {
+            return Operand::Const(0);
+        }
+        if !from.is_scalar() || !to.is_scalar() {
+            return v;
+        }
+        let (ft, tt) = (from.ir(), to.ir());
+        if *to == Ty::Bool {
+            if *from == Ty::Bool {
+                return v;
+            }
+            let t = self.truth(cx, v, from);
+            return self.conv(cx, Opcode::Trunc, Type::I32, Type::I8, t);
+        }
+        if from.is_float() && to.is_float() {
+            return match (ft, tt) {
+                (Type::F32, Type::F64) => self.conv(cx, Opcode::FExt, ft, tt, v),
+                (Type::F64, Type::F32) => self.conv(cx, Opcode::FTrunc, ft, tt, v),
+                _ => v,
+            };
+        }
+        if from.is_float() {
+            let op = if to.is_unsigned() {
+                Opcode::FToUI
+            } else {
+                Opcode::FToSI
+            };
+            return self.conv(cx, op, ft, tt, v);
+        }
+        if to.is_float() {
+            let op = if from.is_unsigned() && !from.is_ptr() {
+                Opcode::UIToF
+            } else {
+                Opcode::SIToF
+            };
+            return self.conv(cx, op, ft, tt, v);
+        }
+        // Integer or pointer to integer or pointer.
+        let (fb, tb) = (ft.bits(), tt.bits());
+        if fb == tb {
+            return v;
+        }
+        if fb > tb {
+            return self.conv(cx, Opcode::Trunc, ft, tt, v);
+        }
+        let op = if from.is_unsigned() {
+            Opcode::ZExt
+        } else {
+            Opcode::SExt
+        };
+        self.conv(cx, op, ft, tt, v)
+    }
+
+    /// `v != 0` as an i32 0/1.
+    fn truth(&mut self, cx: &mut FnCx, v: Operand, ty: &Ty) -> Operand {
+        if ty.is_float() {
+            return self.bin(cx, Opcode::FNe, ty.ir(), v, Operand::Const(0));
+        }
+        self.bin(cx, Opcode::Ne, ty.ir(), v, Operand::Const(0))
+    }
+
+    // ---- statements ----
+
+    fn stmt(&mut self, cx: &mut FnCx, s: &Stmt) {
+        cx.line = s.loc.line;
+        match &s.kind {
+            StmtKind::Expr(e) => self.expr_discard(cx, e),
+            StmtKind::Decl { var, init, zero } => self.decl(cx, *var, init, *zero, s.loc),
+            StmtKind::Block(v) => {
+                for s in v {
+                    self.stmt(cx, s);
+                }
+            }
+            StmtKind::If(c, t, e) => {
+                let then_b = self.new_block(cx, "then");
+                let end = self.new_block(cx, "endif");
+                let else_b = if e.is_some() {
+                    self.new_block(cx, "else")
+                } else {
+                    end
+                };
+                self.cond_br(cx, c, then_b, else_b);
+                self.switch_to(cx, then_b);
+                self.stmt(cx, t);
+                if let Some(e) = e {
+                    self.jump(cx, end);
+                    self.switch_to(cx, else_b);
+                    self.stmt(cx, e);
+                }
+                self.switch_to(cx, end);
+            }
+            StmtKind::While(c, body) => {
+                let head = self.new_block(cx, "while");
+                let body_b = self.new_block(cx, "body");
+                let end = self.new_block(cx, "endwhile");
+                self.switch_to(cx, head);
+                cx.line = s.loc.line;
+                self.cond_br(cx, c, body_b, end);
+                self.switch_to(cx, body_b);
+                cx.breaks.push(end);
+                cx.conts.push(head);
+                self.stmt(cx, body);
+                cx.breaks.pop();
+                cx.conts.pop();
+                self.jump(cx, head);
+                self.switch_to(cx, end);
+            }
+            StmtKind::DoWhile(body, c) => {
+                let body_b = self.new_block(cx, "do");
+                let cond_b = self.new_block(cx, "dowhile");
+                let end = self.new_block(cx, "enddo");
+                self.switch_to(cx, body_b);
+                cx.breaks.push(end);
+                cx.conts.push(cond_b);
+                self.stmt(cx, body);
+                cx.breaks.pop();
+                cx.conts.pop();
+                self.switch_to(cx, cond_b);
+                cx.line = c.loc.line;
+                self.cond_br(cx, c, body_b, end);
+                self.switch_to(cx, end);
+            }
+            StmtKind::For {
+                init,
+                cond,
+                step,
+                body,
+            } => {
+                for s in init {
+                    self.stmt(cx, s);
+                }
+                let head = self.new_block(cx, "for");
+                let body_b = self.new_block(cx, "body");
+                let step_b = self.new_block(cx, "step");
+                let end = self.new_block(cx, "endfor");
+                self.switch_to(cx, head);
+                cx.line = s.loc.line;
+                match cond {
+                    Some(c) => self.cond_br(cx, c, body_b, end),
+                    None => self.jump(cx, body_b),
+                }
+                self.switch_to(cx, body_b);
+                cx.breaks.push(end);
+                cx.conts.push(step_b);
+                self.stmt(cx, body);
+                cx.breaks.pop();
+                cx.conts.pop();
+                self.switch_to(cx, step_b);
+                cx.line = s.loc.line;
+                if let Some(st) = step {
+                    self.expr_discard(cx, st);
+                }
+                self.jump(cx, head);
+                self.switch_to(cx, end);
+            }
+            StmtKind::Switch {
+                e,
+                body,
+                cases,
+                default,
+            } => {
+                let v = self.expr(cx, e);
+                let end = self.new_block(cx, "endswitch");
+                let mut table = Vec::new();
+                for (val, id) in cases {
+                    let b = self.new_block(cx, "case");
+                    cx.cases.insert(*id, b);
+                    table.push((*val, b));
+                }
+                let def_b = match default {
+                    Some(id) => {
+                        let b = self.new_block(cx, "default");
+                        cx.cases.insert(*id, b);
+                        b
+                    }
+                    None => end,
+                };
+                self.emit(
+                    cx,
+                    InstKind::Switch {
+                        ty: e.ty.ir(),
+                        val: v,
+                        default: def_b,
+                        cases: table,
+                    },
+                );
+                cx.breaks.push(end);
+                self.stmt(cx, body);
+                cx.breaks.pop();
+                self.switch_to(cx, end);
+            }
+            StmtKind::Case(id) => {
+                if let Some(b) = cx.cases.get(id).copied() {
+                    self.switch_to(cx, b);
+                }
+            }
+            StmtKind::Break => {
+                if let Some(b) = cx.breaks.last().copied() {
+                    self.jump(cx, b);
+                }
+            }
+            StmtKind::Continue => {
+                if let Some(b) = cx.conts.last().copied() {
+                    self.jump(cx, b);
+                }
+            }
+            StmtKind::Goto(l) => {
+                let b = self.label_block(cx, l);
+                self.jump(cx, b);
+            }
+            StmtKind::Label(l, body) => {
+                let b = self.label_block(cx, l);
+                self.switch_to(cx, b);
+                self.stmt(cx, body);
+            }
+            StmtKind::Return(e) => {
+                let val = match e {
+                    None => cx.f.ret.map(|t| (t, Operand::Const(0))),
+                    Some(e) => {
+                        let v = self.expr_hinted(cx, e, &cx.ret.clone());
+                        cx.line = s.loc.line;
+                        if let Some(sret) = cx.sret {
+                            let n = self.size(&e.ty);
+                            self.copy_mem(cx, Operand::Local(sret), v, n);
+                            None
+                        } else {
+                            cx.f.ret.map(|t| (t, v))
+                        }
+                    }
+                };
+                self.emit(cx, InstKind::Return { val });
+            }
+        }
+    }
+
+    fn label_block(&mut self, cx: &mut FnCx, l: &str) -> Block {
+        if let Some(b) = cx.labels.get(l) {
+            return *b;
+        }
+        let b = self.new_block(cx, &format!("L.{l}."));
+        cx.labels.insert(l.to_string(), b);
+        b
+    }
+
+    fn decl(&mut self, cx: &mut FnCx, var: usize, init: &[InitElem], zero: bool, loc: Loc) {
+        let Some(st) = cx.vars.get(var).copied().flatten() else {
+            return;
+        };
+        let Some(fdef) = self.cur_def(cx) else { return };
+        let ty = fdef.locals[var].ty.clone();
+        match st {
+            Storage::Reg(l) => {
+                if let Some(el) = init.first() {
+                    let v = self.expr_hinted(cx, &el.expr, &ty);
+                    cx.line = loc.line;
+                    self.store(cx, LVal::Reg(l), &ty, v);
+                }
+            }
+            Storage::Mem(s) => {
+                if init.is_empty() {
+                    return;
+                }
+                let a = self.slot_addr(cx, s);
+                self.init_object(cx, a, &ty, init, zero);
+            }
+        }
+    }
+
+    fn cur_def(&self, cx: &FnCx) -> Option<&'a FuncDef> {
+        self.prog
+            .funcs
+            .iter()
+            .find(|f| f.name == cx.f.name && f.def.is_some())
+            .and_then(|f| f.def.as_ref())
+    }
+
+    fn init_object(&mut self, cx: &mut FnCx, a: Operand, ty: &Ty, init: &[InitElem], zero: bool) {
+        if zero {
+            let n = self.size(ty);
+            self.zero_mem(cx, a, n);
+        }
+        for el in init {
+            let dst = self.add_offset(cx, a, el.offset);
+            if let (Some(n), ExprKind::Str(s)) = (el.str_len, &el.expr.kind) {
+                let len = self.prog.strings[*s].len() as u64;
+                let g = self.string_global(*s);
+                let src = self.global_addr(cx, g);
+                self.copy_mem(cx, dst, src, n.min(len));
+                continue;
+            }
+            let v = self.expr_hinted(cx, &el.expr, &el.expr.ty.clone());
+            self.store(cx, LVal::Mem(dst), &el.expr.ty, v);
+        }
+    }
+
+    // ---- expressions ----
+
+    fn cond_br(&mut self, cx: &mut FnCx, e: &Expr, t: Block, f: Block) {
+        match &e.kind {
+            ExprKind::LogAnd(a, b) => {
+                let mid = self.new_block(cx, "and");
+                self.cond_br(cx, a, mid, f);
+                self.switch_to(cx, mid);
+                self.cond_br(cx, b, t, f);
+            }
+            ExprKind::LogOr(a, b) => {
+                let mid = self.new_block(cx, "or");
+                self.cond_br(cx, a, t, mid);
+                self.switch_to(cx, mid);
+                self.cond_br(cx, b, t, f);
+            }
+            ExprKind::Unary(UnOp::LogNot, a) => self.cond_br(cx, a, f, t),
+            _ => {
+                let v = self.expr(cx, e);
+                let (ty, v) = if e.ty.is_float() {
+                    (Type::I32, self.truth(cx, v, &e.ty))
+                } else {
+                    (e.ty.ir(), v)
+                };
+                self.emit(
+                    cx,
+                    InstKind::Branch {
+                        ty,
+                        cond: v,
+                        then_dest: t,
+                        else_dest: f,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Lowers `e` for its effects only (`i++` needs no copy of `i`).
+    fn expr_discard(&mut self, cx: &mut FnCx, e: &Expr) {
+        match &e.kind {
+            ExprKind::IncDec {
+                inc,
+                post: true,
+                e: x,
+            } => {
+                let pre = Expr {
+                    kind: ExprKind::IncDec {
+                        inc: *inc,
+                        post: false,
+                        e: x.clone(),
+                    },
+                    ty: e.ty.clone(),
+                    loc: e.loc,
+                };
+                self.expr(cx, &pre);
+            }
+            ExprKind::Comma(a, b) => {
+                self.expr_discard(cx, a);
+                self.expr_discard(cx, b);
+            }
+            ExprKind::Cast(x) if e.ty.is_void() => self.expr_discard(cx, x),
+            _ => {
+                self.expr(cx, e);
+            }
+        }
+    }
+
+    /// Lowers `e`, whose value goes to an object of type `target`: a call
+    /// to an allocator learns the type it allocates.
+    fn expr_hinted(&mut self, cx: &mut FnCx, e: &Expr, target: &Ty) -> Operand {
+        let mut inner = e;
+        while let ExprKind::Cast(x) = &inner.kind {
+            if !x.ty.is_ptr() || !inner.ty.is_ptr() {
+                break;
+            }
+            inner = x;
+        }
+        if let (ExprKind::Call(callee, args), Ty::Ptr(pointee)) = (&inner.kind, target) {
+            if let Some(name) = self.direct_builtin_name(callee) {
+                if matches!(name, "malloc" | "calloc" | "realloc")
+                    && !pointee.is_void()
+                    && pointee.size(self.structs()).is_some_and(|s| s > 0)
+                {
+                    let mt = self.mem_type(pointee);
+                    return self.call(cx, inner, callee, args, Some(mt));
+                }
+            }
+        }
+        self.expr(cx, e)
+    }
+
+    fn direct_builtin_name(&self, callee: &Expr) -> Option<&'static str> {
+        if let ExprKind::Addr(f) = &callee.kind {
+            if let ExprKind::Func(id) = f.kind {
+                let func = &self.prog.funcs[id];
+                if func.def.is_none() {
+                    return BUILTINS
+                        .iter()
+                        .find(|b| b.name == func.name)
+                        .map(|b| b.name);
+                }
+            }
+        }
+        None
+    }
+
+    fn lval(&mut self, cx: &mut FnCx, e: &Expr) -> LVal {
+        match &e.kind {
+            ExprKind::Local(id) => match cx.vars.get(*id).copied().flatten() {
+                Some(Storage::Reg(l)) => LVal::Reg(l),
+                Some(Storage::Mem(s)) => LVal::Mem(self.slot_addr(cx, s)),
+                None => LVal::Mem(Operand::Const(0)),
+            },
+            ExprKind::Global(g) => match self.global_id(*g, e.loc) {
+                Some(id) => LVal::Mem(self.global_addr(cx, id)),
+                None => LVal::Mem(Operand::Const(0)),
+            },
+            ExprKind::Str(s) => {
+                let g = self.string_global(*s);
+                LVal::Mem(self.global_addr(cx, g))
+            }
+            ExprKind::Deref(p) => LVal::Mem(self.expr(cx, p)),
+            ExprKind::Member(b, off) => {
+                let base = match self.lval(cx, b) {
+                    LVal::Mem(a) => a,
+                    LVal::Reg(l) => Operand::Local(l),
+                };
+                LVal::Mem(self.add_offset(cx, base, *off))
+            }
+            ExprKind::Object(v, init) => {
+                let a = match **v {
+                    VarRef::Local(id) => match cx.vars.get(id).copied().flatten() {
+                        Some(Storage::Mem(s)) => self.slot_addr(cx, s),
+                        _ => Operand::Const(0),
+                    },
+                    VarRef::Global(g) => match self.global_id(g, e.loc) {
+                        Some(id) => self.global_addr(cx, id),
+                        None => Operand::Const(0),
+                    },
+                };
+                self.init_object(cx, a, &e.ty, init, true);
+                LVal::Mem(a)
+            }
+            _ => {
+                // An rvalue of struct type (a call, an assignment, ?:):
+                // its value is its address.
+                let v = self.expr(cx, e);
+                LVal::Mem(v)
+            }
+        }
+    }
+
+    fn expr(&mut self, cx: &mut FnCx, e: &Expr) -> Operand {
+        if e.loc.line != 0 {
+            cx.line = e.loc.line;
+        }
+        match &e.kind {
+            ExprKind::Int(v) => Operand::Const(*v & e.ty.ir().mask()),
+            ExprKind::Float(f) => Operand::Const(if e.ty == Ty::Float {
+                (*f as f32).to_bits() as u64
+            } else {
+                f.to_bits()
+            }),
+            ExprKind::Local(_)
+            | ExprKind::Global(_)
+            | ExprKind::Str(_)
+            | ExprKind::Deref(_)
+            | ExprKind::Member(..)
+            | ExprKind::Object(..) => {
+                if e.ty.is_func() {
+                    return Operand::Const(0);
+                }
+                let lv = self.lval(cx, e);
+                self.load(cx, lv, &e.ty)
+            }
+            ExprKind::Func(_) => Operand::Const(0),
+            ExprKind::Addr(x) => {
+                if let ExprKind::Func(f) = x.kind {
+                    return match self.funcs[f] {
+                        Some(id) => {
+                            let d = self.tmp(cx, Type::Ptr);
+                            self.emit(
+                                cx,
+                                InstKind::Addr {
+                                    dst: d,
+                                    of: AddrOf::Func(id),
+                                },
+                            );
+                            Operand::Local(d)
+                        }
+                        None => {
+                            let name = self.prog.funcs[f].name.clone();
+                            self.err(x.loc, format!("cannot take the address of '{name}': it is not defined in this program (runtime functions have no address)"));
+                            Operand::Const(0)
+                        }
+                    };
+                }
+                if let ExprKind::Deref(p) = &x.kind {
+                    return self.expr(cx, p);
+                }
+                match self.lval(cx, x) {
+                    LVal::Mem(a) => a,
+                    LVal::Reg(l) => {
+                        self.err(x.loc, "internal error: address of a register variable");
+                        Operand::Local(l)
+                    }
+                }
+            }
+            ExprKind::Cast(x) => {
+                let v = if e.ty.is_ptr() {
+                    self.expr_hinted(cx, x, &e.ty)
+                } else {
+                    self.expr(cx, x)
+                };
+                self.convert(cx, v, &x.ty, &e.ty)
+            }
+            ExprKind::Unary(op, x) => {
+                let v = self.expr(cx, x);
+                let t = x.ty.ir();
+                match op {
+                    UnOp::Neg if x.ty.is_float() => self.un(cx, Opcode::FNeg, t, v),
+                    UnOp::Neg => self.un(cx, Opcode::Neg, t, v),
+                    UnOp::BitNot => self.un(cx, Opcode::Not, t, v),
+                    UnOp::LogNot => {
+                        if x.ty.is_float() {
+                            self.bin(cx, Opcode::FEq, t, v, Operand::Const(0))
+                        } else {
+                            self.bin(cx, Opcode::Eq, t, v, Operand::Const(0))
+                        }
+                    }
+                }
+            }
+            ExprKind::Binary(op, a, b) => {
+                let x = self.expr(cx, a);
+                let y = self.expr(cx, b);
+                cx.line = e.loc.line;
+                self.binary(cx, *op, &a.ty, x, y)
+            }
+            ExprKind::LogAnd(..) | ExprKind::LogOr(..) => {
+                let r = self.tmp(cx, Type::I32);
+                let t = self.new_block(cx, "true");
+                let f = self.new_block(cx, "false");
+                let end = self.new_block(cx, "endlog");
+                self.cond_br(cx, e, t, f);
+                self.switch_to(cx, t);
+                self.copy(cx, r, Type::I32, Operand::Const(1));
+                self.jump(cx, end);
+                self.switch_to(cx, f);
+                self.copy(cx, r, Type::I32, Operand::Const(0));
+                self.switch_to(cx, end);
+                Operand::Local(r)
+            }
+            ExprKind::Assign(l, r) => {
+                if l.ty.is_struct() {
+                    let src = self.expr(cx, r);
+                    let dst = self.lval(cx, l);
+                    self.store(cx, dst, &l.ty, src);
+                    return match dst {
+                        LVal::Mem(a) => a,
+                        LVal::Reg(x) => Operand::Local(x),
+                    };
+                }
+                let v = self.expr_hinted(cx, r, &l.ty);
+                let dst = self.lval(cx, l);
+                cx.line = e.loc.line;
+                self.store(cx, dst, &l.ty, v);
+                v
+            }
+            ExprKind::OpAssign {
+                op,
+                lhs,
+                rhs,
+                op_ty,
+            } => {
+                let dst = self.lval(cx, lhs);
+                let old = self.load(cx, dst, &lhs.ty);
+                let r = self.expr(cx, rhs);
+                cx.line = e.loc.line;
+                let v = if lhs.ty.is_ptr() {
+                    self.binary(cx, *op, &lhs.ty, old, r)
+                } else {
+                    let o = self.convert(cx, old, &lhs.ty, op_ty);
+                    let v = self.binary(cx, *op, op_ty, o, r);
+                    self.convert(cx, v, op_ty, &lhs.ty)
+                };
+                let v = self.stable(cx, v, &lhs.ty);
+                self.store(cx, dst, &lhs.ty, v);
+                v
+            }
+            ExprKind::IncDec { inc, post, e: x } => {
+                let dst = self.lval(cx, x);
+                let old = self.load(cx, dst, &x.ty);
+                let old = if *post {
+                    self.snapshot(cx, old, &x.ty)
+                } else {
+                    old
+                };
+                let new = if x.ty.is_ptr() {
+                    let op = if *inc { BinOp::Add } else { BinOp::Sub };
+                    self.binary(cx, op, &x.ty, old, Operand::Const(1))
+                } else {
+                    let pt = if x.ty == Ty::Bool {
+                        Ty::Int
+                    } else {
+                        x.ty.promote()
+                    };
+                    let o = self.convert(cx, old, &x.ty, &pt);
+                    let one = if pt == Ty::Float {
+                        Operand::Const(1f32.to_bits() as u64)
+                    } else if pt == Ty::Double {
+                        Operand::Const(1f64.to_bits())
+                    } else {
+                        Operand::Const(1)
+                    };
+                    let op = if *inc { BinOp::Add } else { BinOp::Sub };
+                    let v = self.binary(cx, op, &pt, o, one);
+                    self.convert(cx, v, &pt, &x.ty)
+                };
+                let new = self.stable(cx, new, &x.ty);
+                self.store(cx, dst, &x.ty, new);
+                if *post {
+                    old
+                } else {
+                    new
+                }
+            }
+            ExprKind::Cond(c, a, b) => {
+                let t = self.new_block(cx, "cthen");
+                let f = self.new_block(cx, "celse");
+                let end = self.new_block(cx, "cend");
+                let res = if e.ty.is_void() {
+                    None
+                } else {
+                    Some(self.tmp(cx, e.ty.ir()))
+                };
+                self.cond_br(cx, c, t, f);
+                self.switch_to(cx, t);
+                let v = self.expr(cx, a);
+                if let Some(r) = res {
+                    self.copy(cx, r, e.ty.ir(), v);
+                }
+                self.jump(cx, end);
+                self.switch_to(cx, f);
+                let v = self.expr(cx, b);
+                if let Some(r) = res {
+                    self.copy(cx, r, e.ty.ir(), v);
+                }
+                self.switch_to(cx, end);
+                res.map_or(Operand::Const(0), Operand::Local)
+            }
+            ExprKind::Comma(a, b) => {
+                self.expr(cx, a);
+                self.expr(cx, b)
+            }
+            ExprKind::Call(callee, args) => self.call(cx, e, callee, args, None),
+        }
+    }
+
+    fn copy(&mut self, cx: &mut FnCx, dst: Local, ty: Type, v: Operand) {
+        self.emit(
+            cx,
+            InstKind::Unary {
+                op: Opcode::Copy,
+                ty,
+                dst,
+                a: v,
+            },
+        );
+    }
+
+    /// A copy of `v` that later stores cannot change (for a value read
+    /// from a variable before the variable is updated).
+    fn snapshot(&mut self, cx: &mut FnCx, v: Operand, ty: &Ty) -> Operand {
+        match v {
+            Operand::Local(_) if ty.is_scalar() => {
+                let t = self.tmp(cx, ty.ir());
+                self.copy(cx, t, ty.ir(), v);
+                Operand::Local(t)
+            }
+            _ => v,
+        }
+    }
+
+    /// `v` itself unless it is a named variable (whose value could change
+    /// before the result is used).
+    fn stable(&mut self, cx: &mut FnCx, v: Operand, ty: &Ty) -> Operand {
+        match v {
+            Operand::Local(l) if cx.f.locals[l].name.parse::<u64>().is_err() => {
+                self.snapshot(cx, v, ty)
+            }
+            _ => v,
+        }
+    }
+
+    fn binary(&mut self, cx: &mut FnCx, op: BinOp, ty: &Ty, a: Operand, b: Operand) -> Operand {
+        let t = ty.ir();
+        if ty.is_ptr() && matches!(op, BinOp::Add | BinOp::Sub) {
+            let es = match ty.base() {
+                Some(Ty::Void) | None => 1,
+                Some(b) => self.size(b).max(1),
+            };
+            let n = if es == 1 {
+                b
+            } else {
+                self.bin(cx, Opcode::Mul, Type::I64, b, Operand::Const(es))
+            };
+            let o = if op == BinOp::Add {
+                Opcode::Add
+            } else {
+                Opcode::Sub
+            };
+            return self.bin(cx, o, Type::Ptr, a, n);
+        }
+        if op == BinOp::PtrDiff {
+            let es = match ty.base() {
+                Some(Ty::Void) | None => 1,
+                Some(b) => self.size(b).max(1),
+            };
+            let d = self.bin(cx, Opcode::Sub, Type::I64, a, b);
+            if es == 1 {
+                return d;
+            }
+            return self.bin(cx, Opcode::SDiv, Type::I64, d, Operand::Const(es));
+        }
+        let fl = ty.is_float();
+        let uns = ty.is_unsigned();
+        let o = match op {
+            BinOp::Add if fl => Opcode::FAdd,
+            BinOp::Sub if fl => Opcode::FSub,
+            BinOp::Mul if fl => Opcode::FMul,
+            BinOp::Div if fl => Opcode::FDiv,
+            BinOp::Add => Opcode::Add,
+            BinOp::Sub => Opcode::Sub,
+            BinOp::Mul => Opcode::Mul,
+            BinOp::Div if uns => Opcode::UDiv,
+            BinOp::Div => Opcode::SDiv,
+            BinOp::Rem if uns => Opcode::URem,
+            BinOp::Rem => Opcode::SRem,
+            BinOp::Shl => Opcode::Shl,
+            BinOp::Shr if uns => Opcode::LShr,
+            BinOp::Shr => Opcode::AShr,
+            BinOp::BitAnd => Opcode::And,
+            BinOp::BitOr => Opcode::Or,
+            BinOp::BitXor => Opcode::Xor,
+            BinOp::Eq if fl => Opcode::FEq,
+            BinOp::Ne if fl => Opcode::FNe,
+            BinOp::Lt if fl => Opcode::FLt,
+            BinOp::Le if fl => Opcode::FLe,
+            BinOp::Gt if fl => Opcode::FGt,
+            BinOp::Ge if fl => Opcode::FGe,
+            BinOp::Eq => Opcode::Eq,
+            BinOp::Ne => Opcode::Ne,
+            BinOp::Lt if uns => Opcode::ULt,
+            BinOp::Le if uns => Opcode::ULe,
+            BinOp::Gt if uns => Opcode::UGt,
+            BinOp::Ge if uns => Opcode::UGe,
+            BinOp::Lt => Opcode::SLt,
+            BinOp::Le => Opcode::SLe,
+            BinOp::Gt => Opcode::SGt,
+            BinOp::Ge => Opcode::SGe,
+            BinOp::PtrDiff => Opcode::Sub,
+        };
+        // Division by a constant zero must trap at run time, not fold.
+        if matches!(o, Opcode::SDiv | Opcode::UDiv | Opcode::SRem | Opcode::URem)
+            && b == Operand::Const(0)
+        {
+            let d = self.tmp(cx, t);
+            self.emit(
+                cx,
+                InstKind::Binary {
+                    op: o,
+                    ty: t,
+                    dst: d,
+                    a,
+                    b,
+                },
+            );
+            return Operand::Local(d);
+        }
+        self.bin(cx, o, t, a, b)
+    }
+
+    fn call(
+        &mut self,
+        cx: &mut FnCx,
+        e: &Expr,
+        callee: &Expr,
+        args: &[Expr],
+        alloc_type: Option<MemType>,
+    ) -> Operand {
+        let fty = callee.ty.func().cloned();
+        let ret_ty = e.ty.clone();
+        // Which function?
+        let mut target: Option<Callee> = None;
+        let mut builtin_sig = None;
+        if let ExprKind::Addr(f) = &callee.kind {
+            if let ExprKind::Func(id) = f.kind {
+                let func = &self.prog.funcs[id];
+                match self.funcs[id] {
+                    Some(fid) => target = Some(Callee::Func(fid)),
+                    None => match BUILTINS.iter().find(|b| b.name == func.name) {
+                        Some(b) if func.def.is_none() => {
+                            builtin_sig = Some(*b);
+                            target = Some(Callee::Builtin(self.builtin(b.name)));
+                        }
+                        _ => {
+                            let name = func.name.clone();
+                            self.err(e.loc, format!("undefined function '{name}': it is declared but never defined, and pivm's runtime has no function of that name"));
+                            return Operand::Const(0);
+                        }
+                    },
+                }
+            }
+        }
+        let mut ir_args = Vec::new();
+        let sret_slot = if ret_ty.is_struct() {
+            let mt = self.mem_type(&ret_ty);
+            let s = self.tmp_slot(cx, mt);
+            let a = self.slot_addr(cx, s);
+            ir_args.push((Type::Ptr, a));
+            Some(a)
+        } else {
+            None
+        };
+        let callee_op = if target.is_none() {
+            Some(self.expr(cx, callee))
+        } else {
+            None
+        };
+        for a in args {
+            let v = self.expr(cx, a);
+            let t = if a.ty.is_struct() {
+                Type::Ptr
+            } else {
+                a.ty.ir()
+            };
+            ir_args.push((t, v));
+        }
+        cx.line = e.loc.line;
+        if let Some(b) = builtin_sig {
+            let ok_params = b.params.len() <= ir_args.len()
+                && b.params
+                    .iter()
+                    .zip(&ir_args)
+                    .all(|(p, (t, _))| p.compatible(*t));
+            let ok_ret = match (b.ret, ret_ty.is_void()) {
+                (None, false) => false,
+                (Some(r), false) => r.compatible(ret_ty.ir()),
+                _ => true,
+            };
+            if !ok_params || !ok_ret || (!b.variadic && b.params.len() != ir_args.len()) {
+                self.err(e.loc, format!("the declaration of '{}' does not match pivm's runtime function (include the standard header instead of declaring it)", b.name));
+                return Operand::Const(0);
+            }
+        }
+        let _ = fty;
+        let dst = if ret_ty.is_void() || ret_ty.is_struct() {
+            None
+        } else {
+            Some(self.tmp(cx, ret_ty.ir()))
+        };
+        let callee = match target {
+            Some(c) => c,
+            None => Callee::Indirect(callee_op.unwrap_or(Operand::Const(0))),
+        };
+        self.emit(
+            cx,
+            InstKind::Call {
+                dst,
+                callee,
+                args: ir_args,
+                alloc_type,
+            },
+        );
+        if let Some(a) = sret_slot {
+            return a;
+        }
+        dst.map_or(Operand::Const(0), Operand::Local)
+    }
+}
+
+/// Drops unreachable blocks and ends any block still open with
+/// `unreachable`.
+fn finish_blocks(f: &mut pivm_ir::Function, order: &[Block]) {
+    for b in f.blocks.values_mut() {
+        if !b.insts.last().is_some_and(|i| i.kind.is_terminator()) {
+            let line = b.insts.last().map_or(0, |i| i.line);
+            b.insts.push(Inst::new(InstKind::Unreachable, line));
+        }
+    }
+    let n = f.blocks.len();
+    let mut reach = vec![false; n];
+    let mut work = vec![0usize];
+    while let Some(b) = work.pop() {
+        if b >= n || reach[b] {
+            continue;
+        }
+        reach[b] = true;
+        if let Some(last) = f.blocks[Block(b as u32)].insts.last() {
+            for s in last.kind.successors() {
+                work.push(s.index());
+            }
+        }
+    }
+    // Layout: entry first, then placement order, then anything else.
+    let mut layout: Vec<usize> = Vec::new();
+    let mut placed = vec![false; n];
+    for b in std::iter::once(0)
+        .chain(order.iter().map(|b| b.index()))
+        .chain(0..n)
+    {
+        if b < n && reach[b] && !placed[b] {
+            placed[b] = true;
+            layout.push(b);
+        }
+    }
+    let mut map = vec![None; n];
+    for (k, &i) in layout.iter().enumerate() {
+        map[i] = Some(Block(k as u32));
+    }
+    let old = std::mem::take(&mut f.blocks);
+    let mut blocks: Vec<BlockData> = Vec::new();
+    for &i in &layout {
+        let mut b = old.as_slice()[i].clone();
+        if let Some(last) = b.insts.last_mut() {
+            let m = |x: &mut Block| {
+                if let Some(y) = map[x.index()] {
+                    *x = y;
+                }
+            };
+            match &mut last.kind {
+                InstKind::Jump { target } => m(target),
+                InstKind::Branch {
+                    then_dest,
+                    else_dest,
+                    ..
+                } => {
+                    m(then_dest);
+                    m(else_dest);
+                }
+                InstKind::Switch { default, cases, .. } => {
+                    m(default);
+                    for c in cases {
+                        m(&mut c.1);
+                    }
+                }
+                _ => {}
+            }
+        }
+        blocks.push(b);
+    }
+    f.blocks = EntityVec::from(blocks);
+    let _ = is_struct_copy;
+}

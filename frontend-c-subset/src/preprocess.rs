@@ -1,0 +1,897 @@
+//! The preprocessor: `#include` (the embedded standard headers of
+//! `headers.rs` and local files relative to the including file), object-like
+//! and function-like `#define` with `#` and `##`, `#undef`, and conditional
+//! inclusion with constant expressions and `defined`. Macro expansion uses
+//! hide sets (Prosser's algorithm, as in chibicc), so a macro never expands
+//! inside its own expansion.
+
+use crate::diag::{Diag, Loc, SourceMap};
+use crate::headers;
+use crate::lex::{self, TokKind, Token};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+const MAX_INCLUDE_DEPTH: usize = 200;
+const EOF_MARK: &str = "<end of include>";
+
+#[derive(Clone)]
+struct Macro {
+    /// `None` for an object-like macro.
+    params: Option<Vec<Rc<str>>>,
+    variadic: bool,
+    body: Vec<Token>,
+}
+
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum CondCtx {
+    Then,
+    Elif,
+    Else,
+}
+
+struct Cond {
+    ctx: CondCtx,
+    included: bool,
+    loc: Loc,
+}
+
+pub struct Preprocessor<'a> {
+    sm: &'a mut SourceMap,
+    macros: HashMap<Rc<str>, Macro>,
+    /// Pending input; the top is the next token.
+    stack: Vec<Token>,
+    conds: Vec<Cond>,
+    out: Vec<Token>,
+    errors: Vec<Diag>,
+    /// Folder of each file (by file number), for `#include "..."`.
+    dirs: Vec<Option<PathBuf>>,
+    once: HashSet<String>,
+    depth: usize,
+}
+
+/// Preprocesses file `file` of `sm` (already in the map). Returns the
+/// expanded tokens, or every error found.
+pub fn preprocess(sm: &mut SourceMap, file: u32) -> Result<Vec<Token>, Vec<Diag>> {
+    let dir = Path::new(sm.name(file)).parent().map(Path::to_path_buf);
+    let text = sm.files[file as usize].text.clone();
+    let toks = lex::tokenize(&text, file).map_err(|d| vec![d])?;
+    let mut pp = Preprocessor {
+        sm,
+        macros: HashMap::new(),
+        stack: Vec::new(),
+        conds: Vec::new(),
+        out: Vec::new(),
+        errors: Vec::new(),
+        dirs: Vec::new(),
+        once: HashSet::new(),
+        depth: 0,
+    };
+    pp.set_dir(file, dir);
+    pp.predefine();
+    pp.stack.extend(toks.into_iter().rev());
+    pp.run();
+    for c in std::mem::take(&mut pp.conds) {
+        pp.errors
+            .push(Diag::new(c.loc, "unterminated conditional directive"));
+    }
+    if pp.errors.is_empty() {
+        Ok(pp.out)
+    } else {
+        Err(pp.errors)
+    }
+}
+
+fn tok(kind: TokKind, text: &str, loc: Loc) -> Token {
+    Token {
+        kind,
+        text: Rc::from(text),
+        loc,
+        bol: false,
+        space: true,
+        hide: Rc::new(Vec::new()),
+        expanded: true,
+    }
+}
+
+impl Preprocessor<'_> {
+    fn set_dir(&mut self, file: u32, dir: Option<PathBuf>) {
+        let i = file as usize;
+        if self.dirs.len() <= i {
+            self.dirs.resize(i + 1, None);
+        }
+        self.dirs[i] = dir;
+    }
+
+    fn predefine(&mut self) {
+        let defs = "#define __STDC__ 1\n#define __STDC_VERSION__ 199901L\n\
+                    #define __STDC_HOSTED__ 1\n#define __pivm__ 1\n#define __LP64__ 1\n\
+                    #define __CHAR_BIT__ 8\n#define __SIZEOF_POINTER__ 8\n\
+                    #define __SIZEOF_LONG__ 8\n#define __SIZEOF_INT__ 4\n";
+        let f = self.sm.add("<built-in>", defs.to_string());
+        if let Ok(toks) = lex::tokenize(defs, f) {
+            self.stack.extend(toks.into_iter().rev());
+            self.run();
+        }
+    }
+
+    fn err(&mut self, loc: Loc, msg: impl Into<String>) {
+        self.errors.push(Diag::new(loc, msg));
+    }
+
+    fn is_eof_mark(t: &Token) -> bool {
+        t.kind == TokKind::Punct && &*t.text == EOF_MARK
+    }
+
+    fn run(&mut self) {
+        while let Some(t) = self.stack.pop() {
+            if Self::is_eof_mark(&t) {
+                self.depth = self.depth.saturating_sub(1);
+                continue;
+            }
+            if t.is("#") && t.bol && !t.expanded {
+                self.directive(t);
+                continue;
+            }
+            if self.try_expand(&t) {
+                continue;
+            }
+            self.out.push(t);
+        }
+    }
+
+    /// The rest of the current line's tokens.
+    fn line_tokens(&mut self) -> Vec<Token> {
+        let mut v = Vec::new();
+        while let Some(t) = self.stack.last() {
+            if t.bol || Self::is_eof_mark(t) {
+                break;
+            }
+            v.extend(self.stack.pop());
+        }
+        v
+    }
+
+    fn directive(&mut self, hash: Token) {
+        let Some(name) = self.stack.last().filter(|t| !t.bol).cloned() else {
+            return; // the null directive
+        };
+        self.stack.pop();
+        let line = self.line_tokens();
+        match &*name.text {
+            "include" => self.include(&name, line),
+            "define" => self.define(&name, line),
+            "undef" => match line.first() {
+                Some(t) if t.kind == TokKind::Ident => {
+                    self.macros.remove(&t.text);
+                }
+                _ => self.err(name.loc, "expected a macro name after #undef"),
+            },
+            "if" => {
+                let v = self.eval_if(&name, line);
+                self.push_cond(name.loc, v);
+            }
+            "ifdef" | "ifndef" => {
+                let v = match line.first() {
+                    Some(t) if t.kind == TokKind::Ident => self.macros.contains_key(&t.text),
+                    _ => {
+                        self.err(
+                            name.loc,
+                            format!("expected a macro name after #{}", name.text),
+                        );
+                        false
+                    }
+                };
+                self.push_cond(name.loc, v == (&*name.text == "ifdef"));
+            }
+            "elif" => {
+                let Some(c) = self.conds.last_mut() else {
+                    return self.err(name.loc, "#elif without #if");
+                };
+                if c.ctx == CondCtx::Else {
+                    return self.err(name.loc, "#elif after #else");
+                }
+                c.ctx = CondCtx::Elif;
+                if c.included {
+                    self.skip_cond();
+                } else if self.eval_if(&name, line) {
+                    if let Some(c) = self.conds.last_mut() {
+                        c.included = true;
+                    }
+                } else {
+                    self.skip_cond();
+                }
+            }
+            "else" => {
+                let Some(c) = self.conds.last_mut() else {
+                    return self.err(name.loc, "#else without #if");
+                };
+                if c.ctx == CondCtx::Else {
+                    return self.err(name.loc, "#else after #else");
+                }
+                c.ctx = CondCtx::Else;
+                if c.included {
+                    self.skip_cond();
+                } else {
+                    c.included = true;
+                }
+            }
+            "endif" => {
+                if self.conds.pop().is_none() {
+                    self.err(name.loc, "#endif without #if");
+                }
+            }
+            "error" => {
+                let msg: Vec<&str> = line.iter().map(|t| &*t.text).collect();
+                self.err(hash.loc, format!("#error {}", msg.join(" ")));
+            }
+            "pragma" => {
+                if line.first().is_some_and(|t| t.is("once")) {
+                    let f = self.sm.name(name.loc.file).to_string();
+                    self.once.insert(f);
+                }
+            }
+            "warning" | "line" | "ident" => {}
+            _ => {
+                if name.kind == TokKind::Num {
+                    return; // `# 12 "file"` line markers
+                }
+                self.err(name.loc, format!("unknown directive '#{}'", name.text));
+            }
+        }
+    }
+
+    fn push_cond(&mut self, loc: Loc, included: bool) {
+        self.conds.push(Cond {
+            ctx: CondCtx::Then,
+            included,
+            loc,
+        });
+        if !included {
+            self.skip_cond();
+        }
+    }
+
+    /// Skips a failed conditional group, up to (not including) the `#elif`,
+    /// `#else` or `#endif` that ends it.
+    fn skip_cond(&mut self) {
+        let mut depth = 0usize;
+        while let Some(t) = self.stack.pop() {
+            if Self::is_eof_mark(&t) {
+                self.stack.push(t);
+                return;
+            }
+            if !(t.is("#") && t.bol) {
+                continue;
+            }
+            let Some(next) = self.stack.last().filter(|n| !n.bol) else {
+                continue;
+            };
+            match &*next.text {
+                "if" | "ifdef" | "ifndef" => depth += 1,
+                "endif" if depth > 0 => depth -= 1,
+                "endif" => {
+                    self.stack.push(t);
+                    return;
+                }
+                "elif" | "else" if depth == 0 => {
+                    self.stack.push(t);
+                    return;
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn include(&mut self, name: &Token, line: Vec<Token>) {
+        let (path, quoted) = match line.first() {
+            Some(t) if t.kind == TokKind::Str => {
+                let body = &t.text[1..t.text.len() - 1];
+                (body.to_string(), true)
+            }
+            Some(t) if t.is("<") => {
+                let mut s = String::new();
+                let mut closed = false;
+                for t in &line[1..] {
+                    if t.is(">") {
+                        closed = true;
+                        break;
+                    }
+                    if t.space && !s.is_empty() {
+                        s.push(' ');
+                    }
+                    s.push_str(&t.text);
+                }
+                if !closed {
+                    return self.err(t.loc, "expected '>' to end the header name");
+                }
+                (s, false)
+            }
+            _ => {
+                return self.err(
+                    name.loc,
+                    "expected \"FILENAME\" or <FILENAME> after #include",
+                )
+            }
+        };
+        if self.depth >= MAX_INCLUDE_DEPTH {
+            return self.err(name.loc, "#include nested too deeply");
+        }
+        let mut found: Option<(String, String, Option<PathBuf>)> = None;
+        if quoted {
+            let dir = self.dirs.get(name.loc.file as usize).cloned().flatten();
+            let full = match &dir {
+                Some(d) if !d.as_os_str().is_empty() => d.join(&path),
+                _ => PathBuf::from(&path),
+            };
+            if let Ok(text) = std::fs::read_to_string(&full) {
+                let shown = full.display().to_string();
+                found = Some((shown, text, full.parent().map(Path::to_path_buf)));
+            }
+        }
+        if found.is_none() {
+            if let Some(text) = headers::get(&path) {
+                found = Some((path.clone(), text.to_string(), None));
+            }
+        }
+        let Some((shown, text, dir)) = found else {
+            let what = if quoted {
+                format!("cannot open include file '{path}'")
+            } else {
+                format!(
+                    "'{path}' is not a header pivm provides (it has {})",
+                    headers::NAMES.join(", ")
+                )
+            };
+            return self.err(line[0].loc, what);
+        };
+        if self.once.contains(&shown) {
+            return;
+        }
+        let f = self.sm.add(&shown, text);
+        self.set_dir(f, dir);
+        let text = &self.sm.files[f as usize].text;
+        match lex::tokenize(text, f) {
+            Ok(toks) => {
+                self.depth += 1;
+                let mut mark = tok(TokKind::Punct, EOF_MARK, name.loc);
+                mark.bol = true;
+                self.stack.push(mark);
+                self.stack.extend(toks.into_iter().rev());
+            }
+            Err(d) => self.errors.push(d),
+        }
+    }
+
+    fn define(&mut self, d: &Token, line: Vec<Token>) {
+        let Some(name) = line.first() else {
+            return self.err(d.loc, "expected a macro name after #define");
+        };
+        if name.kind != TokKind::Ident {
+            return self.err(name.loc, "macro name must be an identifier");
+        }
+        let mut i = 1;
+        let mut params = None;
+        let mut variadic = false;
+        if line.get(1).is_some_and(|t| t.is("(") && !t.space) {
+            let mut ps: Vec<Rc<str>> = Vec::new();
+            i = 2;
+            loop {
+                let Some(t) = line.get(i) else {
+                    return self.err(name.loc, "missing ')' in macro parameter list");
+                };
+                if t.is(")") && ps.is_empty() {
+                    i += 1;
+                    break;
+                }
+                if t.is("...") {
+                    variadic = true;
+                    ps.push(Rc::from("__VA_ARGS__"));
+                    if !line.get(i + 1).is_some_and(|t| t.is(")")) {
+                        return self.err(t.loc, "expected ')' after '...'");
+                    }
+                    i += 2;
+                    break;
+                }
+                if t.kind != TokKind::Ident {
+                    return self.err(t.loc, "expected a parameter name");
+                }
+                ps.push(t.text.clone());
+                i += 1;
+                match line.get(i) {
+                    Some(t) if t.is(",") => i += 1,
+                    Some(t) if t.is(")") => {
+                        i += 1;
+                        break;
+                    }
+                    _ => return self.err(t.loc, "expected ',' or ')' in macro parameter list"),
+                }
+            }
+            params = Some(ps);
+        }
+        let body = line[i.min(line.len())..].to_vec();
+        self.macros.insert(
+            name.text.clone(),
+            Macro {
+                params,
+                variadic,
+                body,
+            },
+        );
+    }
+
+    /// Expands the macro `t` names, if any, pushing the expansion back on
+    /// the input. Returns whether it did.
+    fn try_expand(&mut self, t: &Token) -> bool {
+        if t.kind != TokKind::Ident || t.hide.iter().any(|h| *h == t.text) {
+            return false;
+        }
+        match &*t.text {
+            "__LINE__" => {
+                let mut n = tok(TokKind::Num, &t.loc.line.to_string(), t.loc);
+                n.space = t.space;
+                self.stack.push(n);
+                return true;
+            }
+            "__FILE__" => {
+                let name = self
+                    .sm
+                    .name(t.loc.file)
+                    .replace('\\', "\\\\")
+                    .replace('"', "\\\"");
+                let mut n = tok(TokKind::Str, &format!("\"{name}\""), t.loc);
+                n.space = t.space;
+                self.stack.push(n);
+                return true;
+            }
+            _ => {}
+        }
+        let Some(m) = self.macros.get(&t.text).cloned() else {
+            return false;
+        };
+        let Some(params) = &m.params else {
+            let mut hide = (*t.hide).clone();
+            hide.push(t.text.clone());
+            let hide = Rc::new(hide);
+            let body = m.body.iter().enumerate().map(|(i, b)| Token {
+                loc: t.loc,
+                hide: hide.clone(),
+                expanded: true,
+                bol: false,
+                space: if i == 0 { t.space } else { b.space },
+                ..b.clone()
+            });
+            let body: Vec<Token> = body.collect();
+            self.stack.extend(body.into_iter().rev());
+            return true;
+        };
+        if !self.stack.last().is_some_and(|n| n.is("(")) {
+            return false;
+        }
+        self.stack.pop();
+        // Collect the arguments.
+        let mut args: Vec<Vec<Token>> = vec![Vec::new()];
+        let mut level = 0usize;
+        let rparen = loop {
+            let Some(a) = self.stack.pop() else {
+                self.err(t.loc, format!("unterminated call of macro '{}'", t.text));
+                return true;
+            };
+            if Self::is_eof_mark(&a) {
+                self.stack.push(a);
+                self.err(t.loc, format!("unterminated call of macro '{}'", t.text));
+                return true;
+            }
+            if a.is(")") && level == 0 {
+                break a;
+            }
+            if a.is("(") {
+                level += 1;
+            } else if a.is(")") {
+                level -= 1;
+            }
+            if a.is(",") && level == 0 && !(m.variadic && args.len() >= params.len()) {
+                args.push(Vec::new());
+                continue;
+            }
+            if let Some(last) = args.last_mut() {
+                last.push(a);
+            }
+        };
+        if params.is_empty() && args.len() == 1 && args[0].is_empty() {
+            args.clear();
+        }
+        if m.variadic && args.len() + 1 == params.len() {
+            args.push(Vec::new());
+        }
+        if args.len() != params.len() {
+            self.err(
+                t.loc,
+                format!(
+                    "macro '{}' takes {} argument{}, but {} given",
+                    t.text,
+                    params.len(),
+                    if params.len() == 1 { "" } else { "s" },
+                    args.len()
+                ),
+            );
+            return true;
+        }
+        let mut hide: Vec<Rc<str>> = t
+            .hide
+            .iter()
+            .filter(|h| rparen.hide.contains(h))
+            .cloned()
+            .collect();
+        hide.push(t.text.clone());
+        let hide = Rc::new(hide);
+        let param_ix = |tk: &Token| -> Option<usize> {
+            if tk.kind != TokKind::Ident {
+                return None;
+            }
+            params.iter().position(|p| *p == tk.text)
+        };
+        let body = &m.body;
+        let mut out: Vec<Token> = Vec::new();
+        let mut i = 0;
+        while i < body.len() {
+            let b = &body[i];
+            // # param
+            if b.is("#") {
+                if let Some(p) = body.get(i + 1).and_then(param_ix) {
+                    let mut s = stringize(&args[p], b.loc);
+                    s.space = b.space;
+                    out.push(s);
+                    i += 2;
+                    continue;
+                }
+                self.err(b.loc, "'#' is not followed by a macro parameter");
+                return true;
+            }
+            // x ## y
+            if b.is("##") {
+                if out.is_empty() {
+                    self.err(b.loc, "'##' cannot appear at either end of a macro");
+                    return true;
+                }
+                let Some(next) = body.get(i + 1) else {
+                    self.err(b.loc, "'##' cannot appear at either end of a macro");
+                    return true;
+                };
+                let rhs: Vec<Token> = match param_ix(next) {
+                    Some(p) => args[p].clone(),
+                    None => vec![next.clone()],
+                };
+                i += 2;
+                if let Some((first, rest)) = rhs.split_first() {
+                    let lhs = out.pop();
+                    match lhs {
+                        Some(l) => match self.paste(&l, first) {
+                            Some(p) => out.push(p),
+                            None => return true,
+                        },
+                        None => out.push(first.clone()),
+                    }
+                    out.extend(rest.iter().cloned());
+                }
+                continue;
+            }
+            if let Some(p) = param_ix(b) {
+                if body.get(i + 1).is_some_and(|n| n.is("##")) {
+                    out.extend(args[p].iter().cloned());
+                } else {
+                    let mut exp = self.expand_list(args[p].clone());
+                    if let Some(f) = exp.first_mut() {
+                        f.space = b.space;
+                    }
+                    out.extend(exp);
+                }
+                i += 1;
+                continue;
+            }
+            out.push(b.clone());
+            i += 1;
+        }
+        let n = out.len();
+        let out: Vec<Token> = out
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut o)| {
+                let mut h = (*o.hide).clone();
+                for x in hide.iter() {
+                    if !h.contains(x) {
+                        h.push(x.clone());
+                    }
+                }
+                o.hide = Rc::new(h);
+                o.loc = t.loc;
+                o.expanded = true;
+                o.bol = false;
+                if i == 0 {
+                    o.space = t.space;
+                }
+                o
+            })
+            .collect();
+        debug_assert_eq!(out.len(), n);
+        self.stack.extend(out.into_iter().rev());
+        true
+    }
+
+    fn paste(&mut self, l: &Token, r: &Token) -> Option<Token> {
+        let s = format!("{}{}", l.text, r.text);
+        match lex::tokenize_at(&s, l.loc.file, l.loc.line, l.loc.col) {
+            Ok(v) if v.len() == 1 => {
+                let mut t = v.into_iter().next()?;
+                t.space = l.space;
+                t.hide = l.hide.clone();
+                Some(t)
+            }
+            _ => {
+                self.err(
+                    l.loc,
+                    format!(
+                        "pasting '{}' and '{}' does not give a valid token",
+                        l.text, r.text
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// Fully macro-expands a token list on its own (a macro argument, the
+    /// line of an `#if`).
+    fn expand_list(&mut self, toks: Vec<Token>) -> Vec<Token> {
+        let saved = std::mem::take(&mut self.stack);
+        self.stack = toks.into_iter().rev().collect();
+        let mut out = Vec::new();
+        let mut steps = 0usize;
+        while let Some(t) = self.stack.pop() {
+            steps += 1;
+            if steps > 5_000_000 {
+                self.err(t.loc, "macro expansion is too large");
+                break;
+            }
+            if self.try_expand(&t) {
+                continue;
+            }
+            out.push(t);
+        }
+        self.stack = saved;
+        out
+    }
+
+    fn eval_if(&mut self, d: &Token, line: Vec<Token>) -> bool {
+        // Replace `defined X` and `defined(X)` before expanding.
+        let mut toks = Vec::new();
+        let mut i = 0;
+        while i < line.len() {
+            let t = &line[i];
+            if t.is("defined") {
+                let (name, adv) = if line.get(i + 1).is_some_and(|t| t.is("(")) {
+                    if !line.get(i + 3).is_some_and(|t| t.is(")")) {
+                        self.err(t.loc, "expected ')' after 'defined(NAME'");
+                        return false;
+                    }
+                    (line.get(i + 2), 4)
+                } else {
+                    (line.get(i + 1), 2)
+                };
+                let Some(name) = name.filter(|n| n.kind == TokKind::Ident) else {
+                    self.err(t.loc, "expected a macro name after 'defined'");
+                    return false;
+                };
+                let v = self.macros.contains_key(&name.text);
+                toks.push(tok(TokKind::Num, if v { "1" } else { "0" }, t.loc));
+                i += adv;
+                continue;
+            }
+            toks.push(t.clone());
+            i += 1;
+        }
+        let toks = self.expand_list(toks);
+        if toks.is_empty() {
+            self.err(d.loc, format!("#{} with no expression", d.text));
+            return false;
+        }
+        let mut e = CondExpr {
+            toks: &toks,
+            pos: 0,
+            err: None,
+            depth: 0,
+        };
+        let v = e.ternary();
+        if e.err.is_none() && e.pos < toks.len() {
+            e.err = Some(Diag::new(
+                toks[e.pos].loc,
+                format!(
+                    "unexpected '{}' in #{} expression",
+                    toks[e.pos].text, d.text
+                ),
+            ));
+        }
+        if let Some(err) = e.err {
+            self.errors.push(err);
+            return false;
+        }
+        v != 0
+    }
+}
+
+fn stringize(arg: &[Token], loc: Loc) -> Token {
+    let mut s = String::from("\"");
+    for (i, t) in arg.iter().enumerate() {
+        if i > 0 && t.space {
+            s.push(' ');
+        }
+        if matches!(t.kind, TokKind::Str | TokKind::Char) {
+            for c in t.text.chars() {
+                if c == '"' || c == '\\' {
+                    s.push('\\');
+                }
+                s.push(c);
+            }
+        } else {
+            s.push_str(&t.text);
+        }
+    }
+    s.push('"');
+    tok(TokKind::Str, &s, loc)
+}
+
+/// Evaluator of `#if` expressions (integers as `i64`; identifiers left after
+/// expansion are 0).
+struct CondExpr<'a> {
+    toks: &'a [Token],
+    pos: usize,
+    err: Option<Diag>,
+    depth: usize,
+}
+
+impl CondExpr<'_> {
+    fn peek(&self) -> Option<&Token> {
+        self.toks.get(self.pos)
+    }
+    fn eat(&mut self, p: &str) -> bool {
+        if self
+            .peek()
+            .is_some_and(|t| t.kind == TokKind::Punct && &*t.text == p)
+        {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn fail(&mut self, msg: &str) -> i64 {
+        if self.err.is_none() {
+            let loc = self
+                .peek()
+                .or(self.toks.last())
+                .map(|t| t.loc)
+                .unwrap_or_default();
+            self.err = Some(Diag::new(loc, msg));
+        }
+        self.pos = self.toks.len();
+        0
+    }
+    fn ternary(&mut self) -> i64 {
+        self.depth += 1;
+        if self.depth > 500 {
+            return self.fail("#if expression nested too deeply");
+        }
+        let c = self.binary(0);
+        let r = if self.eat("?") {
+            let a = self.ternary();
+            if !self.eat(":") {
+                return self.fail("expected ':' in #if expression");
+            }
+            let b = self.ternary();
+            if c != 0 {
+                a
+            } else {
+                b
+            }
+        } else {
+            c
+        };
+        self.depth -= 1;
+        r
+    }
+    fn binary(&mut self, min_prec: u8) -> i64 {
+        let mut l = self.unary();
+        loop {
+            let Some(t) = self.peek() else { break };
+            if t.kind != TokKind::Punct {
+                break;
+            }
+            let prec = match &*t.text {
+                "||" => 1,
+                "&&" => 2,
+                "|" => 3,
+                "^" => 4,
+                "&" => 5,
+                "==" | "!=" => 6,
+                "<" | ">" | "<=" | ">=" => 7,
+                "<<" | ">>" => 8,
+                "+" | "-" => 9,
+                "*" | "/" | "%" => 10,
+                _ => break,
+            };
+            if prec <= min_prec {
+                break;
+            }
+            let op = t.text.clone();
+            self.pos += 1;
+            let r = self.binary(prec);
+            l = match &*op {
+                "||" => (l != 0 || r != 0) as i64,
+                "&&" => (l != 0 && r != 0) as i64,
+                "|" => l | r,
+                "^" => l ^ r,
+                "&" => l & r,
+                "==" => (l == r) as i64,
+                "!=" => (l != r) as i64,
+                "<" => (l < r) as i64,
+                ">" => (l > r) as i64,
+                "<=" => (l <= r) as i64,
+                ">=" => (l >= r) as i64,
+                "<<" => l.wrapping_shl(r as u32),
+                ">>" => l.wrapping_shr(r as u32),
+                "+" => l.wrapping_add(r),
+                "-" => l.wrapping_sub(r),
+                "*" => l.wrapping_mul(r),
+                "/" | "%" if r == 0 => return self.fail("division by zero in #if expression"),
+                "/" => l.wrapping_div(r),
+                _ => l.wrapping_rem(r),
+            };
+        }
+        l
+    }
+    fn unary(&mut self) -> i64 {
+        self.depth += 1;
+        if self.depth > 500 {
+            return self.fail("#if expression nested too deeply");
+        }
+        let v = if self.eat("!") {
+            (self.unary() == 0) as i64
+        } else if self.eat("-") {
+            self.unary().wrapping_neg()
+        } else if self.eat("+") {
+            self.unary()
+        } else if self.eat("~") {
+            !self.unary()
+        } else if self.eat("(") {
+            let v = self.ternary();
+            if !self.eat(")") {
+                return self.fail("expected ')' in #if expression");
+            }
+            v
+        } else {
+            match self.peek().cloned() {
+                Some(t) if t.kind == TokKind::Num => {
+                    self.pos += 1;
+                    match crate::parse::parse_int_literal(&t.text) {
+                        Some((v, _)) => v as i64,
+                        None => self.fail("invalid integer constant in #if expression"),
+                    }
+                }
+                Some(t) if t.kind == TokKind::Char => {
+                    self.pos += 1;
+                    match crate::parse::char_value(&t.text) {
+                        Ok(v) => v,
+                        Err(_) => self.fail("invalid character constant"),
+                    }
+                }
+                Some(t) if t.kind == TokKind::Ident => {
+                    self.pos += 1;
+                    0
+                }
+                _ => self.fail("expected a value in #if expression"),
+            }
+        };
+        self.depth -= 1;
+        v
+    }
+}
