@@ -14,6 +14,42 @@
 //! `read(path)` then `validate(&snapshot)`, which returns the program
 //! ready to run once every frame, local, address and size has been checked
 //! against it.
+//!
+//! ```
+//! use pivm_snapshot::*;
+//!
+//! let text = "func @main() -> i32 {\nentry:\n    ret.i32 0\n}\n";
+//! let mut module = pivm_ir::parse(text, "main.pir").unwrap();
+//! pivm_ir::safepoints::place(&mut module);
+//! // VM memory indexed by VM address, and where its areas are.
+//! let layout = MemoryLayout {
+//!     data_start: 0x1000, data_end: 0x1000,
+//!     stack_start: 0x1000, stack_end: 0x11000, sp: 0x1000, stack_limit: 0x11000,
+//!     heap_start: 0x11000, heap_end: 0x21000, heap_top: 0x11000,
+//! };
+//! let mem = vec![0u8; 0x21000];
+//! let body = Body {
+//!     source: Host::current(),
+//!     engine: Engine::Interp,
+//!     history: vec![Hop::now(Engine::Interp, 1)],
+//!     program: Program::from_module(&module),
+//!     memory: Memory { layout, regions: capture_regions(&mem, &layout), allocations: vec![] },
+//!     // Stopped at resume point 0 of @main: its entry safepoint.
+//!     frames: vec![Frame {
+//!         func: 0, func_name: "main".into(), resume: 0, stack_base: 0x1000, locals: vec![],
+//!     }],
+//!     io: IoState::default(),
+//!     counters: Counters { safepoints: 1, ..Counters::default() },
+//!     extra: Default::default(),
+//! };
+//! let bytes = to_bytes(&Snapshot::new(body)).unwrap(); // or write_atomic(path, ..)
+//!
+//! let snap = from_bytes(&bytes).unwrap(); // or read(path)
+//! let module = validate(&snap).unwrap();
+//! assert_eq!(module.funcs.len(), 1);
+//! let mut restored = vec![0u8; 0x21000];
+//! restore_regions(&snap.body.memory.regions, &mut restored).unwrap();
+//! ```
 
 pub mod body;
 pub mod crc32c;
