@@ -98,8 +98,15 @@ fn load(path: &str) -> anyhow::Result<pivm_ir::Module> {
     }
     let text =
         std::fs::read(path).map_err(|e| fail(EXIT_INPUT, format!("cannot read '{path}': {e}")))?;
-    let text = String::from_utf8(text)
-        .map_err(|_| fail(EXIT_INPUT, format!("'{path}' is not valid UTF-8 text")))?;
+    let text = String::from_utf8(text).map_err(|e| {
+        let ok = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = ok.iter().filter(|&&b| b == b'\n').count() + 1;
+        let col = ok.len() - ok.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+        fail(
+            EXIT_COMPILE,
+            format!("{path}:{line}:{col}: invalid UTF-8 (a .pir file is text)"),
+        )
+    })?;
     let module = pivm_ir::parse(&text, path).map_err(|e| {
         fail(
             EXIT_COMPILE,

@@ -228,7 +228,7 @@ fn golden_pir() {
 }
 
 /// Whether `s` holds `:LINE:COL:` (a parse error location) or a verifier
-/// location (`function @f` / `global @g` / `module`).
+/// location (`function @f`, `global @g`, `declare @b`, `type :t`, `module`).
 fn located(s: &str) -> bool {
     let parse_loc = s.split(':').collect::<Vec<_>>().windows(3).any(|w| {
         !w[1].is_empty()
@@ -236,7 +236,10 @@ fn located(s: &str) -> bool {
             && !w[2].is_empty()
             && w[2].bytes().all(|b| b.is_ascii_digit())
     });
-    parse_loc || s.contains("function @") || s.contains("global @") || s.contains("module")
+    parse_loc
+        || ["function @", "global @", "declare @", "type :", "module"]
+            .iter()
+            .any(|w| s.contains(w))
 }
 
 #[test]
@@ -246,7 +249,7 @@ fn malformed_pir() {
     assert!(files.len() >= 10, "too few malformed tests");
     let mut failures = Vec::new();
     for f in &files {
-        let text = std::fs::read_to_string(f).unwrap();
+        let text = String::from_utf8_lossy(&std::fs::read(f).unwrap()).into_owned();
         let name = f.strip_prefix(root()).unwrap_or(f).display().to_string();
         let want = text
             .lines()
@@ -268,4 +271,71 @@ fn malformed_pir() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Invalid UTF-8 is a located error too. The file is made here: a
+/// non-UTF-8 `.pir` in the repository would break the IR round-trip test.
+#[test]
+fn non_utf8_input() {
+    let dir = std::env::temp_dir().join(format!("pivm-utf8-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("bad_utf8.pir");
+    std::fs::write(&f, b"func @main() -> i32 {\n\xff\xfe\n}\n").unwrap();
+    let r = run(&f, &[]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(r.code, 65, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("pivm: error: ")
+            && r.stderr.contains("bad_utf8.pir:2:1: invalid UTF-8"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Command-line misuse: usage errors exit 64, unreadable files 66, and the
+/// JIT engine is reported as not available yet.
+#[test]
+fn cli_errors() {
+    let pivm = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_pivm"))
+            .args(args)
+            .current_dir(root())
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let fib = "examples/fib.pir";
+    for (args, code, msg) in [
+        (&[][..], 64, "no command"),
+        (&["frobnicate"][..], 64, "unknown command"),
+        (&["run"][..], 64, "no program"),
+        (&["run", fib, "--bogus"][..], 64, "unknown option"),
+        (&["run", fib, "--snapshot-after"][..], 64, "needs a value"),
+        (
+            &["run", fib, "--max-depth", "x"][..],
+            64,
+            "not a valid number",
+        ),
+        (
+            &["run", fib, "--engine", "jit"][..],
+            64,
+            "not available yet",
+        ),
+        (&["run", fib, "--engine", "warp"][..], 64, "unknown engine"),
+        (&["run", "no/such/file.pir"][..], 66, "cannot read"),
+        (&["compile", "no/such/file.c"][..], 66, "cannot read"),
+    ] {
+        let (c, err) = pivm(args);
+        assert_eq!(c, code, "pivm {args:?}: {err}");
+        assert!(
+            err.starts_with("pivm: error: ") && err.contains(msg),
+            "pivm {args:?}: {err}"
+        );
+    }
+    let (c, err) = pivm(&["run", fib, "--max-depth", "5"]);
+    assert_eq!(c, 139, "{err}");
+    assert!(err.contains("stack overflow in function 'fib'"), "{err}");
 }

@@ -1,0 +1,2 @@
+; error: garbage.pir:2
+hello world, this is not pir

@@ -1,0 +1,5 @@
+; error: nowhere
+func @main() -> i32 {
+entry:
+    jump nowhere
+}
