@@ -23,7 +23,7 @@
 //!   existing function by index and the same name; its resume point
 //!   exists; the innermost is at a safepoint and every other at a call
 //!   that calls the next inner frame's function (directly, or through the
-//!   function pointer the frame holds); it has one value per local, each of
+//!   function pointer the frame holds, with a matching signature); it has one value per local, each of
 //!   the local's type and fitting it; stack bases are 16-byte aligned, at
 //!   or above `stack_start`, and each frame (base plus the size of its
 //!   function's shadow frame) ends at or below its callee's base, the
@@ -603,7 +603,9 @@ fn check_call(
     inner: &Frame,
     module: &Module,
 ) -> Result<(), SnapshotError> {
-    let Some(InstKind::Call { callee, .. }) = f
+    let Some(InstKind::Call {
+        callee, args, dst, ..
+    }) = f
         .blocks
         .get(rp.block)
         .and_then(|b| b.insts.get(rp.inst))
@@ -629,7 +631,27 @@ fn check_call(
         }
         Callee::Builtin(_) => (None, "a builtin".to_string()),
     };
-    if target != Some(FuncId(inner.func)) {
+    // An indirect call reaches its target only if the signatures agree
+    // (the rule of `pivm_jit::abi::indirect_call_ok`, which both engines
+    // apply; otherwise the call traps and cannot be on the stack).
+    let signature_ok = match (callee, target) {
+        (Callee::Indirect(_), Some(id)) => {
+            let sig = module.funcs[id].signature();
+            args.len() == sig.params.len()
+                && args
+                    .iter()
+                    .zip(&sig.params)
+                    .all(|(a, p)| a.0.compatible(*p))
+                && dst.is_none_or(|d| sig.ret.is_some_and(|r| r.compatible(f.locals[d].ty)))
+        }
+        _ => true,
+    };
+    if target != Some(FuncId(inner.func)) || !signature_ok {
+        let desc = if signature_ok {
+            desc
+        } else {
+            format!("{desc} with a different signature")
+        };
         return Err(SnapshotError::CallMismatch {
             frame: i,
             func: f.name.clone(),

@@ -215,6 +215,21 @@ fn outer_frames_must_call_the_inner_function() {
     assert!(matches!(e, SnapshotError::CallMismatch { .. }), "{e}");
     assert!(e.to_string().contains("which is no function"), "{e}");
 
+    // Through a pointer to the inner frame's function, but @main takes no
+    // argument and the call passes one: such a call traps, so it cannot
+    // be on the stack.
+    let e = invalid(|b| {
+        b.frames[1].locals[2].bits = 2; // @main
+        let mut inner = b.frames[1].clone();
+        inner.resume = 0;
+        b.frames[0] = inner;
+    });
+    assert!(
+        matches!(e, SnapshotError::CallMismatch { frame: 1, .. }),
+        "{e}"
+    );
+    assert!(e.to_string().contains("different signature"), "{e}");
+
     // A direct call to @work, but the inner frame is @main.
     let e = invalid(|b| {
         b.frames[1].resume = MAIN_CALL_DIRECT;
