@@ -1,0 +1,167 @@
+//! In-process capture and rewind: every example and every golden program
+//! is stopped at several safepoints (`Config::snapshot_after`), and
+//! resumed from the captured frames and `RuntimeState` both in a fresh
+//! runtime and in the same one; the combined output and the outcome must
+//! equal those of the uninterrupted run.
+
+use pivm::io::{Io, Sink, Source};
+use pivm::{Config, Engine, Entry, Interpreter, Outcome, Program, Runtime};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+fn io() -> Io {
+    Io::new(
+        Sink::Capture(Vec::new()),
+        Sink::Capture(Vec::new()),
+        Source::Bytes(Vec::new(), 0),
+    )
+}
+
+/// Outcome without the trap's frames detail (traps compare whole).
+fn run(rt: &mut Runtime, entry: Entry) -> Outcome {
+    Interpreter::new().run(rt, entry).expect("run")
+}
+
+fn args_of(text: &str, path: &Path) -> Vec<String> {
+    let mut v = vec![path.display().to_string()];
+    for l in text.lines().take_while(|l| l.starts_with(';')) {
+        if let Some(a) = l.strip_prefix("; args:") {
+            v.extend(a.split_whitespace().map(String::from));
+        }
+    }
+    v
+}
+
+fn check_program(path: &Path) -> usize {
+    let text = std::fs::read_to_string(path).unwrap();
+    let module = pivm_ir::parse(&text, &path.display().to_string()).unwrap();
+    let prog = Arc::new(Program::new(module, pivm::memory::DEFAULT_STACK_SIZE).unwrap());
+    let args = args_of(&text, path);
+    let start = || Entry::Start { args: args.clone() };
+
+    // The uninterrupted run, counting every safepoint.
+    let cfg = |n: u64| Config {
+        snapshot_after: Some(n),
+        ..Config::default()
+    };
+    let mut rt = Runtime::new(prog.clone(), cfg(u64::MAX), io()).unwrap();
+    let full = run(&mut rt, start());
+    assert!(!matches!(full, Outcome::Snapshot(_)), "{}", path.display());
+    let full_out = rt.io.captured_stdout().to_vec();
+    let total = rt.safepoints_reached;
+    assert!(total > 0, "{}: no safepoint reached", path.display());
+
+    let mut points = vec![1, 2, 3, total / 7, total / 3, total / 2, total - 1, total];
+    points.retain(|&n| n >= 1 && n <= total);
+    points.sort();
+    points.dedup();
+    for &n in &points {
+        let what = format!("{} at safepoint {n} of {total}", path.display());
+        let mut rt1 = Runtime::new(prog.clone(), cfg(n), io()).unwrap();
+        let Outcome::Snapshot(frames) = run(&mut rt1, start()) else {
+            panic!("{what}: no snapshot taken");
+        };
+        assert_eq!(rt1.safepoints_reached, n, "{what}");
+        let before = rt1.io.captured_stdout().to_vec();
+        let state = rt1.save_state();
+
+        // Resume in a fresh runtime, as from a snapshot file.
+        let mut rt2 = Runtime::restore(prog.clone(), Config::default(), io(), &state).unwrap();
+        let out2 = run(
+            &mut rt2,
+            Entry::Rewind {
+                frames: frames.clone(),
+            },
+        );
+        assert_eq!(out2, full, "{what}: resumed outcome");
+        let mut all = before.clone();
+        all.extend_from_slice(rt2.io.captured_stdout());
+        assert_eq!(
+            String::from_utf8_lossy(&all),
+            String::from_utf8_lossy(&full_out),
+            "{what}: resumed output"
+        );
+
+        // Continue in the same runtime, as after writing a snapshot.
+        let out1 = run(&mut rt1, Entry::Rewind { frames });
+        assert_eq!(out1, full, "{what}: continued outcome");
+        assert_eq!(
+            rt1.io.captured_stdout(),
+            &full_out[..],
+            "{what}: continued output"
+        );
+    }
+    points.len()
+}
+
+fn pir_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pir"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn capture_and_rewind_everywhere() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    // Programs open files relative to the repository root, as the golden
+    // tests run them; this is the only test in this binary.
+    std::env::set_current_dir(root).unwrap();
+    let mut files = pir_files(&root.join("examples"));
+    files.extend(pir_files(&root.join("tests/pir")));
+    let mut checked = 0;
+    for f in &files {
+        checked += check_program(f);
+    }
+    assert!(checked > 50, "only {checked} snapshots checked");
+}
+
+/// Frames are validated before a rewind: a corrupted frame is an error,
+/// never a crash.
+#[test]
+fn rewind_rejects_bad_frames() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let text = std::fs::read_to_string(root.join("examples/fib.pir")).unwrap();
+    let prog = Arc::new(Program::new(pivm_ir::parse(&text, "fib.pir").unwrap(), 1 << 20).unwrap());
+    let cfg = Config {
+        snapshot_after: Some(30),
+        ..Config::default()
+    };
+    let mut rt = Runtime::new(prog.clone(), cfg, io()).unwrap();
+    let Outcome::Snapshot(frames) = run(
+        &mut rt,
+        Entry::Start {
+            args: vec!["fib".into()],
+        },
+    ) else {
+        panic!("no snapshot");
+    };
+    assert!(frames.len() > 3);
+    let mutations: Vec<Box<dyn Fn(&mut Vec<pivm_ir::frame::Frame>)>> = vec![
+        Box::new(|f| f.clear()),
+        Box::new(|f| f[0].resume = 999),
+        Box::new(|f| f[0].locals.pop().map(|_| ()).unwrap_or(())),
+        Box::new(|f| f[0].locals[0] = u64::MAX),
+        Box::new(|f| f[0].stack_base += 16),
+        Box::new(|f| f[1].func = pivm_ir::FuncId(77)),
+        Box::new(|f| {
+            f.pop();
+        }),
+        Box::new(|f| f.swap(0, 1)),
+        Box::new(|f| {
+            let last = f.len() - 1;
+            f[last].resume = 0;
+        }),
+    ];
+    for (i, m) in mutations.iter().enumerate() {
+        let mut bad = frames.clone();
+        m(&mut bad);
+        let mut rt = Runtime::new(prog.clone(), Config::default(), io()).unwrap();
+        let r = Interpreter::new().run(&mut rt, Entry::Rewind { frames: bad });
+        assert!(r.is_err(), "mutation {i} was accepted");
+    }
+}
