@@ -480,12 +480,14 @@ impl<'a> Parser<'a> {
                     seen_func = true;
                     i = self.function(i)?;
                 }
-                other => return Err(c.err_at(
-                    col,
-                    format!(
+                other => {
+                    return Err(c.err_at(
+                        col,
+                        format!(
                         "expected 'source', 'type', 'global', 'declare' or 'func', found '{other}'"
                     ),
-                )),
+                    ))
+                }
             }
         }
         let _ = seen_func;
@@ -493,7 +495,14 @@ impl<'a> Parser<'a> {
     }
 
     fn mem_type(&self, c: &mut Cur) -> Result<MemType, ParseError> {
+        self.mem_type_at(c, 0)
+    }
+
+    fn mem_type_at(&self, c: &mut Cur, depth: u32) -> Result<MemType, ParseError> {
         let col = c.col();
+        if depth > crate::types::MAX_TYPE_DEPTH {
+            return Err(c.err("array types nest too deeply"));
+        }
         match c.peek() {
             Some(Tok::TypeName(n)) => {
                 c.next();
@@ -506,7 +515,7 @@ impl<'a> Parser<'a> {
                 c.next();
                 let n = c.u64("an array length")?;
                 c.keyword("x")?;
-                let elem = self.mem_type(c)?;
+                let elem = self.mem_type_at(c, depth + 1)?;
                 c.expect("]")?;
                 Ok(MemType::Array(Box::new(elem), n))
             }
@@ -1177,6 +1186,25 @@ mod tests {
         assert!(parse_const(Type::I8, "256").is_err());
         assert!(parse_const(Type::I8, "-129").is_err());
         assert!(parse_const(Type::F32, "0x1ffffffff").is_err());
+    }
+
+    #[test]
+    fn hostile_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = format!(
+            "global @g: {}i8{}\n",
+            "[1 x ".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let e = parse(&deep, "t.pir").unwrap_err();
+        assert!(e.message.contains("nest too deeply"), "{e}");
+        let mut chain = String::new();
+        for i in 0..100_000 {
+            chain.push_str(&format!("type :t{i} = {{ :t{} }}\n", i + 1));
+        }
+        chain.push_str("type :t100000 = { i8 }\n");
+        let m = parse(&chain, "t.pir").unwrap();
+        let errs = crate::verify(&m).unwrap_err();
+        assert!(errs.to_string().contains("nests too deeply"));
     }
 
     #[test]

@@ -132,6 +132,10 @@ pub fn align_up(x: u64, align: u64) -> u64 {
     x.div_ceil(align) * align
 }
 
+/// How deeply types may nest (arrays of structs of arrays ...): deeper
+/// types have no layout, so hostile input cannot exhaust the host stack.
+pub const MAX_TYPE_DEPTH: u32 = 256;
+
 /// Layouts of the named types; computed once per module. Recursive types
 /// (a struct containing itself by value) have no layout and are rejected by
 /// the verifier.
@@ -150,7 +154,7 @@ impl TypeLayouts {
         };
         let mut state = vec![0u8; n]; // 0 = todo, 1 = in progress, 2 = done
         for (id, _) in types.iter() {
-            tl.compute(types, id, &mut state);
+            tl.compute(types, id, &mut state, 0);
         }
         tl
     }
@@ -160,7 +164,11 @@ impl TypeLayouts {
         types: &EntityVec<TypeId, TypeDef>,
         id: TypeId,
         state: &mut [u8],
+        depth: u32,
     ) -> Option<Layout> {
+        if depth > MAX_TYPE_DEPTH {
+            return None;
+        }
         match state[id.index()] {
             1 => return None,
             2 => return self.layouts[id.index()],
@@ -173,7 +181,7 @@ impl TypeLayouts {
         let mut offsets = Vec::with_capacity(def.fields.len());
         let mut ok = true;
         for f in &def.fields {
-            let Some(l) = self.mem_layout_rec(types, f, state) else {
+            let Some(l) = self.mem_layout_rec(types, f, state, depth + 1) else {
                 ok = false;
                 break;
             };
@@ -205,16 +213,22 @@ impl TypeLayouts {
         types: &EntityVec<TypeId, TypeDef>,
         t: &MemType,
         state: &mut [u8],
+        depth: u32,
     ) -> Option<Layout> {
+        if depth > MAX_TYPE_DEPTH {
+            return None;
+        }
         match t {
             MemType::Scalar(s) => Some(Layout {
                 size: s.bytes() as u64,
                 align: s.bytes() as u64,
             }),
-            MemType::Named(id) if id.index() < state.len() => self.compute(types, *id, state),
+            MemType::Named(id) if id.index() < state.len() => {
+                self.compute(types, *id, state, depth + 1)
+            }
             MemType::Named(_) => None,
             MemType::Array(elem, n) => {
-                let l = self.mem_layout_rec(types, elem, state)?;
+                let l = self.mem_layout_rec(types, elem, state, depth + 1)?;
                 Some(Layout {
                     size: l.size.checked_mul(*n)?,
                     align: l.align,

@@ -72,7 +72,7 @@ impl Verifier<'_> {
             if self.layouts.named(id).is_none() {
                 self.err(
                     format!("type :{}", t.name),
-                    "type has no size: it contains itself by value, or is too large",
+                    "type has no size: it contains itself by value, nests too deeply, or is too large",
                 );
             }
         }
