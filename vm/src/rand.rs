@@ -36,13 +36,13 @@ impl RandState {
             rear: 0,
         };
         for _ in 0..DEG * 10 {
-            s.next();
+            s.random();
         }
         s
     }
 
     /// glibc `random()`: 31 random bits.
-    pub fn next(&mut self) -> i32 {
+    pub fn random(&mut self) -> i32 {
         let val = self.table[self.front].wrapping_add(self.table[self.rear]);
         self.table[self.front] = val;
         self.front += 1;
@@ -80,7 +80,7 @@ mod tests {
     fn matches_glibc() {
         // glibc: srand(1); rand() x5
         let mut r = RandState::new(1);
-        let v: Vec<i32> = (0..5).map(|_| r.next()).collect();
+        let v: Vec<i32> = (0..5).map(|_| r.random()).collect();
         assert_eq!(
             v,
             [1804289383, 846930886, 1681692777, 1714636915, 1957747793]

@@ -141,7 +141,8 @@ fn rewind_rejects_bad_frames() {
         panic!("no snapshot");
     };
     assert!(frames.len() > 3);
-    let mutations: Vec<Box<dyn Fn(&mut Vec<pivm_ir::frame::Frame>)>> = vec![
+    type Mutation = Box<dyn Fn(&mut Vec<pivm_ir::frame::Frame>)>;
+    let mutations: Vec<Mutation> = vec![
         Box::new(|f| f.clear()),
         Box::new(|f| f[0].resume = 999),
         Box::new(|f| f[0].locals.pop().map(|_| ()).unwrap_or(())),

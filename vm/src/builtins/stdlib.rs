@@ -267,7 +267,7 @@ pub fn strtod(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> 
 }
 
 pub fn rand(rt: &mut Runtime, _a: &[u64], _t: Option<&MemType>) -> Result<u64> {
-    Ok(rt.rand.next() as u32 as u64)
+    Ok(rt.rand.random() as u32 as u64)
 }
 
 pub fn srand(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
@@ -296,7 +296,12 @@ pub fn clock(_rt: &mut Runtime, _a: &[u64], _t: Option<&MemType>) -> Result<u64>
     };
     // SAFETY: `ts` is a valid timespec to write.
     unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-    Ok((ts.tv_sec as i64 * 1_000_000 + ts.tv_nsec as i64 / 1000) as u64)
+    #[allow(
+        clippy::useless_conversion,
+        reason = "time_t and c_long are 32 bits on some hosts"
+    )]
+    let (secs, nanos): (i64, i64) = (ts.tv_sec.into(), ts.tv_nsec.into());
+    Ok((secs * 1_000_000 + nanos / 1000) as u64)
 }
 
 #[cfg(test)]
