@@ -13,6 +13,10 @@ pub enum TokKind {
     Char,
     Str,
     Punct,
+    /// An unterminated string literal or character constant (to the end
+    /// of the line).
+    BadStr,
+    BadChar,
 }
 
 /// A preprocessing token.
@@ -136,21 +140,28 @@ pub fn tokenize_at(text: &str, file: u32, line: u32, col: u32) -> Result<Vec<Tok
             }
             kind = TokKind::Num;
         } else if c == b'"' || c == b'\'' {
-            i = scan_quoted(b, i, c).ok_or_else(|| {
-                Diag::new(
-                    loc,
-                    if c == b'"' {
-                        "unterminated string literal"
+            match scan_quoted(b, i, c) {
+                Some(end) => {
+                    i = end;
+                    kind = if c == b'"' {
+                        TokKind::Str
                     } else {
-                        "unterminated character constant"
-                    },
-                )
-            })?;
-            kind = if c == b'"' {
-                TokKind::Str
-            } else {
-                TokKind::Char
-            };
+                        TokKind::Char
+                    };
+                }
+                None => {
+                    // An error only if it survives preprocessing (skipped
+                    // groups may hold apostrophes in prose).
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                    kind = if c == b'"' {
+                        TokKind::BadStr
+                    } else {
+                        TokKind::BadChar
+                    };
+                }
+            }
         } else if (c == b'L' || c == b'u' || c == b'U')
             && matches!(b.get(i + 1), Some(b'"') | Some(b'\''))
         {

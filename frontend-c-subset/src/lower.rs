@@ -1651,15 +1651,19 @@ impl<'a> Lower<'a> {
         } else {
             None
         };
-        for a in args {
+        // Arguments are evaluated right to left, as gcc does on x86_64, so
+        // programs that (unwisely) depend on the order print the same.
+        let mut vals = Vec::with_capacity(args.len());
+        for a in args.iter().rev() {
             let v = self.expr(cx, a);
             let t = if a.ty.is_struct() {
                 Type::Ptr
             } else {
                 a.ty.ir()
             };
-            ir_args.push((t, v));
+            vals.push((t, v));
         }
+        ir_args.extend(vals.into_iter().rev());
         cx.line = e.loc.line;
         if let Some(b) = builtin_sig {
             let ok_params = b.params.len() <= ir_args.len()

@@ -136,7 +136,11 @@ impl Preprocessor<'_> {
             if self.try_expand(&t) {
                 continue;
             }
-            self.out.push(t);
+            match t.kind {
+                TokKind::BadStr => self.err(t.loc, "unterminated string literal"),
+                TokKind::BadChar => self.err(t.loc, "unterminated character constant"),
+                _ => self.out.push(t),
+            }
         }
     }
 
