@@ -3,11 +3,31 @@
 //! It owns the runtime ABI (`abi`): the `VmCtx` layout and the builtin
 //! table, which `vm` implements.
 //!
-//! Use: `JitModule::compile(&module, &global_addrs, &Options::default())`,
-//! then `unsafe { jit.call(func, ctx, &args) }` with a `VmCtx` the VM set
-//! up. Every function `f` gets an entry wrapper `extern "C" fn(ctx, args:
+//! Every function `f` gets an entry wrapper `extern "C" fn(ctx, args:
 //! *const u64) -> u64` so the VM can call any function without knowing its
 //! signature; functions call each other directly.
+//!
+//! # Driving it from the VM
+//!
+//! 1. Place the globals and keep their VM addresses, one per `GlobalId`;
+//!    `JitModule::compile(&module, &addrs, &Options::default())` (the
+//!    module with its safepoints placed, as for the interpreter).
+//! 2. Fill a `VmCtx`: `mem_base` (host address of VM address 0), `bound =
+//!    abi::bound_for_limit(end)`, `sp`/`stack_limit` (shadow stack),
+//!    `depth = 0`, `max_depth`, `builtins` (a table of
+//!    `BUILTINS.len()` `BuiltinFn`s in catalog order), `hooks`, `runtime`.
+//!    Update `mem_base`/`bound` whenever the heap moves or grows: generated
+//!    code reloads both after every call.
+//! 3. Run: `state = STATE_RUNNING; jit.call(main, ctx, &args)`. On return,
+//!    `state` tells how it ended: `RUNNING` (returned), `HALTED` (exit or
+//!    trap, reported through `hooks.trap` / the builtin), `UNWINDING` (a
+//!    snapshot: `hooks.save_frame` received every frame, innermost first).
+//! 4. Snapshot: set `poll` (atomically, from any thread); `hooks.safepoint`
+//!    sets `state = STATE_UNWINDING` to take one.
+//! 5. Resume: restore memory, set `sp`/`depth` as for a fresh run, `state =
+//!    STATE_REWINDING`, and call `main` again (arguments are ignored: the
+//!    locals come from the frames). `hooks.restore_frame` hands out the
+//!    frames outermost first and sets `STATE_RUNNING` with the last one.
 
 pub mod abi;
 pub mod error;
@@ -272,5 +292,14 @@ impl Drop for JitModule {
             // points handed out are documented to live as long as `self`.
             unsafe { jm.free_memory() };
         }
+    }
+}
+
+#[cfg(test)]
+mod send_check {
+    fn is_send<T: Send>() {}
+    #[test]
+    fn jit_module_is_send() {
+        is_send::<super::JitModule>();
     }
 }
