@@ -11,6 +11,7 @@ pub mod builtins;
 pub mod error;
 pub mod interp;
 pub mod io;
+pub mod jit_engine;
 pub mod memory;
 pub mod program;
 pub mod rand;
@@ -18,5 +19,6 @@ pub mod runtime;
 
 pub use error::VmError;
 pub use interp::Interpreter;
+pub use jit_engine::JitEngine;
 pub use program::Program;
 pub use runtime::{Config, Engine, Entry, Halt, Outcome, Runtime, RuntimeState, Trap};

@@ -205,10 +205,7 @@ fn cmd_run(args: &[String]) -> anyhow::Result<u8> {
     let input = input.ok_or_else(|| fail(EXIT_USAGE, format!("no program given\n{USAGE}")))?;
     let mut engine: Box<dyn Engine> = match engine.as_str() {
         "interp" => Box::new(Interpreter::new()),
-        "jit" => bail!(fail(
-            EXIT_USAGE,
-            "the jit engine is not available yet; use --engine interp"
-        )),
+        "jit" => Box::new(pivm::JitEngine::new()),
         other => bail!(fail(
             EXIT_USAGE,
             format!("unknown engine '{other}' (expected interp or jit)")

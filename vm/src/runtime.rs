@@ -155,6 +155,11 @@ pub struct Runtime {
     pub poll: Arc<AtomicU32>,
     /// How the program ended, when a builtin or hook ended it (JIT path).
     pub halt: Option<Halt>,
+    /// A trap with its location, recorded by the JIT's trap hook.
+    pub trap: Option<Trap>,
+    /// The frame buffer of the JIT's unwind/rewind protocol, innermost
+    /// first (unwinding pushes; rewinding pops the outermost).
+    pub frame_buf: Vec<Frame>,
 }
 
 impl Runtime {
@@ -174,6 +179,8 @@ impl Runtime {
             safepoints_reached: 0,
             poll: Arc::new(AtomicU32::new(0)),
             halt: None,
+            trap: None,
+            frame_buf: Vec::new(),
         };
         rt.arm_poll();
         Ok(rt)

@@ -292,8 +292,8 @@ fn non_utf8_input() {
     );
 }
 
-/// Command-line misuse: usage errors exit 64, unreadable files 66, and the
-/// JIT engine is reported as not available yet.
+/// Command-line misuse: usage errors exit 64, unreadable files 66; the
+/// depth limit applies; both engines run.
 #[test]
 fn cli_errors() {
     let pivm = |args: &[&str]| {
@@ -319,11 +319,6 @@ fn cli_errors() {
             64,
             "not a valid number",
         ),
-        (
-            &["run", fib, "--engine", "jit"][..],
-            64,
-            "not available yet",
-        ),
         (&["run", fib, "--engine", "warp"][..], 64, "unknown engine"),
         (&["run", "no/such/file.pir"][..], 66, "cannot read"),
         (&["compile", "no/such/file.c"][..], 66, "cannot read"),
@@ -338,4 +333,26 @@ fn cli_errors() {
     let (c, err) = pivm(&["run", fib, "--max-depth", "5"]);
     assert_eq!(c, 139, "{err}");
     assert!(err.contains("stack overflow in function 'fib'"), "{err}");
+    for engine in ["interp", "jit"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_pivm"))
+            .args([
+                "run",
+                fib,
+                "--engine",
+                engine,
+                "--snapshot-after",
+                "500",
+                "--",
+                "20",
+            ])
+            .current_dir(root())
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout),
+            "fib(20) = 6765\n",
+            "{engine}"
+        );
+        assert_eq!(o.status.code(), Some(0), "{engine}");
+    }
 }

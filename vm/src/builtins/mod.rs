@@ -132,8 +132,16 @@ fn is_alloc(index: usize) -> bool {
 /// `ctx` must point to a live `VmCtx` whose `runtime` is a live, otherwise
 /// unborrowed `Runtime`, and `args` must point to `nargs` readable `u64`s.
 unsafe extern "C" fn wrapper<const I: usize>(ctx: *mut VmCtx, args: *const u64, nargs: u32) -> u64 {
-    // SAFETY: guaranteed by the caller (see above).
-    let (ctx, args) = unsafe { (&mut *ctx, std::slice::from_raw_parts(args, nargs as usize)) };
+    // SAFETY: guaranteed by the caller (see above); `args` may be null
+    // when `nargs` is 0.
+    let (ctx, args) = unsafe {
+        let args: &[u64] = if nargs == 0 {
+            &[]
+        } else {
+            std::slice::from_raw_parts(args, nargs as usize)
+        };
+        (&mut *ctx, args)
+    };
     // SAFETY: `runtime` points to the live runtime running this code.
     let rt = unsafe { &mut *ctx.runtime.cast::<Runtime>() };
     let prog = rt.prog.clone();

@@ -1,0 +1,227 @@
+//! The JIT engine: compiles the program with `pivm_jit` and runs it over
+//! the same `Runtime` as the interpreter. This file implements the VM side
+//! of the runtime ABI (`pivm_jit::abi`): the `VmCtx` set up over the
+//! runtime's memory, and the hooks generated code calls on its cold paths
+//! (safepoint, trap, save_frame, restore_frame). Builtins come from
+//! `builtins::jit_table`.
+
+use pivm_ir::frame::Frame;
+use pivm_ir::{FuncId, TrapKind};
+use pivm_jit::abi::{
+    RuntimeHooks, VmCtx, STATE_HALTED, STATE_REWINDING, STATE_RUNNING, STATE_STACK_OVERFLOW,
+    STATE_UNWINDING,
+};
+use pivm_jit::{JitModule, Options};
+use std::sync::atomic::Ordering;
+
+use crate::builtins;
+use crate::error::VmError;
+use crate::interp::check_frames;
+use crate::runtime::{Engine, Entry, Halt, Outcome, Runtime, SafepointAction};
+
+/// The JIT engine; compiles on the first run and keeps the code.
+#[derive(Default)]
+pub struct JitEngine {
+    code: Option<JitModule>,
+}
+
+impl JitEngine {
+    pub fn new() -> JitEngine {
+        JitEngine::default()
+    }
+}
+
+/// The runtime behind a `VmCtx`.
+///
+/// # Safety
+///
+/// `ctx` must be a live `VmCtx` made by `JitEngine::run`, whose `runtime`
+/// points to the runtime being run and not otherwise borrowed.
+unsafe fn runtime<'a>(ctx: *mut VmCtx) -> (&'a mut VmCtx, &'a mut Runtime) {
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        let ctx = &mut *ctx;
+        let rt = &mut *ctx.runtime.cast::<Runtime>();
+        (ctx, rt)
+    }
+}
+
+unsafe extern "C" fn hook_safepoint(ctx: *mut VmCtx, func: u32, resume: u32) {
+    // SAFETY: generated code passes the ctx it was called with.
+    let (ctx, rt) = unsafe { runtime(ctx) };
+    if rt.on_safepoint(FuncId(func), resume) == SafepointAction::Snapshot {
+        rt.frame_buf.clear();
+        ctx.state = STATE_UNWINDING;
+    }
+    ctx.poll = rt.poll.load(Ordering::Relaxed);
+}
+
+unsafe extern "C" fn hook_trap(ctx: *mut VmCtx, kind: u32, func: u32, line: u32) {
+    // SAFETY: generated code passes the ctx it was called with.
+    let (ctx, rt) = unsafe { runtime(ctx) };
+    let kind = TrapKind::from_code(kind).unwrap_or(TrapKind::Unreachable);
+    let func = ((func as usize) < rt.prog.module.funcs.len()).then_some(FuncId(func));
+    rt.trap = Some(rt.trap_at(kind, func, line));
+    ctx.state = STATE_HALTED;
+}
+
+unsafe extern "C" fn hook_save_frame(
+    ctx: *mut VmCtx,
+    func: u32,
+    resume: u32,
+    stack_base: u64,
+    locals: *const u64,
+    n: u32,
+) {
+    // SAFETY: generated code passes the ctx it was called with and `n`
+    // readable locals.
+    let (_, rt) = unsafe { runtime(ctx) };
+    let locals = if n == 0 {
+        Vec::new()
+    } else {
+        // SAFETY: as above.
+        unsafe { std::slice::from_raw_parts(locals, n as usize) }.to_vec()
+    };
+    rt.frame_buf.push(Frame {
+        func: FuncId(func),
+        resume,
+        stack_base,
+        locals,
+    });
+}
+
+unsafe extern "C" fn hook_restore_frame(
+    ctx: *mut VmCtx,
+    func: u32,
+    stack_base: *mut u64,
+    locals: *mut u64,
+    n: u32,
+) -> u32 {
+    // SAFETY: generated code passes the ctx it was called with, and
+    // writable `stack_base` and `n` locals.
+    let (ctx, rt) = unsafe { runtime(ctx) };
+    match rt.frame_buf.pop() {
+        Some(fr) if fr.func.0 == func && fr.locals.len() == n as usize => {
+            // SAFETY: as above.
+            unsafe {
+                *stack_base = fr.stack_base;
+                if n > 0 {
+                    std::ptr::copy_nonoverlapping(fr.locals.as_ptr(), locals, n as usize);
+                }
+            }
+            if rt.frame_buf.is_empty() {
+                ctx.state = STATE_RUNNING;
+            }
+            fr.resume
+        }
+        _ => {
+            rt.trap = Some(rt.trap_at(TrapKind::BadFunctionPointer, Some(FuncId(func)), 0));
+            ctx.state = STATE_HALTED;
+            0
+        }
+    }
+}
+
+static HOOKS: RuntimeHooks = RuntimeHooks {
+    safepoint: hook_safepoint,
+    trap: hook_trap,
+    save_frame: hook_save_frame,
+    restore_frame: hook_restore_frame,
+};
+
+impl Engine for JitEngine {
+    fn run(&mut self, rt: &mut Runtime, entry: Entry) -> Result<Outcome, VmError> {
+        let prog = rt.prog.clone();
+        if self.code.is_none() {
+            let jm = JitModule::compile(&prog.module, &prog.global_addrs, &Options::default())
+                .map_err(|e| VmError::new(e.to_string()))?;
+            self.code = Some(jm);
+        }
+        let jit = self.code.as_ref().expect("compiled above");
+        let main = prog
+            .module
+            .func_by_name("main")
+            .ok_or_else(|| VmError::new("the program has no function @main"))?;
+        let (args, state) = match entry {
+            Entry::Start { args } => (rt.prepare_main(&args)?.1, STATE_RUNNING),
+            Entry::Rewind { frames } => {
+                check_frames(&prog, &frames, rt.config.max_depth)?;
+                let n = prog.module.funcs[main].num_params;
+                rt.frame_buf = frames;
+                (vec![0; n], STATE_REWINDING)
+            }
+        };
+        rt.halt = None;
+        rt.trap = None;
+        let mut ctx = VmCtx {
+            mem_base: rt.mem.base(),
+            bound: rt.mem.bound(),
+            poll: rt.poll.load(Ordering::Relaxed),
+            state,
+            sp: prog.mem.stack_start,
+            stack_limit: prog.mem.stack_end,
+            depth: 0,
+            max_depth: rt.config.max_depth,
+            builtins: builtins::jit_table().as_ptr(),
+            hooks: &HOOKS,
+            runtime: (rt as *mut Runtime).cast(),
+        };
+        let entry_fn = jit.entry(main);
+        let cx = Ctx(&mut ctx);
+        let ret = run_on_big_stack(rt.config.max_depth, move || {
+            let cx = cx;
+            // SAFETY: ctx maps the runtime's memory (the base never moves
+            // and `bound` follows the heap), has the full builtin table and
+            // the hooks above; the code was compiled with this program's
+            // global addresses; `args` holds one value per parameter of
+            // main; `rt` is not used until the call returns.
+            unsafe { entry_fn(cx.0, args.as_ptr()) }
+        })?;
+        rt.io.flush();
+        let out = match ctx.state {
+            STATE_RUNNING => Outcome::Exit(ret as u32 as i32),
+            STATE_UNWINDING => Outcome::Snapshot(std::mem::take(&mut rt.frame_buf)),
+            STATE_STACK_OVERFLOW => {
+                Outcome::Trap(rt.trap_at(TrapKind::StackOverflow, Some(main), 0))
+            }
+            _ => match (rt.trap.take(), rt.halt.take()) {
+                (Some(t), _) => Outcome::Trap(t),
+                (None, Some(Halt::Exit(c))) => Outcome::Exit(c),
+                (None, Some(Halt::Trap(k))) => Outcome::Trap(rt.trap_at(k, None, 0)),
+                (None, None) => {
+                    return Err(VmError::new("the jit halted without a reason"));
+                }
+            },
+        };
+        rt.frame_buf.clear();
+        Ok(out)
+    }
+}
+
+/// The `VmCtx` handed to the thread that runs the code.
+struct Ctx(*mut VmCtx);
+
+// SAFETY: the context and the runtime it points to are used by one thread
+// at a time: the caller waits for the JIT thread to finish.
+unsafe impl Send for Ctx {}
+
+/// Host stack per allowed call level: generous for native frames with
+/// spilled locals. The stack is reserved, not committed.
+const STACK_PER_LEVEL: usize = 4096;
+
+/// Runs `f` on a thread whose stack can hold `max_depth` native frames, so
+/// the call depth limit, not the host stack, stops deep recursion.
+fn run_on_big_stack<T: Send>(max_depth: u32, f: impl FnOnce() -> T + Send) -> Result<T, VmError> {
+    let size = (max_depth as usize)
+        .saturating_mul(STACK_PER_LEVEL)
+        .clamp(8 << 20, 4 << 30);
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("pivm-jit".into())
+            .stack_size(size)
+            .spawn_scoped(s, f)
+            .map_err(|e| VmError::new(format!("cannot start the jit thread: {e}")))?
+            .join()
+            .map_err(|_| VmError::new("the jit thread panicked"))
+    })
+}
