@@ -224,7 +224,9 @@ impl Runtime {
         rt.io
             .reopen(&state.files, state.next_handle)
             .map_err(VmError::new)?;
-        rt.safepoints_reached = state.safepoints_reached;
+        // `snapshot_after` counts from the start of each run (a resume
+        // starts a run); the saved count is informational.
+        rt.safepoints_reached = 0;
         Ok(rt)
     }
 
