@@ -511,11 +511,26 @@ impl Parser {
     }
     fn expect(&mut self, s: &str) -> PResult<()> {
         if self.eat(s) {
-            Ok(())
-        } else {
-            let d = self.describe();
-            self.fatal(format!("expected '{s}', found {d}"))
+            return Ok(());
         }
+        let d = self.describe();
+        if s == ";" {
+            return self.fatal_after_prev(format!("expected ';', found {d}"));
+        }
+        self.fatal(format!("expected '{s}', found {d}"))
+    }
+    /// A syntax error located just after the previous token (where a
+    /// missing `;` belongs).
+    fn fatal_after_prev<T>(&mut self, msg: String) -> PResult<T> {
+        let loc = match self.pos.checked_sub(1).and_then(|i| self.toks.get(i)) {
+            Some(t) if !t.expanded => Loc {
+                col: t.loc.col + t.text.len() as u32,
+                ..t.loc
+            },
+            _ => self.loc(),
+        };
+        self.errors.push(Diag::new(loc, msg));
+        Err(Fatal)
     }
     fn error(&mut self, loc: Loc, msg: impl Into<String>) {
         self.errors.push(Diag::new(loc, msg));
@@ -768,7 +783,9 @@ impl Parser {
                 }
                 if !self.eat(",") {
                     let d = self.describe();
-                    return self.fatal(format!("expected ',' or ';' after declarator, found {d}"));
+                    return self.fatal_after_prev(format!(
+                        "expected ',' or ';' after a declarator, found {d}"
+                    ));
                 }
             }
             let _ = loc;
@@ -1925,7 +1942,12 @@ impl Parser {
             if self.eat(";") {
                 return Ok(());
             }
-            self.expect(",")?;
+            if !self.eat(",") {
+                let d = self.describe();
+                return self.fatal_after_prev(format!(
+                    "expected ',' or ';' after a declarator, found {d}"
+                ));
+            }
         }
     }
 
@@ -3125,10 +3147,17 @@ impl Parser {
                     None => {
                         if self.is("(") {
                             self.error(loc, format!("implicit declaration of function '{name}' (include the header that declares it, or declare it)"));
-                        } else {
-                            self.error(loc, format!("use of undeclared identifier '{name}'"));
+                            let fty = FuncTy {
+                                ret: Ty::Int,
+                                params: Vec::new(),
+                                variadic: false,
+                                proto: false,
+                            };
+                            return Ok(self.mk(ExprKind::Int(0), Ty::Func(Rc::new(fty)), loc));
                         }
-                        Ok(self.int(0, Ty::Int, loc))
+                        self.error(loc, format!("use of undeclared identifier '{name}'"));
+                        // An int lvalue, so no error cascades from it.
+                        Ok(self.mk(ExprKind::Local(usize::MAX), Ty::Int, loc))
                     }
                 }
             }

@@ -1,0 +1,4 @@
+struct flags {
+    unsigned ready : 1;
+};
+int main(void) { return 0; }

@@ -1,0 +1,4 @@
+extern int counter;
+int main(void) {
+    return counter;
+}

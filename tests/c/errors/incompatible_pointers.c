@@ -1,0 +1,5 @@
+int main(void) {
+    double d = 1.0;
+    int *p = &d;
+    return *p;
+}

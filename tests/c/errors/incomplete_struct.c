@@ -1,0 +1,5 @@
+struct opaque;
+int main(void) {
+    struct opaque o;
+    return 0;
+}

@@ -1,0 +1,3 @@
+int add(a, b)
+int a; int b;
+{ return a + b; }

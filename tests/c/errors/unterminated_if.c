@@ -1,0 +1,2 @@
+#ifdef SOMETHING
+int main(void) { return 0; }

@@ -1,0 +1,4 @@
+int main(int argc, char **argv) {
+    int buf[argc];
+    return 0;
+}
