@@ -203,6 +203,8 @@ struct Lower<'a, 'f> {
     func_refs: HashMap<FuncId, FuncRef>,
     sigs: Sigs,
     line: u32,
+    /// Whether the function has a load or a store.
+    uses_memory: bool,
 }
 
 /// Lowers `fid` into `b` (whose function has `func_signature`).
@@ -330,6 +332,11 @@ pub(crate) fn lower_function(
             .next()
             .and_then(|d| d.insts.first())
             .map_or(0, |i| i.line),
+        uses_memory: f
+            .blocks
+            .values()
+            .flat_map(|d| &d.insts)
+            .any(|i| matches!(i.kind, InstKind::Load { .. } | InstKind::Store { .. })),
     };
     l.prologue(&params[1..]);
     l.body()?;
@@ -354,6 +361,11 @@ impl Lower<'_, '_> {
     }
 
     fn reload_mem(&mut self) {
+        if !self.uses_memory {
+            // No load or store reads them: skip the loads (and the block
+            // parameters they would need at every merge).
+            return;
+        }
         let mb = self.load_ctx(types::I64, abi::OFF_MEM_BASE);
         self.b.def_var(self.mem_base, mb);
         let bd = self.load_ctx(types::I64, abi::OFF_BOUND);
