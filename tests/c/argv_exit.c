@@ -1,4 +1,5 @@
 /* main's argc/argv and a nonzero exit code through return. */
+/* args: one two three */
 #include <stdio.h>
 
 int main(int argc, char **argv) {

@@ -1,0 +1,123 @@
+//! Differential test of the C frontend and the engines, with gcc as the
+//! oracle: every `tests/c/*.c` and `examples/*.c` is compiled with
+//! `gcc -O0 -w -lm` and run, then run with `pivm run FILE.c --engine interp`
+//! (and `--engine jit` once the JIT is available); stdout and the exit code
+//! must be identical byte for byte. A program's arguments come from an
+//! `/* args: ... */` comment in it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn c_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "c"))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// The arguments an `/* args: a b c */` comment gives.
+fn program_args(src: &str) -> Vec<String> {
+    src.lines()
+        .find_map(|l| l.trim().strip_prefix("/* args:"))
+        .and_then(|rest| rest.strip_suffix("*/"))
+        .map(|a| a.split_whitespace().map(String::from).collect())
+        .unwrap_or_default()
+}
+
+struct Run {
+    stdout: Vec<u8>,
+    stderr: String,
+    code: Option<i32>,
+}
+
+fn run(cmd: &mut Command) -> Run {
+    let out = cmd.output().expect("the command starts");
+    Run {
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code(),
+    }
+}
+
+fn pivm(file: &Path, engine: &str, args: &[String]) -> Run {
+    run(Command::new(env!("CARGO_BIN_EXE_pivm"))
+        .arg("run")
+        .arg(file)
+        .args(["--engine", engine, "--"])
+        .args(args))
+}
+
+/// Whether `pivm run --engine jit` works in this build.
+fn jit_available(dir: &Path) -> bool {
+    let probe = dir.join("probe.c");
+    if std::fs::write(&probe, "int main(void) { return 0; }\n").is_err() {
+        return false;
+    }
+    let r = pivm(&probe, "jit", &[]);
+    if r.code == Some(0) {
+        return true;
+    }
+    println!(
+        "note: skipping the jit engine ({})",
+        r.stderr.lines().next().unwrap_or("it does not run")
+    );
+    false
+}
+
+#[test]
+fn c_programs_match_gcc_on_every_engine() {
+    let dir = std::env::temp_dir().join(format!("pivm-c-corpus-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary directory");
+    if Command::new("gcc").arg("--version").output().is_err() {
+        println!("note: gcc is not installed; skipping the differential C test");
+        return;
+    }
+    let mut files = c_files(&repo().join("tests/c"));
+    files.extend(c_files(&repo().join("examples")));
+    assert!(files.len() >= 30, "expected the C corpus, found {}", files.len());
+    let mut engines = vec!["interp"];
+    if jit_available(&dir) {
+        engines.push("jit");
+    }
+    let mut failures = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        let src = std::fs::read_to_string(f).expect("readable C file");
+        let args = program_args(&src);
+        let exe = dir.join(format!("prog{i}"));
+        let gcc = run(Command::new("gcc")
+            .args(["-O0", "-w", "-o"])
+            .arg(&exe)
+            .arg(f)
+            .arg("-lm"));
+        if gcc.code != Some(0) {
+            failures.push(format!("{}: gcc cannot compile it:\n{}", f.display(), gcc.stderr));
+            continue;
+        }
+        let want = run(Command::new(&exe).args(&args));
+        for engine in &engines {
+            let got = pivm(f, engine, &args);
+            if got.stdout != want.stdout || got.code != want.code {
+                failures.push(format!(
+                    "{} (--engine {engine}): exit {:?}, gcc {:?}\n--- gcc stdout ---\n{}\n--- pivm stdout ---\n{}\n--- pivm stderr ---\n{}",
+                    f.display(),
+                    got.code,
+                    want.code,
+                    String::from_utf8_lossy(&want.stdout),
+                    String::from_utf8_lossy(&got.stdout),
+                    got.stderr
+                ));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+}
