@@ -229,7 +229,30 @@ pub fn eval_binary(op: Opcode, ty: Type, a: u64, b: u64) -> Result<u64, TrapKind
     Ok(r & m)
 }
 
+/// The NaN every float operation produces: positive, quiet, no payload
+/// (Cranelift's `enable_nan_canonicalization` uses the same). Hardware
+/// differs (x86 makes negative NaNs, aarch64 positive ones), so without
+/// this `printf("%f", 0.0 / 0.0)` would print `-nan` on one host and `nan`
+/// on another.
+pub const CANONICAL_NAN_F32: u32 = 0x7fc0_0000;
+pub const CANONICAL_NAN_F64: u64 = 0x7ff8_0000_0000_0000;
+
+/// `bits` of type `ty`, with any NaN replaced by the canonical NaN. Applied
+/// to the results of float arithmetic, float conversions between widths,
+/// and math builtins.
+pub fn canonicalize_nan(ty: Type, bits: u64) -> u64 {
+    match ty {
+        Type::F32 if f32v(bits).is_nan() => CANONICAL_NAN_F32 as u64,
+        Type::F64 if f64v(bits).is_nan() => CANONICAL_NAN_F64,
+        _ => bits,
+    }
+}
+
 fn float_binary(op: Opcode, ty: Type, a: u64, b: u64) -> u64 {
+    canonicalize_nan(ty, float_binary_raw(op, ty, a, b))
+}
+
+fn float_binary_raw(op: Opcode, ty: Type, a: u64, b: u64) -> u64 {
     if ty == Type::F32 {
         // Each f32 operation rounds once, in f32, exactly as native code does.
         let (x, y) = (f32v(a), f32v(b));
@@ -279,8 +302,8 @@ pub fn eval_convert(op: Opcode, from: Type, to: Type, a: u64) -> u64 {
     let r = match op {
         Opcode::SExt => sext(from, a) as u64,
         Opcode::ZExt | Opcode::Trunc | Opcode::Bitcast => a,
-        Opcode::FExt => (f32v(a) as f64).to_bits(),
-        Opcode::FTrunc => (f64v(a) as f32).to_bits() as u64,
+        Opcode::FExt => canonicalize_nan(to, (f32v(a) as f64).to_bits()),
+        Opcode::FTrunc => canonicalize_nan(to, (f64v(a) as f32).to_bits() as u64),
         Opcode::SIToF => {
             let x = sext(from, a);
             if to == Type::F32 {
@@ -317,4 +340,41 @@ pub fn eval_convert(op: Opcode, from: Type, to: Type, a: u64) -> u64 {
         _ => unreachable!("{} is not a conversion", op.name()),
     };
     r & to.mask()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nan_results_are_canonical() {
+        let zero = 0f64.to_bits();
+        let nan = eval_binary(Opcode::FDiv, Type::F64, zero, zero).unwrap();
+        assert_eq!(nan, CANONICAL_NAN_F64);
+        let neg_nan = (-f32::NAN).to_bits() as u64;
+        let r = eval_binary(Opcode::FAdd, Type::F32, neg_nan, 0f32.to_bits() as u64).unwrap();
+        assert_eq!(r, CANONICAL_NAN_F32 as u64);
+        assert_eq!(
+            eval_convert(Opcode::FExt, Type::F32, Type::F64, neg_nan),
+            CANONICAL_NAN_F64
+        );
+        // fneg only flips the sign, as in C and Cranelift.
+        assert_eq!(
+            eval_unary(Opcode::FNeg, Type::F64, CANONICAL_NAN_F64),
+            CANONICAL_NAN_F64 | 1 << 63
+        );
+    }
+
+    #[test]
+    fn division_corners() {
+        let min = 0x8000_0000u64;
+        let m1 = 0xffff_ffffu64;
+        assert_eq!(eval_binary(Opcode::SDiv, Type::I32, min, m1), Ok(min));
+        assert_eq!(eval_binary(Opcode::SRem, Type::I32, min, m1), Ok(0));
+        assert_eq!(
+            eval_binary(Opcode::UDiv, Type::I32, 1, 0),
+            Err(TrapKind::DivisionByZero)
+        );
+        assert_eq!(eval_binary(Opcode::SDiv, Type::I8, 0x80, 0xff), Ok(0x80));
+    }
 }
