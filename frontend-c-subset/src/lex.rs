@@ -130,9 +130,9 @@ pub fn tokenize_at(text: &str, file: u32, line: u32, col: u32) -> Result<Vec<Tok
             i += 1;
             while i < b.len() {
                 let d = b[i];
-                if matches!(d, b'+' | b'-') && matches!(b[i - 1], b'e' | b'E' | b'p' | b'P') {
-                    i += 1;
-                } else if d.is_ascii_alphanumeric() || d == b'.' || d == b'_' {
+                let exp_sign =
+                    matches!(d, b'+' | b'-') && matches!(b[i - 1], b'e' | b'E' | b'p' | b'P');
+                if exp_sign || d.is_ascii_alphanumeric() || d == b'.' || d == b'_' {
                     i += 1;
                 } else {
                     break;

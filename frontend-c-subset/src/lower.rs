@@ -849,12 +849,21 @@ impl<'a> Lower<'a> {
             };
         }
         if from.is_float() {
-            let op = if to.is_unsigned() {
-                Opcode::FToUI
-            } else {
-                Opcode::FToSI
+            // Like gcc on x86_64: narrow types and `unsigned int` convert
+            // through a wider signed integer, then truncate (this only
+            // matters for out-of-range values, which C leaves undefined).
+            return match (tt, to.is_unsigned()) {
+                (Type::I8 | Type::I16, _) => {
+                    let w = self.conv(cx, Opcode::FToSI, ft, Type::I32, v);
+                    self.conv(cx, Opcode::Trunc, Type::I32, tt, w)
+                }
+                (Type::I32, true) => {
+                    let w = self.conv(cx, Opcode::FToSI, ft, Type::I64, v);
+                    self.conv(cx, Opcode::Trunc, Type::I64, tt, w)
+                }
+                (_, true) => self.conv(cx, Opcode::FToUI, ft, tt, v),
+                _ => self.conv(cx, Opcode::FToSI, ft, tt, v),
             };
-            return self.conv(cx, op, ft, tt, v);
         }
         if to.is_float() {
             let op = if from.is_unsigned() && !from.is_ptr() {
@@ -1415,7 +1424,7 @@ impl<'a> Lower<'a> {
                 let dst = self.lval(cx, x);
                 let old = self.load(cx, dst, &x.ty);
                 let old = if *post {
-                    self.snapshot(cx, old, &x.ty)
+                    self.stable(cx, old, &x.ty)
                 } else {
                     old
                 };
@@ -1617,11 +1626,15 @@ impl<'a> Lower<'a> {
         // Which function?
         let mut target: Option<Callee> = None;
         let mut builtin_sig = None;
+        let mut direct = None;
         if let ExprKind::Addr(f) = &callee.kind {
             if let ExprKind::Func(id) = f.kind {
                 let func = &self.prog.funcs[id];
                 match self.funcs[id] {
-                    Some(fid) => target = Some(Callee::Func(fid)),
+                    Some(fid) => {
+                        target = Some(Callee::Func(fid));
+                        direct = Some(id);
+                    }
                     None => match BUILTINS.iter().find(|b| b.name == func.name) {
                         Some(b) if func.def.is_none() => {
                             builtin_sig = Some(*b);
@@ -1665,6 +1678,31 @@ impl<'a> Lower<'a> {
         }
         ir_args.extend(vals.into_iter().rev());
         cx.line = e.loc.line;
+        if let Some(id) = direct {
+            let def = &self.prog.funcs[id];
+            {
+                if let Some(d) = &def.def {
+                    let mut want: Vec<Type> = Vec::new();
+                    if def.ty.ret.is_struct() {
+                        want.push(Type::Ptr);
+                    }
+                    for &p in &d.params {
+                        let t = &d.locals[p].ty;
+                        want.push(if t.is_struct() { Type::Ptr } else { t.ir() });
+                    }
+                    let same = want.len() == ir_args.len()
+                        && want
+                            .iter()
+                            .zip(&ir_args)
+                            .all(|(w, (t, _))| w.compatible(*t));
+                    if !same {
+                        let name = def.name.clone();
+                        self.err(e.loc, format!("this call to '{name}' does not match its definition (declare '{name}' with a prototype)"));
+                        return Operand::Const(0);
+                    }
+                }
+            }
+        }
         if let Some(b) = builtin_sig {
             let ok_params = b.params.len() <= ir_args.len()
                 && b.params

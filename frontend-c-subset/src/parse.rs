@@ -1046,8 +1046,7 @@ impl Parser {
         let start = self.loc();
         let mut counter = 0u32;
         let mut ty = Ty::Int;
-        loop {
-            let Some(t) = self.peek().cloned() else { break };
+        while let Some(t) = self.peek().cloned() {
             if !self.is_typename_tok(&t) {
                 break;
             }
@@ -2453,8 +2452,7 @@ impl Parser {
     // mul = cast (("*" | "/" | "%") cast)*
     fn binary(&mut self, min_prec: u8) -> PResult<Expr> {
         let mut lhs = self.cast_expr()?;
-        loop {
-            let Some(t) = self.peek() else { break };
+        while let Some(t) = self.peek() {
             if t.kind != TokKind::Punct {
                 break;
             }

@@ -427,7 +427,7 @@ impl Preprocessor<'_> {
     /// Expands the macro `t` names, if any, pushing the expansion back on
     /// the input. Returns whether it did.
     fn try_expand(&mut self, t: &Token) -> bool {
-        if t.kind != TokKind::Ident || t.hide.iter().any(|h| *h == t.text) {
+        if t.kind != TokKind::Ident || t.hide.contains(&t.text) {
             return false;
         }
         match &*t.text {
@@ -805,8 +805,7 @@ impl CondExpr<'_> {
     }
     fn binary(&mut self, min_prec: u8) -> i64 {
         let mut l = self.unary();
-        loop {
-            let Some(t) = self.peek() else { break };
+        while let Some(t) = self.peek() {
             if t.kind != TokKind::Punct {
                 break;
             }
