@@ -35,13 +35,24 @@ fn truncated_and_mutated_corpus_files_do_not_panic() {
     files.sort();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     const SPICE: &[u8] = b"{}()[];,*&+-<>=!~?:#\"'\\/ \n0123456789abcxyz_.";
+    // PIVM_FUZZ_ITERS raises the number of mutants per file for a longer run.
+    let iters: usize = std::env::var("PIVM_FUZZ_ITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12);
+    files.extend(
+        std::fs::read_dir(dir.join("../../examples"))
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "c")),
+    );
     for f in &files {
         let src = std::fs::read(f).unwrap();
         for k in 1..8 {
             let cut = src.len() * k / 8;
             check(&String::from_utf8_lossy(&src[..cut]), "truncated");
         }
-        for _ in 0..12 {
+        for _ in 0..iters {
             let mut m = src.clone();
             for _ in 0..1 + rng.next() % 4 {
                 let i = (rng.next() as usize) % m.len().max(1);

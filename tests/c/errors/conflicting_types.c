@@ -1,0 +1,3 @@
+int f(int x);
+double f(int x) { return x; }
+int main(void) { return 0; }

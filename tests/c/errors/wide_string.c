@@ -1,0 +1,4 @@
+int main(void) {
+    const int *w = L"wide";
+    return 0;
+}
