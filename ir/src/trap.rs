@@ -24,6 +24,17 @@ pub enum TrapKind {
 }
 
 impl TrapKind {
+    pub const ALL: [TrapKind; 8] = [
+        TrapKind::NullAccess,
+        TrapKind::OutOfBounds,
+        TrapKind::DivisionByZero,
+        TrapKind::StackOverflow,
+        TrapKind::BadFunctionPointer,
+        TrapKind::Unreachable,
+        TrapKind::Abort,
+        TrapKind::BadBuiltinCall,
+    ];
+
     /// The process exit code of a program ending with this trap: 128 plus
     /// the signal a native build of the program would typically die of, so
     /// scripts that check a native program's status work unchanged.
@@ -45,19 +56,7 @@ impl TrapKind {
     }
 
     pub fn from_code(code: u32) -> Option<TrapKind> {
-        use TrapKind::*;
-        [
-            NullAccess,
-            OutOfBounds,
-            DivisionByZero,
-            StackOverflow,
-            BadFunctionPointer,
-            Unreachable,
-            Abort,
-            BadBuiltinCall,
-        ]
-        .into_iter()
-        .find(|k| k.code() == code)
+        TrapKind::ALL.into_iter().find(|k| k.code() == code)
     }
 }
 
