@@ -1068,11 +1068,23 @@ impl Lower<'_, '_> {
                 "sqrt" | "fabs" | "floor" | "ceil" | "trunc"
             );
             if inline {
-                // Same IEEE result as libm: these are exact or correctly rounded.
+                // Same IEEE result as libm: these are exact or correctly
+                // rounded. A NaN result is the canonical NaN, as the vm's
+                // math builtins give: Cranelift's NaN canonicalization
+                // covers sqrt, floor, ceil and trunc; fabs, a sign-bit
+                // operation it leaves alone, is canonicalized here.
                 let x = self.operand(Type::F64, *a);
                 let r = match decl.name.as_str() {
                     "sqrt" => self.b.ins().sqrt(x),
-                    "fabs" => self.b.ins().fabs(x),
+                    "fabs" => {
+                        let r = self.b.ins().fabs(x);
+                        let nan = self.b.ins().fcmp(FloatCC::Unordered, r, r);
+                        let canon = self
+                            .b
+                            .ins()
+                            .f64const(Ieee64::with_bits(pivm_ir::opcodes::CANONICAL_NAN_F64));
+                        self.b.ins().select(nan, canon, r)
+                    }
                     "floor" => self.b.ins().floor(x),
                     "ceil" => self.b.ins().ceil(x),
                     _ => self.b.ins().trunc(x),

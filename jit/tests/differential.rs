@@ -248,15 +248,18 @@ impl FnGen<'_> {
                 }
             }
             9 => {
-                // A builtin: sqrt (inlined by the JIT) or putchar.
+                // A builtin: a math one the JIT inlines (sqrt, fabs,
+                // floor, ceil, trunc: their NaNs must be the vm's canonical
+                // one) or putchar.
                 if self.rng.chance(50) {
                     let a = self.operand(Type::F64);
                     let dst = self.of_type(Type::F64);
+                    let which = self.rng.pick(&[0, 2, 3, 4, 5]);
                     self.push(
                         b,
                         InstKind::Call {
                             dst: Some(dst),
-                            callee: Callee::Builtin(BuiltinId(0)),
+                            callee: Callee::Builtin(BuiltinId(which)),
                             args: vec![(Type::F64, a)],
                             alloc_type: None,
                         },
@@ -538,6 +541,9 @@ fn gen_function(rng: &mut Rng, name: &str, params: &[Type], is_main: bool) -> Fu
     }
 }
 
+/// Math builtins the JIT inlines, declared after sqrt and putchar.
+const MATH: &[&str] = &["fabs", "floor", "ceil", "trunc"];
+
 fn gen_module(seed: u64) -> Module {
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let mut m = Module::default();
@@ -546,6 +552,8 @@ fn gen_module(seed: u64) -> Module {
         ty: MemType::Array(Box::new(MemType::Scalar(Type::I8)), 64),
         init: Vec::new(),
     });
+    // Builtin 0 is sqrt, 1 putchar, 2 to 5 the other math builtins the
+    // JIT inlines.
     m.builtins.push(BuiltinDecl {
         name: "sqrt".into(),
         sig: Signature {
@@ -562,6 +570,16 @@ fn gen_module(seed: u64) -> Module {
             variadic: false,
         },
     });
+    for name in MATH {
+        m.builtins.push(BuiltinDecl {
+            name: (*name).into(),
+            sig: Signature {
+                params: vec![Type::F64],
+                ret: Some(Type::F64),
+                variadic: false,
+            },
+        });
+    }
     let helper = gen_function(
         &mut rng,
         "helper",

@@ -194,24 +194,29 @@ unsafe extern "C" fn b_rand(ctx: *mut VmCtx, _a: *const u64, _n: u32) -> u64 {
     (r.rand >> 33) & 0x7fff_ffff
 }
 
+/// A math result as the vm's builtins give it: any NaN is the canonical one.
+fn canonical(x: f64) -> u64 {
+    pivm_ir::opcodes::canonicalize_nan(pivm_ir::Type::F64, x.to_bits())
+}
+
 fn f64a(a: *const u64, n: u32, i: usize) -> f64 {
     f64::from_bits(args(a, n)[i])
 }
 
 unsafe extern "C" fn b_sqrt(_ctx: *mut VmCtx, a: *const u64, n: u32) -> u64 {
-    f64a(a, n, 0).sqrt().to_bits()
+    canonical(f64a(a, n, 0).sqrt())
 }
 unsafe extern "C" fn b_fabs(_ctx: *mut VmCtx, a: *const u64, n: u32) -> u64 {
-    f64a(a, n, 0).abs().to_bits()
+    canonical(f64a(a, n, 0).abs())
 }
 unsafe extern "C" fn b_floor(_ctx: *mut VmCtx, a: *const u64, n: u32) -> u64 {
-    f64a(a, n, 0).floor().to_bits()
+    canonical(f64a(a, n, 0).floor())
 }
 unsafe extern "C" fn b_ceil(_ctx: *mut VmCtx, a: *const u64, n: u32) -> u64 {
-    f64a(a, n, 0).ceil().to_bits()
+    canonical(f64a(a, n, 0).ceil())
 }
 unsafe extern "C" fn b_trunc(_ctx: *mut VmCtx, a: *const u64, n: u32) -> u64 {
-    f64a(a, n, 0).trunc().to_bits()
+    canonical(f64a(a, n, 0).trunc())
 }
 unsafe extern "C" fn b_pow(_ctx: *mut VmCtx, a: *const u64, n: u32) -> u64 {
     f64a(a, n, 0).powf(f64a(a, n, 1)).to_bits()
