@@ -172,11 +172,11 @@ pub fn parse_int_literal(s: &str) -> Option<(u64, Ty)> {
         return None;
     }
     let v = u64::from_str_radix(digits, radix).ok()?;
-    let unsigned = suffix.contains('u');
-    let longs = suffix.matches('l').count();
-    if suffix.len() != unsigned as usize + longs || longs > 2 {
+    if !["", "u", "l", "ul", "lu", "ll", "ull", "llu"].contains(&suffix) {
         return None;
     }
+    let unsigned = suffix.contains('u');
+    let longs = suffix.matches('l').count();
     let fits_int = v <= i32::MAX as u64;
     let fits_uint = v <= u32::MAX as u64;
     let fits_long = v <= i64::MAX as u64;
@@ -3176,5 +3176,93 @@ impl Parser {
             Ty::Array(Rc::new(Ty::Char), Some(n)),
             loc,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_literals_get_c_types() {
+        assert_eq!(parse_int_literal("42"), Some((42, Ty::Int)));
+        assert_eq!(
+            parse_int_literal("2147483648"),
+            Some((2147483648, Ty::Long))
+        );
+        assert_eq!(
+            parse_int_literal("0xffffffff"),
+            Some((0xffff_ffff, Ty::UInt))
+        );
+        assert_eq!(parse_int_literal("017"), Some((15, Ty::Int)));
+        assert_eq!(parse_int_literal("10u"), Some((10, Ty::UInt)));
+        assert_eq!(parse_int_literal("10UL"), Some((10, Ty::ULong)));
+        assert_eq!(parse_int_literal("10ll"), Some((10, Ty::LLong)));
+        assert_eq!(
+            parse_int_literal("18446744073709551615ULL"),
+            Some((u64::MAX, Ty::ULLong))
+        );
+        assert_eq!(parse_int_literal("0x"), None);
+        assert_eq!(parse_int_literal("12lul"), None);
+        assert_eq!(parse_int_literal("99999999999999999999"), None);
+    }
+
+    #[test]
+    fn character_constants_are_signed_ints() {
+        assert_eq!(char_value("'a'"), Ok(97));
+        assert_eq!(char_value("'\\n'"), Ok(10));
+        assert_eq!(char_value("'\\xff'"), Ok(-1));
+        assert_eq!(char_value("'\\0'"), Ok(0));
+        assert_eq!(char_value("'ab'"), Ok(0x6162));
+        assert!(char_value("''").is_err());
+        assert!(char_value("'\\q'").is_err());
+    }
+
+    #[test]
+    fn float_literals() {
+        assert_eq!(parse_float("1.5"), Some((1.5, Ty::Double)));
+        assert_eq!(parse_float("1e3"), Some((1000.0, Ty::Double)));
+        assert_eq!(parse_float(".5f"), Some((0.5, Ty::Float)));
+        assert_eq!(parse_float("0x1p4"), Some((16.0, Ty::Double)));
+        assert_eq!(parse_float("0x1.8p1"), Some((3.0, Ty::Double)));
+        assert_eq!(parse_float("1.2.3"), None);
+    }
+
+    #[test]
+    fn usual_arithmetic_conversions() {
+        use crate::ctype::usual_arith;
+        assert_eq!(usual_arith(&Ty::Char, &Ty::Short), Ty::Int);
+        assert_eq!(usual_arith(&Ty::Int, &Ty::UInt), Ty::UInt);
+        assert_eq!(usual_arith(&Ty::Long, &Ty::UInt), Ty::Long);
+        assert_eq!(usual_arith(&Ty::ULong, &Ty::LLong), Ty::ULLong);
+        assert_eq!(usual_arith(&Ty::LLong, &Ty::ULong), Ty::ULLong);
+        assert_eq!(usual_arith(&Ty::Int, &Ty::Float), Ty::Float);
+        assert_eq!(usual_arith(&Ty::Float, &Ty::Double), Ty::Double);
+        assert_eq!(norm_int(0x1ff, &Ty::Char), -1);
+        assert_eq!(norm_int(-1, &Ty::UChar), 255);
+        assert_eq!(norm_int(7, &Ty::Bool), 1);
+    }
+
+    #[test]
+    fn constant_expressions_fold_with_c_semantics() {
+        let fold = |src: &str| {
+            let text = format!("int v = {src};");
+            let mut sm = crate::diag::SourceMap::default();
+            let f = sm.add("t.c", text);
+            let toks = crate::preprocess::preprocess(&mut sm, f).unwrap();
+            let prog = parse(toks).unwrap();
+            let init = prog.globals[0].init.clone().unwrap();
+            const_int(&init[0].expr)
+        };
+        assert_eq!(fold("-7 / 2"), Some(-3));
+        assert_eq!(fold("-7 % 2"), Some(-1));
+        assert_eq!(fold("(unsigned)-1 > 0"), Some(1));
+        assert_eq!(fold("-1 < 0u"), Some(0));
+        assert_eq!(fold("(char)300"), Some(44));
+        assert_eq!(fold("1 << 31 >> 31"), Some(-1));
+        assert_eq!(fold("sizeof(long) * 2"), Some(16));
+        assert_eq!(fold("(int)2.9"), Some(2));
+        assert_eq!(fold("3 > 2 ? 10 : 20"), Some(10));
+        assert_eq!(fold("1 / 0"), None);
     }
 }

@@ -537,6 +537,8 @@ impl Preprocessor<'_> {
         };
         let body = &m.body;
         let mut out: Vec<Token> = Vec::new();
+        // The left operand of a `##` expanded to nothing (a placemarker).
+        let mut lhs_empty = false;
         let mut i = 0;
         while i < body.len() {
             let b = &body[i];
@@ -546,6 +548,7 @@ impl Preprocessor<'_> {
                     let mut s = stringize(&args[p], b.loc);
                     s.space = b.space;
                     out.push(s);
+                    lhs_empty = false;
                     i += 2;
                     continue;
                 }
@@ -554,11 +557,7 @@ impl Preprocessor<'_> {
             }
             // x ## y
             if b.is("##") {
-                if out.is_empty() {
-                    self.err(b.loc, "'##' cannot appear at either end of a macro");
-                    return true;
-                }
-                let Some(next) = body.get(i + 1) else {
+                let Some(next) = body.get(i + 1).filter(|_| i > 0) else {
                     self.err(b.loc, "'##' cannot appear at either end of a macro");
                     return true;
                 };
@@ -567,33 +566,37 @@ impl Preprocessor<'_> {
                     None => vec![next.clone()],
                 };
                 i += 2;
-                if let Some((first, rest)) = rhs.split_first() {
-                    let lhs = out.pop();
-                    match lhs {
-                        Some(l) => match self.paste(&l, first) {
-                            Some(p) => out.push(p),
-                            None => return true,
-                        },
-                        None => out.push(first.clone()),
-                    }
-                    out.extend(rest.iter().cloned());
+                let Some((first, rest)) = rhs.split_first() else {
+                    continue;
+                };
+                match out.pop().filter(|_| !lhs_empty) {
+                    Some(l) => match self.paste(&l, first) {
+                        Some(p) => out.push(p),
+                        None => return true,
+                    },
+                    None => out.push(first.clone()),
                 }
+                out.extend(rest.iter().cloned());
+                lhs_empty = false;
                 continue;
             }
             if let Some(p) = param_ix(b) {
                 if body.get(i + 1).is_some_and(|n| n.is("##")) {
                     out.extend(args[p].iter().cloned());
+                    lhs_empty = args[p].is_empty();
                 } else {
                     let mut exp = self.expand_list(args[p].clone());
                     if let Some(f) = exp.first_mut() {
                         f.space = b.space;
                     }
                     out.extend(exp);
+                    lhs_empty = false;
                 }
                 i += 1;
                 continue;
             }
             out.push(b.clone());
+            lhs_empty = false;
             i += 1;
         }
         let n = out.len();
@@ -896,5 +899,83 @@ impl CondExpr<'_> {
         };
         self.depth -= 1;
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pp(src: &str) -> Result<String, String> {
+        let mut sm = SourceMap::default();
+        let f = sm.add("t.c", src.to_string());
+        match preprocess(&mut sm, f) {
+            Ok(toks) => Ok(toks.iter().map(|t| &*t.text).collect::<Vec<_>>().join(" ")),
+            Err(d) => Err(crate::diag::render(&sm, &d)),
+        }
+    }
+
+    #[test]
+    fn object_and_function_macros_expand_with_hide_sets() {
+        assert_eq!(pp("#define A 1 + A\nA").unwrap(), "1 + A");
+        assert_eq!(pp("#define F(x) x * x\nF(2 + 1)").unwrap(), "2 + 1 * 2 + 1");
+        assert_eq!(
+            pp("#define F(x) G(x)\n#define G(y) [y]\nF(F(1))").unwrap(),
+            "[ [ 1 ] ]"
+        );
+        assert_eq!(pp("#define F(x) x\nF").unwrap(), "F");
+        assert_eq!(pp("#define E\na E b").unwrap(), "a b");
+    }
+
+    #[test]
+    fn stringize_and_paste() {
+        assert_eq!(
+            pp("#define S(x) #x\nS(a  \"b\\n\"  c)").unwrap(),
+            "\"a \\\"b\\\\n\\\" c\""
+        );
+        assert_eq!(
+            pp("#define P(a, b) a ## b\nP(x, 1) P(, y) P(z, )").unwrap(),
+            "x1 y z"
+        );
+        assert!(pp("#define P(a, b) a ## b\nP(+, /)").is_err());
+    }
+
+    #[test]
+    fn conditionals() {
+        let src = "#if 0\nno\n#elif 1 + 1 == 2\nyes\n#else\nno\n#endif\n#ifdef X\nno\n#endif\n#ifndef X\nok\n#endif";
+        assert_eq!(pp(src).unwrap(), "yes ok");
+        assert_eq!(
+            pp("#define X\n#if defined(X) && defined X\nboth\n#endif").unwrap(),
+            "both"
+        );
+        assert!(pp("#if 1\nx")
+            .unwrap_err()
+            .contains("unterminated conditional directive"));
+        assert!(pp("#endif").unwrap_err().contains("#endif without #if"));
+        assert!(pp("#if 1 / 0\n#endif")
+            .unwrap_err()
+            .contains("division by zero"));
+    }
+
+    #[test]
+    fn variadic_macros_and_argument_counts() {
+        assert_eq!(
+            pp("#define V(f, ...) f(__VA_ARGS__)\nV(g, 1, 2)").unwrap(),
+            "g ( 1 , 2 )"
+        );
+        assert_eq!(pp("#define V(...) [__VA_ARGS__]\nV()").unwrap(), "[ ]");
+        assert!(pp("#define T(a, b) a\nT(1)")
+            .unwrap_err()
+            .contains("takes 2 arguments"));
+    }
+
+    #[test]
+    fn standard_headers_are_embedded() {
+        for h in crate::headers::NAMES {
+            assert!(pp(&format!("#include <{h}>\n")).is_ok(), "{h}");
+        }
+        assert!(pp("#include <unistd.h>\n")
+            .unwrap_err()
+            .contains("not a header pivm provides"));
     }
 }
