@@ -9,7 +9,6 @@ use pivm_ir::opcodes::{eval_binary, eval_convert, eval_unary};
 use pivm_ir::{
     AddrOf, Block, Callee, EntityRef, FuncId, InstKind, Module, Operand, TrapKind, Type,
 };
-use std::sync::atomic::Ordering;
 
 use crate::builtins;
 use crate::error::VmError;
@@ -287,7 +286,7 @@ impl Machine<'_> {
                     continue;
                 }
                 InstKind::Safepoint => {
-                    if rt.poll.load(Ordering::Relaxed) != 0 {
+                    if rt.poll.is_set() {
                         let rid = self.resume_id(&self.cur);
                         if rt.on_safepoint(fid, rid) == SafepointAction::Snapshot {
                             let frames = self.capture(rid);

@@ -12,22 +12,43 @@ use pivm_jit::abi::{
     STATE_UNWINDING,
 };
 use pivm_jit::{JitModule, Options};
-use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use crate::builtins;
 use crate::error::VmError;
 use crate::interp::check_frames;
+use crate::program::Program;
 use crate::runtime::{Engine, Entry, Halt, Outcome, Runtime, SafepointAction};
 
 /// The JIT engine; compiles on the first run and keeps the code.
 #[derive(Default)]
 pub struct JitEngine {
     code: Option<JitModule>,
+    options: Options,
 }
 
 impl JitEngine {
     pub fn new() -> JitEngine {
         JitEngine::default()
+    }
+
+    /// An engine compiling with `options` (`--no-safepoints`).
+    pub fn with_options(options: Options) -> JitEngine {
+        JitEngine {
+            code: None,
+            options,
+        }
+    }
+
+    /// Compiles `prog` now unless already compiled; returns the time taken.
+    pub fn prepare(&mut self, prog: &Program) -> Result<Duration, VmError> {
+        let t = Instant::now();
+        if self.code.is_none() {
+            let jm = JitModule::compile(&prog.module, &prog.global_addrs, &self.options)
+                .map_err(|e| VmError::new(e.to_string()))?;
+            self.code = Some(jm);
+        }
+        Ok(t.elapsed())
     }
 }
 
@@ -53,7 +74,7 @@ unsafe extern "C" fn hook_safepoint(ctx: *mut VmCtx, func: u32, resume: u32) {
         rt.frame_buf.clear();
         ctx.state = STATE_UNWINDING;
     }
-    ctx.poll = rt.poll.load(Ordering::Relaxed);
+    // `ctx.poll` is the poll word's mirror: `Poll` keeps it up to date.
 }
 
 unsafe extern "C" fn hook_trap(ctx: *mut VmCtx, kind: u32, func: u32, line: u32) {
@@ -63,6 +84,17 @@ unsafe extern "C" fn hook_trap(ctx: *mut VmCtx, kind: u32, func: u32, line: u32)
     let func = ((func as usize) < rt.prog.module.funcs.len()).then_some(FuncId(func));
     rt.trap = Some(rt.trap_at(kind, func, line));
     ctx.state = STATE_HALTED;
+}
+
+/// A builtin called at `line` of `func` halted the program: a trap it
+/// raised happened there (exits need no location).
+unsafe extern "C" fn hook_halted(ctx: *mut VmCtx, func: u32, line: u32) {
+    // SAFETY: generated code passes the ctx it was called with.
+    let (_, rt) = unsafe { runtime(ctx) };
+    if let (None, Some(Halt::Trap(k))) = (&rt.trap, &rt.halt) {
+        let func = ((func as usize) < rt.prog.module.funcs.len()).then_some(FuncId(func));
+        rt.trap = Some(rt.trap_at(*k, func, line));
+    }
 }
 
 unsafe extern "C" fn hook_save_frame(
@@ -125,6 +157,7 @@ unsafe extern "C" fn hook_restore_frame(
 static HOOKS: RuntimeHooks = RuntimeHooks {
     safepoint: hook_safepoint,
     trap: hook_trap,
+    halted: hook_halted,
     save_frame: hook_save_frame,
     restore_frame: hook_restore_frame,
 };
@@ -132,11 +165,7 @@ static HOOKS: RuntimeHooks = RuntimeHooks {
 impl Engine for JitEngine {
     fn run(&mut self, rt: &mut Runtime, entry: Entry) -> Result<Outcome, VmError> {
         let prog = rt.prog.clone();
-        if self.code.is_none() {
-            let jm = JitModule::compile(&prog.module, &prog.global_addrs, &Options::default())
-                .map_err(|e| VmError::new(e.to_string()))?;
-            self.code = Some(jm);
-        }
+        self.prepare(&prog)?;
         let jit = self.code.as_ref().expect("compiled above");
         let main = prog
             .module
@@ -156,7 +185,7 @@ impl Engine for JitEngine {
         let mut ctx = VmCtx {
             mem_base: rt.mem.base(),
             bound: rt.mem.bound(),
-            poll: rt.poll.load(Ordering::Relaxed),
+            poll: rt.poll.word(),
             state,
             sp: prog.mem.stack_start,
             stack_limit: prog.mem.stack_end,
@@ -168,6 +197,9 @@ impl Engine for JitEngine {
         };
         let entry_fn = jit.entry(main);
         let cx = Ctx(&mut ctx);
+        // SAFETY: `ctx` outlives the run; the mirror is detached right
+        // after it.
+        unsafe { rt.poll.attach(&raw mut (*cx.0).poll) };
         let ret = run_on_big_stack(rt.config.max_depth, move || {
             let cx = cx;
             // SAFETY: ctx maps the runtime's memory (the base never moves
@@ -176,7 +208,9 @@ impl Engine for JitEngine {
             // global addresses; `args` holds one value per parameter of
             // main; `rt` is not used until the call returns.
             unsafe { entry_fn(cx.0, args.as_ptr()) }
-        })?;
+        });
+        rt.poll.detach();
+        let ret = ret?;
         rt.io.flush();
         let out = match ctx.state {
             STATE_RUNNING => Outcome::Exit(ret as u32 as i32),

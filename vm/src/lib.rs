@@ -13,9 +13,11 @@ pub mod interp;
 pub mod io;
 pub mod jit_engine;
 pub mod memory;
+pub mod poll;
 pub mod program;
 pub mod rand;
 pub mod runtime;
+pub mod snapshot;
 
 pub use error::VmError;
 pub use interp::Interpreter;

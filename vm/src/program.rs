@@ -28,25 +28,9 @@ pub struct Program {
 }
 
 /// The distinct allocation types of `module` in order of first appearance
-/// (functions, blocks, instructions in layout order).
+/// (the table JIT code indexes; the convention is `pivm_jit::abi`'s).
 pub fn alloc_types(module: &Module) -> Vec<MemType> {
-    let mut v: Vec<MemType> = Vec::new();
-    for f in module.funcs.values() {
-        for b in f.blocks.values() {
-            for i in &b.insts {
-                if let InstKind::Call {
-                    alloc_type: Some(t),
-                    ..
-                } = &i.kind
-                {
-                    if !v.contains(t) {
-                        v.push(t.clone());
-                    }
-                }
-            }
-        }
-    }
-    v
+    pivm_jit::abi::alloc_types(module)
 }
 
 impl Program {

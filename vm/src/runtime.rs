@@ -6,13 +6,14 @@
 use pivm_ir::frame::Frame;
 use pivm_ir::{FuncId, Module, TrapKind, Type};
 use std::fmt;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 
 use crate::alloc::{Allocation, Allocator};
 use crate::error::VmError;
 use crate::io::{FileState, Io};
 use crate::memory::{Memory, DEFAULT_RESERVE, DEFAULT_STACK_SIZE};
+use crate::poll::{Poll, Request};
 use crate::program::Program;
 use crate::rand::RandState;
 
@@ -25,7 +26,11 @@ pub struct Config {
     /// Call depth limit (`TrapKind::StackOverflow` past it).
     pub max_depth: u32,
     /// Take a snapshot at the N-th safepoint reached in this run (1-based).
+    /// Setting it makes the runtime count every safepoint of the run.
     pub snapshot_after: Option<u64>,
+    /// Count every safepoint (`--stats`), even with no request pending:
+    /// the poll word then stays set and every safepoint calls the runtime.
+    pub count_safepoints: bool,
 }
 
 impl Default for Config {
@@ -35,6 +40,7 @@ impl Default for Config {
             stack_size: DEFAULT_STACK_SIZE,
             max_depth: 100_000,
             snapshot_after: None,
+            count_safepoints: false,
         }
     }
 }
@@ -137,6 +143,7 @@ pub struct RuntimeState {
     pub stdout_written: u64,
     pub stderr_written: u64,
     pub stdin_read: u64,
+    pub stdin_eof: bool,
     pub files: Vec<FileState>,
     pub next_handle: u64,
     pub safepoints_reached: u64,
@@ -149,10 +156,16 @@ pub struct Runtime {
     pub heap: Allocator,
     pub io: Io,
     pub rand: RandState,
-    /// Safepoints reached while the poll word was set, this run.
+    /// Safepoints reached while the poll word was set, this run: every
+    /// safepoint when counting (`Config::count_safepoints` or
+    /// `snapshot_after`), else only those that served a request.
     pub safepoints_reached: u64,
     /// Set by anyone who wants the next safepoint to call the runtime.
-    pub poll: Arc<AtomicU32>,
+    pub poll: Arc<Poll>,
+    /// The asynchronous requests the last snapshot serves, and when the
+    /// safepoint that took it was reached.
+    pub served: Vec<Request>,
+    pub served_at: Option<Instant>,
     /// How the program ended, when a builtin or hook ended it (JIT path).
     pub halt: Option<Halt>,
     /// A trap with its location, recorded by the JIT's trap hook.
@@ -177,7 +190,9 @@ impl Runtime {
             io,
             rand: RandState::new(1),
             safepoints_reached: 0,
-            poll: Arc::new(AtomicU32::new(0)),
+            poll: Arc::new(Poll::new()),
+            served: Vec::new(),
+            served_at: None,
             halt: None,
             trap: None,
             frame_buf: Vec::new(),
@@ -221,6 +236,7 @@ impl Runtime {
         rt.io.stdout_written = state.stdout_written;
         rt.io.stderr_written = state.stderr_written;
         rt.io.stdin_read = state.stdin_read;
+        rt.io.stdin_eof = state.stdin_eof;
         rt.io
             .reopen(&state.files, state.next_handle)
             .map_err(VmError::new)?;
@@ -242,6 +258,7 @@ impl Runtime {
             stdout_written: self.io.stdout_written,
             stderr_written: self.io.stderr_written,
             stdin_read: self.io.stdin_read,
+            stdin_eof: self.io.stdin_eof,
             files: self.io.files(),
             next_handle: self.io.next_handle(),
             safepoints_reached: self.safepoints_reached,
@@ -252,20 +269,34 @@ impl Runtime {
         &self.prog.module
     }
 
-    /// Sets the poll word if a request is pending.
+    /// Keeps the poll word set while the run counts its safepoints.
     pub fn arm_poll(&self) {
-        if self.config.snapshot_after.is_some() {
-            self.poll.store(1, Ordering::Relaxed);
-        }
+        let count = self.config.count_safepoints || self.config.snapshot_after.is_some();
+        self.poll.set_keep(count);
     }
 
-    /// Called by an engine at a safepoint whose poll word is set.
+    /// Whether every safepoint of this run is counted.
+    pub fn counting(&self) -> bool {
+        self.poll.keep()
+    }
+
+    /// Called by an engine at a safepoint whose poll word is set. On
+    /// `Snapshot`, `served` holds the requests it serves (none for
+    /// `snapshot_after`) and `served_at` the time.
     pub fn on_safepoint(&mut self, _func: FuncId, _resume: u32) -> SafepointAction {
         self.safepoints_reached += 1;
         if let Some(n) = self.config.snapshot_after {
             if self.safepoints_reached >= n {
                 self.config.snapshot_after = None;
-                self.poll.store(0, Ordering::Relaxed);
+                self.served = self.poll.take();
+                self.served_at = Some(Instant::now());
+                return SafepointAction::Snapshot;
+            }
+        }
+        if !self.poll.keep() || self.poll.has_requests() {
+            self.served = self.poll.take();
+            if !self.served.is_empty() {
+                self.served_at = Some(Instant::now());
                 return SafepointAction::Snapshot;
             }
         }

@@ -1,7 +1,10 @@
 //! Math builtins: Rust's f64 methods, which call the host's libm (glibc on
-//! Linux), so results match a native build of the program.
+//! Linux), so results match a native build of the program. A NaN result is
+//! canonicalized (`pivm_ir::opcodes::canonicalize_nan`): libms differ in
+//! the sign and payload of the NaNs they return, and printf shows the sign.
 
-use pivm_ir::MemType;
+use pivm_ir::opcodes::canonicalize_nan;
+use pivm_ir::{MemType, Type};
 
 use super::Result;
 use crate::runtime::Runtime;
@@ -14,7 +17,7 @@ macro_rules! unary {
     ($($name:ident => $e:expr;)*) => {$(
         pub fn $name(_rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
             let g: fn(f64) -> f64 = $e;
-            Ok(g(f(a[0])).to_bits())
+            Ok(canonicalize_nan(Type::F64, g(f(a[0])).to_bits()))
         }
     )*};
 }
@@ -23,7 +26,7 @@ macro_rules! binary {
     ($($name:ident => $e:expr;)*) => {$(
         pub fn $name(_rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
             let g: fn(f64, f64) -> f64 = $e;
-            Ok(g(f(a[0]), f(a[1])).to_bits())
+            Ok(canonicalize_nan(Type::F64, g(f(a[0]), f(a[1])).to_bits()))
         }
     )*};
 }

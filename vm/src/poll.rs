@@ -1,0 +1,141 @@
+//! The poll word and the snapshot requests behind it. Anyone who wants a
+//! snapshot (the timer, the signal watcher, the control socket) queues a
+//! `Request` and sets the word; the next safepoint sees the word, and the
+//! runtime takes every queued request at once. The interpreter reads the
+//! word itself; while the JIT runs, its `VmCtx::poll` is attached as a
+//! mirror, so a request from another thread reaches compiled code too.
+//!
+//! The word is only cleared under the same lock that queues requests, so a
+//! request is never lost between a safepoint's check and its clearing.
+
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// One asynchronous snapshot request.
+#[derive(Debug)]
+pub struct Request {
+    /// When it was made (for the latency statistic).
+    pub at: Instant,
+    /// Exit with status 85 once the snapshot is written.
+    pub exit: bool,
+    /// Write to this path instead of the run's snapshot path.
+    pub path: Option<PathBuf>,
+    /// The control-socket client waiting for the result, if any.
+    pub reply: Option<UnixStream>,
+}
+
+impl Request {
+    pub fn new(exit: bool) -> Request {
+        Request {
+            at: Instant::now(),
+            exit,
+            path: None,
+            reply: None,
+        }
+    }
+}
+
+/// The poll word, its JIT mirror and the queue of requests.
+#[derive(Default)]
+pub struct Poll {
+    word: AtomicU32,
+    /// Whether `queue` is non-empty (read at safepoints without the lock).
+    pending: AtomicBool,
+    /// Whether every safepoint must reach the runtime (counting).
+    keep: AtomicBool,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// Address of the running JIT's `VmCtx::poll`, or 0.
+    mirror: usize,
+    queue: Vec<Request>,
+}
+
+impl Poll {
+    pub fn new() -> Poll {
+        Poll::default()
+    }
+
+    /// Whether the next safepoint must call the runtime.
+    #[inline(always)]
+    pub fn is_set(&self) -> bool {
+        self.word.load(Ordering::Relaxed) != 0
+    }
+
+    /// The word's value, for a JIT context being set up.
+    pub fn word(&self) -> u32 {
+        self.word.load(Ordering::SeqCst)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn store(&self, inner: &Inner, v: u32) {
+        self.word.store(v, Ordering::SeqCst);
+        if inner.mirror != 0 {
+            // SAFETY: `attach` registered a live, aligned u32 that stays
+            // valid until `detach`, which takes the same lock.
+            unsafe { AtomicU32::from_ptr(inner.mirror as *mut u32) }.store(v, Ordering::SeqCst);
+        }
+    }
+
+    /// Keeps the word set for every safepoint (`true`: counting them), or
+    /// lets it clear when no request is pending.
+    pub fn set_keep(&self, keep: bool) {
+        self.keep.store(keep, Ordering::SeqCst);
+        let inner = self.lock();
+        let v = keep || !inner.queue.is_empty();
+        self.store(&inner, v as u32);
+    }
+
+    pub fn keep(&self) -> bool {
+        self.keep.load(Ordering::Relaxed)
+    }
+
+    /// Queues a snapshot request and sets the word.
+    pub fn request(&self, r: Request) {
+        let mut inner = self.lock();
+        inner.queue.push(r);
+        self.pending.store(true, Ordering::SeqCst);
+        self.store(&inner, 1);
+    }
+
+    /// Whether a request is queued.
+    #[inline]
+    pub fn has_requests(&self) -> bool {
+        self.pending.load(Ordering::SeqCst)
+    }
+
+    /// Takes every queued request and clears the word unless counting.
+    pub fn take(&self) -> Vec<Request> {
+        let mut inner = self.lock();
+        self.pending.store(false, Ordering::SeqCst);
+        let v = self.keep.load(Ordering::SeqCst) as u32;
+        self.store(&inner, v);
+        std::mem::take(&mut inner.queue)
+    }
+
+    /// Mirrors the word into `word` (a running JIT's `VmCtx::poll`) until
+    /// `detach`, and sets it to the current value.
+    ///
+    /// # Safety
+    ///
+    /// `word` must be valid for atomic u32 access until `detach` is called.
+    pub unsafe fn attach(&self, word: *mut u32) {
+        let mut inner = self.lock();
+        inner.mirror = word as usize;
+        let v = self.word.load(Ordering::SeqCst);
+        self.store(&inner, v);
+    }
+
+    /// Stops mirroring.
+    pub fn detach(&self) {
+        self.lock().mirror = 0;
+    }
+}
