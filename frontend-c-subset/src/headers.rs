@@ -110,6 +110,40 @@ unsigned long strtoul(const char *s, char **end, int base);
 double strtod(const char *s, char **end);
 int rand(void);
 void srand(unsigned seed);
+void *memcpy(void *dst, const void *src, size_t n);
+/* qsort is a stable merge sort, like glibc's (so equal keys end up in the
+   same order as under gcc); bsearch is a plain binary search. */
+static void __pivm_msort(char *b, size_t n, size_t s, int (*cmp)(const void *, const void *), char *tmp) {
+    if (n <= 1) return;
+    size_t n1 = n / 2, n2 = n - n1;
+    char *b1 = b, *b2 = b + n1 * s, *t = tmp;
+    __pivm_msort(b1, n1, s, cmp, tmp);
+    __pivm_msort(b2, n2, s, cmp, tmp);
+    while (n1 > 0 && n2 > 0) {
+        if (cmp(b1, b2) <= 0) { memcpy(t, b1, s); b1 += s; n1--; }
+        else { memcpy(t, b2, s); b2 += s; n2--; }
+        t += s;
+    }
+    if (n1 > 0) memcpy(t, b1, n1 * s);
+    memcpy(b, tmp, (n - n2) * s);
+}
+static void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
+    char *tmp = malloc(n * size + 1);
+    __pivm_msort(base, n, size, cmp, tmp);
+    free(tmp);
+}
+static void *bsearch(const void *key, const void *base, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const char *p = (const char *)base + mid * size;
+        int c = cmp(key, p);
+        if (c < 0) hi = mid;
+        else if (c > 0) lo = mid + 1;
+        else return (void *)p;
+    }
+    return NULL;
+}
 #endif
 "#;
 
@@ -131,6 +165,45 @@ char *strchr(const char *s, int c);
 char *strrchr(const char *s, int c);
 char *strstr(const char *s, const char *needle);
 char *strdup(const char *s);
+static size_t strspn(const char *s, const char *accept) {
+    size_t n = 0;
+    while (s[n] && strchr(accept, s[n])) n++;
+    return n;
+}
+static size_t strcspn(const char *s, const char *reject) {
+    size_t n = 0;
+    while (s[n] && !strchr(reject, s[n])) n++;
+    return n;
+}
+static char *strpbrk(const char *s, const char *accept) {
+    for (; *s; s++)
+        if (strchr(accept, *s)) return (char *)s;
+    return NULL;
+}
+static void *memchr(const void *p, int c, size_t n) {
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        if (b[i] == (unsigned char)c) return (void *)(b + i);
+    return NULL;
+}
+static char *strtok(char *s, const char *delim) {
+    static char *next;
+    if (!s) s = next;
+    if (!s) return NULL;
+    s += strspn(s, delim);
+    if (!*s) {
+        next = NULL;
+        return NULL;
+    }
+    char *end = s + strcspn(s, delim);
+    if (*end) {
+        *end = 0;
+        next = end + 1;
+    } else {
+        next = NULL;
+    }
+    return s;
+}
 #endif
 "#;
 
