@@ -130,6 +130,8 @@ pub struct GlobalVar {
 pub struct FuncDef {
     pub params: Vec<usize>,
     pub locals: Vec<LocalVar>,
+    /// The functions the body refers to.
+    pub refs: Vec<usize>,
     pub body: Vec<Stmt>,
 }
 
@@ -139,6 +141,8 @@ pub struct Function {
     pub ty: FuncTy,
     pub is_static: bool,
     pub def: Option<FuncDef>,
+    /// Referred to from outside any function (a global initializer), or
+    /// `main`: a root of the functions to emit.
     pub used: bool,
     pub loc: Loc,
 }

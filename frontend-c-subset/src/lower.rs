@@ -226,9 +226,27 @@ impl<'a> Lower<'a> {
             }
         }
         // Globals first (initializers may point to functions: ids below).
+        // Emit the functions reachable from the external ones and from
+        // global initializers: unused statics (most of the headers' C
+        // functions) are dropped, as gcc drops them.
+        let mut keep = vec![false; prog.funcs.len()];
+        let mut work: Vec<usize> = (0..prog.funcs.len())
+            .filter(|&i| {
+                prog.funcs[i].def.is_some() && (prog.funcs[i].used || !prog.funcs[i].is_static)
+            })
+            .collect();
+        while let Some(i) = work.pop() {
+            if keep[i] {
+                continue;
+            }
+            keep[i] = true;
+            if let Some(d) = &prog.funcs[i].def {
+                work.extend(d.refs.iter().copied().filter(|&r| r < keep.len()));
+            }
+        }
         let mut fid = 0u32;
         for (i, f) in prog.funcs.iter().enumerate() {
-            if f.def.is_some() && (f.used || !f.is_static) {
+            if f.def.is_some() && keep[i] {
                 self.funcs[i] = Some(FuncId(fid));
                 fid += 1;
             }

@@ -57,6 +57,8 @@ struct FnState {
     switches: Vec<SwitchCtx>,
     loops: usize,
     breakables: usize,
+    /// Functions this one refers to (for dropping unreferenced statics).
+    refs: Vec<usize>,
 }
 
 pub struct Parser {
@@ -652,11 +654,6 @@ impl Parser {
             Ty::Array(..) | Ty::Func(_) => {
                 let t = e.ty.decay();
                 let loc = e.loc;
-                if let ExprKind::Func(f) = e.kind {
-                    if let Some(func) = self.prog.funcs.get_mut(f) {
-                        func.used = true;
-                    }
-                }
                 self.mk(ExprKind::Addr(Box::new(e)), t, loc)
             }
             _ => e,
@@ -903,6 +900,7 @@ impl Parser {
             switches: Vec::new(),
             loops: 0,
             breakables: 0,
+            refs: Vec::new(),
         });
         self.push_scope();
         let mut params = Vec::new();
@@ -934,6 +932,7 @@ impl Parser {
         self.prog.funcs[fid].def = Some(FuncDef {
             params,
             locals: st.locals,
+            refs: st.refs,
             body: match body.kind {
                 StmtKind::Block(v) => v,
                 _ => vec![body],
@@ -1960,6 +1959,7 @@ impl Parser {
             switches: Vec::new(),
             loops: 0,
             breakables: 0,
+            refs: Vec::new(),
         })
     }
 
@@ -3131,7 +3131,10 @@ impl Parser {
                     }
                     Some(Sym::Func(f)) => {
                         let ty = Ty::Func(Rc::new(self.prog.funcs[f].ty.clone()));
-                        self.prog.funcs[f].used = true;
+                        match self.func.as_mut() {
+                            Some(st) => st.refs.push(f),
+                            None => self.prog.funcs[f].used = true,
+                        }
                         Ok(self.mk(ExprKind::Func(f), ty, loc))
                     }
                     Some(Sym::EnumConst(v)) => Ok(self.int(v, Ty::Int, loc)),
