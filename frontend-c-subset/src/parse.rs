@@ -1182,6 +1182,20 @@ impl Parser {
                 level += 1;
             } else if t.is(")") {
                 level -= 1;
+            } else if [
+                "packed",
+                "__packed__",
+                "aligned",
+                "__aligned__",
+                "vector_size",
+                "mode",
+            ]
+            .contains(&&*t.text)
+            {
+                let name = t.text.to_string();
+                return self.fatal(format!(
+                    "unsupported: __attribute__(({name})) (it would change the layout)"
+                ));
             }
             self.pos += 1;
         }
@@ -1229,6 +1243,12 @@ impl Parser {
             None
         };
         let ty = self.type_suffix(ty)?;
+        while self.is("__attribute__") {
+            self.skip_attribute()?;
+        }
+        if self.is("asm") || self.is("__asm__") {
+            return self.fatal("unsupported: asm labels");
+        }
         self.depth -= 1;
         Ok((ty, name))
     }
@@ -1703,7 +1723,21 @@ impl Parser {
                         "array designator is not a non-negative integer constant",
                     ),
                 }
-                self.eat("=");
+                if !self.eat("=") && (self.is("[") || self.is(".")) {
+                    self.nested_designation(
+                        elem,
+                        offset + i * esz,
+                        len.is_some_and(|n| i >= n),
+                        out,
+                    )?;
+                    i += 1;
+                    max = max.max(i);
+                    if !self.eat(",") {
+                        self.expect("}")?;
+                        break;
+                    }
+                    continue;
+                }
             }
             if len.is_some_and(|n| i >= n) {
                 let loc = self.loc();
@@ -1776,6 +1810,16 @@ impl Parser {
                         return Err(Fatal);
                     }
                 }
+                if self.is("[") || self.is(".") {
+                    let f = &fields[i];
+                    self.nested_designation(&f.ty.clone(), offset + f.offset, false, out)?;
+                    i += 1;
+                    if !self.eat(",") {
+                        self.expect("}")?;
+                        break;
+                    }
+                    continue;
+                }
                 self.expect("=")?;
             }
             if i >= fields.len() || (is_union && i > 0 && !self.is_designated_prev()) {
@@ -1810,6 +1854,71 @@ impl Parser {
             }
         }
         Ok(())
+    }
+
+    /// The rest of a designator chain (`[1].x = v`, `.pos.y = v`) after its
+    /// first designator, for the sub-object of type `ty` at `offset`.
+    // designation-rest = ("[" const-expr "]" | "." ident)* "=" initializer
+    fn nested_designation(
+        &mut self,
+        ty: &Ty,
+        offset: u64,
+        excess: bool,
+        out: &mut Vec<InitElem>,
+    ) -> PResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return self.fatal("designator nested too deeply");
+        }
+        if excess {
+            let loc = self.loc();
+            self.error(loc, "designator index out of the array's bounds");
+        }
+        let r = if self.eat("=") {
+            let mut sink = Vec::new();
+            let dst = if excess { &mut sink } else { out };
+            self.initializer(ty, offset, dst, false).map(|_| ())
+        } else if self.is("[") {
+            let Ty::Array(elem, len) = ty else {
+                return self.fatal("array designator for an object that is not an array");
+            };
+            self.pos += 1;
+            let e = self.conditional()?;
+            self.expect("]")?;
+            let k = match const_int(&e) {
+                Some(k) if k >= 0 => k as u64,
+                _ => {
+                    self.error(
+                        e.loc,
+                        "array designator is not a non-negative integer constant",
+                    );
+                    0
+                }
+            };
+            let esz = self.size_of(elem).unwrap_or(0);
+            let out_of_range = excess || len.is_some_and(|n| k >= n);
+            self.nested_designation(
+                &elem.clone(),
+                offset + k.min(1 << 32) * esz,
+                out_of_range,
+                out,
+            )
+        } else if self.eat(".") {
+            let Ty::Struct(id) = ty else {
+                return self.fatal("member designator for an object that is not a struct or union");
+            };
+            let (name, nloc) = self.ident()?;
+            let Some((off, fty)) = self.prog.structs[*id].find(&self.prog.structs, &name) else {
+                self.error(nloc, format!("no member named '{name}'"));
+                return Err(Fatal);
+            };
+            self.nested_designation(&fty, offset + off, excess, out)
+        } else {
+            let d = self.describe();
+            self.fatal(format!("expected '=' after a designator, found {d}"))
+        };
+        self.depth -= 1;
+        r
     }
 
     fn is_designated_prev(&self) -> bool {

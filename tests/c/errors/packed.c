@@ -1,0 +1,5 @@
+struct header {
+    char tag;
+    int length;
+} __attribute__((packed));
+int main(void) { return sizeof(struct header); }
