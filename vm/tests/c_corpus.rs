@@ -83,7 +83,11 @@ fn c_programs_match_gcc_on_every_engine() {
     }
     let mut files = c_files(&repo().join("tests/c"));
     files.extend(c_files(&repo().join("examples")));
-    assert!(files.len() >= 30, "expected the C corpus, found {}", files.len());
+    assert!(
+        files.len() >= 30,
+        "expected the C corpus, found {}",
+        files.len()
+    );
     let mut engines = vec!["interp"];
     if jit_available(&dir) {
         engines.push("jit");
@@ -99,7 +103,11 @@ fn c_programs_match_gcc_on_every_engine() {
             .arg(f)
             .arg("-lm"));
         if gcc.code != Some(0) {
-            failures.push(format!("{}: gcc cannot compile it:\n{}", f.display(), gcc.stderr));
+            failures.push(format!(
+                "{}: gcc cannot compile it:\n{}",
+                f.display(),
+                gcc.stderr
+            ));
             continue;
         }
         let want = run(Command::new(&exe).args(&args));
@@ -119,5 +127,10 @@ fn c_programs_match_gcc_on_every_engine() {
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
