@@ -48,8 +48,42 @@ pub fn bound_for_limit(limit: u64) -> u64 {
 /// A builtin implementation: `args` holds `nargs` values (zero-extended
 /// bits; floats as IEEE bits), the result is returned the same way. A
 /// builtin that ends the program (exit, abort, a trap) sets `state` to
-/// `STATE_HALTED` and the caller returns at once.
+/// `STATE_HALTED`; the caller then calls `RuntimeHooks::halted` with its
+/// location and returns at once.
+///
+/// An allocation builtin (`is_alloc_builtin`) called with an `as T` type
+/// gets one extra trailing argument: `1 +` the index of `T` in
+/// `alloc_types(module)`.
 pub type BuiltinFn = unsafe extern "C" fn(ctx: *mut VmCtx, args: *const u64, nargs: u32) -> u64;
+
+/// Whether the catalog builtin `name` allocates (and so takes the extra
+/// allocation-type argument described at `BuiltinFn`).
+pub fn is_alloc_builtin(name: &str) -> bool {
+    matches!(name, "malloc" | "calloc" | "realloc")
+}
+
+/// The distinct `as T` allocation types of `module`'s calls, in order of
+/// first appearance (functions, blocks, instructions in layout order): the
+/// table the allocation-type argument of `BuiltinFn` indexes.
+pub fn alloc_types(module: &pivm_ir::Module) -> Vec<pivm_ir::MemType> {
+    let mut v: Vec<pivm_ir::MemType> = Vec::new();
+    for f in module.funcs.values() {
+        for b in f.blocks.values() {
+            for i in &b.insts {
+                if let pivm_ir::InstKind::Call {
+                    alloc_type: Some(t),
+                    ..
+                } = &i.kind
+                {
+                    if !v.contains(t) {
+                        v.push(t.clone());
+                    }
+                }
+            }
+        }
+    }
+    v
+}
 
 /// Runtime entry points the generated code calls on its cold paths.
 #[repr(C)]
@@ -61,6 +95,11 @@ pub struct RuntimeHooks {
     /// A trap (`ir::TrapKind::code`) in `func` at source `line`: the runtime
     /// records it and sets `state` to `STATE_HALTED`.
     pub trap: unsafe extern "C" fn(ctx: *mut VmCtx, kind: u32, func: u32, line: u32),
+    /// A builtin called at source `line` of `func` ended the program (it
+    /// set `state` to `STATE_HALTED`): the runtime may record where, e.g.
+    /// to name the location of a trap the builtin raised. Called on the
+    /// cold path only, once, by the caller of the builtin.
+    pub halted: unsafe extern "C" fn(ctx: *mut VmCtx, func: u32, line: u32),
     /// Unwinding: push the frame of `func` stopped at `resume`, with its
     /// shadow-stack base and `n` local values.
     pub save_frame: unsafe extern "C" fn(
@@ -139,6 +178,7 @@ macro_rules! hook_offsets {
 hook_offsets! {
     OFF_HOOK_SAFEPOINT = safepoint;
     OFF_HOOK_TRAP = trap;
+    OFF_HOOK_HALTED = halted;
     OFF_HOOK_SAVE_FRAME = save_frame;
     OFF_HOOK_RESTORE_FRAME = restore_frame;
 }

@@ -166,6 +166,7 @@ impl JitModule {
         let layouts = TypeLayouts::new(&module.types);
         let frames = frame_layouts(module, &layouts);
         let classes = lower::SigClasses::new(module);
+        let alloc_types = abi::alloc_types(module);
         let mut table = vec![0u64; 2 * n].into_boxed_slice();
 
         let mut func_ids = Vec::with_capacity(n);
@@ -194,6 +195,7 @@ impl JitModule {
             classes: &classes,
             frames: &frames,
             safepoints: opts.safepoints,
+            alloc_types: &alloc_types,
         };
         let mut ctx = jm.make_context();
         let mut fctx = FunctionBuilderContext::new();

@@ -15,6 +15,7 @@
 //! stop:    (cold, params rid, line) if UNWINDING save_frame(rid, locals);
 //!          if STACK_OVERFLOW (the callee had no room) trap at line; -> exit
 //! trap:    (cold, params kind, line) hooks.trap(...); -> exit
+//! halted:  (cold, param line) a builtin ended the program: hooks.halted; -> exit
 //! overflow: (cold) state = STACK_OVERFLOW; -> exit
 //! exit:    (param: return value) ctx.sp = stack_base; depth -= 1; return
 //! ```
@@ -95,6 +96,8 @@ pub(crate) struct Env<'a> {
     pub classes: &'a SigClasses,
     pub frames: &'a [FrameLayout],
     pub safepoints: bool,
+    /// `abi::alloc_types` of the module.
+    pub alloc_types: &'a [pivm_ir::MemType],
 }
 
 /// The Cranelift signature of a lowered IR function with parameters
@@ -171,6 +174,7 @@ fn zero(b: &mut FunctionBuilder, ty: ir::Type) -> Value {
 struct Sigs {
     safepoint: SigRef,
     trap: SigRef,
+    halted: SigRef,
     save: SigRef,
     restore: SigRef,
     builtin: SigRef,
@@ -197,6 +201,7 @@ struct Lower<'a, 'f> {
     mem_trap: ir::Block,
     stop: ir::Block,
     overflow: ir::Block,
+    halted: ir::Block,
     locals_slot: StackSlot,
     sb_slot: StackSlot,
     args_slot: Option<StackSlot>,
@@ -226,6 +231,7 @@ pub(crate) fn lower_function(
     let sigs = Sigs {
         safepoint: b.import_signature(hook_sig(jm, &[I64, I32, I32], None)),
         trap: b.import_signature(hook_sig(jm, &[I64, I32, I32, I32], None)),
+        halted: b.import_signature(hook_sig(jm, &[I64, I32, I32], None)),
         save: b.import_signature(hook_sig(jm, &[I64, I32, I32, I64, I64, I32], None)),
         restore: b.import_signature(hook_sig(jm, &[I64, I32, I64, I64, I32], Some(I32))),
         builtin: b.import_signature(hook_sig(jm, &[I64, I64, I32], Some(I64))),
@@ -243,11 +249,12 @@ pub(crate) fn lower_function(
         .values()
         .flat_map(|d| &d.insts)
         .filter_map(|i| match &i.kind {
+            // One more for the allocation-type key.
             InstKind::Call {
                 callee: Callee::Builtin(_),
                 args,
                 ..
-            } => Some(args.len()),
+            } => Some(args.len() + 1),
             _ => None,
         })
         .max()
@@ -285,7 +292,9 @@ pub(crate) fn lower_function(
     b.append_block_param(stop, I32);
     b.append_block_param(stop, I32);
     let overflow = b.create_block();
-    for cold in [trap, mem_trap, stop, overflow] {
+    let halted = b.create_block();
+    b.append_block_param(halted, I32);
+    for cold in [trap, mem_trap, stop, overflow, halted] {
         b.set_cold_block(cold);
     }
 
@@ -321,6 +330,7 @@ pub(crate) fn lower_function(
         mem_trap,
         stop,
         overflow,
+        halted,
         locals_slot,
         sb_slot,
         args_slot,
@@ -549,6 +559,17 @@ impl Lower<'_, '_> {
             .ins()
             .jump(self.trap, &[BlockArg::Value(kind), BlockArg::Value(p[1])]);
 
+        // halted(line): a builtin called at `line` ended the program.
+        self.b.switch_to_block(self.halted);
+        let line = self.b.block_params(self.halted)[0];
+        let fp = self.hook(abi::OFF_HOOK_HALTED);
+        let fid = self.c32(self.fid.0);
+        self.b
+            .ins()
+            .call_indirect(self.sigs.halted, fp, &[self.ctx, fid, line]);
+        let dummy = self.dummy_args();
+        self.b.ins().jump(self.exit, &dummy);
+
         // overflow: this activation does not fit; the caller traps.
         self.b.switch_to_block(self.overflow);
         let st = self.c32(STATE_STACK_OVERFLOW);
@@ -723,10 +744,13 @@ impl Lower<'_, '_> {
                 self.def(*dst, v);
             }
             InstKind::Call {
-                dst, callee, args, ..
+                dst,
+                callee,
+                args,
+                alloc_type,
             } => match callee {
                 Callee::Func(g) => self.call_func(*g, *dst, args, need(rid)?),
-                Callee::Builtin(bi) => self.call_builtin(*bi, *dst, args)?,
+                Callee::Builtin(bi) => self.call_builtin(*bi, *dst, args, alloc_type.as_ref())?,
                 Callee::Indirect(fp) => self.call_indirect(*fp, *dst, args, need(rid)?),
             },
             InstKind::Safepoint => self.safepoint(need(rid)?),
@@ -1058,6 +1082,7 @@ impl Lower<'_, '_> {
         bi: pivm_ir::BuiltinId,
         dst: Option<Local>,
         args: &[(Type, Operand)],
+        alloc_type: Option<&pivm_ir::MemType>,
     ) -> Result<(), String> {
         let decl = &self.env.m.builtins[bi];
         let idx = pivm_ir::builtins::lookup(&decl.name)
@@ -1095,8 +1120,22 @@ impl Lower<'_, '_> {
                 return Ok(());
             }
         }
+        // The allocation-type key (see `abi::BuiltinFn`).
+        let key = match alloc_type {
+            Some(t) if abi::is_alloc_builtin(&decl.name) => {
+                let i = self
+                    .env
+                    .alloc_types
+                    .iter()
+                    .position(|x| x == t)
+                    .ok_or("internal error: allocation type missing from the table")?;
+                Some(1 + i as u64)
+            }
+            _ => None,
+        };
+        let nargs = args.len() + key.iter().len();
         let ptr = match self.args_slot {
-            Some(slot) => {
+            Some(slot) if nargs > 0 => {
                 for (i, (t, o)) in args.iter().enumerate() {
                     let v = self.operand(*t, *o);
                     let v = to_u64(&mut self.b, v, *t);
@@ -1104,16 +1143,22 @@ impl Lower<'_, '_> {
                         .ins()
                         .stack_store(types::I64, v, slot, (i * 8) as i32);
                 }
+                if let Some(k) = key {
+                    let v = iconst(&mut self.b, types::I64, k);
+                    self.b
+                        .ins()
+                        .stack_store(types::I64, v, slot, (args.len() * 8) as i32);
+                }
                 self.b.ins().stack_addr(types::I64, slot, 0)
             }
-            None => self.b.ins().iconst(types::I64, 0),
+            _ => self.b.ins().iconst(types::I64, 0),
         };
         let table = self.load_ctx(types::I64, abi::OFF_BUILTINS);
         let fp = self
             .b
             .ins()
             .load(types::I64, ctx_flags(), table, (idx * 8) as i32);
-        let n = self.c32(args.len() as u32);
+        let n = self.c32(nargs as u32);
         let call = self
             .b
             .ins()
@@ -1122,8 +1167,10 @@ impl Lower<'_, '_> {
         self.reload_mem();
         let st = self.load_ctx(types::I32, abi::OFF_STATE);
         let cont = self.b.create_block();
-        let dummy = self.dummy_args();
-        self.b.ins().brif(st, self.exit, &dummy, cont, &[]);
+        let line = self.c32(self.line);
+        self.b
+            .ins()
+            .brif(st, self.halted, &[BlockArg::Value(line)], cont, &[]);
         self.b.switch_to_block(cont);
         if let Some(d) = dst {
             let ty = self.local_ty(d);

@@ -527,3 +527,45 @@ fn compile_errors_are_errors() {
     let e = pivm_jit::JitModule::compile(&bad, &[4096], &pivm_jit::Options::default()).unwrap_err();
     assert!(e.to_string().contains("does not verify"), "{e}");
 }
+
+const ALLOC_AND_ABORT: &str = r#"declare @malloc(i64) -> ptr
+declare @abort()
+
+func @main(%n: i32) -> i32 {
+    local %p: ptr
+    local %q: ptr
+entry:
+    %p = call @malloc(i64 16) as i32
+    %q = call @malloc(i64 8) as f64
+    %p = call @malloc(i64 4) as i32
+    %q = call @malloc(i64 4)
+    br.i32 %n, die, live
+die:
+    call @f()
+    ret.i32 1
+live:
+    ret.i32 0
+}
+
+func @f() {
+entry:
+    line 42
+    call @abort()
+    ret
+}
+"#;
+
+#[test]
+fn allocation_types_and_builtin_trap_locations() {
+    let m = module(ALLOC_AND_ABORT);
+    let mut vm = Vm::new(&m);
+    let j = jit(&m, &vm);
+    let o = run_jit(&j, &mut vm, func(&m, "main"), &[0]);
+    assert_eq!((o.state, o.ret), (abi::STATE_RUNNING, 0));
+    // Keys index `abi::alloc_types`: i32 first, then f64; none for the last.
+    assert_eq!(vm.rt.alloc_keys, [1, 2, 1, 0]);
+    assert_eq!(abi::alloc_types(&m).len(), 2);
+    // abort traps in @f at its line, under both engines.
+    let o = trap_of(&m, &j, "main", &[1]);
+    assert_eq!(o.trap, Some((TrapKind::Abort, func(&m, "f").0, 42)));
+}

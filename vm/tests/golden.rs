@@ -1,6 +1,7 @@
 //! Data-driven golden tests: every `tests/pir/*.pir` runs under the `pivm`
-//! binary and its stdout and exit code must equal the expectations in the
-//! comments at the top of the file:
+//! binary, on each engine (`ENGINES`), and its stdout and exit code must
+//! equal the expectations in the comments at the top of the file (the same
+//! for every engine):
 //!
 //! ```text
 //! ; args: a b            (optional: program arguments)
@@ -92,10 +93,16 @@ struct Run {
     stderr: String,
 }
 
-fn run(path: &Path, args: &[String]) -> Run {
+/// Every engine runs every golden program with the same expectations.
+const ENGINES: &[&str] = &["interp", "jit"];
+
+/// Runs `pivm run PATH [--engine ENGINE] -- ARGS` (the default engine
+/// when `engine` is `None`).
+fn run(path: &Path, engine: Option<&str>, args: &[String]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_pivm"))
         .arg("run")
         .arg(path)
+        .args(engine.iter().flat_map(|e| ["--engine", e]))
         .arg("--")
         .args(args)
         .current_dir(root())
@@ -179,11 +186,17 @@ fn golden_pir() {
     assert!(!files.is_empty(), "no tests in {}", dir.display());
     let blessing = std::env::var_os("PIVM_TEST_BLESS").is_some_and(|v| v == "1");
     let mut failures = Vec::new();
-    for f in &files {
+    for (f, engine) in files
+        .iter()
+        .flat_map(|f| ENGINES.iter().map(move |e| (f, *e)))
+    {
         let text = std::fs::read_to_string(f).unwrap();
         let e = parse_header(&text);
-        let r = run(f, &e.args);
-        let name = f.strip_prefix(root()).unwrap_or(f).display().to_string();
+        let r = run(f, Some(engine), &e.args);
+        let name = format!(
+            "{} (--engine {engine})",
+            f.strip_prefix(root()).unwrap_or(f).display()
+        );
         if r.stderr.contains("panicked") || r.stderr.contains("internal error") {
             failures.push(format!("{name}: pivm crashed:\n{}", r.stderr));
             continue;
@@ -222,7 +235,7 @@ fn golden_pir() {
         failures.is_empty(),
         "{} of {} golden tests failed (PIVM_TEST_BLESS=1 to accept):\n\n{}",
         failures.len(),
-        files.len(),
+        files.len() * ENGINES.len(),
         failures.join("\n\n")
     );
 }
@@ -256,7 +269,7 @@ fn malformed_pir() {
             .find_map(|l| l.strip_prefix("; error:"))
             .map(|s| s.trim().to_string())
             .unwrap_or_else(|| panic!("{name} has no '; error:' line"));
-        let r = run(f, &[]);
+        let r = run(f, None, &[]);
         let first = r.stderr.lines().next().unwrap_or("");
         if r.code != 65
             || !r.stderr.contains(&want)
@@ -281,7 +294,7 @@ fn non_utf8_input() {
     std::fs::create_dir_all(&dir).unwrap();
     let f = dir.join("bad_utf8.pir");
     std::fs::write(&f, b"func @main() -> i32 {\n\xff\xfe\n}\n").unwrap();
-    let r = run(&f, &[]);
+    let r = run(&f, None, &[]);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(r.code, 65, "{}", r.stderr);
     assert!(

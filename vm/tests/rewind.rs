@@ -181,6 +181,7 @@ fn cross_engine_snapshots() {
     );
     let engines =
         || -> [Box<dyn Engine>; 2] { [Box::new(Interpreter::new()), Box::new(JitEngine::new())] };
+    let mut typed = 0;
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
         let module = pivm_ir::parse(&text, &f.display().to_string()).unwrap();
@@ -225,12 +226,10 @@ fn cross_engine_snapshots() {
                 b.memory.len(),
                 "{what}: memory sizes differ"
             );
-            // Allocation types are compared without `ty`: the JIT does not
-            // pass the alloc-type key to malloc yet (see builtins/mod.rs).
-            let blocks = |s: &pivm::RuntimeState| -> Vec<(u64, u64)> {
-                s.allocations.iter().map(|al| (al.addr, al.size)).collect()
-            };
-            assert_eq!(blocks(a), blocks(b), "{what}: heaps differ");
+            // Blocks with their types: the JIT passes the allocation-type
+            // key to malloc/calloc/realloc as the interpreter passes `as T`.
+            assert_eq!(a.allocations, b.allocations, "{what}: heaps differ");
+            typed += a.allocations.iter().filter(|al| al.ty.is_some()).count();
             assert_eq!(a.heap_top, b.heap_top, "{what}: heap tops differ");
             assert_eq!(a.rand, b.rand, "{what}: rand states differ");
             assert_eq!(
@@ -260,4 +259,5 @@ fn cross_engine_snapshots() {
             }
         }
     }
+    assert!(typed > 0, "no snapshot held a typed allocation to compare");
 }

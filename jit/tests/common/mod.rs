@@ -40,6 +40,8 @@ pub struct Runtime {
     pub halt_at: Option<u64>,
     pub heap_top: u64,
     pub rand: u64,
+    /// The allocation-type key of each malloc call (0: none given).
+    pub alloc_keys: Vec<u64>,
 }
 
 /// A mock VM: memory, context, runtime. Boxed so the pointers stay valid.
@@ -82,6 +84,14 @@ unsafe extern "C" fn hook_trap(ctx: *mut VmCtx, kind: u32, func: u32, line: u32)
     let r = rt(ctx);
     r.trap = Some((TrapKind::from_code(kind).expect("trap code"), func, line));
     set_state(ctx, abi::STATE_HALTED);
+}
+
+/// A builtin ended the program: a trap it raised (recorded without a
+/// location) happened at the call, `line` of `func`.
+unsafe extern "C" fn hook_halted(ctx: *mut VmCtx, func: u32, line: u32) {
+    if let Some((_, f @ u32::MAX, l)) = &mut rt(ctx).trap {
+        (*f, *l) = (func, line);
+    }
 }
 
 unsafe extern "C" fn hook_save(
@@ -163,6 +173,7 @@ unsafe extern "C" fn b_putchar(ctx: *mut VmCtx, a: *const u64, n: u32) -> u64 {
 unsafe extern "C" fn b_malloc(ctx: *mut VmCtx, a: *const u64, n: u32) -> u64 {
     let size = args(a, n)[0];
     let r = rt(ctx);
+    r.alloc_keys.push(args(a, n).get(1).copied().unwrap_or(0));
     let p = align_up(r.heap_top, 16);
     if p.saturating_add(size) > MEM_SIZE - abi::MAX_ACCESS {
         return 0;
@@ -359,6 +370,7 @@ impl Vm {
         let hooks = Box::new(RuntimeHooks {
             safepoint: hook_safepoint,
             trap: hook_trap,
+            halted: hook_halted,
             save_frame: hook_save,
             restore_frame: hook_restore,
         });
@@ -721,17 +733,29 @@ impl<'a> Interp<'a> {
                 };
             }
             InstKind::Call {
-                dst, callee, args, ..
+                dst,
+                callee,
+                args,
+                alloc_type,
             } => {
-                let vals: Vec<u64> = args.iter().map(|(t, o)| Self::val(locals, *t, o)).collect();
+                let mut vals: Vec<u64> =
+                    args.iter().map(|(t, o)| Self::val(locals, *t, o)).collect();
                 let target = match callee {
                     Callee::Builtin(b) => {
-                        let idx = lookup(&self.m.builtins[*b].name).expect("builtin");
+                        let name = &self.m.builtins[*b].name;
+                        let idx = lookup(name).expect("builtin");
+                        if let (Some(t), true) = (alloc_type, abi::is_alloc_builtin(name)) {
+                            let types = abi::alloc_types(self.m);
+                            let i = types.iter().position(|x| x == t).expect("alloc type");
+                            vals.push(1 + i as u64);
+                        }
                         // SAFETY: the table has every catalog entry.
                         let bf = unsafe { *self.c().builtins.add(idx) };
                         // SAFETY: builtins follow the ABI.
                         let r = unsafe { bf(self.ctx, vals.as_ptr(), vals.len() as u32) };
                         if self.c().state != abi::STATE_RUNNING {
+                            // SAFETY: the hook follows the ABI.
+                            unsafe { hook_halted(self.ctx, f.0, line) };
                             return Flow::Exit;
                         }
                         if let Some(d) = dst {
