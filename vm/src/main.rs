@@ -15,8 +15,11 @@ const EXIT_INPUT: u8 = 66;
 const EXIT_INTERNAL: u8 = 70;
 
 const USAGE: &str = "usage:
-  pivm run PROG.pir|PROG.c [--engine interp|jit] [--snapshot-after N]
-           [--max-depth N] [--stack-size BYTES] [-- ARGS...]
+  pivm run PROG.pir|PROG.c [--engine jit|interp] [--snapshot-after N]
+           [--max-depth N] [--stack-size BYTES] [--no-safepoints] [-- ARGS...]
+  --engine jit (the default) compiles to native code; interp interprets.
+  --no-safepoints: for measurement only: the jit compiles without polls,
+           so no snapshot can be taken (not with snapshot options)
   pivm compile PROG.c [-o OUT.pir]";
 
 /// A failure with the exit code it gives; its message is already printed
@@ -160,7 +163,8 @@ fn cmd_compile(args: &[String]) -> anyhow::Result<u8> {
 
 fn cmd_run(args: &[String]) -> anyhow::Result<u8> {
     let mut input = None;
-    let mut engine = "interp".to_string();
+    let mut engine = "jit".to_string();
+    let mut no_safepoints = false;
     let mut config = Config::default();
     let mut prog_args = Vec::new();
     let mut i = 0;
@@ -186,6 +190,7 @@ fn cmd_run(args: &[String]) -> anyhow::Result<u8> {
                 }
                 config.snapshot_after = Some(n);
             }
+            "--no-safepoints" => no_safepoints = true,
             "--max-depth" => {
                 i += 1;
                 config.max_depth = number(a, args.get(i))?;
@@ -203,9 +208,23 @@ fn cmd_run(args: &[String]) -> anyhow::Result<u8> {
         i += 1;
     }
     let input = input.ok_or_else(|| fail(EXIT_USAGE, format!("no program given\n{USAGE}")))?;
+    if no_safepoints && config.snapshot_after.is_some() {
+        bail!(fail(
+            EXIT_USAGE,
+            "--no-safepoints cannot be combined with snapshot options: without polls no snapshot can be taken"
+        ));
+    }
+    if no_safepoints && engine != "jit" {
+        bail!(fail(
+            EXIT_USAGE,
+            "--no-safepoints applies to --engine jit only"
+        ));
+    }
     let mut engine: Box<dyn Engine> = match engine.as_str() {
         "interp" => Box::new(Interpreter::new()),
-        "jit" => Box::new(pivm::JitEngine::new()),
+        "jit" => Box::new(pivm::JitEngine::with_options(pivm_jit::Options {
+            safepoints: !no_safepoints,
+        })),
         other => bail!(fail(
             EXIT_USAGE,
             format!("unknown engine '{other}' (expected interp or jit)")
