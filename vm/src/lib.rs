@@ -8,7 +8,9 @@
 
 pub mod alloc;
 pub mod builtins;
+pub mod control;
 pub mod error;
+pub mod inspect;
 pub mod interp;
 pub mod io;
 pub mod jit_engine;

@@ -1,0 +1,390 @@
+//! Asynchronous snapshot requests from outside the program: a timer
+//! (`--snapshot-every`), signals (`--snapshot-on`), and the control socket
+//! that `pivm snapshot --pid` talks to. Each of them only queues a
+//! `poll::Request`; the next safepoint serves it.
+//!
+//! Signals use a self-pipe: the handler writes the signal number to a pipe
+//! (`write` is async-signal-safe) and a watcher thread turns it into a
+//! request. The control socket is `<dir>/<pid>.sock` in a private
+//! directory (`$XDG_RUNTIME_DIR/pivm`, else `/tmp/pivm-<uid>`, mode 0700,
+//! refused if another user owns it or others can access it). Its protocol
+//! is one line each way:
+//!
+//! ```text
+//! client: snapshot exit=0|1 [path=/absolute/path]
+//! server: ok <path> <bytes> <ms>    (once the file is complete)
+//!         error <message>
+//! ```
+
+use std::fmt;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::poll::{Poll, Request};
+
+/// Parses a duration: `500ms`, `2s`, `1m`, `1.5s`, `1h`.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let split = s.find(|c: char| c.is_ascii_alphabetic())?;
+    let (num, unit) = s.split_at(split);
+    let v: f64 = num.parse().ok()?;
+    let secs = match unit {
+        "ms" => v / 1000.0,
+        "s" => v,
+        "m" => v * 60.0,
+        "h" => v * 3600.0,
+        _ => return None,
+    };
+    (secs.is_finite() && secs > 0.0).then(|| Duration::from_secs_f64(secs))
+}
+
+/// Starts a thread that requests a snapshot every `every`.
+pub fn start_timer(poll: Arc<Poll>, every: Duration) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("pivm-timer".into())
+        .spawn(move || loop {
+            std::thread::sleep(every);
+            if !poll.has_requests() {
+                poll.request(Request::new(false));
+            }
+        })
+        .map(|_| ())
+}
+
+/// A signal `--snapshot-on` accepts, and whether it exits after the snapshot.
+pub fn parse_signal(name: &str) -> Option<(i32, bool)> {
+    let name = name.strip_prefix("SIG").unwrap_or(name);
+    Some(match name {
+        "USR1" => (libc::SIGUSR1, false),
+        "USR2" => (libc::SIGUSR2, false),
+        "HUP" => (libc::SIGHUP, false),
+        "TERM" => (libc::SIGTERM, true),
+        "INT" => (libc::SIGINT, true),
+        _ => return None,
+    })
+}
+
+/// The write end of the signal self-pipe (-1 until installed).
+static SIGNAL_PIPE: AtomicI32 = AtomicI32::new(-1);
+
+extern "C" fn on_signal(sig: libc::c_int) {
+    let fd = SIGNAL_PIPE.load(Ordering::Relaxed);
+    if fd >= 0 {
+        let b = sig as u8;
+        // SAFETY: write(2) is async-signal-safe; errno is saved and restored
+        // so the interrupted code does not see it change.
+        unsafe {
+            let errno = *libc::__errno_location();
+            libc::write(fd, (&raw const b).cast(), 1);
+            *libc::__errno_location() = errno;
+        }
+    }
+}
+
+/// Installs handlers for `signals` (number, exit after the snapshot) that
+/// request snapshots through `poll`.
+pub fn watch_signals(poll: Arc<Poll>, signals: &[(i32, bool)]) -> std::io::Result<()> {
+    if signals.is_empty() {
+        return Ok(());
+    }
+    let mut fds = [0i32; 2];
+    // SAFETY: `fds` has room for two descriptors.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    SIGNAL_PIPE.store(fds[1], Ordering::SeqCst);
+    let exits: Vec<i32> = signals.iter().filter(|s| s.1).map(|s| s.0).collect();
+    let rd = fds[0];
+    std::thread::Builder::new()
+        .name("pivm-signals".into())
+        .spawn(move || loop {
+            let mut b = 0u8;
+            // SAFETY: reads one byte into `b` from the pipe we own.
+            let n = unsafe { libc::read(rd, (&raw mut b).cast(), 1) };
+            if n == 1 {
+                poll.request(Request::new(exits.contains(&(b as i32))));
+            } else if n < 0
+                && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
+            {
+                continue;
+            } else {
+                return;
+            }
+        })?;
+    for &(sig, _) in signals {
+        // SAFETY: a zeroed sigaction with our handler, which only writes
+        // to a pipe; the previous action is not needed.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
+            sa.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut sa.sa_mask);
+            if libc::sigaction(sig, &sa, std::ptr::null_mut()) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The private directory holding control sockets, created if missing
+/// (`create`) and checked: a directory owned by this user that no one
+/// else may access.
+pub fn socket_dir(create: bool) -> Result<PathBuf, String> {
+    // SAFETY: getuid cannot fail.
+    let uid = unsafe { libc::getuid() };
+    let dir = match std::env::var_os("XDG_RUNTIME_DIR") {
+        Some(d) if !d.is_empty() => Path::new(&d).join("pivm"),
+        _ => PathBuf::from(format!("/tmp/pivm-{uid}")),
+    };
+    if create {
+        match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(format!("cannot create {}: {e}", dir.display())),
+        }
+    }
+    let md = std::fs::symlink_metadata(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    if !md.is_dir() {
+        return Err(format!("{} is not a directory", dir.display()));
+    }
+    if md.uid() != uid {
+        return Err(format!(
+            "{} is owned by uid {}, not by you (uid {uid})",
+            dir.display(),
+            md.uid()
+        ));
+    }
+    if md.mode() & 0o077 != 0 {
+        return Err(format!(
+            "{} is accessible to other users (mode {:o}): make it 0700",
+            dir.display(),
+            md.mode() & 0o777
+        ));
+    }
+    Ok(dir)
+}
+
+/// The control socket of process `pid` in `dir`.
+pub fn socket_path(dir: &Path, pid: u32) -> PathBuf {
+    dir.join(format!("{pid}.sock"))
+}
+
+/// A listening control socket; `remove` deletes its file.
+pub struct ControlSocket {
+    pub path: PathBuf,
+}
+
+impl ControlSocket {
+    pub fn remove(&self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Listens on this process's control socket and queues the requests it
+/// receives on `poll`.
+pub fn listen(poll: Arc<Poll>) -> Result<ControlSocket, String> {
+    let dir = socket_dir(true)?;
+    let path = socket_path(&dir, std::process::id());
+    // A socket left by a dead process with our pid.
+    let _ = std::fs::remove_file(&path);
+    let listener = UnixListener::bind(&path)
+        .map_err(|e| format!("cannot listen on {}: {e}", path.display()))?;
+    std::thread::Builder::new()
+        .name("pivm-control".into())
+        .spawn(move || {
+            for stream in listener.incoming().flatten() {
+                serve(&poll, stream);
+            }
+        })
+        .map_err(|e| format!("cannot start the control thread: {e}"))?;
+    Ok(ControlSocket { path })
+}
+
+/// Reads one request line and queues it (the answer comes once the
+/// snapshot is written), or answers an error at once.
+fn serve(poll: &Poll, stream: UnixStream) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut line = String::new();
+    let mut reader = BufReader::new(&stream);
+    if reader.by_ref().take(4096).read_line(&mut line).is_err() {
+        return;
+    }
+    let mut reply = stream;
+    match parse_request(line.trim_end_matches(['\n', '\r'])) {
+        Ok(mut r) => {
+            r.reply = Some(reply);
+            poll.request(r);
+        }
+        Err(e) => {
+            let _ = reply.write_all(format!("error {e}\n").as_bytes());
+        }
+    }
+}
+
+/// `snapshot exit=0|1 [path=...]` (the path is the rest of the line).
+fn parse_request(line: &str) -> Result<Request, String> {
+    let rest = line
+        .strip_prefix("snapshot")
+        .ok_or_else(|| format!("unknown request '{line}' (expected 'snapshot ...')"))?;
+    let mut r = Request::new(false);
+    let mut rest = rest.trim_start();
+    while !rest.is_empty() {
+        if let Some(p) = rest.strip_prefix("path=") {
+            if p.is_empty() || !p.starts_with('/') {
+                return Err("the snapshot path must be absolute".into());
+            }
+            r.path = Some(PathBuf::from(p));
+            break;
+        }
+        let (word, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+        match word {
+            "exit=0" => r.exit = false,
+            "exit=1" => r.exit = true,
+            _ => return Err(format!("unknown request field '{word}'")),
+        }
+        rest = tail.trim_start();
+    }
+    Ok(r)
+}
+
+/// Why `request_snapshot` failed; each has its own exit status.
+#[derive(Debug)]
+pub enum ClientError {
+    NoSuchProcess(u32),
+    NotPivm { pid: u32, why: String },
+    PermissionDenied { pid: u32, why: String },
+    Failed(String),
+}
+
+impl ClientError {
+    /// The exit status `pivm snapshot` gives.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ClientError::NoSuchProcess(_) => 3,
+            ClientError::NotPivm { .. } => 4,
+            ClientError::PermissionDenied { .. } => 5,
+            ClientError::Failed(_) => 1,
+        }
+    }
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientError::NoSuchProcess(pid) => write!(f, "no process with pid {pid}"),
+            ClientError::NotPivm { pid, why } => {
+                write!(f, "process {pid} is not a running pivm: {why}")
+            }
+            ClientError::PermissionDenied { pid, why } => {
+                write!(f, "permission denied for process {pid}: {why}")
+            }
+            ClientError::Failed(why) => write!(f, "snapshot failed: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+/// A completed snapshot as the server reported it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reply {
+    pub path: PathBuf,
+    pub bytes: u64,
+    pub ms: f64,
+}
+
+/// Asks pivm process `pid` for a snapshot at its next safepoint and waits
+/// until the file is written.
+pub fn request_snapshot(pid: u32, path: Option<&Path>, exit: bool) -> Result<Reply, ClientError> {
+    let ipid = i32::try_from(pid).map_err(|_| ClientError::NoSuchProcess(pid))?;
+    // SAFETY: signal 0 only checks that the process exists.
+    if ipid <= 0 || unsafe { libc::kill(ipid, 0) } != 0 {
+        let e = std::io::Error::last_os_error();
+        return Err(match e.raw_os_error() {
+            Some(libc::EPERM) => ClientError::PermissionDenied {
+                pid,
+                why: "it belongs to another user".into(),
+            },
+            _ => ClientError::NoSuchProcess(pid),
+        });
+    }
+    let dir = socket_dir(false).map_err(|why| ClientError::NotPivm { pid, why })?;
+    let sock = socket_path(&dir, pid);
+    if !sock.exists() {
+        return Err(ClientError::NotPivm {
+            pid,
+            why: format!("no control socket at {}", sock.display()),
+        });
+    }
+    let mut stream = UnixStream::connect(&sock).map_err(|e| match e.kind() {
+        std::io::ErrorKind::PermissionDenied => ClientError::PermissionDenied {
+            pid,
+            why: format!("cannot connect to {}: {e}", sock.display()),
+        },
+        _ => ClientError::NotPivm {
+            pid,
+            why: format!("cannot connect to {}: {e}", sock.display()),
+        },
+    })?;
+    let mut line = format!("snapshot exit={}", exit as u8);
+    if let Some(p) = path {
+        line.push_str(&format!(" path={}", p.display()));
+    }
+    line.push('\n');
+    stream
+        .write_all(line.as_bytes())
+        .map_err(|e| ClientError::Failed(format!("cannot send the request: {e}")))?;
+    let mut answer = String::new();
+    BufReader::new(&stream)
+        .read_line(&mut answer)
+        .map_err(|e| ClientError::Failed(format!("cannot read the answer: {e}")))?;
+    let answer = answer.trim_end();
+    if let Some(e) = answer.strip_prefix("error ") {
+        return Err(ClientError::Failed(e.to_string()));
+    }
+    let parse = || -> Option<Reply> {
+        let rest = answer.strip_prefix("ok ")?;
+        let mut it = rest.rsplitn(3, ' ');
+        let ms = it.next()?.parse().ok()?;
+        let bytes = it.next()?.parse().ok()?;
+        let path = PathBuf::from(it.next()?);
+        Some(Reply { path, bytes, ms })
+    };
+    parse().ok_or_else(|| {
+        if answer.is_empty() {
+            ClientError::Failed("the process exited before writing the snapshot".into())
+        } else {
+            ClientError::Failed(format!("unexpected answer '{answer}'"))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2s"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1m"), Some(Duration::from_secs(60)));
+        assert_eq!(parse_duration("0s"), None);
+        assert_eq!(parse_duration("5"), None);
+        assert_eq!(parse_duration("5x"), None);
+    }
+
+    #[test]
+    fn requests() {
+        let r = parse_request("snapshot exit=1 path=/tmp/a b.msgpack").unwrap();
+        assert!(r.exit);
+        assert_eq!(r.path.as_deref(), Some(Path::new("/tmp/a b.msgpack")));
+        assert!(parse_request("snapshot path=rel").is_err());
+        assert!(parse_request("hello").is_err());
+        assert!(!parse_request("snapshot").unwrap().exit);
+    }
+}
