@@ -1,0 +1,688 @@
+//! Snapshots end to end through the `pivm` binary: every example and C
+//! test program stopped at many safepoints, written, and resumed on both
+//! engines with the same output as an uninterrupted run; resume chains
+//! across engines; identical bodies from both engines; snapshots on a
+//! signal and from `pivm snapshot --pid`; hostile snapshot files refused
+//! with specific errors; and `kill -9` during writes never damaging the
+//! previous snapshot.
+
+use pivm_snapshot::Snapshot;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const PIVM: &str = env!("CARGO_BIN_EXE_pivm");
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("pivm-snaptest-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn pivm(dir: &Path, args: &[&str]) -> Output {
+    Command::new(PIVM)
+        .current_dir(dir)
+        .args(args)
+        .env_remove("PIVM_SNAPSHOT_NOFORK")
+        .output()
+        .expect("cannot run pivm")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The `key=value` of the last `pivm: stats:` line that has `key`.
+fn stat(o: &Output, key: &str) -> Option<f64> {
+    text(&o.stderr)
+        .lines()
+        .filter_map(|l| l.strip_prefix("pivm: stats:"))
+        .flat_map(|l| l.split_whitespace())
+        .filter_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+        .filter_map(|v| v.parse().ok())
+        .last()
+}
+
+/// `/* args: ... */` (C) or `; args:` (.pir) of a program, else `default`.
+fn program_args(path: &Path, default: &[&str]) -> Vec<String> {
+    let src = std::fs::read_to_string(path).unwrap_or_default();
+    for l in src.lines() {
+        let l = l.trim();
+        if let Some(a) = l
+            .strip_prefix("/* args:")
+            .or_else(|| l.strip_prefix("; args:"))
+        {
+            return a
+                .trim_end_matches("*/")
+                .split_whitespace()
+                .map(String::from)
+                .collect();
+        }
+    }
+    default.iter().map(|s| s.to_string()).collect()
+}
+
+/// Small arguments for the example programs, so the test stays fast.
+fn example_args(name: &str) -> &'static [&'static str] {
+    match name {
+        "binarytrees.c" => &["4"],
+        "fannkuch.c" => &["5"],
+        "hashtable.c" => &["300"],
+        "mallocwrite.c" => &["2"],
+        "mandelbrot.c" => &["16"],
+        "matmul.c" => &["8"],
+        "mgs.c" => &["8"],
+        "nbody.c" => &["20"],
+        "quicksort.c" => &["8"],
+        "sor.c" => &["8"],
+        "spectralnorm.c" => &["10"],
+        "sum.pir" => &["2000"],
+        _ => &[],
+    }
+}
+
+fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    v.retain(|p| p.extension().is_some_and(|e| e == ext));
+    v.sort();
+    v
+}
+
+/// `n` safepoint counts spread geometrically over `[1, total]`.
+fn points(total: u64, n: u32) -> Vec<u64> {
+    let mut v: Vec<u64> = (0..n)
+        .map(|i| {
+            let f = i as f64 / (n - 1).max(1) as f64;
+            ((total as f64).powf(f) as u64).clamp(1, total)
+        })
+        .collect();
+    v.dedup();
+    v
+}
+
+/// Snapshots `prog` at several points on alternating engines and resumes
+/// each on both; the output before plus after equals the whole output.
+fn roundtrip(prog: &Path, args: &[String], npoints: u32, dir: &Path) -> Result<usize, String> {
+    let p = prog.to_str().unwrap();
+    let with_args = |mut v: Vec<String>| {
+        v.push("--".into());
+        v.extend(args.iter().cloned());
+        v
+    };
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let full = pivm(
+        dir,
+        &with_args(s(&["run", p, "--stats"]))
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    let Some(total) = stat(&full, "safepoints") else {
+        // A program that does not compile or load is skipped.
+        return Ok(0);
+    };
+    let total = total as u64;
+    if total == 0 {
+        return Ok(0);
+    }
+    let mut checked = 0;
+    for (i, n) in points(total, npoints).into_iter().enumerate() {
+        let engine = ["interp", "jit"][i % 2];
+        let snap = dir.join(format!(
+            "{}-{n}.msgpack",
+            prog.file_stem().unwrap().to_string_lossy()
+        ));
+        let snap_s = snap.to_str().unwrap();
+        let ns = n.to_string();
+        let cmd = with_args(s(&[
+            "run",
+            p,
+            "--engine",
+            engine,
+            "--snapshot-after",
+            &ns,
+            "--snapshot-path",
+            snap_s,
+            "--exit-after-snapshot",
+        ]));
+        let a = pivm(dir, &cmd.iter().map(String::as_str).collect::<Vec<_>>());
+        let what = format!("{} at {n} of {total} on {engine}", prog.display());
+        if n < total && a.status.code() != Some(85) {
+            return Err(format!(
+                "{what}: exit {:?}: {}",
+                a.status.code(),
+                text(&a.stderr)
+            ));
+        }
+        if a.status.code() != Some(85) {
+            continue;
+        }
+        for resume_engine in ["interp", "jit"] {
+            let b = pivm(dir, &["resume", snap_s, "--engine", resume_engine]);
+            let mut out = a.stdout.clone();
+            out.extend_from_slice(&b.stdout);
+            if out != full.stdout || b.status.code() != full.status.code() {
+                return Err(format!(
+                    "{what}, resumed on {resume_engine}: exit {:?} (want {:?}), output differs: {}",
+                    b.status.code(),
+                    full.status.code(),
+                    text(&b.stderr)
+                ));
+            }
+            checked += 1;
+        }
+    }
+    Ok(checked)
+}
+
+#[test]
+fn every_program_resumes_on_both_engines() {
+    let root = repo();
+    let mut progs: Vec<(PathBuf, Vec<String>, u32)> = Vec::new();
+    for ext in ["pir", "c"] {
+        for f in files(&root.join("examples"), ext) {
+            let name = f.file_name().unwrap().to_string_lossy().into_owned();
+            let args = program_args(&f, example_args(&name));
+            let args = if example_args(&name).is_empty() {
+                args
+            } else {
+                example_args(&name).iter().map(|s| s.to_string()).collect()
+            };
+            progs.push((f, args, 5));
+        }
+    }
+    for f in files(&root.join("tests/c"), "c") {
+        let args = program_args(&f, &[]);
+        progs.push((f, args, 3));
+    }
+    let dir = scratch("every");
+    let halves: Vec<Vec<_>> = vec![
+        progs.iter().step_by(2).cloned().collect(),
+        progs.iter().skip(1).step_by(2).cloned().collect(),
+    ];
+    let results: Vec<Result<usize, String>> = std::thread::scope(|s| {
+        let hs: Vec<_> = halves
+            .iter()
+            .map(|h| {
+                let dir = &dir;
+                s.spawn(move || {
+                    let mut n = 0;
+                    for (p, args, k) in h {
+                        n += roundtrip(p, args, *k, dir)?;
+                    }
+                    Ok(n)
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut total = 0;
+    for r in results {
+        total += r.unwrap();
+    }
+    assert!(total >= 20, "only {total} resumes checked");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn resume_chains_alternate_engines() {
+    let dir = scratch("chain");
+    let prog = repo().join("examples/fib.pir");
+    let p = prog.to_str().unwrap();
+    let full = pivm(&dir, &["run", p, "--stats"]);
+    let total = stat(&full, "safepoints").unwrap() as u64;
+    let step = (total / 6).to_string();
+    let mut out = Vec::new();
+    let mut prev: Option<PathBuf> = None;
+    let hops = 5;
+    for i in 0..hops {
+        let eng = ["jit", "interp"][i % 2];
+        let next = dir.join(format!("hop{i}.msgpack"));
+        let n = next.to_str().unwrap();
+        let o = match &prev {
+            None => pivm(
+                &dir,
+                &[
+                    "run",
+                    p,
+                    "--engine",
+                    eng,
+                    "--snapshot-after",
+                    &step,
+                    "--snapshot-path",
+                    n,
+                    "--exit-after-snapshot",
+                ],
+            ),
+            Some(s) => pivm(
+                &dir,
+                &[
+                    "resume",
+                    s.to_str().unwrap(),
+                    "--engine",
+                    eng,
+                    "--snapshot-after",
+                    &step,
+                    "--snapshot-path",
+                    n,
+                    "--exit-after-snapshot",
+                ],
+            ),
+        };
+        assert_eq!(o.status.code(), Some(85), "hop {i}: {}", text(&o.stderr));
+        out.extend_from_slice(&o.stdout);
+        prev = Some(next);
+    }
+    let last = prev.unwrap();
+    let j = pivm(&dir, &["inspect", last.to_str().unwrap(), "--json"]);
+    assert!(j.status.success(), "{}", text(&j.stderr));
+    let js = text(&j.stdout);
+    let engines: Vec<&str> = js
+        .split("\"history\":[")
+        .nth(1)
+        .unwrap()
+        .split("],\"program\"")
+        .next()
+        .unwrap()
+        .match_indices("\"engine\":\"")
+        .map(|(k, _)| &js.split("\"history\":[").nth(1).unwrap()[k + 10..k + 13])
+        .collect();
+    assert_eq!(engines, ["jit", "int", "jit", "int", "jit"], "{js}");
+    let snap = pivm_snapshot::read(&last).unwrap();
+    assert_eq!(snap.body.counters.safepoints, 5 * (total / 6));
+    assert_eq!(snap.body.counters.snapshots, 4);
+    let o = pivm(
+        &dir,
+        &["resume", last.to_str().unwrap(), "--engine", "interp"],
+    );
+    out.extend_from_slice(&o.stdout);
+    assert_eq!(text(&out), text(&full.stdout));
+    assert_eq!(o.status.code(), full.status.code());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A body without the fields that name the host, engine and time.
+fn neutral(mut s: Snapshot) -> Snapshot {
+    s.body.engine = pivm_snapshot::Engine::Interp;
+    s.body.history.clear();
+    s.body.source = pivm_snapshot::Host::current();
+    s
+}
+
+#[test]
+fn both_engines_write_identical_bodies() {
+    let dir = scratch("identical");
+    for (prog, args) in [
+        ("examples/fib.pir", vec![]),
+        ("examples/binarytrees.c", vec!["4"]),
+    ] {
+        let p = repo().join(prog);
+        for n in ["1", "77", "1000"] {
+            let mut bodies = Vec::new();
+            for eng in ["interp", "jit"] {
+                let path = dir.join(format!("{eng}.msgpack"));
+                let mut cmd = vec![
+                    "run",
+                    p.to_str().unwrap(),
+                    "--engine",
+                    eng,
+                    "--snapshot-after",
+                    n,
+                    "--snapshot-path",
+                    path.to_str().unwrap(),
+                    "--exit-after-snapshot",
+                    "--",
+                ];
+                cmd.extend(args.iter().copied());
+                let o = pivm(&dir, &cmd);
+                assert_eq!(
+                    o.status.code(),
+                    Some(85),
+                    "{prog} {eng}: {}",
+                    text(&o.stderr)
+                );
+                bodies.push(neutral(pivm_snapshot::read(&path).unwrap()));
+            }
+            assert!(
+                bodies[0] == bodies[1],
+                "{prog} at {n}: bodies differ between engines"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Waits until pivm process `pid` has its control socket (it is running).
+fn wait_for_socket(pid: u32) {
+    let dir = match std::env::var_os("XDG_RUNTIME_DIR") {
+        Some(d) if !d.is_empty() => Path::new(&d).join("pivm"),
+        _ => PathBuf::from(format!("/tmp/pivm-{}", unsafe { libc::getuid() })),
+    };
+    let sock = dir.join(format!("{pid}.sock"));
+    let t = Instant::now();
+    while !sock.exists() {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "no socket {}",
+            sock.display()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn spawn(dir: &Path, args: &[&str]) -> Child {
+    Command::new(PIVM)
+        .current_dir(dir)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn snapshot_on_usr1_continues() {
+    let dir = scratch("usr1");
+    let prog = repo().join("examples/sum.pir");
+    let snap = dir.join("usr1.msgpack");
+    // --stats counts every safepoint (slow under the JIT): ~1-3 s.
+    let n = "20000000";
+    let child = spawn(
+        &dir,
+        &[
+            "run",
+            prog.to_str().unwrap(),
+            "--engine",
+            "jit",
+            "--snapshot-on",
+            "USR1",
+            "--snapshot-path",
+            snap.to_str().unwrap(),
+            "--stats",
+            "--",
+            n,
+        ],
+    );
+    wait_for_socket(child.id());
+    unsafe { libc::kill(child.id() as i32, libc::SIGUSR1) };
+    let o = child.wait_with_output().unwrap();
+    let want = "sum(1..20000000) = 200000010000000\n";
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), want);
+    assert!(stat(&o, "pause_ms").is_some(), "{}", text(&o.stderr));
+    // The run may have ended before its safepoint served the signal.
+    if snap.exists() {
+        let r = pivm(
+            &dir,
+            &["resume", snap.to_str().unwrap(), "--engine", "interp"],
+        );
+        assert_eq!(text(&r.stdout), want, "{}", text(&r.stderr));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn snapshot_by_pid() {
+    let dir = scratch("pid");
+    let prog = repo().join("examples/sum.pir");
+    let n = "2000000000";
+    let mut child = spawn(
+        &dir,
+        &["run", prog.to_str().unwrap(), "--engine", "jit", "--", n],
+    );
+    let pid = child.id().to_string();
+    wait_for_socket(child.id());
+    let a = pivm(
+        &dir,
+        &[
+            "snapshot",
+            "--at-next-safepoint",
+            "--pid",
+            &pid,
+            "-o",
+            "a.msgpack",
+        ],
+    );
+    assert!(a.status.success(), "{}", text(&a.stderr));
+    assert!(text(&a.stdout).contains("a.msgpack"), "{}", text(&a.stdout));
+    assert!(pivm(&dir, &["inspect", "a.msgpack"]).status.success());
+    let b = pivm(
+        &dir,
+        &[
+            "snapshot",
+            "--at-next-safepoint",
+            "--pid",
+            &pid,
+            "-o",
+            "b.msgpack",
+            "--exit",
+        ],
+    );
+    assert!(b.status.success(), "{}", text(&b.stderr));
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(85));
+    let mut out = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut out).unwrap();
+    let r = pivm(&dir, &["resume", "b.msgpack", "--engine", "jit"]);
+    out.push_str(&text(&r.stdout));
+    assert_eq!(
+        out,
+        "sum(1..2000000000) = 2000000001000000000\n",
+        "{}",
+        text(&r.stderr)
+    );
+    // Errors: no such process, not a pivm.
+    let mut gone = Command::new("true").spawn().unwrap();
+    let gone_pid = gone.id().to_string();
+    gone.wait().unwrap();
+    let e = pivm(
+        &dir,
+        &["snapshot", "--at-next-safepoint", "--pid", &gone_pid],
+    );
+    assert_eq!(e.status.code(), Some(3), "{}", text(&e.stderr));
+    assert!(
+        text(&e.stderr).contains("no process"),
+        "{}",
+        text(&e.stderr)
+    );
+    let mut sleeper = Command::new("sleep").arg("5").spawn().unwrap();
+    let e = pivm(
+        &dir,
+        &[
+            "snapshot",
+            "--at-next-safepoint",
+            "--pid",
+            &sleeper.id().to_string(),
+        ],
+    );
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+    assert_eq!(e.status.code(), Some(4), "{}", text(&e.stderr));
+    assert!(
+        text(&e.stderr).contains("not a running pivm"),
+        "{}",
+        text(&e.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Writes `snap` (checksums recomputed) to `dir/name`.
+fn write(dir: &Path, name: &str, snap: &Snapshot) -> PathBuf {
+    let p = dir.join(name);
+    pivm_snapshot::write_atomic(&p, snap).unwrap();
+    p
+}
+
+#[test]
+fn hostile_snapshots_are_refused() {
+    let dir = scratch("hostile");
+    let prog = repo().join("examples/fib.pir");
+    let good = dir.join("good.msgpack");
+    let o = pivm(
+        &dir,
+        &[
+            "run",
+            prog.to_str().unwrap(),
+            "--snapshot-after",
+            "100",
+            "--snapshot-path",
+            good.to_str().unwrap(),
+            "--exit-after-snapshot",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(85));
+    let bytes = std::fs::read(&good).unwrap();
+    let snap = pivm_snapshot::read(&good).unwrap();
+    let mut cases: Vec<(PathBuf, &str)> = Vec::new();
+    let raw = |name: &str, b: Vec<u8>| {
+        let p = dir.join(name);
+        std::fs::write(&p, b).unwrap();
+        p
+    };
+    cases.push((
+        raw("trunc.msgpack", bytes[..bytes.len() / 2].to_vec()),
+        "truncated",
+    ));
+    cases.push((raw("short.msgpack", bytes[..40].to_vec()), "truncated"));
+    let mut flip = bytes.clone();
+    let k = flip.len() - 100;
+    flip[k] ^= 0x10;
+    cases.push((raw("flip.msgpack", flip), "checksum mismatch"));
+    let mut hflip = bytes.clone();
+    hflip[20] ^= 1;
+    cases.push((raw("hflip.msgpack", hflip), "header checksum"));
+    let mut magic = bytes.clone();
+    magic[0] = b'X';
+    cases.push((raw("magic.msgpack", magic), "bad magic"));
+    let mut newer = bytes.clone();
+    newer[8] = 9;
+    cases.push((raw("newer.msgpack", newer), "newer than this pivm"));
+    cases.push((raw("empty.msgpack", Vec::new()), "truncated"));
+
+    let mut s = snap.clone();
+    s.program_hash = [7; 32];
+    cases.push((write(&dir, "hash.msgpack", &s), "program hash mismatch"));
+    let mut s = snap.clone();
+    s.body.program = pivm_snapshot::Program::from_text(s.body.program.text.replace("fib(", "fob("));
+    s.program_hash = s.body.program.hash;
+    cases.push((write(&dir, "prog.msgpack", &s), "@fob"));
+    let mut s = snap.clone();
+    s.body.frames[0].func = 99;
+    cases.push((write(&dir, "func.msgpack", &s), "frame 0"));
+    let mut s = snap.clone();
+    s.body.frames[0].resume = 999;
+    cases.push((write(&dir, "resume.msgpack", &s), "resume point"));
+    let mut s = snap.clone();
+    s.body.frames[0].stack_base = 1 << 50;
+    cases.push((write(&dir, "base.msgpack", &s), "frame 0"));
+    let mut s = snap.clone();
+    s.body.memory.layout.heap_top = 1 << 62;
+    cases.push((write(&dir, "heap.msgpack", &s), "layout"));
+    let mut s = snap.clone();
+    s.body.memory.regions.push(pivm_snapshot::Region {
+        start: 1 << 45,
+        bytes: vec![1],
+    });
+    cases.push((write(&dir, "region.msgpack", &s), "region"));
+    let mut s = snap.clone();
+    s.body.frames.clear();
+    cases.push((write(&dir, "noframes.msgpack", &s), "no frames"));
+    let mut s = snap.clone();
+    s.body.frames[0].locals[0].bits = 1 << 40;
+    cases.push((write(&dir, "local.msgpack", &s), "frame 0"));
+
+    for (p, want) in cases {
+        for cmd in ["resume", "inspect"] {
+            let o = pivm(&dir, &[cmd, p.to_str().unwrap()]);
+            let err = text(&o.stderr);
+            assert_eq!(o.status.code(), Some(66), "{cmd} {}: {err}", p.display());
+            assert!(
+                err.to_lowercase().contains(&want.to_lowercase()),
+                "{cmd} {}: want '{want}' in: {err}",
+                p.display()
+            );
+            assert!(!err.contains("panic") && !err.contains("internal"), "{err}");
+            assert!(o.stdout.is_empty(), "{cmd} {}: ran something", p.display());
+        }
+    }
+    let missing = pivm(&dir, &["resume", "nonexistent.msgpack"]);
+    assert_eq!(missing.status.code(), Some(66));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn kill_9_during_writes_keeps_the_previous_snapshot() {
+    let dir = scratch("kill9");
+    let prog = repo().join("examples/sum.pir");
+    let p = prog.to_str().unwrap();
+    let snap = dir.join("s.msgpack");
+    let s = snap.to_str().unwrap();
+    let o = pivm(
+        &dir,
+        &[
+            "run",
+            p,
+            "--snapshot-after",
+            "1000",
+            "--snapshot-path",
+            s,
+            "--exit-after-snapshot",
+            "--",
+            "2000000000",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(85));
+    let mut seed = std::process::id() as u64;
+    for _ in 0..6 {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let ms = 30 + (seed >> 33) % 200;
+        let mut child = spawn(
+            &dir,
+            &[
+                "run",
+                p,
+                "--engine",
+                "jit",
+                "--snapshot-every",
+                "5ms",
+                "--snapshot-path",
+                s,
+                "--",
+                "2000000000",
+            ],
+        );
+        std::thread::sleep(Duration::from_millis(ms));
+        unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+        let _ = child.wait();
+        let i = pivm(&dir, &["inspect", s]);
+        assert!(i.status.success(), "after kill -9: {}", text(&i.stderr));
+    }
+    // Orphaned writers may still be finishing: the file is valid throughout.
+    std::thread::sleep(Duration::from_millis(100));
+    let r = pivm(
+        &dir,
+        &[
+            "resume",
+            s,
+            "--engine",
+            "interp",
+            "--snapshot-after",
+            "10",
+            "--exit-after-snapshot",
+            "--snapshot-path",
+            "again.msgpack",
+        ],
+    );
+    assert_eq!(r.status.code(), Some(85), "{}", text(&r.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}
