@@ -189,7 +189,7 @@ struct RunOpts {
 impl RunOpts {
     fn new() -> RunOpts {
         RunOpts {
-            engine: "interp".into(),
+            engine: "jit".into(),
             no_safepoints: false,
             config: Config::default(),
             path: None,
@@ -252,6 +252,25 @@ impl RunOpts {
     }
 
     fn engine(&self) -> anyhow::Result<(Box<dyn Engine>, pivm_snapshot::Engine)> {
+        if self.no_safepoints {
+            let snapshots = self.config.snapshot_after.is_some()
+                || self.path.is_some()
+                || self.every.is_some()
+                || !self.signals.is_empty()
+                || self.exit;
+            if snapshots {
+                bail!(fail(
+                    EXIT_USAGE,
+                    "--no-safepoints cannot be combined with snapshot options: without polls no snapshot can be taken"
+                ));
+            }
+            if self.engine != "jit" {
+                bail!(fail(
+                    EXIT_USAGE,
+                    "--no-safepoints applies to --engine jit only"
+                ));
+            }
+        }
         Ok(match self.engine.as_str() {
             "interp" => (Box::new(Interpreter::new()), pivm_snapshot::Engine::Interp),
             "jit" => (
@@ -297,6 +316,19 @@ fn cmd_run(args: &[String]) -> anyhow::Result<u8> {
         .map_err(|e| fail(EXIT_COMPILE, format!("{input}: {e}")))?;
     let mut rt = Runtime::new(Arc::new(prog), opts.config.clone(), pivm::io::Io::default())
         .map_err(|e| fail(EXIT_INTERNAL, e.to_string()))?;
+    if kind == pivm_snapshot::Engine::Jit {
+        // Compile before the run so the compile time is its own figure.
+        let mut jit = pivm::JitEngine::with_options(pivm_jit::Options {
+            safepoints: !opts.no_safepoints,
+        });
+        let d = jit
+            .prepare(&rt.prog)
+            .map_err(|e| fail(EXIT_COMPILE, format!("{input}: {e}")))?;
+        engine = Box::new(jit);
+        if opts.stats {
+            eprintln!("pivm: stats: compile_ms={:.3}", snap::ms(d));
+        }
+    }
     let mut argv = vec![input.clone()];
     argv.extend(prog_args);
     let path = opts

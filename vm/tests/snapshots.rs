@@ -46,7 +46,7 @@ fn stat(o: &Output, key: &str) -> Option<f64> {
         .flat_map(|l| l.split_whitespace())
         .filter_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
         .filter_map(|v| v.parse().ok())
-        .last()
+        .next_back()
 }
 
 /// `/* args: ... */` (C) or `; args:` (.pir) of a program, else `default`.
