@@ -686,3 +686,69 @@ fn kill_9_during_writes_keeps_the_previous_snapshot() {
     assert_eq!(r.status.code(), Some(85), "{}", text(&r.stderr));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn open_files_are_reopened_at_their_offsets() {
+    let dir = scratch("files");
+    std::fs::write(dir.join("files.c"), FILES_C).unwrap();
+    let full = pivm(&dir, &["run", "files.c", "--stats"]);
+    assert!(full.status.success(), "{}", text(&full.stderr));
+    let want_file = std::fs::read(dir.join("out.txt")).unwrap();
+    let total = stat(&full, "safepoints").unwrap() as u64;
+    for (i, n) in points(total - 1, 6).into_iter().enumerate() {
+        std::fs::remove_file(dir.join("out.txt")).unwrap();
+        let ns = n.to_string();
+        let a = pivm(
+            &dir,
+            &[
+                "run",
+                "files.c",
+                "--snapshot-after",
+                &ns,
+                "--exit-after-snapshot",
+            ],
+        );
+        assert_eq!(a.status.code(), Some(85), "{}", text(&a.stderr));
+        let b = pivm(
+            &dir,
+            &[
+                "resume",
+                "files.msgpack",
+                "--engine",
+                ["jit", "interp"][i % 2],
+            ],
+        );
+        let mut out = a.stdout.clone();
+        out.extend_from_slice(&b.stdout);
+        assert_eq!(
+            text(&out),
+            text(&full.stdout),
+            "at {n}: {}",
+            text(&b.stderr)
+        );
+        assert_eq!(
+            std::fs::read(dir.join("out.txt")).unwrap(),
+            want_file,
+            "at {n}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+const FILES_C: &str = r#"#include <stdio.h>
+int main(void) {
+    FILE *f = fopen("out.txt", "w");
+    for (int i = 0; i < 50; i++) fprintf(f, "line %d\n", i);
+    fclose(f);
+    f = fopen("out.txt", "r");
+    char buf[64];
+    int n = 0;
+    while (fgets(buf, sizeof buf, f)) { n++; if (n % 10 == 0) printf("%s", buf); }
+    fclose(f);
+    f = fopen("out.txt", "a");
+    fprintf(f, "%d lines\n", n);
+    fclose(f);
+    printf("%d lines\n", n);
+    return 0;
+}
+"#;
