@@ -31,6 +31,7 @@
 
 pub mod abi;
 pub mod error;
+pub mod liveness;
 mod lower;
 
 pub use error::JitError;
@@ -199,12 +200,18 @@ impl JitModule {
         };
         let mut ctx = jm.make_context();
         let mut fctx = FunctionBuilderContext::new();
+        // A development aid: `PIVM_JIT_DUMP=NAME` prints the Cranelift IR
+        // and the machine code of function @NAME (`*`: every function) to
+        // stderr.
+        let dump = std::env::var("PIVM_JIT_DUMP").ok();
         for (id, f) in module.funcs.iter() {
             let i = id.index();
             ctx.func.signature = lower::func_signature(jm, f.params(), f.ret);
             ctx.func.name = UserFuncName::user(0, 2 * i as u32);
             let b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
             lower::lower_function(&env, jm, b, id).map_err(|e| codegen_err(&f.name, e))?;
+            let dump_this = dump.as_deref().is_some_and(|d| d == "*" || d == f.name);
+            ctx.set_disasm(dump_this);
             jm.define_function(func_ids[i], &mut ctx)
                 .map_err(|e| match e {
                     cranelift_module::ModuleError::Compilation(e) => codegen_err(
@@ -213,6 +220,12 @@ impl JitModule {
                     ),
                     e => codegen_err(&f.name, e),
                 })?;
+            if dump_this {
+                if let Some(code) = ctx.compiled_code() {
+                    eprintln!("; @{}\n{}", f.name, ctx.func.display());
+                    eprintln!("{}", code.vcode.as_deref().unwrap_or(""));
+                }
+            }
             jm.clear_context(&mut ctx);
 
             ctx.func.signature = entry_ids[i].1.clone();

@@ -12,8 +12,12 @@
 //! blockN:  the IR block; it is split at each resume point: a safepoint
 //!          polls and continues in its resume block, a call to a module
 //!          function starts its resume block (so a rewind re-issues it)
-//! stop:    (cold, params rid, line) if UNWINDING save_frame(rid, locals);
-//!          if STACK_OVERFLOW (the callee had no room) trap at line; -> exit
+//! stopR:   (cold, one per resume point R, param line) if UNWINDING store
+//!          the locals live at R (`liveness`) and -> save(R); else ->
+//!          not_running(line)
+//! save:    (cold, param rid) save_frame(rid, locals); -> exit
+//! not_running: (cold, param line) if STACK_OVERFLOW (the callee had no
+//!          room) trap at line; -> exit
 //! trap:    (cold, params kind, line) hooks.trap(...); -> exit
 //! halted:  (cold, param line) a builtin ended the program: hooks.halted; -> exit
 //! overflow: (cold) state = STACK_OVERFLOW; -> exit
@@ -199,7 +203,12 @@ struct Lower<'a, 'f> {
     exit: ir::Block,
     trap: ir::Block,
     mem_trap: ir::Block,
-    stop: ir::Block,
+    /// Per resume point: where a stop there goes (see the module docs).
+    stops: Vec<ir::Block>,
+    save: ir::Block,
+    not_running: ir::Block,
+    /// Per resume point: the locals its frame holds.
+    live: Vec<crate::liveness::LocalSet>,
     overflow: ir::Block,
     halted: ir::Block,
     locals_slot: StackSlot,
@@ -288,13 +297,23 @@ pub(crate) fn lower_function(
     let mem_trap = b.create_block();
     b.append_block_param(mem_trap, I64);
     b.append_block_param(mem_trap, I32);
-    let stop = b.create_block();
-    b.append_block_param(stop, I32);
-    b.append_block_param(stop, I32);
+    let stops: Vec<ir::Block> = rps
+        .iter()
+        .map(|_| {
+            let s = b.create_block();
+            b.append_block_param(s, I32);
+            b.set_cold_block(s);
+            s
+        })
+        .collect();
+    let save = b.create_block();
+    b.append_block_param(save, I32);
+    let not_running = b.create_block();
+    b.append_block_param(not_running, I32);
     let overflow = b.create_block();
     let halted = b.create_block();
     b.append_block_param(halted, I32);
-    for cold in [trap, mem_trap, stop, overflow, halted] {
+    for cold in [trap, mem_trap, save, not_running, overflow, halted] {
         b.set_cold_block(cold);
     }
 
@@ -328,7 +347,10 @@ pub(crate) fn lower_function(
         exit,
         trap,
         mem_trap,
-        stop,
+        stops,
+        save,
+        not_running,
+        live: crate::liveness::frame_liveness(f),
         overflow,
         halted,
         locals_slot,
@@ -577,21 +599,48 @@ impl Lower<'_, '_> {
         let dummy = self.dummy_args();
         self.b.ins().jump(self.exit, &dummy);
 
-        // stop(rid, line): the state is not running after a call or a safepoint.
-        self.b.switch_to_block(self.stop);
-        let p = self.b.block_params(self.stop).to_vec();
-        let (rid, line) = (p[0], p[1]);
+        // stopR(line): the state is not running after the call or the
+        // safepoint at resume point R. One block per resume point, so a
+        // local is used only where the frame holds it: a shared block
+        // would make every saved local live at every resume point.
+        for rid in 0..self.stops.len() {
+            let stop = self.stops[rid];
+            self.b.switch_to_block(stop);
+            let line = self.b.block_params(stop)[0];
+            let st = self.load_ctx(types::I32, abi::OFF_STATE);
+            let unwinding = self
+                .b
+                .ins()
+                .icmp_imm_u(IntCC::Equal, st, STATE_UNWINDING as i64);
+            let store = self.b.create_block();
+            self.b.set_cold_block(store);
+            self.b.ins().brif(
+                unwinding,
+                store,
+                &[],
+                self.not_running,
+                &[BlockArg::Value(line)],
+            );
+            self.b.switch_to_block(store);
+            for i in 0..self.vars.len() {
+                if !self.live[rid].contains(i) {
+                    continue;
+                }
+                let ty = self.f.locals[Local::new(i)].ty;
+                let v = self.b.use_var(self.vars[i]);
+                let v = to_u64(&mut self.b, v, ty);
+                self.b
+                    .ins()
+                    .stack_store(types::I64, v, self.locals_slot, (i * 8) as i32);
+            }
+            let r = self.c32(rid as u32);
+            self.b.ins().jump(self.save, &[BlockArg::Value(r)]);
+        }
+
+        // not_running(line): halted, or the callee had no room.
+        self.b.switch_to_block(self.not_running);
+        let line = self.b.block_params(self.not_running)[0];
         let st = self.load_ctx(types::I32, abi::OFF_STATE);
-        let unwinding = self
-            .b
-            .ins()
-            .icmp_imm_u(IntCC::Equal, st, STATE_UNWINDING as i64);
-        let save = self.b.create_block();
-        let not_unwinding = self.b.create_block();
-        self.b.set_cold_block(save);
-        self.b.set_cold_block(not_unwinding);
-        self.b.ins().brif(unwinding, save, &[], not_unwinding, &[]);
-        self.b.switch_to_block(not_unwinding);
         let overflowed = self
             .b
             .ins()
@@ -605,15 +654,11 @@ impl Lower<'_, '_> {
             self.exit,
             &dummy,
         );
-        self.b.switch_to_block(save);
-        for i in 0..self.vars.len() {
-            let ty = self.f.locals[Local::new(i)].ty;
-            let v = self.b.use_var(self.vars[i]);
-            let v = to_u64(&mut self.b, v, ty);
-            self.b
-                .ins()
-                .stack_store(types::I64, v, self.locals_slot, (i * 8) as i32);
-        }
+
+        // save(rid): the live locals are in the slot (the others are
+        // whatever it held: the runtime records them as 0).
+        self.b.switch_to_block(self.save);
+        let rid = self.b.block_params(self.save)[0];
         let fp = self.hook(abi::OFF_HOOK_SAVE_FRAME);
         let fid = self.c32(self.fid.0);
         let sb = self.b.use_var(self.stack_base);
@@ -949,8 +994,8 @@ impl Lower<'_, '_> {
             let st = self.load_ctx(types::I32, abi::OFF_STATE);
             self.b.ins().brif(
                 st,
-                self.stop,
-                &[BlockArg::Value(r), BlockArg::Value(line)],
+                self.stops[rid as usize],
+                &[BlockArg::Value(line)],
                 rb,
                 &[],
             );
@@ -966,12 +1011,11 @@ impl Lower<'_, '_> {
         self.reload_mem();
         let st = self.load_ctx(types::I32, abi::OFF_STATE);
         let cont = self.b.create_block();
-        let r = self.c32(rid);
         let line = self.c32(self.line);
         self.b.ins().brif(
             st,
-            self.stop,
-            &[BlockArg::Value(r), BlockArg::Value(line)],
+            self.stops[rid as usize],
+            &[BlockArg::Value(line)],
             cont,
             &[],
         );

@@ -171,11 +171,17 @@ impl Machine<'_> {
     /// The logical frames, innermost first; the innermost stopped at
     /// resume point `resume`.
     fn capture(&self, resume: u32) -> Vec<Frame> {
-        let frame = |a: &Act, resume: u32| Frame {
-            func: a.func,
-            resume,
-            stack_base: a.stack_base,
-            locals: self.vals[a.base..a.base + self.module().funcs[a.func].locals.len()].to_vec(),
+        let frame = |a: &Act, resume: u32| {
+            let mut locals =
+                self.vals[a.base..a.base + self.module().funcs[a.func].locals.len()].to_vec();
+            // A frame holds the locals live at its resume point, 0 for the rest.
+            self.prog.live[a.func.index()][resume as usize].clear_others(&mut locals);
+            Frame {
+                func: a.func,
+                resume,
+                stack_base: a.stack_base,
+                locals,
+            }
         };
         let mut v = vec![frame(&self.cur, resume)];
         for a in self.callers.iter().rev() {

@@ -108,12 +108,21 @@ unsafe extern "C" fn hook_save_frame(
     // SAFETY: generated code passes the ctx it was called with and `n`
     // readable locals.
     let (_, rt) = unsafe { runtime(ctx) };
-    let locals = if n == 0 {
+    let mut locals = if n == 0 {
         Vec::new()
     } else {
         // SAFETY: as above.
         unsafe { std::slice::from_raw_parts(locals, n as usize) }.to_vec()
     };
+    // Generated code stores only the live locals: the others are 0.
+    if let Some(live) = rt
+        .prog
+        .live
+        .get(func as usize)
+        .and_then(|l| l.get(resume as usize))
+    {
+        live.clear_others(&mut locals);
+    }
     rt.frame_buf.push(Frame {
         func: FuncId(func),
         resume,

@@ -18,6 +18,9 @@ pub struct Program {
     pub builtin_index: Vec<usize>,
     /// Resume points of each function, by resume-point id.
     pub resume_points: Vec<Vec<ResumePoint>>,
+    /// The locals a frame holds at each resume point, per function (the
+    /// others are 0 in a frame, on every engine).
+    pub live: Vec<Vec<pivm_jit::liveness::LocalSet>>,
     /// Resume-point id of each (block, inst) that is one, per function.
     pub resume_ids: Vec<HashMap<(u32, u32), u32>>,
     /// The distinct `as T` types of allocation calls, in module order: the
@@ -63,6 +66,11 @@ impl Program {
             })
             .collect();
         let alloc_types = alloc_types(&module);
+        let live = module
+            .funcs
+            .values()
+            .map(pivm_jit::liveness::frame_liveness)
+            .collect();
         let (mem, global_addrs) = MemLayout::new(&module, &layouts, stack_size)?;
         Ok(Program {
             module,
@@ -70,6 +78,7 @@ impl Program {
             frames,
             builtin_index,
             resume_points,
+            live,
             resume_ids,
             alloc_types,
             global_addrs,

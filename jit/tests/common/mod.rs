@@ -42,6 +42,8 @@ pub struct Runtime {
     pub rand: u64,
     /// The allocation-type key of each malloc call (0: none given).
     pub alloc_keys: Vec<u64>,
+    /// Per function, per resume point: the locals a frame holds.
+    pub live: Vec<Vec<pivm_jit::liveness::LocalSet>>,
 }
 
 /// A mock VM: memory, context, runtime. Boxed so the pointers stay valid.
@@ -103,7 +105,9 @@ unsafe extern "C" fn hook_save(
     n: u32,
 ) {
     // SAFETY: generated code passes `n` locals.
-    let locals = unsafe { std::slice::from_raw_parts(locals, n as usize) }.to_vec();
+    let mut locals = unsafe { std::slice::from_raw_parts(locals, n as usize) }.to_vec();
+    // Dead locals are 0 in a frame, whatever the engine left there.
+    rt(ctx).live[func as usize][resume as usize].clear_others(&mut locals);
     rt(ctx).saved.push(Frame {
         func: FuncId(func),
         resume,
@@ -376,6 +380,11 @@ impl Vm {
         });
         let rt = Box::new(Runtime {
             heap_top: HEAP_START,
+            live: m
+                .funcs
+                .values()
+                .map(pivm_jit::liveness::frame_liveness)
+                .collect(),
             ..Runtime::default()
         });
         let ctx = Box::new(VmCtx {

@@ -1,0 +1,183 @@
+//! Which locals a logical frame holds: the locals live at its resume
+//! point. A frame stopped at a resume point carries the values of those
+//! locals and 0 for every other one, on every engine, so frames stay
+//! byte-identical across engines while compiled code keeps only live
+//! values in registers (saving every local at every resume point would
+//! make every local live everywhere).
+//!
+//! Liveness is the usual backward data flow over IR locals. At a safepoint
+//! the frame holds the locals live after it (execution continues there);
+//! at a call, the locals live before it, the call's own operands included
+//! (a rewind issues the call again, and an indirect call must reach the
+//! same function).
+
+use pivm_ir::safepoints::resume_points;
+use pivm_ir::{EntityRef, Function, InstKind, Operand};
+
+/// A set of locals, one bit each.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct LocalSet(Vec<u64>);
+
+impl LocalSet {
+    fn new(n: usize) -> LocalSet {
+        LocalSet(vec![0; n.div_ceil(64)])
+    }
+
+    /// Whether local number `i` is in the set.
+    pub fn contains(&self, i: usize) -> bool {
+        self.0.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 != 0)
+    }
+
+    fn insert(&mut self, i: usize) {
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+
+    fn remove(&mut self, i: usize) {
+        self.0[i / 64] &= !(1 << (i % 64));
+    }
+
+    /// Adds `other`; whether anything was added.
+    fn union(&mut self, other: &LocalSet) -> bool {
+        let mut changed = false;
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            let n = *a | b;
+            changed |= n != *a;
+            *a = n;
+        }
+        changed
+    }
+
+    /// Sets every local outside the set to 0 in `locals` (one value per
+    /// local of the function).
+    pub fn clear_others(&self, locals: &mut [u64]) {
+        for (i, v) in locals.iter_mut().enumerate() {
+            if !self.contains(i) {
+                *v = 0;
+            }
+        }
+    }
+}
+
+/// `live = (live - defs(k)) + uses(k)`.
+fn step(live: &mut LocalSet, k: &InstKind) {
+    if let Some(d) = k.dst() {
+        live.remove(d.index());
+    }
+    for (_, o) in k.operands() {
+        if let Operand::Local(l) = o {
+            live.insert(l.index());
+        }
+    }
+}
+
+/// The locals a frame of `f` holds at each of its resume points, in
+/// `pivm_ir::safepoints::resume_points` order (the resume-point ids).
+pub fn frame_liveness(f: &Function) -> Vec<LocalSet> {
+    let n = f.locals.len();
+    let nb = f.blocks.len();
+    let mut live_in = vec![LocalSet::new(n); nb];
+    let succs: Vec<Vec<usize>> = f
+        .blocks
+        .values()
+        .map(|d| {
+            d.insts
+                .last()
+                .map(|i| i.kind.successors().iter().map(|b| b.index()).collect())
+                .unwrap_or_default()
+        })
+        .collect();
+    let live_out = |live_in: &[LocalSet], b: usize| {
+        let mut s = LocalSet::new(n);
+        for &t in &succs[b] {
+            s.union(&live_in[t]);
+        }
+        s
+    };
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for (b, d) in f.blocks.values().enumerate().rev() {
+            let mut live = live_out(&live_in, b);
+            for i in d.insts.iter().rev() {
+                step(&mut live, &i.kind);
+            }
+            changed |= live_in[b].union(&live);
+        }
+    }
+    let rps = resume_points(f);
+    let mut at = vec![LocalSet::new(n); rps.len()];
+    let mut ids = std::collections::HashMap::new();
+    for (id, rp) in rps.iter().enumerate() {
+        ids.insert((rp.block.index(), rp.inst), id);
+    }
+    for (b, d) in f.blocks.values().enumerate() {
+        let mut live = live_out(&live_in, b);
+        for (ii, i) in d.insts.iter().enumerate().rev() {
+            let id = ids.get(&(b, ii)).copied();
+            if let (Some(id), InstKind::Safepoint) = (id, &i.kind) {
+                at[id] = live.clone();
+            }
+            step(&mut live, &i.kind);
+            if let (Some(id), InstKind::Call { .. }) = (id, &i.kind) {
+                at[id] = live.clone();
+            }
+        }
+    }
+    at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_sets_at_resume_points() {
+        let src = "func @g(%x: i32) -> i32 {
+entry:
+    ret.i32 %x
+}
+
+func @f(%n: i32) -> i32 {
+    local %i: i32
+    local %t: i32
+    local %dead: i32
+entry:
+    %i = copy.i32 0
+    %dead = copy.i32 7
+    jump head
+head:
+    %t = slt.i32 %i, %n
+    br.i32 %t, body, done
+body:
+    %t = call @g(i32 %i)
+    %i = add.i32 %t, 1
+    jump head
+done:
+    ret.i32 %i
+}
+";
+        let mut m = pivm_ir::parse(src, "t.pir").unwrap();
+        pivm_ir::safepoints::place(&mut m);
+        let f = &m.funcs[m.func_by_name("f").unwrap()];
+        let rps = resume_points(f);
+        let live = frame_liveness(f);
+        assert_eq!(live.len(), rps.len());
+        let names = |s: &LocalSet| -> Vec<&str> {
+            f.locals
+                .iter()
+                .filter(|(l, _)| s.contains(l.index()))
+                .map(|(_, d)| d.name.as_str())
+                .collect()
+        };
+        for (rp, s) in rps.iter().zip(&live) {
+            let got = names(s);
+            if rp.is_call {
+                // %i is the argument; %t is the result, written after.
+                assert_eq!(got, ["n", "i"]);
+            } else {
+                assert!(!got.contains(&"dead") && !got.contains(&"t"), "{got:?}");
+                assert!(got.contains(&"n"), "{got:?}");
+            }
+        }
+    }
+}
