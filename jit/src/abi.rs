@@ -90,7 +90,8 @@ pub fn alloc_types(module: &pivm_ir::Module) -> Vec<pivm_ir::MemType> {
 pub struct RuntimeHooks {
     /// A safepoint whose poll word was set. The runtime decides what the
     /// request is; it may set `state` to `STATE_UNWINDING` (take a snapshot)
-    /// or `STATE_HALTED`.
+    /// or `STATE_HALTED`. It must not move or grow memory (`mem_base` and
+    /// `bound` are not reloaded after it).
     pub safepoint: unsafe extern "C" fn(ctx: *mut VmCtx, func: u32, resume: u32),
     /// A trap (`ir::TrapKind::code`) in `func` at source `line`: the runtime
     /// records it and sets `state` to `STATE_HALTED`.

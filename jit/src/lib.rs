@@ -188,6 +188,10 @@ impl JitModule {
             entry_ids.push((eid, esig));
         }
 
+        let stub_sig = lower::poll_stub_signature();
+        let poll_stub = jm
+            .declare_function("poll_stub", Linkage::Local, &stub_sig)
+            .map_err(|e| codegen_err("(poll stub)", e))?;
         let env = lower::Env {
             m: module,
             globals,
@@ -197,9 +201,16 @@ impl JitModule {
             frames: &frames,
             safepoints: opts.safepoints,
             alloc_types: &alloc_types,
+            poll_stub,
         };
         let mut ctx = jm.make_context();
         let mut fctx = FunctionBuilderContext::new();
+        ctx.func.signature = stub_sig;
+        ctx.func.name = UserFuncName::user(1, 0);
+        lower::lower_poll_stub(jm, FunctionBuilder::new(&mut ctx.func, &mut fctx));
+        jm.define_function(poll_stub, &mut ctx)
+            .map_err(|e| codegen_err("(poll stub)", e))?;
+        jm.clear_context(&mut ctx);
         // A development aid: `PIVM_JIT_DUMP=NAME` prints the Cranelift IR
         // and the machine code of function @NAME (`*`: every function) to
         // stderr.

@@ -100,6 +100,9 @@ pub(crate) struct Env<'a> {
     pub classes: &'a SigClasses,
     pub frames: &'a [FrameLayout],
     pub safepoints: bool,
+    /// The preserve-all stub that calls `RuntimeHooks::safepoint`
+    /// (`lower_poll_stub`).
+    pub poll_stub: cranelift_module::FuncId,
     /// `abi::alloc_types` of the module.
     pub alloc_types: &'a [pivm_ir::MemType],
 }
@@ -176,7 +179,6 @@ fn zero(b: &mut FunctionBuilder, ty: ir::Type) -> Value {
 }
 
 struct Sigs {
-    safepoint: SigRef,
     trap: SigRef,
     halted: SigRef,
     save: SigRef,
@@ -238,7 +240,6 @@ pub(crate) fn lower_function(
     };
     use types::{I32, I64};
     let sigs = Sigs {
-        safepoint: b.import_signature(hook_sig(jm, &[I64, I32, I32], None)),
         trap: b.import_signature(hook_sig(jm, &[I64, I32, I32, I32], None)),
         halted: b.import_signature(hook_sig(jm, &[I64, I32, I32], None)),
         save: b.import_signature(hook_sig(jm, &[I64, I32, I32, I64, I64, I32], None)),
@@ -983,14 +984,17 @@ impl Lower<'_, '_> {
             self.b.set_cold_block(cold);
             self.b.ins().brif(poll, cold, &[], rb, &[]);
             self.b.switch_to_block(cold);
-            let fp = self.hook(abi::OFF_HOOK_SAFEPOINT);
             let fid = self.c32(self.fid.0);
             let r = self.c32(rid);
             let line = self.c32(self.line);
-            self.b
-                .ins()
-                .call_indirect(self.sigs.safepoint, fp, &[self.ctx, fid, r]);
-            self.reload_mem();
+            // Through the preserve-all stub: the call clobbers no register,
+            // so values live across the poll need no callee-saved register
+            // or spill slot on the hot path. The hook never moves or grows
+            // memory, so `mem_base` and `bound` stay.
+            let stub = self
+                .jm
+                .declare_func_in_func(self.env.poll_stub, self.b.func);
+            self.b.ins().call(stub, &[self.ctx, fid, r]);
             let st = self.load_ctx(types::I32, abi::OFF_STATE);
             self.b.ins().brif(
                 st,
@@ -1227,6 +1231,40 @@ impl Lower<'_, '_> {
 
 fn need(rid: Option<u32>) -> Result<u32, String> {
     rid.ok_or_else(|| "internal error: resume point without an id".to_string())
+}
+
+/// The signature of the poll stub: `(ctx, func, resume)` in the
+/// preserve-all convention.
+pub(crate) fn poll_stub_signature() -> ir::Signature {
+    let mut s = ir::Signature::new(cranelift_codegen::isa::CallConv::PreserveAll);
+    s.params.push(AbiParam::new(types::I64));
+    s.params.push(AbiParam::new(types::I32));
+    s.params.push(AbiParam::new(types::I32));
+    s
+}
+
+/// Lowers the poll stub: calls `RuntimeHooks::safepoint` with its
+/// arguments. It preserves every register (its prologue saves what the
+/// host-convention call clobbers), so a poll's cold path costs the hot
+/// path nothing in register allocation.
+pub(crate) fn lower_poll_stub(jm: &JITModule, mut b: FunctionBuilder) {
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let p = b.block_params(entry).to_vec();
+    let hooks = b.ins().load(types::I64, ctx_flags(), p[0], abi::OFF_HOOKS);
+    let hook = b
+        .ins()
+        .load(types::I64, ctx_flags(), hooks, abi::OFF_HOOK_SAFEPOINT);
+    let mut s = jm.make_signature();
+    s.params.push(AbiParam::new(types::I64));
+    s.params.push(AbiParam::new(types::I32));
+    s.params.push(AbiParam::new(types::I32));
+    let sig = b.import_signature(s);
+    b.ins().call_indirect(sig, hook, &p);
+    b.ins().return_(&[]);
+    b.seal_all_blocks();
+    b.finalize(jm.target_config());
 }
 
 /// Lowers the entry wrapper of `fid`: `(ctx, args: *const u64) -> u64`,
