@@ -18,6 +18,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 struct Options {
+    /// The repository: examples are found here.
+    root: PathBuf,
     quick: bool,
     runs: usize,
     out: PathBuf,
@@ -34,6 +36,7 @@ fn parse_args() -> Result<Options, String> {
         .map(PathBuf::from)
         .unwrap_or_default();
     let mut o = Options {
+        root: root.clone(),
         quick: false,
         runs: 0,
         out: root.join("benches"),
@@ -162,8 +165,10 @@ fn main() -> ExitCode {
 }
 
 fn bench(o: &Options) -> Result<(), String> {
-    let root = o.out.parent().map(PathBuf::from).unwrap_or_default();
-    let runner = Runner::new(&root, &o.pivm, o.runs)?;
+    let root = &o.root;
+    std::fs::create_dir_all(&o.out)
+        .map_err(|e| format!("cannot create {}: {e}", o.out.display()))?;
+    let runner = Runner::new(root, &o.pivm, o.runs)?;
     let mut rep = report::Report::new(o.quick, o.runs, runner.machine());
     let want = |s: &str| o.sections.iter().any(|x| x == s);
 

@@ -230,7 +230,7 @@ impl Report {
                 continue;
             }
             let _ = writeln!(s, "\n## {title}\n");
-            let _ = writeln!(s, "| program | size | snapshot at safepoint | pause (ms) | total (ms) | size (MB) | write MB/s | resume incl. recompile (s) | recompile (ms) | output |\n|---|---|---|---|---|---|---|---|---|---|");
+            let _ = writeln!(s, "| program | size | snapshot at safepoint | pause, forked writer (ms) | total, forked writer (ms) | pause, in-process writer (ms) | size (MB) | write MB/s | resume incl. recompile (s) | recompile (ms) | output |\n|---|---|---|---|---|---|---|---|---|---|---|");
             for (_, p, size, c) in rows {
                 let mb = c.bytes as f64 / 1e6;
                 let tput = if c.total_ms.median > 0.0 {
@@ -240,10 +240,11 @@ impl Report {
                 };
                 let _ = writeln!(
                     s,
-                    "| {p} | {size} | {} | {} | {} | {mb:.2} | {tput:.0} | {} | {} | {} |",
+                    "| {p} | {size} | {} | {} | {} | {} | {mb:.2} | {tput:.0} | {} | {} | {} |",
                     c.safepoints * 9 / 10,
                     ms(c.pause_ms),
                     ms(c.total_ms),
+                    ms(c.sync_pause_ms),
                     secs(c.resume_secs),
                     ms(c.resume_compile_ms),
                     if c.output_ok { "identical" } else { "DIFFERS" }

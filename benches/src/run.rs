@@ -179,6 +179,8 @@ pub struct SnapshotCosts {
     pub safepoints: u64,
     pub pause_ms: Stat,
     pub total_ms: Stat,
+    /// Pause when the snapshot is written in-process (snapshot and exit).
+    pub sync_pause_ms: Stat,
     pub bytes: u64,
     pub resume_secs: Stat,
     pub resume_compile_ms: Stat,
@@ -354,6 +356,9 @@ impl Runner {
         })
     }
 
+    /// Snapshot costs at 90% of the program's safepoints: pause and total
+    /// time with the forked writer (the program continues), pause of the
+    /// in-process writer (snapshot and exit), size, and resume time.
     pub fn snapshot_costs(&self, src: &Path, arg: &str) -> Result<SnapshotCosts, String> {
         let s = src.to_str().unwrap_or_default();
         let full = self.pivm(&["run", s, "--engine", "jit", "--stats", "--", arg])?;
@@ -361,12 +366,31 @@ impl Runner {
         let at = (safepoints * 9 / 10).max(1).to_string();
         let snap = self.tmp.join("costs.msgpack");
         let snap_s = snap.to_str().unwrap_or_default();
-        let (mut pause, mut total, mut resume, mut compile) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut pause, mut total, mut sync) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut resume, mut compile) = (Vec::new(), Vec::new());
         let mut bytes = 0;
         let mut output_ok = true;
         for _ in 0..self.runs {
+            // Snapshot and continue: a forked child writes the file.
             let a = self.pivm(&[
+                "run",
+                s,
+                "--engine",
+                "jit",
+                "--stats",
+                "--snapshot-after",
+                &at,
+                "--snapshot-path",
+                snap_s,
+                "--",
+                arg,
+            ])?;
+            pause.extend(a.stats("pause_ms"));
+            total.extend(a.stats("total_ms"));
+            bytes = std::fs::metadata(&snap).map(|m| m.len()).unwrap_or(0);
+            output_ok &= a.code == full.code && a.stdout == full.stdout;
+            // Snapshot and exit: written in-process, the program waits.
+            let b = self.pivm(&[
                 "run",
                 s,
                 "--engine",
@@ -380,20 +404,19 @@ impl Runner {
                 "--",
                 arg,
             ])?;
-            pause.extend(a.stats("pause_ms"));
-            total.extend(a.stats("total_ms"));
-            bytes = std::fs::metadata(&snap).map(|m| m.len()).unwrap_or(0);
-            let b = self.pivm(&["resume", snap_s, "--engine", "jit", "--stats"])?;
-            resume.push(b.secs);
-            compile.extend(b.stats("compile_ms"));
-            let mut joined = a.stdout.clone();
-            joined.extend_from_slice(&b.stdout);
-            output_ok &= a.code == 85 && joined == full.stdout;
+            sync.extend(b.stats("pause_ms"));
+            let c = self.pivm(&["resume", snap_s, "--engine", "jit", "--stats"])?;
+            resume.push(c.secs);
+            compile.extend(c.stats("compile_ms"));
+            let mut joined = b.stdout.clone();
+            joined.extend_from_slice(&c.stdout);
+            output_ok &= b.code == 85 && c.code == full.code && joined == full.stdout;
         }
         Ok(SnapshotCosts {
             safepoints,
             pause_ms: Stat::of(&pause),
             total_ms: Stat::of(&total),
+            sync_pause_ms: Stat::of(&sync),
             bytes,
             resume_secs: Stat::of(&resume),
             resume_compile_ms: Stat::of(&compile),
