@@ -130,7 +130,8 @@ pub struct RuntimeHooks {
 /// Field order is part of the ABI: generated code uses the offsets below.
 #[repr(C)]
 pub struct VmCtx {
-    /// Host address of VM address 0.
+    /// Host address of VM address 0; never changes while compiled code
+    /// runs (generated code loads it once per activation).
     pub mem_base: *mut u8,
     /// See `access_ok`; changes when the heap grows.
     pub bound: u64,

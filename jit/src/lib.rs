@@ -16,8 +16,9 @@
 //!    abi::bound_for_limit(end)`, `sp`/`stack_limit` (shadow stack),
 //!    `depth = 0`, `max_depth`, `builtins` (a table of
 //!    `BUILTINS.len()` `BuiltinFn`s in catalog order), `hooks`, `runtime`.
-//!    Update `mem_base`/`bound` whenever the heap moves or grows: generated
-//!    code reloads both after every call.
+//!    `mem_base` must not change while compiled code runs (reserve the
+//!    address space up front); update `bound` whenever the heap grows:
+//!    generated code reloads it after every call.
 //! 3. Run: `state = STATE_RUNNING; jit.call(main, ctx, &args)`. On return,
 //!    `state` tells how it ended: `RUNNING` (returned), `HALTED` (exit or
 //!    trap, reported through `hooks.trap` / the builtin), `UNWINDING` (a
@@ -130,6 +131,15 @@ impl JitModule {
         set(&mut flags, "enable_verifier", verify)?;
         let isa_builder =
             cranelift_native::builder().map_err(|m| JitError::UnsupportedHost(m.to_string()))?;
+        // The VmCtx pointer lives in the pinned register where Cranelift
+        // has one (x86_64: r15, aarch64: x21), so it is never spilled.
+        let pinned_ctx = matches!(
+            isa_builder.triple().architecture,
+            target_lexicon::Architecture::X86_64 | target_lexicon::Architecture::Aarch64(_)
+        );
+        if pinned_ctx {
+            set(&mut flags, "enable_pinned_reg", "true")?;
+        }
         let isa = isa_builder
             .finish(settings::Flags::new(flags))
             .map_err(|e| JitError::UnsupportedHost(e.to_string()))?;
@@ -140,7 +150,7 @@ impl JitModule {
             )));
         }
         let mut jm = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
-        match Self::build(&mut jm, module, globals, opts) {
+        match Self::build(&mut jm, module, globals, opts, pinned_ctx) {
             Ok((entries, code, table)) => Ok(JitModule {
                 jit: Some(jm),
                 entries,
@@ -162,6 +172,7 @@ impl JitModule {
         module: &Module,
         globals: &[u64],
         opts: &Options,
+        pinned_ctx: bool,
     ) -> Result<(Vec<EntryFn>, Vec<usize>, Box<[u64]>), JitError> {
         let n = module.funcs.len();
         let layouts = TypeLayouts::new(&module.types);
@@ -202,6 +213,7 @@ impl JitModule {
             safepoints: opts.safepoints,
             alloc_types: &alloc_types,
             poll_stub,
+            pinned_ctx,
         };
         let mut ctx = jm.make_context();
         let mut fctx = FunctionBuilderContext::new();
@@ -242,7 +254,7 @@ impl JitModule {
             ctx.func.signature = entry_ids[i].1.clone();
             ctx.func.name = UserFuncName::user(0, 2 * i as u32 + 1);
             let b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
-            lower::lower_entry(module, jm, b, id, func_ids[i]);
+            lower::lower_entry(module, jm, b, id, func_ids[i], pinned_ctx);
             jm.define_function(entry_ids[i].0, &mut ctx)
                 .map_err(|e| codegen_err(&f.name, e))?;
             jm.clear_context(&mut ctx);
@@ -282,6 +294,9 @@ impl JitModule {
 
     /// The native code of `f`, with the signature `(ctx, params...) -> ret`
     /// in the host's C calling convention (`ptr`/`i64` as 64-bit integers).
+    /// Only for inspection: on hosts with a pinned register (x86_64,
+    /// aarch64) the code also expects `ctx` there, which only the entry
+    /// wrappers (`entry`, `call`) set.
     pub fn code_ptr(&self, f: FuncId) -> *const u8 {
         self.code[f.index()] as *const u8
     }

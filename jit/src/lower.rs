@@ -12,7 +12,7 @@
 //! blockN:  the IR block; it is split at each resume point: a safepoint
 //!          polls and continues in its resume block, a call to a module
 //!          function starts its resume block (so a rewind re-issues it)
-//! stopR:   (cold, one per resume point R, param line) if UNWINDING store
+//! stopR:   (cold, one per resume point R) if UNWINDING store
 //!          the locals live at R (`liveness`) and -> save(R); else ->
 //!          not_running(line)
 //! save:    (cold, param rid) save_frame(rid, locals); -> exit
@@ -25,8 +25,9 @@
 //! ```
 //!
 //! Locals are cranelift-frontend `Variable`s; `mem_base` and `bound` are
-//! variables too, reloaded from `VmCtx` after every call (a builtin may
-//! grow the heap), so an access costs an add, a compare and a branch.
+//! variables too, loaded at entry; `bound` is reloaded after every call (a
+//! builtin may grow the heap), so an access costs an add, a compare and a
+//! branch.
 
 use crate::abi::{
     self, NULL_PAGE, STATE_HALTED, STATE_REWINDING, STATE_STACK_OVERFLOW, STATE_UNWINDING,
@@ -103,6 +104,9 @@ pub(crate) struct Env<'a> {
     /// The preserve-all stub that calls `RuntimeHooks::safepoint`
     /// (`lower_poll_stub`).
     pub poll_stub: cranelift_module::FuncId,
+    /// Whether the `VmCtx` pointer lives in the pinned register (set by
+    /// the entry wrappers; hosts whose Cranelift backend has one).
+    pub pinned_ctx: bool,
     /// `abi::alloc_types` of the module.
     pub alloc_types: &'a [pivm_ir::MemType],
 }
@@ -207,6 +211,8 @@ struct Lower<'a, 'f> {
     mem_trap: ir::Block,
     /// Per resume point: where a stop there goes (see the module docs).
     stops: Vec<ir::Block>,
+    /// Per resume point: its source line (set when it is lowered).
+    stop_lines: Vec<u32>,
     save: ir::Block,
     not_running: ir::Block,
     /// Per resume point: the locals its frame holds.
@@ -219,6 +225,9 @@ struct Lower<'a, 'f> {
     func_refs: HashMap<FuncId, FuncRef>,
     sigs: Sigs,
     line: u32,
+    /// VM addresses checked on the current straight-line path, with their
+    /// host addresses (cleared at blocks, calls and resume points).
+    checked: HashMap<Value, Value>,
     /// Whether the function has a load or a store.
     uses_memory: bool,
 }
@@ -234,8 +243,8 @@ pub(crate) fn lower_function(
     let mut b = b;
     let hook_sig = |jm: &JITModule, params: &[ir::Type], ret: Option<ir::Type>| {
         let mut s = jm.make_signature();
-        s.params.extend(params.iter().map(|t| AbiParam::new(*t)));
-        s.returns.extend(ret.map(AbiParam::new));
+        s.params.extend(params.iter().map(|t| host_param(*t)));
+        s.returns.extend(ret.map(host_param));
         s
     };
     use types::{I32, I64};
@@ -302,7 +311,6 @@ pub(crate) fn lower_function(
         .iter()
         .map(|_| {
             let s = b.create_block();
-            b.append_block_param(s, I32);
             b.set_cold_block(s);
             s
         })
@@ -348,6 +356,7 @@ pub(crate) fn lower_function(
         exit,
         trap,
         mem_trap,
+        stop_lines: vec![0; rps.len()],
         stops,
         save,
         not_running,
@@ -365,6 +374,7 @@ pub(crate) fn lower_function(
             .next()
             .and_then(|d| d.insts.first())
             .map_or(0, |i| i.line),
+        checked: HashMap::new(),
         uses_memory: f
             .blocks
             .values()
@@ -385,12 +395,24 @@ impl Lower<'_, '_> {
         self.b.ins().iconst(types::I32, v as i64)
     }
 
+    /// The `VmCtx` pointer: read from the pinned register where the host
+    /// has one (it is never spilled then), else the parameter.
+    fn ctx(&mut self) -> Value {
+        if self.env.pinned_ctx {
+            self.b.ins().get_pinned_reg(types::I64)
+        } else {
+            self.ctx
+        }
+    }
+
     fn load_ctx(&mut self, ty: ir::Type, off: i32) -> Value {
-        self.b.ins().load(ty, ctx_flags(), self.ctx, off)
+        let c = self.ctx();
+        self.b.ins().load(ty, ctx_flags(), c, off)
     }
 
     fn store_ctx(&mut self, v: Value, off: i32) {
-        self.b.ins().store(ctx_flags(), v, self.ctx, off);
+        let c = self.ctx();
+        self.b.ins().store(ctx_flags(), v, c, off);
     }
 
     fn reload_mem(&mut self) {
@@ -403,6 +425,15 @@ impl Lower<'_, '_> {
         self.b.def_var(self.mem_base, mb);
         let bd = self.load_ctx(types::I64, abi::OFF_BOUND);
         self.b.def_var(self.bound, bd);
+    }
+
+    /// After a call: the heap may have grown (`mem_base` never changes
+    /// during a run).
+    fn reload_bound(&mut self) {
+        if self.uses_memory {
+            let bd = self.load_ctx(types::I64, abi::OFF_BOUND);
+            self.b.def_var(self.bound, bd);
+        }
     }
 
     fn hook(&mut self, off: i32) -> Value {
@@ -420,16 +451,19 @@ impl Lower<'_, '_> {
     /// Continues in a new block if `ok` is nonzero, traps with `kind` otherwise.
     fn trap_unless(&mut self, ok: Value, kind: TrapKind) {
         let cont = self.b.create_block();
-        let k = self.c32(kind.code());
-        let line = self.c32(self.line);
-        self.b.ins().brif(
-            ok,
-            cont,
-            &[],
-            self.trap,
-            &[BlockArg::Value(k), BlockArg::Value(line)],
-        );
+        let cold = self.cold_block();
+        self.b.ins().brif(ok, cont, &[], cold, &[]);
+        self.b.switch_to_block(cold);
+        self.jump_trap(kind);
         self.b.switch_to_block(cont);
+    }
+
+    /// A new cold block: one per check site, so the hot path only
+    /// branches and the constants a trap needs are made on the cold side.
+    fn cold_block(&mut self) -> ir::Block {
+        let b = self.b.create_block();
+        self.b.set_cold_block(b);
+        b
     }
 
     /// Continues in a new block if `ok` is nonzero; otherwise returns with
@@ -503,11 +537,11 @@ impl Lower<'_, '_> {
         let locals_addr = self.b.ins().stack_addr(types::I64, self.locals_slot, 0);
         let fid = self.c32(self.fid.0);
         let nv = self.c32(n);
-        let call = self.b.ins().call_indirect(
-            self.sigs.restore,
-            fp,
-            &[self.ctx, fid, sb_addr, locals_addr, nv],
-        );
+        let c = self.ctx();
+        let call =
+            self.b
+                .ins()
+                .call_indirect(self.sigs.restore, fp, &[c, fid, sb_addr, locals_addr, nv]);
         let rid = self.b.inst_results(call)[0];
         let st = self.load_ctx(types::I32, abi::OFF_STATE);
         let halted = self
@@ -562,9 +596,10 @@ impl Lower<'_, '_> {
         let p = self.b.block_params(self.trap).to_vec();
         let fp = self.hook(abi::OFF_HOOK_TRAP);
         let fid = self.c32(self.fid.0);
+        let c = self.ctx();
         self.b
             .ins()
-            .call_indirect(self.sigs.trap, fp, &[self.ctx, p[0], fid, p[1]]);
+            .call_indirect(self.sigs.trap, fp, &[c, p[0], fid, p[1]]);
         let dummy = self.dummy_args();
         self.b.ins().jump(self.exit, &dummy);
 
@@ -587,9 +622,10 @@ impl Lower<'_, '_> {
         let line = self.b.block_params(self.halted)[0];
         let fp = self.hook(abi::OFF_HOOK_HALTED);
         let fid = self.c32(self.fid.0);
+        let c = self.ctx();
         self.b
             .ins()
-            .call_indirect(self.sigs.halted, fp, &[self.ctx, fid, line]);
+            .call_indirect(self.sigs.halted, fp, &[c, fid, line]);
         let dummy = self.dummy_args();
         self.b.ins().jump(self.exit, &dummy);
 
@@ -607,7 +643,7 @@ impl Lower<'_, '_> {
         for rid in 0..self.stops.len() {
             let stop = self.stops[rid];
             self.b.switch_to_block(stop);
-            let line = self.b.block_params(stop)[0];
+            let line = self.c32(self.stop_lines[rid]);
             let st = self.load_ctx(types::I32, abi::OFF_STATE);
             let unwinding = self
                 .b
@@ -665,11 +701,10 @@ impl Lower<'_, '_> {
         let sb = self.b.use_var(self.stack_base);
         let locals_addr = self.b.ins().stack_addr(types::I64, self.locals_slot, 0);
         let n = self.c32(self.vars.len() as u32);
-        self.b.ins().call_indirect(
-            self.sigs.save,
-            fp,
-            &[self.ctx, fid, rid, sb, locals_addr, n],
-        );
+        let c = self.ctx();
+        self.b
+            .ins()
+            .call_indirect(self.sigs.save, fp, &[c, fid, rid, sb, locals_addr, n]);
         let dummy = self.dummy_args();
         self.b.ins().jump(self.exit, &dummy);
     }
@@ -695,6 +730,11 @@ impl Lower<'_, '_> {
 
     /// The host address of VM address `addr`, after the access check.
     fn host_addr(&mut self, addr: Value) -> Value {
+        if let Some(h) = self.checked.get(&addr) {
+            // Checked already on this straight-line path (same rule for
+            // every access size): reuse the host address.
+            return *h;
+        }
         let bound = self.b.use_var(self.bound);
         let off = self.b.ins().iadd_imm_s(addr, -(NULL_PAGE as i64));
         let ok = self
@@ -702,26 +742,34 @@ impl Lower<'_, '_> {
             .ins()
             .icmp(IntCC::UnsignedLessThanOrEqual, off, bound);
         let cont = self.b.create_block();
+        let cold = self.cold_block();
+        self.b.ins().brif(ok, cont, &[], cold, &[]);
+        self.b.switch_to_block(cold);
         let line = self.c32(self.line);
-        self.b.ins().brif(
-            ok,
-            cont,
-            &[],
+        self.b.ins().jump(
             self.mem_trap,
             &[BlockArg::Value(addr), BlockArg::Value(line)],
         );
         self.b.switch_to_block(cont);
         let mb = self.b.use_var(self.mem_base);
-        self.b.ins().iadd(mb, addr)
+        let h = self.b.ins().iadd(mb, addr);
+        self.checked.insert(addr, h);
+        h
     }
 
     fn body(&mut self) -> Result<(), String> {
         let f = self.f;
         for (bi, data) in f.blocks.iter() {
             self.b.switch_to_block(self.blocks[bi.index()]);
+            self.checked.clear();
             for (ii, inst) in data.insts.iter().enumerate() {
                 self.line = inst.line;
                 let rid = self.rid_at.get(&(bi.index(), ii)).copied();
+                if rid.is_some() || matches!(inst.kind, InstKind::Call { .. }) {
+                    // A resume block has other predecessors (the rewind
+                    // switch), and a call may change `bound`.
+                    self.checked.clear();
+                }
                 self.inst(&inst.kind, rid)?;
             }
         }
@@ -986,7 +1034,7 @@ impl Lower<'_, '_> {
             self.b.switch_to_block(cold);
             let fid = self.c32(self.fid.0);
             let r = self.c32(rid);
-            let line = self.c32(self.line);
+            self.stop_lines[rid as usize] = self.line;
             // Through the preserve-all stub: the call clobbers no register,
             // so values live across the poll need no callee-saved register
             // or spill slot on the hot path. The hook never moves or grows
@@ -994,15 +1042,12 @@ impl Lower<'_, '_> {
             let stub = self
                 .jm
                 .declare_func_in_func(self.env.poll_stub, self.b.func);
-            self.b.ins().call(stub, &[self.ctx, fid, r]);
+            let c = self.ctx();
+            self.b.ins().call(stub, &[c, fid, r]);
             let st = self.load_ctx(types::I32, abi::OFF_STATE);
-            self.b.ins().brif(
-                st,
-                self.stops[rid as usize],
-                &[BlockArg::Value(line)],
-                rb,
-                &[],
-            );
+            self.b
+                .ins()
+                .brif(st, self.stops[rid as usize], &[], rb, &[]);
         } else {
             self.b.ins().jump(rb, &[]);
         }
@@ -1012,17 +1057,13 @@ impl Lower<'_, '_> {
     /// After a call that can unwind: reload memory, stop unless running,
     /// then write the result.
     fn after_module_call(&mut self, rid: u32, dst: Option<Local>, res: Option<Value>) {
-        self.reload_mem();
+        self.reload_bound();
         let st = self.load_ctx(types::I32, abi::OFF_STATE);
         let cont = self.b.create_block();
-        let line = self.c32(self.line);
-        self.b.ins().brif(
-            st,
-            self.stops[rid as usize],
-            &[BlockArg::Value(line)],
-            cont,
-            &[],
-        );
+        self.stop_lines[rid as usize] = self.line;
+        self.b
+            .ins()
+            .brif(st, self.stops[rid as usize], &[], cont, &[]);
         self.b.switch_to_block(cont);
         if let (Some(d), Some(v)) = (dst, res) {
             self.def(d, v);
@@ -1031,7 +1072,8 @@ impl Lower<'_, '_> {
 
     fn call_args(&mut self, args: &[(Type, Operand)]) -> Vec<Value> {
         let mut v = Vec::with_capacity(args.len() + 1);
-        v.push(self.ctx);
+        let c = self.ctx();
+        v.push(c);
         for (t, o) in args {
             let x = self.operand(*t, *o);
             v.push(x);
@@ -1207,18 +1249,20 @@ impl Lower<'_, '_> {
             .ins()
             .load(types::I64, ctx_flags(), table, (idx * 8) as i32);
         let n = self.c32(nargs as u32);
+        let c = self.ctx();
         let call = self
             .b
             .ins()
-            .call_indirect(self.sigs.builtin, fp, &[self.ctx, ptr, n]);
+            .call_indirect(self.sigs.builtin, fp, &[c, ptr, n]);
         let r = self.b.inst_results(call)[0];
-        self.reload_mem();
+        self.reload_bound();
         let st = self.load_ctx(types::I32, abi::OFF_STATE);
         let cont = self.b.create_block();
+        let cold = self.cold_block();
+        self.b.ins().brif(st, cold, &[], cont, &[]);
+        self.b.switch_to_block(cold);
         let line = self.c32(self.line);
-        self.b
-            .ins()
-            .brif(st, self.halted, &[BlockArg::Value(line)], cont, &[]);
+        self.b.ins().jump(self.halted, &[BlockArg::Value(line)]);
         self.b.switch_to_block(cont);
         if let Some(d) = dst {
             let ty = self.local_ty(d);
@@ -1257,9 +1301,9 @@ pub(crate) fn lower_poll_stub(jm: &JITModule, mut b: FunctionBuilder) {
         .ins()
         .load(types::I64, ctx_flags(), hooks, abi::OFF_HOOK_SAFEPOINT);
     let mut s = jm.make_signature();
-    s.params.push(AbiParam::new(types::I64));
-    s.params.push(AbiParam::new(types::I32));
-    s.params.push(AbiParam::new(types::I32));
+    s.params.push(host_param(types::I64));
+    s.params.push(host_param(types::I32));
+    s.params.push(host_param(types::I32));
     let sig = b.import_signature(s);
     b.ins().call_indirect(sig, hook, &p);
     b.ins().return_(&[]);
@@ -1275,12 +1319,19 @@ pub(crate) fn lower_entry(
     mut b: FunctionBuilder,
     fid: FuncId,
     target: cranelift_module::FuncId,
+    pinned_ctx: bool,
 ) {
     let f = &m.funcs[fid];
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
     let p = b.block_params(entry).to_vec();
+    if pinned_ctx {
+        // Compiled functions read the context from the pinned register
+        // (never allocated, and callee-saved in the host convention, so
+        // hooks and builtins keep it).
+        b.ins().set_pinned_reg(p[0]);
+    }
     let mut vals = vec![p[0]];
     for (i, t) in f.params().enumerate() {
         let v = b.ins().load(types::I64, ctx_flags(), p[1], (i * 8) as i32);
@@ -1304,7 +1355,7 @@ pub(crate) fn lower_entry(
     b.switch_to_block(report);
     let mut s = jm.make_signature();
     for t in [types::I64, types::I32, types::I32, types::I32] {
-        s.params.push(AbiParam::new(t));
+        s.params.push(host_param(t));
     }
     let sig = b.import_signature(s);
     let hooks = b.ins().load(types::I64, ctx_flags(), p[0], abi::OFF_HOOKS);
@@ -1322,4 +1373,16 @@ pub(crate) fn lower_entry(
     b.ins().return_(&[r]);
     b.seal_all_blocks();
     b.finalize(jm.target_config());
+}
+
+/// A parameter or result of a call to a host (Rust `extern "C"`) function.
+/// Integers narrower than 64 bits are zero-extended: ABIs such as s390x's
+/// require the caller to extend them, and the Rust callee relies on it (a
+/// `u32` count arriving with garbage in its upper half crashed on s390x).
+pub(crate) fn host_param(t: ir::Type) -> AbiParam {
+    if t.is_int() && t.bits() < 64 {
+        AbiParam::new(t).uext()
+    } else {
+        AbiParam::new(t)
+    }
 }
