@@ -241,7 +241,11 @@ impl Report {
                 let _ = writeln!(
                     s,
                     "| {p} | {size} | {} | {} | {} | {} | {mb:.2} | {tput:.0} | {} | {} | {} |",
-                    c.safepoints * 9 / 10,
+                    if c.safepoints == 0 {
+                        "at 2 s".to_string()
+                    } else {
+                        (c.safepoints * 9 / 10).to_string()
+                    },
                     ms(c.pause_ms),
                     ms(c.total_ms),
                     ms(c.sync_pause_ms),

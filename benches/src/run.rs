@@ -424,6 +424,73 @@ impl Runner {
         })
     }
 
+    /// Snapshot costs of a long program at a moment in time (`after`, e.g.
+    /// "2s"): the image size and creation time of the seed papers' tables.
+    /// The snapshot is written in-process (snapshot and exit); the resume
+    /// runs to the next safepoint and snapshots again, so its time is
+    /// load + recompile + rewind, minus that second snapshot's writing.
+    pub fn snapshot_costs_at(
+        &self,
+        src: &Path,
+        arg: &str,
+        after: &str,
+    ) -> Result<SnapshotCosts, String> {
+        let s = src.to_str().unwrap_or_default();
+        let snap = self.tmp.join("timed.msgpack");
+        let again = self.tmp.join("timed-again.msgpack");
+        let (snap_s, again_s) = (
+            snap.to_str().unwrap_or_default(),
+            again.to_str().unwrap_or_default(),
+        );
+        let (mut total, mut resume, mut compile) = (Vec::new(), Vec::new(), Vec::new());
+        let mut bytes = 0;
+        let mut output_ok = true;
+        for _ in 0..self.runs {
+            let a = self.pivm(&[
+                "run",
+                s,
+                "--engine",
+                "jit",
+                "--stats=nocount",
+                "--snapshot-every",
+                after,
+                "--snapshot-path",
+                snap_s,
+                "--exit-after-snapshot",
+                "--",
+                arg,
+            ])?;
+            total.extend(a.stats("total_ms"));
+            bytes = std::fs::metadata(&snap).map(|m| m.len()).unwrap_or(0);
+            let b = self.pivm(&[
+                "resume",
+                snap_s,
+                "--engine",
+                "jit",
+                "--stats",
+                "--snapshot-after",
+                "1",
+                "--snapshot-path",
+                again_s,
+                "--exit-after-snapshot",
+            ])?;
+            let second = b.stats("total_ms").last().copied().unwrap_or(0.0);
+            resume.push(b.secs - second / 1000.0);
+            compile.extend(b.stats("compile_ms"));
+            output_ok &= a.code == 85 && b.code == 85;
+        }
+        Ok(SnapshotCosts {
+            safepoints: 0,
+            pause_ms: Stat::of(&total),
+            total_ms: Stat::of(&total),
+            sync_pause_ms: Stat::of(&total),
+            bytes,
+            resume_secs: Stat::of(&resume),
+            resume_compile_ms: Stat::of(&compile),
+            output_ok,
+        })
+    }
+
     /// `dd` writing `mb` MiB to the same disk, with fsync: the write
     /// throughput a snapshot is compared to.
     pub fn dd_throughput(&self, mb: u32) -> Result<String, String> {
