@@ -82,7 +82,7 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "matmul",
         file: "examples/matmul.c",
-        full: &["300"],
+        full: &["500"],
         quick: &["20"],
     },
     Program {
@@ -94,13 +94,13 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "sor",
         file: "examples/sor.c",
-        full: &["500"],
+        full: &["1500"],
         quick: &["20"],
     },
     Program {
         name: "mgs",
         file: "examples/mgs.c",
-        full: &["300"],
+        full: &["400"],
         quick: &["20"],
     },
     Program {
@@ -124,13 +124,13 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "spectralnorm",
         file: "examples/spectralnorm.c",
-        full: &["1000"],
+        full: &["1500"],
         quick: &["50"],
     },
     Program {
         name: "mandelbrot",
         file: "examples/mandelbrot.c",
-        full: &["1000"],
+        full: &["1500"],
         quick: &["40"],
     },
     Program {
