@@ -13,6 +13,7 @@ pub mod builtins;
 pub mod entities;
 pub mod error;
 pub mod frame;
+pub mod liveness;
 pub mod module;
 pub mod opcodes;
 pub mod parse;

@@ -103,7 +103,7 @@ pub struct RuntimeHooks {
     pub halted: unsafe extern "C" fn(ctx: *mut VmCtx, func: u32, line: u32),
     /// Unwinding: push the frame of `func` stopped at `resume`, with its
     /// shadow-stack base and `n` local values. Only the locals live at
-    /// `resume` (`liveness::frame_liveness`) hold their values; the
+    /// `resume` (`pivm_ir::liveness::frame_liveness`) hold their values; the
     /// runtime records every other one as 0, as the interpreter does.
     pub save_frame: unsafe extern "C" fn(
         ctx: *mut VmCtx,

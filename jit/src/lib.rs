@@ -32,7 +32,6 @@
 
 pub mod abi;
 pub mod error;
-pub mod liveness;
 mod lower;
 
 pub use error::JitError;

@@ -216,7 +216,7 @@ struct Lower<'a, 'f> {
     save: ir::Block,
     not_running: ir::Block,
     /// Per resume point: the locals its frame holds.
-    live: Vec<crate::liveness::LocalSet>,
+    live: Vec<pivm_ir::liveness::LocalSet>,
     overflow: ir::Block,
     halted: ir::Block,
     locals_slot: StackSlot,
@@ -360,7 +360,7 @@ pub(crate) fn lower_function(
         stops,
         save,
         not_running,
-        live: crate::liveness::frame_liveness(f),
+        live: pivm_ir::liveness::frame_liveness(f),
         overflow,
         halted,
         locals_slot,

@@ -20,7 +20,7 @@ pub struct Program {
     pub resume_points: Vec<Vec<ResumePoint>>,
     /// The locals a frame holds at each resume point, per function (the
     /// others are 0 in a frame, on every engine).
-    pub live: Vec<Vec<pivm_jit::liveness::LocalSet>>,
+    pub live: Vec<Vec<pivm_ir::liveness::LocalSet>>,
     /// Resume-point id of each (block, inst) that is one, per function.
     pub resume_ids: Vec<HashMap<(u32, u32), u32>>,
     /// The distinct `as T` types of allocation calls, in module order: the
@@ -69,7 +69,7 @@ impl Program {
         let live = module
             .funcs
             .values()
-            .map(pivm_jit::liveness::frame_liveness)
+            .map(pivm_ir::liveness::frame_liveness)
             .collect();
         let (mem, global_addrs) = MemLayout::new(&module, &layouts, stack_size)?;
         Ok(Program {

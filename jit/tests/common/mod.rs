@@ -43,7 +43,7 @@ pub struct Runtime {
     /// The allocation-type key of each malloc call (0: none given).
     pub alloc_keys: Vec<u64>,
     /// Per function, per resume point: the locals a frame holds.
-    pub live: Vec<Vec<pivm_jit::liveness::LocalSet>>,
+    pub live: Vec<Vec<pivm_ir::liveness::LocalSet>>,
 }
 
 /// A mock VM: memory, context, runtime. Boxed so the pointers stay valid.
@@ -383,7 +383,7 @@ impl Vm {
             live: m
                 .funcs
                 .values()
-                .map(pivm_jit::liveness::frame_liveness)
+                .map(pivm_ir::liveness::frame_liveness)
                 .collect(),
             ..Runtime::default()
         });

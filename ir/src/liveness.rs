@@ -11,8 +11,8 @@
 //! (a rewind issues the call again, and an indirect call must reach the
 //! same function).
 
-use pivm_ir::safepoints::resume_points;
-use pivm_ir::{EntityRef, Function, InstKind, Operand};
+use crate::safepoints::resume_points;
+use crate::{EntityRef, Function, InstKind, Operand};
 
 /// A set of locals, one bit each.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -156,8 +156,8 @@ done:
     ret.i32 %i
 }
 ";
-        let mut m = pivm_ir::parse(src, "t.pir").unwrap();
-        pivm_ir::safepoints::place(&mut m);
+        let mut m = crate::parse(src, "t.pir").unwrap();
+        crate::safepoints::place(&mut m);
         let f = &m.funcs[m.func_by_name("f").unwrap()];
         let rps = resume_points(f);
         let live = frame_liveness(f);
