@@ -59,7 +59,7 @@ pub fn realloc(rt: &mut Runtime, a: &[u64], t: Option<&MemType>) -> Result<u64> 
     }
     let ty = match t {
         Some(t) => Some(t.clone()),
-        None => rt.heap.table().find(|al| al.addr == p).and_then(|al| al.ty),
+        None => rt.heap.ty_of(p).cloned(),
     };
     let q = allocate(rt, n, ty.as_ref());
     if q == 0 {
