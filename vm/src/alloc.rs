@@ -91,6 +91,28 @@ impl Hasher for AddrHasher {
 
 type AddrMap<V> = HashMap<u64, V, BuildHasherDefault<AddrHasher>>;
 
+/// A fixed, fully mixing hasher for the gap maps: they are small (so
+/// locality matters little) and are often probed for absent keys, which
+/// clustered hashes make slow.
+#[derive(Default, Clone, Copy)]
+pub struct GapHasher(u64);
+
+impl Hasher for GapHasher {
+    fn finish(&self) -> u64 {
+        fold_mul(self.0)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 ^= x;
+    }
+}
+
+type GapMap = HashMap<u64, u64, BuildHasherDefault<GapHasher>>;
+
 /// Classes `0..EXACT` hold gaps of exactly `(c + 1) * 16` bytes; class
 /// `EXACT + k` holds gaps of `[2^(10+k), 2^(11+k))` bytes (above 1 KiB).
 const EXACT: usize = 64;
@@ -124,9 +146,9 @@ pub struct Allocator {
     /// addr -> (requested size, type).
     live: AddrMap<(u64, Option<MemType>)>,
     /// Derived: free gaps between live blocks (start -> length).
-    gap_len: AddrMap<u64>,
+    gap_len: GapMap,
     /// Derived: the same gaps by end (end -> start).
-    gap_by_end: AddrMap<u64>,
+    gap_by_end: GapMap,
     /// Derived: the gaps by size class.
     classes: Vec<Class>,
     /// Derived: the lowest gap start in each class (`u64::MAX` if none).
@@ -144,8 +166,8 @@ impl Allocator {
             heap_top: heap_start,
             heap_max,
             live: AddrMap::default(),
-            gap_len: AddrMap::default(),
-            gap_by_end: AddrMap::default(),
+            gap_len: GapMap::default(),
+            gap_by_end: GapMap::default(),
             classes: vec![Class::default(); NCLASS],
             class_min: [u64::MAX; NCLASS],
             nonempty: [0; 2],
