@@ -198,7 +198,7 @@ impl JitModule {
             entry_ids.push((eid, esig));
         }
 
-        let stub_sig = lower::poll_stub_signature();
+        let stub_sig = lower::poll_stub_signature(jm.isa());
         let poll_stub = jm
             .declare_function("poll_stub", Linkage::Local, &stub_sig)
             .map_err(|e| codegen_err("(poll stub)", e))?;

@@ -1278,9 +1278,17 @@ fn need(rid: Option<u32>) -> Result<u32, String> {
 }
 
 /// The signature of the poll stub: `(ctx, func, resume)` in the
-/// preserve-all convention.
-pub(crate) fn poll_stub_signature() -> ir::Signature {
-    let mut s = ir::Signature::new(cranelift_codegen::isa::CallConv::PreserveAll);
+/// preserve-all convention where Cranelift supports it well. On riscv64
+/// its prologue saves the vector registers with V-extension instructions,
+/// which hosts without V (qemu's default CPU among them) reject, so there
+/// the stub uses the host convention and a poll's cold path costs the hot
+/// loop some registers.
+pub(crate) fn poll_stub_signature(isa: &dyn cranelift_codegen::isa::TargetIsa) -> ir::Signature {
+    let conv = match isa.triple().architecture {
+        target_lexicon::Architecture::Riscv64(_) => isa.default_call_conv(),
+        _ => cranelift_codegen::isa::CallConv::PreserveAll,
+    };
+    let mut s = ir::Signature::new(conv);
     s.params.push(AbiParam::new(types::I64));
     s.params.push(AbiParam::new(types::I32));
     s.params.push(AbiParam::new(types::I32));
