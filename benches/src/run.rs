@@ -332,7 +332,7 @@ impl Runner {
             poll.push(b.secs);
             over.push(b.secs / a.secs - 1.0);
         }
-        // Request latency: snapshot requests every 20 ms; pivm reports the
+        // Request latency: snapshot requests every 50 ms; pivm reports the
         // time from each request to the safepoint that served it.
         let snap = self.tmp.join("latency.msgpack");
         let o = self.pivm(&[
@@ -340,9 +340,9 @@ impl Runner {
             s,
             "--engine",
             "jit",
-            "--stats",
+            "--stats=nocount",
             "--snapshot-every",
-            "20ms",
+            "50ms",
             "--snapshot-path",
             snap.to_str().unwrap_or_default(),
             "--",

@@ -42,7 +42,10 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
     (secs.is_finite() && secs > 0.0).then(|| Duration::from_secs_f64(secs))
 }
 
-/// Starts a thread that requests a snapshot every `every`.
+/// Starts a thread that requests a snapshot every `every`, counted from
+/// the moment the previous request was served: a program whose snapshots
+/// take longer than the interval still runs `every` between two of them
+/// instead of starving.
 pub fn start_timer(poll: Arc<Poll>, every: Duration) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("pivm-timer".into())
@@ -50,6 +53,9 @@ pub fn start_timer(poll: Arc<Poll>, every: Duration) -> std::io::Result<()> {
             std::thread::sleep(every);
             if !poll.has_requests() {
                 poll.request(Request::new(false));
+            }
+            while poll.has_requests() {
+                std::thread::sleep(Duration::from_millis(1));
             }
         })
         .map(|_| ())
