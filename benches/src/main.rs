@@ -232,7 +232,7 @@ fn bench(o: &Options) -> Result<(), String> {
         }
     }
     // The seed tables snapshot long runs at a moment in time.
-    let after = if o.quick { "30ms" } else { "2s" };
+    let after = if o.quick { "30ms" } else { "300ms" };
     if want("psnc") {
         let sizes: &[u32] = if o.quick {
             &[300, 400]

@@ -16,6 +16,9 @@ pub struct Report {
 fn ms(s: Stat) -> String {
     format!("{:.1} ({:.1}–{:.1})", s.median, s.min, s.max)
 }
+fn ms3(s: Stat) -> String {
+    format!("{:.3} ({:.3}–{:.3})", s.median, s.min, s.max)
+}
 fn secs(s: Stat) -> String {
     format!("{:.3} ({:.3}–{:.3})", s.median, s.min, s.max)
 }
@@ -207,7 +210,7 @@ impl Report {
                     secs(r.nopoll_secs),
                     secs(r.poll_secs),
                     pct(r.overhead),
-                    ms(r.latency_ms)
+                    ms3(r.latency_ms)
                 );
             }
         }
@@ -242,7 +245,7 @@ impl Report {
                     s,
                     "| {p} | {size} | {} | {} | {} | {} | {mb:.2} | {tput:.0} | {} | {} | {} |",
                     if c.safepoints == 0 {
-                        "at 2 s".to_string()
+                        "timed".to_string()
                     } else {
                         (c.safepoints * 9 / 10).to_string()
                     },

@@ -446,6 +446,7 @@ impl Runner {
         let mut bytes = 0;
         let mut output_ok = true;
         for _ in 0..self.runs {
+            let _ = std::fs::remove_file(&snap);
             let a = self.pivm(&[
                 "run",
                 s,
