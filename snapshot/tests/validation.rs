@@ -78,12 +78,14 @@ fn hostile_programs_cannot_overflow_the_stack() {
     let e = validate(&Snapshot::new(with_program(&chain))).unwrap_err();
     assert!(matches!(e, SnapshotError::ProgramLimits(_)), "{e}");
 
-    // At the limits: chained types, each a 32-deep array of the next,
-    // weighing just under the limit, before the fixture's own program.
+    // At the limits: chained types, each a 32-deep array of the next, as
+    // deep in all as the IR's own type-depth limit allows (each type
+    // costs its array levels plus two), before the fixture's own program.
     // Validation and the layout computation the VM then does both fit in
     // a thread with a 1 MiB stack.
     let nest = MAX_TYPE_NESTING;
-    let count = MAX_TYPE_WEIGHT / (nest + 1) - 1;
+    let depth = pivm_ir::types::MAX_TYPE_DEPTH as usize;
+    let count = (depth / (nest + 2) - 1).min(MAX_TYPE_WEIGHT / (nest + 1) - 1);
     let mut text = String::new();
     for i in 0..count {
         text += &format!(
