@@ -278,3 +278,21 @@ pub fn unescape(body: &str) -> Result<Vec<u8>, String> {
     }
     Ok(out)
 }
+
+/// The precedence of a C binary operator (1 for `||` up to 10 for `*`),
+/// shared by the parser and the preprocessor's `#if` evaluator.
+pub fn binary_precedence(op: &str) -> Option<u8> {
+    Some(match op {
+        "||" => 1,
+        "&&" => 2,
+        "|" => 3,
+        "^" => 4,
+        "&" => 5,
+        "==" | "!=" => 6,
+        "<" | ">" | "<=" | ">=" => 7,
+        "<<" | ">>" => 8,
+        "+" | "-" => 9,
+        "*" | "/" | "%" => 10,
+        _ => return None,
+    })
+}

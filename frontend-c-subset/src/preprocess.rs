@@ -812,18 +812,8 @@ impl CondExpr<'_> {
             if t.kind != TokKind::Punct {
                 break;
             }
-            let prec = match &*t.text {
-                "||" => 1,
-                "&&" => 2,
-                "|" => 3,
-                "^" => 4,
-                "&" => 5,
-                "==" | "!=" => 6,
-                "<" | ">" | "<=" | ">=" => 7,
-                "<<" | ">>" => 8,
-                "+" | "-" => 9,
-                "*" | "/" | "%" => 10,
-                _ => break,
+            let Some(prec) = crate::lex::binary_precedence(&t.text) else {
+                break;
             };
             if prec <= min_prec {
                 break;
