@@ -4,6 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+/// The newest wasmtime-cli that builds with the workspace's Rust 1.95.
+const WASMTIME_VERSION: &str = "48.0.8";
+
 /// Median, min and max of a series of measurements.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Stat {
@@ -46,7 +49,9 @@ pub struct Variant {
 
 /// What a wasm toolchain needs: clang's sysroot and a wasmtime binary.
 pub struct WasmToolchain {
-    sysroot: PathBuf,
+    /// A wasi-sdk style sysroot, if any; Debian's clang finds Debian's
+    /// wasi-libc (/usr/include/wasm32-wasi) on its own.
+    sysroot: Option<PathBuf>,
     wasmtime: PathBuf,
 }
 
@@ -81,15 +86,12 @@ impl Variant {
     ) -> Result<Variant, String> {
         let module = r.tmp.join(format!("{}.wasm", stem(src)));
         if !module.exists() {
-            run_ok(
-                Command::new("clang")
-                    .args(["--target=wasm32-wasi", "-O2", "-w", "--sysroot"])
-                    .arg(&tc.sysroot)
-                    .arg("-o")
-                    .arg(&module)
-                    .arg(src)
-                    .arg("-lm"),
-            )?;
+            let mut cc = Command::new("clang");
+            cc.args(["--target=wasm32-wasi", "-O2", "-w"]);
+            if let Some(sysroot) = &tc.sysroot {
+                cc.arg("--sysroot").arg(sysroot);
+            }
+            run_ok(cc.arg("-o").arg(&module).arg(src).arg("-lm"))?;
         }
         let _ = &tc.wasmtime;
         Ok(Variant {
@@ -512,14 +514,15 @@ impl Runner {
 
     /// Finds, or installs, clang for wasm32-wasi and wasmtime.
     pub fn wasm_toolchain(&self) -> Result<WasmToolchain, String> {
-        let sysroot = PathBuf::from("/usr/share/wasi-sysroot");
+        let sdk = PathBuf::from("/usr/share/wasi-sysroot");
+        let debian = Path::new("/usr/include/wasm32-wasi/stdio.h");
         let have = |c: &str| {
             Command::new(c)
                 .arg("--version")
                 .output()
                 .is_ok_and(|o| o.status.success())
         };
-        if !sysroot.exists() || !have("clang") {
+        if !(sdk.exists() || debian.exists()) || !have("clang") {
             eprintln!("installing clang, lld, wasi-libc, libclang-rt-14-dev-wasm32 with apt-get");
             run_ok(Command::new("apt-get").args([
                 "install",
@@ -533,11 +536,17 @@ impl Runner {
         }
         if !have("wasmtime") {
             eprintln!("installing wasmtime-cli with cargo install (takes a while)");
-            run_ok(Command::new("cargo").args(["install", "--locked", "wasmtime-cli"]))
-                .map_err(|e| format!("wasmtime missing and cargo install failed: {e}"))?;
+            run_ok(Command::new("cargo").args([
+                "install",
+                "--locked",
+                "wasmtime-cli",
+                "--version",
+                WASMTIME_VERSION,
+            ]))
+            .map_err(|e| format!("wasmtime missing and cargo install failed: {e}"))?;
         }
         Ok(WasmToolchain {
-            sysroot,
+            sysroot: sdk.exists().then_some(sdk),
             wasmtime: PathBuf::from("wasmtime"),
         })
     }
