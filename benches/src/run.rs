@@ -273,7 +273,7 @@ impl Runner {
                 let mut c = Command::new("wasmtime");
                 c.arg("run");
                 if *epoch {
-                    c.args(["-W", "epoch-interruption=y"]);
+                    c.args(["-W", "timeout=3600s"]); // the CLI implements timeouts with epoch interruption
                 }
                 c.arg(module).args(args);
                 c
