@@ -35,10 +35,31 @@ pub const STDERR: u64 = 3;
 
 use Type::{Ptr as P, F64, I32, I64};
 
+/// Builds `Builtin` and `BUILTINS` from the catalog.
 macro_rules! catalog {
-    ($($name:literal ($($p:expr),*) $(-> $r:expr)? $(; $var:ident)?,)*) => {
-        /// Every builtin, in a fixed order: the index is the builtin's number
-        /// in the JIT's builtin table.
+    ($($v:ident $name:literal ($($p:expr),*) $(-> $r:expr)? $(; $var:ident)?,)*) => {
+        /// A runtime function of the catalog. Its discriminant is its index
+        /// in `BUILTINS` and in an engine's builtin table.
+        #[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+        #[repr(u8)]
+        pub enum Builtin {
+            $($v,)*
+        }
+
+        impl Builtin {
+            /// Every builtin, in catalog order.
+            pub const ALL: &'static [Builtin] = &[$(Builtin::$v,)*];
+
+            /// The builtin called `name` in C and in `.pir` (`@name`).
+            pub fn from_name(name: &str) -> Option<Builtin> {
+                match name {
+                    $($name => Some(Builtin::$v),)*
+                    _ => None,
+                }
+            }
+        }
+
+        /// Every builtin's signature, indexed by `Builtin as usize`.
         pub const BUILTINS: &[BuiltinSig] = &[$(BuiltinSig {
             name: $name,
             params: &[$($p),*],
@@ -52,93 +73,133 @@ macro_rules! catalog {
     (@var $v:ident) => { true };
 }
 
-catalog! {
-    // stdio
-    "printf" (P) -> I32; variadic,
-    "fprintf" (P, P) -> I32; variadic,
-    "sprintf" (P, P) -> I32; variadic,
-    "snprintf" (P, I64, P) -> I32; variadic,
-    "putchar" (I32) -> I32,
-    "puts" (P) -> I32,
-    "fputc" (I32, P) -> I32,
-    "fputs" (P, P) -> I32,
-    "fwrite" (P, I64, I64, P) -> I64,
-    "fread" (P, I64, I64, P) -> I64,
-    "fflush" (P) -> I32,
-    "getchar" () -> I32,
-    "fgetc" (P) -> I32,
-    "fgets" (P, I32, P) -> P,
-    "fopen" (P, P) -> P,
-    "fclose" (P) -> I32,
-    "fseek" (P, I64, I32) -> I32,
-    "ftell" (P) -> I64,
-    "feof" (P) -> I32,
-    // stdlib
-    "malloc" (I64) -> P,
-    "calloc" (I64, I64) -> P,
-    "realloc" (P, I64) -> P,
-    "free" (P),
-    "exit" (I32),
-    "abort" (),
-    "abs" (I32) -> I32,
-    "labs" (I64) -> I64,
-    "llabs" (I64) -> I64,
-    "atoi" (P) -> I32,
-    "atol" (P) -> I64,
-    "atof" (P) -> F64,
-    "strtol" (P, P, I32) -> I64,
-    "strtoul" (P, P, I32) -> I64,
-    "strtod" (P, P) -> F64,
-    "rand" () -> I32,
-    "srand" (I32),
-    // string
-    "memcpy" (P, P, I64) -> P,
-    "memmove" (P, P, I64) -> P,
-    "memset" (P, I32, I64) -> P,
-    "memcmp" (P, P, I64) -> I32,
-    "strlen" (P) -> I64,
-    "strcmp" (P, P) -> I32,
-    "strncmp" (P, P, I64) -> I32,
-    "strcpy" (P, P) -> P,
-    "strncpy" (P, P, I64) -> P,
-    "strcat" (P, P) -> P,
-    "strncat" (P, P, I64) -> P,
-    "strchr" (P, I32) -> P,
-    "strrchr" (P, I32) -> P,
-    "strstr" (P, P) -> P,
-    "strdup" (P) -> P,
-    // math
-    "sqrt" (F64) -> F64,
-    "sin" (F64) -> F64,
-    "cos" (F64) -> F64,
-    "tan" (F64) -> F64,
-    "asin" (F64) -> F64,
-    "acos" (F64) -> F64,
-    "atan" (F64) -> F64,
-    "atan2" (F64, F64) -> F64,
-    "sinh" (F64) -> F64,
-    "cosh" (F64) -> F64,
-    "tanh" (F64) -> F64,
-    "exp" (F64) -> F64,
-    "log" (F64) -> F64,
-    "log10" (F64) -> F64,
-    "log2" (F64) -> F64,
-    "pow" (F64, F64) -> F64,
-    "fabs" (F64) -> F64,
-    "floor" (F64) -> F64,
-    "ceil" (F64) -> F64,
-    "round" (F64) -> F64,
-    "trunc" (F64) -> F64,
-    "fmod" (F64, F64) -> F64,
-    "hypot" (F64, F64) -> F64,
-    "fmin" (F64, F64) -> F64,
-    "fmax" (F64, F64) -> F64,
-    // pivm
-    "__pivm_assert_fail" (P, P, I32),
-    "clock" () -> I64,
+impl Builtin {
+    /// Number of builtins: the length of every builtin table.
+    pub const COUNT: usize = Builtin::ALL.len();
+
+    /// Index in `BUILTINS` and in an engine's builtin table.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The builtin at catalog index `i`.
+    pub const fn from_index(i: usize) -> Option<Builtin> {
+        if i < Builtin::COUNT {
+            Some(Builtin::ALL[i])
+        } else {
+            None
+        }
+    }
+
+    pub const fn sig(self) -> &'static BuiltinSig {
+        &BUILTINS[self as usize]
+    }
+
+    pub const fn name(self) -> &'static str {
+        self.sig().name
+    }
+
+    /// Whether this builtin allocates, and so takes the allocation type of
+    /// its call (`as T`; see `contract::AllocTypes` for how engines pass it).
+    pub const fn is_alloc(self) -> bool {
+        matches!(self, Builtin::Malloc | Builtin::Calloc | Builtin::Realloc)
+    }
 }
 
-/// The catalog index of the builtin called `name`.
-pub fn lookup(name: &str) -> Option<usize> {
-    BUILTINS.iter().position(|b| b.name == name)
+/// Calls `$callback! { … }` with the whole catalog, one entry per builtin:
+/// `Variant "name" (param types) [-> return type] [; variadic],` with the
+/// types spelled `P`, `I32`, `I64`, `F64`. `ir` builds `Builtin` and
+/// `BUILTINS` from it; an engine builds its per-builtin tables from it (the
+/// VM's JIT wrappers), so no table is written out by hand.
+#[macro_export]
+macro_rules! with_builtins {
+    ($callback:ident) => {
+        $callback! {
+            // stdio
+            Printf "printf" (P) -> I32; variadic,
+            Fprintf "fprintf" (P, P) -> I32; variadic,
+            Sprintf "sprintf" (P, P) -> I32; variadic,
+            Snprintf "snprintf" (P, I64, P) -> I32; variadic,
+            Putchar "putchar" (I32) -> I32,
+            Puts "puts" (P) -> I32,
+            Fputc "fputc" (I32, P) -> I32,
+            Fputs "fputs" (P, P) -> I32,
+            Fwrite "fwrite" (P, I64, I64, P) -> I64,
+            Fread "fread" (P, I64, I64, P) -> I64,
+            Fflush "fflush" (P) -> I32,
+            Getchar "getchar" () -> I32,
+            Fgetc "fgetc" (P) -> I32,
+            Fgets "fgets" (P, I32, P) -> P,
+            Fopen "fopen" (P, P) -> P,
+            Fclose "fclose" (P) -> I32,
+            Fseek "fseek" (P, I64, I32) -> I32,
+            Ftell "ftell" (P) -> I64,
+            Feof "feof" (P) -> I32,
+            // stdlib
+            Malloc "malloc" (I64) -> P,
+            Calloc "calloc" (I64, I64) -> P,
+            Realloc "realloc" (P, I64) -> P,
+            Free "free" (P),
+            Exit "exit" (I32),
+            Abort "abort" (),
+            Abs "abs" (I32) -> I32,
+            Labs "labs" (I64) -> I64,
+            Llabs "llabs" (I64) -> I64,
+            Atoi "atoi" (P) -> I32,
+            Atol "atol" (P) -> I64,
+            Atof "atof" (P) -> F64,
+            Strtol "strtol" (P, P, I32) -> I64,
+            Strtoul "strtoul" (P, P, I32) -> I64,
+            Strtod "strtod" (P, P) -> F64,
+            Rand "rand" () -> I32,
+            Srand "srand" (I32),
+            // string
+            Memcpy "memcpy" (P, P, I64) -> P,
+            Memmove "memmove" (P, P, I64) -> P,
+            Memset "memset" (P, I32, I64) -> P,
+            Memcmp "memcmp" (P, P, I64) -> I32,
+            Strlen "strlen" (P) -> I64,
+            Strcmp "strcmp" (P, P) -> I32,
+            Strncmp "strncmp" (P, P, I64) -> I32,
+            Strcpy "strcpy" (P, P) -> P,
+            Strncpy "strncpy" (P, P, I64) -> P,
+            Strcat "strcat" (P, P) -> P,
+            Strncat "strncat" (P, P, I64) -> P,
+            Strchr "strchr" (P, I32) -> P,
+            Strrchr "strrchr" (P, I32) -> P,
+            Strstr "strstr" (P, P) -> P,
+            Strdup "strdup" (P) -> P,
+            // math
+            Sqrt "sqrt" (F64) -> F64,
+            Sin "sin" (F64) -> F64,
+            Cos "cos" (F64) -> F64,
+            Tan "tan" (F64) -> F64,
+            Asin "asin" (F64) -> F64,
+            Acos "acos" (F64) -> F64,
+            Atan "atan" (F64) -> F64,
+            Atan2 "atan2" (F64, F64) -> F64,
+            Sinh "sinh" (F64) -> F64,
+            Cosh "cosh" (F64) -> F64,
+            Tanh "tanh" (F64) -> F64,
+            Exp "exp" (F64) -> F64,
+            Log "log" (F64) -> F64,
+            Log10 "log10" (F64) -> F64,
+            Log2 "log2" (F64) -> F64,
+            Pow "pow" (F64, F64) -> F64,
+            Fabs "fabs" (F64) -> F64,
+            Floor "floor" (F64) -> F64,
+            Ceil "ceil" (F64) -> F64,
+            Round "round" (F64) -> F64,
+            Trunc "trunc" (F64) -> F64,
+            Fmod "fmod" (F64, F64) -> F64,
+            Hypot "hypot" (F64, F64) -> F64,
+            Fmin "fmin" (F64, F64) -> F64,
+            Fmax "fmax" (F64, F64) -> F64,
+            // pivm
+            PivmAssertFail "__pivm_assert_fail" (P, P, I32),
+            Clock "clock" () -> I64,
+        }
+    };
 }
+
+with_builtins!(catalog);

@@ -55,6 +55,12 @@ entity!(
     BuiltinId, "builtin"
 );
 entity!(
+    /// A resume point of a function: a safepoint or a call to a module
+    /// function, numbered from 0 in layout order
+    /// (`safepoints::resume_points`).
+    ResumeId, "resume"
+);
+entity!(
     /// A named aggregate type in the module's type table.
     TypeId, "type"
 );

@@ -1,7 +1,7 @@
 //! Logical frames and shadow-stack frame layout: what a snapshot holds of
 //! a running function, the same for every engine on every host.
 
-use crate::entities::{FuncId, SlotId};
+use crate::entities::{FuncId, ResumeId, SlotId};
 use crate::module::{Function, Module};
 use crate::types::{align_up, TypeLayouts};
 
@@ -13,7 +13,7 @@ pub const STACK_ALIGN: u64 = 16;
 pub struct Frame {
     pub func: FuncId,
     /// The resume point (`safepoints::resume_points`) execution stopped at.
-    pub resume: u32,
+    pub resume: ResumeId,
     /// VM address of this activation's shadow-stack frame.
     pub stack_base: u64,
     /// The value of every local, zero-extended bits (floats as IEEE bits).

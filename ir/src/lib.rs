@@ -10,6 +10,7 @@
 //! alignment and byte order here is the same on every machine.
 
 pub mod builtins;
+pub mod contract;
 pub mod entities;
 pub mod error;
 pub mod frame;
@@ -23,13 +24,14 @@ pub mod types;
 pub mod verify;
 pub mod write;
 
+pub use builtins::Builtin;
 pub use entities::{
-    Block, BuiltinId, EntityRef, EntityVec, FuncId, GlobalId, Local, SlotId, TypeId,
+    Block, BuiltinId, EntityRef, EntityVec, FuncId, GlobalId, Local, ResumeId, SlotId, TypeId,
 };
 pub use error::{ParseError, VerifyError, VerifyErrors};
 pub use module::*;
 pub use opcodes::{OpClass, Opcode};
-pub use parse::parse;
+pub use parse::{parse, parse_mem_type};
 pub use trap::TrapKind;
 pub use types::{AggKind, Layout, MemType, Type, TypeDef, TypeLayouts};
 pub use verify::verify;

@@ -320,6 +320,12 @@ impl Module {
         f.0 as u64 + 1
     }
 
+    /// The catalog builtin a declaration names (`None` only in a module
+    /// the verifier rejects).
+    pub fn builtin(&self, id: BuiltinId) -> Option<crate::Builtin> {
+        crate::Builtin::from_name(&self.builtins.get(id)?.name)
+    }
+
     /// The function a function-pointer value designates, if any.
     pub fn func_from_ptr(&self, p: u64) -> Option<FuncId> {
         let i = p.checked_sub(1)?;

@@ -376,6 +376,33 @@ pub fn parse(text: &str, file: &str) -> Result<Module, ParseError> {
     Ok(p.module)
 }
 
+/// Parses one memory type in `.pir` syntax (`i32`, `:node`, `[4 x f64]`),
+/// naming the types of `module`: what a snapshot records of an allocation.
+/// Errors name column positions in `text` (the "file" is `<type>`).
+pub fn parse_mem_type(text: &str, module: &Module) -> Result<MemType, ParseError> {
+    let file = "<type>";
+    let line = lex_line(file, 1, text)?;
+    let p = Parser {
+        file,
+        lines: Vec::new(),
+        module: Module::default(),
+        syms: HashMap::new(),
+        type_names: module
+            .types
+            .iter()
+            .map(|(id, d)| (d.name.clone(), id))
+            .collect(),
+    };
+    let mut c = Cur {
+        file,
+        line: &line,
+        pos: 0,
+    };
+    let t = p.mem_type(&mut c)?;
+    c.end()?;
+    Ok(t)
+}
+
 impl<'a> Parser<'a> {
     fn cur(&self, i: usize) -> Cur<'_> {
         Cur {
@@ -1186,6 +1213,22 @@ mod tests {
         assert!(parse_const(Type::I8, "256").is_err());
         assert!(parse_const(Type::I8, "-129").is_err());
         assert!(parse_const(Type::F32, "0x1ffffffff").is_err());
+    }
+
+    #[test]
+    fn mem_types_parse_alone() {
+        let m = parse("type :node = { i32, ptr }\n", "t").unwrap();
+        for t in ["i32", "ptr", ":node", "[4 x f64]", "[2 x [3 x :node]]"] {
+            let parsed = parse_mem_type(t, &m).unwrap();
+            assert_eq!(m.mem_type(&parsed), t);
+        }
+        for t in [
+            "", "i33", ":nope", "[x i32]", "[4 i32]", "[4 x i32", "i32 i32",
+        ] {
+            assert!(parse_mem_type(t, &m).is_err(), "{t}");
+        }
+        let deep = "[1 x ".repeat(10_000) + "i8" + &"]".repeat(10_000);
+        assert!(parse_mem_type(&deep, &m).is_err());
     }
 
     #[test]

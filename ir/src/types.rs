@@ -142,7 +142,6 @@ pub const MAX_TYPE_DEPTH: u32 = 256;
 #[derive(Clone, Debug, Default)]
 pub struct TypeLayouts {
     layouts: Vec<Option<Layout>>,
-    offsets: Vec<Vec<u64>>,
 }
 
 impl TypeLayouts {
@@ -150,7 +149,6 @@ impl TypeLayouts {
         let n = types.len();
         let mut tl = TypeLayouts {
             layouts: vec![None; n],
-            offsets: vec![Vec::new(); n],
         };
         let mut state = vec![0u8; n]; // 0 = todo, 1 = in progress, 2 = done
         for (id, _) in types.iter() {
@@ -178,7 +176,6 @@ impl TypeLayouts {
         let def = &types[id];
         let mut size = 0u64;
         let mut align = 1u64;
-        let mut offsets = Vec::with_capacity(def.fields.len());
         let mut ok = true;
         for f in &def.fields {
             let Some(l) = self.mem_layout_rec(types, f, state, depth + 1) else {
@@ -188,12 +185,9 @@ impl TypeLayouts {
             align = align.max(l.align);
             match def.kind {
                 AggKind::Struct => {
-                    let off = align_up(size, l.align);
-                    offsets.push(off);
-                    size = off.saturating_add(l.size);
+                    size = align_up(size, l.align).saturating_add(l.size);
                 }
                 AggKind::Union => {
-                    offsets.push(0);
                     size = size.max(l.size);
                 }
             }
@@ -204,7 +198,6 @@ impl TypeLayouts {
             align,
         });
         self.layouts[id.index()] = layout;
-        self.offsets[id.index()] = offsets;
         layout
     }
 
@@ -241,11 +234,6 @@ impl TypeLayouts {
     /// missing type.
     pub fn named(&self, id: TypeId) -> Option<Layout> {
         self.layouts.get(id.index()).copied().flatten()
-    }
-
-    /// Offsets of the fields of a named type.
-    pub fn field_offsets(&self, id: TypeId) -> &[u64] {
-        self.offsets.get(id.index()).map_or(&[], |v| v.as_slice())
     }
 
     pub fn of(&self, t: &MemType) -> Option<Layout> {

@@ -7,7 +7,7 @@
 //!   no size overflows); a module has at most 4095 functions (function
 //!   pointers live in the null page);
 //! - every builtin declaration names a builtin of the catalog
-//!   (`builtins::BUILTINS`) with the catalog's signature;
+//!   (`builtins::Builtin`) with the catalog's signature;
 //! - a global's initializer fits in its type, and every global has a layout;
 //! - local names are unique in a function; every slot type has a layout;
 //! - a function has at least one block; every block ends with exactly one
@@ -87,10 +87,10 @@ impl Verifier<'_> {
         }
         for b in m.builtins.values() {
             let loc = format!("declare @{}", b.name);
-            match builtins::lookup(&b.name) {
+            match builtins::Builtin::from_name(&b.name) {
                 None => self.err(loc, "no such builtin in pivm's runtime"),
-                Some(i) => {
-                    let want = builtins::BUILTINS[i].signature();
+                Some(builtin) => {
+                    let want = builtin.sig().signature();
                     if want != b.sig {
                         self.err(
                             loc,

@@ -1,20 +1,15 @@
 //! The runtime ABI between generated code and the VM: the `VmCtx` every
 //! compiled function takes as its first argument, the engine states of the
-//! snapshot protocol, the builtin table, and the memory-access rule.
+//! snapshot protocol, the builtin table type and the hooks, with the field
+//! offsets generated code uses.
 //!
-//! This crate owns the contract and `vm` implements it (the neutral side
-//! owns the contract). The interpreter in `vm` follows the same rules, so
-//! both engines trap on the same accesses and produce the same frames.
+//! The rules both engines keep (which addresses are valid, which indirect
+//! calls reach their target, the allocation-type key, which frame chains
+//! are valid) are `pivm_ir::contract`'s; this file is only how compiled code
+//! talks to the VM that implements them.
 
 use std::ffi::c_void;
-
-/// Addresses below this are the null page: never valid.
-pub const NULL_PAGE: u64 = 4096;
-
-/// Every load and store is at most this many bytes; the VM keeps this many
-/// bytes of padding past the end of the last allocation so that the
-/// single-compare check below never rejects an access inside an allocation.
-pub const MAX_ACCESS: u64 = 8;
+use std::sync::atomic::AtomicU32;
 
 /// Engine state (`VmCtx::state`).
 pub const STATE_RUNNING: u32 = 0;
@@ -31,59 +26,16 @@ pub const STATE_HALTED: u32 = 3;
 /// function at line 0.
 pub const STATE_STACK_OVERFLOW: u32 = 4;
 
-/// Whether an access of `size <= MAX_ACCESS` bytes at VM address `addr` is
-/// allowed, given `VmCtx::bound`: `addr - NULL_PAGE <= bound` (unsigned,
-/// wrapping), one subtract and one compare. Both engines use exactly this.
-#[inline(always)]
-pub fn access_ok(addr: u64, bound: u64) -> bool {
-    addr.wrapping_sub(NULL_PAGE) <= bound
-}
-
-/// `VmCtx::bound` for a memory whose valid addresses end at `limit`
-/// (exclusive, padding included).
-pub fn bound_for_limit(limit: u64) -> u64 {
-    limit.saturating_sub(NULL_PAGE + MAX_ACCESS)
-}
-
 /// A builtin implementation: `args` holds `nargs` values (zero-extended
 /// bits; floats as IEEE bits), the result is returned the same way. A
 /// builtin that ends the program (exit, abort, a trap) sets `state` to
 /// `STATE_HALTED`; the caller then calls `RuntimeHooks::halted` with its
 /// location and returns at once.
 ///
-/// An allocation builtin (`is_alloc_builtin`) called with an `as T` type
-/// gets one extra trailing argument: `1 +` the index of `T` in
-/// `alloc_types(module)`.
+/// An allocation builtin (`Builtin::is_alloc`) called with an `as T` type
+/// gets one extra trailing argument: the key of `T` in the module's
+/// `pivm_ir::contract::AllocTypes`.
 pub type BuiltinFn = unsafe extern "C" fn(ctx: *mut VmCtx, args: *const u64, nargs: u32) -> u64;
-
-/// Whether the catalog builtin `name` allocates (and so takes the extra
-/// allocation-type argument described at `BuiltinFn`).
-pub fn is_alloc_builtin(name: &str) -> bool {
-    matches!(name, "malloc" | "calloc" | "realloc")
-}
-
-/// The distinct `as T` allocation types of `module`'s calls, in order of
-/// first appearance (functions, blocks, instructions in layout order): the
-/// table the allocation-type argument of `BuiltinFn` indexes.
-pub fn alloc_types(module: &pivm_ir::Module) -> Vec<pivm_ir::MemType> {
-    let mut v: Vec<pivm_ir::MemType> = Vec::new();
-    for f in module.funcs.values() {
-        for b in f.blocks.values() {
-            for i in &b.insts {
-                if let pivm_ir::InstKind::Call {
-                    alloc_type: Some(t),
-                    ..
-                } = &i.kind
-                {
-                    if !v.contains(t) {
-                        v.push(t.clone());
-                    }
-                }
-            }
-        }
-    }
-    v
-}
 
 /// Runtime entry points the generated code calls on its cold paths.
 #[repr(C)]
@@ -133,11 +85,15 @@ pub struct VmCtx {
     /// Host address of VM address 0; never changes while compiled code
     /// runs (generated code loads it once per activation).
     pub mem_base: *mut u8,
-    /// See `access_ok`; changes when the heap grows.
+    /// See `pivm_ir::contract::access_ok`; changes when the heap grows.
     pub bound: u64,
     /// Nonzero: the next safepoint calls `RuntimeHooks::safepoint`. Written
-    /// by other threads (signal watcher, control socket), hence atomic use.
-    pub poll: u32,
+    /// by other threads (signal watcher, timer, control socket) while
+    /// compiled code runs, so it is atomic; generated code reads it with a
+    /// plain 32-bit load, which is a relaxed atomic load on every host
+    /// Cranelift supports (same size and alignment as `u32`). Every other
+    /// field is only touched by the thread running the program.
+    pub poll: AtomicU32,
     /// One of the `STATE_*` constants.
     pub state: u32,
     /// Shadow-stack pointer (VM address of the first free byte).
@@ -147,12 +103,17 @@ pub struct VmCtx {
     /// Current call depth and its limit.
     pub depth: u32,
     pub max_depth: u32,
-    /// `ir::builtins::BUILTINS.len()` entries, in catalog order.
+    /// `Builtin::COUNT` entries, indexed by `Builtin as usize`.
     pub builtins: *const BuiltinFn,
     pub hooks: *const RuntimeHooks,
     /// The VM's own state, opaque to generated code.
     pub runtime: *mut c_void,
 }
+
+const _: () = assert!(
+    std::mem::size_of::<AtomicU32>() == 4 && std::mem::align_of::<AtomicU32>() == 4,
+    "VmCtx::poll is read by generated code as a u32"
+);
 
 macro_rules! offsets {
     ($($name:ident = $field:ident;)*) => {
@@ -185,44 +146,4 @@ hook_offsets! {
     OFF_HOOK_HALTED = halted;
     OFF_HOOK_SAVE_FRAME = save_frame;
     OFF_HOOK_RESTORE_FRAME = restore_frame;
-}
-
-/// Whether an indirect call may call a function of signature `callee`:
-/// `args` are the types of the call's arguments and `dst` the type of the
-/// local receiving the result. The argument count must be equal and every
-/// argument compatible (`Type::compatible`: `ptr` and `i64` mix); a call
-/// that uses the result needs a callee returning a compatible type, a call
-/// that ignores it accepts any callee. Otherwise the call traps with
-/// `TrapKind::BadFunctionPointer`. Both engines use exactly this rule.
-pub fn indirect_call_ok(
-    args: &[pivm_ir::Type],
-    dst: Option<pivm_ir::Type>,
-    callee: &pivm_ir::Signature,
-) -> bool {
-    args.len() == callee.params.len()
-        && args
-            .iter()
-            .zip(&callee.params)
-            .all(|(a, p)| a.compatible(*p))
-        && match dst {
-            None => true,
-            Some(d) => callee.ret.is_some_and(|r| r.compatible(d)),
-        }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn access_rule() {
-        let limit = 1 << 20;
-        let b = bound_for_limit(limit);
-        assert!(!access_ok(0, b));
-        assert!(!access_ok(NULL_PAGE - 1, b));
-        assert!(access_ok(NULL_PAGE, b));
-        assert!(access_ok(limit - MAX_ACCESS, b));
-        assert!(!access_ok(limit - MAX_ACCESS + 1, b));
-        assert!(!access_ok(u64::MAX, b));
-    }
 }

@@ -13,7 +13,7 @@
 //!    `JitModule::compile(&module, &addrs, &Options::default())` (the
 //!    module with its safepoints placed, as for the interpreter).
 //! 2. Fill a `VmCtx`: `mem_base` (host address of VM address 0), `bound =
-//!    abi::bound_for_limit(end)`, `sp`/`stack_limit` (shadow stack),
+//!    pivm_ir::contract::bound_for_limit(end)`, `sp`/`stack_limit` (shadow stack),
 //!    `depth = 0`, `max_depth`, `builtins` (a table of
 //!    `BUILTINS.len()` `BuiltinFn`s in catalog order), `hooks`, `runtime`.
 //!    `mem_base` must not change while compiled code runs (reserve the
@@ -177,7 +177,7 @@ impl JitModule {
         let layouts = TypeLayouts::new(&module.types);
         let frames = frame_layouts(module, &layouts);
         let classes = lower::SigClasses::new(module);
-        let alloc_types = abi::alloc_types(module);
+        let alloc_types = pivm_ir::contract::AllocTypes::new(module);
         let mut table = vec![0u64; 2 * n].into_boxed_slice();
 
         let mut func_ids = Vec::with_capacity(n);
@@ -289,15 +289,6 @@ impl JitModule {
     /// The entry wrapper of `f`.
     pub fn entry(&self, f: FuncId) -> EntryFn {
         self.entries[f.index()]
-    }
-
-    /// The native code of `f`, with the signature `(ctx, params...) -> ret`
-    /// in the host's C calling convention (`ptr`/`i64` as 64-bit integers).
-    /// Only for inspection: on hosts with a pinned register (x86_64,
-    /// aarch64) the code also expects `ctx` there, which only the entry
-    /// wrappers (`entry`, `call`) set.
-    pub fn code_ptr(&self, f: FuncId) -> *const u8 {
-        self.code[f.index()] as *const u8
     }
 
     /// Calls function `f` with `args` (one u64 per parameter: zero-extended

@@ -29,9 +29,7 @@
 //! builtin may grow the heap), so an access costs an add, a compare and a
 //! branch.
 
-use crate::abi::{
-    self, NULL_PAGE, STATE_HALTED, STATE_REWINDING, STATE_STACK_OVERFLOW, STATE_UNWINDING,
-};
+use crate::abi::{self, STATE_HALTED, STATE_REWINDING, STATE_STACK_OVERFLOW, STATE_UNWINDING};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
 use cranelift_codegen::ir::{
@@ -41,8 +39,10 @@ use cranelift_codegen::ir::{
 use cranelift_frontend::{FunctionBuilder, Switch, Variable};
 use cranelift_jit::JITModule;
 use cranelift_module::Module as _;
+use pivm_ir::contract::{self, AllocTypes, NULL_PAGE};
 use pivm_ir::frame::FrameLayout;
 use pivm_ir::safepoints::resume_points;
+use pivm_ir::Builtin;
 use pivm_ir::{
     AddrOf, Callee, EntityRef, FuncId, Function, InstKind, Local, Module, OpClass, Opcode, Operand,
     TrapKind, Type,
@@ -107,8 +107,8 @@ pub(crate) struct Env<'a> {
     /// Whether the `VmCtx` pointer lives in the pinned register (set by
     /// the entry wrappers; hosts whose Cranelift backend has one).
     pub pinned_ctx: bool,
-    /// `abi::alloc_types` of the module.
-    pub alloc_types: &'a [pivm_ir::MemType],
+    /// The module's allocation types (`contract::AllocTypes`).
+    pub alloc_types: &'a AllocTypes,
 }
 
 /// The Cranelift signature of a lowered IR function with parameters
@@ -1135,7 +1135,7 @@ impl Lower<'_, '_> {
         }
         let classes = self.env.classes;
         for (c, sig) in classes.sigs.iter().enumerate() {
-            if !abi::indirect_call_ok(&arg_tys, dst_ty, sig) {
+            if !contract::indirect_call_ok(&arg_tys, dst_ty, sig) {
                 continue;
             }
             let c = c as u32;
@@ -1175,12 +1175,13 @@ impl Lower<'_, '_> {
         alloc_type: Option<&pivm_ir::MemType>,
     ) -> Result<(), String> {
         let decl = &self.env.m.builtins[bi];
-        let idx = pivm_ir::builtins::lookup(&decl.name)
+        let builtin = Builtin::from_name(&decl.name)
             .ok_or_else(|| format!("@{} is not a builtin of the catalog", decl.name))?;
+        let idx = builtin.index();
         if let [(Type::F64, a)] = args {
             let inline = matches!(
-                decl.name.as_str(),
-                "sqrt" | "fabs" | "floor" | "ceil" | "trunc"
+                builtin,
+                Builtin::Sqrt | Builtin::Fabs | Builtin::Floor | Builtin::Ceil | Builtin::Trunc
             );
             if inline {
                 // Same IEEE result as libm: these are exact or correctly
@@ -1189,9 +1190,9 @@ impl Lower<'_, '_> {
                 // covers sqrt, floor, ceil and trunc; fabs, a sign-bit
                 // operation it leaves alone, is canonicalized here.
                 let x = self.operand(Type::F64, *a);
-                let r = match decl.name.as_str() {
-                    "sqrt" => self.b.ins().sqrt(x),
-                    "fabs" => {
+                let r = match builtin {
+                    Builtin::Sqrt => self.b.ins().sqrt(x),
+                    Builtin::Fabs => {
                         let r = self.b.ins().fabs(x);
                         let nan = self.b.ins().fcmp(FloatCC::Unordered, r, r);
                         let canon = self
@@ -1200,8 +1201,8 @@ impl Lower<'_, '_> {
                             .f64const(Ieee64::with_bits(pivm_ir::opcodes::CANONICAL_NAN_F64));
                         self.b.ins().select(nan, canon, r)
                     }
-                    "floor" => self.b.ins().floor(x),
-                    "ceil" => self.b.ins().ceil(x),
+                    Builtin::Floor => self.b.ins().floor(x),
+                    Builtin::Ceil => self.b.ins().ceil(x),
                     _ => self.b.ins().trunc(x),
                 };
                 if let Some(d) = dst {
@@ -1212,15 +1213,10 @@ impl Lower<'_, '_> {
         }
         // The allocation-type key (see `abi::BuiltinFn`).
         let key = match alloc_type {
-            Some(t) if abi::is_alloc_builtin(&decl.name) => {
-                let i = self
-                    .env
-                    .alloc_types
-                    .iter()
-                    .position(|x| x == t)
-                    .ok_or("internal error: allocation type missing from the table")?;
-                Some(1 + i as u64)
-            }
+            Some(t) if builtin.is_alloc() => match self.env.alloc_types.key(t) {
+                0 => return Err("internal error: allocation type missing from the table".into()),
+                k => Some(k),
+            },
             _ => None,
         };
         let nargs = args.len() + key.iter().len();

@@ -615,12 +615,12 @@ fn check(seed: u64) -> bool {
         ((seed % 1000) as f32 - 500.5).to_bits() as u64,
     ];
     let mut a = Vm::new(&m);
-    a.ctx.poll = 1; // count the safepoints
+    *a.ctx.poll.get_mut() = 1; // count the safepoints
     let j = pivm_jit::JitModule::compile(&m, &a.globals, &pivm_jit::Options::default())
         .unwrap_or_else(|e| panic!("seed {seed}: {e}\n{text}"));
     let oa = run_jit(&j, &mut a, main, &args);
     let mut b = Vm::new(&m);
-    b.ctx.poll = 1;
+    *b.ctx.poll.get_mut() = 1;
     let ob = run_interp(&m, &mut b, main, &args);
     assert_eq!(oa, ob, "seed {seed}: jit and interpreter differ\n{text}");
     assert!(a.mem == b.mem, "seed {seed}: memory differs\n{text}");

@@ -436,17 +436,16 @@ fn poll_set_by_another_thread_stops_a_loop_without_calls() {
     let mut vm = Vm::new(&m);
     vm.rt.halt_at = Some(1);
     let j = jit(&m, &vm);
-    let poll = std::sync::atomic::AtomicPtr::new(&mut vm.ctx.poll as *mut u32);
+    let poll = std::sync::atomic::AtomicPtr::new(
+        &raw const vm.ctx.poll as *mut std::sync::atomic::AtomicU32,
+    );
     std::thread::scope(|s| {
         s.spawn(|| {
             std::thread::sleep(std::time::Duration::from_millis(50));
             let p = poll.load(std::sync::atomic::Ordering::SeqCst);
             // SAFETY: the poll word lives until the scope ends; it is the
-            // one word other threads write, atomically.
-            unsafe {
-                (*(p as *const std::sync::atomic::AtomicU32))
-                    .store(1, std::sync::atomic::Ordering::SeqCst)
-            };
+            // one field other threads write.
+            unsafe { (*p).store(1, std::sync::atomic::Ordering::SeqCst) };
         });
         let ctx = vm.ctx_ptr();
         // SAFETY: the mock VM implements the ABI.
@@ -564,7 +563,7 @@ fn allocation_types_and_builtin_trap_locations() {
     assert_eq!((o.state, o.ret), (abi::STATE_RUNNING, 0));
     // Keys index `abi::alloc_types`: i32 first, then f64; none for the last.
     assert_eq!(vm.rt.alloc_keys, [1, 2, 1, 0]);
-    assert_eq!(abi::alloc_types(&m).len(), 2);
+    assert_eq!(pivm_ir::contract::AllocTypes::new(&m).as_slice().len(), 2);
     // abort traps in @f at its line, under both engines.
     let o = trap_of(&m, &j, "main", &[1]);
     assert_eq!(o.trap, Some((TrapKind::Abort, func(&m, "f").0, 42)));

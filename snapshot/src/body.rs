@@ -335,7 +335,7 @@ impl Frame {
         Ok(Frame {
             func: frame.func.0,
             func_name: f.name.clone(),
-            resume: frame.resume,
+            resume: frame.resume.0,
             stack_base: frame.stack_base,
             locals: f
                 .locals
@@ -353,7 +353,7 @@ impl Frame {
     pub fn to_ir(&self) -> pivm_ir::frame::Frame {
         pivm_ir::frame::Frame {
             func: FuncId::new(self.func as usize),
-            resume: self.resume,
+            resume: pivm_ir::ResumeId(self.resume),
             stack_base: self.stack_base,
             locals: self.locals.iter().map(|v| v.bits).collect(),
         }

@@ -76,6 +76,8 @@ pub enum SnapshotError {
         name: String,
         actual: String,
     },
+    /// The outermost frame is not `main`'s.
+    NotMain { frame: usize, func: String },
     /// A frame's resume point does not exist.
     BadResumePoint {
         frame: usize,
@@ -239,6 +241,9 @@ impl fmt::Display for SnapshotError {
                 f,
                 "frame {frame} names function {func} as @{name}, but function {func} is @{actual}"
             ),
+            NotMain { frame, func } => {
+                write!(f, "frame {frame}, the outermost, is @{func}, not @main")
+            }
             BadResumePoint {
                 frame,
                 func,

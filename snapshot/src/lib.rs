@@ -68,6 +68,5 @@ pub use error::SnapshotError;
 pub use file::{from_bytes, read, read_header, to_bytes, write_atomic, write_to, Snapshot};
 pub use header::{Header, FORMAT_VERSION, HEADER_LEN, MAGIC};
 pub use validate::{
-    check_program_matches, parse_mem_type, validate, validate_with, Limits, MAX_TYPE_NESTING,
-    MAX_TYPE_WEIGHT, MIN_ADDRESS,
+    check_program_matches, validate, validate_with, Limits, MAX_TYPE_NESTING, MAX_TYPE_WEIGHT,
 };

@@ -303,38 +303,39 @@ fn locals_must_match_the_function() {
 }
 
 #[test]
-fn stack_bases_must_be_in_the_stack_and_ordered() {
-    let e = invalid(|b| b.frames[0].stack_base = STACK + 8);
-    assert!(
-        matches!(e, SnapshotError::StackBase { frame: 0, .. }),
-        "{e}"
-    );
-    assert!(e.to_string().contains("aligned"), "{e}");
+fn stack_frames_must_be_contiguous_from_the_stack_start() {
+    // Off by 8 (so also unaligned), or above where its caller's frame ends.
+    for base in [STACK + 8, STACK + 16, STACK - 16, u64::MAX - 15] {
+        let e = invalid(|b| b.frames[0].stack_base = base);
+        assert!(
+            matches!(e, SnapshotError::StackBase { frame: 0, .. }),
+            "{e}"
+        );
+        assert!(e.to_string().contains("right after its caller"), "{e}");
+    }
 
+    // @main's frame must start at the stack start.
     let e = invalid(|b| {
         b.frames[0].stack_base = STACK - 16;
         b.frames[1].stack_base = STACK - 16;
     });
-    assert!(matches!(e, SnapshotError::StackBase { .. }), "{e}");
-    assert!(e.to_string().contains("below the stack start"), "{e}");
-
-    // @work's 16-byte frame passes sp.
-    let e = invalid(|b| b.frames[0].stack_base = STACK + 16);
     assert!(
-        matches!(e, SnapshotError::StackBase { frame: 0, .. }),
+        matches!(e, SnapshotError::StackBase { frame: 1, .. }),
         "{e}"
     );
-    assert!(e.to_string().contains("stack pointer"), "{e}");
-
-    // The caller's base above its callee's.
     let e = invalid(|b| b.frames[1].stack_base = STACK + 16);
     assert!(
         matches!(e, SnapshotError::StackBase { frame: 1, .. }),
         "{e}"
     );
 
-    let e = invalid(|b| b.frames[0].stack_base = u64::MAX - 15);
-    assert!(matches!(e, SnapshotError::StackBase { .. }), "{e}");
+    // @work's 16-byte frame passes the stack pointer.
+    let e = invalid(|b| b.memory.layout.sp = STACK + 8);
+    assert!(
+        matches!(e, SnapshotError::StackBase { frame: 0, .. }),
+        "{e}"
+    );
+    assert!(e.to_string().contains("top of the stack"), "{e}");
 }
 
 type LayoutEdit = Box<dyn Fn(&mut MemoryLayout)>;

@@ -1,14 +1,13 @@
 //! The interpreter engine: executes verified IR directly, with an explicit
 //! frame stack (never host recursion), the define-once semantics of
-//! `pivm_ir::opcodes`, and the snapshot protocol of DESIGN.md over its own
+//! `pivm_ir::opcodes`, and the snapshot protocol (ARCHITECTURE.md) over its own
 //! frames. Its logical frames are the ones the JIT produces, so a snapshot
 //! taken by one engine resumes on the other.
 
+use pivm_ir::contract::{self, ChainLimits, FrameView};
 use pivm_ir::frame::Frame;
 use pivm_ir::opcodes::{eval_binary, eval_convert, eval_unary};
-use pivm_ir::{
-    AddrOf, Block, Callee, EntityRef, FuncId, InstKind, Module, Operand, TrapKind, Type,
-};
+use pivm_ir::{AddrOf, Block, Callee, FuncId, InstKind, Module, Operand, ResumeId, TrapKind};
 
 use crate::builtins;
 use crate::error::VmError;
@@ -115,7 +114,7 @@ impl Machine<'_> {
             return Err(TrapKind::StackOverflow);
         }
         let func = &self.prog.module.funcs[f];
-        let size = self.prog.frames[f.index()].size;
+        let size = self.prog.frames[f].size;
         let stack_base = self.sp;
         let new_sp = stack_base
             .checked_add(size)
@@ -146,7 +145,7 @@ impl Machine<'_> {
     fn rewind(&mut self, frames: &[Frame]) {
         self.started = true;
         for (i, fr) in frames.iter().rev().enumerate() {
-            let rp = self.prog.resume_points[fr.func.index()][fr.resume as usize];
+            let rp = self.prog.resume_points[fr.func][fr.resume];
             let base = self.vals.len();
             self.vals.extend_from_slice(&fr.locals);
             let act = Act {
@@ -161,7 +160,7 @@ impl Machine<'_> {
                     pc: rp.inst + 1,
                     ..act
                 };
-                self.sp = fr.stack_base + self.prog.frames[fr.func.index()].size;
+                self.sp = fr.stack_base + self.prog.frames[fr.func].size;
             } else {
                 self.callers.push(act);
             }
@@ -170,12 +169,12 @@ impl Machine<'_> {
 
     /// The logical frames, innermost first; the innermost stopped at
     /// resume point `resume`.
-    fn capture(&self, resume: u32) -> Vec<Frame> {
-        let frame = |a: &Act, resume: u32| {
+    fn capture(&self, resume: ResumeId) -> Vec<Frame> {
+        let frame = |a: &Act, resume: ResumeId| {
             let mut locals =
                 self.vals[a.base..a.base + self.module().funcs[a.func].locals.len()].to_vec();
             // A frame holds the locals live at its resume point, 0 for the rest.
-            self.prog.live[a.func.index()][resume as usize].clear_others(&mut locals);
+            self.prog.live[a.func][resume].clear_others(&mut locals);
             Frame {
                 func: a.func,
                 resume,
@@ -190,8 +189,8 @@ impl Machine<'_> {
         v
     }
 
-    fn resume_id(&self, a: &Act) -> u32 {
-        self.prog.resume_ids[a.func.index()][&(a.block.0, a.pc as u32)]
+    fn resume_id(&self, a: &Act) -> ResumeId {
+        self.prog.resume_ids[a.func][&(a.block, a.pc)]
     }
 
     fn run(&mut self, rt: &mut Runtime) -> Outcome {
@@ -243,8 +242,8 @@ impl Machine<'_> {
                 }
                 InstKind::Addr { dst, of } => {
                     vals[base + dst.0 as usize] = match of {
-                        AddrOf::Global(g) => prog.global_addrs[g.index()],
-                        AddrOf::Slot(s) => stack_base + prog.frames[fid.index()].slot_offset(*s),
+                        AddrOf::Global(g) => prog.global_addrs[*g],
+                        AddrOf::Slot(s) => stack_base + prog.frames[fid].slot_offset(*s),
                         AddrOf::Func(f) => Module::func_ptr(*f),
                     };
                 }
@@ -259,8 +258,8 @@ impl Machine<'_> {
                         .extend(args.iter().map(|(_, o)| get(&self.vals, base, o)));
                     let target = match callee {
                         Callee::Builtin(b) => {
-                            let idx = prog.builtin_index[b.index()];
-                            match builtins::call(rt, idx, &self.args, alloc_type.as_ref()) {
+                            let b = prog.builtins[*b];
+                            match builtins::call(rt, b, &self.args, alloc_type.as_ref()) {
                                 Ok(v) => {
                                     if let Some(d) = dst {
                                         let ty = func.locals[*d].ty;
@@ -276,10 +275,9 @@ impl Machine<'_> {
                         Callee::Func(f) => *f,
                         Callee::Indirect(o) => {
                             let p = get(&self.vals, base, o);
-                            let ret = dst.map(|d| func.locals[d].ty);
-                            match module.func_from_ptr(p) {
-                                Some(f) if signature_ok(module, f, args, ret) => f,
-                                _ => return trap(rt, TrapKind::BadFunctionPointer),
+                            match contract::indirect_target(module, func, args, *dst, p) {
+                                Some(f) => f,
+                                None => return trap(rt, TrapKind::BadFunctionPointer),
                             }
                         }
                     };
@@ -360,121 +358,25 @@ impl Machine<'_> {
     }
 }
 
-/// Whether function `f` may be called with these argument types, its
-/// result going to a local of type `ret` (`None`: ignored): the rule both
-/// engines share, `pivm_jit::abi::indirect_call_ok`.
-pub fn signature_ok(
-    module: &Module,
-    f: FuncId,
-    args: &[(Type, Operand)],
-    ret: Option<Type>,
-) -> bool {
-    let types: Vec<Type> = args.iter().map(|a| a.0).collect();
-    pivm_jit::abi::indirect_call_ok(&types, ret, &module.funcs[f].signature())
-}
-
 /// Checks frames (innermost first) read from a snapshot or handed over by
-/// another engine against the program, before anything runs: functions,
-/// resume points, locals (count and value ranges), the call chain from
-/// `main`, contiguous shadow-stack frames, and the depth limit.
+/// another engine against the program before anything runs: the rule of
+/// `pivm_ir::contract::check_frame_chain`, within this memory's shadow
+/// stack and the call-depth limit.
 pub fn check_frames(prog: &Program, frames: &[Frame], max_depth: u32) -> Result<(), VmError> {
-    let m = &prog.module;
-    let err = |i: usize, msg: String| Err(VmError::new(format!("frame {i}: {msg}")));
-    if frames.is_empty() {
-        return Err(VmError::new("no frames to resume"));
-    }
-    if frames.len() > max_depth as usize {
-        return Err(VmError::new(format!(
-            "{} frames exceed the call depth limit {max_depth}",
-            frames.len()
-        )));
-    }
-    let main = m.func_by_name("main");
-    let mut expect_base = prog.mem.stack_start;
-    for (i, fr) in frames.iter().enumerate().rev() {
-        let Some(func) = m.funcs.get(fr.func) else {
-            return err(i, format!("no function {}", fr.func));
-        };
-        if i == frames.len() - 1 && Some(fr.func) != main {
-            return err(i, format!("outermost frame is @{}, not @main", func.name));
-        }
-        if fr.locals.len() != func.locals.len() {
-            return err(
-                i,
-                format!(
-                    "@{} has {} locals, the frame has {}",
-                    func.name,
-                    func.locals.len(),
-                    fr.locals.len()
-                ),
-            );
-        }
-        for (v, l) in fr.locals.iter().zip(func.locals.values()) {
-            if v & !l.ty.mask() != 0 {
-                return err(
-                    i,
-                    format!("value {v:#x} of %{} does not fit {}", l.name, l.ty),
-                );
-            }
-        }
-        let rps = &prog.resume_points[fr.func.index()];
-        let Some(rp) = rps.get(fr.resume as usize) else {
-            return err(
-                i,
-                format!("@{} has no resume point {}", func.name, fr.resume),
-            );
-        };
-        if i == 0 && rp.is_call {
-            return err(
-                i,
-                "the innermost frame must stop at a safepoint".to_string(),
-            );
-        }
-        if i > 0 {
-            let callee = frames[i - 1].func;
-            let inst = &func.blocks[rp.block].insts[rp.inst].kind;
-            let ok = match inst {
-                InstKind::Call {
-                    callee: Callee::Func(f),
-                    ..
-                } => *f == callee,
-                InstKind::Call {
-                    callee: Callee::Indirect(o),
-                    args,
-                    dst,
-                    ..
-                } => {
-                    let p = match o {
-                        Operand::Local(l) => fr.locals[l.index()],
-                        Operand::Const(c) => *c,
-                    };
-                    let ret = dst.map(|d| func.locals[d].ty);
-                    m.func_from_ptr(p) == Some(callee)
-                        && m.funcs.get(callee).is_some()
-                        && signature_ok(m, callee, args, ret)
-                }
-                _ => false,
-            };
-            if !ok {
-                return err(
-                    i,
-                    format!(
-                        "resume point {} of @{} is not a call to the next frame's function",
-                        fr.resume, func.name
-                    ),
-                );
-            }
-        }
-        if fr.stack_base != expect_base {
-            return err(
-                i,
-                format!("stack base {:#x} should be {expect_base:#x}", fr.stack_base),
-            );
-        }
-        expect_base += prog.frames[fr.func.index()].size;
-        if expect_base > prog.mem.stack_end {
-            return err(i, "shadow stack overflows".to_string());
-        }
-    }
-    Ok(())
+    let views: Vec<FrameView> = frames
+        .iter()
+        .map(|f| FrameView {
+            func: f.func,
+            resume: f.resume,
+            stack_base: f.stack_base,
+            locals: &f.locals,
+        })
+        .collect();
+    let limits = ChainLimits {
+        stack_start: prog.mem.stack_start,
+        stack_top: prog.mem.stack_end,
+        max_depth: max_depth.into(),
+    };
+    contract::check_frame_chain(&prog.module, &prog.layouts, &views, &limits)
+        .map_err(|e| VmError::new(e.to_string()))
 }

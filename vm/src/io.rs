@@ -336,13 +336,6 @@ impl Io {
             Sink::Host => &[],
         }
     }
-
-    pub fn captured_stderr(&self) -> &[u8] {
-        match &self.stderr {
-            Sink::Capture(v) => v,
-            Sink::Host => &[],
-        }
-    }
 }
 
 fn open_with_mode(path: &str, mode: &str, reopen: bool) -> Option<File> {

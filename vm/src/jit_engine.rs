@@ -2,16 +2,17 @@
 //! the same `Runtime` as the interpreter. This file implements the VM side
 //! of the runtime ABI (`pivm_jit::abi`): the `VmCtx` set up over the
 //! runtime's memory, and the hooks generated code calls on its cold paths
-//! (safepoint, trap, save_frame, restore_frame). Builtins come from
-//! `builtins::jit_table`.
+//! (safepoint, trap, save_frame, restore_frame), and the builtin table:
+//! one extern "C" wrapper per catalog entry around `builtins::call`.
 
 use pivm_ir::frame::Frame;
-use pivm_ir::{FuncId, TrapKind};
+use pivm_ir::{Builtin, FuncId, ResumeId, TrapKind};
 use pivm_jit::abi::{
-    RuntimeHooks, VmCtx, STATE_HALTED, STATE_REWINDING, STATE_RUNNING, STATE_STACK_OVERFLOW,
-    STATE_UNWINDING,
+    BuiltinFn, RuntimeHooks, VmCtx, STATE_HALTED, STATE_REWINDING, STATE_RUNNING,
+    STATE_STACK_OVERFLOW, STATE_UNWINDING,
 };
 use pivm_jit::{JitModule, Options};
+use std::sync::atomic::AtomicU32;
 use std::time::{Duration, Instant};
 
 use crate::builtins;
@@ -44,7 +45,7 @@ impl JitEngine {
     pub fn prepare(&mut self, prog: &Program) -> Result<Duration, VmError> {
         let t = Instant::now();
         if self.code.is_none() {
-            let jm = JitModule::compile(&prog.module, &prog.global_addrs, &self.options)
+            let jm = JitModule::compile(&prog.module, prog.global_addrs.as_slice(), &self.options)
                 .map_err(|e| VmError::new(e.to_string()))?;
             self.code = Some(jm);
         }
@@ -70,7 +71,7 @@ unsafe fn runtime<'a>(ctx: *mut VmCtx) -> (&'a mut VmCtx, &'a mut Runtime) {
 unsafe extern "C" fn hook_safepoint(ctx: *mut VmCtx, func: u32, resume: u32) {
     // SAFETY: generated code passes the ctx it was called with.
     let (ctx, rt) = unsafe { runtime(ctx) };
-    if rt.on_safepoint(FuncId(func), resume) == SafepointAction::Snapshot {
+    if rt.on_safepoint(FuncId(func), ResumeId(resume)) == SafepointAction::Snapshot {
         rt.frame_buf.clear();
         ctx.state = STATE_UNWINDING;
     }
@@ -118,14 +119,14 @@ unsafe extern "C" fn hook_save_frame(
     if let Some(live) = rt
         .prog
         .live
-        .get(func as usize)
-        .and_then(|l| l.get(resume as usize))
+        .get(FuncId(func))
+        .and_then(|l| l.get(ResumeId(resume)))
     {
         live.clear_others(&mut locals);
     }
     rt.frame_buf.push(Frame {
         func: FuncId(func),
-        resume,
+        resume: ResumeId(resume),
         stack_base,
         locals,
     });
@@ -153,7 +154,7 @@ unsafe extern "C" fn hook_restore_frame(
             if rt.frame_buf.is_empty() {
                 ctx.state = STATE_RUNNING;
             }
-            fr.resume
+            fr.resume.0
         }
         _ => {
             rt.trap = Some(rt.trap_at(TrapKind::BadFunctionPointer, Some(FuncId(func)), 0));
@@ -194,13 +195,13 @@ impl Engine for JitEngine {
         let mut ctx = VmCtx {
             mem_base: rt.mem.base(),
             bound: rt.mem.bound(),
-            poll: rt.poll.word(),
+            poll: AtomicU32::new(rt.poll.word()),
             state,
             sp: prog.mem.stack_start,
             stack_limit: prog.mem.stack_end,
             depth: 0,
             max_depth: rt.config.max_depth,
-            builtins: builtins::jit_table().as_ptr(),
+            builtins: builtin_table().as_ptr(),
             hooks: &HOOKS,
             runtime: (rt as *mut Runtime).cast(),
         };
@@ -208,7 +209,7 @@ impl Engine for JitEngine {
         let cx = Ctx(&mut ctx);
         // SAFETY: `ctx` outlives the run; the mirror is detached right
         // after it.
-        unsafe { rt.poll.attach(&raw mut (*cx.0).poll) };
+        unsafe { rt.poll.attach(&raw const (*cx.0).poll) };
         let ret = run_on_big_stack(rt.config.max_depth, move || {
             let cx = cx;
             // SAFETY: ctx maps the runtime's memory (the base never moves
@@ -239,6 +240,60 @@ impl Engine for JitEngine {
         rt.frame_buf.clear();
         Ok(out)
     }
+}
+
+/// The extern "C" wrapper of builtin `I` for JIT code.
+///
+/// # Safety
+///
+/// `ctx` must point to a live `VmCtx` whose `runtime` is a live, otherwise
+/// unborrowed `Runtime`, and `args` must point to `nargs` readable `u64`s.
+unsafe extern "C" fn wrapper<const I: usize>(ctx: *mut VmCtx, args: *const u64, nargs: u32) -> u64 {
+    // SAFETY: guaranteed by the caller (see above); `args` may be null
+    // when `nargs` is 0.
+    let (ctx, args) = unsafe {
+        let args: &[u64] = if nargs == 0 {
+            &[]
+        } else {
+            std::slice::from_raw_parts(args, nargs as usize)
+        };
+        (&mut *ctx, args)
+    };
+    // SAFETY: `runtime` points to the live runtime running this code.
+    let rt = unsafe { &mut *ctx.runtime.cast::<Runtime>() };
+    let b = const { Builtin::ALL[I] };
+    let prog = rt.prog.clone();
+    let mut args = args;
+    let mut ty = None;
+    if b.is_alloc() && args.len() > b.sig().params.len() {
+        ty = prog.alloc_types.get(args[args.len() - 1]);
+        args = &args[..args.len() - 1];
+    }
+    let r = builtins::call(rt, b, args, ty);
+    ctx.bound = rt.mem.bound();
+    match r {
+        Ok(v) => v,
+        Err(h) => {
+            rt.halt = Some(h);
+            ctx.state = STATE_HALTED;
+            0
+        }
+    }
+}
+
+/// Builds `WRAPPERS`, one per catalog entry, from `pivm_ir::with_builtins!`.
+macro_rules! wrappers {
+    ($($v:ident $name:literal ($($p:tt)*) $(-> $r:tt)? $(; $var:ident)?,)*) => {
+        const WRAPPERS: [BuiltinFn; Builtin::COUNT] =
+            [$(wrapper::<{ Builtin::$v as usize }>,)*];
+    };
+}
+
+pivm_ir::with_builtins!(wrappers);
+
+/// The builtin table for `VmCtx::builtins`, indexed by `Builtin as usize`.
+pub fn builtin_table() -> &'static [BuiltinFn; Builtin::COUNT] {
+    &WRAPPERS
 }
 
 /// The `VmCtx` handed to the thread that runs the code.

@@ -5,6 +5,9 @@
 //! implements the snapshot protocol: an engine returns
 //! `Outcome::Snapshot(frames)`, `Runtime::save_state` gives the rest, and
 //! `Entry::Rewind { frames }` on a `Runtime::restore`d runtime resumes.
+//!
+//! The JIT engine (`jit_engine`, on `pivm_jit`) is the default-on cargo
+//! feature `jit`; without it pivm is interpreter-only.
 
 pub mod alloc;
 pub mod builtins;
@@ -13,6 +16,7 @@ pub mod error;
 pub mod inspect;
 pub mod interp;
 pub mod io;
+#[cfg(feature = "jit")]
 pub mod jit_engine;
 pub mod memory;
 pub mod poll;
@@ -23,6 +27,7 @@ pub mod snapshot;
 
 pub use error::VmError;
 pub use interp::Interpreter;
+#[cfg(feature = "jit")]
 pub use jit_engine::JitEngine;
 pub use program::Program;
 pub use runtime::{Config, Engine, Entry, Halt, Outcome, Runtime, RuntimeState, Trap};

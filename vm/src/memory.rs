@@ -12,12 +12,12 @@
 //!
 //! Every value is little-endian in memory on every host, so the bytes are
 //! the same everywhere and a snapshot stores them raw. The valid-access rule
-//! is `pivm_jit::abi::access_ok`, the one the JIT uses too.
+//! is `pivm_ir::contract::access_ok`, the one the JIT uses too.
 
+use pivm_ir::contract::{access_ok, bound_for_limit, MAX_ACCESS, NULL_PAGE};
 use pivm_ir::frame::STACK_ALIGN;
 use pivm_ir::types::align_up;
 use pivm_ir::{InitItem, Module, SymbolRef, TrapKind, Type, TypeLayouts};
-use pivm_jit::abi::{access_ok, bound_for_limit, MAX_ACCESS, NULL_PAGE};
 
 use crate::error::VmError;
 

@@ -49,12 +49,25 @@ pub struct Poll {
     inner: Mutex<Inner>,
 }
 
-#[derive(Default)]
 struct Inner {
-    /// Address of the running JIT's `VmCtx::poll`, or 0.
-    mirror: usize,
+    /// The running JIT's `VmCtx::poll`, or null.
+    mirror: *const AtomicU32,
     queue: Vec<Request>,
 }
+
+impl Default for Inner {
+    fn default() -> Inner {
+        Inner {
+            mirror: std::ptr::null(),
+            queue: Vec::new(),
+        }
+    }
+}
+
+// SAFETY: `mirror` is only dereferenced under the lock, between `attach`
+// and `detach`, whose caller guarantees the pointee lives that long; an
+// `AtomicU32` may be stored to from any thread.
+unsafe impl Send for Inner {}
 
 impl Poll {
     pub fn new() -> Poll {
@@ -78,10 +91,10 @@ impl Poll {
 
     fn store(&self, inner: &Inner, v: u32) {
         self.word.store(v, Ordering::SeqCst);
-        if inner.mirror != 0 {
-            // SAFETY: `attach` registered a live, aligned u32 that stays
-            // valid until `detach`, which takes the same lock.
-            unsafe { AtomicU32::from_ptr(inner.mirror as *mut u32) }.store(v, Ordering::SeqCst);
+        // SAFETY: `attach` registered a live `AtomicU32` that stays valid
+        // until `detach`, which takes the same lock.
+        if let Some(mirror) = unsafe { inner.mirror.as_ref() } {
+            mirror.store(v, Ordering::SeqCst);
         }
     }
 
@@ -126,16 +139,16 @@ impl Poll {
     ///
     /// # Safety
     ///
-    /// `word` must be valid for atomic u32 access until `detach` is called.
-    pub unsafe fn attach(&self, word: *mut u32) {
+    /// `word` must stay valid until `detach` is called.
+    pub unsafe fn attach(&self, word: *const AtomicU32) {
         let mut inner = self.lock();
-        inner.mirror = word as usize;
+        inner.mirror = word;
         let v = self.word.load(Ordering::SeqCst);
         self.store(&inner, v);
     }
 
     /// Stops mirroring.
     pub fn detach(&self) {
-        self.lock().mirror = 0;
+        self.lock().mirror = std::ptr::null();
     }
 }

@@ -1,10 +1,15 @@
 //! A loaded program: the verified module with safepoints placed, plus what
 //! every engine derives from it once (type and frame layouts, global
-//! addresses, the catalog index of each declared builtin, resume points).
+//! addresses, the catalog builtin of each declaration, resume points, the
+//! allocation types), each in a vector indexed by its entity.
 
-use pivm_ir::frame::{frame_layouts, FrameLayout};
+use pivm_ir::contract::AllocTypes;
+use pivm_ir::frame::FrameLayout;
+use pivm_ir::liveness::LocalSet;
 use pivm_ir::safepoints::{self, ResumePoint};
-use pivm_ir::{builtins, Callee, EntityRef, FuncId, InstKind, MemType, Module, TypeLayouts};
+use pivm_ir::{
+    Block, Builtin, BuiltinId, EntityVec, FuncId, GlobalId, Module, ResumeId, TypeLayouts,
+};
 use std::collections::HashMap;
 
 use crate::error::VmError;
@@ -13,27 +18,23 @@ use crate::memory::MemLayout;
 pub struct Program {
     pub module: Module,
     pub layouts: TypeLayouts,
-    pub frames: Vec<FrameLayout>,
-    /// `BUILTINS` index of each `BuiltinId`.
-    pub builtin_index: Vec<usize>,
-    /// Resume points of each function, by resume-point id.
-    pub resume_points: Vec<Vec<ResumePoint>>,
+    /// Shadow-stack frame layout of each function.
+    pub frames: EntityVec<FuncId, FrameLayout>,
+    /// The catalog builtin each declaration names.
+    pub builtins: EntityVec<BuiltinId, Builtin>,
+    /// Resume points of each function.
+    pub resume_points: EntityVec<FuncId, EntityVec<ResumeId, ResumePoint>>,
     /// The locals a frame holds at each resume point, per function (the
     /// others are 0 in a frame, on every engine).
-    pub live: Vec<Vec<pivm_ir::liveness::LocalSet>>,
-    /// Resume-point id of each (block, inst) that is one, per function.
-    pub resume_ids: Vec<HashMap<(u32, u32), u32>>,
-    /// The distinct `as T` types of allocation calls, in module order: the
-    /// key an engine passes to an allocation builtin is 1 + the index here.
-    pub alloc_types: Vec<MemType>,
-    pub global_addrs: Vec<u64>,
+    pub live: EntityVec<FuncId, EntityVec<ResumeId, LocalSet>>,
+    /// The resume point at each (block, instruction index) that is one,
+    /// per function.
+    pub resume_ids: EntityVec<FuncId, HashMap<(Block, usize), ResumeId>>,
+    /// The allocation types an engine passes to allocation builtins.
+    pub alloc_types: AllocTypes,
+    /// VM address of each global.
+    pub global_addrs: EntityVec<GlobalId, u64>,
     pub mem: MemLayout,
-}
-
-/// The distinct allocation types of `module` in order of first appearance
-/// (the table JIT code indexes; the convention is `pivm_jit::abi`'s).
-pub fn alloc_types(module: &Module) -> Vec<MemType> {
-    pivm_jit::abi::alloc_types(module)
 }
 
 impl Program {
@@ -42,46 +43,55 @@ impl Program {
         pivm_ir::verify(&module).map_err(|e| VmError::new(e.to_string()))?;
         safepoints::place(&mut module);
         let layouts = TypeLayouts::new(&module.types);
-        let frames = frame_layouts(&module, &layouts);
-        let builtin_index = module
-            .builtins
-            .values()
-            .map(|b| {
-                builtins::lookup(&b.name)
-                    .ok_or_else(|| VmError::new(format!("unknown builtin @{}", b.name)))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let resume_points: Vec<Vec<ResumePoint>> = module
+        let frames = module
             .funcs
             .values()
-            .map(safepoints::resume_points)
-            .collect();
+            .map(|f| FrameLayout::new(f, &layouts))
+            .collect::<Vec<_>>()
+            .into();
+        let builtins = module
+            .builtins
+            .keys()
+            .map(|id| {
+                module.builtin(id).ok_or_else(|| {
+                    VmError::new(format!("unknown builtin @{}", module.builtins[id].name))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?
+            .into();
+        let resume_points: EntityVec<FuncId, EntityVec<ResumeId, ResumePoint>> = module
+            .funcs
+            .values()
+            .map(|f| safepoints::resume_points(f).into())
+            .collect::<Vec<_>>()
+            .into();
         let resume_ids = resume_points
-            .iter()
+            .values()
             .map(|rps| {
                 rps.iter()
-                    .enumerate()
-                    .map(|(id, rp)| ((rp.block.index() as u32, rp.inst as u32), id as u32))
+                    .map(|(id, rp)| ((rp.block, rp.inst), id))
                     .collect()
             })
-            .collect();
-        let alloc_types = alloc_types(&module);
+            .collect::<Vec<_>>()
+            .into();
         let live = module
             .funcs
             .values()
-            .map(pivm_ir::liveness::frame_liveness)
-            .collect();
+            .map(|f| pivm_ir::liveness::frame_liveness(f).into())
+            .collect::<Vec<_>>()
+            .into();
+        let alloc_types = AllocTypes::new(&module);
         let (mem, global_addrs) = MemLayout::new(&module, &layouts, stack_size)?;
         Ok(Program {
             module,
             layouts,
             frames,
-            builtin_index,
+            builtins,
             resume_points,
             live,
             resume_ids,
             alloc_types,
-            global_addrs,
+            global_addrs: global_addrs.into(),
             mem,
         })
     }
@@ -93,13 +103,13 @@ impl Program {
             .map_or("?", |func| func.name.as_str())
     }
 
-    /// Whether the call at resume point `rp` of `f` may call `callee`
-    /// directly (indirect calls are checked against the pointer value).
-    pub fn calls(&self, f: FuncId, rp: &ResumePoint) -> Option<&Callee> {
-        let inst = &self.module.funcs[f].blocks[rp.block].insts[rp.inst];
-        match &inst.kind {
-            InstKind::Call { callee, .. } => Some(callee),
-            _ => None,
-        }
+    /// The resume point `rp` of `f`, if it has one.
+    pub fn resume_point(&self, f: FuncId, rp: ResumeId) -> Option<ResumePoint> {
+        self.resume_points.get(f)?.get(rp).copied()
+    }
+
+    /// The size of `f`'s shadow-stack frame (0 for an unknown function).
+    pub fn frame_size(&self, f: FuncId) -> u64 {
+        self.frames.get(f).map_or(0, |l| l.size)
     }
 }

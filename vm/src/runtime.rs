@@ -4,7 +4,7 @@
 //! `RuntimeState` plus the logical frames an engine captured.
 
 use pivm_ir::frame::Frame;
-use pivm_ir::{FuncId, Module, TrapKind, Type};
+use pivm_ir::{FuncId, Module, ResumeId, TrapKind, Type};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
@@ -179,8 +179,8 @@ impl Runtime {
     /// A fresh runtime for `prog`: memory laid out, globals initialized.
     pub fn new(prog: Arc<Program>, config: Config, io: Io) -> Result<Runtime, VmError> {
         let heap_start = prog.mem.heap_start;
-        let mut mem = Memory::new(config.reserve, heap_start + pivm_jit::abi::MAX_ACCESS)?;
-        mem.init_globals(&prog.module, &prog.global_addrs)?;
+        let mut mem = Memory::new(config.reserve, heap_start + pivm_ir::contract::MAX_ACCESS)?;
+        mem.init_globals(&prog.module, prog.global_addrs.as_slice())?;
         let heap = Allocator::new(heap_start, mem.max_top());
         let rt = Runtime {
             prog,
@@ -283,7 +283,7 @@ impl Runtime {
     /// Called by an engine at a safepoint whose poll word is set. On
     /// `Snapshot`, `served` holds the requests it serves (none for
     /// `snapshot_after`) and `served_at` the time.
-    pub fn on_safepoint(&mut self, _func: FuncId, _resume: u32) -> SafepointAction {
+    pub fn on_safepoint(&mut self, _func: FuncId, _resume: ResumeId) -> SafepointAction {
         self.safepoints_reached += 1;
         if let Some(n) = self.config.snapshot_after {
             if self.safepoints_reached >= n {

@@ -1,18 +1,29 @@
 //! Snapshot files from and to a runtime: `body_of` turns a runtime and the
 //! frames an engine captured into a `pivm_snapshot::Body`, `restore` turns
 //! a validated snapshot back into a runtime and frames to rewind, and
-//! `Writer` writes bodies either in a forked child (the program's pause
-//! does not grow with its heap) or synchronously.
+//! `write_forked` / `write_sync` write bodies either in a forked child (the
+//! program's pause does not grow with its heap) or in the process.
 //!
-//! The forked child only builds the body from its copy-on-write image of
-//! memory, writes the file (`write_atomic`: temporary file, fsync, rename),
-//! reports through a pipe and calls `_exit`; it never touches the stdout
-//! lock or anything else another thread may hold at the fork.
-
+//! Fork safety. pivm is multi-threaded when it forks (control socket,
+//! timer, signal watcher, reaper threads), so the child may only use what
+//! cannot be held by a thread that does not exist in it:
+//! - it builds the body from its copy-on-write image of memory and writes
+//!   the file (`write_atomic`: temporary file, fsync, rename) with plain
+//!   system calls; it allocates, which is safe because glibc's `fork`
+//!   takes every malloc arena lock before forking and resets them in the
+//!   child (pivm targets glibc on every host);
+//! - it never touches a Rust lock: not stdout/stderr (its result goes to
+//!   the parent through a pipe), not the poll queue, and not the panic
+//!   machinery's output, because `install_panic_hook` (run by `main`
+//!   before any thread starts) silences the hook in a forked writer;
+//! - it ends with `_exit`, running no exit handler and flushing nothing.
+//!
+//! `vm/tests/snapshots.rs` takes forked snapshots while the control-socket,
+//! timer and signal threads are live.
+use pivm_ir::contract::{MAX_ACCESS, NULL_PAGE};
 use pivm_ir::frame::Frame;
 use pivm_ir::write::MemTypeDisplay;
 use pivm_ir::Module;
-use pivm_jit::abi::{MAX_ACCESS, NULL_PAGE};
 use pivm_snapshot::{
     capture_regions, restore_regions, Body, Counters, Engine, Hop, Host, IoState, Memory,
     MemoryLayout, OpenFile, Snapshot,
@@ -20,6 +31,7 @@ use pivm_snapshot::{
 use std::io::{Read, Write};
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -60,7 +72,7 @@ pub fn body_of(
     let inner = frames
         .first()
         .ok_or_else(|| VmError::new("no frames to snapshot"))?;
-    let sp = inner.stack_base + prog.frames.get(inner.func.0 as usize).map_or(0, |f| f.size);
+    let sp = inner.stack_base + prog.frame_size(inner.func);
     let layout = MemoryLayout {
         data_start: NULL_PAGE,
         data_end: prog.mem.data_end.max(NULL_PAGE),
@@ -203,7 +215,7 @@ pub fn restore(
         .iter()
         .map(|a| {
             let ty = match &a.ty {
-                Some(t) => Some(pivm_snapshot::parse_mem_type(t, &prog.module).map_err(|e| {
+                Some(t) => Some(pivm_ir::parse_mem_type(t, &prog.module).map_err(|e| {
                     VmError::new(format!("allocation at {:#x}: bad type: {e}", a.addr))
                 })?),
                 None => None,
@@ -416,6 +428,22 @@ impl Background {
     }
 }
 
+/// Set in a forked writer child: the panic hook then prints nothing.
+static IN_FORKED_WRITER: AtomicBool = AtomicBool::new(false);
+
+/// Installs the process's panic hook: the default one, except in a forked
+/// snapshot writer, where the stderr lock may be held by a thread that does
+/// not exist in the child (a panic there is reported through the pipe).
+/// Call once at startup, before any thread is started.
+pub fn install_panic_hook() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !IN_FORKED_WRITER.load(Ordering::Relaxed) {
+            default(info)
+        }
+    }));
+}
+
 /// Forks a child that builds the body with `build` and writes it, and a
 /// thread that reaps the child and answers the job's clients. Gives the
 /// job back when the fork fails, so the caller can write synchronously.
@@ -431,13 +459,14 @@ pub fn write_forked(
     }
     // SAFETY: pipe2 returned two fresh descriptors that we own.
     let (rd, wr) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-    // SAFETY: the child only builds the body (glibc's malloc is fork-safe),
-    // writes the files and reports through the pipe, then `_exit`s.
+    // SAFETY: the child only builds the body, writes the files and reports
+    // through the pipe, then `_exit`s (see "Fork safety" above).
     let pid = unsafe { libc::fork() };
     if pid < 0 {
         return Err((job, std::io::Error::last_os_error().to_string()));
     }
     if pid == 0 {
+        IN_FORKED_WRITER.store(true, Ordering::Relaxed);
         drop(rd);
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             build().and_then(|body| write_all(body, &paths))

@@ -144,7 +144,7 @@ fn rewind_rejects_bad_frames() {
     type Mutation = Box<dyn Fn(&mut Vec<pivm_ir::frame::Frame>)>;
     let mutations: Vec<Mutation> = vec![
         Box::new(|f| f.clear()),
-        Box::new(|f| f[0].resume = 999),
+        Box::new(|f| f[0].resume = pivm_ir::ResumeId(999)),
         Box::new(|f| f[0].locals.pop().map(|_| ()).unwrap_or(())),
         Box::new(|f| f[0].locals[0] = u64::MAX),
         Box::new(|f| f[0].stack_base += 16),
@@ -155,7 +155,7 @@ fn rewind_rejects_bad_frames() {
         Box::new(|f| f.swap(0, 1)),
         Box::new(|f| {
             let last = f.len() - 1;
-            f[last].resume = 0;
+            f[last].resume = pivm_ir::ResumeId(0);
         }),
     ];
     for (i, m) in mutations.iter().enumerate() {
@@ -170,6 +170,7 @@ fn rewind_rejects_bad_frames() {
 /// The JIT and the interpreter capture identical frames and memory at the
 /// same safepoint, and each resumes the other's snapshot to the same end.
 #[test]
+#[cfg(feature = "jit")]
 fn cross_engine_snapshots() {
     use pivm::JitEngine;
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();

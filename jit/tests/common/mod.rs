@@ -6,11 +6,12 @@
 
 #![allow(dead_code, reason = "each test binary uses a part of this module")]
 
-use pivm_ir::builtins::{lookup, BUILTINS};
+use pivm_ir::contract;
 use pivm_ir::frame::{frame_layouts, Frame, FrameLayout};
 use pivm_ir::opcodes::{eval_binary, eval_convert, eval_unary};
 use pivm_ir::safepoints::resume_points;
 use pivm_ir::types::align_up;
+use pivm_ir::Builtin;
 use pivm_ir::{
     AddrOf, Callee, EntityRef, FuncId, InitItem, InstKind, Module, Operand, SymbolRef, TrapKind,
     Type, TypeLayouts,
@@ -110,7 +111,7 @@ unsafe extern "C" fn hook_save(
     rt(ctx).live[func as usize][resume as usize].clear_others(&mut locals);
     rt(ctx).saved.push(Frame {
         func: FuncId(func),
-        resume,
+        resume: pivm_ir::ResumeId(resume),
         stack_base,
         locals,
     });
@@ -142,7 +143,7 @@ unsafe extern "C" fn hook_restore(
     if r.to_restore.is_empty() {
         set_state(ctx, abi::STATE_RUNNING);
     }
-    fr.resume
+    fr.resume.0
 }
 
 fn mem<'a>(ctx: *mut VmCtx) -> &'a mut [u8] {
@@ -179,7 +180,7 @@ unsafe extern "C" fn b_malloc(ctx: *mut VmCtx, a: *const u64, n: u32) -> u64 {
     let r = rt(ctx);
     r.alloc_keys.push(args(a, n).get(1).copied().unwrap_or(0));
     let p = align_up(r.heap_top, 16);
-    if p.saturating_add(size) > MEM_SIZE - abi::MAX_ACCESS {
+    if p.saturating_add(size) > MEM_SIZE - contract::MAX_ACCESS {
         return 0;
     }
     r.heap_top = p + size;
@@ -313,8 +314,8 @@ unsafe extern "C" fn b_printf(ctx: *mut VmCtx, a: *const u64, n: u32) -> u64 {
 }
 
 fn builtin_table() -> Vec<BuiltinFn> {
-    let mut t: Vec<BuiltinFn> = vec![b_missing; BUILTINS.len()];
-    let mut set = |name: &str, f: BuiltinFn| t[lookup(name).expect(name)] = f;
+    let mut t: Vec<BuiltinFn> = vec![b_missing; Builtin::COUNT];
+    let mut set = |name: &str, f: BuiltinFn| t[Builtin::from_name(name).expect(name).index()] = f;
     set("putchar", b_putchar);
     set("malloc", b_malloc);
     set("free", b_free);
@@ -334,7 +335,7 @@ fn builtin_table() -> Vec<BuiltinFn> {
 /// Places the globals from address 4096 on, as a VM would.
 pub fn place_globals(m: &Module) -> Vec<u64> {
     let layouts = TypeLayouts::new(&m.types);
-    let mut addr = abi::NULL_PAGE;
+    let mut addr = contract::NULL_PAGE;
     let mut v = Vec::new();
     for g in m.globals.values() {
         let l = layouts.of(&g.ty).expect("global layout");
@@ -389,8 +390,8 @@ impl Vm {
         });
         let ctx = Box::new(VmCtx {
             mem_base: std::ptr::null_mut(),
-            bound: abi::bound_for_limit(MEM_SIZE),
-            poll: 0,
+            bound: contract::bound_for_limit(MEM_SIZE),
+            poll: std::sync::atomic::AtomicU32::new(0),
             state: abi::STATE_RUNNING,
             sp: STACK_START,
             stack_limit: STACK_END,
@@ -427,7 +428,7 @@ impl Vm {
     /// the `n`-th.
     pub fn snapshot_at(&mut self, n: u64) {
         self.rt.snapshot_at = Some(n);
-        self.ctx.poll = 1;
+        *self.ctx.poll.get_mut() = 1;
     }
 
     /// A copy of this VM's memory and runtime, ready to rewind from the
@@ -566,10 +567,10 @@ impl<'a> Interp<'a> {
     }
 
     fn access(&self, addr: u64, f: FuncId, line: u32) -> Option<usize> {
-        if abi::access_ok(addr, self.c().bound) {
+        if contract::access_ok(addr, self.c().bound) {
             Some(addr as usize)
         } else {
-            let k = if addr < abi::NULL_PAGE {
+            let k = if addr < contract::NULL_PAGE {
                 TrapKind::NullAccess
             } else {
                 TrapKind::OutOfBounds
@@ -752,11 +753,10 @@ impl<'a> Interp<'a> {
                 let target = match callee {
                     Callee::Builtin(b) => {
                         let name = &self.m.builtins[*b].name;
-                        let idx = lookup(name).expect("builtin");
-                        if let (Some(t), true) = (alloc_type, abi::is_alloc_builtin(name)) {
-                            let types = abi::alloc_types(self.m);
-                            let i = types.iter().position(|x| x == t).expect("alloc type");
-                            vals.push(1 + i as u64);
+                        let b = Builtin::from_name(name).expect("builtin");
+                        let idx = b.index();
+                        if let (Some(t), true) = (alloc_type, b.is_alloc()) {
+                            vals.push(contract::AllocTypes::new(self.m).key(t));
                         }
                         // SAFETY: the table has every catalog entry.
                         let bf = unsafe { *self.c().builtins.add(idx) };
@@ -778,7 +778,7 @@ impl<'a> Interp<'a> {
                         let tys: Vec<Type> = args.iter().map(|a| a.0).collect();
                         match self.m.func_from_ptr(p) {
                             Some(g)
-                                if abi::indirect_call_ok(
+                                if contract::indirect_call_ok(
                                     &tys,
                                     dst.map(lty),
                                     &self.m.funcs[g].signature(),
@@ -808,7 +808,7 @@ impl<'a> Interp<'a> {
                 }
             }
             InstKind::Safepoint => {
-                if self.c().poll != 0 {
+                if self.c().poll.load(std::sync::atomic::Ordering::Relaxed) != 0 {
                     let rid = self.rids[f.index()][&at];
                     // SAFETY: the hooks follow the ABI.
                     unsafe { (self.hooks().safepoint)(self.ctx, f.0, rid) };
