@@ -88,6 +88,8 @@ impl Parser {
         Ok(())
     }
 
+    /// Declares (or redeclares) function `name` at file scope, checking the
+    /// new type against an earlier declaration; returns its id.
     pub(super) fn declare_func(
         &mut self,
         name: &str,
@@ -214,6 +216,8 @@ impl Parser {
         Ok(())
     }
 
+    /// A new local variable of the current function, declared in the
+    /// innermost scope.
     pub(super) fn new_local(&mut self, name: &str, ty: Ty, loc: Loc) -> usize {
         let Some(f) = self.func.as_mut() else {
             return 0;
@@ -229,6 +233,9 @@ impl Parser {
         id
     }
 
+    // global-declarator-rest = ("=" initializer)?
+    /// A file-scope variable, after its declarator: merges it with an
+    /// earlier declaration and parses its initializer.
     pub(super) fn global_decl(&mut self, name: &str, loc: Loc, ty: Ty, attr: Attr) -> PResult<()> {
         let existing = self.scopes[0].syms.get(name).cloned();
         let gid = match existing {
@@ -286,6 +293,8 @@ impl Parser {
         Ok(())
     }
 
+    // skipped-initializer = ("=" initializer)?
+    /// Parses and drops the initializer of a declaration already in error.
     pub(super) fn skip_init(&mut self) -> PResult<()> {
         if self.eat("=") {
             let mut out = Vec::new();

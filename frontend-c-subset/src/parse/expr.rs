@@ -214,6 +214,7 @@ impl Parser {
         r
     }
 
+    /// `cast`, inside the depth bound of `cast_expr`.
     pub(super) fn cast_inner(&mut self) -> PResult<Expr> {
         if self.is("(") && self.peek_at(1).is_some_and(|t| self.is_typename_tok(t)) {
             let loc = self.loc();
@@ -249,6 +250,8 @@ impl Parser {
         self.unary()
     }
 
+    // compound-literal = "{" init-list "}"   (after "(" type-name ")")
+    /// An anonymous object: a local inside a function, else a global.
     pub(super) fn compound_literal(&mut self, ty: Ty, loc: Loc) -> PResult<Expr> {
         let mut init = Vec::new();
         let t = self.initializer(&ty, 0, &mut init, true)?;
@@ -359,6 +362,7 @@ impl Parser {
         self.postfix_tail(e)
     }
 
+    // postfix-tail = ("[" expr "]" | "(" func-args ")" | "." ident | "->" ident | "++" | "--")*
     pub(super) fn postfix_tail(&mut self, mut e: Expr) -> PResult<Expr> {
         loop {
             if self.nodes > MAX_EXPR_NODES {
@@ -629,6 +633,7 @@ impl Parser {
         }
     }
 
+    /// A string literal (its bytes, the NUL added here) as a `char` array.
     pub(super) fn string_lit(&mut self, mut bytes: Vec<u8>, loc: Loc) -> Expr {
         bytes.push(0);
         let n = bytes.len() as u64;

@@ -27,6 +27,7 @@ impl Parser {
         r
     }
 
+    /// `initializer`, inside its depth bound.
     pub(super) fn initializer_inner(
         &mut self,
         ty: &Ty,
@@ -131,6 +132,7 @@ impl Parser {
     }
 
     /// Returns the number of elements seen (for arrays of unknown length).
+    // array-init = "{" init-list "}" | initializer ("," initializer)*   (brace elision)
     pub(super) fn array_init(
         &mut self,
         elem: &Ty,
@@ -213,6 +215,7 @@ impl Parser {
         Ok(max)
     }
 
+    // struct-init = "{" init-list "}" | initializer ("," initializer)*   (brace elision)
     pub(super) fn struct_init(
         &mut self,
         id: usize,
@@ -360,6 +363,7 @@ impl Parser {
         r
     }
 
+    /// Whether the previous token ended a designation (`.x =`).
     pub(super) fn is_designated_prev(&self) -> bool {
         self.pos >= 2 && self.toks[self.pos - 1].is("=")
     }

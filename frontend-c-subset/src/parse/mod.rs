@@ -350,6 +350,8 @@ impl Parser {
         self.peek().is_some_and(|t| self.is_typename_tok(t))
     }
 
+    /// The current function's state (an empty one if there is none, so
+    /// callers need not check).
     fn fstate(&mut self) -> &mut FnState {
         self.func.get_or_insert_with(|| FnState {
             name: String::new(),
@@ -364,6 +366,7 @@ impl Parser {
         })
     }
 
+    /// Enters one level of expression nesting, bounding depth and size.
     fn enter(&mut self) -> PResult<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {

@@ -30,6 +30,8 @@ impl Parser {
         })
     }
 
+    // cond-expr = "(" expr ")"
+    /// The controlling expression of `if`, `while` and `do`.
     pub(super) fn cond_expr(&mut self) -> PResult<Expr> {
         self.expect("(")?;
         let e = self.expr()?;
@@ -55,6 +57,7 @@ impl Parser {
         r
     }
 
+    /// `stmt`, inside its depth bound.
     pub(super) fn stmt_inner(&mut self) -> PResult<Stmt> {
         let loc = self.loc();
         let mk = |kind| Ok(Stmt { kind, loc });

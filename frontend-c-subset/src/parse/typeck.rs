@@ -6,16 +6,19 @@
 use super::*;
 
 impl Parser {
+    /// A new expression node (counted against `MAX_EXPR_NODES`).
     pub(super) fn mk(&mut self, kind: ExprKind, ty: Ty, loc: Loc) -> Expr {
         self.nodes += 1;
         Expr { kind, ty, loc }
     }
 
+    /// An integer constant of type `ty`.
     pub(super) fn int(&mut self, v: i64, ty: Ty, loc: Loc) -> Expr {
         let bits = (v as u64) & ty.ir().mask();
         self.mk(ExprKind::Int(bits), ty, loc)
     }
 
+    /// `e` converted to `to` (no node if it already has that type).
     pub(super) fn cast(&mut self, e: Expr, to: &Ty) -> Expr {
         if e.ty == *to {
             return e;
@@ -37,6 +40,7 @@ impl Parser {
         }
     }
 
+    /// Whether `e` designates an object.
     pub(super) fn is_lvalue(e: &Expr) -> bool {
         matches!(
             e.kind,
@@ -49,6 +53,7 @@ impl Parser {
         )
     }
 
+    /// Reports `e` if it is not of scalar type (`what` names the operand).
     pub(super) fn check_scalar(&mut self, e: &Expr, what: &str) {
         if !e.ty.is_scalar() {
             let n = self.tname(&e.ty);
@@ -117,6 +122,7 @@ impl Parser {
         self.cast(e, to)
     }
 
+    /// Reports pointer arithmetic on a pointer to an incomplete type.
     pub(super) fn check_pointee(&mut self, pty: &Ty, loc: Loc) {
         if let Some(b) = pty.base() {
             if !b.is_void() && self.size_of(b).is_none() {
@@ -129,6 +135,8 @@ impl Parser {
         }
     }
 
+    /// The binary operator `op` (its token) applied to `l` and `r`: checks
+    /// the operand types and inserts C's conversions.
     pub(super) fn binop(&mut self, op: &str, l: Expr, r: Expr, loc: Loc) -> Expr {
         let (l, r) = (self.rval(l), self.rval(r));
         let bad = |p: &mut Parser, l: &Expr, r: &Expr| {
@@ -281,6 +289,7 @@ impl Parser {
         }
     }
 
+    /// The unary operator `op` ("+", "-", "~" or "!") applied to `e`.
     pub(super) fn unop(&mut self, op: &str, e: Expr, loc: Loc) -> Expr {
         match op {
             "!" => {
@@ -312,6 +321,7 @@ impl Parser {
         }
     }
 
+    /// `*e`.
     pub(super) fn deref(&mut self, e: Expr, loc: Loc) -> Expr {
         let Ty::Ptr(b) = &e.ty else {
             let n = self.tname(&e.ty);
@@ -339,6 +349,7 @@ impl Parser {
         self.mk(ExprKind::Deref(Box::new(e)), b, loc)
     }
 
+    /// `&e`.
     pub(super) fn addr_of(&mut self, e: Expr, loc: Loc) -> Expr {
         if e.ty.is_func() {
             return self.rval(e);
@@ -352,6 +363,7 @@ impl Parser {
         self.mk(ExprKind::Addr(Box::new(e)), ty, loc)
     }
 
+    /// Marks the local variable under `e` (if any) as address-taken.
     pub(super) fn mark_addr_taken(&mut self, e: &Expr) {
         match &e.kind {
             ExprKind::Local(id) => {
@@ -366,6 +378,7 @@ impl Parser {
         }
     }
 
+    /// `++e`, `e--`...
     pub(super) fn incdec(&mut self, e: Expr, inc: bool, post: bool, loc: Loc) -> Expr {
         if !Self::is_lvalue(&e) || !e.ty.is_scalar() {
             self.error(

@@ -148,6 +148,8 @@ impl Parser {
         Ok(ty)
     }
 
+    // attribute = "__attribute__" "(" balanced-tokens ")"
+    /// Skips an attribute, refusing those that would change a layout.
     pub(super) fn skip_attribute(&mut self) -> PResult<()> {
         self.pos += 1;
         self.expect("(")?;
@@ -180,6 +182,7 @@ impl Parser {
         Ok(())
     }
 
+    // qualifiers = ("const" | "volatile" | "restrict" | "__restrict" | "__const")*
     pub(super) fn skip_qualifiers(&mut self) {
         while self.is("const")
             || self.is("volatile")
@@ -231,6 +234,8 @@ impl Parser {
         Ok((ty, name))
     }
 
+    /// At a "(": whether it opens a nested declarator (`(*p)[3]`) rather
+    /// than a parameter list.
     pub(super) fn nested_declarator_follows(&self) -> bool {
         match self.peek_at(1) {
             Some(t) if t.is("*") || t.is("(") || t.is("[") => !t.is("["),
@@ -485,6 +490,8 @@ impl Parser {
         Ok(Ty::Struct(id))
     }
 
+    /// A new, incomplete struct or union, its tag declared in the innermost
+    /// scope.
     pub(super) fn new_struct(&mut self, tag: Option<String>, is_union: bool) -> usize {
         self.prog.structs.push(StructDef {
             tag: tag.clone(),
