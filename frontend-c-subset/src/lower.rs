@@ -17,6 +17,7 @@
 //! - Static locals and string literals are globals (`@f.n.1`, `@str.3`);
 //!   global initializers are evaluated to bytes and symbol addresses.
 
+use crate::arith::{binop_opcode, conversion, truth_opcode, unop_opcode, Conversion};
 use crate::ast::*;
 use crate::ctype::{StructDef, Ty};
 use crate::diag::{Diag, Loc};
@@ -851,68 +852,24 @@ impl<'a> Lower<'a> {
         if !from.is_scalar() || !to.is_scalar() {
             return v;
         }
-        let (ft, tt) = (from.ir(), to.ir());
-        if *to == Ty::Bool {
-            if *from == Ty::Bool {
-                return v;
+        match conversion(from, to) {
+            Conversion::Same => v,
+            Conversion::Truth => {
+                let t = self.truth(cx, v, from);
+                self.conv(cx, Opcode::Trunc, Type::I32, Type::I8, t)
             }
-            let t = self.truth(cx, v, from);
-            return self.conv(cx, Opcode::Trunc, Type::I32, Type::I8, t);
+            Conversion::One((op, ft, tt)) => self.conv(cx, op, ft, tt, v),
+            Conversion::Two((op1, ft1, tt1), (op2, ft2, tt2)) => {
+                let w = self.conv(cx, op1, ft1, tt1, v);
+                self.conv(cx, op2, ft2, tt2, w)
+            }
         }
-        if from.is_float() && to.is_float() {
-            return match (ft, tt) {
-                (Type::F32, Type::F64) => self.conv(cx, Opcode::FExt, ft, tt, v),
-                (Type::F64, Type::F32) => self.conv(cx, Opcode::FTrunc, ft, tt, v),
-                _ => v,
-            };
-        }
-        if from.is_float() {
-            // Like gcc on x86_64: narrow types and `unsigned int` convert
-            // through a wider signed integer, then truncate (this only
-            // matters for out-of-range values, which C leaves undefined).
-            return match (tt, to.is_unsigned()) {
-                (Type::I8 | Type::I16, _) => {
-                    let w = self.conv(cx, Opcode::FToSI, ft, Type::I32, v);
-                    self.conv(cx, Opcode::Trunc, Type::I32, tt, w)
-                }
-                (Type::I32, true) => {
-                    let w = self.conv(cx, Opcode::FToSI, ft, Type::I64, v);
-                    self.conv(cx, Opcode::Trunc, Type::I64, tt, w)
-                }
-                (_, true) => self.conv(cx, Opcode::FToUI, ft, tt, v),
-                _ => self.conv(cx, Opcode::FToSI, ft, tt, v),
-            };
-        }
-        if to.is_float() {
-            let op = if from.is_unsigned() && !from.is_ptr() {
-                Opcode::UIToF
-            } else {
-                Opcode::SIToF
-            };
-            return self.conv(cx, op, ft, tt, v);
-        }
-        // Integer or pointer to integer or pointer.
-        let (fb, tb) = (ft.bits(), tt.bits());
-        if fb == tb {
-            return v;
-        }
-        if fb > tb {
-            return self.conv(cx, Opcode::Trunc, ft, tt, v);
-        }
-        let op = if from.is_unsigned() {
-            Opcode::ZExt
-        } else {
-            Opcode::SExt
-        };
-        self.conv(cx, op, ft, tt, v)
     }
 
     /// `v != 0` as an i32 0/1.
     fn truth(&mut self, cx: &mut FnCx, v: Operand, ty: &Ty) -> Operand {
-        if ty.is_float() {
-            return self.bin(cx, Opcode::FNe, ty.ir(), v, Operand::Const(0));
-        }
-        self.bin(cx, Opcode::Ne, ty.ir(), v, Operand::Const(0))
+        let (op, t) = truth_opcode(ty);
+        self.bin(cx, op, t, v, Operand::Const(0))
     }
 
     // ---- statements ----
@@ -1368,17 +1325,10 @@ impl<'a> Lower<'a> {
             ExprKind::Unary(op, x) => {
                 let v = self.expr(cx, x);
                 let t = x.ty.ir();
+                let o = unop_opcode(*op, &x.ty);
                 match op {
-                    UnOp::Neg if x.ty.is_float() => self.un(cx, Opcode::FNeg, t, v),
-                    UnOp::Neg => self.un(cx, Opcode::Neg, t, v),
-                    UnOp::BitNot => self.un(cx, Opcode::Not, t, v),
-                    UnOp::LogNot => {
-                        if x.ty.is_float() {
-                            self.bin(cx, Opcode::FEq, t, v, Operand::Const(0))
-                        } else {
-                            self.bin(cx, Opcode::Eq, t, v, Operand::Const(0))
-                        }
-                    }
+                    UnOp::LogNot => self.bin(cx, o, t, v, Operand::Const(0)),
+                    UnOp::Neg | UnOp::BitNot => self.un(cx, o, t, v),
                 }
             }
             ExprKind::Binary(op, a, b) => {
@@ -1573,44 +1523,7 @@ impl<'a> Lower<'a> {
             }
             return self.bin(cx, Opcode::SDiv, Type::I64, d, Operand::Const(es));
         }
-        let fl = ty.is_float();
-        let uns = ty.is_unsigned();
-        let o = match op {
-            BinOp::Add if fl => Opcode::FAdd,
-            BinOp::Sub if fl => Opcode::FSub,
-            BinOp::Mul if fl => Opcode::FMul,
-            BinOp::Div if fl => Opcode::FDiv,
-            BinOp::Add => Opcode::Add,
-            BinOp::Sub => Opcode::Sub,
-            BinOp::Mul => Opcode::Mul,
-            BinOp::Div if uns => Opcode::UDiv,
-            BinOp::Div => Opcode::SDiv,
-            BinOp::Rem if uns => Opcode::URem,
-            BinOp::Rem => Opcode::SRem,
-            BinOp::Shl => Opcode::Shl,
-            BinOp::Shr if uns => Opcode::LShr,
-            BinOp::Shr => Opcode::AShr,
-            BinOp::BitAnd => Opcode::And,
-            BinOp::BitOr => Opcode::Or,
-            BinOp::BitXor => Opcode::Xor,
-            BinOp::Eq if fl => Opcode::FEq,
-            BinOp::Ne if fl => Opcode::FNe,
-            BinOp::Lt if fl => Opcode::FLt,
-            BinOp::Le if fl => Opcode::FLe,
-            BinOp::Gt if fl => Opcode::FGt,
-            BinOp::Ge if fl => Opcode::FGe,
-            BinOp::Eq => Opcode::Eq,
-            BinOp::Ne => Opcode::Ne,
-            BinOp::Lt if uns => Opcode::ULt,
-            BinOp::Le if uns => Opcode::ULe,
-            BinOp::Gt if uns => Opcode::UGt,
-            BinOp::Ge if uns => Opcode::UGe,
-            BinOp::Lt => Opcode::SLt,
-            BinOp::Le => Opcode::SLe,
-            BinOp::Gt => Opcode::SGt,
-            BinOp::Ge => Opcode::SGe,
-            BinOp::PtrDiff => Opcode::Sub,
-        };
+        let o = binop_opcode(op, ty);
         // Division by a constant zero must trap at run time, not fold.
         if matches!(o, Opcode::SDiv | Opcode::UDiv | Opcode::SRem | Opcode::URem)
             && b == Operand::Const(0)
