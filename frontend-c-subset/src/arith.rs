@@ -5,6 +5,7 @@
 
 use crate::ast::{BinOp, UnOp};
 use crate::ctype::Ty;
+use pivm_ir::opcodes::{eval_binary, eval_convert};
 use pivm_ir::{Opcode, Type};
 
 /// The opcode of the arithmetic, bitwise or comparison operator `op` on
@@ -146,4 +147,20 @@ pub(crate) fn conversion(from: &Ty, to: &Ty) -> Conversion {
         Opcode::SExt
     };
     Conversion::One((op, ft, tt))
+}
+/// Converts the bits `v` of a scalar of C type `from` to C type `to`, as
+/// the instructions of `conversion` do.
+pub(crate) fn convert_bits(v: u64, from: &Ty, to: &Ty) -> u64 {
+    match conversion(from, to) {
+        Conversion::Same => v,
+        Conversion::Truth => {
+            let (op, t) = truth_opcode(from);
+            let b = eval_binary(op, t, v, 0).unwrap_or(0);
+            eval_convert(Opcode::Trunc, Type::I32, Type::I8, b)
+        }
+        Conversion::One((op, f, t)) => eval_convert(op, f, t, v),
+        Conversion::Two((op1, f1, t1), (op2, f2, t2)) => {
+            eval_convert(op2, f2, t2, eval_convert(op1, f1, t1, v))
+        }
+    }
 }

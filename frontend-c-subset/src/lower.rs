@@ -21,9 +21,9 @@ use crate::arith::{binop_opcode, conversion, truth_opcode, unop_opcode, Conversi
 use crate::ast::*;
 use crate::ctype::{StructDef, Ty};
 use crate::diag::{Diag, Loc};
-use crate::parse::{const_float, const_int};
+use crate::parse::{const_bits, const_int, const_truth};
 use pivm_ir::builtins::BUILTINS;
-use pivm_ir::opcodes::eval_convert;
+use pivm_ir::opcodes::{eval_binary, eval_convert};
 use pivm_ir::{
     AddrOf, AggKind, Block, BlockData, BuiltinDecl, BuiltinId, Callee, EntityRef, EntityVec,
     FuncId, Global, GlobalId, InitItem, Inst, InstKind, Local, LocalDecl, MemType, Module, Opcode,
@@ -351,19 +351,9 @@ impl<'a> Lower<'a> {
                 continue;
             }
             let ty = &e.ty;
-            let (val, width): (u64, usize) = if ty.is_float() {
-                let Some(f) = const_float(e) else {
-                    self.err(e.loc, "initializer element is not a compile-time constant");
-                    continue;
-                };
-                if *ty == Ty::Float {
-                    ((f as f32).to_bits() as u64, 4)
-                } else {
-                    (f.to_bits(), 8)
-                }
-            } else if ty.is_integer() {
-                match const_int(e) {
-                    Some(v) => (v as u64, ty.ir().bytes() as usize),
+            let (val, width): (u64, usize) = if ty.is_arith() {
+                match const_bits(e) {
+                    Some(v) => (v, ty.ir().bytes() as usize),
                     None => {
                         self.err(e.loc, "initializer element is not a compile-time constant");
                         continue;
@@ -444,28 +434,29 @@ impl<'a> Lower<'a> {
             ExprKind::Addr(lv) => self.const_addr(lv),
             ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), p, n) if p.ty.is_ptr() => {
                 let base = self.const_ptr(p)?;
-                let k = const_int(n)?;
+                let k = const_bits(n)?;
                 let es = match p.ty.base() {
                     Some(Ty::Void) | None => 1,
-                    Some(b) => self.size(b) as i64,
+                    Some(b) => self.size(b),
                 };
-                let d = k.wrapping_mul(es);
-                let d = if *op == BinOp::Sub {
-                    d.wrapping_neg()
+                let d = eval_binary(Opcode::Mul, Type::I64, k, es).ok()?;
+                let o = if *op == BinOp::Sub {
+                    Opcode::Sub
                 } else {
-                    d
+                    Opcode::Add
+                };
+                let add = |a: i64| {
+                    eval_binary(o, Type::Ptr, a as u64, d)
+                        .ok()
+                        .map(|v| v as i64)
                 };
                 Some(match base {
-                    PtrVal::Abs(v) => PtrVal::Abs(v.wrapping_add(d)),
-                    PtrVal::Sym(s, a) => PtrVal::Sym(s, a.wrapping_add(d)),
+                    PtrVal::Abs(v) => PtrVal::Abs(add(v)?),
+                    PtrVal::Sym(s, a) => PtrVal::Sym(s, add(a)?),
                 })
             }
             ExprKind::Cond(c, a, b) => {
-                let v = if c.ty.is_float() {
-                    const_float(c)? != 0.0
-                } else {
-                    const_int(c)? != 0
-                };
+                let v = const_truth(c)?;
                 self.const_ptr(if v { a } else { b })
             }
             _ => None,

@@ -1,129 +1,124 @@
 //! Constant evaluation: integer and arithmetic constant expressions of the
-//! typed AST (array sizes, enumerators, case labels, static initializers).
+//! typed AST (array sizes, enumerators, case labels, designators, static
+//! initializers).
+//!
+//! Values are computed as the bits of their type, with the opcodes the
+//! lowering would emit for the expression (`crate::arith`) evaluated by
+//! `pivm_ir::opcodes::eval_*`: a constant expression folds to the value
+//! the engines compute at run time. Division by zero is not a constant
+//! (`None`): the caller reports it where the constant is required.
 
+use crate::arith::{binop_opcode, convert_bits, truth_opcode, unop_opcode};
 use crate::ast::*;
 use crate::ctype::Ty;
+use pivm_ir::opcodes::{eval_binary, eval_convert, eval_unary};
+use pivm_ir::{Opcode, Type};
 
 /// Sign- or zero-extends `v` from the width of integer type `ty`.
 pub fn norm_int(v: i64, ty: &Ty) -> i64 {
-    let bits = ty.ir().bits();
     if *ty == Ty::Bool {
         return (v != 0) as i64;
     }
-    if bits >= 64 {
+    let t = ty.ir();
+    if t.bits() >= 64 {
         return v;
     }
-    let sh = 64 - bits;
-    if ty.is_unsigned() {
-        ((v as u64) << sh >> sh) as i64
+    let op = if ty.is_unsigned() {
+        Opcode::ZExt
     } else {
-        (v << sh) >> sh
-    }
+        Opcode::SExt
+    };
+    eval_convert(op, t, Type::I64, v as u64) as i64
 }
 
 /// Evaluates an integer constant expression (also `offsetof`-style
-/// addresses of members of a null pointer).
+/// addresses of members of a null pointer), sign- or zero-extended from
+/// the width of its type.
 pub fn const_int(e: &Expr) -> Option<i64> {
+    if e.ty.is_float() {
+        return None;
+    }
+    let v = const_bits(e)? as i64;
+    Some(if e.ty.is_ptr() { v } else { norm_int(v, &e.ty) })
+}
+
+/// Evaluates an arithmetic constant expression as a double.
+pub fn const_float(e: &Expr) -> Option<f64> {
+    if e.ty.is_integer() {
+        let v = const_int(e)?;
+        return Some(if e.ty.is_unsigned() {
+            v as u64 as f64
+        } else {
+            v as f64
+        });
+    }
+    match e.ty {
+        Ty::Float => Some(f32::from_bits(const_bits(e)? as u32) as f64),
+        Ty::Double => Some(f64::from_bits(const_bits(e)?)),
+        _ => None,
+    }
+}
+
+/// Evaluates a scalar constant expression to the bits of its value,
+/// zero-extended from the width of its type (floats as their IEEE bits).
+pub fn const_bits(e: &Expr) -> Option<u64> {
     let ty = &e.ty;
+    let t = ty.ir();
     Some(match &e.kind {
-        ExprKind::Int(v) => norm_int(*v as i64, ty),
+        ExprKind::Int(v) if *ty == Ty::Bool => (*v & t.mask() != 0) as u64,
+        ExprKind::Int(v) => *v & t.mask(),
+        ExprKind::Float(f) if *ty == Ty::Float => (*f as f32).to_bits() as u64,
+        ExprKind::Float(f) => f.to_bits(),
         ExprKind::Cast(x) => {
-            if ty.is_float() {
+            if ty.is_void() {
+                // Not a value; kept as the operand's, widened to 64 bits.
+                let v = if x.ty.is_float() {
+                    const_float(x)? as i64
+                } else {
+                    const_int(x)?
+                };
+                return Some(v as u64);
+            }
+            if !ty.is_scalar() || !x.ty.is_scalar() {
                 return None;
             }
-            let v = if x.ty.is_float() {
-                let f = const_float(x)?;
-                if ty.is_unsigned() {
-                    f as u64 as i64
-                } else {
-                    f as i64
-                }
-            } else {
-                const_int(x)?
-            };
-            if ty.is_ptr() {
-                v
-            } else {
-                norm_int(v, ty)
-            }
+            convert_bits(const_bits(x)?, &x.ty, ty)
         }
         ExprKind::Addr(x) => const_abs_addr(x)?,
         ExprKind::Unary(op, x) => {
-            if x.ty.is_float() {
-                return match op {
-                    UnOp::LogNot => Some((const_float(x)? == 0.0) as i64),
-                    _ => None,
-                };
-            }
-            let v = const_int(x)?;
+            let (o, xt) = (unop_opcode(*op, &x.ty), x.ty.ir());
+            let v = const_bits(x)?;
             match op {
-                UnOp::Neg => norm_int(v.wrapping_neg(), ty),
-                UnOp::BitNot => norm_int(!v, ty),
-                UnOp::LogNot => (v == 0) as i64,
+                UnOp::LogNot => eval_binary(o, xt, v, 0).ok()?,
+                UnOp::Neg | UnOp::BitNot => eval_unary(o, xt, v),
             }
         }
         ExprKind::Binary(op, a, b) => {
-            if a.ty.is_float() {
-                let (x, y) = (const_float(a)?, const_float(b)?);
-                return Some(match op {
-                    BinOp::Eq => (x == y) as i64,
-                    BinOp::Ne => (x != y) as i64,
-                    BinOp::Lt => (x < y) as i64,
-                    BinOp::Le => (x <= y) as i64,
-                    BinOp::Gt => (x > y) as i64,
-                    BinOp::Ge => (x >= y) as i64,
-                    _ => return None,
-                });
-            }
-            let (x, y) = (const_int(a)?, const_int(b)?);
-            let uns = a.ty.is_unsigned();
-            let r = match op {
-                BinOp::Add if a.ty.is_ptr() => {
-                    x.wrapping_add(y.wrapping_mul(elem_size_hint(&a.ty)? as i64))
+            let (x, y) = (const_bits(a)?, const_bits(b)?);
+            match op {
+                BinOp::Add | BinOp::Sub if a.ty.is_ptr() => {
+                    let es = elem_size_hint(&a.ty)?;
+                    let d = eval_binary(Opcode::Mul, Type::I64, y, es).ok()?;
+                    let o = if *op == BinOp::Add {
+                        Opcode::Add
+                    } else {
+                        Opcode::Sub
+                    };
+                    eval_binary(o, Type::Ptr, x, d).ok()?
                 }
-                BinOp::Sub if a.ty.is_ptr() => {
-                    x.wrapping_sub(y.wrapping_mul(elem_size_hint(&a.ty)? as i64))
-                }
-                BinOp::Add => x.wrapping_add(y),
-                BinOp::Sub => x.wrapping_sub(y),
-                BinOp::Mul => x.wrapping_mul(y),
-                BinOp::Div | BinOp::Rem if y == 0 => return None,
-                BinOp::Div if uns => ((x as u64) / (y as u64)) as i64,
-                BinOp::Rem if uns => ((x as u64) % (y as u64)) as i64,
-                BinOp::Div => x.wrapping_div(y),
-                BinOp::Rem => x.wrapping_rem(y),
-                BinOp::Shl => x.wrapping_shl(y as u32 & (a.ty.ir().bits() - 1)),
-                BinOp::Shr if uns => {
-                    ((x as u64).wrapping_shr(y as u32 & (a.ty.ir().bits() - 1))) as i64
-                }
-                BinOp::Shr => x.wrapping_shr(y as u32 & (a.ty.ir().bits() - 1)),
-                BinOp::BitAnd => x & y,
-                BinOp::BitOr => x | y,
-                BinOp::BitXor => x ^ y,
-                BinOp::Eq => (x == y) as i64,
-                BinOp::Ne => (x != y) as i64,
-                BinOp::Lt if uns => ((x as u64) < (y as u64)) as i64,
-                BinOp::Le if uns => ((x as u64) <= (y as u64)) as i64,
-                BinOp::Gt if uns => ((x as u64) > (y as u64)) as i64,
-                BinOp::Ge if uns => ((x as u64) >= (y as u64)) as i64,
-                BinOp::Lt => (x < y) as i64,
-                BinOp::Le => (x <= y) as i64,
-                BinOp::Gt => (x > y) as i64,
-                BinOp::Ge => (x >= y) as i64,
                 BinOp::PtrDiff => return None,
-            };
-            norm_int(r, ty)
-        }
-        ExprKind::LogAnd(a, b) => (truth(a)? && truth(b)?) as i64,
-        ExprKind::LogOr(a, b) => (truth(a)? || truth(b)?) as i64,
-        ExprKind::Cond(c, a, b) => {
-            if truth(c)? {
-                const_int(a)?
-            } else {
-                const_int(b)?
+                _ => eval_binary(binop_opcode(*op, &a.ty), a.ty.ir(), x, y).ok()?,
             }
         }
-        ExprKind::Comma(_, _) => return None,
+        ExprKind::LogAnd(a, b) => (const_truth(a)? && const_truth(b)?) as u64,
+        ExprKind::LogOr(a, b) => (const_truth(a)? || const_truth(b)?) as u64,
+        ExprKind::Cond(c, a, b) => {
+            if const_truth(c)? {
+                const_bits(a)?
+            } else {
+                const_bits(b)?
+            }
+        }
         _ => return None,
     })
 }
@@ -138,80 +133,20 @@ fn elem_size_hint(t: &Ty) -> Option<u64> {
     }
 }
 
-fn const_abs_addr(lv: &Expr) -> Option<i64> {
+fn const_abs_addr(lv: &Expr) -> Option<u64> {
     match &lv.kind {
-        ExprKind::Member(x, off) => Some(const_abs_addr(x)?.wrapping_add(*off as i64)),
-        ExprKind::Deref(p) => const_int(p),
+        ExprKind::Member(x, off) => {
+            eval_binary(Opcode::Add, Type::Ptr, const_abs_addr(x)?, *off).ok()
+        }
+        ExprKind::Deref(p) => Some(const_int(p)? as u64),
         _ => None,
     }
 }
 
-fn truth(e: &Expr) -> Option<bool> {
-    if e.ty.is_float() {
-        Some(const_float(e)? != 0.0)
-    } else {
-        Some(const_int(e)? != 0)
-    }
-}
-
-/// Evaluates an arithmetic constant expression as a double.
-pub fn const_float(e: &Expr) -> Option<f64> {
-    if e.ty.is_integer() {
-        let v = const_int(e)?;
-        return Some(if e.ty.is_unsigned() {
-            v as u64 as f64
-        } else {
-            v as f64
-        });
-    }
-    if !e.ty.is_float() {
-        return None;
-    }
-    let r = match &e.kind {
-        ExprKind::Float(f) => *f,
-        ExprKind::Cast(x) => {
-            if x.ty.is_integer() {
-                let v = const_int(x)?;
-                if x.ty.is_unsigned() {
-                    if e.ty == Ty::Float {
-                        v as u64 as f32 as f64
-                    } else {
-                        v as u64 as f64
-                    }
-                } else if e.ty == Ty::Float {
-                    v as f32 as f64
-                } else {
-                    v as f64
-                }
-            } else {
-                const_float(x)?
-            }
-        }
-        ExprKind::Unary(UnOp::Neg, x) => -const_float(x)?,
-        ExprKind::Binary(op, a, b) => {
-            let (x, y) = (const_float(a)?, const_float(b)?);
-            match op {
-                BinOp::Add => x + y,
-                BinOp::Sub => x - y,
-                BinOp::Mul => x * y,
-                BinOp::Div => x / y,
-                _ => return None,
-            }
-        }
-        ExprKind::Cond(c, a, b) => {
-            if truth(c)? {
-                const_float(a)?
-            } else {
-                const_float(b)?
-            }
-        }
-        _ => return None,
-    };
-    Some(if e.ty == Ty::Float {
-        r as f32 as f64
-    } else {
-        r
-    })
+/// Whether a scalar constant is nonzero.
+pub fn const_truth(e: &Expr) -> Option<bool> {
+    let (op, t) = truth_opcode(&e.ty);
+    Some(eval_binary(op, t, const_bits(e)?, 0).ok()? != 0)
 }
 
 pub(super) fn is_null_const(e: &Expr) -> bool {
@@ -262,5 +197,26 @@ mod tests {
         assert_eq!(fold("(int)2.9"), Some(2));
         assert_eq!(fold("3 > 2 ? 10 : 20"), Some(10));
         assert_eq!(fold("1 / 0"), None);
+    }
+
+    #[test]
+    fn constants_fold_to_what_the_engines_compute() {
+        let bits = |decl: &str| {
+            let mut sm = crate::diag::SourceMap::default();
+            let f = sm.add("t.c", format!("{decl};"));
+            let toks = crate::preprocess::preprocess(&mut sm, f).unwrap();
+            let prog = super::super::parse(toks).unwrap();
+            let init = prog.globals[0].init.clone().unwrap();
+            const_bits(&init[0].expr)
+        };
+        // Out-of-range float conversions saturate as the lowering's do.
+        assert_eq!(bits("int v = 3e9"), Some(0x7fff_ffff));
+        assert_eq!(bits("unsigned v = -1.0"), Some(0xffff_ffff));
+        assert_eq!(bits("_Bool v = 0.5"), Some(1));
+        // NaNs are canonical.
+        assert_eq!(bits("double v = 0.0 / 0.0"), Some(0x7ff8_0000_0000_0000));
+        assert_eq!(bits("float v = 0.0f / 0.0f"), Some(0x7fc0_0000));
+        assert_eq!(bits("int v = (-2147483647 - 1) / -1"), Some(0x8000_0000));
+        assert_eq!(bits("int v = 5 % 0"), None);
     }
 }

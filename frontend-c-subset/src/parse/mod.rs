@@ -30,7 +30,7 @@ mod typeck;
 mod types;
 
 use const_eval::is_null_const;
-pub use const_eval::{const_float, const_int, norm_int};
+pub use const_eval::{const_bits, const_float, const_int, const_truth, norm_int};
 use literals::parse_float;
 pub use literals::{char_value, parse_int_literal};
 

@@ -1,6 +1,7 @@
 //! Statements.
 
 use super::*;
+use crate::arith::convert_bits;
 
 impl Parser {
     // compound-stmt = "{" (declaration | stmt)* "}"
@@ -149,7 +150,9 @@ impl Parser {
                         self.error(loc, "'case' label not within a switch statement");
                         return self.stmt();
                     };
-                    let bits = (norm_int(v.unwrap_or(0), &sw.ty) as u64) & sw.ty.ir().mask();
+                    let bits = v
+                        .and(const_bits(&e))
+                        .map_or(0, |b| convert_bits(b, &e.ty, &sw.ty));
                     let dup = sw.cases.iter().any(|c| c.0 == bits);
                     sw.cases.push((bits, id));
                     if dup {

@@ -2,6 +2,8 @@
 //! parameter lists, struct/union and enum declarations (with struct layout).
 
 use super::*;
+use pivm_ir::opcodes::eval_binary;
+use pivm_ir::{Opcode, Type};
 
 impl Parser {
     // declspec = ("void" | "_Bool" | "char" | "short" | "int" | "long" | "float"
@@ -539,7 +541,7 @@ impl Parser {
                 }
             }
             self.declare(&name, Sym::EnumConst(val));
-            val = val.wrapping_add(1);
+            val = eval_binary(Opcode::Add, Type::I64, val as u64, 1).unwrap_or(0) as i64;
             if self.eat("}") {
                 break;
             }
