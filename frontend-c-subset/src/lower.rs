@@ -19,7 +19,7 @@
 
 use crate::arith::{binop_opcode, conversion, truth_opcode, unop_opcode, Conversion};
 use crate::ast::*;
-use crate::ctype::{StructDef, Ty};
+use crate::ctype::{Structs, Ty};
 use crate::diag::{Diag, Loc};
 use crate::parse::{const_bits, const_int, const_truth};
 use pivm_ir::builtins::BUILTINS;
@@ -43,9 +43,9 @@ pub fn lower(prog: &Program, source: &str) -> Result<Module, Vec<Diag>> {
         },
         struct_types: HashMap::new(),
         type_names: HashSet::new(),
-        globals: vec![None; prog.globals.len()],
-        strings: vec![None; prog.strings.len()],
-        funcs: vec![None; prog.funcs.len()],
+        globals: vec![None; prog.globals.len()].into(),
+        strings: vec![None; prog.strings.len()].into(),
+        funcs: vec![None; prog.funcs.len()].into(),
         builtins: HashMap::new(),
         errors: Vec::new(),
         global_names: HashSet::new(),
@@ -61,11 +61,11 @@ pub fn lower(prog: &Program, source: &str) -> Result<Module, Vec<Diag>> {
 struct Lower<'a> {
     prog: &'a Program,
     m: Module,
-    struct_types: HashMap<usize, TypeId>,
+    struct_types: HashMap<StructId, TypeId>,
     type_names: HashSet<String>,
-    globals: Vec<Option<GlobalId>>,
-    strings: Vec<Option<GlobalId>>,
-    funcs: Vec<Option<FuncId>>,
+    globals: EntityVec<GlobalVarId, Option<GlobalId>>,
+    strings: EntityVec<StrId, Option<GlobalId>>,
+    funcs: EntityVec<FunctionId, Option<FuncId>>,
     builtins: HashMap<&'static str, BuiltinId>,
     errors: Vec<Diag>,
     global_names: HashSet<String>,
@@ -94,7 +94,7 @@ struct FnCx {
     cur: Block,
     terminated: bool,
     line: u32,
-    vars: Vec<Option<Storage>>,
+    vars: EntityVec<LocalId, Option<Storage>>,
     local_names: HashSet<String>,
     slot_names: HashSet<String>,
     tmp: usize,
@@ -102,7 +102,7 @@ struct FnCx {
     breaks: Vec<Block>,
     conts: Vec<Block>,
     labels: HashMap<String, Block>,
-    cases: HashMap<usize, Block>,
+    cases: HashMap<CaseId, Block>,
     sret: Option<Local>,
     /// Blocks in the order code was placed in them (the final layout, so
     /// only loops make retreating edges, where safepoints go).
@@ -116,7 +116,7 @@ fn is_struct_copy(t: &Ty) -> bool {
 }
 
 impl<'a> Lower<'a> {
-    fn structs(&self) -> &'a [StructDef] {
+    fn structs(&self) -> &'a Structs {
         &self.prog.structs
     }
     fn size(&self, t: &Ty) -> u64 {
@@ -137,7 +137,7 @@ impl<'a> Lower<'a> {
         }
     }
 
-    fn struct_type(&mut self, id: usize) -> TypeId {
+    fn struct_type(&mut self, id: StructId) -> TypeId {
         if let Some(t) = self.struct_types.get(&id) {
             return *t;
         }
@@ -207,7 +207,7 @@ impl<'a> Lower<'a> {
 
     fn module(&mut self) {
         let prog = self.prog;
-        for f in &prog.funcs {
+        for f in prog.funcs.values() {
             if f.def.is_some() {
                 self.global_names.insert(f.name.clone());
                 if INTERNAL_BUILTINS.contains(&f.name.as_str()) {
@@ -221,7 +221,7 @@ impl<'a> Lower<'a> {
                 }
             }
         }
-        for g in &prog.globals {
+        for g in prog.globals.values() {
             if g.defined && !g.name.contains('.') {
                 self.global_names.insert(g.name.clone());
             }
@@ -230,11 +230,12 @@ impl<'a> Lower<'a> {
         // Emit the functions reachable from the external ones and from
         // global initializers: unused statics (most of the headers' C
         // functions) are dropped, as gcc drops them.
-        let mut keep = vec![false; prog.funcs.len()];
-        let mut work: Vec<usize> = (0..prog.funcs.len())
-            .filter(|&i| {
-                prog.funcs[i].def.is_some() && (prog.funcs[i].used || !prog.funcs[i].is_static)
-            })
+        let mut keep: EntityVec<FunctionId, bool> = vec![false; prog.funcs.len()].into();
+        let mut work: Vec<FunctionId> = prog
+            .funcs
+            .iter()
+            .filter(|(_, f)| f.def.is_some() && (f.used || !f.is_static))
+            .map(|(i, _)| i)
             .collect();
         while let Some(i) = work.pop() {
             if keep[i] {
@@ -242,29 +243,29 @@ impl<'a> Lower<'a> {
             }
             keep[i] = true;
             if let Some(d) = &prog.funcs[i].def {
-                work.extend(d.refs.iter().copied().filter(|&r| r < keep.len()));
+                work.extend(d.refs.iter().copied().filter(|&r| keep.get(r).is_some()));
             }
         }
         let mut fid = 0u32;
-        for (i, f) in prog.funcs.iter().enumerate() {
+        for (i, f) in prog.funcs.iter() {
             if f.def.is_some() && keep[i] {
                 self.funcs[i] = Some(FuncId(fid));
                 fid += 1;
             }
         }
-        for (i, g) in prog.globals.iter().enumerate() {
+        for (i, g) in prog.globals.iter() {
             if g.defined {
                 self.global(i);
             }
         }
-        for (i, f) in prog.funcs.iter().enumerate() {
+        for (i, f) in prog.funcs.iter() {
             if self.funcs[i].is_some() {
                 self.function(f);
             }
         }
         if !prog
             .funcs
-            .iter()
+            .values()
             .any(|f| f.name == "main" && f.def.is_some())
         {
             let loc = Loc {
@@ -276,7 +277,7 @@ impl<'a> Lower<'a> {
         }
     }
 
-    fn global_id(&mut self, i: usize, loc: Loc) -> Option<GlobalId> {
+    fn global_id(&mut self, i: GlobalVarId, loc: Loc) -> Option<GlobalId> {
         if let Some(g) = self.globals[i] {
             return Some(g);
         }
@@ -294,7 +295,7 @@ impl<'a> Lower<'a> {
         Some(self.global(i))
     }
 
-    fn global(&mut self, i: usize) -> GlobalId {
+    fn global(&mut self, i: GlobalVarId) -> GlobalId {
         if let Some(g) = self.globals[i] {
             return g;
         }
@@ -319,12 +320,12 @@ impl<'a> Lower<'a> {
         id
     }
 
-    fn string_global(&mut self, s: usize) -> GlobalId {
+    fn string_global(&mut self, s: StrId) -> GlobalId {
         if let Some(g) = self.strings[s] {
             return g;
         }
         let bytes = self.prog.strings[s].clone();
-        let name = self.unique_global_name(&format!("str.{s}"));
+        let name = self.unique_global_name(&format!("str.{}", s.0));
         let id = self.m.globals.push(Global {
             name,
             ty: MemType::Array(Box::new(MemType::Scalar(Type::I8)), bytes.len() as u64),
@@ -508,7 +509,7 @@ impl<'a> Lower<'a> {
             cur: Block(0),
             terminated: false,
             line: func.loc.line,
-            vars: vec![None; def.locals.len()],
+            vars: vec![None; def.locals.len()].into(),
             local_names: HashSet::new(),
             slot_names: HashSet::new(),
             tmp: 0,
@@ -544,7 +545,7 @@ impl<'a> Lower<'a> {
         }
         cx.f.num_params = cx.f.locals.len();
         // Storage of every variable.
-        for (i, v) in def.locals.iter().enumerate() {
+        for (i, v) in def.locals.iter() {
             let in_mem = v.addr_taken || !v.ty.is_scalar();
             if let Some((_, l)) = param_locals.iter().find(|(p, _)| *p == i) {
                 if !in_mem {
@@ -591,7 +592,7 @@ impl<'a> Lower<'a> {
         finish_blocks(&mut f, &cx.order);
         if let Some(fid) = self
             .funcs
-            .iter()
+            .values()
             .position(|x| x.is_some_and(|id| id == FuncId(self.m.funcs.len() as u32)))
         {
             let _ = fid;
@@ -1046,7 +1047,7 @@ impl<'a> Lower<'a> {
         b
     }
 
-    fn decl(&mut self, cx: &mut FnCx, var: usize, init: &[InitElem], zero: bool, loc: Loc) {
+    fn decl(&mut self, cx: &mut FnCx, var: LocalId, init: &[InitElem], zero: bool, loc: Loc) {
         let Some(st) = cx.vars.get(var).copied().flatten() else {
             return;
         };
@@ -1073,7 +1074,7 @@ impl<'a> Lower<'a> {
     fn cur_def(&self, cx: &FnCx) -> Option<&'a FuncDef> {
         self.prog
             .funcs
-            .iter()
+            .values()
             .find(|f| f.name == cx.f.name && f.def.is_some())
             .and_then(|f| f.def.as_ref())
     }

@@ -184,7 +184,7 @@ mod tests {
             let f = sm.add("t.c", text);
             let toks = crate::preprocess::preprocess(&mut sm, f).unwrap();
             let prog = super::super::parse(toks).unwrap();
-            let init = prog.globals[0].init.clone().unwrap();
+            let init = prog.globals[GlobalVarId(0)].init.clone().unwrap();
             const_int(&init[0].expr)
         };
         assert_eq!(fold("-7 / 2"), Some(-3));
@@ -206,7 +206,7 @@ mod tests {
             let f = sm.add("t.c", format!("{decl};"));
             let toks = crate::preprocess::preprocess(&mut sm, f).unwrap();
             let prog = super::super::parse(toks).unwrap();
-            let init = prog.globals[0].init.clone().unwrap();
+            let init = prog.globals[GlobalVarId(0)].init.clone().unwrap();
             const_bits(&init[0].expr)
         };
         // Out-of-range float conversions saturate as the lowering's do.

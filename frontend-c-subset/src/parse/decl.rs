@@ -51,8 +51,7 @@ impl Parser {
             }
             let _ = loc;
         }
-        for (i, g) in self.prog.globals.iter().enumerate() {
-            let _ = i;
+        for g in self.prog.globals.values() {
             if !g.defined {
                 // An extern never defined: an error only if used, which the
                 // lowering reports; nothing to do here.
@@ -96,7 +95,7 @@ impl Parser {
         loc: Loc,
         ty: FuncTy,
         is_static: bool,
-    ) -> usize {
+    ) -> FunctionId {
         let existing = self.scopes[0].syms.get(name).cloned();
         if let Some(Sym::Func(id)) = existing {
             let old = self.prog.funcs[id].ty.clone();
@@ -122,8 +121,7 @@ impl Parser {
                 format!("'{name}' redeclared as a different kind of symbol"),
             );
         }
-        let id = self.prog.funcs.len();
-        self.prog.funcs.push(Function {
+        let id = self.prog.funcs.push(Function {
             name: name.to_string(),
             ty,
             is_static,
@@ -139,7 +137,7 @@ impl Parser {
     }
 
     // function-definition = declspec declarator compound-stmt
-    pub(super) fn function_def(&mut self, fid: usize, loc: Loc) -> PResult<()> {
+    pub(super) fn function_def(&mut self, fid: FunctionId, loc: Loc) -> PResult<()> {
         let fty = self.prog.funcs[fid].ty.clone();
         let name = self.prog.funcs[fid].name.clone();
         if self.prog.funcs[fid].def.is_some() {
@@ -166,7 +164,7 @@ impl Parser {
         self.func = Some(FnState {
             name: name.clone(),
             ret: fty.ret.clone(),
-            locals: Vec::new(),
+            locals: EntityVec::new(),
             labels: HashSet::new(),
             gotos: Vec::new(),
             switches: Vec::new(),
@@ -218,17 +216,16 @@ impl Parser {
 
     /// A new local variable of the current function, declared in the
     /// innermost scope.
-    pub(super) fn new_local(&mut self, name: &str, ty: Ty, loc: Loc) -> usize {
+    pub(super) fn new_local(&mut self, name: &str, ty: Ty, loc: Loc) -> LocalId {
         let Some(f) = self.func.as_mut() else {
-            return 0;
+            return LocalId(0);
         };
-        f.locals.push(LocalVar {
+        let id = f.locals.push(LocalVar {
             name: name.to_string(),
             ty,
             addr_taken: false,
             loc,
         });
-        let id = f.locals.len() - 1;
         self.declare(name, Sym::Local(id));
         id
     }
@@ -256,14 +253,13 @@ impl Parser {
                 return self.skip_init();
             }
             None => {
-                self.prog.globals.push(GlobalVar {
+                let g = self.prog.globals.push(GlobalVar {
                     name: name.to_string(),
                     ty: ty.clone(),
                     init: None,
                     defined: false,
                     loc,
                 });
-                let g = self.prog.globals.len() - 1;
                 self.scopes[0].syms.insert(name.to_string(), Sym::Global(g));
                 g
             }
@@ -324,14 +320,13 @@ impl Parser {
                 match self.scopes[0].syms.get(&name).cloned() {
                     Some(Sym::Global(g)) => self.declare(&name, Sym::Global(g)),
                     _ => {
-                        self.prog.globals.push(GlobalVar {
+                        let g = self.prog.globals.push(GlobalVar {
                             name: name.clone(),
                             ty: ty.clone(),
                             init: None,
                             defined: false,
                             loc,
                         });
-                        let g = self.prog.globals.len() - 1;
                         self.scopes[0].syms.insert(name.clone(), Sym::Global(g));
                         self.declare(&name, Sym::Global(g));
                     }
@@ -340,14 +335,13 @@ impl Parser {
                 self.statics += 1;
                 let fname = self.func.as_ref().map_or(String::new(), |f| f.name.clone());
                 let gname = format!("{fname}.{name}.{}", self.statics);
-                self.prog.globals.push(GlobalVar {
+                let g = self.prog.globals.push(GlobalVar {
                     name: gname,
                     ty: ty.clone(),
                     init: None,
                     defined: true,
                     loc,
                 });
-                let g = self.prog.globals.len() - 1;
                 self.declare(&name, Sym::Global(g));
                 if self.eat("=") {
                     let mut init = Vec::new();

@@ -261,24 +261,22 @@ impl Parser {
             let Some(f) = self.func.as_mut() else {
                 return Err(Fatal);
             };
-            f.locals.push(LocalVar {
+            let id = f.locals.push(LocalVar {
                 name,
                 ty: t.clone(),
                 addr_taken: true,
                 loc,
             });
-            let id = f.locals.len() - 1;
             Ok(self.mk(ExprKind::Object(Box::new(VarRef::Local(id)), init), t, loc))
         } else {
             self.statics += 1;
-            self.prog.globals.push(GlobalVar {
+            let g = self.prog.globals.push(GlobalVar {
                 name: format!("lit.{}", self.statics),
                 ty: t.clone(),
                 init: Some(init),
                 defined: true,
                 loc,
             });
-            let g = self.prog.globals.len() - 1;
             Ok(self.mk(ExprKind::Global(g), t, loc))
         }
     }
@@ -622,7 +620,7 @@ impl Parser {
                         }
                         self.error(loc, format!("use of undeclared identifier '{name}'"));
                         // An int lvalue, so no error cascades from it.
-                        Ok(self.mk(ExprKind::Local(usize::MAX), Ty::Int, loc))
+                        Ok(self.mk(ExprKind::Local(LocalId(u32::MAX)), Ty::Int, loc))
                     }
                 }
             }
@@ -637,8 +635,7 @@ impl Parser {
     pub(super) fn string_lit(&mut self, mut bytes: Vec<u8>, loc: Loc) -> Expr {
         bytes.push(0);
         let n = bytes.len() as u64;
-        self.prog.strings.push(bytes);
-        let id = self.prog.strings.len() - 1;
+        let id = self.prog.strings.push(bytes);
         self.mk(
             ExprKind::Str(id),
             Ty::Array(Rc::new(Ty::Char), Some(n)),

@@ -218,7 +218,7 @@ impl Parser {
     // struct-init = "{" init-list "}" | initializer ("," initializer)*   (brace elision)
     pub(super) fn struct_init(
         &mut self,
-        id: usize,
+        id: StructId,
         offset: u64,
         out: &mut Vec<InitElem>,
         braced: bool,

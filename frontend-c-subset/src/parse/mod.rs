@@ -17,6 +17,7 @@ use crate::ast::*;
 use crate::ctype::{compatible, ptr_to, usual_arith, Field, FuncTy, StructDef, Ty};
 use crate::diag::{Diag, Loc};
 use crate::lex::{unescape, TokKind, Token};
+use pivm_ir::{EntityRef, EntityVec};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
@@ -43,9 +44,9 @@ const MAX_EXPR_NODES: usize = 50_000;
 
 #[derive(Clone, Debug)]
 enum Sym {
-    Local(usize),
-    Global(usize),
-    Func(usize),
+    Local(LocalId),
+    Global(GlobalVarId),
+    Func(FunctionId),
     Typedef(Ty),
     EnumConst(i64),
 }
@@ -53,7 +54,8 @@ enum Sym {
 #[derive(Default)]
 struct Scope {
     syms: HashMap<String, Sym>,
-    tags: HashMap<String, Option<usize>>,
+    /// Struct and union tags; `None` for an enum tag.
+    tags: HashMap<String, Option<StructId>>,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -65,21 +67,21 @@ struct Attr {
 
 struct SwitchCtx {
     ty: Ty,
-    cases: Vec<(u64, usize)>,
-    default: Option<usize>,
+    cases: Vec<(u64, CaseId)>,
+    default: Option<CaseId>,
 }
 
 struct FnState {
     name: String,
     ret: Ty,
-    locals: Vec<LocalVar>,
+    locals: EntityVec<LocalId, LocalVar>,
     labels: HashSet<String>,
     gotos: Vec<(String, Loc)>,
     switches: Vec<SwitchCtx>,
     loops: usize,
     breakables: usize,
     /// Functions this one refers to (for dropping unreferenced statics).
-    refs: Vec<usize>,
+    refs: Vec<FunctionId>,
 }
 
 pub struct Parser {
@@ -356,7 +358,7 @@ impl Parser {
         self.func.get_or_insert_with(|| FnState {
             name: String::new(),
             ret: Ty::Void,
-            locals: Vec::new(),
+            locals: EntityVec::new(),
             labels: HashSet::new(),
             gotos: Vec::new(),
             switches: Vec::new(),

@@ -144,7 +144,7 @@ impl Parser {
                         self.error(e.loc, "case label is not an integer constant");
                     }
                     self.case_ids += 1;
-                    let id = self.case_ids;
+                    let id = CaseId::new(self.case_ids);
                     let st = self.fstate();
                     let Some(sw) = st.switches.last_mut() else {
                         self.error(loc, "'case' label not within a switch statement");
@@ -170,7 +170,7 @@ impl Parser {
                 "default" if self.is_at(1, ":") => {
                     self.pos += 2;
                     self.case_ids += 1;
-                    let id = self.case_ids;
+                    let id = CaseId::new(self.case_ids);
                     let st = self.fstate();
                     let Some(sw) = st.switches.last_mut() else {
                         self.error(loc, "'default' label not within a switch statement");

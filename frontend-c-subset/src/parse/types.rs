@@ -494,8 +494,8 @@ impl Parser {
 
     /// A new, incomplete struct or union, its tag declared in the innermost
     /// scope.
-    pub(super) fn new_struct(&mut self, tag: Option<String>, is_union: bool) -> usize {
-        self.prog.structs.push(StructDef {
+    pub(super) fn new_struct(&mut self, tag: Option<String>, is_union: bool) -> StructId {
+        let id = self.prog.structs.push(StructDef {
             tag: tag.clone(),
             is_union,
             fields: Vec::new(),
@@ -503,7 +503,6 @@ impl Parser {
             align: 1,
             complete: false,
         });
-        let id = self.prog.structs.len() - 1;
         if let (Some(t), Some(s)) = (tag, self.scopes.last_mut()) {
             s.tags.insert(t, Some(id));
         }
