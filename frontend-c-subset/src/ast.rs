@@ -2,8 +2,44 @@
 //! expression carries its C type; implicit conversions are explicit `Cast`
 //! nodes, so lowering never has to redo C's typing rules.
 
-use crate::ctype::{FuncTy, Ty};
+use crate::ctype::{FuncTy, StructDef, Ty};
 use crate::diag::Loc;
+use pivm_ir::{EntityRef, EntityVec};
+
+/// Declares `u32` newtypes indexing the tables of a `Program` (used with
+/// `pivm_ir::EntityVec`).
+macro_rules! ids {
+    ($($(#[$m:meta])* $name:ident;)*) => {$(
+        $(#[$m])*
+        #[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+        pub struct $name(pub u32);
+
+        impl EntityRef for $name {
+            fn new(index: usize) -> Self {
+                $name(u32::try_from(index).expect("table index fits in u32"))
+            }
+            fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    )*};
+}
+
+ids! {
+    /// A struct or union: index into `Program::structs`.
+    StructId;
+    /// A file-scope variable (or static local, or file-scope compound
+    /// literal): index into `Program::globals`.
+    GlobalVarId;
+    /// A function: index into `Program::funcs`.
+    FunctionId;
+    /// A string literal: index into `Program::strings`.
+    StrId;
+    /// A local variable or parameter: index into `FuncDef::locals`.
+    LocalId;
+    /// A `case` or `default` label, unique in the program.
+    CaseId;
+}
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum BinOp {
@@ -47,12 +83,12 @@ pub enum ExprKind {
     Int(u64),
     Float(f64),
     /// A string literal: index into `Program::strings`.
-    Str(usize),
+    Str(StrId),
     /// A local variable of the current function.
-    Local(usize),
-    Global(usize),
+    Local(LocalId),
+    Global(GlobalVarId),
     /// A function designator: index into `Program::funcs`.
-    Func(usize),
+    Func(FunctionId),
     Unary(UnOp, Box<Expr>),
     /// Arithmetic, bitwise and comparison operators, operands already
     /// converted to their common type (for `ptr + n`, `n` is a `long`).
@@ -93,8 +129,8 @@ pub enum ExprKind {
 
 #[derive(Clone, Debug)]
 pub enum VarRef {
-    Local(usize),
-    Global(usize),
+    Local(LocalId),
+    Global(GlobalVarId),
 }
 
 /// One piece of an initializer: a scalar, a struct copy, or a string
@@ -128,10 +164,10 @@ pub struct GlobalVar {
 
 #[derive(Clone, Debug)]
 pub struct FuncDef {
-    pub params: Vec<usize>,
-    pub locals: Vec<LocalVar>,
+    pub params: Vec<LocalId>,
+    pub locals: EntityVec<LocalId, LocalVar>,
     /// The functions the body refers to.
-    pub refs: Vec<usize>,
+    pub refs: Vec<FunctionId>,
     pub body: Vec<Stmt>,
 }
 
@@ -159,7 +195,7 @@ pub enum StmtKind {
     /// A local definition and its initializer (`zero` first: the rest of
     /// an aggregate is zero-filled).
     Decl {
-        var: usize,
+        var: LocalId,
         init: Vec<InitElem>,
         zero: bool,
     },
@@ -176,10 +212,10 @@ pub enum StmtKind {
     Switch {
         e: Expr,
         body: Box<Stmt>,
-        cases: Vec<(u64, usize)>,
-        default: Option<usize>,
+        cases: Vec<(u64, CaseId)>,
+        default: Option<CaseId>,
     },
-    Case(usize),
+    Case(CaseId),
     Break,
     Continue,
     Goto(String),
@@ -191,9 +227,9 @@ pub enum StmtKind {
 /// A parsed translation unit.
 #[derive(Debug, Default)]
 pub struct Program {
-    pub structs: Vec<crate::ctype::StructDef>,
-    pub globals: Vec<GlobalVar>,
-    pub funcs: Vec<Function>,
+    pub structs: EntityVec<StructId, StructDef>,
+    pub globals: EntityVec<GlobalVarId, GlobalVar>,
+    pub funcs: EntityVec<FunctionId, Function>,
     /// String literal contents, with their terminating NUL.
-    pub strings: Vec<Vec<u8>>,
+    pub strings: EntityVec<StrId, Vec<u8>>,
 }

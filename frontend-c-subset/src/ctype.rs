@@ -3,7 +3,8 @@
 //! also the IR's layout rules), integer promotions and the usual arithmetic
 //! conversions.
 
-use pivm_ir::Type;
+use crate::ast::StructId;
+use pivm_ir::{EntityVec, Type};
 use std::rc::Rc;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -28,7 +29,7 @@ pub enum Ty {
     Array(Rc<Ty>, Option<u64>),
     Func(Rc<FuncTy>),
     /// A struct or union: index into the struct table.
-    Struct(usize),
+    Struct(StructId),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -47,6 +48,9 @@ pub struct Field {
     pub offset: u64,
 }
 
+/// The struct and union definitions of a program, by id.
+pub type Structs = EntityVec<StructId, StructDef>;
+
 /// A struct or union type.
 #[derive(Clone, Debug)]
 pub struct StructDef {
@@ -61,7 +65,7 @@ pub struct StructDef {
 impl StructDef {
     /// Looks a member up, including members of anonymous struct/union
     /// members; returns its offset and type.
-    pub fn find(&self, structs: &[StructDef], name: &str) -> Option<(u64, Ty)> {
+    pub fn find(&self, structs: &Structs, name: &str) -> Option<(u64, Ty)> {
         for f in &self.fields {
             match &f.name {
                 Some(n) if n == name => return Some((f.offset, f.ty.clone())),
@@ -193,7 +197,7 @@ impl Ty {
         }
     }
 
-    pub fn size(&self, structs: &[StructDef]) -> Option<u64> {
+    pub fn size(&self, structs: &Structs) -> Option<u64> {
         Some(match self {
             Ty::Void | Ty::Func(_) => return None,
             Ty::Struct(id) => {
@@ -208,7 +212,7 @@ impl Ty {
         })
     }
 
-    pub fn align(&self, structs: &[StructDef]) -> u64 {
+    pub fn align(&self, structs: &Structs) -> u64 {
         match self {
             Ty::Struct(id) => structs.get(*id).map_or(1, |s| s.align),
             Ty::Array(b, _) => b.align(structs),
@@ -218,7 +222,7 @@ impl Ty {
     }
 
     /// The type's spelling in messages.
-    pub fn name(&self, structs: &[StructDef]) -> String {
+    pub fn name(&self, structs: &Structs) -> String {
         match self {
             Ty::Void => "void".into(),
             Ty::Bool => "_Bool".into(),
@@ -254,7 +258,7 @@ impl Ty {
     }
 }
 
-fn params_name(f: &FuncTy, structs: &[StructDef]) -> String {
+fn params_name(f: &FuncTy, structs: &Structs) -> String {
     let mut v: Vec<String> = f.params.iter().map(|p| p.name(structs)).collect();
     if f.variadic {
         v.push("...".into());

@@ -4,8 +4,11 @@
 //! (`#include` of `headers` and local files, macros, conditionals), `parse`
 //! (tokens to the typed AST of `ast`, doing C's type checking with the types
 //! of `ctype`), `lower` (AST to `pivm_ir::Module`), then safepoint placement
-//! and the IR verifier. Errors are rendered by `diag`.
+//! and the IR verifier. Errors are rendered by `diag`. `arith` maps C's
+//! operators and conversions to IR opcodes for both the lowering and the
+//! constant evaluator.
 
+mod arith;
 pub mod ast;
 pub mod ctype;
 pub mod diag;

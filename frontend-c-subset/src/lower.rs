@@ -17,12 +17,13 @@
 //! - Static locals and string literals are globals (`@f.n.1`, `@str.3`);
 //!   global initializers are evaluated to bytes and symbol addresses.
 
+use crate::arith::{binop_opcode, conversion, truth_opcode, unop_opcode, Conversion};
 use crate::ast::*;
-use crate::ctype::{StructDef, Ty};
+use crate::ctype::{Structs, Ty};
 use crate::diag::{Diag, Loc};
-use crate::parse::{const_float, const_int};
+use crate::parse::{const_bits, const_int, const_truth};
 use pivm_ir::builtins::BUILTINS;
-use pivm_ir::opcodes::eval_convert;
+use pivm_ir::opcodes::{eval_binary, eval_convert};
 use pivm_ir::{
     AddrOf, AggKind, Block, BlockData, BuiltinDecl, BuiltinId, Callee, EntityRef, EntityVec,
     FuncId, Global, GlobalId, InitItem, Inst, InstKind, Local, LocalDecl, MemType, Module, Opcode,
@@ -42,9 +43,9 @@ pub fn lower(prog: &Program, source: &str) -> Result<Module, Vec<Diag>> {
         },
         struct_types: HashMap::new(),
         type_names: HashSet::new(),
-        globals: vec![None; prog.globals.len()],
-        strings: vec![None; prog.strings.len()],
-        funcs: vec![None; prog.funcs.len()],
+        globals: vec![None; prog.globals.len()].into(),
+        strings: vec![None; prog.strings.len()].into(),
+        funcs: vec![None; prog.funcs.len()].into(),
         builtins: HashMap::new(),
         errors: Vec::new(),
         global_names: HashSet::new(),
@@ -60,11 +61,11 @@ pub fn lower(prog: &Program, source: &str) -> Result<Module, Vec<Diag>> {
 struct Lower<'a> {
     prog: &'a Program,
     m: Module,
-    struct_types: HashMap<usize, TypeId>,
+    struct_types: HashMap<StructId, TypeId>,
     type_names: HashSet<String>,
-    globals: Vec<Option<GlobalId>>,
-    strings: Vec<Option<GlobalId>>,
-    funcs: Vec<Option<FuncId>>,
+    globals: EntityVec<GlobalVarId, Option<GlobalId>>,
+    strings: EntityVec<StrId, Option<GlobalId>>,
+    funcs: EntityVec<FunctionId, Option<FuncId>>,
     builtins: HashMap<&'static str, BuiltinId>,
     errors: Vec<Diag>,
     global_names: HashSet<String>,
@@ -93,7 +94,7 @@ struct FnCx {
     cur: Block,
     terminated: bool,
     line: u32,
-    vars: Vec<Option<Storage>>,
+    vars: EntityVec<LocalId, Option<Storage>>,
     local_names: HashSet<String>,
     slot_names: HashSet<String>,
     tmp: usize,
@@ -101,7 +102,7 @@ struct FnCx {
     breaks: Vec<Block>,
     conts: Vec<Block>,
     labels: HashMap<String, Block>,
-    cases: HashMap<usize, Block>,
+    cases: HashMap<CaseId, Block>,
     sret: Option<Local>,
     /// Blocks in the order code was placed in them (the final layout, so
     /// only loops make retreating edges, where safepoints go).
@@ -115,7 +116,7 @@ fn is_struct_copy(t: &Ty) -> bool {
 }
 
 impl<'a> Lower<'a> {
-    fn structs(&self) -> &'a [StructDef] {
+    fn structs(&self) -> &'a Structs {
         &self.prog.structs
     }
     fn size(&self, t: &Ty) -> u64 {
@@ -136,7 +137,7 @@ impl<'a> Lower<'a> {
         }
     }
 
-    fn struct_type(&mut self, id: usize) -> TypeId {
+    fn struct_type(&mut self, id: StructId) -> TypeId {
         if let Some(t) = self.struct_types.get(&id) {
             return *t;
         }
@@ -206,7 +207,7 @@ impl<'a> Lower<'a> {
 
     fn module(&mut self) {
         let prog = self.prog;
-        for f in &prog.funcs {
+        for f in prog.funcs.values() {
             if f.def.is_some() {
                 self.global_names.insert(f.name.clone());
                 if INTERNAL_BUILTINS.contains(&f.name.as_str()) {
@@ -220,7 +221,7 @@ impl<'a> Lower<'a> {
                 }
             }
         }
-        for g in &prog.globals {
+        for g in prog.globals.values() {
             if g.defined && !g.name.contains('.') {
                 self.global_names.insert(g.name.clone());
             }
@@ -229,11 +230,12 @@ impl<'a> Lower<'a> {
         // Emit the functions reachable from the external ones and from
         // global initializers: unused statics (most of the headers' C
         // functions) are dropped, as gcc drops them.
-        let mut keep = vec![false; prog.funcs.len()];
-        let mut work: Vec<usize> = (0..prog.funcs.len())
-            .filter(|&i| {
-                prog.funcs[i].def.is_some() && (prog.funcs[i].used || !prog.funcs[i].is_static)
-            })
+        let mut keep: EntityVec<FunctionId, bool> = vec![false; prog.funcs.len()].into();
+        let mut work: Vec<FunctionId> = prog
+            .funcs
+            .iter()
+            .filter(|(_, f)| f.def.is_some() && (f.used || !f.is_static))
+            .map(|(i, _)| i)
             .collect();
         while let Some(i) = work.pop() {
             if keep[i] {
@@ -241,29 +243,29 @@ impl<'a> Lower<'a> {
             }
             keep[i] = true;
             if let Some(d) = &prog.funcs[i].def {
-                work.extend(d.refs.iter().copied().filter(|&r| r < keep.len()));
+                work.extend(d.refs.iter().copied().filter(|&r| keep.get(r).is_some()));
             }
         }
         let mut fid = 0u32;
-        for (i, f) in prog.funcs.iter().enumerate() {
+        for (i, f) in prog.funcs.iter() {
             if f.def.is_some() && keep[i] {
                 self.funcs[i] = Some(FuncId(fid));
                 fid += 1;
             }
         }
-        for (i, g) in prog.globals.iter().enumerate() {
+        for (i, g) in prog.globals.iter() {
             if g.defined {
                 self.global(i);
             }
         }
-        for (i, f) in prog.funcs.iter().enumerate() {
+        for (i, f) in prog.funcs.iter() {
             if self.funcs[i].is_some() {
                 self.function(f);
             }
         }
         if !prog
             .funcs
-            .iter()
+            .values()
             .any(|f| f.name == "main" && f.def.is_some())
         {
             let loc = Loc {
@@ -275,7 +277,7 @@ impl<'a> Lower<'a> {
         }
     }
 
-    fn global_id(&mut self, i: usize, loc: Loc) -> Option<GlobalId> {
+    fn global_id(&mut self, i: GlobalVarId, loc: Loc) -> Option<GlobalId> {
         if let Some(g) = self.globals[i] {
             return Some(g);
         }
@@ -293,7 +295,7 @@ impl<'a> Lower<'a> {
         Some(self.global(i))
     }
 
-    fn global(&mut self, i: usize) -> GlobalId {
+    fn global(&mut self, i: GlobalVarId) -> GlobalId {
         if let Some(g) = self.globals[i] {
             return g;
         }
@@ -318,12 +320,12 @@ impl<'a> Lower<'a> {
         id
     }
 
-    fn string_global(&mut self, s: usize) -> GlobalId {
+    fn string_global(&mut self, s: StrId) -> GlobalId {
         if let Some(g) = self.strings[s] {
             return g;
         }
         let bytes = self.prog.strings[s].clone();
-        let name = self.unique_global_name(&format!("str.{s}"));
+        let name = self.unique_global_name(&format!("str.{}", s.0));
         let id = self.m.globals.push(Global {
             name,
             ty: MemType::Array(Box::new(MemType::Scalar(Type::I8)), bytes.len() as u64),
@@ -350,19 +352,9 @@ impl<'a> Lower<'a> {
                 continue;
             }
             let ty = &e.ty;
-            let (val, width): (u64, usize) = if ty.is_float() {
-                let Some(f) = const_float(e) else {
-                    self.err(e.loc, "initializer element is not a compile-time constant");
-                    continue;
-                };
-                if *ty == Ty::Float {
-                    ((f as f32).to_bits() as u64, 4)
-                } else {
-                    (f.to_bits(), 8)
-                }
-            } else if ty.is_integer() {
-                match const_int(e) {
-                    Some(v) => (v as u64, ty.ir().bytes() as usize),
+            let (val, width): (u64, usize) = if ty.is_arith() {
+                match const_bits(e) {
+                    Some(v) => (v, ty.ir().bytes() as usize),
                     None => {
                         self.err(e.loc, "initializer element is not a compile-time constant");
                         continue;
@@ -443,28 +435,29 @@ impl<'a> Lower<'a> {
             ExprKind::Addr(lv) => self.const_addr(lv),
             ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), p, n) if p.ty.is_ptr() => {
                 let base = self.const_ptr(p)?;
-                let k = const_int(n)?;
+                let k = const_bits(n)?;
                 let es = match p.ty.base() {
                     Some(Ty::Void) | None => 1,
-                    Some(b) => self.size(b) as i64,
+                    Some(b) => self.size(b),
                 };
-                let d = k.wrapping_mul(es);
-                let d = if *op == BinOp::Sub {
-                    d.wrapping_neg()
+                let d = eval_binary(Opcode::Mul, Type::I64, k, es).ok()?;
+                let o = if *op == BinOp::Sub {
+                    Opcode::Sub
                 } else {
-                    d
+                    Opcode::Add
+                };
+                let add = |a: i64| {
+                    eval_binary(o, Type::Ptr, a as u64, d)
+                        .ok()
+                        .map(|v| v as i64)
                 };
                 Some(match base {
-                    PtrVal::Abs(v) => PtrVal::Abs(v.wrapping_add(d)),
-                    PtrVal::Sym(s, a) => PtrVal::Sym(s, a.wrapping_add(d)),
+                    PtrVal::Abs(v) => PtrVal::Abs(add(v)?),
+                    PtrVal::Sym(s, a) => PtrVal::Sym(s, add(a)?),
                 })
             }
             ExprKind::Cond(c, a, b) => {
-                let v = if c.ty.is_float() {
-                    const_float(c)? != 0.0
-                } else {
-                    const_int(c)? != 0
-                };
+                let v = const_truth(c)?;
                 self.const_ptr(if v { a } else { b })
             }
             _ => None,
@@ -516,7 +509,7 @@ impl<'a> Lower<'a> {
             cur: Block(0),
             terminated: false,
             line: func.loc.line,
-            vars: vec![None; def.locals.len()],
+            vars: vec![None; def.locals.len()].into(),
             local_names: HashSet::new(),
             slot_names: HashSet::new(),
             tmp: 0,
@@ -552,7 +545,7 @@ impl<'a> Lower<'a> {
         }
         cx.f.num_params = cx.f.locals.len();
         // Storage of every variable.
-        for (i, v) in def.locals.iter().enumerate() {
+        for (i, v) in def.locals.iter() {
             let in_mem = v.addr_taken || !v.ty.is_scalar();
             if let Some((_, l)) = param_locals.iter().find(|(p, _)| *p == i) {
                 if !in_mem {
@@ -599,7 +592,7 @@ impl<'a> Lower<'a> {
         finish_blocks(&mut f, &cx.order);
         if let Some(fid) = self
             .funcs
-            .iter()
+            .values()
             .position(|x| x.is_some_and(|id| id == FuncId(self.m.funcs.len() as u32)))
         {
             let _ = fid;
@@ -851,68 +844,24 @@ impl<'a> Lower<'a> {
         if !from.is_scalar() || !to.is_scalar() {
             return v;
         }
-        let (ft, tt) = (from.ir(), to.ir());
-        if *to == Ty::Bool {
-            if *from == Ty::Bool {
-                return v;
+        match conversion(from, to) {
+            Conversion::Same => v,
+            Conversion::Truth => {
+                let t = self.truth(cx, v, from);
+                self.conv(cx, Opcode::Trunc, Type::I32, Type::I8, t)
             }
-            let t = self.truth(cx, v, from);
-            return self.conv(cx, Opcode::Trunc, Type::I32, Type::I8, t);
+            Conversion::One((op, ft, tt)) => self.conv(cx, op, ft, tt, v),
+            Conversion::Two((op1, ft1, tt1), (op2, ft2, tt2)) => {
+                let w = self.conv(cx, op1, ft1, tt1, v);
+                self.conv(cx, op2, ft2, tt2, w)
+            }
         }
-        if from.is_float() && to.is_float() {
-            return match (ft, tt) {
-                (Type::F32, Type::F64) => self.conv(cx, Opcode::FExt, ft, tt, v),
-                (Type::F64, Type::F32) => self.conv(cx, Opcode::FTrunc, ft, tt, v),
-                _ => v,
-            };
-        }
-        if from.is_float() {
-            // Like gcc on x86_64: narrow types and `unsigned int` convert
-            // through a wider signed integer, then truncate (this only
-            // matters for out-of-range values, which C leaves undefined).
-            return match (tt, to.is_unsigned()) {
-                (Type::I8 | Type::I16, _) => {
-                    let w = self.conv(cx, Opcode::FToSI, ft, Type::I32, v);
-                    self.conv(cx, Opcode::Trunc, Type::I32, tt, w)
-                }
-                (Type::I32, true) => {
-                    let w = self.conv(cx, Opcode::FToSI, ft, Type::I64, v);
-                    self.conv(cx, Opcode::Trunc, Type::I64, tt, w)
-                }
-                (_, true) => self.conv(cx, Opcode::FToUI, ft, tt, v),
-                _ => self.conv(cx, Opcode::FToSI, ft, tt, v),
-            };
-        }
-        if to.is_float() {
-            let op = if from.is_unsigned() && !from.is_ptr() {
-                Opcode::UIToF
-            } else {
-                Opcode::SIToF
-            };
-            return self.conv(cx, op, ft, tt, v);
-        }
-        // Integer or pointer to integer or pointer.
-        let (fb, tb) = (ft.bits(), tt.bits());
-        if fb == tb {
-            return v;
-        }
-        if fb > tb {
-            return self.conv(cx, Opcode::Trunc, ft, tt, v);
-        }
-        let op = if from.is_unsigned() {
-            Opcode::ZExt
-        } else {
-            Opcode::SExt
-        };
-        self.conv(cx, op, ft, tt, v)
     }
 
     /// `v != 0` as an i32 0/1.
     fn truth(&mut self, cx: &mut FnCx, v: Operand, ty: &Ty) -> Operand {
-        if ty.is_float() {
-            return self.bin(cx, Opcode::FNe, ty.ir(), v, Operand::Const(0));
-        }
-        self.bin(cx, Opcode::Ne, ty.ir(), v, Operand::Const(0))
+        let (op, t) = truth_opcode(ty);
+        self.bin(cx, op, t, v, Operand::Const(0))
     }
 
     // ---- statements ----
@@ -1098,7 +1047,7 @@ impl<'a> Lower<'a> {
         b
     }
 
-    fn decl(&mut self, cx: &mut FnCx, var: usize, init: &[InitElem], zero: bool, loc: Loc) {
+    fn decl(&mut self, cx: &mut FnCx, var: LocalId, init: &[InitElem], zero: bool, loc: Loc) {
         let Some(st) = cx.vars.get(var).copied().flatten() else {
             return;
         };
@@ -1125,7 +1074,7 @@ impl<'a> Lower<'a> {
     fn cur_def(&self, cx: &FnCx) -> Option<&'a FuncDef> {
         self.prog
             .funcs
-            .iter()
+            .values()
             .find(|f| f.name == cx.f.name && f.def.is_some())
             .and_then(|f| f.def.as_ref())
     }
@@ -1368,17 +1317,10 @@ impl<'a> Lower<'a> {
             ExprKind::Unary(op, x) => {
                 let v = self.expr(cx, x);
                 let t = x.ty.ir();
+                let o = unop_opcode(*op, &x.ty);
                 match op {
-                    UnOp::Neg if x.ty.is_float() => self.un(cx, Opcode::FNeg, t, v),
-                    UnOp::Neg => self.un(cx, Opcode::Neg, t, v),
-                    UnOp::BitNot => self.un(cx, Opcode::Not, t, v),
-                    UnOp::LogNot => {
-                        if x.ty.is_float() {
-                            self.bin(cx, Opcode::FEq, t, v, Operand::Const(0))
-                        } else {
-                            self.bin(cx, Opcode::Eq, t, v, Operand::Const(0))
-                        }
-                    }
+                    UnOp::LogNot => self.bin(cx, o, t, v, Operand::Const(0)),
+                    UnOp::Neg | UnOp::BitNot => self.un(cx, o, t, v),
                 }
             }
             ExprKind::Binary(op, a, b) => {
@@ -1573,44 +1515,7 @@ impl<'a> Lower<'a> {
             }
             return self.bin(cx, Opcode::SDiv, Type::I64, d, Operand::Const(es));
         }
-        let fl = ty.is_float();
-        let uns = ty.is_unsigned();
-        let o = match op {
-            BinOp::Add if fl => Opcode::FAdd,
-            BinOp::Sub if fl => Opcode::FSub,
-            BinOp::Mul if fl => Opcode::FMul,
-            BinOp::Div if fl => Opcode::FDiv,
-            BinOp::Add => Opcode::Add,
-            BinOp::Sub => Opcode::Sub,
-            BinOp::Mul => Opcode::Mul,
-            BinOp::Div if uns => Opcode::UDiv,
-            BinOp::Div => Opcode::SDiv,
-            BinOp::Rem if uns => Opcode::URem,
-            BinOp::Rem => Opcode::SRem,
-            BinOp::Shl => Opcode::Shl,
-            BinOp::Shr if uns => Opcode::LShr,
-            BinOp::Shr => Opcode::AShr,
-            BinOp::BitAnd => Opcode::And,
-            BinOp::BitOr => Opcode::Or,
-            BinOp::BitXor => Opcode::Xor,
-            BinOp::Eq if fl => Opcode::FEq,
-            BinOp::Ne if fl => Opcode::FNe,
-            BinOp::Lt if fl => Opcode::FLt,
-            BinOp::Le if fl => Opcode::FLe,
-            BinOp::Gt if fl => Opcode::FGt,
-            BinOp::Ge if fl => Opcode::FGe,
-            BinOp::Eq => Opcode::Eq,
-            BinOp::Ne => Opcode::Ne,
-            BinOp::Lt if uns => Opcode::ULt,
-            BinOp::Le if uns => Opcode::ULe,
-            BinOp::Gt if uns => Opcode::UGt,
-            BinOp::Ge if uns => Opcode::UGe,
-            BinOp::Lt => Opcode::SLt,
-            BinOp::Le => Opcode::SLe,
-            BinOp::Gt => Opcode::SGt,
-            BinOp::Ge => Opcode::SGe,
-            BinOp::PtrDiff => Opcode::Sub,
-        };
+        let o = binop_opcode(op, ty);
         // Division by a constant zero must trap at run time, not fold.
         if matches!(o, Opcode::SDiv | Opcode::UDiv | Opcode::SRem | Opcode::URem)
             && b == Operand::Const(0)

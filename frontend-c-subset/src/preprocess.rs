@@ -8,6 +8,8 @@
 use crate::diag::{Diag, Loc, SourceMap};
 use crate::headers;
 use crate::lex::{self, TokKind, Token};
+use pivm_ir::opcodes::{eval_binary, eval_unary};
+use pivm_ir::{Opcode, Type};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -748,7 +750,9 @@ fn stringize(arg: &[Token], loc: Loc) -> Token {
 }
 
 /// Evaluator of `#if` expressions (integers as `i64`; identifiers left after
-/// expansion are 0).
+/// expansion are 0). The arithmetic is the IR's `i64` opcodes, evaluated by
+/// `pivm_ir::opcodes`; every operand is signed (unsigned constants are not
+/// told apart).
 struct CondExpr<'a> {
     toks: &'a [Token],
     pos: usize,
@@ -821,26 +825,35 @@ impl CondExpr<'_> {
             let op = t.text.clone();
             self.pos += 1;
             let r = self.binary(prec);
-            l = match &*op {
-                "||" => (l != 0 || r != 0) as i64,
-                "&&" => (l != 0 && r != 0) as i64,
-                "|" => l | r,
-                "^" => l ^ r,
-                "&" => l & r,
-                "==" => (l == r) as i64,
-                "!=" => (l != r) as i64,
-                "<" => (l < r) as i64,
-                ">" => (l > r) as i64,
-                "<=" => (l <= r) as i64,
-                ">=" => (l >= r) as i64,
-                "<<" => l.wrapping_shl(r as u32),
-                ">>" => l.wrapping_shr(r as u32),
-                "+" => l.wrapping_add(r),
-                "-" => l.wrapping_sub(r),
-                "*" => l.wrapping_mul(r),
-                "/" | "%" if r == 0 => return self.fail("division by zero in #if expression"),
-                "/" => l.wrapping_div(r),
-                _ => l.wrapping_rem(r),
+            let o = match &*op {
+                "||" => {
+                    l = (l != 0 || r != 0) as i64;
+                    continue;
+                }
+                "&&" => {
+                    l = (l != 0 && r != 0) as i64;
+                    continue;
+                }
+                "|" => Opcode::Or,
+                "^" => Opcode::Xor,
+                "&" => Opcode::And,
+                "==" => Opcode::Eq,
+                "!=" => Opcode::Ne,
+                "<" => Opcode::SLt,
+                ">" => Opcode::SGt,
+                "<=" => Opcode::SLe,
+                ">=" => Opcode::SGe,
+                "<<" => Opcode::Shl,
+                ">>" => Opcode::AShr,
+                "+" => Opcode::Add,
+                "-" => Opcode::Sub,
+                "*" => Opcode::Mul,
+                "/" => Opcode::SDiv,
+                _ => Opcode::SRem,
+            };
+            l = match eval_binary(o, Type::I64, l as u64, r as u64) {
+                Ok(v) => v as i64,
+                Err(_) => return self.fail("division by zero in #if expression"),
             };
         }
         l
@@ -853,11 +866,11 @@ impl CondExpr<'_> {
         let v = if self.eat("!") {
             (self.unary() == 0) as i64
         } else if self.eat("-") {
-            self.unary().wrapping_neg()
+            eval_unary(Opcode::Neg, Type::I64, self.unary() as u64) as i64
         } else if self.eat("+") {
             self.unary()
         } else if self.eat("~") {
-            !self.unary()
+            eval_unary(Opcode::Not, Type::I64, self.unary() as u64) as i64
         } else if self.eat("(") {
             let v = self.ternary();
             if !self.eat(")") {

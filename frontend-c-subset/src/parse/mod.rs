@@ -1,0 +1,382 @@
+//! The parser and type checker: preprocessed tokens to the typed AST of
+//! `ast.rs` (recursive descent, chibicc style; each function is preceded by
+//! its grammar rule). It does C's type checking as it goes: integer
+//! promotions, the usual arithmetic conversions, assignment conversions,
+//! array and function decay, pointer arithmetic. Syntax errors stop the
+//! parse; type errors are recorded and parsing goes on, so one run reports
+//! every type error of a file.
+//!
+//! One file per part: this one holds the parser's state, token and scope
+//! helpers; `decl` (translation unit, declarations), `types` (declaration
+//! specifiers, declarators, struct/union/enum), `init` (initializers),
+//! `stmt` (statements), `expr` (expressions), `typeck` (the typing of
+//! expressions and C's implicit conversions), `literals` (number and
+//! character literals) and `const_eval` (constant expressions).
+
+use crate::ast::*;
+use crate::ctype::{compatible, ptr_to, usual_arith, Field, FuncTy, StructDef, Ty};
+use crate::diag::{Diag, Loc};
+use crate::lex::{unescape, TokKind, Token};
+use pivm_ir::{EntityRef, EntityVec};
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+mod const_eval;
+mod decl;
+mod expr;
+mod init;
+mod literals;
+mod stmt;
+mod typeck;
+mod types;
+
+use const_eval::is_null_const;
+pub use const_eval::{const_bits, const_float, const_int, const_truth, norm_int};
+use literals::parse_float;
+pub use literals::{char_value, parse_int_literal};
+
+/// A syntax error was reported; parsing stops.
+pub struct Fatal;
+type PResult<T> = Result<T, Fatal>;
+
+const MAX_DEPTH: usize = 400;
+const MAX_EXPR_NODES: usize = 50_000;
+
+#[derive(Clone, Debug)]
+enum Sym {
+    Local(LocalId),
+    Global(GlobalVarId),
+    Func(FunctionId),
+    Typedef(Ty),
+    EnumConst(i64),
+}
+
+#[derive(Default)]
+struct Scope {
+    syms: HashMap<String, Sym>,
+    /// Struct and union tags; `None` for an enum tag.
+    tags: HashMap<String, Option<StructId>>,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Attr {
+    is_typedef: bool,
+    is_static: bool,
+    is_extern: bool,
+}
+
+struct SwitchCtx {
+    ty: Ty,
+    cases: Vec<(u64, CaseId)>,
+    default: Option<CaseId>,
+}
+
+struct FnState {
+    name: String,
+    ret: Ty,
+    locals: EntityVec<LocalId, LocalVar>,
+    labels: HashSet<String>,
+    gotos: Vec<(String, Loc)>,
+    switches: Vec<SwitchCtx>,
+    loops: usize,
+    breakables: usize,
+    /// Functions this one refers to (for dropping unreferenced statics).
+    refs: Vec<FunctionId>,
+}
+
+pub struct Parser {
+    toks: Vec<Token>,
+    pos: usize,
+    prog: Program,
+    scopes: Vec<Scope>,
+    errors: Vec<Diag>,
+    func: Option<FnState>,
+    depth: usize,
+    nodes: usize,
+    case_ids: usize,
+    last_params: Vec<(Option<String>, Loc)>,
+    statics: usize,
+}
+
+const KEYWORDS: &[&str] = &[
+    "auto",
+    "break",
+    "case",
+    "char",
+    "const",
+    "continue",
+    "default",
+    "do",
+    "double",
+    "else",
+    "enum",
+    "extern",
+    "float",
+    "for",
+    "goto",
+    "if",
+    "inline",
+    "int",
+    "long",
+    "register",
+    "restrict",
+    "return",
+    "short",
+    "signed",
+    "sizeof",
+    "static",
+    "struct",
+    "switch",
+    "typedef",
+    "union",
+    "unsigned",
+    "void",
+    "volatile",
+    "while",
+    "_Bool",
+    "_Complex",
+    "_Imaginary",
+    "_Alignof",
+    "_Alignas",
+    "_Static_assert",
+    "_Noreturn",
+    "_Thread_local",
+    "_Generic",
+    "_Atomic",
+    "asm",
+    "__asm__",
+    "__attribute__",
+    "__restrict",
+    "__inline",
+    "__inline__",
+    "__extension__",
+    "typeof",
+    "__typeof__",
+    "__const",
+    "__volatile__",
+];
+
+/// Parses a preprocessed translation unit.
+pub fn parse(toks: Vec<Token>) -> Result<Program, Vec<Diag>> {
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        prog: Program::default(),
+        scopes: vec![Scope::default()],
+        errors: Vec::new(),
+        func: None,
+        depth: 0,
+        nodes: 0,
+        case_ids: 0,
+        last_params: Vec::new(),
+        statics: 0,
+    };
+    let _ = p.translation_unit();
+    if p.errors.is_empty() {
+        Ok(p.prog)
+    } else {
+        Err(p.errors)
+    }
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Token> {
+        self.toks.get(self.pos)
+    }
+
+    fn peek_at(&self, n: usize) -> Option<&Token> {
+        self.toks.get(self.pos + n)
+    }
+
+    fn loc(&self) -> Loc {
+        match self.peek() {
+            Some(t) => t.loc,
+            None => self.toks.last().map(|t| t.loc).unwrap_or_default(),
+        }
+    }
+
+    fn is(&self, s: &str) -> bool {
+        self.peek().is_some_and(|t| t.is(s))
+    }
+
+    fn is_at(&self, n: usize, s: &str) -> bool {
+        self.peek_at(n).is_some_and(|t| t.is(s))
+    }
+
+    fn eat(&mut self, s: &str) -> bool {
+        if self.is(s) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self.peek() {
+            Some(t) => format!("'{}'", t.text),
+            None => "end of file".into(),
+        }
+    }
+
+    fn fatal<T>(&mut self, msg: impl Into<String>) -> PResult<T> {
+        let loc = self.loc();
+        self.errors.push(Diag::new(loc, msg));
+        Err(Fatal)
+    }
+
+    fn expect(&mut self, s: &str) -> PResult<()> {
+        if self.eat(s) {
+            return Ok(());
+        }
+        let d = self.describe();
+        if s == ";" {
+            return self.fatal_after_prev(format!("expected ';', found {d}"));
+        }
+        self.fatal(format!("expected '{s}', found {d}"))
+    }
+
+    /// A syntax error located just after the previous token (where a
+    /// missing `;` belongs).
+    fn fatal_after_prev<T>(&mut self, msg: String) -> PResult<T> {
+        let loc = match self.pos.checked_sub(1).and_then(|i| self.toks.get(i)) {
+            Some(t) if !t.expanded => Loc {
+                col: t.loc.col + t.text.len() as u32,
+                ..t.loc
+            },
+            _ => self.loc(),
+        };
+        self.errors.push(Diag::new(loc, msg));
+        Err(Fatal)
+    }
+
+    fn error(&mut self, loc: Loc, msg: impl Into<String>) {
+        self.errors.push(Diag::new(loc, msg));
+    }
+
+    fn ident(&mut self) -> PResult<(String, Loc)> {
+        match self.peek() {
+            Some(t) if t.kind == TokKind::Ident && !KEYWORDS.contains(&&*t.text) => {
+                let r = (t.text.to_string(), t.loc);
+                self.pos += 1;
+                Ok(r)
+            }
+            _ => {
+                let d = self.describe();
+                self.fatal(format!("expected an identifier, found {d}"))
+            }
+        }
+    }
+
+    fn is_ident(&self) -> bool {
+        self.peek()
+            .is_some_and(|t| t.kind == TokKind::Ident && !KEYWORDS.contains(&&*t.text))
+    }
+
+    fn tname(&self, t: &Ty) -> String {
+        t.name(&self.prog.structs)
+    }
+
+    fn size_of(&self, t: &Ty) -> Option<u64> {
+        t.size(&self.prog.structs)
+    }
+
+    fn lookup(&self, name: &str) -> Option<&Sym> {
+        self.scopes.iter().rev().find_map(|s| s.syms.get(name))
+    }
+
+    fn declare(&mut self, name: &str, sym: Sym) {
+        if let Some(s) = self.scopes.last_mut() {
+            s.syms.insert(name.to_string(), sym);
+        }
+    }
+
+    fn push_scope(&mut self) {
+        self.scopes.push(Scope::default());
+    }
+
+    fn pop_scope(&mut self) {
+        if self.scopes.len() > 1 {
+            self.scopes.pop();
+        }
+    }
+
+    fn is_typename_tok(&self, t: &Token) -> bool {
+        if t.kind != TokKind::Ident {
+            return false;
+        }
+        const TYPE_WORDS: &[&str] = &[
+            "void",
+            "_Bool",
+            "char",
+            "short",
+            "int",
+            "long",
+            "float",
+            "double",
+            "signed",
+            "unsigned",
+            "struct",
+            "union",
+            "enum",
+            "typedef",
+            "static",
+            "extern",
+            "const",
+            "volatile",
+            "inline",
+            "register",
+            "auto",
+            "restrict",
+            "_Noreturn",
+            "_Complex",
+            "_Atomic",
+            "_Thread_local",
+            "_Alignas",
+            "__restrict",
+            "__inline",
+            "__inline__",
+            "__extension__",
+            "__const",
+            "typeof",
+            "__typeof__",
+            "__attribute__",
+        ];
+        if TYPE_WORDS.contains(&&*t.text) {
+            return true;
+        }
+        matches!(self.lookup(&t.text), Some(Sym::Typedef(_)))
+    }
+
+    fn is_typename(&self) -> bool {
+        self.peek().is_some_and(|t| self.is_typename_tok(t))
+    }
+
+    /// The current function's state (an empty one if there is none, so
+    /// callers need not check).
+    fn fstate(&mut self) -> &mut FnState {
+        self.func.get_or_insert_with(|| FnState {
+            name: String::new(),
+            ret: Ty::Void,
+            locals: EntityVec::new(),
+            labels: HashSet::new(),
+            gotos: Vec::new(),
+            switches: Vec::new(),
+            loops: 0,
+            breakables: 0,
+            refs: Vec::new(),
+        })
+    }
+
+    /// Enters one level of expression nesting, bounding depth and size.
+    fn enter(&mut self) -> PResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return self.fatal("expression nested too deeply");
+        }
+        if self.nodes > MAX_EXPR_NODES {
+            return self.fatal("expression is too large");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,321 @@
+//! Statements.
+
+use super::*;
+use crate::arith::convert_bits;
+
+impl Parser {
+    // compound-stmt = "{" (declaration | stmt)* "}"
+    pub(super) fn compound_stmt(&mut self) -> PResult<Stmt> {
+        let loc = self.loc();
+        self.expect("{")?;
+        self.push_scope();
+        let mut v = Vec::new();
+        while !self.eat("}") {
+            if self.peek().is_none() {
+                self.pop_scope();
+                return self.fatal("expected '}' at end of file");
+            }
+            self.nodes = 0;
+            if self.is_typename() && !self.is_at(1, ":") {
+                self.local_decl(&mut v)?;
+            } else if self.is("_Static_assert") {
+                self.static_assert()?;
+            } else {
+                v.push(self.stmt()?);
+            }
+        }
+        self.pop_scope();
+        Ok(Stmt {
+            kind: StmtKind::Block(v),
+            loc,
+        })
+    }
+
+    // cond-expr = "(" expr ")"
+    /// The controlling expression of `if`, `while` and `do`.
+    pub(super) fn cond_expr(&mut self) -> PResult<Expr> {
+        self.expect("(")?;
+        let e = self.expr()?;
+        self.expect(")")?;
+        let e = self.rval(e);
+        self.check_scalar(&e, "a condition");
+        Ok(e)
+    }
+
+    // stmt = "return" expr? ";" | "if" "(" expr ")" stmt ("else" stmt)?
+    //      | "switch" "(" expr ")" stmt | "case" const-expr ":" stmt
+    //      | "default" ":" stmt | "for" "(" (declaration | expr? ";") expr? ";" expr? ")" stmt
+    //      | "while" "(" expr ")" stmt | "do" stmt "while" "(" expr ")" ";"
+    //      | "goto" ident ";" | "break" ";" | "continue" ";" | ident ":" stmt
+    //      | compound-stmt | expr? ";"
+    pub(super) fn stmt(&mut self) -> PResult<Stmt> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return self.fatal("statements nested too deeply");
+        }
+        let r = self.stmt_inner();
+        self.depth -= 1;
+        r
+    }
+
+    /// `stmt`, inside its depth bound.
+    pub(super) fn stmt_inner(&mut self) -> PResult<Stmt> {
+        let loc = self.loc();
+        let mk = |kind| Ok(Stmt { kind, loc });
+        self.nodes = 0;
+        let Some(t) = self.peek().cloned() else {
+            return self.fatal("expected a statement at end of file");
+        };
+        if t.kind == TokKind::Ident {
+            match &*t.text {
+                "return" => {
+                    self.pos += 1;
+                    let ret = self.fstate().ret.clone();
+                    if self.eat(";") {
+                        if !ret.is_void() {
+                            self.error(loc, "non-void function should return a value");
+                        }
+                        return mk(StmtKind::Return(None));
+                    }
+                    let e = self.expr()?;
+                    self.expect(";")?;
+                    if ret.is_void() {
+                        let e = self.rval(e);
+                        if !e.ty.is_void() {
+                            self.error(e.loc, "void function should not return a value");
+                        }
+                        return mk(StmtKind::Return(Some(e)));
+                    }
+                    let e = self.assign_conv(e, &ret, "return");
+                    return mk(StmtKind::Return(Some(e)));
+                }
+                "if" => {
+                    self.pos += 1;
+                    let c = self.cond_expr()?;
+                    let then = self.stmt()?;
+                    let els = if self.eat("else") {
+                        Some(Box::new(self.stmt()?))
+                    } else {
+                        None
+                    };
+                    return mk(StmtKind::If(c, Box::new(then), els));
+                }
+                "switch" => {
+                    self.pos += 1;
+                    self.expect("(")?;
+                    let e = self.expr()?;
+                    self.expect(")")?;
+                    let e = self.rval(e);
+                    let ty = if e.ty.is_integer() {
+                        e.ty.promote()
+                    } else {
+                        let n = self.tname(&e.ty);
+                        self.error(e.loc, format!("switch quantity is not an integer ('{n}')"));
+                        Ty::Int
+                    };
+                    let e = self.cast(e, &ty);
+                    self.fstate().switches.push(SwitchCtx {
+                        ty,
+                        cases: Vec::new(),
+                        default: None,
+                    });
+                    self.fstate().breakables += 1;
+                    let body = self.stmt();
+                    self.fstate().breakables -= 1;
+                    let sw = self.fstate().switches.pop();
+                    let body = body?;
+                    let Some(sw) = sw else { return Err(Fatal) };
+                    return mk(StmtKind::Switch {
+                        e,
+                        body: Box::new(body),
+                        cases: sw.cases,
+                        default: sw.default,
+                    });
+                }
+                "case" => {
+                    self.pos += 1;
+                    let e = self.conditional()?;
+                    if self.is("...") {
+                        return self.fatal("unsupported: case ranges");
+                    }
+                    self.expect(":")?;
+                    let v = const_int(&e);
+                    if v.is_none() {
+                        self.error(e.loc, "case label is not an integer constant");
+                    }
+                    self.case_ids += 1;
+                    let id = CaseId::new(self.case_ids);
+                    let st = self.fstate();
+                    let Some(sw) = st.switches.last_mut() else {
+                        self.error(loc, "'case' label not within a switch statement");
+                        return self.stmt();
+                    };
+                    let bits = v
+                        .and(const_bits(&e))
+                        .map_or(0, |b| convert_bits(b, &e.ty, &sw.ty));
+                    let dup = sw.cases.iter().any(|c| c.0 == bits);
+                    sw.cases.push((bits, id));
+                    if dup {
+                        self.error(e.loc, "duplicate case value");
+                    }
+                    let body = self.stmt()?;
+                    return mk(StmtKind::Block(vec![
+                        Stmt {
+                            kind: StmtKind::Case(id),
+                            loc,
+                        },
+                        body,
+                    ]));
+                }
+                "default" if self.is_at(1, ":") => {
+                    self.pos += 2;
+                    self.case_ids += 1;
+                    let id = CaseId::new(self.case_ids);
+                    let st = self.fstate();
+                    let Some(sw) = st.switches.last_mut() else {
+                        self.error(loc, "'default' label not within a switch statement");
+                        return self.stmt();
+                    };
+                    let dup = sw.default.is_some();
+                    sw.default = Some(id);
+                    if dup {
+                        self.error(loc, "multiple default labels in one switch");
+                    }
+                    let body = self.stmt()?;
+                    return mk(StmtKind::Block(vec![
+                        Stmt {
+                            kind: StmtKind::Case(id),
+                            loc,
+                        },
+                        body,
+                    ]));
+                }
+                "for" => {
+                    self.pos += 1;
+                    self.expect("(")?;
+                    self.push_scope();
+                    let mut init = Vec::new();
+                    if self.is_typename() {
+                        self.local_decl(&mut init)?;
+                    } else if !self.eat(";") {
+                        let e = self.expr()?;
+                        init.push(Stmt {
+                            kind: StmtKind::Expr(e),
+                            loc,
+                        });
+                        self.expect(";")?;
+                    }
+                    let cond = if self.is(";") {
+                        None
+                    } else {
+                        let e = self.expr()?;
+                        let e = self.rval(e);
+                        self.check_scalar(&e, "a condition");
+                        Some(e)
+                    };
+                    self.expect(";")?;
+                    let step = if self.is(")") {
+                        None
+                    } else {
+                        Some(self.expr()?)
+                    };
+                    self.expect(")")?;
+                    self.fstate().loops += 1;
+                    self.fstate().breakables += 1;
+                    let body = self.stmt();
+                    self.fstate().loops -= 1;
+                    self.fstate().breakables -= 1;
+                    self.pop_scope();
+                    return mk(StmtKind::For {
+                        init,
+                        cond,
+                        step,
+                        body: Box::new(body?),
+                    });
+                }
+                "while" => {
+                    self.pos += 1;
+                    let c = self.cond_expr()?;
+                    self.fstate().loops += 1;
+                    self.fstate().breakables += 1;
+                    let body = self.stmt();
+                    self.fstate().loops -= 1;
+                    self.fstate().breakables -= 1;
+                    return mk(StmtKind::While(c, Box::new(body?)));
+                }
+                "do" => {
+                    self.pos += 1;
+                    self.fstate().loops += 1;
+                    self.fstate().breakables += 1;
+                    let body = self.stmt();
+                    self.fstate().loops -= 1;
+                    self.fstate().breakables -= 1;
+                    let body = body?;
+                    if !self.eat("while") {
+                        let d = self.describe();
+                        return self.fatal(format!(
+                            "expected 'while' after the body of 'do', found {d}"
+                        ));
+                    }
+                    let c = self.cond_expr()?;
+                    self.expect(";")?;
+                    return mk(StmtKind::DoWhile(Box::new(body), c));
+                }
+                "goto" => {
+                    self.pos += 1;
+                    if self.is("*") {
+                        return self.fatal("unsupported: computed goto");
+                    }
+                    let (l, lloc) = self.ident()?;
+                    self.expect(";")?;
+                    self.fstate().gotos.push((l.clone(), lloc));
+                    return mk(StmtKind::Goto(l));
+                }
+                "break" => {
+                    self.pos += 1;
+                    self.expect(";")?;
+                    if self.fstate().breakables == 0 {
+                        self.error(loc, "'break' statement not in a loop or switch");
+                    }
+                    return mk(StmtKind::Break);
+                }
+                "continue" => {
+                    self.pos += 1;
+                    self.expect(";")?;
+                    if self.fstate().loops == 0 {
+                        self.error(loc, "'continue' statement not in a loop");
+                    }
+                    return mk(StmtKind::Continue);
+                }
+                "asm" | "__asm__" => return self.fatal("unsupported: inline assembly"),
+                "else" => return self.fatal("'else' without a previous 'if'"),
+                _ => {}
+            }
+            if self.is_ident() && self.is_at(1, ":") {
+                let (l, lloc) = self.ident()?;
+                self.pos += 1;
+                if !self.fstate().labels.insert(l.clone()) {
+                    self.error(lloc, format!("redefinition of label '{l}'"));
+                }
+                let body = if self.is("}") {
+                    Stmt {
+                        kind: StmtKind::Block(Vec::new()),
+                        loc,
+                    }
+                } else {
+                    self.stmt()?
+                };
+                return mk(StmtKind::Label(l, Box::new(body)));
+            }
+        }
+        if self.is("{") {
+            return self.compound_stmt();
+        }
+        if self.eat(";") {
+            return mk(StmtKind::Block(Vec::new()));
+        }
+        let e = self.expr()?;
+        self.expect(";")?;
+        mk(StmtKind::Expr(e))
+    }
+}

@@ -1,0 +1,551 @@
+//! Types: declaration specifiers, declarators, type names, function
+//! parameter lists, struct/union and enum declarations (with struct layout).
+
+use super::*;
+use pivm_ir::opcodes::eval_binary;
+use pivm_ir::{Opcode, Type};
+
+impl Parser {
+    // declspec = ("void" | "_Bool" | "char" | "short" | "int" | "long" | "float"
+    //            | "double" | "signed" | "unsigned" | struct-decl | union-decl
+    //            | enum-decl | typedef-name | "typedef" | "static" | "extern"
+    //            | "const" | "volatile" | "inline" | "register" | "auto")+
+    pub(super) fn declspec(&mut self, mut attr: Option<&mut Attr>) -> PResult<Ty> {
+        const VOID: u32 = 1;
+        const BOOL: u32 = 1 << 2;
+        const CHAR: u32 = 1 << 4;
+        const SHORT: u32 = 1 << 6;
+        const INT: u32 = 1 << 8;
+        const LONG: u32 = 1 << 10;
+        const FLOAT: u32 = 1 << 12;
+        const DOUBLE: u32 = 1 << 14;
+        const OTHER: u32 = 1 << 16;
+        const SIGNED: u32 = 1 << 17;
+        const UNSIGNED: u32 = 1 << 18;
+        let start = self.loc();
+        let mut counter = 0u32;
+        let mut ty = Ty::Int;
+        while let Some(t) = self.peek().cloned() {
+            if !self.is_typename_tok(&t) {
+                break;
+            }
+            let loc = t.loc;
+            match &*t.text {
+                "typedef" | "static" | "extern" => {
+                    let Some(a) = attr.as_deref_mut() else {
+                        return self.fatal(format!(
+                            "storage class specifier '{}' is not allowed here",
+                            t.text
+                        ));
+                    };
+                    match &*t.text {
+                        "typedef" => a.is_typedef = true,
+                        "static" => a.is_static = true,
+                        _ => a.is_extern = true,
+                    }
+                    self.pos += 1;
+                    continue;
+                }
+                "const" | "volatile" | "inline" | "register" | "auto" | "restrict"
+                | "_Noreturn" | "__restrict" | "__inline" | "__inline__" | "__extension__"
+                | "__const" => {
+                    self.pos += 1;
+                    continue;
+                }
+                "_Complex" => return self.fatal("unsupported: _Complex types"),
+                "_Atomic" => return self.fatal("unsupported: _Atomic types"),
+                "_Thread_local" => return self.fatal("unsupported: _Thread_local"),
+                "_Alignas" => return self.fatal("unsupported: _Alignas"),
+                "typeof" | "__typeof__" => return self.fatal("unsupported: typeof"),
+                "__attribute__" => {
+                    self.skip_attribute()?;
+                    continue;
+                }
+                _ => {}
+            }
+            let is_td = matches!(self.lookup(&t.text), Some(Sym::Typedef(_)));
+            if is_td || matches!(&*t.text, "struct" | "union" | "enum") {
+                if counter != 0 {
+                    break;
+                }
+                if is_td {
+                    if let Some(Sym::Typedef(td)) = self.lookup(&t.text) {
+                        ty = td.clone();
+                    }
+                    self.pos += 1;
+                } else if &*t.text == "enum" {
+                    self.pos += 1;
+                    ty = self.enum_decl()?;
+                } else {
+                    self.pos += 1;
+                    ty = self.struct_decl(&*t.text == "union")?;
+                }
+                counter += OTHER;
+                continue;
+            }
+            self.pos += 1;
+            counter += match &*t.text {
+                "void" => VOID,
+                "_Bool" => BOOL,
+                "char" => CHAR,
+                "short" => SHORT,
+                "int" => INT,
+                "long" => LONG,
+                "float" => FLOAT,
+                "double" => DOUBLE,
+                "signed" => counter & SIGNED | SIGNED,
+                "unsigned" => counter & UNSIGNED | UNSIGNED,
+                _ => OTHER,
+            };
+            ty = match counter {
+                VOID => Ty::Void,
+                BOOL => Ty::Bool,
+                CHAR => Ty::Char,
+                c if c == SIGNED + CHAR => Ty::SChar,
+                c if c == UNSIGNED + CHAR => Ty::UChar,
+                c if [SHORT, SHORT + INT, SIGNED + SHORT, SIGNED + SHORT + INT].contains(&c) => {
+                    Ty::Short
+                }
+                c if c == UNSIGNED + SHORT || c == UNSIGNED + SHORT + INT => Ty::UShort,
+                c if [INT, SIGNED, SIGNED + INT].contains(&c) => Ty::Int,
+                c if c == UNSIGNED || c == UNSIGNED + INT => Ty::UInt,
+                c if [LONG, LONG + INT, SIGNED + LONG, SIGNED + LONG + INT].contains(&c) => {
+                    Ty::Long
+                }
+                c if [
+                    LONG + LONG,
+                    LONG + LONG + INT,
+                    SIGNED + LONG + LONG,
+                    SIGNED + LONG + LONG + INT,
+                ]
+                .contains(&c) =>
+                {
+                    Ty::LLong
+                }
+                c if c == UNSIGNED + LONG || c == UNSIGNED + LONG + INT => Ty::ULong,
+                c if c == UNSIGNED + LONG + LONG || c == UNSIGNED + LONG + LONG + INT => Ty::ULLong,
+                FLOAT => Ty::Float,
+                DOUBLE => Ty::Double,
+                c if c == LONG + DOUBLE => {
+                    self.error(loc, "unsupported: long double");
+                    Ty::Double
+                }
+                _ => {
+                    self.error(loc, "invalid combination of type specifiers");
+                    return Err(Fatal);
+                }
+            };
+        }
+        if counter == 0 && self.pos < self.toks.len() {
+            let at_start = self.loc() == start;
+            if at_start
+                && !attr
+                    .as_ref()
+                    .is_some_and(|a| a.is_static || a.is_extern || a.is_typedef)
+            {
+                let d = self.describe();
+                return self.fatal(format!("expected a type, found {d}"));
+            }
+        }
+        Ok(ty)
+    }
+
+    // attribute = "__attribute__" "(" balanced-tokens ")"
+    /// Skips an attribute, refusing those that would change a layout.
+    pub(super) fn skip_attribute(&mut self) -> PResult<()> {
+        self.pos += 1;
+        self.expect("(")?;
+        let mut level = 1;
+        while level > 0 {
+            let Some(t) = self.peek() else {
+                return self.fatal("unterminated __attribute__");
+            };
+            if t.is("(") {
+                level += 1;
+            } else if t.is(")") {
+                level -= 1;
+            } else if [
+                "packed",
+                "__packed__",
+                "aligned",
+                "__aligned__",
+                "vector_size",
+                "mode",
+            ]
+            .contains(&&*t.text)
+            {
+                let name = t.text.to_string();
+                return self.fatal(format!(
+                    "unsupported: __attribute__(({name})) (it would change the layout)"
+                ));
+            }
+            self.pos += 1;
+        }
+        Ok(())
+    }
+
+    // qualifiers = ("const" | "volatile" | "restrict" | "__restrict" | "__const")*
+    pub(super) fn skip_qualifiers(&mut self) {
+        while self.is("const")
+            || self.is("volatile")
+            || self.is("restrict")
+            || self.is("__restrict")
+            || self.is("__const")
+        {
+            self.pos += 1;
+        }
+    }
+
+    // declarator = "*"* ("(" declarator ")" | ident?) type-suffix
+    pub(super) fn declarator(&mut self, mut ty: Ty) -> PResult<(Ty, Option<(String, Loc)>)> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return self.fatal("declarator nested too deeply");
+        }
+        while self.eat("*") {
+            ty = ptr_to(ty);
+            self.skip_qualifiers();
+        }
+        if self.is("(") && self.nested_declarator_follows() {
+            let start = self.pos;
+            self.pos += 1;
+            self.declarator(Ty::Int)?;
+            self.expect(")")?;
+            ty = self.type_suffix(ty)?;
+            let end = self.pos;
+            self.pos = start + 1;
+            let r = self.declarator(ty)?;
+            self.expect(")")?;
+            self.pos = end;
+            self.depth -= 1;
+            return Ok(r);
+        }
+        let name = if self.is_ident() {
+            Some(self.ident()?)
+        } else {
+            None
+        };
+        let ty = self.type_suffix(ty)?;
+        while self.is("__attribute__") {
+            self.skip_attribute()?;
+        }
+        if self.is("asm") || self.is("__asm__") {
+            return self.fatal("unsupported: asm labels");
+        }
+        self.depth -= 1;
+        Ok((ty, name))
+    }
+
+    /// At a "(": whether it opens a nested declarator (`(*p)[3]`) rather
+    /// than a parameter list.
+    pub(super) fn nested_declarator_follows(&self) -> bool {
+        match self.peek_at(1) {
+            Some(t) if t.is("*") || t.is("(") || t.is("[") => !t.is("["),
+            Some(t) if t.kind == TokKind::Ident => {
+                !self.is_typename_tok(t) && !KEYWORDS.contains(&&*t.text)
+            }
+            _ => false,
+        }
+    }
+
+    // abstract-declarator = "*"* ("(" abstract-declarator ")")? type-suffix
+    pub(super) fn type_name(&mut self) -> PResult<Ty> {
+        let base = self.declspec(None)?;
+        let (ty, name) = self.declarator(base)?;
+        if let Some((_, loc)) = name {
+            self.error(loc, "unexpected name in a type name");
+        }
+        Ok(ty)
+    }
+
+    // type-suffix = "(" func-params | "[" const-expr? "]" type-suffix | ε
+    pub(super) fn type_suffix(&mut self, ty: Ty) -> PResult<Ty> {
+        if self.eat("(") {
+            return self.func_params(ty);
+        }
+        if self.is("[") {
+            let loc = self.loc();
+            self.pos += 1;
+            while self.is("static") || self.is("const") || self.is("restrict") {
+                self.pos += 1;
+            }
+            let len = if self.eat("]") {
+                None
+            } else {
+                let save = self.nodes;
+                let e = self.conditional()?;
+                self.nodes = save;
+                self.expect("]")?;
+                match const_int(&e) {
+                    Some(n) if n >= 0 && e.ty.is_integer() => Some(n as u64),
+                    Some(_) if e.ty.is_integer() => {
+                        self.error(e.loc, "array size is negative");
+                        Some(1)
+                    }
+                    _ => {
+                        self.error(
+                            e.loc,
+                            "unsupported: variable-length arrays (the size must be an integer constant)",
+                        );
+                        Some(1)
+                    }
+                }
+            };
+            let inner = self.type_suffix(ty)?;
+            if inner.is_func() {
+                self.error(loc, "array of functions is not allowed");
+            }
+            if matches!(inner, Ty::Array(_, None)) {
+                self.error(loc, "array has incomplete element type");
+            }
+            if inner.is_void() {
+                self.error(loc, "array of void is not allowed");
+            }
+            if let (Some(n), Some(es)) = (len, inner.size(&self.prog.structs)) {
+                if n.checked_mul(es).is_none_or(|s| s > (1u64 << 40)) {
+                    self.error(loc, "array is too large");
+                }
+            }
+            return Ok(Ty::Array(Rc::new(inner), len));
+        }
+        Ok(ty)
+    }
+
+    // func-params = ("void" | param ("," param)* ("," "...")?)? ")"
+    // param = declspec declarator
+    pub(super) fn func_params(&mut self, ret: Ty) -> PResult<Ty> {
+        if ret.is_func() || ret.is_array() {
+            return self.fatal("a function cannot return a function or an array");
+        }
+        if self.is("void") && self.is_at(1, ")") {
+            self.pos += 2;
+            self.last_params = Vec::new();
+            return Ok(Ty::Func(Rc::new(FuncTy {
+                ret,
+                params: Vec::new(),
+                variadic: false,
+                proto: true,
+            })));
+        }
+        if self.eat(")") {
+            self.last_params = Vec::new();
+            return Ok(Ty::Func(Rc::new(FuncTy {
+                ret,
+                params: Vec::new(),
+                variadic: false,
+                proto: false,
+            })));
+        }
+        if self.is_ident() && !self.is_typename() && (self.is_at(1, ",") || self.is_at(1, ")")) {
+            return self.fatal("unsupported: K&R-style (identifier list) function declarations");
+        }
+        let mut params = Vec::new();
+        let mut names = Vec::new();
+        let mut variadic = false;
+        loop {
+            if self.eat("...") {
+                variadic = true;
+                self.expect(")")?;
+                break;
+            }
+            let loc = self.loc();
+            let base = self.declspec(None)?;
+            let (ty, name) = self.declarator(base)?;
+            let ty = match ty {
+                Ty::Array(b, _) => Ty::Ptr(b),
+                t @ Ty::Func(_) => ptr_to(t),
+                t => t,
+            };
+            if ty.is_void() {
+                self.error(loc, "parameter has type void");
+            }
+            params.push(ty);
+            match name {
+                Some((n, l)) => names.push((Some(n), l)),
+                None => names.push((None, loc)),
+            }
+            if self.eat(")") {
+                break;
+            }
+            self.expect(",")?;
+        }
+        self.last_params = names;
+        Ok(Ty::Func(Rc::new(FuncTy {
+            ret,
+            params,
+            variadic,
+            proto: true,
+        })))
+    }
+
+    // struct-decl = ident? ("{" struct-members "}")?
+    // struct-members = (declspec declarator ("," declarator)* ";")*
+    pub(super) fn struct_decl(&mut self, is_union: bool) -> PResult<Ty> {
+        let kw = if is_union { "union" } else { "struct" };
+        let tag = if self.is_ident() {
+            Some(self.ident()?.0)
+        } else {
+            None
+        };
+        if tag.is_none() && !self.is("{") {
+            return self.fatal(format!("expected '{{' or a tag after '{kw}'"));
+        }
+        let has_body = self.is("{");
+        let id = if let Some(t) = &tag {
+            let found = if has_body || self.is(";") {
+                self.scopes.last().and_then(|s| s.tags.get(t).cloned())
+            } else {
+                self.scopes
+                    .iter()
+                    .rev()
+                    .find_map(|s| s.tags.get(t).cloned())
+            };
+            match found {
+                Some(Some(id)) if !(has_body && self.prog.structs[id].complete) => {
+                    if self.prog.structs[id].is_union != is_union {
+                        let loc = self.loc();
+                        self.error(loc, format!("'{t}' defined as the wrong kind of tag"));
+                    }
+                    id
+                }
+                Some(None) => {
+                    return self.fatal(format!("'{t}' is an enum tag, not a {kw}"));
+                }
+                Some(Some(_)) => {
+                    return self.fatal(format!("redefinition of '{kw} {t}'"));
+                }
+                None => self.new_struct(tag.clone(), is_union),
+            }
+        } else {
+            self.new_struct(None, is_union)
+        };
+        if !self.eat("{") {
+            return Ok(Ty::Struct(id));
+        }
+        let mut fields: Vec<Field> = Vec::new();
+        let mut names = HashSet::new();
+        while !self.eat("}") {
+            if self.peek().is_none() {
+                return self.fatal(format!("expected '}}' to end the {kw}"));
+            }
+            let loc = self.loc();
+            let base = self.declspec(None)?;
+            if self.eat(";") {
+                if base.is_struct() {
+                    fields.push(Field {
+                        name: None,
+                        ty: base,
+                        offset: 0,
+                    });
+                } else {
+                    self.error(loc, "declaration does not declare anything");
+                }
+                continue;
+            }
+            loop {
+                let (ty, name) = self.declarator(base.clone())?;
+                if self.is(":") {
+                    return self.fatal("unsupported: bit-fields");
+                }
+                let Some((n, nloc)) = name else {
+                    return self.fatal("expected a member name");
+                };
+                if !names.insert(n.clone()) {
+                    self.error(nloc, format!("duplicate member '{n}'"));
+                }
+                let open_array = matches!(ty, Ty::Array(_, None));
+                if !open_array && self.size_of(&ty).is_none() {
+                    let tn = self.tname(&ty);
+                    self.error(nloc, format!("member '{n}' has incomplete type '{tn}'"));
+                }
+                fields.push(Field {
+                    name: Some(n),
+                    ty,
+                    offset: 0,
+                });
+                if self.eat(";") {
+                    break;
+                }
+                self.expect(",")?;
+            }
+        }
+        // Layout: the C rules, which are also the IR's.
+        let mut size = 0u64;
+        let mut align = 1u64;
+        for f in fields.iter_mut() {
+            let fs = f.ty.size(&self.prog.structs).unwrap_or(0);
+            let fa = f.ty.align(&self.prog.structs);
+            align = align.max(fa);
+            if is_union {
+                f.offset = 0;
+                size = size.max(fs);
+            } else {
+                f.offset = size.div_ceil(fa) * fa;
+                size = f.offset + fs;
+            }
+        }
+        let s = &mut self.prog.structs[id];
+        s.fields = fields;
+        s.size = size.div_ceil(align) * align;
+        s.align = align;
+        s.complete = true;
+        Ok(Ty::Struct(id))
+    }
+
+    /// A new, incomplete struct or union, its tag declared in the innermost
+    /// scope.
+    pub(super) fn new_struct(&mut self, tag: Option<String>, is_union: bool) -> StructId {
+        let id = self.prog.structs.push(StructDef {
+            tag: tag.clone(),
+            is_union,
+            fields: Vec::new(),
+            size: 0,
+            align: 1,
+            complete: false,
+        });
+        if let (Some(t), Some(s)) = (tag, self.scopes.last_mut()) {
+            s.tags.insert(t, Some(id));
+        }
+        id
+    }
+
+    // enum-decl = ident? "{" enum-list? "}" | ident
+    // enum-list = ident ("=" const-expr)? ("," ident ("=" const-expr)?)* ","?
+    pub(super) fn enum_decl(&mut self) -> PResult<Ty> {
+        let tag = if self.is_ident() {
+            Some(self.ident()?.0)
+        } else {
+            None
+        };
+        if !self.eat("{") {
+            if tag.is_none() {
+                return self.fatal("expected '{' or a tag after 'enum'");
+            }
+            return Ok(Ty::Int);
+        }
+        if let (Some(t), Some(s)) = (&tag, self.scopes.last_mut()) {
+            s.tags.insert(t.clone(), None);
+        }
+        let mut val: i64 = 0;
+        loop {
+            if self.eat("}") {
+                break;
+            }
+            let (name, _) = self.ident()?;
+            if self.eat("=") {
+                let e = self.conditional()?;
+                match const_int(&e) {
+                    Some(v) => val = v,
+                    None => self.error(e.loc, "enumerator value is not an integer constant"),
+                }
+            }
+            self.declare(&name, Sym::EnumConst(val));
+            val = eval_binary(Opcode::Add, Type::I64, val as u64, 1).unwrap_or(0) as i64;
+            if self.eat("}") {
+                break;
+            }
+            self.expect(",")?;
+        }
+        Ok(Ty::Int)
+    }
+}
