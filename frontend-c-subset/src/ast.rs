@@ -6,7 +6,7 @@ use crate::ctype::{FuncTy, StructDef, Ty};
 use crate::diag::Loc;
 use pivm_ir::{EntityRef, EntityVec};
 
-/// Declares `u32` newtypes indexing the tables of a `Program` (used with
+/// Declares `u32` newtypes indexing the tables of a `TranslationUnit` (used with
 /// `pivm_ir::EntityVec`).
 macro_rules! ids {
     ($($(#[$m:meta])* $name:ident;)*) => {$(
@@ -26,14 +26,14 @@ macro_rules! ids {
 }
 
 ids! {
-    /// A struct or union: index into `Program::structs`.
+    /// A struct or union: index into `TranslationUnit::structs`.
     StructId;
     /// A file-scope variable (or static local, or file-scope compound
-    /// literal): index into `Program::globals`.
+    /// literal): index into `TranslationUnit::globals`.
     GlobalVarId;
-    /// A function: index into `Program::funcs`.
+    /// A function: index into `TranslationUnit::funcs`.
     FunctionId;
-    /// A string literal: index into `Program::strings`.
+    /// A string literal: index into `TranslationUnit::strings`.
     StrId;
     /// A local variable or parameter: index into `FuncDef::locals`.
     LocalId;
@@ -82,12 +82,12 @@ pub enum ExprKind {
     /// An integer constant, its bits (the type gives the width).
     Int(u64),
     Float(f64),
-    /// A string literal: index into `Program::strings`.
+    /// A string literal: index into `TranslationUnit::strings`.
     Str(StrId),
     /// A local variable of the current function.
     Local(LocalId),
     Global(GlobalVarId),
-    /// A function designator: index into `Program::funcs`.
+    /// A function designator: index into `TranslationUnit::funcs`.
     Func(FunctionId),
     Unary(UnOp, Box<Expr>),
     /// Arithmetic, bitwise and comparison operators, operands already
@@ -172,7 +172,7 @@ pub struct FuncDef {
 }
 
 #[derive(Clone, Debug)]
-pub struct Function {
+pub struct FunctionDecl {
     pub name: String,
     pub ty: FuncTy,
     pub is_static: bool,
@@ -226,10 +226,10 @@ pub enum StmtKind {
 
 /// A parsed translation unit.
 #[derive(Debug, Default)]
-pub struct Program {
+pub struct TranslationUnit {
     pub structs: EntityVec<StructId, StructDef>,
     pub globals: EntityVec<GlobalVarId, GlobalVar>,
-    pub funcs: EntityVec<FunctionId, Function>,
+    pub funcs: EntityVec<FunctionId, FunctionDecl>,
     /// String literal contents, with their terminating NUL.
     pub strings: EntityVec<StrId, Vec<u8>>,
 }

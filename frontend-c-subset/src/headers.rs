@@ -1,5 +1,5 @@
 //! The standard headers pivm provides, embedded as C text. They declare
-//! exactly the runtime functions of `pivm_ir::builtins::BUILTINS` with C
+//! exactly the runtime functions of `pivm_ir::Builtin` with C
 //! types (LP64: `size_t` and `long` are 64 bits), plus macros, typedefs and
 //! small static functions (ctype, float variants of math functions) that
 //! need no runtime support. Values match glibc on x86_64 where a program

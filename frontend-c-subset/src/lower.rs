@@ -22,8 +22,8 @@ use crate::ast::*;
 use crate::ctype::{Structs, Ty};
 use crate::diag::{Diag, Loc};
 use crate::parse::{const_bits, const_int, const_truth};
-use pivm_ir::builtins::BUILTINS;
 use pivm_ir::opcodes::{eval_binary, eval_convert};
+use pivm_ir::Builtin;
 use pivm_ir::{
     AddrOf, AggKind, Block, BlockData, BuiltinDecl, BuiltinId, Callee, EntityRef, EntityVec,
     FuncId, Global, GlobalId, InitItem, Inst, InstKind, Local, LocalDecl, MemType, Module, Opcode,
@@ -32,9 +32,9 @@ use pivm_ir::{
 use std::collections::{HashMap, HashSet};
 
 /// Runtime functions the lowering calls by itself (struct copies, zeroing).
-const INTERNAL_BUILTINS: &[&str] = &["memcpy", "memmove", "memset"];
+const INTERNAL_BUILTINS: &[Builtin] = &[Builtin::Memcpy, Builtin::Memmove, Builtin::Memset];
 
-pub fn lower(prog: &Program, source: &str) -> Result<Module, Vec<Diag>> {
+pub fn lower(prog: &TranslationUnit, source: &str) -> Result<Module, Vec<Diag>> {
     let mut l = Lower {
         prog,
         m: Module {
@@ -59,14 +59,14 @@ pub fn lower(prog: &Program, source: &str) -> Result<Module, Vec<Diag>> {
 }
 
 struct Lower<'a> {
-    prog: &'a Program,
+    prog: &'a TranslationUnit,
     m: Module,
     struct_types: HashMap<StructId, TypeId>,
     type_names: HashSet<String>,
     globals: EntityVec<GlobalVarId, Option<GlobalId>>,
     strings: EntityVec<StrId, Option<GlobalId>>,
     funcs: EntityVec<FunctionId, Option<FuncId>>,
-    builtins: HashMap<&'static str, BuiltinId>,
+    builtins: HashMap<Builtin, BuiltinId>,
     errors: Vec<Diag>,
     global_names: HashSet<String>,
 }
@@ -172,24 +172,16 @@ impl<'a> Lower<'a> {
         tid
     }
 
-    fn builtin(&mut self, name: &'static str) -> BuiltinId {
-        if let Some(b) = self.builtins.get(name) {
-            return *b;
+    /// The module's declaration of `b`, added on first use.
+    fn builtin(&mut self, b: Builtin) -> BuiltinId {
+        if let Some(id) = self.builtins.get(&b) {
+            return *id;
         }
-        let sig = BUILTINS
-            .iter()
-            .find(|b| b.name == name)
-            .map(|b| b.signature())
-            .unwrap_or(pivm_ir::Signature {
-                params: Vec::new(),
-                ret: None,
-                variadic: false,
-            });
         let id = self.m.builtins.push(BuiltinDecl {
-            name: name.to_string(),
-            sig,
+            name: b.name().to_string(),
+            sig: b.sig().signature(),
         });
-        self.builtins.insert(name, id);
+        self.builtins.insert(b, id);
         id
     }
 
@@ -210,7 +202,7 @@ impl<'a> Lower<'a> {
         for f in prog.funcs.values() {
             if f.def.is_some() {
                 self.global_names.insert(f.name.clone());
-                if INTERNAL_BUILTINS.contains(&f.name.as_str()) {
+                if Builtin::from_name(&f.name).is_some_and(|b| INTERNAL_BUILTINS.contains(&b)) {
                     self.err(
                         f.loc,
                         format!(
@@ -490,7 +482,7 @@ impl<'a> Lower<'a> {
 
     // ---- functions ----
 
-    fn function(&mut self, func: &'a Function) {
+    fn function(&mut self, func: &'a FunctionDecl) {
         let Some(def) = &func.def else { return };
         let sret = func.ty.ret.is_struct();
         let mut cx = FnCx {
@@ -747,8 +739,8 @@ impl<'a> Lower<'a> {
         self.bin(cx, Opcode::Add, Type::Ptr, a, Operand::Const(off))
     }
 
-    fn call_builtin(&mut self, cx: &mut FnCx, name: &'static str, args: Vec<(Type, Operand)>) {
-        let b = self.builtin(name);
+    fn call_builtin(&mut self, cx: &mut FnCx, builtin: Builtin, args: Vec<(Type, Operand)>) {
+        let b = self.builtin(builtin);
         self.emit(
             cx,
             InstKind::Call {
@@ -763,7 +755,7 @@ impl<'a> Lower<'a> {
     fn copy_mem(&mut self, cx: &mut FnCx, dst: Operand, src: Operand, n: u64) {
         self.call_builtin(
             cx,
-            "memmove",
+            Builtin::Memmove,
             vec![
                 (Type::Ptr, dst),
                 (Type::Ptr, src),
@@ -775,7 +767,7 @@ impl<'a> Lower<'a> {
     fn zero_mem(&mut self, cx: &mut FnCx, dst: Operand, n: u64) {
         self.call_builtin(
             cx,
-            "memset",
+            Builtin::Memset,
             vec![
                 (Type::Ptr, dst),
                 (Type::I32, Operand::Const(0)),
@@ -1176,8 +1168,8 @@ impl<'a> Lower<'a> {
             inner = x;
         }
         if let (ExprKind::Call(callee, args), Ty::Ptr(pointee)) = (&inner.kind, target) {
-            if let Some(name) = self.direct_builtin_name(callee) {
-                if matches!(name, "malloc" | "calloc" | "realloc")
+            if let Some(b) = self.direct_builtin(callee) {
+                if b.is_alloc()
                     && !pointee.is_void()
                     && pointee.size(self.structs()).is_some_and(|s| s > 0)
                 {
@@ -1189,15 +1181,13 @@ impl<'a> Lower<'a> {
         self.expr(cx, e)
     }
 
-    fn direct_builtin_name(&self, callee: &Expr) -> Option<&'static str> {
+    /// The runtime function a call's callee names directly, if any.
+    fn direct_builtin(&self, callee: &Expr) -> Option<Builtin> {
         if let ExprKind::Addr(f) = &callee.kind {
             if let ExprKind::Func(id) = f.kind {
                 let func = &self.prog.funcs[id];
                 if func.def.is_none() {
-                    return BUILTINS
-                        .iter()
-                        .find(|b| b.name == func.name)
-                        .map(|b| b.name);
+                    return Builtin::from_name(&func.name);
                 }
             }
         }
@@ -1558,10 +1548,10 @@ impl<'a> Lower<'a> {
                         target = Some(Callee::Func(fid));
                         direct = Some(id);
                     }
-                    None => match BUILTINS.iter().find(|b| b.name == func.name) {
+                    None => match Builtin::from_name(&func.name) {
                         Some(b) if func.def.is_none() => {
-                            builtin_sig = Some(*b);
-                            target = Some(Callee::Builtin(self.builtin(b.name)));
+                            builtin_sig = Some(b.sig());
+                            target = Some(Callee::Builtin(self.builtin(b)));
                         }
                         _ => {
                             let name = func.name.clone();

@@ -121,7 +121,7 @@ impl Parser {
                 format!("'{name}' redeclared as a different kind of symbol"),
             );
         }
-        let id = self.prog.funcs.push(Function {
+        let id = self.prog.funcs.push(FunctionDecl {
             name: name.to_string(),
             ty,
             is_static,

@@ -87,7 +87,7 @@ struct FnState {
 pub struct Parser {
     toks: Vec<Token>,
     pos: usize,
-    prog: Program,
+    prog: TranslationUnit,
     scopes: Vec<Scope>,
     errors: Vec<Diag>,
     func: Option<FnState>,
@@ -157,11 +157,11 @@ const KEYWORDS: &[&str] = &[
 ];
 
 /// Parses a preprocessed translation unit.
-pub fn parse(toks: Vec<Token>) -> Result<Program, Vec<Diag>> {
+pub fn parse(toks: Vec<Token>) -> Result<TranslationUnit, Vec<Diag>> {
     let mut p = Parser {
         toks,
         pos: 0,
-        prog: Program::default(),
+        prog: TranslationUnit::default(),
         scopes: vec![Scope::default()],
         errors: Vec::new(),
         func: None,
