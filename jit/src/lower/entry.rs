@@ -1,6 +1,7 @@
 //! Stubs around the lowered functions: the entry wrapper of each function
 //! (`(ctx, args: *const u64) -> u64`, which sets the pinned context
-//! register and reports a stack overflow of the called function) and the
+//! register, restoring the caller's on return, and reports a stack
+//! overflow of the called function) and the
 //! preserve-all poll stub that calls `RuntimeHooks::safepoint`.
 
 use super::{ctx_flags, from_u64, host_param, to_u64};
@@ -69,12 +70,15 @@ pub(crate) fn lower_entry(
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
     let p = b.block_params(entry).to_vec();
-    if pinned_ctx {
-        // Compiled functions read the context from the pinned register
-        // (never allocated, and callee-saved in the host convention, so
-        // hooks and builtins keep it).
+    // Compiled functions read the context from the pinned register (never
+    // allocated, and callee-saved in the host convention, so hooks and
+    // builtins keep it). Being callee-saved, it is the caller's too: the
+    // wrapper restores it before returning (Cranelift does not save it).
+    let callers_pinned = pinned_ctx.then(|| {
+        let saved = b.ins().get_pinned_reg(types::I64);
         b.ins().set_pinned_reg(p[0]);
-    }
+        saved
+    });
     let mut vals = vec![p[0]];
     for (i, t) in f.params().enumerate() {
         let v = b.ins().load(types::I64, ctx_flags(), p[1], (i * 8) as i32);
@@ -113,6 +117,9 @@ pub(crate) fn lower_entry(
     b.ins().call_indirect(sig, hook, &[p[0], k, fidv, zero]);
     b.ins().jump(done, &[]);
     b.switch_to_block(done);
+    if let Some(saved) = callers_pinned {
+        b.ins().set_pinned_reg(saved);
+    }
     b.ins().return_(&[r]);
     b.seal_all_blocks();
     b.finalize(jm.target_config());
