@@ -1,22 +1,26 @@
-//! Differential testing: a seeded generator makes random well-typed
-//! modules (straight-line code, forward branches, switches, bounded loops,
-//! memory through a slot and a global, direct, indirect and builtin calls)
-//! and the JIT must agree with the reference interpreter on the result,
-//! output, trap (kind, function, line) and memory; and, snapshotting at a
-//! random safepoint, on the saved frames and the result after resuming.
+//! Differential testing of the JIT against the interpreter: a seeded
+//! generator makes random well-typed modules (straight-line code, forward
+//! branches, switches, bounded loops, memory through a slot and a global,
+//! direct, indirect and builtin calls), and both engines, over the same
+//! runtime and builtins, must agree on the outcome (exit value, or trap
+//! kind, function and line), the output, memory and the rest of the
+//! runtime state, and the number of safepoints reached; and, snapshotting
+//! at a random safepoint, on the frames and the state, and resuming either
+//! engine's snapshot on either engine must end like the uninterrupted run.
 //!
 //! `PIVM_DIFF_CASES=N` runs more cases; `PIVM_DIFF_SEED=S` starts at seed S.
 
-mod common;
-
-use common::*;
+use pivm::io::{Io, Sink, Source};
+use pivm::{
+    Config, Engine, Entry, Interpreter, JitEngine, Outcome, Program, Runtime, RuntimeState,
+};
 use pivm_ir::opcodes::Opcode;
 use pivm_ir::{
     AddrOf, Block, BlockData, BuiltinDecl, BuiltinId, Callee, EntityVec, FuncId, Function, Global,
-    Inst, InstKind, Local, LocalDecl, MemType, Module, OpClass, Operand, Signature, SlotDecl,
-    SlotId, Type,
+    GlobalId, Inst, InstKind, Local, LocalDecl, MemType, Module, OpClass, Operand, Signature,
+    SlotDecl, SlotId, Type,
 };
-use pivm_jit::abi;
+use std::sync::Arc;
 
 struct Rng(u64);
 
@@ -544,12 +548,22 @@ fn gen_function(rng: &mut Rng, name: &str, params: &[Type], is_main: bool) -> Fu
 /// Math builtins the JIT inlines, declared after sqrt and putchar.
 const MATH: &[&str] = &["fabs", "floor", "ceil", "trunc"];
 
+/// A module: the helper (function 0), `@work` (function 1, what `main`
+/// was in the JIT's own tests: it takes four arguments) and `@main`, which
+/// calls `@work` with arguments made from the seed, stores its checksum in
+/// the global `@res` and returns its low 32 bits. Safepoints are not
+/// placed yet (`Program::new` places them).
 fn gen_module(seed: u64) -> Module {
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let mut m = Module::default();
     m.globals.push(Global {
         name: "g".into(),
         ty: MemType::Array(Box::new(MemType::Scalar(Type::I8)), 64),
+        init: Vec::new(),
+    });
+    m.globals.push(Global {
+        name: "res".into(),
+        ty: MemType::Scalar(Type::I64),
         init: Vec::new(),
     });
     // Builtin 0 is sqrt, 1 putchar, 2 to 5 the other math builtins the
@@ -587,18 +601,157 @@ fn gen_module(seed: u64) -> Module {
         false,
     );
     m.funcs.push(helper);
-    let main = gen_function(
+    let work = gen_function(
         &mut rng,
-        "main",
+        "work",
         &[Type::I64, Type::I32, Type::F64, Type::F32],
         true,
     );
-    m.funcs.push(main);
+    m.funcs.push(work);
+    m.funcs.push(main_function(seed));
     if let Err(e) = pivm_ir::verify(&m) {
         panic!("seed {seed}: generated module does not verify:\n{e}\n{m}");
     }
-    pivm_ir::safepoints::place(&mut m);
     m
+}
+
+/// `@main() -> i32`: `@res = @work(args of the seed)`, returning its low
+/// 32 bits.
+fn main_function(seed: u64) -> Function {
+    let mut locals = EntityVec::new();
+    let mut local = |name: &str, ty| {
+        locals.push(LocalDecl {
+            name: name.into(),
+            ty,
+        })
+    };
+    let (r, p, x) = (
+        local("r", Type::I64),
+        local("p", Type::Ptr),
+        local("x", Type::I32),
+    );
+    let args = vec![
+        (Type::I64, Operand::Const(seed.wrapping_mul(7))),
+        (Type::I32, Operand::Const(seed & 0xffff_ffff)),
+        (Type::F64, Operand::Const((seed as f64 / 3.0).to_bits())),
+        (
+            Type::F32,
+            Operand::Const(((seed % 1000) as f32 - 500.5).to_bits() as u64),
+        ),
+    ];
+    let insts = vec![
+        Inst::new(
+            InstKind::Call {
+                dst: Some(r),
+                callee: Callee::Func(FuncId(1)),
+                args,
+                alloc_type: None,
+            },
+            1,
+        ),
+        Inst::new(
+            InstKind::Addr {
+                dst: p,
+                of: AddrOf::Global(GlobalId(1)),
+            },
+            2,
+        ),
+        Inst::new(
+            InstKind::Store {
+                ty: Type::I64,
+                addr: Operand::Local(p),
+                val: Operand::Local(r),
+            },
+            2,
+        ),
+        Inst::new(
+            InstKind::Convert {
+                op: Opcode::Trunc,
+                from: Type::I64,
+                to: Type::I32,
+                dst: x,
+                a: Operand::Local(r),
+            },
+            3,
+        ),
+        Inst::new(
+            InstKind::Return {
+                val: Some((Type::I32, Operand::Local(x))),
+            },
+            3,
+        ),
+    ];
+    Function {
+        name: "main".into(),
+        num_params: 0,
+        ret: Some(Type::I32),
+        locals,
+        slots: EntityVec::new(),
+        blocks: EntityVec::from(vec![BlockData {
+            name: "entry".into(),
+            insts,
+        }]),
+    }
+}
+
+fn io() -> Io {
+    Io::new(
+        Sink::Capture(Vec::new()),
+        Sink::Capture(Vec::new()),
+        Source::Bytes(Vec::new(), 0),
+    )
+}
+
+/// How a run ended, with what it wrote and the runtime's state after it.
+struct Run {
+    outcome: Outcome,
+    stdout: Vec<u8>,
+    state: RuntimeState,
+}
+
+/// Runs `entry` on `engine` in `rt`.
+fn run_in(engine: &mut dyn Engine, mut rt: Runtime, entry: Entry) -> Run {
+    let outcome = engine.run(&mut rt, entry).expect("run");
+    Run {
+        outcome,
+        stdout: rt.io.captured_stdout().to_vec(),
+        state: rt.save_state(),
+    }
+}
+
+/// Runs the program from the start, counting every safepoint, or taking a
+/// snapshot at the `n`-th.
+fn run_start(engine: &mut dyn Engine, prog: &Arc<Program>, snapshot_after: Option<u64>) -> Run {
+    let cfg = Config {
+        reserve: 64 << 20,
+        max_depth: 1000,
+        snapshot_after,
+        count_safepoints: true,
+        ..Config::default()
+    };
+    let rt = Runtime::new(prog.clone(), cfg, io()).unwrap();
+    run_in(engine, rt, Entry::Start { args: Vec::new() })
+}
+
+/// Asserts two runs agree, naming the first byte of memory that differs.
+fn assert_same(a: &Run, b: &Run, what: &str) {
+    assert_eq!(a.outcome, b.outcome, "{what}: outcomes differ");
+    assert_eq!(a.stdout, b.stdout, "{what}: output differs");
+    let (ma, mb) = (&a.state.memory, &b.state.memory);
+    if let Some(i) = (0..ma.len().min(mb.len())).find(|&i| ma[i] != mb[i]) {
+        panic!(
+            "{what}: memory differs first at {i:#x} ({} vs {})",
+            ma[i], mb[i]
+        );
+    }
+    assert!(a.state == b.state, "{what}: runtime states differ");
+}
+
+fn engines() -> [(&'static str, Box<dyn Engine>); 2] {
+    [
+        ("interpreter", Box::new(Interpreter::new())),
+        ("jit", Box::new(JitEngine::new())),
+    ]
 }
 
 /// Checks one seed; returns whether it ran to the end and was snapshotted.
@@ -607,59 +760,58 @@ fn check(seed: u64) -> bool {
     let text = m.to_string();
     let again = pivm_ir::parse(&text, "generated").expect("printed module parses");
     assert_eq!(again.to_string(), text);
-    let main = FuncId(1);
-    let args = [
-        seed.wrapping_mul(7),
-        seed & 0xffff_ffff,
-        (seed as f64 / 3.0).to_bits(),
-        ((seed % 1000) as f32 - 500.5).to_bits() as u64,
-    ];
-    let mut a = Vm::new(&m);
-    *a.ctx.poll.get_mut() = 1; // count the safepoints
-    let j = pivm_jit::JitModule::compile(&m, &a.globals, &pivm_jit::Options::default())
-        .unwrap_or_else(|e| panic!("seed {seed}: {e}\n{text}"));
-    let oa = run_jit(&j, &mut a, main, &args);
-    let mut b = Vm::new(&m);
-    *b.ctx.poll.get_mut() = 1;
-    let ob = run_interp(&m, &mut b, main, &args);
-    assert_eq!(oa, ob, "seed {seed}: jit and interpreter differ\n{text}");
-    assert!(a.mem == b.mem, "seed {seed}: memory differs\n{text}");
-    assert_eq!(a.rt.safepoints_seen, b.rt.safepoints_seen, "seed {seed}");
-    assert_eq!((a.ctx.depth, a.ctx.sp), (0, STACK_START), "seed {seed}");
-    if oa.state != abi::STATE_RUNNING || a.rt.safepoints_seen == 0 {
+    let prog = Arc::new(Program::new(m, 1 << 16).unwrap());
+    let [(_, mut interp), (_, mut jit)] = engines();
+    let full = run_start(&mut *interp, &prog, None);
+    let fj = run_start(&mut *jit, &prog, None);
+    assert_same(
+        &fj,
+        &full,
+        &format!("seed {seed}: jit vs interpreter\n{text}"),
+    );
+    let total = full.state.safepoints_reached;
+    if !matches!(full.outcome, Outcome::Exit(_)) || total == 0 {
         return false;
     }
-    // Snapshot at a random safepoint; frames must match, and resuming on
-    // either engine must finish like the uninterrupted run.
-    let n = 1 + seed % a.rt.safepoints_seen;
-    let mut sa = Vm::new(&m);
-    sa.snapshot_at(n);
-    assert_eq!(
-        run_jit(&j, &mut sa, main, &args).state,
-        abi::STATE_UNWINDING
+    // Snapshot at a random safepoint: both engines must capture the same
+    // frames and state, and resuming either snapshot on either engine must
+    // finish like the uninterrupted run.
+    let n = 1 + seed % total;
+    let what = format!("seed {seed}: snapshot at safepoint {n} of {total}");
+    let si = run_start(&mut *interp, &prog, Some(n));
+    let sj = run_start(&mut *jit, &prog, Some(n));
+    assert!(
+        matches!(si.outcome, Outcome::Snapshot(_)),
+        "{what}: interpreter: {:?}",
+        si.outcome
     );
-    let mut sb = Vm::new(&m);
-    sb.snapshot_at(n);
-    assert_eq!(
-        run_interp(&m, &mut sb, main, &args).state,
-        abi::STATE_UNWINDING
-    );
-    assert_eq!(
-        sa.rt.saved, sb.rt.saved,
-        "seed {seed}: frames differ at safepoint {n}\n{text}"
-    );
-    let mut r = sa.resumed(&m);
-    assert_eq!(
-        run_jit(&j, &mut r, main, &[0; 4]),
-        oa,
-        "seed {seed}: jit resume at {n}\n{text}"
-    );
-    let mut r = sa.resumed(&m);
-    assert_eq!(
-        run_interp(&m, &mut r, main, &[0; 4]),
-        oa,
-        "seed {seed}: interp resume at {n}\n{text}"
-    );
+    assert_same(&sj, &si, &format!("{what}: jit vs interpreter\n{text}"));
+    let Outcome::Snapshot(frames) = &sj.outcome else {
+        unreachable!()
+    };
+    for (name, mut e) in engines() {
+        let rt = Runtime::restore(prog.clone(), Config::default(), io(), &sj.state).unwrap();
+        let mut r = run_in(
+            &mut *e,
+            rt,
+            Entry::Rewind {
+                frames: frames.clone(),
+            },
+        );
+        r.stdout = [sj.stdout.clone(), r.stdout].concat();
+        assert_eq!(
+            r.outcome, full.outcome,
+            "{what}: resumed on the {name}\n{text}"
+        );
+        assert_eq!(
+            r.stdout, full.stdout,
+            "{what}: output resumed on the {name}"
+        );
+        assert!(
+            r.state.memory == full.state.memory,
+            "{what}: memory after resuming on the {name}\n{text}"
+        );
+    }
     true
 }
 

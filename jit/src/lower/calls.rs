@@ -1,0 +1,257 @@
+//! Calls: direct and indirect calls to module functions (each a resume
+//! point: it re-issues the call on a rewind and stops after it unless the
+//! state is running), builtin calls through the runtime's table (some math
+//! builtins inlined), and the callee-side stack-overflow handling (the
+//! shadow-stack frame and call-depth checks).
+
+use super::{clif, ctx_flags, from_u64, func_signature, iconst, to_u64, Lower};
+use crate::abi;
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::immediates::Ieee64;
+use cranelift_codegen::ir::{types, BlockArg, InstBuilder, MemFlagsData, Value};
+use cranelift_module::Module as _;
+use pivm_ir::Builtin;
+use pivm_ir::{EntityRef, FuncId, Local, Operand, TrapKind, Type};
+
+impl Lower<'_, '_> {
+    /// Continues in a new block if `ok` is nonzero; otherwise returns with
+    /// `STATE_STACK_OVERFLOW` for the caller to report.
+    pub(super) fn overflow_unless(&mut self, ok: Value) {
+        let cont = self.b.create_block();
+        self.b.ins().brif(ok, cont, &[], self.overflow, &[]);
+        self.b.switch_to_block(cont);
+    }
+
+    /// `stack_base + size`, checked against `stack_limit`, stored to `ctx.sp`.
+    pub(super) fn push_frame(&mut self) {
+        let size = self.env.frames[self.fid.index()].size;
+        let sb = self.b.use_var(self.stack_base);
+        let sp = self.b.ins().iadd_imm_s(sb, size as i64);
+        let limit = self.load_ctx(types::I64, abi::OFF_STACK_LIMIT);
+        let no_wrap = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, sp, sb);
+        let below = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, sp, limit);
+        let ok = self.b.ins().band(no_wrap, below);
+        self.overflow_unless(ok);
+        self.store_ctx(sp, abi::OFF_SP);
+    }
+
+    /// After a call that can unwind: reload memory, stop unless running,
+    /// then write the result.
+    fn after_module_call(&mut self, rid: u32, dst: Option<Local>, res: Option<Value>) {
+        self.reload_bound();
+        let st = self.load_ctx(types::I32, abi::OFF_STATE);
+        let cont = self.b.create_block();
+        self.stop_lines[rid as usize] = self.line;
+        self.b
+            .ins()
+            .brif(st, self.stops[rid as usize], &[], cont, &[]);
+        self.b.switch_to_block(cont);
+        if let (Some(d), Some(v)) = (dst, res) {
+            self.def(d, v);
+        }
+    }
+
+    fn call_args(&mut self, args: &[(Type, Operand)]) -> Vec<Value> {
+        let mut v = Vec::with_capacity(args.len() + 1);
+        let c = self.ctx();
+        v.push(c);
+        for (t, o) in args {
+            let x = self.operand(*t, *o);
+            v.push(x);
+        }
+        v
+    }
+
+    fn enter_resume_block(&mut self, rid: u32) {
+        let rb = self.resume[rid as usize];
+        self.b.ins().jump(rb, &[]);
+        self.b.switch_to_block(rb);
+    }
+
+    pub(super) fn call_func(
+        &mut self,
+        g: FuncId,
+        dst: Option<Local>,
+        args: &[(Type, Operand)],
+        rid: u32,
+    ) {
+        self.enter_resume_block(rid);
+        let vals = self.call_args(args);
+        let fr = match self.func_refs.get(&g) {
+            Some(fr) => *fr,
+            None => {
+                let fr = self
+                    .jm
+                    .declare_func_in_func(self.env.func_ids[g.index()], self.b.func);
+                self.func_refs.insert(g, fr);
+                fr
+            }
+        };
+        let call = self.b.ins().call(fr, &vals);
+        let res = self.b.inst_results(call).first().copied();
+        self.after_module_call(rid, dst, res);
+    }
+
+    pub(super) fn call_indirect(
+        &mut self,
+        fp: Operand,
+        dst: Option<Local>,
+        args: &[(Type, Operand)],
+        rid: u32,
+    ) {
+        self.enter_resume_block(rid);
+        let p = self.operand(Type::Ptr, fp);
+        let idx = self.b.ins().iadd_imm_s(p, -1);
+        let ok =
+            self.b
+                .ins()
+                .icmp_imm_u(IntCC::UnsignedLessThan, idx, self.env.m.funcs.len() as i64);
+        self.trap_unless(ok, TrapKind::BadFunctionPointer);
+        let off = self.b.ins().ishl_imm_u(idx, 4);
+        let table = iconst(&mut self.b, types::I64, self.env.table_addr);
+        let entry = self.b.ins().iadd(table, off);
+        let ro = MemFlagsData::trusted().with_readonly();
+        let code = self.b.ins().load(types::I64, ro, entry, 0);
+        let class = self.b.ins().load(types::I64, ro, entry, 8);
+        let vals = self.call_args(args);
+        let arg_tys: Vec<Type> = args.iter().map(|a| a.0).collect();
+        let dst_ty = dst.map(|d| self.local_ty(d));
+        let merge = self.b.create_block();
+        if let Some(t) = dst_ty {
+            self.b.append_block_param(merge, clif(t));
+        }
+        let classes = self.env.classes;
+        for (c, sig) in classes.sigs.iter().enumerate() {
+            if !pivm_ir::contract::indirect_call_ok(&arg_tys, dst_ty, sig) {
+                continue;
+            }
+            let c = c as u32;
+            let sr = match self.sigs.classes.get(&c) {
+                Some(sr) => *sr,
+                None => {
+                    let s = func_signature(self.jm, sig.params.iter().copied(), sig.ret);
+                    let sr = self.b.import_signature(s);
+                    self.sigs.classes.insert(c, sr);
+                    sr
+                }
+            };
+            let is = self.b.ins().icmp_imm_u(IntCC::Equal, class, c as i64);
+            let callb = self.b.create_block();
+            let next = self.b.create_block();
+            self.b.ins().brif(is, callb, &[], next, &[]);
+            self.b.switch_to_block(callb);
+            let call = self.b.ins().call_indirect(sr, code, &vals);
+            let res: Vec<BlockArg> = match dst_ty {
+                Some(_) => vec![BlockArg::Value(self.b.inst_results(call)[0])],
+                None => Vec::new(),
+            };
+            self.b.ins().jump(merge, &res);
+            self.b.switch_to_block(next);
+        }
+        self.jump_trap(TrapKind::BadFunctionPointer);
+        self.b.switch_to_block(merge);
+        let res = self.b.block_params(merge).first().copied();
+        self.after_module_call(rid, dst, res);
+    }
+
+    pub(super) fn call_builtin(
+        &mut self,
+        bi: pivm_ir::BuiltinId,
+        dst: Option<Local>,
+        args: &[(Type, Operand)],
+        alloc_type: Option<&pivm_ir::MemType>,
+    ) -> Result<(), String> {
+        let decl = &self.env.m.builtins[bi];
+        let builtin = Builtin::from_name(&decl.name)
+            .ok_or_else(|| format!("@{} is not a builtin of the catalog", decl.name))?;
+        let idx = builtin.index();
+        if let [(Type::F64, a)] = args {
+            let inline = matches!(
+                builtin,
+                Builtin::Sqrt | Builtin::Fabs | Builtin::Floor | Builtin::Ceil | Builtin::Trunc
+            );
+            if inline {
+                // Same IEEE result as libm: these are exact or correctly
+                // rounded. A NaN result is the canonical NaN, as the vm's
+                // math builtins give: Cranelift's NaN canonicalization
+                // covers sqrt, floor, ceil and trunc; fabs, a sign-bit
+                // operation it leaves alone, is canonicalized here.
+                let x = self.operand(Type::F64, *a);
+                let r = match builtin {
+                    Builtin::Sqrt => self.b.ins().sqrt(x),
+                    Builtin::Fabs => {
+                        let r = self.b.ins().fabs(x);
+                        let nan = self.b.ins().fcmp(FloatCC::Unordered, r, r);
+                        let canon = self
+                            .b
+                            .ins()
+                            .f64const(Ieee64::with_bits(pivm_ir::opcodes::CANONICAL_NAN_F64));
+                        self.b.ins().select(nan, canon, r)
+                    }
+                    Builtin::Floor => self.b.ins().floor(x),
+                    Builtin::Ceil => self.b.ins().ceil(x),
+                    _ => self.b.ins().trunc(x),
+                };
+                if let Some(d) = dst {
+                    self.def(d, r);
+                }
+                return Ok(());
+            }
+        }
+        // The allocation-type key (see `abi::BuiltinFn`).
+        let key = match alloc_type {
+            Some(t) if builtin.is_alloc() => match self.env.alloc_types.key(t) {
+                0 => return Err("internal error: allocation type missing from the table".into()),
+                k => Some(k),
+            },
+            _ => None,
+        };
+        let nargs = args.len() + key.iter().len();
+        let ptr = match self.args_slot {
+            Some(slot) if nargs > 0 => {
+                for (i, (t, o)) in args.iter().enumerate() {
+                    let v = self.operand(*t, *o);
+                    let v = to_u64(&mut self.b, v, *t);
+                    self.b
+                        .ins()
+                        .stack_store(types::I64, v, slot, (i * 8) as i32);
+                }
+                if let Some(k) = key {
+                    let v = iconst(&mut self.b, types::I64, k);
+                    self.b
+                        .ins()
+                        .stack_store(types::I64, v, slot, (args.len() * 8) as i32);
+                }
+                self.b.ins().stack_addr(types::I64, slot, 0)
+            }
+            _ => self.b.ins().iconst(types::I64, 0),
+        };
+        let table = self.load_ctx(types::I64, abi::OFF_BUILTINS);
+        let fp = self
+            .b
+            .ins()
+            .load(types::I64, ctx_flags(), table, (idx * 8) as i32);
+        let n = self.c32(nargs as u32);
+        let c = self.ctx();
+        let call = self
+            .b
+            .ins()
+            .call_indirect(self.sigs.builtin, fp, &[c, ptr, n]);
+        let r = self.b.inst_results(call)[0];
+        self.reload_bound();
+        let st = self.load_ctx(types::I32, abi::OFF_STATE);
+        let cont = self.b.create_block();
+        let cold = self.cold_block();
+        self.b.ins().brif(st, cold, &[], cont, &[]);
+        self.b.switch_to_block(cold);
+        let line = self.c32(self.line);
+        self.b.ins().jump(self.halted, &[BlockArg::Value(line)]);
+        self.b.switch_to_block(cont);
+        if let Some(d) = dst {
+            let ty = self.local_ty(d);
+            let v = from_u64(&mut self.b, r, ty);
+            self.def(d, v);
+        }
+        Ok(())
+    }
+}

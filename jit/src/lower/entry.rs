@@ -1,0 +1,126 @@
+//! Stubs around the lowered functions: the entry wrapper of each function
+//! (`(ctx, args: *const u64) -> u64`, which sets the pinned context
+//! register, restoring the caller's on return, and reports a stack
+//! overflow of the called function) and the
+//! preserve-all poll stub that calls `RuntimeHooks::safepoint`.
+
+use super::{ctx_flags, from_u64, host_param, to_u64};
+use crate::abi::{self, STATE_STACK_OVERFLOW};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{self, types, AbiParam, InstBuilder};
+use cranelift_frontend::FunctionBuilder;
+use cranelift_jit::JITModule;
+use cranelift_module::Module as _;
+use pivm_ir::{FuncId, Module, TrapKind};
+
+/// The signature of the poll stub: `(ctx, func, resume)` in the
+/// preserve-all convention where Cranelift supports it well. On riscv64
+/// its prologue saves the vector registers with V-extension instructions,
+/// which hosts without V (qemu's default CPU among them) reject, so there
+/// the stub uses the host convention and a poll's cold path costs the hot
+/// loop some registers.
+pub(crate) fn poll_stub_signature(isa: &dyn cranelift_codegen::isa::TargetIsa) -> ir::Signature {
+    let conv = match isa.triple().architecture {
+        target_lexicon::Architecture::Riscv64(_) => isa.default_call_conv(),
+        _ => cranelift_codegen::isa::CallConv::PreserveAll,
+    };
+    let mut s = ir::Signature::new(conv);
+    s.params.push(AbiParam::new(types::I64));
+    s.params.push(AbiParam::new(types::I32));
+    s.params.push(AbiParam::new(types::I32));
+    s
+}
+
+/// Lowers the poll stub: calls `RuntimeHooks::safepoint` with its
+/// arguments. It preserves every register (its prologue saves what the
+/// host-convention call clobbers), so a poll's cold path costs the hot
+/// path nothing in register allocation.
+pub(crate) fn lower_poll_stub(jm: &JITModule, mut b: FunctionBuilder) {
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let p = b.block_params(entry).to_vec();
+    let hooks = b.ins().load(types::I64, ctx_flags(), p[0], abi::OFF_HOOKS);
+    let hook = b
+        .ins()
+        .load(types::I64, ctx_flags(), hooks, abi::OFF_HOOK_SAFEPOINT);
+    let mut s = jm.make_signature();
+    s.params.push(host_param(types::I64));
+    s.params.push(host_param(types::I32));
+    s.params.push(host_param(types::I32));
+    let sig = b.import_signature(s);
+    b.ins().call_indirect(sig, hook, &p);
+    b.ins().return_(&[]);
+    b.seal_all_blocks();
+    b.finalize(jm.target_config());
+}
+
+/// Lowers the entry wrapper of `fid`: `(ctx, args: *const u64) -> u64`,
+/// loading each parameter from `args` and returning the result as a u64.
+pub(crate) fn lower_entry(
+    m: &Module,
+    jm: &mut JITModule,
+    mut b: FunctionBuilder,
+    fid: FuncId,
+    target: cranelift_module::FuncId,
+    pinned_ctx: bool,
+) {
+    let f = &m.funcs[fid];
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let p = b.block_params(entry).to_vec();
+    // Compiled functions read the context from the pinned register (never
+    // allocated, and callee-saved in the host convention, so hooks and
+    // builtins keep it). Being callee-saved, it is the caller's too: the
+    // wrapper restores it before returning (Cranelift does not save it).
+    let callers_pinned = pinned_ctx.then(|| {
+        let saved = b.ins().get_pinned_reg(types::I64);
+        b.ins().set_pinned_reg(p[0]);
+        saved
+    });
+    let mut vals = vec![p[0]];
+    for (i, t) in f.params().enumerate() {
+        let v = b.ins().load(types::I64, ctx_flags(), p[1], (i * 8) as i32);
+        vals.push(from_u64(&mut b, v, t));
+    }
+    let fr = jm.declare_func_in_func(target, b.func);
+    let call = b.ins().call(fr, &vals);
+    let r = match (f.ret, b.inst_results(call).first().copied()) {
+        (Some(t), Some(v)) => to_u64(&mut b, v, t),
+        _ => b.ins().iconst(types::I64, 0),
+    };
+    // The called function had no room: report it here, at line 0.
+    let st = b.ins().load(types::I32, ctx_flags(), p[0], abi::OFF_STATE);
+    let overflowed = b
+        .ins()
+        .icmp_imm_u(IntCC::Equal, st, STATE_STACK_OVERFLOW as i64);
+    let report = b.create_block();
+    let done = b.create_block();
+    b.set_cold_block(report);
+    b.ins().brif(overflowed, report, &[], done, &[]);
+    b.switch_to_block(report);
+    let mut s = jm.make_signature();
+    for t in [types::I64, types::I32, types::I32, types::I32] {
+        s.params.push(host_param(t));
+    }
+    let sig = b.import_signature(s);
+    let hooks = b.ins().load(types::I64, ctx_flags(), p[0], abi::OFF_HOOKS);
+    let hook = b
+        .ins()
+        .load(types::I64, ctx_flags(), hooks, abi::OFF_HOOK_TRAP);
+    let k = b
+        .ins()
+        .iconst(types::I32, TrapKind::StackOverflow.code() as i64);
+    let fidv = b.ins().iconst(types::I32, fid.0 as i64);
+    let zero = b.ins().iconst(types::I32, 0);
+    b.ins().call_indirect(sig, hook, &[p[0], k, fidv, zero]);
+    b.ins().jump(done, &[]);
+    b.switch_to_block(done);
+    if let Some(saved) = callers_pinned {
+        b.ins().set_pinned_reg(saved);
+    }
+    b.ins().return_(&[r]);
+    b.seal_all_blocks();
+    b.finalize(jm.target_config());
+}

@@ -1,0 +1,524 @@
+//! Lowering of one IR function to Cranelift IR, with the runtime ABI
+//! (`abi`) and the snapshot protocol of DESIGN.md woven in.
+//!
+//! Shape of a lowered function `f(ctx, params...)`:
+//!
+//! ```text
+//! entry:   stack_base = ctx.sp; depth += 1 (overflow if > max_depth)
+//!          if ctx.state == REWINDING -> rewind
+//!          sp = stack_base + frame size (overflow if > stack_limit); jump block0
+//! rewind:  (cold) rid = restore_frame(...); reload locals, stack_base, sp;
+//!          switch rid -> resume block of each resume point
+//! blockN:  the IR block; it is split at each resume point: a safepoint
+//!          polls and continues in its resume block, a call to a module
+//!          function starts its resume block (so a rewind re-issues it)
+//! stopR:   (cold, one per resume point R) if UNWINDING store
+//!          the locals live at R (`liveness`) and -> save(R); else ->
+//!          not_running(line)
+//! save:    (cold, param rid) save_frame(rid, locals); -> exit
+//! not_running: (cold, param line) if STACK_OVERFLOW (the callee had no
+//!          room) trap at line; -> exit
+//! trap:    (cold, params kind, line) hooks.trap(...); -> exit
+//! halted:  (cold, param line) a builtin ended the program: hooks.halted; -> exit
+//! overflow: (cold) state = STACK_OVERFLOW; -> exit
+//! exit:    (param: return value) ctx.sp = stack_base; depth -= 1; return
+//! ```
+//!
+//! Locals are cranelift-frontend `Variable`s; `mem_base` and `bound` are
+//! variables too, loaded at entry; `bound` is reloaded after every call (a
+//! builtin may grow the heap), so an access costs an add, a compare and a
+//! branch.
+//!
+//! The lowering is split by concern:
+//!
+//! - this file: what every part shares (`Env`, the per-function `Lower`
+//!   state and its small helpers, value conversions) and `lower_function`,
+//!   which creates the blocks and drives the rest;
+//! - `ops`: the instructions: scalar operations, loads and stores with
+//!   their memory checks, addresses, control flow;
+//! - `unwind`: the snapshot protocol: prologue and rewind, polls at
+//!   safepoints, the stop blocks that save the frames, the shared cold
+//!   blocks (exit, traps, overflow);
+//! - `calls`: direct, indirect and builtin calls, and the shadow-stack
+//!   and call-depth checks (stack overflow);
+//! - `entry`: the entry wrappers and the preserve-all poll stub.
+
+mod calls;
+mod entry;
+mod ops;
+mod unwind;
+
+pub(crate) use entry::{lower_entry, lower_poll_stub, poll_stub_signature};
+
+use crate::abi;
+use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
+use cranelift_codegen::ir::{
+    self, types, AbiParam, BlockArg, Endianness, FuncRef, InstBuilder, MemFlagsData, SigRef,
+    StackSlot, StackSlotData, StackSlotKind, Value,
+};
+use cranelift_frontend::{FunctionBuilder, Variable};
+use cranelift_jit::JITModule;
+use cranelift_module::Module as _;
+use pivm_ir::frame::FrameLayout;
+use pivm_ir::safepoints::resume_points;
+use pivm_ir::{
+    Callee, EntityRef, FuncId, Function, InstKind, Local, Module, Operand, TrapKind, Type,
+};
+use std::collections::HashMap;
+
+const _: () = assert!(abi::STATE_RUNNING == 0, "generated code tests state != 0");
+
+/// The Cranelift type of an IR scalar type.
+pub(crate) fn clif(t: Type) -> ir::Type {
+    match t {
+        Type::I8 => types::I8,
+        Type::I16 => types::I16,
+        Type::I32 => types::I32,
+        Type::I64 | Type::Ptr => types::I64,
+        Type::F32 => types::F32,
+        Type::F64 => types::F64,
+    }
+}
+
+/// Signatures that differ only by `ptr` vs `i64` are one class: an indirect
+/// call checks the callee's class against the classes the call accepts.
+#[derive(Default)]
+pub(crate) struct SigClasses {
+    /// A representative IR signature of each class.
+    pub sigs: Vec<pivm_ir::Signature>,
+    /// The class of each function of the module.
+    pub of_func: Vec<u32>,
+}
+
+impl SigClasses {
+    pub fn new(m: &Module) -> SigClasses {
+        let mut c = SigClasses::default();
+        let mut keys: HashMap<(Vec<ir::Type>, Option<ir::Type>), u32> = HashMap::new();
+        for f in m.funcs.values() {
+            let key = (f.params().map(clif).collect(), f.ret.map(clif));
+            let next = c.sigs.len() as u32;
+            let id = *keys.entry(key).or_insert_with(|| {
+                c.sigs.push(f.signature());
+                next
+            });
+            c.of_func.push(id);
+        }
+        c
+    }
+}
+
+/// What every function's lowering shares.
+pub(crate) struct Env<'a> {
+    pub m: &'a Module,
+    pub globals: &'a [u64],
+    /// Host address of the indirect-call table: per function, its code
+    /// address and its signature class (two u64s).
+    pub table_addr: u64,
+    pub func_ids: &'a [cranelift_module::FuncId],
+    pub classes: &'a SigClasses,
+    pub frames: &'a [FrameLayout],
+    pub safepoints: bool,
+    /// The preserve-all stub that calls `RuntimeHooks::safepoint`
+    /// (`lower_poll_stub`).
+    pub poll_stub: cranelift_module::FuncId,
+    /// Whether the `VmCtx` pointer lives in the pinned register (set by
+    /// the entry wrappers; hosts whose Cranelift backend has one).
+    pub pinned_ctx: bool,
+    /// The module's allocation types (`pivm_ir::contract::AllocTypes`).
+    pub alloc_types: &'a pivm_ir::contract::AllocTypes,
+}
+
+/// The Cranelift signature of a lowered IR function with parameters
+/// `params` and result `ret`: `(ctx, params...) -> ret`.
+pub(crate) fn func_signature(
+    jm: &JITModule,
+    params: impl Iterator<Item = Type>,
+    ret: Option<Type>,
+) -> ir::Signature {
+    let mut s = jm.make_signature();
+    s.params.push(AbiParam::new(types::I64));
+    s.params.extend(params.map(|t| AbiParam::new(clif(t))));
+    s.returns.extend(ret.map(|t| AbiParam::new(clif(t))));
+    s
+}
+
+fn ctx_flags() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+/// VM memory: checked before the access, possibly unaligned, and
+/// little-endian on every host.
+fn vm_flags() -> MemFlagsData {
+    MemFlagsData::new()
+        .with_notrap()
+        .with_endianness(Endianness::Little)
+}
+
+/// An integer constant of type `ty` from the low bits of `v`.
+fn iconst(b: &mut FunctionBuilder, ty: ir::Type, v: u64) -> Value {
+    let bits = ty.bits();
+    let v = if bits >= 64 {
+        v
+    } else {
+        v & ((1u64 << bits) - 1)
+    };
+    b.ins().iconst(ty, v as i64)
+}
+
+/// A value of IR type `ty` widened to a u64 slot (zero-extended, floats as bits).
+pub(crate) fn to_u64(b: &mut FunctionBuilder, v: Value, ty: Type) -> Value {
+    match ty {
+        Type::I8 | Type::I16 | Type::I32 => b.ins().uextend(types::I64, v),
+        Type::I64 | Type::Ptr => v,
+        Type::F32 => {
+            let i = b.ins().bitcast(types::I32, MemFlagsData::new(), v);
+            b.ins().uextend(types::I64, i)
+        }
+        Type::F64 => b.ins().bitcast(types::I64, MemFlagsData::new(), v),
+    }
+}
+
+/// The inverse of `to_u64`.
+pub(crate) fn from_u64(b: &mut FunctionBuilder, v: Value, ty: Type) -> Value {
+    match ty {
+        Type::I8 | Type::I16 | Type::I32 => b.ins().ireduce(clif(ty), v),
+        Type::I64 | Type::Ptr => v,
+        Type::F32 => {
+            let i = b.ins().ireduce(types::I32, v);
+            b.ins().bitcast(types::F32, MemFlagsData::new(), i)
+        }
+        Type::F64 => b.ins().bitcast(types::F64, MemFlagsData::new(), v),
+    }
+}
+
+fn zero(b: &mut FunctionBuilder, ty: ir::Type) -> Value {
+    match ty {
+        types::F32 => b.ins().f32const(Ieee32::with_bits(0)),
+        types::F64 => b.ins().f64const(Ieee64::with_bits(0)),
+        _ => b.ins().iconst(ty, 0),
+    }
+}
+
+struct Sigs {
+    trap: SigRef,
+    halted: SigRef,
+    save: SigRef,
+    restore: SigRef,
+    builtin: SigRef,
+    classes: HashMap<u32, SigRef>,
+}
+
+struct Lower<'a, 'f> {
+    env: &'a Env<'a>,
+    jm: &'a mut JITModule,
+    b: FunctionBuilder<'f>,
+    f: &'a Function,
+    fid: FuncId,
+    ctx: Value,
+    vars: Vec<Variable>,
+    stack_base: Variable,
+    mem_base: Variable,
+    bound: Variable,
+    ret: Option<ir::Type>,
+    blocks: Vec<ir::Block>,
+    resume: Vec<ir::Block>,
+    rid_at: HashMap<(usize, usize), u32>,
+    exit: ir::Block,
+    trap: ir::Block,
+    mem_trap: ir::Block,
+    /// Per resume point: where a stop there goes (see the module docs).
+    stops: Vec<ir::Block>,
+    /// Per resume point: its source line (set when it is lowered).
+    stop_lines: Vec<u32>,
+    save: ir::Block,
+    not_running: ir::Block,
+    /// Per resume point: the locals its frame holds.
+    live: Vec<pivm_ir::liveness::LocalSet>,
+    overflow: ir::Block,
+    halted: ir::Block,
+    locals_slot: StackSlot,
+    sb_slot: StackSlot,
+    args_slot: Option<StackSlot>,
+    func_refs: HashMap<FuncId, FuncRef>,
+    sigs: Sigs,
+    line: u32,
+    /// VM addresses checked on the current straight-line path, with their
+    /// host addresses (cleared at blocks, calls and resume points).
+    checked: HashMap<Value, Value>,
+    /// Whether the function has a load or a store.
+    uses_memory: bool,
+}
+
+/// Lowers `fid` into `b` (whose function has `func_signature`).
+pub(crate) fn lower_function(
+    env: &Env,
+    jm: &mut JITModule,
+    b: FunctionBuilder,
+    fid: FuncId,
+) -> Result<(), String> {
+    let f = &env.m.funcs[fid];
+    let mut b = b;
+    let hook_sig = |jm: &JITModule, params: &[ir::Type], ret: Option<ir::Type>| {
+        let mut s = jm.make_signature();
+        s.params.extend(params.iter().map(|t| host_param(*t)));
+        s.returns.extend(ret.map(host_param));
+        s
+    };
+    use types::{I32, I64};
+    let sigs = Sigs {
+        trap: b.import_signature(hook_sig(jm, &[I64, I32, I32, I32], None)),
+        halted: b.import_signature(hook_sig(jm, &[I64, I32, I32], None)),
+        save: b.import_signature(hook_sig(jm, &[I64, I32, I32, I64, I64, I32], None)),
+        restore: b.import_signature(hook_sig(jm, &[I64, I32, I64, I64, I32], Some(I32))),
+        builtin: b.import_signature(hook_sig(jm, &[I64, I64, I32], Some(I64))),
+        classes: HashMap::new(),
+    };
+    let nlocals = f.locals.len();
+    let locals_slot = b.create_sized_stack_slot(StackSlotData::new(
+        StackSlotKind::ExplicitSlot,
+        (nlocals.max(1) * 8) as u32,
+        3,
+    ));
+    let sb_slot = b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
+    let max_builtin_args = f
+        .blocks
+        .values()
+        .flat_map(|d| &d.insts)
+        .filter_map(|i| match &i.kind {
+            // One more for the allocation-type key.
+            InstKind::Call {
+                callee: Callee::Builtin(_),
+                args,
+                ..
+            } => Some(args.len() + 1),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    let args_slot = (max_builtin_args > 0).then(|| {
+        b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            (max_builtin_args * 8) as u32,
+            3,
+        ))
+    });
+
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    let blocks: Vec<ir::Block> = f.blocks.keys().map(|_| b.create_block()).collect();
+    let rps = resume_points(f);
+    let resume: Vec<ir::Block> = rps.iter().map(|_| b.create_block()).collect();
+    let rid_at = rps
+        .iter()
+        .enumerate()
+        .map(|(i, rp)| ((rp.block.index(), rp.inst), i as u32))
+        .collect();
+    let ret = f.ret.map(clif);
+    let exit = b.create_block();
+    if let Some(t) = ret {
+        b.append_block_param(exit, t);
+    }
+    let trap = b.create_block();
+    b.append_block_param(trap, I32);
+    b.append_block_param(trap, I32);
+    let mem_trap = b.create_block();
+    b.append_block_param(mem_trap, I64);
+    b.append_block_param(mem_trap, I32);
+    let stops: Vec<ir::Block> = rps
+        .iter()
+        .map(|_| {
+            let s = b.create_block();
+            b.set_cold_block(s);
+            s
+        })
+        .collect();
+    let save = b.create_block();
+    b.append_block_param(save, I32);
+    let not_running = b.create_block();
+    b.append_block_param(not_running, I32);
+    let overflow = b.create_block();
+    let halted = b.create_block();
+    b.append_block_param(halted, I32);
+    for cold in [trap, mem_trap, save, not_running, overflow, halted] {
+        b.set_cold_block(cold);
+    }
+
+    let vars: Vec<Variable> = f
+        .locals
+        .values()
+        .map(|l| b.declare_var(clif(l.ty)))
+        .collect();
+    let stack_base = b.declare_var(I64);
+    let mem_base = b.declare_var(I64);
+    let bound = b.declare_var(I64);
+
+    b.switch_to_block(entry);
+    let params = b.block_params(entry).to_vec();
+    let ctx = params[0];
+    let mut l = Lower {
+        env,
+        jm,
+        b,
+        f,
+        fid,
+        ctx,
+        vars,
+        stack_base,
+        mem_base,
+        bound,
+        ret,
+        blocks,
+        resume,
+        rid_at,
+        exit,
+        trap,
+        mem_trap,
+        stop_lines: vec![0; rps.len()],
+        stops,
+        save,
+        not_running,
+        live: pivm_ir::liveness::frame_liveness(f),
+        overflow,
+        halted,
+        locals_slot,
+        sb_slot,
+        args_slot,
+        func_refs: HashMap::new(),
+        sigs,
+        line: f
+            .blocks
+            .values()
+            .next()
+            .and_then(|d| d.insts.first())
+            .map_or(0, |i| i.line),
+        checked: HashMap::new(),
+        uses_memory: f
+            .blocks
+            .values()
+            .flat_map(|d| &d.insts)
+            .any(|i| matches!(i.kind, InstKind::Load { .. } | InstKind::Store { .. })),
+    };
+    l.prologue(&params[1..]);
+    l.body()?;
+    l.shared_blocks();
+    l.b.seal_all_blocks();
+    let cfg = l.jm.target_config();
+    l.b.finalize(cfg);
+    Ok(())
+}
+
+impl Lower<'_, '_> {
+    fn c32(&mut self, v: u32) -> Value {
+        self.b.ins().iconst(types::I32, v as i64)
+    }
+
+    /// The `VmCtx` pointer: read from the pinned register where the host
+    /// has one (it is never spilled then), else the parameter.
+    fn ctx(&mut self) -> Value {
+        if self.env.pinned_ctx {
+            self.b.ins().get_pinned_reg(types::I64)
+        } else {
+            self.ctx
+        }
+    }
+
+    fn load_ctx(&mut self, ty: ir::Type, off: i32) -> Value {
+        let c = self.ctx();
+        self.b.ins().load(ty, ctx_flags(), c, off)
+    }
+
+    fn store_ctx(&mut self, v: Value, off: i32) {
+        let c = self.ctx();
+        self.b.ins().store(ctx_flags(), v, c, off);
+    }
+
+    fn reload_mem(&mut self) {
+        if !self.uses_memory {
+            // No load or store reads them: skip the loads (and the block
+            // parameters they would need at every merge).
+            return;
+        }
+        let mb = self.load_ctx(types::I64, abi::OFF_MEM_BASE);
+        self.b.def_var(self.mem_base, mb);
+        let bd = self.load_ctx(types::I64, abi::OFF_BOUND);
+        self.b.def_var(self.bound, bd);
+    }
+
+    /// After a call: the heap may have grown (`mem_base` never changes
+    /// during a run).
+    fn reload_bound(&mut self) {
+        if self.uses_memory {
+            let bd = self.load_ctx(types::I64, abi::OFF_BOUND);
+            self.b.def_var(self.bound, bd);
+        }
+    }
+
+    fn hook(&mut self, off: i32) -> Value {
+        let hooks = self.load_ctx(types::I64, abi::OFF_HOOKS);
+        self.b.ins().load(types::I64, ctx_flags(), hooks, off)
+    }
+
+    fn dummy_args(&mut self) -> Vec<BlockArg> {
+        match self.ret {
+            Some(t) => vec![BlockArg::Value(zero(&mut self.b, t))],
+            None => Vec::new(),
+        }
+    }
+
+    /// Continues in a new block if `ok` is nonzero, traps with `kind` otherwise.
+    fn trap_unless(&mut self, ok: Value, kind: TrapKind) {
+        let cont = self.b.create_block();
+        let cold = self.cold_block();
+        self.b.ins().brif(ok, cont, &[], cold, &[]);
+        self.b.switch_to_block(cold);
+        self.jump_trap(kind);
+        self.b.switch_to_block(cont);
+    }
+
+    /// A new cold block: one per check site, so the hot path only
+    /// branches and the constants a trap needs are made on the cold side.
+    fn cold_block(&mut self) -> ir::Block {
+        let b = self.b.create_block();
+        self.b.set_cold_block(b);
+        b
+    }
+
+    fn jump_trap(&mut self, kind: TrapKind) {
+        let k = self.c32(kind.code());
+        let line = self.c32(self.line);
+        self.b
+            .ins()
+            .jump(self.trap, &[BlockArg::Value(k), BlockArg::Value(line)]);
+    }
+
+    fn operand(&mut self, ty: Type, o: Operand) -> Value {
+        match o {
+            Operand::Local(l) => self.b.use_var(self.vars[l.index()]),
+            Operand::Const(c) => match ty {
+                Type::F32 => self.b.ins().f32const(Ieee32::with_bits(c as u32)),
+                Type::F64 => self.b.ins().f64const(Ieee64::with_bits(c)),
+                _ => iconst(&mut self.b, clif(ty), c),
+            },
+        }
+    }
+
+    fn def(&mut self, dst: Local, v: Value) {
+        self.b.def_var(self.vars[dst.index()], v);
+    }
+
+    fn local_ty(&self, l: Local) -> Type {
+        self.f.locals[l].ty
+    }
+}
+
+/// A parameter or result of a call to a host (Rust `extern "C"`) function.
+/// Integers narrower than 64 bits are zero-extended: ABIs such as s390x's
+/// require the caller to extend them, and the Rust callee relies on it (a
+/// `u32` count arriving with garbage in its upper half crashed on s390x).
+pub(crate) fn host_param(t: ir::Type) -> AbiParam {
+    if t.is_int() && t.bits() < 64 {
+        AbiParam::new(t).uext()
+    } else {
+        AbiParam::new(t)
+    }
+}

@@ -1,0 +1,310 @@
+//! Lowering of the instructions of a function body: scalar operations
+//! (integer and float arithmetic, comparisons, conversions), loads and
+//! stores with their access checks (`host_addr`), addresses, and control
+//! flow. Calls and safepoints are handed to `calls` and `unwind`.
+
+use super::{clif, iconst, vm_flags, Lower};
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{types, BlockArg, InstBuilder, MemFlagsData, Value};
+use cranelift_frontend::Switch;
+use pivm_ir::contract::NULL_PAGE;
+use pivm_ir::{AddrOf, Callee, EntityRef, InstKind, Module, OpClass, Opcode, TrapKind, Type};
+
+impl Lower<'_, '_> {
+    /// The host address of VM address `addr`, after the access check.
+    fn host_addr(&mut self, addr: Value) -> Value {
+        if let Some(h) = self.checked.get(&addr) {
+            // Checked already on this straight-line path (same rule for
+            // every access size): reuse the host address.
+            return *h;
+        }
+        let bound = self.b.use_var(self.bound);
+        let off = self.b.ins().iadd_imm_s(addr, -(NULL_PAGE as i64));
+        let ok = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedLessThanOrEqual, off, bound);
+        let cont = self.b.create_block();
+        let cold = self.cold_block();
+        self.b.ins().brif(ok, cont, &[], cold, &[]);
+        self.b.switch_to_block(cold);
+        let line = self.c32(self.line);
+        self.b.ins().jump(
+            self.mem_trap,
+            &[BlockArg::Value(addr), BlockArg::Value(line)],
+        );
+        self.b.switch_to_block(cont);
+        let mb = self.b.use_var(self.mem_base);
+        let h = self.b.ins().iadd(mb, addr);
+        self.checked.insert(addr, h);
+        h
+    }
+
+    pub(super) fn body(&mut self) -> Result<(), String> {
+        let f = self.f;
+        for (bi, data) in f.blocks.iter() {
+            self.b.switch_to_block(self.blocks[bi.index()]);
+            self.checked.clear();
+            for (ii, inst) in data.insts.iter().enumerate() {
+                self.line = inst.line;
+                let rid = self.rid_at.get(&(bi.index(), ii)).copied();
+                if rid.is_some() || matches!(inst.kind, InstKind::Call { .. }) {
+                    // A resume block has other predecessors (the rewind
+                    // switch), and a call may change `bound`.
+                    self.checked.clear();
+                }
+                self.inst(&inst.kind, rid)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn inst(&mut self, k: &InstKind, rid: Option<u32>) -> Result<(), String> {
+        match k {
+            InstKind::Unary { op, ty, dst, a } => {
+                let a = self.operand(*ty, *a);
+                let r = match op {
+                    Opcode::Neg => self.b.ins().ineg(a),
+                    Opcode::Not => self.b.ins().bnot(a),
+                    Opcode::FNeg => self.b.ins().fneg(a),
+                    Opcode::Copy => a,
+                    _ => return Err(format!("'{}' is not a unary opcode", op.name())),
+                };
+                self.def(*dst, r);
+            }
+            InstKind::Binary { op, ty, dst, a, b } => {
+                let a = self.operand(*ty, *a);
+                let b = self.operand(*ty, *b);
+                let r = self.binary(*op, *ty, a, b)?;
+                self.def(*dst, r);
+            }
+            InstKind::Convert {
+                op,
+                from,
+                to,
+                dst,
+                a,
+            } => {
+                let a = self.operand(*from, *a);
+                let r = self.convert(*op, *from, *to, a)?;
+                self.def(*dst, r);
+            }
+            InstKind::Load { ty, dst, addr } => {
+                let a = self.operand(Type::Ptr, *addr);
+                let h = self.host_addr(a);
+                let v = self.b.ins().load(clif(*ty), vm_flags(), h, 0);
+                self.def(*dst, v);
+            }
+            InstKind::Store { ty, addr, val } => {
+                let a = self.operand(Type::Ptr, *addr);
+                let v = self.operand(*ty, *val);
+                let h = self.host_addr(a);
+                self.b.ins().store(vm_flags(), v, h, 0);
+            }
+            InstKind::Addr { dst, of } => {
+                let v = match of {
+                    AddrOf::Global(g) => {
+                        let a = *self
+                            .env
+                            .globals
+                            .get(g.index())
+                            .ok_or_else(|| format!("no address for {g}"))?;
+                        iconst(&mut self.b, types::I64, a)
+                    }
+                    AddrOf::Slot(s) => {
+                        let off = self.env.frames[self.fid.index()].slot_offset(*s);
+                        let sb = self.b.use_var(self.stack_base);
+                        self.b.ins().iadd_imm_s(sb, off as i64)
+                    }
+                    AddrOf::Func(x) => iconst(&mut self.b, types::I64, Module::func_ptr(*x)),
+                };
+                self.def(*dst, v);
+            }
+            InstKind::Call {
+                dst,
+                callee,
+                args,
+                alloc_type,
+            } => match callee {
+                Callee::Func(g) => self.call_func(*g, *dst, args, need(rid)?),
+                Callee::Builtin(bi) => self.call_builtin(*bi, *dst, args, alloc_type.as_ref())?,
+                Callee::Indirect(fp) => self.call_indirect(*fp, *dst, args, need(rid)?),
+            },
+            InstKind::Safepoint => self.safepoint(need(rid)?),
+            InstKind::Jump { target } => {
+                self.b.ins().jump(self.blocks[target.index()], &[]);
+            }
+            InstKind::Branch {
+                ty,
+                cond,
+                then_dest,
+                else_dest,
+            } => {
+                let c = self.operand(*ty, *cond);
+                self.b.ins().brif(
+                    c,
+                    self.blocks[then_dest.index()],
+                    &[],
+                    self.blocks[else_dest.index()],
+                    &[],
+                );
+            }
+            InstKind::Switch {
+                ty,
+                val,
+                default,
+                cases,
+            } => {
+                let mut v = self.operand(*ty, *val);
+                if ty.bits() < 64 {
+                    v = self.b.ins().uextend(types::I64, v);
+                }
+                let mut sw = Switch::new();
+                for (k, blk) in cases {
+                    sw.set_entry(*k as u128, self.blocks[blk.index()]);
+                }
+                sw.emit(&mut self.b, v, self.blocks[default.index()]);
+            }
+            InstKind::Return { val } => {
+                let args = match val {
+                    Some((t, o)) => vec![BlockArg::Value(self.operand(*t, *o))],
+                    None => Vec::new(),
+                };
+                self.b.ins().jump(self.exit, &args);
+            }
+            InstKind::Unreachable => self.jump_trap(TrapKind::Unreachable),
+        }
+        Ok(())
+    }
+
+    fn binary(&mut self, op: Opcode, ty: Type, a: Value, b: Value) -> Result<Value, String> {
+        let ct = clif(ty);
+        Ok(match op {
+            Opcode::Add => self.b.ins().iadd(a, b),
+            Opcode::Sub => self.b.ins().isub(a, b),
+            Opcode::Mul => self.b.ins().imul(a, b),
+            Opcode::SDiv | Opcode::SRem => {
+                self.trap_unless(b, TrapKind::DivisionByZero);
+                // MIN / -1 wraps to MIN (= -MIN) and MIN % -1 is 0: divide by
+                // 1 instead of -1 so the hardware never traps.
+                let minus1 = iconst(&mut self.b, ct, u64::MAX);
+                let is_m1 = self.b.ins().icmp(IntCC::Equal, b, minus1);
+                let one = iconst(&mut self.b, ct, 1);
+                let safe = self.b.ins().select(is_m1, one, b);
+                if op == Opcode::SDiv {
+                    let q = self.b.ins().sdiv(a, safe);
+                    let n = self.b.ins().ineg(a);
+                    self.b.ins().select(is_m1, n, q)
+                } else {
+                    self.b.ins().srem(a, safe)
+                }
+            }
+            Opcode::UDiv => {
+                self.trap_unless(b, TrapKind::DivisionByZero);
+                self.b.ins().udiv(a, b)
+            }
+            Opcode::URem => {
+                self.trap_unless(b, TrapKind::DivisionByZero);
+                self.b.ins().urem(a, b)
+            }
+            Opcode::And => self.b.ins().band(a, b),
+            Opcode::Or => self.b.ins().bor(a, b),
+            Opcode::Xor => self.b.ins().bxor(a, b),
+            // Cranelift masks shift amounts to the operand width, like the IR.
+            Opcode::Shl => self.b.ins().ishl(a, b),
+            Opcode::LShr => self.b.ins().ushr(a, b),
+            Opcode::AShr => self.b.ins().sshr(a, b),
+            Opcode::FAdd => self.b.ins().fadd(a, b),
+            Opcode::FSub => self.b.ins().fsub(a, b),
+            Opcode::FMul => self.b.ins().fmul(a, b),
+            Opcode::FDiv => self.b.ins().fdiv(a, b),
+            _ if op.class() == OpClass::IntCompare => {
+                let cc = match op {
+                    Opcode::Eq => IntCC::Equal,
+                    Opcode::Ne => IntCC::NotEqual,
+                    Opcode::SLt => IntCC::SignedLessThan,
+                    Opcode::SLe => IntCC::SignedLessThanOrEqual,
+                    Opcode::SGt => IntCC::SignedGreaterThan,
+                    Opcode::SGe => IntCC::SignedGreaterThanOrEqual,
+                    Opcode::ULt => IntCC::UnsignedLessThan,
+                    Opcode::ULe => IntCC::UnsignedLessThanOrEqual,
+                    Opcode::UGt => IntCC::UnsignedGreaterThan,
+                    _ => IntCC::UnsignedGreaterThanOrEqual,
+                };
+                let c = self.b.ins().icmp(cc, a, b);
+                self.b.ins().uextend(types::I32, c)
+            }
+            _ if op.class() == OpClass::FloatCompare => {
+                // Ordered, except `fne` (unordered or not equal), as in C.
+                let cc = match op {
+                    Opcode::FEq => FloatCC::Equal,
+                    Opcode::FNe => FloatCC::NotEqual,
+                    Opcode::FLt => FloatCC::LessThan,
+                    Opcode::FLe => FloatCC::LessThanOrEqual,
+                    Opcode::FGt => FloatCC::GreaterThan,
+                    _ => FloatCC::GreaterThanOrEqual,
+                };
+                let c = self.b.ins().fcmp(cc, a, b);
+                self.b.ins().uextend(types::I32, c)
+            }
+            _ => return Err(format!("'{}' is not a binary opcode", op.name())),
+        })
+    }
+
+    fn convert(&mut self, op: Opcode, from: Type, to: Type, a: Value) -> Result<Value, String> {
+        let ct = clif(to);
+        let b = &mut self.b;
+        Ok(match op {
+            Opcode::SExt => b.ins().sextend(ct, a),
+            Opcode::ZExt => b.ins().uextend(ct, a),
+            Opcode::Trunc => b.ins().ireduce(ct, a),
+            Opcode::FExt => b.ins().fpromote(types::F64, a),
+            Opcode::FTrunc => b.ins().fdemote(types::F32, a),
+            Opcode::SIToF => {
+                let a = if from.bits() < 32 {
+                    b.ins().sextend(types::I32, a)
+                } else {
+                    a
+                };
+                b.ins().fcvt_from_sint(ct, a)
+            }
+            Opcode::UIToF => {
+                let a = if from.bits() < 32 {
+                    b.ins().uextend(types::I32, a)
+                } else {
+                    a
+                };
+                b.ins().fcvt_from_uint(ct, a)
+            }
+            Opcode::FToSI if to.bits() >= 32 => b.ins().fcvt_to_sint_sat(ct, a),
+            Opcode::FToSI => {
+                // Saturate in i32, then clamp to the narrow range.
+                let x = b.ins().fcvt_to_sint_sat(types::I32, a);
+                let (lo, hi) = if to.bits() == 8 {
+                    (i8::MIN as i64, i8::MAX as i64)
+                } else {
+                    (i16::MIN as i64, i16::MAX as i64)
+                };
+                let lo = iconst(b, types::I32, lo as u64);
+                let hi = iconst(b, types::I32, hi as u64);
+                let x = b.ins().smax(x, lo);
+                let x = b.ins().smin(x, hi);
+                b.ins().ireduce(ct, x)
+            }
+            Opcode::FToUI if to.bits() >= 32 => b.ins().fcvt_to_uint_sat(ct, a),
+            Opcode::FToUI => {
+                let x = b.ins().fcvt_to_uint_sat(types::I32, a);
+                let hi = iconst(b, types::I32, to.mask());
+                let x = b.ins().umin(x, hi);
+                b.ins().ireduce(ct, x)
+            }
+            Opcode::Bitcast if clif(from) == ct => a,
+            Opcode::Bitcast => b.ins().bitcast(ct, MemFlagsData::new(), a),
+            _ => return Err(format!("'{}' is not a conversion", op.name())),
+        })
+    }
+}
+
+fn need(rid: Option<u32>) -> Result<u32, String> {
+    rid.ok_or_else(|| "internal error: resume point without an id".to_string())
+}

@@ -1,0 +1,263 @@
+//! The unwind/rewind snapshot protocol in generated code: the prologue
+//! (call depth, the rewinding check), the rewind block (restore the frame,
+//! switch to the resume point), the poll at each safepoint, and the shared
+//! cold blocks: one stop block per resume point (store the live locals,
+//! save the frame), traps, `halted`, `overflow` and the exit.
+
+use super::{clif, from_u64, to_u64, zero, Lower};
+use crate::abi::{self, STATE_HALTED, STATE_REWINDING, STATE_STACK_OVERFLOW, STATE_UNWINDING};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, BlockArg, InstBuilder, Value};
+use cranelift_frontend::Switch;
+use cranelift_module::Module as _;
+use pivm_ir::contract::NULL_PAGE;
+use pivm_ir::{EntityRef, Local, TrapKind};
+
+impl Lower<'_, '_> {
+    pub(super) fn prologue(&mut self, params: &[Value]) {
+        for (i, v) in self.vars.clone().into_iter().enumerate() {
+            let val = match params.get(i) {
+                Some(p) => *p,
+                None => zero(&mut self.b, clif(self.f.locals[Local::new(i)].ty)),
+            };
+            self.b.def_var(v, val);
+        }
+        let sp = self.load_ctx(types::I64, abi::OFF_SP);
+        self.b.def_var(self.stack_base, sp);
+        self.reload_mem();
+        let d = self.load_ctx(types::I32, abi::OFF_DEPTH);
+        let d = self.b.ins().iadd_imm_s(d, 1);
+        self.store_ctx(d, abi::OFF_DEPTH);
+        let max = self.load_ctx(types::I32, abi::OFF_MAX_DEPTH);
+        let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, d, max);
+        self.overflow_unless(ok);
+        let st = self.load_ctx(types::I32, abi::OFF_STATE);
+        let rewinding = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::Equal, st, STATE_REWINDING as i64);
+        let rewind = self.b.create_block();
+        let normal = self.b.create_block();
+        self.b.set_cold_block(rewind);
+        self.b.ins().brif(rewinding, rewind, &[], normal, &[]);
+
+        self.b.switch_to_block(normal);
+        self.push_frame();
+        self.b.ins().jump(self.blocks[0], &[]);
+
+        self.b.switch_to_block(rewind);
+        self.rewind();
+    }
+
+    fn rewind(&mut self) {
+        let n = self.vars.len() as u32;
+        let fp = self.hook(abi::OFF_HOOK_RESTORE_FRAME);
+        let sb_addr = self.b.ins().stack_addr(types::I64, self.sb_slot, 0);
+        let locals_addr = self.b.ins().stack_addr(types::I64, self.locals_slot, 0);
+        let fid = self.c32(self.fid.0);
+        let nv = self.c32(n);
+        let c = self.ctx();
+        let call =
+            self.b
+                .ins()
+                .call_indirect(self.sigs.restore, fp, &[c, fid, sb_addr, locals_addr, nv]);
+        let rid = self.b.inst_results(call)[0];
+        let st = self.load_ctx(types::I32, abi::OFF_STATE);
+        let halted = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::Equal, st, STATE_HALTED as i64);
+        let cont = self.b.create_block();
+        let dummy = self.dummy_args();
+        self.b.ins().brif(halted, self.exit, &dummy, cont, &[]);
+        self.b.switch_to_block(cont);
+        for i in 0..self.vars.len() {
+            let ty = self.f.locals[Local::new(i)].ty;
+            let v =
+                self.b
+                    .ins()
+                    .stack_load(types::I64, types::I64, self.locals_slot, (i * 8) as i32);
+            let v = from_u64(&mut self.b, v, ty);
+            self.b.def_var(self.vars[i], v);
+        }
+        let sb = self
+            .b
+            .ins()
+            .stack_load(types::I64, types::I64, self.sb_slot, 0);
+        self.b.def_var(self.stack_base, sb);
+        self.push_frame();
+        self.reload_mem();
+        let bad = self.b.create_block();
+        let mut sw = Switch::new();
+        for (i, blk) in self.resume.iter().enumerate() {
+            sw.set_entry(i as u128, *blk);
+        }
+        sw.emit(&mut self.b, rid, bad);
+        self.b.switch_to_block(bad);
+        self.jump_trap(TrapKind::Unreachable);
+    }
+
+    pub(super) fn shared_blocks(&mut self) {
+        // exit(ret): pop the shadow-stack frame and the call depth.
+        self.b.switch_to_block(self.exit);
+        let sb = self.b.use_var(self.stack_base);
+        self.store_ctx(sb, abi::OFF_SP);
+        let d = self.load_ctx(types::I32, abi::OFF_DEPTH);
+        let d = self.b.ins().iadd_imm_s(d, -1);
+        self.store_ctx(d, abi::OFF_DEPTH);
+        // Only the first parameter is the result: the frontend appends the
+        // variables live into this block after it.
+        let rv: Vec<Value> = self.b.block_params(self.exit)[..self.ret.iter().len()].to_vec();
+        self.b.ins().return_(&rv);
+
+        // trap(kind, line)
+        self.b.switch_to_block(self.trap);
+        let p = self.b.block_params(self.trap).to_vec();
+        let fp = self.hook(abi::OFF_HOOK_TRAP);
+        let fid = self.c32(self.fid.0);
+        let c = self.ctx();
+        self.b
+            .ins()
+            .call_indirect(self.sigs.trap, fp, &[c, p[0], fid, p[1]]);
+        let dummy = self.dummy_args();
+        self.b.ins().jump(self.exit, &dummy);
+
+        // mem_trap(addr, line): null page or out of bounds.
+        self.b.switch_to_block(self.mem_trap);
+        let p = self.b.block_params(self.mem_trap).to_vec();
+        let null = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::UnsignedLessThan, p[0], NULL_PAGE as i64);
+        let kn = self.c32(TrapKind::NullAccess.code());
+        let ko = self.c32(TrapKind::OutOfBounds.code());
+        let kind = self.b.ins().select(null, kn, ko);
+        self.b
+            .ins()
+            .jump(self.trap, &[BlockArg::Value(kind), BlockArg::Value(p[1])]);
+
+        // halted(line): a builtin called at `line` ended the program.
+        self.b.switch_to_block(self.halted);
+        let line = self.b.block_params(self.halted)[0];
+        let fp = self.hook(abi::OFF_HOOK_HALTED);
+        let fid = self.c32(self.fid.0);
+        let c = self.ctx();
+        self.b
+            .ins()
+            .call_indirect(self.sigs.halted, fp, &[c, fid, line]);
+        let dummy = self.dummy_args();
+        self.b.ins().jump(self.exit, &dummy);
+
+        // overflow: this activation does not fit; the caller traps.
+        self.b.switch_to_block(self.overflow);
+        let st = self.c32(STATE_STACK_OVERFLOW);
+        self.store_ctx(st, abi::OFF_STATE);
+        let dummy = self.dummy_args();
+        self.b.ins().jump(self.exit, &dummy);
+
+        // stopR(line): the state is not running after the call or the
+        // safepoint at resume point R. One block per resume point, so a
+        // local is used only where the frame holds it: a shared block
+        // would make every saved local live at every resume point.
+        for rid in 0..self.stops.len() {
+            let stop = self.stops[rid];
+            self.b.switch_to_block(stop);
+            let line = self.c32(self.stop_lines[rid]);
+            let st = self.load_ctx(types::I32, abi::OFF_STATE);
+            let unwinding = self
+                .b
+                .ins()
+                .icmp_imm_u(IntCC::Equal, st, STATE_UNWINDING as i64);
+            let store = self.b.create_block();
+            self.b.set_cold_block(store);
+            self.b.ins().brif(
+                unwinding,
+                store,
+                &[],
+                self.not_running,
+                &[BlockArg::Value(line)],
+            );
+            self.b.switch_to_block(store);
+            for i in 0..self.vars.len() {
+                if !self.live[rid].contains(i) {
+                    continue;
+                }
+                let ty = self.f.locals[Local::new(i)].ty;
+                let v = self.b.use_var(self.vars[i]);
+                let v = to_u64(&mut self.b, v, ty);
+                self.b
+                    .ins()
+                    .stack_store(types::I64, v, self.locals_slot, (i * 8) as i32);
+            }
+            let r = self.c32(rid as u32);
+            self.b.ins().jump(self.save, &[BlockArg::Value(r)]);
+        }
+
+        // not_running(line): halted, or the callee had no room.
+        self.b.switch_to_block(self.not_running);
+        let line = self.b.block_params(self.not_running)[0];
+        let st = self.load_ctx(types::I32, abi::OFF_STATE);
+        let overflowed = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::Equal, st, STATE_STACK_OVERFLOW as i64);
+        let k = self.c32(TrapKind::StackOverflow.code());
+        let dummy = self.dummy_args();
+        self.b.ins().brif(
+            overflowed,
+            self.trap,
+            &[BlockArg::Value(k), BlockArg::Value(line)],
+            self.exit,
+            &dummy,
+        );
+
+        // save(rid): the live locals are in the slot (the others are
+        // whatever it held: the runtime records them as 0).
+        self.b.switch_to_block(self.save);
+        let rid = self.b.block_params(self.save)[0];
+        let fp = self.hook(abi::OFF_HOOK_SAVE_FRAME);
+        let fid = self.c32(self.fid.0);
+        let sb = self.b.use_var(self.stack_base);
+        let locals_addr = self.b.ins().stack_addr(types::I64, self.locals_slot, 0);
+        let n = self.c32(self.vars.len() as u32);
+        let c = self.ctx();
+        self.b
+            .ins()
+            .call_indirect(self.sigs.save, fp, &[c, fid, rid, sb, locals_addr, n]);
+        let dummy = self.dummy_args();
+        self.b.ins().jump(self.exit, &dummy);
+    }
+
+    pub(super) fn safepoint(&mut self, rid: u32) {
+        let rb = self.resume[rid as usize];
+        if self.env.safepoints {
+            // The poll word is written by other threads; this load is never
+            // merged with an earlier one because every poll is followed by
+            // a merge with the cold path, whose call clobbers memory.
+            let poll = self.load_ctx(types::I32, abi::OFF_POLL);
+            let cold = self.b.create_block();
+            self.b.set_cold_block(cold);
+            self.b.ins().brif(poll, cold, &[], rb, &[]);
+            self.b.switch_to_block(cold);
+            let fid = self.c32(self.fid.0);
+            let r = self.c32(rid);
+            self.stop_lines[rid as usize] = self.line;
+            // Through the preserve-all stub: the call clobbers no register,
+            // so values live across the poll need no callee-saved register
+            // or spill slot on the hot path. The hook never moves or grows
+            // memory, so `mem_base` and `bound` stay.
+            let stub = self
+                .jm
+                .declare_func_in_func(self.env.poll_stub, self.b.func);
+            let c = self.ctx();
+            self.b.ins().call(stub, &[c, fid, r]);
+            let st = self.load_ctx(types::I32, abi::OFF_STATE);
+            self.b
+                .ins()
+                .brif(st, self.stops[rid as usize], &[], rb, &[]);
+        } else {
+            self.b.ins().jump(rb, &[]);
+        }
+        self.b.switch_to_block(rb);
+    }
+}

@@ -1,0 +1,617 @@
+//! Whole programs on the JIT and on the interpreter, over the same runtime:
+//! results, output, traps (kind, function, line), heaps, and the snapshot
+//! protocol (a snapshot at a safepoint on either engine, resumed on either
+//! engine, in a fresh runtime).
+
+use pivm::io::{Io, Sink, Source};
+use pivm::{
+    Config, Engine, Entry, Interpreter, JitEngine, Outcome, Program, Runtime, RuntimeState, Trap,
+};
+use pivm_ir::{Module, TrapKind};
+use std::sync::Arc;
+
+const FIB: &str = include_str!("../../examples/fib.pir");
+
+const SORT: &str = r#"global @fmt: [4 x i8] = { bytes "%d \00" }
+
+declare @malloc(i64) -> ptr
+declare @rand() -> i32
+declare @printf(ptr, ...) -> i32
+
+func @fill(%p: ptr, %n: i32) {
+    local %i: i32
+    local %c: i32
+    local %r: i32
+    local %q: ptr
+    local %o: i64
+entry:
+    %i = copy.i32 0
+    jump head
+head:
+    %c = slt.i32 %i, %n
+    br.i32 %c, body, done
+body:
+    %r = call @rand()
+    %r = urem.i32 %r, 1000
+    %o = sext.i32.i64 %i
+    %o = mul.i64 %o, 4
+    %q = add.ptr %p, %o
+    store.i32 %q, %r
+    %i = add.i32 %i, 1
+    jump head
+done:
+    ret
+}
+
+func @cmp(%a: i32, %b: i32) -> i32 {
+    local %c: i32
+entry:
+    %c = sgt.i32 %a, %b
+    ret.i32 %c
+}
+
+func @sort(%p: ptr, %n: i32, %f: ptr) {
+    local %i: i32
+    local %j: i32
+    local %c: i32
+    local %m: i32
+    local %qa: ptr
+    local %qb: ptr
+    local %x: i32
+    local %y: i32
+    local %o: i64
+entry:
+    %i = copy.i32 0
+    jump outer
+outer:
+    %m = sub.i32 %n, 1
+    %c = slt.i32 %i, %m
+    br.i32 %c, inner_init, done
+inner_init:
+    %j = copy.i32 0
+    jump inner
+inner:
+    %m = sub.i32 %n, %i
+    %m = sub.i32 %m, 1
+    %c = slt.i32 %j, %m
+    br.i32 %c, body, next
+body:
+    %o = sext.i32.i64 %j
+    %o = mul.i64 %o, 4
+    %qa = add.ptr %p, %o
+    %qb = add.ptr %qa, 4
+    %x = load.i32 %qa
+    %y = load.i32 %qb
+    %c = call %f(i32 %x, i32 %y)
+    br.i32 %c, swap, cont
+swap:
+    store.i32 %qa, %y
+    store.i32 %qb, %x
+    jump cont
+cont:
+    %j = add.i32 %j, 1
+    jump inner
+next:
+    %i = add.i32 %i, 1
+    jump outer
+done:
+    ret
+}
+
+func @main() -> i32 {
+    local %p: ptr
+    local %f: ptr
+    local %i: i32
+    local %c: i32
+    local %x: i32
+    local %q: ptr
+    local %o: i64
+    local %s: i64
+    local %a: ptr
+    local %fp: ptr
+    local %r: i32
+    slot $pad: [3 x i8]
+    slot $acc: i64
+entry:
+    %p = call @malloc(i64 400)
+    call @fill(ptr %p, i32 100)
+    %f = addr @cmp
+    call @sort(ptr %p, i32 100, ptr %f)
+    %a = addr $acc
+    store.i64 %a, 0
+    %fp = addr @fmt
+    %i = copy.i32 0
+    jump head
+head:
+    %c = slt.i32 %i, 100
+    br.i32 %c, body, done
+body:
+    %o = sext.i32.i64 %i
+    %o = mul.i64 %o, 4
+    %q = add.ptr %p, %o
+    %x = load.i32 %q
+    call @printf(ptr %fp, i32 %x)
+    %s = load.i64 %a
+    %s = mul.i64 %s, 31
+    %o = sext.i32.i64 %x
+    %s = add.i64 %s, %o
+    store.i64 %a, %s
+    %i = add.i32 %i, 1
+    jump head
+done:
+    %s = load.i64 %a
+    %r = trunc.i64.i32 %s
+    ret.i32 %r
+}
+"#;
+
+fn io() -> Io {
+    Io::new(
+        Sink::Capture(Vec::new()),
+        Sink::Capture(Vec::new()),
+        Source::Bytes(Vec::new(), 0),
+    )
+}
+
+fn program(src: &str) -> Arc<Program> {
+    let m = pivm_ir::parse(src, "test.pir").unwrap_or_else(|e| panic!("{e}"));
+    Arc::new(Program::new(m, 1 << 20).unwrap_or_else(|e| panic!("{e}")))
+}
+
+fn config() -> Config {
+    Config {
+        reserve: 256 << 20,
+        max_depth: 1000,
+        ..Config::default()
+    }
+}
+
+/// How a run ended, with what it wrote and the runtime's state after it.
+#[derive(Debug)]
+struct Run {
+    outcome: Outcome,
+    stdout: Vec<u8>,
+    state: RuntimeState,
+}
+
+fn run_in(engine: &mut dyn Engine, mut rt: Runtime, entry: Entry) -> Run {
+    let outcome = engine.run(&mut rt, entry).expect("run");
+    Run {
+        outcome,
+        stdout: rt.io.captured_stdout().to_vec(),
+        state: rt.save_state(),
+    }
+}
+
+fn start(args: &[&str]) -> Entry {
+    Entry::Start {
+        args: args.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn engines() -> [(&'static str, Box<dyn Engine>); 2] {
+    [
+        ("interpreter", Box::new(Interpreter::new())),
+        ("jit", Box::new(JitEngine::new())),
+    ]
+}
+
+/// Asserts two runs agree, naming the first byte of memory that differs.
+fn assert_same(a: &Run, b: &Run, what: &str) {
+    assert_eq!(a.outcome, b.outcome, "{what}: outcomes differ");
+    assert_eq!(a.stdout, b.stdout, "{what}: output differs");
+    let (ma, mb) = (&a.state.memory, &b.state.memory);
+    if let Some(i) = (0..ma.len().min(mb.len())).find(|&i| ma[i] != mb[i]) {
+        panic!(
+            "{what}: memory differs first at {i:#x} ({} vs {})",
+            ma[i], mb[i]
+        );
+    }
+    assert!(a.state == b.state, "{what}: runtime states differ");
+}
+
+/// Runs `prog` from the start on both engines with `cfg`; they must agree.
+fn both_with(prog: &Arc<Program>, cfg: &Config, args: &[&str], what: &str) -> Run {
+    let [(_, mut interp), (_, mut jit)] = engines();
+    let rt = Runtime::new(prog.clone(), cfg.clone(), io()).unwrap();
+    let want = run_in(&mut *interp, rt, start(args));
+    let rt = Runtime::new(prog.clone(), cfg.clone(), io()).unwrap();
+    let got = run_in(&mut *jit, rt, start(args));
+    assert_same(&got, &want, &format!("{what}: jit vs interpreter"));
+    want
+}
+
+fn both(src: &str, args: &[&str]) -> Run {
+    both_with(&program(src), &config(), args, "")
+}
+
+#[test]
+fn fib_matches_interpreter() {
+    let r = both(FIB, &["fib"]);
+    assert_eq!(r.outcome, Outcome::Exit(0));
+    assert_eq!(String::from_utf8_lossy(&r.stdout), "fib(25) = 75025\n");
+    let r = both(FIB, &["fib", "20"]);
+    assert_eq!(String::from_utf8_lossy(&r.stdout), "fib(20) = 6765\n");
+}
+
+#[test]
+fn sort_matches_interpreter() {
+    let r = both(SORT, &[]);
+    assert!(matches!(r.outcome, Outcome::Exit(_)), "{:?}", r.outcome);
+    let text = String::from_utf8(r.stdout).unwrap();
+    let nums: Vec<i32> = text
+        .split_whitespace()
+        .map(|s| s.parse().unwrap())
+        .collect();
+    assert_eq!(nums.len(), 100);
+    assert!(nums.windows(2).all(|w| w[0] <= w[1]), "{text}");
+}
+
+fn snapshot_config(n: u64) -> Config {
+    Config {
+        snapshot_after: Some(n),
+        ..config()
+    }
+}
+
+/// Resumes `snap` (a run that took a snapshot) on `engine` in a fresh
+/// runtime; the output is the whole run's.
+fn resume(engine: &mut dyn Engine, prog: &Arc<Program>, snap: &Run, cfg: Config) -> Run {
+    let Outcome::Snapshot(frames) = &snap.outcome else {
+        panic!("not a snapshot: {:?}", snap.outcome);
+    };
+    let rt = Runtime::restore(prog.clone(), cfg, io(), &snap.state).unwrap();
+    let mut r = run_in(
+        engine,
+        rt,
+        Entry::Rewind {
+            frames: frames.clone(),
+        },
+    );
+    r.stdout = [snap.stdout.clone(), r.stdout].concat();
+    r
+}
+
+/// Runs the program to the end; then for each snapshot point `n`: takes a
+/// snapshot at the `n`-th safepoint on both engines (same frames and
+/// state), and resumes it on both engines, which must end like the
+/// uninterrupted run.
+fn check_snapshots(src: &str, args: &[&str], points: &[u64]) {
+    let prog = program(src);
+    let full = both(src, args);
+    assert!(matches!(full.outcome, Outcome::Exit(_)), "{full:?}");
+    for &n in points {
+        let what = format!("snapshot at {n}");
+        let snap = both_with(&prog, &snapshot_config(n), args, &what);
+        let Outcome::Snapshot(frames) = &snap.outcome else {
+            panic!("{what}: {:?}", snap.outcome);
+        };
+        assert!(!frames.is_empty());
+        assert_eq!(snap.state.safepoints_reached, n);
+        for (name, mut e) in engines() {
+            let r = resume(&mut *e, &prog, &snap, config());
+            assert_eq!(r.outcome, full.outcome, "{what}: resumed on the {name}");
+            assert_eq!(
+                r.stdout, full.stdout,
+                "{what}: output resumed on the {name}"
+            );
+            assert!(
+                r.state.memory == full.state.memory,
+                "{what}: memory after resuming on the {name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn unwind_and_rewind_fib() {
+    check_snapshots(FIB, &["fib"], &[1, 2, 3, 50, 1000, 12345]);
+}
+
+#[test]
+fn unwind_and_rewind_sort() {
+    check_snapshots(SORT, &[], &[1, 5, 77, 3000, 4950, 5100]);
+}
+
+#[test]
+fn snapshot_twice_in_a_row() {
+    // Snapshot on the JIT, resume on it with a snapshot again, resume that
+    // on the interpreter.
+    let prog = program(SORT);
+    let full = both(SORT, &[]);
+    let mut jit = JitEngine::new();
+    let rt = Runtime::new(prog.clone(), snapshot_config(1000), io()).unwrap();
+    let a = run_in(&mut jit, rt, start(&[]));
+    let b = resume(&mut jit, &prog, &a, snapshot_config(700));
+    assert!(matches!(b.outcome, Outcome::Snapshot(_)), "{b:?}");
+    let c = resume(&mut Interpreter::new(), &prog, &b, config());
+    assert_eq!((c.outcome, c.stdout), (full.outcome, full.stdout));
+}
+
+const TRAPS: &str = r#"func @divz(%a: i32, %b: i32) -> i32 {
+entry:
+    line 7
+    %a = sdiv.i32 %a, %b
+    ret.i32 %a
+}
+
+func @uremz(%a: i64, %b: i64) -> i64 {
+entry:
+    line 9
+    %a = urem.i64 %a, %b
+    ret.i64 %a
+}
+
+func @ld(%p: ptr) -> i32 {
+    local %x: i32
+entry:
+    line 3
+    %x = load.i32 %p
+    ret.i32 %x
+}
+
+func @st(%p: ptr, %v: i64) {
+entry:
+    line 4
+    store.i64 %p, %v
+    ret
+}
+
+func @rec(%n: i64) -> i64 {
+    local %r: i64
+entry:
+    %n = add.i64 %n, 1
+    line 12
+    %r = call @rec(i64 %n)
+    ret.i64 %r
+}
+
+func @big(%n: i64) -> i64 {
+    local %r: i64
+    slot $buf: [100000 x i8]
+entry:
+    line 20
+    %r = call @big(i64 %n)
+    ret.i64 %r
+}
+
+func @unr() -> i32 {
+entry:
+    line 30
+    unreachable
+}
+
+func @two(%a: i32, %b: i32) -> i32 {
+entry:
+    %a = add.i32 %a, %b
+    ret.i32 %a
+}
+
+func @void2(%a: i32, %b: i32) {
+entry:
+    ret
+}
+
+func @callp(%f: ptr, %x: i32) -> i32 {
+    local %r: i32
+entry:
+    line 40
+    %r = call %f(i32 %x, i32 5)
+    ret.i32 %r
+}
+
+func @callv(%f: ptr, %x: i32) -> i32 {
+entry:
+    line 41
+    call %f(i32 %x, i32 5)
+    ret.i32 1
+}
+
+func @callf(%f: ptr, %x: i32) -> i32 {
+    local %r: i32
+entry:
+    line 42
+    %r = call %f(i32 %x)
+    ret.i32 %r
+}
+"#;
+
+/// Runs `call` (a call instruction, its result in `%r` if any) from a
+/// `@main` added to TRAPS, on both engines, with `cfg`.
+fn trap_of_with(call: &str, cfg: &Config) -> Outcome {
+    let src = format!(
+        "{TRAPS}\nfunc @main() -> i32 {{\n    local %r: i32\nentry:\n    line 99\n    {call}\n    ret.i32 %r\n}}\n"
+    );
+    both_with(&program(&src), cfg, &[], call).outcome
+}
+
+fn trap_of(call: &str) -> Outcome {
+    trap_of_with(call, &config())
+}
+
+fn trap(kind: TrapKind, func: &str, line: u32) -> Outcome {
+    Outcome::Trap(Trap {
+        kind,
+        func: Some(func.to_string()),
+        file: None,
+        line,
+    })
+}
+
+#[test]
+fn traps() {
+    use TrapKind::*;
+    let t = trap_of;
+    assert_eq!(
+        t("call @divz(i32 5, i32 0)"),
+        trap(DivisionByZero, "divz", 7)
+    );
+    assert_eq!(
+        t("call @uremz(i64 5, i64 0)"),
+        trap(DivisionByZero, "uremz", 9)
+    );
+    assert_eq!(
+        t("%r = call @divz(i32 -2147483648, i32 -1)"),
+        Outcome::Exit(i32::MIN)
+    );
+    assert_eq!(t("call @ld(ptr 0)"), trap(NullAccess, "ld", 3));
+    assert_eq!(t("call @ld(ptr 4095)"), trap(NullAccess, "ld", 3));
+    assert_eq!(t("%r = call @ld(ptr 4096)"), Outcome::Exit(0));
+    // The end of memory: the layout depends only on the (absent) globals
+    // and the stack size.
+    let limit = program(TRAPS).mem.heap_start + pivm_ir::contract::MAX_ACCESS;
+    assert_eq!(
+        t(&format!("%r = call @ld(ptr {})", limit - 8)),
+        Outcome::Exit(0)
+    );
+    assert_eq!(
+        t(&format!("call @ld(ptr {})", limit - 7)),
+        trap(OutOfBounds, "ld", 3)
+    );
+    assert_eq!(
+        t(&format!("call @ld(ptr {})", u64::MAX)),
+        trap(OutOfBounds, "ld", 3)
+    );
+    assert_eq!(
+        t(&format!("call @st(ptr {limit}, i64 1)")),
+        trap(OutOfBounds, "st", 4)
+    );
+    assert_eq!(t("call @st(ptr 8, i64 1)"), trap(NullAccess, "st", 4));
+    // Reported in the caller, at the call's line.
+    assert_eq!(t("call @rec(i64 0)"), trap(StackOverflow, "rec", 12));
+    assert_eq!(t("call @big(i64 0)"), trap(StackOverflow, "big", 20));
+    let no_room = Config {
+        max_depth: 0,
+        ..config()
+    };
+    assert_eq!(
+        trap_of_with("call @unr()", &no_room),
+        trap(StackOverflow, "main", 0)
+    );
+    assert_eq!(t("call @unr()"), trap(Unreachable, "unr", 30));
+
+    let m = pivm_ir::parse(TRAPS, "t").unwrap();
+    let ptr = |name: &str| Module::func_ptr(m.func_by_name(name).unwrap());
+    let (two, void2) = (ptr("two"), ptr("void2"));
+    let callp = |f: u64| t(&format!("%r = call @callp(ptr {f}, i32 3)"));
+    assert_eq!(callp(two), Outcome::Exit(8));
+    let bad = trap(BadFunctionPointer, "callp", 40);
+    assert_eq!(callp(0), bad);
+    assert_eq!(callp(5000), bad);
+    assert_eq!(callp(m.funcs.len() as u64 + 2), bad);
+    assert_eq!(callp(void2), bad, "result of a void function");
+    let callv = |f: u64| t(&format!("%r = call @callv(ptr {f}, i32 3)"));
+    assert_eq!(callv(void2), Outcome::Exit(1));
+    assert_eq!(callv(two), Outcome::Exit(1), "ignoring a result is allowed");
+    assert_eq!(
+        t(&format!("%r = call @callf(ptr {two}, i32 3)")),
+        trap(BadFunctionPointer, "callf", 42),
+        "wrong arity"
+    );
+}
+
+#[test]
+fn without_safepoints_nothing_polls() {
+    let prog = program(SORT);
+    let full = both(SORT, &[]);
+    let mut jit = JitEngine::with_options(pivm_jit::Options { safepoints: false });
+    let rt = Runtime::new(prog.clone(), snapshot_config(3), io()).unwrap();
+    let r = run_in(&mut jit, rt, start(&[]));
+    assert_eq!(r.outcome, full.outcome);
+    assert_eq!(r.state.safepoints_reached, 0);
+}
+
+const BUILTINS: &str = r#"global @s: [6 x i8] = { bytes "hi %s\00" }
+global @w: [3 x i8] = { bytes "yo\00" }
+
+declare @putchar(i32) -> i32
+declare @printf(ptr, ...) -> i32
+declare @sqrt(f64) -> f64
+declare @floor(f64) -> f64
+declare @pow(f64, f64) -> f64
+declare @exit(i32)
+
+func @body(%x: f64) -> i32 {
+    local %r: i32
+    local %y: f64
+    local %p: ptr
+    local %q: ptr
+entry:
+    %r = call @putchar(i32 65)
+    %p = addr @s
+    %q = addr @w
+    call @printf(ptr %p, ptr %q)
+    %y = call @sqrt(f64 %x)
+    %y = call @floor(f64 %y)
+    %y = call @pow(f64 %y, f64 2.0)
+    %r = ftosi.f64.i32 %y
+    br.i32 %r, big, small
+big:
+    call @exit(i32 %r)
+    ret.i32 1
+small:
+    ret.i32 %r
+}
+"#;
+
+#[test]
+fn builtins_and_exit() {
+    let with = |x: &str| {
+        both(
+            &format!("{BUILTINS}\nfunc @main() -> i32 {{\n    local %r: i32\nentry:\n    %r = call @body(f64 {x})\n    ret.i32 %r\n}}\n"),
+            &[],
+        )
+    };
+    let r = with("10.0");
+    assert_eq!(String::from_utf8_lossy(&r.stdout), "Ahi yo");
+    assert_eq!(r.outcome, Outcome::Exit(9));
+    let r = with("0.5");
+    assert_eq!(r.outcome, Outcome::Exit(0));
+}
+
+const ALLOC_AND_ABORT: &str = r#"declare @malloc(i64) -> ptr
+declare @abort()
+
+func @main(%argc: i32, %argv: ptr) -> i32 {
+    local %p: ptr
+    local %q: ptr
+    local %n: i32
+entry:
+    %p = call @malloc(i64 16) as i32
+    %q = call @malloc(i64 8) as f64
+    %p = call @malloc(i64 4) as i32
+    %q = call @malloc(i64 4)
+    %n = sgt.i32 %argc, 1
+    br.i32 %n, die, live
+die:
+    call @f()
+    ret.i32 1
+live:
+    ret.i32 0
+}
+
+func @f() {
+entry:
+    line 42
+    call @abort()
+    ret
+}
+"#;
+
+#[test]
+fn allocation_types_and_builtin_trap_locations() {
+    use pivm_ir::{MemType, Type};
+    // The heaps compare equal, types included: the JIT passes the
+    // allocation type as the interpreter does.
+    let r = both(ALLOC_AND_ABORT, &["a"]);
+    assert_eq!(r.outcome, Outcome::Exit(0));
+    let types: Vec<Option<MemType>> = r.state.allocations.iter().map(|a| a.ty.clone()).collect();
+    let (i32t, f64t) = (MemType::Scalar(Type::I32), MemType::Scalar(Type::F64));
+    assert!(
+        types.ends_with(&[Some(i32t.clone()), Some(f64t), Some(i32t), None]),
+        "{types:?}"
+    );
+    // abort traps in @f at its line, on both engines.
+    let r = both(ALLOC_AND_ABORT, &["a", "die"]);
+    assert_eq!(r.outcome, trap(TrapKind::Abort, "f", 42));
+}
