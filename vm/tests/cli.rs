@@ -340,3 +340,25 @@ fn exit_code_table_is_respected() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// README.md's exit-status table has a row for every status of the table
+/// at the end of `pivm --help`.
+#[test]
+fn readme_lists_every_exit_status() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let help = pivm(&["--help"]).stdout;
+    let table = help.split_once("Exit status:").unwrap().1;
+    let table = table.split_once("Exit status of pivm snapshot").unwrap().0;
+    let codes: Vec<&str> = table
+        .lines()
+        .filter_map(|l| l.strip_prefix("  ")?.split_whitespace().next())
+        .filter(|c| c.starts_with(|ch: char| ch.is_ascii_digit()))
+        .collect();
+    assert!(codes.len() >= 10, "{table}");
+    for code in codes {
+        assert!(
+            readme.contains(&format!("| {code} |")),
+            "README.md has no row for exit status {code}"
+        );
+    }
+}

@@ -55,7 +55,9 @@ impl Exit {
     pub fn meaning(self) -> &'static str {
         match self {
             Exit::Usage => "usage error (unknown option, missing or bad argument)",
-            Exit::Compile => "the program does not compile, parse or verify",
+            Exit::Compile => {
+                "the program does not compile, parse or verify (or has no runnable @main)"
+            }
             Exit::Input => "an input cannot be read, or a snapshot is bad",
             Exit::Internal => "internal error (a bug in pivm)",
             Exit::Engine => "engine failure (the JIT cannot compile or run the program)",
