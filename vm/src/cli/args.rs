@@ -121,6 +121,7 @@ pub enum Stats {
     Count,
     /// Timings without counting every safepoint: polls stay on their fast
     /// path, so timings and request latencies are those of a normal run
+    /// (`safepoints=` then counts only the requests served)
     Nocount,
 }
 
@@ -131,7 +132,8 @@ pub struct RunOpts {
     #[arg(long, value_enum, default_value_t = Engine::Jit)]
     pub engine: Engine,
 
-    /// Where snapshots go (default: PROG.msgpack in the current directory)
+    /// Where snapshots go (default: the program's stem .msgpack in the
+    /// current directory)
     #[arg(long, value_name = "PATH", help_heading = "Snapshot options")]
     pub snapshot_path: Option<PathBuf>,
     /// Snapshot at the N-th safepoint reached in this run (deterministic,
