@@ -13,61 +13,72 @@
 mod report;
 mod run;
 
+use clap::Parser;
 use run::{Runner, Variant};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// The sections of the report, in order.
+const SECTIONS: [&str; 5] = ["speed", "pi", "psnc", "ghost", "snapshot"];
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "pivm-bench",
+    about = "Whole-program benchmarks of pivm, measured side by side: gcc -O2, the JIT with \
+             and without polls, the interpreter, wasmtime; snapshot pause, size and resume."
+)]
 struct Options {
     /// The repository: examples are found here.
+    #[arg(skip = repo_root())]
     root: PathBuf,
+    /// Tiny sizes, one run each (CI runs it so the driver never rots)
+    #[arg(long)]
     quick: bool,
-    runs: usize,
-    out: PathBuf,
-    pivm: PathBuf,
+    /// Runs per figure, whose median is reported [default: 1 with --quick, else 5]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    runs: Option<u32>,
+    /// Where RESULTS.md and ratios.svg (-quick with --quick) go [default: benches/ in the repository]
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// The pivm binary (built in release mode if missing) [default: target/release/pivm]
+    #[arg(long, value_name = "PATH")]
+    pivm: Option<PathBuf>,
+    /// Add the wasmtime columns (installs clang and wasmtime if missing)
+    #[arg(long)]
     wasm: bool,
-    sections: Vec<String>,
+    /// Only these sections, comma-separated [default: all]
+    #[arg(long, value_name = "SECTIONS", value_delimiter = ',', value_parser = SECTIONS, default_values = SECTIONS, hide_default_value = true)]
+    only: Vec<String>,
 }
 
-const USAGE: &str = "usage: pivm-bench [--quick] [--runs N] [--out DIR] [--pivm PATH] [--wasm] [--only speed,pi,psnc,ghost,snapshot]";
-
-fn parse_args() -> Result<Options, String> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+/// The repository this binary was built from.
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(PathBuf::from)
-        .unwrap_or_default();
-    let mut o = Options {
-        root: root.clone(),
-        quick: false,
-        runs: 0,
-        out: root.join("benches"),
-        pivm: root.join("target/release/pivm"),
-        wasm: false,
-        sections: ["speed", "pi", "psnc", "ghost", "snapshot"]
-            .map(String::from)
-            .to_vec(),
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
-        match a.as_str() {
-            "--quick" => o.quick = true,
-            "--wasm" => o.wasm = true,
-            "--runs" => {
-                o.runs = value("--runs")?
-                    .parse()
-                    .map_err(|_| "--runs takes a number".to_string())?
-            }
-            "--out" => o.out = PathBuf::from(value("--out")?),
-            "--pivm" => o.pivm = PathBuf::from(value("--pivm")?),
-            "--only" => o.sections = value("--only")?.split(',').map(String::from).collect(),
-            "-h" | "--help" => return Err(USAGE.to_string()),
-            _ => return Err(format!("unknown argument '{a}'\n{USAGE}")),
+        .unwrap_or_default()
+}
+
+impl Options {
+    fn runs(&self) -> usize {
+        match self.runs {
+            Some(n) => n as usize,
+            None if self.quick => 1,
+            None => 5,
         }
     }
-    if o.runs == 0 {
-        o.runs = if o.quick { 1 } else { 5 };
+
+    fn out(&self) -> PathBuf {
+        self.out
+            .clone()
+            .unwrap_or_else(|| self.root.join("benches"))
     }
-    Ok(o)
+
+    fn pivm(&self) -> PathBuf {
+        self.pivm
+            .clone()
+            .unwrap_or_else(|| self.root.join("target/release/pivm"))
+    }
 }
 
 /// A benchmark program: an example and its arguments at full and quick size.
@@ -148,13 +159,7 @@ const PROGRAMS: &[Program] = &[
 ];
 
 fn main() -> ExitCode {
-    let o = match parse_args() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("pivm-bench: {e}");
-            return ExitCode::from(64);
-        }
-    };
+    let o = Options::parse();
     match bench(&o) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -166,11 +171,11 @@ fn main() -> ExitCode {
 
 fn bench(o: &Options) -> Result<(), String> {
     let root = &o.root;
-    std::fs::create_dir_all(&o.out)
-        .map_err(|e| format!("cannot create {}: {e}", o.out.display()))?;
-    let runner = Runner::new(root, &o.pivm, o.runs)?;
-    let mut rep = report::Report::new(o.quick, o.runs, runner.machine());
-    let want = |s: &str| o.sections.iter().any(|x| x == s);
+    let out = o.out();
+    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let runner = Runner::new(root, &o.pivm(), o.runs())?;
+    let mut rep = report::Report::new(o.quick, o.runs(), runner.machine());
+    let want = |s: &str| o.only.iter().any(|x| x == s);
 
     if want("speed") {
         let wasm = if o.wasm {
@@ -275,14 +280,14 @@ fn bench(o: &Options) -> Result<(), String> {
             rep.note(runner.dd_throughput(1024)?);
         }
     }
-    let md = o.out.join(if o.quick {
+    let md = out.join(if o.quick {
         "RESULTS-quick.md"
     } else {
         "RESULTS.md"
     });
     std::fs::write(&md, rep.markdown())
         .map_err(|e| format!("cannot write {}: {e}", md.display()))?;
-    let svg = o.out.join(if o.quick {
+    let svg = out.join(if o.quick {
         "ratios-quick.svg"
     } else {
         "ratios.svg"
@@ -293,4 +298,24 @@ fn bench(o: &Options) -> Result<(), String> {
         return Err(format!("outputs differ between variants: {bad}"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn options_are_consistent() {
+        Options::command().debug_assert();
+        let o = Options::try_parse_from(["pivm-bench", "--quick", "--only", "pi,ghost"]).unwrap();
+        assert_eq!(
+            (o.runs(), o.only.as_slice()),
+            (1, &["pi".to_string(), "ghost".into()][..])
+        );
+        let o = Options::try_parse_from(["pivm-bench", "--runs", "3"]).unwrap();
+        assert_eq!((o.runs(), o.only.len()), (3, SECTIONS.len()));
+        assert!(Options::try_parse_from(["pivm-bench", "--only", "nope"]).is_err());
+        assert!(Options::try_parse_from(["pivm-bench", "--runs", "0"]).is_err());
+    }
 }

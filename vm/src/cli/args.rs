@@ -1,0 +1,224 @@
+//! The command line's definition: one clap derive per subcommand. Usage
+//! errors (unknown options, missing or bad values) are clap's, with exit
+//! status 2; `pivm --help` ends with the exit-code table (`exit.rs`).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use pivm::control;
+use pivm::Config;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "pivm",
+    version,
+    about = "pivm: a portable, checkpointable VM. Runs C-subset or .pir programs \
+             natively (Cranelift JIT) or on an interpreter, snapshots them at any \
+             safepoint and resumes the snapshots on either engine, on any architecture.",
+    arg_required_else_help = true,
+    after_help = super::exit::help_table()
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Compile a C program (or check a .pir one) to IR text
+    Compile(CompileArgs),
+    /// Run a program from its start
+    Run(RunArgs),
+    /// Resume a program from a snapshot
+    Resume(ResumeArgs),
+    /// Ask a running pivm to snapshot itself at its next safepoint
+    Snapshot(SnapshotArgs),
+    /// Describe a snapshot: backtrace, heap, history
+    Inspect(InspectArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CompileArgs {
+    /// The program: PROG.c is compiled, PROG.pir parsed and verified
+    #[arg(value_name = "PROG")]
+    pub input: PathBuf,
+    /// Write the IR text to OUT instead of standard output
+    #[arg(short = 'o', value_name = "OUT.pir")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The program: PROG.pir or PROG.c (compiled first)
+    #[arg(value_name = "PROG")]
+    pub program: PathBuf,
+    /// Arguments of the program (its argv[1..]); put them after `--`
+    #[arg(value_name = "ARGS")]
+    pub args: Vec<String>,
+    #[command(flatten)]
+    pub opts: RunOpts,
+}
+
+#[derive(Args, Debug)]
+pub struct ResumeArgs {
+    /// The snapshot to resume
+    #[arg(value_name = "SNAP.msgpack")]
+    pub snapshot: PathBuf,
+    #[command(flatten)]
+    pub opts: RunOpts,
+}
+
+#[derive(Args, Debug)]
+pub struct SnapshotArgs {
+    /// Snapshot at the next safepoint the program reaches (the only mode)
+    #[arg(long, required = true)]
+    pub at_next_safepoint: bool,
+    /// The process id of the running pivm
+    #[arg(long, value_name = "PID")]
+    pub pid: u32,
+    /// Where the snapshot goes (default: the run's --snapshot-path)
+    #[arg(short = 'o', value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Make the program exit (status 85) after the snapshot
+    #[arg(long)]
+    pub exit: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// The snapshot to describe
+    #[arg(value_name = "SNAP.msgpack")]
+    pub snapshot: PathBuf,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The engine a program runs on.
+#[derive(ValueEnum, Copy, Clone, PartialEq, Eq, Debug, Default)]
+pub enum Engine {
+    /// Compile to native code with Cranelift
+    #[default]
+    Jit,
+    /// Interpret the IR (runs anywhere)
+    Interp,
+}
+
+impl Engine {
+    /// How a snapshot records the engine that took it.
+    pub fn recorded(self) -> pivm_snapshot::Engine {
+        match self {
+            Engine::Jit => pivm_snapshot::Engine::Jit,
+            Engine::Interp => pivm_snapshot::Engine::Interp,
+        }
+    }
+}
+
+/// What `--stats` counts.
+#[derive(ValueEnum, Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Stats {
+    /// Timings, and a count of every safepoint (which slows the JIT down)
+    Count,
+    /// Timings without counting every safepoint: polls stay on their fast
+    /// path, so timings and request latencies are those of a normal run
+    /// (`safepoints=` then counts only the requests served)
+    Nocount,
+}
+
+/// The options `run` and `resume` share.
+#[derive(Args, Debug, Clone)]
+pub struct RunOpts {
+    /// The engine
+    #[arg(long, value_enum, default_value_t = Engine::Jit)]
+    pub engine: Engine,
+
+    /// Where snapshots go (default: the program's stem .msgpack in the
+    /// current directory)
+    #[arg(long, value_name = "PATH", help_heading = "Snapshot options")]
+    pub snapshot_path: Option<PathBuf>,
+    /// Snapshot at the N-th safepoint reached in this run (deterministic,
+    /// the same on both engines)
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u64).range(1..),
+        help_heading = "Snapshot options"
+    )]
+    pub snapshot_after: Option<u64>,
+    /// Snapshot every DURATION (500ms, 2s, 1m, 1h), continuing after each
+    #[arg(long, value_name = "DURATION", value_parser = duration, help_heading = "Snapshot options")]
+    pub snapshot_every: Option<Duration>,
+    /// Snapshot on SIGNAL (repeatable): USR1, USR2, HUP continue after it;
+    /// TERM, INT exit with status 85
+    #[arg(long, value_name = "SIGNAL", value_parser = signal, help_heading = "Snapshot options")]
+    pub snapshot_on: Vec<(i32, bool)>,
+    /// Exit with status 85 after the first snapshot
+    #[arg(long, help_heading = "Snapshot options")]
+    pub exit_after_snapshot: bool,
+
+    /// Call depth limit (a deeper call traps with a stack overflow)
+    #[arg(long, value_name = "N", default_value_t = Config::default().max_depth)]
+    pub max_depth: u32,
+    /// Shadow stack size in bytes
+    #[arg(long, value_name = "BYTES", default_value_t = Config::default().stack_size)]
+    pub stack_size: u64,
+    /// Print timings and counts as `pivm: stats:` lines on stderr;
+    /// `--stats` counts every safepoint, `--stats=nocount` does not
+    #[arg(
+        long,
+        value_enum,
+        value_name = "MODE",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "count"
+    )]
+    pub stats: Option<Stats>,
+    /// For measurement only: the JIT compiles without polls, so no snapshot
+    /// can be taken (--engine jit only)
+    #[arg(
+        long,
+        conflicts_with_all = [
+            "snapshot_path",
+            "snapshot_after",
+            "snapshot_every",
+            "snapshot_on",
+            "exit_after_snapshot",
+        ]
+    )]
+    pub no_safepoints: bool,
+}
+
+impl RunOpts {
+    /// The runtime configuration these options give.
+    pub fn config(&self) -> Config {
+        Config {
+            stack_size: self.stack_size,
+            max_depth: self.max_depth,
+            snapshot_after: self.snapshot_after,
+            count_safepoints: self.stats == Some(Stats::Count),
+            ..Config::default()
+        }
+    }
+}
+
+/// A `--snapshot-every` value.
+fn duration(s: &str) -> Result<Duration, String> {
+    control::parse_duration(s).ok_or_else(|| "not a duration (like 500ms, 2s, 1m)".into())
+}
+
+/// A `--snapshot-on` value: the signal and whether it exits after the snapshot.
+fn signal(s: &str) -> Result<(i32, bool), String> {
+    control::parse_signal(&s.to_ascii_uppercase())
+        .ok_or_else(|| "unknown signal (expected USR1, USR2, HUP, TERM or INT)".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

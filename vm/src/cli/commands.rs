@@ -1,0 +1,210 @@
+//! The commands: `compile`, `run`, `resume`, `snapshot` and `inspect`.
+//! Each returns the exit status, or a `Fail` with its own (see `exit.rs`).
+
+use super::args::{CompileArgs, Engine, InspectArgs, ResumeArgs, RunArgs, SnapshotArgs};
+use super::exit::{Exit, Fail, Result};
+use super::run::{build_engine, Run};
+use pivm::control;
+use pivm::snapshot::{self as snap, Lineage};
+use pivm::{Entry, Program, Runtime};
+use pivm_ir::Type;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Loads a `.pir` (parse + verify) or `.c` (compile) program.
+fn load(path: &Path) -> Result<pivm_ir::Module> {
+    let name = path.display();
+    let unreadable =
+        |e: std::io::Error| Fail::new(Exit::Input, format!("cannot read '{name}': {e}"));
+    if path.as_os_str().as_encoded_bytes().ends_with(b".c") {
+        std::fs::metadata(path).map_err(unreadable)?;
+        return pivm_cc::compile_file(path).map_err(|diags| {
+            eprintln!("{}", diags.trim_end());
+            Fail::new(Exit::Compile, format!("could not compile '{name}'"))
+        });
+    }
+    let text = std::fs::read(path).map_err(unreadable)?;
+    let text = String::from_utf8(text).map_err(|e| {
+        let ok = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = ok.iter().filter(|&&b| b == b'\n').count() + 1;
+        let col = ok.len() - ok.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+        Fail::new(
+            Exit::Compile,
+            format!("{name}:{line}:{col}: invalid UTF-8 (a .pir file is text)"),
+        )
+    })?;
+    let module = pivm_ir::parse(&text, &path.to_string_lossy()).map_err(|e| {
+        Fail::new(
+            Exit::Compile,
+            format!("{}:{}:{}: {}", e.file, e.line, e.col, e.message),
+        )
+    })?;
+    if let Err(errs) = pivm_ir::verify(&module) {
+        let n = errs.0.len();
+        for e in &errs.0 {
+            eprintln!("pivm: error: {name}: {e}");
+        }
+        return Err(Fail::new(
+            Exit::Compile,
+            format!(
+                "{name}: {n} verifier error{}",
+                if n == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+    Ok(module)
+}
+
+/// A program can only start at a `@main` taking `()` or `(argc, argv)`:
+/// without one it is a program error, not an engine failure.
+fn check_main(module: &pivm_ir::Module, name: &str) -> Result<()> {
+    let Some(main) = module.func_by_name("main") else {
+        return Err(Fail::new(
+            Exit::Compile,
+            format!("{name}: the program has no function @main"),
+        ));
+    };
+    let params: Vec<Type> = module.funcs[main].params().collect();
+    match params.as_slice() {
+        [] | [Type::I32, Type::Ptr] | [Type::I32, Type::I64] => Ok(()),
+        _ => Err(Fail::new(
+            Exit::Compile,
+            format!("{name}: @main must take () or (i32, ptr) and return i32"),
+        )),
+    }
+}
+
+pub fn compile(a: CompileArgs) -> Result<u8> {
+    let module = load(&a.input)?;
+    let text = module.to_string();
+    match a.output {
+        Some(o) => std::fs::write(&o, text)
+            .map_err(|e| Fail::new(Exit::Write, format!("cannot write '{}': {e}", o.display())))?,
+        None => print!("{text}"),
+    }
+    Ok(0)
+}
+
+pub fn run(a: RunArgs) -> Result<u8> {
+    let opts = &a.opts;
+    let what = a.program.to_string_lossy().into_owned();
+    let module = load(&a.program)?;
+    check_main(&module, &what)?;
+    let config = opts.config();
+    let prog = Program::new(module, config.stack_size)
+        .map_err(|e| Fail::new(Exit::Compile, format!("{what}: {e}")))?;
+    let mut rt = Runtime::new(Arc::new(prog), config, pivm::io::Io::default())
+        .map_err(|e| Fail::new(Exit::Internal, e.to_string()))?;
+    let (mut engine, compile) = build_engine(opts.engine, opts, &rt.prog, &what)?;
+    if opts.stats.is_some() && opts.engine == Engine::Jit {
+        eprintln!("pivm: stats: compile_ms={:.3}", snap::ms(compile));
+    }
+    let path = opts
+        .snapshot_path
+        .clone()
+        .unwrap_or_else(|| snap::default_path(&a.program));
+    let mut argv = vec![what.clone()];
+    argv.extend(a.args);
+    let run = Run {
+        opts,
+        path,
+        what,
+        lineage: Lineage::default(),
+    };
+    run.drive(&mut rt, engine.as_mut(), Entry::Start { args: argv })
+}
+
+pub fn resume(a: ResumeArgs) -> Result<u8> {
+    let opts = &a.opts;
+    let what = a.snapshot.to_string_lossy().into_owned();
+    let bad = |e: String| Fail::new(Exit::Input, format!("{what}: {e}"));
+    let t = Instant::now();
+    let snapshot = pivm_snapshot::read(&a.snapshot).map_err(|e| bad(e.to_string()))?;
+    let module = pivm_snapshot::validate(&snapshot).map_err(|e| bad(e.to_string()))?;
+    let restored = snap::restore(&snapshot, module, opts.config(), pivm::io::Io::default())
+        .map_err(|e| bad(e.message))?;
+    let load = t.elapsed();
+    let mut rt = restored.runtime;
+    let (mut engine, compile) = build_engine(opts.engine, opts, &rt.prog, &what)?;
+    if opts.stats.is_some() {
+        eprintln!(
+            "pivm: stats: load_ms={:.3} compile_ms={:.3}",
+            snap::ms(load),
+            snap::ms(compile)
+        );
+    }
+    let path = opts.snapshot_path.clone().unwrap_or_else(|| {
+        snap::default_path(Path::new(
+            rt.prog.module.source.as_deref().unwrap_or(what.as_str()),
+        ))
+    });
+    let run = Run {
+        opts,
+        path,
+        what,
+        lineage: restored.lineage,
+    };
+    run.drive(
+        &mut rt,
+        engine.as_mut(),
+        Entry::Rewind {
+            frames: restored.frames,
+        },
+    )
+}
+
+pub fn snapshot(a: SnapshotArgs) -> Result<u8> {
+    let pid = a.pid;
+    let out = match a.output {
+        Some(p) if p.is_relative() => Some(
+            std::env::current_dir()
+                .map_err(|e| {
+                    Fail::new(
+                        Exit::Internal,
+                        format!("cannot find the current directory: {e}"),
+                    )
+                })?
+                .join(p),
+        ),
+        p => p,
+    };
+    let t = Instant::now();
+    match control::request_snapshot(pid, out.as_deref(), a.exit) {
+        Ok(r) => {
+            println!(
+                "snapshot of process {pid} written to {} ({} bytes) in {:.1} ms",
+                r.path.display(),
+                r.bytes,
+                snap::ms(t.elapsed())
+            );
+            Ok(0)
+        }
+        Err(e) => Err(Fail {
+            code: e.exit_code(),
+            message: e.to_string(),
+        }),
+    }
+}
+
+pub fn inspect(a: InspectArgs) -> Result<u8> {
+    let path = &a.snapshot;
+    let name = path.to_string_lossy();
+    let bad = |e: String| Fail::new(Exit::Input, format!("{name}: {e}"));
+    let snapshot = pivm_snapshot::read(path).map_err(|e| bad(e.to_string()))?;
+    let header = pivm_snapshot::read_header(path).map_err(|e| bad(e.to_string()))?;
+    let module = pivm_snapshot::validate(&snapshot).map_err(|e| bad(e.to_string()))?;
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    if a.json {
+        println!(
+            "{}",
+            pivm::inspect::json(&name, size, &header, &snapshot, &module)
+        );
+    } else {
+        print!(
+            "{}",
+            pivm::inspect::text(&name, size, &header, &snapshot, &module)
+        );
+    }
+    Ok(0)
+}

@@ -1,0 +1,55 @@
+//! The `pivm` command line: `args` defines it (clap), `commands` carries
+//! out `compile`, `run`, `resume`, `snapshot` and `inspect`, `run` is the
+//! loop that runs a program and serves its snapshots, and `exit` is the
+//! table of exit statuses.
+
+pub mod args;
+pub mod commands;
+pub mod exit;
+pub mod run;
+
+use args::{Cli, Command, Engine};
+use clap::{CommandFactory, Parser};
+use exit::Result;
+
+/// Parses the command line; usage errors and `--help` exit here (status
+/// 2 and 0), with clap's messages.
+pub fn parse() -> Cli {
+    let cli = Cli::parse();
+    if let Err(e) = check(&cli) {
+        e.exit();
+    }
+    cli
+}
+
+/// The checks clap's attributes cannot express.
+fn check(cli: &Cli) -> std::result::Result<(), clap::Error> {
+    let (name, opts) = match &cli.command {
+        Command::Run(a) => ("run", &a.opts),
+        Command::Resume(a) => ("resume", &a.opts),
+        _ => return Ok(()),
+    };
+    if opts.no_safepoints && opts.engine != Engine::Jit {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let sub = cmd
+            .find_subcommand_mut(name)
+            .expect("run and resume are subcommands");
+        return Err(sub.error(
+            clap::error::ErrorKind::ArgumentConflict,
+            "--no-safepoints applies to --engine jit only",
+        ));
+    }
+    Ok(())
+}
+
+/// Carries out a parsed command line; returns the exit status.
+pub fn execute(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Compile(a) => commands::compile(a),
+        Command::Run(a) => commands::run(a),
+        Command::Resume(a) => commands::resume(a),
+        Command::Snapshot(a) => commands::snapshot(a),
+        Command::Inspect(a) => commands::inspect(a),
+    }
+}

@@ -1,0 +1,214 @@
+//! The run loop of `run` and `resume`: `Run::drive` runs a program on an
+//! engine and serves its snapshots. Each `Outcome::Snapshot` is written (in
+//! a forked child unless the run exits after it) and the engine rewinds at
+//! once from the frames it captured.
+
+use super::args::{Engine, RunOpts};
+use super::exit::{Exit, Fail, Result};
+use pivm::control;
+use pivm::snapshot::{self as snap, Background, Job, Lineage, Written};
+use pivm::{Entry, Interpreter, Outcome, Program, Runtime};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Builds the engine of a run or resume, once. The JIT compiles the
+/// program here, before the run, so the compile time is its own figure
+/// (returned; zero for the interpreter). `what` names the program in
+/// messages.
+pub fn build_engine(
+    engine: Engine,
+    opts: &RunOpts,
+    prog: &Program,
+    what: &str,
+) -> Result<(Box<dyn pivm::Engine>, Duration)> {
+    match engine {
+        Engine::Interp => Ok((Box::new(Interpreter::new()), Duration::ZERO)),
+        Engine::Jit => build_jit(opts, prog, what),
+    }
+}
+
+/// The JIT engine, with the program compiled.
+fn build_jit(
+    opts: &RunOpts,
+    prog: &Program,
+    what: &str,
+) -> Result<(Box<dyn pivm::Engine>, Duration)> {
+    let mut jit = pivm::JitEngine::with_options(pivm_jit::Options {
+        safepoints: !opts.no_safepoints,
+    });
+    let compile = jit.prepare(prog).map_err(|e| {
+        Fail::new(
+            Exit::Engine,
+            format!("{what}: the jit cannot compile it: {e}"),
+        )
+    })?;
+    Ok((Box::new(jit), compile))
+}
+
+/// One run or resume of a program and how its snapshots are taken.
+pub struct Run<'a> {
+    pub opts: &'a RunOpts,
+    /// The default snapshot path.
+    pub path: PathBuf,
+    /// The program or snapshot, for messages.
+    pub what: String,
+    pub lineage: Lineage,
+}
+
+impl Run<'_> {
+    fn stats(&self) -> bool {
+        self.opts.stats.is_some()
+    }
+
+    /// Starts the request sources, runs the program and serves its
+    /// snapshots until it exits; cleans up (socket, writer) at the end.
+    /// Returns the exit status.
+    pub fn drive(
+        &self,
+        rt: &mut Runtime,
+        engine: &mut dyn pivm::Engine,
+        entry: Entry,
+    ) -> Result<u8> {
+        if let Some(every) = self.opts.snapshot_every {
+            control::start_timer(rt.poll.clone(), every)
+                .map_err(|e| Fail::new(Exit::Internal, format!("cannot start the timer: {e}")))?;
+        }
+        control::watch_signals(rt.poll.clone(), &self.opts.snapshot_on)
+            .map_err(|e| Fail::new(Exit::Internal, format!("cannot watch signals: {e}")))?;
+        let socket = match control::listen(rt.poll.clone()) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                eprintln!("pivm: warning: no control socket ({e}): pivm snapshot --pid will not reach this run");
+                None
+            }
+        };
+        let result = self.serve(rt, engine, entry);
+        snap::refuse(
+            rt.poll.take(),
+            "the program ended before reaching a safepoint",
+        );
+        if let Some(s) = socket {
+            s.remove();
+        }
+        if self.stats() {
+            eprintln!("pivm: stats: safepoints={}", rt.safepoints_reached);
+        }
+        result
+    }
+
+    fn serve(
+        &self,
+        rt: &mut Runtime,
+        engine: &mut dyn pivm::Engine,
+        mut entry: Entry,
+    ) -> Result<u8> {
+        let kind = self.opts.engine.recorded();
+        let mut program: Option<pivm_snapshot::Program> = None;
+        let mut pending: Option<(Background, Duration)> = None;
+        let mut taken = 0u64;
+        let nofork = std::env::var_os("PIVM_SNAPSHOT_NOFORK").is_some_and(|v| v != "0");
+        let finish_pending = |pending: &mut Option<(Background, Duration)>| -> Result<()> {
+            if let Some((bg, pause)) = pending.take() {
+                let mut w = bg.finish();
+                w.pause = pause;
+                self.report(&w)?;
+            }
+            Ok(())
+        };
+        // When the last snapshot was taken, until the program runs again.
+        let mut paused: Option<Instant> = None;
+        loop {
+            if let (Some(at), Some((_, pause))) = (paused.take(), pending.as_mut()) {
+                *pause = at.elapsed();
+            }
+            let out = match engine.run(rt, entry) {
+                Ok(o) => o,
+                Err(e) => {
+                    finish_pending(&mut pending)?;
+                    return Err(Fail::new(Exit::Engine, format!("{}: {e}", self.what)));
+                }
+            };
+            let frames = match out {
+                Outcome::Exit(_) | Outcome::Trap(_) => {
+                    finish_pending(&mut pending)?;
+                    if let Outcome::Trap(ref t) = out {
+                        eprintln!("pivm: trap: {t}");
+                    }
+                    return Ok(out.exit_code() as u8);
+                }
+                Outcome::Snapshot(frames) => frames,
+            };
+            let at = rt.served_at.take().unwrap_or_else(Instant::now);
+            let served = std::mem::take(&mut rt.served);
+            finish_pending(&mut pending)?;
+            taken += 1;
+            let exit = self.opts.exit_after_snapshot || served.iter().any(|r| r.exit);
+            let latency = served
+                .iter()
+                .map(|r| at.saturating_duration_since(r.at))
+                .max()
+                .unwrap_or_default();
+            let mut targets: Vec<(PathBuf, Vec<pivm::poll::Request>)> = Vec::new();
+            if served.is_empty() {
+                targets.push((self.path.clone(), Vec::new()));
+            }
+            for r in served {
+                let p = r.path.clone().unwrap_or_else(|| self.path.clone());
+                match targets.iter_mut().find(|t| t.0 == p) {
+                    Some(t) => t.1.push(r),
+                    None => targets.push((p, vec![r])),
+                }
+            }
+            let job = Job {
+                targets,
+                at,
+                latency,
+                seq: taken,
+            };
+            rt.io.flush();
+            let program =
+                program.get_or_insert_with(|| pivm_snapshot::Program::from_module(&rt.prog.module));
+            let build = || snap::body_of(rt, &frames, kind, &self.lineage, program, taken - 1);
+            if exit || nofork {
+                let w = snap::write_sync(job, build);
+                self.report(&w)?;
+                if exit {
+                    return Ok(Exit::Snapshot.code());
+                }
+            } else {
+                match snap::write_forked(job, build) {
+                    Ok(bg) => pending = Some((bg, Duration::ZERO)),
+                    Err((job, why)) => {
+                        eprintln!("pivm: warning: cannot fork the snapshot writer ({why}): writing in-process");
+                        let build =
+                            || snap::body_of(rt, &frames, kind, &self.lineage, program, taken - 1);
+                        self.report(&snap::write_sync(job, build))?;
+                    }
+                }
+                paused = Some(at);
+            }
+            entry = Entry::Rewind { frames };
+        }
+    }
+
+    /// Prints the stats line of a finished snapshot; a failed write is an error.
+    fn report(&self, w: &Written) -> Result<()> {
+        if self.stats() {
+            eprintln!("{}", w.stats_line());
+        }
+        match &w.result {
+            Ok(_) => Ok(()),
+            Err(e) => Err(Fail::new(
+                Exit::Write,
+                format!(
+                    "cannot write the snapshot to {}: {e}",
+                    w.paths
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+        }
+    }
+}

@@ -1,0 +1,364 @@
+//! The `pivm` command line: `--help` of every command documents every
+//! option and the exit-code table; usage errors are clap's, with exit 2;
+//! each failure exits with its own status from the table (compile error,
+//! unreadable input or bad snapshot, unwritable output, trap, snapshot
+//! taken to exit).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("pivm-clitest-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs pivm in the repository with `args`.
+fn pivm(args: &[&str]) -> Out {
+    let o = Command::new(env!("CARGO_BIN_EXE_pivm"))
+        .args(args)
+        .current_dir(repo())
+        .env_remove("PIVM_SNAPSHOT_NOFORK")
+        .output()
+        .expect("cannot run pivm");
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+const RUN_OPTIONS: &[&str] = &[
+    "--engine",
+    "jit",
+    "interp",
+    "--snapshot-path",
+    "--snapshot-after",
+    "--snapshot-every",
+    "--snapshot-on",
+    "--exit-after-snapshot",
+    "--max-depth",
+    "--stack-size",
+    "--stats",
+    "nocount",
+    "--no-safepoints",
+    "--help",
+];
+
+#[test]
+fn help_documents_every_command_option_and_exit_code() {
+    for top in [&["--help"][..], &["-h"], &["help"]] {
+        let o = pivm(top);
+        assert_eq!(o.code, 0, "pivm {top:?}: {}", o.stderr);
+        for word in [
+            "compile",
+            "run",
+            "resume",
+            "snapshot",
+            "inspect",
+            "--version",
+        ] {
+            assert!(
+                o.stdout.contains(word),
+                "pivm {top:?}: no {word}:\n{}",
+                o.stdout
+            );
+        }
+    }
+    let o = pivm(&["--help"]);
+    let table = o
+        .stdout
+        .split_once("Exit status:")
+        .unwrap_or_else(|| panic!("no exit-code table:\n{}", o.stdout))
+        .1;
+    for code in [
+        "2", "65", "66", "70", "71", "74", "85", "132", "134", "136", "139", "1", "3", "4", "5",
+    ] {
+        assert!(
+            table
+                .lines()
+                .any(|l| l.trim_start().starts_with(&format!("{code} "))),
+            "exit code {code} missing from:\n{table}"
+        );
+    }
+    let per_command: &[(&str, &[&str])] = &[
+        ("compile", &["PROG", "-o", "--help"]),
+        ("run", RUN_OPTIONS),
+        ("resume", RUN_OPTIONS),
+        (
+            "snapshot",
+            &["--at-next-safepoint", "--pid", "-o", "--exit", "--help"],
+        ),
+        ("inspect", &["SNAP.msgpack", "--json", "--help"]),
+    ];
+    for (cmd, options) in per_command {
+        for help in [vec![*cmd, "--help"], vec!["help", *cmd]] {
+            let o = pivm(&help);
+            assert_eq!(o.code, 0, "pivm {help:?}: {}", o.stderr);
+            for opt in *options {
+                assert!(
+                    o.stdout.contains(opt),
+                    "pivm {help:?} does not mention {opt}:\n{}",
+                    o.stdout
+                );
+            }
+        }
+    }
+    let o = pivm(&["run", "--help"]);
+    assert!(o.stdout.contains("ARGS"), "{}", o.stdout);
+}
+
+#[test]
+fn usage_errors_are_clap_errors_with_exit_2() {
+    let fib = "examples/fib.pir";
+    for (args, msg) in [
+        (&[][..], "Usage:"),
+        (&["frobnicate"][..], "unrecognized subcommand 'frobnicate'"),
+        (&["run"][..], "required arguments were not provided"),
+        (&["resume"][..], "required arguments were not provided"),
+        (&["inspect"][..], "required arguments were not provided"),
+        (&["compile"][..], "required arguments were not provided"),
+        (&["compile", fib, "-o"][..], "a value is required"),
+        (
+            &["run", fib, "--bogus"][..],
+            "unexpected argument '--bogus'",
+        ),
+        (
+            &["inspect", "x.msgpack", "--bogus"][..],
+            "unexpected argument",
+        ),
+        (&["run", fib, "--snapshot-after"][..], "a value is required"),
+        (
+            &["run", fib, "--snapshot-after", "0"][..],
+            "invalid value '0'",
+        ),
+        (&["run", fib, "--max-depth", "x"][..], "invalid value 'x'"),
+        (
+            &["run", fib, "--stack-size", "-1"][..],
+            "unexpected argument",
+        ),
+        (&["run", fib, "--snapshot-every", "5"][..], "not a duration"),
+        (&["run", fib, "--snapshot-on", "KILL"][..], "unknown signal"),
+        (&["run", fib, "--stats=everything"][..], "invalid value"),
+        (
+            &["run", fib, "--engine", "bogus"][..],
+            "invalid value 'bogus'",
+        ),
+        (
+            &["resume", "x.msgpack", "--engine", "warp"][..],
+            "[possible values: jit, interp]",
+        ),
+        (
+            &["run", fib, "--no-safepoints", "--snapshot-after", "5"][..],
+            "cannot be used with",
+        ),
+        (
+            &["run", fib, "--no-safepoints", "--engine", "interp"][..],
+            "--engine jit only",
+        ),
+        (&["snapshot", "--pid", "1"][..], "--at-next-safepoint"),
+        (&["snapshot", "--at-next-safepoint"][..], "--pid <PID>"),
+        (
+            &["snapshot", "--at-next-safepoint", "--pid", "x"][..],
+            "invalid value 'x'",
+        ),
+    ] {
+        let o = pivm(args);
+        assert_eq!(o.code, 2, "pivm {args:?}: {}", o.stderr);
+        assert!(
+            o.stderr.contains(msg),
+            "pivm {args:?}: want '{msg}' in: {}",
+            o.stderr
+        );
+        assert!(o.stdout.is_empty(), "pivm {args:?}: {}", o.stdout);
+        if !args.is_empty() {
+            assert!(
+                o.stderr.starts_with("error: "),
+                "pivm {args:?}: {}",
+                o.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn program_arguments_before_or_after_options() {
+    for args in [
+        &["run", "examples/fib.pir", "--engine", "interp", "--", "10"][..],
+        &["run", "examples/fib.pir", "10", "--engine", "interp"],
+        &["run", "--engine", "interp", "examples/fib.pir", "10"],
+        &["run", "examples/fib.pir", "--stats=nocount", "--", "10"],
+    ] {
+        let o = pivm(args);
+        assert_eq!(o.code, 0, "pivm {args:?}: {}", o.stderr);
+        assert_eq!(o.stdout, "fib(10) = 55\n", "pivm {args:?}");
+    }
+    let o = pivm(&["run", "examples/fib.pir", "--stats=nocount", "--", "10"]);
+    assert!(
+        o.stderr.contains("pivm: stats: compile_ms="),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains("pivm: stats: safepoints="),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn exit_code_table_is_respected() {
+    let dir = scratch("exits");
+    let d = |f: &str| dir.join(f).to_str().unwrap().to_string();
+
+    // 65: the program does not compile, parse or verify.
+    std::fs::write(d("bad.c"), "int main(void) { return nope; }\n").unwrap();
+    std::fs::write(
+        d("nomain.pir"),
+        "func @f() -> i32 {\nentry:\n    ret.i32 0\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d("badmain.pir"),
+        "func @main(%a: i64) -> i32 {\nentry:\n    ret.i32 0\n}\n",
+    )
+    .unwrap();
+    for args in [
+        vec!["run", "tests/pir/malformed/garbage.pir"],
+        vec!["compile", "tests/pir/malformed/type_error.pir"],
+        vec!["run", &d("bad.c")],
+        vec!["compile", &d("bad.c")],
+    ] {
+        let o = pivm(&args);
+        assert_eq!(o.code, 65, "pivm {args:?}: {}", o.stderr);
+        assert!(o.stderr.contains("pivm: error: "), "{}", o.stderr);
+    }
+    // A .pir without a runnable @main parses and verifies but cannot
+    // start: a program error, not an engine failure.
+    for (f, msg) in [
+        ("nomain.pir", "has no function @main"),
+        ("badmain.pir", "@main must take"),
+    ] {
+        for engine in ["jit", "interp"] {
+            let o = pivm(&["run", &d(f), "--engine", engine]);
+            assert_eq!(o.code, 65, "{f} {engine}: {}", o.stderr);
+            assert!(o.stderr.contains(msg), "{f} {engine}: {}", o.stderr);
+        }
+    }
+
+    // 66: an input cannot be read, or a snapshot is bad.
+    std::fs::write(d("garbage.msgpack"), b"not a snapshot at all").unwrap();
+    for args in [
+        vec!["run", "no/such/file.pir"],
+        vec!["run", "no/such/file.c"],
+        vec!["compile", "no/such/file.c"],
+        vec!["resume", "no/such/snap.msgpack"],
+        vec!["inspect", "no/such/snap.msgpack"],
+        vec!["resume", &d("garbage.msgpack")],
+        vec!["inspect", &d("garbage.msgpack")],
+    ] {
+        let o = pivm(&args);
+        assert_eq!(o.code, 66, "pivm {args:?}: {}", o.stderr);
+        assert!(o.stderr.starts_with("pivm: error: "), "{}", o.stderr);
+        assert!(!o.stderr.contains("internal"), "{}", o.stderr);
+    }
+
+    // 74: an output cannot be written.
+    let o = pivm(&["compile", "examples/fib.pir", "-o", "no/such/dir/fib.pir"]);
+    assert_eq!(o.code, 74, "{}", o.stderr);
+    let o = pivm(&[
+        "run",
+        "examples/fib.pir",
+        "--snapshot-after",
+        "10",
+        "--snapshot-path",
+        "no/such/dir/fib.msgpack",
+        "--exit-after-snapshot",
+        "--",
+        "15",
+    ]);
+    assert_eq!(o.code, 74, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("cannot write the snapshot"),
+        "{}",
+        o.stderr
+    );
+
+    // A trap: its TrapKind::exit_code, on both engines.
+    for engine in ["jit", "interp"] {
+        let o = pivm(&["run", "tests/pir/trap_div.pir", "--engine", engine]);
+        assert_eq!(o.code, 136, "{engine}: {}", o.stderr);
+        assert!(
+            o.stderr.contains("pivm: trap: integer division by zero"),
+            "{}",
+            o.stderr
+        );
+        let o = pivm(&[
+            "run",
+            "examples/fib.pir",
+            "--engine",
+            engine,
+            "--max-depth",
+            "5",
+        ]);
+        assert_eq!(o.code, 139, "{engine}: {}", o.stderr);
+    }
+
+    // 85: a snapshot taken to exit; resuming it finishes the program.
+    let snap = d("fib.msgpack");
+    for engine in ["jit", "interp"] {
+        let o = pivm(&[
+            "run",
+            "examples/fib.pir",
+            "--engine",
+            engine,
+            "--snapshot-after",
+            "100",
+            "--snapshot-path",
+            &snap,
+            "--exit-after-snapshot",
+            "--",
+            "15",
+        ]);
+        assert_eq!(o.code, 85, "{engine}: {}", o.stderr);
+        let r = pivm(&["resume", &snap, "--engine", engine, "--stats"]);
+        assert_eq!(r.code, 0, "{engine}: {}", r.stderr);
+        assert_eq!(format!("{}{}", o.stdout, r.stdout), "fib(15) = 610\n");
+        assert!(r.stderr.contains("load_ms="), "{}", r.stderr);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// README.md's exit-status table has a row for every status of the table
+/// at the end of `pivm --help`.
+#[test]
+fn readme_lists_every_exit_status() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let help = pivm(&["--help"]).stdout;
+    let table = help.split_once("Exit status:").unwrap().1;
+    let table = table.split_once("Exit status of pivm snapshot").unwrap().0;
+    let codes: Vec<&str> = table
+        .lines()
+        .filter_map(|l| l.strip_prefix("  ")?.split_whitespace().next())
+        .filter(|c| c.starts_with(|ch: char| ch.is_ascii_digit()))
+        .collect();
+    assert!(codes.len() >= 10, "{table}");
+    for code in codes {
+        assert!(
+            readme.contains(&format!("| {code} |")),
+            "README.md has no row for exit status {code}"
+        );
+    }
+}
