@@ -198,7 +198,8 @@ fn bench(o: &Options) -> Result<(), String> {
                 Variant::pivm("jit", &["--engine", "jit"]),
                 Variant::pivm("jit-nopoll", &["--engine", "jit", "--no-safepoints"]),
             ];
-            if o.quick || runner.interp_affordable(p.name) {
+            // At full sizes the interpreter would take minutes per program.
+            if o.quick {
                 variants.push(Variant::pivm("interp", &["--engine", "interp"]));
             }
             if let Ok(tc) = &wasm {

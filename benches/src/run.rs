@@ -252,11 +252,6 @@ impl Runner {
         )
     }
 
-    /// The interpreter is run at full size only where it finishes in reasonable time.
-    pub fn interp_affordable(&self, _name: &str) -> bool {
-        false
-    }
-
     fn command(&self, v: &Variant, src: &Path, args: &[&str]) -> Command {
         match &v.kind {
             Kind::Native(bin) => {

@@ -83,7 +83,9 @@ pub struct Memory {
     limit: u64,
 }
 
-// The memory is owned by one runtime; moving it across threads is fine.
+// SAFETY: the mapping is owned by this value alone (no other pointer to it
+// escapes except to the engine running on it, which the owner waits for),
+// so moving it to another thread moves the only owner.
 unsafe impl Send for Memory {}
 
 impl Memory {

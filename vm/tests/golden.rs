@@ -186,6 +186,9 @@ fn bless(text: &str, r: &Run) -> String {
 
 #[test]
 fn golden_pir() {
+    // stdio.pir writes a file under target/tmp (relative to the root),
+    // which does not exist when CARGO_TARGET_DIR points elsewhere.
+    std::fs::create_dir_all(root().join("target/tmp")).unwrap();
     let dir = root().join("tests/pir");
     let files = pir_files(&dir);
     assert!(!files.is_empty(), "no tests in {}", dir.display());
@@ -391,4 +394,28 @@ fn cli_errors() {
         );
         assert_eq!(o.status.code(), Some(0), "{engine}");
     }
+}
+
+/// An interpreter-only pivm (`--no-default-features`) runs on the
+/// interpreter by default and refuses `--engine jit` with a clear message.
+#[test]
+#[cfg(not(feature = "jit"))]
+fn interpreter_only_build_refuses_the_jit() {
+    let sort = root().join("examples/sort.pir");
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_pivm"))
+            .arg("run")
+            .arg(&sort)
+            .args(extra)
+            .args(["--", "100"])
+            .output()
+            .unwrap()
+    };
+    let o = run(&[]);
+    assert!(o.status.success(), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("(ok)"), "{o:?}");
+    let o = run(&["--engine", "jit"]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("built without the JIT"), "{err}");
 }

@@ -364,6 +364,7 @@ fn both_engines_write_identical_bodies() {
 fn wait_for_socket(pid: u32) {
     let dir = match std::env::var_os("XDG_RUNTIME_DIR") {
         Some(d) if !d.is_empty() => Path::new(&d).join("pivm"),
+        // SAFETY: getuid has no preconditions.
         _ => PathBuf::from(format!("/tmp/pivm-{}", unsafe { libc::getuid() })),
     };
     let sock = dir.join(format!("{pid}.sock"));
@@ -412,6 +413,7 @@ fn snapshot_on_usr1_continues() {
         ],
     );
     wait_for_socket(child.id());
+    // SAFETY: kill has no memory preconditions; the pid is our child's.
     unsafe { libc::kill(child.id() as i32, libc::SIGUSR1) };
     let o = child.wait_with_output().unwrap();
     let want = "sum(1..20000000) = 200000010000000\n";
@@ -662,6 +664,7 @@ fn kill_9_during_writes_keeps_the_previous_snapshot() {
             ],
         );
         std::thread::sleep(Duration::from_millis(ms));
+        // SAFETY: kill has no memory preconditions; the pid is our child's.
         unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
         let _ = child.wait();
         let i = pivm(&dir, &["inspect", s]);

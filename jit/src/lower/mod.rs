@@ -1,5 +1,5 @@
 //! Lowering of one IR function to Cranelift IR, with the runtime ABI
-//! (`abi`) and the snapshot protocol of DESIGN.md woven in.
+//! (`abi`) and the snapshot protocol of docs/DESIGN.md woven in.
 //!
 //! Shape of a lowered function `f(ctx, params...)`:
 //!

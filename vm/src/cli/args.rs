@@ -94,13 +94,15 @@ pub struct InspectArgs {
     pub json: bool,
 }
 
-/// The engine a program runs on.
+/// The engine a program runs on. The JIT is the default where pivm was
+/// built with it (the cargo feature `jit`), the interpreter otherwise.
 #[derive(ValueEnum, Copy, Clone, PartialEq, Eq, Debug, Default)]
 pub enum Engine {
     /// Compile to native code with Cranelift
-    #[default]
+    #[cfg_attr(feature = "jit", default)]
     Jit,
     /// Interpret the IR (runs anywhere)
+    #[cfg_attr(not(feature = "jit"), default)]
     Interp,
 }
 
@@ -129,7 +131,7 @@ pub enum Stats {
 #[derive(Args, Debug, Clone)]
 pub struct RunOpts {
     /// The engine
-    #[arg(long, value_enum, default_value_t = Engine::Jit)]
+    #[arg(long, value_enum, default_value_t = Engine::default())]
     pub engine: Engine,
 
     /// Where snapshots go (default: the program's stem .msgpack in the

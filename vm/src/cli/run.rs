@@ -28,6 +28,7 @@ pub fn build_engine(
 }
 
 /// The JIT engine, with the program compiled.
+#[cfg(feature = "jit")]
 fn build_jit(
     opts: &RunOpts,
     prog: &Program,
@@ -43,6 +44,19 @@ fn build_jit(
         )
     })?;
     Ok((Box::new(jit), compile))
+}
+
+/// This pivm was built without the JIT.
+#[cfg(not(feature = "jit"))]
+fn build_jit(
+    _opts: &RunOpts,
+    _prog: &Program,
+    _what: &str,
+) -> Result<(Box<dyn pivm::Engine>, Duration)> {
+    Err(Fail::new(
+        Exit::Usage,
+        "this pivm was built without the JIT (cargo feature `jit`): use --engine interp",
+    ))
 }
 
 /// One run or resume of a program and how its snapshots are taken.
