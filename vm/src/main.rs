@@ -12,6 +12,8 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("pivm: error: internal error: {info}");
     }));
+    // Silences that hook in forked snapshot writers (fork safety).
+    pivm::snapshot::install_panic_hook();
     match std::panic::catch_unwind(|| cli::execute(cli::parse())) {
         Ok(Ok(code)) => ExitCode::from(code),
         Ok(Err(fail)) => {

@@ -431,10 +431,11 @@ impl Background {
 /// Set in a forked writer child: the panic hook then prints nothing.
 static IN_FORKED_WRITER: AtomicBool = AtomicBool::new(false);
 
-/// Installs the process's panic hook: the default one, except in a forked
+/// Wraps the process's panic hook so that it does nothing in a forked
 /// snapshot writer, where the stderr lock may be held by a thread that does
 /// not exist in the child (a panic there is reported through the pipe).
-/// Call once at startup, before any thread is started.
+/// Call once at startup, after setting the hook and before any thread is
+/// started.
 pub fn install_panic_hook() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
