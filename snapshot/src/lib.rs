@@ -52,7 +52,7 @@
 //! ```
 
 pub mod body;
-pub mod crc32c;
+pub mod digest;
 pub mod error;
 pub mod file;
 pub mod header;
