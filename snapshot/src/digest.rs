@@ -6,6 +6,11 @@
 //! the SSE4.2 / ARMv8 CRC instructions when the CPU has them (detected at
 //! run time) and a slicing-by-8 table elsewhere (s390x, riscv64), so
 //! snapshots of hundreds of megabytes are checked at memory speed.
+//!
+//! SHA-256 (FIPS 180-4) of the program text is the program hash, from
+//! RustCrypto's `sha2`.
+
+use sha2::{Digest, Sha256};
 
 /// The CRC-32C of `bytes`.
 pub fn crc32c(bytes: &[u8]) -> u32 {
@@ -17,6 +22,21 @@ pub fn crc32c(bytes: &[u8]) -> u32 {
 /// is 0, so a stream is checksummed by appending from 0.
 pub fn crc32c_append(crc: u32, bytes: &[u8]) -> u32 {
     ::crc32c::crc32c_append(crc, bytes)
+}
+
+/// The SHA-256 digest of `bytes`.
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+/// Lowercase hexadecimal of `bytes` (how hashes appear in messages).
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
 }
 
 #[cfg(test)]
@@ -81,5 +101,28 @@ mod tests {
             c = crc32c_append(c, part);
         }
         assert_eq!(c, slow_crc32c(&data));
+    }
+
+    #[test]
+    fn sha256_fips_vectors() {
+        assert_eq!(
+            hex(&sha256(b"")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(
+            hex(&sha256(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(
+            hex(&sha256(
+                b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
+            )),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+        );
+        let million_a = vec![b'a'; 1_000_000];
+        assert_eq!(
+            hex(&sha256(&million_a)),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
+        );
     }
 }

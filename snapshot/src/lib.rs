@@ -56,7 +56,6 @@ pub mod digest;
 pub mod error;
 pub mod file;
 pub mod header;
-pub mod sha256;
 pub mod validate;
 
 pub use body::{

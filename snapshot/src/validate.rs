@@ -41,9 +41,9 @@ use pivm_ir::safepoints::{self, ResumePoint};
 use pivm_ir::{Callee, FuncId, InstKind, MemType, Module, Operand, Type, TypeLayouts};
 
 use crate::body::{local_types, Allocation, Body, Counters, Frame, IoState, MemoryLayout, Region};
+use crate::digest::sha256;
 use crate::error::SnapshotError;
 use crate::file::Snapshot;
-use crate::sha256::sha256;
 
 /// The lowest valid VM address of a memory area: the first page is never
 /// mapped, so that a null dereference traps (DESIGN.md, "Memory").

@@ -126,7 +126,7 @@ pub fn utc(ms: u64) -> String {
 /// The description of `snap` (whose program is `module`) as JSON.
 pub fn json(path: &str, size: u64, header: &Header, snap: &Snapshot, module: &Module) -> Json {
     let b = &snap.body;
-    let hex = pivm_snapshot::sha256::hex(&header.program_hash);
+    let hex = pivm_snapshot::digest::hex(&header.program_hash);
     let history = b
         .history
         .iter()
@@ -309,7 +309,7 @@ pub fn text(path: &str, size: u64, header: &Header, snap: &Snapshot, module: &Mo
         "format version {}, written by pivm {}, program sha256 {}",
         header.format_version,
         header.pivm_version,
-        pivm_snapshot::sha256::hex(&header.program_hash)
+        pivm_snapshot::digest::hex(&header.program_hash)
     );
     let endian = match b.source.endian {
         pivm_snapshot::Endian::Little => "little-endian",
