@@ -18,8 +18,8 @@ use std::collections::BTreeMap;
 use pivm_ir::safepoints;
 use pivm_ir::{EntityRef, FuncId, Module, Type};
 
+use crate::digest::sha256;
 use crate::error::SnapshotError;
-use crate::sha256::sha256;
 
 /// The version of pivm this crate belongs to (the workspace version).
 pub const PIVM_VERSION: &str = env!("CARGO_PKG_VERSION");

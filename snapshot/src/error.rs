@@ -8,7 +8,7 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-use crate::sha256::hex;
+use crate::digest::hex;
 
 /// Everything that can go wrong with a snapshot.
 #[derive(Debug)]

@@ -19,7 +19,7 @@
 //! checksum, flags, version string. The version comes before the header
 //! checksum because a newer format may have a different header.
 
-use crate::crc32c::crc32c;
+use crate::digest::crc32c;
 use crate::error::SnapshotError;
 
 /// The first eight bytes of every snapshot.

@@ -52,11 +52,10 @@
 //! ```
 
 pub mod body;
-pub mod crc32c;
+pub mod digest;
 pub mod error;
 pub mod file;
 pub mod header;
-pub mod sha256;
 pub mod validate;
 
 pub use body::{

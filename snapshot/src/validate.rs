@@ -38,9 +38,9 @@ use pivm_ir::safepoints;
 use pivm_ir::{FuncId, Module, ResumeId, TypeLayouts};
 
 use crate::body::{local_types, Allocation, Body, Counters, Frame, IoState, MemoryLayout, Region};
+use crate::digest::sha256;
 use crate::error::SnapshotError;
 use crate::file::Snapshot;
-use crate::sha256::sha256;
 
 /// Bounds on what a snapshot may ask of the VM that restores it.
 #[derive(Copy, Clone, Debug)]

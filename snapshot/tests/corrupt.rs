@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use pivm_snapshot::crc32c::crc32c;
+use pivm_snapshot::digest::crc32c;
 use pivm_snapshot::*;
 
 fn good() -> Vec<u8> {

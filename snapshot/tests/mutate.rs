@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use pivm_snapshot::crc32c::crc32c;
+use pivm_snapshot::digest::crc32c;
 use pivm_snapshot::*;
 
 /// xorshift64*: a fixed sequence, so failures reproduce.

@@ -159,7 +159,7 @@ fn unknown_fields_are_ignored() {
         pivm_version: "0.2.0".to_string(),
         program_hash: snap.program_hash,
         body_len: body.len() as u64,
-        body_checksum: pivm_snapshot::crc32c::crc32c(&body),
+        body_checksum: pivm_snapshot::digest::crc32c(&body),
     };
     let mut bytes = header.encode().to_vec();
     bytes.extend_from_slice(&body);
@@ -195,7 +195,7 @@ fn optional_sections_may_be_absent() {
         pivm_version: PIVM_VERSION.to_string(),
         program_hash: snap.program_hash,
         body_len: body.len() as u64,
-        body_checksum: pivm_snapshot::crc32c::crc32c(&body),
+        body_checksum: pivm_snapshot::digest::crc32c(&body),
     };
     let mut bytes = header.encode().to_vec();
     bytes.extend_from_slice(&body);

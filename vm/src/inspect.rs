@@ -1,102 +1,59 @@
 //! `pivm inspect`: a validated snapshot described for people (`text`) or
 //! scripts (`json`): header, source host and engine, the history of hops,
 //! the program, the frames as a backtrace with every local's value, a
-//! heap summary by allocation type and the I/O state. The JSON is written
-//! by the tiny `Json` value below, so the workspace needs no JSON crate.
+//! heap summary by allocation type and the I/O state. The JSON is a
+//! `serde_json` rendering of the view structs below: the body's own types
+//! where they say exactly what is shown (hosts, engines, open files), and
+//! small views for what is computed from the program (resume points, lines,
+//! typed values, dates, the heap summary).
 
 use pivm_ir::safepoints::resume_points;
 use pivm_ir::{Module, Type};
-use pivm_snapshot::{Header, Snapshot, Value};
+use pivm_snapshot::{Engine, Header, Host, OpenFile, Snapshot, Value};
+use serde::Serialize;
 use std::collections::BTreeMap;
-use std::fmt::{self, Write};
+use std::fmt::Write;
 
-/// A JSON value; `Display` writes it compactly.
-pub enum Json {
-    Null,
-    Bool(bool),
+/// A local's value in JSON: an integer (pointers too), a finite float, or
+/// the name of a non-finite one (`inf`, `-inf`, `NaN`), which JSON numbers
+/// cannot hold.
+#[derive(Serialize, Debug, PartialEq)]
+#[serde(untagged)]
+pub enum Num {
     Int(i128),
     Float(f64),
-    Str(String),
-    Arr(Vec<Json>),
-    Obj(Vec<(&'static str, Json)>),
+    NonFinite(String),
 }
 
-impl fmt::Display for Json {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Json::Null => f.write_str("null"),
-            Json::Bool(b) => write!(f, "{b}"),
-            Json::Int(i) => write!(f, "{i}"),
-            Json::Float(x) if x.is_finite() => write!(f, "{x:?}"),
-            Json::Float(x) => write!(f, "\"{x}\""),
-            Json::Str(s) => {
-                f.write_char('"')?;
-                for c in s.chars() {
-                    match c {
-                        '"' => f.write_str("\\\"")?,
-                        '\\' => f.write_str("\\\\")?,
-                        '\n' => f.write_str("\\n")?,
-                        '\r' => f.write_str("\\r")?,
-                        '\t' => f.write_str("\\t")?,
-                        c if (c as u32) < 0x20 => write!(f, "\\u{:04x}", c as u32)?,
-                        c => f.write_char(c)?,
-                    }
-                }
-                f.write_char('"')
-            }
-            Json::Arr(v) => {
-                f.write_char('[')?;
-                for (i, x) in v.iter().enumerate() {
-                    if i > 0 {
-                        f.write_char(',')?;
-                    }
-                    write!(f, "{x}")?;
-                }
-                f.write_char(']')
-            }
-            Json::Obj(v) => {
-                f.write_char('{')?;
-                for (i, (k, x)) in v.iter().enumerate() {
-                    if i > 0 {
-                        f.write_char(',')?;
-                    }
-                    write!(f, "{}:{x}", Json::Str(k.to_string()))?;
-                }
-                f.write_char('}')
-            }
+impl Num {
+    fn float(x: f64) -> Num {
+        if x.is_finite() {
+            Num::Float(x)
+        } else {
+            Num::NonFinite(x.to_string())
         }
     }
-}
-
-fn s(v: impl Into<String>) -> Json {
-    Json::Str(v.into())
-}
-
-fn n(v: impl Into<i128>) -> Json {
-    Json::Int(v.into())
 }
 
 /// A typed value as C would print it, and as JSON.
-fn value(v: &Value) -> (String, Json) {
+fn value(v: &Value) -> (String, Num) {
     let b = v.bits;
-    match Type::from(v.ty) {
-        Type::I8 => (b as i8).to_string(),
-        Type::I16 => (b as i16).to_string(),
-        Type::I32 => (b as i32).to_string(),
-        Type::I64 => (b as i64).to_string(),
+    let i: i128 = match Type::from(v.ty) {
+        Type::I8 => (b as i8).into(),
+        Type::I16 => (b as i16).into(),
+        Type::I32 => (b as i32).into(),
+        Type::I64 => (b as i64).into(),
         Type::F32 => {
             let x = f32::from_bits(b as u32) as f64;
-            return (format!("{x:?}"), Json::Float(x));
+            return (format!("{x:?}"), Num::float(x));
         }
         Type::F64 => {
             let x = f64::from_bits(b);
-            return (format!("{x:?}"), Json::Float(x));
+            return (format!("{x:?}"), Num::float(x));
         }
-        Type::Ptr => return (format!("{b:#x}"), n(b)),
-    }
-    .parse::<i128>()
-    .map(|i| (i.to_string(), n(i)))
-    .unwrap_or_else(|_| (String::new(), Json::Null))
+        Type::Ptr => return (format!("{b:#x}"), Num::Int(b.into())),
+    };
+    (i.to_string(), Num::Int(i))
 }
 
 /// A Unix time in milliseconds as an ISO 8601 UTC date.
@@ -123,22 +80,118 @@ pub fn utc(ms: u64) -> String {
     )
 }
 
-/// The description of `snap` (whose program is `module`) as JSON.
-pub fn json(path: &str, size: u64, header: &Header, snap: &Snapshot, module: &Module) -> Json {
+#[derive(Serialize)]
+struct Inspect<'a> {
+    path: &'a str,
+    size: u64,
+    header: HeaderView<'a>,
+    source: &'a Host,
+    engine: Engine,
+    history: Vec<HopView<'a>>,
+    program: ProgramView<'a>,
+    frames: Vec<FrameView<'a>>,
+    memory: MemoryView,
+    heap: Vec<HeapView>,
+    io: IoView<'a>,
+    counters: CountersView,
+}
+
+#[derive(Serialize)]
+struct HeaderView<'a> {
+    format_version: u32,
+    pivm_version: &'a str,
+    /// Lowercase hexadecimal.
+    program_hash: String,
+}
+
+#[derive(Serialize)]
+struct HopView<'a> {
+    arch: &'a str,
+    os: &'a str,
+    engine: Engine,
+    unix_time_ms: u64,
+    /// `unix_time_ms` as an ISO 8601 UTC date.
+    time: String,
+    safepoints: u64,
+}
+
+#[derive(Serialize)]
+struct ProgramView<'a> {
+    /// The source file the program was compiled from, if known.
+    source: Option<&'a str>,
+    functions: Vec<&'a str>,
+    text_bytes: u64,
+}
+
+#[derive(Serialize)]
+struct FrameView<'a> {
+    index: u64,
+    function: &'a str,
+    resume_point: u32,
+    /// `call` or `safepoint`.
+    kind: &'static str,
+    line: u32,
+    stack_base: u64,
+    locals: Vec<LocalView<'a>>,
+}
+
+#[derive(Serialize)]
+struct LocalView<'a> {
+    name: &'a str,
+    #[serde(rename = "type")]
+    ty: &'static str,
+    value: Num,
+    bits: u64,
+}
+
+#[derive(Serialize)]
+struct MemoryView {
+    data: u64,
+    stack_used: u64,
+    heap_top: u64,
+    heap_used: u64,
+    region_bytes: u64,
+    allocations: u64,
+}
+
+#[derive(Serialize)]
+struct HeapView {
+    #[serde(rename = "type")]
+    ty: String,
+    count: u64,
+    bytes: u64,
+}
+
+#[derive(Serialize)]
+struct IoView<'a> {
+    stdout_written: u64,
+    stderr_written: u64,
+    stdin_consumed: u64,
+    stdin_eof: bool,
+    files: &'a [OpenFile],
+}
+
+#[derive(Serialize)]
+struct CountersView {
+    safepoints: u64,
+    snapshots: u64,
+    call_depth_limit: u32,
+}
+
+/// The description of `snap` (whose program is `module`) as one line of
+/// JSON.
+pub fn json(path: &str, size: u64, header: &Header, snap: &Snapshot, module: &Module) -> String {
     let b = &snap.body;
-    let hex = pivm_snapshot::sha256::hex(&header.program_hash);
     let history = b
         .history
         .iter()
-        .map(|h| {
-            Json::Obj(vec![
-                ("arch", s(&h.arch)),
-                ("os", s(&h.os)),
-                ("engine", s(h.engine.name())),
-                ("unix_time_ms", n(h.unix_time_ms)),
-                ("time", s(utc(h.unix_time_ms))),
-                ("safepoints", n(h.safepoints)),
-            ])
+        .map(|h| HopView {
+            arch: &h.arch,
+            os: &h.os,
+            engine: h.engine,
+            unix_time_ms: h.unix_time_ms,
+            time: utc(h.unix_time_ms),
+            safepoints: h.safepoints,
         })
         .collect();
     let frames = b
@@ -154,136 +207,71 @@ pub fn json(path: &str, size: u64, header: &Header, snap: &Snapshot, module: &Mo
                 .locals
                 .values()
                 .zip(&fr.locals)
-                .map(|(d, v)| {
-                    let (_, j) = value(v);
-                    Json::Obj(vec![
-                        ("name", s(&d.name)),
-                        ("type", s(v.ty.name())),
-                        ("value", j),
-                        ("bits", n(v.bits)),
-                    ])
+                .map(|(d, v)| LocalView {
+                    name: &d.name,
+                    ty: v.ty.name(),
+                    value: value(v).1,
+                    bits: v.bits,
                 })
                 .collect();
-            Json::Obj(vec![
-                ("index", n(i as u64)),
-                ("function", s(&fr.func_name)),
-                ("resume_point", n(fr.resume)),
-                ("kind", s(if rp.is_call { "call" } else { "safepoint" })),
-                ("line", n(line)),
-                ("stack_base", n(fr.stack_base)),
-                ("locals", Json::Arr(locals)),
-            ])
+            FrameView {
+                index: i as u64,
+                function: &fr.func_name,
+                resume_point: fr.resume,
+                kind: if rp.is_call { "call" } else { "safepoint" },
+                line,
+                stack_base: fr.stack_base,
+                locals,
+            }
         })
         .collect();
     let heap = heap_summary(snap)
         .into_iter()
-        .map(|(ty, (count, bytes))| {
-            Json::Obj(vec![
-                ("type", s(ty)),
-                ("count", n(count)),
-                ("bytes", n(bytes)),
-            ])
-        })
+        .map(|(ty, (count, bytes))| HeapView { ty, count, bytes })
         .collect();
     let l = &b.memory.layout;
     let io = &b.io;
-    Json::Obj(vec![
-        ("path", s(path)),
-        ("size", n(size)),
-        (
-            "header",
-            Json::Obj(vec![
-                ("format_version", n(header.format_version)),
-                ("pivm_version", s(&header.pivm_version)),
-                ("program_hash", s(hex)),
-            ]),
-        ),
-        (
-            "source",
-            Json::Obj(vec![
-                ("arch", s(&b.source.arch)),
-                ("os", s(&b.source.os)),
-                (
-                    "endian",
-                    s(match b.source.endian {
-                        pivm_snapshot::Endian::Little => "little",
-                        pivm_snapshot::Endian::Big => "big",
-                    }),
-                ),
-                ("pivm_version", s(&b.source.pivm_version)),
-            ]),
-        ),
-        ("engine", s(b.engine.name())),
-        ("history", Json::Arr(history)),
-        (
-            "program",
-            Json::Obj(vec![
-                (
-                    "source",
-                    module.source.as_ref().map_or(Json::Null, |p| s(p.clone())),
-                ),
-                (
-                    "functions",
-                    Json::Arr(module.funcs.values().map(|f| s(&f.name)).collect()),
-                ),
-                ("text_bytes", n(b.program.text.len() as u64)),
-            ]),
-        ),
-        ("frames", Json::Arr(frames)),
-        (
-            "memory",
-            Json::Obj(vec![
-                ("data", n(l.data_end - l.data_start)),
-                ("stack_used", n(l.sp - l.stack_start)),
-                ("heap_top", n(l.heap_top)),
-                ("heap_used", n(l.heap_top - l.heap_start)),
-                (
-                    "region_bytes",
-                    n(b.memory
-                        .regions
-                        .iter()
-                        .map(|r| r.bytes.len() as u64)
-                        .sum::<u64>()),
-                ),
-                ("allocations", n(b.memory.allocations.len() as u64)),
-            ]),
-        ),
-        ("heap", Json::Arr(heap)),
-        (
-            "io",
-            Json::Obj(vec![
-                ("stdout_written", n(io.stdout_written)),
-                ("stderr_written", n(io.stderr_written)),
-                ("stdin_consumed", n(io.stdin_consumed)),
-                ("stdin_eof", Json::Bool(io.stdin_eof)),
-                (
-                    "files",
-                    Json::Arr(
-                        io.files
-                            .iter()
-                            .map(|f| {
-                                Json::Obj(vec![
-                                    ("handle", n(f.handle)),
-                                    ("path", s(&f.path)),
-                                    ("mode", s(&f.mode)),
-                                    ("offset", n(f.offset)),
-                                    ("eof", Json::Bool(f.eof)),
-                                ])
-                            })
-                            .collect(),
-                    ),
-                ),
-            ]),
-        ),
-        (
-            "counters",
-            Json::Obj(vec![
-                ("safepoints", n(b.counters.safepoints)),
-                ("snapshots", n(b.counters.snapshots)),
-                ("call_depth_limit", n(b.counters.call_depth_limit)),
-            ]),
-        ),
-    ])
+    let view = Inspect {
+        path,
+        size,
+        header: HeaderView {
+            format_version: header.format_version,
+            pivm_version: &header.pivm_version,
+            program_hash: pivm_snapshot::digest::hex(&header.program_hash),
+        },
+        source: &b.source,
+        engine: b.engine,
+        history,
+        program: ProgramView {
+            source: module.source.as_deref(),
+            functions: module.funcs.values().map(|f| f.name.as_str()).collect(),
+            text_bytes: b.program.text.len() as u64,
+        },
+        frames,
+        memory: MemoryView {
+            data: l.data_end - l.data_start,
+            stack_used: l.sp - l.stack_start,
+            heap_top: l.heap_top,
+            heap_used: l.heap_top - l.heap_start,
+            region_bytes: b.memory.regions.iter().map(|r| r.bytes.len() as u64).sum(),
+            allocations: b.memory.allocations.len() as u64,
+        },
+        heap,
+        io: IoView {
+            stdout_written: io.stdout_written,
+            stderr_written: io.stderr_written,
+            stdin_consumed: io.stdin_consumed,
+            stdin_eof: io.stdin_eof,
+            files: &io.files,
+        },
+        counters: CountersView {
+            safepoints: b.counters.safepoints,
+            snapshots: b.counters.snapshots,
+            call_depth_limit: b.counters.call_depth_limit,
+        },
+    };
+    // Cannot fail: every key is a string and every value serializable.
+    serde_json::to_string(&view).expect("the inspect view serializes")
 }
 
 /// Count and bytes of the live allocations, by type (`bytes` when unknown).
@@ -309,7 +297,7 @@ pub fn text(path: &str, size: u64, header: &Header, snap: &Snapshot, module: &Mo
         "format version {}, written by pivm {}, program sha256 {}",
         header.format_version,
         header.pivm_version,
-        pivm_snapshot::sha256::hex(&header.program_hash)
+        pivm_snapshot::digest::hex(&header.program_hash)
     );
     let endian = match b.source.endian {
         pivm_snapshot::Endian::Little => "little-endian",
@@ -409,13 +397,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dates_and_json() {
+    fn dates() {
         assert_eq!(utc(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(utc(951_782_400_123), "2000-02-29T00:00:00.123Z");
-        let j = Json::Obj(vec![(
-            "a\"",
-            Json::Arr(vec![n(1u8), Json::Float(0.5), s("x\n")]),
-        )]);
-        assert_eq!(j.to_string(), r#"{"a\"":[1,0.5,"x\n"]}"#);
+    }
+
+    #[test]
+    fn values_in_json() {
+        use pivm_snapshot::ValueType as T;
+        let v = |ty, bits| value(&Value { ty, bits }).1;
+        assert_eq!(v(T::I8, 0xff), Num::Int(-1));
+        assert_eq!(v(T::I64, u64::MAX), Num::Int(-1));
+        assert_eq!(v(T::Ptr, u64::MAX), Num::Int(u64::MAX.into()));
+        let json = |n: Num| serde_json::to_string(&n).unwrap();
+        assert_eq!(json(v(T::F64, 0.5f64.to_bits())), "0.5");
+        assert_eq!(json(v(T::F32, f32::INFINITY.to_bits().into())), r#""inf""#);
+        assert_eq!(json(v(T::F64, f64::NAN.to_bits())), r#""NaN""#);
+        assert_eq!(json(v(T::Ptr, u64::MAX)), "18446744073709551615");
+    }
+
+    #[test]
+    fn strings_are_escaped() {
+        let h = HeaderView {
+            format_version: 1,
+            pivm_version: "a\"b\\c\n\u{1}\u{7f}é",
+            program_hash: String::new(),
+        };
+        assert_eq!(
+            serde_json::to_string(&h).unwrap(),
+            "{\"format_version\":1,\"pivm_version\":\"a\\\"b\\\\c\\n\\u0001\u{7f}é\",\"program_hash\":\"\"}"
+        );
     }
 }
