@@ -15,8 +15,8 @@
 //! Speed: everything else is an index over the gaps, derived from the live
 //! set and rebuilt by `from_table`:
 //! - `live`, `gap_len` (gap start -> length) and `gap_by_end` (gap end ->
-//!   start) are hash maps with a fixed, seedless hasher; they are only ever
-//!   looked up, never iterated in an order that matters (`table` sorts).
+//!   start) are hash maps with fixed hashers (no per-process seed); they
+//!   are only ever looked up, never iterated in an order that matters (`table` sorts).
 //! - gaps are segregated by size class: one class per exact block size up to
 //!   1 KiB, then one per power of two. Each class keeps its gap starts in
 //!   address order, its lowest start, and a bit in a bitmap of non-empty
@@ -63,6 +63,8 @@ pub fn block_size(size: u64) -> u64 {
 /// consecutive hashes from a mixed per-page base, and the top 7 bits (the
 /// SwissTable tag) are mixed per granule. Deterministic, though nothing
 /// depends on hash order.
+/// Kept rather than FxHash or foldhash: with either of them for this map,
+/// `binarytrees 16` runs about twice as long (cache misses on a big map).
 #[derive(Default, Clone, Copy)]
 pub struct AddrHasher(u64);
 
@@ -91,27 +93,11 @@ impl Hasher for AddrHasher {
 
 type AddrMap<V> = HashMap<u64, V, BuildHasherDefault<AddrHasher>>;
 
-/// A fixed, fully mixing hasher for the gap maps: they are small (so
+/// The gap maps' hasher: foldhash with its fixed seed (no per-process
+/// randomness, so every host and run behaves alike). They are small (so
 /// locality matters little) and are often probed for absent keys, which
-/// clustered hashes make slow.
-#[derive(Default, Clone, Copy)]
-pub struct GapHasher(u64);
-
-impl Hasher for GapHasher {
-    fn finish(&self) -> u64 {
-        fold_mul(self.0)
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, x: u64) {
-        self.0 ^= x;
-    }
-}
-
-type GapMap = HashMap<u64, u64, BuildHasherDefault<GapHasher>>;
+/// clustered hashes make slow: a fully mixing hash suits them.
+type GapMap = HashMap<u64, u64, foldhash::fast::FixedState>;
 
 /// Classes `0..EXACT` hold gaps of exactly `(c + 1) * 16` bytes; class
 /// `EXACT + k` holds gaps of `[2^(10+k), 2^(11+k))` bytes (above 1 KiB).

@@ -3,9 +3,8 @@
 //! that `pivm snapshot --pid` talks to. Each of them only queues a
 //! `poll::Request`; the next safepoint serves it.
 //!
-//! Signals use a self-pipe: the handler writes the signal number to a pipe
-//! (`write` is async-signal-safe) and a watcher thread turns it into a
-//! request. The control socket is `<dir>/<pid>.sock` in a private
+//! Signals go through `signal-hook` (its handler only writes to a
+//! self-pipe) to a watcher thread that turns each into a request. The control socket is `<dir>/<pid>.sock` in a private
 //! directory (`$XDG_RUNTIME_DIR/pivm`, else `/tmp/pivm-<uid>`, mode 0700,
 //! refused if another user owns it or others can access it). Its protocol
 //! is one line each way:
@@ -21,7 +20,6 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -74,66 +72,21 @@ pub fn parse_signal(name: &str) -> Option<(i32, bool)> {
     })
 }
 
-/// The write end of the signal self-pipe (-1 until installed).
-static SIGNAL_PIPE: AtomicI32 = AtomicI32::new(-1);
-
-extern "C" fn on_signal(sig: libc::c_int) {
-    let fd = SIGNAL_PIPE.load(Ordering::Relaxed);
-    if fd >= 0 {
-        let b = sig as u8;
-        // SAFETY: write(2) is async-signal-safe; errno is saved and restored
-        // so the interrupted code does not see it change.
-        unsafe {
-            let errno = *libc::__errno_location();
-            libc::write(fd, (&raw const b).cast(), 1);
-            *libc::__errno_location() = errno;
-        }
-    }
-}
-
 /// Installs handlers for `signals` (number, exit after the snapshot) that
 /// request snapshots through `poll`.
 pub fn watch_signals(poll: Arc<Poll>, signals: &[(i32, bool)]) -> std::io::Result<()> {
     if signals.is_empty() {
         return Ok(());
     }
-    let mut fds = [0i32; 2];
-    // SAFETY: `fds` has room for two descriptors.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    SIGNAL_PIPE.store(fds[1], Ordering::SeqCst);
+    let mut incoming = signal_hook::iterator::Signals::new(signals.iter().map(|s| s.0))?;
     let exits: Vec<i32> = signals.iter().filter(|s| s.1).map(|s| s.0).collect();
-    let rd = fds[0];
     std::thread::Builder::new()
         .name("pivm-signals".into())
-        .spawn(move || loop {
-            let mut b = 0u8;
-            // SAFETY: reads one byte into `b` from the pipe we own.
-            let n = unsafe { libc::read(rd, (&raw mut b).cast(), 1) };
-            if n == 1 {
-                poll.request(Request::new(exits.contains(&(b as i32))));
-            } else if n < 0
-                && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
-            {
-                continue;
-            } else {
-                return;
+        .spawn(move || {
+            for sig in incoming.forever() {
+                poll.request(Request::new(exits.contains(&sig)));
             }
         })?;
-    for &(sig, _) in signals {
-        // SAFETY: a zeroed sigaction with our handler, which only writes
-        // to a pipe; the previous action is not needed.
-        unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
-            sa.sa_flags = libc::SA_RESTART;
-            libc::sigemptyset(&mut sa.sa_mask);
-            if libc::sigaction(sig, &sa, std::ptr::null_mut()) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-        }
-    }
     Ok(())
 }
 
