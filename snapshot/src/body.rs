@@ -30,18 +30,18 @@ pub struct Body {
     /// The host the snapshot was taken on.
     pub source: Host,
     /// The engine the snapshot was taken on.
-    pub engine: Engine,
+    pub engine: EngineKind,
     /// Every run of the program so far, oldest first; the last entry is the
     /// run that took this snapshot. A resumed program's next snapshot
     /// copies this list and appends its own hop (`Body::push_hop`).
     #[serde(default)]
     pub history: Vec<Hop>,
     /// The program, self-contained.
-    pub program: Program,
+    pub program: SavedProgram,
     /// VM memory: layout numbers, live bytes, allocation table.
-    pub memory: Memory,
+    pub memory: SavedMemory,
     /// The logical stack, innermost frame first.
-    pub frames: Vec<Frame>,
+    pub frames: Vec<SavedFrame>,
     /// Standard streams and open files.
     #[serde(default)]
     pub io: IoState,
@@ -107,16 +107,16 @@ pub enum Endian {
 /// An execution engine, stored as `"jit"` or `"interp"`.
 #[derive(Copy, Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Engine {
+pub enum EngineKind {
     Jit,
     Interp,
 }
 
-impl Engine {
+impl EngineKind {
     pub fn name(self) -> &'static str {
         match self {
-            Engine::Jit => "jit",
-            Engine::Interp => "interp",
+            EngineKind::Jit => "jit",
+            EngineKind::Interp => "interp",
         }
     }
 }
@@ -126,7 +126,7 @@ impl Engine {
 pub struct Hop {
     pub arch: String,
     pub os: String,
-    pub engine: Engine,
+    pub engine: EngineKind,
     /// When the snapshot ending this hop was taken: milliseconds since the
     /// Unix epoch (UTC).
     pub unix_time_ms: u64,
@@ -136,7 +136,7 @@ pub struct Hop {
 
 impl Hop {
     /// A hop on the current host ending now.
-    pub fn now(engine: Engine, safepoints: u64) -> Hop {
+    pub fn now(engine: EngineKind, safepoints: u64) -> Hop {
         let host = Host::current();
         let unix_time_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -154,45 +154,45 @@ impl Hop {
 /// The program: a module after `safepoints::place`, as canonical `.pir`
 /// text, and the SHA-256 of that text.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
-pub struct Program {
+pub struct SavedProgram {
     pub text: String,
     #[serde(with = "serde_bytes")]
     pub hash: [u8; 32],
 }
 
-impl Program {
+impl SavedProgram {
     /// The program of `module`: safepoints are placed on a copy (placement
     /// is idempotent, so a module the VM already placed is unchanged), and
     /// the copy is printed.
-    pub fn from_module(module: &Module) -> Program {
+    pub fn from_module(module: &Module) -> SavedProgram {
         let mut placed = module.clone();
         safepoints::place(&mut placed);
-        Program::from_text(placed.to_string())
+        SavedProgram::from_text(placed.to_string())
     }
 
     /// A program from text that is already canonical and placed.
-    pub fn from_text(text: String) -> Program {
+    pub fn from_text(text: String) -> SavedProgram {
         let hash = sha256(text.as_bytes());
-        Program { text, hash }
+        SavedProgram { text, hash }
     }
 }
 
-/// The program hash of `module`: what `Program::from_module(module).hash`
+/// The program hash of `module`: what `SavedProgram::from_module(module).hash`
 /// would be. Compare it with a snapshot's `program_hash` to check that a
 /// snapshot belongs to a given program.
 pub fn program_hash(module: &Module) -> [u8; 32] {
-    Program::from_module(module).hash
+    SavedProgram::from_module(module).hash
 }
 
 /// VM memory.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
-pub struct Memory {
+pub struct SavedMemory {
     pub layout: MemoryLayout,
     /// The contents of memory, sorted by `start`, not overlapping. Bytes of
     /// the three areas that no region covers are zero.
     pub regions: Vec<Region>,
     /// Every live heap allocation, sorted by `addr`.
-    pub allocations: Vec<Allocation>,
+    pub allocations: Vec<SavedAllocation>,
 }
 
 /// The layout of VM memory: three areas `[start, end)` of VM addresses
@@ -294,7 +294,7 @@ pub fn restore_regions(regions: &[Region], mem: &mut [u8]) -> Result<(), Snapsho
 
 /// A live heap allocation.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
-pub struct Allocation {
+pub struct SavedAllocation {
     pub addr: u64,
     pub size: u64,
     /// The IR memory type of the allocated objects in `.pir` syntax
@@ -304,7 +304,7 @@ pub struct Allocation {
 
 /// One logical frame: a function activation stopped at a resume point.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
-pub struct Frame {
+pub struct SavedFrame {
     /// The function's index in the module.
     pub func: u32,
     /// The function's name, checked against the index.
@@ -317,10 +317,13 @@ pub struct Frame {
     pub locals: Vec<Value>,
 }
 
-impl Frame {
+impl SavedFrame {
     /// The serialized form of an IR frame of `module`; the local types come
     /// from the function's declarations.
-    pub fn from_ir(frame: &pivm_ir::frame::Frame, module: &Module) -> Result<Frame, SnapshotError> {
+    pub fn from_ir(
+        frame: &pivm_ir::frame::Frame,
+        module: &Module,
+    ) -> Result<SavedFrame, SnapshotError> {
         let f = module.funcs.get(frame.func).ok_or_else(|| {
             SnapshotError::FrameMismatch(format!("there is no function {}", frame.func.0))
         })?;
@@ -332,7 +335,7 @@ impl Frame {
                 frame.locals.len()
             )));
         }
-        Ok(Frame {
+        Ok(SavedFrame {
             func: frame.func.0,
             func_name: f.name.clone(),
             resume: frame.resume.0,
@@ -435,7 +438,7 @@ pub struct IoState {
     #[serde(default)]
     pub stdin_eof: bool,
     /// Files opened with `fopen` and not closed, sorted by handle.
-    pub files: Vec<OpenFile>,
+    pub files: Vec<SavedFile>,
     /// The handle the next `fopen` returns; 0 when not recorded (the VM
     /// then picks one above every open handle).
     #[serde(default)]
@@ -444,7 +447,7 @@ pub struct IoState {
 
 /// A file opened with `fopen`.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
-pub struct OpenFile {
+pub struct SavedFile {
     /// The `FILE *` value the program holds: a small integer in the null
     /// page above the standard streams (`pivm_ir::builtins::STDERR`).
     pub handle: u64,
@@ -472,14 +475,14 @@ pub struct Counters {
     /// The state of `rand`; `None` when the program never called it (the
     /// state after `srand(1)`).
     #[serde(default)]
-    pub rand: Option<RandState>,
+    pub rand: Option<SavedRand>,
 }
 
 /// The state of `rand`: glibc's TYPE_3 additive feedback generator
 /// (`r[i] = r[i-3] + r[i-31]`), which pivm implements so that programs
 /// print the same numbers as natively.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
-pub struct RandState {
+pub struct SavedRand {
     /// The generator's table (31 words for TYPE_3).
     pub table: Vec<u32>,
     /// Indexes into `table` of glibc's `fptr` and `rptr`.

@@ -154,7 +154,7 @@ pub enum SnapshotError {
     IoState(String),
     /// The `rand` state is malformed.
     Rand(String),
-    /// A frame given to `Frame::from_ir` does not match the module.
+    /// A frame given to `SavedFrame::from_ir` does not match the module.
     FrameMismatch(String),
 }
 

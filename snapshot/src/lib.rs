@@ -59,9 +59,9 @@ pub mod header;
 pub mod validate;
 
 pub use body::{
-    capture_regions, program_hash, restore_regions, Allocation, Body, ByteString, Counters, Endian,
-    Engine, Frame, Hop, Host, IoState, Memory, MemoryLayout, OpenFile, Program, RandState, Region,
-    Value, ValueType, PIVM_VERSION,
+    capture_regions, program_hash, restore_regions, Body, ByteString, Counters, Endian, EngineKind,
+    Hop, Host, IoState, MemoryLayout, Region, SavedAllocation, SavedFile, SavedFrame, SavedMemory,
+    SavedProgram, SavedRand, Value, ValueType, PIVM_VERSION,
 };
 pub use error::SnapshotError;
 pub use file::{from_bytes, read, read_header, to_bytes, write_atomic, write_to, Snapshot};

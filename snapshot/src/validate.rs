@@ -37,7 +37,9 @@ use pivm_ir::contract::{self, ChainLimits, FrameError, FrameView, MAX_STREAM_HAN
 use pivm_ir::safepoints;
 use pivm_ir::{FuncId, Module, ResumeId, TypeLayouts};
 
-use crate::body::{local_types, Allocation, Body, Counters, Frame, IoState, MemoryLayout, Region};
+use crate::body::{
+    local_types, Body, Counters, IoState, MemoryLayout, Region, SavedAllocation, SavedFrame,
+};
 use crate::digest::sha256;
 use crate::error::SnapshotError;
 use crate::file::Snapshot;
@@ -307,7 +309,7 @@ fn check_regions(regions: &[Region], layout: &MemoryLayout) -> Result<(), Snapsh
 }
 
 fn check_allocations(
-    allocs: &[Allocation],
+    allocs: &[SavedAllocation],
     layout: &MemoryLayout,
     module: &Module,
     type_layouts: &TypeLayouts,
@@ -427,7 +429,7 @@ fn check_frames(
 
 /// The snapshot error of a frame-chain error (names from the file are
 /// truncated: they are hostile text).
-fn frame_error(e: FrameError, frames: &[Frame]) -> SnapshotError {
+fn frame_error(e: FrameError, frames: &[SavedFrame]) -> SnapshotError {
     match e {
         FrameError::NoFrames => SnapshotError::NoFrames,
         FrameError::TooManyFrames { count, max } => SnapshotError::TooManyFrames {
@@ -515,7 +517,11 @@ fn frame_error(e: FrameError, frames: &[Frame]) -> SnapshotError {
 
 /// Checks that frame `i` has one value per local of `f`, each recorded
 /// with its local's type.
-fn check_local_types(i: usize, fr: &Frame, f: &pivm_ir::Function) -> Result<(), SnapshotError> {
+fn check_local_types(
+    i: usize,
+    fr: &SavedFrame,
+    f: &pivm_ir::Function,
+) -> Result<(), SnapshotError> {
     if fr.locals.len() != f.locals.len() {
         return Err(SnapshotError::LocalCount {
             frame: i,

@@ -83,16 +83,16 @@ fn ir_frames_convert_both_ways() {
     let snap = snapshot();
     for f in &snap.body.frames {
         let ir = f.to_ir();
-        assert_eq!(&Frame::from_ir(&ir, &m).unwrap(), f);
+        assert_eq!(&SavedFrame::from_ir(&ir, &m).unwrap(), f);
     }
     let mut bad = snap.body.frames[0].to_ir();
     bad.locals.pop();
     assert!(matches!(
-        Frame::from_ir(&bad, &m),
+        SavedFrame::from_ir(&bad, &m),
         Err(SnapshotError::FrameMismatch(_))
     ));
     bad.func = pivm_ir::FuncId(9);
-    assert!(Frame::from_ir(&bad, &m).is_err());
+    assert!(SavedFrame::from_ir(&bad, &m).is_err());
 }
 
 #[test]
@@ -128,12 +128,12 @@ fn capture_and_restore_memory() {
 fn a_resumed_program_appends_its_hop() {
     let first = from_bytes(&to_bytes(&snapshot()).unwrap()).unwrap();
     let mut body = first.body.clone();
-    body.engine = Engine::Interp;
-    body.push_hop(Hop::now(Engine::Interp, 5));
+    body.engine = EngineKind::Interp;
+    body.push_hop(Hop::now(EngineKind::Interp, 5));
     let second = from_bytes(&to_bytes(&Snapshot::new(body)).unwrap()).unwrap();
     assert_eq!(second.body.history.len(), first.body.history.len() + 1);
     assert_eq!(second.body.history[..2], first.body.history[..]);
-    assert_eq!(second.body.history[2].engine, Engine::Interp);
+    assert_eq!(second.body.history[2].engine, EngineKind::Interp);
 }
 
 /// A later minor revision of the body with a field this version does not
@@ -174,10 +174,10 @@ fn optional_sections_may_be_absent() {
     #[derive(Serialize)]
     struct Minimal<'a> {
         source: &'a Host,
-        engine: Engine,
-        program: &'a Program,
-        memory: &'a Memory,
-        frames: &'a [Frame],
+        engine: EngineKind,
+        program: &'a SavedProgram,
+        memory: &'a SavedMemory,
+        frames: &'a [SavedFrame],
     }
     let snap = snapshot();
     let b = &snap.body;

@@ -18,7 +18,7 @@ fn invalid(edit: impl FnOnce(&mut Body)) -> SnapshotError {
 /// A body whose program is `text` (already hashed consistently).
 fn with_program(text: &str) -> Body {
     let mut b = body();
-    b.program = Program::from_text(text.to_string());
+    b.program = SavedProgram::from_text(text.to_string());
     b
 }
 
@@ -461,7 +461,7 @@ fn allocations_must_be_in_the_heap_disjoint_and_typed() {
 
 #[test]
 fn open_files_must_be_sane() {
-    fn file(b: &mut Body) -> &mut OpenFile {
+    fn file(b: &mut Body) -> &mut SavedFile {
         &mut b.io.files[0]
     }
     let e = invalid(|b| file(b).handle = pivm_ir::builtins::STDOUT);
@@ -494,7 +494,7 @@ fn open_files_must_be_sane() {
 
 #[test]
 fn rand_state_must_be_sane() {
-    fn rand(b: &mut Body) -> &mut RandState {
+    fn rand(b: &mut Body) -> &mut SavedRand {
         b.counters.rand.as_mut().unwrap()
     }
     let e = invalid(|b| rand(b).table.clear());

@@ -9,7 +9,7 @@
 
 use pivm_ir::safepoints::resume_points;
 use pivm_ir::{Module, Type};
-use pivm_snapshot::{Engine, Header, Host, OpenFile, Snapshot, Value};
+use pivm_snapshot::{EngineKind, Header, Host, SavedFile, Snapshot, Value};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -86,7 +86,7 @@ struct Inspect<'a> {
     size: u64,
     header: HeaderView<'a>,
     source: &'a Host,
-    engine: Engine,
+    engine: EngineKind,
     history: Vec<HopView<'a>>,
     program: ProgramView<'a>,
     frames: Vec<FrameView<'a>>,
@@ -108,7 +108,7 @@ struct HeaderView<'a> {
 struct HopView<'a> {
     arch: &'a str,
     os: &'a str,
-    engine: Engine,
+    engine: EngineKind,
     unix_time_ms: u64,
     /// `unix_time_ms` as an ISO 8601 UTC date.
     time: String,
@@ -168,7 +168,7 @@ struct IoView<'a> {
     stderr_written: u64,
     stdin_consumed: u64,
     stdin_eof: bool,
-    files: &'a [OpenFile],
+    files: &'a [SavedFile],
 }
 
 #[derive(Serialize)]

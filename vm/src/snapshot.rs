@@ -25,8 +25,8 @@ use pivm_ir::frame::Frame;
 use pivm_ir::write::MemTypeDisplay;
 use pivm_ir::Module;
 use pivm_snapshot::{
-    capture_regions, restore_regions, Body, Counters, Engine, Hop, Host, IoState, Memory,
-    MemoryLayout, OpenFile, Snapshot,
+    capture_regions, restore_regions, Body, Counters, EngineKind, Hop, Host, IoState, MemoryLayout,
+    SavedFile, SavedMemory, Snapshot,
 };
 use std::io::{Read, Write};
 use std::os::fd::{FromRawFd, OwnedFd};
@@ -61,9 +61,9 @@ pub struct Lineage {
 pub fn body_of(
     rt: &Runtime,
     frames: &[Frame],
-    engine: Engine,
+    engine: EngineKind,
     lineage: &Lineage,
-    program: &pivm_snapshot::Program,
+    program: &pivm_snapshot::SavedProgram,
     taken: u64,
 ) -> Result<Body, VmError> {
     let prog = &rt.prog;
@@ -87,7 +87,7 @@ pub fn body_of(
     let allocations = rt
         .heap
         .table()
-        .map(|a| pivm_snapshot::Allocation {
+        .map(|a| pivm_snapshot::SavedAllocation {
             addr: a.addr,
             size: a.size,
             ty: a.ty.as_ref().map(|ty| {
@@ -101,7 +101,7 @@ pub fn body_of(
         .collect();
     let frames = frames
         .iter()
-        .map(|f| pivm_snapshot::Frame::from_ir(f, m))
+        .map(|f| pivm_snapshot::SavedFrame::from_ir(f, m))
         .collect::<Result<Vec<_>, _>>()
         .map_err(err)?;
     let io = IoState {
@@ -115,7 +115,7 @@ pub fn body_of(
             .io
             .files()
             .into_iter()
-            .map(|f| OpenFile {
+            .map(|f| SavedFile {
                 handle: f.handle,
                 path: f.path,
                 mode: f.mode,
@@ -129,7 +129,7 @@ pub fn body_of(
         safepoints: lineage.safepoints + rt.safepoints_reached,
         snapshots: lineage.snapshots + taken,
         call_depth_limit: rt.config.max_depth,
-        rand: Some(pivm_snapshot::RandState {
+        rand: Some(pivm_snapshot::SavedRand {
             table: rt.rand.table.clone(),
             front: rt.rand.front as u32,
             rear: rt.rand.rear as u32,
@@ -142,7 +142,7 @@ pub fn body_of(
         engine,
         history,
         program: program.clone(),
-        memory: Memory {
+        memory: SavedMemory {
             layout,
             regions: capture_regions(rt.mem.bytes(), &layout),
             allocations,

@@ -311,7 +311,7 @@ fn resume_chains_alternate_engines() {
 
 /// A body without the fields that name the host, engine and time.
 fn neutral(mut s: Snapshot) -> Snapshot {
-    s.body.engine = pivm_snapshot::Engine::Interp;
+    s.body.engine = pivm_snapshot::EngineKind::Interp;
     s.body.history.clear();
     s.body.source = pivm_snapshot::Host::current();
     s
@@ -573,7 +573,8 @@ fn hostile_snapshots_are_refused() {
     s.program_hash = [7; 32];
     cases.push((write(&dir, "hash.msgpack", &s), "program hash mismatch"));
     let mut s = snap.clone();
-    s.body.program = pivm_snapshot::Program::from_text(s.body.program.text.replace("fib(", "fob("));
+    s.body.program =
+        pivm_snapshot::SavedProgram::from_text(s.body.program.text.replace("fib(", "fob("));
     s.program_hash = s.body.program.hash;
     cases.push((write(&dir, "prog.msgpack", &s), "@fob"));
     let mut s = snap.clone();

@@ -86,22 +86,22 @@ pub fn body() -> Body {
     let mut history = vec![Hop {
         arch: "s390x".to_string(),
         os: "linux".to_string(),
-        engine: Engine::Interp,
+        engine: EngineKind::Interp,
         unix_time_ms: 1_700_000_000_000,
         safepoints: 40,
     }];
     history.push(Hop {
-        engine: Engine::Jit,
+        engine: EngineKind::Jit,
         unix_time_ms: 1_700_000_360_000,
         safepoints: 2,
-        ..Hop::now(Engine::Jit, 0)
+        ..Hop::now(EngineKind::Jit, 0)
     });
     Body {
         source: Host::current(),
-        engine: Engine::Jit,
+        engine: EngineKind::Jit,
         history,
-        program: Program::from_module(&m),
-        memory: Memory {
+        program: SavedProgram::from_module(&m),
+        memory: SavedMemory {
             layout: layout(),
             regions: vec![
                 Region {
@@ -118,12 +118,12 @@ pub fn body() -> Body {
                 },
             ],
             allocations: vec![
-                Allocation {
+                SavedAllocation {
                     addr: HEAP,
                     size: 16,
                     ty: Some(":node".to_string()),
                 },
-                Allocation {
+                SavedAllocation {
                     addr: HEAP + 16,
                     size: 16,
                     ty: None,
@@ -131,7 +131,7 @@ pub fn body() -> Body {
             ],
         },
         frames: vec![
-            Frame {
+            SavedFrame {
                 func: 0,
                 func_name: "work".to_string(),
                 resume: WORK_LOOP,
@@ -144,7 +144,7 @@ pub fn body() -> Body {
                     v(ValueType::I8, 0xff),
                 ],
             },
-            Frame {
+            SavedFrame {
                 func: 1,
                 func_name: "main".to_string(),
                 resume: MAIN_CALL_INDIRECT,
@@ -164,7 +164,7 @@ pub fn body() -> Body {
             stderr_pending: Vec::new(),
             stdin_eof: false,
             next_handle: 5,
-            files: vec![OpenFile {
+            files: vec![SavedFile {
                 handle: 4,
                 path: "out.txt".to_string(),
                 mode: "w+".to_string(),
@@ -176,7 +176,7 @@ pub fn body() -> Body {
             safepoints: 42,
             snapshots: 1,
             call_depth_limit: 10_000,
-            rand: Some(RandState {
+            rand: Some(SavedRand {
                 table: (0..31u32).map(|i| i.wrapping_mul(0x9e37_79b9)).collect(),
                 front: 3,
                 rear: 0,

@@ -97,7 +97,7 @@ pub struct InspectArgs {
 /// The engine a program runs on. The JIT is the default where pivm was
 /// built with it (the cargo feature `jit`), the interpreter otherwise.
 #[derive(ValueEnum, Copy, Clone, PartialEq, Eq, Debug, Default)]
-pub enum Engine {
+pub enum EngineChoice {
     /// Compile to native code with Cranelift
     #[cfg_attr(feature = "jit", default)]
     Jit,
@@ -106,12 +106,12 @@ pub enum Engine {
     Interp,
 }
 
-impl Engine {
+impl EngineChoice {
     /// How a snapshot records the engine that took it.
-    pub fn recorded(self) -> pivm_snapshot::Engine {
+    pub fn recorded(self) -> pivm_snapshot::EngineKind {
         match self {
-            Engine::Jit => pivm_snapshot::Engine::Jit,
-            Engine::Interp => pivm_snapshot::Engine::Interp,
+            EngineChoice::Jit => pivm_snapshot::EngineKind::Jit,
+            EngineChoice::Interp => pivm_snapshot::EngineKind::Interp,
         }
     }
 }
@@ -131,8 +131,8 @@ pub enum Stats {
 #[derive(Args, Debug, Clone)]
 pub struct RunOpts {
     /// The engine
-    #[arg(long, value_enum, default_value_t = Engine::default())]
-    pub engine: Engine,
+    #[arg(long, value_enum, default_value_t = EngineChoice::default())]
+    pub engine: EngineChoice,
 
     /// Where snapshots go (default: the program's stem .msgpack in the
     /// current directory)

@@ -1,7 +1,7 @@
 //! The commands: `compile`, `run`, `resume`, `snapshot` and `inspect`.
 //! Each returns the exit status, or a `Fail` with its own (see `exit.rs`).
 
-use super::args::{CompileArgs, Engine, InspectArgs, ResumeArgs, RunArgs, SnapshotArgs};
+use super::args::{CompileArgs, EngineChoice, InspectArgs, ResumeArgs, RunArgs, SnapshotArgs};
 use super::exit::{Exit, Fail, Result};
 use super::run::{build_engine, Run};
 use pivm::control;
@@ -97,7 +97,7 @@ pub fn run(a: RunArgs) -> Result<u8> {
     let mut rt = Runtime::new(Arc::new(prog), config, pivm::io::Io::default())
         .map_err(|e| Fail::new(Exit::Internal, e.to_string()))?;
     let (mut engine, compile) = build_engine(opts.engine, opts, &rt.prog, &what)?;
-    if opts.stats.is_some() && opts.engine == Engine::Jit {
+    if opts.stats.is_some() && opts.engine == EngineChoice::Jit {
         eprintln!("pivm: stats: compile_ms={:.3}", snap::ms(compile));
     }
     let path = opts

@@ -8,7 +8,7 @@ pub mod commands;
 pub mod exit;
 pub mod run;
 
-use args::{Cli, Command, Engine};
+use args::{Cli, Command, EngineChoice};
 use clap::{CommandFactory, Parser};
 use exit::Result;
 
@@ -29,7 +29,7 @@ fn check(cli: &Cli) -> std::result::Result<(), clap::Error> {
         Command::Resume(a) => ("resume", &a.opts),
         _ => return Ok(()),
     };
-    if opts.no_safepoints && opts.engine != Engine::Jit {
+    if opts.no_safepoints && opts.engine != EngineChoice::Jit {
         let mut cmd = Cli::command();
         cmd.build();
         let sub = cmd

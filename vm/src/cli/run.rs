@@ -3,7 +3,7 @@
 //! a forked child unless the run exits after it) and the engine rewinds at
 //! once from the frames it captured.
 
-use super::args::{Engine, RunOpts};
+use super::args::{EngineChoice, RunOpts};
 use super::exit::{Exit, Fail, Result};
 use pivm::control;
 use pivm::snapshot::{self as snap, Background, Job, Lineage, Written};
@@ -16,14 +16,14 @@ use std::time::{Duration, Instant};
 /// (returned; zero for the interpreter). `what` names the program in
 /// messages.
 pub fn build_engine(
-    engine: Engine,
+    engine: EngineChoice,
     opts: &RunOpts,
     prog: &Program,
     what: &str,
 ) -> Result<(Box<dyn pivm::Engine>, Duration)> {
     match engine {
-        Engine::Interp => Ok((Box::new(Interpreter::new()), Duration::ZERO)),
-        Engine::Jit => build_jit(opts, prog, what),
+        EngineChoice::Interp => Ok((Box::new(Interpreter::new()), Duration::ZERO)),
+        EngineChoice::Jit => build_jit(opts, prog, what),
     }
 }
 
@@ -117,7 +117,7 @@ impl Run<'_> {
         mut entry: Entry,
     ) -> Result<u8> {
         let kind = self.opts.engine.recorded();
-        let mut program: Option<pivm_snapshot::Program> = None;
+        let mut program: Option<pivm_snapshot::SavedProgram> = None;
         let mut pending: Option<(Background, Duration)> = None;
         let mut taken = 0u64;
         let nofork = std::env::var_os("PIVM_SNAPSHOT_NOFORK").is_some_and(|v| v != "0");
@@ -180,8 +180,8 @@ impl Run<'_> {
                 seq: taken,
             };
             rt.io.flush();
-            let program =
-                program.get_or_insert_with(|| pivm_snapshot::Program::from_module(&rt.prog.module));
+            let program = program
+                .get_or_insert_with(|| pivm_snapshot::SavedProgram::from_module(&rt.prog.module));
             let build = || snap::body_of(rt, &frames, kind, &self.lineage, program, taken - 1);
             if exit || nofork {
                 let w = snap::write_sync(job, build);
