@@ -30,12 +30,12 @@
 //! let mem = vec![0u8; 0x21000];
 //! let body = Body {
 //!     source: Host::current(),
-//!     engine: Engine::Interp,
-//!     history: vec![Hop::now(Engine::Interp, 1)],
-//!     program: Program::from_module(&module),
-//!     memory: Memory { layout, regions: capture_regions(&mem, &layout), allocations: vec![] },
+//!     engine: EngineKind::Interp,
+//!     history: vec![Hop::now(EngineKind::Interp, 1)],
+//!     program: SavedProgram::from_module(&module),
+//!     memory: SavedMemory { layout, regions: capture_regions(&mem, &layout), allocations: vec![] },
 //!     // Stopped at resume point 0 of @main: its entry safepoint.
-//!     frames: vec![Frame {
+//!     frames: vec![SavedFrame {
 //!         func: 0, func_name: "main".into(), resume: 0, stack_base: 0x1000, locals: vec![],
 //!     }],
 //!     io: IoState::default(),
