@@ -605,7 +605,7 @@ impl Allocator {
             let slab = &mut a.slabs[s];
             let off = (addr - start) as usize;
             let size = CLASS_SIZE[c] as usize;
-            if slab.class as usize != c || off % size != 0 || off / size >= nslots(c) {
+            if slab.class as usize != c || !off.is_multiple_of(size) || off / size >= nslots(c) {
                 return Err(err(addr, "is not where this pivm puts a block of its size"));
             }
             let slot = off / size;

@@ -26,7 +26,7 @@ fn type_id(rt: &mut Runtime, ty: Option<&MemType>) -> TyId {
     let base = rt.prog.alloc_types.as_slice();
     let off = (t as *const MemType as usize).wrapping_sub(base.as_ptr() as usize);
     let i = off / std::mem::size_of::<MemType>();
-    if off % std::mem::size_of::<MemType>() == 0 && i < base.len() {
+    if off.is_multiple_of(std::mem::size_of::<MemType>()) && i < base.len() {
         return base_ty_id(i as u64 + 1);
     }
     rt.heap.type_id(Some(t))
