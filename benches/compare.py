@@ -40,6 +40,7 @@ PROGRAMS = [
     ("mandelbrot", "examples/mandelbrot.c", ["1500"], ["40"]),
     ("hashtable", "examples/hashtable.c", ["400000"], ["1000"]),
     ("mallocwrite", "examples/mallocwrite.c", ["256"], ["2"]),
+    ("allocchurn", "examples/allocchurn.c", ["2000000"], ["2000"]),
 ]
 
 

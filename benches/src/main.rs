@@ -156,6 +156,12 @@ const PROGRAMS: &[Program] = &[
         full: &["256"],
         quick: &["2"],
     },
+    Program {
+        name: "allocchurn",
+        file: "examples/allocchurn.c",
+        full: &["2000000"],
+        quick: &["2000"],
+    },
 ];
 
 fn main() -> ExitCode {

@@ -262,14 +262,19 @@ unsafe extern "C" fn wrapper<const I: usize>(ctx: *mut VmCtx, args: *const u64, 
     // SAFETY: `runtime` points to the live runtime running this code.
     let rt = unsafe { &mut *ctx.runtime.cast::<Runtime>() };
     let b = const { Builtin::ALL[I] };
-    let prog = rt.prog.clone();
-    let mut args = args;
-    let mut ty = None;
-    if b.is_alloc() && args.len() > b.sig().params.len() {
-        ty = prog.alloc_types.get(args[args.len() - 1]);
-        args = &args[..args.len() - 1];
-    }
-    let r = builtins::call(rt, b, args, ty);
+    let r = if b.is_alloc() && args.len() > b.sig().params.len() {
+        let (key, args) = (args[args.len() - 1], &args[..args.len() - 1]);
+        // The type lives in the program, which outlives this call: no
+        // builtin replaces `rt.prog`, and the `Arc` keeps the program where
+        // it is. Borrowed through a raw pointer rather than cloning the `Arc`
+        // (two atomic operations per malloc).
+        let prog: *const Program = std::sync::Arc::as_ptr(&rt.prog);
+        // SAFETY: see above; the program is only read.
+        let ty = unsafe { (*prog).alloc_types.get(key) };
+        builtins::call(rt, b, args, ty)
+    } else {
+        builtins::call(rt, b, args, None)
+    };
     ctx.bound = rt.mem.bound();
     match r {
         Ok(v) => v,

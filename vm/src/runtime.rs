@@ -181,7 +181,7 @@ impl Runtime {
         let heap_start = prog.mem.heap_start;
         let mut mem = Memory::new(config.reserve, heap_start + pivm_ir::contract::MAX_ACCESS)?;
         mem.init_globals(&prog.module, prog.global_addrs.as_slice())?;
-        let heap = Allocator::new(heap_start, mem.max_top());
+        let heap = Allocator::new(heap_start, mem.max_top(), prog.alloc_types.as_slice());
         let rt = Runtime {
             prog,
             config,
@@ -225,6 +225,7 @@ impl Runtime {
         rt.heap = Allocator::from_table(
             heap_start,
             rt.mem.max_top(),
+            rt.prog.alloc_types.as_slice(),
             state.heap_top,
             state.allocations.iter().cloned(),
         )?;
@@ -337,7 +338,7 @@ impl Runtime {
                     let n = bytes.len() as u64 + 1;
                     let p = self
                         .heap
-                        .malloc(n, None)
+                        .malloc(n, crate::alloc::TY_NONE)
                         .ok_or_else(|| VmError::new("out of memory for argv"))?;
                     self.sync_heap();
                     self.mem
@@ -349,7 +350,7 @@ impl Runtime {
                 ptrs.push(0);
                 let argv = self
                     .heap
-                    .malloc(8 * ptrs.len() as u64, None)
+                    .malloc(8 * ptrs.len() as u64, crate::alloc::TY_NONE)
                     .ok_or_else(|| VmError::new("out of memory for argv"))?;
                 self.sync_heap();
                 for (i, p) in ptrs.iter().enumerate() {

@@ -71,6 +71,7 @@ fn program_args(path: &Path, default: &[&str]) -> Vec<String> {
 /// Small arguments for the example programs, so the test stays fast.
 fn example_args(name: &str) -> &'static [&'static str] {
     match name {
+        "allocchurn.c" => &["3000"],
         "binarytrees.c" => &["4"],
         "fannkuch.c" => &["5"],
         "hashtable.c" => &["300"],
@@ -111,6 +112,16 @@ fn points(total: u64, n: u32) -> Vec<u64> {
 /// Snapshots `prog` at several points on alternating engines and resumes
 /// each on both; the output before plus after equals the whole output.
 fn roundtrip(prog: &Path, args: &[String], npoints: u32, dir: &Path) -> Result<usize, String> {
+    roundtrip_at(prog, args, |total| points(total, npoints), dir)
+}
+
+/// `roundtrip` at the safepoint counts `at(total)`.
+fn roundtrip_at(
+    prog: &Path,
+    args: &[String],
+    at: impl Fn(u64) -> Vec<u64>,
+    dir: &Path,
+) -> Result<usize, String> {
     let p = prog.to_str().unwrap();
     let with_args = |mut v: Vec<String>| {
         v.push("--".into());
@@ -134,7 +145,7 @@ fn roundtrip(prog: &Path, args: &[String], npoints: u32, dir: &Path) -> Result<u
         return Ok(0);
     }
     let mut checked = 0;
-    for (i, n) in points(total, npoints).into_iter().enumerate() {
+    for (i, n) in at(total).into_iter().enumerate() {
         let engine = ["interp", "jit"][i % 2];
         let snap = dir.join(format!(
             "{}-{n}.msgpack",
@@ -229,6 +240,36 @@ fn every_program_resumes_on_both_engines() {
         total += r.unwrap();
     }
     assert!(total >= 20, "only {total} resumes checked");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Heap addresses reach the output (`%p`, a hash of every live address) of
+/// a program churning the heap with mixed sizes, scattered frees, realloc,
+/// calloc and strdup: both engines print the same, and a run snapshotted in
+/// the middle of the churn (on either engine) and resumed (on either)
+/// prints exactly what the uninterrupted run prints. So does the churn
+/// example at many points.
+#[test]
+fn resumes_during_allocation_churn_allocate_the_same_addresses() {
+    let dir = scratch("churn");
+    let prog = repo().join("tests/alloc/ptr_churn.c");
+    let p = prog.to_str().unwrap();
+    let a = pivm(&dir, &["run", p, "--engine", "interp"]);
+    let b = pivm(&dir, &["run", p, "--engine", "jit"]);
+    assert!(a.status.success(), "{}", text(&a.stderr));
+    assert_eq!(
+        text(&a.stdout),
+        text(&b.stdout),
+        "engines allocate differently"
+    );
+    assert!(text(&a.stdout).matches("0x").count() > 50);
+    // Evenly spread points: every one is in the middle of the churn.
+    let even = |total: u64| (1..=10).map(|k| total * k / 11).collect::<Vec<u64>>();
+    let n = roundtrip_at(&prog, &[], even, &dir).unwrap();
+    assert!(n >= 20, "only {n} resumes checked");
+    let churn = repo().join("examples/allocchurn.c");
+    let n = roundtrip_at(&churn, &["20000".to_string()], even, &dir).unwrap();
+    assert!(n >= 20, "only {n} resumes checked");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

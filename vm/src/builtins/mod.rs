@@ -25,7 +25,9 @@ pub type Result<T> = std::result::Result<T, Halt>;
 /// fixed ones), the allocation type of the call, the result bits.
 pub type Impl = fn(&mut Runtime, &[u64], Option<&MemType>) -> Result<u64>;
 
-/// The implementation of builtin `b`.
+/// The implementation of builtin `b`. Inlined so that a caller with a
+/// constant `b` (each JIT wrapper) calls its implementation directly.
+#[inline(always)]
 pub fn implementation(b: Builtin) -> Impl {
     use Builtin as B;
     match b {
@@ -111,6 +113,7 @@ pub fn implementation(b: Builtin) -> Impl {
 }
 
 /// Calls builtin `b`; `args` holds at least its fixed parameters.
+#[inline(always)]
 pub fn call(rt: &mut Runtime, b: Builtin, args: &[u64], ty: Option<&MemType>) -> Result<u64> {
     if args.len() < b.sig().params.len() {
         return Err(Halt::Trap(pivm_ir::TrapKind::BadBuiltinCall));

@@ -6,6 +6,7 @@ use pivm_ir::{MemType, TrapKind};
 
 use super::stdio::store_ptr;
 use super::Result;
+use crate::alloc::{base_ty_id, TyId, TY_NONE};
 use crate::rand::RandState;
 use crate::runtime::{Halt, Runtime};
 
@@ -13,16 +14,43 @@ fn bad() -> Halt {
     Halt::Trap(TrapKind::BadBuiltinCall)
 }
 
-/// Allocates `size` bytes; 0 when the heap is exhausted.
-pub fn allocate(rt: &mut Runtime, size: u64, ty: Option<&MemType>) -> u64 {
-    match rt.heap.malloc(size, ty.cloned()) {
-        Some(p) if rt.sync_heap() => p,
+/// The allocator's id of a call's allocation type. JIT code passes a
+/// reference into `Program::alloc_types`, whose ids are fixed: found by
+/// address, no hashing. Any other type (the interpreter's, strdup's) is
+/// interned.
+#[inline]
+fn type_id(rt: &mut Runtime, ty: Option<&MemType>) -> TyId {
+    let Some(t) = ty else {
+        return TY_NONE;
+    };
+    let base = rt.prog.alloc_types.as_slice();
+    let off = (t as *const MemType as usize).wrapping_sub(base.as_ptr() as usize);
+    let i = off / std::mem::size_of::<MemType>();
+    if off.is_multiple_of(std::mem::size_of::<MemType>()) && i < base.len() {
+        return base_ty_id(i as u64 + 1);
+    }
+    rt.heap.type_id(Some(t))
+}
+
+/// Allocates `size` bytes of type id `ty`; 0 when the heap is exhausted.
+#[inline]
+pub fn allocate_id(rt: &mut Runtime, size: u64, ty: TyId) -> u64 {
+    let top = rt.heap.heap_top();
+    match rt.heap.malloc(size, ty) {
+        Some(p) if rt.heap.heap_top() == top || rt.sync_heap() => p,
         Some(p) => {
             rt.heap.free(p);
             0
         }
         None => 0,
     }
+}
+
+/// Allocates `size` bytes; 0 when the heap is exhausted.
+#[inline]
+pub fn allocate(rt: &mut Runtime, size: u64, ty: Option<&MemType>) -> u64 {
+    let id = type_id(rt, ty);
+    allocate_id(rt, size, id)
 }
 
 pub fn malloc(rt: &mut Runtime, a: &[u64], t: Option<&MemType>) -> Result<u64> {
@@ -50,18 +78,19 @@ pub fn realloc(rt: &mut Runtime, a: &[u64], t: Option<&MemType>) -> Result<u64> 
         rt.heap.free(p);
         return Ok(0);
     }
+    let top = rt.heap.heap_top();
     if rt.heap.resize_in_place(p, n) == Some(true) {
-        if rt.sync_heap() {
+        if rt.heap.heap_top() == top || rt.sync_heap() {
             return Ok(p);
         }
         rt.heap.resize_in_place(p, old);
         return Ok(0);
     }
     let ty = match t {
-        Some(t) => Some(t.clone()),
-        None => rt.heap.ty_of(p).cloned(),
+        Some(t) => type_id(rt, Some(t)),
+        None => rt.heap.type_id_of(p).unwrap_or(TY_NONE),
     };
-    let q = allocate(rt, n, ty.as_ref());
+    let q = allocate_id(rt, n, ty);
     if q == 0 {
         return Ok(0);
     }

@@ -1,10 +1,61 @@
-//! string.h builtins. Every range is checked as a whole before it is
-//! touched, so a bad pointer traps like a load or store would.
+//! string.h builtins at the host's speed: each checks its ranges once, then
+//! runs over host slices with `ptr::copy`/`fill` (the host's memmove and
+//! memset), the `memchr` crate (SIMD searches) and word-at-a-time compares.
+//! A range is checked as a whole before it is written, so a bad pointer
+//! traps like a load or store would; a string that runs past the end of
+//! valid memory traps too.
 
-use pivm_ir::MemType;
+use pivm_ir::contract::NULL_PAGE;
+use pivm_ir::{MemType, TrapKind};
 
 use super::Result;
+use crate::memory::Memory;
 use crate::runtime::Runtime;
+
+/// The bytes from `addr` to the end of valid memory (at least one), checked
+/// like a load at `addr`.
+#[inline]
+fn tail(mem: &Memory, addr: u64) -> std::result::Result<&[u8], TrapKind> {
+    if addr < NULL_PAGE {
+        return Err(TrapKind::NullAccess);
+    }
+    if addr >= mem.limit() {
+        return Err(TrapKind::OutOfBounds);
+    }
+    mem.slice(addr, mem.limit() - addr)
+}
+
+/// The length of the string at `addr`.
+#[inline]
+fn c_len(mem: &Memory, addr: u64) -> std::result::Result<u64, TrapKind> {
+    let s = tail(mem, addr)?;
+    memchr::memchr(0, s)
+        .map(|n| n as u64)
+        .ok_or(TrapKind::OutOfBounds)
+}
+
+/// The string at `addr`, without its NUL.
+#[inline]
+fn c_str(mem: &Memory, addr: u64) -> std::result::Result<&[u8], TrapKind> {
+    let s = tail(mem, addr)?;
+    let n = memchr::memchr(0, s).ok_or(TrapKind::OutOfBounds)?;
+    Ok(&s[..n])
+}
+
+/// At most `max` bytes of the string at `addr` (stops at a NUL; only the
+/// bytes read are checked).
+fn c_str_max(mem: &Memory, addr: u64, max: u64) -> std::result::Result<&[u8], TrapKind> {
+    if max == 0 {
+        return Ok(&[]);
+    }
+    let s = tail(mem, addr)?;
+    let avail = &s[..(s.len() as u64).min(max) as usize];
+    match memchr::memchr(0, avail) {
+        Some(n) => Ok(&avail[..n]),
+        None if avail.len() as u64 == max => Ok(avail),
+        None => Err(TrapKind::OutOfBounds),
+    }
+}
 
 pub fn memcpy(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
     rt.mem.copy_within(a[0], a[1], a[2])?;
@@ -20,14 +71,37 @@ pub fn memset(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> 
     Ok(a[0])
 }
 
+fn byte_diff(p: u8, q: u8) -> u64 {
+    (p as i32 - q as i32) as u32 as u64
+}
+
+/// The first index where `x` and `y` differ, among their first
+/// `min(len)` bytes.
+#[inline]
+fn mismatch(x: &[u8], y: &[u8]) -> Option<usize> {
+    let n = x.len().min(y.len());
+    let (x, y) = (&x[..n], &y[..n]);
+    if x == y {
+        return None;
+    }
+    let mut i = 0;
+    while i + 8 <= n {
+        let p = u64::from_le_bytes(x[i..i + 8].try_into().unwrap_or_default());
+        let q = u64::from_le_bytes(y[i..i + 8].try_into().unwrap_or_default());
+        if p != q {
+            return Some(i + ((p ^ q).trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    (i..n).find(|&j| x[j] != y[j])
+}
+
 /// glibc returns the difference of the first differing bytes.
 fn diff(x: &[u8], y: &[u8]) -> u64 {
-    for (p, q) in x.iter().zip(y) {
-        if p != q {
-            return (*p as i32 - *q as i32) as u32 as u64;
-        }
+    match mismatch(x, y) {
+        Some(i) => byte_diff(x[i], y[i]),
+        None => (x.len() as i64 - y.len() as i64).signum() as i32 as u32 as u64,
     }
-    (x.len() as i64 - y.len() as i64).signum() as i32 as u32 as u64
 }
 
 pub fn memcmp(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
@@ -37,102 +111,156 @@ pub fn memcmp(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> 
 }
 
 pub fn strlen(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
-    Ok(rt.mem.strlen(a[0])?)
+    Ok(c_len(&rt.mem, a[0])?)
 }
 
-/// Compares C strings including their terminators.
-fn cmp_c(x: &[u8], y: &[u8]) -> u64 {
-    let xi = x.iter().copied().chain(std::iter::once(0));
-    let yi = y.iter().copied().chain(std::iter::once(0));
-    for (p, q) in xi.zip(yi) {
-        if p != q || p == 0 {
-            return (p as i32 - q as i32) as u32 as u64;
+/// `(w - 0x01..) & !w & 0x80..`: non-zero iff a byte of `w` is zero.
+#[inline]
+fn has_zero(w: u64) -> bool {
+    w.wrapping_sub(0x0101_0101_0101_0101) & !w & 0x8080_8080_8080_8080 != 0
+}
+
+/// Compares the strings starting `x` and `y` (each running to the end of
+/// valid memory) over at most `max` bytes, like glibc `strncmp`: the
+/// difference of the first differing bytes, 0 if equal up to a NUL or
+/// `max`. Reads only up to the first difference or NUL, a word at a time;
+/// running off the end of memory first traps.
+#[inline]
+fn cmp_str(x: &[u8], y: &[u8], max: u64) -> std::result::Result<u64, TrapKind> {
+    let avail = x.len().min(y.len());
+    let n = (avail as u64).min(max) as usize;
+    let mut i = 0;
+    while i + 8 <= n {
+        let p = u64::from_le_bytes(x[i..i + 8].try_into().unwrap_or_default());
+        let q = u64::from_le_bytes(y[i..i + 8].try_into().unwrap_or_default());
+        if p != q || has_zero(p) {
+            break;
         }
+        i += 8;
     }
-    0
+    while i < n {
+        let (p, q) = (x[i], y[i]);
+        if p != q || p == 0 {
+            return Ok(byte_diff(p, q));
+        }
+        i += 1;
+    }
+    if n as u64 == max {
+        Ok(0)
+    } else {
+        Err(TrapKind::OutOfBounds)
+    }
 }
 
 pub fn strcmp(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
-    Ok(cmp_c(rt.mem.c_str(a[0])?, rt.mem.c_str(a[1])?))
+    Ok(cmp_str(
+        tail(&rt.mem, a[0])?,
+        tail(&rt.mem, a[1])?,
+        u64::MAX,
+    )?)
 }
 
 pub fn strncmp(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
-    let x = rt.mem.c_str_max(a[0], a[2])?;
-    let y = rt.mem.c_str_max(a[1], a[2])?;
-    if x.len() as u64 == a[2] && y.len() as u64 == a[2] {
-        return Ok(diff(x, y));
+    if a[2] == 0 {
+        return Ok(0);
     }
-    Ok(cmp_c(x, y))
+    Ok(cmp_str(tail(&rt.mem, a[0])?, tail(&rt.mem, a[1])?, a[2])?)
 }
 
 pub fn strcpy(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
-    let n = rt.mem.strlen(a[1])?;
+    let n = c_len(&rt.mem, a[1])?;
     rt.mem.copy_within(a[0], a[1], n + 1)?;
     Ok(a[0])
 }
 
 pub fn strncpy(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
-    let mut s = rt.mem.c_str_max(a[1], a[2])?.to_vec();
+    let n = c_str_max(&rt.mem, a[1], a[2])?.len() as u64;
     rt.mem.check_range(a[0], a[2])?;
-    s.resize(a[2] as usize, 0);
-    rt.mem.write(a[0], &s)?;
+    rt.mem.copy_within(a[0], a[1], n)?;
+    rt.mem.fill(a[0] + n, 0, a[2] - n)?;
     Ok(a[0])
 }
 
 pub fn strcat(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
-    let d = rt.mem.strlen(a[0])?;
-    let n = rt.mem.strlen(a[1])?;
+    let d = c_len(&rt.mem, a[0])?;
+    let n = c_len(&rt.mem, a[1])?;
     rt.mem.copy_within(a[0] + d, a[1], n + 1)?;
     Ok(a[0])
 }
 
 pub fn strncat(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
-    let d = rt.mem.strlen(a[0])?;
-    let mut s = rt.mem.c_str_max(a[1], a[2])?.to_vec();
-    s.push(0);
-    rt.mem.write(a[0] + d, &s)?;
+    let d = c_len(&rt.mem, a[0])?;
+    let n = c_str_max(&rt.mem, a[1], a[2])?.len() as u64;
+    rt.mem.check_range(a[0] + d, n + 1)?;
+    rt.mem.copy_within(a[0] + d, a[1], n)?;
+    rt.mem.fill(a[0] + d + n, 0, 1)?;
     Ok(a[0])
 }
 
 pub fn strchr(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
     let c = a[1] as u8;
-    let s = rt.mem.c_str(a[0])?;
+    let s = c_str(&rt.mem, a[0])?;
     if c == 0 {
         return Ok(a[0] + s.len() as u64);
     }
-    Ok(s.iter()
-        .position(|&b| b == c)
-        .map_or(0, |i| a[0] + i as u64))
+    Ok(memchr::memchr(c, s).map_or(0, |i| a[0] + i as u64))
 }
 
 pub fn strrchr(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
     let c = a[1] as u8;
-    let s = rt.mem.c_str(a[0])?;
+    let s = c_str(&rt.mem, a[0])?;
     if c == 0 {
         return Ok(a[0] + s.len() as u64);
     }
-    Ok(s.iter()
-        .rposition(|&b| b == c)
-        .map_or(0, |i| a[0] + i as u64))
+    Ok(memchr::memrchr(c, s).map_or(0, |i| a[0] + i as u64))
 }
 
 pub fn strstr(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
-    let h = rt.mem.c_str(a[0])?;
-    let n = rt.mem.c_str(a[1])?;
-    if n.is_empty() {
-        return Ok(a[0]);
-    }
-    Ok(h.windows(n.len())
-        .position(|w| w == n)
-        .map_or(0, |i| a[0] + i as u64))
+    let h = c_str(&rt.mem, a[0])?;
+    let n = c_str(&rt.mem, a[1])?;
+    Ok(memchr::memmem::find(h, n).map_or(0, |i| a[0] + i as u64))
 }
 
 pub fn strdup(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
-    let n = rt.mem.strlen(a[0])?;
-    let ty = MemType::Array(Box::new(MemType::Scalar(pivm_ir::Type::I8)), n + 1);
-    let p = super::stdlib::allocate(rt, n + 1, Some(&ty));
+    let n = c_len(&rt.mem, a[0])?;
+    let p = super::stdlib::allocate_id(rt, n + 1, crate::alloc::TY_BYTES);
     if p != 0 {
         rt.mem.copy_within(p, a[0], n + 1)?;
     }
     Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compares_like_glibc() {
+        assert_eq!(diff(b"abc", b"abd"), byte_diff(b'c', b'd'));
+        assert_eq!(
+            diff(b"0123456789abcdefX", b"0123456789abcdefY"),
+            byte_diff(b'X', b'Y')
+        );
+        assert_eq!(diff(b"0123456789", b"0123456789"), 0);
+        assert_eq!(mismatch(b"01234567z9", b"01234567y9"), Some(8));
+        assert_eq!(cmp_str(b"abc\0zz", b"abc\0yy", u64::MAX), Ok(0));
+        assert_eq!(
+            cmp_str(b"abcdefghij\0", b"abcdefghik\0", u64::MAX),
+            Ok(byte_diff(b'j', b'k'))
+        );
+        assert_eq!(
+            cmp_str(b"abcdefgh\0", b"abcdefgh", u64::MAX),
+            Err(TrapKind::OutOfBounds)
+        );
+        assert_eq!(cmp_str(b"abcdefgh\0", b"abcdefgh", 8), Ok(0));
+        assert_eq!(
+            cmp_str(b"abcdefgh\0", b"abcdefgx", 8),
+            Ok(byte_diff(b'h', b'x'))
+        );
+        assert_eq!(cmp_str(b"ab\0", b"abc\0", u64::MAX), Ok(byte_diff(0, b'c')));
+        assert_eq!(cmp_str(b"\xff\0", b"a\0", 5), Ok(byte_diff(0xff, b'a')));
+        assert!(has_zero(0x1100_0000_0000_0000) && !has_zero(0x0101_0101_8080_ffff));
+        // A word with a zero byte in it, equal in both: stops at the NUL.
+        assert_eq!(cmp_str(b"ab\0defgh12", b"ab\0xxxxx34", u64::MAX), Ok(0));
+    }
 }
