@@ -9,6 +9,7 @@ use std::io;
 use std::path::PathBuf;
 
 use crate::digest::hex;
+use pivm_ir::contract::FrameError;
 
 /// Everything that can go wrong with a snapshot.
 #[derive(Debug)]
@@ -59,16 +60,6 @@ pub enum SnapshotError {
     /// safepoint placement, so its resume points could be numbered
     /// differently from the frames'.
     ProgramNotCanonical { line: usize },
-    /// A snapshot with no frames.
-    NoFrames,
-    /// More frames than the limit.
-    TooManyFrames { count: usize, max: usize },
-    /// A frame names a function the program does not have.
-    MissingFunction {
-        frame: usize,
-        func: u32,
-        name: String,
-    },
     /// A frame's function index and name disagree.
     FunctionName {
         frame: usize,
@@ -76,39 +67,9 @@ pub enum SnapshotError {
         name: String,
         actual: String,
     },
-    /// The outermost frame is not `main`'s.
-    NotMain { frame: usize, func: String },
-    /// A frame's resume point does not exist.
-    BadResumePoint {
-        frame: usize,
-        func: String,
-        resume: u32,
-        count: usize,
-    },
-    /// A frame's resume point is of the wrong kind: the innermost frame
-    /// must be stopped at a safepoint, every other one at a call.
-    ResumePointKind {
-        frame: usize,
-        func: String,
-        resume: u32,
-        expected: &'static str,
-    },
-    /// An outer frame's call site does not call the next inner frame's
-    /// function.
-    CallMismatch {
-        frame: usize,
-        func: String,
-        resume: u32,
-        callee: String,
-        inner: String,
-    },
-    /// A frame has the wrong number of locals.
-    LocalCount {
-        frame: usize,
-        func: String,
-        expected: usize,
-        found: usize,
-    },
+    /// The frames are not a chain a program can be stopped in (the rule of
+    /// `pivm_ir::contract::check_frame_chain`).
+    Frames(FrameError),
     /// A local has the wrong type.
     LocalType {
         frame: usize,
@@ -116,21 +77,6 @@ pub enum SnapshotError {
         local: String,
         expected: &'static str,
         found: &'static str,
-    },
-    /// A local's bits do not fit its type (values are zero-extended).
-    LocalValue {
-        frame: usize,
-        func: String,
-        local: String,
-        ty: &'static str,
-        bits: u64,
-    },
-    /// A frame's shadow-stack base is outside the stack or out of order.
-    StackBase {
-        frame: usize,
-        func: String,
-        base: u64,
-        reason: String,
     },
     /// The memory layout numbers are inconsistent.
     Layout(String),
@@ -224,14 +170,6 @@ impl fmt::Display for SnapshotError {
                 "the embedded program is not in canonical form with safepoints placed \
                  (first difference at line {line}): the snapshot was written by a broken pivm"
             ),
-            NoFrames => write!(f, "snapshot has no frames: nothing to resume"),
-            TooManyFrames { count, max } => {
-                write!(f, "snapshot has {count} frames, more than the limit of {max}")
-            }
-            MissingFunction { frame, func, name } => write!(
-                f,
-                "frame {frame} names function {func} (@{name}), which the program does not have"
-            ),
             FunctionName {
                 frame,
                 func,
@@ -241,47 +179,7 @@ impl fmt::Display for SnapshotError {
                 f,
                 "frame {frame} names function {func} as @{name}, but function {func} is @{actual}"
             ),
-            NotMain { frame, func } => {
-                write!(f, "frame {frame}, the outermost, is @{func}, not @main")
-            }
-            BadResumePoint {
-                frame,
-                func,
-                resume,
-                count,
-            } => write!(
-                f,
-                "frame {frame} (@{func}) is at resume point {resume}, but @{func} has {count} resume points"
-            ),
-            ResumePointKind {
-                frame,
-                func,
-                resume,
-                expected,
-            } => write!(
-                f,
-                "frame {frame} (@{func}) is at resume point {resume}, which is not a {expected}"
-            ),
-            CallMismatch {
-                frame,
-                func,
-                resume,
-                callee,
-                inner,
-            } => write!(
-                f,
-                "frame {frame} (@{func}) is at resume point {resume}, a call to {callee}, \
-                 but the frame it calls is @{inner}"
-            ),
-            LocalCount {
-                frame,
-                func,
-                expected,
-                found,
-            } => write!(
-                f,
-                "frame {frame} (@{func}) has {found} locals, but @{func} has {expected}"
-            ),
+            Frames(e) => write!(f, "{e}"),
             LocalType {
                 frame,
                 func,
@@ -291,25 +189,6 @@ impl fmt::Display for SnapshotError {
             } => write!(
                 f,
                 "frame {frame} (@{func}): local %{local} has type {found}, expected {expected}"
-            ),
-            LocalValue {
-                frame,
-                func,
-                local,
-                ty,
-                bits,
-            } => write!(
-                f,
-                "frame {frame} (@{func}): local %{local} holds {bits:#x}, which does not fit in {ty}"
-            ),
-            StackBase {
-                frame,
-                func,
-                base,
-                reason,
-            } => write!(
-                f,
-                "frame {frame} (@{func}): stack base {base:#x} {reason}"
             ),
             Layout(why) => write!(f, "memory layout is inconsistent: {why}"),
             Region {

@@ -378,20 +378,19 @@ fn check_frames(
 ) -> Result<(), SnapshotError> {
     let frames = &body.frames;
     if frames.len() > limits.max_frames {
-        return Err(SnapshotError::TooManyFrames {
+        return Err(SnapshotError::Frames(FrameError::TooManyFrames {
             count: frames.len(),
-            max: limits.max_frames,
-        });
+            max: limits.max_frames as u64,
+        }));
     }
     // What only the file can get wrong: a function's index and name
     // disagree, or a value's recorded type is not its local's.
     for (i, fr) in frames.iter().enumerate() {
         let Some(f) = module.funcs.get(FuncId(fr.func)) else {
-            return Err(SnapshotError::MissingFunction {
+            return Err(SnapshotError::Frames(FrameError::MissingFunction {
                 frame: i,
-                func: fr.func,
-                name: truncate(&fr.func_name),
-            });
+                func: FuncId(fr.func),
+            }));
         };
         if f.name != fr.func_name {
             return Err(SnapshotError::FunctionName {
@@ -423,96 +422,7 @@ fn check_frames(
         stack_top: body.memory.layout.sp,
         max_depth: limits.max_frames as u64,
     };
-    contract::check_frame_chain(module, type_layouts, &views, &chain)
-        .map_err(|e| frame_error(e, frames))
-}
-
-/// The snapshot error of a frame-chain error (names from the file are
-/// truncated: they are hostile text).
-fn frame_error(e: FrameError, frames: &[SavedFrame]) -> SnapshotError {
-    match e {
-        FrameError::NoFrames => SnapshotError::NoFrames,
-        FrameError::TooManyFrames { count, max } => SnapshotError::TooManyFrames {
-            count,
-            max: max as usize,
-        },
-        FrameError::MissingFunction { frame, func } => SnapshotError::MissingFunction {
-            frame,
-            func: func.0,
-            name: truncate(&frames[frame].func_name),
-        },
-        FrameError::NotMain { frame, func } => SnapshotError::NotMain { frame, func },
-        FrameError::BadResumePoint {
-            frame,
-            func,
-            resume,
-            count,
-        } => SnapshotError::BadResumePoint {
-            frame,
-            func,
-            resume: resume.0,
-            count,
-        },
-        FrameError::ResumePointKind {
-            frame,
-            func,
-            resume,
-            expected,
-        } => SnapshotError::ResumePointKind {
-            frame,
-            func,
-            resume: resume.0,
-            expected,
-        },
-        FrameError::LocalCount {
-            frame,
-            func,
-            expected,
-            found,
-        } => SnapshotError::LocalCount {
-            frame,
-            func,
-            expected,
-            found,
-        },
-        FrameError::LocalValue {
-            frame,
-            func,
-            local,
-            ty,
-            bits,
-        } => SnapshotError::LocalValue {
-            frame,
-            func,
-            local,
-            ty: ty.name(),
-            bits,
-        },
-        FrameError::CallMismatch {
-            frame,
-            func,
-            resume,
-            callee,
-            inner,
-        } => SnapshotError::CallMismatch {
-            frame,
-            func,
-            resume: resume.0,
-            callee,
-            inner: truncate(&inner),
-        },
-        FrameError::StackBase {
-            frame,
-            func,
-            base,
-            reason,
-        } => SnapshotError::StackBase {
-            frame,
-            func,
-            base,
-            reason,
-        },
-    }
+    contract::check_frame_chain(module, type_layouts, &views, &chain).map_err(SnapshotError::Frames)
 }
 
 /// Checks that frame `i` has one value per local of `f`, each recorded
@@ -523,12 +433,12 @@ fn check_local_types(
     f: &pivm_ir::Function,
 ) -> Result<(), SnapshotError> {
     if fr.locals.len() != f.locals.len() {
-        return Err(SnapshotError::LocalCount {
+        return Err(SnapshotError::Frames(FrameError::LocalCount {
             frame: i,
             func: f.name.clone(),
             expected: f.locals.len(),
             found: fr.locals.len(),
-        });
+        }));
     }
     for ((v, expected), decl) in fr.locals.iter().zip(local_types(f)).zip(f.locals.values()) {
         if v.ty != expected {

@@ -4,6 +4,8 @@
 mod common;
 
 use common::*;
+use pivm_ir::contract::FrameError;
+use pivm_ir::{FuncId, ResumeId, Type};
 use pivm_snapshot::*;
 
 /// Validates the fixture after `edit`; returns the error.
@@ -120,17 +122,19 @@ fn hostile_programs_cannot_overflow_the_stack() {
 #[test]
 fn frames_must_exist() {
     let e = invalid(|b| b.frames.clear());
-    assert!(matches!(e, SnapshotError::NoFrames), "{e}");
+    assert!(
+        matches!(e, SnapshotError::Frames(FrameError::NoFrames)),
+        "{e}"
+    );
 
     let e = invalid(|b| b.frames[0].func = 99);
     assert!(
         matches!(
             e,
-            SnapshotError::MissingFunction {
+            SnapshotError::Frames(FrameError::MissingFunction {
                 frame: 0,
-                func: 99,
-                ..
-            }
+                func: FuncId(99),
+            })
         ),
         "{e}"
     );
@@ -149,7 +153,10 @@ fn frames_must_exist() {
     };
     let e = validate_with(&Snapshot::new(b), &limits).unwrap_err();
     assert!(
-        matches!(e, SnapshotError::TooManyFrames { count: 7, max: 4 }),
+        matches!(
+            e,
+            SnapshotError::Frames(FrameError::TooManyFrames { count: 7, max: 4 })
+        ),
         "{e}"
     );
 }
@@ -160,18 +167,21 @@ fn resume_points_must_exist_and_be_of_the_right_kind() {
     assert!(
         matches!(
             e,
-            SnapshotError::BadResumePoint {
+            SnapshotError::Frames(FrameError::BadResumePoint {
                 frame: 0,
-                resume: 2,
+                resume: ResumeId(2),
                 count: 2,
                 ..
-            }
+            })
         ),
         "{e}"
     );
     let e = invalid(|b| b.frames[1].resume = u32::MAX);
     assert!(
-        matches!(e, SnapshotError::BadResumePoint { frame: 1, .. }),
+        matches!(
+            e,
+            SnapshotError::Frames(FrameError::BadResumePoint { frame: 1, .. })
+        ),
         "{e}"
     );
 
@@ -182,11 +192,11 @@ fn resume_points_must_exist_and_be_of_the_right_kind() {
     assert!(
         matches!(
             e,
-            SnapshotError::ResumePointKind {
+            SnapshotError::Frames(FrameError::ResumePointKind {
                 frame: 0,
                 expected: "safepoint",
                 ..
-            }
+            })
         ),
         "{e}"
     );
@@ -195,11 +205,11 @@ fn resume_points_must_exist_and_be_of_the_right_kind() {
     assert!(
         matches!(
             e,
-            SnapshotError::ResumePointKind {
+            SnapshotError::Frames(FrameError::ResumePointKind {
                 frame: 1,
                 expected: "call",
                 ..
-            }
+            })
         ),
         "{e}"
     );
@@ -210,11 +220,17 @@ fn outer_frames_must_call_the_inner_function() {
     // Through a function pointer that points elsewhere.
     let e = invalid(|b| b.frames[1].locals[2].bits = 2); // @main, not @work
     assert!(
-        matches!(e, SnapshotError::CallMismatch { frame: 1, .. }),
+        matches!(
+            e,
+            SnapshotError::Frames(FrameError::CallMismatch { frame: 1, .. })
+        ),
         "{e}"
     );
     let e = invalid(|b| b.frames[1].locals[2].bits = 0x5000); // no function
-    assert!(matches!(e, SnapshotError::CallMismatch { .. }), "{e}");
+    assert!(
+        matches!(e, SnapshotError::Frames(FrameError::CallMismatch { .. })),
+        "{e}"
+    );
     assert!(e.to_string().contains("which is no function"), "{e}");
 
     // Through a pointer to the inner frame's function, but @main takes no
@@ -227,7 +243,10 @@ fn outer_frames_must_call_the_inner_function() {
         b.frames[0] = inner;
     });
     assert!(
-        matches!(e, SnapshotError::CallMismatch { frame: 1, .. }),
+        matches!(
+            e,
+            SnapshotError::Frames(FrameError::CallMismatch { frame: 1, .. })
+        ),
         "{e}"
     );
     assert!(e.to_string().contains("different signature"), "{e}");
@@ -240,7 +259,10 @@ fn outer_frames_must_call_the_inner_function() {
         b.frames[0] = inner;
     });
     assert!(
-        matches!(e, SnapshotError::CallMismatch { frame: 1, .. }),
+        matches!(
+            e,
+            SnapshotError::Frames(FrameError::CallMismatch { frame: 1, .. })
+        ),
         "{e}"
     );
 
@@ -258,18 +280,21 @@ fn locals_must_match_the_function() {
     assert!(
         matches!(
             e,
-            SnapshotError::LocalCount {
+            SnapshotError::Frames(FrameError::LocalCount {
                 frame: 0,
                 expected: 5,
                 found: 4,
                 ..
-            }
+            })
         ),
         "{e}"
     );
     let e = invalid(|b| b.frames[1].locals.push(v(ValueType::I32, 0)));
     assert!(
-        matches!(e, SnapshotError::LocalCount { frame: 1, .. }),
+        matches!(
+            e,
+            SnapshotError::Frames(FrameError::LocalCount { frame: 1, .. })
+        ),
         "{e}"
     );
 
@@ -292,12 +317,18 @@ fn locals_must_match_the_function() {
 
     let e = invalid(|b| b.frames[0].locals[4].bits = 0x100); // i8
     assert!(
-        matches!(e, SnapshotError::LocalValue { ty: "i8", .. }),
+        matches!(
+            e,
+            SnapshotError::Frames(FrameError::LocalValue { ty: Type::I8, .. })
+        ),
         "{e}"
     );
     let e = invalid(|b| b.frames[0].locals[1].bits = 1 << 32); // i32
     assert!(
-        matches!(e, SnapshotError::LocalValue { ty: "i32", .. }),
+        matches!(
+            e,
+            SnapshotError::Frames(FrameError::LocalValue { ty: Type::I32, .. })
+        ),
         "{e}"
     );
 }
@@ -308,7 +339,10 @@ fn stack_frames_must_be_contiguous_from_the_stack_start() {
     for base in [STACK + 8, STACK + 16, STACK - 16, u64::MAX - 15] {
         let e = invalid(|b| b.frames[0].stack_base = base);
         assert!(
-            matches!(e, SnapshotError::StackBase { frame: 0, .. }),
+            matches!(
+                e,
+                SnapshotError::Frames(FrameError::StackBase { frame: 0, .. })
+            ),
             "{e}"
         );
         assert!(e.to_string().contains("right after its caller"), "{e}");
@@ -320,19 +354,28 @@ fn stack_frames_must_be_contiguous_from_the_stack_start() {
         b.frames[1].stack_base = STACK - 16;
     });
     assert!(
-        matches!(e, SnapshotError::StackBase { frame: 1, .. }),
+        matches!(
+            e,
+            SnapshotError::Frames(FrameError::StackBase { frame: 1, .. })
+        ),
         "{e}"
     );
     let e = invalid(|b| b.frames[1].stack_base = STACK + 16);
     assert!(
-        matches!(e, SnapshotError::StackBase { frame: 1, .. }),
+        matches!(
+            e,
+            SnapshotError::Frames(FrameError::StackBase { frame: 1, .. })
+        ),
         "{e}"
     );
 
     // @work's 16-byte frame passes the stack pointer.
     let e = invalid(|b| b.memory.layout.sp = STACK + 8);
     assert!(
-        matches!(e, SnapshotError::StackBase { frame: 0, .. }),
+        matches!(
+            e,
+            SnapshotError::Frames(FrameError::StackBase { frame: 0, .. })
+        ),
         "{e}"
     );
     assert!(e.to_string().contains("top of the stack"), "{e}");
