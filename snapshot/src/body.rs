@@ -189,7 +189,10 @@ pub fn program_hash(module: &Module) -> [u8; 32] {
 pub struct SavedMemory {
     pub layout: MemoryLayout,
     /// The contents of memory, sorted by `start`, not overlapping. Bytes of
-    /// the three areas that no region covers are zero.
+    /// the three areas that no region covers are zero. Not part of the
+    /// msgpack body: a file stores them as raw memory sections before it
+    /// (`file.rs`), and `read` fills this from them.
+    #[serde(skip)]
     pub regions: Vec<Region>,
     /// Every live heap allocation, sorted by `addr`.
     pub allocations: Vec<SavedAllocation>,
@@ -234,11 +237,35 @@ impl Region {
 /// Size of the pages `capture_regions` skips when they are all zero.
 pub const CAPTURE_PAGE: u64 = 4096;
 
-/// The regions of `mem` (VM memory indexed by VM address, `mem[0]` is
-/// address 0) covering the data, stack and heap areas of `layout`, clipped
-/// to `mem.len()`, without the all-zero pages (pages are `CAPTURE_PAGE`
-/// bytes from each area's start). Adjacent non-zero pages make one region.
-pub fn capture_regions(mem: &[u8], layout: &MemoryLayout) -> Vec<Region> {
+/// Whether the page `bytes` is all zero (word by word, so it vectorizes).
+fn is_zero(bytes: &[u8]) -> bool {
+    let (head, words, tail) = {
+        // SAFETY: every bit pattern is a valid u64.
+        unsafe { bytes.align_to::<u64>() }
+    };
+    head.iter().all(|&b| b == 0)
+        && tail.iter().all(|&b| b == 0)
+        && words
+            .chunks(64)
+            .all(|c| c.iter().fold(0, |a, &w| a | w) == 0)
+}
+
+/// The extents `[start, end)` of `mem` (VM memory indexed by VM address,
+/// `mem[0]` is address 0) worth saving: the data, stack and heap areas of
+/// `layout`, clipped to `mem.len()`, without their all-zero pages (pages
+/// are the `CAPTURE_PAGE`-aligned blocks of VM addresses, clipped to the
+/// areas). Adjacent non-zero pages make one extent.
+///
+/// `candidates`, when given, are sorted disjoint extents outside which
+/// memory is known to be zero without reading it (pages the host never
+/// backed): only pages meeting them are read, so untouched memory is
+/// neither scanned nor faulted in. The result is the same with or without
+/// them.
+pub fn capture_extents(
+    mem: &[u8],
+    layout: &MemoryLayout,
+    candidates: Option<&[(u64, u64)]>,
+) -> Vec<(u64, u64)> {
     let mut areas = [
         (layout.data_start, layout.data_end),
         (layout.stack_start, layout.stack_end),
@@ -246,26 +273,41 @@ pub fn capture_regions(mem: &[u8], layout: &MemoryLayout) -> Vec<Region> {
     ];
     areas.sort();
     let len = mem.len() as u64;
-    let mut out: Vec<Region> = Vec::new();
+    let all = [(0, len)];
+    let candidates = candidates.unwrap_or(&all);
+    let mut out: Vec<(u64, u64)> = Vec::new();
     for (start, end) in areas {
         let end = end.min(len);
-        let mut page = start;
-        while page < end {
-            let page_end = page.saturating_add(CAPTURE_PAGE).min(end);
-            let bytes = &mem[page as usize..page_end as usize];
-            if bytes.iter().any(|&b| b != 0) {
-                match out.last_mut() {
-                    Some(r) if r.end() == page => r.bytes.extend_from_slice(bytes),
-                    _ => out.push(Region {
-                        start: page,
-                        bytes: bytes.to_vec(),
-                    }),
+        for &(cs, ce) in candidates {
+            let (s, e) = (start.max(cs), end.min(ce));
+            let mut page = s;
+            while page < e {
+                let page_end = (page / CAPTURE_PAGE + 1)
+                    .saturating_mul(CAPTURE_PAGE)
+                    .min(e);
+                if !is_zero(&mem[page as usize..page_end as usize]) {
+                    match out.last_mut() {
+                        Some(r) if r.1 == page => r.1 = page_end,
+                        _ => out.push((page, page_end)),
+                    }
                 }
+                page = page_end;
             }
-            page = page_end;
         }
     }
     out
+}
+
+/// The regions of `mem` (VM memory indexed by VM address) worth saving:
+/// the bytes of `capture_extents(mem, layout, None)`, copied.
+pub fn capture_regions(mem: &[u8], layout: &MemoryLayout) -> Vec<Region> {
+    capture_extents(mem, layout, None)
+        .into_iter()
+        .map(|(s, e)| Region {
+            start: s,
+            bytes: mem[s as usize..e as usize].to_vec(),
+        })
+        .collect()
 }
 
 /// Writes `regions` into `mem` (indexed by VM address). Bytes no region

@@ -37,6 +37,21 @@ pub enum SnapshotError {
     TruncatedBody { len: u64, expected: u64 },
     /// The file goes on after the body.
     TrailingBytes { extra: u64 },
+    /// A memory section of the section table is impossible (bad bounds,
+    /// overlapping, out of order, reserved bits set, outside the file).
+    Section {
+        index: u64,
+        start: u64,
+        len: u64,
+        reason: String,
+    },
+    /// A memory section's checksum does not match its bytes.
+    SectionChecksum {
+        index: u64,
+        start: u64,
+        stored: u32,
+        computed: u32,
+    },
     /// The body's checksum does not match.
     BodyChecksum { stored: u32, computed: u32 },
     /// The body is not the msgpack this format describes.
@@ -126,7 +141,28 @@ impl fmt::Display for SnapshotError {
             ),
             UnsupportedFormat { found, supported } => write!(
                 f,
-                "snapshot format version {found} is not supported (this pivm reads version {supported})"
+                "snapshot format version {found} is not supported (this pivm reads version {supported}; \
+                 version 1 files, with memory inside the msgpack body, were written by an earlier \
+                 pivm, before snapshots were streamed: resume them with that pivm)"
+            ),
+            Section {
+                index,
+                start,
+                len,
+                reason,
+            } => write!(
+                f,
+                "memory section {index} ({len} bytes at {start:#x}) {reason}: the file is corrupt"
+            ),
+            SectionChecksum {
+                index,
+                start,
+                stored,
+                computed,
+            } => write!(
+                f,
+                "checksum mismatch in memory section {index} (at {start:#x}): the file is corrupt \
+                 (stored {stored:08x}, computed {computed:08x})"
             ),
             HeaderChecksum { stored, computed } => write!(
                 f,

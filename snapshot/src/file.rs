@@ -1,6 +1,7 @@
-//! Snapshot files: encoding to bytes and back, reading a file with its
-//! length checked against the file size before anything is allocated, and
-//! the atomic write (temporary file, fsync, rename, fsync of the directory)
+//! Snapshot files: encoding to bytes and back, streaming VM memory to a
+//! file and back without a copy, reading a file with every length checked
+//! against the file size before anything is allocated, and the atomic
+//! write (temporary file, fsync, rename, fsync of the directory)
 //! that leaves the previous snapshot intact if pivm dies mid-write.
 
 use std::fs::{self, File, OpenOptions};
@@ -8,10 +9,19 @@ use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::body::{Body, PIVM_VERSION};
+use crate::body::{Body, Region, PIVM_VERSION};
 use crate::digest::{crc32c, crc32c_append};
 use crate::error::SnapshotError;
 use crate::header::{Header, FORMAT_VERSION, HEADER_LEN};
+
+/// File offsets of memory sections are congruent to their VM addresses
+/// modulo this (so page-aligned memory is page-aligned in the file).
+pub const PAGE: u64 = 4096;
+/// The size of one entry of the section table.
+pub const SECTION_ENTRY_LEN: u64 = 24;
+/// Memory is checksummed and written in pieces of this size, so each
+/// piece is still in the cache when the kernel copies it.
+const CHUNK: usize = 2 << 20;
 
 /// A whole snapshot: the header fields that are not derived from the body,
 /// and the body.
@@ -35,66 +45,169 @@ impl Snapshot {
             body,
         }
     }
+}
 
-    fn header(&self, body_len: u64, body_checksum: u32) -> Header {
-        Header {
-            format_version: FORMAT_VERSION,
-            flags: 0,
-            pivm_version: self.pivm_version.clone(),
-            program_hash: self.program_hash,
-            body_len,
-            body_checksum,
-        }
+/// One memory section of a snapshot file, as its section table records
+/// it: `len` bytes of VM memory at VM address `start`, stored raw at file
+/// offset `offset` (derived from the table, never stored), with their
+/// CRC-32C.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub struct Section {
+    pub start: u64,
+    pub len: u64,
+    pub checksum: u32,
+    pub offset: u64,
+    /// The zero bytes of padding just before `offset`.
+    pub pad: u64,
+}
+
+impl Section {
+    /// The VM address just past the section.
+    pub fn end(&self) -> u64 {
+        self.start + self.len
     }
+}
+
+/// Bytes of VM memory to write as one section: `bytes` are the contents
+/// of VM addresses `start..start + bytes.len()`, borrowed straight from VM
+/// memory.
+#[derive(Copy, Clone, Debug)]
+pub struct MemSection<'a> {
+    pub start: u64,
+    pub bytes: &'a [u8],
+}
+
+/// The file offset of a section of VM address `start` placed at or after
+/// offset `at`: the first offset congruent to `start` modulo `PAGE`.
+pub fn section_offset(at: u64, start: u64) -> Option<u64> {
+    let pad = (start % PAGE + PAGE - at % PAGE) % PAGE;
+    at.checked_add(pad)
 }
 
 fn encode_error(e: rmp_serde::encode::Error) -> SnapshotError {
     SnapshotError::Encode(e.to_string())
 }
 
-/// The bytes of a snapshot file.
+/// The bytes of a snapshot file (its memory sections are the body's
+/// regions).
 pub fn to_bytes(snap: &Snapshot) -> Result<Vec<u8>, SnapshotError> {
-    let mut out = vec![0u8; HEADER_LEN];
-    rmp_serde::encode::write_named(&mut out, &snap.body).map_err(encode_error)?;
-    let body = &out[HEADER_LEN..];
-    let header = snap.header(body.len() as u64, crc32c(body));
-    out[..HEADER_LEN].copy_from_slice(&header.encode());
-    Ok(out)
+    let mut out = io::Cursor::new(Vec::new());
+    write_to(&mut out, snap)?;
+    Ok(out.into_inner())
 }
 
-/// Decodes a snapshot file held in memory. Checks the header, the body
-/// length against `bytes.len()`, the body checksum, then decodes the body.
-/// Does not validate the snapshot against its program: call `validate`.
+/// Decodes a snapshot file held in memory: checks the header, every length
+/// against `bytes.len()`, the checksums of the table, body and every
+/// section, then decodes the body. Does not validate the snapshot against
+/// its program: call `validate`.
 pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
-    let header = Header::decode(bytes)?;
-    let available = (bytes.len() - HEADER_LEN) as u64;
-    check_body_len(&header, available)?;
-    decode_body(&header, &bytes[HEADER_LEN..])
+    let (mut snap, sections) = open_source(bytes, Path::new("<snapshot>"))?;
+    snap.body.memory.regions = read_regions(bytes, &sections, Path::new("<snapshot>"))?;
+    Ok(snap)
 }
 
-fn check_body_len(header: &Header, available: u64) -> Result<(), SnapshotError> {
-    if available < header.body_len {
+/// Random-access reading, from a byte slice or a file.
+trait Source {
+    fn size(&self) -> io::Result<u64>;
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()>;
+}
+
+impl Source for [u8] {
+    fn size(&self) -> io::Result<u64> {
+        Ok(self.len() as u64)
+    }
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        let eof = || io::Error::new(io::ErrorKind::UnexpectedEof, "read past the end");
+        let start = usize::try_from(offset).map_err(|_| eof())?;
+        let end = start.checked_add(buf.len()).ok_or_else(eof)?;
+        buf.copy_from_slice(self.get(start..end).ok_or_else(eof)?);
+        Ok(())
+    }
+}
+
+impl Source for File {
+    fn size(&self) -> io::Result<u64> {
+        Ok(self.metadata()?.len())
+    }
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::FileExt::read_exact_at(self, buf, offset)
+        }
+        #[cfg(not(unix))]
+        {
+            let mut f = self;
+            f.seek(SeekFrom::Start(offset))?;
+            f.read_exact(buf)
+        }
+    }
+}
+
+fn io_err(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> SnapshotError {
+    let path = path.to_path_buf();
+    move |source| SnapshotError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+/// Reads the header, the section table and the body of a file, checking
+/// every length against the file size before anything is allocated or
+/// read, and the table and body against their checksum. The body's
+/// `memory.regions` is empty: the memory is in the returned sections.
+fn open_source<S: Source + ?Sized>(
+    src: &S,
+    path: &Path,
+) -> Result<(Snapshot, Vec<Section>), SnapshotError> {
+    let size = src.size().map_err(io_err("read", path))?;
+    let mut head = vec![0u8; size.min(HEADER_LEN as u64) as usize];
+    src.read_exact_at(&mut head, 0)
+        .map_err(io_err("read", path))?;
+    let header = Header::decode(&head)?;
+    let malformed = |why: String| SnapshotError::MalformedHeader(why);
+    if header.memory_end < HEADER_LEN as u64 {
+        return Err(malformed(format!(
+            "memory ends at offset {}, inside the header",
+            header.memory_end
+        )));
+    }
+    let table_len = header
+        .sections
+        .checked_mul(SECTION_ENTRY_LEN)
+        .ok_or_else(|| malformed(format!("{} sections is absurd", header.sections)))?;
+    let file_len = table_len
+        .checked_add(header.body_len)
+        .and_then(|m| m.checked_add(header.memory_end))
+        .ok_or_else(|| malformed("the lengths of the file's parts overflow".to_string()))?;
+    let after_header = |n: u64| n - HEADER_LEN as u64;
+    if size < file_len {
         return Err(SnapshotError::TruncatedBody {
-            len: available,
-            expected: header.body_len,
+            len: after_header(size),
+            expected: after_header(file_len),
         });
     }
-    if available > header.body_len {
+    if size > file_len {
         return Err(SnapshotError::TrailingBytes {
-            extra: available - header.body_len,
+            extra: size - file_len,
         });
     }
-    Ok(())
-}
-
-fn decode_body(header: &Header, body: &[u8]) -> Result<Snapshot, SnapshotError> {
-    let computed = crc32c(body);
-    if computed != header.body_checksum {
+    // Bounded by the file size, checked above.
+    let meta_len = usize::try_from(table_len + header.body_len).map_err(|_| {
+        malformed("the section table and body do not fit in this host's memory".to_string())
+    })?;
+    let mut meta = vec![0u8; meta_len];
+    src.read_exact_at(&mut meta, header.memory_end)
+        .map_err(io_err("read", path))?;
+    let computed = crc32c(&meta);
+    if computed != header.meta_checksum {
         return Err(SnapshotError::BodyChecksum {
-            stored: header.body_checksum,
+            stored: header.meta_checksum,
             computed,
         });
     }
+    let (table, body) = meta.split_at(table_len as usize);
+    let sections = parse_table(table, header.memory_end)?;
     // `from_slice` borrows from the slice, so a hostile length prefix
     // inside the body fails at the end of the slice instead of allocating.
     let body: Body =
@@ -106,20 +219,143 @@ fn decode_body(header: &Header, body: &[u8]) -> Result<Snapshot, SnapshotError> 
             found: body.program.hash,
         });
     }
-    Ok(Snapshot {
-        pivm_version: header.pivm_version.clone(),
+    let snap = Snapshot {
+        pivm_version: header.pivm_version,
         program_hash: header.program_hash,
         body,
-    })
+    };
+    Ok((snap, sections))
 }
 
-fn io_err(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> SnapshotError {
-    let path = path.to_path_buf();
-    move |source| SnapshotError::Io {
-        action,
-        path,
-        source,
+/// The sections of a section table: sorted by VM address, disjoint, not
+/// empty, and laid out in the file one after the other from the end of
+/// the header, each at the first offset congruent to its address modulo
+/// `PAGE`, the last ending exactly at `memory_end`.
+fn parse_table(table: &[u8], memory_end: u64) -> Result<Vec<Section>, SnapshotError> {
+    let mut out = Vec::with_capacity(table.len() / SECTION_ENTRY_LEN as usize);
+    let mut at = HEADER_LEN as u64;
+    let mut prev_end = 0u64;
+    for (i, e) in table.chunks_exact(SECTION_ENTRY_LEN as usize).enumerate() {
+        let le64 = |o: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&e[o..o + 8]);
+            u64::from_le_bytes(b)
+        };
+        let le32 = |o: usize| u32::from_le_bytes([e[o], e[o + 1], e[o + 2], e[o + 3]]);
+        let (start, len, checksum, reserved) = (le64(0), le64(8), le32(16), le32(20));
+        let err = |reason: String| {
+            Err(SnapshotError::Section {
+                index: i as u64,
+                start,
+                len,
+                reason,
+            })
+        };
+        if reserved != 0 {
+            return err("has reserved bits set".to_string());
+        }
+        if len == 0 {
+            return err("is empty".to_string());
+        }
+        let Some(end) = start.checked_add(len) else {
+            return err("wraps around the address space".to_string());
+        };
+        if i > 0 && start < prev_end {
+            return err(format!(
+                "overlaps or comes before section {} (sections must be sorted and disjoint)",
+                i - 1
+            ));
+        }
+        let offset = section_offset(at, start);
+        let file_end = offset.and_then(|o| o.checked_add(len));
+        let (Some(offset), Some(file_end)) = (offset, file_end) else {
+            return err("does not fit in the file".to_string());
+        };
+        if file_end > memory_end {
+            return err(format!(
+                "would end at file offset {file_end}, past the end of memory ({memory_end})"
+            ));
+        }
+        out.push(Section {
+            start,
+            len,
+            checksum,
+            offset,
+            pad: offset - at,
+        });
+        at = file_end;
+        prev_end = end;
     }
+    if at != memory_end {
+        return Err(SnapshotError::MalformedHeader(format!(
+            "memory ends at offset {memory_end} but its sections end at {at}"
+        )));
+    }
+    Ok(out)
+}
+
+/// Reads `s` from `src` into `dst` (exactly `s.len` bytes) piece by piece,
+/// and checks its checksum.
+fn read_section<S: Source + ?Sized>(
+    src: &S,
+    index: usize,
+    s: &Section,
+    dst: &mut [u8],
+    path: &Path,
+) -> Result<(), SnapshotError> {
+    if s.pad > 0 {
+        // Padding is not under any checksum: it must be zero.
+        let mut pad = [0u8; PAGE as usize];
+        let pad = &mut pad[..s.pad as usize];
+        src.read_exact_at(pad, s.offset - s.pad)
+            .map_err(io_err("read", path))?;
+        if pad.iter().any(|&b| b != 0) {
+            return Err(SnapshotError::Section {
+                index: index as u64,
+                start: s.start,
+                len: s.len,
+                reason: "is preceded by padding that is not zero".to_string(),
+            });
+        }
+    }
+    let mut crc = 0;
+    let mut off = s.offset;
+    for piece in dst.chunks_mut(CHUNK) {
+        src.read_exact_at(piece, off)
+            .map_err(io_err("read", path))?;
+        crc = crc32c_append(crc, piece);
+        off += piece.len() as u64;
+    }
+    if crc != s.checksum {
+        return Err(SnapshotError::SectionChecksum {
+            index: index as u64,
+            start: s.start,
+            stored: s.checksum,
+            computed: crc,
+        });
+    }
+    Ok(())
+}
+
+/// The sections as owned regions (their sizes are bounded by the file's,
+/// checked by `parse_table`).
+fn read_regions<S: Source + ?Sized>(
+    src: &S,
+    sections: &[Section],
+    path: &Path,
+) -> Result<Vec<Region>, SnapshotError> {
+    sections
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let mut bytes = vec![0u8; s.len as usize];
+            read_section(src, i, s, &mut bytes, path)?;
+            Ok(Region {
+                start: s.start,
+                bytes,
+            })
+        })
+        .collect()
 }
 
 /// Reads up to `HEADER_LEN` bytes (fewer only at the end of the file).
@@ -138,34 +374,73 @@ pub fn read_header(path: &Path) -> Result<Header, SnapshotError> {
     Header::decode(&read_header_bytes(&mut file, path)?)
 }
 
-/// Reads the snapshot at `path`. The body length is checked against the
-/// file size before the body is read, so a hostile length allocates
-/// nothing. Does not validate the snapshot against its program: call
-/// `validate`.
-pub fn read(path: &Path) -> Result<Snapshot, SnapshotError> {
-    let mut file = File::open(path).map_err(io_err("open", path))?;
-    let file_len = file.metadata().map_err(io_err("read", path))?.len();
-    let header = Header::decode(&read_header_bytes(&mut file, path)?)?;
-    check_body_len(&header, file_len.saturating_sub(HEADER_LEN as u64))?;
-    let cap = usize::try_from(header.body_len).map_err(|_| {
-        SnapshotError::MalformedHeader(format!(
-            "a body of {} bytes does not fit in this host's memory",
-            header.body_len
-        ))
-    })?;
-    let mut body = Vec::with_capacity(cap);
-    // `take` bounds the read even if the file grows meanwhile.
-    file.take(header.body_len)
-        .read_to_end(&mut body)
-        .map_err(io_err("read", path))?;
-    if (body.len() as u64) < header.body_len {
-        // The file shrank after its size was read.
-        return Err(SnapshotError::TruncatedBody {
-            len: body.len() as u64,
-            expected: header.body_len,
-        });
+/// An open snapshot file whose header, section table and body have been
+/// read and checked, and whose memory is still in the file: `load_into`
+/// reads it straight into VM memory.
+pub struct SnapshotFile {
+    /// The snapshot, with `body.memory.regions` empty.
+    pub snapshot: Snapshot,
+    /// The memory sections, sorted by address.
+    pub sections: Vec<Section>,
+    file: File,
+    path: PathBuf,
+}
+
+impl SnapshotFile {
+    /// Opens the snapshot at `path` and reads everything but its memory.
+    /// Every length is checked against the file size before anything is
+    /// allocated, so hostile lengths cost nothing. Does not validate the
+    /// snapshot against its program: call `validate_file`.
+    pub fn open(path: &Path) -> Result<SnapshotFile, SnapshotError> {
+        let file = File::open(path).map_err(io_err("open", path))?;
+        let (snapshot, sections) = open_source(&file, path)?;
+        Ok(SnapshotFile {
+            snapshot,
+            sections,
+            file,
+            path: path.to_path_buf(),
+        })
     }
-    decode_body(&header, &body)
+
+    /// The bytes of memory the sections hold.
+    pub fn memory_bytes(&self) -> u64 {
+        self.sections.iter().map(|s| s.len).sum()
+    }
+
+    /// Reads every section into `mem` (VM memory indexed by VM address),
+    /// straight from the file, and checks each checksum. Bytes no section
+    /// covers are left as they are (pass zeroed memory). On error `mem`
+    /// holds part of the snapshot: discard it.
+    pub fn load_into(&self, mem: &mut [u8]) -> Result<(), SnapshotError> {
+        for (i, s) in self.sections.iter().enumerate() {
+            let Some(dst) = mem.get_mut(s.start as usize..s.end() as usize) else {
+                return Err(SnapshotError::Section {
+                    index: i as u64,
+                    start: s.start,
+                    len: s.len,
+                    reason: format!("does not fit in {} bytes of VM memory", mem.len()),
+                });
+            };
+            read_section(&self.file, i, s, dst, &self.path)?;
+        }
+        Ok(())
+    }
+
+    /// The whole snapshot, memory read into `body.memory.regions`.
+    pub fn into_snapshot(self) -> Result<Snapshot, SnapshotError> {
+        let mut snap = self.snapshot;
+        snap.body.memory.regions = read_regions(&self.file, &self.sections, &self.path)?;
+        Ok(snap)
+    }
+}
+
+/// Reads the snapshot at `path`, memory included (in
+/// `body.memory.regions`). Every length is checked against the file size
+/// before anything is allocated. Does not validate the snapshot against
+/// its program: call `validate`. To resume, `SnapshotFile` reads memory
+/// straight into VM memory instead.
+pub fn read(path: &Path) -> Result<Snapshot, SnapshotError> {
+    SnapshotFile::open(path)?.into_snapshot()
 }
 
 /// A writer that passes bytes through, computing their CRC-32C and count.
@@ -198,24 +473,84 @@ impl<W: Write> Write for CrcWriter<W> {
     }
 }
 
-/// Writes the snapshot file to `out` from its current position: a
-/// placeholder header, the body streamed through the checksum (so memory
-/// is not copied a second time), then the real header over the
-/// placeholder. Leaves the position at the end of the file.
-pub fn write_to<W: Write + Seek>(out: &mut W, snap: &Snapshot) -> Result<(), SnapshotError> {
+/// Writes the snapshot file to `out` from its current position, its
+/// memory sections being the body's regions. Leaves the position at the
+/// end of the file.
+pub fn write_to<W: Write + Seek>(out: &mut W, snap: &Snapshot) -> Result<u64, SnapshotError> {
+    let sections: Vec<MemSection> = snap
+        .body
+        .memory
+        .regions
+        .iter()
+        .map(|r| MemSection {
+            start: r.start,
+            bytes: &r.bytes,
+        })
+        .collect();
+    write_sections_to(out, snap, &sections)
+}
+
+/// Writes the snapshot file to `out` from its current position with
+/// `sections` as its memory (`snap.body.memory.regions` is not written):
+/// a placeholder header, each section straight from the borrowed memory in
+/// large writes, checksummed on the way, then the section table and the
+/// body, then the real header over the placeholder. `sections` must be
+/// sorted by address and disjoint; empty ones are left out. Returns the
+/// length of the file and leaves the position at its end.
+pub fn write_sections_to<W: Write + Seek>(
+    out: &mut W,
+    snap: &Snapshot,
+    sections: &[MemSection],
+) -> Result<u64, SnapshotError> {
+    let mut prev_end = 0u64;
+    for (i, s) in sections.iter().enumerate() {
+        let end = s.start.checked_add(s.bytes.len() as u64);
+        match end {
+            Some(end) if i == 0 || s.start >= prev_end => prev_end = end,
+            _ => {
+                return Err(SnapshotError::Encode(format!(
+                    "memory section {i} at {:#x} wraps or overlaps the one before",
+                    s.start
+                )))
+            }
+        }
+    }
     let io = |source| SnapshotError::Io {
         action: "write",
         path: PathBuf::from("<snapshot>"),
         source,
     };
-    let start = out.stream_position().map_err(io)?;
+    static ZEROS: [u8; PAGE as usize] = [0; PAGE as usize];
+    let base = out.stream_position().map_err(io)?;
     out.write_all(&[0u8; HEADER_LEN]).map_err(io)?;
+    let mut pos = HEADER_LEN as u64;
+    let mut table = Vec::with_capacity(sections.len() * SECTION_ENTRY_LEN as usize);
+    let mut count = 0u64;
+    for s in sections.iter().filter(|s| !s.bytes.is_empty()) {
+        let len = s.bytes.len() as u64;
+        let offset = section_offset(pos, s.start).expect("file offsets do not overflow");
+        out.write_all(&ZEROS[..(offset - pos) as usize])
+            .map_err(io)?;
+        let mut crc = 0;
+        for piece in s.bytes.chunks(CHUNK) {
+            crc = crc32c_append(crc, piece);
+            out.write_all(piece).map_err(io)?;
+        }
+        table.extend_from_slice(&s.start.to_le_bytes());
+        table.extend_from_slice(&len.to_le_bytes());
+        table.extend_from_slice(&crc.to_le_bytes());
+        table.extend_from_slice(&0u32.to_le_bytes());
+        count += 1;
+        pos = offset + len;
+    }
+    let memory_end = pos;
     let mut w = CrcWriter {
         inner: BufWriter::with_capacity(1 << 20, &mut *out),
         crc: 0,
         len: 0,
         error: None,
     };
+    w.write_all(&table).map_err(io)?;
     if let Err(e) = rmp_serde::encode::write_named(&mut w, &snap.body) {
         return Err(match w.error.take() {
             Some(source) => io(source),
@@ -223,13 +558,22 @@ pub fn write_to<W: Write + Seek>(out: &mut W, snap: &Snapshot) -> Result<(), Sna
         });
     }
     w.flush().map_err(io)?;
-    let (crc, len) = (w.crc, w.len);
+    let (crc, meta_len) = (w.crc, w.len);
     drop(w);
-    let header = snap.header(len, crc);
-    out.seek(SeekFrom::Start(start)).map_err(io)?;
+    let header = Header {
+        format_version: FORMAT_VERSION,
+        flags: 0,
+        pivm_version: snap.pivm_version.clone(),
+        program_hash: snap.program_hash,
+        sections: count,
+        memory_end,
+        body_len: meta_len - table.len() as u64,
+        meta_checksum: crc,
+    };
+    out.seek(SeekFrom::Start(base)).map_err(io)?;
     out.write_all(&header.encode()).map_err(io)?;
     out.seek(SeekFrom::End(0)).map_err(io)?;
-    Ok(())
+    Ok(memory_end + meta_len)
 }
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -251,21 +595,47 @@ pub fn temp_path_for(path: &Path) -> PathBuf {
 /// previous snapshot or the new one, never a mix. On error the temporary
 /// file is removed.
 pub fn write_atomic(path: &Path, snap: &Snapshot) -> Result<(), SnapshotError> {
+    let sections: Vec<MemSection> = snap
+        .body
+        .memory
+        .regions
+        .iter()
+        .map(|r| MemSection {
+            start: r.start,
+            bytes: &r.bytes,
+        })
+        .collect();
+    write_atomic_sections(path, snap, &sections).map(|_| ())
+}
+
+/// `write_atomic` with `sections` as the memory (see `write_sections_to`):
+/// memory goes from where it is to the file, never copied. Returns the
+/// size of the file.
+pub fn write_atomic_sections(
+    path: &Path,
+    snap: &Snapshot,
+    sections: &[MemSection],
+) -> Result<u64, SnapshotError> {
     let tmp = temp_path_for(path);
-    let result = write_temp_and_rename(path, &tmp, snap);
+    let result = write_temp_and_rename(path, &tmp, snap, sections);
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
     result
 }
 
-fn write_temp_and_rename(path: &Path, tmp: &Path, snap: &Snapshot) -> Result<(), SnapshotError> {
+fn write_temp_and_rename(
+    path: &Path,
+    tmp: &Path,
+    snap: &Snapshot,
+    sections: &[MemSection],
+) -> Result<u64, SnapshotError> {
     let mut file = OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(tmp)
         .map_err(io_err("create the temporary file", tmp))?;
-    write_to(&mut file, snap).map_err(|e| match e {
+    let len = write_sections_to(&mut file, snap, sections).map_err(|e| match e {
         SnapshotError::Io { action, source, .. } => SnapshotError::Io {
             action,
             path: tmp.to_path_buf(),
@@ -276,7 +646,8 @@ fn write_temp_and_rename(path: &Path, tmp: &Path, snap: &Snapshot) -> Result<(),
     file.sync_all().map_err(io_err("sync", tmp))?;
     drop(file);
     fs::rename(tmp, path).map_err(io_err("rename the temporary file over", path))?;
-    sync_parent_dir(path)
+    sync_parent_dir(path)?;
+    Ok(len)
 }
 
 /// Makes the rename durable: fsync the directory holding `path`.

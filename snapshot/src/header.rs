@@ -1,23 +1,28 @@
-//! The fixed 96-byte header at the start of every snapshot file, read and
-//! checked before the body is decoded so that a file of the wrong kind, of
-//! a newer format, truncated or corrupt gives a readable error instead of a
-//! decode failure (the approach of Wasmtime's `engine/serialization.rs`).
+//! The fixed 128-byte header at the start of every snapshot file, read and
+//! checked before anything else so that a file of the wrong kind, of a
+//! newer or older format, truncated or corrupt gives a readable error
+//! instead of a decode failure (the approach of Wasmtime's
+//! `engine/serialization.rs`).
 //!
 //! ```text
 //! offset size  field
 //!      0    8  magic            b"PIVMSNAP"
-//!      8    4  format_version   u32 LE
+//!      8    4  format_version   u32 LE (2)
 //!     12    4  flags            u32 LE, must be 0
 //!     16   32  pivm_version     UTF-8, padded with NUL bytes
 //!     48   32  program_hash     SHA-256 of the program text
-//!     80    8  body_len         u64 LE
-//!     88    4  body_checksum    CRC-32C of the body bytes, u32 LE
-//!     92    4  header_checksum  CRC-32C of bytes 0..92, u32 LE
+//!     80    8  sections         u64 LE, number of memory sections
+//!     88    8  memory_end       u64 LE, file offset just past the last section
+//!     96    8  body_len         u64 LE, length of the msgpack body
+//!    104    4  meta_checksum    CRC-32C of the section table and the body
+//!    108   16  reserved         zero
+//!    124    4  header_checksum  CRC-32C of bytes 0..124, u32 LE
 //! ```
 //!
 //! Checks run in this order: magic, format version, length, header
-//! checksum, flags, version string. The version comes before the header
-//! checksum because a newer format may have a different header.
+//! checksum, flags, reserved bytes, version string. The version comes
+//! before the header checksum because another format may have a different
+//! header.
 
 use crate::digest::crc32c;
 use crate::error::SnapshotError;
@@ -25,28 +30,37 @@ use crate::error::SnapshotError;
 /// The first eight bytes of every snapshot.
 pub const MAGIC: [u8; 8] = *b"PIVMSNAP";
 /// The format version this crate writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
-/// The size of the header in format version 1.
-pub const HEADER_LEN: usize = 96;
+pub const FORMAT_VERSION: u32 = 2;
+/// The size of the header in format version 2.
+pub const HEADER_LEN: usize = 128;
 /// The size of the `pivm_version` field.
 pub const VERSION_FIELD_LEN: usize = 32;
+/// Where the header checksum is.
+const CHECKSUM_AT: usize = HEADER_LEN - 4;
 
 /// A decoded header.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Header {
     pub format_version: u32,
-    /// Reserved for features an older reader must refuse; 0 in version 1.
+    /// Reserved for features an older reader must refuse; 0 in version 2.
     pub flags: u32,
     /// The pivm version that wrote the file (at most 32 bytes of UTF-8).
     pub pivm_version: String,
     /// SHA-256 of the embedded program text.
     pub program_hash: [u8; 32],
+    /// The number of memory sections (entries of the section table).
+    pub sections: u64,
+    /// The file offset just past the last memory section, where the
+    /// section table starts (`HEADER_LEN` when there is no section).
+    pub memory_end: u64,
+    /// The length of the msgpack body, which follows the section table.
     pub body_len: u64,
-    pub body_checksum: u32,
+    /// CRC-32C of the section table followed by the body.
+    pub meta_checksum: u32,
 }
 
 impl Header {
-    /// The 96 header bytes, with the header checksum computed. A
+    /// The header bytes, with the header checksum computed. A
     /// `pivm_version` longer than 32 bytes is cut at a character boundary.
     pub fn encode(&self) -> [u8; HEADER_LEN] {
         let mut h = [0u8; HEADER_LEN];
@@ -56,10 +70,12 @@ impl Header {
         let v = truncate_utf8(&self.pivm_version, VERSION_FIELD_LEN);
         h[16..16 + v.len()].copy_from_slice(v.as_bytes());
         h[48..80].copy_from_slice(&self.program_hash);
-        h[80..88].copy_from_slice(&self.body_len.to_le_bytes());
-        h[88..92].copy_from_slice(&self.body_checksum.to_le_bytes());
-        let c = crc32c(&h[0..92]);
-        h[92..96].copy_from_slice(&c.to_le_bytes());
+        h[80..88].copy_from_slice(&self.sections.to_le_bytes());
+        h[88..96].copy_from_slice(&self.memory_end.to_le_bytes());
+        h[96..104].copy_from_slice(&self.body_len.to_le_bytes());
+        h[104..108].copy_from_slice(&self.meta_checksum.to_le_bytes());
+        let c = crc32c(&h[0..CHECKSUM_AT]);
+        h[CHECKSUM_AT..].copy_from_slice(&c.to_le_bytes());
         h
     }
 
@@ -100,8 +116,13 @@ impl Header {
             return Err(truncated());
         };
         let le32 = |at: usize| u32::from_le_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
-        let stored = le32(92);
-        let computed = crc32c(&h[0..92]);
+        let le64 = |at: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&h[at..at + 8]);
+            u64::from_le_bytes(b)
+        };
+        let stored = le32(CHECKSUM_AT);
+        let computed = crc32c(&h[0..CHECKSUM_AT]);
         if stored != computed {
             return Err(SnapshotError::HeaderChecksum { stored, computed });
         }
@@ -110,6 +131,11 @@ impl Header {
             return Err(SnapshotError::MalformedHeader(format!(
                 "unknown flags {flags:#x}: the snapshot needs a newer pivm"
             )));
+        }
+        if h[108..CHECKSUM_AT].iter().any(|&b| b != 0) {
+            return Err(SnapshotError::MalformedHeader(
+                "reserved bytes 108..124 are not zero: the snapshot needs a newer pivm".to_string(),
+            ));
         }
         let field = &h[16..48];
         let len = field.iter().position(|&b| b == 0).unwrap_or(field.len());
@@ -125,15 +151,15 @@ impl Header {
             .to_string();
         let mut program_hash = [0u8; 32];
         program_hash.copy_from_slice(&h[48..80]);
-        let mut body_len = [0u8; 8];
-        body_len.copy_from_slice(&h[80..88]);
         Ok(Header {
             format_version,
             flags,
             pivm_version,
             program_hash,
-            body_len: u64::from_le_bytes(body_len),
-            body_checksum: le32(88),
+            sections: le64(80),
+            memory_end: le64(88),
+            body_len: le64(96),
+            meta_checksum: le32(104),
         })
     }
 }
@@ -158,8 +184,10 @@ mod tests {
             flags: 0,
             pivm_version: "0.1.0".to_string(),
             program_hash: [7; 32],
+            sections: 3,
+            memory_end: 8192,
             body_len: 1234,
-            body_checksum: 0xdead_beef,
+            meta_checksum: 0xdead_beef,
         }
     }
 

@@ -1,11 +1,13 @@
 //! pivm-snapshot: the portable snapshot file format of pivm. The format
 //! is specified in SNAPSHOT.md at the repository root.
 //!
-//! A snapshot file is a fixed 96-byte header (`header`), checked before
-//! anything else, followed by a msgpack body (`body`) protected by a
-//! CRC-32C. The body is self-contained: the program as canonical `.pir`
-//! text, VM memory as raw little-endian bytes, the allocation table, the
-//! logical frames as typed values, I/O state and counters. Nothing in it
+//! A snapshot file (format version 2) is a fixed 128-byte header
+//! (`header`), checked before anything else, then VM memory as raw
+//! little-endian sections at page-aligned offsets, each with its CRC-32C,
+//! then the section table and a msgpack body (`body`) under one CRC-32C.
+//! The body is self-contained: the program as canonical `.pir` text, the
+//! memory layout, the allocation table, the logical frames as typed
+//! values, I/O state and counters. Nothing in it
 //! is host-specific, so a snapshot taken on one architecture and engine
 //! resumes on any other.
 //!
@@ -13,7 +15,10 @@
 //! `write_atomic(path, &Snapshot::new(body))` and resumes one with
 //! `read(path)` then `validate(&snapshot)`, which returns the program
 //! ready to run once every frame, local, address and size has been checked
-//! against it.
+//! against it. To resume without holding memory twice, the VM uses
+//! `write_atomic_sections` (memory written straight from where it is) and
+//! `SnapshotFile::open`, `validate_file` and `SnapshotFile::load_into`
+//! (memory read straight into VM memory).
 //!
 //! ```
 //! use pivm_snapshot::*;
@@ -59,13 +64,18 @@ pub mod header;
 pub mod validate;
 
 pub use body::{
-    capture_regions, program_hash, restore_regions, Body, ByteString, Counters, Endian, EngineKind,
-    Hop, Host, IoState, MemoryLayout, Region, SavedAllocation, SavedFile, SavedFrame, SavedMemory,
-    SavedProgram, SavedRand, Value, ValueType, PIVM_VERSION,
+    capture_extents, capture_regions, program_hash, restore_regions, Body, ByteString, Counters,
+    Endian, EngineKind, Hop, Host, IoState, MemoryLayout, Region, SavedAllocation, SavedFile,
+    SavedFrame, SavedMemory, SavedProgram, SavedRand, Value, ValueType, PIVM_VERSION,
 };
 pub use error::SnapshotError;
-pub use file::{from_bytes, read, read_header, to_bytes, write_atomic, write_to, Snapshot};
+pub use file::{
+    from_bytes, read, read_header, section_offset, to_bytes, write_atomic, write_atomic_sections,
+    write_sections_to, write_to, MemSection, Section, Snapshot, SnapshotFile, PAGE,
+    SECTION_ENTRY_LEN,
+};
 pub use header::{Header, FORMAT_VERSION, HEADER_LEN, MAGIC};
 pub use validate::{
-    check_program_matches, validate, validate_with, Limits, MAX_TYPE_NESTING, MAX_TYPE_WEIGHT,
+    check_program_matches, validate, validate_file, validate_with, Limits, MAX_TYPE_NESTING,
+    MAX_TYPE_WEIGHT,
 };

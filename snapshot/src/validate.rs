@@ -38,11 +38,11 @@ use pivm_ir::safepoints;
 use pivm_ir::{FuncId, Module, ResumeId, TypeLayouts};
 
 use crate::body::{
-    local_types, Body, Counters, IoState, MemoryLayout, Region, SavedAllocation, SavedFrame,
+    local_types, Body, Counters, IoState, MemoryLayout, SavedAllocation, SavedFrame,
 };
 use crate::digest::sha256;
 use crate::error::SnapshotError;
-use crate::file::Snapshot;
+use crate::file::{Snapshot, SnapshotFile};
 
 /// Bounds on what a snapshot may ask of the VM that restores it.
 #[derive(Copy, Clone, Debug)]
@@ -75,14 +75,49 @@ pub fn validate_with(snap: &Snapshot, limits: &Limits) -> Result<Module, Snapsho
     let (module, type_layouts) = check_program(snap)?;
     let body = &snap.body;
     check_layout(&body.memory.layout, limits)?;
-    check_regions(&body.memory.regions, &body.memory.layout)?;
+    let extents = body
+        .memory
+        .regions
+        .iter()
+        .map(|r| (r.start, r.bytes.len() as u64));
+    check_regions(extents, &body.memory.layout)?;
+    validate_rest(snap, module, &type_layouts, limits)
+}
+
+/// Validates a snapshot file before its memory is loaded: the snapshot as
+/// `validate_with` does, with the file's memory sections as its regions.
+pub fn validate_file(file: &SnapshotFile, limits: &Limits) -> Result<Module, SnapshotError> {
+    let snap = &file.snapshot;
+    let (module, type_layouts) = check_program(snap)?;
+    let body = &snap.body;
+    check_layout(&body.memory.layout, limits)?;
+    let extents = body
+        .memory
+        .regions
+        .iter()
+        .map(|r| (r.start, r.bytes.len() as u64));
+    check_regions(extents, &body.memory.layout)?;
+    check_regions(
+        file.sections.iter().map(|s| (s.start, s.len)),
+        &body.memory.layout,
+    )?;
+    validate_rest(snap, module, &type_layouts, limits)
+}
+
+fn validate_rest(
+    snap: &Snapshot,
+    module: Module,
+    type_layouts: &TypeLayouts,
+    limits: &Limits,
+) -> Result<Module, SnapshotError> {
+    let body = &snap.body;
     check_allocations(
         &body.memory.allocations,
         &body.memory.layout,
         &module,
-        &type_layouts,
+        type_layouts,
     )?;
-    check_frames(body, &module, &type_layouts, limits)?;
+    check_frames(body, &module, type_layouts, limits)?;
     check_files(&body.io)?;
     check_rand(&body.counters)?;
     Ok(module)
@@ -269,7 +304,10 @@ fn check_layout(l: &MemoryLayout, limits: &Limits) -> Result<(), SnapshotError> 
     Ok(())
 }
 
-fn check_regions(regions: &[Region], layout: &MemoryLayout) -> Result<(), SnapshotError> {
+fn check_regions(
+    regions: impl Iterator<Item = (u64, u64)>,
+    layout: &MemoryLayout,
+) -> Result<(), SnapshotError> {
     // Areas that touch merge, so one region may cover both.
     let mut merged: Vec<(u64, u64)> = Vec::new();
     let mut sorted: Vec<(u64, u64)> = areas(layout).iter().map(|a| (a.1, a.2)).collect();
@@ -281,26 +319,25 @@ fn check_regions(regions: &[Region], layout: &MemoryLayout) -> Result<(), Snapsh
         }
     }
     let mut prev_end = 0u64;
-    for (index, r) in regions.iter().enumerate() {
-        let len = r.bytes.len() as u64;
+    for (index, (start, len)) in regions.enumerate() {
         let err = |reason: String| {
             Err(SnapshotError::Region {
                 index,
-                start: r.start,
+                start,
                 len,
                 reason,
             })
         };
-        let Some(end) = r.start.checked_add(len) else {
+        let Some(end) = start.checked_add(len) else {
             return err("wraps around the address space".to_string());
         };
-        if index > 0 && r.start < prev_end {
+        if index > 0 && start < prev_end {
             return err(format!(
                 "overlaps or comes before region {} (regions must be sorted and disjoint)",
                 index - 1
             ));
         }
-        if !merged.iter().any(|&(s, e)| s <= r.start && end <= e) {
+        if !merged.iter().any(|&(s, e)| s <= start && end <= e) {
             return err("is not inside the data, stack or heap area".to_string());
         }
         prev_end = end;

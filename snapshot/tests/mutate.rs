@@ -29,8 +29,10 @@ fn reseal(body: &[u8], hash: [u8; 32]) -> Vec<u8> {
         flags: 0,
         pivm_version: PIVM_VERSION.to_string(),
         program_hash: hash,
+        sections: 0,
+        memory_end: HEADER_LEN as u64,
         body_len: body.len() as u64,
-        body_checksum: crc32c(body),
+        meta_checksum: crc32c(body),
     };
     let mut out = h.encode().to_vec();
     out.extend_from_slice(body);

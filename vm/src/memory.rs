@@ -116,6 +116,17 @@ impl Memory {
                 std::io::Error::last_os_error()
             )));
         }
+        if hugepages_wanted() {
+            // Transparent huge pages: fewer faults when memory is first
+            // touched or loaded, and `fork` (the snapshot writer) copies
+            // one entry per 2 MiB instead of 512. Advice only: ignored
+            // where THP is off or unsupported.
+            // SAFETY: advice on the mapping just created.
+            unsafe { libc::madvise(p, len, libc::MADV_HUGEPAGE) };
+        }
+        // Decided now, in the parent, so that a forked snapshot writer
+        // only reads the answer.
+        pagemap_works();
         Ok(Memory {
             base: p.cast(),
             reserved: reserve,
@@ -358,6 +369,68 @@ impl Memory {
         unsafe { std::slice::from_raw_parts(self.base, self.limit as usize) }
     }
 
+    /// Replaces the contents with a snapshot's image of `[0, len)`: every
+    /// byte of it becomes zero (the pages are dropped, not written, so this
+    /// costs nothing for memory never touched), the limit grows to `len`,
+    /// and `fill` writes the saved bytes into `[0, len)`.
+    pub fn load_image<E>(
+        &mut self,
+        len: u64,
+        fill: impl FnOnce(&mut [u8]) -> Result<(), E>,
+    ) -> Result<Result<(), E>, VmError> {
+        if len > self.reserved || len < NULL_PAGE {
+            return Err(VmError::new(format!(
+                "memory image of {len} bytes does not fit the reservation"
+            )));
+        }
+        let drop_len = align_up(len.max(self.limit), host_page_size()).min(self.reserved);
+        // SAFETY: [0, drop_len) is inside the private anonymous mapping;
+        // MADV_DONTNEED makes its pages read as zero again.
+        let dropped =
+            unsafe { libc::madvise(self.base.cast(), drop_len as usize, libc::MADV_DONTNEED) } == 0;
+        self.limit = self.limit.max(len);
+        // SAFETY: [0, len) is mapped and writable, and `&mut self` makes
+        // this the only reference.
+        let image = unsafe { std::slice::from_raw_parts_mut(self.base, len as usize) };
+        if !dropped {
+            image.fill(0);
+        }
+        Ok(fill(image))
+    }
+
+    /// The extents of `[start, end)` the host may hold data for: pages that
+    /// are resident or swapped out, from `/proc/self/pagemap`. Memory
+    /// outside them was never touched and reads as zero. `None` when
+    /// pagemap is unavailable or unreliable here (checked once per
+    /// process, see `pagemap_works`): then every page must be read.
+    pub fn touched(&self, start: u64, end: u64) -> Option<Vec<(u64, u64)>> {
+        if !pagemap_works() {
+            return None;
+        }
+        let end = end.min(self.reserved);
+        if start >= end {
+            return Some(Vec::new());
+        }
+        let hp = host_page_size();
+        let base = self.base as u64;
+        let first = (base + start) / hp;
+        let last = (base + end).div_ceil(hp);
+        let pages = pagemap_entries(first, last)?;
+        let mut out: Vec<(u64, u64)> = Vec::new();
+        for (i, &e) in pages.iter().enumerate() {
+            if e & (PM_PRESENT | PM_SWAPPED) == 0 {
+                continue;
+            }
+            let s = ((first + i as u64) * hp - base).max(start);
+            let t = ((first + i as u64 + 1) * hp - base).min(end);
+            match out.last_mut() {
+                Some(r) if r.1 == s => r.1 = t,
+                _ => out.push((s, t)),
+            }
+        }
+        Some(out)
+    }
+
     /// Replaces the contents with `bytes` (a snapshot's `[0, limit)`).
     pub fn restore(&mut self, bytes: &[u8]) -> Result<(), VmError> {
         let n = bytes.len() as u64;
@@ -374,6 +447,91 @@ impl Memory {
         unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.base, bytes.len()) };
         Ok(())
     }
+}
+
+/// Pagemap entry bits: page present in RAM, page swapped out.
+const PM_PRESENT: u64 = 1 << 63;
+const PM_SWAPPED: u64 = 1 << 62;
+
+/// The host's page size.
+pub fn host_page_size() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if n > 0 {
+        n as u64
+    } else {
+        4096
+    }
+}
+
+/// Whether VM memory gets transparent huge pages (`PIVM_HUGEPAGES=0`
+/// turns them off, to measure).
+fn hugepages_wanted() -> bool {
+    std::env::var_os("PIVM_HUGEPAGES").is_none_or(|v| v != "0")
+}
+
+/// The pagemap entries of host pages `[first, last)` (page numbers), or
+/// `None` if pagemap cannot be read. Allocates but takes no lock, so a
+/// forked snapshot writer may call it.
+fn pagemap_entries(first: u64, last: u64) -> Option<Vec<u64>> {
+    use std::os::unix::fs::FileExt;
+    let f = std::fs::File::open("/proc/self/pagemap").ok()?;
+    let n = usize::try_from(last.checked_sub(first)?).ok()?;
+    let mut out = Vec::with_capacity(n);
+    let mut buf = vec![0u8; 8 * n.min(1 << 16)];
+    let mut page = first;
+    while page < last {
+        let k = ((last - page) as usize).min(buf.len() / 8);
+        let chunk = &mut buf[..8 * k];
+        f.read_exact_at(chunk, page.checked_mul(8)?).ok()?;
+        out.extend(
+            chunk
+                .chunks_exact(8)
+                .map(|b| u64::from_ne_bytes(b.try_into().unwrap_or([0; 8]))),
+        );
+        page += k as u64;
+    }
+    Some(out)
+}
+
+/// Whether `/proc/self/pagemap` tells touched pages from untouched ones
+/// in this process: checked once on a probe mapping (one page written,
+/// three not), because emulators (qemu-user) may not translate it for the
+/// guest. `PIVM_PAGEMAP=0` turns it off. Without it, capture reads every
+/// page (same result, slower for untouched memory).
+pub fn pagemap_works() -> bool {
+    static WORKS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *WORKS.get_or_init(|| {
+        if std::env::var_os("PIVM_PAGEMAP").is_some_and(|v| v == "0") {
+            return false;
+        }
+        let hp = host_page_size();
+        let len = 4 * hp as usize;
+        // SAFETY: a fresh anonymous private mapping, unmapped below.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return false;
+        }
+        // SAFETY: page 1 of the probe mapping is writable.
+        unsafe { p.cast::<u8>().add(hp as usize).write_volatile(1) };
+        let first = p as u64 / hp;
+        let ok = pagemap_entries(first, first + 4).is_some_and(|e| {
+            let touched = |x: u64| x & (PM_PRESENT | PM_SWAPPED) != 0;
+            touched(e[1]) && !touched(e[0]) && !touched(e[2]) && !touched(e[3])
+        });
+        // SAFETY: the probe mapping, not used after this.
+        unsafe { libc::munmap(p, len) };
+        ok
+    })
 }
 
 impl Drop for Memory {
@@ -415,5 +573,44 @@ mod tests {
         assert_eq!(m.c_str_max(9000, 1).unwrap(), b"h");
         m.fill(16384 - 4, 1, 4 + MAX_ACCESS).unwrap();
         assert_eq!(m.strlen(16384 - 4), Err(TrapKind::OutOfBounds));
+    }
+
+    #[test]
+    fn touched_pages_and_loaded_images() {
+        let mut m = Memory::new(64 << 20, 32 << 20).unwrap();
+        m.store(Type::I8, 5 << 20, 1).unwrap();
+        m.store(Type::I8, 20 << 20, 2).unwrap();
+        if let Some(t) = m.touched(0, 32 << 20) {
+            // Pagemap works here: only what was written (with its huge
+            // page, if THP backed it) shows, and nothing near 12 MiB.
+            assert!(
+                t.iter().any(|&(s, e)| s <= 5 << 20 && 5 << 20 < e),
+                "{t:x?}"
+            );
+            assert!(
+                t.iter().any(|&(s, e)| s <= 20 << 20 && 20 << 20 < e),
+                "{t:x?}"
+            );
+            assert!(
+                !t.iter().any(|&(s, e)| s <= 12 << 20 && 12 << 20 < e),
+                "{t:x?}"
+            );
+            assert!(
+                t.iter().map(|r| r.1 - r.0).sum::<u64>() <= 8 << 20,
+                "{t:x?}"
+            );
+        }
+        let r = m
+            .load_image(40 << 20, |img| {
+                assert!(img.iter().all(|&b| b == 0));
+                img[30 << 20] = 9;
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+        assert_eq!(r, Ok(()));
+        assert_eq!(m.limit(), 40 << 20);
+        assert_eq!(m.load(Type::I8, 5 << 20).unwrap(), 0);
+        assert_eq!(m.load(Type::I8, 30 << 20).unwrap(), 9);
+        assert!(m.load_image(1 << 40, |_| Ok::<(), ()>(())).is_err());
     }
 }

@@ -204,9 +204,30 @@ impl Runtime {
     /// A runtime in the state a snapshot recorded.
     pub fn restore(
         prog: Arc<Program>,
+        config: Config,
+        io: Io,
+        state: &RuntimeState,
+    ) -> Result<Runtime, VmError> {
+        let heap_start = prog.mem.heap_start;
+        Runtime::restore_with(prog, config, io, state, |mem| {
+            if (state.memory.len() as u64) < heap_start {
+                return Err(VmError::new(
+                    "memory image is smaller than the program's data",
+                ));
+            }
+            mem.restore(&state.memory)
+        })
+    }
+
+    /// A runtime in the state a snapshot recorded, with memory filled by
+    /// `load` (for example straight from a snapshot file) instead of from
+    /// `state.memory`, which is ignored.
+    pub fn restore_with(
+        prog: Arc<Program>,
         mut config: Config,
         io: Io,
         state: &RuntimeState,
+        load: impl FnOnce(&mut Memory) -> Result<(), VmError>,
     ) -> Result<Runtime, VmError> {
         config.stack_size = state.stack_size;
         if prog.mem.stack_end - prog.mem.stack_start < state.stack_size {
@@ -216,12 +237,7 @@ impl Runtime {
         }
         let mut rt = Runtime::new(prog, config, io)?;
         let heap_start = rt.prog.mem.heap_start;
-        if (state.memory.len() as u64) < heap_start {
-            return Err(VmError::new(
-                "memory image is smaller than the program's data",
-            ));
-        }
-        rt.mem.restore(&state.memory)?;
+        load(&mut rt.mem)?;
         rt.heap = Allocator::from_table(
             heap_start,
             rt.mem.max_top(),

@@ -7,9 +7,11 @@
 //! Fork safety. pivm is multi-threaded when it forks (control socket,
 //! timer, signal watcher, reaper threads), so the child may only use what
 //! cannot be held by a thread that does not exist in it:
-//! - it builds the body from its copy-on-write image of memory and writes
-//!   the file (`write_atomic`: temporary file, fsync, rename) with plain
-//!   system calls; it allocates, which is safe because glibc's `fork`
+//! - it builds the body from its copy-on-write image of memory (reading
+//!   `/proc/self/pagemap` to skip untouched pages) and writes the file
+//!   (`write_atomic_sections`: temporary file, memory straight from its
+//!   image, fsync, rename) with plain system calls; it allocates, which is
+//!   safe because glibc's `fork`
 //!   takes every malloc arena lock before forking and resets them in the
 //!   child (pivm targets glibc on every host);
 //! - it never touches a Rust lock: not stdout/stderr (its result goes to
@@ -25,8 +27,8 @@ use pivm_ir::frame::Frame;
 use pivm_ir::write::MemTypeDisplay;
 use pivm_ir::Module;
 use pivm_snapshot::{
-    capture_regions, restore_regions, Body, Counters, EngineKind, Hop, Host, IoState, MemoryLayout,
-    SavedFile, SavedMemory, Snapshot,
+    capture_extents, Body, Counters, EngineKind, Hop, Host, IoState, MemSection, MemoryLayout,
+    SavedFile, SavedMemory, Snapshot, SnapshotFile,
 };
 use std::io::{Read, Write};
 use std::os::fd::{FromRawFd, OwnedFd};
@@ -56,16 +58,37 @@ pub struct Lineage {
     pub snapshots: u64,
 }
 
-/// The body of a snapshot of `rt` stopped with `frames` (innermost first)
-/// on `engine`; `taken` snapshots were taken earlier in this run.
-pub fn body_of(
-    rt: &Runtime,
+/// A snapshot ready to write: its body (without memory) and the memory
+/// sections to write, borrowed straight from VM memory.
+pub struct Capture<'a> {
+    pub body: Body,
+    pub sections: Vec<MemSection<'a>>,
+}
+
+/// The extents of `rt`'s memory a snapshot with `layout` saves: the
+/// non-zero pages of its areas (`capture_extents`). Pages the host never
+/// backed are skipped without being read (`Memory::touched`, when pagemap
+/// works here), so untouched memory is neither scanned nor faulted in.
+pub fn memory_extents(rt: &Runtime, layout: &MemoryLayout, use_pagemap: bool) -> Vec<(u64, u64)> {
+    let mem = rt.mem.bytes();
+    let touched = if use_pagemap {
+        rt.mem.touched(NULL_PAGE, mem.len() as u64)
+    } else {
+        None
+    };
+    capture_extents(mem, layout, touched.as_deref())
+}
+
+/// The snapshot of `rt` stopped with `frames` (innermost first) on
+/// `engine`; `taken` snapshots were taken earlier in this run.
+pub fn body_of<'a>(
+    rt: &'a Runtime,
     frames: &[Frame],
     engine: EngineKind,
     lineage: &Lineage,
     program: &pivm_snapshot::SavedProgram,
     taken: u64,
-) -> Result<Body, VmError> {
+) -> Result<Capture<'a>, VmError> {
     let prog = &rt.prog;
     let m = &prog.module;
     let err = |e: pivm_snapshot::SnapshotError| VmError::new(e.to_string());
@@ -137,21 +160,30 @@ pub fn body_of(
     };
     let mut history = lineage.history.clone();
     history.push(Hop::now(engine, rt.safepoints_reached));
-    Ok(Body {
+    let mem = rt.mem.bytes();
+    let sections = memory_extents(rt, &layout, true)
+        .into_iter()
+        .map(|(s, e)| MemSection {
+            start: s,
+            bytes: &mem[s as usize..e as usize],
+        })
+        .collect();
+    let body = Body {
         source: Host::current(),
         engine,
         history,
         program: program.clone(),
         memory: SavedMemory {
             layout,
-            regions: capture_regions(rt.mem.bytes(), &layout),
+            regions: Vec::new(),
             allocations,
         },
         frames,
         io,
         counters,
         extra: Default::default(),
-    })
+    };
+    Ok(Capture { body, sections })
 }
 
 /// A runtime rebuilt from a snapshot, ready to rewind `frames`.
@@ -161,17 +193,19 @@ pub struct Restored {
     pub lineage: Lineage,
 }
 
-/// Rebuilds the runtime of `snap`, already `pivm_snapshot::validate`d into
-/// `module`: lays the program out with the snapshot's stack, checks that
-/// the layout is the snapshot's, restores memory, heap, streams, files and
-/// rand, and checks the frames against the program (`check_frames`).
+/// Rebuilds the runtime of the snapshot `file`, already
+/// `pivm_snapshot::validate_file`d into `module`: lays the program out with
+/// the snapshot's stack, checks that the layout is the snapshot's, reads
+/// memory straight from the file into VM memory (every section's checksum
+/// checked), restores heap, streams, files and rand, and checks the frames
+/// against the program (`check_frames`).
 pub fn restore(
-    snap: &Snapshot,
+    file: &SnapshotFile,
     module: Module,
     mut config: Config,
     io: Io,
 ) -> Result<Restored, VmError> {
-    let b = &snap.body;
+    let b = &file.snapshot.body;
     let l = &b.memory.layout;
     let stack_size = l.stack_end - l.stack_start;
     let prog = Program::new(module, stack_size)?;
@@ -192,12 +226,11 @@ pub fn restore(
     if b.counters.call_depth_limit != 0 {
         config.max_depth = b.counters.call_depth_limit;
     }
-    // The image: every byte up to the last region or the heap top.
-    let end = b
-        .memory
-        .regions
+    // The image: every byte up to the last section or the heap top.
+    let end = file
+        .sections
         .iter()
-        .map(|r| r.end())
+        .map(|s| s.end())
         .chain([l.heap_top.saturating_add(MAX_ACCESS), l.heap_start])
         .max()
         .unwrap_or(0);
@@ -207,8 +240,6 @@ pub fn restore(
             config.reserve
         )));
     }
-    let mut memory = vec![0u8; end as usize];
-    restore_regions(&b.memory.regions, &mut memory).map_err(|e| VmError::new(e.to_string()))?;
     let allocations = b
         .memory
         .allocations
@@ -247,7 +278,7 @@ pub fn restore(
     }
     let state = RuntimeState {
         stack_size,
-        memory,
+        memory: Vec::new(),
         heap_top: l.heap_top,
         allocations,
         rand,
@@ -271,7 +302,11 @@ pub fn restore(
         safepoints_reached: b.counters.safepoints,
     };
     let frames: Vec<Frame> = b.frames.iter().map(|f| f.to_ir()).collect();
-    let mut runtime = Runtime::restore(Arc::new(prog), config, io, &state)?;
+    let load = |mem: &mut crate::memory::Memory| {
+        mem.load_image(end, |image| file.load_into(image))?
+            .map_err(|e| VmError::new(e.to_string()))
+    };
+    let mut runtime = Runtime::restore_with(Arc::new(prog), config, io, &state, load)?;
     check_frames(&runtime.prog, &frames, runtime.config.max_depth)?;
     // Output the snapshot had not delivered is written first.
     if !b.io.stdout_pending.is_empty() || !b.io.stderr_pending.is_empty() {
@@ -300,16 +335,15 @@ pub fn restore(
     })
 }
 
-/// Writes `body` to every path in `paths`; the size of each file.
-pub fn write_all(body: Body, paths: &[PathBuf]) -> Result<Vec<u64>, VmError> {
-    let snap = Snapshot::new(body);
+/// Writes the captured snapshot to every path in `paths`, memory straight
+/// from VM memory; the size of each file.
+pub fn write_all(capture: Capture, paths: &[PathBuf]) -> Result<Vec<u64>, VmError> {
+    let snap = Snapshot::new(capture.body);
     paths
         .iter()
         .map(|p| {
-            pivm_snapshot::write_atomic(p, &snap).map_err(|e| VmError::new(e.to_string()))?;
-            std::fs::metadata(p)
-                .map(|m| m.len())
-                .map_err(|e| VmError::new(format!("cannot stat {}: {e}", p.display())))
+            pivm_snapshot::write_atomic_sections(p, &snap, &capture.sections)
+                .map_err(|e| VmError::new(e.to_string()))
         })
         .collect()
 }
@@ -388,7 +422,7 @@ pub fn refuse(reqs: Vec<Request>, why: &str) {
 }
 
 /// Writes `build()` synchronously for `job`, answering its clients.
-pub fn write_sync(job: Job, build: impl FnOnce() -> Result<Body, VmError>) -> Written {
+pub fn write_sync<'a>(job: Job, build: impl FnOnce() -> Result<Capture<'a>, VmError>) -> Written {
     let paths: Vec<PathBuf> = job.targets.iter().map(|t| t.0.clone()).collect();
     let result = build()
         .and_then(|body| write_all(body, &paths))
@@ -448,9 +482,9 @@ pub fn install_panic_hook() {
 /// Forks a child that builds the body with `build` and writes it, and a
 /// thread that reaps the child and answers the job's clients. Gives the
 /// job back when the fork fails, so the caller can write synchronously.
-pub fn write_forked(
+pub fn write_forked<'a>(
     job: Job,
-    build: impl FnOnce() -> Result<Body, VmError>,
+    build: impl FnOnce() -> Result<Capture<'a>, VmError>,
 ) -> Result<Background, (Job, String)> {
     let paths: Vec<PathBuf> = job.targets.iter().map(|t| t.0.clone()).collect();
     let mut fds = [0i32; 2];

@@ -120,9 +120,10 @@ pub fn resume(a: ResumeArgs) -> Result<u8> {
     let what = a.snapshot.to_string_lossy().into_owned();
     let bad = |e: String| Fail::new(Exit::Input, format!("{what}: {e}"));
     let t = Instant::now();
-    let snapshot = pivm_snapshot::read(&a.snapshot).map_err(|e| bad(e.to_string()))?;
-    let module = pivm_snapshot::validate(&snapshot).map_err(|e| bad(e.to_string()))?;
-    let restored = snap::restore(&snapshot, module, opts.config(), pivm::io::Io::default())
+    let file = pivm_snapshot::SnapshotFile::open(&a.snapshot).map_err(|e| bad(e.to_string()))?;
+    let module = pivm_snapshot::validate_file(&file, &pivm_snapshot::Limits::default())
+        .map_err(|e| bad(e.to_string()))?;
+    let restored = snap::restore(&file, module, opts.config(), pivm::io::Io::default())
         .map_err(|e| bad(e.message))?;
     let load = t.elapsed();
     let mut rt = restored.runtime;
