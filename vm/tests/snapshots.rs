@@ -868,3 +868,62 @@ fn forked_writers_while_every_thread_is_busy() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Untouched memory is skipped through pagemap when it works here, and by
+/// reading every page when it does not (`PIVM_PAGEMAP=0` forces the
+/// fallback): both give the same memory sections, forked or not, and the
+/// snapshots resume to the same output.
+#[test]
+fn pagemap_and_its_fallback_capture_the_same_memory() {
+    let dir = scratch("pagemap");
+    let prog = repo().join("examples/mallocwrite.c");
+    let p = prog.to_str().unwrap();
+    let full = pivm(&dir, &["run", p, "--", "24"]);
+    assert!(full.status.success(), "{}", text(&full.stderr));
+    let mut regions = Vec::new();
+    for (name, pagemap, exit) in [
+        ("a.msgpack", "1", true),
+        ("b.msgpack", "0", true),
+        ("c.msgpack", "1", false),
+        ("d.msgpack", "0", false),
+    ] {
+        let mut args = vec![
+            "run",
+            p,
+            "--snapshot-after",
+            "3000000",
+            "--snapshot-path",
+            name,
+        ];
+        if exit {
+            args.push("--exit-after-snapshot");
+        }
+        args.extend(["--", "24"]);
+        let o = Command::new(PIVM)
+            .current_dir(&dir)
+            .args(&args)
+            .env_remove("PIVM_SNAPSHOT_NOFORK")
+            .env("PIVM_PAGEMAP", pagemap)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.code() == Some(if exit { 85 } else { 0 }),
+            "{}",
+            text(&o.stderr)
+        );
+        let s = pivm_snapshot::read(&dir.join(name)).unwrap();
+        regions.push(s.body.memory.regions);
+        let r = pivm(&dir, &["resume", name]);
+        assert!(r.status.success(), "{}", text(&r.stderr));
+        assert_eq!(text(&r.stdout), text(&full.stdout));
+    }
+    assert!(regions.iter().all(|r| *r == regions[0]));
+    // The heap is partly written (about one byte per safepoint): only
+    // that part of its 24 MiB is stored.
+    let stored: usize = regions[0].iter().map(|r| r.bytes.len()).sum();
+    assert!(
+        stored > 1 << 20 && stored < 8 << 20,
+        "{stored} bytes stored"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
