@@ -605,19 +605,22 @@ pub fn write_atomic(path: &Path, snap: &Snapshot) -> Result<(), SnapshotError> {
             bytes: &r.bytes,
         })
         .collect();
-    write_atomic_sections(path, snap, &sections).map(|_| ())
+    write_atomic_sections(path, snap, &sections, true).map(|_| ())
 }
 
 /// `write_atomic` with `sections` as the memory (see `write_sections_to`):
 /// memory goes from where it is to the file, never copied. Returns the
-/// size of the file.
+/// size of the file. With `durable` false the file and directory are not
+/// fsynced (for measurement: the rename is still atomic for readers, but a
+/// power loss may leave an empty or partial file).
 pub fn write_atomic_sections(
     path: &Path,
     snap: &Snapshot,
     sections: &[MemSection],
+    durable: bool,
 ) -> Result<u64, SnapshotError> {
     let tmp = temp_path_for(path);
-    let result = write_temp_and_rename(path, &tmp, snap, sections);
+    let result = write_temp_and_rename(path, &tmp, snap, sections, durable);
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
@@ -629,6 +632,7 @@ fn write_temp_and_rename(
     tmp: &Path,
     snap: &Snapshot,
     sections: &[MemSection],
+    durable: bool,
 ) -> Result<u64, SnapshotError> {
     let mut file = OpenOptions::new()
         .write(true)
@@ -643,10 +647,14 @@ fn write_temp_and_rename(
         },
         e => e,
     })?;
-    file.sync_all().map_err(io_err("sync", tmp))?;
+    if durable {
+        file.sync_all().map_err(io_err("sync", tmp))?;
+    }
     drop(file);
     fs::rename(tmp, path).map_err(io_err("rename the temporary file over", path))?;
-    sync_parent_dir(path)?;
+    if durable {
+        sync_parent_dir(path)?;
+    }
     Ok(len)
 }
 

@@ -337,12 +337,12 @@ pub fn restore(
 
 /// Writes the captured snapshot to every path in `paths`, memory straight
 /// from VM memory; the size of each file.
-pub fn write_all(capture: Capture, paths: &[PathBuf]) -> Result<Vec<u64>, VmError> {
+pub fn write_all(capture: Capture, paths: &[PathBuf], durable: bool) -> Result<Vec<u64>, VmError> {
     let snap = Snapshot::new(capture.body);
     paths
         .iter()
         .map(|p| {
-            pivm_snapshot::write_atomic_sections(p, &snap, &capture.sections)
+            pivm_snapshot::write_atomic_sections(p, &snap, &capture.sections, durable)
                 .map_err(|e| VmError::new(e.to_string()))
         })
         .collect()
@@ -358,6 +358,9 @@ pub struct Job {
     pub latency: Duration,
     /// The sequence number of the snapshot in this run (1-based).
     pub seq: u64,
+    /// Whether the file is fsynced (always, except to measure writes into
+    /// the page cache: `PIVM_SNAPSHOT_FSYNC=0`).
+    pub durable: bool,
 }
 
 /// How a snapshot write ended.
@@ -425,7 +428,7 @@ pub fn refuse(reqs: Vec<Request>, why: &str) {
 pub fn write_sync<'a>(job: Job, build: impl FnOnce() -> Result<Capture<'a>, VmError>) -> Written {
     let paths: Vec<PathBuf> = job.targets.iter().map(|t| t.0.clone()).collect();
     let result = build()
-        .and_then(|body| write_all(body, &paths))
+        .and_then(|body| write_all(body, &paths, job.durable))
         .map_err(|e| e.message);
     let total = job.at.elapsed();
     reply_all(job.targets, &result);
@@ -487,6 +490,7 @@ pub fn write_forked<'a>(
     build: impl FnOnce() -> Result<Capture<'a>, VmError>,
 ) -> Result<Background, (Job, String)> {
     let paths: Vec<PathBuf> = job.targets.iter().map(|t| t.0.clone()).collect();
+    let durable = job.durable;
     let mut fds = [0i32; 2];
     // SAFETY: `fds` has room for the two descriptors pipe returns.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
@@ -504,7 +508,7 @@ pub fn write_forked<'a>(
         IN_FORKED_WRITER.store(true, Ordering::Relaxed);
         drop(rd);
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            build().and_then(|body| write_all(body, &paths))
+            build().and_then(|body| write_all(body, &paths, durable))
         }));
         let msg = match result {
             Ok(Ok(sizes)) => {
@@ -580,6 +584,7 @@ fn empty_job() -> Job {
         at: Instant::now(),
         latency: Duration::ZERO,
         seq: 0,
+        durable: true,
     }
 }
 

@@ -121,6 +121,8 @@ impl Run<'_> {
         let mut pending: Option<(Background, Duration)> = None;
         let mut taken = 0u64;
         let nofork = std::env::var_os("PIVM_SNAPSHOT_NOFORK").is_some_and(|v| v != "0");
+        // For measurement only: writes into the page cache, not fsynced.
+        let durable = std::env::var_os("PIVM_SNAPSHOT_FSYNC").is_none_or(|v| v != "0");
         let finish_pending = |pending: &mut Option<(Background, Duration)>| -> Result<()> {
             if let Some((bg, pause)) = pending.take() {
                 let mut w = bg.finish();
@@ -178,6 +180,7 @@ impl Run<'_> {
                 at,
                 latency,
                 seq: taken,
+                durable,
             };
             rt.io.flush();
             let program = program
