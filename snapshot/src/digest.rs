@@ -65,8 +65,9 @@ mod tests {
         assert_eq!(crc32c(&[0xffu8; 32]), 0x62A8_AB43);
     }
 
-    /// The example header of SNAPSHOT.md: its header checksum (bytes
-    /// 92..96, `ed 16 95 cd`) is the CRC-32C of its first 92 bytes.
+    /// The example version-1 header SNAPSHOT.md used to show: its header
+    /// checksum (bytes 92..96, `ed 16 95 cd`) is the CRC-32C of its first
+    /// 92 bytes.
     #[test]
     fn crc32c_of_the_documented_header() {
         let mut h = Vec::new();
