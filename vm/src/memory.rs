@@ -495,42 +495,68 @@ fn pagemap_entries(first: u64, last: u64) -> Option<Vec<u64>> {
 }
 
 /// Whether `/proc/self/pagemap` tells touched pages from untouched ones
-/// in this process: checked once on a probe mapping (one page written,
-/// three not), because emulators (qemu-user) may not translate it for the
-/// guest. `PIVM_PAGEMAP=0` turns it off. Without it, capture reads every
-/// page (same result, slower for untouched memory).
+/// in this process, checked once on a probe mapping: 64 pages, some
+/// written in an irregular pattern, must read back exactly as touched and
+/// untouched, and every touched entry must have the bits the kernel
+/// documents as zero for a private anonymous page (58–61) clear. Emulators
+/// (qemu-user) pass the host kernel's pagemap through untranslated: with a
+/// guest base the entries are another mapping's, and on a big-endian guest
+/// they are byte-swapped, so the present bit is a bit of the frame number;
+/// both fail the probe. Without read access to frame numbers the swapped
+/// entries read as untouched and fail it too. `PIVM_PAGEMAP=0` turns
+/// pagemap off. Without it, capture reads every page (same result, slower
+/// for untouched memory).
 pub fn pagemap_works() -> bool {
     static WORKS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *WORKS.get_or_init(|| {
         if std::env::var_os("PIVM_PAGEMAP").is_some_and(|v| v == "0") {
             return false;
         }
-        let hp = host_page_size();
-        let len = 4 * hp as usize;
-        // SAFETY: a fresh anonymous private mapping, unmapped below.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            )
-        };
-        if p == libc::MAP_FAILED {
-            return false;
-        }
-        // SAFETY: page 1 of the probe mapping is writable.
-        unsafe { p.cast::<u8>().add(hp as usize).write_volatile(1) };
-        let first = p as u64 / hp;
-        let ok = pagemap_entries(first, first + 4).is_some_and(|e| {
-            let touched = |x: u64| x & (PM_PRESENT | PM_SWAPPED) != 0;
-            touched(e[1]) && !touched(e[0]) && !touched(e[2]) && !touched(e[3])
-        });
-        // SAFETY: the probe mapping, not used after this.
-        unsafe { libc::munmap(p, len) };
-        ok
+        pagemap_probe()
+    })
+}
+
+/// The probe behind `pagemap_works`.
+fn pagemap_probe() -> bool {
+    const PAGES: u64 = 64;
+    let written = |i: u64| (i * 7 + 3) % 5 < 2;
+    let hp = host_page_size();
+    let len = (PAGES * hp) as usize;
+    // SAFETY: a fresh anonymous private mapping, unmapped below.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return false;
+    }
+    // Huge pages would make every page of the probe touched.
+    // SAFETY: advice on the probe mapping only.
+    unsafe { libc::madvise(p, len, libc::MADV_NOHUGEPAGE) };
+    for i in (0..PAGES).filter(|&i| written(i)) {
+        // SAFETY: page i of the probe mapping is writable.
+        unsafe { p.cast::<u8>().add((i * hp) as usize).write_volatile(1) };
+    }
+    let first = p as u64 / hp;
+    let ok = pagemap_entries(first, first + PAGES)
+        .is_some_and(|e| probe_agrees(&e, |i| written(i as u64)));
+    // SAFETY: the probe mapping, not used after this.
+    unsafe { libc::munmap(p, len) };
+    ok
+}
+
+/// Whether pagemap entries agree with which probe pages were written.
+fn probe_agrees(entries: &[u64], written: impl Fn(usize) -> bool) -> bool {
+    const MUST_BE_ZERO: u64 = 0xf << 58;
+    entries.iter().enumerate().all(|(i, &x)| {
+        let touched = x & (PM_PRESENT | PM_SWAPPED) != 0;
+        touched == written(i) && (!touched || x & MUST_BE_ZERO == 0)
     })
 }
 
@@ -546,6 +572,31 @@ impl Drop for Memory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The entries a big-endian guest under qemu-user reads (the host's
+    /// little-endian entries, byte-swapped) fail the probe, whatever the
+    /// frame numbers; the host's own entries pass it.
+    #[test]
+    fn pagemap_probe_refuses_byte_swapped_entries() {
+        let written = |i: usize| i % 3 == 1;
+        let mut failed = 0;
+        for seed in 0..1000u64 {
+            let entries: Vec<u64> = (0..64)
+                .map(|i| {
+                    let pfn = (seed * 64 + i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 9;
+                    if written(i) {
+                        PM_PRESENT | (1 << 56) | pfn
+                    } else {
+                        0
+                    }
+                })
+                .collect();
+            assert!(probe_agrees(&entries, written));
+            let swapped: Vec<u64> = entries.iter().map(|e| e.swap_bytes()).collect();
+            failed += usize::from(!probe_agrees(&swapped, written));
+        }
+        assert_eq!(failed, 1000);
+    }
 
     #[test]
     fn bounds_and_null() {
