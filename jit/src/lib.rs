@@ -118,10 +118,9 @@ impl JitModule {
         set(&mut flags, "opt_level", "speed")?;
         set(&mut flags, "is_pic", "false")?;
         set(&mut flags, "use_colocated_libcalls", "false")?;
-        // Float arithmetic, width conversions and sqrt/floor/ceil/trunc
-        // give the positive quiet NaN, `pivm_ir::opcodes::CANONICAL_NAN_*`,
-        // as the IR's semantics (and the interpreter) say.
-        set(&mut flags, "enable_nan_canonicalization", "true")?;
+        // NaNs are canonicalized only where they can be seen
+        // (`lower::nan`), not after every float operation.
+        set(&mut flags, "enable_nan_canonicalization", "false")?;
         let verify = if cfg!(debug_assertions) {
             "true"
         } else {

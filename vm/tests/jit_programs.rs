@@ -145,6 +145,118 @@ done:
 }
 "#;
 
+/// NaNs made by the hardware in generated code (x86's `inf * 0` is a
+/// negative NaN, aarch64's positive, riscv64's canonical) in locals that
+/// only arithmetic defines, seen every way a value can be seen: stored,
+/// negated, cast to an integer, narrowed and widened, passed to a module
+/// function and to a builtin, returned, copied into a local that also holds
+/// loaded bits, and kept in a frame across safepoints; and a NaN with a
+/// payload, loaded and stored, that must keep its bits. Both engines must
+/// write the same bytes.
+const NAN_ESCAPES: &str = r#"global @buf: [96 x i8] = { zero 96 }
+global @pay: i64 = { i64 9218868437227405603 }
+global @fmt: [21 x i8] = { bytes "%f %f %f %f %llx\0a\00" }
+
+declare @printf(ptr, ...) -> i32
+declare @sqrt(f64) -> f64
+declare @fabs(f64) -> f64
+
+func @keep(%x: f64, %at: i64) -> f64 {
+    local %p: ptr
+entry:
+    %p = addr @buf
+    %p = add.ptr %p, %at
+    store.f64 %p, %x
+    ret.f64 %x
+}
+
+func @make(%a: f64) -> f64 {
+    local %r: f64
+entry:
+    %r = fsub.f64 %a, %a
+    ret.f64 %r
+}
+
+func @main() -> i32 {
+    local %inf: f64
+    local %n: f64
+    local %m: f64
+    local %s: f64
+    local %t: f32
+    local %e: f64
+    local %i: i64
+    local %q: f64
+    local %k: f64
+    local %acc: f64
+    local %p: ptr
+    local %j: i32
+    local %c: i32
+    local %f: ptr
+entry:
+    %inf = fdiv.f64 1.0, 0.0
+    %n = fmul.f64 %inf, 0.0
+    %p = addr @buf
+    store.f64 %p, %n
+    %m = fneg.f64 %n
+    %p = add.ptr %p, 8
+    store.f64 %p, %m
+    %i = bitcast.f64.i64 %n
+    %p = add.ptr %p, 8
+    store.i64 %p, %i
+    %t = ftrunc.f64.f32 %n
+    %e = fext.f32.f64 %t
+    %p = add.ptr %p, 8
+    store.f32 %p, %t
+    %q = call @keep(f64 %e, i64 32)
+    %q = call @make(f64 %inf)
+    %p = add.ptr %p, 16
+    store.f64 %p, %q
+    %s = fsub.f64 0.0, 1.0
+    %s = call @sqrt(f64 %s)
+    %s = call @fabs(f64 %s)
+    %p = add.ptr %p, 8
+    store.f64 %p, %s
+    %p = addr @pay
+    %k = load.f64 %p
+    %p = addr @buf
+    %p = add.ptr %p, 56
+    store.f64 %p, %k
+    %k = fadd.f64 %k, %n
+    %p = add.ptr %p, 8
+    store.f64 %p, %k
+    %k = copy.f64 %n
+    %p = add.ptr %p, 8
+    store.f64 %p, %k
+    %acc = fmul.f64 %inf, 0.0
+    %j = copy.i32 0
+    jump head
+head:
+    %c = slt.i32 %j, 20
+    br.i32 %c, body, done
+body:
+    %acc = fadd.f64 %acc, 1.0
+    %j = add.i32 %j, 1
+    jump head
+done:
+    %p = add.ptr %p, 8
+    store.f64 %p, %acc
+    %f = addr @fmt
+    call @printf(ptr %f, f64 %n, f64 %m, f64 %acc, f64 %q, i64 %i)
+    ret.i32 0
+}
+"#;
+
+#[test]
+fn hardware_nans_are_canonical_wherever_seen() {
+    let r = both(NAN_ESCAPES, &[]);
+    assert_eq!(r.outcome, Outcome::Exit(0));
+    assert_eq!(
+        String::from_utf8_lossy(&r.stdout),
+        "nan -nan nan nan 7ff8000000000000\n"
+    );
+    check_snapshots(NAN_ESCAPES, &[], &[1, 2, 5, 12, 21]);
+}
+
 fn io() -> Io {
     Io::new(
         Sink::Capture(Vec::new()),

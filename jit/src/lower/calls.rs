@@ -6,8 +6,7 @@
 
 use super::{clif, ctx_flags, from_u64, func_signature, iconst, to_u64, Lower};
 use crate::abi;
-use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::immediates::Ieee64;
+use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, BlockArg, InstBuilder, MemFlagsData, Value};
 use cranelift_module::Module as _;
 use pivm_ir::Builtin;
@@ -56,7 +55,7 @@ impl Lower<'_, '_> {
         let c = self.ctx();
         v.push(c);
         for (t, o) in args {
-            let x = self.operand(*t, *o);
+            let x = self.operand_seen(*t, *o);
             v.push(x);
         }
         v
@@ -165,38 +164,22 @@ impl Lower<'_, '_> {
         let builtin = Builtin::from_name(&decl.name)
             .ok_or_else(|| format!("@{} is not a builtin of the catalog", decl.name))?;
         let idx = builtin.index();
-        if let [(Type::F64, a)] = args {
-            let inline = matches!(
-                builtin,
-                Builtin::Sqrt | Builtin::Fabs | Builtin::Floor | Builtin::Ceil | Builtin::Trunc
-            );
-            if inline {
-                // Same IEEE result as libm: these are exact or correctly
-                // rounded. A NaN result is the canonical NaN, as the vm's
-                // math builtins give: Cranelift's NaN canonicalization
-                // covers sqrt, floor, ceil and trunc; fabs, a sign-bit
-                // operation it leaves alone, is canonicalized here.
-                let x = self.operand(Type::F64, *a);
-                let r = match builtin {
-                    Builtin::Sqrt => self.b.ins().sqrt(x),
-                    Builtin::Fabs => {
-                        let r = self.b.ins().fabs(x);
-                        let nan = self.b.ins().fcmp(FloatCC::Unordered, r, r);
-                        let canon = self
-                            .b
-                            .ins()
-                            .f64const(Ieee64::with_bits(pivm_ir::opcodes::CANONICAL_NAN_F64));
-                        self.b.ins().select(nan, canon, r)
-                    }
-                    Builtin::Floor => self.b.ins().floor(x),
-                    Builtin::Ceil => self.b.ins().ceil(x),
-                    _ => self.b.ins().trunc(x),
-                };
-                if let Some(d) = dst {
-                    self.def(d, r);
-                }
-                return Ok(());
+        if let (Some(builtin), [(Type::F64, a)]) = (inline_math(self.env.m, bi, args), args) {
+            // Same IEEE result as libm: these are exact or correctly
+            // rounded. A NaN result is the hardware's, canonicalized where
+            // it is seen (`nan`), which gives the vm's canonical NaN.
+            let x = self.operand(Type::F64, *a);
+            let r = match builtin {
+                Builtin::Sqrt => self.b.ins().sqrt(x),
+                Builtin::Fabs => self.b.ins().fabs(x),
+                Builtin::Floor => self.b.ins().floor(x),
+                Builtin::Ceil => self.b.ins().ceil(x),
+                _ => self.b.ins().trunc(x),
+            };
+            if let Some(d) = dst {
+                self.def_loose(d, r);
             }
+            return Ok(());
         }
         // The allocation-type key (see `abi::BuiltinFn`).
         let key = match alloc_type {
@@ -210,7 +193,7 @@ impl Lower<'_, '_> {
         let ptr = match self.args_slot {
             Some(slot) if nargs > 0 => {
                 for (i, (t, o)) in args.iter().enumerate() {
-                    let v = self.operand(*t, *o);
+                    let v = self.operand_seen(*t, *o);
                     let v = to_u64(&mut self.b, v, *t);
                     self.b
                         .ins()
@@ -254,4 +237,19 @@ impl Lower<'_, '_> {
         }
         Ok(())
     }
+}
+
+/// The math builtin a call to `bi` with `args` is lowered to inline
+/// (one hardware instruction), if it is one of those.
+pub(super) fn inline_math(
+    m: &pivm_ir::Module,
+    bi: pivm_ir::BuiltinId,
+    args: &[(Type, Operand)],
+) -> Option<Builtin> {
+    let b = Builtin::from_name(&m.builtins[bi].name)?;
+    let inline = matches!(
+        b,
+        Builtin::Sqrt | Builtin::Fabs | Builtin::Floor | Builtin::Ceil | Builtin::Trunc
+    );
+    (inline && matches!(args, [(Type::F64, _)])).then_some(b)
 }

@@ -45,6 +45,7 @@
 
 mod calls;
 mod entry;
+mod nan;
 mod ops;
 mod unwind;
 
@@ -247,6 +248,8 @@ struct Lower<'a, 'f> {
     checked: HashMap<Value, Value>,
     /// Whether the function has a load or a store.
     uses_memory: bool,
+    /// Per local: whether it may hold a hardware NaN (`nan`).
+    loose: Vec<bool>,
 }
 
 /// Lowers `fid` into `b` (whose function has `func_signature`).
@@ -397,6 +400,7 @@ pub(crate) fn lower_function(
             .values()
             .flat_map(|d| &d.insts)
             .any(|i| matches!(i.kind, InstKind::Load { .. } | InstKind::Store { .. })),
+        loose: nan::loose_locals(f, |bi, args| calls::inline_math(env.m, bi, args).is_some()),
     };
     l.prologue(&params[1..]);
     l.body()?;
@@ -504,6 +508,44 @@ impl Lower<'_, '_> {
 
     fn def(&mut self, dst: Local, v: Value) {
         self.b.def_var(self.vars[dst.index()], v);
+    }
+
+    /// Defines `dst` with `v`, the result of an operation whose NaNs are
+    /// the hardware's: canonicalized now unless `dst` is loose (`nan`).
+    fn def_loose(&mut self, dst: Local, v: Value) {
+        let v = if self.loose[dst.index()] {
+            v
+        } else {
+            self.canonical(self.local_ty(dst), v)
+        };
+        self.def(dst, v);
+    }
+
+    /// An operand whose bits are seen (stored, cast, negated, passed,
+    /// returned, saved): a loose local is canonicalized first.
+    fn operand_seen(&mut self, ty: Type, o: Operand) -> Value {
+        let v = self.operand(ty, o);
+        match o {
+            Operand::Local(l) if self.loose[l.index()] => self.canonical(ty, v),
+            _ => v,
+        }
+    }
+
+    /// `v` with a NaN replaced by the canonical NaN of `ty`.
+    fn canonical(&mut self, ty: Type, v: Value) -> Value {
+        let canon = match ty {
+            Type::F32 => self
+                .b
+                .ins()
+                .f32const(Ieee32::with_bits(pivm_ir::opcodes::CANONICAL_NAN_F32)),
+            Type::F64 => self
+                .b
+                .ins()
+                .f64const(Ieee64::with_bits(pivm_ir::opcodes::CANONICAL_NAN_F64)),
+            _ => return v,
+        };
+        let nan = self.b.ins().fcmp(ir::condcodes::FloatCC::Unordered, v, v);
+        self.b.ins().select(nan, canon, v)
     }
 
     fn local_ty(&self, l: Local) -> Type {

@@ -3,12 +3,14 @@
 //! stores with their access checks (`host_addr`), addresses, and control
 //! flow. Calls and safepoints are handed to `calls` and `unwind`.
 
-use super::{clif, iconst, vm_flags, Lower};
+use super::{clif, iconst, nan, vm_flags, Lower};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{types, BlockArg, InstBuilder, MemFlagsData, Value};
 use cranelift_frontend::Switch;
 use pivm_ir::contract::NULL_PAGE;
-use pivm_ir::{AddrOf, Callee, EntityRef, InstKind, Module, OpClass, Opcode, TrapKind, Type};
+use pivm_ir::{
+    AddrOf, Callee, EntityRef, InstKind, Module, OpClass, Opcode, Operand, TrapKind, Type,
+};
 
 impl Lower<'_, '_> {
     /// The host address of VM address `addr`, after the access check.
@@ -62,12 +64,27 @@ impl Lower<'_, '_> {
     fn inst(&mut self, k: &InstKind, rid: Option<u32>) -> Result<(), String> {
         match k {
             InstKind::Unary { op, ty, dst, a } => {
-                let a = self.operand(*ty, *a);
+                if *op == Opcode::Copy {
+                    // A loose local copied into one that is not must be
+                    // canonicalized (`nan`).
+                    let loose_src = matches!(a, Operand::Local(l) if self.loose[l.index()]);
+                    let v = self.operand(*ty, *a);
+                    if loose_src {
+                        self.def_loose(*dst, v);
+                    } else {
+                        self.def(*dst, v);
+                    }
+                    return Ok(());
+                }
+                let a = if *op == Opcode::FNeg {
+                    self.operand_seen(*ty, *a)
+                } else {
+                    self.operand(*ty, *a)
+                };
                 let r = match op {
                     Opcode::Neg => self.b.ins().ineg(a),
                     Opcode::Not => self.b.ins().bnot(a),
                     Opcode::FNeg => self.b.ins().fneg(a),
-                    Opcode::Copy => a,
                     _ => return Err(format!("'{}' is not a unary opcode", op.name())),
                 };
                 self.def(*dst, r);
@@ -76,7 +93,11 @@ impl Lower<'_, '_> {
                 let a = self.operand(*ty, *a);
                 let b = self.operand(*ty, *b);
                 let r = self.binary(*op, *ty, a, b)?;
-                self.def(*dst, r);
+                if nan::is_loose_op(*op) {
+                    self.def_loose(*dst, r);
+                } else {
+                    self.def(*dst, r);
+                }
             }
             InstKind::Convert {
                 op,
@@ -85,9 +106,17 @@ impl Lower<'_, '_> {
                 dst,
                 a,
             } => {
-                let a = self.operand(*from, *a);
+                let a = if *op == Opcode::Bitcast {
+                    self.operand_seen(*from, *a)
+                } else {
+                    self.operand(*from, *a)
+                };
                 let r = self.convert(*op, *from, *to, a)?;
-                self.def(*dst, r);
+                if nan::is_loose_op(*op) {
+                    self.def_loose(*dst, r);
+                } else {
+                    self.def(*dst, r);
+                }
             }
             InstKind::Load { ty, dst, addr } => {
                 let a = self.operand(Type::Ptr, *addr);
@@ -97,7 +126,7 @@ impl Lower<'_, '_> {
             }
             InstKind::Store { ty, addr, val } => {
                 let a = self.operand(Type::Ptr, *addr);
-                let v = self.operand(*ty, *val);
+                let v = self.operand_seen(*ty, *val);
                 let h = self.host_addr(a);
                 self.b.ins().store(vm_flags(), v, h, 0);
             }
@@ -167,7 +196,7 @@ impl Lower<'_, '_> {
             }
             InstKind::Return { val } => {
                 let args = match val {
-                    Some((t, o)) => vec![BlockArg::Value(self.operand(*t, *o))],
+                    Some((t, o)) => vec![BlockArg::Value(self.operand_seen(*t, *o))],
                     None => Vec::new(),
                 };
                 self.b.ins().jump(self.exit, &args);

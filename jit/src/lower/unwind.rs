@@ -11,7 +11,7 @@ use cranelift_codegen::ir::{types, BlockArg, InstBuilder, Value};
 use cranelift_frontend::Switch;
 use cranelift_module::Module as _;
 use pivm_ir::contract::NULL_PAGE;
-use pivm_ir::{EntityRef, Local, TrapKind};
+use pivm_ir::{EntityRef, Local, Operand, TrapKind};
 
 impl Lower<'_, '_> {
     pub(super) fn prologue(&mut self, params: &[Value]) {
@@ -183,7 +183,7 @@ impl Lower<'_, '_> {
                     continue;
                 }
                 let ty = self.f.locals[Local::new(i)].ty;
-                let v = self.b.use_var(self.vars[i]);
+                let v = self.operand_seen(ty, Operand::Local(Local::new(i)));
                 let v = to_u64(&mut self.b, v, ty);
                 self.b
                     .ins()
