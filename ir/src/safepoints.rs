@@ -1,10 +1,16 @@
 //! Safepoint placement and resume-point numbering.
 //!
-//! `place` puts a `safepoint` at the entry of every function and before the
-//! terminator of every block with a retreating edge (an edge to a block at
-//! or before it in layout order). Every cycle of the control-flow graph has
-//! such an edge, so every loop, reducible or not, polls once per iteration;
-//! the entry polls bound the latency of call trees without loops.
+//! `place` puts a `safepoint` before the terminator of every block with a
+//! retreating edge (an edge to a block at or before it in layout order),
+//! and at the entry of every function that calls a module function
+//! (directly or through a pointer). Every cycle of the control-flow graph
+//! has a retreating edge, so every loop, reducible or not, polls once per
+//! iteration; every cycle of the call graph goes through a function that
+//! calls, so recursion polls once per call. A function that neither loops
+//! nor calls (a leaf such as `a(i, j)` in a numeric kernel) runs a bounded
+//! number of instructions and does not poll: its caller polls on either
+//! side of the call. `main` always polls at its entry, so every program can
+//! be snapshotted before it does anything.
 //!
 //! Resume points are the safepoints and the calls that can unwind (to
 //! functions of the module, direct or indirect), numbered 0, 1, ... in
@@ -38,6 +44,14 @@ fn place_in_function(f: &mut Function) {
             let at = data.insts.len() - 1;
             data.insts.insert(at, Inst::new(InstKind::Safepoint, line));
         }
+    }
+    let calls = f
+        .blocks
+        .values()
+        .flat_map(|b| &b.insts)
+        .any(|i| i.kind.is_resume_point());
+    if !calls && f.name != "main" {
+        return;
     }
     if let Some(entry) = f.blocks.values_mut().next() {
         let line = entry.insts.first().map_or(0, |i| i.line);
@@ -110,5 +124,33 @@ done:
         assert_eq!((rps[0].block.0, rps[0].inst, rps[0].is_call), (0, 0, false));
         assert_eq!((rps[1].block.0, rps[1].is_call), (2, true));
         assert_eq!((rps[2].block.0, rps[2].inst, rps[2].is_call), (2, 2, false));
+    }
+
+    #[test]
+    fn leaves_without_loops_do_not_poll() {
+        let src = "func @leaf(%a: i32) -> i32 {
+    local %c: i32
+entry:
+    %c = slt.i32 %a, 3
+    br.i32 %c, small, big
+small:
+    ret.i32 1
+big:
+    ret.i32 %a
+}
+func @caller(%a: i32) -> i32 {
+entry:
+    %a = call @leaf(i32 %a)
+    ret.i32 %a
+}
+";
+        let mut m = parse(src, "t").unwrap();
+        place(&mut m);
+        let leaf = &m.funcs[crate::FuncId(0)];
+        assert!(resume_points(leaf).is_empty(), "{m}");
+        let caller = &m.funcs[crate::FuncId(1)];
+        let rps = resume_points(caller);
+        assert_eq!(rps.len(), 2);
+        assert_eq!((rps[0].inst, rps[0].is_call), (0, false));
     }
 }
