@@ -1,0 +1,62 @@
+/* NaNs made by the hardware (x86's inf * 0 is a negative NaN, aarch64's
+   and s390x's positive, riscv64's canonical) and seen every way a value can
+   be seen: stored, negated, bit-cast, narrowed and widened, passed to a
+   function and to printf, returned, and kept across safepoints in a loop.
+   Every architecture and engine must print the same bits: pivm's NaN rule
+   (docs/DESIGN.md), so the oracle is pivm's interpreter on x86_64, not gcc.
+   usage: nans [N]   (loop length, default 2000) */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+
+static double kept[8];
+
+static unsigned long long bits(double x) {
+    unsigned long long u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+static double keep(double x, int at) {
+    kept[at] = x;
+    return x;
+}
+
+static double make(double a) {
+    double r = a - a;
+    return r;
+}
+
+int main(int argc, char **argv) {
+    int n = argc > 1 ? atoi(argv[1]) : 2000;
+    double zero = (double)(argc - argc);
+    double inf = 1.0 / zero;
+    double nan0 = inf * zero;
+    double neg = -nan0;
+    float narrow = (float)nan0;
+    double wide = narrow;
+    double q = make(inf);
+    double s = sqrt(zero - 1.0);
+    double acc = inf * 0.0;
+    double sum = 0.0;
+    keep(nan0, 0);
+    keep(neg, 1);
+    keep(wide, 2);
+    keep(q, 3);
+    keep(s, 4);
+    for (int i = 0; i < n; i++) {
+        acc = acc + 1.0;
+        sum = sum + (double)(i % 7) * 0.5;
+        if (i % 500 == 0) printf("%d %f %f\n", i, acc, sum);
+    }
+    keep(acc, 5);
+    keep(fabs(nan0), 6);
+    keep(nan0 * sum, 7);
+    printf("%f %f %f %f %f\n", nan0, neg, wide, q, s);
+    for (int i = 0; i < 8; i++) printf("%d %016llx\n", i, bits(kept[i]));
+    unsigned int fb;
+    memcpy(&fb, &narrow, sizeof fb);
+    printf("narrow %08x isnan %d %d\n", fb, isnan(nan0) != 0, nan0 != nan0);
+    return 0;
+}
