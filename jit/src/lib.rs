@@ -71,10 +71,20 @@ pub struct JitModule {
     jit: Option<JITModule>,
     entries: Vec<EntryFn>,
     code: Vec<usize>,
+    /// The length in bytes of each function's code.
+    code_len: Vec<usize>,
     num_params: Vec<usize>,
     /// The indirect-call table the code reads: per function, its code
     /// address and its signature class. Never changed after `compile`.
     _table: Box<[u64]>,
+}
+
+/// What `JitModule::build` makes.
+struct Built {
+    entries: Vec<EntryFn>,
+    code: Vec<usize>,
+    code_len: Vec<usize>,
+    table: Box<[u64]>,
 }
 
 impl std::fmt::Debug for JitModule {
@@ -149,12 +159,13 @@ impl JitModule {
         }
         let mut jm = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
         match Self::build(&mut jm, module, globals, opts, pinned_ctx) {
-            Ok((entries, code, table)) => Ok(JitModule {
+            Ok(b) => Ok(JitModule {
                 jit: Some(jm),
-                entries,
-                code,
+                entries: b.entries,
+                code: b.code,
+                code_len: b.code_len,
                 num_params: module.funcs.values().map(|f| f.num_params).collect(),
-                _table: table,
+                _table: b.table,
             }),
             Err(e) => {
                 // SAFETY: no code of `jm` has run or been handed out.
@@ -164,14 +175,13 @@ impl JitModule {
         }
     }
 
-    #[expect(clippy::type_complexity, reason = "private helper of compile")]
     fn build(
         jm: &mut JITModule,
         module: &Module,
         globals: &[u64],
         opts: &Options,
         pinned_ctx: bool,
-    ) -> Result<(Vec<EntryFn>, Vec<usize>, Box<[u64]>), JitError> {
+    ) -> Result<Built, JitError> {
         let n = module.funcs.len();
         let layouts = TypeLayouts::new(&module.types);
         let frames = frame_layouts(module, &layouts);
@@ -225,6 +235,7 @@ impl JitModule {
         // and the machine code of function @NAME (`*`: every function) to
         // stderr.
         let dump = std::env::var("PIVM_JIT_DUMP").ok();
+        let mut code_len = Vec::with_capacity(n);
         for (id, f) in module.funcs.iter() {
             let i = id.index();
             ctx.func.signature = lower::func_signature(jm, f.params(), f.ret);
@@ -241,6 +252,7 @@ impl JitModule {
                     ),
                     e => codegen_err(&f.name, e),
                 })?;
+            code_len.push(ctx.compiled_code().map_or(0, |c| c.code_buffer().len()));
             if dump_this {
                 if let Some(code) = ctx.compiled_code() {
                     eprintln!("; @{}\n{}", f.name, ctx.func.display());
@@ -273,7 +285,25 @@ impl JitModule {
             // calling convention.
             entries.push(unsafe { std::mem::transmute::<*const u8, EntryFn>(e) });
         }
-        Ok((entries, code, table))
+        Ok(Built {
+            entries,
+            code,
+            code_len,
+            table,
+        })
+    }
+
+    /// Where the code of each function is: `(name, address, length)`, in
+    /// module order (for profilers' symbol maps).
+    pub fn symbols<'a>(
+        &'a self,
+        module: &'a Module,
+    ) -> impl Iterator<Item = (&'a str, usize, usize)> {
+        module
+            .funcs
+            .values()
+            .zip(self.code.iter().zip(&self.code_len))
+            .map(|(f, (&addr, &len))| (f.name.as_str(), addr, len))
     }
 
     /// The number of compiled functions (the module's).

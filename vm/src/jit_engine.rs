@@ -51,6 +51,30 @@ impl JitEngine {
         }
         Ok(t.elapsed())
     }
+
+    /// Writes the compiled functions' addresses and names to
+    /// `/tmp/perf-PID.map`, the symbol map `perf report` reads for JIT code
+    /// (one `START LENGTH NAME` line per function, in hexadecimal). Call
+    /// after `prepare`; returns the path written.
+    pub fn write_perfmap(&self, prog: &Program) -> std::io::Result<std::path::PathBuf> {
+        use std::io::Write;
+        let code = self
+            .code
+            .as_ref()
+            .ok_or_else(|| std::io::Error::other("the program is not compiled yet"))?;
+        let path = std::path::PathBuf::from(format!("/tmp/perf-{}.map", std::process::id()));
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        for (name, addr, len) in code.symbols(&prog.module) {
+            // Names come from the program: keep the line format intact.
+            let name: String = name
+                .chars()
+                .map(|c| if c.is_control() { '?' } else { c })
+                .collect();
+            writeln!(out, "{addr:x} {len:x} {name}")?;
+        }
+        out.flush()?;
+        Ok(path)
+    }
 }
 
 /// The runtime behind a `VmCtx`.

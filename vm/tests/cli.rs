@@ -54,6 +54,8 @@ const RUN_OPTIONS: &[&str] = &[
     "--stats",
     "nocount",
     "--no-safepoints",
+    "--profile",
+    "perfmap",
     "--help",
 ];
 
@@ -167,6 +169,14 @@ fn usage_errors_are_clap_errors_with_exit_2() {
         (
             &["run", fib, "--no-safepoints", "--engine", "interp"][..],
             "--engine jit only",
+        ),
+        (
+            &["run", fib, "--profile=perfmap", "--engine", "interp"][..],
+            "--profile applies to --engine jit only",
+        ),
+        (
+            &["run", fib, "--profile=gprof"][..],
+            "invalid value 'gprof'",
         ),
         (&["snapshot", "--pid", "1"][..], "--at-next-safepoint"),
         (&["snapshot", "--at-next-safepoint"][..], "--pid <PID>"),
@@ -361,4 +371,37 @@ fn readme_lists_every_exit_status() {
             "README.md has no row for exit status {code}"
         );
     }
+}
+
+/// `--profile=perfmap` writes /tmp/perf-PID.map: one `START LENGTH NAME`
+/// line per function of the program, in hexadecimal, with code that does
+/// not overlap.
+#[test]
+fn profile_perfmap_names_every_function() {
+    let child = Command::new(env!("CARGO_BIN_EXE_pivm"))
+        .args(["run", "examples/fib.pir", "--profile=perfmap", "--", "15"])
+        .current_dir(repo())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let map = PathBuf::from(format!("/tmp/perf-{}.map", child.id()));
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    let text = std::fs::read_to_string(&map).unwrap();
+    let _ = std::fs::remove_file(&map);
+    let mut spans: Vec<(u64, u64, String)> = text
+        .lines()
+        .map(|l| {
+            let mut it = l.splitn(3, ' ');
+            let a = u64::from_str_radix(it.next().unwrap(), 16).unwrap();
+            let n = u64::from_str_radix(it.next().unwrap(), 16).unwrap();
+            (a, n, it.next().unwrap().to_string())
+        })
+        .collect();
+    let mut names: Vec<&str> = spans.iter().map(|s| s.2.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["fib", "main"], "{text}");
+    spans.sort();
+    assert!(spans.iter().all(|s| s.0 > 0 && s.1 > 0), "{text}");
+    assert!(spans[0].0 + spans[0].1 <= spans[1].0, "{text}");
 }

@@ -60,8 +60,8 @@ pub(super) fn loose_locals(
     let n = f.locals.len();
     let is_float = |i: usize| f.locals[pivm_ir::Local::new(i)].ty.is_float();
     let mut defs: Vec<Vec<Def>> = vec![Vec::new(); n];
-    for i in 0..f.num_params.min(n) {
-        defs[i].push(Def::Exact);
+    for d in defs.iter_mut().take(f.num_params) {
+        d.push(Def::Exact);
     }
     for inst in f.blocks.values().flat_map(|b| &b.insts) {
         let Some(dst) = inst.kind.dst() else {

@@ -116,6 +116,13 @@ impl EngineChoice {
     }
 }
 
+/// What `--profile` writes.
+#[derive(ValueEnum, Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Profile {
+    /// /tmp/perf-PID.map for perf
+    Perfmap,
+}
+
 /// What `--stats` counts.
 #[derive(ValueEnum, Copy, Clone, PartialEq, Eq, Debug)]
 pub enum Stats {
@@ -175,6 +182,11 @@ pub struct RunOpts {
         default_missing_value = "count"
     )]
     pub stats: Option<Stats>,
+    /// Write a profiler's symbol map of the JIT code: `perfmap` writes
+    /// /tmp/perf-PID.map, so `perf record` / `perf report` name the
+    /// program's functions (--engine jit only)
+    #[arg(long, value_enum, value_name = "KIND", require_equals = true)]
+    pub profile: Option<Profile>,
     /// For measurement only: the JIT compiles without polls, so no snapshot
     /// can be taken (--engine jit only)
     #[arg(

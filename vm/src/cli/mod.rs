@@ -29,7 +29,14 @@ fn check(cli: &Cli) -> std::result::Result<(), clap::Error> {
         Command::Resume(a) => ("resume", &a.opts),
         _ => return Ok(()),
     };
-    if opts.no_safepoints && opts.engine != EngineChoice::Jit {
+    let jit_only = [
+        (opts.no_safepoints, "--no-safepoints"),
+        (opts.profile.is_some(), "--profile"),
+    ];
+    if let Some((_, flag)) = jit_only
+        .iter()
+        .find(|(set, _)| *set && opts.engine != EngineChoice::Jit)
+    {
         let mut cmd = Cli::command();
         cmd.build();
         let sub = cmd
@@ -37,7 +44,7 @@ fn check(cli: &Cli) -> std::result::Result<(), clap::Error> {
             .expect("run and resume are subcommands");
         return Err(sub.error(
             clap::error::ErrorKind::ArgumentConflict,
-            "--no-safepoints applies to --engine jit only",
+            format!("{flag} applies to --engine jit only"),
         ));
     }
     Ok(())

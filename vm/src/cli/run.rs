@@ -43,6 +43,17 @@ fn build_jit(
             format!("{what}: the jit cannot compile it: {e}"),
         )
     })?;
+    if opts.profile == Some(super::args::Profile::Perfmap) {
+        jit.write_perfmap(prog).map_err(|e| {
+            Fail::new(
+                Exit::Write,
+                format!(
+                    "cannot write the perf map /tmp/perf-{}.map: {e}",
+                    std::process::id()
+                ),
+            )
+        })?;
+    }
     Ok((Box::new(jit), compile))
 }
 
