@@ -89,8 +89,11 @@ pub fn compile(a: CompileArgs) -> Result<u8> {
 pub fn run(a: RunArgs) -> Result<u8> {
     let opts = &a.opts;
     let what = a.program.to_string_lossy().into_owned();
-    let module = load(&a.program)?;
+    let mut module = load(&a.program)?;
     check_main(&module, &what)?;
+    // A fresh start runs the inlined module (and a snapshot embeds it);
+    // a resume runs the module its snapshot embeds, as it is.
+    pivm_ir::inline::inline(&mut module);
     let config = opts.config();
     let prog = Program::new(module, config.stack_size)
         .map_err(|e| Fail::new(Exit::Compile, format!("{what}: {e}")))?;
