@@ -634,12 +634,13 @@ fn write_temp_and_rename(
     sections: &[MemSection],
     durable: bool,
 ) -> Result<u64, SnapshotError> {
-    let mut file = OpenOptions::new()
+    let file = OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(tmp)
         .map_err(io_err("create the temporary file", tmp))?;
-    let len = write_sections_to(&mut file, snap, sections).map_err(|e| match e {
+    let mut out = Writeback::new(&file, durable);
+    let len = write_sections_to(&mut out, snap, sections).map_err(|e| match e {
         SnapshotError::Io { action, source, .. } => SnapshotError::Io {
             action,
             path: tmp.to_path_buf(),
@@ -658,6 +659,168 @@ fn write_temp_and_rename(
     Ok(len)
 }
 
+/// Bytes written between two requests to start writeback.
+const WRITEBACK_WINDOW: u64 = 8 << 20;
+/// Bytes whose writeback may be in flight before the writer waits for the
+/// oldest: bounds the dirty memory of one snapshot while keeping the
+/// disk's queue full.
+const WRITEBACK_IN_FLIGHT: u64 = 64 << 20;
+
+/// `sync_file_range(2)`: `flags` is a combination of `SYNC_FILE_RANGE_*`.
+type RangeSync = fn(&File, u64, u64, u32) -> io::Result<()>;
+
+#[cfg(target_os = "linux")]
+mod range_sync {
+    pub const WAIT_BEFORE: u32 = libc::SYNC_FILE_RANGE_WAIT_BEFORE;
+    pub const WRITE: u32 = libc::SYNC_FILE_RANGE_WRITE;
+    pub const WAIT_AFTER: u32 = libc::SYNC_FILE_RANGE_WAIT_AFTER;
+
+    pub fn sync_file_range(
+        file: &std::fs::File,
+        offset: u64,
+        len: u64,
+        flags: u32,
+    ) -> std::io::Result<()> {
+        use std::os::fd::AsRawFd;
+        let (Ok(offset), Ok(len)) = (offset.try_into(), len.try_into()) else {
+            return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
+        };
+        // SAFETY: a plain system call on a descriptor `file` owns.
+        let r = unsafe { libc::sync_file_range(file.as_raw_fd(), offset, len, flags) };
+        if r == 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error())
+        }
+    }
+
+    /// Whether `e` says the call is not available here (an old kernel,
+    /// an emulator, a file system that refuses it), as opposed to an I/O
+    /// error, which must fail the write: a writeback error waited for
+    /// here would not be reported again by the final fsync.
+    pub fn unsupported(e: &std::io::Error) -> bool {
+        matches!(
+            e.raw_os_error(),
+            Some(libc::ENOSYS | libc::EINVAL | libc::ESPIPE | libc::EOPNOTSUPP)
+        )
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod range_sync {
+    pub const WAIT_BEFORE: u32 = 1;
+    pub const WRITE: u32 = 2;
+    pub const WAIT_AFTER: u32 = 4;
+
+    pub fn sync_file_range(_: &std::fs::File, _: u64, _: u64, _: u32) -> std::io::Result<()> {
+        Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+    }
+
+    pub fn unsupported(e: &std::io::Error) -> bool {
+        e.kind() == std::io::ErrorKind::Unsupported
+    }
+}
+
+/// The temporary file of an atomic write, which starts the kernel writing
+/// what was written back to disk every `window` bytes
+/// (`sync_file_range(SYNC_FILE_RANGE_WRITE)`), so the disk works while
+/// memory is still being written and the final fsync has little left, and
+/// waits for writeback more than `in_flight` bytes behind, so a large
+/// snapshot does not fill memory with dirty pages. Where the call is not
+/// supported it is silently not made again (the final fsync alone makes
+/// the file durable); any other error of it fails the write.
+struct Writeback<'f> {
+    file: &'f File,
+    sync: RangeSync,
+    /// Whether to start writeback (durable writes where it works).
+    active: bool,
+    window: u64,
+    in_flight: u64,
+    /// The file position.
+    pos: u64,
+    /// Writeback was started for `[0, started)`.
+    started: u64,
+    /// Writeback was waited for on `[0, waited)`.
+    waited: u64,
+}
+
+impl<'f> Writeback<'f> {
+    fn new(file: &'f File, active: bool) -> Writeback<'f> {
+        Writeback::with(
+            file,
+            active,
+            range_sync::sync_file_range,
+            WRITEBACK_WINDOW,
+            WRITEBACK_IN_FLIGHT,
+        )
+    }
+
+    fn with(file: &'f File, active: bool, sync: RangeSync, window: u64, in_flight: u64) -> Self {
+        Writeback {
+            file,
+            sync,
+            active,
+            window,
+            in_flight,
+            pos: 0,
+            started: 0,
+            waited: 0,
+        }
+    }
+
+    /// Runs `sync` on `[from, to)`; `Ok(false)` if it is not supported.
+    fn range(&mut self, from: u64, to: u64, flags: u32) -> io::Result<bool> {
+        match (self.sync)(self.file, from, to - from, flags) {
+            Ok(()) => Ok(true),
+            Err(e) if range_sync::unsupported(&e) => {
+                self.active = false;
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Starts writeback of what was written since the last call once
+    /// there is a window of it, and waits for what is too far behind.
+    fn kick(&mut self) -> io::Result<()> {
+        if !self.active || self.pos < self.started.saturating_add(self.window) {
+            return Ok(());
+        }
+        let end = self.pos;
+        if !self.range(self.started, end, range_sync::WRITE)? {
+            return Ok(());
+        }
+        self.started = end;
+        let behind = end.saturating_sub(self.in_flight);
+        if behind > self.waited {
+            let flags = range_sync::WAIT_BEFORE | range_sync::WRITE | range_sync::WAIT_AFTER;
+            if self.range(self.waited, behind, flags)? {
+                self.waited = behind;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Write for Writeback<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = (&mut &*self.file).write(buf)?;
+        self.pos += n as u64;
+        self.kick()?;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Seek for Writeback<'_> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        self.pos = (&mut &*self.file).seek(to)?;
+        Ok(self.pos)
+    }
+}
+
 /// Makes the rename durable: fsync the directory holding `path`.
 fn sync_parent_dir(path: &Path) -> Result<(), SnapshotError> {
     #[cfg(unix)]
@@ -672,4 +835,128 @@ fn sync_parent_dir(path: &Path) -> Result<(), SnapshotError> {
     #[cfg(not(unix))]
     let _ = path;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    thread_local! {
+        /// The calls the fake `sync_file_range`s below received.
+        static CALLS: RefCell<Vec<(u64, u64, u32)>> = const { RefCell::new(Vec::new()) };
+    }
+
+    fn record(_: &File, offset: u64, len: u64, flags: u32) -> io::Result<()> {
+        CALLS.with(|c| c.borrow_mut().push((offset, len, flags)));
+        Ok(())
+    }
+
+    fn unsupported(f: &File, offset: u64, len: u64, flags: u32) -> io::Result<()> {
+        record(f, offset, len, flags)?;
+        #[cfg(target_os = "linux")]
+        return Err(io::Error::from_raw_os_error(libc::ENOSYS));
+        #[cfg(not(target_os = "linux"))]
+        return Err(io::Error::from(io::ErrorKind::Unsupported));
+    }
+
+    fn failing(f: &File, offset: u64, len: u64, flags: u32) -> io::Result<()> {
+        record(f, offset, len, flags)?;
+        Err(io::Error::other("injected writeback failure"))
+    }
+
+    fn temp_file(name: &str) -> (PathBuf, File) {
+        let path =
+            std::env::temp_dir().join(format!("pivm-writeback-{name}-{}.tmp", std::process::id()));
+        let _ = fs::remove_file(&path);
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .unwrap();
+        (path, file)
+    }
+
+    /// Writes 1 MiB in uneven pieces, rewrites the start, seeks to the end
+    /// (as `write_sections_to` does); the bytes the file holds.
+    fn write_pattern(out: &mut Writeback) -> io::Result<Vec<u8>> {
+        let data: Vec<u8> = (0..1u32 << 20).map(|i| (i * 7 % 251) as u8).collect();
+        for piece in data.chunks(40_000) {
+            out.write_all(piece)?;
+        }
+        out.seek(SeekFrom::Start(0))?;
+        out.write_all(&[9u8; 128])?;
+        out.seek(SeekFrom::End(0))?;
+        let mut expected = data;
+        expected[..128].fill(9);
+        Ok(expected)
+    }
+
+    #[test]
+    fn writeback_follows_the_writes_and_waits_far_behind() {
+        let (path, file) = temp_file("follows");
+        CALLS.with(|c| c.borrow_mut().clear());
+        let mut out = Writeback::with(&file, true, record, 64 << 10, 256 << 10);
+        let expected = write_pattern(&mut out).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), expected);
+        let calls = CALLS.with(|c| c.borrow().clone());
+        let (mut started, mut waited) = (0, 0);
+        for &(offset, len, flags) in &calls {
+            if flags == range_sync::WRITE {
+                assert_eq!(offset, started, "{calls:?}");
+                assert!(len >= 64 << 10, "{calls:?}");
+                started += len;
+            } else {
+                assert_eq!(
+                    flags,
+                    range_sync::WAIT_BEFORE | range_sync::WRITE | range_sync::WAIT_AFTER
+                );
+                assert_eq!(offset, waited, "{calls:?}");
+                waited += len;
+                assert!(waited + (256 << 10) <= started, "{calls:?}");
+            }
+        }
+        // Writeback was started for all but the last window and waited
+        // for all but the last `in_flight` bytes.
+        assert!(started > (1 << 20) - (64 << 10), "{calls:?}");
+        assert!(waited > (1 << 20) - (256 << 10) - (64 << 10), "{calls:?}");
+        fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn inactive_writeback_makes_no_call() {
+        let (path, file) = temp_file("inactive");
+        CALLS.with(|c| c.borrow_mut().clear());
+        let mut out = Writeback::with(&file, false, record, 64 << 10, 256 << 10);
+        let expected = write_pattern(&mut out).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), expected);
+        assert!(CALLS.with(|c| c.borrow().is_empty()));
+        fs::remove_file(&path).unwrap();
+    }
+
+    /// Where sync_file_range is not supported (old kernels, emulators),
+    /// it is tried once and the file is written all the same.
+    #[test]
+    fn unsupported_writeback_is_dropped_silently() {
+        let (path, file) = temp_file("unsupported");
+        CALLS.with(|c| c.borrow_mut().clear());
+        let mut out = Writeback::with(&file, true, unsupported, 64 << 10, 256 << 10);
+        let expected = write_pattern(&mut out).unwrap();
+        assert!(!out.active);
+        assert_eq!(fs::read(&path).unwrap(), expected);
+        assert_eq!(CALLS.with(|c| c.borrow().len()), 1);
+        fs::remove_file(&path).unwrap();
+    }
+
+    /// Any other error fails the write: a writeback error waited for here
+    /// would not be reported again by the final fsync.
+    #[test]
+    fn a_writeback_error_fails_the_write() {
+        let (path, file) = temp_file("failing");
+        let mut out = Writeback::with(&file, true, failing, 64 << 10, 256 << 10);
+        let e = write_pattern(&mut out).unwrap_err();
+        assert_eq!(e.to_string(), "injected writeback failure");
+        fs::remove_file(&path).unwrap();
+    }
 }

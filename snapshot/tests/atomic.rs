@@ -118,3 +118,27 @@ fn overwriting_keeps_one_file() {
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A durable write of more memory than the writeback window (8 MiB):
+/// writeback is started and waited for while memory is written (with the
+/// real `sync_file_range` where the host has it), and the file reads back
+/// the same.
+#[test]
+fn durable_write_larger_than_the_writeback_window() {
+    let dir = temp_dir("atomic-writeback");
+    let path = dir.join("snap.msgpack");
+    let mut snap = snapshot();
+    snap.body.memory.layout.heap_end = HEAP + (80 << 20);
+    let heap: Vec<u8> = (0..80u32 << 20).map(|i| (i % 253) as u8 | 1).collect();
+    let secs = [MemSection {
+        start: HEAP,
+        bytes: &heap,
+    }];
+    snap.body.memory.regions.clear();
+    let len = file::write_atomic_sections(&path, &snap, &secs, true).unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), len);
+    let back = read(&path).unwrap();
+    assert_eq!(back.body.memory.regions.len(), 1);
+    assert!(back.body.memory.regions[0].bytes == heap);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
