@@ -4,7 +4,7 @@
 //! builtins inlined), and the callee-side stack-overflow handling (the
 //! shadow-stack frame and call-depth checks).
 
-use super::{clif, ctx_flags, from_u64, func_signature, iconst, to_u64, Lower};
+use super::{clif, ctx_flags, from_u64, func_signature, iconst, Lower};
 use crate::abi;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, BlockArg, InstBuilder, MemFlagsData, Value};
@@ -193,8 +193,7 @@ impl Lower<'_, '_> {
         let ptr = match self.args_slot {
             Some(slot) if nargs > 0 => {
                 for (i, (t, o)) in args.iter().enumerate() {
-                    let v = self.operand_seen(*t, *o);
-                    let v = to_u64(&mut self.b, v, *t);
+                    let v = self.operand_seen_u64(*t, *o);
                     self.b
                         .ins()
                         .stack_store(types::I64, v, slot, (i * 8) as i32);

@@ -531,6 +531,47 @@ impl Lower<'_, '_> {
         }
     }
 
+    /// An operand whose bits are seen, as the integer of its bits (a store,
+    /// a bitcast): a loose local is canonicalized on the way.
+    fn operand_seen_bits(&mut self, ty: Type, o: Operand) -> Value {
+        let v = self.operand(ty, o);
+        match o {
+            Operand::Local(l) if self.loose[l.index()] => self.canonical_bits(ty, v),
+            _ if ty.is_float() => {
+                let it = if ty == Type::F32 {
+                    types::I32
+                } else {
+                    types::I64
+                };
+                self.b.ins().bitcast(it, MemFlagsData::new(), v)
+            }
+            _ => v,
+        }
+    }
+
+    /// `operand_seen_bits` widened to a u64 slot (`to_u64`).
+    fn operand_seen_u64(&mut self, ty: Type, o: Operand) -> Value {
+        let v = self.operand_seen_bits(ty, o);
+        match ty {
+            Type::F32 => self.b.ins().uextend(types::I64, v),
+            _ => to_u64(&mut self.b, v, ty),
+        }
+    }
+
+    /// The bits of float `v` of type `ty` as an integer, a NaN replaced by
+    /// the canonical NaN's: a conditional move on integer registers, which
+    /// is cheaper than a float select (a branch on x86) before a store.
+    fn canonical_bits(&mut self, ty: Type, v: Value) -> Value {
+        let (it, canon) = match ty {
+            Type::F32 => (types::I32, pivm_ir::opcodes::CANONICAL_NAN_F32 as u64),
+            _ => (types::I64, pivm_ir::opcodes::CANONICAL_NAN_F64),
+        };
+        let bits = self.b.ins().bitcast(it, MemFlagsData::new(), v);
+        let nan = self.b.ins().fcmp(ir::condcodes::FloatCC::Unordered, v, v);
+        let c = iconst(&mut self.b, it, canon);
+        self.b.ins().select(nan, c, bits)
+    }
+
     /// `v` with a NaN replaced by the canonical NaN of `ty`.
     fn canonical(&mut self, ty: Type, v: Value) -> Value {
         let canon = match ty {

@@ -106,12 +106,13 @@ impl Lower<'_, '_> {
                 dst,
                 a,
             } => {
-                let a = if *op == Opcode::Bitcast {
-                    self.operand_seen(*from, *a)
+                let r = if *op == Opcode::Bitcast && from.is_float() {
+                    // Float to integer: the bits, canonicalized if loose.
+                    self.operand_seen_bits(*from, *a)
                 } else {
-                    self.operand(*from, *a)
+                    let a = self.operand(*from, *a);
+                    self.convert(*op, *from, *to, a)?
                 };
-                let r = self.convert(*op, *from, *to, a)?;
                 if nan::is_loose_op(*op) {
                     self.def_loose(*dst, r);
                 } else {
@@ -126,7 +127,10 @@ impl Lower<'_, '_> {
             }
             InstKind::Store { ty, addr, val } => {
                 let a = self.operand(Type::Ptr, *addr);
-                let v = self.operand_seen(*ty, *val);
+                let v = match val {
+                    Operand::Local(l) if self.loose[l.index()] => self.operand_seen_bits(*ty, *val),
+                    _ => self.operand(*ty, *val),
+                };
                 let h = self.host_addr(a);
                 self.b.ins().store(vm_flags(), v, h, 0);
             }

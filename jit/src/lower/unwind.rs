@@ -4,7 +4,7 @@
 //! cold blocks: one stop block per resume point (store the live locals,
 //! save the frame), traps, `halted`, `overflow` and the exit.
 
-use super::{clif, from_u64, to_u64, zero, Lower};
+use super::{clif, from_u64, zero, Lower};
 use crate::abi::{self, STATE_HALTED, STATE_REWINDING, STATE_STACK_OVERFLOW, STATE_UNWINDING};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, BlockArg, InstBuilder, Value};
@@ -189,8 +189,7 @@ impl Lower<'_, '_> {
                     continue;
                 }
                 let ty = self.f.locals[Local::new(i)].ty;
-                let v = self.operand_seen(ty, Operand::Local(Local::new(i)));
-                let v = to_u64(&mut self.b, v, ty);
+                let v = self.operand_seen_u64(ty, Operand::Local(Local::new(i)));
                 self.b
                     .ins()
                     .stack_store(types::I64, v, self.locals_slot, (i * 8) as i32);
