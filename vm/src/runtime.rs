@@ -305,6 +305,12 @@ impl Runtime {
         if let Some(n) = self.config.snapshot_after {
             if self.safepoints_reached >= n {
                 self.config.snapshot_after = None;
+                // Counting was for this snapshot: unless `--stats` counts
+                // every safepoint, polls go back to their fast path (the
+                // JIT no longer calls out at each one).
+                if !self.config.count_safepoints {
+                    self.poll.set_keep(false);
+                }
                 self.served = self.poll.take();
                 self.served_at = Some(Instant::now());
                 return SafepointAction::Snapshot;
