@@ -19,6 +19,11 @@ pub struct Loc {
 pub struct SourceFile {
     pub name: String,
     pub text: String,
+    /// Whether errors may show its content (source lines, tokens in
+    /// messages): not for an included file that is not C source by name
+    /// (`.h`, `.c`) or does not even lex, so an error never shows the
+    /// content of whatever file `#include` named (`/etc/shadow`).
+    pub quote: bool,
 }
 
 /// Every file read while compiling one translation unit.
@@ -32,6 +37,7 @@ impl SourceMap {
         self.files.push(SourceFile {
             name: name.to_string(),
             text,
+            quote: true,
         });
         (self.files.len() - 1) as u32
     }
@@ -59,14 +65,62 @@ impl Diag {
     }
 }
 
+/// The longest source excerpt an error shows, in characters.
+const EXCERPT: usize = 120;
+/// The longest message (it may quote a token), in characters.
+const MESSAGE: usize = 300;
+
+/// `s` with control characters (but tab) escaped, so an error never
+/// sends a terminal escape sequence.
+fn escaped(s: &str) -> String {
+    let mut out = String::new();
+    for ch in s.chars() {
+        if ch.is_control() && ch != '\t' {
+            out.extend(ch.escape_default());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// A message, escaped and cut to `MESSAGE` characters.
+fn short(msg: &str) -> String {
+    let e = escaped(msg);
+    if e.chars().count() <= MESSAGE {
+        return e;
+    }
+    let mut cut: String = e.chars().take(MESSAGE).collect();
+    cut.push_str("...");
+    cut
+}
+
 /// Renders diagnostics: the `file:line:col: error: message` line, then the
-/// source line and a caret line (tabs kept so the caret lines up).
+/// source line and a caret line (tabs kept so the caret lines up). The
+/// source line is escaped and, if long, cut to a window of `EXCERPT`
+/// characters around the column.
 pub fn render(sm: &SourceMap, diags: &[Diag]) -> String {
     let mut out = String::new();
+    let mut hidden = Vec::new();
     for d in diags {
-        let name = sm.name(d.loc.file);
-        let _ = writeln!(out, "{name}:{}:{}: error: {}", d.loc.line, d.loc.col, d.msg);
-        let Some(f) = sm.files.get(d.loc.file as usize) else {
+        let name = escaped(sm.name(d.loc.file));
+        let file = sm.files.get(d.loc.file as usize);
+        if file.is_some_and(|f| !f.quote) {
+            // Its location only, once per file: the message could quote it.
+            if !hidden.contains(&d.loc.file) {
+                hidden.push(d.loc.file);
+                let _ = writeln!(
+                    out,
+                    "{name}:{}:{}: error: the included file is not C source \
+                     (not named .h or .c, or it does not lex); its content is not shown",
+                    d.loc.line, d.loc.col
+                );
+            }
+            continue;
+        }
+        let msg = short(&d.msg);
+        let _ = writeln!(out, "{name}:{}:{}: error: {msg}", d.loc.line, d.loc.col);
+        let Some(f) = file else {
             continue;
         };
         let Some(line) = f
@@ -77,13 +131,26 @@ pub fn render(sm: &SourceMap, diags: &[Diag]) -> String {
             continue;
         };
         let line = line.trim_end_matches('\r');
-        let _ = writeln!(out, "{line}");
-        let mut caret = String::new();
-        for (i, ch) in line.chars().enumerate() {
-            if i + 1 >= d.loc.col as usize {
-                break;
-            }
-            caret.push(if ch == '\t' { '\t' } else { ' ' });
+        let chars: Vec<char> = line.chars().collect();
+        let col = (d.loc.col as usize).saturating_sub(1);
+        let (from, to, more) = if chars.len() <= EXCERPT {
+            (0, chars.len(), false)
+        } else {
+            let from = col.saturating_sub(EXCERPT / 2).min(chars.len() - EXCERPT);
+            (from, from + EXCERPT, true)
+        };
+        let shown: String = chars[from..to].iter().collect();
+        let lead = if more && from > 0 { "..." } else { "" };
+        let tail = if more && to < chars.len() { "..." } else { "" };
+        let _ = writeln!(out, "{lead}{}{tail}", escaped(&shown));
+        let mut caret = " ".repeat(lead.len());
+        for &ch in &chars[from..to.min(col.max(from))] {
+            let w = escaped(&ch.to_string()).chars().count();
+            caret.push_str(&if ch == '\t' {
+                "\t".into()
+            } else {
+                " ".repeat(w)
+            });
         }
         caret.push('^');
         let _ = writeln!(out, "{caret}");

@@ -18,6 +18,8 @@ pub mod lower;
 pub mod parse;
 pub mod preprocess;
 
+pub use preprocess::MAX_INCLUDE_BYTES;
+
 use std::path::Path;
 
 /// Stack for the compiler thread: the parser and the lowering recurse on

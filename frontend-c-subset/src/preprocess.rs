@@ -15,6 +15,81 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 const MAX_INCLUDE_DEPTH: usize = 200;
+/// The largest file `#include` reads.
+pub const MAX_INCLUDE_BYTES: u64 = 16 << 20;
+
+/// Why an `#include "..."` file cannot be used.
+enum Unusable {
+    /// It does not exist: the embedded headers are tried next.
+    Missing,
+    /// It exists but is refused: the message says why.
+    Refused(String),
+}
+
+/// Reads an included file: a regular file (never a device, FIFO, socket
+/// or directory; opened without blocking, then checked), at most
+/// `MAX_INCLUDE_BYTES`, UTF-8 text. Errors never quote its content.
+fn read_include(path: &Path) -> Result<String, Unusable> {
+    use std::io::Read;
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    #[cfg(not(unix))]
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Err(Unusable::Refused("it is not a regular file".into()));
+    }
+    let f = o.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Unusable::Missing,
+        _ => Unusable::Refused(format!("cannot open it: {e}")),
+    })?;
+    let meta = f
+        .metadata()
+        .map_err(|e| Unusable::Refused(format!("cannot examine it: {e}")))?;
+    if !meta.is_file() {
+        let t = meta.file_type();
+        #[cfg(unix)]
+        let what = {
+            use std::os::unix::fs::FileTypeExt;
+            if t.is_fifo() {
+                "a FIFO"
+            } else if t.is_char_device() || t.is_block_device() {
+                "a device"
+            } else if t.is_socket() {
+                "a socket"
+            } else if t.is_dir() {
+                "a directory"
+            } else {
+                "a special file"
+            }
+        };
+        #[cfg(not(unix))]
+        let what = if t.is_dir() {
+            "a directory"
+        } else {
+            "a special file"
+        };
+        return Err(Unusable::Refused(format!(
+            "it is {what}, not a regular file"
+        )));
+    }
+    let too_big =
+        || Unusable::Refused(format!("it is larger than {} MiB", MAX_INCLUDE_BYTES >> 20));
+    if meta.len() > MAX_INCLUDE_BYTES {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::new();
+    f.take(MAX_INCLUDE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Unusable::Refused(format!("cannot read it: {e}")))?;
+    if bytes.len() as u64 > MAX_INCLUDE_BYTES {
+        return Err(too_big());
+    }
+    String::from_utf8(bytes).map_err(|_| Unusable::Refused("it is not UTF-8 text".into()))
+}
 const EOF_MARK: &str = "<end of include>";
 
 #[derive(Clone)]
@@ -330,9 +405,16 @@ impl Preprocessor<'_> {
                 Some(d) if !d.as_os_str().is_empty() => d.join(&path),
                 _ => PathBuf::from(&path),
             };
-            if let Ok(text) = std::fs::read_to_string(&full) {
-                let shown = full.display().to_string();
-                found = Some((shown, text, full.parent().map(Path::to_path_buf)));
+            match read_include(&full) {
+                Ok(text) => {
+                    let shown = full.display().to_string();
+                    found = Some((shown, text, full.parent().map(Path::to_path_buf)));
+                }
+                Err(Unusable::Missing) => {}
+                Err(Unusable::Refused(why)) => {
+                    let msg = format!("cannot include '{}': {why}", path.escape_debug());
+                    return self.err(line[0].loc, msg);
+                }
             }
         }
         if found.is_none() {
@@ -355,6 +437,12 @@ impl Preprocessor<'_> {
             return;
         }
         let f = self.sm.add(&shown, text);
+        // A local file is quoted in errors only if its name says C source;
+        // the embedded headers (no folder) are pivm's own.
+        let c_name = [".h", ".c"]
+            .iter()
+            .any(|x| shown.to_ascii_lowercase().ends_with(x));
+        self.sm.files[f as usize].quote = dir.is_none() || c_name;
         self.set_dir(f, dir);
         let text = &self.sm.files[f as usize].text;
         match lex::tokenize(text, f) {
@@ -365,7 +453,11 @@ impl Preprocessor<'_> {
                 self.stack.push(mark);
                 self.stack.extend(toks.into_iter().rev());
             }
-            Err(d) => self.errors.push(d),
+            Err(d) => {
+                // Not C source: report where, but never quote it.
+                self.sm.files[f as usize].quote = false;
+                self.errors.push(d);
+            }
         }
     }
 

@@ -4,9 +4,10 @@
 //! offset, so a snapshot can record them and a resumed program neither
 //! rewrites output nor loses its place in a file.
 
+use crate::fs::{Access, Denied, Dirs};
 use pivm_ir::builtins::{STDERR, STDIN, STDOUT};
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 
 /// The first handle `fopen` returns.
@@ -57,6 +58,8 @@ pub struct Io {
     pub stdin_eof: bool,
     files: BTreeMap<u64, OpenFile>,
     next_handle: u64,
+    /// What `fopen` and a resume may open (nothing by default).
+    dirs: Dirs,
 }
 
 /// Failure of a stream operation: an unknown handle traps; other errors are
@@ -86,7 +89,14 @@ impl Io {
             stdin_eof: false,
             files: BTreeMap::new(),
             next_handle: FIRST_FILE,
+            dirs: Dirs::none(),
         }
+    }
+
+    /// These streams, opening files beneath `dirs` (see `fs`).
+    pub fn with_dirs(mut self, dirs: Dirs) -> Io {
+        self.dirs = dirs;
+        self
     }
 
     /// Writes the buffered stdout bytes to their sink.
@@ -210,10 +220,11 @@ impl Io {
         }
     }
 
-    /// Opens `path` with a C `mode` (`r`, `w`, `a`, with `+` and `b`);
-    /// returns the new handle, or `None` if the host refuses.
+    /// Opens guest path `path` with a C `mode` (`r`, `w`, `a`, with `+`
+    /// and `b`) beneath the preopened directories; returns the new handle,
+    /// or `None` if the mode is bad or the open refused (`fs::Dirs::open`).
     pub fn open(&mut self, path: &str, mode: &str) -> Option<u64> {
-        let file = open_with_mode(path, mode, false)?;
+        let file = self.open_with_mode(path, mode, false).ok()?;
         let offset = if mode.starts_with('a') {
             file.metadata().map(|m| m.len()).unwrap_or(0)
         } else {
@@ -311,8 +322,13 @@ impl Io {
             if s.handle < FIRST_FILE || s.handle >= next_handle {
                 return Err(format!("file handle {} is invalid", s.handle));
             }
-            let file = open_with_mode(&s.path, &s.mode, true)
-                .ok_or_else(|| format!("cannot reopen '{}' (mode {})", s.path, s.mode))?;
+            let file = self.open_with_mode(&s.path, &s.mode, true).map_err(|e| {
+                format!(
+                    "cannot reopen the program's file '{}' (mode {}): {e}",
+                    s.path.escape_debug(),
+                    s.mode.escape_debug()
+                )
+            })?;
             self.files.insert(
                 s.handle,
                 OpenFile {
@@ -328,6 +344,13 @@ impl Io {
         Ok(())
     }
 
+    /// Opens `path` under the policy of `fs` (`reopen`: never truncating).
+    fn open_with_mode(&self, path: &str, mode: &str, reopen: bool) -> Result<File, Denied> {
+        let access = Access::of_mode(mode, reopen)
+            .ok_or_else(|| Denied::Host(format!("bad mode '{}'", mode.escape_debug())))?;
+        self.dirs.open(path, access)
+    }
+
     /// The captured stdout (flushing first), for tests.
     pub fn captured_stdout(&mut self) -> &[u8] {
         self.flush();
@@ -336,19 +359,4 @@ impl Io {
             Sink::Host => &[],
         }
     }
-}
-
-fn open_with_mode(path: &str, mode: &str, reopen: bool) -> Option<File> {
-    let plus = mode.contains('+');
-    let mut o = OpenOptions::new();
-    match mode.as_bytes().first()? {
-        b'r' => o.read(true).write(plus),
-        b'w' => o.write(true).read(plus).create(true).truncate(!reopen),
-        b'a' => o.write(true).read(plus).create(true),
-        _ => return None,
-    };
-    if mode[1..].bytes().any(|c| c != b'+' && c != b'b') {
-        return None;
-    }
-    o.open(path).ok()
 }

@@ -13,6 +13,7 @@ pub mod alloc;
 pub mod builtins;
 pub mod control;
 pub mod error;
+pub mod fs;
 pub mod inspect;
 pub mod interp;
 pub mod io;

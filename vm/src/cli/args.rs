@@ -165,6 +165,24 @@ pub struct RunOpts {
     #[arg(long, help_heading = "Snapshot options")]
     pub exit_after_snapshot: bool,
 
+    /// Preopen host directory HOST for the program under guest name GUEST
+    /// (default: HOST as written), read-write, or read-only with `:ro`
+    /// (repeatable). The program opens files only beneath its preopens:
+    /// absolute paths through the absolute GUEST names (`--dir
+    /// /srv/in::/data:ro` gives /data), relative ones through `.` (`--dir
+    /// work::.`). Without --dir the current directory is `.`, read-write
+    #[arg(
+        long = "dir",
+        value_name = "HOST[::GUEST][:ro]",
+        value_parser = dir_spec,
+        help_heading = "Files"
+    )]
+    pub dirs: Vec<DirSpec>,
+    /// Do not preopen the current directory when no --dir is given: the
+    /// program can open no file at all
+    #[arg(long, help_heading = "Files")]
+    pub no_default_dir: bool,
+
     /// Call depth limit (a deeper call traps with a stack overflow)
     #[arg(long, value_name = "N", default_value_t = Config::default().max_depth)]
     pub max_depth: u32,
@@ -215,6 +233,58 @@ impl RunOpts {
     }
 }
 
+/// A `--dir` value: a host directory, the guest name it is seen under and
+/// whether it is read-only.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirSpec {
+    pub host: PathBuf,
+    pub guest: String,
+    pub read_only: bool,
+}
+
+impl RunOpts {
+    /// The preopened directories these options give: the `--dir`s, or the
+    /// current directory as `.` (read-write) when there is none and
+    /// `--no-default-dir` is not given.
+    pub fn preopens(&self) -> Vec<DirSpec> {
+        if self.dirs.is_empty() && !self.no_default_dir {
+            return vec![DirSpec {
+                host: PathBuf::from("."),
+                guest: ".".into(),
+                read_only: false,
+            }];
+        }
+        self.dirs.clone()
+    }
+}
+
+/// Parses `HOST[::GUEST][:ro|:rw]`. The suffix is taken off first, so a
+/// host directory whose name ends in `:ro` is written `NAME:ro:rw`.
+fn dir_spec(s: &str) -> Result<DirSpec, String> {
+    let (rest, read_only) = if let Some(r) = s.strip_suffix(":ro") {
+        (r, true)
+    } else if let Some(r) = s.strip_suffix(":rw") {
+        (r, false)
+    } else {
+        (s, false)
+    };
+    let (host, guest) = rest.split_once("::").unwrap_or((rest, rest));
+    if host.is_empty() {
+        return Err("the host directory is empty (expected HOST[::GUEST][:ro])".into());
+    }
+    if guest.is_empty() {
+        return Err("the guest name is empty (expected HOST[::GUEST][:ro])".into());
+    }
+    if guest.split('/').any(|c| c == "..") {
+        return Err(format!("the guest name '{guest}' must not contain '..'"));
+    }
+    Ok(DirSpec {
+        host: PathBuf::from(host),
+        guest: guest.to_string(),
+        read_only,
+    })
+}
+
 /// A `--snapshot-every` value.
 fn duration(s: &str) -> Result<Duration, String> {
     control::parse_duration(s).ok_or_else(|| "not a duration (like 500ms, 2s, 1m)".into())
@@ -234,5 +304,27 @@ mod tests {
     #[test]
     fn definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn dir_specs() {
+        let d = |h: &str, g: &str, ro| DirSpec {
+            host: PathBuf::from(h),
+            guest: g.into(),
+            read_only: ro,
+        };
+        assert_eq!(dir_spec("data"), Ok(d("data", "data", false)));
+        assert_eq!(
+            dir_spec("/srv/in::/data:ro"),
+            Ok(d("/srv/in", "/data", true))
+        );
+        assert_eq!(dir_spec("work::."), Ok(d("work", ".", false)));
+        assert_eq!(dir_spec("odd:ro:rw"), Ok(d("odd:ro", "odd:ro", false)));
+        assert_eq!(dir_spec("x:ro"), Ok(d("x", "x", true)));
+        assert!(dir_spec("").is_err());
+        assert!(dir_spec(":ro").is_err());
+        assert!(dir_spec("x::").is_err());
+        assert!(dir_spec("x::/a/../b").is_err());
+        assert!(dir_spec("::/a").is_err());
     }
 }

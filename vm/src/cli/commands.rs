@@ -1,7 +1,9 @@
 //! The commands: `compile`, `run`, `resume`, `snapshot` and `inspect`.
 //! Each returns the exit status, or a `Fail` with its own (see `exit.rs`).
 
-use super::args::{CompileArgs, EngineChoice, InspectArgs, ResumeArgs, RunArgs, SnapshotArgs};
+use super::args::{
+    CompileArgs, EngineChoice, InspectArgs, ResumeArgs, RunArgs, RunOpts, SnapshotArgs,
+};
 use super::exit::{Exit, Fail, Result};
 use super::run::{build_engine, Run};
 use pivm::control;
@@ -56,6 +58,16 @@ fn load(path: &Path) -> Result<pivm_ir::Module> {
     Ok(module)
 }
 
+/// The streams of a run or resume, with its preopened directories.
+fn io(opts: &RunOpts) -> Result<pivm::io::Io> {
+    let mut dirs = pivm::fs::Dirs::none();
+    for d in opts.preopens() {
+        dirs.add(&d.host, &d.guest, d.read_only)
+            .map_err(|e| Fail::new(Exit::Input, format!("--dir: {e}")))?;
+    }
+    Ok(pivm::io::Io::default().with_dirs(dirs))
+}
+
 /// A program can only start at a `@main` taking `()` or `(argc, argv)`:
 /// without one it is a program error, not an engine failure.
 fn check_main(module: &pivm_ir::Module, name: &str) -> Result<()> {
@@ -97,7 +109,7 @@ pub fn run(a: RunArgs) -> Result<u8> {
     let config = opts.config();
     let prog = Program::new(module, config.stack_size)
         .map_err(|e| Fail::new(Exit::Compile, format!("{what}: {e}")))?;
-    let mut rt = Runtime::new(Arc::new(prog), config, pivm::io::Io::default())
+    let mut rt = Runtime::new(Arc::new(prog), config, io(opts)?)
         .map_err(|e| Fail::new(Exit::Internal, e.to_string()))?;
     let (mut engine, compile) = build_engine(opts.engine, opts, &rt.prog, &what)?;
     if opts.stats.is_some() && opts.engine == EngineChoice::Jit {
@@ -126,8 +138,8 @@ pub fn resume(a: ResumeArgs) -> Result<u8> {
     let file = pivm_snapshot::SnapshotFile::open(&a.snapshot).map_err(|e| bad(e.to_string()))?;
     let module = pivm_snapshot::validate_file(&file, &pivm_snapshot::Limits::default())
         .map_err(|e| bad(e.to_string()))?;
-    let restored = snap::restore(&file, module, opts.config(), pivm::io::Io::default())
-        .map_err(|e| bad(e.message))?;
+    let restored =
+        snap::restore(&file, module, opts.config(), io(opts)?).map_err(|e| bad(e.message))?;
     let load = t.elapsed();
     let mut rt = restored.runtime;
     let (mut engine, compile) = build_engine(opts.engine, opts, &rt.prog, &what)?;
