@@ -40,7 +40,7 @@ use abi::VmCtx;
 use cranelift_codegen::ir::{types, AbiParam, UserFuncName};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_jit::{ArenaMemoryProvider, JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, Linkage, Module as _};
 use pivm_ir::frame::frame_layouts;
 use pivm_ir::{EntityRef, FuncId, Module, TypeLayouts};
@@ -93,6 +93,67 @@ impl std::fmt::Debug for JitModule {
             .field("functions", &self.code.len())
             .finish_non_exhaustive()
     }
+}
+
+/// What cranelift-jit's arena says when it runs out (`arena.rs`).
+const ARENA_FULL: &str = "pre-allocated jit memory region exhausted";
+
+/// Most address space reserved for a module's code: far below the 2 GiB
+/// reach of the PC-relative calls between functions.
+const MAX_CODE_RESERVE: usize = 1 << 30;
+
+/// The address space reserved for the code of `module`: generous (a
+/// reservation costs no memory until code is written to it), scaled with
+/// the module, whose lowered code takes some tens of bytes per IR
+/// instruction, plus per function its entry wrapper, prologue and cold
+/// blocks.
+fn code_reserve(module: &Module) -> usize {
+    let insts: usize = module
+        .funcs
+        .values()
+        .map(|f| f.blocks.values().map(|b| b.insts.len()).sum::<usize>())
+        .sum();
+    insts
+        .saturating_mul(1024)
+        .saturating_add(module.funcs.len().saturating_mul(16 << 10))
+        .saturating_add(64 << 20)
+        .min(MAX_CODE_RESERVE)
+}
+
+/// Runs `f`, turning a panic inside Cranelift or cranelift-jit (which
+/// assert on some internal failures, e.g. `mprotect` failing in
+/// cranelift-jit's memory providers) into a `JitError`, with the panic's
+/// message, instead of unwinding through the VM. The message is not also
+/// printed: the error carries it.
+fn catch_internal_panic<T>(f: impl FnOnce() -> T) -> Result<T, JitError> {
+    use std::cell::Cell;
+    use std::panic;
+    thread_local! {
+        static QUIET: Cell<bool> = const { Cell::new(false) };
+    }
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let prev = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(Cell::get) {
+                prev(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(true));
+    let r = panic::catch_unwind(panic::AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(false));
+    r.map_err(|p| {
+        let msg = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        JitError::Codegen {
+            func: "(code generation)".into(),
+            message: format!("internal error in Cranelift: {msg}"),
+        }
+    })
 }
 
 fn codegen_err(func: &str, e: impl std::fmt::Display) -> JitError {
@@ -157,8 +218,33 @@ impl JitModule {
                 isa.triple()
             )));
         }
-        let mut jm = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
-        match Self::build(&mut jm, module, globals, opts, pinned_ctx) {
+        // All code in one reserved region, so every call between functions
+        // reaches its target: calls to module functions use PC-relative
+        // relocations of +-2 GiB (x86_64, riscv64; +-4 GiB on s390x;
+        // aarch64's +-128 MiB get veneers from cranelift-jit), which
+        // separately mapped chunks can exceed.
+        let reserve = code_reserve(module);
+        let arena = ArenaMemoryProvider::new_with_size(reserve).map_err(|e| {
+            JitError::Resources(format!(
+                "cannot reserve {} MiB of address space for the code: {e}",
+                reserve >> 20
+            ))
+        })?;
+        let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
+        builder.memory_provider(Box::new(arena));
+        let mut jm = JITModule::new(builder);
+        let built = catch_internal_panic(|| Self::build(&mut jm, module, globals, opts, pinned_ctx))
+            .and_then(|r| r)
+            .map_err(|e| match e {
+                JitError::Codegen { func, message } if message.contains(ARENA_FULL) => {
+                    JitError::Resources(format!(
+                        "the code of function @{func} does not fit in the {} MiB reserved for the program's code",
+                        reserve >> 20
+                    ))
+                }
+                e => e,
+            });
+        match built {
             Ok(b) => Ok(JitModule {
                 jit: Some(jm),
                 entries: b.entries,

@@ -1,0 +1,141 @@
+//! The JIT's limits on hostile or merely large programs, through the
+//! `pivm` binary: a module of hundreds of functions (far more code than
+//! one mapping) links and runs with and without address-space
+//! randomization.
+
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const PIVM: &str = env!("CARGO_BIN_EXE_pivm");
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("pivm-limits-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn pivm_cmd(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(PIVM);
+    c.current_dir(dir)
+        .args(args)
+        .env_remove("PIVM_SNAPSHOT_NOFORK");
+    c
+}
+
+fn pivm(dir: &Path, args: &[&str]) -> Output {
+    pivm_cmd(dir, args).output().expect("cannot run pivm")
+}
+
+/// Runs pivm with address-space randomization off (as `setarch -R`), so
+/// mappings land at the same, adjacent addresses on every run.
+fn pivm_no_aslr(dir: &Path, args: &[&str]) -> Output {
+    let mut c = pivm_cmd(dir, args);
+    // SAFETY: personality(2) is async-signal-safe and touches no memory.
+    unsafe {
+        c.pre_exec(|| {
+            let cur = libc::personality(0xffff_ffff);
+            if cur == -1
+                || libc::personality((cur | libc::ADDR_NO_RANDOMIZE) as libc::c_ulong) == -1
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    c.output().expect("cannot run pivm")
+}
+
+/// A C program of `n` functions with some arithmetic each, every one
+/// calling the previous one and the first.
+fn many_functions(n: usize) -> String {
+    let mut s = String::from("#include <stdio.h>\n\n");
+    for i in 0..n {
+        s += &format!("unsigned f{i}(unsigned x);\n");
+    }
+    for i in 0..n {
+        s += &format!(
+            "unsigned f{i}(unsigned x) {{\n    unsigned a = x * {}u + {i}u, b = x ^ {}u, c = 0;\n",
+            2 * i + 1,
+            31 * i
+        );
+        for k in 0..12 {
+            s += &format!(
+                "    if (a % {}u == {}u) c += a * {}u; else c ^= b + {k}u;\n",
+                k + 3,
+                k % 3,
+                k + 7
+            );
+            s += &format!(
+                "    a = (a << {}) ^ (b >> {}); b = b * {}u + c;\n",
+                k % 5 + 1,
+                k % 3 + 1,
+                2 * k + 3
+            );
+        }
+        if i > 0 {
+            s += &format!("    c += f{}(a ^ b);\n    c ^= f0(c);\n", i - 1);
+        }
+        s += "    return a + b + c;\n}\n";
+    }
+    s += &format!(
+        "int main(void) {{\n    printf(\"%u\\n\", f{}(12345u));\n    return 0;\n}}\n",
+        n - 1
+    );
+    s
+}
+
+#[test]
+fn a_large_module_links_in_range_with_and_without_aslr() {
+    let dir = scratch("large");
+    std::fs::write(dir.join("big.c"), many_functions(300)).unwrap();
+    // As .pir: no compiler thread runs first, whose freed stack would
+    // leave a hole for the code to land in next to the VM memory.
+    let o = pivm(&dir, &["compile", "big.c", "-o", "big.pir"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let want = pivm(&dir, &["run", "--engine", "interp", "big.pir"]);
+    assert_eq!(want.status.code(), Some(0), "{}", text(&want.stderr));
+    assert!(!want.stdout.is_empty());
+
+    // The code really is large: > 100 KB (from the perf symbol map).
+    let child = pivm_cmd(
+        &dir,
+        &["run", "--engine", "jit", "--profile=perfmap", "big.pir"],
+    )
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    let map = PathBuf::from(format!("/tmp/perf-{}.map", child.id()));
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let code: usize = std::fs::read_to_string(&map)
+        .unwrap()
+        .lines()
+        .map(|l| usize::from_str_radix(l.split(' ').nth(1).unwrap(), 16).unwrap())
+        .sum();
+    let _ = std::fs::remove_file(&map);
+    assert!(code > 100_000, "only {code} bytes of code");
+
+    for run in 0..6 {
+        let o = if run % 2 == 0 {
+            pivm_no_aslr(&dir, &["run", "--engine", "jit", "big.pir"])
+        } else {
+            pivm(&dir, &["run", "--engine", "jit", "big.pir"])
+        };
+        assert_eq!(
+            (o.status.code(), text(&o.stdout)),
+            (Some(0), text(&want.stdout)),
+            "run {run}: {}",
+            text(&o.stderr)
+        );
+        assert!(o.stderr.is_empty(), "run {run}: {}", text(&o.stderr));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
