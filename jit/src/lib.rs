@@ -14,7 +14,8 @@
 //!    module with its safepoints placed, as for the interpreter).
 //! 2. Fill a `VmCtx`: `mem_base` (host address of VM address 0), `bound =
 //!    pivm_ir::contract::bound_for_limit(end)`, `sp`/`stack_limit` (shadow stack),
-//!    `depth = 0`, `max_depth`, `builtins` (a table of
+//!    `depth = 0`, `max_depth`, `native_stack_limit` (see `VmCtx`;
+//!    `JitModule::max_frame_size`), `builtins` (a table of
 //!    `BUILTINS.len()` `BuiltinFn`s in catalog order), `hooks`, `runtime`.
 //!    `mem_base` must not change while compiled code runs (reserve the
 //!    address space up front); update `bound` whenever the heap grows:
@@ -74,6 +75,8 @@ pub struct JitModule {
     /// The length in bytes of each function's code.
     code_len: Vec<usize>,
     num_params: Vec<usize>,
+    /// The largest host stack frame of any compiled function.
+    max_frame: usize,
     /// The indirect-call table the code reads: per function, its code
     /// address and its signature class. Never changed after `compile`.
     _table: Box<[u64]>,
@@ -84,6 +87,7 @@ struct Built {
     entries: Vec<EntryFn>,
     code: Vec<usize>,
     code_len: Vec<usize>,
+    max_frame: usize,
     table: Box<[u64]>,
 }
 
@@ -154,6 +158,16 @@ fn catch_internal_panic<T>(f: impl FnOnce() -> T) -> Result<T, JitError> {
             message: format!("internal error in Cranelift: {msg}"),
         }
     })
+}
+
+/// An upper bound of the host stack frame of the function just compiled
+/// in `ctx`: from the stack pointer after its prologue up to its caller's
+/// (clobbered registers, spill slots, stack slots and outgoing arguments,
+/// plus the frame pointer and return address). 0 if not compiled.
+fn frame_size(ctx: &cranelift_codegen::Context) -> usize {
+    ctx.compiled_code()
+        .and_then(|c| c.buffer.frame_layout())
+        .map_or(0, |l| l.frame_to_fp_offset as usize + 64)
 }
 
 fn codegen_err(func: &str, e: impl std::fmt::Display) -> JitError {
@@ -251,6 +265,7 @@ impl JitModule {
                 code: b.code,
                 code_len: b.code_len,
                 num_params: module.funcs.values().map(|f| f.num_params).collect(),
+                max_frame: b.max_frame,
                 _table: b.table,
             }),
             Err(e) => {
@@ -316,6 +331,7 @@ impl JitModule {
         lower::lower_poll_stub(jm, FunctionBuilder::new(&mut ctx.func, &mut fctx));
         jm.define_function(poll_stub, &mut ctx)
             .map_err(|e| codegen_err("(poll stub)", e))?;
+        let mut max_frame = frame_size(&ctx);
         jm.clear_context(&mut ctx);
         // A development aid: `PIVM_JIT_DUMP=NAME` prints the Cranelift IR
         // and the machine code of function @NAME (`*`: every function) to
@@ -339,6 +355,7 @@ impl JitModule {
                     e => codegen_err(&f.name, e),
                 })?;
             code_len.push(ctx.compiled_code().map_or(0, |c| c.code_buffer().len()));
+            max_frame = max_frame.max(frame_size(&ctx));
             if dump_this {
                 if let Some(code) = ctx.compiled_code() {
                     eprintln!("; @{}\n{}", f.name, ctx.func.display());
@@ -353,6 +370,7 @@ impl JitModule {
             lower::lower_entry(module, jm, b, id, func_ids[i], pinned_ctx);
             jm.define_function(entry_ids[i].0, &mut ctx)
                 .map_err(|e| codegen_err(&f.name, e))?;
+            max_frame = max_frame.max(frame_size(&ctx));
             jm.clear_context(&mut ctx);
         }
         jm.finalize_definitions()
@@ -375,6 +393,7 @@ impl JitModule {
             entries,
             code,
             code_len,
+            max_frame,
             table,
         })
     }
@@ -390,6 +409,14 @@ impl JitModule {
             .values()
             .zip(self.code.iter().zip(&self.code_len))
             .map(|(f, (&addr, &len))| (f.name.as_str(), addr, len))
+    }
+
+    /// The largest host stack frame, in bytes, of any compiled function
+    /// (entry wrappers and stubs included): `VmCtx::native_stack_limit`
+    /// must leave at least this much room, plus what builtins and hooks
+    /// take.
+    pub fn max_frame_size(&self) -> usize {
+        self.max_frame
     }
 
     /// The number of compiled functions (the module's).

@@ -1,9 +1,11 @@
 //! The JIT's limits on hostile or merely large programs, through the
 //! `pivm` binary: a module of hundreds of functions (far more code than
 //! one mapping) links and runs with and without address-space
-//! randomization.
+//! randomization; deep recursion with large frames and a huge
+//! `--max-depth` end in the VM's stack-overflow trap on both engines, with
+//! the same message and status, never in a host crash or unbounded growth.
 
-use std::os::unix::process::CommandExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -137,5 +139,59 @@ fn a_large_module_links_in_range_with_and_without_aslr() {
         );
         assert!(o.stderr.is_empty(), "run {run}: {}", text(&o.stderr));
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A C program whose `rec` has `n` locals, all live across its call to
+/// itself (so each is in the host frame too), recursing without end.
+fn big_frames(n: usize) -> String {
+    let mut s = String::from("#include <stdio.h>\n\nunsigned rec(unsigned n) {\n");
+    for i in 0..n {
+        s += &format!("    unsigned a{i} = n * {}u + {i}u;\n", i + 1);
+    }
+    s += "    if (n == 4000000000u) return a0;\n    unsigned r = rec(n + 1);\n";
+    for i in 0..n {
+        s += &format!("    r = r * 3u + a{i};\n");
+    }
+    s += "    return r;\n}\n\nint main(void) {\n    printf(\"%u\\n\", rec(1));\n    return 0;\n}\n";
+    s
+}
+
+/// Runs `args` on both engines; both must end in the stack-overflow trap
+/// with the same status and message. Returns the message.
+fn both_overflow(dir: &Path, args: &[&str]) -> String {
+    let mut seen = Vec::new();
+    for engine in ["interp", "jit"] {
+        let mut a = vec!["run", "--engine", engine];
+        a.extend_from_slice(args);
+        let o = pivm(dir, &a);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.signal(), None, "{engine}: {err}");
+        assert!(err.contains("stack overflow"), "{engine}: {err}");
+        assert!(o.stdout.is_empty(), "{engine}: {}", text(&o.stdout));
+        seen.push((o.status.code(), err));
+    }
+    // 128 + SIGSEGV, as a native build would die, but an exit.
+    assert_eq!(seen[0].0, Some(139), "{:?}", seen[0]);
+    assert_eq!(seen[0], seen[1], "the engines disagree");
+    seen.swap_remove(0).1
+}
+
+#[test]
+fn recursion_with_large_frames_traps_on_both_engines() {
+    let dir = scratch("bigframes");
+    std::fs::write(dir.join("rec.c"), big_frames(800)).unwrap();
+    // 20000 frames of > 6 KB: more host stack than 4 KiB per level.
+    let msg = both_overflow(&dir, &["--max-depth", "20000", "rec.c"]);
+    assert!(msg.contains("in function 'rec' at rec.c:"), "{msg}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_huge_max_depth_is_bounded_by_host_memory() {
+    let dir = scratch("hugedepth");
+    std::fs::write(dir.join("rec.c"), big_frames(100)).unwrap();
+    let msg = both_overflow(&dir, &["--max-depth", "4000000000", "rec.c"]);
+    assert!(msg.contains("in function 'rec' at rec.c:"), "{msg}");
     let _ = std::fs::remove_dir_all(&dir);
 }
