@@ -3,7 +3,8 @@
 //! one mapping) links and runs with and without address-space
 //! randomization; deep recursion with large frames and a huge
 //! `--max-depth` end in the VM's stack-overflow trap on both engines, with
-//! the same message and status, never in a host crash or unbounded growth.
+//! the same message and status, never in a host crash or unbounded growth;
+//! a snapshot's call-depth limit cannot lift the resuming host's.
 
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
@@ -193,5 +194,82 @@ fn a_huge_max_depth_is_bounded_by_host_memory() {
     std::fs::write(dir.join("rec.c"), big_frames(100)).unwrap();
     let msg = both_overflow(&dir, &["--max-depth", "4000000000", "rec.c"]);
     assert!(msg.contains("in function 'rec' at rec.c:"), "{msg}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+const DEPTH: &str = r#"#include <stdio.h>
+
+unsigned rec(unsigned n) {
+    if (n == 0) return 1;
+    return rec(n - 1) + 1;
+}
+
+int main(void) {
+    unsigned s = 0;
+    for (unsigned i = 0; i < 100; i++) s += i;
+    printf("%u\n", rec(5000) + s);
+    return 0;
+}
+"#;
+
+#[test]
+fn a_snapshots_depth_limit_cannot_lift_the_hosts() {
+    let dir = scratch("snapdepth");
+    std::fs::write(dir.join("depth.c"), DEPTH).unwrap();
+    let o = pivm(
+        &dir,
+        &[
+            "run",
+            "depth.c",
+            "--snapshot-after",
+            "3",
+            "--snapshot-path",
+            "s.msgpack",
+            "--exit-after-snapshot",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(85), "{}", text(&o.stderr));
+    let mut snap = pivm_snapshot::read(&dir.join("s.msgpack")).unwrap();
+    assert_eq!(snap.body.counters.call_depth_limit, 100_000);
+    snap.body.counters.call_depth_limit = u32::MAX;
+    pivm_snapshot::write_atomic(&dir.join("max.msgpack"), &snap).unwrap();
+    snap.body.counters.call_depth_limit = 1000;
+    pivm_snapshot::write_atomic(&dir.join("small.msgpack"), &snap).unwrap();
+    for engine in ["interp", "jit"] {
+        // Within the host's default limit: runs to the end.
+        let o = pivm(&dir, &["resume", "--engine", engine, "max.msgpack"]);
+        assert_eq!(
+            (o.status.code(), text(&o.stdout)),
+            (Some(0), "9951\n".to_string()),
+            "{engine}: {}",
+            text(&o.stderr)
+        );
+        // The host's --max-depth wins over the snapshot's larger limit...
+        let o = pivm(
+            &dir,
+            &[
+                "resume",
+                "--engine",
+                engine,
+                "--max-depth",
+                "1000",
+                "max.msgpack",
+            ],
+        );
+        assert!(
+            text(&o.stderr).contains("stack overflow") && o.status.code() != Some(0),
+            "{engine}: {:?} {}",
+            o.status.code(),
+            text(&o.stderr)
+        );
+        // ...and a snapshot's smaller limit still holds.
+        let o = pivm(&dir, &["resume", "--engine", engine, "small.msgpack"]);
+        assert!(
+            text(&o.stderr).contains("stack overflow") && o.status.code() != Some(0),
+            "{engine}: {:?} {}",
+            o.status.code(),
+            text(&o.stderr)
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
