@@ -103,6 +103,13 @@ pub struct VmCtx {
     /// Current call depth and its limit.
     pub depth: u32,
     pub max_depth: u32,
+    /// Lowest host stack pointer a function may be entered with: below
+    /// it, the function returns at once as for a call-depth overflow (so
+    /// deep recursion raises `TrapKind::StackOverflow`, never overruns the
+    /// host stack). It must leave room under it for the largest frame of
+    /// the module (`JitModule::max_frame_size`) plus what builtins and hooks
+    /// take. 0: no limit.
+    pub native_stack_limit: u64,
     /// `Builtin::COUNT` entries, indexed by `Builtin as usize`.
     pub builtins: *const BuiltinFn,
     pub hooks: *const RuntimeHooks,
@@ -130,6 +137,7 @@ offsets! {
     OFF_STACK_LIMIT = stack_limit;
     OFF_DEPTH = depth;
     OFF_MAX_DEPTH = max_depth;
+    OFF_NATIVE_STACK_LIMIT = native_stack_limit;
     OFF_BUILTINS = builtins;
     OFF_HOOKS = hooks;
 }

@@ -11,6 +11,9 @@ pub enum JitError {
     /// The inputs do not fit the module (e.g. the global address table has
     /// the wrong length), or the module uses something the JIT lacks.
     BadInput(String),
+    /// The host refused the resources compiling needs (address space for
+    /// the code).
+    Resources(String),
     /// Cranelift rejected or failed to compile a function.
     Codegen { func: String, message: String },
 }
@@ -23,6 +26,7 @@ impl fmt::Display for JitError {
                 "the jit does not support this host ({m}); use --engine interp"
             ),
             JitError::BadInput(m) => write!(f, "cannot compile the module: {m}"),
+            JitError::Resources(m) => write!(f, "cannot compile the module: {m}"),
             JitError::Codegen { func, message } => write!(
                 f,
                 "code generation failed in function @{func}: {message}; this is a pivm bug, please report it (--engine interp avoids it)"

@@ -14,7 +14,8 @@
 //!    module with its safepoints placed, as for the interpreter).
 //! 2. Fill a `VmCtx`: `mem_base` (host address of VM address 0), `bound =
 //!    pivm_ir::contract::bound_for_limit(end)`, `sp`/`stack_limit` (shadow stack),
-//!    `depth = 0`, `max_depth`, `builtins` (a table of
+//!    `depth = 0`, `max_depth`, `native_stack_limit` (see `VmCtx`;
+//!    `JitModule::max_frame_size`), `builtins` (a table of
 //!    `BUILTINS.len()` `BuiltinFn`s in catalog order), `hooks`, `runtime`.
 //!    `mem_base` must not change while compiled code runs (reserve the
 //!    address space up front); update `bound` whenever the heap grows:
@@ -40,7 +41,7 @@ use abi::VmCtx;
 use cranelift_codegen::ir::{types, AbiParam, UserFuncName};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_jit::{ArenaMemoryProvider, JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, Linkage, Module as _};
 use pivm_ir::frame::frame_layouts;
 use pivm_ir::{EntityRef, FuncId, Module, TypeLayouts};
@@ -74,6 +75,8 @@ pub struct JitModule {
     /// The length in bytes of each function's code.
     code_len: Vec<usize>,
     num_params: Vec<usize>,
+    /// The largest host stack frame of any compiled function.
+    max_frame: usize,
     /// The indirect-call table the code reads: per function, its code
     /// address and its signature class. Never changed after `compile`.
     _table: Box<[u64]>,
@@ -84,6 +87,7 @@ struct Built {
     entries: Vec<EntryFn>,
     code: Vec<usize>,
     code_len: Vec<usize>,
+    max_frame: usize,
     table: Box<[u64]>,
 }
 
@@ -93,6 +97,77 @@ impl std::fmt::Debug for JitModule {
             .field("functions", &self.code.len())
             .finish_non_exhaustive()
     }
+}
+
+/// What cranelift-jit's arena says when it runs out (`arena.rs`).
+const ARENA_FULL: &str = "pre-allocated jit memory region exhausted";
+
+/// Most address space reserved for a module's code: far below the 2 GiB
+/// reach of the PC-relative calls between functions.
+const MAX_CODE_RESERVE: usize = 1 << 30;
+
+/// The address space reserved for the code of `module`: generous (a
+/// reservation costs no memory until code is written to it), scaled with
+/// the module, whose lowered code takes some tens of bytes per IR
+/// instruction, plus per function its entry wrapper, prologue and cold
+/// blocks.
+fn code_reserve(module: &Module) -> usize {
+    let insts: usize = module
+        .funcs
+        .values()
+        .map(|f| f.blocks.values().map(|b| b.insts.len()).sum::<usize>())
+        .sum();
+    insts
+        .saturating_mul(1024)
+        .saturating_add(module.funcs.len().saturating_mul(16 << 10))
+        .saturating_add(64 << 20)
+        .min(MAX_CODE_RESERVE)
+}
+
+/// Runs `f`, turning a panic inside Cranelift or cranelift-jit (which
+/// assert on some internal failures, e.g. `mprotect` failing in
+/// cranelift-jit's memory providers) into a `JitError`, with the panic's
+/// message, instead of unwinding through the VM. The message is not also
+/// printed: the error carries it.
+fn catch_internal_panic<T>(f: impl FnOnce() -> T) -> Result<T, JitError> {
+    use std::cell::Cell;
+    use std::panic;
+    thread_local! {
+        static QUIET: Cell<bool> = const { Cell::new(false) };
+    }
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let prev = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(Cell::get) {
+                prev(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(true));
+    let r = panic::catch_unwind(panic::AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(false));
+    r.map_err(|p| {
+        let msg = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        JitError::Codegen {
+            func: "(code generation)".into(),
+            message: format!("internal error in Cranelift: {msg}"),
+        }
+    })
+}
+
+/// An upper bound of the host stack frame of the function just compiled
+/// in `ctx`: from the stack pointer after its prologue up to its caller's
+/// (clobbered registers, spill slots, stack slots and outgoing arguments,
+/// plus the frame pointer and return address). 0 if not compiled.
+fn frame_size(ctx: &cranelift_codegen::Context) -> usize {
+    ctx.compiled_code()
+        .and_then(|c| c.buffer.frame_layout())
+        .map_or(0, |l| l.frame_to_fp_offset as usize + 64)
 }
 
 fn codegen_err(func: &str, e: impl std::fmt::Display) -> JitError {
@@ -157,14 +232,40 @@ impl JitModule {
                 isa.triple()
             )));
         }
-        let mut jm = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
-        match Self::build(&mut jm, module, globals, opts, pinned_ctx) {
+        // All code in one reserved region, so every call between functions
+        // reaches its target: calls to module functions use PC-relative
+        // relocations of +-2 GiB (x86_64, riscv64; +-4 GiB on s390x;
+        // aarch64's +-128 MiB get veneers from cranelift-jit), which
+        // separately mapped chunks can exceed.
+        let reserve = code_reserve(module);
+        let arena = ArenaMemoryProvider::new_with_size(reserve).map_err(|e| {
+            JitError::Resources(format!(
+                "cannot reserve {} MiB of address space for the code: {e}",
+                reserve >> 20
+            ))
+        })?;
+        let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
+        builder.memory_provider(Box::new(arena));
+        let mut jm = JITModule::new(builder);
+        let built = catch_internal_panic(|| Self::build(&mut jm, module, globals, opts, pinned_ctx))
+            .and_then(|r| r)
+            .map_err(|e| match e {
+                JitError::Codegen { func, message } if message.contains(ARENA_FULL) => {
+                    JitError::Resources(format!(
+                        "the code of function @{func} does not fit in the {} MiB reserved for the program's code",
+                        reserve >> 20
+                    ))
+                }
+                e => e,
+            });
+        match built {
             Ok(b) => Ok(JitModule {
                 jit: Some(jm),
                 entries: b.entries,
                 code: b.code,
                 code_len: b.code_len,
                 num_params: module.funcs.values().map(|f| f.num_params).collect(),
+                max_frame: b.max_frame,
                 _table: b.table,
             }),
             Err(e) => {
@@ -230,6 +331,7 @@ impl JitModule {
         lower::lower_poll_stub(jm, FunctionBuilder::new(&mut ctx.func, &mut fctx));
         jm.define_function(poll_stub, &mut ctx)
             .map_err(|e| codegen_err("(poll stub)", e))?;
+        let mut max_frame = frame_size(&ctx);
         jm.clear_context(&mut ctx);
         // A development aid: `PIVM_JIT_DUMP=NAME` prints the Cranelift IR
         // and the machine code of function @NAME (`*`: every function) to
@@ -253,6 +355,7 @@ impl JitModule {
                     e => codegen_err(&f.name, e),
                 })?;
             code_len.push(ctx.compiled_code().map_or(0, |c| c.code_buffer().len()));
+            max_frame = max_frame.max(frame_size(&ctx));
             if dump_this {
                 if let Some(code) = ctx.compiled_code() {
                     eprintln!("; @{}\n{}", f.name, ctx.func.display());
@@ -267,6 +370,7 @@ impl JitModule {
             lower::lower_entry(module, jm, b, id, func_ids[i], pinned_ctx);
             jm.define_function(entry_ids[i].0, &mut ctx)
                 .map_err(|e| codegen_err(&f.name, e))?;
+            max_frame = max_frame.max(frame_size(&ctx));
             jm.clear_context(&mut ctx);
         }
         jm.finalize_definitions()
@@ -289,6 +393,7 @@ impl JitModule {
             entries,
             code,
             code_len,
+            max_frame,
             table,
         })
     }
@@ -304,6 +409,14 @@ impl JitModule {
             .values()
             .zip(self.code.iter().zip(&self.code_len))
             .map(|(f, (&addr, &len))| (f.name.as_str(), addr, len))
+    }
+
+    /// The largest host stack frame, in bytes, of any compiled function
+    /// (entry wrappers and stubs included): `VmCtx::native_stack_limit`
+    /// must leave at least this much room, plus what builtins and hooks
+    /// take.
+    pub fn max_frame_size(&self) -> usize {
+        self.max_frame
     }
 
     /// The number of compiled functions (the module's).

@@ -12,7 +12,7 @@ use pivm_ir::{AddrOf, Block, Callee, FuncId, InstKind, Module, Operand, ResumeId
 use crate::builtins;
 use crate::error::VmError;
 use crate::program::Program;
-use crate::runtime::{Engine, Entry, Halt, Outcome, Runtime, SafepointAction};
+use crate::runtime::{Engine, Entry, Halt, Outcome, Runtime, SafepointAction, MAX_FRAME_MEMORY};
 
 /// The interpreter. It keeps no state between runs.
 #[derive(Default)]
@@ -114,6 +114,12 @@ impl Machine<'_> {
             return Err(TrapKind::StackOverflow);
         }
         let func = &self.prog.module.funcs[f];
+        // The frames' host memory is bounded like the JIT's native stack.
+        let frame_memory = (self.vals.len() + func.locals.len()) * size_of::<u64>()
+            + (self.callers.len() + 1) * size_of::<Act>();
+        if frame_memory > MAX_FRAME_MEMORY {
+            return Err(TrapKind::StackOverflow);
+        }
         let size = self.prog.frames[f].size;
         let stack_base = self.sp;
         let new_sp = stack_base

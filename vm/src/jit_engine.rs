@@ -19,7 +19,7 @@ use crate::builtins;
 use crate::error::VmError;
 use crate::interp::check_frames;
 use crate::program::Program;
-use crate::runtime::{Engine, Entry, Halt, Outcome, Runtime, SafepointAction};
+use crate::runtime::{Engine, Entry, Halt, Outcome, Runtime, SafepointAction, MAX_FRAME_MEMORY};
 
 /// The JIT engine; compiles on the first run and keeps the code.
 #[derive(Default)]
@@ -225,6 +225,8 @@ impl Engine for JitEngine {
             stack_limit: prog.mem.stack_end,
             depth: 0,
             max_depth: rt.config.max_depth,
+            // Set on the JIT thread, from its stack (`run_on_big_stack`).
+            native_stack_limit: u64::MAX,
             builtins: builtin_table().as_ptr(),
             hooks: &HOOKS,
             runtime: (rt as *mut Runtime).cast(),
@@ -234,8 +236,18 @@ impl Engine for JitEngine {
         // SAFETY: `ctx` outlives the run; the mirror is detached right
         // after it.
         unsafe { rt.poll.attach(&raw const (*cx.0).poll) };
-        let ret = run_on_big_stack(rt.config.max_depth, move || {
+        let max_frame = jit.max_frame_size();
+        let stack = stack_size(rt.config.max_depth, max_frame);
+        let ret = run_on_big_stack(stack, move |stack_low| {
             let cx = cx;
+            // A call with less than the largest frame and the builtins'
+            // headroom left returns with a stack overflow.
+            let limit = stack_low
+                .saturating_add(max_frame)
+                .saturating_add(NATIVE_HEADROOM);
+            // SAFETY: `cx.0` is the live ctx, used by this thread alone
+            // while it runs.
+            unsafe { (*cx.0).native_stack_limit = limit as u64 };
             // SAFETY: ctx maps the runtime's memory (the base never moves
             // and `bound` follows the heap), has the full builtin table and
             // the hooks above; the code was compiled with this program's
@@ -332,23 +344,81 @@ struct Ctx(*mut VmCtx);
 // at a time: the caller waits for the JIT thread to finish.
 unsafe impl Send for Ctx {}
 
-/// Host stack per allowed call level: generous for native frames with
-/// spilled locals. The stack is reserved, not committed.
+/// Host stack per allowed call level at least: generous for native frames
+/// with spilled locals. The stack is reserved, not committed.
 const STACK_PER_LEVEL: usize = 4096;
 
-/// Runs `f` on a thread whose stack can hold `max_depth` native frames, so
-/// the call depth limit, not the host stack, stops deep recursion.
-fn run_on_big_stack<T: Send>(max_depth: u32, f: impl FnOnce() -> T + Send) -> Result<T, VmError> {
-    let size = (max_depth as usize)
-        .saturating_mul(STACK_PER_LEVEL)
-        .clamp(8 << 20, 4 << 30);
-    std::thread::scope(|s| {
-        std::thread::Builder::new()
-            .name("pivm-jit".into())
-            .stack_size(size)
-            .spawn_scoped(s, f)
-            .map_err(|e| VmError::new(format!("cannot start the jit thread: {e}")))?
-            .join()
-            .map_err(|_| VmError::new("the jit thread panicked"))
-    })
+/// Host stack kept free under the deepest JIT frame for the builtins and
+/// hooks it calls (Rust code: formatting, I/O, the allocator).
+const NATIVE_HEADROOM: usize = 256 << 10;
+
+/// The smallest JIT thread stack.
+const MIN_STACK: usize = 8 << 20;
+
+/// The JIT thread's stack size: room for `max_depth` frames of the
+/// module's largest, so that the call-depth limit stops a recursion the
+/// interpreter would stop, within `MAX_FRAME_MEMORY`.
+fn stack_size(max_depth: u32, max_frame: usize) -> usize {
+    (max_depth as usize)
+        .saturating_mul(max_frame.max(STACK_PER_LEVEL))
+        .saturating_add(max_frame + NATIVE_HEADROOM)
+        .clamp(MIN_STACK, MAX_FRAME_MEMORY)
+}
+
+/// Runs `f` on a thread with a stack of `size` bytes (less if the host
+/// refuses that much: the native stack limit of generated code makes any
+/// size safe, a smaller one only traps sooner), passing it the lowest
+/// address of its stack.
+fn run_on_big_stack<T: Send>(size: usize, f: impl FnOnce(usize) -> T + Send) -> Result<T, VmError> {
+    let mut size = size;
+    let f = std::sync::Mutex::new(Some(f));
+    loop {
+        let r = std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .name("pivm-jit".into())
+                .stack_size(size)
+                .spawn_scoped(s, || {
+                    let f = f.lock().unwrap_or_else(|e| e.into_inner()).take();
+                    f.map(|f| f(stack_low(size)))
+                })
+                .map(|h| h.join())
+        });
+        match r {
+            Ok(Ok(Some(v))) => return Ok(v),
+            Ok(Ok(None)) => unreachable!("the closure runs once"),
+            Ok(Err(_)) => return Err(VmError::new("the jit thread panicked")),
+            Err(e) if size <= MIN_STACK => {
+                return Err(VmError::new(format!("cannot start the jit thread: {e}")))
+            }
+            Err(_) => size = (size / 2).max(MIN_STACK),
+        }
+    }
+}
+
+/// The lowest usable address of the current thread's stack, which was
+/// asked for with `size` bytes.
+fn stack_low(size: usize) -> usize {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: `attr` is initialized by pthread_getattr_np before it is
+        // read, and destroyed once.
+        unsafe {
+            let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+            if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) == 0 {
+                let mut addr: *mut libc::c_void = std::ptr::null_mut();
+                let mut len: libc::size_t = 0;
+                let ok = libc::pthread_attr_getstack(&attr, &mut addr, &mut len) == 0;
+                libc::pthread_attr_destroy(&mut attr);
+                if ok && !addr.is_null() {
+                    return addr as usize;
+                }
+            }
+        }
+    }
+    // Elsewhere: the thread has about `size` bytes below its first frames,
+    // this one among them; keep a margin for those frames.
+    let here = 0u8;
+    (&raw const here as usize)
+        .saturating_sub(size)
+        .saturating_add(64 << 10)
 }

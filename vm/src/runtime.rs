@@ -17,6 +17,11 @@ use crate::poll::{Poll, Request};
 use crate::program::Program;
 use crate::rand::RandState;
 
+/// The host memory the call frames of one run may take, on either engine
+/// (the interpreter's frame stack, the JIT's native stack): a deeper
+/// recursion traps with a stack overflow, whatever the call-depth limit.
+pub const MAX_FRAME_MEMORY: usize = 1 << 30;
+
 /// Limits and requests for one run.
 #[derive(Clone, Debug)]
 pub struct Config {

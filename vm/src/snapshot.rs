@@ -223,8 +223,10 @@ pub fn restore(
             got.0, got.1, got.2, got.3, want.0, want.1, want.2, want.3
         )));
     }
+    // The snapshot's limit applies, within what the resuming host allows
+    // (its --max-depth): an untrusted file cannot lift the host's bound.
     if b.counters.call_depth_limit != 0 {
-        config.max_depth = b.counters.call_depth_limit;
+        config.max_depth = config.max_depth.min(b.counters.call_depth_limit);
     }
     // The image: every byte up to the last section or the heap top.
     let end = file

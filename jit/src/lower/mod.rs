@@ -4,7 +4,8 @@
 //! Shape of a lowered function `f(ctx, params...)`:
 //!
 //! ```text
-//! entry:   stack_base = ctx.sp; depth += 1 (overflow if > max_depth)
+//! entry:   stack_base = ctx.sp; depth += 1 (overflow if > max_depth or
+//!          the host stack pointer is below ctx.native_stack_limit)
 //!          if ctx.state == REWINDING -> rewind
 //!          sp = stack_base + frame size (overflow if > stack_limit); jump block0
 //! rewind:  (cold) rid = restore_frame(...); reload locals, stack_base, sp;

@@ -1,5 +1,5 @@
 //! The unwind/rewind snapshot protocol in generated code: the prologue
-//! (call depth, the rewinding check), the rewind block (restore the frame,
+//! (call depth and host stack, the rewinding check), the rewind block (restore the frame,
 //! switch to the resume point), the poll at each safepoint, and the shared
 //! cold blocks: one stop block per resume point (store the live locals,
 //! save the frame), traps, `halted`, `overflow` and the exit.
@@ -29,7 +29,16 @@ impl Lower<'_, '_> {
         let d = self.b.ins().iadd_imm_s(d, 1);
         self.store_ctx(d, abi::OFF_DEPTH);
         let max = self.load_ctx(types::I32, abi::OFF_MAX_DEPTH);
-        let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, d, max);
+        let depth_ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, d, max);
+        // The host stack: this frame is already allocated, and the limit
+        // leaves room below it for the largest frame (`abi::VmCtx`).
+        let native_sp = self.b.ins().get_stack_pointer(types::I64);
+        let native_limit = self.load_ctx(types::I64, abi::OFF_NATIVE_STACK_LIMIT);
+        let native_ok =
+            self.b
+                .ins()
+                .icmp(IntCC::UnsignedGreaterThanOrEqual, native_sp, native_limit);
+        let ok = self.b.ins().band(depth_ok, native_ok);
         self.overflow_unless(ok);
         if self.resume.is_empty() {
             // No frame of this function is ever saved, so none is rewound.

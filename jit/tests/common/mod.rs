@@ -391,6 +391,7 @@ impl Vm {
             stack_limit: STACK_END,
             depth: 0,
             max_depth: 1000,
+            native_stack_limit: 0,
             builtins: std::ptr::null(),
             hooks: std::ptr::null(),
             runtime: std::ptr::null_mut(),

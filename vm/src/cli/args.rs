@@ -183,7 +183,9 @@ pub struct RunOpts {
     #[arg(long, help_heading = "Files")]
     pub no_default_dir: bool,
 
-    /// Call depth limit (a deeper call traps with a stack overflow)
+    /// Call depth limit (a deeper call traps with a stack overflow, as does
+    /// recursion whose frames take over 1 GiB of host memory); on resume, a
+    /// snapshot's own limit applies only below it
     #[arg(long, value_name = "N", default_value_t = Config::default().max_depth)]
     pub max_depth: u32,
     /// Shadow stack size in bytes

@@ -1,0 +1,275 @@
+//! The JIT's limits on hostile or merely large programs, through the
+//! `pivm` binary: a module of hundreds of functions (far more code than
+//! one mapping) links and runs with and without address-space
+//! randomization; deep recursion with large frames and a huge
+//! `--max-depth` end in the VM's stack-overflow trap on both engines, with
+//! the same message and status, never in a host crash or unbounded growth;
+//! a snapshot's call-depth limit cannot lift the resuming host's.
+
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const PIVM: &str = env!("CARGO_BIN_EXE_pivm");
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("pivm-limits-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn pivm_cmd(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(PIVM);
+    c.current_dir(dir)
+        .args(args)
+        .env_remove("PIVM_SNAPSHOT_NOFORK");
+    c
+}
+
+fn pivm(dir: &Path, args: &[&str]) -> Output {
+    pivm_cmd(dir, args).output().expect("cannot run pivm")
+}
+
+/// Runs pivm with address-space randomization off (as `setarch -R`), so
+/// mappings land at the same, adjacent addresses on every run.
+fn pivm_no_aslr(dir: &Path, args: &[&str]) -> Output {
+    let mut c = pivm_cmd(dir, args);
+    // SAFETY: personality(2) is async-signal-safe and touches no memory.
+    unsafe {
+        c.pre_exec(|| {
+            let cur = libc::personality(0xffff_ffff);
+            if cur == -1
+                || libc::personality((cur | libc::ADDR_NO_RANDOMIZE) as libc::c_ulong) == -1
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    c.output().expect("cannot run pivm")
+}
+
+/// A C program of `n` functions with some arithmetic each, every one
+/// calling the previous one and the first.
+fn many_functions(n: usize) -> String {
+    let mut s = String::from("#include <stdio.h>\n\n");
+    for i in 0..n {
+        s += &format!("unsigned f{i}(unsigned x);\n");
+    }
+    for i in 0..n {
+        s += &format!(
+            "unsigned f{i}(unsigned x) {{\n    unsigned a = x * {}u + {i}u, b = x ^ {}u, c = 0;\n",
+            2 * i + 1,
+            31 * i
+        );
+        for k in 0..12 {
+            s += &format!(
+                "    if (a % {}u == {}u) c += a * {}u; else c ^= b + {k}u;\n",
+                k + 3,
+                k % 3,
+                k + 7
+            );
+            s += &format!(
+                "    a = (a << {}) ^ (b >> {}); b = b * {}u + c;\n",
+                k % 5 + 1,
+                k % 3 + 1,
+                2 * k + 3
+            );
+        }
+        if i > 0 {
+            s += &format!("    c += f{}(a ^ b);\n    c ^= f0(c);\n", i - 1);
+        }
+        s += "    return a + b + c;\n}\n";
+    }
+    s += &format!(
+        "int main(void) {{\n    printf(\"%u\\n\", f{}(12345u));\n    return 0;\n}}\n",
+        n - 1
+    );
+    s
+}
+
+#[test]
+fn a_large_module_links_in_range_with_and_without_aslr() {
+    let dir = scratch("large");
+    std::fs::write(dir.join("big.c"), many_functions(300)).unwrap();
+    // As .pir: no compiler thread runs first, whose freed stack would
+    // leave a hole for the code to land in next to the VM memory.
+    let o = pivm(&dir, &["compile", "big.c", "-o", "big.pir"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let want = pivm(&dir, &["run", "--engine", "interp", "big.pir"]);
+    assert_eq!(want.status.code(), Some(0), "{}", text(&want.stderr));
+    assert!(!want.stdout.is_empty());
+
+    // The code really is large: > 100 KB (from the perf symbol map).
+    let child = pivm_cmd(
+        &dir,
+        &["run", "--engine", "jit", "--profile=perfmap", "big.pir"],
+    )
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    let map = PathBuf::from(format!("/tmp/perf-{}.map", child.id()));
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let code: usize = std::fs::read_to_string(&map)
+        .unwrap()
+        .lines()
+        .map(|l| usize::from_str_radix(l.split(' ').nth(1).unwrap(), 16).unwrap())
+        .sum();
+    let _ = std::fs::remove_file(&map);
+    assert!(code > 100_000, "only {code} bytes of code");
+
+    for run in 0..6 {
+        let o = if run % 2 == 0 {
+            pivm_no_aslr(&dir, &["run", "--engine", "jit", "big.pir"])
+        } else {
+            pivm(&dir, &["run", "--engine", "jit", "big.pir"])
+        };
+        assert_eq!(
+            (o.status.code(), text(&o.stdout)),
+            (Some(0), text(&want.stdout)),
+            "run {run}: {}",
+            text(&o.stderr)
+        );
+        assert!(o.stderr.is_empty(), "run {run}: {}", text(&o.stderr));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A C program whose `rec` has `n` locals, all live across its call to
+/// itself (so each is in the host frame too), recursing without end.
+fn big_frames(n: usize) -> String {
+    let mut s = String::from("#include <stdio.h>\n\nunsigned rec(unsigned n) {\n");
+    for i in 0..n {
+        s += &format!("    unsigned a{i} = n * {}u + {i}u;\n", i + 1);
+    }
+    s += "    if (n == 4000000000u) return a0;\n    unsigned r = rec(n + 1);\n";
+    for i in 0..n {
+        s += &format!("    r = r * 3u + a{i};\n");
+    }
+    s += "    return r;\n}\n\nint main(void) {\n    printf(\"%u\\n\", rec(1));\n    return 0;\n}\n";
+    s
+}
+
+/// Runs `args` on both engines; both must end in the stack-overflow trap
+/// with the same status and message. Returns the message.
+fn both_overflow(dir: &Path, args: &[&str]) -> String {
+    let mut seen = Vec::new();
+    for engine in ["interp", "jit"] {
+        let mut a = vec!["run", "--engine", engine];
+        a.extend_from_slice(args);
+        let o = pivm(dir, &a);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.signal(), None, "{engine}: {err}");
+        assert!(err.contains("stack overflow"), "{engine}: {err}");
+        assert!(o.stdout.is_empty(), "{engine}: {}", text(&o.stdout));
+        seen.push((o.status.code(), err));
+    }
+    // 128 + SIGSEGV, as a native build would die, but an exit.
+    assert_eq!(seen[0].0, Some(139), "{:?}", seen[0]);
+    assert_eq!(seen[0], seen[1], "the engines disagree");
+    seen.swap_remove(0).1
+}
+
+#[test]
+fn recursion_with_large_frames_traps_on_both_engines() {
+    let dir = scratch("bigframes");
+    std::fs::write(dir.join("rec.c"), big_frames(800)).unwrap();
+    // 20000 frames of > 6 KB: more host stack than 4 KiB per level.
+    let msg = both_overflow(&dir, &["--max-depth", "20000", "rec.c"]);
+    assert!(msg.contains("in function 'rec' at rec.c:"), "{msg}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_huge_max_depth_is_bounded_by_host_memory() {
+    let dir = scratch("hugedepth");
+    std::fs::write(dir.join("rec.c"), big_frames(100)).unwrap();
+    let msg = both_overflow(&dir, &["--max-depth", "4000000000", "rec.c"]);
+    assert!(msg.contains("in function 'rec' at rec.c:"), "{msg}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+const DEPTH: &str = r#"#include <stdio.h>
+
+unsigned rec(unsigned n) {
+    if (n == 0) return 1;
+    return rec(n - 1) + 1;
+}
+
+int main(void) {
+    unsigned s = 0;
+    for (unsigned i = 0; i < 100; i++) s += i;
+    printf("%u\n", rec(5000) + s);
+    return 0;
+}
+"#;
+
+#[test]
+fn a_snapshots_depth_limit_cannot_lift_the_hosts() {
+    let dir = scratch("snapdepth");
+    std::fs::write(dir.join("depth.c"), DEPTH).unwrap();
+    let o = pivm(
+        &dir,
+        &[
+            "run",
+            "depth.c",
+            "--snapshot-after",
+            "3",
+            "--snapshot-path",
+            "s.msgpack",
+            "--exit-after-snapshot",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(85), "{}", text(&o.stderr));
+    let mut snap = pivm_snapshot::read(&dir.join("s.msgpack")).unwrap();
+    assert_eq!(snap.body.counters.call_depth_limit, 100_000);
+    snap.body.counters.call_depth_limit = u32::MAX;
+    pivm_snapshot::write_atomic(&dir.join("max.msgpack"), &snap).unwrap();
+    snap.body.counters.call_depth_limit = 1000;
+    pivm_snapshot::write_atomic(&dir.join("small.msgpack"), &snap).unwrap();
+    for engine in ["interp", "jit"] {
+        // Within the host's default limit: runs to the end.
+        let o = pivm(&dir, &["resume", "--engine", engine, "max.msgpack"]);
+        assert_eq!(
+            (o.status.code(), text(&o.stdout)),
+            (Some(0), "9951\n".to_string()),
+            "{engine}: {}",
+            text(&o.stderr)
+        );
+        // The host's --max-depth wins over the snapshot's larger limit...
+        let o = pivm(
+            &dir,
+            &[
+                "resume",
+                "--engine",
+                engine,
+                "--max-depth",
+                "1000",
+                "max.msgpack",
+            ],
+        );
+        assert!(
+            text(&o.stderr).contains("stack overflow") && o.status.code() != Some(0),
+            "{engine}: {:?} {}",
+            o.status.code(),
+            text(&o.stderr)
+        );
+        // ...and a snapshot's smaller limit still holds.
+        let o = pivm(&dir, &["resume", "--engine", engine, "small.msgpack"]);
+        assert!(
+            text(&o.stderr).contains("stack overflow") && o.status.code() != Some(0),
+            "{engine}: {:?} {}",
+            o.status.code(),
+            text(&o.stderr)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
