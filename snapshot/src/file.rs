@@ -473,12 +473,9 @@ impl<W: Write> Write for CrcWriter<W> {
     }
 }
 
-/// Writes the snapshot file to `out` from its current position, its
-/// memory sections being the body's regions. Leaves the position at the
-/// end of the file.
-pub fn write_to<W: Write + Seek>(out: &mut W, snap: &Snapshot) -> Result<u64, SnapshotError> {
-    let sections: Vec<MemSection> = snap
-        .body
+/// The body's memory regions as sections to write, borrowed.
+fn region_sections(snap: &Snapshot) -> Vec<MemSection<'_>> {
+    snap.body
         .memory
         .regions
         .iter()
@@ -486,7 +483,14 @@ pub fn write_to<W: Write + Seek>(out: &mut W, snap: &Snapshot) -> Result<u64, Sn
             start: r.start,
             bytes: &r.bytes,
         })
-        .collect();
+        .collect()
+}
+
+/// Writes the snapshot file to `out` from its current position, its
+/// memory sections being the body's regions. Leaves the position at the
+/// end of the file.
+pub fn write_to<W: Write + Seek>(out: &mut W, snap: &Snapshot) -> Result<u64, SnapshotError> {
+    let sections = region_sections(snap);
     write_sections_to(out, snap, &sections)
 }
 
@@ -595,16 +599,7 @@ pub fn temp_path_for(path: &Path) -> PathBuf {
 /// previous snapshot or the new one, never a mix. On error the temporary
 /// file is removed.
 pub fn write_atomic(path: &Path, snap: &Snapshot) -> Result<(), SnapshotError> {
-    let sections: Vec<MemSection> = snap
-        .body
-        .memory
-        .regions
-        .iter()
-        .map(|r| MemSection {
-            start: r.start,
-            bytes: &r.bytes,
-        })
-        .collect();
+    let sections = region_sections(snap);
     write_atomic_sections(path, snap, &sections, true).map(|_| ())
 }
 

@@ -72,7 +72,13 @@ pub fn validate(snap: &Snapshot) -> Result<Module, SnapshotError> {
 
 /// Validates `snap` (see the module documentation for the rules).
 pub fn validate_with(snap: &Snapshot, limits: &Limits) -> Result<Module, SnapshotError> {
-    let (module, type_layouts) = check_program(snap)?;
+    let (module, type_layouts) = validate_head(snap, limits)?;
+    validate_rest(snap, module, &type_layouts, limits)
+}
+
+/// The program, the layout and the body's memory regions.
+fn validate_head(snap: &Snapshot, limits: &Limits) -> Result<(Module, TypeLayouts), SnapshotError> {
+    let checked = check_program(snap)?;
     let body = &snap.body;
     check_layout(&body.memory.layout, limits)?;
     let extents = body
@@ -81,22 +87,15 @@ pub fn validate_with(snap: &Snapshot, limits: &Limits) -> Result<Module, Snapsho
         .iter()
         .map(|r| (r.start, r.bytes.len() as u64));
     check_regions(extents, &body.memory.layout)?;
-    validate_rest(snap, module, &type_layouts, limits)
+    Ok(checked)
 }
 
 /// Validates a snapshot file before its memory is loaded: the snapshot as
 /// `validate_with` does, with the file's memory sections as its regions.
 pub fn validate_file(file: &SnapshotFile, limits: &Limits) -> Result<Module, SnapshotError> {
     let snap = &file.snapshot;
-    let (module, type_layouts) = check_program(snap)?;
+    let (module, type_layouts) = validate_head(snap, limits)?;
     let body = &snap.body;
-    check_layout(&body.memory.layout, limits)?;
-    let extents = body
-        .memory
-        .regions
-        .iter()
-        .map(|r| (r.start, r.bytes.len() as u64));
-    check_regions(extents, &body.memory.layout)?;
     check_regions(
         file.sections.iter().map(|s| (s.start, s.len)),
         &body.memory.layout,
