@@ -405,3 +405,40 @@ fn profile_perfmap_names_every_function() {
     assert!(spans.iter().all(|s| s.0 > 0 && s.1 > 0), "{text}");
     assert!(spans[0].0 + spans[0].1 <= spans[1].0, "{text}");
 }
+
+/// `pivm inspect ... | head`: a reader that goes away ends the output
+/// quietly (exit 0), never with a panic.
+#[test]
+fn inspect_into_a_closed_pipe_exits_quietly() {
+    let dir = scratch("inspect-pipe");
+    let snap = dir.join("s.msgpack");
+    let o = pivm(&[
+        "run",
+        "examples/fib.pir",
+        "--snapshot-after",
+        "50",
+        "--snapshot-path",
+        snap.to_str().unwrap(),
+        "--exit-after-snapshot",
+    ]);
+    assert_eq!(o.code, 85, "{}", o.stderr);
+    for json in [false, true] {
+        let mut args = vec!["inspect", snap.to_str().unwrap()];
+        if json {
+            args.push("--json");
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pivm"))
+            .args(&args)
+            .current_dir(repo())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -93,9 +93,41 @@ pub fn compile(a: CompileArgs) -> Result<u8> {
     match a.output {
         Some(o) => std::fs::write(&o, text)
             .map_err(|e| Fail::new(Exit::Write, format!("cannot write '{}': {e}", o.display())))?,
-        None => print!("{text}"),
+        None => to_stdout(&text)?,
     }
     Ok(0)
+}
+
+/// Writes `text` to standard output. A reader that went away (`pivm
+/// inspect ... | head`) ends the output quietly; any other failure is a
+/// write error, not a panic.
+fn to_stdout(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Fail::new(
+            Exit::Write,
+            format!("cannot write the output: {e}"),
+        )),
+    }
+}
+
+/// `text` with every control character but newline and tab shown as an
+/// escape (`\x1b`), so strings from an untrusted snapshot cannot drive the
+/// terminal.
+fn printable(text: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            let _ = write!(out, "\\x{{{:02x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 pub fn run(a: RunArgs) -> Result<u8> {
@@ -212,15 +244,27 @@ pub fn inspect(a: InspectArgs) -> Result<u8> {
     let module = pivm_snapshot::validate(&snapshot).map_err(|e| bad(e.to_string()))?;
     let size = std::fs::metadata(path).map_or(0, |m| m.len());
     if a.json {
-        println!(
-            "{}",
-            pivm::inspect::json(&name, size, &header, &snapshot, &module)
-        );
+        // JSON escapes control characters itself.
+        let mut text = pivm::inspect::json(&name, size, &header, &snapshot, &module);
+        text.push('\n');
+        to_stdout(&text)?;
     } else {
-        print!(
-            "{}",
-            pivm::inspect::text(&name, size, &header, &snapshot, &module)
-        );
+        let text = pivm::inspect::text(&name, size, &header, &snapshot, &module);
+        to_stdout(&printable(&text))?;
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(printable("a\tb\nc"), "a\tb\nc");
+        assert_eq!(
+            printable("x\u{1b}[2Jy\r\u{7f}"),
+            "x\\x{1b}[2Jy\\x{0d}\\x{7f}"
+        );
+    }
 }
