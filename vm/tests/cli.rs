@@ -245,11 +245,18 @@ fn exit_code_table_is_respected() {
         "func @main(%a: i64) -> i32 {\nentry:\n    ret.i32 0\n}\n",
     )
     .unwrap();
+    // Globals bigger than VM memory: the program's error, not pivm's (70).
+    std::fs::write(
+        d("huge.c"),
+        "static char big[8589934592];\nint main(void) { big[5] = 1; return big[5]; }\n",
+    )
+    .unwrap();
     for args in [
         vec!["run", "tests/pir/malformed/garbage.pir"],
         vec!["compile", "tests/pir/malformed/type_error.pir"],
         vec!["run", &d("bad.c")],
         vec!["compile", &d("bad.c")],
+        vec!["run", &d("huge.c")],
     ] {
         let o = pivm(&args);
         assert_eq!(o.code, 65, "pivm {args:?}: {}", o.stderr);

@@ -141,6 +141,21 @@ pub fn run(a: RunArgs) -> Result<u8> {
     let config = opts.config();
     let prog = Program::new(module, config.stack_size)
         .map_err(|e| Fail::new(Exit::Compile, format!("{what}: {e}")))?;
+    // Data and stack that do not fit VM memory are the program's error
+    // (like a link error), not pivm's.
+    let needs = prog
+        .mem
+        .heap_start
+        .saturating_add(pivm_ir::contract::MAX_ACCESS);
+    if needs > config.reserve {
+        return Err(Fail::new(
+            Exit::Compile,
+            format!(
+                "{what}: its globals and stack need {needs} bytes, more than the {} bytes of VM memory",
+                config.reserve
+            ),
+        ));
+    }
     let mut rt = Runtime::new(Arc::new(prog), config, io(opts)?)
         .map_err(|e| Fail::new(Exit::Internal, e.to_string()))?;
     let (mut engine, compile) = build_engine(opts.engine, opts, &rt.prog, &what)?;
