@@ -156,13 +156,36 @@ pub fn listen(poll: Arc<Poll>) -> Result<ControlSocket, String> {
     std::thread::Builder::new()
         .name("pivm-control".into())
         .spawn(move || {
-            for stream in listener.incoming().flatten() {
-                serve(&poll, stream);
+            // Each client on its own thread, so one that connects and says
+            // nothing delays no one else; at most MAX_CLIENTS at once.
+            let active = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            for mut stream in listener.incoming().flatten() {
+                use std::sync::atomic::Ordering;
+                if active.load(Ordering::SeqCst) >= MAX_CLIENTS {
+                    let _ = stream.write_all(b"error too many clients at once\n");
+                    continue;
+                }
+                active.fetch_add(1, Ordering::SeqCst);
+                let (poll, done) = (poll.clone(), active.clone());
+                let spawned = std::thread::Builder::new()
+                    .name("pivm-control-client".into())
+                    .spawn(move || {
+                        serve(&poll, stream);
+                        done.fetch_sub(1, Ordering::SeqCst);
+                    });
+                if spawned.is_err() {
+                    active.fetch_sub(1, Ordering::SeqCst);
+                }
             }
         })
         .map_err(|e| format!("cannot start the control thread: {e}"))?;
     Ok(ControlSocket { path })
 }
+
+/// The longest request line, newline included.
+const MAX_REQUEST_LINE: u64 = 4096;
+/// Clients served at once.
+const MAX_CLIENTS: usize = 32;
 
 /// Reads one request line and queues it (the answer comes once the
 /// snapshot is written), or answers an error at once.
@@ -170,7 +193,26 @@ fn serve(poll: &Poll, stream: UnixStream) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let mut line = String::new();
     let mut reader = BufReader::new(&stream);
-    if reader.by_ref().take(4096).read_line(&mut line).is_err() {
+    if reader
+        .by_ref()
+        .take(MAX_REQUEST_LINE)
+        .read_line(&mut line)
+        .is_err()
+    {
+        return;
+    }
+    if !line.ends_with('\n') {
+        // Cut at the limit or by the client: never act on a prefix.
+        let _ = (&stream).write_all(
+            format!(
+                "error the request line is unterminated or longer than {MAX_REQUEST_LINE} bytes\n"
+            )
+            .as_bytes(),
+        );
+        // Drain a little of the rest, so the client reads the answer
+        // rather than a reset.
+        let _ = stream.shutdown(std::net::Shutdown::Write);
+        let _ = std::io::copy(&mut reader.take(1 << 16), &mut std::io::sink());
         return;
     }
     let mut reply = stream;

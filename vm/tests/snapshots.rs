@@ -420,6 +420,66 @@ fn wait_for_socket(pid: u32) {
     }
 }
 
+/// The control socket serves clients concurrently: an idle client does
+/// not delay a snapshot request, and a request line cut at the length
+/// limit (or not terminated) is refused, never acted on in part.
+#[test]
+fn control_socket_idle_clients_and_long_lines() {
+    use std::io::{Read, Write};
+    use std::os::unix::net::UnixStream;
+    let dir = scratch("ctlserve");
+    let prog = repo().join("examples/sum.pir");
+    let mut child = spawn(
+        &dir,
+        &[
+            "run",
+            prog.to_str().unwrap(),
+            "--engine",
+            "jit",
+            "--",
+            "2000000000",
+        ],
+    );
+    let pid = child.id();
+    wait_for_socket(pid);
+    let sock = pivm::control::socket_path(&pivm::control::socket_dir(false).unwrap(), pid);
+    // Idle: connects and says nothing.
+    let _idle = UnixStream::connect(&sock).unwrap();
+    // Too long: a valid request padded past the limit, no newline seen.
+    let mut long = UnixStream::connect(&sock).unwrap();
+    let mut req = b"snapshot exit=1 path=/".to_vec();
+    req.extend(std::iter::repeat_n(b'a', 5000));
+    req.push(b'\n');
+    long.write_all(&req).unwrap();
+    let mut buf = [0u8; 256];
+    let n = long.read(&mut buf).unwrap();
+    let answer = String::from_utf8_lossy(&buf[..n]);
+    assert!(answer.starts_with("error "), "{answer}");
+    assert!(answer.contains("longer than"), "{answer}");
+    // A real request is answered at once despite the idle client.
+    let t = Instant::now();
+    let out = dir.join("ok.msgpack");
+    let o = pivm(
+        &dir,
+        &[
+            "snapshot",
+            "--at-next-safepoint",
+            "--pid",
+            &pid.to_string(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(t.elapsed() < Duration::from_secs(4), "{:?}", t.elapsed());
+    assert!(out.exists());
+    // The long request was not acted on: the run did not exit.
+    assert!(child.try_wait().unwrap().is_none());
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn spawn(dir: &Path, args: &[&str]) -> Child {
     Command::new(PIVM)
         .current_dir(dir)
