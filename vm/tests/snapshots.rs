@@ -987,3 +987,42 @@ fn pagemap_and_its_fallback_capture_the_same_memory() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--snapshot-after N` counts safepoints only until it fires: the rest of
+/// the run polls on the fast path, so with `--stats=nocount` the count at
+/// exit is N (counting every safepoint would give the whole run's), and
+/// the run still ends as an uninterrupted one.
+#[test]
+fn snapshot_after_stops_counting_once_it_fires() {
+    let dir = scratch("after-count");
+    let prog = repo().join("examples/sum.pir");
+    let p = prog.to_str().unwrap();
+    let full = pivm(&dir, &["run", p, "--", "100000"]);
+    for engine in ["jit", "interp"] {
+        let o = pivm(
+            &dir,
+            &[
+                "run",
+                p,
+                "--engine",
+                engine,
+                "--snapshot-after",
+                "5",
+                "--snapshot-path",
+                "a.msgpack",
+                "--stats=nocount",
+                "--",
+                "100000",
+            ],
+        );
+        let err = text(&o.stderr);
+        assert!(o.status.success(), "{err}");
+        assert_eq!(o.stdout, full.stdout, "{engine}");
+        assert!(
+            err.contains("pivm: stats: safepoints=5\n"),
+            "{engine}: {err}"
+        );
+        assert!(dir.join("a.msgpack").exists());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
