@@ -53,12 +53,36 @@ pub struct Body {
     /// know; the VM documents the names it writes.
     #[serde(default)]
     pub extra: BTreeMap<String, ByteString>,
+    /// For a delta snapshot (header flag `FLAG_DELTA`), the snapshot its
+    /// memory sections apply to; `None` for a full snapshot.
+    #[serde(default)]
+    pub parent: Option<Parent>,
 }
 
 impl Body {
     /// Appends the hop of the run that is taking this snapshot.
     pub fn push_hop(&mut self, hop: Hop) {
         self.history.push(hop);
+    }
+}
+
+/// The parent of a delta snapshot: a file in the same directory, named
+/// and identified (SNAPSHOT.md, "Deltas and chains").
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Parent {
+    /// The parent's file name (no directory part).
+    pub name: String,
+    /// The parent's id (`SnapshotFile::id`).
+    #[serde(with = "serde_bytes")]
+    pub id: [u8; 32],
+}
+
+impl Parent {
+    /// Whether `name` is a plain file name: not empty, not `.` or `..`,
+    /// no `/` and no NUL, so a delta can only name a file beside itself.
+    pub fn name_is_plain(&self) -> bool {
+        let n = &self.name;
+        !n.is_empty() && n != "." && n != ".." && !n.contains(['/', '\\', '\0'])
     }
 }
 

@@ -58,6 +58,9 @@ pub enum SnapshotError {
     Decode(String),
     /// The body could not be encoded (only on write).
     Encode(String),
+    /// A delta and its chain of parents do not fit together: a missing,
+    /// altered or foreign ancestor, or a delta that names no parent.
+    Chain(String),
     /// The program hash in the header differs from the body's, from the
     /// embedded program's, or from the program the caller expected.
     ProgramHash {
@@ -185,6 +188,7 @@ impl fmt::Display for SnapshotError {
             ),
             Decode(why) => write!(f, "snapshot body is malformed: {why}"),
             Encode(why) => write!(f, "cannot encode snapshot: {why}"),
+            Chain(why) => write!(f, "snapshot chain: {why}"),
             ProgramHash {
                 what,
                 expected,

@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::body::{Body, Region, PIVM_VERSION};
-use crate::digest::{crc32c, crc32c_append};
+use crate::digest::{crc32c, crc32c_append, sha256};
 use crate::error::SnapshotError;
-use crate::header::{Header, FORMAT_VERSION, HEADER_LEN};
+use crate::header::{Header, FLAG_DELTA, FORMAT_VERSION, HEADER_LEN};
+use sha2::{Digest, Sha256};
 
 /// File offsets of memory sections are congruent to their VM addresses
 /// modulo this (so page-aligned memory is page-aligned in the file).
@@ -101,7 +102,7 @@ pub fn to_bytes(snap: &Snapshot) -> Result<Vec<u8>, SnapshotError> {
 /// section, then decodes the body. Does not validate the snapshot against
 /// its program: call `validate`.
 pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
-    let (mut snap, sections) = open_source(bytes, Path::new("<snapshot>"))?;
+    let (mut snap, sections, _) = open_source(bytes, Path::new("<snapshot>"))?;
     snap.body.memory.regions = read_regions(bytes, &sections, Path::new("<snapshot>"))?;
     Ok(snap)
 }
@@ -159,7 +160,7 @@ fn io_err(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> Snapsh
 fn open_source<S: Source + ?Sized>(
     src: &S,
     path: &Path,
-) -> Result<(Snapshot, Vec<Section>), SnapshotError> {
+) -> Result<(Snapshot, Vec<Section>, [u8; 32]), SnapshotError> {
     let size = src.size().map_err(io_err("read", path))?;
     let mut head = vec![0u8; size.min(HEADER_LEN as u64) as usize];
     src.read_exact_at(&mut head, 0)
@@ -206,6 +207,7 @@ fn open_source<S: Source + ?Sized>(
             computed,
         });
     }
+    let id = file_id(&head[..HEADER_LEN], &meta);
     let (table, body) = meta.split_at(table_len as usize);
     let sections = parse_table(table, header.memory_end)?;
     // `from_slice` borrows from the slice, so a hostile length prefix
@@ -219,12 +221,48 @@ fn open_source<S: Source + ?Sized>(
             found: body.program.hash,
         });
     }
+    let delta = header.flags & FLAG_DELTA != 0;
+    match &body.parent {
+        Some(p) if !delta => {
+            return Err(SnapshotError::Chain(format!(
+                "the body names a parent ({}) but the header does not flag a delta",
+                p.name
+            )))
+        }
+        None if delta => {
+            return Err(SnapshotError::Chain(
+                "the header flags a delta but the body names no parent".to_string(),
+            ))
+        }
+        Some(p) if !p.name_is_plain() => {
+            return Err(SnapshotError::Chain(format!(
+                "the parent name {:?} is not a plain file name",
+                p.name
+            )))
+        }
+        _ => {}
+    }
     let snap = Snapshot {
         pivm_version: header.pivm_version,
         program_hash: header.program_hash,
         body,
     };
-    Ok((snap, sections))
+    Ok((snap, sections, id))
+}
+
+/// The id of a snapshot file: SHA-256 of its header followed by the
+/// SHA-256 of its section table and body (`meta`). It covers everything
+/// but the memory bytes, which the section checksums in the table cover,
+/// so a delta names its parent by it (SNAPSHOT.md, "Deltas and chains").
+pub fn file_id(header: &[u8], meta: &[u8]) -> [u8; 32] {
+    id_of(header, sha256(meta))
+}
+
+fn id_of(header: &[u8], meta_digest: [u8; 32]) -> [u8; 32] {
+    let mut both = Vec::with_capacity(header.len() + 32);
+    both.extend_from_slice(header);
+    both.extend_from_slice(&meta_digest);
+    sha256(&both)
 }
 
 /// The sections of a section table: sorted by VM address, disjoint, not
@@ -303,6 +341,34 @@ fn read_section<S: Source + ?Sized>(
     dst: &mut [u8],
     path: &Path,
 ) -> Result<(), SnapshotError> {
+    let mut crc = 0;
+    read_section_crc(src, index, s, dst, path, &mut crc)?;
+    check_crc(index, s, crc)
+}
+
+/// Whether `crc` is the checksum the table records for section `s`.
+fn check_crc(index: usize, s: &Section, crc: u32) -> Result<(), SnapshotError> {
+    if crc != s.checksum {
+        return Err(SnapshotError::SectionChecksum {
+            index: index as u64,
+            start: s.start,
+            stored: s.checksum,
+            computed: crc,
+        });
+    }
+    Ok(())
+}
+
+/// Checks the padding before section `s` and reads its first `dst.len()`
+/// bytes (at most `s.len`) into `dst`, appending them to `crc`.
+fn read_section_crc<S: Source + ?Sized>(
+    src: &S,
+    index: usize,
+    s: &Section,
+    dst: &mut [u8],
+    path: &Path,
+    crc: &mut u32,
+) -> Result<(), SnapshotError> {
     if s.pad > 0 {
         // Padding is not under any checksum: it must be zero.
         let mut pad = [0u8; PAGE as usize];
@@ -318,21 +384,13 @@ fn read_section<S: Source + ?Sized>(
             });
         }
     }
-    let mut crc = 0;
     let mut off = s.offset;
-    for piece in dst.chunks_mut(CHUNK) {
+    let n = dst.len().min(s.len as usize);
+    for piece in dst[..n].chunks_mut(CHUNK) {
         src.read_exact_at(piece, off)
             .map_err(io_err("read", path))?;
-        crc = crc32c_append(crc, piece);
+        *crc = crc32c_append(*crc, piece);
         off += piece.len() as u64;
-    }
-    if crc != s.checksum {
-        return Err(SnapshotError::SectionChecksum {
-            index: index as u64,
-            start: s.start,
-            stored: s.checksum,
-            computed: crc,
-        });
     }
     Ok(())
 }
@@ -382,6 +440,8 @@ pub struct SnapshotFile {
     pub snapshot: Snapshot,
     /// The memory sections, sorted by address.
     pub sections: Vec<Section>,
+    /// The file's id (`file_id`).
+    pub id: [u8; 32],
     file: File,
     path: PathBuf,
 }
@@ -393,10 +453,11 @@ impl SnapshotFile {
     /// snapshot against its program: call `validate_file`.
     pub fn open(path: &Path) -> Result<SnapshotFile, SnapshotError> {
         let file = File::open(path).map_err(io_err("open", path))?;
-        let (snapshot, sections) = open_source(&file, path)?;
+        let (snapshot, sections, id) = open_source(&file, path)?;
         Ok(SnapshotFile {
             snapshot,
             sections,
+            id,
             file,
             path: path.to_path_buf(),
         })
@@ -426,6 +487,40 @@ impl SnapshotFile {
         Ok(())
     }
 
+    /// `load_into` for a member of a chain: a section, or the part of one,
+    /// past the end of `mem` is read and its checksum checked, but not kept.
+    pub fn load_clipped(&self, mem: &mut [u8]) -> Result<(), SnapshotError> {
+        let len = mem.len() as u64;
+        let mut scratch = Vec::new();
+        for (i, s) in self.sections.iter().enumerate() {
+            // The padding and the part that fits as usual, then the rest
+            // piece by piece through a bounded buffer.
+            let kept = len.saturating_sub(s.start).min(s.len);
+            let head: &mut [u8] = if kept > 0 {
+                &mut mem[s.start as usize..]
+            } else {
+                &mut []
+            };
+            let mut crc = 0;
+            let fits = Section { len: kept, ..*s };
+            read_section_crc(&self.file, i, &fits, head, &self.path, &mut crc)?;
+            let mut off = s.offset + kept;
+            let mut left = s.len - kept;
+            while left > 0 {
+                let n = left.min(CHUNK as u64) as usize;
+                scratch.resize(n, 0);
+                self.file
+                    .read_exact_at(&mut scratch, off)
+                    .map_err(io_err("read", &self.path))?;
+                crc = crc32c_append(crc, &scratch);
+                off += n as u64;
+                left -= n as u64;
+            }
+            check_crc(i, s, crc)?;
+        }
+        Ok(())
+    }
+
     /// The whole snapshot, memory read into `body.memory.regions`.
     pub fn into_snapshot(self) -> Result<Snapshot, SnapshotError> {
         let mut snap = self.snapshot;
@@ -443,11 +538,13 @@ pub fn read(path: &Path) -> Result<Snapshot, SnapshotError> {
     SnapshotFile::open(path)?.into_snapshot()
 }
 
-/// A writer that passes bytes through, computing their CRC-32C and count.
+/// A writer that passes bytes through, computing their CRC-32C, SHA-256
+/// and count.
 struct CrcWriter<W> {
     inner: W,
     /// The CRC-32C of the bytes so far.
     crc: u32,
+    sha: Sha256,
     len: u64,
     /// The last I/O error, kept because the encoder reports it as text.
     error: Option<io::Error>,
@@ -465,6 +562,7 @@ impl<W: Write> Write for CrcWriter<W> {
             }
         };
         self.crc = crc32c_append(self.crc, &buf[..n]);
+        self.sha.update(&buf[..n]);
         self.len += n as u64;
         Ok(n)
     }
@@ -489,7 +587,7 @@ fn region_sections(snap: &Snapshot) -> Vec<MemSection<'_>> {
 /// Writes the snapshot file to `out` from its current position, its
 /// memory sections being the body's regions. Leaves the position at the
 /// end of the file.
-pub fn write_to<W: Write + Seek>(out: &mut W, snap: &Snapshot) -> Result<u64, SnapshotError> {
+pub fn write_to<W: Write + Seek>(out: &mut W, snap: &Snapshot) -> Result<FileInfo, SnapshotError> {
     let sections = region_sections(snap);
     write_sections_to(out, snap, &sections)
 }
@@ -499,13 +597,14 @@ pub fn write_to<W: Write + Seek>(out: &mut W, snap: &Snapshot) -> Result<u64, Sn
 /// a placeholder header, each section straight from the borrowed memory in
 /// large writes, checksummed on the way, then the section table and the
 /// body, then the real header over the placeholder. `sections` must be
-/// sorted by address and disjoint; empty ones are left out. Returns the
-/// length of the file and leaves the position at its end.
+/// sorted by address and disjoint; empty ones are left out. The header
+/// flags a delta when the body names a parent. Returns the length and id
+/// of the file and leaves the position at its end.
 pub fn write_sections_to<W: Write + Seek>(
     out: &mut W,
     snap: &Snapshot,
     sections: &[MemSection],
-) -> Result<u64, SnapshotError> {
+) -> Result<FileInfo, SnapshotError> {
     let mut prev_end = 0u64;
     for (i, s) in sections.iter().enumerate() {
         let end = s.start.checked_add(s.bytes.len() as u64);
@@ -551,6 +650,7 @@ pub fn write_sections_to<W: Write + Seek>(
     let mut w = CrcWriter {
         inner: BufWriter::with_capacity(1 << 20, &mut *out),
         crc: 0,
+        sha: Sha256::new(),
         len: 0,
         error: None,
     };
@@ -563,10 +663,15 @@ pub fn write_sections_to<W: Write + Seek>(
     }
     w.flush().map_err(io)?;
     let (crc, meta_len) = (w.crc, w.len);
+    let meta_digest: [u8; 32] = std::mem::take(&mut w.sha).finalize().into();
     drop(w);
     let header = Header {
         format_version: FORMAT_VERSION,
-        flags: 0,
+        flags: if snap.body.parent.is_some() {
+            FLAG_DELTA
+        } else {
+            0
+        },
         pivm_version: snap.pivm_version.clone(),
         program_hash: snap.program_hash,
         sections: count,
@@ -574,10 +679,23 @@ pub fn write_sections_to<W: Write + Seek>(
         body_len: meta_len - table.len() as u64,
         meta_checksum: crc,
     };
+    let head = header.encode();
     out.seek(SeekFrom::Start(base)).map_err(io)?;
-    out.write_all(&header.encode()).map_err(io)?;
+    out.write_all(&head).map_err(io)?;
     out.seek(SeekFrom::End(0)).map_err(io)?;
-    Ok(memory_end + meta_len)
+    Ok(FileInfo {
+        len: memory_end + meta_len,
+        id: id_of(&head, meta_digest),
+    })
+}
+
+/// What writing a snapshot file produced.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub struct FileInfo {
+    /// The length of the file in bytes.
+    pub len: u64,
+    /// Its id (`file_id`), by which a delta names it as its parent.
+    pub id: [u8; 32],
 }
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -605,7 +723,7 @@ pub fn write_atomic(path: &Path, snap: &Snapshot) -> Result<(), SnapshotError> {
 
 /// `write_atomic` with `sections` as the memory (see `write_sections_to`):
 /// memory goes from where it is to the file, never copied. Returns the
-/// size of the file. With `durable` false the file and directory are not
+/// size and id of the file. With `durable` false the file and directory are not
 /// fsynced (for measurement: the rename is still atomic for readers, but a
 /// power loss may leave an empty or partial file).
 pub fn write_atomic_sections(
@@ -613,7 +731,7 @@ pub fn write_atomic_sections(
     snap: &Snapshot,
     sections: &[MemSection],
     durable: bool,
-) -> Result<u64, SnapshotError> {
+) -> Result<FileInfo, SnapshotError> {
     let tmp = temp_path_for(path);
     let result = write_temp_and_rename(path, &tmp, snap, sections, durable);
     if result.is_err() {
@@ -628,14 +746,14 @@ fn write_temp_and_rename(
     snap: &Snapshot,
     sections: &[MemSection],
     durable: bool,
-) -> Result<u64, SnapshotError> {
+) -> Result<FileInfo, SnapshotError> {
     let file = OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(tmp)
         .map_err(io_err("create the temporary file", tmp))?;
     let mut out = Writeback::new(&file, durable);
-    let len = write_sections_to(&mut out, snap, sections).map_err(|e| match e {
+    let info = write_sections_to(&mut out, snap, sections).map_err(|e| match e {
         SnapshotError::Io { action, source, .. } => SnapshotError::Io {
             action,
             path: tmp.to_path_buf(),
@@ -651,7 +769,7 @@ fn write_temp_and_rename(
     if durable {
         sync_parent_dir(path)?;
     }
-    Ok(len)
+    Ok(info)
 }
 
 /// Bytes written between two requests to start writeback.
@@ -816,8 +934,9 @@ impl Seek for Writeback<'_> {
     }
 }
 
-/// Makes the rename durable: fsync the directory holding `path`.
-fn sync_parent_dir(path: &Path) -> Result<(), SnapshotError> {
+/// Fsyncs the directory holding `path`, so that entries made in it (a
+/// rename, a link) are durable.
+pub fn sync_parent_dir(path: &Path) -> Result<(), SnapshotError> {
     #[cfg(unix)]
     {
         let dir = match path.parent() {

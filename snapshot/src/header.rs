@@ -8,7 +8,7 @@
 //! offset size  field
 //!      0    8  magic            b"PIVMSNAP"
 //!      8    4  format_version   u32 LE (2)
-//!     12    4  flags            u32 LE, must be 0
+//!     12    4  flags            u32 LE: FLAG_DELTA or 0
 //!     16   32  pivm_version     UTF-8, padded with NUL bytes
 //!     48   32  program_hash     SHA-256 of the program text
 //!     80    8  sections         u64 LE, number of memory sections
@@ -35,6 +35,12 @@ pub const FORMAT_VERSION: u32 = 2;
 pub const HEADER_LEN: usize = 128;
 /// The size of the `pivm_version` field.
 pub const VERSION_FIELD_LEN: usize = 32;
+/// Header flag: the file is a delta, whose memory sections apply to its
+/// parent's memory (`Body::parent`). A reader that does not know deltas
+/// refuses the file instead of reading it as a full snapshot.
+pub const FLAG_DELTA: u32 = 1;
+/// Every flag this version defines.
+pub const KNOWN_FLAGS: u32 = FLAG_DELTA;
 /// Where the header checksum is.
 const CHECKSUM_AT: usize = HEADER_LEN - 4;
 
@@ -42,7 +48,7 @@ const CHECKSUM_AT: usize = HEADER_LEN - 4;
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Header {
     pub format_version: u32,
-    /// Reserved for features an older reader must refuse; 0 in version 2.
+    /// Features an older reader must refuse: `FLAG_DELTA` or 0.
     pub flags: u32,
     /// The pivm version that wrote the file (at most 32 bytes of UTF-8).
     pub pivm_version: String,
@@ -127,9 +133,10 @@ impl Header {
             return Err(SnapshotError::HeaderChecksum { stored, computed });
         }
         let flags = le32(12);
-        if flags != 0 {
+        if flags & !KNOWN_FLAGS != 0 {
             return Err(SnapshotError::MalformedHeader(format!(
-                "unknown flags {flags:#x}: the snapshot needs a newer pivm"
+                "unknown flags {:#x}: the snapshot needs a newer pivm",
+                flags & !KNOWN_FLAGS
             )));
         }
         if h[108..CHECKSUM_AT].iter().any(|&b| b != 0) {

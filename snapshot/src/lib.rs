@@ -46,6 +46,7 @@
 //!     io: IoState::default(),
 //!     counters: Counters { safepoints: 1, ..Counters::default() },
 //!     extra: Default::default(),
+//!     parent: None,
 //! };
 //! let bytes = to_bytes(&Snapshot::new(body)).unwrap(); // or write_atomic(path, ..)
 //!
@@ -57,6 +58,7 @@
 //! ```
 
 pub mod body;
+pub mod chain;
 pub mod digest;
 pub mod error;
 pub mod file;
@@ -65,16 +67,17 @@ pub mod validate;
 
 pub use body::{
     capture_extents, capture_regions, program_hash, restore_regions, Body, ByteString, Counters,
-    Endian, EngineKind, Hop, Host, IoState, MemoryLayout, Region, SavedAllocation, SavedFile,
-    SavedFrame, SavedMemory, SavedProgram, SavedRand, Value, ValueType, PIVM_VERSION,
+    Endian, EngineKind, Hop, Host, IoState, MemoryLayout, Parent, Region, SavedAllocation,
+    SavedFile, SavedFrame, SavedMemory, SavedProgram, SavedRand, Value, ValueType, PIVM_VERSION,
 };
+pub use chain::{Chain, MAX_CHAIN};
 pub use error::SnapshotError;
 pub use file::{
-    from_bytes, read, read_header, section_offset, to_bytes, write_atomic, write_atomic_sections,
-    write_sections_to, write_to, MemSection, Section, Snapshot, SnapshotFile, PAGE,
-    SECTION_ENTRY_LEN,
+    file_id, from_bytes, read, read_header, section_offset, to_bytes, write_atomic,
+    write_atomic_sections, write_sections_to, write_to, FileInfo, MemSection, Section, Snapshot,
+    SnapshotFile, PAGE, SECTION_ENTRY_LEN,
 };
-pub use header::{Header, FORMAT_VERSION, HEADER_LEN, MAGIC};
+pub use header::{Header, FLAG_DELTA, FORMAT_VERSION, HEADER_LEN, MAGIC};
 pub use validate::{
     check_program_matches, validate, validate_file, validate_with, Limits, MAX_TYPE_NESTING,
     MAX_TYPE_WEIGHT,

@@ -136,7 +136,7 @@ fn durable_write_larger_than_the_writeback_window() {
     }];
     snap.body.memory.regions.clear();
     let len = file::write_atomic_sections(&path, &snap, &secs, true).unwrap();
-    assert_eq!(std::fs::metadata(&path).unwrap().len(), len);
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), len.len);
     let back = read(&path).unwrap();
     assert_eq!(back.body.memory.regions.len(), 1);
     assert!(back.body.memory.regions[0].bytes == heap);

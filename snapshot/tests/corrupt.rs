@@ -191,7 +191,7 @@ fn newer_and_unsupported_format_versions() {
 #[test]
 fn malformed_header_fields() {
     let body = rmp_serde::to_vec_named(&snapshot().body).unwrap();
-    let e = err(&file_with(&body, |h| h.flags = 1));
+    let e = err(&file_with(&body, |h| h.flags = 2));
     assert!(matches!(e, SnapshotError::MalformedHeader(_)), "{e}");
     // A version string that is not UTF-8 (header checksum recomputed).
     let mut b = file_with(&body, |_| {});

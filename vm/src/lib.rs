@@ -12,8 +12,10 @@
 pub mod alloc;
 pub mod builtins;
 pub mod control;
+pub mod dirty;
 pub mod error;
 pub mod fs;
+pub mod incremental;
 pub mod inspect;
 pub mod interp;
 pub mod io;

@@ -27,8 +27,8 @@ use pivm_ir::frame::Frame;
 use pivm_ir::write::MemTypeDisplay;
 use pivm_ir::Module;
 use pivm_snapshot::{
-    capture_extents, Body, Counters, EngineKind, Hop, Host, IoState, MemSection, MemoryLayout,
-    SavedFile, SavedMemory, Snapshot, SnapshotFile,
+    capture_extents, Body, Chain, Counters, EngineKind, FileInfo, Hop, Host, IoState, MemSection,
+    MemoryLayout, Parent, SavedFile, SavedMemory, Snapshot,
 };
 use std::io::{Read, Write};
 use std::os::fd::{FromRawFd, OwnedFd};
@@ -39,6 +39,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::alloc::Allocation;
+use crate::dirty::{self, PageHashes};
 use crate::error::VmError;
 use crate::interp::check_frames;
 use crate::io::{FileState, Io};
@@ -79,24 +80,14 @@ pub fn memory_extents(rt: &Runtime, layout: &MemoryLayout, use_pagemap: bool) ->
     capture_extents(mem, layout, touched.as_deref())
 }
 
-/// The snapshot of `rt` stopped with `frames` (innermost first) on
-/// `engine`; `taken` snapshots were taken earlier in this run.
-pub fn body_of<'a>(
-    rt: &'a Runtime,
-    frames: &[Frame],
-    engine: EngineKind,
-    lineage: &Lineage,
-    program: &pivm_snapshot::SavedProgram,
-    taken: u64,
-) -> Result<Capture<'a>, VmError> {
+/// The memory layout a snapshot of `rt` stopped with `frames` records.
+pub fn layout_of(rt: &Runtime, frames: &[Frame]) -> Result<MemoryLayout, VmError> {
     let prog = &rt.prog;
-    let m = &prog.module;
-    let err = |e: pivm_snapshot::SnapshotError| VmError::new(e.to_string());
     let inner = frames
         .first()
         .ok_or_else(|| VmError::new("no frames to snapshot"))?;
     let sp = inner.stack_base + prog.frame_size(inner.func);
-    let layout = MemoryLayout {
+    Ok(MemoryLayout {
         data_start: NULL_PAGE,
         data_end: prog.mem.data_end.max(NULL_PAGE),
         stack_start: prog.mem.stack_start,
@@ -106,7 +97,41 @@ pub fn body_of<'a>(
         heap_start: prog.mem.heap_start,
         heap_end: rt.mem.max_top().max(rt.heap.heap_top()),
         heap_top: rt.heap.heap_top(),
-    };
+    })
+}
+
+/// Which memory a snapshot holds.
+pub enum MemPlan<'p> {
+    /// A full snapshot: every non-zero page.
+    Full,
+    /// A full snapshot that starts a chain: every non-zero page, and every
+    /// page's hash into `out` for the next delta.
+    FullHashed { seed: u64, out: &'p mut [u128] },
+    /// A delta: the pages changed since `parent` was taken, the file
+    /// `link` names; every page's hash into `out`.
+    Delta {
+        parent: &'p PageHashes,
+        link: Parent,
+        out: &'p mut [u128],
+    },
+}
+
+/// The snapshot of `rt` stopped with `frames` (innermost first) on
+/// `engine`, holding the memory `plan` says; `taken` snapshots were taken
+/// earlier in this run.
+pub fn body_of<'a>(
+    rt: &'a Runtime,
+    frames: &[Frame],
+    engine: EngineKind,
+    lineage: &Lineage,
+    program: &pivm_snapshot::SavedProgram,
+    taken: u64,
+    plan: MemPlan,
+) -> Result<Capture<'a>, VmError> {
+    let prog = &rt.prog;
+    let m = &prog.module;
+    let err = |e: pivm_snapshot::SnapshotError| VmError::new(e.to_string());
+    let layout = layout_of(rt, frames)?;
     let allocations = rt
         .heap
         .table()
@@ -161,7 +186,26 @@ pub fn body_of<'a>(
     let mut history = lineage.history.clone();
     history.push(Hop::now(engine, rt.safepoints_reached));
     let mem = rt.mem.bytes();
-    let sections = memory_extents(rt, &layout, true)
+    let mut parent = None;
+    let extents = match plan {
+        MemPlan::Full => memory_extents(rt, &layout, true),
+        MemPlan::FullHashed { seed, out } => {
+            let touched = rt.mem.touched(NULL_PAGE, mem.len() as u64);
+            dirty::hash_pages(mem, touched.as_deref(), seed, out);
+            capture_extents(mem, &layout, touched.as_deref())
+        }
+        MemPlan::Delta {
+            parent: from,
+            link,
+            out,
+        } => {
+            let touched = rt.mem.touched(NULL_PAGE, mem.len() as u64);
+            dirty::hash_pages(mem, touched.as_deref(), from.seed, out);
+            parent = Some(link);
+            dirty::delta_extents(mem, &layout, out, from)
+        }
+    };
+    let sections = extents
         .into_iter()
         .map(|(s, e)| MemSection {
             start: s,
@@ -182,6 +226,7 @@ pub fn body_of<'a>(
         io,
         counters,
         extra: Default::default(),
+        parent,
     };
     Ok(Capture { body, sections })
 }
@@ -193,18 +238,20 @@ pub struct Restored {
     pub lineage: Lineage,
 }
 
-/// Rebuilds the runtime of the snapshot `file`, already
+/// Rebuilds the runtime of the newest snapshot of `chain`, already
 /// `pivm_snapshot::validate_file`d into `module`: lays the program out with
 /// the snapshot's stack, checks that the layout is the snapshot's, reads
-/// memory straight from the file into VM memory (every section's checksum
-/// checked), restores heap, streams, files and rand, and checks the frames
-/// against the program (`check_frames`).
+/// memory straight from the files into VM memory (the full snapshot's,
+/// then each delta's, every section's checksum checked), restores heap,
+/// streams, files and rand, and checks the frames against the program
+/// (`check_frames`).
 pub fn restore(
-    file: &SnapshotFile,
+    chain: &Chain,
     module: Module,
     mut config: Config,
     io: Io,
 ) -> Result<Restored, VmError> {
+    let file = chain.newest();
     let b = &file.snapshot.body;
     let l = &b.memory.layout;
     let stack_size = l.stack_end - l.stack_start;
@@ -228,14 +275,7 @@ pub fn restore(
     if b.counters.call_depth_limit != 0 {
         config.max_depth = config.max_depth.min(b.counters.call_depth_limit);
     }
-    // The image: every byte up to the last section or the heap top.
-    let end = file
-        .sections
-        .iter()
-        .map(|s| s.end())
-        .chain([l.heap_top.saturating_add(MAX_ACCESS), l.heap_start])
-        .max()
-        .unwrap_or(0);
+    let end = image_end(&file.sections, l);
     if end > config.reserve {
         return Err(VmError::new(format!(
             "the snapshot's memory ({end} bytes) does not fit the reservation of {} bytes",
@@ -305,7 +345,7 @@ pub fn restore(
     };
     let frames: Vec<Frame> = b.frames.iter().map(|f| f.to_ir()).collect();
     let load = |mem: &mut crate::memory::Memory| {
-        mem.load_image(end, |image| file.load_into(image))?
+        mem.load_image(end, |image| chain.load_into(image))?
             .map_err(|e| VmError::new(e.to_string()))
     };
     let mut runtime = Runtime::restore_with(Arc::new(prog), config, io, &state, load)?;
@@ -337,9 +377,61 @@ pub fn restore(
     })
 }
 
+/// A chain folded into a full snapshot (`compact`).
+pub struct Compacted {
+    pub snapshot: Snapshot,
+    /// The memory image, indexed by VM address.
+    pub image: Vec<u8>,
+    /// The extents of `image` to write.
+    pub extents: Vec<(u64, u64)>,
+}
+
+/// The full snapshot a chain folds into: the newest member's body without
+/// a parent, the chain's memory image, and its extents to write (its
+/// non-zero pages: exactly the sections a full snapshot of the same state
+/// holds).
+pub fn compact(chain: &Chain) -> Result<Compacted, VmError> {
+    let newest = chain.newest();
+    let l = &newest.snapshot.body.memory.layout;
+    let end = image_end(&newest.sections, l);
+    let len =
+        usize::try_from(end).map_err(|_| VmError::new(format!("a memory image of {end} bytes")))?;
+    let mut image = Vec::new();
+    image
+        .try_reserve_exact(len)
+        .map_err(|_| VmError::new(format!("cannot allocate a memory image of {end} bytes")))?;
+    image.resize(len, 0);
+    chain
+        .load_into(&mut image)
+        .map_err(|e| VmError::new(e.to_string()))?;
+    let extents = capture_extents(&image, l, None);
+    let mut snapshot = newest.snapshot.clone();
+    snapshot.body.parent = None;
+    Ok(Compacted {
+        snapshot,
+        image,
+        extents,
+    })
+}
+
+/// The length of the memory image of a snapshot with `sections` and
+/// layout `l`: every byte up to the last section or the heap top.
+fn image_end(sections: &[pivm_snapshot::Section], l: &MemoryLayout) -> u64 {
+    sections
+        .iter()
+        .map(|s| s.end())
+        .chain([l.heap_top.saturating_add(MAX_ACCESS), l.heap_start])
+        .max()
+        .unwrap_or(0)
+}
+
 /// Writes the captured snapshot to every path in `paths`, memory straight
-/// from VM memory; the size of each file.
-pub fn write_all(capture: Capture, paths: &[PathBuf], durable: bool) -> Result<Vec<u64>, VmError> {
+/// from VM memory; the size and id of each file.
+pub fn write_all(
+    capture: Capture,
+    paths: &[PathBuf],
+    durable: bool,
+) -> Result<Vec<FileInfo>, VmError> {
     let snap = Snapshot::new(capture.body);
     paths
         .iter()
@@ -370,8 +462,8 @@ pub struct Job {
 pub struct Written {
     pub seq: u64,
     pub paths: Vec<PathBuf>,
-    /// The size of each file, or why writing failed.
-    pub result: Result<Vec<u64>, String>,
+    /// The size and id of each file, or why writing failed.
+    pub result: Result<Vec<FileInfo>, String>,
     /// From the safepoint until the file was complete.
     pub total: Duration,
     pub latency: Duration,
@@ -382,7 +474,10 @@ pub struct Written {
 impl Written {
     /// The `pivm: stats:` line of this snapshot.
     pub fn stats_line(&self) -> String {
-        let bytes: u64 = self.result.as_ref().map_or(0, |b| b.iter().sum());
+        let bytes: u64 = self
+            .result
+            .as_ref()
+            .map_or(0, |b| b.iter().map(|f| f.len).sum());
         format!(
             "pivm: stats: snapshot={} pause_ms={:.3} total_ms={:.3} bytes={bytes} latency_ms={:.3}",
             self.seq,
@@ -398,7 +493,7 @@ pub fn ms(d: Duration) -> f64 {
 }
 
 /// Answers the control-socket clients of a finished job.
-fn reply_all(targets: Vec<(PathBuf, Vec<Request>)>, result: &Result<Vec<u64>, String>) {
+fn reply_all(targets: Vec<(PathBuf, Vec<Request>)>, result: &Result<Vec<FileInfo>, String>) {
     for (i, (path, reqs)) in targets.into_iter().enumerate() {
         for r in reqs {
             if let Some(mut s) = r.reply {
@@ -406,7 +501,7 @@ fn reply_all(targets: Vec<(PathBuf, Vec<Request>)>, result: &Result<Vec<u64>, St
                     Ok(sizes) => format!(
                         "ok {} {} {:.3}\n",
                         path.display(),
-                        sizes.get(i).copied().unwrap_or(0),
+                        sizes.get(i).map_or(0, |f| f.len),
                         ms(r.at.elapsed())
                     ),
                     Err(e) => format!("error {}\n", e.replace('\n', " ")),
@@ -513,8 +608,11 @@ pub fn write_forked<'a>(
             build().and_then(|body| write_all(body, &paths, durable))
         }));
         let msg = match result {
-            Ok(Ok(sizes)) => {
-                let v: Vec<String> = sizes.iter().map(u64::to_string).collect();
+            Ok(Ok(files)) => {
+                let v: Vec<String> = files
+                    .iter()
+                    .map(|f| format!("{}:{}", f.len, pivm_snapshot::digest::hex(&f.id)))
+                    .collect();
                 format!("ok {}", v.join(" "))
             }
             Ok(Err(e)) => format!("error {}", e.message),
@@ -535,11 +633,8 @@ pub fn write_forked<'a>(
         // SAFETY: `pid` is our child, reaped only here.
         unsafe { libc::waitpid(pid, &mut status, 0) };
         let total = job.at.elapsed();
-        let result = if let Some(sizes) = msg.strip_prefix("ok") {
-            Ok(sizes
-                .split_whitespace()
-                .filter_map(|s| s.parse().ok())
-                .collect())
+        let result = if let Some(files) = msg.strip_prefix("ok") {
+            Ok(files.split_whitespace().filter_map(parse_info).collect())
         } else if let Some(e) = msg.strip_prefix("error ") {
             Err(e.to_string())
         } else {
@@ -578,6 +673,22 @@ pub fn write_forked<'a>(
             }
         }
     }
+}
+
+/// A file's `LEN:IDHEX` as the forked writer reports it.
+fn parse_info(s: &str) -> Option<FileInfo> {
+    let (len, hex) = s.split_once(':')?;
+    let mut id = [0u8; 32];
+    if hex.len() != 64 {
+        return None;
+    }
+    for (i, b) in id.iter_mut().enumerate() {
+        *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(FileInfo {
+        len: len.parse().ok()?,
+        id,
+    })
 }
 
 fn empty_job() -> Job {

@@ -183,6 +183,7 @@ pub fn body() -> Body {
             }),
         },
         extra: Default::default(),
+        parent: None,
     }
 }
 

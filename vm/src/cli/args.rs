@@ -33,8 +33,10 @@ pub enum Command {
     Resume(ResumeArgs),
     /// Ask a running pivm to snapshot itself at its next safepoint
     Snapshot(SnapshotArgs),
-    /// Describe a snapshot: backtrace, heap, history
+    /// Describe a snapshot: backtrace, heap, history, its chain
     Inspect(InspectArgs),
+    /// Fold a snapshot chain (a delta and its ancestors) into one full snapshot
+    Compact(CompactArgs),
 }
 
 #[derive(Args, Debug)]
@@ -92,6 +94,16 @@ pub struct InspectArgs {
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CompactArgs {
+    /// The newest snapshot of the chain
+    #[arg(value_name = "SNAP.msgpack")]
+    pub snapshot: PathBuf,
+    /// Where the full snapshot goes
+    #[arg(short = 'o', value_name = "FULL.msgpack")]
+    pub output: PathBuf,
 }
 
 /// The engine a program runs on. The JIT is the default where pivm was
@@ -164,6 +176,21 @@ pub struct RunOpts {
     /// Exit with status 85 after the first snapshot
     #[arg(long, help_heading = "Snapshot options")]
     pub exit_after_snapshot: bool,
+    /// Write deltas: the first snapshot at the snapshot path is full, the
+    /// next ones hold only the pages changed since the one before, which
+    /// is kept beside it as PATH.<id>; after K deltas (default 8), or once
+    /// the deltas outgrow the full snapshot, a full one starts a new chain
+    /// and the old files are removed
+    #[arg(
+        long,
+        value_name = "K",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "8",
+        value_parser = clap::value_parser!(u32).range(1..=(pivm_snapshot::MAX_CHAIN as i64 - 1)),
+        help_heading = "Snapshot options"
+    )]
+    pub incremental: Option<u32>,
 
     /// Preopen host directory HOST for the program under guest name GUEST
     /// (default: HOST as written), read-write, or read-only with `:ro`
@@ -216,6 +243,7 @@ pub struct RunOpts {
             "snapshot_after",
             "snapshot_every",
             "snapshot_on",
+            "incremental",
             "exit_after_snapshot",
         ]
     )]

@@ -1,15 +1,18 @@
-//! The commands: `compile`, `run`, `resume`, `snapshot` and `inspect`.
+//! The commands: `compile`, `run`, `resume`, `snapshot`, `inspect` and
+//! `compact`.
 //! Each returns the exit status, or a `Fail` with its own (see `exit.rs`).
 
 use super::args::{
-    CompileArgs, EngineChoice, InspectArgs, ResumeArgs, RunArgs, RunOpts, SnapshotArgs,
+    CompactArgs, CompileArgs, EngineChoice, InspectArgs, ResumeArgs, RunArgs, RunOpts, SnapshotArgs,
 };
 use super::exit::{Exit, Fail, Result};
 use super::run::{build_engine, Run};
 use pivm::control;
+use pivm::incremental::Incremental;
 use pivm::snapshot::{self as snap, Lineage};
 use pivm::{Entry, Program, Runtime};
 use pivm_ir::Type;
+use std::cell::RefCell;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
@@ -168,11 +171,13 @@ pub fn run(a: RunArgs) -> Result<u8> {
         .unwrap_or_else(|| snap::default_path(&a.program));
     let mut argv = vec![what.clone()];
     argv.extend(a.args);
+    let chain = opts.incremental.map(|k| Incremental::new(k, path.clone()));
     let run = Run {
         opts,
         path,
         what,
         lineage: Lineage::default(),
+        chain: RefCell::new(chain),
     };
     run.drive(&mut rt, engine.as_mut(), Entry::Start { args: argv })
 }
@@ -182,11 +187,11 @@ pub fn resume(a: ResumeArgs) -> Result<u8> {
     let what = a.snapshot.to_string_lossy().into_owned();
     let bad = |e: String| Fail::new(Exit::Input, format!("{what}: {e}"));
     let t = Instant::now();
-    let file = pivm_snapshot::SnapshotFile::open(&a.snapshot).map_err(|e| bad(e.to_string()))?;
-    let module = pivm_snapshot::validate_file(&file, &pivm_snapshot::Limits::default())
+    let chain = pivm_snapshot::Chain::open(&a.snapshot).map_err(|e| bad(e.to_string()))?;
+    let module = pivm_snapshot::validate_file(chain.newest(), &pivm_snapshot::Limits::default())
         .map_err(|e| bad(e.to_string()))?;
     let restored =
-        snap::restore(&file, module, opts.config(), io(opts)?).map_err(|e| bad(e.message))?;
+        snap::restore(&chain, module, opts.config(), io(opts)?).map_err(|e| bad(e.message))?;
     let load = t.elapsed();
     let mut rt = restored.runtime;
     let (mut engine, compile) = build_engine(opts.engine, opts, &rt.prog, &what)?;
@@ -202,11 +207,18 @@ pub fn resume(a: ResumeArgs) -> Result<u8> {
             rt.prog.module.source.as_deref().unwrap_or(what.as_str()),
         ))
     });
+    let incremental = opts.incremental.map(|k| {
+        let mut c = Incremental::new(k, path.clone());
+        c.continue_chain(&a.snapshot, &chain, &rt.mem);
+        c
+    });
+    drop(chain);
     let run = Run {
         opts,
         path,
         what,
         lineage: restored.lineage,
+        chain: RefCell::new(incremental),
     };
     run.drive(
         &mut rt,
@@ -267,6 +279,40 @@ pub fn inspect(a: InspectArgs) -> Result<u8> {
         let text = pivm::inspect::text(&name, size, &header, &snapshot, &module);
         to_stdout(&printable(&text))?;
     }
+    Ok(0)
+}
+
+pub fn compact(a: CompactArgs) -> Result<u8> {
+    let name = a.snapshot.to_string_lossy();
+    let bad = |e: String| Fail::new(Exit::Input, format!("{name}: {e}"));
+    let chain = pivm_snapshot::Chain::open(&a.snapshot).map_err(|e| bad(e.to_string()))?;
+    pivm_snapshot::validate_file(chain.newest(), &pivm_snapshot::Limits::default())
+        .map_err(|e| bad(e.to_string()))?;
+    let snap::Compacted {
+        snapshot,
+        image,
+        extents,
+    } = snap::compact(&chain).map_err(|e| bad(e.message))?;
+    let mem_sections: Vec<pivm_snapshot::MemSection> = extents
+        .iter()
+        .map(|&(s, e)| pivm_snapshot::MemSection {
+            start: s,
+            bytes: &image[s as usize..e as usize],
+        })
+        .collect();
+    let info = pivm_snapshot::write_atomic_sections(&a.output, &snapshot, &mem_sections, true)
+        .map_err(|e| {
+            Fail::new(
+                Exit::Write,
+                format!("cannot write {}: {e}", a.output.display()),
+            )
+        })?;
+    println!(
+        "{} members folded into {} ({} bytes)",
+        chain.members.len(),
+        a.output.display(),
+        info.len
+    );
     Ok(0)
 }
 

@@ -58,5 +58,6 @@ pub fn execute(cli: Cli) -> Result<u8> {
         Command::Resume(a) => commands::resume(a),
         Command::Snapshot(a) => commands::snapshot(a),
         Command::Inspect(a) => commands::inspect(a),
+        Command::Compact(a) => commands::compact(a),
     }
 }

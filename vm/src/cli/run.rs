@@ -6,8 +6,10 @@
 use super::args::{EngineChoice, RunOpts};
 use super::exit::{Exit, Fail, Result};
 use pivm::control;
-use pivm::snapshot::{self as snap, Background, Job, Lineage, Written};
+use pivm::incremental::{Incremental, Planned};
+use pivm::snapshot::{self as snap, Background, Job, Lineage, MemPlan, Written};
 use pivm::{Entry, Interpreter, Outcome, Program, Runtime};
+use std::cell::RefCell;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -78,6 +80,43 @@ pub struct Run<'a> {
     /// The program or snapshot, for messages.
     pub what: String,
     pub lineage: Lineage,
+    /// The chain kept at `path` (`--incremental`), taken by `drive`.
+    pub chain: RefCell<Option<Incremental>>,
+}
+
+/// The memory plan of a snapshot: a delta or chain start when `planned`
+/// (and the chain's parent hashes) say so, else a plain full snapshot.
+fn mem_plan<'p>(planned: &'p mut Option<Planned>, chain: &'p Option<Incremental>) -> MemPlan<'p> {
+    let (Some(p), Some(c)) = (planned.as_mut(), chain.as_ref()) else {
+        return MemPlan::Full;
+    };
+    match (&p.parent, c.parent_hashes()) {
+        (Some(link), Some(parent)) => MemPlan::Delta {
+            parent,
+            link: link.clone(),
+            out: p.table.as_mut_slice(),
+        },
+        _ => MemPlan::FullHashed {
+            seed: c.seed(),
+            out: p.table.as_mut_slice(),
+        },
+    }
+}
+
+/// Records in the chain how its planned snapshot ended.
+fn settle(chain: &mut Option<Incremental>, planned: Option<Planned>, w: &Written) {
+    let (Some(c), Some(p)) = (chain.as_mut(), planned) else {
+        return;
+    };
+    let info = match &w.result {
+        Ok(files) => w
+            .paths
+            .iter()
+            .position(|q| q == c.path())
+            .and_then(|i| files.get(i).copied()),
+        Err(_) => None,
+    };
+    c.finish(p, info);
 }
 
 impl Run<'_> {
@@ -129,15 +168,19 @@ impl Run<'_> {
     ) -> Result<u8> {
         let kind = self.opts.engine.recorded();
         let mut program: Option<pivm_snapshot::SavedProgram> = None;
-        let mut pending: Option<(Background, Duration)> = None;
+        let mut pending: Option<(Background, Duration, Option<Planned>)> = None;
+        let mut chain = self.chain.borrow_mut().take();
         let mut taken = 0u64;
         let nofork = std::env::var_os("PIVM_SNAPSHOT_NOFORK").is_some_and(|v| v != "0");
         // For measurement only: writes into the page cache, not fsynced.
         let durable = std::env::var_os("PIVM_SNAPSHOT_FSYNC").is_none_or(|v| v != "0");
-        let finish_pending = |pending: &mut Option<(Background, Duration)>| -> Result<()> {
-            if let Some((bg, pause)) = pending.take() {
+        let finish_pending = |pending: &mut Option<(Background, Duration, Option<Planned>)>,
+                              chain: &mut Option<Incremental>|
+         -> Result<()> {
+            if let Some((bg, pause, planned)) = pending.take() {
                 let mut w = bg.finish();
                 w.pause = pause;
+                settle(chain, planned, &w);
                 self.report(&w)?;
             }
             Ok(())
@@ -145,19 +188,19 @@ impl Run<'_> {
         // When the last snapshot was taken, until the program runs again.
         let mut paused: Option<Instant> = None;
         loop {
-            if let (Some(at), Some((_, pause))) = (paused.take(), pending.as_mut()) {
+            if let (Some(at), Some((_, pause, _))) = (paused.take(), pending.as_mut()) {
                 *pause = at.elapsed();
             }
             let out = match engine.run(rt, entry) {
                 Ok(o) => o,
                 Err(e) => {
-                    finish_pending(&mut pending)?;
+                    finish_pending(&mut pending, &mut chain)?;
                     return Err(Fail::new(Exit::Engine, format!("{}: {e}", self.what)));
                 }
             };
             let frames = match out {
                 Outcome::Exit(_) | Outcome::Trap(_) => {
-                    finish_pending(&mut pending)?;
+                    finish_pending(&mut pending, &mut chain)?;
                     if let Outcome::Trap(ref t) = out {
                         eprintln!("pivm: trap: {t}");
                     }
@@ -167,7 +210,7 @@ impl Run<'_> {
             };
             let at = rt.served_at.take().unwrap_or_else(Instant::now);
             let served = std::mem::take(&mut rt.served);
-            finish_pending(&mut pending)?;
+            finish_pending(&mut pending, &mut chain)?;
             taken += 1;
             let exit = self.opts.exit_after_snapshot || served.iter().any(|r| r.exit);
             let latency = served
@@ -196,21 +239,43 @@ impl Run<'_> {
             rt.io.flush();
             let program = program
                 .get_or_insert_with(|| pivm_snapshot::SavedProgram::from_module(&rt.prog.module));
-            let build = || snap::body_of(rt, &frames, kind, &self.lineage, program, taken - 1);
+            let mut planned = match chain.as_mut() {
+                Some(c) if job.targets.iter().any(|t| t.0 == c.path()) => {
+                    let layout = snap::layout_of(rt, &frames)
+                        .map_err(|e| Fail::new(Exit::Internal, e.message))?;
+                    c.plan(&layout, rt.mem.bytes().len() as u64, job.targets.len() == 1)
+                }
+                _ => None,
+            };
+            let delta_of = planned
+                .as_ref()
+                .filter(|p| p.parent.is_some())
+                .map(|_| self.path.clone());
+            let build = |planned: &mut Option<Planned>| {
+                if let Some(p) = &delta_of {
+                    // The parent's new name must be durable before the
+                    // delta replaces it.
+                    pivm_snapshot::file::sync_parent_dir(p)
+                        .map_err(|e| pivm::VmError::new(e.to_string()))?;
+                }
+                let plan = mem_plan(planned, &chain);
+                snap::body_of(rt, &frames, kind, &self.lineage, program, taken - 1, plan)
+            };
             if exit || nofork {
-                let w = snap::write_sync(job, build);
+                let w = snap::write_sync(job, || build(&mut planned));
+                settle(&mut chain, planned, &w);
                 self.report(&w)?;
                 if exit {
                     return Ok(Exit::Snapshot.code());
                 }
             } else {
-                match snap::write_forked(job, build) {
-                    Ok(bg) => pending = Some((bg, Duration::ZERO)),
+                match snap::write_forked(job, || build(&mut planned)) {
+                    Ok(bg) => pending = Some((bg, Duration::ZERO, planned)),
                     Err((job, why)) => {
                         eprintln!("pivm: warning: cannot fork the snapshot writer ({why}): writing in-process");
-                        let build =
-                            || snap::body_of(rt, &frames, kind, &self.lineage, program, taken - 1);
-                        self.report(&snap::write_sync(job, build))?;
+                        let w = snap::write_sync(job, || build(&mut planned));
+                        settle(&mut chain, planned, &w);
+                        self.report(&w)?;
                     }
                 }
                 paused = Some(at);
