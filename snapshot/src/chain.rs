@@ -31,6 +31,16 @@ impl Chain {
     /// each parent is the file its child names in the child's directory,
     /// and must have the id the child records and the same program.
     pub fn open(path: &Path) -> Result<Chain, SnapshotError> {
+        match Chain::open_partial(path)? {
+            (chain, None) => Ok(chain),
+            (_, Some(e)) => Err(e),
+        }
+    }
+
+    /// `open`, but a chain that breaks after its first member is returned
+    /// as far as it could be followed, with the error that stopped it (for
+    /// `pivm inspect`).
+    pub fn open_partial(path: &Path) -> Result<(Chain, Option<SnapshotError>), SnapshotError> {
         let newest = SnapshotFile::open(path)?;
         let dir = path.parent().unwrap_or(Path::new(""));
         let mut chain = Chain {
@@ -38,44 +48,55 @@ impl Chain {
             paths: vec![path.to_path_buf()],
         };
         loop {
-            let child = chain.members.last().expect("a chain has a member");
-            let Some(parent) = child.snapshot.body.parent.clone() else {
-                return Ok(chain);
-            };
-            let child_path = chain.paths.last().expect("one path per member");
-            if chain.members.len() == MAX_CHAIN {
-                return Err(SnapshotError::Chain(format!(
-                    "{} has more than {MAX_CHAIN} ancestors",
-                    path.display()
-                )));
+            match chain.next_member(dir) {
+                Ok(true) => {}
+                Ok(false) => return Ok((chain, None)),
+                Err(e) => return Ok((chain, Some(e))),
             }
-            let ppath = dir.join(&parent.name);
-            let file = SnapshotFile::open(&ppath).map_err(|e| {
-                SnapshotError::Chain(format!(
-                    "ancestor {} of {} cannot be read: {e}",
-                    ppath.display(),
-                    child_path.display()
-                ))
-            })?;
-            if file.id != parent.id {
-                return Err(SnapshotError::Chain(format!(
-                    "ancestor {} is not the snapshot {} was taken after (its id is {}, expected {}): \
-                     it was altered or replaced",
-                    ppath.display(),
-                    child_path.display(),
-                    short(&file.id),
-                    short(&parent.id)
-                )));
-            }
-            if file.snapshot.program_hash != chain.members[0].snapshot.program_hash {
-                return Err(SnapshotError::Chain(format!(
-                    "ancestor {} is a snapshot of another program",
-                    ppath.display()
-                )));
-            }
-            chain.members.push(file);
-            chain.paths.push(ppath);
         }
+    }
+
+    /// Opens the parent of the oldest member so far and appends it;
+    /// `false` when that member is a full snapshot.
+    fn next_member(&mut self, dir: &Path) -> Result<bool, SnapshotError> {
+        let child = self.members.last().expect("a chain has a member");
+        let Some(parent) = &child.snapshot.body.parent else {
+            return Ok(false);
+        };
+        let child_path = self.paths.last().expect("one path per member");
+        if self.members.len() == MAX_CHAIN {
+            return Err(SnapshotError::Chain(format!(
+                "{} has more than {MAX_CHAIN} ancestors",
+                self.paths[0].display()
+            )));
+        }
+        let ppath = dir.join(&parent.name);
+        let file = SnapshotFile::open(&ppath).map_err(|e| {
+            SnapshotError::Chain(format!(
+                "ancestor {} of {} cannot be read: {e}",
+                ppath.display(),
+                child_path.display()
+            ))
+        })?;
+        if file.id != parent.id {
+            return Err(SnapshotError::Chain(format!(
+                "ancestor {} is not the snapshot {} was taken after (its id is {}, expected {}): \
+                 it was altered or replaced",
+                ppath.display(),
+                child_path.display(),
+                short(&file.id),
+                short(&parent.id)
+            )));
+        }
+        if file.snapshot.program_hash != self.members[0].snapshot.program_hash {
+            return Err(SnapshotError::Chain(format!(
+                "ancestor {} is a snapshot of another program",
+                ppath.display()
+            )));
+        }
+        self.members.push(file);
+        self.paths.push(ppath);
+        Ok(true)
     }
 
     /// The newest member (the file the chain was opened from).

@@ -5,11 +5,12 @@
 //! `serde_json` rendering of the view structs below: the body's own types
 //! where they say exactly what is shown (hosts, engines, open files), and
 //! small views for what is computed from the program (resume points, lines,
-//! typed values, dates, the heap summary).
+//! typed values, dates, the heap summary), and the chain of a delta: each
+//! member's kind, size, parent and time, newest first.
 
 use pivm_ir::safepoints::resume_points;
 use pivm_ir::{Module, Type};
-use pivm_snapshot::{EngineKind, Header, Host, SavedFile, Snapshot, Value};
+use pivm_snapshot::{Chain, EngineKind, Header, Host, SavedFile, Snapshot, Value};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -94,6 +95,57 @@ struct Inspect<'a> {
     heap: Vec<HeapView>,
     io: IoView<'a>,
     counters: CountersView,
+    chain: &'a ChainView,
+}
+
+/// The chain a snapshot heads: its members as far as they could be
+/// followed, newest first, and why it could not be followed further.
+#[derive(Serialize, Debug)]
+pub struct ChainView {
+    pub members: Vec<MemberView>,
+    pub error: Option<String>,
+}
+
+/// One member of a chain.
+#[derive(Serialize, Debug)]
+pub struct MemberView {
+    pub path: String,
+    /// `full` or `delta`.
+    pub kind: &'static str,
+    pub size: u64,
+    /// The file id, lowercase hexadecimal.
+    pub id: String,
+    /// The parent's file name, for a delta.
+    pub parent: Option<String>,
+    /// When it was taken (its last hop).
+    pub unix_time_ms: u64,
+    pub time: String,
+}
+
+impl ChainView {
+    /// The view of `chain`, broken by `error` if it could not be followed
+    /// to a full snapshot.
+    pub fn new(chain: &Chain, error: Option<String>) -> ChainView {
+        let members = chain
+            .members
+            .iter()
+            .zip(&chain.paths)
+            .map(|(f, p)| {
+                let b = &f.snapshot.body;
+                let ms = b.history.last().map_or(0, |h| h.unix_time_ms);
+                MemberView {
+                    path: p.to_string_lossy().into_owned(),
+                    kind: if b.parent.is_some() { "delta" } else { "full" },
+                    size: std::fs::metadata(p).map_or(0, |m| m.len()),
+                    id: pivm_snapshot::digest::hex(&f.id),
+                    parent: b.parent.as_ref().map(|p| p.name.clone()),
+                    unix_time_ms: ms,
+                    time: utc(ms),
+                }
+            })
+            .collect();
+        ChainView { members, error }
+    }
 }
 
 #[derive(Serialize)]
@@ -180,7 +232,14 @@ struct CountersView {
 
 /// The description of `snap` (whose program is `module`) as one line of
 /// JSON.
-pub fn json(path: &str, size: u64, header: &Header, snap: &Snapshot, module: &Module) -> String {
+pub fn json(
+    path: &str,
+    size: u64,
+    header: &Header,
+    snap: &Snapshot,
+    module: &Module,
+    chain: &ChainView,
+) -> String {
     let b = &snap.body;
     let history = b
         .history
@@ -269,6 +328,7 @@ pub fn json(path: &str, size: u64, header: &Header, snap: &Snapshot, module: &Mo
             snapshots: b.counters.snapshots,
             call_depth_limit: b.counters.call_depth_limit,
         },
+        chain,
     };
     // Cannot fail: every key is a string and every value serializable.
     serde_json::to_string(&view).expect("the inspect view serializes")
@@ -288,7 +348,14 @@ fn heap_summary(snap: &Snapshot) -> BTreeMap<String, (u64, u64)> {
 }
 
 /// The description of `snap` for people.
-pub fn text(path: &str, size: u64, header: &Header, snap: &Snapshot, module: &Module) -> String {
+pub fn text(
+    path: &str,
+    size: u64,
+    header: &Header,
+    snap: &Snapshot,
+    module: &Module,
+    chain: &ChainView,
+) -> String {
     let b = &snap.body;
     let mut o = String::new();
     let _ = writeln!(o, "snapshot {path} ({size} bytes)");
@@ -389,6 +456,31 @@ pub fn text(path: &str, size: u64, header: &Header, snap: &Snapshot, module: &Mo
         "\ncounters: {} safepoints, {} earlier snapshots, call depth limit {}",
         b.counters.safepoints, b.counters.snapshots, b.counters.call_depth_limit
     );
+    if chain.members.len() > 1 || chain.error.is_some() {
+        let _ = writeln!(
+            o,
+            "\nchain ({} members, newest first):",
+            chain.members.len()
+        );
+        for (i, m) in chain.members.iter().enumerate() {
+            let _ = writeln!(
+                o,
+                "  {}. {} {:<5} {:>12} bytes  {}  id {}{}",
+                i + 1,
+                m.path,
+                m.kind,
+                m.size,
+                m.time,
+                &m.id[..16],
+                m.parent
+                    .as_ref()
+                    .map_or(String::new(), |p| format!(", parent {p}"))
+            );
+        }
+        if let Some(e) = &chain.error {
+            let _ = writeln!(o, "  broken: {e}");
+        }
+    }
     o
 }
 

@@ -270,16 +270,23 @@ pub fn inspect(a: InspectArgs) -> Result<u8> {
     let header = pivm_snapshot::read_header(path).map_err(|e| bad(e.to_string()))?;
     let module = pivm_snapshot::validate(&snapshot).map_err(|e| bad(e.to_string()))?;
     let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    let (chain, broken) =
+        pivm_snapshot::Chain::open_partial(path).map_err(|e| bad(e.to_string()))?;
+    let chain = pivm::inspect::ChainView::new(&chain, broken.map(|e| e.to_string()));
     if a.json {
         // JSON escapes control characters itself.
-        let mut text = pivm::inspect::json(&name, size, &header, &snapshot, &module);
+        let mut text = pivm::inspect::json(&name, size, &header, &snapshot, &module, &chain);
         text.push('\n');
         to_stdout(&text)?;
     } else {
-        let text = pivm::inspect::text(&name, size, &header, &snapshot, &module);
+        let text = pivm::inspect::text(&name, size, &header, &snapshot, &module, &chain);
         to_stdout(&printable(&text))?;
     }
-    Ok(0)
+    match chain.error {
+        // The chain cannot be resumed: say so in the status too.
+        Some(e) => Err(bad(e)),
+        None => Ok(0),
+    }
 }
 
 pub fn compact(a: CompactArgs) -> Result<u8> {
