@@ -595,6 +595,8 @@ pub fn write_forked<'a>(
     }
     // SAFETY: pipe2 returned two fresh descriptors that we own.
     let (rd, wr) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    // SAFETY: getpid has no preconditions.
+    let parent = unsafe { libc::getpid() };
     // SAFETY: the child only builds the body, writes the files and reports
     // through the pipe, then `_exit`s (see "Fork safety" above).
     let pid = unsafe { libc::fork() };
@@ -603,6 +605,18 @@ pub fn write_forked<'a>(
     }
     if pid == 0 {
         IN_FORKED_WRITER.store(true, Ordering::Relaxed);
+        // A writer does not outlive its program: an orphan finishing its
+        // file after a `kill -9` could rename it over a newer run's
+        // snapshot, or a delta over a chain whose ancestors that run has
+        // removed. The previous snapshot stays; the temporary file is
+        // left, and may be deleted.
+        // SAFETY: plain system calls with no memory arguments.
+        unsafe {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+        }
         drop(rd);
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             build().and_then(|body| write_all(body, &paths, durable))

@@ -772,7 +772,8 @@ fn kill_9_during_writes_keeps_the_previous_snapshot() {
         let i = pivm(&dir, &["inspect", s]);
         assert!(i.status.success(), "after kill -9: {}", text(&i.stderr));
     }
-    // Orphaned writers may still be finishing: the file is valid throughout.
+    // Writers die with their program (PR_SET_PDEATHSIG): nothing renames
+    // over the file after the kill.
     std::thread::sleep(Duration::from_millis(100));
     let r = pivm(
         &dir,
