@@ -3,14 +3,20 @@
 //! The mechanism is a hash per 4 KiB page, taken when a snapshot is
 //! written (by the forked writer, from its copy of memory): a delta holds
 //! the pages whose hash differs from the one its parent recorded. It costs
-//! nothing while the program runs — no write barrier in compiled code, no
-//! write-protection faults, no kernel feature (soft-dirty bits and
-//! userfaultfd are missing or emulated differently on some of the
-//! architectures pivm runs on, and soft-dirty marks a whole 2 MiB page
-//! dirty under transparent huge pages). The price is one pass over the
-//! touched memory per snapshot, at memory speed; pages the host never
-//! backed (`Memory::touched`) are known to be zero without being read.
-//!
+//! nothing while the program runs: no write barrier in compiled code, no
+//! write-protection faults, no kernel feature. The alternatives were
+//! weighed and set aside: soft-dirty bits (`/proc/self/clear_refs`) exist
+//! only on x86_64, s390x and powerpc kernels built with
+//! CONFIG_MEM_SOFT_DIRTY (not this project's own machines' kernel, not
+//! arm64 or riscv64, not under qemu-user), and mark a whole 2 MiB page
+//! under transparent huge pages; userfaultfd write-protection and
+//! mprotect cost a fault per first write to each page and turn host I/O
+//! into VM memory (`fread`) into EFAULT; marking pages from compiled code
+//! costs a store per store. The price of hashing is one pass over the
+//! touched memory per snapshot, at memory speed, in the forked writer
+//! (the program does not wait for it); pages the host never backed
+//! (`Memory::touched`) are known to be zero without being read.
+
 //! The hash is XXH3-128 keyed with a seed drawn from the OS when the run
 //! starts and never stored where the program can see it, so a program
 //! cannot construct a page change that keeps its hash; an accidental
