@@ -7,7 +7,10 @@ snapshot is resumed on every (architecture, engine); the output before the
 snapshot plus the output after the resume must equal gcc's, byte for byte.
 The relay runs one program through x86_64 -> aarch64 -> s390x -> riscv64 ->
 x86_64, a snapshot at each hop, and checks the history `pivm inspect`
-records. Run by scripts/cross.sh after the cross builds.
+records. The chain relay does the same with `--incremental` at one path,
+so the chain holds a full snapshot from x86_64 and deltas from the other
+three architectures and both engines, and resumes it on every
+(architecture, engine). Run by scripts/cross.sh after the cross builds.
 """
 import concurrent.futures as cf
 import json
@@ -154,7 +157,44 @@ def main():
             failures.append(f"relay: inspect history is {history}, expected {hops[:4]}")
             relay_ok = False
     print(f"relay {' -> '.join(hops)}: {'ok' if relay_ok else 'FAILED'}")
-    print(f"matrix: {passes} of {passes + len([f for f in failures if not f.startswith('relay')])} resumes identical to the oracle (gcc; for NaN bits pivm's x86_64 interpreter); "
+
+    # The chain relay: one chain, one member from each architecture.
+    prog, args = "examples/mallocwrite.c", ["8"]
+    src = os.path.join(ROOT, prog)
+    exe = os.path.join(tmp, "chain.gcc")
+    subprocess.run(["gcc", "-O0", "-w", "-o", exe, src, "-lm"], check=True)
+    _, want, _ = run([exe] + args)
+    step = max(1, safepoints("x86_64", src, args) // 5)
+    chain_path = os.path.join(tmp, "chain.msgpack")
+    out = b""
+    chain_ok = True
+    for i, arch in enumerate(hops[:4]):
+        eng = ENGINES[i % 2]
+        what = ["run", src] if i == 0 else ["resume", chain_path]
+        cmd = what + ["--engine", eng, "--snapshot-after", str(step), "--snapshot-path", chain_path,
+                      "--exit-after-snapshot", "--incremental"]
+        if i == 0:
+            cmd += ["--", *args]
+        c, o, err = pivm(arch, *cmd)
+        out += o
+        if c != 85:
+            failures.append(f"chain hop {i} on {arch}/{eng}: exit {c}: {err.strip()[:300]}")
+            chain_ok = False
+            break
+    if chain_ok:
+        c, j, err = pivm("x86_64", "inspect", chain_path, "--json")
+        kinds = [m.get("kind") for m in json.loads(j).get("chain", {}).get("members", [])] if c == 0 else []
+        if kinds != ["delta", "delta", "delta", "full"]:
+            failures.append(f"chain: members are {kinds}, expected three deltas and a full snapshot")
+            chain_ok = False
+        jobs = {pool.submit(pivm, a, "resume", chain_path, "--engine", e): (a, e) for a in ARCHS for e in ENGINES}
+        for fut, (a, e) in jobs.items():
+            c, after, err = fut.result()
+            if c != 0 or out + after != want:
+                failures.append(f"chain resumed on {a}/{e}: exit {c}, output {'differs' if out + after != want else 'ok'} {err.strip()[:300]}")
+                chain_ok = False
+    print(f"chain relay {' -> '.join(hops[:4])} (one member each), resumed on every arch and engine: {'ok' if chain_ok else 'FAILED'}")
+    print(f"matrix: {passes} of {passes + len([f for f in failures if not f.startswith(('relay', 'chain'))])} resumes identical to the oracle (gcc; for NaN bits pivm's x86_64 interpreter); "
           f"{len(ARCHS)} archs x {len(ENGINES)} engines each way; {time.time() - started:.0f} s")
     for f in failures:
         print("FAIL:", f)
