@@ -5,9 +5,11 @@ megabytes rewrites 5% of it between snapshots. The program runs in stages
 with `--incremental` at the same path): the first snapshot, after the heap
 is filled, is full; each later one, one round (5% of the heap) later, is a
 delta. Reports the size and write time (the `total_ms` of pivm's stats:
-pages hashed, file written and fsynced) of the full snapshot and of the
-deltas, their ratio, and checks that resuming the chain prints what an
-uninterrupted run prints.
+pages hashed, file written and fsynced) of a plain full snapshot (no
+`--incremental`) at the same point, of the chain's full snapshot (which
+also hashes every page) and of the deltas, their ratios to the plain full
+snapshot, and checks that resuming the chain prints what an uninterrupted
+run prints.
 
 usage: benches/snapshot-delta/run.py [--pivm PATH] [--dir DIR] [--deltas N] [MB ...]
 (default sizes 64 256 1024; 4 deltas). Prints a markdown table.
@@ -39,8 +41,8 @@ def main():
     a = ap.parse_args()
     P, D = os.path.abspath(a.pivm), os.path.abspath(a.dir)
     rounds = a.deltas + 2
-    print("| heap MB | full: bytes | full: ms | delta: bytes (mean) | delta: ms (mean) | size ratio | time ratio | chain resumes right |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| heap MB | full: bytes | full: ms | chain's full: ms | delta: bytes (mean) | delta: ms (mean) | delta/full size | delta/full time | chain resumes right |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for mb in a.sizes:
         n = mb * 131072
         snap = "delta-bench.msgpack"
@@ -48,6 +50,10 @@ def main():
             if f.startswith(snap):
                 os.remove(os.path.join(D, f))
         want = pivm(P, ["run", DELTA_C, "--", str(mb), str(rounds)], D).stdout
+        plain = pivm(P, ["run", DELTA_C, "--snapshot-after", str(n + 8), "--exit-after-snapshot",
+                         "--snapshot-path", "plain-" + snap, "--stats=nocount", "--", str(mb), str(rounds)], D)
+        os.remove(os.path.join(D, "plain-" + snap))
+        full_bytes, full_ms = stat(plain.stderr, "bytes"), stat(plain.stderr, "total_ms")
         sizes, times = [], []
         for stage in range(a.deltas + 1):
             after = str(n + 8) if stage == 0 else str(n // 20 + 2)
@@ -64,8 +70,8 @@ def main():
         got = pivm(P, ["resume", snap], D).stdout
         ok = "yes" if got == want else "NO"
         ds, dt = sum(sizes[1:]) / a.deltas, sum(times[1:]) / a.deltas
-        print("| %d | %d | %.1f | %d | %.1f | %.3f | %.3f | %s |" % (
-            mb, sizes[0], times[0], ds, dt, ds / sizes[0], dt / times[0], ok))
+        print("| %d | %d | %.1f | %.1f | %d | %.1f | %.3f | %.3f | %s |" % (
+            mb, full_bytes, full_ms, times[0], ds, dt, ds / full_bytes, dt / full_ms, ok), flush=True)
         for f in os.listdir(D):
             if f.startswith(snap):
                 os.remove(os.path.join(D, f))
