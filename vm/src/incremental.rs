@@ -166,7 +166,16 @@ impl Incremental {
             return true;
         }
         let _ = std::fs::remove_file(link);
-        std::fs::hard_link(&self.path, link).is_ok()
+        match std::fs::hard_link(&self.path, link) {
+            Ok(()) => true,
+            Err(e) => {
+                eprintln!(
+                    "pivm: warning: cannot keep the previous snapshot as {} ({e}): writing a full snapshot instead of a delta",
+                    link.display()
+                );
+                false
+            }
+        }
     }
 
     /// The hashes a delta is computed against (its parent's).
