@@ -614,10 +614,23 @@ pub fn write_atomic_sections(
     sections: &[MemSection],
     durable: bool,
 ) -> Result<u64, SnapshotError> {
-    let tmp = temp_path_for(path);
-    let result = write_temp_and_rename(path, &tmp, snap, sections, durable);
+    write_atomic_sections_via(path, &temp_path_for(path), snap, sections, durable)
+}
+
+/// `write_atomic_sections` through the temporary file `tmp` the caller
+/// chose (with `temp_path_for`), so that it can remove the file itself
+/// if the writer dies before it could: a forked writer that is killed.
+/// On error `tmp` is removed.
+pub fn write_atomic_sections_via(
+    path: &Path,
+    tmp: &Path,
+    snap: &Snapshot,
+    sections: &[MemSection],
+    durable: bool,
+) -> Result<u64, SnapshotError> {
+    let result = write_temp_and_rename(path, tmp, snap, sections, durable);
     if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+        let _ = fs::remove_file(tmp);
     }
     result
 }

@@ -71,8 +71,8 @@ pub use body::{
 pub use error::SnapshotError;
 pub use file::{
     from_bytes, read, read_header, section_offset, to_bytes, write_atomic, write_atomic_sections,
-    write_sections_to, write_to, MemSection, Section, Snapshot, SnapshotFile, PAGE,
-    SECTION_ENTRY_LEN,
+    write_atomic_sections_via, write_sections_to, write_to, MemSection, Section, Snapshot,
+    SnapshotFile, PAGE, SECTION_ENTRY_LEN,
 };
 pub use header::{Header, FORMAT_VERSION, HEADER_LEN, MAGIC};
 pub use validate::{
