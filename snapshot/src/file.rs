@@ -628,43 +628,36 @@ pub fn write_atomic_sections_via(
     sections: &[MemSection],
     durable: bool,
 ) -> Result<u64, SnapshotError> {
-    let result = write_temp_and_rename(path, tmp, snap, sections, durable);
+    let write = || -> Result<u64, SnapshotError> {
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(tmp)
+            .map_err(io_err("create the temporary file", tmp))?;
+        let mut out = Writeback::new(&file, durable);
+        let len = write_sections_to(&mut out, snap, sections).map_err(|e| match e {
+            SnapshotError::Io { action, source, .. } => SnapshotError::Io {
+                action,
+                path: tmp.to_path_buf(),
+                source,
+            },
+            e => e,
+        })?;
+        if durable {
+            file.sync_all().map_err(io_err("sync", tmp))?;
+        }
+        drop(file);
+        fs::rename(tmp, path).map_err(io_err("rename the temporary file over", path))?;
+        if durable {
+            sync_parent_dir(path)?;
+        }
+        Ok(len)
+    };
+    let result = write();
     if result.is_err() {
         let _ = fs::remove_file(tmp);
     }
     result
-}
-
-fn write_temp_and_rename(
-    path: &Path,
-    tmp: &Path,
-    snap: &Snapshot,
-    sections: &[MemSection],
-    durable: bool,
-) -> Result<u64, SnapshotError> {
-    let file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(tmp)
-        .map_err(io_err("create the temporary file", tmp))?;
-    let mut out = Writeback::new(&file, durable);
-    let len = write_sections_to(&mut out, snap, sections).map_err(|e| match e {
-        SnapshotError::Io { action, source, .. } => SnapshotError::Io {
-            action,
-            path: tmp.to_path_buf(),
-            source,
-        },
-        e => e,
-    })?;
-    if durable {
-        file.sync_all().map_err(io_err("sync", tmp))?;
-    }
-    drop(file);
-    fs::rename(tmp, path).map_err(io_err("rename the temporary file over", path))?;
-    if durable {
-        sync_parent_dir(path)?;
-    }
-    Ok(len)
 }
 
 /// Bytes written between two requests to start writeback.

@@ -88,6 +88,32 @@ fn pivm(dir: &Path, args: &[&str]) -> Command {
     c
 }
 
+/// `pivm run paced.c --engine ENGINE OPTIONS` in `dir`, writing its
+/// snapshots in-process if `nofork` (`PIVM_SNAPSHOT_NOFORK`).
+fn run_paced(dir: &Path, engine: &str, nofork: bool, options: &[&str]) -> Command {
+    let mut c = pivm(dir, &["run", "paced.c", "--engine", engine]);
+    c.args(options);
+    if nofork {
+        c.env("PIVM_SNAPSHOT_NOFORK", "1");
+    }
+    c
+}
+
+/// `pivm snapshot --at-next-safepoint --pid PID -o PATH [--exit]`, its
+/// output piped.
+fn client(dir: &Path, pid: u32, path: &Path, exit: bool) -> Command {
+    let pid = pid.to_string();
+    let mut c = pivm(
+        dir,
+        &["snapshot", "--at-next-safepoint", "--pid", &pid, "-o"],
+    );
+    c.arg(path).stdout(Stdio::piped()).stderr(Stdio::piped());
+    if exit {
+        c.arg("--exit");
+    }
+    c
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -114,7 +140,7 @@ fn run_with_input(mut cmd: Command, input: &[u8]) -> Output {
 fn uninterrupted(dir: &Path, engine: &str, kb: u64, rounds: usize) -> String {
     let kb = kb.to_string();
     let o = run_with_input(
-        pivm(dir, &["run", "paced.c", "--engine", engine, "--", &kb]),
+        run_paced(dir, engine, false, &["--", &kb]),
         &vec![b'x'; rounds],
     );
     assert_eq!(o.status.code(), Some(PROGRAM_EXIT), "{}", text(&o.stderr));
@@ -280,23 +306,7 @@ impl Paced {
     /// feeding rounds until the client has its answer: the client's
     /// output.
     fn request(&mut self, path: &Path, exit: bool) -> Output {
-        let pid = self.pid().to_string();
-        let mut args = vec![
-            "snapshot",
-            "--at-next-safepoint",
-            "--pid",
-            &pid,
-            "-o",
-            path.to_str().unwrap(),
-        ];
-        if exit {
-            args.push("--exit");
-        }
-        let mut client = pivm(&self.dir, &args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut client = client(&self.dir, self.pid(), path, exit).spawn().unwrap();
         let t = Instant::now();
         while client.try_wait().unwrap().is_none() {
             assert!(t.elapsed() < PATIENCE, "no answer:\n{}", self.stderr());
@@ -426,25 +436,16 @@ fn a_full_disk_fails_every_trigger_and_the_program_goes_on() {
         for (engine, nofork) in [("jit", false), ("interp", true)] {
             let snap = mnt.join("s.msgpack");
             let _ = std::fs::remove_file(&snap);
-            let mut cmd = pivm(
-                &dir,
-                &[
-                    "run",
-                    "paced.c",
-                    "--engine",
-                    engine,
-                    "--snapshot-path",
-                    snap.to_str().unwrap(),
-                    "--snapshot-on",
-                    "USR1",
-                    "--snapshot-on",
-                    "TERM",
-                ],
-            );
-            if nofork {
-                cmd.env("PIVM_SNAPSHOT_NOFORK", "1");
-            }
-            let mut p = Paced::start(cmd, 64);
+            let path = snap.to_str().unwrap();
+            let options = [
+                "--snapshot-path",
+                path,
+                "--snapshot-on",
+                "USR1",
+                "--snapshot-on",
+                "TERM",
+            ];
+            let mut p = Paced::start(run_paced(&dir, engine, nofork, &options), 64);
             let ctx = format!("{engine}, nofork={nofork}");
             for _ in 0..3 {
                 p.step();
@@ -481,25 +482,17 @@ fn a_full_disk_fails_every_trigger_and_the_program_goes_on() {
             p.signal_fails(libc::SIGUSR1);
             p.signal_fails(libc::SIGTERM);
             // --snapshot-after with --exit-after-snapshot, in a second run.
-            let o = run_with_input(
-                pivm(
-                    &dir,
-                    &[
-                        "run",
-                        "paced.c",
-                        "--engine",
-                        engine,
-                        "--snapshot-after",
-                        "3000",
-                        "--exit-after-snapshot",
-                        "--snapshot-path",
-                        mnt.join("after.msgpack").to_str().unwrap(),
-                        "--",
-                        "64",
-                    ],
-                ),
-                &[b'x'; 8],
-            );
+            let after = mnt.join("after.msgpack");
+            let options = [
+                "--snapshot-after",
+                "3000",
+                "--exit-after-snapshot",
+                "--snapshot-path",
+                after.to_str().unwrap(),
+                "--",
+                "64",
+            ];
+            let o = run_with_input(run_paced(&dir, engine, false, &options), &[b'x'; 8]);
             assert_eq!(
                 o.status.code(),
                 Some(PROGRAM_EXIT),
@@ -512,7 +505,7 @@ fn a_full_disk_fails_every_trigger_and_the_program_goes_on() {
                 e.contains("pivm: snapshot failed: ") && e.contains("; the program continues"),
                 "{ctx}: {e}"
             );
-            assert!(!mnt.join("after.msgpack").exists(), "{ctx}");
+            assert!(!after.exists(), "{ctx}");
 
             let err = p.stderr();
             assert_eq!(p.failures(), 5, "{ctx}: {err}");
@@ -557,23 +550,13 @@ fn snapshot_every_on_a_disk_that_fills_then_frees() {
             let ctx = format!("{engine}, nofork={nofork}");
             let snap = mnt.join("tick.msgpack");
             let _ = std::fs::remove_file(&snap);
-            let mut cmd = pivm(
-                &dir,
-                &[
-                    "run",
-                    "paced.c",
-                    "--engine",
-                    engine,
-                    "--snapshot-every",
-                    "20ms",
-                    "--snapshot-path",
-                    snap.to_str().unwrap(),
-                ],
-            );
-            if nofork {
-                cmd.env("PIVM_SNAPSHOT_NOFORK", "1");
-            }
-            let mut p = Paced::start(cmd, 64);
+            let options = [
+                "--snapshot-every",
+                "20ms",
+                "--snapshot-path",
+                snap.to_str().unwrap(),
+            ];
+            let mut p = Paced::start(run_paced(&dir, engine, nofork, &options), 64);
             let tick = Duration::from_millis(25);
             p.step_until("the first tick", tick, |_| snap.exists());
             let good = std::fs::read(&snap).unwrap();
@@ -670,42 +653,26 @@ fn fsync_fails_with_eio(cmd: &mut Command) {
 fn eio_at_fsync_fails_snapshots_and_the_program_goes_on() {
     let dir = scratch("eio");
     let snap = dir.join("s.msgpack");
-    let o = run_with_input(
-        pivm(
-            &dir,
-            &[
-                "run",
-                "paced.c",
-                "--snapshot-after",
-                "3000",
-                "--exit-after-snapshot",
-                "--",
-                "64",
-            ],
-        ),
-        &[b'x'; 8],
-    );
+    let options = [
+        "--snapshot-after",
+        "3000",
+        "--exit-after-snapshot",
+        "--",
+        "64",
+    ];
+    let o = run_with_input(run_paced(&dir, "jit", false, &options), &[b'x'; 8]);
     assert_eq!(o.status.code(), Some(85), "{}", text(&o.stderr));
     let good = std::fs::read(dir.join("paced.msgpack")).unwrap();
     std::fs::rename(dir.join("paced.msgpack"), &snap).unwrap();
     for (engine, nofork) in [("jit", false), ("interp", true)] {
         let ctx = format!("{engine}, nofork={nofork}");
-        let mut cmd = pivm(
-            &dir,
-            &[
-                "run",
-                "paced.c",
-                "--engine",
-                engine,
-                "--snapshot-every",
-                "20ms",
-                "--snapshot-path",
-                snap.to_str().unwrap(),
-            ],
-        );
-        if nofork {
-            cmd.env("PIVM_SNAPSHOT_NOFORK", "1");
-        }
+        let options = [
+            "--snapshot-every",
+            "20ms",
+            "--snapshot-path",
+            snap.to_str().unwrap(),
+        ];
+        let mut cmd = run_paced(&dir, engine, nofork, &options);
         fsync_fails_with_eio(&mut cmd);
         let mut p = Paced::start(cmd, 64);
         p.step_until("two failed ticks", Duration::from_millis(25), |p| {
@@ -788,30 +755,14 @@ fn a_writer_killed_mid_write_changes_nothing() {
         for engine in ["jit", "interp"] {
             let snap = mnt.join("s.msgpack");
             let _ = std::fs::remove_file(&snap);
-            let cmd = pivm(&dir, &["run", "paced.c", "--engine", engine]);
-            let mut p = Paced::start(cmd, kb);
+            let mut p = Paced::start(run_paced(&dir, engine, false, &[]), kb);
             p.step();
             let ok = p.request(&snap, false);
             assert!(ok.status.success(), "{engine}: {}", text(&ok.stderr));
             let mut good = std::fs::read(&snap).unwrap();
             let mut caught = None;
             for _attempt in 0..20 {
-                let pid = p.pid().to_string();
-                let mut client = pivm(
-                    &dir,
-                    &[
-                        "snapshot",
-                        "--at-next-safepoint",
-                        "--pid",
-                        &pid,
-                        "-o",
-                        snap.to_str().unwrap(),
-                    ],
-                )
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
+                let mut client = client(&dir, p.pid(), &snap, false).spawn().unwrap();
                 // Feed rounds until the writer is forked, then stop it
                 // and look: its temporary file there and the target not
                 // yet replaced is mid-write; else let it go on a little.
@@ -886,7 +837,7 @@ fn sockets_of_killed_runs_are_removed() {
     let dir = scratch("stale");
     let socks = dir.join("xdg/pivm");
     let sock = |pid: u32| socks.join(format!("{pid}.sock"));
-    let start = || Paced::start(pivm(&dir, &["run", "paced.c", "--engine", "interp"]), 4);
+    let start = || Paced::start(run_paced(&dir, "interp", false, &[]), 4);
     let mut live = start();
     let (mut a, mut b) = (start(), start());
     let (pa, pb) = (a.pid(), b.pid());
@@ -896,12 +847,8 @@ fn sockets_of_killed_runs_are_removed() {
     }
     assert!(sock(pa).exists() && sock(pb).exists());
 
-    let o = pivm(
-        &dir,
-        &["snapshot", "--at-next-safepoint", "--pid", &pa.to_string()],
-    )
-    .output()
-    .unwrap();
+    let out = dir.join("none.msgpack");
+    let o = client(&dir, pa, &out, false).output().unwrap();
     assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
     let e = text(&o.stderr);
     assert!(
@@ -922,10 +869,7 @@ fn sockets_of_killed_runs_are_removed() {
     drop(std::os::unix::net::UnixListener::bind(sock(reused)).unwrap());
 
     // The next run removes the stale socket when it starts, and only it.
-    let o = run_with_input(
-        pivm(&dir, &["run", "paced.c", "--engine", "interp", "--", "4"]),
-        b"xx",
-    );
+    let o = run_with_input(run_paced(&dir, "interp", false, &["--", "4"]), b"xx");
     assert_eq!(o.status.code(), Some(PROGRAM_EXIT), "{}", text(&o.stderr));
     assert!(
         !sock(pb).exists(),
@@ -935,24 +879,13 @@ fn sockets_of_killed_runs_are_removed() {
     let o = live.request(&dir.join("live.msgpack"), false);
     assert!(o.status.success(), "{}", text(&o.stderr));
 
-    let o = pivm(
-        &dir,
-        &[
-            "snapshot",
-            "--at-next-safepoint",
-            "--pid",
-            &reused.to_string(),
-        ],
-    )
-    .output()
-    .unwrap();
+    let o = client(&dir, reused, &out, false).output().unwrap();
     let _ = sleeper.kill();
     let _ = sleeper.wait();
-    assert_eq!(o.status.code(), Some(4), "{}", text(&o.stderr));
+    let e = text(&o.stderr);
     assert!(
-        text(&o.stderr).contains("nothing listens on"),
-        "{}",
-        text(&o.stderr)
+        o.status.code() == Some(4) && e.contains("nothing listens on"),
+        "{e}"
     );
     let (_, err, status) = live.finish();
     assert_eq!(status, Some(PROGRAM_EXIT), "{err}");
