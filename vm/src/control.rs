@@ -157,9 +157,9 @@ fn refused(path: &Path) -> bool {
 }
 
 /// Whether the control socket of `pid` at `path` was left by a pivm that
-/// died: its process is gone and nothing listens on it (both, so that a
-/// pivm in another pid namespace sharing the directory keeps its socket,
-/// and one that has bound its socket but not yet listened on it too).
+/// died: its process is gone and nothing listens on it. Both, because a
+/// pivm of another pid namespace sharing the directory still listens, and
+/// one between binding its socket and listening on it is still alive.
 fn is_stale(path: &Path, pid: u32) -> bool {
     !process_exists(pid) && refused(path)
 }
