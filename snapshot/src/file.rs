@@ -732,44 +732,50 @@ pub fn write_atomic_sections(
     sections: &[MemSection],
     durable: bool,
 ) -> Result<FileInfo, SnapshotError> {
-    let tmp = temp_path_for(path);
-    let result = write_temp_and_rename(path, &tmp, snap, sections, durable);
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    write_atomic_sections_via(path, &temp_path_for(path), snap, sections, durable)
 }
 
-fn write_temp_and_rename(
+/// `write_atomic_sections` through the temporary file `tmp` the caller
+/// chose (with `temp_path_for`), so that it can remove the file itself
+/// if the writer dies before it could: a forked writer that is killed.
+/// On error `tmp` is removed.
+pub fn write_atomic_sections_via(
     path: &Path,
     tmp: &Path,
     snap: &Snapshot,
     sections: &[MemSection],
     durable: bool,
 ) -> Result<FileInfo, SnapshotError> {
-    let file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(tmp)
-        .map_err(io_err("create the temporary file", tmp))?;
-    let mut out = Writeback::new(&file, durable);
-    let info = write_sections_to(&mut out, snap, sections).map_err(|e| match e {
-        SnapshotError::Io { action, source, .. } => SnapshotError::Io {
-            action,
-            path: tmp.to_path_buf(),
-            source,
-        },
-        e => e,
-    })?;
-    if durable {
-        file.sync_all().map_err(io_err("sync", tmp))?;
+    let write = || -> Result<FileInfo, SnapshotError> {
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(tmp)
+            .map_err(io_err("create the temporary file", tmp))?;
+        let mut out = Writeback::new(&file, durable);
+        let info = write_sections_to(&mut out, snap, sections).map_err(|e| match e {
+            SnapshotError::Io { action, source, .. } => SnapshotError::Io {
+                action,
+                path: tmp.to_path_buf(),
+                source,
+            },
+            e => e,
+        })?;
+        if durable {
+            file.sync_all().map_err(io_err("sync", tmp))?;
+        }
+        drop(file);
+        fs::rename(tmp, path).map_err(io_err("rename the temporary file over", path))?;
+        if durable {
+            sync_parent_dir(path)?;
+        }
+        Ok(info)
+    };
+    let result = write();
+    if result.is_err() {
+        let _ = fs::remove_file(tmp);
     }
-    drop(file);
-    fs::rename(tmp, path).map_err(io_err("rename the temporary file over", path))?;
-    if durable {
-        sync_parent_dir(path)?;
-    }
-    Ok(info)
+    result
 }
 
 /// Bytes written between two requests to start writeback.

@@ -14,6 +14,11 @@
 //! server: ok <path> <bytes> <ms>    (once the file is complete)
 //!         error <message>
 //! ```
+//!
+//! A pivm killed with `kill -9` cannot remove its socket. Each run, when it
+//! starts listening, removes the sockets of the directory whose process is
+//! gone and on which nothing listens (`remove_stale_sockets`), and a client
+//! asking a dead pid removes that pid's socket.
 
 use std::fmt;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -133,6 +138,61 @@ pub fn socket_path(dir: &Path, pid: u32) -> PathBuf {
     dir.join(format!("{pid}.sock"))
 }
 
+/// Whether process `pid` exists (a process of another user does too).
+fn process_exists(pid: u32) -> bool {
+    let Ok(ipid) = i32::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 only checks that the process exists.
+    ipid > 0
+        && (unsafe { libc::kill(ipid, 0) } == 0
+            || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM))
+}
+
+/// Whether connecting to the socket at `path` is refused: nothing listens
+/// on it.
+fn refused(path: &Path) -> bool {
+    matches!(UnixStream::connect(path),
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused)
+}
+
+/// Whether the control socket of `pid` at `path` was left by a pivm that
+/// died: its process is gone and nothing listens on it. Both, because a
+/// pivm of another pid namespace sharing the directory still listens, and
+/// one between binding its socket and listening on it is still alive.
+fn is_stale(path: &Path, pid: u32) -> bool {
+    !process_exists(pid) && refused(path)
+}
+
+/// Removes the stale control sockets in `dir` (`is_stale`), left by pivm
+/// processes killed before they could remove their own; returns how many.
+/// Only entries named `<pid>.sock` that are sockets are considered.
+pub fn remove_stale_sockets(dir: &Path) -> usize {
+    use std::os::unix::fs::FileTypeExt;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_suffix(".sock"))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let path = e.path();
+        if e.file_type().is_ok_and(|t| t.is_socket())
+            && is_stale(&path, pid)
+            && std::fs::remove_file(&path).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// A listening control socket; `remove` deletes its file.
 pub struct ControlSocket {
     pub path: PathBuf,
@@ -148,6 +208,7 @@ impl ControlSocket {
 /// receives on `poll`.
 pub fn listen(poll: Arc<Poll>) -> Result<ControlSocket, String> {
     let dir = socket_dir(true)?;
+    remove_stale_sockets(&dir);
     let path = socket_path(&dir, std::process::id());
     // A socket left by a dead process with our pid.
     let _ = std::fs::remove_file(&path);
@@ -256,9 +317,20 @@ fn parse_request(line: &str) -> Result<Request, String> {
 /// Why `request_snapshot` failed; each has its own exit status.
 #[derive(Debug)]
 pub enum ClientError {
-    NoSuchProcess(u32),
-    NotPivm { pid: u32, why: String },
-    PermissionDenied { pid: u32, why: String },
+    /// No process has the pid; `stale` is the control socket a killed
+    /// pivm with that pid left, now removed.
+    NoSuchProcess {
+        pid: u32,
+        stale: Option<PathBuf>,
+    },
+    NotPivm {
+        pid: u32,
+        why: String,
+    },
+    PermissionDenied {
+        pid: u32,
+        why: String,
+    },
     Failed(String),
 }
 
@@ -266,7 +338,7 @@ impl ClientError {
     /// The exit status `pivm snapshot` gives.
     pub fn exit_code(&self) -> u8 {
         match self {
-            ClientError::NoSuchProcess(_) => 3,
+            ClientError::NoSuchProcess { .. } => 3,
             ClientError::NotPivm { .. } => 4,
             ClientError::PermissionDenied { .. } => 5,
             ClientError::Failed(_) => 1,
@@ -277,7 +349,18 @@ impl ClientError {
 impl fmt::Display for ClientError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ClientError::NoSuchProcess(pid) => write!(f, "no process with pid {pid}"),
+            ClientError::NoSuchProcess { pid, stale: None } => {
+                write!(f, "no process with pid {pid}")
+            }
+            ClientError::NoSuchProcess {
+                pid,
+                stale: Some(sock),
+            } => write!(
+                f,
+                "no process with pid {pid}: the pivm that had it is gone without \
+                 removing its control socket (killed?); {} removed",
+                sock.display()
+            ),
             ClientError::NotPivm { pid, why } => {
                 write!(f, "process {pid} is not a running pivm: {why}")
             }
@@ -302,17 +385,22 @@ pub struct Reply {
 /// Asks pivm process `pid` for a snapshot at its next safepoint and waits
 /// until the file is written.
 pub fn request_snapshot(pid: u32, path: Option<&Path>, exit: bool) -> Result<Reply, ClientError> {
-    let ipid = i32::try_from(pid).map_err(|_| ClientError::NoSuchProcess(pid))?;
+    let ipid = i32::try_from(pid).unwrap_or(0);
     // SAFETY: signal 0 only checks that the process exists.
     if ipid <= 0 || unsafe { libc::kill(ipid, 0) } != 0 {
         let e = std::io::Error::last_os_error();
-        return Err(match e.raw_os_error() {
-            Some(libc::EPERM) => ClientError::PermissionDenied {
+        if ipid > 0 && e.raw_os_error() == Some(libc::EPERM) {
+            return Err(ClientError::PermissionDenied {
                 pid,
                 why: "it belongs to another user".into(),
-            },
-            _ => ClientError::NoSuchProcess(pid),
-        });
+            });
+        }
+        // A pivm killed with this pid may have left its socket.
+        let stale = socket_dir(false)
+            .ok()
+            .map(|dir| socket_path(&dir, pid))
+            .filter(|sock| refused(sock) && std::fs::remove_file(sock).is_ok());
+        return Err(ClientError::NoSuchProcess { pid, stale });
     }
     let dir = socket_dir(false).map_err(|why| ClientError::NotPivm { pid, why })?;
     let sock = socket_path(&dir, pid);
@@ -326,6 +414,14 @@ pub fn request_snapshot(pid: u32, path: Option<&Path>, exit: bool) -> Result<Rep
         std::io::ErrorKind::PermissionDenied => ClientError::PermissionDenied {
             pid,
             why: format!("cannot connect to {}: {e}", sock.display()),
+        },
+        std::io::ErrorKind::ConnectionRefused => ClientError::NotPivm {
+            pid,
+            why: format!(
+                "nothing listens on {}: a pivm that had pid {pid} was killed \
+                 without removing it, and the pid is now another process's",
+                sock.display()
+            ),
         },
         _ => ClientError::NotPivm {
             pid,

@@ -9,11 +9,11 @@
 //! cannot be held by a thread that does not exist in it:
 //! - it builds the body from its copy-on-write image of memory (reading
 //!   `/proc/self/pagemap` to skip untouched pages) and writes the file
-//!   (`write_atomic_sections`: temporary file, memory straight from its
-//!   image, fsync, rename) with plain system calls; it allocates, which is
-//!   safe because glibc's `fork`
-//!   takes every malloc arena lock before forking and resets them in the
-//!   child (pivm targets glibc on every host);
+//!   (`write_atomic_sections_via`: the temporary file the parent named,
+//!   memory straight from its image, fsync, rename) with plain system
+//!   calls; it allocates, which is safe because glibc's `fork` takes
+//!   every malloc arena lock before forking and resets them in the child
+//!   (pivm targets glibc on every host);
 //! - it never touches a Rust lock: not stdout/stderr (its result goes to
 //!   the parent through a pipe), not the poll queue, and not the panic
 //!   machinery's output, because `install_panic_hook` (run by `main`
@@ -425,19 +425,24 @@ fn image_end(sections: &[pivm_snapshot::Section], l: &MemoryLayout) -> u64 {
         .unwrap_or(0)
 }
 
-/// Writes the captured snapshot to every path in `paths`, memory straight
-/// from VM memory; the size and id of each file.
+/// The outcome of writing one snapshot file: its size and id, or why it could
+/// not be written (its temporary file is then gone).
+pub type FileResult = Result<FileInfo, String>;
+
+/// Writes the captured snapshot to each `(path, temporary file)` of
+/// `targets`, memory straight from VM memory. One failure does not stop
+/// the others.
 pub fn write_all(
     capture: Capture,
-    paths: &[PathBuf],
+    targets: &[(PathBuf, PathBuf)],
     durable: bool,
-) -> Result<Vec<FileInfo>, VmError> {
+) -> Vec<FileResult> {
     let snap = Snapshot::new(capture.body);
-    paths
+    targets
         .iter()
-        .map(|p| {
-            pivm_snapshot::write_atomic_sections(p, &snap, &capture.sections, durable)
-                .map_err(|e| VmError::new(e.to_string()))
+        .map(|(path, tmp)| {
+            pivm_snapshot::write_atomic_sections_via(path, tmp, &snap, &capture.sections, durable)
+                .map_err(|e| e.to_string())
         })
         .collect()
 }
@@ -446,6 +451,10 @@ pub fn write_all(
 pub struct Job {
     /// Where to write, each with the requests that asked for that path.
     pub targets: Vec<(PathBuf, Vec<Request>)>,
+    /// Every target stops the program once written
+    /// (`--exit-after-snapshot`); otherwise only those a request asked to
+    /// exit for.
+    pub exit: bool,
     /// When the safepoint that took it was reached.
     pub at: Instant,
     /// From the oldest request to the safepoint.
@@ -457,13 +466,74 @@ pub struct Job {
     pub durable: bool,
 }
 
+impl Job {
+    /// Each target's path and the temporary file it is written through,
+    /// chosen here so that whoever waits for the writer can remove it.
+    fn files(&self) -> Vec<(PathBuf, PathBuf)> {
+        self.targets
+            .iter()
+            .map(|(p, _)| (p.clone(), pivm_snapshot::file::temp_path_for(p)))
+            .collect()
+    }
+
+    /// Ends the job with one result per target: answers its clients.
+    fn finish(self, results: Vec<FileResult>, pause: Option<Duration>) -> Written {
+        let total = self.at.elapsed();
+        // The program stops only if a snapshot asked to exit was written.
+        let exits = self
+            .targets
+            .iter()
+            .zip(&results)
+            .any(|((_, reqs), r)| r.is_ok() && (self.exit || reqs.iter().any(|q| q.exit)));
+        let mut done = Vec::with_capacity(results.len());
+        for ((path, reqs), result) in self.targets.into_iter().zip(results) {
+            for r in reqs {
+                if let Some(mut s) = r.reply {
+                    let line = match &result {
+                        Ok(f) => format!(
+                            "ok {} {} {:.3}\n",
+                            path.display(),
+                            f.len,
+                            ms(r.at.elapsed())
+                        ),
+                        Err(e) => {
+                            format!("error {}\n", failure(&path, e, exits).replace('\n', " "))
+                        }
+                    };
+                    let _ = s.write_all(line.as_bytes());
+                }
+            }
+            done.push((path, result));
+        }
+        Written {
+            seq: self.seq,
+            results: done,
+            exits,
+            total,
+            latency: self.latency,
+            pause: pause.unwrap_or(total),
+        }
+    }
+}
+
+/// Why a snapshot file was not written, and what the program does next.
+fn failure(path: &Path, why: &str, exits: bool) -> String {
+    let next = if exits { "" } else { "; the program continues" };
+    format!(
+        "cannot write the snapshot to {}: {why}{next}",
+        path.display()
+    )
+}
+
 /// How a snapshot write ended.
 #[derive(Debug)]
 pub struct Written {
     pub seq: u64,
-    pub paths: Vec<PathBuf>,
-    /// The size and id of each file, or why writing failed.
-    pub result: Result<Vec<FileInfo>, String>,
+    /// Each path, with the size of its file or why it was not written.
+    pub results: Vec<(PathBuf, FileResult)>,
+    /// Whether the program stops now: a snapshot that asked to exit was
+    /// written. A failed one never stops it.
+    pub exits: bool,
     /// From the safepoint until the file was complete.
     pub total: Duration,
     pub latency: Duration,
@@ -472,12 +542,25 @@ pub struct Written {
 }
 
 impl Written {
+    /// Whether at least one file was written.
+    pub fn written(&self) -> bool {
+        self.results.iter().any(|(_, r)| r.is_ok())
+    }
+
+    /// One message per file that was not written.
+    pub fn failures(&self) -> impl Iterator<Item = String> + '_ {
+        self.results
+            .iter()
+            .filter_map(|(p, r)| r.as_ref().err().map(|e| failure(p, e, self.exits)))
+    }
+
     /// The `pivm: stats:` line of this snapshot.
     pub fn stats_line(&self) -> String {
         let bytes: u64 = self
-            .result
-            .as_ref()
-            .map_or(0, |b| b.iter().map(|f| f.len).sum());
+            .results
+            .iter()
+            .filter_map(|(_, r)| r.as_ref().ok().map(|f| f.len))
+            .sum();
         format!(
             "pivm: stats: snapshot={} pause_ms={:.3} total_ms={:.3} bytes={bytes} latency_ms={:.3}",
             self.seq,
@@ -492,26 +575,6 @@ pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// Answers the control-socket clients of a finished job.
-fn reply_all(targets: Vec<(PathBuf, Vec<Request>)>, result: &Result<Vec<FileInfo>, String>) {
-    for (i, (path, reqs)) in targets.into_iter().enumerate() {
-        for r in reqs {
-            if let Some(mut s) = r.reply {
-                let line = match result {
-                    Ok(sizes) => format!(
-                        "ok {} {} {:.3}\n",
-                        path.display(),
-                        sizes.get(i).map_or(0, |f| f.len),
-                        ms(r.at.elapsed())
-                    ),
-                    Err(e) => format!("error {}\n", e.replace('\n', " ")),
-                };
-                let _ = s.write_all(line.as_bytes());
-            }
-        }
-    }
-}
-
 /// Answers queued requests that no snapshot will serve.
 pub fn refuse(reqs: Vec<Request>, why: &str) {
     for r in reqs {
@@ -523,20 +586,12 @@ pub fn refuse(reqs: Vec<Request>, why: &str) {
 
 /// Writes `build()` synchronously for `job`, answering its clients.
 pub fn write_sync<'a>(job: Job, build: impl FnOnce() -> Result<Capture<'a>, VmError>) -> Written {
-    let paths: Vec<PathBuf> = job.targets.iter().map(|t| t.0.clone()).collect();
-    let result = build()
-        .and_then(|body| write_all(body, &paths, job.durable))
-        .map_err(|e| e.message);
-    let total = job.at.elapsed();
-    reply_all(job.targets, &result);
-    Written {
-        seq: job.seq,
-        paths,
-        result,
-        total,
-        latency: job.latency,
-        pause: total,
-    }
+    let files = job.files();
+    let results = match build() {
+        Ok(capture) => write_all(capture, &files, job.durable),
+        Err(e) => vec![Err(e.message); files.len()],
+    };
+    job.finish(results, None)
 }
 
 /// A snapshot written by a forked child; `finish` waits for it.
@@ -551,8 +606,8 @@ impl Background {
         match self {
             Background::Reaper(t) => t.join().ok().flatten().unwrap_or_else(|| Written {
                 seq: 0,
-                paths: Vec::new(),
-                result: Err("the snapshot reaper panicked".into()),
+                results: Vec::new(),
+                exits: false,
                 total: Duration::ZERO,
                 latency: Duration::ZERO,
                 pause: Duration::ZERO,
@@ -579,14 +634,34 @@ pub fn install_panic_hook() {
     }));
 }
 
+/// What a writer child that reported nothing for a file died of.
+fn writer_death(status: i32) -> String {
+    if libc::WIFSIGNALED(status) {
+        format!(
+            "the snapshot writer was killed by signal {}",
+            libc::WTERMSIG(status)
+        )
+    } else if libc::WIFEXITED(status) {
+        format!(
+            "the snapshot writer exited with status {} before finishing",
+            libc::WEXITSTATUS(status)
+        )
+    } else {
+        format!("the snapshot writer died (wait status {status:#x})")
+    }
+}
+
 /// Forks a child that builds the body with `build` and writes it, and a
-/// thread that reaps the child and answers the job's clients. Gives the
-/// job back when the fork fails, so the caller can write synchronously.
+/// thread that reaps the child, removes the temporary file of every file
+/// not written (the child may have been killed before it could), answers
+/// the job's clients, and calls `done` with the outcome. Gives the job
+/// back when the fork fails, so the caller can write synchronously.
 pub fn write_forked<'a>(
     job: Job,
     build: impl FnOnce() -> Result<Capture<'a>, VmError>,
+    done: impl FnOnce(&Written) + Send + 'static,
 ) -> Result<Background, (Job, String)> {
-    let paths: Vec<PathBuf> = job.targets.iter().map(|t| t.0.clone()).collect();
+    let files = job.files();
     let durable = job.durable;
     let mut fds = [0i32; 2];
     // SAFETY: `fds` has room for the two descriptors pipe returns.
@@ -618,20 +693,19 @@ pub fn write_forked<'a>(
             }
         }
         drop(rd);
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            build().and_then(|body| write_all(body, &paths, durable))
-        }));
-        let msg = match result {
-            Ok(Ok(files)) => {
-                let v: Vec<String> = files
-                    .iter()
-                    .map(|f| format!("{}:{}", f.len, pivm_snapshot::digest::hex(&f.id)))
-                    .collect();
-                format!("ok {}", v.join(" "))
-            }
-            Ok(Err(e)) => format!("error {}", e.message),
-            Err(_) => "error the snapshot writer panicked".to_string(),
-        };
+        let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match build() {
+            Ok(capture) => write_all(capture, &files, durable),
+            Err(e) => vec![Err(e.message); files.len()],
+        }))
+        .unwrap_or_else(|_| vec![Err("the snapshot writer panicked".into()); files.len()]);
+        // One line per file, in order.
+        let msg: String = results
+            .iter()
+            .map(|r| match r {
+                Ok(f) => format!("ok {}:{}\n", f.len, pivm_snapshot::digest::hex(&f.id)),
+                Err(e) => format!("error {}\n", e.replace('\n', " ")),
+            })
+            .collect();
         let mut f = std::fs::File::from(wr);
         let _ = f.write_all(msg.as_bytes());
         drop(f);
@@ -645,26 +719,28 @@ pub fn write_forked<'a>(
         let _ = std::fs::File::from(rd).read_to_string(&mut msg);
         let mut status = 0;
         // SAFETY: `pid` is our child, reaped only here.
-        unsafe { libc::waitpid(pid, &mut status, 0) };
-        let total = job.at.elapsed();
-        let result = if let Some(files) = msg.strip_prefix("ok") {
-            Ok(files.split_whitespace().filter_map(parse_info).collect())
-        } else if let Some(e) = msg.strip_prefix("error ") {
-            Err(e.to_string())
-        } else {
-            Err(format!(
-                "the snapshot writer died (wait status {status:#x})"
-            ))
-        };
-        reply_all(job.targets, &result);
-        Written {
-            seq: job.seq,
-            paths,
-            result,
-            total,
-            latency: job.latency,
-            pause: Duration::ZERO,
-        }
+        while unsafe { libc::waitpid(pid, &mut status, 0) } < 0
+            && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
+        {}
+        let mut lines = msg.lines();
+        let results = files
+            .iter()
+            .map(|(_, tmp)| {
+                let line = lines.next().unwrap_or_default();
+                let result = match (line.strip_prefix("ok "), line.strip_prefix("error ")) {
+                    (Some(info), _) => parse_info(info).ok_or_else(|| writer_death(status)),
+                    (_, Some(e)) => Err(e.to_string()),
+                    _ => Err(writer_death(status)),
+                };
+                if result.is_err() {
+                    let _ = std::fs::remove_file(tmp);
+                }
+                result
+            })
+            .collect();
+        let w = job.finish(results, Some(Duration::ZERO));
+        done(&w);
+        w
     };
     // The reaper runs on its own thread so that control-socket clients get
     // their answer as soon as the file is complete; if no thread can be
@@ -708,6 +784,7 @@ fn parse_info(s: &str) -> Option<FileInfo> {
 fn empty_job() -> Job {
     Job {
         targets: Vec::new(),
+        exit: false,
         at: Instant::now(),
         latency: Duration::ZERO,
         seq: 0,

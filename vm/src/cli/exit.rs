@@ -22,7 +22,9 @@ pub enum Exit {
     /// The engine failed: the JIT could not compile a verified program, or
     /// could not run it (EX_OSERR).
     Engine,
-    /// An output (a snapshot, `compile -o`) cannot be written (EX_IOERR).
+    /// An output (`compile -o`, the perf map, standard output) cannot be
+    /// written (EX_IOERR). A snapshot that cannot be written is not one:
+    /// the program continues (`run.rs`).
     Write,
     /// A snapshot was taken and the program stopped (HTCondor's convention).
     Snapshot,
@@ -61,7 +63,9 @@ impl Exit {
             Exit::Input => "an input cannot be read, or a snapshot is bad",
             Exit::Internal => "internal error (a bug in pivm)",
             Exit::Engine => "engine failure (the JIT cannot compile or run the program)",
-            Exit::Write => "a snapshot or output file cannot be written",
+            Exit::Write => {
+                "an output cannot be written (compile -o, the perf map; a failed snapshot never stops the program)"
+            }
             Exit::Snapshot => "a snapshot was taken and the program stopped",
         }
     }

@@ -2,6 +2,11 @@
 //! engine and serves its snapshots. Each `Outcome::Snapshot` is written (in
 //! a forked child unless the run exits after it) and the engine rewinds at
 //! once from the frames it captured.
+//!
+//! A snapshot that cannot be written never ends the run: its requesters
+//! get the error, stderr says `pivm: snapshot failed: ...; the program
+//! continues`, and the program goes on as if it had not been asked, even
+//! when the snapshot was to exit. The exit status stays the program's own.
 
 use super::args::{EngineChoice, RunOpts};
 use super::exit::{Exit, Fail, Result};
@@ -108,14 +113,11 @@ fn settle(chain: &mut Option<Incremental>, planned: Option<Planned>, w: &Written
     let (Some(c), Some(p)) = (chain.as_mut(), planned) else {
         return;
     };
-    let info = match &w.result {
-        Ok(files) => w
-            .paths
-            .iter()
-            .position(|q| q == c.path())
-            .and_then(|i| files.get(i).copied()),
-        Err(_) => None,
-    };
+    let info = w
+        .results
+        .iter()
+        .find(|(q, _)| q == c.path())
+        .and_then(|(_, r)| r.as_ref().ok().copied());
     c.finish(p, info);
 }
 
@@ -170,20 +172,24 @@ impl Run<'_> {
         let mut program: Option<pivm_snapshot::SavedProgram> = None;
         let mut pending: Option<(Background, Duration, Option<Planned>)> = None;
         let mut chain = self.chain.borrow_mut().take();
-        let mut taken = 0u64;
+        // Snapshots attempted (their sequence number) and written (what
+        // the next one records as taken before it).
+        let mut attempted = 0u64;
+        let mut written = 0u64;
         let nofork = std::env::var_os("PIVM_SNAPSHOT_NOFORK").is_some_and(|v| v != "0");
         // For measurement only: writes into the page cache, not fsynced.
         let durable = std::env::var_os("PIVM_SNAPSHOT_FSYNC").is_none_or(|v| v != "0");
+        // Waits for the forked writer, whose reaper has already reported
+        // a failure; counts the snapshot if it was written.
         let finish_pending = |pending: &mut Option<(Background, Duration, Option<Planned>)>,
-                              chain: &mut Option<Incremental>|
-         -> Result<()> {
+                              written: &mut u64,
+                              chain: &mut Option<Incremental>| {
             if let Some((bg, pause, planned)) = pending.take() {
                 let mut w = bg.finish();
                 w.pause = pause;
                 settle(chain, planned, &w);
-                self.report(&w)?;
+                *written += self.finished(&w);
             }
-            Ok(())
         };
         // When the last snapshot was taken, until the program runs again.
         let mut paused: Option<Instant> = None;
@@ -194,13 +200,13 @@ impl Run<'_> {
             let out = match engine.run(rt, entry) {
                 Ok(o) => o,
                 Err(e) => {
-                    finish_pending(&mut pending, &mut chain)?;
+                    finish_pending(&mut pending, &mut written, &mut chain);
                     return Err(Fail::new(Exit::Engine, format!("{}: {e}", self.what)));
                 }
             };
             let frames = match out {
                 Outcome::Exit(_) | Outcome::Trap(_) => {
-                    finish_pending(&mut pending, &mut chain)?;
+                    finish_pending(&mut pending, &mut written, &mut chain);
                     if let Outcome::Trap(ref t) = out {
                         eprintln!("pivm: trap: {t}");
                     }
@@ -210,8 +216,8 @@ impl Run<'_> {
             };
             let at = rt.served_at.take().unwrap_or_else(Instant::now);
             let served = std::mem::take(&mut rt.served);
-            finish_pending(&mut pending, &mut chain)?;
-            taken += 1;
+            finish_pending(&mut pending, &mut written, &mut chain);
+            attempted += 1;
             let exit = self.opts.exit_after_snapshot || served.iter().any(|r| r.exit);
             let latency = served
                 .iter()
@@ -231,9 +237,10 @@ impl Run<'_> {
             }
             let job = Job {
                 targets,
+                exit: self.opts.exit_after_snapshot,
                 at,
                 latency,
-                seq: taken,
+                seq: attempted,
                 durable,
             };
             rt.io.flush();
@@ -259,49 +266,49 @@ impl Run<'_> {
                         .map_err(|e| pivm::VmError::new(e.to_string()))?;
                 }
                 let plan = mem_plan(planned, &chain);
-                snap::body_of(rt, &frames, kind, &self.lineage, program, taken - 1, plan)
+                snap::body_of(rt, &frames, kind, &self.lineage, program, written, plan)
             };
-            if exit || nofork {
-                let w = snap::write_sync(job, || build(&mut planned));
-                settle(&mut chain, planned, &w);
-                self.report(&w)?;
-                if exit {
-                    return Ok(Exit::Snapshot.code());
-                }
+            let sync = if exit || nofork {
+                Some(snap::write_sync(job, || build(&mut planned)))
             } else {
-                match snap::write_forked(job, || build(&mut planned)) {
-                    Ok(bg) => pending = Some((bg, Duration::ZERO, planned)),
+                match snap::write_forked(job, || build(&mut planned), report_failures) {
+                    Ok(bg) => {
+                        pending = Some((bg, Duration::ZERO, planned.take()));
+                        paused = Some(at);
+                        None
+                    }
                     Err((job, why)) => {
                         eprintln!("pivm: warning: cannot fork the snapshot writer ({why}): writing in-process");
-                        let w = snap::write_sync(job, || build(&mut planned));
-                        settle(&mut chain, planned, &w);
-                        self.report(&w)?;
+                        Some(snap::write_sync(job, || build(&mut planned)))
                     }
                 }
-                paused = Some(at);
+            };
+            if let Some(w) = sync {
+                settle(&mut chain, planned, &w);
+                report_failures(&w);
+                written += self.finished(&w);
+                // Only a snapshot that was written stops the program.
+                if w.exits {
+                    return Ok(Exit::Snapshot.code());
+                }
             }
             entry = Entry::Rewind { frames };
         }
     }
 
-    /// Prints the stats line of a finished snapshot; a failed write is an error.
-    fn report(&self, w: &Written) -> Result<()> {
+    /// Prints the stats line of a finished snapshot (with `--stats`);
+    /// 1 if it was written, else 0 (what the next snapshot counts).
+    fn finished(&self, w: &Written) -> u64 {
         if self.stats() {
             eprintln!("{}", w.stats_line());
         }
-        match &w.result {
-            Ok(_) => Ok(()),
-            Err(e) => Err(Fail::new(
-                Exit::Write,
-                format!(
-                    "cannot write the snapshot to {}: {e}",
-                    w.paths
-                        .iter()
-                        .map(|p| p.display().to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )),
-        }
+        w.written() as u64
+    }
+}
+
+/// Says on stderr which files of a finished snapshot were not written.
+fn report_failures(w: &Written) {
+    for f in w.failures() {
+        eprintln!("pivm: snapshot failed: {f}");
     }
 }
