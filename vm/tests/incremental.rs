@@ -175,7 +175,7 @@ fn deltas_hold_what_changed_and_k_bounds_the_chain() {
     let dir = scratch("k");
     let mut args = vec!["run", "w.c", "--incremental=2", "--snapshot-every", "30ms"];
     args.extend(["--snapshot-path", "d.msgpack", "--stats=nocount", "--"]);
-    args.extend(["200000", "1500", "1"]);
+    args.extend(["200000", "12000", "1"]);
     let o = pivm(&dir, &args);
     assert!(o.status.success(), "{}", text(&o.stderr));
     // With K = 2 at most two deltas ever follow a full snapshot, and the
