@@ -62,27 +62,125 @@ pub fn pages(len: u64) -> usize {
 /// Hashes every page of `mem` into `out` (one entry per page). Pages
 /// outside `touched` (sorted extents; `None`: all) are zero.
 pub fn hash_pages(mem: &[u8], touched: Option<&[(u64, u64)]>, seed: u64, out: &mut [u128]) {
+    let n = pages(mem.len() as u64).min(out.len());
+    hash_range(mem, touched, None, seed, out, 0, n);
+}
+
+/// Hashes known from an earlier snapshot: `hashes`, valid for every page
+/// outside `written` (sorted extents of the pages written since).
+#[derive(Copy, Clone)]
+pub struct Reuse<'a> {
+    pub hashes: &'a [u128],
+    pub written: &'a [(u64, u64)],
+}
+
+/// A cursor over sorted extents: whether each next page (in increasing
+/// order) meets one.
+struct Extents<'a> {
+    it: std::iter::Peekable<std::slice::Iter<'a, (u64, u64)>>,
+}
+
+impl<'a> Extents<'a> {
+    fn from(ext: &'a [(u64, u64)], at: u64) -> Extents<'a> {
+        Extents {
+            it: ext[ext.partition_point(|&(_, e)| e <= at)..]
+                .iter()
+                .peekable(),
+        }
+    }
+
+    fn meets(&mut self, start: u64, end: u64) -> bool {
+        while self.it.peek().is_some_and(|&&(_, e)| e <= start) {
+            self.it.next();
+        }
+        self.it.peek().is_some_and(|&&(s, _)| s < end)
+    }
+}
+
+/// `hash_pages` for pages `[from, to)` only, keeping the hash of pages
+/// `reuse` says were not written.
+fn hash_range(
+    mem: &[u8],
+    touched: Option<&[(u64, u64)]>,
+    reuse: Option<Reuse>,
+    seed: u64,
+    out: &mut [u128],
+    from: usize,
+    to: usize,
+) {
     static ZERO: [u8; PAGE as usize] = [0; PAGE as usize];
     let zero = xxh3_128_with_seed(&ZERO, seed);
     let len = mem.len() as u64;
-    let mut ext = touched.map(|t| t.iter().peekable());
-    for (p, slot) in out.iter_mut().enumerate().take(pages(len)) {
+    let at = from as u64 * PAGE;
+    let mut backed = touched.map(|t| Extents::from(t, at));
+    let mut written = reuse.map(|r| Extents::from(r.written, at));
+    for (p, slot) in out.iter_mut().enumerate().take(to).skip(from) {
         let start = p as u64 * PAGE;
         let end = (start + PAGE).min(len);
-        let backed = match ext.as_mut() {
-            None => true,
-            Some(it) => {
-                while it.peek().is_some_and(|&&(_, e)| e <= start) {
-                    it.next();
+        if let (Some(r), Some(w)) = (reuse, written.as_mut()) {
+            if !w.meets(start, end) {
+                if let Some(&h) = r.hashes.get(p) {
+                    *slot = h;
+                    continue;
                 }
-                it.peek().is_some_and(|&&(s, _)| s < end)
             }
-        };
+        }
+        let backed = backed.as_mut().is_none_or(|b| b.meets(start, end));
         *slot = if !backed && end - start == PAGE {
             zero
         } else {
             xxh3_128_with_seed(&mem[start as usize..end as usize], seed)
         };
+    }
+}
+
+/// `hash_pages` into a shared table, the pages split between this process
+/// and forked helpers (one per available core beyond the first, at most
+/// three, each with at least 16 MiB to hash) that write their part of the
+/// table and `_exit`. A helper only hashes (no lock, no allocation), so
+/// forking it from a multi-threaded process is safe; it dies with its
+/// parent. The part of a helper that cannot be forked or does not finish
+/// is hashed here.
+pub fn hash_pages_shared(
+    mem: &[u8],
+    touched: Option<&[(u64, u64)]>,
+    reuse: Option<Reuse>,
+    seed: u64,
+    table: &mut SharedTable,
+) {
+    const MIN_PAGES: usize = 4096;
+    let n = pages(mem.len() as u64).min(table.len);
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let workers = cores.min(4).min(n / MIN_PAGES).max(1);
+    let per = n.div_ceil(workers);
+    let out = table.as_mut_slice();
+    let mut helpers = Vec::new();
+    for w in 1..workers {
+        let (from, to) = (w * per, ((w + 1) * per).min(n));
+        // SAFETY: the child only hashes its copy of memory into the shared
+        // table and `_exit`s.
+        match unsafe { libc::fork() } {
+            0 => {
+                // SAFETY: plain system calls with no memory arguments.
+                unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+                hash_range(mem, touched, reuse, seed, out, from, to);
+                // SAFETY: ends the helper without exit handlers or flushing.
+                unsafe { libc::_exit(0) };
+            }
+            pid if pid > 0 => helpers.push((pid, from, to)),
+            _ => hash_range(mem, touched, reuse, seed, out, from, to),
+        }
+    }
+    hash_range(mem, touched, reuse, seed, out, 0, per.min(n));
+    for (pid, from, to) in helpers {
+        let mut status = 0;
+        // SAFETY: `pid` is a child of this process, reaped only here.
+        while unsafe { libc::waitpid(pid, &mut status, 0) } < 0
+            && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
+        {}
+        if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
+            hash_range(mem, touched, reuse, seed, out, from, to);
+        }
     }
 }
 
@@ -186,6 +284,15 @@ impl SharedTable {
             ptr: ptr.cast(),
             len,
         })
+    }
+
+    /// The number of hashes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 
     pub fn as_mut_slice(&mut self) -> &mut [u128] {

@@ -18,6 +18,7 @@ use pivm_snapshot::{chain::short, Chain, FileInfo, MemoryLayout, Parent};
 
 use crate::dirty::{self, PageHashes, SharedTable};
 use crate::memory::Memory;
+use crate::wp::WriteTracker;
 
 /// One member of the chain, oldest first.
 #[derive(Clone, Debug)]
@@ -42,6 +43,12 @@ pub struct Incremental {
     inode: Option<(u64, u64)>,
     /// The next snapshot must be full (a delta failed).
     force_full: bool,
+    /// Write tracking of VM memory, once set up (`None` inside: the kernel
+    /// has none); see `wp`.
+    tracker: Option<Option<WriteTracker>>,
+    /// The tracker was scanned when the newest member was captured, and
+    /// not since: what it reports now was written after that member.
+    scanned_at_newest: bool,
 }
 
 /// The plan of one snapshot at the chain's path.
@@ -54,6 +61,11 @@ pub struct Planned {
     layout: MemoryLayout,
     /// The length of VM memory it is taken from.
     len: u64,
+    /// For a delta, the pages written since the parent was taken, when
+    /// write tracking knows them.
+    pub written: Option<Vec<(u64, u64)>>,
+    /// Whether write tracking was scanned at this capture.
+    scanned: bool,
 }
 
 /// `path`'s device and inode.
@@ -79,6 +91,8 @@ impl Incremental {
             hashes: None,
             inode: None,
             force_full: false,
+            tracker: None,
+            scanned_at_newest: false,
         }
     }
 
@@ -120,6 +134,21 @@ impl Incremental {
             hashes,
         });
         self.inode = inode(&self.path);
+        self.scanned_at_newest = self.scan(mem).is_some();
+    }
+
+    /// Scans the write tracker (set up on first use) over `mem`: the pages
+    /// written since the last scan, protected again. `None` without write
+    /// tracking or if the scan failed.
+    fn scan(&mut self, mem: &Memory) -> Option<Vec<(u64, u64)>> {
+        let t = self.tracker.get_or_insert_with(|| {
+            if crate::wp::works() {
+                WriteTracker::new(mem.base(), mem.reserved())
+            } else {
+                None
+            }
+        });
+        t.as_ref()?.scan(mem.bytes().len() as u64)
     }
 
     /// Whether the next snapshot may be a delta.
@@ -135,13 +164,15 @@ impl Incremental {
             && inode(&self.path).is_some_and(|i| Some(i) == self.inode)
     }
 
-    /// Plans the next snapshot at the chain's path, of memory `len` bytes
-    /// long laid out as `layout`: a delta when the chain allows one and
-    /// the parent's link could be made, else a full snapshot. `None` when
-    /// no hash table can be mapped (write a plain full snapshot). `alone`:
-    /// the snapshot goes to the chain's path only (a snapshot written to
-    /// other paths too is full).
-    pub fn plan(&mut self, layout: &MemoryLayout, len: u64, alone: bool) -> Option<Planned> {
+    /// Plans the next snapshot at the chain's path, of `mem` laid out as
+    /// `layout`: a delta when the chain allows one and the parent's link
+    /// could be made, else a full snapshot. `None` when no hash table can
+    /// be mapped (write a plain full snapshot). `alone`: the snapshot goes
+    /// to the chain's path only (a snapshot written to other paths too is
+    /// full). Call it when the snapshot's memory is final: it scans the
+    /// write tracker.
+    pub fn plan(&mut self, layout: &MemoryLayout, mem: &Memory, alone: bool) -> Option<Planned> {
+        let len = mem.bytes().len() as u64;
         let table = SharedTable::new(dirty::pages(len))?;
         let mut parent = None;
         if alone && self.delta_allowed() {
@@ -151,11 +182,16 @@ impl Incremental {
                 parent = Some(Parent { name, id });
             }
         }
+        let written = self.scan(mem);
+        let scanned = written.is_some();
+        let trusted = parent.is_some() && self.scanned_at_newest;
         Some(Planned {
             parent,
             table,
             layout: *layout,
             len,
+            written: written.filter(|_| trusted),
+            scanned,
         })
     }
 
@@ -195,9 +231,12 @@ impl Incremental {
         let Some(info) = written else {
             // The chain is what it was; the parent link, if made, is a
             // second name of P until the next full snapshot removes it.
+            // What the tracker reported at this capture is gone with it.
             self.force_full |= planned.parent.is_some();
+            self.scanned_at_newest &= !planned.scanned;
             return;
         };
+        self.scanned_at_newest = planned.scanned;
         let member = Member {
             id: info.id,
             len: info.len,

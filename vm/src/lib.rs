@@ -27,6 +27,7 @@ pub mod program;
 pub mod rand;
 pub mod runtime;
 pub mod snapshot;
+pub mod wp;
 
 pub use error::VmError;
 pub use interp::Interpreter;

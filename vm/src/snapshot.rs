@@ -39,7 +39,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::alloc::Allocation;
-use crate::dirty::{self, PageHashes};
+use crate::dirty::{self, PageHashes, SharedTable};
 use crate::error::VmError;
 use crate::interp::check_frames;
 use crate::io::{FileState, Io};
@@ -106,13 +106,16 @@ pub enum MemPlan<'p> {
     Full,
     /// A full snapshot that starts a chain: every non-zero page, and every
     /// page's hash into `out` for the next delta.
-    FullHashed { seed: u64, out: &'p mut [u128] },
+    FullHashed { seed: u64, out: &'p mut SharedTable },
     /// A delta: the pages changed since `parent` was taken, the file
     /// `link` names; every page's hash into `out`.
     Delta {
         parent: &'p PageHashes,
         link: Parent,
-        out: &'p mut [u128],
+        out: &'p mut SharedTable,
+        /// The pages written since `parent` was taken, when tracked
+        /// (`wp::WriteTracker`): the others keep `parent`'s hash.
+        written: Option<&'p [(u64, u64)]>,
     },
 }
 
@@ -191,18 +194,23 @@ pub fn body_of<'a>(
         MemPlan::Full => memory_extents(rt, &layout, true),
         MemPlan::FullHashed { seed, out } => {
             let touched = rt.mem.touched(NULL_PAGE, mem.len() as u64);
-            dirty::hash_pages(mem, touched.as_deref(), seed, out);
+            dirty::hash_pages_shared(mem, touched.as_deref(), None, seed, out);
             capture_extents(mem, &layout, touched.as_deref())
         }
         MemPlan::Delta {
             parent: from,
             link,
             out,
+            written,
         } => {
             let touched = rt.mem.touched(NULL_PAGE, mem.len() as u64);
-            dirty::hash_pages(mem, touched.as_deref(), from.seed, out);
+            let reuse = written.map(|written| dirty::Reuse {
+                hashes: &from.hashes,
+                written,
+            });
+            dirty::hash_pages_shared(mem, touched.as_deref(), reuse, from.seed, out);
             parent = Some(link);
-            dirty::delta_extents(mem, &layout, out, from)
+            dirty::delta_extents(mem, &layout, out.as_mut_slice(), from)
         }
     };
     let sections = extents

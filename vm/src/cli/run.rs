@@ -99,11 +99,12 @@ fn mem_plan<'p>(planned: &'p mut Option<Planned>, chain: &'p Option<Incremental>
         (Some(link), Some(parent)) => MemPlan::Delta {
             parent,
             link: link.clone(),
-            out: p.table.as_mut_slice(),
+            out: &mut p.table,
+            written: p.written.as_deref(),
         },
         _ => MemPlan::FullHashed {
             seed: c.seed(),
-            out: p.table.as_mut_slice(),
+            out: &mut p.table,
         },
     }
 }
@@ -250,7 +251,7 @@ impl Run<'_> {
                 Some(c) if job.targets.iter().any(|t| t.0 == c.path()) => {
                     let layout = snap::layout_of(rt, &frames)
                         .map_err(|e| Fail::new(Exit::Internal, e.message))?;
-                    c.plan(&layout, rt.mem.bytes().len() as u64, job.targets.len() == 1)
+                    c.plan(&layout, &rt.mem, job.targets.len() == 1)
                 }
                 _ => None,
             };
