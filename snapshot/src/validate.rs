@@ -351,6 +351,7 @@ fn check_allocations(
     type_layouts: &TypeLayouts,
 ) -> Result<(), SnapshotError> {
     let mut prev: Option<(u64, u64)> = None;
+    let types = pivm_ir::MemTypeParser::new(module);
     for (index, a) in allocs.iter().enumerate() {
         let err = |reason: String| {
             Err(SnapshotError::Allocation {
@@ -378,7 +379,7 @@ fn check_allocations(
             }
         }
         if let Some(text) = &a.ty {
-            let ty = match pivm_ir::parse_mem_type(text, module) {
+            let ty = match types.parse(text) {
                 Ok(t) => t,
                 Err(why) => {
                     return err(format!(
