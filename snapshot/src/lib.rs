@@ -77,5 +77,4 @@ pub use file::{
 pub use header::{Header, FORMAT_VERSION, HEADER_LEN, MAGIC};
 pub use validate::{
     check_program_matches, validate, validate_file, validate_with, Limits, MAX_TYPE_NESTING,
-    MAX_TYPE_WEIGHT,
 };
