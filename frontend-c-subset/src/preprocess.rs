@@ -15,7 +15,7 @@
 
 use crate::diag::{Diag, Loc, SourceMap};
 use crate::headers;
-use crate::lex::{self, TokKind, Token};
+use crate::lex::{self, HideSet, TokKind, Token};
 use pivm_ir::opcodes::{eval_binary, eval_unary};
 use pivm_ir::{Opcode, Type};
 use std::collections::{HashMap, HashSet};
@@ -800,7 +800,7 @@ impl Preprocessor<'_> {
             return true;
         }
         // Tokens of one expansion share their hide set: unite it once.
-        let mut last: Option<(Rc<Vec<Rc<str>>>, Rc<Vec<Rc<str>>>)> = None;
+        let mut last: Option<(HideSet, HideSet)> = None;
         let out: Vec<Token> = out
             .into_iter()
             .enumerate()
@@ -927,7 +927,7 @@ impl Preprocessor<'_> {
 
 /// The hide set `a` plus the names of `b` not in it, in time linear in
 /// their sizes.
-fn union(a: &Rc<Vec<Rc<str>>>, b: &[Rc<str>]) -> Rc<Vec<Rc<str>>> {
+fn union(a: &HideSet, b: &[Rc<str>]) -> HideSet {
     let small = a.len() * b.len() <= 64;
     let seen: HashSet<&str> = if small {
         HashSet::new()

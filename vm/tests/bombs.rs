@@ -50,6 +50,10 @@ impl Measured {
 /// Runs pivm with `args` in `dir` and measures its peak resident memory
 /// (`ru_maxrss` from `wait4`, which covers the process and the snapshot
 /// writers it forked and reaped) and its wall time.
+#[expect(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, which also gives its rusage"
+)]
 fn measured(dir: &Path, args: &[&str]) -> Measured {
     let t = Instant::now();
     let mut child = Command::new(PIVM)
