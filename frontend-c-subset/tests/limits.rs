@@ -97,43 +97,21 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     let n = 100_000;
     let wrap =
         |open: &str, mid: &str, close: &str| format!("{}{mid}{}", open.repeat(n), close.repeat(n));
+    for (open, mid, close, what) in [
+        ("(", "1", ")", "expression"),
+        ("- ", "1", "", "expression"),
+        ("++", "a", "", "expression"),
+        ("sizeof ", "1", "", "expression"),
+        ("(int)", "1", "", "declarator"),
+        ("*&", "a", "", "expression"),
+        ("a ? 1 : ", "0", "", "expression"),
+        ("a = ", "0", "", "expression"),
+        ("p[", "0", "]", "expression"),
+    ] {
+        let want = format!("{what} nested too deeply");
+        refused(&main_returning(&wrap(open, mid, close)), &want);
+    }
     for (src, want) in [
-        (
-            main_returning(&wrap("(", "1", ")")),
-            "expression nested too deeply",
-        ),
-        (
-            main_returning(&wrap("- ", "1", "")),
-            "expression nested too deeply",
-        ),
-        (
-            main_returning(&wrap("++", "a", "")),
-            "expression nested too deeply",
-        ),
-        (
-            main_returning(&wrap("sizeof ", "1", "")),
-            "expression nested too deeply",
-        ),
-        (
-            main_returning(&wrap("(int)", "1", "")),
-            "declarator nested too deeply",
-        ),
-        (
-            main_returning(&wrap("*&", "a", "")),
-            "expression nested too deeply",
-        ),
-        (
-            main_returning(&wrap("a ? 1 : ", "0", "")),
-            "expression nested too deeply",
-        ),
-        (
-            main_returning(&wrap("a = ", "0", "")),
-            "expression nested too deeply",
-        ),
-        (
-            main_returning(&wrap("p[", "0", "]")),
-            "expression nested too deeply",
-        ),
         (
             format!("int main(void) {{ {} return 0; }}", wrap("{", "", "}")),
             "statement nested too deeply",

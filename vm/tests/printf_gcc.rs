@@ -6,6 +6,7 @@
 
 use pivm::builtins::printf::{format, Collect};
 use pivm::memory::Memory;
+use std::path::PathBuf;
 use std::process::Command;
 
 #[derive(Clone, Copy)]
@@ -240,12 +241,33 @@ fn c_string(s: &str) -> String {
     o
 }
 
+/// Writes the C program `src` to a fresh directory for `test`, compiles
+/// it with gcc and runs it: the source's path and the program's standard
+/// output, or `None` (with a message) when gcc is not installed.
+fn gcc_run(test: &str, src: &str) -> Option<(PathBuf, Vec<u8>)> {
+    if Command::new("gcc").arg("--version").output().is_err() {
+        eprintln!("SKIPPED {test}: gcc is not installed");
+        return None;
+    }
+    let dir = std::env::temp_dir().join(format!("pivm-{test}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{test}.c"));
+    let exe = dir.join(test);
+    std::fs::write(&path, src).unwrap();
+    let st = Command::new("gcc")
+        .args(["-w", "-O0", "-o"])
+        .arg(&exe)
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(st.success(), "gcc failed on {}", path.display());
+    let out = Command::new(&exe).output().unwrap();
+    assert!(out.status.success(), "{}", path.display());
+    Some((path, out.stdout))
+}
+
 #[test]
 fn printf_matches_glibc() {
-    if Command::new("gcc").arg("--version").output().is_err() {
-        eprintln!("SKIPPED printf_matches_glibc: gcc is not installed");
-        return;
-    }
     let cases = cases();
     let mut mem = Memory::new(1 << 24, 1 << 20).unwrap();
     let mut next_str = 0x10000u64;
@@ -295,21 +317,10 @@ fn printf_matches_glibc() {
         ));
     }
     c.push_str("  return 0;\n}\n");
-    let dir = std::env::temp_dir().join(format!("pivm-printf-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let src = dir.join("t.c");
-    let exe = dir.join("t");
-    std::fs::write(&src, c).unwrap();
-    let st = Command::new("gcc")
-        .args(["-w", "-O0", "-o"])
-        .arg(&exe)
-        .arg(&src)
-        .status()
-        .unwrap();
-    assert!(st.success(), "gcc failed on {}", src.display());
-    let out = Command::new(&exe).output().unwrap();
-    let theirs = out.stdout;
-    let _ = std::fs::remove_dir_all(&dir);
+    let Some((src, theirs)) = gcc_run("printf_matches_glibc", &c) else {
+        return;
+    };
+    let _ = std::fs::remove_dir_all(src.parent().unwrap());
     let (o, t) = (
         String::from_utf8_lossy(&ours),
         String::from_utf8_lossy(&theirs),
@@ -383,26 +394,9 @@ int main(void) {
 
 #[test]
 fn huge_widths_and_precisions_match_glibc_on_every_engine() {
-    if Command::new("gcc").arg("--version").output().is_err() {
-        eprintln!(
-            "SKIPPED huge_widths_and_precisions_match_glibc_on_every_engine: gcc is not installed"
-        );
+    let Some((src, theirs)) = gcc_run("printf_huge", HUGE) else {
         return;
-    }
-    let dir = std::env::temp_dir().join(format!("pivm-printf-huge-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let src = dir.join("huge.c");
-    let exe = dir.join("huge");
-    std::fs::write(&src, HUGE).unwrap();
-    let st = Command::new("gcc")
-        .args(["-w", "-O0", "-o"])
-        .arg(&exe)
-        .arg(&src)
-        .status()
-        .unwrap();
-    assert!(st.success(), "gcc failed on {}", src.display());
-    let theirs = Command::new(&exe).output().unwrap();
-    assert!(theirs.status.success());
+    };
     let engines: &[&str] = if cfg!(feature = "jit") {
         &["interp", "jit"]
     } else {
@@ -420,10 +414,10 @@ fn huge_widths_and_precisions_match_glibc_on_every_engine() {
             "{engine}: {}",
             String::from_utf8_lossy(&ours.stderr)
         );
-        if ours.stdout != theirs.stdout {
+        if ours.stdout != theirs {
             let (o, t) = (
                 String::from_utf8_lossy(&ours.stdout),
-                String::from_utf8_lossy(&theirs.stdout),
+                String::from_utf8_lossy(&theirs),
             );
             for (i, (a, b)) in o.lines().zip(t.lines()).enumerate() {
                 if a != b {
@@ -434,9 +428,9 @@ fn huge_widths_and_precisions_match_glibc_on_every_engine() {
             panic!(
                 "{engine}: output differs from glibc ({} and {} bytes)",
                 ours.stdout.len(),
-                theirs.stdout.len()
+                theirs.len()
             );
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(src.parent().unwrap());
 }

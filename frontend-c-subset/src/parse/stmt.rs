@@ -106,11 +106,10 @@ impl Parser {
             if v.is_none() {
                 self.error(e.loc, "case label is not an integer constant");
             }
-            self.case_ids += 1;
-            let id = CaseId::new(self.case_ids);
-            let st = self.fstate();
-            let Some(sw) = st.switches.last_mut() else {
-                self.error(loc, "'case' label not within a switch statement");
+            let Some(id) = self.new_case(loc, "case") else {
+                return none();
+            };
+            let Some(sw) = self.fstate().switches.last_mut() else {
                 return none();
             };
             let bits = v
@@ -125,11 +124,10 @@ impl Parser {
         }
         if self.is("default") && self.is_at(1, ":") {
             self.pos += 2;
-            self.case_ids += 1;
-            let id = CaseId::new(self.case_ids);
-            let st = self.fstate();
-            let Some(sw) = st.switches.last_mut() else {
-                self.error(loc, "'default' label not within a switch statement");
+            let Some(id) = self.new_case(loc, "default") else {
+                return none();
+            };
+            let Some(sw) = self.fstate().switches.last_mut() else {
                 return none();
             };
             let dup = sw.default.is_some();
@@ -148,6 +146,17 @@ impl Parser {
             return mk(StmtKind::Label(l));
         }
         Ok(None)
+    }
+
+    /// The id of a new `case` or `default` label (`what`) of the
+    /// innermost switch; `None`, reported, outside any switch.
+    fn new_case(&mut self, loc: Loc, what: &str) -> Option<CaseId> {
+        self.case_ids += 1;
+        if self.fstate().switches.is_empty() {
+            self.error(loc, format!("'{what}' label not within a switch statement"));
+            return None;
+        }
+        Some(CaseId::new(self.case_ids))
     }
 
     /// A statement without labels.
