@@ -9,7 +9,9 @@
 //!   resumes in time linear in the table (the type names were looked up
 //!   by rebuilding a table of every name for each allocation);
 //! - `malloc(1)` in a loop costs the host a few bytes per block beyond
-//!   VM memory, on both engines.
+//!   VM memory, on both engines;
+//! - thousands of `case` labels, goto labels and `else if` in a row
+//!   compile and run as gcc's build runs them.
 
 use std::io::Read;
 use std::os::unix::process::ExitStatusExt;
@@ -247,6 +249,59 @@ fn a_small_block_costs_the_host_a_few_bytes() {
             per_block < 4.0,
             "{engine}: {per_block:.2} host bytes per block"
         );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs of `case` labels, goto labels and `else if` are chains, not
+/// nesting (about 400 were refused as nested too deeply): 2000 of each
+/// run as gcc's build runs them, on both engines.
+#[test]
+fn long_label_and_else_if_chains_run_as_gcc_runs_them() {
+    if Command::new("gcc").arg("--version").output().is_err() {
+        eprintln!(
+            "SKIPPED long_label_and_else_if_chains_run_as_gcc_runs_them: gcc is not installed"
+        );
+        return;
+    }
+    let dir = scratch("chains");
+    const N: usize = 2000;
+    let mut src = String::from(
+        "#include <stdio.h>\n#include <stdlib.h>\n\
+         int main(int argc, char **argv) {\n    int a = atoi(argv[1]), b = 0;\n    ",
+    );
+    for i in 0..N {
+        src += &format!("if (a == {i}) b = {};\n    else ", 3 * i);
+    }
+    src += "b = -1;\n    switch (a % 7) {\n    ";
+    for i in 0..N {
+        src += &format!("case {}: ", 7 * i + 1);
+    }
+    src += "b += 1000; break;\n    default: ";
+    for i in 0..N {
+        src += &format!("l{i}: ");
+    }
+    src += "b += 2000;\n    }\n    printf(\"%d\\n\", b);\n    return 0;\n}\n";
+    let prog = dir.join("chains.c");
+    std::fs::write(&prog, &src).unwrap();
+    let exe = dir.join("chains");
+    let st = Command::new("gcc")
+        .args(["-w", "-o"])
+        .arg(&exe)
+        .arg(&prog)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    for a in ["0", "1", "8", "1234", "1999", "2000", "9999"] {
+        let theirs = Command::new(&exe).arg(a).output().unwrap().stdout;
+        for engine in ["interp", "jit"] {
+            let o = measured(
+                &dir,
+                &["run", "--engine", engine, prog.to_str().unwrap(), a],
+            );
+            assert_eq!(o.code(), Some(0), "{engine} {a}: {}", o.stderr);
+            assert_eq!(o.stdout, theirs, "{engine} {a}");
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -57,25 +57,22 @@ impl Parser {
     pub(super) fn stmt_inner(&mut self) -> PResult<Stmt> {
         let loc = self.loc();
         let mut labels = Vec::new();
-        let mut named = false;
-        while let Some(l) = self.label()? {
-            named = matches!(l.kind, StmtKind::Label(_));
-            if !matches!(&l.kind, StmtKind::Block(b) if b.is_empty()) {
-                labels.push(l);
-            }
+        // Whether the last label is a goto label (which may end a block).
+        let mut named = None;
+        while let Some(n) = self.label(&mut labels)? {
+            named = Some(n);
         }
-        if labels.is_empty() && !named {
+        let Some(named) = named else {
             return self.unlabeled_stmt();
-        }
-        let body = if named && self.is("}") {
-            Stmt {
+        };
+        if named && self.is("}") {
+            labels.push(Stmt {
                 kind: StmtKind::Block(Vec::new()),
                 loc,
-            }
+            });
         } else {
-            self.unlabeled_stmt()?
-        };
-        labels.push(body);
+            labels.push(self.unlabeled_stmt()?);
+        }
         Ok(Stmt {
             kind: StmtKind::Block(labels),
             loc,
@@ -83,17 +80,13 @@ impl Parser {
     }
 
     // label = "case" const-expr ":" | "default" ":" | ident ":"
-    /// A label, as a statement that marks its place (a label outside a
-    /// switch that it needs is reported and gives an empty block).
-    fn label(&mut self) -> PResult<Option<Stmt>> {
+    /// Reads a label if one is next and adds the statement that marks its
+    /// place to `out` (none for a `case` or `default` outside a switch,
+    /// which is reported): `Some(true)` for a goto label, `Some(false)`
+    /// for the others.
+    fn label(&mut self, out: &mut Vec<Stmt>) -> PResult<Option<bool>> {
         let loc = self.loc();
-        let mk = |kind| Ok(Some(Stmt { kind, loc }));
-        let none = || {
-            Ok(Some(Stmt {
-                kind: StmtKind::Block(Vec::new()),
-                loc,
-            }))
-        };
+        let mut mark = |kind| out.push(Stmt { kind, loc });
         if self.is("case") {
             self.pos += 1;
             self.nodes = 0;
@@ -107,35 +100,34 @@ impl Parser {
                 self.error(e.loc, "case label is not an integer constant");
             }
             let Some(id) = self.new_case(loc, "case") else {
-                return none();
+                return Ok(Some(false));
             };
-            let Some(sw) = self.fstate().switches.last_mut() else {
-                return none();
-            };
-            let bits = v
-                .and(const_bits(&e))
-                .map_or(0, |b| convert_bits(b, &e.ty, &sw.ty));
-            let dup = sw.cases.iter().any(|c| c.0 == bits);
-            sw.cases.push((bits, id));
-            if dup {
-                self.error(e.loc, "duplicate case value");
+            if let Some(sw) = self.fstate().switches.last_mut() {
+                let bits = v
+                    .and(const_bits(&e))
+                    .map_or(0, |b| convert_bits(b, &e.ty, &sw.ty));
+                let dup = sw.cases.iter().any(|c| c.0 == bits);
+                sw.cases.push((bits, id));
+                if dup {
+                    self.error(e.loc, "duplicate case value");
+                }
             }
-            return mk(StmtKind::Case(id));
+            mark(StmtKind::Case(id));
+            return Ok(Some(false));
         }
         if self.is("default") && self.is_at(1, ":") {
             self.pos += 2;
             let Some(id) = self.new_case(loc, "default") else {
-                return none();
+                return Ok(Some(false));
             };
-            let Some(sw) = self.fstate().switches.last_mut() else {
-                return none();
-            };
-            let dup = sw.default.is_some();
-            sw.default = Some(id);
-            if dup {
-                self.error(loc, "multiple default labels in one switch");
+            if let Some(sw) = self.fstate().switches.last_mut() {
+                let dup = sw.default.replace(id).is_some();
+                if dup {
+                    self.error(loc, "multiple default labels in one switch");
+                }
             }
-            return mk(StmtKind::Case(id));
+            mark(StmtKind::Case(id));
+            return Ok(Some(false));
         }
         if self.is_ident() && self.is_at(1, ":") {
             let (l, lloc) = self.ident()?;
@@ -143,7 +135,8 @@ impl Parser {
             if !self.fstate().labels.insert(l.clone()) {
                 self.error(lloc, format!("redefinition of label '{l}'"));
             }
-            return mk(StmtKind::Label(l));
+            mark(StmtKind::Label(l));
+            return Ok(Some(true));
         }
         Ok(None)
     }
