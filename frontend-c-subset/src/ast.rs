@@ -199,7 +199,13 @@ pub enum StmtKind {
         init: Vec<InitElem>,
         zero: bool,
     },
-    If(Expr, Box<Stmt>, Option<Box<Stmt>>),
+    /// `if (c1) s1 else if (c2) s2 ... else s`: the arms in order, each
+    /// a condition and its statement, then the final `else`. A chain of
+    /// `else if` is one statement, not a nest.
+    If {
+        arms: Vec<(Expr, Stmt)>,
+        els: Option<Box<Stmt>>,
+    },
     While(Expr, Box<Stmt>),
     DoWhile(Box<Stmt>, Expr),
     For {
@@ -219,7 +225,8 @@ pub enum StmtKind {
     Break,
     Continue,
     Goto(String),
-    Label(String, Box<Stmt>),
+    /// A label: where `goto` jumps to (the labeled statement follows).
+    Label(String),
     Return(Option<Expr>),
     Block(Vec<Stmt>),
 }

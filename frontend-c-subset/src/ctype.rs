@@ -83,6 +83,16 @@ impl StructDef {
     }
 }
 
+/// How deeply a declared type may nest pointers, arrays and functions:
+/// the IR's limit on array nesting (`pivm_ir::types::MAX_TYPE_DEPTH`).
+pub const MAX_TYPE_DEPTH: usize = pivm_ir::types::MAX_TYPE_DEPTH as usize;
+/// The most parts a declared type may have, counting a shared part (a
+/// typedef used twice) each time: every walk over a type (comparing,
+/// printing, lowering) visits at most this many. Without it, types built
+/// from typedefs that each use the previous one twice double at each
+/// step.
+pub const MAX_TYPE_PARTS: usize = 4096;
+
 pub fn ptr_to(t: Ty) -> Ty {
     Ty::Ptr(Rc::new(t))
 }
@@ -135,6 +145,29 @@ impl Ty {
             Ty::Bool | Ty::UChar | Ty::UShort | Ty::UInt | Ty::ULong | Ty::ULLong | Ty::Ptr(_)
         )
     }
+    /// Whether the type nests at most `MAX_TYPE_DEPTH` deep and has at
+    /// most `MAX_TYPE_PARTS` parts. Stops counting past them, so it costs
+    /// at most `MAX_TYPE_PARTS` steps.
+    pub fn within_limits(&self) -> bool {
+        let mut todo: Vec<(&Ty, usize)> = vec![(self, 0)];
+        let mut parts = 0;
+        while let Some((t, depth)) = todo.pop() {
+            parts += 1;
+            if parts > MAX_TYPE_PARTS || depth > MAX_TYPE_DEPTH {
+                return false;
+            }
+            match t {
+                Ty::Ptr(b) | Ty::Array(b, _) => todo.push((b, depth + 1)),
+                Ty::Func(f) => {
+                    todo.push((&f.ret, depth + 1));
+                    todo.extend(f.params.iter().map(|p| (p, depth + 1)));
+                }
+                _ => {}
+            }
+        }
+        true
+    }
+
     /// The pointed-to or element type.
     pub fn base(&self) -> Option<&Ty> {
         match self {

@@ -69,6 +69,10 @@ impl Diag {
 const EXCERPT: usize = 120;
 /// The longest message (it may quote a token), in characters.
 const MESSAGE: usize = 300;
+/// The most diagnostics shown: each costs a look through its file, and
+/// one error repeated along a long line (`a++++...`) would make output
+/// as large as the line times its length.
+pub const MAX_SHOWN: usize = 50;
 
 /// `s` with control characters (but tab) escaped, so an error never
 /// sends a terminal escape sequence.
@@ -98,10 +102,15 @@ fn short(msg: &str) -> String {
 /// Renders diagnostics: the `file:line:col: error: message` line, then the
 /// source line and a caret line (tabs kept so the caret lines up). The
 /// source line is escaped and, if long, cut to a window of `EXCERPT`
-/// characters around the column.
+/// characters around the column. At most `MAX_SHOWN`, then how many more.
 pub fn render(sm: &SourceMap, diags: &[Diag]) -> String {
     let mut out = String::new();
     let mut hidden = Vec::new();
+    if let Some(more) = diags.len().checked_sub(MAX_SHOWN).filter(|&n| n > 0) {
+        let name = escaped(sm.name(diags[MAX_SHOWN].loc.file));
+        let shown = render(sm, &diags[..MAX_SHOWN]);
+        return format!("{shown}{name}: error: {more} more errors not shown\n");
+    }
     for d in diags {
         let name = escaped(sm.name(d.loc.file));
         let file = sm.files.get(d.loc.file as usize);

@@ -19,6 +19,9 @@ pub enum TokKind {
     BadChar,
 }
 
+/// The macros a token came out of, which it must not expand again.
+pub type HideSet = Rc<Vec<Rc<str>>>;
+
 /// A preprocessing token.
 #[derive(Clone, Debug)]
 pub struct Token {
@@ -31,7 +34,7 @@ pub struct Token {
     /// telling `#define F(x)` from `#define F (x)`).
     pub space: bool,
     /// Macros that must not expand this token again (Prosser's hide set).
-    pub hide: Rc<Vec<Rc<str>>>,
+    pub hide: HideSet,
     /// Produced by a macro expansion (such a `#` never starts a directive).
     pub expanded: bool,
 }
@@ -62,7 +65,7 @@ pub fn tokenize_at(text: &str, file: u32, line: u32, col: u32) -> Result<Vec<Tok
     let col0 = col.saturating_sub(1);
     let mut bol = true;
     let mut space = false;
-    let empty: Rc<Vec<Rc<str>>> = Rc::new(Vec::new());
+    let empty: HideSet = Rc::new(Vec::new());
     let loc_of = |i: usize, line: u32, line_start: usize| Loc {
         file,
         line,

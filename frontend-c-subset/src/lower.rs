@@ -868,20 +868,27 @@ impl<'a> Lower<'a> {
                     self.stmt(cx, s);
                 }
             }
-            StmtKind::If(c, t, e) => {
-                let then_b = self.new_block(cx, "then");
+            StmtKind::If { arms, els } => {
                 let end = self.new_block(cx, "endif");
-                let else_b = if e.is_some() {
-                    self.new_block(cx, "else")
-                } else {
-                    end
-                };
-                self.cond_br(cx, c, then_b, else_b);
-                self.switch_to(cx, then_b);
-                self.stmt(cx, t);
-                if let Some(e) = e {
-                    self.jump(cx, end);
-                    self.switch_to(cx, else_b);
+                for (i, (c, t)) in arms.iter().enumerate() {
+                    if i > 0 {
+                        cx.line = c.loc.line;
+                    }
+                    let then_b = self.new_block(cx, "then");
+                    let else_b = if i + 1 < arms.len() || els.is_some() {
+                        self.new_block(cx, "else")
+                    } else {
+                        end
+                    };
+                    self.cond_br(cx, c, then_b, else_b);
+                    self.switch_to(cx, then_b);
+                    self.stmt(cx, t);
+                    if else_b != end {
+                        self.jump(cx, end);
+                        self.switch_to(cx, else_b);
+                    }
+                }
+                if let Some(e) = els {
                     self.stmt(cx, e);
                 }
                 self.switch_to(cx, end);
@@ -1005,10 +1012,9 @@ impl<'a> Lower<'a> {
                 let b = self.label_block(cx, l);
                 self.jump(cx, b);
             }
-            StmtKind::Label(l, body) => {
+            StmtKind::Label(l) => {
                 let b = self.label_block(cx, l);
                 self.switch_to(cx, b);
-                self.stmt(cx, body);
             }
             StmtKind::Return(e) => {
                 let val = match e {

@@ -4,10 +4,18 @@
 //! inclusion with constant expressions and `defined`. Macro expansion uses
 //! hide sets (Prosser's algorithm, as in chibicc), so a macro never expands
 //! inside its own expansion.
+//!
+//! Limits, so that no input makes it run away: `#include` nests at most
+//! `MAX_INCLUDE_DEPTH` deep and reads at most `MAX_INCLUDES` files and
+//! `MAX_INCLUDED_BYTES` in all; macro expansion does at most
+//! `MAX_EXPANSION` units of work (a token produced or copied, an entry of
+//! a hide set), so a macro that doubles at each level (`#define A B B`)
+//! stops with an error instead of growing without end, and macro
+//! arguments nest at most `MAX_ARG_NESTING` deep.
 
 use crate::diag::{Diag, Loc, SourceMap};
 use crate::headers;
-use crate::lex::{self, TokKind, Token};
+use crate::lex::{self, HideSet, TokKind, Token};
 use pivm_ir::opcodes::{eval_binary, eval_unary};
 use pivm_ir::{Opcode, Type};
 use std::collections::{HashMap, HashSet};
@@ -17,6 +25,21 @@ use std::rc::Rc;
 const MAX_INCLUDE_DEPTH: usize = 200;
 /// The largest file `#include` reads.
 pub const MAX_INCLUDE_BYTES: u64 = 16 << 20;
+/// The most files one translation unit includes (each `#include` that
+/// reads one counts, the embedded headers too).
+pub const MAX_INCLUDES: usize = 20_000;
+/// The most bytes one translation unit includes, in all: twice the
+/// largest file.
+pub const MAX_INCLUDED_BYTES: u64 = 32 << 20;
+/// The most work macro expansion does for one translation unit: tokens
+/// produced or copied, each weighing one plus the size of its hide set.
+/// Bounds its time and memory (each unit holds at most a token, about
+/// 50 bytes), far above what real programs need (the largest of the test
+/// corpus takes 460).
+pub const MAX_EXPANSION: u64 = 1 << 22;
+/// How deeply a macro call may sit in the argument of another: the
+/// arguments are expanded recursively.
+pub const MAX_ARG_NESTING: usize = 256;
 
 /// Why an `#include "..."` file cannot be used.
 enum Unusable {
@@ -125,6 +148,15 @@ pub struct Preprocessor<'a> {
     dirs: Vec<Option<PathBuf>>,
     once: HashSet<String>,
     depth: usize,
+    /// Files and bytes included so far.
+    includes: usize,
+    included_bytes: u64,
+    /// Macro-expansion work so far (see `MAX_EXPANSION`).
+    work: u64,
+    /// How many macro arguments are being expanded, one inside another.
+    arg_nesting: usize,
+    /// A limit was reached: the rest of the input is dropped.
+    stopped: bool,
 }
 
 /// Preprocesses file `file` of `sm` (already in the map). Returns the
@@ -143,6 +175,11 @@ pub fn preprocess(sm: &mut SourceMap, file: u32) -> Result<Vec<Token>, Vec<Diag>
         dirs: Vec::new(),
         once: HashSet::new(),
         depth: 0,
+        includes: 0,
+        included_bytes: 0,
+        work: 0,
+        arg_nesting: 0,
+        stopped: false,
     };
     pp.set_dir(file, dir);
     pp.predefine();
@@ -196,12 +233,40 @@ impl Preprocessor<'_> {
         self.errors.push(Diag::new(loc, msg));
     }
 
+    /// Reports a limit reached at `loc` and drops the rest of the input.
+    fn stop(&mut self, loc: Loc, msg: impl Into<String>) {
+        if !self.stopped {
+            self.err(loc, msg);
+            self.stopped = true;
+        }
+        self.stack.clear();
+    }
+
+    /// Charges `n` units of macro-expansion work to the expansion at
+    /// `loc`; `false` (and the preprocessor stopped) past `MAX_EXPANSION`.
+    fn charge(&mut self, n: usize, loc: Loc) -> bool {
+        self.work = self.work.saturating_add(n as u64);
+        if self.work > MAX_EXPANSION && !self.stopped {
+            self.stop(
+                loc,
+                format!(
+                    "macro expansion is too large: more than {MAX_EXPANSION} tokens \
+                     (does a macro expand to several copies of another?)"
+                ),
+            );
+        }
+        !self.stopped
+    }
+
     fn is_eof_mark(t: &Token) -> bool {
         t.kind == TokKind::Punct && &*t.text == EOF_MARK
     }
 
     fn run(&mut self) {
         while let Some(t) = self.stack.pop() {
+            if self.stopped {
+                break;
+            }
             if Self::is_eof_mark(&t) {
                 self.depth = self.depth.saturating_sub(1);
                 continue;
@@ -436,6 +501,18 @@ impl Preprocessor<'_> {
         if self.once.contains(&shown) {
             return;
         }
+        self.includes += 1;
+        self.included_bytes += text.len() as u64;
+        if self.includes > MAX_INCLUDES || self.included_bytes > MAX_INCLUDED_BYTES {
+            return self.stop(
+                line[0].loc,
+                format!(
+                    "too many includes: more than {MAX_INCLUDES} files or {} MiB in all \
+                     (is a header included over and over?)",
+                    MAX_INCLUDED_BYTES >> 20
+                ),
+            );
+        }
         let f = self.sm.add(&shown, text);
         // A local file is quoted in errors only if its name says C source;
         // the embedded headers (no folder) are pivm's own.
@@ -521,6 +598,9 @@ impl Preprocessor<'_> {
     /// Expands the macro `t` names, if any, pushing the expansion back on
     /// the input. Returns whether it did.
     fn try_expand(&mut self, t: &Token) -> bool {
+        if self.stopped {
+            return true;
+        }
         if t.kind != TokKind::Ident || t.hide.contains(&t.text) {
             return false;
         }
@@ -548,6 +628,9 @@ impl Preprocessor<'_> {
             return false;
         };
         let Some(params) = &m.params else {
+            if !self.charge(m.body.len() * (2 + t.hide.len()), t.loc) {
+                return true;
+            }
             let mut hide = (*t.hide).clone();
             hide.push(t.text.clone());
             let hide = Rc::new(hide);
@@ -596,6 +679,10 @@ impl Preprocessor<'_> {
                 last.push(a);
             }
         };
+        let collected: usize = args.iter().map(Vec::len).sum();
+        if !self.charge(collected, t.loc) {
+            return true;
+        }
         if params.is_empty() && args.len() == 1 && args[0].is_empty() {
             args.clear();
         }
@@ -675,11 +762,25 @@ impl Preprocessor<'_> {
                 continue;
             }
             if let Some(p) = param_ix(b) {
+                if !self.charge(args[p].len(), b.loc) {
+                    return true;
+                }
                 if body.get(i + 1).is_some_and(|n| n.is("##")) {
                     out.extend(args[p].iter().cloned());
                     lhs_empty = args[p].is_empty();
                 } else {
+                    if self.arg_nesting >= MAX_ARG_NESTING {
+                        self.stop(
+                            t.loc,
+                            format!(
+                                "macro calls nested deeper than {MAX_ARG_NESTING} in arguments"
+                            ),
+                        );
+                        return true;
+                    }
+                    self.arg_nesting += 1;
                     let mut exp = self.expand_list(args[p].clone());
+                    self.arg_nesting -= 1;
                     if let Some(f) = exp.first_mut() {
                         f.space = b.space;
                     }
@@ -694,17 +795,24 @@ impl Preprocessor<'_> {
             i += 1;
         }
         let n = out.len();
+        let weight: usize = out.iter().map(|o| 2 + o.hide.len() + hide.len()).sum();
+        if !self.charge(weight, t.loc) {
+            return true;
+        }
+        // Tokens of one expansion share their hide set: unite it once.
+        let mut last: Option<(HideSet, HideSet)> = None;
         let out: Vec<Token> = out
             .into_iter()
             .enumerate()
             .map(|(i, mut o)| {
-                let mut h = (*o.hide).clone();
-                for x in hide.iter() {
-                    if !h.contains(x) {
-                        h.push(x.clone());
+                o.hide = match &last {
+                    Some((from, to)) if Rc::ptr_eq(from, &o.hide) => to.clone(),
+                    _ => {
+                        let to = union(&o.hide, &hide);
+                        last = Some((o.hide.clone(), to.clone()));
+                        to
                     }
-                }
-                o.hide = Rc::new(h);
+                };
                 o.loc = t.loc;
                 o.expanded = true;
                 o.bol = false;
@@ -747,11 +855,8 @@ impl Preprocessor<'_> {
         let saved = std::mem::take(&mut self.stack);
         self.stack = toks.into_iter().rev().collect();
         let mut out = Vec::new();
-        let mut steps = 0usize;
         while let Some(t) = self.stack.pop() {
-            steps += 1;
-            if steps > 5_000_000 {
-                self.err(t.loc, "macro expansion is too large");
+            if self.stopped {
                 break;
             }
             if self.try_expand(&t) {
@@ -818,6 +923,34 @@ impl Preprocessor<'_> {
         }
         v != 0
     }
+}
+
+/// The hide set `a` plus the names of `b` not in it, in time linear in
+/// their sizes.
+fn union(a: &HideSet, b: &[Rc<str>]) -> HideSet {
+    let small = a.len() * b.len() <= 64;
+    let seen: HashSet<&str> = if small {
+        HashSet::new()
+    } else {
+        a.iter().map(|x| &**x).collect()
+    };
+    let missing: Vec<Rc<str>> = b
+        .iter()
+        .filter(|x| {
+            !if small {
+                a.contains(x)
+            } else {
+                seen.contains(&***x)
+            }
+        })
+        .cloned()
+        .collect();
+    if missing.is_empty() {
+        return a.clone();
+    }
+    let mut h = (**a).clone();
+    h.extend(missing);
+    Rc::new(h)
 }
 
 fn stringize(arg: &[Token], loc: Loc) -> Token {

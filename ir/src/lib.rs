@@ -32,7 +32,7 @@ pub use entities::{
 pub use error::{ParseError, VerifyError, VerifyErrors};
 pub use module::*;
 pub use opcodes::{OpClass, Opcode};
-pub use parse::{parse, parse_mem_type};
+pub use parse::{parse, parse_mem_type, MemTypeParser};
 pub use trap::TrapKind;
 pub use types::{AggKind, Layout, MemType, Type, TypeDef, TypeLayouts};
 pub use verify::verify;

@@ -378,29 +378,49 @@ pub fn parse(text: &str, file: &str) -> Result<Module, ParseError> {
 
 /// Parses one memory type in `.pir` syntax (`i32`, `:node`, `[4 x f64]`),
 /// naming the types of `module`: what a snapshot records of an allocation.
-/// Errors name column positions in `text` (the "file" is `<type>`).
+/// Errors name column positions in `text` (the "file" is `<type>`). To
+/// parse many, make one `MemTypeParser`.
 pub fn parse_mem_type(text: &str, module: &Module) -> Result<MemType, ParseError> {
-    let file = "<type>";
-    let line = lex_line(file, 1, text)?;
-    let p = Parser {
-        file,
-        lines: Vec::new(),
-        module: Module::default(),
-        syms: HashMap::new(),
-        type_names: module
-            .types
-            .iter()
-            .map(|(id, d)| (d.name.clone(), id))
-            .collect(),
-    };
-    let mut c = Cur {
-        file,
-        line: &line,
-        pos: 0,
-    };
-    let t = p.mem_type(&mut c)?;
-    c.end()?;
-    Ok(t)
+    MemTypeParser::new(module).parse(text)
+}
+
+/// Parses memory types naming the types of one module, the table of type
+/// names built once: a snapshot's allocation table may hold millions of
+/// types, and a module thousands of type names.
+pub struct MemTypeParser {
+    parser: Parser<'static>,
+}
+
+impl MemTypeParser {
+    pub fn new(module: &Module) -> MemTypeParser {
+        MemTypeParser {
+            parser: Parser {
+                file: "<type>",
+                lines: Vec::new(),
+                module: Module::default(),
+                syms: HashMap::new(),
+                type_names: module
+                    .types
+                    .iter()
+                    .map(|(id, d)| (d.name.clone(), id))
+                    .collect(),
+            },
+        }
+    }
+
+    /// Parses `text`, a memory type (see `parse_mem_type`).
+    pub fn parse(&self, text: &str) -> Result<MemType, ParseError> {
+        let file = self.parser.file;
+        let line = lex_line(file, 1, text)?;
+        let mut c = Cur {
+            file,
+            line: &line,
+            pos: 0,
+        };
+        let t = self.parser.mem_type(&mut c)?;
+        c.end()?;
+        Ok(t)
+    }
 }
 
 impl<'a> Parser<'a> {
@@ -1245,9 +1265,19 @@ mod tests {
             chain.push_str(&format!("type :t{i} = {{ :t{} }}\n", i + 1));
         }
         chain.push_str("type :t100000 = { i8 }\n");
-        let m = parse(&chain, "t.pir").unwrap();
-        let errs = crate::verify(&m).unwrap_err();
-        assert!(errs.to_string().contains("nests too deeply"));
+        // Each type contains the next: the layouts are computed without
+        // recursion, on a small stack.
+        std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || {
+                let m = parse(&chain, "t.pir").unwrap();
+                crate::verify(&m).unwrap();
+                let l = crate::TypeLayouts::new(&m.types);
+                assert_eq!(l.named(crate::TypeId(0)).map(|l| l.size), Some(1));
+            })
+            .unwrap()
+            .join()
+            .unwrap();
     }
 
     #[test]

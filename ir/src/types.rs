@@ -132,8 +132,11 @@ pub fn align_up(x: u64, align: u64) -> u64 {
     x.div_ceil(align) * align
 }
 
-/// How deeply types may nest (arrays of structs of arrays ...): deeper
-/// types have no layout, so hostile input cannot exhaust the host stack.
+/// How deeply arrays may nest in one type (`[2 x [3 x ...]]`): deeper
+/// types have no layout, and the parser refuses them, so hostile input
+/// cannot exhaust the host stack in the code that recurses over a type.
+/// Named types are not nested: a chain of structs each containing the
+/// next has a layout however long it is.
 pub const MAX_TYPE_DEPTH: u32 = 256;
 
 /// Layouts of the named types; computed once per module. Recursive types
@@ -144,44 +147,109 @@ pub struct TypeLayouts {
     layouts: Vec<Option<Layout>>,
 }
 
+/// Where a named type is in `TypeLayouts::new`.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum State {
+    Todo,
+    /// On the stack: a type reaching it contains itself.
+    Busy,
+    Done,
+}
+
+/// The named type at the bottom of `t`'s arrays, if any.
+fn base_name(t: &MemType) -> Option<TypeId> {
+    let mut t = t;
+    loop {
+        match t {
+            MemType::Array(e, _) => t = e,
+            MemType::Named(id) => return Some(*id),
+            MemType::Scalar(_) => return None,
+        }
+    }
+}
+
+/// The layout of `t`, given the layouts of the named types (`None` for
+/// arrays nested deeper than `MAX_TYPE_DEPTH` or too large).
+fn layout_of(t: &MemType, named: impl Fn(TypeId) -> Option<Layout>) -> Option<Layout> {
+    let mut lens = Vec::new();
+    let mut t = t;
+    let mut l = loop {
+        match t {
+            MemType::Array(e, n) => {
+                if lens.len() >= MAX_TYPE_DEPTH as usize {
+                    return None;
+                }
+                lens.push(*n);
+                t = e;
+            }
+            MemType::Named(id) => break named(*id)?,
+            MemType::Scalar(s) => {
+                break Layout {
+                    size: s.bytes() as u64,
+                    align: s.bytes() as u64,
+                }
+            }
+        }
+    };
+    for n in lens.into_iter().rev() {
+        l.size = l.size.checked_mul(n)?;
+    }
+    Some(l)
+}
+
 impl TypeLayouts {
+    /// Computes every named type after the types it contains, with an
+    /// explicit stack: a chain of types each containing the next costs no
+    /// host stack however long it is.
     pub fn new(types: &EntityVec<TypeId, TypeDef>) -> TypeLayouts {
         let n = types.len();
         let mut tl = TypeLayouts {
             layouts: vec![None; n],
         };
-        let mut state = vec![0u8; n]; // 0 = todo, 1 = in progress, 2 = done
-        for (id, _) in types.iter() {
-            tl.compute(types, id, &mut state, 0);
+        let mut state = vec![State::Todo; n];
+        for (root, _) in types.iter() {
+            if state[root.index()] != State::Todo {
+                continue;
+            }
+            state[root.index()] = State::Busy;
+            // Each type on the stack with the next of its fields to look at.
+            let mut stack = vec![(root, 0usize)];
+            while let Some(&mut (id, ref mut next)) = stack.last_mut() {
+                let fields = &types[id].fields;
+                let todo = fields[*next..]
+                    .iter()
+                    .position(|f| {
+                        base_name(f).is_some_and(|b| state.get(b.index()) == Some(&State::Todo))
+                    })
+                    .map(|k| *next + k);
+                if let Some(k) = todo {
+                    *next = k + 1;
+                    if let Some(b) = base_name(&fields[k]) {
+                        state[b.index()] = State::Busy;
+                        stack.push((b, 0));
+                    }
+                    continue;
+                }
+                stack.pop();
+                let done = |b: TypeId| match state.get(b.index()) {
+                    Some(State::Done) => tl.layouts[b.index()],
+                    _ => None,
+                };
+                let layout = Self::aggregate(&types[id], done);
+                tl.layouts[id.index()] = layout;
+                state[id.index()] = State::Done;
+            }
         }
         tl
     }
 
-    fn compute(
-        &mut self,
-        types: &EntityVec<TypeId, TypeDef>,
-        id: TypeId,
-        state: &mut [u8],
-        depth: u32,
-    ) -> Option<Layout> {
-        if depth > MAX_TYPE_DEPTH {
-            return None;
-        }
-        match state[id.index()] {
-            1 => return None,
-            2 => return self.layouts[id.index()],
-            _ => {}
-        }
-        state[id.index()] = 1;
-        let def = &types[id];
+    /// The layout of a struct or union whose named fields have the
+    /// layouts `named` gives.
+    fn aggregate(def: &TypeDef, named: impl Fn(TypeId) -> Option<Layout>) -> Option<Layout> {
         let mut size = 0u64;
         let mut align = 1u64;
-        let mut ok = true;
         for f in &def.fields {
-            let Some(l) = self.mem_layout_rec(types, f, state, depth + 1) else {
-                ok = false;
-                break;
-            };
+            let l = layout_of(f, &named)?;
             align = align.max(l.align);
             match def.kind {
                 AggKind::Struct => {
@@ -192,42 +260,10 @@ impl TypeLayouts {
                 }
             }
         }
-        state[id.index()] = 2;
-        let layout = ok.then(|| Layout {
+        Some(Layout {
             size: align_up(size, align),
             align,
-        });
-        self.layouts[id.index()] = layout;
-        layout
-    }
-
-    fn mem_layout_rec(
-        &mut self,
-        types: &EntityVec<TypeId, TypeDef>,
-        t: &MemType,
-        state: &mut [u8],
-        depth: u32,
-    ) -> Option<Layout> {
-        if depth > MAX_TYPE_DEPTH {
-            return None;
-        }
-        match t {
-            MemType::Scalar(s) => Some(Layout {
-                size: s.bytes() as u64,
-                align: s.bytes() as u64,
-            }),
-            MemType::Named(id) if id.index() < state.len() => {
-                self.compute(types, *id, state, depth + 1)
-            }
-            MemType::Named(_) => None,
-            MemType::Array(elem, n) => {
-                let l = self.mem_layout_rec(types, elem, state, depth + 1)?;
-                Some(Layout {
-                    size: l.size.checked_mul(*n)?,
-                    align: l.align,
-                })
-            }
-        }
+        })
     }
 
     /// Layout of a named type, `None` if it is recursive or refers to a
@@ -237,19 +273,6 @@ impl TypeLayouts {
     }
 
     pub fn of(&self, t: &MemType) -> Option<Layout> {
-        match t {
-            MemType::Scalar(s) => Some(Layout {
-                size: s.bytes() as u64,
-                align: s.bytes() as u64,
-            }),
-            MemType::Named(id) => self.named(*id),
-            MemType::Array(elem, n) => {
-                let l = self.of(elem)?;
-                Some(Layout {
-                    size: l.size.checked_mul(*n)?,
-                    align: l.align,
-                })
-            }
-        }
+        layout_of(t, |id| self.named(id))
     }
 }

@@ -80,5 +80,4 @@ pub use file::{
 pub use header::{Header, FLAG_DELTA, FORMAT_VERSION, HEADER_LEN, MAGIC};
 pub use validate::{
     check_program_matches, validate, validate_file, validate_with, Limits, MAX_TYPE_NESTING,
-    MAX_TYPE_WEIGHT,
 };

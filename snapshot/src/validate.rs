@@ -5,9 +5,8 @@
 //!
 //! Rules checked, in order (each failure is its own `SnapshotError`):
 //! - program: the text hashes to the body's hash and the header's; it
-//!   nests arrays at most `MAX_TYPE_NESTING` deep on a line and its named
-//!   types weigh at most `MAX_TYPE_WEIGHT` (the IR crate recurses over
-//!   both); it parses and verifies; it is the canonical text of the module after
+//!   nests arrays at most `MAX_TYPE_NESTING` deep on a line (the IR crate
+//!   recurses over nested array types); it parses and verifies; it is the canonical text of the module after
 //!   `safepoints::place` (so resume points are numbered as the frames were);
 //! - layout: each non-empty area (data, stack, heap) has `start <= end`,
 //!   starts at or above `contract::NULL_PAGE` and ends at or below
@@ -172,19 +171,14 @@ fn check_program(snap: &Snapshot) -> Result<(Module, TypeLayouts), SnapshotError
 
 /// Stack of the thread that parses an embedded program.
 const PARSE_STACK: usize = 64 << 20;
-/// Deepest `[` nesting on one line of an embedded program.
-pub const MAX_TYPE_NESTING: usize = 32;
-/// Most weight of the named types of an embedded program: each `type`
-/// line weighs one plus its deepest `[` nesting. A chain of struct types
-/// each containing the next makes the layout computation recurse this
-/// deep, on the VM's stack too, so the bound keeps it to a few thousand
-/// frames.
-pub const MAX_TYPE_WEIGHT: usize = 4096;
+/// Deepest `[` nesting on one line of an embedded program: the IR's own
+/// limit on array nesting, so every program pivm runs can be resumed.
+/// (Chains of named types are not nested: the IR computes their layouts
+/// without recursion.)
+pub const MAX_TYPE_NESTING: usize = pivm_ir::types::MAX_TYPE_DEPTH as usize;
 
-/// Bounds what the IR crate will recurse over: array nesting per line and
-/// the weight of the named types.
+/// Bounds what the IR crate will recurse over: array nesting per line.
 fn check_text_limits(text: &str) -> Result<(), SnapshotError> {
-    let mut weight = 0usize;
     for (no, line) in text.lines().enumerate() {
         let (mut depth, mut max, mut in_str) = (0usize, 0usize, false);
         for b in line.bytes() {
@@ -206,15 +200,6 @@ fn check_text_limits(text: &str) -> Result<(), SnapshotError> {
                 no + 1
             )));
         }
-        if line.starts_with("type ") {
-            weight += 1 + max;
-        }
-    }
-    if weight > MAX_TYPE_WEIGHT {
-        return Err(SnapshotError::ProgramLimits(format!(
-            "its named types weigh {weight} (one per type plus its array nesting), \
-             more than {MAX_TYPE_WEIGHT}"
-        )));
     }
     Ok(())
 }
@@ -351,6 +336,7 @@ fn check_allocations(
     type_layouts: &TypeLayouts,
 ) -> Result<(), SnapshotError> {
     let mut prev: Option<(u64, u64)> = None;
+    let types = pivm_ir::MemTypeParser::new(module);
     for (index, a) in allocs.iter().enumerate() {
         let err = |reason: String| {
             Err(SnapshotError::Allocation {
@@ -378,7 +364,7 @@ fn check_allocations(
             }
         }
         if let Some(text) = &a.ty {
-            let ty = match pivm_ir::parse_mem_type(text, module) {
+            let ty = match types.parse(text) {
                 Ok(t) => t,
                 Err(why) => {
                     return err(format!(

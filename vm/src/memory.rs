@@ -370,9 +370,11 @@ impl Memory {
     }
 
     /// Replaces the contents with a snapshot's image of `[0, len)`: every
-    /// byte of it becomes zero (the pages are dropped, not written, so this
-    /// costs nothing for memory never touched), the limit grows to `len`,
-    /// and `fill` writes the saved bytes into `[0, len)`.
+    /// byte of it becomes zero, the limit grows to `len`, and `fill` writes
+    /// the saved bytes into `[0, len)`. Only `[0, limit)` can hold data
+    /// (nothing is ever written at or above the limit), so only it is
+    /// cleared, its pages dropped rather than written: the cost is that
+    /// of the memory in use, never of the size a snapshot declares.
     pub fn load_image<E>(
         &mut self,
         len: u64,
@@ -383,18 +385,20 @@ impl Memory {
                 "memory image of {len} bytes does not fit the reservation"
             )));
         }
-        let drop_len = align_up(len.max(self.limit), host_page_size()).min(self.reserved);
-        // SAFETY: [0, drop_len) is inside the private anonymous mapping;
+        let used = align_up(self.limit, host_page_size()).min(self.reserved);
+        // SAFETY: [0, used) is inside the private anonymous mapping;
         // MADV_DONTNEED makes its pages read as zero again.
         let dropped =
-            unsafe { libc::madvise(self.base.cast(), drop_len as usize, libc::MADV_DONTNEED) } == 0;
+            unsafe { libc::madvise(self.base.cast(), used as usize, libc::MADV_DONTNEED) } == 0;
+        if !dropped {
+            // SAFETY: [0, limit) is mapped and writable, and `&mut self`
+            // makes this the only reference.
+            unsafe { std::slice::from_raw_parts_mut(self.base, self.limit as usize) }.fill(0);
+        }
         self.limit = self.limit.max(len);
         // SAFETY: [0, len) is mapped and writable, and `&mut self` makes
         // this the only reference.
         let image = unsafe { std::slice::from_raw_parts_mut(self.base, len as usize) };
-        if !dropped {
-            image.fill(0);
-        }
         Ok(fill(image))
     }
 

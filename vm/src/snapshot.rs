@@ -290,13 +290,14 @@ pub fn restore(
             config.reserve
         )));
     }
+    let types = pivm_ir::MemTypeParser::new(&prog.module);
     let allocations = b
         .memory
         .allocations
         .iter()
         .map(|a| {
             let ty = match &a.ty {
-                Some(t) => Some(pivm_ir::parse_mem_type(t, &prog.module).map_err(|e| {
+                Some(t) => Some(types.parse(t).map_err(|e| {
                     VmError::new(format!("allocation at {:#x}: bad type: {e}", a.addr))
                 })?),
                 None => None,

@@ -1,9 +1,12 @@
 //! The printf formatter against glibc: a C program with a table of formats
 //! and values is compiled with gcc and run, and its output must equal ours
-//! byte for byte. Skipped, with a message, only when gcc is absent.
+//! byte for byte; a C program printing with huge widths and precisions
+//! must print the same under pivm, on every engine, as gcc's build of it.
+//! Skipped, with a message, only when gcc is absent.
 
-use pivm::builtins::printf::format;
+use pivm::builtins::printf::{format, Collect};
 use pivm::memory::Memory;
+use std::path::PathBuf;
 use std::process::Command;
 
 #[derive(Clone, Copy)]
@@ -238,12 +241,33 @@ fn c_string(s: &str) -> String {
     o
 }
 
+/// Writes the C program `src` to a fresh directory for `test`, compiles
+/// it with gcc and runs it: the source's path and the program's standard
+/// output, or `None` (with a message) when gcc is not installed.
+fn gcc_run(test: &str, src: &str) -> Option<(PathBuf, Vec<u8>)> {
+    if Command::new("gcc").arg("--version").output().is_err() {
+        eprintln!("SKIPPED {test}: gcc is not installed");
+        return None;
+    }
+    let dir = std::env::temp_dir().join(format!("pivm-{test}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{test}.c"));
+    let exe = dir.join(test);
+    std::fs::write(&path, src).unwrap();
+    let st = Command::new("gcc")
+        .args(["-w", "-O0", "-o"])
+        .arg(&exe)
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(st.success(), "gcc failed on {}", path.display());
+    let out = Command::new(&exe).output().unwrap();
+    assert!(out.status.success(), "{}", path.display());
+    Some((path, out.stdout))
+}
+
 #[test]
 fn printf_matches_glibc() {
-    if Command::new("gcc").arg("--version").output().is_err() {
-        eprintln!("SKIPPED printf_matches_glibc: gcc is not installed");
-        return;
-    }
     let cases = cases();
     let mut mem = Memory::new(1 << 24, 1 << 20).unwrap();
     let mut next_str = 0x10000u64;
@@ -275,7 +299,17 @@ fn printf_matches_glibc() {
             cargs.push_str(", ");
             cargs.push_str(&text);
         }
-        ours.extend(format(fmt.as_bytes(), &vals, &mem).unwrap());
+        let at = next_str;
+        mem.write(at, fmt.as_bytes()).unwrap();
+        mem.write(at + fmt.len() as u64, &[0]).unwrap();
+        next_str += fmt.len() as u64 + 1;
+        let mut out = Collect {
+            mem: &mem,
+            bytes: Vec::new(),
+        };
+        let n = format(&mut out, at, &vals).unwrap();
+        assert_eq!(n as usize, out.bytes.len(), "{fmt}");
+        ours.extend(out.bytes);
         ours.extend_from_slice(b"|\n");
         c.push_str(&format!(
             "  printf({}{cargs});\n  printf(\"|\\n\");\n",
@@ -283,21 +317,10 @@ fn printf_matches_glibc() {
         ));
     }
     c.push_str("  return 0;\n}\n");
-    let dir = std::env::temp_dir().join(format!("pivm-printf-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let src = dir.join("t.c");
-    let exe = dir.join("t");
-    std::fs::write(&src, c).unwrap();
-    let st = Command::new("gcc")
-        .args(["-w", "-O0", "-o"])
-        .arg(&exe)
-        .arg(&src)
-        .status()
-        .unwrap();
-    assert!(st.success(), "gcc failed on {}", src.display());
-    let out = Command::new(&exe).output().unwrap();
-    let theirs = out.stdout;
-    let _ = std::fs::remove_dir_all(&dir);
+    let Some((src, theirs)) = gcc_run("printf_matches_glibc", &c) else {
+        return;
+    };
+    let _ = std::fs::remove_dir_all(src.parent().unwrap());
     let (o, t) = (
         String::from_utf8_lossy(&ours),
         String::from_utf8_lossy(&theirs),
@@ -315,4 +338,99 @@ fn printf_matches_glibc() {
     assert_eq!(o.lines().count(), t.lines().count());
     assert_eq!(o.lines().count(), cases.len());
     assert_eq!(bad, 0, "{bad} printf cases differ from glibc");
+}
+
+/// A C program printing with widths and precisions far past any buffer,
+/// widths and precisions past `INT_MAX` (-1, nothing printed), negative `*` widths and
+/// precisions, and sprintf/snprintf into and past buffers, with every
+/// return value: gcc's build of it is the oracle, and pivm's output on
+/// every engine must equal it byte for byte.
+const HUGE: &str = r#"#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void sum(const char *what, const char *s) {
+    unsigned long h = 5381;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i++) h = h * 33 + (unsigned char)s[i];
+    printf("%s: %lu bytes, hash %lu\n", what, (unsigned long)n, h);
+}
+
+int main(void) {
+    int r;
+    r = printf("[%.65536f]\n", 1.5); printf("r=%d\n", r);
+    r = printf("[%.65536f]\n", 0.1); printf("r=%d\n", r);
+    r = printf("[%.70000f]\n", 5e-324); printf("r=%d\n", r);
+    r = printf("[%.2000f]\n", 1e300); printf("r=%d\n", r);
+    r = printf("[%70000d]\n", 42); printf("r=%d\n", r);
+    r = printf("[%-70000d]\n", -42); printf("r=%d\n", r);
+    r = printf("[%070000d]\n", -42); printf("r=%d\n", r);
+    r = printf("[%+.70000d]\n", 42); printf("r=%d\n", r);
+    r = printf("[%#70000x] [%#.70000o]\n", 255, 8); printf("r=%d\n", r);
+    r = printf("[%70000s] [%-70000c]\n", "abc", 'z'); printf("r=%d\n", r);
+    r = printf("[%.3000e] [%#.3000g] [%.3000g] [%70000.3E]\n", 2.0 / 3, 0.1, 0.1, -1e-300);
+    printf("r=%d\n", r);
+    r = printf("[%70000f] [%-70000e] [%070000g]\n", 1.0 / 0, -1.0 / 0, 3.25); printf("r=%d\n", r);
+    r = printf("[%.*f] [%*d] [%-*d] [%*.*f] [%.*d] [%.*s]\n", -5, 3.14159, -7, 42, -7, 42,
+               -12, -3, 2.5, -1, 7, -1, "xyz");
+    printf("r=%d\n", r);
+    r = printf("[%*d]\n", -70000, 5); printf("r=%d\n", r);
+    r = printf("%99999999999d|\n", 1); printf("r=%d\n", r);
+    r = printf("a%2147483648d|\n", 1); printf("r=%d\n", r);
+    r = printf("b%.2147483648f|\n", 1.0); printf("r=%d\n", r);
+    char small[16];
+    r = snprintf(small, sizeof small, "%100000d", 7); printf("r=%d [%s]\n", r, small);
+    r = snprintf(small, sizeof small, "%-100000d|", 7); printf("r=%d [%s]\n", r, small);
+    r = snprintf(NULL, 0, "%.1000000f", 1.0); printf("r=%d\n", r);
+    r = snprintf(small, 1, "%50000s", "q"); printf("r=%d [%s]\n", r, small);
+    char *big = malloc(300000);
+    r = sprintf(big, "%.150000f", 0.1); printf("r=%d\n", r); sum("0.1", big);
+    r = sprintf(big, "%-200000.100000d|%s", -3, "end"); printf("r=%d\n", r); sum("-3", big);
+    r = sprintf(big, "%#.100000g", 1.0 / 3); printf("r=%d\n", r); sum("1/3", big);
+    free(big);
+    return 0;
+}
+"#;
+
+#[test]
+fn huge_widths_and_precisions_match_glibc_on_every_engine() {
+    let Some((src, theirs)) = gcc_run("printf_huge", HUGE) else {
+        return;
+    };
+    let engines: &[&str] = if cfg!(feature = "jit") {
+        &["interp", "jit"]
+    } else {
+        &["interp"]
+    };
+    for engine in engines {
+        let ours = Command::new(env!("CARGO_BIN_EXE_pivm"))
+            .args(["run", "--engine", engine])
+            .arg(&src)
+            .output()
+            .unwrap();
+        assert_eq!(
+            ours.status.code(),
+            Some(0),
+            "{engine}: {}",
+            String::from_utf8_lossy(&ours.stderr)
+        );
+        if ours.stdout != theirs {
+            let (o, t) = (
+                String::from_utf8_lossy(&ours.stdout),
+                String::from_utf8_lossy(&theirs),
+            );
+            for (i, (a, b)) in o.lines().zip(t.lines()).enumerate() {
+                if a != b {
+                    let cut = |s: &str| s.chars().take(200).collect::<String>();
+                    eprintln!("line {i}\n  pivm:  {}\n  glibc: {}", cut(a), cut(b));
+                }
+            }
+            panic!(
+                "{engine}: output differs from glibc ({} and {} bytes)",
+                ours.stdout.len(),
+                theirs.len()
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(src.parent().unwrap());
 }

@@ -24,10 +24,8 @@ impl Parser {
     // assign = conditional (assign-op assign)?
     // assign-op = "=" | "+=" | "-=" | "*=" | "/=" | "%=" | "&=" | "|=" | "^=" | "<<=" | ">>="
     pub(super) fn assign(&mut self) -> PResult<Expr> {
-        self.enter()?;
         let lhs = self.conditional()?;
         let Some(t) = self.peek().cloned() else {
-            self.depth -= 1;
             return Ok(lhs);
         };
         let op = match &*t.text {
@@ -42,19 +40,14 @@ impl Parser {
             "^=" => Some(BinOp::BitXor),
             "<<=" => Some(BinOp::Shl),
             ">>=" => Some(BinOp::Shr),
-            _ => {
-                self.depth -= 1;
-                return Ok(lhs);
-            }
+            _ => return Ok(lhs),
         };
         if t.kind != TokKind::Punct {
-            self.depth -= 1;
             return Ok(lhs);
         }
         self.pos += 1;
         let loc = t.loc;
-        let rhs = self.assign()?;
-        self.depth -= 1;
+        let rhs = self.nested("expression", Self::assign)?;
         if !Self::is_lvalue(&lhs) || lhs.ty.is_array() || lhs.ty.is_func() {
             self.error(loc, "expression is not assignable");
             return Ok(lhs);
@@ -120,20 +113,19 @@ impl Parser {
 
     // conditional = logor ("?" expr ":" conditional)?
     pub(super) fn conditional(&mut self) -> PResult<Expr> {
-        self.enter()?;
         let c = self.binary(0)?;
         if !self.is("?") {
-            self.depth -= 1;
             return Ok(c);
         }
         let loc = self.loc();
         self.pos += 1;
         let c = self.rval(c);
         self.check_scalar(&c, "the condition of '?:'");
-        let a = self.expr()?;
-        self.expect(":")?;
-        let b = self.conditional()?;
-        self.depth -= 1;
+        let (a, b) = self.nested("expression", |p| {
+            let a = p.expr()?;
+            p.expect(":")?;
+            Ok((a, p.conditional()?))
+        })?;
         let (a, b) = (self.rval(a), self.rval(b));
         let ty = if a.ty.is_arith() && b.ty.is_arith() {
             usual_arith(&a.ty, &b.ty)
@@ -198,9 +190,9 @@ impl Parser {
             let op = t.text.clone();
             let loc = t.loc;
             self.pos += 1;
-            self.enter()?;
+            // Recurses only to a higher precedence: at most one level per
+            // precedence.
             let rhs = self.binary(prec)?;
-            self.depth -= 1;
             lhs = self.binop(&op, lhs, rhs, loc);
         }
         Ok(lhs)
@@ -208,10 +200,10 @@ impl Parser {
 
     // cast = "(" type-name ")" cast | "(" type-name ")" "{" init-list "}" postfix-tail | unary
     pub(super) fn cast_expr(&mut self) -> PResult<Expr> {
-        self.enter()?;
-        let r = self.cast_inner();
-        self.depth -= 1;
-        r
+        if self.nodes > MAX_EXPR_NODES {
+            return self.fatal("expression is too large");
+        }
+        self.nested("expression", Self::cast_inner)
     }
 
     /// `cast`, inside the depth bound of `cast_expr`.
@@ -310,7 +302,7 @@ impl Parser {
                 }
                 "++" | "--" => {
                     self.pos += 1;
-                    let e = self.unary()?;
+                    let e = self.nested("expression", Self::unary)?;
                     return Ok(self.incdec(e, &*t.text == "++", false, loc));
                 }
                 _ => {}
@@ -330,7 +322,7 @@ impl Parser {
                 }
             } else {
                 let save = self.nodes;
-                let e = self.unary()?;
+                let e = self.nested("expression", Self::unary)?;
                 self.nodes = save;
                 e.ty
             };

@@ -18,13 +18,7 @@ impl Parser {
         out: &mut Vec<InitElem>,
         top: bool,
     ) -> PResult<Ty> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return self.fatal("initializer nested too deeply");
-        }
-        let r = self.initializer_inner(ty, offset, out, top);
-        self.depth -= 1;
-        r
+        self.nested("initializer", |p| p.initializer_inner(ty, offset, out, top))
     }
 
     /// `initializer`, inside its depth bound.
@@ -308,10 +302,7 @@ impl Parser {
         excess: bool,
         out: &mut Vec<InitElem>,
     ) -> PResult<()> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return self.fatal("designator nested too deeply");
-        }
+        self.enter("designator")?;
         if excess {
             let loc = self.loc();
             self.error(loc, "designator index out of the array's bounds");
@@ -359,7 +350,7 @@ impl Parser {
             let d = self.describe();
             self.fatal(format!("expected '=' after a designator, found {d}"))
         };
-        self.depth -= 1;
+        self.leave();
         r
     }
 

@@ -39,7 +39,15 @@ pub use literals::{char_value, parse_int_literal};
 pub struct Fatal;
 type PResult<T> = Result<T, Fatal>;
 
-const MAX_DEPTH: usize = 400;
+/// How deeply a program may nest, all kinds together: a parenthesis or
+/// operator in an expression, a statement inside another, a declarator,
+/// an initializer brace, a struct body each count one level. The parser,
+/// the lowering and the drop of the syntax tree recurse on it (on the
+/// compiler thread's stack, `STACK_SIZE`, with room to spare). Chains that
+/// are not nesting (labels, `else if`) do not count.
+pub const MAX_NESTING: usize = 256;
+/// The most nodes of one expression (a long `a + b + ...` chain is as
+/// deep as it is long in the tree the lowering recurses on).
 const MAX_EXPR_NODES: usize = 50_000;
 
 #[derive(Clone, Debug)]
@@ -368,15 +376,26 @@ impl Parser {
         })
     }
 
-    /// Enters one level of expression nesting, bounding depth and size.
-    fn enter(&mut self) -> PResult<()> {
+    /// Enters one level of nesting of `what` (`leave` leaves it).
+    fn enter(&mut self, what: &str) -> PResult<()> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return self.fatal("expression nested too deeply");
-        }
-        if self.nodes > MAX_EXPR_NODES {
-            return self.fatal("expression is too large");
+        if self.depth > MAX_NESTING {
+            return self.fatal(format!(
+                "{what} nested too deeply (more than {MAX_NESTING} levels of nesting)"
+            ));
         }
         Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    /// Runs `f` one level of nesting of `what` deeper.
+    fn nested<T>(&mut self, what: &str, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        self.enter(what)?;
+        let r = f(self);
+        self.leave();
+        r
     }
 }

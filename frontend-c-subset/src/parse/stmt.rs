@@ -42,24 +42,118 @@ impl Parser {
         Ok(e)
     }
 
-    // stmt = "return" expr? ";" | "if" "(" expr ")" stmt ("else" stmt)?
+    // stmt = "return" expr? ";" | "if" "(" expr ")" stmt ("else" "if" "(" expr ")" stmt)* ("else" stmt)?
     //      | "switch" "(" expr ")" stmt | "case" const-expr ":" stmt
     //      | "default" ":" stmt | "for" "(" (declaration | expr? ";") expr? ";" expr? ")" stmt
     //      | "while" "(" expr ")" stmt | "do" stmt "while" "(" expr ")" ";"
     //      | "goto" ident ";" | "break" ";" | "continue" ";" | ident ":" stmt
     //      | compound-stmt | expr? ";"
     pub(super) fn stmt(&mut self) -> PResult<Stmt> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return self.fatal("statements nested too deeply");
-        }
-        let r = self.stmt_inner();
-        self.depth -= 1;
-        r
+        self.nested("statement", Self::stmt_inner)
     }
 
-    /// `stmt`, inside its depth bound.
+    /// `stmt`, inside its depth bound. The labels before a statement are
+    /// read in a loop, so a long run of `case` labels nests nothing.
     pub(super) fn stmt_inner(&mut self) -> PResult<Stmt> {
+        let loc = self.loc();
+        let mut labels = Vec::new();
+        // Whether the last label is a goto label (which may end a block).
+        let mut named = None;
+        while let Some(n) = self.label(&mut labels)? {
+            named = Some(n);
+        }
+        let Some(named) = named else {
+            return self.unlabeled_stmt();
+        };
+        if named && self.is("}") {
+            labels.push(Stmt {
+                kind: StmtKind::Block(Vec::new()),
+                loc,
+            });
+        } else {
+            labels.push(self.unlabeled_stmt()?);
+        }
+        Ok(Stmt {
+            kind: StmtKind::Block(labels),
+            loc,
+        })
+    }
+
+    // label = "case" const-expr ":" | "default" ":" | ident ":"
+    /// Reads a label if one is next and adds the statement that marks its
+    /// place to `out` (none for a `case` or `default` outside a switch,
+    /// which is reported): `Some(true)` for a goto label, `Some(false)`
+    /// for the others.
+    fn label(&mut self, out: &mut Vec<Stmt>) -> PResult<Option<bool>> {
+        let loc = self.loc();
+        let mut mark = |kind| out.push(Stmt { kind, loc });
+        if self.is("case") {
+            self.pos += 1;
+            self.nodes = 0;
+            let e = self.conditional()?;
+            if self.is("...") {
+                return self.fatal("unsupported: case ranges");
+            }
+            self.expect(":")?;
+            let v = const_int(&e);
+            if v.is_none() {
+                self.error(e.loc, "case label is not an integer constant");
+            }
+            let Some(id) = self.new_case(loc, "case") else {
+                return Ok(Some(false));
+            };
+            if let Some(sw) = self.fstate().switches.last_mut() {
+                let bits = v
+                    .and(const_bits(&e))
+                    .map_or(0, |b| convert_bits(b, &e.ty, &sw.ty));
+                let dup = sw.cases.iter().any(|c| c.0 == bits);
+                sw.cases.push((bits, id));
+                if dup {
+                    self.error(e.loc, "duplicate case value");
+                }
+            }
+            mark(StmtKind::Case(id));
+            return Ok(Some(false));
+        }
+        if self.is("default") && self.is_at(1, ":") {
+            self.pos += 2;
+            let Some(id) = self.new_case(loc, "default") else {
+                return Ok(Some(false));
+            };
+            if let Some(sw) = self.fstate().switches.last_mut() {
+                let dup = sw.default.replace(id).is_some();
+                if dup {
+                    self.error(loc, "multiple default labels in one switch");
+                }
+            }
+            mark(StmtKind::Case(id));
+            return Ok(Some(false));
+        }
+        if self.is_ident() && self.is_at(1, ":") {
+            let (l, lloc) = self.ident()?;
+            self.pos += 1;
+            if !self.fstate().labels.insert(l.clone()) {
+                self.error(lloc, format!("redefinition of label '{l}'"));
+            }
+            mark(StmtKind::Label(l));
+            return Ok(Some(true));
+        }
+        Ok(None)
+    }
+
+    /// The id of a new `case` or `default` label (`what`) of the
+    /// innermost switch; `None`, reported, outside any switch.
+    fn new_case(&mut self, loc: Loc, what: &str) -> Option<CaseId> {
+        self.case_ids += 1;
+        if self.fstate().switches.is_empty() {
+            self.error(loc, format!("'{what}' label not within a switch statement"));
+            return None;
+        }
+        Some(CaseId::new(self.case_ids))
+    }
+
+    /// A statement without labels.
+    fn unlabeled_stmt(&mut self) -> PResult<Stmt> {
         let loc = self.loc();
         let mk = |kind| Ok(Stmt { kind, loc });
         self.nodes = 0;
@@ -90,15 +184,23 @@ impl Parser {
                     return mk(StmtKind::Return(Some(e)));
                 }
                 "if" => {
-                    self.pos += 1;
-                    let c = self.cond_expr()?;
-                    let then = self.stmt()?;
+                    let mut arms = Vec::new();
+                    loop {
+                        self.pos += 1;
+                        self.nodes = 0;
+                        let c = self.cond_expr()?;
+                        arms.push((c, self.stmt()?));
+                        if !(self.is("else") && self.is_at(1, "if")) {
+                            break;
+                        }
+                        self.pos += 1;
+                    }
                     let els = if self.eat("else") {
                         Some(Box::new(self.stmt()?))
                     } else {
                         None
                     };
-                    return mk(StmtKind::If(c, Box::new(then), els));
+                    return mk(StmtKind::If { arms, els });
                 }
                 "switch" => {
                     self.pos += 1;
@@ -131,64 +233,6 @@ impl Parser {
                         cases: sw.cases,
                         default: sw.default,
                     });
-                }
-                "case" => {
-                    self.pos += 1;
-                    let e = self.conditional()?;
-                    if self.is("...") {
-                        return self.fatal("unsupported: case ranges");
-                    }
-                    self.expect(":")?;
-                    let v = const_int(&e);
-                    if v.is_none() {
-                        self.error(e.loc, "case label is not an integer constant");
-                    }
-                    self.case_ids += 1;
-                    let id = CaseId::new(self.case_ids);
-                    let st = self.fstate();
-                    let Some(sw) = st.switches.last_mut() else {
-                        self.error(loc, "'case' label not within a switch statement");
-                        return self.stmt();
-                    };
-                    let bits = v
-                        .and(const_bits(&e))
-                        .map_or(0, |b| convert_bits(b, &e.ty, &sw.ty));
-                    let dup = sw.cases.iter().any(|c| c.0 == bits);
-                    sw.cases.push((bits, id));
-                    if dup {
-                        self.error(e.loc, "duplicate case value");
-                    }
-                    let body = self.stmt()?;
-                    return mk(StmtKind::Block(vec![
-                        Stmt {
-                            kind: StmtKind::Case(id),
-                            loc,
-                        },
-                        body,
-                    ]));
-                }
-                "default" if self.is_at(1, ":") => {
-                    self.pos += 2;
-                    self.case_ids += 1;
-                    let id = CaseId::new(self.case_ids);
-                    let st = self.fstate();
-                    let Some(sw) = st.switches.last_mut() else {
-                        self.error(loc, "'default' label not within a switch statement");
-                        return self.stmt();
-                    };
-                    let dup = sw.default.is_some();
-                    sw.default = Some(id);
-                    if dup {
-                        self.error(loc, "multiple default labels in one switch");
-                    }
-                    let body = self.stmt()?;
-                    return mk(StmtKind::Block(vec![
-                        Stmt {
-                            kind: StmtKind::Case(id),
-                            loc,
-                        },
-                        body,
-                    ]));
                 }
                 "for" => {
                     self.pos += 1;
@@ -290,22 +334,6 @@ impl Parser {
                 "asm" | "__asm__" => return self.fatal("unsupported: inline assembly"),
                 "else" => return self.fatal("'else' without a previous 'if'"),
                 _ => {}
-            }
-            if self.is_ident() && self.is_at(1, ":") {
-                let (l, lloc) = self.ident()?;
-                self.pos += 1;
-                if !self.fstate().labels.insert(l.clone()) {
-                    self.error(lloc, format!("redefinition of label '{l}'"));
-                }
-                let body = if self.is("}") {
-                    Stmt {
-                        kind: StmtKind::Block(Vec::new()),
-                        loc,
-                    }
-                } else {
-                    self.stmt()?
-                };
-                return mk(StmtKind::Label(l, Box::new(body)));
             }
         }
         if self.is("{") {

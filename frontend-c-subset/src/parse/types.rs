@@ -2,6 +2,7 @@
 //! parameter lists, struct/union and enum declarations (with struct layout).
 
 use super::*;
+use crate::ctype::{MAX_TYPE_DEPTH, MAX_TYPE_PARTS};
 use pivm_ir::opcodes::eval_binary;
 use pivm_ir::{Opcode, Type};
 
@@ -197,27 +198,41 @@ impl Parser {
     }
 
     // declarator = "*"* ("(" declarator ")" | ident?) type-suffix
-    pub(super) fn declarator(&mut self, mut ty: Ty) -> PResult<(Ty, Option<(String, Loc)>)> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return self.fatal("declarator nested too deeply");
+    /// The type must be within `Ty::within_limits`.
+    pub(super) fn declarator(&mut self, ty: Ty) -> PResult<(Ty, Option<(String, Loc)>)> {
+        let loc = self.loc();
+        let r = self.nested("declarator", |p| p.declarator_inner(ty))?;
+        if !r.0.within_limits() {
+            self.errors.push(Diag::new(
+                loc,
+                format!(
+                    "type is too complex: more than {MAX_TYPE_DEPTH} levels or \
+                     {MAX_TYPE_PARTS} parts of pointers, arrays and functions"
+                ),
+            ));
+            return Err(Fatal);
         }
+        Ok(r)
+    }
+
+    /// `declarator`, inside its depth bound.
+    fn declarator_inner(&mut self, mut ty: Ty) -> PResult<(Ty, Option<(String, Loc)>)> {
         while self.eat("*") {
             ty = ptr_to(ty);
             self.skip_qualifiers();
         }
         if self.is("(") && self.nested_declarator_follows() {
+            // The suffix after the parentheses applies first: skip to it
+            // (without parsing the inside, which would make each level
+            // parse the ones inside it twice), then parse the inside once.
             let start = self.pos;
-            self.pos += 1;
-            self.declarator(Ty::Int)?;
-            self.expect(")")?;
+            self.pos = self.matching_paren()? + 1;
             ty = self.type_suffix(ty)?;
             let end = self.pos;
             self.pos = start + 1;
             let r = self.declarator(ty)?;
             self.expect(")")?;
             self.pos = end;
-            self.depth -= 1;
             return Ok(r);
         }
         let name = if self.is_ident() {
@@ -232,8 +247,23 @@ impl Parser {
         if self.is("asm") || self.is("__asm__") {
             return self.fatal("unsupported: asm labels");
         }
-        self.depth -= 1;
         Ok((ty, name))
+    }
+
+    /// At a "(": the index of the ")" that closes it.
+    fn matching_paren(&mut self) -> PResult<usize> {
+        let mut level = 0usize;
+        for (i, t) in self.toks.iter().enumerate().skip(self.pos) {
+            if t.is("(") {
+                level += 1;
+            } else if t.is(")") {
+                level -= 1;
+                if level == 0 {
+                    return Ok(i);
+                }
+            }
+        }
+        self.fatal("expected ')' to close the declarator")
     }
 
     /// At a "(": whether it opens a nested declarator (`(*p)[3]`) rather
@@ -291,7 +321,7 @@ impl Parser {
                     }
                 }
             };
-            let inner = self.type_suffix(ty)?;
+            let inner = self.nested("declarator", |p| p.type_suffix(ty))?;
             if inner.is_func() {
                 self.error(loc, "array of functions is not allowed");
             }
@@ -422,6 +452,32 @@ impl Parser {
         if !self.eat("{") {
             return Ok(Ty::Struct(id));
         }
+        let mut fields = self.nested("struct or union", |p| p.struct_members(kw))?;
+        // Layout: the C rules, which are also the IR's.
+        let mut size = 0u64;
+        let mut align = 1u64;
+        for f in fields.iter_mut() {
+            let fs = f.ty.size(&self.prog.structs).unwrap_or(0);
+            let fa = f.ty.align(&self.prog.structs);
+            align = align.max(fa);
+            if is_union {
+                f.offset = 0;
+                size = size.max(fs);
+            } else {
+                f.offset = size.div_ceil(fa) * fa;
+                size = f.offset + fs;
+            }
+        }
+        let s = &mut self.prog.structs[id];
+        s.fields = fields;
+        s.size = size.div_ceil(align) * align;
+        s.align = align;
+        s.complete = true;
+        Ok(Ty::Struct(id))
+    }
+
+    /// The members of a struct or union body, after its "{" up to its "}".
+    fn struct_members(&mut self, kw: &str) -> PResult<Vec<Field>> {
         let mut fields: Vec<Field> = Vec::new();
         let mut names = HashSet::new();
         while !self.eat("}") {
@@ -469,27 +525,7 @@ impl Parser {
                 self.expect(",")?;
             }
         }
-        // Layout: the C rules, which are also the IR's.
-        let mut size = 0u64;
-        let mut align = 1u64;
-        for f in fields.iter_mut() {
-            let fs = f.ty.size(&self.prog.structs).unwrap_or(0);
-            let fa = f.ty.align(&self.prog.structs);
-            align = align.max(fa);
-            if is_union {
-                f.offset = 0;
-                size = size.max(fs);
-            } else {
-                f.offset = size.div_ceil(fa) * fa;
-                size = f.offset + fs;
-            }
-        }
-        let s = &mut self.prog.structs[id];
-        s.fields = fields;
-        s.size = size.div_ceil(align) * align;
-        s.align = align;
-        s.complete = true;
-        Ok(Ty::Struct(id))
+        Ok(fields)
     }
 
     /// A new, incomplete struct or union, its tag declared in the innermost

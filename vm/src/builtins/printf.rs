@@ -6,10 +6,74 @@
 //! Conversion spec: `%[flags][width][.precision][length]conv` with flags
 //! `- + space # 0`, width and precision as digits or `*`, length
 //! `hh h l ll z j t L q`, conv `d i u o x X c s p f F e E g G %`.
+//!
+//! Widths and precisions go up to `INT_MAX`, as in C: the output is
+//! streamed to an `Out` piece by piece (padding and long runs of zeros as
+//! counts, strings copied from VM memory in chunks), so formatting takes
+//! a few KiB of host memory whatever it prints. As in glibc, a width or
+//! precision written with more digits than `INT_MAX` holds, or output
+//! past `INT_MAX` bytes, ends the call with -1 (`EOVERFLOW`), what was
+//! written before staying written.
 
 use pivm_ir::TrapKind;
 
 use crate::memory::Memory;
+
+/// Where formatted output goes. The format and `%s` strings are read from
+/// `mem()` between writes, never borrowed across one, so an `Out` may
+/// write into that same memory (`sprintf`).
+pub trait Out {
+    /// The VM memory the format and its strings are in.
+    fn mem(&self) -> &Memory;
+
+    /// Appends `bytes`.
+    fn put(&mut self, bytes: &[u8]) -> Result<(), TrapKind>;
+
+    /// Appends `n` copies of `byte`.
+    fn fill(&mut self, byte: u8, n: u64) -> Result<(), TrapKind> {
+        let chunk = [byte; CHUNK];
+        let mut left = n;
+        while left > 0 {
+            let k = left.min(CHUNK as u64) as usize;
+            self.put(&chunk[..k])?;
+            left -= k as u64;
+        }
+        Ok(())
+    }
+
+    /// Appends the `len` bytes of VM memory at `addr`.
+    fn copy(&mut self, addr: u64, len: u64) -> Result<(), TrapKind> {
+        let mut buf = [0u8; CHUNK];
+        let mut done = 0;
+        while done < len {
+            let k = (len - done).min(CHUNK as u64) as usize;
+            buf[..k].copy_from_slice(self.mem().slice(addr + done, k as u64)?);
+            self.put(&buf[..k])?;
+            done += k as u64;
+        }
+        Ok(())
+    }
+}
+
+/// The pieces `Out::fill` and `Out::copy` write at a time.
+const CHUNK: usize = 4096;
+
+/// An `Out` that keeps everything in a vector: for tests, and for output
+/// known to be small.
+pub struct Collect<'m> {
+    pub mem: &'m Memory,
+    pub bytes: Vec<u8>,
+}
+
+impl Out for Collect<'_> {
+    fn mem(&self) -> &Memory {
+        self.mem
+    }
+    fn put(&mut self, bytes: &[u8]) -> Result<(), TrapKind> {
+        self.bytes.extend_from_slice(bytes);
+        Ok(())
+    }
+}
 
 #[derive(Default, Clone, Copy)]
 struct Spec {
@@ -18,8 +82,10 @@ struct Spec {
     space: bool,
     alt: bool,
     zero: bool,
-    width: usize,
-    prec: Option<usize>,
+    /// At most 2^31 (`INT_MIN` as a `*` width).
+    width: u64,
+    /// At most `INT_MAX`.
+    prec: Option<u64>,
     /// Integer width in bits from the length modifier (0 = int).
     bits: u32,
 }
@@ -38,230 +104,385 @@ impl Args<'_> {
     }
 }
 
-/// Formats `fmt` with `args`; `%s` strings are read from `mem`.
-pub fn format(fmt: &[u8], args: &[u64], mem: &Memory) -> Result<Vec<u8>, TrapKind> {
-    let mut out = Vec::with_capacity(fmt.len() + 16);
+/// Why formatting stopped early.
+enum Stop {
+    Trap(TrapKind),
+    /// More than `INT_MAX` bytes, or a width or precision past it.
+    Overflow,
+}
+
+impl From<TrapKind> for Stop {
+    fn from(k: TrapKind) -> Stop {
+        Stop::Trap(k)
+    }
+}
+
+/// The largest count printf can return.
+const INT_MAX: u64 = i32::MAX as u64;
+
+/// An `Out` with glibc's count: after each piece, more than `INT_MAX`
+/// bytes in all stops the call.
+struct Counted<'o, O: Out> {
+    out: &'o mut O,
+    done: u64,
+}
+
+impl<O: Out> Counted<'_, O> {
+    fn add(&mut self, n: u64) -> Result<(), Stop> {
+        self.done += n;
+        if self.done > INT_MAX {
+            return Err(Stop::Overflow);
+        }
+        Ok(())
+    }
+    fn put(&mut self, b: &[u8]) -> Result<(), Stop> {
+        if b.is_empty() {
+            return Ok(());
+        }
+        self.out.put(b)?;
+        self.add(b.len() as u64)
+    }
+    fn fill(&mut self, byte: u8, n: u64) -> Result<(), Stop> {
+        if n == 0 {
+            return Ok(());
+        }
+        self.out.fill(byte, n)?;
+        self.add(n)
+    }
+    fn copy(&mut self, addr: u64, len: u64) -> Result<(), Stop> {
+        if len == 0 {
+            return Ok(());
+        }
+        self.out.copy(addr, len)?;
+        self.add(len)
+    }
+}
+
+/// The text of a field: bytes, or bytes of VM memory.
+#[derive(Clone, Copy)]
+enum Text<'a> {
+    Bytes(&'a [u8]),
+    Mem(u64, u64),
+}
+
+impl Text<'_> {
+    fn len(&self) -> u64 {
+        match *self {
+            Text::Bytes(b) => b.len() as u64,
+            Text::Mem(_, n) => n,
+        }
+    }
+}
+
+/// One conversion's output before padding: `prefix`, `zeros` zeros (an
+/// integer's precision), `text`, `trail` zeros (digits of a float's
+/// precision past its exact ones), `suffix` (an exponent).
+#[derive(Clone, Copy)]
+struct Field<'a> {
+    prefix: &'a [u8],
+    zeros: u64,
+    text: Text<'a>,
+    trail: u64,
+    suffix: &'a [u8],
+}
+
+impl<'a> Field<'a> {
+    fn text(text: Text<'a>) -> Field<'a> {
+        Field {
+            prefix: b"",
+            zeros: 0,
+            text,
+            trail: 0,
+            suffix: b"",
+        }
+    }
+}
+
+/// Formats the NUL-terminated format at VM address `fmt` with `args` into
+/// `out`. Returns the count printf returns: the bytes written, or -1 when
+/// that would pass `INT_MAX` or a width or precision does (what was
+/// written stays written, as in glibc).
+pub fn format(out: &mut impl Out, fmt: u64, args: &[u64]) -> Result<i32, TrapKind> {
+    let len = out.mem().strlen(fmt)?;
+    let mut c = Counted { out, done: 0 };
+    match run(&mut c, fmt, len, args) {
+        Ok(()) => Ok(c.done as i32),
+        Err(Stop::Overflow) => Ok(-1),
+        Err(Stop::Trap(k)) => Err(k),
+    }
+}
+
+fn run<O: Out>(out: &mut Counted<O>, fmt: u64, len: u64, args: &[u64]) -> Result<(), Stop> {
     let mut args = Args {
         vals: args,
         next: 0,
     };
-    let mut i = 0;
-    while i < fmt.len() {
-        let c = fmt[i];
-        if c != b'%' {
-            let end = fmt[i..]
-                .iter()
-                .position(|&b| b == b'%')
-                .map_or(fmt.len(), |p| i + p);
-            out.extend_from_slice(&fmt[i..end]);
-            i = end;
+    let mut i = 0u64;
+    while i < len {
+        // A run of plain text, copied straight from the format.
+        let f = out.out.mem().slice(fmt + i, len - i)?;
+        let plain = memchr::memchr(b'%', f).map_or(f.len(), |p| p) as u64;
+        if plain > 0 {
+            out.copy(fmt + i, plain)?;
+            i += plain;
             continue;
         }
         let start = i;
-        i += 1;
-        let mut s = Spec::default();
-        while i < fmt.len() {
-            match fmt[i] {
-                b'-' => s.minus = true,
-                b'+' => s.plus = true,
-                b' ' => s.space = true,
-                b'#' => s.alt = true,
-                b'0' => s.zero = true,
-                _ => break,
-            }
-            i += 1;
-        }
-        if fmt.get(i) == Some(&b'*') {
-            i += 1;
-            let w = args.take()? as u32 as i32;
-            if w < 0 {
-                s.minus = true;
-            }
-            s.width = w.unsigned_abs() as usize;
-        } else {
-            s.width = digits(fmt, &mut i);
-        }
-        if fmt.get(i) == Some(&b'.') {
-            i += 1;
-            if fmt.get(i) == Some(&b'*') {
-                i += 1;
-                let p = args.take()? as u32 as i32;
-                s.prec = (p >= 0).then_some(p as usize);
-            } else {
-                s.prec = Some(digits(fmt, &mut i));
-            }
-        }
-        s.width = s.width.min(1 << 20);
-        s.prec = s.prec.map(|p| p.min(1 << 20));
-        loop {
-            match fmt.get(i) {
-                Some(b'h') => s.bits = if s.bits == 16 { 8 } else { 16 },
-                Some(b'l' | b'z' | b'j' | b't' | b'q' | b'L') => s.bits = 64,
-                _ => break,
-            }
-            i += 1;
-        }
-        let Some(&conv) = fmt.get(i) else {
-            out.extend_from_slice(&fmt[start..]);
+        let f = out.out.mem().slice(fmt, len)?;
+        let Some((s, conv, next)) = spec(f, i as usize + 1, &mut args)? else {
+            // An incomplete spec at the end is printed as it is.
+            out.copy(fmt + start, len - start)?;
             break;
         };
-        i += 1;
-        match conv {
-            b'd' | b'i' => {
-                let v = args.take()?;
-                let x: i64 = match s.bits {
-                    8 => v as i8 as i64,
-                    16 => v as i16 as i64,
-                    64 => v as i64,
-                    _ => v as i32 as i64,
-                };
-                let sign = if x < 0 {
-                    "-"
-                } else if s.plus {
-                    "+"
-                } else if s.space {
-                    " "
-                } else {
-                    ""
-                };
-                let body = int_digits(x.unsigned_abs().to_string(), x == 0, &s);
-                pad_num(&mut out, &s, sign, &body, s.prec.is_none());
-            }
-            b'u' | b'x' | b'X' | b'o' => {
-                let v = args.take()?;
-                let x: u64 = match s.bits {
-                    8 => v as u8 as u64,
-                    16 => v as u16 as u64,
-                    64 => v,
-                    _ => v as u32 as u64,
-                };
-                let text = match conv {
-                    b'u' => x.to_string(),
-                    b'x' => format!("{x:x}"),
-                    b'X' => format!("{x:X}"),
-                    _ => format!("{x:o}"),
-                };
-                let mut body = int_digits(text, x == 0, &s);
-                if conv == b'o' && s.alt && !body.starts_with('0') {
-                    body.insert(0, '0');
-                }
-                let prefix = match conv {
-                    b'x' if s.alt && x != 0 => "0x",
-                    b'X' if s.alt && x != 0 => "0X",
-                    _ => "",
-                };
-                pad_num(&mut out, &s, prefix, &body, s.prec.is_none());
-            }
-            b'p' => {
-                let v = args.take()?;
-                if v == 0 {
-                    pad(&mut out, &s, b"(nil)");
-                } else {
-                    let sign = if s.plus {
-                        "+0x"
-                    } else if s.space {
-                        " 0x"
-                    } else {
-                        "0x"
-                    };
-                    let body = int_digits(format!("{v:x}"), false, &s);
-                    pad_num(&mut out, &s, sign, &body, s.prec.is_none());
-                }
-            }
-            b'c' => {
-                let v = args.take()? as u8;
-                pad(&mut out, &s, &[v]);
-            }
-            b's' => {
-                let p = args.take()?;
-                if p == 0 {
-                    let text: &[u8] = match s.prec {
-                        Some(n) if n < 6 => b"",
-                        _ => b"(null)",
-                    };
-                    pad(&mut out, &s, text);
-                } else {
-                    let text = match s.prec {
-                        Some(n) => mem.c_str_max(p, n as u64)?,
-                        None => mem.c_str(p)?,
-                    };
-                    pad(&mut out, &s, text);
-                }
-            }
-            b'f' | b'F' | b'e' | b'E' | b'g' | b'G' => {
-                let x = f64::from_bits(args.take()?);
-                format_float(&mut out, &s, conv, x);
-            }
-            b'%' => out.push(b'%'),
-            b'n' => return Err(TrapKind::BadBuiltinCall),
-            _ => out.extend_from_slice(&fmt[start..i]),
+        i = next as u64;
+        if !convert(out, &s, conv, &mut args)? {
+            out.copy(fmt + start, i - start)?;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
-fn digits(fmt: &[u8], i: &mut usize) -> usize {
-    let mut n: usize = 0;
-    while let Some(&d) = fmt.get(*i).filter(|d| d.is_ascii_digit()) {
-        n = n.saturating_mul(10).saturating_add((d - b'0') as usize);
+/// Parses the spec after the `%` at `i`: the spec, its conversion byte
+/// and the index after it; `None` if the format ends inside it.
+fn spec(f: &[u8], mut i: usize, args: &mut Args) -> Result<Option<(Spec, u8, usize)>, Stop> {
+    let mut s = Spec::default();
+    while i < f.len() {
+        match f[i] {
+            b'-' => s.minus = true,
+            b'+' => s.plus = true,
+            b' ' => s.space = true,
+            b'#' => s.alt = true,
+            b'0' => s.zero = true,
+            _ => break,
+        }
+        i += 1;
+    }
+    if f.get(i) == Some(&b'*') {
+        i += 1;
+        let w = args.take()? as u32 as i32;
+        if w < 0 {
+            s.minus = true;
+        }
+        s.width = u64::from(w.unsigned_abs());
+    } else {
+        s.width = digits(f, &mut i)?;
+    }
+    if f.get(i) == Some(&b'.') {
+        i += 1;
+        if f.get(i) == Some(&b'*') {
+            i += 1;
+            let p = args.take()? as u32 as i32;
+            s.prec = u64::try_from(p).ok();
+        } else {
+            s.prec = Some(digits(f, &mut i)?);
+        }
+    }
+    loop {
+        match f.get(i) {
+            Some(b'h') => s.bits = if s.bits == 16 { 8 } else { 16 },
+            Some(b'l' | b'z' | b'j' | b't' | b'q' | b'L') => s.bits = 64,
+            _ => break,
+        }
+        i += 1;
+    }
+    Ok(f.get(i).map(|&conv| (s, conv, i + 1)))
+}
+
+/// A decimal width or precision; more than `INT_MAX` is glibc's
+/// `EOVERFLOW`.
+fn digits(f: &[u8], i: &mut usize) -> Result<u64, Stop> {
+    let mut n: u64 = 0;
+    while let Some(&d) = f.get(*i).filter(|d| d.is_ascii_digit()) {
+        n = n * 10 + u64::from(d - b'0');
+        if n > INT_MAX {
+            return Err(Stop::Overflow);
+        }
         *i += 1;
     }
-    n
+    Ok(n)
 }
 
-/// Applies an integer precision: at least `prec` digits; precision 0 and
-/// value 0 print no digits.
-fn int_digits(text: String, zero: bool, s: &Spec) -> String {
-    match s.prec {
-        Some(0) if zero => String::new(),
-        Some(p) if p > text.len() => "0".repeat(p - text.len()) + &text,
-        _ => text,
+/// Writes one conversion; `false` if `conv` is not one (the caller then
+/// prints the spec as it is).
+fn convert<O: Out>(
+    out: &mut Counted<O>,
+    s: &Spec,
+    conv: u8,
+    args: &mut Args,
+) -> Result<bool, Stop> {
+    match conv {
+        b'd' | b'i' => {
+            let v = args.take()?;
+            let x: i64 = match s.bits {
+                8 => v as i8 as i64,
+                16 => v as i16 as i64,
+                64 => v as i64,
+                _ => v as i32 as i64,
+            };
+            let sign: &[u8] = if x < 0 {
+                b"-"
+            } else if s.plus {
+                b"+"
+            } else if s.space {
+                b" "
+            } else {
+                b""
+            };
+            let text = x.unsigned_abs().to_string();
+            let field = int_field(sign, text.as_bytes(), x == 0, s);
+            pad_num(out, s, field, s.prec.is_none())?;
+        }
+        b'u' | b'x' | b'X' | b'o' => {
+            let v = args.take()?;
+            let x: u64 = match s.bits {
+                8 => v as u8 as u64,
+                16 => v as u16 as u64,
+                64 => v,
+                _ => v as u32 as u64,
+            };
+            let text = match conv {
+                b'u' => x.to_string(),
+                b'x' => format!("{x:x}"),
+                b'X' => format!("{x:X}"),
+                _ => format!("{x:o}"),
+            };
+            let prefix: &[u8] = match conv {
+                b'x' if s.alt && x != 0 => b"0x",
+                b'X' if s.alt && x != 0 => b"0X",
+                _ => b"",
+            };
+            let mut field = int_field(prefix, text.as_bytes(), x == 0, s);
+            if conv == b'o' && s.alt && field.zeros == 0 && !text_starts_with_zero(&field) {
+                field.zeros = 1;
+            }
+            pad_num(out, s, field, s.prec.is_none())?;
+        }
+        b'p' => {
+            let v = args.take()?;
+            if v == 0 {
+                pad(out, s, Field::text(Text::Bytes(b"(nil)")))?;
+            } else {
+                let prefix: &[u8] = if s.plus {
+                    b"+0x"
+                } else if s.space {
+                    b" 0x"
+                } else {
+                    b"0x"
+                };
+                let text = format!("{v:x}");
+                let field = int_field(prefix, text.as_bytes(), false, s);
+                pad_num(out, s, field, s.prec.is_none())?;
+            }
+        }
+        b'c' => {
+            let v = args.take()? as u8;
+            pad(out, s, Field::text(Text::Bytes(&[v])))?;
+        }
+        b's' => {
+            let p = args.take()?;
+            let text = if p == 0 {
+                Text::Bytes(match s.prec {
+                    Some(n) if n < 6 => b"",
+                    _ => b"(null)",
+                })
+            } else {
+                let n = match s.prec {
+                    Some(n) => out.out.mem().c_str_max(p, n)?.len(),
+                    None => out.out.mem().c_str(p)?.len(),
+                };
+                Text::Mem(p, n as u64)
+            };
+            pad(out, s, Field::text(text))?;
+        }
+        b'f' | b'F' | b'e' | b'E' | b'g' | b'G' => {
+            let x = f64::from_bits(args.take()?);
+            format_float(out, s, conv, x)?;
+        }
+        b'%' => out.put(b"%")?,
+        b'n' => return Err(TrapKind::BadBuiltinCall.into()),
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// An integer's field: at least `prec` digits; precision 0 and value 0
+/// print no digits.
+fn int_field<'a>(prefix: &'a [u8], text: &'a [u8], zero: bool, s: &Spec) -> Field<'a> {
+    let (text, zeros): (&[u8], u64) = match s.prec {
+        Some(0) if zero => (b"", 0),
+        Some(p) => (text, p.saturating_sub(text.len() as u64)),
+        None => (text, 0),
+    };
+    Field {
+        prefix,
+        zeros,
+        ..Field::text(Text::Bytes(text))
     }
 }
 
-/// Pads `prefix + body` to the width: zeros go between them when the `0`
-/// flag applies (`zero_ok`), else spaces on the left (or right with `-`).
-fn pad_num(out: &mut Vec<u8>, s: &Spec, prefix: &str, body: &str, zero_ok: bool) {
-    let len = prefix.len() + body.len();
+fn text_starts_with_zero(f: &Field) -> bool {
+    matches!(f.text, Text::Bytes([b'0', ..]))
+}
+
+/// Writes the field, without padding.
+fn write_field<O: Out>(out: &mut Counted<O>, f: &Field, zeros: u64) -> Result<(), Stop> {
+    out.put(f.prefix)?;
+    out.fill(b'0', zeros)?;
+    match f.text {
+        Text::Bytes(b) => out.put(b)?,
+        Text::Mem(a, n) => out.copy(a, n)?,
+    }
+    out.fill(b'0', f.trail)?;
+    out.put(f.suffix)
+}
+
+/// Pads a number to the width: zeros go between its prefix and digits
+/// when the `0` flag applies (`zero_ok`), else spaces on the left (or
+/// right with `-`).
+fn pad_num<O: Out>(out: &mut Counted<O>, s: &Spec, f: Field, zero_ok: bool) -> Result<(), Stop> {
+    let len = f.prefix.len() as u64 + f.zeros + f.text.len() + f.trail + f.suffix.len() as u64;
     let fill = s.width.saturating_sub(len);
     if s.minus {
-        out.extend_from_slice(prefix.as_bytes());
-        out.extend_from_slice(body.as_bytes());
-        out.resize(out.len() + fill, b' ');
+        write_field(out, &f, f.zeros)?;
+        out.fill(b' ', fill)
     } else if s.zero && zero_ok {
-        out.extend_from_slice(prefix.as_bytes());
-        out.resize(out.len() + fill, b'0');
-        out.extend_from_slice(body.as_bytes());
+        write_field(out, &f, f.zeros + fill)
     } else {
-        out.resize(out.len() + fill, b' ');
-        out.extend_from_slice(prefix.as_bytes());
-        out.extend_from_slice(body.as_bytes());
+        out.fill(b' ', fill)?;
+        write_field(out, &f, f.zeros)
     }
 }
 
-/// Pads text (`%s`, `%c`) with spaces.
-fn pad(out: &mut Vec<u8>, s: &Spec, text: &[u8]) {
-    let fill = s.width.saturating_sub(text.len());
-    if !s.minus {
-        out.resize(out.len() + fill, b' ');
-    }
-    out.extend_from_slice(text);
-    if s.minus {
-        out.resize(out.len() + fill, b' ');
-    }
+/// Pads text (`%s`, `%c`, `(nil)`) with spaces.
+fn pad<O: Out>(out: &mut Counted<O>, s: &Spec, f: Field) -> Result<(), Stop> {
+    pad_num(out, s, f, false)
 }
+
+/// The most fraction digits a double has (5e-324 has 1074): `%f` with
+/// more prints zeros after them.
+const EXACT_FRACTION: u64 = 1100;
+/// The most significant digits a double has (767): `%e` with more prints
+/// zeros after them.
+const EXACT_DIGITS: u64 = 800;
 
 /// `%e` text of a non-negative finite `x`: mantissa digits with `prec`
-/// decimals, and the decimal exponent.
-fn exp_parts(x: f64, prec: usize) -> (String, i32) {
+/// decimals (at most `EXACT_DIGITS`), and the decimal exponent.
+fn exp_parts(x: f64, prec: u64) -> (String, i32) {
+    let prec = prec.min(EXACT_DIGITS) as usize;
     let t = format!("{x:.prec$e}");
     let (m, e) = t.split_once('e').unwrap_or((&t, "0"));
     (m.to_string(), e.parse().unwrap_or(0))
 }
 
-fn exp_text(m: &str, e: i32, upper: bool) -> String {
+/// `x` with `prec` decimals (at most `EXACT_FRACTION`).
+fn fixed(x: f64, prec: u64) -> String {
+    let prec = prec.min(EXACT_FRACTION) as usize;
+    format!("{x:.prec$}")
+}
+
+fn exp_suffix(e: i32, upper: bool) -> String {
     format!(
-        "{m}{}{}{:02}",
+        "{}{}{:02}",
         if upper { 'E' } else { 'e' },
         if e < 0 { '-' } else { '+' },
         e.unsigned_abs()
@@ -280,70 +501,160 @@ fn strip_zeros(m: &mut String) {
     }
 }
 
-fn format_float(out: &mut Vec<u8>, s: &Spec, conv: u8, x: f64) {
+fn format_float<O: Out>(out: &mut Counted<O>, s: &Spec, conv: u8, x: f64) -> Result<(), Stop> {
     let upper = conv.is_ascii_uppercase();
-    let sign = if x.is_sign_negative() {
-        "-"
+    let sign: &[u8] = if x.is_sign_negative() {
+        b"-"
     } else if s.plus {
-        "+"
+        b"+"
     } else if s.space {
-        " "
+        b" "
     } else {
-        ""
+        b""
     };
     if !x.is_finite() {
-        let t = match (x.is_nan(), upper) {
-            (true, false) => "nan",
-            (true, true) => "NAN",
-            (false, false) => "inf",
-            (false, true) => "INF",
+        let t: &[u8] = match (x.is_nan(), upper) {
+            (true, false) => b"nan",
+            (true, true) => b"NAN",
+            (false, false) => b"inf",
+            (false, true) => b"INF",
         };
-        pad_num(out, s, sign, t, false);
-        return;
+        let f = Field {
+            prefix: sign,
+            ..Field::text(Text::Bytes(t))
+        };
+        return pad_num(out, s, f, false);
     }
     let a = x.abs();
     let prec = s.prec.unwrap_or(6);
-    let body = match conv {
+    // The digits, the zeros past the exact ones, and the exponent.
+    let (body, trail, suffix) = match conv {
         b'f' | b'F' => {
-            let mut t = format!("{a:.prec$}");
+            let mut t = fixed(a, prec);
             if s.alt && prec == 0 {
                 t.push('.');
             }
-            t
+            (t, prec.saturating_sub(EXACT_FRACTION), String::new())
         }
         b'e' | b'E' => {
             let (mut m, e) = exp_parts(a, prec);
             if s.alt && prec == 0 {
                 m.push('.');
             }
-            exp_text(&m, e, upper)
+            let trail = prec.saturating_sub(EXACT_DIGITS);
+            (m, trail, exp_suffix(e, upper))
         }
         _ => {
-            let p = if prec == 0 { 1 } else { prec };
+            let p = prec.max(1);
             let (m, e) = exp_parts(a, p - 1);
-            if (e as i64) < p as i64 && e >= -4 {
-                let fp = (p as i64 - 1 - e as i64) as usize;
-                let mut t = format!("{a:.fp$}");
-                if s.alt {
-                    if !t.contains('.') {
-                        t.push('.');
-                    }
-                } else {
-                    strip_zeros(&mut t);
-                }
-                t
+            let (mut t, past, suffix) = if (e as i64) < p as i64 && e >= -4 {
+                let fp = (p as i64 - 1 - e as i64) as u64;
+                (
+                    fixed(a, fp),
+                    fp.saturating_sub(EXACT_FRACTION),
+                    String::new(),
+                )
             } else {
-                let mut m = m;
-                if s.alt {
-                    if !m.contains('.') {
-                        m.push('.');
-                    }
-                } else {
-                    strip_zeros(&mut m);
+                let past = (p - 1).saturating_sub(EXACT_DIGITS);
+                (m, past, exp_suffix(e, upper))
+            };
+            let trail = if s.alt {
+                if !t.contains('.') {
+                    t.push('.');
                 }
-                exp_text(&m, e, upper)
-            }
+                past
+            } else {
+                strip_zeros(&mut t);
+                0
+            };
+            (t, trail, suffix)
         }
     };
-    pad_num(out, s, sign, &body, true);
+    let f = Field {
+        prefix: sign,
+        zeros: 0,
+        text: Text::Bytes(body.as_bytes()),
+        trail,
+        suffix: suffix.as_bytes(),
+    };
+    pad_num(out, s, f, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `fmt` formatted with `args`, through memory as the builtins do.
+    fn fmt(fmt: &str, args: &[u64]) -> (i32, Vec<u8>) {
+        let mut mem = Memory::new(1 << 20, 1 << 16).unwrap();
+        mem.write(0x2000, fmt.as_bytes()).unwrap();
+        mem.write(0x2000 + fmt.len() as u64, &[0]).unwrap();
+        mem.write(0x3000, b"hello\0").unwrap();
+        let mut out = Collect {
+            mem: &mem,
+            bytes: Vec::new(),
+        };
+        let n = format(&mut out, 0x2000, args).unwrap();
+        (n, out.bytes)
+    }
+
+    /// Counts only: what `snprintf(NULL, 0, ...)` does.
+    struct Count<'m>(&'m Memory, u64);
+    impl Out for Count<'_> {
+        fn mem(&self) -> &Memory {
+            self.0
+        }
+        fn put(&mut self, b: &[u8]) -> Result<(), TrapKind> {
+            self.1 += b.len() as u64;
+            Ok(())
+        }
+        fn fill(&mut self, _: u8, n: u64) -> Result<(), TrapKind> {
+            self.1 += n;
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn huge_widths_and_precisions_are_printed_in_full() {
+        let (n, b) = fmt("%.70000d|", &[7]);
+        assert_eq!((n, b.len()), (70001, 70001));
+        assert!(b[..69999].iter().all(|&c| c == b'0') && &b[69999..] == b"7|");
+        let (n, b) = fmt("%-70000s|", &[0x3000]);
+        assert_eq!(n, 70001);
+        assert!(b.starts_with(b"hello  ") && b.ends_with(b" |"));
+        let (n, b) = fmt("%.65536f", &[1.5f64.to_bits()]);
+        assert_eq!(n, 65538);
+        assert!(b.starts_with(b"1.5000") && b.iter().skip(3).all(|&c| c == b'0'));
+        let (n, b) = fmt("%#.3000g", &[0.1f64.to_bits()]);
+        assert_eq!(n as usize, b.len());
+        assert!(b.starts_with(b"0.1000000000000000055511151231257827"));
+        let (n, b) = fmt("%.3000e", &[2.0f64.to_bits()]);
+        assert_eq!(n, 3006);
+        assert!(b.ends_with(b"000e+00"));
+        let (_, b) = fmt("%.3000g", &[0.1f64.to_bits()]);
+        assert_eq!(
+            b,
+            format!("{:.55}", 0.1f64).trim_end_matches('0').as_bytes()
+        );
+    }
+
+    #[test]
+    fn past_int_max_is_minus_one() {
+        let mut mem = Memory::new(1 << 20, 1 << 16).unwrap();
+        let fmts: [(&str, i32); 6] = [
+            ("%2147483647d", 2147483647),
+            ("x%2147483647d", -1),
+            ("%2147483648d", -1),
+            ("%.99999999999f", -1),
+            ("%1073741824d%1073741824d", -1),
+            ("%*d", -1),
+        ];
+        for (f, want) in fmts {
+            mem.write(0x2000, f.as_bytes()).unwrap();
+            mem.write(0x2000 + f.len() as u64, &[0]).unwrap();
+            let mut out = Count(&mem, 0);
+            let got = format(&mut out, 0x2000, &[i32::MIN as u32 as u64, 1]).unwrap();
+            assert_eq!(got, want, "{f}");
+        }
+    }
 }

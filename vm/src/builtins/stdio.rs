@@ -6,6 +6,7 @@ use pivm_ir::{MemType, TrapKind, Type};
 
 use super::{printf, Result};
 use crate::io::StreamError;
+use crate::memory::Memory;
 use crate::runtime::{Halt, Runtime};
 
 const EOF: u64 = (-1i32) as u32 as u64;
@@ -27,52 +28,143 @@ fn write(rt: &mut Runtime, h: u64, bytes: &[u8]) -> Result<bool> {
     check(rt.io.write(h, bytes).map(|_| true), false)
 }
 
-fn formatted(rt: &Runtime, fmt: u64, args: &[u64]) -> Result<Vec<u8>> {
-    let f = rt.mem.c_str(fmt)?;
-    Ok(printf::format(f, args, &rt.mem)?)
+/// printf output to a stream, handed to it in pieces of `STREAM_PIECE`
+/// bytes: a call that prints less reaches the stream at once (a trap in
+/// its middle prints nothing of it), one that prints more is streamed.
+struct StreamOut<'r> {
+    rt: &'r mut Runtime,
+    h: u64,
+    buf: Vec<u8>,
+    failed: bool,
 }
 
-fn count(n: usize) -> u64 {
-    n.min(i32::MAX as usize) as u32 as u64
+const STREAM_PIECE: usize = 1 << 16;
+
+impl StreamOut<'_> {
+    fn flush(&mut self) -> std::result::Result<(), TrapKind> {
+        if !self.buf.is_empty() && !self.failed {
+            match self.rt.io.write(self.h, &self.buf) {
+                Ok(()) => {}
+                Err(StreamError::BadHandle) => return Err(TrapKind::BadBuiltinCall),
+                Err(StreamError::Failed) => self.failed = true,
+            }
+        }
+        self.buf.clear();
+        Ok(())
+    }
+}
+
+impl printf::Out for StreamOut<'_> {
+    fn mem(&self) -> &Memory {
+        &self.rt.mem
+    }
+    fn put(&mut self, bytes: &[u8]) -> std::result::Result<(), TrapKind> {
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= STREAM_PIECE {
+            self.flush()?;
+        }
+        Ok(())
+    }
+}
+
+/// Formats with the format at `fmt` to stream `h`: printf's count, or
+/// `None` if writing failed.
+fn print_to(rt: &mut Runtime, h: u64, fmt: u64, args: &[u64]) -> Result<Option<i32>> {
+    let mut out = StreamOut {
+        rt,
+        h,
+        buf: Vec::new(),
+        failed: false,
+    };
+    let n = printf::format(&mut out, fmt, args);
+    out.flush()?;
+    let n = n?;
+    Ok((!out.failed).then_some(n))
+}
+
+/// printf output into VM memory at `dst`: the first `cap` bytes are
+/// stored, the rest only counted (snprintf).
+struct MemOut<'m> {
+    mem: &'m mut Memory,
+    dst: u64,
+    pos: u64,
+    cap: u64,
+}
+
+impl MemOut<'_> {
+    /// Where the next byte goes and how many of `n` are stored.
+    fn next(&self, n: u64) -> std::result::Result<(u64, u64), TrapKind> {
+        let at = self
+            .dst
+            .checked_add(self.pos)
+            .ok_or(TrapKind::OutOfBounds)?;
+        Ok((at, n.min(self.cap.saturating_sub(self.pos))))
+    }
+}
+
+impl printf::Out for MemOut<'_> {
+    fn mem(&self) -> &Memory {
+        self.mem
+    }
+    fn put(&mut self, bytes: &[u8]) -> std::result::Result<(), TrapKind> {
+        let (at, keep) = self.next(bytes.len() as u64)?;
+        self.mem.write(at, &bytes[..keep as usize])?;
+        self.pos += bytes.len() as u64;
+        Ok(())
+    }
+    fn fill(&mut self, byte: u8, n: u64) -> std::result::Result<(), TrapKind> {
+        let (at, keep) = self.next(n)?;
+        self.mem.fill(at, byte, keep)?;
+        self.pos += n;
+        Ok(())
+    }
+    fn copy(&mut self, addr: u64, len: u64) -> std::result::Result<(), TrapKind> {
+        let (at, keep) = self.next(len)?;
+        self.mem.copy_within(at, addr, keep)?;
+        self.pos += len;
+        Ok(())
+    }
+}
+
+/// Formats into memory at `dst`, storing at most `cap` bytes and then a
+/// NUL (none if `cap` is `None`, snprintf's size 0); printf's count.
+fn print_into(rt: &mut Runtime, dst: u64, cap: Option<u64>, fmt: u64, args: &[u64]) -> Result<u64> {
+    let mut out = MemOut {
+        mem: &mut rt.mem,
+        dst,
+        pos: 0,
+        cap: cap.unwrap_or(0),
+    };
+    let n = printf::format(&mut out, fmt, args)?;
+    if let Some(cap) = cap {
+        let end = dst
+            .checked_add(out.pos.min(cap))
+            .ok_or(TrapKind::OutOfBounds)?;
+        rt.mem.store(Type::I8, end, 0)?;
+    }
+    Ok(n as u32 as u64)
 }
 
 pub fn printf(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
-    let out = formatted(rt, a[0], &a[1..])?;
-    write(rt, STDOUT, &out)?;
-    Ok(count(out.len()))
+    let n = print_to(rt, STDOUT, a[0], &a[1..])?;
+    Ok(n.unwrap_or(-1) as u32 as u64)
 }
 
 pub fn fprintf(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
     if !rt.io.is_stream(a[0]) {
         return Err(bad());
     }
-    let out = formatted(rt, a[1], &a[2..])?;
-    Ok(if write(rt, a[0], &out)? {
-        count(out.len())
-    } else {
-        EOF
-    })
+    let n = print_to(rt, a[0], a[1], &a[2..])?;
+    Ok(n.map_or(EOF, |n| n as u32 as u64))
 }
 
 pub fn sprintf(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
-    let mut out = formatted(rt, a[1], &a[2..])?;
-    let n = out.len();
-    out.push(0);
-    rt.mem.write(a[0], &out)?;
-    Ok(count(n))
+    print_into(rt, a[0], Some(u64::MAX), a[1], &a[2..])
 }
 
 pub fn snprintf(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
-    let mut out = formatted(rt, a[2], &a[3..])?;
-    let n = out.len();
-    let cap = a[1];
-    if cap > 0 {
-        let keep = (cap - 1).min(n as u64) as usize;
-        out.truncate(keep);
-        out.push(0);
-        rt.mem.write(a[0], &out)?;
-    }
-    Ok(count(n))
+    let cap = a[1].checked_sub(1);
+    print_into(rt, a[0], cap, a[2], &a[3..])
 }
 
 pub fn putchar(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
@@ -85,10 +177,14 @@ pub fn putchar(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64>
 }
 
 pub fn puts(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
-    let mut s = rt.mem.c_str(a[0])?.to_vec();
-    s.push(b'\n');
-    Ok(if write(rt, STDOUT, &s)? {
-        count(s.len())
+    let s = rt.mem.c_str(a[0])?;
+    let n = s.len() as u64 + 1;
+    let r = rt
+        .io
+        .write(STDOUT, s)
+        .and_then(|()| rt.io.write(STDOUT, b"\n"));
+    Ok(if check(r.map(|()| true), false)? {
+        n.min(i32::MAX as u64)
     } else {
         EOF
     })
@@ -116,8 +212,12 @@ pub fn fwrite(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> 
     if total == 0 {
         return Ok(0);
     }
-    let bytes = rt.mem.read(a[0], total)?;
-    Ok(if write(rt, a[3], &bytes)? { n } else { 0 })
+    let bytes = rt.mem.slice(a[0], total)?;
+    Ok(if check(rt.io.write(a[3], bytes).map(|()| true), false)? {
+        n
+    } else {
+        0
+    })
 }
 
 pub fn fread(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
@@ -128,8 +228,8 @@ pub fn fread(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
     if total == 0 {
         return Ok(0);
     }
-    rt.mem.check_range(a[0], total)?;
-    let mut buf = vec![0u8; total as usize];
+    // Straight into VM memory: no host buffer of the size asked for.
+    let buf = rt.mem.slice_mut(a[0], total)?;
     let mut got = 0;
     while got < buf.len() {
         let k = check(rt.io.read(a[3], &mut buf[got..]), 0)?;
@@ -138,7 +238,6 @@ pub fn fread(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
         }
         got += k;
     }
-    rt.mem.write(a[0], &buf[..got])?;
     Ok(got as u64 / size)
 }
 
