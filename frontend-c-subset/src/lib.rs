@@ -62,6 +62,21 @@ fn compile_on_this_thread(src: &str, file: &str) -> Result<pivm_ir::Module, Stri
     let prog = parse::parse(toks).map_err(|d| diag::render(&sm, &d))?;
     let mut module = lower::lower(&prog, file).map_err(|d| diag::render(&sm, &d))?;
     pivm_ir::safepoints::place(&mut module);
+    // A function past the IR's size bound is the program's limit, not a
+    // compiler bug.
+    for f in module.funcs.values() {
+        let weight = f.blocks.len() as u64 * f.locals.len() as u64;
+        if weight > pivm_ir::verify::MAX_FUNC_WEIGHT {
+            return Err(format!(
+                "{file}: error: function '{}' is too large for pivm: {} blocks times {} locals \
+                 (temporaries included) is more than {}; split it into smaller functions",
+                f.name,
+                f.blocks.len(),
+                f.locals.len(),
+                pivm_ir::verify::MAX_FUNC_WEIGHT
+            ));
+        }
+    }
     if let Err(e) = pivm_ir::verify(&module) {
         return Err(format!(
             "{file}: error: internal compiler error: the generated IR does not verify:\n{e}"

@@ -33,6 +33,15 @@ use std::collections::HashSet;
 /// Maximum number of functions of a module.
 pub const MAX_FUNCS: usize = 4095;
 
+/// Maximum blocks times locals of one function. Liveness keeps a set of
+/// locals per block, and the JIT's SSA construction a table over the
+/// blocks per local, so a function costs memory and time in this product
+/// (about 4 bytes of JIT memory each: 2^28 is about 1 GiB). Generous for
+/// real code (a function of 10,000 blocks and 25,000 locals fits); a
+/// generated or hostile function past it is refused instead of exhausting
+/// the host.
+pub const MAX_FUNC_WEIGHT: u64 = 1 << 28;
+
 /// Checks `module`; returns every error found.
 pub fn verify(module: &Module) -> Result<(), VerifyErrors> {
     let mut v = Verifier {
@@ -166,6 +175,19 @@ impl Verifier<'_> {
         }
         if f.blocks.is_empty() {
             self.err(floc, "function has no blocks");
+            return;
+        }
+        let weight = f.blocks.len() as u64 * f.locals.len() as u64;
+        if weight > MAX_FUNC_WEIGHT {
+            self.err(
+                floc,
+                format!(
+                    "function too large: {} blocks times {} locals is {weight}, more than {MAX_FUNC_WEIGHT} \
+                     (split it into smaller functions)",
+                    f.blocks.len(),
+                    f.locals.len()
+                ),
+            );
             return;
         }
         for (_, b) in f.blocks.iter() {
@@ -401,5 +423,40 @@ impl Verifier<'_> {
                 }
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A function of `blocks` blocks (each jumping to the next) and
+    /// `locals` locals.
+    fn function(blocks: usize, locals: usize) -> String {
+        let mut t = String::from("func @main() -> i32 {\n");
+        for i in 0..locals {
+            t += &format!("    local %l{i}: i32\n");
+        }
+        for b in 0..blocks {
+            t += &format!("b{b}:\n");
+            if b + 1 < blocks {
+                t += &format!("    jump b{}\n", b + 1);
+            } else {
+                t += "    ret.i32 0\n";
+            }
+        }
+        t + "}\n"
+    }
+
+    #[test]
+    fn functions_past_the_weight_bound_are_refused() {
+        let big = crate::parse(&function(16_385, 16_385), "big.pir").unwrap();
+        let e = verify(&big).unwrap_err().to_string();
+        assert!(
+            e.contains("function too large: 16385 blocks times 16385 locals"),
+            "{e}"
+        );
+        let fits = crate::parse(&function(16_384, 16_384), "fits.pir").unwrap();
+        assert!(verify(&fits).is_ok());
     }
 }

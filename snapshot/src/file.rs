@@ -747,9 +747,12 @@ pub fn write_atomic_sections_via(
     durable: bool,
 ) -> Result<FileInfo, SnapshotError> {
     let write = || -> Result<FileInfo, SnapshotError> {
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        // A snapshot holds the program's memory: readable by its owner only.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options
             .open(tmp)
             .map_err(io_err("create the temporary file", tmp))?;
         let mut out = Writeback::new(&file, durable);

@@ -136,7 +136,11 @@ fn durable_write_larger_than_the_writeback_window() {
     }];
     snap.body.memory.regions.clear();
     let len = file::write_atomic_sections(&path, &snap, &secs, true).unwrap();
-    assert_eq!(std::fs::metadata(&path).unwrap().len(), len.len);
+    let meta = std::fs::metadata(&path).unwrap();
+    assert_eq!(meta.len(), len.len);
+    // The program's memory is readable by its owner only.
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
     let back = read(&path).unwrap();
     assert_eq!(back.body.memory.regions.len(), 1);
     assert!(back.body.memory.regions[0].bytes == heap);
