@@ -2,20 +2,23 @@
 //!
 //! The mechanism is a hash per 4 KiB page, taken when a snapshot is
 //! written (by the forked writer, from its copy of memory): a delta holds
-//! the pages whose hash differs from the one its parent recorded. It costs
-//! nothing while the program runs: no write barrier in compiled code, no
-//! write-protection faults, no kernel feature. The alternatives were
-//! weighed and set aside: soft-dirty bits (`/proc/self/clear_refs`) exist
-//! only on x86_64, s390x and powerpc kernels built with
-//! CONFIG_MEM_SOFT_DIRTY (not this project's own machines' kernel, not
-//! arm64 or riscv64, not under qemu-user), and mark a whole 2 MiB page
-//! under transparent huge pages; userfaultfd write-protection and
-//! mprotect cost a fault per first write to each page and turn host I/O
-//! into VM memory (`fread`) into EFAULT; marking pages from compiled code
-//! costs a store per store. The price of hashing is one pass over the
-//! touched memory per snapshot, at memory speed, in the forked writer
-//! (the program does not wait for it); pages the host never backed
-//! (`Memory::touched`) are known to be zero without being read.
+//! the pages whose hash changed since its parent. Which pages are hashed:
+//! - where the kernel has asynchronous userfaultfd write-protection and
+//!   `PAGEMAP_SCAN` (Linux 6.7+, `wp.rs`), only the pages written since
+//!   the parent was taken; the others keep the parent's hash. The price
+//!   while the program runs is one minor fault, resolved in the kernel,
+//!   per page (or huge page) first written after a snapshot;
+//! - elsewhere (older kernels, qemu-user), every page the host backed,
+//!   split across forked helpers; nothing at all runs between snapshots.
+//!
+//! The hash decides either way, so both give the same deltas. Set aside:
+//! soft-dirty bits (`/proc/self/clear_refs`: only on kernels built with
+//! CONFIG_MEM_SOFT_DIRTY, not this project's machines', not arm64 or
+//! riscv64), synchronous userfaultfd or mprotect (a thread switch or a
+//! signal per fault, and EFAULT for host I/O into protected memory), and
+//! marking pages from compiled code (a store per store). Pages the host
+//! never backed (`Memory::touched`) are known to be zero without being
+//! read.
 
 //! The hash is XXH3-128 keyed with a seed drawn from the OS when the run
 //! starts and never stored where the program can see it, so a program
