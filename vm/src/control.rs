@@ -191,40 +191,47 @@ const MAX_CLIENTS: usize = 32;
 /// snapshot is written), or answers an error at once.
 fn serve(poll: &Poll, stream: UnixStream) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut line = String::new();
+    let mut line = Vec::new();
     let mut reader = BufReader::new(&stream);
     if reader
         .by_ref()
         .take(MAX_REQUEST_LINE)
-        .read_line(&mut line)
+        .read_until(b'\n', &mut line)
         .is_err()
     {
         return;
     }
-    if !line.ends_with('\n') {
-        // Cut at the limit or by the client: never act on a prefix.
-        let _ = (&stream).write_all(
-            format!(
-                "error the request line is unterminated or longer than {MAX_REQUEST_LINE} bytes\n"
-            )
-            .as_bytes(),
-        );
-        // Drain a little of the rest, so the client reads the answer
-        // rather than a reset.
-        let _ = stream.shutdown(std::net::Shutdown::Write);
-        let _ = std::io::copy(&mut reader.take(1 << 16), &mut std::io::sink());
-        return;
-    }
-    let mut reply = stream;
-    match parse_request(line.trim_end_matches(['\n', '\r'])) {
+    match parse_request_line(&line) {
         Ok(mut r) => {
-            r.reply = Some(reply);
+            drop(reader);
+            r.reply = Some(stream);
             poll.request(r);
         }
         Err(e) => {
-            let _ = reply.write_all(format!("error {e}\n").as_bytes());
+            let _ = (&stream).write_all(format!("error {e}\n").as_bytes());
+            if e == UNTERMINATED {
+                // Drain a little of the rest, so the client reads the
+                // answer rather than a reset.
+                let _ = stream.shutdown(std::net::Shutdown::Write);
+                let _ = std::io::copy(&mut reader.take(1 << 16), &mut std::io::sink());
+            }
         }
     }
+}
+
+/// The refusal of a request line cut at `MAX_REQUEST_LINE` or by the client.
+const UNTERMINATED: &str = "the request line is unterminated or longer than 4096 bytes";
+
+/// The request in `line`, the bytes a client sent up to and including the
+/// first newline (at most `MAX_REQUEST_LINE`). A line without its newline
+/// is refused, never acted on in part.
+pub fn parse_request_line(line: &[u8]) -> Result<Request, String> {
+    if !line.ends_with(b"\n") {
+        return Err(UNTERMINATED.into());
+    }
+    let line =
+        std::str::from_utf8(line).map_err(|_| "the request is not UTF-8 text".to_string())?;
+    parse_request(line.trim_end_matches(['\n', '\r']))
 }
 
 /// `snapshot exit=0|1 [path=...]` (the path is the rest of the line).
@@ -299,6 +306,16 @@ pub struct Reply {
     pub ms: f64,
 }
 
+/// The request line `pivm snapshot` sends, newline included.
+pub fn request_line(exit: bool, path: Option<&Path>) -> String {
+    let mut line = format!("snapshot exit={}", exit as u8);
+    if let Some(p) = path {
+        line.push_str(&format!(" path={}", p.display()));
+    }
+    line.push('\n');
+    line
+}
+
 /// Asks pivm process `pid` for a snapshot at its next safepoint and waits
 /// until the file is written.
 pub fn request_snapshot(pid: u32, path: Option<&Path>, exit: bool) -> Result<Reply, ClientError> {
@@ -332,13 +349,8 @@ pub fn request_snapshot(pid: u32, path: Option<&Path>, exit: bool) -> Result<Rep
             why: format!("cannot connect to {}: {e}", sock.display()),
         },
     })?;
-    let mut line = format!("snapshot exit={}", exit as u8);
-    if let Some(p) = path {
-        line.push_str(&format!(" path={}", p.display()));
-    }
-    line.push('\n');
     stream
-        .write_all(line.as_bytes())
+        .write_all(request_line(exit, path).as_bytes())
         .map_err(|e| ClientError::Failed(format!("cannot send the request: {e}")))?;
     let mut answer = String::new();
     BufReader::new(&stream)
@@ -387,5 +399,8 @@ mod tests {
         assert!(parse_request("snapshot path=rel").is_err());
         assert!(parse_request("hello").is_err());
         assert!(!parse_request("snapshot").unwrap().exit);
+        assert!(parse_request_line(b"snapshot exit=1\n").unwrap().exit);
+        assert!(parse_request_line(b"snapshot exit=1").is_err());
+        assert!(parse_request_line(b"snapshot \xff\n").is_err());
     }
 }
