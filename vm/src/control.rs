@@ -306,14 +306,31 @@ pub struct Reply {
     pub ms: f64,
 }
 
-/// The request line `pivm snapshot` sends, newline included.
-pub fn request_line(exit: bool, path: Option<&Path>) -> String {
+/// The request line `pivm snapshot` sends, newline included. A path the
+/// line cannot carry exactly is refused: one that is not UTF-8 or holds a
+/// newline or NUL, ends with a carriage return (which the server strips),
+/// or makes the line longer than the server reads.
+pub fn request_line(exit: bool, path: Option<&Path>) -> Result<String, String> {
     let mut line = format!("snapshot exit={}", exit as u8);
     if let Some(p) = path {
-        line.push_str(&format!(" path={}", p.display()));
+        let shown = p.display().to_string().escape_debug().to_string();
+        let text = p
+            .to_str()
+            .filter(|t| !t.contains(['\n', '\0']) && !t.ends_with('\r'))
+            .ok_or_else(|| {
+                format!("the snapshot path '{shown}' is not UTF-8 or holds a newline, NUL or final carriage return: choose another")
+            })?;
+        line.push_str(" path=");
+        line.push_str(text);
     }
     line.push('\n');
-    line
+    if line.len() as u64 > MAX_REQUEST_LINE {
+        return Err(format!(
+            "the snapshot path is too long ({} bytes at most)",
+            MAX_REQUEST_LINE as usize - "snapshot exit=0 path=\n".len()
+        ));
+    }
+    Ok(line)
 }
 
 /// Asks pivm process `pid` for a snapshot at its next safepoint and waits
@@ -331,6 +348,7 @@ pub fn request_snapshot(pid: u32, path: Option<&Path>, exit: bool) -> Result<Rep
             _ => ClientError::NoSuchProcess(pid),
         });
     }
+    let line = request_line(exit, path).map_err(ClientError::Failed)?;
     let dir = socket_dir(false).map_err(|why| ClientError::NotPivm { pid, why })?;
     let sock = socket_path(&dir, pid);
     if !sock.exists() {
@@ -350,7 +368,7 @@ pub fn request_snapshot(pid: u32, path: Option<&Path>, exit: bool) -> Result<Rep
         },
     })?;
     stream
-        .write_all(request_line(exit, path).as_bytes())
+        .write_all(line.as_bytes())
         .map_err(|e| ClientError::Failed(format!("cannot send the request: {e}")))?;
     let mut answer = String::new();
     BufReader::new(&stream)
@@ -402,5 +420,22 @@ mod tests {
         assert!(parse_request_line(b"snapshot exit=1\n").unwrap().exit);
         assert!(parse_request_line(b"snapshot exit=1").is_err());
         assert!(parse_request_line(b"snapshot \xff\n").is_err());
+    }
+
+    #[test]
+    fn request_lines_carry_their_path_exactly_or_are_refused() {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt;
+        let line = request_line(true, Some(Path::new("/tmp/a b"))).unwrap();
+        let r = parse_request_line(line.as_bytes()).unwrap();
+        assert!(r.exit);
+        assert_eq!(r.path.as_deref(), Some(Path::new("/tmp/a b")));
+        for bad in [&b"/tmp/a\nb"[..], b"/tmp/a\r", b"/tmp/\xff", b"/tmp/a\0"] {
+            assert!(request_line(false, Some(Path::new(OsStr::from_bytes(bad)))).is_err());
+        }
+        let long = format!("/{}", "x".repeat(4096));
+        assert!(request_line(false, Some(Path::new(&long))).is_err());
+        let longest = format!("/{}", "x".repeat(4096 - "snapshot exit=0 path=/\n".len()));
+        assert!(request_line(false, Some(Path::new(&longest))).is_ok());
     }
 }
