@@ -306,8 +306,16 @@ fn mutate_frames(frames: &mut Vec<SavedFrame>, rng: &mut Rng) {
             }
         }
         _ if !f.locals.is_empty() => {
+            // Mostly a value of the local's type, which the validator
+            // lets through to the resume.
             let j = rng.below(f.locals.len());
-            f.locals[j].bits = rng.near(f.locals[j].bits);
+            let v = &mut f.locals[j];
+            let bits = rng.near(v.bits);
+            v.bits = if rng.chance(4) {
+                bits
+            } else {
+                bits & pivm_ir::Type::from(v.ty).mask()
+            };
         }
         _ => {}
     }
