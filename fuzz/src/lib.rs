@@ -27,9 +27,12 @@ pub mod pir;
 pub mod seeds;
 pub mod snapshot;
 
+/// A target: its function over one input.
+pub type Target = fn(&[u8]);
+
 /// The targets, by the name of their binary and of their folder under
 /// `regressions/`.
-pub const TARGETS: [(&str, fn(&[u8])); 4] = [
+pub const TARGETS: [(&str, Target); 4] = [
     ("pir", pir::run),
     ("cc", cc::run),
     ("snapshot", snapshot::run),
