@@ -263,13 +263,7 @@ fn mutate_frames(frames: &mut Vec<SavedFrame>, rng: &mut Rng) {
     let i = rng.below(n);
     if rng.chance(6) && n > 0 {
         match rng.below(3) {
-            0 => {
-                frames.remove(i);
-            }
-            1 => {
-                let f = frames[i].clone();
-                frames.insert(i, f);
-            }
+            0 | 1 => drop_or_double(frames, i, rng),
             _ => frames.swap(i, rng.below(n)),
         }
         return;
@@ -321,6 +315,16 @@ fn mutate_frames(frames: &mut Vec<SavedFrame>, rng: &mut Rng) {
     }
 }
 
+/// Removes element `i` of `v`, or puts a copy of it beside it.
+fn drop_or_double<T: Clone>(v: &mut Vec<T>, i: usize, rng: &mut Rng) {
+    if rng.chance(2) {
+        v.remove(i);
+    } else {
+        let copy = v[i].clone();
+        v.insert(i, copy);
+    }
+}
+
 /// The program text with one line dropped, doubled, or one number in it
 /// changed.
 fn mutate_text(text: &str, rng: &mut Rng) -> String {
@@ -330,13 +334,7 @@ fn mutate_text(text: &str, rng: &mut Rng) -> String {
     }
     let i = rng.below(lines.len());
     match rng.below(3) {
-        0 => {
-            lines.remove(i);
-        }
-        1 => {
-            let l = lines[i].clone();
-            lines.insert(i, l);
-        }
+        0 | 1 => drop_or_double(&mut lines, i, rng),
         _ => {
             let l = &lines[i];
             let digits: Vec<usize> = l
