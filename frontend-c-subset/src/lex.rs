@@ -172,9 +172,9 @@ pub fn tokenize_at(text: &str, file: u32, line: u32, col: u32) -> Result<Vec<Tok
                 loc,
                 "unsupported: wide and unicode character constants and strings",
             ));
-        } else if c.is_ascii_alphabetic() || c == b'_' || c == b'$' {
+        } else if c.is_ascii_alphabetic() || c == b'_' {
             i += 1;
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$') {
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
                 i += 1;
             }
             kind = TokKind::Ident;

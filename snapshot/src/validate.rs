@@ -28,7 +28,8 @@
 //!   below `sp`);
 //! - open files: sorted by handle, handles unique and above the standard
 //!   streams, inside the null page, below `next_handle` when it is set;
-//!   paths non-empty without NUL; modes as `fopen` takes them;
+//!   paths non-empty without NUL; modes as `fopen` takes them; the
+//!   standard streams' byte counts at most 2^63 - 1 (`ftell`'s range);
 //! - the `rand` state: a table of 1 to 64 words, indexes inside it.
 
 use pivm_ir::builtins::STDERR;
@@ -513,6 +514,17 @@ fn check_files(io: &IoState) -> Result<(), SnapshotError> {
             ));
         }
         prev = Some(f.handle);
+    }
+    for (what, n) in [
+        ("stdout_written", io.stdout_written),
+        ("stderr_written", io.stderr_written),
+        ("stdin_consumed", io.stdin_consumed),
+    ] {
+        if n > i64::MAX as u64 {
+            return Err(SnapshotError::IoState(format!(
+                "{what} {n} is past the largest stream position (2^63 - 1)"
+            )));
+        }
     }
     if io.next_handle > MAX_STREAM_HANDLE + 1 {
         return Err(SnapshotError::IoState(format!(

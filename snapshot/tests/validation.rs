@@ -528,6 +528,21 @@ fn open_files_must_be_sane() {
 }
 
 #[test]
+fn stream_counts_must_fit_a_stream_position() {
+    // Past 2^63 - 1 a resumed program's next write overflowed the count
+    // (found by fuzzing).
+    let e = invalid(|b| b.io.stdout_written = u64::MAX);
+    assert!(matches!(e, SnapshotError::IoState(_)), "{e}");
+    let e = invalid(|b| b.io.stderr_written = 1 << 63);
+    assert!(matches!(e, SnapshotError::IoState(_)), "{e}");
+    let e = invalid(|b| b.io.stdin_consumed = u64::MAX - 3);
+    assert!(matches!(e, SnapshotError::IoState(_)), "{e}");
+    let mut b = body();
+    b.io.stdout_written = i64::MAX as u64;
+    validate(&Snapshot::new(b)).unwrap();
+}
+
+#[test]
 fn rand_state_must_be_sane() {
     fn rand(b: &mut Body) -> &mut SavedRand {
         b.counters.rand.as_mut().unwrap()

@@ -252,40 +252,47 @@ const MAX_CLIENTS: usize = 32;
 /// snapshot is written), or answers an error at once.
 fn serve(poll: &Poll, stream: UnixStream) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut line = String::new();
+    let mut line = Vec::new();
     let mut reader = BufReader::new(&stream);
     if reader
         .by_ref()
         .take(MAX_REQUEST_LINE)
-        .read_line(&mut line)
+        .read_until(b'\n', &mut line)
         .is_err()
     {
         return;
     }
-    if !line.ends_with('\n') {
-        // Cut at the limit or by the client: never act on a prefix.
-        let _ = (&stream).write_all(
-            format!(
-                "error the request line is unterminated or longer than {MAX_REQUEST_LINE} bytes\n"
-            )
-            .as_bytes(),
-        );
-        // Drain a little of the rest, so the client reads the answer
-        // rather than a reset.
-        let _ = stream.shutdown(std::net::Shutdown::Write);
-        let _ = std::io::copy(&mut reader.take(1 << 16), &mut std::io::sink());
-        return;
-    }
-    let mut reply = stream;
-    match parse_request(line.trim_end_matches(['\n', '\r'])) {
+    match parse_request_line(&line) {
         Ok(mut r) => {
-            r.reply = Some(reply);
+            drop(reader);
+            r.reply = Some(stream);
             poll.request(r);
         }
         Err(e) => {
-            let _ = reply.write_all(format!("error {e}\n").as_bytes());
+            let _ = (&stream).write_all(format!("error {e}\n").as_bytes());
+            if e == UNTERMINATED {
+                // Drain a little of the rest, so the client reads the
+                // answer rather than a reset.
+                let _ = stream.shutdown(std::net::Shutdown::Write);
+                let _ = std::io::copy(&mut reader.take(1 << 16), &mut std::io::sink());
+            }
         }
     }
+}
+
+/// The refusal of a request line cut at `MAX_REQUEST_LINE` or by the client.
+const UNTERMINATED: &str = "the request line is unterminated or longer than 4096 bytes";
+
+/// The request in `line`, the bytes a client sent up to and including the
+/// first newline (at most `MAX_REQUEST_LINE`). A line without its newline
+/// is refused, never acted on in part.
+pub fn parse_request_line(line: &[u8]) -> Result<Request, String> {
+    if !line.ends_with(b"\n") {
+        return Err(UNTERMINATED.into());
+    }
+    let line =
+        std::str::from_utf8(line).map_err(|_| "the request is not UTF-8 text".to_string())?;
+    parse_request(line.trim_end_matches(['\n', '\r']))
 }
 
 /// `snapshot exit=0|1 [path=...]` (the path is the rest of the line).
@@ -382,6 +389,33 @@ pub struct Reply {
     pub ms: f64,
 }
 
+/// The request line `pivm snapshot` sends, newline included. A path the
+/// line cannot carry exactly is refused: one that is not UTF-8 or holds a
+/// newline or NUL, ends with a carriage return (which the server strips),
+/// or makes the line longer than the server reads.
+pub fn request_line(exit: bool, path: Option<&Path>) -> Result<String, String> {
+    let mut line = format!("snapshot exit={}", exit as u8);
+    if let Some(p) = path {
+        let shown = p.display().to_string().escape_debug().to_string();
+        let text = p
+            .to_str()
+            .filter(|t| !t.contains(['\n', '\0']) && !t.ends_with('\r'))
+            .ok_or_else(|| {
+                format!("the snapshot path '{shown}' is not UTF-8 or holds a newline, NUL or final carriage return: choose another")
+            })?;
+        line.push_str(" path=");
+        line.push_str(text);
+    }
+    line.push('\n');
+    if line.len() as u64 > MAX_REQUEST_LINE {
+        return Err(format!(
+            "the snapshot path is too long ({} bytes at most)",
+            MAX_REQUEST_LINE as usize - "snapshot exit=0 path=\n".len()
+        ));
+    }
+    Ok(line)
+}
+
 /// Asks pivm process `pid` for a snapshot at its next safepoint and waits
 /// until the file is written.
 pub fn request_snapshot(pid: u32, path: Option<&Path>, exit: bool) -> Result<Reply, ClientError> {
@@ -402,6 +436,7 @@ pub fn request_snapshot(pid: u32, path: Option<&Path>, exit: bool) -> Result<Rep
             .filter(|sock| refused(sock) && std::fs::remove_file(sock).is_ok());
         return Err(ClientError::NoSuchProcess { pid, stale });
     }
+    let line = request_line(exit, path).map_err(ClientError::Failed)?;
     let dir = socket_dir(false).map_err(|why| ClientError::NotPivm { pid, why })?;
     let sock = socket_path(&dir, pid);
     if !sock.exists() {
@@ -428,11 +463,6 @@ pub fn request_snapshot(pid: u32, path: Option<&Path>, exit: bool) -> Result<Rep
             why: format!("cannot connect to {}: {e}", sock.display()),
         },
     })?;
-    let mut line = format!("snapshot exit={}", exit as u8);
-    if let Some(p) = path {
-        line.push_str(&format!(" path={}", p.display()));
-    }
-    line.push('\n');
     stream
         .write_all(line.as_bytes())
         .map_err(|e| ClientError::Failed(format!("cannot send the request: {e}")))?;
@@ -483,5 +513,25 @@ mod tests {
         assert!(parse_request("snapshot path=rel").is_err());
         assert!(parse_request("hello").is_err());
         assert!(!parse_request("snapshot").unwrap().exit);
+        assert!(parse_request_line(b"snapshot exit=1\n").unwrap().exit);
+        assert!(parse_request_line(b"snapshot exit=1").is_err());
+        assert!(parse_request_line(b"snapshot \xff\n").is_err());
+    }
+
+    #[test]
+    fn request_lines_carry_their_path_exactly_or_are_refused() {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt;
+        let line = request_line(true, Some(Path::new("/tmp/a b"))).unwrap();
+        let r = parse_request_line(line.as_bytes()).unwrap();
+        assert!(r.exit);
+        assert_eq!(r.path.as_deref(), Some(Path::new("/tmp/a b")));
+        for bad in [&b"/tmp/a\nb"[..], b"/tmp/a\r", b"/tmp/\xff", b"/tmp/a\0"] {
+            assert!(request_line(false, Some(Path::new(OsStr::from_bytes(bad)))).is_err());
+        }
+        let long = format!("/{}", "x".repeat(4096));
+        assert!(request_line(false, Some(Path::new(&long))).is_err());
+        let longest = format!("/{}", "x".repeat(4096 - "snapshot exit=0 path=/\n".len()));
+        assert!(request_line(false, Some(Path::new(&longest))).is_ok());
     }
 }

@@ -4,8 +4,9 @@
 //!
 //! ```text
 //! [0, 4096)            null page, never valid
-//! [4096, data_end)     globals, in module order, each at its alignment
-//! [stack_start, stack_end)  the shadow stack (grows upward)
+//! [4096, data_end)     globals, in module order, each at its alignment,
+//!                      then padding to STACK_ALIGN
+//! [stack_start, stack_end)  the shadow stack (grows upward), stack_start = data_end
 //! [heap_start, heap_top)    the heap (grows upward, see `alloc`)
 //! [heap_top, limit)    MAX_ACCESS bytes of padding
 //! ```
@@ -56,8 +57,11 @@ impl MemLayout {
                 .checked_add(l.size)
                 .ok_or_else(|| VmError::new("globals are too large"))?;
         }
-        let data_end = off;
-        let stack_start = align_up(data_end, STACK_ALIGN);
+        // The data area ends where the stack starts: the padding between
+        // them is valid memory a program can write, so a snapshot must
+        // save it with the data.
+        let data_end = align_up(off, STACK_ALIGN);
+        let stack_start = data_end;
         let stack_size = align_up(stack_size, STACK_ALIGN);
         let stack_end = stack_start
             .checked_add(stack_size)
