@@ -514,7 +514,11 @@ mod tests {
         assert!(parse_request("hello").is_err());
         assert!(!parse_request("snapshot").unwrap().exit);
         assert!(parse_request_line(b"snapshot exit=1\n").unwrap().exit);
-        assert!(parse_request_line(b"snapshot exit=1").is_err());
+        assert_eq!(
+            parse_request_line(b"snapshot exit=1").err().as_deref(),
+            Some(UNTERMINATED)
+        );
+        assert!(UNTERMINATED.contains(&MAX_REQUEST_LINE.to_string()));
         assert!(parse_request_line(b"snapshot \xff\n").is_err());
     }
 
