@@ -1,14 +1,14 @@
 //! What the `pir` and `snapshot` targets share: runs of a program on
 //! either engine bounded in safepoints, memory and call depth; their
 //! comparison; and snapshot files written and restored as `pivm run` and
-//! `pivm resume` do (`body_of`, the file format, `SnapshotFile::open`,
+//! `pivm resume` do (`body_of`, the file format, `Chain::open`,
 //! `validate_file`, `restore`).
 
 use pivm::io::{Io, Sink, Source};
 use pivm::snapshot::{self as snap, Lineage, Restored};
 use pivm::{Config, Engine, Entry, Outcome, Program, Runtime, RuntimeState};
 use pivm_ir::frame::Frame;
-use pivm_snapshot::{EngineKind, Limits, SavedProgram, Snapshot, SnapshotFile};
+use pivm_snapshot::{Chain, EngineKind, Limits, SavedProgram, Snapshot};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -151,8 +151,16 @@ impl Drop for Scratch {
 /// `frames` on `engine`.
 pub fn snapshot_bytes(ran: &Ran, frames: &[Frame], engine: EngineKind) -> Vec<u8> {
     let program = SavedProgram::from_module(&ran.rt.prog.module);
-    let capture = snap::body_of(&ran.rt, frames, engine, &Lineage::default(), &program, 0)
-        .unwrap_or_else(|e| panic!("cannot capture a snapshot: {e}"));
+    let capture = snap::body_of(
+        &ran.rt,
+        frames,
+        engine,
+        &Lineage::default(),
+        &program,
+        0,
+        snap::MemPlan::Full,
+    )
+    .unwrap_or_else(|e| panic!("cannot capture a snapshot: {e}"));
     let snapshot = Snapshot::new(capture.body);
     let mut out = std::io::Cursor::new(Vec::new());
     pivm_snapshot::write_sections_to(&mut out, &snapshot, &capture.sections)
@@ -166,10 +174,10 @@ pub fn restore(bytes: &[u8], after: u64) -> Result<Restored, String> {
     let scratch = Scratch::new();
     std::fs::write(&scratch.0, bytes)
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", scratch.0.display()));
-    let file = SnapshotFile::open(&scratch.0).map_err(|e| e.to_string())?;
-    let module =
-        pivm_snapshot::validate_file(&file, &Limits::default()).map_err(|e| e.to_string())?;
-    snap::restore(&file, module, config(after), io()).map_err(|e| e.message)
+    let chain = Chain::open(&scratch.0).map_err(|e| e.to_string())?;
+    let module = pivm_snapshot::validate_file(chain.newest(), &Limits::default())
+        .map_err(|e| e.to_string())?;
+    snap::restore(&chain, module, config(after), io()).map_err(|e| e.message)
 }
 
 /// Runs a restored snapshot on `engine`.

@@ -5,7 +5,7 @@
 //! - the in-memory reader (`from_bytes`) and the validator accept or
 //!   refuse, never panic; `pivm inspect`'s text and JSON views of what
 //!   they accept render;
-//! - the resume path (`SnapshotFile::open`, `validate_file`, `restore`,
+//! - the resume path (`Chain::open`, `validate_file`, `restore`,
 //!   memory read straight into VM memory) accepts only what the
 //!   in-memory reader and the validator accept;
 //! - what it accepts resumes the same on the interpreter and the JIT
@@ -36,8 +36,13 @@ pub fn run(data: &[u8]) {
         let header = pivm_snapshot::Header::decode(data)
             .unwrap_or_else(|e| panic!("an accepted snapshot's header does not decode: {e}"));
         let size = data.len() as u64;
-        pivm::inspect::text("fuzz.snap", size, &header, snap, module);
-        pivm::inspect::json("fuzz.snap", size, &header, snap, module);
+        // A file alone: no chain to follow.
+        let chain = pivm::inspect::ChainView {
+            members: Vec::new(),
+            error: None,
+        };
+        pivm::inspect::text("fuzz.snap", size, &header, snap, module, &chain);
+        pivm::inspect::json("fuzz.snap", size, &header, snap, module, &chain);
     }
     let Ok(restored) = engines::restore(data, FUEL) else {
         return;
