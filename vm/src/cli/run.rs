@@ -247,10 +247,10 @@ impl Run<'_> {
             rt.io.flush();
             let program = program
                 .get_or_insert_with(|| pivm_snapshot::SavedProgram::from_module(&rt.prog.module));
-            let mut planned = match chain.as_mut() {
-                Some(c) if job.targets.iter().any(|t| t.0 == c.path()) => {
-                    let layout = snap::layout_of(rt, &frames)
-                        .map_err(|e| Fail::new(Exit::Internal, e.message))?;
+            // A snapshot to the chain's path is planned as a delta or a
+            // chain start; without a plan it is a plain full snapshot.
+            let mut planned = match (chain.as_mut(), snap::layout_of(rt, &frames)) {
+                (Some(c), Ok(layout)) if job.targets.iter().any(|t| t.0 == c.path()) => {
                     c.plan(&layout, &rt.mem, job.targets.len() == 1)
                 }
                 _ => None,
