@@ -30,7 +30,8 @@
 //!   streams, inside the null page, below `next_handle` when it is set;
 //!   paths non-empty without NUL; modes as `fopen` takes them; the
 //!   standard streams' byte counts at most 2^63 - 1 (`ftell`'s range);
-//! - the `rand` state: a table of 1 to 64 words, indexes inside it.
+//! - the `rand` state: a table of 31 words, front 3 ahead of rear
+//!   (`rand_state_ok`, which the VM applies too).
 
 use pivm_ir::builtins::STDERR;
 use pivm_ir::contract::{self, ChainLimits, FrameError, FrameView, MAX_STREAM_HANDLE, NULL_PAGE};
@@ -535,22 +536,27 @@ fn check_files(io: &IoState) -> Result<(), SnapshotError> {
     Ok(())
 }
 
-/// Longest generator table accepted (glibc's largest type uses 63 words).
-const MAX_RAND_TABLE: usize = 64;
+/// The words of the `rand` generator's table (glibc's TYPE_3).
+pub const RAND_DEG: usize = 31;
+/// How far `front` is ahead of `rear` in that table (glibc's SEP_3).
+pub const RAND_SEP: usize = 3;
+
+/// Whether a `rand` state of a `len`-word table with indexes `front` and
+/// `rear` is one the generator can be in: the one rule the validator and
+/// the VM both apply.
+pub fn rand_state_ok(len: usize, front: usize, rear: usize) -> bool {
+    len == RAND_DEG && front < len && rear < len && (front + RAND_DEG - rear) % RAND_DEG == RAND_SEP
+}
 
 fn check_rand(c: &Counters) -> Result<(), SnapshotError> {
     let Some(r) = &c.rand else {
         return Ok(());
     };
     let n = r.table.len();
-    if n == 0 || n > MAX_RAND_TABLE {
+    if !rand_state_ok(n, r.front as usize, r.rear as usize) {
         return Err(SnapshotError::Rand(format!(
-            "its table has {n} words, expected 1 to {MAX_RAND_TABLE}"
-        )));
-    }
-    if r.front as usize >= n || r.rear as usize >= n {
-        return Err(SnapshotError::Rand(format!(
-            "its indexes {} and {} are not below the table size {n}",
+            "a table of {n} words with indexes front {} and rear {} is not a state of the \
+             generator (31 words, front 3 ahead of rear)",
             r.front, r.rear
         )));
     }

@@ -555,6 +555,23 @@ fn rand_state_must_be_sane() {
     assert!(matches!(e, SnapshotError::Rand(_)), "{e}");
     let e = invalid(|b| rand(b).rear = u32::MAX);
     assert!(matches!(e, SnapshotError::Rand(_)), "{e}");
+    // Indexes inside the table but not 3 apart, or another table size:
+    // states the generator is never in (the VM refuses them too).
+    let e = invalid(|b| rand(b).front = 4);
+    assert!(matches!(e, SnapshotError::Rand(_)), "{e}");
+    let e = invalid(|b| rand(b).table.truncate(30));
+    assert!(matches!(e, SnapshotError::Rand(_)), "{e}");
+    let e = invalid(|b| {
+        let r = rand(b);
+        r.table.resize(63, 0);
+    });
+    assert!(matches!(e, SnapshotError::Rand(_)), "{e}");
+    // Any rotation that keeps them 3 apart is fine.
+    let mut b = body();
+    let r = b.counters.rand.as_mut().unwrap();
+    r.front = 1;
+    r.rear = 29;
+    validate(&Snapshot::new(b)).unwrap();
     let mut b = body();
     b.counters.rand = None;
     validate(&Snapshot::new(b)).unwrap();

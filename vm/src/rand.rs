@@ -3,8 +3,7 @@
 //! numbers under pivm as natively with gcc. The state is plain data a
 //! snapshot stores.
 
-const DEG: usize = 31;
-const SEP: usize = 3;
+use pivm_snapshot::validate::{RAND_DEG as DEG, RAND_SEP as SEP};
 
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct RandState {
@@ -60,11 +59,7 @@ impl RandState {
 
     /// Checks a state read from a snapshot.
     pub fn validate(&self) -> Result<(), String> {
-        let ok = self.table.len() == DEG
-            && self.front < DEG
-            && self.rear < DEG
-            && (self.front + DEG - self.rear) % DEG == SEP;
-        if ok {
+        if pivm_snapshot::validate::rand_state_ok(self.table.len(), self.front, self.rear) {
             Ok(())
         } else {
             Err("invalid rand state".to_string())
