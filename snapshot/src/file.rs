@@ -605,6 +605,30 @@ pub fn write_sections_to<W: Write + Seek>(
     snap: &Snapshot,
     sections: &[MemSection],
 ) -> Result<FileInfo, SnapshotError> {
+    let io = |source| SnapshotError::Io {
+        action: "write",
+        path: PathBuf::from("<snapshot>"),
+        source,
+    };
+    let base = out.stream_position().map_err(io)?;
+    out.write_all(&[0u8; HEADER_LEN]).map_err(io)?;
+    let (head, info) = write_sections_stream(out, snap, sections)?;
+    out.seek(SeekFrom::Start(base)).map_err(io)?;
+    out.write_all(&head).map_err(io)?;
+    out.seek(SeekFrom::End(0)).map_err(io)?;
+    Ok(info)
+}
+
+/// Writes a snapshot file to a stream that cannot seek: every byte after
+/// the header (offset `HEADER_LEN` on), in file order, then returns the
+/// header, which only the end of the file determines, for the caller to
+/// place at offset 0 (a network stream sends it last). The file is the
+/// same bytes `write_sections_to` writes.
+pub fn write_sections_stream<W: Write>(
+    out: &mut W,
+    snap: &Snapshot,
+    sections: &[MemSection],
+) -> Result<([u8; HEADER_LEN], FileInfo), SnapshotError> {
     let mut prev_end = 0u64;
     for (i, s) in sections.iter().enumerate() {
         let end = s.start.checked_add(s.bytes.len() as u64);
@@ -624,8 +648,6 @@ pub fn write_sections_to<W: Write + Seek>(
         source,
     };
     static ZEROS: [u8; PAGE as usize] = [0; PAGE as usize];
-    let base = out.stream_position().map_err(io)?;
-    out.write_all(&[0u8; HEADER_LEN]).map_err(io)?;
     let mut pos = HEADER_LEN as u64;
     let mut table = Vec::with_capacity(sections.len() * SECTION_ENTRY_LEN as usize);
     let mut count = 0u64;
@@ -680,13 +702,11 @@ pub fn write_sections_to<W: Write + Seek>(
         meta_checksum: crc,
     };
     let head = header.encode();
-    out.seek(SeekFrom::Start(base)).map_err(io)?;
-    out.write_all(&head).map_err(io)?;
-    out.seek(SeekFrom::End(0)).map_err(io)?;
-    Ok(FileInfo {
+    let info = FileInfo {
         len: memory_end + meta_len,
         id: id_of(&head, meta_digest),
-    })
+    };
+    Ok((head, info))
 }
 
 /// What writing a snapshot file produced.

@@ -61,6 +61,7 @@ pub mod body;
 pub mod chain;
 pub mod digest;
 pub mod error;
+pub mod export;
 pub mod file;
 pub mod header;
 pub mod validate;
@@ -74,8 +75,8 @@ pub use chain::{Chain, MAX_CHAIN};
 pub use error::SnapshotError;
 pub use file::{
     file_id, from_bytes, read, read_header, section_offset, to_bytes, write_atomic,
-    write_atomic_sections, write_atomic_sections_via, write_sections_to, write_to, FileInfo,
-    MemSection, Section, Snapshot, SnapshotFile, PAGE, SECTION_ENTRY_LEN,
+    write_atomic_sections, write_atomic_sections_via, write_sections_stream, write_sections_to,
+    write_to, FileInfo, MemSection, Section, Snapshot, SnapshotFile, PAGE, SECTION_ENTRY_LEN,
 };
 pub use header::{Header, FLAG_DELTA, FORMAT_VERSION, HEADER_LEN, MAGIC};
 pub use validate::{
