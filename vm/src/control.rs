@@ -262,6 +262,10 @@ fn serve(poll: &Poll, stream: UnixStream) {
     {
         return;
     }
+    if line.starts_with(b"migrate") {
+        drop(reader);
+        return start_migration(poll, stream, &line);
+    }
     match parse_request_line(&line) {
         Ok(mut r) => {
             drop(reader);
@@ -278,6 +282,77 @@ fn serve(poll: &Poll, stream: UnixStream) {
             }
         }
     }
+}
+
+/// A migration request: `migrate mode=move|copy files=0|1 to=ADDR
+/// token=HEX`. The receiver is connected and the token proven here, on the
+/// client's thread, while the program runs; only a proven receiver is
+/// queued for the next safepoint. A failure is answered at once.
+fn start_migration(poll: &Poll, stream: UnixStream, line: &[u8]) {
+    let answer = |mut s: &UnixStream, e: &str| {
+        let _ = s.write_all(format!("error {}\n", e.replace('\n', " ")).as_bytes());
+    };
+    let m = match parse_migrate_line(line) {
+        Ok(m) => m,
+        Err(e) => return answer(&stream, &e),
+    };
+    let _ = stream.set_read_timeout(None);
+    match crate::migrate::connect(&m.to, &m.token) {
+        Ok(conn) => {
+            let peer = crate::migrate::Peer {
+                conn,
+                mode: m.mode,
+                with_files: m.with_files,
+                addr: m.to,
+            };
+            let _ = (&stream).write_all(b"connected\n");
+            let mut r = Request::new(false);
+            r.peer = Some(crate::poll::PeerRequest::Start(Box::new(peer)));
+            r.reply = Some(stream);
+            poll.request(r);
+        }
+        Err(e) => answer(&stream, &e),
+    }
+}
+
+/// A parsed `migrate` request line.
+pub struct MigrateLine {
+    pub mode: crate::migrate::Mode,
+    pub with_files: bool,
+    pub to: String,
+    pub token: crate::migrate::Token,
+}
+
+/// Parses `migrate mode=move|copy files=0|1 to=ADDR token=HEX` (newline
+/// included).
+pub fn parse_migrate_line(line: &[u8]) -> Result<MigrateLine, String> {
+    if !line.ends_with(b"\n") {
+        return Err(UNTERMINATED.into());
+    }
+    let line =
+        std::str::from_utf8(line).map_err(|_| "the request is not UTF-8 text".to_string())?;
+    let mut words = line.trim_end_matches(['\n', '\r']).split(' ');
+    if words.next() != Some("migrate") {
+        return Err("not a migrate request".into());
+    }
+    let (mut mode, mut files, mut to, mut token) = (None, false, None, None);
+    for w in words.filter(|w| !w.is_empty()) {
+        match w.split_once('=') {
+            Some(("mode", "move")) => mode = Some(crate::migrate::Mode::Move),
+            Some(("mode", "copy")) => mode = Some(crate::migrate::Mode::Copy),
+            Some(("files", "0")) => files = false,
+            Some(("files", "1")) => files = true,
+            Some(("to", a)) if !a.is_empty() => to = Some(a.to_string()),
+            Some(("token", t)) => token = Some(crate::migrate::Token::from_hex(t)?),
+            _ => return Err(format!("unknown migrate field '{w}'")),
+        }
+    }
+    Ok(MigrateLine {
+        mode: mode.ok_or("the migrate request has no mode")?,
+        with_files: files,
+        to: to.ok_or("the migrate request has no address")?,
+        token: token.ok_or("the migrate request has no token")?,
+    })
 }
 
 /// The refusal of a request line cut at `MAX_REQUEST_LINE` or by the client.
@@ -339,6 +414,9 @@ pub enum ClientError {
         why: String,
     },
     Failed(String),
+    /// A migration whose outcome is unknown: the program is stopped and
+    /// kept in its snapshot file.
+    Unknown(String),
 }
 
 impl ClientError {
@@ -349,6 +427,7 @@ impl ClientError {
             ClientError::NotPivm { .. } => 4,
             ClientError::PermissionDenied { .. } => 5,
             ClientError::Failed(_) => 1,
+            ClientError::Unknown(_) => 75,
         }
     }
 }
@@ -375,6 +454,7 @@ impl fmt::Display for ClientError {
                 write!(f, "permission denied for process {pid}: {why}")
             }
             ClientError::Failed(why) => write!(f, "snapshot failed: {why}"),
+            ClientError::Unknown(why) => write!(f, "migration outcome unknown: {why}"),
         }
     }
 }
@@ -416,9 +496,8 @@ pub fn request_line(exit: bool, path: Option<&Path>) -> Result<String, String> {
     Ok(line)
 }
 
-/// Asks pivm process `pid` for a snapshot at its next safepoint and waits
-/// until the file is written.
-pub fn request_snapshot(pid: u32, path: Option<&Path>, exit: bool) -> Result<Reply, ClientError> {
+/// Connects to the control socket of pivm process `pid`.
+fn connect_control(pid: u32) -> Result<UnixStream, ClientError> {
     let ipid = i32::try_from(pid).unwrap_or(0);
     // SAFETY: signal 0 only checks that the process exists.
     if ipid <= 0 || unsafe { libc::kill(ipid, 0) } != 0 {
@@ -436,7 +515,6 @@ pub fn request_snapshot(pid: u32, path: Option<&Path>, exit: bool) -> Result<Rep
             .filter(|sock| refused(sock) && std::fs::remove_file(sock).is_ok());
         return Err(ClientError::NoSuchProcess { pid, stale });
     }
-    let line = request_line(exit, path).map_err(ClientError::Failed)?;
     let dir = socket_dir(false).map_err(|why| ClientError::NotPivm { pid, why })?;
     let sock = socket_path(&dir, pid);
     if !sock.exists() {
@@ -445,7 +523,7 @@ pub fn request_snapshot(pid: u32, path: Option<&Path>, exit: bool) -> Result<Rep
             why: format!("no control socket at {}", sock.display()),
         });
     }
-    let mut stream = UnixStream::connect(&sock).map_err(|e| match e.kind() {
+    UnixStream::connect(&sock).map_err(|e| match e.kind() {
         std::io::ErrorKind::PermissionDenied => ClientError::PermissionDenied {
             pid,
             why: format!("cannot connect to {}: {e}", sock.display()),
@@ -462,7 +540,68 @@ pub fn request_snapshot(pid: u32, path: Option<&Path>, exit: bool) -> Result<Rep
             pid,
             why: format!("cannot connect to {}: {e}", sock.display()),
         },
-    })?;
+    })
+}
+
+/// Asks pivm process `pid` to migrate (or copy, `mode`) its program to
+/// the `pivm serve` at `to`, proving `token`; `progress` sees each line
+/// the run reports on the way. Returns the final `ok ...` line's fields.
+pub fn request_migration(
+    pid: u32,
+    to: &str,
+    token: &crate::migrate::Token,
+    mode: crate::migrate::Mode,
+    with_files: bool,
+    mut progress: impl FnMut(&str),
+) -> Result<String, ClientError> {
+    if to.is_empty() || to.contains([' ', '\n', '\r', '\0']) {
+        return Err(ClientError::Failed(format!(
+            "bad address '{}'",
+            to.escape_debug()
+        )));
+    }
+    let line = format!(
+        "migrate mode={} files={} to={to} token={}\n",
+        match mode {
+            crate::migrate::Mode::Move => "move",
+            crate::migrate::Mode::Copy => "copy",
+        },
+        with_files as u8,
+        token.hex()
+    );
+    if line.len() as u64 > MAX_REQUEST_LINE {
+        return Err(ClientError::Failed(
+            "the address or token is too long".into(),
+        ));
+    }
+    let mut stream = connect_control(pid)?;
+    stream
+        .write_all(line.as_bytes())
+        .map_err(|e| ClientError::Failed(format!("cannot send the request: {e}")))?;
+    for answer in BufReader::new(&stream).lines() {
+        let answer =
+            answer.map_err(|e| ClientError::Failed(format!("cannot read the answer: {e}")))?;
+        if let Some(ok) = answer.strip_prefix("ok ") {
+            return Ok(ok.to_string());
+        }
+        if let Some(e) = answer.strip_prefix("error ") {
+            return Err(ClientError::Failed(e.to_string()));
+        }
+        if let Some(e) = answer.strip_prefix("unknown ") {
+            return Err(ClientError::Unknown(e.to_string()));
+        }
+        progress(&answer);
+    }
+    Err(ClientError::Failed(
+        "the process exited before the migration ended".into(),
+    ))
+}
+
+/// Asks pivm process `pid` for a snapshot at its next safepoint and waits
+/// until the file is written.
+pub fn request_snapshot(pid: u32, path: Option<&Path>, exit: bool) -> Result<Reply, ClientError> {
+    let line = request_line(exit, path).map_err(ClientError::Failed)?;
+    let mut stream = connect_control(pid)?;
     stream
         .write_all(line.as_bytes())
         .map_err(|e| ClientError::Failed(format!("cannot send the request: {e}")))?;

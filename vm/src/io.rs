@@ -311,6 +311,32 @@ impl Io {
             .collect()
     }
 
+    /// The open files, each once, opened again for reading beneath the
+    /// preopens, to send their contents with a migration
+    /// (`--with-files`).
+    pub fn files_to_carry(&self) -> Result<Vec<(String, File)>, String> {
+        let mut out: Vec<(String, File)> = Vec::new();
+        for f in self.files.values() {
+            if out.iter().any(|(p, _)| *p == f.path) {
+                continue;
+            }
+            let read = Access {
+                read: true,
+                write: false,
+                create: false,
+                truncate: false,
+            };
+            let h = self.dirs.open(&f.path, read).map_err(|e| {
+                format!(
+                    "cannot read the program's file '{}': {e}",
+                    f.path.escape_debug()
+                )
+            })?;
+            out.push((f.path.clone(), h));
+        }
+        Ok(out)
+    }
+
     pub fn next_handle(&self) -> u64 {
         self.next_handle
     }

@@ -22,10 +22,12 @@ pub mod io;
 #[cfg(feature = "jit")]
 pub mod jit_engine;
 pub mod memory;
+pub mod migrate;
 pub mod poll;
 pub mod program;
 pub mod rand;
 pub mod runtime;
+pub mod serve;
 pub mod snapshot;
 pub mod wp;
 

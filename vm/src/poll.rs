@@ -25,6 +25,18 @@ pub struct Request {
     pub path: Option<PathBuf>,
     /// The control-socket client waiting for the result, if any.
     pub reply: Option<UnixStream>,
+    /// A migration or copy to start, or the next step of the one running;
+    /// such a request asks for no snapshot file.
+    pub peer: Option<PeerRequest>,
+}
+
+/// What a request asks of the migration machinery (`migrate`).
+#[derive(Debug)]
+pub enum PeerRequest {
+    /// Start sending the program to this receiver.
+    Start(Box<crate::migrate::Peer>),
+    /// A round of the running migration is done: take the next step.
+    Tick,
 }
 
 impl Request {
@@ -34,6 +46,15 @@ impl Request {
             exit,
             path: None,
             reply: None,
+            peer: None,
+        }
+    }
+
+    /// The request a finished migration round makes for the next step.
+    pub fn tick() -> Request {
+        Request {
+            peer: Some(PeerRequest::Tick),
+            ..Request::new(false)
         }
     }
 }

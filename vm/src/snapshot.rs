@@ -644,7 +644,7 @@ pub fn install_panic_hook() {
 }
 
 /// What a writer child that reported nothing for a file died of.
-fn writer_death(status: i32) -> String {
+pub fn writer_death(status: i32) -> String {
     if libc::WIFSIGNALED(status) {
         format!(
             "the snapshot writer was killed by signal {}",
@@ -660,32 +660,25 @@ fn writer_death(status: i32) -> String {
     }
 }
 
-/// Forks a child that builds the body with `build` and writes it, and a
-/// thread that reaps the child, removes the temporary file of every file
-/// not written (the child may have been killed before it could), answers
-/// the job's clients, and calls `done` with the outcome. Gives the job
-/// back when the fork fails, so the caller can write synchronously.
-pub fn write_forked<'a>(
-    job: Job,
-    build: impl FnOnce() -> Result<Capture<'a>, VmError>,
-    done: impl FnOnce(&Written) + Send + 'static,
-) -> Result<Background, (Job, String)> {
-    let files = job.files();
-    let durable = job.durable;
+/// Forks a child that runs `work` and reports its result text to the
+/// parent through a pipe, then `_exit`s (see "Fork safety" above: `work`
+/// must keep those rules). The child dies with its parent. Returns the
+/// child's pid and the pipe's read end, for `reap_child`.
+pub fn fork_child(work: impl FnOnce() -> String) -> std::io::Result<(libc::pid_t, OwnedFd)> {
     let mut fds = [0i32; 2];
     // SAFETY: `fds` has room for the two descriptors pipe returns.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err((job, std::io::Error::last_os_error().to_string()));
+        return Err(std::io::Error::last_os_error());
     }
     // SAFETY: pipe2 returned two fresh descriptors that we own.
     let (rd, wr) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
     // SAFETY: getpid has no preconditions.
     let parent = unsafe { libc::getpid() };
-    // SAFETY: the child only builds the body, writes the files and reports
-    // through the pipe, then `_exit`s (see "Fork safety" above).
+    // SAFETY: the child only runs `work`, reports through the pipe and
+    // `_exit`s (see "Fork safety" above).
     let pid = unsafe { libc::fork() };
     if pid < 0 {
-        return Err((job, std::io::Error::last_os_error().to_string()));
+        return Err(std::io::Error::last_os_error());
     }
     if pid == 0 {
         IN_FORKED_WRITER.store(true, Ordering::Relaxed);
@@ -702,19 +695,8 @@ pub fn write_forked<'a>(
             }
         }
         drop(rd);
-        let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match build() {
-            Ok(capture) => write_all(capture, &files, durable),
-            Err(e) => vec![Err(e.message); files.len()],
-        }))
-        .unwrap_or_else(|_| vec![Err("the snapshot writer panicked".into()); files.len()]);
-        // One line per file, in order.
-        let msg: String = results
-            .iter()
-            .map(|r| match r {
-                Ok(f) => format!("ok {}:{}\n", f.len, pivm_snapshot::digest::hex(&f.id)),
-                Err(e) => format!("error {}\n", e.replace('\n', " ")),
-            })
-            .collect();
+        let msg = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+            .unwrap_or_else(|_| "error the snapshot writer panicked\n".into());
         let mut f = std::fs::File::from(wr);
         let _ = f.write_all(msg.as_bytes());
         drop(f);
@@ -723,14 +705,56 @@ pub fn write_forked<'a>(
         unsafe { libc::_exit(0) };
     }
     drop(wr);
+    Ok((pid, rd))
+}
+
+/// Waits for a `fork_child` child: its report (empty if it died first)
+/// and its wait status.
+pub fn reap_child(pid: libc::pid_t, rd: OwnedFd) -> (String, i32) {
+    let mut msg = String::new();
+    let _ = std::fs::File::from(rd).read_to_string(&mut msg);
+    let mut status = 0;
+    // SAFETY: `pid` is our child, reaped only here.
+    while unsafe { libc::waitpid(pid, &mut status, 0) } < 0
+        && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
+    {}
+    (msg, status)
+}
+
+/// Forks a child that builds the body with `build` and writes it, and a
+/// thread that reaps the child, removes the temporary file of every file
+/// not written (the child may have been killed before it could), answers
+/// the job's clients, and calls `done` with the outcome. Gives the job
+/// back when the fork fails, so the caller can write synchronously.
+pub fn write_forked<'a>(
+    job: Job,
+    build: impl FnOnce() -> Result<Capture<'a>, VmError>,
+    done: impl FnOnce(&Written) + Send + 'static,
+) -> Result<Background, (Job, String)> {
+    let files = job.files();
+    let durable = job.durable;
+    let nfiles = files.len();
+    let child_files = files.clone();
+    let forked = fork_child(move || {
+        let results = match build() {
+            Ok(capture) => write_all(capture, &child_files, durable),
+            Err(e) => vec![Err(e.message); nfiles],
+        };
+        // One line per file, in order.
+        results
+            .iter()
+            .map(|r| match r {
+                Ok(f) => format!("ok {}:{}\n", f.len, pivm_snapshot::digest::hex(&f.id)),
+                Err(e) => format!("error {}\n", e.replace('\n', " ")),
+            })
+            .collect()
+    });
+    let (pid, rd) = match forked {
+        Ok(c) => c,
+        Err(e) => return Err((job, e.to_string())),
+    };
     let reap = move || {
-        let mut msg = String::new();
-        let _ = std::fs::File::from(rd).read_to_string(&mut msg);
-        let mut status = 0;
-        // SAFETY: `pid` is our child, reaped only here.
-        while unsafe { libc::waitpid(pid, &mut status, 0) } < 0
-            && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
-        {}
+        let (msg, status) = reap_child(pid, rd);
         let mut lines = msg.lines();
         let results = files
             .iter()
@@ -775,7 +799,7 @@ pub fn write_forked<'a>(
 }
 
 /// A file's `LEN:IDHEX` as the forked writer reports it.
-fn parse_info(s: &str) -> Option<FileInfo> {
+pub fn parse_info(s: &str) -> Option<FileInfo> {
     let (len, hex) = s.split_once(':')?;
     let mut id = [0u8; 32];
     if hex.len() != 64 {

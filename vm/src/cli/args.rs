@@ -37,6 +37,11 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Fold a snapshot chain (a delta and its ancestors) into one full snapshot
     Compact(CompactArgs),
+    /// Receive programs over the network (migrated or copied) and run them
+    Serve(ServeArgs),
+    /// Move a running program to a `pivm serve`, live: memory is sent while
+    /// it runs, then it stops, sends what changed, and runs there
+    Migrate(MigrateArgs),
 }
 
 #[derive(Args, Debug)]
@@ -82,8 +87,67 @@ pub struct SnapshotArgs {
     #[arg(short = 'o', value_name = "PATH")]
     pub output: Option<PathBuf>,
     /// Make the program exit (status 85) after the snapshot
-    #[arg(long)]
+    #[arg(long, conflicts_with = "to")]
     pub exit: bool,
+    /// Duplicate: send the snapshot to the `pivm serve` at ADDR
+    /// (HOST:PORT), which runs a copy; the program continues here
+    #[arg(
+        long,
+        value_name = "ADDR",
+        requires = "token_file",
+        conflicts_with = "output"
+    )]
+    pub to: Option<String>,
+    /// The shared secret of --to (a file only you can read)
+    #[arg(long, value_name = "FILE", requires = "to")]
+    pub token_file: Option<PathBuf>,
+    /// With --to: send the contents of the program's open files too
+    #[arg(long, requires = "to")]
+    pub with_files: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The address to listen on (HOST:PORT; port 0 picks one, printed on
+    /// stderr)
+    #[arg(long, value_name = "ADDR")]
+    pub listen: String,
+    /// The shared secret senders must prove (a file only you can read)
+    #[arg(long, value_name = "FILE")]
+    pub token_file: PathBuf,
+    /// Serve one program, then exit with its exit status
+    #[arg(long)]
+    pub once: bool,
+    /// The engine that runs received programs
+    #[arg(long, value_enum, default_value_t = EngineChoice::default())]
+    pub engine: EngineChoice,
+    /// Keep each received program in a directory under D (its snapshots,
+    /// stdout, stderr and carried files); without it they are kept in a
+    /// private temporary directory and write to serve's stdout and stderr
+    #[arg(long, value_name = "D")]
+    pub dir: Option<PathBuf>,
+    /// Print what each received program did, and pass --stats to it
+    #[arg(long)]
+    pub stats: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct MigrateArgs {
+    /// The process id of the running pivm
+    #[arg(long, value_name = "PID")]
+    pub pid: u32,
+    /// The `pivm serve` to move it to (HOST:PORT)
+    #[arg(long, value_name = "ADDR")]
+    pub to: String,
+    /// The shared secret (a file only you can read)
+    #[arg(long, value_name = "FILE")]
+    pub token_file: PathBuf,
+    /// Send the contents of the program's open files too
+    #[arg(long)]
+    pub with_files: bool,
+    /// Print the rounds, bytes sent and downtime
+    #[arg(long)]
+    pub stats: bool,
 }
 
 #[derive(Args, Debug)]

@@ -213,6 +213,8 @@ pub fn resume(a: ResumeArgs) -> Result<u8> {
         c
     });
     drop(chain);
+    // A `pivm serve` that started this resume waits to hear it runs.
+    pivm::serve::notify_running();
     let run = Run {
         opts,
         path,

@@ -28,17 +28,21 @@ pub enum Exit {
     Write,
     /// A snapshot was taken and the program stopped (HTCondor's convention).
     Snapshot,
+    /// A migration's outcome is unknown: the program stopped and was kept
+    /// in its snapshot file (EX_TEMPFAIL).
+    Unknown,
 }
 
 impl Exit {
     /// Every status, in the order of the table.
-    pub const ALL: [Exit; 7] = [
+    pub const ALL: [Exit; 8] = [
         Exit::Usage,
         Exit::Compile,
         Exit::Input,
         Exit::Internal,
         Exit::Engine,
         Exit::Write,
+        Exit::Unknown,
         Exit::Snapshot,
     ];
 
@@ -50,6 +54,7 @@ impl Exit {
             Exit::Internal => 70,
             Exit::Engine => 71,
             Exit::Write => 74,
+            Exit::Unknown => 75,
             Exit::Snapshot => 85,
         }
     }
@@ -65,6 +70,9 @@ impl Exit {
             Exit::Engine => "engine failure (the JIT cannot compile or run the program)",
             Exit::Write => {
                 "an output cannot be written (compile -o, the perf map; a failed snapshot never stops the program)"
+            }
+            Exit::Unknown => {
+                "a migration's outcome is unknown: the program stopped, kept in its snapshot file"
             }
             Exit::Snapshot => "a snapshot was taken and the program stopped",
         }

@@ -6,6 +6,7 @@
 pub mod args;
 pub mod commands;
 pub mod exit;
+pub mod net;
 pub mod run;
 
 use args::{Cli, Command, EngineChoice};
@@ -56,7 +57,10 @@ pub fn execute(cli: Cli) -> Result<u8> {
         Command::Compile(a) => commands::compile(a),
         Command::Run(a) => commands::run(a),
         Command::Resume(a) => commands::resume(a),
+        Command::Snapshot(a) if a.to.is_some() => net::duplicate(a),
         Command::Snapshot(a) => commands::snapshot(a),
+        Command::Serve(a) => net::serve(a),
+        Command::Migrate(a) => net::migrate(a),
         Command::Inspect(a) => commands::inspect(a),
         Command::Compact(a) => commands::compact(a),
     }

@@ -12,6 +12,8 @@ use super::args::{EngineChoice, RunOpts};
 use super::exit::{Exit, Fail, Result};
 use pivm::control;
 use pivm::incremental::{Incremental, Planned};
+use pivm::migrate::{Migration, Step};
+use pivm::poll::{PeerRequest, Request};
 use pivm::snapshot::{self as snap, Background, Job, Lineage, MemPlan, Written};
 use pivm::{Entry, Interpreter, Outcome, Program, Runtime};
 use std::cell::RefCell;
@@ -173,6 +175,7 @@ impl Run<'_> {
         let mut program: Option<pivm_snapshot::SavedProgram> = None;
         let mut pending: Option<(Background, Duration, Option<Planned>)> = None;
         let mut chain = self.chain.borrow_mut().take();
+        let mut migration: Option<Migration> = None;
         // Snapshots attempted (their sequence number) and written (what
         // the next one records as taken before it).
         let mut attempted = 0u64;
@@ -217,84 +220,180 @@ impl Run<'_> {
             };
             let at = rt.served_at.take().unwrap_or_else(Instant::now);
             let served = std::mem::take(&mut rt.served);
+            // Migration requests ask for no snapshot file; a safepoint with
+            // no request at all is `--snapshot-after`'s, which does.
+            let (peer, served): (Vec<_>, Vec<_>) =
+                served.into_iter().partition(|r| r.peer.is_some());
+            let file_wanted = !served.is_empty() || peer.is_empty();
+            let mut step = false;
+            for r in peer {
+                match r.peer {
+                    Some(PeerRequest::Start(p)) if migration.is_none() => {
+                        migration = Some(Migration::new(*p, r.reply, rt.poll.clone()));
+                        step = true;
+                    }
+                    Some(PeerRequest::Start(_)) => snap::refuse(
+                        vec![Request { peer: None, ..r }],
+                        "a migration of this program is already in progress",
+                    ),
+                    _ => step = true,
+                }
+            }
             finish_pending(&mut pending, &mut written, &mut chain);
-            attempted += 1;
-            let exit = self.opts.exit_after_snapshot || served.iter().any(|r| r.exit);
-            let latency = served
-                .iter()
-                .map(|r| at.saturating_duration_since(r.at))
-                .max()
-                .unwrap_or_default();
-            let mut targets: Vec<(PathBuf, Vec<pivm::poll::Request>)> = Vec::new();
-            if served.is_empty() {
-                targets.push((self.path.clone(), Vec::new()));
-            }
-            for r in served {
-                let p = r.path.clone().unwrap_or_else(|| self.path.clone());
-                match targets.iter_mut().find(|t| t.0 == p) {
-                    Some(t) => t.1.push(r),
-                    None => targets.push((p, vec![r])),
+            if file_wanted {
+                attempted += 1;
+                let exit = self.opts.exit_after_snapshot || served.iter().any(|r| r.exit);
+                let latency = served
+                    .iter()
+                    .map(|r| at.saturating_duration_since(r.at))
+                    .max()
+                    .unwrap_or_default();
+                let mut targets: Vec<(PathBuf, Vec<pivm::poll::Request>)> = Vec::new();
+                if served.is_empty() {
+                    targets.push((self.path.clone(), Vec::new()));
                 }
-            }
-            let job = Job {
-                targets,
-                exit: self.opts.exit_after_snapshot,
-                at,
-                latency,
-                seq: attempted,
-                durable,
-            };
-            rt.io.flush();
-            let program = program
-                .get_or_insert_with(|| pivm_snapshot::SavedProgram::from_module(&rt.prog.module));
-            // A snapshot to the chain's path is planned as a delta or a
-            // chain start; without a plan it is a plain full snapshot.
-            let mut planned = match (chain.as_mut(), snap::layout_of(rt, &frames)) {
-                (Some(c), Ok(layout)) if job.targets.iter().any(|t| t.0 == c.path()) => {
-                    c.plan(&layout, &rt.mem, job.targets.len() == 1)
-                }
-                _ => None,
-            };
-            let delta_of = planned
-                .as_ref()
-                .filter(|p| p.parent.is_some())
-                .map(|_| self.path.clone());
-            let build = |planned: &mut Option<Planned>| {
-                if let Some(p) = &delta_of {
-                    // The parent's new name must be durable before the
-                    // delta replaces it.
-                    pivm_snapshot::file::sync_parent_dir(p)
-                        .map_err(|e| pivm::VmError::new(e.to_string()))?;
-                }
-                let plan = mem_plan(planned, &chain);
-                snap::body_of(rt, &frames, kind, &self.lineage, program, written, plan)
-            };
-            let sync = if exit || nofork {
-                Some(snap::write_sync(job, || build(&mut planned)))
-            } else {
-                match snap::write_forked(job, || build(&mut planned), report_failures) {
-                    Ok(bg) => {
-                        pending = Some((bg, Duration::ZERO, planned.take()));
-                        paused = Some(at);
-                        None
-                    }
-                    Err((job, why)) => {
-                        eprintln!("pivm: warning: cannot fork the snapshot writer ({why}): writing in-process");
-                        Some(snap::write_sync(job, || build(&mut planned)))
+                for r in served {
+                    let p = r.path.clone().unwrap_or_else(|| self.path.clone());
+                    match targets.iter_mut().find(|t| t.0 == p) {
+                        Some(t) => t.1.push(r),
+                        None => targets.push((p, vec![r])),
                     }
                 }
-            };
-            if let Some(w) = sync {
-                settle(&mut chain, planned, &w);
-                report_failures(&w);
-                written += self.finished(&w);
-                // Only a snapshot that was written stops the program.
-                if w.exits {
-                    return Ok(Exit::Snapshot.code());
+                let job = Job {
+                    targets,
+                    exit: self.opts.exit_after_snapshot,
+                    at,
+                    latency,
+                    seq: attempted,
+                    durable,
+                };
+                rt.io.flush();
+                let program = program.get_or_insert_with(|| {
+                    pivm_snapshot::SavedProgram::from_module(&rt.prog.module)
+                });
+                // A snapshot to the chain's path is planned as a delta or a
+                // chain start; without a plan it is a plain full snapshot.
+                let mut planned = match (chain.as_mut(), snap::layout_of(rt, &frames)) {
+                    (Some(c), Ok(layout)) if job.targets.iter().any(|t| t.0 == c.path()) => {
+                        c.plan(&layout, &rt.mem, job.targets.len() == 1)
+                    }
+                    _ => None,
+                };
+                let delta_of = planned
+                    .as_ref()
+                    .filter(|p| p.parent.is_some())
+                    .map(|_| self.path.clone());
+                let build = |planned: &mut Option<Planned>| {
+                    if let Some(p) = &delta_of {
+                        // The parent's new name must be durable before the
+                        // delta replaces it.
+                        pivm_snapshot::file::sync_parent_dir(p)
+                            .map_err(|e| pivm::VmError::new(e.to_string()))?;
+                    }
+                    let plan = mem_plan(planned, &chain);
+                    snap::body_of(rt, &frames, kind, &self.lineage, program, written, plan)
+                };
+                let sync = if exit || nofork {
+                    Some(snap::write_sync(job, || build(&mut planned)))
+                } else {
+                    match snap::write_forked(job, || build(&mut planned), report_failures) {
+                        Ok(bg) => {
+                            pending = Some((bg, Duration::ZERO, planned.take()));
+                            paused = Some(at);
+                            None
+                        }
+                        Err((job, why)) => {
+                            eprintln!("pivm: warning: cannot fork the snapshot writer ({why}): writing in-process");
+                            Some(snap::write_sync(job, || build(&mut planned)))
+                        }
+                    }
+                };
+                if let Some(w) = sync {
+                    settle(&mut chain, planned, &w);
+                    report_failures(&w);
+                    written += self.finished(&w);
+                    // Only a snapshot that was written stops the program.
+                    if w.exits {
+                        return Ok(Exit::Snapshot.code());
+                    }
+                }
+            }
+            if let (true, Some(m)) = (step, migration.as_mut()) {
+                rt.io.flush();
+                let program = program.get_or_insert_with(|| {
+                    pivm_snapshot::SavedProgram::from_module(&rt.prog.module)
+                });
+                let layout = match snap::layout_of(rt, &frames) {
+                    Ok(l) => l,
+                    Err(e) => return Err(Fail::new(Exit::Internal, e.message)),
+                };
+                let len = rt.mem.bytes().len() as u64;
+                let files = || rt.io.files_to_carry();
+                let capture = |plan: MemPlan| {
+                    snap::body_of(rt, &frames, kind, &self.lineage, program, written, plan)
+                };
+                match m.step(at, layout, len, &files, &capture) {
+                    None => migration = None,
+                    Some(Step::Continue) => {}
+                    Some(Step::Moved) => {
+                        finish_pending(&mut pending, &mut written, &mut chain);
+                        return Ok(0);
+                    }
+                    Some(Step::Unknown(why)) => {
+                        finish_pending(&mut pending, &mut written, &mut chain);
+                        return self.keep_unknown(rt, &frames, kind, program, written, &why);
+                    }
                 }
             }
             entry = Entry::Rewind { frames };
         }
+    }
+
+    /// A migration whose outcome is unknown: the receiver may run the
+    /// program, so it must not run on here, and it must not be lost:
+    /// writes it to the snapshot path and exits 75.
+    fn keep_unknown(
+        &self,
+        rt: &Runtime,
+        frames: &[pivm_ir::frame::Frame],
+        kind: pivm_snapshot::EngineKind,
+        program: &pivm_snapshot::SavedProgram,
+        written: u64,
+        why: &str,
+    ) -> Result<u8> {
+        let job = Job {
+            targets: vec![(self.path.clone(), Vec::new())],
+            exit: true,
+            at: Instant::now(),
+            latency: Duration::ZERO,
+            seq: 0,
+            durable: true,
+        };
+        let w = snap::write_sync(job, || {
+            snap::body_of(
+                rt,
+                frames,
+                kind,
+                &self.lineage,
+                program,
+                written,
+                MemPlan::Full,
+            )
+        });
+        report_failures(&w);
+        eprintln!(
+            "pivm: migration outcome unknown ({why}): the receiver may be running the program, \
+             so it stops here{}",
+            if w.written() {
+                format!(
+                    "; it is kept in {}: resume it only if it does not run there",
+                    self.path.display()
+                )
+            } else {
+                String::new()
+            }
+        );
+        Ok(Exit::Unknown.code())
     }
 
     /// Prints the stats line of a finished snapshot (with `--stats`);

@@ -1,0 +1,383 @@
+//! `pivm serve`: the receiving side of migration and duplication
+//! (`migrate`'s protocol). Each connection must prove the token first; its
+//! members and carried files are received into a session directory and
+//! checked like files as they arrive; on FINAL the chain is opened and
+//! validated against its program, and only after the sender's COMMIT is
+//! the program resumed, as a child `pivm resume` of its own. STARTED is
+//! sent once that child has loaded the program and is about to run it
+//! (it says so through the pipe named by `PIVM_NOTIFY_FD`).
+
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use pivm_snapshot::export::{self, Frame, Import};
+
+use crate::migrate::{self, Token, COMMIT, ERROR, FINAL, READY, STARTED};
+
+/// What `pivm serve` was asked.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    pub listen: String,
+    pub token: Token,
+    pub once: bool,
+    /// `--engine`, passed to each resumed program.
+    pub engine: String,
+    /// Where each session's directory goes; its program's stdout and
+    /// stderr are files there. `None`: a private temporary directory,
+    /// removed with each session, and the programs write to serve's own
+    /// stdout and stderr.
+    pub dir: Option<PathBuf>,
+    pub stats: bool,
+    pub limits: export::Limits,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(..)")
+    }
+}
+
+/// The longest a connection may stay silent once authenticated.
+const IDLE: Duration = Duration::from_secs(300);
+/// Sessions received at once.
+const MAX_SESSIONS: usize = 8;
+
+/// Serves until killed, or with `once` until one program ran to its end;
+/// returns the exit status (the program's, with `once`).
+pub fn serve(opts: ServeOptions) -> Result<u8, String> {
+    let listener = TcpListener::bind(&opts.listen)
+        .map_err(|e| format!("cannot listen on {}: {e}", opts.listen))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| format!("cannot listen on {}: {e}", opts.listen))?;
+    let base = match &opts.dir {
+        Some(d) => {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(d)
+                .map_err(|e| format!("--dir {}: {e}", d.display()))?;
+            d.clone()
+        }
+        None => private_temp_dir()?,
+    };
+    eprintln!("pivm serve: listening on {local}");
+    let opts = Arc::new(opts);
+    let active = Arc::new(AtomicUsize::new(0));
+    let spawn_lock = Arc::new(Mutex::new(()));
+    let mut n = 0u64;
+    let result = loop {
+        let (conn, peer) = match listener.accept() {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => break Err(format!("accept: {e}")),
+        };
+        n += 1;
+        let dir = base.join(format!("session-{}-{n}", std::process::id()));
+        if opts.once {
+            match session(conn, &dir, &opts, &spawn_lock) {
+                Ok(child) => break Ok(wait_program(child, &peer.to_string(), &dir, &opts)),
+                Err(e) => {
+                    eprintln!("pivm serve: {peer}: {e}");
+                    cleanup(&dir, &opts);
+                }
+            }
+            continue;
+        }
+        if active.load(Ordering::SeqCst) >= MAX_SESSIONS {
+            eprintln!("pivm serve: {peer}: refused, {MAX_SESSIONS} sessions already");
+            continue;
+        }
+        active.fetch_add(1, Ordering::SeqCst);
+        let (opts, done, lock) = (opts.clone(), active.clone(), spawn_lock.clone());
+        let spawned = std::thread::Builder::new()
+            .name("pivm-session".into())
+            .spawn(move || {
+                match session(conn, &dir, &opts, &lock) {
+                    Ok(child) => {
+                        wait_program(child, &peer.to_string(), &dir, &opts);
+                    }
+                    Err(e) => {
+                        eprintln!("pivm serve: {peer}: {e}");
+                        cleanup(&dir, &opts);
+                    }
+                }
+                done.fetch_sub(1, Ordering::SeqCst);
+            });
+        if spawned.is_err() {
+            active.fetch_sub(1, Ordering::SeqCst);
+        }
+    };
+    if opts.dir.is_none() {
+        let _ = std::fs::remove_dir_all(&base);
+    }
+    result
+}
+
+/// A fresh directory only this user can enter, under `$TMPDIR`.
+fn private_temp_dir() -> Result<PathBuf, String> {
+    let tmp = std::env::temp_dir();
+    for i in 0..100u32 {
+        let d = tmp.join(format!(
+            "pivm-serve-{}-{}",
+            std::process::id(),
+            crate::dirty::new_seed() as u32 ^ i
+        ));
+        match std::fs::DirBuilder::new().mode(0o700).create(&d) {
+            Ok(()) => return Ok(d),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(format!("cannot create {}: {e}", d.display())),
+        }
+    }
+    Err(format!("cannot create a directory in {}", tmp.display()))
+}
+
+/// A session that ran nothing leaves nothing.
+fn cleanup(dir: &Path, _opts: &ServeOptions) {
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A program resumed for a session.
+struct Started {
+    child: Child,
+}
+
+/// Waits for a session's program; returns its exit status (128 + the
+/// signal that killed it).
+fn wait_program(started: Started, peer: &str, dir: &Path, opts: &ServeOptions) -> u8 {
+    let mut child = started.child;
+    let status = loop {
+        match child.wait() {
+            Ok(s) => break s,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                eprintln!("pivm serve: {peer}: cannot wait for the program: {e}");
+                return 70;
+            }
+        }
+    };
+    use std::os::unix::process::ExitStatusExt;
+    let code = match (status.code(), status.signal()) {
+        (Some(c), _) => c as u8,
+        (None, Some(s)) => 128u8.wrapping_add(s as u8),
+        _ => 70,
+    };
+    if opts.stats || opts.dir.is_some() {
+        eprintln!("pivm serve: {peer}: the program exited with status {code}");
+    }
+    if opts.dir.is_none() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    code
+}
+
+fn send(conn: &mut TcpStream, kind: u8, text: &str) -> std::io::Result<()> {
+    export::write_frame(conn, kind, text.as_bytes())?;
+    conn.flush()
+}
+
+/// Receives one program on `conn` into `dir` and starts it; `Err` when
+/// nothing runs (the sender was told why, if it can hear it).
+fn session(
+    mut conn: TcpStream,
+    dir: &Path,
+    opts: &ServeOptions,
+    spawn_lock: &Mutex<()>,
+) -> Result<Started, String> {
+    migrate::server_handshake(&mut conn, &opts.token)?;
+    conn.set_read_timeout(Some(IDLE))
+        .map_err(|e| format!("socket: {e}"))?;
+    let _ = conn.set_nodelay(true);
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut import = Import::new(dir.to_path_buf(), opts.limits);
+    let mut files: Vec<String> = Vec::new();
+    let mut reader =
+        std::io::BufReader::with_capacity(1 << 20, conn.try_clone().map_err(|e| e.to_string())?);
+    let newest = loop {
+        match import.next(&mut reader) {
+            Ok(Frame::Member(_)) => {}
+            Ok(Frame::File { guest, .. }) => files.push(guest),
+            Ok(Frame::Other(FINAL, name)) => {
+                let name = String::from_utf8_lossy(&name).into_owned();
+                match check(dir, &name) {
+                    Ok(()) => break dir.join(name),
+                    Err(e) => {
+                        let _ = send(&mut conn, ERROR, &e);
+                        return Err(e);
+                    }
+                }
+            }
+            Ok(Frame::Other(k, _)) => return Err(format!("unexpected frame {k}")),
+            Err(e) => {
+                let e = e.to_string();
+                let _ = send(&mut conn, ERROR, &e);
+                return Err(e);
+            }
+        }
+    };
+    send(&mut conn, READY, "").map_err(|e| format!("the sender is gone: {e}"))?;
+    match migrate::read_answer(&mut conn) {
+        Ok((COMMIT, _)) => {}
+        Ok((k, _)) => return Err(format!("expected the commit, got frame {k}")),
+        Err(e) => return Err(format!("the sender did not commit: {e}")),
+    }
+    let started = start(&newest, dir, &files, opts, spawn_lock);
+    match started {
+        Ok(s) => {
+            // If the sender cannot hear this, it keeps the program stopped
+            // and says the outcome is unknown: it never runs twice.
+            let _ = send(&mut conn, STARTED, "");
+            Ok(s)
+        }
+        Err(e) => {
+            let _ = send(&mut conn, ERROR, &e);
+            Err(e)
+        }
+    }
+}
+
+/// Opens and validates the chain whose newest member is `dir/name`, as a
+/// resume would (members were checked whole as they arrived).
+fn check(dir: &Path, name: &str) -> Result<(), String> {
+    if name.contains('/') || name.is_empty() || name.starts_with('.') {
+        return Err(format!("bad member name '{}'", name.escape_debug()));
+    }
+    let chain = pivm_snapshot::Chain::open(&dir.join(name)).map_err(|e| e.to_string())?;
+    pivm_snapshot::validate_file(chain.newest(), &pivm_snapshot::Limits::default())
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// Starts `pivm resume` of the chain at `newest`, and waits until it runs
+/// the program (or fails to).
+fn start(
+    newest: &Path,
+    dir: &Path,
+    files: &[String],
+    opts: &ServeOptions,
+    spawn_lock: &Mutex<()>,
+) -> Result<Started, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find pivm: {e}"))?;
+    let mut cmd = Command::new(exe);
+    cmd.arg("resume")
+        .arg(newest)
+        .arg("--engine")
+        .arg(&opts.engine)
+        .arg("--snapshot-path")
+        .arg(dir.join("program.msgpack"))
+        .stdin(Stdio::null());
+    if opts.stats {
+        cmd.arg("--stats=nocount");
+    }
+    if !files.is_empty() {
+        // The carried files, each where the program knew it.
+        let mut roots: Vec<String> = Vec::new();
+        cmd.arg("--dir")
+            .arg(format!("{}::.", dir.join("files/cwd").display()));
+        let _ = std::fs::create_dir_all(dir.join("files/cwd"));
+        for g in files {
+            if let Some(first) = g
+                .strip_prefix('/')
+                .and_then(|r| r.split('/').find(|c| !c.is_empty() && *c != "."))
+            {
+                if !roots.iter().any(|r| r == first) {
+                    roots.push(first.to_string());
+                }
+            }
+        }
+        for r in roots {
+            cmd.arg("--dir").arg(format!(
+                "{}::/{r}",
+                dir.join("files/root").join(&r).display()
+            ));
+        }
+    }
+    if opts.dir.is_some() {
+        let out = std::fs::File::create(dir.join("stdout")).map_err(|e| e.to_string())?;
+        let err = std::fs::File::create(dir.join("stderr")).map_err(|e| e.to_string())?;
+        cmd.stdout(out).stderr(err);
+    }
+    // The pipe the child says "running" through: its write end is
+    // inherited (no close-on-exec) only while this lock keeps other
+    // sessions from spawning.
+    let guard = spawn_lock.lock().unwrap_or_else(|e| e.into_inner());
+    let mut fds = [0i32; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe2 returns.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(format!("pipe: {}", std::io::Error::last_os_error()));
+    }
+    // SAFETY: pipe2 returned two fresh descriptors that we own.
+    let (rd, wr) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    // SAFETY: clears close-on-exec on a descriptor we own.
+    unsafe { libc::fcntl(wr.as_raw_fd(), libc::F_SETFD, 0) };
+    cmd.env("PIVM_NOTIFY_FD", wr.as_raw_fd().to_string());
+    let spawned = cmd.spawn();
+    drop(wr);
+    drop(guard);
+    let mut child = spawned.map_err(|e| format!("cannot start pivm resume: {e}"))?;
+    // Wait for "running", or for the child to end without it.
+    let mut rd = std::fs::File::from(rd);
+    let t = Instant::now();
+    let mut got = Vec::new();
+    let reader = std::thread::spawn(move || {
+        use std::io::Read;
+        let _ = (&mut rd).take(64).read_to_end(&mut got);
+        got
+    });
+    let got = loop {
+        if reader.is_finished() {
+            break reader.join().unwrap_or_default();
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            let got = reader.join().unwrap_or_default();
+            if got.starts_with(b"running") {
+                break got;
+            }
+            return Err(format!("the program could not be resumed ({status})"));
+        }
+        if t.elapsed() > Duration::from_secs(300) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err("the program did not start within 300 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    if !got.starts_with(b"running") {
+        let status = child.wait().map_err(|e| e.to_string())?;
+        return Err(format!("the program could not be resumed ({status})"));
+    }
+    Ok(Started { child })
+}
+
+/// Called by `pivm resume` right before the program runs: tells a waiting
+/// `pivm serve` (`PIVM_NOTIFY_FD`) that it runs.
+pub fn notify_running() {
+    let Some(fd) = std::env::var_os("PIVM_NOTIFY_FD") else {
+        return;
+    };
+    std::env::remove_var("PIVM_NOTIFY_FD");
+    let Some(fd) = fd.to_str().and_then(|s| s.parse::<i32>().ok()) else {
+        return;
+    };
+    if fd < 3 {
+        return;
+    }
+    // SAFETY: F_GETFD only checks that the descriptor is open.
+    if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+        return;
+    }
+    // SAFETY: the descriptor is open and was given to us to write once and
+    // close; nothing else in this process uses it.
+    let mut f = unsafe { std::fs::File::from_raw_fd(fd) };
+    let _ = f.write_all(b"running\n");
+}
