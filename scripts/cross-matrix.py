@@ -10,7 +10,10 @@ x86_64, a snapshot at each hop, and checks the history `pivm inspect`
 records. The chain relay does the same with `--incremental` at one path,
 so the chain holds a full snapshot from x86_64 and deltas from the other
 three architectures and both engines, and resumes it on every
-(architecture, engine). Run by scripts/cross.sh after the cross builds.
+(architecture, engine). The migration relay moves a running program from
+x86_64 to s390x and back over loopback (`pivm serve` on one side, `pivm
+migrate` on the other), with its output split between the two equal to
+gcc's. Run by scripts/cross.sh after the cross builds.
 """
 import concurrent.futures as cf
 import json
@@ -69,6 +72,47 @@ def safepoints(arch, prog, args):
                 if kv.startswith("safepoints="):
                     return int(kv.split("=")[1])
     raise SystemExit(f"{prog}: no safepoint count in --stats output: {err}")
+
+
+def migration(tmp, src_arch, dst_arch):
+    """Moves tests/cross/migrate.c, running on src_arch, to a `pivm serve
+    --once` on dst_arch; returns why it failed, or None."""
+    import threading
+    prog = os.path.join(ROOT, "tests/cross/migrate.c")
+    args = ["4", "150"]
+    exe = os.path.join(tmp, "migrate.gcc")
+    subprocess.run(["gcc", "-O2", "-w", "-o", exe, prog], check=True)
+    _, want, _ = run([exe] + args)
+    tok = os.path.join(tmp, "token")
+    with open(os.open(tok, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+        f.write("cross matrix migration token\n")
+    env = dict(os.environ, PIVM_SERVE_EXEC=" ".join(ARCHS[dst_arch]))
+    srv = subprocess.Popen(ARCHS[dst_arch] + ["serve", "--once", "--engine", "jit", "--listen", "127.0.0.1:0",
+                                              "--token-file", tok], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    line = srv.stderr.readline().decode(errors="replace")
+    if "listening on " not in line:
+        srv.kill()
+        return f"serve did not start: {line.strip()}"
+    addr = line.split("listening on ")[1].strip()
+    srv_err = []
+    threading.Thread(target=lambda: srv_err.append(srv.stderr.read()), daemon=True).start()
+    src = subprocess.Popen(ARCHS[src_arch] + ["run", prog, "--engine", "jit", "--", *args], stdout=subprocess.PIPE)
+    here = src.stdout.readline()
+    code, _, err = pivm("x86_64", "migrate", "--pid", str(src.pid), "--to", addr, "--token-file", tok, "--stats")
+    here += src.stdout.read()
+    src_code = src.wait()
+    try:
+        there, _ = srv.communicate(timeout=600)
+    except subprocess.TimeoutExpired:
+        srv.kill()
+        return "the receiver did not finish"
+    if code != 0:
+        return f"pivm migrate exited {code}: {err.strip()[:300]}"
+    if src_code != 0 or srv.returncode != 0:
+        return f"exit statuses: source {src_code}, receiver {srv.returncode}: {b''.join(srv_err)[:300]!r}"
+    if here + there != want:
+        return "the output differs from gcc's"
+    return None
 
 
 def main():
@@ -198,6 +242,15 @@ def main():
                 failures.append(f"chain resumed on {a}/{e}: exit {c}, output {'differs' if out + after != want else 'ok'} {err.strip()[:300]}")
                 chain_ok = False
     print(f"chain relay {' -> '.join(hops[:4])} (one member each), resumed on every arch and engine: {'ok' if chain_ok else 'FAILED'}")
+
+    # The migration relay: live migration between architectures.
+    mig_ok = True
+    for src_arch, dst_arch in [("x86_64", "s390x"), ("s390x", "x86_64")]:
+        why = migration(tmp, src_arch, dst_arch)
+        if why:
+            failures.append(f"migration {src_arch} -> {dst_arch}: {why}")
+            mig_ok = False
+    print(f"migration relay x86_64 -> s390x -> x86_64 over loopback (pivm serve / pivm migrate): {'ok' if mig_ok else 'FAILED'}")
     print(f"matrix: {passes} of {passes + len([f for f in failures if not f.startswith(('relay', 'chain'))])} resumes identical to the oracle (gcc; for NaN bits pivm's x86_64 interpreter); "
           f"{len(ARCHS)} archs x {len(ENGINES)} engines each way; {time.time() - started:.0f} s")
     for f in failures:

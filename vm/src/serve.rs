@@ -267,8 +267,7 @@ fn start(
     opts: &ServeOptions,
     spawn_lock: &Mutex<()>,
 ) -> Result<Started, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find pivm: {e}"))?;
-    let mut cmd = Command::new(exe);
+    let mut cmd = resume_command()?;
     cmd.arg("resume")
         .arg(newest)
         .arg("--engine")
@@ -357,6 +356,22 @@ fn start(
         return Err(format!("the program could not be resumed ({status})"));
     }
     Ok(Started { child })
+}
+
+/// The command that runs `pivm`: this executable, or the words of
+/// `PIVM_SERVE_EXEC` (for a pivm run by an emulator, as the cross matrix
+/// runs them: `qemu-s390x -L /usr/s390x-linux-gnu /path/to/pivm`).
+fn resume_command() -> Result<Command, String> {
+    if let Some(words) = std::env::var_os("PIVM_SERVE_EXEC") {
+        let words = words.to_string_lossy().into_owned();
+        let mut it = words.split_whitespace();
+        let first = it.next().ok_or("PIVM_SERVE_EXEC is empty")?;
+        let mut cmd = Command::new(first);
+        cmd.args(it);
+        return Ok(cmd);
+    }
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find pivm: {e}"))?;
+    Ok(Command::new(exe))
 }
 
 /// Called by `pivm resume` right before the program runs: tells a waiting
