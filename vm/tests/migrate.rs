@@ -532,3 +532,108 @@ fn a_program_moves_between_network_namespaces() {
     assert_eq!(here + &there, gcc);
     drop(ns);
 }
+
+/// Reads `in.txt` line by line, slowly, and writes a line of `out.txt`
+/// for each.
+const FILES_C: &str = r#"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+int main(void) {
+    FILE *in = fopen("in.txt", "r");
+    FILE *out = fopen("out.txt", "w");
+    if (!in || !out) { printf("cannot open\n"); return 1; }
+    printf("ready\n");
+    fflush(stdout);
+    char line[128];
+    unsigned long h = 14695981039346656037UL;
+    long n = 0;
+    while (fgets(line, sizeof line, in)) {
+        for (long i = 0; i < 3000000; i++) h = (h ^ (unsigned long)i) * 1099511628211UL;
+        line[strlen(line) - 1] = 0;
+        fprintf(out, "%s %lu\n", line, h);
+        n++;
+    }
+    fclose(out);
+    fclose(in);
+    printf("done %ld %lu\n", n, h);
+    return 0;
+}
+"#;
+
+#[test]
+fn open_files_travel_with_the_program() {
+    let dir = temp_dir("files");
+    let src = dir.join("files.c");
+    std::fs::write(&src, FILES_C).unwrap();
+    let input: String = (0..60).map(|i| format!("line {i}\n")).collect();
+    // gcc's run, in its own directory.
+    let gcc_dir = dir.join("gcc");
+    std::fs::create_dir_all(&gcc_dir).unwrap();
+    std::fs::write(gcc_dir.join("in.txt"), &input).unwrap();
+    let exe = dir.join("files-gcc");
+    assert!(Command::new("gcc")
+        .args(["-O2", "-o"])
+        .arg(&exe)
+        .arg(&src)
+        .status()
+        .unwrap()
+        .success());
+    let gcc = Command::new(&exe).current_dir(&gcc_dir).output().unwrap();
+    let want_out = std::fs::read_to_string(gcc_dir.join("out.txt")).unwrap();
+    // The source has the files; the receiver runs in an empty directory
+    // and keeps what it receives under `kept`.
+    let here_dir = dir.join("here");
+    let there_dir = dir.join("there");
+    std::fs::create_dir_all(&here_dir).unwrap();
+    std::fs::create_dir_all(&there_dir).unwrap();
+    std::fs::write(here_dir.join("in.txt"), &input).unwrap();
+    let tok = token(&dir, "token", TOKEN);
+    let kept = dir.join("kept");
+    let mut child = Command::new(PIVM)
+        .args(["serve", "--once", "--listen", "127.0.0.1:0", "--token-file"])
+        .arg(&tok)
+        .arg("--dir")
+        .arg(&kept)
+        .current_dir(&there_dir)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    let addr = line.trim().rsplit(' ').next().unwrap().to_string();
+    let source = run(&here_dir, &src, "jit", &[], &[]);
+    let m = pivm(
+        &[
+            "migrate",
+            "--with-files",
+            "--pid",
+            &source.pid().to_string(),
+            "--to",
+            &addr,
+        ],
+        &tok,
+    );
+    assert_eq!(
+        m.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&m.stderr)
+    );
+    let (code, here) = source.finish();
+    assert_eq!(code, Some(0));
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    // With --dir, the program's stdout is a file of its session.
+    let session = std::fs::read_dir(&kept)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.join("stdout").exists())
+        .expect("a session directory");
+    let there = std::fs::read_to_string(session.join("stdout")).unwrap();
+    assert_eq!(here + &there, String::from_utf8(gcc.stdout).unwrap());
+    let out = std::fs::read_to_string(session.join("files/cwd/out.txt")).unwrap();
+    assert_eq!(out, want_out, "the output file continued at the receiver");
+    assert!(!there_dir.join("out.txt").exists());
+}
