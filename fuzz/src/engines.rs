@@ -177,7 +177,7 @@ pub fn restore(bytes: &[u8], after: u64) -> Result<Restored, String> {
     let chain = Chain::open(&scratch.0).map_err(|e| e.to_string())?;
     let module = pivm_snapshot::validate_file(chain.newest(), &Limits::default())
         .map_err(|e| e.to_string())?;
-    snap::restore(&chain, module, config(after), io()).map_err(|e| e.message)
+    snap::restore(&chain, module, config(after), io(), None).map_err(|e| e.message)
 }
 
 /// Runs a restored snapshot on `engine`.

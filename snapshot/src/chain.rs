@@ -120,7 +120,22 @@ impl Chain {
         if self.is_full() {
             return self.members[0].load_into(mem);
         }
-        for (file, path) in self.members.iter().zip(&self.paths).rev() {
+        self.load_newer_into(mem, 0)
+    }
+
+    /// `load_into` for an image that already holds the oldest `loaded`
+    /// members (loaded in order, as they arrived: `pivm serve`'s standby
+    /// resume): loads the others, oldest first, then zeroes what lies
+    /// outside the newest member's areas.
+    pub fn load_newer_into(&self, mem: &mut [u8], loaded: usize) -> Result<(), SnapshotError> {
+        let n = self.members.len();
+        for (file, path) in self
+            .members
+            .iter()
+            .zip(&self.paths)
+            .take(n.saturating_sub(loaded))
+            .rev()
+        {
             file.load_clipped(mem)
                 .map_err(|e| SnapshotError::Chain(format!("member {}: {e}", path.display())))?;
         }

@@ -406,6 +406,21 @@ impl Memory {
         Ok(fill(image))
     }
 
+    /// `[0, len)` to load into without clearing it first (a standby
+    /// resume adds each member of a chain as it arrives): the limit grows
+    /// to `len`.
+    pub fn image_mut(&mut self, len: u64) -> Result<&mut [u8], VmError> {
+        if len > self.reserved || len < NULL_PAGE {
+            return Err(VmError::new(format!(
+                "memory image of {len} bytes does not fit the reservation"
+            )));
+        }
+        self.limit = self.limit.max(len);
+        // SAFETY: [0, len) is mapped and writable, and `&mut self` makes
+        // this the only reference.
+        Ok(unsafe { std::slice::from_raw_parts_mut(self.base, len as usize) })
+    }
+
     /// The extents of `[start, end)` the host may hold data for: pages that
     /// are resident or swapped out, from `/proc/self/pagemap`. Memory
     /// outside them was never touched and reads as zero. `None` when

@@ -7,7 +7,7 @@
 //! sent once that child has loaded the program and is about to run it
 //! (it says so through the pipe named by `PIVM_NOTIFY_FD`).
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::DirBuilderExt;
@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pivm_snapshot::export::{self, Frame, Import};
 
@@ -199,49 +199,77 @@ fn session(
         .mode(0o700)
         .create(dir)
         .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let mut import = Import::new(dir.to_path_buf(), opts.limits);
-    let mut files: Vec<String> = Vec::new();
-    let mut reader =
-        std::io::BufReader::with_capacity(1 << 20, conn.try_clone().map_err(|e| e.to_string())?);
-    let newest = loop {
-        match import.next(&mut reader) {
-            Ok(Frame::Member(_)) => {}
-            Ok(Frame::File { guest, .. }) => files.push(guest),
-            Ok(Frame::Other(FINAL, name)) => {
-                let name = String::from_utf8_lossy(&name).into_owned();
-                match check(dir, &name) {
-                    Ok(()) => break dir.join(name),
-                    Err(e) => {
-                        let _ = send(&mut conn, ERROR, &e);
-                        return Err(e);
-                    }
-                }
+    let mut standby: Option<Standby> = None;
+    let received = receive(&mut conn, dir, opts, spawn_lock, &mut standby);
+    let (newest, files) = match received {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = send(&mut conn, ERROR, &e);
+            if let Some(s) = standby {
+                s.kill();
             }
-            Ok(Frame::Other(k, _)) => return Err(format!("unexpected frame {k}")),
-            Err(e) => {
-                let e = e.to_string();
-                let _ = send(&mut conn, ERROR, &e);
-                return Err(e);
-            }
+            return Err(e);
         }
     };
-    send(&mut conn, READY, "").map_err(|e| format!("the sender is gone: {e}"))?;
-    match migrate::read_answer(&mut conn) {
-        Ok((COMMIT, _)) => {}
-        Ok((k, _)) => return Err(format!("expected the commit, got frame {k}")),
-        Err(e) => return Err(format!("the sender did not commit: {e}")),
+    let Some(standby) = standby else {
+        return Err("the stream held no member".into());
+    };
+    let committed = send(&mut conn, READY, "")
+        .map_err(|e| format!("the sender is gone: {e}"))
+        .and_then(|()| match migrate::read_answer(&mut conn) {
+            Ok((COMMIT, _)) => Ok(()),
+            Ok((k, _)) => Err(format!("expected the commit, got frame {k}")),
+            Err(e) => Err(format!("the sender did not commit: {e}")),
+        });
+    if let Err(e) = committed {
+        standby.kill();
+        return Err(e);
     }
-    let started = start(&newest, dir, &files, opts, spawn_lock);
-    match started {
-        Ok(s) => {
+    match standby.go(&newest, dir, &files) {
+        Ok(child) => {
             // If the sender cannot hear this, it keeps the program stopped
             // and says the outcome is unknown: it never runs twice.
             let _ = send(&mut conn, STARTED, "");
-            Ok(s)
+            Ok(Started { child })
         }
         Err(e) => {
             let _ = send(&mut conn, ERROR, &e);
             Err(e)
+        }
+    }
+}
+
+/// Reads the stream until FINAL: every member into `dir` (each handed to
+/// the standby resume, started at the first), the carried files' guest
+/// paths. Returns the newest member's path once its chain is valid.
+fn receive(
+    conn: &mut TcpStream,
+    dir: &Path,
+    opts: &ServeOptions,
+    spawn_lock: &Mutex<()>,
+    standby: &mut Option<Standby>,
+) -> Result<(PathBuf, Vec<String>), String> {
+    let mut import = Import::new(dir.to_path_buf(), opts.limits);
+    let mut files: Vec<String> = Vec::new();
+    let mut reader =
+        std::io::BufReader::with_capacity(1 << 20, conn.try_clone().map_err(|e| e.to_string())?);
+    loop {
+        match import.next(&mut reader).map_err(|e| e.to_string())? {
+            Frame::Member(path) => {
+                if standby.is_none() {
+                    *standby = Some(Standby::spawn(dir, opts, spawn_lock)?);
+                }
+                if let Some(s) = standby.as_mut() {
+                    s.tell(&format!("member {}", path.display()));
+                }
+            }
+            Frame::File { guest, .. } => files.push(guest),
+            Frame::Other(FINAL, name) => {
+                let name = String::from_utf8_lossy(&name).into_owned();
+                check(dir, &name)?;
+                return Ok((dir.join(name), files));
+            }
+            Frame::Other(k, _) => return Err(format!("unexpected frame {k}")),
         }
     }
 }
@@ -258,104 +286,117 @@ fn check(dir: &Path, name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Starts `pivm resume` of the chain at `newest`, and waits until it runs
-/// the program (or fails to).
-fn start(
-    newest: &Path,
-    dir: &Path,
-    files: &[String],
-    opts: &ServeOptions,
-    spawn_lock: &Mutex<()>,
-) -> Result<Started, String> {
-    let mut cmd = resume_command()?;
-    cmd.arg("resume")
-        .arg(newest)
-        .arg("--engine")
-        .arg(&opts.engine)
-        .arg("--snapshot-path")
-        .arg(dir.join("program.msgpack"))
-        .stdin(Stdio::null());
-    if opts.stats {
-        cmd.arg("--stats=nocount");
-    }
-    if !files.is_empty() {
-        // The carried files, each where the program knew it.
-        let mut roots: Vec<String> = Vec::new();
-        cmd.arg("--dir")
-            .arg(format!("{}::.", dir.join("files/cwd").display()));
-        let _ = std::fs::create_dir_all(dir.join("files/cwd"));
-        for g in files {
-            if let Some(first) = g
-                .strip_prefix('/')
-                .and_then(|r| r.split('/').find(|c| !c.is_empty() && *c != "."))
-            {
-                if !roots.iter().any(|r| r == first) {
-                    roots.push(first.to_string());
-                }
-            }
-        }
-        for r in roots {
-            cmd.arg("--dir").arg(format!(
-                "{}::/{r}",
-                dir.join("files/root").join(&r).display()
-            ));
-        }
-    }
-    if opts.dir.is_some() {
-        let out = std::fs::File::create(dir.join("stdout")).map_err(|e| e.to_string())?;
-        let err = std::fs::File::create(dir.join("stderr")).map_err(|e| e.to_string())?;
-        cmd.stdout(out).stderr(err);
-    }
-    // The pipe the child says "running" through: its write end is
-    // inherited (no close-on-exec) only while this lock keeps other
-    // sessions from spawning.
-    let guard = spawn_lock.lock().unwrap_or_else(|e| e.into_inner());
+/// A `pivm resume` started in standby at a session's first member: it
+/// loads each member as it arrives (`standby`), and runs the program only
+/// once told `go`. Killed if the session fails; it has then run nothing.
+struct Standby {
+    child: Child,
+    /// Where it is told what arrived; `None` once it stopped listening.
+    feed: Option<std::fs::File>,
+    /// Where it says it runs.
+    running: std::fs::File,
+}
+
+/// A pipe whose end `inherit` (0: read, 1: write) a child inherits across
+/// exec; the other end is close-on-exec. Call with the spawn lock held.
+fn pipe_for_child(inherit: usize) -> Result<[OwnedFd; 2], String> {
     let mut fds = [0i32; 2];
     // SAFETY: `fds` has room for the two descriptors pipe2 returns.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
         return Err(format!("pipe: {}", std::io::Error::last_os_error()));
     }
     // SAFETY: pipe2 returned two fresh descriptors that we own.
-    let (rd, wr) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let ends = unsafe { [OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])] };
     // SAFETY: clears close-on-exec on a descriptor we own.
-    unsafe { libc::fcntl(wr.as_raw_fd(), libc::F_SETFD, 0) };
-    cmd.env("PIVM_NOTIFY_FD", wr.as_raw_fd().to_string());
-    let spawned = cmd.spawn();
-    drop(wr);
-    drop(guard);
-    let mut child = spawned.map_err(|e| format!("cannot start pivm resume: {e}"))?;
-    // Wait for "running", or for the child to end without it.
-    let mut rd = std::fs::File::from(rd);
-    let t = Instant::now();
-    let mut got = Vec::new();
-    let reader = std::thread::spawn(move || {
-        use std::io::Read;
-        let _ = (&mut rd).take(64).read_to_end(&mut got);
-        got
-    });
-    let got = loop {
-        if reader.is_finished() {
-            break reader.join().unwrap_or_default();
+    unsafe { libc::fcntl(ends[inherit].as_raw_fd(), libc::F_SETFD, 0) };
+    Ok(ends)
+}
+
+impl Standby {
+    fn spawn(dir: &Path, opts: &ServeOptions, spawn_lock: &Mutex<()>) -> Result<Standby, String> {
+        let mut cmd = resume_command()?;
+        cmd.arg("resume")
+            .arg(dir.join("standby"))
+            .arg("--engine")
+            .arg(&opts.engine)
+            .arg("--snapshot-path")
+            .arg(dir.join("program.msgpack"))
+            .stdin(Stdio::null());
+        if opts.stats {
+            cmd.arg("--stats=nocount");
         }
-        if let Ok(Some(status)) = child.try_wait() {
-            let got = reader.join().unwrap_or_default();
-            if got.starts_with(b"running") {
-                break got;
-            }
-            return Err(format!("the program could not be resumed ({status})"));
+        if opts.dir.is_some() {
+            let out = std::fs::File::create(dir.join("stdout")).map_err(|e| e.to_string())?;
+            let err = std::fs::File::create(dir.join("stderr")).map_err(|e| e.to_string())?;
+            cmd.stdout(out).stderr(err);
         }
-        if t.elapsed() > Duration::from_secs(300) {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err("the program did not start within 300 s".into());
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    };
-    if !got.starts_with(b"running") {
-        let status = child.wait().map_err(|e| e.to_string())?;
-        return Err(format!("the program could not be resumed ({status})"));
+        // The pipes' child ends are inherited (no close-on-exec) only
+        // while this lock keeps other sessions from spawning.
+        let guard = spawn_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let [feed_rd, feed_wr] = pipe_for_child(0)?;
+        let [run_rd, run_wr] = pipe_for_child(1)?;
+        cmd.env("PIVM_STANDBY_FD", feed_rd.as_raw_fd().to_string())
+            .env("PIVM_NOTIFY_FD", run_wr.as_raw_fd().to_string());
+        let spawned = cmd.spawn();
+        drop((feed_rd, run_wr));
+        drop(guard);
+        let child = spawned.map_err(|e| format!("cannot start pivm resume: {e}"))?;
+        Ok(Standby {
+            child,
+            feed: Some(std::fs::File::from(feed_wr)),
+            running: std::fs::File::from(run_rd),
+        })
     }
-    Ok(Started { child })
+
+    /// Tells the child a line; a child that stopped listening is found
+    /// out at `go`.
+    fn tell(&mut self, line: &str) {
+        if let Some(f) = self.feed.as_mut() {
+            if f.write_all(format!("{line}\n").as_bytes()).is_err() {
+                self.feed = None;
+            }
+        }
+    }
+
+    fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Tells the child to resume the chain at `newest`, with the carried
+    /// `files` preopened where the program had them, and waits until it
+    /// runs the program (or fails to).
+    fn go(mut self, newest: &Path, dir: &Path, files: &[String]) -> Result<Child, String> {
+        if !files.is_empty() {
+            let _ = std::fs::create_dir_all(dir.join("files/cwd"));
+            self.tell(&format!("dir {}::.", dir.join("files/cwd").display()));
+            let mut roots: Vec<&str> = Vec::new();
+            for g in files {
+                let first = g
+                    .strip_prefix('/')
+                    .and_then(|r| r.split('/').find(|c| !c.is_empty() && *c != "."));
+                if let Some(first) = first.filter(|f| !roots.contains(f)) {
+                    roots.push(first);
+                }
+            }
+            for r in roots {
+                let host = dir.join("files/root").join(r);
+                self.tell(&format!("dir {}::/{r}", host.display()));
+            }
+        }
+        self.tell(&format!("go {}", newest.display()));
+        if self.feed.take().is_none() {
+            self.kill();
+            return Err("the resuming pivm stopped listening".into());
+        }
+        let mut got = Vec::new();
+        let read = std::io::Read::read_to_end(&mut (&mut self.running).take(16), &mut got);
+        if read.is_ok() && got.starts_with(b"running") {
+            return Ok(self.child);
+        }
+        let status = self.child.wait().map_err(|e| e.to_string())?;
+        Err(format!("the program could not be resumed ({status})"))
+    }
 }
 
 /// The command that runs `pivm`: this executable, or the words of
@@ -372,6 +413,63 @@ fn resume_command() -> Result<Command, String> {
     }
     let exe = std::env::current_exe().map_err(|e| format!("cannot find pivm: {e}"))?;
     Ok(Command::new(exe))
+}
+
+/// What a standby resume was told: the newest member to resume, the
+/// memory loaded so far, and the directories to preopen (`--dir` values:
+/// the carried files').
+pub struct Standing {
+    pub path: PathBuf,
+    pub preloaded: Option<crate::snapshot::Preloaded>,
+    pub dirs: Vec<String>,
+}
+
+/// Called by `pivm resume` first: when started in standby by `pivm serve`
+/// (`PIVM_STANDBY_FD`), loads each member the receiver names (`member
+/// PATH` lines) into VM memory as it arrives, until `go PATH` names the
+/// newest member to resume. `None` outside standby; an error if the
+/// receiver gave up (then nothing runs).
+pub fn standby(config: &crate::Config) -> Option<Result<Standing, String>> {
+    use std::io::BufRead;
+    let fd = std::env::var_os("PIVM_STANDBY_FD")?;
+    std::env::remove_var("PIVM_STANDBY_FD");
+    let fd = fd
+        .to_str()
+        .and_then(|s| s.parse::<i32>().ok())
+        .filter(|&fd| fd >= 3);
+    // SAFETY: F_GETFD only checks that the descriptor is open.
+    let Some(fd) = fd.filter(|&fd| unsafe { libc::fcntl(fd, libc::F_GETFD) } >= 0) else {
+        return Some(Err("PIVM_STANDBY_FD is not an open descriptor".into()));
+    };
+    // SAFETY: the descriptor is open and was given to us alone to read.
+    let f = unsafe { std::fs::File::from_raw_fd(fd) };
+    let mut pre = crate::snapshot::Preloaded::new(config).ok();
+    let mut dirs = Vec::new();
+    for line in std::io::BufReader::new(f).lines() {
+        let Ok(line) = line else { break };
+        if let Some(p) = line.strip_prefix("member ") {
+            let added = pre.as_mut().map(|pre| {
+                pivm_snapshot::SnapshotFile::open(Path::new(p))
+                    .map_err(|e| e.to_string())
+                    .and_then(|f| pre.add(&f))
+            });
+            if let Some(Err(_)) = added {
+                // The resume will load the whole chain itself.
+                pre = None;
+            }
+        } else if let Some(d) = line.strip_prefix("dir ") {
+            dirs.push(d.to_string());
+        } else if let Some(p) = line.strip_prefix("go ") {
+            return Some(Ok(Standing {
+                path: PathBuf::from(p),
+                preloaded: pre,
+                dirs,
+            }));
+        }
+    }
+    Some(Err(
+        "the receiver gave up before the program was complete".into()
+    ))
 }
 
 /// Called by `pivm resume` right before the program runs: tells a waiting

@@ -258,6 +258,7 @@ pub fn restore(
     module: Module,
     mut config: Config,
     io: Io,
+    preloaded: Option<Preloaded>,
 ) -> Result<Restored, VmError> {
     let file = chain.newest();
     let b = &file.snapshot.body;
@@ -353,9 +354,27 @@ pub fn restore(
         safepoints_reached: b.counters.safepoints,
     };
     let frames: Vec<Frame> = b.frames.iter().map(|f| f.to_ir()).collect();
-    let load = |mem: &mut crate::memory::Memory| {
-        mem.load_image(end, |image| chain.load_into(image))?
-            .map_err(|e| VmError::new(e.to_string()))
+    // A standby resume's memory holds the chain's oldest members already,
+    // if they are this chain's (by id, in order).
+    let n = chain.members.len();
+    let preloaded = preloaded.filter(|p| {
+        p.ids.len() <= n
+            && p.ids
+                .iter()
+                .zip(chain.members.iter().rev())
+                .all(|(id, m)| *id == m.id)
+    });
+    let load = |mem: &mut crate::memory::Memory| match preloaded {
+        Some(p) => {
+            *mem = p.mem;
+            let image = mem.image_mut(end.max(p.len))?;
+            chain
+                .load_newer_into(image, p.ids.len())
+                .map_err(|e| VmError::new(e.to_string()))
+        }
+        None => mem
+            .load_image(end, |image| chain.load_into(image))?
+            .map_err(|e| VmError::new(e.to_string())),
     };
     let mut runtime = Runtime::restore_with(Arc::new(prog), config, io, &state, load)?;
     check_frames(&runtime.prog, &frames, runtime.config.max_depth)?;
@@ -384,6 +403,49 @@ pub fn restore(
             snapshots: b.counters.snapshots + 1,
         },
     })
+}
+
+/// VM memory that holds the oldest members of a chain, loaded as they
+/// arrived (`pivm serve` starts `pivm resume` in standby while a migration
+/// is still sending): `restore` then loads only the newer ones.
+pub struct Preloaded {
+    pub mem: crate::memory::Memory,
+    /// The ids of the members loaded, oldest first.
+    pub ids: Vec<[u8; 32]>,
+    /// The length of the image loaded.
+    pub len: u64,
+}
+
+impl Preloaded {
+    /// Empty VM memory with the reservation of `config`.
+    pub fn new(config: &Config) -> Result<Preloaded, VmError> {
+        Ok(Preloaded {
+            mem: crate::memory::Memory::new(config.reserve, NULL_PAGE)?,
+            ids: Vec::new(),
+            len: 0,
+        })
+    }
+
+    /// Loads the next member of the chain: the full snapshot first, then
+    /// each delta over the member before it. A member that does not follow
+    /// (or any failure) ends preloading: `restore` then loads the whole
+    /// chain itself.
+    pub fn add(&mut self, file: &pivm_snapshot::SnapshotFile) -> Result<(), String> {
+        let follows = match (&file.snapshot.body.parent, self.ids.last()) {
+            (None, None) => true,
+            (Some(p), Some(last)) => p.id == *last,
+            _ => false,
+        };
+        if !follows {
+            return Err("the member does not follow the one before".into());
+        }
+        let end = image_end(&file.sections, &file.snapshot.body.memory.layout).max(self.len);
+        let image = self.mem.image_mut(end).map_err(|e| e.message)?;
+        file.load_clipped(image).map_err(|e| e.to_string())?;
+        self.len = end;
+        self.ids.push(file.id);
+        Ok(())
+    }
 }
 
 /// A chain folded into a full snapshot (`compact`).

@@ -354,7 +354,7 @@ impl RunOpts {
 
 /// Parses `HOST[::GUEST][:ro|:rw]`. The suffix is taken off first, so a
 /// host directory whose name ends in `:ro` is written `NAME:ro:rw`.
-fn dir_spec(s: &str) -> Result<DirSpec, String> {
+pub fn dir_spec(s: &str) -> Result<DirSpec, String> {
     let (rest, read_only) = if let Some(r) = s.strip_suffix(":ro") {
         (r, true)
     } else if let Some(r) = s.strip_suffix(":rw") {

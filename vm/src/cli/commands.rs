@@ -182,7 +182,20 @@ pub fn run(a: RunArgs) -> Result<u8> {
     run.drive(&mut rt, engine.as_mut(), Entry::Start { args: argv })
 }
 
-pub fn resume(a: ResumeArgs) -> Result<u8> {
+pub fn resume(mut a: ResumeArgs) -> Result<u8> {
+    let opts = &a.opts;
+    // Started by `pivm serve` while a migration still arrives: the members
+    // so far are loaded now, and the chain to resume comes with "go".
+    let mut preloaded = None;
+    if let Some(standby) = pivm::serve::standby(&opts.config()) {
+        let s = standby.map_err(|e| Fail::new(Exit::Input, e))?;
+        for d in &s.dirs {
+            let spec = super::args::dir_spec(d).map_err(|e| Fail::new(Exit::Input, e))?;
+            a.opts.dirs.push(spec);
+        }
+        a.snapshot = s.path;
+        preloaded = s.preloaded;
+    }
     let opts = &a.opts;
     let what = a.snapshot.to_string_lossy().into_owned();
     let bad = |e: String| Fail::new(Exit::Input, format!("{what}: {e}"));
@@ -190,16 +203,23 @@ pub fn resume(a: ResumeArgs) -> Result<u8> {
     let chain = pivm_snapshot::Chain::open(&a.snapshot).map_err(|e| bad(e.to_string()))?;
     let module = pivm_snapshot::validate_file(chain.newest(), &pivm_snapshot::Limits::default())
         .map_err(|e| bad(e.to_string()))?;
-    let restored =
-        snap::restore(&chain, module, opts.config(), io(opts)?).map_err(|e| bad(e.message))?;
+    let members_preloaded = preloaded.as_ref().map_or(0, |p| p.ids.len());
+    let restored = snap::restore(&chain, module, opts.config(), io(opts)?, preloaded)
+        .map_err(|e| bad(e.message))?;
     let load = t.elapsed();
+    let restored_members = chain.members.len();
     let mut rt = restored.runtime;
     let (mut engine, compile) = build_engine(opts.engine, opts, &rt.prog, &what)?;
     if opts.stats.is_some() {
         eprintln!(
-            "pivm: stats: load_ms={:.3} compile_ms={:.3}",
+            "pivm: stats: load_ms={:.3} compile_ms={:.3}{}",
             snap::ms(load),
-            snap::ms(compile)
+            snap::ms(compile),
+            if members_preloaded > 0 {
+                format!(" preloaded={members_preloaded}/{}", restored_members)
+            } else {
+                String::new()
+            }
         );
     }
     let path = opts.snapshot_path.clone().unwrap_or_else(|| {
