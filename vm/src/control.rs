@@ -662,6 +662,24 @@ mod tests {
     }
 
     #[test]
+    fn migrate_lines() {
+        let t = crate::migrate::Token::from_bytes(b"0123456789abcdef").unwrap();
+        let line = format!("migrate mode=move files=1 to=h:1 token={}\n", t.hex());
+        let m = parse_migrate_line(line.as_bytes()).unwrap();
+        assert_eq!(m.mode, crate::migrate::Mode::Move);
+        assert!(m.with_files);
+        assert_eq!(m.to, "h:1");
+        for bad in [
+            "migrate mode=move to=h:1\n",
+            "migrate to=h:1 token=00\n",
+            "migrate mode=jump to=h:1 token=00\n",
+            "migrate mode=copy to=h:1 token=3031323334353637383961626364656667",
+        ] {
+            assert!(parse_migrate_line(bad.as_bytes()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn request_lines_carry_their_path_exactly_or_are_refused() {
         use std::ffi::OsStr;
         use std::os::unix::ffi::OsStrExt;

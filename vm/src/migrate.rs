@@ -336,6 +336,13 @@ pub struct Migration {
     prev_len: u64,
     inflight: Option<Round>,
     started: Instant,
+    /// Write tracking of VM memory (`wp`), set up at the first round
+    /// (`None` inside: the kernel has none, or the run's own chain holds
+    /// it).
+    tracker: Option<Option<crate::wp::WriteTracker>>,
+    /// The tracker was scanned when the last member was captured, and not
+    /// since: what it reports now was written after that member.
+    scanned_at_last: bool,
 }
 
 /// Builds a capture for a memory plan (the run loop's `body_of`).
@@ -359,7 +366,22 @@ impl Migration {
             prev_len: u64::MAX,
             inflight: None,
             started: Instant::now(),
+            tracker: None,
+            scanned_at_last: false,
         }
+    }
+
+    /// The pages written since the last scan of the write tracker (set up
+    /// on first use), protected again; `None` without tracking.
+    fn scan(&mut self, mem: &crate::memory::Memory) -> Option<Vec<(u64, u64)>> {
+        let t = self.tracker.get_or_insert_with(|| {
+            if crate::wp::works() {
+                crate::wp::WriteTracker::new(mem.base(), mem.reserved())
+            } else {
+                None
+            }
+        });
+        t.as_ref()?.scan(mem.bytes().len() as u64)
     }
 
     /// Tells the client (if one waits) a line.
@@ -392,7 +414,7 @@ impl Migration {
         &mut self,
         at: Instant,
         layout: pivm_snapshot::MemoryLayout,
-        len: u64,
+        mem: &crate::memory::Memory,
         files: &dyn Fn() -> Result<Vec<(String, std::fs::File)>, String>,
         capture: &CaptureFn,
     ) -> Option<Step> {
@@ -420,16 +442,23 @@ impl Migration {
         // files go with it: those are read with the program stopped.
         let forked = precopy || (self.peer.mode == Mode::Copy && !self.peer.with_files);
         let name = format!("m{}", self.members);
+        let len = mem.bytes().len() as u64;
         let Some(mut table) = SharedTable::new(dirty::pages(len)) else {
             return self.fail("cannot map a page-hash table");
         };
+        // What was written since the last member was captured, when the
+        // kernel tracks it: only those pages are hashed again.
+        let written = self.scan(mem);
+        let scanned = written.is_some();
+        let written = written.filter(|_| self.scanned_at_last && self.last.is_some());
+        self.scanned_at_last = scanned;
         if forked {
-            return self.fork_round(name, table, layout, len, capture);
+            return self.fork_round(name, table, layout, len, written, capture);
         }
         // The last member: the program stays stopped until the receiver
         // runs it or the migration fails.
         let result = (|| -> Result<FileInfo, String> {
-            let plan = self.plan(&mut table);
+            let plan = self.plan(&mut table, written.as_deref());
             let c = capture(plan).map_err(|e| e.message)?;
             if self.peer.with_files {
                 let mut out = ToStream {
@@ -486,13 +515,17 @@ impl Migration {
 
     /// The memory plan of the next member: a delta over the last one sent,
     /// or a full snapshot that starts the chain.
-    fn plan<'p>(&'p self, table: &'p mut SharedTable) -> MemPlan<'p> {
+    fn plan<'p>(
+        &'p self,
+        table: &'p mut SharedTable,
+        written: Option<&'p [(u64, u64)]>,
+    ) -> MemPlan<'p> {
         match &self.last {
             Some((link, hashes)) => MemPlan::Delta {
                 parent: hashes,
                 link: link.clone(),
                 out: table,
-                written: None,
+                written,
             },
             None => MemPlan::FullHashed {
                 seed: self.seed,
@@ -557,12 +590,13 @@ impl Migration {
         mut table: SharedTable,
         layout: pivm_snapshot::MemoryLayout,
         len: u64,
+        written: Option<Vec<(u64, u64)>>,
         capture: &CaptureFn,
     ) -> Option<Step> {
         let copy = self.peer.mode == Mode::Copy;
         let conn = &self.peer.conn;
         let child_name = name.clone();
-        let plan = self.plan(&mut table);
+        let plan = self.plan(&mut table, written.as_deref());
         let forked = crate::snapshot::fork_child(|| {
             let sent = (|| -> Result<FileInfo, String> {
                 let c = capture(plan).map_err(|e| e.message)?;
@@ -636,4 +670,57 @@ fn parse_report(report: &str) -> Result<FileInfo, String> {
         .strip_prefix("ok ")
         .and_then(crate::snapshot::parse_info);
     info.ok_or_else(|| format!("the sender reported '{first}'"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    /// Runs both sides of the handshake over loopback.
+    fn handshake(sender: &Token, receiver: &Token) -> (Result<(), String>, Result<(), String>) {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        let r = receiver.clone();
+        let t = std::thread::spawn(move || {
+            let (mut c, _) = l.accept().unwrap();
+            server_handshake(&mut c, &r)
+        });
+        let mut c = TcpStream::connect(addr).unwrap();
+        let s = client_handshake(&mut c, sender);
+        drop(c);
+        (s, t.join().unwrap())
+    }
+
+    #[test]
+    fn both_sides_prove_the_token_or_nothing_goes() {
+        let a = Token::from_bytes(b"sixteen bytes at least").unwrap();
+        let b = Token::from_bytes(b"sixteen bytes, another").unwrap();
+        let (s, r) = handshake(&a, &a);
+        assert!(s.is_ok() && r.is_ok(), "{s:?} {r:?}");
+        let (s, r) = handshake(&a, &b);
+        assert_eq!(r.unwrap_err(), "wrong token");
+        assert!(s.unwrap_err().contains("refused the token"));
+        assert!(Token::from_bytes(b"short").is_err());
+        assert_eq!(Token::from_hex(&a.hex()).unwrap().0, a.0);
+        assert!(Token::from_hex("zz").is_err());
+    }
+
+    #[test]
+    fn token_files_must_be_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("pivm-token-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("token");
+        std::fs::write(&p, "  a token of enough bytes \n").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(Token::load(&p).unwrap().0, b"a token of enough bytes");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+        assert!(Token::load(&p)
+            .unwrap_err()
+            .contains("accessible to other users"));
+        assert!(Token::load(&dir).is_err());
+        assert!(Token::load(&dir.join("missing")).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -327,12 +327,11 @@ impl Run<'_> {
                     Ok(l) => l,
                     Err(e) => return Err(Fail::new(Exit::Internal, e.message)),
                 };
-                let len = rt.mem.bytes().len() as u64;
                 let files = || rt.io.files_to_carry();
                 let capture = |plan: MemPlan| {
                     snap::body_of(rt, &frames, kind, &self.lineage, program, written, plan)
                 };
-                match m.step(at, layout, len, &files, &capture) {
+                match m.step(at, layout, &rt.mem, &files, &capture) {
                     None => migration = None,
                     Some(Step::Continue) => {}
                     Some(Step::Moved) => {
