@@ -63,8 +63,9 @@ def migrate(pivm, prog, mb, tmp):
     tok = os.path.join(tmp, "token")
     with open(os.open(tok, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
         f.write("benchmark token for migration\n")
+    # In its own session, so the program it resumed goes with it.
     srv = subprocess.Popen([pivm, "serve", "--once", "--listen", "127.0.0.1:0", "--token-file", tok],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     addr = srv.stderr.readline().decode().split("listening on ")[1].strip()
     p = start_run(pivm, prog, mb, tmp)
     t0 = time.time()
@@ -72,7 +73,7 @@ def migrate(pivm, prog, mb, tmp):
                        capture_output=True, text=True)
     total = (time.time() - t0) * 1000
     p.wait()
-    srv.kill()
+    os.killpg(srv.pid, 9)
     srv.wait()
     if m.returncode != 0:
         raise SystemExit(f"migrate failed: {m.stderr}")

@@ -253,9 +253,18 @@ fn receive(
     let mut files: Vec<String> = Vec::new();
     let mut reader =
         std::io::BufReader::with_capacity(1 << 20, conn.try_clone().map_err(|e| e.to_string())?);
+    let t = std::time::Instant::now();
     loop {
         match import.next(&mut reader).map_err(|e| e.to_string())? {
             Frame::Member(path) => {
+                if opts.stats {
+                    eprintln!(
+                        "pivm serve: received {} ({} bytes so far) at {:.3} s",
+                        path.display(),
+                        import.received(),
+                        t.elapsed().as_secs_f64()
+                    );
+                }
                 if standby.is_none() {
                     *standby = Some(Standby::spawn(dir, opts, spawn_lock)?);
                 }

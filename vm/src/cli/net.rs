@@ -58,10 +58,16 @@ fn send(
 ) -> Result<u8> {
     let token = token(token_file)?;
     let tty = std::io::stderr().is_terminal();
+    let t = std::time::Instant::now();
     let progress = |line: &str| {
-        if tty {
-            if let Some(p) = line.strip_prefix("progress ") {
+        if let Some(p) = line.strip_prefix("progress ") {
+            if tty {
                 eprint!("\rpivm: sending: {p}    ");
+            } else if stats {
+                eprintln!(
+                    "pivm: stats: {p} at_ms={:.0}",
+                    t.elapsed().as_secs_f64() * 1000.0
+                );
             }
         }
     };
