@@ -56,6 +56,18 @@ fn token(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
+/// A command running pivm, under `prefix` (`ip netns exec NS`) if any.
+fn pivm_under(prefix: &[&str]) -> Command {
+    match prefix.split_first() {
+        Some((cmd, rest)) => {
+            let mut c = Command::new(cmd);
+            c.args(rest).arg(PIVM);
+            c
+        }
+        None => Command::new(PIVM),
+    }
+}
+
 /// A `pivm serve --once` and the address it listens on.
 struct Server {
     child: Child,
@@ -63,14 +75,19 @@ struct Server {
 }
 
 fn serve(dir: &Path, token: &Path, engine: &str, prefix: &[&str], listen: &str) -> Server {
-    let (cmd, rest) = prefix
-        .split_first()
-        .map_or((PIVM, &[][..]), |(c, r)| (*c, r));
-    let mut c = Command::new(cmd);
-    c.args(rest);
-    if !prefix.is_empty() {
-        c.arg(PIVM);
-    }
+    serve_with(dir, token, engine, prefix, listen, &[])
+}
+
+/// `serve` with more options (`extra`).
+fn serve_with(
+    dir: &Path,
+    token: &Path,
+    engine: &str,
+    prefix: &[&str],
+    listen: &str,
+    extra: &[&std::ffi::OsStr],
+) -> Server {
+    let mut c = pivm_under(prefix);
     let mut child = c
         .args([
             "serve",
@@ -82,6 +99,7 @@ fn serve(dir: &Path, token: &Path, engine: &str, prefix: &[&str], listen: &str) 
             "--token-file",
         ])
         .arg(token)
+        .args(extra)
         .current_dir(dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -141,14 +159,7 @@ struct Source {
 }
 
 fn run(dir: &Path, src: &Path, engine: &str, args: &[&str], prefix: &[&str]) -> Source {
-    let (cmd, rest) = prefix
-        .split_first()
-        .map_or((PIVM, &[][..]), |(c, r)| (*c, r));
-    let mut c = Command::new(cmd);
-    c.args(rest);
-    if !prefix.is_empty() {
-        c.arg(PIVM);
-    }
+    let mut c = pivm_under(prefix);
     let mut child = c
         .args(["run", "--engine", engine])
         .arg(src)
@@ -193,6 +204,16 @@ fn migrate(pid: u32, to: &str, token: &Path) -> Output {
         &["migrate", "--stats", "--pid", &pid.to_string(), "--to", to],
         token,
     )
+}
+
+/// A pivm command that exited 0 (else its stderr is the message).
+fn succeeded(o: &Output) {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 const TOKEN: &str = "correct horse battery staple 42\n";
@@ -248,12 +269,7 @@ fn a_copy_runs_at_the_receiver_while_the_source_runs_on() {
         ],
         &tok,
     );
-    assert_eq!(
-        d.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&d.stderr)
-    );
+    succeeded(&d);
     let (code, here) = source.finish();
     assert_eq!(code, Some(0));
     assert_eq!(here, gcc, "the source runs on, whole");
@@ -400,7 +416,7 @@ fn children(pid: u32) -> Vec<i32> {
 #[test]
 fn a_receiver_killed_mid_transfer_leaves_the_program_running_here() {
     let dir = temp_dir("receiver-killed");
-    let args = ["32", "300"];
+    let args = ["32", "2000"];
     let (src, gcc) = program(&dir, &args);
     let tok = token(&dir, "token", TOKEN);
     let mut server = serve(&dir, &tok, "jit", &[], "127.0.0.1:0");
@@ -423,7 +439,7 @@ fn a_receiver_killed_mid_transfer_leaves_the_program_running_here() {
 #[test]
 fn a_sender_killed_mid_transfer_leaves_the_program_running_here_and_nothing_there() {
     let dir = temp_dir("sender-killed");
-    let args = ["32", "300"];
+    let args = ["32", "2000"];
     let (src, gcc) = program(&dir, &args);
     let tok = token(&dir, "token", TOKEN);
     let server = serve(&dir, &tok, "jit", &[], "127.0.0.1:0");
@@ -519,12 +535,7 @@ fn a_program_moves_between_network_namespaces() {
     // The source's own network is namespace a: it cannot reach b's
     // loopback, only b's veth address.
     let m = migrate(source.pid(), &server.addr, &tok);
-    assert_eq!(
-        m.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&m.stderr)
-    );
+    succeeded(&m);
     let (code, here) = source.finish();
     assert_eq!(code, Some(0));
     let (code, there) = server.finish(Duration::from_secs(120));
@@ -590,19 +601,15 @@ fn open_files_travel_with_the_program() {
     std::fs::write(here_dir.join("in.txt"), &input).unwrap();
     let tok = token(&dir, "token", TOKEN);
     let kept = dir.join("kept");
-    let mut child = Command::new(PIVM)
-        .args(["serve", "--once", "--listen", "127.0.0.1:0", "--token-file"])
-        .arg(&tok)
-        .arg("--dir")
-        .arg(&kept)
-        .current_dir(&there_dir)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    err.read_line(&mut line).unwrap();
-    let addr = line.trim().rsplit(' ').next().unwrap().to_string();
+    let server = serve_with(
+        &there_dir,
+        &tok,
+        "jit",
+        &[],
+        "127.0.0.1:0",
+        &["--dir".as_ref(), kept.as_os_str()],
+    );
+    let addr = server.addr.clone();
     let source = run(&here_dir, &src, "jit", &[], &[]);
     let m = pivm(
         &[
@@ -615,15 +622,10 @@ fn open_files_travel_with_the_program() {
         ],
         &tok,
     );
-    assert_eq!(
-        m.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&m.stderr)
-    );
+    succeeded(&m);
     let (code, here) = source.finish();
     assert_eq!(code, Some(0));
-    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert_eq!(server.finish(Duration::from_secs(120)).0, Some(0));
     // With --dir, the program's stdout is a file of its session.
     let session = std::fs::read_dir(&kept)
         .unwrap()
