@@ -267,6 +267,7 @@ impl Parser {
                 ty: t.clone(),
                 init: Some(init),
                 defined: true,
+                is_static: true,
                 loc,
             });
             Ok(self.mk(ExprKind::Global(g), t, loc))
@@ -580,11 +581,11 @@ impl Parser {
                         Ok(self.mk(ExprKind::Local(id), ty, loc))
                     }
                     Some(Sym::Global(g)) => {
-                        let ty = self.prog.globals[g].ty.clone();
+                        let ty = self.global_ty(g);
                         Ok(self.mk(ExprKind::Global(g), ty, loc))
                     }
                     Some(Sym::Func(f)) => {
-                        let ty = Ty::Func(Rc::new(self.prog.funcs[f].ty.clone()));
+                        let ty = Ty::Func(Rc::new(self.func_ty(f)));
                         match self.func.as_mut() {
                             Some(st) => st.refs.push(f),
                             None => self.prog.funcs[f].used = true,

@@ -6,13 +6,20 @@ use crate::arith::convert_bits;
 impl Parser {
     // compound-stmt = "{" (declaration | stmt)* "}"
     pub(super) fn compound_stmt(&mut self) -> PResult<Stmt> {
+        self.push_scope();
+        let r = self.block();
+        self.pop_scope();
+        r
+    }
+
+    /// A compound statement in the current scope (a function's body is in
+    /// the scope of its parameters).
+    pub(super) fn block(&mut self) -> PResult<Stmt> {
         let loc = self.loc();
         self.expect("{")?;
-        self.push_scope();
         let mut v = Vec::new();
         while !self.eat("}") {
             if self.peek().is_none() {
-                self.pop_scope();
                 return self.fatal("expected '}' at end of file");
             }
             self.nodes = 0;
@@ -24,7 +31,6 @@ impl Parser {
                 v.push(self.stmt()?);
             }
         }
-        self.pop_scope();
         Ok(Stmt {
             kind: StmtKind::Block(v),
             loc,

@@ -39,6 +39,9 @@ impl Parser {
                             t.text
                         ));
                     };
+                    if a.is_typedef || a.is_static || a.is_extern {
+                        self.error(loc, "multiple storage classes in declaration specifiers");
+                    }
                     match &*t.text {
                         "typedef" => a.is_typedef = true,
                         "static" => a.is_static = true,
@@ -47,9 +50,15 @@ impl Parser {
                     self.pos += 1;
                     continue;
                 }
-                "const" | "volatile" | "inline" | "register" | "auto" | "restrict"
-                | "_Noreturn" | "__restrict" | "__inline" | "__inline__" | "__extension__"
-                | "__const" => {
+                "inline" | "__inline" | "__inline__" => {
+                    if let Some(a) = attr.as_deref_mut() {
+                        a.is_inline = true;
+                    }
+                    self.pos += 1;
+                    continue;
+                }
+                "const" | "volatile" | "register" | "auto" | "restrict" | "_Noreturn"
+                | "__restrict" | "__extension__" | "__const" => {
                     self.pos += 1;
                     continue;
                 }
@@ -548,6 +557,7 @@ impl Parser {
     // enum-decl = ident? "{" enum-list? "}" | ident
     // enum-list = ident ("=" const-expr)? ("," ident ("=" const-expr)?)* ","?
     pub(super) fn enum_decl(&mut self) -> PResult<Ty> {
+        let tloc = self.loc();
         let tag = if self.is_ident() {
             Some(self.ident()?.0)
         } else {
@@ -560,14 +570,21 @@ impl Parser {
             return Ok(Ty::Int);
         }
         if let (Some(t), Some(s)) = (&tag, self.scopes.last_mut()) {
+            let wrong_kind = matches!(s.tags.get(t), Some(Some(_)));
+            let again = !s.enums.insert(t.clone());
             s.tags.insert(t.clone(), None);
+            if wrong_kind {
+                self.error(tloc, format!("'{t}' defined as the wrong kind of tag"));
+            } else if again {
+                self.error(tloc, format!("redefinition of 'enum {t}'"));
+            }
         }
         let mut val: i64 = 0;
         loop {
             if self.eat("}") {
                 break;
             }
-            let (name, _) = self.ident()?;
+            let (name, nloc) = self.ident()?;
             if self.eat("=") {
                 let e = self.conditional()?;
                 match const_int(&e) {
@@ -575,7 +592,7 @@ impl Parser {
                     None => self.error(e.loc, "enumerator value is not an integer constant"),
                 }
             }
-            self.declare(&name, Sym::EnumConst(val));
+            self.declare(&name, nloc, Sym::EnumConst(val));
             val = eval_binary(Opcode::Add, Type::I64, val as u64, 1).unwrap_or(0) as i64;
             if self.eat("}") {
                 break;
