@@ -149,6 +149,8 @@ pub struct LocalVar {
     pub name: String,
     pub ty: Ty,
     pub addr_taken: bool,
+    /// Declared `register`: its address may not be taken.
+    pub is_register: bool,
     pub loc: Loc,
 }
 

@@ -294,7 +294,23 @@ impl Parser {
                     format!("parameter '{pname}' has incomplete type '{n}'"),
                 );
             }
-            let id = self.new_local(&pname, pty.clone(), ploc);
+            let id = if self
+                .scopes
+                .last()
+                .is_some_and(|s| s.syms.contains_key(&pname))
+            {
+                // Reported by `func_params`; a local of its own all the same.
+                let Some(f) = self.func.as_mut() else { break };
+                f.locals.push(LocalVar {
+                    name: pname,
+                    ty: pty.clone(),
+                    addr_taken: false,
+                    is_register: false,
+                    loc: ploc,
+                })
+            } else {
+                self.new_local(&pname, pty.clone(), ploc)
+            };
             params.push(id);
         }
         let body = self.block()?;
@@ -334,6 +350,7 @@ impl Parser {
             name: name.to_string(),
             ty,
             addr_taken: false,
+            is_register: false,
             loc,
         });
         self.declare(name, loc, Sym::Local(id));
@@ -566,6 +583,9 @@ impl Parser {
                     self.error(loc, format!("variable '{name}' declared void"));
                 }
                 let id = self.new_local(&name, ty.clone(), loc);
+                if let Some(f) = self.func.as_mut() {
+                    f.locals[id].is_register = attr.is_register;
+                }
                 let mut init = Vec::new();
                 let mut zero = false;
                 if self.eat("=") {

@@ -257,6 +257,7 @@ impl Parser {
                 name,
                 ty: t.clone(),
                 addr_taken: true,
+                is_register: false,
                 loc,
             });
             Ok(self.mk(ExprKind::Object(Box::new(VarRef::Local(id)), init), t, loc))
@@ -299,6 +300,14 @@ impl Parser {
                 "&" => {
                     self.pos += 1;
                     let e = self.cast_expr()?;
+                    if let ExprKind::Local(id) = e.kind {
+                        let reg = self.func.as_ref().and_then(|f| f.locals.get(id));
+                        if let Some(v) = reg.filter(|v| v.is_register) {
+                            let msg =
+                                format!("address of register variable '{}' requested", v.name);
+                            self.error(loc, msg);
+                        }
+                    }
                     return Ok(self.addr_of(e, loc));
                 }
                 "++" | "--" => {
@@ -511,6 +520,24 @@ impl Parser {
                 self.pos += 1;
                 if let Some((v, ty)) = parse_int_literal(&t.text) {
                     return Ok(self.mk(ExprKind::Int(v & ty.ir().mask()), ty, loc));
+                }
+                let lower = t.text.to_ascii_lowercase();
+                let float_like = if lower.starts_with("0x") {
+                    lower.contains(['.', 'p'])
+                } else {
+                    lower.contains(['.', 'e'])
+                };
+                if !float_like {
+                    let msg = if lower.len() > 1
+                        && lower.starts_with('0')
+                        && lower.bytes().all(|b| b.is_ascii_digit())
+                    {
+                        format!("invalid digit in octal constant '{}'", t.text)
+                    } else {
+                        format!("invalid or too large integer constant '{}'", t.text)
+                    };
+                    self.error(loc, msg);
+                    return Ok(self.int(0, Ty::Int, loc));
                 }
                 if t.text.to_ascii_lowercase().ends_with('l') && !t.text.starts_with("0x") {
                     self.error(loc, "unsupported: long double constants");

@@ -79,6 +79,7 @@ struct Attr {
     is_static: bool,
     is_extern: bool,
     is_inline: bool,
+    is_register: bool,
 }
 
 /// Where a definition was: its translation unit and location.

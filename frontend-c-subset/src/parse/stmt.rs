@@ -246,7 +246,9 @@ impl Parser {
                     self.push_scope();
                     let mut init = Vec::new();
                     if self.is_typename() {
+                        let first = init.len();
                         self.local_decl(&mut init)?;
+                        self.for_init_only_variables(loc, first, &init);
                     } else if !self.eat(";") {
                         let e = self.expr()?;
                         init.push(Stmt {
@@ -351,5 +353,22 @@ impl Parser {
         let e = self.expr()?;
         self.expect(";")?;
         mk(StmtKind::Expr(e))
+    }
+
+    /// C99 6.8.5p3: the declaration of a `for` may declare only variables
+    /// of automatic storage (`local_decl` added the ones from `first` on,
+    /// and left the others, statics, externs and typedefs, in scope).
+    fn for_init_only_variables(&mut self, loc: Loc, first: usize, init: &[Stmt]) {
+        let locals = init[first..]
+            .iter()
+            .filter(|s| matches!(s.kind, StmtKind::Decl { .. }))
+            .count();
+        let declared = self.scopes.last().map_or(0, |s| s.syms.len());
+        if declared > locals {
+            self.error(
+                loc,
+                "a 'for' loop initial declaration may declare only variables of automatic storage (no static, extern or typedef)",
+            );
+        }
     }
 }

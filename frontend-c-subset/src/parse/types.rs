@@ -57,8 +57,15 @@ impl Parser {
                     self.pos += 1;
                     continue;
                 }
-                "const" | "volatile" | "register" | "auto" | "restrict" | "_Noreturn"
-                | "__restrict" | "__extension__" | "__const" => {
+                "register" => {
+                    if let Some(a) = attr.as_deref_mut() {
+                        a.is_register = true;
+                    }
+                    self.pos += 1;
+                    continue;
+                }
+                "const" | "volatile" | "auto" | "restrict" | "_Noreturn" | "__restrict"
+                | "__extension__" | "__const" => {
                     self.pos += 1;
                     continue;
                 }
@@ -379,7 +386,7 @@ impl Parser {
             return self.fatal("unsupported: K&R-style (identifier list) function declarations");
         }
         let mut params = Vec::new();
-        let mut names = Vec::new();
+        let mut names: Vec<(Option<String>, Loc)> = Vec::new();
         let mut variadic = false;
         loop {
             if self.eat("...") {
@@ -400,7 +407,12 @@ impl Parser {
             }
             params.push(ty);
             match name {
-                Some((n, l)) => names.push((Some(n), l)),
+                Some((n, l)) => {
+                    if names.iter().any(|(m, _)| m.as_ref() == Some(&n)) {
+                        self.error(l, format!("redefinition of parameter '{n}'"));
+                    }
+                    names.push((Some(n), l))
+                }
                 None => names.push((None, loc)),
             }
             if self.eat(")") {
@@ -489,6 +501,8 @@ impl Parser {
     fn struct_members(&mut self, kw: &str) -> PResult<Vec<Field>> {
         let mut fields: Vec<Field> = Vec::new();
         let mut names = HashSet::new();
+        // The last member, if it is an open array: only the last may be.
+        let mut flexible: Option<Loc> = None;
         while !self.eat("}") {
             if self.peek().is_none() {
                 return self.fatal(format!("expected '}}' to end the {kw}"));
@@ -497,6 +511,9 @@ impl Parser {
             let base = self.declspec(None)?;
             if self.eat(";") {
                 if base.is_struct() {
+                    if let Some(at) = flexible.take() {
+                        self.error(at, "flexible array member not at end of struct");
+                    }
                     fields.push(Field {
                         name: None,
                         ty: base,
@@ -519,6 +536,12 @@ impl Parser {
                     self.error(nloc, format!("duplicate member '{n}'"));
                 }
                 let open_array = matches!(ty, Ty::Array(_, None));
+                if let Some(at) = flexible.take() {
+                    self.error(at, "flexible array member not at end of struct");
+                }
+                if open_array {
+                    flexible = Some(nloc);
+                }
                 if !open_array && self.size_of(&ty).is_none() {
                     let tn = self.tname(&ty);
                     self.error(nloc, format!("member '{n}' has incomplete type '{tn}'"));
