@@ -1543,6 +1543,38 @@ impl<'a> Lower<'a> {
         self.bin(cx, o, t, a, b)
     }
 
+    /// A call to a variadic function of the program (pivm-cc's
+    /// convention): its variadic arguments `var` (promoted, the last of
+    /// `ir_args`) go in 8-byte cells of a slot of the caller, in order (a
+    /// struct in as many cells as it fills), and the slot's address is
+    /// the last argument, the callee's `__va_area`. A `va_list` points
+    /// into it: VM memory, the same on every host and in snapshots.
+    fn va_area(&mut self, cx: &mut FnCx, var: &[Expr], ir_args: &mut Vec<(Type, Operand)>) {
+        let vals = ir_args.split_off(ir_args.len() - var.len().min(ir_args.len()));
+        let cells = |l: &Self, t: &Ty| l.size(t).div_ceil(8).max(1);
+        let n: u64 = var.iter().map(|a| cells(self, &a.ty)).sum();
+        let slot = self.tmp_slot(
+            cx,
+            MemType::Array(Box::new(MemType::Scalar(Type::I64)), n.max(1)),
+        );
+        let base = self.slot_addr(cx, slot);
+        let mut off = 0;
+        for (a, (_, v)) in var.iter().zip(vals) {
+            let at = self.add_offset(cx, base, off);
+            if a.ty.is_struct() {
+                let size = self.size(&a.ty);
+                self.copy_mem(cx, at, v, size);
+            } else if a.ty.is_integer() {
+                let w = self.convert(cx, v, &a.ty, &Ty::Long);
+                self.store(cx, LVal::Mem(at), &Ty::Long, w);
+            } else {
+                self.store(cx, LVal::Mem(at), &a.ty, v);
+            }
+            off += 8 * cells(self, &a.ty);
+        }
+        ir_args.push((Type::Ptr, base));
+    }
+
     fn call(
         &mut self,
         cx: &mut FnCx,
@@ -1609,6 +1641,12 @@ impl<'a> Lower<'a> {
             vals.push((t, v));
         }
         ir_args.extend(vals.into_iter().rev());
+        if builtin_sig.is_none() {
+            if let Some(f) = fty.as_ref().filter(|f| f.variadic && f.proto) {
+                let fixed = f.params.len();
+                self.va_area(cx, &args[fixed.min(args.len())..], &mut ir_args);
+            }
+        }
         cx.line = e.loc.line;
         if let Some(id) = direct {
             let def = &self.prog.funcs[id];

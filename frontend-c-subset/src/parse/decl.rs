@@ -245,12 +245,6 @@ impl Parser {
             self.prog.funcs[fid].ty = fty.clone();
             self.prog.funcs[fid].def_loc = Some(loc);
         }
-        if fty.variadic {
-            self.error(
-                loc,
-                format!("unsupported: defining variadic functions ('{name}'); only the runtime's printf family is variadic"),
-            );
-        }
         if fty.ret.is_array() || fty.ret.is_func() {
             self.error(loc, "a function cannot return an array or a function");
         }
@@ -311,6 +305,12 @@ impl Parser {
             } else {
                 self.new_local(&pname, pty.clone(), ploc)
             };
+            params.push(id);
+        }
+        if fty.variadic {
+            // Where the caller put the variadic arguments (`lower.rs`);
+            // `va_start` (stdarg.h) reads it.
+            let id = self.new_local("__va_area", ptr_to(Ty::Char), loc);
             params.push(id);
         }
         let body = self.block()?;
