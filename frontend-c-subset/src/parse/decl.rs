@@ -262,6 +262,7 @@ impl Parser {
             }
         }
         let names = std::mem::take(&mut self.last_params);
+        self.const_locals.clear();
         self.func = Some(FnState {
             name: name.clone(),
             ret: fty.ret.clone(),
@@ -489,6 +490,9 @@ impl Parser {
         let Some(gid) = self.link_global(name, loc, &ty, attr) else {
             return self.skip_init();
         };
+        if attr.is_const && Self::const_applies(&ty) {
+            self.const_globals.insert(gid);
+        }
         if self.eat("=") {
             self.define_global(gid, loc, true);
             let gty = self.global_ty(gid);
@@ -568,6 +572,9 @@ impl Parser {
                     loc,
                 });
                 self.declare(&name, loc, Sym::Global(g));
+                if attr.is_const && Self::const_applies(&ty) {
+                    self.const_globals.insert(g);
+                }
                 if self.eat("=") {
                     let mut init = Vec::new();
                     let t = self.initializer(&ty, 0, &mut init, true)?;
@@ -585,6 +592,9 @@ impl Parser {
                 let id = self.new_local(&name, ty.clone(), loc);
                 if let Some(f) = self.func.as_mut() {
                     f.locals[id].is_register = attr.is_register;
+                }
+                if attr.is_const && Self::const_applies(&ty) {
+                    self.const_locals.insert(id);
                 }
                 let mut init = Vec::new();
                 let mut zero = false;

@@ -52,6 +52,7 @@ impl Parser {
             self.error(loc, "expression is not assignable");
             return Ok(lhs);
         }
+        self.check_writable(&lhs, "assignment", loc);
         let ty = lhs.ty.clone();
         let Some(op) = op else {
             let rhs = self.assign_conv(rhs, &ty, "assignment");

@@ -80,6 +80,8 @@ struct Attr {
     is_extern: bool,
     is_inline: bool,
     is_register: bool,
+    /// `const` among the specifiers.
+    is_const: bool,
 }
 
 /// Where a definition was: its translation unit and location.
@@ -137,6 +139,10 @@ pub struct Parser {
     gdefs: HashMap<GlobalVarId, DefAt>,
     /// Definitions of the functions.
     fdefs: HashMap<FunctionId, DefAt>,
+    /// Variables declared `const` (`const_object`): of the program, and
+    /// of the function being parsed.
+    const_globals: HashSet<GlobalVarId>,
+    const_locals: HashSet<LocalId>,
 }
 
 const KEYWORDS: &[&str] = &[
@@ -230,6 +236,8 @@ pub fn parse_units(units: Vec<Vec<Token>>) -> Result<TranslationUnit, Vec<Diag>>
         gview: HashMap::new(),
         gdefs: HashMap::new(),
         fdefs: HashMap::new(),
+        const_globals: HashSet::new(),
+        const_locals: HashSet::new(),
     };
     for (unit, toks) in units.into_iter().enumerate() {
         p.unit = unit;
@@ -238,6 +246,7 @@ pub fn parse_units(units: Vec<Vec<Token>>) -> Result<TranslationUnit, Vec<Diag>>
         p.scopes = vec![Scope::default()];
         p.fview.clear();
         p.gview.clear();
+        p.const_globals.clear();
         p.func = None;
         p.depth = 0;
         if p.translation_unit().is_err() {

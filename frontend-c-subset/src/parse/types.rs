@@ -64,8 +64,14 @@ impl Parser {
                     self.pos += 1;
                     continue;
                 }
-                "const" | "volatile" | "auto" | "restrict" | "_Noreturn" | "__restrict"
-                | "__extension__" | "__const" => {
+                "const" | "__const" => {
+                    if let Some(a) = attr.as_deref_mut() {
+                        a.is_const = true;
+                    }
+                    self.pos += 1;
+                    continue;
+                }
+                "volatile" | "auto" | "restrict" | "_Noreturn" | "__restrict" | "__extension__" => {
                     self.pos += 1;
                     continue;
                 }
