@@ -156,3 +156,71 @@ fn compile_links_files_into_one_pir() {
         mixed.stderr
     );
 }
+
+/// A multi-file program snapshotted (on alternating engines) at up to 12
+/// safepoints spread over its run, and resumed on the other engine,
+/// prints what the uninterrupted run prints: a snapshot embeds the linked
+/// module, and the variadic arguments and `va_list`s are VM memory.
+#[test]
+fn multi_file_programs_resume_on_the_other_engine() {
+    let tmp = std::env::temp_dir().join(format!("pivm-c-multi-snap-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("temporary directory");
+    let snap = tmp.join("prog.msgpack");
+    let pivm = || Command::new(env!("CARGO_BIN_EXE_pivm"));
+    let mut resumed = 0;
+    for name in ["basic", "statics", "variadic"] {
+        let dir = multi_dir().join(name);
+        let files = sources(&dir);
+        let mut args = Vec::new();
+        for f in &files {
+            let text = std::fs::read_to_string(dir.join(f)).expect("readable C file");
+            args.extend(words_after(&text, "/* args:").unwrap_or_default());
+        }
+        let full = run(pivm()
+            .current_dir(&dir)
+            .arg("run")
+            .args(&files)
+            .args(["--engine", "interp", "--stats=count", "--snapshot-path"])
+            .arg(&snap)
+            .arg("--")
+            .args(&args));
+        let total: u64 = full
+            .stderr
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("safepoints="))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{name}: no safepoint count: {}", full.stderr));
+        let step = total.div_ceil(12).max(1);
+        for (i, at) in (1..total).step_by(step as usize).enumerate() {
+            let (first, second) = [("jit", "interp"), ("interp", "jit")][i % 2];
+            let a = run(pivm()
+                .current_dir(&dir)
+                .arg("run")
+                .args(&files)
+                .args([
+                    "--engine",
+                    first,
+                    "--exit-after-snapshot",
+                    "--snapshot-after",
+                ])
+                .arg(at.to_string())
+                .arg("--snapshot-path")
+                .arg(&snap)
+                .arg("--")
+                .args(&args));
+            assert_eq!(a.code, Some(85), "{name} at {at}: {}", a.stderr);
+            let b = run(pivm().arg("resume").arg(&snap).args(["--engine", second]));
+            let mut out = a.stdout.clone();
+            out.extend_from_slice(&b.stdout);
+            assert_eq!(
+                (String::from_utf8_lossy(&out), b.code),
+                (String::from_utf8_lossy(&full.stdout), full.code),
+                "{name}: snapshot at {at} on {first}, resumed on {second}: {}",
+                b.stderr
+            );
+            resumed += 1;
+        }
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    assert!(resumed >= 15, "only {resumed} resumes checked");
+}
