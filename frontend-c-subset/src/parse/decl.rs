@@ -513,6 +513,9 @@ impl Parser {
             if !is_open_array || g.init.is_some() {
                 let n = self.tname(&t);
                 self.error(loc, format!("variable '{name}' has incomplete type '{n}'"));
+            } else if g.is_static {
+                // C99 6.9.2p3: no later declaration may complete it.
+                self.error(loc, format!("array size missing in static '{name}'"));
             }
         }
         Ok(())

@@ -143,6 +143,8 @@ pub struct Parser {
     /// of the function being parsed.
     const_globals: HashSet<GlobalVarId>,
     const_locals: HashSet<LocalId>,
+    /// The structs whose bodies are being parsed, outermost first.
+    defining: Vec<StructId>,
 }
 
 const KEYWORDS: &[&str] = &[
@@ -238,6 +240,7 @@ pub fn parse_units(units: Vec<Vec<Token>>) -> Result<TranslationUnit, Vec<Diag>>
         fdefs: HashMap::new(),
         const_globals: HashSet::new(),
         const_locals: HashSet::new(),
+        defining: Vec::new(),
     };
     for (unit, toks) in units.into_iter().enumerate() {
         p.unit = unit;
@@ -249,6 +252,7 @@ pub fn parse_units(units: Vec<Vec<Token>>) -> Result<TranslationUnit, Vec<Diag>>
         p.const_globals.clear();
         p.func = None;
         p.depth = 0;
+        p.defining.clear();
         if p.translation_unit().is_err() {
             break;
         }

@@ -334,6 +334,11 @@ impl Parser {
                         self.error(e.loc, "array size is negative");
                         Some(1)
                     }
+                    _ if !e.ty.is_integer() => {
+                        let n = self.tname(&e.ty);
+                        self.error(e.loc, format!("size of array has non-integer type '{n}'"));
+                        Some(1)
+                    }
                     _ => {
                         self.error(
                             e.loc,
@@ -439,6 +444,7 @@ impl Parser {
     // struct-members = (declspec declarator ("," declarator)* ";")*
     pub(super) fn struct_decl(&mut self, is_union: bool) -> PResult<Ty> {
         let kw = if is_union { "union" } else { "struct" };
+        let tloc = self.loc();
         let tag = if self.is_ident() {
             Some(self.ident()?.0)
         } else {
@@ -479,7 +485,14 @@ impl Parser {
         if !self.eat("{") {
             return Ok(Ty::Struct(id));
         }
-        let mut fields = self.nested("struct or union", |p| p.struct_members(kw))?;
+        if self.defining.contains(&id) {
+            let t = tag.as_deref().unwrap_or("");
+            self.error(tloc, format!("nested redefinition of '{kw} {t}'"));
+        }
+        self.defining.push(id);
+        let fields = self.nested("struct or union", |p| p.struct_members(kw));
+        self.defining.pop();
+        let mut fields = fields?;
         // Layout: the C rules, which are also the IR's.
         let mut size = 0u64;
         let mut align = 1u64;

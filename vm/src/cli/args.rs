@@ -25,7 +25,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Compile a C program (or check a .pir one) to IR text
+    /// Compile a C program of one or more files (or check a .pir one) to IR text
     Compile(CompileArgs),
     /// Run a program from its start
     Run(RunArgs),
