@@ -1604,8 +1604,16 @@ impl<'a> Lower<'a> {
                         }
                         _ => {
                             let name = func.name.clone();
-                            let d = Diag::new(e.loc, format!("undefined function '{name}': it is declared but defined in no file of the program, and pivm's runtime has no function of that name"))
+                            let mut d = Diag::new(e.loc, format!("undefined function '{name}': it is declared but defined in no file of the program, and pivm's runtime has no function of that name"))
                                 .note(func.loc, format!("'{name}' is declared here"));
+                            let hidden = self
+                                .prog
+                                .funcs
+                                .values()
+                                .find(|g| g.name == name && g.is_static && g.def.is_some());
+                            if let Some(at) = hidden.and_then(|g| g.def_loc) {
+                                d = d.note(at, format!("a static '{name}' is defined here, visible in its own file only"));
+                            }
                             self.errors.push(d);
                             return Operand::Const(0);
                         }
