@@ -149,6 +149,8 @@ pub struct LocalVar {
     pub name: String,
     pub ty: Ty,
     pub addr_taken: bool,
+    /// Declared `register`: its address may not be taken.
+    pub is_register: bool,
     pub loc: Loc,
 }
 
@@ -159,6 +161,11 @@ pub struct GlobalVar {
     /// `None`: zero-initialized (tentative definition) or extern.
     pub init: Option<Vec<InitElem>>,
     pub defined: bool,
+    /// Internal linkage or none (`static` at file scope, static locals,
+    /// file-scope compound literals): its IR name is made unique, as
+    /// two translation units may each have one of this name.
+    pub is_static: bool,
+    /// Its first declaration.
     pub loc: Loc,
 }
 
@@ -177,6 +184,8 @@ pub struct FunctionDecl {
     pub ty: FuncTy,
     pub is_static: bool,
     pub def: Option<FuncDef>,
+    /// Where its definition is (its first declaration is `loc`).
+    pub def_loc: Option<Loc>,
     /// Referred to from outside any function (a global initializer), or
     /// `main`: a root of the functions to emit.
     pub used: bool,
@@ -231,7 +240,8 @@ pub enum StmtKind {
     Block(Vec<Stmt>),
 }
 
-/// A parsed translation unit.
+/// A parsed program: one translation unit, or several linked (their
+/// external symbols one entity each, their statics apart).
 #[derive(Debug, Default)]
 pub struct TranslationUnit {
     pub structs: EntityVec<StructId, StructDef>,

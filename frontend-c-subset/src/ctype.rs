@@ -337,24 +337,59 @@ pub fn usual_arith(a: &Ty, b: &Ty) -> Ty {
 /// Whether two types are compatible in the sense that matters for pointer
 /// assignments: signedness and qualifiers are ignored (gcc only warns).
 pub fn compatible(a: &Ty, b: &Ty) -> bool {
+    compatible_with(a, b, false, &|x, y| x == y)
+}
+
+/// Whether two declarations of one identifier agree: C's compatible types,
+/// integer types compared by name (`int` and `unsigned` conflict although
+/// they have one IR type), and two structs the same when `same_struct`
+/// says so (across translation units, one tag and one layout are one
+/// type).
+pub fn compatible_decl(a: &Ty, b: &Ty, same_struct: &dyn Fn(StructId, StructId) -> bool) -> bool {
+    compatible_with(a, b, true, same_struct)
+}
+
+/// `compatible` (integers of one IR type alike) or `compatible_decl`
+/// (`exact_ints`).
+fn compatible_with(
+    a: &Ty,
+    b: &Ty,
+    exact_ints: bool,
+    same_struct: &dyn Fn(StructId, StructId) -> bool,
+) -> bool {
+    let rec = |x: &Ty, y: &Ty| compatible_with(x, y, exact_ints, same_struct);
     match (a, b) {
-        (Ty::Ptr(x), Ty::Ptr(y)) => compatible(x, y),
-        (Ty::Array(x, n), Ty::Array(y, m)) => {
-            compatible(x, y) && (n.is_none() || m.is_none() || n == m)
-        }
+        (Ty::Ptr(x), Ty::Ptr(y)) => rec(x, y),
+        (Ty::Array(x, n), Ty::Array(y, m)) => rec(x, y) && (n.is_none() || m.is_none() || n == m),
         (Ty::Func(f), Ty::Func(g)) => {
-            compatible(&f.ret, &g.ret)
+            rec(&f.ret, &g.ret)
                 && (!f.proto
                     || !g.proto
                     || (f.variadic == g.variadic
                         && f.params.len() == g.params.len()
-                        && f.params
-                            .iter()
-                            .zip(&g.params)
-                            .all(|(x, y)| compatible(x, y))))
+                        && f.params.iter().zip(&g.params).all(|(x, y)| rec(x, y))))
         }
-        (Ty::Struct(x), Ty::Struct(y)) => x == y,
-        (x, y) if x.is_integer() && y.is_integer() => x.ir() == y.ir(),
+        (Ty::Struct(x), Ty::Struct(y)) => x == y || same_struct(*x, *y),
+        (x, y) if !exact_ints && x.is_integer() && y.is_integer() => x.ir() == y.ir(),
         (x, y) => x == y,
     }
+}
+
+/// Whether structs `a` and `b`, of different translation units, are one
+/// type: one tag, struct or union, and one layout (C99 6.2.7 asks for
+/// the same members; their offsets and size are what the program uses).
+pub fn same_struct_across(structs: &Structs, a: StructId, b: StructId) -> bool {
+    let (x, y) = (&structs[a], &structs[b]);
+    if x.tag != y.tag || x.is_union != y.is_union {
+        return false;
+    }
+    if !x.complete || !y.complete {
+        return true;
+    }
+    x.size == y.size
+        && x.fields.len() == y.fields.len()
+        && x.fields
+            .iter()
+            .zip(&y.fields)
+            .all(|(f, g)| f.name == g.name && f.offset == g.offset)
 }

@@ -49,11 +49,13 @@ impl SourceMap {
     }
 }
 
-/// One error at a location.
+/// One error at a location, with notes pointing to the other places it
+/// involves (the earlier definition of a redefined symbol).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diag {
     pub loc: Loc,
     pub msg: String,
+    pub notes: Vec<(Loc, String)>,
 }
 
 impl Diag {
@@ -61,7 +63,14 @@ impl Diag {
         Diag {
             loc,
             msg: msg.into(),
+            notes: Vec::new(),
         }
+    }
+
+    /// This error with a note at `loc`.
+    pub fn note(mut self, loc: Loc, msg: impl Into<String>) -> Diag {
+        self.notes.push((loc, msg.into()));
+        self
     }
 }
 
@@ -99,10 +108,9 @@ fn short(msg: &str) -> String {
     cut
 }
 
-/// Renders diagnostics: the `file:line:col: error: message` line, then the
-/// source line and a caret line (tabs kept so the caret lines up). The
-/// source line is escaped and, if long, cut to a window of `EXCERPT`
-/// characters around the column. At most `MAX_SHOWN`, then how many more.
+/// Renders diagnostics: each error, then its notes, as a
+/// `file:line:col: error: message` line with the source line and a caret
+/// (`excerpt`). At most `MAX_SHOWN`, then how many more.
 pub fn render(sm: &SourceMap, diags: &[Diag]) -> String {
     let mut out = String::new();
     let mut hidden = Vec::new();
@@ -112,57 +120,66 @@ pub fn render(sm: &SourceMap, diags: &[Diag]) -> String {
         return format!("{shown}{name}: error: {more} more errors not shown\n");
     }
     for d in diags {
-        let name = escaped(sm.name(d.loc.file));
-        let file = sm.files.get(d.loc.file as usize);
-        if file.is_some_and(|f| !f.quote) {
-            // Its location only, once per file: the message could quote it.
-            if !hidden.contains(&d.loc.file) {
-                hidden.push(d.loc.file);
-                let _ = writeln!(
-                    out,
-                    "{name}:{}:{}: error: the included file is not C source \
-                     (not named .h or .c, or it does not lex); its content is not shown",
-                    d.loc.line, d.loc.col
-                );
+        let lines = std::iter::once(("error", d.loc, &d.msg))
+            .chain(d.notes.iter().map(|(l, m)| ("note", *l, m)));
+        for (kind, loc, msg) in lines {
+            let file = sm.files.get(loc.file as usize);
+            if file.is_some_and(|f| !f.quote) {
+                // Its location only, once per file: the message could quote it.
+                if !hidden.contains(&loc.file) {
+                    hidden.push(loc.file);
+                    let name = escaped(sm.name(loc.file));
+                    let _ = writeln!(
+                        out,
+                        "{name}:{}:{}: error: the included file is not C source \
+                         (not named .h or .c, or it does not lex); its content is not shown",
+                        loc.line, loc.col
+                    );
+                }
+                continue;
             }
-            continue;
+            excerpt(&mut out, sm, kind, loc, msg);
         }
-        let msg = short(&d.msg);
-        let _ = writeln!(out, "{name}:{}:{}: error: {msg}", d.loc.line, d.loc.col);
-        let Some(f) = file else {
-            continue;
-        };
-        let Some(line) = f
-            .text
-            .split('\n')
-            .nth((d.loc.line as usize).wrapping_sub(1))
-        else {
-            continue;
-        };
-        let line = line.trim_end_matches('\r');
-        let chars: Vec<char> = line.chars().collect();
-        let col = (d.loc.col as usize).saturating_sub(1);
-        let (from, to, more) = if chars.len() <= EXCERPT {
-            (0, chars.len(), false)
-        } else {
-            let from = col.saturating_sub(EXCERPT / 2).min(chars.len() - EXCERPT);
-            (from, from + EXCERPT, true)
-        };
-        let shown: String = chars[from..to].iter().collect();
-        let lead = if more && from > 0 { "..." } else { "" };
-        let tail = if more && to < chars.len() { "..." } else { "" };
-        let _ = writeln!(out, "{lead}{}{tail}", escaped(&shown));
-        let mut caret = " ".repeat(lead.len());
-        for &ch in &chars[from..to.min(col.max(from))] {
-            let w = escaped(&ch.to_string()).chars().count();
-            caret.push_str(&if ch == '\t' {
-                "\t".into()
-            } else {
-                " ".repeat(w)
-            });
-        }
-        caret.push('^');
-        let _ = writeln!(out, "{caret}");
     }
     out
+}
+
+/// One `file:line:col: KIND: message` line, then the source line and a
+/// caret line (tabs kept so the caret lines up). The source line is
+/// escaped and, if long, cut to a window of `EXCERPT` characters around
+/// the column.
+fn excerpt(out: &mut String, sm: &SourceMap, kind: &str, loc: Loc, msg: &str) {
+    let name = escaped(sm.name(loc.file));
+    let msg = short(msg);
+    let _ = writeln!(out, "{name}:{}:{}: {kind}: {msg}", loc.line, loc.col);
+    let Some(f) = sm.files.get(loc.file as usize) else {
+        return;
+    };
+    let Some(line) = f.text.split('\n').nth((loc.line as usize).wrapping_sub(1)) else {
+        return;
+    };
+    let line = line.trim_end_matches('\r');
+    let chars: Vec<char> = line.chars().collect();
+    let col = (loc.col as usize).saturating_sub(1);
+    let (from, to, more) = if chars.len() <= EXCERPT {
+        (0, chars.len(), false)
+    } else {
+        let from = col.saturating_sub(EXCERPT / 2).min(chars.len() - EXCERPT);
+        (from, from + EXCERPT, true)
+    };
+    let shown: String = chars[from..to].iter().collect();
+    let lead = if more && from > 0 { "..." } else { "" };
+    let tail = if more && to < chars.len() { "..." } else { "" };
+    let _ = writeln!(out, "{lead}{}{tail}", escaped(&shown));
+    let mut caret = " ".repeat(lead.len());
+    for &ch in &chars[from..to.min(col.max(from))] {
+        let w = escaped(&ch.to_string()).chars().count();
+        caret.push_str(&if ch == '\t' {
+            "\t".into()
+        } else {
+            " ".repeat(w)
+        });
+    }
+    caret.push('^');
+    let _ = writeln!(out, "{caret}");
 }

@@ -13,6 +13,7 @@ pub const NAMES: &[&str] = &[
     "float.h",
     "limits.h",
     "math.h",
+    "stdarg.h",
     "stdbool.h",
     "stddef.h",
     "stdint.h",
@@ -29,6 +30,7 @@ pub fn get(name: &str) -> Option<&'static str> {
         "stdlib.h" => STDLIB,
         "string.h" => STRING,
         "math.h" => MATH,
+        "stdarg.h" => STDARG,
         "stdint.h" => STDINT,
         "stdbool.h" => STDBOOL,
         "stddef.h" => STDDEF,
@@ -51,6 +53,24 @@ typedef int wchar_t;
 #endif
 "#;
 
+/// Variadic functions (pivm-cc's convention, see `lower.rs`): a call
+/// passes the variadic arguments, promoted, in 8-byte cells of VM memory
+/// (a struct in as many as it fills), and the callee's hidden parameter
+/// `__va_area` is their address. A `va_list` is a pointer to the next
+/// cell, so it is plain VM data: a snapshot between `va_start` and
+/// `va_end` resumes on any host.
+const STDARG: &str = r#"#ifndef __PIVM_STDARG_H
+#define __PIVM_STDARG_H
+typedef char *__pivm_va_list;
+typedef __pivm_va_list va_list;
+#define __pivm_va_cell(type) ((sizeof(type) + 7) / 8 * 8)
+#define va_start(ap, last) ((void)((ap) = __va_area))
+#define va_arg(ap, type) (*(type *)(((ap) += __pivm_va_cell(type)) - __pivm_va_cell(type)))
+#define va_copy(dst, src) ((void)((dst) = (src)))
+#define va_end(ap) ((void)(ap))
+#endif
+"#;
+
 const STDIO: &str = r#"#ifndef __PIVM_STDIO_H
 #define __PIVM_STDIO_H
 #include <stddef.h>
@@ -67,6 +87,11 @@ int printf(const char *fmt, ...);
 int fprintf(FILE *stream, const char *fmt, ...);
 int sprintf(char *s, const char *fmt, ...);
 int snprintf(char *s, size_t n, const char *fmt, ...);
+typedef char *__pivm_va_list;
+int vprintf(const char *fmt, __pivm_va_list ap);
+int vfprintf(FILE *stream, const char *fmt, __pivm_va_list ap);
+int vsprintf(char *s, const char *fmt, __pivm_va_list ap);
+int vsnprintf(char *s, size_t n, const char *fmt, __pivm_va_list ap);
 int putchar(int c);
 int puts(const char *s);
 int fputc(int c, FILE *stream);

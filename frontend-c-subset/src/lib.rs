@@ -18,9 +18,9 @@ pub mod lower;
 pub mod parse;
 pub mod preprocess;
 
-pub use preprocess::MAX_INCLUDE_BYTES;
+pub use preprocess::{Options, MAX_INCLUDE_BYTES};
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Stack for the compiler thread: the parser and the lowering recurse on
 /// the nesting of the program, which the parser bounds.
@@ -31,22 +31,43 @@ const STACK_SIZE: usize = 256 << 20;
 /// returns the rendered diagnostics (`prog.c:LINE:COL: error: ...`, the
 /// source line and a caret), one or more.
 pub fn compile_file(path: &Path) -> Result<pivm_ir::Module, String> {
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("{}: error: cannot read: {e}", path.display()))?;
-    let src = String::from_utf8(bytes)
-        .map_err(|_| format!("{}: error: the file is not UTF-8 text", path.display()))?;
-    compile(&src, &path.display().to_string())
+    compile_files(&[path.to_path_buf()], &Options::default())
+}
+
+/// Compiles a program of one or more C files (translation units), each
+/// preprocessed with `opts`, and links them: one verified IR module.
+pub fn compile_files(paths: &[PathBuf], opts: &Options) -> Result<pivm_ir::Module, String> {
+    let mut units = Vec::new();
+    for path in paths {
+        let bytes = std::fs::read(path)
+            .map_err(|e| format!("{}: error: cannot read: {e}", path.display()))?;
+        let src = String::from_utf8(bytes)
+            .map_err(|_| format!("{}: error: the file is not UTF-8 text", path.display()))?;
+        units.push((path.display().to_string(), src));
+    }
+    compile_units(units, opts)
 }
 
 /// Compiles C source text; `file` names it in diagnostics (and local
 /// `#include "..."` files are looked up in its folder).
 pub fn compile(src: &str, file: &str) -> Result<pivm_ir::Module, String> {
-    let src = src.to_string();
-    let file = file.to_string();
+    compile_units(
+        vec![(file.to_string(), src.to_string())],
+        &Options::default(),
+    )
+}
+
+/// Compiles translation units given as (name, source text) and links
+/// them into one program (`parse::parse_units` has the linkage rules).
+pub fn compile_units(
+    units: Vec<(String, String)>,
+    opts: &Options,
+) -> Result<pivm_ir::Module, String> {
+    let opts = opts.clone();
     let worker = std::thread::Builder::new()
         .name("pivm-cc".into())
         .stack_size(STACK_SIZE)
-        .spawn(move || compile_on_this_thread(&src, &file));
+        .spawn(move || compile_on_this_thread(&units, &opts));
     match worker {
         Ok(h) => h.join().unwrap_or_else(|_| {
             Err("error: internal compiler error (the C frontend panicked)".into())
@@ -55,12 +76,27 @@ pub fn compile(src: &str, file: &str) -> Result<pivm_ir::Module, String> {
     }
 }
 
-fn compile_on_this_thread(src: &str, file: &str) -> Result<pivm_ir::Module, String> {
+fn compile_on_this_thread(
+    units: &[(String, String)],
+    opts: &Options,
+) -> Result<pivm_ir::Module, String> {
     let mut sm = diag::SourceMap::default();
-    let main = sm.add(file, src.to_string());
-    let toks = preprocess::preprocess(&mut sm, main).map_err(|d| diag::render(&sm, &d))?;
-    let prog = parse::parse(toks).map_err(|d| diag::render(&sm, &d))?;
-    let mut module = lower::lower(&prog, file).map_err(|d| diag::render(&sm, &d))?;
+    let mut toks = Vec::new();
+    let mut errors = Vec::new();
+    for (name, src) in units {
+        let main = sm.add(name, src.clone());
+        match preprocess::preprocess_with(&mut sm, main, opts) {
+            Ok(t) => toks.push(t),
+            Err(d) => errors.extend(d),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(diag::render(&sm, &errors));
+    }
+    let names: Vec<&str> = units.iter().map(|(n, _)| n.as_str()).collect();
+    let file = names.join(", ");
+    let prog = parse::parse_units(toks).map_err(|d| diag::render(&sm, &d))?;
+    let mut module = lower::lower(&prog, &file).map_err(|d| diag::render(&sm, &d))?;
     pivm_ir::safepoints::place(&mut module);
     // A function past the IR's size bound is the program's limit, not a
     // compiler bug.

@@ -46,6 +46,7 @@ pub fn lower(prog: &TranslationUnit, source: &str) -> Result<Module, Vec<Diag>> 
         globals: vec![None; prog.globals.len()].into(),
         strings: vec![None; prog.strings.len()].into(),
         funcs: vec![None; prog.funcs.len()].into(),
+        func_names: vec![String::new(); prog.funcs.len()].into(),
         builtins: HashMap::new(),
         errors: Vec::new(),
         global_names: HashSet::new(),
@@ -66,6 +67,9 @@ struct Lower<'a> {
     globals: EntityVec<GlobalVarId, Option<GlobalId>>,
     strings: EntityVec<StrId, Option<GlobalId>>,
     funcs: EntityVec<FunctionId, Option<FuncId>>,
+    /// The IR name of each function emitted: its C name, made unique
+    /// for a static one (`helper.1`) when another unit has one too.
+    func_names: EntityVec<FunctionId, String>,
     builtins: HashMap<Builtin, BuiltinId>,
     errors: Vec<Diag>,
     global_names: HashSet<String>,
@@ -90,6 +94,7 @@ enum PtrVal {
 }
 
 struct FnCx {
+    id: FunctionId,
     f: pivm_ir::Function,
     cur: Block,
     terminated: bool,
@@ -199,8 +204,9 @@ impl<'a> Lower<'a> {
 
     fn module(&mut self) {
         let prog = self.prog;
+        // External names first, as they are: statics get what is left.
         for f in prog.funcs.values() {
-            if f.def.is_some() {
+            if f.def.is_some() && !f.is_static {
                 self.global_names.insert(f.name.clone());
                 if Builtin::from_name(&f.name).is_some_and(|b| INTERNAL_BUILTINS.contains(&b)) {
                     self.err(
@@ -214,7 +220,7 @@ impl<'a> Lower<'a> {
             }
         }
         for g in prog.globals.values() {
-            if g.defined && !g.name.contains('.') {
+            if g.defined && !g.is_static {
                 self.global_names.insert(g.name.clone());
             }
         }
@@ -243,6 +249,11 @@ impl<'a> Lower<'a> {
             if f.def.is_some() && keep[i] {
                 self.funcs[i] = Some(FuncId(fid));
                 fid += 1;
+                self.func_names[i] = if f.is_static {
+                    self.unique_global_name(&f.name)
+                } else {
+                    f.name.clone()
+                };
             }
         }
         for (i, g) in prog.globals.iter() {
@@ -252,7 +263,7 @@ impl<'a> Lower<'a> {
         }
         for (i, f) in prog.funcs.iter() {
             if self.funcs[i].is_some() {
-                self.function(f);
+                self.function(i, f);
             }
         }
         if !prog
@@ -275,12 +286,15 @@ impl<'a> Lower<'a> {
         }
         let g = &self.prog.globals[i];
         if !g.defined {
-            self.err(
-                loc,
-                format!(
-                    "undefined reference to '{}' (declared extern, never defined)",
-                    g.name
-                ),
+            self.errors.push(
+                Diag::new(
+                    loc,
+                    format!(
+                        "undefined reference to '{}' (declared extern, defined in no file of the program)",
+                        g.name
+                    ),
+                )
+                .note(g.loc, format!("'{}' is declared here", g.name)),
             );
             return None;
         }
@@ -293,7 +307,7 @@ impl<'a> Lower<'a> {
         }
         let g = &self.prog.globals[i];
         let ty = self.mem_type(&g.ty);
-        let name = if g.name.contains('.') {
+        let name = if g.is_static {
             self.unique_global_name(&g.name)
         } else {
             g.name.clone()
@@ -482,12 +496,13 @@ impl<'a> Lower<'a> {
 
     // ---- functions ----
 
-    fn function(&mut self, func: &'a FunctionDecl) {
+    fn function(&mut self, id: FunctionId, func: &'a FunctionDecl) {
         let Some(def) = &func.def else { return };
         let sret = func.ty.ret.is_struct();
         let mut cx = FnCx {
+            id,
             f: pivm_ir::Function {
-                name: func.name.clone(),
+                name: self.func_names[id].clone(),
                 num_params: 0,
                 ret: if func.ty.ret.is_void() || sret {
                     None
@@ -513,7 +528,7 @@ impl<'a> Lower<'a> {
             sret: None,
             order: vec![Block(0)],
             ret: func.ty.ret.clone(),
-            is_main: func.name == "main",
+            is_main: func.name == "main" && !func.is_static,
         };
         let entry = cx.f.blocks.push(BlockData {
             name: "entry".into(),
@@ -1070,11 +1085,7 @@ impl<'a> Lower<'a> {
     }
 
     fn cur_def(&self, cx: &FnCx) -> Option<&'a FuncDef> {
-        self.prog
-            .funcs
-            .values()
-            .find(|f| f.name == cx.f.name && f.def.is_some())
-            .and_then(|f| f.def.as_ref())
+        self.prog.funcs[cx.id].def.as_ref()
     }
 
     fn init_object(&mut self, cx: &mut FnCx, a: Operand, ty: &Ty, init: &[InitElem], zero: bool) {
@@ -1532,6 +1543,38 @@ impl<'a> Lower<'a> {
         self.bin(cx, o, t, a, b)
     }
 
+    /// A call to a variadic function of the program (pivm-cc's
+    /// convention): its variadic arguments `var` (promoted, the last of
+    /// `ir_args`) go in 8-byte cells of a slot of the caller, in order (a
+    /// struct in as many cells as it fills), and the slot's address is
+    /// the last argument, the callee's `__va_area`. A `va_list` points
+    /// into it: VM memory, the same on every host and in snapshots.
+    fn va_area(&mut self, cx: &mut FnCx, var: &[Expr], ir_args: &mut Vec<(Type, Operand)>) {
+        let vals = ir_args.split_off(ir_args.len() - var.len().min(ir_args.len()));
+        let cells = |l: &Self, t: &Ty| l.size(t).div_ceil(8).max(1);
+        let n: u64 = var.iter().map(|a| cells(self, &a.ty)).sum();
+        let slot = self.tmp_slot(
+            cx,
+            MemType::Array(Box::new(MemType::Scalar(Type::I64)), n.max(1)),
+        );
+        let base = self.slot_addr(cx, slot);
+        let mut off = 0;
+        for (a, (_, v)) in var.iter().zip(vals) {
+            let at = self.add_offset(cx, base, off);
+            if a.ty.is_struct() {
+                let size = self.size(&a.ty);
+                self.copy_mem(cx, at, v, size);
+            } else if a.ty.is_integer() {
+                let w = self.convert(cx, v, &a.ty, &Ty::Long);
+                self.store(cx, LVal::Mem(at), &Ty::Long, w);
+            } else {
+                self.store(cx, LVal::Mem(at), &a.ty, v);
+            }
+            off += 8 * cells(self, &a.ty);
+        }
+        ir_args.push((Type::Ptr, base));
+    }
+
     fn call(
         &mut self,
         cx: &mut FnCx,
@@ -1561,7 +1604,17 @@ impl<'a> Lower<'a> {
                         }
                         _ => {
                             let name = func.name.clone();
-                            self.err(e.loc, format!("undefined function '{name}': it is declared but never defined, and pivm's runtime has no function of that name"));
+                            let mut d = Diag::new(e.loc, format!("undefined function '{name}': it is declared but defined in no file of the program, and pivm's runtime has no function of that name"))
+                                .note(func.loc, format!("'{name}' is declared here"));
+                            let hidden = self
+                                .prog
+                                .funcs
+                                .values()
+                                .find(|g| g.name == name && g.is_static && g.def.is_some());
+                            if let Some(at) = hidden.and_then(|g| g.def_loc) {
+                                d = d.note(at, format!("a static '{name}' is defined here, visible in its own file only"));
+                            }
+                            self.errors.push(d);
                             return Operand::Const(0);
                         }
                     },
@@ -1596,6 +1649,12 @@ impl<'a> Lower<'a> {
             vals.push((t, v));
         }
         ir_args.extend(vals.into_iter().rev());
+        if builtin_sig.is_none() {
+            if let Some(f) = fty.as_ref().filter(|f| f.variadic && f.proto) {
+                let fixed = f.params.len();
+                self.va_area(cx, &args[fixed.min(args.len())..], &mut ir_args);
+            }
+        }
         cx.line = e.loc.line;
         if let Some(id) = direct {
             let def = &self.prog.funcs[id];

@@ -1,5 +1,6 @@
 //! The preprocessor: `#include` (the embedded standard headers of
-//! `headers.rs` and local files relative to the including file), object-like
+//! `headers.rs`, local files relative to the including file, and the
+//! `-I` folders of `Options`), object-like
 //! and function-like `#define` with `#` and `##`, `#undef`, and conditional
 //! inclusion with constant expressions and `defined`. Macro expansion uses
 //! hide sets (Prosser's algorithm, as in chibicc), so a macro never expands
@@ -157,11 +158,33 @@ pub struct Preprocessor<'a> {
     arg_nesting: usize,
     /// A limit was reached: the rest of the input is dropped.
     stopped: bool,
+    /// The `-I` folders, searched in order after the including file's
+    /// folder (for `"..."`) and before the embedded headers.
+    include_dirs: Vec<PathBuf>,
+}
+
+/// What a compilation takes from the command line, as cc does.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// `-I DIR`, searched in order.
+    pub include_dirs: Vec<PathBuf>,
+    /// `-D NAME[=VALUE]` (`Some(VALUE)`, `1` when none is given) and `-U
+    /// NAME` (`None`), applied in order before each translation unit.
+    pub macros: Vec<(String, Option<String>)>,
 }
 
 /// Preprocesses file `file` of `sm` (already in the map). Returns the
 /// expanded tokens, or every error found.
 pub fn preprocess(sm: &mut SourceMap, file: u32) -> Result<Vec<Token>, Vec<Diag>> {
+    preprocess_with(sm, file, &Options::default())
+}
+
+/// `preprocess` with the `-I` folders and `-D`/`-U` macros of `opts`.
+pub fn preprocess_with(
+    sm: &mut SourceMap,
+    file: u32,
+    opts: &Options,
+) -> Result<Vec<Token>, Vec<Diag>> {
     let dir = Path::new(sm.name(file)).parent().map(Path::to_path_buf);
     let text = sm.files[file as usize].text.clone();
     let toks = lex::tokenize(&text, file).map_err(|d| vec![d])?;
@@ -180,9 +203,11 @@ pub fn preprocess(sm: &mut SourceMap, file: u32) -> Result<Vec<Token>, Vec<Diag>
         work: 0,
         arg_nesting: 0,
         stopped: false,
+        include_dirs: opts.include_dirs.clone(),
     };
     pp.set_dir(file, dir);
     pp.predefine();
+    pp.command_line(&opts.macros);
     pp.stack.extend(toks.into_iter().rev());
     pp.run();
     for c in std::mem::take(&mut pp.conds) {
@@ -226,6 +251,30 @@ impl Preprocessor<'_> {
         if let Ok(toks) = lex::tokenize(defs, f) {
             self.stack.extend(toks.into_iter().rev());
             self.run();
+        }
+    }
+
+    /// The `-D` and `-U` options, as `#define NAME VALUE` and `#undef NAME`
+    /// lines of a `<command-line>` file.
+    fn command_line(&mut self, macros: &[(String, Option<String>)]) {
+        use std::fmt::Write;
+        if macros.is_empty() {
+            return;
+        }
+        let mut text = String::new();
+        for (name, value) in macros {
+            let _ = match value {
+                Some(v) => writeln!(text, "#define {name} {v}"),
+                None => writeln!(text, "#undef {name}"),
+            };
+        }
+        let f = self.sm.add("<command-line>", text);
+        match lex::tokenize(&self.sm.files[f as usize].text, f) {
+            Ok(toks) => {
+                self.stack.extend(toks.into_iter().rev());
+                self.run();
+            }
+            Err(d) => self.errors.push(d),
         }
     }
 
@@ -463,17 +512,22 @@ impl Preprocessor<'_> {
         if self.depth >= MAX_INCLUDE_DEPTH {
             return self.err(name.loc, "#include nested too deeply");
         }
+        // Where to look: the including file's folder (for "..."), then
+        // the -I folders; the embedded headers last.
         let mut found: Option<(String, String, Option<PathBuf>)> = None;
-        if quoted {
-            let dir = self.dirs.get(name.loc.file as usize).cloned().flatten();
-            let full = match &dir {
-                Some(d) if !d.as_os_str().is_empty() => d.join(&path),
-                _ => PathBuf::from(&path),
+        let own = self.dirs.get(name.loc.file as usize).cloned().flatten();
+        let own = quoted.then(|| own.unwrap_or_default());
+        for dir in own.iter().chain(&self.include_dirs) {
+            let full = if dir.as_os_str().is_empty() {
+                PathBuf::from(&path)
+            } else {
+                dir.join(&path)
             };
             match read_include(&full) {
                 Ok(text) => {
                     let shown = full.display().to_string();
                     found = Some((shown, text, full.parent().map(Path::to_path_buf)));
+                    break;
                 }
                 Err(Unusable::Missing) => {}
                 Err(Unusable::Refused(why)) => {

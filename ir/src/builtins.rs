@@ -120,6 +120,13 @@ macro_rules! with_builtins {
             Fprintf "fprintf" (P, P) -> I32; variadic,
             Sprintf "sprintf" (P, P) -> I32; variadic,
             Snprintf "snprintf" (P, I64, P) -> I32; variadic,
+            // The v* family: the last argument is a `va_list`, the VM
+            // address of the variadic arguments, one 8-byte cell each
+            // (pivm-cc's calling convention for variadic functions).
+            Vprintf "vprintf" (P, P) -> I32,
+            Vfprintf "vfprintf" (P, P, P) -> I32,
+            Vsprintf "vsprintf" (P, P, P) -> I32,
+            Vsnprintf "vsnprintf" (P, I64, P, P) -> I32,
             Putchar "putchar" (I32) -> I32,
             Puts "puts" (P) -> I32,
             Fputc "fputc" (I32, P) -> I32,

@@ -243,6 +243,20 @@ fn every_program_resumes_on_both_engines() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Variadic functions keep their arguments and `va_list`s in VM memory: a
+/// snapshot at every safepoint of the stdarg program (many between
+/// `va_start` and `va_end`, some inside a function handed a `va_list`),
+/// taken on alternating engines, resumes on both with the output of the
+/// uninterrupted run.
+#[test]
+fn variadic_functions_resume_at_every_safepoint() {
+    let dir = scratch("stdarg");
+    let prog = repo().join("tests/c/stdarg.c");
+    let n = roundtrip_at(&prog, &[], |total| (1..=total).collect(), &dir).unwrap();
+    assert!(n >= 40, "only {n} resumes checked");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Heap addresses reach the output (`%p`, a hash of every live address) of
 /// a program churning the heap with mixed sizes, scattered frees, realloc,
 /// calloc and strdup: both engines print the same, and a run snapshotted in

@@ -28,11 +28,11 @@ impl Parser {
                     return self.fatal("expected a declarator name");
                 };
                 if attr.is_typedef {
-                    self.declare(&name, Sym::Typedef(ty));
+                    self.declare(&name, nloc, Sym::Typedef(ty));
                 } else if let Ty::Func(fty) = &ty {
                     let fid = self.declare_func(&name, nloc, (**fty).clone(), attr.is_static);
                     if first && self.is("{") {
-                        self.function_def(fid, nloc)?;
+                        self.function_def(fid, nloc, attr.is_inline)?;
                         break;
                     }
                 } else {
@@ -51,13 +51,44 @@ impl Parser {
             }
             let _ = loc;
         }
-        for g in self.prog.globals.values() {
-            if !g.defined {
-                // An extern never defined: an error only if used, which the
-                // lowering reports; nothing to do here.
-            }
-        }
         Ok(())
+    }
+
+    /// After every unit: a name of external linkage defined both as a
+    /// function and as a variable (in different units; in one, the scope
+    /// rules refuse it).
+    pub(super) fn kinds_across_units(&mut self) {
+        let mut both: Vec<(FunctionId, GlobalVarId)> = self
+            .ext_funcs
+            .iter()
+            .filter_map(|(name, &f)| Some((f, *self.ext_globals.get(name)?)))
+            .filter(|&(f, g)| self.prog.funcs[f].def.is_some() && self.gdefs.contains_key(&g))
+            .collect();
+        both.sort();
+        for (f, g) in both {
+            let name = self.prog.funcs[f].name.clone();
+            let floc = self.prog.funcs[f].def_loc.unwrap_or(self.prog.funcs[f].loc);
+            let gloc = self.gdefs[&g].loc;
+            let (first, second) = if (gloc.file, gloc.line) < (floc.file, floc.line) {
+                (gloc, floc)
+            } else {
+                (floc, gloc)
+            };
+            self.errors.push(
+                Diag::new(
+                    second,
+                    format!("multiple definition of '{name}', as a function and as a variable"),
+                )
+                .note(first, "first defined here"),
+            );
+        }
+    }
+
+    /// Whether `a` (declared earlier, maybe in another unit) and `b`
+    /// (this unit's) declare one type.
+    fn agree(&self, a: &Ty, b: &Ty) -> bool {
+        let structs = &self.prog.structs;
+        compatible_decl(a, b, &|x, y| same_struct_across(structs, x, y))
     }
 
     // static-assert = "_Static_assert" "(" const-expr "," string ")" ";"
@@ -87,8 +118,10 @@ impl Parser {
         Ok(())
     }
 
-    /// Declares (or redeclares) function `name` at file scope, checking the
-    /// new type against an earlier declaration; returns its id.
+    /// Declares (or redeclares) function `name` (at file scope, or in a
+    /// block where it has linkage too): the one of this unit's file scope,
+    /// else of another unit if it has external linkage, else a new one.
+    /// Checks its linkage and type against those; returns its id.
     pub(super) fn declare_func(
         &mut self,
         name: &str,
@@ -97,57 +130,120 @@ impl Parser {
         is_static: bool,
     ) -> FunctionId {
         let existing = self.scopes[0].syms.get(name).cloned();
+        let prev = self.scopes[0].locs.get(name).copied().unwrap_or(loc);
         if let Some(Sym::Func(id)) = existing {
-            let old = self.prog.funcs[id].ty.clone();
-            if !compatible(
+            let old = self.func_ty(id);
+            if !self.agree(
                 &Ty::Func(Rc::new(old.clone())),
                 &Ty::Func(Rc::new(ty.clone())),
             ) {
-                self.error(loc, format!("conflicting types for '{name}'"));
+                self.errors.push(
+                    Diag::new(loc, format!("conflicting types for '{name}'"))
+                        .note(prev, format!("previous declaration of '{name}' is here")),
+                );
             } else if ty.proto && !old.proto {
-                self.prog.funcs[id].ty = ty;
+                self.fview.insert(id, ty);
             }
-            if is_static {
-                self.prog.funcs[id].is_static = true;
+            if is_static && !self.prog.funcs[id].is_static {
+                self.errors.push(
+                    Diag::new(
+                        loc,
+                        format!("static declaration of '{name}' follows non-static declaration"),
+                    )
+                    .note(prev, format!("previous declaration of '{name}' is here")),
+                );
             }
             if self.scopes.len() > 1 {
-                self.declare(name, Sym::Func(id));
+                self.declare(name, loc, Sym::Func(id));
             }
             return id;
         }
         if existing.is_some() {
-            self.error(
-                loc,
-                format!("'{name}' redeclared as a different kind of symbol"),
+            self.errors.push(
+                Diag::new(
+                    loc,
+                    format!("'{name}' redeclared as a different kind of symbol"),
+                )
+                .note(prev, format!("previous declaration of '{name}' is here")),
             );
         }
-        let id = self.prog.funcs.push(FunctionDecl {
-            name: name.to_string(),
-            ty,
-            is_static,
-            def: None,
-            used: false,
-            loc,
-        });
+        let linked = if is_static {
+            None
+        } else {
+            self.ext_funcs.get(name).copied()
+        };
+        let id = match linked {
+            Some(id) => {
+                let other = self.prog.funcs[id].ty.clone();
+                if !self.agree(&Ty::Func(Rc::new(other)), &Ty::Func(Rc::new(ty.clone()))) {
+                    let at = self.prog.funcs[id]
+                        .def_loc
+                        .unwrap_or(self.prog.funcs[id].loc);
+                    self.errors.push(
+                        Diag::new(loc, format!("conflicting types for '{name}'"))
+                            .note(at, format!("'{name}' is declared here with another type")),
+                    );
+                }
+                id
+            }
+            None => {
+                let id = self.prog.funcs.push(FunctionDecl {
+                    name: name.to_string(),
+                    ty: ty.clone(),
+                    is_static,
+                    def: None,
+                    def_loc: None,
+                    used: false,
+                    loc,
+                });
+                if !is_static {
+                    self.ext_funcs.insert(name.to_string(), id);
+                }
+                id
+            }
+        };
+        self.fview.insert(id, ty);
         self.scopes[0].syms.insert(name.to_string(), Sym::Func(id));
+        self.scopes[0].locs.insert(name.to_string(), loc);
         if self.scopes.len() > 1 {
-            self.declare(name, Sym::Func(id));
+            self.declare(name, loc, Sym::Func(id));
         }
         id
     }
 
     // function-definition = declspec declarator compound-stmt
-    pub(super) fn function_def(&mut self, fid: FunctionId, loc: Loc) -> PResult<()> {
-        let fty = self.prog.funcs[fid].ty.clone();
+    pub(super) fn function_def(&mut self, fid: FunctionId, loc: Loc, inline: bool) -> PResult<()> {
+        let fty = self.func_ty(fid);
         let name = self.prog.funcs[fid].name.clone();
-        if self.prog.funcs[fid].def.is_some() {
-            self.error(loc, format!("redefinition of '{name}'"));
+        // An `inline` definition in another unit does not stand in the way
+        // of this one (nor this one, `inline`, in the way of another).
+        let mut keep_old = false;
+        if let Some(old) = self.fdefs.get(&fid).copied() {
+            if old.unit == self.unit {
+                self.errors.push(
+                    Diag::new(loc, format!("redefinition of '{name}'"))
+                        .note(old.loc, format!("previous definition of '{name}' is here")),
+                );
+            } else if old.strong || inline {
+                keep_old = inline;
+            } else {
+                self.errors.push(
+                    Diag::new(loc, format!("multiple definition of '{name}'"))
+                        .note(old.loc, "first defined here"),
+                );
+            }
         }
-        if fty.variadic {
-            self.error(
-                loc,
-                format!("unsupported: defining variadic functions ('{name}'); only the runtime's printf family is variadic"),
+        if !keep_old {
+            self.fdefs.insert(
+                fid,
+                DefAt {
+                    unit: self.unit,
+                    loc,
+                    strong: inline,
+                },
             );
+            self.prog.funcs[fid].ty = fty.clone();
+            self.prog.funcs[fid].def_loc = Some(loc);
         }
         if fty.ret.is_array() || fty.ret.is_func() {
             self.error(loc, "a function cannot return an array or a function");
@@ -158,9 +254,15 @@ impl Parser {
         }
         // Definitions with `()` take no parameters.
         if !fty.proto {
-            self.prog.funcs[fid].ty.proto = true;
+            if !keep_old {
+                self.prog.funcs[fid].ty.proto = true;
+            }
+            if let Some(v) = self.fview.get_mut(&fid) {
+                v.proto = true;
+            }
         }
         let names = std::mem::take(&mut self.last_params);
+        self.const_locals.clear();
         self.func = Some(FnState {
             name: name.clone(),
             ret: fty.ret.clone(),
@@ -187,10 +289,32 @@ impl Parser {
                     format!("parameter '{pname}' has incomplete type '{n}'"),
                 );
             }
-            let id = self.new_local(&pname, pty.clone(), ploc);
+            let id = if self
+                .scopes
+                .last()
+                .is_some_and(|s| s.syms.contains_key(&pname))
+            {
+                // Reported by `func_params`; a local of its own all the same.
+                let Some(f) = self.func.as_mut() else { break };
+                f.locals.push(LocalVar {
+                    name: pname,
+                    ty: pty.clone(),
+                    addr_taken: false,
+                    is_register: false,
+                    loc: ploc,
+                })
+            } else {
+                self.new_local(&pname, pty.clone(), ploc)
+            };
             params.push(id);
         }
-        let body = self.compound_stmt()?;
+        if fty.variadic {
+            // Where the caller put the variadic arguments (`lower.rs`);
+            // `va_start` (stdarg.h) reads it.
+            let id = self.new_local("__va_area", ptr_to(Ty::Char), loc);
+            params.push(id);
+        }
+        let body = self.block()?;
         self.pop_scope();
         let st = self.func.take();
         let Some(st) = st else { return Ok(()) };
@@ -198,6 +322,9 @@ impl Parser {
             if !st.labels.contains(l) {
                 self.error(*gloc, format!("use of undeclared label '{l}'"));
             }
+        }
+        if keep_old {
+            return Ok(());
         }
         self.prog.funcs[fid].def = Some(FuncDef {
             params,
@@ -224,33 +351,78 @@ impl Parser {
             name: name.to_string(),
             ty,
             addr_taken: false,
+            is_register: false,
             loc,
         });
-        self.declare(name, Sym::Local(id));
+        self.declare(name, loc, Sym::Local(id));
         id
     }
 
-    // global-declarator-rest = ("=" initializer)?
-    /// A file-scope variable, after its declarator: merges it with an
-    /// earlier declaration and parses its initializer.
-    pub(super) fn global_decl(&mut self, name: &str, loc: Loc, ty: Ty, attr: Attr) -> PResult<()> {
+    /// The variable a declaration of `name` with linkage refers to (at
+    /// file scope, or `extern` in a block): the one of this unit's file
+    /// scope, else another unit's of external linkage, else a new one.
+    /// Checks linkage and type against those and records this unit's view
+    /// of its type. `None` if `name` is something else here.
+    fn link_global(&mut self, name: &str, loc: Loc, ty: &Ty, attr: Attr) -> Option<GlobalVarId> {
         let existing = self.scopes[0].syms.get(name).cloned();
-        let gid = match existing {
+        let prev = self.scopes[0].locs.get(name).copied().unwrap_or(loc);
+        let previous = format!("previous declaration of '{name}' is here");
+        match existing {
             Some(Sym::Global(g)) => {
-                let old = self.prog.globals[g].ty.clone();
-                if !compatible(&old, &ty) {
-                    self.error(loc, format!("conflicting types for '{name}'"));
+                let old = self.global_ty(g);
+                if !self.agree(&old, ty) {
+                    self.errors.push(
+                        Diag::new(loc, format!("conflicting types for '{name}'"))
+                            .note(prev, previous.clone()),
+                    );
                 } else if matches!(old, Ty::Array(_, None)) {
-                    self.prog.globals[g].ty = ty.clone();
+                    self.gview.insert(g, ty.clone());
                 }
-                g
+                let was_static = self.prog.globals[g].is_static;
+                let msg = if attr.is_static && !was_static {
+                    Some("static declaration of '{}' follows non-static declaration")
+                } else if !attr.is_static && !attr.is_extern && was_static {
+                    Some("non-static declaration of '{}' follows static declaration")
+                } else {
+                    None
+                };
+                if let Some(m) = msg {
+                    self.errors
+                        .push(Diag::new(loc, m.replace("{}", name)).note(prev, previous));
+                }
+                return Some(g);
             }
             Some(_) => {
-                self.error(
-                    loc,
-                    format!("'{name}' redeclared as a different kind of symbol"),
+                self.errors.push(
+                    Diag::new(
+                        loc,
+                        format!("'{name}' redeclared as a different kind of symbol"),
+                    )
+                    .note(prev, previous),
                 );
-                return self.skip_init();
+                return None;
+            }
+            None => {}
+        }
+        let linked = if attr.is_static {
+            None
+        } else {
+            self.ext_globals.get(name).copied()
+        };
+        let g = match linked {
+            Some(g) => {
+                let other = self.prog.globals[g].ty.clone();
+                if !self.agree(&other, ty) {
+                    let at = self
+                        .gdefs
+                        .get(&g)
+                        .map_or(self.prog.globals[g].loc, |d| d.loc);
+                    self.errors.push(
+                        Diag::new(loc, format!("conflicting types for '{name}'"))
+                            .note(at, format!("'{name}' is declared here with another type")),
+                    );
+                }
+                g
             }
             None => {
                 let g = self.prog.globals.push(GlobalVar {
@@ -258,32 +430,92 @@ impl Parser {
                     ty: ty.clone(),
                     init: None,
                     defined: false,
+                    is_static: attr.is_static,
                     loc,
                 });
-                self.scopes[0].syms.insert(name.to_string(), Sym::Global(g));
+                if !attr.is_static {
+                    self.ext_globals.insert(name.to_string(), g);
+                }
                 g
             }
         };
-        if !attr.is_extern {
-            self.prog.globals[gid].defined = true;
+        self.gview.insert(g, ty.clone());
+        self.scopes[0].syms.insert(name.to_string(), Sym::Global(g));
+        self.scopes[0].locs.insert(name.to_string(), loc);
+        Some(g)
+    }
+
+    /// Records a definition of `g` in this unit (`init`: with an
+    /// initializer, otherwise tentative): one per program, tentative ones
+    /// merging within a unit. Its type becomes the program's.
+    fn define_global(&mut self, g: GlobalVarId, loc: Loc, init: bool) {
+        let name = self.prog.globals[g].name.clone();
+        match self.gdefs.get(&g).copied() {
+            Some(old) if old.unit != self.unit => {
+                if old.loc != loc {
+                    self.errors.push(
+                        Diag::new(loc, format!("multiple definition of '{name}'"))
+                            .note(old.loc, "first defined here"),
+                    );
+                }
+                return;
+            }
+            Some(old) if old.strong && init => {
+                self.errors.push(
+                    Diag::new(loc, format!("redefinition of '{name}'"))
+                        .note(old.loc, format!("previous definition of '{name}' is here")),
+                );
+                return;
+            }
+            Some(old) if old.strong || !init => {}
+            _ => {
+                self.gdefs.insert(
+                    g,
+                    DefAt {
+                        unit: self.unit,
+                        loc,
+                        strong: init,
+                    },
+                );
+            }
+        }
+        self.prog.globals[g].defined = true;
+        self.prog.globals[g].ty = self.global_ty(g);
+    }
+
+    // global-declarator-rest = ("=" initializer)?
+    /// A file-scope variable, after its declarator: merges it with an
+    /// earlier declaration and parses its initializer.
+    pub(super) fn global_decl(&mut self, name: &str, loc: Loc, ty: Ty, attr: Attr) -> PResult<()> {
+        let Some(gid) = self.link_global(name, loc, &ty, attr) else {
+            return self.skip_init();
+        };
+        if attr.is_const && Self::const_applies(&ty) {
+            self.const_globals.insert(gid);
         }
         if self.eat("=") {
-            if self.prog.globals[gid].init.is_some() {
-                self.error(loc, format!("redefinition of '{name}'"));
-            }
-            let gty = self.prog.globals[gid].ty.clone();
+            self.define_global(gid, loc, true);
+            let gty = self.global_ty(gid);
             let mut out = Vec::new();
             let t = self.initializer(&gty, 0, &mut out, true)?;
-            self.prog.globals[gid].ty = t;
-            self.prog.globals[gid].init = Some(out);
-            self.prog.globals[gid].defined = true;
+            if self.gdefs.get(&gid).is_some_and(|d| d.loc == loc) {
+                self.gview.insert(gid, t.clone());
+                self.prog.globals[gid].ty = t;
+                self.prog.globals[gid].init = Some(out);
+            }
+        } else if !attr.is_extern {
+            self.define_global(gid, loc, false);
         }
+        let t = self.global_ty(gid);
         let g = &self.prog.globals[gid];
-        if g.defined && g.ty.size(&self.prog.structs).is_none() {
-            let is_open_array = matches!(g.ty, Ty::Array(_, None));
+        if !attr.is_extern && g.defined && t.size(&self.prog.structs).is_none() {
+            let is_open_array = matches!(t, Ty::Array(_, None));
             if !is_open_array || g.init.is_some() {
-                let n = self.tname(&g.ty);
+                let n = self.tname(&t);
                 self.error(loc, format!("variable '{name}' has incomplete type '{n}'"));
+            } else if g.is_static {
+                // C99 6.9.2p3: no later declaration may complete it.
+                self.error(loc, format!("array size missing in static '{name}'"));
             }
         }
         Ok(())
@@ -312,24 +544,23 @@ impl Parser {
                 return self.fatal("expected a variable name");
             };
             if attr.is_typedef {
-                self.declare(&name, Sym::Typedef(ty));
+                self.declare(&name, loc, Sym::Typedef(ty));
             } else if let Ty::Func(f) = &ty {
-                let id = self.declare_func(&name, loc, (**f).clone(), attr.is_static);
-                self.declare(&name, Sym::Func(id));
+                if attr.is_static {
+                    self.error(loc, format!("invalid storage class for function '{name}'"));
+                }
+                let id = self.declare_func(&name, loc, (**f).clone(), false);
+                self.declare(&name, loc, Sym::Func(id));
             } else if attr.is_extern {
-                match self.scopes[0].syms.get(&name).cloned() {
-                    Some(Sym::Global(g)) => self.declare(&name, Sym::Global(g)),
-                    _ => {
-                        let g = self.prog.globals.push(GlobalVar {
-                            name: name.clone(),
-                            ty: ty.clone(),
-                            init: None,
-                            defined: false,
-                            loc,
-                        });
-                        self.scopes[0].syms.insert(name.clone(), Sym::Global(g));
-                        self.declare(&name, Sym::Global(g));
-                    }
+                if self.is("=") {
+                    self.error(
+                        loc,
+                        format!("'{name}' has both 'extern' and an initializer"),
+                    );
+                    self.skip_init()?;
+                }
+                if let Some(g) = self.link_global(&name, loc, &ty, attr) {
+                    self.declare(&name, loc, Sym::Global(g));
                 }
             } else if attr.is_static {
                 self.statics += 1;
@@ -340,9 +571,13 @@ impl Parser {
                     ty: ty.clone(),
                     init: None,
                     defined: true,
+                    is_static: true,
                     loc,
                 });
-                self.declare(&name, Sym::Global(g));
+                self.declare(&name, loc, Sym::Global(g));
+                if attr.is_const && Self::const_applies(&ty) {
+                    self.const_globals.insert(g);
+                }
                 if self.eat("=") {
                     let mut init = Vec::new();
                     let t = self.initializer(&ty, 0, &mut init, true)?;
@@ -358,6 +593,12 @@ impl Parser {
                     self.error(loc, format!("variable '{name}' declared void"));
                 }
                 let id = self.new_local(&name, ty.clone(), loc);
+                if let Some(f) = self.func.as_mut() {
+                    f.locals[id].is_register = attr.is_register;
+                }
+                if attr.is_const && Self::const_applies(&ty) {
+                    self.const_locals.insert(id);
+                }
                 let mut init = Vec::new();
                 let mut zero = false;
                 if self.eat("=") {

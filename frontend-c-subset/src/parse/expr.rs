@@ -52,6 +52,7 @@ impl Parser {
             self.error(loc, "expression is not assignable");
             return Ok(lhs);
         }
+        self.check_writable(&lhs, "assignment", loc);
         let ty = lhs.ty.clone();
         let Some(op) = op else {
             let rhs = self.assign_conv(rhs, &ty, "assignment");
@@ -257,6 +258,7 @@ impl Parser {
                 name,
                 ty: t.clone(),
                 addr_taken: true,
+                is_register: false,
                 loc,
             });
             Ok(self.mk(ExprKind::Object(Box::new(VarRef::Local(id)), init), t, loc))
@@ -267,6 +269,7 @@ impl Parser {
                 ty: t.clone(),
                 init: Some(init),
                 defined: true,
+                is_static: true,
                 loc,
             });
             Ok(self.mk(ExprKind::Global(g), t, loc))
@@ -298,6 +301,14 @@ impl Parser {
                 "&" => {
                     self.pos += 1;
                     let e = self.cast_expr()?;
+                    if let ExprKind::Local(id) = e.kind {
+                        let reg = self.func.as_ref().and_then(|f| f.locals.get(id));
+                        if let Some(v) = reg.filter(|v| v.is_register) {
+                            let msg =
+                                format!("address of register variable '{}' requested", v.name);
+                            self.error(loc, msg);
+                        }
+                    }
                     return Ok(self.addr_of(e, loc));
                 }
                 "++" | "--" => {
@@ -511,6 +522,24 @@ impl Parser {
                 if let Some((v, ty)) = parse_int_literal(&t.text) {
                     return Ok(self.mk(ExprKind::Int(v & ty.ir().mask()), ty, loc));
                 }
+                let lower = t.text.to_ascii_lowercase();
+                let float_like = if lower.starts_with("0x") {
+                    lower.contains(['.', 'p'])
+                } else {
+                    lower.contains(['.', 'e'])
+                };
+                if !float_like {
+                    let msg = if lower.len() > 1
+                        && lower.starts_with('0')
+                        && lower.bytes().all(|b| b.is_ascii_digit())
+                    {
+                        format!("invalid digit in octal constant '{}'", t.text)
+                    } else {
+                        format!("invalid or too large integer constant '{}'", t.text)
+                    };
+                    self.error(loc, msg);
+                    return Ok(self.int(0, Ty::Int, loc));
+                }
                 if t.text.to_ascii_lowercase().ends_with('l') && !t.text.starts_with("0x") {
                     self.error(loc, "unsupported: long double constants");
                     return Ok(self.mk(ExprKind::Float(0.0), Ty::Double, loc));
@@ -580,11 +609,11 @@ impl Parser {
                         Ok(self.mk(ExprKind::Local(id), ty, loc))
                     }
                     Some(Sym::Global(g)) => {
-                        let ty = self.prog.globals[g].ty.clone();
+                        let ty = self.global_ty(g);
                         Ok(self.mk(ExprKind::Global(g), ty, loc))
                     }
                     Some(Sym::Func(f)) => {
-                        let ty = Ty::Func(Rc::new(self.prog.funcs[f].ty.clone()));
+                        let ty = Ty::Func(Rc::new(self.func_ty(f)));
                         match self.func.as_mut() {
                             Some(st) => st.refs.push(f),
                             None => self.prog.funcs[f].used = true,

@@ -14,7 +14,10 @@
 //! character literals) and `const_eval` (constant expressions).
 
 use crate::ast::*;
-use crate::ctype::{compatible, ptr_to, usual_arith, Field, FuncTy, StructDef, Ty};
+use crate::ctype::{
+    compatible, compatible_decl, ptr_to, same_struct_across, usual_arith, Field, FuncTy, StructDef,
+    Ty,
+};
 use crate::diag::{Diag, Loc};
 use crate::lex::{unescape, TokKind, Token};
 use pivm_ir::{EntityRef, EntityVec};
@@ -62,8 +65,12 @@ enum Sym {
 #[derive(Default)]
 struct Scope {
     syms: HashMap<String, Sym>,
+    /// Where each of `syms` was declared (last).
+    locs: HashMap<String, Loc>,
     /// Struct and union tags; `None` for an enum tag.
     tags: HashMap<String, Option<StructId>>,
+    /// The enum tags defined (with a body) in this scope.
+    enums: HashSet<String>,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -71,6 +78,20 @@ struct Attr {
     is_typedef: bool,
     is_static: bool,
     is_extern: bool,
+    is_inline: bool,
+    is_register: bool,
+    /// `const` among the specifiers.
+    is_const: bool,
+}
+
+/// Where a definition was: its translation unit and location.
+#[derive(Clone, Copy)]
+struct DefAt {
+    unit: usize,
+    loc: Loc,
+    /// A global's: with an initializer (not tentative). A function's:
+    /// an `inline` definition (another translation unit may have one too).
+    strong: bool,
 }
 
 struct SwitchCtx {
@@ -104,6 +125,26 @@ pub struct Parser {
     case_ids: usize,
     last_params: Vec<(Option<String>, Loc)>,
     statics: usize,
+    /// The translation unit being parsed (index in `parse_units`).
+    unit: usize,
+    /// The symbols of external linkage declared so far, in every unit.
+    ext_funcs: HashMap<String, FunctionId>,
+    ext_globals: HashMap<String, GlobalVarId>,
+    /// This unit's view of its functions and variables of linkage: the
+    /// type its declarations give (its struct ids, its prototype); the
+    /// program's entity has its definition's type.
+    fview: HashMap<FunctionId, FuncTy>,
+    gview: HashMap<GlobalVarId, Ty>,
+    /// First definitions of the variables (tentative or initialized).
+    gdefs: HashMap<GlobalVarId, DefAt>,
+    /// Definitions of the functions.
+    fdefs: HashMap<FunctionId, DefAt>,
+    /// Variables declared `const` (`const_object`): of the program, and
+    /// of the function being parsed.
+    const_globals: HashSet<GlobalVarId>,
+    const_locals: HashSet<LocalId>,
+    /// The structs whose bodies are being parsed, outermost first.
+    defining: Vec<StructId>,
 }
 
 const KEYWORDS: &[&str] = &[
@@ -166,8 +207,20 @@ const KEYWORDS: &[&str] = &[
 
 /// Parses a preprocessed translation unit.
 pub fn parse(toks: Vec<Token>) -> Result<TranslationUnit, Vec<Diag>> {
+    parse_units(vec![toks])
+}
+
+/// Parses preprocessed translation units into one program, linking them
+/// with C's rules (C99 6.2.2, 6.9): a `static` function or variable is
+/// its unit's alone (two units may each have one of a name); one of
+/// external linkage is one entity in all units, whose declarations must
+/// agree, defined in one unit at most (tentative definitions merge
+/// within a unit only, as with gcc's `-fno-common`). An `inline`
+/// function may be defined in several units. Errors name both places.
+/// Undefined symbols are reported by the lowering, where they are used.
+pub fn parse_units(units: Vec<Vec<Token>>) -> Result<TranslationUnit, Vec<Diag>> {
     let mut p = Parser {
-        toks,
+        toks: Vec::new(),
         pos: 0,
         prog: TranslationUnit::default(),
         scopes: vec![Scope::default()],
@@ -178,8 +231,33 @@ pub fn parse(toks: Vec<Token>) -> Result<TranslationUnit, Vec<Diag>> {
         case_ids: 0,
         last_params: Vec::new(),
         statics: 0,
+        unit: 0,
+        ext_funcs: HashMap::new(),
+        ext_globals: HashMap::new(),
+        fview: HashMap::new(),
+        gview: HashMap::new(),
+        gdefs: HashMap::new(),
+        fdefs: HashMap::new(),
+        const_globals: HashSet::new(),
+        const_locals: HashSet::new(),
+        defining: Vec::new(),
     };
-    let _ = p.translation_unit();
+    for (unit, toks) in units.into_iter().enumerate() {
+        p.unit = unit;
+        p.toks = toks;
+        p.pos = 0;
+        p.scopes = vec![Scope::default()];
+        p.fview.clear();
+        p.gview.clear();
+        p.const_globals.clear();
+        p.func = None;
+        p.depth = 0;
+        p.defining.clear();
+        if p.translation_unit().is_err() {
+            break;
+        }
+    }
+    p.kinds_across_units();
     if p.errors.is_empty() {
         Ok(p.prog)
     } else {
@@ -293,10 +371,80 @@ impl Parser {
         self.scopes.iter().rev().find_map(|s| s.syms.get(name))
     }
 
-    fn declare(&mut self, name: &str, sym: Sym) {
+    /// Declares `name` in the innermost scope. A second declaration in
+    /// one scope is an error unless C allows it: the same function or
+    /// variable of linkage again (its callers check the types), or a
+    /// typedef of the same type (C11).
+    fn declare(&mut self, name: &str, loc: Loc, sym: Sym) {
+        let Some(s) = self.scopes.last() else {
+            return;
+        };
+        if let Some(old) = s.syms.get(name) {
+            let prev = s.locs.get(name).copied().unwrap_or(loc);
+            if let Some(msg) = self.clash(name, old, &sym) {
+                let d = Diag::new(loc, msg)
+                    .note(prev, format!("previous declaration of '{name}' is here"));
+                self.errors.push(d);
+            }
+        }
         if let Some(s) = self.scopes.last_mut() {
             s.syms.insert(name.to_string(), sym);
+            s.locs.insert(name.to_string(), loc);
         }
+    }
+
+    /// Why declaring `new` where `old` is declared in the same scope is
+    /// an error, if it is.
+    fn clash(&self, name: &str, old: &Sym, new: &Sym) -> Option<String> {
+        // A variable with linkage: at file scope, or `extern` in a block
+        // (a static local is named after its function).
+        let linked = |s: &Sym| match s {
+            Sym::Global(g) => self.prog.globals[*g].name == name,
+            Sym::Func(_) => true,
+            _ => false,
+        };
+        let unlinked_var = |s: &Sym| match s {
+            Sym::Local(_) => true,
+            Sym::Global(g) => self.prog.globals[*g].name != name,
+            _ => false,
+        };
+        match (old, new) {
+            (Sym::Func(a), Sym::Func(b)) if a == b => None,
+            (Sym::Global(a), Sym::Global(b)) if a == b => None,
+            (Sym::Typedef(a), Sym::Typedef(b)) => {
+                let same = compatible_decl(a, b, &|x, y| x == y);
+                (!same).then(|| format!("conflicting types for typedef '{name}'"))
+            }
+            (Sym::EnumConst(_), Sym::EnumConst(_)) => {
+                Some(format!("redeclaration of enumerator '{name}'"))
+            }
+            (a, b) if unlinked_var(a) && unlinked_var(b) => {
+                Some(format!("redefinition of '{name}'"))
+            }
+            (a, Sym::Global(_)) if unlinked_var(a) => Some(format!(
+                "extern declaration of '{name}' follows declaration with no linkage"
+            )),
+            (a, b) if linked(a) && unlinked_var(b) => Some(format!(
+                "declaration of '{name}' with no linkage follows extern declaration"
+            )),
+            _ => Some(format!("'{name}' redeclared as a different kind of symbol")),
+        }
+    }
+
+    /// The type of variable `g` as this translation unit declares it.
+    fn global_ty(&self, g: GlobalVarId) -> Ty {
+        self.gview
+            .get(&g)
+            .cloned()
+            .unwrap_or_else(|| self.prog.globals[g].ty.clone())
+    }
+
+    /// The type of function `f` as this translation unit declares it.
+    fn func_ty(&self, f: FunctionId) -> FuncTy {
+        self.fview
+            .get(&f)
+            .cloned()
+            .unwrap_or_else(|| self.prog.funcs[f].ty.clone())
     }
 
     fn push_scope(&mut self) {

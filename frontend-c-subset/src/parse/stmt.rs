@@ -6,13 +6,20 @@ use crate::arith::convert_bits;
 impl Parser {
     // compound-stmt = "{" (declaration | stmt)* "}"
     pub(super) fn compound_stmt(&mut self) -> PResult<Stmt> {
+        self.push_scope();
+        let r = self.block();
+        self.pop_scope();
+        r
+    }
+
+    /// A compound statement in the current scope (a function's body is in
+    /// the scope of its parameters).
+    pub(super) fn block(&mut self) -> PResult<Stmt> {
         let loc = self.loc();
         self.expect("{")?;
-        self.push_scope();
         let mut v = Vec::new();
         while !self.eat("}") {
             if self.peek().is_none() {
-                self.pop_scope();
                 return self.fatal("expected '}' at end of file");
             }
             self.nodes = 0;
@@ -24,7 +31,6 @@ impl Parser {
                 v.push(self.stmt()?);
             }
         }
-        self.pop_scope();
         Ok(Stmt {
             kind: StmtKind::Block(v),
             loc,
@@ -240,7 +246,9 @@ impl Parser {
                     self.push_scope();
                     let mut init = Vec::new();
                     if self.is_typename() {
+                        let first = init.len();
                         self.local_decl(&mut init)?;
+                        self.for_init_only_variables(loc, first, &init);
                     } else if !self.eat(";") {
                         let e = self.expr()?;
                         init.push(Stmt {
@@ -345,5 +353,22 @@ impl Parser {
         let e = self.expr()?;
         self.expect(";")?;
         mk(StmtKind::Expr(e))
+    }
+
+    /// C99 6.8.5p3: the declaration of a `for` may declare only variables
+    /// of automatic storage (`local_decl` added the ones from `first` on,
+    /// and left the others, statics, externs and typedefs, in scope).
+    fn for_init_only_variables(&mut self, loc: Loc, first: usize, init: &[Stmt]) {
+        let locals = init[first..]
+            .iter()
+            .filter(|s| matches!(s.kind, StmtKind::Decl { .. }))
+            .count();
+        let declared = self.scopes.last().map_or(0, |s| s.syms.len());
+        if declared > locals {
+            self.error(
+                loc,
+                "a 'for' loop initial declaration may declare only variables of automatic storage (no static, extern or typedef)",
+            );
+        }
     }
 }

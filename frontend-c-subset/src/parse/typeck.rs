@@ -40,6 +40,66 @@ impl Parser {
         }
     }
 
+    /// Whether `const` in the specifiers of a declaration of type `ty`
+    /// makes the object itself read-only: not when the object is a
+    /// pointer (or an array of pointers), whose pointee `const` qualifies.
+    pub(super) fn const_applies(ty: &Ty) -> bool {
+        let mut t = ty;
+        while let Ty::Array(e, _) = t {
+            t = e;
+        }
+        !t.is_ptr() && !t.is_func()
+    }
+
+    /// The name of the `const` variable `e` designates or is part of (a
+    /// member, an element), if any: a store to it is an error. Only
+    /// variables declared `const` are known; pivm-cc does not carry
+    /// qualifiers in types.
+    pub(super) fn const_object(&self, e: &Expr) -> Option<String> {
+        match &e.kind {
+            ExprKind::Local(id) if self.const_locals.contains(id) => {
+                self.func.as_ref()?.locals.get(*id).map(|v| v.name.clone())
+            }
+            ExprKind::Global(g) if self.const_globals.contains(g) => {
+                // A static local is `f.name.N`.
+                let n = &self.prog.globals[*g].name;
+                let shown = match (n.find('.'), n.rfind('.')) {
+                    (Some(a), Some(b)) if a < b => &n[a + 1..b],
+                    _ => n,
+                };
+                Some(shown.to_string())
+            }
+            ExprKind::Member(base, _) => self.const_object(base),
+            ExprKind::Deref(p) => {
+                // `a[i]` of an array `a`: `*(&a + i)`, either way round.
+                let mut q: &Expr = p;
+                loop {
+                    match &q.kind {
+                        ExprKind::Binary(BinOp::Add, x, y) => {
+                            q = if x.ty.is_ptr() { x } else { y };
+                        }
+                        ExprKind::Addr(x) if x.ty.is_array() => return self.const_object(x),
+                        _ => return None,
+                    }
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Reports a store (`what`: assignment, increment, decrement) to a
+    /// `const` variable.
+    pub(super) fn check_writable(&mut self, e: &Expr, what: &str, loc: Loc) {
+        if let Some(name) = self.const_object(e) {
+            let msg = if matches!(e.kind, ExprKind::Local(_) | ExprKind::Global(_)) {
+                format!("{what} of read-only variable '{name}'")
+            } else {
+                format!("{what} of read-only location in '{name}', which is declared const")
+            };
+            self.error(loc, msg);
+        }
+    }
+
     /// Whether `e` designates an object.
     pub(super) fn is_lvalue(e: &Expr) -> bool {
         matches!(
@@ -390,6 +450,7 @@ impl Parser {
             );
             return e;
         }
+        self.check_writable(&e, if inc { "increment" } else { "decrement" }, loc);
         if e.ty.is_ptr() {
             self.check_pointee(&e.ty, loc);
         }

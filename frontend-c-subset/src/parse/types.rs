@@ -39,6 +39,9 @@ impl Parser {
                             t.text
                         ));
                     };
+                    if a.is_typedef || a.is_static || a.is_extern {
+                        self.error(loc, "multiple storage classes in declaration specifiers");
+                    }
                     match &*t.text {
                         "typedef" => a.is_typedef = true,
                         "static" => a.is_static = true,
@@ -47,9 +50,28 @@ impl Parser {
                     self.pos += 1;
                     continue;
                 }
-                "const" | "volatile" | "inline" | "register" | "auto" | "restrict"
-                | "_Noreturn" | "__restrict" | "__inline" | "__inline__" | "__extension__"
-                | "__const" => {
+                "inline" | "__inline" | "__inline__" => {
+                    if let Some(a) = attr.as_deref_mut() {
+                        a.is_inline = true;
+                    }
+                    self.pos += 1;
+                    continue;
+                }
+                "register" => {
+                    if let Some(a) = attr.as_deref_mut() {
+                        a.is_register = true;
+                    }
+                    self.pos += 1;
+                    continue;
+                }
+                "const" | "__const" => {
+                    if let Some(a) = attr.as_deref_mut() {
+                        a.is_const = true;
+                    }
+                    self.pos += 1;
+                    continue;
+                }
+                "volatile" | "auto" | "restrict" | "_Noreturn" | "__restrict" | "__extension__" => {
                     self.pos += 1;
                     continue;
                 }
@@ -312,6 +334,11 @@ impl Parser {
                         self.error(e.loc, "array size is negative");
                         Some(1)
                     }
+                    _ if !e.ty.is_integer() => {
+                        let n = self.tname(&e.ty);
+                        self.error(e.loc, format!("size of array has non-integer type '{n}'"));
+                        Some(1)
+                    }
                     _ => {
                         self.error(
                             e.loc,
@@ -370,7 +397,7 @@ impl Parser {
             return self.fatal("unsupported: K&R-style (identifier list) function declarations");
         }
         let mut params = Vec::new();
-        let mut names = Vec::new();
+        let mut names: Vec<(Option<String>, Loc)> = Vec::new();
         let mut variadic = false;
         loop {
             if self.eat("...") {
@@ -391,7 +418,12 @@ impl Parser {
             }
             params.push(ty);
             match name {
-                Some((n, l)) => names.push((Some(n), l)),
+                Some((n, l)) => {
+                    if names.iter().any(|(m, _)| m.as_ref() == Some(&n)) {
+                        self.error(l, format!("redefinition of parameter '{n}'"));
+                    }
+                    names.push((Some(n), l))
+                }
                 None => names.push((None, loc)),
             }
             if self.eat(")") {
@@ -412,6 +444,7 @@ impl Parser {
     // struct-members = (declspec declarator ("," declarator)* ";")*
     pub(super) fn struct_decl(&mut self, is_union: bool) -> PResult<Ty> {
         let kw = if is_union { "union" } else { "struct" };
+        let tloc = self.loc();
         let tag = if self.is_ident() {
             Some(self.ident()?.0)
         } else {
@@ -452,7 +485,14 @@ impl Parser {
         if !self.eat("{") {
             return Ok(Ty::Struct(id));
         }
-        let mut fields = self.nested("struct or union", |p| p.struct_members(kw))?;
+        if self.defining.contains(&id) {
+            let t = tag.as_deref().unwrap_or("");
+            self.error(tloc, format!("nested redefinition of '{kw} {t}'"));
+        }
+        self.defining.push(id);
+        let fields = self.nested("struct or union", |p| p.struct_members(kw));
+        self.defining.pop();
+        let mut fields = fields?;
         // Layout: the C rules, which are also the IR's.
         let mut size = 0u64;
         let mut align = 1u64;
@@ -480,6 +520,8 @@ impl Parser {
     fn struct_members(&mut self, kw: &str) -> PResult<Vec<Field>> {
         let mut fields: Vec<Field> = Vec::new();
         let mut names = HashSet::new();
+        // The last member, if it is an open array: only the last may be.
+        let mut flexible: Option<Loc> = None;
         while !self.eat("}") {
             if self.peek().is_none() {
                 return self.fatal(format!("expected '}}' to end the {kw}"));
@@ -488,6 +530,9 @@ impl Parser {
             let base = self.declspec(None)?;
             if self.eat(";") {
                 if base.is_struct() {
+                    if let Some(at) = flexible.take() {
+                        self.error(at, "flexible array member not at end of struct");
+                    }
                     fields.push(Field {
                         name: None,
                         ty: base,
@@ -510,6 +555,12 @@ impl Parser {
                     self.error(nloc, format!("duplicate member '{n}'"));
                 }
                 let open_array = matches!(ty, Ty::Array(_, None));
+                if let Some(at) = flexible.take() {
+                    self.error(at, "flexible array member not at end of struct");
+                }
+                if open_array {
+                    flexible = Some(nloc);
+                }
                 if !open_array && self.size_of(&ty).is_none() {
                     let tn = self.tname(&ty);
                     self.error(nloc, format!("member '{n}' has incomplete type '{tn}'"));
@@ -548,6 +599,7 @@ impl Parser {
     // enum-decl = ident? "{" enum-list? "}" | ident
     // enum-list = ident ("=" const-expr)? ("," ident ("=" const-expr)?)* ","?
     pub(super) fn enum_decl(&mut self) -> PResult<Ty> {
+        let tloc = self.loc();
         let tag = if self.is_ident() {
             Some(self.ident()?.0)
         } else {
@@ -560,14 +612,21 @@ impl Parser {
             return Ok(Ty::Int);
         }
         if let (Some(t), Some(s)) = (&tag, self.scopes.last_mut()) {
+            let wrong_kind = matches!(s.tags.get(t), Some(Some(_)));
+            let again = !s.enums.insert(t.clone());
             s.tags.insert(t.clone(), None);
+            if wrong_kind {
+                self.error(tloc, format!("'{t}' defined as the wrong kind of tag"));
+            } else if again {
+                self.error(tloc, format!("redefinition of 'enum {t}'"));
+            }
         }
         let mut val: i64 = 0;
         loop {
             if self.eat("}") {
                 break;
             }
-            let (name, _) = self.ident()?;
+            let (name, nloc) = self.ident()?;
             if self.eat("=") {
                 let e = self.conditional()?;
                 match const_int(&e) {
@@ -575,7 +634,7 @@ impl Parser {
                     None => self.error(e.loc, "enumerator value is not an integer constant"),
                 }
             }
-            self.declare(&name, Sym::EnumConst(val));
+            self.declare(&name, nloc, Sym::EnumConst(val));
             val = eval_binary(Opcode::Add, Type::I64, val as u64, 1).unwrap_or(0) as i64;
             if self.eat("}") {
                 break;

@@ -167,6 +167,54 @@ pub fn snprintf(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64
     print_into(rt, a[0], cap, a[2], &a[3..])
 }
 
+/// The arguments a `va_list` at `ap` holds for the format at `fmt`: one
+/// 8-byte cell each, as many as the format can consume (a conversion and
+/// its `*`s), fewer where VM memory ends (a conversion past them traps as
+/// a missing argument does).
+fn va_cells(rt: &Runtime, fmt: u64, ap: u64) -> Result<Vec<u64>> {
+    let len = rt.mem.strlen(fmt)?;
+    let f = rt.mem.slice(fmt, len)?;
+    let most = f.iter().filter(|&&b| b == b'%' || b == b'*').count() as u64;
+    let mut cells = Vec::new();
+    for i in 0..most {
+        let at = ap.checked_add(8 * i).ok_or(TrapKind::OutOfBounds)?;
+        match rt.mem.load(Type::I64, at) {
+            Ok(v) => cells.push(v),
+            Err(_) => break,
+        }
+    }
+    Ok(cells)
+}
+
+/// A `v*printf`: calls `f`, its `*printf`, with the first `fixed`
+/// arguments (the format last of them) and then the cells of the
+/// `va_list` that follows them.
+fn with_va_list(
+    rt: &mut Runtime,
+    a: &[u64],
+    fixed: usize,
+    f: fn(&mut Runtime, &[u64], Option<&MemType>) -> Result<u64>,
+) -> Result<u64> {
+    let cells = va_cells(rt, a[fixed - 1], a[fixed])?;
+    f(rt, &[&a[..fixed], &cells].concat(), None)
+}
+
+pub fn vprintf(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    with_va_list(rt, a, 1, printf)
+}
+
+pub fn vfprintf(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    with_va_list(rt, a, 2, fprintf)
+}
+
+pub fn vsprintf(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    with_va_list(rt, a, 2, sprintf)
+}
+
+pub fn vsnprintf(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    with_va_list(rt, a, 3, snprintf)
+}
+
 pub fn putchar(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
     let c = a[0] as u8;
     Ok(if write(rt, STDOUT, &[c])? {

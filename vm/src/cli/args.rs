@@ -25,7 +25,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Compile a C program (or check a .pir one) to IR text
+    /// Compile a C program of one or more files (or check a .pir one) to IR text
     Compile(CompileArgs),
     /// Run a program from its start
     Run(RunArgs),
@@ -46,24 +46,106 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct CompileArgs {
-    /// The program: PROG.c is compiled, PROG.pir parsed and verified
-    #[arg(value_name = "PROG")]
-    pub input: PathBuf,
+    /// The program: one PROG.pir (parsed and verified), or one or more C
+    /// files, compiled and linked into one program
+    #[arg(value_name = "PROG", required = true)]
+    pub inputs: Vec<PathBuf>,
     /// Write the IR text to OUT instead of standard output
     #[arg(short = 'o', value_name = "OUT.pir")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub cc: CcOpts,
 }
 
 #[derive(Args, Debug)]
+#[command(
+    after_help = "The program is PROG.pir, or the C files before `--` (or, without \
+                        `--`, the leading arguments that end in .c): `pivm run main.c util.c \
+                        -- ARGS`. The arguments after `--` are the program's."
+)]
 pub struct RunArgs {
-    /// The program: PROG.pir or PROG.c (compiled first)
-    #[arg(value_name = "PROG")]
-    pub program: PathBuf,
-    /// Arguments of the program (its argv[1..]); put them after `--`
-    #[arg(value_name = "ARGS")]
+    /// The program: PROG.pir, or one or more C files (compiled and linked
+    /// first), then the program's arguments (after `--`)
+    #[arg(value_name = "PROG", required = true)]
+    pub program: Vec<PathBuf>,
+    /// Arguments of the program (its argv[1..]), after `--`
+    #[arg(value_name = "ARGS", last = true)]
     pub args: Vec<String>,
     #[command(flatten)]
+    pub cc: CcOpts,
+    #[command(flatten)]
     pub opts: RunOpts,
+}
+
+impl RunArgs {
+    /// The program's files and its arguments: the leading `.c` files
+    /// (or the first file, a `.pir`), then the rest and what follows
+    /// `--`.
+    pub fn split(&self) -> (Vec<PathBuf>, Vec<String>) {
+        let is_c = |p: &PathBuf| p.as_os_str().as_encoded_bytes().ends_with(b".c");
+        let n = self.program.iter().take_while(|p| is_c(p)).count().max(1);
+        let files = self.program[..n].to_vec();
+        let mut args: Vec<String> = self.program[n..]
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        args.extend(self.args.iter().cloned());
+        (files, args)
+    }
+}
+
+/// The C compiler's options, as cc's.
+#[derive(Args, Debug, Clone, Default)]
+pub struct CcOpts {
+    /// Search DIR for #include files, after the including file's folder
+    /// and before pivm's standard headers (repeatable)
+    #[arg(short = 'I', value_name = "DIR", help_heading = "C options")]
+    pub include: Vec<PathBuf>,
+    /// Define macro NAME as VALUE (default 1) in every C file (repeatable)
+    #[arg(short = 'D', value_name = "NAME[=VALUE]", value_parser = define, help_heading = "C options")]
+    pub define: Vec<(String, String)>,
+    /// Undefine macro NAME, after the -D options (repeatable)
+    #[arg(short = 'U', value_name = "NAME", value_parser = macro_name, help_heading = "C options")]
+    pub undef: Vec<String>,
+}
+
+impl CcOpts {
+    /// The frontend's options.
+    pub fn options(&self) -> pivm_cc::Options {
+        let mut macros: Vec<(String, Option<String>)> = self
+            .define
+            .iter()
+            .map(|(n, v)| (n.clone(), Some(v.clone())))
+            .collect();
+        macros.extend(self.undef.iter().map(|n| (n.clone(), None)));
+        pivm_cc::Options {
+            include_dirs: self.include.clone(),
+            macros,
+        }
+    }
+}
+
+/// A `-U` value: a C identifier.
+fn macro_name(s: &str) -> Result<String, String> {
+    let mut chars = s.chars();
+    let ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!("'{s}' is not a macro name (a C identifier)"))
+    }
+}
+
+/// A `-D` value: `NAME` (defined as 1) or `NAME=VALUE`, VALUE on one line.
+fn define(s: &str) -> Result<(String, String), String> {
+    let (name, value) = s.split_once('=').unwrap_or((s, "1"));
+    if value.contains(['\n', '\r']) {
+        return Err("the value of a -D macro must be on one line".into());
+    }
+    Ok((macro_name(name)?, value.to_string()))
 }
 
 #[derive(Args, Debug)]
@@ -420,5 +502,31 @@ mod tests {
         assert!(dir_spec("x::").is_err());
         assert!(dir_spec("x::/a/../b").is_err());
         assert!(dir_spec("::/a").is_err());
+    }
+
+    #[test]
+    fn macros_and_program_files() {
+        assert_eq!(define("X"), Ok(("X".into(), "1".into())));
+        assert_eq!(define("X=a b"), Ok(("X".into(), "a b".into())));
+        assert_eq!(define("X="), Ok(("X".into(), String::new())));
+        assert!(define("1X").is_err());
+        assert!(define("X=a\nb").is_err());
+        assert!(macro_name("").is_err());
+        let cli = Cli::parse_from(["pivm", "run", "a.c", "b.c", "x", "-DN=2", "--", "y"]);
+        let Command::Run(r) = cli.command else {
+            panic!("a run command")
+        };
+        let (files, args) = r.split();
+        assert_eq!(files, [PathBuf::from("a.c"), PathBuf::from("b.c")]);
+        assert_eq!(args, ["x", "y"]);
+        assert_eq!(r.cc.define, [("N".to_string(), "2".to_string())]);
+        let cli = Cli::parse_from(["pivm", "run", "p.pir", "q.c"]);
+        let Command::Run(r) = cli.command else {
+            panic!("a run command")
+        };
+        assert_eq!(
+            r.split(),
+            (vec![PathBuf::from("p.pir")], vec!["q.c".to_string()])
+        );
     }
 }

@@ -3,7 +3,8 @@
 //! Each returns the exit status, or a `Fail` with its own (see `exit.rs`).
 
 use super::args::{
-    CompactArgs, CompileArgs, EngineChoice, InspectArgs, ResumeArgs, RunArgs, RunOpts, SnapshotArgs,
+    CcOpts, CompactArgs, CompileArgs, EngineChoice, InspectArgs, ResumeArgs, RunArgs, RunOpts,
+    SnapshotArgs,
 };
 use super::exit::{Exit, Fail, Result};
 use super::run::{build_engine, Run};
@@ -13,22 +14,44 @@ use pivm::snapshot::{self as snap, Lineage};
 use pivm::{Entry, Program, Runtime};
 use pivm_ir::Type;
 use std::cell::RefCell;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-/// Loads a `.pir` (parse + verify) or `.c` (compile) program.
-fn load(path: &Path) -> Result<pivm_ir::Module> {
+/// Loads a program: one `.pir` file (parse + verify), or `.c` files
+/// (compiled with `cc`'s options and linked).
+fn load(paths: &[PathBuf], cc: &CcOpts) -> Result<pivm_ir::Module> {
+    let is_c = |p: &PathBuf| p.as_os_str().as_encoded_bytes().ends_with(b".c");
+    if paths.iter().any(is_c) || paths.len() > 1 {
+        if let Some(p) = paths.iter().find(|p| !is_c(p)) {
+            return Err(Fail::new(
+                Exit::Input,
+                format!(
+                    "'{}' is not a C file: a program is one .pir file, or C files (.c)",
+                    p.display()
+                ),
+            ));
+        }
+        for p in paths {
+            std::fs::metadata(p).map_err(|e| {
+                Fail::new(Exit::Input, format!("cannot read '{}': {e}", p.display()))
+            })?;
+        }
+        return pivm_cc::compile_files(paths, &cc.options()).map_err(|diags| {
+            eprintln!("{}", diags.trim_end());
+            let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            Fail::new(
+                Exit::Compile,
+                format!("could not compile '{}'", names.join("', '")),
+            )
+        });
+    }
+    let Some(path) = paths.first() else {
+        return Err(Fail::new(Exit::Input, "no program given"));
+    };
     let name = path.display();
     let unreadable =
         |e: std::io::Error| Fail::new(Exit::Input, format!("cannot read '{name}': {e}"));
-    if path.as_os_str().as_encoded_bytes().ends_with(b".c") {
-        std::fs::metadata(path).map_err(unreadable)?;
-        return pivm_cc::compile_file(path).map_err(|diags| {
-            eprintln!("{}", diags.trim_end());
-            Fail::new(Exit::Compile, format!("could not compile '{name}'"))
-        });
-    }
     let text = std::fs::read(path).map_err(unreadable)?;
     let text = String::from_utf8(text).map_err(|e| {
         let ok = &e.as_bytes()[..e.utf8_error().valid_up_to()];
@@ -91,7 +114,7 @@ fn check_main(module: &pivm_ir::Module, name: &str) -> Result<()> {
 }
 
 pub fn compile(a: CompileArgs) -> Result<u8> {
-    let module = load(&a.input)?;
+    let module = load(&a.inputs, &a.cc)?;
     let text = module.to_string();
     match a.output {
         Some(o) => std::fs::write(&o, text)
@@ -135,8 +158,12 @@ fn printable(text: &str) -> String {
 
 pub fn run(a: RunArgs) -> Result<u8> {
     let opts = &a.opts;
-    let what = a.program.to_string_lossy().into_owned();
-    let mut module = load(&a.program)?;
+    let (files, args) = a.split();
+    // The first file names the program (argv[0], the snapshot's default
+    // path).
+    let first = files.first().cloned().unwrap_or_default();
+    let what = first.to_string_lossy().into_owned();
+    let mut module = load(&files, &a.cc)?;
     check_main(&module, &what)?;
     // A fresh start runs the inlined module (and a snapshot embeds it);
     // a resume runs the module its snapshot embeds, as it is.
@@ -168,9 +195,9 @@ pub fn run(a: RunArgs) -> Result<u8> {
     let path = opts
         .snapshot_path
         .clone()
-        .unwrap_or_else(|| snap::default_path(&a.program));
+        .unwrap_or_else(|| snap::default_path(&first));
     let mut argv = vec![what.clone()];
-    argv.extend(a.args);
+    argv.extend(args);
     let chain = opts.incremental.map(|k| Incremental::new(k, path.clone()));
     let run = Run {
         opts,

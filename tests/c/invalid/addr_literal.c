@@ -1,0 +1,1 @@
+int main(void) { int *p = &1; return 0; }

@@ -1,0 +1,2 @@
+int a[3](void);
+int main(void) { return 0; }

@@ -1,0 +1,2 @@
+int a[1.5];
+int main(void) { return 0; }

@@ -1,0 +1,2 @@
+#foo
+int main(void) { return 0; }

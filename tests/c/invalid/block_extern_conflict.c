@@ -1,0 +1,5 @@
+int x;
+int main(void) {
+    extern long x;
+    return 0;
+}

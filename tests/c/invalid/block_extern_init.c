@@ -1,0 +1,4 @@
+int main(void) {
+    extern int x = 1;
+    return x;
+}

@@ -1,0 +1,4 @@
+int main(void) {
+    static int f(void);
+    return 0;
+}

@@ -1,0 +1,3 @@
+int f(int);
+int f(unsigned);
+int main(void) { return 0; }

@@ -1,0 +1,3 @@
+int f(void);
+long f(void);
+int main(void) { return 0; }

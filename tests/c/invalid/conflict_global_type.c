@@ -1,0 +1,3 @@
+int x;
+long x;
+int main(void) { return 0; }

@@ -1,0 +1,3 @@
+int x;
+unsigned x;
+int main(void) { return 0; }

@@ -1,0 +1,5 @@
+int main(void) {
+    const int n = 1;
+    n++;
+    return n;
+}

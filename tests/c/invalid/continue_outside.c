@@ -1,0 +1,4 @@
+int main(void) {
+    continue;
+    return 0;
+}

@@ -1,0 +1,7 @@
+int main(void) {
+    goto a;
+a:
+    ;
+a:
+    return 0;
+}

@@ -1,0 +1,5 @@
+struct S {
+    int a;
+    int a;
+};
+int main(void) { return 0; }

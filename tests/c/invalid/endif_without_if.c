@@ -1,0 +1,2 @@
+#endif
+int main(void) { return 0; }

@@ -1,0 +1,3 @@
+enum { A, B };
+enum { A = 5 };
+int main(void) { return A; }

@@ -1,0 +1,3 @@
+enum { A };
+int A;
+int main(void) { return 0; }

@@ -1,0 +1,3 @@
+int x = 1;
+enum { A = x };
+int main(void) { return A; }

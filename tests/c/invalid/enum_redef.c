@@ -1,0 +1,3 @@
+enum E { A };
+enum E { B };
+int main(void) { return 0; }

@@ -1,0 +1,5 @@
+int main(void) {
+    static int x;
+    extern int x;
+    return x;
+}

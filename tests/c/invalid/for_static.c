@@ -1,0 +1,1 @@
+int main(void) { for (static int i = 0; i < 1; i++) {} return 0; }

@@ -1,0 +1,2 @@
+int f(void) = 0;
+int main(void) { return 0; }

@@ -1,0 +1,2 @@
+int f(void a[]);
+int main(void) { return 0; }

@@ -1,0 +1,2 @@
+void g(void) { lab: ; }
+int main(void) { goto lab; }

@@ -1,0 +1,2 @@
+f(void) { return 0; }
+int main(void) { return f(); }

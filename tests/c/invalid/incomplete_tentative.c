@@ -1,0 +1,2 @@
+struct S s;
+int main(void) { return 0; }

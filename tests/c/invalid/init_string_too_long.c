@@ -1,0 +1,2 @@
+char s[2] = "abc";
+int main(void) { return s[0]; }

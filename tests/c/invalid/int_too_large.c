@@ -1,0 +1,1 @@
+int main(void) { return (int)99999999999999999999; }

@@ -1,0 +1,1 @@
+int main(void) { x: ; { x: ; } return 0; }

@@ -1,0 +1,1 @@
+int main(void) { struct S s; return 0; }

@@ -1,0 +1,1 @@
+int main(void) { long long long x = 0; return (int)x; }

@@ -1,0 +1,2 @@
+int f(a, int b) { return b; }
+int main(void) { return 0; }

@@ -1,0 +1,3 @@
+int g(void) { return 0; }
+
+int f(void) { return 2; }

@@ -1,0 +1,2 @@
+int g(void);
+int main(void) { return g(); }

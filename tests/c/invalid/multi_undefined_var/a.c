@@ -1,0 +1,4 @@
+extern int y;
+int main(void) {
+    return y;
+}

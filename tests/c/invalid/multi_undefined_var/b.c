@@ -1,0 +1,2 @@
+extern int y;
+int h(void) { return 0; }

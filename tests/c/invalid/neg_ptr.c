@@ -1,0 +1,1 @@
+int main(void) { int a = 1; int *p = &a; p = -p; return 0; }

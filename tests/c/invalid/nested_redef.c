@@ -1,0 +1,2 @@
+struct S { struct S { int a; } x; };
+int main(void) { return 0; }

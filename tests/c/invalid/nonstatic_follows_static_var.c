@@ -1,0 +1,3 @@
+static int x;
+int x;
+int main(void) { return x; }

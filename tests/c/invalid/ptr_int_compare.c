@@ -1,0 +1,1 @@
+int main(void) { int x = 0; int *p = &x; return p == 1; }

@@ -1,0 +1,1 @@
+int main(void) { int a = 1; double d; int *p = &a; double *q = &d; return (int)(p - q); }

@@ -1,0 +1,5 @@
+int main(void) {
+    int x;
+    int x(void);
+    return 0;
+}

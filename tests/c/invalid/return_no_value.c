@@ -1,0 +1,2 @@
+int f(void) { return; }
+int main(void) { return f(); }

@@ -1,0 +1,1 @@
+int main(void) { short char x = 0; return 0; }

@@ -1,0 +1,1 @@
+int main(void) { signed double x = 0; return 0; }

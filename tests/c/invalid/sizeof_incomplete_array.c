@@ -1,0 +1,2 @@
+extern int a[];
+int main(void) { return sizeof(a); }

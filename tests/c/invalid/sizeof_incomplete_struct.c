@@ -1,0 +1,2 @@
+struct S;
+int main(void) { return sizeof(struct S); }

@@ -1,0 +1,3 @@
+int x;
+static int x;
+int main(void) { return x; }

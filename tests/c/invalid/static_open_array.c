@@ -1,0 +1,2 @@
+static int a[];
+int main(void) { return 0; }

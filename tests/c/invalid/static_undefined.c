@@ -1,0 +1,2 @@
+static int f(void);
+int main(void) { return f(); }

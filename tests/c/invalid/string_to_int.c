@@ -1,0 +1,1 @@
+int main(void) { int x = "a"; return x; }

@@ -1,0 +1,2 @@
+struct S { int f(void); };
+int main(void) { return 0; }

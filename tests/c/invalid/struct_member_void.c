@@ -1,0 +1,2 @@
+struct S { void v; };
+int main(void) { return 0; }

@@ -1,0 +1,2 @@
+struct S { struct S s; };
+int main(void) { return 0; }

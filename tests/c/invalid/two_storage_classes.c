@@ -1,0 +1,2 @@
+static extern int x;
+int main(void) { return 0; }

@@ -1,0 +1,1 @@
+int main(void) { int char x; return 0; }

@@ -1,0 +1,3 @@
+typedef int T;
+typedef long T;
+int main(void) { return 0; }

@@ -1,0 +1,2 @@
+typedef int T = 1;
+int main(void) { return 0; }

@@ -1,0 +1,2 @@
+typedef int T;
+int main(void) { unsigned T x = 0; return x; }

@@ -1,0 +1,3 @@
+typedef int T;
+int T;
+int main(void) { return 0; }

@@ -1,0 +1,1 @@
+int main(void) { foo_t x; return 0; }

@@ -1,0 +1,1 @@
+int main(void) { unsigned float x = 0; return (int)x; }

@@ -1,0 +1,3 @@
+int f;
+int f(void);
+int main(void) { return 0; }

@@ -1,0 +1,2 @@
+int f(void, int);
+int main(void) { return 0; }

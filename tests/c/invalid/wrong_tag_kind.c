@@ -1,0 +1,3 @@
+struct S { int a; };
+union S *p;
+int main(void) { return 0; }
