@@ -163,54 +163,47 @@ fn fresh_bits(c: usize) -> [u64; 4] {
     b
 }
 
-/// A slab: one frame of equal slots. The fields malloc and free touch
-/// come first, in one cache line.
+/// The most slots a slab has (class 16).
+const MAX_SLOTS: usize = 256;
+
+/// `Slab::mixed`: the slots' types are in `Allocator::tys`.
+const MIXED_TY: u8 = 1;
+/// `Slab::mixed`: the slots' slacks are in `Allocator::slack`.
+const MIXED_SLACK: u8 = 2;
+
+/// A slab: one frame of equal slots. One cache line: everything malloc
+/// and free touch while the slab's live blocks share one type and one
+/// requested size (the common case); per-slot types and sizes live in the
+/// allocator's side tables once they differ.
 #[derive(Clone, Debug)]
-#[repr(C)]
+#[repr(C, align(64))]
 struct Slab {
-    start: u64,
-    class: u8,
-    /// Live slots.
-    used: u16,
-    /// The type of every live slot while `tys` is empty.
-    ty: TyId,
     /// Bit `i` set: slot `i` is live (or past the last slot).
     bits: [u64; 4],
-    /// Per slot, once the slab has held two different types.
-    tys: Vec<TyId>,
-    /// Per live slot: slot size minus requested size.
-    slack: [u8; 256],
+    start: u64,
+    /// The type of every live slot unless `MIXED_TY`.
+    ty: TyId,
+    /// Live slots.
+    used: u16,
+    class: u8,
+    /// Slot size minus requested size of every live slot unless
+    /// `MIXED_SLACK`.
+    slack: u8,
+    /// `MIXED_TY | MIXED_SLACK`.
+    mixed: u8,
 }
 
 impl Slab {
+    #[inline]
     fn live(&self, slot: usize) -> bool {
         self.bits[slot >> 6] & (1 << (slot & 63)) != 0
     }
 
-    fn ty(&self, slot: usize) -> TyId {
-        if self.tys.is_empty() {
-            self.ty
-        } else {
-            self.tys[slot]
-        }
-    }
-
+    /// The lowest free slot (the slab is not full).
     #[inline]
-    fn set_ty(&mut self, slot: usize, ty: TyId) {
-        if !self.tys.is_empty() {
-            self.tys[slot] = ty;
-        } else if ty != self.ty {
-            if self.used == 0 {
-                self.ty = ty;
-            } else {
-                self.tys.resize(nslots(self.class as usize), self.ty);
-                self.tys[slot] = ty;
-            }
-        }
-    }
-
-    fn size(&self, slot: usize) -> u64 {
-        u64::from(CLASS_SIZE[self.class as usize]) - u64::from(self.slack[slot])
+    fn lowest_free(&self) -> usize {
+        let w = self.bits.iter().position(|&b| b != !0).unwrap_or(0);
+        w * 64 + (!self.bits[w]).trailing_zeros() as usize
     }
 }
 
@@ -507,6 +500,14 @@ impl Space {
 
 const NO_SLAB: u32 = u32::MAX;
 
+/// A frame table entry: `(slab index + 1) << CLASS_BITS | class`, 0 for a
+/// frame without a slab. The class is in the entry so that free computes
+/// the slot while the slab's cache line is still on its way.
+const CLASS_BITS: u32 = 5;
+const _: () = assert!(NSMALL <= 1 << CLASS_BITS);
+/// Slabs an allocator can have (the frame table's index range).
+const MAX_SLABS: usize = (u32::MAX >> CLASS_BITS) as usize - 1;
+
 /// Where a live block is.
 enum Loc {
     Small(usize, usize),
@@ -521,7 +522,11 @@ pub struct Allocator {
     /// All slabs ever made; the unused ones are listed in `spare`.
     slabs: Vec<Slab>,
     spare: Vec<u32>,
-    /// Per frame of the heap: 1 + its slab's index, or 0.
+    /// Per slab, `MAX_SLOTS` slacks: those of a `MIXED_SLACK` slab.
+    slack: Vec<u8>,
+    /// Per slab, the types of its slots if `MIXED_TY` (else empty).
+    tys: Vec<Vec<TyId>>,
+    /// Per frame of the heap: its slab (see `CLASS_BITS`), or 0.
     frames: Vec<u32>,
     /// Per class: its non-full slabs by address (start -> index).
     nonfull: Vec<BTreeMap<u64, u32>>,
@@ -543,6 +548,8 @@ impl Allocator {
             large: AddrMap::default(),
             slabs: Vec::new(),
             spare: Vec::new(),
+            slack: Vec::new(),
+            tys: Vec::new(),
             frames: Vec::new(),
             nonfull: vec![BTreeMap::new(); NSMALL],
             cur: [NO_SLAB; NSMALL],
@@ -594,28 +601,35 @@ impl Allocator {
             };
             let f = ((addr - heap_start) >> FRAME_SHIFT) as usize;
             let start = heap_start + ((f as u64) << FRAME_SHIFT);
+            let size = CLASS_SIZE[c] as usize;
+            let slack = (size as u64 - al.size) as u8;
             let s = match a.frames.get(f) {
-                Some(&s) if s != 0 => s as usize - 1,
+                Some(&e) if e != 0 => {
+                    if e & ((1 << CLASS_BITS) - 1) != c as u32 {
+                        return Err(err(addr, "is not where this pivm puts a block of its size"));
+                    }
+                    (e >> CLASS_BITS) as usize - 1
+                }
                 _ => {
-                    let s = a.make_slab(start, c);
+                    let s = a
+                        .make_slab(start, c, ty, slack)
+                        .ok_or_else(|| err(addr, "needs more slabs than this pivm has"))?;
                     blocks.push((start, FRAME));
                     s
                 }
             };
-            let slab = &mut a.slabs[s];
             let off = (addr - start) as usize;
-            let size = CLASS_SIZE[c] as usize;
-            if slab.class as usize != c || !off.is_multiple_of(size) || off / size >= nslots(c) {
+            if !off.is_multiple_of(size) || off / size >= nslots(c) {
                 return Err(err(addr, "is not where this pivm puts a block of its size"));
             }
             let slot = off / size;
-            if slab.live(slot) {
+            if a.slabs[s].live(slot) {
                 return Err(err(addr, "is listed twice"));
             }
-            slab.set_ty(slot, ty);
+            a.set_meta(s, slot, ty, slack);
+            let slab = &mut a.slabs[s];
             slab.bits[slot >> 6] |= 1 << (slot & 63);
             slab.used += 1;
-            slab.slack[slot] = (size as u64 - al.size) as u8;
             a.count += 1;
         }
         a.count += a.large.len();
@@ -634,9 +648,6 @@ impl Allocator {
                 .ok_or_else(|| err(addr, "runs past the heap top"))?;
         }
         a.space.end = prev;
-        for c in 0..NSMALL {
-            a.nonfull[c].clear();
-        }
         for (i, slab) in a.slabs.iter().enumerate() {
             if (slab.used as usize) < nslots(slab.class as usize) {
                 a.nonfull[slab.class as usize].insert(slab.start, i as u32);
@@ -690,21 +701,84 @@ impl Allocator {
         self.type_id(ty)
     }
 
+    /// The requested size of live slot `slot` of slab `s`.
+    fn slot_size(&self, s: usize, slot: usize) -> u64 {
+        let slab = &self.slabs[s];
+        let slack = if slab.mixed & MIXED_SLACK == 0 {
+            slab.slack
+        } else {
+            self.slack[s * MAX_SLOTS + slot]
+        };
+        u64::from(CLASS_SIZE[slab.class as usize]) - u64::from(slack)
+    }
+
+    /// The type id of live slot `slot` of slab `s`.
+    fn slot_ty(&self, s: usize, slot: usize) -> TyId {
+        let slab = &self.slabs[s];
+        if slab.mixed & MIXED_TY == 0 {
+            slab.ty
+        } else {
+            self.tys[s][slot]
+        }
+    }
+
+    /// Records the type and slack of slot `slot` of slab `s` (live or
+    /// about to be), moving the slab's to the side tables if they differ
+    /// from its other live slots'.
+    #[inline]
+    fn set_meta(&mut self, s: usize, slot: usize, ty: TyId, slack: u8) {
+        let slab = &self.slabs[s];
+        if slab.ty == ty && slab.mixed & MIXED_TY == 0 {
+            // One type: the common case, with one size or several.
+            if slab.mixed == 0 && slab.slack == slack {
+                return;
+            }
+            if slab.mixed == MIXED_SLACK {
+                self.slack[s * MAX_SLOTS + slot] = slack;
+                return;
+            }
+        }
+        self.set_meta_mixed(s, slot, ty, slack);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn set_meta_mixed(&mut self, s: usize, slot: usize, ty: TyId, slack: u8) {
+        let slab = &mut self.slabs[s];
+        if slab.mixed & MIXED_TY != 0 {
+            self.tys[s][slot] = ty;
+        } else if ty != slab.ty {
+            slab.mixed |= MIXED_TY;
+            let t = &mut self.tys[s];
+            t.clear();
+            t.resize(nslots(slab.class as usize), slab.ty);
+            t[slot] = ty;
+        }
+        let base = s * MAX_SLOTS;
+        if slab.mixed & MIXED_SLACK != 0 {
+            self.slack[base + slot] = slack;
+        } else if slack != slab.slack {
+            slab.mixed |= MIXED_SLACK;
+            self.slack[base..base + MAX_SLOTS].fill(slab.slack);
+            self.slack[base + slot] = slack;
+        }
+    }
+
     /// The live allocations in address order.
     pub fn table(&self) -> impl Iterator<Item = Allocation> + '_ {
         let mut v: Vec<Allocation> = Vec::with_capacity(self.count);
-        for slab in &self.slabs {
+        for (s, slab) in self.slabs.iter().enumerate() {
             if slab.used == 0 {
                 continue;
             }
             let size = u64::from(CLASS_SIZE[slab.class as usize]);
             for slot in 0..nslots(slab.class as usize) {
                 if slab.live(slot) {
-                    let sz = slab.size(slot);
+                    let sz = self.slot_size(s, slot);
                     v.push(Allocation {
                         addr: slab.start + slot as u64 * size,
                         size: sz,
-                        ty: self.ty_of_id(slab.ty(slot), sz),
+                        ty: self.ty_of_id(self.slot_ty(s, slot), sz),
                     });
                 }
             }
@@ -729,19 +803,18 @@ impl Allocator {
     }
 
     /// Where the live block at `addr` is.
-    #[inline]
+    #[inline(always)]
     fn find(&self, addr: u64) -> Option<Loc> {
         let rel = addr.wrapping_sub(self.space.heap_start);
-        if let Some(&s) = self.frames.get((rel >> FRAME_SHIFT) as usize) {
-            if s != 0 {
-                let s = s as usize - 1;
-                let slab = &self.slabs[s];
-                let c = slab.class as usize;
+        if let Some(&e) = self.frames.get((rel >> FRAME_SHIFT) as usize) {
+            if e != 0 {
+                let c = (e & ((1 << CLASS_BITS) - 1)) as usize;
+                let s = (e >> CLASS_BITS) as usize - 1;
                 let off = rel & (FRAME - 1);
                 let slot = ((off * RECIP[c]) >> 32) as usize;
                 let ok = slot as u64 * u64::from(CLASS_SIZE[c]) == off
                     && slot < nslots(c)
-                    && slab.live(slot);
+                    && self.slabs[s].live(slot);
                 return ok.then_some(Loc::Small(s, slot));
             }
         }
@@ -751,7 +824,7 @@ impl Allocator {
     /// The requested size of the live block at `addr`.
     pub fn size_of(&self, addr: u64) -> Option<u64> {
         match self.find(addr)? {
-            Loc::Small(s, slot) => Some(self.slabs[s].size(slot)),
+            Loc::Small(s, slot) => Some(self.slot_size(s, slot)),
             Loc::Large => Some(self.large[&addr].0),
         }
     }
@@ -759,7 +832,7 @@ impl Allocator {
     /// The type id of the live block at `addr`.
     pub fn type_id_of(&self, addr: u64) -> Option<TyId> {
         match self.find(addr)? {
-            Loc::Small(s, slot) => Some(self.slabs[s].ty(slot)),
+            Loc::Small(s, slot) => Some(self.slot_ty(s, slot)),
             Loc::Large => Some(self.large[&addr].1),
         }
     }
@@ -770,37 +843,38 @@ impl Allocator {
         self.ty_of_id(self.type_id_of(addr)?, size)
     }
 
-    /// Sets up slab `start` of class `c` (empty) and returns its index.
-    fn make_slab(&mut self, start: u64, c: usize) -> usize {
+    /// Sets up slab `start` of class `c` (empty; its blocks will have type
+    /// `ty` and slack `slack` until they differ) and returns its index;
+    /// `None` if there are `MAX_SLABS` already.
+    fn make_slab(&mut self, start: u64, c: usize, ty: TyId, slack: u8) -> Option<usize> {
         let slab = Slab {
-            start,
-            class: c as u8,
-            used: 0,
             bits: fresh_bits(c),
-            slack: [0; 256],
-            ty: TY_NONE,
-            tys: Vec::new(),
+            start,
+            ty,
+            used: 0,
+            class: c as u8,
+            slack,
+            mixed: 0,
         };
         let s = match self.spare.pop() {
             Some(s) => {
-                let old = &mut self.slabs[s as usize];
-                let tys = std::mem::take(&mut old.tys);
-                *old = slab;
-                old.tys = tys;
-                old.tys.clear();
+                self.slabs[s as usize] = slab;
                 s as usize
             }
-            None => {
+            None if self.slabs.len() < MAX_SLABS => {
                 self.slabs.push(slab);
+                self.tys.push(Vec::new());
+                self.slack.resize(self.slabs.len() * MAX_SLOTS, 0);
                 self.slabs.len() - 1
             }
+            None => return None,
         };
         let f = ((start - self.space.heap_start) >> FRAME_SHIFT) as usize;
         if self.frames.len() <= f {
             self.frames.resize(f + 1, 0);
         }
-        self.frames[f] = s as u32 + 1;
-        s
+        self.frames[f] = ((s as u32 + 1) << CLASS_BITS) | c as u32;
+        Some(s)
     }
 
     fn update_cur(&mut self, c: usize) {
@@ -811,7 +885,7 @@ impl Allocator {
 
     /// Allocates `size` bytes of type `ty`; `None` when the heap is
     /// exhausted. The caller grows the memory to `heap_top()`.
-    #[inline]
+    #[inline(always)]
     pub fn malloc(&mut self, size: u64, ty: TyId) -> Option<u64> {
         match small_class(size) {
             Some(c) => self.malloc_small(c, size, ty),
@@ -819,31 +893,53 @@ impl Allocator {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn malloc_small(&mut self, c: usize, size: u64, ty: TyId) -> Option<u64> {
-        let mut s = self.cur[c];
-        if s == NO_SLAB {
-            let start = self.space.alloc_frame()?;
-            s = self.make_slab(start, c) as u32;
-            self.nonfull[c].insert(start, s);
-            self.cur[c] = s;
-        }
-        let slab = &mut self.slabs[s as usize];
-        let w = slab.bits.iter().position(|&b| b != !0).unwrap_or(0);
-        let slot = w * 64 + (!slab.bits[w]).trailing_zeros() as usize;
-        slab.set_ty(slot, ty);
-        slab.bits[w] |= 1 << (slot & 63);
-        slab.used += 1;
         let csize = CLASS_SIZE[c];
-        slab.slack[slot] = (u64::from(csize) - size) as u8;
+        let slack = (u64::from(csize) - size) as u8;
+        let s = self.cur[c];
+        if s == NO_SLAB {
+            return self.malloc_new_slab(c, ty, slack);
+        }
+        let s = s as usize;
+        let slot = self.slabs[s].lowest_free();
+        self.set_meta(s, slot, ty, slack);
+        let slab = &mut self.slabs[s];
+        slab.bits[slot >> 6] |= 1 << (slot & 63);
+        slab.used += 1;
         let addr = slab.start + slot as u64 * u64::from(csize);
         if slab.used as usize == nslots(c) {
-            let start = slab.start;
-            self.nonfull[c].remove(&start);
-            self.update_cur(c);
+            self.filled(c, s);
         }
         self.count += 1;
         Some(addr)
+    }
+
+    /// A small malloc of class `c` when no slab of the class has room: the
+    /// first slot of a new slab.
+    #[cold]
+    #[inline(never)]
+    fn malloc_new_slab(&mut self, c: usize, ty: TyId, slack: u8) -> Option<u64> {
+        let start = self.space.alloc_frame()?;
+        let Some(s) = self.make_slab(start, c, ty, slack) else {
+            self.space.release(start, FRAME);
+            return None;
+        };
+        let slab = &mut self.slabs[s];
+        slab.bits[0] |= 1;
+        slab.used = 1;
+        self.count += 1;
+        self.nonfull[c].insert(start, s as u32);
+        self.cur[c] = s as u32;
+        Some(start)
+    }
+
+    /// Slab `s` of class `c` has just become full.
+    #[cold]
+    #[inline(never)]
+    fn filled(&mut self, c: usize, s: usize) {
+        self.nonfull[c].remove(&self.slabs[s].start);
+        self.update_cur(c);
     }
 
     fn malloc_large(&mut self, size: u64, ty: TyId) -> Option<u64> {
@@ -857,32 +953,40 @@ impl Allocator {
     }
 
     /// Frees the block at `addr`; `false` if no live block starts there.
-    #[inline]
+    #[inline(always)]
     pub fn free(&mut self, addr: u64) -> bool {
         match self.find(addr) {
             Some(Loc::Small(s, slot)) => {
-                self.free_small(s, slot);
-                true
-            }
-            Some(Loc::Large) => {
-                let (size, _) = self.large.remove(&addr).unwrap_or_default();
-                self.space.release(addr, block_size(size));
                 self.count -= 1;
+                let slab = &mut self.slabs[s];
+                let was_full = slab.used as usize == nslots(slab.class as usize);
+                slab.bits[slot >> 6] &= !(1 << (slot & 63));
+                slab.used -= 1;
+                if slab.used == 0 || was_full {
+                    self.unfilled_or_emptied(s, was_full);
+                }
                 true
             }
+            Some(Loc::Large) => self.free_large(addr),
             None => false,
         }
     }
 
-    #[inline]
-    fn free_small(&mut self, s: usize, slot: usize) {
+    #[inline(never)]
+    fn free_large(&mut self, addr: u64) -> bool {
+        let (size, _) = self.large.remove(&addr).unwrap_or_default();
+        self.space.release(addr, block_size(size));
         self.count -= 1;
-        let slab = &mut self.slabs[s];
-        let c = slab.class as usize;
-        let was_full = slab.used as usize == nslots(c);
-        slab.bits[slot >> 6] &= !(1 << (slot & 63));
-        slab.used -= 1;
-        let start = slab.start;
+        true
+    }
+
+    /// A block of slab `s` was freed, which was full (`was_full`) or is now
+    /// empty.
+    #[cold]
+    #[inline(never)]
+    fn unfilled_or_emptied(&mut self, s: usize, was_full: bool) {
+        let slab = &self.slabs[s];
+        let (c, start) = (slab.class as usize, slab.start);
         if slab.used == 0 {
             // Give the frame back.
             let f = ((start - self.space.heap_start) >> FRAME_SHIFT) as usize;
@@ -895,7 +999,7 @@ impl Allocator {
                 self.update_cur(c);
             }
             self.space.release(start, FRAME);
-        } else if was_full {
+        } else {
             self.nonfull[c].insert(start, s as u32);
             let cur = self.cur[c];
             if cur == NO_SLAB || self.slabs[cur as usize].start > start {
@@ -909,12 +1013,12 @@ impl Allocator {
     pub fn resize_in_place(&mut self, addr: u64, size: u64) -> Option<bool> {
         match self.find(addr)? {
             Loc::Small(s, slot) => {
-                let slab = &mut self.slabs[s];
-                let c = slab.class as usize;
+                let c = self.slabs[s].class as usize;
                 if small_class(size) != Some(c) {
                     return Some(false);
                 }
-                slab.slack[slot] = (u64::from(CLASS_SIZE[c]) - size) as u8;
+                let ty = self.slot_ty(s, slot);
+                self.set_meta(s, slot, ty, (u64::from(CLASS_SIZE[c]) - size) as u8);
                 Some(true)
             }
             Loc::Large => {
@@ -964,7 +1068,7 @@ mod tests {
         Allocator::from_table(
             a.space.heap_start,
             a.space.heap_max,
-            &[],
+            &a.types[2..],
             a.heap_top(),
             a.table(),
         )
@@ -1039,7 +1143,7 @@ mod tests {
         let x = a.malloc(16, n).unwrap();
         let y = a.malloc(7, b).unwrap();
         let z = a.malloc(8, TY_NONE).unwrap();
-        assert!(a.slabs[0].tys.len() == 256);
+        assert!(a.slabs[0].mixed & MIXED_TY != 0 && a.tys[0].len() == 256);
         assert_eq!(a.ty_of(x), Some(node));
         assert_eq!(a.ty_of(y), Some(bytes));
         assert_eq!(a.ty_of(z), None);
@@ -1050,7 +1154,7 @@ mod tests {
         assert!(a.is_empty());
         let w = a.malloc(16, n).unwrap();
         assert_eq!(w, x);
-        assert!(a.slabs[0].tys.is_empty());
+        assert_eq!(a.slabs[0].mixed, 0);
     }
 
     #[test]
@@ -1221,9 +1325,13 @@ mod tests {
         };
         for round in 0..30 {
             let (start, max) = (0x10010, 0x10010 + (1 << (14 + round % 8)));
-            let mut a = Allocator::new(start, max, &[]);
+            let base = [MemType::Scalar(Type::I32), MemType::Scalar(Type::I64)];
+            let mut a = Allocator::new(start, max, &base);
             let mut b: Option<Allocator> = None;
             let mut model = Model::default();
+            // The type of each live block: four ids, so that slabs hold
+            // blocks of one type and of mixed types.
+            let mut tys: HashMap<u64, TyId> = HashMap::new();
             for step in 0..2000 {
                 if rng() % 400 == 0 {
                     b = Some(rebuild(&a));
@@ -1237,14 +1345,20 @@ mod tests {
                     _ => rng() % 100,
                 };
                 let op = (r >> 8) % 10;
+                let ty = if round % 2 == 0 {
+                    (r >> 20) as TyId % 4
+                } else {
+                    2
+                };
                 if op < 5 || model.live.is_empty() {
                     let expect = model.malloc(start, max, size);
-                    let got = a.malloc(size, TY_NONE);
+                    let got = a.malloc(size, ty);
                     assert_eq!(got, expect, "round {round} step {step} malloc({size})");
                     if let Some(b) = &mut b {
-                        assert_eq!(b.malloc(size, TY_NONE), got);
+                        assert_eq!(b.malloc(size, ty), got);
                     }
                     if let Some(p) = got {
+                        tys.insert(p, ty);
                         let i = model.live.partition_point(|&(x, _)| x < p);
                         model.live.insert(i, (p, size));
                     }
@@ -1278,6 +1392,14 @@ mod tests {
             }
             let table: Vec<(u64, u64)> = a.table().map(|al| (al.addr, al.size)).collect();
             assert_eq!(table, model.live);
+            for &(p, size) in &model.live {
+                assert_eq!(a.type_id_of(p), Some(tys[&p]));
+                assert_eq!(a.size_of(p), Some(size));
+                if let Some(b) = &b {
+                    assert_eq!(b.type_id_of(p), Some(tys[&p]));
+                    assert_eq!(b.size_of(p), Some(size));
+                }
+            }
         }
     }
 }

@@ -298,7 +298,11 @@ unsafe extern "C" fn wrapper<const I: usize>(ctx: *mut VmCtx, args: *const u64, 
     // SAFETY: `runtime` points to the live runtime running this code.
     let rt = unsafe { &mut *ctx.runtime.cast::<Runtime>() };
     let b = const { Builtin::ALL[I] };
-    let r = if b.is_alloc() && args.len() > b.sig().params.len() {
+    let r = if b == Builtin::Malloc {
+        // The hottest builtin: its key is the allocator's type id, no
+        // type is looked up.
+        builtins::stdlib::malloc_keyed(rt, args)
+    } else if b.is_alloc() && args.len() > b.sig().params.len() {
         let (key, args) = (args[args.len() - 1], &args[..args.len() - 1]);
         // The type lives in the program, which outlives this call: no
         // builtin replaces `rt.prog`, and the `Arc` keeps the program where
