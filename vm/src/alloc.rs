@@ -25,12 +25,16 @@
 //! table continues exactly like the original, and the same calls give the
 //! same addresses on every host and both engines.
 //!
-//! Speed: a small malloc or free is O(1) with no hashing: the frame table
-//! (one `u32` per 4 KiB frame) finds a block's slab, a 256-bit bitmap per slab
-//! gives its lowest free slot with trailing-zeros, and each class caches its
-//! lowest non-full slab (an address-ordered map of them is touched only when a
-//! slab fills, stops being full, or empties). Large blocks keep a hash map of
-//! their sizes and the gap index below.
+//! Speed: a small malloc or free is O(1) with no hashing and touches one
+//! cache line of metadata, the slab's (64 bytes: a 256-bit bitmap of its
+//! slots, its start, and the one type and one size its live blocks have
+//! while they agree; per-slot types and sizes go to side tables once they
+//! differ). The frame table (one `u32` per 4 KiB frame: slab index and
+//! class) finds a block's slab; the bitmap gives the lowest free slot with
+//! trailing-zeros; each class caches its lowest non-full slab, and keeps a
+//! bitmap of its non-full slabs' frames (with a summary bit per word),
+//! touched only when a slab fills, stops being full, or empties. Large
+//! blocks keep a hash map of their sizes and the gap index below.
 //!
 //! Types: each allocation's IR type is a small id (`TyId`): 0 for none, 1 for
 //! "`[size x i8]`" (what strdup allocates), then the program's allocation
@@ -52,7 +56,7 @@
 
 use pivm_ir::types::align_up;
 use pivm_ir::{MemType, Type};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::error::VmError;
@@ -508,6 +512,59 @@ const _: () = assert!(NSMALL <= 1 << CLASS_BITS);
 /// Slabs an allocator can have (the frame table's index range).
 const MAX_SLABS: usize = (u32::MAX >> CLASS_BITS) as usize - 1;
 
+/// A set of frame indexes: a bitmap with a summary bit per word, so the
+/// lowest member from a point up is found in a few steps.
+#[derive(Clone, Debug, Default)]
+struct FrameSet {
+    words: Vec<u64>,
+    /// Bit `w` set iff `words[w] != 0`.
+    summary: Vec<u64>,
+}
+
+impl FrameSet {
+    fn insert(&mut self, f: usize) {
+        let w = f / 64;
+        if w >= self.words.len() {
+            self.words.resize(w + 1, 0);
+            self.summary.resize(w / 64 + 1, 0);
+        }
+        self.words[w] |= 1 << (f % 64);
+        self.summary[w / 64] |= 1 << (w % 64);
+    }
+
+    fn remove(&mut self, f: usize) {
+        let w = f / 64;
+        if let Some(word) = self.words.get_mut(w) {
+            *word &= !(1 << (f % 64));
+            if *word == 0 {
+                self.summary[w / 64] &= !(1 << (w % 64));
+            }
+        }
+    }
+
+    /// The lowest member at or above `f`.
+    fn first_from(&self, f: usize) -> Option<usize> {
+        let w = f / 64;
+        let m = self.words.get(w)? & (!0u64 << (f % 64));
+        if m != 0 {
+            return Some(w * 64 + m.trailing_zeros() as usize);
+        }
+        let w = w + 1;
+        let mut sw = w / 64;
+        let mut mask = !0u64 << (w % 64);
+        while let Some(&bits) = self.summary.get(sw) {
+            let m = bits & mask;
+            if m != 0 {
+                let w = sw * 64 + m.trailing_zeros() as usize;
+                return Some(w * 64 + self.words[w].trailing_zeros() as usize);
+            }
+            sw += 1;
+            mask = !0;
+        }
+        None
+    }
+}
+
 /// Where a live block is.
 enum Loc {
     Small(usize, usize),
@@ -528,8 +585,8 @@ pub struct Allocator {
     tys: Vec<Vec<TyId>>,
     /// Per frame of the heap: its slab (see `CLASS_BITS`), or 0.
     frames: Vec<u32>,
-    /// Per class: its non-full slabs by address (start -> index).
-    nonfull: Vec<BTreeMap<u64, u32>>,
+    /// Per class: the frames of its non-full slabs.
+    nonfull: Vec<FrameSet>,
     /// Per class: its lowest non-full slab (`NO_SLAB` if none).
     cur: [u32; NSMALL],
     /// Live blocks.
@@ -551,7 +608,7 @@ impl Allocator {
             slack: Vec::new(),
             tys: Vec::new(),
             frames: Vec::new(),
-            nonfull: vec![BTreeMap::new(); NSMALL],
+            nonfull: vec![FrameSet::default(); NSMALL],
             cur: [NO_SLAB; NSMALL],
             count: 0,
             types: vec![MemType::Scalar(Type::I8); 2],
@@ -648,13 +705,14 @@ impl Allocator {
                 .ok_or_else(|| err(addr, "runs past the heap top"))?;
         }
         a.space.end = prev;
-        for (i, slab) in a.slabs.iter().enumerate() {
+        for slab in &a.slabs {
             if (slab.used as usize) < nslots(slab.class as usize) {
-                a.nonfull[slab.class as usize].insert(slab.start, i as u32);
+                let f = a.frame_of(slab.start);
+                a.nonfull[slab.class as usize].insert(f);
             }
         }
         for c in 0..NSMALL {
-            a.update_cur(c);
+            a.update_cur(c, 0);
         }
         Ok(a)
     }
@@ -869,7 +927,7 @@ impl Allocator {
             }
             None => return None,
         };
-        let f = ((start - self.space.heap_start) >> FRAME_SHIFT) as usize;
+        let f = self.frame_of(start);
         if self.frames.len() <= f {
             self.frames.resize(f + 1, 0);
         }
@@ -877,10 +935,18 @@ impl Allocator {
         Some(s)
     }
 
-    fn update_cur(&mut self, c: usize) {
-        self.cur[c] = self.nonfull[c]
-            .first_key_value()
-            .map_or(NO_SLAB, |(_, &s)| s);
+    /// The frame index of the frame at `start`.
+    fn frame_of(&self, start: u64) -> usize {
+        ((start - self.space.heap_start) >> FRAME_SHIFT) as usize
+    }
+
+    /// Sets class `c`'s lowest non-full slab, knowing that none is below
+    /// frame `from`.
+    fn update_cur(&mut self, c: usize, from: usize) {
+        self.cur[c] = match self.nonfull[c].first_from(from) {
+            Some(f) => (self.frames[f] >> CLASS_BITS) - 1,
+            None => NO_SLAB,
+        };
     }
 
     /// Allocates `size` bytes of type `ty`; `None` when the heap is
@@ -929,7 +995,8 @@ impl Allocator {
         slab.bits[0] |= 1;
         slab.used = 1;
         self.count += 1;
-        self.nonfull[c].insert(start, s as u32);
+        let f = self.frame_of(start);
+        self.nonfull[c].insert(f);
         self.cur[c] = s as u32;
         Some(start)
     }
@@ -938,8 +1005,10 @@ impl Allocator {
     #[cold]
     #[inline(never)]
     fn filled(&mut self, c: usize, s: usize) {
-        self.nonfull[c].remove(&self.slabs[s].start);
-        self.update_cur(c);
+        // Every lower slab of the class is full: the next is above.
+        let f = self.frame_of(self.slabs[s].start);
+        self.nonfull[c].remove(f);
+        self.update_cur(c, f + 1);
     }
 
     fn malloc_large(&mut self, size: u64, ty: TyId) -> Option<u64> {
@@ -987,20 +1056,21 @@ impl Allocator {
     fn unfilled_or_emptied(&mut self, s: usize, was_full: bool) {
         let slab = &self.slabs[s];
         let (c, start) = (slab.class as usize, slab.start);
+        let f = self.frame_of(start);
         if slab.used == 0 {
             // Give the frame back.
-            let f = ((start - self.space.heap_start) >> FRAME_SHIFT) as usize;
             self.frames[f] = 0;
             self.spare.push(s as u32);
             if !was_full {
-                self.nonfull[c].remove(&start);
+                self.nonfull[c].remove(f);
             }
             if self.cur[c] == s as u32 {
-                self.update_cur(c);
+                // It was the lowest: the next is above.
+                self.update_cur(c, f + 1);
             }
             self.space.release(start, FRAME);
         } else {
-            self.nonfull[c].insert(start, s as u32);
+            self.nonfull[c].insert(f);
             let cur = self.cur[c];
             if cur == NO_SLAB || self.slabs[cur as usize].start > start {
                 self.cur[c] = s as u32;
@@ -1095,6 +1165,36 @@ mod tests {
         assert_eq!(small_class(SMALL_MAX + 1), None);
         assert_eq!(fresh_bits(0), [0; 4]);
         assert_eq!(fresh_bits(2), [0, !0 << 21, !0, !0]);
+    }
+
+    #[test]
+    fn frame_sets_find_the_lowest_member_from_a_point() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut rng = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut set = FrameSet::default();
+        let mut model = BTreeSet::new();
+        for _ in 0..20_000 {
+            let f = (rng() % 300_000) as usize;
+            if rng() % 3 == 0 {
+                set.remove(f);
+                model.remove(&f);
+            } else {
+                set.insert(f);
+                model.insert(f);
+            }
+            let from = (rng() % 310_000) as usize;
+            assert_eq!(set.first_from(from), model.range(from..).next().copied());
+        }
+        for &f in &model.clone() {
+            assert_eq!(set.first_from(f), Some(f));
+            set.remove(f);
+        }
+        assert_eq!(set.first_from(0), None);
     }
 
     #[test]
