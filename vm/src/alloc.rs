@@ -187,8 +187,11 @@ struct Slab {
     start: u64,
     /// The type of every live slot unless `MIXED_TY`.
     ty: TyId,
-    /// Live slots.
-    used: u16,
+    /// Live slots. A `u32`, not a `u16`: the increment's load must not be
+    /// wider than the previous call's store, or it waits for that store to
+    /// reach the cache instead of being forwarded (a stall on every
+    /// malloc/free pair).
+    used: u32,
     class: u8,
     /// Slot size minus requested size of every live slot unless
     /// `MIXED_SLACK`.

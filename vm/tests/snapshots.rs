@@ -277,7 +277,11 @@ fn resumes_during_allocation_churn_allocate_the_same_addresses() {
     let a = pivm(&dir, &["run", t, "--engine", "interp"]);
     let b = pivm(&dir, &["run", t, "--engine", "jit"]);
     assert!(a.status.success(), "{}", text(&a.stderr));
-    assert_eq!(text(&a.stdout), text(&b.stdout), "engines allocate differently");
+    assert_eq!(
+        text(&a.stdout),
+        text(&b.stdout),
+        "engines allocate differently"
+    );
     assert!(text(&a.stdout).matches("0x").count() > 10);
     let n = roundtrip_at(&typed, &[], even, &dir).unwrap();
     assert!(n >= 20, "only {n} resumes checked");
