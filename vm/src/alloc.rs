@@ -118,13 +118,21 @@ const CLASS_OF: [u8; 64] = {
     t
 };
 
-/// `floor(2^32 / size) + 1`: `(off * RECIP) >> 32 == off / size` for every
-/// offset inside a frame.
-const RECIP: [u64; NSMALL] = {
-    let mut t = [0u64; NSMALL];
+/// No slot starts here (`SLOT_AT`).
+const NOT_A_SLOT: u16 = u16::MAX;
+
+/// Per class, per 16-byte granule of a frame: the slot starting there, or
+/// `NOT_A_SLOT`. One load finds a freed pointer's slot (12 KiB, shared).
+static SLOT_AT: [[u16; (FRAME / ALIGN) as usize]; NSMALL] = {
+    let mut t = [[NOT_A_SLOT; (FRAME / ALIGN) as usize]; NSMALL];
     let mut c = 0;
     while c < NSMALL {
-        t[c] = (1u64 << 32) / CLASS_SIZE[c] as u64 + 1;
+        let size = CLASS_SIZE[c] as usize;
+        let mut slot = 0;
+        while (slot + 1) * size <= FRAME as usize {
+            t[c][slot * size / ALIGN as usize] = slot as u16;
+            slot += 1;
+        }
         c += 1;
     }
     t
@@ -872,11 +880,10 @@ impl Allocator {
                 let c = (e & ((1 << CLASS_BITS) - 1)) as usize;
                 let s = (e >> CLASS_BITS) as usize - 1;
                 let off = rel & (FRAME - 1);
-                let slot = ((off * RECIP[c]) >> 32) as usize;
-                let ok = slot as u64 * u64::from(CLASS_SIZE[c]) == off
-                    && slot < nslots(c)
-                    && self.slabs[s].live(slot);
-                return ok.then_some(Loc::Small(s, slot));
+                let slot = SLOT_AT[c][(off / ALIGN) as usize];
+                let ok =
+                    off % ALIGN == 0 && slot != NOT_A_SLOT && self.slabs[s].live(slot as usize);
+                return ok.then_some(Loc::Small(s, slot as usize));
             }
         }
         self.large.contains_key(&addr).then_some(Loc::Large)
@@ -1161,8 +1168,14 @@ mod tests {
             let c = small_class(size).unwrap();
             assert!(u64::from(CLASS_SIZE[c]) >= size.max(1));
             assert!(c == 0 || u64::from(CLASS_SIZE[c - 1]) < size);
-            for off in 0..FRAME {
-                assert_eq!((off * RECIP[c]) >> 32, off / u64::from(CLASS_SIZE[c]));
+            let cs = u64::from(CLASS_SIZE[c]);
+            for off in (0..FRAME).step_by(ALIGN as usize) {
+                let slot = SLOT_AT[c][(off / ALIGN) as usize];
+                if off % cs == 0 && off / cs < FRAME / cs {
+                    assert_eq!(u64::from(slot), off / cs);
+                } else {
+                    assert_eq!(slot, NOT_A_SLOT);
+                }
             }
         }
         assert_eq!(small_class(SMALL_MAX + 1), None);
