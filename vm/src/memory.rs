@@ -26,8 +26,6 @@ use crate::error::VmError;
 pub const DEFAULT_RESERVE: u64 = 4 << 30;
 /// Default shadow-stack size.
 pub const DEFAULT_STACK_SIZE: u64 = 8 << 20;
-/// The low VM memory kept on 4 KiB host pages (see `Memory::new`).
-const SMALL_PAGES: usize = 32 << 20;
 
 /// Where the regions of a program's memory are. Depends only on the module
 /// and the stack size, so it is the same on every host.
@@ -122,22 +120,13 @@ impl Memory {
                 std::io::Error::last_os_error()
             )));
         }
-        if hugepages_wanted() && len > SMALL_PAGES {
-            // Transparent huge pages above the first `SMALL_PAGES`: fewer
-            // faults when memory is first touched or loaded, and `fork`
-            // (the snapshot writer) copies one entry per 2 MiB instead of
-            // 512. Below, 4 KiB pages: a small program's stack and heap
-            // would be rounded up to 2 MiB pages, and a sparsely written
-            // heap (large blocks touched at both ends) made resident
-            // whole. Advice only: ignored where THP is off or unsupported.
-            // SAFETY: advice on the mapping just created, within it.
-            unsafe {
-                libc::madvise(
-                    p.cast::<u8>().add(SMALL_PAGES).cast(),
-                    len - SMALL_PAGES,
-                    libc::MADV_HUGEPAGE,
-                )
-            };
+        if hugepages_wanted() {
+            // Transparent huge pages: fewer faults when memory is first
+            // touched or loaded, and `fork` (the snapshot writer) copies
+            // one entry per 2 MiB instead of 512. Advice only: ignored
+            // where THP is off or unsupported.
+            // SAFETY: advice on the mapping just created.
+            unsafe { libc::madvise(p, len, libc::MADV_HUGEPAGE) };
         }
         // Decided now, in the parent, so that a forked snapshot writer
         // only reads the answer.
