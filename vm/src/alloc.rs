@@ -881,8 +881,9 @@ impl Allocator {
                 let s = (e >> CLASS_BITS) as usize - 1;
                 let off = rel & (FRAME - 1);
                 let slot = SLOT_AT[c][(off / ALIGN) as usize];
-                let ok =
-                    off % ALIGN == 0 && slot != NOT_A_SLOT && self.slabs[s].live(slot as usize);
+                let ok = off.is_multiple_of(ALIGN)
+                    && slot != NOT_A_SLOT
+                    && self.slabs[s].live(slot as usize);
                 return ok.then_some(Loc::Small(s, slot as usize));
             }
         }
