@@ -1145,6 +1145,16 @@ impl Allocator {
 mod tests {
     use super::*;
 
+    /// A xorshift64 generator from `seed`.
+    fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+        move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        }
+    }
+
     fn rebuild(a: &Allocator) -> Allocator {
         Allocator::from_table(
             a.space.heap_start,
@@ -1186,13 +1196,7 @@ mod tests {
 
     #[test]
     fn frame_sets_find_the_lowest_member_from_a_point() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut rng = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = xorshift(0x9e37_79b9_7f4a_7c15);
         let mut set = FrameSet::default();
         let mut model = BTreeSet::new();
         for _ in 0..20_000 {
@@ -1433,13 +1437,7 @@ mod tests {
     /// with exactly the same addresses as the original.
     #[test]
     fn random_sequences_match_model_and_rebuilds() {
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut rng = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = xorshift(0x2545_f491_4f6c_dd1d);
         for round in 0..30 {
             let (start, max) = (0x10010, 0x10010 + (1 << (14 + round % 8)));
             let base = [MemType::Scalar(Type::I32), MemType::Scalar(Type::I64)];

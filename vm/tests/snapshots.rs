@@ -252,17 +252,23 @@ fn every_program_resumes_on_both_engines() {
 #[test]
 fn resumes_during_allocation_churn_allocate_the_same_addresses() {
     let dir = scratch("churn");
+    // Runs `prog` on both engines: the same output, with at least `min`
+    // pointers in it.
+    let same_pointers = |prog: &Path, min: usize| {
+        let p = prog.to_str().unwrap();
+        let a = pivm(&dir, &["run", p, "--engine", "interp"]);
+        let b = pivm(&dir, &["run", p, "--engine", "jit"]);
+        assert!(a.status.success(), "{}", text(&a.stderr));
+        assert_eq!(
+            text(&a.stdout),
+            text(&b.stdout),
+            "{}: engines allocate differently",
+            prog.display()
+        );
+        assert!(text(&a.stdout).matches("0x").count() > min);
+    };
     let prog = repo().join("tests/alloc/ptr_churn.c");
-    let p = prog.to_str().unwrap();
-    let a = pivm(&dir, &["run", p, "--engine", "interp"]);
-    let b = pivm(&dir, &["run", p, "--engine", "jit"]);
-    assert!(a.status.success(), "{}", text(&a.stderr));
-    assert_eq!(
-        text(&a.stdout),
-        text(&b.stdout),
-        "engines allocate differently"
-    );
-    assert!(text(&a.stdout).matches("0x").count() > 50);
+    same_pointers(&prog, 50);
     // Evenly spread points: every one is in the middle of the churn.
     let even = |total: u64| (1..=10).map(|k| total * k / 11).collect::<Vec<u64>>();
     let n = roundtrip_at(&prog, &[], even, &dir).unwrap();
@@ -273,16 +279,7 @@ fn resumes_during_allocation_churn_allocate_the_same_addresses() {
     // Typed blocks sharing slabs: the per-slot types and sizes are rebuilt
     // from the snapshot's table.
     let typed = repo().join("tests/alloc/typed_churn.c");
-    let t = typed.to_str().unwrap();
-    let a = pivm(&dir, &["run", t, "--engine", "interp"]);
-    let b = pivm(&dir, &["run", t, "--engine", "jit"]);
-    assert!(a.status.success(), "{}", text(&a.stderr));
-    assert_eq!(
-        text(&a.stdout),
-        text(&b.stdout),
-        "engines allocate differently"
-    );
-    assert!(text(&a.stdout).matches("0x").count() > 10);
+    same_pointers(&typed, 10);
     let n = roundtrip_at(&typed, &[], even, &dir).unwrap();
     assert!(n >= 20, "only {n} resumes checked");
     let _ = std::fs::remove_dir_all(&dir);
