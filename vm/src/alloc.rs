@@ -1201,7 +1201,7 @@ mod tests {
         let mut model = BTreeSet::new();
         for _ in 0..20_000 {
             let f = (rng() % 300_000) as usize;
-            if rng() % 3 == 0 {
+            if rng().is_multiple_of(3) {
                 set.remove(f);
                 model.remove(&f);
             } else {
@@ -1448,7 +1448,7 @@ mod tests {
             // blocks of one type and of mixed types.
             let mut tys: HashMap<u64, TyId> = HashMap::new();
             for step in 0..2000 {
-                if rng() % 400 == 0 {
+                if rng().is_multiple_of(400) {
                     b = Some(rebuild(&a));
                     check_derived(&a);
                 }
