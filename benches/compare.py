@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Side-by-side speed of two pivm builds on the benchmark programs.
 
-    benches/compare.py OLD_PIVM NEW_PIVM [--runs N] [--engine jit|interp] [--quick]
+    benches/compare.py OLD_PIVM NEW_PIVM [--runs N] [--engine jit|interp] [--quick] [--cpu]
 
 Runs every program of pivm-bench's speed table (the same sizes) with both
 binaries, alternating old/new in each round so that machine noise hits
@@ -20,6 +20,7 @@ Each program's output must be identical under both builds (checked).
 import argparse
 import math
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -44,13 +45,21 @@ PROGRAMS = [
 ]
 
 
-def run(pivm, pir, engine, args):
+def run(pivm, pir, engine, args, cpu=False):
+    """Runs pivm on `pir`: (seconds, stdout). Seconds are wall time, or with
+    `cpu` the process's user + system CPU time (less sensitive to other
+    processes taking the cores, not to their use of the caches)."""
     cmd = [pivm, "run", pir, "--engine", engine, "--"] + args
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     p = subprocess.run(cmd, capture_output=True)
     dt = time.perf_counter() - t
+    if cpu:
+        # The child has been waited for: its usage is in RUSAGE_CHILDREN.
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        dt = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if p.returncode != 0:
-        sys.exit(f"{' '.join(cmd)}: exit {p.returncode}\n{p.stderr.decode(errors='replace')}")
+        sys.exit(f"{' '.join(cmd)}: exit {p.returncode}\n{err.decode(errors='replace')}")
     return dt, p.stdout
 
 
@@ -61,11 +70,17 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--engine", default="jit", choices=["jit", "interp"])
     ap.add_argument("--quick", action="store_true", help="tiny sizes, to check the script")
+    ap.add_argument(
+        "--cpu",
+        action="store_true",
+        help="compare user + system CPU time instead of wall time (on a loaded machine)",
+    )
     o = ap.parse_args()
     tmp = os.path.join(ROOT, "target", "compare")
     os.makedirs(tmp, exist_ok=True)
     ratios = []
-    print(f"{'program':<14}{'old s':>9}{'new s':>9}{'new/old':>9}")
+    what = "CPU s" if o.cpu else "s"
+    print(f"{'program':<14}{'old ' + what:>11}{'new ' + what:>11}{'new/old':>9}")
     for name, src, full, quick in PROGRAMS:
         args = quick if o.quick else full
         # Both builds run the same .pir, compiled by the new one, so only
@@ -77,16 +92,16 @@ def main():
         for r in range(o.runs):
             order = ["old", "new"] if r % 2 == 0 else ["new", "old"]
             for which in order:
-                dt, out = run(getattr(o, which), pir, o.engine, args)
+                dt, out = run(getattr(o, which), pir, o.engine, args, o.cpu)
                 times[which].append(dt)
                 outs[which] = out
         if outs["old"] != outs["new"]:
             sys.exit(f"{name}: the two builds print different output")
         old, new = statistics.median(times["old"]), statistics.median(times["new"])
         ratios.append(new / old)
-        print(f"{name:<14}{old:>9.3f}{new:>9.3f}{new / old:>9.3f}")
+        print(f"{name:<14}{old:>11.3f}{new:>11.3f}{new / old:>9.3f}")
     geo = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
-    print(f"{'geomean':<14}{'':>18}{geo:>9.3f}")
+    print(f"{'geomean':<14}{'':>22}{geo:>9.3f}")
 
 
 if __name__ == "__main__":

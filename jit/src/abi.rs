@@ -37,6 +37,12 @@ pub const STATE_STACK_OVERFLOW: u32 = 4;
 /// `pivm_ir::contract::AllocTypes`.
 pub type BuiltinFn = unsafe extern "C" fn(ctx: *mut VmCtx, args: *const u64, nargs: u32) -> u64;
 
+/// malloc and free, the hottest builtins, called with their arguments in
+/// registers rather than through `BuiltinFn`'s array: malloc gets its size
+/// and its allocation-type key (0 if the call has no `as T`), free its
+/// pointer and 0. Results and halting as for `BuiltinFn`.
+pub type HeapFn = unsafe extern "C" fn(ctx: *mut VmCtx, a: u64, key: u64) -> u64;
+
 /// Runtime entry points the generated code calls on its cold paths.
 #[repr(C)]
 pub struct RuntimeHooks {
@@ -115,6 +121,9 @@ pub struct VmCtx {
     pub hooks: *const RuntimeHooks,
     /// The VM's own state, opaque to generated code.
     pub runtime: *mut c_void,
+    /// `Builtin::Malloc` and `Builtin::Free` (see `HeapFn`).
+    pub malloc: HeapFn,
+    pub free: HeapFn,
 }
 
 const _: () = assert!(
@@ -140,6 +149,8 @@ offsets! {
     OFF_NATIVE_STACK_LIMIT = native_stack_limit;
     OFF_BUILTINS = builtins;
     OFF_HOOKS = hooks;
+    OFF_MALLOC = malloc;
+    OFF_FREE = free;
 }
 
 macro_rules! hook_offsets {

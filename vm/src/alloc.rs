@@ -25,12 +25,16 @@
 //! table continues exactly like the original, and the same calls give the
 //! same addresses on every host and both engines.
 //!
-//! Speed: a small malloc or free is O(1) with no hashing: the frame table
-//! (one `u32` per 4 KiB frame) finds a block's slab, a 256-bit bitmap per slab
-//! gives its lowest free slot with trailing-zeros, and each class caches its
-//! lowest non-full slab (an address-ordered map of them is touched only when a
-//! slab fills, stops being full, or empties). Large blocks keep a hash map of
-//! their sizes and the gap index below.
+//! Speed: a small malloc or free is O(1) with no hashing and touches one
+//! cache line of metadata, the slab's (64 bytes: a 256-bit bitmap of its
+//! slots, its start, and the one type and one size its live blocks have
+//! while they agree; per-slot types and sizes go to side tables once they
+//! differ). The frame table (one `u32` per 4 KiB frame: slab index and
+//! class) finds a block's slab; the bitmap gives the lowest free slot with
+//! trailing-zeros; each class caches its lowest non-full slab, and keeps a
+//! bitmap of its non-full slabs' frames (with a summary bit per word),
+//! touched only when a slab fills, stops being full, or empties. Large
+//! blocks keep a hash map of their sizes and the gap index below.
 //!
 //! Types: each allocation's IR type is a small id (`TyId`): 0 for none, 1 for
 //! "`[size x i8]`" (what strdup allocates), then the program's allocation
@@ -52,7 +56,7 @@
 
 use pivm_ir::types::align_up;
 use pivm_ir::{MemType, Type};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::error::VmError;
@@ -114,13 +118,21 @@ const CLASS_OF: [u8; 64] = {
     t
 };
 
-/// `floor(2^32 / size) + 1`: `(off * RECIP) >> 32 == off / size` for every
-/// offset inside a frame.
-const RECIP: [u64; NSMALL] = {
-    let mut t = [0u64; NSMALL];
+/// No slot starts here (`SLOT_AT`).
+const NOT_A_SLOT: u16 = u16::MAX;
+
+/// Per class, per 16-byte granule of a frame: the slot starting there, or
+/// `NOT_A_SLOT`. One load finds a freed pointer's slot (12 KiB, shared).
+static SLOT_AT: [[u16; (FRAME / ALIGN) as usize]; NSMALL] = {
+    let mut t = [[NOT_A_SLOT; (FRAME / ALIGN) as usize]; NSMALL];
     let mut c = 0;
     while c < NSMALL {
-        t[c] = (1u64 << 32) / CLASS_SIZE[c] as u64 + 1;
+        let size = CLASS_SIZE[c] as usize;
+        let mut slot = 0;
+        while (slot + 1) * size <= FRAME as usize {
+            t[c][slot * size / ALIGN as usize] = slot as u16;
+            slot += 1;
+        }
         c += 1;
     }
     t
@@ -163,54 +175,50 @@ fn fresh_bits(c: usize) -> [u64; 4] {
     b
 }
 
-/// A slab: one frame of equal slots. The fields malloc and free touch
-/// come first, in one cache line.
+/// The most slots a slab has (class 16).
+const MAX_SLOTS: usize = 256;
+
+/// `Slab::mixed`: the slots' types are in `Allocator::tys`.
+const MIXED_TY: u8 = 1;
+/// `Slab::mixed`: the slots' slacks are in `Allocator::slack`.
+const MIXED_SLACK: u8 = 2;
+
+/// A slab: one frame of equal slots. One cache line: everything malloc
+/// and free touch while the slab's live blocks share one type and one
+/// requested size (the common case); per-slot types and sizes live in the
+/// allocator's side tables once they differ.
 #[derive(Clone, Debug)]
-#[repr(C)]
+#[repr(C, align(64))]
 struct Slab {
-    start: u64,
-    class: u8,
-    /// Live slots.
-    used: u16,
-    /// The type of every live slot while `tys` is empty.
-    ty: TyId,
     /// Bit `i` set: slot `i` is live (or past the last slot).
     bits: [u64; 4],
-    /// Per slot, once the slab has held two different types.
-    tys: Vec<TyId>,
-    /// Per live slot: slot size minus requested size.
-    slack: [u8; 256],
+    start: u64,
+    /// The type of every live slot unless `MIXED_TY`.
+    ty: TyId,
+    /// Live slots. A `u32`, not a `u16`: the increment's load must not be
+    /// wider than the previous call's store, or it waits for that store to
+    /// reach the cache instead of being forwarded (a stall on every
+    /// malloc/free pair).
+    used: u32,
+    class: u8,
+    /// Slot size minus requested size of every live slot unless
+    /// `MIXED_SLACK`.
+    slack: u8,
+    /// `MIXED_TY | MIXED_SLACK`.
+    mixed: u8,
 }
 
 impl Slab {
+    #[inline]
     fn live(&self, slot: usize) -> bool {
         self.bits[slot >> 6] & (1 << (slot & 63)) != 0
     }
 
-    fn ty(&self, slot: usize) -> TyId {
-        if self.tys.is_empty() {
-            self.ty
-        } else {
-            self.tys[slot]
-        }
-    }
-
+    /// The lowest free slot (the slab is not full).
     #[inline]
-    fn set_ty(&mut self, slot: usize, ty: TyId) {
-        if !self.tys.is_empty() {
-            self.tys[slot] = ty;
-        } else if ty != self.ty {
-            if self.used == 0 {
-                self.ty = ty;
-            } else {
-                self.tys.resize(nslots(self.class as usize), self.ty);
-                self.tys[slot] = ty;
-            }
-        }
-    }
-
-    fn size(&self, slot: usize) -> u64 {
-        u64::from(CLASS_SIZE[self.class as usize]) - u64::from(self.slack[slot])
+    fn lowest_free(&self) -> usize {
+        let w = self.bits.iter().position(|&b| b != !0).unwrap_or(0);
+        w * 64 + (!self.bits[w]).trailing_zeros() as usize
     }
 }
 
@@ -507,6 +515,67 @@ impl Space {
 
 const NO_SLAB: u32 = u32::MAX;
 
+/// A frame table entry: `(slab index + 1) << CLASS_BITS | class`, 0 for a
+/// frame without a slab. The class is in the entry so that free computes
+/// the slot while the slab's cache line is still on its way.
+const CLASS_BITS: u32 = 5;
+const _: () = assert!(NSMALL <= 1 << CLASS_BITS);
+/// Slabs an allocator can have (the frame table's index range).
+const MAX_SLABS: usize = (u32::MAX >> CLASS_BITS) as usize - 1;
+
+/// A set of frame indexes: a bitmap with a summary bit per word, so the
+/// lowest member from a point up is found in a few steps.
+#[derive(Clone, Debug, Default)]
+struct FrameSet {
+    words: Vec<u64>,
+    /// Bit `w` set iff `words[w] != 0`.
+    summary: Vec<u64>,
+}
+
+impl FrameSet {
+    fn insert(&mut self, f: usize) {
+        let w = f / 64;
+        if w >= self.words.len() {
+            self.words.resize(w + 1, 0);
+            self.summary.resize(w / 64 + 1, 0);
+        }
+        self.words[w] |= 1 << (f % 64);
+        self.summary[w / 64] |= 1 << (w % 64);
+    }
+
+    fn remove(&mut self, f: usize) {
+        let w = f / 64;
+        if let Some(word) = self.words.get_mut(w) {
+            *word &= !(1 << (f % 64));
+            if *word == 0 {
+                self.summary[w / 64] &= !(1 << (w % 64));
+            }
+        }
+    }
+
+    /// The lowest member at or above `f`.
+    fn first_from(&self, f: usize) -> Option<usize> {
+        let w = f / 64;
+        let m = self.words.get(w)? & (!0u64 << (f % 64));
+        if m != 0 {
+            return Some(w * 64 + m.trailing_zeros() as usize);
+        }
+        let w = w + 1;
+        let mut sw = w / 64;
+        let mut mask = !0u64 << (w % 64);
+        while let Some(&bits) = self.summary.get(sw) {
+            let m = bits & mask;
+            if m != 0 {
+                let w = sw * 64 + m.trailing_zeros() as usize;
+                return Some(w * 64 + self.words[w].trailing_zeros() as usize);
+            }
+            sw += 1;
+            mask = !0;
+        }
+        None
+    }
+}
+
 /// Where a live block is.
 enum Loc {
     Small(usize, usize),
@@ -521,10 +590,14 @@ pub struct Allocator {
     /// All slabs ever made; the unused ones are listed in `spare`.
     slabs: Vec<Slab>,
     spare: Vec<u32>,
-    /// Per frame of the heap: 1 + its slab's index, or 0.
+    /// Per slab, `MAX_SLOTS` slacks: those of a `MIXED_SLACK` slab.
+    slack: Vec<u8>,
+    /// Per slab, the types of its slots if `MIXED_TY` (else empty).
+    tys: Vec<Vec<TyId>>,
+    /// Per frame of the heap: its slab (see `CLASS_BITS`), or 0.
     frames: Vec<u32>,
-    /// Per class: its non-full slabs by address (start -> index).
-    nonfull: Vec<BTreeMap<u64, u32>>,
+    /// Per class: the frames of its non-full slabs.
+    nonfull: Vec<FrameSet>,
     /// Per class: its lowest non-full slab (`NO_SLAB` if none).
     cur: [u32; NSMALL],
     /// Live blocks.
@@ -543,8 +616,10 @@ impl Allocator {
             large: AddrMap::default(),
             slabs: Vec::new(),
             spare: Vec::new(),
+            slack: Vec::new(),
+            tys: Vec::new(),
             frames: Vec::new(),
-            nonfull: vec![BTreeMap::new(); NSMALL],
+            nonfull: vec![FrameSet::default(); NSMALL],
             cur: [NO_SLAB; NSMALL],
             count: 0,
             types: vec![MemType::Scalar(Type::I8); 2],
@@ -594,28 +669,35 @@ impl Allocator {
             };
             let f = ((addr - heap_start) >> FRAME_SHIFT) as usize;
             let start = heap_start + ((f as u64) << FRAME_SHIFT);
+            let size = CLASS_SIZE[c] as usize;
+            let slack = (size as u64 - al.size) as u8;
             let s = match a.frames.get(f) {
-                Some(&s) if s != 0 => s as usize - 1,
+                Some(&e) if e != 0 => {
+                    if e & ((1 << CLASS_BITS) - 1) != c as u32 {
+                        return Err(err(addr, "is not where this pivm puts a block of its size"));
+                    }
+                    (e >> CLASS_BITS) as usize - 1
+                }
                 _ => {
-                    let s = a.make_slab(start, c);
+                    let s = a
+                        .make_slab(start, c, ty, slack)
+                        .ok_or_else(|| err(addr, "needs more slabs than this pivm has"))?;
                     blocks.push((start, FRAME));
                     s
                 }
             };
-            let slab = &mut a.slabs[s];
             let off = (addr - start) as usize;
-            let size = CLASS_SIZE[c] as usize;
-            if slab.class as usize != c || !off.is_multiple_of(size) || off / size >= nslots(c) {
+            if !off.is_multiple_of(size) || off / size >= nslots(c) {
                 return Err(err(addr, "is not where this pivm puts a block of its size"));
             }
             let slot = off / size;
-            if slab.live(slot) {
+            if a.slabs[s].live(slot) {
                 return Err(err(addr, "is listed twice"));
             }
-            slab.set_ty(slot, ty);
+            a.set_meta(s, slot, ty, slack);
+            let slab = &mut a.slabs[s];
             slab.bits[slot >> 6] |= 1 << (slot & 63);
             slab.used += 1;
-            slab.slack[slot] = (size as u64 - al.size) as u8;
             a.count += 1;
         }
         a.count += a.large.len();
@@ -634,16 +716,14 @@ impl Allocator {
                 .ok_or_else(|| err(addr, "runs past the heap top"))?;
         }
         a.space.end = prev;
-        for c in 0..NSMALL {
-            a.nonfull[c].clear();
-        }
-        for (i, slab) in a.slabs.iter().enumerate() {
+        for slab in &a.slabs {
             if (slab.used as usize) < nslots(slab.class as usize) {
-                a.nonfull[slab.class as usize].insert(slab.start, i as u32);
+                let f = a.frame_of(slab.start);
+                a.nonfull[slab.class as usize].insert(f);
             }
         }
         for c in 0..NSMALL {
-            a.update_cur(c);
+            a.update_cur(c, 0);
         }
         Ok(a)
     }
@@ -690,21 +770,84 @@ impl Allocator {
         self.type_id(ty)
     }
 
+    /// The requested size of live slot `slot` of slab `s`.
+    fn slot_size(&self, s: usize, slot: usize) -> u64 {
+        let slab = &self.slabs[s];
+        let slack = if slab.mixed & MIXED_SLACK == 0 {
+            slab.slack
+        } else {
+            self.slack[s * MAX_SLOTS + slot]
+        };
+        u64::from(CLASS_SIZE[slab.class as usize]) - u64::from(slack)
+    }
+
+    /// The type id of live slot `slot` of slab `s`.
+    fn slot_ty(&self, s: usize, slot: usize) -> TyId {
+        let slab = &self.slabs[s];
+        if slab.mixed & MIXED_TY == 0 {
+            slab.ty
+        } else {
+            self.tys[s][slot]
+        }
+    }
+
+    /// Records the type and slack of slot `slot` of slab `s` (live or
+    /// about to be), moving the slab's to the side tables if they differ
+    /// from its other live slots'.
+    #[inline]
+    fn set_meta(&mut self, s: usize, slot: usize, ty: TyId, slack: u8) {
+        let slab = &self.slabs[s];
+        if slab.ty == ty && slab.mixed & MIXED_TY == 0 {
+            // One type: the common case, with one size or several.
+            if slab.mixed == 0 && slab.slack == slack {
+                return;
+            }
+            if slab.mixed == MIXED_SLACK {
+                self.slack[s * MAX_SLOTS + slot] = slack;
+                return;
+            }
+        }
+        self.set_meta_mixed(s, slot, ty, slack);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn set_meta_mixed(&mut self, s: usize, slot: usize, ty: TyId, slack: u8) {
+        let slab = &mut self.slabs[s];
+        if slab.mixed & MIXED_TY != 0 {
+            self.tys[s][slot] = ty;
+        } else if ty != slab.ty {
+            slab.mixed |= MIXED_TY;
+            let t = &mut self.tys[s];
+            t.clear();
+            t.resize(nslots(slab.class as usize), slab.ty);
+            t[slot] = ty;
+        }
+        let base = s * MAX_SLOTS;
+        if slab.mixed & MIXED_SLACK != 0 {
+            self.slack[base + slot] = slack;
+        } else if slack != slab.slack {
+            slab.mixed |= MIXED_SLACK;
+            self.slack[base..base + MAX_SLOTS].fill(slab.slack);
+            self.slack[base + slot] = slack;
+        }
+    }
+
     /// The live allocations in address order.
     pub fn table(&self) -> impl Iterator<Item = Allocation> + '_ {
         let mut v: Vec<Allocation> = Vec::with_capacity(self.count);
-        for slab in &self.slabs {
+        for (s, slab) in self.slabs.iter().enumerate() {
             if slab.used == 0 {
                 continue;
             }
             let size = u64::from(CLASS_SIZE[slab.class as usize]);
             for slot in 0..nslots(slab.class as usize) {
                 if slab.live(slot) {
-                    let sz = slab.size(slot);
+                    let sz = self.slot_size(s, slot);
                     v.push(Allocation {
                         addr: slab.start + slot as u64 * size,
                         size: sz,
-                        ty: self.ty_of_id(slab.ty(slot), sz),
+                        ty: self.ty_of_id(self.slot_ty(s, slot), sz),
                     });
                 }
             }
@@ -729,20 +872,19 @@ impl Allocator {
     }
 
     /// Where the live block at `addr` is.
-    #[inline]
+    #[inline(always)]
     fn find(&self, addr: u64) -> Option<Loc> {
         let rel = addr.wrapping_sub(self.space.heap_start);
-        if let Some(&s) = self.frames.get((rel >> FRAME_SHIFT) as usize) {
-            if s != 0 {
-                let s = s as usize - 1;
-                let slab = &self.slabs[s];
-                let c = slab.class as usize;
+        if let Some(&e) = self.frames.get((rel >> FRAME_SHIFT) as usize) {
+            if e != 0 {
+                let c = (e & ((1 << CLASS_BITS) - 1)) as usize;
+                let s = (e >> CLASS_BITS) as usize - 1;
                 let off = rel & (FRAME - 1);
-                let slot = ((off * RECIP[c]) >> 32) as usize;
-                let ok = slot as u64 * u64::from(CLASS_SIZE[c]) == off
-                    && slot < nslots(c)
-                    && slab.live(slot);
-                return ok.then_some(Loc::Small(s, slot));
+                let slot = SLOT_AT[c][(off / ALIGN) as usize];
+                let ok = off.is_multiple_of(ALIGN)
+                    && slot != NOT_A_SLOT
+                    && self.slabs[s].live(slot as usize);
+                return ok.then_some(Loc::Small(s, slot as usize));
             }
         }
         self.large.contains_key(&addr).then_some(Loc::Large)
@@ -751,7 +893,7 @@ impl Allocator {
     /// The requested size of the live block at `addr`.
     pub fn size_of(&self, addr: u64) -> Option<u64> {
         match self.find(addr)? {
-            Loc::Small(s, slot) => Some(self.slabs[s].size(slot)),
+            Loc::Small(s, slot) => Some(self.slot_size(s, slot)),
             Loc::Large => Some(self.large[&addr].0),
         }
     }
@@ -759,7 +901,7 @@ impl Allocator {
     /// The type id of the live block at `addr`.
     pub fn type_id_of(&self, addr: u64) -> Option<TyId> {
         match self.find(addr)? {
-            Loc::Small(s, slot) => Some(self.slabs[s].ty(slot)),
+            Loc::Small(s, slot) => Some(self.slot_ty(s, slot)),
             Loc::Large => Some(self.large[&addr].1),
         }
     }
@@ -770,48 +912,57 @@ impl Allocator {
         self.ty_of_id(self.type_id_of(addr)?, size)
     }
 
-    /// Sets up slab `start` of class `c` (empty) and returns its index.
-    fn make_slab(&mut self, start: u64, c: usize) -> usize {
+    /// Sets up slab `start` of class `c` (empty; its blocks will have type
+    /// `ty` and slack `slack` until they differ) and returns its index;
+    /// `None` if there are `MAX_SLABS` already.
+    fn make_slab(&mut self, start: u64, c: usize, ty: TyId, slack: u8) -> Option<usize> {
         let slab = Slab {
-            start,
-            class: c as u8,
-            used: 0,
             bits: fresh_bits(c),
-            slack: [0; 256],
-            ty: TY_NONE,
-            tys: Vec::new(),
+            start,
+            ty,
+            used: 0,
+            class: c as u8,
+            slack,
+            mixed: 0,
         };
         let s = match self.spare.pop() {
             Some(s) => {
-                let old = &mut self.slabs[s as usize];
-                let tys = std::mem::take(&mut old.tys);
-                *old = slab;
-                old.tys = tys;
-                old.tys.clear();
+                self.slabs[s as usize] = slab;
                 s as usize
             }
-            None => {
+            None if self.slabs.len() < MAX_SLABS => {
                 self.slabs.push(slab);
+                self.tys.push(Vec::new());
+                self.slack.resize(self.slabs.len() * MAX_SLOTS, 0);
                 self.slabs.len() - 1
             }
+            None => return None,
         };
-        let f = ((start - self.space.heap_start) >> FRAME_SHIFT) as usize;
+        let f = self.frame_of(start);
         if self.frames.len() <= f {
             self.frames.resize(f + 1, 0);
         }
-        self.frames[f] = s as u32 + 1;
-        s
+        self.frames[f] = ((s as u32 + 1) << CLASS_BITS) | c as u32;
+        Some(s)
     }
 
-    fn update_cur(&mut self, c: usize) {
-        self.cur[c] = self.nonfull[c]
-            .first_key_value()
-            .map_or(NO_SLAB, |(_, &s)| s);
+    /// The frame index of the frame at `start`.
+    fn frame_of(&self, start: u64) -> usize {
+        ((start - self.space.heap_start) >> FRAME_SHIFT) as usize
+    }
+
+    /// Sets class `c`'s lowest non-full slab, knowing that none is below
+    /// frame `from`.
+    fn update_cur(&mut self, c: usize, from: usize) {
+        self.cur[c] = match self.nonfull[c].first_from(from) {
+            Some(f) => (self.frames[f] >> CLASS_BITS) - 1,
+            None => NO_SLAB,
+        };
     }
 
     /// Allocates `size` bytes of type `ty`; `None` when the heap is
     /// exhausted. The caller grows the memory to `heap_top()`.
-    #[inline]
+    #[inline(always)]
     pub fn malloc(&mut self, size: u64, ty: TyId) -> Option<u64> {
         match small_class(size) {
             Some(c) => self.malloc_small(c, size, ty),
@@ -819,31 +970,56 @@ impl Allocator {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn malloc_small(&mut self, c: usize, size: u64, ty: TyId) -> Option<u64> {
-        let mut s = self.cur[c];
-        if s == NO_SLAB {
-            let start = self.space.alloc_frame()?;
-            s = self.make_slab(start, c) as u32;
-            self.nonfull[c].insert(start, s);
-            self.cur[c] = s;
-        }
-        let slab = &mut self.slabs[s as usize];
-        let w = slab.bits.iter().position(|&b| b != !0).unwrap_or(0);
-        let slot = w * 64 + (!slab.bits[w]).trailing_zeros() as usize;
-        slab.set_ty(slot, ty);
-        slab.bits[w] |= 1 << (slot & 63);
-        slab.used += 1;
         let csize = CLASS_SIZE[c];
-        slab.slack[slot] = (u64::from(csize) - size) as u8;
+        let slack = (u64::from(csize) - size) as u8;
+        let s = self.cur[c];
+        if s == NO_SLAB {
+            return self.malloc_new_slab(c, ty, slack);
+        }
+        let s = s as usize;
+        let slot = self.slabs[s].lowest_free();
+        self.set_meta(s, slot, ty, slack);
+        let slab = &mut self.slabs[s];
+        slab.bits[slot >> 6] |= 1 << (slot & 63);
+        slab.used += 1;
         let addr = slab.start + slot as u64 * u64::from(csize);
         if slab.used as usize == nslots(c) {
-            let start = slab.start;
-            self.nonfull[c].remove(&start);
-            self.update_cur(c);
+            self.filled(c, s);
         }
         self.count += 1;
         Some(addr)
+    }
+
+    /// A small malloc of class `c` when no slab of the class has room: the
+    /// first slot of a new slab.
+    #[cold]
+    #[inline(never)]
+    fn malloc_new_slab(&mut self, c: usize, ty: TyId, slack: u8) -> Option<u64> {
+        let start = self.space.alloc_frame()?;
+        let Some(s) = self.make_slab(start, c, ty, slack) else {
+            self.space.release(start, FRAME);
+            return None;
+        };
+        let slab = &mut self.slabs[s];
+        slab.bits[0] |= 1;
+        slab.used = 1;
+        self.count += 1;
+        let f = self.frame_of(start);
+        self.nonfull[c].insert(f);
+        self.cur[c] = s as u32;
+        Some(start)
+    }
+
+    /// Slab `s` of class `c` has just become full.
+    #[cold]
+    #[inline(never)]
+    fn filled(&mut self, c: usize, s: usize) {
+        // Every lower slab of the class is full: the next is above.
+        let f = self.frame_of(self.slabs[s].start);
+        self.nonfull[c].remove(f);
+        self.update_cur(c, f + 1);
     }
 
     fn malloc_large(&mut self, size: u64, ty: TyId) -> Option<u64> {
@@ -857,46 +1033,55 @@ impl Allocator {
     }
 
     /// Frees the block at `addr`; `false` if no live block starts there.
-    #[inline]
+    #[inline(always)]
     pub fn free(&mut self, addr: u64) -> bool {
         match self.find(addr) {
             Some(Loc::Small(s, slot)) => {
-                self.free_small(s, slot);
-                true
-            }
-            Some(Loc::Large) => {
-                let (size, _) = self.large.remove(&addr).unwrap_or_default();
-                self.space.release(addr, block_size(size));
                 self.count -= 1;
+                let slab = &mut self.slabs[s];
+                let was_full = slab.used as usize == nslots(slab.class as usize);
+                slab.bits[slot >> 6] &= !(1 << (slot & 63));
+                slab.used -= 1;
+                if slab.used == 0 || was_full {
+                    self.unfilled_or_emptied(s, was_full);
+                }
                 true
             }
+            Some(Loc::Large) => self.free_large(addr),
             None => false,
         }
     }
 
-    #[inline]
-    fn free_small(&mut self, s: usize, slot: usize) {
+    #[inline(never)]
+    fn free_large(&mut self, addr: u64) -> bool {
+        let (size, _) = self.large.remove(&addr).unwrap_or_default();
+        self.space.release(addr, block_size(size));
         self.count -= 1;
-        let slab = &mut self.slabs[s];
-        let c = slab.class as usize;
-        let was_full = slab.used as usize == nslots(c);
-        slab.bits[slot >> 6] &= !(1 << (slot & 63));
-        slab.used -= 1;
-        let start = slab.start;
+        true
+    }
+
+    /// A block of slab `s` was freed, which was full (`was_full`) or is now
+    /// empty.
+    #[cold]
+    #[inline(never)]
+    fn unfilled_or_emptied(&mut self, s: usize, was_full: bool) {
+        let slab = &self.slabs[s];
+        let (c, start) = (slab.class as usize, slab.start);
+        let f = self.frame_of(start);
         if slab.used == 0 {
             // Give the frame back.
-            let f = ((start - self.space.heap_start) >> FRAME_SHIFT) as usize;
             self.frames[f] = 0;
             self.spare.push(s as u32);
             if !was_full {
-                self.nonfull[c].remove(&start);
+                self.nonfull[c].remove(f);
             }
             if self.cur[c] == s as u32 {
-                self.update_cur(c);
+                // It was the lowest: the next is above.
+                self.update_cur(c, f + 1);
             }
             self.space.release(start, FRAME);
-        } else if was_full {
-            self.nonfull[c].insert(start, s as u32);
+        } else {
+            self.nonfull[c].insert(f);
             let cur = self.cur[c];
             if cur == NO_SLAB || self.slabs[cur as usize].start > start {
                 self.cur[c] = s as u32;
@@ -909,12 +1094,12 @@ impl Allocator {
     pub fn resize_in_place(&mut self, addr: u64, size: u64) -> Option<bool> {
         match self.find(addr)? {
             Loc::Small(s, slot) => {
-                let slab = &mut self.slabs[s];
-                let c = slab.class as usize;
+                let c = self.slabs[s].class as usize;
                 if small_class(size) != Some(c) {
                     return Some(false);
                 }
-                slab.slack[slot] = (u64::from(CLASS_SIZE[c]) - size) as u8;
+                let ty = self.slot_ty(s, slot);
+                self.set_meta(s, slot, ty, (u64::from(CLASS_SIZE[c]) - size) as u8);
                 Some(true)
             }
             Loc::Large => {
@@ -960,11 +1145,21 @@ impl Allocator {
 mod tests {
     use super::*;
 
+    /// A xorshift64 generator from `seed`.
+    fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+        move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        }
+    }
+
     fn rebuild(a: &Allocator) -> Allocator {
         Allocator::from_table(
             a.space.heap_start,
             a.space.heap_max,
-            &[],
+            &a.types[2..],
             a.heap_top(),
             a.table(),
         )
@@ -984,13 +1179,43 @@ mod tests {
             let c = small_class(size).unwrap();
             assert!(u64::from(CLASS_SIZE[c]) >= size.max(1));
             assert!(c == 0 || u64::from(CLASS_SIZE[c - 1]) < size);
-            for off in 0..FRAME {
-                assert_eq!((off * RECIP[c]) >> 32, off / u64::from(CLASS_SIZE[c]));
+            let cs = u64::from(CLASS_SIZE[c]);
+            for off in (0..FRAME).step_by(ALIGN as usize) {
+                let slot = SLOT_AT[c][(off / ALIGN) as usize];
+                if off % cs == 0 && off / cs < FRAME / cs {
+                    assert_eq!(u64::from(slot), off / cs);
+                } else {
+                    assert_eq!(slot, NOT_A_SLOT);
+                }
             }
         }
         assert_eq!(small_class(SMALL_MAX + 1), None);
         assert_eq!(fresh_bits(0), [0; 4]);
         assert_eq!(fresh_bits(2), [0, !0 << 21, !0, !0]);
+    }
+
+    #[test]
+    fn frame_sets_find_the_lowest_member_from_a_point() {
+        let mut rng = xorshift(0x9e37_79b9_7f4a_7c15);
+        let mut set = FrameSet::default();
+        let mut model = BTreeSet::new();
+        for _ in 0..20_000 {
+            let f = (rng() % 300_000) as usize;
+            if rng().is_multiple_of(3) {
+                set.remove(f);
+                model.remove(&f);
+            } else {
+                set.insert(f);
+                model.insert(f);
+            }
+            let from = (rng() % 310_000) as usize;
+            assert_eq!(set.first_from(from), model.range(from..).next().copied());
+        }
+        for &f in &model.clone() {
+            assert_eq!(set.first_from(f), Some(f));
+            set.remove(f);
+        }
+        assert_eq!(set.first_from(0), None);
     }
 
     #[test]
@@ -1039,7 +1264,7 @@ mod tests {
         let x = a.malloc(16, n).unwrap();
         let y = a.malloc(7, b).unwrap();
         let z = a.malloc(8, TY_NONE).unwrap();
-        assert!(a.slabs[0].tys.len() == 256);
+        assert!(a.slabs[0].mixed & MIXED_TY != 0 && a.tys[0].len() == 256);
         assert_eq!(a.ty_of(x), Some(node));
         assert_eq!(a.ty_of(y), Some(bytes));
         assert_eq!(a.ty_of(z), None);
@@ -1050,7 +1275,7 @@ mod tests {
         assert!(a.is_empty());
         let w = a.malloc(16, n).unwrap();
         assert_eq!(w, x);
-        assert!(a.slabs[0].tys.is_empty());
+        assert_eq!(a.slabs[0].mixed, 0);
     }
 
     #[test]
@@ -1212,20 +1437,18 @@ mod tests {
     /// with exactly the same addresses as the original.
     #[test]
     fn random_sequences_match_model_and_rebuilds() {
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut rng = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = xorshift(0x2545_f491_4f6c_dd1d);
         for round in 0..30 {
             let (start, max) = (0x10010, 0x10010 + (1 << (14 + round % 8)));
-            let mut a = Allocator::new(start, max, &[]);
+            let base = [MemType::Scalar(Type::I32), MemType::Scalar(Type::I64)];
+            let mut a = Allocator::new(start, max, &base);
             let mut b: Option<Allocator> = None;
             let mut model = Model::default();
+            // The type of each live block: four ids, so that slabs hold
+            // blocks of one type and of mixed types.
+            let mut tys: HashMap<u64, TyId> = HashMap::new();
             for step in 0..2000 {
-                if rng() % 400 == 0 {
+                if rng().is_multiple_of(400) {
                     b = Some(rebuild(&a));
                     check_derived(&a);
                 }
@@ -1237,14 +1460,20 @@ mod tests {
                     _ => rng() % 100,
                 };
                 let op = (r >> 8) % 10;
+                let ty = if round % 2 == 0 {
+                    (r >> 20) as TyId % 4
+                } else {
+                    2
+                };
                 if op < 5 || model.live.is_empty() {
                     let expect = model.malloc(start, max, size);
-                    let got = a.malloc(size, TY_NONE);
+                    let got = a.malloc(size, ty);
                     assert_eq!(got, expect, "round {round} step {step} malloc({size})");
                     if let Some(b) = &mut b {
-                        assert_eq!(b.malloc(size, TY_NONE), got);
+                        assert_eq!(b.malloc(size, ty), got);
                     }
                     if let Some(p) = got {
+                        tys.insert(p, ty);
                         let i = model.live.partition_point(|&(x, _)| x < p);
                         model.live.insert(i, (p, size));
                     }
@@ -1278,6 +1507,14 @@ mod tests {
             }
             let table: Vec<(u64, u64)> = a.table().map(|al| (al.addr, al.size)).collect();
             assert_eq!(table, model.live);
+            for &(p, size) in &model.live {
+                assert_eq!(a.type_id_of(p), Some(tys[&p]));
+                assert_eq!(a.size_of(p), Some(size));
+                if let Some(b) = &b {
+                    assert_eq!(b.type_id_of(p), Some(tys[&p]));
+                    assert_eq!(b.size_of(p), Some(size));
+                }
+            }
         }
     }
 }

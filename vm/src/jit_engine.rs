@@ -230,6 +230,8 @@ impl Engine for JitEngine {
             builtins: builtin_table().as_ptr(),
             hooks: &HOOKS,
             runtime: (rt as *mut Runtime).cast(),
+            malloc: heap_malloc,
+            free: heap_free,
         };
         let entry_fn = jit.entry(main);
         let cx = Ctx(&mut ctx);
@@ -311,6 +313,46 @@ unsafe extern "C" fn wrapper<const I: usize>(ctx: *mut VmCtx, args: *const u64, 
     } else {
         builtins::call(rt, b, args, None)
     };
+    finish_builtin(ctx, rt, r)
+}
+
+/// `VmCtx::malloc`: malloc with its arguments in registers.
+///
+/// # Safety
+///
+/// `ctx` must point to a live `VmCtx` whose `runtime` is a live, otherwise
+/// unborrowed `Runtime`.
+unsafe extern "C" fn heap_malloc(ctx: *mut VmCtx, size: u64, key: u64) -> u64 {
+    // SAFETY: guaranteed by the caller.
+    let ctx = unsafe { &mut *ctx };
+    // SAFETY: `runtime` points to the live runtime running this code.
+    let rt = unsafe { &mut *ctx.runtime.cast::<Runtime>() };
+    let r = if key == 0 {
+        builtins::stdlib::malloc_keyed(rt, &[size])
+    } else {
+        builtins::stdlib::malloc_keyed(rt, &[size, key])
+    };
+    finish_builtin(ctx, rt, r)
+}
+
+/// `VmCtx::free`: free with its argument in a register.
+///
+/// # Safety
+///
+/// As for `heap_malloc`.
+unsafe extern "C" fn heap_free(ctx: *mut VmCtx, p: u64, _: u64) -> u64 {
+    // SAFETY: guaranteed by the caller.
+    let ctx = unsafe { &mut *ctx };
+    // SAFETY: `runtime` points to the live runtime running this code.
+    let rt = unsafe { &mut *ctx.runtime.cast::<Runtime>() };
+    let r = builtins::stdlib::free(rt, &[p], None);
+    finish_builtin(ctx, rt, r)
+}
+
+/// Ends a builtin call from JIT code: the memory bound for the caller to
+/// reload, and the result, or the halt recorded and the state halted.
+#[inline(always)]
+fn finish_builtin(ctx: &mut VmCtx, rt: &mut Runtime, r: builtins::Result<u64>) -> u64 {
     ctx.bound = rt.mem.bound();
     match r {
         Ok(v) => v,

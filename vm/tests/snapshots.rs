@@ -261,28 +261,40 @@ fn variadic_functions_resume_at_every_safepoint() {
 /// a program churning the heap with mixed sizes, scattered frees, realloc,
 /// calloc and strdup: both engines print the same, and a run snapshotted in
 /// the middle of the churn (on either engine) and resumed (on either)
-/// prints exactly what the uninterrupted run prints. So does the churn
-/// example at many points.
+/// prints exactly what the uninterrupted run prints. So do the churn
+/// example and a churn of typed blocks sharing slabs, at many points.
 #[test]
 fn resumes_during_allocation_churn_allocate_the_same_addresses() {
     let dir = scratch("churn");
+    // Runs `prog` on both engines: the same output, with at least `min`
+    // pointers in it.
+    let same_pointers = |prog: &Path, min: usize| {
+        let p = prog.to_str().unwrap();
+        let a = pivm(&dir, &["run", p, "--engine", "interp"]);
+        let b = pivm(&dir, &["run", p, "--engine", "jit"]);
+        assert!(a.status.success(), "{}", text(&a.stderr));
+        assert_eq!(
+            text(&a.stdout),
+            text(&b.stdout),
+            "{}: engines allocate differently",
+            prog.display()
+        );
+        assert!(text(&a.stdout).matches("0x").count() > min);
+    };
     let prog = repo().join("tests/alloc/ptr_churn.c");
-    let p = prog.to_str().unwrap();
-    let a = pivm(&dir, &["run", p, "--engine", "interp"]);
-    let b = pivm(&dir, &["run", p, "--engine", "jit"]);
-    assert!(a.status.success(), "{}", text(&a.stderr));
-    assert_eq!(
-        text(&a.stdout),
-        text(&b.stdout),
-        "engines allocate differently"
-    );
-    assert!(text(&a.stdout).matches("0x").count() > 50);
+    same_pointers(&prog, 50);
     // Evenly spread points: every one is in the middle of the churn.
     let even = |total: u64| (1..=10).map(|k| total * k / 11).collect::<Vec<u64>>();
     let n = roundtrip_at(&prog, &[], even, &dir).unwrap();
     assert!(n >= 20, "only {n} resumes checked");
     let churn = repo().join("examples/allocchurn.c");
     let n = roundtrip_at(&churn, &["20000".to_string()], even, &dir).unwrap();
+    assert!(n >= 20, "only {n} resumes checked");
+    // Typed blocks sharing slabs: the per-slot types and sizes are rebuilt
+    // from the snapshot's table.
+    let typed = repo().join("tests/alloc/typed_churn.c");
+    same_pointers(&typed, 10);
+    let n = roundtrip_at(&typed, &[], even, &dir).unwrap();
     assert!(n >= 20, "only {n} resumes checked");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -375,12 +387,16 @@ fn neutral(mut s: Snapshot) -> Snapshot {
 #[test]
 fn both_engines_write_identical_bodies() {
     let dir = scratch("identical");
-    for (prog, args) in [
-        ("examples/fib.pir", vec![]),
-        ("examples/binarytrees.c", vec!["4"]),
+    let early = ["1", "77", "1000"];
+    // Slabs holding blocks of several types and sizes (per-slot tables).
+    let typed = ["1000", "9000", "17000"];
+    for (prog, args, at) in [
+        ("examples/fib.pir", vec![], early),
+        ("examples/binarytrees.c", vec!["4"], early),
+        ("tests/alloc/typed_churn.c", vec![], typed),
     ] {
         let p = repo().join(prog);
-        for n in ["1", "77", "1000"] {
+        for n in at {
             let mut bodies = Vec::new();
             for eng in ["interp", "jit"] {
                 let path = dir.join(format!("{eng}.msgpack"));

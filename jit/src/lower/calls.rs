@@ -189,6 +189,47 @@ impl Lower<'_, '_> {
             },
             _ => None,
         };
+        let call = if let (Builtin::Malloc | Builtin::Free, [(t, a)]) = (builtin, args) {
+            // Arguments in registers (`abi::HeapFn`).
+            let a = self.operand_seen_u64(*t, *a);
+            let k = iconst(&mut self.b, types::I64, key.unwrap_or(0));
+            let off = if builtin == Builtin::Malloc {
+                abi::OFF_MALLOC
+            } else {
+                abi::OFF_FREE
+            };
+            let fp = self.load_ctx(types::I64, off);
+            let c = self.ctx();
+            self.b.ins().call_indirect(self.sigs.heap, fp, &[c, a, k])
+        } else {
+            self.call_through_table(idx, args, key)
+        };
+        let r = self.b.inst_results(call)[0];
+        self.reload_bound();
+        let st = self.load_ctx(types::I32, abi::OFF_STATE);
+        let cont = self.b.create_block();
+        let cold = self.cold_block();
+        self.b.ins().brif(st, cold, &[], cont, &[]);
+        self.b.switch_to_block(cold);
+        let line = self.c32(self.line);
+        self.b.ins().jump(self.halted, &[BlockArg::Value(line)]);
+        self.b.switch_to_block(cont);
+        if let Some(d) = dst {
+            let ty = self.local_ty(d);
+            let v = from_u64(&mut self.b, r, ty);
+            self.def(d, v);
+        }
+        Ok(())
+    }
+
+    /// Calls builtin `idx` through the table (`abi::BuiltinFn`): `args`,
+    /// then the allocation-type key if any, stored in the arguments slot.
+    fn call_through_table(
+        &mut self,
+        idx: usize,
+        args: &[(Type, Operand)],
+        key: Option<u64>,
+    ) -> cranelift_codegen::ir::Inst {
         let nargs = args.len() + key.iter().len();
         let ptr = match self.args_slot {
             Some(slot) if nargs > 0 => {
@@ -215,26 +256,9 @@ impl Lower<'_, '_> {
             .load(types::I64, ctx_flags(), table, (idx * 8) as i32);
         let n = self.c32(nargs as u32);
         let c = self.ctx();
-        let call = self
-            .b
+        self.b
             .ins()
-            .call_indirect(self.sigs.builtin, fp, &[c, ptr, n]);
-        let r = self.b.inst_results(call)[0];
-        self.reload_bound();
-        let st = self.load_ctx(types::I32, abi::OFF_STATE);
-        let cont = self.b.create_block();
-        let cold = self.cold_block();
-        self.b.ins().brif(st, cold, &[], cont, &[]);
-        self.b.switch_to_block(cold);
-        let line = self.c32(self.line);
-        self.b.ins().jump(self.halted, &[BlockArg::Value(line)]);
-        self.b.switch_to_block(cont);
-        if let Some(d) = dst {
-            let ty = self.local_ty(d);
-            let v = from_u64(&mut self.b, r, ty);
-            self.def(d, v);
-        }
-        Ok(())
+            .call_indirect(self.sigs.builtin, fp, &[c, ptr, n])
     }
 }
 

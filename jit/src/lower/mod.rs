@@ -207,6 +207,7 @@ struct Sigs {
     save: SigRef,
     restore: SigRef,
     builtin: SigRef,
+    heap: SigRef,
     classes: HashMap<u32, SigRef>,
 }
 
@@ -275,6 +276,7 @@ pub(crate) fn lower_function(
         save: b.import_signature(hook_sig(jm, &[I64, I32, I32, I64, I64, I32], None)),
         restore: b.import_signature(hook_sig(jm, &[I64, I32, I64, I64, I32], Some(I32))),
         builtin: b.import_signature(hook_sig(jm, &[I64, I64, I32], Some(I64))),
+        heap: b.import_signature(hook_sig(jm, &[I64, I64, I64], Some(I64))),
         classes: HashMap::new(),
     };
     let nlocals = f.locals.len();

@@ -185,6 +185,18 @@ unsafe extern "C" fn b_free(_ctx: *mut VmCtx, _a: *const u64, _n: u32) -> u64 {
     0
 }
 
+/// `VmCtx::malloc` (`abi::HeapFn`): the table's malloc.
+unsafe extern "C" fn h_malloc(ctx: *mut VmCtx, size: u64, key: u64) -> u64 {
+    let a = [size, key];
+    // SAFETY: as for a table call, with one or two arguments.
+    unsafe { b_malloc(ctx, a.as_ptr(), if key == 0 { 1 } else { 2 }) }
+}
+
+/// `VmCtx::free` (`abi::HeapFn`).
+unsafe extern "C" fn h_free(_ctx: *mut VmCtx, _p: u64, _: u64) -> u64 {
+    0
+}
+
 unsafe extern "C" fn b_exit(ctx: *mut VmCtx, a: *const u64, n: u32) -> u64 {
     rt(ctx).exit_code = Some(args(a, n)[0] as u32 as i32);
     set_state(ctx, abi::STATE_HALTED);
@@ -395,6 +407,8 @@ impl Vm {
             builtins: std::ptr::null(),
             hooks: std::ptr::null(),
             runtime: std::ptr::null_mut(),
+            malloc: h_malloc,
+            free: h_free,
         });
         let mut vm = Vm {
             mem,

@@ -33,7 +33,7 @@ fn type_id(rt: &mut Runtime, ty: Option<&MemType>) -> TyId {
 }
 
 /// Allocates `size` bytes of type id `ty`; 0 when the heap is exhausted.
-#[inline]
+#[inline(always)]
 pub fn allocate_id(rt: &mut Runtime, size: u64, ty: TyId) -> u64 {
     let top = rt.heap.heap_top();
     match rt.heap.malloc(size, ty) {
@@ -55,6 +55,21 @@ pub fn allocate(rt: &mut Runtime, size: u64, ty: Option<&MemType>) -> u64 {
 
 pub fn malloc(rt: &mut Runtime, a: &[u64], t: Option<&MemType>) -> Result<u64> {
     Ok(allocate(rt, a[0], t))
+}
+
+/// malloc called from JIT code: `a` is `(size)`, or `(size, key)` with the
+/// key of the call's allocation type in `Program::alloc_types`, whose
+/// allocator id is `base_ty_id(key)`.
+#[inline(always)]
+pub fn malloc_keyed(rt: &mut Runtime, a: &[u64]) -> Result<u64> {
+    let ty = match *a {
+        [_] => TY_NONE,
+        [_, key] if key >= 1 && key <= rt.prog.alloc_types.as_slice().len() as u64 => {
+            base_ty_id(key)
+        }
+        _ => return Err(bad()),
+    };
+    Ok(allocate_id(rt, a[0], ty))
 }
 
 pub fn calloc(rt: &mut Runtime, a: &[u64], t: Option<&MemType>) -> Result<u64> {
@@ -99,6 +114,7 @@ pub fn realloc(rt: &mut Runtime, a: &[u64], t: Option<&MemType>) -> Result<u64> 
     Ok(q)
 }
 
+#[inline]
 pub fn free(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
     if a[0] != 0 && !rt.heap.free(a[0]) {
         return Err(bad());
