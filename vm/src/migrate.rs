@@ -58,6 +58,8 @@ pub const COMMIT: u8 = 19;
 pub const STARTED: u8 = 20;
 /// How long the handshake may take.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a write may wait for the receiver to take anything.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long the sender waits for READY and STARTED (validation, then the
 /// program's load and compile at the receiver).
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(300);
@@ -110,7 +112,7 @@ impl Token {
     }
 
     pub fn from_hex(h: &str) -> Result<Token, String> {
-        if h.len() % 2 != 0 {
+        if !h.len().is_multiple_of(2) {
             return Err("a token in hex has an even length".into());
         }
         let bytes = (0..h.len() / 2)
@@ -214,6 +216,11 @@ pub fn connect(addr: &str, token: &Token) -> Result<TcpStream, String> {
         match TcpStream::connect_timeout(&a, HANDSHAKE_TIMEOUT) {
             Ok(mut conn) => {
                 let _ = conn.set_nodelay(true);
+                // A receiver that vanishes without a reset (a host that
+                // died, a partition) must not hold a sender, or the
+                // stopped program, forever.
+                conn.set_write_timeout(Some(WRITE_TIMEOUT))
+                    .map_err(io_msg("socket"))?;
                 client_handshake(&mut conn, token).map_err(|e| format!("{addr}: {e}"))?;
                 return Ok(conn);
             }

@@ -362,7 +362,7 @@ fn proxy(to: &str, rate: u64) -> Proxy {
             let (mut in2, mut out2) = (inbound.try_clone().unwrap(), outbound.try_clone().unwrap());
             std::thread::spawn(move || {
                 let _ = std::io::copy(&mut out2, &mut in2);
-                let _ = in2.shutdown(std::net::Shutdown::Both);
+                reset(&in2);
             });
             let f = f.clone();
             std::thread::spawn(move || {
@@ -378,12 +378,33 @@ fn proxy(to: &str, rate: u64) -> Proxy {
                     f.fetch_add(n as u64, Ordering::SeqCst);
                     std::thread::sleep(Duration::from_secs_f64(n as f64 / rate as f64));
                 }
+                // Like a receiver that died: the sender gets a reset.
+                reset(&inbound);
                 let _ = outbound.shutdown(std::net::Shutdown::Both);
-                let _ = inbound.shutdown(std::net::Shutdown::Both);
             });
         }
     });
     Proxy { addr, forwarded }
+}
+
+/// Makes the last close of `s` abortive (a reset, as a killed process's
+/// socket with unread data gets).
+fn reset(s: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let l = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: SO_LINGER reads a `struct linger` of the size given.
+    unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&l as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
 }
 
 /// Waits until the proxy forwarded `bytes`.
@@ -416,16 +437,16 @@ fn children(pid: u32) -> Vec<i32> {
 #[test]
 fn a_receiver_killed_mid_transfer_leaves_the_program_running_here() {
     let dir = temp_dir("receiver-killed");
-    let args = ["32", "2000"];
+    let args = ["16", "2000"];
     let (src, gcc) = program(&dir, &args);
     let tok = token(&dir, "token", TOKEN);
     let mut server = serve(&dir, &tok, "jit", &[], "127.0.0.1:0");
-    let slow = proxy(&server.addr, 8 << 20);
+    let slow = proxy(&server.addr, 4 << 20);
     let source = run(&dir, &src, "jit", &args, &[]);
     let pid = source.pid();
     let (addr, t) = (slow.addr.clone(), tok.clone());
     let m = std::thread::spawn(move || migrate(pid, &addr, &t));
-    wait_forwarded(&slow, 4 << 20);
+    wait_forwarded(&slow, 1 << 20);
     server.child.kill().unwrap();
     let _ = server.child.wait();
     stays(
@@ -439,21 +460,21 @@ fn a_receiver_killed_mid_transfer_leaves_the_program_running_here() {
 #[test]
 fn a_sender_killed_mid_transfer_leaves_the_program_running_here_and_nothing_there() {
     let dir = temp_dir("sender-killed");
-    let args = ["32", "2000"];
+    let args = ["16", "2000"];
     let (src, gcc) = program(&dir, &args);
     let tok = token(&dir, "token", TOKEN);
     let server = serve(&dir, &tok, "jit", &[], "127.0.0.1:0");
-    let slow = proxy(&server.addr, 8 << 20);
+    let slow = proxy(&server.addr, 4 << 20);
     let source = run(&dir, &src, "jit", &args, &[]);
     let pid = source.pid();
     let (addr, t) = (slow.addr.clone(), tok.clone());
     let m = std::thread::spawn(move || migrate(pid, &addr, &t));
-    wait_forwarded(&slow, 4 << 20);
+    wait_forwarded(&slow, 1 << 20);
     let senders = children(pid);
     assert!(!senders.is_empty(), "a forked sender is sending");
     for c in senders {
         // SAFETY: signals a child of the source, which the test started.
-        unsafe { libc_kill(c, 9) };
+        unsafe { libc::kill(c, libc::SIGKILL) };
     }
     stays(
         &m.join().unwrap(),
@@ -464,11 +485,6 @@ fn a_sender_killed_mid_transfer_leaves_the_program_running_here_and_nothing_ther
     let (code, there) = server.finish(Duration::from_millis(500));
     assert_eq!(code, None, "serve still waits: it ran nothing");
     assert_eq!(there, "");
-}
-
-extern "C" {
-    #[link_name = "kill"]
-    fn libc_kill(pid: i32, sig: i32) -> i32;
 }
 
 /// Two network namespaces joined by a veth pair, removed on drop.
