@@ -97,7 +97,10 @@ qconf -sh >/dev/null 2>&1 || fail "sge_qmaster does not answer"
 qconf -ah "$host" >/dev/null 2>&1 || true
 qconf -as "$host" >/dev/null 2>&1 || true
 conf=$work/global
-qconf -sconf global | sed -e 's/^min_uid .*/min_uid 0/' -e 's/^min_gid .*/min_gid 0/' >"$conf"
+# Root may submit; the execd reports every 2 s, so a migrated job's host
+# is free again at once (load_report_time is 40 s by default).
+qconf -sconf global | sed -e 's/^min_uid .*/min_uid 0/' -e 's/^min_gid .*/min_gid 0/' \
+    -e 's/^load_report_time .*/load_report_time 00:00:02/' >"$conf"
 qconf -Mconf "$conf" >/dev/null
 qconf -ssconf | sed -e 's/^schedule_interval .*/schedule_interval 0:0:1/' \
     -e 's/^flush_submit_sec .*/flush_submit_sec 1/' -e 's/^flush_finish_sec .*/flush_finish_sec 1/' \
@@ -157,12 +160,19 @@ job=$(cd "$work/jobs" && PIVM="$pivm" PIVM_STDOUT="$out" PIVM_OPTS="${PIVM_OPTS:
 say "submitted job $job (qsub -ckpt pivm)"
 dir=$work/ckpt/pivm-$job
 
+# How many lines of the job's log match $1.
+count() {
+    local n
+    n=$(grep -c -- "$1" "$log" 2>/dev/null) || true
+    echo "${n:-0}"
+}
 state() { qstat 2>/dev/null | awk -v j="$job" '$1 == j { print $5 }'; }
 # Waits until pivm runs its start number $1 of the job, then $after s.
 wait_running() {
     for _ in $(seq 900); do
-        if [ -f "$dir/pid" ] && [ "$(state)" = r ] &&
-            [ "$(grep -c 'pivm: batch: \(no snapshot\|resuming\)' "$log" 2>/dev/null)" -ge "$1" ]; then
+        # r, or Rr once restarted.
+        if [ -f "$dir/pid" ] && [[ "$(state)" == *r ]] &&
+            [ "$(count 'pivm: batch: \(no snapshot\|resuming\)')" -ge "$1" ]; then
             sleep "$after"
             return 0
         fi
@@ -176,7 +186,7 @@ wait_running 1 || { cat "$log" 2>/dev/null; fail "the job did not start, or ende
 say "job $job running"
 # 1. A checkpoint, the job going on: the environment's ckpt_command, as
 #    Grid Engine runs it at each min_cpu_interval of the queue (when m).
-ckpt_command=$(qconf -sckpt pivm | sed -n 's/^ckpt_command *//p' | sed "s|\$ckpt_dir|$work/ckpt|; s|\$job_id|$job|")
+ckpt_command=$(sed -n 's/^ckpt_command *//p' "$work/pivm.ckpt" | sed "s|\$ckpt_dir|$work/ckpt|; s|\$job_id|$job|")
 $ckpt_command || fail "the ckpt_command failed: $(tail -1 "$dir/ckpt.log" 2>/dev/null)"
 [ -f "$dir/checkpoint.msgpack" ] || fail "the ckpt_command wrote no snapshot"
 say "checkpointed with the ckpt_command: $(tail -1 "$dir/ckpt.log")"
@@ -191,13 +201,13 @@ for _ in $(seq 600); do
 done
 grep -q 'exiting with status 85' "$log" || { cat "$log"; fail "the job did not stop after a snapshot (did the program end first? give it a longer run)"; }
 say "stopped after a snapshot (pivm exit 85): $(tail -1 "$dir/ckpt.log" 2>/dev/null)"
-wait_running 2 || { cat "$log"; qstat -j "$job" 2>/dev/null | tail -5; fail "the job was not restarted after the migration"; }
+wait_running 2 || { cat "$log"; qstat -j "$job" 2>/dev/null | tail -5 || true; fail "the job was not restarted after the migration"; }
 say "job $job restarted (migrated) and resumed"
 for _ in $(seq 3000); do
     [ -n "$(state)" ] || break
     sleep 0.2
 done
-resumes=$(grep -c 'pivm: batch: resuming from' "$log" || true)
+resumes=$(count 'pivm: batch: resuming from')
 say "job $job ended; $resumes resume(s) from a snapshot"
 echo "--- the job's log ($log) ---"
 cat "$log"

@@ -149,6 +149,12 @@ job=$(cd "$work/jobs" && PIVM="$pivm" PIVM_CKPT_DIR="$ckpt" PIVM_STDOUT="$out" \
     --open-mode=append --output="$log" "$repo/examples/slurm/pivm-job.sh" "$prog" "$@")
 say "submitted job $job (sbatch --requeue --signal=B:USR1@120)"
 
+# How many lines of the job's log match $1.
+count() {
+    local n
+    n=$(grep -c -- "$1" "$log" 2>/dev/null) || true
+    echo "${n:-0}"
+}
 field() { scontrol show job "$job" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$1=//p" | head -1; }
 # Waits until the job runs its start number $1 and pivm has run $after s.
 wait_running() {
@@ -158,9 +164,8 @@ wait_running() {
         st=$(field JobState)
         rc=$(field Restarts)
         if [ "$st" = RUNNING ] && [ "${rc:-0}" -ge $((n - 1)) ] &&
-            [ "$(grep -c 'pivm-job: job .* start' "$log" 2>/dev/null)" -ge "$n" ] &&
-            grep -q 'pivm: batch: \(no snapshot\|resuming\)' "$log" &&
-            [ "$(grep -c 'pivm: batch: \(no snapshot\|resuming\)' "$log")" -ge "$n" ]; then
+            [ "$(count 'pivm-job: job .* start')" -ge "$n" ] &&
+            [ "$(count 'pivm: batch: \(no snapshot\|resuming\)')" -ge "$n" ]; then
             sleep "$after"
             return 0
         fi
@@ -176,7 +181,7 @@ wait_running() {
 # Waits until the job has stopped after a snapshot (start number $1).
 wait_stopped() {
     for _ in $(seq 600); do
-        [ "$(grep -c 'exiting with status 85' "$log" 2>/dev/null)" -ge "$1" ] && return 0
+        [ "$(count 'exiting with status 85')" -ge "$1" ] && return 0
         case $(field JobState) in COMPLETED | FAILED | CANCELLED) return 1 ;; esac
         sleep 0.2
     done
@@ -205,7 +210,7 @@ for _ in $(seq 3000); do
     fi
     sleep 0.2
 done
-resumes=$(grep -c 'pivm: batch: resuming from' "$log" || true)
+resumes=$(count 'pivm: batch: resuming from')
 say "job $job ended: $st, exit $(field ExitCode), restarts $(field Restarts), $resumes resumes from a snapshot"
 echo "--- the job's log ($log) ---"
 cat "$log"

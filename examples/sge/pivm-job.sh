@@ -37,7 +37,7 @@ opts=(--checkpoint-dir "$dir" --snapshot-every "${PIVM_EVERY:-10m}")
 opts+=(${PIVM_OPTS:-})
 prog=$1
 shift
-echo "pivm-job: job ${JOB_ID:-?} on $(hostname)${RESTARTED:+, restarted ($RESTARTED)}" >&2
+echo "pivm-job: job ${JOB_ID:-?} on $(hostname)$([ "${RESTARTED:-0}" = 0 ] || echo ", restarted")" >&2
 
 "$pivm" run "${opts[@]}" "$prog" -- "$@" &
 child=$!

@@ -104,7 +104,11 @@ fn resumes_across_engines_until_the_end_with_the_output_of_one_run() {
             assert_eq!(code(&o), 85, "{engine}: {}", stderr(&o));
             assert!(o.stdout.is_empty(), "the output goes to the file");
             assert!(d.join("ckpt/checkpoint.msgpack").is_file());
-            assert!(stderr(&o).contains("exiting with status 85"), "{}", stderr(&o));
+            assert!(
+                stderr(&o).contains("exiting with status 85"),
+                "{}",
+                stderr(&o)
+            );
             let out = read(d.join("ckpt/stdout"));
             assert!(want.starts_with(&out), "{engine}: not a prefix");
             sizes.push(out.len());
@@ -355,7 +359,14 @@ fn usage_errors() {
     let d = scratch("usage");
     for args in [
         &["run", "--stdout", "x", "prog.c"][..],
-        &["run", "--checkpoint-dir", "c", "--snapshot-path", "p", "prog.c"],
+        &[
+            "run",
+            "--checkpoint-dir",
+            "c",
+            "--snapshot-path",
+            "p",
+            "prog.c",
+        ],
         &["run", "--checkpoint-dir", "c", "--no-safepoints", "prog.c"],
         &["resume", "--checkpoint-dir", "c", "x.msgpack"],
     ] {
@@ -455,7 +466,10 @@ fn htcondor_contract() {
         std::fs::remove_dir_all(&sandbox).unwrap();
     };
     assert_eq!(status, 3);
-    assert!(starts >= 3, "only {starts} starts: the program ran too fast");
+    assert!(
+        starts >= 3,
+        "only {starts} starts: the program ran too fast"
+    );
     assert_eq!(read(root.join("stdout")), want);
     let _ = std::fs::remove_dir_all(&root);
 }
