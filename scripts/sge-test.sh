@@ -25,36 +25,9 @@
 # resumed. Environment: PIVM (default: the release build, built if
 # missing), PIVM_PREEMPT_AFTER (seconds, default 1), PIVM_OPTS.
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/.." && pwd)
-out=
-if [ "${1:-}" = --out ]; then
-    out=$2
-    shift 2
-fi
-if [ $# -lt 1 ]; then
-    echo "usage: $0 [--out FILE] PROGRAM.c [ARGS...]" >&2
-    exit 2
-fi
-prog=$(realpath "$1")
-shift
-[ -f "$prog" ] || { echo "sge-test: no such program: $prog" >&2; exit 2; }
-work=${PIVM_SGE_DIR:-/tmp/pivm-sge}
-after=${PIVM_PREEMPT_AFTER:-1}
-[ -n "$out" ] || out=$work/out
-out=$(realpath -m "$out")
-t0=$(date +%s)
-say() { echo "sge-test: [$(($(date +%s) - t0))s] $*"; }
-fail() { say "FAIL: $*"; exit 1; }
-
-pivm=${PIVM:-}
-if [ -z "$pivm" ]; then
-    pivm=${CARGO_TARGET_DIR:-$repo/target}/release/pivm
-    if [ ! -x "$pivm" ]; then
-        say "building pivm (release)"
-        (cd "$repo" && cargo build --release -q -p pivm)
-    fi
-fi
-pivm=$(realpath "$pivm")
+NAME=sge-test WORK=${PIVM_SGE_DIR:-} WORK_DEFAULT=/tmp/pivm-sge
+# shellcheck source=scripts/batch-lib.sh
+. "$(dirname "$0")/batch-lib.sh"
 
 # --- install ---------------------------------------------------------------
 if ! command -v qconf >/dev/null || [ ! -x /usr/lib/gridengine/sge_qmaster ] ||
@@ -142,30 +115,16 @@ qmod -e pivm.q >/dev/null 2>&1 || true
 say "checkpointing environment pivm (qconf -sckpt pivm):"
 qconf -sckpt pivm | sed 's/^/    /'
 
-expected=$work/expected
-if gcc -w -O1 -o "$work/oracle" "$prog" -lm 2>"$work/gcc.err"; then
-    (cd "$work" && ./oracle "$@" >"$expected") || true
-    oracle=gcc
-else
-    (cd "$work" && "$pivm" run "$prog" -- "$@" >"$expected") || true
-    oracle="pivm (uninterrupted)"
-fi
-say "oracle: $oracle, $(wc -c <"$expected") bytes of output"
+make_oracle
 
 # --- the job ---------------------------------------------------------------
 log=$work/job.log
 rm -f "$out"
 job=$(cd "$work/jobs" && PIVM="$pivm" PIVM_STDOUT="$out" PIVM_OPTS="${PIVM_OPTS:-}" \
-    qsub -terse -ckpt pivm -q pivm.q -V -o "$log" "$repo/examples/sge/pivm-job.sh" "$prog" "$@")
+    qsub -terse -ckpt pivm -q pivm.q -V -o "$log" "$repo/examples/sge/pivm-job.sh" "$prog" "${args[@]}")
 say "submitted job $job (qsub -ckpt pivm)"
 dir=$work/ckpt/pivm-$job
 
-# How many lines of the job's log match $1.
-count() {
-    local n
-    n=$(grep -c -- "$1" "$log" 2>/dev/null) || true
-    echo "${n:-0}"
-}
 state() { qstat 2>/dev/null | awk -v j="$job" '$1 == j { print $5 }'; }
 # Waits until pivm runs its start number $1 of the job, then $after s.
 wait_running() {
@@ -213,9 +172,4 @@ echo "--- the job's log ($log) ---"
 cat "$log"
 echo "---"
 [ "$resumes" -ge 1 ] || fail "the job never resumed from a snapshot"
-if cmp -s "$expected" "$out"; then
-    say "PASS: the output ($(wc -c <"$out") bytes, $out) equals $oracle's uninterrupted run"
-else
-    diff <(head -c 2000 "$expected") <(head -c 2000 "$out") | head -20 || true
-    fail "the output differs from $oracle's uninterrupted run ($expected vs $out)"
-fi
+compare_output

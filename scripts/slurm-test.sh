@@ -23,37 +23,9 @@
 # build, built if missing), PIVM_PREEMPT_AFTER (seconds of running before
 # each interruption, default 1), PIVM_OPTS (options for `pivm run`).
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/.." && pwd)
-out=
-if [ "${1:-}" = --out ]; then
-    out=$2
-    shift 2
-fi
-if [ $# -lt 1 ]; then
-    echo "usage: $0 [--out FILE] PROGRAM.c [ARGS...]" >&2
-    exit 2
-fi
-prog=$(realpath "$1")
-shift
-[ -f "$prog" ] || { echo "slurm-test: no such program: $prog" >&2; exit 2; }
-work=${PIVM_SLURM_DIR:-/tmp/pivm-slurm}
-after=${PIVM_PREEMPT_AFTER:-1}
-[ -n "$out" ] || out=$work/out
-out=$(realpath -m "$out")
-t0=$(date +%s)
-say() { echo "slurm-test: [$(($(date +%s) - t0))s] $*"; }
-fail() { say "FAIL: $*"; exit 1; }
-
-# --- pivm and the oracle --------------------------------------------------
-pivm=${PIVM:-}
-if [ -z "$pivm" ]; then
-    pivm=${CARGO_TARGET_DIR:-$repo/target}/release/pivm
-    if [ ! -x "$pivm" ]; then
-        say "building pivm (release)"
-        (cd "$repo" && cargo build --release -q -p pivm)
-    fi
-fi
-pivm=$(realpath "$pivm")
+NAME=slurm-test WORK=${PIVM_SLURM_DIR:-} WORK_DEFAULT=/tmp/pivm-slurm
+# shellcheck source=scripts/batch-lib.sh
+. "$(dirname "$0")/batch-lib.sh"
 
 # --- install ---------------------------------------------------------------
 if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
@@ -130,15 +102,7 @@ sinfo -h -o %T 2>/dev/null | grep -qE '^idle' ||
     { tail -20 "$work"/log/*.log; fail "the node does not come up"; }
 say "slurmctld and slurmd up on $host ($cpus cpus)"
 
-expected=$work/expected
-if gcc -w -O1 -o "$work/oracle" "$prog" -lm 2>"$work/gcc.err"; then
-    (cd "$work" && ./oracle "$@" >"$expected") || true
-    oracle=gcc
-else
-    (cd "$work" && "$pivm" run "$prog" -- "$@" >"$expected") || true
-    oracle="pivm (uninterrupted)"
-fi
-say "oracle: $oracle, $(wc -c <"$expected") bytes of output"
+make_oracle
 
 # --- the job ---------------------------------------------------------------
 ckpt=$work/ckpt
@@ -146,15 +110,9 @@ log=$work/job.log
 rm -f "$out"
 job=$(cd "$work/jobs" && PIVM="$pivm" PIVM_CKPT_DIR="$ckpt" PIVM_STDOUT="$out" \
     PIVM_OPTS="${PIVM_OPTS:-}" sbatch --parsable --requeue --signal=B:USR1@120 \
-    --open-mode=append --output="$log" "$repo/examples/slurm/pivm-job.sh" "$prog" "$@")
+    --open-mode=append --output="$log" "$repo/examples/slurm/pivm-job.sh" "$prog" "${args[@]}")
 say "submitted job $job (sbatch --requeue --signal=B:USR1@120)"
 
-# How many lines of the job's log match $1.
-count() {
-    local n
-    n=$(grep -c -- "$1" "$log" 2>/dev/null) || true
-    echo "${n:-0}"
-}
 field() { scontrol show job "$job" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$1=//p" | head -1; }
 # Waits until the job runs its start number $1 and pivm has run $after s.
 wait_running() {
@@ -216,9 +174,4 @@ echo "--- the job's log ($log) ---"
 cat "$log"
 echo "---"
 [ "$resumes" -ge 2 ] || fail "expected 2 resumes from a snapshot, saw $resumes"
-if cmp -s "$expected" "$out"; then
-    say "PASS: the output ($(wc -c <"$out") bytes, $out) equals $oracle's uninterrupted run"
-else
-    diff <(head -c 2000 "$expected") <(head -c 2000 "$out") | head -20 || true
-    fail "the output differs from $oracle's uninterrupted run ($expected vs $out)"
-fi
+compare_output
