@@ -3,7 +3,8 @@
 # PROGRAM.c [ARGS...]`, pivm, the oracle and the log helpers.
 #
 # Sets: repo, out, prog, args (the program's arguments), work, after,
-# pivm, t0; defines say, fail, count, make_oracle.
+# pivm, t0; defines say, fail, count, make_oracle, show_log,
+# compare_output.
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out=
@@ -57,6 +58,13 @@ make_oracle() {
         oracle="pivm (uninterrupted)"
     fi
     say "oracle: $oracle, $(wc -c <"$expected") bytes of output"
+}
+
+# Prints the job's log.
+show_log() {
+    echo "--- the job's log ($log) ---"
+    cat "$log"
+    echo "---"
 }
 
 # Compares the job's output with the oracle's; the last line says which.

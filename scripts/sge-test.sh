@@ -168,8 +168,6 @@ for _ in $(seq 3000); do
 done
 resumes=$(count 'pivm: batch: resuming from')
 say "job $job ended; $resumes resume(s) from a snapshot"
-echo "--- the job's log ($log) ---"
-cat "$log"
-echo "---"
+show_log
 [ "$resumes" -ge 1 ] || fail "the job never resumed from a snapshot"
 compare_output

@@ -170,8 +170,6 @@ for _ in $(seq 3000); do
 done
 resumes=$(count 'pivm: batch: resuming from')
 say "job $job ended: $st, exit $(field ExitCode), restarts $(field Restarts), $resumes resumes from a snapshot"
-echo "--- the job's log ($log) ---"
-cat "$log"
-echo "---"
+show_log
 [ "$resumes" -ge 2 ] || fail "expected 2 resumes from a snapshot, saw $resumes"
 compare_output

@@ -301,6 +301,12 @@ fn spawn_batch(d: &Path, engine: &str, args: &[&str]) -> std::process::Child {
         .unwrap()
 }
 
+/// Sends `sig` to `child` (still ours: not yet waited for).
+fn signal(child: &std::process::Child, sig: i32) {
+    // SAFETY: kill has no memory effects; the pid is our unreaped child.
+    unsafe { libc::kill(child.id() as i32, sig) };
+}
+
 fn len(p: &Path) -> u64 {
     std::fs::metadata(p).map_or(0, |m| m.len())
 }
@@ -321,7 +327,7 @@ fn term_usr1_and_a_killed_node() {
 
         let child = spawn_batch(&d, engine, &args);
         wait_for("some output", || len(&out) > 100);
-        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        signal(&child, libc::SIGTERM);
         let o = child.wait_with_output().unwrap();
         if code(&o) == 3 {
             // The program ended before the signal: nothing to test here.
@@ -335,7 +341,7 @@ fn term_usr1_and_a_killed_node() {
         let before = std::fs::metadata(&snap).unwrap().modified().unwrap();
         let start = len(&out);
         wait_for("more output", || len(&out) > start + 100);
-        unsafe { libc::kill(child.id() as i32, libc::SIGUSR1) };
+        signal(&child, libc::SIGUSR1);
         wait_for("the USR1 snapshot", || {
             std::fs::metadata(&snap).is_ok_and(|m| m.modified().unwrap() != before)
         });
@@ -357,6 +363,13 @@ fn term_usr1_and_a_killed_node() {
 #[test]
 fn usage_errors() {
     let d = scratch("usage");
+    let help = pivm(&d, &["run", "--help"]);
+    let text = String::from_utf8_lossy(&help.stdout);
+    for word in ["Batch mode", "--checkpoint-dir", "--stdout"] {
+        assert!(text.contains(word), "run --help has no {word}:\n{text}");
+    }
+    let help = pivm(&d, &["resume", "--help"]);
+    assert!(!String::from_utf8_lossy(&help.stdout).contains("--checkpoint-dir"));
     for args in [
         &["run", "--stdout", "x", "prog.c"][..],
         &[

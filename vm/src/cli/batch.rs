@@ -35,7 +35,7 @@ use super::commands;
 use super::exit::{Exit, Fail, Result};
 use std::fs::{File, OpenOptions};
 use std::os::fd::AsRawFd;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -71,13 +71,8 @@ fn log(msg: &str) {
     eprintln!("pivm: batch: {msg}");
 }
 
-/// Runs `a` in the batch mode (`a.batch.checkpoint_dir` is set).
-pub fn run(mut a: RunArgs) -> Result<u8> {
-    let dir = a
-        .batch
-        .checkpoint_dir
-        .clone()
-        .expect("batch::run needs --checkpoint-dir");
+/// Runs `a` in the batch mode, with `dir` its `--checkpoint-dir`.
+pub fn run(mut a: RunArgs, dir: PathBuf) -> Result<u8> {
     let shown = dir.display().to_string();
     std::fs::create_dir_all(&dir).map_err(|e| {
         Fail::new(

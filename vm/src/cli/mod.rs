@@ -56,8 +56,10 @@ fn check(cli: &Cli) -> std::result::Result<(), clap::Error> {
 pub fn execute(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Compile(a) => commands::compile(a),
-        Command::Run(a) if a.batch.checkpoint_dir.is_some() => batch::run(a),
-        Command::Run(a) => commands::run(a),
+        Command::Run(a) => match a.batch.checkpoint_dir.clone() {
+            Some(dir) => batch::run(a, dir),
+            None => commands::run(a),
+        },
         Command::Resume(a) => commands::resume(a),
         Command::Snapshot(a) if a.to.is_some() => net::duplicate(a),
         Command::Snapshot(a) => commands::snapshot(a),
