@@ -13,8 +13,9 @@
 # (examples/sge/pivm.ckpt: ckpt_command, migr_command, restart_command,
 # clean_command, when) with qconf, submits examples/sge/pivm-job.sh with
 # `qsub -ckpt pivm`, then:
-#   1. forces a checkpoint: the ckpt_command (`pivm snapshot --pid`) while
-#      the job runs on;
+#   1. has Grid Engine checkpoint it every second (`qsub -c xsm`, the
+#      queue's min_cpu_interval 1 s): the ckpt_command, `pivm snapshot
+#      --pid`, while the job runs on;
 #   2. suspends the job (`qmod -sj`): with `when` x Grid Engine runs the
 #      migr_command (snapshot, pivm exits 85) and reschedules the job,
 #      which restarts and resumes from the snapshot;
@@ -104,7 +105,8 @@ qconf -sq >"$work/queue" 2>/dev/null || true
 sed -i -e 's/^qname .*/qname pivm.q/' -e "s/^hostlist .*/hostlist $host/" \
     -e 's/^ckpt_list .*/ckpt_list pivm/' -e 's/^pe_list .*/pe_list NONE/' \
     -e "s/^slots .*/slots $(nproc)/" -e 's/^shell_start_mode .*/shell_start_mode unix_behavior/' \
-    -e 's/^load_thresholds .*/load_thresholds NONE/' -e 's/^rerun .*/rerun TRUE/' "$work/queue"
+    -e 's/^load_thresholds .*/load_thresholds NONE/' -e 's/^rerun .*/rerun TRUE/' \
+    -e 's/^min_cpu_interval .*/min_cpu_interval 00:00:01/' "$work/queue"
 if qconf -sq pivm.q >/dev/null 2>&1; then
     qconf -Mq "$work/queue" >/dev/null
 else
@@ -121,8 +123,8 @@ make_oracle
 log=$work/job.log
 rm -f "$out"
 job=$(cd "$work/jobs" && PIVM="$pivm" PIVM_STDOUT="$out" PIVM_OPTS="${PIVM_OPTS:-}" \
-    qsub -terse -ckpt pivm -q pivm.q -V -o "$log" "$repo/examples/sge/pivm-job.sh" "$prog" "${args[@]}")
-say "submitted job $job (qsub -ckpt pivm)"
+    qsub -terse -ckpt pivm -c xsm -q pivm.q -V -o "$log" "$repo/examples/sge/pivm-job.sh" "$prog" "${args[@]}")
+say "submitted job $job (qsub -ckpt pivm -c xsm: checkpoints each min_cpu_interval, 1 s here)"
 dir=$work/ckpt/pivm-$job
 
 state() { qstat 2>/dev/null | awk -v j="$job" '$1 == j { print $5 }'; }
@@ -143,12 +145,17 @@ wait_running() {
 
 wait_running 1 || { cat "$log" 2>/dev/null; fail "the job did not start, or ended before it could be checkpointed"; }
 say "job $job running"
-# 1. A checkpoint, the job going on: the environment's ckpt_command, as
-#    Grid Engine runs it at each min_cpu_interval of the queue (when m).
-ckpt_command=$(sed -n 's/^ckpt_command *//p' "$work/pivm.ckpt" | sed "s|\$ckpt_dir|$work/ckpt|; s|\$job_id|$job|")
-$ckpt_command || fail "the ckpt_command failed: $(tail -1 "$dir/ckpt.log" 2>/dev/null)"
+# 1. Checkpoints, the job going on: Grid Engine runs the ckpt_command at
+#    each min_cpu_interval of the queue (when m).
+for _ in $(seq 300); do
+    grep -q '^checkpoint: snapshot of process' "$dir/ckpt.log" 2>/dev/null && break
+    [ -n "$(state)" ] || break
+    sleep 0.2
+done
+grep -q '^checkpoint: snapshot of process' "$dir/ckpt.log" 2>/dev/null ||
+    fail "Grid Engine ran no ckpt_command (or it failed): $(tail -1 "$dir/ckpt.log" 2>/dev/null)"
 [ -f "$dir/checkpoint.msgpack" ] || fail "the ckpt_command wrote no snapshot"
-say "checkpointed with the ckpt_command: $(tail -1 "$dir/ckpt.log")"
+say "checkpointed by Grid Engine with the ckpt_command: $(grep -c '^checkpoint: snapshot' "$dir/ckpt.log") so far, the first: $(grep '^checkpoint: snapshot' "$dir/ckpt.log" | head -1)"
 sleep "$after"
 # 2. A migration: suspending the job runs the migr_command (when x).
 qmod -sj "$job" >/dev/null
@@ -159,7 +166,7 @@ for _ in $(seq 600); do
     sleep 0.2
 done
 grep -q 'exiting with status 85' "$log" || { cat "$log"; fail "the job did not stop after a snapshot (did the program end first? give it a longer run)"; }
-say "stopped after a snapshot (pivm exit 85): $(tail -1 "$dir/ckpt.log" 2>/dev/null)"
+say "stopped after a snapshot (pivm exit 85): $(grep '^migrate:' "$dir/ckpt.log" | tail -1)"
 wait_running 2 || { cat "$log"; qstat -j "$job" 2>/dev/null | tail -5 || true; fail "the job was not restarted after the migration"; }
 say "job $job restarted (migrated) and resumed"
 for _ in $(seq 3000); do
@@ -167,7 +174,7 @@ for _ in $(seq 3000); do
     sleep 0.2
 done
 resumes=$(count 'pivm: batch: resuming from')
-say "job $job ended; $resumes resume(s) from a snapshot"
+say "job $job ended; $resumes resume(s) from a snapshot; Grid Engine ran the ckpt_command $(grep -c '^checkpoint:' "$dir/ckpt.log" || true) times, the migr_command $(grep -c '^migrate:' "$dir/ckpt.log" || true) ($dir/ckpt.log)"
 show_log
 [ "$resumes" -ge 1 ] || fail "the job never resumed from a snapshot"
 compare_output

@@ -17,6 +17,7 @@ action=${1:-}
 dir=${2:-}
 pivm=$(cat "$dir/pivm-bin" 2>/dev/null || echo "${PIVM:-pivm}")
 log() { echo "pivm-ckpt: $action $dir: $*" >&2; }
+said=
 [ -n "$dir" ] || { echo "usage: pivm-ckpt.sh checkpoint|migrate|restart|clean DIR" >&2; exit 2; }
 pid=$(cat "$dir/pid" 2>/dev/null || true)
 case $action in
@@ -27,10 +28,13 @@ checkpoint | migrate)
     fi
     exit_flag=()
     [ "$action" = migrate ] && exit_flag=(--exit)
-    if "$pivm" snapshot --at-next-safepoint --pid "$pid" "${exit_flag[@]}" >>"$dir/ckpt.log" 2>&1; then
-        log "$(tail -1 "$dir/ckpt.log")"
+    # One line per command in DIR/ckpt.log: `checkpoint: ...` or `migrate: ...`.
+    if said=$("$pivm" snapshot --at-next-safepoint --pid "$pid" "${exit_flag[@]}" 2>&1); then
+        echo "$action: $said" >>"$dir/ckpt.log"
+        log "$said"
     else
-        log "failed: $(tail -1 "$dir/ckpt.log")"
+        echo "$action: failed: $said" >>"$dir/ckpt.log"
+        log "failed: $said"
         # migrate: stop the job anyway (TERM also snapshots); it resumes
         # from its last snapshot.
         [ "$action" = migrate ] && kill -TERM "$pid" 2>/dev/null

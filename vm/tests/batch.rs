@@ -486,3 +486,26 @@ fn htcondor_contract() {
     assert_eq!(read(root.join("stdout")), want);
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// Two pivms on one directory (a job being killed while its requeued copy
+/// starts): the second waits for the first's lock, then, the first having
+/// ended and removed its snapshots, starts afresh; the output is one run's.
+#[test]
+fn a_second_pivm_waits_for_the_directory() {
+    let d = scratch("lock");
+    let args = ["300", "3000000"];
+    let want = uninterrupted(&d, &args);
+    let first = spawn_batch(&d, "jit", &args);
+    wait_for("the first run's start", || d.join("ckpt/job.json").exists());
+    let second = batch(&d, &["--engine", "jit"], &args);
+    let o = first.wait_with_output().unwrap();
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_eq!(code(&second), 3, "{}", stderr(&second));
+    assert!(
+        stderr(&second).contains("waiting for another pivm"),
+        "{}",
+        stderr(&second)
+    );
+    assert_eq!(read(d.join("ckpt/stdout")), want);
+    let _ = std::fs::remove_dir_all(&d);
+}
