@@ -444,7 +444,7 @@ fn htcondor_contract() {
     args[every + 1] = "300ms".into();
     let dashes = args.iter().position(|a| a == "--").unwrap();
     args.truncate(dashes + 1);
-    let prog_args = ["300", "1500000"];
+    let prog_args = ["300", "4000000"];
     args.extend(prog_args.iter().map(|s| s.to_string()));
 
     let root = scratch("htcondor");
