@@ -203,15 +203,9 @@ pub fn resume(mut a: ResumeArgs) -> Result<u8> {
     let chain = pivm_snapshot::Chain::open(&a.snapshot).map_err(|e| bad(e.to_string()))?;
     let module = pivm_snapshot::validate_file(chain.newest(), &pivm_snapshot::Limits::default())
         .map_err(|e| bad(e.to_string()))?;
-    resume_validated(
-        &a.snapshot,
-        chain,
-        module,
-        preloaded,
-        opts,
-        t,
-        &mut || Ok(()),
-    )
+    resume_validated(&a.snapshot, chain, module, preloaded, opts, t, &mut || {
+        Ok(())
+    })
 }
 
 /// Resumes the newest snapshot of `chain` (at `snapshot`), validated into
