@@ -13,7 +13,10 @@ three architectures and both engines, and resumes it on every
 (architecture, engine). The migration relay moves a running program from
 x86_64 to s390x and back over loopback (`pivm serve` on one side, `pivm
 migrate` on the other), with its output split between the two equal to
-gcc's. Run by scripts/cross.sh after the cross builds.
+gcc's. The batch relay runs one job with `pivm run --checkpoint-dir`
+(README, "Running under a batch scheduler"), the same command on each
+architecture in turn, as a scheduler would restart it on another node.
+Run by scripts/cross.sh after the cross builds.
 """
 import concurrent.futures as cf
 import json
@@ -113,6 +116,38 @@ def migration(tmp, src_arch, dst_arch):
     if here + there != want:
         return "the output differs from gcc's"
     return None
+
+
+def batch_relay(tmp, hops, failures):
+    """One job, `pivm run --checkpoint-dir D`, started on each of `hops`
+    in turn (both engines); each start but the last stops after a
+    snapshot (85), and a line is appended to the output file after each
+    stop (what a job prints between its last snapshot and being killed).
+    The output file must end equal to gcc's output. True if it passed."""
+    prog, args = "examples/binarytrees.c", ["8"]
+    src = os.path.join(ROOT, prog)
+    exe = os.path.join(tmp, "batch.gcc")
+    subprocess.run(["gcc", "-O0", "-w", "-o", exe, src, "-lm"], check=True)
+    _, want, _ = run([exe] + args)
+    step = max(1, safepoints("x86_64", src, args) // 5)
+    ckpt = os.path.join(tmp, "batch-ckpt")
+    output = os.path.join(ckpt, "stdout")
+    for i, arch in enumerate(hops):
+        eng = ENGINES[i % 2]
+        last = i == len(hops) - 1
+        stop = [] if last else ["--snapshot-after", str(step), "--exit-after-snapshot"]
+        c, o, err = pivm(arch, "run", "--checkpoint-dir", ckpt, "--engine", eng, *stop, src, "--", *args)
+        if c != (0 if last else 85) or o or (i > 0 and "pivm: batch: resuming from" not in err):
+            failures.append(f"batch relay start {i} on {arch}/{eng}: exit {c}: {err.strip()[:300]}")
+            return False
+        if not last:
+            with open(output, "ab") as f:
+                f.write(b"printed after the snapshot, before the job was killed\n")
+    with open(output, "rb") as f:
+        if f.read() != want:
+            failures.append("batch relay: the output file differs from gcc's")
+            return False
+    return True
 
 
 def main():
@@ -242,6 +277,8 @@ def main():
                 failures.append(f"chain resumed on {a}/{e}: exit {c}, output {'differs' if out + after != want else 'ok'} {err.strip()[:300]}")
                 chain_ok = False
     print(f"chain relay {' -> '.join(hops[:4])} (one member each), resumed on every arch and engine: {'ok' if chain_ok else 'FAILED'}")
+    batch_ok = batch_relay(tmp, hops, failures)
+    print(f"batch relay (pivm run --checkpoint-dir) {' -> '.join(hops)}: {'ok' if batch_ok else 'FAILED'}")
 
     # The migration relay: live migration between architectures.
     mig_ok = True
@@ -251,7 +288,7 @@ def main():
             failures.append(f"migration {src_arch} -> {dst_arch}: {why}")
             mig_ok = False
     print(f"migration relay x86_64 -> s390x -> x86_64 over loopback (pivm serve / pivm migrate): {'ok' if mig_ok else 'FAILED'}")
-    print(f"matrix: {passes} of {passes + len([f for f in failures if not f.startswith(('relay', 'chain'))])} resumes identical to the oracle (gcc; for NaN bits pivm's x86_64 interpreter); "
+    print(f"matrix: {passes} of {passes + len([f for f in failures if not f.startswith(('relay', 'chain', 'batch'))])} resumes identical to the oracle (gcc; for NaN bits pivm's x86_64 interpreter); "
           f"{len(ARCHS)} archs x {len(ENGINES)} engines each way; {time.time() - started:.0f} s")
     for f in failures:
         print("FAIL:", f)

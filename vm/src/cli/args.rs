@@ -75,6 +75,36 @@ pub struct RunArgs {
     pub cc: CcOpts,
     #[command(flatten)]
     pub opts: RunOpts,
+    #[command(flatten)]
+    pub batch: BatchOpts,
+}
+
+/// The batch mode of `run` (`batch.rs`): one command a job script runs
+/// each time the scheduler starts or restarts the job.
+#[derive(Args, Debug, Clone)]
+pub struct BatchOpts {
+    /// Batch mode: resume from the snapshot in DIR if there is one (a
+    /// damaged one is an error, exit 66), else start; snapshot every 10m
+    /// (or --snapshot-every), on USR1 (and continue) and TERM (and exit
+    /// 85); the program's stdout goes to DIR/stdout, cut back to the
+    /// snapshot's output on resume, so it ends as an uninterrupted run's
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with_all = ["snapshot_path", "no_safepoints"],
+        help_heading = "Batch mode"
+    )]
+    pub checkpoint_dir: Option<PathBuf>,
+    /// With --checkpoint-dir: where the program's stdout goes instead of
+    /// DIR/stdout; `-` keeps pivm's stdout (then output printed after the
+    /// last snapshot is printed again on resume)
+    #[arg(
+        long = "stdout",
+        value_name = "FILE",
+        requires = "checkpoint_dir",
+        help_heading = "Batch mode"
+    )]
+    pub stdout: Option<PathBuf>,
 }
 
 impl RunArgs {

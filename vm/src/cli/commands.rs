@@ -20,7 +20,7 @@ use std::time::Instant;
 
 /// Loads a program: one `.pir` file (parse + verify), or `.c` files
 /// (compiled with `cc`'s options and linked).
-fn load(paths: &[PathBuf], cc: &CcOpts) -> Result<pivm_ir::Module> {
+pub(super) fn load(paths: &[PathBuf], cc: &CcOpts) -> Result<pivm_ir::Module> {
     let is_c = |p: &PathBuf| p.as_os_str().as_encoded_bytes().ends_with(b".c");
     if paths.iter().any(is_c) || paths.len() > 1 {
         if let Some(p) = paths.iter().find(|p| !is_c(p)) {
@@ -230,12 +230,33 @@ pub fn resume(mut a: ResumeArgs) -> Result<u8> {
     let chain = pivm_snapshot::Chain::open(&a.snapshot).map_err(|e| bad(e.to_string()))?;
     let module = pivm_snapshot::validate_file(chain.newest(), &pivm_snapshot::Limits::default())
         .map_err(|e| bad(e.to_string()))?;
+    resume_validated(&a.snapshot, chain, module, preloaded, opts, t, &mut || {
+        Ok(())
+    })
+}
+
+/// Resumes the newest snapshot of `chain` (at `snapshot`), validated into
+/// `module`, with the members `preloaded` already (`pivm serve`); `t` is
+/// when loading began. `restored` runs once the snapshot is loaded, before
+/// the program does.
+pub(super) fn resume_validated(
+    snapshot: &Path,
+    chain: pivm_snapshot::Chain,
+    module: pivm_ir::Module,
+    preloaded: Option<snap::Preloaded>,
+    opts: &RunOpts,
+    t: Instant,
+    restored: &mut dyn FnMut() -> Result<()>,
+) -> Result<u8> {
+    let what = snapshot.to_string_lossy().into_owned();
+    let bad = |e: String| Fail::new(Exit::Input, format!("{what}: {e}"));
     let members_preloaded = preloaded.as_ref().map_or(0, |p| p.ids.len());
-    let restored = snap::restore(&chain, module, opts.config(), io(opts)?, preloaded)
+    let state = snap::restore(&chain, module, opts.config(), io(opts)?, preloaded)
         .map_err(|e| bad(e.message))?;
+    restored()?;
     let load = t.elapsed();
     let restored_members = chain.members.len();
-    let mut rt = restored.runtime;
+    let mut rt = state.runtime;
     let (mut engine, compile) = build_engine(opts.engine, opts, &rt.prog, &what)?;
     if opts.stats.is_some() {
         eprintln!(
@@ -256,7 +277,7 @@ pub fn resume(mut a: ResumeArgs) -> Result<u8> {
     });
     let incremental = opts.incremental.map(|k| {
         let mut c = Incremental::new(k, path.clone());
-        c.continue_chain(&a.snapshot, &chain, &rt.mem);
+        c.continue_chain(snapshot, &chain, &rt.mem);
         c
     });
     drop(chain);
@@ -266,14 +287,14 @@ pub fn resume(mut a: ResumeArgs) -> Result<u8> {
         opts,
         path,
         what,
-        lineage: restored.lineage,
+        lineage: state.lineage,
         chain: RefCell::new(incremental),
     };
     run.drive(
         &mut rt,
         engine.as_mut(),
         Entry::Rewind {
-            frames: restored.frames,
+            frames: state.frames,
         },
     )
 }

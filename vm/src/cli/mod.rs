@@ -1,9 +1,10 @@
 //! The `pivm` command line: `args` defines it (clap), `commands` carries
 //! out `compile`, `run`, `resume`, `snapshot` and `inspect`, `run` is the
 //! loop that runs a program and serves its snapshots, and `exit` is the
-//! table of exit statuses.
+//! table of exit statuses; `batch` is `run --checkpoint-dir`.
 
 pub mod args;
+pub mod batch;
 pub mod commands;
 pub mod exit;
 pub mod net;
@@ -55,7 +56,10 @@ fn check(cli: &Cli) -> std::result::Result<(), clap::Error> {
 pub fn execute(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Compile(a) => commands::compile(a),
-        Command::Run(a) => commands::run(a),
+        Command::Run(a) => match a.batch.checkpoint_dir.clone() {
+            Some(dir) => batch::run(a, dir),
+            None => commands::run(a),
+        },
         Command::Resume(a) => commands::resume(a),
         Command::Snapshot(a) if a.to.is_some() => net::duplicate(a),
         Command::Snapshot(a) => commands::snapshot(a),

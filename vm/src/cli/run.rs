@@ -268,6 +268,7 @@ impl Run<'_> {
                     durable,
                 };
                 rt.io.flush();
+                super::batch::sync_output();
                 let program = program.get_or_insert_with(|| {
                     pivm_snapshot::SavedProgram::from_module(&rt.prog.module)
                 });
