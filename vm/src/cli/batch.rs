@@ -353,6 +353,12 @@ fn finished(dir: &Path) {
     }
 }
 
+/// The program's files, for messages.
+fn program_name(paths: &[std::path::PathBuf]) -> String {
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    names.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -369,10 +375,4 @@ mod tests {
         assert!(read_manifest(&d).is_err());
         let _ = std::fs::remove_dir_all(&d);
     }
-}
-
-/// The program's files, for messages.
-fn program_name(paths: &[std::path::PathBuf]) -> String {
-    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    names.join(" ")
 }
