@@ -77,7 +77,8 @@ def migrate(pivm, prog, mb, tmp):
     srv.wait()
     if m.returncode != 0:
         raise SystemExit(f"migrate failed: {m.stderr}")
-    stats = dict(kv.split("=") for kv in m.stderr.split("stats:")[1].split() if "=" in kv)
+    last = [l for l in m.stderr.splitlines() if "stats: moved" in l][-1]
+    stats = dict(kv.split("=") for kv in last.split() if "=" in kv)
     return float(stats["downtime_ms"]), total, int(stats["rounds"]), int(stats["bytes"])
 
 
