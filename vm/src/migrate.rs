@@ -110,7 +110,7 @@ impl Token {
     }
 
     pub fn from_hex(h: &str) -> Result<Token, String> {
-        if h.len() % 2 != 0 {
+        if !h.len().is_multiple_of(2) {
             return Err("a token in hex has an even length".into());
         }
         let bytes = (0..h.len() / 2)

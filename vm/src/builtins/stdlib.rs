@@ -349,6 +349,19 @@ pub fn clock(_rt: &mut Runtime, _a: &[u64], _t: Option<&MemType>) -> Result<u64>
     Ok((secs * 1_000_000 + nanos / 1000) as u64)
 }
 
+/// `time(t)`: whole seconds since the Epoch (UTC) from the host's clock,
+/// also stored at `t` when it is not null. Not state: a resumed program
+/// reads the clock of the host it resumes on, as a native one would.
+pub fn time(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    if a[0] != 0 {
+        rt.mem.store(pivm_ir::Type::I64, a[0], now as u64)?;
+    }
+    Ok(now as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
