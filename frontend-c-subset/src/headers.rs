@@ -115,6 +115,8 @@ int fclose(FILE *stream);
 int fseek(FILE *stream, long offset, int whence);
 long ftell(FILE *stream);
 int feof(FILE *stream);
+int remove(const char *path);
+int rename(const char *from, const char *to);
 static void rewind(FILE *stream) { fseek(stream, 0, SEEK_SET); }
 #define putc(c, stream) fputc(c, stream)
 #define getc(stream) fgetc(stream)
@@ -231,6 +233,63 @@ static void *memchr(const void *p, int c, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (b[i] == (unsigned char)c) return (void *)(b + i);
     return NULL;
+}
+/* The C locale: collation is byte order. */
+static int strcoll(const char *a, const char *b) { return strcmp(a, b); }
+static size_t strxfrm(char *dst, const char *src, size_t n) {
+    size_t len = strlen(src);
+    if (len < n) strcpy(dst, src);
+    return len;
+}
+int snprintf(char *s, size_t n, const char *fmt, ...);
+/* glibc's messages, for the errno values errno.h names. */
+static char *strerror(int e) {
+    static char unknown[32];
+    switch (e) {
+    case 0: return "Success";
+    case 1: return "Operation not permitted";
+    case 2: return "No such file or directory";
+    case 3: return "No such process";
+    case 4: return "Interrupted system call";
+    case 5: return "Input/output error";
+    case 6: return "No such device or address";
+    case 7: return "Argument list too long";
+    case 8: return "Exec format error";
+    case 9: return "Bad file descriptor";
+    case 10: return "No child processes";
+    case 11: return "Resource temporarily unavailable";
+    case 12: return "Cannot allocate memory";
+    case 13: return "Permission denied";
+    case 14: return "Bad address";
+    case 16: return "Device or resource busy";
+    case 17: return "File exists";
+    case 18: return "Invalid cross-device link";
+    case 19: return "No such device";
+    case 20: return "Not a directory";
+    case 21: return "Is a directory";
+    case 22: return "Invalid argument";
+    case 23: return "Too many open files in system";
+    case 24: return "Too many open files";
+    case 25: return "Inappropriate ioctl for device";
+    case 27: return "File too large";
+    case 28: return "No space left on device";
+    case 29: return "Illegal seek";
+    case 30: return "Read-only file system";
+    case 31: return "Too many links";
+    case 32: return "Broken pipe";
+    case 33: return "Numerical argument out of domain";
+    case 34: return "Numerical result out of range";
+    case 35: return "Resource deadlock avoided";
+    case 36: return "File name too long";
+    case 37: return "No locks available";
+    case 38: return "Function not implemented";
+    case 39: return "Directory not empty";
+    case 40: return "Too many levels of symbolic links";
+    case 75: return "Value too large for defined data type";
+    case 84: return "Invalid or incomplete multibyte or wide character";
+    }
+    snprintf(unknown, sizeof unknown, "Unknown error %d", e);
+    return unknown;
 }
 static char *strtok(char *s, const char *delim) {
     static char *next;
@@ -751,8 +810,8 @@ static char *ctime(const time_t *t) { return asctime(localtime(t)); }
 "#;
 
 /// errno is one program-wide int: the header's tentative definition is
-/// the same declaration in every unit, so units share it. pivm's builtins
-/// do not set it (a program sees the value it stored last).
+/// the same declaration in every unit, so units share it. The VM finds it
+/// by name (`Program::errno`) for the builtins that set it.
 const ERRNO: &str = r#"#ifndef __PIVM_ERRNO_H
 #define __PIVM_ERRNO_H
 int errno;

@@ -222,9 +222,11 @@ impl Io {
 
     /// Opens guest path `path` with a C `mode` (`r`, `w`, `a`, with `+`
     /// and `b`) beneath the preopened directories; returns the new handle,
-    /// or `None` if the mode is bad or the open refused (`fs::Dirs::open`).
-    pub fn open(&mut self, path: &str, mode: &str) -> Option<u64> {
-        let file = self.open_with_mode(path, mode, false).ok()?;
+    /// or the C `errno` of the refusal (a bad mode, `fs::Dirs::open`).
+    pub fn open(&mut self, path: &str, mode: &str) -> Result<u64, i32> {
+        let file = self
+            .open_with_mode(path, mode, false)
+            .map_err(|d| d.errno())?;
         let offset = if mode.starts_with('a') {
             file.metadata().map(|m| m.len()).unwrap_or(0)
         } else {
@@ -242,7 +244,17 @@ impl Io {
                 file,
             },
         );
-        Some(h)
+        Ok(h)
+    }
+
+    /// C `remove` beneath the preopens; the C `errno` of a refusal.
+    pub fn remove(&self, path: &str) -> Result<(), i32> {
+        self.dirs.remove(path).map_err(|d| d.errno())
+    }
+
+    /// C `rename` beneath the preopens; the C `errno` of a refusal.
+    pub fn rename(&self, from: &str, to: &str) -> Result<(), i32> {
+        self.dirs.rename(from, to).map_err(|d| d.errno())
     }
 
     pub fn close(&mut self, h: u64) -> Result<(), StreamError> {
@@ -372,8 +384,12 @@ impl Io {
 
     /// Opens `path` under the policy of `fs` (`reopen`: never truncating).
     fn open_with_mode(&self, path: &str, mode: &str, reopen: bool) -> Result<File, Denied> {
-        let access = Access::of_mode(mode, reopen)
-            .ok_or_else(|| Denied::Host(format!("bad mode '{}'", mode.escape_debug())))?;
+        let access = Access::of_mode(mode, reopen).ok_or_else(|| {
+            Denied::Host(
+                format!("bad mode '{}'", mode.escape_debug()),
+                crate::fs::errno::EINVAL,
+            )
+        })?;
         self.dirs.open(path, access)
     }
 

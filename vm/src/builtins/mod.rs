@@ -54,6 +54,8 @@ pub fn implementation(b: Builtin) -> Impl {
         B::Fseek => stdio::fseek,
         B::Ftell => stdio::ftell,
         B::Feof => stdio::feof,
+        B::Remove => stdio::remove,
+        B::Rename => stdio::rename,
         B::Malloc => stdlib::malloc,
         B::Calloc => stdlib::calloc,
         B::Realloc => stdlib::realloc,
@@ -132,6 +134,16 @@ pub fn implementation(b: Builtin) -> Impl {
         B::Clock => stdlib::clock,
         B::Time => stdlib::time,
     }
+}
+
+/// Sets the program's `errno` (the global `errno.h` defines) to `code`;
+/// nothing when the program has none. It is VM memory, so a snapshot
+/// holds it.
+pub(crate) fn set_errno(rt: &mut Runtime, code: i32) -> Result<()> {
+    if let Some(at) = rt.prog.errno {
+        rt.mem.store(pivm_ir::Type::I32, at, code as u32 as u64)?;
+    }
+    Ok(())
 }
 
 /// Calls builtin `b`; `args` holds at least its fixed parameters.

@@ -341,7 +341,29 @@ pub fn fgets(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
 pub fn fopen(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
     let path = String::from_utf8_lossy(rt.mem.c_str(a[0])?).into_owned();
     let mode = String::from_utf8_lossy(rt.mem.c_str(a[1])?).into_owned();
-    Ok(rt.io.open(&path, &mode).unwrap_or(0))
+    match rt.io.open(&path, &mode) {
+        Ok(h) => Ok(h),
+        Err(e) => super::set_errno(rt, e).map(|_| 0),
+    }
+}
+
+/// `remove(path)`: 0, or -1 with errno set.
+pub fn remove(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    let path = String::from_utf8_lossy(rt.mem.c_str(a[0])?).into_owned();
+    match rt.io.remove(&path) {
+        Ok(()) => Ok(0),
+        Err(e) => super::set_errno(rt, e).map(|_| EOF),
+    }
+}
+
+/// `rename(from, to)`: 0, or -1 with errno set.
+pub fn rename(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    let from = String::from_utf8_lossy(rt.mem.c_str(a[0])?).into_owned();
+    let to = String::from_utf8_lossy(rt.mem.c_str(a[1])?).into_owned();
+    match rt.io.rename(&from, &to) {
+        Ok(()) => Ok(0),
+        Err(e) => super::set_errno(rt, e).map(|_| EOF),
+    }
 }
 
 pub fn fclose(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {

@@ -5,8 +5,9 @@ use pivm_ir::builtins::STDERR;
 use pivm_ir::{MemType, TrapKind};
 
 use super::stdio::store_ptr;
-use super::Result;
+use super::{set_errno, Result};
 use crate::alloc::{base_ty_id, TyId, TY_NONE};
+use crate::fs::errno;
 use crate::rand::RandState;
 use crate::runtime::{Halt, Runtime};
 
@@ -218,22 +219,37 @@ pub fn atol(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
 
 pub fn strtol(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
     let base = a[2] as u32;
-    let (v, n) = if valid_base(base) {
-        strtol_value(rt.mem.c_str(a[0])?, base)
-    } else {
-        (0, 0)
-    };
+    if !valid_base(base) {
+        // glibc leaves `*end` alone.
+        set_errno(rt, errno::EINVAL)?;
+        return Ok(0);
+    }
+    let (neg, v, over, n) = parse_int(rt.mem.c_str(a[0])?, base);
+    let (r, _) = strtol_value(rt.mem.c_str(a[0])?, base);
+    if over
+        || v > if neg {
+            i64::MIN.unsigned_abs()
+        } else {
+            i64::MAX as u64
+        }
+    {
+        set_errno(rt, errno::ERANGE)?;
+    }
     store_ptr(rt, a[1], a[0] + n as u64)?;
-    Ok(v as u64)
+    Ok(r as u64)
 }
 
 pub fn strtoul(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
     let base = a[2] as u32;
-    let (neg, v, over, n) = if valid_base(base) {
-        parse_int(rt.mem.c_str(a[0])?, base)
-    } else {
-        (false, 0, false, 0)
-    };
+    if !valid_base(base) {
+        // glibc leaves `*end` alone.
+        set_errno(rt, errno::EINVAL)?;
+        return Ok(0);
+    }
+    let (neg, v, over, n) = parse_int(rt.mem.c_str(a[0])?, base);
+    if over {
+        set_errno(rt, errno::ERANGE)?;
+    }
     let r = if over {
         u64::MAX
     } else if neg {
@@ -264,9 +280,26 @@ pub fn parse_float(s: &[u8]) -> (f64, usize) {
         .collect();
     for word in [&b"infinity"[..], b"inf", b"nan"] {
         if lower.starts_with(word) {
-            let end = i + word.len();
+            let mut end = i + word.len();
             let text = std::str::from_utf8(&s[start..end]).unwrap_or("0");
-            return (text.parse().unwrap_or(0.0), end);
+            let v = text.parse().unwrap_or(0.0);
+            // `nan(chars)`: glibc reads the parenthesized tag too.
+            if word == b"nan" && s.get(end) == Some(&b'(') {
+                let tag = s[end + 1..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                    .count();
+                if s.get(end + 1 + tag) == Some(&b')') {
+                    end += tag + 2;
+                }
+            }
+            return (v, end);
+        }
+    }
+    let negative = s.get(start) == Some(&b'-');
+    if lower.len() > 1 && lower[0] == b'0' && lower[1] == b'x' {
+        if let Some((v, end, _)) = parse_hex_float(s, i + 2) {
+            return (if negative { -v } else { v }, end);
         }
     }
     let digits_from = |i: &mut usize| {
@@ -301,14 +334,121 @@ pub fn parse_float(s: &[u8]) -> (f64, usize) {
     (text.parse().unwrap_or(0.0), i)
 }
 
+/// The magnitude of a hexadecimal float whose digits start at `i` (after
+/// `0x`), correctly rounded (to nearest, ties to even, subnormals
+/// included), where it ends, and whether it is exact; `None` without a
+/// hex digit.
+fn parse_hex_float(s: &[u8], mut i: usize) -> Option<(f64, usize, bool)> {
+    let (mut mant, mut exp, mut sticky, mut nd, mut dot) = (0u64, 0i64, false, 0, false);
+    while i < s.len() {
+        let c = s[i];
+        if let Some(d) = (c as char).to_digit(16) {
+            nd += 1;
+            if mant >> 60 == 0 {
+                mant = mant << 4 | d as u64;
+                exp -= if dot { 4 } else { 0 };
+            } else {
+                sticky |= d != 0;
+                exp += if dot { 0 } else { 4 };
+            }
+        } else if c == b'.' && !dot {
+            dot = true;
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    if nd == 0 {
+        return None;
+    }
+    if i < s.len() && (s[i] | 0x20) == b'p' {
+        let mut j = i + 1;
+        let neg = s.get(j) == Some(&b'-');
+        if matches!(s.get(j), Some(b'+' | b'-')) {
+            j += 1;
+        }
+        let (mut e, from) = (0i64, j);
+        while j < s.len() && s[j].is_ascii_digit() {
+            e = (e * 10 + (s[j] - b'0') as i64).min(1 << 40);
+            j += 1;
+        }
+        if j > from {
+            exp += if neg { -e } else { e };
+            i = j;
+        }
+    }
+    if mant == 0 {
+        return Some((0.0, i, true));
+    }
+    let lz = mant.leading_zeros() as i64;
+    let m = (mant as u128) << lz;
+    let e2 = exp - lz + 63; // value = 1.f * 2^e2
+    if e2 > 1023 {
+        return Some((f64::INFINITY, i, false));
+    }
+    let shift = 11 + (-1022 - e2).max(0);
+    if shift >= 128 {
+        return Some((0.0, i, false));
+    }
+    let mut kept = (m >> shift) as u64;
+    let rem = m & ((1u128 << shift) - 1);
+    let half = 1u128 << (shift - 1);
+    let exact = rem == 0 && !sticky;
+    if rem > half || (rem == half && (sticky || kept & 1 == 1)) {
+        kept += 1;
+    }
+    let bits = if e2 < -1022 {
+        kept // subnormal; a carry into bit 52 is the smallest normal
+    } else if kept == 1 << 53 {
+        if e2 + 1 > 1023 {
+            return Some((f64::INFINITY, i, false));
+        }
+        ((e2 + 1 + 1023) as u64) << 52
+    } else {
+        ((e2 + 1023) as u64) << 52 | (kept & ((1 << 52) - 1))
+    };
+    Some((f64::from_bits(bits), i, exact))
+}
+
 pub fn atof(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
     Ok(parse_float(rt.mem.c_str(a[0])?).0.to_bits())
 }
 
+/// `strtod`; errno is ERANGE, as glibc sets it, when a finite number
+/// overflows to infinity or a nonzero one comes out zero or subnormal and
+/// inexact (a decimal one always is).
 pub fn strtod(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
-    let (v, n) = parse_float(rt.mem.c_str(a[0])?);
+    let s = rt.mem.c_str(a[0])?;
+    let (v, n) = parse_float(s);
+    if out_of_range(&s[..n], v) {
+        set_errno(rt, errno::ERANGE)?;
+    }
     store_ptr(rt, a[1], a[0] + n as u64)?;
     Ok(v.to_bits())
+}
+
+/// Whether `text`, a number `parse_float` read as `v`, is out of range.
+fn out_of_range(text: &[u8], v: f64) -> bool {
+    let t: Vec<u8> = text
+        .iter()
+        .copied()
+        .skip_while(|&c| is_space(c) || c == b'+' || c == b'-')
+        .collect();
+    if t.first().is_some_and(|c| c.is_ascii_alphabetic()) {
+        return false; // inf, infinity, nan
+    }
+    if v.is_infinite() {
+        return true;
+    }
+    let hex = t.len() > 1 && t[0] == b'0' && (t[1] | 0x20) == b'x';
+    let mantissa = if hex { &t[2..] } else { &t[..] };
+    let exp_mark = if hex { b'p' } else { b'e' };
+    let nonzero = mantissa
+        .iter()
+        .take_while(|&&c| c | 0x20 != exp_mark)
+        .any(|&c| c.is_ascii_hexdigit() && c != b'0');
+    let exact = hex && parse_hex_float(&t, 2).is_some_and(|(_, _, exact)| exact);
+    nonzero && (v == 0.0 || (v.is_subnormal() && !exact))
 }
 
 pub fn rand(rt: &mut Runtime, _a: &[u64], _t: Option<&MemType>) -> Result<u64> {
