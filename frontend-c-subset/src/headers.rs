@@ -117,7 +117,20 @@ long ftell(FILE *stream);
 int feof(FILE *stream);
 int remove(const char *path);
 int rename(const char *from, const char *to);
-static void rewind(FILE *stream) { fseek(stream, 0, SEEK_SET); }
+/* ungetc pushes back only the byte just read from a file (the common
+   case); otherwise it fails with EOF. */
+int ungetc(int c, FILE *stream);
+void clearerr(FILE *stream);
+/* Streams have no error indicator of their own: a failing call says so. */
+static int ferror(FILE *stream) { return 0; }
+#define _IOFBF 0
+#define _IOLBF 1
+#define _IONBF 2
+/* pivm buffers stdout itself (flushed at exit and on fflush); setvbuf
+   accepts every mode and changes nothing. */
+static int setvbuf(FILE *stream, char *buf, int mode, size_t size) { return mode < 0 || mode > 2 ? -1 : 0; }
+static void setbuf(FILE *stream, char *buf) {}
+static void rewind(FILE *stream) { fseek(stream, 0, SEEK_SET); clearerr(stream); }
 #define putc(c, stream) fputc(c, stream)
 #define getc(stream) fgetc(stream)
 #endif

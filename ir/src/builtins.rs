@@ -142,6 +142,8 @@ macro_rules! with_builtins {
             Fseek "fseek" (P, I64, I32) -> I32,
             Ftell "ftell" (P) -> I64,
             Feof "feof" (P) -> I32,
+            Ungetc "ungetc" (I32, P) -> I32,
+            Clearerr "clearerr" (P),
             Remove "remove" (P) -> I32,
             Rename "rename" (P, P) -> I32,
             // stdlib

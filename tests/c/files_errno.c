@@ -1,5 +1,6 @@
 /* Files beneath the preopened directory: remove and rename (errno on
    failure), strtol/strtoul/strtod setting ERANGE and EINVAL, strerror. */
+/* resume: once */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

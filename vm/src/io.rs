@@ -208,6 +208,43 @@ impl Io {
         matches!(h, STDIN | STDOUT | STDERR) || self.files.contains_key(&h)
     }
 
+    /// `ungetc` without a pushback buffer (which would be state beyond a
+    /// file's offset): steps file `h` back over its last byte when that
+    /// byte is `c`, so the next read returns it again; `false` otherwise
+    /// (another byte, the start of the file, a standard stream).
+    pub fn unread(&mut self, h: u64, c: u8) -> Result<bool, StreamError> {
+        if matches!(h, STDIN | STDOUT | STDERR) {
+            return Ok(false);
+        }
+        let f = self.files.get_mut(&h).ok_or(StreamError::BadHandle)?;
+        if f.offset == 0 {
+            return Ok(false);
+        }
+        let mut b = [0u8];
+        let back = f
+            .file
+            .seek(SeekFrom::Start(f.offset - 1))
+            .and_then(|_| f.file.read_exact(&mut b));
+        if back.is_err() || b[0] != c {
+            return Ok(false);
+        }
+        f.offset -= 1;
+        f.eof = false;
+        Ok(true)
+    }
+
+    /// `clearerr`: clears the end-of-file indicator of stream `h`.
+    pub fn clear_eof(&mut self, h: u64) -> Result<(), StreamError> {
+        match h {
+            STDIN => self.stdin_eof = false,
+            STDOUT | STDERR => {}
+            _ => {
+                self.files.get_mut(&h).ok_or(StreamError::BadHandle)?.eof = false;
+            }
+        }
+        Ok(())
+    }
+
     pub fn eof(&self, h: u64) -> Result<bool, StreamError> {
         match h {
             STDIN => Ok(self.stdin_eof),

@@ -54,6 +54,8 @@ pub fn implementation(b: Builtin) -> Impl {
         B::Fseek => stdio::fseek,
         B::Ftell => stdio::ftell,
         B::Feof => stdio::feof,
+        B::Ungetc => stdio::ungetc,
+        B::Clearerr => stdio::clearerr,
         B::Remove => stdio::remove,
         B::Rename => stdio::rename,
         B::Malloc => stdlib::malloc,

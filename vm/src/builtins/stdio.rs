@@ -312,6 +312,22 @@ pub fn fgetc(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
     getc(rt, a[0])
 }
 
+/// `ungetc(c, f)`: `c`, or EOF when it cannot be pushed back
+/// (`Io::unread`: only the byte just read from a file).
+pub fn ungetc(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    let c = a[0] as u32 as i32;
+    if c == -1 {
+        return Ok(EOF);
+    }
+    let back = check(rt.io.unread(a[1], c as u8), false)?;
+    Ok(if back { (c as u8) as u64 } else { EOF })
+}
+
+pub fn clearerr(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    check(rt.io.clear_eof(a[0]), ())?;
+    Ok(0)
+}
+
 pub fn fgets(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
     let (buf, n, h) = (a[0], a[1] as u32 as i32, a[2]);
     if n <= 0 {
