@@ -170,6 +170,24 @@ static long long atoll(const char *s) { return atol(s); }
 static long long strtoll(const char *s, char **end, int base) { return strtol(s, end, base); }
 static unsigned long long strtoull(const char *s, char **end, int base) { return strtoul(s, end, base); }
 static float strtof(const char *s, char **end) { return (float)strtod(s, end); }
+/* atexit: the handlers are a program-wide table in VM memory; exit (a
+   macro over the runtime's exit) and a return from main (the compiler
+   calls __pivm_atexit_run there) run them, last registered first. */
+void (*__pivm_atexit_fns[64])(void);
+int __pivm_atexit_n;
+static int atexit(void (*f)(void)) {
+    if (__pivm_atexit_n >= 64) return -1;
+    __pivm_atexit_fns[__pivm_atexit_n++] = f;
+    return 0;
+}
+inline void __pivm_atexit_run(void) {
+    while (__pivm_atexit_n > 0) __pivm_atexit_fns[--__pivm_atexit_n]();
+}
+static void __pivm_exit(int status) {
+    __pivm_atexit_run();
+    (exit)(status);
+}
+#define exit(status) __pivm_exit(status)
 /* A program runs with an empty environment. */
 static char *getenv(const char *name) { return NULL; }
 /* qsort is a stable merge sort, like glibc's (so equal keys end up in the
@@ -1011,7 +1029,7 @@ typedef void (*__pivm_sighandler_t)(int);
 #define SIGSTOP 19
 #define NSIG 65
 __pivm_sighandler_t __pivm_sig_handlers[65];
-void exit(int status);
+void (exit)(int status);
 void abort(void);
 static __pivm_sighandler_t signal(int sig, __pivm_sighandler_t h) {
     if (sig < 1 || sig >= NSIG || sig == SIGKILL || sig == SIGSTOP) return SIG_ERR;
