@@ -47,6 +47,7 @@ pub fn get(name: &str) -> Option<&'static str> {
         "inttypes.h" => INTTYPES,
         "locale.h" => LOCALE,
         "signal.h" => SIGNAL,
+        "__pivm_strerror.h" => STRERROR,
         _ => return None,
     })
 }
@@ -130,6 +131,13 @@ static int ferror(FILE *stream) { return 0; }
    accepts every mode and changes nothing. */
 static int setvbuf(FILE *stream, char *buf, int mode, size_t size) { return mode < 0 || mode > 2 ? -1 : 0; }
 static void setbuf(FILE *stream, char *buf) {}
+/* errno's tentative definition, as errno.h has it (they merge). */
+int errno;
+#include <__pivm_strerror.h>
+static void perror(const char *s) {
+    if (s && *s) fprintf(stderr, "%s: %s\n", s, strerror(errno));
+    else fprintf(stderr, "%s\n", strerror(errno));
+}
 static void rewind(FILE *stream) { fseek(stream, 0, SEEK_SET); clearerr(stream); }
 #define putc(c, stream) fputc(c, stream)
 #define getc(stream) fgetc(stream)
@@ -188,6 +196,10 @@ static void __pivm_exit(int status) {
     (exit)(status);
 }
 #define exit(status) __pivm_exit(status)
+static void _Exit(int status) { (exit)(status); }
+/* There is no command processor: system(NULL) says so, and every
+   command fails. */
+static int system(const char *command) { return command ? -1 : 0; }
 /* A program runs with an empty environment. */
 static char *getenv(const char *name) { return NULL; }
 /* qsort is a stable merge sort, like glibc's (so equal keys end up in the
@@ -272,56 +284,7 @@ static size_t strxfrm(char *dst, const char *src, size_t n) {
     if (len < n) strcpy(dst, src);
     return len;
 }
-int snprintf(char *s, size_t n, const char *fmt, ...);
-/* glibc's messages, for the errno values errno.h names. */
-static char *strerror(int e) {
-    static char unknown[32];
-    switch (e) {
-    case 0: return "Success";
-    case 1: return "Operation not permitted";
-    case 2: return "No such file or directory";
-    case 3: return "No such process";
-    case 4: return "Interrupted system call";
-    case 5: return "Input/output error";
-    case 6: return "No such device or address";
-    case 7: return "Argument list too long";
-    case 8: return "Exec format error";
-    case 9: return "Bad file descriptor";
-    case 10: return "No child processes";
-    case 11: return "Resource temporarily unavailable";
-    case 12: return "Cannot allocate memory";
-    case 13: return "Permission denied";
-    case 14: return "Bad address";
-    case 16: return "Device or resource busy";
-    case 17: return "File exists";
-    case 18: return "Invalid cross-device link";
-    case 19: return "No such device";
-    case 20: return "Not a directory";
-    case 21: return "Is a directory";
-    case 22: return "Invalid argument";
-    case 23: return "Too many open files in system";
-    case 24: return "Too many open files";
-    case 25: return "Inappropriate ioctl for device";
-    case 27: return "File too large";
-    case 28: return "No space left on device";
-    case 29: return "Illegal seek";
-    case 30: return "Read-only file system";
-    case 31: return "Too many links";
-    case 32: return "Broken pipe";
-    case 33: return "Numerical argument out of domain";
-    case 34: return "Numerical result out of range";
-    case 35: return "Resource deadlock avoided";
-    case 36: return "File name too long";
-    case 37: return "No locks available";
-    case 38: return "Function not implemented";
-    case 39: return "Directory not empty";
-    case 40: return "Too many levels of symbolic links";
-    case 75: return "Value too large for defined data type";
-    case 84: return "Invalid or incomplete multibyte or wide character";
-    }
-    snprintf(unknown, sizeof unknown, "Unknown error %d", e);
-    return unknown;
-}
+#include <__pivm_strerror.h>
 static char *strtok(char *s, const char *delim) {
     static char *next;
     if (!s) s = next;
@@ -1048,6 +1011,63 @@ static int raise(int sig) {
     }
     h(sig);
     return 0;
+}
+#endif
+"#;
+
+/// strerror, shared by string.h and stdio.h (`perror`); not in `NAMES`.
+const STRERROR: &str = r#"#ifndef __PIVM_STRERROR_H
+#define __PIVM_STRERROR_H
+#include <stddef.h>
+int snprintf(char *s, size_t n, const char *fmt, ...);
+/* glibc's messages, for the errno values errno.h names. */
+static char *strerror(int e) {
+    static char unknown[32];
+    switch (e) {
+    case 0: return "Success";
+    case 1: return "Operation not permitted";
+    case 2: return "No such file or directory";
+    case 3: return "No such process";
+    case 4: return "Interrupted system call";
+    case 5: return "Input/output error";
+    case 6: return "No such device or address";
+    case 7: return "Argument list too long";
+    case 8: return "Exec format error";
+    case 9: return "Bad file descriptor";
+    case 10: return "No child processes";
+    case 11: return "Resource temporarily unavailable";
+    case 12: return "Cannot allocate memory";
+    case 13: return "Permission denied";
+    case 14: return "Bad address";
+    case 16: return "Device or resource busy";
+    case 17: return "File exists";
+    case 18: return "Invalid cross-device link";
+    case 19: return "No such device";
+    case 20: return "Not a directory";
+    case 21: return "Is a directory";
+    case 22: return "Invalid argument";
+    case 23: return "Too many open files in system";
+    case 24: return "Too many open files";
+    case 25: return "Inappropriate ioctl for device";
+    case 27: return "File too large";
+    case 28: return "No space left on device";
+    case 29: return "Illegal seek";
+    case 30: return "Read-only file system";
+    case 31: return "Too many links";
+    case 32: return "Broken pipe";
+    case 33: return "Numerical argument out of domain";
+    case 34: return "Numerical result out of range";
+    case 35: return "Resource deadlock avoided";
+    case 36: return "File name too long";
+    case 37: return "No locks available";
+    case 38: return "Function not implemented";
+    case 39: return "Directory not empty";
+    case 40: return "Too many levels of symbolic links";
+    case 75: return "Value too large for defined data type";
+    case 84: return "Invalid or incomplete multibyte or wide character";
+    }
+    snprintf(unknown, sizeof unknown, "Unknown error %d", e);
+    return unknown;
 }
 #endif
 "#;

@@ -1,5 +1,6 @@
 /* Files beneath the preopened directory: remove and rename (errno on
-   failure), strtol/strtoul/strtod setting ERANGE and EINVAL, strerror. */
+   failure), strtol/strtoul/strtod setting ERANGE and EINVAL, strerror,
+   perror. */
 /* resume: once */
 #include <errno.h>
 #include <stdio.h>
@@ -30,6 +31,8 @@ int main(void) {
     fclose(f);
     show("remove", remove("pivm_files_errno_b.txt"));
     show("remove again", remove("pivm_files_errno_b.txt"));
+    errno = ENOENT;
+    perror("perror writes to stderr");
     show("rename missing", rename("pivm_files_errno_missing", "pivm_files_errno_c"));
     errno = 0;
     printf("fopen bad mode: %d errno %d\n", fopen("pivm_files_errno_b.txt", "q") == NULL, errno);
