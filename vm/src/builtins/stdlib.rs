@@ -298,7 +298,7 @@ pub fn parse_float(s: &[u8]) -> (f64, usize) {
     }
     let negative = s.get(start) == Some(&b'-');
     if lower.len() > 1 && lower[0] == b'0' && lower[1] == b'x' {
-        if let Some((v, end, _)) = parse_hex_float(s, i + 2) {
+        if let Some((v, end, _)) = pivm_ir::hexfloat::parse(s, i + 2) {
             return (if negative { -v } else { v }, end);
         }
     }
@@ -332,82 +332,6 @@ pub fn parse_float(s: &[u8]) -> (f64, usize) {
     }
     let text = std::str::from_utf8(&s[start..i]).unwrap_or("0");
     (text.parse().unwrap_or(0.0), i)
-}
-
-/// The magnitude of a hexadecimal float whose digits start at `i` (after
-/// `0x`), correctly rounded (to nearest, ties to even, subnormals
-/// included), where it ends, and whether it is exact; `None` without a
-/// hex digit.
-fn parse_hex_float(s: &[u8], mut i: usize) -> Option<(f64, usize, bool)> {
-    let (mut mant, mut exp, mut sticky, mut nd, mut dot) = (0u64, 0i64, false, 0, false);
-    while i < s.len() {
-        let c = s[i];
-        if let Some(d) = (c as char).to_digit(16) {
-            nd += 1;
-            if mant >> 60 == 0 {
-                mant = mant << 4 | d as u64;
-                exp -= if dot { 4 } else { 0 };
-            } else {
-                sticky |= d != 0;
-                exp += if dot { 0 } else { 4 };
-            }
-        } else if c == b'.' && !dot {
-            dot = true;
-        } else {
-            break;
-        }
-        i += 1;
-    }
-    if nd == 0 {
-        return None;
-    }
-    if i < s.len() && (s[i] | 0x20) == b'p' {
-        let mut j = i + 1;
-        let neg = s.get(j) == Some(&b'-');
-        if matches!(s.get(j), Some(b'+' | b'-')) {
-            j += 1;
-        }
-        let (mut e, from) = (0i64, j);
-        while j < s.len() && s[j].is_ascii_digit() {
-            e = (e * 10 + (s[j] - b'0') as i64).min(1 << 40);
-            j += 1;
-        }
-        if j > from {
-            exp += if neg { -e } else { e };
-            i = j;
-        }
-    }
-    if mant == 0 {
-        return Some((0.0, i, true));
-    }
-    let lz = mant.leading_zeros() as i64;
-    let m = (mant as u128) << lz;
-    let e2 = exp - lz + 63; // value = 1.f * 2^e2
-    if e2 > 1023 {
-        return Some((f64::INFINITY, i, false));
-    }
-    let shift = 11 + (-1022 - e2).max(0);
-    if shift >= 128 {
-        return Some((0.0, i, false));
-    }
-    let mut kept = (m >> shift) as u64;
-    let rem = m & ((1u128 << shift) - 1);
-    let half = 1u128 << (shift - 1);
-    let exact = rem == 0 && !sticky;
-    if rem > half || (rem == half && (sticky || kept & 1 == 1)) {
-        kept += 1;
-    }
-    let bits = if e2 < -1022 {
-        kept // subnormal; a carry into bit 52 is the smallest normal
-    } else if kept == 1 << 53 {
-        if e2 + 1 > 1023 {
-            return Some((f64::INFINITY, i, false));
-        }
-        ((e2 + 1 + 1023) as u64) << 52
-    } else {
-        ((e2 + 1023) as u64) << 52 | (kept & ((1 << 52) - 1))
-    };
-    Some((f64::from_bits(bits), i, exact))
 }
 
 pub fn atof(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
@@ -447,7 +371,7 @@ fn out_of_range(text: &[u8], v: f64) -> bool {
         .iter()
         .take_while(|&&c| c | 0x20 != exp_mark)
         .any(|&c| c.is_ascii_hexdigit() && c != b'0');
-    let exact = hex && parse_hex_float(&t, 2).is_some_and(|(_, _, exact)| exact);
+    let exact = hex && pivm_ir::hexfloat::parse(&t, 2).is_some_and(|(_, _, exact)| exact);
     nonzero && (v == 0.0 || (v.is_subnormal() && !exact))
 }
 
