@@ -83,6 +83,7 @@ typedef __pivm_va_list va_list;
 const STDIO: &str = r#"#ifndef __PIVM_STDIO_H
 #define __PIVM_STDIO_H
 #include <stddef.h>
+#include <stdarg.h>
 typedef struct __pivm_FILE FILE;
 #define EOF (-1)
 #define stdin ((FILE *)1)
@@ -137,6 +138,119 @@ int errno;
 static void perror(const char *s) {
     if (s && *s) fprintf(stderr, "%s: %s\n", s, strerror(errno));
     else fprintf(stderr, "%s\n", strerror(errno));
+}
+/* sscanf over the string functions: conversions d i u o x X c s [ e f g
+   a p n %, widths, `*`, and the hh h l ll j z t L length modifiers. */
+long strtol(const char *s, char **end, int base);
+unsigned long strtoul(const char *s, char **end, int base);
+double strtod(const char *s, char **end);
+void *memcpy(void *dst, const void *src, size_t n);
+static int __pivm_isspace(int c) { return c == ' ' || (c >= 9 && c <= 13); }
+static int vsscanf(const char *str, const char *fmt, __pivm_va_list ap) {
+    const char *s = str;
+    int n = 0;
+    for (; *fmt; fmt++) {
+        if (__pivm_isspace((unsigned char)*fmt)) {
+            while (__pivm_isspace((unsigned char)*s)) s++;
+            continue;
+        }
+        if (*fmt != '%' || fmt[1] == '%') {
+            if (*fmt == '%') fmt++;
+            if (*s == 0) return n ? n : EOF;
+            if (*s != *fmt) return n;
+            s++;
+            continue;
+        }
+        fmt++;
+        int skip = 0, width = 0, len = 0;
+        if (*fmt == '*') { skip = 1; fmt++; }
+        while (*fmt >= '0' && *fmt <= '9') width = width * 10 + (*fmt++ - '0');
+        for (;; fmt++) {
+            if (*fmt == 'h') len = len == -1 ? -2 : -1;
+            else if (*fmt == 'l') len = len == 1 ? 2 : 1;
+            else if (*fmt == 'j' || *fmt == 'z' || *fmt == 't' || *fmt == 'L') len = 2;
+            else break;
+        }
+        char c = *fmt;
+        if (c == 'n') {
+            if (!skip) *va_arg(ap, int *) = (int)(s - str);
+            continue;
+        }
+        if (c != 'c' && c != '[')
+            while (__pivm_isspace((unsigned char)*s)) s++;
+        if (*s == 0) return n ? n : EOF;
+        char tmp[512];
+        int max = width ? (width < 511 ? width : 511) : 511;
+        if (c == 'c') {
+            int w = width ? width : 1, k = 0;
+            char *out = skip ? 0 : va_arg(ap, char *);
+            while (k < w && s[k]) { if (out) out[k] = s[k]; k++; }
+            if (k < w) return n ? n : EOF;
+            s += w;
+            if (!skip) n++;
+            continue;
+        }
+        if (c == 's' || c == '[') {
+            unsigned char set[256];
+            int invert = 0;
+            for (int i = 0; i < 256; i++) set[i] = c == 's' ? !__pivm_isspace(i) : 0;
+            if (c == '[') {
+                fmt++;
+                if (*fmt == '^') { invert = 1; fmt++; }
+                if (*fmt == ']') { set[']'] = 1; fmt++; }
+                for (; *fmt && *fmt != ']'; fmt++) {
+                    if (fmt[1] == '-' && fmt[2] && fmt[2] != ']') {
+                        for (int ch = (unsigned char)fmt[0]; ch <= (unsigned char)fmt[2]; ch++) set[ch] = 1;
+                        fmt += 2;
+                    } else set[(unsigned char)*fmt] = 1;
+                }
+                if (invert) for (int i = 0; i < 256; i++) set[i] = !set[i];
+            }
+            int w = width ? width : 2147483647, k = 0;
+            char *out = skip ? 0 : va_arg(ap, char *);
+            while (k < w && s[k] && set[(unsigned char)s[k]]) { if (out) out[k] = s[k]; k++; }
+            if (k == 0) return n;
+            if (out) out[k] = 0;
+            s += k;
+            if (!skip) n++;
+            continue;
+        }
+        int k = 0;
+        while (k < max && s[k]) { tmp[k] = s[k]; k++; }
+        tmp[k] = 0;
+        char *end;
+        if (c == 'e' || c == 'f' || c == 'g' || c == 'a' || c == 'E' || c == 'F' || c == 'G' || c == 'A') {
+            double d = strtod(tmp, &end);
+            if (end == tmp) return n;
+            s += end - tmp;
+            if (!skip) {
+                if (len >= 1) *va_arg(ap, double *) = d;
+                else *va_arg(ap, float *) = (float)d;
+                n++;
+            }
+            continue;
+        }
+        int base = c == 'd' || c == 'u' ? 10 : c == 'o' ? 8 : c == 'x' || c == 'X' || c == 'p' ? 16 : c == 'i' ? 0 : -1;
+        if (base < 0) return n;
+        unsigned long v = c == 'd' || c == 'i' ? (unsigned long)strtol(tmp, &end, base) : strtoul(tmp, &end, base);
+        if (end == tmp) return n;
+        s += end - tmp;
+        if (skip) continue;
+        if (c == 'p') *va_arg(ap, void **) = (void *)v;
+        else if (len == -2) *va_arg(ap, char *) = (char)v;
+        else if (len == -1) *va_arg(ap, short *) = (short)v;
+        else if (len >= 1) *va_arg(ap, long *) = (long)v;
+        else *va_arg(ap, int *) = (int)v;
+        n++;
+    }
+    return n;
+}
+static int sscanf(const char *str, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vsscanf(str, fmt, ap);
+    va_end(ap);
+    return r;
 }
 static void rewind(FILE *stream) { fseek(stream, 0, SEEK_SET); clearerr(stream); }
 #define putc(c, stream) fputc(c, stream)
