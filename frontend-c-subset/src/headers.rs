@@ -10,9 +10,13 @@
 pub const NAMES: &[&str] = &[
     "assert.h",
     "ctype.h",
+    "errno.h",
     "float.h",
+    "inttypes.h",
     "limits.h",
+    "locale.h",
     "math.h",
+    "signal.h",
     "stdarg.h",
     "stdbool.h",
     "stddef.h",
@@ -39,6 +43,11 @@ pub fn get(name: &str) -> Option<&'static str> {
         "assert.h" => ASSERT,
         "float.h" => FLOAT,
         "time.h" => TIME,
+        "errno.h" => ERRNO,
+        "inttypes.h" => INTTYPES,
+        "locale.h" => LOCALE,
+        "signal.h" => SIGNAL,
+        "__pivm_strerror.h" => STRERROR,
         _ => return None,
     })
 }
@@ -74,6 +83,7 @@ typedef __pivm_va_list va_list;
 const STDIO: &str = r#"#ifndef __PIVM_STDIO_H
 #define __PIVM_STDIO_H
 #include <stddef.h>
+#include <stdarg.h>
 typedef struct __pivm_FILE FILE;
 #define EOF (-1)
 #define stdin ((FILE *)1)
@@ -107,6 +117,142 @@ int fclose(FILE *stream);
 int fseek(FILE *stream, long offset, int whence);
 long ftell(FILE *stream);
 int feof(FILE *stream);
+int remove(const char *path);
+int rename(const char *from, const char *to);
+/* ungetc pushes back only the byte just read from a file (the common
+   case); otherwise it fails with EOF. */
+int ungetc(int c, FILE *stream);
+void clearerr(FILE *stream);
+/* Streams have no error indicator of their own: a failing call says so. */
+static int ferror(FILE *stream) { return 0; }
+#define _IOFBF 0
+#define _IOLBF 1
+#define _IONBF 2
+/* pivm buffers stdout itself (flushed at exit and on fflush); setvbuf
+   accepts every mode and changes nothing. */
+static int setvbuf(FILE *stream, char *buf, int mode, size_t size) { return mode < 0 || mode > 2 ? -1 : 0; }
+static void setbuf(FILE *stream, char *buf) {}
+/* errno's tentative definition, as errno.h has it (they merge). */
+int errno;
+#include <__pivm_strerror.h>
+static void perror(const char *s) {
+    if (s && *s) fprintf(stderr, "%s: %s\n", s, strerror(errno));
+    else fprintf(stderr, "%s\n", strerror(errno));
+}
+/* sscanf over the string functions: conversions d i u o x X c s [ e f g
+   a p n %, widths, `*`, and the hh h l ll j z t L length modifiers. */
+long strtol(const char *s, char **end, int base);
+unsigned long strtoul(const char *s, char **end, int base);
+double strtod(const char *s, char **end);
+void *memcpy(void *dst, const void *src, size_t n);
+static int __pivm_isspace(int c) { return c == ' ' || (c >= 9 && c <= 13); }
+static int vsscanf(const char *str, const char *fmt, __pivm_va_list ap) {
+    const char *s = str;
+    int n = 0;
+    for (; *fmt; fmt++) {
+        if (__pivm_isspace((unsigned char)*fmt)) {
+            while (__pivm_isspace((unsigned char)*s)) s++;
+            continue;
+        }
+        if (*fmt != '%' || fmt[1] == '%') {
+            if (*fmt == '%') fmt++;
+            if (*s == 0) return n ? n : EOF;
+            if (*s != *fmt) return n;
+            s++;
+            continue;
+        }
+        fmt++;
+        int skip = 0, width = 0, len = 0;
+        if (*fmt == '*') { skip = 1; fmt++; }
+        while (*fmt >= '0' && *fmt <= '9') width = width * 10 + (*fmt++ - '0');
+        for (;; fmt++) {
+            if (*fmt == 'h') len = len == -1 ? -2 : -1;
+            else if (*fmt == 'l') len = len == 1 ? 2 : 1;
+            else if (*fmt == 'j' || *fmt == 'z' || *fmt == 't' || *fmt == 'L') len = 2;
+            else break;
+        }
+        char c = *fmt;
+        if (c == 'n') {
+            if (!skip) *va_arg(ap, int *) = (int)(s - str);
+            continue;
+        }
+        if (c != 'c' && c != '[')
+            while (__pivm_isspace((unsigned char)*s)) s++;
+        if (*s == 0) return n ? n : EOF;
+        char tmp[512];
+        int max = width ? (width < 511 ? width : 511) : 511;
+        if (c == 'c') {
+            int w = width ? width : 1, k = 0;
+            char *out = skip ? 0 : va_arg(ap, char *);
+            while (k < w && s[k]) { if (out) out[k] = s[k]; k++; }
+            if (k < w) return n ? n : EOF;
+            s += w;
+            if (!skip) n++;
+            continue;
+        }
+        if (c == 's' || c == '[') {
+            unsigned char set[256];
+            int invert = 0;
+            for (int i = 0; i < 256; i++) set[i] = c == 's' ? !__pivm_isspace(i) : 0;
+            if (c == '[') {
+                fmt++;
+                if (*fmt == '^') { invert = 1; fmt++; }
+                if (*fmt == ']') { set[']'] = 1; fmt++; }
+                for (; *fmt && *fmt != ']'; fmt++) {
+                    if (fmt[1] == '-' && fmt[2] && fmt[2] != ']') {
+                        for (int ch = (unsigned char)fmt[0]; ch <= (unsigned char)fmt[2]; ch++) set[ch] = 1;
+                        fmt += 2;
+                    } else set[(unsigned char)*fmt] = 1;
+                }
+                if (invert) for (int i = 0; i < 256; i++) set[i] = !set[i];
+            }
+            int w = width ? width : 2147483647, k = 0;
+            char *out = skip ? 0 : va_arg(ap, char *);
+            while (k < w && s[k] && set[(unsigned char)s[k]]) { if (out) out[k] = s[k]; k++; }
+            if (k == 0) return n;
+            if (out) out[k] = 0;
+            s += k;
+            if (!skip) n++;
+            continue;
+        }
+        int k = 0;
+        while (k < max && s[k]) { tmp[k] = s[k]; k++; }
+        tmp[k] = 0;
+        char *end;
+        if (c == 'e' || c == 'f' || c == 'g' || c == 'a' || c == 'E' || c == 'F' || c == 'G' || c == 'A') {
+            double d = strtod(tmp, &end);
+            if (end == tmp) return n;
+            s += end - tmp;
+            if (!skip) {
+                if (len >= 1) *va_arg(ap, double *) = d;
+                else *va_arg(ap, float *) = (float)d;
+                n++;
+            }
+            continue;
+        }
+        int base = c == 'd' || c == 'u' ? 10 : c == 'o' ? 8 : c == 'x' || c == 'X' || c == 'p' ? 16 : c == 'i' ? 0 : -1;
+        if (base < 0) return n;
+        unsigned long v = c == 'd' || c == 'i' ? (unsigned long)strtol(tmp, &end, base) : strtoul(tmp, &end, base);
+        if (end == tmp) return n;
+        s += end - tmp;
+        if (skip) continue;
+        if (c == 'p') *va_arg(ap, void **) = (void *)v;
+        else if (len == -2) *va_arg(ap, char *) = (char)v;
+        else if (len == -1) *va_arg(ap, short *) = (short)v;
+        else if (len >= 1) *va_arg(ap, long *) = (long)v;
+        else *va_arg(ap, int *) = (int)v;
+        n++;
+    }
+    return n;
+}
+static int sscanf(const char *str, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vsscanf(str, fmt, ap);
+    va_end(ap);
+    return r;
+}
+static void rewind(FILE *stream) { fseek(stream, 0, SEEK_SET); clearerr(stream); }
 #define putc(c, stream) fputc(c, stream)
 #define getc(stream) fgetc(stream)
 #endif
@@ -136,6 +282,40 @@ double strtod(const char *s, char **end);
 int rand(void);
 void srand(unsigned seed);
 void *memcpy(void *dst, const void *src, size_t n);
+typedef struct { int quot; int rem; } div_t;
+typedef struct { long quot; long rem; } ldiv_t;
+typedef struct { long long quot; long long rem; } lldiv_t;
+static div_t div(int n, int d) { div_t r; r.quot = n / d; r.rem = n % d; return r; }
+static ldiv_t ldiv(long n, long d) { ldiv_t r; r.quot = n / d; r.rem = n % d; return r; }
+static lldiv_t lldiv(long long n, long long d) { lldiv_t r; r.quot = n / d; r.rem = n % d; return r; }
+static long long atoll(const char *s) { return atol(s); }
+static long long strtoll(const char *s, char **end, int base) { return strtol(s, end, base); }
+static unsigned long long strtoull(const char *s, char **end, int base) { return strtoul(s, end, base); }
+static float strtof(const char *s, char **end) { return (float)strtod(s, end); }
+/* atexit: the handlers are a program-wide table in VM memory; exit (a
+   macro over the runtime's exit) and a return from main (the compiler
+   calls __pivm_atexit_run there) run them, last registered first. */
+void (*__pivm_atexit_fns[64])(void);
+int __pivm_atexit_n;
+static int atexit(void (*f)(void)) {
+    if (__pivm_atexit_n >= 64) return -1;
+    __pivm_atexit_fns[__pivm_atexit_n++] = f;
+    return 0;
+}
+inline void __pivm_atexit_run(void) {
+    while (__pivm_atexit_n > 0) __pivm_atexit_fns[--__pivm_atexit_n]();
+}
+static void __pivm_exit(int status) {
+    __pivm_atexit_run();
+    (exit)(status);
+}
+#define exit(status) __pivm_exit(status)
+static void _Exit(int status) { (exit)(status); }
+/* There is no command processor: system(NULL) says so, and every
+   command fails. */
+static int system(const char *command) { return command ? -1 : 0; }
+/* A program runs with an empty environment. */
+static char *getenv(const char *name) { return NULL; }
 /* qsort is a stable merge sort, like glibc's (so equal keys end up in the
    same order as under gcc); bsearch is a plain binary search. */
 static void __pivm_msort(char *b, size_t n, size_t s, int (*cmp)(const void *, const void *), char *tmp) {
@@ -211,6 +391,14 @@ static void *memchr(const void *p, int c, size_t n) {
         if (b[i] == (unsigned char)c) return (void *)(b + i);
     return NULL;
 }
+/* The C locale: collation is byte order. */
+static int strcoll(const char *a, const char *b) { return strcmp(a, b); }
+static size_t strxfrm(char *dst, const char *src, size_t n) {
+    size_t len = strlen(src);
+    if (len < n) strcpy(dst, src);
+    return len;
+}
+#include <__pivm_strerror.h>
 static char *strtok(char *s, const char *delim) {
     static char *next;
     if (!s) s = next;
@@ -266,19 +454,169 @@ double fmod(double x, double y);
 double hypot(double x, double y);
 double fmin(double x, double y);
 double fmax(double x, double y);
-static float sqrtf(float x) { return (float)sqrt(x); }
-static float fabsf(float x) { return (float)fabs(x); }
-static float floorf(float x) { return (float)floor(x); }
-static float ceilf(float x) { return (float)ceil(x); }
-static float roundf(float x) { return (float)round(x); }
-static float truncf(float x) { return (float)trunc(x); }
-static float fminf(float x, float y) { return (float)fmin(x, y); }
-static float fmaxf(float x, float y) { return (float)fmax(x, y); }
-static float sinf(float x) { return (float)sin(x); }
-static float cosf(float x) { return (float)cos(x); }
-static float expf(float x) { return (float)exp(x); }
-static float logf(float x) { return (float)log(x); }
-static float powf(float x, float y) { return (float)pow(x, y); }
+double cbrt(double x);
+double expm1(double x);
+double log1p(double x);
+double exp2(double x);
+double asinh(double x);
+double acosh(double x);
+double atanh(double x);
+double erf(double x);
+double erfc(double x);
+double tgamma(double x);
+double lgamma(double x);
+double rint(double x);
+double copysign(double x, double y);
+double nextafter(double x, double y);
+double remainder(double x, double y);
+double fma(double x, double y, double z);
+double ldexp(double x, int n);
+#define M_LOG2E 1.4426950408889634074
+#define M_LOG10E 0.43429448190325182765
+#define M_LN10 2.30258509299404568402
+#define M_PI_2 1.57079632679489661923
+#define M_PI_4 0.78539816339744830962
+#define M_1_PI 0.31830988618379067154
+#define M_2_PI 0.63661977236758134308
+#define M_2_SQRTPI 1.12837916709551257390
+#define M_SQRT1_2 0.70710678118654752440
+#define HUGE_VALF ((float)HUGE_VAL)
+#define FP_NAN 0
+#define FP_INFINITE 1
+#define FP_ZERO 2
+#define FP_SUBNORMAL 3
+#define FP_NORMAL 4
+#define FP_ILOGB0 (-2147483647 - 1)
+#define FP_ILOGBNAN (-2147483647 - 1)
+#define MATH_ERRNO 1
+#define MATH_ERREXCEPT 2
+#define math_errhandling (MATH_ERRNO | MATH_ERREXCEPT)
+typedef float float_t;
+typedef double double_t;
+/* Classification and the rest of math.h in C over the bits of a double:
+   the same on every host and engine. */
+static unsigned long __pivm_dbits(double x) { union { double d; unsigned long u; } v; v.d = x; return v.u; }
+static double __pivm_dfrom(unsigned long u) { union { double d; unsigned long u; } v; v.u = u; return v.d; }
+static int __pivm_fpclassify(double x) {
+    unsigned long b = __pivm_dbits(x), e = (b >> 52) & 0x7ff, m = b & 0xfffffffffffffUL;
+    if (e == 0x7ff) return m ? FP_NAN : FP_INFINITE;
+    if (e == 0) return m ? FP_SUBNORMAL : FP_ZERO;
+    return FP_NORMAL;
+}
+#define fpclassify(x) __pivm_fpclassify(x)
+#define isnormal(x) (__pivm_fpclassify(x) == FP_NORMAL)
+#define signbit(x) ((int)(__pivm_dbits(x) >> 63))
+#define isgreater(x, y) ((x) > (y))
+#define isgreaterequal(x, y) ((x) >= (y))
+#define isless(x, y) ((x) < (y))
+#define islessequal(x, y) ((x) <= (y))
+#define islessgreater(x, y) ((x) < (y) || (x) > (y))
+#define isunordered(x, y) (isnan(x) || isnan(y))
+static double frexp(double x, int *e) {
+    unsigned long b = __pivm_dbits(x);
+    int ex = (int)((b >> 52) & 0x7ff);
+    if (ex == 0) {
+        if (x == 0) { *e = 0; return x; }
+        double r = frexp(x * 18446744073709551616.0, e);
+        *e -= 64;
+        return r;
+    }
+    if (ex == 0x7ff) { *e = 0; return x; }
+    *e = ex - 1022;
+    return __pivm_dfrom((b & 0x800fffffffffffffUL) | 0x3fe0000000000000UL);
+}
+static double modf(double x, double *ip) {
+    double t = trunc(x);
+    *ip = t;
+    if (x == HUGE_VAL || x == -HUGE_VAL) return copysign(0.0, x);
+    return copysign(x - t, x);
+}
+static int ilogb(double x) {
+    int e;
+    if (x == 0 || x != x) return FP_ILOGB0;
+    if (x == HUGE_VAL || x == -HUGE_VAL) return 2147483647;
+    frexp(x, &e);
+    return e - 1;
+}
+static double logb(double x) {
+    if (x == 0) return -HUGE_VAL;
+    if (x != x) return x;
+    if (x == HUGE_VAL || x == -HUGE_VAL) return HUGE_VAL;
+    return (double)ilogb(x);
+}
+static double scalbn(double x, int n) { return ldexp(x, n); }
+static double scalbln(double x, long n) { return ldexp(x, n > 100000 ? 100000 : n < -100000 ? -100000 : (int)n); }
+static double nearbyint(double x) { return rint(x); }
+static long lrint(double x) { return (long)rint(x); }
+static long long llrint(double x) { return (long long)rint(x); }
+static long lround(double x) { return (long)round(x); }
+static long long llround(double x) { return (long long)round(x); }
+static double fdim(double x, double y) { return x > y ? x - y : (x != x || y != y) ? x + y : 0.0; }
+static double nan(const char *tag) { return NAN; }
+static double nexttoward(double x, double y) { return nextafter(x, y); }
+static double remquo(double x, double y, int *q) {
+    double r = remainder(x, y);
+    *q = (int)(fmod(fabs(rint((x - r) / y)), 2147483648.0)) * ((x < 0) != (y < 0) ? -1 : 1);
+    return r;
+}
+/* The float functions: the double one, rounded (exact for sqrt and the
+   rounding functions; for the others, the double result rounded). */
+#define __PIVM_F1(n) static float n##f(float x) { return (float)n(x); }
+#define __PIVM_F2(n) static float n##f(float x, float y) { return (float)n(x, y); }
+__PIVM_F1(sqrt)
+__PIVM_F1(tan)
+__PIVM_F1(asin)
+__PIVM_F1(acos)
+__PIVM_F1(atan)
+__PIVM_F1(sinh)
+__PIVM_F1(cosh)
+__PIVM_F1(tanh)
+__PIVM_F1(asinh)
+__PIVM_F1(acosh)
+__PIVM_F1(atanh)
+__PIVM_F1(exp2)
+__PIVM_F1(expm1)
+__PIVM_F1(log10)
+__PIVM_F1(log2)
+__PIVM_F1(log1p)
+__PIVM_F1(cbrt)
+__PIVM_F1(erf)
+__PIVM_F1(erfc)
+__PIVM_F1(tgamma)
+__PIVM_F1(lgamma)
+__PIVM_F1(rint)
+__PIVM_F1(fabs)
+__PIVM_F1(floor)
+__PIVM_F1(ceil)
+__PIVM_F1(round)
+__PIVM_F1(trunc)
+__PIVM_F1(sin)
+__PIVM_F1(cos)
+__PIVM_F1(exp)
+__PIVM_F1(log)
+__PIVM_F2(hypot)
+__PIVM_F2(fmod)
+__PIVM_F2(copysign)
+__PIVM_F2(fdim)
+__PIVM_F2(remainder)
+__PIVM_F2(fmin)
+__PIVM_F2(fmax)
+__PIVM_F2(pow)
+static float atan2f(float y, float x) { return (float)atan2(y, x); }
+static float ldexpf(float x, int n) { return (float)ldexp(x, n); }
+static float frexpf(float x, int *e) { return (float)frexp(x, e); }
+static float modff(float x, float *ip) { double d; float r = (float)modf(x, &d); *ip = (float)d; return r; }
+static float fmaf(float x, float y, float z) { return (float)fma(x, y, z); }
+static float nextafterf(float x, float y) {
+    union { float f; unsigned u; } v;
+    if (x != x || y != y) return x + y;
+    if (x == y) return y;
+    v.f = x;
+    if (x == 0) v.u = 1 | (y < 0 ? 0x80000000u : 0);
+    else if ((x < y) == (x > 0)) v.u++;
+    else v.u--;
+    return v.f;
+}
 static int isnan(double x) { return x != x; }
 static int isinf(double x) { return x == HUGE_VAL ? 1 : x == -HUGE_VAL ? -1 : 0; }
 static int isfinite(double x) { return x == x && x != HUGE_VAL && x != -HUGE_VAL; }
@@ -378,6 +716,7 @@ const LIMITS: &str = r#"#ifndef __PIVM_LIMITS_H
 #define LLONG_MIN (-9223372036854775807LL-1)
 #define LLONG_MAX 9223372036854775807LL
 #define ULLONG_MAX 18446744073709551615ULL
+#define MB_LEN_MAX 16
 #endif
 "#;
 
@@ -422,13 +761,427 @@ const FLOAT: &str = r#"#ifndef __PIVM_FLOAT_H
 #define DBL_MIN 2.2250738585072014e-308
 #define FLT_MAX 3.40282347e+38F
 #define DBL_MAX 1.7976931348623157e+308
+#define FLT_TRUE_MIN 1.40129846e-45F
+#define DBL_TRUE_MIN 4.9406564584124654e-324
+#define FLT_MIN_EXP (-125)
+#define DBL_MIN_EXP (-1021)
+#define FLT_MAX_EXP 128
+#define DBL_MAX_EXP 1024
+#define FLT_MIN_10_EXP (-37)
+#define DBL_MIN_10_EXP (-307)
+#define FLT_MAX_10_EXP 38
+#define DBL_MAX_10_EXP 308
+#define FLT_DECIMAL_DIG 9
+#define DBL_DECIMAL_DIG 17
+#define DECIMAL_DIG 21
+#define FLT_ROUNDS 1
+#define FLT_EVAL_METHOD 0
 #endif
 "#;
 
+/// time.h in C over one builtin (`time`). There is no time zone: local
+/// time is UTC (`localtime` is `gmtime`, `mktime` is `timegm`), and
+/// `strftime` formats as the C locale does.
 const TIME: &str = r#"#ifndef __PIVM_TIME_H
 #define __PIVM_TIME_H
+#include <stddef.h>
 typedef long clock_t;
+typedef long time_t;
 #define CLOCKS_PER_SEC 1000000L
+struct tm {
+    int tm_sec, tm_min, tm_hour, tm_mday, tm_mon, tm_year, tm_wday, tm_yday, tm_isdst;
+    long tm_gmtoff;
+    const char *tm_zone;
+};
+struct timespec { time_t tv_sec; long tv_nsec; };
 clock_t clock(void);
+time_t time(time_t *t);
+int snprintf(char *s, size_t n, const char *fmt, ...);
+static double difftime(time_t a, time_t b) { return (double)(a - b); }
+static const char __pivm_wday[7][10] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
+static const char __pivm_mon[12][10] = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"};
+static long __pivm_days_from_civil(long y, long m, long d) {
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+static int __pivm_leap(long y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+static struct tm *gmtime_r(const time_t *t, struct tm *r) {
+    long s = *t, days = s / 86400, rem = s % 86400;
+    if (rem < 0) { rem += 86400; days--; }
+    r->tm_hour = (int)(rem / 3600);
+    r->tm_min = (int)(rem / 60 % 60);
+    r->tm_sec = (int)(rem % 60);
+    r->tm_wday = (int)(((days + 4) % 7 + 7) % 7);
+    long z = days + 719468;
+    long era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long y = yoe + era * 400;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    long d = doy - (153 * mp + 2) / 5 + 1;
+    long m = mp < 10 ? mp + 3 : mp - 9;
+    y += m <= 2;
+    r->tm_year = (int)(y - 1900);
+    r->tm_mon = (int)(m - 1);
+    r->tm_mday = (int)d;
+    r->tm_yday = (int)(days - __pivm_days_from_civil(y, 1, 1));
+    r->tm_isdst = 0;
+    r->tm_gmtoff = 0;
+    r->tm_zone = "GMT";
+    return r;
+}
+static struct tm *gmtime(const time_t *t) {
+    static struct tm r;
+    return gmtime_r(t, &r);
+}
+static struct tm *localtime_r(const time_t *t, struct tm *r) { return gmtime_r(t, r); }
+static struct tm *localtime(const time_t *t) { return gmtime(t); }
+static time_t timegm(struct tm *tm) {
+    long mon = tm->tm_mon, y = tm->tm_year + 1900L + mon / 12;
+    mon %= 12;
+    if (mon < 0) { mon += 12; y--; }
+    time_t t = (__pivm_days_from_civil(y, mon + 1, 1) + tm->tm_mday - 1) * 86400L
+        + tm->tm_hour * 3600L + tm->tm_min * 60L + tm->tm_sec;
+    gmtime_r(&t, tm);
+    return t;
+}
+static time_t mktime(struct tm *tm) { return timegm(tm); }
+static size_t strftime(char *s, size_t max, const char *f, const struct tm *tm) {
+    size_t n = 0;
+    char b[64];
+    for (; *f; f++) {
+        const char *p = b;
+        if (*f != '%') { b[0] = *f; b[1] = 0; }
+        else {
+            f++;
+            if (*f == 'E' || *f == 'O') f++;
+            int h12 = tm->tm_hour % 12 == 0 ? 12 : tm->tm_hour % 12;
+            long year = tm->tm_year + 1900L;
+            switch (*f) {
+            case 'a': snprintf(b, sizeof b, "%.3s", __pivm_wday[tm->tm_wday]); break;
+            case 'A': p = __pivm_wday[tm->tm_wday]; break;
+            case 'b': case 'h': snprintf(b, sizeof b, "%.3s", __pivm_mon[tm->tm_mon]); break;
+            case 'B': p = __pivm_mon[tm->tm_mon]; break;
+            case 'c': snprintf(b, sizeof b, "%.3s %.3s %2d %02d:%02d:%02d %ld", __pivm_wday[tm->tm_wday], __pivm_mon[tm->tm_mon], tm->tm_mday, tm->tm_hour, tm->tm_min, tm->tm_sec, year); break;
+            case 'C': snprintf(b, sizeof b, "%02ld", year / 100); break;
+            case 'd': snprintf(b, sizeof b, "%02d", tm->tm_mday); break;
+            case 'D': case 'x': snprintf(b, sizeof b, "%02d/%02d/%02ld", tm->tm_mon + 1, tm->tm_mday, year % 100); break;
+            case 'e': snprintf(b, sizeof b, "%2d", tm->tm_mday); break;
+            case 'F': snprintf(b, sizeof b, "%ld-%02d-%02d", year, tm->tm_mon + 1, tm->tm_mday); break;
+            case 'H': snprintf(b, sizeof b, "%02d", tm->tm_hour); break;
+            case 'I': snprintf(b, sizeof b, "%02d", h12); break;
+            case 'j': snprintf(b, sizeof b, "%03d", tm->tm_yday + 1); break;
+            case 'm': snprintf(b, sizeof b, "%02d", tm->tm_mon + 1); break;
+            case 'M': snprintf(b, sizeof b, "%02d", tm->tm_min); break;
+            case 'n': p = "\n"; break;
+            case 't': p = "\t"; break;
+            case 'p': p = tm->tm_hour < 12 ? "AM" : "PM"; break;
+            case 'r': snprintf(b, sizeof b, "%02d:%02d:%02d %s", h12, tm->tm_min, tm->tm_sec, tm->tm_hour < 12 ? "AM" : "PM"); break;
+            case 'R': snprintf(b, sizeof b, "%02d:%02d", tm->tm_hour, tm->tm_min); break;
+            case 's': snprintf(b, sizeof b, "%ld", timegm((struct tm *)tm)); break;
+            case 'S': snprintf(b, sizeof b, "%02d", tm->tm_sec); break;
+            case 'T': case 'X': snprintf(b, sizeof b, "%02d:%02d:%02d", tm->tm_hour, tm->tm_min, tm->tm_sec); break;
+            case 'u': snprintf(b, sizeof b, "%d", tm->tm_wday == 0 ? 7 : tm->tm_wday); break;
+            case 'U': snprintf(b, sizeof b, "%02d", (tm->tm_yday + 7 - tm->tm_wday) / 7); break;
+            case 'W': snprintf(b, sizeof b, "%02d", (tm->tm_yday + 7 - (tm->tm_wday + 6) % 7) / 7); break;
+            case 'w': snprintf(b, sizeof b, "%d", tm->tm_wday); break;
+            case 'y': snprintf(b, sizeof b, "%02ld", year % 100); break;
+            case 'Y': snprintf(b, sizeof b, "%ld", year); break;
+            case 'z': p = "+0000"; break;
+            case 'Z': p = "GMT"; break;
+            case '%': p = "%"; break;
+            case 0: f--; p = ""; break;
+            default: snprintf(b, sizeof b, "%%%c", *f); break;
+            }
+        }
+        for (; *p; p++) {
+            if (n + 1 >= max) return 0;
+            s[n++] = *p;
+        }
+    }
+    if (n >= max) return 0;
+    s[n] = 0;
+    return n;
+}
+static char *asctime(const struct tm *tm) {
+    static char b[64];
+    snprintf(b, sizeof b, "%.3s %.3s%3d %02d:%02d:%02d %d\n", __pivm_wday[tm->tm_wday], __pivm_mon[tm->tm_mon], tm->tm_mday, tm->tm_hour, tm->tm_min, tm->tm_sec, 1900 + tm->tm_year);
+    return b;
+}
+static char *ctime(const time_t *t) { return asctime(localtime(t)); }
+#endif
+"#;
+
+/// errno is one program-wide int: the header's tentative definition is
+/// the same declaration in every unit, so units share it. The VM finds it
+/// by name (`Program::errno`) for the builtins that set it.
+const ERRNO: &str = r#"#ifndef __PIVM_ERRNO_H
+#define __PIVM_ERRNO_H
+int errno;
+#define EPERM 1
+#define ENOENT 2
+#define ESRCH 3
+#define EINTR 4
+#define EIO 5
+#define ENXIO 6
+#define E2BIG 7
+#define ENOEXEC 8
+#define EBADF 9
+#define ECHILD 10
+#define EAGAIN 11
+#define EWOULDBLOCK EAGAIN
+#define ENOMEM 12
+#define EACCES 13
+#define EFAULT 14
+#define EBUSY 16
+#define EEXIST 17
+#define EXDEV 18
+#define ENODEV 19
+#define ENOTDIR 20
+#define EISDIR 21
+#define EINVAL 22
+#define ENFILE 23
+#define EMFILE 24
+#define ENOTTY 25
+#define EFBIG 27
+#define ENOSPC 28
+#define ESPIPE 29
+#define EROFS 30
+#define EMLINK 31
+#define EPIPE 32
+#define EDOM 33
+#define ERANGE 34
+#define EDEADLK 35
+#define ENAMETOOLONG 36
+#define ENOLCK 37
+#define ENOSYS 38
+#define ENOTEMPTY 39
+#define ELOOP 40
+#define EOVERFLOW 75
+#define EILSEQ 84
+#endif
+"#;
+
+const INTTYPES: &str = r#"#ifndef __PIVM_INTTYPES_H
+#define __PIVM_INTTYPES_H
+#include <stdint.h>
+#define PRId8 "d"
+#define PRId16 "d"
+#define PRId32 "d"
+#define PRId64 "ld"
+#define PRIi8 "i"
+#define PRIi16 "i"
+#define PRIi32 "i"
+#define PRIi64 "li"
+#define PRIo8 "o"
+#define PRIo16 "o"
+#define PRIo32 "o"
+#define PRIo64 "lo"
+#define PRIu8 "u"
+#define PRIu16 "u"
+#define PRIu32 "u"
+#define PRIu64 "lu"
+#define PRIx8 "x"
+#define PRIx16 "x"
+#define PRIx32 "x"
+#define PRIx64 "lx"
+#define PRIX8 "X"
+#define PRIX16 "X"
+#define PRIX32 "X"
+#define PRIX64 "lX"
+#define PRIdLEAST8 "d"
+#define PRIdLEAST16 "d"
+#define PRIdLEAST32 "d"
+#define PRIdLEAST64 "ld"
+#define PRIuLEAST8 "u"
+#define PRIuLEAST16 "u"
+#define PRIuLEAST32 "u"
+#define PRIuLEAST64 "lu"
+#define PRIdFAST8 "d"
+#define PRIdFAST16 "ld"
+#define PRIdFAST32 "ld"
+#define PRIdFAST64 "ld"
+#define PRIuFAST8 "u"
+#define PRIuFAST16 "lu"
+#define PRIuFAST32 "lu"
+#define PRIuFAST64 "lu"
+#define PRIdMAX "ld"
+#define PRIiMAX "li"
+#define PRIoMAX "lo"
+#define PRIuMAX "lu"
+#define PRIxMAX "lx"
+#define PRIXMAX "lX"
+#define PRIdPTR "ld"
+#define PRIiPTR "li"
+#define PRIoPTR "lo"
+#define PRIuPTR "lu"
+#define PRIxPTR "lx"
+#define PRIXPTR "lX"
+#define SCNd8 "hhd"
+#define SCNd16 "hd"
+#define SCNd32 "d"
+#define SCNd64 "ld"
+#define SCNu8 "hhu"
+#define SCNu16 "hu"
+#define SCNu32 "u"
+#define SCNu64 "lu"
+#define SCNx32 "x"
+#define SCNx64 "lx"
+#define SCNdMAX "ld"
+#define SCNuMAX "lu"
+typedef struct { long quot; long rem; } imaxdiv_t;
+long strtol(const char *s, char **end, int base);
+unsigned long strtoul(const char *s, char **end, int base);
+static intmax_t strtoimax(const char *s, char **end, int base) { return strtol(s, end, base); }
+static uintmax_t strtoumax(const char *s, char **end, int base) { return strtoul(s, end, base); }
+static intmax_t imaxabs(intmax_t x) { return x < 0 ? -x : x; }
+static imaxdiv_t imaxdiv(intmax_t n, intmax_t d) { imaxdiv_t r; r.quot = n / d; r.rem = n % d; return r; }
+#endif
+"#;
+
+/// Only the C locale: `setlocale` accepts "C", "POSIX" and "" (which,
+/// with no environment, is "C") and refuses every other name.
+const LOCALE: &str = r#"#ifndef __PIVM_LOCALE_H
+#define __PIVM_LOCALE_H
+#include <stddef.h>
+#define LC_CTYPE 0
+#define LC_NUMERIC 1
+#define LC_TIME 2
+#define LC_COLLATE 3
+#define LC_MONETARY 4
+#define LC_MESSAGES 5
+#define LC_ALL 6
+struct lconv {
+    char *decimal_point, *thousands_sep, *grouping, *int_curr_symbol, *currency_symbol;
+    char *mon_decimal_point, *mon_thousands_sep, *mon_grouping, *positive_sign, *negative_sign;
+    char int_frac_digits, frac_digits, p_cs_precedes, p_sep_by_space, n_cs_precedes, n_sep_by_space, p_sign_posn, n_sign_posn;
+    char int_p_cs_precedes, int_p_sep_by_space, int_n_cs_precedes, int_n_sep_by_space, int_p_sign_posn, int_n_sign_posn;
+};
+int strcmp(const char *a, const char *b);
+static char *setlocale(int category, const char *locale) {
+    if (category < 0 || category > LC_ALL) return NULL;
+    if (!locale || !*locale || !strcmp(locale, "C") || !strcmp(locale, "POSIX")) return "C";
+    return NULL;
+}
+static struct lconv *localeconv(void) {
+    static struct lconv c = {".", "", "", "", "", "", "", "", "", "", 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127};
+    return &c;
+}
+#endif
+"#;
+
+/// signal and raise for one program: handlers live in a program-wide table
+/// in VM memory and `raise` calls them at once (there are no asynchronous
+/// signals). A signal whose action is the default ends the program like
+/// `abort` for SIGABRT and with exit status 128 + the signal otherwise.
+const SIGNAL: &str = r#"#ifndef __PIVM_SIGNAL_H
+#define __PIVM_SIGNAL_H
+typedef int sig_atomic_t;
+typedef void (*__pivm_sighandler_t)(int);
+#define SIG_DFL ((__pivm_sighandler_t)0)
+#define SIG_IGN ((__pivm_sighandler_t)1)
+#define SIG_ERR ((__pivm_sighandler_t)-1)
+#define SIGHUP 1
+#define SIGINT 2
+#define SIGQUIT 3
+#define SIGILL 4
+#define SIGTRAP 5
+#define SIGABRT 6
+#define SIGBUS 7
+#define SIGFPE 8
+#define SIGKILL 9
+#define SIGUSR1 10
+#define SIGSEGV 11
+#define SIGUSR2 12
+#define SIGPIPE 13
+#define SIGALRM 14
+#define SIGTERM 15
+#define SIGCHLD 17
+#define SIGCONT 18
+#define SIGSTOP 19
+#define NSIG 65
+__pivm_sighandler_t __pivm_sig_handlers[65];
+void (exit)(int status);
+void abort(void);
+static __pivm_sighandler_t signal(int sig, __pivm_sighandler_t h) {
+    if (sig < 1 || sig >= NSIG || sig == SIGKILL || sig == SIGSTOP) return SIG_ERR;
+    __pivm_sighandler_t old = __pivm_sig_handlers[sig];
+    __pivm_sig_handlers[sig] = h;
+    return old;
+}
+static int raise(int sig) {
+    if (sig < 1 || sig >= NSIG) return -1;
+    __pivm_sighandler_t h = __pivm_sig_handlers[sig];
+    if (h == SIG_IGN) return 0;
+    if (h == SIG_DFL) {
+        if (sig == SIGCHLD || sig == SIGCONT) return 0;
+        if (sig == SIGABRT) abort();
+        exit(128 + sig);
+    }
+    h(sig);
+    return 0;
+}
+#endif
+"#;
+
+/// strerror, shared by string.h and stdio.h (`perror`); not in `NAMES`.
+const STRERROR: &str = r#"#ifndef __PIVM_STRERROR_H
+#define __PIVM_STRERROR_H
+#include <stddef.h>
+int snprintf(char *s, size_t n, const char *fmt, ...);
+/* glibc's messages, for the errno values errno.h names. */
+static char *strerror(int e) {
+    static char unknown[32];
+    switch (e) {
+    case 0: return "Success";
+    case 1: return "Operation not permitted";
+    case 2: return "No such file or directory";
+    case 3: return "No such process";
+    case 4: return "Interrupted system call";
+    case 5: return "Input/output error";
+    case 6: return "No such device or address";
+    case 7: return "Argument list too long";
+    case 8: return "Exec format error";
+    case 9: return "Bad file descriptor";
+    case 10: return "No child processes";
+    case 11: return "Resource temporarily unavailable";
+    case 12: return "Cannot allocate memory";
+    case 13: return "Permission denied";
+    case 14: return "Bad address";
+    case 16: return "Device or resource busy";
+    case 17: return "File exists";
+    case 18: return "Invalid cross-device link";
+    case 19: return "No such device";
+    case 20: return "Not a directory";
+    case 21: return "Is a directory";
+    case 22: return "Invalid argument";
+    case 23: return "Too many open files in system";
+    case 24: return "Too many open files";
+    case 25: return "Inappropriate ioctl for device";
+    case 27: return "File too large";
+    case 28: return "No space left on device";
+    case 29: return "Illegal seek";
+    case 30: return "Read-only file system";
+    case 31: return "Too many links";
+    case 32: return "Broken pipe";
+    case 33: return "Numerical argument out of domain";
+    case 34: return "Numerical result out of range";
+    case 35: return "Resource deadlock avoided";
+    case 36: return "File name too long";
+    case 37: return "No locks available";
+    case 38: return "Function not implemented";
+    case 39: return "Directory not empty";
+    case 40: return "Too many levels of symbolic links";
+    case 75: return "Value too large for defined data type";
+    case 84: return "Invalid or incomplete multibyte or wide character";
+    }
+    snprintf(unknown, sizeof unknown, "Unknown error %d", e);
+    return unknown;
+}
 #endif
 "#;

@@ -592,9 +592,9 @@ impl<'a> Lower<'a> {
         }
         if !cx.terminated {
             let val = cx.f.ret.map(|t| (t, Operand::Const(0)));
+            self.run_atexit(&mut cx);
             self.emit(&mut cx, InstKind::Return { val });
         }
-        let _ = cx.is_main;
         let mut f = cx.f;
         finish_blocks(&mut f, &cx.order);
         if let Some(fid) = self
@@ -1046,8 +1046,34 @@ impl<'a> Lower<'a> {
                         }
                     }
                 };
+                self.run_atexit(cx);
                 self.emit(cx, InstKind::Return { val });
             }
+        }
+    }
+
+    /// Before `main` returns: a call to the `atexit` handlers' runner
+    /// (`__pivm_atexit_run`, stdlib.h), when the program has it, so
+    /// returning from main runs them as `exit` does.
+    fn run_atexit(&mut self, cx: &mut FnCx) {
+        if !cx.is_main {
+            return;
+        }
+        let runner = self.prog.funcs.iter().find_map(|(i, f)| {
+            (f.name == "__pivm_atexit_run" && f.def.is_some())
+                .then_some(self.funcs[i])
+                .flatten()
+        });
+        if let Some(fid) = runner {
+            self.emit(
+                cx,
+                InstKind::Call {
+                    dst: None,
+                    callee: Callee::Func(fid),
+                    args: Vec::new(),
+                    alloc_type: None,
+                },
+            );
         }
     }
 

@@ -142,6 +142,10 @@ macro_rules! with_builtins {
             Fseek "fseek" (P, I64, I32) -> I32,
             Ftell "ftell" (P) -> I64,
             Feof "feof" (P) -> I32,
+            Ungetc "ungetc" (I32, P) -> I32,
+            Clearerr "clearerr" (P),
+            Remove "remove" (P) -> I32,
+            Rename "rename" (P, P) -> I32,
             // stdlib
             Malloc "malloc" (I64) -> P,
             Calloc "calloc" (I64, I64) -> P,
@@ -202,9 +206,31 @@ macro_rules! with_builtins {
             Hypot "hypot" (F64, F64) -> F64,
             Fmin "fmin" (F64, F64) -> F64,
             Fmax "fmax" (F64, F64) -> F64,
+            // The rest of C99's math.h that needs more than a few lines of
+            // C: a portable implementation (the VM's `libm` crate), so the
+            // bits are the same on every host.
+            Cbrt "cbrt" (F64) -> F64,
+            Expm1 "expm1" (F64) -> F64,
+            Log1p "log1p" (F64) -> F64,
+            Exp2 "exp2" (F64) -> F64,
+            Asinh "asinh" (F64) -> F64,
+            Acosh "acosh" (F64) -> F64,
+            Atanh "atanh" (F64) -> F64,
+            Erf "erf" (F64) -> F64,
+            Erfc "erfc" (F64) -> F64,
+            Tgamma "tgamma" (F64) -> F64,
+            Lgamma "lgamma" (F64) -> F64,
+            Rint "rint" (F64) -> F64,
+            Copysign "copysign" (F64, F64) -> F64,
+            Nextafter "nextafter" (F64, F64) -> F64,
+            Remainder "remainder" (F64, F64) -> F64,
+            Fma "fma" (F64, F64, F64) -> F64,
+            Ldexp "ldexp" (F64, I32) -> F64,
             // pivm
             PivmAssertFail "__pivm_assert_fail" (P, P, I32),
             Clock "clock" () -> I64,
+            // time.h: seconds since the Epoch, from the host's clock.
+            Time "time" (P) -> I64,
         }
     };
 }

@@ -14,6 +14,7 @@ pub mod contract;
 pub mod entities;
 pub mod error;
 pub mod frame;
+pub mod hexfloat;
 pub mod inline;
 pub mod liveness;
 pub mod module;

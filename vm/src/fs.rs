@@ -109,8 +109,59 @@ pub enum Denied {
     ReadOnly,
     /// A directory, device, FIFO, socket or procfs file.
     NotRegular(&'static str),
-    /// The host refused (does not exist, permission, ...).
-    Host(String),
+    /// The host refused (does not exist, permission, ...), with the C
+    /// `errno` value the program sees (`errno_of`).
+    Host(String, i32),
+}
+
+/// errno values as Linux and glibc number them, the same on every host.
+pub mod errno {
+    pub const ENOENT: i32 = 2;
+    pub const EIO: i32 = 5;
+    pub const EACCES: i32 = 13;
+    pub const EEXIST: i32 = 17;
+    pub const EXDEV: i32 = 18;
+    pub const ENOTDIR: i32 = 20;
+    pub const EISDIR: i32 = 21;
+    pub const EINVAL: i32 = 22;
+    pub const EROFS: i32 = 30;
+    pub const EDOM: i32 = 33;
+    pub const ERANGE: i32 = 34;
+    pub const ENAMETOOLONG: i32 = 36;
+    pub const ENOTEMPTY: i32 = 39;
+    pub const ELOOP: i32 = 40;
+}
+
+/// The Linux errno of a host error, whatever the host numbers it.
+fn errno_of(e: &std::io::Error) -> i32 {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => errno::ENOENT,
+        K::PermissionDenied => errno::EACCES,
+        K::AlreadyExists => errno::EEXIST,
+        K::IsADirectory => errno::EISDIR,
+        K::NotADirectory => errno::ENOTDIR,
+        K::DirectoryNotEmpty => errno::ENOTEMPTY,
+        K::ReadOnlyFilesystem => errno::EROFS,
+        K::CrossesDevices => errno::EXDEV,
+        K::InvalidInput | K::InvalidFilename => errno::EINVAL,
+        _ if e.raw_os_error() == Some(libc::ELOOP) => errno::ELOOP,
+        _ => errno::EIO,
+    }
+}
+
+impl Denied {
+    /// The `errno` a C program sees for this refusal.
+    pub fn errno(&self) -> i32 {
+        match self {
+            Denied::NoPreopen => errno::ENOENT,
+            Denied::Escape => errno::EACCES,
+            Denied::ReadOnly => errno::EROFS,
+            Denied::NotRegular("a directory") => errno::EISDIR,
+            Denied::NotRegular(_) => errno::EACCES,
+            Denied::Host(_, e) => *e,
+        }
+    }
 }
 
 impl fmt::Display for Denied {
@@ -120,7 +171,7 @@ impl fmt::Display for Denied {
             Denied::Escape => f.write_str("it leads outside its preopened directory"),
             Denied::ReadOnly => f.write_str("its preopened directory is read-only"),
             Denied::NotRegular(what) => write!(f, "it is {what}, not a regular file"),
-            Denied::Host(e) => f.write_str(e),
+            Denied::Host(e, _) => f.write_str(e),
         }
     }
 }
@@ -198,7 +249,7 @@ impl Dirs {
     /// of this file.
     pub fn open(&self, path: &str, access: Access) -> Result<File, Denied> {
         if path.is_empty() || path.contains('\0') {
-            return Err(Denied::Host("no such file or directory".into()));
+            return Err(not_found());
         }
         let (pre, rest) = self.find(path).ok_or(Denied::NoPreopen)?;
         if pre.read_only && (access.write || access.create || access.truncate) {
@@ -234,6 +285,58 @@ impl Dirs {
     }
 }
 
+impl Dirs {
+    /// The directory holding guest path `path`, opened beneath its
+    /// preopen, and the path's last component: what `remove` and `rename`
+    /// act on. The preopen must be writable; the last component is a
+    /// plain name (not `.` or `..`), so the change stays beneath it.
+    fn parent(&self, path: &str) -> Result<(OwnedFd, CString), Denied> {
+        if path.is_empty() || path.contains('\0') {
+            return Err(not_found());
+        }
+        let (pre, rest) = self.find(path).ok_or(Denied::NoPreopen)?;
+        if pre.read_only {
+            return Err(Denied::ReadOnly);
+        }
+        let Some((last, dirs)) = rest.split_last() else {
+            return Err(Denied::NotRegular("a directory"));
+        };
+        if *last == ".." {
+            return Err(Denied::NotRegular("a directory"));
+        }
+        let flags = DIR_FLAGS | libc::O_DIRECTORY;
+        let fd =
+            open_beneath(pre.dir.as_fd(), &dirs.join("/"), flags, self.walk_only).map_err(host)?;
+        let name = CString::new(*last).map_err(|_| not_found())?;
+        Ok((fd, name))
+    }
+
+    /// C `remove` of a file beneath the preopens (not a directory).
+    pub fn remove(&self, path: &str) -> Result<(), Denied> {
+        let (dir, name) = self.parent(path)?;
+        // SAFETY: `dir` is an open directory and `name` a NUL-terminated
+        // plain name; unlinkat removes a symbolic link itself, never its
+        // target, so nothing outside the preopen is touched.
+        if unsafe { libc::unlinkat(dir.as_raw_fd(), name.as_ptr(), 0) } != 0 {
+            return Err(host(std::io::Error::last_os_error()));
+        }
+        Ok(())
+    }
+
+    /// C `rename`: both paths beneath (possibly different) preopens.
+    pub fn rename(&self, from: &str, to: &str) -> Result<(), Denied> {
+        let (d1, n1) = self.parent(from)?;
+        let (d2, n2) = self.parent(to)?;
+        // SAFETY: both descriptors are open directories and both names
+        // NUL-terminated plain names.
+        let r = unsafe { libc::renameat(d1.as_raw_fd(), n1.as_ptr(), d2.as_raw_fd(), n2.as_ptr()) };
+        if r != 0 {
+            return Err(host(std::io::Error::last_os_error()));
+        }
+        Ok(())
+    }
+}
+
 /// How preopened directories are held: a path handle where the host has
 /// them (no read permission needed), a read-only descriptor elsewhere.
 #[cfg(target_os = "linux")]
@@ -244,8 +347,12 @@ const DIR_FLAGS: libc::c_int = libc::O_RDONLY | libc::O_CLOEXEC;
 fn host(e: std::io::Error) -> Denied {
     match e.raw_os_error() {
         Some(libc::EXDEV) => Denied::Escape,
-        _ => Denied::Host(e.to_string()),
+        _ => Denied::Host(e.to_string(), errno_of(&e)),
     }
+}
+
+fn not_found() -> Denied {
+    Denied::Host("no such file or directory".into(), errno::ENOENT)
 }
 
 /// Refuses all but regular files, and procfs.

@@ -208,6 +208,43 @@ impl Io {
         matches!(h, STDIN | STDOUT | STDERR) || self.files.contains_key(&h)
     }
 
+    /// `ungetc` without a pushback buffer (which would be state beyond a
+    /// file's offset): steps file `h` back over its last byte when that
+    /// byte is `c`, so the next read returns it again; `false` otherwise
+    /// (another byte, the start of the file, a standard stream).
+    pub fn unread(&mut self, h: u64, c: u8) -> Result<bool, StreamError> {
+        if matches!(h, STDIN | STDOUT | STDERR) {
+            return Ok(false);
+        }
+        let f = self.files.get_mut(&h).ok_or(StreamError::BadHandle)?;
+        if f.offset == 0 {
+            return Ok(false);
+        }
+        let mut b = [0u8];
+        let back = f
+            .file
+            .seek(SeekFrom::Start(f.offset - 1))
+            .and_then(|_| f.file.read_exact(&mut b));
+        if back.is_err() || b[0] != c {
+            return Ok(false);
+        }
+        f.offset -= 1;
+        f.eof = false;
+        Ok(true)
+    }
+
+    /// `clearerr`: clears the end-of-file indicator of stream `h`.
+    pub fn clear_eof(&mut self, h: u64) -> Result<(), StreamError> {
+        match h {
+            STDIN => self.stdin_eof = false,
+            STDOUT | STDERR => {}
+            _ => {
+                self.files.get_mut(&h).ok_or(StreamError::BadHandle)?.eof = false;
+            }
+        }
+        Ok(())
+    }
+
     pub fn eof(&self, h: u64) -> Result<bool, StreamError> {
         match h {
             STDIN => Ok(self.stdin_eof),
@@ -222,9 +259,11 @@ impl Io {
 
     /// Opens guest path `path` with a C `mode` (`r`, `w`, `a`, with `+`
     /// and `b`) beneath the preopened directories; returns the new handle,
-    /// or `None` if the mode is bad or the open refused (`fs::Dirs::open`).
-    pub fn open(&mut self, path: &str, mode: &str) -> Option<u64> {
-        let file = self.open_with_mode(path, mode, false).ok()?;
+    /// or the C `errno` of the refusal (a bad mode, `fs::Dirs::open`).
+    pub fn open(&mut self, path: &str, mode: &str) -> Result<u64, i32> {
+        let file = self
+            .open_with_mode(path, mode, false)
+            .map_err(|d| d.errno())?;
         let offset = if mode.starts_with('a') {
             file.metadata().map(|m| m.len()).unwrap_or(0)
         } else {
@@ -242,7 +281,17 @@ impl Io {
                 file,
             },
         );
-        Some(h)
+        Ok(h)
+    }
+
+    /// C `remove` beneath the preopens; the C `errno` of a refusal.
+    pub fn remove(&self, path: &str) -> Result<(), i32> {
+        self.dirs.remove(path).map_err(|d| d.errno())
+    }
+
+    /// C `rename` beneath the preopens; the C `errno` of a refusal.
+    pub fn rename(&self, from: &str, to: &str) -> Result<(), i32> {
+        self.dirs.rename(from, to).map_err(|d| d.errno())
     }
 
     pub fn close(&mut self, h: u64) -> Result<(), StreamError> {
@@ -372,8 +421,12 @@ impl Io {
 
     /// Opens `path` under the policy of `fs` (`reopen`: never truncating).
     fn open_with_mode(&self, path: &str, mode: &str, reopen: bool) -> Result<File, Denied> {
-        let access = Access::of_mode(mode, reopen)
-            .ok_or_else(|| Denied::Host(format!("bad mode '{}'", mode.escape_debug())))?;
+        let access = Access::of_mode(mode, reopen).ok_or_else(|| {
+            Denied::Host(
+                format!("bad mode '{}'", mode.escape_debug()),
+                crate::fs::errno::EINVAL,
+            )
+        })?;
         self.dirs.open(path, access)
     }
 

@@ -34,6 +34,9 @@ pub struct Program {
     pub alloc_types: AllocTypes,
     /// VM address of each global.
     pub global_addrs: EntityVec<GlobalId, u64>,
+    /// VM address of the program's `errno` (the int `errno.h` defines),
+    /// which builtins set on failure; `None` if it has none.
+    pub errno: Option<u64>,
     pub mem: MemLayout,
 }
 
@@ -82,6 +85,13 @@ impl Program {
             .into();
         let alloc_types = AllocTypes::new(&module);
         let (mem, global_addrs) = MemLayout::new(&module, &layouts, stack_size)?;
+        let errno = module
+            .globals
+            .iter()
+            .find(|(_, g)| {
+                g.name == "errno" && g.ty == pivm_ir::MemType::Scalar(pivm_ir::Type::I32)
+            })
+            .map(|(id, _)| global_addrs[pivm_ir::entities::EntityRef::index(id)]);
         Ok(Program {
             module,
             layouts,
@@ -92,6 +102,7 @@ impl Program {
             resume_ids,
             alloc_types,
             global_addrs: global_addrs.into(),
+            errno,
             mem,
         })
     }

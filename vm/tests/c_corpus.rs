@@ -3,7 +3,9 @@
 //! `gcc -O0 -w -lm` and run, then run with `pivm run FILE.c --engine interp`
 //! and `--engine jit`; stdout and the exit code must be identical byte for
 //! byte. Without gcc the test fails: it never passes by skipping. A program's arguments come from an
-//! `/* args: ... */` comment in it.
+//! `/* args: ... */` comment in it. Every run has a fresh working
+//! directory of its own, which pivm preopens (`--dir .`), so programs may
+//! create, rename and remove files there.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -48,11 +50,20 @@ fn run(cmd: &mut Command) -> Run {
     }
 }
 
-fn pivm(file: &Path, engine: &str, args: &[String]) -> Run {
+/// A fresh empty directory `dir/name` to run a program in.
+fn workdir(dir: &Path, name: &str) -> PathBuf {
+    let w = dir.join(name);
+    let _ = std::fs::remove_dir_all(&w);
+    std::fs::create_dir_all(&w).expect("working directory");
+    w
+}
+
+fn pivm(file: &Path, engine: &str, args: &[String], cwd: &Path) -> Run {
     run(Command::new(env!("CARGO_BIN_EXE_pivm"))
+        .current_dir(cwd)
         .arg("run")
         .arg(file)
-        .args(["--engine", engine, "--"])
+        .args(["--dir", ".", "--engine", engine, "--"])
         .args(args))
 }
 
@@ -90,9 +101,11 @@ fn c_programs_match_gcc_on_every_engine() {
             ));
             continue;
         }
-        let want = run(Command::new(&exe).args(&args));
+        let want = run(Command::new(&exe)
+            .current_dir(workdir(&dir, &format!("gcc{i}")))
+            .args(&args));
         for engine in &engines {
-            let got = pivm(f, engine, &args);
+            let got = pivm(f, engine, &args, &workdir(&dir, &format!("{engine}{i}")));
             if got.stdout != want.stdout || got.code != want.code {
                 failures.push(format!(
                     "{} (--engine {engine}): exit {:?}, gcc {:?}\n--- gcc stdout ---\n{}\n--- pivm stdout ---\n{}\n--- pivm stderr ---\n{}",

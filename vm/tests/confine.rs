@@ -456,3 +456,113 @@ fn resume_reopens_files_under_its_own_preopens() {
         "secret\n"
     );
 }
+
+/// Removes or renames as its arguments say (`rm PATH`, `mv FROM TO`) and
+/// prints each result and errno.
+const MOVER_C: &str = r#"#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+int main(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        errno = 0;
+        if (!strcmp(argv[i], "rm")) {
+            int r = remove(argv[i + 1]);
+            printf("rm %s: %d %d\n", argv[i + 1], r, errno);
+            i++;
+        } else {
+            int r = rename(argv[i + 1], argv[i + 2]);
+            printf("mv %s %s: %d %d\n", argv[i + 1], argv[i + 2], r, errno);
+            i += 2;
+        }
+    }
+    return 0;
+}
+"#;
+
+/// `remove` and `rename` act only beneath writable preopens: `..`, links
+/// out of the preopen, absolute paths no preopen holds and read-only
+/// preopens are refused (the files outside are untouched), a link is
+/// removed itself, never its target, and inside they work; on both
+/// engines and both resolvers.
+#[test]
+fn remove_and_rename_stay_beneath_the_preopens() {
+    let t = tree("mover");
+    std::fs::write(t.dir.join("mover.c"), MOVER_C).unwrap();
+    let secret = t.root.join("secret.txt");
+    for walk in WALK {
+        for engine in ENGINES {
+            std::fs::write(t.dir.join("a.txt"), "a\n").unwrap();
+            std::fs::write(t.dir.join("sub/b.txt"), "b\n").unwrap();
+            let _ = std::fs::remove_file(t.dir.join("up_link2"));
+            symlink("../secret.txt", t.dir.join("up_link2")).unwrap();
+            let args = [
+                "run",
+                "mover.c",
+                "--engine",
+                engine,
+                "--dir",
+                ".",
+                "--dir",
+                "sub::ro:ro",
+                "--",
+                "rm",
+                "../secret.txt",
+                "mv",
+                "a.txt",
+                "../stolen.txt",
+                "rm",
+                "up_link/../secret.txt",
+                "rm",
+                "sub_link/../../secret.txt",
+                "rm",
+                "/etc/passwd",
+                "mv",
+                "a.txt",
+                "sub/moved.txt",
+                "rm",
+                "sub/moved.txt",
+                "rm",
+                "ro/deep.txt",
+                "mv",
+                "ro/deep.txt",
+                "x.txt",
+                "rm",
+                "up_link2",
+                "rm",
+                "nothing.txt",
+                "rm",
+                "sub",
+                "rm",
+                "..",
+                "mv",
+                "sub/b.txt",
+                "ro/x.txt",
+            ];
+            let o = pivm(&t.dir, &args, walk);
+            let want = "rm ../secret.txt: -1 13\n\
+                mv a.txt ../stolen.txt: -1 13\n\
+                rm up_link/../secret.txt: -1 13\n\
+                rm sub_link/../../secret.txt: -1 13\n\
+                rm /etc/passwd: -1 2\n\
+                mv a.txt sub/moved.txt: 0 0\n\
+                rm sub/moved.txt: 0 0\n\
+                rm ro/deep.txt: -1 30\n\
+                mv ro/deep.txt x.txt: -1 30\n\
+                rm up_link2: 0 0\n\
+                rm nothing.txt: -1 2\n\
+                rm sub: -1 21\n\
+                rm ..: -1 21\n\
+                mv sub/b.txt ro/x.txt: -1 30\n";
+            assert_eq!(
+                text(&o.stdout),
+                want,
+                "{engine} walk={walk}: {}",
+                text(&o.stderr)
+            );
+            assert_eq!(std::fs::read_to_string(&secret).unwrap(), "secret\n");
+            assert!(!t.root.join("stolen.txt").exists());
+            assert!(t.dir.join("sub/deep.txt").exists());
+            assert!(t.dir.join("sub/b.txt").exists());
+        }
+    }
+}

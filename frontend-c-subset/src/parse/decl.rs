@@ -452,7 +452,12 @@ impl Parser {
         let name = self.prog.globals[g].name.clone();
         match self.gdefs.get(&g).copied() {
             Some(old) if old.unit != self.unit => {
-                if old.loc != loc {
+                // The library state pivm's headers define (errno, the
+                // atexit and signal tables) is one object however many
+                // units include them: their tentative definitions merge,
+                // as C's common symbols do.
+                let library = name == "errno" || name.starts_with("__pivm_");
+                if old.loc != loc && !(library && !init && !old.strong) {
                     self.errors.push(
                         Diag::new(loc, format!("multiple definition of '{name}'"))
                             .note(old.loc, "first defined here"),

@@ -76,19 +76,13 @@ pub(super) fn parse_float(s: &str) -> Option<(f64, Ty)> {
         (lower.as_str(), Ty::Double)
     };
     if let Some(h) = body.strip_prefix("0x") {
-        let (mant, exp) = h.split_once('p')?;
-        let exp: i32 = exp.parse().ok()?;
-        let (ip, fp) = mant.split_once('.').unwrap_or((mant, ""));
-        let mut v = 0f64;
-        for c in ip.chars() {
-            v = v * 16.0 + c.to_digit(16)? as f64;
+        // C requires the exponent; the digits must be all of it.
+        if !h.contains('p') {
+            return None;
         }
-        let mut scale = 1.0 / 16.0;
-        for c in fp.chars() {
-            v += c.to_digit(16)? as f64 * scale;
-            scale /= 16.0;
-        }
-        return Some((v * 2f64.powi(exp), ty));
+        let (v, end, _) = pivm_ir::hexfloat::parse(h.as_bytes(), 0)?;
+        let v = if ty == Ty::Float { v as f32 as f64 } else { v };
+        return (end == h.len()).then_some((v, ty));
     }
     if !body
         .bytes()

@@ -54,6 +54,10 @@ pub fn implementation(b: Builtin) -> Impl {
         B::Fseek => stdio::fseek,
         B::Ftell => stdio::ftell,
         B::Feof => stdio::feof,
+        B::Ungetc => stdio::ungetc,
+        B::Clearerr => stdio::clearerr,
+        B::Remove => stdio::remove,
+        B::Rename => stdio::rename,
         B::Malloc => stdlib::malloc,
         B::Calloc => stdlib::calloc,
         B::Realloc => stdlib::realloc,
@@ -111,9 +115,37 @@ pub fn implementation(b: Builtin) -> Impl {
         B::Hypot => math::hypot,
         B::Fmin => math::fmin,
         B::Fmax => math::fmax,
+        B::Cbrt => math::cbrt,
+        B::Expm1 => math::expm1,
+        B::Log1p => math::log1p,
+        B::Exp2 => math::exp2,
+        B::Asinh => math::asinh,
+        B::Acosh => math::acosh,
+        B::Atanh => math::atanh,
+        B::Erf => math::erf,
+        B::Erfc => math::erfc,
+        B::Tgamma => math::tgamma,
+        B::Lgamma => math::lgamma,
+        B::Rint => math::rint,
+        B::Copysign => math::copysign,
+        B::Nextafter => math::nextafter,
+        B::Remainder => math::remainder,
+        B::Fma => math::fma,
+        B::Ldexp => math::ldexp,
         B::PivmAssertFail => stdlib::assert_fail,
         B::Clock => stdlib::clock,
+        B::Time => stdlib::time,
     }
+}
+
+/// Sets the program's `errno` (the global `errno.h` defines) to `code`;
+/// nothing when the program has none. It is VM memory, so a snapshot
+/// holds it.
+pub(crate) fn set_errno(rt: &mut Runtime, code: i32) -> Result<()> {
+    if let Some(at) = rt.prog.errno {
+        rt.mem.store(pivm_ir::Type::I32, at, code as u32 as u64)?;
+    }
+    Ok(())
 }
 
 /// Calls builtin `b`; `args` holds at least its fixed parameters.

@@ -398,6 +398,14 @@ fn convert<O: Out>(
             let x = f64::from_bits(args.take()?);
             format_float(out, s, conv, x)?;
         }
+        b'a' | b'A' => {
+            let x = f64::from_bits(args.take()?);
+            if x.is_finite() {
+                format_hex_float(out, s, conv == b'A', x)?;
+            } else {
+                format_float(out, s, conv + 4, x)?; // inf and nan as %e
+            }
+        }
         b'%' => out.put(b"%")?,
         b'n' => return Err(TrapKind::BadBuiltinCall.into()),
         _ => return Ok(false),
@@ -572,6 +580,85 @@ fn format_float<O: Out>(out: &mut Counted<O>, s: &Spec, conv: u8, x: f64) -> Res
     };
     let f = Field {
         prefix: sign,
+        zeros: 0,
+        text: Text::Bytes(body.as_bytes()),
+        trail,
+        suffix: suffix.as_bytes(),
+    };
+    pad_num(out, s, f, true)
+}
+
+/// `%a`: a finite `x` in hexadecimal as glibc writes it: `0x1.8p+1`,
+/// subnormals as `0x0.…p-1022`, zero as `0x0p+0`; with a precision the
+/// fraction is rounded to nearest, ties to even (a carry makes `0x2`).
+fn format_hex_float<O: Out>(
+    out: &mut Counted<O>,
+    s: &Spec,
+    upper: bool,
+    x: f64,
+) -> Result<(), Stop> {
+    let bits = x.to_bits();
+    let sign = if x.is_sign_negative() {
+        "-"
+    } else if s.plus {
+        "+"
+    } else if s.space {
+        " "
+    } else {
+        ""
+    };
+    let biased = ((bits >> 52) & 0x7ff) as i64;
+    let (mut lead, mut frac, exp) = match (biased, bits & ((1 << 52) - 1)) {
+        (0, 0) => (0u64, 0u64, 0i64),
+        (0, f) => (0, f, -1022),
+        (e, f) => (1, f, e - 1023),
+    };
+    // Hex digits of the fraction: 13 exact ones, or `prec` rounded.
+    let digits = match s.prec {
+        Some(p) if p < 13 => {
+            let drop = 4 * (13 - p as u32);
+            let whole = lead << 52 | frac;
+            let kept = whole >> drop;
+            let rem = whole & ((1 << drop) - 1);
+            let half = 1 << (drop - 1);
+            let kept = if rem > half || (rem == half && kept & 1 == 1) {
+                kept + 1
+            } else {
+                kept
+            };
+            lead = kept >> (52 - drop);
+            frac = (kept & ((1 << (52 - drop)) - 1)) << drop;
+            p as usize
+        }
+        Some(_) => 13,
+        None => {
+            let mut n = 13;
+            while n > 0 && (frac >> (4 * (13 - n))) & 0xf == 0 {
+                n -= 1;
+            }
+            n
+        }
+    };
+    let mut body = String::new();
+    body.push(char::from_digit(lead as u32, 16).unwrap_or('1'));
+    if digits > 0 || s.alt {
+        body.push('.');
+    }
+    for i in 0..digits.min(13) {
+        let d = (frac >> (48 - 4 * i)) & 0xf;
+        body.push(char::from_digit(d as u32, 16).unwrap_or('0'));
+    }
+    let trail = s.prec.map_or(0, |p| p.saturating_sub(13));
+    let mut suffix = format!("p{}{}", if exp < 0 { '-' } else { '+' }, exp.unsigned_abs());
+    let mut prefix = format!("{sign}0x");
+    if upper {
+        body.make_ascii_uppercase();
+        suffix.make_ascii_uppercase();
+        prefix.make_ascii_uppercase();
+    }
+    // Zeros past the 13 exact digits go before the exponent.
+    let f = Field {
+        prefix: prefix.as_bytes(),
         zeros: 0,
         text: Text::Bytes(body.as_bytes()),
         trail,

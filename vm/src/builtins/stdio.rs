@@ -312,6 +312,22 @@ pub fn fgetc(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
     getc(rt, a[0])
 }
 
+/// `ungetc(c, f)`: `c`, or EOF when it cannot be pushed back
+/// (`Io::unread`: only the byte just read from a file).
+pub fn ungetc(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    let c = a[0] as u32 as i32;
+    if c == -1 {
+        return Ok(EOF);
+    }
+    let back = check(rt.io.unread(a[1], c as u8), false)?;
+    Ok(if back { (c as u8) as u64 } else { EOF })
+}
+
+pub fn clearerr(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    check(rt.io.clear_eof(a[0]), ())?;
+    Ok(0)
+}
+
 pub fn fgets(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
     let (buf, n, h) = (a[0], a[1] as u32 as i32, a[2]);
     if n <= 0 {
@@ -341,7 +357,29 @@ pub fn fgets(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
 pub fn fopen(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
     let path = String::from_utf8_lossy(rt.mem.c_str(a[0])?).into_owned();
     let mode = String::from_utf8_lossy(rt.mem.c_str(a[1])?).into_owned();
-    Ok(rt.io.open(&path, &mode).unwrap_or(0))
+    match rt.io.open(&path, &mode) {
+        Ok(h) => Ok(h),
+        Err(e) => super::set_errno(rt, e).map(|_| 0),
+    }
+}
+
+/// `remove(path)`: 0, or -1 with errno set.
+pub fn remove(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    let path = String::from_utf8_lossy(rt.mem.c_str(a[0])?).into_owned();
+    match rt.io.remove(&path) {
+        Ok(()) => Ok(0),
+        Err(e) => super::set_errno(rt, e).map(|_| EOF),
+    }
+}
+
+/// `rename(from, to)`: 0, or -1 with errno set.
+pub fn rename(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    let from = String::from_utf8_lossy(rt.mem.c_str(a[0])?).into_owned();
+    let to = String::from_utf8_lossy(rt.mem.c_str(a[1])?).into_owned();
+    match rt.io.rename(&from, &to) {
+        Ok(()) => Ok(0),
+        Err(e) => super::set_errno(rt, e).map(|_| EOF),
+    }
 }
 
 pub fn fclose(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {

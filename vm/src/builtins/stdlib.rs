@@ -5,8 +5,9 @@ use pivm_ir::builtins::STDERR;
 use pivm_ir::{MemType, TrapKind};
 
 use super::stdio::store_ptr;
-use super::Result;
+use super::{set_errno, Result};
 use crate::alloc::{base_ty_id, TyId, TY_NONE};
+use crate::fs::errno;
 use crate::rand::RandState;
 use crate::runtime::{Halt, Runtime};
 
@@ -218,22 +219,37 @@ pub fn atol(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
 
 pub fn strtol(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
     let base = a[2] as u32;
-    let (v, n) = if valid_base(base) {
-        strtol_value(rt.mem.c_str(a[0])?, base)
-    } else {
-        (0, 0)
-    };
+    if !valid_base(base) {
+        // glibc leaves `*end` alone.
+        set_errno(rt, errno::EINVAL)?;
+        return Ok(0);
+    }
+    let (neg, v, over, n) = parse_int(rt.mem.c_str(a[0])?, base);
+    let (r, _) = strtol_value(rt.mem.c_str(a[0])?, base);
+    if over
+        || v > if neg {
+            i64::MIN.unsigned_abs()
+        } else {
+            i64::MAX as u64
+        }
+    {
+        set_errno(rt, errno::ERANGE)?;
+    }
     store_ptr(rt, a[1], a[0] + n as u64)?;
-    Ok(v as u64)
+    Ok(r as u64)
 }
 
 pub fn strtoul(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
     let base = a[2] as u32;
-    let (neg, v, over, n) = if valid_base(base) {
-        parse_int(rt.mem.c_str(a[0])?, base)
-    } else {
-        (false, 0, false, 0)
-    };
+    if !valid_base(base) {
+        // glibc leaves `*end` alone.
+        set_errno(rt, errno::EINVAL)?;
+        return Ok(0);
+    }
+    let (neg, v, over, n) = parse_int(rt.mem.c_str(a[0])?, base);
+    if over {
+        set_errno(rt, errno::ERANGE)?;
+    }
     let r = if over {
         u64::MAX
     } else if neg {
@@ -264,9 +280,26 @@ pub fn parse_float(s: &[u8]) -> (f64, usize) {
         .collect();
     for word in [&b"infinity"[..], b"inf", b"nan"] {
         if lower.starts_with(word) {
-            let end = i + word.len();
+            let mut end = i + word.len();
             let text = std::str::from_utf8(&s[start..end]).unwrap_or("0");
-            return (text.parse().unwrap_or(0.0), end);
+            let v = text.parse().unwrap_or(0.0);
+            // `nan(chars)`: glibc reads the parenthesized tag too.
+            if word == b"nan" && s.get(end) == Some(&b'(') {
+                let tag = s[end + 1..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                    .count();
+                if s.get(end + 1 + tag) == Some(&b')') {
+                    end += tag + 2;
+                }
+            }
+            return (v, end);
+        }
+    }
+    let negative = s.get(start) == Some(&b'-');
+    if lower.len() > 1 && lower[0] == b'0' && lower[1] == b'x' {
+        if let Some((v, end, _)) = pivm_ir::hexfloat::parse(s, i + 2) {
+            return (if negative { -v } else { v }, end);
         }
     }
     let digits_from = |i: &mut usize| {
@@ -305,10 +338,41 @@ pub fn atof(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
     Ok(parse_float(rt.mem.c_str(a[0])?).0.to_bits())
 }
 
+/// `strtod`; errno is ERANGE, as glibc sets it, when a finite number
+/// overflows to infinity or a nonzero one comes out zero or subnormal and
+/// inexact (a decimal one always is).
 pub fn strtod(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
-    let (v, n) = parse_float(rt.mem.c_str(a[0])?);
+    let s = rt.mem.c_str(a[0])?;
+    let (v, n) = parse_float(s);
+    if out_of_range(&s[..n], v) {
+        set_errno(rt, errno::ERANGE)?;
+    }
     store_ptr(rt, a[1], a[0] + n as u64)?;
     Ok(v.to_bits())
+}
+
+/// Whether `text`, a number `parse_float` read as `v`, is out of range.
+fn out_of_range(text: &[u8], v: f64) -> bool {
+    let t: Vec<u8> = text
+        .iter()
+        .copied()
+        .skip_while(|&c| is_space(c) || c == b'+' || c == b'-')
+        .collect();
+    if t.first().is_some_and(|c| c.is_ascii_alphabetic()) {
+        return false; // inf, infinity, nan
+    }
+    if v.is_infinite() {
+        return true;
+    }
+    let hex = t.len() > 1 && t[0] == b'0' && (t[1] | 0x20) == b'x';
+    let mantissa = if hex { &t[2..] } else { &t[..] };
+    let exp_mark = if hex { b'p' } else { b'e' };
+    let nonzero = mantissa
+        .iter()
+        .take_while(|&&c| c | 0x20 != exp_mark)
+        .any(|&c| c.is_ascii_hexdigit() && c != b'0');
+    let exact = hex && pivm_ir::hexfloat::parse(&t, 2).is_some_and(|(_, _, exact)| exact);
+    nonzero && (v == 0.0 || (v.is_subnormal() && !exact))
 }
 
 pub fn rand(rt: &mut Runtime, _a: &[u64], _t: Option<&MemType>) -> Result<u64> {
@@ -347,6 +411,19 @@ pub fn clock(_rt: &mut Runtime, _a: &[u64], _t: Option<&MemType>) -> Result<u64>
     )]
     let (secs, nanos): (i64, i64) = (ts.tv_sec.into(), ts.tv_nsec.into());
     Ok((secs * 1_000_000 + nanos / 1000) as u64)
+}
+
+/// `time(t)`: whole seconds since the Epoch (UTC) from the host's clock,
+/// also stored at `t` when it is not null. Not state: a resumed program
+/// reads the clock of the host it resumes on, as a native one would.
+pub fn time(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    if a[0] != 0 {
+        rt.mem.store(pivm_ir::Type::I64, a[0], now as u64)?;
+    }
+    Ok(now as u64)
 }
 
 #[cfg(test)]
