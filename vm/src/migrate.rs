@@ -56,6 +56,10 @@ pub const READY: u8 = 17;
 pub const ERROR: u8 = 18;
 pub const COMMIT: u8 = 19;
 pub const STARTED: u8 = 20;
+/// The receiver holds member NAME in the memory of the program it will
+/// run: the sender starts its next round only then, so the last one
+/// leaves the receiver only the last delta to load.
+pub const LOADED: u8 = 21;
 /// How long the handshake may take.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a write may wait for the receiver to take anything.
@@ -277,6 +281,29 @@ pub enum Ending {
     Unknown(String),
 }
 
+/// The next answer that is not a LOADED report.
+fn read_decision(conn: &mut TcpStream) -> std::io::Result<(u8, String)> {
+    loop {
+        let a = read_answer(conn)?;
+        if a.0 != LOADED {
+            return Ok(a);
+        }
+    }
+}
+
+/// Waits until the receiver holds member `name` in memory (LOADED).
+pub fn wait_loaded(conn: &mut TcpStream, name: &str) -> Result<(), String> {
+    loop {
+        match read_answer(conn) {
+            Ok((LOADED, n)) if n == name => return Ok(()),
+            Ok((LOADED, _)) => {}
+            Ok((ERROR, why)) => return Err(format!("the receiver refused it: {why}")),
+            Ok((k, _)) => return Err(format!("unexpected answer {k} from the receiver")),
+            Err(e) => return Err(format!("no answer from the receiver: {e}")),
+        }
+    }
+}
+
 /// Sends FINAL for member `name` and the commit exchange.
 pub fn finish(conn: &mut TcpStream, name: &str) -> Ending {
     let send = |conn: &mut TcpStream, kind, b: &[u8]| {
@@ -285,7 +312,7 @@ pub fn finish(conn: &mut TcpStream, name: &str) -> Ending {
     if let Err(e) = send(conn, FINAL, name.as_bytes()) {
         return Ending::Refused(format!("cannot send: {e}"));
     }
-    match read_answer(conn) {
+    match read_decision(conn) {
         Ok((READY, _)) => {}
         Ok((ERROR, why)) => return Ending::Refused(format!("the receiver refused it: {why}")),
         Ok((k, _)) => return Ending::Refused(format!("unexpected answer {k} from the receiver")),
@@ -294,7 +321,7 @@ pub fn finish(conn: &mut TcpStream, name: &str) -> Ending {
     if let Err(e) = send(conn, COMMIT, &[]) {
         return Ending::Unknown(format!("cannot send the commit: {e}"));
     }
-    match read_answer(conn) {
+    match read_decision(conn) {
         Ok((STARTED, _)) => Ending::Started,
         Ok((ERROR, why)) => Ending::Refused(format!("the receiver could not start it: {why}")),
         Ok((k, _)) => Ending::Unknown(format!("unexpected answer {k} after the commit")),
@@ -629,7 +656,15 @@ impl Migration {
                         pivm_snapshot::digest::hex(&f.id)
                     )
                 }
-                Ok(f) => format!("ok {}:{}\n", f.len, pivm_snapshot::digest::hex(&f.id)),
+                // The next round starts once the receiver holds this one.
+                Ok(f) => match conn
+                    .try_clone()
+                    .map_err(|e| e.to_string())
+                    .and_then(|mut c| wait_loaded(&mut c, &child_name))
+                {
+                    Ok(()) => format!("ok {}:{}\n", f.len, pivm_snapshot::digest::hex(&f.id)),
+                    Err(e) => format!("error {}\n", e.replace('\n', " ")),
+                },
                 Err(e) => format!("error {}\n", e.replace('\n', " ")),
             }
         });

@@ -7,7 +7,7 @@
 //! sent once that child has loaded the program and is about to run it
 //! (it says so through the pipe named by `PIVM_NOTIFY_FD`).
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::DirBuilderExt;
@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use pivm_snapshot::export::{self, Frame, Import};
 
-use crate::migrate::{self, Token, COMMIT, ERROR, FINAL, READY, STARTED};
+use crate::migrate::{self, Token, COMMIT, ERROR, FINAL, LOADED, READY, STARTED};
 
 /// What `pivm serve` was asked.
 #[derive(Clone, Debug)]
@@ -178,9 +178,18 @@ fn wait_program(started: Started, peer: &str, dir: &Path, opts: &ServeOptions) -
     code
 }
 
-fn send(conn: &mut TcpStream, kind: u8, text: &str) -> std::io::Result<()> {
-    export::write_frame(conn, kind, text.as_bytes())?;
-    conn.flush()
+/// The writing side of a session's connection, shared by the session and
+/// the thread that forwards the standby resume's progress: one frame at a
+/// time.
+#[derive(Clone)]
+struct Writer(Arc<Mutex<TcpStream>>);
+
+impl Writer {
+    fn send(&self, kind: u8, text: &str) -> std::io::Result<()> {
+        let mut conn = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        export::write_frame(&mut *conn, kind, text.as_bytes())?;
+        conn.flush()
+    }
 }
 
 /// Receives one program on `conn` into `dir` and starts it; `Err` when
@@ -199,12 +208,15 @@ fn session(
         .mode(0o700)
         .create(dir)
         .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let out = Writer(Arc::new(Mutex::new(
+        conn.try_clone().map_err(|e| format!("socket: {e}"))?,
+    )));
     let mut standby: Option<Standby> = None;
-    let received = receive(&mut conn, dir, opts, spawn_lock, &mut standby);
+    let received = receive(&mut conn, dir, opts, spawn_lock, &out, &mut standby);
     let (newest, files) = match received {
         Ok(r) => r,
         Err(e) => {
-            let _ = send(&mut conn, ERROR, &e);
+            let _ = out.send(ERROR, &e);
             if let Some(s) = standby {
                 s.kill();
             }
@@ -214,7 +226,8 @@ fn session(
     let Some(standby) = standby else {
         return Err("the stream held no member".into());
     };
-    let committed = send(&mut conn, READY, "")
+    let committed = out
+        .send(READY, "")
         .map_err(|e| format!("the sender is gone: {e}"))
         .and_then(|()| match migrate::read_answer(&mut conn) {
             Ok((COMMIT, _)) => Ok(()),
@@ -229,11 +242,11 @@ fn session(
         Ok(child) => {
             // If the sender cannot hear this, it keeps the program stopped
             // and says the outcome is unknown: it never runs twice.
-            let _ = send(&mut conn, STARTED, "");
+            let _ = out.send(STARTED, "");
             Ok(Started { child })
         }
         Err(e) => {
-            let _ = send(&mut conn, ERROR, &e);
+            let _ = out.send(ERROR, &e);
             Err(e)
         }
     }
@@ -247,6 +260,7 @@ fn receive(
     dir: &Path,
     opts: &ServeOptions,
     spawn_lock: &Mutex<()>,
+    out: &Writer,
     standby: &mut Option<Standby>,
 ) -> Result<(PathBuf, Vec<String>), String> {
     let mut import = Import::new(dir.to_path_buf(), opts.limits);
@@ -266,7 +280,7 @@ fn receive(
                     );
                 }
                 if standby.is_none() {
-                    *standby = Some(Standby::spawn(dir, opts, spawn_lock)?);
+                    *standby = Some(Standby::spawn(dir, opts, spawn_lock, out.clone())?);
                 }
                 if let Some(s) = standby.as_mut() {
                     s.tell(&format!("member {}", path.display()));
@@ -302,8 +316,10 @@ struct Standby {
     child: Child,
     /// Where it is told what arrived; `None` once it stopped listening.
     feed: Option<std::fs::File>,
-    /// Where it says it runs.
-    running: std::fs::File,
+    /// "running" once it runs the program (its other lines, "loaded
+    /// NAME" as each member is in its memory, go to the sender as LOADED,
+    /// which paces the sender's rounds); closed if it ended first.
+    running: std::sync::mpsc::Receiver<()>,
 }
 
 /// A pipe whose end `inherit` (0: read, 1: write) a child inherits across
@@ -322,7 +338,12 @@ fn pipe_for_child(inherit: usize) -> Result<[OwnedFd; 2], String> {
 }
 
 impl Standby {
-    fn spawn(dir: &Path, opts: &ServeOptions, spawn_lock: &Mutex<()>) -> Result<Standby, String> {
+    fn spawn(
+        dir: &Path,
+        opts: &ServeOptions,
+        spawn_lock: &Mutex<()>,
+        out: Writer,
+    ) -> Result<Standby, String> {
         let mut cmd = resume_command()?;
         cmd.arg("resume")
             .arg(dir.join("standby"))
@@ -350,10 +371,27 @@ impl Standby {
         drop((feed_rd, run_wr));
         drop(guard);
         let child = spawned.map_err(|e| format!("cannot start pivm resume: {e}"))?;
+        let (tx, running) = std::sync::mpsc::channel();
+        let said = std::io::BufReader::new(std::fs::File::from(run_rd));
+        std::thread::Builder::new()
+            .name("pivm-standby".into())
+            .spawn(move || {
+                use std::io::BufRead;
+                for line in said.lines() {
+                    let Ok(line) = line else { break };
+                    if let Some(name) = line.strip_prefix("loaded ") {
+                        let _ = out.send(LOADED, name);
+                    } else if line == "running" {
+                        let _ = tx.send(());
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| format!("cannot start a thread: {e}"))?;
         Ok(Standby {
             child,
             feed: Some(std::fs::File::from(feed_wr)),
-            running: std::fs::File::from(run_rd),
+            running,
         })
     }
 
@@ -398,11 +436,10 @@ impl Standby {
             self.kill();
             return Err("the resuming pivm stopped listening".into());
         }
-        let mut got = Vec::new();
-        let read = std::io::Read::read_to_end(&mut (&mut self.running).take(16), &mut got);
-        if read.is_ok() && got.starts_with(b"running") {
+        if self.running.recv_timeout(Duration::from_secs(300)).is_ok() {
             return Ok(self.child);
         }
+        let _ = self.child.kill();
         let status = self.child.wait().map_err(|e| e.to_string())?;
         Err(format!("the program could not be resumed ({status})"))
     }
@@ -466,6 +503,9 @@ pub fn standby(config: &crate::Config) -> Option<Result<Standing, String>> {
                 // The resume will load the whole chain itself.
                 pre = None;
             }
+            if let Some(name) = Path::new(p).file_name() {
+                notify(&format!("loaded {}", name.to_string_lossy()), false);
+            }
         } else if let Some(d) = line.strip_prefix("dir ") {
             dirs.push(d.to_string());
         } else if let Some(p) = line.strip_prefix("go ") {
@@ -481,25 +521,35 @@ pub fn standby(config: &crate::Config) -> Option<Result<Standing, String>> {
     ))
 }
 
+/// The pipe to a waiting `pivm serve` (`PIVM_NOTIFY_FD`), once taken.
+static NOTIFY: Mutex<Option<Option<std::fs::File>>> = Mutex::new(None);
+
+/// Tells a waiting `pivm serve` a line through `PIVM_NOTIFY_FD`, closing
+/// the pipe after it if `last`.
+fn notify(line: &str, last: bool) {
+    let mut g = NOTIFY.lock().unwrap_or_else(|e| e.into_inner());
+    let f = g.get_or_insert_with(|| {
+        let fd = std::env::var_os("PIVM_NOTIFY_FD")?;
+        std::env::remove_var("PIVM_NOTIFY_FD");
+        let fd = fd.to_str()?.parse::<i32>().ok().filter(|&fd| fd >= 3)?;
+        // SAFETY: F_GETFD only checks that the descriptor is open.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+            return None;
+        }
+        // SAFETY: the descriptor is open and was given to this process
+        // alone, to write to; nothing else here uses it.
+        Some(unsafe { std::fs::File::from_raw_fd(fd) })
+    });
+    if let Some(file) = f.as_mut() {
+        let _ = file.write_all(format!("{line}\n").as_bytes());
+    }
+    if last {
+        *f = None;
+    }
+}
+
 /// Called by `pivm resume` right before the program runs: tells a waiting
-/// `pivm serve` (`PIVM_NOTIFY_FD`) that it runs.
+/// `pivm serve` that it runs.
 pub fn notify_running() {
-    let Some(fd) = std::env::var_os("PIVM_NOTIFY_FD") else {
-        return;
-    };
-    std::env::remove_var("PIVM_NOTIFY_FD");
-    let Some(fd) = fd.to_str().and_then(|s| s.parse::<i32>().ok()) else {
-        return;
-    };
-    if fd < 3 {
-        return;
-    }
-    // SAFETY: F_GETFD only checks that the descriptor is open.
-    if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
-        return;
-    }
-    // SAFETY: the descriptor is open and was given to us to write once and
-    // close; nothing else in this process uses it.
-    let mut f = unsafe { std::fs::File::from_raw_fd(fd) };
-    let _ = f.write_all(b"running\n");
+    notify("running", true);
 }
