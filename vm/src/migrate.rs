@@ -11,7 +11,9 @@
 //! sender:   PIVMNET1 nonce_s mac("sender", nonce_r, nonce_s)
 //! receiver: mac("receiver", nonce_s, nonce_r) (or closes: wrong token)
 //! sender:   MEMBER m0 ... (pre-copy: the program runs on)
-//!           MEMBER m1 ... (deltas, while the program runs)
+//! receiver: LOADED m0     (its standby resume holds m0 in memory)
+//! sender:   MEMBER m1 ... (deltas, while the program runs; each round
+//!                          starts once the one before is LOADED)
 //!           [FILE ...]    (--with-files, the program stopped)
 //!           MEMBER mK ... FINAL mK             (the program stopped)
 //! receiver: READY         (the chain is whole and valid) | ERROR why
