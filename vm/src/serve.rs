@@ -86,7 +86,7 @@ pub fn serve(opts: ServeOptions) -> Result<u8, String> {
                 Ok(child) => break Ok(wait_program(child, &peer.to_string(), &dir, &opts)),
                 Err(e) => {
                     eprintln!("pivm serve: {peer}: {e}");
-                    cleanup(&dir, &opts);
+                    cleanup(&dir);
                 }
             }
             continue;
@@ -106,7 +106,7 @@ pub fn serve(opts: ServeOptions) -> Result<u8, String> {
                     }
                     Err(e) => {
                         eprintln!("pivm serve: {peer}: {e}");
-                        cleanup(&dir, &opts);
+                        cleanup(&dir);
                     }
                 }
                 done.fetch_sub(1, Ordering::SeqCst);
@@ -140,19 +140,13 @@ fn private_temp_dir() -> Result<PathBuf, String> {
 }
 
 /// A session that ran nothing leaves nothing.
-fn cleanup(dir: &Path, _opts: &ServeOptions) {
+fn cleanup(dir: &Path) {
     let _ = std::fs::remove_dir_all(dir);
-}
-
-/// A program resumed for a session.
-struct Started {
-    child: Child,
 }
 
 /// Waits for a session's program; returns its exit status (128 + the
 /// signal that killed it).
-fn wait_program(started: Started, peer: &str, dir: &Path, opts: &ServeOptions) -> u8 {
-    let mut child = started.child;
+fn wait_program(mut child: Child, peer: &str, dir: &Path, opts: &ServeOptions) -> u8 {
     let status = loop {
         match child.wait() {
             Ok(s) => break s,
@@ -199,7 +193,7 @@ fn session(
     dir: &Path,
     opts: &ServeOptions,
     spawn_lock: &Mutex<()>,
-) -> Result<Started, String> {
+) -> Result<Child, String> {
     migrate::server_handshake(&mut conn, &opts.token)?;
     conn.set_read_timeout(Some(IDLE))
         .map_err(|e| format!("socket: {e}"))?;
@@ -243,7 +237,7 @@ fn session(
             // If the sender cannot hear this, it keeps the program stopped
             // and says the outcome is unknown: it never runs twice.
             let _ = out.send(STARTED, "");
-            Ok(Started { child })
+            Ok(child)
         }
         Err(e) => {
             let _ = out.send(ERROR, &e);
