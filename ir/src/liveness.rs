@@ -218,4 +218,46 @@ done:
             }
         }
     }
+
+    #[test]
+    fn a_longjmp_may_come_back_from_every_call() {
+        let src = "declare @setjmp(ptr) -> i32
+
+func @g() {
+entry:
+    ret
+}
+
+func @f(%b: ptr) -> i32 {
+    local %x: i32
+    local %r: i32
+    local %y: i32
+entry:
+    %x = copy.i32 5
+    %r = call @setjmp(ptr %b)
+    br.i32 %r, again, first
+first:
+    %y = copy.i32 1
+    call @g()
+    ret.i32 %y
+again:
+    ret.i32 %x
+}
+";
+        let mut m = crate::parse(src, "t.pir").unwrap();
+        crate::safepoints::place(&mut m);
+        let f = &m.funcs[m.func_by_name("f").unwrap()];
+        let rps = resume_points(f);
+        let live = frame_liveness(&m, f);
+        let call = rps.iter().position(|rp| rp.is_call).unwrap();
+        let held: Vec<&str> = f
+            .locals
+            .iter()
+            .filter(|(l, _)| live[call].contains(l.index()))
+            .map(|(_, d)| d.name.as_str())
+            .collect();
+        // %x is read only after a landing at the site, which any call may
+        // lead to; %r is what the landing writes; %y is live anyway.
+        assert_eq!(held, ["x", "y"]);
+    }
 }
