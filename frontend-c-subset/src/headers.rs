@@ -120,6 +120,9 @@ int fseek(FILE *stream, long offset, int whence);
 long ftell(FILE *stream);
 int feof(FILE *stream);
 int remove(const char *path);
+/* An anonymous file for update, kept by pivm (a snapshot holds its bytes);
+   gone when closed or at exit. */
+FILE *tmpfile(void);
 int rename(const char *from, const char *to);
 /* ungetc pushes back only the byte just read from a file (the common
    case); otherwise it fails with EOF. */
@@ -270,6 +273,15 @@ void *malloc(size_t size);
 void *calloc(size_t n, size_t size);
 void *realloc(void *p, size_t size);
 void free(void *p);
+/* A power-of-two alignment, else NULL and errno EINVAL. */
+void *aligned_alloc(size_t alignment, size_t size);
+static int posix_memalign(void **memptr, size_t alignment, size_t size) {
+    if (alignment % sizeof(void *) != 0 || (alignment & (alignment - 1)) != 0) return 22;
+    void *p = aligned_alloc(alignment, size);
+    if (!p) return 12;
+    *memptr = p;
+    return 0;
+}
 void exit(int status);
 void abort(void);
 int abs(int x);
