@@ -1225,7 +1225,7 @@ mod tests {
                 assert_eq!(p % align, 0, "aligned_alloc({align}, {size})");
             }
             live.push(p);
-            if next() % 3 == 0 {
+            if next().is_multiple_of(3) {
                 let k = (next() as usize) % live.len();
                 assert!(a.free(live.swap_remove(k)));
             }
