@@ -16,6 +16,7 @@ pub const NAMES: &[&str] = &[
     "limits.h",
     "locale.h",
     "math.h",
+    "setjmp.h",
     "signal.h",
     "stdarg.h",
     "stdbool.h",
@@ -47,6 +48,7 @@ pub fn get(name: &str) -> Option<&'static str> {
         "inttypes.h" => INTTYPES,
         "locale.h" => LOCALE,
         "signal.h" => SIGNAL,
+        "setjmp.h" => SETJMP,
         "__pivm_strerror.h" => STRERROR,
         _ => return None,
     })
@@ -118,6 +120,9 @@ int fseek(FILE *stream, long offset, int whence);
 long ftell(FILE *stream);
 int feof(FILE *stream);
 int remove(const char *path);
+/* An anonymous file for update, kept by pivm (a snapshot holds its bytes);
+   gone when closed or at exit. */
+FILE *tmpfile(void);
 int rename(const char *from, const char *to);
 /* ungetc pushes back only the byte just read from a file (the common
    case); otherwise it fails with EOF. */
@@ -268,6 +273,15 @@ void *malloc(size_t size);
 void *calloc(size_t n, size_t size);
 void *realloc(void *p, size_t size);
 void free(void *p);
+/* A power-of-two alignment, else NULL and errno EINVAL. */
+void *aligned_alloc(size_t alignment, size_t size);
+static int posix_memalign(void **memptr, size_t alignment, size_t size) {
+    if (alignment % sizeof(void *) != 0 || (alignment & (alignment - 1)) != 0) return 22;
+    void *p = aligned_alloc(alignment, size);
+    if (!p) return 12;
+    *memptr = p;
+    return 0;
+}
 void exit(int status);
 void abort(void);
 int abs(int x);
@@ -1079,6 +1093,25 @@ static struct lconv *localeconv(void) {
 /// in VM memory and `raise` calls them at once (there are no asynchronous
 /// signals). A signal whose action is the default ends the program like
 /// `abort` for SIGABRT and with exit status 128 + the signal otherwise.
+/// setjmp and longjmp are runtime functions (`pivm_ir::jmp`): a `jmp_buf`
+/// is VM memory that holds no host address (the target frame's depth,
+/// function, serial and stack base, and which setjmp call set it), so a
+/// snapshot between setjmp and longjmp resumes anywhere. The POSIX
+/// variants are the same (no signal mask to save: `signal.h` handlers run
+/// only when raised).
+const SETJMP: &str = r#"#ifndef __PIVM_SETJMP_H
+#define __PIVM_SETJMP_H
+typedef struct __pivm_jmp_buf_tag { long long __pivm_words[4]; } jmp_buf[1];
+typedef jmp_buf sigjmp_buf;
+int setjmp(jmp_buf env);
+void longjmp(jmp_buf env, int val);
+#define _setjmp(env) setjmp(env)
+#define _longjmp(env, val) longjmp(env, val)
+#define sigsetjmp(env, savemask) setjmp(env)
+#define siglongjmp(env, val) longjmp(env, val)
+#endif
+"#;
+
 const SIGNAL: &str = r#"#ifndef __PIVM_SIGNAL_H
 #define __PIVM_SIGNAL_H
 typedef int sig_atomic_t;

@@ -102,7 +102,10 @@ impl Builtin {
     /// Whether this builtin allocates, and so takes the allocation type of
     /// its call (`as T`; see `contract::AllocTypes` for how engines pass it).
     pub const fn is_alloc(self) -> bool {
-        matches!(self, Builtin::Malloc | Builtin::Calloc | Builtin::Realloc)
+        matches!(
+            self,
+            Builtin::Malloc | Builtin::Calloc | Builtin::Realloc | Builtin::AlignedAlloc
+        )
     }
 }
 
@@ -146,11 +149,15 @@ macro_rules! with_builtins {
             Clearerr "clearerr" (P),
             Remove "remove" (P) -> I32,
             Rename "rename" (P, P) -> I32,
+            // An anonymous file kept by the runtime, in the snapshot.
+            Tmpfile "tmpfile" () -> P,
             // stdlib
             Malloc "malloc" (I64) -> P,
             Calloc "calloc" (I64, I64) -> P,
             Realloc "realloc" (P, I64) -> P,
             Free "free" (P),
+            // (alignment, size): a power of two, else NULL and EINVAL.
+            AlignedAlloc "aligned_alloc" (I64, I64) -> P,
             Exit "exit" (I32),
             Abort "abort" (),
             Abs "abs" (I32) -> I32,
@@ -226,6 +233,12 @@ macro_rules! with_builtins {
             Remainder "remainder" (F64, F64) -> F64,
             Fma "fma" (F64, F64, F64) -> F64,
             Ldexp "ldexp" (F64, I32) -> F64,
+            // setjmp.h (`jmp`). Engines pass hidden trailing arguments:
+            // setjmp (buf, depth, func, site, stack_base) of its caller,
+            // longjmp (buf, val, depth, func, line). A setjmp call returns
+            // again with the value of each longjmp to its buffer.
+            Setjmp "setjmp" (P) -> I32,
+            Longjmp "longjmp" (P, I32),
             // pivm
             PivmAssertFail "__pivm_assert_fail" (P, P, I32),
             Clock "clock" () -> I64,

@@ -526,6 +526,10 @@ pub struct SavedFile {
     /// The end-of-file indicator (`feof`).
     #[serde(default)]
     pub eof: bool,
+    /// For a file `tmpfile` made (its `path` is empty): its whole
+    /// content, which is on no host; nil for a file of the preopens.
+    #[serde(default, with = "serde_bytes")]
+    pub temp: Option<Vec<u8>>,
 }
 
 /// Runtime counters.
@@ -542,6 +546,10 @@ pub struct Counters {
     /// state after `srand(1)`).
     #[serde(default)]
     pub rand: Option<SavedRand>,
+    /// The last serial given to an activation of a function that calls
+    /// `setjmp` (`pivm_ir::jmp`; 0: none yet).
+    #[serde(default)]
+    pub jmp_serial: u64,
 }
 
 /// The state of `rand`: glibc's TYPE_3 additive feedback generator

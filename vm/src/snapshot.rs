@@ -172,6 +172,7 @@ pub fn body_of<'a>(
                 mode: f.mode,
                 offset: f.offset,
                 eof: f.eof,
+                temp: f.temp,
             })
             .collect(),
         next_handle: rt.io.next_handle(),
@@ -185,6 +186,7 @@ pub fn body_of<'a>(
             front: rt.rand.front as u32,
             rear: rt.rand.rear as u32,
         }),
+        jmp_serial: rt.jmp_serial,
     };
     let mut history = lineage.history.clone();
     history.push(Hop::now(engine, rt.safepoints_reached));
@@ -348,10 +350,12 @@ pub fn restore(
                 mode: f.mode.clone(),
                 offset: f.offset,
                 eof: f.eof,
+                temp: f.temp.clone(),
             })
             .collect(),
         next_handle,
         safepoints_reached: b.counters.safepoints,
+        jmp_serial: b.counters.jmp_serial,
     };
     let frames: Vec<Frame> = b.frames.iter().map(|f| f.to_ir()).collect();
     // A standby resume's memory holds the chain's oldest members already,

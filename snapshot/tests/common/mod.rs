@@ -170,6 +170,7 @@ pub fn body() -> Body {
                 mode: "w+".to_string(),
                 offset: 99,
                 eof: false,
+                temp: None,
             }],
         },
         counters: Counters {
@@ -181,6 +182,7 @@ pub fn body() -> Body {
                 front: 3,
                 rear: 0,
             }),
+            jmp_serial: 17,
         },
         extra: Default::default(),
         parent: None,

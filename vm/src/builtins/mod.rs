@@ -9,6 +9,7 @@
 //! code passes one extra trailing argument, its key in
 //! `Program::alloc_types` (`pivm_ir::contract::AllocTypes`).
 
+pub mod jmp;
 pub mod math;
 pub mod printf;
 pub mod stdio;
@@ -58,10 +59,12 @@ pub fn implementation(b: Builtin) -> Impl {
         B::Clearerr => stdio::clearerr,
         B::Remove => stdio::remove,
         B::Rename => stdio::rename,
+        B::Tmpfile => stdio::tmpfile,
         B::Malloc => stdlib::malloc,
         B::Calloc => stdlib::calloc,
         B::Realloc => stdlib::realloc,
         B::Free => stdlib::free,
+        B::AlignedAlloc => stdlib::aligned_alloc,
         B::Exit => stdlib::exit,
         B::Abort => stdlib::abort,
         B::Abs => stdlib::abs,
@@ -132,6 +135,8 @@ pub fn implementation(b: Builtin) -> Impl {
         B::Remainder => math::remainder,
         B::Fma => math::fma,
         B::Ldexp => math::ldexp,
+        B::Setjmp => jmp::setjmp,
+        B::Longjmp => jmp::longjmp,
         B::PivmAssertFail => stdlib::assert_fail,
         B::Clock => stdlib::clock,
         B::Time => stdlib::time,
