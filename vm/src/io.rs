@@ -261,6 +261,15 @@ impl Io {
     /// and `b`) beneath the preopened directories; returns the new handle,
     /// or the C `errno` of the refusal (a bad mode, `fs::Dirs::open`).
     pub fn open(&mut self, path: &str, mode: &str) -> Result<u64, i32> {
+        let f = self.open_file(path, mode)?;
+        let h = self.next_handle;
+        self.next_handle += 1;
+        self.files.insert(h, f);
+        Ok(h)
+    }
+
+    /// `path` opened by the program with `mode`, at its end for `a`.
+    fn open_file(&self, path: &str, mode: &str) -> Result<OpenFile, i32> {
         let file = self
             .open_with_mode(path, mode, false)
             .map_err(|d| d.errno())?;
@@ -269,19 +278,34 @@ impl Io {
         } else {
             0
         };
-        let h = self.next_handle;
-        self.next_handle += 1;
-        self.files.insert(
-            h,
-            OpenFile {
-                path: path.to_string(),
-                mode: mode.to_string(),
-                offset,
-                eof: false,
-                file,
-            },
-        );
-        Ok(h)
+        Ok(OpenFile {
+            path: path.to_string(),
+            mode: mode.to_string(),
+            offset,
+            eof: false,
+            file,
+        })
+    }
+
+    /// `freopen`: file `h` closed and opened again, on `path` (its own
+    /// when `None`) with `mode`, under the same handle; the C `errno` of
+    /// a refusal, after which `h` is closed. stdin, stdout and stderr are
+    /// the host's streams, never files: they cannot be redirected (EBADF).
+    pub fn reopen_stream(
+        &mut self,
+        h: u64,
+        path: Option<&str>,
+        mode: &str,
+    ) -> Result<Result<(), i32>, StreamError> {
+        if self.is_std(h) {
+            return Ok(Err(crate::fs::errno::EBADF));
+        }
+        let old = self.files.remove(&h).ok_or(StreamError::BadHandle)?;
+        let path = path.unwrap_or(&old.path).to_string();
+        drop(old);
+        Ok(self.open_file(&path, mode).map(|f| {
+            self.files.insert(h, f);
+        }))
     }
 
     /// C `remove` beneath the preopens; the C `errno` of a refusal.
