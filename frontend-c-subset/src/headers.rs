@@ -16,6 +16,7 @@ pub const NAMES: &[&str] = &[
     "limits.h",
     "locale.h",
     "math.h",
+    "setjmp.h",
     "signal.h",
     "stdarg.h",
     "stdbool.h",
@@ -47,6 +48,7 @@ pub fn get(name: &str) -> Option<&'static str> {
         "inttypes.h" => INTTYPES,
         "locale.h" => LOCALE,
         "signal.h" => SIGNAL,
+        "setjmp.h" => SETJMP,
         "__pivm_strerror.h" => STRERROR,
         "__pivm_atexit.h" => ATEXIT,
         _ => return None,
@@ -1107,6 +1109,25 @@ static struct lconv *localeconv(void) {
 /// in VM memory and `raise` calls them at once (there are no asynchronous
 /// signals). A signal whose action is the default ends the program like
 /// `abort` for SIGABRT and with exit status 128 + the signal otherwise.
+/// setjmp and longjmp are runtime functions (`pivm_ir::jmp`): a `jmp_buf`
+/// is VM memory that holds no host address (the target frame's depth,
+/// function, serial and stack base, and which setjmp call set it), so a
+/// snapshot between setjmp and longjmp resumes anywhere. The POSIX
+/// variants are the same (no signal mask to save: `signal.h` handlers run
+/// only when raised).
+const SETJMP: &str = r#"#ifndef __PIVM_SETJMP_H
+#define __PIVM_SETJMP_H
+typedef struct __pivm_jmp_buf_tag { long long __pivm_words[4]; } jmp_buf[1];
+typedef jmp_buf sigjmp_buf;
+int setjmp(jmp_buf env);
+void longjmp(jmp_buf env, int val);
+#define _setjmp(env) setjmp(env)
+#define _longjmp(env, val) longjmp(env, val)
+#define sigsetjmp(env, savemask) setjmp(env)
+#define siglongjmp(env, val) longjmp(env, val)
+#endif
+"#;
+
 const SIGNAL: &str = r#"#ifndef __PIVM_SIGNAL_H
 #define __PIVM_SIGNAL_H
 typedef int sig_atomic_t;

@@ -227,6 +227,12 @@ macro_rules! with_builtins {
             Remainder "remainder" (F64, F64) -> F64,
             Fma "fma" (F64, F64, F64) -> F64,
             Ldexp "ldexp" (F64, I32) -> F64,
+            // setjmp.h (`jmp`). Engines pass hidden trailing arguments:
+            // setjmp (buf, depth, func, site, stack_base) of its caller,
+            // longjmp (buf, val, depth, func, line). A setjmp call returns
+            // again with the value of each longjmp to its buffer.
+            Setjmp "setjmp" (P) -> I32,
+            Longjmp "longjmp" (P, I32),
             // pivm
             PivmAssertFail "__pivm_assert_fail" (P, P, I32),
             Clock "clock" () -> I64,

@@ -346,7 +346,7 @@ pub fn check_frame_chain(
         let (rps, size) = cache.entry(fr.func).or_insert_with(|| {
             (
                 safepoints::resume_points(f),
-                FrameLayout::new(f, layouts).size,
+                FrameLayout::new(module, f, layouts).size,
             )
         });
         let Some(rp) = rps.get(fr.resume.index()) else {

@@ -29,10 +29,16 @@ pub struct FrameLayout {
 }
 
 impl FrameLayout {
-    /// Lays out the slots in declaration order. Slots whose type has no
-    /// layout (rejected by the verifier) take no space.
-    pub fn new(func: &Function, layouts: &TypeLayouts) -> FrameLayout {
-        let mut off = 0u64;
+    /// Lays out the slots in declaration order, after the header of a
+    /// function that calls `setjmp` (`jmp::HEADER`, its activation's
+    /// serial). Slots whose type has no layout (rejected by the verifier)
+    /// take no space.
+    pub fn new(m: &Module, func: &Function, layouts: &TypeLayouts) -> FrameLayout {
+        let mut off = if crate::jmp::calls_setjmp(m, func) {
+            crate::jmp::HEADER
+        } else {
+            0
+        };
         let mut slot_offsets = Vec::with_capacity(func.slots.len());
         for s in func.slots.values() {
             let l = layouts
@@ -58,6 +64,6 @@ pub fn frame_layouts(module: &Module, layouts: &TypeLayouts) -> Vec<FrameLayout>
     module
         .funcs
         .values()
-        .map(|f| FrameLayout::new(f, layouts))
+        .map(|f| FrameLayout::new(module, f, layouts))
         .collect()
 }

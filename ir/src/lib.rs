@@ -16,6 +16,7 @@ pub mod error;
 pub mod frame;
 pub mod hexfloat;
 pub mod inline;
+pub mod jmp;
 pub mod liveness;
 pub mod module;
 pub mod opcodes;

@@ -11,8 +11,11 @@
 //! (a rewind issues the call again, and an indirect call must reach the
 //! same function).
 
+use std::collections::HashSet;
+
+use crate::jmp;
 use crate::safepoints::resume_points;
-use crate::{EntityRef, Function, InstKind, Operand};
+use crate::{Block, EntityRef, Function, InstKind, Module, Operand};
 
 /// A set of locals, one bit each.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -70,9 +73,15 @@ fn step(live: &mut LocalSet, k: &InstKind) {
     }
 }
 
-/// The locals a frame of `f` holds at each of its resume points, in
-/// `pivm_ir::safepoints::resume_points` order (the resume-point ids).
-pub fn frame_liveness(f: &Function) -> Vec<LocalSet> {
+/// The locals a frame of `f` (a function of `m`) holds at each of its
+/// resume points, in `pivm_ir::safepoints::resume_points` order (the
+/// resume-point ids).
+///
+/// In a function that calls `setjmp`, a `longjmp` may come back from any
+/// call that may longjmp (`jmp::may_longjmp`) to right after any of its
+/// setjmp sites: those edges count, so the locals live after a site (but
+/// its result, which the landing writes) are live at every such call.
+pub fn frame_liveness(m: &Module, f: &Function) -> Vec<LocalSet> {
     let n = f.locals.len();
     let nb = f.blocks.len();
     let mut live_in = vec![LocalSet::new(n); nb];
@@ -93,16 +102,47 @@ pub fn frame_liveness(f: &Function) -> Vec<LocalSet> {
         }
         s
     };
+    let sites: HashSet<(usize, usize)> = jmp::setjmp_sites(m, f)
+        .into_iter()
+        .map(|(b, i)| (b.index(), i))
+        .collect();
+    // What a landing reads: the union over the sites of what is live right
+    // after each, its result excepted.
+    let mut landing = LocalSet::new(n);
+    // Walks block `b` backwards from `live` (its live-out), calling `at`
+    // with each instruction's live-out set (`false`), then its live-in
+    // (`true`).
+    let walk = |b: usize,
+                live: &mut LocalSet,
+                landing: &LocalSet,
+                at: &mut dyn FnMut(usize, &InstKind, &LocalSet, bool)| {
+        for (ii, i) in f.blocks[Block::new(b)].insts.iter().enumerate().rev() {
+            if !sites.is_empty() && jmp::may_longjmp(m, &i.kind) {
+                live.union(landing);
+            }
+            at(ii, &i.kind, live, false);
+            step(live, &i.kind);
+            at(ii, &i.kind, live, true);
+        }
+    };
     let mut changed = true;
     while changed {
         changed = false;
-        for (b, d) in f.blocks.values().enumerate().rev() {
+        let mut next_landing = LocalSet::new(n);
+        for b in (0..nb).rev() {
             let mut live = live_out(&live_in, b);
-            for i in d.insts.iter().rev() {
-                step(&mut live, &i.kind);
-            }
+            walk(b, &mut live, &landing, &mut |ii, k, live, live_in| {
+                if !live_in && sites.contains(&(b, ii)) {
+                    let mut l = live.clone();
+                    if let Some(d) = k.dst() {
+                        l.remove(d.index());
+                    }
+                    next_landing.union(&l);
+                }
+            });
             changed |= live_in[b].union(&live);
         }
+        changed |= landing.union(&next_landing);
     }
     let rps = resume_points(f);
     let mut at = vec![LocalSet::new(n); rps.len()];
@@ -110,18 +150,16 @@ pub fn frame_liveness(f: &Function) -> Vec<LocalSet> {
     for (id, rp) in rps.iter().enumerate() {
         ids.insert((rp.block.index(), rp.inst), id);
     }
-    for (b, d) in f.blocks.values().enumerate() {
+    for b in 0..nb {
         let mut live = live_out(&live_in, b);
-        for (ii, i) in d.insts.iter().enumerate().rev() {
-            let id = ids.get(&(b, ii)).copied();
-            if let (Some(id), InstKind::Safepoint) = (id, &i.kind) {
-                at[id] = live.clone();
+        walk(b, &mut live, &landing, &mut |ii, k, live, live_in| {
+            match (ids.get(&(b, ii)), k, live_in) {
+                // A safepoint: what is live after it; a call: before it.
+                (Some(&id), InstKind::Safepoint, false)
+                | (Some(&id), InstKind::Call { .. }, true) => at[id] = live.clone(),
+                _ => {}
             }
-            step(&mut live, &i.kind);
-            if let (Some(id), InstKind::Call { .. }) = (id, &i.kind) {
-                at[id] = live.clone();
-            }
-        }
+        });
     }
     at
 }
@@ -160,7 +198,7 @@ done:
         crate::safepoints::place(&mut m);
         let f = &m.funcs[m.func_by_name("f").unwrap()];
         let rps = resume_points(f);
-        let live = frame_liveness(f);
+        let live = frame_liveness(&m, f);
         assert_eq!(live.len(), rps.len());
         let names = |s: &LocalSet| -> Vec<&str> {
             f.locals
@@ -179,5 +217,47 @@ done:
                 assert!(got.contains(&"n"), "{got:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_longjmp_may_come_back_from_every_call() {
+        let src = "declare @setjmp(ptr) -> i32
+
+func @g() {
+entry:
+    ret
+}
+
+func @f(%b: ptr) -> i32 {
+    local %x: i32
+    local %r: i32
+    local %y: i32
+entry:
+    %x = copy.i32 5
+    %r = call @setjmp(ptr %b)
+    br.i32 %r, again, first
+first:
+    %y = copy.i32 1
+    call @g()
+    ret.i32 %y
+again:
+    ret.i32 %x
+}
+";
+        let mut m = crate::parse(src, "t.pir").unwrap();
+        crate::safepoints::place(&mut m);
+        let f = &m.funcs[m.func_by_name("f").unwrap()];
+        let rps = resume_points(f);
+        let live = frame_liveness(&m, f);
+        let call = rps.iter().position(|rp| rp.is_call).unwrap();
+        let held: Vec<&str> = f
+            .locals
+            .iter()
+            .filter(|(l, _)| live[call].contains(l.index()))
+            .map(|(_, d)| d.name.as_str())
+            .collect();
+        // %x is read only after a landing at the site, which any call may
+        // lead to; %r is what the landing writes; %y is live anyway.
+        assert_eq!(held, ["x", "y"]);
     }
 }

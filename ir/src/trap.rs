@@ -21,10 +21,13 @@ pub enum TrapKind {
     Abort,
     /// A builtin was misused (e.g. `free` of a pointer malloc never returned).
     BadBuiltinCall,
+    /// `longjmp` to a buffer no `setjmp` set, or whose frame has returned
+    /// (undefined in C; glibc's checking build aborts).
+    BadLongjmp,
 }
 
 impl TrapKind {
-    pub const ALL: [TrapKind; 8] = [
+    pub const ALL: [TrapKind; 9] = [
         TrapKind::NullAccess,
         TrapKind::OutOfBounds,
         TrapKind::DivisionByZero,
@@ -33,6 +36,7 @@ impl TrapKind {
         TrapKind::Unreachable,
         TrapKind::Abort,
         TrapKind::BadBuiltinCall,
+        TrapKind::BadLongjmp,
     ];
 
     /// The process exit code of a program ending with this trap: 128 plus
@@ -40,7 +44,7 @@ impl TrapKind {
     /// scripts that check a native program's status work unchanged.
     pub fn exit_code(self) -> i32 {
         match self {
-            TrapKind::Abort | TrapKind::BadBuiltinCall => 134,
+            TrapKind::Abort | TrapKind::BadBuiltinCall | TrapKind::BadLongjmp => 134,
             TrapKind::DivisionByZero => 136,
             TrapKind::Unreachable => 132,
             TrapKind::NullAccess
@@ -71,6 +75,9 @@ impl fmt::Display for TrapKind {
             TrapKind::Unreachable => "unreachable code executed",
             TrapKind::Abort => "abort() called",
             TrapKind::BadBuiltinCall => "invalid call to a runtime function",
+            TrapKind::BadLongjmp => {
+                "longjmp to a jmp_buf that no setjmp set or whose setjmp's function has returned"
+            }
         })
     }
 }

@@ -25,6 +25,11 @@ pub const STATE_HALTED: u32 = 3;
 /// (as the interpreter does), and an entry wrapper reports it in the called
 /// function at line 0.
 pub const STATE_STACK_OVERFLOW: u32 = 4;
+/// A `longjmp` is pending (the `longjmp` builtin set it): every function
+/// returns at once, but one that calls `setjmp` first asks
+/// `RuntimeHooks::land` whether it is the target and, if so, continues
+/// after its setjmp site (`pivm_ir::jmp`).
+pub const STATE_LONGJMP: u32 = 5;
 
 /// A builtin implementation: `args` holds `nargs` values (zero-extended
 /// bits; floats as IEEE bits), the result is returned the same way. A
@@ -82,6 +87,13 @@ pub struct RuntimeHooks {
         locals: *mut u64,
         n: u32,
     ) -> u32,
+    /// A `longjmp` is pending and `func`, whose frame is at `stack_base`,
+    /// calls `setjmp`. If its frame is not at the jump's depth, returns
+    /// with the state unchanged (the function returns). If it is the
+    /// target, sets `state` to `STATE_RUNNING` and returns the setjmp site
+    /// in the high 32 bits and the value `setjmp` returns in the low ones;
+    /// otherwise it traps (state halted).
+    pub land: unsafe extern "C" fn(ctx: *mut VmCtx, func: u32, stack_base: u64) -> u64,
 }
 
 /// The context of a running program, passed to every compiled function.
@@ -124,6 +136,10 @@ pub struct VmCtx {
     /// `Builtin::Malloc` and `Builtin::Free` (see `HeapFn`).
     pub malloc: HeapFn,
     pub free: HeapFn,
+    /// The last serial given to an activation of a function that calls
+    /// `setjmp`: its prologue adds one and stores it in its frame header
+    /// (`pivm_ir::jmp`).
+    pub jmp_serial: u64,
 }
 
 const _: () = assert!(
@@ -151,6 +167,7 @@ offsets! {
     OFF_HOOKS = hooks;
     OFF_MALLOC = malloc;
     OFF_FREE = free;
+    OFF_JMP_SERIAL = jmp_serial;
 }
 
 macro_rules! hook_offsets {
@@ -165,4 +182,5 @@ hook_offsets! {
     OFF_HOOK_HALTED = halted;
     OFF_HOOK_SAVE_FRAME = save_frame;
     OFF_HOOK_RESTORE_FRAME = restore_frame;
+    OFF_HOOK_LAND = land;
 }

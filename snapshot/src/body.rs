@@ -542,6 +542,10 @@ pub struct Counters {
     /// state after `srand(1)`).
     #[serde(default)]
     pub rand: Option<SavedRand>,
+    /// The last serial given to an activation of a function that calls
+    /// `setjmp` (`pivm_ir::jmp`; 0: none yet).
+    #[serde(default)]
+    pub jmp_serial: u64,
 }
 
 /// The state of `rand`: glibc's TYPE_3 additive feedback generator

@@ -7,12 +7,16 @@
 use pivm_ir::contract::{self, ChainLimits, FrameView};
 use pivm_ir::frame::Frame;
 use pivm_ir::opcodes::{eval_binary, eval_convert, eval_unary};
-use pivm_ir::{AddrOf, Block, Callee, FuncId, InstKind, Module, Operand, ResumeId, TrapKind};
+use pivm_ir::{
+    AddrOf, Block, Builtin, Callee, FuncId, InstKind, Module, Operand, ResumeId, TrapKind, Type,
+};
 
 use crate::builtins;
 use crate::error::VmError;
 use crate::program::Program;
-use crate::runtime::{Engine, Entry, Halt, Outcome, Runtime, SafepointAction, MAX_FRAME_MEMORY};
+use crate::runtime::{
+    Engine, Entry, Halt, Outcome, Runtime, SafepointAction, Trap, MAX_FRAME_MEMORY,
+};
 
 /// The interpreter. It keeps no state between runs.
 #[derive(Default)]
@@ -27,6 +31,7 @@ impl Interpreter {
 impl Engine for Interpreter {
     fn run(&mut self, rt: &mut Runtime, entry: Entry) -> Result<Outcome, VmError> {
         let prog = rt.prog.clone();
+        rt.longjmp = None;
         let mut m = Machine {
             prog: &prog,
             vals: Vec::with_capacity(1024),
@@ -45,7 +50,7 @@ impl Engine for Interpreter {
         match entry {
             Entry::Start { args } => {
                 let (main, argv) = rt.prepare_main(&args)?;
-                if let Err(k) = m.enter(rt.config.max_depth, main, &argv) {
+                if let Err(k) = m.enter(rt, main, &argv) {
                     return Ok(Outcome::Trap(rt.trap_at(k, Some(main), 0)));
                 }
             }
@@ -107,10 +112,10 @@ impl Machine<'_> {
 
     /// Calls `f` with `args`: pushes the current activation (its `pc` at the
     /// call) and makes the callee current at its entry.
-    fn enter(&mut self, max_depth: u32, f: FuncId, args: &[u64]) -> Result<(), TrapKind> {
+    fn enter(&mut self, rt: &mut Runtime, f: FuncId, args: &[u64]) -> Result<(), TrapKind> {
         let first = !self.started;
         let depth = if first { 1 } else { self.depth() + 1 };
-        if depth > max_depth as usize {
+        if depth > rt.config.max_depth as usize {
             return Err(TrapKind::StackOverflow);
         }
         let func = &self.prog.module.funcs[f];
@@ -126,6 +131,11 @@ impl Machine<'_> {
             .checked_add(size)
             .filter(|&e| e <= self.prog.mem.stack_end)
             .ok_or(TrapKind::StackOverflow)?;
+        if !self.prog.setjmp_sites[f].is_empty() {
+            // The activation's serial, in its frame header (`pivm_ir::jmp`).
+            rt.jmp_serial += 1;
+            rt.mem.store(Type::I64, stack_base, rt.jmp_serial)?;
+        }
         if !first {
             self.callers.push(self.cur);
         }
@@ -199,10 +209,60 @@ impl Machine<'_> {
         self.prog.resume_ids[a.func][&(a.block, a.pc)]
     }
 
+    /// Lands the pending `longjmp` (`Runtime::longjmp`): discards the
+    /// activations above its target and continues in the target right
+    /// after the setjmp site, whose call returns the value passed.
+    fn land(&mut self, rt: &mut Runtime) -> Result<(), Trap> {
+        let Some(depth) = rt.longjmp.as_ref().map(|p| p.buf.depth as usize) else {
+            return Err(rt.trap_at(TrapKind::BadLongjmp, None, 0));
+        };
+        // `longjmp` checked 1 <= depth <= the caller's depth.
+        let target = if depth == self.depth() {
+            self.cur
+        } else {
+            self.callers[depth - 1]
+        };
+        let (site, val) = builtins::jmp::land(rt, target.func, target.stack_base)?;
+        let prog = self.prog;
+        let func = &prog.module.funcs[target.func];
+        self.callers.truncate(depth - 1);
+        self.vals.truncate(target.base + func.locals.len());
+        self.sp = target.stack_base + prog.frames[target.func].size;
+        let (block, i) = prog.setjmp_sites[target.func][site as usize];
+        if let InstKind::Call { dst: Some(d), .. } = &func.blocks[block].insts[i].kind {
+            let ty = func.locals[*d].ty;
+            self.vals[target.base + d.0 as usize] = val as u64 & ty.mask();
+        }
+        self.cur = Act {
+            block,
+            pc: i + 1,
+            ..target
+        };
+        Ok(())
+    }
+
+    /// The hidden arguments the engines pass to `setjmp` and `longjmp`
+    /// (see the catalog), after the call's own.
+    fn jmp_args(&mut self, b: Builtin, line: u32) {
+        let Act {
+            func, block, pc, ..
+        } = self.cur;
+        let depth = self.depth() as u64;
+        match b {
+            Builtin::Setjmp => {
+                let sites = &self.prog.setjmp_sites[func];
+                let site = sites.iter().position(|s| *s == (block, pc)).unwrap_or(0);
+                let sb = self.cur.stack_base;
+                self.args.extend([depth, func.0 as u64, site as u64, sb]);
+            }
+            Builtin::Longjmp => self.args.extend([depth, func.0 as u64, line as u64]),
+            _ => {}
+        }
+    }
+
     fn run(&mut self, rt: &mut Runtime) -> Outcome {
         let prog = self.prog;
         let module = &prog.module;
-        let max_depth = rt.config.max_depth;
         loop {
             let Act {
                 func: fid,
@@ -265,6 +325,9 @@ impl Machine<'_> {
                     let target = match callee {
                         Callee::Builtin(b) => {
                             let b = prog.builtins[*b];
+                            if matches!(b, Builtin::Setjmp | Builtin::Longjmp) {
+                                self.jmp_args(b, inst.line);
+                            }
                             match builtins::call(rt, b, &self.args, alloc_type.as_ref()) {
                                 Ok(v) => {
                                     if let Some(d) = dst {
@@ -276,6 +339,10 @@ impl Machine<'_> {
                                 }
                                 Err(Halt::Exit(c)) => return Outcome::Exit(c),
                                 Err(Halt::Trap(k)) => return trap(rt, k),
+                                Err(Halt::Longjmp) => match self.land(rt) {
+                                    Ok(()) => continue,
+                                    Err(t) => return Outcome::Trap(t),
+                                },
                             }
                         }
                         Callee::Func(f) => *f,
@@ -288,7 +355,7 @@ impl Machine<'_> {
                         }
                     };
                     let args = std::mem::take(&mut self.args);
-                    let r = self.enter(max_depth, target, &args);
+                    let r = self.enter(rt, target, &args);
                     self.args = args;
                     if let Err(k) = r {
                         return trap(rt, k);

@@ -8,7 +8,7 @@
 use pivm_ir::frame::Frame;
 use pivm_ir::{Builtin, FuncId, ResumeId, TrapKind};
 use pivm_jit::abi::{
-    BuiltinFn, RuntimeHooks, VmCtx, STATE_HALTED, STATE_REWINDING, STATE_RUNNING,
+    BuiltinFn, RuntimeHooks, VmCtx, STATE_HALTED, STATE_LONGJMP, STATE_REWINDING, STATE_RUNNING,
     STATE_STACK_OVERFLOW, STATE_UNWINDING,
 };
 use pivm_jit::{JitModule, Options};
@@ -188,12 +188,36 @@ unsafe extern "C" fn hook_restore_frame(
     }
 }
 
+unsafe extern "C" fn hook_land(ctx: *mut VmCtx, func: u32, stack_base: u64) -> u64 {
+    // SAFETY: generated code passes the ctx it was called with.
+    let (ctx, rt) = unsafe { runtime(ctx) };
+    if rt
+        .longjmp
+        .as_ref()
+        .is_some_and(|p| p.buf.depth != ctx.depth)
+    {
+        return 0;
+    }
+    match builtins::jmp::land(rt, FuncId(func), stack_base) {
+        Ok((site, val)) => {
+            ctx.state = STATE_RUNNING;
+            (site as u64) << 32 | val as u64
+        }
+        Err(t) => {
+            rt.trap = Some(t);
+            ctx.state = STATE_HALTED;
+            0
+        }
+    }
+}
+
 static HOOKS: RuntimeHooks = RuntimeHooks {
     safepoint: hook_safepoint,
     trap: hook_trap,
     halted: hook_halted,
     save_frame: hook_save_frame,
     restore_frame: hook_restore_frame,
+    land: hook_land,
 };
 
 impl Engine for JitEngine {
@@ -216,6 +240,7 @@ impl Engine for JitEngine {
         };
         rt.halt = None;
         rt.trap = None;
+        rt.longjmp = None;
         let mut ctx = VmCtx {
             mem_base: rt.mem.base(),
             bound: rt.mem.bound(),
@@ -232,6 +257,7 @@ impl Engine for JitEngine {
             runtime: (rt as *mut Runtime).cast(),
             malloc: heap_malloc,
             free: heap_free,
+            jmp_serial: rt.jmp_serial,
         };
         let entry_fn = jit.entry(main);
         let cx = Ctx(&mut ctx);
@@ -258,6 +284,7 @@ impl Engine for JitEngine {
             unsafe { entry_fn(cx.0, args.as_ptr()) }
         });
         rt.poll.detach();
+        rt.jmp_serial = ctx.jmp_serial;
         let ret = ret?;
         rt.io.flush();
         let out = match ctx.state {
@@ -266,11 +293,16 @@ impl Engine for JitEngine {
             STATE_STACK_OVERFLOW => {
                 Outcome::Trap(rt.trap_at(TrapKind::StackOverflow, Some(main), 0))
             }
+            // No frame at the jump's depth calls setjmp.
+            STATE_LONGJMP => match rt.longjmp.take() {
+                Some(p) => Outcome::Trap(builtins::jmp::missed(rt, &p)),
+                None => return Err(VmError::new("the jit lost a pending longjmp")),
+            },
             _ => match (rt.trap.take(), rt.halt.take()) {
                 (Some(t), _) => Outcome::Trap(t),
                 (None, Some(Halt::Exit(c))) => Outcome::Exit(c),
                 (None, Some(Halt::Trap(k))) => Outcome::Trap(rt.trap_at(k, None, 0)),
-                (None, None) => {
+                (None, None | Some(Halt::Longjmp)) => {
                     return Err(VmError::new("the jit halted without a reason"));
                 }
             },
@@ -356,6 +388,10 @@ fn finish_builtin(ctx: &mut VmCtx, rt: &mut Runtime, r: builtins::Result<u64>) -
     ctx.bound = rt.mem.bound();
     match r {
         Ok(v) => v,
+        Err(Halt::Longjmp) => {
+            ctx.state = STATE_LONGJMP;
+            0
+        }
         Err(h) => {
             rt.halt = Some(h);
             ctx.state = STATE_HALTED;

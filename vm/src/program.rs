@@ -30,6 +30,8 @@ pub struct Program {
     /// The resume point at each (block, instruction index) that is one,
     /// per function.
     pub resume_ids: EntityVec<FuncId, HashMap<(Block, usize), ResumeId>>,
+    /// The setjmp sites of each function (`pivm_ir::jmp::setjmp_sites`).
+    pub setjmp_sites: EntityVec<FuncId, Vec<(Block, usize)>>,
     /// The allocation types an engine passes to allocation builtins.
     pub alloc_types: AllocTypes,
     /// VM address of each global.
@@ -49,7 +51,7 @@ impl Program {
         let frames = module
             .funcs
             .values()
-            .map(|f| FrameLayout::new(f, &layouts))
+            .map(|f| FrameLayout::new(&module, f, &layouts))
             .collect::<Vec<_>>()
             .into();
         let builtins = module
@@ -80,7 +82,13 @@ impl Program {
         let live = module
             .funcs
             .values()
-            .map(|f| pivm_ir::liveness::frame_liveness(f).into())
+            .map(|f| pivm_ir::liveness::frame_liveness(&module, f).into())
+            .collect::<Vec<_>>()
+            .into();
+        let setjmp_sites = module
+            .funcs
+            .values()
+            .map(|f| pivm_ir::jmp::setjmp_sites(&module, f))
             .collect::<Vec<_>>()
             .into();
         let alloc_types = AllocTypes::new(&module);
@@ -100,6 +108,7 @@ impl Program {
             resume_points,
             live,
             resume_ids,
+            setjmp_sites,
             alloc_types,
             global_addrs: global_addrs.into(),
             errno,

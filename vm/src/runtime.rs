@@ -83,6 +83,9 @@ impl fmt::Display for Trap {
 pub enum Halt {
     Exit(i32),
     Trap(TrapKind),
+    /// `longjmp` made a jump pending (`Runtime::longjmp`): the engine
+    /// discards frames down to its target and lands there.
+    Longjmp,
 }
 
 impl From<TrapKind> for Halt {
@@ -152,6 +155,8 @@ pub struct RuntimeState {
     pub files: Vec<FileState>,
     pub next_handle: u64,
     pub safepoints_reached: u64,
+    /// The last serial given to a frame that calls setjmp (`pivm_ir::jmp`).
+    pub jmp_serial: u64,
 }
 
 pub struct Runtime {
@@ -178,6 +183,11 @@ pub struct Runtime {
     /// The frame buffer of the JIT's unwind/rewind protocol, innermost
     /// first (unwinding pushes; rewinding pops the outermost).
     pub frame_buf: Vec<Frame>,
+    /// The last serial given to an activation of a function that calls
+    /// setjmp (`pivm_ir::jmp`); the JIT keeps it in `VmCtx` while it runs.
+    pub jmp_serial: u64,
+    /// A `longjmp` on its way to its target frame.
+    pub longjmp: Option<crate::builtins::jmp::PendingJump>,
 }
 
 impl Runtime {
@@ -201,6 +211,8 @@ impl Runtime {
             halt: None,
             trap: None,
             frame_buf: Vec::new(),
+            jmp_serial: 0,
+            longjmp: None,
         };
         rt.arm_poll();
         Ok(rt)
@@ -255,6 +267,7 @@ impl Runtime {
         }
         rt.rand = state.rand.clone();
         rt.rand.validate().map_err(VmError::new)?;
+        rt.jmp_serial = state.jmp_serial;
         rt.io.stdout_written = state.stdout_written;
         rt.io.stderr_written = state.stderr_written;
         rt.io.stdin_read = state.stdin_read;
@@ -284,6 +297,7 @@ impl Runtime {
             files: self.io.files(),
             next_handle: self.io.next_handle(),
             safepoints_reached: self.safepoints_reached,
+            jmp_serial: self.jmp_serial,
         }
     }
 

@@ -185,6 +185,7 @@ pub fn body_of<'a>(
             front: rt.rand.front as u32,
             rear: rt.rand.rear as u32,
         }),
+        jmp_serial: rt.jmp_serial,
     };
     let mut history = lineage.history.clone();
     history.push(Hop::now(engine, rt.safepoints_reached));
@@ -352,6 +353,7 @@ pub fn restore(
             .collect(),
         next_handle,
         safepoints_reached: b.counters.safepoints,
+        jmp_serial: b.counters.jmp_serial,
     };
     let frames: Vec<Frame> = b.frames.iter().map(|f| f.to_ir()).collect();
     // A standby resume's memory holds the chain's oldest members already,

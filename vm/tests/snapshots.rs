@@ -264,6 +264,24 @@ fn variadic_functions_resume_at_every_safepoint() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A jmp_buf holds no host address (`pivm_ir::jmp`): a program throwing
+/// errors to a chain of handlers, Lua's way, snapshotted at safepoints
+/// spread evenly over its run (many between a setjmp and its longjmp,
+/// with handlers pending in frames below), on alternating engines, resumes
+/// on both with the output of the uninterrupted run; so does the program
+/// of nested, recursive and callback jumps.
+#[test]
+fn setjmp_buffers_resume_between_setjmp_and_longjmp() {
+    let dir = scratch("setjmp");
+    let prog = repo().join("tests/c/setjmp_errors.c");
+    let n = roundtrip_at(&prog, &[], |total| (1..=total).step_by(37).collect(), &dir).unwrap();
+    assert!(n >= 80, "only {n} resumes checked");
+    let prog = repo().join("tests/c/setjmp_frames.c");
+    let n = roundtrip_at(&prog, &[], |total| (1..=total).step_by(11).collect(), &dir).unwrap();
+    assert!(n >= 40, "only {n} resumes checked");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A file's place is its offset, in the snapshot: a program reading with
 /// one byte of lookahead (`ungetc` of the byte just read), seeking,
 /// appending and patching files resumes at 40 points spread over its run

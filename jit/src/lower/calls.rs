@@ -159,11 +159,26 @@ impl Lower<'_, '_> {
         dst: Option<Local>,
         args: &[(Type, Operand)],
         alloc_type: Option<&pivm_ir::MemType>,
+        site: Option<u32>,
     ) -> Result<(), String> {
         let decl = &self.env.m.builtins[bi];
         let builtin = Builtin::from_name(&decl.name)
             .ok_or_else(|| format!("@{} is not a builtin of the catalog", decl.name))?;
         let idx = builtin.index();
+        match (builtin, site) {
+            (Builtin::Setjmp, Some(site)) => {
+                self.call_setjmp(idx, dst, args, site);
+                return Ok(());
+            }
+            (Builtin::Setjmp, None) => {
+                return Err("internal error: a setjmp call is not a site".into())
+            }
+            (Builtin::Longjmp, _) => {
+                self.call_longjmp(idx, args);
+                return Ok(());
+            }
+            _ => {}
+        }
         if let (Some(builtin), [(Type::F64, a)]) = (inline_math(self.env.m, bi, args), args) {
             // Same IEEE result as libm: these are exact or correctly
             // rounded. A NaN result is the hardware's, canonicalized where
@@ -206,14 +221,7 @@ impl Lower<'_, '_> {
         };
         let r = self.b.inst_results(call)[0];
         self.reload_bound();
-        let st = self.load_ctx(types::I32, abi::OFF_STATE);
-        let cont = self.b.create_block();
-        let cold = self.cold_block();
-        self.b.ins().brif(st, cold, &[], cont, &[]);
-        self.b.switch_to_block(cold);
-        let line = self.c32(self.line);
-        self.b.ins().jump(self.halted, &[BlockArg::Value(line)]);
-        self.b.switch_to_block(cont);
+        self.halt_unless_running();
         if let Some(d) = dst {
             let ty = self.local_ty(d);
             let v = from_u64(&mut self.b, r, ty);
@@ -230,20 +238,26 @@ impl Lower<'_, '_> {
         args: &[(Type, Operand)],
         key: Option<u64>,
     ) -> cranelift_codegen::ir::Inst {
-        let nargs = args.len() + key.iter().len();
+        let mut vals: Vec<Value> = args
+            .iter()
+            .map(|(t, o)| self.operand_seen_u64(*t, *o))
+            .collect();
+        if let Some(k) = key {
+            vals.push(iconst(&mut self.b, types::I64, k));
+        }
+        self.call_table(idx, &vals)
+    }
+
+    /// Calls builtin `idx` through the table with `vals` (u64 each) in the
+    /// arguments slot.
+    fn call_table(&mut self, idx: usize, vals: &[Value]) -> cranelift_codegen::ir::Inst {
+        let nargs = vals.len();
         let ptr = match self.args_slot {
             Some(slot) if nargs > 0 => {
-                for (i, (t, o)) in args.iter().enumerate() {
-                    let v = self.operand_seen_u64(*t, *o);
+                for (i, v) in vals.iter().enumerate() {
                     self.b
                         .ins()
-                        .stack_store(types::I64, v, slot, (i * 8) as i32);
-                }
-                if let Some(k) = key {
-                    let v = iconst(&mut self.b, types::I64, k);
-                    self.b
-                        .ins()
-                        .stack_store(types::I64, v, slot, (args.len() * 8) as i32);
+                        .stack_store(types::I64, *v, slot, (i * 8) as i32);
                 }
                 self.b.ins().stack_addr(types::I64, slot, 0)
             }
@@ -259,6 +273,86 @@ impl Lower<'_, '_> {
         self.b
             .ins()
             .call_indirect(self.sigs.builtin, fp, &[c, ptr, n])
+    }
+}
+
+impl Lower<'_, '_> {
+    /// `setjmp` at setjmp site `site`: the builtin (through the table, with
+    /// this frame's depth, function, site and stack base after the buffer)
+    /// returns 0, then the site's block continues with it; a landing
+    /// enters the same block with the value of the `longjmp`.
+    fn call_setjmp(&mut self, idx: usize, dst: Option<Local>, args: &[(Type, Operand)], site: u32) {
+        let mut vals = self.jmp_args(args);
+        let s = iconst(&mut self.b, types::I64, site as u64);
+        let sb = self.b.use_var(self.stack_base);
+        vals.extend([s, sb]);
+        let call = self.call_table(idx, &vals);
+        let r = self.b.inst_results(call)[0];
+        self.halt_unless_running();
+        let r = self.b.ins().ireduce(types::I32, r);
+        let next = self.site_blocks[site as usize];
+        self.b.ins().jump(next, &[BlockArg::Value(r)]);
+        self.b.switch_to_block(next);
+        if let Some(d) = dst {
+            let v = self.b.block_params(next)[0];
+            self.def(d, v);
+        }
+    }
+
+    /// `longjmp` (through the table, with this frame's depth, function and
+    /// the call's line after the arguments): it returns with the jump
+    /// pending, to this frame's landing or out of the function, or halted.
+    /// The rest of the block is unreachable.
+    fn call_longjmp(&mut self, idx: usize, args: &[(Type, Operand)]) {
+        let mut vals = self.jmp_args(args);
+        let line = iconst(&mut self.b, types::I64, self.line as u64);
+        vals.push(line);
+        self.call_table(idx, &vals);
+        let st = self.load_ctx(types::I32, abi::OFF_STATE);
+        let jumping = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::Equal, st, abi::STATE_LONGJMP as i64);
+        let line = self.c32(self.line);
+        let halted = [BlockArg::Value(line)];
+        match self.landing {
+            Some(l) => self.b.ins().brif(jumping, l, &[], self.halted, &halted),
+            None => {
+                let dummy = self.dummy_args();
+                self.b
+                    .ins()
+                    .brif(jumping, self.exit, &dummy, self.halted, &halted)
+            }
+        };
+        let dead = self.b.create_block();
+        self.b.switch_to_block(dead);
+    }
+
+    /// The arguments of a setjmp or longjmp call as u64s, then the first
+    /// hidden ones: this frame's depth and function.
+    fn jmp_args(&mut self, args: &[(Type, Operand)]) -> Vec<Value> {
+        let mut vals: Vec<Value> = args
+            .iter()
+            .map(|(t, o)| self.operand_seen_u64(*t, *o))
+            .collect();
+        let depth = self.load_ctx(types::I32, abi::OFF_DEPTH);
+        let depth = self.b.ins().uextend(types::I64, depth);
+        let fid = iconst(&mut self.b, types::I64, self.fid.0 as u64);
+        vals.extend([depth, fid]);
+        vals
+    }
+
+    /// After a builtin call: continues in a new block unless the builtin
+    /// ended the program (state not running): then to `halted`.
+    fn halt_unless_running(&mut self) {
+        let st = self.load_ctx(types::I32, abi::OFF_STATE);
+        let cont = self.b.create_block();
+        let cold = self.cold_block();
+        self.b.ins().brif(st, cold, &[], cont, &[]);
+        self.b.switch_to_block(cold);
+        let line = self.c32(self.line);
+        self.b.ins().jump(self.halted, &[BlockArg::Value(line)]);
+        self.b.switch_to_block(cont);
     }
 }
 

@@ -23,7 +23,16 @@
 //! halted:  (cold, param line) a builtin ended the program: hooks.halted; -> exit
 //! overflow: (cold) state = STACK_OVERFLOW; -> exit
 //! exit:    (param: return value) ctx.sp = stack_base; depth -= 1; return
+//! landing: (cold; functions that call setjmp) a longjmp is pending:
+//!          hooks.land(...); at its target -> after the setjmp site with
+//!          the value, else -> exit
 //! ```
+//!
+//! A pending longjmp (`abi::STATE_LONGJMP`, `pivm_ir::jmp`) returns from
+//! every frame above its target through `not_running`; a function that
+//! calls setjmp goes to `landing` instead of `exit`, and every call site
+//! reaches it, so its SSA variables bring each local's value at the call
+//! to the setjmp site, as the interpreter keeps them.
 //!
 //! Locals are cranelift-frontend `Variable`s; `mem_base` and `bound` are
 //! variables too, loaded at entry; `bound` is reloaded after every call (a
@@ -64,7 +73,7 @@ use cranelift_module::Module as _;
 use pivm_ir::frame::FrameLayout;
 use pivm_ir::safepoints::resume_points;
 use pivm_ir::{
-    Callee, EntityRef, FuncId, Function, InstKind, Local, Module, Operand, TrapKind, Type,
+    Builtin, Callee, EntityRef, FuncId, Function, InstKind, Local, Module, Operand, TrapKind, Type,
 };
 use std::collections::HashMap;
 
@@ -206,6 +215,7 @@ struct Sigs {
     halted: SigRef,
     save: SigRef,
     restore: SigRef,
+    land: SigRef,
     builtin: SigRef,
     heap: SigRef,
     classes: HashMap<u32, SigRef>,
@@ -252,6 +262,14 @@ struct Lower<'a, 'f> {
     uses_memory: bool,
     /// Per local: whether it may hold a hardware NaN (`nan`).
     loose: Vec<bool>,
+    /// The setjmp site at each (block, instruction index) that is one
+    /// (`pivm_ir::jmp`), and per site the block that continues after it
+    /// (its parameter: what the call returns).
+    site_at: HashMap<(usize, usize), u32>,
+    site_blocks: Vec<ir::Block>,
+    /// In a function that calls setjmp: where a pending longjmp asks
+    /// whether this frame is its target (`abi::STATE_LONGJMP`).
+    landing: Option<ir::Block>,
 }
 
 /// Lowers `fid` into `b` (whose function has `func_signature`).
@@ -275,6 +293,7 @@ pub(crate) fn lower_function(
         halted: b.import_signature(hook_sig(jm, &[I64, I32, I32], None)),
         save: b.import_signature(hook_sig(jm, &[I64, I32, I32, I64, I64, I32], None)),
         restore: b.import_signature(hook_sig(jm, &[I64, I32, I64, I64, I32], Some(I32))),
+        land: b.import_signature(hook_sig(jm, &[I64, I32, I64], Some(I64))),
         builtin: b.import_signature(hook_sig(jm, &[I64, I64, I32], Some(I64))),
         heap: b.import_signature(hook_sig(jm, &[I64, I64, I64], Some(I64))),
         classes: HashMap::new(),
@@ -291,12 +310,16 @@ pub(crate) fn lower_function(
         .values()
         .flat_map(|d| &d.insts)
         .filter_map(|i| match &i.kind {
-            // One more for the allocation-type key.
+            // One more for the allocation-type key; setjmp and longjmp
+            // take hidden arguments (see the catalog).
             InstKind::Call {
-                callee: Callee::Builtin(_),
+                callee: Callee::Builtin(bi),
                 args,
                 ..
-            } => Some(args.len() + 1),
+            } => Some(match env.m.builtin(*bi) {
+                Some(Builtin::Setjmp | Builtin::Longjmp) => args.len() + 4,
+                _ => args.len() + 1,
+            }),
             _ => None,
         })
         .max()
@@ -348,6 +371,25 @@ pub(crate) fn lower_function(
     for cold in [trap, mem_trap, save, not_running, overflow, halted] {
         b.set_cold_block(cold);
     }
+    let sites = pivm_ir::jmp::setjmp_sites(env.m, f);
+    let site_at = sites
+        .iter()
+        .enumerate()
+        .map(|(i, (blk, inst))| ((blk.index(), *inst), i as u32))
+        .collect();
+    let site_blocks: Vec<ir::Block> = sites
+        .iter()
+        .map(|_| {
+            let s = b.create_block();
+            b.append_block_param(s, I32);
+            s
+        })
+        .collect();
+    let landing = (!sites.is_empty()).then(|| {
+        let l = b.create_block();
+        b.set_cold_block(l);
+        l
+    });
 
     let vars: Vec<Variable> = f
         .locals
@@ -383,7 +425,7 @@ pub(crate) fn lower_function(
         stops,
         save,
         not_running,
-        live: pivm_ir::liveness::frame_liveness(f),
+        live: pivm_ir::liveness::frame_liveness(env.m, f),
         overflow,
         halted,
         locals_slot,
@@ -404,6 +446,9 @@ pub(crate) fn lower_function(
             .flat_map(|d| &d.insts)
             .any(|i| matches!(i.kind, InstKind::Load { .. } | InstKind::Store { .. })),
         loose: nan::loose_locals(f, |bi, args| calls::inline_math(env.m, bi, args).is_some()),
+        site_at,
+        site_blocks,
+        landing,
     };
     l.prologue(&params[1..]);
     l.body()?;

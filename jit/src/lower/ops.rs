@@ -55,13 +55,16 @@ impl Lower<'_, '_> {
                     // switch), and a call may change `bound`.
                     self.checked.clear();
                 }
-                self.inst(&inst.kind, rid)?;
+                let site = self.site_at.get(&(bi.index(), ii)).copied();
+                self.inst(&inst.kind, rid, site)?;
             }
         }
         Ok(())
     }
 
-    fn inst(&mut self, k: &InstKind, rid: Option<u32>) -> Result<(), String> {
+    /// Lowers one instruction: `rid` is its resume point, `site` its
+    /// setjmp site, if it is one.
+    fn inst(&mut self, k: &InstKind, rid: Option<u32>, site: Option<u32>) -> Result<(), String> {
         match k {
             InstKind::Unary { op, ty, dst, a } => {
                 if *op == Opcode::Copy {
@@ -160,7 +163,9 @@ impl Lower<'_, '_> {
                 alloc_type,
             } => match callee {
                 Callee::Func(g) => self.call_func(*g, *dst, args, need(rid)?),
-                Callee::Builtin(bi) => self.call_builtin(*bi, *dst, args, alloc_type.as_ref())?,
+                Callee::Builtin(bi) => {
+                    self.call_builtin(*bi, *dst, args, alloc_type.as_ref(), site)?
+                }
                 Callee::Indirect(fp) => self.call_indirect(*fp, *dst, args, need(rid)?),
             },
             InstKind::Safepoint => self.safepoint(need(rid)?),

@@ -4,8 +4,10 @@
 //! cold blocks: one stop block per resume point (store the live locals,
 //! save the frame), traps, `halted`, `overflow` and the exit.
 
-use super::{clif, from_u64, zero, Lower};
-use crate::abi::{self, STATE_HALTED, STATE_REWINDING, STATE_STACK_OVERFLOW, STATE_UNWINDING};
+use super::{clif, from_u64, vm_flags, zero, Lower};
+use crate::abi::{
+    self, STATE_HALTED, STATE_LONGJMP, STATE_REWINDING, STATE_STACK_OVERFLOW, STATE_UNWINDING,
+};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, BlockArg, InstBuilder, Value};
 use cranelift_frontend::Switch;
@@ -43,6 +45,7 @@ impl Lower<'_, '_> {
         if self.resume.is_empty() {
             // No frame of this function is ever saved, so none is rewound.
             self.push_frame();
+            self.number_frame();
             self.b.ins().jump(self.blocks[0], &[]);
             return;
         }
@@ -58,10 +61,28 @@ impl Lower<'_, '_> {
 
         self.b.switch_to_block(normal);
         self.push_frame();
+        self.number_frame();
         self.b.ins().jump(self.blocks[0], &[]);
 
         self.b.switch_to_block(rewind);
         self.rewind();
+    }
+
+    /// In a function that calls setjmp, an activation entered (not
+    /// rewound) takes the next serial into its frame header (`pivm_ir::jmp`).
+    fn number_frame(&mut self) {
+        if self.landing.is_none() {
+            return;
+        }
+        let s = self.load_ctx(types::I64, abi::OFF_JMP_SERIAL);
+        let s = self.b.ins().iadd_imm_s(s, 1);
+        self.store_ctx(s, abi::OFF_JMP_SERIAL);
+        // The frame is at least the header and lies in the shadow stack
+        // (`push_frame` checked it).
+        let mb = self.load_ctx(types::I64, abi::OFF_MEM_BASE);
+        let sb = self.b.use_var(self.stack_base);
+        let at = self.b.ins().iadd(mb, sb);
+        self.b.ins().store(vm_flags(), s, at, 0);
     }
 
     fn rewind(&mut self) {
@@ -207,7 +228,8 @@ impl Lower<'_, '_> {
             self.b.ins().jump(self.save, &[BlockArg::Value(r)]);
         }
 
-        // not_running(line): halted, or the callee had no room.
+        // not_running(line): halted, the callee had no room, or a longjmp
+        // is pending.
         self.b.switch_to_block(self.not_running);
         let line = self.b.block_params(self.not_running)[0];
         let st = self.load_ctx(types::I32, abi::OFF_STATE);
@@ -217,13 +239,32 @@ impl Lower<'_, '_> {
             .icmp_imm_u(IntCC::Equal, st, STATE_STACK_OVERFLOW as i64);
         let k = self.c32(TrapKind::StackOverflow.code());
         let dummy = self.dummy_args();
+        let other = match self.landing {
+            Some(_) => self.b.create_block(),
+            None => self.exit,
+        };
+        let other_args = if self.landing.is_some() {
+            Vec::new()
+        } else {
+            dummy
+        };
         self.b.ins().brif(
             overflowed,
             self.trap,
             &[BlockArg::Value(k), BlockArg::Value(line)],
-            self.exit,
-            &dummy,
+            other,
+            &other_args,
         );
+        if let Some(landing) = self.landing {
+            self.b.switch_to_block(other);
+            let jumping = self
+                .b
+                .ins()
+                .icmp_imm_u(IntCC::Equal, st, STATE_LONGJMP as i64);
+            let dummy = self.dummy_args();
+            self.b.ins().brif(jumping, landing, &[], self.exit, &dummy);
+            self.landing_block(landing);
+        }
 
         // save(rid): the live locals are in the slot (the others are
         // whatever it held: the runtime records them as 0).
@@ -240,6 +281,44 @@ impl Lower<'_, '_> {
             .call_indirect(self.sigs.save, fp, &[c, fid, rid, sb, locals_addr, n]);
         let dummy = self.dummy_args();
         self.b.ins().jump(self.exit, &dummy);
+    }
+
+    /// landing: a longjmp is pending; `RuntimeHooks::land` says whether
+    /// this frame is its target, and at which setjmp site it continues
+    /// with which value.
+    fn landing_block(&mut self, landing: cranelift_codegen::ir::Block) {
+        self.b.switch_to_block(landing);
+        let fp = self.hook(abi::OFF_HOOK_LAND);
+        let fid = self.c32(self.fid.0);
+        let sb = self.b.use_var(self.stack_base);
+        let c = self.ctx();
+        let call = self
+            .b
+            .ins()
+            .call_indirect(self.sigs.land, fp, &[c, fid, sb]);
+        let r = self.b.inst_results(call)[0];
+        let st = self.load_ctx(types::I32, abi::OFF_STATE);
+        let landed = self.b.create_block();
+        let dummy = self.dummy_args();
+        self.b.ins().brif(st, self.exit, &dummy, landed, &[]);
+        self.b.switch_to_block(landed);
+        let site = self.b.ins().ushr_imm_u(r, 32);
+        let val = self.b.ins().ireduce(types::I32, r);
+        let bad = self.b.create_block();
+        let mut sw = Switch::new();
+        let mut targets = Vec::new();
+        for (i, next) in self.site_blocks.clone().into_iter().enumerate() {
+            let t = self.b.create_block();
+            sw.set_entry(i as u128, t);
+            targets.push((t, next));
+        }
+        sw.emit(&mut self.b, site, bad);
+        for (t, next) in targets {
+            self.b.switch_to_block(t);
+            self.b.ins().jump(next, &[BlockArg::Value(val)]);
+        }
+        self.b.switch_to_block(bad);
+        self.jump_trap(TrapKind::Unreachable);
     }
 
     pub(super) fn safepoint(&mut self, rid: u32) {

@@ -140,6 +140,13 @@ unsafe extern "C" fn hook_restore(
     fr.resume.0
 }
 
+/// The mock runtime has no setjmp: a pending longjmp never lands.
+unsafe extern "C" fn hook_land(ctx: *mut VmCtx, func: u32, _stack_base: u64) -> u64 {
+    rt(ctx).trap = Some((TrapKind::BadLongjmp, func, 0));
+    set_state(ctx, abi::STATE_HALTED);
+    0
+}
+
 fn mem<'a>(ctx: *mut VmCtx) -> &'a mut [u8] {
     // SAFETY: the mock memory is `MEM_SIZE` bytes at `mem_base`.
     unsafe { std::slice::from_raw_parts_mut((*ctx).mem_base, MEM_SIZE as usize) }
@@ -384,13 +391,14 @@ impl Vm {
             halted: hook_halted,
             save_frame: hook_save,
             restore_frame: hook_restore,
+            land: hook_land,
         });
         let rt = Box::new(Runtime {
             heap_top: HEAP_START,
             live: m
                 .funcs
                 .values()
-                .map(pivm_ir::liveness::frame_liveness)
+                .map(|f| pivm_ir::liveness::frame_liveness(m, f))
                 .collect(),
             ..Runtime::default()
         });
@@ -409,6 +417,7 @@ impl Vm {
             runtime: std::ptr::null_mut(),
             malloc: h_malloc,
             free: h_free,
+            jmp_serial: 0,
         });
         let mut vm = Vm {
             mem,

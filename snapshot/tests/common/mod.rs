@@ -181,6 +181,7 @@ pub fn body() -> Body {
                 front: 3,
                 rear: 0,
             }),
+            jmp_serial: 17,
         },
         extra: Default::default(),
         parent: None,

@@ -9,6 +9,7 @@
 //! code passes one extra trailing argument, its key in
 //! `Program::alloc_types` (`pivm_ir::contract::AllocTypes`).
 
+pub mod jmp;
 pub mod math;
 pub mod printf;
 pub mod stdio;
@@ -133,6 +134,8 @@ pub fn implementation(b: Builtin) -> Impl {
         B::Remainder => math::remainder,
         B::Fma => math::fma,
         B::Ldexp => math::ldexp,
+        B::Setjmp => jmp::setjmp,
+        B::Longjmp => jmp::longjmp,
         B::PivmAssertFail => stdlib::assert_fail,
         B::Clock => stdlib::clock,
         B::Time => stdlib::time,
