@@ -50,7 +50,6 @@ pub fn get(name: &str) -> Option<&'static str> {
         "signal.h" => SIGNAL,
         "setjmp.h" => SETJMP,
         "__pivm_strerror.h" => STRERROR,
-        "__pivm_atexit.h" => ATEXIT,
         _ => return None,
     })
 }
@@ -121,6 +120,9 @@ int fseek(FILE *stream, long offset, int whence);
 long ftell(FILE *stream);
 int feof(FILE *stream);
 int remove(const char *path);
+/* An anonymous file for update, kept by pivm (a snapshot holds its bytes);
+   gone when closed or at exit. */
+FILE *tmpfile(void);
 int rename(const char *from, const char *to);
 /* freopen keeps the stream's handle; stdin, stdout and stderr are the
    host's streams and cannot be reopened (NULL, errno EBADF). */
@@ -261,9 +263,7 @@ static int sscanf(const char *str, const char *fmt, ...) {
 static void rewind(FILE *stream) { fseek(stream, 0, SEEK_SET); clearerr(stream); }
 /* tmpnam names files "pivmtmp.N" in the current directory (the program's
    own, beneath its preopens), N counting up program-wide past the names
-   taken; tmpfile opens one "w+b" and removes it at exit (not at fclose:
-   the handle says nothing of its name). Both are plain files, so a
-   snapshot reopens them like any other. */
+   taken. */
 #define L_tmpnam 20
 #define TMP_MAX 238328
 unsigned __pivm_tmpnam_next;
@@ -278,21 +278,6 @@ static char *tmpnam(char *s) {
         fclose(f);
     }
     return NULL;
-}
-#include <__pivm_atexit.h>
-char __pivm_tmpfiles[16][L_tmpnam];
-int __pivm_tmpfile_n;
-static void __pivm_tmpfile_remove(void) {
-    while (__pivm_tmpfile_n > 0) remove(__pivm_tmpfiles[--__pivm_tmpfile_n]);
-}
-static FILE *tmpfile(void) {
-    if (__pivm_tmpfile_n >= 16) { errno = 24; return NULL; }
-    char *name = __pivm_tmpfiles[__pivm_tmpfile_n];
-    if (!tmpnam(name)) return NULL;
-    if (__pivm_tmpfile_n == 0 && __pivm_atexit_push(__pivm_tmpfile_remove) != 0) return NULL;
-    FILE *f = fopen(name, "w+b");
-    if (f) __pivm_tmpfile_n++;
-    return f;
 }
 #define putc(c, stream) fputc(c, stream)
 #define getc(stream) fgetc(stream)
@@ -309,6 +294,15 @@ void *malloc(size_t size);
 void *calloc(size_t n, size_t size);
 void *realloc(void *p, size_t size);
 void free(void *p);
+/* A power-of-two alignment, else NULL and errno EINVAL. */
+void *aligned_alloc(size_t alignment, size_t size);
+static int posix_memalign(void **memptr, size_t alignment, size_t size) {
+    if (alignment % sizeof(void *) != 0 || (alignment & (alignment - 1)) != 0) return 22;
+    void *p = aligned_alloc(alignment, size);
+    if (!p) return 12;
+    *memptr = p;
+    return 0;
+}
 void exit(int status);
 void abort(void);
 int abs(int x);
@@ -333,8 +327,19 @@ static long long atoll(const char *s) { return atol(s); }
 static long long strtoll(const char *s, char **end, int base) { return strtol(s, end, base); }
 static unsigned long long strtoull(const char *s, char **end, int base) { return strtoul(s, end, base); }
 static float strtof(const char *s, char **end) { return (float)strtod(s, end); }
-#include <__pivm_atexit.h>
-static int atexit(void (*f)(void)) { return __pivm_atexit_push(f); }
+/* atexit: the handlers are a program-wide table in VM memory; exit (a
+   macro over the runtime's exit) and a return from main (the compiler
+   calls __pivm_atexit_run there) run them, last registered first. */
+void (*__pivm_atexit_fns[64])(void);
+int __pivm_atexit_n;
+static int atexit(void (*f)(void)) {
+    if (__pivm_atexit_n >= 64) return -1;
+    __pivm_atexit_fns[__pivm_atexit_n++] = f;
+    return 0;
+}
+inline void __pivm_atexit_run(void) {
+    while (__pivm_atexit_n > 0) __pivm_atexit_fns[--__pivm_atexit_n]();
+}
 static void __pivm_exit(int status) {
     __pivm_atexit_run();
     (exit)(status);
@@ -1174,26 +1179,6 @@ static int raise(int sig) {
     }
     h(sig);
     return 0;
-}
-#endif
-"#;
-
-/// The atexit table, shared by stdlib.h (`atexit`, `exit`) and stdio.h
-/// (`tmpfile` removes its files at exit); not in `NAMES`.
-const ATEXIT: &str = r#"#ifndef __PIVM_ATEXIT_H
-#define __PIVM_ATEXIT_H
-/* The handlers are a program-wide table in VM memory; exit (a macro over
-   the runtime's exit) and a return from main (the compiler calls
-   __pivm_atexit_run there) run them, last registered first. */
-void (*__pivm_atexit_fns[64])(void);
-int __pivm_atexit_n;
-static int __pivm_atexit_push(void (*f)(void)) {
-    if (__pivm_atexit_n >= 64) return -1;
-    __pivm_atexit_fns[__pivm_atexit_n++] = f;
-    return 0;
-}
-inline void __pivm_atexit_run(void) {
-    while (__pivm_atexit_n > 0) __pivm_atexit_fns[--__pivm_atexit_n]();
 }
 #endif
 "#;

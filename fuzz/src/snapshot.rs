@@ -224,6 +224,7 @@ fn mutate_once(snap: &mut Snapshot, rng: &mut Rng) {
                         mode: modes[rng.below(modes.len())].to_string(),
                         offset: rng.near(0),
                         eof: rng.chance(2),
+                        temp: None,
                     });
                 }
             }

@@ -102,7 +102,10 @@ impl Builtin {
     /// Whether this builtin allocates, and so takes the allocation type of
     /// its call (`as T`; see `contract::AllocTypes` for how engines pass it).
     pub const fn is_alloc(self) -> bool {
-        matches!(self, Builtin::Malloc | Builtin::Calloc | Builtin::Realloc)
+        matches!(
+            self,
+            Builtin::Malloc | Builtin::Calloc | Builtin::Realloc | Builtin::AlignedAlloc
+        )
     }
 }
 
@@ -147,11 +150,15 @@ macro_rules! with_builtins {
             Clearerr "clearerr" (P),
             Remove "remove" (P) -> I32,
             Rename "rename" (P, P) -> I32,
+            // An anonymous file kept by the runtime, in the snapshot.
+            Tmpfile "tmpfile" () -> P,
             // stdlib
             Malloc "malloc" (I64) -> P,
             Calloc "calloc" (I64, I64) -> P,
             Realloc "realloc" (P, I64) -> P,
             Free "free" (P),
+            // (alignment, size): a power of two, else NULL and EINVAL.
+            AlignedAlloc "aligned_alloc" (I64, I64) -> P,
             Exit "exit" (I32),
             Abort "abort" (),
             Abs "abs" (I32) -> I32,

@@ -526,6 +526,10 @@ pub struct SavedFile {
     /// The end-of-file indicator (`feof`).
     #[serde(default)]
     pub eof: bool,
+    /// For a file `tmpfile` made (its `path` is empty): its whole
+    /// content, which is on no host; nil for a file of the preopens.
+    #[serde(default, with = "serde_bytes")]
+    pub temp: Option<Vec<u8>>,
 }
 
 /// Runtime counters.

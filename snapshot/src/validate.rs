@@ -496,8 +496,10 @@ fn check_files(io: &IoState) -> Result<(), SnapshotError> {
         if prev.is_some_and(|p| f.handle <= p) {
             return err("handles must be sorted and unique".to_string());
         }
-        if f.path.is_empty() || f.path.contains('\0') {
-            return err("the path is empty or contains a NUL byte".to_string());
+        if f.path.contains('\0') || f.path.is_empty() != f.temp.is_some() {
+            return err(
+                "the path contains a NUL byte, or is empty but for a tmpfile's".to_string(),
+            );
         }
         if !valid_mode(&f.mode) {
             return err(format!("'{}' is not an fopen mode", truncate(&f.mode)));

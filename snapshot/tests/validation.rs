@@ -512,6 +512,13 @@ fn open_files_must_be_sane() {
     assert!(matches!(e, SnapshotError::OpenFile { .. }), "{e}");
     let e = invalid(|b| file(b).path = String::new());
     assert!(matches!(e, SnapshotError::OpenFile { .. }), "{e}");
+    // A tmpfile has no path, and only a tmpfile.
+    let e = invalid(|b| file(b).temp = Some(b"kept".to_vec()));
+    assert!(matches!(e, SnapshotError::OpenFile { .. }), "{e}");
+    let mut b = body();
+    file(&mut b).path = String::new();
+    file(&mut b).temp = Some(b"kept".to_vec());
+    validate(&Snapshot::new(b)).unwrap();
     let e = invalid(|b| file(b).offset = u64::MAX);
     assert!(matches!(e, SnapshotError::OpenFile { .. }), "{e}");
     let e = invalid(|b| b.io.next_handle = 4);

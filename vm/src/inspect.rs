@@ -441,11 +441,14 @@ pub fn text(
         if io.stdin_eof { " (at eof)" } else { "" }
     );
     for f in &io.files {
+        let name = match &f.temp {
+            Some(bytes) => format!("tmpfile ({} bytes)", bytes.len()),
+            None => format!("'{}'", f.path),
+        };
         let _ = writeln!(
             o,
-            "  file {} '{}' mode {} at offset {}{}",
+            "  file {} {name} mode {} at offset {}{}",
             f.handle,
-            f.path,
             f.mode,
             f.offset,
             if f.eof { " (at eof)" } else { "" }

@@ -28,13 +28,82 @@ pub enum Source {
     Bytes(Vec<u8>, usize),
 }
 
+/// The most a `tmpfile` holds: a write past it fails.
+pub const MAX_TEMP_FILE: u64 = 1 << 30;
+
 /// A file opened by the program.
 pub struct OpenFile {
+    /// The guest path (empty for a `tmpfile`).
     pub path: String,
     pub mode: String,
     pub offset: u64,
     pub eof: bool,
-    file: File,
+    data: Data,
+}
+
+/// Where an open file's bytes are.
+enum Data {
+    /// A host file beneath the preopens.
+    Host(File),
+    /// A `tmpfile`: anonymous, so it is not on any host: its bytes are
+    /// kept here, and a snapshot carries them.
+    Temp(Vec<u8>),
+}
+
+impl OpenFile {
+    fn len(&self) -> Result<u64, StreamError> {
+        match &self.data {
+            Data::Host(f) => Ok(f.metadata().map_err(|_| StreamError::Failed)?.len()),
+            Data::Temp(v) => Ok(v.len() as u64),
+        }
+    }
+
+    /// Writes `bytes` at `off` (past the end: the hole reads as zeros).
+    fn write_at(&mut self, off: u64, bytes: &[u8]) -> Result<(), StreamError> {
+        match &mut self.data {
+            Data::Host(f) => f
+                .seek(SeekFrom::Start(off))
+                .and_then(|_| f.write_all(bytes))
+                .map_err(|_| StreamError::Failed),
+            Data::Temp(v) => {
+                let end = off
+                    .checked_add(bytes.len() as u64)
+                    .filter(|&e| e <= MAX_TEMP_FILE)
+                    .ok_or(StreamError::Failed)?;
+                if v.len() < end as usize {
+                    v.resize(end as usize, 0);
+                }
+                v[off as usize..end as usize].copy_from_slice(bytes);
+                Ok(())
+            }
+        }
+    }
+
+    /// Reads at `off` until `buf` is full or the file ends.
+    fn read_at(&mut self, off: u64, buf: &mut [u8]) -> Result<usize, StreamError> {
+        match &mut self.data {
+            Data::Host(f) => {
+                f.seek(SeekFrom::Start(off))
+                    .map_err(|_| StreamError::Failed)?;
+                let mut total = 0;
+                while total < buf.len() {
+                    match f.read(&mut buf[total..]) {
+                        Ok(0) => break,
+                        Ok(n) => total += n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(_) => return Err(StreamError::Failed),
+                    }
+                }
+                Ok(total)
+            }
+            Data::Temp(v) => {
+                let from = (off as usize).min(v.len());
+                let n = (v.len() - from).min(buf.len());
+                buf[..n].copy_from_slice(&v[from..from + n]);
+                Ok(n)
+            }
+        }
+    }
 }
 
 /// What a snapshot records of an open file.
@@ -45,6 +114,8 @@ pub struct FileState {
     pub mode: String,
     pub offset: u64,
     pub eof: bool,
+    /// A `tmpfile`'s bytes; `None` for a file of the preopens.
+    pub temp: Option<Vec<u8>>,
 }
 
 pub struct Io {
@@ -140,12 +211,9 @@ impl Io {
             _ => {
                 let f = self.files.get_mut(&h).ok_or(StreamError::BadHandle)?;
                 if f.mode.starts_with('a') {
-                    f.offset = f.file.metadata().map_err(|_| StreamError::Failed)?.len();
+                    f.offset = f.len()?;
                 }
-                f.file
-                    .seek(SeekFrom::Start(f.offset))
-                    .and_then(|_| f.file.write_all(bytes))
-                    .map_err(|_| StreamError::Failed)?;
+                f.write_at(f.offset, bytes)?;
                 f.offset += bytes.len() as u64;
                 Ok(())
             }
@@ -177,20 +245,9 @@ impl Io {
             STDOUT | STDERR => Err(StreamError::Failed),
             _ => {
                 let f = self.files.get_mut(&h).ok_or(StreamError::BadHandle)?;
-                f.file
-                    .seek(SeekFrom::Start(f.offset))
-                    .map_err(|_| StreamError::Failed)?;
-                let mut total = 0;
-                while total < buf.len() {
-                    match f.file.read(&mut buf[total..]) {
-                        Ok(0) => {
-                            f.eof = true;
-                            break;
-                        }
-                        Ok(n) => total += n,
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                        Err(_) => return Err(StreamError::Failed),
-                    }
+                let total = f.read_at(f.offset, buf)?;
+                if total < buf.len() {
+                    f.eof = true;
                 }
                 f.offset += total as u64;
                 Ok(total)
@@ -221,11 +278,7 @@ impl Io {
             return Ok(false);
         }
         let mut b = [0u8];
-        let back = f
-            .file
-            .seek(SeekFrom::Start(f.offset - 1))
-            .and_then(|_| f.file.read_exact(&mut b));
-        if back.is_err() || b[0] != c {
+        if f.read_at(f.offset - 1, &mut b) != Ok(1) || b[0] != c {
             return Ok(false);
         }
         f.offset -= 1;
@@ -262,10 +315,7 @@ impl Io {
     /// or the C `errno` of the refusal (a bad mode, `fs::Dirs::open`).
     pub fn open(&mut self, path: &str, mode: &str) -> Result<u64, i32> {
         let f = self.open_file(path, mode)?;
-        let h = self.next_handle;
-        self.next_handle += 1;
-        self.files.insert(h, f);
-        Ok(h)
+        Ok(self.insert(f))
     }
 
     /// `path` opened by the program with `mode`, at its end for `a`.
@@ -283,14 +333,15 @@ impl Io {
             mode: mode.to_string(),
             offset,
             eof: false,
-            file,
+            data: Data::Host(file),
         })
     }
 
     /// `freopen`: file `h` closed and opened again, on `path` (its own
     /// when `None`) with `mode`, under the same handle; the C `errno` of
     /// a refusal, after which `h` is closed. stdin, stdout and stderr are
-    /// the host's streams, never files: they cannot be redirected (EBADF).
+    /// the host's streams, never files: they cannot be redirected, and a
+    /// `tmpfile` has no path to reopen (EBADF).
     pub fn reopen_stream(
         &mut self,
         h: u64,
@@ -301,11 +352,34 @@ impl Io {
             return Ok(Err(crate::fs::errno::EBADF));
         }
         let old = self.files.remove(&h).ok_or(StreamError::BadHandle)?;
-        let path = path.unwrap_or(&old.path).to_string();
+        let path = match path {
+            Some(p) => p.to_string(),
+            None if !old.path.is_empty() => old.path.clone(),
+            None => return Ok(Err(crate::fs::errno::EBADF)),
+        };
         drop(old);
         Ok(self.open_file(&path, mode).map(|f| {
             self.files.insert(h, f);
         }))
+    }
+
+    /// `tmpfile`: a new empty anonymous file, open for update.
+    pub fn open_temp(&mut self) -> u64 {
+        self.insert(OpenFile {
+            path: String::new(),
+            mode: "w+b".to_string(),
+            offset: 0,
+            eof: false,
+            data: Data::Temp(Vec::new()),
+        })
+    }
+
+    /// Adds an open file at the next handle.
+    fn insert(&mut self, f: OpenFile) -> u64 {
+        let h = self.next_handle;
+        self.next_handle += 1;
+        self.files.insert(h, f);
+        h
     }
 
     /// C `remove` beneath the preopens; the C `errno` of a refusal.
@@ -344,7 +418,7 @@ impl Io {
         let base = match whence {
             0 => 0,
             1 => f.offset as i64,
-            2 => f.file.metadata().map_err(|_| StreamError::Failed)?.len() as i64,
+            2 => f.len()? as i64,
             _ => return Err(StreamError::Failed),
         };
         let new = base.checked_add(off).filter(|&n| n >= 0);
@@ -380,6 +454,10 @@ impl Io {
                 mode: f.mode.clone(),
                 offset: f.offset,
                 eof: f.eof,
+                temp: match &f.data {
+                    Data::Host(_) => None,
+                    Data::Temp(v) => Some(v.clone()),
+                },
             })
             .collect()
     }
@@ -390,7 +468,8 @@ impl Io {
     pub fn files_to_carry(&self) -> Result<Vec<(String, File)>, String> {
         let mut out: Vec<(String, File)> = Vec::new();
         for f in self.files.values() {
-            if out.iter().any(|(p, _)| *p == f.path) {
+            // A tmpfile's bytes are in the snapshot itself.
+            if matches!(f.data, Data::Temp(_)) || out.iter().any(|(p, _)| *p == f.path) {
                 continue;
             }
             let read = Access {
@@ -421,13 +500,16 @@ impl Io {
             if s.handle < FIRST_FILE || s.handle >= next_handle {
                 return Err(format!("file handle {} is invalid", s.handle));
             }
-            let file = self.open_with_mode(&s.path, &s.mode, true).map_err(|e| {
-                format!(
-                    "cannot reopen the program's file '{}' (mode {}): {e}",
-                    s.path.escape_debug(),
-                    s.mode.escape_debug()
-                )
-            })?;
+            let data = match &s.temp {
+                Some(bytes) => Data::Temp(bytes.clone()),
+                None => Data::Host(self.open_with_mode(&s.path, &s.mode, true).map_err(|e| {
+                    format!(
+                        "cannot reopen the program's file '{}' (mode {}): {e}",
+                        s.path.escape_debug(),
+                        s.mode.escape_debug()
+                    )
+                })?),
+            };
             self.files.insert(
                 s.handle,
                 OpenFile {
@@ -435,7 +517,7 @@ impl Io {
                     mode: s.mode.clone(),
                     offset: s.offset,
                     eof: s.eof,
-                    file,
+                    data,
                 },
             );
         }

@@ -172,6 +172,7 @@ pub fn body_of<'a>(
                 mode: f.mode,
                 offset: f.offset,
                 eof: f.eof,
+                temp: f.temp,
             })
             .collect(),
         next_handle: rt.io.next_handle(),
@@ -349,6 +350,7 @@ pub fn restore(
                 mode: f.mode.clone(),
                 offset: f.offset,
                 eof: f.eof,
+                temp: f.temp.clone(),
             })
             .collect(),
         next_handle,

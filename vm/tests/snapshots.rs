@@ -296,6 +296,41 @@ fn file_positions_and_lookahead_resume_at_many_safepoints() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A tmpfile is on no host: a snapshot carries its bytes. A program
+/// writing, reading, seeking and patching two of them, snapshotted at 30
+/// points over its run on alternating engines, resumes on both with the
+/// output of the uninterrupted run, and `pivm inspect` shows the files.
+#[test]
+fn tmpfiles_resume_with_their_bytes() {
+    let dir = scratch("tmpfile");
+    let prog = repo().join("tests/c/tmpfile_aligned.c");
+    let n = roundtrip_at(&prog, &[], |total| points(total, 30), &dir).unwrap();
+    assert!(n >= 30, "only {n} resumes checked");
+    let p = prog.to_str().unwrap();
+    let snap = dir.join("mid.msgpack");
+    let s = snap.to_str().unwrap();
+    let a = pivm(
+        &dir,
+        &[
+            "run",
+            p,
+            "--snapshot-after",
+            "1100",
+            "--snapshot-path",
+            s,
+            "--exit-after-snapshot",
+        ],
+    );
+    assert_eq!(a.status.code(), Some(85), "{}", text(&a.stderr));
+    let i = pivm(&dir, &["inspect", s]);
+    assert!(
+        text(&i.stdout).contains("tmpfile (249 bytes) mode w+b"),
+        "{}",
+        text(&i.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Heap addresses reach the output (`%p`, a hash of every live address) of
 /// a program churning the heap with mixed sizes, scattered frees, realloc,
 /// calloc and strdup: both engines print the same, and a run snapshotted in

@@ -170,6 +170,7 @@ pub fn body() -> Body {
                 mode: "w+".to_string(),
                 offset: 99,
                 eof: false,
+                temp: None,
             }],
         },
         counters: Counters {

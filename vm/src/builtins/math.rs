@@ -1,6 +1,5 @@
-//! Math builtins. The older ones are Rust's f64 methods, which call the
-//! host's libm (glibc on Linux), so results match a native build there;
-//! the C99 additions are the `libm` crate's, identical on every host. A NaN result is
+//! Math builtins. The exact ones are Rust's f64 operations; every other
+//! one is the `libm` crate's, identical on every host. A NaN result is
 //! canonicalized (`pivm_ir::opcodes::canonicalize_nan`): libms differ in
 //! the sign and payload of the NaNs they return, and printf shows the sign.
 
@@ -32,21 +31,10 @@ macro_rules! binary {
     )*};
 }
 
+// Exact operations (correctly rounded or exact by IEEE 754, the same on
+// every host; the JIT inlines sqrt, fabs, floor, ceil and trunc).
 unary! {
     sqrt => f64::sqrt;
-    sin => f64::sin;
-    cos => f64::cos;
-    tan => f64::tan;
-    asin => f64::asin;
-    acos => f64::acos;
-    atan => f64::atan;
-    sinh => f64::sinh;
-    cosh => f64::cosh;
-    tanh => f64::tanh;
-    exp => f64::exp;
-    log => f64::ln;
-    log10 => f64::log10;
-    log2 => f64::log2;
     fabs => f64::abs;
     floor => f64::floor;
     ceil => f64::ceil;
@@ -54,9 +42,23 @@ unary! {
     trunc => f64::trunc;
 }
 
-// The rest of C99's math.h: the `libm` crate (a Rust port of musl's
-// libm), pure Rust without host calls, so every host gives the same bits.
+// The rest: the `libm` crate (a Rust port of musl's libm), pure Rust
+// without host calls, so every host gives the same bits (a host's libm,
+// glibc's among them, may differ by architecture and CPU features).
 unary! {
+    sin => libm::sin;
+    cos => libm::cos;
+    tan => libm::tan;
+    asin => libm::asin;
+    acos => libm::acos;
+    atan => libm::atan;
+    sinh => libm::sinh;
+    cosh => libm::cosh;
+    tanh => libm::tanh;
+    exp => libm::exp;
+    log => libm::log;
+    log10 => libm::log10;
+    log2 => libm::log2;
     cbrt => libm::cbrt;
     expm1 => libm::expm1;
     log1p => libm::log1p;
@@ -91,10 +93,13 @@ pub fn ldexp(_rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> 
 }
 
 binary! {
-    atan2 => f64::atan2;
-    pow => f64::powf;
+    atan2 => libm::atan2;
+    pow => libm::pow;
+    hypot => libm::hypot;
+}
+
+binary! {
     fmod => |x, y| x % y;
-    hypot => f64::hypot;
     fmin => f64::min;
     fmax => f64::max;
 }

@@ -379,6 +379,11 @@ pub fn freopen(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64>
     }
 }
 
+/// `tmpfile()`: a new anonymous file open for update (`io::Io::open_temp`).
+pub fn tmpfile(rt: &mut Runtime, _a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    Ok(rt.io.open_temp())
+}
+
 /// `remove(path)`: 0, or -1 with errno set.
 pub fn remove(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
     let path = String::from_utf8_lossy(rt.mem.c_str(a[0])?).into_owned();

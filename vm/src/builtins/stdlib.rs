@@ -37,7 +37,15 @@ fn type_id(rt: &mut Runtime, ty: Option<&MemType>) -> TyId {
 #[inline(always)]
 pub fn allocate_id(rt: &mut Runtime, size: u64, ty: TyId) -> u64 {
     let top = rt.heap.heap_top();
-    match rt.heap.malloc(size, ty) {
+    let r = rt.heap.malloc(size, ty);
+    placed(rt, top, r)
+}
+
+/// The block the allocator placed (`r`; the heap top was `top` before)
+/// once memory covers it; 0 if there is none or memory cannot grow.
+#[inline(always)]
+fn placed(rt: &mut Runtime, top: u64, r: Option<u64>) -> u64 {
+    match r {
         Some(p) if rt.heap.heap_top() == top || rt.sync_heap() => p,
         Some(p) => {
             rt.heap.free(p);
@@ -71,6 +79,20 @@ pub fn malloc_keyed(rt: &mut Runtime, a: &[u64]) -> Result<u64> {
         _ => return Err(bad()),
     };
     Ok(allocate_id(rt, a[0], ty))
+}
+
+/// `aligned_alloc(alignment, size)`: NULL with EINVAL unless the
+/// alignment is a power of two (as glibc); NULL when the heap is exhausted.
+pub fn aligned_alloc(rt: &mut Runtime, a: &[u64], t: Option<&MemType>) -> Result<u64> {
+    let (align, size) = (a[0], a[1]);
+    if !align.is_power_of_two() {
+        set_errno(rt, errno::EINVAL)?;
+        return Ok(0);
+    }
+    let ty = type_id(rt, t);
+    let top = rt.heap.heap_top();
+    let r = rt.heap.malloc_aligned(size, align, ty);
+    Ok(placed(rt, top, r))
 }
 
 pub fn calloc(rt: &mut Runtime, a: &[u64], t: Option<&MemType>) -> Result<u64> {
