@@ -288,7 +288,7 @@ fn resumes_on_the_other_engine(from: &str, to: &str) {
     check("pivm inspect", &inspect);
     let shown = text(&inspect.stdout);
     let backtrace = shown
-        .split_once("backtrace")
+        .split_once("\nbacktrace")
         .map(|(_, b)| b)
         .expect("inspect shows a backtrace");
     for f in ["main", "lua_pcallk", "luaD_rawrunprotected", "luaV_execute"] {
