@@ -124,6 +124,9 @@ int remove(const char *path);
    gone when closed or at exit. */
 FILE *tmpfile(void);
 int rename(const char *from, const char *to);
+/* freopen keeps the stream's handle; stdin, stdout and stderr are the
+   host's streams and cannot be reopened (NULL, errno EBADF). */
+FILE *freopen(const char *path, const char *mode, FILE *stream);
 /* ungetc pushes back only the byte just read from a file (the common
    case); otherwise it fails with EOF. */
 int ungetc(int c, FILE *stream);
@@ -258,6 +261,24 @@ static int sscanf(const char *str, const char *fmt, ...) {
     return r;
 }
 static void rewind(FILE *stream) { fseek(stream, 0, SEEK_SET); clearerr(stream); }
+/* tmpnam names files "pivmtmp.N" in the current directory (the program's
+   own, beneath its preopens), N counting up program-wide past the names
+   taken. */
+#define L_tmpnam 20
+#define TMP_MAX 238328
+unsigned __pivm_tmpnam_next;
+static char *tmpnam(char *s) {
+    static char buf[L_tmpnam];
+    int saved = errno;
+    if (!s) s = buf;
+    for (int tries = 0; tries < TMP_MAX; tries++) {
+        snprintf(s, L_tmpnam, "pivmtmp.%u", __pivm_tmpnam_next++);
+        FILE *f = fopen(s, "r");
+        if (!f) { errno = saved; return s; }
+        fclose(f);
+    }
+    return NULL;
+}
 #define putc(c, stream) fputc(c, stream)
 #define getc(stream) fgetc(stream)
 #endif

@@ -141,6 +141,7 @@ macro_rules! with_builtins {
             Fgetc "fgetc" (P) -> I32,
             Fgets "fgets" (P, I32, P) -> P,
             Fopen "fopen" (P, P) -> P,
+            Freopen "freopen" (P, P, P) -> P,
             Fclose "fclose" (P) -> I32,
             Fseek "fseek" (P, I64, I32) -> I32,
             Ftell "ftell" (P) -> I64,

@@ -314,6 +314,12 @@ impl Io {
     /// and `b`) beneath the preopened directories; returns the new handle,
     /// or the C `errno` of the refusal (a bad mode, `fs::Dirs::open`).
     pub fn open(&mut self, path: &str, mode: &str) -> Result<u64, i32> {
+        let f = self.open_file(path, mode)?;
+        Ok(self.insert(f))
+    }
+
+    /// `path` opened by the program with `mode`, at its end for `a`.
+    fn open_file(&self, path: &str, mode: &str) -> Result<OpenFile, i32> {
         let file = self
             .open_with_mode(path, mode, false)
             .map_err(|d| d.errno())?;
@@ -322,28 +328,57 @@ impl Io {
         } else {
             0
         };
-        Ok(self.insert(path, mode, offset, Data::Host(file)))
+        Ok(OpenFile {
+            path: path.to_string(),
+            mode: mode.to_string(),
+            offset,
+            eof: false,
+            data: Data::Host(file),
+        })
+    }
+
+    /// `freopen`: file `h` closed and opened again, on `path` (its own
+    /// when `None`) with `mode`, under the same handle; the C `errno` of
+    /// a refusal, after which `h` is closed. stdin, stdout and stderr are
+    /// the host's streams, never files: they cannot be redirected, and a
+    /// `tmpfile` has no path to reopen (EBADF).
+    pub fn reopen_stream(
+        &mut self,
+        h: u64,
+        path: Option<&str>,
+        mode: &str,
+    ) -> Result<Result<(), i32>, StreamError> {
+        if self.is_std(h) {
+            return Ok(Err(crate::fs::errno::EBADF));
+        }
+        let old = self.files.remove(&h).ok_or(StreamError::BadHandle)?;
+        let path = match path {
+            Some(p) => p.to_string(),
+            None if !old.path.is_empty() => old.path.clone(),
+            None => return Ok(Err(crate::fs::errno::EBADF)),
+        };
+        drop(old);
+        Ok(self.open_file(&path, mode).map(|f| {
+            self.files.insert(h, f);
+        }))
     }
 
     /// `tmpfile`: a new empty anonymous file, open for update.
     pub fn open_temp(&mut self) -> u64 {
-        self.insert("", "w+b", 0, Data::Temp(Vec::new()))
+        self.insert(OpenFile {
+            path: String::new(),
+            mode: "w+b".to_string(),
+            offset: 0,
+            eof: false,
+            data: Data::Temp(Vec::new()),
+        })
     }
 
     /// Adds an open file at the next handle.
-    fn insert(&mut self, path: &str, mode: &str, offset: u64, data: Data) -> u64 {
+    fn insert(&mut self, f: OpenFile) -> u64 {
         let h = self.next_handle;
         self.next_handle += 1;
-        self.files.insert(
-            h,
-            OpenFile {
-                path: path.to_string(),
-                mode: mode.to_string(),
-                offset,
-                eof: false,
-                data,
-            },
-        );
+        self.files.insert(h, f);
         h
     }
 

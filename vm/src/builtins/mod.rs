@@ -51,6 +51,7 @@ pub fn implementation(b: Builtin) -> Impl {
         B::Fgetc => stdio::fgetc,
         B::Fgets => stdio::fgets,
         B::Fopen => stdio::fopen,
+        B::Freopen => stdio::freopen,
         B::Fclose => stdio::fclose,
         B::Fseek => stdio::fseek,
         B::Ftell => stdio::ftell,

@@ -363,6 +363,22 @@ pub fn fopen(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
     }
 }
 
+/// `freopen(path, mode, stream)`: the stream, now on `path` (its own path
+/// when `path` is NULL) opened with `mode`; NULL with errno set when the
+/// open fails, the old file closed either way, as C has it.
+pub fn freopen(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    let path = match a[0] {
+        0 => None,
+        p => Some(String::from_utf8_lossy(rt.mem.c_str(p)?).into_owned()),
+    };
+    let mode = String::from_utf8_lossy(rt.mem.c_str(a[1])?).into_owned();
+    match rt.io.reopen_stream(a[2], path.as_deref(), &mode) {
+        Ok(Ok(())) => Ok(a[2]),
+        Ok(Err(e)) => super::set_errno(rt, e).map(|_| 0),
+        Err(_) => Err(bad()),
+    }
+}
+
 /// `tmpfile()`: a new anonymous file open for update (`io::Io::open_temp`).
 pub fn tmpfile(rt: &mut Runtime, _a: &[u64], _t: Option<&MemType>) -> Result<u64> {
     Ok(rt.io.open_temp())
