@@ -57,6 +57,15 @@ impl Codec {
         }
     }
 
+    /// How `pivm inspect` names the storage of memory.
+    pub fn name(self) -> &'static str {
+        match self {
+            Codec::None => "raw",
+            Codec::Lz4 => "lz4",
+            Codec::Zstd(_) => "zstd",
+        }
+    }
+
     /// The header flag naming the codec (0 for none).
     pub fn flag(self) -> u32 {
         match self {

@@ -507,8 +507,12 @@ pub fn write_all(
     capture: Capture,
     targets: &[(PathBuf, PathBuf)],
     durable: bool,
+    codec: pivm_snapshot::Codec,
 ) -> Vec<FileResult> {
-    let snap = Snapshot::new(capture.body);
+    let snap = Snapshot {
+        codec,
+        ..Snapshot::new(capture.body)
+    };
     targets
         .iter()
         .map(|(path, tmp)| {
@@ -535,6 +539,8 @@ pub struct Job {
     /// Whether the file is fsynced (always, except to measure writes into
     /// the page cache: `PIVM_SNAPSHOT_FSYNC=0`).
     pub durable: bool,
+    /// How memory is stored (`--compress`).
+    pub codec: pivm_snapshot::Codec,
 }
 
 impl Job {
@@ -659,7 +665,7 @@ pub fn refuse(reqs: Vec<Request>, why: &str) {
 pub fn write_sync<'a>(job: Job, build: impl FnOnce() -> Result<Capture<'a>, VmError>) -> Written {
     let files = job.files();
     let results = match build() {
-        Ok(capture) => write_all(capture, &files, job.durable),
+        Ok(capture) => write_all(capture, &files, job.durable, job.codec),
         Err(e) => vec![Err(e.message); files.len()],
     };
     job.finish(results, None)
@@ -794,12 +800,12 @@ pub fn write_forked<'a>(
     done: impl FnOnce(&Written) + Send + 'static,
 ) -> Result<Background, (Job, String)> {
     let files = job.files();
-    let durable = job.durable;
+    let (durable, codec) = (job.durable, job.codec);
     let nfiles = files.len();
     let child_files = files.clone();
     let forked = fork_child(move || {
         let results = match build() {
-            Ok(capture) => write_all(capture, &child_files, durable),
+            Ok(capture) => write_all(capture, &child_files, durable, codec),
             Err(e) => vec![Err(e.message); nfiles],
         };
         // One line per file, in order.
@@ -884,6 +890,7 @@ fn empty_job() -> Job {
         latency: Duration::ZERO,
         seq: 0,
         durable: true,
+        codec: pivm_snapshot::Codec::None,
     }
 }
 
