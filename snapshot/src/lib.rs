@@ -65,6 +65,7 @@ pub mod error;
 pub mod export;
 pub mod file;
 pub mod header;
+pub mod heap_table;
 pub mod validate;
 
 pub use body::{

@@ -135,18 +135,26 @@ pub fn body_of<'a>(
     let m = &prog.module;
     let err = |e: pivm_snapshot::SnapshotError| VmError::new(e.to_string());
     let layout = layout_of(rt, frames)?;
+    // Each distinct type is written out once: millions of allocations
+    // share a few types.
+    let mut shown: std::collections::HashMap<pivm_ir::MemType, String> = Default::default();
     let allocations = rt
         .heap
         .table()
         .map(|a| pivm_snapshot::SavedAllocation {
             addr: a.addr,
             size: a.size,
-            ty: a.ty.as_ref().map(|ty| {
-                MemTypeDisplay {
-                    ty,
-                    types: &m.types,
+            ty: a.ty.map(|ty| match shown.get(&ty) {
+                Some(text) => text.clone(),
+                None => {
+                    let text = MemTypeDisplay {
+                        ty: &ty,
+                        types: &m.types,
+                    }
+                    .to_string();
+                    shown.insert(ty, text.clone());
+                    text
                 }
-                .to_string()
             }),
         })
         .collect();
