@@ -386,9 +386,11 @@ pub fn parse_mem_type(text: &str, module: &Module) -> Result<MemType, ParseError
 
 /// Parses memory types naming the types of one module, the table of type
 /// names built once: a snapshot's allocation table may hold millions of
-/// types, and a module thousands of type names.
+/// types, and a module thousands of type names. Each distinct text is
+/// parsed once: millions of allocations share a few types.
 pub struct MemTypeParser {
     parser: Parser<'static>,
+    parsed: std::cell::RefCell<HashMap<String, MemType>>,
 }
 
 impl MemTypeParser {
@@ -405,11 +407,21 @@ impl MemTypeParser {
                     .map(|(id, d)| (d.name.clone(), id))
                     .collect(),
             },
+            parsed: Default::default(),
         }
     }
 
     /// Parses `text`, a memory type (see `parse_mem_type`).
     pub fn parse(&self, text: &str) -> Result<MemType, ParseError> {
+        if let Some(t) = self.parsed.borrow().get(text) {
+            return Ok(t.clone());
+        }
+        let t = self.parse_text(text)?;
+        self.parsed.borrow_mut().insert(text.to_string(), t.clone());
+        Ok(t)
+    }
+
+    fn parse_text(&self, text: &str) -> Result<MemType, ParseError> {
         let file = self.parser.file;
         let line = lex_line(file, 1, text)?;
         let mut c = Cur {

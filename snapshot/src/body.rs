@@ -218,7 +218,10 @@ pub struct SavedMemory {
     /// (`file.rs`), and `read` fills this from them.
     #[serde(skip)]
     pub regions: Vec<Region>,
-    /// Every live heap allocation, sorted by `addr`.
+    /// Every live heap allocation, sorted by `addr`. Stored packed under
+    /// the name `heap` (`heap_table`); files that store the list of maps
+    /// under `allocations` read alike.
+    #[serde(rename = "heap", alias = "allocations", with = "crate::heap_table")]
     pub allocations: Vec<SavedAllocation>,
 }
 

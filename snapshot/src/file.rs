@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::body::{Body, Region, PIVM_VERSION};
+use crate::codec::{self, Codec, Compressor, Decompressor};
 use crate::digest::{crc32c, crc32c_append, sha256};
 use crate::error::SnapshotError;
 use crate::header::{Header, FLAG_DELTA, FORMAT_VERSION, HEADER_LEN};
@@ -20,6 +21,9 @@ use sha2::{Digest, Sha256};
 pub const PAGE: u64 = 4096;
 /// The size of one entry of the section table.
 pub const SECTION_ENTRY_LEN: u64 = 24;
+/// The size of one entry of the section table of a compressed file (the
+/// stored length is added).
+pub const COMPRESSED_ENTRY_LEN: u64 = 32;
 /// Memory is checksummed and written in pieces of this size, so each
 /// piece is still in the cache when the kernel copies it.
 const CHUNK: usize = 2 << 20;
@@ -34,6 +38,9 @@ pub struct Snapshot {
     /// it against the text).
     pub program_hash: [u8; 32],
     pub body: Body,
+    /// How memory sections are stored (the header's flag; a reader learns
+    /// it from the file, a writer chooses it).
+    pub codec: Codec,
 }
 
 impl Snapshot {
@@ -44,14 +51,16 @@ impl Snapshot {
             pivm_version: PIVM_VERSION.to_string(),
             program_hash: body.program.hash,
             body,
+            codec: Codec::None,
         }
     }
 }
 
 /// One memory section of a snapshot file, as its section table records
-/// it: `len` bytes of VM memory at VM address `start`, stored raw at file
-/// offset `offset` (derived from the table, never stored), with their
-/// CRC-32C.
+/// it: `len` bytes of VM memory at VM address `start`, stored at file
+/// offset `offset` (derived from the table, never stored) in `stored`
+/// bytes (`len` when raw; compressed blocks otherwise, see `codec`), with
+/// the CRC-32C of the `len` bytes.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub struct Section {
     pub start: u64,
@@ -60,6 +69,7 @@ pub struct Section {
     pub offset: u64,
     /// The zero bytes of padding just before `offset`.
     pub pad: u64,
+    pub stored: u64,
 }
 
 impl Section {
@@ -103,7 +113,8 @@ pub fn to_bytes(snap: &Snapshot) -> Result<Vec<u8>, SnapshotError> {
 /// its program: call `validate`.
 pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
     let (mut snap, sections, _) = open_source(bytes, Path::new("<snapshot>"))?;
-    snap.body.memory.regions = read_regions(bytes, &sections, Path::new("<snapshot>"))?;
+    let mut reader = SectionReader::new(bytes, Path::new("<snapshot>"), snap.codec)?;
+    snap.body.memory.regions = reader.regions(&sections)?;
     Ok(snap)
 }
 
@@ -173,9 +184,10 @@ fn open_source<S: Source + ?Sized>(
             header.memory_end
         )));
     }
+    let codec = Codec::from_flags(header.flags);
     let table_len = header
         .sections
-        .checked_mul(SECTION_ENTRY_LEN)
+        .checked_mul(entry_len(codec))
         .ok_or_else(|| malformed(format!("{} sections is absurd", header.sections)))?;
     let file_len = table_len
         .checked_add(header.body_len)
@@ -209,7 +221,7 @@ fn open_source<S: Source + ?Sized>(
     }
     let id = file_id(&head[..HEADER_LEN], &meta);
     let (table, body) = meta.split_at(table_len as usize);
-    let sections = parse_table(table, header.memory_end)?;
+    let sections = parse_table(table, header.memory_end, codec)?;
     // `from_slice` borrows from the slice, so a hostile length prefix
     // inside the body fails at the end of the slice instead of allocating.
     let body: Body =
@@ -246,6 +258,7 @@ fn open_source<S: Source + ?Sized>(
         pivm_version: header.pivm_version,
         program_hash: header.program_hash,
         body,
+        codec,
     };
     Ok((snap, sections, id))
 }
@@ -265,22 +278,36 @@ fn id_of(header: &[u8], meta_digest: [u8; 32]) -> [u8; 32] {
     sha256(&both)
 }
 
+/// The size of a section table entry in a file whose memory `codec` stores.
+pub fn entry_len(codec: Codec) -> u64 {
+    match codec {
+        Codec::None => SECTION_ENTRY_LEN,
+        _ => COMPRESSED_ENTRY_LEN,
+    }
+}
+
 /// The sections of a section table: sorted by VM address, disjoint, not
 /// empty, and laid out in the file one after the other from the end of
-/// the header, each at the first offset congruent to its address modulo
-/// `PAGE`, the last ending exactly at `memory_end`.
-fn parse_table(table: &[u8], memory_end: u64) -> Result<Vec<Section>, SnapshotError> {
-    let mut out = Vec::with_capacity(table.len() / SECTION_ENTRY_LEN as usize);
+/// the header, the last ending exactly at `memory_end`. Raw, each is at
+/// the first offset congruent to its address modulo `PAGE`; compressed,
+/// each follows the one before and is at least a block word per block.
+fn parse_table(table: &[u8], memory_end: u64, codec: Codec) -> Result<Vec<Section>, SnapshotError> {
+    let entry = entry_len(codec) as usize;
+    let mut out = Vec::with_capacity(table.len() / entry);
     let mut at = HEADER_LEN as u64;
     let mut prev_end = 0u64;
-    for (i, e) in table.chunks_exact(SECTION_ENTRY_LEN as usize).enumerate() {
+    for (i, e) in table.chunks_exact(entry).enumerate() {
         let le64 = |o: usize| {
             let mut b = [0u8; 8];
             b.copy_from_slice(&e[o..o + 8]);
             u64::from_le_bytes(b)
         };
         let le32 = |o: usize| u32::from_le_bytes([e[o], e[o + 1], e[o + 2], e[o + 3]]);
-        let (start, len, checksum, reserved) = (le64(0), le64(8), le32(16), le32(20));
+        let (start, len) = (le64(0), le64(8));
+        let (stored, checksum, reserved) = match codec {
+            Codec::None => (len, le32(16), le32(20)),
+            _ => (le64(16), le32(24), le32(28)),
+        };
         let err = |reason: String| {
             Err(SnapshotError::Section {
                 index: i as u64,
@@ -304,8 +331,19 @@ fn parse_table(table: &[u8], memory_end: u64) -> Result<Vec<Section>, SnapshotEr
                 i - 1
             ));
         }
-        let offset = section_offset(at, start);
-        let file_end = offset.and_then(|o| o.checked_add(len));
+        if codec != Codec::None {
+            let words = Codec::blocks(len).saturating_mul(codec::WORD + 1);
+            if stored < words || stored > len.saturating_add(Codec::blocks(len) * codec::WORD) {
+                return err(format!(
+                    "cannot be stored in {stored} bytes of compressed blocks"
+                ));
+            }
+        }
+        let offset = match codec {
+            Codec::None => section_offset(at, start),
+            _ => Some(at),
+        };
+        let file_end = offset.and_then(|o| o.checked_add(stored));
         let (Some(offset), Some(file_end)) = (offset, file_end) else {
             return err("does not fit in the file".to_string());
         };
@@ -320,6 +358,7 @@ fn parse_table(table: &[u8], memory_end: u64) -> Result<Vec<Section>, SnapshotEr
             checksum,
             offset,
             pad: offset - at,
+            stored,
         });
         at = file_end;
         prev_end = end;
@@ -330,20 +369,6 @@ fn parse_table(table: &[u8], memory_end: u64) -> Result<Vec<Section>, SnapshotEr
         )));
     }
     Ok(out)
-}
-
-/// Reads `s` from `src` into `dst` (exactly `s.len` bytes) piece by piece,
-/// and checks its checksum.
-fn read_section<S: Source + ?Sized>(
-    src: &S,
-    index: usize,
-    s: &Section,
-    dst: &mut [u8],
-    path: &Path,
-) -> Result<(), SnapshotError> {
-    let mut crc = 0;
-    read_section_crc(src, index, s, dst, path, &mut crc)?;
-    check_crc(index, s, crc)
 }
 
 /// Whether `crc` is the checksum the table records for section `s`.
@@ -359,61 +384,177 @@ fn check_crc(index: usize, s: &Section, crc: u32) -> Result<(), SnapshotError> {
     Ok(())
 }
 
-/// Checks the padding before section `s` and reads its first `dst.len()`
-/// bytes (at most `s.len`) into `dst`, appending them to `crc`.
-fn read_section_crc<S: Source + ?Sized>(
-    src: &S,
-    index: usize,
-    s: &Section,
-    dst: &mut [u8],
-    path: &Path,
-    crc: &mut u32,
-) -> Result<(), SnapshotError> {
-    if s.pad > 0 {
-        // Padding is not under any checksum: it must be zero.
-        let mut pad = [0u8; PAGE as usize];
-        let pad = &mut pad[..s.pad as usize];
-        src.read_exact_at(pad, s.offset - s.pad)
-            .map_err(io_err("read", path))?;
-        if pad.iter().any(|&b| b != 0) {
-            return Err(SnapshotError::Section {
-                index: index as u64,
-                start: s.start,
-                len: s.len,
-                reason: "is preceded by padding that is not zero".to_string(),
-            });
-        }
-    }
-    let mut off = s.offset;
-    let n = dst.len().min(s.len as usize);
-    for piece in dst[..n].chunks_mut(CHUNK) {
-        src.read_exact_at(piece, off)
-            .map_err(io_err("read", path))?;
-        *crc = crc32c_append(*crc, piece);
-        off += piece.len() as u64;
-    }
-    Ok(())
+/// Reads memory sections from a file or a byte slice, raw or compressed,
+/// through at most two block-sized buffers.
+struct SectionReader<'a, S: Source + ?Sized> {
+    src: &'a S,
+    path: &'a Path,
+    decoder: Option<Decompressor>,
+    /// A compressed block as stored.
+    stored: Vec<u8>,
+    /// Memory read but not kept.
+    scratch: Vec<u8>,
 }
 
-/// The sections as owned regions (their sizes are bounded by the file's,
-/// checked by `parse_table`).
-fn read_regions<S: Source + ?Sized>(
-    src: &S,
-    sections: &[Section],
-    path: &Path,
-) -> Result<Vec<Region>, SnapshotError> {
-    sections
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let mut bytes = vec![0u8; s.len as usize];
-            read_section(src, i, s, &mut bytes, path)?;
-            Ok(Region {
+impl<'a, S: Source + ?Sized> SectionReader<'a, S> {
+    fn new(src: &'a S, path: &'a Path, codec: Codec) -> Result<Self, SnapshotError> {
+        let decoder = match codec {
+            Codec::None => None,
+            c => Some(Decompressor::new(c).map_err(io_err("read", path))?),
+        };
+        Ok(SectionReader {
+            src,
+            path,
+            decoder,
+            stored: Vec::new(),
+            scratch: Vec::new(),
+        })
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<(), SnapshotError> {
+        self.src
+            .read_exact_at(buf, offset)
+            .map_err(io_err("read", self.path))
+    }
+
+    /// Reads section `s` (number `index`) whole, keeps its first
+    /// `dst.len()` bytes (at most `s.len`) in `dst`, and checks its
+    /// checksum and, raw, its padding.
+    fn section(&mut self, index: usize, s: &Section, dst: &mut [u8]) -> Result<(), SnapshotError> {
+        let corrupt = |reason: String| SnapshotError::Section {
+            index: index as u64,
+            start: s.start,
+            len: s.len,
+            reason,
+        };
+        if s.pad > 0 {
+            // Padding is not under any checksum: it must be zero.
+            let mut pad = [0u8; PAGE as usize];
+            let pad = &mut pad[..s.pad as usize];
+            self.read_at(pad, s.offset - s.pad)?;
+            if pad.iter().any(|&b| b != 0) {
+                return Err(corrupt(
+                    "is preceded by padding that is not zero".to_string(),
+                ));
+            }
+        }
+        let kept = dst.len().min(s.len as usize);
+        let mut crc = 0;
+        let mut off = s.offset;
+        let mut done = 0u64;
+        let step = match self.decoder {
+            None => CHUNK,
+            Some(_) => codec::BLOCK,
+        } as u64;
+        while done < s.len {
+            let n = (s.len - done).min(step) as usize;
+            let (from, to) = (done as usize, done as usize + n);
+            // The block's bytes go to their place in `dst` when they are
+            // all kept, else through the scratch buffer.
+            let whole = to <= kept;
+            if !whole {
+                self.scratch.resize(n, 0);
+            }
+            let mut scratch = std::mem::take(&mut self.scratch);
+            let out: &mut [u8] = if whole {
+                &mut dst[from..to]
+            } else {
+                &mut scratch[..n]
+            };
+            let read = match self.decoder.is_some() {
+                false => self.read_at(out, off).map(|()| n as u64),
+                true => self.block(off, s, out).map_err(|e| match e {
+                    SnapshotError::Decode(why) => corrupt(format!("is corrupt: {why}")),
+                    e => e,
+                }),
+            };
+            let read = match read {
+                Ok(r) => r,
+                Err(e) => {
+                    self.scratch = scratch;
+                    return Err(e);
+                }
+            };
+            crc = crc32c_append(crc, out);
+            if !whole && from < kept {
+                dst[from..kept].copy_from_slice(&scratch[..kept - from]);
+            }
+            self.scratch = scratch;
+            off += read;
+            done += n as u64;
+        }
+        if off != s.offset + s.stored {
+            return Err(corrupt(format!(
+                "has {} stored bytes after its last block",
+                s.offset + s.stored - off
+            )));
+        }
+        check_crc(index, s, crc)
+    }
+
+    /// Decodes the compressed block at file offset `off` of section `s`
+    /// into `out`, which it fills; returns the bytes it took in the file.
+    /// A malformed block is `SnapshotError::Decode`.
+    fn block(&mut self, off: u64, s: &Section, out: &mut [u8]) -> Result<u64, SnapshotError> {
+        let end = s.offset + s.stored;
+        if off + codec::WORD > end {
+            return Err(SnapshotError::Decode(
+                "its stored bytes end inside a block".to_string(),
+            ));
+        }
+        let mut word = [0u8; 4];
+        self.read_at(&mut word, off)?;
+        let (n, raw) = Decompressor::word(word, out.len()).map_err(SnapshotError::Decode)?;
+        let data = off + codec::WORD;
+        if data + n as u64 > end {
+            return Err(SnapshotError::Decode(
+                "its stored bytes end inside a block".to_string(),
+            ));
+        }
+        if raw {
+            self.read_at(out, data)?;
+        } else {
+            self.stored.resize(n, 0);
+            let mut stored = std::mem::take(&mut self.stored);
+            let r = self.read_at(&mut stored, data).and_then(|()| {
+                let d = self
+                    .decoder
+                    .as_mut()
+                    .expect("a compressed file has a decoder");
+                d.block(&stored, out).map_err(SnapshotError::Decode)
+            });
+            self.stored = stored;
+            r?;
+        }
+        Ok(codec::WORD + n as u64)
+    }
+
+    /// The sections as owned regions. A compressed section may claim more
+    /// memory than its file holds, so its buffer is reserved fallibly.
+    fn regions(&mut self, sections: &[Section]) -> Result<Vec<Region>, SnapshotError> {
+        let mut out = Vec::with_capacity(sections.len());
+        for (i, s) in sections.iter().enumerate() {
+            let mut bytes = Vec::new();
+            let fits = usize::try_from(s.len)
+                .ok()
+                .filter(|&n| bytes.try_reserve_exact(n).is_ok());
+            let Some(n) = fits else {
+                return Err(SnapshotError::Section {
+                    index: i as u64,
+                    start: s.start,
+                    len: s.len,
+                    reason: "does not fit in this host's memory".to_string(),
+                });
+            };
+            bytes.resize(n, 0);
+            self.section(i, s, &mut bytes)?;
+            out.push(Region {
                 start: s.start,
                 bytes,
-            })
-        })
-        .collect()
+            });
+        }
+        Ok(out)
+    }
 }
 
 /// Reads up to `HEADER_LEN` bytes (fewer only at the end of the file).
@@ -473,6 +614,7 @@ impl SnapshotFile {
     /// covers are left as they are (pass zeroed memory). On error `mem`
     /// holds part of the snapshot: discard it.
     pub fn load_into(&self, mem: &mut [u8]) -> Result<(), SnapshotError> {
+        let mut reader = self.reader()?;
         for (i, s) in self.sections.iter().enumerate() {
             let Some(dst) = mem.get_mut(s.start as usize..s.end() as usize) else {
                 return Err(SnapshotError::Section {
@@ -482,7 +624,7 @@ impl SnapshotFile {
                     reason: format!("does not fit in {} bytes of VM memory", mem.len()),
                 });
             };
-            read_section(&self.file, i, s, dst, &self.path)?;
+            reader.section(i, s, dst)?;
         }
         Ok(())
     }
@@ -491,40 +633,28 @@ impl SnapshotFile {
     /// past the end of `mem` is read and its checksum checked, but not kept.
     pub fn load_clipped(&self, mem: &mut [u8]) -> Result<(), SnapshotError> {
         let len = mem.len() as u64;
-        let mut scratch = Vec::new();
+        let mut reader = self.reader()?;
         for (i, s) in self.sections.iter().enumerate() {
-            // The padding and the part that fits as usual, then the rest
-            // piece by piece through a bounded buffer.
             let kept = len.saturating_sub(s.start).min(s.len);
             let head: &mut [u8] = if kept > 0 {
-                &mut mem[s.start as usize..]
+                &mut mem[s.start as usize..(s.start + kept) as usize]
             } else {
                 &mut []
             };
-            let mut crc = 0;
-            let fits = Section { len: kept, ..*s };
-            read_section_crc(&self.file, i, &fits, head, &self.path, &mut crc)?;
-            let mut off = s.offset + kept;
-            let mut left = s.len - kept;
-            while left > 0 {
-                let n = left.min(CHUNK as u64) as usize;
-                scratch.resize(n, 0);
-                self.file
-                    .read_exact_at(&mut scratch, off)
-                    .map_err(io_err("read", &self.path))?;
-                crc = crc32c_append(crc, &scratch);
-                off += n as u64;
-                left -= n as u64;
-            }
-            check_crc(i, s, crc)?;
+            reader.section(i, s, head)?;
         }
         Ok(())
     }
 
+    fn reader(&self) -> Result<SectionReader<'_, File>, SnapshotError> {
+        SectionReader::new(&self.file, &self.path, self.snapshot.codec)
+    }
+
     /// The whole snapshot, memory read into `body.memory.regions`.
     pub fn into_snapshot(self) -> Result<Snapshot, SnapshotError> {
+        let regions = self.reader()?.regions(&self.sections)?;
         let mut snap = self.snapshot;
-        snap.body.memory.regions = read_regions(&self.file, &self.sections, &self.path)?;
+        snap.body.memory.regions = regions;
         Ok(snap)
     }
 }
@@ -649,24 +779,47 @@ pub fn write_sections_stream<W: Write>(
     };
     static ZEROS: [u8; PAGE as usize] = [0; PAGE as usize];
     let mut pos = HEADER_LEN as u64;
-    let mut table = Vec::with_capacity(sections.len() * SECTION_ENTRY_LEN as usize);
+    let mut table = Vec::with_capacity(sections.len() * entry_len(snap.codec) as usize);
     let mut count = 0u64;
+    let mut compressor = match snap.codec {
+        Codec::None => None,
+        c => Some(Compressor::new(c).map_err(io)?),
+    };
     for s in sections.iter().filter(|s| !s.bytes.is_empty()) {
         let len = s.bytes.len() as u64;
-        let offset = section_offset(pos, s.start).expect("file offsets do not overflow");
-        out.write_all(&ZEROS[..(offset - pos) as usize])
-            .map_err(io)?;
         let mut crc = 0;
-        for piece in s.bytes.chunks(CHUNK) {
-            crc = crc32c_append(crc, piece);
-            out.write_all(piece).map_err(io)?;
-        }
+        let offset = match &mut compressor {
+            None => {
+                let offset = section_offset(pos, s.start).expect("file offsets do not overflow");
+                out.write_all(&ZEROS[..(offset - pos) as usize])
+                    .map_err(io)?;
+                for piece in s.bytes.chunks(CHUNK) {
+                    crc = crc32c_append(crc, piece);
+                    out.write_all(piece).map_err(io)?;
+                }
+                pos = offset + len;
+                offset
+            }
+            Some(c) => {
+                let offset = pos;
+                for piece in s.bytes.chunks(codec::BLOCK) {
+                    crc = crc32c_append(crc, piece);
+                    let (word, stored) = c.block(piece).map_err(io)?;
+                    out.write_all(&word).map_err(io)?;
+                    out.write_all(stored).map_err(io)?;
+                    pos += codec::WORD + stored.len() as u64;
+                }
+                offset
+            }
+        };
         table.extend_from_slice(&s.start.to_le_bytes());
         table.extend_from_slice(&len.to_le_bytes());
+        if snap.codec != Codec::None {
+            table.extend_from_slice(&(pos - offset).to_le_bytes());
+        }
         table.extend_from_slice(&crc.to_le_bytes());
         table.extend_from_slice(&0u32.to_le_bytes());
         count += 1;
-        pos = offset + len;
     }
     let memory_end = pos;
     let mut w = CrcWriter {
@@ -689,11 +842,12 @@ pub fn write_sections_stream<W: Write>(
     drop(w);
     let header = Header {
         format_version: FORMAT_VERSION,
-        flags: if snap.body.parent.is_some() {
-            FLAG_DELTA
-        } else {
-            0
-        },
+        flags: snap.codec.flag()
+            | if snap.body.parent.is_some() {
+                FLAG_DELTA
+            } else {
+                0
+            },
         pivm_version: snap.pivm_version.clone(),
         program_hash: snap.program_hash,
         sections: count,

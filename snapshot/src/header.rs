@@ -8,7 +8,7 @@
 //! offset size  field
 //!      0    8  magic            b"PIVMSNAP"
 //!      8    4  format_version   u32 LE (2)
-//!     12    4  flags            u32 LE: FLAG_DELTA or 0
+//!     12    4  flags            u32 LE: FLAG_DELTA, FLAG_LZ4 or FLAG_ZSTD, or 0
 //!     16   32  pivm_version     UTF-8, padded with NUL bytes
 //!     48   32  program_hash     SHA-256 of the program text
 //!     80    8  sections         u64 LE, number of memory sections
@@ -39,8 +39,12 @@ pub const VERSION_FIELD_LEN: usize = 32;
 /// parent's memory (`Body::parent`). A reader that does not know deltas
 /// refuses the file instead of reading it as a full snapshot.
 pub const FLAG_DELTA: u32 = 1;
+/// Header flag: memory sections are stored as LZ4 blocks (`codec`).
+pub const FLAG_LZ4: u32 = 2;
+/// Header flag: memory sections are stored as Zstandard blocks (`codec`).
+pub const FLAG_ZSTD: u32 = 4;
 /// Every flag this version defines.
-pub const KNOWN_FLAGS: u32 = FLAG_DELTA;
+pub const KNOWN_FLAGS: u32 = FLAG_DELTA | FLAG_LZ4 | FLAG_ZSTD;
 /// Where the header checksum is.
 const CHECKSUM_AT: usize = HEADER_LEN - 4;
 
@@ -48,7 +52,8 @@ const CHECKSUM_AT: usize = HEADER_LEN - 4;
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Header {
     pub format_version: u32,
-    /// Features an older reader must refuse: `FLAG_DELTA` or 0.
+    /// Features an older reader must refuse: `FLAG_DELTA`, at most one of
+    /// `FLAG_LZ4` and `FLAG_ZSTD`, or 0.
     pub flags: u32,
     /// The pivm version that wrote the file (at most 32 bytes of UTF-8).
     pub pivm_version: String,
@@ -138,6 +143,11 @@ impl Header {
                 "unknown flags {:#x}: the snapshot needs a newer pivm",
                 flags & !KNOWN_FLAGS
             )));
+        }
+        if flags & FLAG_LZ4 != 0 && flags & FLAG_ZSTD != 0 {
+            return Err(SnapshotError::MalformedHeader(
+                "the flags name two compressions".to_string(),
+            ));
         }
         if h[108..CHECKSUM_AT].iter().any(|&b| b != 0) {
             return Err(SnapshotError::MalformedHeader(

@@ -59,11 +59,13 @@
 
 pub mod body;
 pub mod chain;
+pub mod codec;
 pub mod digest;
 pub mod error;
 pub mod export;
 pub mod file;
 pub mod header;
+pub mod heap_table;
 pub mod validate;
 
 pub use body::{
@@ -72,13 +74,15 @@ pub use body::{
     SavedFile, SavedFrame, SavedMemory, SavedProgram, SavedRand, Value, ValueType, PIVM_VERSION,
 };
 pub use chain::{Chain, MAX_CHAIN};
+pub use codec::Codec;
 pub use error::SnapshotError;
 pub use file::{
     file_id, from_bytes, read, read_header, section_offset, to_bytes, write_atomic,
     write_atomic_sections, write_atomic_sections_via, write_sections_stream, write_sections_to,
-    write_to, FileInfo, MemSection, Section, Snapshot, SnapshotFile, PAGE, SECTION_ENTRY_LEN,
+    write_to, FileInfo, MemSection, Section, Snapshot, SnapshotFile, COMPRESSED_ENTRY_LEN, PAGE,
+    SECTION_ENTRY_LEN,
 };
-pub use header::{Header, FLAG_DELTA, FORMAT_VERSION, HEADER_LEN, MAGIC};
+pub use header::{Header, FLAG_DELTA, FLAG_LZ4, FLAG_ZSTD, FORMAT_VERSION, HEADER_LEN, MAGIC};
 pub use validate::{
     check_program_matches, validate, validate_file, validate_with, Limits, MAX_TYPE_NESTING,
 };

@@ -191,8 +191,11 @@ fn newer_and_unsupported_format_versions() {
 #[test]
 fn malformed_header_fields() {
     let body = rmp_serde::to_vec_named(&snapshot().body).unwrap();
-    let e = err(&file_with(&body, |h| h.flags = 2));
-    assert!(matches!(e, SnapshotError::MalformedHeader(_)), "{e}");
+    // An unknown flag, and two compressions at once.
+    for flags in [8, FLAG_LZ4 | FLAG_ZSTD] {
+        let e = err(&file_with(&body, |h| h.flags = flags));
+        assert!(matches!(e, SnapshotError::MalformedHeader(_)), "{e}");
+    }
     // A version string that is not UTF-8 (header checksum recomputed).
     let mut b = file_with(&body, |_| {});
     b[16] = 0xff;

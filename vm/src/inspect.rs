@@ -154,6 +154,8 @@ struct HeaderView<'a> {
     pivm_version: &'a str,
     /// Lowercase hexadecimal.
     program_hash: String,
+    /// How memory sections are stored: `raw`, `lz4` or `zstd`.
+    memory: &'static str,
 }
 
 #[derive(Serialize)]
@@ -297,6 +299,7 @@ pub fn json(
             format_version: header.format_version,
             pivm_version: &header.pivm_version,
             program_hash: pivm_snapshot::digest::hex(&header.program_hash),
+            memory: pivm_snapshot::Codec::from_flags(header.flags).name(),
         },
         source: &b.source,
         engine: b.engine,
@@ -361,10 +364,11 @@ pub fn text(
     let _ = writeln!(o, "snapshot {path} ({size} bytes)");
     let _ = writeln!(
         o,
-        "format version {}, written by pivm {}, program sha256 {}",
+        "format version {}, written by pivm {}, program sha256 {}, memory {}",
         header.format_version,
         header.pivm_version,
-        pivm_snapshot::digest::hex(&header.program_hash)
+        pivm_snapshot::digest::hex(&header.program_hash),
+        pivm_snapshot::Codec::from_flags(header.flags).name()
     );
     let endian = match b.source.endian {
         pivm_snapshot::Endian::Little => "little-endian",
@@ -517,10 +521,11 @@ mod tests {
             format_version: 1,
             pivm_version: "a\"b\\c\n\u{1}\u{7f}é",
             program_hash: String::new(),
+            memory: "raw",
         };
         assert_eq!(
             serde_json::to_string(&h).unwrap(),
-            "{\"format_version\":1,\"pivm_version\":\"a\\\"b\\\\c\\n\\u0001\u{7f}é\",\"program_hash\":\"\"}"
+            "{\"format_version\":1,\"pivm_version\":\"a\\\"b\\\\c\\n\\u0001\u{7f}é\",\"program_hash\":\"\",\"memory\":\"raw\"}"
         );
     }
 }

@@ -135,18 +135,26 @@ pub fn body_of<'a>(
     let m = &prog.module;
     let err = |e: pivm_snapshot::SnapshotError| VmError::new(e.to_string());
     let layout = layout_of(rt, frames)?;
+    // Each distinct type is written out once: millions of allocations
+    // share a few types.
+    let mut shown: std::collections::HashMap<pivm_ir::MemType, String> = Default::default();
     let allocations = rt
         .heap
         .table()
         .map(|a| pivm_snapshot::SavedAllocation {
             addr: a.addr,
             size: a.size,
-            ty: a.ty.as_ref().map(|ty| {
-                MemTypeDisplay {
-                    ty,
-                    types: &m.types,
+            ty: a.ty.map(|ty| match shown.get(&ty) {
+                Some(text) => text.clone(),
+                None => {
+                    let text = MemTypeDisplay {
+                        ty: &ty,
+                        types: &m.types,
+                    }
+                    .to_string();
+                    shown.insert(ty, text.clone());
+                    text
                 }
-                .to_string()
             }),
         })
         .collect();
@@ -511,8 +519,12 @@ pub fn write_all(
     capture: Capture,
     targets: &[(PathBuf, PathBuf)],
     durable: bool,
+    codec: pivm_snapshot::Codec,
 ) -> Vec<FileResult> {
-    let snap = Snapshot::new(capture.body);
+    let snap = Snapshot {
+        codec,
+        ..Snapshot::new(capture.body)
+    };
     targets
         .iter()
         .map(|(path, tmp)| {
@@ -539,6 +551,8 @@ pub struct Job {
     /// Whether the file is fsynced (always, except to measure writes into
     /// the page cache: `PIVM_SNAPSHOT_FSYNC=0`).
     pub durable: bool,
+    /// How memory is stored (`--compress`).
+    pub codec: pivm_snapshot::Codec,
 }
 
 impl Job {
@@ -663,7 +677,7 @@ pub fn refuse(reqs: Vec<Request>, why: &str) {
 pub fn write_sync<'a>(job: Job, build: impl FnOnce() -> Result<Capture<'a>, VmError>) -> Written {
     let files = job.files();
     let results = match build() {
-        Ok(capture) => write_all(capture, &files, job.durable),
+        Ok(capture) => write_all(capture, &files, job.durable, job.codec),
         Err(e) => vec![Err(e.message); files.len()],
     };
     job.finish(results, None)
@@ -798,12 +812,12 @@ pub fn write_forked<'a>(
     done: impl FnOnce(&Written) + Send + 'static,
 ) -> Result<Background, (Job, String)> {
     let files = job.files();
-    let durable = job.durable;
+    let (durable, codec) = (job.durable, job.codec);
     let nfiles = files.len();
     let child_files = files.clone();
     let forked = fork_child(move || {
         let results = match build() {
-            Ok(capture) => write_all(capture, &child_files, durable),
+            Ok(capture) => write_all(capture, &child_files, durable, codec),
             Err(e) => vec![Err(e.message); nfiles],
         };
         // One line per file, in order.
@@ -888,6 +902,7 @@ fn empty_job() -> Job {
         latency: Duration::ZERO,
         seq: 0,
         durable: true,
+        codec: pivm_snapshot::Codec::None,
     }
 }
 

@@ -91,6 +91,18 @@ fn named(dir: &Path, prefix: &str) -> Vec<String> {
 /// initialisation, the others 30000 safepoints (two rounds) apart. The
 /// output of all stages.
 fn stages(dir: &Path, snap: &str, engines: &[&str], incremental: bool) -> String {
+    stages_compressed(dir, snap, engines, incremental, &[])
+}
+
+/// `stages`, stage `i` writing with `--compress compress[i]` (none when
+/// `compress` is shorter).
+fn stages_compressed(
+    dir: &Path,
+    snap: &str,
+    engines: &[&str],
+    incremental: bool,
+    compress: &[&str],
+) -> String {
     let mut out = String::new();
     for (i, engine) in engines.iter().enumerate() {
         let mut a: Vec<&str> = if i == 0 {
@@ -109,6 +121,9 @@ fn stages(dir: &Path, snap: &str, engines: &[&str], incremental: bool) -> String
         ]);
         if incremental {
             a.push("--incremental");
+        }
+        if let Some(c) = compress.get(i) {
+            a.extend(["--compress", c]);
         }
         if i == 0 {
             a.extend(["--", "200000", "40"]);
@@ -164,6 +179,79 @@ fn chains_across_engines_resume_on_both_and_compact_to_the_full_snapshot() {
     assert!(i.status.success());
     assert!(
         text(&i.stdout).contains("chain (4 members"),
+        "{}",
+        text(&i.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn compressed_chains_resume_on_both_engines_and_compact_to_raw() {
+    let dir = scratch("compress");
+    let want = oracle(&dir, &["200000", "40"]);
+    let engines = ["jit", "interp", "jit", "interp"];
+    // (A raw delta after a compressed full snapshot soon outgrows it and
+    // starts a new chain: every member here is lz4.)
+    let codecs = ["lz4"; 4];
+    let before = stages_compressed(&dir, "z.msgpack", &engines, true, &codecs);
+    let full = stages(&dir, "f.msgpack", &engines, false);
+    assert_eq!(before, full);
+    let z = dir.join("z.msgpack");
+    assert!(is_delta(&z));
+    let flags = |p: &Path| {
+        let b = std::fs::read(p).unwrap();
+        u32::from_le_bytes([b[12], b[13], b[14], b[15]])
+    };
+    assert_eq!(flags(&z) & 6, 2, "the newest member is lz4");
+    for engine in ["jit", "interp"] {
+        let o = pivm(&dir, &["resume", "z.msgpack", "--engine", engine]);
+        assert!(o.status.success(), "{engine}: {}", text(&o.stderr));
+        assert_eq!(before.clone() + &text(&o.stdout), want, "{engine}");
+    }
+    // A full snapshot of the same state, compressed, is smaller than the
+    // raw one and resumes alike.
+    let o = pivm(
+        &dir,
+        &[
+            "compact",
+            "f.msgpack",
+            "-o",
+            "fz.msgpack",
+            "--compress",
+            "zstd",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let size = |n: &str| std::fs::metadata(dir.join(n)).unwrap().len();
+    assert!(
+        size("fz.msgpack") * 2 < size("f.msgpack"),
+        "{} vs {}",
+        size("fz.msgpack"),
+        size("f.msgpack")
+    );
+    let o = pivm(&dir, &["resume", "fz.msgpack", "--engine", "interp"]);
+    assert_eq!(full.clone() + &text(&o.stdout), want);
+    // Folded without compression, the chain is the raw full snapshot's
+    // exact sections.
+    let o = pivm(
+        &dir,
+        &[
+            "compact",
+            "z.msgpack",
+            "-o",
+            "k.msgpack",
+            "--compress",
+            "none",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(
+        memory_part(&dir.join("k.msgpack")),
+        memory_part(&dir.join("f.msgpack"))
+    );
+    let i = pivm(&dir, &["inspect", "z.msgpack"]);
+    assert!(
+        text(&i.stdout).contains("memory lz4"),
         "{}",
         text(&i.stdout)
     );

@@ -280,6 +280,10 @@ pub struct CompactArgs {
     /// Where the full snapshot goes
     #[arg(short = 'o', value_name = "FULL.msgpack")]
     pub output: PathBuf,
+    /// How to store its memory: none, lz4, zstd or zstd:LEVEL (default:
+    /// as the newest member stores it)
+    #[arg(long, value_name = "CODEC", value_parser = codec)]
+    pub compress: Option<pivm_snapshot::Codec>,
 }
 
 /// The engine a program runs on. The JIT is the default where pivm was
@@ -367,6 +371,17 @@ pub struct RunOpts {
         help_heading = "Snapshot options"
     )]
     pub incremental: Option<u32>,
+    /// Compress the memory of every snapshot written: lz4 (fast), zstd
+    /// (level 1, smaller) or zstd:LEVEL (1-19); none, the default, writes
+    /// raw memory that resumes fastest. A reader needs no option
+    #[arg(
+        long,
+        value_name = "CODEC",
+        value_parser = codec,
+        default_value = "none",
+        help_heading = "Snapshot options"
+    )]
+    pub compress: pivm_snapshot::Codec,
 
     /// Preopen host directory HOST for the program under guest name GUEST
     /// (default: HOST as written), read-write, or read-only with `:ro`
@@ -421,6 +436,7 @@ pub struct RunOpts {
             "snapshot_on",
             "incremental",
             "exit_after_snapshot",
+            "compress",
         ]
     )]
     pub no_safepoints: bool,
@@ -492,6 +508,10 @@ pub fn dir_spec(s: &str) -> Result<DirSpec, String> {
 }
 
 /// A `--snapshot-every` value.
+fn codec(s: &str) -> Result<pivm_snapshot::Codec, String> {
+    pivm_snapshot::Codec::parse(s)
+}
+
 fn duration(s: &str) -> Result<Duration, String> {
     control::parse_duration(s).ok_or_else(|| "not a duration (like 500ms, 2s, 1m)".into())
 }

@@ -366,10 +366,13 @@ pub fn compact(a: CompactArgs) -> Result<u8> {
     pivm_snapshot::validate_file(chain.newest(), &pivm_snapshot::Limits::default())
         .map_err(|e| bad(e.to_string()))?;
     let snap::Compacted {
-        snapshot,
+        mut snapshot,
         image,
         extents,
     } = snap::compact(&chain).map_err(|e| bad(e.message))?;
+    if let Some(c) = a.compress {
+        snapshot.codec = c;
+    }
     let mem_sections: Vec<pivm_snapshot::MemSection> = extents
         .iter()
         .map(|&(s, e)| pivm_snapshot::MemSection {

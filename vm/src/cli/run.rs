@@ -266,6 +266,7 @@ impl Run<'_> {
                     latency,
                     seq: attempted,
                     durable,
+                    codec: self.opts.compress,
                 };
                 rt.io.flush();
                 super::batch::sync_output();
@@ -368,6 +369,7 @@ impl Run<'_> {
             latency: Duration::ZERO,
             seq: 0,
             durable: true,
+            codec: self.opts.compress,
         };
         let w = snap::write_sync(job, || {
             snap::body_of(
