@@ -124,6 +124,12 @@ pub struct VmCtx {
     /// `Builtin::Malloc` and `Builtin::Free` (see `HeapFn`).
     pub malloc: HeapFn,
     pub free: HeapFn,
+    /// Code compiled with `Options::counting` decrements this at every
+    /// safepoint and calls `RuntimeHooks::safepoint` when it reaches 0,
+    /// as when the poll word is set: the runtime counts safepoints
+    /// (`--stats`, `--snapshot-after`) without a call at each one. The
+    /// hook sets it again; `u64::MAX` never reaches 0 in practice.
+    pub countdown: u64,
 }
 
 const _: () = assert!(
@@ -151,6 +157,7 @@ offsets! {
     OFF_HOOKS = hooks;
     OFF_MALLOC = malloc;
     OFF_FREE = free;
+    OFF_COUNTDOWN = countdown;
 }
 
 macro_rules! hook_offsets {

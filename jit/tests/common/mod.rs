@@ -409,6 +409,7 @@ impl Vm {
             runtime: std::ptr::null_mut(),
             malloc: h_malloc,
             free: h_free,
+            countdown: u64::MAX,
         });
         let mut vm = Vm {
             mem,
