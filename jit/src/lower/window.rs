@@ -286,3 +286,93 @@ fn pure_int(op: Opcode, ty: Type) -> bool {
                 | Opcode::AShr
         )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checks(src: &str) -> Vec<Check> {
+        let m = pivm_ir::parse(src, "t").unwrap();
+        let f = m.funcs.values().next().unwrap();
+        let block = f.blocks.values().next().unwrap();
+        plan(block, |_| 0, |_| false).checks
+    }
+
+    #[test]
+    fn fields_of_one_base_share_a_window_until_the_base_changes() {
+        // Two fields of b + i*56 (recomputed, as the frontend does), then
+        // a call (the bound may change), then the base changes.
+        let c = checks(
+            "declare @putchar(i32) -> i32
+func @f(%b: ptr, %i: i64) -> f64 {
+    local %x: f64
+    local %y: f64
+    local %p: ptr
+    local %q: ptr
+    local %t: i64
+    local %u: i64
+    local %r: i32
+entry:
+    %t = mul.i64 %i, 56
+    %p = add.ptr %b, %t
+    %x = load.f64 %p
+    %u = mul.i64 %i, 56
+    %q = add.ptr %b, %u
+    %q = add.ptr %q, 8
+    %y = load.f64 %q
+    store.f64 %q, %x
+    %r = call @putchar(i32 1)
+    %x = load.f64 %p
+    %p = add.ptr %p, 16
+    %y = load.f64 %p
+    %i = add.i64 %i, 1
+    %t = mul.i64 %i, 56
+    %p = add.ptr %b, %t
+    %y = load.f64 %p
+    ret.f64 %y
+}
+",
+        );
+        let accesses: Vec<Check> = [2, 6, 7, 9, 11, 15].iter().map(|&i| c[i]).collect();
+        assert_eq!(
+            accesses,
+            [
+                Check::Window { k: 0, kmin: 0 },
+                Check::Covered,
+                Check::Covered,
+                // After the call: p and p + 16, a new window.
+                Check::Window { k: 0, kmin: 0 },
+                Check::Covered,
+                // i changed: another base, alone.
+                Check::Exact,
+            ]
+        );
+    }
+
+    #[test]
+    fn one_address_needs_no_window_and_wide_spans_stay_exact() {
+        let same = "func @f(%p: ptr) -> i64 {
+    local %x: i64
+entry:
+    %x = load.i64 %p
+    store.i64 %p, 1
+    ret.i64 %x
+}
+";
+        assert_eq!(&checks(same)[..2], &[Check::Exact, Check::Covered]);
+        let wide = "func @f(%p: ptr) -> i64 {
+    local %x: i64
+    local %q: ptr
+entry:
+    %x = load.i64 %p
+    %q = add.ptr %p, 4096
+    %x = load.i64 %q
+    ret.i64 %x
+}
+";
+        assert_eq!(
+            &checks(wide)[..3],
+            &[Check::Exact, Check::Exact, Check::Exact]
+        );
+    }
+}
