@@ -59,7 +59,7 @@ def run(pivm, pir, engine, args, cpu=False):
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         dt = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if p.returncode != 0:
-        sys.exit(f"{' '.join(cmd)}: exit {p.returncode}\n{err.decode(errors='replace')}")
+        sys.exit(f"{' '.join(cmd)}: exit {p.returncode}\n{p.stderr.decode(errors='replace')}")
     return dt, p.stdout
 
 

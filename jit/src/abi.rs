@@ -140,6 +140,12 @@ pub struct VmCtx {
     /// `setjmp`: its prologue adds one and stores it in its frame header
     /// (`pivm_ir::jmp`).
     pub jmp_serial: u64,
+    /// Code compiled with `Options::counting` decrements this at every
+    /// safepoint and calls `RuntimeHooks::safepoint` when it reaches 0,
+    /// as when the poll word is set: the runtime counts safepoints
+    /// (`--stats`, `--snapshot-after`) without a call at each one. The
+    /// hook sets it again; `u64::MAX` never reaches 0 in practice.
+    pub countdown: u64,
 }
 
 const _: () = assert!(
@@ -168,6 +174,7 @@ offsets! {
     OFF_MALLOC = malloc;
     OFF_FREE = free;
     OFF_JMP_SERIAL = jmp_serial;
+    OFF_COUNTDOWN = countdown;
 }
 
 macro_rules! hook_offsets {

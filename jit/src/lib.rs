@@ -54,11 +54,19 @@ pub struct Options {
     /// can still be rewound from frames, whose resume-point ids do not
     /// change.
     pub safepoints: bool,
+    /// Count safepoints in the generated code (`VmCtx::countdown`): each
+    /// poll also decrements the countdown, and calls the runtime when it
+    /// reaches 0. Without it, counting every safepoint takes a call at
+    /// each (the runtime keeps the poll word set).
+    pub counting: bool,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { safepoints: true }
+        Options {
+            safepoints: true,
+            counting: true,
+        }
     }
 }
 
@@ -320,6 +328,7 @@ impl JitModule {
             classes: &classes,
             frames: &frames,
             safepoints: opts.safepoints,
+            counting: opts.counting,
             alloc_types: &alloc_types,
             poll_stub,
             pinned_ctx,

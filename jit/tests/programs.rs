@@ -449,9 +449,15 @@ fn poll_set_by_another_thread_stops_a_loop_without_calls() {
 fn without_safepoints_nothing_polls() {
     let m = module(SORT);
     let vm0 = Vm::new(&m);
-    let j =
-        pivm_jit::JitModule::compile(&m, &vm0.globals, &pivm_jit::Options { safepoints: false })
-            .unwrap();
+    let j = pivm_jit::JitModule::compile(
+        &m,
+        &vm0.globals,
+        &pivm_jit::Options {
+            safepoints: false,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let mut vm = Vm::new(&m);
     vm.snapshot_at(3);
     let o = run_jit(&j, &mut vm, func(&m, "main"), &[]);

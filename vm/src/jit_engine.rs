@@ -95,11 +95,30 @@ unsafe fn runtime<'a>(ctx: *mut VmCtx) -> (&'a mut VmCtx, &'a mut Runtime) {
 unsafe extern "C" fn hook_safepoint(ctx: *mut VmCtx, func: u32, resume: u32) {
     // SAFETY: generated code passes the ctx it was called with.
     let (ctx, rt) = unsafe { runtime(ctx) };
+    if let Some(from) = rt.countdown_from {
+        // The safepoints the code counted, but for this one, which
+        // `on_safepoint` counts.
+        rt.safepoints_reached += from.wrapping_sub(ctx.countdown).saturating_sub(1);
+    }
     if rt.on_safepoint(FuncId(func), ResumeId(resume)) == SafepointAction::Snapshot {
         rt.frame_buf.clear();
         ctx.state = STATE_UNWINDING;
     }
+    if rt.countdown_from.is_some() {
+        arm_countdown(ctx, rt);
+    }
     // `ctx.poll` is the poll word's mirror: `Poll` keeps it up to date.
+}
+
+/// Sets the countdown of code that counts safepoints: to the next
+/// `--snapshot-after` safepoint, or never.
+fn arm_countdown(ctx: &mut VmCtx, rt: &mut Runtime) {
+    let c = match rt.config.snapshot_after {
+        Some(n) => n.saturating_sub(rt.safepoints_reached).max(1),
+        None => u64::MAX,
+    };
+    ctx.countdown = c;
+    rt.countdown_from = Some(c);
 }
 
 unsafe extern "C" fn hook_trap(ctx: *mut VmCtx, kind: u32, func: u32, line: u32) {
@@ -258,7 +277,15 @@ impl Engine for JitEngine {
             malloc: heap_malloc,
             free: heap_free,
             jmp_serial: rt.jmp_serial,
+            countdown: u64::MAX,
         };
+        // Code that counts safepoints counts this run's (`arm_countdown`):
+        // the poll word need not stay set for every safepoint.
+        let counts = self.options.counting && self.options.safepoints && rt.counting();
+        if counts {
+            rt.poll.set_keep(false);
+            arm_countdown(&mut ctx, rt);
+        }
         let entry_fn = jit.entry(main);
         let cx = Ctx(&mut ctx);
         // SAFETY: `ctx` outlives the run; the mirror is detached right
@@ -285,6 +312,10 @@ impl Engine for JitEngine {
         });
         rt.poll.detach();
         rt.jmp_serial = ctx.jmp_serial;
+        if let Some(from) = rt.countdown_from.take() {
+            rt.safepoints_reached += from.wrapping_sub(ctx.countdown);
+            rt.arm_poll();
+        }
         let ret = ret?;
         rt.io.flush();
         let out = match ctx.state {

@@ -180,6 +180,10 @@ pub struct Runtime {
     pub halt: Option<Halt>,
     /// A trap with its location, recorded by the JIT's trap hook.
     pub trap: Option<Trap>,
+    /// What the JIT's `VmCtx::countdown` was last set to, while compiled
+    /// code counts the safepoints of this run: the safepoints since then
+    /// are this minus the countdown (`jit_engine`).
+    pub countdown_from: Option<u64>,
     /// The frame buffer of the JIT's unwind/rewind protocol, innermost
     /// first (unwinding pushes; rewinding pops the outermost).
     pub frame_buf: Vec<Frame>,
@@ -210,6 +214,7 @@ impl Runtime {
             served_at: None,
             halt: None,
             trap: None,
+            countdown_from: None,
             frame_buf: Vec::new(),
             jmp_serial: 0,
             longjmp: None,

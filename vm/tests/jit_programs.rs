@@ -626,7 +626,10 @@ fn traps() {
 fn without_safepoints_nothing_polls() {
     let prog = program(SORT);
     let full = both(SORT, &[]);
-    let mut jit = JitEngine::with_options(pivm_jit::Options { safepoints: false });
+    let mut jit = JitEngine::with_options(pivm_jit::Options {
+        safepoints: false,
+        ..Default::default()
+    });
     let rt = Runtime::new(prog.clone(), snapshot_config(3), io()).unwrap();
     let r = run_in(&mut jit, rt, start(&[]));
     assert_eq!(r.outcome, full.outcome);

@@ -1093,6 +1093,39 @@ fn pagemap_and_its_fallback_capture_the_same_memory() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `--stats` counts every safepoint (the JIT in its polls, without a call
+/// at each): both engines reach the same count, with or without a
+/// `--snapshot-after` firing on the way, and print the same output.
+#[test]
+fn stats_count_every_safepoint_alike_on_both_engines() {
+    let dir = scratch("stats-count");
+    let prog = repo().join("examples/sum.pir");
+    let p = prog.to_str().unwrap();
+    let full = pivm(&dir, &["run", p, "--", "1000"]);
+    let after: &[&str] = &["--snapshot-after", "7", "--snapshot-path", "b.msgpack"];
+    for extra in [&[][..], after] {
+        let mut counts = Vec::new();
+        for engine in ["jit", "interp"] {
+            let mut args = vec!["run", p, "--engine", engine, "--stats"];
+            args.extend_from_slice(extra);
+            args.extend_from_slice(&["--", "1000"]);
+            let o = pivm(&dir, &args);
+            let err = text(&o.stderr);
+            assert!(o.status.success(), "{err}");
+            assert_eq!(o.stdout, full.stdout, "{engine}");
+            let n: u64 = err
+                .lines()
+                .find_map(|l| l.strip_prefix("pivm: stats: safepoints="))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("{engine}: no count in {err}"));
+            counts.push(n);
+        }
+        assert!(counts[0] > 1000, "{counts:?}");
+        assert_eq!(counts[0], counts[1], "{extra:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `--snapshot-after N` counts safepoints only until it fires: the rest of
 /// the run polls on the fast path, so with `--stats=nocount` the count at
 /// exit is N (counting every safepoint would give the whole run's), and

@@ -18,6 +18,7 @@ impl Lower<'_, '_> {
     pub(super) fn overflow_unless(&mut self, ok: Value) {
         let cont = self.b.create_block();
         self.b.ins().brif(ok, cont, &[], self.overflow, &[]);
+        self.seal(&[cont]);
         self.b.switch_to_block(cont);
     }
 
@@ -44,6 +45,7 @@ impl Lower<'_, '_> {
         self.b
             .ins()
             .brif(st, self.stops[rid as usize], &[], cont, &[]);
+        self.seal(&[cont]);
         self.b.switch_to_block(cont);
         if let (Some(d), Some(v)) = (dst, res) {
             self.def(d, v);
@@ -64,6 +66,8 @@ impl Lower<'_, '_> {
     fn enter_resume_block(&mut self, rid: u32) {
         let rb = self.resume[rid as usize];
         self.b.ins().jump(rb, &[]);
+        // Its other predecessor is the rewind switch, emitted already.
+        self.seal(&[rb]);
         self.b.switch_to_block(rb);
     }
 
@@ -138,6 +142,7 @@ impl Lower<'_, '_> {
             let callb = self.b.create_block();
             let next = self.b.create_block();
             self.b.ins().brif(is, callb, &[], next, &[]);
+            self.seal(&[callb, next]);
             self.b.switch_to_block(callb);
             let call = self.b.ins().call_indirect(sr, code, &vals);
             let res: Vec<BlockArg> = match dst_ty {
@@ -148,6 +153,7 @@ impl Lower<'_, '_> {
             self.b.switch_to_block(next);
         }
         self.jump_trap(TrapKind::BadFunctionPointer);
+        self.seal(&[merge]);
         self.b.switch_to_block(merge);
         let res = self.b.block_params(merge).first().copied();
         self.after_module_call(rid, dst, res);
@@ -349,6 +355,7 @@ impl Lower<'_, '_> {
         let cont = self.b.create_block();
         let cold = self.cold_block();
         self.b.ins().brif(st, cold, &[], cont, &[]);
+        self.seal(&[cold, cont]);
         self.b.switch_to_block(cold);
         let line = self.c32(self.line);
         self.b.ins().jump(self.halted, &[BlockArg::Value(line)]);

@@ -58,6 +58,7 @@ mod entry;
 mod nan;
 mod ops;
 mod unwind;
+mod window;
 
 pub(crate) use entry::{lower_entry, lower_poll_stub, poll_stub_signature};
 
@@ -129,6 +130,8 @@ pub(crate) struct Env<'a> {
     pub classes: &'a SigClasses,
     pub frames: &'a [FrameLayout],
     pub safepoints: bool,
+    /// Polls decrement `VmCtx::countdown` (`Options::counting`).
+    pub counting: bool,
     /// The preserve-all stub that calls `RuntimeHooks::safepoint`
     /// (`lower_poll_stub`).
     pub poll_stub: cranelift_module::FuncId,
@@ -260,6 +263,13 @@ struct Lower<'a, 'f> {
     checked: HashMap<Value, Value>,
     /// Whether the function has a load or a store.
     uses_memory: bool,
+    /// Per IR block: its runs and how each access is checked (`window`).
+    plans: Vec<window::BlockPlan>,
+    /// The instruction being lowered (its index in its block).
+    inst_index: usize,
+    /// The window checks of the run being lowered: the instruction and
+    /// the block where the slow copy takes over if the window fails.
+    slow_entries: Vec<(usize, ir::Block)>,
     /// Per local: whether it may hold a hardware NaN (`nan`).
     loose: Vec<bool>,
     /// The setjmp site at each (block, instruction index) that is one
@@ -399,6 +409,25 @@ pub(crate) fn lower_function(
     let stack_base = b.declare_var(I64);
     let mem_base = b.declare_var(I64);
     let bound = b.declare_var(I64);
+    let frame = &env.frames[fid.index()];
+    let plans: Vec<window::BlockPlan> = f
+        .blocks
+        .values()
+        .map(|d| {
+            window::plan(
+                d,
+                |s| frame.slot_offset(s),
+                |k| match k {
+                    InstKind::Call {
+                        callee: Callee::Builtin(bi),
+                        args,
+                        ..
+                    } => calls::inline_math(env.m, *bi, args).is_some(),
+                    _ => false,
+                },
+            )
+        })
+        .collect();
 
     b.switch_to_block(entry);
     let params = b.block_params(entry).to_vec();
@@ -449,6 +478,9 @@ pub(crate) fn lower_function(
         site_at,
         site_blocks,
         landing,
+        plans,
+        inst_index: 0,
+        slow_entries: Vec::new(),
     };
     l.prologue(&params[1..]);
     l.body()?;
@@ -492,8 +524,7 @@ impl Lower<'_, '_> {
         }
         let mb = self.load_ctx(types::I64, abi::OFF_MEM_BASE);
         self.b.def_var(self.mem_base, mb);
-        let bd = self.load_ctx(types::I64, abi::OFF_BOUND);
-        self.b.def_var(self.bound, bd);
+        self.reload_bound();
     }
 
     /// After a call: the heap may have grown (`mem_base` never changes
@@ -522,9 +553,20 @@ impl Lower<'_, '_> {
         let cont = self.b.create_block();
         let cold = self.cold_block();
         self.b.ins().brif(ok, cont, &[], cold, &[]);
+        self.seal(&[cont, cold]);
         self.b.switch_to_block(cold);
         self.jump_trap(kind);
         self.b.switch_to_block(cont);
+    }
+
+    /// Seals `blocks`, whose predecessors are all emitted: a variable used
+    /// in a sealed block with one predecessor is that predecessor's value,
+    /// not a new block parameter, so a value checked before a branch is
+    /// recognized after it (`checked`), and the code has fewer moves.
+    fn seal(&mut self, blocks: &[ir::Block]) {
+        for b in blocks {
+            self.b.seal_block(*b);
+        }
     }
 
     /// A new cold block: one per check site, so the hot path only

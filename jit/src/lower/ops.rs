@@ -3,6 +3,7 @@
 //! stores with their access checks (`host_addr`), addresses, and control
 //! flow. Calls and safepoints are handed to `calls` and `unwind`.
 
+use super::window::{Check, WINDOW};
 use super::{clif, iconst, nan, vm_flags, Lower};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{types, BlockArg, InstBuilder, MemFlagsData, Value};
@@ -13,12 +14,50 @@ use pivm_ir::{
 };
 
 impl Lower<'_, '_> {
-    /// The host address of VM address `addr`, after the access check.
-    fn host_addr(&mut self, addr: Value) -> Value {
-        if let Some(h) = self.checked.get(&addr) {
-            // Checked already on this straight-line path (same rule for
-            // every access size): reuse the host address.
-            return *h;
+    /// The host address of VM address `addr`, after the access check
+    /// `check` (`window`).
+    fn host_addr(&mut self, addr: Value, check: Check) -> Value {
+        match check {
+            Check::Exact => {
+                if let Some(h) = self.checked.get(&addr) {
+                    // Checked already on this straight-line path (same
+                    // rule for every access size): reuse the host address.
+                    return *h;
+                }
+            }
+            Check::Covered => {
+                // The group's window, checked on this path, covers it.
+                let mb = self.b.use_var(self.mem_base);
+                return self.b.ins().iadd(mb, addr);
+            }
+            Check::Window { k, kmin } => {
+                // base + kmin - NULL_PAGE < bound - WINDOW + 1, else the
+                // rest of the run is the slow copy's, with exact checks.
+                // `bound - WINDOW + 1`, or 0 if negative: computed here
+                // from `bound` (Cranelift hoists it out of loops), not kept
+                // in a register throughout the function.
+                let bd = self.b.use_var(self.bound);
+                let w = WINDOW as i64;
+                let t = self.b.ins().iadd_imm_s(bd, 1 - w);
+                let small = self.b.ins().icmp_imm_u(IntCC::UnsignedLessThan, bd, w);
+                let zero = self.b.ins().iconst(types::I64, 0);
+                let bw = self.b.ins().select(small, zero, t);
+                let x = self
+                    .b
+                    .ins()
+                    .iadd_imm_s(addr, kmin.wrapping_sub(k).wrapping_sub(NULL_PAGE as i64));
+                let ok = self.b.ins().icmp(IntCC::UnsignedLessThan, x, bw);
+                let cont = self.b.create_block();
+                let slow = self.cold_block();
+                self.b.ins().brif(ok, cont, &[], slow, &[]);
+                self.seal(&[cont]);
+                self.slow_entries.push((self.inst_index, slow));
+                self.b.switch_to_block(cont);
+                let mb = self.b.use_var(self.mem_base);
+                let h = self.b.ins().iadd(mb, addr);
+                self.checked.insert(addr, h);
+                return h;
+            }
         }
         let bound = self.b.use_var(self.bound);
         let off = self.b.ins().iadd_imm_s(addr, -(NULL_PAGE as i64));
@@ -29,6 +68,7 @@ impl Lower<'_, '_> {
         let cont = self.b.create_block();
         let cold = self.cold_block();
         self.b.ins().brif(ok, cont, &[], cold, &[]);
+        self.seal(&[cont, cold]);
         self.b.switch_to_block(cold);
         let line = self.c32(self.line);
         self.b.ins().jump(
@@ -47,24 +87,86 @@ impl Lower<'_, '_> {
         for (bi, data) in f.blocks.iter() {
             self.b.switch_to_block(self.blocks[bi.index()]);
             self.checked.clear();
-            for (ii, inst) in data.insts.iter().enumerate() {
-                self.line = inst.line;
-                let rid = self.rid_at.get(&(bi.index(), ii)).copied();
-                if rid.is_some() || matches!(inst.kind, InstKind::Call { .. }) {
-                    // A resume block has other predecessors (the rewind
-                    // switch), and a call may change `bound`.
-                    self.checked.clear();
+            let mut start = 0;
+            while start < data.insts.len() {
+                let end = (start..data.insts.len())
+                    .find(|&i| self.plans[bi.index()].ends_run[i])
+                    .unwrap_or(data.insts.len());
+                self.run(bi, start, end)?;
+                if end < data.insts.len() {
+                    self.lower_inst(bi, end, Check::Exact)?;
                 }
-                let site = self.site_at.get(&(bi.index(), ii)).copied();
-                self.inst(&inst.kind, rid, site)?;
+                start = end + 1;
             }
         }
         Ok(())
     }
 
+    /// Lowers the run `[start, end)` of block `bi` (`window`): its
+    /// accesses checked as planned, then, if a window was checked, the
+    /// slow copy of the run from the first window on, with exact checks,
+    /// entered where a window fails; both join at the end of the run.
+    fn run(&mut self, bi: pivm_ir::Block, start: usize, end: usize) -> Result<(), String> {
+        self.slow_entries.clear();
+        for ii in start..end {
+            let check = self.plans[bi.index()].checks[ii];
+            self.lower_inst(bi, ii, check)?;
+        }
+        if self.slow_entries.is_empty() {
+            return Ok(());
+        }
+        let entries = std::mem::take(&mut self.slow_entries);
+        let join = self.b.create_block();
+        self.b.ins().jump(join, &[]);
+        let first = entries[0].0;
+        let mut next = entries.iter().peekable();
+        for ii in first..end {
+            if let Some(&&(at, slow)) = next.peek() {
+                if at == ii {
+                    next.next();
+                    if ii != first {
+                        self.b.ins().jump(slow, &[]);
+                    }
+                    self.seal(&[slow]);
+                    self.b.switch_to_block(slow);
+                    // Values checked on the fast path do not dominate it.
+                    self.checked.clear();
+                }
+            }
+            self.lower_inst(bi, ii, Check::Exact)?;
+        }
+        // Windows are planned only where the slow copy has none.
+        debug_assert!(self.slow_entries.is_empty());
+        self.b.ins().jump(join, &[]);
+        self.seal(&[join]);
+        self.b.switch_to_block(join);
+        self.checked.clear();
+        Ok(())
+    }
+
+    fn lower_inst(&mut self, bi: pivm_ir::Block, ii: usize, check: Check) -> Result<(), String> {
+        let inst = &self.f.blocks[bi].insts[ii];
+        self.line = inst.line;
+        self.inst_index = ii;
+        let rid = self.rid_at.get(&(bi.index(), ii)).copied();
+        if rid.is_some() || self.plans[bi.index()].ends_run[ii] {
+            // A resume block has other predecessors (the rewind switch),
+            // and a call may change `bound`.
+            self.checked.clear();
+        }
+        let site = self.site_at.get(&(bi.index(), ii)).copied();
+        self.inst(&inst.kind, rid, site, check)
+    }
+
     /// Lowers one instruction: `rid` is its resume point, `site` its
-    /// setjmp site, if it is one.
-    fn inst(&mut self, k: &InstKind, rid: Option<u32>, site: Option<u32>) -> Result<(), String> {
+    /// setjmp site, if it is one; `check` how its memory access is checked.
+    fn inst(
+        &mut self,
+        k: &InstKind,
+        rid: Option<u32>,
+        site: Option<u32>,
+        check: Check,
+    ) -> Result<(), String> {
         match k {
             InstKind::Unary { op, ty, dst, a } => {
                 if *op == Opcode::Copy {
@@ -124,7 +226,7 @@ impl Lower<'_, '_> {
             }
             InstKind::Load { ty, dst, addr } => {
                 let a = self.operand(Type::Ptr, *addr);
-                let h = self.host_addr(a);
+                let h = self.host_addr(a, check);
                 let v = self.b.ins().load(clif(*ty), vm_flags(), h, 0);
                 self.def(*dst, v);
             }
@@ -134,7 +236,7 @@ impl Lower<'_, '_> {
                     Operand::Local(l) if self.loose[l.index()] => self.operand_seen_bits(*ty, *val),
                     _ => self.operand(*ty, *val),
                 };
-                let h = self.host_addr(a);
+                let h = self.host_addr(a, check);
                 self.b.ins().store(vm_flags(), v, h, 0);
             }
             InstKind::Addr { dst, of } => {

@@ -58,6 +58,7 @@ impl Lower<'_, '_> {
         let normal = self.b.create_block();
         self.b.set_cold_block(rewind);
         self.b.ins().brif(rewinding, rewind, &[], normal, &[]);
+        self.seal(&[rewind, normal]);
 
         self.b.switch_to_block(normal);
         self.push_frame();
@@ -106,6 +107,7 @@ impl Lower<'_, '_> {
         let cont = self.b.create_block();
         let dummy = self.dummy_args();
         self.b.ins().brif(halted, self.exit, &dummy, cont, &[]);
+        self.seal(&[cont]);
         self.b.switch_to_block(cont);
         for i in 0..self.vars.len() {
             let ty = self.f.locals[Local::new(i)].ty;
@@ -327,10 +329,21 @@ impl Lower<'_, '_> {
             // The poll word is written by other threads; this load is never
             // merged with an earlier one because every poll is followed by
             // a merge with the cold path, whose call clobbers memory.
-            let poll = self.load_ctx(types::I32, abi::OFF_POLL);
+            let mut poll = self.load_ctx(types::I32, abi::OFF_POLL);
+            if self.env.counting {
+                // One more safepoint: the runtime is called when the
+                // countdown reaches 0, as if the poll word were set.
+                let c = self.load_ctx(types::I64, abi::OFF_COUNTDOWN);
+                let c = self.b.ins().iadd_imm_s(c, -1);
+                self.store_ctx(c, abi::OFF_COUNTDOWN);
+                let zero = self.b.ins().icmp_imm_u(IntCC::Equal, c, 0);
+                let zero = self.b.ins().uextend(types::I32, zero);
+                poll = self.b.ins().bor(poll, zero);
+            }
             let cold = self.b.create_block();
             self.b.set_cold_block(cold);
             self.b.ins().brif(poll, cold, &[], rb, &[]);
+            self.seal(&[cold]);
             self.b.switch_to_block(cold);
             let fid = self.c32(self.fid.0);
             let r = self.c32(rid);
@@ -351,6 +364,8 @@ impl Lower<'_, '_> {
         } else {
             self.b.ins().jump(rb, &[]);
         }
+        // Its other predecessor is the rewind switch, emitted already.
+        self.seal(&[rb]);
         self.b.switch_to_block(rb);
     }
 }

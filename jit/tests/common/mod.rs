@@ -418,6 +418,7 @@ impl Vm {
             malloc: h_malloc,
             free: h_free,
             jmp_serial: 0,
+            countdown: u64::MAX,
         });
         let mut vm = Vm {
             mem,

@@ -318,7 +318,8 @@ pub enum Profile {
 /// What `--stats` counts.
 #[derive(ValueEnum, Copy, Clone, PartialEq, Eq, Debug)]
 pub enum Stats {
-    /// Timings, and a count of every safepoint (which slows the JIT down)
+    /// Timings, and a count of every safepoint (the JIT counts in its
+    /// polls: a decrement beside each poll's load)
     Count,
     /// Timings without counting every safepoint: polls stay on their fast
     /// path, so timings and request latencies are those of a normal run

@@ -45,6 +45,9 @@ fn build_jit(
 ) -> Result<(Box<dyn pivm::Engine>, Duration)> {
     let mut jit = pivm::JitEngine::with_options(pivm_jit::Options {
         safepoints: !opts.no_safepoints,
+        // Polls count in the code only when the run counts: otherwise
+        // they keep their shortest form.
+        counting: opts.stats == Some(super::args::Stats::Count) || opts.snapshot_after.is_some(),
     });
     let compile = jit.prepare(prog).map_err(|e| {
         Fail::new(

@@ -1,0 +1,378 @@
+//! One memory check for several accesses through the same base.
+//!
+//! A *run* is a stretch of a block that cannot change the memory bound:
+//! no call (except the math builtins lowered inline) and no resume point.
+//! In a run, accesses whose addresses are `base + k` for one base value and
+//! constant offsets `k` spanning at most `WINDOW` bytes form a *group*
+//! (nbody's `b[i].x`, `b[i].y`, ... or a struct's fields). The first access
+//! of a group checks the window instead of its own address:
+//! `base + kmin` in `[NULL_PAGE, NULL_PAGE + bound - WINDOW]` (one compare
+//! against `bound - WINDOW + 1`, which Cranelift hoists out of loops), which proves every
+//! `base + k` of the group valid (`ir::contract::access_ok`), so the later
+//! accesses of the group are not checked.
+//!
+//! A window is stricter than the accesses need (the last `WINDOW` bytes of
+//! memory fail it): when it fails, the run continues in a *slow copy*
+//! lowered with the exact check of every access, so a trap is the same
+//! trap at the same access as without windows, and a valid access never
+//! traps. The slow copy is one per run, entered at each group's first
+//! access, and joins the fast path at the end of the run.
+//!
+//! Bases are recognized on the IR by symbolic value numbering within the
+//! run: two operands are the same base if they are the same pure integer
+//! expression of the same definitions of the same locals (the frontend
+//! recomputes `b + i * 56` for each field). The result depends only on
+//! the IR, never on the host.
+
+use pivm_ir::{AddrOf, BlockData, Callee, InstKind, Local, Opcode, Operand, Type};
+use std::collections::HashMap;
+
+/// The largest span of a group's offsets, and how far below the end of
+/// memory its window ends.
+pub(super) const WINDOW: u64 = 1024;
+
+/// Whether `inst` ends a run: a call that may change the bound, or a
+/// resume point (its block has other predecessors), or a terminator.
+pub(super) fn ends_run(inst: &InstKind, inline_math: impl Fn(&InstKind) -> bool) -> bool {
+    inst.is_terminator()
+        || inst.is_resume_point()
+        || matches!(inst, InstKind::Call { callee: Callee::Builtin(_), .. } if !inline_math(inst))
+}
+
+/// What a load or store of a run does about its check.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub(super) enum Check {
+    /// The exact check of its own address.
+    Exact,
+    /// The first access of a group: checks the group's window, its
+    /// address being `base + k` and the group's least offset `kmin`.
+    Window { k: i64, kmin: i64 },
+    /// A later access of a group whose window was checked, or whose
+    /// address is the same value as the group's first, checked exactly:
+    /// none.
+    Covered,
+}
+
+/// A symbolic value: equal ids are equal values within a run.
+type Sym = u32;
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Key {
+    /// The value of a local at the start of the run, or the result of an
+    /// instruction that is not a pure integer expression (a fresh id).
+    Opaque(u32),
+    Const(u64),
+    /// The shadow-stack base of the frame.
+    StackBase,
+    Op(Opcode, Type, Type, Sym, Sym),
+}
+
+/// Symbolic value numbering of one run.
+#[derive(Default)]
+struct Numbering {
+    ids: HashMap<Key, Sym>,
+    keys: Vec<Key>,
+    /// The current symbol of each local defined or read in the run.
+    locals: HashMap<Local, Sym>,
+    fresh: u32,
+}
+
+impl Numbering {
+    fn intern(&mut self, k: Key) -> Sym {
+        if let Some(s) = self.ids.get(&k) {
+            return *s;
+        }
+        let s = self.keys.len() as Sym;
+        self.keys.push(k.clone());
+        self.ids.insert(k, s);
+        s
+    }
+
+    fn opaque(&mut self) -> Sym {
+        self.fresh += 1;
+        self.intern(Key::Opaque(self.fresh))
+    }
+
+    fn operand(&mut self, o: Operand) -> Sym {
+        match o {
+            Operand::Const(c) => self.intern(Key::Const(c)),
+            Operand::Local(l) => match self.locals.get(&l) {
+                Some(s) => *s,
+                None => {
+                    let s = self.opaque();
+                    self.locals.insert(l, s);
+                    s
+                }
+            },
+        }
+    }
+
+    fn define(&mut self, l: Local, s: Sym) {
+        self.locals.insert(l, s);
+    }
+
+    /// `s` as `base + k` (64-bit wrapping adds of constants peeled off).
+    fn split(&self, mut s: Sym) -> (Sym, i64) {
+        let mut k: i64 = 0;
+        for _ in 0..64 {
+            match self.keys[s as usize] {
+                Key::Op(Opcode::Add, t, _, a, b) if t.bits() == 64 => {
+                    match (&self.keys[a as usize], &self.keys[b as usize]) {
+                        (_, Key::Const(c)) => {
+                            k = k.wrapping_add(*c as i64);
+                            s = a;
+                        }
+                        (Key::Const(c), _) => {
+                            k = k.wrapping_add(*c as i64);
+                            s = b;
+                        }
+                        _ => break,
+                    }
+                }
+                _ => break,
+            }
+        }
+        (s, k)
+    }
+}
+
+/// The runs of a block and the checks of their accesses.
+pub(super) struct BlockPlan {
+    /// Per instruction: whether it ends a run (`ends_run`).
+    pub ends_run: Vec<bool>,
+    /// Per instruction: the check of a load or store (`Exact` for
+    /// everything else).
+    pub checks: Vec<Check>,
+}
+
+/// The plan of `block`. `slot_offset` gives a stack slot's offset in the
+/// frame; `inline_math` says which builtin calls are lowered inline.
+pub(super) fn plan(
+    block: &BlockData,
+    slot_offset: impl Fn(pivm_ir::SlotId) -> u64,
+    inline_math: impl Fn(&InstKind) -> bool,
+) -> BlockPlan {
+    let ends: Vec<bool> = block
+        .insts
+        .iter()
+        .map(|i| ends_run(&i.kind, &inline_math))
+        .collect();
+    let mut checks = vec![Check::Exact; block.insts.len()];
+    let mut start = 0;
+    while start < block.insts.len() {
+        let end = (start..block.insts.len())
+            .find(|&i| ends[i])
+            .unwrap_or(block.insts.len());
+        plan_run(block, start, end, &slot_offset, &mut checks);
+        start = end + 1;
+    }
+    BlockPlan {
+        ends_run: ends,
+        checks,
+    }
+}
+
+fn plan_run(
+    block: &BlockData,
+    start: usize,
+    end: usize,
+    slot_offset: &impl Fn(pivm_ir::SlotId) -> u64,
+    checks: &mut [Check],
+) {
+    let mut n = Numbering::default();
+    // Per access: its index, base and offset.
+    let mut accesses: Vec<(usize, Sym, i64)> = Vec::new();
+    for (ii, inst) in block.insts[start..end].iter().enumerate() {
+        let ii = start + ii;
+        match &inst.kind {
+            InstKind::Unary {
+                op: Opcode::Copy,
+                dst,
+                a,
+                ..
+            } => {
+                let s = n.operand(*a);
+                n.define(*dst, s);
+            }
+            InstKind::Binary { op, ty, dst, a, b } if pure_int(*op, *ty) => {
+                let (sa, sb) = (n.operand(*a), n.operand(*b));
+                let s = n.intern(Key::Op(*op, *ty, *ty, sa, sb));
+                n.define(*dst, s);
+            }
+            InstKind::Convert {
+                op: op @ (Opcode::SExt | Opcode::ZExt | Opcode::Trunc),
+                from,
+                to,
+                dst,
+                a,
+            } => {
+                let sa = n.operand(*a);
+                let s = n.intern(Key::Op(*op, *from, *to, sa, sa));
+                n.define(*dst, s);
+            }
+            InstKind::Addr {
+                dst,
+                of: AddrOf::Slot(slot),
+            } => {
+                let sb = n.intern(Key::StackBase);
+                let off = n.intern(Key::Const(slot_offset(*slot)));
+                let s = n.intern(Key::Op(Opcode::Add, Type::Ptr, Type::Ptr, sb, off));
+                n.define(*dst, s);
+            }
+            InstKind::Load { addr, dst, .. } => {
+                let s = n.operand(*addr);
+                let (base, k) = n.split(s);
+                accesses.push((ii, base, k));
+                let d = n.opaque();
+                n.define(*dst, d);
+            }
+            InstKind::Store { addr, .. } => {
+                let s = n.operand(*addr);
+                let (base, k) = n.split(s);
+                accesses.push((ii, base, k));
+            }
+            k => {
+                if let Some(d) = k.dst() {
+                    let s = n.opaque();
+                    n.define(d, s);
+                }
+            }
+        }
+    }
+    // Groups: bases of at least two accesses whose offsets span at most
+    // `WINDOW` (offsets far from 0 are left exact).
+    let mut by_base: HashMap<Sym, Vec<(usize, i64)>> = HashMap::new();
+    for (ii, base, k) in accesses {
+        if matches!(n.keys[base as usize], Key::Const(_)) || k.unsigned_abs() > (1 << 31) {
+            continue;
+        }
+        by_base.entry(base).or_default().push((ii, k));
+    }
+    for list in by_base.values() {
+        if list.len() < 2 {
+            continue;
+        }
+        let kmin = list.iter().map(|a| a.1).min().unwrap_or(0);
+        let kmax = list.iter().map(|a| a.1).max().unwrap_or(0);
+        if (kmax - kmin) as u64 > WINDOW {
+            continue;
+        }
+        // `list` is in instruction order. One address: its exact check
+        // covers the others, no window needed.
+        checks[list[0].0] = if kmin == kmax {
+            Check::Exact
+        } else {
+            Check::Window { k: list[0].1, kmin }
+        };
+        for a in &list[1..] {
+            checks[a.0] = Check::Covered;
+        }
+    }
+}
+
+/// Integer operations that cannot trap (their symbols are their values).
+fn pure_int(op: Opcode, ty: Type) -> bool {
+    !ty.is_float()
+        && matches!(
+            op,
+            Opcode::Add
+                | Opcode::Sub
+                | Opcode::Mul
+                | Opcode::And
+                | Opcode::Or
+                | Opcode::Xor
+                | Opcode::Shl
+                | Opcode::LShr
+                | Opcode::AShr
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checks(src: &str) -> Vec<Check> {
+        let m = pivm_ir::parse(src, "t").unwrap();
+        let f = m.funcs.values().next().unwrap();
+        let block = f.blocks.values().next().unwrap();
+        plan(block, |_| 0, |_| false).checks
+    }
+
+    #[test]
+    fn fields_of_one_base_share_a_window_until_the_base_changes() {
+        // Two fields of b + i*56 (recomputed, as the frontend does), then
+        // a call (the bound may change), then the base changes.
+        let c = checks(
+            "declare @putchar(i32) -> i32
+func @f(%b: ptr, %i: i64) -> f64 {
+    local %x: f64
+    local %y: f64
+    local %p: ptr
+    local %q: ptr
+    local %t: i64
+    local %u: i64
+    local %r: i32
+entry:
+    %t = mul.i64 %i, 56
+    %p = add.ptr %b, %t
+    %x = load.f64 %p
+    %u = mul.i64 %i, 56
+    %q = add.ptr %b, %u
+    %q = add.ptr %q, 8
+    %y = load.f64 %q
+    store.f64 %q, %x
+    %r = call @putchar(i32 1)
+    %x = load.f64 %p
+    %p = add.ptr %p, 16
+    %y = load.f64 %p
+    %i = add.i64 %i, 1
+    %t = mul.i64 %i, 56
+    %p = add.ptr %b, %t
+    %y = load.f64 %p
+    ret.f64 %y
+}
+",
+        );
+        let accesses: Vec<Check> = [2, 6, 7, 9, 11, 15].iter().map(|&i| c[i]).collect();
+        assert_eq!(
+            accesses,
+            [
+                Check::Window { k: 0, kmin: 0 },
+                Check::Covered,
+                Check::Covered,
+                // After the call: p and p + 16, a new window.
+                Check::Window { k: 0, kmin: 0 },
+                Check::Covered,
+                // i changed: another base, alone.
+                Check::Exact,
+            ]
+        );
+    }
+
+    #[test]
+    fn one_address_needs_no_window_and_wide_spans_stay_exact() {
+        let same = "func @f(%p: ptr) -> i64 {
+    local %x: i64
+entry:
+    %x = load.i64 %p
+    store.i64 %p, 1
+    ret.i64 %x
+}
+";
+        assert_eq!(&checks(same)[..2], &[Check::Exact, Check::Covered]);
+        let wide = "func @f(%p: ptr) -> i64 {
+    local %x: i64
+    local %q: ptr
+entry:
+    %x = load.i64 %p
+    %q = add.ptr %p, 4096
+    %x = load.i64 %q
+    ret.i64 %x
+}
+";
+        assert_eq!(
+            &checks(wide)[..3],
+            &[Check::Exact, Check::Exact, Check::Exact]
+        );
+    }
+}
