@@ -41,8 +41,15 @@ pub fn run(data: &[u8]) {
             members: Vec::new(),
             error: None,
         };
-        pivm::inspect::text("fuzz.snap", size, &header, snap, module, &chain);
-        pivm::inspect::json("fuzz.snap", size, &header, snap, module, &chain);
+        let stored = snap
+            .body
+            .memory
+            .regions
+            .iter()
+            .map(|r| r.bytes.len() as u64)
+            .sum();
+        pivm::inspect::text("fuzz.snap", size, &header, snap, stored, module, &chain);
+        pivm::inspect::json("fuzz.snap", size, &header, snap, stored, module, &chain);
     }
     let Ok(restored) = engines::restore(data, FUEL) else {
         return;
@@ -186,7 +193,7 @@ fn mutate_once(snap: &mut Snapshot, rng: &mut Rng) {
                         "i32 i32",
                         "",
                     ];
-                    a.ty = Some(types[rng.below(types.len())].to_string());
+                    a.ty = Some(types[rng.below(types.len())].into());
                 }
                 (3, Some(_)) => {
                     allocs.remove(i);

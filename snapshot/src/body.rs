@@ -368,7 +368,8 @@ pub struct SavedAllocation {
     pub size: u64,
     /// The IR memory type of the allocated objects in `.pir` syntax
     /// (`i32`, `:node`, `[4 x f64]`), or `None` when unknown (plain bytes).
-    pub ty: Option<String>,
+    /// Shared: the allocations of one type hold one text (`heap_table`).
+    pub ty: Option<std::sync::Arc<str>>,
 }
 
 /// One logical frame: a function activation stopped at a resume point.

@@ -21,6 +21,10 @@ use sha2::{Digest, Sha256};
 pub const PAGE: u64 = 4096;
 /// The size of one entry of the section table.
 pub const SECTION_ENTRY_LEN: u64 = 24;
+/// What `read` and `from_bytes` hold in memory at most: this many bytes
+/// plus `IN_MEMORY_RATIO` times the file's size (see `regions`).
+const IN_MEMORY_BASE: u64 = 1 << 30;
+const IN_MEMORY_RATIO: u64 = 64;
 /// The size of one entry of the section table of a compressed file (the
 /// stored length is added).
 pub const COMPRESSED_ENTRY_LEN: u64 = 32;
@@ -529,9 +533,23 @@ impl<'a, S: Source + ?Sized> SectionReader<'a, S> {
         Ok(codec::WORD + n as u64)
     }
 
-    /// The sections as owned regions. A compressed section may claim more
-    /// memory than its file holds, so its buffer is reserved fallibly.
+    /// The sections as owned regions. A compressed file may claim far more
+    /// memory than it holds, so what these in-memory readers (`read`,
+    /// `from_bytes`) hold is bounded: at most `IN_MEMORY_BASE` plus
+    /// `IN_MEMORY_RATIO` times the file's size. `SnapshotFile` reads any
+    /// size straight into VM memory.
     fn regions(&mut self, sections: &[Section]) -> Result<Vec<Region>, SnapshotError> {
+        let file_size = self.src.size().map_err(io_err("read", self.path))?;
+        let budget = IN_MEMORY_BASE.saturating_add(file_size.saturating_mul(IN_MEMORY_RATIO));
+        let claimed = sections
+            .iter()
+            .try_fold(0u64, |sum, s| sum.checked_add(s.len))
+            .unwrap_or(u64::MAX);
+        if claimed > budget {
+            return Err(SnapshotError::MalformedHeader(format!(
+                "the sections claim {claimed} bytes of memory, more than {budget} for a file of {file_size} bytes read whole into memory"
+            )));
+        }
         let mut out = Vec::with_capacity(sections.len());
         for (i, s) in sections.iter().enumerate() {
             let mut bytes = Vec::new();

@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -20,8 +21,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::body::{ByteString, SavedAllocation};
 
 #[derive(Serialize, Deserialize)]
-struct Packed {
-    types: Vec<String>,
+struct Packed<T> {
+    types: Vec<T>,
     table: ByteString,
 }
 
@@ -59,7 +60,7 @@ fn unleb(bytes: &[u8], at: &mut usize) -> Result<u64, String> {
 }
 
 pub fn serialize<S: Serializer>(allocs: &[SavedAllocation], s: S) -> Result<S::Ok, S::Error> {
-    let mut types: Vec<String> = Vec::new();
+    let mut types: Vec<&str> = Vec::new();
     let mut index: HashMap<&str, u64> = HashMap::new();
     let mut table = Vec::with_capacity(allocs.len() * 4);
     let mut end = 0u64;
@@ -69,7 +70,7 @@ pub fn serialize<S: Serializer>(allocs: &[SavedAllocation], s: S) -> Result<S::O
         let ty = match &a.ty {
             None => 0,
             Some(t) => *index.entry(t).or_insert_with(|| {
-                types.push(t.clone());
+                types.push(t);
                 types.len() as u64
             }),
         };
@@ -83,10 +84,15 @@ pub fn serialize<S: Serializer>(allocs: &[SavedAllocation], s: S) -> Result<S::O
     .serialize(s)
 }
 
-fn unpack(p: Packed) -> Result<Vec<SavedAllocation>, String> {
+/// The allocations of a packed table. Every allocation of one type
+/// shares its text, so a long text named by many allocations costs its
+/// length once.
+fn unpack(p: Packed<String>) -> Result<Vec<SavedAllocation>, String> {
+    let types: Vec<Arc<str>> = p.types.into_iter().map(Arc::from).collect();
     let bytes = &p.table.0;
-    // Each allocation takes at least three bytes.
-    let mut out = Vec::with_capacity(bytes.len() / 3);
+    // Each allocation takes at least three bytes; the vector grows as
+    // they are read.
+    let mut out = Vec::new();
     let (mut at, mut end) = (0usize, 0u64);
     while at < bytes.len() {
         let addr = end.wrapping_add(unleb(bytes, &mut at)?);
@@ -94,14 +100,10 @@ fn unpack(p: Packed) -> Result<Vec<SavedAllocation>, String> {
         let ty = match unleb(bytes, &mut at)? {
             0 => None,
             k => Some(
-                p.types
+                types
                     .get(usize::try_from(k - 1).unwrap_or(usize::MAX))
                     .ok_or_else(|| {
-                        format!(
-                            "allocation {} names type {k} of {}",
-                            out.len(),
-                            p.types.len()
-                        )
+                        format!("allocation {} names type {k} of {}", out.len(), types.len())
                     })?
                     .clone(),
             ),
@@ -128,7 +130,7 @@ pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SavedAllocatio
             Ok(out)
         }
         fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-            let p = Packed::deserialize(de::value::MapAccessDeserializer::new(map))?;
+            let p = Packed::<String>::deserialize(de::value::MapAccessDeserializer::new(map))?;
             unpack(p).map_err(de::Error::custom)
         }
     }
@@ -143,7 +145,7 @@ mod tests {
         SavedAllocation {
             addr,
             size,
-            ty: ty.map(str::to_string),
+            ty: ty.map(Arc::from),
         }
     }
 
@@ -172,6 +174,25 @@ mod tests {
     }
 
     #[test]
+    fn allocations_of_one_type_share_its_text() {
+        let long = "[1 x i8]".repeat(1000);
+        let allocations: Vec<SavedAllocation> = (0..1000)
+            .map(|i| a(0x10000 + 16 * i, 16, Some(&long)))
+            .collect();
+        let h = Holder { allocations };
+        let bytes = rmp_serde::to_vec_named(&h).unwrap();
+        // The text is stored once.
+        assert!(bytes.len() < long.len() + 4 * 1000, "{}", bytes.len());
+        let back: Holder = rmp_serde::from_slice(&bytes).unwrap();
+        assert_eq!(back, h);
+        let first = back.allocations[0].ty.as_ref().unwrap();
+        assert!(back
+            .allocations
+            .iter()
+            .all(|x| Arc::ptr_eq(x.ty.as_ref().unwrap(), first)));
+    }
+
+    #[test]
     fn the_unpacked_form_still_reads() {
         #[derive(Serialize)]
         struct Old {
@@ -191,7 +212,7 @@ mod tests {
         let bad = |types: Vec<String>, table: Vec<u8>| {
             #[derive(Serialize)]
             struct Raw {
-                heap: Packed,
+                heap: Packed<String>,
             }
             let bytes = rmp_serde::to_vec_named(&Raw {
                 heap: Packed {

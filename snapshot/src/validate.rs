@@ -366,7 +366,7 @@ fn check_allocations(
             }
         }
         if let Some(text) = &a.ty {
-            let ty = match types.parse(text) {
+            let ty = match types.parse_shared(text) {
                 Ok(t) => t,
                 Err(why) => {
                     return err(format!(

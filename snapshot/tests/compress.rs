@@ -200,3 +200,31 @@ fn codec_names_parse() {
         assert!(Codec::parse(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn memory_claimed_beyond_what_a_file_can_hold_is_refused_when_read_whole() {
+    // One section of noise, stored raw in 5124 bytes; then its table entry
+    // claims 2 GiB (1024 blocks of 5 bytes would fit in what it stores).
+    let mut snap = snapshot();
+    snap.body.memory.regions = vec![Region {
+        start: HEAP,
+        bytes: noise(5120, 3),
+    }];
+    let mut b = to_bytes(&Snapshot {
+        codec: Codec::Lz4,
+        ..snap
+    })
+    .unwrap();
+    let h = Header::decode(&b).unwrap();
+    let e = h.memory_end as usize;
+    b[e + 8..e + 16].copy_from_slice(&(1024 * BLOCK as u64).to_le_bytes());
+    let c = pivm_snapshot::digest::crc32c(&b[e..]);
+    let h = Header {
+        meta_checksum: c,
+        ..h
+    };
+    b[..HEADER_LEN].copy_from_slice(&h.encode());
+    let err = from_bytes(&b).unwrap_err();
+    check_message(&err);
+    assert!(err.to_string().contains("claim"), "{err}");
+}

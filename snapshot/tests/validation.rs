@@ -477,20 +477,18 @@ fn allocations_must_be_in_the_heap_disjoint_and_typed() {
     );
 
     for ty in [":nosuch", "i33", "[4 x", "[99999999999999999999 x i8]"] {
-        let e = invalid(|b| b.memory.allocations[0].ty = Some(ty.to_string()));
+        let e = invalid(|b| b.memory.allocations[0].ty = Some(ty.into()));
         assert!(
             matches!(e, SnapshotError::Allocation { index: 0, .. }),
             "{ty}: {e}"
         );
     }
     // A type whose size overflows has no layout.
-    let e = invalid(|b| {
-        b.memory.allocations[0].ty = Some("[18446744073709551615 x :node]".to_string())
-    });
+    let e = invalid(|b| b.memory.allocations[0].ty = Some("[18446744073709551615 x :node]".into()));
     assert!(e.to_string().contains("no layout"), "{e}");
 
     let mut b = body();
-    b.memory.allocations[1].ty = Some("[2 x i64]".to_string());
+    b.memory.allocations[1].ty = Some("[2 x i64]".into());
     validate(&Snapshot::new(b)).unwrap();
 }
 

@@ -239,6 +239,7 @@ pub fn json(
     size: u64,
     header: &Header,
     snap: &Snapshot,
+    stored: u64,
     module: &Module,
     chain: &ChainView,
 ) -> String {
@@ -315,7 +316,7 @@ pub fn json(
             stack_used: l.sp - l.stack_start,
             heap_top: l.heap_top,
             heap_used: l.heap_top - l.heap_start,
-            region_bytes: b.memory.regions.iter().map(|r| r.bytes.len() as u64).sum(),
+            region_bytes: stored,
             allocations: b.memory.allocations.len() as u64,
         },
         heap,
@@ -338,14 +339,24 @@ pub fn json(
 }
 
 /// Count and bytes of the live allocations, by type (`bytes` when unknown).
+/// Counted per shared text first, so a long text shared by many
+/// allocations is compared once, not once per allocation.
 fn heap_summary(snap: &Snapshot) -> BTreeMap<String, (u64, u64)> {
-    let mut m: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let mut by_text: std::collections::HashMap<usize, (&str, u64, u64)> = Default::default();
     for a in &snap.body.memory.allocations {
-        let e = m
-            .entry(a.ty.clone().unwrap_or_else(|| "bytes".into()))
-            .or_default();
-        e.0 += 1;
-        e.1 += a.size;
+        let (key, text) = match &a.ty {
+            Some(t) => (std::sync::Arc::as_ptr(t) as *const u8 as usize, &**t),
+            None => (0, "bytes"),
+        };
+        let e = by_text.entry(key).or_insert((text, 0, 0));
+        e.1 += 1;
+        e.2 += a.size;
+    }
+    let mut m: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for (text, count, bytes) in by_text.into_values() {
+        let e = m.entry(text.to_string()).or_default();
+        e.0 += count;
+        e.1 += bytes;
     }
     m
 }
@@ -356,6 +367,7 @@ pub fn text(
     size: u64,
     header: &Header,
     snap: &Snapshot,
+    stored: u64,
     module: &Module,
     chain: &ChainView,
 ) -> String {
@@ -426,11 +438,7 @@ pub fn text(
         "\nheap: {} allocations, {} bytes used up to the top ({} bytes of memory stored)",
         b.memory.allocations.len(),
         l.heap_top - l.heap_start,
-        b.memory
-            .regions
-            .iter()
-            .map(|r| r.bytes.len() as u64)
-            .sum::<u64>()
+        stored
     );
     for (ty, (count, bytes)) in heap {
         let _ = writeln!(o, "  {ty:<24} {count:>8} allocations {bytes:>12} bytes");

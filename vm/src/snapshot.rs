@@ -137,7 +137,8 @@ pub fn body_of<'a>(
     let layout = layout_of(rt, frames)?;
     // Each distinct type is written out once: millions of allocations
     // share a few types.
-    let mut shown: std::collections::HashMap<pivm_ir::MemType, String> = Default::default();
+    let mut shown: std::collections::HashMap<pivm_ir::MemType, std::sync::Arc<str>> =
+        Default::default();
     let allocations = rt
         .heap
         .table()
@@ -147,11 +148,12 @@ pub fn body_of<'a>(
             ty: a.ty.map(|ty| match shown.get(&ty) {
                 Some(text) => text.clone(),
                 None => {
-                    let text = MemTypeDisplay {
+                    let text: std::sync::Arc<str> = MemTypeDisplay {
                         ty: &ty,
                         types: &m.types,
                     }
-                    .to_string();
+                    .to_string()
+                    .into();
                     shown.insert(ty, text.clone());
                     text
                 }
@@ -308,7 +310,7 @@ pub fn restore(
         .iter()
         .map(|a| {
             let ty = match &a.ty {
-                Some(t) => Some(types.parse(t).map_err(|e| {
+                Some(t) => Some(types.parse_shared(t).map_err(|e| {
                     VmError::new(format!("allocation at {:#x}: bad type: {e}", a.addr))
                 })?),
                 None => None,

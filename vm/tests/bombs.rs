@@ -191,7 +191,7 @@ fn a_large_typed_allocation_table_resumes_in_linear_time() {
         .map(|i| pivm_snapshot::SavedAllocation {
             addr: first.addr + 16 * i,
             size: 16,
-            ty: Some(format!(":t{}", i as usize % TYPES)),
+            ty: Some(format!(":t{}", i as usize % TYPES).into()),
         })
         .collect();
     s.body.memory.layout.heap_top = first.addr + (16 * BLOCKS).next_multiple_of(4096);

@@ -121,7 +121,7 @@ pub fn body() -> Body {
                 SavedAllocation {
                     addr: HEAP,
                     size: 16,
-                    ty: Some(":node".to_string()),
+                    ty: Some(":node".into()),
                 },
                 SavedAllocation {
                     addr: HEAP + 16,

@@ -336,20 +336,27 @@ pub fn inspect(a: InspectArgs) -> Result<u8> {
     let path = &a.snapshot;
     let name = path.to_string_lossy();
     let bad = |e: String| Fail::new(Exit::Input, format!("{name}: {e}"));
-    let snapshot = pivm_snapshot::read(path).map_err(|e| bad(e.to_string()))?;
+    // Memory is checked section by section through one block buffer,
+    // never held: a file cannot make inspect hold what it claims.
+    let file = pivm_snapshot::SnapshotFile::open(path).map_err(|e| bad(e.to_string()))?;
     let header = pivm_snapshot::read_header(path).map_err(|e| bad(e.to_string()))?;
-    let module = pivm_snapshot::validate(&snapshot).map_err(|e| bad(e.to_string()))?;
+    let module = pivm_snapshot::validate_file(&file, &pivm_snapshot::Limits::default())
+        .map_err(|e| bad(e.to_string()))?;
+    file.load_clipped(&mut []).map_err(|e| bad(e.to_string()))?;
+    let stored = file.memory_bytes();
+    let snapshot = file.snapshot;
     let size = std::fs::metadata(path).map_or(0, |m| m.len());
     let (chain, broken) =
         pivm_snapshot::Chain::open_partial(path).map_err(|e| bad(e.to_string()))?;
     let chain = pivm::inspect::ChainView::new(&chain, broken.map(|e| e.to_string()));
     if a.json {
         // JSON escapes control characters itself.
-        let mut text = pivm::inspect::json(&name, size, &header, &snapshot, &module, &chain);
+        let mut text =
+            pivm::inspect::json(&name, size, &header, &snapshot, stored, &module, &chain);
         text.push('\n');
         to_stdout(&text)?;
     } else {
-        let text = pivm::inspect::text(&name, size, &header, &snapshot, &module, &chain);
+        let text = pivm::inspect::text(&name, size, &header, &snapshot, stored, &module, &chain);
         to_stdout(&printable(&text))?;
     }
     match chain.error {
