@@ -41,13 +41,7 @@ pub fn run(data: &[u8]) {
             members: Vec::new(),
             error: None,
         };
-        let stored = snap
-            .body
-            .memory
-            .regions
-            .iter()
-            .map(|r| r.bytes.len() as u64)
-            .sum();
+        let stored = snap.body.memory.region_bytes();
         pivm::inspect::text("fuzz.snap", size, &header, snap, stored, module, &chain);
         pivm::inspect::json("fuzz.snap", size, &header, snap, stored, module, &chain);
     }

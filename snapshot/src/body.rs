@@ -225,6 +225,13 @@ pub struct SavedMemory {
     pub allocations: Vec<SavedAllocation>,
 }
 
+impl SavedMemory {
+    /// The bytes of memory its regions hold.
+    pub fn region_bytes(&self) -> u64 {
+        self.regions.iter().map(|r| r.bytes.len() as u64).sum()
+    }
+}
+
 /// The layout of VM memory: three areas `[start, end)` of VM addresses
 /// (data, stack, heap) and the current positions inside them.
 #[derive(Copy, Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]

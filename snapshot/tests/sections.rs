@@ -282,14 +282,7 @@ fn loading_straight_into_memory_matches_the_regions() {
     assert!(file.snapshot.body.memory.regions.is_empty());
     let module = validate_file(&file, &Limits::default()).unwrap();
     assert_eq!(module.to_string(), snap.body.program.text);
-    let total: u64 = snap
-        .body
-        .memory
-        .regions
-        .iter()
-        .map(|r| r.bytes.len() as u64)
-        .sum();
-    assert_eq!(file.memory_bytes(), total);
+    assert_eq!(file.memory_bytes(), snap.body.memory.region_bytes());
     let n = (HEAP + 0x100000) as usize;
     let (mut direct, mut expected) = (vec![0u8; n], vec![0u8; n]);
     file.load_into(&mut direct).unwrap();
