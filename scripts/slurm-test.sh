@@ -114,9 +114,21 @@ job=$(cd "$work/jobs" && PIVM="$pivm" PIVM_CKPT_DIR="$ckpt" PIVM_STDOUT="$out" \
 say "submitted job $job (sbatch --requeue --signal=B:USR1@120)"
 
 field() { scontrol show job "$job" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$1=//p" | head -1; }
+# A job requeueing itself passes through CANCELLED ("CANCELLED ... DUE TO
+# JOB REQUEUE") before PENDING: a final state counts only once it has held
+# for 3 s (15 polls). $1 is the state just read.
+streak=0
+ended() {
+    case $1 in
+    COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY) streak=$((streak + 1)) ;;
+    *) streak=0 ;;
+    esac
+    [ "$streak" -ge 15 ]
+}
 # Waits until the job runs its start number $1 and pivm has run $after s.
 wait_running() {
     local n=$1
+    streak=0
     for _ in $(seq 600); do
         local st rc
         st=$(field JobState)
@@ -127,7 +139,7 @@ wait_running() {
             sleep "$after"
             return 0
         fi
-        case $st in COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL) return 1 ;; esac
+        ended "$st" && return 1
         # A requeued job waits for its begin time: let it go at once.
         if [ "$st" = PENDING ] && [ "$(field Reason)" = BeginTime ]; then
             scontrol update JobId="$job" StartTime=now >/dev/null 2>&1 || true
@@ -138,9 +150,10 @@ wait_running() {
 }
 # Waits until the job has stopped after a snapshot (start number $1).
 wait_stopped() {
+    streak=0
     for _ in $(seq 600); do
         [ "$(count 'exiting with status 85')" -ge "$1" ] && return 0
-        case $(field JobState) in COMPLETED | FAILED | CANCELLED) return 1 ;; esac
+        ended "$(field JobState)" && return 1
         sleep 0.2
     done
     return 1
@@ -160,9 +173,10 @@ say "preempted: scontrol requeue $job (TERM to the job)"
 wait_stopped 2 || { cat "$log"; fail "no snapshot after the requeue (did the program end first? give it a longer run)"; }
 say "stopped after a snapshot (pivm exit 85); Slurm requeued the job"
 
+streak=0
 for _ in $(seq 3000); do
     st=$(field JobState)
-    case $st in COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY) break ;; esac
+    ended "$st" && break
     if [ "$st" = PENDING ] && [ "$(field Reason)" = BeginTime ]; then
         scontrol update JobId="$job" StartTime=now >/dev/null 2>&1 || true
     fi
