@@ -156,6 +156,67 @@ def batch_relay(tmp, hops, failures):
     return True
 
 
+def lua_sources():
+    """Lua 5.4's sources in the lua-src package cargo unpacked (a
+    dev-dependency of pivm: `cargo test` or `cargo fetch` brings it)."""
+    code, out, err = run(["cargo", "metadata", "--format-version", "1", "--offline", "--locked",
+                          "--manifest-path", os.path.join(ROOT, "Cargo.toml")])
+    if code != 0:
+        raise SystemExit(f"cargo metadata failed: {err[:300]}")
+    pkg = next(p for p in json.loads(out)["packages"] if p["name"] == "lua-src")
+    root = os.path.dirname(pkg["manifest_path"])
+    return os.path.join(root, sorted(d for d in os.listdir(root) if d.startswith("lua-5.4"))[-1])
+
+
+def lua_relay(tmp, hops, failures):
+    """Lua 5.4 (examples/lua, compiled once to a .pir on x86_64) running
+    tests/lua/coroutines.lua through every architecture, both engines in
+    turn, a snapshot at each hop in the middle of the Lua VM; the output
+    must equal the gcc -O2 driver's. True if it passed."""
+    lua = lua_sources()
+    work = os.path.join(tmp, "lua")
+    os.makedirs(work)
+    script = "coroutines.lua"
+    with open(os.path.join(ROOT, "tests/lua", script), "rb") as f, open(os.path.join(work, script), "wb") as g:
+        g.write(f.read())
+    exe = os.path.join(tmp, "lua.gcc")
+    subprocess.run(["gcc", "-O2", "-w", "-I", lua, "-o", exe, os.path.join(ROOT, "examples/lua/onelua.c"), "-lm"], check=True)
+    want = subprocess.run([exe, script], cwd=work, env={"TZ": "UTC"}, stdout=subprocess.PIPE, check=True).stdout
+    pir = os.path.join(tmp, "lua.pir")
+    code, _, err = pivm("x86_64", "compile", "-I", lua, os.path.join(ROOT, "examples/lua/onelua.c"), "-o", pir)
+    if code != 0:
+        failures.append(f"lua relay: pivm compile exited {code}: {err.strip()[:300]}")
+        return False
+    err = subprocess.run(ARCHS["x86_64"] + ["run", pir, "--dir", ".", "--stats", "--", script], cwd=work,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).stderr.decode(errors="replace")
+    total = next((int(kv.split("=")[1]) for line in err.splitlines() if line.startswith("pivm: stats:")
+                  for kv in line.split() if kv.startswith("safepoints=")), 0)
+    step = max(1, total // len(hops))
+    out, snap = b"", None
+    for i, arch in enumerate(hops):
+        nxt = os.path.join(tmp, f"lua{i}.msgpack")
+        eng = ENGINES[i % 2]
+        last = i == len(hops) - 1
+        stop = [] if last else ["--snapshot-after", str(step), "--snapshot-path", nxt, "--exit-after-snapshot"]
+        what = ["run", pir] if i == 0 else ["resume", snap]
+        cmd = ARCHS[arch] + what + ["--dir", ".", "--engine", eng] + stop + (["--", script] if i == 0 else [])
+        p = subprocess.run(cmd, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=900)
+        out += p.stdout
+        if p.returncode != (0 if last else 85):
+            failures.append(f"lua relay hop {i} on {arch}/{eng}: exit {p.returncode}: {p.stderr.decode(errors='replace').strip()[:300]}")
+            return False
+        snap = nxt
+        if i == 0:
+            code, shown, err = pivm("x86_64", "inspect", snap)
+            if code != 0 or b" luaV_execute at " not in shown:
+                failures.append(f"lua relay: the first snapshot's backtrace has no luaV_execute: {err.strip()[:300]}")
+                return False
+    if out != want:
+        failures.append("lua relay: the output differs from gcc's")
+        return False
+    return True
+
+
 def main():
     started = time.time()
     tmp = tempfile.mkdtemp(prefix="pivm-cross-")
@@ -286,6 +347,9 @@ def main():
     batch_ok = batch_relay(tmp, hops, failures)
     print(f"batch relay (pivm run --checkpoint-dir) {' -> '.join(hops)}: {'ok' if batch_ok else 'FAILED'}")
 
+    lua_ok = lua_relay(tmp, hops, failures)
+    print(f"lua relay (Lua 5.4 in the middle of a script) {' -> '.join(hops)}: {'ok' if lua_ok else 'FAILED'}")
+
     # The migration relay: live migration between architectures.
     mig_ok = True
     for src_arch, dst_arch in [("x86_64", "s390x"), ("s390x", "x86_64")]:
@@ -294,7 +358,7 @@ def main():
             failures.append(f"migration {src_arch} -> {dst_arch}: {why}")
             mig_ok = False
     print(f"migration relay x86_64 -> s390x -> x86_64 over loopback (pivm serve / pivm migrate): {'ok' if mig_ok else 'FAILED'}")
-    print(f"matrix: {passes} of {passes + len([f for f in failures if not f.startswith(('relay', 'chain', 'batch'))])} resumes identical to the oracle (gcc; for NaN bits pivm's x86_64 interpreter); "
+    print(f"matrix: {passes} of {passes + len([f for f in failures if not f.startswith(('relay', 'chain', 'batch', 'lua', 'migration'))])} resumes identical to the oracle (gcc; for NaN bits pivm's x86_64 interpreter); "
           f"{len(ARCHS)} archs x {len(ENGINES)} engines each way; {time.time() - started:.0f} s")
     for f in failures:
         print("FAIL:", f)
