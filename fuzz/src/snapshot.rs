@@ -172,35 +172,36 @@ fn mutate_once(snap: &mut Snapshot, rng: &mut Rng) {
             }
         }
         4 => {
-            let allocs = &mut b.memory.allocations;
-            let i = rng.below(allocs.len());
-            match (rng.below(5), allocs.get_mut(i)) {
-                (0, Some(a)) => a.addr = rng.near(a.addr),
-                (1, Some(a)) => a.size = rng.near(a.size),
-                (2, Some(a)) => {
-                    let types = [
-                        "i32",
-                        "ptr",
-                        "[4 x i8]",
-                        "[0 x i64]",
-                        "%nope",
-                        "i32 i32",
-                        "",
-                    ];
-                    a.ty = Some(types[rng.below(types.len())].into());
+            let top = b.memory.layout.heap_top;
+            b.memory.allocations.edit(|allocs| {
+                let i = rng.below(allocs.len());
+                match (rng.below(5), allocs.get_mut(i)) {
+                    (0, Some(a)) => a.addr = rng.near(a.addr),
+                    (1, Some(a)) => a.size = rng.near(a.size),
+                    (2, Some(a)) => {
+                        let types = [
+                            "i32",
+                            "ptr",
+                            "[4 x i8]",
+                            "[0 x i64]",
+                            "%nope",
+                            "i32 i32",
+                            "",
+                        ];
+                        a.ty = Some(types[rng.below(types.len())].into());
+                    }
+                    (3, Some(_)) => {
+                        allocs.remove(i);
+                    }
+                    _ => {
+                        allocs.push(SavedAllocation {
+                            addr: rng.near(top),
+                            size: rng.near(16),
+                            ty: None,
+                        });
+                    }
                 }
-                (3, Some(_)) => {
-                    allocs.remove(i);
-                }
-                _ => {
-                    let top = b.memory.layout.heap_top;
-                    allocs.push(SavedAllocation {
-                        addr: rng.near(top),
-                        size: rng.near(16),
-                        ty: None,
-                    });
-                }
-            }
+            });
         }
         5 => {
             let io = &mut b.io;

@@ -391,9 +391,6 @@ pub fn parse_mem_type(text: &str, module: &Module) -> Result<MemType, ParseError
 pub struct MemTypeParser {
     parser: Parser<'static>,
     parsed: std::cell::RefCell<HashMap<String, MemType>>,
-    /// `parse_shared`'s results by the address of the text, which the
-    /// kept `Arc` holds alive.
-    shared: std::cell::RefCell<HashMap<usize, (std::sync::Arc<str>, MemType)>>,
 }
 
 impl MemTypeParser {
@@ -411,23 +408,7 @@ impl MemTypeParser {
                     .collect(),
             },
             parsed: Default::default(),
-            shared: Default::default(),
         }
-    }
-
-    /// `parse` for a shared text: each `Arc` is parsed (and hashed) once
-    /// however many allocations share it, so a long type text shared by a
-    /// million allocations costs one parse, not a million.
-    pub fn parse_shared(&self, text: &std::sync::Arc<str>) -> Result<MemType, ParseError> {
-        let key = std::sync::Arc::as_ptr(text) as *const u8 as usize;
-        if let Some((_, t)) = self.shared.borrow().get(&key) {
-            return Ok(t.clone());
-        }
-        let t = self.parse(text)?;
-        self.shared
-            .borrow_mut()
-            .insert(key, (text.clone(), t.clone()));
-        Ok(t)
     }
 
     /// Parses `text`, a memory type (see `parse_mem_type`).

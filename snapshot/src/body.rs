@@ -218,11 +218,11 @@ pub struct SavedMemory {
     /// (`file.rs`), and `read` fills this from them.
     #[serde(skip)]
     pub regions: Vec<Region>,
-    /// Every live heap allocation, sorted by `addr`. Stored packed under
-    /// the name `heap` (`heap_table`); files that store the list of maps
-    /// under `allocations` read alike.
-    #[serde(rename = "heap", alias = "allocations", with = "crate::heap_table")]
-    pub allocations: Vec<SavedAllocation>,
+    /// Every live heap allocation, sorted by `addr`, packed in memory as
+    /// in the file (`heap_table`), under the name `heap`; files that store
+    /// a list of maps under `allocations` read alike.
+    #[serde(rename = "heap", alias = "allocations")]
+    pub allocations: crate::heap_table::AllocTable,
 }
 
 impl SavedMemory {

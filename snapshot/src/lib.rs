@@ -38,7 +38,7 @@
 //!     engine: EngineKind::Interp,
 //!     history: vec![Hop::now(EngineKind::Interp, 1)],
 //!     program: SavedProgram::from_module(&module),
-//!     memory: SavedMemory { layout, regions: capture_regions(&mem, &layout), allocations: vec![] },
+//!     memory: SavedMemory { layout, regions: capture_regions(&mem, &layout), allocations: AllocTable::new() },
 //!     // Stopped at resume point 0 of @main: its entry safepoint.
 //!     frames: vec![SavedFrame {
 //!         func: 0, func_name: "main".into(), resume: 0, stack_base: 0x1000, locals: vec![],
@@ -83,6 +83,7 @@ pub use file::{
     SECTION_ENTRY_LEN,
 };
 pub use header::{Header, FLAG_DELTA, FLAG_LZ4, FLAG_ZSTD, FORMAT_VERSION, HEADER_LEN, MAGIC};
+pub use heap_table::{AllocEntry, AllocTable};
 pub use validate::{
     check_program_matches, validate, validate_file, validate_with, Limits, MAX_TYPE_NESTING,
 };

@@ -38,12 +38,11 @@ use pivm_ir::contract::{self, ChainLimits, FrameError, FrameView, MAX_STREAM_HAN
 use pivm_ir::safepoints;
 use pivm_ir::{FuncId, Module, ResumeId, TypeLayouts};
 
-use crate::body::{
-    local_types, Body, Counters, IoState, MemoryLayout, SavedAllocation, SavedFrame,
-};
+use crate::body::{local_types, Body, Counters, IoState, MemoryLayout, SavedFrame};
 use crate::digest::sha256;
 use crate::error::SnapshotError;
 use crate::file::{Snapshot, SnapshotFile};
+use crate::heap_table::AllocTable;
 
 /// Bounds on what a snapshot may ask of the VM that restores it.
 #[derive(Copy, Clone, Debug)]
@@ -332,13 +331,30 @@ fn check_regions(
 }
 
 fn check_allocations(
-    allocs: &[SavedAllocation],
+    allocs: &AllocTable,
     layout: &MemoryLayout,
     module: &Module,
     type_layouts: &TypeLayouts,
 ) -> Result<(), SnapshotError> {
-    let mut prev: Option<(u64, u64)> = None;
+    // Each distinct type is parsed and laid out once.
     let types = pivm_ir::MemTypeParser::new(module);
+    let mut bad_type: Vec<Option<String>> = Vec::with_capacity(allocs.types().len());
+    for text in allocs.types() {
+        bad_type.push(match types.parse(text) {
+            Ok(ty) if type_layouts.of(&ty).is_some() => None,
+            Ok(_) => Some(format!(
+                "has type '{}', which has no layout",
+                truncate(text)
+            )),
+            Err(why) => Some(format!(
+                "has type '{}': {} (column {})",
+                truncate(text),
+                why.message,
+                why.col
+            )),
+        });
+    }
+    let mut prev: Option<(u64, u64)> = None;
     for (index, a) in allocs.iter().enumerate() {
         let err = |reason: String| {
             Err(SnapshotError::Allocation {
@@ -365,21 +381,8 @@ fn check_allocations(
                 ));
             }
         }
-        if let Some(text) = &a.ty {
-            let ty = match types.parse_shared(text) {
-                Ok(t) => t,
-                Err(why) => {
-                    return err(format!(
-                        "has type '{}': {} (column {})",
-                        truncate(text),
-                        why.message,
-                        why.col
-                    ))
-                }
-            };
-            if type_layouts.of(&ty).is_none() {
-                return err(format!("has type '{text}', which has no layout"));
-            }
+        if let Some(Some(why)) = bad_type.get((a.ty as usize).wrapping_sub(1)) {
+            return err(why.clone());
         }
         prev = Some((a.addr, end));
     }

@@ -451,44 +451,50 @@ fn regions_must_be_inside_the_areas_and_disjoint() {
 
 #[test]
 fn allocations_must_be_in_the_heap_disjoint_and_typed() {
-    let e = invalid(|b| b.memory.allocations[0].addr = STACK);
+    let e = invalid(|b| b.memory.allocations.edit(|v| v[0].addr = STACK));
     assert!(
         matches!(e, SnapshotError::Allocation { index: 0, .. }),
         "{e}"
     );
 
-    let e = invalid(|b| b.memory.allocations[1].size = 17); // past heap_top
+    let e = invalid(|b| b.memory.allocations.edit(|v| v[1].size = 17)); // past heap_top
     assert!(
         matches!(e, SnapshotError::Allocation { index: 1, .. }),
         "{e}"
     );
 
-    let e = invalid(|b| b.memory.allocations[1].addr = HEAP + 8);
+    let e = invalid(|b| b.memory.allocations.edit(|v| v[1].addr = HEAP + 8));
     assert!(
         matches!(e, SnapshotError::Allocation { index: 1, .. }),
         "{e}"
     );
     assert!(e.to_string().contains("overlaps"), "{e}");
 
-    let e = invalid(|b| b.memory.allocations[1].size = u64::MAX);
+    let e = invalid(|b| b.memory.allocations.edit(|v| v[1].size = u64::MAX));
     assert!(
         matches!(e, SnapshotError::Allocation { index: 1, .. }),
         "{e}"
     );
 
     for ty in [":nosuch", "i33", "[4 x", "[99999999999999999999 x i8]"] {
-        let e = invalid(|b| b.memory.allocations[0].ty = Some(ty.into()));
+        let e = invalid(|b| b.memory.allocations.edit(|v| v[0].ty = Some(ty.into())));
         assert!(
             matches!(e, SnapshotError::Allocation { index: 0, .. }),
             "{ty}: {e}"
         );
     }
     // A type whose size overflows has no layout.
-    let e = invalid(|b| b.memory.allocations[0].ty = Some("[18446744073709551615 x :node]".into()));
+    let e = invalid(|b| {
+        b.memory
+            .allocations
+            .edit(|v| v[0].ty = Some("[18446744073709551615 x :node]".into()))
+    });
     assert!(e.to_string().contains("no layout"), "{e}");
 
     let mut b = body();
-    b.memory.allocations[1].ty = Some("[2 x i64]".into());
+    b.memory
+        .allocations
+        .edit(|v| v[1].ty = Some("[2 x i64]".into()));
     validate(&Snapshot::new(b)).unwrap();
 }
 

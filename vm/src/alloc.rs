@@ -650,9 +650,8 @@ impl Allocator {
         a
     }
 
-    /// Rebuilds an allocator from a snapshot's table and heap top, checking
-    /// that the blocks are aligned, in the heap, do not overlap and are laid
-    /// out as this allocator lays them out.
+    /// Rebuilds an allocator from a table of allocations and a heap top
+    /// (see `rebuild`).
     pub fn from_table(
         heap_start: u64,
         heap_max: u64,
@@ -661,6 +660,65 @@ impl Allocator {
         table: impl IntoIterator<Item = Allocation>,
     ) -> Result<Allocator, VmError> {
         let mut a = Allocator::new(heap_start, heap_max, base_types);
+        let blocks: Vec<(u64, u64, TyId)> = table
+            .into_iter()
+            .map(|al| (al.addr, al.size, a.type_id_for(al.ty.as_ref(), al.size)))
+            .collect();
+        a.rebuild(heap_top, blocks.into_iter().map(Ok))?;
+        Ok(a)
+    }
+
+    /// Rebuilds an allocator from a snapshot's packed table: `types[k]` is
+    /// the parsed type the table numbers `k + 1`, and each entry is
+    /// `(addr, size, type number or 0)`. Each type is interned once, not
+    /// once per allocation.
+    pub fn from_packed(
+        heap_start: u64,
+        heap_max: u64,
+        base_types: &[MemType],
+        heap_top: u64,
+        types: &[MemType],
+        entries: impl IntoIterator<Item = (u64, u64, u32)>,
+    ) -> Result<Allocator, VmError> {
+        let mut a = Allocator::new(heap_start, heap_max, base_types);
+        let ids: Vec<TyId> = types.iter().map(|t| a.type_id(Some(t))).collect();
+        // `[n x i8]` is `TY_BYTES` in a block of n bytes.
+        let bytes: Vec<Option<u64>> = types
+            .iter()
+            .map(|t| match t {
+                MemType::Array(e, n) if **e == MemType::Scalar(Type::I8) => Some(*n),
+                _ => None,
+            })
+            .collect();
+        let blocks = entries.into_iter().map(|(addr, size, k)| {
+            if k == 0 {
+                return Ok((addr, size, TY_NONE));
+            }
+            let i = k as usize - 1;
+            match ids.get(i) {
+                Some(_) if bytes[i] == Some(size) => Ok((addr, size, TY_BYTES)),
+                Some(&id) => Ok((addr, size, id)),
+                None => Err(VmError::new(format!(
+                    "allocation at {addr:#x} names type {k} of {}",
+                    ids.len()
+                ))),
+            }
+        });
+        a.rebuild(heap_top, blocks)?;
+        Ok(a)
+    }
+
+    /// Fills an empty allocator with `blocks` (address, requested size,
+    /// type id) and sets the heap top, checking that the blocks are
+    /// aligned, in the heap, do not overlap and are laid out as this
+    /// allocator lays them out.
+    fn rebuild(
+        &mut self,
+        heap_top: u64,
+        blocks: impl Iterator<Item = Result<(u64, u64, TyId), VmError>>,
+    ) -> Result<(), VmError> {
+        let a = self;
+        let (heap_start, heap_max) = (a.space.heap_start, a.space.heap_max);
         if heap_top < heap_start || heap_top > heap_max {
             return Err(VmError::new(format!(
                 "heap top {heap_top:#x} is outside the heap"
@@ -669,24 +727,23 @@ impl Allocator {
         a.space.heap_top = heap_top;
         let err = |addr: u64, what: &str| VmError::new(format!("allocation at {addr:#x} {what}"));
         // Blocks of the space: slab frames and large blocks.
-        let mut blocks: Vec<(u64, u64)> = Vec::new();
-        for al in table {
-            let addr = al.addr;
+        let mut space: Vec<(u64, u64)> = Vec::new();
+        for b in blocks {
+            let (addr, asize, ty) = b?;
             if addr % ALIGN != 0 || addr < heap_start || addr >= heap_max {
                 return Err(err(addr, "is not a heap block"));
             }
-            let ty = a.type_id_for(al.ty.as_ref(), al.size);
-            let Some(c) = small_class(al.size) else {
-                if a.large.insert(addr, (al.size, ty)).is_some() {
+            let Some(c) = small_class(asize) else {
+                if a.large.insert(addr, (asize, ty)).is_some() {
                     return Err(err(addr, "is listed twice"));
                 }
-                blocks.push((addr, block_size(al.size)));
+                space.push((addr, block_size(asize)));
                 continue;
             };
             let f = ((addr - heap_start) >> FRAME_SHIFT) as usize;
             let start = heap_start + ((f as u64) << FRAME_SHIFT);
             let size = CLASS_SIZE[c] as usize;
-            let slack = (size as u64 - al.size) as u8;
+            let slack = (size as u64 - asize) as u8;
             let s = match a.frames.get(f) {
                 Some(&e) if e != 0 => {
                     if e & ((1 << CLASS_BITS) - 1) != c as u32 {
@@ -698,7 +755,7 @@ impl Allocator {
                     let s = a
                         .make_slab(start, c, ty, slack)
                         .ok_or_else(|| err(addr, "needs more slabs than this pivm has"))?;
-                    blocks.push((start, FRAME));
+                    space.push((start, FRAME));
                     s
                 }
             };
@@ -717,9 +774,10 @@ impl Allocator {
             a.count += 1;
         }
         a.count += a.large.len();
-        blocks.sort_unstable();
+        // Already sorted when the table is (pdqsort sees that in one pass).
+        space.sort_unstable();
         let mut prev = heap_start;
-        for (addr, len) in blocks {
+        for (addr, len) in space {
             if addr < prev {
                 return Err(err(addr, "overlaps another"));
             }
@@ -741,7 +799,7 @@ impl Allocator {
         for c in 0..NSMALL {
             a.update_cur(c, 0);
         }
-        Ok(a)
+        Ok(())
     }
 
     pub fn heap_start(&self) -> u64 {
@@ -750,6 +808,11 @@ impl Allocator {
 
     pub fn heap_top(&self) -> u64 {
         self.space.heap_top
+    }
+
+    /// The type a general id (not `TY_NONE` or `TY_BYTES`) names.
+    pub fn type_of_id(&self, id: TyId) -> Option<&MemType> {
+        self.types.get(id as usize).filter(|_| id > TY_BYTES)
     }
 
     /// The type an id names.
@@ -852,31 +915,63 @@ impl Allocator {
     /// The live allocations in address order.
     pub fn table(&self) -> impl Iterator<Item = Allocation> + '_ {
         let mut v: Vec<Allocation> = Vec::with_capacity(self.count);
-        for (s, slab) in self.slabs.iter().enumerate() {
-            if slab.used == 0 {
-                continue;
-            }
-            let size = u64::from(CLASS_SIZE[slab.class as usize]);
-            for slot in 0..nslots(slab.class as usize) {
-                if slab.live(slot) {
-                    let sz = self.slot_size(s, slot);
-                    v.push(Allocation {
-                        addr: slab.start + slot as u64 * size,
-                        size: sz,
-                        ty: self.ty_of_id(self.slot_ty(s, slot), sz),
-                    });
-                }
-            }
-        }
-        for (&addr, &(size, ty)) in &self.large {
+        self.for_each_block(|addr, size, ty| {
             v.push(Allocation {
                 addr,
                 size,
                 ty: self.ty_of_id(ty, size),
-            });
-        }
-        v.sort_unstable_by_key(|al| al.addr);
+            })
+        });
         v.into_iter()
+    }
+
+    /// Calls `f(addr, requested size, type id)` for every live block in
+    /// address order, without sorting them: the frame table is in address
+    /// order, and only the large blocks (few next to small ones) are
+    /// sorted.
+    pub fn for_each_block(&self, mut f: impl FnMut(u64, u64, TyId)) {
+        let mut large: Vec<(u64, u64, TyId)> =
+            self.large.iter().map(|(&a, &(s, t))| (a, s, t)).collect();
+        large.sort_unstable_by_key(|b| b.0);
+        let mut large = large.into_iter().peekable();
+        for &e in &self.frames {
+            if e == 0 {
+                continue;
+            }
+            let s = (e >> CLASS_BITS) as usize - 1;
+            let slab = &self.slabs[s];
+            while let Some(&(addr, size, ty)) = large.peek().filter(|b| b.0 < slab.start) {
+                f(addr, size, ty);
+                large.next();
+            }
+            let c = slab.class as usize;
+            let step = u64::from(CLASS_SIZE[c]);
+            for (w, &word) in slab.bits.iter().enumerate() {
+                // Bits past the last slot are set too: mask them off.
+                let first = w * 64;
+                if first >= nslots(c) {
+                    break;
+                }
+                let n = (nslots(c) - first).min(64);
+                let mut bits = if n == 64 {
+                    word
+                } else {
+                    word & ((1u64 << n) - 1)
+                };
+                while bits != 0 {
+                    let slot = first + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    f(
+                        slab.start + slot as u64 * step,
+                        self.slot_size(s, slot),
+                        self.slot_ty(s, slot),
+                    );
+                }
+            }
+        }
+        for (addr, size, ty) in large {
+            f(addr, size, ty);
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -1201,11 +1296,48 @@ mod tests {
         .unwrap()
     }
 
+    /// `rebuild` through `from_packed`, as a resume does: each distinct
+    /// type numbered once, `[n x i8]` blocks by their own type.
+    fn rebuild_packed(a: &Allocator) -> Allocator {
+        let mut types: Vec<MemType> = Vec::new();
+        let mut numbers: HashMap<(TyId, u64), u32> = HashMap::new();
+        let mut entries = Vec::new();
+        a.for_each_block(|addr, size, id| {
+            let k = match id {
+                TY_NONE => 0,
+                _ => {
+                    let key = (id, if id == TY_BYTES { size } else { 0 });
+                    *numbers.entry(key).or_insert_with(|| {
+                        types.push(a.ty_of_id(id, size).unwrap());
+                        types.len() as u32
+                    })
+                }
+            };
+            entries.push((addr, size, k));
+        });
+        Allocator::from_packed(
+            a.space.heap_start,
+            a.space.heap_max,
+            &a.types[2..],
+            a.heap_top(),
+            &types,
+            entries,
+        )
+        .unwrap()
+    }
+
     fn check_derived(a: &Allocator) {
-        let b = rebuild(a);
-        assert_eq!(b.derived(), a.derived());
-        assert_eq!(b.table().collect::<Vec<_>>(), a.table().collect::<Vec<_>>());
-        assert_eq!(b.len(), a.len());
+        let table: Vec<Allocation> = a.table().collect();
+        assert!(
+            table.windows(2).all(|w| w[0].addr + w[0].size <= w[1].addr),
+            "the table is not in address order"
+        );
+        assert_eq!(table.len(), a.len());
+        for b in [rebuild(a), rebuild_packed(a)] {
+            assert_eq!(b.derived(), a.derived());
+            assert_eq!(b.table().collect::<Vec<_>>(), table);
+            assert_eq!(b.len(), a.len());
+        }
     }
 
     #[test]

@@ -339,21 +339,23 @@ pub fn json(
 }
 
 /// Count and bytes of the live allocations, by type (`bytes` when unknown).
-/// Counted per shared text first, so a long text shared by many
-/// allocations is compared once, not once per allocation.
+/// Counted per type number of the packed table first, so a long text is
+/// compared once, not once per allocation.
 fn heap_summary(snap: &Snapshot) -> BTreeMap<String, (u64, u64)> {
-    let mut by_text: std::collections::HashMap<usize, (&str, u64, u64)> = Default::default();
-    for a in &snap.body.memory.allocations {
-        let (key, text) = match &a.ty {
-            Some(t) => (std::sync::Arc::as_ptr(t) as *const u8 as usize, &**t),
-            None => (0, "bytes"),
-        };
-        let e = by_text.entry(key).or_insert((text, 0, 0));
-        e.1 += 1;
-        e.2 += a.size;
+    let table = &snap.body.memory.allocations;
+    let mut by_ty = vec![(0u64, 0u64); table.types().len() + 1];
+    for a in table.iter() {
+        if let Some(e) = by_ty.get_mut(a.ty as usize) {
+            e.0 += 1;
+            e.1 += a.size;
+        }
     }
     let mut m: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for (text, count, bytes) in by_text.into_values() {
+    for (k, (count, bytes)) in by_ty.into_iter().enumerate() {
+        if count == 0 {
+            continue;
+        }
+        let text = table.type_text(k as u32).map_or("bytes", |t| &**t);
         let e = m.entry(text.to_string()).or_default();
         e.0 += count;
         e.1 += bytes;

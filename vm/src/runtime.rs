@@ -5,11 +5,12 @@
 
 use pivm_ir::frame::Frame;
 use pivm_ir::{FuncId, Module, ResumeId, TrapKind, Type};
+use pivm_snapshot::AllocTable;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::alloc::{Allocation, Allocator};
+use crate::alloc::Allocator;
 use crate::error::VmError;
 use crate::io::{FileState, Io};
 use crate::memory::{Memory, DEFAULT_RESERVE, DEFAULT_STACK_SIZE};
@@ -146,7 +147,8 @@ pub struct RuntimeState {
     /// VM memory `[0, limit)`.
     pub memory: Vec<u8>,
     pub heap_top: u64,
-    pub allocations: Vec<Allocation>,
+    /// The live allocations, packed (`pivm_snapshot::AllocTable`).
+    pub allocations: AllocTable,
     pub rand: RandState,
     pub stdout_written: u64,
     pub stderr_written: u64,
@@ -231,7 +233,7 @@ impl Runtime {
         state: &RuntimeState,
     ) -> Result<Runtime, VmError> {
         let heap_start = prog.mem.heap_start;
-        Runtime::restore_with(prog, config, io, state, |mem| {
+        Runtime::restore_with(prog, config, io, state, &state.allocations, |mem| {
             if (state.memory.len() as u64) < heap_start {
                 return Err(VmError::new(
                     "memory image is smaller than the program's data",
@@ -243,12 +245,14 @@ impl Runtime {
 
     /// A runtime in the state a snapshot recorded, with memory filled by
     /// `load` (for example straight from a snapshot file) instead of from
-    /// `state.memory`, which is ignored.
+    /// `state.memory`, and the heap rebuilt from `heap` instead of
+    /// `state.allocations` (both ignored), so neither is copied.
     pub fn restore_with(
         prog: Arc<Program>,
         mut config: Config,
         io: Io,
         state: &RuntimeState,
+        heap: &AllocTable,
         load: impl FnOnce(&mut Memory) -> Result<(), VmError>,
     ) -> Result<Runtime, VmError> {
         config.stack_size = state.stack_size;
@@ -260,12 +264,24 @@ impl Runtime {
         let mut rt = Runtime::new(prog, config, io)?;
         let heap_start = rt.prog.mem.heap_start;
         load(&mut rt.mem)?;
-        rt.heap = Allocator::from_table(
+        // Each distinct type text is parsed once.
+        let parser = pivm_ir::MemTypeParser::new(&rt.prog.module);
+        let types = heap
+            .types()
+            .iter()
+            .map(|t| {
+                parser
+                    .parse(t)
+                    .map_err(|e| VmError::new(format!("allocation type '{t}': {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        rt.heap = Allocator::from_packed(
             heap_start,
             rt.mem.max_top(),
             rt.prog.alloc_types.as_slice(),
             state.heap_top,
-            state.allocations.iter().cloned(),
+            &types,
+            heap.iter().map(|e| (e.addr, e.size, e.ty)),
         )?;
         if !rt.mem.grow_to(state.heap_top) {
             return Err(VmError::new("heap does not fit the memory reservation"));
@@ -293,7 +309,7 @@ impl Runtime {
             stack_size: self.prog.mem.stack_end - self.prog.mem.stack_start,
             memory: self.mem.bytes().to_vec(),
             heap_top: self.heap.heap_top(),
-            allocations: self.heap.table().collect(),
+            allocations: crate::snapshot::alloc_table(&self.heap, &self.prog.module),
             rand: self.rand.clone(),
             stdout_written: self.io.stdout_written,
             stderr_written: self.io.stderr_written,

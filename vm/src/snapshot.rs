@@ -25,11 +25,12 @@
 use pivm_ir::contract::{MAX_ACCESS, NULL_PAGE};
 use pivm_ir::frame::Frame;
 use pivm_ir::write::MemTypeDisplay;
-use pivm_ir::Module;
+use pivm_ir::{MemType, Module};
 use pivm_snapshot::{
-    capture_extents, Body, Chain, Counters, EngineKind, FileInfo, Hop, Host, IoState, MemSection,
-    MemoryLayout, Parent, SavedFile, SavedMemory, Snapshot,
+    capture_extents, AllocTable, Body, Chain, Counters, EngineKind, FileInfo, Hop, Host, IoState,
+    MemSection, MemoryLayout, Parent, SavedFile, SavedMemory, Snapshot,
 };
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
@@ -38,7 +39,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::alloc::Allocation;
+use crate::alloc::{Allocator, TY_BYTES, TY_NONE};
 use crate::dirty::{self, PageHashes, SharedTable};
 use crate::error::VmError;
 use crate::interp::check_frames;
@@ -119,6 +120,52 @@ pub enum MemPlan<'p> {
     },
 }
 
+/// The allocation table of `heap`, packed in address order, each distinct
+/// type written out once (millions of allocations share a few types).
+pub fn alloc_table(heap: &Allocator, m: &pivm_ir::Module) -> AllocTable {
+    let mut t = AllocTable::new();
+    // Type id -> the table's number for it (0: not seen yet); `[n x i8]`
+    // blocks (`TY_BYTES`) by n.
+    let mut by_id: Vec<u32> = Vec::new();
+    let mut by_len: HashMap<u64, u32, foldhash::fast::FixedState> = HashMap::default();
+    let add = |t: &mut AllocTable, ty: &MemType| {
+        t.add_type(
+            MemTypeDisplay {
+                ty,
+                types: &m.types,
+            }
+            .to_string()
+            .into(),
+        )
+    };
+    heap.for_each_block(|addr, size, id| {
+        let k = match id {
+            TY_NONE => 0,
+            TY_BYTES => *by_len.entry(size).or_insert_with(|| {
+                add(
+                    &mut t,
+                    &MemType::Array(Box::new(MemType::Scalar(pivm_ir::Type::I8)), size),
+                )
+            }),
+            _ => {
+                let i = id as usize;
+                if by_id.len() <= i {
+                    by_id.resize(i + 1, 0);
+                }
+                if by_id[i] == 0 {
+                    by_id[i] = match heap.type_of_id(id) {
+                        Some(ty) => add(&mut t, ty),
+                        None => 0,
+                    };
+                }
+                by_id[i]
+            }
+        };
+        t.push(addr, size, k);
+    });
+    t
+}
+
 /// The snapshot of `rt` stopped with `frames` (innermost first) on
 /// `engine`, holding the memory `plan` says; `taken` snapshots were taken
 /// earlier in this run.
@@ -135,31 +182,7 @@ pub fn body_of<'a>(
     let m = &prog.module;
     let err = |e: pivm_snapshot::SnapshotError| VmError::new(e.to_string());
     let layout = layout_of(rt, frames)?;
-    // Each distinct type is written out once: millions of allocations
-    // share a few types.
-    let mut shown: std::collections::HashMap<pivm_ir::MemType, std::sync::Arc<str>> =
-        Default::default();
-    let allocations = rt
-        .heap
-        .table()
-        .map(|a| pivm_snapshot::SavedAllocation {
-            addr: a.addr,
-            size: a.size,
-            ty: a.ty.map(|ty| match shown.get(&ty) {
-                Some(text) => text.clone(),
-                None => {
-                    let text: std::sync::Arc<str> = MemTypeDisplay {
-                        ty: &ty,
-                        types: &m.types,
-                    }
-                    .to_string()
-                    .into();
-                    shown.insert(ty, text.clone());
-                    text
-                }
-            }),
-        })
-        .collect();
+    let allocations = alloc_table(&rt.heap, m);
     let frames = frames
         .iter()
         .map(|f| pivm_snapshot::SavedFrame::from_ir(f, m))
@@ -303,25 +326,6 @@ pub fn restore(
             config.reserve
         )));
     }
-    let types = pivm_ir::MemTypeParser::new(&prog.module);
-    let allocations = b
-        .memory
-        .allocations
-        .iter()
-        .map(|a| {
-            let ty = match &a.ty {
-                Some(t) => Some(types.parse_shared(t).map_err(|e| {
-                    VmError::new(format!("allocation at {:#x}: bad type: {e}", a.addr))
-                })?),
-                None => None,
-            };
-            Ok(Allocation {
-                addr: a.addr,
-                size: a.size,
-                ty,
-            })
-        })
-        .collect::<Result<Vec<_>, VmError>>()?;
     let rand = match &b.counters.rand {
         Some(r) => RandState {
             table: r.table.clone(),
@@ -344,7 +348,8 @@ pub fn restore(
         stack_size,
         memory: Vec::new(),
         heap_top: l.heap_top,
-        allocations,
+        // Rebuilt from the body's table, passed below without a copy.
+        allocations: AllocTable::new(),
         rand,
         stdout_written: b.io.stdout_written,
         stderr_written: b.io.stderr_written,
@@ -390,7 +395,14 @@ pub fn restore(
             .load_image(end, |image| chain.load_into(image))?
             .map_err(|e| VmError::new(e.to_string())),
     };
-    let mut runtime = Runtime::restore_with(Arc::new(prog), config, io, &state, load)?;
+    let mut runtime = Runtime::restore_with(
+        Arc::new(prog),
+        config,
+        io,
+        &state,
+        &b.memory.allocations,
+        load,
+    )?;
     check_frames(&runtime.prog, &frames, runtime.config.max_depth)?;
     // Output the snapshot had not delivered is written first.
     if !b.io.stdout_pending.is_empty() || !b.io.stderr_pending.is_empty() {

@@ -186,7 +186,13 @@ fn a_large_typed_allocation_table_resumes_in_linear_time() {
     let prog = dir.join("types.pir");
     std::fs::write(&prog, many_types(TYPES)).unwrap();
     let mut s = snapshot_of(&dir, &prog, 10);
-    let first = s.body.memory.allocations[0].clone();
+    let first = s
+        .body
+        .memory
+        .allocations
+        .iter()
+        .next()
+        .expect("an allocation");
     s.body.memory.allocations = (0..BLOCKS)
         .map(|i| pivm_snapshot::SavedAllocation {
             addr: first.addr + 16 * i,

@@ -715,15 +715,17 @@ entry:
 
 #[test]
 fn allocation_types_and_builtin_trap_locations() {
-    use pivm_ir::{MemType, Type};
     // The heaps compare equal, types included: the JIT passes the
     // allocation type as the interpreter does.
     let r = both(ALLOC_AND_ABORT, &["a"]);
     assert_eq!(r.outcome, Outcome::Exit(0));
-    let types: Vec<Option<MemType>> = r.state.allocations.iter().map(|a| a.ty.clone()).collect();
-    let (i32t, f64t) = (MemType::Scalar(Type::I32), MemType::Scalar(Type::F64));
+    let heap = &r.state.allocations;
+    let types: Vec<Option<&str>> = heap
+        .iter()
+        .map(|a| heap.type_text(a.ty).map(|t| &**t))
+        .collect();
     assert!(
-        types.ends_with(&[Some(i32t.clone()), Some(f64t), Some(i32t), None]),
+        types.ends_with(&[Some("i32"), Some("f64"), Some("i32"), None]),
         "{types:?}"
     );
     // abort traps in @f at its line, on both engines.

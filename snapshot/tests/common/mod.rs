@@ -117,7 +117,7 @@ pub fn body() -> Body {
                     bytes: vec![0xab; 16],
                 },
             ],
-            allocations: vec![
+            allocations: [
                 SavedAllocation {
                     addr: HEAP,
                     size: 16,
@@ -128,7 +128,9 @@ pub fn body() -> Body {
                     size: 16,
                     ty: None,
                 },
-            ],
+            ]
+            .into_iter()
+            .collect(),
         },
         frames: vec![
             SavedFrame {
