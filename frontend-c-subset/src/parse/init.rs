@@ -18,7 +18,40 @@ impl Parser {
         out: &mut Vec<InitElem>,
         top: bool,
     ) -> PResult<Ty> {
-        self.nested("initializer", |p| p.initializer_inner(ty, offset, out, top))
+        if top {
+            self.init_designated = false;
+        }
+        // An initializer that covers its whole subobject (braced, a string,
+        // a scalar, a struct value) overrides what earlier designated
+        // initializers put there (C11 6.7.9p19): `{[0][1] = 7, [0] = {8}}`
+        // leaves x[0][1] zero. Only after a designator can that happen.
+        let braced = self.is("{") || self.peek().is_some_and(|t| t.kind == TokKind::Str);
+        let aggregate = matches!(ty, Ty::Array(..) | Ty::Struct(_));
+        if self.init_designated && (braced || !aggregate) {
+            self.drop_overridden(out, out.len(), ty, offset);
+        }
+        let start = out.len();
+        let t = self.nested("initializer", |p| p.initializer_inner(ty, offset, out, top))?;
+        if self.init_designated
+            && !braced
+            && aggregate
+            && out.len() == start + 1
+            && out[start].expr.ty == *ty
+        {
+            self.drop_overridden(out, start, ty, offset);
+        }
+        Ok(t)
+    }
+
+    /// Removes the first `upto` elements of `out` that lie in the object
+    /// of type `ty` at `offset`.
+    fn drop_overridden(&self, out: &mut Vec<InitElem>, upto: usize, ty: &Ty, offset: u64) {
+        let end = offset.saturating_add(self.size_of(ty).unwrap_or(0));
+        let mut i = 0;
+        out.retain(|e| {
+            i += 1;
+            i > upto || e.offset < offset || e.offset >= end
+        });
     }
 
     /// `initializer`, inside its depth bound.
@@ -135,9 +168,22 @@ impl Parser {
         out: &mut Vec<InitElem>,
         braced: bool,
     ) -> PResult<u64> {
+        self.array_init_from(elem, len, offset, out, braced, 0)
+    }
+
+    /// `array_init` from element `start` on.
+    fn array_init_from(
+        &mut self,
+        elem: &Ty,
+        len: Option<u64>,
+        offset: u64,
+        out: &mut Vec<InitElem>,
+        braced: bool,
+        start: u64,
+    ) -> PResult<u64> {
         let esz = self.size_of(elem).unwrap_or(0);
-        let mut i: u64 = 0;
-        let mut max: u64 = 0;
+        let mut i: u64 = start;
+        let mut max: u64 = start;
         loop {
             if braced && self.eat("}") {
                 break;
@@ -148,6 +194,7 @@ impl Parser {
                 break;
             }
             if braced && self.is("[") {
+                self.init_designated = true;
                 self.pos += 1;
                 let e = self.conditional()?;
                 self.expect("]")?;
@@ -217,12 +264,24 @@ impl Parser {
         out: &mut Vec<InitElem>,
         braced: bool,
     ) -> PResult<()> {
+        self.struct_init_from(id, offset, out, braced, 0)
+    }
+
+    /// `struct_init` from member `start` on.
+    fn struct_init_from(
+        &mut self,
+        id: StructId,
+        offset: u64,
+        out: &mut Vec<InitElem>,
+        braced: bool,
+        start: usize,
+    ) -> PResult<()> {
         let fields = self.prog.structs[id].fields.clone();
         let is_union = self.prog.structs[id].is_union;
         if !self.prog.structs[id].complete {
             return self.fatal("initializing a struct of incomplete type");
         }
-        let mut i = 0usize;
+        let mut i = start;
         loop {
             if braced && self.eat("}") {
                 break;
@@ -237,13 +296,27 @@ impl Parser {
                 break;
             }
             if braced && self.is(".") {
+                self.init_designated = true;
                 self.pos += 1;
                 let (name, nloc) = self.ident()?;
                 match fields.iter().position(|f| f.name.as_deref() == Some(&name)) {
                     Some(k) => i = k,
                     None => {
-                        self.error(nloc, format!("no member named '{name}'"));
-                        return Err(Fatal);
+                        // A member of an anonymous struct or union member:
+                        // designated inside it, continued after it.
+                        let Some(k) = self.anonymous_holding(&fields, &name) else {
+                            self.error(nloc, format!("no member named '{name}'"));
+                            return Err(Fatal);
+                        };
+                        self.pos -= 2;
+                        let f = &fields[k];
+                        self.nested_designation(&f.ty.clone(), offset + f.offset, false, out)?;
+                        i = k + 1;
+                        if !self.eat(",") {
+                            self.expect("}")?;
+                            break;
+                        }
+                        continue;
                     }
                 }
                 if self.is("[") || self.is(".") {
@@ -267,6 +340,14 @@ impl Parser {
                 }
             } else {
                 let f = &fields[i];
+                if matches!(f.ty, Ty::Array(_, None)) {
+                    let loc = self.loc();
+                    self.error(
+                        loc,
+                        "unsupported: initializing a flexible array member (a GNU extension)",
+                    );
+                    return Err(Fatal);
+                }
                 self.initializer(&f.ty.clone(), offset + f.offset, out, false)?;
             }
             i += 1;
@@ -336,6 +417,16 @@ impl Parser {
                 out_of_range,
                 out,
             )
+            .and_then(|()| {
+                // Initializers after a designation go on with the next
+                // subobject of the same array (C11 6.7.9p17).
+                if out_of_range || !self.continues_elided(len.is_some_and(|n| k + 1 < n)) {
+                    return Ok(());
+                }
+                self.pos += 1;
+                self.array_init_from(elem, *len, offset, out, false, k + 1)
+                    .map(|_| ())
+            })
         } else if self.eat(".") {
             let Ty::Struct(id) = ty else {
                 return self.fatal("member designator for an object that is not a struct or union");
@@ -345,13 +436,52 @@ impl Parser {
                 self.error(nloc, format!("no member named '{name}'"));
                 return Err(Fatal);
             };
+            let id = *id;
             self.nested_designation(&fty, offset + off, excess, out)
+                .and_then(|()| {
+                    // Go on with the next member (of a struct; a union has
+                    // none), as after an array designation.
+                    let s = &self.prog.structs[id];
+                    let next = s
+                        .fields
+                        .iter()
+                        .position(|f| f.name.as_deref() == Some(&name))
+                        .map(|k| k + 1);
+                    match next {
+                        Some(k)
+                            if !excess
+                                && !s.is_union
+                                && self.continues_elided(k < s.fields.len()) =>
+                        {
+                            self.pos += 1;
+                            self.struct_init_from(id, offset, out, false, k)
+                        }
+                        _ => Ok(()),
+                    }
+                })
         } else {
             let d = self.describe();
             self.fatal(format!("expected '=' after a designator, found {d}"))
         };
         self.leave();
         r
+    }
+
+    /// Whether a designated initializer is followed by more initializers
+    /// for the rest of its aggregate (`, v` but not `, }` or `, [k] =` or
+    /// `, .m =`), given whether the aggregate has `more` subobjects.
+    fn continues_elided(&self, more: bool) -> bool {
+        more && self.is(",") && !self.is_at(1, "}") && !self.is_at(1, "[") && !self.is_at(1, ".")
+    }
+
+    /// The anonymous struct or union member of `fields` that holds a member
+    /// named `name`.
+    fn anonymous_holding(&self, fields: &[Field], name: &str) -> Option<usize> {
+        fields.iter().position(|f| {
+            f.name.is_none()
+                && matches!(f.ty, Ty::Struct(id)
+                    if self.prog.structs[id].find(&self.prog.structs, name).is_some())
+        })
     }
 
     /// Whether the previous token ended a designation (`.x =`).

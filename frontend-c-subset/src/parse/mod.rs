@@ -116,6 +116,8 @@ struct FnState {
 pub struct Parser {
     toks: Vec<Token>,
     pos: usize,
+    /// The initializer being read has had a designator (`initializer`).
+    init_designated: bool,
     prog: TranslationUnit,
     scopes: Vec<Scope>,
     errors: Vec<Diag>,
@@ -222,6 +224,7 @@ pub fn parse_units(units: Vec<Vec<Token>>) -> Result<TranslationUnit, Vec<Diag>>
     let mut p = Parser {
         toks: Vec::new(),
         pos: 0,
+        init_designated: false,
         prog: TranslationUnit::default(),
         scopes: vec![Scope::default()],
         errors: Vec::new(),

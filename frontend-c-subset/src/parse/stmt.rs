@@ -76,6 +76,10 @@ impl Parser {
                 kind: StmtKind::Block(Vec::new()),
                 loc,
             });
+        } else if self.is_typename() && !self.is_at(1, ":") {
+            // A declaration after a label, as C23 and gcc's gnu modes
+            // allow: it belongs to the enclosing block.
+            self.local_decl(&mut labels)?;
         } else {
             labels.push(self.unlabeled_stmt()?);
         }
@@ -160,6 +164,20 @@ impl Parser {
 
     /// A statement without labels.
     fn unlabeled_stmt(&mut self) -> PResult<Stmt> {
+        // A selection or iteration statement is a block of its own (C99
+        // 6.8.4p3, 6.8.5p5): a tag or enumerator declared in its
+        // controlling expression ends with it (`for` opens its scope
+        // itself).
+        if ["if", "switch", "while", "do"].iter().any(|k| self.is(k)) {
+            self.push_scope();
+            let r = self.unlabeled_stmt_inner();
+            self.pop_scope();
+            return r;
+        }
+        self.unlabeled_stmt_inner()
+    }
+
+    fn unlabeled_stmt_inner(&mut self) -> PResult<Stmt> {
         let loc = self.loc();
         let mk = |kind| Ok(Stmt { kind, loc });
         self.nodes = 0;
