@@ -92,13 +92,13 @@ impl Parser {
                     return Ok(Ty::Array(elem.clone(), Some(n)));
                 }
                 if self.eat("{") {
-                    let n = self.array_init(elem, *len, offset, out, true)?;
+                    let n = self.array_init(elem, *len, offset, out, true, 0)?;
                     return Ok(Ty::Array(elem.clone(), Some(len.unwrap_or(n))));
                 }
                 if top {
                     return self.fatal("an array initializer must be a list in braces");
                 }
-                let n = self.array_init(elem, *len, offset, out, false)?;
+                let n = self.array_init(elem, *len, offset, out, false, 0)?;
                 Ok(Ty::Array(elem.clone(), Some(len.unwrap_or(n))))
             }
             Ty::Struct(id) => {
@@ -160,19 +160,9 @@ impl Parser {
 
     /// Returns the number of elements seen (for arrays of unknown length).
     // array-init = "{" init-list "}" | initializer ("," initializer)*   (brace elision)
+    /// Returns the number of elements seen (for arrays of unknown length),
+    /// reading from element `start` on.
     pub(super) fn array_init(
-        &mut self,
-        elem: &Ty,
-        len: Option<u64>,
-        offset: u64,
-        out: &mut Vec<InitElem>,
-        braced: bool,
-    ) -> PResult<u64> {
-        self.array_init_from(elem, len, offset, out, braced, 0)
-    }
-
-    /// `array_init` from element `start` on.
-    fn array_init_from(
         &mut self,
         elem: &Ty,
         len: Option<u64>,
@@ -424,7 +414,7 @@ impl Parser {
                     return Ok(());
                 }
                 self.pos += 1;
-                self.array_init_from(elem, *len, offset, out, false, k + 1)
+                self.array_init(elem, *len, offset, out, false, k + 1)
                     .map(|_| ())
             })
         } else if self.eat(".") {
