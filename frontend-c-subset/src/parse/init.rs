@@ -158,10 +158,9 @@ impl Parser {
         }
     }
 
-    /// Returns the number of elements seen (for arrays of unknown length).
-    // array-init = "{" init-list "}" | initializer ("," initializer)*   (brace elision)
     /// Returns the number of elements seen (for arrays of unknown length),
     /// reading from element `start` on.
+    // array-init = "{" init-list "}" | initializer ("," initializer)*   (brace elision)
     pub(super) fn array_init(
         &mut self,
         elem: &Ty,
