@@ -18,6 +18,9 @@ impl Parser {
         out: &mut Vec<InitElem>,
         top: bool,
     ) -> PResult<Ty> {
+        // A compound literal inside an initializer starts an object of its
+        // own: the outer one's designator state comes back after it.
+        let outer = self.init_designated;
         if top {
             self.init_designated = false;
         }
@@ -40,17 +43,32 @@ impl Parser {
         {
             self.drop_overridden(out, start, ty, offset);
         }
+        if top {
+            self.init_designated = outer;
+        }
         Ok(t)
     }
 
     /// Removes the first `upto` elements of `out` that lie in the object
-    /// of type `ty` at `offset`.
+    /// of type `ty` at `offset`, and the struct values that overlap it (a
+    /// designation into a member of a struct initialized by one struct
+    /// expression discards that expression, as gcc does: the rest of the
+    /// struct is zero).
     fn drop_overridden(&self, out: &mut Vec<InitElem>, upto: usize, ty: &Ty, offset: u64) {
         let end = offset.saturating_add(self.size_of(ty).unwrap_or(0));
+        let sizes: Vec<u64> = out[..upto]
+            .iter()
+            .map(|e| match (&e.expr.ty, e.str_len) {
+                (Ty::Struct(_), None) => self.size_of(&e.expr.ty).unwrap_or(0),
+                _ => 0,
+            })
+            .collect();
         let mut i = 0;
         out.retain(|e| {
             i += 1;
-            i > upto || e.offset < offset || e.offset >= end
+            let inside = e.offset >= offset && e.offset < end;
+            let around = i <= upto && e.offset < end && e.offset + sizes[i - 1] > offset;
+            i > upto || !(inside || around)
         });
     }
 
@@ -110,6 +128,15 @@ impl Parser {
                 let save = (self.pos, self.errors.len());
                 let e = self.assign()?;
                 if e.ty == *ty {
+                    if let Some(init) = self.file_scope_literal(&e) {
+                        // `struct S s = (struct S){1, 2};` at file scope:
+                        // the literal's initializer, as gcc takes it.
+                        out.extend(init.into_iter().map(|el| InitElem {
+                            offset: offset + el.offset,
+                            ..el
+                        }));
+                        return Ok(ty.clone());
+                    }
                     out.push(InitElem {
                         offset,
                         expr: e,
@@ -471,6 +498,19 @@ impl Parser {
                 && matches!(f.ty, Ty::Struct(id)
                     if self.prog.structs[id].find(&self.prog.structs, name).is_some())
         })
+    }
+
+    /// The initializer of `e` if it is a compound literal at file scope (a
+    /// global named `lit.N`, a name no identifier can have).
+    fn file_scope_literal(&self, e: &Expr) -> Option<Vec<InitElem>> {
+        let ExprKind::Global(g) = &e.kind else {
+            return None;
+        };
+        let g = &self.prog.globals[*g];
+        if self.func.is_some() || !g.name.starts_with("lit.") {
+            return None;
+        }
+        g.init.clone()
     }
 
     /// Whether the previous token ended a designation (`.x =`).
