@@ -23,6 +23,7 @@ impl Parser {
             }
             let mut first = true;
             loop {
+                self.knr = None;
                 let (ty, name) = self.declarator(base.clone())?;
                 let Some((name, nloc)) = name else {
                     return self.fatal("expected a declarator name");
@@ -30,7 +31,11 @@ impl Parser {
                 if attr.is_typedef {
                     self.declare(&name, nloc, Sym::Typedef(ty));
                 } else if let Ty::Func(fty) = &ty {
-                    let fid = self.declare_func(&name, nloc, (**fty).clone(), attr.is_static);
+                    let fty = match self.knr.take() {
+                        Some(names) if first => self.knr_parameters(fty, names)?,
+                        _ => (**fty).clone(),
+                    };
+                    let fid = self.declare_func(&name, nloc, fty, attr.is_static);
                     if first && self.is("{") {
                         self.function_def(fid, nloc, attr.is_inline)?;
                         break;

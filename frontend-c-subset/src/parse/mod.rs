@@ -28,6 +28,7 @@ mod const_eval;
 mod decl;
 mod expr;
 mod init;
+mod knr;
 mod literals;
 mod stmt;
 mod typeck;
@@ -126,6 +127,8 @@ pub struct Parser {
     nodes: usize,
     case_ids: usize,
     last_params: Vec<(Option<String>, Loc)>,
+    /// The identifier list of a K&R definition's declarator (`knr`).
+    knr: Option<Vec<(String, Loc)>>,
     statics: usize,
     /// The translation unit being parsed (index in `parse_units`).
     unit: usize,
@@ -233,6 +236,7 @@ pub fn parse_units(units: Vec<Vec<Token>>) -> Result<TranslationUnit, Vec<Diag>>
         nodes: 0,
         case_ids: 0,
         last_params: Vec::new(),
+        knr: None,
         statics: 0,
         unit: 0,
         ext_funcs: HashMap::new(),

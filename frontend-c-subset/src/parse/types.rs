@@ -394,7 +394,7 @@ impl Parser {
             })));
         }
         if self.is_ident() && !self.is_typename() && (self.is_at(1, ",") || self.is_at(1, ")")) {
-            return self.fatal("unsupported: K&R-style (identifier list) function declarations");
+            return self.knr_identifier_list(ret);
         }
         let mut params = Vec::new();
         let mut names: Vec<(Option<String>, Loc)> = Vec::new();

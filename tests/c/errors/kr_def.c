@@ -1,3 +1,0 @@
-int add(a, b)
-int a; int b;
-{ return a + b; }

@@ -1,0 +1,2 @@
+int f(a);
+int main(void) { return 0; }
