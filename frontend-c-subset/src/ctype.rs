@@ -44,8 +44,39 @@ pub struct FuncTy {
 #[derive(Clone, Debug)]
 pub struct Field {
     pub name: Option<String>,
+    /// The declared type (of a bit-field: its storage unit's type).
     pub ty: Ty,
+    /// The byte offset (of a bit-field: of its storage unit).
     pub offset: u64,
+    /// A bit-field's place in its storage unit.
+    pub bits: Option<BitField>,
+}
+
+/// A bit-field: `width` bits at bit `shift` of a storage unit of the
+/// field's declared type (little-endian, so bit `shift` of the unit's
+/// value), read with sign extension if `signed`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct BitField {
+    pub shift: u32,
+    pub width: u32,
+    pub signed: bool,
+}
+
+impl BitField {
+    /// The type a read of the field has: that of its integer promotion
+    /// (a field narrower than `int` promotes to `int`, as gcc does for
+    /// every declared type), `_Bool` staying `_Bool`.
+    pub fn value_ty(&self, declared: &Ty) -> Ty {
+        if *declared == Ty::Bool {
+            Ty::Bool
+        } else if self.width < 32 || (self.signed && self.width == 32) {
+            Ty::Int
+        } else if self.width == 32 {
+            Ty::UInt
+        } else {
+            declared.clone()
+        }
+    }
 }
 
 /// The struct and union definitions of a program, by id.
@@ -66,13 +97,24 @@ impl StructDef {
     /// Looks a member up, including members of anonymous struct/union
     /// members; returns its offset and type.
     pub fn find(&self, structs: &Structs, name: &str) -> Option<(u64, Ty)> {
+        self.find_member(structs, name).map(|(o, t, _)| (o, t))
+    }
+
+    /// `find`, with the member's bit-field place if it is one.
+    pub fn find_member(
+        &self,
+        structs: &Structs,
+        name: &str,
+    ) -> Option<(u64, Ty, Option<BitField>)> {
         for f in &self.fields {
             match &f.name {
-                Some(n) if n == name => return Some((f.offset, f.ty.clone())),
+                Some(n) if n == name => return Some((f.offset, f.ty.clone(), f.bits)),
                 None => {
                     if let Ty::Struct(id) = f.ty {
-                        if let Some((o, t)) = structs.get(id).and_then(|s| s.find(structs, name)) {
-                            return Some((f.offset + o, t));
+                        if let Some((o, t, b)) =
+                            structs.get(id).and_then(|s| s.find_member(structs, name))
+                        {
+                            return Some((f.offset + o, t, b));
                         }
                     }
                 }
@@ -391,5 +433,5 @@ pub fn same_struct_across(structs: &Structs, a: StructId, b: StructId) -> bool {
         && x.fields
             .iter()
             .zip(&y.fields)
-            .all(|(f, g)| f.name == g.name && f.offset == g.offset)
+            .all(|(f, g)| f.name == g.name && f.offset == g.offset && f.bits == g.bits)
 }

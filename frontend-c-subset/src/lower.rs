@@ -31,6 +31,8 @@ use pivm_ir::{
 };
 use std::collections::{HashMap, HashSet};
 
+mod bits;
+
 /// Runtime functions the lowering calls by itself (struct copies, zeroing).
 const INTERNAL_BUILTINS: &[Builtin] = &[Builtin::Memcpy, Builtin::Memmove, Builtin::Memset];
 
@@ -85,6 +87,8 @@ enum Storage {
 enum LVal {
     Reg(Local),
     Mem(Operand),
+    /// A bit-field: the address of its storage unit, the unit's IR type.
+    Bits(Operand, Type, crate::ctype::BitField),
 }
 
 #[derive(Copy, Clone)]
@@ -164,6 +168,12 @@ impl<'a> Lower<'a> {
             fields: Vec::new(),
         });
         self.struct_types.insert(id, tid);
+        if s.fields.iter().any(|f| f.bits.is_some()) {
+            let (kind, fields) = self.bit_struct_fields(id, tid);
+            self.m.types[tid].kind = kind;
+            self.m.types[tid].fields = fields;
+            return tid;
+        }
         // Fields; padding follows from the IR's layout rules, which are C's.
         let fields: Vec<MemType> = s
             .fields
@@ -384,7 +394,10 @@ impl<'a> Lower<'a> {
             };
             let o = off as usize;
             if o + width <= bytes.len() {
-                bytes[o..o + width].copy_from_slice(&val.to_le_bytes()[..width]);
+                match el.bits {
+                    Some(b) => bits::merge_bits(&mut bytes[o..], width, b, val),
+                    None => bytes[o..o + width].copy_from_slice(&val.to_le_bytes()[..width]),
+                }
             }
         }
         relocs.sort_by_key(|r| r.0);
@@ -794,6 +807,7 @@ impl<'a> Lower<'a> {
     fn load(&mut self, cx: &mut FnCx, lv: LVal, ty: &Ty) -> Operand {
         match lv {
             LVal::Reg(l) => Operand::Local(l),
+            LVal::Bits(a, unit, bits) => self.load_bits(cx, a, unit, bits, ty),
             LVal::Mem(a) => {
                 if !ty.is_scalar() {
                     return a;
@@ -814,6 +828,7 @@ impl<'a> Lower<'a> {
 
     fn store(&mut self, cx: &mut FnCx, lv: LVal, ty: &Ty, v: Operand) {
         match lv {
+            LVal::Bits(a, unit, bits) => self.store_bits(cx, a, unit, bits, ty, v),
             LVal::Reg(l) => {
                 self.emit(
                     cx,
@@ -1129,7 +1144,11 @@ impl<'a> Lower<'a> {
                 continue;
             }
             let v = self.expr_hinted(cx, &el.expr, &el.expr.ty.clone());
-            self.store(cx, LVal::Mem(dst), &el.expr.ty, v);
+            let lv = match el.bits {
+                Some(b) => LVal::Bits(dst, el.expr.ty.ir(), b),
+                None => LVal::Mem(dst),
+            };
+            self.store(cx, lv, &el.expr.ty, v);
         }
     }
 
@@ -1254,11 +1273,17 @@ impl<'a> Lower<'a> {
             }
             ExprKind::Deref(p) => LVal::Mem(self.expr(cx, p)),
             ExprKind::Member(b, off) => {
-                let base = match self.lval(cx, b) {
-                    LVal::Mem(a) => a,
-                    LVal::Reg(l) => Operand::Local(l),
-                };
+                let base = self.lval_addr(cx, b);
                 LVal::Mem(self.add_offset(cx, base, *off))
+            }
+            ExprKind::BitMember {
+                base,
+                offset,
+                unit,
+                bits,
+            } => {
+                let a = self.lval_addr(cx, base);
+                LVal::Bits(self.add_offset(cx, a, *offset), unit.ir(), *bits)
             }
             ExprKind::Object(v, init) => {
                 let a = match **v {
@@ -1299,6 +1324,7 @@ impl<'a> Lower<'a> {
             | ExprKind::Str(_)
             | ExprKind::Deref(_)
             | ExprKind::Member(..)
+            | ExprKind::BitMember { .. }
             | ExprKind::Object(..) => {
                 if e.ty.is_func() {
                     return Operand::Const(0);
@@ -1336,6 +1362,10 @@ impl<'a> Lower<'a> {
                     LVal::Reg(l) => {
                         self.err(x.loc, "internal error: address of a register variable");
                         Operand::Local(l)
+                    }
+                    LVal::Bits(..) => {
+                        self.err(x.loc, "internal error: address of a bit-field");
+                        Operand::Const(0)
                     }
                 }
             }
@@ -1382,7 +1412,7 @@ impl<'a> Lower<'a> {
                     let dst = self.lval(cx, l);
                     self.store(cx, dst, &l.ty, src);
                     return match dst {
-                        LVal::Mem(a) => a,
+                        LVal::Mem(a) | LVal::Bits(a, ..) => a,
                         LVal::Reg(x) => Operand::Local(x),
                     };
                 }
@@ -1390,7 +1420,7 @@ impl<'a> Lower<'a> {
                 let dst = self.lval(cx, l);
                 cx.line = e.loc.line;
                 self.store(cx, dst, &l.ty, v);
-                v
+                self.stored_value(cx, dst, &l.ty, v)
             }
             ExprKind::OpAssign {
                 op,
@@ -1411,7 +1441,7 @@ impl<'a> Lower<'a> {
                 };
                 let v = self.stable(cx, v, &lhs.ty);
                 self.store(cx, dst, &lhs.ty, v);
-                v
+                self.stored_value(cx, dst, &lhs.ty, v)
             }
             ExprKind::IncDec { inc, post, e: x } => {
                 let dst = self.lval(cx, x);
@@ -1447,7 +1477,7 @@ impl<'a> Lower<'a> {
                 if *post {
                     old
                 } else {
-                    new
+                    self.stored_value(cx, dst, &x.ty, new)
                 }
             }
             ExprKind::Cond(c, a, b) => {

@@ -335,6 +335,13 @@ impl Parser {
                 let save = self.nodes;
                 let e = self.nested("expression", Self::unary)?;
                 self.nodes = save;
+                if matches!(e.kind, ExprKind::BitMember { .. }) {
+                    let what = if is_size { "sizeof" } else { "_Alignof" };
+                    self.error(
+                        loc,
+                        format!("invalid application of '{what}' to a bit-field"),
+                    );
+                }
                 e.ty
             };
             let v = if is_size {
@@ -417,12 +424,26 @@ impl Parser {
                     self.error(nloc, format!("member access into incomplete type '{n}'"));
                     return Err(Fatal);
                 }
-                let Some((off, fty)) = self.prog.structs[id].find(&self.prog.structs, &name) else {
+                let Some((off, fty, bits)) =
+                    self.prog.structs[id].find_member(&self.prog.structs, &name)
+                else {
                     let n = self.tname(&e.ty);
                     self.error(nloc, format!("no member named '{name}' in '{n}'"));
                     return Err(Fatal);
                 };
-                e = self.mk(ExprKind::Member(Box::new(e), off), fty, nloc);
+                e = match bits {
+                    Some(bits) => {
+                        let ty = bits.value_ty(&fty);
+                        let kind = ExprKind::BitMember {
+                            base: Box::new(e),
+                            offset: off,
+                            unit: fty,
+                            bits,
+                        };
+                        self.mk(kind, ty, nloc)
+                    }
+                    None => self.mk(ExprKind::Member(Box::new(e), off), fty, nloc),
+                };
                 continue;
             }
             if self.is("++") || self.is("--") {
@@ -594,7 +615,7 @@ impl Parser {
                 }
                 if KEYWORDS.contains(&&*t.text) {
                     if t.is("_Generic") {
-                        return self.fatal("unsupported: _Generic");
+                        return self.generic_selection();
                     }
                     return self.fatal(format!("expected an expression, found '{}'", t.text));
                 }

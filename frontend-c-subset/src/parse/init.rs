@@ -55,6 +55,7 @@ impl Parser {
                         offset,
                         expr: e,
                         str_len: Some(n),
+                        bits: None,
                     });
                     return Ok(Ty::Array(elem.clone(), Some(n)));
                 }
@@ -81,6 +82,7 @@ impl Parser {
                         offset,
                         expr: e,
                         str_len: None,
+                        bits: None,
                     });
                     return Ok(ty.clone());
                 }
@@ -105,6 +107,7 @@ impl Parser {
                             offset,
                             expr: z,
                             str_len: None,
+                            bits: None,
                         });
                         return Ok(ty.clone());
                     }
@@ -119,6 +122,7 @@ impl Parser {
                     offset,
                     expr: e,
                     str_len: None,
+                    bits: None,
                 });
                 Ok(ty.clone())
             }
@@ -224,6 +228,13 @@ impl Parser {
         }
         let mut i = 0usize;
         loop {
+            // Unnamed bit-fields take no part in initialization.
+            while fields
+                .get(i)
+                .is_some_and(|f| f.name.is_none() && f.bits.is_some())
+            {
+                i += 1;
+            }
             if braced && self.eat("}") {
                 break;
             }
@@ -248,6 +259,10 @@ impl Parser {
                 }
                 if self.is("[") || self.is(".") {
                     let f = &fields[i];
+                    if f.bits.is_some() {
+                        let n = f.name.clone().unwrap_or_default();
+                        return self.fatal(format!("bit-field '{n}' is not an aggregate"));
+                    }
                     self.nested_designation(&f.ty.clone(), offset + f.offset, false, out)?;
                     i += 1;
                     if !self.eat(",") {
@@ -267,7 +282,9 @@ impl Parser {
                 }
             } else {
                 let f = &fields[i];
-                self.initializer(&f.ty.clone(), offset + f.offset, out, false)?;
+                let (ty, bits, start) = (f.ty.clone(), f.bits, out.len());
+                self.initializer(&ty, offset + f.offset, out, false)?;
+                mark_bits(&mut out[start..], bits);
             }
             i += 1;
             if braced {
@@ -341,11 +358,19 @@ impl Parser {
                 return self.fatal("member designator for an object that is not a struct or union");
             };
             let (name, nloc) = self.ident()?;
-            let Some((off, fty)) = self.prog.structs[*id].find(&self.prog.structs, &name) else {
+            let Some((off, fty, bits)) =
+                self.prog.structs[*id].find_member(&self.prog.structs, &name)
+            else {
                 self.error(nloc, format!("no member named '{name}'"));
                 return Err(Fatal);
             };
-            self.nested_designation(&fty, offset + off, excess, out)
+            if bits.is_some() && !self.is("=") {
+                return self.fatal(format!("bit-field '{name}' is not an aggregate"));
+            }
+            let start = out.len();
+            let r = self.nested_designation(&fty, offset + off, excess, out);
+            mark_bits(&mut out[start..], bits);
+            r
         } else {
             let d = self.describe();
             self.fatal(format!("expected '=' after a designator, found {d}"))
@@ -357,5 +382,15 @@ impl Parser {
     /// Whether the previous token ended a designation (`.x =`).
     pub(super) fn is_designated_prev(&self) -> bool {
         self.pos >= 2 && self.toks[self.pos - 1].is("=")
+    }
+}
+
+/// Marks the pieces an initializer of a bit-field gave (one scalar) as
+/// writing that bit-field.
+fn mark_bits(pieces: &mut [InitElem], bits: Option<crate::ctype::BitField>) {
+    if bits.is_some() {
+        for el in pieces {
+            el.bits = bits;
+        }
     }
 }

@@ -24,9 +24,11 @@ use pivm_ir::{EntityRef, EntityVec};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
+mod bitfield;
 mod const_eval;
 mod decl;
 mod expr;
+mod generic;
 mod init;
 mod literals;
 mod stmt;
@@ -145,6 +147,12 @@ pub struct Parser {
     const_locals: HashSet<LocalId>,
     /// The structs whose bodies are being parsed, outermost first.
     defining: Vec<StructId>,
+    /// Whether the type the last `declspec` read is an enum with no
+    /// negative enumerator (gcc's `unsigned int`: a bit-field of it is
+    /// unsigned).
+    last_enum_unsigned: bool,
+    /// That, for each enum tag defined.
+    enum_unsigned: HashMap<String, bool>,
 }
 
 const KEYWORDS: &[&str] = &[
@@ -241,6 +249,8 @@ pub fn parse_units(units: Vec<Vec<Token>>) -> Result<TranslationUnit, Vec<Diag>>
         const_globals: HashSet::new(),
         const_locals: HashSet::new(),
         defining: Vec::new(),
+        last_enum_unsigned: false,
+        enum_unsigned: HashMap::new(),
     };
     for (unit, toks) in units.into_iter().enumerate() {
         p.unit = unit;

@@ -69,7 +69,7 @@ impl Parser {
                 };
                 Some(shown.to_string())
             }
-            ExprKind::Member(base, _) => self.const_object(base),
+            ExprKind::Member(base, _) | ExprKind::BitMember { base, .. } => self.const_object(base),
             ExprKind::Deref(p) => {
                 // `a[i]` of an array `a`: `*(&a + i)`, either way round.
                 let mut q: &Expr = p;
@@ -108,6 +108,7 @@ impl Parser {
                 | ExprKind::Global(_)
                 | ExprKind::Deref(_)
                 | ExprKind::Member(..)
+                | ExprKind::BitMember { .. }
                 | ExprKind::Str(_)
                 | ExprKind::Object(..)
         )
@@ -418,6 +419,10 @@ impl Parser {
             self.error(loc, "cannot take the address of an rvalue");
             return e;
         }
+        if matches!(e.kind, ExprKind::BitMember { .. }) {
+            self.error(loc, "cannot take the address of a bit-field");
+            return self.int(0, ptr_to(e.ty), loc);
+        }
         self.mark_addr_taken(&e);
         let ty = ptr_to(e.ty.clone());
         self.mk(ExprKind::Addr(Box::new(e)), ty, loc)
@@ -433,7 +438,7 @@ impl Parser {
                     }
                 }
             }
-            ExprKind::Member(x, _) => self.mark_addr_taken(x),
+            ExprKind::Member(x, _) | ExprKind::BitMember { base: x, .. } => self.mark_addr_taken(x),
             _ => {}
         }
     }

@@ -26,6 +26,7 @@ impl Parser {
         let start = self.loc();
         let mut counter = 0u32;
         let mut ty = Ty::Int;
+        self.last_enum_unsigned = false;
         while let Some(t) = self.peek().cloned() {
             if !self.is_typename_tok(&t) {
                 break;
@@ -493,21 +494,8 @@ impl Parser {
         let fields = self.nested("struct or union", |p| p.struct_members(kw));
         self.defining.pop();
         let mut fields = fields?;
-        // Layout: the C rules, which are also the IR's.
-        let mut size = 0u64;
-        let mut align = 1u64;
-        for f in fields.iter_mut() {
-            let fs = f.ty.size(&self.prog.structs).unwrap_or(0);
-            let fa = f.ty.align(&self.prog.structs);
-            align = align.max(fa);
-            if is_union {
-                f.offset = 0;
-                size = size.max(fs);
-            } else {
-                f.offset = size.div_ceil(fa) * fa;
-                size = f.offset + fs;
-            }
-        }
+        // Layout: the C rules (System V, as gcc), which are also the IR's.
+        let (size, align) = self.layout(&mut fields, is_union);
         let s = &mut self.prog.structs[id];
         s.fields = fields;
         s.size = size.div_ceil(align) * align;
@@ -528,6 +516,7 @@ impl Parser {
             }
             let loc = self.loc();
             let base = self.declspec(None)?;
+            let enum_unsigned = self.last_enum_unsigned;
             if self.eat(";") {
                 if base.is_struct() {
                     if let Some(at) = flexible.take() {
@@ -537,6 +526,7 @@ impl Parser {
                         name: None,
                         ty: base,
                         offset: 0,
+                        bits: None,
                     });
                 } else {
                     self.error(loc, "declaration does not declare anything");
@@ -546,7 +536,17 @@ impl Parser {
             loop {
                 let (ty, name) = self.declarator(base.clone())?;
                 if self.is(":") {
-                    return self.fatal("unsupported: bit-fields");
+                    if let Some(at) = flexible.take() {
+                        self.error(at, "flexible array member not at end of struct");
+                    }
+                    self.last_enum_unsigned = enum_unsigned;
+                    let f = self.bitfield_member(ty, name, &mut names)?;
+                    fields.push(f);
+                    if self.eat(";") {
+                        break;
+                    }
+                    self.expect(",")?;
+                    continue;
                 }
                 let Some((n, nloc)) = name else {
                     return self.fatal("expected a member name");
@@ -569,6 +569,7 @@ impl Parser {
                     name: Some(n),
                     ty,
                     offset: 0,
+                    bits: None,
                 });
                 if self.eat(";") {
                     break;
@@ -609,6 +610,9 @@ impl Parser {
             if tag.is_none() {
                 return self.fatal("expected '{' or a tag after 'enum'");
             }
+            self.last_enum_unsigned = tag
+                .and_then(|t| self.enum_unsigned.get(&t).copied())
+                .unwrap_or(false);
             return Ok(Ty::Int);
         }
         if let (Some(t), Some(s)) = (&tag, self.scopes.last_mut()) {
@@ -622,6 +626,7 @@ impl Parser {
             }
         }
         let mut val: i64 = 0;
+        let mut negative = false;
         loop {
             if self.eat("}") {
                 break;
@@ -635,11 +640,16 @@ impl Parser {
                 }
             }
             self.declare(&name, nloc, Sym::EnumConst(val));
+            negative |= val < 0;
             val = eval_binary(Opcode::Add, Type::I64, val as u64, 1).unwrap_or(0) as i64;
             if self.eat("}") {
                 break;
             }
             self.expect(",")?;
+        }
+        self.last_enum_unsigned = !negative;
+        if let Some(t) = tag {
+            self.enum_unsigned.insert(t, !negative);
         }
         Ok(Ty::Int)
     }
