@@ -131,6 +131,9 @@ pub enum ExprKind {
     /// A call; `callee` is a function pointer (a decayed designator for a
     /// direct call); arguments are converted to the parameter types.
     Call(Box<Expr>, Vec<Expr>),
+    /// `sizeof` of a variably modified type (`ExprKind::VlaSize(t)` has
+    /// type `unsigned long`), computed when evaluated.
+    VlaSize(Ty),
     /// A compound literal or other anonymous object: a local (or global)
     /// variable with its initializer, evaluated to the object.
     Object(Box<VarRef>, Vec<InitElem>),

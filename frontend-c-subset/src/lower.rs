@@ -32,6 +32,7 @@ use pivm_ir::{
 use std::collections::{HashMap, HashSet};
 
 mod bits;
+mod vla;
 
 /// Runtime functions the lowering calls by itself (struct copies, zeroing).
 const INTERNAL_BUILTINS: &[Builtin] = &[Builtin::Memcpy, Builtin::Memmove, Builtin::Memset];
@@ -81,6 +82,8 @@ struct Lower<'a> {
 enum Storage {
     Reg(Local),
     Mem(SlotId),
+    /// A variable-length array: the local holding its address.
+    Vla(Local),
 }
 
 #[derive(Copy, Clone)]
@@ -118,6 +121,7 @@ struct FnCx {
     order: Vec<Block>,
     ret: Ty,
     is_main: bool,
+    vla: vla::VlaCx,
 }
 
 fn is_struct_copy(t: &Ty) -> bool {
@@ -542,6 +546,7 @@ impl<'a> Lower<'a> {
             order: vec![Block(0)],
             ret: func.ty.ret.clone(),
             is_main: func.name == "main" && !func.is_static,
+            vla: vla::VlaCx::new(def),
         };
         let entry = cx.f.blocks.push(BlockData {
             name: "entry".into(),
@@ -566,6 +571,10 @@ impl<'a> Lower<'a> {
         cx.f.num_params = cx.f.locals.len();
         // Storage of every variable.
         for (i, v) in def.locals.iter() {
+            if v.ty.is_vla_object() {
+                cx.vars[i] = Some(Storage::Vla(self.named_local(&mut cx, &v.name, Type::Ptr)));
+                continue;
+            }
             let in_mem = v.addr_taken || !v.ty.is_scalar();
             if let Some((_, l)) = param_locals.iter().find(|(p, _)| *p == i) {
                 if !in_mem {
@@ -605,6 +614,7 @@ impl<'a> Lower<'a> {
         }
         if !cx.terminated {
             let val = cx.f.ret.map(|t| (t, Operand::Const(0)));
+            self.vla_free_from(&mut cx, 0);
             self.run_atexit(&mut cx);
             self.emit(&mut cx, InstKind::Return { val });
         }
@@ -894,9 +904,11 @@ impl<'a> Lower<'a> {
             StmtKind::Expr(e) => self.expr_discard(cx, e),
             StmtKind::Decl { var, init, zero } => self.decl(cx, *var, init, *zero, s.loc),
             StmtKind::Block(v) => {
+                cx.vla.scopes.push(Vec::new());
                 for s in v {
                     self.stmt(cx, s);
                 }
+                self.vla_scope_end(cx);
             }
             StmtKind::If { arms, els } => {
                 let end = self.new_block(cx, "endif");
@@ -932,10 +944,14 @@ impl<'a> Lower<'a> {
                 self.cond_br(cx, c, body_b, end);
                 self.switch_to(cx, body_b);
                 cx.breaks.push(end);
+                cx.vla.break_depth.push(cx.vla.scopes.len());
                 cx.conts.push(head);
+                cx.vla.cont_depth.push(cx.vla.scopes.len());
                 self.stmt(cx, body);
                 cx.breaks.pop();
+                cx.vla.break_depth.pop();
                 cx.conts.pop();
+                cx.vla.cont_depth.pop();
                 self.jump(cx, head);
                 self.switch_to(cx, end);
             }
@@ -945,10 +961,14 @@ impl<'a> Lower<'a> {
                 let end = self.new_block(cx, "enddo");
                 self.switch_to(cx, body_b);
                 cx.breaks.push(end);
+                cx.vla.break_depth.push(cx.vla.scopes.len());
                 cx.conts.push(cond_b);
+                cx.vla.cont_depth.push(cx.vla.scopes.len());
                 self.stmt(cx, body);
                 cx.breaks.pop();
+                cx.vla.break_depth.pop();
                 cx.conts.pop();
+                cx.vla.cont_depth.pop();
                 self.switch_to(cx, cond_b);
                 cx.line = c.loc.line;
                 self.cond_br(cx, c, body_b, end);
@@ -960,6 +980,7 @@ impl<'a> Lower<'a> {
                 step,
                 body,
             } => {
+                cx.vla.scopes.push(Vec::new());
                 for s in init {
                     self.stmt(cx, s);
                 }
@@ -975,10 +996,14 @@ impl<'a> Lower<'a> {
                 }
                 self.switch_to(cx, body_b);
                 cx.breaks.push(end);
+                cx.vla.break_depth.push(cx.vla.scopes.len());
                 cx.conts.push(step_b);
+                cx.vla.cont_depth.push(cx.vla.scopes.len());
                 self.stmt(cx, body);
                 cx.breaks.pop();
+                cx.vla.break_depth.pop();
                 cx.conts.pop();
+                cx.vla.cont_depth.pop();
                 self.switch_to(cx, step_b);
                 cx.line = s.loc.line;
                 if let Some(st) = step {
@@ -986,6 +1011,7 @@ impl<'a> Lower<'a> {
                 }
                 self.jump(cx, head);
                 self.switch_to(cx, end);
+                self.vla_scope_end(cx);
             }
             StmtKind::Switch {
                 e,
@@ -1019,8 +1045,10 @@ impl<'a> Lower<'a> {
                     },
                 );
                 cx.breaks.push(end);
+                cx.vla.break_depth.push(cx.vla.scopes.len());
                 self.stmt(cx, body);
                 cx.breaks.pop();
+                cx.vla.break_depth.pop();
                 self.switch_to(cx, end);
             }
             StmtKind::Case(id) => {
@@ -1030,16 +1058,21 @@ impl<'a> Lower<'a> {
             }
             StmtKind::Break => {
                 if let Some(b) = cx.breaks.last().copied() {
+                    let d = cx.vla.break_depth.last().copied().unwrap_or(0);
+                    self.vla_free_from(cx, d);
                     self.jump(cx, b);
                 }
             }
             StmtKind::Continue => {
                 if let Some(b) = cx.conts.last().copied() {
+                    let d = cx.vla.cont_depth.last().copied().unwrap_or(0);
+                    self.vla_free_from(cx, d);
                     self.jump(cx, b);
                 }
             }
             StmtKind::Goto(l) => {
                 let b = self.label_block(cx, l);
+                self.vla_goto(cx, l);
                 self.jump(cx, b);
             }
             StmtKind::Label(l) => {
@@ -1061,6 +1094,11 @@ impl<'a> Lower<'a> {
                         }
                     }
                 };
+                let val = match val {
+                    Some((t, v)) => Some((t, self.stable(cx, v, &cx.ret.clone()))),
+                    None => None,
+                };
+                self.vla_free_from(cx, 0);
                 self.run_atexit(cx);
                 self.emit(cx, InstKind::Return { val });
             }
@@ -1115,6 +1153,7 @@ impl<'a> Lower<'a> {
                     self.store(cx, LVal::Reg(l), &ty, v);
                 }
             }
+            Storage::Vla(l) => self.vla_alloc(cx, var, l, &ty),
             Storage::Mem(s) => {
                 if init.is_empty() {
                     return;
@@ -1261,6 +1300,7 @@ impl<'a> Lower<'a> {
             ExprKind::Local(id) => match cx.vars.get(*id).copied().flatten() {
                 Some(Storage::Reg(l)) => LVal::Reg(l),
                 Some(Storage::Mem(s)) => LVal::Mem(self.slot_addr(cx, s)),
+                Some(Storage::Vla(l)) => LVal::Mem(Operand::Local(l)),
                 None => LVal::Mem(Operand::Const(0)),
             },
             ExprKind::Global(g) => match self.global_id(*g, e.loc) {
@@ -1333,6 +1373,7 @@ impl<'a> Lower<'a> {
                 self.load(cx, lv, &e.ty)
             }
             ExprKind::Func(_) => Operand::Const(0),
+            ExprKind::VlaSize(t) => self.dyn_size(cx, t),
             ExprKind::Addr(x) => {
                 if let ExprKind::Func(f) = x.kind {
                     return match self.funcs[f] {
@@ -1551,14 +1592,11 @@ impl<'a> Lower<'a> {
     fn binary(&mut self, cx: &mut FnCx, op: BinOp, ty: &Ty, a: Operand, b: Operand) -> Operand {
         let t = ty.ir();
         if ty.is_ptr() && matches!(op, BinOp::Add | BinOp::Sub) {
-            let es = match ty.base() {
-                Some(Ty::Void) | None => 1,
-                Some(b) => self.size(b).max(1),
-            };
-            let n = if es == 1 {
+            let es = self.elem_size(cx, ty);
+            let n = if es == Operand::Const(1) {
                 b
             } else {
-                self.bin(cx, Opcode::Mul, Type::I64, b, Operand::Const(es))
+                self.bin(cx, Opcode::Mul, Type::I64, b, es)
             };
             let o = if op == BinOp::Add {
                 Opcode::Add
@@ -1568,15 +1606,12 @@ impl<'a> Lower<'a> {
             return self.bin(cx, o, Type::Ptr, a, n);
         }
         if op == BinOp::PtrDiff {
-            let es = match ty.base() {
-                Some(Ty::Void) | None => 1,
-                Some(b) => self.size(b).max(1),
-            };
+            let es = self.elem_size(cx, ty);
             let d = self.bin(cx, Opcode::Sub, Type::I64, a, b);
-            if es == 1 {
+            if es == Operand::Const(1) {
                 return d;
             }
-            return self.bin(cx, Opcode::SDiv, Type::I64, d, Operand::Const(es));
+            return self.bin(cx, Opcode::SDiv, Type::I64, d, es);
         }
         let o = binop_opcode(op, ty);
         // Division by a constant zero must trap at run time, not fold.

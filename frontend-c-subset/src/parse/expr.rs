@@ -215,8 +215,23 @@ impl Parser {
             let ty = self.type_name()?;
             self.expect(")")?;
             if self.is("{") {
+                if ty.is_vm() {
+                    self.vla_drop_pending();
+                    return self
+                        .fatal("a compound literal cannot have a variable-length array type");
+                }
                 let e = self.compound_literal(ty, loc)?;
                 return self.postfix_tail(e);
+            }
+            if ty.is_vm() {
+                let e = self.cast_expr()?;
+                let e = self.rval(e);
+                let c = self.mk(ExprKind::Cast(Box::new(e)), ty.clone(), loc);
+                if !ty.is_ptr() {
+                    let n = self.tname(&ty);
+                    self.error(loc, format!("invalid cast to '{n}'"));
+                }
+                return Ok(self.vla_wrap(c));
             }
             let e = self.cast_expr()?;
             let e = self.rval(e);
@@ -344,6 +359,10 @@ impl Parser {
                 }
                 e.ty
             };
+            if is_size && ty.is_vm() {
+                let e = self.mk(ExprKind::VlaSize(ty), Ty::ULong, loc);
+                return Ok(self.vla_wrap(e));
+            }
             let v = if is_size {
                 match self.size_of(&ty) {
                     Some(s) => s,
@@ -626,7 +645,8 @@ impl Parser {
                         let ty = self
                             .func
                             .as_ref()
-                            .map_or(Ty::Int, |f| f.locals[id].ty.clone());
+                            .and_then(|f| f.locals.get(id))
+                            .map_or(Ty::Int, |v| v.ty.clone());
                         Ok(self.mk(ExprKind::Local(id), ty, loc))
                     }
                     Some(Sym::Global(g)) => {

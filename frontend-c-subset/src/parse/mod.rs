@@ -34,6 +34,7 @@ mod literals;
 mod stmt;
 mod typeck;
 mod types;
+mod vla;
 
 use const_eval::is_null_const;
 pub use const_eval::{const_bits, const_float, const_int, const_truth, norm_int};
@@ -153,6 +154,7 @@ pub struct Parser {
     last_enum_unsigned: bool,
     /// That, for each enum tag defined.
     enum_unsigned: HashMap<String, bool>,
+    vla: vla::VlaState,
 }
 
 const KEYWORDS: &[&str] = &[
@@ -251,6 +253,7 @@ pub fn parse_units(units: Vec<Vec<Token>>) -> Result<TranslationUnit, Vec<Diag>>
         defining: Vec::new(),
         last_enum_unsigned: false,
         enum_unsigned: HashMap::new(),
+        vla: vla::VlaState::default(),
     };
     for (unit, toks) in units.into_iter().enumerate() {
         p.unit = unit;
@@ -459,11 +462,13 @@ impl Parser {
 
     fn push_scope(&mut self) {
         self.scopes.push(Scope::default());
+        self.vla_scope_push();
     }
 
     fn pop_scope(&mut self) {
         if self.scopes.len() > 1 {
             self.scopes.pop();
+            self.vla_scope_pop();
         }
     }
 

@@ -31,7 +31,7 @@ impl Parser {
     /// operand.
     pub(super) fn rval(&mut self, e: Expr) -> Expr {
         match &e.ty {
-            Ty::Array(..) | Ty::Func(_) => {
+            Ty::Array(..) | Ty::Vla(..) | Ty::Func(_) => {
                 let t = e.ty.decay();
                 let loc = e.loc;
                 self.mk(ExprKind::Addr(Box::new(e)), t, loc)
@@ -186,7 +186,7 @@ impl Parser {
     /// Reports pointer arithmetic on a pointer to an incomplete type.
     pub(super) fn check_pointee(&mut self, pty: &Ty, loc: Loc) {
         if let Some(b) = pty.base() {
-            if !b.is_void() && self.size_of(b).is_none() {
+            if !b.is_void() && self.size_of(b).is_none() && !b.is_vm() {
                 let n = self.tname(b);
                 self.error(
                     loc,

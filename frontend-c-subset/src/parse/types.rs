@@ -322,12 +322,19 @@ impl Parser {
             while self.is("static") || self.is("const") || self.is("restrict") {
                 self.pos += 1;
             }
+            let mut vla = None;
             let len = if self.eat("]") {
+                None
+            } else if self.is("*") && self.is_at(1, "]") {
+                self.pos += 2;
+                vla = Some(crate::ctype::VlaLen::Star);
                 None
             } else {
                 let save = self.nodes;
+                let start = self.pos;
                 let e = self.conditional()?;
                 self.nodes = save;
+                let end = self.pos;
                 self.expect("]")?;
                 match const_int(&e) {
                     Some(n) if n >= 0 && e.ty.is_integer() => Some(n as u64),
@@ -340,13 +347,13 @@ impl Parser {
                         self.error(e.loc, format!("size of array has non-integer type '{n}'"));
                         Some(1)
                     }
-                    _ => {
-                        self.error(
-                            e.loc,
-                            "unsupported: variable-length arrays (the size must be an integer constant)",
-                        );
-                        Some(1)
-                    }
+                    _ => match self.vla_len(e, start, end) {
+                        Some(l) => {
+                            vla = Some(l);
+                            None
+                        }
+                        None => Some(1),
+                    },
                 }
             };
             let inner = self.nested("declarator", |p| p.type_suffix(ty))?;
@@ -355,6 +362,9 @@ impl Parser {
             }
             if matches!(inner, Ty::Array(_, None)) {
                 self.error(loc, "array has incomplete element type");
+            }
+            if let Some(l) = vla {
+                return Ok(Ty::Vla(Rc::new(inner), l));
             }
             if inner.is_void() {
                 self.error(loc, "array of void is not allowed");
@@ -397,6 +407,17 @@ impl Parser {
         if self.is_ident() && !self.is_typename() && (self.is_at(1, ",") || self.is_at(1, ")")) {
             return self.fatal("unsupported: K&R-style (identifier list) function declarations");
         }
+        // The parameters are in scope in the lengths of later ones.
+        self.push_scope();
+        self.vla.in_params += 1;
+        let r = self.param_list(ret);
+        self.vla.in_params -= 1;
+        self.pop_scope();
+        r
+    }
+
+    // param-list = param ("," param)* ("," "...")? ")"
+    fn param_list(&mut self, ret: Ty) -> PResult<Ty> {
         let mut params = Vec::new();
         let mut names: Vec<(Option<String>, Loc)> = Vec::new();
         let mut variadic = false;
@@ -410,7 +431,7 @@ impl Parser {
             let base = self.declspec(None)?;
             let (ty, name) = self.declarator(base)?;
             let ty = match ty {
-                Ty::Array(b, _) => Ty::Ptr(b),
+                Ty::Array(b, _) | Ty::Vla(b, _) => Ty::Ptr(b),
                 t @ Ty::Func(_) => ptr_to(t),
                 t => t,
             };
@@ -422,6 +443,10 @@ impl Parser {
                 Some((n, l)) => {
                     if names.iter().any(|(m, _)| m.as_ref() == Some(&n)) {
                         self.error(l, format!("redefinition of parameter '{n}'"));
+                    }
+                    if let Some(s) = self.scopes.last_mut() {
+                        // Not an object here: only its name and type.
+                        s.syms.insert(n.clone(), Sym::Local(LocalId(u32::MAX)));
                     }
                     names.push((Some(n), l))
                 }
@@ -561,7 +586,13 @@ impl Parser {
                 if open_array {
                     flexible = Some(nloc);
                 }
-                if !open_array && self.size_of(&ty).is_none() {
+                if ty.is_vm() {
+                    self.vla_drop_pending();
+                    self.error(
+                        nloc,
+                        format!("member '{n}' has a variably modified type (a struct or union member's array sizes must be constants)"),
+                    );
+                } else if !open_array && self.size_of(&ty).is_none() {
                     let tn = self.tname(&ty);
                     self.error(nloc, format!("member '{n}' has incomplete type '{tn}'"));
                 }
