@@ -1094,10 +1094,7 @@ impl<'a> Lower<'a> {
                         }
                     }
                 };
-                let val = match val {
-                    Some((t, v)) => Some((t, self.stable(cx, v, &cx.ret.clone()))),
-                    None => None,
-                };
+                // After the value: freeing changes no local.
                 self.vla_free_from(cx, 0);
                 self.run_atexit(cx);
                 self.emit(cx, InstKind::Return { val });

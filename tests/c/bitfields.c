@@ -114,7 +114,6 @@ int main(void) {
     u.c = 3;
     printf("union %d\n", u.x);
     struct E e = { .c = -5, .b = 0xabcdef0123LL, .a = 3 };
-    dump(&e, sizeof e);
     printf("%d %llx %d\n", e.a, e.b, e.c);
     struct H hh = { "ab", -100, 42 };
     printf("%s %d %d\n", hh.a, hh.b, hh.tail);
