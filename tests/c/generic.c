@@ -9,7 +9,7 @@
     int: "int", unsigned: "unsigned", long: "long", unsigned long: "unsigned long", \
     long long: "long long", unsigned long long: "unsigned long long", \
     float: "float", double: "double", char *: "char *", const char *: "const char *", \
-    int *: "int *", void *: "void *", int (*)[3]: "int (*)[3]", \
+    int *: "int *", const int *: "const int *", void *: "void *", int (*)[3]: "int (*)[3]", \
     int (*)(int): "int (*)(int)", struct pt: "struct pt", default: "other")
 
 struct pt { int x, y; };
@@ -56,6 +56,11 @@ int main(void) {
     printf("%s\n", type_name((_Bool)1));
     printf("%s\n", type_name(i == 1));
     printf("%s\n", type_name(&arr));
+    const char *cs = "x";
+    const char cbuf[] = "y";
+    char *ms = buf;
+    static const int *gp;
+    printf("%s %s %s %s\n", type_name(cs), type_name(cbuf), type_name(ms), type_name(gp));
     /* The controlling expression is not evaluated. */
     int n = 0;
     int r = _Generic(n++, int: 10, default: 20);

@@ -264,6 +264,7 @@ impl Parser {
         }
         let names = std::mem::take(&mut self.last_params);
         self.const_locals.clear();
+        self.const_pointee_locals.clear();
         self.func = Some(FnState {
             name: name.clone(),
             ret: fty.ret.clone(),
@@ -504,6 +505,7 @@ impl Parser {
         if attr.is_const && Self::const_applies(&ty) {
             self.const_globals.insert(gid);
         }
+        self.note_const_pointee(VarRef::Global(gid), &ty, attr);
         if self.eat("=") {
             self.define_global(gid, loc, true);
             let gty = self.global_ty(gid);
@@ -601,6 +603,7 @@ impl Parser {
                 if attr.is_const && Self::const_applies(&ty) {
                     self.const_globals.insert(g);
                 }
+                self.note_const_pointee(VarRef::Global(g), &ty, attr);
                 if self.eat("=") {
                     let mut init = Vec::new();
                     let t = self.initializer(&ty, 0, &mut init, true)?;
@@ -622,6 +625,7 @@ impl Parser {
                 if attr.is_const && Self::const_applies(&ty) {
                     self.const_locals.insert(id);
                 }
+                self.note_const_pointee(VarRef::Local(id), &ty, attr);
                 let mut init = Vec::new();
                 let mut zero = false;
                 if ty.is_vla_object() {

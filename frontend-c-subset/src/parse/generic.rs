@@ -9,7 +9,9 @@
 //! (`const int`) is never chosen (no controlling type has a top-level
 //! qualifier), and two associations that differ only in qualifiers under
 //! a pointer (`char *` and `const char *`) are different types, the
-//! unqualified one chosen.
+//! unqualified one chosen, unless the controlling expression is a
+//! variable declared `const T *` (or a `const` array), whose pointee is
+//! known to be `const`.
 
 use super::*;
 
@@ -32,6 +34,7 @@ impl Parser {
         let save = self.nodes;
         let ctl = self.nested("expression", Self::assign)?;
         self.nodes = save;
+        let const_pointee = self.has_const_pointee(&ctl);
         let ctl = self.rval(ctl);
         let mut assocs: Vec<Assoc> = Vec::new();
         while self.eat(",") {
@@ -94,10 +97,15 @@ impl Parser {
             })
             .map(|(i, _)| i)
             .collect();
-        let chosen = matching
-            .iter()
-            .copied()
-            .find(|&i| assocs[i].quals.iter().all(|q| q == "*"))
+        let plain = |i: &usize| assocs[*i].quals.iter().all(|q| q == "*");
+        let const_one = |i: &usize| assocs[*i].quals == ["q", "*"];
+        let preferred = if const_pointee {
+            matching.iter().copied().find(const_one)
+        } else {
+            None
+        };
+        let chosen = preferred
+            .or_else(|| matching.iter().copied().find(plain))
             .or(matching.first().copied())
             .or_else(|| assocs.iter().position(|a| a.ty.is_none()));
         match chosen {
@@ -113,6 +121,34 @@ impl Parser {
                 let _ = loc;
                 Ok(self.int(0, Ty::Int, ctl.loc))
             }
+        }
+    }
+
+    /// Records a variable declared with `const` before a pointer's `*`
+    /// (`const char *p`, `const int *a[3]`): its pointee is `const`.
+    pub(super) fn note_const_pointee(&mut self, v: VarRef, ty: &Ty, attr: Attr) {
+        if !attr.is_const || !ty.is_ptr() {
+            return;
+        }
+        match v {
+            VarRef::Local(id) => self.const_pointee_locals.insert(id),
+            VarRef::Global(g) => self.const_pointee_globals.insert(g),
+        };
+    }
+
+    /// Whether `e`, after lvalue conversion, is known to point to `const`:
+    /// a variable declared `const T *`, or a `const` array.
+    fn has_const_pointee(&self, e: &Expr) -> bool {
+        match e.kind {
+            ExprKind::Local(id) => {
+                (e.ty.is_ptr() && self.const_pointee_locals.contains(&id))
+                    || (e.ty.is_array() && self.const_locals.contains(&id))
+            }
+            ExprKind::Global(g) => {
+                (e.ty.is_ptr() && self.const_pointee_globals.contains(&g))
+                    || (e.ty.is_array() && self.const_globals.contains(&g))
+            }
+            _ => false,
         }
     }
 

@@ -155,6 +155,10 @@ pub struct Parser {
     /// That, for each enum tag defined.
     enum_unsigned: HashMap<String, bool>,
     vla: vla::VlaState,
+    /// Pointers declared `const T *` (`generic.rs`): of the program, and
+    /// of the function being parsed.
+    const_pointee_globals: HashSet<GlobalVarId>,
+    const_pointee_locals: HashSet<LocalId>,
 }
 
 const KEYWORDS: &[&str] = &[
@@ -254,6 +258,8 @@ pub fn parse_units(units: Vec<Vec<Token>>) -> Result<TranslationUnit, Vec<Diag>>
         last_enum_unsigned: false,
         enum_unsigned: HashMap::new(),
         vla: vla::VlaState::default(),
+        const_pointee_globals: HashSet::new(),
+        const_pointee_locals: HashSet::new(),
     };
     for (unit, toks) in units.into_iter().enumerate() {
         p.unit = unit;
