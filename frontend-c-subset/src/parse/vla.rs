@@ -62,9 +62,7 @@ impl Parser {
         self.statics += 1;
         let name = format!("vla.len.{}", self.statics);
         let loc = e.loc;
-        let Some(f) = self.func.as_mut() else {
-            return None;
-        };
+        let f = self.func.as_mut()?;
         let id = f.locals.push(LocalVar {
             name,
             ty: Ty::Long,
