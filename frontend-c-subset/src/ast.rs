@@ -2,7 +2,7 @@
 //! expression carries its C type; implicit conversions are explicit `Cast`
 //! nodes, so lowering never has to redo C's typing rules.
 
-use crate::ctype::{FuncTy, StructDef, Ty};
+use crate::ctype::{BitField, FuncTy, StructDef, Ty};
 use crate::diag::Loc;
 use pivm_ir::{EntityRef, EntityVec};
 
@@ -119,9 +119,21 @@ pub enum ExprKind {
     Deref(Box<Expr>),
     /// A member of a struct-typed expression, at a byte offset.
     Member(Box<Expr>, u64),
+    /// A bit-field member of a struct-typed expression: its storage unit,
+    /// of type `unit`, at byte `offset`. The node's type is the field's
+    /// promoted type (`BitField::value_ty`).
+    BitMember {
+        base: Box<Expr>,
+        offset: u64,
+        unit: Ty,
+        bits: BitField,
+    },
     /// A call; `callee` is a function pointer (a decayed designator for a
     /// direct call); arguments are converted to the parameter types.
     Call(Box<Expr>, Vec<Expr>),
+    /// `sizeof` of a variably modified type (`ExprKind::VlaSize(t)` has
+    /// type `unsigned long`), computed when evaluated.
+    VlaSize(Ty),
     /// A compound literal or other anonymous object: a local (or global)
     /// variable with its initializer, evaluated to the object.
     Object(Box<VarRef>, Vec<InitElem>),
@@ -141,6 +153,9 @@ pub struct InitElem {
     pub expr: Expr,
     /// For a string literal initializing a char array: the array length.
     pub str_len: Option<u64>,
+    /// For a bit-field: its place in the storage unit at `offset`, of
+    /// the type of `expr`.
+    pub bits: Option<BitField>,
 }
 
 /// A local variable or parameter.

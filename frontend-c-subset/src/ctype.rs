@@ -3,7 +3,7 @@
 //! also the IR's layout rules), integer promotions and the usual arithmetic
 //! conversions.
 
-use crate::ast::StructId;
+use crate::ast::{LocalId, StructId};
 use pivm_ir::{EntityVec, Type};
 use std::rc::Rc;
 
@@ -27,9 +27,24 @@ pub enum Ty {
     Ptr(Rc<Ty>),
     /// Element type and length (`None`: an incomplete `T[]`).
     Array(Rc<Ty>, Option<u64>),
+    /// A variable-length array: element type and where its length is.
+    Vla(Rc<Ty>, VlaLen),
     Func(Rc<FuncTy>),
     /// A struct or union: index into the struct table.
     Struct(StructId),
+}
+
+/// Where the length of a variable-length array type is: evaluated once,
+/// when its declaration is reached, into a hidden local of the function.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub enum VlaLen {
+    Local(LocalId),
+    /// In a parameter list: the tokens of the length expression (its
+    /// index in the parser's list), evaluated on entry to the function
+    /// if the list is a definition's.
+    Param(u32),
+    /// `[*]`, or a length never evaluated (a prototype's).
+    Star,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -44,8 +59,39 @@ pub struct FuncTy {
 #[derive(Clone, Debug)]
 pub struct Field {
     pub name: Option<String>,
+    /// The declared type (of a bit-field: its storage unit's type).
     pub ty: Ty,
+    /// The byte offset (of a bit-field: of its storage unit).
     pub offset: u64,
+    /// A bit-field's place in its storage unit.
+    pub bits: Option<BitField>,
+}
+
+/// A bit-field: `width` bits at bit `shift` of a storage unit of the
+/// field's declared type (little-endian, so bit `shift` of the unit's
+/// value), read with sign extension if `signed`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct BitField {
+    pub shift: u32,
+    pub width: u32,
+    pub signed: bool,
+}
+
+impl BitField {
+    /// The type a read of the field has: that of its integer promotion
+    /// (a field narrower than `int` promotes to `int`, as gcc does for
+    /// every declared type), `_Bool` staying `_Bool`.
+    pub fn value_ty(&self, declared: &Ty) -> Ty {
+        if *declared == Ty::Bool {
+            Ty::Bool
+        } else if self.width < 32 || (self.signed && self.width == 32) {
+            Ty::Int
+        } else if self.width == 32 {
+            Ty::UInt
+        } else {
+            declared.clone()
+        }
+    }
 }
 
 /// The struct and union definitions of a program, by id.
@@ -66,13 +112,24 @@ impl StructDef {
     /// Looks a member up, including members of anonymous struct/union
     /// members; returns its offset and type.
     pub fn find(&self, structs: &Structs, name: &str) -> Option<(u64, Ty)> {
+        self.find_member(structs, name).map(|(o, t, _)| (o, t))
+    }
+
+    /// `find`, with the member's bit-field place if it is one.
+    pub fn find_member(
+        &self,
+        structs: &Structs,
+        name: &str,
+    ) -> Option<(u64, Ty, Option<BitField>)> {
         for f in &self.fields {
             match &f.name {
-                Some(n) if n == name => return Some((f.offset, f.ty.clone())),
+                Some(n) if n == name => return Some((f.offset, f.ty.clone(), f.bits)),
                 None => {
                     if let Ty::Struct(id) = f.ty {
-                        if let Some((o, t)) = structs.get(id).and_then(|s| s.find(structs, name)) {
-                            return Some((f.offset + o, t));
+                        if let Some((o, t, b)) =
+                            structs.get(id).and_then(|s| s.find_member(structs, name))
+                        {
+                            return Some((f.offset + o, t, b));
                         }
                     }
                 }
@@ -131,7 +188,24 @@ impl Ty {
         matches!(self, Ty::Struct(_))
     }
     pub fn is_array(&self) -> bool {
-        matches!(self, Ty::Array(..))
+        matches!(self, Ty::Array(..) | Ty::Vla(..))
+    }
+    /// Whether the type is variably modified: a variable-length array,
+    /// or made of one through pointers and arrays (not through function
+    /// parameters).
+    pub fn is_vm(&self) -> bool {
+        let mut t = self;
+        loop {
+            match t {
+                Ty::Vla(..) => return true,
+                Ty::Ptr(b) | Ty::Array(b, _) => t = b,
+                _ => return false,
+            }
+        }
+    }
+    /// Whether an object of this type has a size known only at run time.
+    pub fn is_vla_object(&self) -> bool {
+        self.is_array() && self.is_vm()
     }
     pub fn is_func(&self) -> bool {
         matches!(self, Ty::Func(_))
@@ -157,7 +231,7 @@ impl Ty {
                 return false;
             }
             match t {
-                Ty::Ptr(b) | Ty::Array(b, _) => todo.push((b, depth + 1)),
+                Ty::Ptr(b) | Ty::Array(b, _) | Ty::Vla(b, _) => todo.push((b, depth + 1)),
                 Ty::Func(f) => {
                     todo.push((&f.ret, depth + 1));
                     todo.extend(f.params.iter().map(|p| (p, depth + 1)));
@@ -171,7 +245,7 @@ impl Ty {
     /// The pointed-to or element type.
     pub fn base(&self) -> Option<&Ty> {
         match self {
-            Ty::Ptr(b) | Ty::Array(b, _) => Some(b),
+            Ty::Ptr(b) | Ty::Array(b, _) | Ty::Vla(b, _) => Some(b),
             _ => None,
         }
     }
@@ -224,7 +298,7 @@ impl Ty {
     /// Array-to-pointer and function-to-pointer decay.
     pub fn decay(&self) -> Ty {
         match self {
-            Ty::Array(b, _) => Ty::Ptr(b.clone()),
+            Ty::Array(b, _) | Ty::Vla(b, _) => Ty::Ptr(b.clone()),
             Ty::Func(_) => ptr_to(self.clone()),
             t => t.clone(),
         }
@@ -232,7 +306,7 @@ impl Ty {
 
     pub fn size(&self, structs: &Structs) -> Option<u64> {
         Some(match self {
-            Ty::Void | Ty::Func(_) => return None,
+            Ty::Void | Ty::Func(_) | Ty::Vla(..) => return None,
             Ty::Struct(id) => {
                 let s = structs.get(*id)?;
                 if !s.complete {
@@ -248,7 +322,7 @@ impl Ty {
     pub fn align(&self, structs: &Structs) -> u64 {
         match self {
             Ty::Struct(id) => structs.get(*id).map_or(1, |s| s.align),
-            Ty::Array(b, _) => b.align(structs),
+            Ty::Array(b, _) | Ty::Vla(b, _) => b.align(structs),
             Ty::Void | Ty::Func(_) => 1,
             t => t.ir().bytes() as u64,
         }
@@ -278,6 +352,7 @@ impl Ty {
             },
             Ty::Array(b, Some(n)) => format!("{}[{n}]", b.name(structs)),
             Ty::Array(b, None) => format!("{}[]", b.name(structs)),
+            Ty::Vla(b, _) => format!("{}[*]", b.name(structs)),
             Ty::Func(f) => format!("{} ({})", f.ret.name(structs), params_name(f, structs)),
             Ty::Struct(id) => match structs.get(*id) {
                 Some(s) => format!(
@@ -361,6 +436,10 @@ fn compatible_with(
     match (a, b) {
         (Ty::Ptr(x), Ty::Ptr(y)) => rec(x, y),
         (Ty::Array(x, n), Ty::Array(y, m)) => rec(x, y) && (n.is_none() || m.is_none() || n == m),
+        // A variable length is compatible with any length.
+        (Ty::Vla(x, _), Ty::Vla(y, _) | Ty::Array(y, _)) | (Ty::Array(x, _), Ty::Vla(y, _)) => {
+            rec(x, y)
+        }
         (Ty::Func(f), Ty::Func(g)) => {
             rec(&f.ret, &g.ret)
                 && (!f.proto
@@ -391,5 +470,5 @@ pub fn same_struct_across(structs: &Structs, a: StructId, b: StructId) -> bool {
         && x.fields
             .iter()
             .zip(&y.fields)
-            .all(|(f, g)| f.name == g.name && f.offset == g.offset)
+            .all(|(f, g)| f.name == g.name && f.offset == g.offset && f.bits == g.bits)
 }

@@ -31,6 +31,9 @@ use pivm_ir::{
 };
 use std::collections::{HashMap, HashSet};
 
+mod bits;
+mod vla;
+
 /// Runtime functions the lowering calls by itself (struct copies, zeroing).
 const INTERNAL_BUILTINS: &[Builtin] = &[Builtin::Memcpy, Builtin::Memmove, Builtin::Memset];
 
@@ -79,12 +82,16 @@ struct Lower<'a> {
 enum Storage {
     Reg(Local),
     Mem(SlotId),
+    /// A variable-length array: the local holding its address.
+    Vla(Local),
 }
 
 #[derive(Copy, Clone)]
 enum LVal {
     Reg(Local),
     Mem(Operand),
+    /// A bit-field: the address of its storage unit, the unit's IR type.
+    Bits(Operand, Type, crate::ctype::BitField),
 }
 
 #[derive(Copy, Clone)]
@@ -114,6 +121,7 @@ struct FnCx {
     order: Vec<Block>,
     ret: Ty,
     is_main: bool,
+    vla: vla::VlaCx,
 }
 
 fn is_struct_copy(t: &Ty) -> bool {
@@ -164,6 +172,12 @@ impl<'a> Lower<'a> {
             fields: Vec::new(),
         });
         self.struct_types.insert(id, tid);
+        if s.fields.iter().any(|f| f.bits.is_some()) {
+            let (kind, fields) = self.bit_struct_fields(id, tid);
+            self.m.types[tid].kind = kind;
+            self.m.types[tid].fields = fields;
+            return tid;
+        }
         // Fields; padding follows from the IR's layout rules, which are C's.
         let fields: Vec<MemType> = s
             .fields
@@ -384,7 +398,10 @@ impl<'a> Lower<'a> {
             };
             let o = off as usize;
             if o + width <= bytes.len() {
-                bytes[o..o + width].copy_from_slice(&val.to_le_bytes()[..width]);
+                match el.bits {
+                    Some(b) => bits::merge_bits(&mut bytes[o..], width, b, val),
+                    None => bytes[o..o + width].copy_from_slice(&val.to_le_bytes()[..width]),
+                }
             }
         }
         relocs.sort_by_key(|r| r.0);
@@ -529,6 +546,7 @@ impl<'a> Lower<'a> {
             order: vec![Block(0)],
             ret: func.ty.ret.clone(),
             is_main: func.name == "main" && !func.is_static,
+            vla: vla::VlaCx::new(def),
         };
         let entry = cx.f.blocks.push(BlockData {
             name: "entry".into(),
@@ -553,6 +571,10 @@ impl<'a> Lower<'a> {
         cx.f.num_params = cx.f.locals.len();
         // Storage of every variable.
         for (i, v) in def.locals.iter() {
+            if v.ty.is_vla_object() {
+                cx.vars[i] = Some(Storage::Vla(self.named_local(&mut cx, &v.name, Type::Ptr)));
+                continue;
+            }
             let in_mem = v.addr_taken || !v.ty.is_scalar();
             if let Some((_, l)) = param_locals.iter().find(|(p, _)| *p == i) {
                 if !in_mem {
@@ -592,6 +614,7 @@ impl<'a> Lower<'a> {
         }
         if !cx.terminated {
             let val = cx.f.ret.map(|t| (t, Operand::Const(0)));
+            self.vla_free_from(&mut cx, 0);
             self.run_atexit(&mut cx);
             self.emit(&mut cx, InstKind::Return { val });
         }
@@ -794,6 +817,7 @@ impl<'a> Lower<'a> {
     fn load(&mut self, cx: &mut FnCx, lv: LVal, ty: &Ty) -> Operand {
         match lv {
             LVal::Reg(l) => Operand::Local(l),
+            LVal::Bits(a, unit, bits) => self.load_bits(cx, a, unit, bits, ty),
             LVal::Mem(a) => {
                 if !ty.is_scalar() {
                     return a;
@@ -814,6 +838,7 @@ impl<'a> Lower<'a> {
 
     fn store(&mut self, cx: &mut FnCx, lv: LVal, ty: &Ty, v: Operand) {
         match lv {
+            LVal::Bits(a, unit, bits) => self.store_bits(cx, a, unit, bits, ty, v),
             LVal::Reg(l) => {
                 self.emit(
                     cx,
@@ -879,9 +904,11 @@ impl<'a> Lower<'a> {
             StmtKind::Expr(e) => self.expr_discard(cx, e),
             StmtKind::Decl { var, init, zero } => self.decl(cx, *var, init, *zero, s.loc),
             StmtKind::Block(v) => {
+                cx.vla.scopes.push(Vec::new());
                 for s in v {
                     self.stmt(cx, s);
                 }
+                self.vla_scope_end(cx);
             }
             StmtKind::If { arms, els } => {
                 let end = self.new_block(cx, "endif");
@@ -917,10 +944,14 @@ impl<'a> Lower<'a> {
                 self.cond_br(cx, c, body_b, end);
                 self.switch_to(cx, body_b);
                 cx.breaks.push(end);
+                cx.vla.break_depth.push(cx.vla.scopes.len());
                 cx.conts.push(head);
+                cx.vla.cont_depth.push(cx.vla.scopes.len());
                 self.stmt(cx, body);
                 cx.breaks.pop();
+                cx.vla.break_depth.pop();
                 cx.conts.pop();
+                cx.vla.cont_depth.pop();
                 self.jump(cx, head);
                 self.switch_to(cx, end);
             }
@@ -930,10 +961,14 @@ impl<'a> Lower<'a> {
                 let end = self.new_block(cx, "enddo");
                 self.switch_to(cx, body_b);
                 cx.breaks.push(end);
+                cx.vla.break_depth.push(cx.vla.scopes.len());
                 cx.conts.push(cond_b);
+                cx.vla.cont_depth.push(cx.vla.scopes.len());
                 self.stmt(cx, body);
                 cx.breaks.pop();
+                cx.vla.break_depth.pop();
                 cx.conts.pop();
+                cx.vla.cont_depth.pop();
                 self.switch_to(cx, cond_b);
                 cx.line = c.loc.line;
                 self.cond_br(cx, c, body_b, end);
@@ -945,6 +980,7 @@ impl<'a> Lower<'a> {
                 step,
                 body,
             } => {
+                cx.vla.scopes.push(Vec::new());
                 for s in init {
                     self.stmt(cx, s);
                 }
@@ -960,10 +996,14 @@ impl<'a> Lower<'a> {
                 }
                 self.switch_to(cx, body_b);
                 cx.breaks.push(end);
+                cx.vla.break_depth.push(cx.vla.scopes.len());
                 cx.conts.push(step_b);
+                cx.vla.cont_depth.push(cx.vla.scopes.len());
                 self.stmt(cx, body);
                 cx.breaks.pop();
+                cx.vla.break_depth.pop();
                 cx.conts.pop();
+                cx.vla.cont_depth.pop();
                 self.switch_to(cx, step_b);
                 cx.line = s.loc.line;
                 if let Some(st) = step {
@@ -971,6 +1011,7 @@ impl<'a> Lower<'a> {
                 }
                 self.jump(cx, head);
                 self.switch_to(cx, end);
+                self.vla_scope_end(cx);
             }
             StmtKind::Switch {
                 e,
@@ -1004,8 +1045,10 @@ impl<'a> Lower<'a> {
                     },
                 );
                 cx.breaks.push(end);
+                cx.vla.break_depth.push(cx.vla.scopes.len());
                 self.stmt(cx, body);
                 cx.breaks.pop();
+                cx.vla.break_depth.pop();
                 self.switch_to(cx, end);
             }
             StmtKind::Case(id) => {
@@ -1015,16 +1058,21 @@ impl<'a> Lower<'a> {
             }
             StmtKind::Break => {
                 if let Some(b) = cx.breaks.last().copied() {
+                    let d = cx.vla.break_depth.last().copied().unwrap_or(0);
+                    self.vla_free_from(cx, d);
                     self.jump(cx, b);
                 }
             }
             StmtKind::Continue => {
                 if let Some(b) = cx.conts.last().copied() {
+                    let d = cx.vla.cont_depth.last().copied().unwrap_or(0);
+                    self.vla_free_from(cx, d);
                     self.jump(cx, b);
                 }
             }
             StmtKind::Goto(l) => {
                 let b = self.label_block(cx, l);
+                self.vla_goto(cx, l);
                 self.jump(cx, b);
             }
             StmtKind::Label(l) => {
@@ -1046,6 +1094,8 @@ impl<'a> Lower<'a> {
                         }
                     }
                 };
+                // After the value: freeing changes no local.
+                self.vla_free_from(cx, 0);
                 self.run_atexit(cx);
                 self.emit(cx, InstKind::Return { val });
             }
@@ -1100,6 +1150,7 @@ impl<'a> Lower<'a> {
                     self.store(cx, LVal::Reg(l), &ty, v);
                 }
             }
+            Storage::Vla(l) => self.vla_alloc(cx, var, l, &ty),
             Storage::Mem(s) => {
                 if init.is_empty() {
                     return;
@@ -1129,7 +1180,11 @@ impl<'a> Lower<'a> {
                 continue;
             }
             let v = self.expr_hinted(cx, &el.expr, &el.expr.ty.clone());
-            self.store(cx, LVal::Mem(dst), &el.expr.ty, v);
+            let lv = match el.bits {
+                Some(b) => LVal::Bits(dst, el.expr.ty.ir(), b),
+                None => LVal::Mem(dst),
+            };
+            self.store(cx, lv, &el.expr.ty, v);
         }
     }
 
@@ -1242,6 +1297,7 @@ impl<'a> Lower<'a> {
             ExprKind::Local(id) => match cx.vars.get(*id).copied().flatten() {
                 Some(Storage::Reg(l)) => LVal::Reg(l),
                 Some(Storage::Mem(s)) => LVal::Mem(self.slot_addr(cx, s)),
+                Some(Storage::Vla(l)) => LVal::Mem(Operand::Local(l)),
                 None => LVal::Mem(Operand::Const(0)),
             },
             ExprKind::Global(g) => match self.global_id(*g, e.loc) {
@@ -1254,11 +1310,17 @@ impl<'a> Lower<'a> {
             }
             ExprKind::Deref(p) => LVal::Mem(self.expr(cx, p)),
             ExprKind::Member(b, off) => {
-                let base = match self.lval(cx, b) {
-                    LVal::Mem(a) => a,
-                    LVal::Reg(l) => Operand::Local(l),
-                };
+                let base = self.lval_addr(cx, b);
                 LVal::Mem(self.add_offset(cx, base, *off))
+            }
+            ExprKind::BitMember {
+                base,
+                offset,
+                unit,
+                bits,
+            } => {
+                let a = self.lval_addr(cx, base);
+                LVal::Bits(self.add_offset(cx, a, *offset), unit.ir(), *bits)
             }
             ExprKind::Object(v, init) => {
                 let a = match **v {
@@ -1299,6 +1361,7 @@ impl<'a> Lower<'a> {
             | ExprKind::Str(_)
             | ExprKind::Deref(_)
             | ExprKind::Member(..)
+            | ExprKind::BitMember { .. }
             | ExprKind::Object(..) => {
                 if e.ty.is_func() {
                     return Operand::Const(0);
@@ -1307,6 +1370,7 @@ impl<'a> Lower<'a> {
                 self.load(cx, lv, &e.ty)
             }
             ExprKind::Func(_) => Operand::Const(0),
+            ExprKind::VlaSize(t) => self.dyn_size(cx, t),
             ExprKind::Addr(x) => {
                 if let ExprKind::Func(f) = x.kind {
                     return match self.funcs[f] {
@@ -1336,6 +1400,10 @@ impl<'a> Lower<'a> {
                     LVal::Reg(l) => {
                         self.err(x.loc, "internal error: address of a register variable");
                         Operand::Local(l)
+                    }
+                    LVal::Bits(..) => {
+                        self.err(x.loc, "internal error: address of a bit-field");
+                        Operand::Const(0)
                     }
                 }
             }
@@ -1382,7 +1450,7 @@ impl<'a> Lower<'a> {
                     let dst = self.lval(cx, l);
                     self.store(cx, dst, &l.ty, src);
                     return match dst {
-                        LVal::Mem(a) => a,
+                        LVal::Mem(a) | LVal::Bits(a, ..) => a,
                         LVal::Reg(x) => Operand::Local(x),
                     };
                 }
@@ -1390,7 +1458,7 @@ impl<'a> Lower<'a> {
                 let dst = self.lval(cx, l);
                 cx.line = e.loc.line;
                 self.store(cx, dst, &l.ty, v);
-                v
+                self.stored_value(cx, dst, &l.ty, v)
             }
             ExprKind::OpAssign {
                 op,
@@ -1411,7 +1479,7 @@ impl<'a> Lower<'a> {
                 };
                 let v = self.stable(cx, v, &lhs.ty);
                 self.store(cx, dst, &lhs.ty, v);
-                v
+                self.stored_value(cx, dst, &lhs.ty, v)
             }
             ExprKind::IncDec { inc, post, e: x } => {
                 let dst = self.lval(cx, x);
@@ -1447,7 +1515,7 @@ impl<'a> Lower<'a> {
                 if *post {
                     old
                 } else {
-                    new
+                    self.stored_value(cx, dst, &x.ty, new)
                 }
             }
             ExprKind::Cond(c, a, b) => {
@@ -1521,14 +1589,11 @@ impl<'a> Lower<'a> {
     fn binary(&mut self, cx: &mut FnCx, op: BinOp, ty: &Ty, a: Operand, b: Operand) -> Operand {
         let t = ty.ir();
         if ty.is_ptr() && matches!(op, BinOp::Add | BinOp::Sub) {
-            let es = match ty.base() {
-                Some(Ty::Void) | None => 1,
-                Some(b) => self.size(b).max(1),
-            };
-            let n = if es == 1 {
+            let es = self.elem_size(cx, ty);
+            let n = if es == Operand::Const(1) {
                 b
             } else {
-                self.bin(cx, Opcode::Mul, Type::I64, b, Operand::Const(es))
+                self.bin(cx, Opcode::Mul, Type::I64, b, es)
             };
             let o = if op == BinOp::Add {
                 Opcode::Add
@@ -1538,15 +1603,12 @@ impl<'a> Lower<'a> {
             return self.bin(cx, o, Type::Ptr, a, n);
         }
         if op == BinOp::PtrDiff {
-            let es = match ty.base() {
-                Some(Ty::Void) | None => 1,
-                Some(b) => self.size(b).max(1),
-            };
+            let es = self.elem_size(cx, ty);
             let d = self.bin(cx, Opcode::Sub, Type::I64, a, b);
-            if es == 1 {
+            if es == Operand::Const(1) {
                 return d;
             }
-            return self.bin(cx, Opcode::SDiv, Type::I64, d, Operand::Const(es));
+            return self.bin(cx, Opcode::SDiv, Type::I64, d, es);
         }
         let o = binop_opcode(op, ty);
         // Division by a constant zero must trap at run time, not fold.

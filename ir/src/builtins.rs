@@ -159,6 +159,10 @@ macro_rules! with_builtins {
             Free "free" (P),
             // (alignment, size): a power of two, else NULL and EINVAL.
             AlignedAlloc "aligned_alloc" (I64, I64) -> P,
+            // The storage of a variable-length array (pivm-cc): traps
+            // with `TrapKind::VlaSize` where malloc would return NULL or
+            // the size (signed) is not positive. Freed by `free`.
+            VlaAlloc "__pivm_vla_alloc" (I64) -> P,
             Exit "exit" (I32),
             Abort "abort" (),
             Abs "abs" (I32) -> I32,

@@ -24,10 +24,13 @@ pub enum TrapKind {
     /// `longjmp` to a buffer no `setjmp` set, or whose frame has returned
     /// (undefined in C; glibc's checking build aborts).
     BadLongjmp,
+    /// A variable-length array whose size is not positive, or too large
+    /// for the heap (undefined in C; pivm never lets it corrupt memory).
+    VlaSize,
 }
 
 impl TrapKind {
-    pub const ALL: [TrapKind; 9] = [
+    pub const ALL: [TrapKind; 10] = [
         TrapKind::NullAccess,
         TrapKind::OutOfBounds,
         TrapKind::DivisionByZero,
@@ -37,6 +40,7 @@ impl TrapKind {
         TrapKind::Abort,
         TrapKind::BadBuiltinCall,
         TrapKind::BadLongjmp,
+        TrapKind::VlaSize,
     ];
 
     /// The process exit code of a program ending with this trap: 128 plus
@@ -44,7 +48,10 @@ impl TrapKind {
     /// scripts that check a native program's status work unchanged.
     pub fn exit_code(self) -> i32 {
         match self {
-            TrapKind::Abort | TrapKind::BadBuiltinCall | TrapKind::BadLongjmp => 134,
+            TrapKind::Abort
+            | TrapKind::BadBuiltinCall
+            | TrapKind::BadLongjmp
+            | TrapKind::VlaSize => 134,
             TrapKind::DivisionByZero => 136,
             TrapKind::Unreachable => 132,
             TrapKind::NullAccess
@@ -77,6 +84,9 @@ impl fmt::Display for TrapKind {
             TrapKind::BadBuiltinCall => "invalid call to a runtime function",
             TrapKind::BadLongjmp => {
                 "longjmp to a jmp_buf that no setjmp set or whose setjmp's function has returned"
+            }
+            TrapKind::VlaSize => {
+                "variable-length array size is not positive or is too large for the heap"
             }
         })
     }

@@ -282,6 +282,21 @@ fn setjmp_buffers_resume_between_setjmp_and_longjmp() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A variable-length array's storage is a heap block and its address and
+/// lengths are IR locals: a program with VLAs live at nearly every
+/// safepoint (one through the whole run, others declared and freed each
+/// iteration, some left by `continue`) and a struct of bit-fields,
+/// snapshotted at 40 points on alternating engines, resumes on both with
+/// the output of the uninterrupted run.
+#[test]
+fn variable_length_arrays_resume_at_many_safepoints() {
+    let dir = scratch("vla");
+    let prog = repo().join("tests/cross/vla.c");
+    let n = roundtrip_at(&prog, &["60".into()], |total| points(total, 40), &dir).unwrap();
+    assert!(n >= 40, "only {n} resumes checked");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A file's place is its offset, in the snapshot: a program reading with
 /// one byte of lookahead (`ungetc` of the byte just read), seeking,
 /// appending and patching files resumes at 40 points spread over its run

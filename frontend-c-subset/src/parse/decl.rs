@@ -35,8 +35,9 @@ impl Parser {
                         Some(names) if first => self.knr_parameters(fty, names)?,
                         _ => (**fty).clone(),
                     };
-                    let fid = self.declare_func(&name, nloc, fty, attr.is_static);
+                    let fid = self.declare_func(&name, nloc, fty.clone(), attr.is_static);
                     if first && self.is("{") {
+                        self.vla_definition(&fty);
                         self.function_def(fid, nloc, attr.is_inline)?;
                         break;
                     }
@@ -268,6 +269,7 @@ impl Parser {
         }
         let names = std::mem::take(&mut self.last_params);
         self.const_locals.clear();
+        self.const_pointee_locals.clear();
         self.func = Some(FnState {
             name: name.clone(),
             ret: fty.ret.clone(),
@@ -319,8 +321,10 @@ impl Parser {
             let id = self.new_local("__va_area", ptr_to(Ty::Char), loc);
             params.push(id);
         }
+        let entry = self.vla_params(&params)?;
         let body = self.block()?;
         self.pop_scope();
+        self.vla_end_function();
         let st = self.func.take();
         let Some(st) = st else { return Ok(()) };
         for (l, gloc) in &st.gotos {
@@ -335,10 +339,13 @@ impl Parser {
             params,
             locals: st.locals,
             refs: st.refs,
-            body: match body.kind {
-                StmtKind::Block(v) => v,
-                _ => vec![body],
-            },
+            body: entry
+                .into_iter()
+                .chain(match body.kind {
+                    StmtKind::Block(v) => v,
+                    _ => vec![body],
+                })
+                .collect(),
         });
         if name == "main" {
             self.prog.funcs[fid].used = true;
@@ -503,6 +510,7 @@ impl Parser {
         if attr.is_const && Self::const_applies(&ty) {
             self.const_globals.insert(gid);
         }
+        self.note_const_pointee(VarRef::Global(gid), &ty, attr);
         if self.eat("=") {
             self.define_global(gid, loc, true);
             let gty = self.global_ty(gid);
@@ -553,6 +561,18 @@ impl Parser {
             let Some((name, loc)) = name else {
                 return self.fatal("expected a variable name");
             };
+            // The lengths of variable-length arrays in its type, now.
+            if attr.is_typedef || !(attr.is_static || attr.is_extern || ty.is_func()) {
+                out.extend(self.vla_pending_stmts());
+            } else if ty.is_vm() {
+                self.vla_drop_pending();
+                self.error(
+                    loc,
+                    format!(
+                        "'{name}' has a variably modified type, so it cannot be static or extern"
+                    ),
+                );
+            }
             if attr.is_typedef {
                 self.declare(&name, loc, Sym::Typedef(ty));
             } else if let Ty::Func(f) = &ty {
@@ -588,13 +608,14 @@ impl Parser {
                 if attr.is_const && Self::const_applies(&ty) {
                     self.const_globals.insert(g);
                 }
+                self.note_const_pointee(VarRef::Global(g), &ty, attr);
                 if self.eat("=") {
                     let mut init = Vec::new();
                     let t = self.initializer(&ty, 0, &mut init, true)?;
                     self.prog.globals[g].ty = t;
                     self.prog.globals[g].init = Some(init);
                 }
-                if self.size_of(&self.prog.globals[g].ty.clone()).is_none() {
+                if self.size_of(&self.prog.globals[g].ty.clone()).is_none() && !ty.is_vm() {
                     let tn = self.tname(&ty);
                     self.error(loc, format!("variable '{name}' has incomplete type '{tn}'"));
                 }
@@ -609,8 +630,19 @@ impl Parser {
                 if attr.is_const && Self::const_applies(&ty) {
                     self.const_locals.insert(id);
                 }
+                self.note_const_pointee(VarRef::Local(id), &ty, attr);
                 let mut init = Vec::new();
                 let mut zero = false;
+                if ty.is_vla_object() {
+                    self.vla_declared(id);
+                    if self.is("=") {
+                        self.error(
+                            loc,
+                            format!("variable-length array '{name}' may not be initialized"),
+                        );
+                        self.skip_init()?;
+                    }
+                }
                 if self.eat("=") {
                     let t = self.initializer(&ty, 0, &mut init, true)?;
                     let whole = init.len() == 1
@@ -627,7 +659,7 @@ impl Parser {
                     .as_ref()
                     .map(|f| f.locals[id].ty.clone())
                     .unwrap_or(Ty::Int);
-                if self.size_of(&t).is_none() && !t.is_void() {
+                if self.size_of(&t).is_none() && !t.is_void() && !t.is_vm() {
                     let tn = self.tname(&t);
                     self.error(loc, format!("variable '{name}' has incomplete type '{tn}'"));
                 }

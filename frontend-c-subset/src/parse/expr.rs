@@ -215,8 +215,23 @@ impl Parser {
             let ty = self.type_name()?;
             self.expect(")")?;
             if self.is("{") {
+                if ty.is_vm() {
+                    self.vla_drop_pending();
+                    return self
+                        .fatal("a compound literal cannot have a variable-length array type");
+                }
                 let e = self.compound_literal(ty, loc)?;
                 return self.postfix_tail(e);
+            }
+            if ty.is_vm() {
+                let e = self.cast_expr()?;
+                let e = self.rval(e);
+                let c = self.mk(ExprKind::Cast(Box::new(e)), ty.clone(), loc);
+                if !ty.is_ptr() {
+                    let n = self.tname(&ty);
+                    self.error(loc, format!("invalid cast to '{n}'"));
+                }
+                return Ok(self.vla_wrap(c));
             }
             let e = self.cast_expr()?;
             let e = self.rval(e);
@@ -335,8 +350,19 @@ impl Parser {
                 let save = self.nodes;
                 let e = self.nested("expression", Self::unary)?;
                 self.nodes = save;
+                if matches!(e.kind, ExprKind::BitMember { .. }) {
+                    let what = if is_size { "sizeof" } else { "_Alignof" };
+                    self.error(
+                        loc,
+                        format!("invalid application of '{what}' to a bit-field"),
+                    );
+                }
                 e.ty
             };
+            if is_size && ty.is_vm() {
+                let e = self.mk(ExprKind::VlaSize(ty), Ty::ULong, loc);
+                return Ok(self.vla_wrap(e));
+            }
             let v = if is_size {
                 match self.size_of(&ty) {
                     Some(s) => s,
@@ -417,12 +443,26 @@ impl Parser {
                     self.error(nloc, format!("member access into incomplete type '{n}'"));
                     return Err(Fatal);
                 }
-                let Some((off, fty)) = self.prog.structs[id].find(&self.prog.structs, &name) else {
+                let Some((off, fty, bits)) =
+                    self.prog.structs[id].find_member(&self.prog.structs, &name)
+                else {
                     let n = self.tname(&e.ty);
                     self.error(nloc, format!("no member named '{name}' in '{n}'"));
                     return Err(Fatal);
                 };
-                e = self.mk(ExprKind::Member(Box::new(e), off), fty, nloc);
+                e = match bits {
+                    Some(bits) => {
+                        let ty = bits.value_ty(&fty);
+                        let kind = ExprKind::BitMember {
+                            base: Box::new(e),
+                            offset: off,
+                            unit: fty,
+                            bits,
+                        };
+                        self.mk(kind, ty, nloc)
+                    }
+                    None => self.mk(ExprKind::Member(Box::new(e), off), fty, nloc),
+                };
                 continue;
             }
             if self.is("++") || self.is("--") {
@@ -594,7 +634,7 @@ impl Parser {
                 }
                 if KEYWORDS.contains(&&*t.text) {
                     if t.is("_Generic") {
-                        return self.fatal("unsupported: _Generic");
+                        return self.generic_selection();
                     }
                     return self.fatal(format!("expected an expression, found '{}'", t.text));
                 }
@@ -605,7 +645,8 @@ impl Parser {
                         let ty = self
                             .func
                             .as_ref()
-                            .map_or(Ty::Int, |f| f.locals[id].ty.clone());
+                            .and_then(|f| f.locals.get(id))
+                            .map_or(Ty::Int, |v| v.ty.clone());
                         Ok(self.mk(ExprKind::Local(id), ty, loc))
                     }
                     Some(Sym::Global(g)) => {

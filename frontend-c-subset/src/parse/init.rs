@@ -20,10 +20,14 @@ impl Parser {
     ) -> PResult<Ty> {
         // A compound literal inside an initializer starts an object of its
         // own: the outer one's designator state comes back after it.
-        let outer = self.init_designated;
-        if top {
-            self.init_designated = false;
-        }
+        let outer = if top {
+            Some((
+                std::mem::replace(&mut self.init_designated, false),
+                std::mem::take(&mut self.init_dead),
+            ))
+        } else {
+            None
+        };
         // An initializer that covers its whole subobject (braced, a string,
         // a scalar, a struct value) overrides what earlier designated
         // initializers put there (C11 6.7.9p19): `{[0][1] = 7, [0] = {8}}`
@@ -31,7 +35,7 @@ impl Parser {
         let braced = self.is("{") || self.peek().is_some_and(|t| t.kind == TokKind::Str);
         let aggregate = matches!(ty, Ty::Array(..) | Ty::Struct(_));
         if self.init_designated && (braced || !aggregate) {
-            self.drop_overridden(out, out.len(), ty, offset);
+            self.overridden(out, out.len(), ty, offset);
         }
         let start = out.len();
         let t = self.nested("initializer", |p| p.initializer_inner(ty, offset, out, top))?;
@@ -41,35 +45,44 @@ impl Parser {
             && out.len() == start + 1
             && out[start].expr.ty == *ty
         {
-            self.drop_overridden(out, start, ty, offset);
+            self.overridden(out, start, ty, offset);
         }
-        if top {
-            self.init_designated = outer;
+        if let Some((designated, dead)) = outer {
+            self.init_designated = designated;
+            let dead = std::mem::replace(&mut self.init_dead, dead);
+            if !dead.is_empty() {
+                let mut i = 0;
+                out.retain(|_| {
+                    i += 1;
+                    !dead.contains(&(i - 1))
+                });
+            }
         }
         Ok(t)
     }
 
-    /// Removes the first `upto` elements of `out` that lie in the object
-    /// of type `ty` at `offset`, and the struct values that overlap it (a
-    /// designation into a member of a struct initialized by one struct
-    /// expression discards that expression, as gcc does: the rest of the
-    /// struct is zero).
-    fn drop_overridden(&self, out: &mut Vec<InitElem>, upto: usize, ty: &Ty, offset: u64) {
+    /// Marks dead (removed when the whole initializer is read: indices of
+    /// `out` stay valid until then) the first `upto` elements of `out`
+    /// that lie in the object of type `ty` at `offset`, and the struct
+    /// values that overlap it (a designation into a member of a struct
+    /// initialized by one struct expression discards that expression, as
+    /// gcc does: the rest of the struct is zero).
+    fn overridden(&mut self, out: &[InitElem], upto: usize, ty: &Ty, offset: u64) {
         let end = offset.saturating_add(self.size_of(ty).unwrap_or(0));
-        let sizes: Vec<u64> = out[..upto]
-            .iter()
-            .map(|e| match (&e.expr.ty, e.str_len) {
+        // A scalar target may be a bit-field: the other bit-fields of its
+        // storage unit (same offset) stay.
+        let scalar = !matches!(ty, Ty::Array(..) | Ty::Struct(_));
+        for (i, e) in out[..upto].iter().enumerate() {
+            let size = match (&e.expr.ty, e.str_len) {
                 (Ty::Struct(_), None) => self.size_of(&e.expr.ty).unwrap_or(0),
                 _ => 0,
-            })
-            .collect();
-        let mut i = 0;
-        out.retain(|e| {
-            i += 1;
-            let inside = e.offset >= offset && e.offset < end;
-            let around = i <= upto && e.offset < end && e.offset + sizes[i - 1] > offset;
-            i > upto || !(inside || around)
-        });
+            };
+            let inside = e.offset >= offset && e.offset < end && !(scalar && e.bits.is_some());
+            let around = e.offset < end && e.offset + size > offset;
+            if inside || around {
+                self.init_dead.insert(i);
+            }
+        }
     }
 
     /// `initializer`, inside its depth bound.
@@ -106,6 +119,7 @@ impl Parser {
                         offset,
                         expr: e,
                         str_len: Some(n),
+                        bits: None,
                     });
                     return Ok(Ty::Array(elem.clone(), Some(n)));
                 }
@@ -141,6 +155,7 @@ impl Parser {
                         offset,
                         expr: e,
                         str_len: None,
+                        bits: None,
                     });
                     return Ok(ty.clone());
                 }
@@ -165,6 +180,7 @@ impl Parser {
                             offset,
                             expr: z,
                             str_len: None,
+                            bits: None,
                         });
                         return Ok(ty.clone());
                     }
@@ -179,6 +195,7 @@ impl Parser {
                     offset,
                     expr: e,
                     str_len: None,
+                    bits: None,
                 });
                 Ok(ty.clone())
             }
@@ -299,6 +316,13 @@ impl Parser {
         }
         let mut i = start;
         loop {
+            // Unnamed bit-fields take no part in initialization.
+            while fields
+                .get(i)
+                .is_some_and(|f| f.name.is_none() && f.bits.is_some())
+            {
+                i += 1;
+            }
             if braced && self.eat("}") {
                 break;
             }
@@ -337,6 +361,10 @@ impl Parser {
                 }
                 if self.is("[") || self.is(".") {
                     let f = &fields[i];
+                    if f.bits.is_some() {
+                        let n = f.name.clone().unwrap_or_default();
+                        return self.fatal(format!("bit-field '{n}' is not an aggregate"));
+                    }
                     self.nested_designation(&f.ty.clone(), offset + f.offset, false, out)?;
                     i += 1;
                     if !self.eat(",") {
@@ -364,7 +392,9 @@ impl Parser {
                     );
                     return Err(Fatal);
                 }
-                self.initializer(&f.ty.clone(), offset + f.offset, out, false)?;
+                let (ty, bits, start) = (f.ty.clone(), f.bits, out.len());
+                self.initializer(&ty, offset + f.offset, out, false)?;
+                mark_bits(&mut out[start..], bits);
             }
             i += 1;
             if braced {
@@ -448,13 +478,20 @@ impl Parser {
                 return self.fatal("member designator for an object that is not a struct or union");
             };
             let (name, nloc) = self.ident()?;
-            let Some((off, fty)) = self.prog.structs[*id].find(&self.prog.structs, &name) else {
+            let Some((off, fty, bits)) =
+                self.prog.structs[*id].find_member(&self.prog.structs, &name)
+            else {
                 self.error(nloc, format!("no member named '{name}'"));
                 return Err(Fatal);
             };
+            if bits.is_some() && !self.is("=") {
+                return self.fatal(format!("bit-field '{name}' is not an aggregate"));
+            }
             let id = *id;
+            let start = out.len();
             self.nested_designation(&fty, offset + off, excess, out)
                 .and_then(|()| {
+                    mark_bits(&mut out[start..], bits);
                     // Go on with the next member (of a struct; a union has
                     // none), as after an array designation.
                     let s = &self.prog.structs[id];
@@ -516,5 +553,15 @@ impl Parser {
     /// Whether the previous token ended a designation (`.x =`).
     pub(super) fn is_designated_prev(&self) -> bool {
         self.pos >= 2 && self.toks[self.pos - 1].is("=")
+    }
+}
+
+/// Marks the pieces an initializer of a bit-field gave (one scalar) as
+/// writing that bit-field.
+fn mark_bits(pieces: &mut [InitElem], bits: Option<crate::ctype::BitField>) {
+    if bits.is_some() {
+        for el in pieces {
+            el.bits = bits;
+        }
     }
 }

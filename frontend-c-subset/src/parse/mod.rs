@@ -24,15 +24,18 @@ use pivm_ir::{EntityRef, EntityVec};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
+mod bitfield;
 mod const_eval;
 mod decl;
 mod expr;
+mod generic;
 mod init;
 mod knr;
 mod literals;
 mod stmt;
 mod typeck;
 mod types;
+mod vla;
 
 use const_eval::is_null_const;
 pub use const_eval::{const_bits, const_float, const_int, const_truth, norm_int};
@@ -119,6 +122,8 @@ pub struct Parser {
     pos: usize,
     /// The initializer being read has had a designator (`initializer`).
     init_designated: bool,
+    /// The indices of its elements that later ones override.
+    init_dead: HashSet<usize>,
     prog: TranslationUnit,
     scopes: Vec<Scope>,
     errors: Vec<Diag>,
@@ -150,6 +155,17 @@ pub struct Parser {
     const_locals: HashSet<LocalId>,
     /// The structs whose bodies are being parsed, outermost first.
     defining: Vec<StructId>,
+    /// Whether the type the last `declspec` read is an enum with no
+    /// negative enumerator (gcc's `unsigned int`: a bit-field of it is
+    /// unsigned).
+    last_enum_unsigned: bool,
+    /// That, for each enum tag defined.
+    enum_unsigned: HashMap<String, bool>,
+    vla: vla::VlaState,
+    /// Pointers declared `const T *` (`generic.rs`): of the program, and
+    /// of the function being parsed.
+    const_pointee_globals: HashSet<GlobalVarId>,
+    const_pointee_locals: HashSet<LocalId>,
 }
 
 const KEYWORDS: &[&str] = &[
@@ -228,6 +244,7 @@ pub fn parse_units(units: Vec<Vec<Token>>) -> Result<TranslationUnit, Vec<Diag>>
         toks: Vec::new(),
         pos: 0,
         init_designated: false,
+        init_dead: HashSet::new(),
         prog: TranslationUnit::default(),
         scopes: vec![Scope::default()],
         errors: Vec::new(),
@@ -248,6 +265,11 @@ pub fn parse_units(units: Vec<Vec<Token>>) -> Result<TranslationUnit, Vec<Diag>>
         const_globals: HashSet::new(),
         const_locals: HashSet::new(),
         defining: Vec::new(),
+        last_enum_unsigned: false,
+        enum_unsigned: HashMap::new(),
+        vla: vla::VlaState::default(),
+        const_pointee_globals: HashSet::new(),
+        const_pointee_locals: HashSet::new(),
     };
     for (unit, toks) in units.into_iter().enumerate() {
         p.unit = unit;
@@ -456,11 +478,13 @@ impl Parser {
 
     fn push_scope(&mut self) {
         self.scopes.push(Scope::default());
+        self.vla_scope_push();
     }
 
     fn pop_scope(&mut self) {
         if self.scopes.len() > 1 {
             self.scopes.pop();
+            self.vla_scope_pop();
         }
     }
 

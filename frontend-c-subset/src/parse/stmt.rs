@@ -122,6 +122,7 @@ impl Parser {
                     self.error(e.loc, "duplicate case value");
                 }
             }
+            self.vla_case(loc);
             mark(StmtKind::Case(id));
             return Ok(Some(false));
         }
@@ -136,6 +137,7 @@ impl Parser {
                     self.error(loc, "multiple default labels in one switch");
                 }
             }
+            self.vla_case(loc);
             mark(StmtKind::Case(id));
             return Ok(Some(false));
         }
@@ -145,6 +147,7 @@ impl Parser {
             if !self.fstate().labels.insert(l.clone()) {
                 self.error(lloc, format!("redefinition of label '{l}'"));
             }
+            self.vla_label(&l);
             mark(StmtKind::Label(l));
             return Ok(Some(true));
         }
@@ -246,7 +249,9 @@ impl Parser {
                         default: None,
                     });
                     self.fstate().breakables += 1;
+                    self.vla_switch_push();
                     let body = self.stmt();
+                    self.vla_switch_pop();
                     self.fstate().breakables -= 1;
                     let sw = self.fstate().switches.pop();
                     let body = body?;
@@ -339,6 +344,7 @@ impl Parser {
                     let (l, lloc) = self.ident()?;
                     self.expect(";")?;
                     self.fstate().gotos.push((l.clone(), lloc));
+                    self.vla_goto(&l, lloc);
                     return mk(StmtKind::Goto(l));
                 }
                 "break" => {

@@ -31,7 +31,7 @@ impl Parser {
     /// operand.
     pub(super) fn rval(&mut self, e: Expr) -> Expr {
         match &e.ty {
-            Ty::Array(..) | Ty::Func(_) => {
+            Ty::Array(..) | Ty::Vla(..) | Ty::Func(_) => {
                 let t = e.ty.decay();
                 let loc = e.loc;
                 self.mk(ExprKind::Addr(Box::new(e)), t, loc)
@@ -69,7 +69,7 @@ impl Parser {
                 };
                 Some(shown.to_string())
             }
-            ExprKind::Member(base, _) => self.const_object(base),
+            ExprKind::Member(base, _) | ExprKind::BitMember { base, .. } => self.const_object(base),
             ExprKind::Deref(p) => {
                 // `a[i]` of an array `a`: `*(&a + i)`, either way round.
                 let mut q: &Expr = p;
@@ -108,6 +108,7 @@ impl Parser {
                 | ExprKind::Global(_)
                 | ExprKind::Deref(_)
                 | ExprKind::Member(..)
+                | ExprKind::BitMember { .. }
                 | ExprKind::Str(_)
                 | ExprKind::Object(..)
         )
@@ -185,7 +186,7 @@ impl Parser {
     /// Reports pointer arithmetic on a pointer to an incomplete type.
     pub(super) fn check_pointee(&mut self, pty: &Ty, loc: Loc) {
         if let Some(b) = pty.base() {
-            if !b.is_void() && self.size_of(b).is_none() {
+            if !b.is_void() && self.size_of(b).is_none() && !b.is_vm() {
                 let n = self.tname(b);
                 self.error(
                     loc,
@@ -418,6 +419,10 @@ impl Parser {
             self.error(loc, "cannot take the address of an rvalue");
             return e;
         }
+        if matches!(e.kind, ExprKind::BitMember { .. }) {
+            self.error(loc, "cannot take the address of a bit-field");
+            return self.int(0, ptr_to(e.ty), loc);
+        }
         self.mark_addr_taken(&e);
         let ty = ptr_to(e.ty.clone());
         self.mk(ExprKind::Addr(Box::new(e)), ty, loc)
@@ -433,7 +438,7 @@ impl Parser {
                     }
                 }
             }
-            ExprKind::Member(x, _) => self.mark_addr_taken(x),
+            ExprKind::Member(x, _) | ExprKind::BitMember { base: x, .. } => self.mark_addr_taken(x),
             _ => {}
         }
     }

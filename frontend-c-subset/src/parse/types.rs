@@ -26,6 +26,7 @@ impl Parser {
         let start = self.loc();
         let mut counter = 0u32;
         let mut ty = Ty::Int;
+        self.last_enum_unsigned = false;
         while let Some(t) = self.peek().cloned() {
             if !self.is_typename_tok(&t) {
                 break;
@@ -321,12 +322,19 @@ impl Parser {
             while self.is("static") || self.is("const") || self.is("restrict") {
                 self.pos += 1;
             }
+            let mut vla = None;
             let len = if self.eat("]") {
+                None
+            } else if self.is("*") && self.is_at(1, "]") {
+                self.pos += 2;
+                vla = Some(crate::ctype::VlaLen::Star);
                 None
             } else {
                 let save = self.nodes;
+                let start = self.pos;
                 let e = self.conditional()?;
                 self.nodes = save;
+                let end = self.pos;
                 self.expect("]")?;
                 match const_int(&e) {
                     Some(n) if n >= 0 && e.ty.is_integer() => Some(n as u64),
@@ -339,13 +347,13 @@ impl Parser {
                         self.error(e.loc, format!("size of array has non-integer type '{n}'"));
                         Some(1)
                     }
-                    _ => {
-                        self.error(
-                            e.loc,
-                            "unsupported: variable-length arrays (the size must be an integer constant)",
-                        );
-                        Some(1)
-                    }
+                    _ => match self.vla_len(e, start, end) {
+                        Some(l) => {
+                            vla = Some(l);
+                            None
+                        }
+                        None => Some(1),
+                    },
                 }
             };
             let inner = self.nested("declarator", |p| p.type_suffix(ty))?;
@@ -354,6 +362,9 @@ impl Parser {
             }
             if matches!(inner, Ty::Array(_, None)) {
                 self.error(loc, "array has incomplete element type");
+            }
+            if let Some(l) = vla {
+                return Ok(Ty::Vla(Rc::new(inner), l));
             }
             if inner.is_void() {
                 self.error(loc, "array of void is not allowed");
@@ -396,6 +407,17 @@ impl Parser {
         if self.is_ident() && !self.is_typename() && (self.is_at(1, ",") || self.is_at(1, ")")) {
             return self.knr_identifier_list(ret);
         }
+        // The parameters are in scope in the lengths of later ones.
+        self.push_scope();
+        self.vla.in_params += 1;
+        let r = self.param_list(ret);
+        self.vla.in_params -= 1;
+        self.pop_scope();
+        r
+    }
+
+    // param-list = param ("," param)* ("," "...")? ")"
+    fn param_list(&mut self, ret: Ty) -> PResult<Ty> {
         let mut params = Vec::new();
         let mut names: Vec<(Option<String>, Loc)> = Vec::new();
         let mut variadic = false;
@@ -409,7 +431,7 @@ impl Parser {
             let base = self.declspec(None)?;
             let (ty, name) = self.declarator(base)?;
             let ty = match ty {
-                Ty::Array(b, _) => Ty::Ptr(b),
+                Ty::Array(b, _) | Ty::Vla(b, _) => Ty::Ptr(b),
                 t @ Ty::Func(_) => ptr_to(t),
                 t => t,
             };
@@ -421,6 +443,10 @@ impl Parser {
                 Some((n, l)) => {
                     if names.iter().any(|(m, _)| m.as_ref() == Some(&n)) {
                         self.error(l, format!("redefinition of parameter '{n}'"));
+                    }
+                    if let Some(s) = self.scopes.last_mut() {
+                        // Not an object here: only its name and type.
+                        s.syms.insert(n.clone(), Sym::Local(LocalId(u32::MAX)));
                     }
                     names.push((Some(n), l))
                 }
@@ -493,21 +519,8 @@ impl Parser {
         let fields = self.nested("struct or union", |p| p.struct_members(kw));
         self.defining.pop();
         let mut fields = fields?;
-        // Layout: the C rules, which are also the IR's.
-        let mut size = 0u64;
-        let mut align = 1u64;
-        for f in fields.iter_mut() {
-            let fs = f.ty.size(&self.prog.structs).unwrap_or(0);
-            let fa = f.ty.align(&self.prog.structs);
-            align = align.max(fa);
-            if is_union {
-                f.offset = 0;
-                size = size.max(fs);
-            } else {
-                f.offset = size.div_ceil(fa) * fa;
-                size = f.offset + fs;
-            }
-        }
+        // Layout: the C rules (System V, as gcc), which are also the IR's.
+        let (size, align) = self.layout(&mut fields, is_union);
         let s = &mut self.prog.structs[id];
         s.fields = fields;
         s.size = size.div_ceil(align) * align;
@@ -528,6 +541,7 @@ impl Parser {
             }
             let loc = self.loc();
             let base = self.declspec(None)?;
+            let enum_unsigned = self.last_enum_unsigned;
             if self.eat(";") {
                 if base.is_struct() {
                     if let Some(at) = flexible.take() {
@@ -537,6 +551,7 @@ impl Parser {
                         name: None,
                         ty: base,
                         offset: 0,
+                        bits: None,
                     });
                 } else {
                     self.error(loc, "declaration does not declare anything");
@@ -546,7 +561,17 @@ impl Parser {
             loop {
                 let (ty, name) = self.declarator(base.clone())?;
                 if self.is(":") {
-                    return self.fatal("unsupported: bit-fields");
+                    if let Some(at) = flexible.take() {
+                        self.error(at, "flexible array member not at end of struct");
+                    }
+                    self.last_enum_unsigned = enum_unsigned;
+                    let f = self.bitfield_member(ty, name, &mut names)?;
+                    fields.push(f);
+                    if self.eat(";") {
+                        break;
+                    }
+                    self.expect(",")?;
+                    continue;
                 }
                 let Some((n, nloc)) = name else {
                     return self.fatal("expected a member name");
@@ -561,7 +586,13 @@ impl Parser {
                 if open_array {
                     flexible = Some(nloc);
                 }
-                if !open_array && self.size_of(&ty).is_none() {
+                if ty.is_vm() {
+                    self.vla_drop_pending();
+                    self.error(
+                        nloc,
+                        format!("member '{n}' has a variably modified type (a struct or union member's array sizes must be constants)"),
+                    );
+                } else if !open_array && self.size_of(&ty).is_none() {
                     let tn = self.tname(&ty);
                     self.error(nloc, format!("member '{n}' has incomplete type '{tn}'"));
                 }
@@ -569,6 +600,7 @@ impl Parser {
                     name: Some(n),
                     ty,
                     offset: 0,
+                    bits: None,
                 });
                 if self.eat(";") {
                     break;
@@ -609,6 +641,9 @@ impl Parser {
             if tag.is_none() {
                 return self.fatal("expected '{' or a tag after 'enum'");
             }
+            self.last_enum_unsigned = tag
+                .and_then(|t| self.enum_unsigned.get(&t).copied())
+                .unwrap_or(false);
             return Ok(Ty::Int);
         }
         if let (Some(t), Some(s)) = (&tag, self.scopes.last_mut()) {
@@ -622,6 +657,7 @@ impl Parser {
             }
         }
         let mut val: i64 = 0;
+        let mut negative = false;
         loop {
             if self.eat("}") {
                 break;
@@ -635,11 +671,16 @@ impl Parser {
                 }
             }
             self.declare(&name, nloc, Sym::EnumConst(val));
+            negative |= val < 0;
             val = eval_binary(Opcode::Add, Type::I64, val as u64, 1).unwrap_or(0) as i64;
             if self.eat("}") {
                 break;
             }
             self.expect(",")?;
+        }
+        self.last_enum_unsigned = !negative;
+        if let Some(t) = tag {
+            self.enum_unsigned.insert(t, !negative);
         }
         Ok(Ty::Int)
     }

@@ -66,6 +66,7 @@ pub fn implementation(b: Builtin) -> Impl {
         B::Realloc => stdlib::realloc,
         B::Free => stdlib::free,
         B::AlignedAlloc => stdlib::aligned_alloc,
+        B::VlaAlloc => stdlib::vla_alloc,
         B::Exit => stdlib::exit,
         B::Abort => stdlib::abort,
         B::Abs => stdlib::abs,

@@ -66,6 +66,19 @@ pub fn malloc(rt: &mut Runtime, a: &[u64], t: Option<&MemType>) -> Result<u64> {
     Ok(allocate(rt, a[0], t))
 }
 
+/// `__pivm_vla_alloc(size)`: a variable-length array's storage, a heap
+/// block like malloc's; a size that is not positive (as a signed
+/// number), or that the heap cannot hold, traps.
+pub fn vla_alloc(rt: &mut Runtime, a: &[u64], t: Option<&MemType>) -> Result<u64> {
+    if (a[0] as i64) <= 0 {
+        return Err(Halt::Trap(TrapKind::VlaSize));
+    }
+    match allocate(rt, a[0], t) {
+        0 => Err(Halt::Trap(TrapKind::VlaSize)),
+        p => Ok(p),
+    }
+}
+
 /// malloc called from JIT code: `a` is `(size)`, or `(size, key)` with the
 /// key of the call's allocation type in `Program::alloc_types`, whose
 /// allocator id is `base_ty_id(key)`.

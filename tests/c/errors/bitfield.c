@@ -1,4 +1,0 @@
-struct flags {
-    unsigned ready : 1;
-};
-int main(void) { return 0; }

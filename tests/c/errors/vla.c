@@ -1,4 +1,0 @@
-int main(int argc, char **argv) {
-    int buf[argc];
-    return 0;
-}

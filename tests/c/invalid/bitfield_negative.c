@@ -1,0 +1,2 @@
+struct s { int x : -1; };
+int main(void) { return 0; }

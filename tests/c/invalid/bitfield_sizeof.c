@@ -1,0 +1,5 @@
+struct s { unsigned x : 3; };
+int main(void) {
+    struct s v = { 1 };
+    return (int)sizeof(v.x);
+}

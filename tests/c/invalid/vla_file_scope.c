@@ -1,0 +1,3 @@
+int n = 3;
+int a[n];
+int main(void) { return 0; }

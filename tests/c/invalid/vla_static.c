@@ -1,0 +1,5 @@
+int main(int argc, char **argv) {
+    static int a[argc];
+    (void)argv;
+    return a[0];
+}
