@@ -508,6 +508,7 @@ impl<'a> Parser<'a> {
                         })),
                         _ => Sym::Func(self.module.funcs.push(Function {
                             name: n.clone(),
+                            source: None,
                             num_params: 0,
                             ret: None,
                             locals: EntityVec::new(),
@@ -769,7 +770,8 @@ impl<'a> Parser<'a> {
 
     /// Parses the function starting at line `start`; returns the index of
     /// the line after its closing `}`.
-    // func = "func" "@" NAME "(" [param {"," param}] ")" ["->" type] "{"
+    // func = "func" "@" NAME "(" [param {"," param}] ")" ["->" type]
+    //        ["source" STRING] "{"
     //        {"local" "%" NAME ":" type} {"slot" "$" NAME ":" memtype}
     //        {LABEL ":" {["line" N] inst}} "}"
     fn function(&mut self, start: usize) -> Result<usize, ParseError> {
@@ -787,6 +789,7 @@ impl<'a> Parser<'a> {
             fid = id;
             func = Function {
                 name: name.clone(),
+                source: None,
                 num_params: 0,
                 ret: None,
                 locals: EntityVec::new(),
@@ -815,6 +818,13 @@ impl<'a> Parser<'a> {
             func.num_params = func.locals.len();
             if c.eat("->") {
                 func.ret = Some(c.scalar_type()?);
+            }
+            if matches!(c.peek(), Some(Tok::Ident(s)) if s == "source") {
+                c.pos += 1;
+                let Some(Tok::Str(s)) = c.next() else {
+                    return Err(c.expected("a string"));
+                };
+                func.source = Some(String::from_utf8_lossy(s).into_owned());
             }
             c.expect("{")?;
             c.end()?;
