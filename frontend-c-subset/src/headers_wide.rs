@@ -29,7 +29,6 @@ pub const WLIMITS: &str = r#"#ifndef __PIVM_WLIMITS_H
 pub const MB: &str = r#"#ifndef __PIVM_MB_H
 #define __PIVM_MB_H
 #include <stddef.h>
-typedef struct { int __count; union { unsigned int __wch; char __wchb[4]; } __value; } mbstate_t;
 int errno;
 #define MB_CUR_MAX ((size_t)1)
 static int mbtowc(wchar_t *pwc, const char *s, size_t n) {
@@ -72,6 +71,10 @@ static size_t wcstombs(char *dst, const wchar_t *src, size_t n) {
 pub const UCHAR: &str = r#"#ifndef __PIVM_UCHAR_H
 #define __PIVM_UCHAR_H
 #include <__pivm_mb.h>
+#ifndef __PIVM_MBSTATE_T
+#define __PIVM_MBSTATE_T
+typedef struct { int __count; union { unsigned int __wch; char __wchb[4]; } __value; } mbstate_t;
+#endif
 typedef unsigned short char16_t;
 typedef unsigned int char32_t;
 /* The C locale's multibyte characters are ASCII, one byte each. */
@@ -162,6 +165,10 @@ pub const WCHAR: &str = r#"#ifndef __PIVM_WCHAR_H
 #include <stdio.h>
 #include <__pivm_mb.h>
 #include <wctype.h>
+#ifndef __PIVM_MBSTATE_T
+#define __PIVM_MBSTATE_T
+typedef struct { int __count; union { unsigned int __wch; char __wchb[4]; } __value; } mbstate_t;
+#endif
 #include <__pivm_wlimits.h>
 void *malloc(size_t n);
 void free(void *p);
