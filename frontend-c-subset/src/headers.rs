@@ -60,6 +60,7 @@ pub fn get(name: &str) -> Option<&'static str> {
         "uchar.h" => headers_wide::UCHAR,
         "__pivm_mb.h" => headers_wide::MB,
         "__pivm_wlimits.h" => headers_wide::WLIMITS,
+        "__pivm_mbstate.h" => headers_wide::MBSTATE,
         _ => return None,
     })
 }

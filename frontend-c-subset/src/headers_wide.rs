@@ -68,35 +68,43 @@ static size_t wcstombs(char *dst, const wchar_t *src, size_t n) {
 #endif
 "#;
 
-pub const UCHAR: &str = r#"#ifndef __PIVM_UCHAR_H
-#define __PIVM_UCHAR_H
+/// `mbstate_t` and the restartable conversions of one character that
+/// `<wchar.h>` and `<uchar.h>` share (the C locale keeps no state).
+pub const MBSTATE: &str = r#"#ifndef __PIVM_MBSTATE_H
+#define __PIVM_MBSTATE_H
 #include <__pivm_mb.h>
-#ifndef __PIVM_MBSTATE_T
-#define __PIVM_MBSTATE_T
 typedef struct { int __count; union { unsigned int __wch; char __wchb[4]; } __value; } mbstate_t;
-#endif
-typedef unsigned short char16_t;
-typedef unsigned int char32_t;
-/* The C locale's multibyte characters are ASCII, one byte each. */
-static size_t mbrtoc32(char32_t *pc, const char *s, size_t n, mbstate_t *ps) {
+static size_t __pivm_mbrtoc(unsigned int *pc, const char *s, size_t n) {
     if (!s) return 0;
     if (n == 0) return (size_t)-2;
     if ((unsigned char)*s >= 0x80) { errno = 84; return (size_t)-1; }
     if (pc) *pc = (unsigned char)*s;
     return *s ? 1 : 0;
 }
+static size_t __pivm_crtomb(char *s, unsigned int c) {
+    if (!s) return 1;
+    if (c >= 0x80) { errno = 84; return (size_t)-1; }
+    *s = (char)c;
+    return 1;
+}
+#endif
+"#;
+
+pub const UCHAR: &str = r#"#ifndef __PIVM_UCHAR_H
+#define __PIVM_UCHAR_H
+#include <__pivm_mb.h>
+#include <__pivm_mbstate.h>
+typedef unsigned short char16_t;
+typedef unsigned int char32_t;
+/* The C locale's multibyte characters are ASCII, one byte each. */
+static size_t mbrtoc32(char32_t *pc, const char *s, size_t n, mbstate_t *ps) { return __pivm_mbrtoc(pc, s, n); }
 static size_t mbrtoc16(char16_t *pc, const char *s, size_t n, mbstate_t *ps) {
     char32_t c = 0;
     size_t r = mbrtoc32(&c, s, n, ps);
     if (pc && r < (size_t)-2) *pc = (char16_t)c;
     return r;
 }
-static size_t c32rtomb(char *s, char32_t c, mbstate_t *ps) {
-    if (!s) return 1;
-    if (c >= 0x80) { errno = 84; return (size_t)-1; }
-    *s = (char)c;
-    return 1;
-}
+static size_t c32rtomb(char *s, char32_t c, mbstate_t *ps) { return __pivm_crtomb(s, c); }
 static size_t c16rtomb(char *s, char16_t c, mbstate_t *ps) { return c32rtomb(s, c, ps); }
 #endif
 "#;
@@ -165,10 +173,7 @@ pub const WCHAR: &str = r#"#ifndef __PIVM_WCHAR_H
 #include <stdio.h>
 #include <__pivm_mb.h>
 #include <wctype.h>
-#ifndef __PIVM_MBSTATE_T
-#define __PIVM_MBSTATE_T
-typedef struct { int __count; union { unsigned int __wch; char __wchb[4]; } __value; } mbstate_t;
-#endif
+#include <__pivm_mbstate.h>
 #include <__pivm_wlimits.h>
 void *malloc(size_t n);
 void free(void *p);
@@ -314,19 +319,10 @@ static wint_t btowc(int c) { return c >= 0 && c < 0x80 ? (wint_t)c : WEOF; }
 static int wctob(wint_t c) { return c < 0x80 ? (int)c : -1; }
 static int mbsinit(const mbstate_t *ps) { return !ps || ps->__count == 0; }
 static size_t mbrtowc(wchar_t *pwc, const char *s, size_t n, mbstate_t *ps) {
-    if (!s) return 0;
-    if (n == 0) return (size_t)-2;
-    if ((unsigned char)*s >= 0x80) { errno = 84; return (size_t)-1; }
-    if (pwc) *pwc = (unsigned char)*s;
-    return *s ? 1 : 0;
+    return __pivm_mbrtoc((unsigned int *)pwc, s, n);
 }
 static size_t mbrlen(const char *s, size_t n, mbstate_t *ps) { return mbrtowc(0, s, n, ps); }
-static size_t wcrtomb(char *s, wchar_t wc, mbstate_t *ps) {
-    if (!s) return 1;
-    if ((unsigned int)wc >= 0x80) { errno = 84; return (size_t)-1; }
-    *s = (char)wc;
-    return 1;
-}
+static size_t wcrtomb(char *s, wchar_t wc, mbstate_t *ps) { return __pivm_crtomb(s, (unsigned int)wc); }
 static size_t mbsrtowcs(wchar_t *dst, const char **src, size_t n, mbstate_t *ps) {
     const char *s = *src;
     size_t i = 0;
