@@ -822,6 +822,15 @@ mod tests {
     }
 
     #[test]
+    fn long_doubles_take_two_va_list_cells() {
+        assert_eq!(
+            va_arg_cells(b"%d %Lf %*.*Lg %% %s %5.2La %lf %q %"),
+            [1, 2, 1, 1, 2, 1, 2, 1]
+        );
+        assert_eq!(va_arg_cells(b"plain"), [] as [u8; 0]);
+    }
+
+    #[test]
     fn past_int_max_is_minus_one() {
         let mut mem = Memory::new(1 << 20, 1 << 16).unwrap();
         let fmts: [(&str, i32); 6] = [
