@@ -42,8 +42,9 @@ ENGINES = ["jit", "interp"]
 # (program, args, snapshot points as fractions of its safepoint count,
 # oracle). Chosen to cover integers of every width, floats and their
 # printing, structs, pointers stored in the heap, recursion, a big heap,
-# hardware NaNs, handlers pending between setjmp and longjmp, and
-# variable-length arrays and bit-fields live across the snapshot. The
+# hardware NaNs, handlers pending between setjmp and longjmp,
+# variable-length arrays and bit-fields live across the snapshot, and
+# wide strings and long doubles. The
 # oracle is gcc, except for NaN bits, which C leaves to the hardware and
 # pivm defines (docs/DESIGN.md): there it is pivm's interpreter on x86_64,
 # uninterrupted.
@@ -52,6 +53,7 @@ PROGRAMS = [
     ("tests/cross/nans.c", ["2000"], [0.5], "pivm"),
     ("tests/cross/setjmp.c", ["40"], [0.37, 0.78], "gcc"),
     ("tests/cross/vla.c", ["60"], [0.41, 0.83], "gcc"),
+    ("tests/cross/wide.c", ["3000"], [0.4, 0.9], "gcc"),
     ("examples/nbody.c", ["2000"], [0.5], "gcc"),
     ("examples/binarytrees.c", ["8"], [0.2, 0.7], "gcc"),
     ("examples/quicksort.c", ["12"], [0.5], "gcc"),

@@ -151,7 +151,8 @@ pub enum VarRef {
 pub struct InitElem {
     pub offset: u64,
     pub expr: Expr,
-    /// For a string literal initializing a char array: the array length.
+    /// For a string literal initializing a char or wide-char array: the
+    /// array's size in bytes.
     pub str_len: Option<u64>,
     /// For a bit-field: its place in the storage unit at `offset`, of
     /// the type of `expr`.

@@ -24,6 +24,10 @@ pub enum Ty {
     ULLong,
     Float,
     Double,
+    /// IEEE binary64 arithmetic, like `double`, in a 16-byte object
+    /// aligned to 16, as gcc lays out x86_64's 80-bit `long double`
+    /// (docs/DESIGN.md, "long double").
+    LongDouble,
     Ptr(Rc<Ty>),
     /// Element type and length (`None`: an incomplete `T[]`).
     Array(Rc<Ty>, Option<u64>),
@@ -173,7 +177,7 @@ impl Ty {
         )
     }
     pub fn is_float(&self) -> bool {
-        matches!(self, Ty::Float | Ty::Double)
+        matches!(self, Ty::Float | Ty::Double | Ty::LongDouble)
     }
     pub fn is_arith(&self) -> bool {
         self.is_integer() || self.is_float()
@@ -282,7 +286,7 @@ impl Ty {
             Ty::Int | Ty::UInt => Type::I32,
             Ty::Long | Ty::ULong | Ty::LLong | Ty::ULLong => Type::I64,
             Ty::Float => Type::F32,
-            Ty::Double => Type::F64,
+            Ty::Double | Ty::LongDouble => Type::F64,
             _ => Type::Ptr,
         }
     }
@@ -315,6 +319,7 @@ impl Ty {
                 s.size
             }
             Ty::Array(b, n) => b.size(structs)?.checked_mul((*n)?)?,
+            Ty::LongDouble => 16,
             t => t.ir().bytes() as u64,
         })
     }
@@ -324,6 +329,7 @@ impl Ty {
             Ty::Struct(id) => structs.get(*id).map_or(1, |s| s.align),
             Ty::Array(b, _) | Ty::Vla(b, _) => b.align(structs),
             Ty::Void | Ty::Func(_) => 1,
+            Ty::LongDouble => 16,
             t => t.ir().bytes() as u64,
         }
     }
@@ -346,6 +352,7 @@ impl Ty {
             Ty::ULLong => "unsigned long long".into(),
             Ty::Float => "float".into(),
             Ty::Double => "double".into(),
+            Ty::LongDouble => "long double".into(),
             Ty::Ptr(b) => match &**b {
                 Ty::Func(f) => format!("{} (*)({})", f.ret.name(structs), params_name(f, structs)),
                 b => format!("{} *", b.name(structs)),
@@ -380,6 +387,9 @@ fn params_name(f: &FuncTy, structs: &Structs) -> String {
 /// The usual arithmetic conversions: the common type of two arithmetic
 /// operands.
 pub fn usual_arith(a: &Ty, b: &Ty) -> Ty {
+    if *a == Ty::LongDouble || *b == Ty::LongDouble {
+        return Ty::LongDouble;
+    }
     if *a == Ty::Double || *b == Ty::Double {
         return Ty::Double;
     }

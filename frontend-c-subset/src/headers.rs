@@ -6,6 +6,8 @@
 //! can observe them (the `ctype` class bits, `RAND_MAX`, `EOF`, `SEEK_*`),
 //! so programs print the same under pivm and under gcc.
 
+use crate::headers_wide;
+
 /// The header names `#include <...>` accepts.
 pub const NAMES: &[&str] = &[
     "assert.h",
@@ -26,6 +28,9 @@ pub const NAMES: &[&str] = &[
     "stdlib.h",
     "string.h",
     "time.h",
+    "uchar.h",
+    "wchar.h",
+    "wctype.h",
 ];
 
 /// The text of an embedded header.
@@ -50,6 +55,12 @@ pub fn get(name: &str) -> Option<&'static str> {
         "signal.h" => SIGNAL,
         "setjmp.h" => SETJMP,
         "__pivm_strerror.h" => STRERROR,
+        "wchar.h" => headers_wide::WCHAR,
+        "wctype.h" => headers_wide::WCTYPE,
+        "uchar.h" => headers_wide::UCHAR,
+        "__pivm_mb.h" => headers_wide::MB,
+        "__pivm_wlimits.h" => headers_wide::WLIMITS,
+        "__pivm_mbstate.h" => headers_wide::MBSTATE,
         _ => return None,
     })
 }
@@ -176,7 +187,8 @@ static int vsscanf(const char *str, const char *fmt, __pivm_va_list ap) {
         for (;; fmt++) {
             if (*fmt == 'h') len = len == -1 ? -2 : -1;
             else if (*fmt == 'l') len = len == 1 ? 2 : 1;
-            else if (*fmt == 'j' || *fmt == 'z' || *fmt == 't' || *fmt == 'L') len = 2;
+            else if (*fmt == 'j' || *fmt == 'z' || *fmt == 't') len = 2;
+            else if (*fmt == 'L') len = 3;
             else break;
         }
         char c = *fmt;
@@ -232,7 +244,8 @@ static int vsscanf(const char *str, const char *fmt, __pivm_va_list ap) {
             if (end == tmp) return n;
             s += end - tmp;
             if (!skip) {
-                if (len >= 1) *va_arg(ap, double *) = d;
+                if (len == 3) *va_arg(ap, long double *) = d;
+                else if (len >= 1) *va_arg(ap, double *) = d;
                 else *va_arg(ap, float *) = (float)d;
                 n++;
             }
@@ -286,6 +299,7 @@ static char *tmpnam(char *s) {
 
 const STDLIB: &str = r#"#ifndef __PIVM_STDLIB_H
 #define __PIVM_STDLIB_H
+#include <__pivm_mb.h>
 #include <stddef.h>
 #define EXIT_SUCCESS 0
 #define EXIT_FAILURE 1
@@ -327,6 +341,7 @@ static long long atoll(const char *s) { return atol(s); }
 static long long strtoll(const char *s, char **end, int base) { return strtol(s, end, base); }
 static unsigned long long strtoull(const char *s, char **end, int base) { return strtoul(s, end, base); }
 static float strtof(const char *s, char **end) { return (float)strtod(s, end); }
+static long double strtold(const char *s, char **end) { return strtod(s, end); }
 /* atexit: the handlers are a program-wide table in VM memory; exit (a
    macro over the runtime's exit) and a return from main (the compiler
    calls __pivm_atexit_run there) run them, last registered first. */
@@ -652,6 +667,68 @@ static float nextafterf(float x, float y) {
     else v.u--;
     return v.f;
 }
+/* The long double functions: long double is binary64 in pivm
+   (docs/DESIGN.md), so each is the double one. */
+#define __PIVM_L1(n) static long double n##l(long double x) { return n(x); }
+#define __PIVM_L2(n) static long double n##l(long double x, long double y) { return n(x, y); }
+__PIVM_L1(sqrt)
+__PIVM_L1(sin)
+__PIVM_L1(cos)
+__PIVM_L1(tan)
+__PIVM_L1(asin)
+__PIVM_L1(acos)
+__PIVM_L1(atan)
+__PIVM_L1(sinh)
+__PIVM_L1(cosh)
+__PIVM_L1(tanh)
+__PIVM_L1(asinh)
+__PIVM_L1(acosh)
+__PIVM_L1(atanh)
+__PIVM_L1(exp)
+__PIVM_L1(exp2)
+__PIVM_L1(expm1)
+__PIVM_L1(log)
+__PIVM_L1(log10)
+__PIVM_L1(log2)
+__PIVM_L1(log1p)
+__PIVM_L1(cbrt)
+__PIVM_L1(erf)
+__PIVM_L1(erfc)
+__PIVM_L1(tgamma)
+__PIVM_L1(lgamma)
+__PIVM_L1(rint)
+__PIVM_L1(nearbyint)
+__PIVM_L1(fabs)
+__PIVM_L1(floor)
+__PIVM_L1(ceil)
+__PIVM_L1(round)
+__PIVM_L1(trunc)
+__PIVM_L1(logb)
+__PIVM_L2(atan2)
+__PIVM_L2(pow)
+__PIVM_L2(hypot)
+__PIVM_L2(fmod)
+__PIVM_L2(copysign)
+__PIVM_L2(fdim)
+__PIVM_L2(remainder)
+__PIVM_L2(fmin)
+__PIVM_L2(fmax)
+__PIVM_L2(nextafter)
+static long double fmal(long double x, long double y, long double z) { return fma(x, y, z); }
+static long double ldexpl(long double x, int n) { return ldexp(x, n); }
+static long double scalbnl(long double x, int n) { return ldexp(x, n); }
+static long double scalblnl(long double x, long n) { return scalbln(x, n); }
+static long double frexpl(long double x, int *e) { return frexp(x, e); }
+static long double modfl(long double x, long double *ip) { double d; long double r = modf(x, &d); *ip = d; return r; }
+static long double remquol(long double x, long double y, int *q) { return remquo(x, y, q); }
+static long double nexttowardl(long double x, long double y) { return nextafter(x, y); }
+static long double nanl(const char *tag) { return NAN; }
+static int ilogbl(long double x) { return ilogb(x); }
+static long lrintl(long double x) { return lrint(x); }
+static long long llrintl(long double x) { return llrint(x); }
+static long lroundl(long double x) { return lround(x); }
+static long long llroundl(long double x) { return llround(x); }
+#define HUGE_VALL ((long double)HUGE_VAL)
 static int isnan(double x) { return x != x; }
 static int isinf(double x) { return x == HUGE_VAL ? 1 : x == -HUGE_VAL ? -1 : 0; }
 static int isfinite(double x) { return x == x && x != HUGE_VAL && x != -HUGE_VAL; }
@@ -709,6 +786,7 @@ typedef unsigned long uint_fast64_t;
 #define SIZE_MAX UINT64_MAX
 #define PTRDIFF_MIN INT64_MIN
 #define PTRDIFF_MAX INT64_MAX
+#include <__pivm_wlimits.h>
 #define INT8_C(c) c
 #define INT16_C(c) c
 #define INT32_C(c) c
@@ -808,7 +886,21 @@ const FLOAT: &str = r#"#ifndef __PIVM_FLOAT_H
 #define DBL_MAX_10_EXP 308
 #define FLT_DECIMAL_DIG 9
 #define DBL_DECIMAL_DIG 17
-#define DECIMAL_DIG 21
+/* long double is IEEE binary64 in pivm (docs/DESIGN.md): LDBL_* are
+   DBL_*, and DECIMAL_DIG is binary64's (gcc on x86_64 says 21, for its
+   80-bit long double). */
+#define LDBL_MANT_DIG 53
+#define LDBL_DIG 15
+#define LDBL_EPSILON 2.2204460492503131e-16L
+#define LDBL_MIN 2.2250738585072014e-308L
+#define LDBL_MAX 1.7976931348623157e+308L
+#define LDBL_TRUE_MIN 4.9406564584124654e-324L
+#define LDBL_MIN_EXP (-1021)
+#define LDBL_MAX_EXP 1024
+#define LDBL_MIN_10_EXP (-307)
+#define LDBL_MAX_10_EXP 308
+#define LDBL_DECIMAL_DIG 17
+#define DECIMAL_DIG 17
 #define FLT_ROUNDS 1
 #define FLT_EVAL_METHOD 0
 #endif

@@ -142,11 +142,14 @@ pub fn tokenize_at(text: &str, file: u32, line: u32, col: u32) -> Result<Vec<Tok
                 }
             }
             kind = TokKind::Num;
-        } else if c == b'"' || c == b'\'' {
-            match scan_quoted(b, i, c) {
+        } else if let Some(q) = quote_at(b, i) {
+            // A string literal or character constant, with its encoding
+            // prefix (`L`, `u`, `U`, `u8`) if any.
+            let quote = b[q];
+            match scan_quoted(b, q, quote) {
                 Some(end) => {
                     i = end;
-                    kind = if c == b'"' {
+                    kind = if quote == b'"' {
                         TokKind::Str
                     } else {
                         TokKind::Char
@@ -158,20 +161,13 @@ pub fn tokenize_at(text: &str, file: u32, line: u32, col: u32) -> Result<Vec<Tok
                     while i < b.len() && b[i] != b'\n' {
                         i += 1;
                     }
-                    kind = if c == b'"' {
+                    kind = if quote == b'"' {
                         TokKind::BadStr
                     } else {
                         TokKind::BadChar
                     };
                 }
             }
-        } else if (c == b'L' || c == b'u' || c == b'U')
-            && matches!(b.get(i + 1), Some(b'"') | Some(b'\''))
-        {
-            return Err(Diag::new(
-                loc,
-                "unsupported: wide and unicode character constants and strings",
-            ));
         } else if c.is_ascii_alphabetic() || c == b'_' {
             i += 1;
             while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
@@ -219,67 +215,18 @@ fn scan_quoted(b: &[u8], start: usize, q: u8) -> Option<usize> {
     None
 }
 
-/// Decodes the body of a string or character literal (without quotes):
-/// C escapes to bytes. Errors carry an offset into the body.
-pub fn unescape(body: &str) -> Result<Vec<u8>, String> {
-    let b = body.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] != b'\\' {
-            out.push(b[i]);
-            i += 1;
-            continue;
-        }
-        i += 1;
-        let Some(&c) = b.get(i) else {
-            return Err("incomplete escape sequence".into());
-        };
-        i += 1;
-        let v = match c {
-            b'n' => b'\n',
-            b't' => b'\t',
-            b'r' => b'\r',
-            b'a' => 7,
-            b'b' => 8,
-            b'f' => 12,
-            b'v' => 11,
-            b'e' => 27,
-            b'\\' | b'\'' | b'"' | b'?' => c,
-            b'x' => {
-                let mut v: u32 = 0;
-                let mut n = 0;
-                while i < b.len() && b[i].is_ascii_hexdigit() {
-                    v = v.saturating_mul(16) + (b[i] as char).to_digit(16).unwrap_or(0);
-                    i += 1;
-                    n += 1;
-                }
-                if n == 0 {
-                    return Err("\\x used with no following hex digits".into());
-                }
-                if v > 255 {
-                    return Err("hex escape sequence out of range".into());
-                }
-                v as u8
-            }
-            b'0'..=b'7' => {
-                let mut v: u32 = (c - b'0') as u32;
-                let mut n = 1;
-                while n < 3 && i < b.len() && (b'0'..=b'7').contains(&b[i]) {
-                    v = v * 8 + (b[i] - b'0') as u32;
-                    i += 1;
-                    n += 1;
-                }
-                if v > 255 {
-                    return Err("octal escape sequence out of range".into());
-                }
-                v as u8
-            }
-            _ => return Err(format!("unknown escape sequence '\\{}'", c as char)),
-        };
-        out.push(v);
+/// Where the opening quote is if a literal starts at `i`: a quote, or
+/// an encoding prefix (`L`, `u`, `U` before either quote, `u8` before
+/// `"`) and then one.
+fn quote_at(b: &[u8], i: usize) -> Option<usize> {
+    let is_quote = |j: usize| matches!(b.get(j), Some(b'"' | b'\''));
+    match b[i] {
+        b'"' | b'\'' => Some(i),
+        b'L' | b'U' if is_quote(i + 1) => Some(i + 1),
+        b'u' if is_quote(i + 1) => Some(i + 1),
+        b'u' if b.get(i + 1) == Some(&b'8') && b.get(i + 2) == Some(&b'"') => Some(i + 2),
+        _ => None,
     }
-    Ok(out)
 }
 
 /// The precedence of a C binary operator (1 for `||` up to 10 for `*`),

@@ -13,6 +13,7 @@ pub mod ast;
 pub mod ctype;
 pub mod diag;
 pub mod headers;
+mod headers_wide;
 pub mod lex;
 pub mod lower;
 pub mod parse;
@@ -96,7 +97,8 @@ fn compile_on_this_thread(
     let names: Vec<&str> = units.iter().map(|(n, _)| n.as_str()).collect();
     let file = names.join(", ");
     let prog = parse::parse_units(toks).map_err(|d| diag::render(&sm, &d))?;
-    let mut module = lower::lower(&prog, &file).map_err(|d| diag::render(&sm, &d))?;
+    let files: Vec<String> = sm.files.iter().map(|f| f.name.clone()).collect();
+    let mut module = lower::lower_files(&prog, &file, &files).map_err(|d| diag::render(&sm, &d))?;
     pivm_ir::safepoints::place(&mut module);
     // A function past the IR's size bound is the program's limit, not a
     // compiler bug.

@@ -38,8 +38,20 @@ mod vla;
 const INTERNAL_BUILTINS: &[Builtin] = &[Builtin::Memcpy, Builtin::Memmove, Builtin::Memset];
 
 pub fn lower(prog: &TranslationUnit, source: &str) -> Result<Module, Vec<Diag>> {
+    lower_files(prog, source, &[])
+}
+
+/// `lower`, with the names of the files `Loc::file` numbers (the
+/// compiler's `SourceMap`): each function whose definition is in a file
+/// other than `source` gets that file as its IR `source`.
+pub fn lower_files(
+    prog: &TranslationUnit,
+    source: &str,
+    files: &[String],
+) -> Result<Module, Vec<Diag>> {
     let mut l = Lower {
         prog,
+        files,
         m: Module {
             source: Some(source.to_string()),
             ..Module::default()
@@ -66,6 +78,8 @@ struct Lower<'a> {
     prog: &'a TranslationUnit,
     m: Module,
     struct_types: HashMap<StructId, TypeId>,
+    /// File names by `Loc::file` (may be empty: no function sources).
+    files: &'a [String],
     type_names: HashSet<String>,
     globals: EntityVec<GlobalVarId, Option<GlobalId>>,
     strings: EntityVec<StrId, Option<GlobalId>>,
@@ -146,6 +160,8 @@ impl<'a> Lower<'a> {
             Ty::Array(b, n) => MemType::Array(Box::new(self.mem_type(b)), n.unwrap_or(0)),
             Ty::Struct(id) => MemType::Named(self.struct_type(*id)),
             Ty::Void | Ty::Func(_) => MemType::Scalar(Type::I8),
+            // 16 bytes, the value in the first 8.
+            Ty::LongDouble => MemType::Array(Box::new(MemType::Scalar(Type::F64)), 2),
             t => MemType::Scalar(t.ir()),
         }
     }
@@ -187,8 +203,40 @@ impl<'a> Lower<'a> {
             .iter()
             .map(|t| self.mem_type(t))
             .collect();
+        let fields = if s.align > 8 {
+            self.padded_fields(id, fields)
+        } else {
+            fields
+        };
         self.m.types[tid].fields = fields;
         tid
+    }
+
+    /// The IR fields of struct `id`, whose C alignment is more than any
+    /// IR type has (it holds a `long double`): explicit `[N x i8]`
+    /// padding puts each field at its C offset and makes the size C's,
+    /// where the IR's own layout rules would pack them tighter.
+    fn padded_fields(&mut self, id: StructId, fields: Vec<MemType>) -> Vec<MemType> {
+        let s = &self.prog.structs[id];
+        let pad = |n: u64| MemType::Array(Box::new(MemType::Scalar(Type::I8)), n);
+        if s.is_union {
+            let mut out = fields;
+            out.push(pad(s.size));
+            return out;
+        }
+        let mut out = Vec::new();
+        let mut at = 0;
+        for (f, m) in s.fields.iter().zip(fields) {
+            if f.offset > at {
+                out.push(pad(f.offset - at));
+            }
+            at = f.offset + f.ty.size(&self.prog.structs).unwrap_or(0);
+            out.push(m);
+        }
+        if s.size > at {
+            out.push(pad(s.size - at));
+        }
+        out
     }
 
     /// The module's declaration of `b`, added on first use.
@@ -340,15 +388,22 @@ impl<'a> Lower<'a> {
         id
     }
 
-    fn string_global(&mut self, s: StrId) -> GlobalId {
+    /// The global holding string literal `s`, of type `ty` (an array).
+    fn string_global(&mut self, s: StrId, ty: &Ty) -> GlobalId {
         if let Some(g) = self.strings[s] {
             return g;
         }
         let bytes = self.prog.strings[s].clone();
         let name = self.unique_global_name(&format!("str.{}", s.0));
+        // A wide literal is an array of its code units (aligned as gcc
+        // aligns them); its bytes are the same either way.
+        let unit = ty.base().map_or(Type::I8, Ty::ir);
         let id = self.m.globals.push(Global {
             name,
-            ty: MemType::Array(Box::new(MemType::Scalar(Type::I8)), bytes.len() as u64),
+            ty: MemType::Array(
+                Box::new(MemType::Scalar(unit)),
+                bytes.len() as u64 / unit.bytes() as u64,
+            ),
             init: vec![InitItem::Bytes(bytes)],
         });
         self.strings[s] = Some(id);
@@ -493,7 +548,10 @@ impl<'a> Lower<'a> {
                 let id = self.global_id(*g, lv.loc)?;
                 Some(PtrVal::Sym(SymbolRef::Global(id), 0))
             }
-            ExprKind::Str(s) => Some(PtrVal::Sym(SymbolRef::Global(self.string_global(*s)), 0)),
+            ExprKind::Str(s) => {
+                let g = self.string_global(*s, &lv.ty);
+                Some(PtrVal::Sym(SymbolRef::Global(g), 0))
+            }
             ExprKind::Func(f) => match self.funcs[*f] {
                 Some(id) => Some(PtrVal::Sym(SymbolRef::Func(id), 0)),
                 None => {
@@ -513,6 +571,13 @@ impl<'a> Lower<'a> {
 
     // ---- functions ----
 
+    /// The file function `func` is defined in, if not the module's.
+    fn func_source(&self, func: &FunctionDecl) -> Option<String> {
+        let loc = func.def_loc.unwrap_or(func.loc);
+        let name = self.files.get(loc.file as usize)?;
+        (self.m.source.as_deref() != Some(name.as_str())).then(|| name.clone())
+    }
+
     fn function(&mut self, id: FunctionId, func: &'a FunctionDecl) {
         let Some(def) = &func.def else { return };
         let sret = func.ty.ret.is_struct();
@@ -520,6 +585,7 @@ impl<'a> Lower<'a> {
             id,
             f: pivm_ir::Function {
                 name: self.func_names[id].clone(),
+                source: self.func_source(func),
                 num_params: 0,
                 ret: if func.ty.ret.is_void() || sret {
                     None
@@ -1174,7 +1240,7 @@ impl<'a> Lower<'a> {
             let dst = self.add_offset(cx, a, el.offset);
             if let (Some(n), ExprKind::Str(s)) = (el.str_len, &el.expr.kind) {
                 let len = self.prog.strings[*s].len() as u64;
-                let g = self.string_global(*s);
+                let g = self.string_global(*s, &el.expr.ty);
                 let src = self.global_addr(cx, g);
                 self.copy_mem(cx, dst, src, n.min(len));
                 continue;
@@ -1305,7 +1371,7 @@ impl<'a> Lower<'a> {
                 None => LVal::Mem(Operand::Const(0)),
             },
             ExprKind::Str(s) => {
-                let g = self.string_global(*s);
+                let g = self.string_global(*s, &e.ty);
                 LVal::Mem(self.global_addr(cx, g))
             }
             ExprKind::Deref(p) => LVal::Mem(self.expr(cx, p)),

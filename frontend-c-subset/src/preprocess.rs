@@ -480,7 +480,7 @@ impl Preprocessor<'_> {
 
     fn include(&mut self, name: &Token, line: Vec<Token>) {
         let (path, quoted) = match line.first() {
-            Some(t) if t.kind == TokKind::Str => {
+            Some(t) if t.kind == TokKind::Str && t.text.starts_with('"') => {
                 let body = &t.text[1..t.text.len() - 1];
                 (body.to_string(), true)
             }

@@ -221,6 +221,10 @@ pub struct SlotDecl {
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Function {
     pub name: String,
+    /// The source file its `line`s are in, when it is not the module's
+    /// (a function of another file of a multi-file program, or of a
+    /// header): `Module::func_source`.
+    pub source: Option<String>,
     /// The first `num_params` locals are the parameters.
     pub num_params: usize,
     pub ret: Option<Type>,
@@ -306,6 +310,13 @@ pub struct Module {
 }
 
 impl Module {
+    /// The source file function `f`'s lines are in: its own `source`,
+    /// else the module's.
+    pub fn func_source(&self, f: FuncId) -> Option<&str> {
+        let func = self.funcs.get(f)?;
+        func.source.as_deref().or(self.source.as_deref())
+    }
+
     pub fn func_by_name(&self, name: &str) -> Option<FuncId> {
         self.funcs
             .iter()

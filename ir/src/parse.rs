@@ -489,6 +489,7 @@ impl<'a> Parser<'a> {
                         })),
                         _ => Sym::Func(self.module.funcs.push(Function {
                             name: n.clone(),
+                            source: None,
                             num_params: 0,
                             ret: None,
                             locals: EntityVec::new(),
@@ -750,7 +751,8 @@ impl<'a> Parser<'a> {
 
     /// Parses the function starting at line `start`; returns the index of
     /// the line after its closing `}`.
-    // func = "func" "@" NAME "(" [param {"," param}] ")" ["->" type] "{"
+    // func = "func" "@" NAME "(" [param {"," param}] ")" ["->" type]
+    //        ["source" STRING] "{"
     //        {"local" "%" NAME ":" type} {"slot" "$" NAME ":" memtype}
     //        {LABEL ":" {["line" N] inst}} "}"
     fn function(&mut self, start: usize) -> Result<usize, ParseError> {
@@ -768,6 +770,7 @@ impl<'a> Parser<'a> {
             fid = id;
             func = Function {
                 name: name.clone(),
+                source: None,
                 num_params: 0,
                 ret: None,
                 locals: EntityVec::new(),
@@ -796,6 +799,13 @@ impl<'a> Parser<'a> {
             func.num_params = func.locals.len();
             if c.eat("->") {
                 func.ret = Some(c.scalar_type()?);
+            }
+            if matches!(c.peek(), Some(Tok::Ident(s)) if s == "source") {
+                c.pos += 1;
+                let Some(Tok::Str(s)) = c.next() else {
+                    return Err(c.expected("a string"));
+                };
+                func.source = Some(String::from_utf8_lossy(s).into_owned());
             }
             c.expect("{")?;
             c.end()?;

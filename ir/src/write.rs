@@ -255,6 +255,9 @@ impl Module {
         if let Some(r) = func.ret {
             write!(f, " -> {r}")?;
         }
+        if let Some(src) = &func.source {
+            write!(f, " source \"{}\"", escape_bytes(src.as_bytes()))?;
+        }
         f.write_str(" {\n")?;
         for l in func.locals.values().skip(func.num_params) {
             writeln!(f, "    local %{}: {}", l.name, l.ty)?;

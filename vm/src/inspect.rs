@@ -184,6 +184,8 @@ struct FrameView<'a> {
     resume_point: u32,
     /// `call` or `safepoint`.
     kind: &'static str,
+    /// The source file of `line` (the function's, else the program's).
+    file: Option<&'a str>,
     line: u32,
     stack_base: u64,
     locals: Vec<LocalView<'a>>,
@@ -281,6 +283,7 @@ pub fn json(
                 function: &fr.func_name,
                 resume_point: fr.resume,
                 kind: if rp.is_call { "call" } else { "safepoint" },
+                file: module.func_source(pivm_ir::FuncId(fr.func)),
                 line,
                 stack_base: fr.stack_base,
                 locals,
@@ -418,9 +421,9 @@ pub fn text(
         names.join(", ")
     );
     let _ = writeln!(o, "\nbacktrace (innermost first):");
-    let src = module.source.as_deref().unwrap_or("?");
     for (i, fr) in b.frames.iter().enumerate() {
         let f = &module.funcs[pivm_ir::FuncId(fr.func)];
+        let src = module.func_source(pivm_ir::FuncId(fr.func)).unwrap_or("?");
         let rp = resume_points(f)[fr.resume as usize];
         let line = f.blocks[rp.block].insts[rp.inst].line;
         let kind = if rp.is_call { "call" } else { "safepoint" };

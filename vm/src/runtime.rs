@@ -371,7 +371,10 @@ impl Runtime {
         Trap {
             kind,
             func: func.map(|f| self.prog.func_name(f).to_string()),
-            file: self.prog.module.source.clone(),
+            file: match func {
+                Some(f) => self.prog.module.func_source(f).map(str::to_string),
+                None => self.prog.module.source.clone(),
+            },
             line,
         }
     }

@@ -533,6 +533,7 @@ fn gen_function(rng: &mut Rng, name: &str, params: &[Type], is_main: bool) -> Fu
         })
         .collect();
     Function {
+        source: None,
         name: name.to_string(),
         num_params: params.len(),
         ret: Some(Type::I64),
@@ -682,6 +683,7 @@ fn main_function(seed: u64) -> Function {
         ),
     ];
     Function {
+        source: None,
         name: "main".into(),
         num_params: 0,
         ret: Some(Type::I32),

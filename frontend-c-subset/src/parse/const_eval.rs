@@ -54,7 +54,7 @@ pub fn const_float(e: &Expr) -> Option<f64> {
     }
     match e.ty {
         Ty::Float => Some(f32::from_bits(const_bits(e)? as u32) as f64),
-        Ty::Double => Some(f64::from_bits(const_bits(e)?)),
+        Ty::Double | Ty::LongDouble => Some(f64::from_bits(const_bits(e)?)),
         _ => None,
     }
 }

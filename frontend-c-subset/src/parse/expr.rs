@@ -580,10 +580,6 @@ impl Parser {
                     self.error(loc, msg);
                     return Ok(self.int(0, Ty::Int, loc));
                 }
-                if t.text.to_ascii_lowercase().ends_with('l') && !t.text.starts_with("0x") {
-                    self.error(loc, "unsupported: long double constants");
-                    return Ok(self.mk(ExprKind::Float(0.0), Ty::Double, loc));
-                }
                 match parse_float(&t.text) {
                     Some((v, ty)) => {
                         let v = if ty == Ty::Float { v as f32 as f64 } else { v };
@@ -597,26 +593,16 @@ impl Parser {
             }
             TokKind::Char => {
                 self.pos += 1;
+                let ty = char_type(&t.text);
                 match char_value(&t.text) {
-                    Ok(v) => Ok(self.int(v, Ty::Int, loc)),
+                    Ok(v) => Ok(self.int(v, ty, loc)),
                     Err(m) => {
                         self.error(loc, m);
-                        Ok(self.int(0, Ty::Int, loc))
+                        Ok(self.int(0, ty, loc))
                     }
                 }
             }
-            TokKind::Str => {
-                let mut bytes = Vec::new();
-                while let Some(s) = self.peek().filter(|t| t.kind == TokKind::Str).cloned() {
-                    self.pos += 1;
-                    let body = &s.text[1..s.text.len() - 1];
-                    match unescape(body) {
-                        Ok(b) => bytes.extend(b),
-                        Err(m) => self.error(s.loc, m),
-                    }
-                }
-                Ok(self.string_lit(bytes, loc))
-            }
+            TokKind::Str => Ok(self.string_literals(loc)),
             TokKind::Ident => {
                 if t.is("__func__") || t.is("__FUNCTION__") {
                     self.pos += 1;
@@ -694,14 +680,56 @@ impl Parser {
     }
 
     /// A string literal (its bytes, the NUL added here) as a `char` array.
-    pub(super) fn string_lit(&mut self, mut bytes: Vec<u8>, loc: Loc) -> Expr {
-        bytes.push(0);
-        let n = bytes.len() as u64;
+    pub(super) fn string_lit(&mut self, bytes: Vec<u8>, loc: Loc) -> Expr {
+        self.string_of(bytes, Prefix::None, loc)
+    }
+
+    /// A string literal of the element type of `prefix`: its bytes
+    /// (little-endian code units) and then a zero unit.
+    fn string_of(&mut self, mut bytes: Vec<u8>, prefix: Prefix, loc: Loc) -> Expr {
+        let unit = (prefix.unit_bits() / 8) as usize;
+        bytes.extend(std::iter::repeat_n(0, unit));
+        let n = (bytes.len() / unit) as u64;
         let id = self.prog.strings.push(bytes);
         self.mk(
             ExprKind::Str(id),
-            Ty::Array(Rc::new(Ty::Char), Some(n)),
+            Ty::Array(Rc::new(prefix.char_type()), Some(n)),
             loc,
         )
+    }
+
+    // string = STRING+  (adjacent literals concatenated, C11 6.4.5p5: a
+    // wide prefix wins over none or `u8`; two different wide ones are an
+    // error, as in gcc)
+    fn string_literals(&mut self, loc: Loc) -> Expr {
+        let start = self.pos;
+        let mut prefix = Prefix::None;
+        while let Some(s) = self.peek().filter(|t| t.kind == TokKind::Str).cloned() {
+            self.pos += 1;
+            let p = Prefix::split(&s.text).0;
+            if p.is_wide() && prefix.is_wide() && p != prefix
+                || p.is_wide() && prefix == Prefix::U8
+                || p == Prefix::U8 && prefix.is_wide()
+            {
+                self.error(
+                    s.loc,
+                    "unsupported non-standard concatenation of string literals",
+                );
+            } else if p != Prefix::None {
+                prefix = p;
+            }
+        }
+        let bits = prefix.unit_bits();
+        let mut bytes = Vec::new();
+        for i in start..self.pos {
+            let s = self.toks[i].clone();
+            let quoted = Prefix::split(&s.text).1;
+            let body = &quoted[1..quoted.len() - 1];
+            match literal_units(body, bits) {
+                Ok(u) => bytes.extend(units_to_bytes(&u, bits)),
+                Err(m) => self.error(s.loc, m),
+            }
+        }
+        self.string_of(bytes, prefix, loc)
     }
 }

@@ -95,7 +95,10 @@ impl Parser {
     ) -> PResult<Ty> {
         match ty {
             Ty::Array(elem, len) => {
-                let is_char = matches!(**elem, Ty::Char | Ty::SChar | Ty::UChar);
+                let is_char = matches!(
+                    **elem,
+                    Ty::Char | Ty::SChar | Ty::UChar | Ty::Short | Ty::UShort | Ty::Int | Ty::UInt
+                );
                 let str_next = self.peek().is_some_and(|t| t.kind == TokKind::Str);
                 let braced_str = self.is("{")
                     && self.peek_at(1).is_some_and(|t| t.kind == TokKind::Str)
@@ -107,10 +110,16 @@ impl Parser {
                         self.eat(",");
                         self.expect("}")?;
                     }
-                    let slen = match e.ty {
-                        Ty::Array(_, Some(n)) => n,
-                        _ => 1,
+                    let (slen, unit) = match &e.ty {
+                        Ty::Array(u, Some(n)) => (*n, (**u).clone()),
+                        _ => (1, Ty::Char),
                     };
+                    if !string_fits(elem, &unit) {
+                        self.error(
+                            e.loc,
+                            "array of inappropriate type initialized from string constant",
+                        );
+                    }
                     let n = len.unwrap_or(slen);
                     if slen > n + 1 {
                         self.error(e.loc, "initializer string is too long for the array");
@@ -118,7 +127,7 @@ impl Parser {
                     out.push(InitElem {
                         offset,
                         expr: e,
-                        str_len: Some(n),
+                        str_len: Some(n * unit.ir().bytes() as u64),
                         bits: None,
                     });
                     return Ok(Ty::Array(elem.clone(), Some(n)));
@@ -564,4 +573,16 @@ fn mark_bits(pieces: &mut [InitElem], bits: Option<crate::ctype::BitField>) {
             el.bits = bits;
         }
     }
+}
+
+/// Whether an array of `elem` may be initialized from a string literal
+/// of `unit`s (C11 6.7.9p14-15): char arrays from plain and `u8`
+/// literals, and wide ones from literals of their size (gcc, like
+/// glibc's `wchar_t`, takes `int` and `unsigned int` alike).
+fn string_fits(elem: &Ty, unit: &Ty) -> bool {
+    let chars = |t: &Ty| matches!(t, Ty::Char | Ty::SChar | Ty::UChar);
+    if chars(elem) || chars(unit) {
+        return chars(elem) && chars(unit);
+    }
+    elem.ir() == unit.ir()
 }

@@ -19,7 +19,7 @@ use crate::ctype::{
     Ty,
 };
 use crate::diag::{Diag, Loc};
-use crate::lex::{unescape, TokKind, Token};
+use crate::lex::{TokKind, Token};
 use pivm_ir::{EntityRef, EntityVec};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -39,7 +39,7 @@ mod vla;
 
 use const_eval::is_null_const;
 pub use const_eval::{const_bits, const_float, const_int, const_truth, norm_int};
-use literals::parse_float;
+use literals::{char_type, literal_units, parse_float, units_to_bytes, Prefix};
 pub use literals::{char_value, parse_int_literal};
 
 /// A syntax error was reported; parsing stops.

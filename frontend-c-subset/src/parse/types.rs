@@ -150,10 +150,7 @@ impl Parser {
                 c if c == UNSIGNED + LONG + LONG || c == UNSIGNED + LONG + LONG + INT => Ty::ULLong,
                 FLOAT => Ty::Float,
                 DOUBLE => Ty::Double,
-                c if c == LONG + DOUBLE => {
-                    self.error(loc, "unsupported: long double");
-                    Ty::Double
-                }
+                c if c == LONG + DOUBLE => Ty::LongDouble,
                 _ => {
                     self.error(loc, "invalid combination of type specifiers");
                     return Err(Fatal);

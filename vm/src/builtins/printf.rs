@@ -5,7 +5,9 @@
 //!
 //! Conversion spec: `%[flags][width][.precision][length]conv` with flags
 //! `- + space # 0`, width and precision as digits or `*`, length
-//! `hh h l ll z j t L q`, conv `d i u o x X c s p f F e E g G %`.
+//! `hh h l ll z j t L q`, conv `d i u o x X c s p f F e E g G a A %`, and
+//! `%lc`/`%C` and `%ls`/`%S` for wide characters (ASCII in the C
+//! locale: any other fails the call with -1, as glibc does).
 //!
 //! Widths and precisions go up to `INT_MAX`, as in C: the output is
 //! streamed to an `Out` piece by piece (padding and long runs of zeros as
@@ -107,7 +109,8 @@ impl Args<'_> {
 /// Why formatting stopped early.
 enum Stop {
     Trap(TrapKind),
-    /// More than `INT_MAX` bytes, or a width or precision past it.
+    /// More than `INT_MAX` bytes, or a width or precision past it; or
+    /// a wide character the C locale cannot write (`EILSEQ`).
     Overflow,
 }
 
@@ -288,6 +291,51 @@ fn spec(f: &[u8], mut i: usize, args: &mut Args) -> Result<Option<(Spec, u8, usi
     Ok(f.get(i).map(|&conv| (s, conv, i + 1)))
 }
 
+/// How many 8-byte cells of a `va_list` each argument the format `f`
+/// consumes takes, in order: 2 for a `long double` (`%Lf`, `%Lg`, ...:
+/// 16 bytes in a program's variadic call), 1 for any other (a `*` width
+/// or precision, a conversion).
+pub fn va_arg_cells(f: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let star_or_digits = |i: &mut usize, out: &mut Vec<u8>| {
+        if f.get(*i) == Some(&b'*') {
+            out.push(1);
+            *i += 1;
+        }
+        while f.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+    };
+    while i < f.len() {
+        if f[i] != b'%' {
+            i += 1;
+            continue;
+        }
+        i += 1;
+        while f.get(i).is_some_and(|c| b"-+ #0".contains(c)) {
+            i += 1;
+        }
+        star_or_digits(&mut i, &mut out);
+        if f.get(i) == Some(&b'.') {
+            i += 1;
+            star_or_digits(&mut i, &mut out);
+        }
+        let mut long_double = false;
+        while let Some(&c) = f.get(i).filter(|c| b"hlzjtqL".contains(c)) {
+            long_double |= c == b'L';
+            i += 1;
+        }
+        match f.get(i) {
+            Some(c) if b"aAeEfFgG".contains(c) => out.push(if long_double { 2 } else { 1 }),
+            Some(c) if b"diouxXcspnCS".contains(c) => out.push(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
 /// A decimal width or precision; more than `INT_MAX` is glibc's
 /// `EOVERFLOW`.
 fn digits(f: &[u8], i: &mut usize) -> Result<u64, Stop> {
@@ -374,6 +422,29 @@ fn convert<O: Out>(
                 pad_num(out, s, field, s.prec.is_none())?;
             }
         }
+        b'c' if s.bits == 64 => {
+            let v = args.take()? as u32;
+            let b = wide_to_byte(v)?;
+            pad(out, s, Field::text(Text::Bytes(&[b])))?;
+        }
+        b'C' => return convert(out, &Spec { bits: 64, ..*s }, b'c', args),
+        b'S' => return convert(out, &Spec { bits: 64, ..*s }, b's', args),
+        b's' if s.bits == 64 => {
+            let p = args.take()?;
+            if p == 0 {
+                return convert(
+                    out,
+                    &Spec { bits: 0, ..*s },
+                    b's',
+                    &mut Args {
+                        vals: &[0],
+                        next: 0,
+                    },
+                );
+            }
+            let bytes = wide_string(out.out.mem(), p, s.prec)?;
+            pad(out, s, Field::text(Text::Bytes(&bytes)))?;
+        }
         b'c' => {
             let v = args.take()? as u8;
             pad(out, s, Field::text(Text::Bytes(&[v])))?;
@@ -411,6 +482,31 @@ fn convert<O: Out>(
         _ => return Ok(false),
     }
     Ok(true)
+}
+
+/// A wide character (`%lc`) as the C locale's one byte: ASCII, or
+/// glibc's `EILSEQ` failure (-1, what was written staying written).
+fn wide_to_byte(c: u32) -> Result<u8, Stop> {
+    u8::try_from(c)
+        .ok()
+        .filter(u8::is_ascii)
+        .ok_or(Stop::Overflow)
+}
+
+/// The bytes of the wide string (`%ls`, 4-byte `wchar_t`s) at `p`: up to
+/// its NUL, or `prec` bytes of output.
+fn wide_string(mem: &Memory, p: u64, prec: Option<u64>) -> Result<Vec<u8>, Stop> {
+    let mut bytes = Vec::new();
+    let mut at = p;
+    while prec.is_none_or(|n| (bytes.len() as u64) < n) {
+        let c = mem.load(pivm_ir::Type::I32, at)? as u32;
+        if c == 0 {
+            break;
+        }
+        bytes.push(wide_to_byte(c)?);
+        at = at.checked_add(4).ok_or(TrapKind::OutOfBounds)?;
+    }
+    Ok(bytes)
 }
 
 /// An integer's field: at least `prec` digits; precision 0 and value 0
@@ -723,6 +819,15 @@ mod tests {
             b,
             format!("{:.55}", 0.1f64).trim_end_matches('0').as_bytes()
         );
+    }
+
+    #[test]
+    fn long_doubles_take_two_va_list_cells() {
+        assert_eq!(
+            va_arg_cells(b"%d %Lf %*.*Lg %% %s %5.2La %lf %q %"),
+            [1, 2, 1, 1, 2, 1, 2, 1]
+        );
+        assert_eq!(va_arg_cells(b"plain"), [] as [u8; 0]);
     }
 
     #[test]

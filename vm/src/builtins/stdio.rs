@@ -167,21 +167,24 @@ pub fn snprintf(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64
     print_into(rt, a[0], cap, a[2], &a[3..])
 }
 
-/// The arguments a `va_list` at `ap` holds for the format at `fmt`: one
-/// 8-byte cell each, as many as the format can consume (a conversion and
-/// its `*`s), fewer where VM memory ends (a conversion past them traps as
-/// a missing argument does).
+/// The arguments a `va_list` at `ap` holds for the format at `fmt`, as
+/// many as the format consumes (a conversion and its `*`s): one 8-byte
+/// cell each, but a `long double` (`%Lf`) is two, its size in a
+/// program's variadic call (`printf::va_arg_cells`); fewer where VM
+/// memory ends (a conversion past them traps as a missing argument does).
 fn va_cells(rt: &Runtime, fmt: u64, ap: u64) -> Result<Vec<u64>> {
     let len = rt.mem.strlen(fmt)?;
     let f = rt.mem.slice(fmt, len)?;
-    let most = f.iter().filter(|&&b| b == b'%' || b == b'*').count() as u64;
     let mut cells = Vec::new();
-    for i in 0..most {
-        let at = ap.checked_add(8 * i).ok_or(TrapKind::OutOfBounds)?;
+    let mut at = ap;
+    for n in super::printf::va_arg_cells(f) {
         match rt.mem.load(Type::I64, at) {
             Ok(v) => cells.push(v),
             Err(_) => break,
         }
+        at = at
+            .checked_add(8 * u64::from(n))
+            .ok_or(TrapKind::OutOfBounds)?;
     }
     Ok(cells)
 }

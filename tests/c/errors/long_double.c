@@ -1,4 +1,0 @@
-int main(void) {
-    long double x = 1.0;
-    return 0;
-}

@@ -1,4 +1,0 @@
-int main(void) {
-    const int *w = L"wide";
-    return 0;
-}

@@ -1,0 +1,2 @@
+char s[] = L"wide";
+int main(void) { return 0; }
