@@ -72,5 +72,9 @@ int main(void) {
     printf("%d %ld %.1f %.1f\n", my_abs(-5), my_abs(-7L), my_abs(-2.5), my_abs(-1.5f));
     printf("%.3f %.3f\n", cbrt_g(27), cbrt_g(8.0f));
     printf("%d\n", (int)sizeof(_Generic(1.0f, float: 1.0f, default: 1.0)));
+    /* A bit-field narrower than its type matches only default (gcc). */
+    struct bits { unsigned a : 1; int b : 3; unsigned c : 32; _Bool e : 1; } bf = { 1, -1, 7, 1 };
+    printf("%s %s %s %s %s\n", type_name(bf.a), type_name(bf.b), type_name(bf.c), type_name(bf.e),
+           type_name(bf.a + 0));
     return 0;
 }

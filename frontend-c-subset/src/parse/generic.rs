@@ -35,6 +35,10 @@ impl Parser {
         let ctl = self.nested("expression", Self::assign)?;
         self.nodes = save;
         let const_pointee = self.has_const_pointee(&ctl);
+        // A bit-field narrower than its declared type has a type of its
+        // own width to gcc, which only `default` matches.
+        let narrow_field = matches!(&ctl.kind, ExprKind::BitMember { unit, bits, .. }
+            if *unit != Ty::Bool && u64::from(bits.width) < unit.ir().bytes() as u64 * 8);
         let ctl = self.rval(ctl);
         let mut assocs: Vec<Assoc> = Vec::new();
         while self.eat(",") {
@@ -93,7 +97,9 @@ impl Parser {
             .iter()
             .enumerate()
             .filter(|(_, a)| {
-                a.ty.as_ref().is_some_and(|t| self.same_type(t, &ctl.ty)) && !top_qualified(a)
+                a.ty.as_ref().is_some_and(|t| self.same_type(t, &ctl.ty))
+                    && !top_qualified(a)
+                    && !narrow_field
             })
             .map(|(i, _)| i)
             .collect();

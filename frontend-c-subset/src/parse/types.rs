@@ -323,6 +323,9 @@ impl Parser {
             let len = if self.eat("]") {
                 None
             } else if self.is("*") && self.is_at(1, "]") {
+                if self.vla.in_params == 0 {
+                    self.error(loc, "'[*]' is allowed only in a function prototype");
+                }
                 self.pos += 2;
                 vla = Some(crate::ctype::VlaLen::Star);
                 None

@@ -220,6 +220,11 @@ impl Parser {
                         }
                         None => VlaLen::Star,
                     },
+                    VlaLen::Star => {
+                        let loc = self.loc();
+                        self.error(loc, "'[*]' is allowed only in a function prototype, not in a definition's parameters");
+                        VlaLen::Star
+                    }
                     l => l,
                 };
                 Ty::Vla(Rc::new(inner), len)
