@@ -23,6 +23,7 @@ use crate::ctype::{Structs, Ty};
 use crate::diag::{Diag, Loc};
 use crate::parse::{const_bits, const_int, const_truth};
 use pivm_ir::opcodes::{eval_binary, eval_convert};
+use pivm_ir::types::{align_up, Layout, TypeLayouts};
 use pivm_ir::Builtin;
 use pivm_ir::{
     AddrOf, AggKind, Block, BlockData, BuiltinDecl, BuiltinId, Callee, EntityRef, EntityVec,
@@ -173,8 +174,41 @@ impl<'a> Lower<'a> {
             .iter()
             .map(|t| self.mem_type(t))
             .collect();
-        self.m.types[tid].fields = fields;
+        self.m.types[tid].fields = self.padded(id, fields);
         tid
+    }
+
+    /// The IR fields of struct `id`, with byte arrays added where its C
+    /// layout has more padding than the IR's rules give (a member's
+    /// `_Alignas`, in it or in a struct it holds), so every member is at
+    /// its C offset and the size is C's. The IR type's alignment may stay
+    /// below C's: memory accesses use C's offsets.
+    fn padded(&self, id: StructId, fields: Vec<MemType>) -> Vec<MemType> {
+        let s = &self.prog.structs[id];
+        let pad = |n: u64| MemType::Array(Box::new(MemType::Scalar(Type::I8)), n);
+        // The named types `fields` refer to are lowered already.
+        let layouts = TypeLayouts::new(&self.m.types);
+        let mut out = Vec::with_capacity(fields.len());
+        let mut end = 0u64;
+        let mut align = 1u64;
+        for (f, mt) in s.fields.iter().zip(fields) {
+            let l = layouts.of(&mt).unwrap_or(Layout { size: 0, align: 1 });
+            align = align.max(l.align);
+            if s.is_union {
+                end = end.max(l.size);
+            } else {
+                if align_up(end, l.align) < f.offset {
+                    out.push(pad(f.offset - end));
+                    end = f.offset;
+                }
+                end = align_up(end, l.align) + l.size;
+            }
+            out.push(mt);
+        }
+        if align_up(end, align) < s.size {
+            out.push(pad(if s.is_union { s.size } else { s.size - end }));
+        }
+        out
     }
 
     /// The module's declaration of `b`, added on first use.

@@ -225,6 +225,7 @@ pub fn preprocess_with(
     pp.command_line(&opts.macros);
     pp.stack.extend(toks.into_iter().rev());
     pp.run();
+    pp.declare_builtins();
     for c in std::mem::take(&mut pp.conds) {
         pp.errors
             .push(Diag::new(c.loc, "unterminated conditional directive"));
@@ -300,7 +301,94 @@ const PREDEFINED: &str = "\
 #define __ORDER_BIG_ENDIAN__ 4321
 #define __ORDER_PDP_ENDIAN__ 3412
 #define __BYTE_ORDER__ __ORDER_LITTLE_ENDIAN__
+#define __volatile__ volatile
+#define __volatile volatile
+#define __signed__ signed
+#define __signed signed
+#define __const__ const
+#define __restrict__ restrict
+#define __inline__ inline
+#define __alignof__ _Alignof
+#define __alignof _Alignof
+#define __extension__
+#define __typeof typeof
+#define __builtin_expect(e, c) (e)
+#define __builtin_trap() __builtin_abort()
+#define __builtin_unreachable() __builtin_abort()
+#define __builtin_offsetof(t, m) ((unsigned long)&(((t *)0)->m))
+#define __builtin_huge_val() __pivm_huge_val
+#define __builtin_inf() __pivm_huge_val
+#define __builtin_inff() __pivm_inff
+#define __builtin_nanf(s) __pivm_nanf
+#define __builtin_nan(s) ((double)__pivm_nanf)
 ";
+
+/// gcc's `__builtin_` names of library functions, which a program may
+/// call without including a header: each is renamed to its function and
+/// the declaration is put before the translation unit (`declare_builtins`),
+/// once, if the unit uses it.
+const LIBRARY_BUILTINS: &[(&str, &str)] = &[
+    ("abort", "void abort(void);"),
+    ("exit", "void exit(int);"),
+    ("malloc", "void *malloc(unsigned long);"),
+    ("calloc", "void *calloc(unsigned long, unsigned long);"),
+    ("realloc", "void *realloc(void *, unsigned long);"),
+    ("free", "void free(void *);"),
+    (
+        "memcpy",
+        "void *memcpy(void *, const void *, unsigned long);",
+    ),
+    (
+        "memmove",
+        "void *memmove(void *, const void *, unsigned long);",
+    ),
+    ("memset", "void *memset(void *, int, unsigned long);"),
+    (
+        "memcmp",
+        "int memcmp(const void *, const void *, unsigned long);",
+    ),
+    ("strlen", "unsigned long strlen(const char *);"),
+    ("strcmp", "int strcmp(const char *, const char *);"),
+    (
+        "strncmp",
+        "int strncmp(const char *, const char *, unsigned long);",
+    ),
+    ("strcpy", "char *strcpy(char *, const char *);"),
+    (
+        "strncpy",
+        "char *strncpy(char *, const char *, unsigned long);",
+    ),
+    ("strcat", "char *strcat(char *, const char *);"),
+    (
+        "strncat",
+        "char *strncat(char *, const char *, unsigned long);",
+    ),
+    ("strchr", "char *strchr(const char *, int);"),
+    ("strrchr", "char *strrchr(const char *, int);"),
+    ("strstr", "char *strstr(const char *, const char *);"),
+    ("printf", "int printf(const char *, ...);"),
+    ("sprintf", "int sprintf(char *, const char *, ...);"),
+    (
+        "snprintf",
+        "int snprintf(char *, unsigned long, const char *, ...);",
+    ),
+    ("puts", "int puts(const char *);"),
+    ("putchar", "int putchar(int);"),
+    ("abs", "int abs(int);"),
+    ("labs", "long labs(long);"),
+    ("llabs", "long long llabs(long long);"),
+    ("fabs", "double fabs(double);"),
+    ("sqrt", "double sqrt(double);"),
+    ("floor", "double floor(double);"),
+    ("ceil", "double ceil(double);"),
+    ("fmod", "double fmod(double, double);"),
+    ("pow", "double pow(double, double);"),
+    ("exp", "double exp(double);"),
+    ("log", "double log(double);"),
+    ("sin", "double sin(double);"),
+    ("cos", "double cos(double);"),
+    ("copysign", "double copysign(double, double);"),
+];
 
 fn tok(kind: TokKind, text: &str, loc: Loc) -> Token {
     Token {
@@ -351,6 +439,36 @@ impl Preprocessor<'_> {
             Ok(toks) => {
                 self.stack.extend(toks.into_iter().rev());
                 self.run();
+            }
+            Err(d) => self.errors.push(d),
+        }
+    }
+
+    /// Renames each `__builtin_NAME` of `LIBRARY_BUILTINS` in the output
+    /// to `NAME`, and puts the declarations of those used first.
+    fn declare_builtins(&mut self) {
+        let mut used = Vec::new();
+        for t in self.out.iter_mut().filter(|t| t.kind == TokKind::Ident) {
+            let Some(name) = t.text.strip_prefix("__builtin_") else {
+                continue;
+            };
+            if let Some(i) = LIBRARY_BUILTINS.iter().position(|(n, _)| *n == name) {
+                t.text = Rc::from(name);
+                if !used.contains(&i) {
+                    used.push(i);
+                }
+            }
+        }
+        if used.is_empty() {
+            return;
+        }
+        used.sort_unstable();
+        let decls: Vec<&str> = used.iter().map(|&i| LIBRARY_BUILTINS[i].1).collect();
+        let text = decls.join("\n");
+        let f = self.sm.add("<built-in>", text);
+        match lex::tokenize(&self.sm.files[f as usize].text, f) {
+            Ok(toks) => {
+                self.out.splice(0..0, toks);
             }
             Err(d) => self.errors.push(d),
         }
@@ -724,7 +842,10 @@ impl Preprocessor<'_> {
             }
         }
         let Some((shown, text, dir)) = found else {
-            let what = if quoted {
+            let absent = headers::ABSENT.iter().find(|(h, _)| *h == path);
+            let what = if let Some((h, what)) = absent {
+                format!("unsupported: <{h}>: pivm does not provide {what}")
+            } else if quoted {
                 format!("cannot open include file '{path}'")
             } else {
                 format!(
