@@ -97,9 +97,10 @@ impl Parser {
     /// its type's alignment. A variable is aligned as its type is: pivm
     /// refuses a stricter alignment than that for one (a member's is
     /// kept, in its struct's layout).
-    pub(super) fn check_alignas(&mut self, attr: &Attr, ty: &Ty, name: &str) {
+    /// Returns whether it reported an error.
+    pub(super) fn check_alignas(&mut self, attr: &Attr, ty: &Ty, name: &str) -> bool {
         if attr.align == 0 {
-            return;
+            return false;
         }
         let loc = attr.align_loc;
         let natural = ty.align(&self.prog.structs);
@@ -115,9 +116,10 @@ impl Parser {
                 attr.align
             )
         } else {
-            return;
+            return false;
         };
         self.error(loc, why);
+        true
     }
 
     /// The specifiers of a declarator of variable or function `name`:
@@ -125,7 +127,8 @@ impl Parser {
     /// variable), and `_Thread_local` where C allows it (C11 6.7.1p3, p4):
     /// on variables only, and in a block only with `static` or `extern`.
     fn check_specifiers(&mut self, attr: &Attr, ty: &Ty, name: &str, loc: Loc, file: bool) {
-        if attr.align > ty.align(&self.prog.structs) && !attr.is_typedef && !ty.is_func() {
+        let refused = self.check_alignas(attr, ty, name);
+        if !refused && attr.align > ty.align(&self.prog.structs) {
             let msg = format!(
                 "unsupported: '_Alignas({})' on variable '{name}': pivm aligns a variable as \
                  its type (to {}), only struct members more strictly",
@@ -134,7 +137,6 @@ impl Parser {
             );
             self.error(attr.align_loc, msg);
         }
-        self.check_alignas(attr, ty, name);
         if !attr.is_thread_local {
             return;
         }

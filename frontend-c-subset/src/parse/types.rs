@@ -664,7 +664,7 @@ impl Parser {
                     let tn = self.tname(&ty);
                     self.error(nloc, format!("member '{n}' has incomplete type '{tn}'"));
                 }
-                self.check_alignas(&attr, &ty, &n);
+                let _ = self.check_alignas(&attr, &ty, &n);
                 fields.push(Field {
                     name: Some(n),
                     ty,
