@@ -1016,8 +1016,15 @@ impl<'a> Lower<'a> {
                 let end = self.new_block(cx, "endswitch");
                 let mut table = Vec::new();
                 for (val, id) in cases {
-                    let b = self.new_block(cx, "case");
-                    cx.cases.insert(*id, b);
+                    // The values of a GNU case range share their label.
+                    let b = match cx.cases.get(id) {
+                        Some(b) => *b,
+                        None => {
+                            let b = self.new_block(cx, "case");
+                            cx.cases.insert(*id, b);
+                            b
+                        }
+                    };
                     table.push((*val, b));
                 }
                 let def_b = match default {
