@@ -313,6 +313,7 @@ const PREDEFINED: &str = "\
 #define __extension__
 #define __typeof typeof
 #define __builtin_expect(e, c) (e)
+#define __builtin_exit exit
 #define __builtin_trap() __builtin_abort()
 #define __builtin_unreachable() __builtin_abort()
 #define __builtin_offsetof(t, m) ((unsigned long)&(((t *)0)->m))
@@ -326,10 +327,10 @@ const PREDEFINED: &str = "\
 /// gcc's `__builtin_` names of library functions, which a program may
 /// call without including a header: each is renamed to its function and
 /// the declaration is put before the translation unit (`declare_builtins`),
-/// once, if the unit uses it.
+/// once, if the unit uses it. (`__builtin_exit` is a macro instead: it is
+/// <stdlib.h>'s `exit`, a macro that runs the `atexit` handlers.)
 const LIBRARY_BUILTINS: &[(&str, &str)] = &[
     ("abort", "void abort(void);"),
-    ("exit", "void exit(int);"),
     ("malloc", "void *malloc(unsigned long);"),
     ("calloc", "void *calloc(unsigned long, unsigned long);"),
     ("realloc", "void *realloc(void *, unsigned long);"),
@@ -1690,6 +1691,22 @@ xglue(HIGH, LOW)"#;
         assert!(pp("#define N 3\n#include N")
             .unwrap_err()
             .contains("expected \"FILENAME\" or <FILENAME>"));
+    }
+
+    #[test]
+    fn builtin_library_names_are_declared_where_used() {
+        assert_eq!(
+            pp("f() { __builtin_abort(); __builtin_trap(); }").unwrap(),
+            "void abort ( void ) ; f ( ) { abort ( ) ; abort ( ) ; }"
+        );
+        assert_eq!(
+            pp("__builtin_exit(0) __builtin_expect(x, 1)").unwrap(),
+            "exit ( 0 ) ( x )"
+        );
+        assert_eq!(
+            pp("__builtin_nonesuch()").unwrap(),
+            "__builtin_nonesuch ( )"
+        );
     }
 
     #[test]
