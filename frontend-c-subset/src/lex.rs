@@ -221,10 +221,16 @@ pub fn tokenize_at(text: &str, file: u32, line: u32, col: u32) -> Result<Vec<Tok
             i += 1;
             kind = TokKind::Punct;
         } else {
-            // Any other character is a preprocessing token of its own
-            // (C11 6.4p1: `\` may be stringized); `is_stray` tells the
-            // preprocessor to refuse it if it survives to the parser.
-            i += text[i..].chars().next().map_or(1, char::len_utf8);
+            // Any other printable character is a preprocessing token of
+            // its own (C11 6.4p1: `\` may be stringized); `is_stray` tells
+            // the preprocessor to refuse it if it survives to the parser.
+            // A control character is no C text: the file does not lex (and
+            // an included one is never quoted).
+            let ch = text[i..].chars().next().unwrap_or('?');
+            if ch.is_control() {
+                return Err(Diag::new(loc, format!("unexpected character '{ch}'")));
+            }
+            i += ch.len_utf8();
             kind = TokKind::Punct;
         }
         toks.push(Token {
