@@ -24,6 +24,9 @@ pub struct SourceFile {
     /// (`.h`, `.c`) or does not even lex, so an error never shows the
     /// content of whatever file `#include` named (`/etc/shadow`).
     pub quote: bool,
+    /// Set for the name a `#line` directive gives: its line `n` is line
+    /// `n - delta` of file `file` (excerpts come from there).
+    pub lines_of: Option<(u32, i64)>,
 }
 
 /// Every file read while compiling one translation unit.
@@ -38,6 +41,7 @@ impl SourceMap {
             name: name.to_string(),
             text,
             quote: true,
+            lines_of: None,
         });
         (self.files.len() - 1) as u32
     }
@@ -152,10 +156,19 @@ fn excerpt(out: &mut String, sm: &SourceMap, kind: &str, loc: Loc, msg: &str) {
     let name = escaped(sm.name(loc.file));
     let msg = short(msg);
     let _ = writeln!(out, "{name}:{}:{}: {kind}: {msg}", loc.line, loc.col);
-    let Some(f) = sm.files.get(loc.file as usize) else {
+    let Some(mut f) = sm.files.get(loc.file as usize) else {
         return;
     };
-    let Some(line) = f.text.split('\n').nth((loc.line as usize).wrapping_sub(1)) else {
+    let mut line_no = loc.line as i64;
+    if let Some((physical, delta)) = f.lines_of {
+        let Some(p) = sm.files.get(physical as usize) else {
+            return;
+        };
+        f = p;
+        line_no -= delta;
+    }
+    let nth = usize::try_from(line_no - 1).unwrap_or(usize::MAX);
+    let Some(line) = f.text.split('\n').nth(nth) else {
         return;
     };
     let line = line.trim_end_matches('\r');

@@ -15,22 +15,36 @@ pub const NAMES: &[&str] = &[
     "errno.h",
     "float.h",
     "inttypes.h",
+    "iso646.h",
     "limits.h",
     "locale.h",
     "math.h",
     "setjmp.h",
     "signal.h",
+    "stdalign.h",
     "stdarg.h",
     "stdbool.h",
     "stddef.h",
     "stdint.h",
     "stdio.h",
     "stdlib.h",
+    "stdnoreturn.h",
     "string.h",
+    "strings.h",
     "time.h",
     "uchar.h",
     "wchar.h",
     "wctype.h",
+];
+
+/// The C11 headers pivm does not provide, with what they would need: an
+/// `#include` of one is an `unsupported:` error naming it.
+pub const ABSENT: &[(&str, &str)] = &[
+    ("complex.h", "complex types (__STDC_NO_COMPLEX__)"),
+    ("threads.h", "threads (__STDC_NO_THREADS__)"),
+    ("stdatomic.h", "atomic types (__STDC_NO_ATOMICS__)"),
+    ("fenv.h", "the floating-point environment"),
+    ("tgmath.h", "type-generic math"),
 ];
 
 /// The text of an embedded header.
@@ -54,6 +68,10 @@ pub fn get(name: &str) -> Option<&'static str> {
         "locale.h" => LOCALE,
         "signal.h" => SIGNAL,
         "setjmp.h" => SETJMP,
+        "stdalign.h" => STDALIGN,
+        "stdnoreturn.h" => STDNORETURN,
+        "iso646.h" => ISO646,
+        "strings.h" => STRINGS,
         "__pivm_strerror.h" => STRERROR,
         "wchar.h" => headers_wide::WCHAR,
         "wctype.h" => headers_wide::WCTYPE,
@@ -797,6 +815,85 @@ typedef unsigned long uint_fast64_t;
 #define UINT64_C(c) c ## UL
 #define INTMAX_C(c) c ## L
 #define UINTMAX_C(c) c ## UL
+#endif
+"#;
+
+const STDALIGN: &str = r#"#ifndef __PIVM_STDALIGN_H
+#define __PIVM_STDALIGN_H
+#define alignas _Alignas
+#define alignof _Alignof
+#define __alignas_is_defined 1
+#define __alignof_is_defined 1
+#endif
+"#;
+
+const STDNORETURN: &str = r#"#ifndef __PIVM_STDNORETURN_H
+#define __PIVM_STDNORETURN_H
+#define noreturn _Noreturn
+#endif
+"#;
+
+const ISO646: &str = r#"#ifndef __PIVM_ISO646_H
+#define __PIVM_ISO646_H
+#define and &&
+#define and_eq &=
+#define bitand &
+#define bitor |
+#define compl ~
+#define not !
+#define not_eq !=
+#define or ||
+#define or_eq |=
+#define xor ^
+#define xor_eq ^=
+#endif
+"#;
+
+/// POSIX <strings.h>, as C (case folding is the C locale's).
+const STRINGS: &str = r#"#ifndef __PIVM_STRINGS_H
+#define __PIVM_STRINGS_H
+#include <stddef.h>
+static int __pivm_lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+static int strncasecmp(const char *a, const char *b, size_t n) {
+    for (; n; n--, a++, b++) {
+        int d = __pivm_lower((unsigned char)*a) - __pivm_lower((unsigned char)*b);
+        if (d || !*a) return d;
+    }
+    return 0;
+}
+static int strcasecmp(const char *a, const char *b) { return strncasecmp(a, b, (size_t)-1); }
+static void bzero(void *p, size_t n) { char *c = p; while (n--) *c++ = 0; }
+static void bcopy(const void *src, void *dst, size_t n) {
+    const char *s = src;
+    char *d = dst;
+    if (d < s) { while (n--) *d++ = *s++; }
+    else { while (n--) d[n] = s[n]; }
+}
+static int bcmp(const void *a, const void *b, size_t n) {
+    const unsigned char *x = a, *y = b;
+    for (; n; n--) if (*x++ != *y++) return 1;
+    return 0;
+}
+static char *index(const char *s, int c) {
+    for (;; s++) {
+        if (*s == (char)c) return (char *)s;
+        if (!*s) return NULL;
+    }
+}
+static char *rindex(const char *s, int c) {
+    const char *r = NULL;
+    for (;; s++) {
+        if (*s == (char)c) r = s;
+        if (!*s) return (char *)r;
+    }
+}
+static int ffs(int i) {
+    unsigned u = i;
+    int n = 1;
+    if (!u) return 0;
+    while (!(u & 1)) { u >>= 1; n++; }
+    return n;
+}
 #endif
 "#;
 

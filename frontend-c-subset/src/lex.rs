@@ -55,8 +55,46 @@ pub fn tokenize(text: &str, file: u32) -> Result<Vec<Token>, Diag> {
     tokenize_at(text, file, 1, 1)
 }
 
+/// Translation phase 2: `text` with every backslash-newline removed, and
+/// the offsets (in the result) where one was, in order. Only when there
+/// is one (most text has none, and is lexed as it is).
+fn splice_lines(text: &str) -> Option<(String, Vec<usize>)> {
+    let b = text.as_bytes();
+    let spliced_at = |i: usize| match b.get(i + 1) {
+        Some(b'\n') => Some(2),
+        Some(b'\r') if b.get(i + 2) == Some(&b'\n') => Some(3),
+        _ => None,
+    };
+    let first = (0..b.len()).find(|&i| b[i] == b'\\' && spliced_at(i).is_some())?;
+    let mut out = String::with_capacity(text.len());
+    let mut at = Vec::new();
+    let mut from = 0;
+    let mut i = first;
+    while i < b.len() {
+        match (b[i], spliced_at(i)) {
+            (b'\\', Some(n)) => {
+                out.push_str(&text[from..i]);
+                at.push(out.len());
+                i += n;
+                from = i;
+            }
+            _ => i += 1,
+        }
+    }
+    out.push_str(&text[from..]);
+    Some((out, at))
+}
+
 /// Like `tokenize`, starting at `line`:`col` (for re-lexing pasted tokens).
+/// Lines are spliced first (phase 2: a backslash-newline vanishes even
+/// inside an identifier or a number); locations stay those of the
+/// physical lines.
 pub fn tokenize_at(text: &str, file: u32, line: u32, col: u32) -> Result<Vec<Token>, Diag> {
+    let spliced = splice_lines(text);
+    let (text, splices) = match &spliced {
+        Some((t, at)) => (t.as_str(), at.as_slice()),
+        None => (text, &[][..]),
+    };
     let b = text.as_bytes();
     let mut toks = Vec::new();
     let mut i = 0usize;
@@ -66,28 +104,26 @@ pub fn tokenize_at(text: &str, file: u32, line: u32, col: u32) -> Result<Vec<Tok
     let mut bol = true;
     let mut space = false;
     let empty: HideSet = Rc::new(Vec::new());
-    let loc_of = |i: usize, line: u32, line_start: usize| Loc {
-        file,
-        line,
-        col: (i - line_start) as u32 + 1 + if line_start == 0 { col0 } else { 0 },
+    // The physical line and column of offset `i`: the splices between
+    // the start of its logical line and `i` each began a physical line.
+    let loc_of = |i: usize, line: u32, line_start: usize| {
+        let from = splices.partition_point(|&s| s <= line_start);
+        let to = splices.partition_point(|&s| s <= i);
+        let (line, start) = match to.checked_sub(1).filter(|&k| k >= from) {
+            Some(k) => (line + (to - from) as u32, splices[k]),
+            None => (line, line_start),
+        };
+        Loc {
+            file,
+            line,
+            col: (i - start) as u32 + 1 + if start == 0 { col0 } else { 0 },
+        }
     };
     while i < b.len() {
         let c = b[i];
-        // Backslash-newline: a line continuation.
-        if c == b'\\' && (b.get(i + 1) == Some(&b'\n') || b.get(i + 1) == Some(&b'\r')) {
-            i += if b.get(i + 1) == Some(&b'\r') && b.get(i + 2) == Some(&b'\n') {
-                3
-            } else {
-                2
-            };
-            line += 1;
-            line_start = i;
-            space = true;
-            continue;
-        }
         if c == b'\n' {
+            line = loc_of(i, line, line_start).line + 1;
             i += 1;
-            line += 1;
             line_start = i;
             bol = true;
             space = false;
@@ -117,7 +153,7 @@ pub fn tokenize_at(text: &str, file: u32, line: u32, col: u32) -> Result<Vec<Tok
                     break;
                 }
                 if b[i] == b'\n' {
-                    line += 1;
+                    line = loc_of(i, line, line_start).line + 1;
                     line_start = i + 1;
                 }
                 i += 1;
@@ -181,8 +217,17 @@ pub fn tokenize_at(text: &str, file: u32, line: u32, col: u32) -> Result<Vec<Tok
             i += 1;
             kind = TokKind::Punct;
         } else {
+            // Any other printable character is a preprocessing token of
+            // its own (C11 6.4p1: `\` may be stringized); `is_stray` tells
+            // the preprocessor to refuse it if it survives to the parser.
+            // A control character is no C text: the file does not lex (and
+            // an included one is never quoted).
             let ch = text[i..].chars().next().unwrap_or('?');
-            return Err(Diag::new(loc, format!("unexpected character '{ch}'")));
+            if ch.is_control() {
+                return Err(Diag::new(loc, format!("unexpected character '{ch}'")));
+            }
+            i += ch.len_utf8();
+            kind = TokKind::Punct;
         }
         toks.push(Token {
             kind,
@@ -197,6 +242,15 @@ pub fn tokenize_at(text: &str, file: u32, line: u32, col: u32) -> Result<Vec<Tok
         space = false;
     }
     Ok(toks)
+}
+
+/// A token of a character that is no punctuator (`\`, `@`, `$`, a
+/// non-ASCII character): fine in the preprocessor, an error after it.
+pub fn is_stray(t: &Token) -> bool {
+    t.kind == TokKind::Punct
+        && t.text.len() <= 4
+        && t.text.chars().count() == 1
+        && !b"+-*/%&|^~!=<>?:;,.()[]{}#".contains(&t.text.as_bytes()[0])
 }
 
 /// Returns the index just past the closing quote, or `None` if the literal

@@ -23,6 +23,7 @@ use crate::ctype::{Structs, Ty};
 use crate::diag::{Diag, Loc};
 use crate::parse::{const_bits, const_int, const_truth};
 use pivm_ir::opcodes::{eval_binary, eval_convert};
+use pivm_ir::types::{align_up, Layout, TypeLayouts};
 use pivm_ir::Builtin;
 use pivm_ir::{
     AddrOf, AggKind, Block, BlockData, BuiltinDecl, BuiltinId, Callee, EntityRef, EntityVec,
@@ -203,38 +204,39 @@ impl<'a> Lower<'a> {
             .iter()
             .map(|t| self.mem_type(t))
             .collect();
-        let fields = if s.align > 8 {
-            self.padded_fields(id, fields)
-        } else {
-            fields
-        };
-        self.m.types[tid].fields = fields;
+        self.m.types[tid].fields = self.padded(id, fields);
         tid
     }
 
-    /// The IR fields of struct `id`, whose C alignment is more than any
-    /// IR type has (it holds a `long double`): explicit `[N x i8]`
-    /// padding puts each field at its C offset and makes the size C's,
-    /// where the IR's own layout rules would pack them tighter.
-    fn padded_fields(&mut self, id: StructId, fields: Vec<MemType>) -> Vec<MemType> {
+    /// The IR fields of struct `id`, with byte arrays added where its C
+    /// layout has more padding than the IR's rules give (a member's
+    /// `_Alignas`, in it or in a struct it holds), so every member is at
+    /// its C offset and the size is C's. The IR type's alignment may stay
+    /// below C's: memory accesses use C's offsets.
+    fn padded(&self, id: StructId, fields: Vec<MemType>) -> Vec<MemType> {
         let s = &self.prog.structs[id];
         let pad = |n: u64| MemType::Array(Box::new(MemType::Scalar(Type::I8)), n);
-        if s.is_union {
-            let mut out = fields;
-            out.push(pad(s.size));
-            return out;
-        }
-        let mut out = Vec::new();
-        let mut at = 0;
-        for (f, m) in s.fields.iter().zip(fields) {
-            if f.offset > at {
-                out.push(pad(f.offset - at));
+        // The named types `fields` refer to are lowered already.
+        let layouts = TypeLayouts::new(&self.m.types);
+        let mut out = Vec::with_capacity(fields.len());
+        let mut end = 0u64;
+        let mut align = 1u64;
+        for (f, mt) in s.fields.iter().zip(fields) {
+            let l = layouts.of(&mt).unwrap_or(Layout { size: 0, align: 1 });
+            align = align.max(l.align);
+            if s.is_union {
+                end = end.max(l.size);
+            } else {
+                if align_up(end, l.align) < f.offset {
+                    out.push(pad(f.offset - end));
+                    end = f.offset;
+                }
+                end = align_up(end, l.align) + l.size;
             }
-            at = f.offset + f.ty.size(&self.prog.structs).unwrap_or(0);
-            out.push(m);
+            out.push(mt);
         }
-        if s.size > at {
-            out.push(pad(s.size - at));
+        if align_up(end, align) < s.size {
+            out.push(pad(if s.is_union { s.size } else { s.size - end }));
         }
         out
     }
@@ -1089,8 +1091,15 @@ impl<'a> Lower<'a> {
                 let end = self.new_block(cx, "endswitch");
                 let mut table = Vec::new();
                 for (val, id) in cases {
-                    let b = self.new_block(cx, "case");
-                    cx.cases.insert(*id, b);
+                    // The values of a GNU case range share their label.
+                    let b = match cx.cases.get(id) {
+                        Some(b) => *b,
+                        None => {
+                            let b = self.new_block(cx, "case");
+                            cx.cases.insert(*id, b);
+                            b
+                        }
+                    };
                     table.push((*val, b));
                 }
                 let def_b = match default {

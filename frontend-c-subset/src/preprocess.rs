@@ -161,6 +161,20 @@ pub struct Preprocessor<'a> {
     /// The `-I` folders, searched in order after the including file's
     /// folder (for `"..."`) and before the embedded headers.
     include_dirs: Vec<PathBuf>,
+    /// The `#line` in force in each file (by file number): tokens keep
+    /// their physical location until they leave the preprocessor, and
+    /// `map_loc` gives them the presumed one then.
+    line_map: HashMap<u32, LineMap>,
+}
+
+/// What a `#line` directive says of the lines after it: they belong to
+/// file `file` of the source map (named as the directive says; its
+/// excerpts come from the physical file) and are numbered `delta` more
+/// than they physically are.
+#[derive(Clone, Copy)]
+struct LineMap {
+    file: u32,
+    delta: i64,
 }
 
 /// What a compilation takes from the command line, as cc does.
@@ -204,12 +218,14 @@ pub fn preprocess_with(
         arg_nesting: 0,
         stopped: false,
         include_dirs: opts.include_dirs.clone(),
+        line_map: HashMap::new(),
     };
     pp.set_dir(file, dir);
     pp.predefine();
     pp.command_line(&opts.macros);
     pp.stack.extend(toks.into_iter().rev());
     pp.run();
+    pp.declare_builtins();
     for c in std::mem::take(&mut pp.conds) {
         pp.errors
             .push(Diag::new(c.loc, "unterminated conditional directive"));
@@ -220,6 +236,160 @@ pub fn preprocess_with(
         Err(pp.errors)
     }
 }
+
+/// The macros every translation unit starts with: the standard's (C11,
+/// with the optional features pivm lacks declared absent; `__DATE__` and
+/// `__TIME__` are the fixed date and time of the Unix epoch, so a source
+/// compiles to the same module whenever it is compiled) and those of
+/// gcc's that real code tests or uses, with gcc's values for LP64
+/// (x86_64 Linux, whose C types pivm's are).
+const PREDEFINED: &str = "\
+#define __STDC__ 1
+#define __STDC_VERSION__ 201112L
+#define __STDC_HOSTED__ 1
+#define __STDC_NO_ATOMICS__ 1
+#define __STDC_NO_COMPLEX__ 1
+#define __STDC_NO_THREADS__ 1
+#define __DATE__ \"Jan  1 1970\"
+#define __TIME__ \"00:00:00\"
+#define __pivm__ 1
+#define __LP64__ 1
+#define _LP64 1
+#define __CHAR_BIT__ 8
+#define __SIZEOF_POINTER__ 8
+#define __SIZEOF_LONG__ 8
+#define __SIZEOF_INT__ 4
+#define __SIZEOF_SHORT__ 2
+#define __SIZEOF_LONG_LONG__ 8
+#define __SIZEOF_FLOAT__ 4
+#define __SIZEOF_DOUBLE__ 8
+#define __SIZEOF_SIZE_T__ 8
+#define __SIZEOF_PTRDIFF_T__ 8
+#define __SIZEOF_WCHAR_T__ 4
+#define __SIZE_TYPE__ unsigned long
+#define __PTRDIFF_TYPE__ long
+#define __WCHAR_TYPE__ int
+#define __WINT_TYPE__ unsigned int
+#define __INTMAX_TYPE__ long
+#define __UINTMAX_TYPE__ unsigned long
+#define __INTPTR_TYPE__ long
+#define __UINTPTR_TYPE__ unsigned long
+#define __CHAR16_TYPE__ unsigned short
+#define __CHAR32_TYPE__ unsigned int
+#define __INT8_TYPE__ signed char
+#define __INT16_TYPE__ short
+#define __INT32_TYPE__ int
+#define __INT64_TYPE__ long
+#define __UINT8_TYPE__ unsigned char
+#define __UINT16_TYPE__ unsigned short
+#define __UINT32_TYPE__ unsigned int
+#define __UINT64_TYPE__ unsigned long
+#define __SCHAR_MAX__ 0x7f
+#define __SHRT_MAX__ 0x7fff
+#define __INT_MAX__ 0x7fffffff
+#define __LONG_MAX__ 0x7fffffffffffffffL
+#define __LONG_LONG_MAX__ 0x7fffffffffffffffLL
+#define __WCHAR_MAX__ 0x7fffffff
+#define __WCHAR_MIN__ (-__WCHAR_MAX__ - 1)
+#define __SIZE_MAX__ 0xffffffffffffffffUL
+#define __PTRDIFF_MAX__ 0x7fffffffffffffffL
+#define __INTMAX_MAX__ 0x7fffffffffffffffL
+#define __UINTMAX_MAX__ 0xffffffffffffffffUL
+#define __INTPTR_MAX__ 0x7fffffffffffffffL
+#define __UINTPTR_MAX__ 0xffffffffffffffffUL
+#define __ORDER_LITTLE_ENDIAN__ 1234
+#define __ORDER_BIG_ENDIAN__ 4321
+#define __ORDER_PDP_ENDIAN__ 3412
+#define __BYTE_ORDER__ __ORDER_LITTLE_ENDIAN__
+#define __volatile__ volatile
+#define __volatile volatile
+#define __signed__ signed
+#define __signed signed
+#define __const__ const
+#define __restrict__ restrict
+#define __inline__ inline
+#define __alignof__ _Alignof
+#define __alignof _Alignof
+#define __extension__
+#define __typeof typeof
+#define __builtin_expect(e, c) (e)
+#define __builtin_exit exit
+#define __builtin_trap() __builtin_abort()
+#define __builtin_unreachable() __builtin_abort()
+#define __builtin_offsetof(t, m) ((unsigned long)&(((t *)0)->m))
+#define __builtin_huge_val() __pivm_huge_val
+#define __builtin_inf() __pivm_huge_val
+#define __builtin_inff() __pivm_inff
+#define __builtin_nanf(s) __pivm_nanf
+#define __builtin_nan(s) ((double)__pivm_nanf)
+";
+
+/// gcc's `__builtin_` names of library functions, which a program may
+/// call without including a header: each is renamed to its function and
+/// the declaration is put before the translation unit (`declare_builtins`),
+/// once, if the unit uses it. (`__builtin_exit` is a macro instead: it is
+/// <stdlib.h>'s `exit`, a macro that runs the `atexit` handlers.)
+const LIBRARY_BUILTINS: &[(&str, &str)] = &[
+    ("abort", "void abort(void);"),
+    ("malloc", "void *malloc(unsigned long);"),
+    ("calloc", "void *calloc(unsigned long, unsigned long);"),
+    ("realloc", "void *realloc(void *, unsigned long);"),
+    ("free", "void free(void *);"),
+    (
+        "memcpy",
+        "void *memcpy(void *, const void *, unsigned long);",
+    ),
+    (
+        "memmove",
+        "void *memmove(void *, const void *, unsigned long);",
+    ),
+    ("memset", "void *memset(void *, int, unsigned long);"),
+    (
+        "memcmp",
+        "int memcmp(const void *, const void *, unsigned long);",
+    ),
+    ("strlen", "unsigned long strlen(const char *);"),
+    ("strcmp", "int strcmp(const char *, const char *);"),
+    (
+        "strncmp",
+        "int strncmp(const char *, const char *, unsigned long);",
+    ),
+    ("strcpy", "char *strcpy(char *, const char *);"),
+    (
+        "strncpy",
+        "char *strncpy(char *, const char *, unsigned long);",
+    ),
+    ("strcat", "char *strcat(char *, const char *);"),
+    (
+        "strncat",
+        "char *strncat(char *, const char *, unsigned long);",
+    ),
+    ("strchr", "char *strchr(const char *, int);"),
+    ("strrchr", "char *strrchr(const char *, int);"),
+    ("strstr", "char *strstr(const char *, const char *);"),
+    ("printf", "int printf(const char *, ...);"),
+    ("sprintf", "int sprintf(char *, const char *, ...);"),
+    (
+        "snprintf",
+        "int snprintf(char *, unsigned long, const char *, ...);",
+    ),
+    ("puts", "int puts(const char *);"),
+    ("putchar", "int putchar(int);"),
+    ("abs", "int abs(int);"),
+    ("labs", "long labs(long);"),
+    ("llabs", "long long llabs(long long);"),
+    ("fabs", "double fabs(double);"),
+    ("sqrt", "double sqrt(double);"),
+    ("floor", "double floor(double);"),
+    ("ceil", "double ceil(double);"),
+    ("fmod", "double fmod(double, double);"),
+    ("pow", "double pow(double, double);"),
+    ("exp", "double exp(double);"),
+    ("log", "double log(double);"),
+    ("sin", "double sin(double);"),
+    ("cos", "double cos(double);"),
+    ("copysign", "double copysign(double, double);"),
+];
 
 fn tok(kind: TokKind, text: &str, loc: Loc) -> Token {
     Token {
@@ -243,11 +413,8 @@ impl Preprocessor<'_> {
     }
 
     fn predefine(&mut self) {
-        let defs = "#define __STDC__ 1\n#define __STDC_VERSION__ 199901L\n\
-                    #define __STDC_HOSTED__ 1\n#define __pivm__ 1\n#define __LP64__ 1\n\
-                    #define __CHAR_BIT__ 8\n#define __SIZEOF_POINTER__ 8\n\
-                    #define __SIZEOF_LONG__ 8\n#define __SIZEOF_INT__ 4\n";
-        let f = self.sm.add("<built-in>", defs.to_string());
+        let f = self.sm.add("<built-in>", PREDEFINED.to_string());
+        let defs = PREDEFINED;
         if let Ok(toks) = lex::tokenize(defs, f) {
             self.stack.extend(toks.into_iter().rev());
             self.run();
@@ -278,8 +445,52 @@ impl Preprocessor<'_> {
         }
     }
 
+    /// Renames each `__builtin_NAME` of `LIBRARY_BUILTINS` in the output
+    /// to `NAME`, and puts the declarations of those used first.
+    fn declare_builtins(&mut self) {
+        let mut used = Vec::new();
+        for t in self.out.iter_mut().filter(|t| t.kind == TokKind::Ident) {
+            let Some(name) = t.text.strip_prefix("__builtin_") else {
+                continue;
+            };
+            if let Some(i) = LIBRARY_BUILTINS.iter().position(|(n, _)| *n == name) {
+                t.text = Rc::from(name);
+                if !used.contains(&i) {
+                    used.push(i);
+                }
+            }
+        }
+        if used.is_empty() {
+            return;
+        }
+        used.sort_unstable();
+        let decls: Vec<&str> = used.iter().map(|&i| LIBRARY_BUILTINS[i].1).collect();
+        let text = decls.join("\n");
+        let f = self.sm.add("<built-in>", text);
+        match lex::tokenize(&self.sm.files[f as usize].text, f) {
+            Ok(toks) => {
+                self.out.splice(0..0, toks);
+            }
+            Err(d) => self.errors.push(d),
+        }
+    }
+
     fn err(&mut self, loc: Loc, msg: impl Into<String>) {
+        let loc = self.map_loc(loc);
         self.errors.push(Diag::new(loc, msg));
+    }
+
+    /// The presumed location of physical location `loc`: as the last
+    /// `#line` of its file says.
+    fn map_loc(&self, loc: Loc) -> Loc {
+        match self.line_map.get(&loc.file) {
+            Some(m) => Loc {
+                file: m.file,
+                line: (loc.line as i64 + m.delta).clamp(1, u32::MAX as i64) as u32,
+                col: loc.col,
+            },
+            None => loc,
+        }
     }
 
     /// Reports a limit reached at `loc` and drops the rest of the input.
@@ -330,7 +541,14 @@ impl Preprocessor<'_> {
             match t.kind {
                 TokKind::BadStr => self.err(t.loc, "unterminated string literal"),
                 TokKind::BadChar => self.err(t.loc, "unterminated character constant"),
-                _ => self.out.push(t),
+                _ if lex::is_stray(&t) => {
+                    self.err(t.loc, format!("stray '{}' in program", t.text));
+                }
+                _ => {
+                    let mut t = t;
+                    t.loc = self.map_loc(t.loc);
+                    self.out.push(t);
+                }
             }
         }
     }
@@ -420,19 +638,100 @@ impl Preprocessor<'_> {
                 let msg: Vec<&str> = line.iter().map(|t| &*t.text).collect();
                 self.err(hash.loc, format!("#error {}", msg.join(" ")));
             }
-            "pragma" => {
-                if line.first().is_some_and(|t| t.is("once")) {
-                    let f = self.sm.name(name.loc.file).to_string();
-                    self.once.insert(f);
-                }
-            }
-            "warning" | "line" | "ident" => {}
+            "pragma" => self.pragma(&line, name.loc.file),
+            "line" => self.line_directive(&name, line),
+            "warning" | "ident" => {}
             _ => {
                 if name.kind == TokKind::Num {
-                    return; // `# 12 "file"` line markers
+                    // `# 12 "file" flags`, gcc's line markers.
+                    let mut line = line;
+                    line.insert(0, name.clone());
+                    line.truncate(2);
+                    return self.line_directive(&name, line);
                 }
                 self.err(name.loc, format!("unknown directive '#{}'", name.text));
             }
+        }
+    }
+
+    /// `#pragma` (and `_Pragma`): `once`; every other pragma is ignored.
+    fn pragma(&mut self, line: &[Token], file: u32) {
+        if line.first().is_some_and(|t| t.is("once")) {
+            let f = self.sm.name(file).to_string();
+            self.once.insert(f);
+        }
+    }
+
+    // line-directive = "#" "line" digit-sequence string-literal?
+    //                  (after macro expansion)
+    /// Numbers the next source line `N` and, with a string, renames the
+    /// file: `__LINE__`, `__FILE__` and diagnostics follow.
+    fn line_directive(&mut self, d: &Token, line: Vec<Token>) {
+        let next_line = line.last().map_or(d.loc.line, |t| t.loc.line) as i64 + 1;
+        let line = self.expand_list(line);
+        let n = match line.first() {
+            Some(t) if t.kind == TokKind::Num && t.text.bytes().all(|c| c.is_ascii_digit()) => {
+                match t.text.parse::<u32>() {
+                    Ok(n) if n <= i32::MAX as u32 => n,
+                    _ => return self.err(t.loc, "line number out of range in #line"),
+                }
+            }
+            Some(t) => {
+                let msg = format!("'{}' after #line is not a positive integer", t.text);
+                return self.err(t.loc, msg);
+            }
+            None => return self.err(d.loc, "expected a line number after #line"),
+        };
+        let file = match line.get(1) {
+            None => None,
+            Some(t) if t.kind == TokKind::Str && t.text.starts_with('"') => {
+                match crate::parse::literals::literal_units(&t.text[1..t.text.len() - 1], 8) {
+                    Ok(units) => Some(
+                        String::from_utf8_lossy(&crate::parse::literals::units_to_bytes(&units, 8))
+                            .into_owned(),
+                    ),
+                    Err(e) => return self.err(t.loc, e),
+                }
+            }
+            Some(t) => {
+                let msg = format!("invalid filename '{}' in #line", t.text);
+                return self.err(t.loc, msg);
+            }
+        };
+        if let Some(t) = line.get(2) {
+            let msg = format!("extra tokens at end of #line directive: '{}'", t.text);
+            return self.err(t.loc, msg);
+        }
+        let physical = d.loc.file;
+        let name = file.unwrap_or_else(|| {
+            let current = self.map_loc(d.loc).file;
+            self.sm.name(current).to_string()
+        });
+        let delta = n as i64 - next_line;
+        let f = self.sm.add(&name, String::new());
+        let quote = self.sm.files[physical as usize].quote;
+        let entry = &mut self.sm.files[f as usize];
+        entry.quote = quote;
+        entry.lines_of = Some((physical, delta));
+        self.line_map.insert(physical, LineMap { file: f, delta });
+    }
+
+    // pragma-operator = "_Pragma" "(" string-literal ")"
+    /// `_Pragma("...")`: the string destringized and done as `#pragma`.
+    fn pragma_operator(&mut self, t: &Token) {
+        let open = self.stack.pop_if(|n| n.is("("));
+        let s = open.and_then(|_| self.stack.pop_if(|n| n.kind == TokKind::Str));
+        let close = s.as_ref().and_then(|_| self.stack.pop_if(|n| n.is(")")));
+        let (Some(s), Some(_)) = (s, close) else {
+            return self.err(t.loc, "_Pragma takes a parenthesized string literal");
+        };
+        let body = s.text.trim_start_matches(['L', 'u', 'U', '8']);
+        let body = body[1..body.len() - 1]
+            .replace("\\\"", "\"")
+            .replace("\\\\", "\\");
+        match lex::tokenize_at(&body, t.loc.file, t.loc.line, t.loc.col) {
+            Ok(toks) => self.pragma(&toks, t.loc.file),
+            Err(d) => self.errors.push(d),
         }
     }
 
@@ -479,6 +778,11 @@ impl Preprocessor<'_> {
     }
 
     fn include(&mut self, name: &Token, line: Vec<Token>) {
+        // `#include MACRO`: the line after expansion.
+        let direct = line
+            .first()
+            .is_some_and(|t| t.kind == TokKind::Str || t.is("<"));
+        let line = if direct { line } else { self.expand_list(line) };
         let (path, quoted) = match line.first() {
             Some(t) if t.kind == TokKind::Str && t.text.starts_with('"') => {
                 let body = &t.text[1..t.text.len() - 1];
@@ -542,7 +846,10 @@ impl Preprocessor<'_> {
             }
         }
         let Some((shown, text, dir)) = found else {
-            let what = if quoted {
+            let absent = headers::ABSENT.iter().find(|(h, _)| *h == path);
+            let what = if let Some((h, what)) = absent {
+                format!("unsupported: <{h}>: pivm does not provide {what}")
+            } else if quoted {
                 format!("cannot open include file '{path}'")
             } else {
                 format!(
@@ -659,8 +966,13 @@ impl Preprocessor<'_> {
             return false;
         }
         match &*t.text {
+            "_Pragma" => {
+                self.pragma_operator(t);
+                return true;
+            }
             "__LINE__" => {
-                let mut n = tok(TokKind::Num, &t.loc.line.to_string(), t.loc);
+                let line = self.map_loc(t.loc).line;
+                let mut n = tok(TokKind::Num, &line.to_string(), t.loc);
                 n.space = t.space;
                 self.stack.push(n);
                 return true;
@@ -668,7 +980,7 @@ impl Preprocessor<'_> {
             "__FILE__" => {
                 let name = self
                     .sm
-                    .name(t.loc.file)
+                    .name(self.map_loc(t.loc).file)
                     .replace('\\', "\\\\")
                     .replace('"', "\\\"");
                 let mut n = tok(TokKind::Str, &format!("\"{name}\""), t.loc);
@@ -696,7 +1008,13 @@ impl Preprocessor<'_> {
                 space: if i == 0 { t.space } else { b.space },
                 ..b.clone()
             });
-            let body: Vec<Token> = body.collect();
+            let mut body: Vec<Token> = body.collect();
+            if body.iter().any(|b| b.is("##")) {
+                match self.paste_object(body, t.loc) {
+                    Some(b) => body = b,
+                    None => return true,
+                }
+            }
             self.stack.extend(body.into_iter().rev());
             return true;
         };
@@ -881,6 +1199,28 @@ impl Preprocessor<'_> {
         true
     }
 
+    /// The `##` operators of an object-like macro's replacement list
+    /// done (C11 6.10.3.3: `#define hash_hash # ## #` is one `##` token,
+    /// which is no operator any more).
+    fn paste_object(&mut self, body: Vec<Token>, loc: Loc) -> Option<Vec<Token>> {
+        let mut out: Vec<Token> = Vec::with_capacity(body.len());
+        let mut it = body.into_iter();
+        while let Some(b) = it.next() {
+            if !b.is("##") {
+                out.push(b);
+                continue;
+            }
+            let (Some(l), Some(r)) = (out.pop(), it.next()) else {
+                self.err(loc, "'##' cannot appear at either end of a macro");
+                return None;
+            };
+            let mut p = self.paste(&l, &r)?;
+            p.expanded = true;
+            out.push(p);
+        }
+        Some(out)
+    }
+
     fn paste(&mut self, l: &Token, r: &Token) -> Option<Token> {
         let s = format!("{}{}", l.text, r.text);
         match lex::tokenize_at(&s, l.loc.file, l.loc.line, l.loc.col) {
@@ -1010,7 +1350,8 @@ fn union(a: &HideSet, b: &[Rc<str>]) -> HideSet {
 fn stringize(arg: &[Token], loc: Loc) -> Token {
     let mut s = String::from("\"");
     for (i, t) in arg.iter().enumerate() {
-        if i > 0 && t.space {
+        // Any white space between tokens, newlines too, is one space.
+        if i > 0 && (t.space || t.bol) {
             s.push(' ');
         }
         if matches!(t.kind, TokKind::Str | TokKind::Char) {
@@ -1249,6 +1590,142 @@ mod tests {
         assert!(pp("#define T(a, b) a\nT(1)")
             .unwrap_err()
             .contains("takes 2 arguments"));
+    }
+
+    #[test]
+    fn the_c11_examples_of_6_10_3_5() {
+        // EXAMPLE 3's `hash_hash` (6.10.3.3p4): `##` made by `##` is no
+        // operator.
+        let src = "#define hash_hash # ## #\n#define mkstr(a) # a\n\
+                   #define in_between(a) mkstr(a)\n\
+                   #define join(c, d) in_between(c hash_hash d)\n\
+                   char p[] = join(x, y);";
+        assert_eq!(pp(src).unwrap(), "char p [ ] = \"x ## y\" ;");
+        // EXAMPLE 4: the str/xstr/glue macros, with a newline and a
+        // comment inside an argument, and stray `@` and `\` stringized.
+        let src = r#"#define str(s) # s
+#define xstr(s) str(s)
+#define debug(s, t) printf("x" # s "= %d, x" # t "= %s", \
+ x ## s, x ## t)
+#define INCFILE(n) vers ## n
+#define glue(a, b) a ## b
+#define xglue(a, b) glue(a, b)
+#define HIGHLOW "hello"
+#define LOW LOW ", world"
+debug(1, 2);
+fputs(str(strncmp("abc\0d", "abc", '\4') // this goes away
+ == 0) str(: @\n), s);
+xstr(INCFILE(2).h)
+glue(HIGH, LOW);
+xglue(HIGH, LOW)"#;
+        let want = r#"printf ( "x" "1" "= %d, x" "2" "= %s" , x1 , x2 ) ; "#.to_string()
+            + r#"fputs ( "strncmp(\"abc\\0d\", \"abc\", '\\4') == 0" ": @\n" , s ) ; "#
+            + r#""vers2.h" "hello" ; "hello" ", world""#;
+        assert_eq!(pp(src).unwrap(), want);
+    }
+
+    #[test]
+    fn object_like_paste_and_stringized_newlines() {
+        assert_eq!(pp("#define AB 42\n#define CAT A ## B\nCAT").unwrap(), "42");
+        assert_eq!(
+            pp("#define S(x) #x\nS(1\n2) S(  a  \n\n  b  )").unwrap(),
+            "\"1 2\" \"a b\""
+        );
+        assert!(pp("#define E ## x\nE")
+            .unwrap_err()
+            .contains("'##' cannot appear at either end"));
+        assert_eq!(pp("#define S(x) #x\nS(\\)").unwrap(), "\"\\\"");
+        assert!(pp("int a \\ b;")
+            .unwrap_err()
+            .contains("stray '\\' in program"));
+        assert_eq!(pp("#if 0\n@ ` \\ x\n#endif\nok").unwrap(), "ok");
+    }
+
+    #[test]
+    fn line_splices_join_tokens() {
+        assert_eq!(
+            pp("si\\\nzeof(in\\\r\nt) 1\\\n2 \"a\\\nb\"").unwrap(),
+            "sizeof ( int ) 12 \"ab\""
+        );
+        // Locations stay physical: `y` is on line 3, column 2.
+        let err = pp("a \\\n  @ b\\\nc $").unwrap_err();
+        assert!(err.starts_with("t.c:2:3: error: stray '@'"), "{err}");
+        assert!(err.contains("t.c:3:3: error: stray '$'"), "{err}");
+    }
+
+    #[test]
+    fn line_directives_renumber_and_rename() {
+        assert_eq!(
+            pp("#line 100\n__LINE__ __FILE__\n#line 7 \"x.c\"\n\n__LINE__ __FILE__").unwrap(),
+            "100 \"t.c\" 8 \"x.c\""
+        );
+        assert_eq!(
+            pp("# 40 \"g.c\" 1 3\n__LINE__ __FILE__").unwrap(),
+            "40 \"g.c\""
+        );
+        assert_eq!(pp("#define L 5\n#line L\n__LINE__").unwrap(), "5");
+        let err = pp("#line 20 \"other.c\"\nint @;").unwrap_err();
+        assert!(err.starts_with("other.c:20:5: error: stray '@'"), "{err}");
+        assert!(err.contains("\nint @;\n    ^"), "{err}");
+        assert!(pp("#line x")
+            .unwrap_err()
+            .contains("'x' after #line is not a positive integer"));
+        assert!(pp("#line 0x10")
+            .unwrap_err()
+            .contains("not a positive integer"));
+        assert!(pp("#line 3 \"a\" b").unwrap_err().contains("extra tokens"));
+    }
+
+    #[test]
+    fn pragma_operator_and_computed_include() {
+        assert_eq!(
+            pp("_Pragma(\"GCC diagnostic push\") a\n#define P _Pragma(\"x \\\"y\\\"\") b\nP")
+                .unwrap(),
+            "a b"
+        );
+        assert!(pp("_Pragma(1)")
+            .unwrap_err()
+            .contains("parenthesized string literal"));
+        assert_eq!(pp("#define H <stdbool.h>\n#include H\ntrue").unwrap(), "1");
+        assert_eq!(
+            pp("#define Q(x) #x\n#include Q(stdbool.h)\nfalse").unwrap(),
+            "0"
+        );
+        assert!(pp("#define N 3\n#include N")
+            .unwrap_err()
+            .contains("expected \"FILENAME\" or <FILENAME>"));
+    }
+
+    #[test]
+    fn builtin_library_names_are_declared_where_used() {
+        assert_eq!(
+            pp("f() { __builtin_abort(); __builtin_trap(); }").unwrap(),
+            "void abort ( void ) ; f ( ) { abort ( ) ; abort ( ) ; }"
+        );
+        assert_eq!(
+            pp("__builtin_exit(0) __builtin_expect(x, 1)").unwrap(),
+            "exit ( 0 ) ( x )"
+        );
+        assert_eq!(
+            pp("__builtin_nonesuch()").unwrap(),
+            "__builtin_nonesuch ( )"
+        );
+    }
+
+    #[test]
+    fn predefined_macros() {
+        assert_eq!(
+            pp("__STDC_VERSION__ __DATE__ __TIME__ __SIZE_TYPE__ __INT_MAX__").unwrap(),
+            "201112L \"Jan  1 1970\" \"00:00:00\" unsigned long 0x7fffffff"
+        );
+        assert_eq!(
+            pp(
+                "#if __STDC_NO_THREADS__ && __STDC_NO_ATOMICS__ && __STDC_NO_COMPLEX__ \
+                && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__\nyes\n#endif"
+            )
+            .unwrap(),
+            "yes"
+        );
     }
 
     #[test]

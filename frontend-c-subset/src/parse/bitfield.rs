@@ -82,15 +82,22 @@ impl Parser {
 
     /// Places `fields` (sets each offset, and each bit-field's unit and
     /// shift); returns the struct's or union's size and alignment.
-    pub(super) fn layout(&self, fields: &mut [Field], is_union: bool) -> (u64, u64) {
+    pub(super) fn layout(
+        &self,
+        fields: &mut [Field],
+        is_union: bool,
+        aligns: &[u64],
+    ) -> (u64, u64) {
         let structs = &self.prog.structs;
         // The next free bit (struct) or the largest member (union).
         let mut bit = 0u64;
         let mut align = 1u64;
-        for f in fields.iter_mut() {
+        for (i, f) in fields.iter_mut().enumerate() {
             let fs = f.ty.size(structs).unwrap_or(0);
             let fa = f.ty.align(structs).max(1);
             let Some(b) = f.bits.as_mut() else {
+                // `_Alignas` on the member (none on a bit-field).
+                let fa = fa.max(aligns.get(i).copied().unwrap_or(1));
                 align = align.max(fa);
                 if is_union {
                     f.offset = 0;

@@ -28,6 +28,7 @@ impl Parser {
                 let Some((name, nloc)) = name else {
                     return self.fatal("expected a declarator name");
                 };
+                self.check_specifiers(&attr, &ty, &name, nloc, true);
                 if attr.is_typedef {
                     self.declare(&name, nloc, Sym::Typedef(ty));
                 } else if let Ty::Func(fty) = &ty {
@@ -97,7 +98,70 @@ impl Parser {
         compatible_decl(a, b, &|x, y| same_struct_across(structs, x, y))
     }
 
-    // static-assert = "_Static_assert" "(" const-expr "," string ")" ";"
+    /// `_Alignas` where C allows it (C11 6.7.5): on a variable or member
+    /// (not a typedef, function or `register` variable), never weaker than
+    /// its type's alignment. A variable is aligned as its type is: pivm
+    /// refuses a stricter alignment than that for one (a member's is
+    /// kept, in its struct's layout).
+    /// Returns whether it reported an error.
+    pub(super) fn check_alignas(&mut self, attr: &Attr, ty: &Ty, name: &str) -> bool {
+        if attr.align == 0 {
+            return false;
+        }
+        let loc = attr.align_loc;
+        let natural = ty.align(&self.prog.structs);
+        let why = if attr.is_typedef {
+            "'_Alignas' cannot be used in a typedef".to_string()
+        } else if ty.is_func() {
+            format!("'_Alignas' on function '{name}'")
+        } else if attr.is_register {
+            format!("'_Alignas' on register variable '{name}'")
+        } else if attr.align != 0 && attr.align < natural {
+            format!(
+                "'_Alignas({})' cannot reduce the alignment of '{name}' (its type's is {natural})",
+                attr.align
+            )
+        } else {
+            return false;
+        };
+        self.error(loc, why);
+        true
+    }
+
+    /// The specifiers of a declarator of variable or function `name`:
+    /// `_Alignas` (`check_alignas`, and no stricter than the type of a
+    /// variable), and `_Thread_local` where C allows it (C11 6.7.1p3, p4):
+    /// on variables only, and in a block only with `static` or `extern`.
+    fn check_specifiers(&mut self, attr: &Attr, ty: &Ty, name: &str, loc: Loc, file: bool) {
+        let refused = self.check_alignas(attr, ty, name);
+        if !refused && attr.align > ty.align(&self.prog.structs) {
+            let msg = format!(
+                "unsupported: '_Alignas({})' on variable '{name}': pivm aligns a variable as \
+                 its type (to {}), only struct members more strictly",
+                attr.align,
+                ty.align(&self.prog.structs)
+            );
+            self.error(attr.align_loc, msg);
+        }
+        if !attr.is_thread_local {
+            return;
+        }
+        let why = if attr.is_typedef {
+            "a typedef cannot be '_Thread_local'".to_string()
+        } else if ty.is_func() {
+            format!("function '{name}' declared '_Thread_local': only variables are thread-local")
+        } else if !file && !attr.is_static && !attr.is_extern {
+            format!(
+                "block-scope variable '{name}' is '_Thread_local' without 'static' or \
+                 'extern' (it would be automatic)"
+            )
+        } else {
+            return;
+        };
+        self.error(loc, why);
+    }
+
+    // static-assert = "_Static_assert" "(" const-expr "," string+ ")" ";"
     pub(super) fn static_assert(&mut self) -> PResult<()> {
         let loc = self.loc();
         self.pos += 1;
@@ -106,8 +170,9 @@ impl Parser {
         let v = const_int(&e);
         let mut msg = String::new();
         if self.eat(",") {
-            if let Some(t) = self.peek().filter(|t| t.kind == TokKind::Str) {
-                msg = t.text.trim_matches('"').to_string();
+            // Adjacent string literals are one message.
+            while let Some(t) = self.peek().filter(|t| t.kind == TokKind::Str) {
+                msg.push_str(t.text.trim_matches('"'));
                 self.pos += 1;
             }
         }
@@ -561,6 +626,7 @@ impl Parser {
             let Some((name, loc)) = name else {
                 return self.fatal("expected a variable name");
             };
+            self.check_specifiers(&attr, &ty, &name, loc, false);
             // The lengths of variable-length arrays in its type, now.
             if attr.is_typedef || !(attr.is_static || attr.is_extern || ty.is_func()) {
                 out.extend(self.vla_pending_stmts());

@@ -31,7 +31,7 @@ mod expr;
 mod generic;
 mod init;
 mod knr;
-mod literals;
+pub(crate) mod literals;
 mod stmt;
 mod typeck;
 mod types;
@@ -86,6 +86,13 @@ struct Attr {
     is_register: bool,
     /// `const` among the specifiers.
     is_const: bool,
+    /// `_Thread_local`: static storage duration (pivm runs one thread),
+    /// allowed on variables at file scope or with `static`/`extern`.
+    is_thread_local: bool,
+    /// The strictest `_Alignas` (0: none).
+    align: u64,
+    /// Where the first `_Alignas` is.
+    align_loc: Loc,
 }
 
 /// Where a definition was: its translation unit and location.

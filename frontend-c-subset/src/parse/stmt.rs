@@ -3,6 +3,10 @@
 use super::*;
 use crate::arith::convert_bits;
 
+/// The most values one GNU case range (`case 1 ... 5:`) may cover: each
+/// is an entry of the switch's table.
+const MAX_CASE_RANGE: u64 = 4096;
+
 impl Parser {
     // compound-stmt = "{" (declaration | stmt)* "}"
     pub(super) fn compound_stmt(&mut self) -> PResult<Stmt> {
@@ -89,7 +93,7 @@ impl Parser {
         })
     }
 
-    // label = "case" const-expr ":" | "default" ":" | ident ":"
+    // label = "case" const-expr ("..." const-expr)? ":" | "default" ":" | ident ":"
     /// Reads a label if one is next and adds the statement that marks its
     /// place to `out` (none for a `case` or `default` outside a switch,
     /// which is reported): `Some(true)` for a goto label, `Some(false)`
@@ -101,25 +105,55 @@ impl Parser {
             self.pos += 1;
             self.nodes = 0;
             let e = self.conditional()?;
-            if self.is("...") {
-                return self.fatal("unsupported: case ranges");
-            }
+            // GNU: `case LO ... HI:`, every value from LO to HI.
+            let hi = if self.eat("...") {
+                Some(self.conditional()?)
+            } else {
+                None
+            };
             self.expect(":")?;
             let v = const_int(&e);
-            if v.is_none() {
+            let hi_v = hi.as_ref().map(const_int);
+            if v.is_none() || hi_v.is_some_and(|h| h.is_none()) {
                 self.error(e.loc, "case label is not an integer constant");
             }
+            // How many values: a range HI < LO has none (gcc warns).
+            let n = match (v, hi_v.flatten()) {
+                (Some(lo), Some(h)) => (h as i128 - lo as i128 + 1).max(0) as u64,
+                _ => 1,
+            };
+            let n = if n > MAX_CASE_RANGE {
+                let msg = format!("unsupported: a case range of more than {MAX_CASE_RANGE} values");
+                self.error(e.loc, msg);
+                0
+            } else {
+                n
+            };
             let Some(id) = self.new_case(loc, "case") else {
                 return Ok(Some(false));
             };
             if let Some(sw) = self.fstate().switches.last_mut() {
-                let bits = v
-                    .and(const_bits(&e))
-                    .map_or(0, |b| convert_bits(b, &e.ty, &sw.ty));
-                let dup = sw.cases.iter().any(|c| c.0 == bits);
-                sw.cases.push((bits, id));
+                let mut dup = false;
+                for k in 0..n {
+                    let bits = match (hi.is_some(), v) {
+                        // Each value of a range as a `long`, converted.
+                        (true, Some(lo)) => {
+                            convert_bits(lo.wrapping_add(k as i64) as u64, &Ty::Long, &sw.ty)
+                        }
+                        _ => v
+                            .and(const_bits(&e))
+                            .map_or(0, |b| convert_bits(b, &e.ty, &sw.ty)),
+                    };
+                    dup |= sw.cases.iter().any(|c| c.0 == bits);
+                    sw.cases.push((bits, id));
+                }
                 if dup {
-                    self.error(e.loc, "duplicate case value");
+                    let what = if hi.is_some() {
+                        "case range overlaps an earlier case value"
+                    } else {
+                        "duplicate case value"
+                    };
+                    self.error(e.loc, what);
                 }
             }
             self.vla_case(loc);

@@ -78,9 +78,33 @@ impl Parser {
                 }
                 "_Complex" => return self.fatal("unsupported: _Complex types"),
                 "_Atomic" => return self.fatal("unsupported: _Atomic types"),
-                "_Thread_local" => return self.fatal("unsupported: _Thread_local"),
-                "_Alignas" => return self.fatal("unsupported: _Alignas"),
-                "typeof" | "__typeof__" => return self.fatal("unsupported: typeof"),
+                "_Thread_local" => {
+                    let Some(a) = attr.as_deref_mut() else {
+                        return self.fatal("'_Thread_local' is not allowed here");
+                    };
+                    a.is_thread_local = true;
+                    self.pos += 1;
+                    continue;
+                }
+                "_Alignas" => {
+                    let Some(a) = attr.as_deref_mut() else {
+                        return self.fatal("'_Alignas' is not allowed here");
+                    };
+                    let mut a = *a;
+                    self.alignas(&mut a)?;
+                    if let Some(to) = attr.as_deref_mut() {
+                        *to = a;
+                    }
+                    continue;
+                }
+                "typeof" | "__typeof__" => {
+                    if counter != 0 {
+                        break;
+                    }
+                    ty = self.typeof_specifier()?;
+                    counter += OTHER;
+                    continue;
+                }
                 "__attribute__" => {
                     self.skip_attribute()?;
                     continue;
@@ -169,6 +193,67 @@ impl Parser {
             }
         }
         Ok(ty)
+    }
+
+    // typeof = ("typeof" | "__typeof__") "(" (type-name | expr) ")"
+    /// The type named, or the type of the expression (not evaluated).
+    fn typeof_specifier(&mut self) -> PResult<Ty> {
+        self.pos += 1;
+        self.expect("(")?;
+        let ty = if self.is_typename() {
+            self.type_name()?
+        } else {
+            let save = self.nodes;
+            let e = self.nested("expression", Self::expr)?;
+            self.nodes = save;
+            e.ty
+        };
+        self.expect(")")?;
+        Ok(ty)
+    }
+
+    // alignas = "_Alignas" "(" (type-name | const-expr) ")"
+    /// An alignment specifier, the strictest so far kept in `attr`.
+    fn alignas(&mut self, attr: &mut Attr) -> PResult<()> {
+        let loc = self.loc();
+        self.pos += 1;
+        self.expect("(")?;
+        let n = if self.is_typename() {
+            let t = self.type_name()?;
+            if self.size_of(&t).is_none() {
+                let tn = self.tname(&t);
+                self.error(loc, format!("'_Alignas' of incomplete type '{tn}'"));
+            }
+            t.align(&self.prog.structs)
+        } else {
+            let save = self.nodes;
+            let e = self.conditional()?;
+            self.nodes = save;
+            match const_int(&e) {
+                Some(n) if e.ty.is_integer() && (n == 0 || (n > 0 && n & (n - 1) == 0)) => n as u64,
+                Some(n) if e.ty.is_integer() => {
+                    self.error(
+                        e.loc,
+                        format!("requested alignment {n} is not a positive power of 2"),
+                    );
+                    0
+                }
+                _ => {
+                    self.error(e.loc, "'_Alignas' needs an integer constant or a type");
+                    0
+                }
+            }
+        };
+        self.expect(")")?;
+        if n > 1 << 28 {
+            self.error(loc, format!("requested alignment {n} is too large"));
+        } else if n > attr.align {
+            if attr.align == 0 {
+                attr.align_loc = loc;
+            }
+            attr.align = n;
+        }
+        Ok(())
     }
 
     // attribute = "__attribute__" "(" balanced-tokens ")"
@@ -518,9 +603,11 @@ impl Parser {
         self.defining.push(id);
         let fields = self.nested("struct or union", |p| p.struct_members(kw));
         self.defining.pop();
-        let mut fields = fields?;
-        // Layout: the C rules (System V, as gcc), which are also the IR's.
-        let (size, align) = self.layout(&mut fields, is_union);
+        let (mut fields, aligns) = fields?;
+        // Layout: the C rules (System V, as gcc), which are also the IR's
+        // (`_Alignas` on a member aside: the lowering pads the IR type to
+        // match).
+        let (size, align) = self.layout(&mut fields, is_union, &aligns);
         let s = &mut self.prog.structs[id];
         s.fields = fields;
         s.size = size.div_ceil(align) * align;
@@ -529,9 +616,11 @@ impl Parser {
         Ok(Ty::Struct(id))
     }
 
-    /// The members of a struct or union body, after its "{" up to its "}".
-    fn struct_members(&mut self, kw: &str) -> PResult<Vec<Field>> {
+    /// The members of a struct or union body, after its "{" up to its "}",
+    /// and the alignment `_Alignas` asks of each (0 for none).
+    fn struct_members(&mut self, kw: &str) -> PResult<(Vec<Field>, Vec<u64>)> {
         let mut fields: Vec<Field> = Vec::new();
+        let mut aligns: Vec<u64> = Vec::new();
         let mut names = HashSet::new();
         // The last member, if it is an open array: only the last may be.
         let mut flexible: Option<Loc> = None;
@@ -539,9 +628,19 @@ impl Parser {
             if self.peek().is_none() {
                 return self.fatal(format!("expected '}}' to end the {kw}"));
             }
+            if self.is("_Static_assert") {
+                self.static_assert()?;
+                continue;
+            }
             let loc = self.loc();
-            let base = self.declspec(None)?;
+            let mut attr = Attr::default();
+            let base = self.declspec(Some(&mut attr))?;
             let enum_unsigned = self.last_enum_unsigned;
+            if attr.is_typedef || attr.is_static || attr.is_extern || attr.is_thread_local {
+                let msg = format!("a {kw} member cannot have a storage class");
+                self.errors.push(Diag::new(loc, msg));
+                return Err(Fatal);
+            }
             if self.eat(";") {
                 if base.is_struct() {
                     if let Some(at) = flexible.take() {
@@ -553,6 +652,7 @@ impl Parser {
                         offset: 0,
                         bits: None,
                     });
+                    aligns.push(attr.align);
                 } else {
                     self.error(loc, "declaration does not declare anything");
                 }
@@ -596,19 +696,21 @@ impl Parser {
                     let tn = self.tname(&ty);
                     self.error(nloc, format!("member '{n}' has incomplete type '{tn}'"));
                 }
+                let _ = self.check_alignas(&attr, &ty, &n);
                 fields.push(Field {
                     name: Some(n),
                     ty,
                     offset: 0,
                     bits: None,
                 });
+                aligns.push(attr.align);
                 if self.eat(";") {
                     break;
                 }
                 self.expect(",")?;
             }
         }
-        Ok(fields)
+        Ok((fields, aligns))
     }
 
     /// A new, incomplete struct or union, its tag declared in the innermost

@@ -1,0 +1,3 @@
+/* C11 headers pivm does not provide are named in an unsupported: error. */
+#include <threads.h>
+int main(void) { return 0; }

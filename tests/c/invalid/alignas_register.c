@@ -1,0 +1,4 @@
+int main(void) {
+    _Alignas(8) register int x = 1;
+    return x;
+}

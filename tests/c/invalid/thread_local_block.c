@@ -1,0 +1,4 @@
+int main(void) {
+    _Thread_local int x = 1;
+    return x;
+}

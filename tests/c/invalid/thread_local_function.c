@@ -1,0 +1,2 @@
+_Thread_local int f(void);
+int main(void) { return 0; }
