@@ -811,7 +811,8 @@ int main(int argc, char **argv) {
 fn hoisted_loop_checks_trap_at_the_exact_access() {
     use TrapKind::*;
     let prog = c_program(HOISTED);
-    let run = |mode: &str, n: &str| both_with(&prog, &config(), &[mode, n], &format!("{mode} {n}"));
+    let run =
+        |mode: &str, n: &str| both_with(&prog, &config(), &["t", mode, n], &format!("{mode} {n}"));
     let line_of = |text: &str| HOISTED.lines().position(|l| l.contains(text)).unwrap() as u32 + 1;
     let out = |r: &Run| String::from_utf8_lossy(&r.stdout).into_owned();
     // In bounds: the fast copies run.
@@ -834,14 +835,29 @@ fn hoisted_loop_checks_trap_at_the_exact_access() {
         Outcome::Trap(t) => (t.kind, t.line),
         o => panic!("no trap: {o:?}"),
     };
-    assert_eq!(trap_line(&run("0", "1000000000000")), (OutOfBounds, line_of("a[i] = a[i] * 3")));
+    assert_eq!(
+        trap_line(&run("0", "1000000000000")),
+        (OutOfBounds, line_of("a[i] = a[i] * 3"))
+    );
     let (kind, line) = trap_line(&run("1", "-2147483647"));
     assert!(matches!(kind, OutOfBounds | NullAccess), "{kind:?}");
     assert_eq!(line, line_of("s += a[i];"));
-    assert_eq!(trap_line(&run("2", "0")), (OutOfBounds, line_of("s += a[u + j]")));
-    assert_eq!(trap_line(&run("3", "1073741824")), (OutOfBounds, line_of("a[i * m + j] +=")));
-    assert_eq!(trap_line(&run("5", "1099511627776")), (OutOfBounds, line_of("b[i] = (char)i")));
-    assert_eq!(trap_line(&run("6", "0")), (NullAccess, line_of("s += p[i]")));
+    assert_eq!(
+        trap_line(&run("2", "0")),
+        (OutOfBounds, line_of("s += a[u + j]"))
+    );
+    assert_eq!(
+        trap_line(&run("3", "1073741824")),
+        (OutOfBounds, line_of("a[i * m + j] +="))
+    );
+    assert_eq!(
+        trap_line(&run("5", "1099511627776")),
+        (OutOfBounds, line_of("b[i] = (char)i"))
+    );
+    assert_eq!(
+        trap_line(&run("6", "0")),
+        (NullAccess, line_of("s += p[i]"))
+    );
 }
 
 #[test]
@@ -849,6 +865,6 @@ fn snapshots_inside_hoisted_loops_resume_on_both_engines() {
     // Snapshots taken in the fast copies of the loops of mode 0 and 3,
     // resumed in their checked copies, on either engine.
     let prog = c_program(HOISTED);
-    check_snapshots_of(&prog, &["0", "64"], &[1, 3, 40, 100, 130]);
-    check_snapshots_of(&prog, &["3", "16"], &[70, 75, 90, 101]);
+    check_snapshots_of(&prog, &["t", "0", "64"], &[1, 3, 40, 100, 130]);
+    check_snapshots_of(&prog, &["t", "3", "16"], &[70, 75, 90, 101]);
 }

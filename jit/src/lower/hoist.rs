@@ -33,7 +33,10 @@
 //!
 //! The lowering emits two copies of such a loop: the checked copy, exactly
 //! what it would emit without this module, and a fast copy whose hoisted
-//! accesses are not checked. Every entry into `H` from outside the loop
+//! accesses are not checked, and whose addresses are strength-reduced:
+//! each range's host address is a variable set by the guard for `iv0`
+//! and advanced by `s * step` at the end of the latch (the IR's address
+//! arithmetic is then dead in the fast copy and removed). Every entry into `H` from outside the loop
 //! goes through a *guard* that checks all hoisted ranges and conds for the
 //! current `iv0` and `limit` and enters the fast copy if they all hold,
 //! the checked copy otherwise: an out-of-bounds access in the loop traps
@@ -106,6 +109,7 @@ pub(super) struct Cond {
 #[derive(Clone, Debug)]
 pub(super) struct LoopPlan {
     pub header: Block,
+    pub latch: Block,
     /// Per block of the function: whether it belongs to the loop.
     pub in_loop: Vec<bool>,
     pub iv: Local,
@@ -119,13 +123,19 @@ pub(super) struct LoopPlan {
     pub conds: Vec<Cond>,
     /// The 64-bit address forms `inv + s * iv` of the hoisted accesses.
     pub ranges: Vec<(NodeId, NodeId)>,
-    /// Per block of the function: the accesses whose check is hoisted.
-    pub hoisted: Vec<Vec<usize>>,
+    /// Per block of the function: the accesses whose check is hoisted,
+    /// with the index of their range.
+    pub hoisted: Vec<Vec<(usize, usize)>>,
 }
 
 impl LoopPlan {
-    pub fn is_hoisted(&self, b: Block, inst: usize) -> bool {
-        self.hoisted[b.index()].contains(&inst)
+    /// The range of instruction `inst` of block `b`, if its check is
+    /// hoisted.
+    pub fn range_of(&self, b: Block, inst: usize) -> Option<usize> {
+        self.hoisted[b.index()]
+            .iter()
+            .find(|h| h.0 == inst)
+            .map(|h| h.1)
     }
 }
 
@@ -193,9 +203,7 @@ impl Nodes {
             Opcode::Add | Opcode::Sub | Opcode::Shl if self.is_const(b, 0) => return Some(a),
             Opcode::Mul if self.is_const(a, 1) => return Some(b),
             Opcode::Mul if self.is_const(b, 1) => return Some(a),
-            Opcode::Mul if self.is_const(a, 0) || self.is_const(b, 0) => {
-                return self.konst(ty, 0)
-            }
+            Opcode::Mul if self.is_const(a, 0) || self.is_const(b, 0) => return self.konst(ty, 0),
             _ => {}
         }
         if let (Node::Const(_, x), Node::Const(_, y)) =
@@ -289,12 +297,7 @@ impl Eval<'_> {
             Opcode::Shl if n.is_const(b.s, 0) => {
                 (n.op(op, ty, a.inv, b.inv)?, n.op(op, ty, a.s, b.inv)?)
             }
-            Opcode::And
-            | Opcode::Or
-            | Opcode::Xor
-            | Opcode::Shl
-            | Opcode::LShr
-            | Opcode::AShr
+            Opcode::And | Opcode::Or | Opcode::Xor | Opcode::Shl | Opcode::LShr | Opcode::AShr
                 if n.is_const(a.s, 0) && n.is_const(b.s, 0) =>
             {
                 (n.op(op, ty, a.inv, b.inv)?, a.s)
@@ -354,7 +357,9 @@ impl Eval<'_> {
                 a,
                 ..
             } => self.read(*ty, *a),
-            InstKind::Binary { op, ty, a, b, .. } if !ty.is_float() => self.binary(*op, *ty, *a, *b),
+            InstKind::Binary { op, ty, a, b, .. } if !ty.is_float() => {
+                self.binary(*op, *ty, *a, *b)
+            }
             InstKind::Convert {
                 op: op @ (Opcode::SExt | Opcode::ZExt | Opcode::Trunc),
                 from,
@@ -593,23 +598,23 @@ fn plan_iv(
                 if addr.ty != Type::I64 || (unsigned32 && !addr.conds.is_empty()) {
                     return;
                 }
-                let new_range = !ranges.contains(&(addr.inv, addr.s));
+                let range = ranges.iter().position(|r| *r == (addr.inv, addr.s));
                 let new_conds: Vec<Cond> = addr
                     .conds
                     .iter()
                     .filter(|c| !conds.contains(c))
                     .copied()
                     .collect();
-                if ranges.len() + conds.len() + usize::from(new_range) + new_conds.len()
-                    > MAX_CHECKS
-                {
+                let more = usize::from(range.is_none()) + new_conds.len();
+                if ranges.len() + conds.len() + more > MAX_CHECKS {
                     return;
                 }
-                if new_range {
+                let r = range.unwrap_or_else(|| {
                     ranges.push((addr.inv, addr.s));
-                }
+                    ranges.len() - 1
+                });
                 conds.extend(new_conds);
-                hoisted[bl.index()].push(ii);
+                hoisted[bl.index()].push((ii, r));
             });
         }
         if bl == latch {
@@ -635,6 +640,7 @@ fn plan_iv(
     }
     Some(LoopPlan {
         header,
+        latch,
         in_loop: Vec::new(),
         iv,
         iv_ty,
@@ -683,9 +689,19 @@ impl Lower<'_, '_> {
         let i0 = self.b.use_var(self.vars[lp.iv.index()]);
         let lim = self.node(&lp.nodes, lp.limit, &mut memo)?;
         let (lt, le, gt, ge) = if lp.signed {
-            (SignedLessThan, SignedLessThanOrEqual, SignedGreaterThan, SignedGreaterThanOrEqual)
+            (
+                SignedLessThan,
+                SignedLessThanOrEqual,
+                SignedGreaterThan,
+                SignedGreaterThanOrEqual,
+            )
         } else {
-            (UnsignedLessThan, UnsignedLessThanOrEqual, UnsignedGreaterThan, UnsignedGreaterThanOrEqual)
+            (
+                UnsignedLessThan,
+                UnsignedLessThanOrEqual,
+                UnsignedGreaterThan,
+                UnsignedGreaterThanOrEqual,
+            )
         };
         let bits = lp.iv_ty.bits();
         let (min, max): (i128, i128) = if lp.signed {
@@ -701,14 +717,34 @@ impl Lower<'_, '_> {
         let (nonempty, wrap, lo, hi) = match lp.rel {
             Rel::Lt => {
                 let hi = self.b.ins().isub(lim, one);
-                (self.b.ins().icmp(lt, i0, lim), (step != 1).then_some((le, max + 1 - step)), i0, hi)
+                (
+                    self.b.ins().icmp(lt, i0, lim),
+                    (step != 1).then_some((le, max + 1 - step)),
+                    i0,
+                    hi,
+                )
             }
-            Rel::Le => (self.b.ins().icmp(le, i0, lim), Some((le, max - step)), i0, lim),
+            Rel::Le => (
+                self.b.ins().icmp(le, i0, lim),
+                Some((le, max - step)),
+                i0,
+                lim,
+            ),
             Rel::Gt => {
                 let lo = self.b.ins().iadd(lim, one);
-                (self.b.ins().icmp(gt, i0, lim), (step != -1).then_some((ge, min - 1 - step)), lo, i0)
+                (
+                    self.b.ins().icmp(gt, i0, lim),
+                    (step != -1).then_some((ge, min - 1 - step)),
+                    lo,
+                    i0,
+                )
             }
-            Rel::Ge => (self.b.ins().icmp(ge, i0, lim), Some((ge, min - step)), lim, i0),
+            Rel::Ge => (
+                self.b.ins().icmp(ge, i0, lim),
+                Some((ge, min - step)),
+                lim,
+                i0,
+            ),
         };
         let mut ok = nonempty;
         if let Some((cc, k)) = wrap {
@@ -720,9 +756,15 @@ impl Lower<'_, '_> {
         let (lo, hi) = if t == types::I64 {
             (lo, hi)
         } else if lp.signed {
-            (self.b.ins().sextend(types::I64, lo), self.b.ins().sextend(types::I64, hi))
+            (
+                self.b.ins().sextend(types::I64, lo),
+                self.b.ins().sextend(types::I64, hi),
+            )
         } else {
-            (self.b.ins().uextend(types::I64, lo), self.b.ins().uextend(types::I64, hi))
+            (
+                self.b.ins().uextend(types::I64, lo),
+                self.b.ins().uextend(types::I64, hi),
+            )
         };
         for c in &lp.conds {
             let inv = self.node(&lp.nodes, c.inv, &mut memo)?;
@@ -747,6 +789,28 @@ impl Lower<'_, '_> {
                 let in_range = self.b.ins().icmp(UnsignedLessThanOrEqual, v, top);
                 ok = self.b.ins().band(ok, in_range);
             }
+        }
+        // Where the first iteration starts: the host address of each range
+        // there, and what a step adds to it.
+        let start = if t == types::I64 {
+            i0
+        } else if lp.signed {
+            self.b.ins().sextend(types::I64, i0)
+        } else {
+            self.b.ins().uextend(types::I64, i0)
+        };
+        let mb = self.b.use_var(self.mem_base);
+        for (r, &(inv, s)) in lp.ranges.iter().enumerate() {
+            let a = self.node(&lp.nodes, inv, &mut memo)?;
+            let sv = self.node(&lp.nodes, s, &mut memo)?;
+            let p = self.b.ins().imul(sv, start);
+            let h = self.b.ins().iadd(a, p);
+            let h = self.b.ins().iadd(mb, h);
+            let step = iconst(&mut self.b, types::I64, lp.step as u64);
+            let inc = self.b.ins().imul(sv, step);
+            let (hv, incv) = self.range_vars[li][r];
+            self.b.def_var(hv, h);
+            self.b.def_var(incv, inc);
         }
         let span = self.b.ins().isub(hi, lo);
         let bound = self.b.use_var(self.bound);
@@ -781,6 +845,21 @@ impl Lower<'_, '_> {
         Ok(())
     }
 
+    /// At the end of a fast copy's latch: each range's host address steps
+    /// with the induction variable.
+    pub(super) fn step_ranges(&mut self, bi: Block) {
+        let Some(li) = self.fast else { return };
+        if self.loops[li].latch != bi {
+            return;
+        }
+        for (h, inc) in self.range_vars[li].clone() {
+            let hv = self.b.use_var(h);
+            let iv = self.b.use_var(inc);
+            let next = self.b.ins().iadd(hv, iv);
+            self.b.def_var(h, next);
+        }
+    }
+
     /// The value of invariant node `n` at the guard.
     fn node(
         &mut self,
@@ -795,14 +874,7 @@ impl Lower<'_, '_> {
             Node::Const(ty, c) => iconst(&mut self.b, clif(*ty), *c),
             Node::Entry(l) => self.b.use_var(self.vars[l.index()]),
             Node::StackBase => self.b.use_var(self.stack_base),
-            Node::Global(g) => {
-                let a = *self
-                    .env
-                    .globals
-                    .get(g.index())
-                    .ok_or_else(|| format!("no address for {g}"))?;
-                iconst(&mut self.b, types::I64, a)
-            }
+            Node::Global(g) => self.global_addr(*g)?,
             Node::Op(op, ty, a, b) => {
                 let a = self.node(nodes, *a, memo)?;
                 let b = self.node(nodes, *b, memo)?;
@@ -876,8 +948,11 @@ done:
         let p = &p[0];
         assert_eq!(p.header.index(), 1);
         assert_eq!(p.in_loop, [false, true, true, true, false]);
-        assert_eq!((p.rel, p.signed, p.step, p.iv_ty), (Rel::Lt, true, 1, Type::I32));
-        assert_eq!(p.hoisted[2], [4, 5]);
+        assert_eq!(
+            (p.rel, p.signed, p.step, p.iv_ty),
+            (Rel::Lt, true, 1, Type::I32)
+        );
+        assert_eq!(p.hoisted[2], [(4, 0), (5, 0)]);
         // One range (load and store share it), one cond: j + 5 must not
         // wrap as an i32.
         assert_eq!(p.ranges.len(), 1);

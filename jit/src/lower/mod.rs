@@ -274,6 +274,10 @@ struct Lower<'a, 'f> {
     guards: Vec<ir::Block>,
     fast_blocks: Vec<HashMap<usize, ir::Block>>,
     fast_plans: Vec<HashMap<usize, window::BlockPlan>>,
+    /// Per loop and range: the host address of the range's access at the
+    /// current value of the induction variable, and what one step adds
+    /// to it (`hoist`: the fast copy's addresses, strength-reduced).
+    range_vars: Vec<Vec<(Variable, Variable)>>,
     /// The loop whose fast copy is being lowered.
     fast: Option<usize>,
     /// The IR block being lowered.
@@ -434,7 +438,7 @@ pub(crate) fn lower_function(
     let plans: Vec<window::BlockPlan> = f
         .blocks
         .values()
-        .map(|d| window::plan(d, |s| frame.slot_offset(s), inline_math, |_| false))
+        .map(|d| window::plan(d, |s| frame.slot_offset(s), inline_math, |_| None))
         .collect();
     let loops = if env.hoist {
         hoist::plan(f, inline_math, &|s| frame.slot_offset(s))
@@ -442,6 +446,15 @@ pub(crate) fn lower_function(
         Vec::new()
     };
     let guards: Vec<ir::Block> = loops.iter().map(|_| b.create_block()).collect();
+    let range_vars = loops
+        .iter()
+        .map(|lp| {
+            lp.ranges
+                .iter()
+                .map(|_| (b.declare_var(I64), b.declare_var(I64)))
+                .collect()
+        })
+        .collect();
     let mut fast_blocks = Vec::with_capacity(loops.len());
     let mut fast_plans = Vec::with_capacity(loops.len());
     for lp in &loops {
@@ -449,9 +462,12 @@ pub(crate) fn lower_function(
         let mut plans = HashMap::new();
         for (bi, d) in f.blocks.iter().filter(|(bi, _)| lp.in_loop[bi.index()]) {
             blocks.insert(bi.index(), b.create_block());
-            let p = window::plan(d, |s| frame.slot_offset(s), inline_math, |ii| {
-                lp.is_hoisted(bi, ii)
-            });
+            let p = window::plan(
+                d,
+                |s| frame.slot_offset(s),
+                inline_math,
+                |ii| lp.range_of(bi, ii),
+            );
             plans.insert(bi.index(), p);
         }
         fast_blocks.push(blocks);
@@ -512,6 +528,7 @@ pub(crate) fn lower_function(
         guards,
         fast_blocks,
         fast_plans,
+        range_vars,
         fast: None,
         cur_block: 0,
         inst_index: 0,

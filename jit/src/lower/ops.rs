@@ -25,9 +25,16 @@ impl Lower<'_, '_> {
                     return *h;
                 }
             }
-            Check::Covered | Check::Hoisted => {
-                // The group's window, checked on this path, or the loop's
-                // guard covers it.
+            Check::Hoisted(r) => {
+                // The loop's guard checked its range; its host address
+                // steps with the induction variable (only fast copies plan
+                // this check).
+                if let Some(li) = self.fast {
+                    return self.b.use_var(self.range_vars[li][r].0);
+                }
+            }
+            Check::Covered => {
+                // The group's window, checked on this path, covers it.
                 let mb = self.b.use_var(self.mem_base);
                 return self.b.ins().iadd(mb, addr);
             }
@@ -105,7 +112,11 @@ impl Lower<'_, '_> {
     }
 
     /// Lowers IR block `bi` into `blk`.
-    fn block(&mut self, bi: pivm_ir::Block, blk: cranelift_codegen::ir::Block) -> Result<(), String> {
+    fn block(
+        &mut self,
+        bi: pivm_ir::Block,
+        blk: cranelift_codegen::ir::Block,
+    ) -> Result<(), String> {
         let n = self.f.blocks[bi].insts.len();
         self.b.switch_to_block(blk);
         self.cur_block = bi.index();
@@ -117,6 +128,9 @@ impl Lower<'_, '_> {
                 .unwrap_or(n);
             self.run(bi, start, end)?;
             if end < n {
+                if end == n - 1 {
+                    self.step_ranges(bi);
+                }
                 self.lower_inst(bi, end, Check::Exact)?;
             }
             start = end + 1;
@@ -289,14 +303,7 @@ impl Lower<'_, '_> {
             }
             InstKind::Addr { dst, of } => {
                 let v = match of {
-                    AddrOf::Global(g) => {
-                        let a = *self
-                            .env
-                            .globals
-                            .get(g.index())
-                            .ok_or_else(|| format!("no address for {g}"))?;
-                        iconst(&mut self.b, types::I64, a)
-                    }
+                    AddrOf::Global(g) => self.global_addr(*g)?,
                     AddrOf::Slot(s) => {
                         let off = self.env.frames[self.fid.index()].slot_offset(*s);
                         let sb = self.b.use_var(self.stack_base);
@@ -362,7 +369,23 @@ impl Lower<'_, '_> {
         Ok(())
     }
 
-    pub(super) fn binary(&mut self, op: Opcode, ty: Type, a: Value, b: Value) -> Result<Value, String> {
+    /// The VM address of global `g`.
+    pub(super) fn global_addr(&mut self, g: pivm_ir::GlobalId) -> Result<Value, String> {
+        let a = *self
+            .env
+            .globals
+            .get(g.index())
+            .ok_or_else(|| format!("no address for {g}"))?;
+        Ok(iconst(&mut self.b, types::I64, a))
+    }
+
+    pub(super) fn binary(
+        &mut self,
+        op: Opcode,
+        ty: Type,
+        a: Value,
+        b: Value,
+    ) -> Result<Value, String> {
         let ct = clif(ty);
         Ok(match op {
             Opcode::Add => self.b.ins().iadd(a, b),
@@ -436,7 +459,13 @@ impl Lower<'_, '_> {
         })
     }
 
-    pub(super) fn convert(&mut self, op: Opcode, from: Type, to: Type, a: Value) -> Result<Value, String> {
+    pub(super) fn convert(
+        &mut self,
+        op: Opcode,
+        from: Type,
+        to: Type,
+        a: Value,
+    ) -> Result<Value, String> {
         let ct = clif(to);
         let b = &mut self.b;
         Ok(match op {

@@ -51,9 +51,9 @@ pub(super) enum Check {
     /// address is the same value as the group's first, checked exactly:
     /// none.
     Covered,
-    /// An access of a loop's fast copy whose whole range the loop's guard
-    /// checked (`hoist`): none.
-    Hoisted,
+    /// An access of a loop's fast copy whose whole range (this index of
+    /// the loop's ranges) the loop's guard checked (`hoist`): none.
+    Hoisted(usize),
 }
 
 /// A symbolic value: equal ids are equal values within a run.
@@ -150,13 +150,13 @@ pub(super) struct BlockPlan {
 
 /// The plan of `block`. `slot_offset` gives a stack slot's offset in the
 /// frame; `inline_math` says which builtin calls are lowered inline;
-/// `hoisted` which accesses need no check (`Check::Hoisted`: they join no
-/// group).
+/// `hoisted` which accesses need no check, and their range
+/// (`Check::Hoisted`: they join no group).
 pub(super) fn plan(
     block: &BlockData,
     slot_offset: impl Fn(pivm_ir::SlotId) -> u64,
     inline_math: impl Fn(&InstKind) -> bool,
-    hoisted: impl Fn(usize) -> bool,
+    hoisted: impl Fn(usize) -> Option<usize>,
 ) -> BlockPlan {
     let ends: Vec<bool> = block
         .insts
@@ -183,7 +183,7 @@ fn plan_run(
     start: usize,
     end: usize,
     slot_offset: &impl Fn(pivm_ir::SlotId) -> u64,
-    hoisted: &impl Fn(usize) -> bool,
+    hoisted: &impl Fn(usize) -> Option<usize>,
     checks: &mut [Check],
 ) {
     let mut n = Numbering::default();
@@ -226,12 +226,14 @@ fn plan_run(
                 let s = n.intern(Key::Op(Opcode::Add, Type::Ptr, Type::Ptr, sb, off));
                 n.define(*dst, s);
             }
-            InstKind::Load { dst, .. } if hoisted(ii) => {
-                checks[ii] = Check::Hoisted;
+            InstKind::Load { dst, .. } if hoisted(ii).is_some() => {
+                checks[ii] = Check::Hoisted(hoisted(ii).unwrap_or(0));
                 let d = n.opaque();
                 n.define(*dst, d);
             }
-            InstKind::Store { .. } if hoisted(ii) => checks[ii] = Check::Hoisted,
+            InstKind::Store { .. } if hoisted(ii).is_some() => {
+                checks[ii] = Check::Hoisted(hoisted(ii).unwrap_or(0));
+            }
             InstKind::Load { addr, dst, .. } => {
                 let s = n.operand(*addr);
                 let (base, k) = n.split(s);
@@ -308,7 +310,7 @@ mod tests {
         let m = pivm_ir::parse(src, "t").unwrap();
         let f = m.funcs.values().next().unwrap();
         let block = f.blocks.values().next().unwrap();
-        plan(block, |_| 0, |_| false, |_| false).checks
+        plan(block, |_| 0, |_| false, |_| None).checks
     }
 
     #[test]
