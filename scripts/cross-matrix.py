@@ -42,7 +42,8 @@ ENGINES = ["jit", "interp"]
 # (program, args, snapshot points as fractions of its safepoint count,
 # oracle). Chosen to cover integers of every width, floats and their
 # printing, structs, pointers stored in the heap, recursion, a big heap,
-# hardware NaNs, and handlers pending between setjmp and longjmp. The
+# hardware NaNs, handlers pending between setjmp and longjmp, and loops
+# whose memory checks the JIT hoists. The
 # oracle is gcc, except for NaN bits, which C leaves to the hardware and
 # pivm defines (docs/DESIGN.md): there it is pivm's interpreter on x86_64,
 # uninterrupted.
@@ -50,6 +51,7 @@ PROGRAMS = [
     ("tests/cross/widths.c", [], [0.3, 0.8], "gcc"),
     ("tests/cross/nans.c", ["2000"], [0.5], "pivm"),
     ("tests/cross/setjmp.c", ["40"], [0.37, 0.78], "gcc"),
+    ("tests/cross/loops.c", ["40", "6"], [0.3, 0.61], "gcc"),
     ("examples/nbody.c", ["2000"], [0.5], "gcc"),
     ("examples/binarytrees.c", ["8"], [0.2, 0.7], "gcc"),
     ("examples/quicksort.c", ["12"], [0.5], "gcc"),
