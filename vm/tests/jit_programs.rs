@@ -764,7 +764,7 @@ int main(int argc, char **argv) {
     } else if (mode == 2) {
         /* An unsigned index that wraps: u + j is 3, 2, 1, 0, then 2^32 - 1. */
         unsigned u = (unsigned)n;
-        for (int j = 3; j >= -3; j--)
+        for (int j = 3; j >= -30; j--)
             s += a[u + j];
     } else if (mode == 3) {
         /* Rows of a matrix: int arithmetic of i * m + j, which wraps

@@ -121,21 +121,38 @@ pub(super) struct LoopPlan {
     pub limit: NodeId,
     pub nodes: Vec<Node>,
     pub conds: Vec<Cond>,
-    /// The 64-bit address forms `inv + s * iv` of the hoisted accesses.
-    pub ranges: Vec<(NodeId, NodeId)>,
+    pub ranges: Vec<Range>,
     /// Per block of the function: the accesses whose check is hoisted,
-    /// with the index of their range.
-    pub hoisted: Vec<Vec<(usize, usize)>>,
+    /// with the index of their range and their offset in it.
+    pub hoisted: Vec<Vec<(usize, usize, i64)>>,
 }
 
+/// The 64-bit addresses `base + k + s * iv` of hoisted accesses, for
+/// offsets `k` in `[kmin, kmax]` (the fields of one struct, `a[i]` and
+/// `a[i + 1]`): one check, one host pointer.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub(super) struct Range {
+    pub base: NodeId,
+    pub s: NodeId,
+    pub kmin: i64,
+    pub kmax: i64,
+}
+
+/// Loops that run fewer times than this (known at the guard) take the
+/// checked copy: the guard would cost more than the checks.
+const MIN_TRIPS: i64 = 8;
+
+/// The widest spread of offsets in one range.
+const MAX_SPREAD: i64 = 4096;
+
 impl LoopPlan {
-    /// The range of instruction `inst` of block `b`, if its check is
-    /// hoisted.
-    pub fn range_of(&self, b: Block, inst: usize) -> Option<usize> {
+    /// The range of instruction `inst` of block `b` and its offset in it,
+    /// if its check is hoisted.
+    pub fn range_of(&self, b: Block, inst: usize) -> Option<(usize, i64)> {
         self.hoisted[b.index()]
             .iter()
             .find(|h| h.0 == inst)
-            .map(|h| h.1)
+            .map(|h| (h.1, h.2))
     }
 }
 
@@ -189,6 +206,19 @@ impl Nodes {
     fn konst(&mut self, ty: Type, v: u64) -> Option<NodeId> {
         let ty = norm(ty);
         self.intern(Node::Const(ty, v & ty.mask()))
+    }
+
+    /// `n` as `base + k` (64-bit adds of constants peeled off).
+    fn split(&self, mut n: NodeId) -> (NodeId, i64) {
+        let mut k: i64 = 0;
+        while let Node::Op(Opcode::Add, Type::I64, a, b) = self.nodes[n as usize] {
+            match (&self.nodes[a as usize], &self.nodes[b as usize]) {
+                (_, Node::Const(_, c)) => (n, k) = (a, k.wrapping_add(*c as i64)),
+                (Node::Const(_, c), _) => (n, k) = (b, k.wrapping_add(*c as i64)),
+                _ => break,
+            }
+        }
+        (n, k)
     }
 
     fn is_const(&self, n: NodeId, v: u64) -> bool {
@@ -580,7 +610,7 @@ fn plan_iv(
     }
     let limit = lim.inv;
     let mut hoisted = vec![Vec::new(); f.blocks.len()];
-    let mut ranges: Vec<(NodeId, NodeId)> = Vec::new();
+    let mut ranges: Vec<Range> = Vec::new();
     let mut conds: Vec<Cond> = Vec::new();
     let mut after = None;
     for &bl in body {
@@ -590,7 +620,7 @@ fn plan_iv(
         }
         ev.vals.clear();
         for (ii, i) in f.blocks[bl].insts.iter().enumerate() {
-            ev.inst(&i.kind, |_, addr| {
+            ev.inst(&i.kind, |ev, addr| {
                 let Some(addr) = addr else { return };
                 // An unsigned 32-bit counter's exact values do not fit the
                 // guard's 64-bit products with a narrow scale.
@@ -598,7 +628,14 @@ fn plan_iv(
                 if addr.ty != Type::I64 || (unsigned32 && !addr.conds.is_empty()) {
                     return;
                 }
-                let range = ranges.iter().position(|r| *r == (addr.inv, addr.s));
+                let (base, k) = match ev.nodes.split(addr.inv) {
+                    (b, k) if k.unsigned_abs() <= 1 << 31 => (b, k),
+                    _ => (addr.inv, 0),
+                };
+                let fits = |r: &Range| {
+                    r.base == base && r.s == addr.s && r.kmax.max(k) - r.kmin.min(k) <= MAX_SPREAD
+                };
+                let range = ranges.iter().position(fits);
                 let new_conds: Vec<Cond> = addr
                     .conds
                     .iter()
@@ -609,12 +646,24 @@ fn plan_iv(
                 if ranges.len() + conds.len() + more > MAX_CHECKS {
                     return;
                 }
-                let r = range.unwrap_or_else(|| {
-                    ranges.push((addr.inv, addr.s));
-                    ranges.len() - 1
-                });
+                let r = match range {
+                    Some(r) => {
+                        let rg = &mut ranges[r];
+                        (rg.kmin, rg.kmax) = (rg.kmin.min(k), rg.kmax.max(k));
+                        r
+                    }
+                    None => {
+                        ranges.push(Range {
+                            base,
+                            s: addr.s,
+                            kmin: k,
+                            kmax: k,
+                        });
+                        ranges.len() - 1
+                    }
+                };
                 conds.extend(new_conds);
-                hoisted[bl.index()].push((ii, r));
+                hoisted[bl.index()].push((ii, r, k));
             });
         }
         if bl == latch {
@@ -766,6 +815,20 @@ impl Lower<'_, '_> {
                 self.b.ins().uextend(types::I64, hi),
             )
         };
+        // A loop of fewer than `MIN_TRIPS` iterations cannot pay for the
+        // rest of the guard: it runs checked.
+        let span = self.b.ins().isub(hi, lo);
+        let long = self
+            .b
+            .ins()
+            .icmp_imm_u(UnsignedGreaterThanOrEqual, span, MIN_TRIPS - 1);
+        ok = self.b.ins().band(ok, long);
+        let more = self.b.create_block();
+        let slow = self.blocks[lp.header.index()];
+        self.b.ins().brif(ok, more, &[], slow, &[]);
+        self.b.seal_block(more);
+        self.b.switch_to_block(more);
+        ok = self.b.ins().iconst(types::I8, 1);
         for c in &lp.conds {
             let inv = self.node(&lp.nodes, c.inv, &mut memo)?;
             let s = self.node(&lp.nodes, c.s, &mut memo)?;
@@ -800,9 +863,9 @@ impl Lower<'_, '_> {
             self.b.ins().uextend(types::I64, i0)
         };
         let mb = self.b.use_var(self.mem_base);
-        for (r, &(inv, s)) in lp.ranges.iter().enumerate() {
-            let a = self.node(&lp.nodes, inv, &mut memo)?;
-            let sv = self.node(&lp.nodes, s, &mut memo)?;
+        for (r, rg) in lp.ranges.iter().enumerate() {
+            let a = self.node(&lp.nodes, rg.base, &mut memo)?;
+            let sv = self.node(&lp.nodes, rg.s, &mut memo)?;
             let p = self.b.ins().imul(sv, start);
             let h = self.b.ins().iadd(a, p);
             let h = self.b.ins().iadd(mb, h);
@@ -812,35 +875,79 @@ impl Lower<'_, '_> {
             self.b.def_var(hv, h);
             self.b.def_var(incv, inc);
         }
-        let span = self.b.ins().isub(hi, lo);
         let bound = self.b.use_var(self.bound);
-        let np = iconst(&mut self.b, types::I64, NULL_PAGE);
         let zero = iconst(&mut self.b, types::I64, 0);
-        for &(inv, s) in &lp.ranges {
-            let a = self.node(&lp.nodes, inv, &mut memo)?;
-            let sv = self.node(&lp.nodes, s, &mut memo)?;
+        for rg in &lp.ranges {
+            let a = self.node(&lp.nodes, rg.base, &mut memo)?;
+            let sv = self.node(&lp.nodes, rg.s, &mut memo)?;
             let p = self.b.ins().imul(sv, lo);
             let a_lo = self.b.ins().iadd(a, p);
             let p = self.b.ins().imul(sv, hi);
             let a_hi = self.b.ins().iadd(a, p);
-            let neg = self.b.ins().icmp(SignedLessThan, sv, zero);
-            let first = self.b.ins().select(neg, a_hi, a_lo);
-            let last = self.b.ins().select(neg, a_lo, a_hi);
-            let first = self.b.ins().isub(first, np);
-            let last = self.b.ins().isub(last, np);
+            // The lowest and the highest address, less the null page.
+            let konst = match lp.nodes[rg.s as usize] {
+                Node::Const(_, c) => Some(c as i64),
+                _ => None,
+            };
+            let (first, last, neg) = match konst {
+                Some(c) if c >= 0 => (a_lo, a_hi, None),
+                Some(_) => (a_hi, a_lo, None),
+                None => {
+                    let neg = self.b.ins().icmp(SignedLessThan, sv, zero);
+                    let first = self.b.ins().select(neg, a_hi, a_lo);
+                    let last = self.b.ins().select(neg, a_lo, a_hi);
+                    (first, last, Some(neg))
+                }
+            };
+            let kf = iconst(
+                &mut self.b,
+                types::I64,
+                rg.kmin.wrapping_sub(NULL_PAGE as i64) as u64,
+            );
+            let first = self.b.ins().iadd(first, kf);
+            let kl = iconst(
+                &mut self.b,
+                types::I64,
+                rg.kmax.wrapping_sub(NULL_PAGE as i64) as u64,
+            );
+            let last = self.b.ins().iadd(last, kl);
             let ordered = self.b.ins().icmp(UnsignedLessThanOrEqual, first, last);
             let inside = self.b.ins().icmp(UnsignedLessThanOrEqual, last, bound);
-            // |s| * (hi - lo) < 2^64: the addresses do not go round.
-            let minus = self.b.ins().ineg(sv);
-            let abs = self.b.ins().select(neg, minus, sv);
-            let high = self.b.ins().umulhi(span, abs);
-            let short = self.b.ins().icmp(Equal, high, zero);
             let both = self.b.ins().band(ordered, inside);
-            let both = self.b.ins().band(both, short);
             ok = self.b.ins().band(ok, both);
+            // |s| * (hi - lo) + kmax - kmin < 2^64: the addresses do not go
+            // round. Always so for a constant |s| < 2^31 and a 32-bit
+            // counter (hi - lo < 2^32).
+            let spread = (rg.kmax - rg.kmin) as u64;
+            match (konst, neg) {
+                (Some(c), _) if t == types::I32 && c.unsigned_abs() < 1 << 31 => {}
+                (Some(0), _) => {}
+                (Some(c), _) => {
+                    let most = iconst(
+                        &mut self.b,
+                        types::I64,
+                        (u64::MAX - spread) / c.unsigned_abs(),
+                    );
+                    let short = self.b.ins().icmp(UnsignedLessThanOrEqual, span, most);
+                    ok = self.b.ins().band(ok, short);
+                }
+                (None, neg) => {
+                    let minus = self.b.ins().ineg(sv);
+                    let abs = match neg {
+                        Some(neg) => self.b.ins().select(neg, minus, sv),
+                        None => sv,
+                    };
+                    let high = self.b.ins().umulhi(span, abs);
+                    let low = self.b.ins().imul(span, abs);
+                    let no_high = self.b.ins().icmp(Equal, high, zero);
+                    let most = iconst(&mut self.b, types::I64, u64::MAX - spread);
+                    let low_ok = self.b.ins().icmp(UnsignedLessThanOrEqual, low, most);
+                    let short = self.b.ins().band(no_high, low_ok);
+                    ok = self.b.ins().band(ok, short);
+                }
+            }
         }
         let fast = self.fast_blocks[li][&lp.header.index()];
-        let slow = self.blocks[lp.header.index()];
         self.b.ins().brif(ok, fast, &[], slow, &[]);
         Ok(())
     }
@@ -952,7 +1059,7 @@ done:
             (p.rel, p.signed, p.step, p.iv_ty),
             (Rel::Lt, true, 1, Type::I32)
         );
-        assert_eq!(p.hoisted[2], [(4, 0), (5, 0)]);
+        assert_eq!(p.hoisted[2], [(4, 0, 0), (5, 0, 0)]);
         // One range (load and store share it), one cond: j + 5 must not
         // wrap as an i32.
         assert_eq!(p.ranges.len(), 1);

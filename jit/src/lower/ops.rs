@@ -25,12 +25,13 @@ impl Lower<'_, '_> {
                     return *h;
                 }
             }
-            Check::Hoisted(r) => {
+            Check::Hoisted(r, k) => {
                 // The loop's guard checked its range; its host address
                 // steps with the induction variable (only fast copies plan
                 // this check).
                 if let Some(li) = self.fast {
-                    return self.b.use_var(self.range_vars[li][r].0);
+                    let h = self.b.use_var(self.range_vars[li][r].0);
+                    return self.b.ins().iadd_imm_s(h, k);
                 }
             }
             Check::Covered => {

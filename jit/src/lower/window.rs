@@ -52,8 +52,9 @@ pub(super) enum Check {
     /// none.
     Covered,
     /// An access of a loop's fast copy whose whole range (this index of
-    /// the loop's ranges) the loop's guard checked (`hoist`): none.
-    Hoisted(usize),
+    /// the loop's ranges, at this offset in it) the loop's guard checked
+    /// (`hoist`): none.
+    Hoisted(usize, i64),
 }
 
 /// A symbolic value: equal ids are equal values within a run.
@@ -156,7 +157,7 @@ pub(super) fn plan(
     block: &BlockData,
     slot_offset: impl Fn(pivm_ir::SlotId) -> u64,
     inline_math: impl Fn(&InstKind) -> bool,
-    hoisted: impl Fn(usize) -> Option<usize>,
+    hoisted: impl Fn(usize) -> Option<(usize, i64)>,
 ) -> BlockPlan {
     let ends: Vec<bool> = block
         .insts
@@ -183,7 +184,7 @@ fn plan_run(
     start: usize,
     end: usize,
     slot_offset: &impl Fn(pivm_ir::SlotId) -> u64,
-    hoisted: &impl Fn(usize) -> Option<usize>,
+    hoisted: &impl Fn(usize) -> Option<(usize, i64)>,
     checks: &mut [Check],
 ) {
     let mut n = Numbering::default();
@@ -227,12 +228,14 @@ fn plan_run(
                 n.define(*dst, s);
             }
             InstKind::Load { dst, .. } if hoisted(ii).is_some() => {
-                checks[ii] = Check::Hoisted(hoisted(ii).unwrap_or(0));
+                let (r, k) = hoisted(ii).unwrap_or_default();
+                checks[ii] = Check::Hoisted(r, k);
                 let d = n.opaque();
                 n.define(*dst, d);
             }
             InstKind::Store { .. } if hoisted(ii).is_some() => {
-                checks[ii] = Check::Hoisted(hoisted(ii).unwrap_or(0));
+                let (r, k) = hoisted(ii).unwrap_or_default();
+                checks[ii] = Check::Hoisted(r, k);
             }
             InstKind::Load { addr, dst, .. } => {
                 let s = n.operand(*addr);
