@@ -771,7 +771,7 @@ int main(int argc, char **argv) {
            (to a negative index) when m is large. */
         int m = (int)n;
         for (int i = 0; i < 4; i++)
-            for (int j = 0; j < 8; j++)
+            for (int j = 0; j < 16; j++)
                 a[i * m + j] += i + j;
     } else if (mode == 4) {
         /* A loop that allocates: no hoisting, the bound grows inside. */
@@ -820,7 +820,7 @@ fn hoisted_loop_checks_trap_at_the_exact_access() {
     for (mode, n, want) in [
         ("0", "64", "6112\n"),
         ("1", "0", "4032\n"),
-        ("3", "16", "2176\n"),
+        ("3", "16", "2592\n"),
         ("4", "100", "2213\n"),
         ("5", "0", "2008\n"),
         ("6", "1", "2136\n"),

@@ -609,6 +609,18 @@ fn plan_iv(
         return None;
     }
     let limit = lim.inv;
+    // Upwards to a small constant (`j < NBODIES`): too short to pay for
+    // a second copy (compile time) and its guard.
+    if let (Node::Const(_, c), Rel::Lt | Rel::Le) = (&ev.nodes.nodes[limit as usize], rel) {
+        let c = if iv_ty == Type::I32 {
+            *c as u32 as i32 as i64
+        } else {
+            *c as i64
+        };
+        if c < MIN_TRIPS * 2 {
+            return None;
+        }
+    }
     let mut hoisted = vec![Vec::new(); f.blocks.len()];
     let mut ranges: Vec<Range> = Vec::new();
     let mut conds: Vec<Cond> = Vec::new();
