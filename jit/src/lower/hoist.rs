@@ -378,6 +378,20 @@ impl Eval<'_> {
         })
     }
 
+    /// The address of a slot or a global (invariant), or of a function.
+    fn addr(&mut self, of: AddrOf) -> Option<Aff> {
+        let inv = match of {
+            AddrOf::Slot(s) => {
+                let sb = self.nodes.intern(Node::StackBase)?;
+                let off = self.nodes.konst(Type::I64, (self.slot_offset)(s))?;
+                self.nodes.op(Opcode::Add, Type::I64, sb, off)?
+            }
+            AddrOf::Global(g) => self.nodes.intern(Node::Global(g))?,
+            AddrOf::Func(_) => return None,
+        };
+        self.invariant(Type::I64, inv)
+    }
+
     /// Evaluates `inst`, calling `access` with each load or store address.
     fn inst(&mut self, inst: &InstKind, mut access: impl FnMut(&mut Self, Option<Aff>)) {
         let val = match inst {
@@ -397,19 +411,7 @@ impl Eval<'_> {
                 a,
                 ..
             } => self.convert(*op, *from, *to, *a),
-            InstKind::Addr { of, .. } => match of {
-                AddrOf::Slot(s) => (|| {
-                    let sb = self.nodes.intern(Node::StackBase)?;
-                    let off = self.nodes.konst(Type::I64, (self.slot_offset)(*s))?;
-                    let inv = self.nodes.op(Opcode::Add, Type::I64, sb, off)?;
-                    self.invariant(Type::I64, inv)
-                })(),
-                AddrOf::Global(g) => (|| {
-                    let inv = self.nodes.intern(Node::Global(*g))?;
-                    self.invariant(Type::I64, inv)
-                })(),
-                AddrOf::Func(_) => None,
-            },
+            InstKind::Addr { of, .. } => self.addr(*of),
             InstKind::Load { addr, .. } | InstKind::Store { addr, .. } => {
                 let a = self.read(Type::Ptr, *addr);
                 access(self, a);
@@ -552,7 +554,10 @@ struct Test {
 
 /// The plan of a loop whose header compares `iv`, an operand of `test`,
 /// with something invariant.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the loop's parts found by `plan_loop`, each needed"
+)]
 fn plan_iv(
     f: &Function,
     body: &[Block],
@@ -1071,7 +1076,8 @@ done:
             (p.rel, p.signed, p.step, p.iv_ty),
             (Rel::Lt, true, 1, Type::I32)
         );
-        assert_eq!(p.hoisted[2], [(4, 0, 0), (5, 0, 0)]);
+        // a + 4 * (j + 5): range 0, offset 20.
+        assert_eq!(p.hoisted[2], [(4, 0, 20), (5, 0, 20)]);
         // One range (load and store share it), one cond: j + 5 must not
         // wrap as an i32.
         assert_eq!(p.ranges.len(), 1);
