@@ -59,6 +59,10 @@ pub struct Options {
     /// reaches 0. Without it, counting every safepoint takes a call at
     /// each (the runtime keeps the poll word set).
     pub counting: bool,
+    /// Check the memory accesses of counted loops once per loop, before
+    /// it, instead of at each access (`lower/hoist.rs`). `false` only to
+    /// compare: the output is the same either way.
+    pub hoist: bool,
 }
 
 impl Default for Options {
@@ -66,6 +70,7 @@ impl Default for Options {
         Options {
             safepoints: true,
             counting: true,
+            hoist: true,
         }
     }
 }
@@ -329,6 +334,7 @@ impl JitModule {
             frames: &frames,
             safepoints: opts.safepoints,
             counting: opts.counting,
+            hoist: opts.hoist,
             alloc_types: &alloc_types,
             poll_stub,
             pinned_ctx,

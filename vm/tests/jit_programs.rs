@@ -389,19 +389,22 @@ fn resume(engine: &mut dyn Engine, prog: &Arc<Program>, snap: &Run, cfg: Config)
 /// state), and resumes it on both engines, which must end like the
 /// uninterrupted run.
 fn check_snapshots(src: &str, args: &[&str], points: &[u64]) {
-    let prog = program(src);
-    let full = both(src, args);
+    check_snapshots_of(&program(src), args, points);
+}
+
+fn check_snapshots_of(prog: &Arc<Program>, args: &[&str], points: &[u64]) {
+    let full = both_with(prog, &config(), args, "uninterrupted");
     assert!(matches!(full.outcome, Outcome::Exit(_)), "{full:?}");
     for &n in points {
         let what = format!("snapshot at {n}");
-        let snap = both_with(&prog, &snapshot_config(n), args, &what);
+        let snap = both_with(prog, &snapshot_config(n), args, &what);
         let Outcome::Snapshot(frames) = &snap.outcome else {
             panic!("{what}: {:?}", snap.outcome);
         };
         assert!(!frames.is_empty());
         assert_eq!(snap.state.safepoints_reached, n);
         for (name, mut e) in engines() {
-            let r = resume(&mut *e, &prog, &snap, config());
+            let r = resume(&mut *e, prog, &snap, config());
             assert_eq!(r.outcome, full.outcome, "{what}: resumed on the {name}");
             assert_eq!(
                 r.stdout, full.stdout,
@@ -731,4 +734,139 @@ fn allocation_types_and_builtin_trap_locations() {
     // abort traps in @f at its line, on both engines.
     let r = both(ALLOC_AND_ABORT, &["a", "die"]);
     assert_eq!(r.outcome, trap(TrapKind::Abort, "f", 42));
+}
+
+fn c_program(src: &str) -> Arc<Program> {
+    let m = pivm_cc::compile(src, "test.c").unwrap_or_else(|e| panic!("{e}"));
+    Arc::new(Program::new(m, 1 << 20).unwrap_or_else(|e| panic!("{e}")))
+}
+
+/// Counted loops whose memory checks the JIT hoists (`jit/src/lower/hoist.rs`):
+/// each `mode` runs one loop; those that go out of bounds must trap at the
+/// same access, with the same memory written before it, as the interpreter.
+const HOISTED: &str = r#"
+#include <stdio.h>
+#include <stdlib.h>
+
+int main(int argc, char **argv) {
+    int mode = atoi(argv[1]);
+    long n = atol(argv[2]);
+    int *a = malloc(64 * sizeof(int));
+    long s = 0;
+    for (int i = 0; i < 64; i++) a[i] = i;
+    if (mode == 0) {
+        /* Up to n, past the end of memory when n is large. */
+        for (long i = 0; i < n; i++)
+            a[i] = a[i] * 3 + 1;
+    } else if (mode == 1) {
+        /* Downwards to n: into the data and the null page when n is
+           very negative. */
+        for (int i = 63; i >= (int)n; i--)
+            s += a[i];
+    } else if (mode == 2) {
+        /* An unsigned index that wraps: u + j is 3, 2, 1, 0, then 2^32 - 1. */
+        unsigned u = (unsigned)n;
+        for (int j = 3; j >= -30; j--)
+            s += a[u + j];
+    } else if (mode == 3) {
+        /* Rows of a matrix: int arithmetic of i * m + j, which wraps
+           (to a negative index) when m is large. */
+        int m = (int)n;
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 16; j++)
+                a[i * m + j] += i + j;
+    } else if (mode == 4) {
+        /* A loop that allocates: no hoisting, the bound grows inside. */
+        int *last = a;
+        for (long i = 0; i < n; i++) {
+            int *q = malloc(4096);
+            q[0] = (int)i;
+            q[1023] = last[0] + q[0];
+            last = q;
+        }
+        s = last[1023];
+    } else if (mode == 5) {
+        /* Memory grown before the loop, then walked to and past its end. */
+        long big = 1 << 22;
+        char *b = malloc(big);
+        for (long i = 0; i < big + n; i += 8)
+            b[i] = (char)i;
+        s = b[big - 8];
+    } else if (mode == 6) {
+        /* A null pointer in a loop. */
+        int *p = n ? a : 0;
+        for (int i = 0; i < 16; i++)
+            s += p[i];
+    } else if (mode == 7) {
+        /* A step of 3 up to a limit near INT_MAX (the guard checks that
+           the counter cannot wrap). */
+        for (int i = 2147483600; i < (int)n; i += 3)
+            s += a[i - 2147483600];
+    }
+    for (int i = 0; i < 64; i++) s += a[i];
+    printf("%ld\n", s);
+    return 0;
+}
+"#;
+
+#[test]
+fn hoisted_loop_checks_trap_at_the_exact_access() {
+    use TrapKind::*;
+    let prog = c_program(HOISTED);
+    let run =
+        |mode: &str, n: &str| both_with(&prog, &config(), &["t", mode, n], &format!("{mode} {n}"));
+    let line_of = |text: &str| HOISTED.lines().position(|l| l.contains(text)).unwrap() as u32 + 1;
+    let out = |r: &Run| String::from_utf8_lossy(&r.stdout).into_owned();
+    // In bounds: the fast copies run.
+    // The outputs are gcc's (-fwrapv) for the same program and arguments.
+    for (mode, n, want) in [
+        ("0", "64", "6112\n"),
+        ("1", "0", "4032\n"),
+        ("3", "16", "2592\n"),
+        ("4", "100", "2213\n"),
+        ("5", "0", "2008\n"),
+        ("6", "1", "2136\n"),
+        ("7", "2147483640", "2289\n"),
+    ] {
+        assert_eq!(out(&run(mode, n)), want, "mode {mode} {n}");
+    }
+    // Past the end of memory, below it, through a wrapped unsigned or int
+    // index, past a grown heap's end, through null: the same trap, at the
+    // same line, after the same writes, on both engines.
+    let trap_line = |r: &Run| match &r.outcome {
+        Outcome::Trap(t) => (t.kind, t.line),
+        o => panic!("no trap: {o:?}"),
+    };
+    assert_eq!(
+        trap_line(&run("0", "1000000000000")),
+        (OutOfBounds, line_of("a[i] = a[i] * 3"))
+    );
+    let (kind, line) = trap_line(&run("1", "-2147483647"));
+    assert!(matches!(kind, OutOfBounds | NullAccess), "{kind:?}");
+    assert_eq!(line, line_of("s += a[i];"));
+    assert_eq!(
+        trap_line(&run("2", "0")),
+        (OutOfBounds, line_of("s += a[u + j]"))
+    );
+    assert_eq!(
+        trap_line(&run("3", "1073741824")),
+        (OutOfBounds, line_of("a[i * m + j] +="))
+    );
+    assert_eq!(
+        trap_line(&run("5", "1099511627776")),
+        (OutOfBounds, line_of("b[i] = (char)i"))
+    );
+    assert_eq!(
+        trap_line(&run("6", "0")),
+        (NullAccess, line_of("s += p[i]"))
+    );
+}
+
+#[test]
+fn snapshots_inside_hoisted_loops_resume_on_both_engines() {
+    // Snapshots taken in the fast copies of the loops of mode 0 and 3,
+    // resumed in their checked copies, on either engine.
+    let prog = c_program(HOISTED);
+    check_snapshots_of(&prog, &["t", "0", "64"], &[1, 3, 40, 100, 130]);
+    check_snapshots_of(&prog, &["t", "3", "16"], &[70, 75, 90, 101]);
 }

@@ -55,6 +55,7 @@
 
 mod calls;
 mod entry;
+mod hoist;
 mod nan;
 mod ops;
 mod unwind;
@@ -135,6 +136,8 @@ pub(crate) struct Env<'a> {
     /// The preserve-all stub that calls `RuntimeHooks::safepoint`
     /// (`lower_poll_stub`).
     pub poll_stub: cranelift_module::FuncId,
+    /// Hoist the memory checks of counted loops (`hoist`).
+    pub hoist: bool,
     /// Whether the `VmCtx` pointer lives in the pinned register (set by
     /// the entry wrappers; hosts whose Cranelift backend has one).
     pub pinned_ctx: bool,
@@ -265,6 +268,20 @@ struct Lower<'a, 'f> {
     uses_memory: bool,
     /// Per IR block: its runs and how each access is checked (`window`).
     plans: Vec<window::BlockPlan>,
+    /// The loops lowered twice (`hoist`), and per loop its guard, and the
+    /// fast copy's blocks and their plans by IR block index.
+    loops: Vec<hoist::LoopPlan>,
+    guards: Vec<ir::Block>,
+    fast_blocks: Vec<HashMap<usize, ir::Block>>,
+    fast_plans: Vec<HashMap<usize, window::BlockPlan>>,
+    /// Per loop and range: the host address of the range's access at the
+    /// current value of the induction variable, and what one step adds
+    /// to it (`hoist`: the fast copy's addresses, strength-reduced).
+    range_vars: Vec<Vec<(Variable, Variable)>>,
+    /// The loop whose fast copy is being lowered.
+    fast: Option<usize>,
+    /// The IR block being lowered.
+    cur_block: usize,
     /// The instruction being lowered (its index in its block).
     inst_index: usize,
     /// The window checks of the run being lowered: the instruction and
@@ -410,24 +427,52 @@ pub(crate) fn lower_function(
     let mem_base = b.declare_var(I64);
     let bound = b.declare_var(I64);
     let frame = &env.frames[fid.index()];
+    let inline_math = |k: &InstKind| match k {
+        InstKind::Call {
+            callee: Callee::Builtin(bi),
+            args,
+            ..
+        } => calls::inline_math(env.m, *bi, args).is_some(),
+        _ => false,
+    };
     let plans: Vec<window::BlockPlan> = f
         .blocks
         .values()
-        .map(|d| {
-            window::plan(
-                d,
-                |s| frame.slot_offset(s),
-                |k| match k {
-                    InstKind::Call {
-                        callee: Callee::Builtin(bi),
-                        args,
-                        ..
-                    } => calls::inline_math(env.m, *bi, args).is_some(),
-                    _ => false,
-                },
-            )
+        .map(|d| window::plan(d, |s| frame.slot_offset(s), inline_math, |_| None))
+        .collect();
+    let loops = if env.hoist {
+        hoist::plan(f, inline_math, &|s| frame.slot_offset(s))
+    } else {
+        Vec::new()
+    };
+    let guards: Vec<ir::Block> = loops.iter().map(|_| b.create_block()).collect();
+    let range_vars = loops
+        .iter()
+        .map(|lp| {
+            lp.ranges
+                .iter()
+                .map(|_| (b.declare_var(I64), b.declare_var(I64)))
+                .collect()
         })
         .collect();
+    let mut fast_blocks = Vec::with_capacity(loops.len());
+    let mut fast_plans = Vec::with_capacity(loops.len());
+    for lp in &loops {
+        let mut blocks = HashMap::new();
+        let mut plans = HashMap::new();
+        for (bi, d) in f.blocks.iter().filter(|(bi, _)| lp.in_loop[bi.index()]) {
+            blocks.insert(bi.index(), b.create_block());
+            let p = window::plan(
+                d,
+                |s| frame.slot_offset(s),
+                inline_math,
+                |ii| lp.range_of(bi, ii),
+            );
+            plans.insert(bi.index(), p);
+        }
+        fast_blocks.push(blocks);
+        fast_plans.push(plans);
+    }
 
     b.switch_to_block(entry);
     let params = b.block_params(entry).to_vec();
@@ -479,6 +524,13 @@ pub(crate) fn lower_function(
         site_blocks,
         landing,
         plans,
+        loops,
+        guards,
+        fast_blocks,
+        fast_plans,
+        range_vars,
+        fast: None,
+        cur_block: 0,
         inst_index: 0,
         slow_entries: Vec::new(),
     };

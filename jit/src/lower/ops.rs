@@ -25,6 +25,15 @@ impl Lower<'_, '_> {
                     return *h;
                 }
             }
+            Check::Hoisted(r, k) => {
+                // The loop's guard checked its range; its host address
+                // steps with the induction variable (only fast copies plan
+                // this check).
+                if let Some(li) = self.fast {
+                    let h = self.b.use_var(self.range_vars[li][r].0);
+                    return self.b.ins().iadd_imm_s(h, k);
+                }
+            }
             Check::Covered => {
                 // The group's window, checked on this path, covers it.
                 let mb = self.b.use_var(self.mem_base);
@@ -82,24 +91,78 @@ impl Lower<'_, '_> {
         h
     }
 
+    /// Lowers every block, then the fast copy and the guard of each
+    /// versioned loop (`hoist`).
     pub(super) fn body(&mut self) -> Result<(), String> {
         let f = self.f;
-        for (bi, data) in f.blocks.iter() {
-            self.b.switch_to_block(self.blocks[bi.index()]);
-            self.checked.clear();
-            let mut start = 0;
-            while start < data.insts.len() {
-                let end = (start..data.insts.len())
-                    .find(|&i| self.plans[bi.index()].ends_run[i])
-                    .unwrap_or(data.insts.len());
-                self.run(bi, start, end)?;
-                if end < data.insts.len() {
-                    self.lower_inst(bi, end, Check::Exact)?;
+        for bi in f.blocks.keys() {
+            let blk = self.blocks[bi.index()];
+            self.block(bi, blk)?;
+        }
+        for li in 0..self.loops.len() {
+            self.fast = Some(li);
+            for bi in f.blocks.keys() {
+                if let Some(&blk) = self.fast_blocks[li].get(&bi.index()) {
+                    self.block(bi, blk)?;
                 }
-                start = end + 1;
             }
+            self.fast = None;
+            self.guard(li)?;
         }
         Ok(())
+    }
+
+    /// Lowers IR block `bi` into `blk`.
+    fn block(
+        &mut self,
+        bi: pivm_ir::Block,
+        blk: cranelift_codegen::ir::Block,
+    ) -> Result<(), String> {
+        let n = self.f.blocks[bi].insts.len();
+        self.b.switch_to_block(blk);
+        self.cur_block = bi.index();
+        self.checked.clear();
+        let mut start = 0;
+        while start < n {
+            let end = (start..n)
+                .find(|&i| self.plans[bi.index()].ends_run[i])
+                .unwrap_or(n);
+            self.run(bi, start, end)?;
+            if end < n {
+                if end == n - 1 {
+                    self.step_ranges(bi);
+                }
+                self.lower_inst(bi, end, Check::Exact)?;
+            }
+            start = end + 1;
+        }
+        Ok(())
+    }
+
+    /// The check planned for instruction `ii` of `bi`: the fast copy's plan
+    /// while one is lowered.
+    fn planned(&self, bi: pivm_ir::Block, ii: usize) -> Check {
+        match self.fast {
+            Some(li) => self.fast_plans[li][&bi.index()].checks[ii],
+            None => self.plans[bi.index()].checks[ii],
+        }
+    }
+
+    /// Where a branch of the current block to IR block `to` goes: within a
+    /// fast copy, to its blocks; into a versioned loop's header from
+    /// outside the loop, to the loop's guard; else to the block itself.
+    fn target(&self, to: pivm_ir::Block) -> cranelift_codegen::ir::Block {
+        if let Some(li) = self.fast {
+            if let Some(&b) = self.fast_blocks[li].get(&to.index()) {
+                return b;
+            }
+        }
+        for (li, lp) in self.loops.iter().enumerate() {
+            if lp.header == to && !lp.in_loop[self.cur_block] {
+                return self.guards[li];
+            }
+        }
+        self.blocks[to.index()]
     }
 
     /// Lowers the run `[start, end)` of block `bi` (`window`): its
@@ -109,7 +172,7 @@ impl Lower<'_, '_> {
     fn run(&mut self, bi: pivm_ir::Block, start: usize, end: usize) -> Result<(), String> {
         self.slow_entries.clear();
         for ii in start..end {
-            let check = self.plans[bi.index()].checks[ii];
+            let check = self.planned(bi, ii);
             self.lower_inst(bi, ii, check)?;
         }
         if self.slow_entries.is_empty() {
@@ -241,14 +304,7 @@ impl Lower<'_, '_> {
             }
             InstKind::Addr { dst, of } => {
                 let v = match of {
-                    AddrOf::Global(g) => {
-                        let a = *self
-                            .env
-                            .globals
-                            .get(g.index())
-                            .ok_or_else(|| format!("no address for {g}"))?;
-                        iconst(&mut self.b, types::I64, a)
-                    }
+                    AddrOf::Global(g) => self.global_addr(*g)?,
                     AddrOf::Slot(s) => {
                         let off = self.env.frames[self.fid.index()].slot_offset(*s);
                         let sb = self.b.use_var(self.stack_base);
@@ -272,7 +328,8 @@ impl Lower<'_, '_> {
             },
             InstKind::Safepoint => self.safepoint(need(rid)?),
             InstKind::Jump { target } => {
-                self.b.ins().jump(self.blocks[target.index()], &[]);
+                let t = self.target(*target);
+                self.b.ins().jump(t, &[]);
             }
             InstKind::Branch {
                 ty,
@@ -281,13 +338,8 @@ impl Lower<'_, '_> {
                 else_dest,
             } => {
                 let c = self.operand(*ty, *cond);
-                self.b.ins().brif(
-                    c,
-                    self.blocks[then_dest.index()],
-                    &[],
-                    self.blocks[else_dest.index()],
-                    &[],
-                );
+                let (t, e) = (self.target(*then_dest), self.target(*else_dest));
+                self.b.ins().brif(c, t, &[], e, &[]);
             }
             InstKind::Switch {
                 ty,
@@ -301,9 +353,10 @@ impl Lower<'_, '_> {
                 }
                 let mut sw = Switch::new();
                 for (k, blk) in cases {
-                    sw.set_entry(*k as u128, self.blocks[blk.index()]);
+                    sw.set_entry(*k as u128, self.target(*blk));
                 }
-                sw.emit(&mut self.b, v, self.blocks[default.index()]);
+                let d = self.target(*default);
+                sw.emit(&mut self.b, v, d);
             }
             InstKind::Return { val } => {
                 let args = match val {
@@ -317,7 +370,23 @@ impl Lower<'_, '_> {
         Ok(())
     }
 
-    fn binary(&mut self, op: Opcode, ty: Type, a: Value, b: Value) -> Result<Value, String> {
+    /// The VM address of global `g`.
+    pub(super) fn global_addr(&mut self, g: pivm_ir::GlobalId) -> Result<Value, String> {
+        let a = *self
+            .env
+            .globals
+            .get(g.index())
+            .ok_or_else(|| format!("no address for {g}"))?;
+        Ok(iconst(&mut self.b, types::I64, a))
+    }
+
+    pub(super) fn binary(
+        &mut self,
+        op: Opcode,
+        ty: Type,
+        a: Value,
+        b: Value,
+    ) -> Result<Value, String> {
         let ct = clif(ty);
         Ok(match op {
             Opcode::Add => self.b.ins().iadd(a, b),
@@ -391,7 +460,13 @@ impl Lower<'_, '_> {
         })
     }
 
-    fn convert(&mut self, op: Opcode, from: Type, to: Type, a: Value) -> Result<Value, String> {
+    pub(super) fn convert(
+        &mut self,
+        op: Opcode,
+        from: Type,
+        to: Type,
+        a: Value,
+    ) -> Result<Value, String> {
         let ct = clif(to);
         let b = &mut self.b;
         Ok(match op {

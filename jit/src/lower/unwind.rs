@@ -324,7 +324,12 @@ impl Lower<'_, '_> {
     }
 
     pub(super) fn safepoint(&mut self, rid: u32) {
-        let rb = self.resume[rid as usize];
+        // A fast copy (`hoist`) continues in a block of its own: the
+        // resume block, where a rewind lands, is the checked copy's.
+        let rb = match self.fast {
+            Some(_) => self.b.create_block(),
+            None => self.resume[rid as usize],
+        };
         if self.env.safepoints {
             // The poll word is written by other threads; this load is never
             // merged with an earlier one because every poll is followed by
@@ -364,7 +369,8 @@ impl Lower<'_, '_> {
         } else {
             self.b.ins().jump(rb, &[]);
         }
-        // Its other predecessor is the rewind switch, emitted already.
+        // Its other predecessor is the rewind switch, emitted already (a
+        // fast copy's has none).
         self.seal(&[rb]);
         self.b.switch_to_block(rb);
     }

@@ -51,6 +51,10 @@ pub(super) enum Check {
     /// address is the same value as the group's first, checked exactly:
     /// none.
     Covered,
+    /// An access of a loop's fast copy whose whole range (this index of
+    /// the loop's ranges, at this offset in it) the loop's guard checked
+    /// (`hoist`): none.
+    Hoisted(usize, i64),
 }
 
 /// A symbolic value: equal ids are equal values within a run.
@@ -146,11 +150,14 @@ pub(super) struct BlockPlan {
 }
 
 /// The plan of `block`. `slot_offset` gives a stack slot's offset in the
-/// frame; `inline_math` says which builtin calls are lowered inline.
+/// frame; `inline_math` says which builtin calls are lowered inline;
+/// `hoisted` which accesses need no check, and their range
+/// (`Check::Hoisted`: they join no group).
 pub(super) fn plan(
     block: &BlockData,
     slot_offset: impl Fn(pivm_ir::SlotId) -> u64,
     inline_math: impl Fn(&InstKind) -> bool,
+    hoisted: impl Fn(usize) -> Option<(usize, i64)>,
 ) -> BlockPlan {
     let ends: Vec<bool> = block
         .insts
@@ -163,7 +170,7 @@ pub(super) fn plan(
         let end = (start..block.insts.len())
             .find(|&i| ends[i])
             .unwrap_or(block.insts.len());
-        plan_run(block, start, end, &slot_offset, &mut checks);
+        plan_run(block, start, end, &slot_offset, &hoisted, &mut checks);
         start = end + 1;
     }
     BlockPlan {
@@ -177,6 +184,7 @@ fn plan_run(
     start: usize,
     end: usize,
     slot_offset: &impl Fn(pivm_ir::SlotId) -> u64,
+    hoisted: &impl Fn(usize) -> Option<(usize, i64)>,
     checks: &mut [Check],
 ) {
     let mut n = Numbering::default();
@@ -218,6 +226,16 @@ fn plan_run(
                 let off = n.intern(Key::Const(slot_offset(*slot)));
                 let s = n.intern(Key::Op(Opcode::Add, Type::Ptr, Type::Ptr, sb, off));
                 n.define(*dst, s);
+            }
+            InstKind::Load { dst, .. } if hoisted(ii).is_some() => {
+                let (r, k) = hoisted(ii).unwrap_or_default();
+                checks[ii] = Check::Hoisted(r, k);
+                let d = n.opaque();
+                n.define(*dst, d);
+            }
+            InstKind::Store { .. } if hoisted(ii).is_some() => {
+                let (r, k) = hoisted(ii).unwrap_or_default();
+                checks[ii] = Check::Hoisted(r, k);
             }
             InstKind::Load { addr, dst, .. } => {
                 let s = n.operand(*addr);
@@ -295,7 +313,7 @@ mod tests {
         let m = pivm_ir::parse(src, "t").unwrap();
         let f = m.funcs.values().next().unwrap();
         let block = f.blocks.values().next().unwrap();
-        plan(block, |_| 0, |_| false).checks
+        plan(block, |_| 0, |_| false, |_| None).checks
     }
 
     #[test]

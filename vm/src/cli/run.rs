@@ -48,6 +48,7 @@ fn build_jit(
         // Polls count in the code only when the run counts: otherwise
         // they keep their shortest form.
         counting: opts.stats == Some(super::args::Stats::Count) || opts.snapshot_after.is_some(),
+        ..Default::default()
     });
     let compile = jit.prepare(prog).map_err(|e| {
         Fail::new(

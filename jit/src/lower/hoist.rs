@@ -1,0 +1,1109 @@
+//! Memory checks hoisted out of counted loops (loop versioning).
+//!
+//! A *counted loop* here is an innermost natural loop of the IR as the
+//! frontend emits `for` and `while` loops: a header `H` whose terminator
+//! branches on `iv REL limit` (`REL` one of `<`, `<=`, `>`, `>=`, signed
+//! or unsigned) into the loop or out of it, one latch `L` (`... iv = iv +
+//! step; safepoint; jump H`, the only definition of `iv` in the loop, the
+//! step a constant whose sign agrees with `REL`), a `limit` that the loop
+//! does not change, one entry (every block but `H` has its predecessors in
+//! the loop), and no call but the math builtins lowered inline, so the
+//! memory bound cannot change while it runs (the poll's hook never grows
+//! memory).
+//!
+//! In the loop's blocks other than `H`, `iv` holds a value that passed the
+//! test: one of `iv0, iv0 + step, ...`, within `[lo, hi]` (`[iv0, limit -
+//! 1]` for `<`, and so on), and the sequence cannot wrap when the guard
+//! below checked `limit` against the type's range. An access whose
+//! address is an affine function of it, `inv + s * iv` with `inv` and `s`
+//! loop-invariant (found by symbolic evaluation of its block, like
+//! `window`'s numbering), takes every address between its values at `lo`
+//! and `hi`, which are checked once:
+//!
+//! - at 64 bits, `inv + s * iv` is exact modulo 2^64 (add, sub, mul and
+//!   shl are ring operations), so the addresses form an arc from the first
+//!   to the last; the arc lies in `[NULL_PAGE, NULL_PAGE + bound]`
+//!   (`ir::contract::access_ok`) if both ends do, the first is below the
+//!   last, and `|s| * (hi - lo)` does not reach 2^64;
+//! - an extension of a narrower affine value (C's `a[i * n + j]` with
+//!   `int` indices: `sext(i * n + j)`) is affine at 64 bits only if the
+//!   narrow value never wrapped: its exact value at `lo` and at `hi`,
+//!   computed in 64 bits, must lie in the narrow type's range (a *cond*;
+//!   the exact value is monotonic, so the ends suffice).
+//!
+//! The lowering emits two copies of such a loop: the checked copy, exactly
+//! what it would emit without this module, and a fast copy whose hoisted
+//! accesses are not checked, and whose addresses are strength-reduced:
+//! each range's host address is a variable set by the guard for `iv0`
+//! and advanced by `s * step` at the end of the latch (the IR's address
+//! arithmetic is then dead in the fast copy and removed). Every entry into `H` from outside the loop
+//! goes through a *guard* that checks all hoisted ranges and conds for the
+//! current `iv0` and `limit` and enters the fast copy if they all hold,
+//! the checked copy otherwise: an out-of-bounds access in the loop traps
+//! at that very access, after the same side effects, as on the
+//! interpreter. The fast copy's latch polls like the checked one's and
+//! stops through the same stop block (same resume point, same frame); a
+//! rewind lands in the checked copy (its resume block), which runs to the
+//! end of that loop. Nothing of the IR, of resume-point numbering or of
+//! snapshot frames changes. The plan depends only on the IR.
+
+use super::{clif, iconst, Lower};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, InstBuilder, Value};
+use pivm_ir::contract::NULL_PAGE;
+use pivm_ir::{
+    AddrOf, Block, EntityRef, Function, GlobalId, InstKind, Local, OpClass, Opcode, Operand,
+    SlotId, Type,
+};
+use std::collections::HashMap;
+
+/// An interned invariant expression: equal ids are equal values in every
+/// iteration of the loop.
+pub(super) type NodeId = u32;
+
+/// A loop-invariant value, computed again in the guard.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub(super) enum Node {
+    /// Bits zero-extended, of a type that is never `Ptr` (`I64` instead).
+    Const(Type, u64),
+    /// A local the loop does not write: its value at the guard.
+    Entry(Local),
+    /// The frame's shadow-stack base (a slot's address is above it).
+    StackBase,
+    Global(GlobalId),
+    /// A pure integer operation (`Add`, `Sub`, `Mul`, bitwise, shifts).
+    Op(Opcode, Type, NodeId, NodeId),
+    /// `SExt`, `ZExt` or `Trunc` from the first type to the second.
+    Conv(Opcode, Type, Type, NodeId),
+}
+
+/// How deep an invariant expression may nest (the guard materializes it
+/// recursively).
+const MAX_DEPTH: u32 = 48;
+/// At most this many ranges and conds per loop: the guard stays small.
+const MAX_CHECKS: usize = 24;
+/// Steps further from 0 are not planned (the guard's constants stay in range).
+const MAX_STEP: i64 = 1 << 16;
+
+/// The comparison under which the loop goes on: `iv REL limit`.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub(super) enum Rel {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// The exact value of a narrow affine value, `ext(inv) + sext(s) * iv`
+/// (`ext` sign- or zero-extends to 64 bits), must stay in the range of
+/// `from` (signed or unsigned) at both ends of the loop.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub(super) struct Cond {
+    pub inv: NodeId,
+    pub s: NodeId,
+    pub from: Type,
+    pub signed: bool,
+}
+
+/// A versioned loop.
+#[derive(Clone, Debug)]
+pub(super) struct LoopPlan {
+    pub header: Block,
+    pub latch: Block,
+    /// Per block of the function: whether it belongs to the loop.
+    pub in_loop: Vec<bool>,
+    pub iv: Local,
+    /// `I32` or `I64` (a `ptr` induction variable is `I64`).
+    pub iv_ty: Type,
+    pub signed: bool,
+    pub rel: Rel,
+    pub step: i64,
+    pub limit: NodeId,
+    pub nodes: Vec<Node>,
+    pub conds: Vec<Cond>,
+    pub ranges: Vec<Range>,
+    /// Per block of the function: the accesses whose check is hoisted,
+    /// with the index of their range and their offset in it.
+    pub hoisted: Vec<Vec<(usize, usize, i64)>>,
+}
+
+/// The 64-bit addresses `base + k + s * iv` of hoisted accesses, for
+/// offsets `k` in `[kmin, kmax]` (the fields of one struct, `a[i]` and
+/// `a[i + 1]`): one check, one host pointer.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub(super) struct Range {
+    pub base: NodeId,
+    pub s: NodeId,
+    pub kmin: i64,
+    pub kmax: i64,
+}
+
+/// Loops that run fewer times than this (known at the guard) take the
+/// checked copy: the guard would cost more than the checks.
+const MIN_TRIPS: i64 = 8;
+
+/// The widest spread of offsets in one range.
+const MAX_SPREAD: i64 = 4096;
+
+impl LoopPlan {
+    /// The range of instruction `inst` of block `b` and its offset in it,
+    /// if its check is hoisted.
+    pub fn range_of(&self, b: Block, inst: usize) -> Option<(usize, i64)> {
+        self.hoisted[b.index()]
+            .iter()
+            .find(|h| h.0 == inst)
+            .map(|h| (h.1, h.2))
+    }
+}
+
+/// An affine value of the loop: `inv + s * iv` modulo 2^bits of `ty`,
+/// valid where `conds` hold.
+#[derive(Clone, Debug)]
+struct Aff {
+    ty: Type,
+    inv: NodeId,
+    s: NodeId,
+    conds: Vec<Cond>,
+}
+
+/// The interned nodes of one loop.
+#[derive(Default)]
+struct Nodes {
+    nodes: Vec<Node>,
+    depth: Vec<u32>,
+    ids: HashMap<Node, NodeId>,
+}
+
+/// `Ptr` and `I64` are one type to the guard.
+fn norm(t: Type) -> Type {
+    if t == Type::Ptr {
+        Type::I64
+    } else {
+        t
+    }
+}
+
+impl Nodes {
+    fn intern(&mut self, n: Node) -> Option<NodeId> {
+        if let Some(id) = self.ids.get(&n) {
+            return Some(*id);
+        }
+        let d = match n {
+            Node::Op(_, _, a, b) => 1 + self.depth[a as usize].max(self.depth[b as usize]),
+            Node::Conv(_, _, _, a) => 1 + self.depth[a as usize],
+            _ => 0,
+        };
+        if d > MAX_DEPTH {
+            return None;
+        }
+        let id = self.nodes.len() as NodeId;
+        self.nodes.push(n.clone());
+        self.depth.push(d);
+        self.ids.insert(n, id);
+        Some(id)
+    }
+
+    fn konst(&mut self, ty: Type, v: u64) -> Option<NodeId> {
+        let ty = norm(ty);
+        self.intern(Node::Const(ty, v & ty.mask()))
+    }
+
+    /// `n` as `base + k` (64-bit adds of constants peeled off).
+    fn split(&self, mut n: NodeId) -> (NodeId, i64) {
+        let mut k: i64 = 0;
+        while let Node::Op(Opcode::Add, Type::I64, a, b) = self.nodes[n as usize] {
+            match (&self.nodes[a as usize], &self.nodes[b as usize]) {
+                (_, Node::Const(_, c)) => (n, k) = (a, k.wrapping_add(*c as i64)),
+                (Node::Const(_, c), _) => (n, k) = (b, k.wrapping_add(*c as i64)),
+                _ => break,
+            }
+        }
+        (n, k)
+    }
+
+    fn is_const(&self, n: NodeId, v: u64) -> bool {
+        matches!(self.nodes[n as usize], Node::Const(_, c) if c == v)
+    }
+
+    /// `op(a, b)` at `ty`, with the identities that keep guards short.
+    fn op(&mut self, op: Opcode, ty: Type, a: NodeId, b: NodeId) -> Option<NodeId> {
+        let ty = norm(ty);
+        match op {
+            Opcode::Add if self.is_const(a, 0) => return Some(b),
+            Opcode::Add | Opcode::Sub | Opcode::Shl if self.is_const(b, 0) => return Some(a),
+            Opcode::Mul if self.is_const(a, 1) => return Some(b),
+            Opcode::Mul if self.is_const(b, 1) => return Some(a),
+            Opcode::Mul if self.is_const(a, 0) || self.is_const(b, 0) => return self.konst(ty, 0),
+            _ => {}
+        }
+        if let (Node::Const(_, x), Node::Const(_, y)) =
+            (&self.nodes[a as usize], &self.nodes[b as usize])
+        {
+            if let Ok(v) = pivm_ir::opcodes::eval_binary(op, ty, *x, *y) {
+                return self.konst(ty, v);
+            }
+        }
+        self.intern(Node::Op(op, ty, a, b))
+    }
+
+    fn conv(&mut self, op: Opcode, from: Type, to: Type, a: NodeId) -> Option<NodeId> {
+        let (from, to) = (norm(from), norm(to));
+        if let Node::Const(_, x) = self.nodes[a as usize] {
+            return self.konst(to, pivm_ir::opcodes::eval_convert(op, from, to, x));
+        }
+        self.intern(Node::Conv(op, from, to, a))
+    }
+}
+
+/// Symbolic evaluation of one block of a loop with induction variable `iv`.
+struct Eval<'a> {
+    f: &'a Function,
+    /// Per local: whether a block of the loop writes it.
+    written: &'a [bool],
+    iv: Local,
+    iv_signed: bool,
+    nodes: &'a mut Nodes,
+    vals: HashMap<Local, Option<Aff>>,
+    slot_offset: &'a dyn Fn(SlotId) -> u64,
+}
+
+impl Eval<'_> {
+    fn invariant(&mut self, ty: Type, inv: NodeId) -> Option<Aff> {
+        let s = self.nodes.konst(ty, 0)?;
+        Some(Aff {
+            ty: norm(ty),
+            inv,
+            s,
+            conds: Vec::new(),
+        })
+    }
+
+    fn read(&mut self, ty: Type, o: Operand) -> Option<Aff> {
+        match o {
+            Operand::Const(c) => {
+                let inv = self.nodes.konst(ty, c)?;
+                self.invariant(ty, inv)
+            }
+            Operand::Local(l) => {
+                if let Some(v) = self.vals.get(&l) {
+                    return v.clone();
+                }
+                let lty = self.f.locals[l].ty;
+                if l == self.iv {
+                    let (inv, s) = (self.nodes.konst(lty, 0)?, self.nodes.konst(lty, 1)?);
+                    return Some(Aff {
+                        ty: norm(lty),
+                        inv,
+                        s,
+                        conds: Vec::new(),
+                    });
+                }
+                if self.written[l.index()] {
+                    return None;
+                }
+                let inv = self.nodes.intern(Node::Entry(l))?;
+                self.invariant(lty, inv)
+            }
+        }
+    }
+
+    fn is_zero(&self, n: NodeId) -> bool {
+        self.nodes.is_const(n, 0)
+    }
+
+    fn binary(&mut self, op: Opcode, ty: Type, a: Operand, b: Operand) -> Option<Aff> {
+        let (a, b) = (self.read(ty, a)?, self.read(ty, b)?);
+        let ty = norm(ty);
+        let n = &mut *self.nodes;
+        let (inv, s) = match op {
+            Opcode::Add | Opcode::Sub => (n.op(op, ty, a.inv, b.inv)?, n.op(op, ty, a.s, b.s)?),
+            Opcode::Mul if n.is_const(a.s, 0) => {
+                (n.op(op, ty, a.inv, b.inv)?, n.op(op, ty, a.inv, b.s)?)
+            }
+            Opcode::Mul if n.is_const(b.s, 0) => {
+                (n.op(op, ty, a.inv, b.inv)?, n.op(op, ty, a.s, b.inv)?)
+            }
+            // a << k is a * 2^(k mod bits): linear in a.
+            Opcode::Shl if n.is_const(b.s, 0) => {
+                (n.op(op, ty, a.inv, b.inv)?, n.op(op, ty, a.s, b.inv)?)
+            }
+            Opcode::And | Opcode::Or | Opcode::Xor | Opcode::Shl | Opcode::LShr | Opcode::AShr
+                if n.is_const(a.s, 0) && n.is_const(b.s, 0) =>
+            {
+                (n.op(op, ty, a.inv, b.inv)?, a.s)
+            }
+            _ => return None,
+        };
+        let mut conds = a.conds;
+        conds.extend(b.conds);
+        Some(Aff { ty, inv, s, conds })
+    }
+
+    fn convert(&mut self, op: Opcode, from: Type, to: Type, a: Operand) -> Option<Aff> {
+        let a = self.read(from, a)?;
+        if self.is_zero(a.s) {
+            let inv = self.nodes.conv(op, from, to, a.inv)?;
+            return Some(Aff {
+                inv,
+                ..self.invariant(to, inv)?
+            });
+        }
+        let signed = match op {
+            Opcode::SExt => true,
+            Opcode::ZExt => false,
+            _ => return None,
+        };
+        let mut conds = a.conds;
+        // The induction variable itself, extended as its compare reads it,
+        // is always in range.
+        let trivial = self.is_zero(a.inv)
+            && self.nodes.is_const(a.s, 1)
+            && norm(self.f.locals[self.iv].ty) == a.ty
+            && signed == self.iv_signed;
+        if !trivial {
+            conds.push(Cond {
+                inv: a.inv,
+                s: a.s,
+                from: a.ty,
+                signed,
+            });
+        }
+        let inv = self.nodes.conv(op, from, to, a.inv)?;
+        let s = self.nodes.conv(Opcode::SExt, from, to, a.s)?;
+        Some(Aff {
+            ty: norm(to),
+            inv,
+            s,
+            conds,
+        })
+    }
+
+    /// The address of a slot or a global (invariant), or of a function.
+    fn addr(&mut self, of: AddrOf) -> Option<Aff> {
+        let inv = match of {
+            AddrOf::Slot(s) => {
+                let sb = self.nodes.intern(Node::StackBase)?;
+                let off = self.nodes.konst(Type::I64, (self.slot_offset)(s))?;
+                self.nodes.op(Opcode::Add, Type::I64, sb, off)?
+            }
+            AddrOf::Global(g) => self.nodes.intern(Node::Global(g))?,
+            AddrOf::Func(_) => return None,
+        };
+        self.invariant(Type::I64, inv)
+    }
+
+    /// Evaluates `inst`, calling `access` with each load or store address.
+    fn inst(&mut self, inst: &InstKind, mut access: impl FnMut(&mut Self, Option<Aff>)) {
+        let val = match inst {
+            InstKind::Unary {
+                op: Opcode::Copy,
+                ty,
+                a,
+                ..
+            } => self.read(*ty, *a),
+            InstKind::Binary { op, ty, a, b, .. } if !ty.is_float() => {
+                self.binary(*op, *ty, *a, *b)
+            }
+            InstKind::Convert {
+                op: op @ (Opcode::SExt | Opcode::ZExt | Opcode::Trunc),
+                from,
+                to,
+                a,
+                ..
+            } => self.convert(*op, *from, *to, *a),
+            InstKind::Addr { of, .. } => self.addr(*of),
+            InstKind::Load { addr, .. } | InstKind::Store { addr, .. } => {
+                let a = self.read(Type::Ptr, *addr);
+                access(self, a);
+                None
+            }
+            _ => None,
+        };
+        if let Some(d) = inst.dst() {
+            self.vals.insert(d, val);
+        }
+    }
+}
+
+/// The versioned loops of `f`. `inline_math` says which builtin calls are
+/// lowered inline (they cannot change the bound); `slot_offset` gives a
+/// stack slot's offset in the frame.
+pub(super) fn plan(
+    f: &Function,
+    inline_math: impl Fn(&InstKind) -> bool,
+    slot_offset: &dyn Fn(SlotId) -> u64,
+) -> Vec<LoopPlan> {
+    let nb = f.blocks.len();
+    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); nb];
+    for (b, d) in f.blocks.iter() {
+        if let Some(t) = d.insts.last() {
+            for s in t.kind.successors() {
+                preds[s.index()].push(b.index());
+            }
+        }
+    }
+    let mut plans = Vec::new();
+    for (latch, d) in f.blocks.iter() {
+        let Some(InstKind::Jump { target: header }) = d.insts.last().map(|i| &i.kind) else {
+            continue;
+        };
+        if header.index() == 0 || header.index() >= latch.index() {
+            continue;
+        }
+        if let Some(p) = plan_loop(f, &preds, *header, latch, &inline_math, slot_offset) {
+            plans.push(p);
+        }
+    }
+    plans
+}
+
+fn plan_loop(
+    f: &Function,
+    preds: &[Vec<usize>],
+    header: Block,
+    latch: Block,
+    inline_math: &impl Fn(&InstKind) -> bool,
+    slot_offset: &dyn Fn(SlotId) -> u64,
+) -> Option<LoopPlan> {
+    let (h, l) = (header.index(), latch.index());
+    // The natural loop of the edge latch -> header.
+    let mut in_loop = vec![false; f.blocks.len()];
+    in_loop[h] = true;
+    let mut work = vec![l];
+    while let Some(b) = work.pop() {
+        if !in_loop[b] {
+            in_loop[b] = true;
+            work.extend(&preds[b]);
+        }
+    }
+    let body: Vec<Block> = f.blocks.keys().filter(|b| in_loop[b.index()]).collect();
+    // One entry, one back edge, no other cycle, nothing that may change
+    // the bound, the latch's safepoint the only resume point.
+    if preds[h].iter().filter(|p| in_loop[**p]).ne([l].iter()) {
+        return None;
+    }
+    let mut written = vec![false; f.locals.len()];
+    for &b in &body {
+        if b != header && preds[b.index()].iter().any(|p| !in_loop[*p]) {
+            return None;
+        }
+        let insts = &f.blocks[b].insts;
+        for (ii, i) in insts.iter().enumerate() {
+            let latch_poll = b == latch && ii + 2 == insts.len() && i.kind == InstKind::Safepoint;
+            if (i.kind.is_resume_point() && !latch_poll)
+                || matches!(i.kind, InstKind::Call { .. }) && !inline_math(&i.kind)
+            {
+                return None;
+            }
+            if let Some(d) = i.kind.dst() {
+                written[d.index()] = true;
+            }
+        }
+    }
+    // The test: `br %c` on a compare of the header.
+    let hd = &f.blocks[header];
+    let Some(InstKind::Branch {
+        cond: Operand::Local(c),
+        then_dest,
+        else_dest,
+        ..
+    }) = hd.insts.last().map(|i| &i.kind)
+    else {
+        return None;
+    };
+    let on_true = match (in_loop[then_dest.index()], in_loop[else_dest.index()]) {
+        (true, false) => true,
+        (false, true) => false,
+        _ => return None,
+    };
+    // The last definition of %c: a compare.
+    let ci = hd.insts.iter().rposition(|i| i.kind.dst() == Some(*c))?;
+    let InstKind::Binary { op, ty, a, b, .. } = hd.insts[ci].kind else {
+        return None;
+    };
+    if op.class() != OpClass::IntCompare {
+        return None;
+    }
+    let test = Test {
+        op,
+        ty,
+        a,
+        b,
+        at: ci,
+        on_true,
+    };
+    for iv in [a, b] {
+        let Operand::Local(iv) = iv else { continue };
+        if let Some(p) = plan_iv(f, &body, &written, header, latch, &test, iv, slot_offset) {
+            return Some(LoopPlan { in_loop, ..p });
+        }
+    }
+    None
+}
+
+/// The header's test: `%c = op.ty a, b` at instruction `at`, the loop
+/// going on when `%c` is nonzero if `on_true`.
+struct Test {
+    op: Opcode,
+    ty: Type,
+    a: Operand,
+    b: Operand,
+    at: usize,
+    on_true: bool,
+}
+
+/// The plan of a loop whose header compares `iv`, an operand of `test`,
+/// with something invariant.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the loop's parts found by `plan_loop`, each needed"
+)]
+fn plan_iv(
+    f: &Function,
+    body: &[Block],
+    written: &[bool],
+    header: Block,
+    latch: Block,
+    test: &Test,
+    iv: Local,
+    slot_offset: &dyn Fn(SlotId) -> u64,
+) -> Option<LoopPlan> {
+    let iv_ty = norm(f.locals[iv].ty);
+    if !matches!(iv_ty, Type::I32 | Type::I64) || norm(test.ty) != iv_ty {
+        return None;
+    }
+    let signed = matches!(
+        test.op,
+        Opcode::SLt | Opcode::SLe | Opcode::SGt | Opcode::SGe
+    );
+    let rel = match test.op {
+        Opcode::SLt | Opcode::ULt => Rel::Lt,
+        Opcode::SLe | Opcode::ULe => Rel::Le,
+        Opcode::SGt | Opcode::UGt => Rel::Gt,
+        Opcode::SGe | Opcode::UGe => Rel::Ge,
+        _ => return None,
+    };
+    // As `iv REL limit`, under which the loop goes on.
+    let iv_first = test.a == Operand::Local(iv);
+    let rel = if iv_first { rel } else { rel.swapped() };
+    let rel = if test.on_true { rel } else { rel.negated() };
+    // `iv` is written by the latch only.
+    let writes_iv = |bl: Block| f.blocks[bl].insts.iter().any(|i| i.kind.dst() == Some(iv));
+    if body.iter().any(|&bl| bl != latch && writes_iv(bl)) {
+        return None;
+    }
+    let mut nodes = Nodes::default();
+    let mut ev = Eval {
+        f,
+        written,
+        iv,
+        iv_signed: signed,
+        nodes: &mut nodes,
+        vals: HashMap::new(),
+        slot_offset,
+    };
+    // The header up to the test: the compare reads `iv` itself and an
+    // invariant limit.
+    for i in &f.blocks[header].insts[..test.at] {
+        ev.inst(&i.kind, |_, _| {});
+    }
+    let (x, y) = (ev.read(test.ty, test.a)?, ev.read(test.ty, test.b)?);
+    let (ivv, lim) = if iv_first { (x, y) } else { (y, x) };
+    let pure_iv = ev.is_zero(ivv.inv) && ev.nodes.is_const(ivv.s, 1) && ivv.conds.is_empty();
+    if !pure_iv || !ev.is_zero(lim.s) {
+        return None;
+    }
+    let limit = lim.inv;
+    // Upwards to a small constant (`j < NBODIES`): too short to pay for
+    // a second copy (compile time) and its guard.
+    if let (Node::Const(_, c), Rel::Lt | Rel::Le) = (&ev.nodes.nodes[limit as usize], rel) {
+        let c = if iv_ty == Type::I32 {
+            *c as u32 as i32 as i64
+        } else {
+            *c as i64
+        };
+        if c < MIN_TRIPS * 2 {
+            return None;
+        }
+    }
+    let mut hoisted = vec![Vec::new(); f.blocks.len()];
+    let mut ranges: Vec<Range> = Vec::new();
+    let mut conds: Vec<Cond> = Vec::new();
+    let mut after = None;
+    for &bl in body {
+        if bl == header {
+            // Its accesses also run with the value that leaves the loop.
+            continue;
+        }
+        ev.vals.clear();
+        for (ii, i) in f.blocks[bl].insts.iter().enumerate() {
+            ev.inst(&i.kind, |ev, addr| {
+                let Some(addr) = addr else { return };
+                // An unsigned 32-bit counter's exact values do not fit the
+                // guard's 64-bit products with a narrow scale.
+                let unsigned32 = !signed && iv_ty == Type::I32;
+                if addr.ty != Type::I64 || (unsigned32 && !addr.conds.is_empty()) {
+                    return;
+                }
+                let (base, k) = match ev.nodes.split(addr.inv) {
+                    (b, k) if k.unsigned_abs() <= 1 << 31 => (b, k),
+                    _ => (addr.inv, 0),
+                };
+                let fits = |r: &Range| {
+                    r.base == base && r.s == addr.s && r.kmax.max(k) - r.kmin.min(k) <= MAX_SPREAD
+                };
+                let range = ranges.iter().position(fits);
+                let new_conds: Vec<Cond> = addr
+                    .conds
+                    .iter()
+                    .filter(|c| !conds.contains(c))
+                    .copied()
+                    .collect();
+                let more = usize::from(range.is_none()) + new_conds.len();
+                if ranges.len() + conds.len() + more > MAX_CHECKS {
+                    return;
+                }
+                let r = match range {
+                    Some(r) => {
+                        let rg = &mut ranges[r];
+                        (rg.kmin, rg.kmax) = (rg.kmin.min(k), rg.kmax.max(k));
+                        r
+                    }
+                    None => {
+                        ranges.push(Range {
+                            base,
+                            s: addr.s,
+                            kmin: k,
+                            kmax: k,
+                        });
+                        ranges.len() - 1
+                    }
+                };
+                conds.extend(new_conds);
+                hoisted[bl.index()].push((ii, r, k));
+            });
+        }
+        if bl == latch {
+            after = ev.vals.get(&iv).cloned().flatten();
+        }
+    }
+    // The latch: iv = iv + step.
+    let after = after?;
+    if !nodes.is_const(after.s, 1) || !after.conds.is_empty() || ranges.is_empty() {
+        return None;
+    }
+    let Node::Const(_, k) = nodes.nodes[after.inv as usize] else {
+        return None;
+    };
+    let step = if iv_ty == Type::I32 {
+        k as u32 as i32 as i64
+    } else {
+        k as i64
+    };
+    let up = matches!(rel, Rel::Lt | Rel::Le);
+    if step == 0 || step.abs() > MAX_STEP || up != (step > 0) {
+        return None;
+    }
+    Some(LoopPlan {
+        header,
+        latch,
+        in_loop: Vec::new(),
+        iv,
+        iv_ty,
+        signed,
+        rel,
+        step,
+        limit,
+        nodes: nodes.nodes,
+        conds,
+        ranges,
+        hoisted,
+    })
+}
+
+impl Rel {
+    /// `limit REL' iv` as `iv REL limit`.
+    fn swapped(self) -> Rel {
+        match self {
+            Rel::Lt => Rel::Gt,
+            Rel::Le => Rel::Ge,
+            Rel::Gt => Rel::Lt,
+            Rel::Ge => Rel::Le,
+        }
+    }
+
+    fn negated(self) -> Rel {
+        match self {
+            Rel::Lt => Rel::Ge,
+            Rel::Le => Rel::Gt,
+            Rel::Gt => Rel::Le,
+            Rel::Ge => Rel::Lt,
+        }
+    }
+}
+
+impl Lower<'_, '_> {
+    /// The guard of loop `li`: checks every hoisted range and cond for the
+    /// induction variable's current value and the limit, and enters the
+    /// fast copy if all hold, the checked copy otherwise.
+    pub(super) fn guard(&mut self, li: usize) -> Result<(), String> {
+        use IntCC::*;
+        let lp = self.loops[li].clone();
+        self.b.switch_to_block(self.guards[li]);
+        let mut memo = HashMap::new();
+        let t = clif(lp.iv_ty);
+        let i0 = self.b.use_var(self.vars[lp.iv.index()]);
+        let lim = self.node(&lp.nodes, lp.limit, &mut memo)?;
+        let (lt, le, gt, ge) = if lp.signed {
+            (
+                SignedLessThan,
+                SignedLessThanOrEqual,
+                SignedGreaterThan,
+                SignedGreaterThanOrEqual,
+            )
+        } else {
+            (
+                UnsignedLessThan,
+                UnsignedLessThanOrEqual,
+                UnsignedGreaterThan,
+                UnsignedGreaterThanOrEqual,
+            )
+        };
+        let bits = lp.iv_ty.bits();
+        let (min, max): (i128, i128) = if lp.signed {
+            (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+        } else {
+            (0, (1i128 << bits) - 1)
+        };
+        let step = i128::from(lp.step);
+        let one = iconst(&mut self.b, t, 1);
+        // Whether the loop runs at all, how far `limit` may go for `iv +
+        // step` not to wrap, and the least and greatest value of `iv` in
+        // the loop's blocks.
+        let (nonempty, wrap, lo, hi) = match lp.rel {
+            Rel::Lt => {
+                let hi = self.b.ins().isub(lim, one);
+                (
+                    self.b.ins().icmp(lt, i0, lim),
+                    (step != 1).then_some((le, max + 1 - step)),
+                    i0,
+                    hi,
+                )
+            }
+            Rel::Le => (
+                self.b.ins().icmp(le, i0, lim),
+                Some((le, max - step)),
+                i0,
+                lim,
+            ),
+            Rel::Gt => {
+                let lo = self.b.ins().iadd(lim, one);
+                (
+                    self.b.ins().icmp(gt, i0, lim),
+                    (step != -1).then_some((ge, min - 1 - step)),
+                    lo,
+                    i0,
+                )
+            }
+            Rel::Ge => (
+                self.b.ins().icmp(ge, i0, lim),
+                Some((ge, min - step)),
+                lim,
+                i0,
+            ),
+        };
+        let mut ok = nonempty;
+        if let Some((cc, k)) = wrap {
+            let k = iconst(&mut self.b, t, k as u64);
+            let w = self.b.ins().icmp(cc, lim, k);
+            ok = self.b.ins().band(ok, w);
+        }
+        // The exact values of `iv` at both ends, as 64-bit integers.
+        let (lo, hi) = if t == types::I64 {
+            (lo, hi)
+        } else if lp.signed {
+            (
+                self.b.ins().sextend(types::I64, lo),
+                self.b.ins().sextend(types::I64, hi),
+            )
+        } else {
+            (
+                self.b.ins().uextend(types::I64, lo),
+                self.b.ins().uextend(types::I64, hi),
+            )
+        };
+        // A loop of fewer than `MIN_TRIPS` iterations cannot pay for the
+        // rest of the guard: it runs checked.
+        let span = self.b.ins().isub(hi, lo);
+        let long = self
+            .b
+            .ins()
+            .icmp_imm_u(UnsignedGreaterThanOrEqual, span, MIN_TRIPS - 1);
+        ok = self.b.ins().band(ok, long);
+        let more = self.b.create_block();
+        let slow = self.blocks[lp.header.index()];
+        self.b.ins().brif(ok, more, &[], slow, &[]);
+        self.b.seal_block(more);
+        self.b.switch_to_block(more);
+        ok = self.b.ins().iconst(types::I8, 1);
+        for c in &lp.conds {
+            let inv = self.node(&lp.nodes, c.inv, &mut memo)?;
+            let s = self.node(&lp.nodes, c.s, &mut memo)?;
+            let inv = if c.signed {
+                self.b.ins().sextend(types::I64, inv)
+            } else {
+                self.b.ins().uextend(types::I64, inv)
+            };
+            let s = self.b.ins().sextend(types::I64, s);
+            let w = c.from.bits();
+            for x in [lo, hi] {
+                let p = self.b.ins().imul(s, x);
+                let v = self.b.ins().iadd(inv, p);
+                let v = if c.signed {
+                    let half = iconst(&mut self.b, types::I64, 1 << (w - 1));
+                    self.b.ins().iadd(v, half)
+                } else {
+                    v
+                };
+                let top = iconst(&mut self.b, types::I64, (1u64 << w) - 1);
+                let in_range = self.b.ins().icmp(UnsignedLessThanOrEqual, v, top);
+                ok = self.b.ins().band(ok, in_range);
+            }
+        }
+        // Where the first iteration starts: the host address of each range
+        // there, and what a step adds to it.
+        let start = if t == types::I64 {
+            i0
+        } else if lp.signed {
+            self.b.ins().sextend(types::I64, i0)
+        } else {
+            self.b.ins().uextend(types::I64, i0)
+        };
+        let mb = self.b.use_var(self.mem_base);
+        for (r, rg) in lp.ranges.iter().enumerate() {
+            let a = self.node(&lp.nodes, rg.base, &mut memo)?;
+            let sv = self.node(&lp.nodes, rg.s, &mut memo)?;
+            let p = self.b.ins().imul(sv, start);
+            let h = self.b.ins().iadd(a, p);
+            let h = self.b.ins().iadd(mb, h);
+            let step = iconst(&mut self.b, types::I64, lp.step as u64);
+            let inc = self.b.ins().imul(sv, step);
+            let (hv, incv) = self.range_vars[li][r];
+            self.b.def_var(hv, h);
+            self.b.def_var(incv, inc);
+        }
+        let bound = self.b.use_var(self.bound);
+        let zero = iconst(&mut self.b, types::I64, 0);
+        for rg in &lp.ranges {
+            let a = self.node(&lp.nodes, rg.base, &mut memo)?;
+            let sv = self.node(&lp.nodes, rg.s, &mut memo)?;
+            let p = self.b.ins().imul(sv, lo);
+            let a_lo = self.b.ins().iadd(a, p);
+            let p = self.b.ins().imul(sv, hi);
+            let a_hi = self.b.ins().iadd(a, p);
+            // The lowest and the highest address, less the null page.
+            let konst = match lp.nodes[rg.s as usize] {
+                Node::Const(_, c) => Some(c as i64),
+                _ => None,
+            };
+            let (first, last, neg) = match konst {
+                Some(c) if c >= 0 => (a_lo, a_hi, None),
+                Some(_) => (a_hi, a_lo, None),
+                None => {
+                    let neg = self.b.ins().icmp(SignedLessThan, sv, zero);
+                    let first = self.b.ins().select(neg, a_hi, a_lo);
+                    let last = self.b.ins().select(neg, a_lo, a_hi);
+                    (first, last, Some(neg))
+                }
+            };
+            let kf = iconst(
+                &mut self.b,
+                types::I64,
+                rg.kmin.wrapping_sub(NULL_PAGE as i64) as u64,
+            );
+            let first = self.b.ins().iadd(first, kf);
+            let kl = iconst(
+                &mut self.b,
+                types::I64,
+                rg.kmax.wrapping_sub(NULL_PAGE as i64) as u64,
+            );
+            let last = self.b.ins().iadd(last, kl);
+            let ordered = self.b.ins().icmp(UnsignedLessThanOrEqual, first, last);
+            let inside = self.b.ins().icmp(UnsignedLessThanOrEqual, last, bound);
+            let both = self.b.ins().band(ordered, inside);
+            ok = self.b.ins().band(ok, both);
+            // |s| * (hi - lo) + kmax - kmin < 2^64: the addresses do not go
+            // round. Always so for a constant |s| < 2^31 and a 32-bit
+            // counter (hi - lo < 2^32).
+            let spread = (rg.kmax - rg.kmin) as u64;
+            match (konst, neg) {
+                (Some(c), _) if t == types::I32 && c.unsigned_abs() < 1 << 31 => {}
+                (Some(0), _) => {}
+                (Some(c), _) => {
+                    let most = iconst(
+                        &mut self.b,
+                        types::I64,
+                        (u64::MAX - spread) / c.unsigned_abs(),
+                    );
+                    let short = self.b.ins().icmp(UnsignedLessThanOrEqual, span, most);
+                    ok = self.b.ins().band(ok, short);
+                }
+                (None, neg) => {
+                    let minus = self.b.ins().ineg(sv);
+                    let abs = match neg {
+                        Some(neg) => self.b.ins().select(neg, minus, sv),
+                        None => sv,
+                    };
+                    let high = self.b.ins().umulhi(span, abs);
+                    let low = self.b.ins().imul(span, abs);
+                    let no_high = self.b.ins().icmp(Equal, high, zero);
+                    let most = iconst(&mut self.b, types::I64, u64::MAX - spread);
+                    let low_ok = self.b.ins().icmp(UnsignedLessThanOrEqual, low, most);
+                    let short = self.b.ins().band(no_high, low_ok);
+                    ok = self.b.ins().band(ok, short);
+                }
+            }
+        }
+        let fast = self.fast_blocks[li][&lp.header.index()];
+        self.b.ins().brif(ok, fast, &[], slow, &[]);
+        Ok(())
+    }
+
+    /// At the end of a fast copy's latch: each range's host address steps
+    /// with the induction variable.
+    pub(super) fn step_ranges(&mut self, bi: Block) {
+        let Some(li) = self.fast else { return };
+        if self.loops[li].latch != bi {
+            return;
+        }
+        for (h, inc) in self.range_vars[li].clone() {
+            let hv = self.b.use_var(h);
+            let iv = self.b.use_var(inc);
+            let next = self.b.ins().iadd(hv, iv);
+            self.b.def_var(h, next);
+        }
+    }
+
+    /// The value of invariant node `n` at the guard.
+    fn node(
+        &mut self,
+        nodes: &[Node],
+        n: NodeId,
+        memo: &mut HashMap<NodeId, Value>,
+    ) -> Result<Value, String> {
+        if let Some(v) = memo.get(&n) {
+            return Ok(*v);
+        }
+        let v = match &nodes[n as usize] {
+            Node::Const(ty, c) => iconst(&mut self.b, clif(*ty), *c),
+            Node::Entry(l) => self.b.use_var(self.vars[l.index()]),
+            Node::StackBase => self.b.use_var(self.stack_base),
+            Node::Global(g) => self.global_addr(*g)?,
+            Node::Op(op, ty, a, b) => {
+                let a = self.node(nodes, *a, memo)?;
+                let b = self.node(nodes, *b, memo)?;
+                self.binary(*op, *ty, a, b)?
+            }
+            Node::Conv(op, from, to, a) => {
+                let a = self.node(nodes, *a, memo)?;
+                self.convert(*op, *from, *to, a)?
+            }
+        };
+        memo.insert(n, v);
+        Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A loop over `a[j + 5]` for `j` below `n`, with `extra` added to its
+    /// body and `test` as its header's compare and branch.
+    fn loop_src(extra: &str, test: &str) -> String {
+        format!(
+            "declare @putchar(i32) -> i32
+func @f(%a: ptr, %n: i32) -> i32 {{
+    local %j: i32
+    local %c: i32
+    local %t: i32
+    local %o: i64
+    local %p: ptr
+    local %x: i32
+    local %r: i32
+entry:
+    %j = copy.i32 0
+    jump head
+head:
+{test}
+body:
+    %t = add.i32 %j, 5
+    %o = sext.i32.i64 %t
+    %o = mul.i64 %o, 4
+    %p = add.ptr %a, %o
+    %x = load.i32 %p
+    store.i32 %p, %x
+{extra}
+    jump step
+step:
+    %t = add.i32 %j, 1
+    %j = copy.i32 %t
+    safepoint
+    jump head
+done:
+    ret.i32 0
+}}
+"
+        )
+    }
+
+    const LT: &str = "    %c = slt.i32 %j, %n\n    br.i32 %c, body, done";
+
+    fn plans(src: &str) -> Vec<LoopPlan> {
+        let m = pivm_ir::parse(src, "t").unwrap_or_else(|e| panic!("{e}"));
+        let f = m.funcs.values().next().unwrap();
+        plan(f, |_| false, &|_| 0)
+    }
+
+    #[test]
+    fn a_counted_loop_is_planned_with_its_accesses_and_conds() {
+        let p = plans(&loop_src("", LT));
+        assert_eq!(p.len(), 1);
+        let p = &p[0];
+        assert_eq!(p.header.index(), 1);
+        assert_eq!(p.in_loop, [false, true, true, true, false]);
+        assert_eq!(
+            (p.rel, p.signed, p.step, p.iv_ty),
+            (Rel::Lt, true, 1, Type::I32)
+        );
+        // a + 4 * (j + 5): range 0, offset 20.
+        assert_eq!(p.hoisted[2], [(4, 0, 20), (5, 0, 20)]);
+        // One range (load and store share it), one cond: j + 5 must not
+        // wrap as an i32.
+        assert_eq!(p.ranges.len(), 1);
+        assert_eq!(p.conds.len(), 1);
+        assert_eq!((p.conds[0].from, p.conds[0].signed), (Type::I32, true));
+        // `!(j >= n)` goes on like `j < n`; `n > j` too.
+        let ge = "    %c = sge.i32 %j, %n\n    br.i32 %c, done, body";
+        assert_eq!(plans(&loop_src("", ge))[0].rel, Rel::Lt);
+        let gt = "    %c = sgt.i32 %n, %j\n    br.i32 %c, body, done";
+        assert_eq!(plans(&loop_src("", gt))[0].rel, Rel::Lt);
+    }
+
+    #[test]
+    fn loops_that_may_grow_memory_or_are_not_counted_are_left_alone() {
+        // A call (the bound may grow), a second write of the counter, a
+        // limit the loop changes, a test that is not a compare of the
+        // counter, a step against the test's direction.
+        for (extra, test) in [
+            ("    %r = call @putchar(i32 1)", LT),
+            ("    %j = add.i32 %j, 1", LT),
+            ("    %n = add.i32 %n, 1", LT),
+            ("", "    %c = slt.i32 %x, %n\n    br.i32 %c, body, done"),
+            ("", "    %c = sgt.i32 %j, %n\n    br.i32 %c, body, done"),
+            ("", "    %c = ne.i32 %j, %n\n    br.i32 %c, body, done"),
+        ] {
+            assert!(plans(&loop_src(extra, test)).is_empty(), "{extra} {test}");
+        }
+    }
+}
