@@ -651,7 +651,8 @@ impl Allocator {
     }
 
     /// Rebuilds an allocator from a table of allocations and a heap top
-    /// (see `rebuild`).
+    /// (see `rebuild`): the tests' model of a resume.
+    #[cfg(test)]
     pub fn from_table(
         heap_start: u64,
         heap_max: u64,
@@ -913,6 +914,7 @@ impl Allocator {
     }
 
     /// The live allocations in address order.
+    #[cfg(test)]
     pub fn table(&self) -> impl Iterator<Item = Allocation> + '_ {
         let mut v: Vec<Allocation> = Vec::with_capacity(self.count);
         self.for_each_block(|addr, size, ty| {

@@ -144,7 +144,7 @@ impl Parser {
             }
             Ty::Struct(id) => {
                 if self.eat("{") {
-                    self.struct_init(*id, offset, out, true)?;
+                    self.struct_init(*id, offset, out, true, 0)?;
                     return Ok(ty.clone());
                 }
                 // A struct-valued expression, or brace elision.
@@ -175,7 +175,7 @@ impl Parser {
                 }
                 self.pos = save.0;
                 self.errors.truncate(save.1);
-                self.struct_init(*id, offset, out, false)?;
+                self.struct_init(*id, offset, out, false, 0)?;
                 Ok(ty.clone())
             }
             Ty::Func(_) | Ty::Void => self.fatal("this object cannot be initialized"),
@@ -298,19 +298,9 @@ impl Parser {
         Ok(max)
     }
 
+    /// A struct's or union's initializer, from member `start` on.
     // struct-init = "{" init-list "}" | initializer ("," initializer)*   (brace elision)
     pub(super) fn struct_init(
-        &mut self,
-        id: StructId,
-        offset: u64,
-        out: &mut Vec<InitElem>,
-        braced: bool,
-    ) -> PResult<()> {
-        self.struct_init_from(id, offset, out, braced, 0)
-    }
-
-    /// `struct_init` from member `start` on.
-    fn struct_init_from(
         &mut self,
         id: StructId,
         offset: u64,
@@ -516,7 +506,7 @@ impl Parser {
                                 && self.continues_elided(k < s.fields.len()) =>
                         {
                             self.pos += 1;
-                            self.struct_init_from(id, offset, out, false, k)
+                            self.struct_init(id, offset, out, false, k)
                         }
                         _ => Ok(()),
                     }
