@@ -19,6 +19,8 @@ pub const NAMES: &[&str] = &[
     "limits.h",
     "locale.h",
     "math.h",
+    "pthread.h",
+    "sched.h",
     "setjmp.h",
     "signal.h",
     "stdalign.h",
@@ -67,6 +69,8 @@ pub fn get(name: &str) -> Option<&'static str> {
         "inttypes.h" => INTTYPES,
         "locale.h" => LOCALE,
         "signal.h" => SIGNAL,
+        "pthread.h" => PTHREAD,
+        "sched.h" => SCHED,
         "setjmp.h" => SETJMP,
         "stdalign.h" => STDALIGN,
         "stdnoreturn.h" => STDNORETURN,
@@ -1367,6 +1371,242 @@ static int raise(int sig) {
         exit(128 + sig);
     }
     h(sig);
+    return 0;
+}
+#endif
+"#;
+
+/// sched.h: `sched_yield` (a builtin: the other threads run from the
+/// caller's next safepoint).
+const SCHED: &str = r#"#ifndef __PIVM_SCHED_H
+#define __PIVM_SCHED_H
+int sched_yield(void);
+#endif
+"#;
+
+/// pthread.h: POSIX threads over the VM's thread builtins (`vm::sched`:
+/// threads run one at a time and switch only at safepoints, so code with
+/// no loop and no call between a test and a store is atomic). Every wait
+/// is a loop around `__pivm_futex_wait`, whose back edge is the safepoint
+/// where the waiting thread switches out.
+const PTHREAD: &str = r#"#ifndef __PIVM_PTHREAD_H
+#define __PIVM_PTHREAD_H
+#include <stddef.h>
+#include <sched.h>
+typedef unsigned long pthread_t;
+typedef struct { int __detach; size_t __stacksize; } pthread_attr_t;
+typedef struct { int __lock; int __kind; unsigned long __owner; int __count; } pthread_mutex_t;
+typedef struct { int __kind; } pthread_mutexattr_t;
+typedef struct { int __seq; } pthread_cond_t;
+typedef struct { int __unused; } pthread_condattr_t;
+typedef int pthread_once_t;
+typedef unsigned int pthread_key_t;
+#define PTHREAD_MUTEX_INITIALIZER { 0, 0, 0, 0 }
+#define PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP { 0, 1, 0, 0 }
+#define PTHREAD_COND_INITIALIZER { 0 }
+#define PTHREAD_ONCE_INIT 0
+#define PTHREAD_CREATE_JOINABLE 0
+#define PTHREAD_CREATE_DETACHED 1
+#define PTHREAD_MUTEX_NORMAL 0
+#define PTHREAD_MUTEX_RECURSIVE 1
+#define PTHREAD_MUTEX_ERRORCHECK 2
+#define PTHREAD_MUTEX_DEFAULT 0
+#define PTHREAD_KEYS_MAX 128
+#define PTHREAD_STACK_MIN 16384
+#define PTHREAD_DESTRUCTOR_ITERATIONS 4
+long __pivm_thread_create(void (*tramp)(void *, void *), void *start, void *arg, long stack);
+void __pivm_thread_exit(void *value);
+long __pivm_thread_self(void);
+int __pivm_thread_join(long t, void **value);
+int __pivm_thread_detach(long t);
+void *__pivm_thread_tls(void);
+int __pivm_futex_wait(int *addr, int expected);
+int __pivm_futex_wake(int *addr, int count);
+/* Program-wide: the keys in use and their destructors. */
+int __pivm_tsd_used[128];
+void (*__pivm_tsd_dtor[128])(void *);
+int __pivm_tsd_keys;
+static pthread_t pthread_self(void) { return (pthread_t)__pivm_thread_self(); }
+static int pthread_equal(pthread_t a, pthread_t b) { return a == b; }
+static void pthread_exit(void *value) {
+    if (__pivm_tsd_keys) {
+        void **tls = (void **)__pivm_thread_tls();
+        int round = 0;
+        while (round < PTHREAD_DESTRUCTOR_ITERATIONS) {
+            int any = 0;
+            int i = 0;
+            while (i < PTHREAD_KEYS_MAX) {
+                if (__pivm_tsd_used[i] && tls[i] && __pivm_tsd_dtor[i]) {
+                    void *v = tls[i];
+                    tls[i] = 0;
+                    __pivm_tsd_dtor[i](v);
+                    any = 1;
+                }
+                i++;
+            }
+            if (!any) break;
+            round++;
+        }
+    }
+    __pivm_thread_exit(value);
+}
+static void __pivm_thread_start(void *start, void *arg) {
+    void *(*f)(void *) = (void *(*)(void *))start;
+    pthread_exit(f(arg));
+}
+static int pthread_attr_init(pthread_attr_t *a) { a->__detach = 0; a->__stacksize = 0; return 0; }
+static int pthread_attr_destroy(pthread_attr_t *a) { (void)a; return 0; }
+static int pthread_attr_setdetachstate(pthread_attr_t *a, int s) {
+    if (s != PTHREAD_CREATE_JOINABLE && s != PTHREAD_CREATE_DETACHED) return 22;
+    a->__detach = s;
+    return 0;
+}
+static int pthread_attr_getdetachstate(const pthread_attr_t *a, int *s) { *s = a->__detach; return 0; }
+static int pthread_attr_setstacksize(pthread_attr_t *a, size_t n) {
+    if (n < PTHREAD_STACK_MIN) return 22;
+    a->__stacksize = n;
+    return 0;
+}
+static int pthread_attr_getstacksize(const pthread_attr_t *a, size_t *n) {
+    *n = a->__stacksize ? a->__stacksize : (size_t)1 << 20;
+    return 0;
+}
+static int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*start)(void *), void *arg) {
+    long id = __pivm_thread_create(__pivm_thread_start, (void *)start, arg,
+                                   attr ? (long)attr->__stacksize : 0);
+    if (id < 0) return (int)-id;
+    *t = (pthread_t)id;
+    if (attr && attr->__detach) __pivm_thread_detach(id);
+    return 0;
+}
+static int pthread_join(pthread_t t, void **value) {
+    int r = __pivm_thread_join((long)t, value);
+    while (r == 11) r = __pivm_thread_join((long)t, value);
+    return r;
+}
+static int pthread_detach(pthread_t t) { return __pivm_thread_detach((long)t); }
+static int pthread_mutexattr_init(pthread_mutexattr_t *a) { a->__kind = 0; return 0; }
+static int pthread_mutexattr_destroy(pthread_mutexattr_t *a) { (void)a; return 0; }
+static int pthread_mutexattr_settype(pthread_mutexattr_t *a, int k) {
+    if (k < 0 || k > 2) return 22;
+    a->__kind = k;
+    return 0;
+}
+static int pthread_mutexattr_gettype(const pthread_mutexattr_t *a, int *k) { *k = a->__kind; return 0; }
+static int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a) {
+    m->__lock = 0;
+    m->__kind = a ? a->__kind : 0;
+    m->__owner = 0;
+    m->__count = 0;
+    return 0;
+}
+static int pthread_mutex_destroy(pthread_mutex_t *m) { return m->__lock ? 16 : 0; }
+static int pthread_mutex_trylock(pthread_mutex_t *m) {
+    unsigned long self = pthread_self();
+    if (m->__lock) {
+        if (m->__kind == PTHREAD_MUTEX_RECURSIVE && m->__owner == self) {
+            m->__count++;
+            return 0;
+        }
+        return 16;
+    }
+    m->__lock = 1;
+    m->__owner = self;
+    m->__count = 1;
+    return 0;
+}
+static int pthread_mutex_lock(pthread_mutex_t *m) {
+    unsigned long self = pthread_self();
+    if (m->__lock && m->__owner == self) {
+        if (m->__kind == PTHREAD_MUTEX_RECURSIVE) {
+            m->__count++;
+            return 0;
+        }
+        if (m->__kind == PTHREAD_MUTEX_ERRORCHECK) return 35;
+    }
+    /* No safepoint between the test that finds it free and taking it. */
+    while (m->__lock) __pivm_futex_wait(&m->__lock, 1);
+    m->__lock = 1;
+    m->__owner = self;
+    m->__count = 1;
+    return 0;
+}
+static int pthread_mutex_unlock(pthread_mutex_t *m) {
+    if (m->__kind != PTHREAD_MUTEX_NORMAL && (!m->__lock || m->__owner != pthread_self()))
+        return 1;
+    if (m->__kind == PTHREAD_MUTEX_RECURSIVE && --m->__count > 0) return 0;
+    m->__lock = 0;
+    m->__owner = 0;
+    m->__count = 0;
+    __pivm_futex_wake(&m->__lock, 1);
+    return 0;
+}
+static int pthread_condattr_init(pthread_condattr_t *a) { (void)a; return 0; }
+static int pthread_condattr_destroy(pthread_condattr_t *a) { (void)a; return 0; }
+static int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *a) {
+    (void)a;
+    c->__seq = 0;
+    return 0;
+}
+static int pthread_cond_destroy(pthread_cond_t *c) { (void)c; return 0; }
+static int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
+    int seq = c->__seq;
+    int r = pthread_mutex_unlock(m);
+    if (r) return r;
+    while (c->__seq == seq) __pivm_futex_wait(&c->__seq, seq);
+    return pthread_mutex_lock(m);
+}
+static int pthread_cond_signal(pthread_cond_t *c) {
+    c->__seq++;
+    __pivm_futex_wake(&c->__seq, 1);
+    return 0;
+}
+static int pthread_cond_broadcast(pthread_cond_t *c) {
+    c->__seq++;
+    __pivm_futex_wake(&c->__seq, 0x7fffffff);
+    return 0;
+}
+static int pthread_once(pthread_once_t *o, void (*init)(void)) {
+    if (*o == 0) {
+        *o = 1;
+        init();
+        *o = 2;
+        __pivm_futex_wake(o, 0x7fffffff);
+        return 0;
+    }
+    while (*o == 1) __pivm_futex_wait(o, 1);
+    return 0;
+}
+pthread_mutex_t __pivm_tsd_lock;
+static int pthread_key_create(pthread_key_t *k, void (*dtor)(void *)) {
+    int i = 0;
+    pthread_mutex_lock(&__pivm_tsd_lock);
+    while (i < PTHREAD_KEYS_MAX && __pivm_tsd_used[i]) i++;
+    if (i == PTHREAD_KEYS_MAX) {
+        pthread_mutex_unlock(&__pivm_tsd_lock);
+        return 11;
+    }
+    __pivm_tsd_used[i] = 1;
+    __pivm_tsd_dtor[i] = dtor;
+    __pivm_tsd_keys++;
+    pthread_mutex_unlock(&__pivm_tsd_lock);
+    *k = (pthread_key_t)i;
+    return 0;
+}
+static int pthread_key_delete(pthread_key_t k) {
+    if (k >= PTHREAD_KEYS_MAX || !__pivm_tsd_used[k]) return 22;
+    __pivm_tsd_used[k] = 0;
+    __pivm_tsd_dtor[k] = 0;
+    __pivm_tsd_keys--;
+    return 0;
+}
+static void *pthread_getspecific(pthread_key_t k) {
+    if (k >= PTHREAD_KEYS_MAX) return 0;
+    return ((void **)__pivm_thread_tls())[k];
+}
+static int pthread_setspecific(pthread_key_t k, const void *v) {
+    if (k >= PTHREAD_KEYS_MAX || !__pivm_tsd_used[k]) return 22;
+    ((void **)__pivm_thread_tls())[k] = (void *)v;
     return 0;
 }
 #endif

@@ -33,6 +33,10 @@ pub const STDIN: u64 = 1;
 pub const STDOUT: u64 = 2;
 pub const STDERR: u64 = 3;
 
+/// Bytes of a thread's thread-specific data block (`Builtin::ThreadTls`):
+/// one 8-byte value per key of pthread.h (`PTHREAD_KEYS_MAX`, 128).
+pub const THREAD_TLS_SIZE: u64 = 1024;
+
 use Type::{Ptr as P, F64, I32, I64};
 
 /// Builds `Builtin` and `BUILTINS` from the catalog.
@@ -249,6 +253,33 @@ macro_rules! with_builtins {
             Clock "clock" () -> I64,
             // time.h: seconds since the Epoch, from the host's clock.
             Time "time" (P) -> I64,
+            // Threads (pthread.h in C over these; the VM's `sched`): one
+            // thread runs at a time, switched at safepoints. create
+            // (trampoline, start, arg, stack size): a new thread that runs
+            // `trampoline(start, arg)`; its id (> 0) or -errno.
+            ThreadCreate "__pivm_thread_create" (P, P, P, I64) -> I64,
+            // Ends the calling thread with this value (never returns).
+            ThreadExit "__pivm_thread_exit" (P),
+            ThreadSelf "__pivm_thread_self" () -> I64,
+            // (thread, where to store its value or NULL): 0 once it has
+            // ended (reaped), EAGAIN while it runs (the caller is then
+            // blocked until it ends: call again after a safepoint),
+            // ESRCH, EINVAL (detached), EDEADLK (itself).
+            ThreadJoin "__pivm_thread_join" (I64, P) -> I32,
+            ThreadDetach "__pivm_thread_detach" (I64) -> I32,
+            // The calling thread's block of thread-specific data (zeroed,
+            // `THREAD_TLS_SIZE` bytes, 8-aligned).
+            ThreadTls "__pivm_thread_tls" () -> P,
+            // (address, expected): if the i32 there is `expected`, the
+            // caller blocks until a wake on that address (it switches at
+            // its next safepoint: call it in a loop that re-checks) and 0
+            // is returned; else EAGAIN.
+            FutexWait "__pivm_futex_wait" (P, I32) -> I32,
+            // (address, count): unblocks up to count waiters on the
+            // address, oldest first; returns how many.
+            FutexWake "__pivm_futex_wake" (P, I32) -> I32,
+            // Lets the other threads run (from the next safepoint on).
+            SchedYield "sched_yield" () -> I32,
         }
     };
 }

@@ -150,6 +150,9 @@ pub struct ChainLimits {
     pub stack_top: u64,
     /// At most this many frames (the call-depth limit).
     pub max_depth: u64,
+    /// The outermost frame's function: `None` for `main` (the program's
+    /// first thread), a thread's start function for the others.
+    pub root: Option<FuncId>,
 }
 
 /// Why a chain of frames is not one a program could be stopped in.
@@ -230,7 +233,10 @@ impl fmt::Display for FrameError {
                 func.0
             ),
             NotMain { frame, func } => {
-                write!(f, "frame {frame}: the outermost frame is @{func}, not @main")
+                write!(
+                f,
+                "frame {frame}: the outermost frame is @{func}, not its thread's start function (@main for the first thread)"
+            )
             }
             BadResumePoint {
                 frame,
@@ -297,7 +303,8 @@ impl std::error::Error for FrameError {}
 
 /// Checks that `frames` (innermost first) are a chain a program of
 /// `module` can be stopped in, before anything runs it:
-/// - between 1 and `max_depth` frames, the outermost one `main`'s;
+/// - between 1 and `max_depth` frames, the outermost one `main`'s (or
+///   `limits.root`'s);
 /// - every frame at an existing resume point of its function: the
 ///   innermost at a safepoint, every other one at a call;
 /// - every frame with one value per local, each fitting its local's type;
@@ -327,7 +334,7 @@ pub fn check_frame_chain(
     }
     // A deep recursion repeats the same functions many times.
     let mut cache: HashMap<FuncId, (Vec<ResumePoint>, u64)> = HashMap::new();
-    let main = module.func_by_name("main");
+    let main = limits.root.or_else(|| module.func_by_name("main"));
     let mut base = limits.stack_start;
     for (i, fr) in frames.iter().enumerate().rev() {
         let Some(f) = module.funcs.get(fr.func) else {

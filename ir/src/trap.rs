@@ -27,10 +27,14 @@ pub enum TrapKind {
     /// A variable-length array whose size is not positive, or too large
     /// for the heap (undefined in C; pivm never lets it corrupt memory).
     VlaSize,
+    /// Every thread of the program is blocked (a mutex, a condition
+    /// variable, a join) and none can wake another: a native build would
+    /// hang forever.
+    Deadlock,
 }
 
 impl TrapKind {
-    pub const ALL: [TrapKind; 10] = [
+    pub const ALL: [TrapKind; 11] = [
         TrapKind::NullAccess,
         TrapKind::OutOfBounds,
         TrapKind::DivisionByZero,
@@ -41,6 +45,7 @@ impl TrapKind {
         TrapKind::BadBuiltinCall,
         TrapKind::BadLongjmp,
         TrapKind::VlaSize,
+        TrapKind::Deadlock,
     ];
 
     /// The process exit code of a program ending with this trap: 128 plus
@@ -51,7 +56,8 @@ impl TrapKind {
             TrapKind::Abort
             | TrapKind::BadBuiltinCall
             | TrapKind::BadLongjmp
-            | TrapKind::VlaSize => 134,
+            | TrapKind::VlaSize
+            | TrapKind::Deadlock => 134,
             TrapKind::DivisionByZero => 136,
             TrapKind::Unreachable => 132,
             TrapKind::NullAccess
@@ -88,6 +94,7 @@ impl fmt::Display for TrapKind {
             TrapKind::VlaSize => {
                 "variable-length array size is not positive or is too large for the heap"
             }
+            TrapKind::Deadlock => "deadlock: every thread is blocked",
         })
     }
 }

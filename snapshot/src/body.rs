@@ -57,7 +57,70 @@ pub struct Body {
     /// memory sections apply to; `None` for a full snapshot.
     #[serde(default)]
     pub parent: Option<Parent>,
+    /// The threads of a program that has started more than one (header
+    /// flag `FLAG_THREADS`); `None`: one thread, whose frames are `frames`.
+    #[serde(default)]
+    pub threads: Option<SavedThreads>,
 }
+
+/// Every thread of a program and its schedule (the VM's `sched`). The
+/// running thread's frames are `Body::frames`; every other thread is its
+/// own frames, or its start function and arguments if it never ran.
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+pub struct SavedThreads {
+    /// The id of the running thread.
+    pub current: u64,
+    /// The id the next thread created gets.
+    pub next_id: u64,
+    /// Safepoints left in the running thread's turn.
+    pub slice_left: u64,
+    /// The running thread asked to switch at its next safepoint.
+    pub switch_now: bool,
+    /// A switch is due before the running thread goes on.
+    pub switch_due: bool,
+    /// The schedule's clock (`SavedThread::since`).
+    pub clock: u64,
+    /// Every thread, in creation order (ids increasing).
+    pub threads: Vec<SavedThread>,
+}
+
+/// One thread of `SavedThreads`.
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+pub struct SavedThread {
+    pub id: u64,
+    /// `THREAD_RUNNABLE`, `THREAD_FUTEX` (blocked on the i32 at `arg`),
+    /// `THREAD_JOIN` (blocked until thread `arg` ends) or `THREAD_DONE`
+    /// (ended with value `arg`, not joined yet).
+    pub state: String,
+    pub arg: u64,
+    /// When it blocked, on the schedule's clock (wakes go oldest first).
+    pub since: u64,
+    pub detached: bool,
+    /// Its outermost function: `main` for thread 1, else the trampoline
+    /// `pthread_create` named; index and name, checked like a frame's.
+    pub root: u32,
+    pub root_name: String,
+    /// The arguments of `root` while the thread has never run.
+    pub start: Option<Vec<u64>>,
+    /// Its frames, innermost first (empty for the running thread, one
+    /// that never ran, and one that ended).
+    pub frames: Vec<SavedFrame>,
+    /// Its shadow stack `[stack_start, stack_end)`: the program's stack for
+    /// thread 1, a part of `block` for the others.
+    pub stack_start: u64,
+    pub stack_end: u64,
+    /// The heap block of its stack and thread-specific data, while it runs.
+    pub block: Option<u64>,
+    /// Its thread-specific data block, 0 if never asked for.
+    pub tls: u64,
+}
+
+/// The first thread's id: the one that runs `main`.
+pub const MAIN_THREAD: u64 = 1;
+pub const THREAD_RUNNABLE: &str = "runnable";
+pub const THREAD_FUTEX: &str = "futex";
+pub const THREAD_JOIN: &str = "join";
+pub const THREAD_DONE: &str = "done";
 
 impl Body {
     /// Appends the hop of the run that is taking this snapshot.

@@ -88,6 +88,8 @@ pub enum SnapshotError {
     /// The frames are not a chain a program can be stopped in (the rule of
     /// `pivm_ir::contract::check_frame_chain`).
     Frames(FrameError),
+    /// The thread table is inconsistent (`Body::threads`).
+    Threads(String),
     /// A local has the wrong type.
     LocalType {
         frame: usize,
@@ -220,6 +222,7 @@ impl fmt::Display for SnapshotError {
                 "frame {frame} names function {func} as @{name}, but function {func} is @{actual}"
             ),
             Frames(e) => write!(f, "{e}"),
+            Threads(why) => write!(f, "thread table is inconsistent: {why}"),
             LocalType {
                 frame,
                 func,

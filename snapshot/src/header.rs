@@ -43,8 +43,11 @@ pub const FLAG_DELTA: u32 = 1;
 pub const FLAG_LZ4: u32 = 2;
 /// Header flag: memory sections are stored as Zstandard blocks (`codec`).
 pub const FLAG_ZSTD: u32 = 4;
+/// Header flag: the program has several threads (`Body::threads`), which
+/// a reader that knows only `Body::frames` would lose.
+pub const FLAG_THREADS: u32 = 8;
 /// Every flag this version defines.
-pub const KNOWN_FLAGS: u32 = FLAG_DELTA | FLAG_LZ4 | FLAG_ZSTD;
+pub const KNOWN_FLAGS: u32 = FLAG_DELTA | FLAG_LZ4 | FLAG_ZSTD | FLAG_THREADS;
 /// Where the header checksum is.
 const CHECKSUM_AT: usize = HEADER_LEN - 4;
 

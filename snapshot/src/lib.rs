@@ -47,6 +47,7 @@
 //!     counters: Counters { safepoints: 1, ..Counters::default() },
 //!     extra: Default::default(),
 //!     parent: None,
+//!     threads: None,
 //! };
 //! let bytes = to_bytes(&Snapshot::new(body)).unwrap(); // or write_atomic(path, ..)
 //!
@@ -71,7 +72,8 @@ pub mod validate;
 pub use body::{
     capture_extents, capture_regions, program_hash, restore_regions, Body, ByteString, Counters,
     Endian, EngineKind, Hop, Host, IoState, MemoryLayout, Parent, Region, SavedAllocation,
-    SavedFile, SavedFrame, SavedMemory, SavedProgram, SavedRand, Value, ValueType, PIVM_VERSION,
+    SavedFile, SavedFrame, SavedMemory, SavedProgram, SavedRand, SavedThread, SavedThreads, Value,
+    ValueType, MAIN_THREAD, PIVM_VERSION, THREAD_DONE, THREAD_FUTEX, THREAD_JOIN, THREAD_RUNNABLE,
 };
 pub use chain::{Chain, MAX_CHAIN};
 pub use codec::Codec;
@@ -82,7 +84,9 @@ pub use file::{
     write_to, FileInfo, MemSection, Section, Snapshot, SnapshotFile, COMPRESSED_ENTRY_LEN, PAGE,
     SECTION_ENTRY_LEN,
 };
-pub use header::{Header, FLAG_DELTA, FLAG_LZ4, FLAG_ZSTD, FORMAT_VERSION, HEADER_LEN, MAGIC};
+pub use header::{
+    Header, FLAG_DELTA, FLAG_LZ4, FLAG_THREADS, FLAG_ZSTD, FORMAT_VERSION, HEADER_LEN, MAGIC,
+};
 pub use heap_table::{AllocEntry, AllocTable};
 pub use validate::{
     check_program_matches, validate, validate_file, validate_with, Limits, MAX_TYPE_NESTING,

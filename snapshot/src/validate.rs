@@ -26,6 +26,14 @@
 //!   reaches the next inner frame, values fit their types, shadow-stack
 //!   frames are contiguous from `stack_start`, the innermost ending at or
 //!   below `sp`);
+//! - threads (`Body::threads`): ids increasing, below the next id; each
+//!   starts at an existing function (`main` for thread 1, a function of two
+//!   pointers for the others) on its stack (the program's for thread 1, in
+//!   the heap for the others); a known state; the running thread's frames
+//!   are `Body::frames`, an ended one keeps none, one that never ran has one
+//!   argument per parameter; every other thread's frames pass the same
+//!   frame-chain rule on its own stack, all threads' frames together at
+//!   most `Limits::max_frames`;
 //! - open files: sorted by handle, handles unique and above the standard
 //!   streams, inside the null page, below `next_handle` when it is set;
 //!   paths non-empty without NUL; modes as `fopen` takes them; the
@@ -36,9 +44,12 @@
 use pivm_ir::builtins::STDERR;
 use pivm_ir::contract::{self, ChainLimits, FrameError, FrameView, MAX_STREAM_HANDLE, NULL_PAGE};
 use pivm_ir::safepoints;
-use pivm_ir::{FuncId, Module, ResumeId, TypeLayouts};
+use pivm_ir::{FuncId, Module, ResumeId, Type, TypeLayouts};
 
-use crate::body::{local_types, Body, Counters, IoState, MemoryLayout, SavedFrame};
+use crate::body::{
+    local_types, Body, Counters, IoState, MemoryLayout, SavedFrame, MAIN_THREAD, THREAD_DONE,
+    THREAD_FUTEX, THREAD_JOIN, THREAD_RUNNABLE,
+};
 use crate::digest::sha256;
 use crate::error::SnapshotError;
 use crate::file::{Snapshot, SnapshotFile};
@@ -397,17 +408,152 @@ fn truncate(s: &str) -> String {
     }
 }
 
+/// Where a thread's chain of frames may lie and what its outermost
+/// function is.
+struct ChainOf {
+    stack_start: u64,
+    stack_top: u64,
+    root: Option<FuncId>,
+}
+
 fn check_frames(
     body: &Body,
     module: &Module,
     type_layouts: &TypeLayouts,
     limits: &Limits,
 ) -> Result<(), SnapshotError> {
-    let frames = &body.frames;
-    if frames.len() > limits.max_frames {
+    let l = &body.memory.layout;
+    let main_chain = ChainOf {
+        stack_start: l.stack_start,
+        stack_top: l.sp,
+        root: None,
+    };
+    let Some(threads) = &body.threads else {
+        return check_chain(
+            &body.frames,
+            module,
+            type_layouts,
+            limits.max_frames,
+            &main_chain,
+        );
+    };
+    let mut budget = limits.max_frames;
+    let mut prev = 0u64;
+    let mut current = None;
+    for t in &threads.threads {
+        let err = |why: String| Err(SnapshotError::Threads(format!("thread {}: {why}", t.id)));
+        if t.id <= prev || t.id >= threads.next_id {
+            return err(format!(
+                "ids must increase and stay below the next id {}",
+                threads.next_id
+            ));
+        }
+        prev = t.id;
+        let Some(root) = module
+            .funcs
+            .get(FuncId(t.root))
+            .filter(|f| f.name == t.root_name)
+        else {
+            return err(format!(
+                "its function {} is not @{}",
+                t.root,
+                truncate(&t.root_name)
+            ));
+        };
+        let is_main = t.id == MAIN_THREAD;
+        let signature_ok = if is_main {
+            module.func_by_name("main") == Some(FuncId(t.root))
+        } else {
+            contract::indirect_call_ok(&[Type::Ptr, Type::Ptr], None, &root.signature())
+        };
+        if !signature_ok {
+            return err(format!(
+                "@{} cannot start it (main for thread 1, a function of two pointers for the others)",
+                root.name
+            ));
+        }
+        let (stack_ok, chain) = if is_main {
+            (
+                (t.stack_start, t.stack_end) == (l.stack_start, l.stack_end) && t.block.is_none(),
+                ChainOf {
+                    stack_start: l.stack_start,
+                    stack_top: l.sp,
+                    root: None,
+                },
+            )
+        } else {
+            let in_heap = l.heap_start <= t.stack_start
+                && t.stack_start < t.stack_end
+                && t.stack_end <= l.heap_top
+                && t.stack_start % pivm_ir::frame::STACK_ALIGN == 0;
+            (
+                in_heap,
+                ChainOf {
+                    stack_start: t.stack_start,
+                    stack_top: t.stack_end,
+                    root: Some(FuncId(t.root)),
+                },
+            )
+        };
+        if !stack_ok {
+            return err(format!(
+                "its stack {:#x}..{:#x} is not the program's (thread 1) or within the heap",
+                t.stack_start, t.stack_end
+            ));
+        }
+        let done = t.state == THREAD_DONE;
+        if !matches!(
+            t.state.as_str(),
+            THREAD_RUNNABLE | THREAD_FUTEX | THREAD_JOIN | THREAD_DONE
+        ) {
+            return err(format!("state '{}' is unknown", truncate(&t.state)));
+        }
+        if t.id == threads.current {
+            if done || t.start.is_some() || !t.frames.is_empty() {
+                return err("the running thread must be stopped in Body::frames".to_string());
+            }
+            current = Some(chain);
+            continue;
+        }
+        if done {
+            if t.start.is_some() || !t.frames.is_empty() || t.block.is_some() {
+                return err("an ended thread keeps no frames, start or stack".to_string());
+            }
+            continue;
+        }
+        if let Some(args) = &t.start {
+            if !t.frames.is_empty() || t.state != THREAD_RUNNABLE || args.len() != root.num_params {
+                return err(format!(
+                    "a thread that never ran is runnable, has no frames and one argument per \
+                     parameter of @{}",
+                    root.name
+                ));
+            }
+            continue;
+        }
+        budget = budget.saturating_sub(t.frames.len());
+        check_chain(&t.frames, module, type_layouts, budget, &chain)?;
+    }
+    let Some(chain) = current else {
+        return Err(SnapshotError::Threads(format!(
+            "the running thread {} is not in the table",
+            threads.current
+        )));
+    };
+    check_chain(&body.frames, module, type_layouts, budget, &chain)
+}
+
+fn check_chain(
+    frames: &[SavedFrame],
+    module: &Module,
+    type_layouts: &TypeLayouts,
+    max_frames: usize,
+    at: &ChainOf,
+) -> Result<(), SnapshotError> {
+    if frames.len() > max_frames {
         return Err(SnapshotError::Frames(FrameError::TooManyFrames {
             count: frames.len(),
-            max: limits.max_frames as u64,
+            max: max_frames as u64,
         }));
     }
     // What only the file can get wrong: a function's index and name
@@ -445,9 +591,10 @@ fn check_frames(
         })
         .collect();
     let chain = ChainLimits {
-        stack_start: body.memory.layout.stack_start,
-        stack_top: body.memory.layout.sp,
-        max_depth: limits.max_frames as u64,
+        stack_start: at.stack_start,
+        stack_top: at.stack_top,
+        max_depth: max_frames as u64,
+        root: at.root,
     };
     contract::check_frame_chain(module, type_layouts, &views, &chain).map_err(SnapshotError::Frames)
 }

@@ -44,7 +44,8 @@ impl Engine for Interpreter {
                 stack_base: 0,
             },
             started: false,
-            sp: prog.mem.stack_start,
+            sp: rt.threads.stack().0,
+            stack: rt.threads.stack(),
             args: Vec::new(),
         };
         match entry {
@@ -54,8 +55,16 @@ impl Engine for Interpreter {
                     return Ok(Outcome::Trap(rt.trap_at(k, Some(main), 0)));
                 }
             }
+            Entry::Call { func, args } => {
+                if args.len() < prog.module.funcs[func].num_params {
+                    return Err(VmError::new("a thread's start has too few arguments"));
+                }
+                if let Err(k) = m.enter(rt, func, &args) {
+                    return Ok(Outcome::Trap(rt.trap_at(k, Some(func), 0)));
+                }
+            }
             Entry::Rewind { frames } => {
-                check_frames(&prog, &frames, rt.config.max_depth)?;
+                check_frames(rt, &frames)?;
                 m.rewind(&frames);
             }
         }
@@ -88,6 +97,8 @@ struct Machine<'p> {
     started: bool,
     /// Shadow-stack pointer.
     sp: u64,
+    /// The running thread's shadow stack, `[start, end)`.
+    stack: (u64, u64),
     /// Argument buffer for calls.
     args: Vec<u64>,
 }
@@ -129,7 +140,7 @@ impl Machine<'_> {
         let stack_base = self.sp;
         let new_sp = stack_base
             .checked_add(size)
-            .filter(|&e| e <= self.prog.mem.stack_end)
+            .filter(|&e| e <= self.stack.1)
             .ok_or(TrapKind::StackOverflow)?;
         if !self.prog.setjmp_sites[f].is_empty() {
             // The activation's serial, in its frame header (`pivm_ir::jmp`).
@@ -338,6 +349,7 @@ impl Machine<'_> {
                                     continue;
                                 }
                                 Err(Halt::Exit(c)) => return Outcome::Exit(c),
+                                Err(Halt::ThreadExit(v)) => return Outcome::ThreadExit(v),
                                 Err(Halt::Trap(k)) => return trap(rt, k),
                                 Err(Halt::Longjmp) => match self.land(rt) {
                                     Ok(()) => continue,
@@ -368,7 +380,7 @@ impl Machine<'_> {
                         if rt.on_safepoint(fid, rid) == SafepointAction::Snapshot {
                             let frames = self.capture(rid);
                             // Unwound: every activation has returned.
-                            self.sp = prog.mem.stack_start;
+                            self.sp = self.stack.0;
                             return Outcome::Snapshot(frames);
                         }
                     }
@@ -411,6 +423,9 @@ impl Machine<'_> {
                     self.sp = stack_base;
                     self.vals.truncate(base);
                     let Some(caller) = self.callers.pop() else {
+                        if rt.threads.root().is_some() {
+                            return Outcome::ThreadExit(v.unwrap_or(0));
+                        }
                         return Outcome::Exit(v.unwrap_or(0) as u32 as i32);
                     };
                     self.cur = caller;
@@ -433,9 +448,30 @@ impl Machine<'_> {
 
 /// Checks frames (innermost first) read from a snapshot or handed over by
 /// another engine against the program before anything runs: the rule of
-/// `pivm_ir::contract::check_frame_chain`, within this memory's shadow
-/// stack and the call-depth limit.
-pub fn check_frames(prog: &Program, frames: &[Frame], max_depth: u32) -> Result<(), VmError> {
+/// `pivm_ir::contract::check_frame_chain`, within the running thread's
+/// shadow stack (from its start function) and the call-depth limit.
+pub fn check_frames(rt: &Runtime, frames: &[Frame]) -> Result<(), VmError> {
+    let (start, end) = rt.threads.stack();
+    check_chain(
+        &rt.prog,
+        frames,
+        rt.config.max_depth,
+        start,
+        end,
+        rt.threads.root(),
+    )
+}
+
+/// `check_frames` for a chain on the shadow stack `[start, end)` whose
+/// outermost function is `root` (`None`: `main`).
+pub fn check_chain(
+    prog: &Program,
+    frames: &[Frame],
+    max_depth: u32,
+    start: u64,
+    end: u64,
+    root: Option<FuncId>,
+) -> Result<(), VmError> {
     let views: Vec<FrameView> = frames
         .iter()
         .map(|f| FrameView {
@@ -446,9 +482,10 @@ pub fn check_frames(prog: &Program, frames: &[Frame], max_depth: u32) -> Result<
         })
         .collect();
     let limits = ChainLimits {
-        stack_start: prog.mem.stack_start,
-        stack_top: prog.mem.stack_end,
+        stack_start: start,
+        stack_top: end,
         max_depth: max_depth.into(),
+        root,
     };
     contract::check_frame_chain(&prog.module, &prog.layouts, &views, &limits)
         .map_err(|e| VmError::new(e.to_string()))

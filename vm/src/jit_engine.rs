@@ -45,6 +45,10 @@ impl JitEngine {
     pub fn prepare(&mut self, prog: &Program) -> Result<Duration, VmError> {
         let t = Instant::now();
         if self.code.is_none() {
+            // A threaded program's schedule counts safepoints (`sched`).
+            if prog.threaded {
+                self.options.counting = true;
+            }
             let jm = JitModule::compile(&prog.module, prog.global_addrs.as_slice(), &self.options)
                 .map_err(|e| VmError::new(e.to_string()))?;
             self.code = Some(jm);
@@ -111,12 +115,17 @@ unsafe extern "C" fn hook_safepoint(ctx: *mut VmCtx, func: u32, resume: u32) {
 }
 
 /// Sets the countdown of code that counts safepoints: to the next
-/// `--snapshot-after` safepoint, or never.
+/// `--snapshot-after` safepoint or the end of the thread's turn
+/// (`sched`), whichever comes first, or never.
 fn arm_countdown(ctx: &mut VmCtx, rt: &mut Runtime) {
-    let c = match rt.config.snapshot_after {
-        Some(n) => n.saturating_sub(rt.safepoints_reached).max(1),
+    let reached = rt.safepoints_reached;
+    let mut c = match rt.config.snapshot_after {
+        Some(n) => n.saturating_sub(reached).max(1),
         None => u64::MAX,
     };
+    if rt.prog.threaded {
+        c = c.min(rt.threads.slice_end.saturating_sub(reached).max(1));
+    }
     ctx.countdown = c;
     rt.countdown_from = Some(c);
 }
@@ -244,19 +253,25 @@ impl Engine for JitEngine {
         let prog = rt.prog.clone();
         self.prepare(&prog)?;
         let jit = self.code.as_ref().expect("compiled above");
-        let main = prog
-            .module
-            .func_by_name("main")
-            .ok_or_else(|| VmError::new("the program has no function @main"))?;
-        let (args, state) = match entry {
-            Entry::Start { args } => (rt.prepare_main(&args)?.1, STATE_RUNNING),
+        let (root, args, state) = match entry {
+            Entry::Start { args } => {
+                let (main, args) = rt.prepare_main(&args)?;
+                (main, args, STATE_RUNNING)
+            }
+            Entry::Call { func, args } => (func, args, STATE_RUNNING),
             Entry::Rewind { frames } => {
-                check_frames(&prog, &frames, rt.config.max_depth)?;
-                let n = prog.module.funcs[main].num_params;
+                check_frames(rt, &frames)?;
+                // Rewinding enters the outermost frame's function.
+                let root = frames.last().expect("checked: not empty").func;
+                let n = prog.module.funcs[root].num_params;
                 rt.frame_buf = frames;
-                (vec![0; n], STATE_REWINDING)
+                (root, vec![0; n], STATE_REWINDING)
             }
         };
+        if args.len() < prog.module.funcs[root].num_params {
+            return Err(VmError::new("a thread's start has too few arguments"));
+        }
+        let (stack_start, stack_end) = rt.threads.stack();
         rt.halt = None;
         rt.trap = None;
         rt.longjmp = None;
@@ -265,8 +280,8 @@ impl Engine for JitEngine {
             bound: rt.mem.bound(),
             poll: AtomicU32::new(rt.poll.word()),
             state,
-            sp: prog.mem.stack_start,
-            stack_limit: prog.mem.stack_end,
+            sp: stack_start,
+            stack_limit: stack_end,
             depth: 0,
             max_depth: rt.config.max_depth,
             // Set on the JIT thread, from its stack (`run_on_big_stack`).
@@ -286,7 +301,7 @@ impl Engine for JitEngine {
             rt.poll.set_keep(false);
             arm_countdown(&mut ctx, rt);
         }
-        let entry_fn = jit.entry(main);
+        let entry_fn = jit.entry(root);
         let cx = Ctx(&mut ctx);
         // SAFETY: `ctx` outlives the run; the mirror is detached right
         // after it.
@@ -319,10 +334,11 @@ impl Engine for JitEngine {
         let ret = ret?;
         rt.io.flush();
         let out = match ctx.state {
+            STATE_RUNNING if rt.threads.root().is_some() => Outcome::ThreadExit(ret),
             STATE_RUNNING => Outcome::Exit(ret as u32 as i32),
             STATE_UNWINDING => Outcome::Snapshot(std::mem::take(&mut rt.frame_buf)),
             STATE_STACK_OVERFLOW => {
-                Outcome::Trap(rt.trap_at(TrapKind::StackOverflow, Some(main), 0))
+                Outcome::Trap(rt.trap_at(TrapKind::StackOverflow, Some(root), 0))
             }
             // No frame at the jump's depth calls setjmp.
             STATE_LONGJMP => match rt.longjmp.take() {
@@ -332,6 +348,7 @@ impl Engine for JitEngine {
             _ => match (rt.trap.take(), rt.halt.take()) {
                 (Some(t), _) => Outcome::Trap(t),
                 (None, Some(Halt::Exit(c))) => Outcome::Exit(c),
+                (None, Some(Halt::ThreadExit(v))) => Outcome::ThreadExit(v),
                 (None, Some(Halt::Trap(k))) => Outcome::Trap(rt.trap_at(k, None, 0)),
                 (None, None | Some(Halt::Longjmp)) => {
                     return Err(VmError::new("the jit halted without a reason"));

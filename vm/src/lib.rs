@@ -27,6 +27,7 @@ pub mod poll;
 pub mod program;
 pub mod rand;
 pub mod runtime;
+pub mod sched;
 pub mod serve;
 pub mod snapshot;
 pub mod wp;

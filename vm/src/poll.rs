@@ -140,6 +140,13 @@ impl Poll {
         self.store(&inner, 1);
     }
 
+    /// Sets the word without a request: the next safepoint calls the
+    /// runtime (a thread that blocked or yielded, `sched`). `take` clears it.
+    pub fn kick(&self) {
+        let inner = self.lock();
+        self.store(&inner, 1);
+    }
+
     /// Whether a request is queued.
     #[inline]
     pub fn has_requests(&self) -> bool {

@@ -40,6 +40,10 @@ pub struct Program {
     /// which builtins set on failure; `None` if it has none.
     pub errno: Option<u64>,
     pub mem: MemLayout,
+    /// Whether the program can start threads (declares
+    /// `Builtin::ThreadCreate`): its schedule then counts every safepoint
+    /// (`sched`).
+    pub threaded: bool,
 }
 
 impl Program {
@@ -54,7 +58,7 @@ impl Program {
             .map(|f| FrameLayout::new(&module, f, &layouts))
             .collect::<Vec<_>>()
             .into();
-        let builtins = module
+        let builtins: EntityVec<BuiltinId, Builtin> = module
             .builtins
             .keys()
             .map(|id| {
@@ -62,7 +66,7 @@ impl Program {
                     VmError::new(format!("unknown builtin @{}", module.builtins[id].name))
                 })
             })
-            .collect::<Result<Vec<_>, _>>()?
+            .collect::<Result<Vec<Builtin>, _>>()?
             .into();
         let resume_points: EntityVec<FuncId, EntityVec<ResumeId, ResumePoint>> = module
             .funcs
@@ -91,6 +95,8 @@ impl Program {
             .map(|f| pivm_ir::jmp::setjmp_sites(&module, f))
             .collect::<Vec<_>>()
             .into();
+
+        let threaded = builtins.values().any(|b| *b == Builtin::ThreadCreate);
         let alloc_types = AllocTypes::new(&module);
         let (mem, global_addrs) = MemLayout::new(&module, &layouts, stack_size)?;
         let errno = module
@@ -113,6 +119,7 @@ impl Program {
             global_addrs: global_addrs.into(),
             errno,
             mem,
+            threaded,
         })
     }
 

@@ -17,6 +17,7 @@ use crate::memory::{Memory, DEFAULT_RESERVE, DEFAULT_STACK_SIZE};
 use crate::poll::{Poll, Request};
 use crate::program::Program;
 use crate::rand::RandState;
+use crate::sched::Threads;
 
 /// The host memory the call frames of one run may take, on either engine
 /// (the interpreter's frame stack, the JIT's native stack): a deeper
@@ -87,6 +88,8 @@ pub enum Halt {
     /// `longjmp` made a jump pending (`Runtime::longjmp`): the engine
     /// discards frames down to its target and lands there.
     Longjmp,
+    /// The running thread ended (`pthread_exit`) with this value.
+    ThreadExit(u64),
 }
 
 impl From<TrapKind> for Halt {
@@ -103,6 +106,9 @@ pub enum Entry {
     /// Rebuild the logical stack (innermost frame first) and continue right
     /// after the innermost frame's safepoint.
     Rewind { frames: Vec<Frame> },
+    /// Call `func` with these arguments (one per parameter): a thread's
+    /// first run (`sched`).
+    Call { func: FuncId, args: Vec<u64> },
 }
 
 /// How a run ended.
@@ -114,6 +120,9 @@ pub enum Outcome {
     /// A snapshot was taken: the logical frames, innermost first. Memory and
     /// the rest of the state are in the `Runtime`.
     Snapshot(Vec<Frame>),
+    /// The running thread ended with this value (`sched::run` goes on with
+    /// the others).
+    ThreadExit(u64),
 }
 
 impl Outcome {
@@ -122,7 +131,7 @@ impl Outcome {
         match self {
             Outcome::Exit(c) => c & 0xff,
             Outcome::Trap(t) => t.kind.exit_code(),
-            Outcome::Snapshot(_) => 0,
+            Outcome::Snapshot(_) | Outcome::ThreadExit(_) => 0,
         }
     }
 }
@@ -194,6 +203,9 @@ pub struct Runtime {
     pub jmp_serial: u64,
     /// A `longjmp` on its way to its target frame.
     pub longjmp: Option<crate::builtins::jmp::PendingJump>,
+    /// The program's threads and their schedule; engines run the current
+    /// one, on its shadow stack.
+    pub threads: Threads,
 }
 
 impl Runtime {
@@ -203,6 +215,8 @@ impl Runtime {
         let mut mem = Memory::new(config.reserve, heap_start + pivm_ir::contract::MAX_ACCESS)?;
         mem.init_globals(&prog.module, prog.global_addrs.as_slice())?;
         let heap = Allocator::new(heap_start, mem.max_top(), prog.alloc_types.as_slice());
+        let main = prog.module.func_by_name("main").unwrap_or(FuncId(0));
+        let threads = Threads::new(main, (prog.mem.stack_start, prog.mem.stack_end));
         let rt = Runtime {
             prog,
             config,
@@ -220,6 +234,7 @@ impl Runtime {
             frame_buf: Vec::new(),
             jmp_serial: 0,
             longjmp: None,
+            threads,
         };
         rt.arm_poll();
         Ok(rt)
@@ -326,9 +341,13 @@ impl Runtime {
         &self.prog.module
     }
 
-    /// Keeps the poll word set while the run counts its safepoints.
+    /// Keeps the poll word set while the run counts its safepoints (a
+    /// program that can start threads always does: its schedule counts
+    /// them).
     pub fn arm_poll(&self) {
-        let count = self.config.count_safepoints || self.config.snapshot_after.is_some();
+        let count = self.config.count_safepoints
+            || self.config.snapshot_after.is_some()
+            || self.prog.threaded;
         self.poll.set_keep(count);
     }
 
@@ -348,20 +367,31 @@ impl Runtime {
                 // Counting was for this snapshot: unless `--stats` counts
                 // every safepoint, polls go back to their fast path (the
                 // JIT no longer calls out at each one).
-                if !self.config.count_safepoints {
+                if !self.config.count_safepoints && !self.prog.threaded {
                     self.poll.set_keep(false);
+                }
+                if self.prog.threaded {
+                    self.threads.due(self.safepoints_reached);
                 }
                 self.served = self.poll.take();
                 self.served_at = Some(Instant::now());
+                self.threads.snapshot = true;
                 return SafepointAction::Snapshot;
             }
         }
+        // Decided before a snapshot is: a snapshot taken here records the
+        // switch, which then happens before this thread runs again.
+        let switch = self.prog.threaded && self.threads.due(self.safepoints_reached);
         if !self.poll.keep() || self.poll.has_requests() {
             self.served = self.poll.take();
             if !self.served.is_empty() {
                 self.served_at = Some(Instant::now());
+                self.threads.snapshot = true;
                 return SafepointAction::Snapshot;
             }
+        }
+        if switch {
+            return SafepointAction::Snapshot;
         }
         SafepointAction::Continue
     }

@@ -25,10 +25,11 @@
 use pivm_ir::contract::{MAX_ACCESS, NULL_PAGE};
 use pivm_ir::frame::Frame;
 use pivm_ir::write::MemTypeDisplay;
-use pivm_ir::{MemType, Module};
+use pivm_ir::{FuncId, MemType, Module};
 use pivm_snapshot::{
     capture_extents, AllocTable, Body, Chain, Counters, EngineKind, FileInfo, Hop, Host, IoState,
-    MemSection, MemoryLayout, Parent, SavedFile, SavedMemory, Snapshot,
+    MemSection, MemoryLayout, Parent, SavedFile, SavedMemory, SavedThread, SavedThreads, Snapshot,
+    THREAD_DONE, THREAD_FUTEX, THREAD_JOIN, THREAD_RUNNABLE,
 };
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -48,6 +49,7 @@ use crate::poll::Request;
 use crate::program::Program;
 use crate::rand::RandState;
 use crate::runtime::{Config, Runtime, RuntimeState};
+use crate::sched;
 
 /// What a run inherits from the snapshot it resumed (empty for a fresh
 /// run): the hops so far and the counters over them.
@@ -82,12 +84,25 @@ pub fn memory_extents(rt: &Runtime, layout: &MemoryLayout, use_pagemap: bool) ->
 }
 
 /// The memory layout a snapshot of `rt` stopped with `frames` records.
+/// Its `sp` is the first thread's (the others' stacks are heap blocks).
 pub fn layout_of(rt: &Runtime, frames: &[Frame]) -> Result<MemoryLayout, VmError> {
     let prog = &rt.prog;
-    let inner = frames
-        .first()
-        .ok_or_else(|| VmError::new("no frames to snapshot"))?;
-    let sp = inner.stack_base + prog.frame_size(inner.func);
+    if frames.is_empty() {
+        return Err(VmError::new("no frames to snapshot"));
+    }
+    let th = &rt.threads;
+    let main_frames = if th.current().id == sched::MAIN_ID {
+        frames
+    } else {
+        match th.find(sched::MAIN_ID) {
+            Some(i) => th.list[i].frames.as_slice(),
+            None => &[],
+        }
+    };
+    let sp = match main_frames.first() {
+        Some(inner) => inner.stack_base + prog.frame_size(inner.func),
+        None => prog.mem.stack_start,
+    };
     Ok(MemoryLayout {
         data_start: NULL_PAGE,
         data_end: prog.mem.data_end.max(NULL_PAGE),
@@ -270,8 +285,105 @@ pub fn body_of<'a>(
         counters,
         extra: Default::default(),
         parent,
+        threads: saved_threads(rt)?,
     };
     Ok(Capture { body, sections })
+}
+
+/// The thread table of a snapshot of `rt`: `None` for a program that has
+/// only ever had its first thread.
+fn saved_threads(rt: &Runtime) -> Result<Option<SavedThreads>, VmError> {
+    let th = &rt.threads;
+    if !th.several() {
+        return Ok(None);
+    }
+    let m = &rt.prog.module;
+    let threads = th
+        .list
+        .iter()
+        .map(|t| {
+            let (state, arg) = match t.state {
+                sched::State::Runnable => (THREAD_RUNNABLE, 0),
+                sched::State::Futex(a) => (THREAD_FUTEX, a),
+                sched::State::Join(id) => (THREAD_JOIN, id),
+                sched::State::Done(v) => (THREAD_DONE, v),
+            };
+            let frames = t
+                .frames
+                .iter()
+                .map(|f| pivm_snapshot::SavedFrame::from_ir(f, m))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| VmError::new(e.to_string()))?;
+            Ok(SavedThread {
+                id: t.id,
+                state: state.to_string(),
+                arg,
+                since: t.since,
+                detached: t.detached,
+                root: t.root.0,
+                root_name: rt.prog.func_name(t.root).to_string(),
+                start: t.start.clone(),
+                frames,
+                stack_start: t.stack.0,
+                stack_end: t.stack.1,
+                block: t.block,
+                tls: t.tls,
+            })
+        })
+        .collect::<Result<Vec<_>, VmError>>()?;
+    Ok(Some(SavedThreads {
+        current: th.current().id,
+        next_id: th.next_id,
+        slice_left: th.slice_end.saturating_sub(rt.safepoints_reached),
+        switch_now: th.switch_now,
+        switch_due: th.switch_due,
+        clock: th.clock,
+        threads,
+    }))
+}
+
+/// The schedule a snapshot recorded (validated), for a run whose safepoint
+/// count starts at 0.
+fn threads_of(saved: &SavedThreads) -> Result<sched::Threads, VmError> {
+    let list = saved
+        .threads
+        .iter()
+        .map(|t| {
+            let state = match t.state.as_str() {
+                THREAD_RUNNABLE => sched::State::Runnable,
+                THREAD_FUTEX => sched::State::Futex(t.arg),
+                THREAD_JOIN => sched::State::Join(t.arg),
+                THREAD_DONE => sched::State::Done(t.arg),
+                other => return Err(VmError::new(format!("unknown thread state '{other}'"))),
+            };
+            Ok(sched::Thread {
+                id: t.id,
+                state,
+                since: t.since,
+                detached: t.detached,
+                root: FuncId(t.root),
+                start: t.start.clone(),
+                frames: t.frames.iter().map(|f| f.to_ir()).collect(),
+                stack: (t.stack_start, t.stack_end),
+                block: t.block,
+                tls: t.tls,
+            })
+        })
+        .collect::<Result<Vec<_>, VmError>>()?;
+    let current = list
+        .iter()
+        .position(|t| t.id == saved.current)
+        .ok_or_else(|| VmError::new("the running thread is not in the thread table"))?;
+    Ok(sched::Threads {
+        list,
+        current,
+        next_id: saved.next_id,
+        slice_end: saved.slice_left,
+        switch_now: saved.switch_now,
+        switch_due: saved.switch_due,
+        snapshot: false,
+        clock: saved.clock,
+    })
 }
 
 /// A runtime rebuilt from a snapshot, ready to rewind `frames`.
@@ -403,7 +515,13 @@ pub fn restore(
         &b.memory.allocations,
         load,
     )?;
-    check_frames(&runtime.prog, &frames, runtime.config.max_depth)?;
+    if let Some(saved) = &b.threads {
+        runtime.threads = threads_of(saved)?;
+        if runtime.threads.switch_now {
+            runtime.poll.kick();
+        }
+    }
+    check_frames(&runtime, &frames)?;
     // Output the snapshot had not delivered is written first.
     if !b.io.stdout_pending.is_empty() || !b.io.stderr_pending.is_empty() {
         let io = &mut runtime.io;

@@ -188,6 +188,7 @@ pub fn body() -> Body {
         },
         extra: Default::default(),
         parent: None,
+        threads: None,
     }
 }
 

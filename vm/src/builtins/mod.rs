@@ -15,6 +15,7 @@ pub mod printf;
 pub mod stdio;
 pub mod stdlib;
 pub mod string;
+pub mod thread;
 
 use pivm_ir::{Builtin, MemType};
 
@@ -142,6 +143,15 @@ pub fn implementation(b: Builtin) -> Impl {
         B::PivmAssertFail => stdlib::assert_fail,
         B::Clock => stdlib::clock,
         B::Time => stdlib::time,
+        B::ThreadCreate => thread::create,
+        B::ThreadExit => thread::exit,
+        B::ThreadSelf => thread::self_id,
+        B::ThreadJoin => thread::join,
+        B::ThreadDetach => thread::detach,
+        B::ThreadTls => thread::tls,
+        B::FutexWait => thread::futex_wait,
+        B::FutexWake => thread::futex_wake,
+        B::SchedYield => thread::sched_yield,
     }
 }
 

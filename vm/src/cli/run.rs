@@ -205,7 +205,7 @@ impl Run<'_> {
             if let (Some(at), Some((_, pause, _))) = (paused.take(), pending.as_mut()) {
                 *pause = at.elapsed();
             }
-            let out = match engine.run(rt, entry) {
+            let out = match pivm::sched::run(engine, rt, entry) {
                 Ok(o) => o,
                 Err(e) => {
                     finish_pending(&mut pending, &mut written, &mut chain);
@@ -213,7 +213,7 @@ impl Run<'_> {
                 }
             };
             let frames = match out {
-                Outcome::Exit(_) | Outcome::Trap(_) => {
+                Outcome::Exit(_) | Outcome::Trap(_) | Outcome::ThreadExit(_) => {
                     finish_pending(&mut pending, &mut written, &mut chain);
                     if let Outcome::Trap(ref t) = out {
                         eprintln!("pivm: trap: {t}");
