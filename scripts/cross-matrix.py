@@ -44,8 +44,8 @@ ENGINES = ["jit", "interp"]
 # printing, structs, pointers stored in the heap, recursion, a big heap,
 # hardware NaNs, handlers pending between setjmp and longjmp,
 # variable-length arrays and bit-fields live across the snapshot, wide
-# strings and long doubles, and loops whose memory checks the JIT
-# hoists (the newer programs at one point each, to keep CI short). The
+# strings and long doubles, loops whose memory checks the JIT hoists, and
+# threads blocked in condition variables and joins (the newer programs at one point each, to keep CI short). The
 # oracle is gcc, except for NaN bits, which C leaves to the hardware and
 # pivm defines (docs/DESIGN.md): there it is pivm's interpreter on x86_64,
 # uninterrupted.
@@ -56,6 +56,7 @@ PROGRAMS = [
     ("tests/cross/vla.c", ["60"], [0.62], "gcc"),
     ("tests/cross/wide.c", ["3000"], [0.4], "gcc"),
     ("tests/cross/loops.c", ["40", "6"], [0.61], "gcc"),
+    ("tests/cross/threads.c", ["300"], [0.35, 0.8], "gcc"),
     ("examples/nbody.c", ["2000"], [0.5], "gcc"),
     ("examples/binarytrees.c", ["8"], [0.2, 0.7], "gcc"),
     ("examples/quicksort.c", ["12"], [0.5], "gcc"),
@@ -139,7 +140,7 @@ def batch_relay(tmp, hops, failures):
     prog, args = "examples/binarytrees.c", ["8"]
     src = os.path.join(ROOT, prog)
     exe = os.path.join(tmp, "batch.gcc")
-    subprocess.run(["gcc", "-O0", "-w", "-o", exe, src, "-lm"], check=True)
+    subprocess.run(["gcc", "-O0", "-w", "-pthread", "-o", exe, src, "-lm"], check=True)
     _, want, _ = run([exe] + args)
     step = max(1, safepoints("x86_64", src, args) // 5)
     ckpt = os.path.join(tmp, "batch-ckpt")
@@ -237,7 +238,7 @@ def main():
         src = os.path.join(ROOT, prog)
         if oracle == "gcc":
             exe = os.path.join(tmp, os.path.basename(prog) + ".gcc")
-            subprocess.run(["gcc", "-O0", "-w", "-o", exe, src, "-lm"], check=True)
+            subprocess.run(["gcc", "-O0", "-w", "-pthread", "-o", exe, src, "-lm"], check=True)
             code, want, _ = run([exe] + args)
         else:
             code, want, _ = pivm("x86_64", "run", src, "--engine", "interp", "--", *args)
@@ -276,7 +277,7 @@ def main():
     prog, args = "examples/binarytrees.c", ["8"]
     src = os.path.join(ROOT, prog)
     exe = os.path.join(tmp, "relay.gcc")
-    subprocess.run(["gcc", "-O0", "-w", "-o", exe, src, "-lm"], check=True)
+    subprocess.run(["gcc", "-O0", "-w", "-pthread", "-o", exe, src, "-lm"], check=True)
     _, want, _ = run([exe] + args)
     step = max(1, safepoints("x86_64", src, args) // 5)
     hops = ["x86_64", "aarch64", "s390x", "riscv64", "x86_64"]
@@ -316,7 +317,7 @@ def main():
     prog, args = "examples/mallocwrite.c", ["8"]
     src = os.path.join(ROOT, prog)
     exe = os.path.join(tmp, "chain.gcc")
-    subprocess.run(["gcc", "-O0", "-w", "-o", exe, src, "-lm"], check=True)
+    subprocess.run(["gcc", "-O0", "-w", "-pthread", "-o", exe, src, "-lm"], check=True)
     _, want, _ = run([exe] + args)
     # The full snapshot once the buffer is filled, then a delta every 2% of
     # the run (its rounds rewrite a few pages each): small deltas, so the

@@ -10,7 +10,7 @@
 
 use pivm_ir::safepoints::resume_points;
 use pivm_ir::{Module, Type};
-use pivm_snapshot::{Chain, EngineKind, Header, Host, SavedFile, Snapshot, Value};
+use pivm_snapshot::{Chain, EngineKind, Header, Host, SavedFile, SavedFrame, Snapshot, Value};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -91,6 +91,9 @@ struct Inspect<'a> {
     history: Vec<HopView<'a>>,
     program: ProgramView<'a>,
     frames: Vec<FrameView<'a>>,
+    /// Every thread of a program that started several (the running one's
+    /// frames are `frames`).
+    threads: Option<Vec<ThreadView<'a>>>,
     memory: MemoryView,
     heap: Vec<HeapView>,
     io: IoView<'a>,
@@ -192,6 +195,57 @@ struct FrameView<'a> {
 }
 
 #[derive(Serialize)]
+struct ThreadView<'a> {
+    id: u64,
+    running: bool,
+    /// `runnable`, `futex` (blocked on the i32 at `arg`), `join` (until
+    /// thread `arg` ends) or `done` (ended with value `arg`).
+    state: &'a str,
+    arg: u64,
+    detached: bool,
+    /// Its outermost function.
+    start: &'a str,
+    /// Innermost first; empty for the running thread (its frames are the
+    /// snapshot's), one that never ran and one that ended.
+    frames: Vec<FrameView<'a>>,
+}
+
+/// The views of `frames` (innermost first) of `module`.
+fn frame_views<'a>(module: &'a Module, frames: &'a [SavedFrame]) -> Vec<FrameView<'a>> {
+    frames
+        .iter()
+        .enumerate()
+        .map(|(i, fr)| {
+            let f = &module.funcs[pivm_ir::FuncId(fr.func)];
+            let rps = resume_points(f);
+            let rp = rps[fr.resume as usize];
+            let line = f.blocks[rp.block].insts[rp.inst].line;
+            let locals = f
+                .locals
+                .values()
+                .zip(&fr.locals)
+                .map(|(d, v)| LocalView {
+                    name: &d.name,
+                    ty: v.ty.name(),
+                    value: value(v).1,
+                    bits: v.bits,
+                })
+                .collect();
+            FrameView {
+                index: i as u64,
+                function: &fr.func_name,
+                resume_point: fr.resume,
+                kind: if rp.is_call { "call" } else { "safepoint" },
+                file: module.func_source(pivm_ir::FuncId(fr.func)),
+                line,
+                stack_base: fr.stack_base,
+                locals,
+            }
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
 struct LocalView<'a> {
     name: &'a str,
     #[serde(rename = "type")]
@@ -258,38 +312,21 @@ pub fn json(
             safepoints: h.safepoints,
         })
         .collect();
-    let frames = b
-        .frames
-        .iter()
-        .enumerate()
-        .map(|(i, fr)| {
-            let f = &module.funcs[pivm_ir::FuncId(fr.func)];
-            let rps = resume_points(f);
-            let rp = rps[fr.resume as usize];
-            let line = f.blocks[rp.block].insts[rp.inst].line;
-            let locals = f
-                .locals
-                .values()
-                .zip(&fr.locals)
-                .map(|(d, v)| LocalView {
-                    name: &d.name,
-                    ty: v.ty.name(),
-                    value: value(v).1,
-                    bits: v.bits,
-                })
-                .collect();
-            FrameView {
-                index: i as u64,
-                function: &fr.func_name,
-                resume_point: fr.resume,
-                kind: if rp.is_call { "call" } else { "safepoint" },
-                file: module.func_source(pivm_ir::FuncId(fr.func)),
-                line,
-                stack_base: fr.stack_base,
-                locals,
-            }
-        })
-        .collect();
+    let frames = frame_views(module, &b.frames);
+    let threads = b.threads.as_ref().map(|th| {
+        th.threads
+            .iter()
+            .map(|t| ThreadView {
+                id: t.id,
+                running: t.id == th.current,
+                state: &t.state,
+                arg: t.arg,
+                detached: t.detached,
+                start: &t.root_name,
+                frames: frame_views(module, &t.frames),
+            })
+            .collect()
+    });
     let heap = heap_summary(snap)
         .into_iter()
         .map(|(ty, (count, bytes))| HeapView { ty, count, bytes })
@@ -314,6 +351,7 @@ pub fn json(
             text_bytes: b.program.text.len() as u64,
         },
         frames,
+        threads,
         memory: MemoryView {
             data: l.data_end - l.data_start,
             stack_used: l.sp - l.stack_start,
@@ -339,6 +377,26 @@ pub fn json(
     };
     // Cannot fail: every key is a string and every value serializable.
     serde_json::to_string(&view).expect("the inspect view serializes")
+}
+
+/// Writes `frames` (innermost first) as backtrace lines, with every
+/// local's value if `locals`.
+fn backtrace(o: &mut String, module: &Module, frames: &[SavedFrame], locals: bool) {
+    for (i, fr) in frames.iter().enumerate() {
+        let f = &module.funcs[pivm_ir::FuncId(fr.func)];
+        let src = module.func_source(pivm_ir::FuncId(fr.func)).unwrap_or("?");
+        let rp = resume_points(f)[fr.resume as usize];
+        let line = f.blocks[rp.block].insts[rp.inst].line;
+        let kind = if rp.is_call { "call" } else { "safepoint" };
+        let _ = writeln!(
+            o,
+            "  #{i} {} at {src}:{line} ({kind}, resume point {})",
+            fr.func_name, fr.resume
+        );
+        for (d, v) in f.locals.values().zip(&fr.locals).filter(|_| locals) {
+            let _ = writeln!(o, "       {} {} = {}", v.ty.name(), d.name, value(v).0);
+        }
+    }
 }
 
 /// Count and bytes of the live allocations, by type (`bytes` when unknown).
@@ -421,19 +479,30 @@ pub fn text(
         names.join(", ")
     );
     let _ = writeln!(o, "\nbacktrace (innermost first):");
-    for (i, fr) in b.frames.iter().enumerate() {
-        let f = &module.funcs[pivm_ir::FuncId(fr.func)];
-        let src = module.func_source(pivm_ir::FuncId(fr.func)).unwrap_or("?");
-        let rp = resume_points(f)[fr.resume as usize];
-        let line = f.blocks[rp.block].insts[rp.inst].line;
-        let kind = if rp.is_call { "call" } else { "safepoint" };
-        let _ = writeln!(
-            o,
-            "  #{i} {} at {src}:{line} ({kind}, resume point {})",
-            fr.func_name, fr.resume
-        );
-        for (d, v) in f.locals.values().zip(&fr.locals) {
-            let _ = writeln!(o, "       {} {} = {}", v.ty.name(), d.name, value(v).0);
+    backtrace(&mut o, module, &b.frames, true);
+    if let Some(th) = &b.threads {
+        let _ = writeln!(o, "\nthreads ({}, in creation order):", th.threads.len());
+        for t in &th.threads {
+            let state = match t.state.as_str() {
+                _ if t.id == th.current => "running".to_string(),
+                pivm_snapshot::THREAD_FUTEX => format!("blocked on the futex at {:#x}", t.arg),
+                pivm_snapshot::THREAD_JOIN => format!("joining thread {}", t.arg),
+                pivm_snapshot::THREAD_DONE => format!("ended with {:#x}", t.arg),
+                _ if t.start.is_some() => "not started".to_string(),
+                _ => "runnable".to_string(),
+            };
+            let _ = writeln!(
+                o,
+                "  thread {} ({}{}) from @{}",
+                t.id,
+                state,
+                if t.detached { ", detached" } else { "" },
+                t.root_name
+            );
+            if t.id == th.current {
+                let _ = writeln!(o, "       (its frames are the backtrace above)");
+            }
+            backtrace(&mut o, module, &t.frames, false);
         }
     }
     let l = &b.memory.layout;

@@ -1,6 +1,6 @@
 //! Differential test of the C frontend and the engines, with gcc as the
 //! oracle: every `tests/c/*.c` and `examples/*.c` is compiled with
-//! `gcc -O0 -w -lm` and run, then run with `pivm run FILE.c --engine interp`
+//! `gcc -O0 -w -pthread -lm` and run, then run with `pivm run FILE.c --engine interp`
 //! and `--engine jit`; stdout and the exit code must be identical byte for
 //! byte. Without gcc the test fails: it never passes by skipping. A program's arguments come from an
 //! `/* args: ... */` comment in it. Every run has a fresh working
@@ -92,7 +92,7 @@ fn c_programs_match_gcc_on_every_engine() {
             .args(["-O0", "-w", "-o"])
             .arg(&exe)
             .arg(f)
-            .arg("-lm"));
+            .args(["-pthread", "-lm"]));
         if gcc.code != Some(0) {
             failures.push(format!(
                 "{}: gcc cannot compile it:\n{}",
