@@ -1,0 +1,290 @@
+//! Threads (pthread.h over `pivm::sched`) end to end through the `pivm`
+//! binary: a program whose output depends on the schedule gives the same
+//! output on both engines and after a snapshot at any safepoint resumed
+//! on either; a deadlock traps instead of hanging; a snapshot requested
+//! from outside while every thread but one is blocked is served promptly
+//! and resumes; `pivm inspect` shows every thread; hostile thread tables
+//! are refused before anything runs.
+
+use pivm_snapshot::Snapshot;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const PIVM: &str = env!("CARGO_BIN_EXE_pivm");
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("pivm-threads-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn pivm(dir: &Path, args: &[&str]) -> Output {
+    Command::new(PIVM)
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("cannot run pivm")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn prog(name: &str) -> String {
+    repo()
+        .join("tests/threads")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The `key=value` of the last `pivm: stats:` line that has `key`.
+fn stat(o: &Output, key: &str) -> Option<f64> {
+    text(&o.stderr)
+        .lines()
+        .filter_map(|l| l.strip_prefix("pivm: stats:"))
+        .flat_map(|l| l.split_whitespace())
+        .filter_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+        .filter_map(|v| v.parse().ok())
+        .next_back()
+}
+
+#[test]
+fn a_schedule_dependent_program_is_the_same_everywhere() {
+    let dir = scratch("race");
+    let p = prog("race.c");
+    let full = pivm(&dir, &["run", &p, "--engine", "jit", "--stats"]);
+    assert_eq!(full.status.code(), Some(0), "{}", text(&full.stderr));
+    let interp = pivm(&dir, &["run", &p, "--engine", "interp"]);
+    assert_eq!(interp.stdout, full.stdout, "the engines' schedules differ");
+    let total = stat(&full, "safepoints").expect("safepoints counted") as u64;
+    // Points in every phase: threads not started yet, all running, some
+    // ended, main alone.
+    for (i, k) in [1u64, 7, 150, 371, 520, 689, 840, 999].iter().enumerate() {
+        let n = (total * k / 1000).max(1).to_string();
+        let (a, b) = [("interp", "jit"), ("jit", "interp")][i % 2];
+        let snap = dir.join(format!("race-{n}.msgpack"));
+        let snap = snap.to_str().unwrap();
+        let o = pivm(
+            &dir,
+            &[
+                "run",
+                &p,
+                "--engine",
+                a,
+                "--snapshot-after",
+                &n,
+                "--snapshot-path",
+                snap,
+                "--exit-after-snapshot",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(85), "{}", text(&o.stderr));
+        for e in [a, b] {
+            let r = pivm(&dir, &["resume", snap, "--engine", e]);
+            let mut out = o.stdout.clone();
+            out.extend_from_slice(&r.stdout);
+            assert_eq!(
+                text(&out),
+                text(&full.stdout),
+                "snapshot at {n} of {total} on {a}, resumed on {e}: {}",
+                text(&r.stderr)
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_deadlock_traps_on_both_engines() {
+    let dir = scratch("deadlock");
+    for e in ["interp", "jit"] {
+        let o = pivm(&dir, &["run", &prog("deadlock.c"), "--engine", e]);
+        assert_eq!(o.status.code(), Some(134), "{e}: {}", text(&o.stderr));
+        assert!(
+            text(&o.stderr).contains("deadlock: every thread is blocked"),
+            "{e}: {}",
+            text(&o.stderr)
+        );
+        assert!(o.stdout.is_empty());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Waits until pivm process `pid` has its control socket (it is running).
+fn wait_for_socket(pid: u32) {
+    let dir = match std::env::var_os("XDG_RUNTIME_DIR") {
+        Some(d) if !d.is_empty() => Path::new(&d).join("pivm"),
+        // SAFETY: getuid has no preconditions.
+        _ => PathBuf::from(format!("/tmp/pivm-{}", unsafe { libc::getuid() })),
+    };
+    let sock = dir.join(format!("{pid}.sock"));
+    let t = Instant::now();
+    while !sock.exists() {
+        assert!(t.elapsed() < Duration::from_secs(10), "no socket");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_snapshot_from_outside_while_threads_block_resumes_on_both_engines() {
+    let dir = scratch("blocked");
+    let p = prog("blocked.c");
+    // About a second of computing on each engine (the interpreter is
+    // slower), while the other four threads are blocked; the resume goes
+    // on on the JIT.
+    for (engine, n) in [("jit", "100000000"), ("interp", "5000000")] {
+        let want = pivm(&dir, &["run", &p, "--engine", "jit", "--", n]);
+        assert_eq!(want.status.code(), Some(0), "{}", text(&want.stderr));
+        let child = Command::new(PIVM)
+            .current_dir(&dir)
+            .args(["run", &p, "--engine", engine, "--stats", "--", n])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_for_socket(child.id());
+        std::thread::sleep(Duration::from_millis(200));
+        let s = pivm(
+            &dir,
+            &[
+                "snapshot",
+                "--at-next-safepoint",
+                "--pid",
+                &child.id().to_string(),
+                "-o",
+                "b.msgpack",
+                "--exit",
+            ],
+        );
+        assert!(s.status.success(), "{}", text(&s.stderr));
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(85), "{}", text(&o.stderr));
+        let latency = stat(&o, "latency_ms").expect("the snapshot's latency");
+        assert!(latency < 500.0, "{engine}: latency {latency} ms");
+        let i = pivm(&dir, &["inspect", "b.msgpack"]);
+        let shown = text(&i.stdout);
+        assert!(shown.contains("threads (5, in creation order)"), "{shown}");
+        assert!(shown.contains("blocked on the futex"), "{shown}");
+        assert!(shown.contains("joining thread 5"), "{shown}");
+        assert!(shown.contains("computer"), "{shown}");
+        let r = pivm(&dir, &["resume", "b.msgpack", "--engine", "jit"]);
+        let mut out = o.stdout.clone();
+        out.extend_from_slice(&r.stdout);
+        assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+        assert_eq!(text(&out), text(&want.stdout), "snapshot on {engine}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A snapshot of the thread program taken while several threads exist.
+fn threaded_snapshot(dir: &Path) -> (PathBuf, Snapshot) {
+    let p = repo().join("tests/cross/threads.c");
+    let snap = dir.join("good.msgpack");
+    let o = pivm(
+        dir,
+        &[
+            "run",
+            p.to_str().unwrap(),
+            "--snapshot-after",
+            "300000",
+            "--snapshot-path",
+            snap.to_str().unwrap(),
+            "--exit-after-snapshot",
+            "--",
+            "300",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(85), "{}", text(&o.stderr));
+    let s = pivm_snapshot::read(&snap).unwrap();
+    assert!(s.body.threads.as_ref().is_some_and(|t| t.threads.len() == 4));
+    (snap, s)
+}
+
+#[test]
+fn hostile_thread_tables_are_refused() {
+    let dir = scratch("hostile");
+    let (good, snap) = threaded_snapshot(&dir);
+    let r = pivm(&dir, &["resume", good.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    type Edit = fn(&mut Snapshot);
+    let cases: Vec<(&str, Edit, &str)> = vec![
+        (
+            "no-table",
+            |s| s.body.threads = None,
+            "main", // the running thread is a worker: not a chain from main
+        ),
+        (
+            "order",
+            |s| s.body.threads.as_mut().unwrap().threads.swap(1, 2),
+            "ids must increase",
+        ),
+        (
+            "current",
+            |s| s.body.threads.as_mut().unwrap().current = 99,
+            "thread",
+        ),
+        (
+            "root",
+            |s| {
+                let t = &mut s.body.threads.as_mut().unwrap().threads[2];
+                t.root_name = "main".into();
+            },
+            "is not @main",
+        ),
+        (
+            "stack",
+            |s| {
+                let t = &mut s.body.threads.as_mut().unwrap().threads[2];
+                t.stack_start = 8;
+            },
+            "within the heap",
+        ),
+        (
+            "state",
+            |s| s.body.threads.as_mut().unwrap().threads[2].state = "zombie".into(),
+            "unknown",
+        ),
+        (
+            "frames",
+            |s| {
+                let t = &mut s.body.threads.as_mut().unwrap().threads[2];
+                let f = t.frames[0].clone();
+                t.frames.insert(0, f);
+            },
+            "frame",
+        ),
+        (
+            "start",
+            |s| {
+                let t = &mut s.body.threads.as_mut().unwrap().threads[2];
+                t.start = Some(vec![1]);
+            },
+            "never ran",
+        ),
+    ];
+    for (name, edit, want) in cases {
+        let mut s = snap.clone();
+        edit(&mut s);
+        let p = dir.join(format!("{name}.msgpack"));
+        pivm_snapshot::write_atomic(&p, &s).unwrap();
+        for e in ["interp", "jit"] {
+            let o = pivm(&dir, &["resume", p.to_str().unwrap(), "--engine", e]);
+            let err = text(&o.stderr);
+            assert!(
+                o.status.code().is_some_and(|c| c != 0 && c < 128),
+                "{name} on {e}: exit {:?}: {err}",
+                o.status.code()
+            );
+            assert!(err.contains(want), "{name} on {e}: {err}");
+            assert!(o.stdout.is_empty(), "{name} on {e} ran");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
