@@ -33,8 +33,11 @@ pub const NAMES: &[&str] = &[
     "stdnoreturn.h",
     "string.h",
     "strings.h",
+    "sys/types.h",
+    "sys/wait.h",
     "time.h",
     "uchar.h",
+    "unistd.h",
     "wchar.h",
     "wctype.h",
 ];
@@ -70,6 +73,9 @@ pub fn get(name: &str) -> Option<&'static str> {
         "locale.h" => LOCALE,
         "signal.h" => SIGNAL,
         "pthread.h" => PTHREAD,
+        "unistd.h" => UNISTD,
+        "sys/types.h" => SYS_TYPES,
+        "sys/wait.h" => SYS_WAIT,
         "sched.h" => SCHED,
         "setjmp.h" => SETJMP,
         "stdalign.h" => STDALIGN,
@@ -1373,6 +1379,134 @@ static int raise(int sig) {
     h(sig);
     return 0;
 }
+#endif
+"#;
+
+/// sys/types.h: the POSIX types pivm's headers use.
+const SYS_TYPES: &str = r#"#ifndef __PIVM_SYS_TYPES_H
+#define __PIVM_SYS_TYPES_H
+#include <stddef.h>
+typedef int pid_t;
+typedef long ssize_t;
+typedef long off_t;
+typedef unsigned int uid_t;
+typedef unsigned int gid_t;
+typedef unsigned int mode_t;
+#endif
+"#;
+
+/// unistd.h: processes and descriptors over the VM's process builtins
+/// (`vm::proc`): fork, getpid, getppid, pipe, read, write, close, _exit,
+/// and sleep/usleep, which only let the other processes run (there is no
+/// clock to wait on). A call that would block returns -4096 with the
+/// caller blocked: it is called again in a loop whose back edge is the
+/// safepoint where the caller switches out.
+const UNISTD: &str = r#"#ifndef __PIVM_UNISTD_H
+#define __PIVM_UNISTD_H
+#include <stddef.h>
+#include <errno.h>
+#include <sys/types.h>
+#include <sched.h>
+#define STDIN_FILENO 0
+#define STDOUT_FILENO 1
+#define STDERR_FILENO 2
+#define __PIVM_BLOCKED (-4096)
+pid_t getpid(void);
+pid_t getppid(void);
+int __pivm_fork(void);
+int __pivm_fork_result(void);
+int __pivm_pipe(int *fds);
+long __pivm_read(int fd, void *buf, size_t n);
+long __pivm_write(int fd, const void *buf, size_t n);
+int __pivm_close(int fd);
+void (exit)(int status);
+static pid_t fork(void) {
+    int r = __pivm_fork();
+    if (r < 0) {
+        errno = -r;
+        return -1;
+    }
+    r = __pivm_fork_result();
+    while (r == __PIVM_BLOCKED) r = __pivm_fork_result();
+    if (r < 0) {
+        errno = -r;
+        return -1;
+    }
+    return r;
+}
+static int pipe(int fds[2]) {
+    int r = __pivm_pipe(fds);
+    if (r < 0) {
+        errno = -r;
+        return -1;
+    }
+    return 0;
+}
+static ssize_t read(int fd, void *buf, size_t n) {
+    long r = __pivm_read(fd, buf, n);
+    while (r == __PIVM_BLOCKED) r = __pivm_read(fd, buf, n);
+    if (r < 0) {
+        errno = (int)-r;
+        return -1;
+    }
+    return r;
+}
+static ssize_t write(int fd, const void *buf, size_t n) {
+    long r = __pivm_write(fd, buf, n);
+    while (r == __PIVM_BLOCKED) r = __pivm_write(fd, buf, n);
+    if (r < 0) {
+        errno = (int)-r;
+        return -1;
+    }
+    return r;
+}
+static int close(int fd) {
+    int r = __pivm_close(fd);
+    if (r < 0) {
+        errno = -r;
+        return -1;
+    }
+    return 0;
+}
+static void _exit(int status) { (exit)(status); }
+static unsigned sleep(unsigned s) {
+    (void)s;
+    sched_yield();
+    return 0;
+}
+static int usleep(unsigned us) {
+    (void)us;
+    sched_yield();
+    return 0;
+}
+#endif
+"#;
+
+/// sys/wait.h: wait and waitpid over `__pivm_waitpid`, glibc's status
+/// macros.
+const SYS_WAIT: &str = r#"#ifndef __PIVM_SYS_WAIT_H
+#define __PIVM_SYS_WAIT_H
+#include <errno.h>
+#include <sys/types.h>
+#define WNOHANG 1
+#define WUNTRACED 2
+#define WEXITSTATUS(s) (((s) & 0xff00) >> 8)
+#define WTERMSIG(s) ((s) & 0x7f)
+#define WIFEXITED(s) (WTERMSIG(s) == 0)
+#define WIFSIGNALED(s) (((signed char)(((s) & 0x7f) + 1) >> 1) > 0)
+#define WIFSTOPPED(s) (((s) & 0xff) == 0x7f)
+#define WCOREDUMP(s) ((s) & 0x80)
+int __pivm_waitpid(pid_t pid, int *status, int options);
+static pid_t waitpid(pid_t pid, int *status, int options) {
+    int r = __pivm_waitpid(pid, status, options);
+    while (r == -4096) r = __pivm_waitpid(pid, status, options);
+    if (r < 0) {
+        errno = -r;
+        return -1;
+    }
+    return r;
+}
+static pid_t wait(int *status) { return waitpid(-1, status, 0); }
 #endif
 "#;
 

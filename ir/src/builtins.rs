@@ -33,6 +33,10 @@ pub const STDIN: u64 = 1;
 pub const STDOUT: u64 = 2;
 pub const STDERR: u64 = 3;
 
+/// What a builtin that would block returns (`Builtin::Read`, ...): the
+/// caller is marked blocked and calls again after its next safepoint.
+pub const BLOCKED: i64 = -4096;
+
 /// Bytes of a thread's thread-specific data block (`Builtin::ThreadTls`):
 /// one 8-byte value per key of pthread.h (`PTHREAD_KEYS_MAX`, 128).
 pub const THREAD_TLS_SIZE: u64 = 1024;
@@ -280,6 +284,28 @@ macro_rules! with_builtins {
             FutexWake "__pivm_futex_wake" (P, I32) -> I32,
             // Lets the other threads run (from the next safepoint on).
             SchedYield "sched_yield" () -> I32,
+            // Processes (unistd.h and sys/wait.h in C over these; the
+            // VM's `proc`). A call that would block returns `BLOCKED`
+            // with the caller marked blocked: call it again after a
+            // safepoint. Errors are -errno.
+            Getpid "getpid" () -> I32,
+            Getppid "getppid" () -> I32,
+            // Asks for a fork at the next safepoint: 0, or -errno.
+            Fork "__pivm_fork" () -> I32,
+            // The fork's result once served (the child's pid in the
+            // parent, 0 in the child), `BLOCKED` before.
+            ForkResult "__pivm_fork_result" () -> I32,
+            // (pid, status or NULL, options): as waitpid.
+            Waitpid "__pivm_waitpid" (I32, P, I32) -> I32,
+            // (int fds[2]): a pipe's read and write descriptors.
+            Pipe "__pivm_pipe" (P) -> I32,
+            // (fd, buffer, count): bytes moved; 0 at the end of a pipe
+            // whose writers are all closed.
+            Read "__pivm_read" (I32, P, I64) -> I64,
+            Write "__pivm_write" (I32, P, I64) -> I64,
+            Close "__pivm_close" (I32) -> I32,
+            // (pid, sig): a signal to another process of the program.
+            Kill "__pivm_kill" (I32, I32) -> I32,
         }
     };
 }

@@ -89,8 +89,10 @@ pub struct SavedThreads {
 pub struct SavedThread {
     pub id: u64,
     /// `THREAD_RUNNABLE`, `THREAD_FUTEX` (blocked on the i32 at `arg`),
-    /// `THREAD_JOIN` (blocked until thread `arg` ends) or `THREAD_DONE`
-    /// (ended with value `arg`, not joined yet).
+    /// `THREAD_JOIN` (blocked until thread `arg` ends), `THREAD_CHILD`
+    /// (in waitpid for pid `arg` as an i32, -1 any), `THREAD_PIPE`
+    /// (reading or writing pipe `arg`) or `THREAD_DONE` (ended with value
+    /// `arg`, not joined yet).
     pub state: String,
     pub arg: u64,
     /// When it blocked, on the schedule's clock (wakes go oldest first).
@@ -121,6 +123,8 @@ pub const THREAD_RUNNABLE: &str = "runnable";
 pub const THREAD_FUTEX: &str = "futex";
 pub const THREAD_JOIN: &str = "join";
 pub const THREAD_DONE: &str = "done";
+pub const THREAD_CHILD: &str = "child";
+pub const THREAD_PIPE: &str = "pipe";
 
 impl Body {
     /// Appends the hop of the run that is taking this snapshot.

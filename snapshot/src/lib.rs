@@ -73,7 +73,8 @@ pub use body::{
     capture_extents, capture_regions, program_hash, restore_regions, Body, ByteString, Counters,
     Endian, EngineKind, Hop, Host, IoState, MemoryLayout, Parent, Region, SavedAllocation,
     SavedFile, SavedFrame, SavedMemory, SavedProgram, SavedRand, SavedThread, SavedThreads, Value,
-    ValueType, MAIN_THREAD, PIVM_VERSION, THREAD_DONE, THREAD_FUTEX, THREAD_JOIN, THREAD_RUNNABLE,
+    ValueType, MAIN_THREAD, PIVM_VERSION, THREAD_CHILD, THREAD_DONE, THREAD_FUTEX, THREAD_JOIN,
+    THREAD_PIPE, THREAD_RUNNABLE,
 };
 pub use chain::{Chain, MAX_CHAIN};
 pub use codec::Codec;

@@ -47,8 +47,8 @@ use pivm_ir::safepoints;
 use pivm_ir::{FuncId, Module, ResumeId, Type, TypeLayouts};
 
 use crate::body::{
-    local_types, Body, Counters, IoState, MemoryLayout, SavedFrame, MAIN_THREAD, THREAD_DONE,
-    THREAD_FUTEX, THREAD_JOIN, THREAD_RUNNABLE,
+    local_types, Body, Counters, IoState, MemoryLayout, SavedFrame, MAIN_THREAD, THREAD_CHILD,
+    THREAD_DONE, THREAD_FUTEX, THREAD_JOIN, THREAD_PIPE, THREAD_RUNNABLE,
 };
 use crate::digest::sha256;
 use crate::error::SnapshotError;
@@ -504,7 +504,7 @@ fn check_frames(
         let done = t.state == THREAD_DONE;
         if !matches!(
             t.state.as_str(),
-            THREAD_RUNNABLE | THREAD_FUTEX | THREAD_JOIN | THREAD_DONE
+            THREAD_RUNNABLE | THREAD_FUTEX | THREAD_JOIN | THREAD_CHILD | THREAD_PIPE | THREAD_DONE
         ) {
             return err(format!("state '{}' is unknown", truncate(&t.state)));
         }

@@ -56,6 +56,29 @@ pub struct Dirs {
     walk_only: bool,
 }
 
+impl Dirs {
+    /// The same preopens, on duplicated descriptors (a forked process's);
+    /// a preopen whose descriptor cannot be duplicated is left out.
+    pub fn try_clone(&self) -> Dirs {
+        Dirs {
+            preopens: self
+                .preopens
+                .iter()
+                .filter_map(|p| {
+                    Some(Preopen {
+                        guest: p.guest.clone(),
+                        absolute: p.absolute,
+                        name: p.name.clone(),
+                        dir: p.dir.try_clone().ok()?,
+                        read_only: p.read_only,
+                    })
+                })
+                .collect(),
+            walk_only: self.walk_only,
+        }
+    }
+}
+
 /// What an open asks for.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub struct Access {

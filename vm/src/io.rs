@@ -23,6 +23,7 @@ pub enum Sink {
 }
 
 /// Where stdin bytes come from.
+#[derive(Clone)]
 pub enum Source {
     Host,
     Bytes(Vec<u8>, usize),
@@ -162,6 +163,21 @@ impl Io {
             next_handle: FIRST_FILE,
             dirs: Dirs::none(),
         }
+    }
+
+    /// The streams of a forked child: the same standard streams (stdout's
+    /// buffer was flushed before the fork) and preopens, counts from 0, no
+    /// other open file (FILE streams are not inherited).
+    pub fn forked(&self) -> Io {
+        let stdout = match &self.stdout {
+            Sink::Host => Sink::Host,
+            Sink::Capture(_) => Sink::Capture(Vec::new()),
+        };
+        let stderr = match &self.stderr {
+            Sink::Host => Sink::Host,
+            Sink::Capture(_) => Sink::Capture(Vec::new()),
+        };
+        Io::new(stdout, stderr, self.stdin.clone()).with_dirs(self.dirs.try_clone())
     }
 
     /// These streams, opening files beneath `dirs` (see `fs`).

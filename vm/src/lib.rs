@@ -24,6 +24,7 @@ pub mod jit_engine;
 pub mod memory;
 pub mod migrate;
 pub mod poll;
+pub mod proc;
 pub mod program;
 pub mod rand;
 pub mod runtime;

@@ -40,10 +40,16 @@ pub struct Program {
     /// which builtins set on failure; `None` if it has none.
     pub errno: Option<u64>,
     pub mem: MemLayout,
-    /// Whether the program can start threads (declares
-    /// `Builtin::ThreadCreate`): its schedule then counts every safepoint
-    /// (`sched`).
+    /// Whether the program can start threads or processes (declares
+    /// `Builtin::ThreadCreate` or `Builtin::Fork`): its schedule then
+    /// counts every safepoint (`sched`).
     pub threaded: bool,
+    /// VM address of signal.h's pending set (`__pivm_sig_pending`, a u64,
+    /// bit `sig - 1`), and the function that delivers it
+    /// (`__pivm_sig_run_pending`): how a signal from another process
+    /// reaches this one (`proc::post_signal`).
+    pub sig_pending: Option<u64>,
+    pub sig_deliver: Option<FuncId>,
 }
 
 impl Program {
@@ -96,7 +102,9 @@ impl Program {
             .collect::<Vec<_>>()
             .into();
 
-        let threaded = builtins.values().any(|b| *b == Builtin::ThreadCreate);
+        let threaded = builtins
+            .values()
+            .any(|b| matches!(b, Builtin::ThreadCreate | Builtin::Fork));
         let alloc_types = AllocTypes::new(&module);
         let (mem, global_addrs) = MemLayout::new(&module, &layouts, stack_size)?;
         let errno = module
@@ -106,6 +114,20 @@ impl Program {
                 g.name == "errno" && g.ty == pivm_ir::MemType::Scalar(pivm_ir::Type::I32)
             })
             .map(|(id, _)| global_addrs[pivm_ir::entities::EntityRef::index(id)]);
+        let sig_pending = module
+            .globals
+            .iter()
+            .find(|(_, g)| {
+                g.name == "__pivm_sig_pending"
+                    && g.ty == pivm_ir::MemType::Scalar(pivm_ir::Type::I64)
+            })
+            .map(|(id, _)| global_addrs[pivm_ir::entities::EntityRef::index(id)]);
+        // A static function: its IR name may carry a unit's suffix.
+        let sig_deliver = module
+            .funcs
+            .iter()
+            .find(|(_, f)| f.name.starts_with("__pivm_sig_run_pending") && f.num_params == 0)
+            .map(|(id, _)| id);
         Ok(Program {
             module,
             layouts,
@@ -120,6 +142,8 @@ impl Program {
             errno,
             mem,
             threaded,
+            sig_pending: sig_pending.filter(|_| sig_deliver.is_some()),
+            sig_deliver,
         })
     }
 

@@ -206,6 +206,11 @@ pub struct Runtime {
     /// The program's threads and their schedule; engines run the current
     /// one, on its shadow stack.
     pub threads: Threads,
+    /// This process (`proc`): pid, descriptors, a fork in progress.
+    pub proc: crate::proc::Proc,
+    /// The program's other processes and its pipes, while this process
+    /// runs (`None` until the first fork or pipe).
+    pub world: Option<Box<crate::proc::World>>,
 }
 
 impl Runtime {
@@ -235,9 +240,38 @@ impl Runtime {
             jmp_serial: 0,
             longjmp: None,
             threads,
+            proc: crate::proc::Proc::default(),
+            world: None,
         };
         rt.arm_poll();
         Ok(rt)
+    }
+
+    /// A copy of this process for a fork: memory `mem`, the threads and
+    /// process state given, everything else copied (streams: the standard
+    /// ones only, `Io::forked`).
+    pub fn duplicate(&self, mem: Memory, threads: Threads, proc: crate::proc::Proc) -> Runtime {
+        Runtime {
+            prog: self.prog.clone(),
+            config: self.config.clone(),
+            mem,
+            heap: self.heap.clone(),
+            io: self.io.forked(),
+            rand: self.rand.clone(),
+            safepoints_reached: self.safepoints_reached,
+            poll: self.poll.clone(),
+            served: Vec::new(),
+            served_at: None,
+            halt: None,
+            trap: None,
+            countdown_from: None,
+            frame_buf: Vec::new(),
+            jmp_serial: self.jmp_serial,
+            longjmp: None,
+            threads,
+            proc,
+            world: None,
+        }
     }
 
     /// A runtime in the state a snapshot recorded.
@@ -381,7 +415,11 @@ impl Runtime {
         }
         // Decided before a snapshot is: a snapshot taken here records the
         // switch, which then happens before this thread runs again.
-        let switch = self.prog.threaded && self.threads.due(self.safepoints_reached);
+        let switch = self.prog.threaded
+            && (self.threads.due(self.safepoints_reached)
+                || self.proc.fork == crate::proc::Fork::Requested
+                || self.proc.signalled
+                || self.proc.killed.is_some());
         if !self.poll.keep() || self.poll.has_requests() {
             self.served = self.poll.take();
             if !self.served.is_empty() {

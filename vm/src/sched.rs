@@ -27,7 +27,11 @@
 use pivm_ir::frame::Frame;
 use pivm_ir::{FuncId, TrapKind};
 
+use pivm_ir::builtins::THREAD_TLS_SIZE;
+
+use crate::alloc::TY_NONE;
 use crate::error::VmError;
+use crate::proc;
 use crate::runtime::{Engine, Entry, Outcome, Runtime};
 
 /// Safepoints a thread runs before another runnable thread gets its turn.
@@ -56,6 +60,10 @@ pub enum State {
     Futex(u64),
     /// Blocked until the thread with this id ends.
     Join(u64),
+    /// Blocked in waitpid for this pid (-1: any child).
+    Child(i32),
+    /// Blocked reading or writing this pipe.
+    Pipe(u32),
     /// Ended with this value (kept until joined, unless detached).
     Done(u64),
 }
@@ -228,41 +236,140 @@ fn entry_of(t: &mut Thread) -> Entry {
     }
 }
 
-/// Parks the running thread (with `frames` if it has any left) and picks
-/// the next runnable one after it in creation order, or ends the program:
-/// `Ok(Err(outcome))` when every thread has ended (exit status 0) or all
-/// that are left are blocked (a deadlock).
+/// A new runnable thread of `rt`'s process that will call `root(args)` on
+/// a shadow stack of `size` bytes (after the thread-specific data) in a
+/// heap block of its own. Its id, or the errno why not.
+pub fn spawn(rt: &mut Runtime, root: FuncId, args: Vec<u64>, size: u64) -> Result<u64, u64> {
+    const EAGAIN: u64 = 11;
+    if rt.threads.list.len() >= MAX_THREADS {
+        return Err(EAGAIN);
+    }
+    let Some(block) = rt.heap.malloc(THREAD_TLS_SIZE + size, TY_NONE) else {
+        return Err(EAGAIN);
+    };
+    if !rt.sync_heap() || rt.mem.fill(block, 0, THREAD_TLS_SIZE).is_err() {
+        rt.heap.free(block);
+        return Err(EAGAIN);
+    }
+    let th = &mut rt.threads;
+    let id = th.next_id;
+    th.next_id += 1;
+    let stack = block + THREAD_TLS_SIZE;
+    th.list.push(Thread {
+        id,
+        state: State::Runnable,
+        since: 0,
+        detached: false,
+        root,
+        start: Some(args),
+        frames: Vec::new(),
+        stack: (stack, stack + size),
+        block: Some(block),
+        tls: block,
+    });
+    Ok(id)
+}
+
+/// Where the next thread to run is: in the running process (`None`) or in
+/// the world's other process at this index, and its index there.
+type Target = (Option<usize>, usize);
+
+/// The next runnable thread after the running one, in the order of
+/// processes by pid and threads by creation; the running one last.
+fn pick(rt: &Runtime) -> Option<Target> {
+    let runnable = |t: &Thread| t.state == State::Runnable;
+    let th = &rt.threads;
+    if let Some(i) = (th.current + 1..th.list.len()).find(|&i| runnable(&th.list[i])) {
+        return Some((None, i));
+    }
+    if let Some(w) = &rt.world {
+        let me = rt.proc.pid;
+        let later = w.others.iter().enumerate().filter(|(_, o)| o.proc.pid > me);
+        let earlier = w.others.iter().enumerate().filter(|(_, o)| o.proc.pid < me);
+        for (oi, o) in later.chain(earlier) {
+            if let Some(j) = o.threads.list.iter().position(runnable) {
+                return Some((Some(oi), j));
+            }
+        }
+    }
+    (0..=th.current.min(th.list.len().saturating_sub(1)))
+        .find(|&i| th.list.get(i).is_some_and(runnable))
+        .map(|i| (None, i))
+}
+
+/// Makes `target` the running thread (swapping processes if it is in
+/// another one) with a fresh turn.
+fn go_to(rt: &mut Runtime, target: Target) {
+    if let (Some(oi), _) = target {
+        let mut w = rt.world.take().expect("other processes live in the world");
+        let mut other = w.others.remove(oi);
+        std::mem::swap(rt, &mut other);
+        w.insert(other);
+        rt.world = Some(w);
+    }
+    let th = &mut rt.threads;
+    th.current = target.1;
+    th.switch_now = false;
+    th.switch_due = false;
+    th.slice_end = rt.safepoints_reached.saturating_add(SLICE);
+}
+
+/// How the running process goes on once it is chosen: killed by a
+/// signal's default action, into a signal handler, or its thread.
+fn enter(rt: &mut Runtime) -> Result<Entry, Outcome> {
+    if let Some(sig) = rt.proc.killed.take() {
+        return end_process(rt, sig, 128 + sig);
+    }
+    if std::mem::take(&mut rt.proc.signalled) {
+        if let Some(f) = rt.prog.sig_deliver {
+            // The handlers run on a thread of their own, before the
+            // process's others go on (Linux delivers a signal sent to a
+            // process on any of its threads).
+            if spawn(rt, f, Vec::new(), HANDLER_STACK).is_ok() {
+                let th = &mut rt.threads;
+                let i = th.list.len() - 1;
+                th.list[i].detached = true;
+                th.current = i;
+            }
+        }
+    }
+    Ok(entry_of(rt.threads.current_mut()))
+}
+
+/// The shadow stack of the thread that runs a process's signal handlers.
+const HANDLER_STACK: u64 = 64 << 10;
+
+/// Parks the running thread (with `frames` if it has any left) and goes
+/// to the next runnable thread of any process; or ends the program:
+/// `Err(outcome)` when every thread is blocked (a deadlock).
 fn switch(rt: &mut Runtime, frames: Vec<Frame>) -> Result<Entry, Outcome> {
     let th = &mut rt.threads;
     th.current_mut().frames = frames;
     th.switch_now = false;
     th.switch_due = false;
-    let n = th.list.len();
-    let next = (1..=n)
-        .map(|k| (th.current + k) % n)
-        .find(|&i| th.list[i].state == State::Runnable);
-    let Some(next) = next else {
-        if th.list.iter().all(|t| matches!(t.state, State::Done(_))) {
-            return Err(Outcome::Exit(0));
-        }
+    let cur = th.current;
+    if th.list[cur].detached && matches!(th.list[cur].state, State::Done(_)) {
+        th.list.remove(cur);
+        th.current = cur
+            .checked_sub(1)
+            .unwrap_or(th.list.len().saturating_sub(1));
+    }
+    let Some(target) = pick(rt) else {
         return Err(Outcome::Trap(rt.trap_at(TrapKind::Deadlock, None, 0)));
     };
-    th.current = next;
-    th.slice_end = rt.safepoints_reached.saturating_add(SLICE);
-    Ok(entry_of(th.current_mut()))
+    go_to(rt, target);
+    enter(rt)
 }
 
 /// Ends the running thread with `value`: its stack freed and its joiners
-/// woken. Returns whether it was detached (its record is then dropped
-/// once another thread runs).
-fn finish(rt: &mut Runtime, value: u64) -> bool {
+/// woken.
+fn finish(rt: &mut Runtime, value: u64) {
     let th = &mut rt.threads;
     let id = th.current().id;
     let t = th.current_mut();
     t.state = State::Done(value);
     t.frames.clear();
     let block = t.block.take();
-    let detached = t.detached;
     for t in th.list.iter_mut() {
         if t.state == State::Join(id) {
             t.state = State::Runnable;
@@ -272,7 +379,6 @@ fn finish(rt: &mut Runtime, value: u64) -> bool {
         // The block is the thread's own: freeing it cannot fail.
         let _ = rt.heap.free(b);
     }
-    detached
 }
 
 /// Drops the record of thread `id`, which is not the running one.
@@ -287,37 +393,138 @@ pub fn remove(th: &mut Threads, id: u64) {
     }
 }
 
+/// Ends the running process with wait status `status` (exit code `code`
+/// for the first process): its descriptors closed, its parent's waits
+/// woken, its children given to the first process; then another process
+/// runs. `Err` when it was the last: the program's exit (the first
+/// process's code), or a deadlock.
+fn end_process(rt: &mut Runtime, status: i32, code: i32) -> Result<Entry, Outcome> {
+    rt.io.flush();
+    let fds: Vec<i32> = rt.proc.fds.keys().copied().collect();
+    for fd in fds {
+        proc::close_fd(rt, fd);
+    }
+    let (pid, ppid) = (rt.proc.pid, rt.proc.ppid);
+    let Some(mut w) = rt.world.take() else {
+        return Err(Outcome::Exit(code));
+    };
+    if pid == proc::ROOT_PID {
+        w.root_status = Some(code);
+    } else {
+        w.zombies.push(proc::Zombie { pid, ppid, status });
+    }
+    let exit = w.root_status.unwrap_or(code);
+    if w.others.is_empty() {
+        return Err(Outcome::Exit(exit));
+    }
+    for o in w.others.iter_mut() {
+        if o.proc.ppid == pid {
+            o.proc.ppid = proc::ROOT_PID;
+        }
+    }
+    // Children of an ended process are reaped by nobody: drop them.
+    w.zombies.retain(|z| z.ppid != pid);
+    w.wake_others(|o, s| o.proc.pid == ppid && matches!(s, State::Child(p) if p <= 0 || p == pid));
+    let runnable = |o: &Runtime| {
+        o.threads
+            .list
+            .iter()
+            .position(|t| t.state == State::Runnable)
+    };
+    let later = w
+        .others
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.proc.pid > pid);
+    let earlier = w
+        .others
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.proc.pid < pid);
+    let next = later
+        .chain(earlier)
+        .find_map(|(i, o)| runnable(o).map(|j| (i, j)));
+    let Some((i, j)) = next else {
+        rt.world = Some(w);
+        return Err(Outcome::Trap(rt.trap_at(TrapKind::Deadlock, None, 0)));
+    };
+    let mut other = w.others.remove(i);
+    std::mem::swap(rt, &mut other);
+    // `other` is the ended process: its memory goes with it.
+    drop(other);
+    rt.world = Some(w);
+    go_to(rt, (None, j));
+    enter(rt)
+}
+
+/// What happens at the safepoint the running thread stopped at before it
+/// goes on: a fork, a signal, a switch.
+fn events(rt: &mut Runtime, frames: Vec<Frame>) -> Result<Entry, Outcome> {
+    if rt.proc.fork == proc::Fork::Requested {
+        let w = proc::world(rt);
+        let pid = w.next_pid;
+        let result = match proc::fork_child(rt, &frames, pid) {
+            Ok(child) => {
+                let w = proc::world(rt);
+                w.next_pid += 1;
+                w.insert(child);
+                pid
+            }
+            Err(_) => -11,
+        };
+        rt.proc.fork = proc::Fork::Done(result);
+    }
+    if rt.proc.killed.is_some() || rt.proc.signalled {
+        rt.threads.current_mut().frames = frames;
+        return enter(rt);
+    }
+    if rt.threads.switch_due {
+        return switch(rt, frames);
+    }
+    Ok(Entry::Rewind { frames })
+}
+
 /// Runs the program from `entry` on `engine` until it ends or a snapshot is
-/// taken, switching threads as the schedule says. `Outcome::Snapshot`
-/// holds the running thread's frames; the others are in `rt.threads`.
+/// taken, switching threads and processes as the schedule says.
+/// `Outcome::Snapshot` holds the running thread's frames; the others are
+/// in `rt.threads` and `rt.world`.
 pub fn run(engine: &mut dyn Engine, rt: &mut Runtime, entry: Entry) -> Result<Outcome, VmError> {
     let mut entry = entry;
     loop {
-        if rt.threads.switch_due {
-            if let Entry::Rewind { frames } = entry {
-                entry = match switch(rt, frames) {
-                    Ok(e) => e,
-                    Err(out) => return Ok(out),
-                };
-            }
+        if let Entry::Rewind { frames } = entry {
+            entry = match events(rt, frames) {
+                Ok(e) => e,
+                Err(out) => return Ok(out),
+            };
         }
-        entry = match engine.run(rt, entry)? {
+        let next = match engine.run(rt, entry)? {
             Outcome::Snapshot(frames) if !std::mem::take(&mut rt.threads.snapshot) => {
-                Entry::Rewind { frames }
+                Ok(Entry::Rewind { frames })
             }
             Outcome::ThreadExit(v) => {
-                let ended = rt.threads.current().id;
-                let detached = finish(rt, v);
-                let next = switch(rt, Vec::new());
-                if detached {
-                    remove(&mut rt.threads, ended);
-                }
-                match next {
-                    Ok(e) => e,
-                    Err(out) => return Ok(out),
+                finish(rt, v);
+                if rt
+                    .threads
+                    .list
+                    .iter()
+                    .all(|t| matches!(t.state, State::Done(_)))
+                {
+                    end_process(rt, 0, 0)
+                } else {
+                    switch(rt, Vec::new())
                 }
             }
+            Outcome::Exit(code) if rt.world.is_some() => end_process(rt, (code & 0xff) << 8, code),
+            Outcome::Trap(t) if rt.proc.pid != proc::ROOT_PID => {
+                eprintln!("pivm: trap: {t} (process {})", rt.proc.pid);
+                let sig = t.kind.exit_code() - 128;
+                end_process(rt, sig, t.kind.exit_code())
+            }
             out => return Ok(out),
+        };
+        entry = match next {
+            Ok(e) => e,
+            Err(out) => return Ok(out),
         };
     }
 }

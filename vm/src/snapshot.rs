@@ -29,7 +29,7 @@ use pivm_ir::{FuncId, MemType, Module};
 use pivm_snapshot::{
     capture_extents, AllocTable, Body, Chain, Counters, EngineKind, FileInfo, Hop, Host, IoState,
     MemSection, MemoryLayout, Parent, SavedFile, SavedMemory, SavedThread, SavedThreads, Snapshot,
-    THREAD_DONE, THREAD_FUTEX, THREAD_JOIN, THREAD_RUNNABLE,
+    THREAD_CHILD, THREAD_DONE, THREAD_FUTEX, THREAD_JOIN, THREAD_PIPE, THREAD_RUNNABLE,
 };
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -307,6 +307,8 @@ fn saved_threads(rt: &Runtime) -> Result<Option<SavedThreads>, VmError> {
                 sched::State::Futex(a) => (THREAD_FUTEX, a),
                 sched::State::Join(id) => (THREAD_JOIN, id),
                 sched::State::Done(v) => (THREAD_DONE, v),
+                sched::State::Child(pid) => (THREAD_CHILD, pid as u32 as u64),
+                sched::State::Pipe(id) => (THREAD_PIPE, id as u64),
             };
             let frames = t
                 .frames
@@ -354,6 +356,8 @@ fn threads_of(saved: &SavedThreads) -> Result<sched::Threads, VmError> {
                 THREAD_FUTEX => sched::State::Futex(t.arg),
                 THREAD_JOIN => sched::State::Join(t.arg),
                 THREAD_DONE => sched::State::Done(t.arg),
+                THREAD_CHILD => sched::State::Child(t.arg as u32 as i32),
+                THREAD_PIPE => sched::State::Pipe(t.arg as u32),
                 other => return Err(VmError::new(format!("unknown thread state '{other}'"))),
             };
             Ok(sched::Thread {

@@ -203,7 +203,11 @@ fn threaded_snapshot(dir: &Path) -> (PathBuf, Snapshot) {
     );
     assert_eq!(o.status.code(), Some(85), "{}", text(&o.stderr));
     let s = pivm_snapshot::read(&snap).unwrap();
-    assert!(s.body.threads.as_ref().is_some_and(|t| t.threads.len() == 4));
+    assert!(s
+        .body
+        .threads
+        .as_ref()
+        .is_some_and(|t| t.threads.len() == 4));
     (snap, s)
 }
 

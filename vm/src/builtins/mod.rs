@@ -12,6 +12,7 @@
 pub mod jmp;
 pub mod math;
 pub mod printf;
+pub mod process;
 pub mod stdio;
 pub mod stdlib;
 pub mod string;
@@ -152,6 +153,16 @@ pub fn implementation(b: Builtin) -> Impl {
         B::FutexWait => thread::futex_wait,
         B::FutexWake => thread::futex_wake,
         B::SchedYield => thread::sched_yield,
+        B::Getpid => process::getpid,
+        B::Getppid => process::getppid,
+        B::Fork => process::fork,
+        B::ForkResult => process::fork_result,
+        B::Waitpid => process::waitpid,
+        B::Pipe => process::pipe,
+        B::Read => process::read,
+        B::Write => process::write,
+        B::Close => process::close,
+        B::Kill => process::kill,
     }
 }
 

@@ -8,7 +8,7 @@ use pivm_ir::{contract, TrapKind, Type};
 use super::Result;
 use crate::alloc::TY_NONE;
 use crate::runtime::{Halt, Runtime};
-use crate::sched::{self, State, Thread, DEFAULT_STACK, MAX_STACK, MAX_THREADS, MIN_STACK};
+use crate::sched::{self, State, DEFAULT_STACK, MAX_STACK, MIN_STACK};
 
 const ESRCH: u64 = 3;
 const EAGAIN: u64 = 11;
@@ -39,40 +39,15 @@ pub fn create(rt: &mut Runtime, a: &[u64], _: Option<&pivm_ir::MemType>) -> Resu
     if !contract::indirect_call_ok(&[Type::Ptr, Type::Ptr], None, &m.funcs[root].signature()) {
         return Ok(neg(EINVAL));
     }
-    if rt.threads.list.len() >= MAX_THREADS {
-        return Ok(neg(EAGAIN));
-    }
     let size = match size {
         0 => DEFAULT_STACK,
         s if (MIN_STACK..=MAX_STACK).contains(&s) => s.next_multiple_of(16),
         _ => return Ok(neg(EINVAL)),
     };
-    // One block: the thread-specific data, then the shadow stack.
-    let Some(block) = rt.heap.malloc(THREAD_TLS_SIZE + size, TY_NONE) else {
-        return Ok(neg(EAGAIN));
-    };
-    if !rt.sync_heap() {
-        rt.heap.free(block);
-        return Ok(neg(EAGAIN));
-    }
-    rt.mem.fill(block, 0, THREAD_TLS_SIZE)?;
-    let th = &mut rt.threads;
-    let id = th.next_id;
-    th.next_id += 1;
-    let stack = block + THREAD_TLS_SIZE;
-    th.list.push(Thread {
-        id,
-        state: State::Runnable,
-        since: 0,
-        detached: false,
-        root,
-        start: Some(vec![start, arg]),
-        frames: Vec::new(),
-        stack: (stack, stack + size),
-        block: Some(block),
-        tls: block,
-    });
-    Ok(id)
+    Ok(match sched::spawn(rt, root, vec![start, arg], size) {
+        Ok(id) => id,
+        Err(e) => neg(e),
+    })
 }
 
 /// Ends the calling thread with `a[0]`.
