@@ -306,6 +306,9 @@ macro_rules! with_builtins {
             Close "__pivm_close" (I32) -> I32,
             // (pid, sig): a signal to another process of the program.
             Kill "__pivm_kill" (I32, I32) -> I32,
+            // Ends the process as signal `sig`'s default action does: exit
+            // status 128 + sig, and `WIFSIGNALED` for its parent's wait.
+            Die "__pivm_die" (I32),
         }
     };
 }

@@ -74,6 +74,8 @@ pub struct Proc {
     pub signalled: bool,
     /// Ended by this signal's default action, at its next safepoint.
     pub killed: Option<i32>,
+    /// Ended itself by this signal's default action (`Builtin::Die`).
+    pub died_of: Option<i32>,
 }
 
 impl Default for Proc {
@@ -85,6 +87,7 @@ impl Default for Proc {
             fork: Fork::None,
             signalled: false,
             killed: None,
+            died_of: None,
         }
     }
 }
@@ -211,6 +214,7 @@ pub fn fork_child(
         fork: Fork::Done(0),
         signalled: false,
         killed: None,
+        died_of: None,
     };
     Ok(rt.duplicate(mem, threads, proc))
 }

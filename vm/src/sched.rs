@@ -514,7 +514,10 @@ pub fn run(engine: &mut dyn Engine, rt: &mut Runtime, entry: Entry) -> Result<Ou
                     switch(rt, Vec::new())
                 }
             }
-            Outcome::Exit(code) if rt.world.is_some() => end_process(rt, (code & 0xff) << 8, code),
+            Outcome::Exit(code) if rt.world.is_some() => match rt.proc.died_of.take() {
+                Some(sig) => end_process(rt, sig, code),
+                None => end_process(rt, (code & 0xff) << 8, code),
+            },
             Outcome::Trap(t) if rt.proc.pid != proc::ROOT_PID => {
                 eprintln!("pivm: trap: {t} (process {})", rt.proc.pid);
                 let sig = t.kind.exit_code() - 128;

@@ -163,6 +163,7 @@ pub fn implementation(b: Builtin) -> Impl {
         B::Write => process::write,
         B::Close => process::close,
         B::Kill => process::kill,
+        B::Die => process::die,
     }
 }
 

@@ -237,3 +237,10 @@ pub fn kill(rt: &mut Runtime, a: &[u64], _: Option<&pivm_ir::MemType>) -> Result
     }
     Ok(0)
 }
+
+/// `(sig)`: see `Builtin::Die`.
+pub fn die(rt: &mut Runtime, a: &[u64], _: Option<&pivm_ir::MemType>) -> Result<u64> {
+    let sig = (a[0] as u32 as i32).clamp(1, 127);
+    rt.proc.died_of = Some(sig);
+    Err(crate::runtime::Halt::Exit(128 + sig))
+}
