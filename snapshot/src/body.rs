@@ -61,6 +61,69 @@ pub struct Body {
     /// flag `FLAG_THREADS`); `None`: one thread, whose frames are `frames`.
     #[serde(default)]
     pub threads: Option<SavedThreads>,
+    /// The process this body is and, in the top-level body, the program's
+    /// other processes and pipes (header flag `FLAG_PROCESSES`); `None`:
+    /// a program that never forked or made a pipe.
+    #[serde(default)]
+    pub family: Option<SavedFamily>,
+}
+
+/// A process of a program that has several, or pipes (the VM's `proc`).
+/// In the top-level body (the process that was running) it also holds
+/// every other process, each a body of its own (its memory in its
+/// record's `memory`, its program text empty: the top-level body's), the
+/// ended children not waited for, and the pipes.
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+pub struct SavedFamily {
+    pub pid: i32,
+    pub ppid: i32,
+    /// Its open pipe ends.
+    pub fds: Vec<SavedFd>,
+    /// A fork in progress: `none`, `requested` (served before the
+    /// process goes on), or `done` (`__pivm_fork_result` returns
+    /// `fork_value` next).
+    pub fork: String,
+    pub fork_value: i32,
+    /// A signal was made pending by another process: its handlers run
+    /// before it goes on.
+    pub signalled: bool,
+    /// A signal's default action ends it before it goes on.
+    pub killed: Option<i32>,
+    pub others: Vec<Body>,
+    pub zombies: Vec<SavedZombie>,
+    pub pipes: Vec<SavedPipe>,
+    pub next_pid: i32,
+    pub next_pipe: u32,
+    /// The first process's exit status, once it has ended.
+    pub root_status: Option<i32>,
+    /// The memory of a process that is not the top-level body's (whose
+    /// memory is the file's sections), sorted, not overlapping.
+    pub memory: Vec<Region>,
+}
+
+/// An open pipe end: descriptor, pipe, `read` or `write`.
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+pub struct SavedFd {
+    pub fd: i32,
+    pub pipe: u32,
+    pub end: String,
+}
+
+/// A child that ended and was not waited for, with its wait status.
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+pub struct SavedZombie {
+    pub pid: i32,
+    pub ppid: i32,
+    pub status: i32,
+}
+
+/// A pipe: its unread bytes and how many descriptors of each end are open.
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+pub struct SavedPipe {
+    pub id: u32,
+    pub bytes: ByteString,
+    pub readers: u32,
+    pub writers: u32,
 }
 
 /// Every thread of a program and its schedule (the VM's `sched`). The

@@ -13,7 +13,7 @@ use crate::body::{Body, Region, PIVM_VERSION};
 use crate::codec::{self, Codec, Compressor, Decompressor};
 use crate::digest::{crc32c, crc32c_append, sha256};
 use crate::error::SnapshotError;
-use crate::header::{Header, FLAG_DELTA, FLAG_THREADS, FORMAT_VERSION, HEADER_LEN};
+use crate::header::{Header, FLAG_DELTA, FLAG_PROCESSES, FLAG_THREADS, FORMAT_VERSION, HEADER_LEN};
 use sha2::{Digest, Sha256};
 
 /// File offsets of memory sections are congruent to their VM addresses
@@ -236,6 +236,11 @@ fn open_source<S: Source + ?Sized>(
             expected: header.program_hash,
             found: body.program.hash,
         });
+    }
+    if (header.flags & FLAG_PROCESSES != 0) != body.family.is_some() {
+        return Err(SnapshotError::Threads(
+            "the header's process flag and the body's process table disagree".to_string(),
+        ));
     }
     if (header.flags & FLAG_THREADS != 0) != body.threads.is_some() {
         return Err(SnapshotError::Threads(
@@ -873,6 +878,11 @@ pub fn write_sections_stream<W: Write>(
             }
             | if snap.body.threads.is_some() {
                 FLAG_THREADS
+            } else {
+                0
+            }
+            | if snap.body.family.is_some() {
+                FLAG_PROCESSES
             } else {
                 0
             },

@@ -46,8 +46,11 @@ pub const FLAG_ZSTD: u32 = 4;
 /// Header flag: the program has several threads (`Body::threads`), which
 /// a reader that knows only `Body::frames` would lose.
 pub const FLAG_THREADS: u32 = 8;
+/// Header flag: the program has several processes or pipes
+/// (`Body::family`).
+pub const FLAG_PROCESSES: u32 = 16;
 /// Every flag this version defines.
-pub const KNOWN_FLAGS: u32 = FLAG_DELTA | FLAG_LZ4 | FLAG_ZSTD | FLAG_THREADS;
+pub const KNOWN_FLAGS: u32 = FLAG_DELTA | FLAG_LZ4 | FLAG_ZSTD | FLAG_THREADS | FLAG_PROCESSES;
 /// Where the header checksum is.
 const CHECKSUM_AT: usize = HEADER_LEN - 4;
 

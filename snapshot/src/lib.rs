@@ -48,6 +48,7 @@
 //!     extra: Default::default(),
 //!     parent: None,
 //!     threads: None,
+//!     family: None,
 //! };
 //! let bytes = to_bytes(&Snapshot::new(body)).unwrap(); // or write_atomic(path, ..)
 //!
@@ -72,9 +73,9 @@ pub mod validate;
 pub use body::{
     capture_extents, capture_regions, program_hash, restore_regions, Body, ByteString, Counters,
     Endian, EngineKind, Hop, Host, IoState, MemoryLayout, Parent, Region, SavedAllocation,
-    SavedFile, SavedFrame, SavedMemory, SavedProgram, SavedRand, SavedThread, SavedThreads, Value,
-    ValueType, MAIN_THREAD, PIVM_VERSION, THREAD_CHILD, THREAD_DONE, THREAD_FUTEX, THREAD_JOIN,
-    THREAD_PIPE, THREAD_RUNNABLE,
+    SavedFamily, SavedFd, SavedFile, SavedFrame, SavedMemory, SavedPipe, SavedProgram, SavedRand,
+    SavedThread, SavedThreads, SavedZombie, Value, ValueType, MAIN_THREAD, PIVM_VERSION,
+    THREAD_CHILD, THREAD_DONE, THREAD_FUTEX, THREAD_JOIN, THREAD_PIPE, THREAD_RUNNABLE,
 };
 pub use chain::{Chain, MAX_CHAIN};
 pub use codec::Codec;
@@ -86,7 +87,8 @@ pub use file::{
     SECTION_ENTRY_LEN,
 };
 pub use header::{
-    Header, FLAG_DELTA, FLAG_LZ4, FLAG_THREADS, FLAG_ZSTD, FORMAT_VERSION, HEADER_LEN, MAGIC,
+    Header, FLAG_DELTA, FLAG_LZ4, FLAG_PROCESSES, FLAG_THREADS, FLAG_ZSTD, FORMAT_VERSION,
+    HEADER_LEN, MAGIC,
 };
 pub use heap_table::{AllocEntry, AllocTable};
 pub use validate::{

@@ -45,10 +45,11 @@ use pivm_ir::builtins::STDERR;
 use pivm_ir::contract::{self, ChainLimits, FrameError, FrameView, MAX_STREAM_HANDLE, NULL_PAGE};
 use pivm_ir::safepoints;
 use pivm_ir::{FuncId, Module, ResumeId, Type, TypeLayouts};
+use std::collections::BTreeMap;
 
 use crate::body::{
-    local_types, Body, Counters, IoState, MemoryLayout, SavedFrame, MAIN_THREAD, THREAD_CHILD,
-    THREAD_DONE, THREAD_FUTEX, THREAD_JOIN, THREAD_PIPE, THREAD_RUNNABLE,
+    local_types, Body, Counters, IoState, MemoryLayout, SavedFamily, SavedFrame, MAIN_THREAD,
+    THREAD_CHILD, THREAD_DONE, THREAD_FUTEX, THREAD_JOIN, THREAD_PIPE, THREAD_RUNNABLE,
 };
 use crate::digest::sha256;
 use crate::error::SnapshotError;
@@ -130,7 +131,149 @@ fn validate_rest(
     check_frames(body, &module, type_layouts, limits)?;
     check_files(&body.io)?;
     check_rand(&body.counters)?;
+    if let Some(f) = &body.family {
+        check_family(body, f, &module, type_layouts, limits)?;
+    }
     Ok(module)
+}
+
+/// The most processes a snapshot may hold (the VM's `proc::MAX_PROCESSES`).
+pub const MAX_PROCESSES: usize = 256;
+/// The most bytes a pipe holds (the VM's `proc::PIPE_CAPACITY`).
+pub const PIPE_CAPACITY: usize = 65536;
+/// Descriptors a process may have open (the VM's `proc::MAX_FDS`).
+pub const MAX_FDS: i32 = 1024;
+
+/// The process table of the top-level body `top`: every other process a
+/// body checked like a snapshot's own (layout, regions, allocations,
+/// frames and threads, files, rand) against the same program and layout;
+/// pids unique; descriptors naming pipes that exist, each pipe's counts
+/// the number of its open ends over every process.
+fn check_family(
+    top: &Body,
+    f: &SavedFamily,
+    module: &Module,
+    type_layouts: &TypeLayouts,
+    limits: &Limits,
+) -> Result<(), SnapshotError> {
+    let err = |why: String| Err(SnapshotError::Threads(format!("process table: {why}")));
+    if f.others.len() + f.zombies.len() + 1 > MAX_PROCESSES {
+        return err(format!("more than {MAX_PROCESSES} processes"));
+    }
+    let mut pids = vec![f.pid];
+    let mut ends: BTreeMap<u32, (u32, u32)> = BTreeMap::new();
+    let mut check_proc = |p: &SavedFamily, nested: bool| -> Result<(), SnapshotError> {
+        if p.pid <= 0 || p.pid >= f.next_pid || p.ppid < 0 {
+            return err(format!("pid {} (parent {}) is out of range", p.pid, p.ppid));
+        }
+        if (nested && (!p.others.is_empty() || !p.zombies.is_empty() || !p.pipes.is_empty()))
+            || (!nested && !p.memory.is_empty())
+        {
+            return err(format!("process {} holds processes of its own", p.pid));
+        }
+        if !matches!(p.fork.as_str(), "none" | "requested" | "done")
+            || p.killed.is_some_and(|k| !(1..=64).contains(&k))
+        {
+            return err(format!("process {}: bad fork or signal state", p.pid));
+        }
+        let mut prev = 2;
+        for fd in &p.fds {
+            if fd.fd <= prev || fd.fd >= MAX_FDS {
+                return err(format!(
+                    "process {}: descriptor {} out of order",
+                    p.pid, fd.fd
+                ));
+            }
+            prev = fd.fd;
+            let e = ends.entry(fd.pipe).or_default();
+            match fd.end.as_str() {
+                "read" => e.0 += 1,
+                "write" => e.1 += 1,
+                _ => {
+                    return err(format!(
+                        "process {}: pipe end '{}'",
+                        p.pid,
+                        truncate(&fd.end)
+                    ))
+                }
+            }
+        }
+        Ok(())
+    };
+    check_proc(f, false)?;
+    let l = &top.memory.layout;
+    for b in &f.others {
+        let Some(p) = &b.family else {
+            return err("a process without its own process record".to_string());
+        };
+        check_proc(p, true)?;
+        if pids.contains(&p.pid) {
+            return err(format!("pid {} twice", p.pid));
+        }
+        pids.push(p.pid);
+        let m = &b.memory.layout;
+        if (
+            m.data_start,
+            m.data_end,
+            m.stack_start,
+            m.stack_end,
+            m.heap_start,
+        ) != (
+            l.data_start,
+            l.data_end,
+            l.stack_start,
+            l.stack_end,
+            l.heap_start,
+        ) || b.program.hash != top.program.hash
+            || !b.program.text.is_empty()
+            || b.parent.is_some()
+        {
+            return err(format!(
+                "process {} is not laid out as the program (or names a program or parent of its own)",
+                p.pid
+            ));
+        }
+        check_layout(m, limits)?;
+        check_regions(p.memory.iter().map(|r| (r.start, r.bytes.len() as u64)), m)?;
+        check_allocations(&b.memory.allocations, m, module, type_layouts)?;
+        check_frames(b, module, type_layouts, limits)?;
+        check_files(&b.io)?;
+        check_rand(&b.counters)?;
+    }
+    for z in &f.zombies {
+        if pids.contains(&z.pid) || z.pid <= 0 || z.pid >= f.next_pid {
+            return err(format!(
+                "ended process {} is also running or out of range",
+                z.pid
+            ));
+        }
+        pids.push(z.pid);
+    }
+    let mut prev = None;
+    for p in &f.pipes {
+        if prev.is_some_and(|q| p.id <= q) || p.id >= f.next_pipe {
+            return err(format!("pipe {} out of order or past the next id", p.id));
+        }
+        prev = Some(p.id);
+        if p.bytes.0.len() > PIPE_CAPACITY {
+            return err(format!(
+                "pipe {} holds more than {PIPE_CAPACITY} bytes",
+                p.id
+            ));
+        }
+        if ends.remove(&p.id).unwrap_or_default() != (p.readers, p.writers) {
+            return err(format!(
+                "pipe {}: {} readers and {} writers recorded, not the open descriptors",
+                p.id, p.readers, p.writers
+            ));
+        }
+    }
+    if let Some(id) = ends.keys().next() {
+        return err(format!(
+            "a descriptor names pipe {id}, which does not exist"
+        ));
+    }
+    Ok(())
 }
 
 /// Checks that `snap` belongs to `module`: the snapshot's program hash is
@@ -509,10 +652,12 @@ fn check_frames(
             return err(format!("state '{}' is unknown", truncate(&t.state)));
         }
         if t.id == threads.current {
-            if done || t.start.is_some() || !t.frames.is_empty() {
-                return err("the running thread must be stopped in Body::frames".to_string());
+            if !t.frames.is_empty() {
+                return err("the running thread's frames must be Body::frames".to_string());
             }
-            current = Some(chain);
+            // A process that was not running when the snapshot was taken
+            // may have stopped at a thread that ended or never ran.
+            current = Some((!done && t.start.is_none()).then_some(chain));
             continue;
         }
         if done {
@@ -534,13 +679,18 @@ fn check_frames(
         budget = budget.saturating_sub(t.frames.len());
         check_chain(&t.frames, module, type_layouts, budget, &chain)?;
     }
-    let Some(chain) = current else {
-        return Err(SnapshotError::Threads(format!(
+    match current {
+        None => Err(SnapshotError::Threads(format!(
             "the running thread {} is not in the table",
             threads.current
-        )));
-    };
-    check_chain(&body.frames, module, type_layouts, budget, &chain)
+        ))),
+        Some(Some(chain)) => check_chain(&body.frames, module, type_layouts, budget, &chain),
+        Some(None) if body.frames.is_empty() => Ok(()),
+        Some(None) => Err(SnapshotError::Threads(format!(
+            "thread {} has ended or never ran, but has frames",
+            threads.current
+        ))),
+    }
 }
 
 fn check_chain(

@@ -94,6 +94,8 @@ struct Inspect<'a> {
     /// Every thread of a program that started several (the running one's
     /// frames are `frames`).
     threads: Option<Vec<ThreadView<'a>>>,
+    /// Every process of a program that forked (the running one first).
+    processes: Option<Vec<ProcessView<'a>>>,
     memory: MemoryView,
     heap: Vec<HeapView>,
     io: IoView<'a>,
@@ -192,6 +194,74 @@ struct FrameView<'a> {
     line: u32,
     stack_base: u64,
     locals: Vec<LocalView<'a>>,
+}
+
+#[derive(Serialize)]
+struct ProcessView<'a> {
+    pid: i32,
+    ppid: i32,
+    running: bool,
+    /// The wait status of an ended child nobody has waited for.
+    ended: Option<i32>,
+    /// Its running (or last) thread's frames, innermost first.
+    frames: Vec<FrameView<'a>>,
+    threads: Option<Vec<ThreadView<'a>>>,
+}
+
+/// The views of the threads of a body.
+fn thread_views<'a>(module: &'a Module, b: &'a pivm_snapshot::Body) -> Option<Vec<ThreadView<'a>>> {
+    b.threads.as_ref().map(|th| {
+        th.threads
+            .iter()
+            .map(|t| ThreadView {
+                id: t.id,
+                running: t.id == th.current,
+                state: &t.state,
+                arg: t.arg,
+                detached: t.detached,
+                start: &t.root_name,
+                frames: frame_views(module, &t.frames),
+            })
+            .collect()
+    })
+}
+
+/// The views of every process of a top-level body.
+fn process_views<'a>(
+    module: &'a Module,
+    b: &'a pivm_snapshot::Body,
+) -> Option<Vec<ProcessView<'a>>> {
+    let f = b.family.as_ref()?;
+    let mut v = vec![ProcessView {
+        pid: f.pid,
+        ppid: f.ppid,
+        running: true,
+        ended: None,
+        frames: frame_views(module, &b.frames),
+        threads: thread_views(module, b),
+    }];
+    for o in &f.others {
+        let p = o.family.as_ref()?;
+        v.push(ProcessView {
+            pid: p.pid,
+            ppid: p.ppid,
+            running: false,
+            ended: None,
+            frames: frame_views(module, &o.frames),
+            threads: thread_views(module, o),
+        });
+    }
+    for z in &f.zombies {
+        v.push(ProcessView {
+            pid: z.pid,
+            ppid: z.ppid,
+            running: false,
+            ended: Some(z.status),
+            frames: Vec::new(),
+            threads: None,
+        });
+    }
+    Some(v)
 }
 
 #[derive(Serialize)]
@@ -313,20 +383,8 @@ pub fn json(
         })
         .collect();
     let frames = frame_views(module, &b.frames);
-    let threads = b.threads.as_ref().map(|th| {
-        th.threads
-            .iter()
-            .map(|t| ThreadView {
-                id: t.id,
-                running: t.id == th.current,
-                state: &t.state,
-                arg: t.arg,
-                detached: t.detached,
-                start: &t.root_name,
-                frames: frame_views(module, &t.frames),
-            })
-            .collect()
-    });
+    let threads = thread_views(module, b);
+    let processes = process_views(module, b);
     let heap = heap_summary(snap)
         .into_iter()
         .map(|(ty, (count, bytes))| HeapView { ty, count, bytes })
@@ -352,6 +410,7 @@ pub fn json(
         },
         frames,
         threads,
+        processes,
         memory: MemoryView {
             data: l.data_end - l.data_start,
             stack_used: l.sp - l.stack_start,
@@ -377,6 +436,35 @@ pub fn json(
     };
     // Cannot fail: every key is a string and every value serializable.
     serde_json::to_string(&view).expect("the inspect view serializes")
+}
+
+/// The thread table of body `b`, if it has one.
+fn threads_text(o: &mut String, module: &Module, b: &pivm_snapshot::Body) {
+    if let Some(th) = &b.threads {
+        let _ = writeln!(o, "\nthreads ({}, in creation order):", th.threads.len());
+        for t in &th.threads {
+            let state = match t.state.as_str() {
+                _ if t.id == th.current => "running".to_string(),
+                pivm_snapshot::THREAD_FUTEX => format!("blocked on the futex at {:#x}", t.arg),
+                pivm_snapshot::THREAD_JOIN => format!("joining thread {}", t.arg),
+                pivm_snapshot::THREAD_DONE => format!("ended with {:#x}", t.arg),
+                _ if t.start.is_some() => "not started".to_string(),
+                _ => "runnable".to_string(),
+            };
+            let _ = writeln!(
+                o,
+                "  thread {} ({}{}) from @{}",
+                t.id,
+                state,
+                if t.detached { ", detached" } else { "" },
+                t.root_name
+            );
+            if t.id == th.current {
+                let _ = writeln!(o, "       (its frames are the backtrace above)");
+            }
+            backtrace(o, module, &t.frames, false);
+        }
+    }
 }
 
 /// Writes `frames` (innermost first) as backtrace lines, with every
@@ -480,29 +568,42 @@ pub fn text(
     );
     let _ = writeln!(o, "\nbacktrace (innermost first):");
     backtrace(&mut o, module, &b.frames, true);
-    if let Some(th) = &b.threads {
-        let _ = writeln!(o, "\nthreads ({}, in creation order):", th.threads.len());
-        for t in &th.threads {
-            let state = match t.state.as_str() {
-                _ if t.id == th.current => "running".to_string(),
-                pivm_snapshot::THREAD_FUTEX => format!("blocked on the futex at {:#x}", t.arg),
-                pivm_snapshot::THREAD_JOIN => format!("joining thread {}", t.arg),
-                pivm_snapshot::THREAD_DONE => format!("ended with {:#x}", t.arg),
-                _ if t.start.is_some() => "not started".to_string(),
-                _ => "runnable".to_string(),
-            };
+    threads_text(&mut o, module, b);
+    if let Some(f) = &b.family {
+        let _ = writeln!(
+            o,
+            "\nprocesses ({} running or blocked, {} ended and not waited for, {} pipes):",
+            1 + f.others.len(),
+            f.zombies.len(),
+            f.pipes.len()
+        );
+        let _ = writeln!(
+            o,
+            "  process {} (parent {}): running, its frames are the backtrace above",
+            f.pid, f.ppid
+        );
+        for ob in &f.others {
+            let Some(p) = &ob.family else { continue };
+            let _ = writeln!(o, "  process {} (parent {}):", p.pid, p.ppid);
+            backtrace(&mut o, module, &ob.frames, false);
+            threads_text(&mut o, module, ob);
+        }
+        for z in &f.zombies {
             let _ = writeln!(
                 o,
-                "  thread {} ({}{}) from @{}",
-                t.id,
-                state,
-                if t.detached { ", detached" } else { "" },
-                t.root_name
+                "  process {} (parent {}): ended, wait status {:#x}",
+                z.pid, z.ppid, z.status
             );
-            if t.id == th.current {
-                let _ = writeln!(o, "       (its frames are the backtrace above)");
-            }
-            backtrace(&mut o, module, &t.frames, false);
+        }
+        for p in &f.pipes {
+            let _ = writeln!(
+                o,
+                "  pipe {}: {} bytes unread, {} readers, {} writers",
+                p.id,
+                p.bytes.0.len(),
+                p.readers,
+                p.writers
+            );
         }
     }
     let l = &b.memory.layout;

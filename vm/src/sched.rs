@@ -304,6 +304,7 @@ fn go_to(rt: &mut Runtime, target: Target) {
         let mut w = rt.world.take().expect("other processes live in the world");
         let mut other = w.others.remove(oi);
         std::mem::swap(rt, &mut other);
+        hand_over(rt, &mut other);
         w.insert(other);
         rt.world = Some(w);
     }
@@ -312,6 +313,17 @@ fn go_to(rt: &mut Runtime, target: Target) {
     th.switch_now = false;
     th.switch_due = false;
     th.slice_end = rt.safepoints_reached.saturating_add(SLICE);
+}
+
+/// Gives the process that runs next (`to`) the run's counters from the
+/// one that ran (`from`): safepoints are counted over the whole program
+/// (`--stats`, `--snapshot-after`), not per process.
+fn hand_over(to: &mut Runtime, from: &mut Runtime) {
+    std::mem::swap(&mut to.safepoints_reached, &mut from.safepoints_reached);
+    std::mem::swap(
+        &mut to.config.snapshot_after,
+        &mut from.config.snapshot_after,
+    );
 }
 
 /// How the running process goes on once it is chosen: killed by a
@@ -450,6 +462,7 @@ fn end_process(rt: &mut Runtime, status: i32, code: i32) -> Result<Entry, Outcom
     };
     let mut other = w.others.remove(i);
     std::mem::swap(rt, &mut other);
+    hand_over(rt, &mut other);
     // `other` is the ended process: its memory goes with it.
     drop(other);
     rt.world = Some(w);

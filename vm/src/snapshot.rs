@@ -28,8 +28,9 @@ use pivm_ir::write::MemTypeDisplay;
 use pivm_ir::{FuncId, MemType, Module};
 use pivm_snapshot::{
     capture_extents, AllocTable, Body, Chain, Counters, EngineKind, FileInfo, Hop, Host, IoState,
-    MemSection, MemoryLayout, Parent, SavedFile, SavedMemory, SavedThread, SavedThreads, Snapshot,
-    THREAD_CHILD, THREAD_DONE, THREAD_FUTEX, THREAD_JOIN, THREAD_PIPE, THREAD_RUNNABLE,
+    MemSection, MemoryLayout, Parent, SavedFamily, SavedFd, SavedFile, SavedMemory, SavedPipe,
+    SavedThread, SavedThreads, SavedZombie, Snapshot, THREAD_CHILD, THREAD_DONE, THREAD_FUTEX,
+    THREAD_JOIN, THREAD_PIPE, THREAD_RUNNABLE,
 };
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -86,7 +87,6 @@ pub fn memory_extents(rt: &Runtime, layout: &MemoryLayout, use_pagemap: bool) ->
 /// The memory layout a snapshot of `rt` stopped with `frames` records.
 /// Its `sp` is the first thread's (the others' stacks are heap blocks).
 pub fn layout_of(rt: &Runtime, frames: &[Frame]) -> Result<MemoryLayout, VmError> {
-    let prog = &rt.prog;
     if frames.is_empty() {
         return Err(VmError::new("no frames to snapshot"));
     }
@@ -94,16 +94,32 @@ pub fn layout_of(rt: &Runtime, frames: &[Frame]) -> Result<MemoryLayout, VmError
     let main_frames = if th.current().id == sched::MAIN_ID {
         frames
     } else {
-        match th.find(sched::MAIN_ID) {
-            Some(i) => th.list[i].frames.as_slice(),
-            None => &[],
-        }
+        main_thread_frames(th)
     };
+    Ok(layout_with(rt, main_frames))
+}
+
+/// The frames of thread 1 while it is parked (none if it has ended).
+fn main_thread_frames(th: &sched::Threads) -> &[Frame] {
+    match th.find(sched::MAIN_ID) {
+        Some(i) => th.list[i].frames.as_slice(),
+        None => &[],
+    }
+}
+
+/// The layout of a process that is not running (every thread parked).
+fn layout_of_parked(o: &Runtime) -> MemoryLayout {
+    layout_with(o, main_thread_frames(&o.threads))
+}
+
+/// The layout of `rt`'s memory with thread 1 stopped at `main_frames`.
+fn layout_with(rt: &Runtime, main_frames: &[Frame]) -> MemoryLayout {
+    let prog = &rt.prog;
     let sp = match main_frames.first() {
         Some(inner) => inner.stack_base + prog.frame_size(inner.func),
         None => prog.mem.stack_start,
     };
-    Ok(MemoryLayout {
+    MemoryLayout {
         data_start: NULL_PAGE,
         data_end: prog.mem.data_end.max(NULL_PAGE),
         stack_start: prog.mem.stack_start,
@@ -113,7 +129,7 @@ pub fn layout_of(rt: &Runtime, frames: &[Frame]) -> Result<MemoryLayout, VmError
         heap_start: prog.mem.heap_start,
         heap_end: rt.mem.max_top().max(rt.heap.heap_top()),
         heap_top: rt.heap.heap_top(),
-    })
+    }
 }
 
 /// Which memory a snapshot holds.
@@ -181,6 +197,32 @@ pub fn alloc_table(heap: &Allocator, m: &pivm_ir::Module) -> AllocTable {
     t
 }
 
+/// What a snapshot records of `rt`'s streams.
+fn io_state(rt: &Runtime) -> IoState {
+    IoState {
+        stdout_written: rt.io.stdout_written,
+        stderr_written: rt.io.stderr_written,
+        stdin_consumed: rt.io.stdin_read,
+        stdout_pending: Vec::new(),
+        stderr_pending: Vec::new(),
+        stdin_eof: rt.io.stdin_eof,
+        files: rt
+            .io
+            .files()
+            .into_iter()
+            .map(|f| SavedFile {
+                handle: f.handle,
+                path: f.path,
+                mode: f.mode,
+                offset: f.offset,
+                eof: f.eof,
+                temp: f.temp,
+            })
+            .collect(),
+        next_handle: rt.io.next_handle(),
+    }
+}
+
 /// The snapshot of `rt` stopped with `frames` (innermost first) on
 /// `engine`, holding the memory `plan` says; `taken` snapshots were taken
 /// earlier in this run.
@@ -203,28 +245,7 @@ pub fn body_of<'a>(
         .map(|f| pivm_snapshot::SavedFrame::from_ir(f, m))
         .collect::<Result<Vec<_>, _>>()
         .map_err(err)?;
-    let io = IoState {
-        stdout_written: rt.io.stdout_written,
-        stderr_written: rt.io.stderr_written,
-        stdin_consumed: rt.io.stdin_read,
-        stdout_pending: Vec::new(),
-        stderr_pending: Vec::new(),
-        stdin_eof: rt.io.stdin_eof,
-        files: rt
-            .io
-            .files()
-            .into_iter()
-            .map(|f| SavedFile {
-                handle: f.handle,
-                path: f.path,
-                mode: f.mode,
-                offset: f.offset,
-                eof: f.eof,
-                temp: f.temp,
-            })
-            .collect(),
-        next_handle: rt.io.next_handle(),
-    };
+    let io = io_state(rt);
     let counters = Counters {
         safepoints: lineage.safepoints + rt.safepoints_reached,
         snapshots: lineage.snapshots + taken,
@@ -286,6 +307,7 @@ pub fn body_of<'a>(
         extra: Default::default(),
         parent,
         threads: saved_threads(rt)?,
+        family: saved_family(rt, engine, program)?,
     };
     Ok(Capture { body, sections })
 }
@@ -301,7 +323,8 @@ fn saved_threads(rt: &Runtime) -> Result<Option<SavedThreads>, VmError> {
     let threads = th
         .list
         .iter()
-        .map(|t| {
+        .enumerate()
+        .map(|(i, t)| {
             let (state, arg) = match t.state {
                 sched::State::Runnable => (THREAD_RUNNABLE, 0),
                 sched::State::Futex(a) => (THREAD_FUTEX, a),
@@ -310,8 +333,10 @@ fn saved_threads(rt: &Runtime) -> Result<Option<SavedThreads>, VmError> {
                 sched::State::Child(pid) => (THREAD_CHILD, pid as u32 as u64),
                 sched::State::Pipe(id) => (THREAD_PIPE, id as u64),
             };
-            let frames = t
-                .frames
+            // The running (or, parked, the last) thread's frames are the
+            // body's.
+            let own: &[Frame] = if i == th.current { &[] } else { &t.frames };
+            let frames = own
                 .iter()
                 .map(|f| pivm_snapshot::SavedFrame::from_ir(f, m))
                 .collect::<Result<Vec<_>, _>>()
@@ -342,6 +367,273 @@ fn saved_threads(rt: &Runtime) -> Result<Option<SavedThreads>, VmError> {
         clock: th.clock,
         threads,
     }))
+}
+
+/// The process record of `rt` (`None` for a program that never forked or
+/// made a pipe); with `world`, the other processes and the pipes too.
+fn saved_family(
+    rt: &Runtime,
+    engine: EngineKind,
+    program: &pivm_snapshot::SavedProgram,
+) -> Result<Option<SavedFamily>, VmError> {
+    let Some(w) = &rt.world else {
+        return Ok(None);
+    };
+    let mut f = own_record(rt);
+    f.others = w
+        .others
+        .iter()
+        .map(|o| parked_body(o, engine, program))
+        .collect::<Result<Vec<_>, _>>()?;
+    f.zombies = w
+        .zombies
+        .iter()
+        .map(|z| SavedZombie {
+            pid: z.pid,
+            ppid: z.ppid,
+            status: z.status,
+        })
+        .collect();
+    f.pipes = w
+        .pipes
+        .iter()
+        .map(|(&id, p)| SavedPipe {
+            id,
+            bytes: pivm_snapshot::ByteString(p.buf.iter().copied().collect()),
+            readers: p.readers,
+            writers: p.writers,
+        })
+        .collect();
+    f.next_pid = w.next_pid;
+    f.next_pipe = w.next_pipe;
+    f.root_status = w.root_status;
+    Ok(Some(f))
+}
+
+/// A process's own part of its record.
+fn own_record(rt: &Runtime) -> SavedFamily {
+    let p = &rt.proc;
+    let (fork, fork_value) = match p.fork {
+        crate::proc::Fork::None => ("none", 0),
+        crate::proc::Fork::Requested => ("requested", 0),
+        crate::proc::Fork::Done(v) => ("done", v),
+    };
+    SavedFamily {
+        pid: p.pid,
+        ppid: p.ppid,
+        fds: p
+            .fds
+            .iter()
+            .map(|(&fd, &(pipe, end))| SavedFd {
+                fd,
+                pipe,
+                end: match end {
+                    crate::proc::End::Read => "read",
+                    crate::proc::End::Write => "write",
+                }
+                .to_string(),
+            })
+            .collect(),
+        fork: fork.to_string(),
+        fork_value,
+        signalled: p.signalled,
+        killed: p.killed,
+        ..SavedFamily::default()
+    }
+}
+
+/// The body of a process that is not running: its memory as regions, its
+/// current thread's frames as the body's, the program by hash only.
+fn parked_body(
+    o: &Runtime,
+    engine: EngineKind,
+    program: &pivm_snapshot::SavedProgram,
+) -> Result<Body, VmError> {
+    let m = &o.prog.module;
+    let err = |e: pivm_snapshot::SnapshotError| VmError::new(e.to_string());
+    let frames = &o.threads.current().frames;
+    let layout = layout_of_parked(o);
+    let mut family = own_record(o);
+    family.memory = pivm_snapshot::capture_regions(o.mem.bytes(), &layout);
+    Ok(Body {
+        source: Host::current(),
+        engine,
+        history: Vec::new(),
+        program: pivm_snapshot::SavedProgram {
+            text: String::new(),
+            hash: program.hash,
+        },
+        memory: SavedMemory {
+            layout,
+            regions: Vec::new(),
+            allocations: alloc_table(&o.heap, m),
+        },
+        frames: frames
+            .iter()
+            .map(|f| pivm_snapshot::SavedFrame::from_ir(f, m))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(err)?,
+        io: io_state(o),
+        counters: Counters {
+            safepoints: o.safepoints_reached,
+            snapshots: 0,
+            call_depth_limit: o.config.max_depth,
+            rand: Some(pivm_snapshot::SavedRand {
+                table: o.rand.table.clone(),
+                front: o.rand.front as u32,
+                rear: o.rand.rear as u32,
+            }),
+            jmp_serial: o.jmp_serial,
+        },
+        extra: Default::default(),
+        parent: None,
+        threads: saved_threads(o)?,
+        family: Some(family),
+    })
+}
+
+/// A process's own part of its record (validated).
+fn proc_of(f: &SavedFamily) -> crate::proc::Proc {
+    use crate::proc::{End, Fork};
+    crate::proc::Proc {
+        pid: f.pid,
+        ppid: f.ppid,
+        fds: f
+            .fds
+            .iter()
+            .map(|d| {
+                let end = if d.end == "read" {
+                    End::Read
+                } else {
+                    End::Write
+                };
+                (d.fd, (d.pipe, end))
+            })
+            .collect(),
+        fork: match f.fork.as_str() {
+            "requested" => Fork::Requested,
+            "done" => Fork::Done(f.fork_value),
+            _ => Fork::None,
+        },
+        signalled: f.signalled,
+        killed: f.killed,
+        died_of: None,
+    }
+}
+
+/// The processes and pipes a snapshot's top-level body records, around
+/// the restored running process `rt`.
+fn restore_family(rt: &mut Runtime, f: &SavedFamily) -> Result<(), VmError> {
+    rt.proc = proc_of(f);
+    let mut w = crate::proc::World::new();
+    w.next_pid = f.next_pid;
+    w.next_pipe = f.next_pipe;
+    w.root_status = f.root_status;
+    w.zombies = f
+        .zombies
+        .iter()
+        .map(|z| crate::proc::Zombie {
+            pid: z.pid,
+            ppid: z.ppid,
+            status: z.status,
+        })
+        .collect();
+    w.pipes = f
+        .pipes
+        .iter()
+        .map(|p| {
+            let pipe = crate::proc::Pipe {
+                buf: p.bytes.0.iter().copied().collect(),
+                readers: p.readers,
+                writers: p.writers,
+            };
+            (p.id, pipe)
+        })
+        .collect();
+    for b in &f.others {
+        let o = restore_parked(rt, b)?;
+        w.insert(o);
+    }
+    rt.world = Some(Box::new(w));
+    Ok(())
+}
+
+/// A process that was not running, from its (validated) body: memory from
+/// its regions, its threads parked.
+fn restore_parked(rt: &Runtime, b: &Body) -> Result<Runtime, VmError> {
+    let l = &b.memory.layout;
+    let c = &b.counters;
+    let rand = match &c.rand {
+        Some(r) => RandState {
+            table: r.table.clone(),
+            front: r.front as usize,
+            rear: r.rear as usize,
+        },
+        None => RandState::new(1),
+    };
+    let state = RuntimeState {
+        stack_size: l.stack_end - l.stack_start,
+        memory: Vec::new(),
+        heap_top: l.heap_top,
+        allocations: AllocTable::new(),
+        rand,
+        stdout_written: b.io.stdout_written,
+        stderr_written: b.io.stderr_written,
+        stdin_read: b.io.stdin_consumed,
+        stdin_eof: b.io.stdin_eof,
+        files: b
+            .io
+            .files
+            .iter()
+            .map(|f| FileState {
+                handle: f.handle,
+                path: f.path.clone(),
+                mode: f.mode.clone(),
+                offset: f.offset,
+                eof: f.eof,
+                temp: f.temp.clone(),
+            })
+            .collect(),
+        next_handle: b.io.next_handle.max(crate::io::FIRST_FILE),
+        safepoints_reached: c.safepoints,
+        jmp_serial: c.jmp_serial,
+    };
+    let reserve = rt.config.reserve;
+    let regions = b.family.as_ref().map_or(&[][..], |f| &f.memory[..]);
+    let load = |mem: &mut crate::memory::Memory| {
+        for r in regions {
+            let end = r.start.saturating_add(r.bytes.len() as u64);
+            if end > reserve || !mem.grow_to(end) {
+                return Err(VmError::new(format!(
+                    "a process's memory ({end} bytes) does not fit the reservation of {reserve} bytes"
+                )));
+            }
+            mem.write(r.start, &r.bytes)
+                .map_err(|k| VmError::new(format!("cannot load a process's memory: {k}")))?;
+        }
+        Ok(())
+    };
+    let mut o = Runtime::restore_with(
+        rt.prog.clone(),
+        rt.config.clone(),
+        rt.io.forked(),
+        &state,
+        &b.memory.allocations,
+        load,
+    )?;
+    o.poll = rt.poll.clone();
+    let frames: Vec<Frame> = b.frames.iter().map(|f| f.to_ir()).collect();
+    match &b.threads {
+        Some(saved) => {
+            o.threads = threads_of(saved)?;
+            o.threads.current_mut().frames = frames;
+        }
+        None => o.threads.current_mut().frames = frames,
+    }
+    if let Some(f) = &b.family {
+        o.proc = proc_of(f);
+    }
+    Ok(o)
 }
 
 /// The schedule a snapshot recorded (validated), for a run whose safepoint
@@ -524,6 +816,9 @@ pub fn restore(
         if runtime.threads.switch_now {
             runtime.poll.kick();
         }
+    }
+    if let Some(f) = &b.family {
+        restore_family(&mut runtime, f)?;
     }
     check_frames(&runtime, &frames)?;
     // Output the snapshot had not delivered is written first.

@@ -189,6 +189,7 @@ pub fn body() -> Body {
         extra: Default::default(),
         parent: None,
         threads: None,
+        family: None,
     }
 }
 
