@@ -89,6 +89,9 @@ pub struct SavedFamily {
     pub signalled: bool,
     /// A signal's default action ends it before it goes on.
     pub killed: Option<i32>,
+    /// A write to a pipe without readers raised SIGPIPE: the write
+    /// returns EPIPE when called again.
+    pub epipe: bool,
     pub others: Vec<Body>,
     pub zombies: Vec<SavedZombie>,
     pub pipes: Vec<SavedPipe>,

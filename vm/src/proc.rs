@@ -76,6 +76,9 @@ pub struct Proc {
     pub killed: Option<i32>,
     /// Ended itself by this signal's default action (`Builtin::Die`).
     pub died_of: Option<i32>,
+    /// A write to a pipe without readers raised SIGPIPE: the retry
+    /// returns EPIPE.
+    pub epipe: bool,
 }
 
 impl Default for Proc {
@@ -88,6 +91,7 @@ impl Default for Proc {
             signalled: false,
             killed: None,
             died_of: None,
+            epipe: false,
         }
     }
 }
@@ -215,6 +219,7 @@ pub fn fork_child(
         signalled: false,
         killed: None,
         died_of: None,
+        epipe: false,
     };
     Ok(rt.duplicate(mem, threads, proc))
 }

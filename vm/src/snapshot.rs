@@ -438,6 +438,7 @@ fn own_record(rt: &Runtime) -> SavedFamily {
         fork_value,
         signalled: p.signalled,
         killed: p.killed,
+        epipe: p.epipe,
         ..SavedFamily::default()
     }
 }
@@ -518,6 +519,7 @@ fn proc_of(f: &SavedFamily) -> crate::proc::Proc {
         signalled: f.signalled,
         killed: f.killed,
         died_of: None,
+        epipe: f.epipe,
     }
 }
 

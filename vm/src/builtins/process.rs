@@ -19,6 +19,7 @@ const EINVAL: i64 = 22;
 const EMFILE: i64 = 24;
 const EPIPE: i64 = 32;
 const ESRCH: i64 = 3;
+const SIGPIPE: i32 = 13;
 
 /// `WNOHANG`.
 const WNOHANG: u64 = 1;
@@ -186,7 +187,16 @@ pub fn write(rt: &mut Runtime, a: &[u64], _: Option<&pivm_ir::MemType>) -> Resul
         return Ok(neg(EBADF));
     };
     if p.readers == 0 {
-        return Ok(neg(EPIPE));
+        // SIGPIPE first (its default action ends the writer at the
+        // safepoint of the retry loop), then EPIPE when called again.
+        if std::mem::take(&mut rt.proc.epipe) {
+            return Ok(neg(EPIPE));
+        }
+        rt.proc.epipe = true;
+        proc::post_signal(rt, SIGPIPE);
+        rt.threads.switch_now = true;
+        rt.poll.kick();
+        return Ok(BLOCKED as u64);
     }
     let room = PIPE_CAPACITY - p.buf.len().min(PIPE_CAPACITY);
     if room == 0 {
