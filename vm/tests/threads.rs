@@ -4,7 +4,8 @@
 //! on either; a deadlock traps instead of hanging; a snapshot requested
 //! from outside while every thread but one is blocked is served promptly
 //! and resumes; `pivm inspect` shows every thread; hostile thread tables
-//! are refused before anything runs.
+//! are refused before anything runs; the same for processes (fork,
+//! pipes, waitpid).
 
 use pivm_snapshot::Snapshot;
 use std::path::{Path, PathBuf};
@@ -289,6 +290,143 @@ fn hostile_thread_tables_are_refused() {
             assert!(err.contains(want), "{name} on {e}: {err}");
             assert!(o.stdout.is_empty(), "{name} on {e} ran");
         }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_snapshot_from_outside_while_processes_block_resumes() {
+    let dir = scratch("family");
+    let p = prog("family.c");
+    for (engine, n) in [("jit", "100000000"), ("interp", "5000000")] {
+        let want = pivm(&dir, &["run", &p, "--engine", "jit", "--", n]);
+        assert_eq!(want.status.code(), Some(0), "{}", text(&want.stderr));
+        let child = Command::new(PIVM)
+            .current_dir(&dir)
+            .args(["run", &p, "--engine", engine, "--stats", "--", n])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_for_socket(child.id());
+        std::thread::sleep(Duration::from_millis(200));
+        let s = pivm(
+            &dir,
+            &[
+                "snapshot",
+                "--at-next-safepoint",
+                "--pid",
+                &child.id().to_string(),
+                "-o",
+                "f.msgpack",
+                "--exit",
+            ],
+        );
+        assert!(s.status.success(), "{}", text(&s.stderr));
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(85), "{}", text(&o.stderr));
+        let latency = stat(&o, "latency_ms").expect("the snapshot's latency");
+        assert!(latency < 500.0, "{engine}: latency {latency} ms");
+        let shown = text(&pivm(&dir, &["inspect", "f.msgpack"]).stdout);
+        assert!(shown.contains("processes (4 running or blocked"), "{shown}");
+        assert!(shown.contains("#0 waitpid"), "{shown}");
+        assert!(shown.contains("#0 read"), "{shown}");
+        let r = pivm(&dir, &["resume", "f.msgpack", "--engine", "jit"]);
+        let mut out = o.stdout.clone();
+        out.extend_from_slice(&r.stdout);
+        assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+        assert_eq!(text(&out), text(&want.stdout), "snapshot on {engine}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn hostile_process_tables_are_refused() {
+    let dir = scratch("hostile-family");
+    let p = repo().join("tests/cross/procs.c");
+    let good = dir.join("good.msgpack");
+    let o = pivm(
+        &dir,
+        &[
+            "run",
+            p.to_str().unwrap(),
+            "--snapshot-after",
+            "300000",
+            "--snapshot-path",
+            good.to_str().unwrap(),
+            "--exit-after-snapshot",
+            "--",
+            "2000",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(85), "{}", text(&o.stderr));
+    let snap = pivm_snapshot::read(&good).unwrap();
+    let others = snap.body.family.as_ref().map_or(0, |f| f.others.len());
+    assert!(others >= 3, "{others} other processes");
+    let r = pivm(&dir, &["resume", good.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    type Edit = fn(&mut Snapshot);
+    let cases: Vec<(&str, Edit, &str)> = vec![
+        (
+            "pipe-count",
+            |s| s.body.family.as_mut().unwrap().pipes[0].writers += 1,
+            "writers recorded",
+        ),
+        (
+            "pid-twice",
+            |s| {
+                let f = s.body.family.as_mut().unwrap();
+                let pid = f.pid;
+                f.others[0].family.as_mut().unwrap().pid = pid;
+            },
+            "twice",
+        ),
+        (
+            "no-pipe",
+            |s| s.body.family.as_mut().unwrap().pipes.clear(),
+            "does not exist",
+        ),
+        (
+            "nested",
+            |s| {
+                let f = s.body.family.as_mut().unwrap();
+                let copy = f.others[1].clone();
+                f.others[0].family.as_mut().unwrap().others.push(copy);
+            },
+            "of its own",
+        ),
+        (
+            "memory",
+            |s| {
+                let f = s.body.family.as_mut().unwrap();
+                let m = &mut f.others[0].family.as_mut().unwrap().memory;
+                m.push(pivm_snapshot::Region {
+                    start: 1 << 39,
+                    bytes: vec![1; 16],
+                });
+            },
+            "region",
+        ),
+        (
+            "fork",
+            |s| s.body.family.as_mut().unwrap().fork = "sideways".into(),
+            "bad fork",
+        ),
+    ];
+    for (name, edit, want) in cases {
+        let mut s = snap.clone();
+        edit(&mut s);
+        let p = dir.join(format!("{name}.msgpack"));
+        pivm_snapshot::write_atomic(&p, &s).unwrap();
+        let o = pivm(&dir, &["resume", p.to_str().unwrap()]);
+        let err = text(&o.stderr);
+        assert!(
+            o.status.code().is_some_and(|c| c != 0 && c < 128),
+            "{name}: exit {:?}: {err}",
+            o.status.code()
+        );
+        assert!(err.to_lowercase().contains(want), "{name}: {err}");
+        assert!(o.stdout.is_empty(), "{name} ran");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
