@@ -26,6 +26,9 @@ use crate::runtime::{Engine, Entry, Halt, Outcome, Runtime, SafepointAction, MAX
 pub struct JitEngine {
     code: Option<JitModule>,
     options: Options,
+    /// The thread compiled code runs on, kept between runs: a program
+    /// with threads or processes runs the engine once per switch.
+    worker: Option<Worker>,
 }
 
 impl JitEngine {
@@ -38,6 +41,7 @@ impl JitEngine {
         JitEngine {
             code: None,
             options,
+            worker: None,
         }
     }
 
@@ -284,7 +288,7 @@ impl Engine for JitEngine {
             stack_limit: stack_end,
             depth: 0,
             max_depth: rt.config.max_depth,
-            // Set on the JIT thread, from its stack (`run_on_big_stack`).
+            // Set on the JIT thread, from its stack (`Worker`).
             native_stack_limit: u64::MAX,
             builtins: builtin_table().as_ptr(),
             hooks: &HOOKS,
@@ -308,7 +312,12 @@ impl Engine for JitEngine {
         unsafe { rt.poll.attach(&raw const (*cx.0).poll) };
         let max_frame = jit.max_frame_size();
         let stack = stack_size(rt.config.max_depth, max_frame);
-        let ret = run_on_big_stack(stack, move |stack_low| {
+        if self.worker.as_ref().is_none_or(|w| w.size != stack) {
+            self.worker = None;
+            self.worker = Some(Worker::start(stack)?);
+        }
+        let worker = self.worker.as_ref().expect("started above");
+        let ret = worker.run(Box::new(move |stack_low| {
             let cx = cx;
             // A call with less than the largest frame and the builtins'
             // headroom left returns with a stack overflow.
@@ -324,7 +333,7 @@ impl Engine for JitEngine {
             // global addresses; `args` holds one value per parameter of
             // main; `rt` is not used until the call returns.
             unsafe { entry_fn(cx.0, args.as_ptr()) }
-        });
+        }));
         rt.poll.detach();
         rt.jmp_serial = ctx.jmp_serial;
         if let Some(from) = rt.countdown_from.take() {
@@ -491,32 +500,76 @@ fn stack_size(max_depth: u32, max_frame: usize) -> usize {
         .clamp(MIN_STACK, MAX_FRAME_MEMORY)
 }
 
-/// Runs `f` on a thread with a stack of `size` bytes (less if the host
-/// refuses that much: the native stack limit of generated code makes any
-/// size safe, a smaller one only traps sooner), passing it the lowest
-/// address of its stack.
-fn run_on_big_stack<T: Send>(size: usize, f: impl FnOnce(usize) -> T + Send) -> Result<T, VmError> {
-    let mut size = size;
-    let f = std::sync::Mutex::new(Some(f));
-    loop {
-        let r = std::thread::scope(|s| {
-            std::thread::Builder::new()
+/// A call for the worker thread: given the lowest address of its stack.
+type Job = Box<dyn FnOnce(usize) -> u64 + Send>;
+
+/// A thread with a stack of `size` bytes (less if the host refuses that
+/// much: the native stack limit of generated code makes any size safe, a
+/// smaller one only traps sooner) that runs jobs one at a time.
+struct Worker {
+    size: usize,
+    jobs: Option<std::sync::mpsc::Sender<Job>>,
+    done: std::sync::mpsc::Receiver<std::thread::Result<u64>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Worker {
+    fn start(size: usize) -> Result<Worker, VmError> {
+        let mut got = size;
+        loop {
+            let (jobs, rx) = std::sync::mpsc::channel::<Job>();
+            let (tx, done) = std::sync::mpsc::channel();
+            let r = std::thread::Builder::new()
                 .name("pivm-jit".into())
-                .stack_size(size)
-                .spawn_scoped(s, || {
-                    let f = f.lock().unwrap_or_else(|e| e.into_inner()).take();
-                    f.map(|f| f(stack_low(size)))
-                })
-                .map(|h| h.join())
-        });
-        match r {
-            Ok(Ok(Some(v))) => return Ok(v),
-            Ok(Ok(None)) => unreachable!("the closure runs once"),
-            Ok(Err(_)) => return Err(VmError::new("the jit thread panicked")),
-            Err(e) if size <= MIN_STACK => {
-                return Err(VmError::new(format!("cannot start the jit thread: {e}")))
+                .stack_size(got)
+                .spawn(move || {
+                    let low = stack_low(got);
+                    while let Ok(job) = rx.recv() {
+                        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(low)));
+                        if tx.send(r).is_err() {
+                            break;
+                        }
+                    }
+                });
+            match r {
+                Ok(thread) => {
+                    return Ok(Worker {
+                        size,
+                        jobs: Some(jobs),
+                        done,
+                        thread: Some(thread),
+                    })
+                }
+                Err(e) if got <= MIN_STACK => {
+                    return Err(VmError::new(format!("cannot start the jit thread: {e}")))
+                }
+                Err(_) => got = (got / 2).max(MIN_STACK),
             }
-            Err(_) => size = (size / 2).max(MIN_STACK),
+        }
+    }
+
+    /// Runs `job` on the thread and waits for its result.
+    fn run(&self, job: Job) -> Result<u64, VmError> {
+        let stopped = || VmError::new("the jit thread stopped");
+        self.jobs
+            .as_ref()
+            .ok_or_else(stopped)?
+            .send(job)
+            .map_err(|_| stopped())?;
+        match self.done.recv() {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(_)) => Err(VmError::new("the jit thread panicked")),
+            Err(_) => Err(stopped()),
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        // Closing the queue ends the thread's loop.
+        self.jobs = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
         }
     }
 }
