@@ -49,8 +49,15 @@ impl JitEngine {
     pub fn prepare(&mut self, prog: &Program) -> Result<Duration, VmError> {
         let t = Instant::now();
         if self.code.is_none() {
-            // A threaded program's schedule counts safepoints (`sched`).
+            // A threaded program's schedule counts safepoints (`sched`),
+            // and it switches only at them.
             if prog.threaded {
+                if !self.options.safepoints {
+                    return Err(VmError::new(
+                        "a program with threads or processes switches at safepoints: \
+                         it cannot run without them (--no-safepoints)",
+                    ));
+                }
                 self.options.counting = true;
             }
             let jm = JitModule::compile(&prog.module, prog.global_addrs.as_slice(), &self.options)

@@ -430,3 +430,16 @@ fn hostile_process_tables_are_refused() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn threads_refuse_to_run_without_safepoints() {
+    let dir = scratch("nosafepoints");
+    let o = pivm(
+        &dir,
+        &["run", &prog("race.c"), "--engine", "jit", "--no-safepoints"],
+    );
+    assert_eq!(o.status.code(), Some(71), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("switches at safepoints"));
+    assert!(o.stdout.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
