@@ -301,6 +301,8 @@ fn pick(rt: &Runtime) -> Option<Target> {
 /// another one) with a fresh turn.
 fn go_to(rt: &mut Runtime, target: Target) {
     if let (Some(oi), _) = target {
+        // No process is parked with output in its buffer.
+        rt.io.flush();
         let mut w = rt.world.take().expect("other processes live in the world");
         let mut other = w.others.remove(oi);
         std::mem::swap(rt, &mut other);
@@ -316,14 +318,20 @@ fn go_to(rt: &mut Runtime, target: Target) {
 }
 
 /// Gives the process that runs next (`to`) the run's counters from the
-/// one that ran (`from`): safepoints are counted over the whole program
-/// (`--stats`, `--snapshot-after`), not per process.
+/// one that ran (`from`): safepoints (`--stats`, `--snapshot-after`) and
+/// the standard streams' positions are the whole program's, not a
+/// process's (a resume cuts the output back to what the snapshot counted).
 fn hand_over(to: &mut Runtime, from: &mut Runtime) {
     std::mem::swap(&mut to.safepoints_reached, &mut from.safepoints_reached);
     std::mem::swap(
         &mut to.config.snapshot_after,
         &mut from.config.snapshot_after,
     );
+    let (a, b) = (&mut to.io, &mut from.io);
+    std::mem::swap(&mut a.stdout_written, &mut b.stdout_written);
+    std::mem::swap(&mut a.stderr_written, &mut b.stderr_written);
+    std::mem::swap(&mut a.stdin_read, &mut b.stdin_read);
+    std::mem::swap(&mut a.stdin_eof, &mut b.stdin_eof);
 }
 
 /// How the running process goes on once it is chosen: killed by a
