@@ -583,6 +583,16 @@ fn check_frames(
     let mut budget = limits.max_frames;
     let mut prev = 0u64;
     let mut current = None;
+    // The sizes of the heap blocks that hold threads' stacks.
+    let wanted: std::collections::BTreeSet<u64> =
+        threads.threads.iter().filter_map(|t| t.block).collect();
+    let blocks: BTreeMap<u64, u64> = body
+        .memory
+        .allocations
+        .iter()
+        .filter(|a| wanted.contains(&a.addr))
+        .map(|a| (a.addr, a.size))
+        .collect();
     for t in &threads.threads {
         let err = |why: String| Err(SnapshotError::Threads(format!("thread {}: {why}", t.id)));
         if t.id <= prev || t.id >= threads.next_id {
@@ -604,10 +614,14 @@ fn check_frames(
             ));
         };
         let is_main = t.id == MAIN_THREAD;
+        // A thread pthread_create started calls its trampoline with two
+        // pointers; the thread that runs signal handlers, its function
+        // with none.
         let signature_ok = if is_main {
             module.func_by_name("main") == Some(FuncId(t.root))
         } else {
             contract::indirect_call_ok(&[Type::Ptr, Type::Ptr], None, &root.signature())
+                || root.num_params == 0
         };
         if !signature_ok {
             return err(format!(
@@ -625,10 +639,22 @@ fn check_frames(
                 },
             )
         } else {
+            // Its stack follows its thread-specific data in a heap block
+            // of its own while it runs (the block is freed when it ends).
+            let block_ok = match t.block {
+                Some(b) => {
+                    b.checked_add(pivm_ir::builtins::THREAD_TLS_SIZE) == Some(t.stack_start)
+                        && blocks.get(&b).is_some_and(|&size| {
+                            b.checked_add(size).is_some_and(|end| end >= t.stack_end)
+                        })
+                }
+                None => t.state == THREAD_DONE,
+            };
             let in_heap = l.heap_start <= t.stack_start
                 && t.stack_start < t.stack_end
                 && t.stack_end <= l.heap_top
-                && t.stack_start % pivm_ir::frame::STACK_ALIGN == 0;
+                && t.stack_start % pivm_ir::frame::STACK_ALIGN == 0
+                && block_ok;
             (
                 in_heap,
                 ChainOf {
@@ -640,7 +666,8 @@ fn check_frames(
         };
         if !stack_ok {
             return err(format!(
-                "its stack {:#x}..{:#x} is not the program's (thread 1) or within the heap",
+                "its stack {:#x}..{:#x} is not the program's (thread 1) or within the heap, \
+                 after its thread-specific data in a block of its own",
                 t.stack_start, t.stack_end
             ));
         }

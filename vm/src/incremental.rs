@@ -141,14 +141,7 @@ impl Incremental {
     /// written since the last scan, protected again. `None` without write
     /// tracking or if the scan failed.
     fn scan(&mut self, mem: &Memory) -> Option<Vec<(u64, u64)>> {
-        let t = self.tracker.get_or_insert_with(|| {
-            if crate::wp::works() {
-                WriteTracker::new(mem.base(), mem.reserved())
-            } else {
-                None
-            }
-        });
-        t.as_ref()?.scan(mem.bytes().len() as u64)
+        crate::wp::scan_tracked(&mut self.tracker, mem)
     }
 
     /// Whether the next snapshot may be a delta.

@@ -410,14 +410,7 @@ impl Migration {
     /// The pages written since the last scan of the write tracker (set up
     /// on first use), protected again; `None` without tracking.
     fn scan(&mut self, mem: &crate::memory::Memory) -> Option<Vec<(u64, u64)>> {
-        let t = self.tracker.get_or_insert_with(|| {
-            if crate::wp::works() {
-                crate::wp::WriteTracker::new(mem.base(), mem.reserved())
-            } else {
-                None
-            }
-        });
-        t.as_ref()?.scan(mem.bytes().len() as u64)
+        crate::wp::scan_tracked(&mut self.tracker, mem)
     }
 
     /// Tells the client (if one waits) a line.

@@ -60,6 +60,31 @@ pub struct WriteTracker {
     len: u64,
 }
 
+/// The pages of `mem` written since the last scan through `tracker`,
+/// which is set up on first use (`None` inside: writes are not tracked
+/// here). A tracker follows one mapping: when `mem` is another one (the
+/// program's running process changed), it is dropped and this scan
+/// reports nothing, so the caller treats the next scan as a first one.
+pub fn scan_tracked(
+    tracker: &mut Option<Option<WriteTracker>>,
+    mem: &crate::memory::Memory,
+) -> Option<Vec<(u64, u64)>> {
+    if let Some(Some(t)) = tracker {
+        if t.base != mem.base() as u64 {
+            *tracker = None;
+            return None;
+        }
+    }
+    let t = tracker.get_or_insert_with(|| {
+        if works() {
+            WriteTracker::new(mem.base(), mem.reserved())
+        } else {
+            None
+        }
+    });
+    t.as_ref()?.scan(mem.bytes().len() as u64)
+}
+
 impl WriteTracker {
     /// Registers `[base, base + len)` (page-aligned, an anonymous private
     /// mapping) for write tracking; `None` where the kernel cannot
