@@ -27,6 +27,10 @@ pub const MAX_PROCESSES: usize = 256;
 /// Bytes a pipe holds before a writer blocks (Linux's default).
 pub const PIPE_CAPACITY: usize = 65536;
 
+/// VM memory (valid bytes) all of a program's processes may have together:
+/// a fork past it fails with EAGAIN.
+pub const MAX_FAMILY_MEMORY: u64 = 8 << 30;
+
 /// Descriptors a process may have open (pipe ends; 0-2 are the standard
 /// streams).
 pub const MAX_FDS: i32 = 1024;
@@ -182,8 +186,27 @@ pub fn fork_child(
     pid: i32,
 ) -> Result<Runtime, VmError> {
     rt.io.flush();
+    let family: u64 = rt.mem.limit()
+        + rt.world
+            .as_ref()
+            .map_or(0, |w| w.others.iter().map(|o| o.mem.limit()).sum());
+    if family.saturating_add(rt.mem.limit()) > MAX_FAMILY_MEMORY {
+        return Err(VmError::new(
+            "the program's processes would need too much memory",
+        ));
+    }
     let mut mem = Memory::new(rt.config.reserve, rt.mem.limit())?;
-    mem.restore(rt.mem.bytes())?;
+    // Only the pages the parent touched: the rest reads as zero in both.
+    let bytes = rt.mem.bytes();
+    let extents = rt
+        .mem
+        .touched(0, bytes.len() as u64)
+        .unwrap_or_else(|| vec![(0, bytes.len() as u64)]);
+    let image = mem.image_mut(bytes.len() as u64)?;
+    for (s, e) in extents {
+        let (s, e) = (s as usize, e as usize);
+        image[s..e].copy_from_slice(&bytes[s..e]);
+    }
     let cur = rt.threads.current();
     let thread = Thread {
         frames: frames.to_vec(),
