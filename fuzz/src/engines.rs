@@ -80,9 +80,10 @@ impl Ran {
     }
 }
 
-/// Runs `rt` on `engine` from `entry`.
+/// Runs `rt` on `engine` from `entry` (its threads and processes as
+/// `pivm::sched` schedules them).
 pub fn run(engine: &mut dyn Engine, mut rt: Runtime, entry: Entry) -> Ran {
-    let outcome = engine.run(&mut rt, entry).map_err(|e| e.to_string());
+    let outcome = pivm::sched::run(engine, &mut rt, entry).map_err(|e| e.to_string());
     Ran { rt, outcome }
 }
 
