@@ -161,6 +161,15 @@ impl World {
     }
 }
 
+/// Whether a thread of a process other than the running one could run.
+pub fn runnable_elsewhere(world: &Option<Box<World>>) -> bool {
+    world.as_ref().is_some_and(|w| {
+        w.others
+            .iter()
+            .any(|o| o.threads.list.iter().any(|t| t.state == State::Runnable))
+    })
+}
+
 /// Wakes the threads of every process that wait on `pipe`.
 pub fn wake_pipe(rt: &mut Runtime, pipe: u32) {
     for t in rt.threads.list.iter_mut() {

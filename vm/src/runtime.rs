@@ -405,7 +405,10 @@ impl Runtime {
                     self.poll.set_keep(false);
                 }
                 if self.prog.threaded {
-                    self.threads.due(self.safepoints_reached);
+                    let world = &self.world;
+                    self.threads.due(self.safepoints_reached, || {
+                        crate::proc::runnable_elsewhere(world)
+                    });
                 }
                 self.served = self.poll.take();
                 self.served_at = Some(Instant::now());
@@ -416,8 +419,9 @@ impl Runtime {
         // Decided before a snapshot is: a snapshot taken here records the
         // switch, which then happens before this thread runs again.
         let switch = self.prog.threaded
-            && (self.threads.due(self.safepoints_reached)
-                || self.proc.fork == crate::proc::Fork::Requested
+            && (self.threads.due(self.safepoints_reached, || {
+                crate::proc::runnable_elsewhere(&self.world)
+            }) || self.proc.fork == crate::proc::Fork::Requested
                 || self.proc.signalled
                 || self.proc.killed.is_some());
         if !self.poll.keep() || self.poll.has_requests() {

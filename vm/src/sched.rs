@@ -173,14 +173,15 @@ impl Threads {
     }
 
     /// At a safepoint (`reached` counted so far this run): whether the
-    /// running thread's turn ends here. Renews a turn nobody else wants.
-    pub fn due(&mut self, reached: u64) -> bool {
+    /// running thread's turn ends here, `elsewhere` saying whether a thread
+    /// of another process could run. Renews a turn nobody else wants.
+    pub fn due(&mut self, reached: u64, elsewhere: impl FnOnce() -> bool) -> bool {
         if self.current().state != State::Runnable {
             self.switch_due = true;
             return true;
         }
         if self.switch_now || reached >= self.slice_end {
-            if self.others_runnable() {
+            if self.others_runnable() || elsewhere() {
                 self.switch_due = true;
                 return true;
             }

@@ -306,17 +306,18 @@ pub fn body_of<'a>(
         counters,
         extra: Default::default(),
         parent,
-        threads: saved_threads(rt)?,
+        threads: saved_threads(rt, rt.world.is_some())?,
         family: saved_family(rt, engine, program)?,
     };
     Ok(Capture { body, sections })
 }
 
 /// The thread table of a snapshot of `rt`: `None` for a program that has
-/// only ever had its first thread.
-fn saved_threads(rt: &Runtime) -> Result<Option<SavedThreads>, VmError> {
+/// only ever had its first thread, unless `always` (a program with
+/// processes: the schedule's state and each thread's blocking matter).
+fn saved_threads(rt: &Runtime, always: bool) -> Result<Option<SavedThreads>, VmError> {
     let th = &rt.threads;
-    if !th.several() {
+    if !th.several() && !always {
         return Ok(None);
     }
     let m = &rt.prog.module;
@@ -488,7 +489,7 @@ fn parked_body(
         },
         extra: Default::default(),
         parent: None,
-        threads: saved_threads(o)?,
+        threads: saved_threads(o, true)?,
         family: Some(family),
     })
 }

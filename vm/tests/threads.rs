@@ -57,9 +57,17 @@ fn stat(o: &Output, key: &str) -> Option<f64> {
 }
 
 #[test]
-fn a_schedule_dependent_program_is_the_same_everywhere() {
-    let dir = scratch("race");
-    let p = prog("race.c");
+fn schedule_dependent_programs_are_the_same_everywhere() {
+    for name in ["race.c", "interleave.c"] {
+        schedule_dependent(name);
+    }
+}
+
+/// A program whose output depends on the schedule, uninterrupted on both
+/// engines and snapshotted at points in every phase of it.
+fn schedule_dependent(name: &str) {
+    let dir = scratch(name);
+    let p = prog(name);
     let full = pivm(&dir, &["run", &p, "--engine", "jit", "--stats"]);
     assert_eq!(full.status.code(), Some(0), "{}", text(&full.stderr));
     let interp = pivm(&dir, &["run", &p, "--engine", "interp"]);
@@ -70,7 +78,7 @@ fn a_schedule_dependent_program_is_the_same_everywhere() {
     for (i, k) in [1u64, 7, 150, 371, 520, 689, 840, 999].iter().enumerate() {
         let n = (total * k / 1000).max(1).to_string();
         let (a, b) = [("interp", "jit"), ("jit", "interp")][i % 2];
-        let snap = dir.join(format!("race-{n}.msgpack"));
+        let snap = dir.join(format!("s-{n}.msgpack"));
         let snap = snap.to_str().unwrap();
         let o = pivm(
             &dir,
