@@ -1,2 +1,2 @@
-#include <pthread.h>
+#include <sys/socket.h>
 int main(void) { return 0; }
