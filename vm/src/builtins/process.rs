@@ -145,12 +145,12 @@ pub fn read(rt: &mut Runtime, a: &[u64], _: Option<&pivm_ir::MemType>) -> Result
         return Ok(got as u64);
     }
     let Some(&(id, End::Read)) = rt.proc.fds.get(&fd) else {
-        return Ok(neg(EBADF) as u64);
+        return Ok(neg(EBADF));
     };
     rt.mem.check_range(buf, n)?;
     let w = proc::world(rt);
     let Some(p) = w.pipes.get_mut(&id) else {
-        return Ok(neg(EBADF) as u64);
+        return Ok(neg(EBADF));
     };
     if p.buf.is_empty() {
         if p.writers == 0 || n == 0 {
