@@ -564,43 +564,7 @@ fn restore_family(rt: &mut Runtime, f: &SavedFamily) -> Result<(), VmError> {
 /// A process that was not running, from its (validated) body: memory from
 /// its regions, its threads parked.
 fn restore_parked(rt: &Runtime, b: &Body) -> Result<Runtime, VmError> {
-    let l = &b.memory.layout;
-    let c = &b.counters;
-    let rand = match &c.rand {
-        Some(r) => RandState {
-            table: r.table.clone(),
-            front: r.front as usize,
-            rear: r.rear as usize,
-        },
-        None => RandState::new(1),
-    };
-    let state = RuntimeState {
-        stack_size: l.stack_end - l.stack_start,
-        memory: Vec::new(),
-        heap_top: l.heap_top,
-        allocations: AllocTable::new(),
-        rand,
-        stdout_written: b.io.stdout_written,
-        stderr_written: b.io.stderr_written,
-        stdin_read: b.io.stdin_consumed,
-        stdin_eof: b.io.stdin_eof,
-        files: b
-            .io
-            .files
-            .iter()
-            .map(|f| FileState {
-                handle: f.handle,
-                path: f.path.clone(),
-                mode: f.mode.clone(),
-                offset: f.offset,
-                eof: f.eof,
-                temp: f.temp.clone(),
-            })
-            .collect(),
-        next_handle: b.io.next_handle.max(crate::io::FIRST_FILE),
-        safepoints_reached: c.safepoints,
-        jmp_serial: c.jmp_serial,
-    };
+    let state = runtime_state(b);
     let reserve = rt.config.reserve;
     let regions = b.family.as_ref().map_or(&[][..], |f| &f.memory[..]);
     let load = |mem: &mut crate::memory::Memory| {
@@ -685,6 +649,59 @@ fn threads_of(saved: &SavedThreads) -> Result<sched::Threads, VmError> {
     })
 }
 
+/// The state a (validated) body records for `Runtime::restore_with`:
+/// memory and allocations are passed to it apart, without a copy.
+fn runtime_state(b: &Body) -> RuntimeState {
+    let l = &b.memory.layout;
+    let stack_size = l.stack_end - l.stack_start;
+    let rand = match &b.counters.rand {
+        Some(r) => RandState {
+            table: r.table.clone(),
+            front: r.front as usize,
+            rear: r.rear as usize,
+        },
+        None => RandState::new(1),
+    };
+    let mut next_handle = b.io.next_handle;
+    if next_handle == 0 {
+        next_handle =
+            b.io.files
+                .iter()
+                .map(|f| f.handle + 1)
+                .max()
+                .unwrap_or(crate::io::FIRST_FILE)
+                .max(crate::io::FIRST_FILE);
+    }
+    let state = RuntimeState {
+        stack_size,
+        memory: Vec::new(),
+        heap_top: l.heap_top,
+        allocations: AllocTable::new(),
+        rand,
+        stdout_written: b.io.stdout_written,
+        stderr_written: b.io.stderr_written,
+        stdin_read: b.io.stdin_consumed,
+        stdin_eof: b.io.stdin_eof,
+        files: b
+            .io
+            .files
+            .iter()
+            .map(|f| FileState {
+                handle: f.handle,
+                path: f.path.clone(),
+                mode: f.mode.clone(),
+                offset: f.offset,
+                eof: f.eof,
+                temp: f.temp.clone(),
+            })
+            .collect(),
+        next_handle,
+        safepoints_reached: b.counters.safepoints,
+        jmp_serial: b.counters.jmp_serial,
+    };
+    state
+}
+
 /// A runtime rebuilt from a snapshot, ready to rewind `frames`.
 pub struct Restored {
     pub runtime: Runtime,
@@ -737,52 +754,7 @@ pub fn restore(
             config.reserve
         )));
     }
-    let rand = match &b.counters.rand {
-        Some(r) => RandState {
-            table: r.table.clone(),
-            front: r.front as usize,
-            rear: r.rear as usize,
-        },
-        None => RandState::new(1),
-    };
-    let mut next_handle = b.io.next_handle;
-    if next_handle == 0 {
-        next_handle =
-            b.io.files
-                .iter()
-                .map(|f| f.handle + 1)
-                .max()
-                .unwrap_or(crate::io::FIRST_FILE)
-                .max(crate::io::FIRST_FILE);
-    }
-    let state = RuntimeState {
-        stack_size,
-        memory: Vec::new(),
-        heap_top: l.heap_top,
-        // Rebuilt from the body's table, passed below without a copy.
-        allocations: AllocTable::new(),
-        rand,
-        stdout_written: b.io.stdout_written,
-        stderr_written: b.io.stderr_written,
-        stdin_read: b.io.stdin_consumed,
-        stdin_eof: b.io.stdin_eof,
-        files: b
-            .io
-            .files
-            .iter()
-            .map(|f| FileState {
-                handle: f.handle,
-                path: f.path.clone(),
-                mode: f.mode.clone(),
-                offset: f.offset,
-                eof: f.eof,
-                temp: f.temp.clone(),
-            })
-            .collect(),
-        next_handle,
-        safepoints_reached: b.counters.safepoints,
-        jmp_serial: b.counters.jmp_serial,
-    };
+    let state = runtime_state(b);
     let frames: Vec<Frame> = b.frames.iter().map(|f| f.to_ir()).collect();
     // A standby resume's memory holds the chain's oldest members already,
     // if they are this chain's (by id, in order).
