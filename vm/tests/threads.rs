@@ -370,7 +370,7 @@ fn hostile_process_tables_are_refused() {
     assert_eq!(o.status.code(), Some(85), "{}", text(&o.stderr));
     let snap = pivm_snapshot::read(&good).unwrap();
     let others = snap.body.family.as_ref().map_or(0, |f| f.others.len());
-    assert!(others >= 3, "{others} other processes");
+    assert!(others >= 2, "{others} other processes");
     let r = pivm(&dir, &["resume", good.to_str().unwrap()]);
     assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
     type Edit = fn(&mut Snapshot);
