@@ -1424,12 +1424,16 @@ struct sigaction {
 /* Program-wide, in VM memory: the disposition of each signal (handler,
    sa_mask, sa_flags), the blocked mask and the pending set (bit sig-1).
    The VM sets bits of __pivm_sig_pending when another process sends a
-   signal and then runs __pivm_sig_run_pending at a safepoint. */
+   signal and then runs __pivm_sig_run_pending at a safepoint. As in
+   Linux, what raise sends is pending apart (__pivm_sig_raised, the
+   thread's own; pivm keeps one for all its threads) from what kill sends
+   (the process's), one bit each: a signal can be pending in both. */
 __pivm_sighandler_t __pivm_sig_handlers[65];
 unsigned long long __pivm_sig_masks[65];
 int __pivm_sig_flags[65];
 unsigned long long __pivm_sig_mask;
 unsigned long long __pivm_sig_pending;
+unsigned long long __pivm_sig_raised;
 /* Counts deliveries: what sigsuspend waits on. */
 int __pivm_sig_delivered;
 void (exit)(int status);
@@ -1445,6 +1449,9 @@ int __pivm_futex_wake(int *addr, int count);
 /* glibc's own signals (SIGCANCEL, SIGSETXID), which a program cannot add
    to a set, block or handle. */
 #define __PIVM_SIG_INTERNAL (__PIVM_SIG_BIT(32) | __PIVM_SIG_BIT(33))
+/* Dequeued before the others (Linux's SYNCHRONOUS_MASK). */
+#define __PIVM_SIG_SYNCHRONOUS (__PIVM_SIG_BIT(4) | __PIVM_SIG_BIT(5) | __PIVM_SIG_BIT(7) \
+    | __PIVM_SIG_BIT(8) | __PIVM_SIG_BIT(11) | __PIVM_SIG_BIT(31))
 static int __pivm_sig_einval(void) {
     errno = EINVAL;
     return -1;
@@ -1459,19 +1466,27 @@ static void __pivm_sig_default(int sig) {
     __pivm_die(sig);
 }
 /* Delivers every pending signal that is not blocked, as Linux does on its
-   way back to user mode: the lowest is taken first and its handler's frame
-   set up (its mask blocked, SA_RESETHAND applied), then the next ones are
-   delivered on top of it before it runs, so the last taken runs first. A
-   handler's return restores the mask it was entered with and delivers
-   what that unblocks. Safe to call at any point, also from the VM's
-   handler thread: a signal is claimed by one straight-line read and
-   write of the pending set (no call, no loop, hence no safepoint, between
-   them), and a frame's mask saved and set likewise. */
+   way back to user mode: the thread's own (raise) before the process's
+   (kill, other processes), the synchronous ones (SIGILL, SIGTRAP, SIGBUS,
+   SIGFPE, SIGSEGV, SIGSYS) first, then the lowest. Each taken signal's
+   handler frame is set up (its mask blocked, SA_RESETHAND applied) and the
+   next ones are delivered on top of it before it runs, so the last taken
+   runs first. A handler's return restores the mask it was entered with
+   and delivers what that unblocks. Safe to call at any point, also from
+   the VM's handler thread: a signal is claimed by one straight-line read
+   and write of its pending set (no call and no loop, hence no safepoint,
+   between them), and a frame's mask saved and set likewise. */
 static void __pivm_sig_run_pending(void) {
     for (;;) {
-        unsigned long long avail = __pivm_sig_pending & ~__pivm_sig_mask;
+        unsigned long long *from = &__pivm_sig_raised;
+        unsigned long long avail = __pivm_sig_raised & ~__pivm_sig_mask;
+        if (!avail) {
+            from = &__pivm_sig_pending;
+            avail = __pivm_sig_pending & ~__pivm_sig_mask;
+        }
+        if (avail & __PIVM_SIG_SYNCHRONOUS) avail &= __PIVM_SIG_SYNCHRONOUS;
         unsigned long long bit = avail & (0 - avail);
-        __pivm_sig_pending &= ~bit;
+        *from &= ~bit;
         if (!bit) return;
         int sig = 1;
         if (!(bit & 0xffffffffULL)) { sig += 32; bit >>= 32; }
@@ -1496,10 +1511,17 @@ static void __pivm_sig_run_pending(void) {
         }
         __pivm_sig_delivered++;
         __pivm_sig_run_pending();
-        if (flags & SA_SIGINFO)
-            ((void (*)(int, siginfo_t *, void *))h)(sig, NULL, NULL);
-        else
+        if (flags & SA_SIGINFO) {
+            /* What pivm knows of the sender: raise (SI_TKILL) is the
+               process itself; kill (SI_USER) does not say who sent it. */
+            siginfo_t info = {0};
+            info.si_signo = sig;
+            info.si_code = from == &__pivm_sig_raised ? -6 : 0;
+            info.si_pid = from == &__pivm_sig_raised ? getpid() : 0;
+            ((void (*)(int, siginfo_t *, void *))h)(sig, &info, NULL);
+        } else {
             h(sig);
+        }
         __pivm_sig_mask = saved;
         __pivm_futex_wake(&__pivm_sig_delivered, 0x7fffffff);
     }
@@ -1531,18 +1553,27 @@ static int sigismember(const sigset_t *s, int sig) {
     return (s->__val[0] & __PIVM_SIG_BIT(sig)) != 0;
 }
 static int sigisemptyset(const sigset_t *s) { return (s->__val[0] & ~__PIVM_SIG_INTERNAL) == 0; }
-/* Makes sig pending and delivers what is not blocked (raise, kill to the
-   calling process). */
-static int __pivm_sig_post(int sig) {
+/* Makes sig pending in `set` and delivers what is not blocked (raise,
+   kill to the calling process). */
+static int __pivm_sig_post(unsigned long long *set, int sig) {
     if (sig < 0 || sig >= NSIG) return __pivm_sig_einval();
     if (sig == 0) return 0;
-    __pivm_sig_pending |= __PIVM_SIG_BIT(sig);
+    /* A stop signal discards a pending SIGCONT, SIGCONT pending stops. */
+    unsigned long long stops = __PIVM_SIG_BIT(19) | __PIVM_SIG_BIT(20) | __PIVM_SIG_BIT(21)
+        | __PIVM_SIG_BIT(22);
+    unsigned long long drop = sig == SIGCONT ? stops
+        : __PIVM_SIG_BIT(sig) & stops ? __PIVM_SIG_BIT(SIGCONT) : 0;
+    __pivm_sig_pending &= ~drop;
+    __pivm_sig_raised &= ~drop;
+    *set |= __PIVM_SIG_BIT(sig);
     __pivm_sig_run_pending();
     return 0;
 }
-static int raise(int sig) { return __pivm_sig_post(sig); }
+static int raise(int sig) { return __pivm_sig_post(&__pivm_sig_raised, sig); }
+/* kill(0) and kill(-1) reach the calling process only (not the others of
+   its group, as Linux's would). */
 static int kill(pid_t pid, int sig) {
-    if (pid == 0 || pid == -1 || pid == getpid()) return __pivm_sig_post(sig);
+    if (pid == 0 || pid == -1 || pid == getpid()) return __pivm_sig_post(&__pivm_sig_pending, sig);
     int r = __pivm_kill(pid, sig);
     if (r < 0) {
         errno = -r;
@@ -1564,7 +1595,10 @@ static int sigaction(int sig, const struct sigaction *act, struct sigaction *old
         /* A pending signal now ignored is discarded (POSIX). */
         if (act->sa_handler == SIG_IGN || (act->sa_handler == SIG_DFL
                 && (sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH)))
+        {
             __pivm_sig_pending &= ~__PIVM_SIG_BIT(sig);
+            __pivm_sig_raised &= ~__PIVM_SIG_BIT(sig);
+        }
     }
     if (old) {
         old->sa_handler = h;
@@ -1615,7 +1649,7 @@ static int pthread_sigmask(int how, const sigset_t *set, sigset_t *old) {
 }
 static int sigpending(sigset_t *s) {
     sigemptyset(s);
-    s->__val[0] = __pivm_sig_pending;
+    s->__val[0] = __pivm_sig_pending | __pivm_sig_raised;
     return 0;
 }
 /* Waits, with `mask` blocked, until a signal is delivered: one already
