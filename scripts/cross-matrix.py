@@ -45,7 +45,8 @@ ENGINES = ["jit", "interp"]
 # hardware NaNs, handlers pending between setjmp and longjmp,
 # variable-length arrays and bit-fields live across the snapshot, wide
 # strings and long doubles, loops whose memory checks the JIT hoists,
-# threads blocked in condition variables and joins, and processes blocked
+# threads blocked in condition variables and joins, signals pending
+# while blocked, and processes blocked
 # in pipes and waitpid (the newer programs at one point each, to keep CI short). The
 # oracle is gcc, except for NaN bits, which C leaves to the hardware and
 # pivm defines (docs/DESIGN.md): there it is pivm's interpreter on x86_64,
@@ -58,6 +59,7 @@ PROGRAMS = [
     ("tests/cross/wide.c", ["3000"], [0.4], "gcc"),
     ("tests/cross/loops.c", ["40", "6"], [0.61], "gcc"),
     ("tests/cross/threads.c", ["300"], [0.35, 0.8], "gcc"),
+    ("tests/cross/signals.c", ["10"], [0.35, 0.8], "gcc"),
     ("tests/cross/procs.c", ["2000"], [0.3, 0.75], "gcc"),
     ("examples/nbody.c", ["2000"], [0.5], "gcc"),
     ("examples/binarytrees.c", ["8"], [0.2, 0.7], "gcc"),
