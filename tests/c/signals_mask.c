@@ -238,6 +238,22 @@ int main(void) {
     printf("burst trace %s\n", trace);
     tlen = 0;
 
+    /* sigsuspend with a signal pending that its mask lets in. */
+    sa.sa_handler = on_usr;
+    sigaction(SIGUSR1, &sa, NULL);
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    raise(SIGUSR1);
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR2);
+    errno = 0;
+    i = sigsuspend(&set);
+    printf("sigsuspend %d EINTR %d\n", i, errno == EINTR);
+    blocked_now("after sigsuspend");
+    sigemptyset(&set);
+    sigprocmask(SIG_SETMASK, &set, NULL);
+
     /* Errors (errno read after the call: argument order is unspecified). */
     errno = 0;
     i = sigaction(SIGKILL, &sa, NULL);

@@ -50,7 +50,10 @@ fn run(cmd: &mut Command) -> Run {
     Run {
         stdout: out.stdout,
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        code: out.status.code().or(out.status.signal().map(|s| 128 + s)),
+        code: out
+            .status
+            .code()
+            .or_else(|| out.status.signal().map(|s| 128 + s)),
     }
 }
 
