@@ -1434,8 +1434,10 @@ int __pivm_sig_flags[65];
 unsigned long long __pivm_sig_mask;
 unsigned long long __pivm_sig_pending;
 unsigned long long __pivm_sig_raised;
-/* Counts deliveries: what sigsuspend waits on. */
+/* Counts deliveries to handlers: what sigsuspend waits on (its threads
+   counted in __pivm_sig_waiters). */
 int __pivm_sig_delivered;
+int __pivm_sig_waiters;
 void (exit)(int status);
 void abort(void);
 pid_t getpid(void);
@@ -1523,7 +1525,7 @@ static void __pivm_sig_run_pending(void) {
             h(sig);
         }
         __pivm_sig_mask = saved;
-        __pivm_futex_wake(&__pivm_sig_delivered, 0x7fffffff);
+        if (__pivm_sig_waiters) __pivm_futex_wake(&__pivm_sig_delivered, 0x7fffffff);
     }
 }
 static int __pivm_sig_valid(int sig) {
@@ -1660,7 +1662,9 @@ static int sigsuspend(const sigset_t *mask) {
     int seen = __pivm_sig_delivered;
     __pivm_sig_mask = mask->__val[0] & ~(__PIVM_SIG_UNBLOCKABLE | __PIVM_SIG_INTERNAL);
     __pivm_sig_run_pending();
+    __pivm_sig_waiters++;
     while (__pivm_sig_delivered == seen) __pivm_futex_wait(&__pivm_sig_delivered, seen);
+    __pivm_sig_waiters--;
     __pivm_sig_mask = saved;
     __pivm_sig_run_pending();
     errno = EINTR;
