@@ -45,9 +45,11 @@ ENGINES = ["jit", "interp"]
 # hardware NaNs, handlers pending between setjmp and longjmp,
 # variable-length arrays and bit-fields live across the snapshot, wide
 # strings and long doubles, loops whose memory checks the JIT hoists,
-# threads blocked in condition variables and joins, processes blocked in
-# pipes and waitpid, and processes whose interleaved output is the
-# schedule's (the oracle is then pivm's uninterrupted run) (the newer programs at one point each, to keep CI short). The
+# threads blocked in condition variables and joins, signals pending
+# while blocked, processes blocked in pipes and waitpid, and processes
+# whose interleaved output is the schedule's (the oracle is then pivm's
+# uninterrupted run) (the newer programs at one point each, to keep CI
+# short). The
 # oracle is gcc, except for NaN bits, which C leaves to the hardware and
 # pivm defines (docs/DESIGN.md): there it is pivm's interpreter on x86_64,
 # uninterrupted.
@@ -59,6 +61,7 @@ PROGRAMS = [
     ("tests/cross/wide.c", ["3000"], [0.4], "gcc"),
     ("tests/cross/loops.c", ["40", "6"], [0.61], "gcc"),
     ("tests/cross/threads.c", ["300"], [0.55], "gcc"),
+    ("tests/cross/signals.c", ["10"], [0.35], "gcc"),
     ("tests/cross/procs.c", ["2000"], [0.45], "gcc"),
     ("tests/threads/interleave.c", [], [0.62], "pivm"),
     ("examples/nbody.c", ["2000"], [0.5], "gcc"),

@@ -83,6 +83,7 @@ pub fn get(name: &str) -> Option<&'static str> {
         "iso646.h" => ISO646,
         "strings.h" => STRINGS,
         "__pivm_strerror.h" => STRERROR,
+        "__pivm_strsignal.h" => STRSIGNAL,
         "wchar.h" => headers_wide::WCHAR,
         "wctype.h" => headers_wide::WCTYPE,
         "uchar.h" => headers_wide::UCHAR,
@@ -477,6 +478,7 @@ static size_t strxfrm(char *dst, const char *src, size_t n) {
     return len;
 }
 #include <__pivm_strerror.h>
+#include <__pivm_strsignal.h>
 static char *strtok(char *s, const char *delim) {
     static char *next;
     if (!s) s = next;
@@ -1332,10 +1334,21 @@ void longjmp(jmp_buf env, int val);
 #endif
 "#;
 
+/// signal.h: POSIX signals within a process, as C over program-wide state
+/// in VM memory (dispositions, the blocked mask, the pending set), so both
+/// engines run the same code and a snapshot holds it all. Delivery follows
+/// Linux (`__pivm_sig_run_pending`), which the VM also calls at a
+/// safepoint when another process has set a bit of `__pivm_sig_pending`
+/// (`vm::proc::post_signal`; both names are what the VM looks for).
 const SIGNAL: &str = r#"#ifndef __PIVM_SIGNAL_H
 #define __PIVM_SIGNAL_H
+#include <stddef.h>
+#include <errno.h>
+#include <sys/types.h>
 typedef int sig_atomic_t;
 typedef void (*__pivm_sighandler_t)(int);
+typedef __pivm_sighandler_t sighandler_t;
+typedef __pivm_sighandler_t sig_t;
 #define SIG_DFL ((__pivm_sighandler_t)0)
 #define SIG_IGN ((__pivm_sighandler_t)1)
 #define SIG_ERR ((__pivm_sighandler_t)-1)
@@ -1345,6 +1358,7 @@ typedef void (*__pivm_sighandler_t)(int);
 #define SIGILL 4
 #define SIGTRAP 5
 #define SIGABRT 6
+#define SIGIOT 6
 #define SIGBUS 7
 #define SIGFPE 8
 #define SIGKILL 9
@@ -1354,30 +1368,333 @@ typedef void (*__pivm_sighandler_t)(int);
 #define SIGPIPE 13
 #define SIGALRM 14
 #define SIGTERM 15
+#define SIGSTKFLT 16
 #define SIGCHLD 17
 #define SIGCONT 18
 #define SIGSTOP 19
+#define SIGTSTP 20
+#define SIGTTIN 21
+#define SIGTTOU 22
+#define SIGURG 23
+#define SIGXCPU 24
+#define SIGXFSZ 25
+#define SIGVTALRM 26
+#define SIGPROF 27
+#define SIGWINCH 28
+#define SIGIO 29
+#define SIGPOLL 29
+#define SIGPWR 30
+#define SIGSYS 31
+#define SIGRTMIN 34
+#define SIGRTMAX 64
 #define NSIG 65
+#define _NSIG 65
+#define SA_NOCLDSTOP 1
+#define SA_NOCLDWAIT 2
+#define SA_SIGINFO 4
+#define SA_ONSTACK 0x08000000
+#define SA_RESTART 0x10000000
+#define SA_NODEFER 0x40000000
+#define SA_RESETHAND ((int)0x80000000u)
+#define SA_NOMASK SA_NODEFER
+#define SA_ONESHOT SA_RESETHAND
+#define SIG_BLOCK 0
+#define SIG_UNBLOCK 1
+#define SIG_SETMASK 2
+/* glibc's layouts: 1024 signals in a set (pivm keeps 1..64 in the first
+   word), a 128-byte siginfo_t. */
+typedef struct { unsigned long __val[16]; } sigset_t;
+typedef struct {
+    int si_signo, si_errno, si_code, __pad0;
+    int si_pid;
+    unsigned si_uid;
+    int si_status, __pad[25];
+} siginfo_t;
+struct sigaction {
+    union {
+        __pivm_sighandler_t sa_handler;
+        void (*sa_sigaction)(int, siginfo_t *, void *);
+    } __sigaction_handler;
+    sigset_t sa_mask;
+    int sa_flags;
+    void (*sa_restorer)(void);
+};
+#define sa_handler __sigaction_handler.sa_handler
+#define sa_sigaction __sigaction_handler.sa_sigaction
+/* Program-wide, in VM memory: the disposition of each signal (handler,
+   sa_mask, sa_flags), the blocked mask and the pending set (bit sig-1).
+   The VM sets bits of __pivm_sig_pending when another process sends a
+   signal and then runs __pivm_sig_run_pending at a safepoint. As in
+   Linux, what raise sends is pending apart (__pivm_sig_raised, the
+   thread's own; pivm keeps one for all its threads) from what kill sends
+   (the process's), one bit each: a signal can be pending in both. */
 __pivm_sighandler_t __pivm_sig_handlers[65];
+unsigned long long __pivm_sig_masks[65];
+int __pivm_sig_flags[65];
+unsigned long long __pivm_sig_mask;
+unsigned long long __pivm_sig_pending;
+unsigned long long __pivm_sig_raised;
+/* Counts deliveries to handlers: what sigsuspend waits on (its threads
+   counted in __pivm_sig_waiters). */
+int __pivm_sig_delivered;
+int __pivm_sig_waiters;
 void (exit)(int status);
 void abort(void);
-static __pivm_sighandler_t signal(int sig, __pivm_sighandler_t h) {
-    if (sig < 1 || sig >= NSIG || sig == SIGKILL || sig == SIGSTOP) return SIG_ERR;
-    __pivm_sighandler_t old = __pivm_sig_handlers[sig];
-    __pivm_sig_handlers[sig] = h;
-    return old;
+pid_t getpid(void);
+int __pivm_kill(int pid, int sig);
+void __pivm_die(int sig);
+int __pivm_futex_wait(int *addr, int expected);
+int __pivm_futex_wake(int *addr, int count);
+#define __PIVM_SIG_BIT(sig) (1ULL << ((sig) - 1))
+/* SIGKILL and SIGSTOP, which no mask blocks. */
+#define __PIVM_SIG_UNBLOCKABLE (__PIVM_SIG_BIT(9) | __PIVM_SIG_BIT(19))
+/* glibc's own signals (SIGCANCEL, SIGSETXID), which a program cannot add
+   to a set, block or handle. */
+#define __PIVM_SIG_INTERNAL (__PIVM_SIG_BIT(32) | __PIVM_SIG_BIT(33))
+/* Dequeued before the others (Linux's SYNCHRONOUS_MASK). */
+#define __PIVM_SIG_SYNCHRONOUS (__PIVM_SIG_BIT(4) | __PIVM_SIG_BIT(5) | __PIVM_SIG_BIT(7) \
+    | __PIVM_SIG_BIT(8) | __PIVM_SIG_BIT(11) | __PIVM_SIG_BIT(31))
+static int __pivm_sig_einval(void) {
+    errno = EINVAL;
+    return -1;
 }
-static int raise(int sig) {
-    if (sig < 1 || sig >= NSIG) return -1;
-    __pivm_sighandler_t h = __pivm_sig_handlers[sig];
-    if (h == SIG_IGN) return 0;
-    if (h == SIG_DFL) {
-        if (sig == SIGCHLD || sig == SIGCONT) return 0;
-        if (sig == SIGABRT) abort();
-        exit(128 + sig);
+/* A signal's default action: ignore (SIGCHLD, SIGCONT, SIGURG, SIGWINCH,
+   and the stop signals, which pivm does not stop on), abort for SIGABRT,
+   else end the process as that signal would (exit status 128 + sig). */
+static void __pivm_sig_default(int sig) {
+    if (sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH) return;
+    if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) return;
+    if (sig == SIGABRT) abort();
+    __pivm_die(sig);
+}
+/* Delivers every pending signal that is not blocked, as Linux does on its
+   way back to user mode: the thread's own (raise) before the process's
+   (kill, other processes), the synchronous ones (SIGILL, SIGTRAP, SIGBUS,
+   SIGFPE, SIGSEGV, SIGSYS) first, then the lowest. Each taken signal's
+   handler frame is set up (its mask blocked, SA_RESETHAND applied) and the
+   next ones are delivered on top of it before it runs, so the last taken
+   runs first. A handler's return restores the mask it was entered with
+   and delivers what that unblocks. Safe to call at any point, also from
+   the VM's handler thread: a signal is claimed by one straight-line read
+   and write of its pending set (no call and no loop, hence no safepoint,
+   between them), and a frame's mask saved and set likewise. */
+static void __pivm_sig_run_pending(void) {
+    for (;;) {
+        unsigned long long *from = &__pivm_sig_raised;
+        unsigned long long avail = __pivm_sig_raised & ~__pivm_sig_mask;
+        if (!avail) {
+            from = &__pivm_sig_pending;
+            avail = __pivm_sig_pending & ~__pivm_sig_mask;
+        }
+        if (avail & __PIVM_SIG_SYNCHRONOUS) avail &= __PIVM_SIG_SYNCHRONOUS;
+        unsigned long long bit = avail & (0 - avail);
+        *from &= ~bit;
+        if (!bit) return;
+        int sig = 1;
+        if (!(bit & 0xffffffffULL)) { sig += 32; bit >>= 32; }
+        if (!(bit & 0xffffULL)) { sig += 16; bit >>= 16; }
+        if (!(bit & 0xffULL)) { sig += 8; bit >>= 8; }
+        if (!(bit & 0xfULL)) { sig += 4; bit >>= 4; }
+        if (!(bit & 0x3ULL)) { sig += 2; bit >>= 2; }
+        if (!(bit & 0x1ULL)) sig += 1;
+        __pivm_sighandler_t h = __pivm_sig_handlers[sig];
+        int flags = __pivm_sig_flags[sig];
+        unsigned long long saved = __pivm_sig_mask;
+        if (sig == SIGKILL || h == SIG_DFL) {
+            __pivm_sig_default(sig);
+            continue;
+        }
+        if (h == SIG_IGN) continue;
+        __pivm_sig_mask = (saved | __pivm_sig_masks[sig]
+            | (flags & SA_NODEFER ? 0 : __PIVM_SIG_BIT(sig))) & ~__PIVM_SIG_UNBLOCKABLE;
+        if (flags & SA_RESETHAND) {
+            __pivm_sig_handlers[sig] = SIG_DFL;
+            __pivm_sig_flags[sig] &= ~SA_SIGINFO;
+        }
+        __pivm_sig_delivered++;
+        __pivm_sig_run_pending();
+        if (flags & SA_SIGINFO) {
+            /* What pivm knows of the sender: raise (SI_TKILL) is the
+               process itself; kill (SI_USER) does not say who sent it. */
+            siginfo_t info = {0};
+            info.si_signo = sig;
+            info.si_code = from == &__pivm_sig_raised ? -6 : 0;
+            info.si_pid = from == &__pivm_sig_raised ? getpid() : 0;
+            ((void (*)(int, siginfo_t *, void *))h)(sig, &info, NULL);
+        } else {
+            h(sig);
+        }
+        __pivm_sig_mask = saved;
+        if (__pivm_sig_waiters) __pivm_futex_wake(&__pivm_sig_delivered, 0x7fffffff);
     }
-    h(sig);
+}
+static int __pivm_sig_valid(int sig) {
+    return sig >= 1 && sig < NSIG && !(__PIVM_SIG_INTERNAL & __PIVM_SIG_BIT(sig));
+}
+static int sigemptyset(sigset_t *s) {
+    for (int i = 0; i < 16; i++) s->__val[i] = 0;
     return 0;
+}
+static int sigfillset(sigset_t *s) {
+    for (int i = 0; i < 16; i++) s->__val[i] = ~0UL;
+    s->__val[0] &= ~__PIVM_SIG_INTERNAL;
+    return 0;
+}
+static int sigaddset(sigset_t *s, int sig) {
+    if (!s || !__pivm_sig_valid(sig)) return __pivm_sig_einval();
+    s->__val[0] |= __PIVM_SIG_BIT(sig);
+    return 0;
+}
+static int sigdelset(sigset_t *s, int sig) {
+    if (!s || !__pivm_sig_valid(sig)) return __pivm_sig_einval();
+    s->__val[0] &= ~__PIVM_SIG_BIT(sig);
+    return 0;
+}
+static int sigismember(const sigset_t *s, int sig) {
+    if (!s || sig < 1 || sig >= NSIG) return __pivm_sig_einval();
+    return (s->__val[0] & __PIVM_SIG_BIT(sig)) != 0;
+}
+static int sigisemptyset(const sigset_t *s) { return (s->__val[0] & ~__PIVM_SIG_INTERNAL) == 0; }
+/* Makes sig pending in `set` and delivers what is not blocked (raise,
+   kill to the calling process). */
+static int __pivm_sig_post(unsigned long long *set, int sig) {
+    if (sig < 0 || sig >= NSIG) return __pivm_sig_einval();
+    if (sig == 0) return 0;
+    /* A stop signal discards a pending SIGCONT, SIGCONT pending stops. */
+    unsigned long long stops = __PIVM_SIG_BIT(19) | __PIVM_SIG_BIT(20) | __PIVM_SIG_BIT(21)
+        | __PIVM_SIG_BIT(22);
+    unsigned long long drop = sig == SIGCONT ? stops
+        : __PIVM_SIG_BIT(sig) & stops ? __PIVM_SIG_BIT(SIGCONT) : 0;
+    __pivm_sig_pending &= ~drop;
+    __pivm_sig_raised &= ~drop;
+    *set |= __PIVM_SIG_BIT(sig);
+    __pivm_sig_run_pending();
+    return 0;
+}
+static int raise(int sig) { return __pivm_sig_post(&__pivm_sig_raised, sig); }
+/* kill(0) and kill(-1) reach the calling process only (not the others of
+   its group, as Linux's would). */
+static int kill(pid_t pid, int sig) {
+    if (pid == 0 || pid == -1 || pid == getpid()) return __pivm_sig_post(&__pivm_sig_pending, sig);
+    int r = __pivm_kill(pid, sig);
+    if (r < 0) {
+        errno = -r;
+        return -1;
+    }
+    return 0;
+}
+static int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
+    if (!__pivm_sig_valid(sig) || (act && (sig == SIGKILL || sig == SIGSTOP)))
+        return __pivm_sig_einval();
+    __pivm_sighandler_t h = __pivm_sig_handlers[sig];
+    unsigned long long m = __pivm_sig_masks[sig];
+    int f = __pivm_sig_flags[sig];
+    if (act) {
+        __pivm_sig_handlers[sig] = act->sa_handler;
+        __pivm_sig_masks[sig] = act->sa_mask.__val[0] & ~__PIVM_SIG_UNBLOCKABLE;
+        /* glibc passes its restorer to the kernel: a later query sees it. */
+        __pivm_sig_flags[sig] = act->sa_flags | 0x04000000;
+        /* A pending signal now ignored is discarded (POSIX). */
+        if (act->sa_handler == SIG_IGN || (act->sa_handler == SIG_DFL
+                && (sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH)))
+        {
+            __pivm_sig_pending &= ~__PIVM_SIG_BIT(sig);
+            __pivm_sig_raised &= ~__PIVM_SIG_BIT(sig);
+        }
+    }
+    if (old) {
+        old->sa_handler = h;
+        sigemptyset(&old->sa_mask);
+        old->sa_mask.__val[0] = m;
+        old->sa_flags = f;
+        old->sa_restorer = NULL;
+    }
+    __pivm_sig_run_pending();
+    return 0;
+}
+/* glibc's signal: BSD semantics, the handler stays installed and its
+   signal is blocked while it runs. */
+static __pivm_sighandler_t signal(int sig, __pivm_sighandler_t h) {
+    struct sigaction act, old;
+    act.sa_handler = h;
+    sigemptyset(&act.sa_mask);
+    if (__pivm_sig_valid(sig)) act.sa_mask.__val[0] = __PIVM_SIG_BIT(sig);
+    act.sa_flags = SA_RESTART;
+    if (sigaction(sig, &act, &old) < 0) return SIG_ERR;
+    return old.sa_handler;
+}
+static int sigprocmask(int how, const sigset_t *set, sigset_t *old) {
+    unsigned long long m = __pivm_sig_mask;
+    if (set) {
+        unsigned long long s = set->__val[0] & ~(__PIVM_SIG_UNBLOCKABLE | __PIVM_SIG_INTERNAL);
+        if (how == SIG_BLOCK) __pivm_sig_mask |= s;
+        else if (how == SIG_UNBLOCK) __pivm_sig_mask &= ~s;
+        else if (how == SIG_SETMASK) __pivm_sig_mask = s;
+        else return __pivm_sig_einval();
+    }
+    if (old) {
+        sigemptyset(old);
+        old->__val[0] = m;
+    }
+    __pivm_sig_run_pending();
+    return 0;
+}
+/* pivm's threads share one mask (they run one at a time). */
+static int pthread_sigmask(int how, const sigset_t *set, sigset_t *old) {
+    int e = errno;
+    if (sigprocmask(how, set, old) < 0) {
+        int r = errno;
+        errno = e;
+        return r;
+    }
+    return 0;
+}
+static int sigpending(sigset_t *s) {
+    sigemptyset(s);
+    s->__val[0] = __pivm_sig_pending | __pivm_sig_raised;
+    return 0;
+}
+/* Waits, with `mask` blocked, until a signal is delivered: one already
+   pending at once, else one another process sends (with nothing that can
+   send one, pivm traps on the deadlock where a native program hangs). */
+static int sigsuspend(const sigset_t *mask) {
+    unsigned long long saved = __pivm_sig_mask;
+    int seen = __pivm_sig_delivered;
+    __pivm_sig_mask = mask->__val[0] & ~(__PIVM_SIG_UNBLOCKABLE | __PIVM_SIG_INTERNAL);
+    __pivm_sig_run_pending();
+    __pivm_sig_waiters++;
+    while (__pivm_sig_delivered == seen) __pivm_futex_wait(&__pivm_sig_delivered, seen);
+    __pivm_sig_waiters--;
+    __pivm_sig_mask = saved;
+    __pivm_sig_run_pending();
+    errno = EINTR;
+    return -1;
+}
+#include <__pivm_strsignal.h>
+#endif
+"#;
+
+/// strsignal (glibc's texts), shared by string.h and signal.h; not in
+/// `NAMES`.
+const STRSIGNAL: &str = r#"#ifndef __PIVM_STRSIGNAL_H
+#define __PIVM_STRSIGNAL_H
+#include <stddef.h>
+int snprintf(char *s, size_t n, const char *fmt, ...);
+static char *strsignal(int sig) {
+    static const char *const names[32] = {
+        "Unknown signal 0", "Hangup", "Interrupt", "Quit", "Illegal instruction",
+        "Trace/breakpoint trap", "Aborted", "Bus error", "Floating point exception",
+        "Killed", "User defined signal 1", "Segmentation fault", "User defined signal 2",
+        "Broken pipe", "Alarm clock", "Terminated", "Stack fault", "Child exited",
+        "Continued", "Stopped (signal)", "Stopped", "Stopped (tty input)",
+        "Stopped (tty output)", "Urgent I/O condition", "CPU time limit exceeded",
+        "File size limit exceeded", "Virtual timer expired", "Profiling timer expired",
+        "Window changed", "I/O possible", "Power failure", "Bad system call"};
+    static char buf[32];
+    if (sig >= 1 && sig < 32) return (char *)names[sig];
+    if (sig >= 34 && sig <= 64) snprintf(buf, sizeof buf, "Real-time signal %d", sig - 34);
+    else snprintf(buf, sizeof buf, "Unknown signal %d", sig);
+    return buf;
 }
 #endif
 "#;

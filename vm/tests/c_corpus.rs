@@ -41,12 +41,19 @@ struct Run {
     code: Option<i32>,
 }
 
+/// A native program killed by a signal has the status a shell shows,
+/// 128 + the signal: what pivm exits with when a signal's default action
+/// ends the program.
 fn run(cmd: &mut Command) -> Run {
+    use std::os::unix::process::ExitStatusExt;
     let out = cmd.output().expect("the command starts");
     Run {
         stdout: out.stdout,
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        code: out.status.code(),
+        code: out
+            .status
+            .code()
+            .or_else(|| out.status.signal().map(|s| 128 + s)),
     }
 }
 
