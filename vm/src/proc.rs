@@ -161,12 +161,15 @@ impl World {
     }
 }
 
-/// Whether a thread of a process other than the running one could run.
+/// Whether a thread of a process other than the running one could run (or
+/// a signal waits for it).
 pub fn runnable_elsewhere(world: &Option<Box<World>>) -> bool {
     world.as_ref().is_some_and(|w| {
-        w.others
-            .iter()
-            .any(|o| o.threads.list.iter().any(|t| t.state == State::Runnable))
+        w.others.iter().any(|o| {
+            o.proc.signalled
+                || o.proc.killed.is_some()
+                || o.threads.list.iter().any(|t| t.state == State::Runnable)
+        })
     })
 }
 

@@ -40,9 +40,9 @@ pub struct Program {
     /// which builtins set on failure; `None` if it has none.
     pub errno: Option<u64>,
     pub mem: MemLayout,
-    /// Whether the program can start threads or processes (declares
-    /// `Builtin::ThreadCreate` or `Builtin::Fork`): its schedule then
-    /// counts every safepoint (`sched`).
+    /// Whether the program can start threads or processes or block
+    /// (declares `Builtin::ThreadCreate`, `Fork`, `FutexWait` or `Pipe`):
+    /// its schedule then counts every safepoint (`sched`).
     pub threaded: bool,
     /// VM address of signal.h's pending set (`__pivm_sig_pending`, a u64,
     /// bit `sig - 1`), and the function that delivers it
@@ -102,9 +102,14 @@ impl Program {
             .collect::<Vec<_>>()
             .into();
 
-        let threaded = builtins
-            .values()
-            .any(|b| matches!(b, Builtin::ThreadCreate | Builtin::Fork));
+        // Anything that can block waits for a switch (a lone thread that
+        // blocks for good is then a deadlock, not a spin).
+        let threaded = builtins.values().any(|b| {
+            matches!(
+                b,
+                Builtin::ThreadCreate | Builtin::Fork | Builtin::FutexWait | Builtin::Pipe
+            )
+        });
         let alloc_types = AllocTypes::new(&module);
         let (mem, global_addrs) = MemLayout::new(&module, &layouts, stack_size)?;
         let errno = module

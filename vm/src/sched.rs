@@ -288,10 +288,18 @@ fn pick(rt: &Runtime) -> Option<Target> {
         let later = w.others.iter().enumerate().filter(|(_, o)| o.proc.pid > me);
         let earlier = w.others.iter().enumerate().filter(|(_, o)| o.proc.pid < me);
         for (oi, o) in later.chain(earlier) {
+            // A signal makes a process schedulable whatever its threads
+            // wait for: its handlers (or its end) come first (`enter`).
+            if o.proc.signalled || o.proc.killed.is_some() {
+                return Some((Some(oi), o.threads.current));
+            }
             if let Some(j) = o.threads.list.iter().position(runnable) {
                 return Some((Some(oi), j));
             }
         }
+    }
+    if rt.proc.signalled || rt.proc.killed.is_some() {
+        return Some((None, th.current));
     }
     (0..=th.current.min(th.list.len().saturating_sub(1)))
         .find(|&i| th.list.get(i).is_some_and(runnable))
@@ -447,6 +455,9 @@ fn end_process(rt: &mut Runtime, status: i32, code: i32) -> Result<Entry, Outcom
     w.zombies.retain(|z| z.ppid != pid);
     w.wake_others(|o, s| o.proc.pid == ppid && matches!(s, State::Child(p) if p <= 0 || p == pid));
     let runnable = |o: &Runtime| {
+        if o.proc.signalled || o.proc.killed.is_some() {
+            return Some(o.threads.current);
+        }
         o.threads
             .list
             .iter()
