@@ -155,8 +155,10 @@ int main(void) {
     long arrl[3] = {0, 0, 0};
     int k = 0;
     __sync_fetch_and_add(&arrl[k++], 5);
-    __atomic_compare_exchange_n(&arrl[k++], &arrl[2], (long)k++ * 10, 0, 5, 5);
-    printf("once k %d %ld %ld %ld\n", k, arrl[0], arrl[1], arrl[2]);
+    __atomic_compare_exchange_n(&arrl[k++], &arrl[2], 20L, 0, 5, 5);
+    long *e = &arrl[0];
+    __atomic_compare_exchange_n(&arrl[k++], e++, 30L, 0, 5, 5);
+    printf("once k %d %ld %ld %ld e %ld\n", k, arrl[0], arrl[1], arrl[2], (long)(e - arrl));
     unsigned char flag = 0;
     r = __atomic_test_and_set(&flag, 5);
     printf("tas %d ", r);
