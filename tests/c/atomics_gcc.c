@@ -158,6 +158,10 @@ int main(void) {
     __atomic_compare_exchange_n(&arrl[k++], &arrl[2], 20L, 0, 5, 5);
     long *e = &arrl[0];
     __atomic_compare_exchange_n(&arrl[k++], e++, 30L, 0, 5, 5);
+    int mo = 0;
+    __atomic_fetch_add(&arrl[0], 1, (mo++, __ATOMIC_RELAXED));
+    __atomic_load_n(&arrl[0], (mo++, __ATOMIC_ACQUIRE));
+    printf("memory orders evaluated %d; ", mo);
     printf("once k %d %ld %ld %ld e %ld\n", k, arrl[0], arrl[1], arrl[2], (long)(e - arrl));
     unsigned char flag = 0;
     r = __atomic_test_and_set(&flag, 5);

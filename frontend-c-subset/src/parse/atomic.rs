@@ -164,14 +164,14 @@ impl Parser {
                     s.deref(pv, loc)
                 };
                 let what = |i: usize| format!("argument {i} of '{name}'");
-                match op {
+                let e = match op {
                     Op::Load => obj(self),
                     Op::Store | Op::Clear => {
                         let v = match op {
                             Op::Store => {
                                 let v =
                                     args.next().map_or_else(|| self.int(0, Ty::Int, loc), |v| v);
-                                self.value_arg(v, &t, &what(2))
+                                self.assign_conv(v, &t, &what(2))
                             }
                             _ => self.int(0, Ty::Int, loc),
                         };
@@ -185,9 +185,9 @@ impl Parser {
                     Op::Rmw(r, old) => {
                         let v = args.next().ok_or(Fatal)?;
                         let v = if t.is_ptr() {
-                            self.value_arg(v, &Ty::ULong, &what(2))
+                            self.assign_conv(v, &Ty::ULong, &what(2))
                         } else {
-                            self.value_arg(v, &t, &what(2))
+                            self.assign_conv(v, &t, &what(2))
                         };
                         let (vt, pv) = self.temp(v.clone(), loc);
                         pre.push(pv);
@@ -210,7 +210,7 @@ impl Parser {
                         let v = match op {
                             Op::Exchange => {
                                 let v = args.next().ok_or(Fatal)?;
-                                self.value_arg(v, &t, &what(2))
+                                self.assign_conv(v, &t, &what(2))
                             }
                             _ => self.int(1, Ty::Int, loc),
                         };
@@ -241,23 +241,22 @@ impl Parser {
                         // points to (written back on failure).
                         let a2 = args.next().ok_or(Fatal)?;
                         let (exp_ptr, exp_val) = if matches!(op, Op::CmpXchg) {
-                            let e = self.value_arg(a2, &ptr_to(t.clone()), &what(2));
+                            let e = self.assign_conv(a2, &ptr_to(t.clone()), &what(2));
                             let (et, pe) = self.temp(e, loc);
                             pre.push(pe);
                             (Some(et), None)
                         } else {
-                            let e = self.value_arg(a2, &t, &what(2));
+                            let e = self.assign_conv(a2, &t, &what(2));
                             let e = self.cast(e, &t);
                             let (et, pe) = self.temp(e, loc);
                             pre.push(pe);
                             (None, Some(et))
                         };
                         let d = args.next().ok_or(Fatal)?;
-                        let d = self.value_arg(d, &t, &what(3));
+                        let d = self.assign_conv(d, &t, &what(3));
                         let d = self.cast(d, &t);
                         let (dt, pd) = self.temp(d, loc);
                         pre.push(pd);
-                        pre.extend(args);
                         let expected = |s: &mut Self| match (exp_ptr, exp_val) {
                             (Some(et), _) => {
                                 let p = s.mk(ExprKind::Local(et), ptr_to(t.clone()), loc);
@@ -335,7 +334,10 @@ impl Parser {
                         }
                     }
                     Op::Fence | Op::LockFree => return Err(Fatal),
-                }
+                };
+                // The memory orders and the weak flag: evaluated, unused.
+                pre.extend(args);
+                e
             }
         };
         // Stores and fences are `void`.
@@ -366,11 +368,6 @@ impl Parser {
             }
         };
         Ok((p, t))
-    }
-
-    /// A value operand, converted to `to` as an assignment would be.
-    fn value_arg(&mut self, v: Expr, to: &Ty, what: &str) -> Expr {
-        self.assign_conv(v, to, what)
     }
 
     /// A new temporary of `e`'s type and the assignment of `e` to it.
