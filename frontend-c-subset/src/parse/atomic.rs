@@ -169,8 +169,7 @@ impl Parser {
                     Op::Store | Op::Clear => {
                         let v = match op {
                             Op::Store => {
-                                let v =
-                                    args.next().map_or_else(|| self.int(0, Ty::Int, loc), |v| v);
+                                let v = args.next().ok_or(Fatal)?;
                                 self.assign_conv(v, &t, &what(2))
                             }
                             _ => self.int(0, Ty::Int, loc),
