@@ -21,10 +21,12 @@ pub const NAMES: &[&str] = &[
     "math.h",
     "pthread.h",
     "sched.h",
+    "semaphore.h",
     "setjmp.h",
     "signal.h",
     "stdalign.h",
     "stdarg.h",
+    "stdatomic.h",
     "stdbool.h",
     "stddef.h",
     "stdint.h",
@@ -35,6 +37,7 @@ pub const NAMES: &[&str] = &[
     "strings.h",
     "sys/types.h",
     "sys/wait.h",
+    "threads.h",
     "time.h",
     "uchar.h",
     "unistd.h",
@@ -46,8 +49,6 @@ pub const NAMES: &[&str] = &[
 /// `#include` of one is an `unsupported:` error naming it.
 pub const ABSENT: &[(&str, &str)] = &[
     ("complex.h", "complex types (__STDC_NO_COMPLEX__)"),
-    ("threads.h", "threads (__STDC_NO_THREADS__)"),
-    ("stdatomic.h", "atomic types (__STDC_NO_ATOMICS__)"),
     ("fenv.h", "the floating-point environment"),
     ("tgmath.h", "type-generic math"),
 ];
@@ -77,6 +78,9 @@ pub fn get(name: &str) -> Option<&'static str> {
         "sys/types.h" => SYS_TYPES,
         "sys/wait.h" => SYS_WAIT,
         "sched.h" => SCHED,
+        "stdatomic.h" => STDATOMIC,
+        "threads.h" => THREADS,
+        "semaphore.h" => SEMAPHORE,
         "setjmp.h" => SETJMP,
         "stdalign.h" => STDALIGN,
         "stdnoreturn.h" => STDNORETURN,
@@ -2058,6 +2062,355 @@ static void *pthread_getspecific(pthread_key_t k) {
 static int pthread_setspecific(pthread_key_t k, const void *v) {
     if (k >= PTHREAD_KEYS_MAX || !__pivm_tsd_used[k]) return 22;
     ((void **)__pivm_thread_tls())[k] = (void *)v;
+    return 0;
+}
+/* Read-write locks, barriers, spin locks: every wait is a loop around
+   __pivm_futex_wait on a word that changes when the lock is released, the
+   test that ends it and the taking of the lock with no safepoint between. */
+#include <time.h>
+#define PTHREAD_PROCESS_PRIVATE 0
+#define PTHREAD_PROCESS_SHARED 1
+typedef struct { int __readers; int __writer; int __seq; } pthread_rwlock_t;
+typedef struct { int __unused; } pthread_rwlockattr_t;
+#define PTHREAD_RWLOCK_INITIALIZER { 0, 0, 0 }
+static int pthread_rwlockattr_init(pthread_rwlockattr_t *a) { (void)a; return 0; }
+static int pthread_rwlockattr_destroy(pthread_rwlockattr_t *a) { (void)a; return 0; }
+static int pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *a) {
+    (void)a;
+    l->__readers = 0;
+    l->__writer = 0;
+    l->__seq = 0;
+    return 0;
+}
+static int pthread_rwlock_destroy(pthread_rwlock_t *l) { return l->__readers || l->__writer ? 16 : 0; }
+static int pthread_rwlock_rdlock(pthread_rwlock_t *l) {
+    while (l->__writer) __pivm_futex_wait(&l->__seq, l->__seq);
+    l->__readers++;
+    return 0;
+}
+static int pthread_rwlock_tryrdlock(pthread_rwlock_t *l) {
+    if (l->__writer) return 16;
+    l->__readers++;
+    return 0;
+}
+static int pthread_rwlock_wrlock(pthread_rwlock_t *l) {
+    while (l->__writer || l->__readers) __pivm_futex_wait(&l->__seq, l->__seq);
+    l->__writer = 1;
+    return 0;
+}
+static int pthread_rwlock_trywrlock(pthread_rwlock_t *l) {
+    if (l->__writer || l->__readers) return 16;
+    l->__writer = 1;
+    return 0;
+}
+static int pthread_rwlock_unlock(pthread_rwlock_t *l) {
+    if (l->__writer) l->__writer = 0;
+    else if (l->__readers) l->__readers--;
+    else return 1;
+    l->__seq++;
+    __pivm_futex_wake(&l->__seq, 0x7fffffff);
+    return 0;
+}
+typedef struct { unsigned __count; unsigned __waiting; int __phase; } pthread_barrier_t;
+typedef struct { int __unused; } pthread_barrierattr_t;
+#define PTHREAD_BARRIER_SERIAL_THREAD (-1)
+static int pthread_barrierattr_init(pthread_barrierattr_t *a) { (void)a; return 0; }
+static int pthread_barrierattr_destroy(pthread_barrierattr_t *a) { (void)a; return 0; }
+static int pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierattr_t *a, unsigned count) {
+    (void)a;
+    if (count == 0) return 22;
+    b->__count = count;
+    b->__waiting = 0;
+    b->__phase = 0;
+    return 0;
+}
+static int pthread_barrier_destroy(pthread_barrier_t *b) { return b->__waiting ? 16 : 0; }
+/* The last thread to arrive opens the barrier and is the serial thread. */
+static int pthread_barrier_wait(pthread_barrier_t *b) {
+    int phase = b->__phase;
+    if (++b->__waiting == b->__count) {
+        b->__waiting = 0;
+        b->__phase++;
+        __pivm_futex_wake(&b->__phase, 0x7fffffff);
+        return PTHREAD_BARRIER_SERIAL_THREAD;
+    }
+    while (b->__phase == phase) __pivm_futex_wait(&b->__phase, phase);
+    return 0;
+}
+typedef int pthread_spinlock_t;
+static int pthread_spin_init(pthread_spinlock_t *l, int pshared) { (void)pshared; *l = 0; return 0; }
+static int pthread_spin_destroy(pthread_spinlock_t *l) { (void)l; return 0; }
+static int pthread_spin_lock(pthread_spinlock_t *l) {
+    while (*l) __pivm_futex_wait(l, 1);
+    *l = 1;
+    return 0;
+}
+static int pthread_spin_trylock(pthread_spinlock_t *l) {
+    if (*l) return 16;
+    *l = 1;
+    return 0;
+}
+static int pthread_spin_unlock(pthread_spinlock_t *l) {
+    *l = 0;
+    __pivm_futex_wake(l, 1);
+    return 0;
+}
+/* There is no clock to time out against: the timed wait is the wait. */
+static int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t) {
+    (void)t;
+    return pthread_cond_wait(c, m);
+}
+static int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *t) {
+    (void)t;
+    return pthread_mutex_lock(m);
+}
+static int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *t) {
+    (void)t;
+    return pthread_rwlock_rdlock(l);
+}
+static int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *t) {
+    (void)t;
+    return pthread_rwlock_wrlock(l);
+}
+/* Guard pages: there are none to size (each thread's stack is VM memory). */
+static int pthread_attr_setguardsize(pthread_attr_t *a, size_t n) { (void)a; (void)n; return 0; }
+#endif
+"#;
+
+/// stdatomic.h: C11 atomics as macros over gcc's `__atomic_` builtins,
+/// which pivm-cc lowers to plain loads and stores with no safepoint
+/// between them (`parse/atomic.rs`); `_Atomic(T)` is T.
+const STDATOMIC: &str = r#"#ifndef __PIVM_STDATOMIC_H
+#define __PIVM_STDATOMIC_H
+#include <stddef.h>
+#include <stdint.h>
+typedef enum {
+    memory_order_relaxed = __ATOMIC_RELAXED,
+    memory_order_consume = __ATOMIC_CONSUME,
+    memory_order_acquire = __ATOMIC_ACQUIRE,
+    memory_order_release = __ATOMIC_RELEASE,
+    memory_order_acq_rel = __ATOMIC_ACQ_REL,
+    memory_order_seq_cst = __ATOMIC_SEQ_CST
+} memory_order;
+typedef _Atomic(_Bool) atomic_bool;
+typedef _Atomic(char) atomic_char;
+typedef _Atomic(signed char) atomic_schar;
+typedef _Atomic(unsigned char) atomic_uchar;
+typedef _Atomic(short) atomic_short;
+typedef _Atomic(unsigned short) atomic_ushort;
+typedef _Atomic(int) atomic_int;
+typedef _Atomic(unsigned int) atomic_uint;
+typedef _Atomic(long) atomic_long;
+typedef _Atomic(unsigned long) atomic_ulong;
+typedef _Atomic(long long) atomic_llong;
+typedef _Atomic(unsigned long long) atomic_ullong;
+typedef _Atomic(unsigned short) atomic_char16_t;
+typedef _Atomic(unsigned int) atomic_char32_t;
+typedef _Atomic(int) atomic_wchar_t;
+typedef _Atomic(int_least8_t) atomic_int_least8_t;
+typedef _Atomic(uint_least8_t) atomic_uint_least8_t;
+typedef _Atomic(int_least16_t) atomic_int_least16_t;
+typedef _Atomic(uint_least16_t) atomic_uint_least16_t;
+typedef _Atomic(int_least32_t) atomic_int_least32_t;
+typedef _Atomic(uint_least32_t) atomic_uint_least32_t;
+typedef _Atomic(int_least64_t) atomic_int_least64_t;
+typedef _Atomic(uint_least64_t) atomic_uint_least64_t;
+typedef _Atomic(int_fast8_t) atomic_int_fast8_t;
+typedef _Atomic(uint_fast8_t) atomic_uint_fast8_t;
+typedef _Atomic(int_fast16_t) atomic_int_fast16_t;
+typedef _Atomic(uint_fast16_t) atomic_uint_fast16_t;
+typedef _Atomic(int_fast32_t) atomic_int_fast32_t;
+typedef _Atomic(uint_fast32_t) atomic_uint_fast32_t;
+typedef _Atomic(int_fast64_t) atomic_int_fast64_t;
+typedef _Atomic(uint_fast64_t) atomic_uint_fast64_t;
+typedef _Atomic(intptr_t) atomic_intptr_t;
+typedef _Atomic(uintptr_t) atomic_uintptr_t;
+typedef _Atomic(size_t) atomic_size_t;
+typedef _Atomic(ptrdiff_t) atomic_ptrdiff_t;
+typedef _Atomic(intmax_t) atomic_intmax_t;
+typedef _Atomic(uintmax_t) atomic_uintmax_t;
+typedef struct { unsigned char __set; } atomic_flag;
+#define ATOMIC_FLAG_INIT { 0 }
+#define ATOMIC_VAR_INIT(v) (v)
+#define ATOMIC_BOOL_LOCK_FREE 2
+#define ATOMIC_CHAR_LOCK_FREE 2
+#define ATOMIC_CHAR16_T_LOCK_FREE 2
+#define ATOMIC_CHAR32_T_LOCK_FREE 2
+#define ATOMIC_WCHAR_T_LOCK_FREE 2
+#define ATOMIC_SHORT_LOCK_FREE 2
+#define ATOMIC_INT_LOCK_FREE 2
+#define ATOMIC_LONG_LOCK_FREE 2
+#define ATOMIC_LLONG_LOCK_FREE 2
+#define ATOMIC_POINTER_LOCK_FREE 2
+#define kill_dependency(y) (y)
+#define atomic_init(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define atomic_thread_fence(mo) __atomic_thread_fence(mo)
+#define atomic_signal_fence(mo) __atomic_signal_fence(mo)
+#define atomic_is_lock_free(p) __atomic_is_lock_free(sizeof *(p), (p))
+#define atomic_store(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
+#define atomic_store_explicit(p, v, mo) __atomic_store_n((p), (v), (mo))
+#define atomic_load(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
+#define atomic_load_explicit(p, mo) __atomic_load_n((p), (mo))
+#define atomic_exchange(p, v) __atomic_exchange_n((p), (v), __ATOMIC_SEQ_CST)
+#define atomic_exchange_explicit(p, v, mo) __atomic_exchange_n((p), (v), (mo))
+#define atomic_compare_exchange_strong(p, e, d) \
+    __atomic_compare_exchange_n((p), (e), (d), 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)
+#define atomic_compare_exchange_strong_explicit(p, e, d, s, f) \
+    __atomic_compare_exchange_n((p), (e), (d), 0, (s), (f))
+#define atomic_compare_exchange_weak(p, e, d) \
+    __atomic_compare_exchange_n((p), (e), (d), 1, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)
+#define atomic_compare_exchange_weak_explicit(p, e, d, s, f) \
+    __atomic_compare_exchange_n((p), (e), (d), 1, (s), (f))
+#define atomic_fetch_add(p, v) __atomic_fetch_add((p), (v), __ATOMIC_SEQ_CST)
+#define atomic_fetch_add_explicit(p, v, mo) __atomic_fetch_add((p), (v), (mo))
+#define atomic_fetch_sub(p, v) __atomic_fetch_sub((p), (v), __ATOMIC_SEQ_CST)
+#define atomic_fetch_sub_explicit(p, v, mo) __atomic_fetch_sub((p), (v), (mo))
+#define atomic_fetch_or(p, v) __atomic_fetch_or((p), (v), __ATOMIC_SEQ_CST)
+#define atomic_fetch_or_explicit(p, v, mo) __atomic_fetch_or((p), (v), (mo))
+#define atomic_fetch_xor(p, v) __atomic_fetch_xor((p), (v), __ATOMIC_SEQ_CST)
+#define atomic_fetch_xor_explicit(p, v, mo) __atomic_fetch_xor((p), (v), (mo))
+#define atomic_fetch_and(p, v) __atomic_fetch_and((p), (v), __ATOMIC_SEQ_CST)
+#define atomic_fetch_and_explicit(p, v, mo) __atomic_fetch_and((p), (v), (mo))
+#define atomic_flag_test_and_set(f) __atomic_test_and_set(&(f)->__set, __ATOMIC_SEQ_CST)
+#define atomic_flag_test_and_set_explicit(f, mo) __atomic_test_and_set(&(f)->__set, (mo))
+#define atomic_flag_clear(f) __atomic_clear(&(f)->__set, __ATOMIC_SEQ_CST)
+#define atomic_flag_clear_explicit(f, mo) __atomic_clear(&(f)->__set, (mo))
+#endif
+"#;
+
+/// threads.h: C11 threads over pthread.h, with glibc's values. There is
+/// no clock: `mtx_timedlock` is `mtx_lock`, `cnd_timedwait` is
+/// `cnd_wait`, and `thrd_sleep` only lets the other threads run, as
+/// unistd.h's `sleep` does.
+const THREADS: &str = r#"#ifndef __PIVM_THREADS_H
+#define __PIVM_THREADS_H
+#include <pthread.h>
+#include <time.h>
+#define thread_local _Thread_local
+#define ONCE_FLAG_INIT PTHREAD_ONCE_INIT
+#define TSS_DTOR_ITERATIONS PTHREAD_DESTRUCTOR_ITERATIONS
+typedef pthread_t thrd_t;
+typedef int (*thrd_start_t)(void *);
+typedef pthread_mutex_t mtx_t;
+typedef pthread_cond_t cnd_t;
+typedef pthread_once_t once_flag;
+typedef pthread_key_t tss_t;
+typedef void (*tss_dtor_t)(void *);
+enum { thrd_success = 0, thrd_busy = 1, thrd_error = 2, thrd_nomem = 3, thrd_timedout = 4 };
+enum { mtx_plain = 0, mtx_recursive = 1, mtx_timed = 2 };
+static void __pivm_thrd_start(void *start, void *arg) {
+    int (*f)(void *) = (int (*)(void *))start;
+    pthread_exit((void *)(long)f(arg));
+}
+static int thrd_create(thrd_t *t, thrd_start_t f, void *arg) {
+    long id = __pivm_thread_create(__pivm_thrd_start, (void *)f, arg, 0);
+    if (id < 0) return id == -12 ? thrd_nomem : thrd_error;
+    *t = (thrd_t)id;
+    return thrd_success;
+}
+static int thrd_join(thrd_t t, int *res) {
+    void *v;
+    if (pthread_join(t, &v)) return thrd_error;
+    if (res) *res = (int)(long)v;
+    return thrd_success;
+}
+static int thrd_detach(thrd_t t) { return pthread_detach(t) ? thrd_error : thrd_success; }
+static void thrd_exit(int res) { pthread_exit((void *)(long)res); }
+static thrd_t thrd_current(void) { return pthread_self(); }
+static int thrd_equal(thrd_t a, thrd_t b) { return a == b; }
+static void thrd_yield(void) { sched_yield(); }
+static int thrd_sleep(const struct timespec *d, struct timespec *rem) {
+    (void)d;
+    if (rem) {
+        rem->tv_sec = 0;
+        rem->tv_nsec = 0;
+    }
+    sched_yield();
+    return 0;
+}
+static int mtx_init(mtx_t *m, int type) {
+    pthread_mutexattr_t a;
+    pthread_mutexattr_init(&a);
+    if (type & mtx_recursive) pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(m, &a);
+    return thrd_success;
+}
+static int mtx_lock(mtx_t *m) { return pthread_mutex_lock(m) ? thrd_error : thrd_success; }
+static int mtx_timedlock(mtx_t *m, const struct timespec *t) {
+    (void)t;
+    return mtx_lock(m);
+}
+static int mtx_trylock(mtx_t *m) {
+    int r = pthread_mutex_trylock(m);
+    return r == 0 ? thrd_success : r == 16 ? thrd_busy : thrd_error;
+}
+static int mtx_unlock(mtx_t *m) { return pthread_mutex_unlock(m) ? thrd_error : thrd_success; }
+static void mtx_destroy(mtx_t *m) { pthread_mutex_destroy(m); }
+static int cnd_init(cnd_t *c) { pthread_cond_init(c, 0); return thrd_success; }
+static int cnd_signal(cnd_t *c) { pthread_cond_signal(c); return thrd_success; }
+static int cnd_broadcast(cnd_t *c) { pthread_cond_broadcast(c); return thrd_success; }
+static int cnd_wait(cnd_t *c, mtx_t *m) { return pthread_cond_wait(c, m) ? thrd_error : thrd_success; }
+static int cnd_timedwait(cnd_t *c, mtx_t *m, const struct timespec *t) {
+    (void)t;
+    return cnd_wait(c, m);
+}
+static void cnd_destroy(cnd_t *c) { pthread_cond_destroy(c); }
+static void call_once(once_flag *f, void (*init)(void)) { pthread_once(f, init); }
+static int tss_create(tss_t *k, tss_dtor_t d) { return pthread_key_create(k, d) ? thrd_error : thrd_success; }
+static void *tss_get(tss_t k) { return pthread_getspecific(k); }
+static int tss_set(tss_t k, void *v) { return pthread_setspecific(k, v) ? thrd_error : thrd_success; }
+static void tss_delete(tss_t k) { pthread_key_delete(k); }
+#endif
+"#;
+
+/// semaphore.h: unnamed semaphores, a count and a wait loop around
+/// `__pivm_futex_wait` like pthread.h's. `pshared` 1 is accepted but
+/// shares only between threads: VM processes have their memory apart.
+/// There is no clock: `sem_timedwait` is `sem_wait`.
+const SEMAPHORE: &str = r#"#ifndef __PIVM_SEMAPHORE_H
+#define __PIVM_SEMAPHORE_H
+#include <pthread.h>
+#include <errno.h>
+typedef struct { int __value; } sem_t;
+#define SEM_VALUE_MAX 0x7fffffff
+static int sem_init(sem_t *s, int pshared, unsigned value) {
+    (void)pshared;
+    if (value > SEM_VALUE_MAX) {
+        errno = EINVAL;
+        return -1;
+    }
+    s->__value = (int)value;
+    return 0;
+}
+static int sem_destroy(sem_t *s) { (void)s; return 0; }
+static int sem_wait(sem_t *s) {
+    while (s->__value == 0) __pivm_futex_wait(&s->__value, 0);
+    s->__value--;
+    return 0;
+}
+static int sem_timedwait(sem_t *s, const struct timespec *t) {
+    (void)t;
+    return sem_wait(s);
+}
+static int sem_trywait(sem_t *s) {
+    if (s->__value == 0) {
+        errno = EAGAIN;
+        return -1;
+    }
+    s->__value--;
+    return 0;
+}
+static int sem_post(sem_t *s) {
+    if (s->__value == SEM_VALUE_MAX) {
+        errno = EOVERFLOW;
+        return -1;
+    }
+    s->__value++;
+    __pivm_futex_wake(&s->__value, 1);
+    return 0;
+}
+static int sem_getvalue(sem_t *s, int *v) {
+    *v = s->__value;
     return 0;
 }
 #endif

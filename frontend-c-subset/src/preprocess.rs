@@ -238,7 +238,7 @@ pub fn preprocess_with(
 }
 
 /// The macros every translation unit starts with: the standard's (C11,
-/// with the optional features pivm lacks declared absent; `__DATE__` and
+/// with the optional feature pivm lacks, complex types, declared absent; `__DATE__` and
 /// `__TIME__` are the fixed date and time of the Unix epoch, so a source
 /// compiles to the same module whenever it is compiled) and those of
 /// gcc's that real code tests or uses, with gcc's values for LP64
@@ -247,9 +247,24 @@ const PREDEFINED: &str = "\
 #define __STDC__ 1
 #define __STDC_VERSION__ 201112L
 #define __STDC_HOSTED__ 1
-#define __STDC_NO_ATOMICS__ 1
 #define __STDC_NO_COMPLEX__ 1
-#define __STDC_NO_THREADS__ 1
+#define __ATOMIC_RELAXED 0
+#define __ATOMIC_CONSUME 1
+#define __ATOMIC_ACQUIRE 2
+#define __ATOMIC_RELEASE 3
+#define __ATOMIC_ACQ_REL 4
+#define __ATOMIC_SEQ_CST 5
+#define __GCC_ATOMIC_BOOL_LOCK_FREE 2
+#define __GCC_ATOMIC_CHAR_LOCK_FREE 2
+#define __GCC_ATOMIC_SHORT_LOCK_FREE 2
+#define __GCC_ATOMIC_INT_LOCK_FREE 2
+#define __GCC_ATOMIC_LONG_LOCK_FREE 2
+#define __GCC_ATOMIC_LLONG_LOCK_FREE 2
+#define __GCC_ATOMIC_POINTER_LOCK_FREE 2
+#define __GCC_HAVE_SYNC_COMPARE_AND_SWAP_1 1
+#define __GCC_HAVE_SYNC_COMPARE_AND_SWAP_2 1
+#define __GCC_HAVE_SYNC_COMPARE_AND_SWAP_4 1
+#define __GCC_HAVE_SYNC_COMPARE_AND_SWAP_8 1
 #define __DATE__ \"Jan  1 1970\"
 #define __TIME__ \"00:00:00\"
 #define __pivm__ 1
@@ -1720,8 +1735,8 @@ xglue(HIGH, LOW)"#;
         );
         assert_eq!(
             pp(
-                "#if __STDC_NO_THREADS__ && __STDC_NO_ATOMICS__ && __STDC_NO_COMPLEX__ \
-                && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__\nyes\n#endif"
+                "#if !defined __STDC_NO_THREADS__ && !defined __STDC_NO_ATOMICS__ \
+                && __STDC_NO_COMPLEX__ && __ATOMIC_SEQ_CST == 5 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__\nyes\n#endif"
             )
             .unwrap(),
             "yes"

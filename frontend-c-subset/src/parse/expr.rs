@@ -618,6 +618,12 @@ impl Parser {
                     };
                     return Ok(self.mk(ExprKind::Float(v), ty, loc));
                 }
+                if atomic::is_atomic_builtin(&t.text)
+                    && self.is_at(1, "(")
+                    && self.lookup(&t.text).is_none()
+                {
+                    return self.atomic_builtin();
+                }
                 if KEYWORDS.contains(&&*t.text) {
                     if t.is("_Generic") {
                         return self.generic_selection();

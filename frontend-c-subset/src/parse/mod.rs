@@ -24,6 +24,7 @@ use pivm_ir::{EntityRef, EntityVec};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
+mod atomic;
 mod bitfield;
 mod const_eval;
 mod decl;

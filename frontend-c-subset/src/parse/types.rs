@@ -77,7 +77,23 @@ impl Parser {
                     continue;
                 }
                 "_Complex" => return self.fatal("unsupported: _Complex types"),
-                "_Atomic" => return self.fatal("unsupported: _Atomic types"),
+                // `_Atomic(T)` is T and `_Atomic` qualifies nothing: pivm
+                // runs one thread at a time, and an expression has no
+                // safepoint inside (docs/DESIGN.md "Threads").
+                "_Atomic" if self.is_at(1, "(") => {
+                    if counter != 0 {
+                        break;
+                    }
+                    self.pos += 2;
+                    ty = self.type_name()?;
+                    self.expect(")")?;
+                    counter += OTHER;
+                    continue;
+                }
+                "_Atomic" => {
+                    self.pos += 1;
+                    continue;
+                }
                 "_Thread_local" => {
                     let Some(a) = attr.as_deref_mut() else {
                         return self.fatal("'_Thread_local' is not allowed here");
@@ -290,13 +306,14 @@ impl Parser {
         Ok(())
     }
 
-    // qualifiers = ("const" | "volatile" | "restrict" | "__restrict" | "__const")*
+    // qualifiers = ("const" | "volatile" | "restrict" | "__restrict" | "__const" | "_Atomic")*
     pub(super) fn skip_qualifiers(&mut self) {
         while self.is("const")
             || self.is("volatile")
             || self.is("restrict")
             || self.is("__restrict")
             || self.is("__const")
+            || (self.is("_Atomic") && !self.is_at(1, "("))
         {
             self.pos += 1;
         }

@@ -1,3 +1,3 @@
 /* C11 headers pivm does not provide are named in an unsupported: error. */
-#include <threads.h>
+#include <complex.h>
 int main(void) { return 0; }
