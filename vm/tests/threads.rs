@@ -58,7 +58,7 @@ fn stat(o: &Output, key: &str) -> Option<f64> {
 
 #[test]
 fn schedule_dependent_programs_are_the_same_everywhere() {
-    for name in ["race.c", "interleave.c"] {
+    for name in ["race.c", "interleave.c", "sigblock.c"] {
         schedule_dependent(name);
     }
 }
@@ -449,5 +449,20 @@ fn threads_refuse_to_run_without_safepoints() {
     assert_eq!(o.status.code(), Some(71), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("switches at safepoints"));
     assert!(o.stdout.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn signals_reach_processes_whose_threads_all_block() {
+    let dir = scratch("sigblock");
+    for e in ["interp", "jit"] {
+        let o = pivm(&dir, &["run", &prog("sigblock.c"), "--engine", e]);
+        assert_eq!(o.status.code(), Some(0), "{e}: {}", text(&o.stderr));
+        assert_eq!(
+            text(&o.stdout),
+            "child: got 10\nparent: child exit 3, second killed by 15\n",
+            "{e}"
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
