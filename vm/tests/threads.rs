@@ -143,11 +143,25 @@ fn wait_for_socket(pid: u32) {
 
 #[test]
 fn a_snapshot_from_outside_while_threads_block_resumes_on_both_engines() {
-    let dir = scratch("blocked");
-    let p = prog("blocked.c");
-    // About a second of computing on each engine (the interpreter is
-    // slower), while the other four threads are blocked; the resume goes
-    // on on the JIT.
+    snapshot_from_outside(
+        "blocked.c",
+        &[
+            "threads (5, in creation order)",
+            "blocked on the futex",
+            "joining thread 5",
+            "computer",
+        ],
+    );
+}
+
+/// Runs `name` (about a second of computing on each engine, the
+/// interpreter's with a shorter loop, while everything else blocks), asks
+/// for a snapshot from outside, checks its latency and that `pivm
+/// inspect` shows each of `shown`, and resumes it on the JIT to the
+/// uninterrupted output.
+fn snapshot_from_outside(name: &str, shown: &[&str]) {
+    let dir = scratch(name);
+    let p = prog(name);
     for (engine, n) in [("jit", "100000000"), ("interp", "5000000")] {
         let want = pivm(&dir, &["run", &p, "--engine", "jit", "--", n]);
         assert_eq!(want.status.code(), Some(0), "{}", text(&want.stderr));
@@ -177,12 +191,10 @@ fn a_snapshot_from_outside_while_threads_block_resumes_on_both_engines() {
         assert_eq!(o.status.code(), Some(85), "{}", text(&o.stderr));
         let latency = stat(&o, "latency_ms").expect("the snapshot's latency");
         assert!(latency < 500.0, "{engine}: latency {latency} ms");
-        let i = pivm(&dir, &["inspect", "b.msgpack"]);
-        let shown = text(&i.stdout);
-        assert!(shown.contains("threads (5, in creation order)"), "{shown}");
-        assert!(shown.contains("blocked on the futex"), "{shown}");
-        assert!(shown.contains("joining thread 5"), "{shown}");
-        assert!(shown.contains("computer"), "{shown}");
+        let i = text(&pivm(&dir, &["inspect", "b.msgpack"]).stdout);
+        for want in shown {
+            assert!(i.contains(want), "{engine}: no '{want}' in:\n{i}");
+        }
         let r = pivm(&dir, &["resume", "b.msgpack", "--engine", "jit"]);
         let mut out = o.stdout.clone();
         out.extend_from_slice(&r.stdout);
@@ -220,13 +232,37 @@ fn threaded_snapshot(dir: &Path) -> (PathBuf, Snapshot) {
     (snap, s)
 }
 
+/// A change to a good snapshot.
+type Edit = fn(&mut Snapshot);
+
+/// Each case (name, edit, what the error says) applied to `snap` is
+/// refused on both engines before anything runs.
+fn refused(dir: &Path, snap: &Snapshot, cases: Vec<(&str, Edit, &str)>) {
+    for (name, edit, want) in cases {
+        let mut s = snap.clone();
+        edit(&mut s);
+        let p = dir.join(format!("{name}.msgpack"));
+        pivm_snapshot::write_atomic(&p, &s).unwrap();
+        for e in ["interp", "jit"] {
+            let o = pivm(dir, &["resume", p.to_str().unwrap(), "--engine", e]);
+            let err = text(&o.stderr);
+            assert!(
+                o.status.code().is_some_and(|c| c != 0 && c < 128),
+                "{name} on {e}: exit {:?}: {err}",
+                o.status.code()
+            );
+            assert!(err.to_lowercase().contains(want), "{name} on {e}: {err}");
+            assert!(o.stdout.is_empty(), "{name} on {e} ran");
+        }
+    }
+}
+
 #[test]
 fn hostile_thread_tables_are_refused() {
     let dir = scratch("hostile");
     let (good, snap) = threaded_snapshot(&dir);
     let r = pivm(&dir, &["resume", good.to_str().unwrap()]);
     assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
-    type Edit = fn(&mut Snapshot);
     let cases: Vec<(&str, Edit, &str)> = vec![
         (
             "no-table",
@@ -282,70 +318,16 @@ fn hostile_thread_tables_are_refused() {
             "never ran",
         ),
     ];
-    for (name, edit, want) in cases {
-        let mut s = snap.clone();
-        edit(&mut s);
-        let p = dir.join(format!("{name}.msgpack"));
-        pivm_snapshot::write_atomic(&p, &s).unwrap();
-        for e in ["interp", "jit"] {
-            let o = pivm(&dir, &["resume", p.to_str().unwrap(), "--engine", e]);
-            let err = text(&o.stderr);
-            assert!(
-                o.status.code().is_some_and(|c| c != 0 && c < 128),
-                "{name} on {e}: exit {:?}: {err}",
-                o.status.code()
-            );
-            assert!(err.contains(want), "{name} on {e}: {err}");
-            assert!(o.stdout.is_empty(), "{name} on {e} ran");
-        }
-    }
+    refused(&dir, &snap, cases);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_snapshot_from_outside_while_processes_block_resumes() {
-    let dir = scratch("family");
-    let p = prog("family.c");
-    for (engine, n) in [("jit", "100000000"), ("interp", "5000000")] {
-        let want = pivm(&dir, &["run", &p, "--engine", "jit", "--", n]);
-        assert_eq!(want.status.code(), Some(0), "{}", text(&want.stderr));
-        let child = Command::new(PIVM)
-            .current_dir(&dir)
-            .args(["run", &p, "--engine", engine, "--stats", "--", n])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        wait_for_socket(child.id());
-        std::thread::sleep(Duration::from_millis(200));
-        let s = pivm(
-            &dir,
-            &[
-                "snapshot",
-                "--at-next-safepoint",
-                "--pid",
-                &child.id().to_string(),
-                "-o",
-                "f.msgpack",
-                "--exit",
-            ],
-        );
-        assert!(s.status.success(), "{}", text(&s.stderr));
-        let o = child.wait_with_output().unwrap();
-        assert_eq!(o.status.code(), Some(85), "{}", text(&o.stderr));
-        let latency = stat(&o, "latency_ms").expect("the snapshot's latency");
-        assert!(latency < 500.0, "{engine}: latency {latency} ms");
-        let shown = text(&pivm(&dir, &["inspect", "f.msgpack"]).stdout);
-        assert!(shown.contains("processes (4 running or blocked"), "{shown}");
-        assert!(shown.contains("#0 waitpid"), "{shown}");
-        assert!(shown.contains("#0 read"), "{shown}");
-        let r = pivm(&dir, &["resume", "f.msgpack", "--engine", "jit"]);
-        let mut out = o.stdout.clone();
-        out.extend_from_slice(&r.stdout);
-        assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
-        assert_eq!(text(&out), text(&want.stdout), "snapshot on {engine}");
-    }
-    let _ = std::fs::remove_dir_all(&dir);
+    snapshot_from_outside(
+        "family.c",
+        &["processes (4 running or blocked", "#0 waitpid", "#0 read"],
+    );
 }
 
 #[test]
@@ -373,7 +355,6 @@ fn hostile_process_tables_are_refused() {
     assert!(others >= 2, "{others} other processes");
     let r = pivm(&dir, &["resume", good.to_str().unwrap()]);
     assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
-    type Edit = fn(&mut Snapshot);
     let cases: Vec<(&str, Edit, &str)> = vec![
         (
             "pipe-count",
@@ -421,21 +402,7 @@ fn hostile_process_tables_are_refused() {
             "bad fork",
         ),
     ];
-    for (name, edit, want) in cases {
-        let mut s = snap.clone();
-        edit(&mut s);
-        let p = dir.join(format!("{name}.msgpack"));
-        pivm_snapshot::write_atomic(&p, &s).unwrap();
-        let o = pivm(&dir, &["resume", p.to_str().unwrap()]);
-        let err = text(&o.stderr);
-        assert!(
-            o.status.code().is_some_and(|c| c != 0 && c < 128),
-            "{name}: exit {:?}: {err}",
-            o.status.code()
-        );
-        assert!(err.to_lowercase().contains(want), "{name}: {err}");
-        assert!(o.stdout.is_empty(), "{name} ran");
-    }
+    refused(&dir, &snap, cases);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
