@@ -197,6 +197,22 @@ pub fn alloc_table(heap: &Allocator, m: &pivm_ir::Module) -> AllocTable {
     t
 }
 
+/// What a snapshot records of `rt`'s counters and generator state, with
+/// these safepoint and snapshot counts.
+fn counters_of(rt: &Runtime, safepoints: u64, snapshots: u64) -> Counters {
+    Counters {
+        safepoints,
+        snapshots,
+        call_depth_limit: rt.config.max_depth,
+        rand: Some(pivm_snapshot::SavedRand {
+            table: rt.rand.table.clone(),
+            front: rt.rand.front as u32,
+            rear: rt.rand.rear as u32,
+        }),
+        jmp_serial: rt.jmp_serial,
+    }
+}
+
 /// What a snapshot records of `rt`'s streams.
 fn io_state(rt: &Runtime) -> IoState {
     IoState {
@@ -246,17 +262,11 @@ pub fn body_of<'a>(
         .collect::<Result<Vec<_>, _>>()
         .map_err(err)?;
     let io = io_state(rt);
-    let counters = Counters {
-        safepoints: lineage.safepoints + rt.safepoints_reached,
-        snapshots: lineage.snapshots + taken,
-        call_depth_limit: rt.config.max_depth,
-        rand: Some(pivm_snapshot::SavedRand {
-            table: rt.rand.table.clone(),
-            front: rt.rand.front as u32,
-            rear: rt.rand.rear as u32,
-        }),
-        jmp_serial: rt.jmp_serial,
-    };
+    let counters = counters_of(
+        rt,
+        lineage.safepoints + rt.safepoints_reached,
+        lineage.snapshots + taken,
+    );
     let mut history = lineage.history.clone();
     history.push(Hop::now(engine, rt.safepoints_reached));
     let mem = rt.mem.bytes();
@@ -476,17 +486,7 @@ fn parked_body(
             .collect::<Result<Vec<_>, _>>()
             .map_err(err)?,
         io: io_state(o),
-        counters: Counters {
-            safepoints: o.safepoints_reached,
-            snapshots: 0,
-            call_depth_limit: o.config.max_depth,
-            rand: Some(pivm_snapshot::SavedRand {
-                table: o.rand.table.clone(),
-                front: o.rand.front as u32,
-                rear: o.rand.rear as u32,
-            }),
-            jmp_serial: o.jmp_serial,
-        },
+        counters: counters_of(o, o.safepoints_reached, 0),
         extra: Default::default(),
         parent: None,
         threads: saved_threads(o, true)?,
