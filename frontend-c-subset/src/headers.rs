@@ -35,6 +35,7 @@ pub const NAMES: &[&str] = &[
     "stdnoreturn.h",
     "string.h",
     "strings.h",
+    "sys/time.h",
     "sys/types.h",
     "sys/wait.h",
     "threads.h",
@@ -88,6 +89,8 @@ pub fn get(name: &str) -> Option<&'static str> {
         "strings.h" => STRINGS,
         "__pivm_strerror.h" => STRERROR,
         "__pivm_strsignal.h" => STRSIGNAL,
+        "sys/time.h" => SYS_TIME,
+        "__pivm_time.h" => TIME_BASE,
         "wchar.h" => headers_wide::WCHAR,
         "wctype.h" => headers_wide::WCTYPE,
         "uchar.h" => headers_wide::UCHAR,
@@ -1019,23 +1022,91 @@ const FLOAT: &str = r#"#ifndef __PIVM_FLOAT_H
 #endif
 "#;
 
-/// time.h in C over one builtin (`time`). There is no time zone: local
-/// time is UTC (`localtime` is `gmtime`, `mktime` is `timegm`), and
-/// `strftime` formats as the C locale does.
+/// time.h in C over the `time`, `clock` and time builtins
+/// (`__pivm_time.h`). There is no time zone: local time is UTC
+/// (`localtime` is `gmtime`, `mktime` is `timegm`), and `strftime`
+/// formats as the C locale does. CLOCK_MONOTONIC (and its variants) is
+/// the VM's monotonic clock, which stops while the program is a snapshot;
+/// CLOCK_REALTIME is the host's.
 const TIME: &str = r#"#ifndef __PIVM_TIME_H
 #define __PIVM_TIME_H
 #include <stddef.h>
+#include <errno.h>
+#include <__pivm_time.h>
 typedef long clock_t;
-typedef long time_t;
+typedef int clockid_t;
 #define CLOCKS_PER_SEC 1000000L
+#define CLOCK_REALTIME 0
+#define CLOCK_MONOTONIC 1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID 3
+#define CLOCK_MONOTONIC_RAW 4
+#define CLOCK_REALTIME_COARSE 5
+#define CLOCK_MONOTONIC_COARSE 6
+#define CLOCK_BOOTTIME 7
+#define TIMER_ABSTIME 1
+#define TIME_UTC 1
 struct tm {
     int tm_sec, tm_min, tm_hour, tm_mday, tm_mon, tm_year, tm_wday, tm_yday, tm_isdst;
     long tm_gmtoff;
     const char *tm_zone;
 };
-struct timespec { time_t tv_sec; long tv_nsec; };
 clock_t clock(void);
 time_t time(time_t *t);
+/* The builtin clock that serves `c` (0 real time, 1 monotonic, 2
+   processor time), or -1. */
+static int __pivm_clock_of(clockid_t c) {
+    if (c == CLOCK_REALTIME || c == CLOCK_REALTIME_COARSE) return 0;
+    if (c == CLOCK_MONOTONIC || c == CLOCK_MONOTONIC_RAW || c == CLOCK_MONOTONIC_COARSE
+        || c == CLOCK_BOOTTIME) return 1;
+    if (c == CLOCK_PROCESS_CPUTIME_ID || c == CLOCK_THREAD_CPUTIME_ID) return 2;
+    return -1;
+}
+static int clock_gettime(clockid_t c, struct timespec *ts) {
+    int k = __pivm_clock_of(c);
+    if (k < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    long long ns = __pivm_clock_ns(k);
+    ts->tv_sec = (time_t)(ns / 1000000000LL);
+    ts->tv_nsec = (long)(ns % 1000000000LL);
+    return 0;
+}
+static int clock_getres(clockid_t c, struct timespec *res) {
+    if (__pivm_clock_of(c) < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (res) {
+        res->tv_sec = 0;
+        res->tv_nsec = 1;
+    }
+    return 0;
+}
+static int timespec_get(struct timespec *ts, int base) {
+    if (base != TIME_UTC) return 0;
+    clock_gettime(CLOCK_REALTIME, ts);
+    return base;
+}
+/* Returns an error number, as POSIX says. */
+static int clock_nanosleep(clockid_t c, int flags, const struct timespec *req, struct timespec *rem) {
+    int k = __pivm_clock_of(c);
+    if (k < 0 || k == 2) return EINVAL;
+    if (!__pivm_ts_valid(req)) return EINVAL;
+    long long end = flags & TIMER_ABSTIME ? __pivm_deadline(k, req) : __pivm_after(__pivm_ts_ns(req));
+    if (!__pivm_sleep_to(end)) return 0;
+    if (rem && !(flags & TIMER_ABSTIME)) __pivm_left(end, rem);
+    return EINTR;
+}
+static int nanosleep(const struct timespec *req, struct timespec *rem) {
+    int r = req->tv_sec < 0 ? EINVAL : clock_nanosleep(CLOCK_MONOTONIC, 0, req, rem);
+    if (r) {
+        errno = r;
+        return -1;
+    }
+    return 0;
+}
 int snprintf(char *s, size_t n, const char *fmt, ...);
 static double difftime(time_t a, time_t b) { return (double)(a - b); }
 static const char __pivm_wday[7][10] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
@@ -1203,6 +1274,7 @@ int errno;
 #define ENOTEMPTY 39
 #define ELOOP 40
 #define EOVERFLOW 75
+#define ETIMEDOUT 110
 #define EILSEQ 84
 #endif
 "#;
@@ -1449,6 +1521,7 @@ int __pivm_kill(int pid, int sig);
 void __pivm_die(int sig);
 int __pivm_futex_wait(int *addr, int expected);
 int __pivm_futex_wake(int *addr, int count);
+void __pivm_sig_interrupt(void);
 #define __PIVM_SIG_BIT(sig) (1ULL << ((sig) - 1))
 /* SIGKILL and SIGSTOP, which no mask blocks. */
 #define __PIVM_SIG_UNBLOCKABLE (__PIVM_SIG_BIT(9) | __PIVM_SIG_BIT(19))
@@ -1516,6 +1589,9 @@ static void __pivm_sig_run_pending(void) {
             __pivm_sig_flags[sig] &= ~SA_SIGINFO;
         }
         __pivm_sig_delivered++;
+        /* A signal sent to the process interrupts the sleep of the thread
+           that takes it (raise's is the caller's, which runs). */
+        if (from == &__pivm_sig_pending) __pivm_sig_interrupt();
         __pivm_sig_run_pending();
         if (flags & SA_SIGINFO) {
             /* What pivm knows of the sender: raise (SI_TKILL) is the
@@ -1704,6 +1780,130 @@ static char *strsignal(int sig) {
 "#;
 
 /// sys/types.h: the POSIX types pivm's headers use.
+/// What time.h, unistd.h, sys/time.h and the timed waits share (not in
+/// `NAMES`): `struct timespec` and the time builtins (`vm::timer`). Every
+/// deadline is on the monotonic clock, in nanoseconds.
+const TIME_BASE: &str = r#"#ifndef __PIVM_TIME_BASE_H
+#define __PIVM_TIME_BASE_H
+typedef long time_t;
+struct timespec { time_t tv_sec; long tv_nsec; };
+long long __pivm_clock_ns(int clock);
+int __pivm_sleep_until(long long deadline);
+int __pivm_futex_wait_until(int *addr, int expected, long long deadline);
+int __pivm_alarm(long long value, long long interval, long long *old);
+#define __PIVM_NS_MAX 0x7fffffffffffffffLL
+static int __pivm_ts_valid(const struct timespec *t) {
+    return t->tv_nsec >= 0 && t->tv_nsec < 1000000000L;
+}
+/* A time as nanoseconds: 0 if negative, the longest if too long. */
+static long long __pivm_ts_ns(const struct timespec *t) {
+    if (t->tv_sec < 0) return 0;
+    if (t->tv_sec >= 9223372035L) return __PIVM_NS_MAX;
+    return t->tv_sec * 1000000000LL + t->tv_nsec;
+}
+/* The deadline `ns` from now. */
+static long long __pivm_after(long long ns) {
+    long long now = __pivm_clock_ns(1);
+    if (ns < 0) ns = 0;
+    return ns > __PIVM_NS_MAX - now ? __PIVM_NS_MAX : now + ns;
+}
+/* The deadline of absolute time `t` on clock `clock` (0 real time, 1
+   monotonic). */
+static long long __pivm_deadline(int clock, const struct timespec *t) {
+    long long at = __pivm_ts_ns(t);
+    if (clock == 1) return at;
+    return __pivm_after(at - __pivm_clock_ns(0));
+}
+/* Sleeps until `end`: 0 once it has passed, 1 if a signal handler
+   interrupted the sleep. */
+static int __pivm_sleep_to(long long end) {
+    int r = __pivm_sleep_until(end);
+    while (r == -4096) r = __pivm_sleep_until(end);
+    return r;
+}
+/* The time left until `end`. */
+static void __pivm_left(long long end, struct timespec *rem) {
+    long long l = end - __pivm_clock_ns(1);
+    if (l < 0) l = 0;
+    rem->tv_sec = (time_t)(l / 1000000000LL);
+    rem->tv_nsec = (long)(l % 1000000000LL);
+}
+#endif
+"#;
+
+/// sys/time.h: `struct timeval`, gettimeofday, and the real-time interval
+/// timer (setitimer, getitimer: ITIMER_REAL only, the process's SIGALRM
+/// timer that `alarm` also sets).
+const SYS_TIME: &str = r#"#ifndef __PIVM_SYS_TIME_H
+#define __PIVM_SYS_TIME_H
+#include <errno.h>
+#include <sys/types.h>
+#include <__pivm_time.h>
+struct timeval { time_t tv_sec; suseconds_t tv_usec; };
+struct timezone { int tz_minuteswest, tz_dsttime; };
+struct itimerval { struct timeval it_interval, it_value; };
+#define ITIMER_REAL 0
+#define ITIMER_VIRTUAL 1
+#define ITIMER_PROF 2
+#define timerisset(t) ((t)->tv_sec || (t)->tv_usec)
+#define timerclear(t) ((t)->tv_sec = (t)->tv_usec = 0)
+#define timercmp(a, b, CMP) (((a)->tv_sec == (b)->tv_sec) \
+    ? ((a)->tv_usec CMP (b)->tv_usec) : ((a)->tv_sec CMP (b)->tv_sec))
+#define timeradd(a, b, r) do { (r)->tv_sec = (a)->tv_sec + (b)->tv_sec; \
+    (r)->tv_usec = (a)->tv_usec + (b)->tv_usec; \
+    if ((r)->tv_usec >= 1000000) { (r)->tv_sec++; (r)->tv_usec -= 1000000; } } while (0)
+#define timersub(a, b, r) do { (r)->tv_sec = (a)->tv_sec - (b)->tv_sec; \
+    (r)->tv_usec = (a)->tv_usec - (b)->tv_usec; \
+    if ((r)->tv_usec < 0) { (r)->tv_sec--; (r)->tv_usec += 1000000; } } while (0)
+static int gettimeofday(struct timeval *tv, void *tz) {
+    long long ns = __pivm_clock_ns(0);
+    if (tv) {
+        tv->tv_sec = (time_t)(ns / 1000000000LL);
+        tv->tv_usec = (suseconds_t)(ns % 1000000000LL / 1000);
+    }
+    if (tz) {
+        ((struct timezone *)tz)->tz_minuteswest = 0;
+        ((struct timezone *)tz)->tz_dsttime = 0;
+    }
+    return 0;
+}
+static long long __pivm_tv_ns(const struct timeval *t) {
+    if (t->tv_sec >= 9223372035L) return __PIVM_NS_MAX;
+    return t->tv_sec * 1000000000LL + t->tv_usec * 1000LL;
+}
+static void __pivm_ns_tv(long long ns, struct timeval *t) {
+    /* As Linux reports a timer: rounded up to the microsecond. */
+    ns = ns + 999;
+    t->tv_sec = (time_t)(ns / 1000000000LL);
+    t->tv_usec = (suseconds_t)(ns % 1000000000LL / 1000);
+}
+static int setitimer(int which, const struct itimerval *v, struct itimerval *old) {
+    if (which != ITIMER_REAL) {
+        errno = EINVAL;
+        return -1;
+    }
+    long long was[2];
+    if (v) {
+        const struct timeval *a = &v->it_value, *b = &v->it_interval;
+        if (a->tv_sec < 0 || a->tv_usec < 0 || a->tv_usec >= 1000000 || b->tv_sec < 0
+            || b->tv_usec < 0 || b->tv_usec >= 1000000) {
+            errno = EINVAL;
+            return -1;
+        }
+        __pivm_alarm(__pivm_tv_ns(a), __pivm_tv_ns(b), was);
+    } else {
+        __pivm_alarm(-1, 0, was);
+    }
+    if (old) {
+        __pivm_ns_tv(was[0], &old->it_value);
+        __pivm_ns_tv(was[1], &old->it_interval);
+    }
+    return 0;
+}
+static int getitimer(int which, struct itimerval *cur) { return setitimer(which, 0, cur); }
+#endif
+"#;
+
 const SYS_TYPES: &str = r#"#ifndef __PIVM_SYS_TYPES_H
 #define __PIVM_SYS_TYPES_H
 #include <stddef.h>
@@ -1713,13 +1913,15 @@ typedef long off_t;
 typedef unsigned int uid_t;
 typedef unsigned int gid_t;
 typedef unsigned int mode_t;
+typedef unsigned int useconds_t;
+typedef long suseconds_t;
 #endif
 "#;
 
 /// unistd.h: processes and descriptors over the VM's process builtins
 /// (`vm::proc`): fork, getpid, getppid, pipe, read, write, close, _exit,
-/// and sleep/usleep, which only let the other processes run (there is no
-/// clock to wait on). A call that would block returns -4096 with the
+/// the sleeps (sleep, usleep, pause: a signal handler interrupts them)
+/// and alarm (`__pivm_time.h`). A call that would block returns -4096 with the
 /// caller blocked: it is called again in a loop whose back edge is the
 /// safepoint where the caller switches out.
 const UNISTD: &str = r#"#ifndef __PIVM_UNISTD_H
@@ -1728,6 +1930,7 @@ const UNISTD: &str = r#"#ifndef __PIVM_UNISTD_H
 #include <errno.h>
 #include <sys/types.h>
 #include <sched.h>
+#include <__pivm_time.h>
 #define STDIN_FILENO 0
 #define STDOUT_FILENO 1
 #define STDERR_FILENO 2
@@ -1790,15 +1993,40 @@ static int close(int fd) {
     return 0;
 }
 static void _exit(int status) { (exit)(status); }
+/* The whole seconds left, as glibc's. */
 static unsigned sleep(unsigned s) {
-    (void)s;
-    sched_yield();
+    long long end = __pivm_after(s * 1000000000LL);
+    if (!__pivm_sleep_to(end)) return 0;
+    struct timespec left;
+    __pivm_left(end, &left);
+    return (unsigned)left.tv_sec;
+}
+static int usleep(useconds_t us) {
+    if (__pivm_sleep_to(__pivm_after(us * 1000LL))) {
+        errno = EINTR;
+        return -1;
+    }
     return 0;
 }
-static int usleep(unsigned us) {
-    (void)us;
-    sched_yield();
-    return 0;
+/* Waits for a signal handler to run (with nothing that can send one,
+   pivm traps on the deadlock where a native program hangs). */
+static int pause(void) {
+    __pivm_sleep_to(__PIVM_NS_MAX);
+    errno = EINTR;
+    return -1;
+}
+/* The seconds the previous alarm had left, rounded as glibc does. */
+static unsigned alarm(unsigned s) {
+    long long old[2];
+    __pivm_alarm(s * 1000000000LL, 0, old);
+    long long sec = old[0] / 1000000000LL, ns = old[0] % 1000000000LL;
+    if (ns >= 500000000LL || (sec == 0 && ns > 0)) sec++;
+    return (unsigned)sec;
+}
+static useconds_t ualarm(useconds_t value, useconds_t interval) {
+    long long old[2];
+    __pivm_alarm(value * 1000LL, interval * 1000LL, old);
+    return (useconds_t)((old[0] + 999) / 1000);
 }
 #endif
 "#;
@@ -1848,6 +2076,7 @@ const PTHREAD: &str = r#"#ifndef __PIVM_PTHREAD_H
 #define __PIVM_PTHREAD_H
 #include <stddef.h>
 #include <sched.h>
+#include <__pivm_time.h>
 typedef unsigned long pthread_t;
 typedef struct { int __detach; size_t __stacksize; } pthread_attr_t;
 typedef struct { int __lock; int __kind; unsigned long __owner; int __count; } pthread_mutex_t;
@@ -2155,22 +2384,53 @@ static int pthread_spin_unlock(pthread_spinlock_t *l) {
     __pivm_futex_wake(l, 1);
     return 0;
 }
-/* There is no clock to time out against: the timed wait is the wait. */
+/* Timed waits: `t` is an absolute time on CLOCK_REALTIME (the default
+   clock of a condition variable, and the only one of the others), turned
+   into a deadline on the monotonic clock when the wait starts. Each
+   returns ETIMEDOUT (110) once the deadline has passed. */
 static int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t) {
-    (void)t;
-    return pthread_cond_wait(c, m);
+    if (!__pivm_ts_valid(t)) return 22;
+    long long end = __pivm_deadline(0, t);
+    int seq = c->__seq, timed = 0;
+    int r = pthread_mutex_unlock(m);
+    if (r) return r;
+    while (c->__seq == seq && !timed) timed = __pivm_futex_wait_until(&c->__seq, seq, end) == 110;
+    r = pthread_mutex_lock(m);
+    return r ? r : timed ? 110 : 0;
 }
 static int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *t) {
-    (void)t;
-    return pthread_mutex_lock(m);
+    unsigned long self = pthread_self();
+    if (m->__lock && m->__owner == self) {
+        if (m->__kind == PTHREAD_MUTEX_RECURSIVE) {
+            m->__count++;
+            return 0;
+        }
+        if (m->__kind == PTHREAD_MUTEX_ERRORCHECK) return 35;
+    }
+    if (!__pivm_ts_valid(t)) return 22;
+    long long end = __pivm_deadline(0, t);
+    while (m->__lock)
+        if (__pivm_futex_wait_until(&m->__lock, 1, end) == 110) return 110;
+    m->__lock = 1;
+    m->__owner = self;
+    m->__count = 1;
+    return 0;
 }
 static int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *t) {
-    (void)t;
-    return pthread_rwlock_rdlock(l);
+    if (!__pivm_ts_valid(t)) return 22;
+    long long end = __pivm_deadline(0, t);
+    while (l->__writer)
+        if (__pivm_futex_wait_until(&l->__seq, l->__seq, end) == 110) return 110;
+    l->__readers++;
+    return 0;
 }
 static int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *t) {
-    (void)t;
-    return pthread_rwlock_wrlock(l);
+    if (!__pivm_ts_valid(t)) return 22;
+    long long end = __pivm_deadline(0, t);
+    while (l->__writer || l->__readers)
+        if (__pivm_futex_wait_until(&l->__seq, l->__seq, end) == 110) return 110;
+    l->__writer = 1;
+    return 0;
 }
 /* Guard pages: there are none to size (each thread's stack is VM memory). */
 static int pthread_attr_setguardsize(pthread_attr_t *a, size_t n) { (void)a; (void)n; return 0; }
@@ -2278,10 +2538,8 @@ typedef struct { unsigned char __set; } atomic_flag;
 #endif
 "#;
 
-/// threads.h: C11 threads over pthread.h, with glibc's values. There is
-/// no clock: `mtx_timedlock` is `mtx_lock`, `cnd_timedwait` is
-/// `cnd_wait`, and `thrd_sleep` only lets the other threads run, as
-/// unistd.h's `sleep` does.
+/// threads.h: C11 threads over pthread.h, with glibc's values; timed
+/// waits take TIME_UTC times (CLOCK_REALTIME).
 const THREADS: &str = r#"#ifndef __PIVM_THREADS_H
 #define __PIVM_THREADS_H
 #include <pthread.h>
@@ -2319,14 +2577,13 @@ static void thrd_exit(int res) { pthread_exit((void *)(long)res); }
 static thrd_t thrd_current(void) { return pthread_self(); }
 static int thrd_equal(thrd_t a, thrd_t b) { return a == b; }
 static void thrd_yield(void) { sched_yield(); }
+/* 0, -1 if a signal handler interrupted it, -2 for a bad duration. */
 static int thrd_sleep(const struct timespec *d, struct timespec *rem) {
-    (void)d;
-    if (rem) {
-        rem->tv_sec = 0;
-        rem->tv_nsec = 0;
-    }
-    sched_yield();
-    return 0;
+    if (d->tv_sec < 0 || !__pivm_ts_valid(d)) return -2;
+    long long end = __pivm_after(__pivm_ts_ns(d));
+    if (!__pivm_sleep_to(end)) return 0;
+    if (rem) __pivm_left(end, rem);
+    return -1;
 }
 static int mtx_init(mtx_t *m, int type) {
     pthread_mutexattr_t a;
@@ -2337,8 +2594,8 @@ static int mtx_init(mtx_t *m, int type) {
 }
 static int mtx_lock(mtx_t *m) { return pthread_mutex_lock(m) ? thrd_error : thrd_success; }
 static int mtx_timedlock(mtx_t *m, const struct timespec *t) {
-    (void)t;
-    return mtx_lock(m);
+    int r = pthread_mutex_timedlock(m, t);
+    return r == 0 ? thrd_success : r == 110 ? thrd_timedout : thrd_error;
 }
 static int mtx_trylock(mtx_t *m) {
     int r = pthread_mutex_trylock(m);
@@ -2351,8 +2608,8 @@ static int cnd_signal(cnd_t *c) { pthread_cond_signal(c); return thrd_success; }
 static int cnd_broadcast(cnd_t *c) { pthread_cond_broadcast(c); return thrd_success; }
 static int cnd_wait(cnd_t *c, mtx_t *m) { return pthread_cond_wait(c, m) ? thrd_error : thrd_success; }
 static int cnd_timedwait(cnd_t *c, mtx_t *m, const struct timespec *t) {
-    (void)t;
-    return cnd_wait(c, m);
+    int r = pthread_cond_timedwait(c, m, t);
+    return r == 0 ? thrd_success : r == 110 ? thrd_timedout : thrd_error;
 }
 static void cnd_destroy(cnd_t *c) { pthread_cond_destroy(c); }
 static void call_once(once_flag *f, void (*init)(void)) { pthread_once(f, init); }
@@ -2366,7 +2623,7 @@ static void tss_delete(tss_t k) { pthread_key_delete(k); }
 /// semaphore.h: unnamed semaphores, a count and a wait loop around
 /// `__pivm_futex_wait` like pthread.h's. `pshared` 1 is accepted but
 /// shares only between threads: VM processes have their memory apart.
-/// There is no clock: `sem_timedwait` is `sem_wait`.
+/// `sem_timedwait` takes a CLOCK_REALTIME time.
 const SEMAPHORE: &str = r#"#ifndef __PIVM_SEMAPHORE_H
 #define __PIVM_SEMAPHORE_H
 #include <pthread.h>
@@ -2389,8 +2646,19 @@ static int sem_wait(sem_t *s) {
     return 0;
 }
 static int sem_timedwait(sem_t *s, const struct timespec *t) {
-    (void)t;
-    return sem_wait(s);
+    if (s->__value == 0 && !__pivm_ts_valid(t)) {
+        errno = EINVAL;
+        return -1;
+    }
+    long long end = __pivm_deadline(0, t);
+    while (s->__value == 0) {
+        if (__pivm_futex_wait_until(&s->__value, 0, end) == 110) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+    }
+    s->__value--;
+    return 0;
 }
 static int sem_trywait(sem_t *s) {
     if (s->__value == 0) {
@@ -2466,6 +2734,7 @@ static char *strerror(int e) {
     case 40: return "Too many levels of symbolic links";
     case 75: return "Value too large for defined data type";
     case 84: return "Invalid or incomplete multibyte or wide character";
+    case 110: return "Connection timed out";
     }
     snprintf(unknown, sizeof unknown, "Unknown error %d", e);
     return unknown;

@@ -309,6 +309,29 @@ macro_rules! with_builtins {
             // Ends the process as signal `sig`'s default action does: exit
             // status 128 + sig, and `WIFSIGNALED` for its parent's wait.
             Die "__pivm_die" (I32),
+            // Time (the VM's `timer`). The clock's value in nanoseconds:
+            // 0 the host's real time (since the Epoch), 1 the VM's
+            // monotonic clock (stopped while the program is a snapshot:
+            // a resume goes on from the snapshot's reading), 2 the host
+            // processor time of the process; -1 for another clock.
+            ClockNs "__pivm_clock_ns" (I32) -> I64,
+            // (deadline on the monotonic clock): 0 once it has passed, 1
+            // if a signal handler interrupted the wait (EINTR), else
+            // `BLOCKED` (call again after a safepoint).
+            SleepUntil "__pivm_sleep_until" (I64) -> I32,
+            // (address, expected, deadline): as `FutexWait`, but ETIMEDOUT
+            // once the deadline on the monotonic clock has passed.
+            FutexWaitUntil "__pivm_futex_wait_until" (P, I32, I64) -> I32,
+            // (value, interval, old or NULL): the process's real-time
+            // timer (alarm, setitimer): SIGALRM after `value` ns, then
+            // every `interval` ns; 0 disarms, a negative value only
+            // queries. `old` gets the time that was left and the
+            // interval (two i64). Returns 0.
+            Alarm "__pivm_alarm" (I64, I64, P) -> I32,
+            // A signal handler is about to run for a signal sent to the
+            // process: the sleep of the thread that takes it (the first
+            // one alive) is interrupted.
+            SigInterrupt "__pivm_sig_interrupt" (),
         }
     };
 }

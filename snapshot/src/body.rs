@@ -66,6 +66,25 @@ pub struct Body {
     /// a program that never forked or made a pipe.
     #[serde(default)]
     pub family: Option<SavedFamily>,
+    /// The monotonic clock and this process's real-time timer, for a
+    /// program that reads the clock or sets deadlines on it (header flag
+    /// `FLAG_TIMERS`; the VM's `timer`).
+    #[serde(default)]
+    pub timers: Option<SavedTimers>,
+}
+
+/// Time, as a resume goes on from it: every deadline (a thread's `until`,
+/// the timer's `alarm`, and any the program keeps in its memory) is on
+/// the monotonic clock, which reads `clock` at the snapshot and goes on
+/// from there on the resuming host.
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+pub struct SavedTimers {
+    /// The monotonic clock at the snapshot, in nanoseconds.
+    pub clock: u64,
+    /// When the process's timer next sends SIGALRM, if it is armed.
+    pub alarm: Option<u64>,
+    /// Its interval (0: once).
+    pub interval: u64,
 }
 
 /// A process of a program that has several, or pipes (the VM's `proc`).
@@ -157,8 +176,8 @@ pub struct SavedThread {
     /// `THREAD_RUNNABLE`, `THREAD_FUTEX` (blocked on the i32 at `arg`),
     /// `THREAD_JOIN` (blocked until thread `arg` ends), `THREAD_CHILD`
     /// (in waitpid for pid `arg` as an i32, -1 any), `THREAD_PIPE`
-    /// (reading or writing pipe `arg`) or `THREAD_DONE` (ended with value
-    /// `arg`, not joined yet).
+    /// (reading or writing pipe `arg`), `THREAD_SLEEP` (asleep until
+    /// `until`) or `THREAD_DONE` (ended with value `arg`, not joined yet).
     pub state: String,
     pub arg: u64,
     /// When it blocked, on the schedule's clock (wakes go oldest first).
@@ -181,6 +200,12 @@ pub struct SavedThread {
     pub block: Option<u64>,
     /// Its thread-specific data block, 0 if never asked for.
     pub tls: u64,
+    /// The deadline of its sleep or timed wait on the monotonic clock.
+    #[serde(default)]
+    pub until: Option<u64>,
+    /// A signal handler interrupted its sleep (which returns EINTR).
+    #[serde(default)]
+    pub interrupted: bool,
 }
 
 /// The first thread's id: the one that runs `main`.
@@ -191,6 +216,7 @@ pub const THREAD_JOIN: &str = "join";
 pub const THREAD_DONE: &str = "done";
 pub const THREAD_CHILD: &str = "child";
 pub const THREAD_PIPE: &str = "pipe";
+pub const THREAD_SLEEP: &str = "sleep";
 
 impl Body {
     /// Appends the hop of the run that is taking this snapshot.

@@ -13,7 +13,9 @@ use crate::body::{Body, Region, PIVM_VERSION};
 use crate::codec::{self, Codec, Compressor, Decompressor};
 use crate::digest::{crc32c, crc32c_append, sha256};
 use crate::error::SnapshotError;
-use crate::header::{Header, FLAG_DELTA, FLAG_PROCESSES, FLAG_THREADS, FORMAT_VERSION, HEADER_LEN};
+use crate::header::{
+    Header, FLAG_DELTA, FLAG_PROCESSES, FLAG_THREADS, FLAG_TIMERS, FORMAT_VERSION, HEADER_LEN,
+};
 use sha2::{Digest, Sha256};
 
 /// File offsets of memory sections are congruent to their VM addresses
@@ -240,6 +242,11 @@ fn open_source<S: Source + ?Sized>(
     if (header.flags & FLAG_PROCESSES != 0) != body.family.is_some() {
         return Err(SnapshotError::Threads(
             "the header's process flag and the body's process table disagree".to_string(),
+        ));
+    }
+    if (header.flags & FLAG_TIMERS != 0) != body.timers.is_some() {
+        return Err(SnapshotError::Threads(
+            "the header's timer flag and the body's timers disagree".to_string(),
         ));
     }
     if (header.flags & FLAG_THREADS != 0) != body.threads.is_some() {
@@ -883,6 +890,11 @@ pub fn write_sections_stream<W: Write>(
             }
             | if snap.body.family.is_some() {
                 FLAG_PROCESSES
+            } else {
+                0
+            }
+            | if snap.body.timers.is_some() {
+                FLAG_TIMERS
             } else {
                 0
             },

@@ -49,8 +49,12 @@ pub const FLAG_THREADS: u32 = 8;
 /// Header flag: the program has several processes or pipes
 /// (`Body::family`).
 pub const FLAG_PROCESSES: u32 = 16;
+/// Header flag: the program keeps time (`Body::timers`), which a reader
+/// that does not know it would restart from zero.
+pub const FLAG_TIMERS: u32 = 32;
 /// Every flag this version defines.
-pub const KNOWN_FLAGS: u32 = FLAG_DELTA | FLAG_LZ4 | FLAG_ZSTD | FLAG_THREADS | FLAG_PROCESSES;
+pub const KNOWN_FLAGS: u32 =
+    FLAG_DELTA | FLAG_LZ4 | FLAG_ZSTD | FLAG_THREADS | FLAG_PROCESSES | FLAG_TIMERS;
 /// Where the header checksum is.
 const CHECKSUM_AT: usize = HEADER_LEN - 4;
 

@@ -49,6 +49,7 @@
 //!     parent: None,
 //!     threads: None,
 //!     family: None,
+//!     timers: None,
 //! };
 //! let bytes = to_bytes(&Snapshot::new(body)).unwrap(); // or write_atomic(path, ..)
 //!
@@ -74,8 +75,9 @@ pub use body::{
     capture_extents, capture_regions, program_hash, restore_regions, Body, ByteString, Counters,
     Endian, EngineKind, Hop, Host, IoState, MemoryLayout, Parent, Region, SavedAllocation,
     SavedFamily, SavedFd, SavedFile, SavedFrame, SavedMemory, SavedPipe, SavedProgram, SavedRand,
-    SavedThread, SavedThreads, SavedZombie, Value, ValueType, MAIN_THREAD, PIVM_VERSION,
-    THREAD_CHILD, THREAD_DONE, THREAD_FUTEX, THREAD_JOIN, THREAD_PIPE, THREAD_RUNNABLE,
+    SavedThread, SavedThreads, SavedTimers, SavedZombie, Value, ValueType, MAIN_THREAD,
+    PIVM_VERSION, THREAD_CHILD, THREAD_DONE, THREAD_FUTEX, THREAD_JOIN, THREAD_PIPE,
+    THREAD_RUNNABLE, THREAD_SLEEP,
 };
 pub use chain::{Chain, MAX_CHAIN};
 pub use codec::Codec;
@@ -87,8 +89,8 @@ pub use file::{
     SECTION_ENTRY_LEN,
 };
 pub use header::{
-    Header, FLAG_DELTA, FLAG_LZ4, FLAG_PROCESSES, FLAG_THREADS, FLAG_ZSTD, FORMAT_VERSION,
-    HEADER_LEN, MAGIC,
+    Header, FLAG_DELTA, FLAG_LZ4, FLAG_PROCESSES, FLAG_THREADS, FLAG_TIMERS, FLAG_ZSTD,
+    FORMAT_VERSION, HEADER_LEN, MAGIC,
 };
 pub use heap_table::{AllocEntry, AllocTable};
 pub use validate::{

@@ -50,6 +50,7 @@ use std::collections::BTreeMap;
 use crate::body::{
     local_types, Body, Counters, IoState, MemoryLayout, SavedFamily, SavedFrame, MAIN_THREAD,
     THREAD_CHILD, THREAD_DONE, THREAD_FUTEX, THREAD_JOIN, THREAD_PIPE, THREAD_RUNNABLE,
+    THREAD_SLEEP,
 };
 use crate::digest::sha256;
 use crate::error::SnapshotError;
@@ -674,9 +675,18 @@ fn check_frames(
         let done = t.state == THREAD_DONE;
         if !matches!(
             t.state.as_str(),
-            THREAD_RUNNABLE | THREAD_FUTEX | THREAD_JOIN | THREAD_CHILD | THREAD_PIPE | THREAD_DONE
+            THREAD_RUNNABLE
+                | THREAD_FUTEX
+                | THREAD_JOIN
+                | THREAD_CHILD
+                | THREAD_PIPE
+                | THREAD_SLEEP
+                | THREAD_DONE
         ) {
             return err(format!("state '{}' is unknown", truncate(&t.state)));
+        }
+        if t.until.is_some() && !matches!(t.state.as_str(), THREAD_FUTEX | THREAD_SLEEP) {
+            return err("only a sleeping or waiting thread has a deadline".to_string());
         }
         if t.id == threads.current {
             if !t.frames.is_empty() {

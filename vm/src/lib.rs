@@ -31,6 +31,7 @@ pub mod runtime;
 pub mod sched;
 pub mod serve;
 pub mod snapshot;
+pub mod timer;
 pub mod wp;
 
 pub use error::VmError;

@@ -83,6 +83,10 @@ pub struct Proc {
     /// A write to a pipe without readers raised SIGPIPE: the retry
     /// returns EPIPE.
     pub epipe: bool,
+    /// Its real-time timer (`alarm`, `setitimer`): when SIGALRM is due on
+    /// the monotonic clock and the interval after which it is due again
+    /// (0: once). Not inherited by a fork's child.
+    pub alarm: Option<(u64, u64)>,
 }
 
 impl Default for Proc {
@@ -96,6 +100,7 @@ impl Default for Proc {
             killed: None,
             died_of: None,
             epipe: false,
+            alarm: None,
         }
     }
 }
@@ -255,6 +260,7 @@ pub fn fork_child(
         killed: None,
         died_of: None,
         epipe: false,
+        alarm: None,
     };
     Ok(rt.duplicate(mem, threads, proc))
 }

@@ -40,10 +40,14 @@ pub struct Program {
     /// which builtins set on failure; `None` if it has none.
     pub errno: Option<u64>,
     pub mem: MemLayout,
-    /// Whether the program can start threads or processes or block
-    /// (declares `Builtin::ThreadCreate`, `Fork`, `FutexWait` or `Pipe`):
-    /// its schedule then counts every safepoint (`sched`).
+    /// Whether the program can start threads or processes, block or
+    /// sleep (declares `Builtin::ThreadCreate`, `Fork`, `FutexWait`,
+    /// `Pipe`, `SleepUntil`, `FutexWaitUntil` or `Alarm`): its schedule
+    /// then counts every safepoint (`sched`).
     pub threaded: bool,
+    /// The program reads the monotonic clock or sets deadlines on it
+    /// (`timer`): its snapshots record the clock.
+    pub timed: bool,
     /// VM address of signal.h's pending set (`__pivm_sig_pending`, a u64,
     /// bit `sig - 1`), and the function that delivers it
     /// (`__pivm_sig_run_pending`): how a signal from another process
@@ -107,7 +111,20 @@ impl Program {
         let threaded = builtins.values().any(|b| {
             matches!(
                 b,
-                Builtin::ThreadCreate | Builtin::Fork | Builtin::FutexWait | Builtin::Pipe
+                Builtin::ThreadCreate
+                    | Builtin::Fork
+                    | Builtin::FutexWait
+                    | Builtin::Pipe
+                    | Builtin::SleepUntil
+                    | Builtin::FutexWaitUntil
+                    | Builtin::Alarm
+            )
+        });
+        // Deadlines are on the monotonic clock: a snapshot records it.
+        let timed = builtins.values().any(|b| {
+            matches!(
+                b,
+                Builtin::ClockNs | Builtin::SleepUntil | Builtin::FutexWaitUntil | Builtin::Alarm
             )
         });
         let alloc_types = AllocTypes::new(&module);
@@ -147,6 +164,7 @@ impl Program {
             errno,
             mem,
             threaded,
+            timed,
             sig_pending: sig_pending.filter(|_| sig_deliver.is_some()),
             sig_deliver,
         })

@@ -211,6 +211,9 @@ pub struct Runtime {
     /// The program's other processes and its pipes, while this process
     /// runs (`None` until the first fork or pipe).
     pub world: Option<Box<crate::proc::World>>,
+    /// The monotonic clock and the host thread behind deadlines; one for
+    /// every process of the run.
+    pub timer: Arc<crate::timer::Timer>,
 }
 
 impl Runtime {
@@ -222,6 +225,8 @@ impl Runtime {
         let heap = Allocator::new(heap_start, mem.max_top(), prog.alloc_types.as_slice());
         let main = prog.module.func_by_name("main").unwrap_or(FuncId(0));
         let threads = Threads::new(main, (prog.mem.stack_start, prog.mem.stack_end));
+        let poll = Arc::new(Poll::new());
+        let timer = Arc::new(crate::timer::Timer::new(poll.clone(), 0));
         let rt = Runtime {
             prog,
             config,
@@ -230,7 +235,7 @@ impl Runtime {
             io,
             rand: RandState::new(1),
             safepoints_reached: 0,
-            poll: Arc::new(Poll::new()),
+            poll,
             served: Vec::new(),
             served_at: None,
             halt: None,
@@ -242,6 +247,7 @@ impl Runtime {
             threads,
             proc: crate::proc::Proc::default(),
             world: None,
+            timer,
         };
         rt.arm_poll();
         Ok(rt)
@@ -271,6 +277,7 @@ impl Runtime {
             threads,
             proc,
             world: None,
+            timer: self.timer.clone(),
         }
     }
 
@@ -415,6 +422,9 @@ impl Runtime {
                 self.threads.snapshot = true;
                 return SafepointAction::Snapshot;
             }
+        }
+        if self.prog.threaded {
+            crate::timer::fire_if_due(self);
         }
         // Decided before a snapshot is: a snapshot taken here records the
         // switch, which then happens before this thread runs again.

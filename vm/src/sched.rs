@@ -33,6 +33,7 @@ use crate::alloc::TY_NONE;
 use crate::error::VmError;
 use crate::proc;
 use crate::runtime::{Engine, Entry, Outcome, Runtime};
+use crate::timer;
 
 /// Safepoints a thread runs before another runnable thread gets its turn.
 pub const SLICE: u64 = 100_000;
@@ -64,6 +65,9 @@ pub enum State {
     Child(i32),
     /// Blocked reading or writing this pipe.
     Pipe(u32),
+    /// Asleep until its deadline (`Thread::until`) or a signal handler
+    /// interrupts it (`timer`).
+    Sleep,
     /// Ended with this value (kept until joined, unless detached).
     Done(u64),
 }
@@ -91,6 +95,11 @@ pub struct Thread {
     /// Its thread-specific data block (`Builtin::ThreadTls`), 0 until
     /// asked for.
     pub tls: u64,
+    /// While it sleeps or waits with a timeout: the deadline on the
+    /// monotonic clock (`timer`), else `timer::NEVER`.
+    pub until: u64,
+    /// A signal handler interrupted its sleep: the sleep returns EINTR.
+    pub interrupted: bool,
 }
 
 /// Every thread of the program and the schedule's state.
@@ -132,6 +141,8 @@ impl Threads {
                 stack,
                 block: None,
                 tls: 0,
+                until: crate::timer::NEVER,
+                interrupted: false,
             }],
             current: 0,
             next_id: MAIN_ID + 1,
@@ -198,6 +209,7 @@ impl Threads {
         let t = self.current_mut();
         t.state = state;
         t.since = c;
+        t.until = crate::timer::NEVER;
         self.switch_now = true;
     }
 
@@ -267,6 +279,8 @@ pub fn spawn(rt: &mut Runtime, root: FuncId, args: Vec<u64>, size: u64) -> Resul
         stack: (stack, stack + size),
         block: Some(block),
         tls: block,
+        until: crate::timer::NEVER,
+        interrupted: false,
     });
     Ok(id)
 }
@@ -383,11 +397,27 @@ fn switch(rt: &mut Runtime, frames: Vec<Frame>) -> Result<Entry, Outcome> {
             .checked_sub(1)
             .unwrap_or(th.list.len().saturating_sub(1));
     }
-    let Some(target) = pick(rt) else {
-        return Err(Outcome::Trap(rt.trap_at(TrapKind::Deadlock, None, 0)));
-    };
+    let target = pick_or_wait(rt)?;
     go_to(rt, target);
     enter(rt)
+}
+
+/// The next runnable thread of any process, once the deadlines that
+/// passed have fired; when every thread is blocked, waits on the host for
+/// the next deadline (`timer::wait`). `Err` when there is none to wait
+/// for: a deadlock.
+fn pick_or_wait(rt: &mut Runtime) -> Result<Target, Outcome> {
+    if rt.prog.timed {
+        timer::fire(rt);
+    }
+    loop {
+        if let Some(target) = pick(rt) {
+            return Ok(target);
+        }
+        if !timer::wait(rt) {
+            return Err(Outcome::Trap(rt.trap_at(TrapKind::Deadlock, None, 0)));
+        }
+    }
 }
 
 /// Ends the running thread with `value`: its stack freed and its joiners
@@ -473,20 +503,24 @@ fn end_process(rt: &mut Runtime, status: i32, code: i32) -> Result<Entry, Outcom
         .iter()
         .enumerate()
         .filter(|(_, o)| o.proc.pid < pid);
-    let next = later
-        .chain(earlier)
-        .find_map(|(i, o)| runnable(o).map(|j| (i, j)));
-    let Some((i, j)) = next else {
-        rt.world = Some(w);
-        return Err(Outcome::Trap(rt.trap_at(TrapKind::Deadlock, None, 0)));
-    };
+    let order: Vec<usize> = later.chain(earlier).map(|(i, _)| i).collect();
+    let next = order
+        .iter()
+        .find_map(|&i| runnable(&w.others[i]).map(|j| (i, Some(j))));
+    // None runnable: the next process in order runs once a deadline
+    // passes, or the program is deadlocked.
+    let (i, j) = next.unwrap_or((order[0], None));
     let mut other = w.others.remove(i);
     std::mem::swap(rt, &mut other);
     hand_over(rt, &mut other);
     // `other` is the ended process: its memory goes with it.
     drop(other);
     rt.world = Some(w);
-    go_to(rt, (None, j));
+    let target = match j {
+        Some(j) => (None, j),
+        None => pick_or_wait(rt)?,
+    };
+    go_to(rt, target);
     enter(rt)
 }
 

@@ -29,8 +29,8 @@ use pivm_ir::{FuncId, MemType, Module};
 use pivm_snapshot::{
     capture_extents, AllocTable, Body, Chain, Counters, EngineKind, FileInfo, Hop, Host, IoState,
     MemSection, MemoryLayout, Parent, SavedFamily, SavedFd, SavedFile, SavedMemory, SavedPipe,
-    SavedThread, SavedThreads, SavedZombie, Snapshot, THREAD_CHILD, THREAD_DONE, THREAD_FUTEX,
-    THREAD_JOIN, THREAD_PIPE, THREAD_RUNNABLE,
+    SavedThread, SavedThreads, SavedTimers, SavedZombie, Snapshot, THREAD_CHILD, THREAD_DONE,
+    THREAD_FUTEX, THREAD_JOIN, THREAD_PIPE, THREAD_RUNNABLE, THREAD_SLEEP,
 };
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -318,8 +318,18 @@ pub fn body_of<'a>(
         parent,
         threads: saved_threads(rt, rt.world.is_some())?,
         family: saved_family(rt, engine, program)?,
+        timers: saved_timers(rt),
     };
     Ok(Capture { body, sections })
+}
+
+/// The clock and the process's timer, for a program that keeps time.
+fn saved_timers(rt: &Runtime) -> Option<SavedTimers> {
+    rt.prog.timed.then(|| SavedTimers {
+        clock: rt.timer.now(),
+        alarm: rt.proc.alarm.map(|a| a.0),
+        interval: rt.proc.alarm.map_or(0, |a| a.1),
+    })
 }
 
 /// The thread table of a snapshot of `rt`: `None` for a program that has
@@ -343,6 +353,7 @@ fn saved_threads(rt: &Runtime, always: bool) -> Result<Option<SavedThreads>, VmE
                 sched::State::Done(v) => (THREAD_DONE, v),
                 sched::State::Child(pid) => (THREAD_CHILD, pid as u32 as u64),
                 sched::State::Pipe(id) => (THREAD_PIPE, id as u64),
+                sched::State::Sleep => (THREAD_SLEEP, 0),
             };
             // The running (or, parked, the last) thread's frames are the
             // body's.
@@ -366,6 +377,8 @@ fn saved_threads(rt: &Runtime, always: bool) -> Result<Option<SavedThreads>, VmE
                 stack_end: t.stack.1,
                 block: t.block,
                 tls: t.tls,
+                until: (t.until != crate::timer::NEVER).then_some(t.until),
+                interrupted: t.interrupted,
             })
         })
         .collect::<Result<Vec<_>, VmError>>()?;
@@ -491,6 +504,7 @@ fn parked_body(
         parent: None,
         threads: saved_threads(o, true)?,
         family: Some(family),
+        timers: saved_timers(o),
     })
 }
 
@@ -521,6 +535,7 @@ fn proc_of(f: &SavedFamily) -> crate::proc::Proc {
         killed: f.killed,
         died_of: None,
         epipe: f.epipe,
+        alarm: None,
     }
 }
 
@@ -589,6 +604,7 @@ fn restore_parked(rt: &Runtime, b: &Body) -> Result<Runtime, VmError> {
         load,
     )?;
     o.poll = rt.poll.clone();
+    o.timer = rt.timer.clone();
     let frames: Vec<Frame> = b.frames.iter().map(|f| f.to_ir()).collect();
     match &b.threads {
         Some(saved) => {
@@ -600,7 +616,16 @@ fn restore_parked(rt: &Runtime, b: &Body) -> Result<Runtime, VmError> {
     if let Some(f) = &b.family {
         o.proc = proc_of(f);
     }
+    restore_alarm(&mut o, b);
     Ok(o)
+}
+
+/// The process's timer as its body records it; the host thread is set to
+/// the earliest deadline once the family is back (`timer::rearm`).
+fn restore_alarm(rt: &mut Runtime, b: &Body) {
+    if let Some(t) = &b.timers {
+        rt.proc.alarm = t.alarm.map(|at| (at, t.interval));
+    }
 }
 
 /// The schedule a snapshot recorded (validated), for a run whose safepoint
@@ -617,6 +642,7 @@ fn threads_of(saved: &SavedThreads) -> Result<sched::Threads, VmError> {
                 THREAD_DONE => sched::State::Done(t.arg),
                 THREAD_CHILD => sched::State::Child(t.arg as u32 as i32),
                 THREAD_PIPE => sched::State::Pipe(t.arg as u32),
+                THREAD_SLEEP => sched::State::Sleep,
                 other => return Err(VmError::new(format!("unknown thread state '{other}'"))),
             };
             Ok(sched::Thread {
@@ -630,6 +656,8 @@ fn threads_of(saved: &SavedThreads) -> Result<sched::Threads, VmError> {
                 stack: (t.stack_start, t.stack_end),
                 block: t.block,
                 tls: t.tls,
+                until: t.until.unwrap_or(crate::timer::NEVER),
+                interrupted: t.interrupted,
             })
         })
         .collect::<Result<Vec<_>, VmError>>()?;
@@ -792,9 +820,15 @@ pub fn restore(
             runtime.poll.kick();
         }
     }
+    if let Some(t) = &b.timers {
+        let timer = crate::timer::Timer::new(runtime.poll.clone(), t.clock);
+        runtime.timer = Arc::new(timer);
+    }
     if let Some(f) = &b.family {
         restore_family(&mut runtime, f)?;
     }
+    restore_alarm(&mut runtime, b);
+    crate::timer::rearm(&runtime);
     check_frames(&runtime, &frames)?;
     // Output the snapshot had not delivered is written first.
     if !b.io.stdout_pending.is_empty() || !b.io.stderr_pending.is_empty() {

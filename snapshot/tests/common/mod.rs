@@ -190,6 +190,7 @@ pub fn body() -> Body {
         parent: None,
         threads: None,
         family: None,
+        timers: None,
     }
 }
 

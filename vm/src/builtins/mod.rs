@@ -17,6 +17,7 @@ pub mod stdio;
 pub mod stdlib;
 pub mod string;
 pub mod thread;
+pub mod time;
 
 use pivm_ir::{Builtin, MemType};
 
@@ -164,6 +165,11 @@ pub fn implementation(b: Builtin) -> Impl {
         B::Close => process::close,
         B::Kill => process::kill,
         B::Die => process::die,
+        B::ClockNs => time::clock_ns,
+        B::SleepUntil => time::sleep_until,
+        B::FutexWaitUntil => time::futex_wait_until,
+        B::Alarm => time::alarm,
+        B::SigInterrupt => time::sig_interrupt,
     }
 }
 
