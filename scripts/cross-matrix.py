@@ -48,7 +48,8 @@ ENGINES = ["jit", "interp"]
 # threads blocked in condition variables and joins, signals pending
 # while blocked, processes blocked in pipes and waitpid, and processes
 # whose interleaved output is the schedule's (the oracle is then pivm's
-# uninterrupted run) (every program at one point, to keep CI short; the
+# uninterrupted run), threads asleep with an interval timer armed (the
+# monotonic clock and the deadlines move with the snapshot) (every program at one point, to keep CI short; the
 # points dropped passed in the run that added the thread, signal and
 # process programs). The
 # oracle is gcc, except for NaN bits, which C leaves to the hardware and
@@ -65,6 +66,7 @@ PROGRAMS = [
     ("tests/cross/signals.c", ["10"], [0.35], "gcc"),
     ("tests/cross/procs.c", ["2000"], [0.45], "gcc"),
     ("tests/threads/interleave.c", [], [0.62], "pivm"),
+    ("tests/threads/sleepers.c", [], [0.5], "gcc"),
     ("examples/nbody.c", ["2000"], [0.5], "gcc"),
     ("examples/binarytrees.c", ["8"], [0.7], "gcc"),
     ("examples/quicksort.c", ["12"], [0.5], "gcc"),

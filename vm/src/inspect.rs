@@ -218,6 +218,7 @@ fn thread_views<'a>(module: &'a Module, b: &'a pivm_snapshot::Body) -> Option<Ve
                 running: t.id == th.current,
                 state: &t.state,
                 arg: t.arg,
+                until: t.until,
                 detached: t.detached,
                 start: &t.root_name,
                 frames: frame_views(module, &t.frames),
@@ -269,9 +270,13 @@ struct ThreadView<'a> {
     id: u64,
     running: bool,
     /// `runnable`, `futex` (blocked on the i32 at `arg`), `join` (until
-    /// thread `arg` ends) or `done` (ended with value `arg`).
+    /// thread `arg` ends), `child` (waiting for process `arg`, as an i32,
+    /// -1 any), `pipe` (blocked on pipe `arg`), `sleep`, or `done` (ended
+    /// with value `arg`).
     state: &'a str,
     arg: u64,
+    /// The deadline of its sleep or timed wait on the monotonic clock.
+    until: Option<u64>,
     detached: bool,
     /// Its outermost function.
     start: &'a str,
@@ -438,19 +443,31 @@ pub fn json(
     serde_json::to_string(&view).expect("the inspect view serializes")
 }
 
-/// The thread table of body `b`, if it has one.
-fn threads_text(o: &mut String, module: &Module, b: &pivm_snapshot::Body) {
+/// The thread table of body `b`, if it has one; `running`: `b` is the
+/// process that was running (else one that waited for its turn).
+fn threads_text(o: &mut String, module: &Module, b: &pivm_snapshot::Body, running: bool) {
+    let clock = b.timers.as_ref().map_or(0, |t| t.clock);
     if let Some(th) = &b.threads {
         let _ = writeln!(o, "\nthreads ({}, in creation order):", th.threads.len());
         for t in &th.threads {
-            let state = match t.state.as_str() {
-                _ if t.id == th.current => "running".to_string(),
+            let runnable = t.state == pivm_snapshot::THREAD_RUNNABLE;
+            let mut state = match t.state.as_str() {
+                _ if t.id == th.current && running && runnable => "running".to_string(),
                 pivm_snapshot::THREAD_FUTEX => format!("blocked on the futex at {:#x}", t.arg),
                 pivm_snapshot::THREAD_JOIN => format!("joining thread {}", t.arg),
                 pivm_snapshot::THREAD_DONE => format!("ended with {:#x}", t.arg),
+                pivm_snapshot::THREAD_CHILD => match t.arg as u32 as i32 {
+                    -1 => "waiting for a child".to_string(),
+                    pid => format!("waiting for process {pid}"),
+                },
+                pivm_snapshot::THREAD_PIPE => format!("blocked on pipe {}", t.arg),
+                pivm_snapshot::THREAD_SLEEP => "asleep".to_string(),
                 _ if t.start.is_some() => "not started".to_string(),
                 _ => "runnable".to_string(),
             };
+            if let Some(until) = t.until {
+                state += &format!(", {} more", millis(until.saturating_sub(clock)));
+            }
             let _ = writeln!(
                 o,
                 "  thread {} ({}{}) from @{}",
@@ -460,9 +477,32 @@ fn threads_text(o: &mut String, module: &Module, b: &pivm_snapshot::Body) {
                 t.root_name
             );
             if t.id == th.current {
-                let _ = writeln!(o, "       (its frames are the backtrace above)");
+                let _ = writeln!(o, "       (its frames are the process's backtrace)");
             }
             backtrace(o, module, &t.frames, false);
+        }
+    }
+}
+
+/// `ns` nanoseconds, in milliseconds.
+fn millis(ns: u64) -> String {
+    format!("{:.3} ms", ns as f64 / 1e6)
+}
+
+/// The clock and the process's timer of body `b`, if it keeps time.
+fn timers_text(o: &mut String, b: &pivm_snapshot::Body) {
+    let Some(t) = &b.timers else { return };
+    let _ = write!(o, "\nmonotonic clock: {} s", t.clock as f64 / 1e9);
+    match t.alarm {
+        Some(at) => {
+            let _ = write!(o, "; SIGALRM in {}", millis(at.saturating_sub(t.clock)));
+            if t.interval != 0 {
+                let _ = write!(o, ", then every {}", millis(t.interval));
+            }
+            let _ = writeln!(o);
+        }
+        None => {
+            let _ = writeln!(o, "; no timer set");
         }
     }
 }
@@ -568,7 +608,8 @@ pub fn text(
     );
     let _ = writeln!(o, "\nbacktrace (innermost first):");
     backtrace(&mut o, module, &b.frames, true);
-    threads_text(&mut o, module, b);
+    threads_text(&mut o, module, b, true);
+    timers_text(&mut o, b);
     if let Some(f) = &b.family {
         let _ = writeln!(
             o,
@@ -586,7 +627,8 @@ pub fn text(
             let Some(p) = &ob.family else { continue };
             let _ = writeln!(o, "  process {} (parent {}):", p.pid, p.ppid);
             backtrace(&mut o, module, &ob.frames, false);
-            threads_text(&mut o, module, ob);
+            threads_text(&mut o, module, ob, false);
+            timers_text(&mut o, ob);
         }
         for z in &f.zombies {
             let _ = writeln!(

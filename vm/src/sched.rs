@@ -556,6 +556,7 @@ fn events(rt: &mut Runtime, frames: Vec<Frame>) -> Result<Entry, Outcome> {
 /// `Outcome::Snapshot` holds the running thread's frames; the others are
 /// in `rt.threads` and `rt.world`.
 pub fn run(engine: &mut dyn Engine, rt: &mut Runtime, entry: Entry) -> Result<Outcome, VmError> {
+    rt.timer.start();
     let mut entry = entry;
     loop {
         if let Entry::Rewind { frames } = entry {

@@ -19,7 +19,7 @@
 //! SIGALRM is scheduled by time, not only by its safepoints.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::poll::Poll;
@@ -40,8 +40,10 @@ const WAIT_STEP: Duration = Duration::from_millis(1);
 /// The VM's monotonic clock and the host thread that sets the poll word at
 /// the earliest deadline; one for all the processes of a run.
 pub struct Timer {
-    /// The host instant at which the clock read `at_start`.
-    start: Instant,
+    /// The host instant from which the clock runs, reading `at_start`
+    /// then: set when the program starts running (`start`), so neither
+    /// loading nor compiling it counts.
+    start: OnceLock<Instant>,
     at_start: u64,
     shared: Arc<Shared>,
 }
@@ -65,10 +67,10 @@ struct Alarm {
 }
 
 impl Timer {
-    /// A clock that reads `at` now.
+    /// A clock that reads `at` until it `start`s.
     pub fn new(poll: Arc<Poll>, at: u64) -> Timer {
         Timer {
-            start: Instant::now(),
+            start: OnceLock::new(),
             at_start: at,
             shared: Arc::new(Shared {
                 poll,
@@ -83,9 +85,15 @@ impl Timer {
         }
     }
 
+    /// Starts the clock, unless it runs already: the program starts or
+    /// resumes running.
+    pub fn start(&self) {
+        self.start.get_or_init(Instant::now);
+    }
+
     /// The monotonic clock, in nanoseconds.
     pub fn now(&self) -> u64 {
-        let d = self.start.elapsed().as_nanos();
+        let d = self.start.get().map_or(0, |s| s.elapsed().as_nanos());
         self.at_start
             .saturating_add(u64::try_from(d).unwrap_or(NEVER))
     }
@@ -93,7 +101,7 @@ impl Timer {
     /// The host instant at which the clock reads `t`.
     fn instant_of(&self, t: u64) -> Option<Instant> {
         let d = Duration::from_nanos(t.saturating_sub(self.at_start));
-        self.start.checked_add(d)
+        self.start.get_or_init(Instant::now).checked_add(d)
     }
 
     /// Has the host thread set the poll word at `deadline` (`NEVER`: not

@@ -433,3 +433,67 @@ fn signals_reach_processes_whose_threads_all_block() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A snapshot requested while every thread sleeps (and a timer is armed)
+/// is served at once; `pivm inspect` shows the sleeps and the timer with
+/// the time they had left; and the resume, however long after, goes on
+/// from the clock the snapshot read: the program sees about 0.6 s of it
+/// in all, and its events in the same order.
+#[test]
+fn a_snapshot_while_every_thread_sleeps_stops_the_clock() {
+    let dir = scratch("sleepers");
+    let p = prog("sleepers.c");
+    let want = pivm(&dir, &["run", &p]);
+    assert_eq!(want.status.code(), Some(0), "{}", text(&want.stderr));
+    assert!(
+        text(&want.stdout).contains("not more than 1 s: 1"),
+        "{}",
+        text(&want.stdout)
+    );
+    for (engine, other) in [("jit", "interp"), ("interp", "jit")] {
+        let child = Command::new(PIVM)
+            .current_dir(&dir)
+            .args(["run", &p, "--engine", engine, "--stats"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_for_socket(child.id());
+        std::thread::sleep(Duration::from_millis(150));
+        let s = pivm(
+            &dir,
+            &[
+                "snapshot",
+                "--at-next-safepoint",
+                "--pid",
+                &child.id().to_string(),
+                "-o",
+                "s.msgpack",
+                "--exit",
+            ],
+        );
+        assert!(s.status.success(), "{}", text(&s.stderr));
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(85), "{}", text(&o.stderr));
+        let latency = stat(&o, "latency_ms").expect("the snapshot's latency");
+        assert!(latency < 50.0, "{engine}: latency {latency} ms");
+        let i = text(&pivm(&dir, &["inspect", "s.msgpack"]).stdout);
+        for shown in [
+            "asleep, ",
+            "ms more",
+            "SIGALRM in ",
+            "then every 200.000 ms",
+        ] {
+            assert!(i.contains(shown), "{engine}: no '{shown}' in:\n{i}");
+        }
+        // Longer than the whole run: a clock that went on while the
+        // program was a snapshot would fire every deadline at once.
+        std::thread::sleep(Duration::from_millis(800));
+        let r = pivm(&dir, &["resume", "s.msgpack", "--engine", other]);
+        assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+        let mut out = o.stdout.clone();
+        out.extend_from_slice(&r.stdout);
+        assert_eq!(text(&out), text(&want.stdout), "{engine} then {other}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
