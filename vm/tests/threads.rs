@@ -317,6 +317,17 @@ fn hostile_thread_tables_are_refused() {
             },
             "never ran",
         ),
+        (
+            "deadline",
+            |s| {
+                let th = &mut s.body.threads.as_mut().unwrap().threads;
+                let t = th
+                    .iter_mut()
+                    .find(|t| t.state != "futex" && t.state != "sleep");
+                t.unwrap().until = Some(5);
+            },
+            "deadline",
+        ),
     ];
     refused(&dir, &snap, cases);
     let _ = std::fs::remove_dir_all(&dir);
