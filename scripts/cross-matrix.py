@@ -175,8 +175,13 @@ def batch_relay(tmp, hops, failures):
 
 def lua_sources():
     """Lua 5.4's sources in the lua-src package cargo unpacked (a
-    dev-dependency of pivm: `cargo test` or `cargo fetch` brings it)."""
+    dev-dependency of pivm: `cargo test` or `cargo fetch` brings it). Only
+    the host's packages: a fresh machine has not downloaded the others
+    (Windows-only ones), and `--offline` cannot."""
+    _, vv, _ = run(["rustc", "-vV"])
+    host = next(l.split(b" ", 1)[1].decode() for l in vv.splitlines() if l.startswith(b"host: "))
     code, out, err = run(["cargo", "metadata", "--format-version", "1", "--offline", "--locked",
+                          "--filter-platform", host,
                           "--manifest-path", os.path.join(ROOT, "Cargo.toml")])
     if code != 0:
         raise SystemExit(f"cargo metadata failed: {err[:300]}")

@@ -20,12 +20,29 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The host's target triple, as rustc names it.
+fn host_triple() -> String {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
+    let out = Command::new(rustc)
+        .arg("-vV")
+        .output()
+        .expect("rustc -vV runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .expect("rustc -vV names the host")
+        .to_string()
+}
+
 /// The folder of Lua 5.4's sources inside the `lua-src` package, found
-/// with `cargo metadata` (where cargo unpacked the dev-dependency).
+/// with `cargo metadata` (where cargo unpacked the dev-dependency). Only
+/// the host's packages: a fresh machine has not downloaded the others
+/// (Windows-only ones), and `--offline` cannot.
 fn lua_sources() -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_string());
     let out = Command::new(cargo)
         .args(["metadata", "--format-version", "1", "--offline", "--locked"])
+        .args(["--filter-platform", &host_triple()])
         .arg("--manifest-path")
         .arg(repo().join("Cargo.toml"))
         .output()
