@@ -1091,9 +1091,9 @@ static int timespec_get(struct timespec *ts, int base) {
 }
 /* Returns an error number, as POSIX says. */
 static int clock_nanosleep(clockid_t c, int flags, const struct timespec *req, struct timespec *rem) {
-    int k = __pivm_clock_of(c);
-    if (k < 0 || k == 2) return EINVAL;
-    if (!__pivm_ts_valid(req)) return EINVAL;
+    /* The clocks Linux sleeps on (not its CPU-time ones). */
+    int k = c == CLOCK_REALTIME ? 0 : c == CLOCK_MONOTONIC || c == CLOCK_BOOTTIME ? 1 : -1;
+    if (k < 0 || req->tv_sec < 0 || !__pivm_ts_valid(req)) return EINVAL;
     long long end = flags & TIMER_ABSTIME ? __pivm_deadline(k, req) : __pivm_after(__pivm_ts_ns(req));
     if (!__pivm_sleep_to(end)) return 0;
     if (rem && !(flags & TIMER_ABSTIME)) __pivm_left(end, rem);
@@ -2407,8 +2407,9 @@ static int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *t)
         }
         if (m->__kind == PTHREAD_MUTEX_ERRORCHECK) return 35;
     }
-    if (!__pivm_ts_valid(t)) return 22;
-    long long end = __pivm_deadline(0, t);
+    /* As glibc: the time is looked at only if the mutex is taken. */
+    if (m->__lock && !__pivm_ts_valid(t)) return 22;
+    long long end = m->__lock ? __pivm_deadline(0, t) : 0;
     while (m->__lock)
         if (__pivm_futex_wait_until(&m->__lock, 1, end) == 110) return 110;
     m->__lock = 1;
@@ -2417,16 +2418,17 @@ static int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *t)
     return 0;
 }
 static int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *t) {
-    if (!__pivm_ts_valid(t)) return 22;
-    long long end = __pivm_deadline(0, t);
+    if (l->__writer && !__pivm_ts_valid(t)) return 22;
+    long long end = l->__writer ? __pivm_deadline(0, t) : 0;
     while (l->__writer)
         if (__pivm_futex_wait_until(&l->__seq, l->__seq, end) == 110) return 110;
     l->__readers++;
     return 0;
 }
 static int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *t) {
-    if (!__pivm_ts_valid(t)) return 22;
-    long long end = __pivm_deadline(0, t);
+    int busy = l->__writer || l->__readers;
+    if (busy && !__pivm_ts_valid(t)) return 22;
+    long long end = busy ? __pivm_deadline(0, t) : 0;
     while (l->__writer || l->__readers)
         if (__pivm_futex_wait_until(&l->__seq, l->__seq, end) == 110) return 110;
     l->__writer = 1;

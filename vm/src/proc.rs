@@ -228,6 +228,8 @@ pub fn fork_child(
     let thread = Thread {
         frames: frames.to_vec(),
         state: State::Runnable,
+        until: crate::timer::NEVER,
+        interrupted: false,
         start: None,
         ..cur.clone()
     };

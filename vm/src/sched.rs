@@ -227,14 +227,28 @@ impl Threads {
                 break;
             };
             t.state = State::Runnable;
+            t.until = crate::timer::NEVER;
             woken += 1;
         }
         woken
     }
 
-    /// Whether a snapshot of this program must record its threads.
+    /// Whether a snapshot of this program must record its threads (also
+    /// a lone thread whose sleep a handler interrupted: it returns EINTR).
     pub fn several(&self) -> bool {
-        self.list.len() > 1 || self.current().id != MAIN_ID
+        self.list.len() > 1
+            || self.current().id != MAIN_ID
+            || self.list.iter().any(|t| t.interrupted)
+    }
+}
+
+impl Thread {
+    /// The deadline of its sleep or timed wait (`timer::NEVER`: none).
+    pub fn deadline(&self) -> u64 {
+        match self.state {
+            State::Futex(_) | State::Sleep => self.until,
+            _ => crate::timer::NEVER,
+        }
     }
 }
 
@@ -427,6 +441,7 @@ fn finish(rt: &mut Runtime, value: u64) {
     let id = th.current().id;
     let t = th.current_mut();
     t.state = State::Done(value);
+    t.until = crate::timer::NEVER;
     t.frames.clear();
     let block = t.block.take();
     for t in th.list.iter_mut() {
@@ -557,6 +572,10 @@ fn events(rt: &mut Runtime, frames: Vec<Frame>) -> Result<Entry, Outcome> {
 /// in `rt.threads` and `rt.world`.
 pub fn run(engine: &mut dyn Engine, rt: &mut Runtime, entry: Entry) -> Result<Outcome, VmError> {
     rt.timer.start();
+    if rt.prog.timed {
+        // A resumed program's deadlines, now that its clock runs.
+        timer::rearm(rt);
+    }
     let mut entry = entry;
     loop {
         if let Entry::Rewind { frames } = entry {

@@ -377,7 +377,7 @@ fn saved_threads(rt: &Runtime, always: bool) -> Result<Option<SavedThreads>, VmE
                 stack_end: t.stack.1,
                 block: t.block,
                 tls: t.tls,
-                until: (t.until != crate::timer::NEVER).then_some(t.until),
+                until: Some(t.deadline()).filter(|&d| d != crate::timer::NEVER),
                 interrupted: t.interrupted,
             })
         })
@@ -828,7 +828,6 @@ pub fn restore(
         restore_family(&mut runtime, f)?;
     }
     restore_alarm(&mut runtime, b);
-    crate::timer::rearm(&runtime);
     check_frames(&runtime, &frames)?;
     // Output the snapshot had not delivered is written first.
     if !b.io.stdout_pending.is_empty() || !b.io.stderr_pending.is_empty() {

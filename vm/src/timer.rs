@@ -98,22 +98,30 @@ impl Timer {
             .saturating_add(u64::try_from(d).unwrap_or(NEVER))
     }
 
-    /// The host instant at which the clock reads `t`.
+    /// The host instant at which the clock reads `t`, once it runs.
     fn instant_of(&self, t: u64) -> Option<Instant> {
         let d = Duration::from_nanos(t.saturating_sub(self.at_start));
-        self.start.get_or_init(Instant::now).checked_add(d)
+        self.start.get()?.checked_add(d)
     }
 
     /// Has the host thread set the poll word at `deadline` (`NEVER`: not
-    /// at all), replacing what it was set to.
+    /// at all), replacing what it was set to (nothing before the clock
+    /// runs: `sched::run` arms it then).
     pub fn arm(&self, deadline: u64) {
         let sh = &self.shared;
         let mut st = sh.state.lock().unwrap_or_else(|e| e.into_inner());
-        st.next = if deadline == NEVER {
+        let next = if deadline == NEVER {
             None
         } else {
             self.instant_of(deadline)
         };
+        // The host thread needs waking only for an earlier deadline: at a
+        // later one or none it wakes, finds nothing due and waits again.
+        let sooner = match (next, st.next) {
+            (Some(n), Some(o)) => n < o,
+            (n, _) => n.is_some(),
+        };
+        st.next = next;
         if st.next.is_some() && !st.running {
             let s = sh.clone();
             let spawned = std::thread::Builder::new()
@@ -123,7 +131,9 @@ impl Timer {
             // scheduler's switches and waits.
             st.running = spawned.is_ok();
         }
-        sh.cv.notify_one();
+        if sooner {
+            sh.cv.notify_one();
+        }
     }
 
     /// Whether the host thread set the poll word for a deadline since the
@@ -174,8 +184,13 @@ impl Shared {
 /// sleeps, timed waits, timers.
 pub fn earliest(rt: &Runtime) -> u64 {
     let own = |r: &Runtime| {
-        let threads = r.threads.list.iter().filter(|t| t.state != State::Runnable);
-        let t = threads.map(|t| t.until).min().unwrap_or(NEVER);
+        let t = r
+            .threads
+            .list
+            .iter()
+            .map(|t| t.deadline())
+            .min()
+            .unwrap_or(NEVER);
         t.min(r.proc.alarm.map_or(NEVER, |a| a.0))
     };
     let others = rt.world.iter().flat_map(|w| w.others.iter());
@@ -215,7 +230,10 @@ fn fire_own(rt: &mut Runtime, now: u64) {
                 0 => None,
                 // The next expiry after now (missed ones merge, as a
                 // pending signal does).
-                _ => Some((at.saturating_add((now - at) / every * every + every), every)),
+                _ => {
+                    let periods = (now - at) / every + 1;
+                    Some((at.saturating_add(periods.saturating_mul(every)), every))
+                }
             };
             crate::proc::post_signal(rt, SIGALRM);
         }

@@ -508,3 +508,60 @@ fn a_snapshot_while_every_thread_sleeps_stops_the_clock() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Timed waits that a wake ends (not their timeout) leave no deadline
+/// behind: snapshots taken all along the run, while the waiters are
+/// blocked, runnable or ended and not joined, are valid and resume on
+/// the other engine to the uninterrupted output.
+#[test]
+fn timed_waits_ended_by_a_wake_snapshot_and_resume() {
+    let dir = scratch("timedwake");
+    let p = prog("timedwake.c");
+    let want = pivm(&dir, &["run", &p]);
+    assert_eq!(want.status.code(), Some(0), "{}", text(&want.stderr));
+    assert!(
+        text(&want.stdout).ends_with("done\n"),
+        "{}",
+        text(&want.stdout)
+    );
+    for (engine, other) in [("jit", "interp"), ("interp", "jit")] {
+        for n in [50, 150_000, 320_000, 450_000, 590_000] {
+            let n = n.to_string();
+            let o = pivm(
+                &dir,
+                &[
+                    "run",
+                    &p,
+                    "--engine",
+                    engine,
+                    "--snapshot-after",
+                    &n,
+                    "--snapshot-path",
+                    "t.msgpack",
+                    "--exit-after-snapshot",
+                ],
+            );
+            assert_eq!(
+                o.status.code(),
+                Some(85),
+                "{engine} at {n}: {}",
+                text(&o.stderr)
+            );
+            let r = pivm(&dir, &["resume", "t.msgpack", "--engine", other]);
+            assert_eq!(
+                r.status.code(),
+                Some(0),
+                "{engine} at {n}: {}",
+                text(&r.stderr)
+            );
+            let mut out = o.stdout.clone();
+            out.extend_from_slice(&r.stdout);
+            assert_eq!(
+                text(&out),
+                text(&want.stdout),
+                "{engine} at {n} then {other}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
