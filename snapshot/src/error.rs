@@ -90,6 +90,8 @@ pub enum SnapshotError {
     Frames(FrameError),
     /// The thread table is inconsistent (`Body::threads`).
     Threads(String),
+    /// The clock or a timer is out of range (`Body::timers`).
+    Timers(String),
     /// A local has the wrong type.
     LocalType {
         frame: usize,
@@ -223,6 +225,7 @@ impl fmt::Display for SnapshotError {
             ),
             Frames(e) => write!(f, "{e}"),
             Threads(why) => write!(f, "thread table is inconsistent: {why}"),
+            Timers(why) => write!(f, "timers are out of range: {why}"),
             LocalType {
                 frame,
                 func,

@@ -132,6 +132,7 @@ fn validate_rest(
     check_frames(body, &module, type_layouts, limits)?;
     check_files(&body.io)?;
     check_rand(&body.counters)?;
+    check_timers(body)?;
     if let Some(f) = &body.family {
         check_family(body, f, &module, type_layouts, limits)?;
     }
@@ -238,6 +239,7 @@ fn check_family(
         check_regions(p.memory.iter().map(|r| (r.start, r.bytes.len() as u64)), m)?;
         check_allocations(&b.memory.allocations, m, module, type_layouts)?;
         check_frames(b, module, type_layouts, limits)?;
+        check_timers(b)?;
         check_files(&b.io)?;
         check_rand(&b.counters)?;
     }
@@ -885,6 +887,21 @@ pub const RAND_SEP: usize = 3;
 /// the VM both apply.
 pub fn rand_state_ok(len: usize, front: usize, rear: usize) -> bool {
     len == RAND_DEG && front < len && rear < len && (front + RAND_DEG - rear) % RAND_DEG == RAND_SEP
+}
+
+/// The most a snapshot's monotonic clock may read: 2^62 ns, 146 years of
+/// running (so that C's signed arithmetic on deadlines cannot overflow
+/// near it).
+pub const MAX_CLOCK: u64 = 1 << 62;
+
+fn check_timers(b: &Body) -> Result<(), SnapshotError> {
+    match &b.timers {
+        Some(t) if t.clock > MAX_CLOCK => Err(SnapshotError::Timers(format!(
+            "the monotonic clock reads {} ns, more than the {MAX_CLOCK} a program can have run",
+            t.clock
+        ))),
+        _ => Ok(()),
+    }
 }
 
 fn check_rand(c: &Counters) -> Result<(), SnapshotError> {

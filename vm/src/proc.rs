@@ -295,13 +295,18 @@ pub fn ignored_by_default(sig: i32) -> bool {
 
 /// Makes `sig` pending in `rt`'s process: set in its `__pivm_sig_pending`
 /// (signal.h's state, in VM memory) for its next safepoint to deliver; a
-/// program without signal.h has only default actions.
+/// program without signal.h has only default actions. A signal already
+/// pending is not sent again (standard signals merge): its delivery is
+/// under way, or it is blocked.
 pub fn post_signal(rt: &mut Runtime, sig: i32) {
     match rt.prog.sig_pending {
         Some(addr) => {
-            let bits = rt.mem.load(pivm_ir::Type::I64, addr).unwrap_or(0) | 1 << (sig - 1);
-            let _ = rt.mem.store(pivm_ir::Type::I64, addr, bits);
-            rt.proc.signalled = true;
+            let bit = 1u64 << (sig - 1);
+            let bits = rt.mem.load(pivm_ir::Type::I64, addr).unwrap_or(0);
+            if bits & bit == 0 {
+                let _ = rt.mem.store(pivm_ir::Type::I64, addr, bits | bit);
+                rt.proc.signalled = true;
+            }
         }
         None if ignored_by_default(sig) => {}
         None => rt.proc.killed = Some(sig),

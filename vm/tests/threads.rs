@@ -565,3 +565,49 @@ fn timed_waits_ended_by_a_wake_snapshot_and_resume() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A snapshot whose clock reads more than a program can have run is
+/// refused; a timer due at once and every nanosecond after is no danger:
+/// the program's handler takes it and the program ends, on both engines.
+#[test]
+fn extreme_timer_values_in_a_snapshot() {
+    let dir = scratch("timers-hostile");
+    let p = prog("sleepers.c");
+    let o = pivm(
+        &dir,
+        &[
+            "run",
+            &p,
+            "--snapshot-after",
+            "30",
+            "--snapshot-path",
+            "s.msgpack",
+            "--exit-after-snapshot",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(85), "{}", text(&o.stderr));
+    let snap = pivm_snapshot::read(&dir.join("s.msgpack")).unwrap();
+    let cases: Vec<(&str, Edit, &str)> = vec![(
+        "clock",
+        |s| s.body.timers.as_mut().unwrap().clock = u64::MAX,
+        "monotonic clock reads",
+    )];
+    refused(&dir, &snap, cases);
+    let mut s = snap.clone();
+    let t = s.body.timers.as_mut().unwrap();
+    t.alarm = Some(0);
+    t.interval = 1;
+    // Its handler counts every expiry: the program runs to its end.
+    let p = dir.join("t.msgpack");
+    pivm_snapshot::write_atomic(&p, &s).unwrap();
+    for e in ["interp", "jit"] {
+        let o = pivm(&dir, &["resume", p.to_str().unwrap(), "--engine", e]);
+        assert!(
+            !text(&o.stderr).contains("panicked"),
+            "{e}: {}",
+            text(&o.stderr)
+        );
+        assert_eq!(o.status.code(), Some(0), "{e}: {}", text(&o.stderr));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
