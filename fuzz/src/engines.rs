@@ -80,6 +80,25 @@ impl Ran {
     }
 }
 
+/// Whether `m` reads the host's clocks (CPU time, the monotonic clock):
+/// two runs of it may differ.
+pub fn reads_time(m: &pivm_ir::Module) -> bool {
+    m.builtins
+        .values()
+        .any(|b| matches!(b.name.as_str(), "clock" | "__pivm_clock_ns"))
+}
+
+/// Whether `m` can wait for time (sleeps, timed waits, a timer): a run may
+/// block as long as it asks, so the targets do not run it.
+pub fn waits_for_time(m: &pivm_ir::Module) -> bool {
+    m.builtins.values().any(|b| {
+        matches!(
+            b.name.as_str(),
+            "__pivm_sleep_until" | "__pivm_futex_wait_until" | "__pivm_alarm"
+        )
+    })
+}
+
 /// Runs `rt` on `engine` from `entry` (its threads and processes as
 /// `pivm::sched` schedules them).
 pub fn run(engine: &mut dyn Engine, mut rt: Runtime, entry: Entry) -> Ran {
