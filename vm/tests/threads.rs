@@ -154,6 +154,38 @@ fn a_snapshot_from_outside_while_threads_block_resumes_on_both_engines() {
     );
 }
 
+/// Starts pivm with `args` in `dir`, asks it from outside `ms`
+/// milliseconds later for a snapshot to `out` and to exit; its output
+/// (exit status 85 checked).
+fn snapshot_after(dir: &Path, args: &[&str], ms: u64, out: &str) -> Output {
+    let child = Command::new(PIVM)
+        .current_dir(dir)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_socket(child.id());
+    std::thread::sleep(Duration::from_millis(ms));
+    let pid = child.id().to_string();
+    let s = pivm(
+        dir,
+        &[
+            "snapshot",
+            "--at-next-safepoint",
+            "--pid",
+            &pid,
+            "-o",
+            out,
+            "--exit",
+        ],
+    );
+    assert!(s.status.success(), "{}", text(&s.stderr));
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(85), "{}", text(&o.stderr));
+    o
+}
+
 /// Runs `name` (about a second of computing on each engine, the
 /// interpreter's with a shorter loop, while everything else blocks), asks
 /// for a snapshot from outside, checks its latency and that `pivm
@@ -165,30 +197,8 @@ fn snapshot_from_outside(name: &str, shown: &[&str]) {
     for (engine, n) in [("jit", "100000000"), ("interp", "5000000")] {
         let want = pivm(&dir, &["run", &p, "--engine", "jit", "--", n]);
         assert_eq!(want.status.code(), Some(0), "{}", text(&want.stderr));
-        let child = Command::new(PIVM)
-            .current_dir(&dir)
-            .args(["run", &p, "--engine", engine, "--stats", "--", n])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        wait_for_socket(child.id());
-        std::thread::sleep(Duration::from_millis(200));
-        let s = pivm(
-            &dir,
-            &[
-                "snapshot",
-                "--at-next-safepoint",
-                "--pid",
-                &child.id().to_string(),
-                "-o",
-                "b.msgpack",
-                "--exit",
-            ],
-        );
-        assert!(s.status.success(), "{}", text(&s.stderr));
-        let o = child.wait_with_output().unwrap();
-        assert_eq!(o.status.code(), Some(85), "{}", text(&o.stderr));
+        let run = ["run", &p, "--engine", engine, "--stats", "--", n];
+        let o = snapshot_after(&dir, &run, 200, "b.msgpack");
         let latency = stat(&o, "latency_ms").expect("the snapshot's latency");
         assert!(latency < 500.0, "{engine}: latency {latency} ms");
         let i = text(&pivm(&dir, &["inspect", "b.msgpack"]).stdout);
@@ -462,30 +472,8 @@ fn a_snapshot_while_every_thread_sleeps_stops_the_clock() {
         text(&want.stdout)
     );
     for (engine, other) in [("jit", "interp"), ("interp", "jit")] {
-        let child = Command::new(PIVM)
-            .current_dir(&dir)
-            .args(["run", &p, "--engine", engine, "--stats"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        wait_for_socket(child.id());
-        std::thread::sleep(Duration::from_millis(150));
-        let s = pivm(
-            &dir,
-            &[
-                "snapshot",
-                "--at-next-safepoint",
-                "--pid",
-                &child.id().to_string(),
-                "-o",
-                "s.msgpack",
-                "--exit",
-            ],
-        );
-        assert!(s.status.success(), "{}", text(&s.stderr));
-        let o = child.wait_with_output().unwrap();
-        assert_eq!(o.status.code(), Some(85), "{}", text(&o.stderr));
+        let run = ["run", &p, "--engine", engine, "--stats"];
+        let o = snapshot_after(&dir, &run, 150, "s.msgpack");
         let latency = stat(&o, "latency_ms").expect("the snapshot's latency");
         assert!(latency < 50.0, "{engine}: latency {latency} ms");
         let i = text(&pivm(&dir, &["inspect", "s.msgpack"]).stdout);
