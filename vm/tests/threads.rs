@@ -186,7 +186,7 @@ fn snapshot_after(dir: &Path, args: &[&str], ms: u64, out: &str) -> Output {
     o
 }
 
-/// Runs `name` (about a second of computing on each engine, the
+/// Runs `name` (about two seconds of computing on each engine, the
 /// interpreter's with a shorter loop, while everything else blocks), asks
 /// for a snapshot from outside, checks its latency and that `pivm
 /// inspect` shows each of `shown`, and resumes it on the JIT to the
@@ -194,7 +194,7 @@ fn snapshot_after(dir: &Path, args: &[&str], ms: u64, out: &str) -> Output {
 fn snapshot_from_outside(name: &str, shown: &[&str]) {
     let dir = scratch(name);
     let p = prog(name);
-    for (engine, n) in [("jit", "100000000"), ("interp", "5000000")] {
+    for (engine, n) in [("jit", "600000000"), ("interp", "10000000")] {
         let want = pivm(&dir, &["run", &p, "--engine", "jit", "--", n]);
         assert_eq!(want.status.code(), Some(0), "{}", text(&want.stderr));
         let run = ["run", &p, "--engine", engine, "--stats", "--", n];
