@@ -423,7 +423,7 @@ impl Runtime {
                 return SafepointAction::Snapshot;
             }
         }
-        if self.prog.threaded {
+        if self.prog.timed {
             crate::timer::fire_if_due(self);
         }
         // Decided before a snapshot is: a snapshot taken here records the

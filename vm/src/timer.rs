@@ -139,7 +139,8 @@ impl Timer {
     /// Whether the host thread set the poll word for a deadline since the
     /// last call.
     pub fn take_due(&self) -> bool {
-        self.shared.due.swap(false, Ordering::SeqCst)
+        let due = &self.shared.due;
+        due.load(Ordering::Relaxed) && due.swap(false, Ordering::SeqCst)
     }
 }
 
