@@ -38,8 +38,8 @@ pub fn config(after: u64) -> Config {
 /// Streams held in memory; no stdin and no preopened directory.
 pub fn io() -> Io {
     Io::new(
-        Sink::Capture(Vec::new()),
-        Sink::Capture(Vec::new()),
+        Sink::capture(),
+        Sink::capture(),
         Source::Bytes(Vec::new(), 0),
     )
 }
@@ -54,12 +54,7 @@ pub struct Ran {
 impl Ran {
     /// What the run wrote to stdout and stderr.
     pub fn output(&mut self) -> (Vec<u8>, Vec<u8>) {
-        let out = self.rt.io.captured_stdout().to_vec();
-        let err = match &self.rt.io.stderr {
-            Sink::Capture(v) => v.clone(),
-            Sink::Host => Vec::new(),
-        };
-        (out, err)
+        (self.rt.io.captured_stdout(), self.rt.io.captured_stderr())
     }
 
     /// The runtime's state, memory without its trailing zeros (the end of

@@ -40,7 +40,21 @@ pub fn run(data: &[u8]) {
         Err(e) => panic!("the printed module does not parse: {e:?}\n{printed}"),
     }
     if let Some(prog) = program(module) {
-        differential(prog, crate::hash(data));
+        let seed = crate::hash(data);
+        differential(prog, |points| vec![1 + seed % points]);
+    }
+}
+
+/// What the target checks of `module`, with a snapshot at every safepoint
+/// of its run instead of one (`pivm-every-point`): false if the module is
+/// not one the target runs.
+pub fn every_point(module: Module) -> bool {
+    match program(module) {
+        Some(prog) => {
+            differential(prog, |points| (1..=points).collect());
+            true
+        }
+        None => false,
     }
 }
 
@@ -75,9 +89,10 @@ fn runnable(m: &Module) -> bool {
     )
 }
 
-/// Runs `prog` on both engines, then snapshots it at a safepoint chosen
-/// by `seed` and resumes each engine's snapshot on the other.
-fn differential(prog: Arc<Program>, seed: u64) {
+/// Runs `prog` on both engines, then snapshots it at the safepoints that
+/// `at` picks of the run's `points` (1 to `points`) and resumes each
+/// engine's snapshot on the other.
+fn differential(prog: Arc<Program>, at: impl FnOnce(u64) -> Vec<u64>) {
     if engines::waits_for_time(&prog.module) {
         return;
     }
@@ -97,15 +112,50 @@ fn differential(prog: Arc<Program>, seed: u64) {
     };
     // Every safepoint of the run, or FUEL when it ran out at the last.
     let total = full.rt.safepoints_reached;
-    let out_of_fuel = matches!(end, Outcome::Snapshot(_));
-    let points = if out_of_fuel { total - 1 } else { total };
+    let points = if matches!(end, Outcome::Snapshot(_)) {
+        total - 1
+    } else {
+        total
+    };
     if points == 0 {
         return;
     }
-    let n = 1 + seed % points;
-    let what = format!("snapshot at safepoint {n} of {total}");
-    let mut at = engines::start(&mut interp, &prog, n);
-    let mut at_jit = engines::start(&mut jit, &prog, n);
+    let (out, err) = full.output();
+    let full = Full {
+        out,
+        err,
+        state: full.state(),
+        end,
+        total,
+    };
+    for n in at(points) {
+        snapshot_at(&mut interp, &mut jit, &prog, &full, n);
+    }
+}
+
+/// How the uninterrupted run ended.
+struct Full {
+    out: Vec<u8>,
+    err: Vec<u8>,
+    state: pivm::RuntimeState,
+    end: Outcome,
+    /// Its safepoints.
+    total: u64,
+}
+
+/// The snapshot of `prog` at its `n`-th safepoint on each engine, resumed
+/// on the other to `full`'s end.
+fn snapshot_at(
+    interp: &mut Interpreter,
+    jit: &mut JitEngine,
+    prog: &Arc<Program>,
+    full: &Full,
+    n: u64,
+) {
+    let out_of_fuel = matches!(full.end, Outcome::Snapshot(_));
+    let what = format!("snapshot at safepoint {n} of {}", full.total);
+    let mut at = engines::start(interp, prog, n);
+    let mut at_jit = engines::start(jit, prog, n);
     assert!(
         at.frames().is_some(),
         "{what}: the interpreter ended with {:?}",
@@ -114,8 +164,6 @@ fn differential(prog: Arc<Program>, seed: u64) {
     assert_same(&mut at_jit, &mut at, &format!("{what}: jit vs interpreter"));
     // The rest of the run: to the end, or to where the fuel ran out.
     let rest = if out_of_fuel { FUEL - n } else { FUEL };
-    let (expected_out, expected_err) = full.output();
-    let expected_state = full.state();
     for (from, kind, other) in [
         (&mut at, EngineKind::Interp, "jit"),
         (&mut at_jit, EngineKind::Jit, "interpreter"),
@@ -129,18 +177,18 @@ fn differential(prog: Arc<Program>, seed: u64) {
         };
         let mut resumed = engines::resume(&mut *engine, restored);
         let what = format!("{what}, resumed on the {other}");
-        assert_eq!(resumed.outcome, Ok(end.clone()), "{what}: outcome");
+        assert_eq!(resumed.outcome, Ok(full.end.clone()), "{what}: outcome");
         let (before_out, before_err) = from.output();
         let (out, err) = resumed.output();
         assert!(
-            [before_out, out].concat() == expected_out,
+            [before_out, out].concat() == full.out,
             "{what}: stdout differs"
         );
         assert!(
-            [before_err, err].concat() == expected_err,
+            [before_err, err].concat() == full.err,
             "{what}: stderr differs"
         );
-        compare_resumed(&mut resumed, &expected_state, &what);
+        compare_resumed(&mut resumed, &full.state, &what);
     }
 }
 

@@ -21,6 +21,24 @@ pub const MAX_SNAPSHOT: usize = 128 << 10;
 /// The folders of the repository whose files seed the corpora.
 const SOURCES: [&str; 2] = ["examples", "tests"];
 
+/// Names `m`'s source files relative to `repo`, so that a seed (and the
+/// snapshot point the `pir` target picks by hashing it) is the same in
+/// every checkout.
+fn relative_sources(m: &mut pivm_ir::Module, repo: &Path) {
+    let relative = |s: &mut Option<String>| {
+        if let Some(r) = s
+            .as_deref()
+            .and_then(|p| Path::new(p).strip_prefix(repo).ok())
+        {
+            *s = Some(r.to_string_lossy().into_owned());
+        }
+    };
+    relative(&mut m.source);
+    for f in m.funcs.values_mut() {
+        relative(&mut f.source);
+    }
+}
+
 /// Writes the seeds of every target into `out/TARGET/`, from the
 /// repository at `repo`; returns how many each target got.
 pub fn write_all(repo: &Path, out: &Path) -> io::Result<Vec<(&'static str, usize)>> {
@@ -44,7 +62,8 @@ pub fn write_all(repo: &Path, out: &Path) -> io::Result<Vec<(&'static str, usize
         } else if ext(p, "c") || ext(p, "h") {
             cc.push((named(p), fs::read(p)?));
             if ext(p, "c") {
-                if let Ok(m) = pivm_cc::compile_file(p) {
+                if let Ok(mut m) = pivm_cc::compile_file(p) {
+                    relative_sources(&mut m, repo);
                     pir.push((format!("{}.pir", named(p)), m.to_string()));
                 }
             }

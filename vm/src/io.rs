@@ -9,6 +9,7 @@ use pivm_ir::builtins::{STDERR, STDIN, STDOUT};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::sync::{Arc, Mutex};
 
 /// The first handle `fopen` returns.
 pub const FIRST_FILE: u64 = 16;
@@ -19,7 +20,43 @@ pub enum Sink {
     /// The host process's own stream.
     Host,
     /// Kept in memory (tests, embedding).
-    Capture(Vec<u8>),
+    Capture(Captured),
+}
+
+impl Sink {
+    /// A new, empty in-memory stream.
+    pub fn capture() -> Sink {
+        Sink::Capture(Captured::default())
+    }
+
+    /// The stream a forked child writes to: the same one, as a host
+    /// stream is shared by a process and its children.
+    fn forked(&self) -> Sink {
+        match self {
+            Sink::Host => Sink::Host,
+            Sink::Capture(c) => Sink::Capture(c.clone()),
+        }
+    }
+
+    /// What was captured (nothing for a host stream).
+    fn captured(&self) -> Vec<u8> {
+        match self {
+            Sink::Host => Vec::new(),
+            Sink::Capture(c) => c.lock().clone(),
+        }
+    }
+}
+
+/// Captured bytes, shared by every process of a program (processes run
+/// one at a time and flush before another runs, so the bytes are in the
+/// order a host stream would have them).
+#[derive(Clone, Default)]
+pub struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<u8>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// Where stdin bytes come from.
@@ -169,15 +206,12 @@ impl Io {
     /// buffer was flushed before the fork) and preopens, counts from 0, no
     /// other open file (FILE streams are not inherited).
     pub fn forked(&self) -> Io {
-        let stdout = match &self.stdout {
-            Sink::Host => Sink::Host,
-            Sink::Capture(_) => Sink::Capture(Vec::new()),
-        };
-        let stderr = match &self.stderr {
-            Sink::Host => Sink::Host,
-            Sink::Capture(_) => Sink::Capture(Vec::new()),
-        };
-        Io::new(stdout, stderr, self.stdin.clone()).with_dirs(self.dirs.try_clone())
+        Io::new(
+            self.stdout.forked(),
+            self.stderr.forked(),
+            self.stdin.clone(),
+        )
+        .with_dirs(self.dirs.try_clone())
     }
 
     /// These streams, opening files beneath `dirs` (see `fs`).
@@ -197,7 +231,7 @@ impl Io {
                 let _ = o.write_all(&self.out_buf);
                 let _ = o.flush();
             }
-            Sink::Capture(v) => v.extend_from_slice(&self.out_buf),
+            Sink::Capture(c) => c.lock().extend_from_slice(&self.out_buf),
         }
         self.out_buf.clear();
     }
@@ -215,11 +249,11 @@ impl Io {
             }
             STDERR => {
                 self.stderr_written += bytes.len() as u64;
-                match &mut self.stderr {
+                match &self.stderr {
                     Sink::Host => {
                         let _ = std::io::stderr().write_all(bytes);
                     }
-                    Sink::Capture(v) => v.extend_from_slice(bytes),
+                    Sink::Capture(c) => c.lock().extend_from_slice(bytes),
                 }
                 Ok(())
             }
@@ -552,12 +586,38 @@ impl Io {
         self.dirs.open(path, access)
     }
 
-    /// The captured stdout (flushing first), for tests.
-    pub fn captured_stdout(&mut self) -> &[u8] {
+    /// The captured stdout (flushing first), for tests: every process's of
+    /// the program.
+    pub fn captured_stdout(&mut self) -> Vec<u8> {
         self.flush();
-        match &self.stdout {
-            Sink::Capture(v) => v,
-            Sink::Host => &[],
-        }
+        self.stdout.captured()
+    }
+
+    /// The captured stderr, for tests.
+    pub fn captured_stderr(&self) -> Vec<u8> {
+        self.stderr.captured()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A forked child writes to its parent's captured streams, as to a
+    /// host stream they share, in the order the writes were flushed.
+    #[test]
+    fn a_forked_child_shares_the_captured_streams() {
+        let mut parent = Io::new(Sink::capture(), Sink::capture(), Source::Host);
+        parent.write(STDOUT, b"parent\n").unwrap();
+        parent.flush();
+        let mut child = parent.forked();
+        child.write(STDOUT, b"child\n").unwrap();
+        child.write(STDERR, b"child err\n").unwrap();
+        drop(child.captured_stdout());
+        drop(child);
+        parent.write(STDOUT, b"parent again\n").unwrap();
+        assert_eq!(parent.captured_stdout(), b"parent\nchild\nparent again\n");
+        assert_eq!(parent.captured_stderr(), b"child err\n");
+        assert_eq!(parent.stdout_written, 20, "each process counts its own");
     }
 }

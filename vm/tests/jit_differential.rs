@@ -698,8 +698,8 @@ fn main_function(seed: u64) -> Function {
 
 fn io() -> Io {
     Io::new(
-        Sink::Capture(Vec::new()),
-        Sink::Capture(Vec::new()),
+        Sink::capture(),
+        Sink::capture(),
         Source::Bytes(Vec::new(), 0),
     )
 }
@@ -716,7 +716,7 @@ fn run_in(engine: &mut dyn Engine, mut rt: Runtime, entry: Entry) -> Run {
     let outcome = engine.run(&mut rt, entry).expect("run");
     Run {
         outcome,
-        stdout: rt.io.captured_stdout().to_vec(),
+        stdout: rt.io.captured_stdout(),
         state: rt.save_state(),
     }
 }

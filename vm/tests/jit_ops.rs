@@ -257,8 +257,8 @@ entry:
 
 fn io() -> Io {
     Io::new(
-        Sink::Capture(Vec::new()),
-        Sink::Capture(Vec::new()),
+        Sink::capture(),
+        Sink::capture(),
         Source::Bytes(Vec::new(), 0),
     )
 }

@@ -259,8 +259,8 @@ fn hardware_nans_are_canonical_wherever_seen() {
 
 fn io() -> Io {
     Io::new(
-        Sink::Capture(Vec::new()),
-        Sink::Capture(Vec::new()),
+        Sink::capture(),
+        Sink::capture(),
         Source::Bytes(Vec::new(), 0),
     )
 }
@@ -290,7 +290,7 @@ fn run_in(engine: &mut dyn Engine, mut rt: Runtime, entry: Entry) -> Run {
     let outcome = engine.run(&mut rt, entry).expect("run");
     Run {
         outcome,
-        stdout: rt.io.captured_stdout().to_vec(),
+        stdout: rt.io.captured_stdout(),
         state: rt.save_state(),
     }
 }

@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 fn io() -> Io {
     Io::new(
-        Sink::Capture(Vec::new()),
-        Sink::Capture(Vec::new()),
+        Sink::capture(),
+        Sink::capture(),
         Source::Bytes(Vec::new(), 0),
     )
 }
@@ -47,7 +47,7 @@ fn check_program(path: &Path) -> usize {
     let mut rt = Runtime::new(prog.clone(), cfg(u64::MAX), io()).unwrap();
     let full = run(&mut rt, start());
     assert!(!matches!(full, Outcome::Snapshot(_)), "{}", path.display());
-    let full_out = rt.io.captured_stdout().to_vec();
+    let full_out = rt.io.captured_stdout();
     let total = rt.safepoints_reached;
     assert!(total > 0, "{}: no safepoint reached", path.display());
 
@@ -62,7 +62,7 @@ fn check_program(path: &Path) -> usize {
             panic!("{what}: no snapshot taken");
         };
         assert_eq!(rt1.safepoints_reached, n, "{what}");
-        let before = rt1.io.captured_stdout().to_vec();
+        let before = rt1.io.captured_stdout();
         let state = rt1.save_state();
 
         // Resume in a fresh runtime, as from a snapshot file.
@@ -75,7 +75,7 @@ fn check_program(path: &Path) -> usize {
         );
         assert_eq!(out2, full, "{what}: resumed outcome");
         let mut all = before.clone();
-        all.extend_from_slice(rt2.io.captured_stdout());
+        all.extend_from_slice(&rt2.io.captured_stdout());
         assert_eq!(
             String::from_utf8_lossy(&all),
             String::from_utf8_lossy(&full_out),
@@ -87,7 +87,7 @@ fn check_program(path: &Path) -> usize {
         assert_eq!(out1, full, "{what}: continued outcome");
         assert_eq!(
             rt1.io.captured_stdout(),
-            &full_out[..],
+            full_out,
             "{what}: continued output"
         );
     }
@@ -194,7 +194,7 @@ fn cross_engine_snapshots() {
         };
         let mut rt = Runtime::new(prog.clone(), cfg(u64::MAX), io()).unwrap();
         let full = run(&mut rt, Entry::Start { args: args.clone() });
-        let full_out = rt.io.captured_stdout().to_vec();
+        let full_out = rt.io.captured_stdout();
         let total = rt.safepoints_reached;
         for n in [1, total / 2, total] {
             if n == 0 {
@@ -209,7 +209,7 @@ fn cross_engine_snapshots() {
                 else {
                     panic!("{what}: no snapshot");
                 };
-                let before = rt.io.captured_stdout().to_vec();
+                let before = rt.io.captured_stdout();
                 caps.push((frames, rt.save_state(), before));
             }
             assert_eq!(caps[0].0, caps[1].0, "{what}: frames differ");
@@ -255,7 +255,7 @@ fn cross_engine_snapshots() {
                     "{what}: engine {from} -> other"
                 );
                 let mut all = before.clone();
-                all.extend_from_slice(rt.io.captured_stdout());
+                all.extend_from_slice(&rt.io.captured_stdout());
                 assert_eq!(all, full_out, "{what}: engine {from} -> other: output");
             }
         }

@@ -63,6 +63,32 @@ fn schedule_dependent_programs_are_the_same_everywhere() {
     }
 }
 
+/// Runs program `p` on `engine` to a snapshot at its `n`-th safepoint,
+/// written to `snap`, and exits.
+fn stop_at(dir: &Path, p: &str, engine: &str, n: &str, snap: &str) -> Output {
+    let o = pivm(
+        dir,
+        &[
+            "run",
+            p,
+            "--engine",
+            engine,
+            "--snapshot-after",
+            n,
+            "--snapshot-path",
+            snap,
+            "--exit-after-snapshot",
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(85),
+        "{p} on {engine} at {n}: {}",
+        text(&o.stderr)
+    );
+    o
+}
+
 /// A program whose output depends on the schedule, uninterrupted on both
 /// engines and snapshotted at points in every phase of it.
 fn schedule_dependent(name: &str) {
@@ -80,21 +106,7 @@ fn schedule_dependent(name: &str) {
         let (a, b) = [("interp", "jit"), ("jit", "interp")][i % 2];
         let snap = dir.join(format!("s-{n}.msgpack"));
         let snap = snap.to_str().unwrap();
-        let o = pivm(
-            &dir,
-            &[
-                "run",
-                &p,
-                "--engine",
-                a,
-                "--snapshot-after",
-                &n,
-                "--snapshot-path",
-                snap,
-                "--exit-after-snapshot",
-            ],
-        );
-        assert_eq!(o.status.code(), Some(85), "{}", text(&o.stderr));
+        let o = stop_at(&dir, &p, a, &n, snap);
         for e in [a, b] {
             let r = pivm(&dir, &["resume", snap, "--engine", e]);
             let mut out = o.stdout.clone();
@@ -501,6 +513,34 @@ fn a_snapshot_while_every_thread_sleeps_stops_the_clock() {
 /// behind: snapshots taken all along the run, while the waiters are
 /// blocked, runnable or ended and not joined, are valid and resume on
 /// the other engine to the uninterrupted output.
+/// A snapshot at each of a program's first safepoints, the one that
+/// serves its first fork among them (before it, the program has no family
+/// yet), resumes with the child on the other engine.
+#[test]
+fn snapshots_around_the_first_fork_resume_with_the_child() {
+    let dir = scratch("firstfork");
+    let p = prog("interleave.c");
+    let want = pivm(&dir, &["run", &p]);
+    assert_eq!(want.status.code(), Some(0), "{}", text(&want.stderr));
+    for n in 1..=6 {
+        let (engine, other) = [("jit", "interp"), ("interp", "jit")][n % 2];
+        let n = n.to_string();
+        let o = stop_at(&dir, &p, engine, &n, "f.msgpack");
+        for e in [engine, other] {
+            let r = pivm(&dir, &["resume", "f.msgpack", "--engine", e]);
+            let mut out = o.stdout.clone();
+            out.extend_from_slice(&r.stdout);
+            assert_eq!(
+                text(&out),
+                text(&want.stdout),
+                "at {n} on {engine}, resumed on {e}: {}",
+                text(&r.stderr)
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn timed_waits_ended_by_a_wake_snapshot_and_resume() {
     let dir = scratch("timedwake");
@@ -515,26 +555,7 @@ fn timed_waits_ended_by_a_wake_snapshot_and_resume() {
     for (engine, other) in [("jit", "interp"), ("interp", "jit")] {
         for n in [50, 150_000, 320_000, 450_000, 590_000] {
             let n = n.to_string();
-            let o = pivm(
-                &dir,
-                &[
-                    "run",
-                    &p,
-                    "--engine",
-                    engine,
-                    "--snapshot-after",
-                    &n,
-                    "--snapshot-path",
-                    "t.msgpack",
-                    "--exit-after-snapshot",
-                ],
-            );
-            assert_eq!(
-                o.status.code(),
-                Some(85),
-                "{engine} at {n}: {}",
-                text(&o.stderr)
-            );
+            let o = stop_at(&dir, &p, engine, &n, "t.msgpack");
             let r = pivm(&dir, &["resume", "t.msgpack", "--engine", other]);
             assert_eq!(
                 r.status.code(),
