@@ -15,7 +15,7 @@ use crate::builtins;
 use crate::error::VmError;
 use crate::program::Program;
 use crate::runtime::{
-    Engine, Entry, Halt, Outcome, Runtime, SafepointAction, Trap, MAX_FRAME_MEMORY,
+    Engine, Entry, Halt, Hosted, Outcome, Runtime, SafepointAction, Trap, MAX_FRAME_MEMORY,
 };
 
 /// The interpreter. It keeps no state between runs.
@@ -29,6 +29,10 @@ impl Interpreter {
 }
 
 impl Engine for Interpreter {
+    fn hosted(&mut self, rt: &mut Runtime, f: &mut Hosted) -> Result<Outcome, VmError> {
+        f(self, rt)
+    }
+
     fn run(&mut self, rt: &mut Runtime, entry: Entry) -> Result<Outcome, VmError> {
         let prog = rt.prog.clone();
         rt.longjmp = None;

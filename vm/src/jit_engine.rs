@@ -19,7 +19,9 @@ use crate::builtins;
 use crate::error::VmError;
 use crate::interp::check_frames;
 use crate::program::Program;
-use crate::runtime::{Engine, Entry, Halt, Outcome, Runtime, SafepointAction, MAX_FRAME_MEMORY};
+use crate::runtime::{
+    Engine, Entry, Halt, Hosted, Outcome, Runtime, SafepointAction, MAX_FRAME_MEMORY,
+};
 
 /// The JIT engine; compiles on the first run and keeps the code.
 #[derive(Default)]
@@ -27,8 +29,12 @@ pub struct JitEngine {
     code: Option<JitModule>,
     options: Options,
     /// The thread compiled code runs on, kept between runs: a program
-    /// with threads or processes runs the engine once per switch.
+    /// with threads or processes runs the engine once per switch. Taken
+    /// while a hosted loop runs on it.
     worker: Option<Worker>,
+    /// Inside a hosted loop (`Engine::hosted`): the lowest address of the
+    /// worker's stack, where runs call compiled code directly.
+    on_worker: Option<usize>,
 }
 
 impl JitEngine {
@@ -42,7 +48,18 @@ impl JitEngine {
             code: None,
             options,
             worker: None,
+            on_worker: None,
         }
+    }
+
+    /// The worker thread, with a stack of `size` bytes (restarted if it
+    /// had another size).
+    fn worker(&mut self, size: usize) -> Result<&Worker, VmError> {
+        if self.worker.as_ref().is_none_or(|w| w.size != size) {
+            self.worker = None;
+            self.worker = Some(Worker::start(size)?);
+        }
+        Ok(self.worker.as_ref().expect("started above"))
     }
 
     /// Compiles `prog` now unless already compiled; returns the time taken.
@@ -260,6 +277,46 @@ static HOOKS: RuntimeHooks = RuntimeHooks {
 };
 
 impl Engine for JitEngine {
+    /// Runs `f` on the worker thread, whose runs then call compiled code
+    /// directly: a switch between the program's threads costs no hand-over
+    /// between host threads (two wake-ups per run otherwise, 10 µs on an
+    /// idle machine and far more on a loaded one).
+    fn hosted(&mut self, rt: &mut Runtime, f: &mut Hosted) -> Result<Outcome, VmError> {
+        if self.on_worker.is_some() {
+            return f(self, rt);
+        }
+        self.prepare(&rt.prog)?;
+        let max_frame = self.code.as_ref().expect("compiled above").max_frame_size();
+        let stack = stack_size(rt.config.max_depth, max_frame);
+        self.worker(stack)?;
+        // Out of `self` while the loop runs: the loop's runs use `self`.
+        let worker = self.worker.take().expect("started above");
+        let mut out = None;
+        let p = HostedPtrs {
+            engine: self,
+            rt,
+            f,
+            out: &mut out,
+        };
+        // SAFETY: `run_scoped` returns only once the job has run or was
+        // dropped; until then this thread only waits, so the job is the
+        // only user of the engine, the runtime, `f` and `out`.
+        let r = unsafe {
+            worker.run_scoped(Box::new(move |low| {
+                let p = p;
+                let (engine, rt, f, out) = (&mut *p.engine, &mut *p.rt, &mut *p.f, &mut *p.out);
+                engine.on_worker = Some(low);
+                *out = Some(f(engine, rt));
+                engine.on_worker = None;
+                0
+            }))
+        };
+        self.on_worker = None;
+        self.worker = Some(worker);
+        r?;
+        out.unwrap_or_else(|| Err(VmError::new("the jit thread stopped")))
+    }
+
     fn run(&mut self, rt: &mut Runtime, entry: Entry) -> Result<Outcome, VmError> {
         let prog = rt.prog.clone();
         self.prepare(&prog)?;
@@ -319,12 +376,7 @@ impl Engine for JitEngine {
         unsafe { rt.poll.attach(&raw const (*cx.0).poll) };
         let max_frame = jit.max_frame_size();
         let stack = stack_size(rt.config.max_depth, max_frame);
-        if self.worker.as_ref().is_none_or(|w| w.size != stack) {
-            self.worker = None;
-            self.worker = Some(Worker::start(stack)?);
-        }
-        let worker = self.worker.as_ref().expect("started above");
-        let ret = worker.run(Box::new(move |stack_low| {
+        let job = move |stack_low: usize| {
             let cx = cx;
             // A call with less than the largest frame and the builtins'
             // headroom left returns with a stack overflow.
@@ -340,7 +392,11 @@ impl Engine for JitEngine {
             // global addresses; `args` holds one value per parameter of
             // main; `rt` is not used until the call returns.
             unsafe { entry_fn(cx.0, args.as_ptr()) }
-        }));
+        };
+        let ret = match self.on_worker {
+            Some(low) => Ok(job(low)),
+            None => self.worker(stack)?.run(Box::new(job)),
+        };
         rt.poll.detach();
         rt.jmp_serial = ctx.jmp_serial;
         if let Some(from) = rt.countdown_from.take() {
@@ -510,6 +566,18 @@ fn stack_size(max_depth: u32, max_frame: usize) -> usize {
 /// A call for the worker thread: given the lowest address of its stack.
 type Job = Box<dyn FnOnce(usize) -> u64 + Send>;
 
+/// What a hosted loop uses, for the worker thread (`Engine::hosted`).
+struct HostedPtrs<'f> {
+    engine: *mut JitEngine,
+    rt: *mut Runtime,
+    f: *mut Hosted<'f>,
+    out: *mut Option<Result<Outcome, VmError>>,
+}
+
+// SAFETY: the pointers are used by the worker thread alone while the
+// thread that made them waits (`run_scoped`).
+unsafe impl Send for HostedPtrs<'_> {}
+
 /// A thread with a stack of `size` bytes (less if the host refuses that
 /// much: the native stack limit of generated code makes any size safe, a
 /// smaller one only traps sooner) that runs jobs one at a time.
@@ -553,6 +621,23 @@ impl Worker {
                 Err(_) => got = (got / 2).max(MIN_STACK),
             }
         }
+    }
+
+    /// Runs `job`, which may borrow from the caller, on the thread and
+    /// waits for it.
+    ///
+    /// # Safety
+    ///
+    /// What `job` borrows must not be used by the caller until this
+    /// returns (it returns once the job has run, or was dropped unrun).
+    unsafe fn run_scoped<'a>(
+        &self,
+        job: Box<dyn FnOnce(usize) -> u64 + Send + 'a>,
+    ) -> Result<u64, VmError> {
+        // SAFETY: only the lifetime changes; this call outlives the job
+        // (see above).
+        let job: Job = unsafe { std::mem::transmute(job) };
+        self.run(job)
     }
 
     /// Runs `job` on the thread and waits for its result.

@@ -139,7 +139,16 @@ impl Outcome {
 /// An execution engine (the interpreter, the JIT).
 pub trait Engine {
     fn run(&mut self, rt: &mut Runtime, entry: Entry) -> Result<Outcome, VmError>;
+
+    /// Calls `f` with this engine and `rt` on the host thread where the
+    /// engine runs code. `sched::run` runs its whole loop through it, so
+    /// that the many runs of a program with threads or processes (one per
+    /// switch) do not each cross host threads.
+    fn hosted(&mut self, rt: &mut Runtime, f: &mut Hosted) -> Result<Outcome, VmError>;
 }
+
+/// A loop over an engine's runs (`Engine::hosted`).
+pub type Hosted<'a> = dyn FnMut(&mut dyn Engine, &mut Runtime) -> Result<Outcome, VmError> + 'a;
 
 /// What the runtime decides at a safepoint whose poll word is set.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]

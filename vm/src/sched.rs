@@ -571,6 +571,15 @@ fn events(rt: &mut Runtime, frames: Vec<Frame>) -> Result<Entry, Outcome> {
 /// `Outcome::Snapshot` holds the running thread's frames; the others are
 /// in `rt.threads` and `rt.world`.
 pub fn run(engine: &mut dyn Engine, rt: &mut Runtime, entry: Entry) -> Result<Outcome, VmError> {
+    let mut entry = Some(entry);
+    engine.hosted(rt, &mut |engine, rt| {
+        let entry = entry.take().expect("a hosted loop runs once");
+        run_here(engine, rt, entry)
+    })
+}
+
+/// `run`, on the engine's own host thread.
+fn run_here(engine: &mut dyn Engine, rt: &mut Runtime, entry: Entry) -> Result<Outcome, VmError> {
     rt.timer.start();
     if rt.prog.timed {
         // A resumed program's deadlines, now that its clock runs.
