@@ -1751,6 +1751,18 @@ static int sigsuspend(const sigset_t *mask) {
     return -1;
 }
 #include <__pivm_strsignal.h>
+struct __pivm_FILE;
+int fputs(const char *s, struct __pivm_FILE *stream);
+/* "S: description" on stderr, as glibc words it. */
+static void psignal(int sig, const char *s) {
+    struct __pivm_FILE *err = (struct __pivm_FILE *)3;
+    if (s && *s) {
+        fputs(s, err);
+        fputs(": ", err);
+    }
+    fputs(strsignal(sig), err);
+    fputs("\n", err);
+}
 #endif
 "#;
 
@@ -2028,6 +2040,33 @@ static useconds_t ualarm(useconds_t value, useconds_t interval) {
     __pivm_alarm(value * 1000LL, interval * 1000LL, old);
     return (useconds_t)((old[0] + 999) / 1000);
 }
+/* sysconf: the same answers on every host, so that a program that sizes
+   itself by them runs alike wherever it resumes. pivm runs a program's
+   threads one at a time: one processor. glibc's names and numbers. */
+#define _SC_ARG_MAX 0
+#define _SC_CHILD_MAX 1
+#define _SC_CLK_TCK 2
+#define _SC_OPEN_MAX 4
+#define _SC_PAGESIZE 30
+#define _SC_PAGE_SIZE _SC_PAGESIZE
+#define _SC_LINE_MAX 43
+#define _SC_NPROCESSORS_CONF 83
+#define _SC_NPROCESSORS_ONLN 84
+static long sysconf(int name) {
+    switch (name) {
+    case _SC_ARG_MAX: return 2097152;
+    case _SC_CHILD_MAX: return 256;
+    case _SC_CLK_TCK: return 100;
+    case _SC_OPEN_MAX: return 1024;
+    case _SC_PAGESIZE: return 4096;
+    case _SC_LINE_MAX: return 2048;
+    case _SC_NPROCESSORS_CONF:
+    case _SC_NPROCESSORS_ONLN: return 1;
+    }
+    errno = EINVAL;
+    return -1;
+}
+static int getpagesize(void) { return 4096; }
 #endif
 "#;
 

@@ -290,8 +290,11 @@ pub fn close_fd(rt: &mut Runtime, fd: i32) -> bool {
 
 /// Signals that a process without handlers ignores (the others end it).
 pub fn ignored_by_default(sig: i32) -> bool {
-    matches!(sig, 17 | 18 | 23 | 28)
+    matches!(sig, SIGCHLD | 18 | 23 | 28)
 }
+
+/// Sent to a process when one of its children ends.
+pub const SIGCHLD: i32 = 17;
 
 /// Makes `sig` pending in `rt`'s process: set in its `__pivm_sig_pending`
 /// (signal.h's state, in VM memory) for its next safepoint to deliver; a

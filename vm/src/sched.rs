@@ -499,6 +499,11 @@ fn end_process(rt: &mut Runtime, status: i32, code: i32) -> Result<Entry, Outcom
     // Children of an ended process are reaped by nobody: drop them.
     w.zombies.retain(|z| z.ppid != pid);
     w.wake_others(|o, s| o.proc.pid == ppid && matches!(s, State::Child(p) if p <= 0 || p == pid));
+    // The parent learns it as on Linux: SIGCHLD (ignored unless it has a
+    // handler).
+    if let Some(parent) = w.others.iter_mut().find(|o| o.proc.pid == ppid) {
+        proc::post_signal(parent, proc::SIGCHLD);
+    }
     let runnable = |o: &Runtime| {
         if o.proc.signalled || o.proc.killed.is_some() {
             return Some(o.threads.current);
