@@ -2067,6 +2067,24 @@ static long sysconf(int name) {
     return -1;
 }
 static int getpagesize(void) { return 4096; }
+/* The exec family fails with ENOSYS: a VM process cannot become a host
+   program (pivm reaches no host file it was not given), and running
+   another pivm program in its place is not built. The usual
+   `execvp(...); perror(...); _exit(127);` then does what it says. */
+static int execv(const char *path, char *const argv[]) {
+    errno = ENOSYS;
+    return -1;
+}
+static int execvp(const char *file, char *const argv[]) { return execv(file, argv); }
+static int execve(const char *path, char *const argv[], char *const envp[]) {
+    return execv(path, argv);
+}
+static int execvpe(const char *file, char *const argv[], char *const envp[]) {
+    return execv(file, argv);
+}
+static int execl(const char *path, const char *arg, ...) { return execv(path, 0); }
+static int execlp(const char *file, const char *arg, ...) { return execv(file, 0); }
+static int execle(const char *path, const char *arg, ...) { return execv(path, 0); }
 #endif
 "#;
 
