@@ -35,6 +35,8 @@ pub struct JitEngine {
     /// Inside a hosted loop (`Engine::hosted`): the lowest address of the
     /// worker's stack, where runs call compiled code directly.
     on_worker: Option<usize>,
+    /// The size of the worker's stack while a hosted loop runs on it.
+    hosted_stack: usize,
 }
 
 impl JitEngine {
@@ -49,6 +51,7 @@ impl JitEngine {
             options,
             worker: None,
             on_worker: None,
+            hosted_stack: 0,
         }
     }
 
@@ -287,8 +290,9 @@ impl Engine for JitEngine {
         }
         self.prepare(&rt.prog)?;
         let max_frame = self.code.as_ref().expect("compiled above").max_frame_size();
-        let stack = stack_size(rt.config.max_depth, max_frame);
+        let stack = stack_size(rt.config.max_depth, max_frame) + LOOP_STACK;
         self.worker(stack)?;
+        self.hosted_stack = stack;
         // Out of `self` while the loop runs: the loop's runs use `self`.
         let worker = self.worker.take().expect("started above");
         let mut out = None;
@@ -300,13 +304,19 @@ impl Engine for JitEngine {
         };
         // SAFETY: `run_scoped` returns only once the job has run or was
         // dropped; until then this thread only waits, so the job is the
-        // only user of the engine, the runtime, `f` and `out`.
+        // only user of the engine, the runtime, `f` and `out`. `f` is
+        // `Send`, the runtime is (checked below), and the engine holds
+        // compiled code and plain data, nothing tied to a thread.
         let r = unsafe {
             worker.run_scoped(Box::new(move |low| {
                 let p = p;
                 let (engine, rt, f, out) = (&mut *p.engine, &mut *p.rt, &mut *p.f, &mut *p.out);
                 engine.on_worker = Some(low);
-                *out = Some(f(engine, rt));
+                // A panic of the loop is the caller's, as on the
+                // interpreter: caught here, resumed there.
+                *out = Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+                    || f(engine, rt),
+                )));
                 engine.on_worker = None;
                 0
             }))
@@ -314,7 +324,11 @@ impl Engine for JitEngine {
         self.on_worker = None;
         self.worker = Some(worker);
         r?;
-        out.unwrap_or_else(|| Err(VmError::new("the jit thread stopped")))
+        match out {
+            Some(Ok(r)) => r,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => Err(VmError::new("the jit thread stopped")),
+        }
     }
 
     fn run(&mut self, rt: &mut Runtime, entry: Entry) -> Result<Outcome, VmError> {
@@ -394,7 +408,11 @@ impl Engine for JitEngine {
             unsafe { entry_fn(cx.0, args.as_ptr()) }
         };
         let ret = match self.on_worker {
-            Some(low) => Ok(job(low)),
+            Some(low) => {
+                // `hosted` sized the thread for this program and config.
+                debug_assert!(self.hosted_stack >= stack + LOOP_STACK);
+                Ok(job(low))
+            }
             None => self.worker(stack)?.run(Box::new(job)),
         };
         rt.poll.detach();
@@ -553,6 +571,17 @@ const NATIVE_HEADROOM: usize = 256 << 10;
 /// The smallest JIT thread stack.
 const MIN_STACK: usize = 8 << 20;
 
+/// Room on the JIT thread for the scheduler's loop above compiled code
+/// (`Engine::hosted`), so that compiled code has the stack `stack_size`
+/// gives it.
+const LOOP_STACK: usize = 256 << 10;
+
+// The hosted loop takes the runtime to the JIT thread.
+const _: () = {
+    const fn send<T: Send>() {}
+    send::<Runtime>()
+};
+
 /// The JIT thread's stack size: room for `max_depth` frames of the
 /// module's largest, so that the call-depth limit stops a recursion the
 /// interpreter would stop, within `MAX_FRAME_MEMORY`.
@@ -571,7 +600,7 @@ struct HostedPtrs<'f> {
     engine: *mut JitEngine,
     rt: *mut Runtime,
     f: *mut Hosted<'f>,
-    out: *mut Option<Result<Outcome, VmError>>,
+    out: *mut Option<std::thread::Result<Result<Outcome, VmError>>>,
 }
 
 // SAFETY: the pointers are used by the worker thread alone while the
@@ -629,7 +658,9 @@ impl Worker {
     /// # Safety
     ///
     /// What `job` borrows must not be used by the caller until this
-    /// returns (it returns once the job has run, or was dropped unrun).
+    /// returns. It returns once the job has run, or was dropped unrun
+    /// when the thread was gone before it took it: the thread ends only
+    /// when its queue closes (`Drop`), never while a job waits.
     unsafe fn run_scoped<'a>(
         &self,
         job: Box<dyn FnOnce(usize) -> u64 + Send + 'a>,

@@ -147,8 +147,10 @@ pub trait Engine {
     fn hosted(&mut self, rt: &mut Runtime, f: &mut Hosted) -> Result<Outcome, VmError>;
 }
 
-/// A loop over an engine's runs (`Engine::hosted`).
-pub type Hosted<'a> = dyn FnMut(&mut dyn Engine, &mut Runtime) -> Result<Outcome, VmError> + 'a;
+/// A loop over an engine's runs (`Engine::hosted`): `Send`, since it may
+/// run on another host thread.
+pub type Hosted<'a> =
+    dyn FnMut(&mut dyn Engine, &mut Runtime) -> Result<Outcome, VmError> + Send + 'a;
 
 /// What the runtime decides at a safepoint whose poll word is set.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
