@@ -33,10 +33,8 @@ pub struct JitEngine {
     /// while a hosted loop runs on it.
     worker: Option<Worker>,
     /// Inside a hosted loop (`Engine::hosted`): the lowest address of the
-    /// worker's stack, where runs call compiled code directly.
-    on_worker: Option<usize>,
-    /// The size of the worker's stack while a hosted loop runs on it.
-    hosted_stack: usize,
+    /// worker's stack, where runs call compiled code directly, and its size.
+    on_worker: Option<(usize, usize)>,
 }
 
 impl JitEngine {
@@ -51,7 +49,6 @@ impl JitEngine {
             options,
             worker: None,
             on_worker: None,
-            hosted_stack: 0,
         }
     }
 
@@ -282,8 +279,8 @@ static HOOKS: RuntimeHooks = RuntimeHooks {
 impl Engine for JitEngine {
     /// Runs `f` on the worker thread, whose runs then call compiled code
     /// directly: a switch between the program's threads costs no hand-over
-    /// between host threads (two wake-ups per run otherwise, 10 µs on an
-    /// idle machine and far more on a loaded one).
+    /// between host threads (two wake-ups per run otherwise:
+    /// `benches/threads/handover.c`, benches/RESULTS.md).
     fn hosted(&mut self, rt: &mut Runtime, f: &mut Hosted) -> Result<Outcome, VmError> {
         if self.on_worker.is_some() {
             return f(self, rt);
@@ -292,7 +289,6 @@ impl Engine for JitEngine {
         let max_frame = self.code.as_ref().expect("compiled above").max_frame_size();
         let stack = stack_size(rt.config.max_depth, max_frame) + LOOP_STACK;
         self.worker(stack)?;
-        self.hosted_stack = stack;
         // Out of `self` while the loop runs: the loop's runs use `self`.
         let worker = self.worker.take().expect("started above");
         let mut out = None;
@@ -311,13 +307,12 @@ impl Engine for JitEngine {
             worker.run_scoped(Box::new(move |low| {
                 let p = p;
                 let (engine, rt, f, out) = (&mut *p.engine, &mut *p.rt, &mut *p.f, &mut *p.out);
-                engine.on_worker = Some(low);
+                engine.on_worker = Some((low, stack));
                 // A panic of the loop is the caller's, as on the
                 // interpreter: caught here, resumed there.
                 *out = Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
                     || f(engine, rt),
                 )));
-                engine.on_worker = None;
                 0
             }))
         };
@@ -408,9 +403,9 @@ impl Engine for JitEngine {
             unsafe { entry_fn(cx.0, args.as_ptr()) }
         };
         let ret = match self.on_worker {
-            Some(low) => {
+            Some((low, size)) => {
                 // `hosted` sized the thread for this program and config.
-                debug_assert!(self.hosted_stack >= stack + LOOP_STACK);
+                debug_assert!(size >= stack + LOOP_STACK);
                 Ok(job(low))
             }
             None => self.worker(stack)?.run(Box::new(job)),

@@ -394,14 +394,28 @@ fn saved_threads(rt: &Runtime, always: bool) -> Result<Option<SavedThreads>, VmE
 }
 
 /// The process record of `rt` (`None` for a program that never forked or
-/// made a pipe); with `world`, the other processes and the pipes too.
+/// made a pipe and has nothing pending at its safepoint); with `world`,
+/// the other processes and the pipes too.
 fn saved_family(
     rt: &Runtime,
     engine: EngineKind,
     program: &pivm_snapshot::SavedProgram,
 ) -> Result<Option<SavedFamily>, VmError> {
-    let Some(w) = &rt.world else {
-        return Ok(None);
+    let alone;
+    let w = match &rt.world {
+        Some(w) => w,
+        // A lone process records what its safepoint has yet to serve: a
+        // fork asked for, a signal from the timer.
+        None if rt.proc.fork == crate::proc::Fork::None
+            && !rt.proc.signalled
+            && rt.proc.killed.is_none() =>
+        {
+            return Ok(None)
+        }
+        None => {
+            alone = crate::proc::World::new();
+            &alone
+        }
     };
     let mut f = own_record(rt);
     f.others = w
@@ -1352,4 +1366,42 @@ pub fn default_path(source: &Path) -> PathBuf {
         .file_stem()
         .map_or_else(|| "pivm".into(), |s| s.to_string_lossy().into_owned());
     PathBuf::from(format!("{stem}.msgpack"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::{Sink, Source};
+    use crate::proc::Fork;
+    use crate::runtime::Config;
+
+    fn lone() -> Runtime {
+        let text = include_str!("../../examples/sum.pir");
+        let module = pivm_ir::parse(text, "sum.pir").expect("the example parses");
+        let prog = Arc::new(Program::new(module, 1 << 16).expect("the example loads"));
+        let io = Io::new(Sink::capture(), Sink::capture(), Source::Host);
+        Runtime::new(prog, Config::default(), io).expect("a runtime")
+    }
+
+    /// A process that never forked is recorded only when its safepoint
+    /// has something to serve (a fork asked for, a signal the timer
+    /// posted), and the record restores it.
+    #[test]
+    fn a_lone_process_records_what_its_safepoint_has_yet_to_serve() {
+        let mut rt = lone();
+        let program = pivm_snapshot::SavedProgram::from_module(&rt.prog.module);
+        let family = |rt: &Runtime| saved_family(rt, EngineKind::Interp, &program).unwrap();
+        assert!(family(&rt).is_none(), "nothing to record");
+        rt.proc.signalled = true;
+        let f = family(&rt).expect("a pending signal is recorded");
+        let mut back = lone();
+        restore_family(&mut back, &f).unwrap();
+        assert!(back.proc.signalled);
+        rt.proc.signalled = false;
+        rt.proc.fork = Fork::Requested;
+        let f = family(&rt).expect("a fork asked for is recorded");
+        let mut back = lone();
+        restore_family(&mut back, &f).unwrap();
+        assert_eq!(back.proc.fork, Fork::Requested);
+    }
 }

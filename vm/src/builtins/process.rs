@@ -51,9 +51,6 @@ pub fn fork(rt: &mut Runtime, _: &[u64], _: Option<&pivm_ir::MemType>) -> Result
     {
         return Ok(neg(EAGAIN) as u32 as u64);
     }
-    // The family exists from the request on, so that a snapshot taken at
-    // the safepoint that serves it records the request.
-    crate::proc::world(rt);
     rt.proc.fork = Fork::Requested;
     rt.threads.switch_now = true;
     rt.poll.kick();
