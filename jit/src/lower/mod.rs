@@ -714,6 +714,30 @@ impl Lower<'_, '_> {
         self.b.ins().select(nan, c, bits)
     }
 
+    /// After float `v` of type `ty` was stored at host address `h`: if it
+    /// is a NaN, the canonical NaN's bits are stored over it, on a cold
+    /// path. The hot path stores the value as it is and only branches on
+    /// it, so the stored value does not wait for the check (a loop that
+    /// reads back what it stored, such as an in-place stencil, keeps its
+    /// dependency chain as short as without canonicalization).
+    fn overwrite_nan(&mut self, ty: Type, v: Value, h: Value) {
+        let (it, canon) = match ty {
+            Type::F32 => (types::I32, pivm_ir::opcodes::CANONICAL_NAN_F32 as u64),
+            _ => (types::I64, pivm_ir::opcodes::CANONICAL_NAN_F64),
+        };
+        let nan = self.b.ins().fcmp(ir::condcodes::FloatCC::Unordered, v, v);
+        let cont = self.b.create_block();
+        let cold = self.cold_block();
+        self.b.ins().brif(nan, cold, &[], cont, &[]);
+        self.seal(&[cold]);
+        self.b.switch_to_block(cold);
+        let c = iconst(&mut self.b, it, canon);
+        self.b.ins().store(vm_flags(), c, h, 0);
+        self.b.ins().jump(cont, &[]);
+        self.seal(&[cont]);
+        self.b.switch_to_block(cont);
+    }
+
     /// `v` with a NaN replaced by the canonical NaN of `ty`.
     fn canonical(&mut self, ty: Type, v: Value) -> Value {
         let canon = match ty {

@@ -295,12 +295,12 @@ impl Lower<'_, '_> {
             }
             InstKind::Store { ty, addr, val } => {
                 let a = self.operand(Type::Ptr, *addr);
-                let v = match val {
-                    Operand::Local(l) if self.loose[l.index()] => self.operand_seen_bits(*ty, *val),
-                    _ => self.operand(*ty, *val),
-                };
+                let v = self.operand(*ty, *val);
                 let h = self.host_addr(a, check);
                 self.b.ins().store(vm_flags(), v, h, 0);
+                if matches!(val, Operand::Local(l) if self.loose[l.index()]) {
+                    self.overwrite_nan(*ty, v, h);
+                }
             }
             InstKind::Addr { dst, of } => {
                 let v = match of {
