@@ -736,6 +736,98 @@ fn snapshot_by_pid() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The JIT unrolls the fast copy of a counted loop and polls only in its
+/// last iteration (`jit/src/lower/hoist.rs`, `unroll_factor`): snapshots
+/// asked from outside while `tests/unroll/stop_file.c` runs land at that
+/// poll, with the induction variable at a multiple of four, and resume on
+/// both engines to gcc's output for the same number of passes. The
+/// program runs until a file appears, so the resumed runs end soon.
+#[test]
+fn unrolled_loops_snapshot_at_their_polls() {
+    use std::io::{BufRead, Read};
+    let dir = scratch("unroll");
+    let src = repo().join("tests/unroll/stop_file.c");
+    let src = src.to_str().unwrap();
+    let oracle = dir.join("oracle");
+    let built = Command::new("gcc")
+        .args(["-O2", "-o"])
+        .arg(&oracle)
+        .arg(src)
+        .status()
+        .expect("gcc");
+    assert!(built.success());
+    // gcc's output after "looping" for `passes` passes.
+    let gcc = |passes: &str| {
+        let o = Command::new(&oracle).arg(passes).output().unwrap();
+        text(&o.stdout).replacen("looping\n", "", 1)
+    };
+    let passes = |out: &str| {
+        out.split_whitespace()
+            .find_map(|w| w.strip_prefix("passes="))
+            .unwrap_or_else(|| panic!("no pass count in {out:?}"))
+            .to_string()
+    };
+    let mut child = spawn(&dir, &["run", src, "--engine", "jit", "--", "stop"]);
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "looping\n");
+    wait_for_socket(child.id());
+    let pid = child.id().to_string();
+    let mut in_loop = Vec::new();
+    for k in 0..60 {
+        if in_loop.len() == 3 {
+            break;
+        }
+        let name = format!("s{k}.msgpack");
+        let o = pivm(
+            &dir,
+            &[
+                "snapshot",
+                "--at-next-safepoint",
+                "--pid",
+                &pid,
+                "-o",
+                &name,
+            ],
+        );
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let shown = text(&pivm(&dir, &["inspect", &name]).stdout);
+        // The inner loop's poll (line 31), or elsewhere (the outer loop,
+        // the file check): only the former says where unrolled code polls.
+        if shown.contains("stop_file.c:31 (safepoint") {
+            let i: u64 = shown
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("i32 i.1 = "))
+                .unwrap_or_else(|| panic!("{shown}"))
+                .parse()
+                .unwrap();
+            assert_eq!(i % 4, 0, "polled after iteration {i}:\n{shown}");
+            in_loop.push(name);
+        }
+    }
+    assert!(!in_loop.is_empty(), "no snapshot landed in the inner loop");
+    std::fs::write(dir.join("stop"), b"").unwrap();
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(rest, gcc(&passes(&rest)));
+    for name in &in_loop {
+        for engine in ["interp", "jit"] {
+            let r = pivm(&dir, &["resume", name, "--engine", engine]);
+            let got = text(&r.stdout);
+            assert!(
+                r.status.success(),
+                "{name} on {engine}: {}",
+                text(&r.stderr)
+            );
+            assert_eq!(got, gcc(&passes(&got)), "{name} resumed on {engine}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Writes `snap` (checksums recomputed) to `dir/name`.
 fn write(dir: &Path, name: &str, snap: &Snapshot) -> PathBuf {
     let p = dir.join(name);

@@ -41,8 +41,10 @@
 //! current `iv0` and `limit` and enters the fast copy if they all hold,
 //! the checked copy otherwise: an out-of-bounds access in the loop traps
 //! at that very access, after the same side effects, as on the
-//! interpreter. The fast copy's latch polls like the checked one's and
-//! stops through the same stop block (same resume point, same frame); a
+//! interpreter. The fast copy is unrolled (`unroll_factor`): the latch of
+//! its last iteration polls like the checked one's and stops through the
+//! same stop block (same resume point, same frame), the others go on to
+//! the next iteration's header without polling; a
 //! rewind lands in the checked copy (its resume block), which runs to the
 //! end of that loop. Nothing of the IR, of resume-point numbering or of
 //! snapshot frames changes. The plan depends only on the IR.
@@ -84,6 +86,37 @@ const MAX_DEPTH: u32 = 48;
 const MAX_CHECKS: usize = 24;
 /// Steps further from 0 are not planned (the guard's constants stay in range).
 const MAX_STEP: i64 = 1 << 16;
+
+/// A fast copy of at most this many IR instructions is unrolled four
+/// times, of at most twice as many twice.
+const UNROLL_SMALL: usize = 40;
+
+/// How many iterations of `lp`'s fast copy are lowered one after the
+/// other, only the last of them polling (`polls`: the code polls and does
+/// not count safepoints). Each iteration keeps its own exit test, so no
+/// trip count is needed and every iteration ends where the loop's does;
+/// what is saved is the poll of the others. A poll skipped in such a loop
+/// delays a request by at most three iterations of a loop body without
+/// calls; a run that counts safepoints (`--snapshot-after`, `--stats`,
+/// threads and processes) polls at every iteration, as before.
+pub(super) fn unroll_factor(lp: &LoopPlan, f: &Function, polls: bool) -> usize {
+    if !polls {
+        return 1;
+    }
+    let n: usize = f
+        .blocks
+        .iter()
+        .filter(|(b, _)| lp.in_loop[b.index()])
+        .map(|(_, d)| d.insts.len())
+        .sum();
+    if n <= UNROLL_SMALL {
+        4
+    } else if n <= 2 * UNROLL_SMALL {
+        2
+    } else {
+        1
+    }
+}
 
 /// The comparison under which the loop goes on: `iv REL limit`.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
@@ -964,7 +997,7 @@ impl Lower<'_, '_> {
                 }
             }
         }
-        let fast = self.fast_blocks[li][&lp.header.index()];
+        let fast = self.fast_blocks[li][0][&lp.header.index()];
         self.b.ins().brif(ok, fast, &[], slow, &[]);
         Ok(())
     }

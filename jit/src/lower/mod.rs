@@ -269,17 +269,21 @@ struct Lower<'a, 'f> {
     /// Per IR block: its runs and how each access is checked (`window`).
     plans: Vec<window::BlockPlan>,
     /// The loops lowered twice (`hoist`), and per loop its guard, and the
-    /// fast copy's blocks and their plans by IR block index.
+    /// fast copy's blocks and their plans by IR block index. The fast copy
+    /// is unrolled: `fast_blocks[loop][k]` are the blocks of its `k`th
+    /// iteration (`hoist::unroll_factor`).
     loops: Vec<hoist::LoopPlan>,
     guards: Vec<ir::Block>,
-    fast_blocks: Vec<HashMap<usize, ir::Block>>,
+    fast_blocks: Vec<Vec<HashMap<usize, ir::Block>>>,
     fast_plans: Vec<HashMap<usize, window::BlockPlan>>,
     /// Per loop and range: the host address of the range's access at the
     /// current value of the induction variable, and what one step adds
     /// to it (`hoist`: the fast copy's addresses, strength-reduced).
     range_vars: Vec<Vec<(Variable, Variable)>>,
-    /// The loop whose fast copy is being lowered.
+    /// The loop whose fast copy is being lowered, and which of its
+    /// unrolled iterations.
     fast: Option<usize>,
+    fast_copy: usize,
     /// The IR block being lowered.
     cur_block: usize,
     /// The instruction being lowered (its index in its block).
@@ -458,10 +462,13 @@ pub(crate) fn lower_function(
     let mut fast_blocks = Vec::with_capacity(loops.len());
     let mut fast_plans = Vec::with_capacity(loops.len());
     for lp in &loops {
-        let mut blocks = HashMap::new();
+        let k = hoist::unroll_factor(lp, f, env.safepoints && !env.counting);
+        let mut blocks = vec![HashMap::new(); k];
         let mut plans = HashMap::new();
         for (bi, d) in f.blocks.iter().filter(|(bi, _)| lp.in_loop[bi.index()]) {
-            blocks.insert(bi.index(), b.create_block());
+            for copy in &mut blocks {
+                copy.insert(bi.index(), b.create_block());
+            }
             let p = window::plan(
                 d,
                 |s| frame.slot_offset(s),
@@ -530,6 +537,7 @@ pub(crate) fn lower_function(
         fast_plans,
         range_vars,
         fast: None,
+        fast_copy: 0,
         cur_block: 0,
         inst_index: 0,
         slow_entries: Vec::new(),

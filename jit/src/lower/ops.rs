@@ -101,12 +101,16 @@ impl Lower<'_, '_> {
         }
         for li in 0..self.loops.len() {
             self.fast = Some(li);
-            for bi in f.blocks.keys() {
-                if let Some(&blk) = self.fast_blocks[li].get(&bi.index()) {
-                    self.block(bi, blk)?;
+            for copy in 0..self.fast_blocks[li].len() {
+                self.fast_copy = copy;
+                for bi in f.blocks.keys() {
+                    if let Some(&blk) = self.fast_blocks[li][copy].get(&bi.index()) {
+                        self.block(bi, blk)?;
+                    }
                 }
             }
             self.fast = None;
+            self.fast_copy = 0;
             self.guard(li)?;
         }
         Ok(())
@@ -149,11 +153,18 @@ impl Lower<'_, '_> {
     }
 
     /// Where a branch of the current block to IR block `to` goes: within a
-    /// fast copy, to its blocks; into a versioned loop's header from
-    /// outside the loop, to the loop's guard; else to the block itself.
+    /// fast copy, to its blocks (the latch's back edge to the next unrolled
+    /// iteration's header); into a versioned loop's header from outside
+    /// the loop, to the loop's guard; else to the block itself.
     fn target(&self, to: pivm_ir::Block) -> cranelift_codegen::ir::Block {
         if let Some(li) = self.fast {
-            if let Some(&b) = self.fast_blocks[li].get(&to.index()) {
+            let copies = &self.fast_blocks[li];
+            let copy = if self.cur_block == self.loops[li].latch.index() {
+                (self.fast_copy + 1) % copies.len()
+            } else {
+                self.fast_copy
+            };
+            if let Some(&b) = copies[copy].get(&to.index()) {
                 return b;
             }
         }

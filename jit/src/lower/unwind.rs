@@ -330,7 +330,11 @@ impl Lower<'_, '_> {
             Some(_) => self.b.create_block(),
             None => self.resume[rid as usize],
         };
-        if self.env.safepoints {
+        // An unrolled fast copy polls in its last iteration only.
+        let skip = self
+            .fast
+            .is_some_and(|li| self.fast_copy + 1 < self.fast_blocks[li].len());
+        if self.env.safepoints && !skip {
             // The poll word is written by other threads; this load is never
             // merged with an earlier one because every poll is followed by
             // a merge with the cold path, whose call clobbers memory.
