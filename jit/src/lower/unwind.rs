@@ -44,7 +44,9 @@ impl Lower<'_, '_> {
         self.overflow_unless(ok);
         if self.resume.is_empty() {
             // No frame of this function is ever saved, so none is rewound.
-            self.push_frame();
+            if !self.frameless() {
+                self.push_frame();
+            }
             self.number_frame();
             self.b.ins().jump(self.blocks[0], &[]);
             return;
@@ -61,12 +63,24 @@ impl Lower<'_, '_> {
         self.seal(&[rewind, normal]);
 
         self.b.switch_to_block(normal);
-        self.push_frame();
+        if !self.frameless() {
+            self.push_frame();
+        }
         self.number_frame();
         self.b.ins().jump(self.blocks[0], &[]);
 
         self.b.switch_to_block(rewind);
         self.rewind();
+    }
+
+    /// Whether the function has no shadow-stack frame (no slots, no
+    /// setjmp header). Entering it leaves the shadow stack pointer where
+    /// the caller's frame put it, inside the stack (checked when that
+    /// frame was pushed), so there is nothing to check, store or restore:
+    /// every callee restores the pointer it found, and a rewound
+    /// activation sets it from its saved frame to the same value.
+    fn frameless(&self) -> bool {
+        self.env.frames[self.fid.index()].size == 0
     }
 
     /// In a function that calls setjmp, an activation entered (not
@@ -138,8 +152,10 @@ impl Lower<'_, '_> {
     pub(super) fn shared_blocks(&mut self) {
         // exit(ret): pop the shadow-stack frame and the call depth.
         self.b.switch_to_block(self.exit);
-        let sb = self.b.use_var(self.stack_base);
-        self.store_ctx(sb, abi::OFF_SP);
+        if !self.frameless() {
+            let sb = self.b.use_var(self.stack_base);
+            self.store_ctx(sb, abi::OFF_SP);
+        }
         let d = self.load_ctx(types::I32, abi::OFF_DEPTH);
         let d = self.b.ins().iadd_imm_s(d, -1);
         self.store_ctx(d, abi::OFF_DEPTH);
