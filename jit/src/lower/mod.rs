@@ -234,6 +234,9 @@ struct Lower<'a, 'f> {
     f: &'a Function,
     fid: FuncId,
     ctx: Value,
+    /// The pinned register read last (`ctx`): its block, the value, and
+    /// the block's last instruction known to be no call since.
+    ctx_read: Option<(ir::Block, Value, ir::Inst)>,
     vars: Vec<Variable>,
     stack_base: Variable,
     mem_base: Variable,
@@ -491,6 +494,7 @@ pub(crate) fn lower_function(
         f,
         fid,
         ctx,
+        ctx_read: None,
         vars,
         stack_base,
         mem_base,
@@ -558,12 +562,38 @@ impl Lower<'_, '_> {
 
     /// The `VmCtx` pointer: read from the pinned register where the host
     /// has one (it is never spilled then), else the parameter.
+    /// The `VmCtx` pointer. In the pinned register, it is read once per
+    /// stretch of a block without calls (a copy live across a call would
+    /// take a callee-saved register or a spill slot; the register itself
+    /// is preserved).
     fn ctx(&mut self) -> Value {
-        if self.env.pinned_ctx {
-            self.b.ins().get_pinned_reg(types::I64)
-        } else {
-            self.ctx
+        if !self.env.pinned_ctx {
+            return self.ctx;
         }
+        let cur = self.b.current_block();
+        if let Some((blk, v, mut seen)) = self.ctx_read {
+            if Some(blk) == cur {
+                let layout = &self.b.func.layout;
+                let dfg = &self.b.func.dfg;
+                let mut fresh = true;
+                while let Some(i) = layout.next_inst(seen) {
+                    if dfg.insts[i].opcode().is_call() {
+                        fresh = false;
+                        break;
+                    }
+                    seen = i;
+                }
+                if fresh {
+                    self.ctx_read = Some((blk, v, seen));
+                    return v;
+                }
+            }
+        }
+        let v = self.b.ins().get_pinned_reg(types::I64);
+        if let (Some(blk), Some(i)) = (cur, self.b.func.dfg.value_def(v).inst()) {
+            self.ctx_read = Some((blk, v, i));
+        }
+        v
     }
 
     fn load_ctx(&mut self, ty: ir::Type, off: i32) -> Value {

@@ -24,8 +24,10 @@ impl Lower<'_, '_> {
             };
             self.b.def_var(v, val);
         }
-        let sp = self.load_ctx(types::I64, abi::OFF_SP);
-        self.b.def_var(self.stack_base, sp);
+        if !self.frameless() {
+            let sp = self.load_ctx(types::I64, abi::OFF_SP);
+            self.b.def_var(self.stack_base, sp);
+        }
         self.reload_mem();
         let d = self.load_ctx(types::I32, abi::OFF_DEPTH);
         let d = self.b.ins().iadd_imm_s(d, 1);
@@ -40,8 +42,10 @@ impl Lower<'_, '_> {
             self.b
                 .ins()
                 .icmp(IntCC::UnsignedGreaterThanOrEqual, native_sp, native_limit);
-        let ok = self.b.ins().band(depth_ok, native_ok);
-        self.overflow_unless(ok);
+        // Two branches (a compare and a jump each) rather than one on
+        // both conditions (two flag materializations and a test).
+        self.overflow_unless(depth_ok);
+        self.overflow_unless(native_ok);
         if self.resume.is_empty() {
             // No frame of this function is ever saved, so none is rewound.
             if !self.frameless() {
@@ -81,6 +85,18 @@ impl Lower<'_, '_> {
     /// activation sets it from its saved frame to the same value.
     fn frameless(&self) -> bool {
         self.env.frames[self.fid.index()].size == 0
+    }
+
+    /// The activation's shadow-stack base. A frameless function does not
+    /// keep it in a variable (it would be live across every call for the
+    /// cold paths that save frames): wherever its body runs, the shadow
+    /// stack pointer is its base (callees restore it).
+    fn stack_base_value(&mut self) -> Value {
+        if self.frameless() {
+            self.load_ctx(types::I64, abi::OFF_SP)
+        } else {
+            self.b.use_var(self.stack_base)
+        }
     }
 
     /// In a function that calls setjmp, an activation entered (not
@@ -290,7 +306,7 @@ impl Lower<'_, '_> {
         let rid = self.b.block_params(self.save)[0];
         let fp = self.hook(abi::OFF_HOOK_SAVE_FRAME);
         let fid = self.c32(self.fid.0);
-        let sb = self.b.use_var(self.stack_base);
+        let sb = self.stack_base_value();
         let locals_addr = self.b.ins().stack_addr(types::I64, self.locals_slot, 0);
         let n = self.c32(self.vars.len() as u32);
         let c = self.ctx();
