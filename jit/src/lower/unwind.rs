@@ -74,7 +74,14 @@ impl Lower<'_, '_> {
         self.b.ins().jump(self.blocks[0], &[]);
 
         self.b.switch_to_block(rewind);
+        // The whole rewind path is cold (laid out after the body), not only
+        // its first block: the hot entry falls through into the body.
+        let first = self.b.func.dfg.num_blocks();
         self.rewind();
+        for i in first..self.b.func.dfg.num_blocks() {
+            self.b
+                .set_cold_block(cranelift_codegen::ir::Block::from_u32(i as u32));
+        }
     }
 
     /// Whether the function has no shadow-stack frame (no slots, no
