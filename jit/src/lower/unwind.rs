@@ -91,7 +91,8 @@ impl Lower<'_, '_> {
     /// every callee restores the pointer it found, and a rewound
     /// activation sets it from its saved frame to the same value.
     fn frameless(&self) -> bool {
-        self.env.frames[self.fid.index()].size == 0
+        // Slots of size 0 (an empty struct) still have an address.
+        self.env.frames[self.fid.index()].size == 0 && self.f.slots.is_empty()
     }
 
     /// The activation's shadow-stack base. A frameless function does not
