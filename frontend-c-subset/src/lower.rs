@@ -1223,6 +1223,17 @@ impl<'a> Lower<'a> {
                     let v = self.expr_hinted(cx, &el.expr, &ty);
                     cx.line = loc.line;
                     self.store(cx, LVal::Reg(l), &ty, v);
+                } else {
+                    // No initializer: the value is indeterminate each time
+                    // the declaration is reached (C11 6.2.4), so it may be
+                    // 0. Defining it here ends its liveness at the
+                    // declaration: a variable set on some paths only (Lua's
+                    // `lua_Number n1; if (tonumberns(v1, n1) && ...)`) is
+                    // otherwise live from the function's entry through
+                    // every loop, kept in every frame and carried around
+                    // every back edge by the JIT.
+                    cx.line = loc.line;
+                    self.store(cx, LVal::Reg(l), &ty, Operand::Const(0));
                 }
             }
             Storage::Vla(l) => self.vla_alloc(cx, var, l, &ty),
