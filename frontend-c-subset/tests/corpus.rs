@@ -76,6 +76,28 @@ fn unaliased_scalars_are_named_locals_and_shadows_get_suffixes() {
     assert!(!text.contains("local %y:"), "{text}");
 }
 
+/// A local declared without an initializer is defined where its
+/// declaration is reached, so one set on some paths only (Lua's
+/// `lua_Number n1; if (tonumberns(v1, n1) && ...)`) is not live at the
+/// loop's safepoint, nor kept in the frames saved there.
+#[test]
+fn uninitialized_locals_are_not_live_before_their_declaration() {
+    let src = "int main(int argc, char **argv) {\n    double s = 0;\n    for (int i = 0; i < argc; i++) {\n        double n;\n        if (argv[i][0] == 'x') n = 2;\n        if (argv[i][0] == 'x') s += n;\n    }\n    return (int)s;\n}\n";
+    let mut m = pivm_cc::compile(src, "uninit.c").unwrap();
+    pivm_ir::safepoints::place(&mut m);
+    let f = &m.funcs[m.func_by_name("main").unwrap()];
+    let n = f
+        .locals
+        .iter()
+        .position(|(_, l)| l.name == "n")
+        .expect("a local n");
+    let live = pivm_ir::liveness::frame_liveness(&m, f);
+    assert!(!live.is_empty());
+    for (k, set) in live.iter().enumerate() {
+        assert!(!set.contains(n), "n is live at resume point {k}");
+    }
+}
+
 #[test]
 fn struct_layouts_match_the_ir() {
     let src = "struct a { char c; double d; short s; };\nstruct b { char x; struct a in[2]; int tail[3]; };\nunion u { char c[5]; int i; };\nstruct b gb; union u gu;\nint main(void) { return sizeof(struct b) + sizeof(union u); }\n";
