@@ -767,13 +767,21 @@ fn unrolled_loops_snapshot_at_their_polls() {
             .unwrap_or_else(|| panic!("no pass count in {out:?}"))
             .to_string()
     };
-    let mut child = spawn(&dir, &["run", src, "--engine", "jit", "--", "stop"]);
-    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    // It runs until the file appears: killed if an assertion fails first.
+    struct KillOnDrop(Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = KillOnDrop(spawn(&dir, &["run", src, "--engine", "jit", "--", "stop"]));
+    let mut out = std::io::BufReader::new(child.0.stdout.take().unwrap());
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
     assert_eq!(line, "looping\n");
-    wait_for_socket(child.id());
-    let pid = child.id().to_string();
+    wait_for_socket(child.0.id());
+    let pid = child.0.id().to_string();
     let mut in_loop = Vec::new();
     for k in 0..60 {
         if in_loop.len() == 3 {
@@ -808,7 +816,7 @@ fn unrolled_loops_snapshot_at_their_polls() {
     }
     assert!(!in_loop.is_empty(), "no snapshot landed in the inner loop");
     std::fs::write(dir.join("stop"), b"").unwrap();
-    let status = child.wait().unwrap();
+    let status = child.0.wait().unwrap();
     let mut rest = String::new();
     out.read_to_string(&mut rest).unwrap();
     assert_eq!(status.code(), Some(0));
