@@ -177,6 +177,58 @@ fn catch_internal_panic<T>(f: impl FnOnce() -> T) -> Result<T, JitError> {
 /// in `ctx`: from the stack pointer after its prologue up to its caller's
 /// (clobbered registers, spill slots, stack slots and outgoing arguments,
 /// plus the frame pointer and return address). 0 if not compiled.
+/// Compiles every lowered function, on up to as many threads as the host
+/// has cores (each takes the next function not taken yet), and returns
+/// each context with its outcome, in the order given. A panic inside
+/// Cranelift is resumed on the caller's thread.
+fn compile_all(
+    isa: &dyn cranelift_codegen::isa::TargetIsa,
+    lowered: Vec<cranelift_codegen::Context>,
+) -> Vec<(
+    cranelift_codegen::Context,
+    Result<(), cranelift_codegen::CodegenError>,
+)> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let slots: Vec<Mutex<(cranelift_codegen::Context, Result<(), _>)>> = lowered
+        .into_iter()
+        .map(|c| Mutex::new((c, Ok(()))))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(slot) = slots.get(i) else { break };
+        let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+        let (c, r) = &mut *slot;
+        let mut plane = cranelift_codegen::control::ControlPlane::default();
+        *r = c.compile(isa, &mut plane).map(|_| ()).map_err(|e| e.inner);
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(slots.len())
+        .min(MAX_COMPILE_THREADS);
+    if threads <= 1 {
+        work();
+    } else {
+        std::thread::scope(|s| {
+            let helpers: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+            work();
+            for h in helpers {
+                if let Err(p) = h.join() {
+                    std::panic::resume_unwind(p);
+                }
+            }
+        });
+    }
+    slots
+        .into_iter()
+        .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
+        .collect()
+}
+
+/// The most threads compiling one module.
+const MAX_COMPILE_THREADS: usize = 8;
+
 fn frame_size(ctx: &cranelift_codegen::Context) -> usize {
     ctx.compiled_code()
         .and_then(|c| c.buffer.frame_layout())
@@ -352,32 +404,51 @@ impl JitModule {
         // and the machine code of function @NAME (`*`: every function) to
         // stderr.
         let dump = std::env::var("PIVM_JIT_DUMP").ok();
-        let mut code_len = Vec::with_capacity(n);
+        // Lowering needs the module (it declares callees in each function);
+        // Cranelift's compilation of each function needs only the ISA, so
+        // the functions are compiled on several threads, then defined in
+        // module order (the code is the same as compiled one by one).
+        let mut lowered = Vec::with_capacity(n);
         for (id, f) in module.funcs.iter() {
             let i = id.index();
-            ctx.func.signature = lower::func_signature(jm, f.params(), f.ret);
-            ctx.func.name = UserFuncName::user(0, 2 * i as u32);
-            let b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+            let mut c = jm.make_context();
+            c.func.signature = lower::func_signature(jm, f.params(), f.ret);
+            c.func.name = UserFuncName::user(0, 2 * i as u32);
+            let b = FunctionBuilder::new(&mut c.func, &mut fctx);
             lower::lower_function(&env, jm, b, id).map_err(|e| codegen_err(&f.name, e))?;
-            let dump_this = dump.as_deref().is_some_and(|d| d == "*" || d == f.name);
-            ctx.set_disasm(dump_this);
-            jm.define_function(func_ids[i], &mut ctx)
-                .map_err(|e| match e {
-                    cranelift_module::ModuleError::Compilation(e) => codegen_err(
-                        &f.name,
-                        cranelift_codegen::print_errors::pretty_error(&ctx.func, e),
-                    ),
-                    e => codegen_err(&f.name, e),
-                })?;
-            code_len.push(ctx.compiled_code().map_or(0, |c| c.code_buffer().len()));
-            max_frame = max_frame.max(frame_size(&ctx));
-            if dump_this {
-                if let Some(code) = ctx.compiled_code() {
-                    eprintln!("; @{}\n{}", f.name, ctx.func.display());
-                    eprintln!("{}", code.vcode.as_deref().unwrap_or(""));
-                }
+            c.set_disasm(dump.as_deref().is_some_and(|d| d == "*" || d == f.name));
+            lowered.push(c);
+        }
+        let compiled = compile_all(jm.isa(), lowered);
+        let mut code_len = Vec::with_capacity(n);
+        for ((id, f), (c, r)) in module.funcs.iter().zip(compiled) {
+            let i = id.index();
+            r.map_err(|e| {
+                codegen_err(
+                    &f.name,
+                    cranelift_codegen::print_errors::pretty_error(&c.func, e),
+                )
+            })?;
+            let code = c.compiled_code().expect("compiled above");
+            let relocs: Vec<_> = code
+                .buffer
+                .relocs()
+                .iter()
+                .map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &c.func, func_ids[i]))
+                .collect();
+            jm.define_function_bytes(
+                func_ids[i],
+                code.buffer.alignment as u64,
+                code.code_buffer(),
+                &relocs,
+            )
+            .map_err(|e| codegen_err(&f.name, e))?;
+            code_len.push(code.code_buffer().len());
+            max_frame = max_frame.max(frame_size(&c));
+            if dump.as_deref().is_some_and(|d| d == "*" || d == f.name) {
+                eprintln!("; @{}\n{}", f.name, c.func.display());
+                eprintln!("{}", code.vcode.as_deref().unwrap_or(""));
             }
-            jm.clear_context(&mut ctx);
 
             ctx.func.signature = entry_ids[i].1.clone();
             ctx.func.name = UserFuncName::user(0, 2 * i as u32 + 1);
