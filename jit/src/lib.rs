@@ -177,31 +177,71 @@ fn catch_internal_panic<T>(f: impl FnOnce() -> T) -> Result<T, JitError> {
 /// in `ctx`: from the stack pointer after its prologue up to its caller's
 /// (clobbered registers, spill slots, stack slots and outgoing arguments,
 /// plus the frame pointer and return address). 0 if not compiled.
-/// Compiles every lowered function, on up to as many threads as the host
-/// has cores (each takes the next function not taken yet), and returns
-/// each context with its outcome, in the order given. A panic inside
-/// Cranelift is resumed on the caller's thread.
+/// What a function's compilation leaves for its definition: the code,
+/// its relocations, and what the build reports.
+struct Compiled {
+    bytes: Vec<u8>,
+    relocs: Vec<cranelift_module::ModuleReloc>,
+    alignment: u64,
+    /// `frame_size`.
+    frame: usize,
+    /// The IR and the machine code, if asked for (`PIVM_JIT_DUMP`).
+    dump: Option<String>,
+}
+
+/// Compiles every lowered function (with its module id), on up to as
+/// many threads as the host has cores (each takes the next function not
+/// taken yet), and returns each outcome in the order given, a compile
+/// error as text. A panic inside Cranelift is resumed on the caller's
+/// thread. Each context is dropped once compiled.
 fn compile_all(
     isa: &dyn cranelift_codegen::isa::TargetIsa,
-    lowered: Vec<cranelift_codegen::Context>,
-) -> Vec<(
-    cranelift_codegen::Context,
-    Result<(), cranelift_codegen::CodegenError>,
-)> {
+    lowered: Vec<(cranelift_codegen::Context, cranelift_module::FuncId)>,
+) -> Vec<Result<Compiled, String>> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
-    let slots: Vec<Mutex<(cranelift_codegen::Context, Result<(), _>)>> = lowered
+    type Slot = (
+        Option<(cranelift_codegen::Context, cranelift_module::FuncId)>,
+        Option<Result<Compiled, String>>,
+    );
+    let slots: Vec<Mutex<Slot>> = lowered
         .into_iter()
-        .map(|c| Mutex::new((c, Ok(()))))
+        .map(|c| Mutex::new((Some(c), None)))
         .collect();
     let next = AtomicUsize::new(0);
     let work = || loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some(slot) = slots.get(i) else { break };
         let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
-        let (c, r) = &mut *slot;
+        let Some((mut c, id)) = slot.0.take() else {
+            continue;
+        };
         let mut plane = cranelift_codegen::control::ControlPlane::default();
-        *r = c.compile(isa, &mut plane).map(|_| ()).map_err(|e| e.inner);
+        let r = match c.compile(isa, &mut plane).map(|_| ()).map_err(|e| e.inner) {
+            Err(e) => Err(cranelift_codegen::print_errors::pretty_error(&c.func, e)),
+            Ok(()) => {
+                let code = c.compiled_code().expect("compiled");
+                Ok(Compiled {
+                    bytes: code.code_buffer().to_vec(),
+                    relocs: code
+                        .buffer
+                        .relocs()
+                        .iter()
+                        .map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &c.func, id))
+                        .collect(),
+                    alignment: code.buffer.alignment as u64,
+                    frame: 0,
+                    dump: code
+                        .vcode
+                        .as_ref()
+                        .map(|v| format!("{}\n{v}", c.func.display())),
+                })
+            }
+        };
+        slot.1 = Some(r.map(|mut done| {
+            done.frame = frame_size(&c);
+            done
+        }));
     };
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -222,9 +262,16 @@ fn compile_all(
     }
     slots
         .into_iter()
-        .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
+        .map(|m| {
+            let (_, r) = m.into_inner().unwrap_or_else(|p| p.into_inner());
+            r.expect("every function was compiled")
+        })
         .collect()
 }
+
+/// Functions lowered, then compiled together: a batch's contexts (IR and
+/// Cranelift's working state) are what the compilation holds in memory.
+const COMPILE_BATCH: usize = 32;
 
 /// The most threads compiling one module.
 const MAX_COMPILE_THREADS: usize = 8;
@@ -406,50 +453,37 @@ impl JitModule {
         let dump = std::env::var("PIVM_JIT_DUMP").ok();
         // Lowering needs the module (it declares callees in each function);
         // Cranelift's compilation of each function needs only the ISA, so
-        // the functions are compiled on several threads, then defined in
-        // module order (the code is the same as compiled one by one).
-        let mut lowered = Vec::with_capacity(n);
+        // the functions are compiled on several threads, a batch at a time
+        // (only a batch's contexts are in memory), then defined in module
+        // order (the code is the same as compiled one by one).
+        let mut code_len = Vec::with_capacity(n);
+        let ids: Vec<FuncId> = module.funcs.keys().collect();
+        for batch in ids.chunks(COMPILE_BATCH) {
+            let mut lowered = Vec::with_capacity(batch.len());
+            for &id in batch {
+                let (i, f) = (id.index(), &module.funcs[id]);
+                let mut c = jm.make_context();
+                c.func.signature = lower::func_signature(jm, f.params(), f.ret);
+                c.func.name = UserFuncName::user(0, 2 * i as u32);
+                let b = FunctionBuilder::new(&mut c.func, &mut fctx);
+                lower::lower_function(&env, jm, b, id).map_err(|e| codegen_err(&f.name, e))?;
+                c.set_disasm(dump.as_deref().is_some_and(|d| d == "*" || d == f.name));
+                lowered.push((c, func_ids[i]));
+            }
+            for (&id, done) in batch.iter().zip(compile_all(jm.isa(), lowered)) {
+                let (i, f) = (id.index(), &module.funcs[id]);
+                let done = done.map_err(|e| codegen_err(&f.name, e))?;
+                jm.define_function_bytes(func_ids[i], done.alignment, &done.bytes, &done.relocs)
+                    .map_err(|e| codegen_err(&f.name, e))?;
+                code_len.push(done.bytes.len());
+                max_frame = max_frame.max(done.frame);
+                if let Some(text) = done.dump {
+                    eprintln!("; @{}\n{text}", f.name);
+                }
+            }
+        }
         for (id, f) in module.funcs.iter() {
             let i = id.index();
-            let mut c = jm.make_context();
-            c.func.signature = lower::func_signature(jm, f.params(), f.ret);
-            c.func.name = UserFuncName::user(0, 2 * i as u32);
-            let b = FunctionBuilder::new(&mut c.func, &mut fctx);
-            lower::lower_function(&env, jm, b, id).map_err(|e| codegen_err(&f.name, e))?;
-            c.set_disasm(dump.as_deref().is_some_and(|d| d == "*" || d == f.name));
-            lowered.push(c);
-        }
-        let compiled = compile_all(jm.isa(), lowered);
-        let mut code_len = Vec::with_capacity(n);
-        for ((id, f), (c, r)) in module.funcs.iter().zip(compiled) {
-            let i = id.index();
-            r.map_err(|e| {
-                codegen_err(
-                    &f.name,
-                    cranelift_codegen::print_errors::pretty_error(&c.func, e),
-                )
-            })?;
-            let code = c.compiled_code().expect("compiled above");
-            let relocs: Vec<_> = code
-                .buffer
-                .relocs()
-                .iter()
-                .map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &c.func, func_ids[i]))
-                .collect();
-            jm.define_function_bytes(
-                func_ids[i],
-                code.buffer.alignment as u64,
-                code.code_buffer(),
-                &relocs,
-            )
-            .map_err(|e| codegen_err(&f.name, e))?;
-            code_len.push(code.code_buffer().len());
-            max_frame = max_frame.max(frame_size(&c));
-            if dump.as_deref().is_some_and(|d| d == "*" || d == f.name) {
-                eprintln!("; @{}\n{}", f.name, c.func.display());
-                eprintln!("{}", code.vcode.as_deref().unwrap_or(""));
-            }
-
             ctx.func.signature = entry_ids[i].1.clone();
             ctx.func.name = UserFuncName::user(0, 2 * i as u32 + 1);
             let b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
