@@ -324,8 +324,22 @@ impl JitModule {
             "false"
         };
         set(&mut flags, "enable_verifier", verify)?;
-        let isa_builder =
+        let mut isa_builder =
             cranelift_native::builder().map_err(|m| JitError::UnsupportedHost(m.to_string()))?;
+        if let target_lexicon::Architecture::Riscv64(_) = isa_builder.triple().architecture {
+            // No compressed instructions. With them, Cranelift 0.135 can
+            // place a branch island inside a multi-instruction sequence
+            // (an epilogue's `lui t6; addi t6; add sp, sp, t6`, a 2-byte
+            // `c.j` jumping into the island's veneers, which clobber t6):
+            // the stack pointer was garbage on return (tests/cross/wide.c
+            // under `--stats`, a layout change away from any large
+            // function; wasmtime issue 12811 is the same class of bug).
+            for ext in ["has_zca", "has_zcd", "has_zcb"] {
+                isa_builder
+                    .set(ext, "false")
+                    .map_err(|e| JitError::UnsupportedHost(format!("{ext}: {e}")))?;
+            }
+        }
         // The VmCtx pointer lives in the pinned register where Cranelift
         // has one (x86_64: r15, aarch64: x21), so it is never spilled.
         let pinned_ctx = matches!(

@@ -42,13 +42,12 @@ impl Lower<'_, '_> {
             self.b
                 .ins()
                 .icmp(IntCC::UnsignedGreaterThanOrEqual, native_sp, native_limit);
-        // One branch on both conditions. Two branches to the overflow
-        // block (a compare and a jump each, cheaper on x86_64) crashed
-        // compiled code on riscv64 in functions with counting polls
-        // (tests/cross/wide.c under `--stats`, the cross matrix): not
-        // understood yet, so not done.
-        let ok = self.b.ins().band(depth_ok, native_ok);
-        self.overflow_unless(ok);
+        // Two branches (a compare and a jump each) rather than one on
+        // both conditions (two flag materializations and a test). On
+        // riscv64 this layout change exposed a Cranelift bug with
+        // compressed instructions, now turned off (`JitModule::compile`).
+        self.overflow_unless(depth_ok);
+        self.overflow_unless(native_ok);
         if self.resume.is_empty() {
             // No frame of this function is ever saved, so none is rewound.
             if !self.frameless() {
