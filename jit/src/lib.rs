@@ -177,6 +177,12 @@ fn catch_internal_panic<T>(f: impl FnOnce() -> T) -> Result<T, JitError> {
 /// in `ctx`: from the stack pointer after its prologue up to its caller's
 /// (clobbered registers, spill slots, stack slots and outgoing arguments,
 /// plus the frame pointer and return address). 0 if not compiled.
+fn frame_size(ctx: &cranelift_codegen::Context) -> usize {
+    ctx.compiled_code()
+        .and_then(|c| c.buffer.frame_layout())
+        .map_or(0, |l| l.frame_to_fp_offset as usize + 64)
+}
+
 /// What a function's compilation leaves for its definition: the code,
 /// its relocations, and what the build reports.
 struct Compiled {
@@ -187,6 +193,28 @@ struct Compiled {
     frame: usize,
     /// The IR and the machine code, if asked for (`PIVM_JIT_DUMP`).
     dump: Option<String>,
+}
+
+impl Compiled {
+    /// What `c`, just compiled as function `id` of the module, leaves.
+    fn of(c: &cranelift_codegen::Context, id: cranelift_module::FuncId) -> Compiled {
+        let code = c.compiled_code().expect("compiled");
+        Compiled {
+            bytes: code.code_buffer().to_vec(),
+            relocs: code
+                .buffer
+                .relocs()
+                .iter()
+                .map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &c.func, id))
+                .collect(),
+            alignment: code.buffer.alignment as u64,
+            frame: frame_size(c),
+            dump: code
+                .vcode
+                .as_ref()
+                .map(|v| format!("{}\n{v}", c.func.display())),
+        }
+    }
 }
 
 /// Compiles every lowered function (with its module id), on up to as
@@ -213,35 +241,14 @@ fn compile_all(
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some(slot) = slots.get(i) else { break };
         let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
-        let Some((mut c, id)) = slot.0.take() else {
-            continue;
-        };
+        let (mut c, id) = slot.0.take().expect("each function is taken once");
         let mut plane = cranelift_codegen::control::ControlPlane::default();
-        let r = match c.compile(isa, &mut plane).map(|_| ()).map_err(|e| e.inner) {
-            Err(e) => Err(cranelift_codegen::print_errors::pretty_error(&c.func, e)),
-            Ok(()) => {
-                let code = c.compiled_code().expect("compiled");
-                Ok(Compiled {
-                    bytes: code.code_buffer().to_vec(),
-                    relocs: code
-                        .buffer
-                        .relocs()
-                        .iter()
-                        .map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &c.func, id))
-                        .collect(),
-                    alignment: code.buffer.alignment as u64,
-                    frame: 0,
-                    dump: code
-                        .vcode
-                        .as_ref()
-                        .map(|v| format!("{}\n{v}", c.func.display())),
-                })
-            }
-        };
-        slot.1 = Some(r.map(|mut done| {
-            done.frame = frame_size(&c);
-            done
-        }));
+        slot.1 = Some(
+            match c.compile(isa, &mut plane).map(|_| ()).map_err(|e| e.inner) {
+                Err(e) => Err(cranelift_codegen::print_errors::pretty_error(&c.func, e)),
+                Ok(()) => Ok(Compiled::of(&c, id)),
+            },
+        );
     };
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -275,12 +282,6 @@ const COMPILE_BATCH: usize = 32;
 
 /// The most threads compiling one module.
 const MAX_COMPILE_THREADS: usize = 8;
-
-fn frame_size(ctx: &cranelift_codegen::Context) -> usize {
-    ctx.compiled_code()
-        .and_then(|c| c.buffer.frame_layout())
-        .map_or(0, |l| l.frame_to_fp_offset as usize + 64)
-}
 
 fn codegen_err(func: &str, e: impl std::fmt::Display) -> JitError {
     JitError::Codegen {
@@ -332,8 +333,9 @@ impl JitModule {
             // (an epilogue's `lui t6; addi t6; add sp, sp, t6`, a 2-byte
             // `c.j` jumping into the island's veneers, which clobber t6):
             // the stack pointer was garbage on return (tests/cross/wide.c
-            // under `--stats`, a layout change away from any large
-            // function; wasmtime issue 12811 is the same class of bug).
+            // under `--stats`). It depends only on code layout, so any
+            // large function could hit it; wasmtime issue 12811 is the
+            // same class of bug.
             for ext in ["has_zca", "has_zcd", "has_zcb"] {
                 isa_builder
                     .set(ext, "false")

@@ -561,11 +561,10 @@ impl Lower<'_, '_> {
     }
 
     /// The `VmCtx` pointer: read from the pinned register where the host
-    /// has one (it is never spilled then), else the parameter.
-    /// The `VmCtx` pointer. In the pinned register, it is read once per
-    /// stretch of a block without calls (a copy live across a call would
-    /// take a callee-saved register or a spill slot; the register itself
-    /// is preserved).
+    /// has one (it is never spilled then), else the parameter. The pinned
+    /// register is read once per stretch of a block without calls (a copy
+    /// live across a call would take a callee-saved register or a spill
+    /// slot; the register itself is preserved).
     fn ctx(&mut self) -> Value {
         if !self.env.pinned_ctx {
             return self.ctx;
