@@ -458,6 +458,13 @@ impl Runner {
                 "--",
                 arg,
             ])?;
+            if a.code != 85 && !snap.exists() {
+                return Err(format!(
+                    "{s} {arg}: ended (exit {}) before its snapshot after {after}: \
+                     the size is too small for this machine",
+                    a.code
+                ));
+            }
             total.extend(a.stats("total_ms"));
             bytes = std::fs::metadata(&snap).map(|m| m.len()).unwrap_or(0);
             let b = self.pivm(&[
