@@ -1,7 +1,10 @@
 /* NaNs made by the hardware (x86's inf * 0 is a negative NaN, aarch64's
    and s390x's positive, riscv64's canonical) and seen every way a value can
    be seen: stored, negated, bit-cast, narrowed and widened, passed to a
-   function and to printf, returned, and kept across safepoints in a loop.
+   function and to printf, returned, and kept across safepoints in a loop;
+   and in a loop that reads back what it stored, which the JIT forwards
+   from one unrolled iteration to the next without memory
+   (jit/src/lower/forward.rs), then stores again and negates.
    Every architecture and engine must print the same bits: pivm's NaN rule
    (docs/DESIGN.md), so the oracle is pivm's interpreter on x86_64, not gcc.
    usage: nans [N]   (loop length, default 2000) */
@@ -11,6 +14,11 @@
 #include <math.h>
 
 static double kept[8];
+/* The stencil, its copies and their negations, side by side (one range
+   of the loop's accesses). */
+#define W 128
+static double buf[3 * W];
+static double kf[W];
 
 static unsigned long long bits(double x) {
     unsigned long long u;
@@ -55,6 +63,19 @@ int main(int argc, char **argv) {
     keep(nan0 * sum, 7);
     printf("%f %f %f %f %f\n", nan0, neg, wide, q, s);
     for (int i = 0; i < 8; i++) printf("%d %016llx\n", i, bits(kept[i]));
+    /* inf * 0 from i = 2 to 8: NaNs of the hardware's in every unrolled
+       iteration, each forwarded to the next as it is. */
+    for (int i = 0; i < W; i++) kf[i] = i % 61 >= 2 && i % 61 < 9 ? inf : 1.0;
+    buf[0] = 1.0;
+    for (int i = 1; i < W; i++) {
+        buf[i] = kf[i] * zero + buf[i - 1] * 0.5;
+        buf[W + i] = buf[i - 1];
+        buf[2 * W + i] = -buf[i - 1];
+    }
+    unsigned long long hb = 0;
+    for (int i = 0; i < 3 * W; i++) hb = (hb ^ bits(buf[i]) ^ bits(buf[i]) >> 29) * 1099511628211ULL;
+    printf("stencil %016llx %016llx %016llx %016llx\n", bits(buf[W - 1]), bits(buf[2 * W - 1]),
+           bits(buf[3 * W - 1]), hb);
     unsigned int fb;
     memcpy(&fb, &narrow, sizeof fb);
     printf("narrow %08x isnan %d %d\n", fb, isnan(nan0) != 0, nan0 != nan0);

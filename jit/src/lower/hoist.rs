@@ -46,8 +46,10 @@
 //! same stop block (same resume point, same frame), the others go on to
 //! the next iteration's header without polling; a
 //! rewind lands in the checked copy (its resume block), which runs to the
-//! end of that loop. Nothing of the IR, of resume-point numbering or of
-//! snapshot frames changes. The plan depends only on the IR.
+//! end of that loop. Within the fast copy, a load of what the path just
+//! stored or loaded takes that value (`forward`). Nothing of the IR, of
+//! resume-point numbering or of snapshot frames changes. The plan depends
+//! only on the IR.
 
 use super::{clif, iconst, Lower};
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -1009,11 +1011,21 @@ impl Lower<'_, '_> {
         if self.loops[li].latch != bi {
             return;
         }
-        for (h, inc) in self.range_vars[li].clone() {
+        let lp = &self.loops[li];
+        let by: Vec<Option<i64>> = lp
+            .ranges
+            .iter()
+            .map(|rg| match lp.nodes[rg.s as usize] {
+                Node::Const(_, c) => Some((c as i64).wrapping_mul(lp.step)),
+                _ => None,
+            })
+            .collect();
+        for (r, (h, inc)) in self.range_vars[li].clone().into_iter().enumerate() {
             let hv = self.b.use_var(h);
             let iv = self.b.use_var(inc);
             let next = self.b.ins().iadd(hv, iv);
             self.b.def_var(h, next);
+            self.memory.stepped(r, by[r]);
         }
     }
 

@@ -55,6 +55,7 @@
 
 mod calls;
 mod entry;
+mod forward;
 mod hoist;
 mod nan;
 mod ops;
@@ -296,6 +297,13 @@ struct Lower<'a, 'f> {
     slow_entries: Vec<(usize, ir::Block)>,
     /// Per local: whether it may hold a hardware NaN (`nan`).
     loose: Vec<bool>,
+    /// In a fast copy: what hoisted ranges are known to hold (`forward`).
+    memory: forward::Memory,
+    /// Per IR block: its predecessor if it has exactly one.
+    single_pred: Vec<Option<usize>>,
+    /// The IR block lowered last and its unrolled iteration, while a fast
+    /// copy is lowered.
+    lowered: Option<(usize, usize)>,
     /// The setjmp site at each (block, instruction index) that is one
     /// (`pivm_ir::jmp`), and per site the block that continues after it
     /// (its parameter: what the call returns).
@@ -304,6 +312,24 @@ struct Lower<'a, 'f> {
     /// In a function that calls setjmp: where a pending longjmp asks
     /// whether this frame is its target (`abi::STATE_LONGJMP`).
     landing: Option<ir::Block>,
+}
+
+/// Per block of `f`: its predecessor if it has exactly one.
+fn single_preds(f: &Function) -> Vec<Option<usize>> {
+    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); f.blocks.len()];
+    for (b, d) in f.blocks.iter() {
+        if let Some(t) = d.insts.last() {
+            for s in t.kind.successors() {
+                if !preds[s.index()].contains(&b.index()) {
+                    preds[s.index()].push(b.index());
+                }
+            }
+        }
+    }
+    preds
+        .into_iter()
+        .map(|p| if p.len() == 1 { Some(p[0]) } else { None })
+        .collect()
 }
 
 /// Lowers `fid` into `b` (whose function has `func_signature`).
@@ -530,7 +556,11 @@ pub(crate) fn lower_function(
             .values()
             .flat_map(|d| &d.insts)
             .any(|i| matches!(i.kind, InstKind::Load { .. } | InstKind::Store { .. })),
-        loose: nan::loose_locals(f, |bi, args| calls::inline_math(env.m, bi, args).is_some()),
+        loose: nan::loose_locals(
+            f,
+            |bi, args| calls::inline_math(env.m, bi, args).is_some(),
+            &forward::targets(f, &loops),
+        ),
         site_at,
         site_blocks,
         landing,
@@ -545,6 +575,9 @@ pub(crate) fn lower_function(
         cur_block: 0,
         inst_index: 0,
         slow_entries: Vec::new(),
+        memory: forward::Memory::default(),
+        single_pred: single_preds(f),
+        lowered: None,
     };
     l.prologue(&params[1..]);
     l.body()?;

@@ -101,6 +101,7 @@ impl Lower<'_, '_> {
         }
         for li in 0..self.loops.len() {
             self.fast = Some(li);
+            self.lowered = None;
             for copy in 0..self.fast_blocks[li].len() {
                 self.fast_copy = copy;
                 for bi in f.blocks.keys() {
@@ -126,6 +127,9 @@ impl Lower<'_, '_> {
         self.b.switch_to_block(blk);
         self.cur_block = bi.index();
         self.checked.clear();
+        if !self.continues_straight(bi) {
+            self.memory.clear();
+        }
         let mut start = 0;
         while start < n {
             let end = (start..n)
@@ -140,7 +144,26 @@ impl Lower<'_, '_> {
             }
             start = end + 1;
         }
+        if self.fast.is_some() {
+            self.lowered = Some((bi.index(), self.fast_copy));
+        }
         Ok(())
+    }
+
+    /// Whether the block lowered last is the only way into `bi` (in the
+    /// fast copy being lowered), so what it knew of memory holds here.
+    fn continues_straight(&self, bi: pivm_ir::Block) -> bool {
+        let (Some(li), Some((pb, pc))) = (self.fast, self.lowered) else {
+            return false;
+        };
+        let lp = &self.loops[li];
+        if bi == lp.header {
+            // An unrolled iteration's header is entered from the latch of
+            // the one before only; the first's also from the guard.
+            pc + 1 == self.fast_copy && pb == lp.latch.index()
+        } else {
+            pc == self.fast_copy && self.single_pred[bi.index()] == Some(pb)
+        }
     }
 
     /// The check planned for instruction `ii` of `bi`: the fast copy's plan
@@ -205,6 +228,7 @@ impl Lower<'_, '_> {
                     self.b.switch_to_block(slow);
                     // Values checked on the fast path do not dominate it.
                     self.checked.clear();
+                    self.memory.clear();
                 }
             }
             self.lower_inst(bi, ii, Check::Exact)?;
@@ -215,6 +239,7 @@ impl Lower<'_, '_> {
         self.seal(&[join]);
         self.b.switch_to_block(join);
         self.checked.clear();
+        self.memory.clear();
         Ok(())
     }
 
@@ -241,6 +266,10 @@ impl Lower<'_, '_> {
         site: Option<u32>,
         check: Check,
     ) -> Result<(), String> {
+        if matches!(k, InstKind::Call { .. }) {
+            // It may write memory (`forward`).
+            self.memory.clear();
+        }
         match k {
             InstKind::Unary { op, ty, dst, a } => {
                 if *op == Opcode::Copy {
@@ -299,18 +328,43 @@ impl Lower<'_, '_> {
                 }
             }
             InstKind::Load { ty, dst, addr } => {
+                let hoisted = match check {
+                    Check::Hoisted(r, k) if self.fast.is_some() => Some((r, k)),
+                    _ => None,
+                };
+                if let Some((r, k)) = hoisted {
+                    // What this path stored or loaded there (`forward`); a
+                    // loose value only into a loose local.
+                    match self.memory.get(r, k, clif(*ty)) {
+                        Some((v, loose)) if !loose || self.loose[dst.index()] => {
+                            self.def(*dst, v);
+                            return Ok(());
+                        }
+                        _ => {}
+                    }
+                }
                 let a = self.operand(Type::Ptr, *addr);
                 let h = self.host_addr(a, check);
                 let v = self.b.ins().load(clif(*ty), vm_flags(), h, 0);
                 self.def(*dst, v);
+                if let Some((r, k)) = hoisted {
+                    self.memory.loaded(r, k, clif(*ty), v);
+                }
             }
             InstKind::Store { ty, addr, val } => {
                 let a = self.operand(Type::Ptr, *addr);
                 let v = self.operand(*ty, *val);
                 let h = self.host_addr(a, check);
                 self.b.ins().store(vm_flags(), v, h, 0);
-                if matches!(val, Operand::Local(l) if self.loose[l.index()]) {
+                let loose = matches!(val, Operand::Local(l) if self.loose[l.index()]);
+                if loose {
                     self.overwrite_nan(*ty, v, h);
+                }
+                match check {
+                    Check::Hoisted(r, k) if self.fast.is_some() => {
+                        self.memory.stored(r, k, clif(*ty), v, loose)
+                    }
+                    _ => self.memory.clear(),
                 }
             }
             InstKind::Addr { dst, of } => {

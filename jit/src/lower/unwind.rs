@@ -377,6 +377,8 @@ impl Lower<'_, '_> {
             .fast
             .is_some_and(|li| self.fast_copy + 1 < self.fast_blocks[li].len());
         if self.env.safepoints && !skip {
+            // The poll's call may run code that writes memory.
+            self.memory.clear();
             // The poll word is written by other threads; this load is never
             // merged with an earlier one because every poll is followed by
             // a merge with the cold path, whose call clobbers memory.
