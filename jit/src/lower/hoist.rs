@@ -46,7 +46,11 @@
 //! same stop block (same resume point, same frame), the others go on to
 //! the next iteration's header without polling; a
 //! rewind lands in the checked copy (its resume block), which runs to the
-//! end of that loop. Within the fast copy, a load of what the path just
+//! end of that loop. The guard also counts the iterations the loop will
+//! run (its trip count, from the same bounds it checks); the fast copy
+//! runs in whole rounds of unrolled iterations, none of which tests the
+//! counter, while a round is left (`round_left`), and the checked copy
+//! runs the last iterations that do not make a round. Within the fast copy, a load of what the path just
 //! stored or loaded takes that value (`forward`). Nothing of the IR, of
 //! resume-point numbering or of snapshot frames changes. The plan depends
 //! only on the IR.
@@ -999,9 +1003,65 @@ impl Lower<'_, '_> {
                 }
             }
         }
+        if let Some(left) = self.lefts[li] {
+            // The iterations the loop runs unless it leaves early.
+            let q = match lp.step.unsigned_abs() {
+                1 => span,
+                s => {
+                    let s = iconst(&mut self.b, types::I64, s);
+                    self.b.ins().udiv(span, s)
+                }
+            };
+            let trips = self.b.ins().iadd_imm_s(q, 1);
+            self.b.def_var(left, trips);
+        }
         let fast = self.fast_blocks[li][0][&lp.header.index()];
         self.b.ins().brif(ok, fast, &[], slow, &[]);
         Ok(())
+    }
+
+    /// At the top of the first unrolled iteration's header: whether a
+    /// whole round of unrolled iterations is left, else the checked copy
+    /// runs the rest (so the iterations of a round need not test).
+    pub(super) fn round_left(&mut self, bi: Block) {
+        let Some(li) = self.fast else { return };
+        let lp = &self.loops[li];
+        let (Some(left), true) = (self.lefts[li], bi == lp.header && self.fast_copy == 0) else {
+            return;
+        };
+        let u = self.fast_blocks[li].len() as i64;
+        let slow = self.blocks[lp.header.index()];
+        let n = self.b.use_var(left);
+        let enough = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, n, u);
+        let round = self.b.create_block();
+        self.b.ins().brif(enough, round, &[], slow, &[]);
+        self.seal(&[round]);
+        self.b.switch_to_block(round);
+        let rest = self.b.ins().iadd_imm_s(n, -u);
+        self.b.def_var(left, rest);
+    }
+
+    /// Whether the branch of IR block `bi` is a fast copy's loop test that
+    /// a round left (`round_left`) makes true: its target in the loop.
+    pub(super) fn tested_by_round(
+        &self,
+        bi: usize,
+        then_dest: Block,
+        else_dest: Block,
+    ) -> Option<Block> {
+        let li = self.fast?;
+        let lp = &self.loops[li];
+        if bi != lp.header.index() || self.lefts[li].is_none() {
+            return None;
+        }
+        Some(if lp.in_loop[then_dest.index()] {
+            then_dest
+        } else {
+            else_dest
+        })
     }
 
     /// At the end of a fast copy's latch: each range's host address steps

@@ -280,6 +280,10 @@ struct Lower<'a, 'f> {
     guards: Vec<ir::Block>,
     fast_blocks: Vec<Vec<HashMap<usize, ir::Block>>>,
     fast_plans: Vec<HashMap<usize, window::BlockPlan>>,
+    /// Per loop whose fast copy is unrolled: the iterations left to run,
+    /// set by the guard; while at least one unrolled round is left, the
+    /// fast copy's headers do not test (`hoist`).
+    lefts: Vec<Option<Variable>>,
     /// Per loop and range: the host address of the range's access at the
     /// current value of the induction variable, and what one step adds
     /// to it (`hoist`: the fast copy's addresses, strength-reduced).
@@ -490,6 +494,7 @@ pub(crate) fn lower_function(
         .collect();
     let mut fast_blocks = Vec::with_capacity(loops.len());
     let mut fast_plans = Vec::with_capacity(loops.len());
+    let mut lefts = Vec::with_capacity(loops.len());
     for lp in &loops {
         let k = hoist::unroll_factor(lp, f, env.safepoints && !env.counting);
         let mut blocks = vec![HashMap::new(); k];
@@ -508,6 +513,7 @@ pub(crate) fn lower_function(
         }
         fast_blocks.push(blocks);
         fast_plans.push(plans);
+        lefts.push((k > 1).then(|| b.declare_var(I64)));
     }
 
     b.switch_to_block(entry);
@@ -569,6 +575,7 @@ pub(crate) fn lower_function(
         guards,
         fast_blocks,
         fast_plans,
+        lefts,
         range_vars,
         fast: None,
         fast_copy: 0,

@@ -130,6 +130,7 @@ impl Lower<'_, '_> {
         if !self.continues_straight(bi) {
             self.memory.clear();
         }
+        self.round_left(bi);
         let mut start = 0;
         while start < n {
             let end = (start..n)
@@ -402,6 +403,11 @@ impl Lower<'_, '_> {
                 then_dest,
                 else_dest,
             } => {
+                if let Some(to) = self.tested_by_round(self.cur_block, *then_dest, *else_dest) {
+                    let t = self.target(to);
+                    self.b.ins().jump(t, &[]);
+                    return Ok(());
+                }
                 let c = self.operand(*ty, *cond);
                 let (t, e) = (self.target(*then_dest), self.target(*else_dest));
                 self.b.ins().brif(c, t, &[], e, &[]);
