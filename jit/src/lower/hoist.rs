@@ -98,15 +98,13 @@ const MAX_STEP: i64 = 1 << 16;
 const UNROLL_SMALL: usize = 40;
 
 /// How many iterations of `lp`'s fast copy are lowered one after the
-/// other, only the last of them polling (`polls`: the code polls and does
-/// not count safepoints). Each iteration keeps its own exit test, so no
-/// trip count is needed and every iteration ends where the loop's does;
-/// what is saved is the poll of the others. A poll skipped in such a loop
-/// delays a request by at most three iterations of a loop body without
-/// calls; a run that counts safepoints (`--snapshot-after`, `--stats`,
-/// threads and processes) polls at every iteration, as before.
-pub(super) fn unroll_factor(lp: &LoopPlan, f: &Function, polls: bool) -> usize {
-    if !polls {
+/// other, in rounds that test the counter once (`round_left`), only the
+/// last of them polling. A poll skipped in such a loop delays a request
+/// by at most three iterations of a loop body without calls; a run that
+/// counts safepoints (`counting`: `--snapshot-after`, `--stats`, threads
+/// and processes) polls at every iteration and is not unrolled.
+pub(super) fn unroll_factor(lp: &LoopPlan, f: &Function, counting: bool) -> usize {
+    if counting {
         return 1;
     }
     let n: usize = f

@@ -496,7 +496,7 @@ pub(crate) fn lower_function(
     let mut fast_plans = Vec::with_capacity(loops.len());
     let mut lefts = Vec::with_capacity(loops.len());
     for lp in &loops {
-        let k = hoist::unroll_factor(lp, f, env.safepoints && !env.counting);
+        let k = hoist::unroll_factor(lp, f, env.safepoints && env.counting);
         let mut blocks = vec![HashMap::new(); k];
         let mut plans = HashMap::new();
         for (bi, d) in f.blocks.iter().filter(|(bi, _)| lp.in_loop[bi.index()]) {
