@@ -192,6 +192,12 @@ fn bench(o: &Options) -> Result<(), String> {
         if let Err(why) = &wasm {
             rep.note(format!("wasmtime columns skipped: {why}"));
         }
+        rep.note(
+            "Every variant runs code compiled before it is timed: gcc's binary, clang's \
+             wasm module, pivm's IR (`pivm compile`, the C frontend); a pivm time includes \
+             the JIT's compile, as a wasmtime time includes Cranelift's."
+                .into(),
+        );
         for p in PROGRAMS {
             let args = if o.quick { p.quick } else { p.full };
             let src = root.join(p.file);

@@ -252,6 +252,24 @@ impl Runner {
         )
     }
 
+    /// `src` compiled to IR once (`pivm compile`), as clang compiles the
+    /// wasm variants' modules and gcc the native one before they are
+    /// timed: a pivm run is then the JIT's compile and the program, not
+    /// the C frontend.
+    fn compiled(&self, src: &Path) -> Result<PathBuf, String> {
+        let pir = self.tmp.join(format!("{}.pir", stem(src)));
+        if !pir.exists() {
+            run_ok(
+                Command::new(&self.pivm)
+                    .arg("compile")
+                    .arg(src)
+                    .arg("-o")
+                    .arg(&pir),
+            )?;
+        }
+        Ok(pir)
+    }
+
     fn command(&self, v: &Variant, src: &Path, args: &[&str]) -> Command {
         match &v.kind {
             Kind::Native(bin) => {
@@ -280,10 +298,11 @@ impl Runner {
         let mut secs = vec![Vec::new(); vs.len()];
         let mut ratios = vec![Vec::new(); vs.len()];
         let mut outputs: Vec<Option<Vec<u8>>> = vec![None; vs.len()];
+        let pir = self.compiled(src)?;
         for _ in 0..self.runs {
             let mut round = Vec::with_capacity(vs.len());
             for (i, v) in vs.iter().enumerate() {
-                let o = time(&mut self.command(v, src, args))?;
+                let o = time(&mut self.command(v, &pir, args))?;
                 if o.code != 0 {
                     return Err(format!(
                         "{} {}: exit {}: {}",
