@@ -27,6 +27,7 @@ int main(int argc, char **argv) {
     unsigned long h = 1469598103934665603UL;
     long *a = malloc(sizeof(long) * (n * stride + 8));
     double *d = malloc(sizeof(double) * (n + 8));
+    double *e = malloc(sizeof(double) * n);
     union cell *u = malloc(sizeof(union cell) * n);
     struct pt *pts = malloc(sizeof(struct pt) * n);
     unsigned char *c = malloc(n);
@@ -73,6 +74,12 @@ int main(int argc, char **argv) {
             t += d[i];
         }
         mix((unsigned long)(long)(t * 16.0));
+        /* A store to another array forgets what the next iteration
+           would read (another range may be the same bytes). */
+        for (int i = 1; i < n; i++) {
+            d[i] = d[i - 1] * 0.5 + 1.0;
+            e[i] = d[i] * 2.0;
+        }
         /* Struct fields: y of the element before, x and y of this one. */
         for (int i = 1; i < n; i++) pts[i].y = pts[i].x * 0.5 + pts[i - 1].y * 0.25;
         /* Bytes, by two. */
@@ -84,11 +91,12 @@ int main(int argc, char **argv) {
     for (int i = 0; i < n; i++) {
         mix((unsigned long)a[i * stride]);
         mix(c[i]);
-        sum += d[i] + pts[i].y;
+        sum += d[i] + pts[i].y + (i ? e[i] : 0.0);
     }
     printf("forwarding n=%d sum=%.6f hash=%lu\n", n, sum, h);
     free(a);
     free(d);
+    free(e);
     free(u);
     free(pts);
     free(c);

@@ -639,6 +639,62 @@ fn without_safepoints_nothing_polls() {
     assert_eq!(r.state.safepoints_reached, 0);
 }
 
+/// What an unrolled fast copy carries from one round of its loop to the
+/// next (a stencil's `a[j - 1]`, jit/src/lower/forward.rs) is reloaded
+/// from memory where a poll's call returns: here every poll calls the
+/// runtime (it counts safepoints, the code does not) and the program goes
+/// on, so every round takes that path; the result must be the
+/// interpreter's, memory included.
+#[test]
+fn carried_values_are_reloaded_where_polls_return() {
+    let dir = std::env::temp_dir().join(format!("pivm-carried-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pir = dir.join("forwarding.pir");
+    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/c/forwarding.c");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pivm"))
+        .args(["compile", src, "-o"])
+        .arg(&pir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let prog = program(&std::fs::read_to_string(&pir).unwrap());
+    let _ = std::fs::remove_dir_all(&dir);
+    let cfg = Config {
+        count_safepoints: true,
+        ..config()
+    };
+    let mut interp = Interpreter::new();
+    let want = run_in(
+        &mut interp,
+        Runtime::new(prog.clone(), cfg.clone(), io()).unwrap(),
+        start(&["forwarding", "300"]),
+    );
+    let mut jit = JitEngine::with_options(pivm_jit::Options {
+        counting: false,
+        ..Default::default()
+    });
+    let got = run_in(
+        &mut jit,
+        Runtime::new(prog, cfg, io()).unwrap(),
+        start(&["forwarding", "300"]),
+    );
+    assert_eq!(want.outcome, Outcome::Exit(0));
+    // The runtime saw the JIT's polls: at most one per round of four.
+    assert!(
+        got.state.safepoints_reached > 1000,
+        "{} safepoints reached",
+        got.state.safepoints_reached
+    );
+    let ma = &got.state.memory;
+    let mb = &want.state.memory;
+    assert_eq!(got.stdout, want.stdout, "output differs");
+    assert!(ma == mb, "memory differs");
+}
+
 const BUILTINS: &str = r#"global @s: [6 x i8] = { bytes "hi %s\00" }
 global @w: [3 x i8] = { bytes "yo\00" }
 

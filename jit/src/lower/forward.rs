@@ -17,6 +17,14 @@
 //! `a[j] = f(a[j - 1], ...)` keeps `a[j - 1]` in a register instead of a
 //! store and a load on its dependency chain.
 //!
+//! From one round of unrolled iterations to the next (`hoist`), what the
+//! loop reads of what the iteration before stored (`carried`) goes in a
+//! variable: loaded by the guard for the first round (inside the checked
+//! ranges), set at the end of a round from what is known there (or
+//! loaded, when the next round runs), and reloaded from memory where the
+//! last iteration's poll returns from the runtime, which may have run
+//! code that wrote memory.
+//!
 //! NaNs: a stored loose value (`nan`) is in memory canonicalized, but
 //! forwarded as it is; the load's local must then be loose itself (which
 //! `targets` arranges for loads that may receive one), so its bits are
@@ -32,11 +40,11 @@ use std::collections::HashSet;
 const MAX_KNOWN: usize = 64;
 
 #[derive(Copy, Clone, Debug)]
-struct Known {
-    range: usize,
-    k: i64,
-    ty: ir::Type,
-    v: Value,
+pub(super) struct Known {
+    pub range: usize,
+    pub k: i64,
+    pub ty: ir::Type,
+    pub v: Value,
     /// `v` may be a NaN other than the canonical one.
     loose: bool,
 }
@@ -97,6 +105,31 @@ impl Memory {
         });
     }
 
+    /// `v` is what `(range, k)` holds as `ty`, carried from the round
+    /// before (`carried`): loose if a float, since it may have been stored
+    /// loose.
+    pub fn carried(&mut self, range: usize, k: i64, ty: ir::Type, v: Value) {
+        self.push(Known {
+            range,
+            k,
+            ty,
+            v,
+            loose: ty.is_float(),
+        });
+    }
+
+    /// Takes out what `keep` selects, by `(range, k, type)`.
+    pub fn take(&mut self, keep: impl Fn(usize, i64, ir::Type) -> bool) -> Vec<Known> {
+        let (taken, rest) = self.known.drain(..).partition(|x| keep(x.range, x.k, x.ty));
+        self.known = rest;
+        taken
+    }
+
+    /// Puts back what `take` took, with `v` for its value.
+    pub fn put(&mut self, x: Known, v: Value) {
+        self.push(Known { v, ..x });
+    }
+
     /// The pointer of `range` moved by `by` bytes (unknown if `None`).
     pub fn stepped(&mut self, range: usize, by: Option<i64>) {
         match by {
@@ -108,6 +141,41 @@ impl Memory {
             None => self.known.retain(|x| x.range != range),
         }
     }
+}
+
+/// What a round of `lp`'s fast copy carries to the next (`hoist`): the
+/// places, as `(range, offset, type)` relative to the range's pointer at
+/// the round's start, that the loop loads and that the iteration before
+/// stored (`a[j - 1]` of a stencil storing `a[j]`), within the range's
+/// offsets (so the guard may load them for the first round).
+pub(super) fn carried(f: &Function, lp: &LoopPlan) -> Vec<(usize, i64, pivm_ir::Type)> {
+    let by = lp.range_steps();
+    let mut loads = HashSet::new();
+    let mut stores = Vec::new();
+    for (b, hs) in lp.hoisted.iter().enumerate() {
+        for &(ii, r, k) in hs {
+            match &f.blocks[pivm_ir::Block::new(b)].insts[ii].kind {
+                InstKind::Load { ty, .. } => {
+                    loads.insert((r, k, *ty));
+                }
+                InstKind::Store { ty, .. } => stores.push((r, k, *ty)),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (r, k, ty) in stores {
+        let Some(d) = by[r] else { continue };
+        let k = k.wrapping_sub(d);
+        let rg = &lp.ranges[r];
+        if (rg.kmin..=rg.kmax).contains(&k)
+            && loads.contains(&(r, k, ty))
+            && !out.contains(&(r, k, ty))
+        {
+            out.push((r, k, ty));
+        }
+    }
+    out
 }
 
 /// The loads of `f` that may be given a stored float value instead of

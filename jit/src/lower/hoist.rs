@@ -55,7 +55,7 @@
 //! resume-point numbering or of snapshot frames changes. The plan depends
 //! only on the IR.
 
-use super::{clif, iconst, Lower};
+use super::{clif, iconst, vm_flags, Lower};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, Value};
 use pivm_ir::contract::NULL_PAGE;
@@ -183,6 +183,18 @@ const MIN_TRIPS: i64 = 8;
 const MAX_SPREAD: i64 = 4096;
 
 impl LoopPlan {
+    /// Per range: how far its address moves in one iteration, if that is
+    /// a constant.
+    pub fn range_steps(&self) -> Vec<Option<i64>> {
+        self.ranges
+            .iter()
+            .map(|rg| match self.nodes[rg.s as usize] {
+                Node::Const(_, c) => Some((c as i64).wrapping_mul(self.step)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The range of instruction `inst` of block `b` and its offset in it,
     /// if its check is hoisted.
     pub fn range_of(&self, b: Block, inst: usize) -> Option<(usize, i64)> {
@@ -1001,49 +1013,65 @@ impl Lower<'_, '_> {
                 }
             }
         }
-        if let Some(left) = self.lefts[li] {
-            // The iterations the loop runs unless it leaves early.
-            let q = match lp.step.unsigned_abs() {
-                1 => span,
-                s => {
-                    let s = iconst(&mut self.b, types::I64, s);
-                    self.b.ins().udiv(span, s)
-                }
-            };
-            let trips = self.b.ins().iadd_imm_s(q, 1);
-            self.b.def_var(left, trips);
-        }
         let fast = self.fast_blocks[li][0][&lp.header.index()];
-        self.b.ins().brif(ok, fast, &[], slow, &[]);
+        let Some(left) = self.lefts[li] else {
+            self.b.ins().brif(ok, fast, &[], slow, &[]);
+            return Ok(());
+        };
+        // The iterations the loop runs unless it leaves early: a whole
+        // round at least.
+        let q = match lp.step.unsigned_abs() {
+            1 => span,
+            s => {
+                let s = iconst(&mut self.b, types::I64, s);
+                self.b.ins().udiv(span, s)
+            }
+        };
+        let trips = self.b.ins().iadd_imm_s(q, 1);
+        self.b.def_var(left, trips);
+        let u = self.fast_blocks[li].len() as i64;
+        let round = self
+            .b
+            .ins()
+            .icmp_imm_u(UnsignedGreaterThanOrEqual, trips, u);
+        ok = self.b.ins().band(ok, round);
+        let enter = self.b.create_block();
+        self.b.ins().brif(ok, enter, &[], slow, &[]);
+        self.seal(&[enter]);
+        self.b.switch_to_block(enter);
+        // Inside the checked ranges now: what the first round reads of
+        // what a round before it would have stored.
+        for (r, k, ty, var) in self.seeds[li].clone() {
+            let v = self.load_hoisted(li, r, k, ty);
+            self.b.def_var(var, v);
+        }
+        self.b.ins().jump(fast, &[]);
         Ok(())
     }
 
-    /// At the top of the first unrolled iteration's header: whether a
-    /// whole round of unrolled iterations is left, else the checked copy
-    /// runs the rest (so the iterations of a round need not test).
-    pub(super) fn round_left(&mut self, bi: Block) {
+    /// At the top of the first unrolled iteration's header, entered only
+    /// while a whole round of iterations is left (the guard checks the
+    /// first, `round_end` the others), so the iterations of the round
+    /// need not test: the round is counted, and what the round before
+    /// stored for this one to read is known (`forward::carried`).
+    pub(super) fn round_start(&mut self, bi: Block) {
         let Some(li) = self.fast else { return };
         let lp = &self.loops[li];
         let (Some(left), true) = (self.lefts[li], bi == lp.header && self.fast_copy == 0) else {
             return;
         };
         let u = self.fast_blocks[li].len() as i64;
-        let slow = self.blocks[lp.header.index()];
         let n = self.b.use_var(left);
-        let enough = self
-            .b
-            .ins()
-            .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, n, u);
-        let round = self.b.create_block();
-        self.b.ins().brif(enough, round, &[], slow, &[]);
-        self.seal(&[round]);
-        self.b.switch_to_block(round);
         let rest = self.b.ins().iadd_imm_s(n, -u);
         self.b.def_var(left, rest);
+        for (r, k, ty, var) in self.seeds[li].clone() {
+            let v = self.b.use_var(var);
+            self.memory.carried(r, k, ty, v);
+        }
     }
 
     /// Whether the branch of IR block `bi` is a fast copy's loop test that
-    /// a round left (`round_left`) makes true: its target in the loop.
+    /// a round left (`round_start`) makes true: its target in the loop.
     pub(super) fn tested_by_round(
         &self,
         bi: usize,
@@ -1069,15 +1097,7 @@ impl Lower<'_, '_> {
         if self.loops[li].latch != bi {
             return;
         }
-        let lp = &self.loops[li];
-        let by: Vec<Option<i64>> = lp
-            .ranges
-            .iter()
-            .map(|rg| match lp.nodes[rg.s as usize] {
-                Node::Const(_, c) => Some((c as i64).wrapping_mul(lp.step)),
-                _ => None,
-            })
-            .collect();
+        let by = self.loops[li].range_steps();
         for (r, (h, inc)) in self.range_vars[li].clone().into_iter().enumerate() {
             let hv = self.b.use_var(h);
             let iv = self.b.use_var(inc);
@@ -1085,6 +1105,42 @@ impl Lower<'_, '_> {
             self.b.def_var(h, next);
             self.memory.stepped(r, by[r]);
         }
+        if self.fast_copy + 1 == self.fast_blocks[li].len() {
+            self.round_end(li);
+        }
+    }
+
+    /// The end of a round (`round_start`): another round if one is left,
+    /// carrying what the next one reads of what this one stored
+    /// (`forward::carried`), else the checked copy runs the rest.
+    fn round_end(&mut self, li: usize) {
+        let Some(left) = self.lefts[li] else { return };
+        let u = self.fast_blocks[li].len() as i64;
+        let slow = self.blocks[self.loops[li].header.index()];
+        let n = self.b.use_var(left);
+        let enough = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, n, u);
+        let round = self.b.create_block();
+        self.b.ins().brif(enough, round, &[], slow, &[]);
+        self.seal(&[round]);
+        self.b.switch_to_block(round);
+        // The next round runs: its accesses are inside the checked ranges.
+        for (r, k, ty, var) in self.seeds[li].clone() {
+            let v = match self.memory.get(r, k, ty) {
+                Some((v, _)) => v,
+                None => self.load_hoisted(li, r, k, ty),
+            };
+            self.b.def_var(var, v);
+        }
+    }
+
+    /// A load of `ty` at offset `k` of range `r`'s current host address.
+    pub(super) fn load_hoisted(&mut self, li: usize, r: usize, k: i64, ty: types::Type) -> Value {
+        let h = self.b.use_var(self.range_vars[li][r].0);
+        let a = self.b.ins().iadd_imm_s(h, k);
+        self.b.ins().load(ty, vm_flags(), a, 0)
     }
 
     /// The value of invariant node `n` at the guard.

@@ -284,6 +284,10 @@ struct Lower<'a, 'f> {
     /// set by the guard; while at least one unrolled round is left, the
     /// fast copy's headers do not test (`hoist`).
     lefts: Vec<Option<Variable>>,
+    /// Per loop: what a round of its fast copy carries to the next
+    /// (`forward::carried`: range, offset, type) and the variable that
+    /// holds it.
+    seeds: Vec<Vec<(usize, i64, ir::Type, Variable)>>,
     /// Per loop and range: the host address of the range's access at the
     /// current value of the induction variable, and what one step adds
     /// to it (`hoist`: the fast copy's addresses, strength-reduced).
@@ -495,6 +499,7 @@ pub(crate) fn lower_function(
     let mut fast_blocks = Vec::with_capacity(loops.len());
     let mut fast_plans = Vec::with_capacity(loops.len());
     let mut lefts = Vec::with_capacity(loops.len());
+    let mut seeds = Vec::with_capacity(loops.len());
     for lp in &loops {
         let k = hoist::unroll_factor(lp, f, env.safepoints && env.counting);
         let mut blocks = vec![HashMap::new(); k];
@@ -514,6 +519,15 @@ pub(crate) fn lower_function(
         fast_blocks.push(blocks);
         fast_plans.push(plans);
         lefts.push((k > 1).then(|| b.declare_var(I64)));
+        // Carried between rounds only: a loop of one copy has none.
+        seeds.push(if k > 1 {
+            forward::carried(f, lp)
+                .into_iter()
+                .map(|(r, off, ty)| (r, off, clif(ty), b.declare_var(clif(ty))))
+                .collect()
+        } else {
+            Vec::new()
+        });
     }
 
     b.switch_to_block(entry);
@@ -576,6 +590,7 @@ pub(crate) fn lower_function(
         fast_blocks,
         fast_plans,
         lefts,
+        seeds,
         range_vars,
         fast: None,
         fast_copy: 0,

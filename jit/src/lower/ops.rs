@@ -130,7 +130,7 @@ impl Lower<'_, '_> {
         if !self.continues_straight(bi) {
             self.memory.clear();
         }
-        self.round_left(bi);
+        self.round_start(bi);
         let mut start = 0;
         while start < n {
             let end = (start..n)

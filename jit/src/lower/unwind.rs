@@ -4,13 +4,13 @@
 //! cold blocks: one stop block per resume point (store the live locals,
 //! save the frame), traps, `halted`, `overflow` and the exit.
 
-use super::{clif, from_u64, vm_flags, zero, Lower};
+use super::{clif, forward, from_u64, vm_flags, zero, Lower};
 use crate::abi::{
     self, STATE_HALTED, STATE_LONGJMP, STATE_REWINDING, STATE_STACK_OVERFLOW, STATE_UNWINDING,
 };
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, BlockArg, InstBuilder, Value};
-use cranelift_frontend::Switch;
+use cranelift_frontend::{Switch, Variable};
 use cranelift_module::Module as _;
 use pivm_ir::contract::NULL_PAGE;
 use pivm_ir::{EntityRef, Local, Operand, TrapKind};
@@ -377,7 +377,10 @@ impl Lower<'_, '_> {
             .fast
             .is_some_and(|li| self.fast_copy + 1 < self.fast_blocks[li].len());
         if self.env.safepoints && !skip {
-            // The poll's call may run code that writes memory.
+            // The poll's call may run code that writes memory: what is
+            // known is forgotten, but for what the next round carries,
+            // reloaded where the call returns (`forward`).
+            let kept = self.kept_across_poll();
             self.memory.clear();
             // The poll word is written by other threads; this load is never
             // merged with an earlier one because every poll is followed by
@@ -411,15 +414,64 @@ impl Lower<'_, '_> {
             let c = self.ctx();
             self.b.ins().call(stub, &[c, fid, r]);
             let st = self.load_ctx(types::I32, abi::OFF_STATE);
-            self.b
-                .ins()
-                .brif(st, self.stops[rid as usize], &[], rb, &[]);
-        } else {
-            self.b.ins().jump(rb, &[]);
+            let stop = self.stops[rid as usize];
+            match (self.fast, kept.is_empty()) {
+                (Some(li), false) => {
+                    let reload = self.b.create_block();
+                    self.b.set_cold_block(reload);
+                    self.b.ins().brif(st, stop, &[], reload, &[]);
+                    self.seal(&[reload]);
+                    self.b.switch_to_block(reload);
+                    for (x, var) in &kept {
+                        let v = self.load_hoisted(li, x.range, x.k, x.ty);
+                        self.b.def_var(*var, v);
+                    }
+                    self.b.ins().jump(rb, &[]);
+                }
+                _ => {
+                    self.b.ins().brif(st, stop, &[], rb, &[]);
+                }
+            }
+            self.seal(&[rb]);
+            self.b.switch_to_block(rb);
+            for (x, var) in kept {
+                let v = self.b.use_var(var);
+                self.memory.put(x, v);
+            }
+            return;
         }
+        self.b.ins().jump(rb, &[]);
         // Its other predecessor is the rewind switch, emitted already (a
         // fast copy's has none).
         self.seal(&[rb]);
         self.b.switch_to_block(rb);
+    }
+
+    /// What is known at a fast copy's poll of what the next round carries
+    /// (`forward::carried`, at its place before the latch steps), each in
+    /// a variable holding its value.
+    fn kept_across_poll(&mut self) -> Vec<(forward::Known, Variable)> {
+        let Some(li) = self.fast else {
+            return Vec::new();
+        };
+        if self.seeds[li].is_empty() {
+            return Vec::new();
+        }
+        let by = self.loops[li].range_steps();
+        let seeds = &self.seeds[li];
+        let taken = self.memory.take(|r, k, ty| {
+            by[r].is_some_and(|d| {
+                let k = k.wrapping_sub(d);
+                seeds.iter().any(|s| (s.0, s.1, s.2) == (r, k, ty))
+            })
+        });
+        taken
+            .into_iter()
+            .map(|x| {
+                let var = self.b.declare_var(x.ty);
+                self.b.def_var(var, x.v);
+                (x, var)
+            })
+            .collect()
     }
 }
