@@ -49,11 +49,12 @@
 //! end of that loop. The guard also counts the iterations the loop will
 //! run (its trip count, from the same bounds it checks); the fast copy
 //! runs in whole rounds of unrolled iterations, none of which tests the
-//! counter, while a round is left (`round_left`), and the checked copy
-//! runs the last iterations that do not make a round. Within the fast copy, a load of what the path just
-//! stored or loaded takes that value (`forward`). Nothing of the IR, of
-//! resume-point numbering or of snapshot frames changes. The plan depends
-//! only on the IR.
+//! counter, while a round is left (`round_start`, `round_end`), and the
+//! checked copy runs the last iterations that do not make a round.
+//! Within the fast copy, a load of what the path just stored or loaded
+//! takes that value, also from one round to the next (`forward`). Nothing
+//! of the IR, of resume-point numbering or of snapshot frames changes.
+//! The plan depends only on the IR.
 
 use super::{clif, iconst, vm_flags, Lower};
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -98,7 +99,7 @@ const MAX_STEP: i64 = 1 << 16;
 const UNROLL_SMALL: usize = 40;
 
 /// How many iterations of `lp`'s fast copy are lowered one after the
-/// other, in rounds that test the counter once (`round_left`), only the
+/// other, in rounds that test the counter once (`round_end`), only the
 /// last of them polling. A poll skipped in such a loop delays a request
 /// by at most three iterations of a loop body without calls; a run that
 /// counts safepoints (`counting`: `--snapshot-after`, `--stats`, threads
