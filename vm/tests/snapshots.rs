@@ -739,7 +739,8 @@ fn snapshot_by_pid() {
 /// The JIT unrolls the fast copy of a counted loop and polls only in its
 /// last iteration (`jit/src/lower/hoist.rs`, `unroll_factor`): snapshots
 /// asked from outside while `tests/unroll/stop_file.c` runs land at that
-/// poll, with the induction variable at a multiple of four, and resume on
+/// poll, with the induction variable at a multiple of the unroll factor
+/// (four or eight; four copies polling would break it), and resume on
 /// both engines to gcc's output for the same number of passes. The
 /// program runs until a file appears, so the resumed runs end soon.
 #[test]

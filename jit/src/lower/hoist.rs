@@ -94,14 +94,18 @@ const MAX_CHECKS: usize = 24;
 /// Steps further from 0 are not planned (the guard's constants stay in range).
 const MAX_STEP: i64 = 1 << 16;
 
-/// A fast copy of at most this many IR instructions is unrolled four
-/// times, of at most twice as many twice.
+/// A fast copy of at most this many IR instructions is unrolled eight
+/// times (matmul's `c[i*n+j] += a*b[k*n+j]` is 22, most of them address
+/// arithmetic that the fast copy drops: its poll and round test then cost
+/// a quarter of the loop at four), of at most `UNROLL_SMALL` four times,
+/// of at most twice as many twice.
+const UNROLL_TINY: usize = 24;
 const UNROLL_SMALL: usize = 40;
 
 /// How many iterations of `lp`'s fast copy are lowered one after the
 /// other, in rounds that test the counter once (`round_end`), only the
 /// last of them polling. A poll skipped in such a loop delays a request
-/// by at most three iterations of a loop body without calls; a run that
+/// by at most seven iterations of a small loop body without calls; a run that
 /// counts safepoints (`counting`: `--snapshot-after`, `--stats`, threads
 /// and processes) polls at every iteration and is not unrolled.
 pub(super) fn unroll_factor(lp: &LoopPlan, f: &Function, counting: bool) -> usize {
@@ -114,7 +118,9 @@ pub(super) fn unroll_factor(lp: &LoopPlan, f: &Function, counting: bool) -> usiz
         .filter(|(b, _)| lp.in_loop[b.index()])
         .map(|(_, d)| d.insts.len())
         .sum();
-    if n <= UNROLL_SMALL {
+    if n <= UNROLL_TINY {
+        8
+    } else if n <= UNROLL_SMALL {
         4
     } else if n <= 2 * UNROLL_SMALL {
         2
