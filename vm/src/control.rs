@@ -45,19 +45,30 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
     (secs.is_finite() && secs > 0.0).then(|| Duration::from_secs_f64(secs))
 }
 
+/// How long the timer waits for a snapshot's file to be finished before
+/// it counts the next interval anyway (a request that wrote no file).
+const WRITE_WAIT: Duration = Duration::from_secs(60);
+
 /// Starts a thread that requests a snapshot every `every`, counted from
-/// the moment the previous request was served: a program whose snapshots
-/// take longer than the interval still runs `every` between two of them
-/// instead of starving.
+/// the moment the previous snapshot's file was finished (`Poll::
+/// snapshot_done`): a program whose snapshots take longer to write than
+/// the interval still runs `every` between two of them instead of
+/// starving (it waited for each forked writer at the next snapshot, which
+/// the timer had already asked for).
 pub fn start_timer(poll: Arc<Poll>, every: Duration) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("pivm-timer".into())
         .spawn(move || loop {
             std::thread::sleep(every);
+            let done = poll.snapshots_done();
             if !poll.has_requests() {
                 poll.request(Request::new(false));
             }
             while poll.has_requests() {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let t = std::time::Instant::now();
+            while poll.snapshots_done() == done && t.elapsed() < WRITE_WAIT {
                 std::thread::sleep(Duration::from_millis(1));
             }
         })

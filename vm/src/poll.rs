@@ -10,7 +10,7 @@
 
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -67,6 +67,9 @@ pub struct Poll {
     pending: AtomicBool,
     /// Whether every safepoint must reach the runtime (counting).
     keep: AtomicBool,
+    /// Snapshots finished (written or failed), for `--snapshot-every`'s
+    /// timer (`control::start_timer`).
+    finished: AtomicU64,
     inner: Mutex<Inner>,
 }
 
@@ -145,6 +148,16 @@ impl Poll {
     pub fn kick(&self) {
         let inner = self.lock();
         self.store(&inner, 1);
+    }
+
+    /// A snapshot's file is finished (written or failed).
+    pub fn snapshot_done(&self) {
+        self.finished.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// How many snapshots are finished (`snapshot_done`).
+    pub fn snapshots_done(&self) -> u64 {
+        self.finished.load(Ordering::SeqCst)
     }
 
     /// Whether a request is queued.

@@ -838,6 +838,69 @@ fn unrolled_loops_snapshot_at_their_polls() {
 }
 
 /// Writes `snap` (checksums recomputed) to `dir/name`.
+/// `--snapshot-every` shorter than a snapshot takes to write: the timer
+/// counts each interval from the end of the previous snapshot, so the
+/// program runs between two of them and ends. It used to ask for the next
+/// snapshot while the last one was being written, and the program, which
+/// waits for the previous writer at a snapshot, then made no progress
+/// (mallocwrite 16: 10,447 snapshots in a minute without ending; now a
+/// handful in 0.06 s). Killed after two minutes if it hangs.
+#[test]
+fn snapshot_every_shorter_than_a_write_lets_the_program_run() {
+    use std::io::Read;
+    let dir = scratch("timer");
+    let src = repo().join("examples/mallocwrite.c");
+    let src = src.to_str().unwrap();
+    let plain = pivm(&dir, &["run", src, "--", "16"]);
+    assert!(plain.status.success(), "{}", text(&plain.stderr));
+    let mut child = Command::new(PIVM)
+        .current_dir(&dir)
+        .args([
+            "run",
+            src,
+            "--snapshot-every",
+            "1ms",
+            "--stats=nocount",
+            "--",
+            "16",
+        ])
+        .env("PIVM_SNAPSHOT_FSYNC", "0")
+        .env_remove("PIVM_SNAPSHOT_NOFORK")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if t.elapsed() > Duration::from_secs(120) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after two minutes of snapshots");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (mut out, mut err) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(out, text(&plain.stdout), "{err}");
+    let snapshots = err
+        .lines()
+        .filter(|l| l.contains("stats: snapshot="))
+        .count();
+    assert!(snapshots >= 1, "no snapshot taken:\n{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn write(dir: &Path, name: &str, snap: &Snapshot) -> PathBuf {
     let p = dir.join(name);
     pivm_snapshot::write_atomic(&p, snap).unwrap();

@@ -347,7 +347,8 @@ pub struct RunOpts {
         help_heading = "Snapshot options"
     )]
     pub snapshot_after: Option<u64>,
-    /// Snapshot every DURATION (500ms, 2s, 1m, 1h), continuing after each
+    /// Snapshot every DURATION (500ms, 2s, 1m, 1h), continuing after each;
+    /// counted from the end of the previous snapshot's write
     #[arg(long, value_name = "DURATION", value_parser = duration, help_heading = "Snapshot options")]
     pub snapshot_every: Option<Duration>,
     /// Snapshot on SIGNAL (repeatable): USR1, USR2, HUP continue after it;

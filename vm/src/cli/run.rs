@@ -302,7 +302,12 @@ impl Run<'_> {
                 let sync = if exit || nofork {
                     Some(snap::write_sync(job, || build(&mut planned)))
                 } else {
-                    match snap::write_forked(job, || build(&mut planned), report_failures) {
+                    let poll = rt.poll.clone();
+                    let done = move |w: &Written| {
+                        report_failures(w);
+                        poll.snapshot_done();
+                    };
+                    match snap::write_forked(job, || build(&mut planned), done) {
                         Ok(bg) => {
                             pending = Some((bg, Duration::ZERO, planned.take()));
                             paused = Some(at);
@@ -317,6 +322,7 @@ impl Run<'_> {
                 if let Some(w) = sync {
                     settle(&mut chain, planned, &w);
                     report_failures(&w);
+                    rt.poll.snapshot_done();
                     written += self.finished(&w);
                     // Only a snapshot that was written stops the program.
                     if w.exits {
