@@ -4,7 +4,8 @@
    function and to printf, returned, and kept across safepoints in a loop;
    and in a loop that reads back what it stored, which the JIT forwards
    from one unrolled iteration to the next without memory
-   (jit/src/lower/forward.rs), then stores again and negates.
+   (jit/src/lower/forward.rs), then stores again and negates; NaNs with
+   payloads written as bits are moved by a loop unchanged.
    Every architecture and engine must print the same bits: pivm's NaN rule
    (docs/DESIGN.md), so the oracle is pivm's interpreter on x86_64, not gcc.
    usage: nans [N]   (loop length, default 2000) */
@@ -76,6 +77,19 @@ int main(int argc, char **argv) {
     for (int i = 0; i < 3 * W; i++) hb = (hb ^ bits(buf[i]) ^ bits(buf[i]) >> 29) * 1099511628211ULL;
     printf("stencil %016llx %016llx %016llx %016llx\n", bits(buf[W - 1]), bits(buf[2 * W - 1]),
            bits(buf[3 * W - 1]), hb);
+    /* NaNs with payloads put in memory as bits are data: a loop moving
+       them (a load and a store of one array, which the JIT may forward)
+       keeps every bit. */
+    static double moved[W + 1];
+    for (int i = 0; i <= W; i++) {
+        unsigned long long p = 0x7ff0000000000001ULL + (unsigned long long)i * 0x0000100000000011ULL;
+        if (i % 3 == 0) p |= 0x8000000000000000ULL;
+        memcpy(&moved[i], &p, sizeof p);
+    }
+    for (int i = 0; i < W; i++) moved[i] = moved[i + 1];
+    unsigned long long hm = 0;
+    for (int i = 0; i <= W; i++) hm = (hm ^ bits(moved[i]) ^ bits(moved[i]) >> 29) * 1099511628211ULL;
+    printf("moved %016llx %016llx %016llx\n", bits(moved[0]), bits(moved[W - 1]), hm);
     unsigned int fb;
     memcpy(&fb, &narrow, sizeof fb);
     printf("narrow %08x isnan %d %d\n", fb, isnan(nan0) != 0, nan0 != nan0);

@@ -25,10 +25,11 @@
 //! last iteration's poll returns from the runtime, which may have run
 //! code that wrote memory.
 //!
-//! NaNs: a stored loose value (`nan`) is in memory canonicalized, but
-//! forwarded as it is; the load's local must then be loose itself (which
-//! `targets` arranges for loads that may receive one), so its bits are
-//! canonicalized wherever they could be seen, as memory's would have been.
+//! NaNs: memory holds a stored loose value (`nan`) canonicalized, so a
+//! load that takes it is given it canonicalized, unless the load's local
+//! is loose itself (canonicalized wherever it is seen). Loads stay exact
+//! definitions: a NaN with a payload that memory holds as data (written
+//! as bits) is copied by a loop unchanged, as on the interpreter.
 
 use super::hoist::LoopPlan;
 use cranelift_codegen::ir::{self, Value};
@@ -173,36 +174,6 @@ pub(super) fn carried(f: &Function, lp: &LoopPlan) -> Vec<(usize, i64, pivm_ir::
             && !out.contains(&(r, k, ty))
         {
             out.push((r, k, ty));
-        }
-    }
-    out
-}
-
-/// The loads of `f` that may be given a stored float value instead of
-/// memory's canonical bits: float loads of a loop's fast copy whose range
-/// the same loop stores floats of that type to (`(block, inst)`).
-pub(super) fn targets(f: &Function, loops: &[LoopPlan]) -> HashSet<(usize, usize)> {
-    let mut out = HashSet::new();
-    for lp in loops {
-        let access = |b: usize, ii: usize| &f.blocks[pivm_ir::Block::new(b)].insts[ii].kind;
-        let mut stores = HashSet::new();
-        for (b, hs) in lp.hoisted.iter().enumerate() {
-            for &(ii, r, _) in hs {
-                if let InstKind::Store { ty, .. } = access(b, ii) {
-                    if ty.is_float() {
-                        stores.insert((r, *ty));
-                    }
-                }
-            }
-        }
-        for (b, hs) in lp.hoisted.iter().enumerate() {
-            for &(ii, r, _) in hs {
-                if let InstKind::Load { ty, .. } = access(b, ii) {
-                    if stores.contains(&(r, *ty)) {
-                        out.insert((b, ii));
-                    }
-                }
-            }
         }
     }
     out

@@ -576,11 +576,7 @@ pub(crate) fn lower_function(
             .values()
             .flat_map(|d| &d.insts)
             .any(|i| matches!(i.kind, InstKind::Load { .. } | InstKind::Store { .. })),
-        loose: nan::loose_locals(
-            f,
-            |bi, args| calls::inline_math(env.m, bi, args).is_some(),
-            &forward::targets(f, &loops),
-        ),
+        loose: nan::loose_locals(f, |bi, args| calls::inline_math(env.m, bi, args).is_some()),
         site_at,
         site_blocks,
         landing,

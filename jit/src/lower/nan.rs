@@ -29,7 +29,6 @@
 //! interpreter does.
 
 use pivm_ir::{BuiltinId, Callee, EntityRef, Function, InstKind, Opcode, Operand, Type};
-use std::collections::HashSet;
 
 /// What a definition of a float local puts in it.
 #[derive(Copy, Clone, PartialEq, Eq)]
@@ -54,14 +53,9 @@ pub(super) fn is_loose_op(op: Opcode) -> bool {
 
 /// The loose locals of `f` (see the module docs). `inline_math` tells the
 /// builtins whose calls are lowered to hardware instructions.
-///
-/// `forwarded` are the loads (block and instruction index) that may be
-/// given a loose value that was stored (`forward`): they define a loose
-/// value too.
 pub(super) fn loose_locals(
     f: &Function,
     inline_math: impl Fn(BuiltinId, &[(Type, Operand)]) -> bool,
-    forwarded: &HashSet<(usize, usize)>,
 ) -> Vec<bool> {
     let n = f.locals.len();
     let is_float = |i: usize| f.locals[pivm_ir::Local::new(i)].ty.is_float();
@@ -69,11 +63,7 @@ pub(super) fn loose_locals(
     for d in defs.iter_mut().take(f.num_params) {
         d.push(Def::Exact);
     }
-    let insts = f
-        .blocks
-        .iter()
-        .flat_map(|(b, d)| d.insts.iter().enumerate().map(move |(ii, i)| (b, ii, i)));
-    for (b, ii, inst) in insts {
+    for inst in f.blocks.values().flat_map(|b| &b.insts) {
         let Some(dst) = inst.kind.dst() else {
             continue;
         };
@@ -103,7 +93,6 @@ pub(super) fn loose_locals(
                 args,
                 ..
             } if inline_math(*bi, args) => Def::Loose,
-            InstKind::Load { .. } if forwarded.contains(&(b.index(), ii)) => Def::Loose,
             _ => Def::Exact,
         };
         defs[d].push(def);
@@ -154,7 +143,7 @@ mod tests {
     fn loose_of(src: &str) -> Vec<bool> {
         let m = pivm_ir::parse(src, "t.pir").unwrap();
         let f = m.funcs.values().next().unwrap();
-        loose_locals(f, |_, _| false, &HashSet::new())
+        loose_locals(f, |_, _| false)
     }
 
     #[test]

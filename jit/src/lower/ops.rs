@@ -334,14 +334,17 @@ impl Lower<'_, '_> {
                     _ => None,
                 };
                 if let Some((r, k)) = hoisted {
-                    // What this path stored or loaded there (`forward`); a
-                    // loose value only into a loose local.
-                    match self.memory.get(r, k, clif(*ty)) {
-                        Some((v, loose)) if !loose || self.loose[dst.index()] => {
-                            self.def(*dst, v);
-                            return Ok(());
-                        }
-                        _ => {}
+                    // What this path stored or loaded there (`forward`): a
+                    // loose value as memory holds it, canonical, unless
+                    // the local is loose itself.
+                    if let Some((v, loose)) = self.memory.get(r, k, clif(*ty)) {
+                        let v = if loose && !self.loose[dst.index()] {
+                            self.canonical(*ty, v)
+                        } else {
+                            v
+                        };
+                        self.def(*dst, v);
+                        return Ok(());
                     }
                 }
                 let a = self.operand(Type::Ptr, *addr);
