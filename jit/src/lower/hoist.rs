@@ -492,20 +492,27 @@ impl Eval<'_> {
 /// The versioned loops of `f`. `inline_math` says which builtin calls are
 /// lowered inline (they cannot change the bound); `slot_offset` gives a
 /// stack slot's offset in the frame.
-pub(super) fn plan(
-    f: &Function,
-    inline_math: impl Fn(&InstKind) -> bool,
-    slot_offset: &dyn Fn(SlotId) -> u64,
-) -> Vec<LoopPlan> {
-    let nb = f.blocks.len();
-    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); nb];
+/// Per block of `f`: its predecessors, each once.
+pub(super) fn preds(f: &Function) -> Vec<Vec<usize>> {
+    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); f.blocks.len()];
     for (b, d) in f.blocks.iter() {
         if let Some(t) = d.insts.last() {
             for s in t.kind.successors() {
-                preds[s.index()].push(b.index());
+                if !preds[s.index()].contains(&b.index()) {
+                    preds[s.index()].push(b.index());
+                }
             }
         }
     }
+    preds
+}
+
+pub(super) fn plan(
+    f: &Function,
+    preds: &[Vec<usize>],
+    inline_math: impl Fn(&InstKind) -> bool,
+    slot_offset: &dyn Fn(SlotId) -> u64,
+) -> Vec<LoopPlan> {
     let mut plans = Vec::new();
     for (latch, d) in f.blocks.iter() {
         let Some(InstKind::Jump { target: header }) = d.insts.last().map(|i| &i.kind) else {
@@ -514,7 +521,7 @@ pub(super) fn plan(
         if header.index() == 0 || header.index() >= latch.index() {
             continue;
         }
-        if let Some(p) = plan_loop(f, &preds, *header, latch, &inline_math, slot_offset) {
+        if let Some(p) = plan_loop(f, preds, *header, latch, &inline_math, slot_offset) {
             plans.push(p);
         }
     }
@@ -1236,7 +1243,7 @@ done:
     fn plans(src: &str) -> Vec<LoopPlan> {
         let m = pivm_ir::parse(src, "t").unwrap_or_else(|e| panic!("{e}"));
         let f = m.funcs.values().next().unwrap();
-        plan(f, |_| false, &|_| 0)
+        plan(f, &preds(f), |_| false, &|_| 0)
     }
 
     #[test]

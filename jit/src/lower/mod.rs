@@ -322,24 +322,6 @@ struct Lower<'a, 'f> {
     landing: Option<ir::Block>,
 }
 
-/// Per block of `f`: its predecessor if it has exactly one.
-fn single_preds(f: &Function) -> Vec<Option<usize>> {
-    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); f.blocks.len()];
-    for (b, d) in f.blocks.iter() {
-        if let Some(t) = d.insts.last() {
-            for s in t.kind.successors() {
-                if !preds[s.index()].contains(&b.index()) {
-                    preds[s.index()].push(b.index());
-                }
-            }
-        }
-    }
-    preds
-        .into_iter()
-        .map(|p| if p.len() == 1 { Some(p[0]) } else { None })
-        .collect()
-}
-
 /// Lowers `fid` into `b` (whose function has `func_signature`).
 pub(crate) fn lower_function(
     env: &Env,
@@ -481,8 +463,9 @@ pub(crate) fn lower_function(
         .values()
         .map(|d| window::plan(d, |s| frame.slot_offset(s), inline_math, |_| None))
         .collect();
+    let preds = hoist::preds(f);
     let loops = if env.hoist {
-        hoist::plan(f, inline_math, &|s| frame.slot_offset(s))
+        hoist::plan(f, &preds, inline_math, &|s| frame.slot_offset(s))
     } else {
         Vec::new()
     };
@@ -594,7 +577,10 @@ pub(crate) fn lower_function(
         inst_index: 0,
         slow_entries: Vec::new(),
         memory: forward::Memory::default(),
-        single_pred: single_preds(f),
+        single_pred: preds
+            .iter()
+            .map(|p| if p.len() == 1 { Some(p[0]) } else { None })
+            .collect(),
         lowered: None,
     };
     l.prologue(&params[1..]);
