@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// The sections of the report, in order.
-const SECTIONS: [&str; 5] = ["speed", "pi", "psnc", "ghost", "snapshot"];
+const SECTIONS: [&str; 6] = ["speed", "latency", "pi", "psnc", "ghost", "snapshot"];
 
 #[derive(Parser, Debug)]
 #[command(
@@ -221,6 +221,16 @@ fn bench(o: &Options) -> Result<(), String> {
             eprintln!("speed: {} {}", p.name, args.join(" "));
             let row = runner.side_by_side(&src, args, &variants)?;
             rep.speed_row(p.name, args, row);
+        }
+    }
+    if want("latency") {
+        for p in PROGRAMS {
+            let args = if o.quick { p.quick } else { p.full };
+            let src = root.join(p.file);
+            if src.exists() {
+                eprintln!("latency: {} {}", p.name, args.join(" "));
+                rep.latency_row(p.name, args, runner.latency(&src, args)?);
+            }
         }
     }
     if want("pi") {

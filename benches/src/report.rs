@@ -1,6 +1,6 @@
 //! The benchmark report: markdown tables and an SVG chart of the ratios.
 
-use crate::run::{PollRow, Row, SnapshotCosts, Stat};
+use crate::run::{LatencyRow, PollRow, Row, SnapshotCosts, Stat};
 use std::fmt::Write;
 
 pub struct Report {
@@ -10,6 +10,7 @@ pub struct Report {
     notes: Vec<String>,
     speed: Vec<(String, String, Row)>,
     pi: Vec<(String, u32, PollRow)>,
+    latency: Vec<(String, String, LatencyRow)>,
     snaps: Vec<(String, String, String, SnapshotCosts)>,
 }
 
@@ -52,6 +53,7 @@ impl Report {
             notes: Vec::new(),
             speed: Vec::new(),
             pi: Vec::new(),
+            latency: Vec::new(),
             snaps: Vec::new(),
         }
     }
@@ -62,6 +64,10 @@ impl Report {
 
     pub fn speed_row(&mut self, name: &str, args: &[&str], row: Row) {
         self.speed.push((name.to_string(), args.join(" "), row));
+    }
+
+    pub fn latency_row(&mut self, name: &str, args: &[&str], row: LatencyRow) {
+        self.latency.push((name.to_string(), args.join(" "), row));
     }
 
     pub fn pi_row(&mut self, prog: &str, n: u32, row: PollRow) {
@@ -189,6 +195,36 @@ impl Report {
                     "\nPoll cost (jit / jit-nopoll): geomean {:+.1}%, worst {:+.1}%",
                     (g - 1.0) * 100.0,
                     (worst - 1.0) * 100.0
+                );
+            }
+        }
+        if !self.latency.is_empty() {
+            let _ = writeln!(
+                s,
+                "\n## Request latency: from a request to the safepoint that sees it (µs)\n\n\
+                 `pivm run --probe-latency 1ms` (JIT): a request for a safepoint every \
+                 millisecond, without a snapshot. Wall: by the clock; CPU: by the CPU time of \
+                 the program's thread (user and kernel), so without the time the host did not \
+                 run it. Start: the first request, made while the program starts (the JIT \
+                 compiling), not in the other columns. Each figure is the median of the runs' \
+                 figure (min–max).\n"
+            );
+            let _ = writeln!(
+                s,
+                "| program | args | probes | p50 wall | p99 wall | max wall | p99 CPU | max CPU | start |\n\
+                 |---|---|---|---|---|---|---|---|---|"
+            );
+            for (p, args, r) in &self.latency {
+                let _ = writeln!(
+                    s,
+                    "| {p} | {args} | {} | {} | {} | {} | {} | {} | {} |",
+                    r.probes,
+                    ms(r.p50),
+                    ms(r.p99),
+                    ms(r.max),
+                    ms(r.cpu_p99),
+                    ms(r.cpu_max),
+                    ms(r.start)
                 );
             }
         }

@@ -189,6 +189,21 @@ pub struct SnapshotCosts {
     pub output_ok: bool,
 }
 
+/// Request-to-safepoint latencies of one program, microseconds: each
+/// `Stat` is over the runs' per-run figure.
+#[derive(Default)]
+pub struct LatencyRow {
+    /// Probes served in all runs.
+    pub probes: u64,
+    pub p50: Stat,
+    pub p99: Stat,
+    pub max: Stat,
+    pub cpu_p99: Stat,
+    pub cpu_max: Stat,
+    /// The first probe's, made while the program starts (JIT compile).
+    pub start: Stat,
+}
+
 /// Poll cost and request latency of one program size (Process Introspection table).
 pub struct PollRow {
     pub nopoll_secs: Stat,
@@ -370,6 +385,47 @@ impl Runner {
             overhead: Stat::of(&over),
             latency_ms: Stat::of(&o.stats("latency_ms")),
         })
+    }
+
+    /// Request-to-safepoint latency of one program (`--probe-latency
+    /// 1ms`, the JIT): per run, the probes' median, 99th percentile and
+    /// maximum by the wall clock, the 99th percentile and maximum by the
+    /// CPU time of the program's thread, and the latency of a request made
+    /// while the program starts (microseconds).
+    pub fn latency(&self, src: &Path, args: &[&str]) -> Result<LatencyRow, String> {
+        let pir = self.compiled(src)?;
+        let p = pir.to_str().unwrap_or_default();
+        let mut row = LatencyRow::default();
+        let mut cols: [Vec<f64>; 6] = Default::default();
+        for _ in 0..self.runs {
+            let mut a = vec!["run", p, "--engine", "jit", "--probe-latency", "1ms", "--"];
+            a.extend(args);
+            let o = self.pivm(&a)?;
+            if o.code != 0 {
+                return Err(format!("{}: exit {}: {}", p, o.code, o.stderr.trim()));
+            }
+            let keys = [
+                "probe_p50_us",
+                "probe_p99_us",
+                "probe_max_us",
+                "probe_cpu_p99_us",
+                "probe_cpu_max_us",
+                "probe_start_us",
+            ];
+            for (c, k) in cols.iter_mut().zip(keys) {
+                c.extend(o.stats(k));
+            }
+            row.probes += o.stats("probes").iter().sum::<f64>() as u64;
+        }
+        [
+            row.p50,
+            row.p99,
+            row.max,
+            row.cpu_p99,
+            row.cpu_max,
+            row.start,
+        ] = cols.map(|c| Stat::of(&c));
+        Ok(row)
     }
 
     /// Snapshot costs at 90% of the program's safepoints: pause and total

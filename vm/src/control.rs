@@ -75,6 +75,18 @@ pub fn start_timer(poll: Arc<Poll>, every: Duration) -> std::io::Result<()> {
         .map(|_| ())
 }
 
+/// Starts the thread behind `--probe-latency`: a latency probe every
+/// `every` (`Poll::probe`).
+pub fn start_prober(poll: Arc<Poll>, every: Duration) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("pivm-prober".into())
+        .spawn(move || loop {
+            std::thread::sleep(every);
+            poll.probe();
+        })
+        .map(|_| ())
+}
+
 /// A signal `--snapshot-on` accepts, and whether it exits after the snapshot.
 pub fn parse_signal(name: &str) -> Option<(i32, bool)> {
     let name = name.strip_prefix("SIG").unwrap_or(name);

@@ -10,9 +10,31 @@
 
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
+
+/// Nanoseconds since the first call, never 0.
+fn now_ns() -> u64 {
+    static BASE: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    BASE.get_or_init(Instant::now).elapsed().as_nanos() as u64 + 1
+}
+
+/// The time of CPU-time clock `clock`, nanoseconds (0 if it cannot be
+/// read, e.g. its thread has ended).
+fn cpu_ns(clock: libc::clockid_t) -> u64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid out-pointer.
+    if unsafe { libc::clock_gettime(clock, &mut t) } != 0 {
+        return 0;
+    }
+    (t.tv_sec as u64)
+        .wrapping_mul(1_000_000_000)
+        .wrapping_add(t.tv_nsec as u64)
+}
 
 /// One asynchronous snapshot request.
 #[derive(Debug)]
@@ -70,6 +92,17 @@ pub struct Poll {
     /// Snapshots finished (written or failed), for `--snapshot-every`'s
     /// timer (`control::start_timer`).
     finished: AtomicU64,
+    /// When the pending latency probe was made (`now_ns`), 0 if none.
+    probe_at: AtomicU64,
+    /// The CPU time the thread that last served a probe had used when the
+    /// pending probe was made, nanoseconds (0: unknown).
+    probe_cpu_at: AtomicU64,
+    /// That thread's CPU-time clock (`clockid_t`; 0, which is
+    /// `CLOCK_REALTIME` and never a thread's clock, if none yet).
+    probe_clock: AtomicI64,
+    /// Request-to-safepoint latencies of the probes served, nanoseconds:
+    /// wall clock, and CPU time of the program's thread when known.
+    probes: Mutex<Vec<(u64, Option<u64>)>>,
     inner: Mutex<Inner>,
 }
 
@@ -148,6 +181,66 @@ impl Poll {
     pub fn kick(&self) {
         let inner = self.lock();
         self.store(&inner, 1);
+    }
+
+    /// A latency probe (`--probe-latency`, one prober thread): asks for a
+    /// safepoint, without a snapshot, and records when it was asked, by the
+    /// wall clock and by the CPU-time clock of the thread that served the
+    /// last probe (the time the program itself ran until it polled, without
+    /// the time the host did not run it); the safepoint that sees it records
+    /// how long it took (`probe_reached`). A probe still pending is not
+    /// replaced, so a probe's time is its first request.
+    pub fn probe(&self) {
+        if self.probe_at.load(Ordering::SeqCst) != 0 {
+            return;
+        }
+        let cpu = match self.probe_clock.load(Ordering::SeqCst) {
+            0 => 0,
+            c => cpu_ns(c as libc::clockid_t),
+        };
+        self.probe_cpu_at.store(cpu, Ordering::SeqCst);
+        self.probe_at.store(now_ns(), Ordering::SeqCst);
+        self.kick();
+    }
+
+    /// At a safepoint that reached the runtime: serves a pending probe.
+    #[inline]
+    pub fn probe_reached(&self) {
+        if self.probe_at.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        self.serve_probe();
+    }
+
+    #[cold]
+    fn serve_probe(&self) {
+        let at = self.probe_at.swap(0, Ordering::SeqCst);
+        if at == 0 {
+            return;
+        }
+        let took = now_ns().saturating_sub(at);
+        let mut own: libc::clockid_t = 0;
+        // SAFETY: `own` is a valid out-pointer; the thread is this one.
+        let ok = unsafe { libc::pthread_getcpuclockid(libc::pthread_self(), &mut own) } == 0;
+        let cpu_at = self.probe_cpu_at.load(Ordering::SeqCst);
+        let same = ok && self.probe_clock.load(Ordering::SeqCst) == i64::from(own);
+        let cpu = (same && cpu_at != 0).then(|| cpu_ns(own).saturating_sub(cpu_at));
+        if ok {
+            self.probe_clock.store(i64::from(own), Ordering::SeqCst);
+        }
+        self.probes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((took, cpu));
+    }
+
+    /// The latencies of the probes served so far (wall, CPU time when
+    /// known), nanoseconds, in order.
+    pub fn probe_latencies(&self) -> Vec<(u64, Option<u64>)> {
+        self.probes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// A snapshot's file is finished (written or failed).

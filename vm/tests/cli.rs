@@ -56,6 +56,7 @@ const RUN_OPTIONS: &[&str] = &[
     "--no-safepoints",
     "--profile",
     "perfmap",
+    "--probe-latency",
     "--help",
 ];
 
@@ -419,6 +420,56 @@ fn profile_perfmap_names_every_function() {
     spans.sort();
     assert!(spans.iter().all(|s| s.0 > 0 && s.1 > 0), "{text}");
     assert!(spans[0].0 + spans[0].1 <= spans[1].0, "{text}");
+}
+
+/// `--probe-latency`: requests for a safepoint without a snapshot change
+/// nothing the program does, and their latencies are reported, ordered.
+#[test]
+fn latency_probes_leave_the_run_alone_and_are_reported() {
+    let plain = pivm(&["run", "examples/fib.pir", "--", "30"]);
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    for (engine, arg) in [("jit", "34"), ("interp", "30")] {
+        let want = pivm(&["run", "examples/fib.pir", "--engine", engine, "--", arg]);
+        let o = pivm(&[
+            "run",
+            "examples/fib.pir",
+            "--engine",
+            engine,
+            "--probe-latency",
+            "1ms",
+            "--",
+            arg,
+        ]);
+        assert_eq!((o.code, &o.stdout), (0, &want.stdout), "{}", o.stderr);
+        let line = o
+            .stderr
+            .lines()
+            .find(|l| l.starts_with("pivm: stats: probes="))
+            .unwrap_or_else(|| panic!("no probe line: {}", o.stderr));
+        let get = |k: &str| -> f64 {
+            line.split_whitespace()
+                .find_map(|kv| kv.strip_prefix(k)?.strip_prefix('=')?.parse().ok())
+                .unwrap_or_else(|| panic!("no {k} in {line}"))
+        };
+        assert!(get("probes") >= 1.0, "{engine}: {line}");
+        for pre in ["probe_", "probe_cpu_"] {
+            let (p50, p99, max) = (
+                get(&format!("{pre}p50_us")),
+                get(&format!("{pre}p99_us")),
+                get(&format!("{pre}max_us")),
+            );
+            assert!(p50 <= p99 && p99 <= max && max > 0.0, "{engine}: {line}");
+        }
+    }
+    let o = pivm(&[
+        "run",
+        "examples/fib.pir",
+        "--probe-latency",
+        "0ms",
+        "--",
+        "3",
+    ]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
 }
 
 /// `pivm inspect ... | head`: a reader that goes away ends the output

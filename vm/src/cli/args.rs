@@ -422,6 +422,12 @@ pub struct RunOpts {
         default_missing_value = "count"
     )]
     pub stats: Option<Stats>,
+    /// For measurement: every DURATION, ask for a safepoint without a
+    /// snapshot and time how long the program takes to reach one; at exit
+    /// prints `pivm: stats: probes=N probe_p50_us= probe_p99_us=
+    /// probe_max_us=` on stderr
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    pub probe_latency: Option<Duration>,
     /// Write a profiler's symbol map of the JIT code: `perfmap` writes
     /// /tmp/perf-PID.map, so `perf record` / `perf report` name the
     /// program's functions (--engine jit only)

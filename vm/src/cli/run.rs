@@ -146,6 +146,10 @@ impl Run<'_> {
             control::start_timer(rt.poll.clone(), every)
                 .map_err(|e| Fail::new(Exit::Internal, format!("cannot start the timer: {e}")))?;
         }
+        if let Some(every) = self.opts.probe_latency {
+            control::start_prober(rt.poll.clone(), every)
+                .map_err(|e| Fail::new(Exit::Internal, format!("cannot start the prober: {e}")))?;
+        }
         control::watch_signals(rt.poll.clone(), &self.opts.snapshot_on)
             .map_err(|e| Fail::new(Exit::Internal, format!("cannot watch signals: {e}")))?;
         let socket = match control::listen(rt.poll.clone()) {
@@ -165,6 +169,9 @@ impl Run<'_> {
         }
         if self.stats() {
             eprintln!("pivm: stats: safepoints={}", rt.safepoints_reached);
+        }
+        if self.opts.probe_latency.is_some() {
+            eprintln!("pivm: stats: {}", probe_summary(&rt.poll.probe_latencies()));
         }
         result
     }
@@ -422,5 +429,53 @@ impl Run<'_> {
 fn report_failures(w: &Written) {
     for f in w.failures() {
         eprintln!("pivm: snapshot failed: {f}");
+    }
+}
+
+/// The `--probe-latency` line: how many probes the running program
+/// served and their latencies' median, 99th percentile (nearest rank) and
+/// maximum in microseconds, by the wall clock and by the CPU time the
+/// program's thread used until it polled; and apart, the longest wall
+/// latency of the probes made before the program's thread had served one
+/// (the first, made while the program starts: the JIT compiling).
+fn probe_summary(probes: &[(u64, Option<u64>)]) -> String {
+    fn ranks(mut ns: Vec<u64>) -> [f64; 3] {
+        ns.sort_unstable();
+        [50, 99, 100].map(|p| match ns.len() {
+            0 => 0.0,
+            n => ns[(n * p).div_ceil(100).clamp(1, n) - 1] as f64 / 1000.0,
+        })
+    }
+    let running = probes.iter().filter(|p| p.1.is_some());
+    let [p50, p99, max] = ranks(running.clone().map(|p| p.0).collect());
+    let [c50, c99, cmax] = ranks(running.clone().filter_map(|p| p.1).collect());
+    let start = probes.iter().filter(|p| p.1.is_none()).map(|p| p.0).max();
+    format!(
+        "probes={} probe_p50_us={p50:.1} probe_p99_us={p99:.1} probe_max_us={max:.1} \
+         probe_cpu_p50_us={c50:.1} probe_cpu_p99_us={c99:.1} probe_cpu_max_us={cmax:.1} \
+         probe_start_us={:.1}",
+        running.count(),
+        start.unwrap_or(0) as f64 / 1000.0
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn probe_summary_takes_nearest_rank_percentiles() {
+        let mut probes: Vec<(u64, Option<u64>)> =
+            (1..=200).rev().map(|i| (i * 1000, Some(i * 10))).collect();
+        probes.insert(0, (5_000_000, None));
+        assert_eq!(
+            super::probe_summary(&probes),
+            "probes=200 probe_p50_us=100.0 probe_p99_us=198.0 probe_max_us=200.0 \
+             probe_cpu_p50_us=1.0 probe_cpu_p99_us=2.0 probe_cpu_max_us=2.0 \
+             probe_start_us=5000.0"
+        );
+        assert_eq!(
+            super::probe_summary(&[]),
+            "probes=0 probe_p50_us=0.0 probe_p99_us=0.0 probe_max_us=0.0 \
+             probe_cpu_p50_us=0.0 probe_cpu_p99_us=0.0 probe_cpu_max_us=0.0 probe_start_us=0.0"
+        );
     }
 }
