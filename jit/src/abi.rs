@@ -146,6 +146,11 @@ pub struct VmCtx {
     /// (`--stats`, `--snapshot-after`) without a call at each one. The
     /// hook sets it again; `u64::MAX` never reaches 0 in practice.
     pub countdown: u64,
+    /// The allocator's view for inline small malloc and free (`HeapView`
+    /// offsets below), or null: compiled code then always calls `malloc`
+    /// and `free`. The runtime keeps it current whenever compiled code
+    /// runs: set on entry, refreshed on every return from a builtin.
+    pub heap: *mut c_void,
 }
 
 const _: () = assert!(
@@ -175,6 +180,7 @@ offsets! {
     OFF_FREE = free;
     OFF_JMP_SERIAL = jmp_serial;
     OFF_COUNTDOWN = countdown;
+    OFF_HEAP = heap;
 }
 
 macro_rules! hook_offsets {
@@ -190,4 +196,55 @@ hook_offsets! {
     OFF_HOOK_SAVE_FRAME = save_frame;
     OFF_HOOK_RESTORE_FRAME = restore_frame;
     OFF_HOOK_LAND = land;
+}
+
+/// The allocator's view (`pivm::alloc::HeapView`, which asserts these
+/// offsets): the per-class current slab (`u32` each, `NO_SLAB` if none),
+/// the live-block count (`u64`), the slab array, the frame table and its
+/// length, the heap's first address, and the slot-of-offset table.
+pub const HEAP_CUR: i32 = 0;
+pub const HEAP_COUNT: i32 = 96;
+pub const HEAP_SLABS: i32 = 104;
+pub const HEAP_FRAMES: i32 = 112;
+pub const HEAP_NFRAMES: i32 = 120;
+pub const HEAP_START: i32 = 128;
+pub const HEAP_SLOT_AT: i32 = 136;
+/// No current slab (`HEAP_CUR`).
+pub const NO_SLAB: u32 = u32::MAX;
+
+/// A slab (`pivm::alloc::Slab`, one cache line): the bitmap of its live
+/// slots (four `u64`, bits past the last slot set), its first address,
+/// the type id and slack of all its live slots while `mixed` is 0, and
+/// how many slots are live.
+pub const SLAB_SIZE: i32 = 64;
+pub const SLAB_BITS: i32 = 0;
+pub const SLAB_START: i32 = 32;
+pub const SLAB_TY: i32 = 40;
+pub const SLAB_USED: i32 = 44;
+pub const SLAB_SLACK: i32 = 49;
+pub const SLAB_MIXED: i32 = 50;
+
+/// Small blocks: the slot sizes of the classes, the slab size, the frame
+/// table's entry (`(slab + 1) << FRAME_CLASS_BITS | class`, 0: no slab),
+/// and the slot-of-offset table's entry for no slot (`u16` per class per
+/// 16 bytes of a frame).
+pub const SMALL_CLASSES: [u32; 24] = [
+    16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256, 320, 384, 448, 512,
+    640, 768, 896, 1024,
+];
+pub const SMALL_FRAME: u64 = 4096;
+pub const FRAME_CLASS_BITS: u32 = 5;
+pub const NOT_A_SLOT: u16 = u16::MAX;
+
+/// The class of a malloc of `size` bytes, if it is small: the first whose
+/// slots hold it.
+pub const fn small_class(size: u64) -> Option<u8> {
+    let mut c = 0;
+    while c < SMALL_CLASSES.len() {
+        if size <= SMALL_CLASSES[c] as u64 {
+            return Some(c as u8);
+        }
+        c += 1;
+    }
+    None
 }

@@ -224,6 +224,66 @@ impl Slab {
     }
 }
 
+/// What compiled code reads and writes of the allocator for its inline
+/// small malloc and free (`pivm_jit::abi::HeapView` gives the offsets):
+/// the per-class current slabs and the live-block count are kept here and
+/// nowhere else; `slabs`, `frames` and `nframes` are set by `view` (the
+/// vectors may have moved since), which the JIT engine calls whenever it
+/// enters compiled code or returns to it from a builtin.
+#[derive(Clone, Debug)]
+#[repr(C)]
+pub struct HeapView {
+    /// Per class: its lowest non-full slab (`NO_SLAB` if none).
+    cur: [u32; NSMALL],
+    /// Live blocks.
+    count: u64,
+    slabs: *mut Slab,
+    frames: *const u32,
+    nframes: u64,
+    heap_start: u64,
+    slot_at: *const u16,
+}
+
+// SAFETY: the raw pointers are only a copy of the allocator's own vectors'
+// addresses, refreshed by `view` before compiled code reads them; nothing
+// dereferences them from Rust.
+unsafe impl Send for HeapView {}
+// SAFETY: as for `Send`: shared references never reach the pointees.
+unsafe impl Sync for HeapView {}
+
+/// The layout compiled code relies on (`pivm_jit::abi`).
+#[cfg(feature = "jit")]
+const _: () = {
+    use pivm_jit::abi as a;
+    use std::mem::offset_of;
+    assert!(offset_of!(HeapView, cur) == a::HEAP_CUR as usize);
+    assert!(offset_of!(HeapView, count) == a::HEAP_COUNT as usize);
+    assert!(offset_of!(HeapView, slabs) == a::HEAP_SLABS as usize);
+    assert!(offset_of!(HeapView, frames) == a::HEAP_FRAMES as usize);
+    assert!(offset_of!(HeapView, nframes) == a::HEAP_NFRAMES as usize);
+    assert!(offset_of!(HeapView, heap_start) == a::HEAP_START as usize);
+    assert!(offset_of!(HeapView, slot_at) == a::HEAP_SLOT_AT as usize);
+    assert!(std::mem::size_of::<Slab>() == a::SLAB_SIZE as usize);
+    assert!(offset_of!(Slab, bits) == a::SLAB_BITS as usize);
+    assert!(offset_of!(Slab, start) == a::SLAB_START as usize);
+    assert!(offset_of!(Slab, ty) == a::SLAB_TY as usize);
+    assert!(offset_of!(Slab, used) == a::SLAB_USED as usize);
+    assert!(offset_of!(Slab, slack) == a::SLAB_SLACK as usize);
+    assert!(offset_of!(Slab, mixed) == a::SLAB_MIXED as usize);
+    assert!(NSMALL == a::SMALL_CLASSES.len() && FRAME == a::SMALL_FRAME);
+    assert!(CLASS_BITS == a::FRAME_CLASS_BITS && NOT_A_SLOT == a::NOT_A_SLOT);
+    let mut c = 0;
+    while c < NSMALL {
+        assert!(CLASS_SIZE[c] == a::SMALL_CLASSES[c]);
+        c += 1;
+    }
+    let mut g = 0;
+    while g < CLASS_OF.len() {
+        assert!(CLASS_OF[g] == a::small_class((g as u64 + 1) * 16).unwrap());
+        g += 1;
+    }
+};
+
 /// A fixed (seedless) hasher for heap addresses (the large-block map).
 /// Nearby addresses land in nearby buckets, strided ones do not pile up.
 #[derive(Default, Clone, Copy)]
@@ -614,10 +674,9 @@ pub struct Allocator {
     frames: Vec<u32>,
     /// Per class: the frames of its non-full slabs.
     nonfull: Vec<FrameSet>,
-    /// Per class: its lowest non-full slab (`NO_SLAB` if none).
-    cur: [u32; NSMALL],
-    /// Live blocks.
-    count: usize,
+    /// The current slabs, the live-block count, and what compiled code
+    /// needs to find them (boxed: its address is given to compiled code).
+    view: Box<HeapView>,
     /// Type id -> type (ids 0 and 1 are placeholders).
     types: Vec<MemType>,
     type_ids: HashMap<MemType, TyId, foldhash::fast::FixedState>,
@@ -636,8 +695,15 @@ impl Allocator {
             tys: Vec::new(),
             frames: Vec::new(),
             nonfull: vec![FrameSet::default(); NSMALL],
-            cur: [NO_SLAB; NSMALL],
-            count: 0,
+            view: Box::new(HeapView {
+                cur: [NO_SLAB; NSMALL],
+                count: 0,
+                slabs: std::ptr::null_mut(),
+                frames: std::ptr::null(),
+                nframes: 0,
+                heap_start,
+                slot_at: SLOT_AT.as_ptr().cast(),
+            }),
             types: vec![MemType::Scalar(Type::I8); 2],
             type_ids: HashMap::default(),
         };
@@ -772,9 +838,9 @@ impl Allocator {
             let slab = &mut a.slabs[s];
             slab.bits[slot >> 6] |= 1 << (slot & 63);
             slab.used += 1;
-            a.count += 1;
+            a.view.count += 1;
         }
-        a.count += a.large.len();
+        a.view.count += a.large.len() as u64;
         // Already sorted when the table is (pdqsort sees that in one pass).
         space.sort_unstable();
         let mut prev = heap_start;
@@ -916,7 +982,7 @@ impl Allocator {
     /// The live allocations in address order.
     #[cfg(test)]
     pub fn table(&self) -> impl Iterator<Item = Allocation> + '_ {
-        let mut v: Vec<Allocation> = Vec::with_capacity(self.count);
+        let mut v: Vec<Allocation> = Vec::with_capacity(self.view.count as usize);
         self.for_each_block(|addr, size, ty| {
             v.push(Allocation {
                 addr,
@@ -977,11 +1043,22 @@ impl Allocator {
     }
 
     pub fn len(&self) -> usize {
-        self.count
+        self.view.count as usize
     }
 
     pub fn is_empty(&self) -> bool {
-        self.count == 0
+        self.view.count == 0
+    }
+
+    /// The view compiled code works on (`HeapView`), up to date: valid
+    /// until the allocator is next changed from Rust or dropped.
+    pub fn view(&mut self) -> *mut HeapView {
+        let v = &mut *self.view;
+        v.slabs = self.slabs.as_mut_ptr();
+        v.frames = self.frames.as_ptr();
+        v.nframes = self.frames.len() as u64;
+        v.heap_start = self.space.heap_start;
+        &raw mut *v
     }
 
     /// Where the live block at `addr` is.
@@ -1067,7 +1144,7 @@ impl Allocator {
     /// Sets class `c`'s lowest non-full slab, knowing that none is below
     /// frame `from`.
     fn update_cur(&mut self, c: usize, from: usize) {
-        self.cur[c] = match self.nonfull[c].first_from(from) {
+        self.view.cur[c] = match self.nonfull[c].first_from(from) {
             Some(f) => (self.frames[f] >> CLASS_BITS) - 1,
             None => NO_SLAB,
         };
@@ -1087,7 +1164,7 @@ impl Allocator {
     fn malloc_small(&mut self, c: usize, size: u64, ty: TyId) -> Option<u64> {
         let csize = CLASS_SIZE[c];
         let slack = (u64::from(csize) - size) as u8;
-        let s = self.cur[c];
+        let s = self.view.cur[c];
         if s == NO_SLAB {
             return self.malloc_new_slab(c, ty, slack);
         }
@@ -1101,7 +1178,7 @@ impl Allocator {
         if slab.used as usize == nslots(c) {
             self.filled(c, s);
         }
-        self.count += 1;
+        self.view.count += 1;
         Some(addr)
     }
 
@@ -1118,10 +1195,10 @@ impl Allocator {
         let slab = &mut self.slabs[s];
         slab.bits[0] |= 1;
         slab.used = 1;
-        self.count += 1;
+        self.view.count += 1;
         let f = self.frame_of(start);
         self.nonfull[c].insert(f);
-        self.cur[c] = s as u32;
+        self.view.cur[c] = s as u32;
         Some(start)
     }
 
@@ -1141,7 +1218,7 @@ impl Allocator {
         }
         let addr = self.space.alloc(block_size(size))?;
         self.large.insert(addr, (size, ty));
-        self.count += 1;
+        self.view.count += 1;
         Some(addr)
     }
 
@@ -1160,7 +1237,7 @@ impl Allocator {
         }
         let addr = self.space.alloc_aligned(block_size(size), align)?;
         self.large.insert(addr, (size, ty));
-        self.count += 1;
+        self.view.count += 1;
         Some(addr)
     }
 
@@ -1169,7 +1246,7 @@ impl Allocator {
     pub fn free(&mut self, addr: u64) -> bool {
         match self.find(addr) {
             Some(Loc::Small(s, slot)) => {
-                self.count -= 1;
+                self.view.count -= 1;
                 let slab = &mut self.slabs[s];
                 let was_full = slab.used as usize == nslots(slab.class as usize);
                 slab.bits[slot >> 6] &= !(1 << (slot & 63));
@@ -1188,7 +1265,7 @@ impl Allocator {
     fn free_large(&mut self, addr: u64) -> bool {
         let (size, _) = self.large.remove(&addr).unwrap_or_default();
         self.space.release(addr, block_size(size));
-        self.count -= 1;
+        self.view.count -= 1;
         true
     }
 
@@ -1207,16 +1284,16 @@ impl Allocator {
             if !was_full {
                 self.nonfull[c].remove(f);
             }
-            if self.cur[c] == s as u32 {
+            if self.view.cur[c] == s as u32 {
                 // It was the lowest: the next is above.
                 self.update_cur(c, f + 1);
             }
             self.space.release(start, FRAME);
         } else {
             self.nonfull[c].insert(f);
-            let cur = self.cur[c];
+            let cur = self.view.cur[c];
             if cur == NO_SLAB || self.slabs[cur as usize].start > start {
-                self.cur[c] = s as u32;
+                self.view.cur[c] = s as u32;
             }
         }
     }
@@ -1259,6 +1336,7 @@ impl Allocator {
             .collect();
         slabs.sort_unstable();
         let cur = self
+            .view
             .cur
             .iter()
             .map(|&s| {

@@ -370,6 +370,7 @@ impl Engine for JitEngine {
             free: heap_free,
             jmp_serial: rt.jmp_serial,
             countdown: u64::MAX,
+            heap: rt.heap.view().cast(),
         };
         // Code that counts safepoints counts this run's (`arm_countdown`):
         // the poll word need not stay set for every safepoint.
@@ -519,6 +520,8 @@ unsafe extern "C" fn heap_free(ctx: *mut VmCtx, p: u64, _: u64) -> u64 {
 #[inline(always)]
 fn finish_builtin(ctx: &mut VmCtx, rt: &mut Runtime, r: builtins::Result<u64>) -> u64 {
     ctx.bound = rt.mem.bound();
+    // The builtin may have changed the allocator (moved its vectors).
+    ctx.heap = rt.heap.view().cast();
     match r {
         Ok(v) => v,
         Err(Halt::Longjmp) => {

@@ -385,6 +385,11 @@ fn resumes_during_allocation_churn_allocate_the_same_addresses() {
     same_pointers(&typed, 10);
     let n = roundtrip_at(&typed, &[], even, &dir).unwrap();
     assert!(n >= 20, "only {n} resumes checked");
+    // The edges of the JIT's inline malloc and free (`jit/src/lower/heap.rs`).
+    let edges = repo().join("tests/alloc/slab_edges.c");
+    same_pointers(&edges, 10);
+    let n = roundtrip_at(&edges, &[], even, &dir).unwrap();
+    assert!(n >= 20, "only {n} resumes checked");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

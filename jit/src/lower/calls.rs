@@ -210,24 +210,47 @@ impl Lower<'_, '_> {
             },
             _ => None,
         };
-        let call = if let (Builtin::Malloc | Builtin::Free, [(t, a)]) = (builtin, args) {
+        let r = if let (Builtin::Malloc | Builtin::Free, [(t, a)]) = (builtin, args) {
             // Arguments in registers (`abi::HeapFn`).
             let a = self.operand_seen_u64(*t, *a);
-            let k = iconst(&mut self.b, types::I64, key.unwrap_or(0));
-            let off = if builtin == Builtin::Malloc {
-                abi::OFF_MALLOC
-            } else {
-                abi::OFF_FREE
+            let k = key.unwrap_or(0);
+            let slow = |this: &mut Self| {
+                let k = iconst(&mut this.b, types::I64, k);
+                let off = if builtin == Builtin::Malloc {
+                    abi::OFF_MALLOC
+                } else {
+                    abi::OFF_FREE
+                };
+                let fp = this.load_ctx(types::I64, off);
+                let c = this.ctx();
+                let call = this.b.ins().call_indirect(this.sigs.heap, fp, &[c, a, k]);
+                let r = this.b.inst_results(call)[0];
+                this.reload_bound();
+                this.halt_unless_running();
+                r
             };
-            let fp = self.load_ctx(types::I64, off);
-            let c = self.ctx();
-            self.b.ins().call_indirect(self.sigs.heap, fp, &[c, a, k])
+            match (builtin, args[0].1) {
+                // The type id is the allocator's `base_ty_id(key)`, 0 for
+                // none.
+                (Builtin::Malloc, Operand::Const(n)) if abi::small_class(n).is_some() => {
+                    let ty = if k == 0 { 0 } else { k as u32 + 1 };
+                    self.inline_malloc(n, ty, slow)
+                }
+                (Builtin::Free, _) => {
+                    self.inline_free(a, |this| {
+                        slow(this);
+                    });
+                    iconst(&mut self.b, types::I64, 0)
+                }
+                _ => slow(self),
+            }
         } else {
-            self.call_through_table(idx, args, key)
+            let call = self.call_through_table(idx, args, key);
+            let r = self.b.inst_results(call)[0];
+            self.reload_bound();
+            self.halt_unless_running();
+            r
         };
-        let r = self.b.inst_results(call)[0];
-        self.reload_bound();
-        self.halt_unless_running();
         if let Some(d) = dst {
             let ty = self.local_ty(d);
             let v = from_u64(&mut self.b, r, ty);

@@ -56,6 +56,7 @@
 mod calls;
 mod entry;
 mod forward;
+mod heap;
 mod hoist;
 mod nan;
 mod ops;

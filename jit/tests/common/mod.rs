@@ -419,6 +419,7 @@ impl Vm {
             free: h_free,
             jmp_serial: 0,
             countdown: u64::MAX,
+            heap: std::ptr::null_mut(),
         });
         let mut vm = Vm {
             mem,

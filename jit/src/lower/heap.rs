@@ -1,0 +1,231 @@
+//! Small malloc and free inline (`abi::HeapView`).
+//!
+//! A call to malloc of a constant small size, or to free, first tries the
+//! allocator's common case in generated code, on the allocator's own
+//! state: malloc takes the lowest free slot of its class's current slab
+//! when that slab's live blocks have the call's type and size (no side
+//! table to update) and keeps a free slot after it; free clears a live
+//! slot of a slab that was not full and keeps a live one. That is exactly
+//! what the runtime's allocator does in those cases (`pivm::alloc`), so
+//! the addresses are the same on both engines; every other case (no
+//! current slab, a slab that fills or empties, mixed types or sizes, a
+//! large or invalid block, no view) calls the runtime as before, and only
+//! that path reloads the memory bound and checks the state: the fast path
+//! neither grows memory nor fails.
+
+use super::{ctx_flags, iconst, Lower};
+use crate::abi;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, Block, BlockArg, InstBuilder, Value};
+
+impl Lower<'_, '_> {
+    /// The view, or a branch to `slow` if there is none; continues in the
+    /// fast path.
+    fn heap_view(&mut self, slow: Block) -> Value {
+        let view = self.load_ctx(types::I64, abi::OFF_HEAP);
+        self.fast_unless(view, slow)
+    }
+
+    /// Continues in a new block if `v` is nonzero, else goes to `slow`;
+    /// returns `v`.
+    fn fast_unless(&mut self, v: Value, slow: Block) -> Value {
+        let next = self.b.create_block();
+        self.b.ins().brif(v, next, &[], slow, &[]);
+        self.seal(&[next]);
+        self.b.switch_to_block(next);
+        v
+    }
+
+    fn load_at(&mut self, ty: types::Type, base: Value, off: i32) -> Value {
+        self.b.ins().load(ty, ctx_flags(), base, off)
+    }
+
+    fn store_at(&mut self, v: Value, base: Value, off: i32) {
+        self.b.ins().store(ctx_flags(), v, base, off);
+    }
+
+    /// Adds `delta` to the view's live-block count.
+    fn bump_count(&mut self, view: Value, delta: i64) {
+        let n = self.load_at(types::I64, view, abi::HEAP_COUNT);
+        let n = self.b.ins().iadd_imm_s(n, delta);
+        self.store_at(n, view, abi::HEAP_COUNT);
+    }
+
+    /// `malloc(size)` of type id `ty` where `size` is small: the block's
+    /// address, from the fast path or from `slow_call` (emitted in the
+    /// slow block, returning the runtime's result).
+    pub(super) fn inline_malloc(
+        &mut self,
+        size: u64,
+        ty: u32,
+        slow_call: impl FnOnce(&mut Self) -> Value,
+    ) -> Value {
+        let c = abi::small_class(size).expect("a small size") as usize;
+        let csize = abi::SMALL_CLASSES[c];
+        let nslots = (abi::SMALL_FRAME / u64::from(csize)) as i64;
+        let slack = i64::from(csize) - size as i64;
+        let words = (nslots as usize).div_ceil(64);
+        let join = self.b.create_block();
+        self.b.append_block_param(join, types::I64);
+        let slow = self.cold_block();
+
+        let view = self.heap_view(slow);
+        let s = self.load_at(types::I32, view, abi::HEAP_CUR + 4 * c as i32);
+        let none = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::Equal, s, i64::from(abi::NO_SLAB));
+        let has = self.b.ins().bxor_imm_u(none, 1);
+        self.fast_unless(has, slow);
+        let slabs = self.load_at(types::I64, view, abi::HEAP_SLABS);
+        let s = self.b.ins().uextend(types::I64, s);
+        let off = self.b.ins().imul_imm_u(s, i64::from(abi::SLAB_SIZE));
+        let slab = self.b.ins().iadd(slabs, off);
+        // The common case of the allocator's `set_meta`: nothing to record.
+        let sty = self.load_at(types::I32, slab, abi::SLAB_TY);
+        let same_ty = self.b.ins().icmp_imm_u(IntCC::Equal, sty, i64::from(ty));
+        let sslack = self.load_at(types::I8, slab, abi::SLAB_SLACK);
+        let same_slack = self.b.ins().icmp_imm_u(IntCC::Equal, sslack, slack);
+        let mixed = self.load_at(types::I8, slab, abi::SLAB_MIXED);
+        let one = self.b.ins().icmp_imm_u(IntCC::Equal, mixed, 0);
+        // The slab keeps a free slot (else it fills: the runtime's path).
+        let used = self.load_at(types::I32, slab, abi::SLAB_USED);
+        let used1 = self.b.ins().iadd_imm_s(used, 1);
+        let room = self.b.ins().icmp_imm_u(IntCC::NotEqual, used1, nslots);
+        let ok = self.b.ins().band(same_ty, same_slack);
+        let ok2 = self.b.ins().band(one, room);
+        let ok = self.b.ins().band(ok, ok2);
+        self.fast_unless(ok, slow);
+
+        // The lowest free slot: the first word of the bitmap with a clear
+        // bit (there is one: the slab is not full).
+        let found = self.b.create_block();
+        self.b.append_block_param(found, types::I64); // the word
+        self.b.append_block_param(found, types::I64); // its offset
+        for w in 0..words {
+            let word = self.load_at(types::I64, slab, abi::SLAB_BITS + 8 * w as i32);
+            let woff = iconst(&mut self.b, types::I64, 8 * w as u64);
+            let args = [BlockArg::Value(word), BlockArg::Value(woff)];
+            if w + 1 == words {
+                self.b.ins().jump(found, &args);
+            } else {
+                let full = self.b.ins().icmp_imm_u(IntCC::Equal, word, -1);
+                let next = self.b.create_block();
+                self.b.ins().brif(full, next, &[], found, &args);
+                self.seal(&[next]);
+                self.b.switch_to_block(next);
+            }
+        }
+        self.seal(&[found]);
+        self.b.switch_to_block(found);
+        let word = self.b.block_params(found)[0];
+        let woff = self.b.block_params(found)[1];
+        let free = self.b.ins().bnot(word);
+        let bit = self.b.ins().ctz(free);
+        let mask = self.b.ins().iconst(types::I64, 1);
+        let mask = self.b.ins().ishl(mask, bit);
+        let word = self.b.ins().bor(word, mask);
+        let at = self.b.ins().iadd(slab, woff);
+        self.store_at(word, at, abi::SLAB_BITS);
+        self.store_at(used1, slab, abi::SLAB_USED);
+        self.bump_count(view, 1);
+        // slot = 64 * w + bit; addr = start + slot * csize.
+        let slot = self.b.ins().ishl_imm_u(woff, 3);
+        let slot = self.b.ins().iadd(slot, bit);
+        let start = self.load_at(types::I64, slab, abi::SLAB_START);
+        let off = self.b.ins().imul_imm_u(slot, i64::from(csize));
+        let addr = self.b.ins().iadd(start, off);
+        self.b.ins().jump(join, &[BlockArg::Value(addr)]);
+
+        self.seal(&[slow]);
+        self.b.switch_to_block(slow);
+        let r = slow_call(self);
+        self.b.ins().jump(join, &[BlockArg::Value(r)]);
+        self.seal(&[join]);
+        self.b.switch_to_block(join);
+        self.b.block_params(join)[0]
+    }
+
+    /// `free(p)`: the fast path, or `slow_call` (emitted in the slow
+    /// block).
+    pub(super) fn inline_free(&mut self, p: Value, slow_call: impl FnOnce(&mut Self)) {
+        let join = self.b.create_block();
+        let slow = self.cold_block();
+
+        let view = self.heap_view(slow);
+        let start = self.load_at(types::I64, view, abi::HEAP_START);
+        let rel = self.b.ins().isub(p, start);
+        let f = self
+            .b
+            .ins()
+            .ushr_imm_u(rel, abi::SMALL_FRAME.trailing_zeros() as i64);
+        let nframes = self.load_at(types::I64, view, abi::HEAP_NFRAMES);
+        let inside = self.b.ins().icmp(IntCC::UnsignedLessThan, f, nframes);
+        self.fast_unless(inside, slow);
+        let frames = self.load_at(types::I64, view, abi::HEAP_FRAMES);
+        let fo = self.b.ins().ishl_imm_u(f, 2);
+        let fa = self.b.ins().iadd(frames, fo);
+        let e = self.load_at(types::I32, fa, 0);
+        self.fast_unless(e, slow);
+        // A slot's start: 16-byte aligned, and one of its class's.
+        let off = self.b.ins().band_imm_u(rel, abi::SMALL_FRAME as i64 - 1);
+        let mis = self.b.ins().band_imm_u(off, 15);
+        let aligned = self.b.ins().icmp_imm_u(IntCC::Equal, mis, 0);
+        self.fast_unless(aligned, slow);
+        let e = self.b.ins().uextend(types::I64, e);
+        let c = self.b.ins().band_imm_u(e, (1 << abi::FRAME_CLASS_BITS) - 1);
+        let row = (abi::SMALL_FRAME / 16 * 2) as i64;
+        let ro = self.b.ins().imul_imm_u(c, row);
+        let go = self.b.ins().ushr_imm_u(off, 3); // (off / 16) * 2 bytes
+        let table = self.load_at(types::I64, view, abi::HEAP_SLOT_AT);
+        let ta = self.b.ins().iadd(table, ro);
+        let ta = self.b.ins().iadd(ta, go);
+        let slot = self.load_at(types::I16, ta, 0);
+        let is_slot = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::NotEqual, slot, i64::from(abi::NOT_A_SLOT));
+        self.fast_unless(is_slot, slow);
+        let s = self.b.ins().ushr_imm_u(e, i64::from(abi::FRAME_CLASS_BITS));
+        let s = self.b.ins().iadd_imm_s(s, -1);
+        let so = self.b.ins().imul_imm_u(s, i64::from(abi::SLAB_SIZE));
+        let slabs = self.load_at(types::I64, view, abi::HEAP_SLABS);
+        let slab = self.b.ins().iadd(slabs, so);
+        // The slab was not full (every bit set, those past the last slot
+        // included) and keeps a live block.
+        let mut all = self.load_at(types::I64, slab, abi::SLAB_BITS);
+        for w in 1..4 {
+            let x = self.load_at(types::I64, slab, abi::SLAB_BITS + 8 * w);
+            all = self.b.ins().band(all, x);
+        }
+        let not_full = self.b.ins().icmp_imm_u(IntCC::NotEqual, all, -1);
+        let used = self.load_at(types::I32, slab, abi::SLAB_USED);
+        let keeps = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, used, 1);
+        let ok = self.b.ins().band(not_full, keeps);
+        self.fast_unless(ok, slow);
+        // The slot is live (else the runtime reports the bad free).
+        let slot = self.b.ins().uextend(types::I64, slot);
+        let w = self.b.ins().ushr_imm_u(slot, 6);
+        let wo = self.b.ins().ishl_imm_u(w, 3);
+        let wa = self.b.ins().iadd(slab, wo);
+        let word = self.load_at(types::I64, wa, abi::SLAB_BITS);
+        let one = self.b.ins().iconst(types::I64, 1);
+        let bit = self.b.ins().band_imm_u(slot, 63);
+        let mask = self.b.ins().ishl(one, bit);
+        let live = self.b.ins().band(word, mask);
+        self.fast_unless(live, slow);
+        let word = self.b.ins().bxor(word, mask);
+        self.store_at(word, wa, abi::SLAB_BITS);
+        let used = self.b.ins().iadd_imm_s(used, -1);
+        self.store_at(used, slab, abi::SLAB_USED);
+        self.bump_count(view, -1);
+        self.b.ins().jump(join, &[]);
+
+        self.seal(&[slow]);
+        self.b.switch_to_block(slow);
+        slow_call(self);
+        self.b.ins().jump(join, &[]);
+        self.seal(&[join]);
+        self.b.switch_to_block(join);
+    }
+}

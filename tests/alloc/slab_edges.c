@@ -1,0 +1,86 @@
+/* Constant-size mallocs and frees at the edges of a slab, the cases the
+   JIT's inline fast path hands to the runtime: a class's first slab, a
+   slab that fills (every slot of classes 16, 48 and 1024), one that stops
+   being full, one that empties and is given back, blocks of two types and
+   of two sizes in one class, malloc(0), free(NULL). Prints pointers with
+   %p; pivm must print the same on both engines and after a resume from any
+   safepoint (not compared with gcc). */
+#include <stdio.h>
+#include <stdlib.h>
+
+struct a { long x, y; };          /* class 16 */
+struct b { int p, q, r, s; };     /* class 16, another type */
+struct big { char c[1000]; };     /* class 1024 */
+
+#define N 700
+
+static unsigned long hash = 1469598103934665603UL;
+
+static void mix(void *p) {
+    hash = (hash ^ (unsigned long)p) * 1099511628211UL;
+}
+
+int main(void) {
+    static void *p[N];
+    static void *q[N];
+    for (int round = 0; round < 3; round++) {
+        /* Fill: 700 blocks of 16 bytes are two full slabs and part of a
+           third. */
+        for (int i = 0; i < N; i++) {
+            struct a *x = malloc(sizeof(struct a));
+            x->x = i;
+            x->y = round;
+            p[i] = x;
+            mix(x);
+        }
+        /* Every third freed: full slabs stop being full. */
+        for (int i = 0; i < N; i += 3) {
+            free(p[i]);
+            p[i] = NULL;
+        }
+        /* Refill with the other type of the same class (mixed types), and
+           with 40-byte blocks (class 48, new slabs, one size). */
+        for (int i = 0; i < N; i += 3) {
+            if (i % 2) {
+                struct b *y = malloc(sizeof(struct b));
+                y->p = i;
+                p[i] = y;
+            } else {
+                p[i] = malloc(16);
+            }
+            mix(p[i]);
+            q[i] = malloc(40);
+            mix(q[i]);
+        }
+        /* Sizes 33 to 48 in class 48: per-slot sizes. */
+        for (int i = 1; i < N; i += 3) {
+            q[i] = malloc(33 + i % 16);
+            mix(q[i]);
+        }
+        printf("round %d: %p %p %p %p\n", round, p[0], p[N - 1], q[0], q[1]);
+        /* Empty everything in a scattered order: slabs are given back. */
+        for (int k = 0; k < 7; k++) {
+            for (int i = k; i < N; i += 7) {
+                free(p[i]);
+                free(q[i]);
+                p[i] = q[i] = NULL;
+            }
+        }
+        free(NULL);
+        /* Four full slabs of class 1024, then half of them freed. */
+        struct big *g[16];
+        for (int i = 0; i < 16; i++) {
+            g[i] = malloc(sizeof(struct big));
+            g[i]->c[0] = (char)i;
+            mix(g[i]);
+        }
+        for (int i = 0; i < 16; i += 2) free(g[i]);
+        void *z = malloc(0);
+        mix(z);
+        printf("round %d: %p %p %p\n", round, (void *)g[1], (void *)g[15], z);
+        for (int i = 1; i < 16; i += 2) free(g[i]);
+        free(z);
+    }
+    printf("hash %lu\n", hash);
+    return 0;
+}
