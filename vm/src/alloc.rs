@@ -242,6 +242,11 @@ pub struct HeapView {
     nframes: u64,
     heap_start: u64,
     slot_at: *const u16,
+    /// Per slab, `MAX_SLOTS` slacks (`Allocator::slack`).
+    slack: *mut u8,
+    class_of: *const u8,
+    class_size: *const u32,
+    nslots: *const u16,
 }
 
 // SAFETY: the raw pointers are only a copy of the allocator's own vectors'
@@ -263,6 +268,12 @@ const _: () = {
     assert!(offset_of!(HeapView, nframes) == a::HEAP_NFRAMES as usize);
     assert!(offset_of!(HeapView, heap_start) == a::HEAP_START as usize);
     assert!(offset_of!(HeapView, slot_at) == a::HEAP_SLOT_AT as usize);
+    assert!(offset_of!(HeapView, slack) == a::HEAP_SLACK as usize);
+    assert!(offset_of!(HeapView, class_of) == a::HEAP_CLASS_OF as usize);
+    assert!(offset_of!(HeapView, class_size) == a::HEAP_CLASS_SIZE as usize);
+    assert!(offset_of!(HeapView, nslots) == a::HEAP_NSLOTS as usize);
+    assert!(MAX_SLOTS == a::MAX_SLOTS as usize && SMALL_MAX == a::SMALL_MAX);
+    assert!(MIXED_SLACK == a::MIXED_SLACK);
     assert!(std::mem::size_of::<Slab>() == a::SLAB_SIZE as usize);
     assert!(offset_of!(Slab, bits) == a::SLAB_BITS as usize);
     assert!(offset_of!(Slab, start) == a::SLAB_START as usize);
@@ -703,6 +714,10 @@ impl Allocator {
                 nframes: 0,
                 heap_start,
                 slot_at: SLOT_AT.as_ptr().cast(),
+                slack: std::ptr::null_mut(),
+                class_of: CLASS_OF.as_ptr(),
+                class_size: CLASS_SIZE.as_ptr(),
+                nslots: NSLOTS.as_ptr(),
             }),
             types: vec![MemType::Scalar(Type::I8); 2],
             type_ids: HashMap::default(),
@@ -1057,6 +1072,7 @@ impl Allocator {
         v.slabs = self.slabs.as_mut_ptr();
         v.frames = self.frames.as_ptr();
         v.nframes = self.frames.len() as u64;
+        v.slack = self.slack.as_mut_ptr();
         v.heap_start = self.space.heap_start;
         &raw mut *v
     }

@@ -51,26 +51,64 @@ impl Lower<'_, '_> {
         self.store_at(n, view, abi::HEAP_COUNT);
     }
 
-    /// `malloc(size)` of type id `ty` where `size` is small: the block's
-    /// address, from the fast path or from `slow_call` (emitted in the
-    /// slow block, returning the runtime's result).
+    /// `malloc(size)` of type id `ty`: the block's address, from the fast
+    /// path or from `slow_call` (emitted in the slow block, returning the
+    /// runtime's result). `known`: `size` is this constant, which is small.
     pub(super) fn inline_malloc(
         &mut self,
-        size: u64,
+        size: Value,
+        known: Option<u64>,
         ty: u32,
         slow_call: impl FnOnce(&mut Self) -> Value,
     ) -> Value {
-        let c = abi::small_class(size).expect("a small size") as usize;
-        let csize = abi::SMALL_CLASSES[c];
-        let nslots = (abi::SMALL_FRAME / u64::from(csize)) as i64;
-        let slack = i64::from(csize) - size as i64;
-        let words = (nslots as usize).div_ceil(64);
         let join = self.b.create_block();
         self.b.append_block_param(join, types::I64);
         let slow = self.cold_block();
 
         let view = self.heap_view(slow);
-        let s = self.load_at(types::I32, view, abi::HEAP_CUR + 4 * c as i32);
+        // The class, its slot size, slots per slab and the slack.
+        let (c, csize, nslots, slack) = match known {
+            Some(n) => {
+                let c = abi::small_class(n).expect("a small size");
+                let csize = abi::SMALL_CLASSES[c as usize];
+                let c = iconst(&mut self.b, types::I64, u64::from(c));
+                let nslots = (abi::SMALL_FRAME / u64::from(csize)) as u32;
+                let nslots = iconst(&mut self.b, types::I32, u64::from(nslots));
+                let slack = iconst(&mut self.b, types::I8, u64::from(csize) - n);
+                let csize = iconst(&mut self.b, types::I64, u64::from(csize));
+                (c, csize, nslots, slack)
+            }
+            None => {
+                let small = self.b.ins().icmp_imm_u(
+                    IntCC::UnsignedLessThanOrEqual,
+                    size,
+                    abi::SMALL_MAX as i64,
+                );
+                self.fast_unless(small, slow);
+                // `(size - 1) / 16`, 0 for 0.
+                let one = iconst(&mut self.b, types::I64, 1);
+                let g = self.b.ins().umax(size, one);
+                let g = self.b.ins().iadd_imm_s(g, -1);
+                let g = self.b.ins().ushr_imm_u(g, 4);
+                let table = self.load_at(types::I64, view, abi::HEAP_CLASS_OF);
+                let at = self.b.ins().iadd(table, g);
+                let c = self.b.ins().uload8(types::I64, ctx_flags(), at, 0);
+                let table = self.load_at(types::I64, view, abi::HEAP_CLASS_SIZE);
+                let o = self.b.ins().ishl_imm_u(c, 2);
+                let at = self.b.ins().iadd(table, o);
+                let csize = self.b.ins().uload32(ctx_flags(), at, 0);
+                let table = self.load_at(types::I64, view, abi::HEAP_NSLOTS);
+                let o = self.b.ins().ishl_imm_u(c, 1);
+                let at = self.b.ins().iadd(table, o);
+                let nslots = self.b.ins().uload16(types::I32, ctx_flags(), at, 0);
+                let slack = self.b.ins().isub(csize, size);
+                let slack = self.b.ins().ireduce(types::I8, slack);
+                (c, csize, nslots, slack)
+            }
+        };
+        let co = self.b.ins().ishl_imm_u(c, 2);
+        let at = self.b.ins().iadd(view, co);
+        let s = self.load_at(types::I32, at, abi::HEAP_CUR);
         let none = self
             .b
             .ins()
@@ -81,24 +119,39 @@ impl Lower<'_, '_> {
         let s = self.b.ins().uextend(types::I64, s);
         let off = self.b.ins().imul_imm_u(s, i64::from(abi::SLAB_SIZE));
         let slab = self.b.ins().iadd(slabs, off);
-        // The common case of the allocator's `set_meta`: nothing to record.
+        // The allocator's `set_meta` without its cold path: the slab's
+        // live blocks have this type and either this size (nothing to
+        // record) or several sizes (the slack goes to the side table).
         let sty = self.load_at(types::I32, slab, abi::SLAB_TY);
         let same_ty = self.b.ins().icmp_imm_u(IntCC::Equal, sty, i64::from(ty));
         let sslack = self.load_at(types::I8, slab, abi::SLAB_SLACK);
-        let same_slack = self.b.ins().icmp_imm_u(IntCC::Equal, sslack, slack);
+        let same_slack = self.b.ins().icmp(IntCC::Equal, sslack, slack);
         let mixed = self.load_at(types::I8, slab, abi::SLAB_MIXED);
         let one = self.b.ins().icmp_imm_u(IntCC::Equal, mixed, 0);
+        let one = self.b.ins().band(one, same_slack);
+        let sizes = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::Equal, mixed, i64::from(abi::MIXED_SLACK));
+        let meta_ok = self.b.ins().bor(one, sizes);
         // The slab keeps a free slot (else it fills: the runtime's path).
         let used = self.load_at(types::I32, slab, abi::SLAB_USED);
         let used1 = self.b.ins().iadd_imm_s(used, 1);
-        let room = self.b.ins().icmp_imm_u(IntCC::NotEqual, used1, nslots);
-        let ok = self.b.ins().band(same_ty, same_slack);
-        let ok2 = self.b.ins().band(one, room);
-        let ok = self.b.ins().band(ok, ok2);
+        let room = self.b.ins().icmp(IntCC::NotEqual, used1, nslots);
+        let ok = self.b.ins().band(same_ty, meta_ok);
+        let ok = self.b.ins().band(ok, room);
         self.fast_unless(ok, slow);
 
         // The lowest free slot: the first word of the bitmap with a clear
-        // bit (there is one: the slab is not full).
+        // bit (there is one: the slab is not full, and the bits past its
+        // last slot are set).
+        let words = match known {
+            Some(n) => {
+                let c = abi::small_class(n).expect("a small size") as usize;
+                (abi::SMALL_FRAME as usize / abi::SMALL_CLASSES[c] as usize).div_ceil(64)
+            }
+            None => 4,
+        };
         let found = self.b.create_block();
         self.b.append_block_param(found, types::I64); // the word
         self.b.append_block_param(found, types::I64); // its offset
@@ -133,8 +186,22 @@ impl Lower<'_, '_> {
         let slot = self.b.ins().ishl_imm_u(woff, 3);
         let slot = self.b.ins().iadd(slot, bit);
         let start = self.load_at(types::I64, slab, abi::SLAB_START);
-        let off = self.b.ins().imul_imm_u(slot, i64::from(csize));
+        let off = self.b.ins().imul(slot, csize);
         let addr = self.b.ins().iadd(start, off);
+        // Several sizes: this slot's slack to the side table.
+        let record = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.ins().brif(sizes, record, &[], done, &[]);
+        self.seal(&[record]);
+        self.b.switch_to_block(record);
+        let table = self.load_at(types::I64, view, abi::HEAP_SLACK);
+        let so = self.b.ins().imul_imm_u(s, i64::from(abi::MAX_SLOTS));
+        let so = self.b.ins().iadd(so, slot);
+        let at = self.b.ins().iadd(table, so);
+        self.store_at(slack, at, 0);
+        self.b.ins().jump(done, &[]);
+        self.seal(&[done]);
+        self.b.switch_to_block(done);
         self.b.ins().jump(join, &[BlockArg::Value(addr)]);
 
         self.seal(&[slow]);
