@@ -114,9 +114,30 @@ pub fn calloc(rt: &mut Runtime, a: &[u64], t: Option<&MemType>) -> Result<u64> {
     };
     let p = allocate(rt, n, t);
     if p != 0 {
-        rt.mem.fill(p, 0, n)?;
+        zero(rt, p, n)?;
     }
     Ok(p)
+}
+
+/// Zeroes the block `[p, p + n)` for calloc. A large block writes only
+/// the pages the host holds data for (`Memory::touched`): the others were
+/// never written and read as zero, so they stay unbacked, as with glibc's
+/// calloc of fresh memory (no page faults now, no resident memory until
+/// the program writes them, and no long builtin call that a snapshot
+/// request waits for).
+fn zero(rt: &mut Runtime, p: u64, n: u64) -> Result<()> {
+    /// Below this, filling costs less than asking the kernel.
+    const SPARSE: u64 = 256 << 10;
+    if n >= SPARSE {
+        if let Some(backed) = rt.mem.touched(p, p + n) {
+            for (s, e) in backed {
+                rt.mem.fill(s, 0, e - s)?;
+            }
+            return Ok(());
+        }
+    }
+    rt.mem.fill(p, 0, n)?;
+    Ok(())
 }
 
 pub fn realloc(rt: &mut Runtime, a: &[u64], t: Option<&MemType>) -> Result<u64> {
