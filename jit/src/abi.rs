@@ -211,11 +211,10 @@ pub const HEAP_START: i32 = 128;
 pub const HEAP_SLOT_AT: i32 = 136;
 /// The per-slot slacks of slabs whose live blocks differ in size
 /// (`MAX_SLOTS` bytes per slab), and the class tables: class of `(size -
-/// 1) / 16` (`u8`), slot size (`u32`) and slots per slab (`u16`) of a class.
+/// 1) / 16` (`u8`) and slot size (`u32`) of a class.
 pub const HEAP_SLACK: i32 = 144;
 pub const HEAP_CLASS_OF: i32 = 152;
 pub const HEAP_CLASS_SIZE: i32 = 160;
-pub const HEAP_NSLOTS: i32 = 168;
 /// Slacks per slab in `HEAP_SLACK`.
 pub const MAX_SLOTS: i32 = 256;
 /// The largest small block.
@@ -236,6 +235,8 @@ pub const SLAB_TY: i32 = 40;
 pub const SLAB_USED: i32 = 44;
 pub const SLAB_SLACK: i32 = 49;
 pub const SLAB_MIXED: i32 = 50;
+/// Slots of the slab's class (`u16`).
+pub const SLAB_NSLOTS: i32 = 52;
 
 /// Small blocks: the slot sizes of the classes, the slab size, the frame
 /// table's entry (`(slab + 1) << FRAME_CLASS_BITS | class`, 0: no slab),

@@ -208,6 +208,8 @@ struct Slab {
     slack: u8,
     /// `MIXED_TY | MIXED_SLACK`.
     mixed: u8,
+    /// Slots of its class (`NSLOTS`), for compiled code's free.
+    nslots: u16,
 }
 
 impl Slab {
@@ -246,7 +248,6 @@ pub struct HeapView {
     slack: *mut u8,
     class_of: *const u8,
     class_size: *const u32,
-    nslots: *const u16,
 }
 
 // SAFETY: the raw pointers are only a copy of the allocator's own vectors'
@@ -271,7 +272,6 @@ const _: () = {
     assert!(offset_of!(HeapView, slack) == a::HEAP_SLACK as usize);
     assert!(offset_of!(HeapView, class_of) == a::HEAP_CLASS_OF as usize);
     assert!(offset_of!(HeapView, class_size) == a::HEAP_CLASS_SIZE as usize);
-    assert!(offset_of!(HeapView, nslots) == a::HEAP_NSLOTS as usize);
     assert!(MAX_SLOTS == a::MAX_SLOTS as usize && SMALL_MAX == a::SMALL_MAX);
     assert!(MIXED_SLACK == a::MIXED_SLACK);
     assert!(std::mem::size_of::<Slab>() == a::SLAB_SIZE as usize);
@@ -281,6 +281,7 @@ const _: () = {
     assert!(offset_of!(Slab, used) == a::SLAB_USED as usize);
     assert!(offset_of!(Slab, slack) == a::SLAB_SLACK as usize);
     assert!(offset_of!(Slab, mixed) == a::SLAB_MIXED as usize);
+    assert!(offset_of!(Slab, nslots) == a::SLAB_NSLOTS as usize);
     assert!(NSMALL == a::SMALL_CLASSES.len() && FRAME == a::SMALL_FRAME);
     assert!(CLASS_BITS == a::FRAME_CLASS_BITS && NOT_A_SLOT == a::NOT_A_SLOT);
     let mut c = 0;
@@ -717,7 +718,6 @@ impl Allocator {
                 slack: std::ptr::null_mut(),
                 class_of: CLASS_OF.as_ptr(),
                 class_size: CLASS_SIZE.as_ptr(),
-                nslots: NSLOTS.as_ptr(),
             }),
             types: vec![MemType::Scalar(Type::I8); 2],
             type_ids: HashMap::default(),
@@ -1130,6 +1130,7 @@ impl Allocator {
             class: c as u8,
             slack,
             mixed: 0,
+            nslots: NSLOTS[c],
         };
         let s = match self.spare.pop() {
             Some(s) => {

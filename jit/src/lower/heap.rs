@@ -66,14 +66,15 @@ impl Lower<'_, '_> {
         let slow = self.cold_block();
 
         let view = self.heap_view(slow);
-        // The class, its slot size, slots per slab and the slack.
+        // The class, its slot size, slots per slab if known here, and the
+        // slack.
         let (c, csize, nslots, slack) = match known {
             Some(n) => {
                 let c = abi::small_class(n).expect("a small size");
                 let csize = abi::SMALL_CLASSES[c as usize];
                 let c = iconst(&mut self.b, types::I64, u64::from(c));
                 let nslots = (abi::SMALL_FRAME / u64::from(csize)) as u32;
-                let nslots = iconst(&mut self.b, types::I32, u64::from(nslots));
+                let nslots = Some(iconst(&mut self.b, types::I32, u64::from(nslots)));
                 let slack = iconst(&mut self.b, types::I8, u64::from(csize) - n);
                 let csize = iconst(&mut self.b, types::I64, u64::from(csize));
                 (c, csize, nslots, slack)
@@ -97,13 +98,9 @@ impl Lower<'_, '_> {
                 let o = self.b.ins().ishl_imm_u(c, 2);
                 let at = self.b.ins().iadd(table, o);
                 let csize = self.b.ins().uload32(ctx_flags(), at, 0);
-                let table = self.load_at(types::I64, view, abi::HEAP_NSLOTS);
-                let o = self.b.ins().ishl_imm_u(c, 1);
-                let at = self.b.ins().iadd(table, o);
-                let nslots = self.b.ins().uload16(types::I32, ctx_flags(), at, 0);
                 let slack = self.b.ins().isub(csize, size);
                 let slack = self.b.ins().ireduce(types::I8, slack);
-                (c, csize, nslots, slack)
+                (c, csize, None, slack)
             }
         };
         let co = self.b.ins().ishl_imm_u(c, 2);
@@ -136,6 +133,13 @@ impl Lower<'_, '_> {
         let meta_ok = self.b.ins().bor(one, sizes);
         // The slab keeps a free slot (else it fills: the runtime's path).
         let used = self.load_at(types::I32, slab, abi::SLAB_USED);
+        let nslots = match nslots {
+            Some(n) => n,
+            None => self
+                .b
+                .ins()
+                .uload16(types::I32, ctx_flags(), slab, abi::SLAB_NSLOTS),
+        };
         let used1 = self.b.ins().iadd_imm_s(used, 1);
         let room = self.b.ins().icmp(IntCC::NotEqual, used1, nslots);
         let ok = self.b.ins().band(same_ty, meta_ok);
@@ -258,15 +262,13 @@ impl Lower<'_, '_> {
         let so = self.b.ins().imul_imm_u(s, i64::from(abi::SLAB_SIZE));
         let slabs = self.load_at(types::I64, view, abi::HEAP_SLABS);
         let slab = self.b.ins().iadd(slabs, so);
-        // The slab was not full (every bit set, those past the last slot
-        // included) and keeps a live block.
-        let mut all = self.load_at(types::I64, slab, abi::SLAB_BITS);
-        for w in 1..4 {
-            let x = self.load_at(types::I64, slab, abi::SLAB_BITS + 8 * w);
-            all = self.b.ins().band(all, x);
-        }
-        let not_full = self.b.ins().icmp_imm_u(IntCC::NotEqual, all, -1);
+        // The slab was not full and keeps a live block.
         let used = self.load_at(types::I32, slab, abi::SLAB_USED);
+        let nslots = self
+            .b
+            .ins()
+            .uload16(types::I32, ctx_flags(), slab, abi::SLAB_NSLOTS);
+        let not_full = self.b.ins().icmp(IntCC::NotEqual, used, nslots);
         let keeps = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, used, 1);
         let ok = self.b.ins().band(not_full, keeps);
         self.fast_unless(ok, slow);
