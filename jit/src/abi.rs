@@ -210,15 +210,10 @@ pub const HEAP_NFRAMES: i32 = 120;
 pub const HEAP_START: i32 = 128;
 pub const HEAP_SLOT_AT: i32 = 136;
 /// The per-slot slacks of slabs whose live blocks differ in size
-/// (`MAX_SLOTS` bytes per slab), and the class tables: class of `(size -
-/// 1) / 16` (`u8`) and slot size (`u32`) of a class.
+/// (`MAX_SLOTS` bytes per slab).
 pub const HEAP_SLACK: i32 = 144;
-pub const HEAP_CLASS_OF: i32 = 152;
-pub const HEAP_CLASS_SIZE: i32 = 160;
 /// Slacks per slab in `HEAP_SLACK`.
 pub const MAX_SLOTS: i32 = 256;
-/// The largest small block.
-pub const SMALL_MAX: u64 = 1024;
 /// `SLAB_MIXED` when only the sizes differ: the slacks are in `HEAP_SLACK`.
 pub const MIXED_SLACK: u8 = 2;
 /// No current slab (`HEAP_CUR`).

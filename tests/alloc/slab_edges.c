@@ -2,7 +2,7 @@
    JIT's inline fast path hands to the runtime: a class's first slab, a
    slab that fills (every slot of classes 16, 48 and 1024), one that stops
    being full, one that empties and is given back, blocks of two types and
-   of two sizes in one class, malloc(0), free(NULL). Prints pointers with
+   of several sizes in one class, malloc(0), free(NULL). Prints pointers with
    %p; pivm must print the same on both engines and after a resume from any
    safepoint (not compared with gcc). */
 #include <stdio.h>
@@ -52,9 +52,19 @@ int main(void) {
             q[i] = malloc(40);
             mix(q[i]);
         }
-        /* Sizes 33 to 48 in class 48: per-slot sizes. */
+        /* Sizes 33 to 48 in class 48: per-slot sizes, known only at run
+           time, then constants of three sizes at three calls. */
         for (int i = 1; i < N; i += 3) {
             q[i] = malloc(33 + i % 16);
+            mix(q[i]);
+        }
+        for (int i = 2; i < N; i += 3) {
+            if (i % 4 == 0)
+                q[i] = malloc(33);
+            else if (i % 4 == 1)
+                q[i] = malloc(47);
+            else
+                q[i] = malloc(40);
             mix(q[i]);
         }
         printf("round %d: %p %p %p %p\n", round, p[0], p[N - 1], q[0], q[1]);

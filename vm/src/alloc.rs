@@ -246,8 +246,6 @@ pub struct HeapView {
     slot_at: *const u16,
     /// Per slab, `MAX_SLOTS` slacks (`Allocator::slack`).
     slack: *mut u8,
-    class_of: *const u8,
-    class_size: *const u32,
 }
 
 // SAFETY: the raw pointers are only a copy of the allocator's own vectors'
@@ -270,9 +268,7 @@ const _: () = {
     assert!(offset_of!(HeapView, heap_start) == a::HEAP_START as usize);
     assert!(offset_of!(HeapView, slot_at) == a::HEAP_SLOT_AT as usize);
     assert!(offset_of!(HeapView, slack) == a::HEAP_SLACK as usize);
-    assert!(offset_of!(HeapView, class_of) == a::HEAP_CLASS_OF as usize);
-    assert!(offset_of!(HeapView, class_size) == a::HEAP_CLASS_SIZE as usize);
-    assert!(MAX_SLOTS == a::MAX_SLOTS as usize && SMALL_MAX == a::SMALL_MAX);
+    assert!(MAX_SLOTS == a::MAX_SLOTS as usize);
     assert!(MIXED_SLACK == a::MIXED_SLACK);
     assert!(std::mem::size_of::<Slab>() == a::SLAB_SIZE as usize);
     assert!(offset_of!(Slab, bits) == a::SLAB_BITS as usize);
@@ -716,8 +712,6 @@ impl Allocator {
                 heap_start,
                 slot_at: SLOT_AT.as_ptr().cast(),
                 slack: std::ptr::null_mut(),
-                class_of: CLASS_OF.as_ptr(),
-                class_size: CLASS_SIZE.as_ptr(),
             }),
             types: vec![MemType::Scalar(Type::I8); 2],
             type_ids: HashMap::default(),

@@ -232,14 +232,9 @@ impl Lower<'_, '_> {
             match (builtin, args[0].1) {
                 // The type id is the allocator's `base_ty_id(key)`, 0 for
                 // none.
-                (Builtin::Malloc, Operand::Const(n)) if abi::small_class(n).is_none() => slow(self),
-                (Builtin::Malloc, o) => {
-                    let known = match o {
-                        Operand::Const(n) => Some(n),
-                        _ => None,
-                    };
+                (Builtin::Malloc, Operand::Const(n)) if abi::small_class(n).is_some() => {
                     let ty = if k == 0 { 0 } else { k as u32 + 1 };
-                    self.inline_malloc(a, known, ty, slow)
+                    self.inline_malloc(n, ty, slow)
                 }
                 (Builtin::Free, _) => {
                     self.inline_free(a, |this| {

@@ -51,13 +51,15 @@ impl Lower<'_, '_> {
         self.store_at(n, view, abi::HEAP_COUNT);
     }
 
-    /// `malloc(size)` of type id `ty`: the block's address, from the fast
-    /// path or from `slow_call` (emitted in the slow block, returning the
-    /// runtime's result). `known`: `size` is this constant, which is small.
+    /// `malloc(size)` of type id `ty`, `size` a small constant: the
+    /// block's address, from the fast path or from `slow_call` (emitted in
+    /// the slow block, returning the runtime's result). A size known only
+    /// at run time always calls the runtime: measured on allocchurn, whose
+    /// slabs fill and empty at almost every call, trying the fast path
+    /// first cost more than it saved.
     pub(super) fn inline_malloc(
         &mut self,
-        size: Value,
-        known: Option<u64>,
+        size: u64,
         ty: u32,
         slow_call: impl FnOnce(&mut Self) -> Value,
     ) -> Value {
@@ -66,43 +68,15 @@ impl Lower<'_, '_> {
         let slow = self.cold_block();
 
         let view = self.heap_view(slow);
-        // The class, its slot size, slots per slab if known here, and the
-        // slack.
-        let (c, csize, nslots, slack) = match known {
-            Some(n) => {
-                let c = abi::small_class(n).expect("a small size");
-                let csize = abi::SMALL_CLASSES[c as usize];
-                let c = iconst(&mut self.b, types::I64, u64::from(c));
-                let nslots = (abi::SMALL_FRAME / u64::from(csize)) as u32;
-                let nslots = Some(iconst(&mut self.b, types::I32, u64::from(nslots)));
-                let slack = iconst(&mut self.b, types::I8, u64::from(csize) - n);
-                let csize = iconst(&mut self.b, types::I64, u64::from(csize));
-                (c, csize, nslots, slack)
-            }
-            None => {
-                let small = self.b.ins().icmp_imm_u(
-                    IntCC::UnsignedLessThanOrEqual,
-                    size,
-                    abi::SMALL_MAX as i64,
-                );
-                self.fast_unless(small, slow);
-                // `(size - 1) / 16`, 0 for 0.
-                let one = iconst(&mut self.b, types::I64, 1);
-                let g = self.b.ins().umax(size, one);
-                let g = self.b.ins().iadd_imm_s(g, -1);
-                let g = self.b.ins().ushr_imm_u(g, 4);
-                let table = self.load_at(types::I64, view, abi::HEAP_CLASS_OF);
-                let at = self.b.ins().iadd(table, g);
-                let c = self.b.ins().uload8(types::I64, ctx_flags(), at, 0);
-                let table = self.load_at(types::I64, view, abi::HEAP_CLASS_SIZE);
-                let o = self.b.ins().ishl_imm_u(c, 2);
-                let at = self.b.ins().iadd(table, o);
-                let csize = self.b.ins().uload32(ctx_flags(), at, 0);
-                let slack = self.b.ins().isub(csize, size);
-                let slack = self.b.ins().ireduce(types::I8, slack);
-                (c, csize, None, slack)
-            }
-        };
+        // The class, its slot size, slots per slab, and the slack.
+        let class = abi::small_class(size).expect("a small size") as usize;
+        let csize = u64::from(abi::SMALL_CLASSES[class]);
+        let nslots = abi::SMALL_FRAME / csize;
+        let words = nslots.div_ceil(64) as usize;
+        let c = iconst(&mut self.b, types::I64, class as u64);
+        let nslots = iconst(&mut self.b, types::I32, nslots);
+        let slack = iconst(&mut self.b, types::I8, csize - size);
+        let csize = iconst(&mut self.b, types::I64, csize);
         let co = self.b.ins().ishl_imm_u(c, 2);
         let at = self.b.ins().iadd(view, co);
         let s = self.load_at(types::I32, at, abi::HEAP_CUR);
@@ -133,13 +107,6 @@ impl Lower<'_, '_> {
         let meta_ok = self.b.ins().bor(one, sizes);
         // The slab keeps a free slot (else it fills: the runtime's path).
         let used = self.load_at(types::I32, slab, abi::SLAB_USED);
-        let nslots = match nslots {
-            Some(n) => n,
-            None => self
-                .b
-                .ins()
-                .uload16(types::I32, ctx_flags(), slab, abi::SLAB_NSLOTS),
-        };
         let used1 = self.b.ins().iadd_imm_s(used, 1);
         let room = self.b.ins().icmp(IntCC::NotEqual, used1, nslots);
         let ok = self.b.ins().band(same_ty, meta_ok);
@@ -149,13 +116,6 @@ impl Lower<'_, '_> {
         // The lowest free slot: the first word of the bitmap with a clear
         // bit (there is one: the slab is not full, and the bits past its
         // last slot are set).
-        let words = match known {
-            Some(n) => {
-                let c = abi::small_class(n).expect("a small size") as usize;
-                (abi::SMALL_FRAME as usize / abi::SMALL_CLASSES[c] as usize).div_ceil(64)
-            }
-            None => 4,
-        };
         let found = self.b.create_block();
         self.b.append_block_param(found, types::I64); // the word
         self.b.append_block_param(found, types::I64); // its offset
