@@ -3,15 +3,17 @@
 //! A call to malloc of a constant small size, or to free, first tries the
 //! allocator's common case in generated code, on the allocator's own
 //! state: malloc takes the lowest free slot of its class's current slab
-//! when that slab's live blocks have the call's type and size (no side
-//! table to update) and keeps a free slot after it; free clears a live
-//! slot of a slab that was not full and keeps a live one. That is exactly
-//! what the runtime's allocator does in those cases (`pivm::alloc`), so
-//! the addresses are the same on both engines; every other case (no
-//! current slab, a slab that fills or empties, mixed types or sizes, a
-//! large or invalid block, no view) calls the runtime as before, and only
-//! that path reloads the memory bound and checks the state: the fast path
-//! neither grows memory nor fails.
+//! when that slab's live blocks have the call's type and either its size
+//! or several sizes (then the slot's slack goes to the side table), and
+//! the slab keeps a free slot after it; free clears a live slot of a slab
+//! that was not full and keeps a live one. That is exactly what the
+//! runtime's allocator does in those cases (`pivm::alloc`), so the
+//! addresses and the allocation table are the same on both engines; every
+//! other case (no current slab, a slab that fills or empties, mixed
+//! types, a size known only at run time, a large or invalid block, no
+//! view) calls the runtime as before, and only that path reloads the
+//! memory bound and checks the state: the fast path neither grows memory
+//! nor fails.
 
 use super::{ctx_flags, iconst, Lower};
 use crate::abi;
