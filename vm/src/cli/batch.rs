@@ -196,7 +196,8 @@ fn resume(a: &RunArgs, dir: &Path, snap: &Path, output: Option<&Path>) -> Result
     ours.source.clone_from(&module.source);
     if pivm_snapshot::program_hash(&ours) != body.program.hash {
         return Err(damaged(format!(
-            "it is a snapshot of another program than {}",
+            "it is a snapshot of another program than {} (or of it as a pivm build with \
+             another optimizer ran it: resume that snapshot with that build)",
             program_name(&a.program)
         )));
     }
