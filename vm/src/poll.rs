@@ -160,8 +160,14 @@ impl Poll {
     pub fn set_keep(&self, keep: bool) {
         self.keep.store(keep, Ordering::SeqCst);
         let inner = self.lock();
-        let v = keep || !inner.queue.is_empty();
+        let v = keep || !inner.queue.is_empty() || self.probe_pending();
         self.store(&inner, v as u32);
+    }
+
+    /// Whether a latency probe waits for a safepoint: the word stays set
+    /// for it (`probe` sets it only when it makes the probe).
+    fn probe_pending(&self) -> bool {
+        self.probe_at.load(Ordering::SeqCst) != 0
     }
 
     pub fn keep(&self) -> bool {
@@ -214,6 +220,9 @@ impl Poll {
 
     #[cold]
     fn serve_probe(&self) {
+        // Read before the probe is taken: the prober makes no new probe
+        // (and writes no new time) until then.
+        let cpu_at = self.probe_cpu_at.load(Ordering::SeqCst);
         let at = self.probe_at.swap(0, Ordering::SeqCst);
         if at == 0 {
             return;
@@ -222,7 +231,6 @@ impl Poll {
         let mut own: libc::clockid_t = 0;
         // SAFETY: `own` is a valid out-pointer; the thread is this one.
         let ok = unsafe { libc::pthread_getcpuclockid(libc::pthread_self(), &mut own) } == 0;
-        let cpu_at = self.probe_cpu_at.load(Ordering::SeqCst);
         let same = ok && self.probe_clock.load(Ordering::SeqCst) == i64::from(own);
         let cpu = (same && cpu_at != 0).then(|| cpu_ns(own).saturating_sub(cpu_at));
         if ok {
@@ -263,8 +271,8 @@ impl Poll {
     pub fn take(&self) -> Vec<Request> {
         let mut inner = self.lock();
         self.pending.store(false, Ordering::SeqCst);
-        let v = self.keep.load(Ordering::SeqCst) as u32;
-        self.store(&inner, v);
+        let v = self.keep.load(Ordering::SeqCst) || self.probe_pending();
+        self.store(&inner, v as u32);
         std::mem::take(&mut inner.queue)
     }
 
@@ -284,5 +292,38 @@ impl Poll {
     /// Stops mirroring.
     pub fn detach(&self) {
         self.lock().mirror = std::ptr::null();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A probe keeps the word set until a safepoint serves it, whatever
+    /// clears the word for requests in between, and is recorded once.
+    #[test]
+    fn a_probe_keeps_the_word_set_until_served() {
+        let p = Poll::new();
+        p.probe();
+        assert!(p.is_set());
+        assert!(p.take().is_empty());
+        p.set_keep(false);
+        assert!(p.is_set(), "the pending probe lost its wake-up");
+        p.probe(); // still pending: not a second probe
+        p.probe_reached();
+        assert_eq!(p.probe_latencies().len(), 1);
+        assert!(p.take().is_empty());
+        assert!(!p.is_set());
+        p.probe_reached();
+        assert_eq!(p.probe_latencies().len(), 1);
+        // A real request is still served with a probe pending.
+        p.probe();
+        p.request(Request::new(false));
+        assert_eq!(p.take().len(), 1);
+        assert!(p.is_set());
+        p.probe_reached();
+        assert!(p.take().is_empty());
+        assert!(!p.is_set());
+        assert_eq!(p.probe_latencies().len(), 2);
     }
 }
