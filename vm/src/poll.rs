@@ -87,6 +87,8 @@ pub struct Poll {
     word: AtomicU32,
     /// Whether `queue` is non-empty (read at safepoints without the lock).
     pending: AtomicBool,
+    /// A kick not yet seen by a safepoint (`kick`).
+    kicked: AtomicBool,
     /// Whether every safepoint must reach the runtime (counting).
     keep: AtomicBool,
     /// Snapshots finished (written or failed), for `--snapshot-every`'s
@@ -160,7 +162,7 @@ impl Poll {
     pub fn set_keep(&self, keep: bool) {
         self.keep.store(keep, Ordering::SeqCst);
         let inner = self.lock();
-        let v = keep || !inner.queue.is_empty() || self.probe_pending();
+        let v = keep || !inner.queue.is_empty() || self.probe_pending() || self.kick_pending();
         self.store(&inner, v as u32);
     }
 
@@ -168,6 +170,11 @@ impl Poll {
     /// for it (`probe` sets it only when it makes the probe).
     fn probe_pending(&self) -> bool {
         self.probe_at.load(Ordering::SeqCst) != 0
+    }
+
+    /// Whether a kick waits for a safepoint to begin (`kick`).
+    fn kick_pending(&self) -> bool {
+        self.kicked.load(Ordering::SeqCst)
     }
 
     pub fn keep(&self) -> bool {
@@ -183,10 +190,25 @@ impl Poll {
     }
 
     /// Sets the word without a request: the next safepoint calls the
-    /// runtime (a thread that blocked or yielded, `sched`). `take` clears it.
+    /// runtime (a thread that blocked or yielded, `sched`; a timer that
+    /// expired). The word stays set until a safepoint that began after
+    /// the kick (`safepoint_begins`) has run: a kick that lands while a
+    /// safepoint is being served, after it looked at the reason for it and
+    /// before it cleared the word, is not lost (a one-shot `alarm` whose
+    /// handler a busy loop waits for would never run).
     pub fn kick(&self) {
         let inner = self.lock();
+        self.kicked.store(true, Ordering::SeqCst);
         self.store(&inner, 1);
+    }
+
+    /// A safepoint reached the runtime and is about to look at every
+    /// reason for it: the kicks so far are served.
+    #[inline]
+    pub fn safepoint_begins(&self) {
+        if self.kicked.load(Ordering::Relaxed) {
+            self.kicked.store(false, Ordering::SeqCst);
+        }
     }
 
     /// A latency probe (`--probe-latency`, one prober thread): asks for a
@@ -271,7 +293,7 @@ impl Poll {
     pub fn take(&self) -> Vec<Request> {
         let mut inner = self.lock();
         self.pending.store(false, Ordering::SeqCst);
-        let v = self.keep.load(Ordering::SeqCst) || self.probe_pending();
+        let v = self.keep.load(Ordering::SeqCst) || self.probe_pending() || self.kick_pending();
         self.store(&inner, v as u32);
         std::mem::take(&mut inner.queue)
     }
@@ -299,6 +321,26 @@ impl Poll {
 mod tests {
     use super::*;
 
+    /// A kick made while a safepoint is served (after it began) keeps the
+    /// word set for the next one; the kicks before it are served by it.
+    #[test]
+    fn a_kick_during_a_safepoint_is_not_lost() {
+        let p = Poll::new();
+        p.kick();
+        p.safepoint_begins();
+        assert!(p.take().is_empty());
+        assert!(!p.is_set());
+        p.kick();
+        p.safepoint_begins();
+        p.kick(); // e.g. the timer expires here
+        assert!(p.take().is_empty());
+        p.set_keep(false);
+        assert!(p.is_set(), "the kick was lost");
+        p.safepoint_begins();
+        assert!(p.take().is_empty());
+        assert!(!p.is_set());
+    }
+
     /// A probe keeps the word set until a safepoint serves it, whatever
     /// clears the word for requests in between, and is recorded once.
     #[test]
@@ -310,10 +352,12 @@ mod tests {
         p.set_keep(false);
         assert!(p.is_set(), "the pending probe lost its wake-up");
         p.probe(); // still pending: not a second probe
+        p.safepoint_begins();
         p.probe_reached();
         assert_eq!(p.probe_latencies().len(), 1);
         assert!(p.take().is_empty());
         assert!(!p.is_set());
+        p.safepoint_begins();
         p.probe_reached();
         assert_eq!(p.probe_latencies().len(), 1);
         // A real request is still served with a probe pending.
@@ -321,6 +365,7 @@ mod tests {
         p.request(Request::new(false));
         assert_eq!(p.take().len(), 1);
         assert!(p.is_set());
+        p.safepoint_begins();
         p.probe_reached();
         assert!(p.take().is_empty());
         assert!(!p.is_set());

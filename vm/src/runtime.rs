@@ -413,6 +413,8 @@ impl Runtime {
     /// `snapshot_after`) and `served_at` the time.
     pub fn on_safepoint(&mut self, _func: FuncId, _resume: ResumeId) -> SafepointAction {
         self.safepoints_reached += 1;
+        // Before any reason for this call is looked at (`Poll::kick`).
+        self.poll.safepoint_begins();
         self.poll.probe_reached();
         if let Some(n) = self.config.snapshot_after {
             if self.safepoints_reached >= n {
