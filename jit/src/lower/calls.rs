@@ -202,6 +202,14 @@ impl Lower<'_, '_> {
             }
             return Ok(());
         }
+        if let Some((b, n)) = super::bytes::inline_mem(self.env.m, bi, args) {
+            self.inline_mem_call(b, n, args, dst, |this| {
+                this.call_through_table(idx, args, None);
+                this.reload_bound();
+                this.halt_unless_running();
+            });
+            return Ok(());
+        }
         // The allocation-type key (see `abi::BuiltinFn`).
         let key = match alloc_type {
             Some(t) if builtin.is_alloc() => match self.env.alloc_types.key(t) {

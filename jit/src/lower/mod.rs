@@ -53,6 +53,7 @@
 //!   and call-depth checks (stack overflow);
 //! - `entry`: the entry wrappers and the preserve-all poll stub.
 
+mod bytes;
 mod calls;
 mod entry;
 mod forward;
@@ -559,7 +560,15 @@ pub(crate) fn lower_function(
             .blocks
             .values()
             .flat_map(|d| &d.insts)
-            .any(|i| matches!(i.kind, InstKind::Load { .. } | InstKind::Store { .. })),
+            .any(|i| match &i.kind {
+                InstKind::Load { .. } | InstKind::Store { .. } => true,
+                InstKind::Call {
+                    callee: Callee::Builtin(bi),
+                    args,
+                    ..
+                } => bytes::inline_mem(env.m, *bi, args).is_some(),
+                _ => false,
+            }),
         loose: nan::loose_locals(f, |bi, args| calls::inline_math(env.m, bi, args).is_some()),
         site_at,
         site_blocks,
