@@ -115,22 +115,32 @@ say "submitted job $job (sbatch --requeue --signal=B:USR1@120)"
 
 field() { scontrol show job "$job" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$1=//p" | head -1; }
 # A job requeueing itself passes through CANCELLED ("CANCELLED ... DUE TO
-# JOB REQUEUE") before PENDING, for several seconds when slurmctld is slow
-# (two CI-like runs here saw it last longer than 3 s): a final state counts
-# only once it has held for 3 s (15 polls), CANCELLED for 20 s. $1 is the
-# state just read.
+# JOB REQUEUE") before PENDING: a final state counts only once it has held
+# for 3 s (15 polls). $1 is the state just read.
 streak=0
 ended() {
     case $1 in
-    COMPLETED | FAILED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY) streak=$((streak + 1)) ;;
-    CANCELLED) streak=$((streak + 1)); [ "$streak" -ge 100 ]; return ;;
+    COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY) streak=$((streak + 1)) ;;
     *) streak=0 ;;
     esac
     [ "$streak" -ge 15 ]
 }
+# A requeued job waits for its begin time (Slurm's default delay is
+# minutes): bring it to 5 s from now, once per requeue ($forced, reset by
+# the caller). Not at once: slurmd remembers the job it just killed for the
+# requeue and refuses a launch that comes within a second or two ("Job N
+# already killed, do not launch batch job"), and the job then fails.
+forced=0
+release_soon() {
+    if [ "$1" = PENDING ] && [ "$forced" = 0 ] && [ "$(field Reason)" = BeginTime ]; then
+        scontrol update JobId="$job" StartTime=now+5 >/dev/null 2>&1 || true
+        forced=1
+    fi
+}
 # Waits until the job runs its start number $1 and pivm has run $after s.
 wait_running() {
     local n=$1
+    forced=0
     streak=0
     for _ in $(seq 600); do
         local st rc
@@ -143,10 +153,7 @@ wait_running() {
             return 0
         fi
         ended "$st" && return 1
-        # A requeued job waits for its begin time: let it go at once.
-        if [ "$st" = PENDING ] && [ "$(field Reason)" = BeginTime ]; then
-            scontrol update JobId="$job" StartTime=now >/dev/null 2>&1 || true
-        fi
+        release_soon "$st"
         sleep 0.2
     done
     return 1
@@ -177,12 +184,11 @@ wait_stopped 2 || { cat "$log"; fail "no snapshot after the requeue (did the pro
 say "stopped after a snapshot (pivm exit 85); Slurm requeued the job"
 
 streak=0
+forced=0
 for _ in $(seq 3000); do
     st=$(field JobState)
     ended "$st" && break
-    if [ "$st" = PENDING ] && [ "$(field Reason)" = BeginTime ]; then
-        scontrol update JobId="$job" StartTime=now >/dev/null 2>&1 || true
-    fi
+    release_soon "$st"
     sleep 0.2
 done
 resumes=$(count 'pivm: batch: resuming from')
