@@ -1067,7 +1067,6 @@ impl Allocator {
         v.frames = self.frames.as_ptr();
         v.nframes = self.frames.len() as u64;
         v.slack = self.slack.as_mut_ptr();
-        v.heap_start = self.space.heap_start;
         &raw mut *v
     }
 

@@ -162,14 +162,8 @@ impl Poll {
     pub fn set_keep(&self, keep: bool) {
         self.keep.store(keep, Ordering::SeqCst);
         let inner = self.lock();
-        let v = keep || !inner.queue.is_empty() || self.probe_pending() || self.kick_pending();
+        let v = keep || !inner.queue.is_empty() || self.kick_pending();
         self.store(&inner, v as u32);
-    }
-
-    /// Whether a latency probe waits for a safepoint: the word stays set
-    /// for it (`probe` sets it only when it makes the probe).
-    fn probe_pending(&self) -> bool {
-        self.probe_at.load(Ordering::SeqCst) != 0
     }
 
     /// Whether a kick waits for a safepoint to begin (`kick`).
@@ -293,7 +287,7 @@ impl Poll {
     pub fn take(&self) -> Vec<Request> {
         let mut inner = self.lock();
         self.pending.store(false, Ordering::SeqCst);
-        let v = self.keep.load(Ordering::SeqCst) || self.probe_pending() || self.kick_pending();
+        let v = self.keep.load(Ordering::SeqCst) || self.kick_pending();
         self.store(&inner, v as u32);
         std::mem::take(&mut inner.queue)
     }
