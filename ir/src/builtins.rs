@@ -107,6 +107,108 @@ impl Builtin {
         self.sig().name
     }
 
+    /// Whether a call to this builtin may sit in a body inlined into its
+    /// caller (`inline`): it returns to its call site or ends the program,
+    /// and nothing it does depends on the calling function or its frame:
+    /// it does not block, wait, switch threads, fork, signal, call back
+    /// into the program or read the caller's frame (`setjmp`, VLAs).
+    pub const fn is_plain(self) -> bool {
+        use Builtin::*;
+        matches!(
+            self,
+            Printf
+                | Fprintf
+                | Sprintf
+                | Snprintf
+                | Vprintf
+                | Vfprintf
+                | Vsprintf
+                | Vsnprintf
+                | Putchar
+                | Puts
+                | Fputc
+                | Fputs
+                | Fwrite
+                | Fflush
+                | Malloc
+                | Calloc
+                | Realloc
+                | Free
+                | AlignedAlloc
+                | Exit
+                | Abort
+                | PivmAssertFail
+                | Abs
+                | Labs
+                | Llabs
+                | Atoi
+                | Atol
+                | Atof
+                | Strtol
+                | Strtoul
+                | Strtod
+                | Rand
+                | Srand
+                | Memcpy
+                | Memmove
+                | Memset
+                | Memcmp
+                | Strlen
+                | Strcmp
+                | Strncmp
+                | Strcpy
+                | Strncpy
+                | Strcat
+                | Strncat
+                | Strchr
+                | Strrchr
+                | Strstr
+                | Strdup
+                | Sqrt
+                | Sin
+                | Cos
+                | Tan
+                | Asin
+                | Acos
+                | Atan
+                | Atan2
+                | Sinh
+                | Cosh
+                | Tanh
+                | Exp
+                | Log
+                | Log10
+                | Log2
+                | Pow
+                | Fabs
+                | Floor
+                | Ceil
+                | Round
+                | Trunc
+                | Fmod
+                | Hypot
+                | Fmin
+                | Fmax
+                | Cbrt
+                | Expm1
+                | Log1p
+                | Exp2
+                | Asinh
+                | Acosh
+                | Atanh
+                | Erf
+                | Erfc
+                | Tgamma
+                | Lgamma
+                | Rint
+                | Copysign
+                | Nextafter
+                | Remainder
+                | Fma
+                | Ldexp
+        )
+    }
+
     /// Whether this builtin allocates, and so takes the allocation type of
     /// its call (`as T`; see `contract::AllocTypes` for how engines pass it).
     pub const fn is_alloc(self) -> bool {

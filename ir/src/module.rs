@@ -188,11 +188,24 @@ impl InstKind {
 pub struct Inst {
     pub kind: InstKind,
     pub line: u32,
+    /// The function the instruction was written in, when it is not the
+    /// one holding it (it was inlined, `inline`): its `line` is in that
+    /// function's source, and a trap it raises is reported there.
+    pub origin: Option<FuncId>,
 }
 
 impl Inst {
     pub fn new(kind: InstKind, line: u32) -> Inst {
-        Inst { kind, line }
+        Inst {
+            kind,
+            line,
+            origin: None,
+        }
+    }
+
+    /// The function a trap at this instruction of `f` is reported in.
+    pub fn func(&self, f: FuncId) -> FuncId {
+        self.origin.unwrap_or(f)
     }
 }
 

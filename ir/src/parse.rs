@@ -754,7 +754,7 @@ impl<'a> Parser<'a> {
     // func = "func" "@" NAME "(" [param {"," param}] ")" ["->" type]
     //        ["source" STRING] "{"
     //        {"local" "%" NAME ":" type} {"slot" "$" NAME ":" memtype}
-    //        {LABEL ":" {["line" N] inst}} "}"
+    //        {LABEL ":" {["line" N ["in" "@" FUNC]] inst}} "}"
     fn function(&mut self, start: usize) -> Result<usize, ParseError> {
         let mut func;
         let fid;
@@ -859,6 +859,7 @@ impl<'a> Parser<'a> {
         let mut slot_names = HashMap::new();
         let mut block: Option<Block> = None;
         let mut line_no = 0u32;
+        let mut origin: Option<FuncId> = None;
         for i in start + 1..end {
             let mut c = self.cur(i);
             let col = c.col();
@@ -909,13 +910,27 @@ impl<'a> Parser<'a> {
                 {
                     block = Some(labels[n]);
                     line_no = 0;
+                    origin = None;
                 }
                 Some(Tok::Ident(n)) if n == "line" => {
                     c.next();
                     let v = c.u64("a source line number")?;
-                    c.end()?;
                     line_no =
                         u32::try_from(v).map_err(|_| c.err_at(col, "line number too large"))?;
+                    origin = None;
+                    if matches!(c.peek(), Some(Tok::Ident(n)) if n == "in") {
+                        c.next();
+                        match self.sym(&mut c)? {
+                            (_, Sym::Func(f), _) => origin = Some(f),
+                            (scol, _, n) => {
+                                return Err(c.err_at(
+                                    scol,
+                                    format!("'@{n}' is not a function of the module"),
+                                ))
+                            }
+                        }
+                    }
+                    c.end()?;
                 }
                 _ => {
                     let Some(b) = block else {
@@ -930,7 +945,11 @@ impl<'a> Parser<'a> {
                     };
                     let kind = self.inst(&mut c, &func, &names)?;
                     c.end()?;
-                    func.blocks[b].insts.push(Inst::new(kind, line_no));
+                    func.blocks[b].insts.push(Inst {
+                        kind,
+                        line: line_no,
+                        origin,
+                    });
                 }
             }
         }

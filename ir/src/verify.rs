@@ -214,6 +214,9 @@ impl Verifier<'_> {
                 if i != last && inst.kind.is_terminator() {
                     self.err(loc.clone(), "terminator in the middle of a block");
                 }
+                if inst.origin.is_some_and(|o| self.m.funcs.get(o).is_none()) {
+                    self.err(loc.clone(), "line's origin is not a function of the module");
+                }
                 self.inst(f, &loc, &inst.kind);
             }
         }

@@ -267,11 +267,14 @@ impl Module {
         }
         for b in func.blocks.values() {
             writeln!(f, "{}:", b.name)?;
-            let mut line = 0;
-            for Inst { kind, line: l } in &b.insts {
-                if *l != line {
-                    writeln!(f, "    line {l}")?;
-                    line = *l;
+            let mut at = (0, None);
+            for Inst { kind, line, origin } in &b.insts {
+                if (*line, *origin) != at {
+                    match origin.and_then(|o| self.funcs.get(o)) {
+                        Some(g) => writeln!(f, "    line {line} in @{}", g.name)?,
+                        None => writeln!(f, "    line {line}")?,
+                    }
+                    at = (*line, *origin);
                 }
                 writeln!(f, "    {}", self.inst_text(func, kind))?;
             }

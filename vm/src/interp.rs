@@ -288,8 +288,9 @@ impl Machine<'_> {
             } = self.cur;
             let func = &module.funcs[fid];
             let inst = &func.blocks[block].insts[pc];
-            let trap =
-                |rt: &Runtime, k: TrapKind| Outcome::Trap(rt.trap_at(k, Some(fid), inst.line));
+            let trap = |rt: &Runtime, k: TrapKind| {
+                Outcome::Trap(rt.trap_at(k, Some(inst.func(fid)), inst.line))
+            };
             let vals = &mut self.vals;
             match &inst.kind {
                 InstKind::Binary { op, ty, dst, a, b } => {

@@ -311,6 +311,20 @@ fn file_positions_and_lookahead_resume_at_many_safepoints() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Inlined leaves (`pivm_ir::inline`): their slots are slots of the
+/// caller's frame, so a struct passed by value between them is in the
+/// snapshot's frames; a program of such leaves, snapshotted at 40 points
+/// over its run on alternating engines, resumes on both with the output
+/// of the uninterrupted run.
+#[test]
+fn inlined_leaves_resume_at_many_safepoints() {
+    let dir = scratch("inlined");
+    let prog = repo().join("tests/c/inlined_leaves.c");
+    let n = roundtrip_at(&prog, &[], |total| points(total, 40), &dir).unwrap();
+    assert!(n >= 30, "only {n} resumes checked");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A tmpfile is on no host: a snapshot carries its bytes. A program
 /// writing, reading, seeking and patching two of them, snapshotted at 30
 /// points over its run on alternating engines, resumes on both with the

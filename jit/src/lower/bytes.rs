@@ -9,7 +9,10 @@
 //! and stores, all loads before any store, so an overlapping `memcpy`
 //! does what the runtime's does (`copy_within`, a memmove) on both engines.
 //! If a check fails it calls the builtin, which traps exactly as before.
+//! A range inside the function's frame needs no check (`window`): a copy
+//! between slots, or a slot's fill, is just its loads and stores.
 
+use super::forward::FRAME;
 use super::{from_u64, vm_flags, Lower};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, Value};
@@ -85,6 +88,9 @@ impl Lower<'_, '_> {
     /// `memcpy`/`memmove(dst, src, n)` or `memset(dst, c, n)` with `n` a
     /// small constant (`inline_mem`); `slow_call` calls the builtin
     /// (emitted in the slow block). The result, `dst`, goes to `dst_local`.
+    /// A call whose ranges are all inside the frame (`frame_mem_call`)
+    /// has no check and no slow block, and what it reads and writes there
+    /// is forwarded like the frame's loads and stores (`forward::FRAME`).
     pub(super) fn inline_mem_call(
         &mut self,
         builtin: Builtin,
@@ -96,51 +102,81 @@ impl Lower<'_, '_> {
         let d = self.operand_seen_u64(args[0].0, args[0].1);
         let x = self.operand_seen_u64(args[1].0, args[1].1);
         let fill = builtin == Builtin::Memset;
-        let ok = self.range_ok(d, n);
-        let ok = if fill {
-            ok
-        } else {
-            let ok_src = self.range_ok(x, n);
-            self.b.ins().band(ok, ok_src)
-        };
-        let fast = self.b.create_block();
-        let slow = self.cold_block();
+        let [d_frame, x_frame] = self.planned_frame_args();
+        let mut checks = Vec::new();
+        if d_frame.is_none() {
+            checks.push(self.range_ok(d, n));
+        }
+        if !fill && x_frame.is_none() {
+            checks.push(self.range_ok(x, n));
+        }
+        let ok = checks.into_iter().reduce(|a, b| self.b.ins().band(a, b));
+        // Offsets in the frame when nothing is checked: forwarded.
+        let frame = if ok.is_none() { d_frame } else { None };
         let join = self.b.create_block();
-        self.b.ins().brif(ok, fast, &[], slow, &[]);
-        self.seal(&[fast, slow]);
-
-        self.b.switch_to_block(fast);
+        let slow = ok.map(|ok| {
+            let fast = self.b.create_block();
+            let slow = self.cold_block();
+            self.b.ins().brif(ok, fast, &[], slow, &[]);
+            self.seal(&[fast, slow]);
+            self.b.switch_to_block(fast);
+            slow
+        });
         let mb = self.b.use_var(self.mem_base);
         let hd = self.b.ins().iadd(mb, d);
-        if fill {
+        let vals: Vec<(i32, Value)> = if fill {
             let byte = self.b.ins().band_imm_u(x, 0xff);
             let splat = self
                 .b
                 .ins()
                 .imul_imm_u(byte, 0x0101_0101_0101_0101_u64 as i64);
-            for (at, ty) in pieces(n) {
-                let v = if ty == types::I64 {
-                    splat
-                } else {
-                    self.b.ins().ireduce(ty, splat)
-                };
-                self.b.ins().store(vm_flags(), v, hd, at);
-            }
+            pieces(n)
+                .into_iter()
+                .map(|(at, ty)| {
+                    let v = if ty == types::I64 {
+                        splat
+                    } else {
+                        self.b.ins().ireduce(ty, splat)
+                    };
+                    (at, v)
+                })
+                .collect()
         } else {
             let hs = self.b.ins().iadd(mb, x);
-            let vals: Vec<(i32, Value)> = pieces(n)
+            pieces(n)
                 .into_iter()
-                .map(|(at, ty)| (at, self.b.ins().load(ty, vm_flags(), hs, at)))
-                .collect();
-            for (at, v) in vals {
-                self.b.ins().store(vm_flags(), v, hd, at);
+                .map(|(at, ty)| {
+                    let known = match (frame, x_frame) {
+                        (Some(_), Some(kx)) => {
+                            self.known(FRAME, kx + i64::from(at), int_type(ty), false)
+                        }
+                        _ => None,
+                    };
+                    let v = known.unwrap_or_else(|| {
+                        let v = self.b.ins().load(ty, vm_flags(), hs, at);
+                        if let (Some(_), Some(kx)) = (frame, x_frame) {
+                            self.memory.loaded(FRAME, kx + i64::from(at), ty, v);
+                        }
+                        v
+                    });
+                    (at, v)
+                })
+                .collect()
+        };
+        for (at, v) in vals {
+            self.b.ins().store(vm_flags(), v, hd, at);
+            if let Some(kd) = frame {
+                let ty = self.b.func.dfg.value_type(v);
+                self.memory.stored(FRAME, kd + i64::from(at), ty, v, false);
             }
         }
         self.b.ins().jump(join, &[]);
 
-        self.b.switch_to_block(slow);
-        slow_call(self);
-        self.b.ins().jump(join, &[]);
+        if let Some(slow) = slow {
+            self.b.switch_to_block(slow);
+            slow_call(self);
+            self.b.ins().jump(join, &[]);
+        }
         self.seal(&[join]);
         self.b.switch_to_block(join);
         if let Some(l) = dst_local {
@@ -148,6 +184,16 @@ impl Lower<'_, '_> {
             let v = from_u64(&mut self.b, d, ty);
             self.def(l, v);
         }
+    }
+}
+
+/// The IR integer type of a piece's Cranelift type.
+fn int_type(ty: types::Type) -> Type {
+    match ty.bytes() {
+        8 => Type::I64,
+        4 => Type::I32,
+        2 => Type::I16,
+        _ => Type::I8,
     }
 }
 

@@ -41,7 +41,7 @@ impl Lower<'_, '_> {
         self.reload_bound();
         let st = self.load_ctx(types::I32, abi::OFF_STATE);
         let cont = self.b.create_block();
-        self.stop_lines[rid as usize] = self.line;
+        self.stop_locs[rid as usize] = self.loc;
         self.b
             .ins()
             .brif(st, self.stops[rid as usize], &[], cont, &[]);
@@ -342,7 +342,7 @@ impl Lower<'_, '_> {
     /// The rest of the block is unreachable.
     fn call_longjmp(&mut self, idx: usize, args: &[(Type, Operand)]) {
         let mut vals = self.jmp_args(args);
-        let line = iconst(&mut self.b, types::I64, self.line as u64);
+        let line = iconst(&mut self.b, types::I64, self.loc & 0xffff_ffff);
         vals.push(line);
         self.call_table(idx, &vals);
         let st = self.load_ctx(types::I32, abi::OFF_STATE);
@@ -350,8 +350,8 @@ impl Lower<'_, '_> {
             .b
             .ins()
             .icmp_imm_u(IntCC::Equal, st, abi::STATE_LONGJMP as i64);
-        let line = self.c32(self.line);
-        let halted = [BlockArg::Value(line)];
+        let loc = self.loc();
+        let halted = [BlockArg::Value(loc)];
         match self.landing {
             Some(l) => self.b.ins().brif(jumping, l, &[], self.halted, &halted),
             None => {
@@ -388,8 +388,8 @@ impl Lower<'_, '_> {
         self.b.ins().brif(st, cold, &[], cont, &[]);
         self.seal(&[cold, cont]);
         self.b.switch_to_block(cold);
-        let line = self.c32(self.line);
-        self.b.ins().jump(self.halted, &[BlockArg::Value(line)]);
+        let loc = self.loc();
+        self.b.ins().jump(self.halted, &[BlockArg::Value(loc)]);
         self.b.switch_to_block(cont);
     }
 }

@@ -36,6 +36,11 @@ use cranelift_codegen::ir::{self, Value};
 use pivm_ir::{EntityRef, Function, InstKind};
 use std::collections::HashSet;
 
+/// The range of the function's own shadow-stack frame: accesses at a
+/// constant offset from its base (`window::Check::Frame`), in any block.
+/// Its base never steps.
+pub(super) const FRAME: usize = usize::MAX;
+
 /// At most this many facts are kept (a loop body with more accesses
 /// forgets the oldest).
 const MAX_KNOWN: usize = 64;

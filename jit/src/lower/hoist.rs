@@ -198,6 +198,18 @@ const MIN_TRIPS: i64 = 8;
 const MAX_SPREAD: i64 = 4096;
 
 impl LoopPlan {
+    /// Whether a block of the loop branches to `b`, outside it: the fast
+    /// copy's blocks do too.
+    pub fn exits_to(&self, f: &Function, b: Block) -> bool {
+        !self.in_loop[b.index()]
+            && f.blocks.iter().any(|(x, d)| {
+                self.in_loop[x.index()]
+                    && d.insts
+                        .last()
+                        .is_some_and(|t| t.kind.successors().contains(&b))
+            })
+    }
+
     /// Per range: how far its address moves in one iteration, if that is
     /// a constant.
     pub fn range_steps(&self) -> Vec<Option<i64>> {

@@ -253,8 +253,9 @@ struct Lower<'a, 'f> {
     mem_trap: ir::Block,
     /// Per resume point: where a stop there goes (see the module docs).
     stops: Vec<ir::Block>,
-    /// Per resume point: its source line (set when it is lowered).
-    stop_lines: Vec<u32>,
+    /// Per resume point: its source location (`loc`; set when it is
+    /// lowered).
+    stop_locs: Vec<u64>,
     save: ir::Block,
     not_running: ir::Block,
     /// Per resume point: the locals its frame holds.
@@ -266,7 +267,11 @@ struct Lower<'a, 'f> {
     args_slot: Option<StackSlot>,
     func_refs: HashMap<FuncId, FuncRef>,
     sigs: Sigs,
-    line: u32,
+    /// The source location of the instruction being lowered: the function
+    /// a trap there is reported in (`Inst::func`) in the high 32 bits, its
+    /// line in the low 32. What the cold blocks that report a location
+    /// take (`trap`, `mem_trap`, `halted`, `not_running`).
+    loc: u64,
     /// VM addresses checked on the current straight-line path, with their
     /// host addresses (cleared at blocks, calls and resume points).
     checked: HashMap<Value, Value>,
@@ -314,6 +319,8 @@ struct Lower<'a, 'f> {
     /// The IR block lowered last and its unrolled iteration, while a fast
     /// copy is lowered.
     lowered: Option<(usize, usize)>,
+    /// The IR block lowered last outside fast copies.
+    lowered_main: Option<usize>,
     /// The setjmp site at each (block, instruction index) that is one
     /// (`pivm_ir::jmp`), and per site the block that continues after it
     /// (its parameter: what the call returns).
@@ -401,10 +408,10 @@ pub(crate) fn lower_function(
     }
     let trap = b.create_block();
     b.append_block_param(trap, I32);
-    b.append_block_param(trap, I32);
+    b.append_block_param(trap, I64);
     let mem_trap = b.create_block();
     b.append_block_param(mem_trap, I64);
-    b.append_block_param(mem_trap, I32);
+    b.append_block_param(mem_trap, I64);
     let stops: Vec<ir::Block> = rps
         .iter()
         .map(|_| {
@@ -416,10 +423,10 @@ pub(crate) fn lower_function(
     let save = b.create_block();
     b.append_block_param(save, I32);
     let not_running = b.create_block();
-    b.append_block_param(not_running, I32);
+    b.append_block_param(not_running, I64);
     let overflow = b.create_block();
     let halted = b.create_block();
-    b.append_block_param(halted, I32);
+    b.append_block_param(halted, I64);
     for cold in [trap, mem_trap, save, not_running, overflow, halted] {
         b.set_cold_block(cold);
     }
@@ -460,12 +467,22 @@ pub(crate) fn lower_function(
         } => calls::inline_math(env.m, *bi, args).is_some(),
         _ => false,
     };
-    let plans: Vec<window::BlockPlan> = f
-        .blocks
-        .values()
-        .map(|d| window::plan(d, |s| frame.slot_offset(s), inline_math, |_| None))
-        .collect();
     let preds = hoist::preds(f);
+    // A block entered only from one before it starts with what that one's
+    // locals hold (frame addresses, `window`).
+    let seed_from = |bi: usize| match preds[bi][..] {
+        [p] if p < bi => Some(p),
+        _ => None,
+    };
+    let no_seed = HashMap::new();
+    let mut plans: Vec<window::BlockPlan> = Vec::with_capacity(f.blocks.len());
+    for (bi, d) in f.blocks.iter() {
+        let p = match seed_from(bi.index()) {
+            Some(p) => window::plan(d, frame, inline_math, |_| None, &plans[p].frame_locals),
+            None => window::plan(d, frame, inline_math, |_| None, &no_seed),
+        };
+        plans.push(p);
+    }
     let loops = if env.hoist {
         hoist::plan(f, &preds, inline_math, &|s| frame.slot_offset(s))
     } else {
@@ -488,21 +505,17 @@ pub(crate) fn lower_function(
     for lp in &loops {
         let k = hoist::unroll_factor(lp, f, env.safepoints && env.counting);
         let mut blocks = vec![HashMap::new(); k];
-        let mut plans = HashMap::new();
+        let mut copy_plans = HashMap::new();
         for (bi, d) in f.blocks.iter().filter(|(bi, _)| lp.in_loop[bi.index()]) {
             for copy in &mut blocks {
                 copy.insert(bi.index(), b.create_block());
             }
-            let p = window::plan(
-                d,
-                |s| frame.slot_offset(s),
-                inline_math,
-                |ii| lp.range_of(bi, ii),
-            );
-            plans.insert(bi.index(), p);
+            let seed = seed_from(bi.index()).map_or(&no_seed, |p| &plans[p].frame_locals);
+            let p = window::plan(d, frame, inline_math, |ii| lp.range_of(bi, ii), seed);
+            copy_plans.insert(bi.index(), p);
         }
         fast_blocks.push(blocks);
-        fast_plans.push(plans);
+        fast_plans.push(copy_plans);
         lefts.push((k > 1).then(|| b.declare_var(I64)));
         // Carried between rounds only: a loop of one copy has none.
         seeds.push(if k > 1 {
@@ -537,7 +550,7 @@ pub(crate) fn lower_function(
         exit,
         trap,
         mem_trap,
-        stop_lines: vec![0; rps.len()],
+        stop_locs: vec![0; rps.len()],
         stops,
         save,
         not_running,
@@ -549,12 +562,12 @@ pub(crate) fn lower_function(
         args_slot,
         func_refs: HashMap::new(),
         sigs,
-        line: f
+        loc: f
             .blocks
             .values()
             .next()
             .and_then(|d| d.insts.first())
-            .map_or(0, |i| i.line),
+            .map_or(loc_bits(fid, 0), |i| loc_bits(i.func(fid), i.line)),
         checked: HashMap::new(),
         uses_memory: f
             .blocks
@@ -592,6 +605,7 @@ pub(crate) fn lower_function(
             .map(|p| if p.len() == 1 { Some(p[0]) } else { None })
             .collect(),
         lowered: None,
+        lowered_main: None,
     };
     l.prologue(&params[1..]);
     l.body()?;
@@ -715,10 +729,23 @@ impl Lower<'_, '_> {
 
     fn jump_trap(&mut self, kind: TrapKind) {
         let k = self.c32(kind.code());
-        let line = self.c32(self.line);
+        let loc = self.loc();
         self.b
             .ins()
-            .jump(self.trap, &[BlockArg::Value(k), BlockArg::Value(line)]);
+            .jump(self.trap, &[BlockArg::Value(k), BlockArg::Value(loc)]);
+    }
+
+    /// The current source location (`loc`) as a value.
+    fn loc(&mut self) -> Value {
+        iconst(&mut self.b, types::I64, self.loc)
+    }
+
+    /// The function and the line of a location value (`loc`).
+    fn split_loc(&mut self, loc: Value) -> (Value, Value) {
+        let f = self.b.ins().ushr_imm_u(loc, 32);
+        let f = self.b.ins().ireduce(types::I32, f);
+        let line = self.b.ins().ireduce(types::I32, loc);
+        (f, line)
     }
 
     fn operand(&mut self, ty: Type, o: Operand) -> Value {
@@ -854,4 +881,9 @@ pub(crate) fn host_param(t: ir::Type) -> AbiParam {
     } else {
         AbiParam::new(t)
     }
+}
+
+/// A source location as `Lower::loc` holds it.
+fn loc_bits(f: FuncId, line: u32) -> u64 {
+    (u64::from(f.0) << 32) | u64::from(line)
 }

@@ -4,13 +4,13 @@
 //! flow. Calls and safepoints are handed to `calls` and `unwind`.
 
 use super::window::{Check, WINDOW};
-use super::{clif, iconst, nan, vm_flags, Lower};
+use super::{clif, forward, iconst, nan, vm_flags, Lower};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{types, BlockArg, InstBuilder, MemFlagsData, Value};
 use cranelift_frontend::Switch;
 use pivm_ir::contract::NULL_PAGE;
 use pivm_ir::{
-    AddrOf, Callee, EntityRef, InstKind, Module, OpClass, Opcode, Operand, TrapKind, Type,
+    AddrOf, Builtin, Callee, EntityRef, InstKind, Module, OpClass, Opcode, Operand, TrapKind, Type,
 };
 
 impl Lower<'_, '_> {
@@ -34,7 +34,7 @@ impl Lower<'_, '_> {
                     return self.b.ins().iadd_imm_s(h, k);
                 }
             }
-            Check::Covered => {
+            Check::Covered | Check::Frame(_) => {
                 // The group's window, checked on this path, covers it.
                 let mb = self.b.use_var(self.mem_base);
                 return self.b.ins().iadd(mb, addr);
@@ -79,10 +79,10 @@ impl Lower<'_, '_> {
         self.b.ins().brif(ok, cont, &[], cold, &[]);
         self.seal(&[cont, cold]);
         self.b.switch_to_block(cold);
-        let line = self.c32(self.line);
+        let loc = self.loc();
         self.b.ins().jump(
             self.mem_trap,
-            &[BlockArg::Value(addr), BlockArg::Value(line)],
+            &[BlockArg::Value(addr), BlockArg::Value(loc)],
         );
         self.b.switch_to_block(cont);
         let mb = self.b.use_var(self.mem_base);
@@ -145,16 +145,22 @@ impl Lower<'_, '_> {
             }
             start = end + 1;
         }
-        if self.fast.is_some() {
-            self.lowered = Some((bi.index(), self.fast_copy));
+        match self.fast {
+            Some(_) => self.lowered = Some((bi.index(), self.fast_copy)),
+            None => self.lowered_main = Some(bi.index()),
         }
         Ok(())
     }
 
     /// Whether the block lowered last is the only way into `bi` (in the
-    /// fast copy being lowered), so what it knew of memory holds here.
+    /// fast copy being lowered, or outside fast copies into a block no
+    /// fast copy exits to), so what it knew of memory holds here.
     fn continues_straight(&self, bi: pivm_ir::Block) -> bool {
-        let (Some(li), Some((pb, pc))) = (self.fast, self.lowered) else {
+        let Some(li) = self.fast else {
+            return self.single_pred[bi.index()].is_some_and(|p| self.lowered_main == Some(p))
+                && !self.loops.iter().any(|lp| lp.exits_to(self.f, bi));
+        };
+        let Some((pb, pc)) = self.lowered else {
             return false;
         };
         let lp = &self.loops[li];
@@ -173,6 +179,69 @@ impl Lower<'_, '_> {
         match self.fast {
             Some(li) => self.fast_plans[li][&bi.index()].checks[ii],
             None => self.plans[bi.index()].checks[ii],
+        }
+    }
+
+    /// What this path stored or loaded at `(range, k)` (`forward`), read
+    /// as `ty`: a loose value as memory holds it, canonical, unless the
+    /// local it goes to is loose itself (`loose_dst`); the same bytes known
+    /// as the other type of their size, by their bits (as memory holds
+    /// them).
+    pub(super) fn known(
+        &mut self,
+        range: usize,
+        k: i64,
+        ty: Type,
+        loose_dst: bool,
+    ) -> Option<Value> {
+        if let Some((v, loose)) = self.memory.get(range, k, clif(ty)) {
+            return Some(if loose && !loose_dst {
+                self.canonical(ty, v)
+            } else {
+                v
+            });
+        }
+        let other = match ty {
+            Type::I64 | Type::Ptr => Type::F64,
+            Type::F64 => Type::I64,
+            Type::I32 => Type::F32,
+            Type::F32 => Type::I32,
+            _ => return None,
+        };
+        let (v, loose) = self.memory.get(range, k, clif(other))?;
+        let v = if loose { self.canonical(other, v) } else { v };
+        Some(self.b.ins().bitcast(clif(ty), MemFlagsData::new(), v))
+    }
+
+    /// The offsets in the frame of the destination and the source of a
+    /// copy or fill lowered inline whose every range is inside the frame
+    /// (`bytes`, `window::BlockPlan::frame_args`): it needs no check and
+    /// writes only the frame.
+    pub(super) fn frame_mem_call(&self, k: &InstKind) -> Option<(i64, Option<i64>)> {
+        let InstKind::Call {
+            callee: Callee::Builtin(bi),
+            args,
+            ..
+        } = k
+        else {
+            return None;
+        };
+        let (b, _) = super::bytes::inline_mem(self.env.m, *bi, args)?;
+        let [d, x] = self.planned_frame_args();
+        match b {
+            Builtin::Memset => Some((d?, None)),
+            _ => Some((d?, Some(x?))),
+        }
+    }
+
+    /// For the instruction being lowered, a call of a constant length:
+    /// whether its first and second arguments are addresses of that many
+    /// bytes inside the frame (`window::BlockPlan::frame_args`).
+    pub(super) fn planned_frame_args(&self) -> [Option<i64>; 2] {
+        let (bi, ii) = (self.cur_block, self.inst_index);
+        match self.fast {
+            Some(li) => self.fast_plans[li][&bi].frame_args[ii],
+            None => self.plans[bi].frame_args[ii],
         }
     }
 
@@ -246,7 +315,7 @@ impl Lower<'_, '_> {
 
     fn lower_inst(&mut self, bi: pivm_ir::Block, ii: usize, check: Check) -> Result<(), String> {
         let inst = &self.f.blocks[bi].insts[ii];
-        self.line = inst.line;
+        self.loc = super::loc_bits(inst.func(self.fid), inst.line);
         self.inst_index = ii;
         let rid = self.rid_at.get(&(bi.index(), ii)).copied();
         if rid.is_some() || self.plans[bi.index()].ends_run[ii] {
@@ -267,7 +336,7 @@ impl Lower<'_, '_> {
         site: Option<u32>,
         check: Check,
     ) -> Result<(), String> {
-        if matches!(k, InstKind::Call { .. }) {
+        if matches!(k, InstKind::Call { .. }) && self.frame_mem_call(k).is_none() {
             // It may write memory (`forward`).
             self.memory.clear();
         }
@@ -331,18 +400,11 @@ impl Lower<'_, '_> {
             InstKind::Load { ty, dst, addr } => {
                 let hoisted = match check {
                     Check::Hoisted(r, k) if self.fast.is_some() => Some((r, k)),
+                    Check::Frame(k) => Some((forward::FRAME, k)),
                     _ => None,
                 };
                 if let Some((r, k)) = hoisted {
-                    // What this path stored or loaded there (`forward`): a
-                    // loose value as memory holds it, canonical, unless
-                    // the local is loose itself.
-                    if let Some((v, loose)) = self.memory.get(r, k, clif(*ty)) {
-                        let v = if loose && !self.loose[dst.index()] {
-                            self.canonical(*ty, v)
-                        } else {
-                            v
-                        };
+                    if let Some(v) = self.known(r, k, *ty, self.loose[dst.index()]) {
                         self.def(*dst, v);
                         return Ok(());
                     }
@@ -368,6 +430,7 @@ impl Lower<'_, '_> {
                     Check::Hoisted(r, k) if self.fast.is_some() => {
                         self.memory.stored(r, k, clif(*ty), v, loose)
                     }
+                    Check::Frame(k) => self.memory.stored(forward::FRAME, k, clif(*ty), v, loose),
                     _ => self.memory.clear(),
                 }
             }

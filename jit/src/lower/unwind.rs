@@ -194,11 +194,11 @@ impl Lower<'_, '_> {
         self.b.switch_to_block(self.trap);
         let p = self.b.block_params(self.trap).to_vec();
         let fp = self.hook(abi::OFF_HOOK_TRAP);
-        let fid = self.c32(self.fid.0);
+        let (fid, line) = self.split_loc(p[1]);
         let c = self.ctx();
         self.b
             .ins()
-            .call_indirect(self.sigs.trap, fp, &[c, p[0], fid, p[1]]);
+            .call_indirect(self.sigs.trap, fp, &[c, p[0], fid, line]);
         let dummy = self.dummy_args();
         self.b.ins().jump(self.exit, &dummy);
 
@@ -218,9 +218,9 @@ impl Lower<'_, '_> {
 
         // halted(line): a builtin called at `line` ended the program.
         self.b.switch_to_block(self.halted);
-        let line = self.b.block_params(self.halted)[0];
+        let loc = self.b.block_params(self.halted)[0];
         let fp = self.hook(abi::OFF_HOOK_HALTED);
-        let fid = self.c32(self.fid.0);
+        let (fid, line) = self.split_loc(loc);
         let c = self.ctx();
         self.b
             .ins()
@@ -242,7 +242,7 @@ impl Lower<'_, '_> {
         for rid in 0..self.stops.len() {
             let stop = self.stops[rid];
             self.b.switch_to_block(stop);
-            let line = self.c32(self.stop_lines[rid]);
+            let line = self.b.ins().iconst(types::I64, self.stop_locs[rid] as i64);
             let st = self.load_ctx(types::I32, abi::OFF_STATE);
             let unwinding = self
                 .b
@@ -403,7 +403,7 @@ impl Lower<'_, '_> {
             self.b.switch_to_block(cold);
             let fid = self.c32(self.fid.0);
             let r = self.c32(rid);
-            self.stop_lines[rid as usize] = self.line;
+            self.stop_locs[rid as usize] = self.loc;
             // Through the preserve-all stub: the call clobbers no register,
             // so values live across the poll need no callee-saved register
             // or spill slot on the hot path. The hook never moves or grows
@@ -442,7 +442,10 @@ impl Lower<'_, '_> {
         }
         self.b.ins().jump(rb, &[]);
         // Its other predecessor is the rewind switch, emitted already (a
-        // fast copy's has none).
+        // fast copy's has none): what memory holds is not known there.
+        if self.fast.is_none() {
+            self.memory.clear();
+        }
         self.seal(&[rb]);
         self.b.switch_to_block(rb);
     }

@@ -18,12 +18,18 @@
 //! traps. The slow copy is one per run, entered at each group's first
 //! access, and joins the fast path at the end of the run.
 //!
+//! An access inside the function's own shadow-stack frame (a slot's
+//! address plus a constant, within the frame's size) is not checked at
+//! all: the frame was checked to lie in the stack, inside memory, when it
+//! was pushed, and the bound never shrinks below the stack.
+//!
 //! Bases are recognized on the IR by symbolic value numbering within the
 //! run: two operands are the same base if they are the same pure integer
 //! expression of the same definitions of the same locals (the frontend
 //! recomputes `b + i * 56` for each field). The result depends only on
 //! the IR, never on the host.
 
+use pivm_ir::frame::FrameLayout;
 use pivm_ir::{AddrOf, BlockData, Callee, InstKind, Local, Opcode, Operand, Type};
 use std::collections::HashMap;
 
@@ -51,6 +57,9 @@ pub(super) enum Check {
     /// address is the same value as the group's first, checked exactly:
     /// none.
     Covered,
+    /// An access inside the function's frame, at this offset from its
+    /// base: none.
+    Frame(i64),
     /// An access of a loop's fast copy whose whole range (this index of
     /// the loop's ranges, at this offset in it) the loop's guard checked
     /// (`hoist`): none.
@@ -147,17 +156,28 @@ pub(super) struct BlockPlan {
     /// Per instruction: the check of a load or store (`Exact` for
     /// everything else).
     pub checks: Vec<Check>,
+    /// Per instruction: for a call whose third argument is a constant
+    /// length `n` (memcpy, memmove, memset), whether its first and its
+    /// second argument are the address of `n` bytes inside the frame, and
+    /// their offsets from its base.
+    pub frame_args: Vec<[Option<i64>; 2]>,
+    /// The locals holding a frame address (stack base plus a constant) at
+    /// the end of the block: what a block entered only from this one
+    /// starts with (`seed` of `plan`).
+    pub frame_locals: HashMap<Local, i64>,
 }
 
-/// The plan of `block`. `slot_offset` gives a stack slot's offset in the
-/// frame; `inline_math` says which builtin calls are lowered inline;
-/// `hoisted` which accesses need no check, and their range
-/// (`Check::Hoisted`: they join no group).
+/// The plan of `block`. `frame` is the function's frame layout (slot
+/// offsets and its size); `inline_math` says which builtin calls are
+/// lowered inline; `hoisted` which accesses need no check, and their range
+/// (`Check::Hoisted`: they join no group); `seed` the locals holding a
+/// frame address where the block starts.
 pub(super) fn plan(
     block: &BlockData,
-    slot_offset: impl Fn(pivm_ir::SlotId) -> u64,
+    frame: &FrameLayout,
     inline_math: impl Fn(&InstKind) -> bool,
     hoisted: impl Fn(usize) -> Option<(usize, i64)>,
+    seed: &HashMap<Local, i64>,
 ) -> BlockPlan {
     let ends: Vec<bool> = block
         .insts
@@ -165,29 +185,63 @@ pub(super) fn plan(
         .map(|i| ends_run(&i.kind, &inline_math))
         .collect();
     let mut checks = vec![Check::Exact; block.insts.len()];
+    let mut frame_args = vec![[None; 2]; block.insts.len()];
+    // Locals holding a frame address (stack base plus a constant), carried
+    // from run to run: the stack base never changes.
+    let mut in_frame = seed.clone();
     let mut start = 0;
     while start < block.insts.len() {
         let end = (start..block.insts.len())
             .find(|&i| ends[i])
             .unwrap_or(block.insts.len());
-        plan_run(block, start, end, &slot_offset, &hoisted, &mut checks);
+        let mut run = Run {
+            checks: &mut checks,
+            frame_args: &mut frame_args,
+            in_frame: &mut in_frame,
+        };
+        plan_run(block, start, end, frame, &hoisted, &mut run);
         start = end + 1;
     }
     BlockPlan {
         ends_run: ends,
         checks,
+        frame_args,
+        frame_locals: in_frame,
     }
+}
+
+/// What `plan_run` fills in (see `BlockPlan`), and the frame addresses
+/// carried between runs.
+struct Run<'a> {
+    checks: &'a mut [Check],
+    frame_args: &'a mut [[Option<i64>; 2]],
+    in_frame: &'a mut HashMap<Local, i64>,
 }
 
 fn plan_run(
     block: &BlockData,
     start: usize,
     end: usize,
-    slot_offset: &impl Fn(pivm_ir::SlotId) -> u64,
+    frame: &FrameLayout,
     hoisted: &impl Fn(usize) -> Option<(usize, i64)>,
-    checks: &mut [Check],
+    run: &mut Run,
 ) {
+    let checks = &mut *run.checks;
     let mut n = Numbering::default();
+    let sb = n.intern(Key::StackBase);
+    for (&l, &k) in run.in_frame.iter() {
+        let c = n.intern(Key::Const(k as u64));
+        let s = n.intern(Key::Op(Opcode::Add, Type::Ptr, Type::Ptr, sb, c));
+        n.define(l, s);
+    }
+    // The offset in the frame of `len` bytes at `s`, if they are inside.
+    let fits = |n: &Numbering, s: Sym, len: u64| {
+        let (base, k) = n.split(s);
+        (n.keys[base as usize] == Key::StackBase
+            && k >= 0
+            && (k as u64).saturating_add(len) <= frame.size)
+            .then_some(k)
+    };
     // Per access: its index, base and offset.
     let mut accesses: Vec<(usize, Sym, i64)> = Vec::new();
     for (ii, inst) in block.insts[start..end].iter().enumerate() {
@@ -223,7 +277,7 @@ fn plan_run(
                 of: AddrOf::Slot(slot),
             } => {
                 let sb = n.intern(Key::StackBase);
-                let off = n.intern(Key::Const(slot_offset(*slot)));
+                let off = n.intern(Key::Const(frame.slot_offset(*slot)));
                 let s = n.intern(Key::Op(Opcode::Add, Type::Ptr, Type::Ptr, sb, off));
                 n.define(*dst, s);
             }
@@ -237,17 +291,18 @@ fn plan_run(
                 let (r, k) = hoisted(ii).unwrap_or_default();
                 checks[ii] = Check::Hoisted(r, k);
             }
-            InstKind::Load { addr, dst, .. } => {
+            InstKind::Load { addr, ty, .. } | InstKind::Store { addr, ty, .. } => {
                 let s = n.operand(*addr);
-                let (base, k) = n.split(s);
-                accesses.push((ii, base, k));
-                let d = n.opaque();
-                n.define(*dst, d);
-            }
-            InstKind::Store { addr, .. } => {
-                let s = n.operand(*addr);
-                let (base, k) = n.split(s);
-                accesses.push((ii, base, k));
+                if let Some(k) = fits(&n, s, ty.bytes() as u64) {
+                    checks[ii] = Check::Frame(k);
+                } else {
+                    let (base, k) = n.split(s);
+                    accesses.push((ii, base, k));
+                }
+                if let Some(d) = inst.kind.dst() {
+                    let o = n.opaque();
+                    n.define(d, o);
+                }
             }
             k => {
                 if let Some(d) = k.dst() {
@@ -255,6 +310,28 @@ fn plan_run(
                     n.define(d, s);
                 }
             }
+        }
+    }
+    // The instruction ending the run: a copy or fill's ranges, and what it
+    // defines is no frame address.
+    if let Some(inst) = block.insts.get(end) {
+        if let InstKind::Call { args, .. } = &inst.kind {
+            if let [(_, a), (_, b), (_, Operand::Const(len)), ..] = args[..] {
+                let sa = n.operand(a);
+                let sb = n.operand(b);
+                run.frame_args[end] = [fits(&n, sa, len), fits(&n, sb, len)];
+            }
+        }
+        if let Some(d) = inst.kind.dst() {
+            let o = n.opaque();
+            n.define(d, o);
+        }
+    }
+    run.in_frame.clear();
+    for (&l, &s) in n.locals.iter() {
+        let (base, k) = n.split(s);
+        if n.keys[base as usize] == Key::StackBase {
+            run.in_frame.insert(l, k);
         }
     }
     // Groups: bases of at least two accesses whose offsets span at most
@@ -313,7 +390,14 @@ mod tests {
         let m = pivm_ir::parse(src, "t").unwrap();
         let f = m.funcs.values().next().unwrap();
         let block = f.blocks.values().next().unwrap();
-        plan(block, |_| 0, |_| false, |_| None).checks
+        plan(
+            block,
+            &FrameLayout::default(),
+            |_| false,
+            |_| None,
+            &HashMap::new(),
+        )
+        .checks
     }
 
     #[test]
@@ -392,5 +476,63 @@ entry:
             &checks(wide)[..3],
             &[Check::Exact, Check::Exact, Check::Exact]
         );
+    }
+
+    /// Accesses inside the frame (a slot's address plus a constant, within
+    /// the frame's size) need no check, across runs and into a block
+    /// seeded with the locals holding frame addresses; so do the ranges
+    /// of a copy there.
+    #[test]
+    fn frame_accesses_are_not_checked() {
+        let src = "declare @memmove(ptr, ptr, i64) -> ptr
+func @f(%p: ptr) -> f64 {
+    local %a: ptr
+    local %b: ptr
+    local %x: f64
+    local %q: ptr
+    slot $s: [24 x i8]
+    slot $t: [24 x i8]
+entry:
+    %a = addr $t
+    %b = add.ptr %a, 16
+    store.f64 %b, 1.0
+    %x = load.f64 %p
+    call @memmove(ptr %a, ptr %p, i64 8)
+    %x = load.f64 %b
+    %q = add.ptr %a, 20
+    %x = load.f64 %q
+    %a = copy.ptr %p
+    jump next
+next:
+    %x = load.f64 %b
+    %x = load.f64 %a
+    ret.f64 %x
+}
+";
+        let m = pivm_ir::parse(src, "t").unwrap();
+        let f = m.funcs.values().next().unwrap();
+        let frame = FrameLayout {
+            slot_offsets: vec![0, 24],
+            size: 48,
+        };
+        let blocks: Vec<&BlockData> = f.blocks.values().collect();
+        let p = plan(blocks[0], &frame, |_| false, |_| None, &HashMap::new());
+        assert_eq!(
+            [p.checks[2], p.checks[3], p.checks[5], p.checks[7]],
+            [
+                Check::Frame(40),
+                Check::Exact,
+                // After the call, %b still holds a frame address.
+                Check::Frame(40),
+                // 24 + 20 + 8 passes the frame's end.
+                Check::Exact,
+            ]
+        );
+        assert_eq!(p.frame_args[4], [Some(24), None]);
+        let local = |name: &str| f.locals.iter().find(|l| l.1.name == name).unwrap().0;
+        assert_eq!(p.frame_locals.get(&local("b")), Some(&40));
+        assert_eq!(p.frame_locals.get(&local("a")), None);
+        let q = plan(blocks[1], &frame, |_| false, |_| None, &p.frame_locals);
+        assert_eq!(&q.checks[..2], &[Check::Frame(40), Check::Exact]);
     }
 }

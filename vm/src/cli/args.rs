@@ -53,6 +53,11 @@ pub struct CompileArgs {
     /// Write the IR text to OUT instead of standard output
     #[arg(short = 'o', value_name = "OUT.pir")]
     pub output: Option<PathBuf>,
+    /// Write the module as `pivm run` runs it: small leaf functions
+    /// inlined into their callers (an inlined instruction's `line N in
+    /// @f` names the function it comes from)
+    #[arg(long)]
+    pub inline: bool,
     #[command(flatten)]
     pub cc: CcOpts,
 }

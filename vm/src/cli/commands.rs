@@ -114,7 +114,10 @@ fn check_main(module: &pivm_ir::Module, name: &str) -> Result<()> {
 }
 
 pub fn compile(a: CompileArgs) -> Result<u8> {
-    let module = load(&a.inputs, &a.cc)?;
+    let mut module = load(&a.inputs, &a.cc)?;
+    if a.inline {
+        pivm_ir::inline::inline(&mut module);
+    }
     let text = module.to_string();
     match a.output {
         Some(o) => std::fs::write(&o, text)
