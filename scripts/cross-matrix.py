@@ -45,7 +45,9 @@ ENGINES = ["jit", "interp"]
 # hardware NaNs, handlers pending between setjmp and longjmp,
 # variable-length arrays and bit-fields live across the snapshot, wide
 # strings and long doubles, loops whose memory checks the JIT hoists,
-# threads blocked in condition variables and joins, signals pending
+# threads blocked in condition variables and joins, small functions
+# inlined into their callers (their slots in the callers' frames, read
+# by the JIT from what it stored), signals pending
 # while blocked, processes blocked in pipes and waitpid, and processes
 # whose interleaved output is the schedule's (the oracle is then pivm's
 # uninterrupted run), threads asleep with an interval timer armed (the
@@ -74,6 +76,7 @@ PROGRAMS = [
     ("examples/hashtable.c", ["2000"], [0.6], "gcc"),
     ("examples/mallocwrite.c", ["8"], [0.9], "gcc"),
     ("tests/alloc/slab_edges.c", [], [0.21], "pivm"),
+    ("tests/c/inlined_leaves.c", [], [0.45], "gcc"),
 ]
 
 

@@ -25,6 +25,15 @@
 //! last iteration's poll returns from the runtime, which may have run
 //! code that wrote memory.
 //!
+//! The function's own frame is one more range (`FRAME`), in any block,
+//! fast copy or not: its accesses at a constant offset from the frame's
+//! base (`window::Check::Frame`; copies and fills of slots, `bytes`).
+//! Outside fast copies what is known goes from a block into the next one
+//! lowered when that is its only way in (no fast copy exits there), and is
+//! forgotten at resume points (a rewind lands there). The same bytes are
+//! answered as the other type of their size by their bits (a struct copied
+//! as integers and read as doubles).
+//!
 //! NaNs: memory holds a stored loose value (`nan`) canonicalized, so a
 //! load that takes it is given it canonicalized, unless the load's local
 //! is loose itself (canonicalized wherever it is seen). Loads stay exact
