@@ -403,7 +403,14 @@ static int system(const char *command) { return command ? -1 : 0; }
 /* A program runs with an empty environment. */
 static char *getenv(const char *name) { return NULL; }
 /* qsort is a stable merge sort, like glibc's (so equal keys end up in the
-   same order as under gcc); bsearch is a plain binary search. */
+   same order as under gcc); bsearch is a plain binary search. An element
+   of 4 or 8 bytes is moved as one integer, like glibc's, not by a memcpy
+   call. */
+static void __pivm_mcopy(char *t, const char *b, size_t s) {
+    if (s == 8) *(unsigned long long *)t = *(const unsigned long long *)b;
+    else if (s == 4) *(unsigned *)t = *(const unsigned *)b;
+    else memcpy(t, b, s);
+}
 static void __pivm_msort(char *b, size_t n, size_t s, int (*cmp)(const void *, const void *), char *tmp) {
     if (n <= 1) return;
     size_t n1 = n / 2, n2 = n - n1;
@@ -411,8 +418,8 @@ static void __pivm_msort(char *b, size_t n, size_t s, int (*cmp)(const void *, c
     __pivm_msort(b1, n1, s, cmp, tmp);
     __pivm_msort(b2, n2, s, cmp, tmp);
     while (n1 > 0 && n2 > 0) {
-        if (cmp(b1, b2) <= 0) { memcpy(t, b1, s); b1 += s; n1--; }
-        else { memcpy(t, b2, s); b2 += s; n2--; }
+        if (cmp(b1, b2) <= 0) { __pivm_mcopy(t, b1, s); b1 += s; n1--; }
+        else { __pivm_mcopy(t, b2, s); b2 += s; n2--; }
         t += s;
     }
     if (n1 > 0) memcpy(t, b1, n1 * s);
