@@ -350,6 +350,28 @@ fn digits(f: &[u8], i: &mut usize) -> Result<u64, Stop> {
     Ok(n)
 }
 
+/// The most digits of a u64 in base 8, 10 or 16 (22 in octal).
+const DIGITS_MAX: usize = 22;
+
+/// The digits of `x` in base `radix` (8, 10 or 16; letters upper case if
+/// `upper`), written at the end of `buf`, without allocating.
+fn digits_in(mut x: u64, radix: u64, upper: bool, buf: &mut [u8; DIGITS_MAX]) -> &[u8] {
+    let table: &[u8; 16] = if upper {
+        b"0123456789ABCDEF"
+    } else {
+        b"0123456789abcdef"
+    };
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = table[(x % radix) as usize];
+        x /= radix;
+        if x == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
 /// Writes one conversion; `false` if `conv` is not one (the caller then
 /// prints the spec as it is).
 fn convert<O: Out>(
@@ -376,8 +398,9 @@ fn convert<O: Out>(
             } else {
                 b""
             };
-            let text = x.unsigned_abs().to_string();
-            let field = int_field(sign, text.as_bytes(), x == 0, s);
+            let mut buf = [0; DIGITS_MAX];
+            let text = digits_in(x.unsigned_abs(), 10, false, &mut buf);
+            let field = int_field(sign, text, x == 0, s);
             pad_num(out, s, field, s.prec.is_none())?;
         }
         b'u' | b'x' | b'X' | b'o' => {
@@ -388,18 +411,19 @@ fn convert<O: Out>(
                 64 => v,
                 _ => v as u32 as u64,
             };
+            let mut buf = [0; DIGITS_MAX];
             let text = match conv {
-                b'u' => x.to_string(),
-                b'x' => format!("{x:x}"),
-                b'X' => format!("{x:X}"),
-                _ => format!("{x:o}"),
+                b'u' => digits_in(x, 10, false, &mut buf),
+                b'x' => digits_in(x, 16, false, &mut buf),
+                b'X' => digits_in(x, 16, true, &mut buf),
+                _ => digits_in(x, 8, false, &mut buf),
             };
             let prefix: &[u8] = match conv {
                 b'x' if s.alt && x != 0 => b"0x",
                 b'X' if s.alt && x != 0 => b"0X",
                 _ => b"",
             };
-            let mut field = int_field(prefix, text.as_bytes(), x == 0, s);
+            let mut field = int_field(prefix, text, x == 0, s);
             if conv == b'o' && s.alt && field.zeros == 0 && !text_starts_with_zero(&field) {
                 field.zeros = 1;
             }
@@ -417,8 +441,9 @@ fn convert<O: Out>(
                 } else {
                     b"0x"
                 };
-                let text = format!("{v:x}");
-                let field = int_field(prefix, text.as_bytes(), false, s);
+                let mut buf = [0; DIGITS_MAX];
+                let text = digits_in(v, 16, false, &mut buf);
+                let field = int_field(prefix, text, false, s);
                 pad_num(out, s, field, s.prec.is_none())?;
             }
         }
@@ -766,6 +791,36 @@ fn format_hex_float<O: Out>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digits_match_rust_formatting() {
+        let mut buf = [0; DIGITS_MAX];
+        for x in [
+            0,
+            1,
+            9,
+            10,
+            255,
+            4096,
+            u32::MAX as u64,
+            u64::MAX - 1,
+            u64::MAX,
+        ] {
+            assert_eq!(digits_in(x, 10, false, &mut buf), x.to_string().as_bytes());
+            assert_eq!(
+                digits_in(x, 16, false, &mut buf),
+                format!("{x:x}").as_bytes()
+            );
+            assert_eq!(
+                digits_in(x, 16, true, &mut buf),
+                format!("{x:X}").as_bytes()
+            );
+            assert_eq!(
+                digits_in(x, 8, false, &mut buf),
+                format!("{x:o}").as_bytes()
+            );
+        }
+    }
 
     /// `fmt` formatted with `args`, through memory as the builtins do.
     fn fmt(fmt: &str, args: &[u64]) -> (i32, Vec<u8>) {
