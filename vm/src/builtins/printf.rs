@@ -247,6 +247,10 @@ fn run<O: Out>(out: &mut Counted<O>, fmt: u64, len: u64, args: &[u64]) -> Result
 
 /// Parses the spec after the `%` at `i`: the spec, its conversion byte
 /// and the index after it; `None` if the format ends inside it.
+// Inlined into `run`: returned through memory, the result was read back
+// in wider pieces than it was written (a store-forwarding stall per
+// conversion; 2 million sprintf calls 0.17 -> 0.155 s).
+#[inline(always)]
 fn spec(f: &[u8], mut i: usize, args: &mut Args) -> Result<Option<(Spec, u8, usize)>, Stop> {
     let mut s = Spec::default();
     while i < f.len() {
