@@ -47,7 +47,7 @@ ENGINES = ["jit", "interp"]
 # strings and long doubles, loops whose memory checks the JIT hoists,
 # threads blocked in condition variables and joins, small functions
 # inlined into their callers (their slots in the callers' frames, read
-# by the JIT from what it stored), signals pending
+# by the JIT from what it stored, or promoted to locals), signals pending
 # while blocked, processes blocked in pipes and waitpid, and processes
 # whose interleaved output is the schedule's (the oracle is then pivm's
 # uninterrupted run), threads asleep with an interval timer armed (the
@@ -77,6 +77,7 @@ PROGRAMS = [
     ("examples/mallocwrite.c", ["8"], [0.9], "gcc"),
     ("tests/alloc/slab_edges.c", [], [0.21], "pivm"),
     ("tests/c/inlined_leaves.c", [], [0.45], "gcc"),
+    ("tests/c/promoted_slots.c", [], [0.55], "gcc"),
 ]
 
 

@@ -138,7 +138,8 @@ fn fresh(taken: &mut HashSet<String>, base: String) -> String {
 /// body of `g` (function `gid`): the block is split after the call, `g`'s
 /// blocks go between the two halves (so its forward edges stay forward),
 /// its parameters and other locals become new locals of `f` (the others
-/// zeroed first, as at a function's entry), its slots new slots of `f`,
+/// zeroed first, as at a function's entry, where they may be read before
+/// they are set), its slots new slots of `f`,
 /// and each `ret` becomes a copy into the call's destination and a jump to
 /// the second half. The instructions made at the call site have the call's
 /// line and origin; `g`'s keep theirs, with `gid` as their origin unless
@@ -210,7 +211,11 @@ fn inline_at(f: &mut Function, site: Block, at: usize, g: &Function, gid: FuncId
             a: *a,
         }));
     }
+    let read_unset = read_before_set(g);
     for (l, decl) in g.locals.iter().skip(g.num_params) {
+        if !read_unset[l.index()] {
+            continue;
+        }
         head.push(at_call(InstKind::Unary {
             op: Opcode::Copy,
             ty: decl.ty,
@@ -270,6 +275,58 @@ fn inline_at(f: &mut Function, site: Block, at: usize, g: &Function, gid: FuncId
     old.extend(rest);
     debug_assert_eq!(old.len(), n_old + n_g + 1);
     f.blocks = EntityVec::from(old);
+}
+
+/// Per local of `g` (which has no loop, so its layout order is a
+/// topological order): whether some path reads it before any instruction
+/// sets it, reading the 0 every local starts with. Only those are zeroed
+/// at an inlined call: the others would get a second definition for
+/// nothing (`promote` wants one).
+fn read_before_set(g: &Function) -> Vec<bool> {
+    let n = g.locals.len();
+    let mut read = vec![false; n];
+    let mut set_out: Vec<Option<Vec<bool>>> = vec![None; g.blocks.len()];
+    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); g.blocks.len()];
+    for (b, d) in g.blocks.iter() {
+        if let Some(t) = d.insts.last() {
+            for s in t.kind.successors() {
+                preds[s.index()].push(b.index());
+            }
+        }
+    }
+    for (b, d) in g.blocks.iter() {
+        let mut set = vec![false; n];
+        if b.index() == 0 {
+            set[..g.num_params].iter_mut().for_each(|x| *x = true);
+        } else {
+            // Set on every path in: set at the end of every predecessor
+            // (all before this block, the function having no loop).
+            let mut first = true;
+            for &p in &preds[b.index()] {
+                let Some(out) = &set_out[p] else { continue };
+                if first {
+                    set.clone_from(out);
+                    first = false;
+                } else {
+                    set.iter_mut().zip(out).for_each(|(x, y)| *x &= *y);
+                }
+            }
+        }
+        for inst in &d.insts {
+            for (_, o) in inst.kind.operands() {
+                if let Operand::Local(l) = o {
+                    if !set[l.index()] {
+                        read[l.index()] = true;
+                    }
+                }
+            }
+            if let Some(l) = inst.kind.dst() {
+                set[l.index()] = true;
+            }
+        }
+        set_out[b.index()] = Some(set);
+    }
+    read
 }
 
 fn remap_blocks(k: &mut InstKind, map: &impl Fn(Block) -> Block) {

@@ -21,6 +21,7 @@ pub mod liveness;
 pub mod module;
 pub mod opcodes;
 pub mod parse;
+pub mod promote;
 pub mod safepoints;
 pub mod trap;
 pub mod types;
@@ -38,3 +39,12 @@ pub use parse::{parse, parse_mem_type, MemTypeParser};
 pub use trap::TrapKind;
 pub use types::{AggKind, Layout, MemType, Type, TypeDef, TypeLayouts};
 pub use verify::verify;
+
+/// What `pivm run` does to a program before it runs it: inlines small
+/// leaf functions (`inline`), then promotes the slots it can to locals
+/// (`promote`). A pure function of the module: every engine on every host
+/// runs the same code; a snapshot embeds the result.
+pub fn optimize(m: &mut Module) {
+    inline::inline(m);
+    promote::promote(m);
+}

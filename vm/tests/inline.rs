@@ -4,7 +4,7 @@
 //! through an accessor, an out-of-bounds store, a division by zero, a
 //! builtin's trap (strlen of a bad pointer) and a load through a bad
 //! pointer in a struct (`tests/c/inlined_leaves.c`, whose modes 1..5 trap).
-//! `pivm compile --inline` shows each of those functions inlined, so the
+//! `pivm compile --optimized` shows each of those functions inlined, so the
 //! test fails if they stop being inlined instead of testing nothing.
 
 use std::path::{Path, PathBuf};
@@ -39,7 +39,7 @@ fn line_of(text: &str) -> usize {
 fn a_trap_in_an_inlined_leaf_names_the_leaf_and_its_line() {
     let p = prog();
     let p = p.to_str().unwrap();
-    let (code, inlined, err) = pivm(&["compile", "--inline", p]);
+    let (code, inlined, err) = pivm(&["compile", "--optimized", p]);
     assert_eq!(code, 0, "{err}");
     let cases = [
         (

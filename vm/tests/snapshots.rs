@@ -311,17 +311,20 @@ fn file_positions_and_lookahead_resume_at_many_safepoints() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Inlined leaves (`pivm_ir::inline`): their slots are slots of the
-/// caller's frame, so a struct passed by value between them is in the
-/// snapshot's frames; a program of such leaves, snapshotted at 40 points
-/// over its run on alternating engines, resumes on both with the output
-/// of the uninterrupted run.
+/// Inlined leaves (`pivm_ir::inline`) and promoted slots
+/// (`pivm_ir::promote`): a struct passed by value between inlined leaves
+/// lives in the caller's locals, or in its frame where its address
+/// escapes; programs of both, snapshotted at 40 points over their run on
+/// alternating engines, resume on both with the output of the
+/// uninterrupted run.
 #[test]
-fn inlined_leaves_resume_at_many_safepoints() {
+fn inlined_leaves_and_promoted_slots_resume_at_many_safepoints() {
     let dir = scratch("inlined");
-    let prog = repo().join("tests/c/inlined_leaves.c");
-    let n = roundtrip_at(&prog, &[], |total| points(total, 40), &dir).unwrap();
-    assert!(n >= 30, "only {n} resumes checked");
+    for prog in ["tests/c/inlined_leaves.c", "tests/c/promoted_slots.c"] {
+        let prog = repo().join(prog);
+        let n = roundtrip_at(&prog, &[], |total| points(total, 40), &dir).unwrap();
+        assert!(n >= 30, "{}: only {n} resumes checked", prog.display());
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -55,9 +55,9 @@ pub struct CompileArgs {
     pub output: Option<PathBuf>,
     /// Write the module as `pivm run` runs it: small leaf functions
     /// inlined into their callers (an inlined instruction's `line N in
-    /// @f` names the function it comes from)
+    /// @f` names the function it comes from), slots promoted to locals
     #[arg(long)]
-    pub inline: bool,
+    pub optimized: bool,
     #[command(flatten)]
     pub cc: CcOpts,
 }

@@ -192,7 +192,7 @@ fn resume(a: &RunArgs, dir: &Path, snap: &Path, output: Option<&Path>) -> Result
     // The program: compiled again (its source path taken as the
     // snapshot's, which another node may see elsewhere) and compared.
     let mut ours = commands::load(&a.program, &a.cc)?;
-    pivm_ir::inline::inline(&mut ours);
+    pivm_ir::optimize(&mut ours);
     ours.source.clone_from(&module.source);
     if pivm_snapshot::program_hash(&ours) != body.program.hash {
         return Err(damaged(format!(

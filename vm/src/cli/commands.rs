@@ -115,8 +115,8 @@ fn check_main(module: &pivm_ir::Module, name: &str) -> Result<()> {
 
 pub fn compile(a: CompileArgs) -> Result<u8> {
     let mut module = load(&a.inputs, &a.cc)?;
-    if a.inline {
-        pivm_ir::inline::inline(&mut module);
+    if a.optimized {
+        pivm_ir::optimize(&mut module);
     }
     let text = module.to_string();
     match a.output {
@@ -168,9 +168,9 @@ pub fn run(a: RunArgs) -> Result<u8> {
     let what = first.to_string_lossy().into_owned();
     let mut module = load(&files, &a.cc)?;
     check_main(&module, &what)?;
-    // A fresh start runs the inlined module (and a snapshot embeds it);
+    // A fresh start runs the optimized module (and a snapshot embeds it);
     // a resume runs the module its snapshot embeds, as it is.
-    pivm_ir::inline::inline(&mut module);
+    pivm_ir::optimize(&mut module);
     let config = opts.config();
     let prog = Program::new(module, config.stack_size)
         .map_err(|e| Fail::new(Exit::Compile, format!("{what}: {e}")))?;
