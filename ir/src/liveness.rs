@@ -85,16 +85,7 @@ pub fn frame_liveness(m: &Module, f: &Function) -> Vec<LocalSet> {
     let n = f.locals.len();
     let nb = f.blocks.len();
     let mut live_in = vec![LocalSet::new(n); nb];
-    let succs: Vec<Vec<usize>> = f
-        .blocks
-        .values()
-        .map(|d| {
-            d.insts
-                .last()
-                .map(|i| i.kind.successors().iter().map(|b| b.index()).collect())
-                .unwrap_or_default()
-        })
-        .collect();
+    let succs = f.successor_lists();
     let live_out = |live_in: &[LocalSet], b: usize| {
         let mut s = LocalSet::new(n);
         for &t in &succs[b] {

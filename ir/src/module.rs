@@ -194,6 +194,28 @@ pub struct Inst {
     pub origin: Option<FuncId>,
 }
 
+impl Function {
+    /// Per block: the indices of its successors (those of its terminator,
+    /// with repeats).
+    pub fn successor_lists(&self) -> Vec<Vec<usize>> {
+        self.blocks
+            .values()
+            .map(|d| {
+                d.insts
+                    .last()
+                    .map(|t| {
+                        t.kind
+                            .successors()
+                            .iter()
+                            .map(|b| crate::EntityRef::index(*b))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+}
+
 impl Inst {
     pub fn new(kind: InstKind, line: u32) -> Inst {
         Inst {

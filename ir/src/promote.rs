@@ -468,36 +468,37 @@ fn rewrite(f: &mut Function, slot: SlotId, p: &Plan) {
                                     a: Operand::Const(bits),
                                 }));
                             }
-                            // From memory at x + rel.
-                            (Some(_), None) => {
-                                let a = fresh(f, format!("{name}.from"), Type::Ptr);
-                                insts.push(at(InstKind::Binary {
-                                    op: Opcode::Add,
-                                    ty: Type::Ptr,
-                                    dst: a,
-                                    a: x,
-                                    b: Operand::Const(rel as u64),
-                                }));
-                                insts.push(at(InstKind::Load {
-                                    ty: fty,
-                                    dst: fl,
-                                    addr: Operand::Local(a),
-                                }));
-                            }
-                            // To memory at d + rel.
+                            // From memory at x + rel, or to memory at d + rel.
                             _ => {
-                                let a = fresh(f, format!("{name}.to"), Type::Ptr);
+                                let (from, mem) = match pd {
+                                    Some(_) => (true, x),
+                                    None => (false, d),
+                                };
+                                let a = fresh(
+                                    f,
+                                    format!("{name}.{}", ["to", "from"][from as usize]),
+                                    Type::Ptr,
+                                );
                                 insts.push(at(InstKind::Binary {
                                     op: Opcode::Add,
                                     ty: Type::Ptr,
                                     dst: a,
-                                    a: d,
+                                    a: mem,
                                     b: Operand::Const(rel as u64),
                                 }));
-                                insts.push(at(InstKind::Store {
-                                    ty: fty,
-                                    addr: Operand::Local(a),
-                                    val: Operand::Local(fl),
+                                let addr = Operand::Local(a);
+                                insts.push(at(if from {
+                                    InstKind::Load {
+                                        ty: fty,
+                                        dst: fl,
+                                        addr,
+                                    }
+                                } else {
+                                    InstKind::Store {
+                                        ty: fty,
+                                        addr,
+                                        val: Operand::Local(fl),
+                                    }
                                 }));
                             }
                         }
@@ -608,16 +609,7 @@ struct Dominators {
 impl Dominators {
     fn new(f: &Function) -> Dominators {
         let n = f.blocks.len();
-        let succs: Vec<Vec<usize>> = f
-            .blocks
-            .values()
-            .map(|d| {
-                d.insts
-                    .last()
-                    .map(|t| t.kind.successors().iter().map(|s| s.index()).collect())
-                    .unwrap_or_default()
-            })
-            .collect();
+        let succs = f.successor_lists();
         let mut preds = vec![Vec::new(); n];
         for (b, ss) in succs.iter().enumerate() {
             for &s in ss {
