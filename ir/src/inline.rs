@@ -1,6 +1,7 @@
 //! Inlining of small leaf functions, before safepoints are placed.
 //!
-//! A call to a function that is small, neither loops nor calls a function
+//! A call to a function that is small (or called from one place only),
+//! neither loops nor calls a function
 //! of the module, and calls only plain builtins (`Builtin::is_plain`: ones
 //! that return to their call site or end the program, and do not depend on
 //! the calling function or its frame) costs more in the call than in the
@@ -35,8 +36,13 @@ use crate::module::{
 use crate::opcodes::Opcode;
 use crate::types::TypeLayouts;
 
-/// The largest callee inlined, in instructions.
+/// The largest callee inlined at every call, in instructions that do
+/// work (`cost`).
 pub const MAX_INLINE_INSTS: usize = 40;
+
+/// The largest callee inlined where it is called from one place only (no
+/// code is duplicated then), in instructions that do work.
+pub const MAX_INLINE_ONCE: usize = 400;
 
 /// The most shadow-stack memory an inlined callee's slots may take: they
 /// join every caller's frame, recursive ones too.
@@ -52,10 +58,36 @@ pub fn inline(m: &mut Module) {
         .collect();
     loop {
         let layouts = TypeLayouts::new(&m.types);
+        // Direct calls of each function, anywhere in the module.
+        let mut sites = vec![0usize; m.funcs.len()];
+        for inst in m
+            .funcs
+            .values()
+            .flat_map(|f| f.blocks.values())
+            .flat_map(|b| &b.insts)
+        {
+            if let InstKind::Call {
+                callee: Callee::Func(g),
+                ..
+            } = inst.kind
+            {
+                if let Some(n) = sites.get_mut(g.index()) {
+                    *n += 1;
+                }
+            }
+        }
         let inlinable: Vec<bool> = m
             .funcs
             .values()
-            .map(|f| is_inlinable(f, &plain, &layouts))
+            .enumerate()
+            .map(|(i, f)| {
+                let limit = if sites[i] == 1 {
+                    MAX_INLINE_ONCE
+                } else {
+                    MAX_INLINE_INSTS
+                };
+                cost(f) <= limit && is_inlinable(f, &plain, &layouts)
+            })
             .collect();
         let mut changed = false;
         for fid in 0..m.funcs.len() {
@@ -72,11 +104,30 @@ pub fn inline(m: &mut Module) {
     }
 }
 
-/// Whether calls to `f` are inlined (`plain`: per builtin declaration,
-/// whether it is plain).
+/// The instructions of `f` that do work: not copies, addresses or jumps,
+/// which inlining mostly turns into nothing (a copy of an argument into a
+/// parameter, a struct's address, the jump between two blocks).
+fn cost(f: &Function) -> usize {
+    f.blocks
+        .values()
+        .flat_map(|b| &b.insts)
+        .filter(|i| {
+            !matches!(
+                i.kind,
+                InstKind::Unary {
+                    op: Opcode::Copy,
+                    ..
+                } | InstKind::Addr { .. }
+                    | InstKind::Jump { .. }
+            )
+        })
+        .count()
+}
+
+/// Whether calls to `f` can be inlined, whatever its size (`plain`: per
+/// builtin declaration, whether it is plain).
 fn is_inlinable(f: &Function, plain: &[bool], layouts: &TypeLayouts) -> bool {
-    let n: usize = f.blocks.values().map(|b| b.insts.len()).sum();
-    if n > MAX_INLINE_INSTS || f.blocks.is_empty() {
+    if f.blocks.is_empty() {
         return false;
     }
     let mut slot_bytes = 0u64;
@@ -595,5 +646,69 @@ entry:
             .collect();
         assert_eq!(slots, ["v", "w", "p.swap"]);
         assert!(text.contains("%t.swap = addr $p.swap"), "{text}");
+    }
+
+    /// A function that calls a leaf becomes a leaf once that is inlined,
+    /// and is inlined in turn, even where its safepoints were placed
+    /// (`optimize` places them again after); a big leaf is inlined where
+    /// it has one caller, not where it has two.
+    #[test]
+    fn inlines_new_leaves_and_big_ones_called_once() {
+        let mut body = String::new();
+        for k in 0..50 {
+            body.push_str(&format!("    %x = add.i32 %x, {k}\n"));
+        }
+        let src = format!(
+            "func @inner(%x: i32) -> i32 {{
+entry:
+    %x = mul.i32 %x, 3
+    ret.i32 %x
+}}
+
+func @outer(%x: i32) -> i32 {{
+    local %y: i32
+entry:
+    %y = call @inner(i32 %x)
+    ret.i32 %y
+}}
+
+func @big_once(%x: i32) -> i32 {{
+entry:
+{body}    ret.i32 %x
+}}
+
+func @big_twice(%x: i32) -> i32 {{
+entry:
+{body}    ret.i32 %x
+}}
+
+func @main() -> i32 {{
+    local %x: i32
+entry:
+    %x = call @outer(i32 1)
+    %x = call @big_once(i32 %x)
+    %x = call @big_twice(i32 %x)
+    %x = call @big_twice(i32 %x)
+    ret.i32 %x
+}}
+"
+        );
+        let mut m = parse(&src, "t").unwrap();
+        crate::safepoints::place(&mut m);
+        crate::optimize(&mut m);
+        crate::verify(&m).unwrap_or_else(|e| panic!("{e}\n{m}"));
+        let all = m.to_string();
+        let func = |name: &str| {
+            let start = all.find(&format!("func @{name}(")).unwrap();
+            all[start..].split("\n}\n").next().unwrap().to_string()
+        };
+        let text = func("main");
+        for gone in ["call @outer(", "call @inner(", "call @big_once("] {
+            assert!(!text.contains(gone), "{gone}: {text}");
+        }
+        assert_eq!(text.matches("call @big_twice(").count(), 2, "{text}");
+        // main still polls at its entry; outer, a leaf now, does not.
+        assert!(text.contains("safepoint"), "{text}");
+        assert!(!func("outer").contains("safepoint"), "{all}");
     }
 }

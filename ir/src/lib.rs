@@ -42,9 +42,13 @@ pub use verify::verify;
 
 /// What `pivm run` does to a program before it runs it: inlines small
 /// leaf functions (`inline`), then promotes the slots it can to locals
-/// (`promote`). A pure function of the module: every engine on every host
+/// (`promote`), then places the safepoints again (`safepoints`: a
+/// function that became a leaf by inlining is inlined itself, and polls
+/// no more). A pure function of the module: every engine on every host
 /// runs the same code; a snapshot embeds the result.
 pub fn optimize(m: &mut Module) {
+    safepoints::remove(m);
     inline::inline(m);
     promote::promote(m);
+    safepoints::place(m);
 }

@@ -28,6 +28,17 @@ pub fn place(module: &mut Module) {
     }
 }
 
+/// Removes every safepoint (`place` puts them back).
+pub fn remove(module: &mut Module) {
+    for d in module
+        .funcs
+        .values_mut()
+        .flat_map(|f| f.blocks.values_mut())
+    {
+        d.insts.retain(|i| i.kind != InstKind::Safepoint);
+    }
+}
+
 fn place_in_function(f: &mut Function) {
     for (b, data) in f.blocks.iter_mut() {
         data.insts.retain(|i| i.kind != InstKind::Safepoint);
