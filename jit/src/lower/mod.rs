@@ -260,6 +260,8 @@ struct Lower<'a, 'f> {
     not_running: ir::Block,
     /// Per resume point: the locals its frame holds.
     live: Vec<pivm_ir::liveness::LocalSet>,
+    /// Per local: whether its bits are never seen (`nan::blind_locals`).
+    blind: Vec<bool>,
     overflow: ir::Block,
     halted: ir::Block,
     locals_slot: StackSlot,
@@ -395,6 +397,12 @@ pub(crate) fn lower_function(
     b.append_block_params_for_function_params(entry);
     let blocks: Vec<ir::Block> = f.blocks.keys().map(|_| b.create_block()).collect();
     let rps = resume_points(f);
+    let live = pivm_ir::liveness::frame_liveness(env.m, f);
+    let blind = nan::blind_locals(
+        f,
+        |bi, args| calls::inline_math(env.m, bi, args).is_some(),
+        |i| live.iter().any(|s| s.contains(i)),
+    );
     let resume: Vec<ir::Block> = rps.iter().map(|_| b.create_block()).collect();
     let rid_at = rps
         .iter()
@@ -554,7 +562,7 @@ pub(crate) fn lower_function(
         stops,
         save,
         not_running,
-        live: pivm_ir::liveness::frame_liveness(env.m, f),
+        live,
         overflow,
         halted,
         locals_slot,
@@ -583,6 +591,7 @@ pub(crate) fn lower_function(
                 _ => false,
             }),
         loose: nan::loose_locals(f, |bi, args| calls::inline_math(env.m, bi, args).is_some()),
+        blind,
         site_at,
         site_blocks,
         landing,

@@ -128,6 +128,58 @@ pub(super) fn loose_locals(
     loose
 }
 
+/// The float locals of `f` whose bits are never seen: every use is an
+/// operand of arithmetic, a comparison, a conversion to an integer or a
+/// width, or an inline math builtin (`inline_math`), none of which can
+/// tell one NaN from another, and none is live at a resume point
+/// (`saved`: its frame would hold the bits). Such a local may be given a
+/// loose value where an exact one is due (a load answered by a loose
+/// value the path stored, `forward`) without canonicalizing it.
+pub(super) fn blind_locals(
+    f: &Function,
+    inline_math: impl Fn(BuiltinId, &[(Type, Operand)]) -> bool,
+    saved: impl Fn(usize) -> bool,
+) -> Vec<bool> {
+    let n = f.locals.len();
+    let mut blind: Vec<bool> = (0..n)
+        .map(|i| f.locals[pivm_ir::Local::new(i)].ty.is_float() && !saved(i))
+        .collect();
+    for inst in f.blocks.values().flat_map(|b| &b.insts) {
+        let insensitive = match &inst.kind {
+            InstKind::Binary { op, .. } => {
+                is_loose_op(*op)
+                    || matches!(
+                        op,
+                        Opcode::FEq
+                            | Opcode::FNe
+                            | Opcode::FLt
+                            | Opcode::FLe
+                            | Opcode::FGt
+                            | Opcode::FGe
+                    )
+            }
+            InstKind::Convert { op, .. } => {
+                is_loose_op(*op) || matches!(op, Opcode::FToSI | Opcode::FToUI)
+            }
+            InstKind::Call {
+                callee: Callee::Builtin(bi),
+                args,
+                ..
+            } => inline_math(*bi, args),
+            _ => false,
+        };
+        if insensitive {
+            continue;
+        }
+        for (_, o) in inst.kind.operands() {
+            if let Operand::Local(l) = o {
+                blind[l.index()] = false;
+            }
+        }
+    }
+    blind
+}
+
 fn const_is_nan(ty: Type, bits: u64) -> bool {
     match ty {
         Type::F32 => f32::from_bits(bits as u32).is_nan(),
@@ -169,5 +221,39 @@ mod tests {
             }",
         );
         assert_eq!(l, vec![false, true, true, false, false, false]);
+    }
+
+    #[test]
+    fn blind_locals_are_only_computed_with_and_not_saved() {
+        // %a: only added and compared (blind); %b: also stored (seen);
+        // %c: also copied (seen); %d: only multiplied, but saved (live at
+        // a resume point); %e: only added (blind).
+        let m = pivm_ir::parse(
+            "func @f(%p: ptr) -> i32 {
+                local %a: f64
+                local %b: f64
+                local %c: f64
+                local %d: f64
+                local %e: f64
+                local %i: i32
+            entry:
+                %a = load.f64 %p
+                %b = load.f64 %p
+                %c = load.f64 %p
+                %d = load.f64 %p
+                %a = fadd.f64 %a, %b
+                %i = flt.f64 %a, %c
+                store.f64 %p, %b
+                %e = copy.f64 %c
+                %d = fmul.f64 %d, %d
+                %e = fadd.f64 %e, %e
+                ret.i32 %i
+            }",
+            "t.pir",
+        )
+        .unwrap();
+        let f = m.funcs.values().next().unwrap();
+        let b = blind_locals(f, |_, _| false, |i| i == 4);
+        assert_eq!(b, vec![false, true, false, false, false, true, false]);
     }
 }

@@ -404,7 +404,8 @@ impl Lower<'_, '_> {
                     _ => None,
                 };
                 if let Some((r, k)) = hoisted {
-                    if let Some(v) = self.known(r, k, *ty, self.loose[dst.index()]) {
+                    let any_nan = self.loose[dst.index()] || self.blind[dst.index()];
+                    if let Some(v) = self.known(r, k, *ty, any_nan) {
                         self.def(*dst, v);
                         return Ok(());
                     }
