@@ -51,57 +51,60 @@ pub const MAX_INLINE_SLOT_BYTES: u64 = 256;
 /// Inlines every call to an inlinable function (see the module docs),
 /// until no such call is left.
 pub fn inline(m: &mut Module) {
+    while inline_round(m) {}
+}
+
+/// Inlines every call to a function inlinable when the round starts (the
+/// functions that become leaves by it are inlined in the next round);
+/// whether any call was.
+pub fn inline_round(m: &mut Module) -> bool {
     let plain: Vec<bool> = m
         .builtins
         .keys()
         .map(|b| m.builtin(b).is_some_and(|b| b.is_plain()))
         .collect();
-    loop {
-        let layouts = TypeLayouts::new(&m.types);
-        // Direct calls of each function, anywhere in the module.
-        let mut sites = vec![0usize; m.funcs.len()];
-        for inst in m
-            .funcs
-            .values()
-            .flat_map(|f| f.blocks.values())
-            .flat_map(|b| &b.insts)
+    let layouts = TypeLayouts::new(&m.types);
+    // Direct calls of each function, anywhere in the module.
+    let mut sites = vec![0usize; m.funcs.len()];
+    for inst in m
+        .funcs
+        .values()
+        .flat_map(|f| f.blocks.values())
+        .flat_map(|b| &b.insts)
+    {
+        if let InstKind::Call {
+            callee: Callee::Func(g),
+            ..
+        } = inst.kind
         {
-            if let InstKind::Call {
-                callee: Callee::Func(g),
-                ..
-            } = inst.kind
-            {
-                if let Some(n) = sites.get_mut(g.index()) {
-                    *n += 1;
-                }
+            if let Some(n) = sites.get_mut(g.index()) {
+                *n += 1;
             }
-        }
-        let inlinable: Vec<bool> = m
-            .funcs
-            .values()
-            .enumerate()
-            .map(|(i, f)| {
-                let limit = if sites[i] == 1 {
-                    MAX_INLINE_ONCE
-                } else {
-                    MAX_INLINE_INSTS
-                };
-                cost(f) <= limit && is_inlinable(f, &plain, &layouts)
-            })
-            .collect();
-        let mut changed = false;
-        for fid in 0..m.funcs.len() {
-            let fid = FuncId::new(fid);
-            while let Some((b, i, g)) = find_site(&m.funcs[fid], &inlinable, fid) {
-                let callee = m.funcs[g].clone();
-                inline_at(&mut m.funcs[fid], b, i, &callee, g);
-                changed = true;
-            }
-        }
-        if !changed {
-            break;
         }
     }
+    let inlinable: Vec<bool> = m
+        .funcs
+        .values()
+        .enumerate()
+        .map(|(i, f)| {
+            let limit = if sites[i] == 1 {
+                MAX_INLINE_ONCE
+            } else {
+                MAX_INLINE_INSTS
+            };
+            cost(f) <= limit && is_inlinable(f, &plain, &layouts)
+        })
+        .collect();
+    let mut changed = false;
+    for fid in 0..m.funcs.len() {
+        let fid = FuncId::new(fid);
+        while let Some((b, i, g)) = find_site(&m.funcs[fid], &inlinable, fid) {
+            let callee = m.funcs[g].clone();
+            inline_at(&mut m.funcs[fid], b, i, &callee, g);
+            changed = true;
+        }
+    }
+    changed
 }
 
 /// The instructions of `f` that do work: not copies, addresses or jumps,

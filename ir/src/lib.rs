@@ -41,14 +41,18 @@ pub use types::{AggKind, Layout, MemType, Type, TypeDef, TypeLayouts};
 pub use verify::verify;
 
 /// What `pivm run` does to a program before it runs it: inlines small
-/// leaf functions (`inline`), then promotes the slots it can to locals
-/// (`promote`), then places the safepoints again (`safepoints`: a
-/// function that became a leaf by inlining is inlined itself, and polls
-/// no more). A pure function of the module: every engine on every host
-/// runs the same code; a snapshot embeds the result.
+/// leaf functions (`inline`) and promotes the slots it can to locals
+/// (`promote`), in rounds (a callee's slots promoted before the next round
+/// weighs what is left of them; a function that became a leaf by inlining
+/// is inlined in the next), then places the safepoints again
+/// (`safepoints`; they are taken out first: a leaf polls no more). A pure
+/// function of the module: every engine on every host runs the same code;
+/// a snapshot embeds the result.
 pub fn optimize(m: &mut Module) {
     safepoints::remove(m);
-    inline::inline(m);
     promote::promote(m);
+    while inline::inline_round(m) {
+        promote::promote(m);
+    }
     safepoints::place(m);
 }
