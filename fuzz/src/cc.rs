@@ -6,7 +6,8 @@
 //! diagnostics, never panics (its thread's panic would show as an
 //! internal compiler error) and never produces IR the verifier refuses;
 //! and the module prints as `.pir` text that parses and verifies, the
-//! same text again (`pivm compile` output is a program `pivm run` loads).
+//! same text again (`pivm compile` output is a program `pivm run` loads);
+//! optimized as `pivm run` does, it still verifies and reads back.
 //!
 //! The source is named in a folder that does not exist, so a quoted
 //! `#include` of a relative path finds nothing.
@@ -36,5 +37,19 @@ pub fn run(data: &[u8]) {
     assert!(
         again.to_string() == text,
         "the compiled module reads back differently:\n{text}"
+    );
+    // As `pivm run` runs it: optimized, it still verifies, and its text
+    // (with inlined instructions' origins) reads back the same.
+    let mut opt = again;
+    pivm_ir::optimize(&mut opt);
+    if let Err(e) = pivm_ir::verify(&opt) {
+        panic!("the optimized module does not verify:\n{e}\n{opt}");
+    }
+    let text = opt.to_string();
+    let back = pivm_ir::parse(&text, "fuzz.pir")
+        .unwrap_or_else(|e| panic!("the optimized module does not parse: {e:?}\n{text}"));
+    assert!(
+        back.to_string() == text,
+        "the optimized module reads back differently:\n{text}"
     );
 }

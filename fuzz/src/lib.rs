@@ -6,7 +6,7 @@
 //! request does not survive the control socket).
 //!
 //! - `pir::run`: `.pir` text through the parser, the printer, the
-//!   verifier, the inliner and both engines, differentially, with a
+//!   verifier, the optimizer and both engines, differentially, with a
 //!   snapshot resumed on the other engine through a file.
 //! - `cc::run`: C source through the whole C frontend.
 //! - `snapshot::run`: a snapshot file through the reader, the validator,

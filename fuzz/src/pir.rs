@@ -5,7 +5,7 @@
 //! - a parsed module prints as text that parses to the same text (the
 //!   parser reads exactly what the printer writes);
 //! - the verifier accepts or refuses it; a verified module that the
-//!   inliner rewrites still verifies;
+//!   optimizer rewrites (`pivm_ir::optimize`) still verifies;
 //! - a verified module with a runnable `@main` runs the same on the
 //!   interpreter and the JIT (`engines::FUEL` safepoints at most, 16 MiB
 //!   of memory, depth 200): same outcome (exit value, trap with its place,
@@ -59,15 +59,16 @@ pub fn every_point(module: Module) -> bool {
 }
 
 /// The program `pivm run` would run for `module`: verified, with a
-/// runnable `@main`, inlined (which must keep it verified), laid out with
+/// runnable `@main`, optimized (`pivm_ir::optimize`: inlined and its slots
+/// promoted, which must keep it verified), laid out with
 /// `STACK` and fitting `RESERVE`.
 pub fn program(mut module: Module) -> Option<Arc<Program>> {
     if pivm_ir::verify(&module).is_err() || !runnable(&module) {
         return None;
     }
-    pivm_ir::inline::inline(&mut module);
+    pivm_ir::optimize(&mut module);
     if let Err(e) = pivm_ir::verify(&module) {
-        panic!("the inlined module does not verify:\n{e}\n{module}");
+        panic!("the optimized module does not verify:\n{e}\n{module}");
     }
     let prog = Program::new(module, STACK).ok()?;
     let needs = prog
