@@ -51,13 +51,15 @@ pub const MAX_INLINE_SLOT_BYTES: u64 = 256;
 /// Inlines every call to an inlinable function (see the module docs),
 /// until no such call is left.
 pub fn inline(m: &mut Module) {
-    while inline_round(m) {}
+    let mut budget = crate::Budget::default();
+    while inline_round(m, &mut budget) {}
 }
 
 /// Inlines every call to a function inlinable when the round starts (the
 /// functions that become leaves by it are inlined in the next round);
-/// whether any call was.
-pub fn inline_round(m: &mut Module) -> bool {
+/// whether any call was. Each inlining costs the caller's instructions
+/// (it rebuilds the caller) from `budget`; none is done once it is spent.
+pub fn inline_round(m: &mut Module, budget: &mut crate::Budget) -> bool {
     let plain: Vec<bool> = m
         .builtins
         .keys()
@@ -98,13 +100,34 @@ pub fn inline_round(m: &mut Module) -> bool {
     let mut changed = false;
     for fid in 0..m.funcs.len() {
         let fid = FuncId::new(fid);
-        while let Some((b, i, g)) = find_site(&m.funcs[fid], &inlinable, fid) {
+        loop {
+            // The caller stays within the verifier's bound on a function's
+            // size (blocks times locals), with room to spare.
+            let f = &m.funcs[fid];
+            let fits = |g: FuncId| {
+                let g = &m.funcs[g];
+                let blocks = (f.blocks.len() + g.blocks.len() + 1) as u64;
+                let locals = (f.locals.len() + g.locals.len()) as u64;
+                blocks.saturating_mul(locals) <= crate::verify::MAX_FUNC_WEIGHT / 4
+            };
+            let Some((b, i, g)) = find_site(f, &inlinable, fid, fits) else {
+                break;
+            };
+            if !budget.spend(function_size(f)) {
+                return changed;
+            }
             let callee = m.funcs[g].clone();
             inline_at(&mut m.funcs[fid], b, i, &callee, g);
             changed = true;
         }
     }
     changed
+}
+
+/// What rebuilding `f` costs: its instructions, locals and blocks.
+pub(crate) fn function_size(f: &Function) -> u64 {
+    let insts: usize = f.blocks.values().map(|b| b.insts.len()).sum();
+    (insts + f.locals.len() + f.blocks.len() + f.slots.len()) as u64
 }
 
 /// The instructions of `f` that do work: not copies, addresses or jumps,
@@ -157,9 +180,14 @@ fn is_inlinable(f: &Function, plain: &[bool], layouts: &TypeLayouts) -> bool {
     })
 }
 
-/// The first call in `f` to an inlinable function other than `f`: block,
-/// instruction index, callee.
-fn find_site(f: &Function, inlinable: &[bool], me: FuncId) -> Option<(Block, usize, FuncId)> {
+/// The first call in `f` to an inlinable function other than `f` that
+/// `fits`: block, instruction index, callee.
+fn find_site(
+    f: &Function,
+    inlinable: &[bool],
+    me: FuncId,
+    fits: impl Fn(FuncId) -> bool,
+) -> Option<(Block, usize, FuncId)> {
     for (b, data) in f.blocks.iter() {
         for (i, inst) in data.insts.iter().enumerate() {
             if let InstKind::Call {
@@ -167,7 +195,7 @@ fn find_site(f: &Function, inlinable: &[bool], me: FuncId) -> Option<(Block, usi
                 ..
             } = &inst.kind
             {
-                if *g != me && inlinable[g.index()] {
+                if *g != me && inlinable[g.index()] && fits(*g) {
                     return Some((b, i, *g));
                 }
             }
@@ -176,10 +204,14 @@ fn find_site(f: &Function, inlinable: &[bool], me: FuncId) -> Option<(Block, usi
     None
 }
 
-/// A name not in `taken`, from `base`; added to `taken`.
-fn fresh(taken: &mut HashSet<String>, base: String) -> String {
+/// A name not in `taken`, from `base`: `base`, else `base.N` for the
+/// first `N` from `hint` on that is free; added to `taken`. Callers give
+/// as `hint` a number that grows with every name they make (the count of
+/// the function's locals or blocks), so one or two tries find a free name
+/// even when thousands were made from the same base.
+pub(crate) fn fresh(taken: &mut HashSet<String>, base: String, hint: usize) -> String {
     let mut name = base.clone();
-    let mut k = 1;
+    let mut k = hint.max(1);
     while taken.contains(&name) {
         name = format!("{base}.{k}");
         k += 1;
@@ -213,7 +245,7 @@ fn inline_at(f: &mut Function, site: Block, at: usize, g: &Function, gid: FuncId
         .locals
         .values()
         .map(|l| {
-            let name = fresh(&mut names, format!("{}.{}", l.name, g.name));
+            let name = fresh(&mut names, format!("{}.{}", l.name, g.name), f.locals.len());
             f.locals.push(LocalDecl { name, ty: l.ty })
         })
         .collect();
@@ -222,7 +254,11 @@ fn inline_at(f: &mut Function, site: Block, at: usize, g: &Function, gid: FuncId
         .slots
         .values()
         .map(|s| {
-            let name = fresh(&mut slot_names, format!("{}.{}", s.name, g.name));
+            let name = fresh(
+                &mut slot_names,
+                format!("{}.{}", s.name, g.name),
+                f.slots.len(),
+            );
             f.slots.push(SlotDecl {
                 name,
                 ty: s.ty.clone(),
@@ -282,7 +318,7 @@ fn inline_at(f: &mut Function, site: Block, at: usize, g: &Function, gid: FuncId
     }));
     let site_name = old[site.index()].name.clone();
     let cont_data = BlockData {
-        name: fresh(&mut labels, format!("{site_name}.ret.{}", g.name)),
+        name: fresh(&mut labels, format!("{site_name}.ret.{}", g.name), n_old),
         insts: tail,
     };
     let mut body: Vec<BlockData> = Vec::with_capacity(n_g);
@@ -319,7 +355,7 @@ fn inline_at(f: &mut Function, site: Block, at: usize, g: &Function, gid: FuncId
             insts.push(in_g(kind));
         }
         body.push(BlockData {
-            name: fresh(&mut labels, format!("{}.{}", data.name, g.name)),
+            name: fresh(&mut labels, format!("{}.{}", data.name, g.name), n_old),
             insts,
         });
     }
@@ -713,5 +749,33 @@ entry:
         // main still polls at its entry; outer, a leaf now, does not.
         assert!(text.contains("safepoint"), "{text}");
         assert!(!func("outer").contains("safepoint"), "{all}");
+    }
+
+    /// A caller of thousands of leaves stops being inlined into when the
+    /// budget is spent (each inlining rebuilds the caller), and stays a
+    /// valid module.
+    #[test]
+    fn a_huge_caller_is_inlined_into_within_the_budget() {
+        let mut src = String::from(
+            "func @leaf(%x: i32) -> i32 {
+entry:
+    %x = mul.i32 %x, 3
+    ret.i32 %x
+}
+
+func @main() -> i32 {
+    local %x: i32
+entry:
+",
+        );
+        for _ in 0..20_000 {
+            src.push_str("    %x = call @leaf(i32 %x)\n");
+        }
+        src.push_str("    ret.i32 %x\n}\n");
+        let mut m = parse(&src, "t").unwrap();
+        crate::optimize(&mut m);
+        crate::verify(&m).unwrap_or_else(|e| panic!("{e}"));
+        let left = m.to_string().matches("call @leaf(").count();
+        assert!(left > 0 && left < 20_000, "{left} calls left");
     }
 }

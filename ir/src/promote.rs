@@ -57,6 +57,13 @@ const MAX_FIELDS: usize = 64;
 
 /// Promotes every slot of every function that can be (module docs).
 pub fn promote(m: &mut Module) {
+    promote_within(m, &mut crate::Budget::default());
+}
+
+/// `promote`, while `budget` lasts: each slot considered costs the
+/// function's instructions (a hostile module with many slots in a huge
+/// function stops being optimized instead of taking hours).
+pub fn promote_within(m: &mut Module, budget: &mut crate::Budget) {
     let layouts = TypeLayouts::new(&m.types);
     let mem: Vec<Option<Builtin>> = m
         .builtins
@@ -74,6 +81,9 @@ pub fn promote(m: &mut Module) {
         let f = &mut m.funcs[fid];
         let mut s = 0;
         while s < f.slots.len() {
+            if !budget.spend(crate::inline::function_size(f)) {
+                return;
+            }
             let slot = SlotId::new(s);
             let decl = &f.slots[slot].ty;
             let size = layouts.of(decl).map(|l| l.size);
@@ -369,8 +379,20 @@ fn plan(
     if fields.len() > MAX_FIELDS {
         return None;
     }
-    // The verifier's bound on a function's size, with room to spare.
-    let locals = f.locals.len() + fields.len() * 2;
+    // The verifier's bound on a function's size (blocks times locals),
+    // with room to spare: one local per field, and one address per field
+    // that a copy moves from or to memory.
+    let moved: usize = uses
+        .iter()
+        .map(|u| match u {
+            Use::Mem(pd, px, n) if pd.is_none() || px.is_none() => {
+                let at = pd.or(*px).unwrap_or(0);
+                fields.range(at..at + *n as i64).count()
+            }
+            _ => 0,
+        })
+        .sum();
+    let locals = f.locals.len() + fields.len() + moved;
     if (f.blocks.len() as u64).saturating_mul(locals as u64) > crate::verify::MAX_FUNC_WEIGHT / 4 {
         return None;
     }
@@ -380,16 +402,11 @@ fn plan(
 /// Replaces `slot` by locals as `p` says, and removes it from the frame.
 fn rewrite(f: &mut Function, slot: SlotId, p: &Plan) {
     let name = f.slots[slot].name.clone();
-    let mut names: BTreeSet<String> = f.locals.values().map(|l| l.name.clone()).collect();
+    let mut names: std::collections::HashSet<String> =
+        f.locals.values().map(|l| l.name.clone()).collect();
     let mut fresh = |f: &mut Function, base: String, ty: Type| {
-        let mut n = base.clone();
-        let mut k = 1;
-        while names.contains(&n) {
-            n = format!("{base}.{k}");
-            k += 1;
-        }
-        names.insert(n.clone());
-        f.locals.push(LocalDecl { name: n, ty })
+        let name = crate::inline::fresh(&mut names, base, f.locals.len());
+        f.locals.push(LocalDecl { name, ty })
     };
     let field_locals: BTreeMap<i64, (Local, Type)> = p
         .fields
@@ -803,14 +820,14 @@ entry:
         assert!(!f.contains("slot"), "{f}");
         for want in [
             "%t.0 = copy.i64 0\n    %t.8 = copy.f64 0.0\n    %t.16 = copy.i32 0\n    %t.20 = copy.i32 0",
-            "%t.from = add.ptr %in, 0\n    %t.0 = load.i64 %t.from",
-            "%t.8 = load.f64 %t.from.1",
-            "%t.16 = load.i32 %t.from.2",
+            "%t.from = add.ptr %in, 0\n    %t.0 = load.i64 %t.from\n",
+            "add.ptr %in, 8\n    %t.8 = load.f64 %t.from.",
+            "add.ptr %in, 16\n    %t.16 = load.i32 %t.from.",
             "%x = copy.f64 %t.8",
             "%n = bitcast.f64.i64 %t.8",
             "%t.0 = copy.i64 %n",
-            "%t.to.1 = add.ptr %out, 8\n    store.f64 %t.to.1, %t.8",
-            "store.i32 %t.to.3, %t.20",
+            "add.ptr %out, 8\n    store.f64 %t.to.",
+            "add.ptr %out, 20\n    store.i32 %t.to.",
         ] {
             assert!(f.contains(want), "{want}:\n{f}");
         }
