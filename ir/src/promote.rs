@@ -55,6 +55,10 @@ pub const MAX_PROMOTED_BYTES: u64 = 256;
 /// The most fields a promoted slot is cut into.
 const MAX_FIELDS: usize = 64;
 
+/// The most passes over a function that find the locals holding a slot's
+/// address.
+const MAX_PASSES: usize = 8;
+
 /// Promotes every slot of every function that can be (module docs).
 pub fn promote(m: &mut Module) {
     promote_within(m, &mut crate::Budget::default());
@@ -160,9 +164,17 @@ fn plan(
             Operand::Const(_) => None,
         })
         .collect();
-    // The locals holding the slot's address, and their offsets.
+    // The locals holding the slot's address, and their offsets: a pass
+    // finds those defined after the local they derive from in layout
+    // order; a chain running backwards through the layout needs one pass
+    // per link, and one longer than `MAX_PASSES` keeps the slot.
     let mut ptrs: HashMap<Local, i64> = HashMap::new();
+    let mut passes = 0;
     loop {
+        passes += 1;
+        if passes > MAX_PASSES {
+            return None;
+        }
         let mut changed = false;
         for d in f.blocks.values() {
             for inst in &d.insts {
@@ -881,5 +893,42 @@ dead:
         assert!(!d.dominates(b(4), b(3)));
         // Never runs: anything dominates it.
         assert!(d.dominates(b(1), b(5)));
+    }
+
+    /// Address locals derived backwards through the layout are found one
+    /// link per pass: a short chain is promoted, one longer than
+    /// `MAX_PASSES` keeps its slot.
+    #[test]
+    fn backward_chains_are_followed_a_bounded_number_of_passes() {
+        // Runs entry, b0, d1, ..., dK, use; laid out entry, dK, ..., d1,
+        // b0, use: each dk derives %pk from %p(k-1), defined later in the
+        // layout.
+        let chain = |links: usize| {
+            let mut text = String::from("func @f() -> i32 {\n    local %x: i32\n");
+            for k in 0..=links {
+                text.push_str(&format!("    local %p{k}: ptr\n"));
+            }
+            text.push_str("    slot $s: i32\nentry:\n    jump b0\n");
+            for k in (1..=links).rev() {
+                let next = if k == links {
+                    "use".to_string()
+                } else {
+                    format!("d{}", k + 1)
+                };
+                text.push_str(&format!(
+                    "d{k}:\n    %p{k} = copy.ptr %p{}\n    jump {next}\n",
+                    k - 1
+                ));
+            }
+            text.push_str(&format!(
+                "b0:\n    %p0 = addr $s\n    store.i32 %p0, 7\n    jump d1\nuse:\n    %x = load.i32 %p{links}\n    ret.i32 %x\n}}\n"
+            ));
+            let mut m = parse(&text, "t").unwrap();
+            promote(&mut m);
+            crate::verify(&m).unwrap_or_else(|e| panic!("{e}\n{m}"));
+            m.to_string().contains("slot $s")
+        };
+        assert!(!chain(3), "a chain of 3 is promoted");
+        assert!(chain(12), "a chain of 12 keeps its slot");
     }
 }
