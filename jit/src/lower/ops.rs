@@ -213,25 +213,24 @@ impl Lower<'_, '_> {
         Some(self.b.ins().bitcast(clif(ty), MemFlagsData::new(), v))
     }
 
-    /// The offsets in the frame of the destination and the source of a
-    /// copy or fill lowered inline whose every range is inside the frame
-    /// (`bytes`, `window::BlockPlan::frame_args`): it needs no check and
-    /// writes only the frame.
-    pub(super) fn frame_mem_call(&self, k: &InstKind) -> Option<(i64, Option<i64>)> {
+    /// Whether `k` is a copy or fill lowered inline whose every range is
+    /// inside the frame (`bytes`, `window::BlockPlan::frame_args`): it
+    /// needs no check and writes only the frame, so what is known of other
+    /// memory stays.
+    pub(super) fn frame_mem_call(&self, k: &InstKind) -> bool {
         let InstKind::Call {
             callee: Callee::Builtin(bi),
             args,
             ..
         } = k
         else {
-            return None;
+            return false;
         };
-        let (b, _) = super::bytes::inline_mem(self.env.m, *bi, args)?;
+        let Some((b, _)) = super::bytes::inline_mem(self.env.m, *bi, args) else {
+            return false;
+        };
         let [d, x] = self.planned_frame_args();
-        match b {
-            Builtin::Memset => Some((d?, None)),
-            _ => Some((d?, Some(x?))),
-        }
+        d.is_some() && (b == Builtin::Memset || x.is_some())
     }
 
     /// For the instruction being lowered, a call of a constant length:
@@ -336,7 +335,7 @@ impl Lower<'_, '_> {
         site: Option<u32>,
         check: Check,
     ) -> Result<(), String> {
-        if matches!(k, InstKind::Call { .. }) && self.frame_mem_call(k).is_none() {
+        if matches!(k, InstKind::Call { .. }) && !self.frame_mem_call(k) {
             // It may write memory (`forward`).
             self.memory.clear();
         }
