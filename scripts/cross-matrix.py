@@ -78,6 +78,7 @@ PROGRAMS = [
     ("tests/alloc/slab_edges.c", [], [0.21], "pivm"),
     ("tests/c/inlined_leaves.c", [], [0.45], "gcc"),
     ("tests/c/promoted_slots.c", [], [0.55], "gcc"),
+    ("tests/c/tail_calls.c", [], [0.4], "gcc"),
 ]
 
 

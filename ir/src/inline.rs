@@ -60,11 +60,7 @@ pub fn inline(m: &mut Module) {
 /// whether any call was. Each inlining costs the caller's instructions
 /// (it rebuilds the caller) from `budget`; none is done once it is spent.
 pub fn inline_round(m: &mut Module, budget: &mut crate::Budget) -> bool {
-    let plain: Vec<bool> = m
-        .builtins
-        .keys()
-        .map(|b| m.builtin(b).is_some_and(|b| b.is_plain()))
-        .collect();
+    let plain = plain_builtins(m);
     let layouts = TypeLayouts::new(&m.types);
     // Direct calls of each function, anywhere in the module.
     let mut sites = vec![0usize; m.funcs.len()];
@@ -122,6 +118,15 @@ pub fn inline_round(m: &mut Module, budget: &mut crate::Budget) -> bool {
         }
     }
     changed
+}
+
+/// Per builtin declaration of `m`: whether it is a plain builtin
+/// (`Builtin::is_plain`).
+pub(crate) fn plain_builtins(m: &Module) -> Vec<bool> {
+    m.builtins
+        .keys()
+        .map(|b| m.builtin(b).is_some_and(|b| b.is_plain()))
+        .collect()
 }
 
 /// What rebuilding `f` costs: its instructions, locals and blocks.
@@ -419,7 +424,7 @@ fn read_before_set(g: &Function) -> Vec<bool> {
     read
 }
 
-fn remap_blocks(k: &mut InstKind, map: &impl Fn(Block) -> Block) {
+pub(crate) fn remap_blocks(k: &mut InstKind, map: &impl Fn(Block) -> Block) {
     match k {
         InstKind::Jump { target } => *target = map(*target),
         InstKind::Branch {

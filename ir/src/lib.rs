@@ -23,6 +23,7 @@ pub mod opcodes;
 pub mod parse;
 pub mod promote;
 pub mod safepoints;
+pub mod tailrec;
 pub mod trap;
 pub mod types;
 pub mod verify;
@@ -55,6 +56,7 @@ pub fn optimize(m: &mut Module) {
     while inline::inline_round(m, &mut budget) {
         promote::promote_within(m, &mut budget);
     }
+    tailrec::tail_calls(m, &mut budget);
     safepoints::place(m);
 }
 

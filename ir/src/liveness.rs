@@ -73,6 +73,33 @@ fn step(live: &mut LocalSet, k: &InstKind) {
     }
 }
 
+/// The locals of `f` that some path from its entry reads before any
+/// instruction sets them (they read the 0 every local starts with), its
+/// parameters included. Without the longjmp edges `frame_liveness` adds.
+pub fn live_at_entry(f: &Function) -> LocalSet {
+    let n = f.locals.len();
+    let mut live_in = vec![LocalSet::new(n); f.blocks.len()];
+    let succs = f.successor_lists();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for b in (0..f.blocks.len()).rev() {
+            let mut live = LocalSet::new(n);
+            for &t in &succs[b] {
+                live.union(&live_in[t]);
+            }
+            for i in f.blocks[Block::new(b)].insts.iter().rev() {
+                step(&mut live, &i.kind);
+            }
+            changed |= live_in[b].union(&live);
+        }
+    }
+    live_in
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| LocalSet::new(n))
+}
+
 /// The locals a frame of `f` (a function of `m`) holds at each of its
 /// resume points, in `pivm_ir::safepoints::resume_points` order (the
 /// resume-point ids).

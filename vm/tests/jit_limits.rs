@@ -199,9 +199,12 @@ fn a_huge_max_depth_is_bounded_by_host_memory() {
 
 const DEPTH: &str = r#"#include <stdio.h>
 
+/* Not a tail call (which would be a loop, pivm_ir::tailrec): what is
+   added depends on the result. */
 unsigned rec(unsigned n) {
     if (n == 0) return 1;
-    return rec(n - 1) + 1;
+    unsigned r = rec(n - 1);
+    return r + (r != 0);
 }
 
 int main(void) {

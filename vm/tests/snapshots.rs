@@ -311,16 +311,22 @@ fn file_positions_and_lookahead_resume_at_many_safepoints() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Inlined leaves (`pivm_ir::inline`) and promoted slots
-/// (`pivm_ir::promote`): a struct passed by value between inlined leaves
+/// Inlined leaves (`pivm_ir::inline`), promoted slots
+/// (`pivm_ir::promote`) and self tail calls made loops
+/// (`pivm_ir::tailrec`): a struct passed by value between inlined leaves
 /// lives in the caller's locals, or in its frame where its address
-/// escapes; programs of both, snapshotted at 40 points over their run on
-/// alternating engines, resume on both with the output of the
+/// escapes; a recursion in tail position is one frame with an
+/// accumulator; programs of each, snapshotted at 40 points over their run
+/// on alternating engines, resume on both with the output of the
 /// uninterrupted run.
 #[test]
-fn inlined_leaves_and_promoted_slots_resume_at_many_safepoints() {
+fn optimized_programs_resume_at_many_safepoints() {
     let dir = scratch("inlined");
-    for prog in ["tests/c/inlined_leaves.c", "tests/c/promoted_slots.c"] {
+    for prog in [
+        "tests/c/inlined_leaves.c",
+        "tests/c/promoted_slots.c",
+        "tests/c/tail_calls.c",
+    ] {
         let prog = repo().join(prog);
         let n = roundtrip_at(&prog, &[], |total| points(total, 40), &dir).unwrap();
         assert!(n >= 30, "{}: only {n} resumes checked", prog.display());

@@ -409,7 +409,8 @@ pub struct RunOpts {
     pub no_default_dir: bool,
 
     /// Call depth limit (a deeper call traps with a stack overflow, as does
-    /// recursion whose frames take over 1 GiB of host memory); on resume, a
+    /// recursion whose frames take over 1 GiB of host memory; a function's
+    /// call of itself in tail position is a loop, not a call); on resume, a
     /// snapshot's own limit applies only below it
     #[arg(long, value_name = "N", default_value_t = Config::default().max_depth)]
     pub max_depth: u32,

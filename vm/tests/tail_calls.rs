@@ -1,0 +1,100 @@
+//! Self tail calls run as loops (`pivm_ir::tailrec`): a recursion in tail
+//! position far deeper than `--max-depth` finishes on both engines with
+//! gcc's output (it would overflow the VM's stack as calls), and a trap in
+//! a function made a loop still names that function and the line.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn pivm(args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_pivm"))
+        .args(args)
+        .output()
+        .expect("cannot run pivm");
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("pivm-tail-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn tail_recursion_deeper_than_the_depth_limit_finishes() {
+    let prog = repo().join("tests/c/tail_calls.c");
+    let p = prog.to_str().unwrap();
+    let dir = scratch("deep");
+    let exe = dir.join("gcc");
+    let st = Command::new("gcc")
+        .args(["-O0", "-o", exe.to_str().unwrap(), p])
+        .status()
+        .expect("cannot run gcc");
+    assert!(st.success());
+    let want = Command::new(&exe).output().unwrap();
+    let want = String::from_utf8(want.stdout).unwrap();
+    // `deep(20000, 0)` recurses 20,000 times in tail position; the rest
+    // of the program stays within 2,000 calls.
+    assert!(want.contains("deep 30000"), "{want}");
+    for engine in ["interp", "jit"] {
+        let (code, out, err) = pivm(&["run", "--engine", engine, "--max-depth", "2000", p]);
+        assert_eq!((code, out.as_str()), (0, want.as_str()), "{engine}: {err}");
+    }
+    // Only the loop lets it finish: as calls it overflows.
+    let (code, _, err) = pivm(&["run", "--max-depth", "1000", p]);
+    assert_eq!(code, 139, "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+const WALK: &str = r#"#include <stdio.h>
+#include <stdlib.h>
+
+struct cell { struct cell *next; int v; };
+
+static int walk(struct cell *c, int skip) {
+    if (skip == 0) return c->v;
+    return c->v + walk(c->next, skip - 1);
+}
+
+int main(int argc, char **argv) {
+    struct cell *head = NULL;
+    for (int i = 0; i < 50; i++) {
+        struct cell *c = malloc(sizeof *c);
+        c->next = head;
+        c->v = i;
+        head = c;
+    }
+    printf("%d\n", walk(head, atoi(argv[1])));
+    return 0;
+}
+"#;
+
+#[test]
+fn a_trap_in_a_function_made_a_loop_names_it_and_its_line() {
+    let dir = scratch("walk");
+    let src = dir.join("walk.c");
+    std::fs::write(&src, WALK).unwrap();
+    let p = src.to_str().unwrap();
+    let (code, text, err) = pivm(&["compile", "--optimized", p]);
+    assert_eq!(code, 0, "{err}");
+    assert!(text.contains("tail.entry:"), "walk is not a loop:\n{text}");
+    for engine in ["interp", "jit"] {
+        let (code, out, err) = pivm(&["run", "--engine", engine, p, "--", "49"]);
+        assert_eq!((code, out.as_str()), (0, "1225\n"), "{engine}: {err}");
+        // The 51st cell is past the list's end: NULL.
+        let (code, _, err) = pivm(&["run", "--engine", engine, p, "--", "50"]);
+        assert_eq!(code, 139, "{engine}: {err}");
+        let want = format!("pivm: trap: null pointer dereference in function 'walk' at {p}:7");
+        assert!(err.contains(&want), "{engine}: wanted '{want}' in:\n{err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
