@@ -82,12 +82,11 @@ def main():
         load = stat(out, "load_ms")
         # Forked writer pause, THP on and off.
         spin = ["--", str(mb), "1", "20000000"]
-        out, rc, _ = timed(prog + ["--stats=nocount", "--snapshot-after", after,
+        out, rc, _ = timed(prog + ["--huge-pages", "--stats=nocount", "--snapshot-after", after,
                                    "--snapshot-path", snap + ".f"] + spin)
         pause_thp = stat(out, "pause_ms")
         out, rc, _ = timed(prog + ["--stats=nocount", "--snapshot-after", after,
-                                   "--snapshot-path", snap + ".f"] + spin,
-                           env={"PIVM_HUGEPAGES": "0"})
+                                   "--snapshot-path", snap + ".f"] + spin)
         pause_4k = stat(out, "pause_ms")
         # Untouched heap: snapshot right after malloc, synchronous and forked.
         un = ["--", str(mb), "0", "1000"]

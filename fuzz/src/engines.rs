@@ -32,6 +32,7 @@ pub fn config(after: u64) -> Config {
         max_depth: MAX_DEPTH,
         snapshot_after: Some(after),
         count_safepoints: true,
+        huge_pages: false,
     }
 }
 

@@ -93,8 +93,27 @@ pub struct Memory {
 unsafe impl Send for Memory {}
 
 impl Memory {
+    /// VM memory for a run with `config`: `new` with its reservation, and
+    /// with transparent huge pages if it asks for them.
+    pub fn for_run(config: &crate::runtime::Config, limit: u64) -> Result<Memory, VmError> {
+        let m = Memory::new(config.reserve, limit)?;
+        if config.huge_pages {
+            // `fork` (the snapshot writer) then copies one page-table
+            // entry per 2 MiB instead of 512, and first touches fault once
+            // per 2 MiB; but each such fault zeroes 2 MiB at once, and
+            // where the host backs memory lazily (a VM whose guest reports
+            // free pages) it can take milliseconds: off by default, as
+            // for a native program's malloc (`--huge-pages`). Advice only:
+            // ignored where THP is off or unsupported.
+            // SAFETY: advice on the mapping just created, owned by `m`.
+            unsafe { libc::madvise(m.base.cast(), m.reserved as usize, libc::MADV_HUGEPAGE) };
+        }
+        Ok(m)
+    }
+
     /// Reserves `reserve` bytes of address space (not committed: pages are
-    /// backed lazily and read as zero) with `limit` valid bytes.
+    /// backed lazily and read as zero) with `limit` valid bytes, in pages
+    /// of the host's base size.
     pub fn new(reserve: u64, limit: u64) -> Result<Memory, VmError> {
         if limit > reserve {
             return Err(VmError::new(format!(
@@ -119,14 +138,6 @@ impl Memory {
                 "cannot reserve {reserve} bytes of address space: {}",
                 std::io::Error::last_os_error()
             )));
-        }
-        if hugepages_wanted() {
-            // Transparent huge pages: fewer faults when memory is first
-            // touched or loaded, and `fork` (the snapshot writer) copies
-            // one entry per 2 MiB instead of 512. Advice only: ignored
-            // where THP is off or unsupported.
-            // SAFETY: advice on the mapping just created.
-            unsafe { libc::madvise(p, len, libc::MADV_HUGEPAGE) };
         }
         // Decided now, in the parent, so that a forked snapshot writer
         // only reads the answer.
@@ -485,12 +496,6 @@ pub fn host_page_size() -> u64 {
     } else {
         4096
     }
-}
-
-/// Whether VM memory gets transparent huge pages (`PIVM_HUGEPAGES=0`
-/// turns them off, to measure).
-fn hugepages_wanted() -> bool {
-    std::env::var_os("PIVM_HUGEPAGES").is_none_or(|v| v != "0")
 }
 
 /// The pagemap entries of host pages `[first, last)` (page numbers), or

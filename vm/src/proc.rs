@@ -212,7 +212,7 @@ pub fn fork_child(
             "the program's processes would need too much memory",
         ));
     }
-    let mut mem = Memory::new(rt.config.reserve, rt.mem.limit())?;
+    let mut mem = Memory::for_run(&rt.config, rt.mem.limit())?;
     // Only the pages the parent touched: the rest reads as zero in both.
     let bytes = rt.mem.bytes();
     let extents = rt

@@ -38,6 +38,9 @@ pub struct Config {
     /// Count every safepoint (`--stats`), even with no request pending:
     /// the poll word then stays set and every safepoint calls the runtime.
     pub count_safepoints: bool,
+    /// Transparent huge pages for VM memory (`--huge-pages`,
+    /// `Memory::for_run`).
+    pub huge_pages: bool,
 }
 
 impl Default for Config {
@@ -48,6 +51,7 @@ impl Default for Config {
             max_depth: 100_000,
             snapshot_after: None,
             count_safepoints: false,
+            huge_pages: false,
         }
     }
 }
@@ -231,7 +235,7 @@ impl Runtime {
     /// A fresh runtime for `prog`: memory laid out, globals initialized.
     pub fn new(prog: Arc<Program>, config: Config, io: Io) -> Result<Runtime, VmError> {
         let heap_start = prog.mem.heap_start;
-        let mut mem = Memory::new(config.reserve, heap_start + pivm_ir::contract::MAX_ACCESS)?;
+        let mut mem = Memory::for_run(&config, heap_start + pivm_ir::contract::MAX_ACCESS)?;
         mem.init_globals(&prog.module, prog.global_addrs.as_slice())?;
         let heap = Allocator::new(heap_start, mem.max_top(), prog.alloc_types.as_slice());
         let main = prog.module.func_by_name("main").unwrap_or(FuncId(0));

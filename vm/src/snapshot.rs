@@ -885,7 +885,7 @@ impl Preloaded {
     /// Empty VM memory with the reservation of `config`.
     pub fn new(config: &Config) -> Result<Preloaded, VmError> {
         Ok(Preloaded {
-            mem: crate::memory::Memory::new(config.reserve, NULL_PAGE)?,
+            mem: crate::memory::Memory::for_run(config, NULL_PAGE)?,
             ids: Vec::new(),
             len: 0,
         })

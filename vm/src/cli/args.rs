@@ -417,6 +417,13 @@ pub struct RunOpts {
     /// Shadow stack size in bytes
     #[arg(long, value_name = "BYTES", default_value_t = Config::default().stack_size)]
     pub stack_size: u64,
+    /// Back VM memory with transparent huge pages where the host allows
+    /// (madvise): a forked snapshot writer's pause at a large heap is
+    /// several times shorter, but each first touch of 2 MiB zeroes all of
+    /// it at once, which on some virtual machines takes milliseconds and
+    /// makes run times vary, and memory is held in 2 MiB pieces
+    #[arg(long)]
+    pub huge_pages: bool,
     /// Print timings and counts as `pivm: stats:` lines on stderr;
     /// `--stats` counts every safepoint, `--stats=nocount` does not
     #[arg(
@@ -464,6 +471,7 @@ impl RunOpts {
             max_depth: self.max_depth,
             snapshot_after: self.snapshot_after,
             count_safepoints: self.stats == Some(Stats::Count),
+            huge_pages: self.huge_pages,
             ..Config::default()
         }
     }
