@@ -11,6 +11,7 @@
 
 pub mod builtins;
 pub mod contract;
+pub mod dce;
 pub mod entities;
 pub mod error;
 pub mod frame;
@@ -43,18 +44,22 @@ pub use verify::verify;
 
 /// What `pivm run` does to a program before it runs it: inlines small
 /// leaf functions (`inline`) and promotes the slots it can to locals
-/// (`promote`), in rounds (a callee's slots promoted before the next round
-/// weighs what is left of them; a function that became a leaf by inlining
-/// is inlined in the next), then places the safepoints again
-/// (`safepoints`; they are taken out first: a leaf polls no more). A pure
+/// (`promote`, then `dce` takes out what that left unread), in rounds (a
+/// callee's slots promoted before the next round weighs what is left of
+/// them; a function that became a leaf by inlining is inlined in the
+/// next), turns self tail calls into loops (`tailrec`), then places the
+/// safepoints again (`safepoints`; they are taken out first: a leaf polls
+/// no more). A pure
 /// function of the module: every engine on every host runs the same code;
 /// a snapshot embeds the result.
 pub fn optimize(m: &mut Module) {
     let mut budget = Budget::default();
     safepoints::remove(m);
     promote::promote_within(m, &mut budget);
+    dce::remove_dead_within(m, &mut budget);
     while inline::inline_round(m, &mut budget) {
         promote::promote_within(m, &mut budget);
+        dce::remove_dead_within(m, &mut budget);
     }
     tailrec::tail_calls(m, &mut budget);
     safepoints::place(m);
