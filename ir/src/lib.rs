@@ -24,6 +24,7 @@ pub mod opcodes;
 pub mod parse;
 pub mod promote;
 pub mod safepoints;
+pub mod specialize;
 pub mod tailrec;
 pub mod trap;
 pub mod types;
@@ -55,6 +56,7 @@ pub use verify::verify;
 pub fn optimize(m: &mut Module) {
     let mut budget = Budget::default();
     safepoints::remove(m);
+    specialize::specialize(m, &mut budget);
     promote::promote_within(m, &mut budget);
     dce::remove_dead_within(m, &mut budget);
     while inline::inline_round(m, &mut budget) {

@@ -429,8 +429,6 @@ more:
             "%r = call @f(i32 %m)\n    %r = add.i32 %r, %r\n    ret.i32 %r",
             // Something else returned.
             "%r = call @f(i32 %m)\n    ret.i32 %m",
-            // Too few arguments for the parameters is not a call of itself
-            // the loop could make (the verifier rejects it anyway).
         ] {
             let src = format!(
                 "func @f(%n: i32) -> i32 {{

@@ -308,9 +308,11 @@ fn resumes_on_the_other_engine(from: &str, to: &str) {
         .split_once("\nbacktrace")
         .map(|(_, b)| b)
         .expect("inspect shows a backtrace");
+    // A function copied for the callback it is passed carries a suffix
+    // (`pivm_ir::specialize`: `luaD_rawrunprotected.f_call`).
     for f in ["main", "lua_pcallk", "luaD_rawrunprotected", "luaV_execute"] {
         assert!(
-            backtrace.contains(&format!(" {f} at ")),
+            backtrace.contains(&format!(" {f} at ")) || backtrace.contains(&format!(" {f}.")),
             "the backtrace has no {f}:\n{backtrace}"
         );
     }

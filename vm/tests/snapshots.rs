@@ -312,11 +312,12 @@ fn file_positions_and_lookahead_resume_at_many_safepoints() {
 }
 
 /// Inlined leaves (`pivm_ir::inline`), promoted slots
-/// (`pivm_ir::promote`) and self tail calls made loops
-/// (`pivm_ir::tailrec`): a struct passed by value between inlined leaves
-/// lives in the caller's locals, or in its frame where its address
-/// escapes; a recursion in tail position is one frame with an
-/// accumulator; programs of each, snapshotted at 40 points over their run
+/// (`pivm_ir::promote`), self tail calls made loops (`pivm_ir::tailrec`)
+/// and functions copied for their callbacks (`pivm_ir::specialize`): a
+/// struct passed by value between inlined leaves lives in the caller's
+/// locals, or in its frame where its address escapes; a recursion in tail
+/// position is one frame with an accumulator; a sort runs in a copy with
+/// its comparator inlined; programs of each, snapshotted at 40 points over their run
 /// on alternating engines, resume on both with the output of the
 /// uninterrupted run.
 #[test]
@@ -326,6 +327,7 @@ fn optimized_programs_resume_at_many_safepoints() {
         "tests/c/inlined_leaves.c",
         "tests/c/promoted_slots.c",
         "tests/c/tail_calls.c",
+        "tests/c/callbacks.c",
     ] {
         let prog = repo().join(prog);
         let n = roundtrip_at(&prog, &[], |total| points(total, 40), &dir).unwrap();

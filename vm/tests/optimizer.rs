@@ -1,7 +1,10 @@
-//! Self tail calls run as loops (`pivm_ir::tailrec`): a recursion in tail
-//! position far deeper than `--max-depth` finishes on both engines with
-//! gcc's output (it would overflow the VM's stack as calls), and a trap in
-//! a function made a loop still names that function and the line.
+//! What `pivm_ir::optimize` changes, seen from outside. Self tail calls
+//! run as loops (`pivm_ir::tailrec`): a recursion in tail position far
+//! deeper than `--max-depth` finishes on both engines with gcc's output
+//! (it would overflow the VM's stack as calls), and a trap in a function
+//! made a loop still names that function and the line. A function copied
+//! for the callback it is passed (`pivm_ir::specialize`) reports a trap
+//! in its body as the original's, at its line.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -94,6 +97,53 @@ fn a_trap_in_a_function_made_a_loop_names_it_and_its_line() {
         let (code, _, err) = pivm(&["run", "--engine", engine, p, "--", "50"]);
         assert_eq!(code, 139, "{engine}: {err}");
         let want = format!("pivm: trap: null pointer dereference in function 'walk' at {p}:7");
+        assert!(err.contains(&want), "{engine}: wanted '{want}' in:\n{err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+const APPLY: &str = r#"#include <stdio.h>
+#include <stdlib.h>
+
+static int twice(int x) { return 2 * x; }
+
+static int mean_of(const int *v, int n, int (*f)(int)) {
+    int s = 0;
+    for (int i = 0; i < n; i++) s += f(v[i]);
+    return s / n;
+}
+
+int main(int argc, char **argv) {
+    int v[4] = { 1, 2, 3, 4 };
+    printf("%d\n", mean_of(v, atoi(argv[1]), twice));
+    return 0;
+}
+"#;
+
+#[test]
+fn a_trap_in_a_function_copied_for_its_callback_names_the_original() {
+    let dir = scratch("apply");
+    let src = dir.join("apply.c");
+    std::fs::write(&src, APPLY).unwrap();
+    let p = src.to_str().unwrap();
+    let (code, text, err) = pivm(&["compile", "--optimized", p]);
+    assert_eq!(code, 0, "{err}");
+    let copy = text
+        .split("func @mean_of.twice(")
+        .nth(1)
+        .and_then(|t| t.split("\n}\n").next())
+        .unwrap_or_else(|| panic!("no copy of mean_of:\n{text}"));
+    assert!(text.contains("call @mean_of.twice("), "{text}");
+    assert!(
+        !copy.contains("call %"),
+        "the callback is still called through a pointer:\n{copy}"
+    );
+    for engine in ["interp", "jit"] {
+        let (code, out, err) = pivm(&["run", "--engine", engine, p, "--", "4"]);
+        assert_eq!((code, out.as_str()), (0, "5\n"), "{engine}: {err}");
+        let (code, _, err) = pivm(&["run", "--engine", engine, p, "--", "0"]);
+        assert_eq!(code, 136, "{engine}: {err}");
+        let want = format!("pivm: trap: integer division by zero in function 'mean_of' at {p}:9");
         assert!(err.contains(&want), "{engine}: wanted '{want}' in:\n{err}");
     }
     let _ = std::fs::remove_dir_all(&dir);
