@@ -55,7 +55,9 @@ pub struct CompileArgs {
     pub output: Option<PathBuf>,
     /// Write the module as `pivm run` runs it: small leaf functions
     /// inlined into their callers (an inlined instruction's `line N in
-    /// @f` names the function it comes from), slots promoted to locals
+    /// @f` names the function it comes from), slots promoted to locals,
+    /// functions copied for the callbacks they are passed (`@g.f`), self
+    /// tail calls made loops
     #[arg(long)]
     pub optimized: bool,
     #[command(flatten)]
