@@ -65,8 +65,12 @@ fn workdir(dir: &Path, name: &str) -> PathBuf {
     w
 }
 
+/// `pivm run FILE` on `engine`, killed after 120 seconds (exit code 124,
+/// coreutils' `timeout`): a program that no longer ends fails its test
+/// instead of hanging the suite.
 fn pivm(file: &Path, engine: &str, flags: &[&str], args: &[String], cwd: &Path) -> Run {
-    run(Command::new(env!("CARGO_BIN_EXE_pivm"))
+    run(Command::new("timeout")
+        .args(["--kill-after=5", "120", env!("CARGO_BIN_EXE_pivm")])
         .current_dir(cwd)
         .arg("run")
         .arg(file)

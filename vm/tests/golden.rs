@@ -101,10 +101,16 @@ const ENGINES: &[&str] = if cfg!(feature = "jit") {
     &["interp"]
 };
 
+/// How long a golden program may run: a program that no longer ends
+/// (e.g. a recursion an optimization made a loop) fails its test with
+/// exit code 124 (coreutils' `timeout`) instead of hanging the suite.
+const TIMEOUT: &str = "120";
+
 /// Runs `pivm run PATH [--engine ENGINE] -- ARGS` (the default engine
-/// when `engine` is `None`).
+/// when `engine` is `None`), killed after `TIMEOUT` seconds.
 fn run(path: &Path, engine: Option<&str>, args: &[String]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_pivm"))
+    let out = Command::new("timeout")
+        .args(["--kill-after=5", TIMEOUT, env!("CARGO_BIN_EXE_pivm")])
         .arg("run")
         .arg(path)
         .args(engine.iter().flat_map(|e| ["--engine", e]))
