@@ -20,8 +20,10 @@
 //! (`Inst::origin`, as inlined ones do), so a trap in it is reported in
 //! the original at its line. A frame of the copy in a snapshot or a
 //! backtrace carries the copy's name. At most `MAX_CLONES` copies are made
-//! for a module, of functions of at most `MAX_CLONE_SIZE`; new functions
-//! go after the others, so no function pointer value changes. A pure
+//! for a module, of functions of at most `MAX_CLONE_SIZE`, and none past
+//! the verifier's bound on functions; new functions go after the others,
+//! so no function pointer value changes (a pointer forged from an integer
+//! past the old functions, which trapped, may now reach a copy). A pure
 //! function of the module, run by `optimize` before inlining.
 
 use std::collections::{HashMap, HashSet};
@@ -44,10 +46,17 @@ pub const MAX_CLONE_SIZE: u64 = 4000;
 /// its size from `budget`.
 pub fn specialize(m: &mut Module, budget: &mut crate::Budget) -> bool {
     let mut clones: HashMap<(FuncId, usize, FuncId), FuncId> = HashMap::new();
-    let mut names: HashSet<String> = m.funcs.values().map(|f| f.name.clone()).collect();
+    // Functions, globals and builtins share one namespace.
+    let mut names: HashSet<String> = m
+        .funcs
+        .values()
+        .map(|f| f.name.clone())
+        .chain(m.globals.values().map(|g| g.name.clone()))
+        .chain(m.builtins.values().map(|b| b.name.clone()))
+        .collect();
     let mut made = 0;
-    // Whether parameter j of g is never written (`fixed_param`), by (g, j).
-    let mut fixed: HashMap<(FuncId, usize), bool> = HashMap::new();
+    // The parameters each callee never writes (`fixed_params`).
+    let mut fixed: HashMap<FuncId, Vec<bool>> = HashMap::new();
     let mut changed = false;
     let mut fi = 0;
     while fi < m.funcs.len() {
@@ -84,9 +93,15 @@ pub fn specialize(m: &mut Module, budget: &mut crate::Budget) -> bool {
                     match clones.get(&(g, j, p)) {
                         Some(&c) if c == g => continue,
                         Some(&c) => pick = Some(Ok(c)),
-                        None if *fixed
-                            .entry((g, j))
-                            .or_insert_with(|| fixed_param(&m.funcs[g], j)) =>
+                        None if fixed
+                            .entry(g)
+                            .or_insert_with(|| {
+                                budget.spend(function_size(&m.funcs[g]));
+                                fixed_params(&m.funcs[g])
+                            })
+                            .get(j)
+                            .copied()
+                            .unwrap_or(false) =>
                         {
                             pick = Some(Err((j, p)))
                         }
@@ -98,7 +113,10 @@ pub fn specialize(m: &mut Module, budget: &mut crate::Budget) -> bool {
                     None => break,
                     Some(Ok(c)) => c,
                     Some(Err((j, p))) => {
-                        if made >= MAX_CLONES || function_size(&m.funcs[g]) > MAX_CLONE_SIZE {
+                        if made >= MAX_CLONES
+                            || m.funcs.len() >= crate::verify::MAX_FUNCS
+                            || function_size(&m.funcs[g]) > MAX_CLONE_SIZE
+                        {
                             break;
                         }
                         let c = copy_for(m, g, j, p, &mut names);
@@ -139,16 +157,18 @@ fn call_sites(f: &Function) -> Vec<(Block, usize)> {
     v
 }
 
-/// Whether parameter `j` of `g` holds what the caller passed all through
-/// `g`: no instruction writes it.
-fn fixed_param(g: &Function, j: usize) -> bool {
-    j < g.num_params
-        && g.locals[Local::new(j)].ty == Type::Ptr
-        && !g
-            .blocks
-            .values()
-            .flat_map(|b| &b.insts)
-            .any(|i| i.kind.dst() == Some(Local::new(j)))
+/// Per parameter of `g`: whether it holds what the caller passed all
+/// through `g` (no instruction writes it) and is a pointer.
+fn fixed_params(g: &Function) -> Vec<bool> {
+    let mut fixed: Vec<bool> = g.params().map(|t| t == Type::Ptr).collect();
+    for i in g.blocks.values().flat_map(|b| &b.insts) {
+        if let Some(d) = i.kind.dst() {
+            if let Some(f) = fixed.get_mut(d.index()) {
+                *f = false;
+            }
+        }
+    }
+    fixed
 }
 
 /// Where each local of a function is set, for `Defs::known`.
@@ -387,6 +407,44 @@ entry:
         let mut again = m.clone();
         specialize(&mut again, &mut crate::Budget::default());
         assert_eq!(again, m);
+    }
+
+    #[test]
+    fn a_copy_takes_a_name_no_global_has_and_no_function_past_the_bound() {
+        let walk = "func @walk(%n: i32, %f: ptr) -> i32 {
+    local %r: i32
+entry:
+    %r = call %f(i32 %n)
+    ret.i32 %r
+}
+
+func @main() -> i32 {
+    local %p: ptr
+    local %a: i32
+entry:
+    %p = addr @inc
+    %a = call @walk(i32 5, ptr %p)
+    ret.i32 %a
+}
+";
+        let m = run(&format!(
+            "global @walk.inc: i32
+
+{CB}
+{walk}"
+        ));
+        let text = m.to_string();
+        assert!(!text.contains("func @walk.inc("), "{text}");
+        assert!(text.contains("call @walk.inc."), "{text}");
+        // The text parses back: no name is defined twice.
+        crate::parse(&text, "t.pir").unwrap_or_else(|e| panic!("{e}\n{text}"));
+        // A module at the verifier's bound on functions gets no copy.
+        let mut src = format!("{CB}\n{walk}");
+        for k in 0..crate::verify::MAX_FUNCS - 4 {
+            src += &format!("func @pad{k}() {{\nentry:\n    ret\n}}\n");
+        }
+        let m = run(&src);
+        assert_eq!(m.funcs.len(), crate::verify::MAX_FUNCS);
     }
 
     #[test]

@@ -19,10 +19,11 @@
 //! block zeroes the accumulator and jumps to the old one, which becomes
 //! the loop's header; the tail call becomes the additions into the
 //! accumulator, the arguments copied into the parameters (through
-//! temporaries where an argument reads a parameter set before it), the
-//! locals the function reads before it sets them zeroed again (an
-//! activation starts with every local 0), and a jump to the header.
-//! `safepoints::place` then polls at that jump, as at any loop's.
+//! temporaries where an argument reads a parameter set before it), and a
+//! jump to the header, or to one block after the others that first zeroes
+//! again the locals the function reads before it sets them (an activation
+//! starts with every local 0). `safepoints::place` then polls at the jump
+//! back, as at any loop's.
 //!
 //! What differs from the program as written: the call depth reached is
 //! smaller (a recursion in tail position no longer overflows the stack;
@@ -210,6 +211,16 @@ fn rewrite(f: &mut Function, sites: &[Site]) {
     let down = |b: Block| Block::new(b.index() + 1);
     let header = down(Block::new(0));
     let mut temps: Vec<Option<Local>> = vec![None; n];
+    let zeroed: Vec<Local> = f
+        .locals
+        .keys()
+        .skip(n)
+        .filter(|l| read_first.contains(l.index()))
+        .collect();
+    // Where the sites jump when locals are to be zeroed: a block after
+    // the others (the new entry goes first).
+    let again = Block::new(f.blocks.len() + 1);
+    let mut again_at = None;
     let mut blocks: Vec<BlockData> = std::mem::take(&mut f.blocks).as_slice().to_vec();
     for d in blocks.iter_mut() {
         for inst in d.insts.iter_mut() {
@@ -293,17 +304,35 @@ fn rewrite(f: &mut Function, sites: &[Site]) {
                 }));
             }
         }
-        for (l, decl) in f.locals.iter().skip(n) {
-            if read_first.contains(l.index()) {
-                insts.push(at_call(InstKind::Unary {
+        insts.push(at_call(InstKind::Jump {
+            target: if zeroed.is_empty() { header } else { again },
+        }));
+        again_at.get_or_insert((call.line, call.origin));
+    }
+    // The locals read before they are set start at 0 again, in one block
+    // every site jumps to (not at each: sites times locals could be many).
+    if let Some((line, origin)) = again_at.filter(|_| !zeroed.is_empty()) {
+        let mut insts: Vec<Inst> = zeroed
+            .iter()
+            .map(|&l| Inst {
+                kind: InstKind::Unary {
                     op: Opcode::Copy,
-                    ty: decl.ty,
+                    ty: f.locals[l].ty,
                     dst: l,
                     a: Operand::Const(0),
-                }));
-            }
-        }
-        insts.push(at_call(InstKind::Jump { target: header }));
+                },
+                line,
+                origin,
+            })
+            .collect();
+        insts.push(Inst {
+            kind: InstKind::Jump { target: header },
+            line,
+            origin,
+        });
+        let mut labels = blocks.iter().map(|b| b.name.clone()).collect();
+        let name = fresh(&mut labels, "tail.again".into(), blocks.len());
+        blocks.push(BlockData { name, insts });
     }
     let line = blocks[0].insts.first().map_or(0, |i| i.line);
     let mut entry = Vec::new();
@@ -453,6 +482,36 @@ more:
     }
 
     #[test]
+    fn every_site_shares_one_block_of_zeroing() {
+        let m = rewritten(
+            "func @f(%n: i32) -> i32 {
+    local %seen: i32
+    local %r: i32
+entry:
+    %n = add.i32 %n, %seen
+    %seen = copy.i32 1
+    switch.i32 %n, done [1: a, 2: b, 3: c]
+done:
+    ret.i32 %n
+a:
+    %r = call @f(i32 0)
+    ret.i32 %r
+b:
+    %r = call @f(i32 1)
+    ret.i32 %r
+c:
+    %r = call @f(i32 2)
+    ret.i32 %r
+}
+",
+        );
+        assert_eq!(self_calls(&m, "f"), 0, "{m}");
+        let text = m.to_string();
+        assert_eq!(text.matches("%seen = copy.i32 0").count(), 1, "{text}");
+        assert_eq!(text.matches("jump tail.again").count(), 3, "{text}");
+    }
+
+    #[test]
     fn a_result_followed_into_an_endless_jump_cycle_is_not_returned() {
         let m = rewritten(
             "func @f(%n: i32) -> i32 {
@@ -519,7 +578,7 @@ more:
         );
         let text = m.to_string();
         assert!(
-            text.contains("%seen = copy.i32 0\n    jump entry"),
+            text.contains("jump tail.again\ntail.again:\n    %seen = copy.i32 0\n    jump entry"),
             "{text}"
         );
         assert!(!text.contains("%set = copy.i32 0"), "{text}");
