@@ -52,9 +52,12 @@ fn tail_recursion_deeper_than_the_depth_limit_finishes() {
         let (code, out, err) = pivm(&["run", "--engine", engine, "--max-depth", "2000", p]);
         assert_eq!((code, out.as_str()), (0, want.as_str()), "{engine}: {err}");
     }
-    // Only the loop lets it finish: as calls it overflows.
+    // As calls, `deep` would overflow at 2,000. Calls that are not a
+    // function's own tail calls still count: `is_even` and `is_odd` call
+    // each other 1,001 deep.
     let (code, _, err) = pivm(&["run", "--max-depth", "1000", p]);
     assert_eq!(code, 139, "{err}");
+    assert!(err.contains("stack overflow in function 'is_"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
