@@ -46,11 +46,11 @@ PROGRAMS = [
 ]
 
 
-def run(pivm, pir, engine, args, cpu=False):
-    """Runs pivm on `pir`: (seconds, stdout). Seconds are wall time, or with
-    `cpu` the process's user + system CPU time (less sensitive to other
-    processes taking the cores, not to their use of the caches)."""
-    cmd = [pivm, "run", pir, "--engine", engine, "--"] + args
+def timed(cmd, cpu=False):
+    """Runs `cmd`: (seconds, stdout); exits with its stderr if it fails.
+    Seconds are wall time, or with `cpu` the process's user + system CPU
+    time (less sensitive to other processes taking the cores, not to their
+    use of the caches)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     p = subprocess.run(cmd, capture_output=True)
@@ -62,6 +62,11 @@ def run(pivm, pir, engine, args, cpu=False):
     if p.returncode != 0:
         sys.exit(f"{' '.join(cmd)}: exit {p.returncode}\n{p.stderr.decode(errors='replace')}")
     return dt, p.stdout
+
+
+def run(pivm, pir, engine, args, cpu=False):
+    """Runs pivm on `pir`: (seconds, stdout), as `timed`."""
+    return timed([pivm, "run", pir, "--engine", engine, "--"] + args, cpu)
 
 
 def main():

@@ -21,10 +21,11 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(HERE))
+from compare import timed  # noqa: E402  (benches/compare.py)
 
 # name, arguments (sized for 0.05 to 0.5 s under gcc -O2 on a 2-core VM).
 PROGRAMS = [
@@ -42,15 +43,6 @@ PROGRAMS = [
     ("ray", ["1500"]),
     ("cplx", ["1500"]),
 ]
-
-
-def timed(cmd):
-    t = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True)
-    dt = time.perf_counter() - t
-    if p.returncode != 0:
-        sys.exit(f"{' '.join(cmd)}: exit {p.returncode}\n{p.stderr.decode(errors='replace')}")
-    return dt, p.stdout
 
 
 def main():
