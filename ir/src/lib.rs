@@ -43,16 +43,17 @@ pub use trap::TrapKind;
 pub use types::{AggKind, Layout, MemType, Type, TypeDef, TypeLayouts};
 pub use verify::verify;
 
-/// What `pivm run` does to a program before it runs it: inlines small
-/// leaf functions (`inline`) and promotes the slots it can to locals
-/// (`promote`, then `dce` takes out what that left unread), in rounds (a
-/// callee's slots promoted before the next round weighs what is left of
-/// them; a function that became a leaf by inlining is inlined in the
-/// next), turns self tail calls into loops (`tailrec`), then places the
-/// safepoints again (`safepoints`; they are taken out first: a leaf polls
-/// no more). A pure
-/// function of the module: every engine on every host runs the same code;
-/// a snapshot embeds the result.
+/// What `pivm run` does to a program before it runs it: takes the placed
+/// safepoints out; makes calls through known function pointers direct and
+/// copies callees for the callbacks they are passed (`specialize`);
+/// promotes the slots it can to locals (`promote`, then `dce` takes out
+/// what that left unread) and inlines small leaf functions (`inline`), in
+/// rounds (a callee's slots promoted before the next round weighs what is
+/// left of them; a function that became a leaf by inlining is inlined in
+/// the next); turns self tail calls into loops (`tailrec`); places the
+/// safepoints again (`safepoints`: a leaf polls no more). A pure function
+/// of the module: every engine on every host runs the same code; a
+/// snapshot embeds the result.
 pub fn optimize(m: &mut Module) {
     let mut budget = Budget::default();
     safepoints::remove(m);
