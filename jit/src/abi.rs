@@ -203,15 +203,18 @@ hook_offsets! {
 /// the live-block count (`u64`), the slab array, the frame table and its
 /// length, the heap's first address, and the slot-of-offset table.
 pub const HEAP_CUR: i32 = 0;
-pub const HEAP_COUNT: i32 = 96;
-pub const HEAP_SLABS: i32 = 104;
-pub const HEAP_FRAMES: i32 = 112;
-pub const HEAP_NFRAMES: i32 = 120;
-pub const HEAP_START: i32 = 128;
-pub const HEAP_SLOT_AT: i32 = 136;
+/// Classes in `HEAP_CUR`: those of `SMALL_CLASSES`, then those whose slabs
+/// are several frames (compiled code leaves them to the runtime).
+pub const HEAP_CLASSES: usize = 36;
+pub const HEAP_COUNT: i32 = 4 * HEAP_CLASSES as i32;
+pub const HEAP_SLABS: i32 = HEAP_COUNT + 8;
+pub const HEAP_FRAMES: i32 = HEAP_COUNT + 16;
+pub const HEAP_NFRAMES: i32 = HEAP_COUNT + 24;
+pub const HEAP_START: i32 = HEAP_COUNT + 32;
+pub const HEAP_SLOT_AT: i32 = HEAP_COUNT + 40;
 /// The per-slot slacks of slabs whose live blocks differ in size
 /// (`MAX_SLOTS` bytes per slab).
-pub const HEAP_SLACK: i32 = 144;
+pub const HEAP_SLACK: i32 = HEAP_COUNT + 48;
 /// Slacks per slab in `HEAP_SLACK`.
 pub const MAX_SLOTS: i32 = 256;
 /// `SLAB_MIXED` when only the sizes differ: the slacks are in `HEAP_SLACK`.
@@ -233,16 +236,17 @@ pub const SLAB_MIXED: i32 = 50;
 /// Slots of the slab's class (`u16`).
 pub const SLAB_NSLOTS: i32 = 52;
 
-/// Small blocks: the slot sizes of the classes, the slab size, the frame
-/// table's entry (`(slab + 1) << FRAME_CLASS_BITS | class`, 0: no slab),
-/// and the slot-of-offset table's entry for no slot (`u16` per class per
-/// 16 bytes of a frame).
+/// Small blocks whose slabs are one frame: the slot sizes of the classes,
+/// the slab size, the frame table's entry (`(slab + 1) << FRAME_CLASS_BITS
+/// | class`, 0: no slab; a class from `SMALL_CLASSES.len()` up is one of
+/// several frames), and the slot-of-offset table's entry for no slot
+/// (`u16` per class per 16 bytes of a frame).
 pub const SMALL_CLASSES: [u32; 24] = [
     16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256, 320, 384, 448, 512,
     640, 768, 896, 1024,
 ];
 pub const SMALL_FRAME: u64 = 4096;
-pub const FRAME_CLASS_BITS: u32 = 5;
+pub const FRAME_CLASS_BITS: u32 = 6;
 pub const NOT_A_SLOT: u16 = u16::MAX;
 
 /// The class of a malloc of `size` bytes, if it is small: the first whose

@@ -7,17 +7,20 @@
 //! Policy. Every block is 16-byte aligned (an `aligned_alloc` block more:
 //! a large block placed at an aligned address of the first gap that
 //! surely holds it, `malloc_aligned`).
-//! - Small blocks (at most `SMALL_MAX` bytes) live in slabs: 4 KiB frames
-//!   (aligned to 4 KiB from the heap start) cut into equal slots of one size
-//!   class (`CLASS_SIZE`: every multiple of 16 up to 256, then four classes
-//!   per power of two up to 1 KiB). A small malloc takes the lowest free slot
-//!   of the lowest-addressed slab of its class that has one; if none has, it
-//!   makes a new slab in the lowest-addressed free 4 KiB frame (below).
-//!   A slab whose last block is freed is given back at once.
-//! - Large blocks and slab frames are carved from the space between them
+//! - Small blocks (at most `SMALL_MAX` bytes, 4 KiB) live in slabs cut
+//!   into equal slots of one size class (`CLASS_SIZE`: every multiple of 16
+//!   up to 256, then four classes per power of two up to 1 KiB, then every
+//!   multiple of 256). A slab is one 4 KiB frame up to 1 KiB, else 2, 4 or
+//!   8 frames (`SLAB_FRAMES`: the least waste with at least 4 slots), and
+//!   starts at a multiple of its own size from the heap start. A small
+//!   malloc takes the lowest free slot of the lowest-addressed slab of its
+//!   class that has one; if none has, it makes a new slab in the
+//!   lowest-addressed free place (below). A slab whose last block is freed
+//!   is given back at once.
+//! - Large blocks and slabs are carved from the space between them
 //!   ("gaps") first fit at 16-byte granularity: a large block takes
 //!   `round_up(size, 16)` bytes in the lowest-addressed gap that fits, a slab
-//!   the lowest aligned frame inside a gap, else they go after the last one
+//!   the lowest aligned place inside a gap, else they go after the last one
 //!   (the bump at the top).
 //!
 //! So every decision is a function of the set of live blocks, never of the
@@ -32,7 +35,7 @@
 //! slots, its start, and the one type and one size its live blocks have
 //! while they agree; per-slot types and sizes go to side tables once they
 //! differ). The frame table (one `u32` per 4 KiB frame: slab index and
-//! class) finds a block's slab; the bitmap gives the lowest free slot with
+//! class, in each frame of a slab) finds a block's slab; the bitmap gives the lowest free slot with
 //! trailing-zeros; each class caches its lowest non-full slab, and keeps a
 //! bitmap of its non-full slabs' frames (with a summary bit per word),
 //! touched only when a slab fills, stops being full, or empties. Large
@@ -69,7 +72,7 @@ pub const ALIGN: u64 = 16;
 pub const FRAME: u64 = 4096;
 const FRAME_SHIFT: u32 = 12;
 /// The largest size served from slabs.
-pub const SMALL_MAX: u64 = 1024;
+pub const SMALL_MAX: u64 = 4096;
 
 /// One live allocation.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -98,19 +101,58 @@ pub fn block_size(size: u64) -> u64 {
     align_up(size.max(1), ALIGN)
 }
 
-/// Small size classes: slot sizes.
-const NSMALL: usize = 24;
+/// Small size classes: slot sizes. The first `NSMALL1` have slabs of one
+/// frame (compiled code's inline malloc and free know only those); the
+/// others, 256 bytes apart (a slack fits a `u8`), have slabs of
+/// `SLAB_FRAMES` frames.
+const NSMALL: usize = 36;
+const NSMALL1: usize = 24;
 const CLASS_SIZE: [u32; NSMALL] = [
     16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256, 320, 384, 448, 512,
-    640, 768, 896, 1024,
+    640, 768, 896, 1024, 1280, 1536, 1792, 2048, 2304, 2560, 2816, 3072, 3328, 3584, 3840, 4096,
 ];
 
+/// Frames per slab of each class: 1 up to 1 KiB; above, the power of two
+/// from 2 to 8 whose slab wastes the least per frame and has at least 4
+/// slots (fewer would make and give back a slab every few calls), the
+/// smallest on a tie. A slab of `n` frames starts at a multiple of `n`
+/// frames from the heap start, so a block's slab is found from its address
+/// alone, also when an allocator is rebuilt from a table of blocks.
+const SLAB_FRAMES: [u8; NSMALL] = {
+    let mut t = [1u8; NSMALL];
+    let mut c = NSMALL1;
+    while c < NSMALL {
+        let size = CLASS_SIZE[c] as u64;
+        let (mut best, mut best_waste) = (0u64, u64::MAX);
+        let mut n = 2;
+        while n <= 8 {
+            let slots = n * FRAME / size;
+            // Waste per 8 frames.
+            let waste = (n * FRAME - slots * size) * 8 / n;
+            if slots >= 4 && waste < best_waste {
+                (best, best_waste) = (n, waste);
+            }
+            n *= 2;
+        }
+        t[c] = best as u8;
+        c += 1;
+    }
+    t
+};
+
+/// The bytes of a slab of class `c`.
+#[inline]
+fn slab_bytes(c: usize) -> u64 {
+    u64::from(SLAB_FRAMES[c]) * FRAME
+}
+
 /// The small class of each `(size - 1) / 16` for sizes up to `SMALL_MAX`.
-const CLASS_OF: [u8; 64] = {
-    let mut t = [0u8; 64];
+const CLASS_OF: [u8; (SMALL_MAX / ALIGN) as usize] = {
+    const N: usize = (SMALL_MAX / ALIGN) as usize;
+    let mut t = [0u8; N];
     let mut g = 0;
     let mut c = 0;
-    while g < 64 {
+    while g < N {
         while (CLASS_SIZE[c] as usize) < (g + 1) * 16 {
             c += 1;
         }
@@ -123,12 +165,13 @@ const CLASS_OF: [u8; 64] = {
 /// No slot starts here (`SLOT_AT`).
 const NOT_A_SLOT: u16 = u16::MAX;
 
-/// Per class, per 16-byte granule of a frame: the slot starting there, or
-/// `NOT_A_SLOT`. One load finds a freed pointer's slot (12 KiB, shared).
-static SLOT_AT: [[u16; (FRAME / ALIGN) as usize]; NSMALL] = {
-    let mut t = [[NOT_A_SLOT; (FRAME / ALIGN) as usize]; NSMALL];
+/// Per one-frame class, per 16-byte granule of a frame: the slot starting
+/// there, or `NOT_A_SLOT`. One load finds a freed pointer's slot (12 KiB,
+/// shared).
+static SLOT_AT: [[u16; (FRAME / ALIGN) as usize]; NSMALL1] = {
+    let mut t = [[NOT_A_SLOT; (FRAME / ALIGN) as usize]; NSMALL1];
     let mut c = 0;
-    while c < NSMALL {
+    while c < NSMALL1 {
         let size = CLASS_SIZE[c] as usize;
         let mut slot = 0;
         while (slot + 1) * size <= FRAME as usize {
@@ -145,7 +188,7 @@ const NSLOTS: [u16; NSMALL] = {
     let mut t = [0u16; NSMALL];
     let mut c = 0;
     while c < NSMALL {
-        t[c] = (FRAME / CLASS_SIZE[c] as u64) as u16;
+        t[c] = (SLAB_FRAMES[c] as u64 * FRAME / CLASS_SIZE[c] as u64) as u16;
         c += 1;
     }
     t
@@ -278,16 +321,20 @@ const _: () = {
     assert!(offset_of!(Slab, slack) == a::SLAB_SLACK as usize);
     assert!(offset_of!(Slab, mixed) == a::SLAB_MIXED as usize);
     assert!(offset_of!(Slab, nslots) == a::SLAB_NSLOTS as usize);
-    assert!(NSMALL == a::SMALL_CLASSES.len() && FRAME == a::SMALL_FRAME);
+    assert!(NSMALL1 == a::SMALL_CLASSES.len() && FRAME == a::SMALL_FRAME);
+    assert!(NSMALL == a::HEAP_CLASSES);
     assert!(CLASS_BITS == a::FRAME_CLASS_BITS && NOT_A_SLOT == a::NOT_A_SLOT);
     let mut c = 0;
-    while c < NSMALL {
-        assert!(CLASS_SIZE[c] == a::SMALL_CLASSES[c]);
+    while c < NSMALL1 {
+        assert!(CLASS_SIZE[c] == a::SMALL_CLASSES[c] && SLAB_FRAMES[c] == 1);
         c += 1;
     }
     let mut g = 0;
     while g < CLASS_OF.len() {
-        assert!(CLASS_OF[g] == a::small_class((g as u64 + 1) * 16).unwrap());
+        match a::small_class((g as u64 + 1) * 16) {
+            Some(k) => assert!(CLASS_OF[g] == k),
+            None => assert!(CLASS_OF[g] as usize >= NSMALL1),
+        }
         g += 1;
     }
 };
@@ -452,9 +499,10 @@ impl Space {
         (best != u64::MAX).then(|| (best, self.gap_len[&best]))
     }
 
-    /// The first frame boundary at or above `a`.
-    fn frame_up(&self, a: u64) -> u64 {
-        self.heap_start + align_up(a - self.heap_start, FRAME)
+    /// The first multiple of `run` bytes from the heap start at or above
+    /// `a`.
+    fn run_up(&self, a: u64, run: u64) -> u64 {
+        self.heap_start + align_up(a - self.heap_start, run)
     }
 
     /// Takes `[start, start + need)` out of the gap at `gap` of `len` bytes.
@@ -502,18 +550,19 @@ impl Space {
         self.bump(at, need)
     }
 
-    /// Allocates a frame: the lowest frame-aligned `FRAME` bytes in a gap,
-    /// else the first frame at or above the bump.
-    fn alloc_frame(&mut self) -> Option<u64> {
-        // A gap this long holds an aligned frame wherever it starts.
-        let sure = FRAME + FRAME - ALIGN;
+    /// Allocates a slab's `run` bytes (a power of two, at least a frame)
+    /// at a multiple of `run` from the heap start: the lowest such place in
+    /// a gap, else the first at or above the bump.
+    fn alloc_run(&mut self, run: u64) -> Option<u64> {
+        // A gap this long holds an aligned run wherever it starts.
+        let sure = run + run - ALIGN;
         let mut best = self.lowest_from(class_of(sure) + 1);
-        // The class of `sure` holds lengths [FRAME, 2 * FRAME): walk it.
-        let c = class_of(FRAME);
+        // The class of `sure` holds lengths [run, 2 * run): walk it.
+        let c = class_of(run);
         debug_assert_eq!(c, class_of(sure));
         if self.class_min[c] < best {
             for &s in self.classes[c].range(..best) {
-                if self.frame_up(s) + FRAME <= s + self.gap_len[&s] {
+                if self.run_up(s, run) + run <= s + self.gap_len[&s] {
                     best = s;
                     break;
                 }
@@ -521,12 +570,12 @@ impl Space {
         }
         if best != u64::MAX {
             let len = self.gap_len[&best];
-            let at = self.frame_up(best);
-            self.take(best, len, at, FRAME);
+            let at = self.run_up(best, run);
+            self.take(best, len, at, run);
             return Some(at);
         }
-        let at = self.frame_up(self.end);
-        self.bump(at, FRAME)
+        let at = self.run_up(self.end, run);
+        self.bump(at, run)
     }
 
     /// Gives back the block `[addr, addr + len)`.
@@ -602,7 +651,7 @@ const NO_SLAB: u32 = u32::MAX;
 /// A frame table entry: `(slab index + 1) << CLASS_BITS | class`, 0 for a
 /// frame without a slab. The class is in the entry so that free computes
 /// the slot while the slab's cache line is still on its way.
-const CLASS_BITS: u32 = 5;
+const CLASS_BITS: u32 = 6;
 const _: () = assert!(NSMALL <= 1 << CLASS_BITS);
 /// Slabs an allocator can have (the frame table's index range).
 const MAX_SLABS: usize = (u32::MAX >> CLASS_BITS) as usize - 1;
@@ -816,28 +865,39 @@ impl Allocator {
                 space.push((addr, block_size(asize)));
                 continue;
             };
-            let f = ((addr - heap_start) >> FRAME_SHIFT) as usize;
-            let start = heap_start + ((f as u64) << FRAME_SHIFT);
+            let misplaced = || err(addr, "is not where this pivm puts a block of its size");
+            let run = slab_bytes(c);
+            let start = heap_start + (addr - heap_start) / run * run;
             let size = CLASS_SIZE[c] as usize;
             let slack = (size as u64 - asize) as u8;
+            let f = a.frame_of(start);
             let s = match a.frames.get(f) {
                 Some(&e) if e != 0 => {
                     if e & ((1 << CLASS_BITS) - 1) != c as u32 {
-                        return Err(err(addr, "is not where this pivm puts a block of its size"));
+                        return Err(misplaced());
                     }
                     (e >> CLASS_BITS) as usize - 1
                 }
                 _ => {
+                    // The slab's other frames must be free too (another
+                    // class's slab may have claimed them).
+                    let n = run as usize / FRAME as usize;
+                    if a.frames
+                        .get(f..f + n)
+                        .is_some_and(|r| r.iter().any(|&e| e != 0))
+                    {
+                        return Err(misplaced());
+                    }
                     let s = a
                         .make_slab(start, c, ty, slack)
                         .ok_or_else(|| err(addr, "needs more slabs than this pivm has"))?;
-                    space.push((start, FRAME));
+                    space.push((start, run));
                     s
                 }
             };
             let off = (addr - start) as usize;
             if !off.is_multiple_of(size) || off / size >= nslots(c) {
-                return Err(err(addr, "is not where this pivm puts a block of its size"));
+                return Err(misplaced());
             }
             let slot = off / size;
             if a.slabs[s].live(slot) {
@@ -1011,10 +1071,14 @@ impl Allocator {
             self.large.iter().map(|(&a, &(s, t))| (a, s, t)).collect();
         large.sort_unstable_by_key(|b| b.0);
         let mut large = large.into_iter().peekable();
+        // A slab of several frames has an entry in each: the first counts.
+        let mut prev = 0;
         for &e in &self.frames {
-            if e == 0 {
+            if e == 0 || e == prev {
+                prev = e;
                 continue;
             }
+            prev = e;
             let s = (e >> CLASS_BITS) as usize - 1;
             let slab = &self.slabs[s];
             while let Some(&(addr, size, ty)) = large.peek().filter(|b| b.0 < slab.start) {
@@ -1078,6 +1142,9 @@ impl Allocator {
             if e != 0 {
                 let c = (e & ((1 << CLASS_BITS) - 1)) as usize;
                 let s = (e >> CLASS_BITS) as usize - 1;
+                if c >= NSMALL1 {
+                    return self.find_in_run(addr, c, s);
+                }
                 let off = rel & (FRAME - 1);
                 let slot = SLOT_AT[c][(off / ALIGN) as usize];
                 let ok = off.is_multiple_of(ALIGN)
@@ -1087,6 +1154,17 @@ impl Allocator {
             }
         }
         self.large.contains_key(&addr).then_some(Loc::Large)
+    }
+
+    /// `find` in slab `s` of class `c`, of several frames.
+    #[inline(never)]
+    fn find_in_run(&self, addr: u64, c: usize, s: usize) -> Option<Loc> {
+        let slab = &self.slabs[s];
+        let off = addr - slab.start;
+        let size = u64::from(CLASS_SIZE[c]);
+        let slot = (off / size) as usize;
+        let ok = off.is_multiple_of(size) && slot < nslots(c) && slab.live(slot);
+        ok.then_some(Loc::Small(s, slot))
     }
 
     /// The requested size of the live block at `addr`.
@@ -1139,10 +1217,11 @@ impl Allocator {
             None => return None,
         };
         let f = self.frame_of(start);
-        if self.frames.len() <= f {
-            self.frames.resize(f + 1, 0);
+        let n = usize::from(SLAB_FRAMES[c]);
+        if self.frames.len() < f + n {
+            self.frames.resize(f + n, 0);
         }
-        self.frames[f] = ((s as u32 + 1) << CLASS_BITS) | c as u32;
+        self.frames[f..f + n].fill(((s as u32 + 1) << CLASS_BITS) | c as u32);
         Some(s)
     }
 
@@ -1197,9 +1276,9 @@ impl Allocator {
     #[cold]
     #[inline(never)]
     fn malloc_new_slab(&mut self, c: usize, ty: TyId, slack: u8) -> Option<u64> {
-        let start = self.space.alloc_frame()?;
+        let start = self.space.alloc_run(slab_bytes(c))?;
         let Some(s) = self.make_slab(start, c, ty, slack) else {
-            self.space.release(start, FRAME);
+            self.space.release(start, slab_bytes(c));
             return None;
         };
         let slab = &mut self.slabs[s];
@@ -1288,8 +1367,8 @@ impl Allocator {
         let (c, start) = (slab.class as usize, slab.start);
         let f = self.frame_of(start);
         if slab.used == 0 {
-            // Give the frame back.
-            self.frames[f] = 0;
+            // Give the frames back.
+            self.frames[f..f + usize::from(SLAB_FRAMES[c])].fill(0);
             self.spare.push(s as u32);
             if !was_full {
                 self.nonfull[c].remove(f);
@@ -1298,7 +1377,7 @@ impl Allocator {
                 // It was the lowest: the next is above.
                 self.update_cur(c, f + 1);
             }
-            self.space.release(start, FRAME);
+            self.space.release(start, slab_bytes(c));
         } else {
             self.nonfull[c].insert(f);
             let cur = self.view.cur[c];
@@ -1470,6 +1549,10 @@ mod tests {
             assert!(u64::from(CLASS_SIZE[c]) >= size.max(1));
             assert!(c == 0 || u64::from(CLASS_SIZE[c - 1]) < size);
             let cs = u64::from(CLASS_SIZE[c]);
+            assert_eq!(u64::from(NSLOTS[c]), slab_bytes(c) / cs);
+            if c >= NSMALL1 {
+                continue;
+            }
             for off in (0..FRAME).step_by(ALIGN as usize) {
                 let slot = SLOT_AT[c][(off / ALIGN) as usize];
                 if off % cs == 0 && off / cs < FRAME / cs {
@@ -1479,6 +1562,17 @@ mod tests {
                 }
             }
         }
+        for c in 0..NSMALL {
+            let n = SLAB_FRAMES[c];
+            assert!(n.is_power_of_two() && n <= 8 && (n == 1) == (c < NSMALL1));
+            assert!(nslots(c) <= MAX_SLOTS && (c < NSMALL1 || nslots(c) >= 4));
+            // A slack fits a u8.
+            assert!(c == 0 || CLASS_SIZE[c] - CLASS_SIZE[c - 1] <= 256);
+        }
+        // Several frames where one would waste a quarter or more.
+        assert_eq!(SLAB_FRAMES[small_class(1300).unwrap()], 8);
+        assert_eq!(SLAB_FRAMES[small_class(2048).unwrap()], 2);
+        assert_eq!(SLAB_FRAMES[small_class(4096).unwrap()], 4);
         assert_eq!(small_class(SMALL_MAX + 1), None);
         assert_eq!(fresh_bits(0), [0; 4]);
         assert_eq!(fresh_bits(2), [0, !0 << 21, !0, !0]);
@@ -1528,18 +1622,23 @@ mod tests {
         assert!(!a.free(p + 8));
         check_derived(&a);
         // q's frame was given back: a large block takes it.
-        let big = a.malloc(2000, TY_NONE).unwrap();
+        let big = a.malloc(5000, TY_NONE).unwrap();
         assert_eq!(big, 0x11000);
         // The next frame is the first aligned one past it.
         let s = a.malloc(200, TY_NONE).unwrap();
-        assert_eq!(s, 0x12000);
+        assert_eq!(s, 0x13000);
+        // A slab of two frames starts at a multiple of two frames.
+        let two = a.malloc(2000, TY_NONE).unwrap();
+        assert_eq!((two, a.malloc(2048, TY_NONE)), (0x14000, Some(0x14800)));
+        assert_eq!(a.size_of(two), Some(2000));
+        assert!(!a.free(two + 16) && !a.free(two + 0x1000));
         check_derived(&a);
         assert!(a.free(p));
         assert_eq!(a.malloc(16, TY_NONE), Some(p));
         assert!(a.free(big));
         check_derived(&a);
-        assert_eq!(a.malloc(3000, TY_NONE), Some(0x11000));
-        assert_eq!(a.len(), 4);
+        assert_eq!(a.malloc(6000, TY_NONE), Some(0x11000));
+        assert_eq!(a.len(), 6);
         check_derived(&a);
     }
 
@@ -1570,10 +1669,10 @@ mod tests {
 
     #[test]
     fn slab_order_and_exhaustion() {
-        let mut a = Allocator::new(0x1000, 0x1000 + 3 * FRAME, &[]);
+        let mut a = Allocator::new(0x1000, 0x1000 + 4 * FRAME, &[]);
         let ps: Vec<u64> = (0..512).map(|_| a.malloc(16, TY_NONE).unwrap()).collect();
         assert_eq!(ps[511], 0x1000 + 2 * FRAME - 16);
-        let big = a.malloc(FRAME - 100, TY_NONE).unwrap();
+        let big = a.malloc(2 * FRAME - 100, TY_NONE).unwrap();
         assert!(a.malloc(1, TY_NONE).is_none());
         assert!(a.malloc(100, TY_NONE).is_none());
         check_derived(&a);
@@ -1594,7 +1693,9 @@ mod tests {
         assert_eq!(m, 0x1000);
         a.free(big);
         check_derived(&a);
-        assert_eq!(a.malloc(FRAME, TY_NONE), Some(0x1000 + 2 * FRAME));
+        // A slab of several frames needs an aligned run.
+        assert_eq!(a.malloc(FRAME, TY_NONE), None);
+        assert_eq!(a.malloc(FRAME + 16, TY_NONE), Some(0x1000 + 2 * FRAME));
         assert!(a.malloc(u64::MAX, TY_NONE).is_none());
     }
 
@@ -1605,19 +1706,25 @@ mod tests {
         assert_eq!(a.resize_in_place(p, 32), Some(false));
         assert_eq!(a.resize_in_place(p, 3), Some(true));
         assert_eq!(a.size_of(p), Some(3));
-        let q = a.malloc(2000, TY_NONE).unwrap();
-        let r = a.malloc(2000, TY_NONE).unwrap();
-        assert_eq!(a.resize_in_place(q, 2100), Some(false));
+        let q = a.malloc(5000, TY_NONE).unwrap();
+        let r = a.malloc(5000, TY_NONE).unwrap();
+        assert_eq!(a.resize_in_place(q, 5100), Some(false));
         assert_eq!(a.resize_in_place(r, 10000), Some(true));
-        assert_eq!(a.resize_in_place(r, 1500), Some(true));
+        assert_eq!(a.resize_in_place(r, 4500), Some(true));
         assert_eq!(a.resize_in_place(r, 100), Some(false));
+        assert_eq!(a.resize_in_place(r, 4000), Some(false));
         check_derived(&a);
         a.free(r);
-        assert_eq!(a.resize_in_place(q, 5000), Some(true));
-        assert_eq!(a.resize_in_place(q, 1100), Some(true));
+        assert_eq!(a.resize_in_place(q, 12000), Some(true));
+        assert_eq!(a.resize_in_place(q, 4200), Some(true));
         check_derived(&a);
-        let s = a.malloc(1500, TY_NONE).unwrap();
-        assert_eq!(s, q + 1104);
+        let s = a.malloc(4500, TY_NONE).unwrap();
+        assert_eq!(s, q + 4208);
+        // In a slab of several frames: within the class only.
+        let t = a.malloc(2000, TY_NONE).unwrap();
+        assert_eq!(a.resize_in_place(t, 1900), Some(true));
+        assert_eq!(a.size_of(t), Some(1900));
+        assert_eq!(a.resize_in_place(t, 2100), Some(false));
         assert_eq!(a.resize_in_place(1, 16), None);
         check_derived(&a);
     }
@@ -1638,16 +1745,25 @@ mod tests {
             )
             .map(|_| ())
         };
-        assert!(t(&[(0x1000, 16), (0x1010, 16), (0x2000, 2000)]).is_ok());
+        assert!(t(&[(0x1000, 16), (0x1010, 16), (0x2000, 5000)]).is_ok());
         assert!(t(&[(0x1000, 16), (0x1010, 32)]).is_err());
         assert!(t(&[(0x1000, 16), (0x1000, 16)]).is_err());
         assert!(t(&[(0x1000, 48), (0x1ff0, 48)]).is_err());
-        assert!(t(&[(0x1000, 16), (0x1800, 2000)]).is_err());
-        assert!(t(&[(0x2000, 2000), (0x2400, 2000)]).is_err());
+        assert!(t(&[(0x1000, 16), (0x1800, 5000)]).is_err());
+        assert!(t(&[(0x2000, 5000), (0x2400, 5000)]).is_err());
         assert!(t(&[(0x1008, 16)]).is_err());
         assert!(t(&[(0xf000, 16)]).is_ok());
-        assert!(t(&[(0xf800, 2100)]).is_err());
+        assert!(t(&[(0xf800, 5000)]).is_err());
         assert!(t(&[(0x800, 16)]).is_err());
+        // Slabs of two frames (class 2048), at multiples of two frames.
+        assert!(t(&[(0x3000, 2000), (0x3800, 2048), (0x5000, 1)]).is_ok());
+        assert!(t(&[(0x3400, 2000)]).is_err());
+        assert!(t(&[(0x2000, 2000)]).is_ok());
+        assert!(t(&[(0x2100, 2000)]).is_err());
+        assert!(t(&[(0x3000, 2000), (0x4000, 16)]).is_err());
+        assert!(t(&[(0x4000, 16), (0x3000, 2000)]).is_err());
+        assert!(t(&[(0x3000, 2000), (0x4000, 5000)]).is_err());
+        assert!(t(&[(0xf800, 2000)]).is_err());
     }
 
     /// A slow model of the policy: live blocks by address.
@@ -1661,8 +1777,9 @@ mod tests {
         fn blocks(&self, start: u64) -> Vec<(u64, u64)> {
             let mut v: Vec<(u64, u64)> = Vec::new();
             for &(a, s) in &self.live {
-                let b = if s <= SMALL_MAX {
-                    (start + (a - start) / FRAME * FRAME, FRAME)
+                let b = if let Some(c) = small_class(s) {
+                    let run = slab_bytes(c);
+                    (start + (a - start) / run * run, run)
                 } else {
                     (a, block_size(s))
                 };
@@ -1675,15 +1792,11 @@ mod tests {
             v
         }
 
-        fn first_fit(&self, start: u64, max: u64, need: u64, frame: bool) -> Option<u64> {
+        /// The lowest place for `need` bytes at a multiple of `align` from
+        /// `start`.
+        fn first_fit(&self, start: u64, max: u64, need: u64, align: u64) -> Option<u64> {
             let mut prev = start;
-            let place = |p: u64| {
-                if frame {
-                    start + align_up(p - start, FRAME)
-                } else {
-                    p
-                }
-            };
+            let place = |p: u64| start + align_up(p - start, align);
             for (a, l) in self.blocks(start) {
                 if place(prev) + need <= a {
                     return Some(place(prev));
@@ -1699,26 +1812,27 @@ mod tests {
                 if size > max {
                     return None;
                 }
-                return self.first_fit(start, max, block_size(size), false);
+                return self.first_fit(start, max, block_size(size), ALIGN);
             };
             let cs = u64::from(CLASS_SIZE[c]);
+            let run = slab_bytes(c);
             // Slabs of class c in address order: first free slot.
-            let mut frames: Vec<u64> = self
+            let mut runs: Vec<u64> = self
                 .live
                 .iter()
-                .filter(|&&(_, s)| s <= SMALL_MAX && small_class(s) == Some(c))
-                .map(|&(a, _)| start + (a - start) / FRAME * FRAME)
+                .filter(|&&(_, s)| small_class(s) == Some(c))
+                .map(|&(a, _)| start + (a - start) / run * run)
                 .collect();
-            frames.dedup();
-            for f in frames {
-                for k in 0..FRAME / cs {
+            runs.dedup();
+            for f in runs {
+                for k in 0..run / cs {
                     let a = f + k * cs;
                     if !self.live.iter().any(|&(x, _)| x == a) {
                         return Some(a);
                     }
                 }
             }
-            self.first_fit(start, max, FRAME, true)
+            self.first_fit(start, max, run, run)
         }
     }
 

@@ -200,13 +200,19 @@ impl Lower<'_, '_> {
         let fa = self.b.ins().iadd(frames, fo);
         let e = self.load_at(types::I32, fa, 0);
         self.fast_unless(e, slow);
-        // A slot's start: 16-byte aligned, and one of its class's.
+        // A slot's start: 16-byte aligned, and one of its class's, in a
+        // slab of one frame (the slot table has no row for the others).
         let off = self.b.ins().band_imm_u(rel, abi::SMALL_FRAME as i64 - 1);
         let mis = self.b.ins().band_imm_u(off, 15);
         let aligned = self.b.ins().icmp_imm_u(IntCC::Equal, mis, 0);
-        self.fast_unless(aligned, slow);
         let e = self.b.ins().uextend(types::I64, e);
         let c = self.b.ins().band_imm_u(e, (1 << abi::FRAME_CLASS_BITS) - 1);
+        let one_frame =
+            self.b
+                .ins()
+                .icmp_imm_u(IntCC::UnsignedLessThan, c, abi::SMALL_CLASSES.len() as i64);
+        let ok = self.b.ins().band(aligned, one_frame);
+        self.fast_unless(ok, slow);
         let row = (abi::SMALL_FRAME / 16 * 2) as i64;
         let ro = self.b.ins().imul_imm_u(c, row);
         let go = self.b.ins().ushr_imm_u(off, 3); // (off / 16) * 2 bytes
