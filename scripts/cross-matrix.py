@@ -80,6 +80,7 @@ PROGRAMS = [
     ("tests/c/promoted_slots.c", [], [0.55], "gcc"),
     ("tests/c/tail_calls.c", [], [0.4], "gcc"),
     ("tests/c/callbacks.c", [], [0.45], "gcc"),
+    ("tests/c/self_recursion.c", [], [0.5], "gcc"),
 ]
 
 

@@ -21,6 +21,13 @@
 //! content before the program writes it is what the previous inlined call
 //! left there (C leaves it indeterminate).
 //!
+//! A small function that calls itself (and only plain builtins) is
+//! inlined into itself once, after self tail calls became loops
+//! (`inline_recursive`): each call of itself becomes a copy of its body,
+//! loops included, whose own calls of itself stay calls. The copy's
+//! locals are the function's own (`n.fib`), so a snapshot taken in a loop
+//! of the copy shows them in the function's frame.
+//!
 //! The pass is a pure function of the module and a fixpoint (running it
 //! again changes nothing), so every engine on every host runs the same code
 //! and numbers the same resume points. It runs when a program starts from
@@ -118,6 +125,91 @@ pub fn inline_round(m: &mut Module, budget: &mut crate::Budget) -> bool {
         }
     }
     changed
+}
+
+/// The largest self-recursive function inlined into itself
+/// (`inline_recursive`), in instructions that do work.
+pub const MAX_SELF_INLINE_INSTS: usize = 40;
+
+/// The most calls of itself a function inlined into itself may make.
+const MAX_SELF_SITES: usize = 2;
+
+/// Inlines each small self-recursive function into itself once: every
+/// call it makes of itself becomes a copy of its body, whose own calls of
+/// itself stay calls, so a recursion makes about half as many calls (gcc
+/// -O2 inlines a recursion into itself several levels deep). Only
+/// functions that call nothing but themselves (at most `MAX_SELF_SITES`
+/// times) and plain builtins, of at most `MAX_SELF_INLINE_INSTS`
+/// instructions that do work and `MAX_INLINE_SLOT_BYTES` of slots; loops
+/// are fine. As with `inline_round`, the inlined instructions keep their
+/// origin (the function itself) and a depth limit is hit later. Each
+/// function is rebuilt once per call site, paid from `budget`; whether
+/// any was.
+pub fn inline_recursive(m: &mut Module, budget: &mut crate::Budget) -> bool {
+    let plain = plain_builtins(m);
+    let layouts = TypeLayouts::new(&m.types);
+    let mut changed = false;
+    for fid in 0..m.funcs.len() {
+        let fid = FuncId::new(fid);
+        let f = &m.funcs[fid];
+        let Some(sites) = self_sites(f, fid, &plain, &layouts) else {
+            continue;
+        };
+        let n = sites.len() as u64 + 1;
+        let blocks = (f.blocks.len() as u64 + 1).saturating_mul(n);
+        let locals = (f.locals.len() as u64).saturating_mul(n);
+        if blocks.saturating_mul(locals) > crate::verify::MAX_FUNC_WEIGHT / 4
+            || !budget.spend(function_size(f).saturating_mul(n))
+        {
+            continue;
+        }
+        let g = f.clone();
+        // Last first: inlining at a site moves only the blocks after it
+        // and the instructions after the call.
+        for &(b, i) in sites.iter().rev() {
+            inline_at(&mut m.funcs[fid], b, i, &g, fid);
+        }
+        changed = true;
+    }
+    changed
+}
+
+/// The calls `f` (function `me`) makes of itself, in layout order, if it
+/// is one `inline_recursive` inlines into itself.
+fn self_sites(
+    f: &Function,
+    me: FuncId,
+    plain: &[bool],
+    layouts: &TypeLayouts,
+) -> Option<Vec<(Block, usize)>> {
+    if f.blocks.is_empty() || cost(f) > MAX_SELF_INLINE_INSTS {
+        return None;
+    }
+    let mut slot_bytes = 0u64;
+    for s in f.slots.values() {
+        slot_bytes = slot_bytes.saturating_add(layouts.of(&s.ty)?.size);
+    }
+    if slot_bytes > MAX_INLINE_SLOT_BYTES {
+        return None;
+    }
+    let mut sites = Vec::new();
+    for (b, data) in f.blocks.iter() {
+        for (i, inst) in data.insts.iter().enumerate() {
+            match &inst.kind {
+                InstKind::Call {
+                    callee: Callee::Builtin(id),
+                    ..
+                } if plain.get(id.index()).copied().unwrap_or(false) => {}
+                InstKind::Call {
+                    callee: Callee::Func(g),
+                    ..
+                } if *g == me => sites.push((b, i)),
+                InstKind::Call { .. } | InstKind::Safepoint => return None,
+                _ => {}
+            }
+        }
+    }
+    (!sites.is_empty() && sites.len() <= MAX_SELF_SITES).then_some(sites)
 }
 
 /// Per builtin declaration of `m`: whether it is a plain builtin
@@ -306,7 +398,18 @@ fn inline_at(f: &mut Function, site: Block, at: usize, g: &Function, gid: FuncId
             a: *a,
         }));
     }
-    let read_unset = read_before_set(g);
+    // A callee with a loop (one inlined into itself) by liveness.
+    let looped = g.blocks.iter().any(|(b, d)| {
+        d.insts
+            .last()
+            .is_some_and(|t| t.kind.successors().iter().any(|s| s.index() <= b.index()))
+    });
+    let read_unset = if looped {
+        let live = crate::liveness::live_at_entry(g);
+        (0..g.locals.len()).map(|l| live.contains(l)).collect()
+    } else {
+        read_before_set(g)
+    };
     for (l, decl) in g.locals.iter().skip(g.num_params) {
         if !read_unset[l.index()] {
             continue;
@@ -326,14 +429,20 @@ fn inline_at(f: &mut Function, site: Block, at: usize, g: &Function, gid: FuncId
         name: fresh(&mut labels, format!("{site_name}.ret.{}", g.name), n_old),
         insts: tail,
     };
+    let same = g.name == f.name;
     let mut body: Vec<BlockData> = Vec::with_capacity(n_g);
     for data in g.blocks.values() {
         let mut insts = Vec::with_capacity(data.insts.len() + 1);
         for inst in &data.insts {
+            // (A function inlined into itself keeps its own origin.)
             let in_g = |kind| Inst {
                 kind,
                 line: inst.line,
-                origin: Some(inst.func(gid)),
+                origin: if same {
+                    inst.origin
+                } else {
+                    Some(inst.func(gid))
+                },
             };
             let mut kind = inst.kind.clone();
             if let InstKind::Return { val } = kind {
@@ -782,5 +891,97 @@ entry:
         crate::verify(&m).unwrap_or_else(|e| panic!("{e}"));
         let left = m.to_string().matches("call @leaf(").count();
         assert!(left > 0 && left < 20_000, "{left} calls left");
+    }
+
+    /// Calls of `@name` in the body of function `f` of `m`.
+    fn calls_in(m: &Module, f: &str, name: &str) -> usize {
+        let text = m.to_string();
+        let start = text.find(&format!("func @{f}(")).unwrap();
+        let end = text[start..].find("\n}\n").unwrap() + start;
+        text[start..end].matches(&format!("call @{name}(")).count()
+    }
+
+    #[test]
+    fn small_recursions_are_inlined_into_themselves_once() {
+        let src = "declare @free(ptr)
+
+func @walk(%t: ptr) -> i64 {
+    local %l: ptr
+    local %a: i64
+    local %b: i64
+    local %c: i32
+entry:
+    %c = eq.i64 %t, 0
+    br.i32 %c, none, some
+none:
+    ret.i64 0
+some:
+    line 7
+    %l = load.ptr %t
+    %a = call @walk(ptr %l)
+    %l = load.ptr %l
+    %b = call @walk(ptr %l)
+    call @free(ptr %t)
+    %a = add.i64 %a, %b
+    ret.i64 %a
+}
+
+func @three(%n: i32) -> i32 {
+    local %c: i32
+entry:
+    %c = slt.i32 %n, 1
+    br.i32 %c, done, more
+done:
+    ret.i32 0
+more:
+    %n = sub.i32 %n, 1
+    %c = call @three(i32 %n)
+    %c = call @three(i32 %n)
+    %c = call @three(i32 %n)
+    ret.i32 %c
+}
+
+func @other(%n: i32) -> i32 {
+    local %c: i32
+entry:
+    %c = slt.i32 %n, 1
+    br.i32 %c, done, more
+done:
+    ret.i32 0
+more:
+    %n = sub.i32 %n, 1
+    %c = call @other(i32 %n)
+    %c = call @three(i32 %c)
+    ret.i32 %c
+}
+
+func @main() -> i32 {
+    local %x: i64
+entry:
+    %x = call @walk(ptr 0)
+    ret.i32 0
+}
+";
+        let mut m = parse(src, "t").unwrap();
+        let before = m.to_string();
+        assert!(inline_recursive(&mut m, &mut crate::Budget::default()));
+        crate::verify(&m).unwrap_or_else(|e| panic!("{e}"));
+        // Each of walk's two calls of itself became a copy making two.
+        assert_eq!(calls_in(&m, "walk", "walk"), 4);
+        assert_eq!(calls_in(&m, "walk", "free"), 3);
+        // The copies' instructions are walk's own: no origin.
+        assert!(!m.to_string().contains(" in @walk"));
+        // Three calls of itself, or a call of another function: left.
+        assert_eq!(calls_in(&m, "three", "three"), 3);
+        assert_eq!(calls_in(&m, "other", "other"), 1);
+        assert!(before.contains("func @three") && m.to_string().contains("func @three"));
+        // Too big: left.
+        let mut big = String::from("func @big(%n: i32) -> i32 {\nentry:\n");
+        for _ in 0..MAX_SELF_INLINE_INSTS {
+            big.push_str("    %n = add.i32 %n, 1\n");
+        }
+        big.push_str("    %n = call @big(i32 %n)\n    ret.i32 %n\n}\n");
+        let mut m = parse(&big, "t").unwrap();
+        assert!(!inline_recursive(&mut m, &mut crate::Budget::default()));
     }
 }

@@ -50,8 +50,9 @@ pub use verify::verify;
 /// what that left unread) and inlines small leaf functions (`inline`), in
 /// rounds (a callee's slots promoted before the next round weighs what is
 /// left of them; a function that became a leaf by inlining is inlined in
-/// the next); turns self tail calls into loops (`tailrec`); places the
-/// safepoints again (`safepoints`: a leaf polls no more). A pure function
+/// the next); turns self tail calls into loops (`tailrec`); inlines small
+/// recursive functions into themselves once (`inline::inline_recursive`);
+/// places the safepoints again (`safepoints`: a leaf polls no more). A pure function
 /// of the module: every engine on every host runs the same code; a
 /// snapshot embeds the result.
 pub fn optimize(m: &mut Module) {
@@ -65,6 +66,9 @@ pub fn optimize(m: &mut Module) {
         dce::remove_dead_within(m, &mut budget);
     }
     tailrec::tail_calls(m, &mut budget);
+    if inline::inline_recursive(m, &mut budget) {
+        dce::remove_dead_within(m, &mut budget);
+    }
     safepoints::place(m);
 }
 

@@ -313,11 +313,13 @@ fn file_positions_and_lookahead_resume_at_many_safepoints() {
 
 /// Inlined leaves (`pivm_ir::inline`), promoted slots
 /// (`pivm_ir::promote`), self tail calls made loops (`pivm_ir::tailrec`)
-/// and functions copied for their callbacks (`pivm_ir::specialize`): a
+/// functions copied for their callbacks (`pivm_ir::specialize`) and
+/// small recursions inlined into themselves (`inline_recursive`): a
 /// struct passed by value between inlined leaves lives in the caller's
 /// locals, or in its frame where its address escapes; a recursion in tail
 /// position is one frame with an accumulator; a sort runs in a copy with
-/// its comparator inlined; programs of each, snapshotted at 40 points over their run
+/// its comparator inlined; a tree is built, walked and freed with half
+/// the calls; programs of each, snapshotted at 40 points over their run
 /// on alternating engines, resume on both with the output of the
 /// uninterrupted run.
 #[test]
@@ -328,6 +330,7 @@ fn optimized_programs_resume_at_many_safepoints() {
         "tests/c/promoted_slots.c",
         "tests/c/tail_calls.c",
         "tests/c/callbacks.c",
+        "tests/c/self_recursion.c",
     ] {
         let prog = repo().join(prog);
         let n = roundtrip_at(&prog, &[], |total| points(total, 40), &dir).unwrap();

@@ -57,7 +57,7 @@ pub struct CompileArgs {
     /// inlined into their callers (an inlined instruction's `line N in
     /// @f` names the function it comes from), slots promoted to locals,
     /// functions copied for the callbacks they are passed (`@g.f`), self
-    /// tail calls made loops
+    /// tail calls made loops, small recursions inlined into themselves once
     #[arg(long)]
     pub optimized: bool,
     #[command(flatten)]
