@@ -28,7 +28,7 @@
 //! locals are the function's own (`n.fib`), so a snapshot taken in a loop
 //! of the copy shows them in the function's frame.
 //!
-//! The pass is a pure function of the module and a fixpoint (running it
+//! `inline` is a pure function of the module and a fixpoint (running it
 //! again changes nothing), so every engine on every host runs the same code
 //! and numbers the same resume points. It runs when a program starts from
 //! its source (`pivm run`); a snapshot embeds the module it ran, so a
@@ -139,9 +139,10 @@ const MAX_SELF_SITES: usize = 2;
 /// itself stay calls, so a recursion makes about half as many calls (gcc
 /// -O2 inlines a recursion into itself several levels deep). Only
 /// functions that call nothing but themselves (at most `MAX_SELF_SITES`
-/// times) and plain builtins, of at most `MAX_SELF_INLINE_INSTS`
-/// instructions that do work and `MAX_INLINE_SLOT_BYTES` of slots; loops
-/// are fine. As with `inline_round`, the inlined instructions keep their
+/// times, once if they have slots) and plain builtins, of at most
+/// `MAX_SELF_INLINE_INSTS` instructions that do work and
+/// `MAX_INLINE_SLOT_BYTES` of slots; loops are fine. Not a fixpoint: run
+/// again, it would inline the copies too; `optimize` runs it once. As with `inline_round`, the inlined instructions keep their
 /// origin (the function itself) and a depth limit is hit later. Each
 /// function is rebuilt once per call site, paid from `budget`; whether
 /// any was.
@@ -209,7 +210,12 @@ fn self_sites(
             }
         }
     }
-    (!sites.is_empty() && sites.len() <= MAX_SELF_SITES).then_some(sites)
+    // With slots, one call of itself only: an activation then holds two
+    // levels' slots, as the two frames it replaces; with two calls it
+    // would hold three levels' for two, and a recursion that fit the
+    // shadow stack would no longer.
+    let most = if slot_bytes > 0 { 1 } else { MAX_SELF_SITES };
+    (!sites.is_empty() && sites.len() <= most).then_some(sites)
 }
 
 /// Per builtin declaration of `m`: whether it is a plain builtin
@@ -955,6 +961,43 @@ more:
     ret.i32 %c
 }
 
+func @framed(%n: i32) -> i32 {
+    local %c: i32
+    local %t: ptr
+    slot $b: [16 x i8]
+entry:
+    %t = addr $b
+    store.i32 %t, %n
+    %c = slt.i32 %n, 1
+    br.i32 %c, done, more
+done:
+    ret.i32 0
+more:
+    %n = sub.i32 %n, 1
+    %c = call @framed(i32 %n)
+    %c = call @framed(i32 %c)
+    %c = load.i32 %t
+    ret.i32 %c
+}
+
+func @framed1(%n: i32) -> i32 {
+    local %c: i32
+    local %t: ptr
+    slot $b: [16 x i8]
+entry:
+    %t = addr $b
+    store.i32 %t, %n
+    %c = slt.i32 %n, 1
+    br.i32 %c, done, more
+done:
+    ret.i32 0
+more:
+    %n = sub.i32 %n, 1
+    %c = call @framed1(i32 %n)
+    %c = load.i32 %t
+    ret.i32 %c
+}
+
 func @main() -> i32 {
     local %x: i64
 entry:
@@ -974,6 +1017,11 @@ entry:
         // Three calls of itself, or a call of another function: left.
         assert_eq!(calls_in(&m, "three", "three"), 3);
         assert_eq!(calls_in(&m, "other", "other"), 1);
+        // With a slot, one call of itself only (the shadow stack a
+        // recursion needs must not grow).
+        assert_eq!(calls_in(&m, "framed", "framed"), 2);
+        assert_eq!(calls_in(&m, "framed1", "framed1"), 1);
+        assert!(m.to_string().contains("slot $b.framed1"));
         assert!(before.contains("func @three") && m.to_string().contains("func @three"));
         // Too big: left.
         let mut big = String::from("func @big(%n: i32) -> i32 {\nentry:\n");

@@ -882,10 +882,7 @@ impl Allocator {
                     // The slab's other frames must be free too (another
                     // class's slab may have claimed them).
                     let n = run as usize / FRAME as usize;
-                    if a.frames
-                        .get(f..f + n)
-                        .is_some_and(|r| r.iter().any(|&e| e != 0))
-                    {
+                    if a.frames.iter().skip(f).take(n).any(|&e| e != 0) {
                         return Err(misplaced());
                     }
                     let s = a
@@ -1312,13 +1309,28 @@ impl Allocator {
     }
 
     /// `aligned_alloc`: `size` bytes of type `ty` at a multiple of `align`
-    /// (a power of two). Above 16 the block is a large one, at least
-    /// `SMALL_MAX + 1` bytes (slab slots are aligned only to their
-    /// class from the heap start), so its recorded size may be larger
-    /// than asked; it is freed and resized like any other.
+    /// (a power of two). Up to 16, a malloc. Up to a frame, when the heap
+    /// starts at a multiple of `align` (a program's heap starts on a
+    /// page), a small block of the first class whose slot size is a
+    /// multiple of `align` (slabs start on frames, so its slots are
+    /// aligned), recorded with the least size of that class if `size` is
+    /// less. Else a large block of at least `SMALL_MAX + 1` bytes. So its
+    /// recorded size may be larger than asked; it is freed and resized like
+    /// any other.
     pub fn malloc_aligned(&mut self, size: u64, align: u64, ty: TyId) -> Option<u64> {
         if align <= ALIGN {
             return self.malloc(size, ty);
+        }
+        if align <= FRAME && size <= SMALL_MAX && self.space.heap_start.is_multiple_of(align) {
+            let first = small_class(size).unwrap_or(0);
+            let fits = |&c: &usize| u64::from(CLASS_SIZE[c]).is_multiple_of(align);
+            if let Some(c) = (first..NSMALL).find(fits) {
+                let least = match c {
+                    0 => 0,
+                    _ => u64::from(CLASS_SIZE[c - 1]) + 1,
+                };
+                return self.malloc_small(c, size.max(least), ty);
+            }
         }
         let size = size.max(SMALL_MAX + 1);
         if size > self.space.heap_max {
@@ -1511,35 +1523,49 @@ mod tests {
 
     #[test]
     fn aligned_blocks_are_aligned_and_rebuild() {
-        let mut a = Allocator::new(0x1_0010, 1 << 30, &[]);
-        let mut live = Vec::new();
-        let mut next = xorshift(7);
-        for i in 0..300u64 {
-            let align = 1u64 << (next() % 14);
-            let size = next() % 3000;
-            let p = if i % 3 == 0 {
-                a.malloc(size, TY_NONE).unwrap()
-            } else {
-                a.malloc_aligned(size, align, TY_NONE).unwrap()
-            };
-            if i % 3 != 0 {
-                assert_eq!(p % align, 0, "aligned_alloc({align}, {size})");
+        // A heap on 16 bytes only (aligned blocks are large), and one on a
+        // page, as a program's (small ones come from slabs).
+        for start in [0x1_0010, 0x1_0000] {
+            let mut a = Allocator::new(start, 1 << 30, &[]);
+            let mut live = Vec::new();
+            let mut next = xorshift(7);
+            for i in 0..300u64 {
+                let align = 1u64 << (next() % 14);
+                let size = next() % 5000;
+                let p = if i % 3 == 0 {
+                    a.malloc(size, TY_NONE).unwrap()
+                } else {
+                    a.malloc_aligned(size, align, TY_NONE).unwrap()
+                };
+                if i % 3 != 0 {
+                    assert_eq!(p % align, 0, "aligned_alloc({align}, {size})");
+                    assert!(a.size_of(p).unwrap() >= size);
+                }
+                live.push(p);
+                if next().is_multiple_of(3) {
+                    let k = (next() as usize) % live.len();
+                    assert!(a.free(live.swap_remove(k)));
+                }
             }
-            live.push(p);
-            if next().is_multiple_of(3) {
-                let k = (next() as usize) % live.len();
-                assert!(a.free(live.swap_remove(k)));
+            check_derived(&a);
+            // A rebuilt allocator places the next aligned blocks where this
+            // one does.
+            let mut b = rebuild(&a);
+            for align in [32, 256, 4096, 64, 8192] {
+                let p = a.malloc_aligned(100, align, TY_NONE);
+                assert_eq!(p, b.malloc_aligned(100, align, TY_NONE));
+                let small = a.size_of(p.unwrap()).unwrap() <= SMALL_MAX;
+                assert_eq!(small, start == 0x1_0000 && align <= FRAME, "{align}");
             }
         }
-        check_derived(&a);
-        // A rebuilt allocator places the next aligned blocks where this one does.
-        let mut b = rebuild(&a);
-        for align in [32, 256, 4096, 64] {
-            assert_eq!(
-                a.malloc_aligned(100, align, TY_NONE),
-                b.malloc_aligned(100, align, TY_NONE)
-            );
-        }
+        // The first class whose slots are multiples of the alignment, with
+        // its least size recorded.
+        let mut a = Allocator::new(0x1_0000, 1 << 30, &[]);
+        let p = a.malloc_aligned(40, 64, TY_NONE).unwrap();
+        assert_eq!((p % 64, a.size_of(p)), (0, Some(49)));
+        let q = a.malloc_aligned(1, 1024, TY_NONE).unwrap();
+        assert_eq!((q % 1024, a.size_of(q)), (0, Some(897)));
+        assert!(a.free(p) && a.free(q));
     }
 
     #[test]

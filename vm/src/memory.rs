@@ -66,7 +66,9 @@ impl MemLayout {
         let stack_end = stack_start
             .checked_add(stack_size)
             .ok_or_else(|| VmError::new("stack size is too large"))?;
-        let heap_start = align_up(stack_end, 16);
+        // On a page: slab slots of a size that is a multiple of an
+        // alignment up to a page are aligned (`Allocator::malloc_aligned`).
+        let heap_start = align_up(stack_end, crate::alloc::FRAME);
         Ok((
             MemLayout {
                 data_end,

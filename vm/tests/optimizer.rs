@@ -4,7 +4,8 @@
 //! (it would overflow the VM's stack as calls), and a trap in a function
 //! made a loop still names that function and the line. A function copied
 //! for the callback it is passed (`pivm_ir::specialize`) reports a trap
-//! in its body as the original's, at its line.
+//! in its body as the original's, at its line. A recursion inlined into
+//! itself needs no more shadow stack than its plain frames.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -150,4 +151,42 @@ fn a_trap_in_a_function_copied_for_its_callback_names_the_original() {
         assert!(err.contains(&want), "{engine}: wanted '{want}' in:\n{err}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A recursion inlined into itself needs no more shadow stack than its
+/// plain frames (`pivm_ir::inline::inline_recursive` leaves a function
+/// with slots and two calls of itself alone): 4,200 frames of a
+/// 240-byte array fit a 1 MiB stack on both engines, 4,400 do not.
+#[test]
+fn a_recursion_with_local_arrays_fits_the_stack_its_frames_need() {
+    let prog = repo().join("tests/c/recursion_frames.c");
+    let p = prog.to_str().unwrap();
+    for engine in ["interp", "jit"] {
+        let (code, out, err) = pivm(&[
+            "run",
+            "--engine",
+            engine,
+            "--stack-size",
+            "1048576",
+            p,
+            "--",
+            "4200",
+        ]);
+        assert_eq!((code, out.as_str()), (0, "-31\n"), "{engine}: {err}");
+        let (code, _, err) = pivm(&[
+            "run",
+            "--engine",
+            engine,
+            "--stack-size",
+            "1048576",
+            p,
+            "--",
+            "4400",
+        ]);
+        assert_eq!(code, 139, "{engine}: {err}");
+        assert!(
+            err.contains("stack overflow in function 'walk'"),
+            "{engine}: {err}"
+        );
+    }
 }
