@@ -404,20 +404,12 @@ fn inline_at(f: &mut Function, site: Block, at: usize, g: &Function, gid: FuncId
             a: *a,
         }));
     }
-    // A callee with a loop (one inlined into itself) by liveness.
-    let looped = g.blocks.iter().any(|(b, d)| {
-        d.insts
-            .last()
-            .is_some_and(|t| t.kind.successors().iter().any(|s| s.index() <= b.index()))
-    });
-    let read_unset = if looped {
-        let live = crate::liveness::live_at_entry(g);
-        (0..g.locals.len()).map(|l| live.contains(l)).collect()
-    } else {
-        read_before_set(g)
-    };
+    // Only the locals some path reads before any instruction sets them
+    // (reading the 0 every local starts with) are zeroed: the others
+    // would get a second definition for nothing (`promote` wants one).
+    let read_unset = crate::liveness::live_at_entry(g);
     for (l, decl) in g.locals.iter().skip(g.num_params) {
-        if !read_unset[l.index()] {
+        if !read_unset.contains(l.index()) {
             continue;
         }
         head.push(at_call(InstKind::Unary {
@@ -485,58 +477,6 @@ fn inline_at(f: &mut Function, site: Block, at: usize, g: &Function, gid: FuncId
     old.extend(rest);
     debug_assert_eq!(old.len(), n_old + n_g + 1);
     f.blocks = EntityVec::from(old);
-}
-
-/// Per local of `g` (which has no loop, so its layout order is a
-/// topological order): whether some path reads it before any instruction
-/// sets it, reading the 0 every local starts with. Only those are zeroed
-/// at an inlined call: the others would get a second definition for
-/// nothing (`promote` wants one).
-fn read_before_set(g: &Function) -> Vec<bool> {
-    let n = g.locals.len();
-    let mut read = vec![false; n];
-    let mut set_out: Vec<Option<Vec<bool>>> = vec![None; g.blocks.len()];
-    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); g.blocks.len()];
-    for (b, d) in g.blocks.iter() {
-        if let Some(t) = d.insts.last() {
-            for s in t.kind.successors() {
-                preds[s.index()].push(b.index());
-            }
-        }
-    }
-    for (b, d) in g.blocks.iter() {
-        let mut set = vec![false; n];
-        if b.index() == 0 {
-            set[..g.num_params].iter_mut().for_each(|x| *x = true);
-        } else {
-            // Set on every path in: set at the end of every predecessor
-            // (all before this block, the function having no loop).
-            let mut first = true;
-            for &p in &preds[b.index()] {
-                let Some(out) = &set_out[p] else { continue };
-                if first {
-                    set.clone_from(out);
-                    first = false;
-                } else {
-                    set.iter_mut().zip(out).for_each(|(x, y)| *x &= *y);
-                }
-            }
-        }
-        for inst in &d.insts {
-            for (_, o) in inst.kind.operands() {
-                if let Operand::Local(l) = o {
-                    if !set[l.index()] {
-                        read[l.index()] = true;
-                    }
-                }
-            }
-            if let Some(l) = inst.kind.dst() {
-                set[l.index()] = true;
-            }
-        }
-        set_out[b.index()] = Some(set);
-    }
-    read
 }
 
 pub(crate) fn remap_blocks(k: &mut InstKind, map: &impl Fn(Block) -> Block) {
@@ -899,17 +839,52 @@ entry:
         assert!(left > 0 && left < 20_000, "{left} calls left");
     }
 
-    /// Calls of `@name` in the body of function `f` of `m`.
-    fn calls_in(m: &Module, f: &str, name: &str) -> usize {
-        let text = m.to_string();
+    /// The text of function `f` in `text` (a module's).
+    fn body<'t>(text: &'t str, f: &str) -> &'t str {
         let start = text.find(&format!("func @{f}(")).unwrap();
         let end = text[start..].find("\n}\n").unwrap() + start;
-        text[start..end].matches(&format!("call @{name}(")).count()
+        &text[start..end]
+    }
+
+    /// Calls of `@name` in the body of function `f` of `m`.
+    fn calls_in(m: &Module, f: &str, name: &str) -> usize {
+        body(&m.to_string(), f)
+            .matches(&format!("call @{name}("))
+            .count()
+    }
+
+    /// `@name(%n)`: 0 below 1, else `calls` chained calls of itself (or
+    /// of `@other` for the last when given), with a 16-byte slot written
+    /// and read around them if `slot`.
+    fn recursion(name: &str, calls: usize, other: Option<&str>, slot: bool) -> String {
+        let mut f = format!("func @{name}(%n: i32) -> i32 {{\n    local %c: i32\n");
+        if slot {
+            f.push_str("    local %t: ptr\n    slot $b: [16 x i8]\n");
+        }
+        f.push_str("entry:\n");
+        if slot {
+            f.push_str("    %t = addr $b\n    store.i32 %t, %n\n");
+        }
+        f.push_str("    %c = slt.i32 %n, 1\n    br.i32 %c, done, more\ndone:\n    ret.i32 0\n");
+        f.push_str("more:\n    %n = sub.i32 %n, 1\n    %c = copy.i32 %n\n");
+        for k in 0..calls {
+            let callee = match other {
+                Some(g) if k + 1 == calls => g,
+                _ => name,
+            };
+            f.push_str(&format!("    %c = call @{callee}(i32 %c)\n"));
+        }
+        if slot {
+            f.push_str("    %c = load.i32 %t\n");
+        }
+        f.push_str("    ret.i32 %c\n}\n\n");
+        f
     }
 
     #[test]
     fn small_recursions_are_inlined_into_themselves_once() {
-        let src = "declare @free(ptr)
+        let mut src = String::from(
+            "declare @free(ptr)
 
 func @walk(%t: ptr) -> i64 {
     local %l: ptr
@@ -932,97 +907,33 @@ some:
     ret.i64 %a
 }
 
-func @three(%n: i32) -> i32 {
-    local %c: i32
-entry:
-    %c = slt.i32 %n, 1
-    br.i32 %c, done, more
-done:
-    ret.i32 0
-more:
-    %n = sub.i32 %n, 1
-    %c = call @three(i32 %n)
-    %c = call @three(i32 %n)
-    %c = call @three(i32 %n)
-    ret.i32 %c
-}
-
-func @other(%n: i32) -> i32 {
-    local %c: i32
-entry:
-    %c = slt.i32 %n, 1
-    br.i32 %c, done, more
-done:
-    ret.i32 0
-more:
-    %n = sub.i32 %n, 1
-    %c = call @other(i32 %n)
-    %c = call @three(i32 %c)
-    ret.i32 %c
-}
-
-func @framed(%n: i32) -> i32 {
-    local %c: i32
-    local %t: ptr
-    slot $b: [16 x i8]
-entry:
-    %t = addr $b
-    store.i32 %t, %n
-    %c = slt.i32 %n, 1
-    br.i32 %c, done, more
-done:
-    ret.i32 0
-more:
-    %n = sub.i32 %n, 1
-    %c = call @framed(i32 %n)
-    %c = call @framed(i32 %c)
-    %c = load.i32 %t
-    ret.i32 %c
-}
-
-func @framed1(%n: i32) -> i32 {
-    local %c: i32
-    local %t: ptr
-    slot $b: [16 x i8]
-entry:
-    %t = addr $b
-    store.i32 %t, %n
-    %c = slt.i32 %n, 1
-    br.i32 %c, done, more
-done:
-    ret.i32 0
-more:
-    %n = sub.i32 %n, 1
-    %c = call @framed1(i32 %n)
-    %c = load.i32 %t
-    ret.i32 %c
-}
-
-func @main() -> i32 {
-    local %x: i64
-entry:
-    %x = call @walk(ptr 0)
-    ret.i32 0
-}
-";
-        let mut m = parse(src, "t").unwrap();
+",
+        );
+        src.push_str(&recursion("three", 3, None, false));
+        src.push_str(&recursion("other", 2, Some("three"), false));
+        src.push_str(&recursion("framed", 2, None, true));
+        src.push_str(&recursion("framed1", 1, None, true));
+        src.push_str("func @main() -> i32 {\n    local %x: i64\nentry:\n");
+        src.push_str("    %x = call @walk(ptr 0)\n    ret.i32 0\n}\n");
+        let mut m = parse(&src, "t").unwrap();
         let before = m.to_string();
         assert!(inline_recursive(&mut m, &mut crate::Budget::default()));
         crate::verify(&m).unwrap_or_else(|e| panic!("{e}"));
+        let after = m.to_string();
         // Each of walk's two calls of itself became a copy making two.
         assert_eq!(calls_in(&m, "walk", "walk"), 4);
         assert_eq!(calls_in(&m, "walk", "free"), 3);
         // The copies' instructions are walk's own: no origin.
-        assert!(!m.to_string().contains(" in @walk"));
-        // Three calls of itself, or a call of another function: left.
-        assert_eq!(calls_in(&m, "three", "three"), 3);
-        assert_eq!(calls_in(&m, "other", "other"), 1);
-        // With a slot, one call of itself only (the shadow stack a
-        // recursion needs must not grow).
-        assert_eq!(calls_in(&m, "framed", "framed"), 2);
+        assert!(!after.contains(" in @walk"));
+        // Three calls of itself, a call of another function, or a slot and
+        // two calls of itself (the shadow stack a recursion needs must not
+        // grow): left as they were.
+        for f in ["three", "other", "framed"] {
+            assert_eq!(body(&after, f), body(&before, f), "@{f} changed");
+        }
+        // A slot and one call of itself: inlined, the slot copied.
         assert_eq!(calls_in(&m, "framed1", "framed1"), 1);
-        assert!(m.to_string().contains("slot $b.framed1"));
-        assert!(before.contains("func @three") && m.to_string().contains("func @three"));
+        assert!(after.contains("slot $b.framed1"));
         // Too big: left.
         let mut big = String::from("func @big(%n: i32) -> i32 {\nentry:\n");
         for _ in 0..MAX_SELF_INLINE_INSTS {

@@ -52,9 +52,9 @@ pub use verify::verify;
 /// left of them; a function that became a leaf by inlining is inlined in
 /// the next); turns self tail calls into loops (`tailrec`); inlines small
 /// recursive functions into themselves once (`inline::inline_recursive`);
-/// places the safepoints again (`safepoints`: a leaf polls no more). A pure function
-/// of the module: every engine on every host runs the same code; a
-/// snapshot embeds the result.
+/// places the safepoints again (`safepoints`: a leaf polls no more). A
+/// pure function of the module: every engine on every host runs the same
+/// code; a snapshot embeds the result.
 pub fn optimize(m: &mut Module) {
     let mut budget = Budget::default();
     safepoints::remove(m);

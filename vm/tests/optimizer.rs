@@ -162,27 +162,22 @@ fn a_recursion_with_local_arrays_fits_the_stack_its_frames_need() {
     let prog = repo().join("tests/c/recursion_frames.c");
     let p = prog.to_str().unwrap();
     for engine in ["interp", "jit"] {
-        let (code, out, err) = pivm(&[
-            "run",
-            "--engine",
-            engine,
-            "--stack-size",
-            "1048576",
-            p,
-            "--",
-            "4200",
-        ]);
+        let run = |depth| {
+            let args = [
+                "run",
+                "--engine",
+                engine,
+                "--stack-size",
+                "1048576",
+                p,
+                "--",
+                depth,
+            ];
+            pivm(&args)
+        };
+        let (code, out, err) = run("4200");
         assert_eq!((code, out.as_str()), (0, "-31\n"), "{engine}: {err}");
-        let (code, _, err) = pivm(&[
-            "run",
-            "--engine",
-            engine,
-            "--stack-size",
-            "1048576",
-            p,
-            "--",
-            "4400",
-        ]);
+        let (code, _, err) = run("4400");
         assert_eq!(code, 139, "{engine}: {err}");
         assert!(
             err.contains("stack overflow in function 'walk'"),
