@@ -2,8 +2,9 @@
  * JIT hoists before the loop (jit/src/lower/hoist.rs): int, long,
  * unsigned and pointer counters, upwards and downwards, steps other than
  * 1, row and column walks of a matrix (int index arithmetic i * n + j),
- * bytes, shorts and doubles, a stack array and a global -- with
- * snapshots taken inside them. */
+ * bytes, shorts and doubles, a stack array and a global, derived
+ * counters (a[k++], *p++ under another counter) -- with snapshots taken
+ * inside them. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -36,6 +37,20 @@ int main(int argc, char **argv) {
         /* A pointer walk and a stack array. */
         for (unsigned char *p = bytes; p < bytes + n * 8; p += 5) h = (h ^ *p) * 1099511628211UL;
         for (int i = 0; i < 64; i++) st[i] += st[63 - i] % 7;
+        /* Derived counters: an int index and a pointer stepped once per
+           iteration of another counter, one stepped by its step. */
+        int k = r % 5;
+        short *q = sh + n * 4 - 1;
+        for (int i = 0; i < n * 2; i++) {
+            sh[k++] ^= (short)(i + r);
+            *q-- += (short)(sh[k] & 15);
+        }
+        long w = 0;
+        for (long i = n * 8 - 2; i > 0; i -= 2) {
+            h = (h ^ bytes[w]) * 1099511628211UL;
+            w += 4;
+            if (w >= n * 8) w = 0;
+        }
     }
     double sum = 0.0;
     for (int i = 0; i < n * n; i++) sum += m[i];

@@ -858,6 +858,52 @@ int main(int argc, char **argv) {
            the counter cannot wrap). */
         for (int i = 2147483600; i < (int)n; i += 3)
             s += a[i - 2147483600];
+    } else if (mode == 8) {
+        /* A second int counter stepped once per iteration (`a[k++]`):
+           past the end when n is large. */
+        int k = 3;
+        for (int i = 0; i < (int)n; i++)
+            a[k++] = i * 5;
+        s = k;
+    } else if (mode == 9) {
+        /* A pointer stepped down once per iteration: through the data
+           and the null page when n is large. */
+        int *p = a + 63;
+        for (long i = 0; i < n; i++) {
+            s += *p;
+            p--;
+        }
+    } else if (mode == 10) {
+        /* Counters stepped on some paths only (k), by the counter's own
+           step (m), twice (q): only m is derived. */
+        int k = 0, m = 0, q = 0;
+        for (int i = 0; i < (int)n; i += 2) {
+            if (a[i] & 2)
+                a[k++] += 1;
+            a[m] += a[m + 1];
+            m += 2;
+            a[q] -= 1;
+            q++;
+            a[q] -= 1;
+            q++;
+        }
+        s = k * 1000 + m + q;
+    } else if (mode == 11) {
+        /* An int counter that wraps past INT_MAX in the loop: b[k] reads
+           a[0..3], then far below memory. */
+        int k = (int)n;
+        int *b = a - 2147483644L;
+        for (int i = 0; i < 16; i++) {
+            s += b[k];
+            k++;
+        }
+    } else if (mode == 12) {
+        /* Counting down while a pointer steps up by three ints. */
+        int *p = a;
+        for (long i = n; i > 0; i--) {
+            s += p[0] + p[2];
+            p += 3;
+        }
     }
     for (int i = 0; i < 64; i++) s += a[i];
     printf("%ld\n", s);
@@ -883,6 +929,10 @@ fn hoisted_loop_checks_trap_at_the_exact_access() {
         ("5", "0", "2008\n"),
         ("6", "1", "2136\n"),
         ("7", "2147483640", "2289\n"),
+        ("8", "60", "8979\n"),
+        ("9", "64", "4032\n"),
+        ("10", "64", "19120\n"),
+        ("12", "21", "3318\n"),
     ] {
         assert_eq!(out(&run(mode, n)), want, "mode {mode} {n}");
     }
@@ -916,6 +966,22 @@ fn hoisted_loop_checks_trap_at_the_exact_access() {
         trap_line(&run("6", "0")),
         (NullAccess, line_of("s += p[i]"))
     );
+    // Derived counters: a[k++] past the end, a pointer walked down below
+    // memory, an int counter wrapping to INT_MIN, a pointer stepping up
+    // while the loop counts down.
+    assert_eq!(
+        trap_line(&run("8", "100000000")),
+        (OutOfBounds, line_of("a[k++] = i * 5"))
+    );
+    for (mode, n, at) in [
+        ("9", "1000000000000", "s += *p;"),
+        ("11", "2147483644", "s += b[k];"),
+        ("12", "1000000000000", "s += p[0] + p[2];"),
+    ] {
+        let (kind, line) = trap_line(&run(mode, n));
+        assert!(matches!(kind, OutOfBounds | NullAccess), "{mode}: {kind:?}");
+        assert_eq!(line, line_of(at), "mode {mode}");
+    }
 }
 
 #[test]
@@ -925,4 +991,7 @@ fn snapshots_inside_hoisted_loops_resume_on_both_engines() {
     let prog = c_program(HOISTED);
     check_snapshots_of(&prog, &["t", "0", "64"], &[1, 3, 40, 100, 130]);
     check_snapshots_of(&prog, &["t", "3", "16"], &[70, 75, 90, 101]);
+    // And in loops with derived counters (modes 8 and 12).
+    check_snapshots_of(&prog, &["t", "8", "60"], &[66, 70, 99, 120]);
+    check_snapshots_of(&prog, &["t", "12", "21"], &[66, 70, 80, 84]);
 }

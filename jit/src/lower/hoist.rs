@@ -11,6 +11,15 @@
 //! memory bound cannot change while it runs (the poll's hook never grows
 //! memory).
 //!
+//! A *derived* counter (`Derived`: `a[k++]`, `*p++ = x`) is a local of
+//! `iv`'s type that one block of the loop, run in every iteration that
+//! goes on, steps by a constant `c` that `step` divides: where an
+//! iteration starts it is `d0 - s * iv0 + s * iv` (`s = c / step`; `d0`
+//! and `iv0` the values where the loop was entered, which the guard
+//! reads), `c` more once stepped, exactly modulo 2^bits, so its accesses
+//! are affine in `iv` like the others; in a block that runs before the
+//! step on some paths and after it on others it is unknown.
+//!
 //! In the loop's blocks other than `H`, `iv` holds a value that passed the
 //! test: one of `iv0, iv0 + step, ...`, within `[lo, hi]` (`[iv0, limit -
 //! 1]` for `<`, and so on), and the sequence cannot wrap when the guard
@@ -709,6 +718,20 @@ fn plan_iv(
             return None;
         }
     }
+    let derived = derived_ivs(f, body, written, header, latch, iv, iv_ty, slot_offset);
+    let mut derived_at = Vec::with_capacity(derived.len());
+    for d in &derived {
+        // `d = inv + s * iv` with `inv = d0 - s * iv0` where the iteration
+        // starts, `inv + c` once `d` has stepped.
+        let e = ev.nodes.intern(Node::Entry(d.local))?;
+        let i0 = ev.nodes.intern(Node::Entry(iv))?;
+        let s = ev.nodes.konst(iv_ty, d.s as u64)?;
+        let si0 = ev.nodes.op(Opcode::Mul, iv_ty, s, i0)?;
+        let before = ev.nodes.op(Opcode::Sub, iv_ty, e, si0)?;
+        let c = ev.nodes.konst(iv_ty, d.c as u64)?;
+        let after = ev.nodes.op(Opcode::Add, iv_ty, before, c)?;
+        derived_at.push((before, after, s));
+    }
     let mut hoisted = vec![Vec::new(); f.blocks.len()];
     let mut ranges: Vec<Range> = Vec::new();
     let mut conds: Vec<Cond> = Vec::new();
@@ -719,6 +742,23 @@ fn plan_iv(
             continue;
         }
         ev.vals.clear();
+        for (d, &(before, after, s)) in derived.iter().zip(&derived_at) {
+            let inv = match d.order(bl) {
+                Some(Order::Before) => before,
+                Some(Order::After) => after,
+                None => continue,
+            };
+            let conds = Vec::new();
+            ev.vals.insert(
+                d.local,
+                Some(Aff {
+                    ty: iv_ty,
+                    inv,
+                    s,
+                    conds,
+                }),
+            );
+        }
         for (ii, i) in f.blocks[bl].insts.iter().enumerate() {
             ev.inst(&i.kind, |ev, addr| {
                 let Some(addr) = addr else { return };
@@ -802,6 +842,265 @@ fn plan_iv(
         ranges,
         hoisted,
     })
+}
+
+/// A derived induction variable of a counted loop: a local that one block
+/// of the loop, run once in every iteration that goes on, steps by the
+/// constant `c` (`k++`, `p += 4`), `c` a multiple `s` of the counter's
+/// step. Where an iteration starts it is `d0 + s * (iv - iv0)` exactly,
+/// modulo 2^bits of the counter's type (both at their values where the
+/// loop was entered); once stepped, `c` more.
+struct Derived {
+    local: Local,
+    c: i64,
+    s: i64,
+    /// Per block of the function: where its instructions run relative to
+    /// the step in every iteration (`None`: on some paths before it, on
+    /// others after it, or outside the loop).
+    order: Vec<Option<Order>>,
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+enum Order {
+    /// The block runs before the step, or is the stepping block (whose
+    /// instructions are evaluated in order from the value before it).
+    Before,
+    After,
+}
+
+impl Derived {
+    fn order(&self, b: Block) -> Option<Order> {
+        self.order[b.index()]
+    }
+}
+
+/// Loops of more blocks than this get no derived induction variables
+/// (finding the order of blocks is quadratic).
+const MAX_DERIVED_BLOCKS: usize = 64;
+
+/// The derived induction variables of the loop of `body` (see `Derived`)
+/// whose type is the counter's.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the loop's parts found by `plan_loop`, each needed"
+)]
+fn derived_ivs(
+    f: &Function,
+    body: &[Block],
+    written: &[bool],
+    header: Block,
+    latch: Block,
+    iv: Local,
+    iv_ty: Type,
+    slot_offset: &dyn Fn(SlotId) -> u64,
+) -> Vec<Derived> {
+    if body.len() > MAX_DERIVED_BLOCKS {
+        return Vec::new();
+    }
+    let in_body = |b: Block| body.contains(&b);
+    // The blocks reached from the header without entering `avoid`.
+    let reach = |avoid: Block| -> Vec<bool> {
+        let mut seen = vec![false; f.blocks.len()];
+        let mut work = vec![header];
+        while let Some(b) = work.pop() {
+            if b == avoid || seen[b.index()] {
+                continue;
+            }
+            seen[b.index()] = true;
+            if let Some(t) = f.blocks[b].insts.last() {
+                work.extend(t.kind.successors().into_iter().filter(|s| in_body(*s)));
+            }
+        }
+        seen
+    };
+    // Without the back edge the loop is acyclic (every other cycle has a
+    // resume point, which `plan_loop` refuses): checked again, as the
+    // order of blocks below depends on it.
+    if !acyclic(f, body, header) {
+        return Vec::new();
+    }
+    // The step of the counter, from the latch alone.
+    let mut nodes = Nodes::default();
+    let vals = eval_block(f, written, iv, slot_offset, &mut nodes, latch, None);
+    let step = match vals.get(&iv).cloned().flatten() {
+        Some(a) if nodes.is_const(a.s, 1) => match nodes.nodes[a.inv as usize] {
+            Node::Const(_, k) => narrow_signed(iv_ty, k),
+            _ => return Vec::new(),
+        },
+        _ => return Vec::new(),
+    };
+    if step == 0 {
+        return Vec::new();
+    }
+    // Every local written in the loop, by the one block that writes it.
+    let mut writer: HashMap<Local, Option<Block>> = HashMap::new();
+    for &b in body {
+        for i in &f.blocks[b].insts {
+            if let Some(d) = i.kind.dst() {
+                let w = writer.entry(d).or_insert(Some(b));
+                if *w != Some(b) {
+                    *w = None;
+                }
+            }
+        }
+    }
+    let mut found = Vec::new();
+    let mut locals: Vec<(Local, Block)> = writer
+        .into_iter()
+        .filter_map(|(l, b)| Some((l, b?)))
+        .collect();
+    locals.sort_by_key(|(l, _)| l.index());
+    for (d, bd) in locals {
+        if d == iv || bd == header || norm(f.locals[d].ty) != iv_ty {
+            continue;
+        }
+        // The stepping block runs in every iteration that goes on: the
+        // latch cannot be reached without it.
+        let without = reach(bd);
+        if without[latch.index()] {
+            continue;
+        }
+        // Its net effect on `d`: `d + c`.
+        let mut nodes = Nodes::default();
+        let Some(sym) = nodes.intern(Node::Entry(d)) else {
+            continue;
+        };
+        let Some(zero) = nodes.konst(iv_ty, 0) else {
+            continue;
+        };
+        let entry = Aff {
+            ty: iv_ty,
+            inv: sym,
+            s: zero,
+            conds: Vec::new(),
+        };
+        let vals = eval_block(
+            f,
+            written,
+            iv,
+            slot_offset,
+            &mut nodes,
+            bd,
+            Some((d, entry)),
+        );
+        let Some(end) = vals.get(&d).cloned().flatten() else {
+            continue;
+        };
+        if !end.conds.is_empty() || !nodes.is_const(end.s, 0) {
+            continue;
+        }
+        let konst = |n: NodeId| match nodes.nodes[n as usize] {
+            Node::Const(_, c) => Some(narrow_signed(iv_ty, c)),
+            _ => None,
+        };
+        let c = match nodes.nodes[end.inv as usize] {
+            Node::Op(Opcode::Add, _, a, b) if a == sym => konst(b),
+            Node::Op(Opcode::Add, _, a, b) if b == sym => konst(a),
+            Node::Op(Opcode::Sub, _, a, b) if a == sym => konst(b).map(i64::wrapping_neg),
+            _ => None,
+        };
+        let Some(c) = c else { continue };
+        // As a step of the counter's type (a 32-bit `-INT_MIN` is itself).
+        let c = narrow_signed(iv_ty, c as u64);
+        if c == 0 || c.unsigned_abs() > MAX_STEP as u64 || c % step != 0 {
+            continue;
+        }
+        let mut order = vec![None; f.blocks.len()];
+        for &b in body {
+            if b == header {
+                continue;
+            }
+            order[b.index()] = if b == bd || !reach(b)[bd.index()] {
+                // The stepping block itself, or one it cannot be reached
+                // without: before the step.
+                Some(Order::Before)
+            } else if !without[b.index()] {
+                Some(Order::After)
+            } else {
+                None
+            };
+        }
+        found.push(Derived {
+            local: d,
+            c,
+            s: c / step,
+            order,
+        });
+    }
+    found
+}
+
+/// The values block `b` leaves in the locals it writes, evaluated from
+/// `start` (a local's value where it begins) and the loop's invariants.
+fn eval_block(
+    f: &Function,
+    written: &[bool],
+    iv: Local,
+    slot_offset: &dyn Fn(SlotId) -> u64,
+    nodes: &mut Nodes,
+    b: Block,
+    start: Option<(Local, Aff)>,
+) -> HashMap<Local, Option<Aff>> {
+    let mut ev = Eval {
+        f,
+        written,
+        iv,
+        iv_signed: false,
+        nodes,
+        vals: HashMap::new(),
+        slot_offset,
+    };
+    if let Some((l, a)) = start {
+        ev.vals.insert(l, Some(a));
+    }
+    for i in &f.blocks[b].insts {
+        ev.inst(&i.kind, |_, _| {});
+    }
+    ev.vals
+}
+
+/// Whether the blocks of `body` have no cycle but through `header`.
+fn acyclic(f: &Function, body: &[Block], header: Block) -> bool {
+    // 0: not seen, 1: on the path, 2: done.
+    let mut state = vec![0u8; f.blocks.len()];
+    let succs = |b: Block| -> Vec<Block> {
+        f.blocks[b].insts.last().map_or(Vec::new(), |t| {
+            t.kind
+                .successors()
+                .into_iter()
+                .filter(|s| *s != header && body.contains(s))
+                .collect()
+        })
+    };
+    let mut stack = vec![(header, succs(header), 0usize)];
+    state[header.index()] = 1;
+    while let Some((b, ss, i)) = stack.last_mut() {
+        if let Some(&s) = ss.get(*i) {
+            *i += 1;
+            match state[s.index()] {
+                1 => return false,
+                0 => {
+                    state[s.index()] = 1;
+                    let next = succs(s);
+                    stack.push((s, next, 0));
+                }
+                _ => {}
+            }
+        } else {
+            state[b.index()] = 2;
+            stack.pop();
+        }
+    }
+    true
+}
+
+/// `k`, a constant of `ty` (`I32` or `I64`), as a signed number.
+fn narrow_signed(ty: Type, k: u64) -> i64 {
+    if ty == Type::I32 {
+        k as u32 as i32 as i64
+    } else {
+        k as i64
+    }
 }
 
 impl Rel {
@@ -1298,5 +1597,107 @@ done:
         ] {
             assert!(plans(&loop_src(extra, test)).is_empty(), "{extra} {test}");
         }
+    }
+
+    /// A loop of `j` below `n` storing through `%k` (an i32 index) and
+    /// `%q` (a pointer), `body` stepping them: `%k` is read before and
+    /// after its step, `%q` after its.
+    fn derived_src(body: &str) -> String {
+        format!(
+            "func @f(%a: ptr, %n: i32) -> i32 {{
+    local %j: i32
+    local %k: i32
+    local %c: i32
+    local %o: i64
+    local %p: ptr
+    local %q: ptr
+entry:
+    %j = copy.i32 0
+    %k = copy.i32 7
+    %q = copy.ptr %a
+    jump head
+head:
+    %c = slt.i32 %j, %n
+    br.i32 %c, body, done
+body:
+    %o = sext.i32.i64 %k
+    %o = mul.i64 %o, 4
+    %p = add.ptr %a, %o
+    store.i32 %p, 1
+{body}
+    jump tail
+tail:
+    %o = sext.i32.i64 %k
+    %o = mul.i64 %o, 4
+    %p = add.ptr %a, %o
+    store.i32 %p, 2
+    store.i32 %q, 3
+    jump step
+step:
+    %j = add.i32 %j, 1
+    safepoint
+    jump head
+done:
+    ret.i32 0
+}}
+"
+        )
+    }
+
+    #[test]
+    fn derived_counters_are_affine_in_the_counter() {
+        let m = |src: &str| pivm_ir::parse(src, "t").unwrap_or_else(|e| panic!("{e}"));
+        let derived_of = |src: &str| {
+            let m = m(src);
+            let f = m.funcs.values().next().unwrap();
+            let block = |name: &str| f.blocks.iter().find(|(_, d)| d.name == name).unwrap().0;
+            let (header, latch) = (block("head"), block("step"));
+            let body: Vec<Block> = f
+                .blocks
+                .iter()
+                .filter(|(_, d)| !["entry", "done"].contains(&d.name.as_str()))
+                .map(|(b, _)| b)
+                .collect();
+            let mut written = vec![false; f.locals.len()];
+            for b in &body {
+                for i in &f.blocks[*b].insts {
+                    if let Some(d) = i.kind.dst() {
+                        written[d.index()] = true;
+                    }
+                }
+            }
+            let j = f.locals.iter().find(|(_, d)| d.name == "j").unwrap().0;
+            let found = derived_ivs(f, &body, &written, header, latch, j, Type::I32, &|_| 0);
+            let (b, t) = (block("body"), block("tail"));
+            found
+                .iter()
+                .map(|d| (f.locals[d.local].name.clone(), d.c, d.order(b), d.order(t)))
+                .collect::<Vec<_>>()
+        };
+        // `%k` stepped by 1 and `%q` by 8 in the body: `%k` derived, the
+        // body reading it from before its step, `tail` after it; `%q` is
+        // not (a pointer under an i32 counter: the types differ).
+        let both = "    %k = add.i32 %k, 1\n    %q = add.ptr %q, 8";
+        assert_eq!(
+            derived_of(&derived_src(both)),
+            [("k".into(), 1, Some(Order::Before), Some(Order::After))]
+        );
+        // Stepped on one path only, by a value the loop changes, twice in
+        // two blocks, not at all: none derived.
+        for body in [
+            "    br.i32 %c, inc, tail\ninc:\n    %k = add.i32 %k, 1",
+            "    %k = add.i32 %k, %j",
+            "    %k = add.i32 %k, 0",
+        ] {
+            let src = derived_src(body);
+            assert!(derived_of(&src).iter().all(|d| d.0 != "k"), "{body}");
+        }
+        // The whole plan: both stores through `%k` are hoisted (two
+        // ranges: before and after its step), the one through `%q` not.
+        let p = plans(&derived_src(both));
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].ranges.len(), 2);
+        assert_eq!(p[0].hoisted[2].len(), 1);
+        assert_eq!(p[0].hoisted[3].len(), 1);
     }
 }
