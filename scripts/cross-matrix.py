@@ -82,6 +82,7 @@ PROGRAMS = [
     ("tests/c/callbacks.c", [], [0.45], "gcc"),
     ("tests/c/self_recursion.c", [], [0.5], "gcc"),
     ("tests/c/aligned_small.c", [], [0.5], "gcc"),
+    ("tests/c/scan_loops.c", [], [0.4], "gcc"),
 ]
 
 

@@ -28,6 +28,7 @@ pub mod specialize;
 pub mod tailrec;
 pub mod trap;
 pub mod types;
+pub mod unroll;
 pub mod verify;
 pub mod write;
 
@@ -52,7 +53,8 @@ pub use verify::verify;
 /// left of them; a function that became a leaf by inlining is inlined in
 /// the next); turns self tail calls into loops (`tailrec`); inlines small
 /// recursive functions into themselves once (`inline::inline_recursive`);
-/// places the safepoints again (`safepoints`: a leaf polls no more). A
+/// unrolls small loops that test data to stop twice (`unroll`, so they
+/// poll every second iteration); places the safepoints again (`safepoints`: a leaf polls no more). A
 /// pure function of the module: every engine on every host runs the same
 /// code; a snapshot embeds the result.
 pub fn optimize(m: &mut Module) {
@@ -69,6 +71,7 @@ pub fn optimize(m: &mut Module) {
     if inline::inline_recursive(m, &mut budget) {
         dce::remove_dead_within(m, &mut budget);
     }
+    unroll::unroll_small_loops(m, &mut budget);
     safepoints::place(m);
 }
 

@@ -1,0 +1,357 @@
+//! Small loops that test data to stop, unrolled twice
+//! (`unroll_small_loops`).
+//!
+//! Every loop polls once per iteration at its back edge (`safepoints`).
+//! In a loop of a few instructions whose exit depends on what it reads
+//! (`while (a[i] < pivot) i++`, `while (n != 1) n = f(n)`, a scan for a
+//! key) that poll is a large part of an iteration, and no other pass takes
+//! it away: the JIT's hoisting and unrolling (`jit::lower::hoist`) are
+//! for counted loops. Such a loop is followed in layout by a copy of its
+//! blocks: the original's back edge enters the copy, and the copy's back
+//! edge returns to the original header. Placement then puts a safepoint
+//! in the copy's latch only, so the loop polls every second iteration and
+//! does exactly what it did, in the same order; its exits, after the copy
+//! in layout, stay forward edges (no poll there).
+//!
+//! A loop is taken when it is innermost, its blocks are contiguous in
+//! layout from its header to its only latch (which ends in a jump to the
+//! header) and entered only at the header, it calls nothing, it has at
+//! most `MAX_INSTS` instructions, and its header's test does not compare
+//! a local that only the latch writes (a counted loop, which the JIT
+//! versions and unrolls itself). Run after inlining, before placement;
+//! the result depends only on the module, like every pass of `optimize`.
+
+use crate::entities::Local;
+use crate::entities::{Block, EntityRef, EntityVec};
+use crate::inline::{fresh, remap_blocks};
+use crate::module::{BlockData, Function, Inst, InstKind, Module, Operand};
+use crate::opcodes::OpClass;
+use crate::opcodes::Opcode;
+use std::collections::HashSet;
+
+/// Loops of at most this many instructions are unrolled: the poll
+/// matters in small loops only, and the copy costs compile time.
+const MAX_INSTS: usize = 24;
+
+/// Unrolls the small data-dependent loops of every function; whether any
+/// was.
+pub fn unroll_small_loops(m: &mut Module, budget: &mut crate::Budget) -> bool {
+    let mut any = false;
+    for f in m.funcs.values_mut() {
+        let mut b = 0;
+        while b < f.blocks.len() {
+            let latch = Block::new(b);
+            match candidate(f, latch) {
+                Some(header) if budget.spend(MAX_INSTS as u64) => {
+                    let n = latch.index() - header.index() + 1;
+                    unroll(f, header, latch);
+                    any = true;
+                    // Past the copy.
+                    b = latch.index() + n + 1;
+                }
+                Some(_) => return any,
+                None => b += 1,
+            }
+        }
+    }
+    any
+}
+
+/// The header of the loop whose latch is `latch`, if it is to be unrolled.
+fn candidate(f: &Function, latch: Block) -> Option<Block> {
+    let Some(&InstKind::Jump { target: header }) = f.blocks[latch].insts.last().map(|i| &i.kind)
+    else {
+        return None;
+    };
+    let (h, l) = (header.index(), latch.index());
+    if h > l || l - h + 1 > MAX_INSTS {
+        return None;
+    }
+    let blocks = f.blocks.len() as u64 + (l - h + 1) as u64;
+    if blocks.saturating_mul(f.locals.len() as u64) > crate::verify::MAX_FUNC_WEIGHT / 4 {
+        return None;
+    }
+    let range = |b: Block| (h..=l).contains(&b.index());
+    let mut insts = 0;
+    let mut written_by: Vec<Option<Block>> = vec![None; f.locals.len()];
+    let mut written_elsewhere = vec![false; f.locals.len()];
+    for (b, d) in f.blocks.iter() {
+        let term = d.insts.last();
+        let succs = term.map_or(Vec::new(), |t| t.kind.successors());
+        if range(b) {
+            insts += d.insts.len();
+            for i in &d.insts {
+                if matches!(i.kind, InstKind::Call { .. }) || i.kind == InstKind::Safepoint {
+                    return None;
+                }
+                if let Some(x) = i.kind.dst() {
+                    if b == latch {
+                        written_by[x.index()] = Some(latch);
+                    } else {
+                        written_elsewhere[x.index()] = true;
+                    }
+                }
+            }
+            // Innermost, one back edge: no other edge goes back within
+            // the range; every block of it but the latch goes on inside
+            // it or leaves it forwards.
+            for s in &succs {
+                let back = s.index() <= b.index();
+                if back && !(b == latch && *s == header) {
+                    return None;
+                }
+            }
+        } else if succs.iter().any(|s| range(*s) && *s != header) {
+            // Entered only at the header.
+            return None;
+        }
+    }
+    if insts > MAX_INSTS {
+        return None;
+    }
+    // Every block of the range belongs to the loop: it reaches the latch.
+    let mut reaches = vec![false; l - h + 1];
+    reaches[l - h] = true;
+    for b in (h..l).rev() {
+        let succs = f.blocks[Block::new(b)]
+            .insts
+            .last()
+            .map_or(Vec::new(), |t| t.kind.successors());
+        reaches[b - h] = succs
+            .iter()
+            .any(|s| (h..=l).contains(&s.index()) && s.index() > b && reaches[s.index() - h]);
+    }
+    if reaches.contains(&false) {
+        return None;
+    }
+    // Not a counted loop: the header's test does not compare a local
+    // that only the latch writes, stepping it by a constant.
+    let stepped = |x: Local| {
+        if written_by[x.index()] != Some(latch) || written_elsewhere[x.index()] {
+            return false;
+        }
+        // The locals holding `x` plus a constant, through the latch.
+        let mut plus: HashSet<Local> = HashSet::from([x]);
+        let mut last = false;
+        for i in &f.blocks[latch].insts {
+            let Some(d) = i.kind.dst() else { continue };
+            let from_x = match &i.kind {
+                InstKind::Binary {
+                    op: Opcode::Add | Opcode::Sub,
+                    a: Operand::Local(a),
+                    b: Operand::Const(_),
+                    ..
+                }
+                | InstKind::Binary {
+                    op: Opcode::Add,
+                    a: Operand::Const(_),
+                    b: Operand::Local(a),
+                    ..
+                }
+                | InstKind::Unary {
+                    op: Opcode::Copy,
+                    a: Operand::Local(a),
+                    ..
+                } => plus.contains(a),
+                _ => false,
+            };
+            if from_x {
+                plus.insert(d);
+            } else {
+                plus.remove(&d);
+            }
+            if d == x {
+                last = from_x;
+            }
+        }
+        last
+    };
+    let hd = &f.blocks[header].insts;
+    if let Some(InstKind::Branch {
+        cond: Operand::Local(c),
+        ..
+    }) = hd.last().map(|i| &i.kind)
+    {
+        let def = hd.iter().rev().find(|i| i.kind.dst() == Some(*c));
+        if let Some(InstKind::Binary { op, a, b, .. }) = def.map(|i| &i.kind) {
+            let counter = |o: &Operand| match o {
+                Operand::Local(x) => stepped(*x),
+                Operand::Const(_) => false,
+            };
+            if op.class() == OpClass::IntCompare && (counter(a) || counter(b)) {
+                return None;
+            }
+        }
+    }
+    Some(header)
+}
+
+/// Puts a copy of blocks `header..=latch` right after `latch`: the
+/// latch's jump to the header goes to the copy's header, the copy's latch
+/// jumps to the header.
+fn unroll(f: &mut Function, header: Block, latch: Block) {
+    let (h, l) = (header.index(), latch.index());
+    let n = l - h + 1;
+    let shift = |b: Block| {
+        if b.index() > l {
+            Block::new(b.index() + n)
+        } else {
+            b
+        }
+    };
+    let copy_of = |b: Block| Block::new(b.index() + n);
+    let mut labels: HashSet<String> = f.blocks.values().map(|d| d.name.clone()).collect();
+    let old: Vec<BlockData> = std::mem::take(&mut f.blocks).as_slice().to_vec();
+    let mut out: Vec<BlockData> = Vec::with_capacity(old.len() + n);
+    let mut copies: Vec<BlockData> = Vec::with_capacity(n);
+    for (i, mut d) in old.into_iter().enumerate() {
+        if (h..=l).contains(&i) {
+            let insts = d
+                .insts
+                .iter()
+                .map(|inst| {
+                    let mut kind = inst.kind.clone();
+                    // The copy's latch jumps to the original header (its
+                    // only successor); the rest goes on in the copy.
+                    if i != l {
+                        remap_blocks(&mut kind, &|t| {
+                            if (h..=l).contains(&t.index()) {
+                                copy_of(t)
+                            } else {
+                                shift(t)
+                            }
+                        });
+                    }
+                    Inst {
+                        kind,
+                        line: inst.line,
+                        origin: inst.origin,
+                    }
+                })
+                .collect();
+            copies.push(BlockData {
+                name: fresh(&mut labels, format!("{}.u", d.name), 1),
+                insts,
+            });
+        }
+        for inst in &mut d.insts {
+            if i == l {
+                remap_blocks(&mut inst.kind, &|t| {
+                    if t == header {
+                        copy_of(header)
+                    } else {
+                        shift(t)
+                    }
+                });
+            } else {
+                remap_blocks(&mut inst.kind, &shift);
+            }
+        }
+        out.push(d);
+        if i == l {
+            out.append(&mut copies);
+        }
+    }
+    f.blocks = EntityVec::from(out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `@f` scanning `%a` for a value below `%key`, with `body` in the
+    /// loop and `test` as its header's test.
+    fn scan(body: &str, test: &str) -> Module {
+        let src = format!(
+            "declare @putchar(i32) -> i32
+func @f(%a: ptr, %key: i32, %n: i64) -> i64 {{
+    local %i: i64
+    local %o: i64
+    local %p: ptr
+    local %x: i32
+    local %c: i32
+entry:
+    %i = copy.i64 0
+    jump head
+head:
+    %o = mul.i64 %i, 4
+    %p = add.ptr %a, %o
+    %x = load.i32 %p
+{test}
+body:
+{body}
+    %i = add.i64 %i, 1
+    jump head
+done:
+    ret.i64 %i
+}}
+"
+        );
+        crate::parse(&src, "t").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    const DATA: &str = "    %c = slt.i32 %x, %key\n    br.i32 %c, body, done";
+
+    fn names(m: &Module) -> Vec<String> {
+        let f = m.funcs.values().next().unwrap();
+        f.blocks.values().map(|d| d.name.clone()).collect()
+    }
+
+    fn targets(m: &Module, name: &str) -> Vec<String> {
+        let f = m.funcs.values().next().unwrap();
+        let d = f.blocks.values().find(|d| d.name == name).unwrap();
+        let succs = d.insts.last().unwrap().kind.successors();
+        succs.iter().map(|b| f.blocks[*b].name.clone()).collect()
+    }
+
+    #[test]
+    fn a_small_data_dependent_loop_is_followed_by_its_copy() {
+        let mut m = scan("", DATA);
+        assert!(unroll_small_loops(&mut m, &mut crate::Budget::default()));
+        crate::verify(&m).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            names(&m),
+            ["entry", "head", "body", "head.u", "body.u", "done"]
+        );
+        // Back edge into the copy, the copy's back edge to the header,
+        // exits where they were.
+        assert_eq!(targets(&m, "body"), ["head.u"]);
+        assert_eq!(targets(&m, "head.u"), ["body.u", "done"]);
+        assert_eq!(targets(&m, "body.u"), ["head"]);
+        assert_eq!(targets(&m, "head"), ["body", "done"]);
+        // One poll per two iterations: in the copy's latch only (and the
+        // entry's, as in every function that polls).
+        crate::safepoints::place(&mut m);
+        let f = m.funcs.values().next().unwrap();
+        let polls: Vec<&str> = f
+            .blocks
+            .values()
+            .filter(|d| d.insts.iter().any(|i| i.kind == InstKind::Safepoint))
+            .map(|d| d.name.as_str())
+            .collect();
+        assert_eq!(polls, ["entry", "body.u"]);
+    }
+
+    #[test]
+    fn counted_calling_large_or_nested_loops_are_left_alone() {
+        let counted = "    %c = slt.i64 %i, %n\n    br.i32 %c, body, done";
+        let call = "    %x = call @putchar(i32 1)";
+        let large = "    %o = add.i64 %o, 1\n".repeat(MAX_INSTS);
+        let inner = "    jump inner\ninner:\n    %o = add.i64 %o, 1\n    %c = slt.i64 %o, %n\n    br.i32 %c, inner, out\nout:";
+        for (body, test) in [("", counted), (call, DATA), (&large, DATA), (inner, DATA)] {
+            let mut m = scan(body, test);
+            let before = names(&m);
+            unroll_small_loops(&mut m, &mut crate::Budget::default());
+            // The nested loop's inner loop is unrolled in itself, but the
+            // outer one is not.
+            assert!(
+                !names(&m).contains(&"head.u".to_string()),
+                "{body} {test}: {:?}",
+                names(&m)
+            );
+            if test == counted || body == call {
+                assert_eq!(names(&m), before);
+            }
+        }
+    }
+}
