@@ -317,7 +317,7 @@ impl Memory {
         let s = unsafe {
             std::slice::from_raw_parts(self.base.add(addr as usize), (self.limit - addr) as usize)
         };
-        match s.iter().position(|&b| b == 0) {
+        match find_byte(s, 0) {
             Some(n) => Ok(n as u64),
             None => Err(TrapKind::OutOfBounds),
         }
@@ -599,9 +599,41 @@ impl Drop for Memory {
     }
 }
 
+/// The index of the first `b` in `s`. Most C strings and formats are
+/// short, and `memchr`'s setup costs more than a plain scan of a few
+/// bytes: the first 32 are scanned plainly, the rest by `memchr`.
+#[inline]
+pub fn find_byte(s: &[u8], b: u8) -> Option<usize> {
+    const SHORT: usize = 32;
+    let head = &s[..s.len().min(SHORT)];
+    match head.iter().position(|&x| x == b) {
+        Some(i) => Some(i),
+        None if s.len() > SHORT => memchr::memchr(b, &s[SHORT..]).map(|i| i + SHORT),
+        None => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn find_byte_finds_the_first_at_every_length_and_place() {
+        for len in 0..100usize {
+            for at in 0..=len {
+                let mut s = vec![7u8; len];
+                if at < len {
+                    s[at] = 0;
+                    // A second one further on is not the first.
+                    if at + 5 < len {
+                        s[at + 5] = 0;
+                    }
+                }
+                let want = s.iter().position(|&b| b == 0);
+                assert_eq!(find_byte(&s, 0), want, "len {len} at {at}");
+            }
+        }
+    }
 
     /// The entries a big-endian guest under qemu-user reads (the host's
     /// little-endian entries, byte-swapped) fail the probe, whatever the

@@ -224,7 +224,7 @@ fn run<O: Out>(out: &mut Counted<O>, fmt: u64, len: u64, args: &[u64]) -> Result
     while i < len {
         // A run of plain text, copied straight from the format.
         let f = out.out.mem().slice(fmt + i, len - i)?;
-        let plain = memchr::memchr(b'%', f).map_or(f.len(), |p| p) as u64;
+        let plain = crate::memory::find_byte(f, b'%').unwrap_or(f.len()) as u64;
         if plain > 0 {
             out.copy(fmt + i, plain)?;
             i += plain;

@@ -9,7 +9,7 @@ use pivm_ir::contract::NULL_PAGE;
 use pivm_ir::{MemType, TrapKind};
 
 use super::Result;
-use crate::memory::Memory;
+use crate::memory::{find_byte, Memory};
 use crate::runtime::Runtime;
 
 /// The bytes from `addr` to the end of valid memory (at least one), checked
@@ -29,7 +29,7 @@ fn tail(mem: &Memory, addr: u64) -> std::result::Result<&[u8], TrapKind> {
 #[inline]
 fn c_len(mem: &Memory, addr: u64) -> std::result::Result<u64, TrapKind> {
     let s = tail(mem, addr)?;
-    memchr::memchr(0, s)
+    find_byte(s, 0)
         .map(|n| n as u64)
         .ok_or(TrapKind::OutOfBounds)
 }
@@ -38,7 +38,7 @@ fn c_len(mem: &Memory, addr: u64) -> std::result::Result<u64, TrapKind> {
 #[inline]
 fn c_str(mem: &Memory, addr: u64) -> std::result::Result<&[u8], TrapKind> {
     let s = tail(mem, addr)?;
-    let n = memchr::memchr(0, s).ok_or(TrapKind::OutOfBounds)?;
+    let n = find_byte(s, 0).ok_or(TrapKind::OutOfBounds)?;
     Ok(&s[..n])
 }
 
@@ -50,7 +50,7 @@ fn c_str_max(mem: &Memory, addr: u64, max: u64) -> std::result::Result<&[u8], Tr
     }
     let s = tail(mem, addr)?;
     let avail = &s[..(s.len() as u64).min(max) as usize];
-    match memchr::memchr(0, avail) {
+    match find_byte(avail, 0) {
         Some(n) => Ok(&avail[..n]),
         None if avail.len() as u64 == max => Ok(avail),
         None => Err(TrapKind::OutOfBounds),
