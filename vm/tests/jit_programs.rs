@@ -874,8 +874,8 @@ int main(int argc, char **argv) {
             p--;
         }
     } else if (mode == 10) {
-        /* Counters stepped on some paths only (k), by the counter's own
-           step (m), twice (q): only m is derived. */
+        /* Counters stepped on some paths only (k: not derived), by the
+           counter's own step (m), twice in one block (q: one step of 2). */
         int k = 0, m = 0, q = 0;
         for (int i = 0; i < (int)n; i += 2) {
             if (a[i] & 2)

@@ -993,11 +993,25 @@ fn derived_ivs(
             Node::Const(_, c) => Some(narrow_signed(iv_ty, c)),
             _ => None,
         };
-        let c = match nodes.nodes[end.inv as usize] {
-            Node::Op(Opcode::Add, _, a, b) if a == sym => konst(b),
-            Node::Op(Opcode::Add, _, a, b) if b == sym => konst(a),
-            Node::Op(Opcode::Sub, _, a, b) if a == sym => konst(b).map(i64::wrapping_neg),
-            _ => None,
+        // Through any number of constant steps (`*p++ = a; *p++ = b;`).
+        let mut n = end.inv;
+        let mut c: i64 = 0;
+        let c = loop {
+            if n == sym {
+                break Some(c);
+            }
+            match nodes.nodes[n as usize] {
+                Node::Op(Opcode::Add, _, a, b) => match (konst(a), konst(b)) {
+                    (_, Some(k)) => (c, n) = (c.wrapping_add(k), a),
+                    (Some(k), _) => (c, n) = (c.wrapping_add(k), b),
+                    _ => break None,
+                },
+                Node::Op(Opcode::Sub, _, a, b) => match konst(b) {
+                    Some(k) => (c, n) = (c.wrapping_sub(k), a),
+                    None => break None,
+                },
+                _ => break None,
+            }
         };
         let Some(c) = c else { continue };
         // As a step of the counter's type (a 32-bit `-INT_MIN` is itself).
@@ -1682,8 +1696,14 @@ done:
             derived_of(&derived_src(both)),
             [("k".into(), 1, Some(Order::Before), Some(Order::After))]
         );
-        // Stepped on one path only, by a value the loop changes, twice in
-        // two blocks, not at all: none derived.
+        // Stepped twice in one block: one step of 3.
+        let twice = "    %k = add.i32 %k, 1\n    %o = copy.i64 0\n    %k = add.i32 %k, 2";
+        assert_eq!(
+            derived_of(&derived_src(twice)),
+            [("k".into(), 3, Some(Order::Before), Some(Order::After))]
+        );
+        // Stepped on one path only, by a value the loop changes, not at
+        // all: none derived.
         for body in [
             "    br.i32 %c, inc, tail\ninc:\n    %k = add.i32 %k, 1",
             "    %k = add.i32 %k, %j",
