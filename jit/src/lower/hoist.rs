@@ -723,13 +723,20 @@ fn plan_iv(
     for d in &derived {
         // `d = inv + s * iv` with `inv = d0 - s * iv0` where the iteration
         // starts, `inv + c` once `d` has stepped.
+        // Wider than the counter: its exact value, extended as the
+        // test reads it.
+        let t = d.ty;
         let e = ev.nodes.intern(Node::Entry(d.local))?;
-        let i0 = ev.nodes.intern(Node::Entry(iv))?;
-        let s = ev.nodes.konst(iv_ty, d.s as u64)?;
-        let si0 = ev.nodes.op(Opcode::Mul, iv_ty, s, i0)?;
-        let before = ev.nodes.op(Opcode::Sub, iv_ty, e, si0)?;
-        let c = ev.nodes.konst(iv_ty, d.c as u64)?;
-        let after = ev.nodes.op(Opcode::Add, iv_ty, before, c)?;
+        let mut i0 = ev.nodes.intern(Node::Entry(iv))?;
+        if t != iv_ty {
+            let ext = if signed { Opcode::SExt } else { Opcode::ZExt };
+            i0 = ev.nodes.conv(ext, iv_ty, t, i0)?;
+        }
+        let s = ev.nodes.konst(t, d.s as u64)?;
+        let si0 = ev.nodes.op(Opcode::Mul, t, s, i0)?;
+        let before = ev.nodes.op(Opcode::Sub, t, e, si0)?;
+        let c = ev.nodes.konst(t, d.c as u64)?;
+        let after = ev.nodes.op(Opcode::Add, t, before, c)?;
         derived_at.push((before, after, s));
     }
     let mut hoisted = vec![Vec::new(); f.blocks.len()];
@@ -752,7 +759,7 @@ fn plan_iv(
             ev.vals.insert(
                 d.local,
                 Some(Aff {
-                    ty: iv_ty,
+                    ty: d.ty,
                     inv,
                     s,
                     conds,
@@ -852,6 +859,8 @@ fn plan_iv(
 /// loop was entered); once stepped, `c` more.
 struct Derived {
     local: Local,
+    /// `I64` (a pointer) under a 32-bit counter, else the counter's type.
+    ty: Type,
     c: i64,
     s: i64,
     /// Per block of the function: where its instructions run relative to
@@ -951,7 +960,11 @@ fn derived_ivs(
         .collect();
     locals.sort_by_key(|(l, _)| l.index());
     for (d, bd) in locals {
-        if d == iv || bd == header || norm(f.locals[d].ty) != iv_ty {
+        // Of the counter's type, or 64 bits (a pointer) under a 32-bit
+        // counter, whose exact value the guard knows (it cannot wrap).
+        let dty = norm(f.locals[d].ty);
+        let fits = dty == iv_ty || (dty == Type::I64 && iv_ty == Type::I32);
+        if d == iv || bd == header || !fits {
             continue;
         }
         // The stepping block runs in every iteration that goes on: the
@@ -965,11 +978,11 @@ fn derived_ivs(
         let Some(sym) = nodes.intern(Node::Entry(d)) else {
             continue;
         };
-        let Some(zero) = nodes.konst(iv_ty, 0) else {
+        let Some(zero) = nodes.konst(dty, 0) else {
             continue;
         };
         let entry = Aff {
-            ty: iv_ty,
+            ty: dty,
             inv: sym,
             s: zero,
             conds: Vec::new(),
@@ -990,7 +1003,7 @@ fn derived_ivs(
             continue;
         }
         let konst = |n: NodeId| match nodes.nodes[n as usize] {
-            Node::Const(_, c) => Some(narrow_signed(iv_ty, c)),
+            Node::Const(_, c) => Some(narrow_signed(dty, c)),
             _ => None,
         };
         // Through any number of constant steps (`*p++ = a; *p++ = b;`).
@@ -1014,8 +1027,8 @@ fn derived_ivs(
             }
         };
         let Some(c) = c else { continue };
-        // As a step of the counter's type (a 32-bit `-INT_MIN` is itself).
-        let c = narrow_signed(iv_ty, c as u64);
+        // As a step of its type (a 32-bit `-INT_MIN` is itself).
+        let c = narrow_signed(dty, c as u64);
         if c == 0 || c.unsigned_abs() > MAX_STEP as u64 || c % step != 0 {
             continue;
         }
@@ -1036,6 +1049,7 @@ fn derived_ivs(
         }
         found.push(Derived {
             local: d,
+            ty: dty,
             c,
             s: c / step,
             order,
