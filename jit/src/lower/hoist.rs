@@ -1702,13 +1702,17 @@ done:
                 .map(|d| (f.locals[d.local].name.clone(), d.c, d.order(b), d.order(t)))
                 .collect::<Vec<_>>()
         };
-        // `%k` stepped by 1 and `%q` by 8 in the body: `%k` derived, the
-        // body reading it from before its step, `tail` after it; `%q` is
-        // not (a pointer under an i32 counter: the types differ).
+        // `%k` stepped by 1 and `%q` by 8 in the body: both derived (`%q`
+        // a pointer under the i32 counter), the body reading them from
+        // before their step, `tail` after it.
         let both = "    %k = add.i32 %k, 1\n    %q = add.ptr %q, 8";
+        let (before, after) = (Some(Order::Before), Some(Order::After));
         assert_eq!(
             derived_of(&derived_src(both)),
-            [("k".into(), 1, Some(Order::Before), Some(Order::After))]
+            [
+                ("k".into(), 1, before, after),
+                ("q".into(), 8, before, after)
+            ]
         );
         // Stepped twice in one block: one step of 3.
         let twice = "    %k = add.i32 %k, 1\n    %o = copy.i64 0\n    %k = add.i32 %k, 2";
@@ -1726,12 +1730,12 @@ done:
             let src = derived_src(body);
             assert!(derived_of(&src).iter().all(|d| d.0 != "k"), "{body}");
         }
-        // The whole plan: both stores through `%k` are hoisted (two
-        // ranges: before and after its step), the one through `%q` not.
+        // The whole plan: every store is hoisted (three ranges: `%k`
+        // before and after its step, `%q` after its).
         let p = plans(&derived_src(both));
         assert_eq!(p.len(), 1);
-        assert_eq!(p[0].ranges.len(), 2);
+        assert_eq!(p[0].ranges.len(), 3);
         assert_eq!(p[0].hoisted[2].len(), 1);
-        assert_eq!(p[0].hoisted[3].len(), 1);
+        assert_eq!(p[0].hoisted[3].len(), 2);
     }
 }
