@@ -27,38 +27,54 @@ use crate::inline::{fresh, remap_blocks};
 use crate::module::{BlockData, Function, Inst, InstKind, Module, Operand};
 use crate::opcodes::OpClass;
 use crate::opcodes::Opcode;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Loops of at most this many instructions are unrolled: the poll
 /// matters in small loops only, and the copy costs compile time.
 const MAX_INSTS: usize = 24;
 
 /// Unrolls the small data-dependent loops of every function; whether any
-/// was.
+/// was. Each function costs its size from `budget` (one pass finds its
+/// loops, one rebuild copies them all).
 pub fn unroll_small_loops(m: &mut Module, budget: &mut crate::Budget) -> bool {
     let mut any = false;
     for f in m.funcs.values_mut() {
-        let mut b = 0;
-        while b < f.blocks.len() {
-            let latch = Block::new(b);
-            match candidate(f, latch) {
-                Some(header) if budget.spend(MAX_INSTS as u64) => {
-                    let n = latch.index() - header.index() + 1;
-                    unroll(f, header, latch);
-                    any = true;
-                    // Past the copy.
-                    b = latch.index() + n + 1;
-                }
-                Some(_) => return any,
-                None => b += 1,
+        if !budget.spend(2 * crate::inline::function_size(f)) {
+            return any;
+        }
+        let preds = preds(f);
+        let mut loops = Vec::new();
+        let mut added = 0;
+        for b in f.blocks.keys() {
+            if let Some(h) = candidate(f, &preds, b, added) {
+                added += b.index() - h.index() + 1;
+                loops.push((h, b));
             }
+        }
+        if !loops.is_empty() {
+            unroll(f, &loops);
+            any = true;
         }
     }
     any
 }
 
-/// The header of the loop whose latch is `latch`, if it is to be unrolled.
-fn candidate(f: &Function, latch: Block) -> Option<Block> {
+/// Per block of `f`: the blocks that branch to it.
+fn preds(f: &Function) -> Vec<Vec<Block>> {
+    let mut preds = vec![Vec::new(); f.blocks.len()];
+    for (b, d) in f.blocks.iter() {
+        if let Some(t) = d.insts.last() {
+            for s in t.kind.successors() {
+                preds[s.index()].push(b);
+            }
+        }
+    }
+    preds
+}
+
+/// The header of the loop whose latch is `latch`, if it is to be unrolled
+/// (`added` blocks of copies already planned in `f`).
+fn candidate(f: &Function, preds: &[Vec<Block>], latch: Block, added: usize) -> Option<Block> {
     let Some(&InstKind::Jump { target: header }) = f.blocks[latch].insts.last().map(|i| &i.kind)
     else {
         return None;
@@ -67,47 +83,44 @@ fn candidate(f: &Function, latch: Block) -> Option<Block> {
     if h > l || l - h + 1 > MAX_INSTS {
         return None;
     }
-    let blocks = f.blocks.len() as u64 + (l - h + 1) as u64;
+    let blocks = (f.blocks.len() + added + (l - h + 1)) as u64;
     if blocks.saturating_mul(f.locals.len() as u64) > crate::verify::MAX_FUNC_WEIGHT / 4 {
         return None;
     }
     let range = |b: Block| (h..=l).contains(&b.index());
     let mut insts = 0;
-    let mut written_by: Vec<Option<Block>> = vec![None; f.locals.len()];
-    let mut written_elsewhere = vec![false; f.locals.len()];
-    for (b, d) in f.blocks.iter() {
-        let term = d.insts.last();
-        let succs = term.map_or(Vec::new(), |t| t.kind.successors());
-        if range(b) {
-            insts += d.insts.len();
-            for i in &d.insts {
-                if matches!(i.kind, InstKind::Call { .. }) || i.kind == InstKind::Safepoint {
-                    return None;
-                }
-                if let Some(x) = i.kind.dst() {
-                    if b == latch {
-                        written_by[x.index()] = Some(latch);
-                    } else {
-                        written_elsewhere[x.index()] = true;
-                    }
-                }
-            }
-            // Innermost, one back edge: no other edge goes back within
-            // the range; every block of it but the latch goes on inside
-            // it or leaves it forwards.
-            for s in &succs {
-                let back = s.index() <= b.index();
-                if back && !(b == latch && *s == header) {
-                    return None;
-                }
-            }
-        } else if succs.iter().any(|s| range(*s) && *s != header) {
-            // Entered only at the header.
+    let mut written_by: HashMap<Local, Option<Block>> = HashMap::new();
+    for b in (h..=l).map(Block::new) {
+        let d = &f.blocks[b];
+        insts += d.insts.len();
+        if insts > MAX_INSTS {
             return None;
         }
-    }
-    if insts > MAX_INSTS {
-        return None;
+        for i in &d.insts {
+            if matches!(i.kind, InstKind::Call { .. }) || i.kind == InstKind::Safepoint {
+                return None;
+            }
+            if let Some(x) = i.kind.dst() {
+                let w = written_by.entry(x).or_insert(Some(b));
+                if *w != Some(b) {
+                    *w = None;
+                }
+            }
+        }
+        // Innermost, one back edge: no other edge goes back within the
+        // range; every block of it but the latch goes on inside it or
+        // leaves it forwards.
+        let succs = d.insts.last().map_or(Vec::new(), |t| t.kind.successors());
+        if succs
+            .iter()
+            .any(|s| s.index() <= b.index() && !(b == latch && *s == header))
+        {
+            return None;
+        }
+        // Entered only at the header.
+        if b != header && preds[b.index()].iter().any(|p| !range(*p)) {
+            return None;
+        }
     }
     // Every block of the range belongs to the loop: it reaches the latch.
     let mut reaches = vec![false; l - h + 1];
@@ -119,7 +132,7 @@ fn candidate(f: &Function, latch: Block) -> Option<Block> {
             .map_or(Vec::new(), |t| t.kind.successors());
         reaches[b - h] = succs
             .iter()
-            .any(|s| (h..=l).contains(&s.index()) && s.index() > b && reaches[s.index() - h]);
+            .any(|s| range(*s) && s.index() > b && reaches[s.index() - h]);
     }
     if reaches.contains(&false) {
         return None;
@@ -127,7 +140,7 @@ fn candidate(f: &Function, latch: Block) -> Option<Block> {
     // Not a counted loop: the header's test does not compare a local
     // that only the latch writes, stepping it by a constant.
     let stepped = |x: Local| {
-        if written_by[x.index()] != Some(latch) || written_elsewhere[x.index()] {
+        if written_by.get(&x) != Some(&Some(latch)) {
             return false;
         }
         // The locals holding `x` plus a constant, through the latch.
@@ -186,42 +199,66 @@ fn candidate(f: &Function, latch: Block) -> Option<Block> {
     Some(header)
 }
 
-/// Puts a copy of blocks `header..=latch` right after `latch`: the
-/// latch's jump to the header goes to the copy's header, the copy's latch
-/// jumps to the header.
-fn unroll(f: &mut Function, header: Block, latch: Block) {
-    let (h, l) = (header.index(), latch.index());
-    let n = l - h + 1;
-    let shift = |b: Block| {
-        if b.index() > l {
-            Block::new(b.index() + n)
-        } else {
-            b
+/// Puts a copy of the blocks `header..=latch` of each of `loops` (in
+/// layout order, disjoint) right after its latch: the latch's jump to the
+/// header goes to the copy's header, the copy's latch jumps to the header.
+fn unroll(f: &mut Function, loops: &[(Block, Block)]) {
+    let n_old = f.blocks.len();
+    // The new index of each old block, and of the first copy of each loop.
+    let mut new_of = Vec::with_capacity(n_old);
+    let mut copy_at = Vec::with_capacity(loops.len());
+    let mut at = 0;
+    let mut next = loops.iter().peekable();
+    for b in 0..n_old {
+        new_of.push(Block::new(at));
+        at += 1;
+        if let Some(&&(h, l)) = next.peek() {
+            if l.index() == b {
+                copy_at.push(at);
+                at += l.index() - h.index() + 1;
+                next.next();
+            }
         }
+    }
+    let loop_of = |b: Block| {
+        loops
+            .binary_search_by(|(h, l)| {
+                if l.index() < b.index() {
+                    std::cmp::Ordering::Less
+                } else if h.index() > b.index() {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            })
+            .ok()
     };
-    let copy_of = |b: Block| Block::new(b.index() + n);
     let mut labels: HashSet<String> = f.blocks.values().map(|d| d.name.clone()).collect();
     let old: Vec<BlockData> = std::mem::take(&mut f.blocks).as_slice().to_vec();
-    let mut out: Vec<BlockData> = Vec::with_capacity(old.len() + n);
-    let mut copies: Vec<BlockData> = Vec::with_capacity(n);
+    let mut out: Vec<BlockData> = Vec::with_capacity(at);
+    let mut copies: Vec<BlockData> = Vec::new();
     for (i, mut d) in old.into_iter().enumerate() {
-        if (h..=l).contains(&i) {
+        let b = Block::new(i);
+        let lp = loop_of(b);
+        if let Some(j) = lp {
+            let (h, l) = loops[j];
+            let copy = |t: Block| Block::new(copy_at[j] + t.index() - h.index());
+            // The copy's latch jumps to the original header (its only
+            // successor); the rest goes on in the copy.
             let insts = d
                 .insts
                 .iter()
                 .map(|inst| {
                     let mut kind = inst.kind.clone();
-                    // The copy's latch jumps to the original header (its
-                    // only successor); the rest goes on in the copy.
-                    if i != l {
-                        remap_blocks(&mut kind, &|t| {
-                            if (h..=l).contains(&t.index()) {
-                                copy_of(t)
-                            } else {
-                                shift(t)
-                            }
-                        });
-                    }
+                    remap_blocks(&mut kind, &|t| {
+                        if b == l {
+                            new_of[t.index()]
+                        } else if (h..=l).contains(&t) {
+                            copy(t)
+                        } else {
+                            new_of[t.index()]
+                        }
+                    });
                     Inst {
                         kind,
                         line: inst.line,
@@ -235,23 +272,17 @@ fn unroll(f: &mut Function, header: Block, latch: Block) {
             });
         }
         for inst in &mut d.insts {
-            if i == l {
-                remap_blocks(&mut inst.kind, &|t| {
-                    if t == header {
-                        copy_of(header)
-                    } else {
-                        shift(t)
-                    }
-                });
-            } else {
-                remap_blocks(&mut inst.kind, &shift);
-            }
+            remap_blocks(&mut inst.kind, &|t| match lp {
+                Some(j) if b == loops[j].1 && t == loops[j].0 => Block::new(copy_at[j]),
+                _ => new_of[t.index()],
+            });
         }
         out.push(d);
-        if i == l {
+        if lp.is_some_and(|j| loops[j].1 == b) {
             out.append(&mut copies);
         }
     }
+    debug_assert_eq!(out.len(), at);
     f.blocks = EntityVec::from(out);
 }
 
@@ -330,6 +361,44 @@ done:
             .map(|d| d.name.as_str())
             .collect();
         assert_eq!(polls, ["entry", "body.u"]);
+    }
+
+    #[test]
+    fn many_loops_of_one_function_are_unrolled_in_one_rebuild() {
+        // 3,000 scans one after the other: each unrolled, the blocks after
+        // each copy shifted by all the copies before them.
+        let mut src = String::from(
+            "func @f(%a: ptr) -> i64 {
+    local %i: i64
+    local %x: i32
+    local %c: i32
+entry:
+    %i = copy.i64 0
+    jump h0
+",
+        );
+        let n = 3000;
+        for k in 0..n {
+            src.push_str(&format!(
+                "h{k}:\n    %x = load.i32 %a\n    %c = slt.i32 %x, {k}\n    br.i32 %c, b{k}, h{}\nb{k}:\n    %i = add.i64 %i, 1\n    jump h{k}\n",
+                k + 1
+            ));
+        }
+        src.push_str(&format!("h{n}:\n    ret.i64 %i\n}}\n"));
+        let mut m = crate::parse(&src, "t").unwrap_or_else(|e| panic!("{e}"));
+        assert!(unroll_small_loops(&mut m, &mut crate::Budget::default()));
+        crate::verify(&m).unwrap_or_else(|e| panic!("{e}"));
+        let names = names(&m);
+        assert_eq!(names.len(), 2 + 4 * n);
+        for k in [0, 1, n / 2, n - 1] {
+            let (h, b) = (format!("h{k}"), format!("b{k}"));
+            let (hu, bu) = (format!("h{k}.u"), format!("b{k}.u"));
+            assert_eq!(targets(&m, &b), std::slice::from_ref(&hu));
+            assert_eq!(targets(&m, &hu), [bu.clone(), format!("h{}", k + 1)]);
+            assert_eq!(targets(&m, &bu), std::slice::from_ref(&h));
+            let at = |x: &str| names.iter().position(|y| y == x).unwrap();
+            assert_eq!(at(&hu), at(&b) + 1);
+        }
     }
 
     #[test]

@@ -930,7 +930,7 @@ fn derived_ivs(
     }
     // The step of the counter, from the latch alone.
     let mut nodes = Nodes::default();
-    let vals = eval_block(f, written, iv, slot_offset, &mut nodes, latch, None);
+    let vals = eval_block(f, written, iv, slot_offset, &mut nodes, latch, []);
     let step = match vals.get(&iv).cloned().flatten() {
         Some(a) if nodes.is_const(a.s, 1) => match nodes.nodes[a.inv as usize] {
             Node::Const(_, k) => narrow_signed(iv_ty, k),
@@ -953,113 +953,122 @@ fn derived_ivs(
             }
         }
     }
-    let mut found = Vec::new();
+    // The candidates by their stepping block: of the counter's type, or
+    // 64 bits (a pointer) under a 32-bit counter, whose exact value the
+    // guard knows (it cannot wrap).
+    let mut by_block: Vec<Vec<(Local, Type)>> = vec![Vec::new(); f.blocks.len()];
     let mut locals: Vec<(Local, Block)> = writer
         .into_iter()
         .filter_map(|(l, b)| Some((l, b?)))
         .collect();
     locals.sort_by_key(|(l, _)| l.index());
     for (d, bd) in locals {
-        // Of the counter's type, or 64 bits (a pointer) under a 32-bit
-        // counter, whose exact value the guard knows (it cannot wrap).
         let dty = norm(f.locals[d].ty);
         let fits = dty == iv_ty || (dty == Type::I64 && iv_ty == Type::I32);
-        if d == iv || bd == header || !fits {
-            continue;
+        if d != iv && bd != header && fits {
+            by_block[bd.index()].push((d, dty));
         }
+    }
+    // Per block of the loop: what the header reaches without it.
+    let mut without: HashMap<Block, Vec<bool>> = HashMap::new();
+    for &b in body {
+        without.insert(b, reach(b));
+    }
+    let mut found = Vec::new();
+    for &bd in body {
+        let cands = &by_block[bd.index()];
         // The stepping block runs in every iteration that goes on: the
         // latch cannot be reached without it.
-        let without = reach(bd);
-        if without[latch.index()] {
+        if cands.is_empty() || without[&bd][latch.index()] {
             continue;
         }
-        // Its net effect on `d`: `d + c`.
+        // Its net effect on each candidate `d`: `d + c`, evaluated once
+        // from all of them.
         let mut nodes = Nodes::default();
-        let Some(sym) = nodes.intern(Node::Entry(d)) else {
-            continue;
-        };
-        let Some(zero) = nodes.konst(dty, 0) else {
-            continue;
-        };
-        let entry = Aff {
-            ty: dty,
-            inv: sym,
-            s: zero,
-            conds: Vec::new(),
-        };
-        let vals = eval_block(
-            f,
-            written,
-            iv,
-            slot_offset,
-            &mut nodes,
-            bd,
-            Some((d, entry)),
-        );
-        let Some(end) = vals.get(&d).cloned().flatten() else {
-            continue;
-        };
-        if !end.conds.is_empty() || !nodes.is_const(end.s, 0) {
-            continue;
+        let mut starts = Vec::with_capacity(cands.len());
+        for &(d, dty) in cands {
+            let (Some(sym), Some(zero)) = (nodes.intern(Node::Entry(d)), nodes.konst(dty, 0))
+            else {
+                continue;
+            };
+            let entry = Aff {
+                ty: dty,
+                inv: sym,
+                s: zero,
+                conds: Vec::new(),
+            };
+            starts.push((d, dty, sym, entry));
         }
-        let konst = |n: NodeId| match nodes.nodes[n as usize] {
-            Node::Const(_, c) => Some(narrow_signed(dty, c)),
-            _ => None,
-        };
-        // Through any number of constant steps (`*p++ = a; *p++ = b;`).
-        let mut n = end.inv;
-        let mut c: i64 = 0;
-        let c = loop {
-            if n == sym {
-                break Some(c);
-            }
-            match nodes.nodes[n as usize] {
-                Node::Op(Opcode::Add, _, a, b) => match (konst(a), konst(b)) {
-                    (_, Some(k)) => (c, n) = (c.wrapping_add(k), a),
-                    (Some(k), _) => (c, n) = (c.wrapping_add(k), b),
-                    _ => break None,
-                },
-                Node::Op(Opcode::Sub, _, a, b) => match konst(b) {
-                    Some(k) => (c, n) = (c.wrapping_sub(k), a),
-                    None => break None,
-                },
-                _ => break None,
-            }
-        };
-        let Some(c) = c else { continue };
-        // As a step of its type (a 32-bit `-INT_MIN` is itself).
-        let c = narrow_signed(dty, c as u64);
-        if c == 0 || c.unsigned_abs() > MAX_STEP as u64 || c % step != 0 {
-            continue;
-        }
-        let mut order = vec![None; f.blocks.len()];
-        for &b in body {
-            if b == header {
+        let init = starts.iter().map(|(d, _, _, a)| (*d, a.clone()));
+        let vals = eval_block(f, written, iv, slot_offset, &mut nodes, bd, init);
+        for &(d, dty, sym, _) in &starts {
+            let Some(end) = vals.get(&d).cloned().flatten() else {
+                continue;
+            };
+            if !end.conds.is_empty() || !nodes.is_const(end.s, 0) {
                 continue;
             }
-            order[b.index()] = if b == bd || !reach(b)[bd.index()] {
-                // The stepping block itself, or one it cannot be reached
-                // without: before the step.
-                Some(Order::Before)
-            } else if !without[b.index()] {
-                Some(Order::After)
-            } else {
-                None
+            let konst = |n: NodeId| match nodes.nodes[n as usize] {
+                Node::Const(_, c) => Some(narrow_signed(dty, c)),
+                _ => None,
             };
+            // Through any number of constant steps (`*p++ = a; *p++ =
+            // b;`).
+            let mut n = end.inv;
+            let mut c: i64 = 0;
+            let c = loop {
+                if n == sym {
+                    break Some(c);
+                }
+                match nodes.nodes[n as usize] {
+                    Node::Op(Opcode::Add, _, a, b) => match (konst(a), konst(b)) {
+                        (_, Some(k)) => (c, n) = (c.wrapping_add(k), a),
+                        (Some(k), _) => (c, n) = (c.wrapping_add(k), b),
+                        _ => break None,
+                    },
+                    Node::Op(Opcode::Sub, _, a, b) => match konst(b) {
+                        Some(k) => (c, n) = (c.wrapping_sub(k), a),
+                        None => break None,
+                    },
+                    _ => break None,
+                }
+            };
+            let Some(c) = c else { continue };
+            // As a step of its type (a 32-bit `-INT_MIN` is itself).
+            let c = narrow_signed(dty, c as u64);
+            if c == 0 || c.unsigned_abs() > MAX_STEP as u64 || c % step != 0 {
+                continue;
+            }
+            let mut order = vec![None; f.blocks.len()];
+            for &b in body {
+                if b == header {
+                    continue;
+                }
+                order[b.index()] = if b == bd || !without[&b][bd.index()] {
+                    // The stepping block itself, or one it cannot be
+                    // reached without: before the step.
+                    Some(Order::Before)
+                } else if !without[&bd][b.index()] {
+                    Some(Order::After)
+                } else {
+                    None
+                };
+            }
+            found.push(Derived {
+                local: d,
+                ty: dty,
+                c,
+                s: c / step,
+                order,
+            });
         }
-        found.push(Derived {
-            local: d,
-            ty: dty,
-            c,
-            s: c / step,
-            order,
-        });
     }
+    found.sort_by_key(|d| d.local.index());
     found
 }
 
 /// The values block `b` leaves in the locals it writes, evaluated from
-/// `start` (a local's value where it begins) and the loop's invariants.
+/// `start` (locals' values where it begins) and the loop's invariants.
 fn eval_block(
     f: &Function,
     written: &[bool],
@@ -1067,7 +1076,7 @@ fn eval_block(
     slot_offset: &dyn Fn(SlotId) -> u64,
     nodes: &mut Nodes,
     b: Block,
-    start: Option<(Local, Aff)>,
+    start: impl IntoIterator<Item = (Local, Aff)>,
 ) -> HashMap<Local, Option<Aff>> {
     let mut ev = Eval {
         f,
@@ -1078,7 +1087,7 @@ fn eval_block(
         vals: HashMap::new(),
         slot_offset,
     };
-    if let Some((l, a)) = start {
+    for (l, a) in start {
         ev.vals.insert(l, Some(a));
     }
     for i in &f.blocks[b].insts {

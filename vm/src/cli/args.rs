@@ -57,7 +57,8 @@ pub struct CompileArgs {
     /// inlined into their callers (an inlined instruction's `line N in
     /// @f` names the function it comes from), slots promoted to locals,
     /// functions copied for the callbacks they are passed (`@g.f`), self
-    /// tail calls made loops, small recursions inlined into themselves once
+    /// tail calls made loops, small recursions inlined into themselves once,
+    /// small loops that test data to stop unrolled twice (`.u` blocks)
     #[arg(long)]
     pub optimized: bool,
     #[command(flatten)]
