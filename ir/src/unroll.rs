@@ -17,16 +17,17 @@
 //! layout from its header to its only latch (which ends in a jump to the
 //! header) and entered only at the header, it calls nothing, it has at
 //! most `MAX_INSTS` instructions, and its header's test does not compare
-//! a local that only the latch writes (a counted loop, which the JIT
-//! versions and unrolls itself). Run after inlining, before placement;
-//! the result depends only on the module, like every pass of `optimize`.
+//! a local that only the latch writes, stepping it by a constant (a
+//! counted loop, which the JIT versions and unrolls itself). Run after
+//! inlining, before placement; the result depends only on the module, like
+//! every pass of `optimize`. It is not a fixpoint: optimizing its output
+//! again unrolls such loops again (four copies), as `pivm run` does with
+//! the output of `pivm compile --optimized`.
 
-use crate::entities::Local;
-use crate::entities::{Block, EntityRef, EntityVec};
+use crate::entities::{Block, EntityRef, EntityVec, Local};
 use crate::inline::{fresh, remap_blocks};
 use crate::module::{BlockData, Function, Inst, InstKind, Module, Operand};
-use crate::opcodes::OpClass;
-use crate::opcodes::Opcode;
+use crate::opcodes::{OpClass, Opcode};
 use std::collections::{HashMap, HashSet};
 
 /// Loops of at most this many instructions are unrolled: the poll
