@@ -12,8 +12,9 @@
 //! memory).
 //!
 //! A *derived* counter (`Derived`: `a[k++]`, `*p++ = x`) is a local of
-//! `iv`'s type that one block of the loop, run in every iteration that
-//! goes on, steps by a constant `c` that `step` divides: where an
+//! `iv`'s type (or a pointer under a 32-bit `iv`, with `iv`'s exact
+//! value) that one block of the loop, run in every iteration that goes
+//! on, steps by a constant `c` that `step` divides: where an
 //! iteration starts it is `d0 - s * iv0 + s * iv` (`s = c / step`; `d0`
 //! and `iv0` the values where the loop was entered, which the guard
 //! reads), `c` more once stepped, exactly modulo 2^bits, so its accesses
@@ -722,9 +723,8 @@ fn plan_iv(
     let mut derived_at = Vec::with_capacity(derived.len());
     for d in &derived {
         // `d = inv + s * iv` with `inv = d0 - s * iv0` where the iteration
-        // starts, `inv + c` once `d` has stepped.
-        // Wider than the counter: its exact value, extended as the
-        // test reads it.
+        // starts, `inv + c` once `d` has stepped; `iv0` extended as the
+        // test reads it when `d` is wider (its exact value).
         let t = d.ty;
         let e = ev.nodes.intern(Node::Entry(d.local))?;
         let mut i0 = ev.nodes.intern(Node::Entry(iv))?;
@@ -855,8 +855,9 @@ fn plan_iv(
 /// of the loop, run once in every iteration that goes on, steps by the
 /// constant `c` (`k++`, `p += 4`), `c` a multiple `s` of the counter's
 /// step. Where an iteration starts it is `d0 + s * (iv - iv0)` exactly,
-/// modulo 2^bits of the counter's type (both at their values where the
-/// loop was entered); once stepped, `c` more.
+/// modulo 2^bits of its type (both at their values where the loop was
+/// entered; `iv`'s exact value under a narrower counter); once stepped,
+/// `c` more.
 struct Derived {
     local: Local,
     /// `I64` (a pointer) under a 32-bit counter, else the counter's type.
@@ -887,8 +888,7 @@ impl Derived {
 /// (finding the order of blocks is quadratic).
 const MAX_DERIVED_BLOCKS: usize = 64;
 
-/// The derived induction variables of the loop of `body` (see `Derived`)
-/// whose type is the counter's.
+/// The derived induction variables of the loop of `body` (see `Derived`).
 #[expect(
     clippy::too_many_arguments,
     reason = "the loop's parts found by `plan_loop`, each needed"
