@@ -365,6 +365,23 @@ done:
     }
 
     #[test]
+    fn a_test_of_a_local_the_latch_steps_by_data_is_not_counted() {
+        // `%i` compared in the header and written only by the latch, but
+        // not stepped by a constant (Collatz-like): unrolled. Stepped by
+        // a constant through a copy: counted, left to the JIT.
+        let test = "    %c = ne.i64 %i, %n\n    br.i32 %c, body, done";
+        let mut m = scan("    %i = mul.i64 %i, 3", test);
+        assert!(unroll_small_loops(&mut m, &mut crate::Budget::default()));
+        let mut m = scan(
+            "    %o = copy.i64 %i\n    %i = add.i64 %o, 2\n    %i = copy.i64 %i",
+            test,
+        );
+        let before = names(&m);
+        unroll_small_loops(&mut m, &mut crate::Budget::default());
+        assert_eq!(names(&m), before);
+    }
+
+    #[test]
     fn many_loops_of_one_function_are_unrolled_in_one_rebuild() {
         // 3,000 scans one after the other: each unrolled, the blocks after
         // each copy shifted by all the copies before them.
