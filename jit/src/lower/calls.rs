@@ -38,6 +38,7 @@ impl Lower<'_, '_> {
     /// After a call that can unwind: reload memory, stop unless running,
     /// then write the result.
     fn after_module_call(&mut self, rid: u32, dst: Option<Local>, res: Option<Value>) {
+        self.reload_base();
         self.reload_bound();
         let st = self.load_ctx(types::I32, abi::OFF_STATE);
         let cont = self.b.create_block();
