@@ -157,29 +157,56 @@ impl InstKind {
     }
 
     /// Every operand this instruction reads, with the type it is read at.
-    pub fn operands(&self) -> Vec<(Type, Operand)> {
-        match self {
-            InstKind::Unary { ty, a, .. } => vec![(*ty, *a)],
-            InstKind::Binary { ty, a, b, .. } => vec![(*ty, *a), (*ty, *b)],
-            InstKind::Convert { from, a, .. } => vec![(*from, *a)],
-            InstKind::Load { addr, .. } => vec![(Type::Ptr, *addr)],
-            InstKind::Store { ty, addr, val } => vec![(Type::Ptr, *addr), (*ty, *val)],
-            InstKind::Call { callee, args, .. } => {
-                let mut v = Vec::with_capacity(args.len() + 1);
-                if let Callee::Indirect(fp) = callee {
-                    v.push((Type::Ptr, *fp));
-                }
-                v.extend(args.iter().copied());
-                v
+    pub fn operands(&self) -> Operands<'_> {
+        let none: std::slice::Iter<'_, (Type, Operand)> = [].iter();
+        let (head, rest) = match self {
+            InstKind::Unary { ty, a, .. } => ([Some((*ty, *a)), None], none),
+            InstKind::Binary { ty, a, b, .. } => ([Some((*ty, *a)), Some((*ty, *b))], none),
+            InstKind::Convert { from, a, .. } => ([Some((*from, *a)), None], none),
+            InstKind::Load { addr, .. } => ([Some((Type::Ptr, *addr)), None], none),
+            InstKind::Store { ty, addr, val } => {
+                ([Some((Type::Ptr, *addr)), Some((*ty, *val))], none)
             }
-            InstKind::Branch { ty, cond, .. } => vec![(*ty, *cond)],
-            InstKind::Switch { ty, val, .. } => vec![(*ty, *val)],
-            InstKind::Return { val } => val.iter().copied().collect(),
+            InstKind::Call { callee, args, .. } => {
+                let fp = match callee {
+                    Callee::Indirect(fp) => Some((Type::Ptr, *fp)),
+                    _ => None,
+                };
+                ([fp, None], args.iter())
+            }
+            InstKind::Branch { ty, cond, .. } => ([Some((*ty, *cond)), None], none),
+            InstKind::Switch { ty, val, .. } => ([Some((*ty, *val)), None], none),
+            InstKind::Return { val } => ([*val, None], none),
             InstKind::Addr { .. }
             | InstKind::Safepoint
             | InstKind::Jump { .. }
-            | InstKind::Unreachable => Vec::new(),
+            | InstKind::Unreachable => ([None, None], none),
+        };
+        Operands { head, i: 0, rest }
+    }
+}
+
+/// The operands an instruction reads, with the type each is read as, in
+/// order (`InstKind::operands`); no allocation (the optimizer's passes
+/// walk them for every instruction, several times per function).
+pub struct Operands<'a> {
+    head: [Option<(Type, Operand)>; 2],
+    i: usize,
+    rest: std::slice::Iter<'a, (Type, Operand)>,
+}
+
+impl Iterator for Operands<'_> {
+    type Item = (Type, Operand);
+
+    fn next(&mut self) -> Option<(Type, Operand)> {
+        while self.i < 2 {
+            let x = self.head[self.i];
+            self.i += 1;
+            if x.is_some() {
+                return x;
+            }
         }
+        self.rest.next().copied()
     }
 }
 

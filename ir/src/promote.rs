@@ -39,7 +39,7 @@
 //! The pass is a pure function of the module, so every engine on every
 //! host runs the same code and numbers the same resume points.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::entities::{Block, EntityRef, EntityVec, Local, SlotId};
 use crate::module::{
@@ -83,6 +83,11 @@ pub fn promote_within(m: &mut Module, budget: &mut crate::Budget) {
             continue;
         }
         let f = &mut m.funcs[fid];
+        // The names of `f`'s locals, made once per function (each rewrite
+        // adds its own): a set made per promoted slot was quadratic in a
+        // function with many slots and locals (ray's `main`, its calls
+        // inlined: 8% of a short run).
+        let mut names: Option<HashSet<String>> = None;
         let mut s = 0;
         while s < f.slots.len() {
             if !budget.spend(crate::inline::function_size(f)) {
@@ -93,7 +98,11 @@ pub fn promote_within(m: &mut Module, budget: &mut crate::Budget) {
             let size = layouts.of(decl).map(|l| l.size);
             let leaf = |off: u64| leaf_at(&m.types, &layouts, decl, off);
             match size.and_then(|size| plan(f, slot, size, &mem, leaf)) {
-                Some(p) => rewrite(f, slot, &p),
+                Some(p) => {
+                    let names = names
+                        .get_or_insert_with(|| f.locals.values().map(|l| l.name.clone()).collect());
+                    rewrite(f, slot, &p, names)
+                }
                 None => s += 1,
             }
         }
@@ -143,27 +152,32 @@ fn plan(
         return None;
     }
     // Definitions of every local: count and the first.
-    let mut defs: HashMap<Local, (usize, Block, usize)> = HashMap::new();
+    // Indexed by local (this runs once per slot over the whole function:
+    // hashing every instruction's locals took most of the optimizer's
+    // time on a function with a hundred slots).
+    let n = f.locals.len();
+    let mut defs: Vec<(usize, Block, usize)> = vec![(0, Block::new(0), 0); n];
+    // Locals read anywhere: a copy's or fill's result may be dropped only
+    // if it is never read.
+    let mut read_anywhere = vec![false; n];
     for (b, d) in f.blocks.iter() {
         for (i, inst) in d.insts.iter().enumerate() {
-            if let Some(l) = inst.kind.dst() {
-                defs.entry(l).or_insert((0, b, i)).0 += 1;
+            if let Some(e) = inst.kind.dst().and_then(|l| defs.get_mut(l.index())) {
+                if e.0 == 0 {
+                    *e = (0, b, i);
+                }
+                e.0 += 1;
+            }
+            for (_, o) in inst.kind.operands() {
+                if let Operand::Local(l) = o {
+                    if let Some(r) = read_anywhere.get_mut(l.index()) {
+                        *r = true;
+                    }
+                }
             }
         }
     }
-    let single = |l: Local| defs.get(&l).is_some_and(|d| d.0 == 1);
-    // Locals read anywhere: a copy's or fill's result may be dropped only
-    // if it is never read.
-    let read_anywhere: std::collections::HashSet<Local> = f
-        .blocks
-        .values()
-        .flat_map(|d| &d.insts)
-        .flat_map(|i| i.kind.operands())
-        .filter_map(|(_, o)| match o {
-            Operand::Local(l) => Some(l),
-            Operand::Const(_) => None,
-        })
-        .collect();
+    let single = |l: Local| defs.get(l.index()).is_some_and(|d| d.0 == 1);
     // The locals holding the slot's address, and their offsets: a pass
     // finds those defined after the local they derive from in layout
     // order; a chain running backwards through the layout needs one pass
@@ -239,9 +253,8 @@ fn plan(
             let read: Vec<Local> = inst
                 .kind
                 .operands()
-                .iter()
                 .filter_map(|(_, o)| match o {
-                    Operand::Local(l) if ptrs.contains_key(l) => Some(*l),
+                    Operand::Local(l) if ptrs.contains_key(&l) => Some(l),
                     _ => None,
                 })
                 .collect();
@@ -282,7 +295,9 @@ fn plan(
                     callee: Callee::Builtin(bi),
                     args,
                     ..
-                } if dst.is_none_or(|d| !read_anywhere.contains(&d)) => {
+                } if dst
+                    .is_none_or(|d| !read_anywhere.get(d.index()).copied().unwrap_or(false)) =>
+                {
                     let kind = mem.get(bi.index()).copied().flatten()?;
                     let [(_, d), (_, x), (_, Operand::Const(n))] = args[..] else {
                         return None;
@@ -311,7 +326,7 @@ fn plan(
     // Each read sees the single definition.
     let mut doms: Option<Dominators> = None;
     for (b, i, l) in reads {
-        let (_, db, di) = defs[&l];
+        let (_, db, di) = defs[l.index()];
         let ok = if db == b {
             di < i
         } else {
@@ -412,12 +427,11 @@ fn plan(
 }
 
 /// Replaces `slot` by locals as `p` says, and removes it from the frame.
-fn rewrite(f: &mut Function, slot: SlotId, p: &Plan) {
+/// `names` holds the names of `f`'s locals; the new ones are added.
+fn rewrite(f: &mut Function, slot: SlotId, p: &Plan, names: &mut HashSet<String>) {
     let name = f.slots[slot].name.clone();
-    let mut names: std::collections::HashSet<String> =
-        f.locals.values().map(|l| l.name.clone()).collect();
     let mut fresh = |f: &mut Function, base: String, ty: Type| {
-        let name = crate::inline::fresh(&mut names, base, f.locals.len());
+        let name = crate::inline::fresh(names, base, f.locals.len());
         f.locals.push(LocalDecl { name, ty })
     };
     let field_locals: BTreeMap<i64, (Local, Type)> = p
