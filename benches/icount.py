@@ -22,6 +22,7 @@ way, program by program), and `benches/compare.py` for time.
 import argparse
 import math
 import os
+import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -75,6 +76,8 @@ def count(pivm, pir, args):
         "--",
     ] + args
     p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"icount: {' '.join(cmd)} exited with {p.returncode}:\n{p.stderr[-2000:]}")
     for line in p.stderr.splitlines():
         if "I" in line and "refs:" in line:
             return int(line.split()[-1].replace(",", "")), p.stdout
@@ -88,6 +91,8 @@ def main():
     ap.add_argument("names", nargs="*", help="programs to count (default: all)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     o = ap.parse_args()
+    if shutil.which("valgrind") is None:
+        sys.exit("icount: valgrind is not installed (Debian: apt-get install valgrind)")
     known = {n for n, _, _ in PROGRAMS}
     for n in o.names:
         if n not in known:
