@@ -65,7 +65,7 @@ struct Verifier<'a> {
 
 /// Where in a function an instruction is, made into text only for an
 /// error (formatting every instruction's text up front, as a string, cost
-/// more than the checks: 11% of a short run of a program of 250 lines).
+/// more than the checks: 11% of `benches/unseen/ray.c` run at size 1).
 #[derive(Clone, Copy)]
 struct At<'a> {
     floc: &'a str,
