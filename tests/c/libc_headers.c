@@ -49,6 +49,10 @@ int main(void) {
     struct lconv *lc = localeconv();
     printf("'%s' '%s' %d %d\n", lc->decimal_point, lc->thousands_sep, lc->frac_digits, lc->n_sign_posn);
 
+    /* A native process inherits its dispositions (a shell's background
+       job starts with SIGINT ignored); the VM's start at the default. */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     printf("signal %d\n", signal(SIGINT, handler) == SIG_DFL);
     raise(SIGINT);
     raise(SIGINT);
