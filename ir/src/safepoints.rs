@@ -6,7 +6,9 @@
 //! (directly or through a pointer). Every cycle of the control-flow graph
 //! has a retreating edge, so every loop, reducible or not, polls once per
 //! iteration; every cycle of the call graph goes through a function that
-//! calls, so recursion polls once per call. A function that neither loops
+//! calls, so recursion polls once per call; a `longjmp` lands right after
+//! its `setjmp`, where a safepoint follows every `setjmp` call, so a
+//! cycle through a landing polls once per turn. A function that neither loops
 //! nor calls (a leaf such as `a(i, j)` in a numeric kernel) runs a bounded
 //! number of instructions and does not poll: its caller polls on either
 //! side of the call. `main` always polls at its entry, so every program can
@@ -19,12 +21,18 @@
 //! means. `place` is idempotent: it first removes existing safepoints.
 
 use crate::entities::{Block, EntityRef};
-use crate::module::{Function, Inst, InstKind, Module};
+use crate::module::{Callee, Function, Inst, InstKind, Module};
+use crate::Builtin;
 
 /// Places the safepoints of every function of `module`.
 pub fn place(module: &mut Module) {
+    let setjmp: Vec<bool> = module
+        .builtins
+        .keys()
+        .map(|b| module.builtin(b) == Some(Builtin::Setjmp))
+        .collect();
     for f in module.funcs.values_mut() {
-        place_in_function(f);
+        place_in_function(f, &setjmp);
     }
 }
 
@@ -39,9 +47,26 @@ pub fn remove(module: &mut Module) {
     }
 }
 
-fn place_in_function(f: &mut Function) {
+/// `setjmp[b]`: whether builtin `b` is `setjmp`.
+fn place_in_function(f: &mut Function, setjmp: &[bool]) {
     for (b, data) in f.blocks.iter_mut() {
         data.insts.retain(|i| i.kind != InstKind::Safepoint);
+        // A longjmp lands right after its setjmp: a cycle through a
+        // landing need have no retreating edge nor call the function
+        // again, so the landing polls.
+        for i in (0..data.insts.len()).rev() {
+            if let InstKind::Call {
+                callee: Callee::Builtin(bi),
+                ..
+            } = data.insts[i].kind
+            {
+                if setjmp.get(bi.index()).copied().unwrap_or(false) {
+                    let line = data.insts[i].line;
+                    data.insts
+                        .insert(i + 1, Inst::new(InstKind::Safepoint, line));
+                }
+            }
+        }
         let Some(term) = data.insts.last() else {
             continue;
         };
@@ -135,6 +160,53 @@ done:
         assert_eq!((rps[0].block.0, rps[0].inst, rps[0].is_call), (0, 0, false));
         assert_eq!((rps[1].block.0, rps[1].is_call), (2, true));
         assert_eq!((rps[2].block.0, rps[2].inst, rps[2].is_call), (2, 2, false));
+    }
+
+    #[test]
+    fn a_setjmp_landing_polls() {
+        // main -> setjmp, then a call of jump, whose longjmp lands after
+        // the setjmp again: a cycle with no retreating edge and no second
+        // entry of main.
+        let src = "global @b: [32 x i8]
+declare @setjmp(ptr) -> i32
+declare @longjmp(ptr, i32)
+func @jump(%to: ptr) {
+entry:
+    call @longjmp(ptr %to, i32 1)
+    ret
+}
+func @main() -> i32 {
+    local %p: ptr
+    local %r: i32
+entry:
+    %p = addr @b
+    %r = call @setjmp(ptr %p)
+    call @jump(ptr %p)
+    ret.i32 0
+}
+";
+        let mut m = parse(src, "t").unwrap();
+        place(&mut m);
+        let once = m.to_string();
+        place(&mut m);
+        assert_eq!(m.to_string(), once);
+        let main = &m.funcs[crate::FuncId(1)];
+        let kinds: Vec<&InstKind> = main.blocks[Block::new(0)]
+            .insts
+            .iter()
+            .map(|i| &i.kind)
+            .collect();
+        // main's entry poll, then the landing's right after the setjmp.
+        assert_eq!(*kinds[0], InstKind::Safepoint);
+        let at = kinds
+            .iter()
+            .position(|k| matches!(k, InstKind::Call { dst: Some(_), .. }))
+            .unwrap();
+        assert_eq!(*kinds[at + 1], InstKind::Safepoint);
+        assert_eq!(
+            kinds.iter().filter(|k| ***k == InstKind::Safepoint).count(),
+            2
+        );
     }
 
     #[test]
