@@ -212,7 +212,9 @@ impl fmt::Display for SnapshotError {
             ProgramNotCanonical { line } => write!(
                 f,
                 "the embedded program is not in canonical form with safepoints placed \
-                 (first difference at line {line}): the snapshot was written by a broken pivm"
+                 (first difference at line {line}): the snapshot was written by a pivm that \
+                 places safepoints differently (before 2026-12-02, for a program that calls \
+                 setjmp) or by a broken one"
             ),
             FunctionName {
                 frame,
