@@ -146,13 +146,20 @@ done:
 }
 ";
 
-    #[test]
-    fn places_at_entry_and_back_edges_idempotently() {
-        let mut m = parse(LOOP, "t").unwrap();
+    /// `src` parsed and placed, checking that placing again changes
+    /// nothing.
+    fn placed(src: &str) -> Module {
+        let mut m = parse(src, "t").unwrap();
         place(&mut m);
         let once = m.to_string();
         place(&mut m);
         assert_eq!(m.to_string(), once);
+        m
+    }
+
+    #[test]
+    fn places_at_entry_and_back_edges_idempotently() {
+        let m = placed(LOOP);
         let f = &m.funcs[crate::FuncId(0)];
         let rps = resume_points(f);
         // entry safepoint, the call in body, the back-edge safepoint in body
@@ -185,11 +192,7 @@ entry:
     ret.i32 0
 }
 ";
-        let mut m = parse(src, "t").unwrap();
-        place(&mut m);
-        let once = m.to_string();
-        place(&mut m);
-        assert_eq!(m.to_string(), once);
+        let m = placed(src);
         let main = &m.funcs[crate::FuncId(1)];
         let kinds: Vec<&InstKind> = main.blocks[Block::new(0)]
             .insts

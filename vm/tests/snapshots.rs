@@ -268,8 +268,8 @@ fn variadic_functions_resume_at_every_safepoint() {
 /// errors to a chain of handlers, Lua's way, snapshotted at safepoints
 /// spread evenly over its run (many between a setjmp and its longjmp,
 /// with handlers pending in frames below), on alternating engines, resumes
-/// on both with the output of the uninterrupted run; so does the program
-/// of nested, recursive and callback jumps.
+/// on both with the output of the uninterrupted run; so do the program
+/// of nested, recursive and callback jumps and a loop through longjmp.
 #[test]
 fn setjmp_buffers_resume_between_setjmp_and_longjmp() {
     let dir = scratch("setjmp");
@@ -278,6 +278,12 @@ fn setjmp_buffers_resume_between_setjmp_and_longjmp() {
     assert!(n >= 80, "only {n} resumes checked");
     let prog = repo().join("tests/c/setjmp_frames.c");
     let n = roundtrip_at(&prog, &[], |total| (1..=total).step_by(11).collect(), &dir).unwrap();
+    assert!(n >= 40, "only {n} resumes checked");
+    // A loop that turns only through longjmp polls where it lands: 40
+    // points spread over its turns (a placement without that safepoint
+    // had one, at main's entry).
+    let prog = repo().join("tests/c/setjmp_cycle.c");
+    let n = roundtrip_at(&prog, &[], |total| points(total, 40), &dir).unwrap();
     assert!(n >= 40, "only {n} resumes checked");
     let _ = std::fs::remove_dir_all(&dir);
 }
