@@ -414,6 +414,11 @@ impl JitModule {
         let n = module.funcs.len();
         let layouts = TypeLayouts::new(&module.types);
         let frames = frame_layouts(module, &layouts);
+        let global_sizes: Vec<u64> = module
+            .globals
+            .values()
+            .map(|g| layouts.of(&g.ty).map_or(0, |l| l.size))
+            .collect();
         let classes = lower::SigClasses::new(module);
         let alloc_types = pivm_ir::contract::AllocTypes::new(module);
         let mut table = vec![0u64; 2 * n].into_boxed_slice();
@@ -443,6 +448,7 @@ impl JitModule {
         let env = lower::Env {
             m: module,
             globals,
+            global_sizes: &global_sizes,
             table_addr: table.as_ptr() as u64,
             func_ids: &func_ids,
             classes: &classes,

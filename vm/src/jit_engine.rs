@@ -348,6 +348,13 @@ impl Engine for JitEngine {
         if args.len() < prog.module.funcs[root].num_params {
             return Err(VmError::new("a thread's start has too few arguments"));
         }
+        // Compiled code does not check accesses inside globals
+        // (`pivm_jit`'s `Env::global_sizes`): the bound must cover them.
+        if rt.mem.limit() < prog.mem.heap_start + pivm_ir::contract::MAX_ACCESS {
+            return Err(VmError::new(
+                "internal error: memory ends below the heap's start",
+            ));
+        }
         let (stack_start, stack_end) = rt.threads.stack();
         rt.halt = None;
         rt.trap = None;

@@ -1,4 +1,5 @@
-//! memcpy, memmove and memset of a small constant length inline.
+//! memcpy, memmove and memset: inline for a small constant length, else a
+//! direct call of the host's routine.
 //!
 //! The C frontend copies and zeroes structs with `memmove` and `memset`
 //! calls of a constant length (`copy_mem`, `zero_mem`), and programs call
@@ -11,11 +12,17 @@
 //! If a check fails it calls the builtin, which traps exactly as before.
 //! A range inside the function's frame needs no check (`window`): a copy
 //! between slots, or a slot's fill, is just its loads and stores.
+//!
+//! Any other length calls `host_fill` or `host_move` directly (not through
+//! the builtin table), which check the ranges once and run the host's
+//! memset or memmove; only when a range is not surely valid does the
+//! builtin run, and trap.
 
 use super::forward::FRAME;
 use super::{from_u64, vm_flags, Lower};
+use crate::abi::VmCtx;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, InstBuilder, Value};
+use cranelift_codegen::ir::{types, Block, InstBuilder, Value};
 use pivm_ir::contract::{MAX_ACCESS, NULL_PAGE};
 use pivm_ir::{Builtin, Local, Operand, Type};
 
@@ -38,6 +45,58 @@ pub(super) fn inline_mem(
         }
         _ => None,
     }
+}
+
+/// A call of memcpy, memmove or memset whose length is not a small
+/// constant (`inline_mem`): lowered as one check of its ranges and a call
+/// of the host's routine (`host_mem_call`).
+pub(super) fn host_mem(
+    m: &pivm_ir::Module,
+    bi: pivm_ir::BuiltinId,
+    args: &[(Type, Operand)],
+) -> Option<Builtin> {
+    let b = Builtin::from_name(&m.builtins[bi].name)?;
+    match b {
+        Builtin::Memcpy | Builtin::Memmove | Builtin::Memset if args.len() == 3 => Some(b),
+        _ => None,
+    }
+}
+
+/// Whether `[p, p + n)` lies in the VM memory of `ctx`: `p` passes the
+/// access check and so does `p + n` (both at most `bound` past
+/// `NULL_PAGE`, so their sum cannot wrap). Stricter than the runtime's
+/// check by the last `MAX_ACCESS` bytes of memory, where the builtin is
+/// called instead.
+fn range_ok(ctx: &VmCtx, p: u64, n: u64) -> bool {
+    let off = p.wrapping_sub(NULL_PAGE);
+    off <= ctx.bound && n <= ctx.bound && off + n <= ctx.bound
+}
+
+/// `memset(d, c, n)` for compiled code (`host_mem_call`): 0 done, 1 if a
+/// range is not surely valid (nothing written; the builtin then runs).
+extern "C" fn host_fill(ctx: *mut VmCtx, d: u64, c: u64, n: u64) -> u64 {
+    // SAFETY: compiled code passes its own context.
+    let ctx = unsafe { &*ctx };
+    if !range_ok(ctx, d, n) {
+        return 1;
+    }
+    // SAFETY: `[d, d + n)` is inside the valid limit, which is mapped.
+    unsafe { std::ptr::write_bytes(ctx.mem_base.add(d as usize), c as u8, n as usize) };
+    0
+}
+
+/// `memmove(d, x, n)` (and memcpy, which is the same in pivm) for compiled
+/// code: as `host_fill`.
+extern "C" fn host_move(ctx: *mut VmCtx, d: u64, x: u64, n: u64) -> u64 {
+    // SAFETY: compiled code passes its own context.
+    let ctx = unsafe { &*ctx };
+    if !range_ok(ctx, d, n) || !range_ok(ctx, x, n) {
+        return 1;
+    }
+    let b = ctx.mem_base;
+    // SAFETY: both ranges are inside the valid limit; `copy` allows overlap.
+    unsafe { std::ptr::copy(b.add(x as usize), b.add(d as usize), n as usize) };
+    0
 }
 
 /// The pieces of `n` bytes: offset and type, widest first.
@@ -83,6 +142,70 @@ impl Lower<'_, '_> {
             .icmp(IntCC::UnsignedGreaterThanOrEqual, last, p);
         let ok = self.b.ins().band(ok, ok_last);
         self.b.ins().band(ok, no_wrap)
+    }
+
+    /// `memcpy`/`memmove(dst, src, n)` or `memset(dst, c, n)` of any
+    /// length (`host_mem`): one direct call of `host_move` or `host_fill`,
+    /// which checks the ranges and runs the host's routine (no trip
+    /// through the builtin table, nothing to check after it: it cannot
+    /// trap, grow memory or stop the program); if they are not surely
+    /// valid, `slow_call`, the builtin, which traps as before. Compiled
+    /// code neither checks the ranges itself nor uses the memory base or
+    /// bound here, so nothing more is live across the call than across
+    /// the builtin's.
+    pub(super) fn host_mem_call(
+        &mut self,
+        builtin: Builtin,
+        args: &[(Type, Operand)],
+        dst_local: Option<Local>,
+        slow_call: impl FnOnce(&mut Self),
+    ) {
+        let d = self.operand_seen_u64(args[0].0, args[0].1);
+        let x = self.operand_seen_u64(args[1].0, args[1].1);
+        let n = self.operand_seen_u64(args[2].0, args[2].1);
+        type HostMem = extern "C" fn(*mut VmCtx, u64, u64, u64) -> u64;
+        let f: HostMem = if builtin == Builtin::Memset {
+            host_fill
+        } else {
+            host_move
+        };
+        let fp = self.b.ins().iconst(types::I64, f as usize as i64);
+        let c = self.ctx();
+        let call = self
+            .b
+            .ins()
+            .call_indirect(self.sigs.host_mem, fp, &[c, d, x, n]);
+        let failed = self.b.inst_results(call)[0];
+        let slow = self.cold_block();
+        let join = self.b.create_block();
+        self.b.ins().brif(failed, slow, &[], join, &[]);
+        self.slow_then_join(slow, join, slow_call);
+        self.def_dst(dst_local, d);
+    }
+
+    /// Emits block `slow` (unsealed): `slow_call`, then to `join`, which
+    /// the fast path has jumped to; continues in `join`.
+    pub(super) fn slow_then_join(
+        &mut self,
+        slow: Block,
+        join: Block,
+        slow_call: impl FnOnce(&mut Self),
+    ) {
+        self.seal(&[slow]);
+        self.b.switch_to_block(slow);
+        slow_call(self);
+        self.b.ins().jump(join, &[]);
+        self.seal(&[join]);
+        self.b.switch_to_block(join);
+    }
+
+    /// What memcpy, memmove and memset return, `d`, to `dst_local`.
+    fn def_dst(&mut self, dst_local: Option<Local>, d: Value) {
+        if let Some(l) = dst_local {
+            let ty = self.local_ty(l);
+            let v = from_u64(&mut self.b, d, ty);
+            self.def(l, v);
+        }
     }
 
     /// `memcpy`/`memmove(dst, src, n)` or `memset(dst, c, n)` with `n` a
@@ -179,11 +302,7 @@ impl Lower<'_, '_> {
         }
         self.seal(&[join]);
         self.b.switch_to_block(join);
-        if let Some(l) = dst_local {
-            let ty = self.local_ty(l);
-            let v = from_u64(&mut self.b, d, ty);
-            self.def(l, v);
-        }
+        self.def_dst(dst_local, d);
     }
 }
 

@@ -211,6 +211,14 @@ impl Lower<'_, '_> {
             });
             return Ok(());
         }
+        if let Some(b) = super::bytes::host_mem(self.env.m, bi, args) {
+            self.host_mem_call(b, args, dst, |this| {
+                this.call_through_table(idx, args, None);
+                this.reload_bound();
+                this.halt_unless_running();
+            });
+            return Ok(());
+        }
         // The allocation-type key (see `abi::BuiltinFn`).
         let key = match alloc_type {
             Some(t) if builtin.is_alloc() => match self.env.alloc_types.key(t) {

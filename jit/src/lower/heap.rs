@@ -257,12 +257,6 @@ impl Lower<'_, '_> {
         self.store_at(used, slab, abi::SLAB_USED);
         self.bump_count(view, -1);
         self.b.ins().jump(join, &[]);
-
-        self.seal(&[slow]);
-        self.b.switch_to_block(slow);
-        slow_call(self);
-        self.b.ins().jump(join, &[]);
-        self.seal(&[join]);
-        self.b.switch_to_block(join);
+        self.slow_then_join(slow, join, slow_call);
     }
 }

@@ -128,6 +128,11 @@ impl SigClasses {
 pub(crate) struct Env<'a> {
     pub m: &'a Module,
     pub globals: &'a [u64],
+    /// The size of each global. The engine keeps the memory bound at or
+    /// above the end of the globals plus `MAX_ACCESS` (the heap starts
+    /// after them and the bound never shrinks below it), so an access
+    /// inside a global needs no check (`window::Check::Static`).
+    pub global_sizes: &'a [u64],
     /// Host address of the indirect-call table: per function, its code
     /// address and its signature class (two u64s).
     pub table_addr: u64,
@@ -228,6 +233,8 @@ struct Sigs {
     land: SigRef,
     builtin: SigRef,
     heap: SigRef,
+    /// `bytes::host_fill` and `host_move`.
+    host_mem: SigRef,
     classes: HashMap<u32, SigRef>,
 }
 
@@ -358,6 +365,7 @@ pub(crate) fn lower_function(
         land: b.import_signature(hook_sig(jm, &[I64, I32, I64], Some(I64))),
         builtin: b.import_signature(hook_sig(jm, &[I64, I64, I32], Some(I64))),
         heap: b.import_signature(hook_sig(jm, &[I64, I64, I64], Some(I64))),
+        host_mem: b.import_signature(hook_sig(jm, &[I64, I64, I64, I64], Some(I64))),
         classes: HashMap::new(),
     };
     let nlocals = f.locals.len();
@@ -484,11 +492,12 @@ pub(crate) fn lower_function(
         _ => None,
     };
     let no_seed = HashMap::new();
+    let gs = env.global_sizes;
     let mut plans: Vec<window::BlockPlan> = Vec::with_capacity(f.blocks.len());
     for (bi, d) in f.blocks.iter() {
         let p = match seed_from(bi.index()) {
-            Some(p) => window::plan(d, frame, inline_math, |_| None, &plans[p].frame_locals),
-            None => window::plan(d, frame, inline_math, |_| None, &no_seed),
+            Some(p) => window::plan(d, frame, gs, inline_math, |_| None, &plans[p].frame_locals),
+            None => window::plan(d, frame, gs, inline_math, |_| None, &no_seed),
         };
         plans.push(p);
     }
@@ -520,7 +529,7 @@ pub(crate) fn lower_function(
                 copy.insert(bi.index(), b.create_block());
             }
             let seed = seed_from(bi.index()).map_or(&no_seed, |p| &plans[p].frame_locals);
-            let p = window::plan(d, frame, inline_math, |ii| lp.range_of(bi, ii), seed);
+            let p = window::plan(d, frame, gs, inline_math, |ii| lp.range_of(bi, ii), seed);
             copy_plans.insert(bi.index(), p);
         }
         fast_blocks.push(blocks);

@@ -34,7 +34,7 @@ impl Lower<'_, '_> {
                     return self.b.ins().iadd_imm_s(h, k);
                 }
             }
-            Check::Covered | Check::Frame(_) => {
+            Check::Covered | Check::Frame(_) | Check::Static => {
                 // The group's window, checked on this path, covers it.
                 let mb = self.b.use_var(self.mem_base);
                 return self.b.ins().iadd(mb, addr);

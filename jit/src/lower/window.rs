@@ -23,6 +23,10 @@
 //! all: the frame was checked to lie in the stack, inside memory, when it
 //! was pushed, and the bound never shrinks below the stack.
 //!
+//! An access inside a global (its address plus a constant, within the
+//! global's size) is not checked either: globals lie below the stack,
+//! and the bound never shrinks below the heap's start (`Env::globals`).
+//!
 //! Bases are recognized on the IR by symbolic value numbering within the
 //! run: two operands are the same base if they are the same pure integer
 //! expression of the same definitions of the same locals (the frontend
@@ -60,6 +64,8 @@ pub(super) enum Check {
     /// An access inside the function's frame, at this offset from its
     /// base: none.
     Frame(i64),
+    /// An access inside a global: none.
+    Static,
     /// An access of a loop's fast copy whose whole range (this index of
     /// the loop's ranges, at this offset in it) the loop's guard checked
     /// (`hoist`): none.
@@ -77,6 +83,8 @@ enum Key {
     Const(u64),
     /// The shadow-stack base of the frame.
     StackBase,
+    /// The address of a global (by index).
+    Global(u32),
     Op(Opcode, Type, Type, Sym, Sym),
 }
 
@@ -171,10 +179,12 @@ pub(super) struct BlockPlan {
 /// offsets and its size); `inline_math` says which builtin calls are
 /// lowered inline; `hoisted` which accesses need no check, and their range
 /// (`Check::Hoisted`: they join no group); `seed` the locals holding a
-/// frame address where the block starts.
+/// frame address where the block starts; `globals` the size of each
+/// global.
 pub(super) fn plan(
     block: &BlockData,
     frame: &FrameLayout,
+    globals: &[u64],
     inline_math: impl Fn(&InstKind) -> bool,
     hoisted: impl Fn(usize) -> Option<(usize, i64)>,
     seed: &HashMap<Local, i64>,
@@ -189,6 +199,9 @@ pub(super) fn plan(
     // Locals holding a frame address (stack base plus a constant), carried
     // from run to run: the stack base never changes.
     let mut in_frame = seed.clone();
+    // Locals holding a global's address plus a constant, carried from run
+    // to run in the block: a global never moves.
+    let mut in_global = HashMap::new();
     let mut start = 0;
     while start < block.insts.len() {
         let end = (start..block.insts.len())
@@ -198,8 +211,9 @@ pub(super) fn plan(
             checks: &mut checks,
             frame_args: &mut frame_args,
             in_frame: &mut in_frame,
+            in_global: &mut in_global,
         };
-        plan_run(block, start, end, frame, &hoisted, &mut run);
+        plan_run(block, start, end, frame, globals, &hoisted, &mut run);
         start = end + 1;
     }
     BlockPlan {
@@ -216,6 +230,7 @@ struct Run<'a> {
     checks: &'a mut [Check],
     frame_args: &'a mut [[Option<i64>; 2]],
     in_frame: &'a mut HashMap<Local, i64>,
+    in_global: &'a mut HashMap<Local, (u32, i64)>,
 }
 
 fn plan_run(
@@ -223,6 +238,7 @@ fn plan_run(
     start: usize,
     end: usize,
     frame: &FrameLayout,
+    globals: &[u64],
     hoisted: &impl Fn(usize) -> Option<(usize, i64)>,
     run: &mut Run,
 ) {
@@ -234,6 +250,12 @@ fn plan_run(
         let s = n.intern(Key::Op(Opcode::Add, Type::Ptr, Type::Ptr, sb, c));
         n.define(l, s);
     }
+    for (&l, &(g, k)) in run.in_global.iter() {
+        let base = n.intern(Key::Global(g));
+        let c = n.intern(Key::Const(k as u64));
+        let s = n.intern(Key::Op(Opcode::Add, Type::Ptr, Type::Ptr, base, c));
+        n.define(l, s);
+    }
     // The offset in the frame of `len` bytes at `s`, if they are inside.
     let fits = |n: &Numbering, s: Sym, len: u64| {
         let (base, k) = n.split(s);
@@ -241,6 +263,19 @@ fn plan_run(
             && k >= 0
             && (k as u64).saturating_add(len) <= frame.size)
             .then_some(k)
+    };
+    // Whether `len` bytes at `s` are inside a global.
+    let in_global = |n: &Numbering, s: Sym, len: u64| {
+        let (base, k) = n.split(s);
+        match n.keys[base as usize] {
+            Key::Global(g) => {
+                k >= 0
+                    && globals
+                        .get(g as usize)
+                        .is_some_and(|&size| (k as u64).saturating_add(len) <= size)
+            }
+            _ => false,
+        }
     };
     // Per access: its index, base and offset.
     let mut accesses: Vec<(usize, Sym, i64)> = Vec::new();
@@ -281,6 +316,13 @@ fn plan_run(
                 let s = n.intern(Key::Op(Opcode::Add, Type::Ptr, Type::Ptr, sb, off));
                 n.define(*dst, s);
             }
+            InstKind::Addr {
+                dst,
+                of: AddrOf::Global(g),
+            } => {
+                let s = n.intern(Key::Global(g.0));
+                n.define(*dst, s);
+            }
             InstKind::Load { dst, .. } if hoisted(ii).is_some() => {
                 let (r, k) = hoisted(ii).unwrap_or_default();
                 checks[ii] = Check::Hoisted(r, k);
@@ -295,6 +337,8 @@ fn plan_run(
                 let s = n.operand(*addr);
                 if let Some(k) = fits(&n, s, ty.bytes() as u64) {
                     checks[ii] = Check::Frame(k);
+                } else if in_global(&n, s, ty.bytes() as u64) {
+                    checks[ii] = Check::Static;
                 } else {
                     let (base, k) = n.split(s);
                     accesses.push((ii, base, k));
@@ -328,10 +372,17 @@ fn plan_run(
         }
     }
     run.in_frame.clear();
+    run.in_global.clear();
     for (&l, &s) in n.locals.iter() {
         let (base, k) = n.split(s);
-        if n.keys[base as usize] == Key::StackBase {
-            run.in_frame.insert(l, k);
+        match n.keys[base as usize] {
+            Key::StackBase => {
+                run.in_frame.insert(l, k);
+            }
+            Key::Global(g) => {
+                run.in_global.insert(l, (g, k));
+            }
+            _ => {}
         }
     }
     // Groups: bases of at least two accesses whose offsets span at most
@@ -387,12 +438,18 @@ mod tests {
     use super::*;
 
     fn checks(src: &str) -> Vec<Check> {
+        checks_with_globals(src, &[])
+    }
+
+    /// `checks` with globals of these sizes.
+    fn checks_with_globals(src: &str, globals: &[u64]) -> Vec<Check> {
         let m = pivm_ir::parse(src, "t").unwrap();
         let f = m.funcs.values().next().unwrap();
         let block = f.blocks.values().next().unwrap();
         plan(
             block,
             &FrameLayout::default(),
+            globals,
             |_| false,
             |_| None,
             &HashMap::new(),
@@ -447,6 +504,56 @@ entry:
                 Check::Covered,
                 // i changed: another base, alone.
                 Check::Exact,
+            ]
+        );
+    }
+
+    /// Accesses inside a global (its address plus a constant, within its
+    /// size), in any run, need no check; one reaching past its end, before
+    /// its start or through another base is checked.
+    #[test]
+    fn global_accesses_inside_the_global_are_not_checked() {
+        let src = "declare @putchar(i32) -> i32
+global @g: [16 x i8]
+global @h: i64
+func @f(%i: i64) -> i64 {
+    local %p: ptr
+    local %q: ptr
+    local %x: i64
+    local %r: i32
+entry:
+    %p = addr @g
+    %x = load.i64 %p
+    %q = add.ptr %p, 8
+    store.i64 %q, %x
+    %q = add.ptr %p, 9
+    %x = load.i64 %q
+    %r = call @putchar(i32 1)
+    %x = load.i32 %q
+    %q = add.ptr %p, -1
+    %x = load.i8 %q
+    %q = add.ptr %p, %i
+    %x = load.i8 %q
+    %p = addr @h
+    store.i64 %p, %x
+    ret.i64 %x
+}
+";
+        let c = checks_with_globals(src, &[16, 8]);
+        let accesses: Vec<Check> = [1, 3, 5, 7, 9, 11, 13].iter().map(|&i| c[i]).collect();
+        assert_eq!(
+            accesses,
+            [
+                Check::Static,
+                Check::Static,
+                // 8 bytes at 9 of 16: past the end.
+                Check::Exact,
+                // After the call, 4 bytes at 9: inside.
+                Check::Static,
+                // Before the start; a variable offset.
+                Check::Exact,
+                Check::Exact,
+                Check::Static,
             ]
         );
     }
@@ -516,7 +623,7 @@ next:
             size: 48,
         };
         let blocks: Vec<&BlockData> = f.blocks.values().collect();
-        let p = plan(blocks[0], &frame, |_| false, |_| None, &HashMap::new());
+        let p = plan(blocks[0], &frame, &[], |_| false, |_| None, &HashMap::new());
         assert_eq!(
             [p.checks[2], p.checks[3], p.checks[5], p.checks[7]],
             [
@@ -532,7 +639,7 @@ next:
         let local = |name: &str| f.locals.iter().find(|l| l.1.name == name).unwrap().0;
         assert_eq!(p.frame_locals.get(&local("b")), Some(&40));
         assert_eq!(p.frame_locals.get(&local("a")), None);
-        let q = plan(blocks[1], &frame, |_| false, |_| None, &p.frame_locals);
+        let q = plan(blocks[1], &frame, &[], |_| false, |_| None, &p.frame_locals);
         assert_eq!(&q.checks[..2], &[Check::Frame(40), Check::Exact]);
     }
 }
