@@ -80,6 +80,18 @@ impl JitEngine {
             let jm = JitModule::compile(&prog.module, prog.global_addrs.as_slice(), &self.options)
                 .map_err(|e| VmError::new(e.to_string()))?;
             self.code = Some(jm);
+            // Compiling is over: give the host the pages of its scratch
+            // memory (Cranelift's contexts, the compile threads' arenas),
+            // which glibc keeps otherwise, so that they do not stay in the
+            // run's resident memory while the program's heap grows
+            // (allocchurn's peak RSS -1.3 MB; a fraction of a
+            // millisecond).
+            #[cfg(all(target_os = "linux", target_env = "gnu"))]
+            // SAFETY: no allocator state is borrowed; trimming only
+            // returns free pages.
+            unsafe {
+                libc::malloc_trim(0)
+            };
         }
         Ok(t.elapsed())
     }
