@@ -51,7 +51,9 @@ ENGINES = ["jit", "interp"]
 # while blocked, processes blocked in pipes and waitpid, and processes
 # whose interleaved output is the schedule's (the oracle is then pivm's
 # uninterrupted run), threads asleep with an interval timer armed (the
-# monotonic clock and the deadlines move with the snapshot) (every program at one point, to keep CI short; the
+# monotonic clock and the deadlines move with the snapshot), copies and
+# fills of lengths known only at run time (the JIT's direct calls of the
+# host's memmove and memset) (every program at one point, to keep CI short; the
 # points dropped passed in the run that added the thread, signal and
 # process programs). The
 # oracle is gcc, except for NaN bits, which C leaves to the hardware and
@@ -83,6 +85,7 @@ PROGRAMS = [
     ("tests/c/self_recursion.c", [], [0.5], "gcc"),
     ("tests/c/aligned_small.c", [], [0.5], "gcc"),
     ("tests/c/scan_loops.c", [], [0.4], "gcc"),
+    ("tests/c/variable_copies.c", [], [0.5], "gcc"),
 ]
 
 
