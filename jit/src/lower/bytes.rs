@@ -62,14 +62,14 @@ pub(super) fn host_mem(
     }
 }
 
-/// Whether `[p, p + n)` lies in the VM memory of `ctx`: `p` passes the
+/// Whether `[p, p + n)` lies in VM memory of bound `bound`: `p` passes the
 /// access check and so does `p + n` (both at most `bound` past
 /// `NULL_PAGE`, so their sum cannot wrap). Stricter than the runtime's
 /// check by the last `MAX_ACCESS` bytes of memory, where the builtin is
 /// called instead.
-fn range_ok(ctx: &VmCtx, p: u64, n: u64) -> bool {
+fn range_ok(bound: u64, p: u64, n: u64) -> bool {
     let off = p.wrapping_sub(NULL_PAGE);
-    off <= ctx.bound && n <= ctx.bound && off + n <= ctx.bound
+    off <= bound && n <= bound && off + n <= bound
 }
 
 /// `memset(d, c, n)` for compiled code (`host_mem_call`): 0 done, 1 if a
@@ -77,7 +77,7 @@ fn range_ok(ctx: &VmCtx, p: u64, n: u64) -> bool {
 extern "C" fn host_fill(ctx: *mut VmCtx, d: u64, c: u64, n: u64) -> u64 {
     // SAFETY: compiled code passes its own context.
     let ctx = unsafe { &*ctx };
-    if !range_ok(ctx, d, n) {
+    if !range_ok(ctx.bound, d, n) {
         return 1;
     }
     // SAFETY: `[d, d + n)` is inside the valid limit, which is mapped.
@@ -90,7 +90,7 @@ extern "C" fn host_fill(ctx: *mut VmCtx, d: u64, c: u64, n: u64) -> u64 {
 extern "C" fn host_move(ctx: *mut VmCtx, d: u64, x: u64, n: u64) -> u64 {
     // SAFETY: compiled code passes its own context.
     let ctx = unsafe { &*ctx };
-    if !range_ok(ctx, d, n) || !range_ok(ctx, x, n) {
+    if !range_ok(ctx.bound, d, n) || !range_ok(ctx.bound, x, n) {
         return 1;
     }
     let b = ctx.mem_base;
@@ -318,6 +318,37 @@ fn int_type(ty: types::Type) -> Type {
 
 #[cfg(test)]
 mod tests {
+    use pivm_ir::contract::{bound_for_limit, MAX_ACCESS, NULL_PAGE};
+
+    /// The ranges the host routines take are inside memory: never the
+    /// null page, never past the limit, never wrapping; and every range
+    /// that ends `MAX_ACCESS` bytes or more before the limit is taken.
+    #[test]
+    fn host_ranges_are_inside_memory() {
+        let limit = 1 << 20;
+        let bound = bound_for_limit(limit);
+        let ok = |p, n| super::range_ok(bound, p, n);
+        assert!(ok(NULL_PAGE, 0));
+        assert!(ok(NULL_PAGE, limit - NULL_PAGE - MAX_ACCESS));
+        assert!(!ok(NULL_PAGE, limit - NULL_PAGE - MAX_ACCESS + 1));
+        assert!(ok(limit - MAX_ACCESS, 0));
+        assert!(!ok(limit - MAX_ACCESS + 1, 0));
+        assert!(!ok(NULL_PAGE - 1, 1));
+        assert!(!ok(0, 0));
+        assert!(!ok(NULL_PAGE + 8, u64::MAX - 4));
+        assert!(!ok(u64::MAX - 3, 8));
+        for p in [NULL_PAGE, 5000, limit / 2, limit - 100] {
+            for n in [0, 1, 7, 64, 4095, limit] {
+                if ok(p, n) {
+                    assert!(p >= NULL_PAGE && p + n <= limit, "{p} {n}");
+                }
+                if p >= NULL_PAGE && p + n + MAX_ACCESS <= limit {
+                    assert!(ok(p, n), "{p} {n}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn pieces_cover_the_bytes_once_widest_first() {
         for n in 1..=super::INLINE_MEM_MAX {
