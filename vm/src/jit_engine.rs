@@ -84,7 +84,7 @@ impl JitEngine {
             // memory (Cranelift's contexts, the compile threads' arenas),
             // which glibc keeps otherwise, so that they do not stay in the
             // run's resident memory while the program's heap grows
-            // (allocchurn's peak RSS -1.3 MB; a fraction of a
+            // (allocchurn's peak RSS -1.4 MB; a fraction of a
             // millisecond).
             #[cfg(all(target_os = "linux", target_env = "gnu"))]
             // SAFETY: no allocator state is borrowed; trimming only

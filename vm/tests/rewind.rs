@@ -262,3 +262,79 @@ fn cross_engine_snapshots() {
     }
     assert!(typed > 0, "no snapshot held a typed allocation to compare");
 }
+
+/// A local that held a global's or a slot's address before a call is
+/// checked again after it when the frame is rewound: a snapshot may hold
+/// any value there, which must trap, on both engines, like any bad
+/// address (compiled code follows such addresses across builtin calls
+/// only, never across a resume point).
+#[test]
+fn rewound_addresses_are_checked_again() {
+    let src = "global @g: [16 x i8]
+func @f() {
+    local %i: i64
+    local %c: i32
+entry:
+    %i = copy.i64 0
+    jump head
+head:
+    %i = add.i64 %i, 1
+    %c = ult.i64 %i, 3
+    br.i32 %c, head, done
+done:
+    ret
+}
+func @main() -> i32 {
+    local %p: ptr
+    local %q: ptr
+    slot $s: [16 x i8]
+entry:
+    %p = addr @g
+    %q = addr $s
+    call @f()
+    store.i64 %p, 1
+    store.i64 %q, 2
+    ret.i32 0
+}
+";
+    let module = pivm_ir::parse(src, "t.pir").unwrap();
+    let prog = Arc::new(Program::new(module, 1 << 20).unwrap());
+    let main = prog.module.func_by_name("main").expect("main");
+    let cfg = Config {
+        snapshot_after: Some(2),
+        ..Config::default()
+    };
+    let mut rt = Runtime::new(prog.clone(), cfg, io()).unwrap();
+    let Outcome::Snapshot(frames) = run(
+        &mut rt,
+        Entry::Start {
+            args: vec!["t".into()],
+        },
+    ) else {
+        panic!("no snapshot inside @f");
+    };
+    let at = frames
+        .iter()
+        .position(|f| f.func == main)
+        .expect("main's frame");
+    for (local, off) in [(0, 1u64 << 40), (0, 1 << 30), (1, 1 << 40)] {
+        let mut bad = frames.clone();
+        bad[at].locals[local] = bad[at].locals[local].wrapping_add(off);
+        let mut engines: Vec<Box<dyn Engine>> = vec![Box::new(Interpreter::new())];
+        #[cfg(feature = "jit")]
+        engines.push(Box::new(pivm::JitEngine::new()));
+        for mut e in engines {
+            let mut rt = Runtime::new(prog.clone(), Config::default(), io()).unwrap();
+            let r = e.run(
+                &mut rt,
+                Entry::Rewind {
+                    frames: bad.clone(),
+                },
+            );
+            assert!(
+                matches!(r, Ok(Outcome::Trap(_))),
+                "local {local} moved by {off:#x}: {r:?}"
+            );
+        }
+    }
+}

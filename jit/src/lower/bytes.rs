@@ -15,8 +15,9 @@
 //!
 //! Any other length calls `host_fill` or `host_move` directly (not through
 //! the builtin table), which check the ranges once and run the host's
-//! memset or memmove; only when a range is not surely valid does the
-//! builtin run, and trap.
+//! memset or memmove; only when a range is not surely valid (a bad one, or
+//! one within `MAX_ACCESS` bytes of the limit) does the builtin run, which
+//! traps if it is bad.
 
 use super::forward::FRAME;
 use super::{from_u64, vm_flags, Lower};

@@ -128,10 +128,10 @@ impl SigClasses {
 pub(crate) struct Env<'a> {
     pub m: &'a Module,
     pub globals: &'a [u64],
-    /// The size of each global. The engine keeps the memory bound at or
-    /// above the end of the globals plus `MAX_ACCESS` (the heap starts
-    /// after them and the bound never shrinks below it), so an access
-    /// inside a global needs no check (`window::Check::Static`).
+    /// The size of each global. The engine keeps the memory's limit at or
+    /// above the heap's start plus `MAX_ACCESS` (the limit never shrinks,
+    /// and the globals lie below the heap), so an access inside a global
+    /// needs no check (`window::Check::Static`).
     pub global_sizes: &'a [u64],
     /// Host address of the indirect-call table: per function, its code
     /// address and its signature class (two u64s).
@@ -484,6 +484,13 @@ pub(crate) fn lower_function(
         } => calls::inline_math(env.m, *bi, args).is_some(),
         _ => false,
     };
+    let lands = |k: &InstKind| match k {
+        InstKind::Call {
+            callee: Callee::Builtin(bi),
+            ..
+        } => Builtin::from_name(&env.m.builtins[*bi].name) == Some(Builtin::Setjmp),
+        _ => false,
+    };
     let preds = hoist::preds(f);
     // A block entered only from one before it starts with what that one's
     // locals hold (frame addresses, `window`).
@@ -496,8 +503,16 @@ pub(crate) fn lower_function(
     let mut plans: Vec<window::BlockPlan> = Vec::with_capacity(f.blocks.len());
     for (bi, d) in f.blocks.iter() {
         let p = match seed_from(bi.index()) {
-            Some(p) => window::plan(d, frame, gs, inline_math, |_| None, &plans[p].frame_locals),
-            None => window::plan(d, frame, gs, inline_math, |_| None, &no_seed),
+            Some(p) => window::plan(
+                d,
+                frame,
+                gs,
+                inline_math,
+                lands,
+                |_| None,
+                &plans[p].frame_locals,
+            ),
+            None => window::plan(d, frame, gs, inline_math, lands, |_| None, &no_seed),
         };
         plans.push(p);
     }
@@ -529,7 +544,15 @@ pub(crate) fn lower_function(
                 copy.insert(bi.index(), b.create_block());
             }
             let seed = seed_from(bi.index()).map_or(&no_seed, |p| &plans[p].frame_locals);
-            let p = window::plan(d, frame, gs, inline_math, |ii| lp.range_of(bi, ii), seed);
+            let p = window::plan(
+                d,
+                frame,
+                gs,
+                inline_math,
+                lands,
+                |ii| lp.range_of(bi, ii),
+                seed,
+            );
             copy_plans.insert(bi.index(), p);
         }
         fast_blocks.push(blocks);

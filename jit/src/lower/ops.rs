@@ -35,7 +35,8 @@ impl Lower<'_, '_> {
                 }
             }
             Check::Covered | Check::Frame(_) | Check::Static => {
-                // The group's window, checked on this path, covers it.
+                // The group's window, checked on this path, covers it; or
+                // it lies in the frame or in a global (`window`).
                 let mb = self.b.use_var(self.mem_base);
                 return self.b.ins().iadd(mb, addr);
             }

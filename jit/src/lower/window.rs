@@ -21,11 +21,18 @@
 //! An access inside the function's own shadow-stack frame (a slot's
 //! address plus a constant, within the frame's size) is not checked at
 //! all: the frame was checked to lie in the stack, inside memory, when it
-//! was pushed, and the bound never shrinks below the stack.
+//! was pushed, and the memory's limit never shrinks below the stack.
 //!
 //! An access inside a global (its address plus a constant, within the
 //! global's size) is not checked either: globals lie below the stack,
-//! and the bound never shrinks below the heap's start (`Env::globals`).
+//! and the limit never shrinks below the heap's start plus `MAX_ACCESS`
+//! (`Env::global_sizes`).
+//!
+//! Which locals hold such addresses is followed from run to run only
+//! across an instruction after which every local keeps its value: not
+//! across a resume point (a rewind continues there with the locals a
+//! snapshot holds, which a hostile file may have changed) nor a setjmp
+//! call (a longjmp lands there with the locals of its time).
 //!
 //! Bases are recognized on the IR by symbolic value numbering within the
 //! run: two operands are the same base if they are the same pure integer
@@ -180,12 +187,13 @@ pub(super) struct BlockPlan {
 /// lowered inline; `hoisted` which accesses need no check, and their range
 /// (`Check::Hoisted`: they join no group); `seed` the locals holding a
 /// frame address where the block starts; `globals` the size of each
-/// global.
+/// global; `lands` which calls a longjmp may return from (setjmp's).
 pub(super) fn plan(
     block: &BlockData,
     frame: &FrameLayout,
     globals: &[u64],
     inline_math: impl Fn(&InstKind) -> bool,
+    lands: impl Fn(&InstKind) -> bool,
     hoisted: impl Fn(usize) -> Option<(usize, i64)>,
     seed: &HashMap<Local, i64>,
 ) -> BlockPlan {
@@ -214,6 +222,12 @@ pub(super) fn plan(
             in_global: &mut in_global,
         };
         plan_run(block, start, end, frame, globals, &hoisted, &mut run);
+        if let Some(i) = block.insts.get(end) {
+            if i.kind.is_resume_point() || lands(&i.kind) {
+                in_frame.clear();
+                in_global.clear();
+            }
+        }
         start = end + 1;
     }
     BlockPlan {
@@ -451,6 +465,7 @@ mod tests {
             &FrameLayout::default(),
             globals,
             |_| false,
+            |_| false,
             |_| None,
             &HashMap::new(),
         )
@@ -623,7 +638,15 @@ next:
             size: 48,
         };
         let blocks: Vec<&BlockData> = f.blocks.values().collect();
-        let p = plan(blocks[0], &frame, &[], |_| false, |_| None, &HashMap::new());
+        let p = plan(
+            blocks[0],
+            &frame,
+            &[],
+            |_| false,
+            |_| false,
+            |_| None,
+            &HashMap::new(),
+        );
         assert_eq!(
             [p.checks[2], p.checks[3], p.checks[5], p.checks[7]],
             [
@@ -639,7 +662,15 @@ next:
         let local = |name: &str| f.locals.iter().find(|l| l.1.name == name).unwrap().0;
         assert_eq!(p.frame_locals.get(&local("b")), Some(&40));
         assert_eq!(p.frame_locals.get(&local("a")), None);
-        let q = plan(blocks[1], &frame, &[], |_| false, |_| None, &p.frame_locals);
+        let q = plan(
+            blocks[1],
+            &frame,
+            &[],
+            |_| false,
+            |_| false,
+            |_| None,
+            &p.frame_locals,
+        );
         assert_eq!(&q.checks[..2], &[Check::Frame(40), Check::Exact]);
     }
 }
