@@ -337,6 +337,137 @@ const PREDEFINED: &str = "\
 #define __builtin_inff() __pivm_inff
 #define __builtin_nanf(s) __pivm_nanf
 #define __builtin_nan(s) ((double)__pivm_nanf)
+#define __builtin_add_overflow(a, b, r) __pivm_overflow(0, (unsigned long long)(a), (typeof(a))-1 < 0, (unsigned long long)(b), (typeof(b))-1 < 0, (r), sizeof(*(r)), (typeof(*(r)))-1 < 0)
+#define __builtin_sub_overflow(a, b, r) __pivm_overflow(1, (unsigned long long)(a), (typeof(a))-1 < 0, (unsigned long long)(b), (typeof(b))-1 < 0, (r), sizeof(*(r)), (typeof(*(r)))-1 < 0)
+#define __builtin_mul_overflow(a, b, r) __pivm_overflow(2, (unsigned long long)(a), (typeof(a))-1 < 0, (unsigned long long)(b), (typeof(b))-1 < 0, (r), sizeof(*(r)), (typeof(*(r)))-1 < 0)
+#define __builtin_sadd_overflow(a, b, r) __builtin_add_overflow((int)(a), (int)(b), (r))
+#define __builtin_saddl_overflow(a, b, r) __builtin_add_overflow((long)(a), (long)(b), (r))
+#define __builtin_saddll_overflow(a, b, r) __builtin_add_overflow((long long)(a), (long long)(b), (r))
+#define __builtin_uadd_overflow(a, b, r) __builtin_add_overflow((unsigned)(a), (unsigned)(b), (r))
+#define __builtin_uaddl_overflow(a, b, r) __builtin_add_overflow((unsigned long)(a), (unsigned long)(b), (r))
+#define __builtin_uaddll_overflow(a, b, r) __builtin_add_overflow((unsigned long long)(a), (unsigned long long)(b), (r))
+#define __builtin_ssub_overflow(a, b, r) __builtin_sub_overflow((int)(a), (int)(b), (r))
+#define __builtin_ssubl_overflow(a, b, r) __builtin_sub_overflow((long)(a), (long)(b), (r))
+#define __builtin_ssubll_overflow(a, b, r) __builtin_sub_overflow((long long)(a), (long long)(b), (r))
+#define __builtin_usub_overflow(a, b, r) __builtin_sub_overflow((unsigned)(a), (unsigned)(b), (r))
+#define __builtin_usubl_overflow(a, b, r) __builtin_sub_overflow((unsigned long)(a), (unsigned long)(b), (r))
+#define __builtin_usubll_overflow(a, b, r) __builtin_sub_overflow((unsigned long long)(a), (unsigned long long)(b), (r))
+#define __builtin_smul_overflow(a, b, r) __builtin_mul_overflow((int)(a), (int)(b), (r))
+#define __builtin_smull_overflow(a, b, r) __builtin_mul_overflow((long)(a), (long)(b), (r))
+#define __builtin_smulll_overflow(a, b, r) __builtin_mul_overflow((long long)(a), (long long)(b), (r))
+#define __builtin_umul_overflow(a, b, r) __builtin_mul_overflow((unsigned)(a), (unsigned)(b), (r))
+#define __builtin_umull_overflow(a, b, r) __builtin_mul_overflow((unsigned long)(a), (unsigned long)(b), (r))
+#define __builtin_umulll_overflow(a, b, r) __builtin_mul_overflow((unsigned long long)(a), (unsigned long long)(b), (r))
+";
+
+/// gcc's bit builtins (`__builtin_popcount`, `ctz`, `clz`, `ffs`,
+/// `parity`, `clrsb`, each also with `l` and `ll`, and `bswap16/32/64`)
+/// as C functions: put before a translation unit that names one of them
+/// (`define_builtins`). Their names are the implementation's, so no
+/// program defines them. At zero, `ctz` and `clz` give the width (gcc
+/// leaves it undefined). The small leaf functions are inlined into their
+/// callers like any other.
+const BIT_BUILTINS: &str = "\
+static int __builtin_popcount(unsigned int x) {
+    x = x - ((x >> 1) & 0x55555555u);
+    x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+    x = (x + (x >> 4)) & 0x0f0f0f0fu;
+    return (int)((x * 0x01010101u) >> 24);
+}
+static int __builtin_popcountll(unsigned long long x) {
+    x = x - ((x >> 1) & 0x5555555555555555ull);
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (int)((x * 0x0101010101010101ull) >> 56);
+}
+static int __builtin_popcountl(unsigned long x) { return __builtin_popcountll(x); }
+static int __builtin_ctz(unsigned int x) { return __builtin_popcount((x & -x) - 1); }
+static int __builtin_ctzll(unsigned long long x) { return __builtin_popcountll((x & -x) - 1); }
+static int __builtin_ctzl(unsigned long x) { return __builtin_ctzll(x); }
+static int __builtin_clz(unsigned int x) {
+    x |= x >> 1; x |= x >> 2; x |= x >> 4; x |= x >> 8; x |= x >> 16;
+    return 32 - __builtin_popcount(x);
+}
+static int __builtin_clzll(unsigned long long x) {
+    x |= x >> 1; x |= x >> 2; x |= x >> 4; x |= x >> 8; x |= x >> 16; x |= x >> 32;
+    return 64 - __builtin_popcountll(x);
+}
+static int __builtin_clzl(unsigned long x) { return __builtin_clzll(x); }
+static int __builtin_ffs(int x) { return x ? __builtin_ctz((unsigned int)x) + 1 : 0; }
+static int __builtin_ffsll(long long x) { return x ? __builtin_ctzll((unsigned long long)x) + 1 : 0; }
+static int __builtin_ffsl(long x) { return __builtin_ffsll(x); }
+static int __builtin_parity(unsigned int x) { return __builtin_popcount(x) & 1; }
+static int __builtin_parityll(unsigned long long x) { return __builtin_popcountll(x) & 1; }
+static int __builtin_parityl(unsigned long x) { return __builtin_parityll(x); }
+static int __builtin_clrsb(int x) { return __builtin_clz((unsigned int)(x ^ (x >> 31))) - 1; }
+static int __builtin_clrsbll(long long x) { return __builtin_clzll((unsigned long long)(x ^ (x >> 63))) - 1; }
+static int __builtin_clrsbl(long x) { return __builtin_clrsbll(x); }
+static unsigned short __builtin_bswap16(unsigned short x) { return (unsigned short)((x >> 8) | (x << 8)); }
+static unsigned int __builtin_bswap32(unsigned int x) {
+    return (x >> 24) | ((x >> 8) & 0xff00u) | ((x << 8) & 0xff0000u) | (x << 24);
+}
+static unsigned long long __builtin_bswap64(unsigned long long x) {
+    return ((unsigned long long)__builtin_bswap32((unsigned int)x) << 32) | __builtin_bswap32((unsigned int)(x >> 32));
+}
+";
+
+/// `__builtin_add_overflow`, `sub` and `mul` (macros of `PREDEFINED`,
+/// whatever the integer types of the operands and the result): the exact
+/// result as a sign and a 128-bit magnitude, stored wrapped to the
+/// result's width; 1 if it does not fit the result's type.
+const OVERFLOW_BUILTINS: &str = "\
+static int __pivm_overflow(int op, unsigned long long a, int as, unsigned long long b, int bs,
+                           void *r, unsigned long rsize, int rs) {
+    int neg;
+    unsigned long long hi, lo;
+    if (op == 2) {
+        int na = as && (long long)a < 0, nb = bs && (long long)b < 0;
+        unsigned long long ma = na ? -a : a, mb = nb ? -b : b;
+        unsigned long long a0 = ma & 0xffffffffull, a1 = ma >> 32;
+        unsigned long long b0 = mb & 0xffffffffull, b1 = mb >> 32;
+        unsigned long long p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+        unsigned long long mid = (p00 >> 32) + (p01 & 0xffffffffull) + (p10 & 0xffffffffull);
+        lo = (p00 & 0xffffffffull) | (mid << 32);
+        hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+        neg = na != nb && (hi | lo) != 0;
+    } else {
+        unsigned long long ah = as && (long long)a < 0 ? ~0ull : 0;
+        unsigned long long bh = bs && (long long)b < 0 ? ~0ull : 0;
+        if (op == 1) {
+            b = ~b;
+            bh = ~bh;
+            b += 1;
+            if (b == 0) bh += 1;
+        }
+        lo = a + b;
+        hi = ah + bh + (lo < a);
+        neg = (long long)hi < 0;
+        if (neg) {
+            lo = ~lo;
+            hi = ~hi;
+            lo += 1;
+            if (lo == 0) hi += 1;
+        }
+    }
+    unsigned long long v = neg ? -lo : lo;
+    int bits = (int)rsize * 8;
+    int ovf;
+    if (hi != 0) {
+        ovf = 1;
+    } else if (rs) {
+        unsigned long long lim = 1ull << (bits - 1);
+        ovf = neg ? lo > lim : lo >= lim;
+    } else {
+        ovf = neg ? lo != 0 : bits < 64 && (lo >> bits) != 0;
+    }
+    switch (rsize) {
+    case 1: *(unsigned char *)r = (unsigned char)v; break;
+    case 2: *(unsigned short *)r = (unsigned short)v; break;
+    case 4: *(unsigned int *)r = (unsigned int)v; break;
+    default: *(unsigned long long *)r = v; break;
+    }
+    return ovf;
+}
 ";
 
 /// gcc's `__builtin_` names of library functions, which a program may
@@ -461,13 +592,27 @@ impl Preprocessor<'_> {
     }
 
     /// Renames each `__builtin_NAME` of `LIBRARY_BUILTINS` in the output
-    /// to `NAME`, and puts the declarations of those used first.
+    /// to `NAME`, and puts the declarations of those used first, and the
+    /// definitions of `BIT_BUILTINS` and `OVERFLOW_BUILTINS` if the unit
+    /// uses one of them.
     fn declare_builtins(&mut self) {
         let mut used = Vec::new();
+        let (mut bits, mut overflow) = (false, false);
         for t in self.out.iter_mut().filter(|t| t.kind == TokKind::Ident) {
+            if &*t.text == "__pivm_overflow" {
+                overflow = true;
+                continue;
+            }
             let Some(name) = t.text.strip_prefix("__builtin_") else {
                 continue;
             };
+            if ["popcount", "ctz", "clz", "ffs", "parity", "clrsb", "bswap"]
+                .iter()
+                .any(|b| name.starts_with(b))
+            {
+                bits = true;
+                continue;
+            }
             if let Some(i) = LIBRARY_BUILTINS.iter().position(|(n, _)| *n == name) {
                 t.text = Rc::from(name);
                 if !used.contains(&i) {
@@ -475,11 +620,17 @@ impl Preprocessor<'_> {
                 }
             }
         }
-        if used.is_empty() {
+        if used.is_empty() && !bits && !overflow {
             return;
         }
         used.sort_unstable();
-        let decls: Vec<&str> = used.iter().map(|&i| LIBRARY_BUILTINS[i].1).collect();
+        let mut decls: Vec<&str> = used.iter().map(|&i| LIBRARY_BUILTINS[i].1).collect();
+        if bits {
+            decls.push(BIT_BUILTINS);
+        }
+        if overflow {
+            decls.push(OVERFLOW_BUILTINS);
+        }
         let text = decls.join("\n");
         let f = self.sm.add("<built-in>", text);
         match lex::tokenize(&self.sm.files[f as usize].text, f) {
