@@ -17,7 +17,7 @@
 //! past `INT_MAX` bytes, ends the call with -1 (`EOVERFLOW`), what was
 //! written before staying written.
 
-use pivm_ir::TrapKind;
+use pivm_ir::{TrapKind, Type};
 
 use crate::memory::Memory;
 
@@ -30,6 +30,13 @@ pub trait Out {
 
     /// Appends `bytes`.
     fn put(&mut self, bytes: &[u8]) -> Result<(), TrapKind>;
+
+    /// Stores the low bytes of `v` as a `ty` at VM address `addr` (`%n`);
+    /// an `Out` that cannot write memory refuses.
+    fn store(&mut self, ty: Type, addr: u64, v: u64) -> Result<(), TrapKind> {
+        let _ = (ty, addr, v);
+        Err(TrapKind::BadBuiltinCall)
+    }
 
     /// Appends `n` copies of `byte`.
     fn fill(&mut self, byte: u8, n: u64) -> Result<(), TrapKind> {
@@ -507,7 +514,18 @@ fn convert<O: Out>(
             }
         }
         b'%' => out.put(b"%")?,
-        b'n' => return Err(TrapKind::BadBuiltinCall.into()),
+        b'n' => {
+            // The count so far, as the length modifier's integer.
+            let p = args.take()?;
+            let ty = match s.bits {
+                8 => Type::I8,
+                16 => Type::I16,
+                64 => Type::I64,
+                _ => Type::I32,
+            };
+            let done = out.done;
+            out.out.store(ty, p, done)?;
+        }
         _ => return Ok(false),
     }
     Ok(true)

@@ -58,6 +58,9 @@ impl printf::Out for StreamOut<'_> {
     fn mem(&self) -> &Memory {
         &self.rt.mem
     }
+    fn store(&mut self, ty: Type, addr: u64, v: u64) -> std::result::Result<(), TrapKind> {
+        self.rt.mem.store(ty, addr, v)
+    }
     fn put(&mut self, bytes: &[u8]) -> std::result::Result<(), TrapKind> {
         self.buf.extend_from_slice(bytes);
         if self.buf.len() >= STREAM_PIECE {
@@ -105,6 +108,9 @@ impl MemOut<'_> {
 impl printf::Out for MemOut<'_> {
     fn mem(&self) -> &Memory {
         self.mem
+    }
+    fn store(&mut self, ty: Type, addr: u64, v: u64) -> std::result::Result<(), TrapKind> {
+        self.mem.store(ty, addr, v)
     }
     fn put(&mut self, bytes: &[u8]) -> std::result::Result<(), TrapKind> {
         let (at, keep) = self.next(bytes.len() as u64)?;
