@@ -320,9 +320,11 @@ entry:
     for (local, off) in [(0, 1u64 << 40), (0, 1 << 30), (1, 1 << 40)] {
         let mut bad = frames.clone();
         bad[at].locals[local] = bad[at].locals[local].wrapping_add(off);
-        let mut engines: Vec<Box<dyn Engine>> = vec![Box::new(Interpreter::new())];
-        #[cfg(feature = "jit")]
-        engines.push(Box::new(pivm::JitEngine::new()));
+        let engines: Vec<Box<dyn Engine>> = vec![
+            Box::new(Interpreter::new()),
+            #[cfg(feature = "jit")]
+            Box::new(pivm::JitEngine::new()),
+        ];
         for mut e in engines {
             let mut rt = Runtime::new(prog.clone(), Config::default(), io()).unwrap();
             let r = e.run(
