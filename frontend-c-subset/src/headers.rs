@@ -463,6 +463,8 @@ char *strchr(const char *s, int c);
 char *strrchr(const char *s, int c);
 char *strstr(const char *s, const char *needle);
 char *strdup(const char *s);
+char *strtok_r(char *s, const char *delim, char **save);
+char *strsep(char **sp, const char *delim);
 static size_t strspn(const char *s, const char *accept) {
     size_t n = 0;
     while (s[n] && strchr(accept, s[n])) n++;

@@ -164,6 +164,8 @@ impl Builtin {
                 | Strrchr
                 | Strstr
                 | Strdup
+                | StrtokR
+                | Strsep
                 | Sqrt
                 | Sin
                 | Cos
@@ -302,6 +304,8 @@ macro_rules! with_builtins {
             Strrchr "strrchr" (P, I32) -> P,
             Strstr "strstr" (P, P) -> P,
             Strdup "strdup" (P) -> P,
+            StrtokR "strtok_r" (P, P, P) -> P,
+            Strsep "strsep" (P, P) -> P,
             // math
             Sqrt "sqrt" (F64) -> F64,
             Sin "sin" (F64) -> F64,

@@ -98,6 +98,8 @@ pub fn implementation(b: Builtin) -> Impl {
         B::Strrchr => string::strrchr,
         B::Strstr => string::strstr,
         B::Strdup => string::strdup,
+        B::StrtokR => string::strtok_r,
+        B::Strsep => string::strsep,
         B::Sqrt => math::sqrt,
         B::Sin => math::sin,
         B::Cos => math::cos,

@@ -6,7 +6,7 @@
 //! valid memory traps too.
 
 use pivm_ir::contract::NULL_PAGE;
-use pivm_ir::{MemType, TrapKind};
+use pivm_ir::{MemType, TrapKind, Type};
 
 use super::Result;
 use crate::memory::{find_byte, Memory};
@@ -219,6 +219,66 @@ pub fn strstr(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> 
     let h = c_str(&rt.mem, a[0])?;
     let n = c_str(&rt.mem, a[1])?;
     Ok(memchr::memmem::find(h, n).map_or(0, |i| a[0] + i as u64))
+}
+
+/// The length of the run of bytes at the start of `s` that are (`inside`)
+/// or are not in `set`.
+fn span(s: &[u8], set: &[u8], inside: bool) -> usize {
+    s.iter()
+        .position(|b| set.contains(b) != inside)
+        .unwrap_or(s.len())
+}
+
+/// POSIX `strtok_r(s, delim, save)`: strtok with its place in `*save`
+/// (read when `s` is null).
+pub fn strtok_r(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    let save = a[2];
+    let s = match a[0] {
+        0 => rt.mem.load(Type::Ptr, save)?,
+        s => s,
+    };
+    if s == 0 {
+        return Ok(0);
+    }
+    let delim = c_str(&rt.mem, a[1])?.to_vec();
+    let text = c_str(&rt.mem, s)?;
+    let start = span(text, &delim, true);
+    if start == text.len() {
+        rt.mem.store(Type::Ptr, save, s + start as u64)?;
+        return Ok(0);
+    }
+    let len = span(&text[start..], &delim, false);
+    let tok = s + start as u64;
+    let end = tok + len as u64;
+    if start + len == text.len() {
+        rt.mem.store(Type::Ptr, save, end)?;
+    } else {
+        rt.mem.store(Type::I8, end, 0)?;
+        rt.mem.store(Type::Ptr, save, end + 1)?;
+    }
+    Ok(tok)
+}
+
+/// BSD `strsep(sp, delim)`: the token at `*sp`, ended by the first byte of
+/// `delim` (overwritten with a NUL, `*sp` then after it) or by the
+/// string's end (`*sp` then null); null if `*sp` is.
+pub fn strsep(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
+    let sp = a[0];
+    let s = rt.mem.load(Type::Ptr, sp)?;
+    if s == 0 {
+        return Ok(0);
+    }
+    let delim = c_str(&rt.mem, a[1])?.to_vec();
+    let text = c_str(&rt.mem, s)?;
+    let len = span(text, &delim, false);
+    if len == text.len() {
+        rt.mem.store(Type::Ptr, sp, 0)?;
+    } else {
+        let end = s + len as u64;
+        rt.mem.store(Type::I8, end, 0)?;
+        rt.mem.store(Type::Ptr, sp, end + 1)?;
+    }
+    Ok(s)
 }
 
 pub fn strdup(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
