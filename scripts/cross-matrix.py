@@ -53,7 +53,8 @@ ENGINES = ["jit", "interp"]
 # uninterrupted run), threads asleep with an interval timer armed (the
 # monotonic clock and the deadlines move with the snapshot), copies and
 # fills of lengths known only at run time (the JIT's direct calls of the
-# host's memmove and memset) (every program at one point, to keep CI short; the
+# host's memmove and memset), gcc's bit and overflow builtins, strtok_r
+# and strsep (every program at one point, to keep CI short; the
 # points dropped passed in the run that added the thread, signal and
 # process programs). The
 # oracle is gcc, except for NaN bits, which C leaves to the hardware and
@@ -86,6 +87,8 @@ PROGRAMS = [
     ("tests/c/aligned_small.c", [], [0.5], "gcc"),
     ("tests/c/scan_loops.c", [], [0.4], "gcc"),
     ("tests/c/variable_copies.c", [], [0.5], "gcc"),
+    ("tests/c/gcc_builtins.c", [], [0.5], "gcc"),
+    ("tests/c/strtok_r_strsep.c", [], [0.5], "gcc"),
 ]
 
 
