@@ -1,10 +1,11 @@
 /* gcc's bit builtins (popcount, ctz, clz, ffs, parity, clrsb, bswap, each
    width) and overflow builtins (add, sub, mul of mixed signed and unsigned
    operands into results of every width, and the typed s/u forms), on edge
-   values and on a stream of random ones: results and overflow flags
-   printed as gcc computes them. */
+   values and on a stream of random ones (argv[1] rounds, default 20000):
+   results and overflow flags printed as gcc computes them. */
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 static unsigned long long seed = 0x9e3779b97f4a7c15ull;
 
@@ -107,14 +108,15 @@ static void overflow(long long x, long long y) {
     mix(__builtin_umulll_overflow(xl, y, &ull)); mix((long long)ull);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     int n = sizeof edges / sizeof edges[0];
+    int rounds = argc > 1 ? atoi(argv[1]) : 20000;
     for (int i = 0; i < n; i++) {
         bits((unsigned long long)edges[i]);
         for (int j = 0; j < n; j++) overflow(edges[i], edges[j]);
     }
     printf("edges %lx\n", h);
-    for (int k = 0; k < 20000; k++) {
+    for (int k = 0; k < rounds; k++) {
         unsigned long long a = next(), b = next();
         int s = (int)(next() % 64);
         bits(a >> s);
