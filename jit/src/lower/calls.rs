@@ -203,20 +203,19 @@ impl Lower<'_, '_> {
             }
             return Ok(());
         }
+        // A copy or fill's slow path: the builtin, which traps on a bad
+        // range.
+        let mem_builtin = |this: &mut Self| {
+            this.call_through_table(idx, args, None);
+            this.reload_bound();
+            this.halt_unless_running();
+        };
         if let Some((b, n)) = super::bytes::inline_mem(self.env.m, bi, args) {
-            self.inline_mem_call(b, n, args, dst, |this| {
-                this.call_through_table(idx, args, None);
-                this.reload_bound();
-                this.halt_unless_running();
-            });
+            self.inline_mem_call(b, n, args, dst, mem_builtin);
             return Ok(());
         }
         if let Some(b) = super::bytes::host_mem(self.env.m, bi, args) {
-            self.host_mem_call(b, args, dst, |this| {
-                this.call_through_table(idx, args, None);
-                this.reload_bound();
-                this.halt_unless_running();
-            });
+            self.host_mem_call(b, args, dst, mem_builtin);
             return Ok(());
         }
         // The allocation-type key (see `abi::BuiltinFn`).
