@@ -136,6 +136,11 @@ pub struct VmCtx {
     /// `Builtin::Malloc` and `Builtin::Free` (see `HeapFn`).
     pub malloc: HeapFn,
     pub free: HeapFn,
+    /// After compiled code's inline free cleared a slot of a slab that was
+    /// full (`HeapView`): the slab's index (and 0). Puts the slab among
+    /// its class's slabs with room, as the allocator's own free does;
+    /// never fails, never grows memory, returns 0.
+    pub unfilled: HeapFn,
     /// The last serial given to an activation of a function that calls
     /// `setjmp`: its prologue adds one and stores it in its frame header
     /// (`pivm_ir::jmp`).
@@ -178,6 +183,7 @@ offsets! {
     OFF_HOOKS = hooks;
     OFF_MALLOC = malloc;
     OFF_FREE = free;
+    OFF_UNFILLED = unfilled;
     OFF_JMP_SERIAL = jmp_serial;
     OFF_COUNTDOWN = countdown;
     OFF_HEAP = heap;

@@ -1,8 +1,10 @@
 /* Constant-size mallocs and frees at the edges of a slab, the cases the
    JIT's inline fast path hands to the runtime: a class's first slab, a
    slab that fills (every slot of classes 16, 48 and 1024), one that stops
-   being full, one that empties and is given back, blocks of two types and
-   of several sizes in one class, malloc(0), free(NULL). Prints pointers with
+   being full (the JIT's inline free makes it the class's current slab
+   when it is the lowest with room, also when the class had none), one
+   that empties and is given back, blocks of two types and of several
+   sizes in one class, malloc(0), free(NULL). Prints pointers with
    %p; pivm must print the same on both engines and after a resume from any
    safepoint (not compared with gcc). */
 #include <stdio.h>
@@ -90,6 +92,31 @@ int main(void) {
         printf("round %d: %p %p %p\n", round, (void *)g[1], (void *)g[15], z);
         for (int i = 1; i < 16; i += 2) free(g[i]);
         free(z);
+        /* Two full slabs of class 64 (64 slots each) and no slab with room:
+           frees from the top slab down, each slab full before its free;
+           the mallocs after them take the lowest free slot of the lowest
+           slab with room. */
+        static void *r[128];
+        for (int i = 0; i < 128; i++) {
+            r[i] = malloc(64);
+            mix(r[i]);
+        }
+        free(r[127 - round]);
+        free(r[70 + round]);
+        free(r[5 + round]);
+        free(r[9]);
+        void *u = malloc(64), *v = malloc(64), *w = malloc(64), *x = malloc(64);
+        mix(u);
+        mix(v);
+        mix(w);
+        mix(x);
+        printf("round %d: %p %p %p %p\n", round, u, v, w, x);
+        free(u);
+        free(v);
+        free(w);
+        free(x);
+        for (int i = 0; i < 128; i++)
+            if (r[i] != u && r[i] != v && r[i] != w && r[i] != x) free(r[i]);
     }
     printf("hash %lu\n", hash);
     return 0;

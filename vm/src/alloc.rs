@@ -666,12 +666,20 @@ struct FrameSet {
 }
 
 impl FrameSet {
-    fn insert(&mut self, f: usize) {
+    /// Makes room for frame `f` (before it is inserted: `insert` does not
+    /// grow the set, to stay small enough to inline).
+    fn cover(&mut self, f: usize) {
         let w = f / 64;
         if w >= self.words.len() {
             self.words.resize(w + 1, 0);
             self.summary.resize(w / 64 + 1, 0);
         }
+    }
+
+    /// Adds frame `f`, which `cover` made room for.
+    #[inline]
+    fn insert(&mut self, f: usize) {
+        let w = f / 64;
         self.words[w] |= 1 << (f % 64);
         self.summary[w / 64] |= 1 << (w % 64);
     }
@@ -731,6 +739,9 @@ pub struct Allocator {
     frames: Vec<u32>,
     /// Per class: the frames of its non-full slabs.
     nonfull: Vec<FrameSet>,
+    /// Per class: the frame of its current slab (`view.cur`), or
+    /// `usize::MAX` if it has none; compared without loading the slab.
+    cur_frame: [usize; NSMALL],
     /// The current slabs, the live-block count, and what compiled code
     /// needs to find them (boxed: its address is given to compiled code).
     view: Box<HeapView>,
@@ -752,6 +763,7 @@ impl Allocator {
             tys: Vec::new(),
             frames: Vec::new(),
             nonfull: vec![FrameSet::default(); NSMALL],
+            cur_frame: [usize::MAX; NSMALL],
             view: Box::new(HeapView {
                 cur: [NO_SLAB; NSMALL],
                 count: 0,
@@ -1219,6 +1231,7 @@ impl Allocator {
             self.frames.resize(f + n, 0);
         }
         self.frames[f..f + n].fill(((s as u32 + 1) << CLASS_BITS) | c as u32);
+        self.nonfull[c].cover(f);
         Some(s)
     }
 
@@ -1230,7 +1243,9 @@ impl Allocator {
     /// Sets class `c`'s lowest non-full slab, knowing that none is below
     /// frame `from`.
     fn update_cur(&mut self, c: usize, from: usize) {
-        self.view.cur[c] = match self.nonfull[c].first_from(from) {
+        let f = self.nonfull[c].first_from(from);
+        self.cur_frame[c] = f.unwrap_or(usize::MAX);
+        self.view.cur[c] = match f {
             Some(f) => (self.frames[f] >> CLASS_BITS) - 1,
             None => NO_SLAB,
         };
@@ -1284,6 +1299,7 @@ impl Allocator {
         self.view.count += 1;
         let f = self.frame_of(start);
         self.nonfull[c].insert(f);
+        self.cur_frame[c] = f;
         self.view.cur[c] = s as u32;
         Some(start)
     }
@@ -1370,6 +1386,14 @@ impl Allocator {
         true
     }
 
+    /// Compiled code freed a block of slab `s`, which was full and keeps a
+    /// live block (`abi::VmCtx::unfilled`).
+    pub fn unfilled(&mut self, s: usize) {
+        if self.slabs.get(s).is_some_and(|slab| slab.used > 0) {
+            self.unfilled_or_emptied(s, true);
+        }
+    }
+
     /// A block of slab `s` was freed, which was full (`was_full`) or is now
     /// empty.
     #[cold]
@@ -1392,8 +1416,8 @@ impl Allocator {
             self.space.release(start, slab_bytes(c));
         } else {
             self.nonfull[c].insert(f);
-            let cur = self.view.cur[c];
-            if cur == NO_SLAB || self.slabs[cur as usize].start > start {
+            if f < self.cur_frame[c] {
+                self.cur_frame[c] = f;
                 self.view.cur[c] = s as u32;
             }
         }
@@ -1615,6 +1639,7 @@ mod tests {
                 set.remove(f);
                 model.remove(&f);
             } else {
+                set.cover(f);
                 set.insert(f);
                 model.insert(f);
             }

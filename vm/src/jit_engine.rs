@@ -387,6 +387,7 @@ impl Engine for JitEngine {
             runtime: (rt as *mut Runtime).cast(),
             malloc: heap_malloc,
             free: heap_free,
+            unfilled: heap_unfilled,
             jmp_serial: rt.jmp_serial,
             countdown: u64::MAX,
             heap: rt.heap.view().cast(),
@@ -532,6 +533,21 @@ unsafe extern "C" fn heap_free(ctx: *mut VmCtx, p: u64, _: u64) -> u64 {
     let rt = unsafe { &mut *ctx.runtime.cast::<Runtime>() };
     let r = builtins::stdlib::free(rt, &[p], None);
     finish_builtin(ctx, rt, r)
+}
+
+/// `VmCtx::unfilled`: slab `s` had a slot freed by compiled code while it
+/// was full.
+///
+/// # Safety
+///
+/// As for `heap_malloc`.
+unsafe extern "C" fn heap_unfilled(ctx: *mut VmCtx, s: u64, _: u64) -> u64 {
+    // SAFETY: guaranteed by the caller.
+    let ctx = unsafe { &mut *ctx };
+    // SAFETY: `runtime` points to the live runtime running this code.
+    let rt = unsafe { &mut *ctx.runtime.cast::<Runtime>() };
+    rt.heap.unfilled(s as usize);
+    0
 }
 
 /// Ends a builtin call from JIT code: the memory bound for the caller to

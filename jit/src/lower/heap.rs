@@ -6,14 +6,16 @@
 //! when that slab's live blocks have the call's type and either its size
 //! or several sizes (then the slot's slack goes to the side table), and
 //! the slab keeps a free slot after it; free clears a live slot of a slab
-//! that was not full and keeps a live one. That is exactly what the
-//! runtime's allocator does in those cases (`pivm::alloc`), so the
-//! addresses and the allocation table are the same on both engines; every
-//! other case (no current slab, a slab that fills or empties, mixed
-//! types, a size known only at run time, a large or invalid block, no
-//! view) calls the runtime as before, and only that path reloads the
-//! memory bound and checks the state: the fast path neither grows memory
-//! nor fails.
+//! that keeps a live one, and when the slab was full, calls the runtime
+//! only to put the slab among its class's slabs with room
+//! (`abi::VmCtx::unfilled`; a churning heap frees into full slabs at
+//! almost every call). That is exactly what the runtime's allocator does
+//! in those cases (`pivm::alloc`), so the addresses and the allocation
+//! table are the same on both engines; every other case (no current slab,
+//! a slab that fills or empties, mixed types, a size known only at run
+//! time, a large or invalid block, no view) calls the runtime as before,
+//! and only that path reloads the memory bound and checks the state: the
+//! fast path neither grows memory nor fails.
 
 use super::{ctx_flags, iconst, Lower};
 use crate::abi;
@@ -230,16 +232,10 @@ impl Lower<'_, '_> {
         let so = self.b.ins().imul_imm_u(s, i64::from(abi::SLAB_SIZE));
         let slabs = self.load_at(types::I64, view, abi::HEAP_SLABS);
         let slab = self.b.ins().iadd(slabs, so);
-        // The slab was not full and keeps a live block.
+        // The slab keeps a live block.
         let used = self.load_at(types::I32, slab, abi::SLAB_USED);
-        let nslots = self
-            .b
-            .ins()
-            .uload16(types::I32, ctx_flags(), slab, abi::SLAB_NSLOTS);
-        let not_full = self.b.ins().icmp(IntCC::NotEqual, used, nslots);
         let keeps = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, used, 1);
-        let ok = self.b.ins().band(not_full, keeps);
-        self.fast_unless(ok, slow);
+        self.fast_unless(keeps, slow);
         // The slot is live (else the runtime reports the bad free).
         let slot = self.b.ins().uextend(types::I64, slot);
         let w = self.b.ins().ushr_imm_u(slot, 6);
@@ -253,10 +249,41 @@ impl Lower<'_, '_> {
         self.fast_unless(live, slow);
         let word = self.b.ins().bxor(word, mask);
         self.store_at(word, wa, abi::SLAB_BITS);
+        let nslots = self
+            .b
+            .ins()
+            .uload16(types::I32, ctx_flags(), slab, abi::SLAB_NSLOTS);
+        let was_full = self.b.ins().icmp(IntCC::Equal, used, nslots);
         let used = self.b.ins().iadd_imm_s(used, -1);
         self.store_at(used, slab, abi::SLAB_USED);
         self.bump_count(view, -1);
-        self.b.ins().jump(join, &[]);
+        let unfilled = self.b.create_block();
+        self.b.ins().brif(was_full, unfilled, &[], join, &[]);
+        self.seal(&[unfilled]);
+        self.b.switch_to_block(unfilled);
+        self.unfilled(view, slab, join);
         self.slow_then_join(slow, join, slow_call);
+    }
+
+    /// `slab` was full and keeps a live block after the inline free: the
+    /// runtime puts it among its class's slabs with room
+    /// (`abi::VmCtx::unfilled`). Its index is computed again from `slab`
+    /// rather than kept from the fast path, so the values live across the
+    /// free stay as few as before (else register allocation moves around
+    /// the callers' loops). Then jumps to `join`.
+    fn unfilled(&mut self, view: Value, slab: Value, join: Block) {
+        let slabs = self.load_at(types::I64, view, abi::HEAP_SLABS);
+        let s = self.b.ins().isub(slab, slabs);
+        let s = self
+            .b
+            .ins()
+            .ushr_imm_u(s, i64::from(abi::SLAB_SIZE.trailing_zeros()));
+        let fp = self.load_ctx(types::I64, abi::OFF_UNFILLED);
+        let c = self.ctx();
+        let zero = iconst(&mut self.b, types::I64, 0);
+        self.b
+            .ins()
+            .call_indirect(self.sigs.heap, fp, &[c, s, zero]);
+        self.b.ins().jump(join, &[]);
     }
 }

@@ -417,6 +417,8 @@ impl Vm {
             runtime: std::ptr::null_mut(),
             malloc: h_malloc,
             free: h_free,
+            // No heap view (`heap` is null): inline frees never run.
+            unfilled: h_free,
             jmp_serial: 0,
             countdown: u64::MAX,
             heap: std::ptr::null_mut(),
