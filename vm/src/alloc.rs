@@ -1460,15 +1460,21 @@ impl Allocator {
             .map(|s| (s.start, u64::from(s.class)))
             .collect();
         slabs.sort_unstable();
-        let cur = self
-            .view
-            .cur
-            .iter()
-            .map(|&s| {
-                if s == NO_SLAB {
-                    u32::MAX
-                } else {
-                    (self.slabs[s as usize].start - self.space.heap_start) as u32
+        // Each class's current slab: its lowest with room, at `cur_frame`.
+        let cur = (0..NSMALL)
+            .map(|c| {
+                let lowest = self.nonfull[c].first_from(0);
+                assert_eq!(lowest.unwrap_or(usize::MAX), self.cur_frame[c]);
+                match self.view.cur[c] {
+                    NO_SLAB => {
+                        assert_eq!(lowest, None);
+                        u32::MAX
+                    }
+                    s => {
+                        let rel = self.slabs[s as usize].start - self.space.heap_start;
+                        assert_eq!(lowest, Some((rel / FRAME) as usize));
+                        rel as u32
+                    }
                 }
             })
             .collect();
