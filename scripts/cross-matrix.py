@@ -101,16 +101,20 @@ def pivm(arch, *args):
     return run(ARCHS[arch] + list(args))
 
 
+def safepoint_count(err):
+    """The safepoint count of a `pivm run --stats` from its stderr; 0 if
+    none is there."""
+    return next((int(kv.split("=")[1]) for line in err.splitlines() if line.startswith("pivm: stats:")
+                 for kv in line.split() if kv.startswith("safepoints=")), 0)
+
+
 def safepoints(arch, prog, args):
     code, out, err = pivm(arch, "run", prog, "--engine", "jit", "--stats", "--", *args)
     if code != 0:
         raise SystemExit(f"{prog}: pivm run failed on {arch} ({code}): {err}")
-    for line in err.splitlines():
-        if line.startswith("pivm: stats:"):
-            for kv in line.split():
-                if kv.startswith("safepoints="):
-                    return int(kv.split("=")[1])
-    raise SystemExit(f"{prog}: no safepoint count in --stats output: {err}")
+    if not any(line.startswith("pivm: stats:") for line in err.splitlines()):
+        raise SystemExit(f"{prog}: no safepoint count in --stats output: {err}")
+    return safepoint_count(err)
 
 
 def migration(tmp, src_arch, dst_arch):
@@ -190,6 +194,53 @@ def batch_relay(tmp, hops, failures):
     return True
 
 
+def stdin_relay(tmp, hops, failures):
+    """tests/stdin/scanf_sum.c reading its input with scanf through every
+    architecture, both engines in turn, a snapshot at each hop while
+    scanf's lookahead byte is pushed back onto stdin; each hop is given
+    the input from the byte its snapshot says the program had consumed
+    (`pivm inspect --json`). The output must equal gcc's. True if it
+    passed."""
+    src = os.path.join(ROOT, "tests/stdin/scanf_sum.c")
+    data = b"12\n3.5 -2 0x10 1e3 .25\n7 8 9\n10 11 12 13e-1\nalpha beta\tgamma\n  delta\n"
+    exe = os.path.join(tmp, "scanf.gcc")
+    subprocess.run(["gcc", "-O0", "-w", "-o", exe, src], check=True)
+    want = subprocess.run([exe], input=data, stdout=subprocess.PIPE, check=True).stdout
+    err = subprocess.run(ARCHS["x86_64"] + ["run", src, "--stats"], input=data, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE).stderr.decode(errors="replace")
+    total = safepoint_count(err)
+    step = max(1, total // len(hops))
+    out, snap, consumed, pushed = b"", None, 0, 0
+    for i, arch in enumerate(hops):
+        nxt = os.path.join(tmp, f"scanf{i}.msgpack")
+        eng = ENGINES[i % 2]
+        last = i == len(hops) - 1
+        stop = [] if last else ["--snapshot-after", str(step), "--snapshot-path", nxt, "--exit-after-snapshot"]
+        what = ["run", src] if i == 0 else ["resume", snap]
+        p = subprocess.run(ARCHS[arch] + what + ["--engine", eng] + stop, input=data[consumed:],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=900)
+        out += p.stdout
+        if p.returncode != (0 if last else 85):
+            failures.append(f"stdin relay hop {i} on {arch}/{eng}: exit {p.returncode}: {p.stderr.decode(errors='replace').strip()[:300]}")
+            return False
+        if not last:
+            code, shown, err = pivm("x86_64", "inspect", "--json", nxt)
+            if code != 0:
+                failures.append(f"stdin relay: inspect failed: {err.strip()[:300]}")
+                return False
+            io = json.loads(shown)["io"]
+            consumed = io["stdin_consumed"]
+            pushed += io["stdin_unread"] is not None
+        snap = nxt
+    if out != want:
+        failures.append("stdin relay: the output differs from gcc's")
+        return False
+    if pushed == 0:
+        failures.append("stdin relay: no snapshot had a byte pushed back onto stdin")
+        return False
+    return True
+
+
 def lua_sources():
     """Lua 5.4's sources in the lua-src package cargo unpacked (a
     dev-dependency of pivm: `cargo test` or `cargo fetch` brings it). Only
@@ -230,8 +281,7 @@ def lua_relay(tmp, hops, failures):
         return False
     err = subprocess.run(ARCHS["x86_64"] + ["run", pir, "--dir", ".", "--stats", "--", script], cwd=work,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).stderr.decode(errors="replace")
-    total = next((int(kv.split("=")[1]) for line in err.splitlines() if line.startswith("pivm: stats:")
-                  for kv in line.split() if kv.startswith("safepoints=")), 0)
+    total = safepoint_count(err)
     step = max(1, total // len(hops))
     out, snap = b"", None
     for i, arch in enumerate(hops):
@@ -388,6 +438,9 @@ def main():
     batch_ok = batch_relay(tmp, hops, failures)
     print(f"batch relay (pivm run --checkpoint-dir) {' -> '.join(hops)}: {'ok' if batch_ok else 'FAILED'}")
 
+    stdin_ok = stdin_relay(tmp, hops, failures)
+    print(f"stdin relay (scanf's lookahead in the snapshot) {' -> '.join(hops)}: {'ok' if stdin_ok else 'FAILED'}")
+
     lua_ok = lua_relay(tmp, hops, failures)
     print(f"lua relay (Lua 5.4 in the middle of a script) {' -> '.join(hops)}: {'ok' if lua_ok else 'FAILED'}")
 
@@ -399,7 +452,7 @@ def main():
             failures.append(f"migration {src_arch} -> {dst_arch}: {why}")
             mig_ok = False
     print(f"migration relay x86_64 -> s390x -> x86_64 over loopback (pivm serve / pivm migrate): {'ok' if mig_ok else 'FAILED'}")
-    print(f"matrix: {passes} of {passes + len([f for f in failures if not f.startswith(('relay', 'chain', 'batch', 'lua', 'migration'))])} resumes identical to the oracle (gcc; for NaN bits pivm's x86_64 interpreter); "
+    print(f"matrix: {passes} of {passes + len([f for f in failures if not f.startswith(('relay', 'chain', 'batch', 'stdin', 'lua', 'migration'))])} resumes identical to the oracle (gcc; for NaN bits pivm's x86_64 interpreter); "
           f"{len(ARCHS)} archs x {len(ENGINES)} engines each way; {time.time() - started:.0f} s")
     for f in failures:
         print("FAIL:", f)

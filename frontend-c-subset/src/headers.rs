@@ -175,7 +175,7 @@ int rename(const char *from, const char *to);
    host's streams and cannot be reopened (NULL, errno EBADF). */
 FILE *freopen(const char *path, const char *mode, FILE *stream);
 /* ungetc pushes back only the byte just read from a file (the common
-   case); otherwise it fails with EOF. */
+   case), or one byte onto stdin; otherwise it fails with EOF. */
 int ungetc(int c, FILE *stream);
 void clearerr(FILE *stream);
 /* Streams have no error indicator of their own: a failing call says so. */
@@ -201,6 +201,54 @@ unsigned long strtoul(const char *s, char **end, int base);
 double strtod(const char *s, char **end);
 void *memcpy(void *dst, const void *src, size_t n);
 static int __pivm_isspace(int c) { return c == ' ' || (c >= 9 && c <= 13); }
+/* The bytes a %s or %[ conversion takes: *fmt is at its letter, and is
+   left at its last character (the `]` of a scan set). */
+static void __pivm_scan_set(const char **fmt, unsigned char *set) {
+    const char *f = *fmt;
+    int invert = 0;
+    for (int i = 0; i < 256; i++) set[i] = *f == 's' ? !__pivm_isspace(i) : 0;
+    if (*f == '[') {
+        f++;
+        if (*f == '^') { invert = 1; f++; }
+        if (*f == ']') { set[']'] = 1; f++; }
+        for (; *f && *f != ']'; f++) {
+            if (f[1] == '-' && f[2] && f[2] != ']') {
+                for (int ch = (unsigned char)f[0]; ch <= (unsigned char)f[2]; ch++) set[ch] = 1;
+                f += 2;
+            } else set[(unsigned char)*f] = 1;
+        }
+        if (invert) for (int i = 0; i < 256; i++) set[i] = !set[i];
+    }
+    *fmt = f;
+}
+/* A conversion specification after its `%`: `*`, the width and the
+   length modifier (hh -2, h -1, l 1, ll j z t 2, L 3); returns where its
+   conversion letter is. */
+static const char *__pivm_scan_spec(const char *fmt, int *skip, int *width, int *len) {
+    *skip = *width = *len = 0;
+    if (*fmt == '*') { *skip = 1; fmt++; }
+    while (*fmt >= '0' && *fmt <= '9') *width = *width * 10 + (*fmt++ - '0');
+    for (;; fmt++) {
+        if (*fmt == 'h') *len = *len == -1 ? -2 : -1;
+        else if (*fmt == 'l') *len = *len == 1 ? 2 : 1;
+        else if (*fmt == 'j' || *fmt == 'z' || *fmt == 't') *len = 2;
+        else if (*fmt == 'L') *len = 3;
+        else return fmt;
+    }
+}
+/* Stores a converted number in the next argument, as its length says. */
+static void __pivm_scan_store_float(__pivm_va_list *ap, int len, double d) {
+    if (len == 3) *va_arg(*ap, long double *) = d;
+    else if (len >= 1) *va_arg(*ap, double *) = d;
+    else *va_arg(*ap, float *) = (float)d;
+}
+static void __pivm_scan_store_int(__pivm_va_list *ap, int conv, int len, unsigned long v) {
+    if (conv == 'p') *va_arg(*ap, void **) = (void *)v;
+    else if (len == -2) *va_arg(*ap, char *) = (char)v;
+    else if (len == -1) *va_arg(*ap, short *) = (short)v;
+    else if (len >= 1) *va_arg(*ap, long *) = (long)v;
+    else *va_arg(*ap, int *) = (int)v;
+}
 static int vsscanf(const char *str, const char *fmt, __pivm_va_list ap) {
     const char *s = str;
     int n = 0;
@@ -216,17 +264,8 @@ static int vsscanf(const char *str, const char *fmt, __pivm_va_list ap) {
             s++;
             continue;
         }
-        fmt++;
-        int skip = 0, width = 0, len = 0;
-        if (*fmt == '*') { skip = 1; fmt++; }
-        while (*fmt >= '0' && *fmt <= '9') width = width * 10 + (*fmt++ - '0');
-        for (;; fmt++) {
-            if (*fmt == 'h') len = len == -1 ? -2 : -1;
-            else if (*fmt == 'l') len = len == 1 ? 2 : 1;
-            else if (*fmt == 'j' || *fmt == 'z' || *fmt == 't') len = 2;
-            else if (*fmt == 'L') len = 3;
-            else break;
-        }
+        int skip, width, len;
+        fmt = __pivm_scan_spec(fmt + 1, &skip, &width, &len);
         char c = *fmt;
         if (c == 'n') {
             if (!skip) *va_arg(ap, int *) = (int)(s - str);
@@ -248,20 +287,7 @@ static int vsscanf(const char *str, const char *fmt, __pivm_va_list ap) {
         }
         if (c == 's' || c == '[') {
             unsigned char set[256];
-            int invert = 0;
-            for (int i = 0; i < 256; i++) set[i] = c == 's' ? !__pivm_isspace(i) : 0;
-            if (c == '[') {
-                fmt++;
-                if (*fmt == '^') { invert = 1; fmt++; }
-                if (*fmt == ']') { set[']'] = 1; fmt++; }
-                for (; *fmt && *fmt != ']'; fmt++) {
-                    if (fmt[1] == '-' && fmt[2] && fmt[2] != ']') {
-                        for (int ch = (unsigned char)fmt[0]; ch <= (unsigned char)fmt[2]; ch++) set[ch] = 1;
-                        fmt += 2;
-                    } else set[(unsigned char)*fmt] = 1;
-                }
-                if (invert) for (int i = 0; i < 256; i++) set[i] = !set[i];
-            }
+            __pivm_scan_set(&fmt, set);
             int w = width ? width : 2147483647, k = 0;
             char *out = skip ? 0 : va_arg(ap, char *);
             while (k < w && s[k] && set[(unsigned char)s[k]]) { if (out) out[k] = s[k]; k++; }
@@ -280,9 +306,7 @@ static int vsscanf(const char *str, const char *fmt, __pivm_va_list ap) {
             if (end == tmp) return n;
             s += end - tmp;
             if (!skip) {
-                if (len == 3) *va_arg(ap, long double *) = d;
-                else if (len >= 1) *va_arg(ap, double *) = d;
-                else *va_arg(ap, float *) = (float)d;
+                __pivm_scan_store_float(&ap, len, d);
                 n++;
             }
             continue;
@@ -293,11 +317,7 @@ static int vsscanf(const char *str, const char *fmt, __pivm_va_list ap) {
         if (end == tmp) return n;
         s += end - tmp;
         if (skip) continue;
-        if (c == 'p') *va_arg(ap, void **) = (void *)v;
-        else if (len == -2) *va_arg(ap, char *) = (char)v;
-        else if (len == -1) *va_arg(ap, short *) = (short)v;
-        else if (len >= 1) *va_arg(ap, long *) = (long)v;
-        else *va_arg(ap, int *) = (int)v;
+        __pivm_scan_store_int(&ap, c, len, v);
         n++;
     }
     return n;
@@ -306,6 +326,161 @@ static int sscanf(const char *str, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     int r = vsscanf(str, fmt, ap);
+    va_end(ap);
+    return r;
+}
+/* fscanf and scanf: sscanf's conversions on a stream, read a byte at a
+   time with one byte of lookahead, which ungetc gives back when the call
+   ends. A number's text is the longest prefix of one, all consumed, and
+   converts as far as it goes (as glibc's: "1e" then "x" reads 1 and
+   leaves "x", "0x" then "g" reads 0); a field reads at most 511 bytes. */
+static int __pivm_digit(int c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'Z') return c - 'A' + 10;
+    return 99;
+}
+#define __PIVM_TAKE() (tmp[k++] = (char)*c, (*count)++, *c = fgetc(f))
+/* An integer's text in base `base` (0: as strtol's) into tmp. */
+static int __pivm_scan_int(FILE *f, int *c, int *count, char *tmp, int max, int base) {
+    int k = 0;
+    if (k < max && (*c == '+' || *c == '-')) __PIVM_TAKE();
+    if ((base == 0 || base == 16) && k < max && *c == '0') {
+        __PIVM_TAKE();
+        if (k < max && (*c == 'x' || *c == 'X')) { __PIVM_TAKE(); base = 16; }
+        else if (base == 0) base = 8;
+    }
+    if (base == 0) base = 10;
+    while (k < max && __pivm_digit(*c) < base) __PIVM_TAKE();
+    tmp[k] = 0;
+    return k;
+}
+/* A floating-point number's text (decimal, hexadecimal, inf, nan). */
+static int __pivm_scan_float(FILE *f, int *c, int *count, char *tmp, int max) {
+    int k = 0;
+    if (k < max && (*c == '+' || *c == '-')) __PIVM_TAKE();
+    if (k < max && ((*c | 32) == 'i' || (*c | 32) == 'n')) {
+        const char *word = (*c | 32) == 'i' ? "infinity" : "nan";
+        int j = 0;
+        while (word[j] && k < max && (*c | 32) == word[j]) { __PIVM_TAKE(); j++; }
+        if (word[0] == 'n' && j == 3 && k < max && *c == '(') {
+            __PIVM_TAKE();
+            while (k < max && (__pivm_digit(*c) < 36 || *c == '_')) __PIVM_TAKE();
+            if (k < max && *c == ')') __PIVM_TAKE();
+        }
+        tmp[k] = 0;
+        return k;
+    }
+    int base = 10, digits = 0;
+    if (k < max && *c == '0') {
+        __PIVM_TAKE();
+        digits = 1;
+        if (k < max && (*c == 'x' || *c == 'X')) { __PIVM_TAKE(); base = 16; digits = 0; }
+    }
+    while (k < max && __pivm_digit(*c) < base) { __PIVM_TAKE(); digits = 1; }
+    if (k < max && *c == '.') {
+        __PIVM_TAKE();
+        while (k < max && __pivm_digit(*c) < base) { __PIVM_TAKE(); digits = 1; }
+    }
+    if (digits && k < max && (*c | 32) == (base == 16 ? 'p' : 'e')) {
+        __PIVM_TAKE();
+        if (k < max && (*c == '+' || *c == '-')) __PIVM_TAKE();
+        while (k < max && *c >= '0' && *c <= '9') __PIVM_TAKE();
+    }
+    tmp[k] = 0;
+    return k;
+}
+#undef __PIVM_TAKE
+static int vfscanf(FILE *f, const char *fmt, __pivm_va_list ap) {
+    /* c: the lookahead byte, -2 before the first read; count: bytes
+       consumed, for %n. */
+    int n = 0, c = -2, count = 0;
+    for (; *fmt; fmt++) {
+        if (*fmt != '%' || fmt[1] != 'n') {
+            if (c == -2) c = fgetc(f);
+        }
+        if (__pivm_isspace((unsigned char)*fmt)) {
+            while (c != EOF && __pivm_isspace(c)) { count++; c = fgetc(f); }
+            continue;
+        }
+        if (*fmt != '%' || fmt[1] == '%') {
+            if (*fmt == '%') {
+                fmt++;
+                while (c != EOF && __pivm_isspace(c)) { count++; c = fgetc(f); }
+            }
+            if (c == EOF) { if (!n) n = EOF; break; }
+            if (c != (unsigned char)*fmt) break;
+            count++;
+            c = fgetc(f);
+            continue;
+        }
+        int skip, width, len;
+        fmt = __pivm_scan_spec(fmt + 1, &skip, &width, &len);
+        char cv = *fmt;
+        if (cv == 'n') {
+            if (!skip) *va_arg(ap, int *) = count;
+            continue;
+        }
+        if (c == -2) c = fgetc(f);
+        if (cv != 'c' && cv != '[')
+            while (c != EOF && __pivm_isspace(c)) { count++; c = fgetc(f); }
+        if (c == EOF) { if (!n) n = EOF; break; }
+        if (cv == 'c') {
+            int w = width ? width : 1, k = 0;
+            char *out = skip ? 0 : va_arg(ap, char *);
+            while (k < w && c != EOF) { if (out) out[k] = (char)c; k++; count++; c = fgetc(f); }
+            if (k < w) { if (!n) n = EOF; break; }
+            if (!skip) n++;
+            continue;
+        }
+        if (cv == 's' || cv == '[') {
+            unsigned char set[256];
+            __pivm_scan_set(&fmt, set);
+            int w = width ? width : 2147483647, k = 0;
+            char *out = skip ? 0 : va_arg(ap, char *);
+            while (k < w && c != EOF && set[c]) { if (out) out[k] = (char)c; k++; count++; c = fgetc(f); }
+            if (k == 0) break;
+            if (out) out[k] = 0;
+            if (!skip) n++;
+            continue;
+        }
+        char tmp[512];
+        int max = width ? (width < 511 ? width : 511) : 511;
+        char *end;
+        if (cv == 'e' || cv == 'f' || cv == 'g' || cv == 'a' || cv == 'E' || cv == 'F' || cv == 'G' || cv == 'A') {
+            __pivm_scan_float(f, &c, &count, tmp, max);
+            double d = strtod(tmp, &end);
+            if (end == tmp) break;
+            if (!skip) {
+                __pivm_scan_store_float(&ap, len, d);
+                n++;
+            }
+            continue;
+        }
+        int base = cv == 'd' || cv == 'u' ? 10 : cv == 'o' ? 8 : cv == 'x' || cv == 'X' || cv == 'p' ? 16 : cv == 'i' ? 0 : -1;
+        if (base < 0) break;
+        __pivm_scan_int(f, &c, &count, tmp, max, base);
+        unsigned long v = cv == 'd' || cv == 'i' ? (unsigned long)strtol(tmp, &end, base) : strtoul(tmp, &end, base);
+        if (end == tmp) break;
+        if (skip) continue;
+        __pivm_scan_store_int(&ap, cv, len, v);
+        n++;
+    }
+    if (c >= 0) ungetc(c, f);
+    return n;
+}
+static int fscanf(FILE *f, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vfscanf(f, fmt, ap);
+    va_end(ap);
+    return r;
+}
+static int vscanf(const char *fmt, __pivm_va_list ap) { return vfscanf(stdin, fmt, ap); }
+static int scanf(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vfscanf(stdin, fmt, ap);
     va_end(ap);
     return r;
 }

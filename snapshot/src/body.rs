@@ -673,6 +673,9 @@ pub struct IoState {
     /// Whether a read from stdin has hit end of file.
     #[serde(default)]
     pub stdin_eof: bool,
+    /// A byte `ungetc` pushed back onto stdin: the next read returns it.
+    #[serde(default)]
+    pub stdin_unread: Option<u8>,
     /// Files opened with `fopen` and not closed, sorted by handle.
     pub files: Vec<SavedFile>,
     /// The handle the next `fopen` returns; 0 when not recorded (the VM

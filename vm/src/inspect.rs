@@ -353,6 +353,7 @@ struct IoView<'a> {
     stderr_written: u64,
     stdin_consumed: u64,
     stdin_eof: bool,
+    stdin_unread: Option<u8>,
     files: &'a [SavedFile],
 }
 
@@ -430,6 +431,7 @@ pub fn json(
             stderr_written: io.stderr_written,
             stdin_consumed: io.stdin_consumed,
             stdin_eof: io.stdin_eof,
+            stdin_unread: io.stdin_unread,
             files: &io.files,
         },
         counters: CountersView {
@@ -663,11 +665,15 @@ pub fn text(
     let io = &b.io;
     let _ = writeln!(
         o,
-        "\ni/o: {} bytes written to stdout, {} to stderr, {} read from stdin{}",
+        "\ni/o: {} bytes written to stdout, {} to stderr, {} read from stdin{}{}",
         io.stdout_written,
         io.stderr_written,
         io.stdin_consumed,
-        if io.stdin_eof { " (at eof)" } else { "" }
+        if io.stdin_eof { " (at eof)" } else { "" },
+        match io.stdin_unread {
+            Some(b) => format!(" (byte {b:#04x} pushed back)"),
+            None => String::new(),
+        }
     );
     for f in &io.files {
         let name = match &f.temp {

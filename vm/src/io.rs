@@ -165,6 +165,10 @@ pub struct Io {
     pub stderr_written: u64,
     pub stdin_read: u64,
     pub stdin_eof: bool,
+    /// A byte `ungetc` pushed back onto stdin, which the next read returns
+    /// (in snapshots: stdin cannot step back). `stdin_read` counts the
+    /// bytes taken from the host, so a resume goes on from there.
+    pub stdin_unread: Option<u8>,
     files: BTreeMap<u64, OpenFile>,
     next_handle: u64,
     /// What `fopen` and a resume may open (nothing by default).
@@ -196,6 +200,7 @@ impl Io {
             stderr_written: 0,
             stdin_read: 0,
             stdin_eof: false,
+            stdin_unread: None,
             files: BTreeMap::new(),
             next_handle: FIRST_FILE,
             dirs: Dirs::none(),
@@ -277,6 +282,10 @@ impl Io {
         }
         match h {
             STDIN => {
+                if let Some(b) = self.stdin_unread.take() {
+                    buf[0] = b;
+                    return Ok(1);
+                }
                 let n = match &mut self.stdin {
                     Source::Host => std::io::stdin().lock().read(buf).unwrap_or(0),
                     Source::Bytes(b, pos) => {
@@ -318,9 +327,18 @@ impl Io {
     /// `ungetc` without a pushback buffer (which would be state beyond a
     /// file's offset): steps file `h` back over its last byte when that
     /// byte is `c`, so the next read returns it again; `false` otherwise
-    /// (another byte, the start of the file, a standard stream).
+    /// (another byte, the start of the file, stdout or stderr). stdin,
+    /// which cannot step back, keeps one byte (`stdin_unread`).
     pub fn unread(&mut self, h: u64, c: u8) -> Result<bool, StreamError> {
-        if matches!(h, STDIN | STDOUT | STDERR) {
+        if h == STDIN {
+            if self.stdin_unread.is_some() {
+                return Ok(false);
+            }
+            self.stdin_unread = Some(c);
+            self.stdin_eof = false;
+            return Ok(true);
+        }
+        if matches!(h, STDOUT | STDERR) {
             return Ok(false);
         }
         let f = self.files.get_mut(&h).ok_or(StreamError::BadHandle)?;
@@ -481,7 +499,9 @@ impl Io {
         match h {
             STDOUT => Ok(self.stdout_written),
             STDERR => Ok(self.stderr_written),
-            STDIN => Ok(self.stdin_read),
+            STDIN => Ok(self
+                .stdin_read
+                .saturating_sub(u64::from(self.stdin_unread.is_some()))),
             _ => self
                 .files
                 .get(&h)

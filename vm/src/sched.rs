@@ -369,6 +369,7 @@ fn hand_over(to: &mut Runtime, from: &mut Runtime) {
     std::mem::swap(&mut a.stderr_written, &mut b.stderr_written);
     std::mem::swap(&mut a.stdin_read, &mut b.stdin_read);
     std::mem::swap(&mut a.stdin_eof, &mut b.stdin_eof);
+    std::mem::swap(&mut a.stdin_unread, &mut b.stdin_unread);
 }
 
 /// How the running process goes on once it is chosen: killed by a

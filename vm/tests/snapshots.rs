@@ -1386,3 +1386,99 @@ fn snapshot_after_stops_counting_once_it_fires() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Runs `cmd` with `input` on its stdin; its stdout.
+fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot run");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// scanf on stdin leaves the byte after each field pushed back (`ungetc`,
+/// which stdin keeps in the runtime): pivm prints what gcc does on both
+/// engines, and a run snapshotted between scanf calls and resumed, on the
+/// other engine, with the rest of its input (from the snapshot's
+/// `stdin_consumed`) prints the same, so the pushed-back byte is in the
+/// snapshot (the program prints the byte after each word).
+#[test]
+fn scanf_lookahead_survives_a_snapshot() {
+    let dir = scratch("scanf");
+    let src = repo().join("tests/stdin/scanf_sum.c");
+    let input: &[u8] =
+        b"12\n3.5 -2 0x10 1e3 .25\n7 8 9\n10 11 12 13e-1\nalpha beta\tgamma\n  delta\n";
+    let exe = dir.join("scanf_sum");
+    let gcc = Command::new("gcc")
+        .args(["-O0", "-w", "-o"])
+        .arg(&exe)
+        .arg(&src)
+        .status()
+        .expect("gcc runs");
+    assert!(gcc.success());
+    let want = text(&run_with_stdin(&mut Command::new(&exe), input).stdout);
+    assert!(want.contains("word beta (4) next 9"), "{want}");
+    let pir = dir.join("scanf_sum.pir");
+    let c = pivm(
+        &dir,
+        &[
+            "compile",
+            src.to_str().unwrap(),
+            "-o",
+            pir.to_str().unwrap(),
+        ],
+    );
+    assert!(c.status.success(), "{}", text(&c.stderr));
+    let p = pir.to_str().unwrap();
+    let run = |args: &[&str], input: &[u8]| {
+        run_with_stdin(Command::new(PIVM).current_dir(&dir).args(args), input)
+    };
+    for engine in ["jit", "interp"] {
+        let o = run(&["run", p, "--engine", engine], input);
+        assert_eq!(text(&o.stdout), want, "{engine}: {}", text(&o.stderr));
+    }
+    let full = run(&["run", p, "--stats"], input);
+    let total = stat(&full, "safepoints").unwrap() as u64;
+    let snap = dir.join("scanf.msgpack");
+    let s = snap.to_str().unwrap();
+    let mut pushed_back = 0;
+    for (i, k) in (1..=9).map(|j| total * j / 10).enumerate() {
+        let (engine, other) = [("jit", "interp"), ("interp", "jit")][i % 2];
+        let k = k.to_string();
+        let a = run(
+            &[
+                "run",
+                p,
+                "--engine",
+                engine,
+                "--snapshot-after",
+                &k,
+                "--snapshot-path",
+                s,
+                "--exit-after-snapshot",
+            ],
+            input,
+        );
+        assert_eq!(a.status.code(), Some(85), "{}", text(&a.stderr));
+        let info = pivm(&dir, &["inspect", "--json", s]);
+        let json: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
+        let consumed = json["io"]["stdin_consumed"].as_u64().unwrap() as usize;
+        pushed_back += usize::from(!json["io"]["stdin_unread"].is_null());
+        let b = run(&["resume", s, "--engine", other], &input[consumed..]);
+        assert!(b.status.success(), "{}", text(&b.stderr));
+        assert_eq!(
+            text(&a.stdout) + &text(&b.stdout),
+            want,
+            "snapshot at {k} on {engine}"
+        );
+    }
+    assert!(
+        pushed_back >= 5,
+        "only {pushed_back} snapshots with a byte pushed back"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
