@@ -230,7 +230,7 @@ def stdin_relay(tmp, hops, failures):
                 return False
             io = json.loads(shown)["io"]
             consumed = io["stdin_consumed"]
-            pushed += io["stdin_unread"] is not None
+            pushed += len(io["stdin_unread"]) > 0
         snap = nxt
     if out != want:
         failures.append("stdin relay: the output differs from gcc's")

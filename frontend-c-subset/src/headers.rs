@@ -175,7 +175,7 @@ int rename(const char *from, const char *to);
    host's streams and cannot be reopened (NULL, errno EBADF). */
 FILE *freopen(const char *path, const char *mode, FILE *stream);
 /* ungetc pushes back only the byte just read from a file (the common
-   case), or one byte onto stdin; otherwise it fails with EOF. */
+   case), or up to four bytes onto stdin; otherwise it fails with EOF. */
 int ungetc(int c, FILE *stream);
 void clearerr(FILE *stream);
 /* Streams have no error indicator of their own: a failing call says so. */
@@ -280,9 +280,10 @@ static int vsscanf(const char *str, const char *fmt, __pivm_va_list ap) {
             int w = width ? width : 1, k = 0;
             char *out = skip ? 0 : va_arg(ap, char *);
             while (k < w && s[k]) { if (out) out[k] = s[k]; k++; }
-            if (k < w) return n ? n : EOF;
-            s += w;
+            /* A field cut short by the end of the string still counts. */
+            s += k;
             if (!skip) n++;
+            if (k < w) return n;
             continue;
         }
         if (c == 's' || c == '[') {
@@ -330,88 +331,102 @@ static int sscanf(const char *str, const char *fmt, ...) {
     return r;
 }
 /* fscanf and scanf: sscanf's conversions on a stream, read a byte at a
-   time with one byte of lookahead, which ungetc gives back when the call
-   ends. A number's text is the longest prefix of one, all consumed, and
-   converts as far as it goes (as glibc's: "1e" then "x" reads 1 and
-   leaves "x", "0x" then "g" reads 0); a field reads at most 511 bytes. */
+   time with one byte of lookahead, read only when a directive needs it
+   and given back with ungetc when the call ends. Numbers are read as
+   glibc reads them: the longest prefix of one, all consumed; an integer
+   converts as far as it goes ("0x" then "g" reads 0), a floating-point
+   number needs a digit ("1e" then "x" reads 1; "0x", ".", "infin" do not
+   match; "nan(...)" reads "nan"). A field reads at most 511 bytes. */
 static int __pivm_digit(int c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'z') return c - 'a' + 10;
     if (c >= 'A' && c <= 'Z') return c - 'A' + 10;
     return 99;
 }
-#define __PIVM_TAKE() (tmp[k++] = (char)*c, (*count)++, *c = fgetc(f))
+/* The lookahead *c (-2: not read yet), and taking it into tmp. */
+#define __PIVM_PEEK() (*c == -2 ? (*c = fgetc(f)) : *c)
+#define __PIVM_TAKE() (tmp[k++] = (char)*c, (*count)++, *c = -2)
 /* An integer's text in base `base` (0: as strtol's) into tmp. */
 static int __pivm_scan_int(FILE *f, int *c, int *count, char *tmp, int max, int base) {
     int k = 0;
-    if (k < max && (*c == '+' || *c == '-')) __PIVM_TAKE();
-    if ((base == 0 || base == 16) && k < max && *c == '0') {
+    if (k < max && (__PIVM_PEEK() == '+' || *c == '-')) __PIVM_TAKE();
+    if ((base == 0 || base == 16) && k < max && __PIVM_PEEK() == '0') {
         __PIVM_TAKE();
-        if (k < max && (*c == 'x' || *c == 'X')) { __PIVM_TAKE(); base = 16; }
+        if (k < max && (__PIVM_PEEK() | 32) == 'x') { __PIVM_TAKE(); base = 16; }
         else if (base == 0) base = 8;
     }
     if (base == 0) base = 10;
-    while (k < max && __pivm_digit(*c) < base) __PIVM_TAKE();
+    while (k < max && __pivm_digit(__PIVM_PEEK()) < base) __PIVM_TAKE();
     tmp[k] = 0;
     return k;
 }
-/* A floating-point number's text (decimal, hexadecimal, inf, nan). */
+/* A floating-point number's text (decimal, hexadecimal, inf, infinity,
+   nan) into tmp; -1 if what was read cannot be one. */
 static int __pivm_scan_float(FILE *f, int *c, int *count, char *tmp, int max) {
     int k = 0;
-    if (k < max && (*c == '+' || *c == '-')) __PIVM_TAKE();
-    if (k < max && ((*c | 32) == 'i' || (*c | 32) == 'n')) {
+    if (k < max && (__PIVM_PEEK() == '+' || *c == '-')) __PIVM_TAKE();
+    if (k < max && ((__PIVM_PEEK() | 32) == 'i' || (*c | 32) == 'n')) {
         const char *word = (*c | 32) == 'i' ? "infinity" : "nan";
         int j = 0;
-        while (word[j] && k < max && (*c | 32) == word[j]) { __PIVM_TAKE(); j++; }
-        if (word[0] == 'n' && j == 3 && k < max && *c == '(') {
+        while (word[j] && k < max && (__PIVM_PEEK() | 32) == word[j]) {
             __PIVM_TAKE();
-            while (k < max && (__pivm_digit(*c) < 36 || *c == '_')) __PIVM_TAKE();
-            if (k < max && *c == ')') __PIVM_TAKE();
+            j++;
+            if (j == 3 && (word[0] == 'n' || k == max || (__PIVM_PEEK() | 32) != 'i')) break;
         }
         tmp[k] = 0;
-        return k;
+        return j == 3 || j == 8 ? k : -1;
     }
     int base = 10, digits = 0;
-    if (k < max && *c == '0') {
+    if (k < max && __PIVM_PEEK() == '0') {
         __PIVM_TAKE();
         digits = 1;
-        if (k < max && (*c == 'x' || *c == 'X')) { __PIVM_TAKE(); base = 16; digits = 0; }
+        if (k < max && (__PIVM_PEEK() | 32) == 'x') { __PIVM_TAKE(); base = 16; digits = 0; }
     }
-    while (k < max && __pivm_digit(*c) < base) { __PIVM_TAKE(); digits = 1; }
-    if (k < max && *c == '.') {
+    while (k < max && __pivm_digit(__PIVM_PEEK()) < base) { __PIVM_TAKE(); digits = 1; }
+    if (k < max && __PIVM_PEEK() == '.') {
         __PIVM_TAKE();
-        while (k < max && __pivm_digit(*c) < base) { __PIVM_TAKE(); digits = 1; }
+        while (k < max && __pivm_digit(__PIVM_PEEK()) < base) { __PIVM_TAKE(); digits = 1; }
     }
-    if (digits && k < max && (*c | 32) == (base == 16 ? 'p' : 'e')) {
+    tmp[k] = 0;
+    if (!digits) return -1;
+    if (k < max && (__PIVM_PEEK() | 32) == (base == 16 ? 'p' : 'e')) {
         __PIVM_TAKE();
-        if (k < max && (*c == '+' || *c == '-')) __PIVM_TAKE();
-        while (k < max && *c >= '0' && *c <= '9') __PIVM_TAKE();
+        if (k < max && (__PIVM_PEEK() == '+' || *c == '-')) __PIVM_TAKE();
+        while (k < max && __pivm_digit(__PIVM_PEEK()) < 10) __PIVM_TAKE();
     }
     tmp[k] = 0;
     return k;
 }
-#undef __PIVM_TAKE
+/* Up to `w` bytes of `set` into out (unless null): how many. */
+static int __pivm_scan_bytes(FILE *f, int *c, int *count, char *out, int w, const unsigned char *set) {
+    int k = 0;
+    while (k < w && __PIVM_PEEK() != EOF && (!set || set[*c])) {
+        if (out) out[k] = (char)*c;
+        k++;
+        (*count)++;
+        *c = -2;
+    }
+    return k;
+}
 static int vfscanf(FILE *f, const char *fmt, __pivm_va_list ap) {
-    /* c: the lookahead byte, -2 before the first read; count: bytes
-       consumed, for %n. */
-    int n = 0, c = -2, count = 0;
+    /* The lookahead byte (-2: none read), and the bytes consumed, for
+       %n. */
+    int n = 0, la = -2, count = 0;
+    int *c = &la;
     for (; *fmt; fmt++) {
-        if (*fmt != '%' || fmt[1] != 'n') {
-            if (c == -2) c = fgetc(f);
-        }
         if (__pivm_isspace((unsigned char)*fmt)) {
-            while (c != EOF && __pivm_isspace(c)) { count++; c = fgetc(f); }
+            while (__pivm_isspace(__PIVM_PEEK())) { count++; la = -2; }
             continue;
         }
         if (*fmt != '%' || fmt[1] == '%') {
             if (*fmt == '%') {
                 fmt++;
-                while (c != EOF && __pivm_isspace(c)) { count++; c = fgetc(f); }
+                while (__pivm_isspace(__PIVM_PEEK())) { count++; la = -2; }
             }
-            if (c == EOF) { if (!n) n = EOF; break; }
-            if (c != (unsigned char)*fmt) break;
+            if (__PIVM_PEEK() == EOF) { if (!n) n = EOF; break; }
+            if (la != (unsigned char)*fmt) break;
             count++;
-            c = fgetc(f);
+            la = -2;
             continue;
         }
         int skip, width, len;
@@ -421,24 +436,20 @@ static int vfscanf(FILE *f, const char *fmt, __pivm_va_list ap) {
             if (!skip) *va_arg(ap, int *) = count;
             continue;
         }
-        if (c == -2) c = fgetc(f);
         if (cv != 'c' && cv != '[')
-            while (c != EOF && __pivm_isspace(c)) { count++; c = fgetc(f); }
-        if (c == EOF) { if (!n) n = EOF; break; }
+            while (__pivm_isspace(__PIVM_PEEK())) { count++; la = -2; }
+        if (__PIVM_PEEK() == EOF) { if (!n) n = EOF; break; }
         if (cv == 'c') {
-            int w = width ? width : 1, k = 0;
-            char *out = skip ? 0 : va_arg(ap, char *);
-            while (k < w && c != EOF) { if (out) out[k] = (char)c; k++; count++; c = fgetc(f); }
-            if (k < w) { if (!n) n = EOF; break; }
+            /* A field cut short by the end of the input still counts. */
+            __pivm_scan_bytes(f, c, &count, skip ? 0 : va_arg(ap, char *), width ? width : 1, 0);
             if (!skip) n++;
             continue;
         }
         if (cv == 's' || cv == '[') {
             unsigned char set[256];
             __pivm_scan_set(&fmt, set);
-            int w = width ? width : 2147483647, k = 0;
             char *out = skip ? 0 : va_arg(ap, char *);
-            while (k < w && c != EOF && set[c]) { if (out) out[k] = (char)c; k++; count++; c = fgetc(f); }
+            int k = __pivm_scan_bytes(f, c, &count, out, width ? width : 2147483647, set);
             if (k == 0) break;
             if (out) out[k] = 0;
             if (!skip) n++;
@@ -448,7 +459,7 @@ static int vfscanf(FILE *f, const char *fmt, __pivm_va_list ap) {
         int max = width ? (width < 511 ? width : 511) : 511;
         char *end;
         if (cv == 'e' || cv == 'f' || cv == 'g' || cv == 'a' || cv == 'E' || cv == 'F' || cv == 'G' || cv == 'A') {
-            __pivm_scan_float(f, &c, &count, tmp, max);
+            if (__pivm_scan_float(f, c, &count, tmp, max) < 0) break;
             double d = strtod(tmp, &end);
             if (end == tmp) break;
             if (!skip) {
@@ -459,16 +470,18 @@ static int vfscanf(FILE *f, const char *fmt, __pivm_va_list ap) {
         }
         int base = cv == 'd' || cv == 'u' ? 10 : cv == 'o' ? 8 : cv == 'x' || cv == 'X' || cv == 'p' ? 16 : cv == 'i' ? 0 : -1;
         if (base < 0) break;
-        __pivm_scan_int(f, &c, &count, tmp, max, base);
+        __pivm_scan_int(f, c, &count, tmp, max, base);
         unsigned long v = cv == 'd' || cv == 'i' ? (unsigned long)strtol(tmp, &end, base) : strtoul(tmp, &end, base);
         if (end == tmp) break;
         if (skip) continue;
         __pivm_scan_store_int(&ap, cv, len, v);
         n++;
     }
-    if (c >= 0) ungetc(c, f);
+    if (la >= 0) ungetc(la, f);
     return n;
 }
+#undef __PIVM_PEEK
+#undef __PIVM_TAKE
 static int fscanf(FILE *f, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

@@ -25,6 +25,11 @@ pub const NULL_PAGE: u64 = 4096;
 /// The highest stream handle (`FILE *`): handles live in the null page.
 pub const MAX_STREAM_HANDLE: u64 = NULL_PAGE - 1;
 
+/// The bytes `ungetc` can push back onto stdin at once (stdin cannot step
+/// back, so the runtime keeps them, and a snapshot holds them): scanf's
+/// lookahead and one of the program's own.
+pub const MAX_STDIN_UNREAD: usize = 4;
+
 /// Every load and store is at most this many bytes; the VM keeps this many
 /// bytes of padding past the end of the last allocation so that the
 /// single-compare check of `access_ok` never rejects an access inside an

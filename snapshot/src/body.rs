@@ -673,9 +673,10 @@ pub struct IoState {
     /// Whether a read from stdin has hit end of file.
     #[serde(default)]
     pub stdin_eof: bool,
-    /// A byte `ungetc` pushed back onto stdin: the next read returns it.
-    #[serde(default)]
-    pub stdin_unread: Option<u8>,
+    /// Bytes `ungetc` pushed back onto stdin and not read again, the last
+    /// pushed last (the next read returns it); at most `pivm_ir::contract::MAX_STDIN_UNREAD`.
+    #[serde(default, with = "serde_bytes")]
+    pub stdin_unread: Vec<u8>,
     /// Files opened with `fopen` and not closed, sorted by handle.
     pub files: Vec<SavedFile>,
     /// The handle the next `fopen` returns; 0 when not recorded (the VM

@@ -42,7 +42,9 @@
 //!   (`rand_state_ok`, which the VM applies too).
 
 use pivm_ir::builtins::STDERR;
-use pivm_ir::contract::{self, ChainLimits, FrameError, FrameView, MAX_STREAM_HANDLE, NULL_PAGE};
+use pivm_ir::contract::{
+    self, ChainLimits, FrameError, FrameView, MAX_STDIN_UNREAD, MAX_STREAM_HANDLE, NULL_PAGE,
+};
 use pivm_ir::safepoints;
 use pivm_ir::{FuncId, Module, ResumeId, Type, TypeLayouts};
 use std::collections::BTreeMap;
@@ -867,6 +869,13 @@ fn check_files(io: &IoState) -> Result<(), SnapshotError> {
                 "{what} {n} is past the largest stream position (2^63 - 1)"
             )));
         }
+    }
+    if io.stdin_unread.len() > MAX_STDIN_UNREAD {
+        return Err(SnapshotError::IoState(format!(
+            "{} bytes pushed back onto stdin, more than {}",
+            io.stdin_unread.len(),
+            MAX_STDIN_UNREAD
+        )));
     }
     if io.next_handle > MAX_STREAM_HANDLE + 1 {
         return Err(SnapshotError::IoState(format!(

@@ -551,6 +551,12 @@ fn stream_counts_must_fit_a_stream_position() {
     let mut b = body();
     b.io.stdout_written = i64::MAX as u64;
     validate(&Snapshot::new(b)).unwrap();
+    // More bytes pushed back onto stdin than ungetc can leave there.
+    let e = invalid(|b| b.io.stdin_unread = vec![b'x'; 5]);
+    assert!(matches!(e, SnapshotError::IoState(_)), "{e}");
+    let mut b = body();
+    b.io.stdin_unread = vec![b'x'; 4];
+    validate(&Snapshot::new(b)).unwrap();
 }
 
 #[test]

@@ -73,6 +73,25 @@ int main(void) {
     printf("%d at eof\n", fscanf(f, "%d", &a));
     fclose(f);
 
+    /* Floating-point text that is no number: "0x", "-0x", "+." and a
+       partial "infinity" do not match (what they read is consumed);
+       "nan(1)" reads "nan"; an exponent without digits is consumed. */
+    const char *bad[] = {"0xg", "-0x", "+.e1", "infin", "inf x", "nan(1)", "1.5e+ 2", "0x1p"};
+    for (int i = 0; i < 8; i++) {
+        f = with(bad[i]);
+        d = -1;
+        n = -1;
+        r = fscanf(f, "%lf%n", &d, &n);
+        printf("[%s] %d: %g %d next %d\n", bad[i], r, d, n, fgetc(f));
+        fclose(f);
+    }
+    /* %3c at the end of the file: a field cut short still counts. */
+    f = with("ab");
+    memset(c3, 0, sizeof c3);
+    r = fscanf(f, "%3c", c3);
+    printf("%d: [%s]\n", r, c3);
+    fclose(f);
+
     f = with("0x 0xg 12abc");
     r = fscanf(f, "%x", &u);
     printf("%d: next %c\n", r, fgetc(f));

@@ -14,6 +14,9 @@ int main(void) {
     int n = 0;
     unsigned long h = 1;
     if (scanf("%d", &n) != 1) return 1;
+    /* Pushed back over scanf's own lookahead. */
+    int u = ungetc('#', stdin);
+    printf("ungetc %d %c\n", u, getchar());
     double sum = 0;
     for (int i = 0; i < n; i++) {
         double x;

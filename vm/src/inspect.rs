@@ -353,7 +353,7 @@ struct IoView<'a> {
     stderr_written: u64,
     stdin_consumed: u64,
     stdin_eof: bool,
-    stdin_unread: Option<u8>,
+    stdin_unread: &'a [u8],
     files: &'a [SavedFile],
 }
 
@@ -431,7 +431,7 @@ pub fn json(
             stderr_written: io.stderr_written,
             stdin_consumed: io.stdin_consumed,
             stdin_eof: io.stdin_eof,
-            stdin_unread: io.stdin_unread,
+            stdin_unread: &io.stdin_unread,
             files: &io.files,
         },
         counters: CountersView {
@@ -670,9 +670,9 @@ pub fn text(
         io.stderr_written,
         io.stdin_consumed,
         if io.stdin_eof { " (at eof)" } else { "" },
-        match io.stdin_unread {
-            Some(b) => format!(" (byte {b:#04x} pushed back)"),
-            None => String::new(),
+        match io.stdin_unread.len() {
+            0 => String::new(),
+            n => format!(" ({n} pushed back)"),
         }
     );
     for f in &io.files {

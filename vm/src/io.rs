@@ -6,6 +6,7 @@
 
 use crate::fs::{Access, Denied, Dirs};
 use pivm_ir::builtins::{STDERR, STDIN, STDOUT};
+use pivm_ir::contract::MAX_STDIN_UNREAD;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -165,10 +166,11 @@ pub struct Io {
     pub stderr_written: u64,
     pub stdin_read: u64,
     pub stdin_eof: bool,
-    /// A byte `ungetc` pushed back onto stdin, which the next read returns
-    /// (in snapshots: stdin cannot step back). `stdin_read` counts the
-    /// bytes taken from the host, so a resume goes on from there.
-    pub stdin_unread: Option<u8>,
+    /// Bytes `ungetc` pushed back onto stdin, the last pushed last: reads
+    /// return them first (in snapshots: stdin cannot step back). At most
+    /// `MAX_STDIN_UNREAD`. `stdin_read` counts the bytes taken from the
+    /// host, so a resume goes on from there.
+    pub stdin_unread: Vec<u8>,
     files: BTreeMap<u64, OpenFile>,
     next_handle: u64,
     /// What `fopen` and a resume may open (nothing by default).
@@ -200,7 +202,7 @@ impl Io {
             stderr_written: 0,
             stdin_read: 0,
             stdin_eof: false,
-            stdin_unread: None,
+            stdin_unread: Vec::new(),
             files: BTreeMap::new(),
             next_handle: FIRST_FILE,
             dirs: Dirs::none(),
@@ -282,7 +284,7 @@ impl Io {
         }
         match h {
             STDIN => {
-                if let Some(b) = self.stdin_unread.take() {
+                if let Some(b) = self.stdin_unread.pop() {
                     buf[0] = b;
                     return Ok(1);
                 }
@@ -328,13 +330,14 @@ impl Io {
     /// file's offset): steps file `h` back over its last byte when that
     /// byte is `c`, so the next read returns it again; `false` otherwise
     /// (another byte, the start of the file, stdout or stderr). stdin,
-    /// which cannot step back, keeps one byte (`stdin_unread`).
+    /// which cannot step back, keeps up to `MAX_STDIN_UNREAD` bytes
+    /// (`stdin_unread`).
     pub fn unread(&mut self, h: u64, c: u8) -> Result<bool, StreamError> {
         if h == STDIN {
-            if self.stdin_unread.is_some() {
+            if self.stdin_unread.len() >= MAX_STDIN_UNREAD {
                 return Ok(false);
             }
-            self.stdin_unread = Some(c);
+            self.stdin_unread.push(c);
             self.stdin_eof = false;
             return Ok(true);
         }
@@ -501,7 +504,7 @@ impl Io {
             STDERR => Ok(self.stderr_written),
             STDIN => Ok(self
                 .stdin_read
-                .saturating_sub(u64::from(self.stdin_unread.is_some()))),
+                .saturating_sub(self.stdin_unread.len() as u64)),
             _ => self
                 .files
                 .get(&h)

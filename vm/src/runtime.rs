@@ -178,7 +178,7 @@ pub struct RuntimeState {
     pub stderr_written: u64,
     pub stdin_read: u64,
     pub stdin_eof: bool,
-    pub stdin_unread: Option<u8>,
+    pub stdin_unread: Vec<u8>,
     pub files: Vec<FileState>,
     pub next_handle: u64,
     pub safepoints_reached: u64,
@@ -365,7 +365,7 @@ impl Runtime {
         rt.io.stderr_written = state.stderr_written;
         rt.io.stdin_read = state.stdin_read;
         rt.io.stdin_eof = state.stdin_eof;
-        rt.io.stdin_unread = state.stdin_unread;
+        rt.io.stdin_unread = state.stdin_unread.clone();
         rt.io
             .reopen(&state.files, state.next_handle)
             .map_err(VmError::new)?;
@@ -388,7 +388,7 @@ impl Runtime {
             stderr_written: self.io.stderr_written,
             stdin_read: self.io.stdin_read,
             stdin_eof: self.io.stdin_eof,
-            stdin_unread: self.io.stdin_unread,
+            stdin_unread: self.io.stdin_unread.clone(),
             files: self.io.files(),
             next_handle: self.io.next_handle(),
             safepoints_reached: self.safepoints_reached,

@@ -222,7 +222,7 @@ fn io_state(rt: &Runtime) -> IoState {
         stdout_pending: Vec::new(),
         stderr_pending: Vec::new(),
         stdin_eof: rt.io.stdin_eof,
-        stdin_unread: rt.io.stdin_unread,
+        stdin_unread: rt.io.stdin_unread.clone(),
         files: rt
             .io
             .files()
@@ -725,7 +725,7 @@ fn runtime_state(b: &Body) -> RuntimeState {
         stderr_written: b.io.stderr_written,
         stdin_read: b.io.stdin_consumed,
         stdin_eof: b.io.stdin_eof,
-        stdin_unread: b.io.stdin_unread,
+        stdin_unread: b.io.stdin_unread.clone(),
         files: b
             .io
             .files

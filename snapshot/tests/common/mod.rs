@@ -165,7 +165,7 @@ pub fn body() -> Body {
             stdout_pending: b"partial line".to_vec(),
             stderr_pending: Vec::new(),
             stdin_eof: false,
-            stdin_unread: Some(b' '),
+            stdin_unread: b" x".to_vec(),
             next_handle: 5,
             files: vec![SavedFile {
                 handle: 4,
