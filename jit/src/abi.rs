@@ -141,6 +141,11 @@ pub struct VmCtx {
     /// its class's slabs with room, as the allocator's own free does;
     /// never fails, never grows memory, returns 0.
     pub unfilled: HeapFn,
+    /// After compiled code's inline malloc took the last free slot of its
+    /// class's current slab: the slab's index (and 0). Makes the class's
+    /// next slab with room current, as the allocator's own malloc does;
+    /// never fails, never grows memory, returns 0.
+    pub filled: HeapFn,
     /// The last serial given to an activation of a function that calls
     /// `setjmp`: its prologue adds one and stores it in its frame header
     /// (`pivm_ir::jmp`).
@@ -184,6 +189,7 @@ offsets! {
     OFF_MALLOC = malloc;
     OFF_FREE = free;
     OFF_UNFILLED = unfilled;
+    OFF_FILLED = filled;
     OFF_JMP_SERIAL = jmp_serial;
     OFF_COUNTDOWN = countdown;
     OFF_HEAP = heap;
@@ -210,7 +216,8 @@ hook_offsets! {
 /// length, the heap's first address, and the slot-of-offset table.
 pub const HEAP_CUR: i32 = 0;
 /// Classes in `HEAP_CUR`: those of `SMALL_CLASSES`, then those whose slabs
-/// are several frames (compiled code leaves them to the runtime).
+/// are several frames (compiled code's free leaves their blocks to the
+/// runtime).
 pub const HEAP_CLASSES: usize = 36;
 pub const HEAP_COUNT: i32 = 4 * HEAP_CLASSES as i32;
 pub const HEAP_SLABS: i32 = HEAP_COUNT + 8;
@@ -221,6 +228,11 @@ pub const HEAP_SLOT_AT: i32 = HEAP_COUNT + 40;
 /// The per-slot slacks of slabs whose live blocks differ in size
 /// (`MAX_SLOTS` bytes per slab).
 pub const HEAP_SLACK: i32 = HEAP_COUNT + 48;
+/// For a malloc of `size` bytes up to the last of `SLAB_CLASSES`, at
+/// `(size + 15) / 16`: the slot size and the class, `slot << 8 | class`
+/// (`u32`; `HEAP_NSIZES` entries).
+pub const HEAP_SIZES: i32 = HEAP_COUNT + 56;
+pub const HEAP_NSIZES: usize = 257;
 /// Slacks per slab in `HEAP_SLACK`.
 pub const MAX_SLOTS: i32 = 256;
 /// `SLAB_MIXED` when only the sizes differ: the slacks are in `HEAP_SLACK`.
@@ -255,15 +267,43 @@ pub const SMALL_FRAME: u64 = 4096;
 pub const FRAME_CLASS_BITS: u32 = 6;
 pub const NOT_A_SLOT: u16 = u16::MAX;
 
-/// The class of a malloc of `size` bytes, if it is small: the first whose
-/// slots hold it.
-pub const fn small_class(size: u64) -> Option<u8> {
+/// The slot sizes of every class served from slabs (`HEAP_CLASSES`):
+/// `SMALL_CLASSES`, then those whose slabs are several frames (their
+/// slots' count is the slab's `SLAB_NSLOTS`).
+pub const SLAB_CLASSES: [u32; HEAP_CLASSES] = {
+    let mut t = [0u32; HEAP_CLASSES];
     let mut c = 0;
-    while c < SMALL_CLASSES.len() {
-        if size <= SMALL_CLASSES[c] as u64 {
+    while c < HEAP_CLASSES {
+        t[c] = if c < SMALL_CLASSES.len() {
+            SMALL_CLASSES[c]
+        } else {
+            1024 + 256 * (c - SMALL_CLASSES.len() + 1) as u32
+        };
+        c += 1;
+    }
+    t
+};
+
+/// The class of a malloc of `size` bytes among the first `n` of
+/// `SLAB_CLASSES`: the first whose slots hold it.
+const fn class_among(size: u64, n: usize) -> Option<u8> {
+    let mut c = 0;
+    while c < n {
+        if size <= SLAB_CLASSES[c] as u64 {
             return Some(c as u8);
         }
         c += 1;
     }
     None
+}
+
+/// The class of a malloc of `size` bytes, if its slabs are one frame
+/// (`SMALL_CLASSES`).
+pub const fn small_class(size: u64) -> Option<u8> {
+    class_among(size, SMALL_CLASSES.len())
+}
+
+/// The class of a malloc of `size` bytes, if it is served from slabs.
+pub const fn slab_class(size: u64) -> Option<u8> {
+    class_among(size, HEAP_CLASSES)
 }

@@ -1,12 +1,16 @@
-/* Constant-size mallocs and frees at the edges of a slab, the cases the
-   JIT's inline fast path hands to the runtime: a class's first slab, a
-   slab that fills (every slot of classes 16, 48 and 1024), one that stops
-   being full (the JIT's inline free makes it the class's current slab
-   when it is the lowest with room, also when the class had none), one
-   that empties and is given back, blocks of two types and of several
-   sizes in one class, malloc(0), free(NULL). Prints pointers with
-   %p; pivm must print the same on both engines and after a resume from any
-   safepoint (not compared with gcc). */
+/* Mallocs and frees at the edges of a slab, where the JIT's inline fast
+   path calls the runtime's hooks or hands over to the runtime: a class's
+   first slab, a slab that fills (every slot of classes 16, 48 and 1024),
+   one that stops being full (the JIT's inline free makes it the class's
+   current slab when it is the lowest with room, also when the class had
+   none), one that empties and is given back, blocks of two types and of
+   several sizes in one class, malloc(0), free(NULL); then sizes known
+   only at run time (every edge of the classes, a slab filled to its last
+   slot and the class's next slab, typed arrays of run-time length, sizes
+   of slabs of several frames and large ones) and a constant size of a
+   slab of several frames. Prints pointers with %p; pivm must print the
+   same on both engines and after a resume from any safepoint (not
+   compared with gcc). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -117,6 +121,50 @@ int main(void) {
         free(x);
         for (int i = 0; i < 128; i++)
             if (r[i] != u && r[i] != v && r[i] != w && r[i] != x) free(r[i]);
+    }
+    /* Sizes known only at run time, read from an array. */
+    static unsigned long sz[] = {0, 1, 15, 16, 17, 32, 255, 256, 257,
+                                 1000, 1023, 1024, 1025, 2048, 4096, 4097,
+                                 70000};
+    enum { NSZ = sizeof sz / sizeof sz[0] };
+    for (int round = 0; round < 3; round++) {
+        void *e[NSZ];
+        for (int i = 0; i < NSZ; i++) {
+            e[i] = malloc(sz[i] + (unsigned long)round % 2);
+            mix(e[i]);
+        }
+        /* A constant size of a class whose slabs are several frames. */
+        void *k = malloc(3000);
+        mix(k);
+        printf("sizes %d: %p %p %p %p %p\n", round, e[0], e[11], e[12], e[16],
+               k);
+        /* 600 blocks of 14 to 16 bytes: two class-16 slabs filled to
+           their last slot (all four bitmap words), part of a third. */
+        static void *f[600];
+        for (int i = 0; i < 600; i++) {
+            f[i] = malloc(sz[3] - (unsigned long)(i % 3));
+            mix(f[i]);
+        }
+        /* Holes in the full slabs, refilled at run-time sizes (the slabs
+           fill again at the last hole), and typed arrays of run-time
+           length in the same class. */
+        for (int i = round; i < 600; i += 5) free(f[i]);
+        for (int i = round; i < 600; i += 5) {
+            if (i % 2)
+                f[i] = malloc(sz[1] + (unsigned long)i % 16);
+            else
+                f[i] = malloc(sz[1] * sizeof(struct a));
+            mix(f[i]);
+        }
+        struct b *arr = malloc(sz[1 + round] * sizeof(struct b));
+        arr[0].p = round;
+        mix(arr);
+        printf("sizes %d: %p %p %p %p\n", round, f[round], f[599], f[300],
+               (void *)arr);
+        for (int i = 0; i < 600; i++) free(f[(i * 7) % 600]);
+        for (int i = 0; i < NSZ; i++) free(e[NSZ - 1 - i]);
+        free(k);
+        free(arr);
     }
     printf("hash %lu\n", hash);
     return 0;

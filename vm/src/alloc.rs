@@ -162,6 +162,24 @@ const CLASS_OF: [u8; (SMALL_MAX / ALIGN) as usize] = {
     t
 };
 
+/// Entries of `SIZES`: one per 16 bytes of request up to `SMALL_MAX`,
+/// from 0.
+const NSIZES: usize = (SMALL_MAX / ALIGN) as usize + 1;
+
+/// For compiled code's inline malloc of a size known only at run time
+/// (`HeapView::sizes`): for each `(size + 15) / 16` up to `SMALL_MAX`, the
+/// size's class and its slot size (`slot << 8 | class`).
+const SIZES: [u32; NSIZES] = {
+    let mut t = [0u32; NSIZES];
+    let mut g = 0;
+    while g < NSIZES {
+        let c = CLASS_OF[g.saturating_sub(1)] as usize;
+        t[g] = CLASS_SIZE[c] << 8 | c as u32;
+        g += 1;
+    }
+    t
+};
+
 /// No slot starts here (`SLOT_AT`).
 const NOT_A_SLOT: u16 = u16::MAX;
 
@@ -289,6 +307,8 @@ pub struct HeapView {
     slot_at: *const u16,
     /// Per slab, `MAX_SLOTS` slacks (`Allocator::slack`).
     slack: *mut u8,
+    /// `SIZES`, next to the fields compiled code loads with it.
+    sizes: [u32; NSIZES],
 }
 
 // SAFETY: the raw pointers are only a copy of the allocator's own vectors'
@@ -311,6 +331,8 @@ const _: () = {
     assert!(offset_of!(HeapView, heap_start) == a::HEAP_START as usize);
     assert!(offset_of!(HeapView, slot_at) == a::HEAP_SLOT_AT as usize);
     assert!(offset_of!(HeapView, slack) == a::HEAP_SLACK as usize);
+    assert!(offset_of!(HeapView, sizes) == a::HEAP_SIZES as usize);
+    assert!(NSIZES == a::HEAP_NSIZES);
     assert!(MAX_SLOTS == a::MAX_SLOTS as usize);
     assert!(MIXED_SLACK == a::MIXED_SLACK);
     assert!(std::mem::size_of::<Slab>() == a::SLAB_SIZE as usize);
@@ -335,6 +357,19 @@ const _: () = {
             Some(k) => assert!(CLASS_OF[g] == k),
             None => assert!(CLASS_OF[g] as usize >= NSMALL1),
         }
+        g += 1;
+    }
+    let mut c = 0;
+    while c < NSMALL {
+        assert!(CLASS_SIZE[c] == a::SLAB_CLASSES[c]);
+        c += 1;
+    }
+    let mut g = 0;
+    while g < NSIZES {
+        let Some(k) = a::slab_class(g as u64 * 16) else {
+            panic!("a size in `SIZES` is not served from slabs");
+        };
+        assert!(SIZES[g] == a::SLAB_CLASSES[k as usize] << 8 | k as u32);
         g += 1;
     }
 };
@@ -717,6 +752,16 @@ impl FrameSet {
     }
 }
 
+/// What `Allocator::resize` found and did.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Resized {
+    /// The block's size and type id before.
+    pub old: u64,
+    pub ty: TyId,
+    /// Whether it was resized where it is.
+    pub in_place: bool,
+}
+
 /// Where a live block is.
 enum Loc {
     Small(usize, usize),
@@ -738,7 +783,7 @@ pub struct Allocator {
     /// Per frame of the heap: its slab (see `CLASS_BITS`), or 0.
     frames: Vec<u32>,
     /// Per class: the frames of its non-full slabs.
-    nonfull: Vec<FrameSet>,
+    nonfull: [FrameSet; NSMALL],
     /// Per class: the frame of its current slab (`view.cur`), or
     /// `usize::MAX` if it has none; compared without loading the slab.
     cur_frame: [usize; NSMALL],
@@ -762,7 +807,7 @@ impl Allocator {
             slack: Vec::new(),
             tys: Vec::new(),
             frames: Vec::new(),
-            nonfull: vec![FrameSet::default(); NSMALL],
+            nonfull: std::array::from_fn(|_| FrameSet::default()),
             cur_frame: [usize::MAX; NSMALL],
             view: Box::new(HeapView {
                 cur: [NO_SLAB; NSMALL],
@@ -773,6 +818,7 @@ impl Allocator {
                 heap_start,
                 slot_at: SLOT_AT.as_ptr().cast(),
                 slack: std::ptr::null_mut(),
+                sizes: SIZES,
             }),
             types: vec![MemType::Scalar(Type::I8); 2],
             type_ids: HashMap::default(),
@@ -1387,10 +1433,34 @@ impl Allocator {
     }
 
     /// Compiled code freed a block of slab `s`, which was full and keeps a
-    /// live block (`abi::VmCtx::unfilled`).
+    /// live block (`abi::VmCtx::unfilled`): `unfilled_or_emptied`'s
+    /// second case, without the first's cold code around it.
     pub fn unfilled(&mut self, s: usize) {
-        if self.slabs.get(s).is_some_and(|slab| slab.used > 0) {
-            self.unfilled_or_emptied(s, true);
+        let Some(slab) = self.slabs.get(s) else {
+            return;
+        };
+        let c = usize::from(slab.class);
+        if slab.used == 0 || slab.used as usize == nslots(c) {
+            return;
+        }
+        let f = self.frame_of(slab.start);
+        self.nonfull[c].insert(f);
+        if f < self.cur_frame[c] {
+            self.cur_frame[c] = f;
+            self.view.cur[c] = s as u32;
+        }
+    }
+
+    /// Compiled code's inline malloc took the last free slot of slab `s`,
+    /// its class's current slab (`abi::VmCtx::filled`): the class's next
+    /// slab with room becomes current, as in `malloc_small`.
+    pub fn filled_by_code(&mut self, s: usize) {
+        let Some(slab) = self.slabs.get(s) else {
+            return;
+        };
+        let c = usize::from(slab.class);
+        if slab.used as usize == nslots(c) && self.view.cur[c] == s as u32 {
+            self.filled(c, s);
         }
     }
 
@@ -1426,26 +1496,31 @@ impl Allocator {
     /// Resizes the block at `addr` in place if it can keep its place;
     /// returns whether it did. `None` if `addr` is not a live block.
     pub fn resize_in_place(&mut self, addr: u64, size: u64) -> Option<bool> {
+        self.resize(addr, size).map(|r| r.in_place)
+    }
+
+    /// `resize_in_place` that also gives the block's size and type
+    /// before (realloc's one lookup of the block).
+    pub fn resize(&mut self, addr: u64, size: u64) -> Option<Resized> {
         match self.find(addr)? {
             Loc::Small(s, slot) => {
+                let (old, ty) = (self.slot_size(s, slot), self.slot_ty(s, slot));
                 let c = self.slabs[s].class as usize;
-                if small_class(size) != Some(c) {
-                    return Some(false);
+                let in_place = small_class(size) == Some(c);
+                if in_place {
+                    self.set_meta(s, slot, ty, (u64::from(CLASS_SIZE[c]) - size) as u8);
                 }
-                let ty = self.slot_ty(s, slot);
-                self.set_meta(s, slot, ty, (u64::from(CLASS_SIZE[c]) - size) as u8);
-                Some(true)
+                Some(Resized { old, ty, in_place })
             }
             Loc::Large => {
-                if small_class(size).is_some() {
-                    return Some(false);
-                }
                 let e = self.large.get_mut(&addr)?;
-                let ok = self.space.resize(addr, block_size(e.0), block_size(size));
-                if ok {
+                let (old, ty) = *e;
+                let in_place = small_class(size).is_none()
+                    && self.space.resize(addr, block_size(old), block_size(size));
+                if in_place {
                     e.0 = size;
                 }
-                Some(ok)
+                Some(Resized { old, ty, in_place })
             }
         }
     }

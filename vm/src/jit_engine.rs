@@ -388,6 +388,7 @@ impl Engine for JitEngine {
             malloc: heap_malloc,
             free: heap_free,
             unfilled: heap_unfilled,
+            filled: heap_filled,
             jmp_serial: rt.jmp_serial,
             countdown: u64::MAX,
             heap: rt.heap.view().cast(),
@@ -547,6 +548,21 @@ unsafe extern "C" fn heap_unfilled(ctx: *mut VmCtx, s: u64, _: u64) -> u64 {
     // SAFETY: `runtime` points to the live runtime running this code.
     let rt = unsafe { &mut *ctx.runtime.cast::<Runtime>() };
     rt.heap.unfilled(s as usize);
+    0
+}
+
+/// `VmCtx::filled`: compiled code's inline malloc took the last free slot
+/// of slab `s`.
+///
+/// # Safety
+///
+/// As for `heap_malloc`.
+unsafe extern "C" fn heap_filled(ctx: *mut VmCtx, s: u64, _: u64) -> u64 {
+    // SAFETY: guaranteed by the caller.
+    let ctx = unsafe { &mut *ctx };
+    // SAFETY: `runtime` points to the live runtime running this code.
+    let rt = unsafe { &mut *ctx.runtime.cast::<Runtime>() };
+    rt.heap.filled_by_code(s as usize);
     0
 }
 

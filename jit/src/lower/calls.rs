@@ -4,6 +4,7 @@
 //! builtins inlined), and the callee-side stack-overflow handling (the
 //! shadow-stack frame and call-depth checks).
 
+use super::heap::Size;
 use super::{clif, ctx_flags, from_u64, func_signature, iconst, Lower};
 use crate::abi;
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -248,9 +249,22 @@ impl Lower<'_, '_> {
             match (builtin, args[0].1) {
                 // The type id is the allocator's `base_ty_id(key)`, 0 for
                 // none.
-                (Builtin::Malloc, Operand::Const(n)) if abi::small_class(n).is_some() => {
+                // A large constant size: the runtime's.
+                (Builtin::Malloc, Operand::Const(n)) if abi::slab_class(n).is_none() => slow(self),
+                // A size known only at run time: inline where the call can
+                // run again before the function returns (on a cycle of its
+                // blocks); elsewhere the code would cost more to compile
+                // than it saves.
+                (Builtin::Malloc, Operand::Local(_)) if !self.on_cycle(self.cur_block) => {
+                    slow(self)
+                }
+                (Builtin::Malloc, size) => {
+                    let size = match size {
+                        Operand::Const(n) => Size::Const(n),
+                        _ => Size::Var(a),
+                    };
                     let ty = if k == 0 { 0 } else { k as u32 + 1 };
-                    self.inline_malloc(n, ty, slow)
+                    self.inline_malloc(size, ty, slow)
                 }
                 (Builtin::Free, _) => {
                     self.inline_free(a, |this| {

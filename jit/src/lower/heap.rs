@@ -1,28 +1,67 @@
 //! Small malloc and free inline (`abi::HeapView`).
 //!
-//! A call to malloc of a constant small size, or to free, first tries the
+//! A call to malloc of a small size, or to free, first tries the
 //! allocator's common case in generated code, on the allocator's own
-//! state: malloc takes the lowest free slot of its class's current slab
+//! state. Malloc takes the lowest free slot of its class's current slab
 //! when that slab's live blocks have the call's type and either its size
-//! or several sizes (then the slot's slack goes to the side table), and
-//! the slab keeps a free slot after it; free clears a live slot of a slab
-//! that keeps a live one, and when the slab was full, calls the runtime
-//! only to put the slab among its class's slabs with room
-//! (`abi::VmCtx::unfilled`; a churning heap frees into full slabs at
-//! almost every call). That is exactly what the runtime's allocator does
-//! in those cases (`pivm::alloc`), so the addresses and the allocation
-//! table are the same on both engines; every other case (no current slab,
-//! a slab that fills or empties, mixed types, a size known only at run
-//! time, a large or invalid block, no view) calls the runtime as before,
-//! and only that path reloads the memory bound and checks the state: the
-//! fast path neither grows memory nor fails.
+//! or several sizes (then the slot's slack goes to the side table); a
+//! size known only at run time finds its class in the view's table
+//! (`abi::HEAP_SIZES`), and is inlined only where the call is on a cycle
+//! of the function's blocks. When the slot taken was the slab's last,
+//! malloc calls the runtime only to make the class's next slab with room
+//! current (`abi::VmCtx::filled`). Free clears a live slot of a slab that
+//! keeps a live one, and when the slab was full, calls the runtime only
+//! to put the slab among its class's slabs with room
+//! (`abi::VmCtx::unfilled`). A churning heap does both at almost every
+//! call: a free into a full low slab leaves one hole, which the next
+//! malloc of the class fills. That is exactly what the runtime's
+//! allocator does in those cases (`pivm::alloc`), so the addresses and
+//! the allocation table are the same on both engines; every other case
+//! (no current slab, a slab that empties, mixed types, a large size, a
+//! free into a slab of several frames, an invalid block, no view) calls
+//! the runtime as before, and only that path reloads the memory bound and
+//! checks the state: the fast path and the two hooks neither grow memory
+//! nor fail.
 
 use super::{ctx_flags, iconst, Lower};
 use crate::abi;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, BlockArg, InstBuilder, Value};
+use pivm_ir::EntityRef;
+
+/// A malloc's size (`Lower::inline_malloc`).
+pub(super) enum Size {
+    /// A constant small size.
+    Const(u64),
+    /// Known only at run time.
+    Var(Value),
+}
 
 impl Lower<'_, '_> {
+    /// Whether IR block `b` is on a cycle of the function's blocks: it can
+    /// run again before the function returns.
+    pub(super) fn on_cycle(&self, b: usize) -> bool {
+        let f = self.f;
+        let succ = |x: usize| {
+            f.blocks[pivm_ir::Block::new(x)]
+                .insts
+                .last()
+                .map(|t| t.kind.successors())
+                .unwrap_or_default()
+        };
+        let mut seen = vec![false; f.blocks.len()];
+        let mut todo: Vec<usize> = succ(b).iter().map(|s| s.index()).collect();
+        while let Some(x) = todo.pop() {
+            if x == b {
+                return true;
+            }
+            if !std::mem::replace(&mut seen[x], true) {
+                todo.extend(succ(x).iter().map(|s| s.index()));
+            }
+        }
+        false
+    }
+
     /// The view, or a branch to `slow` if there is none; continues in the
     /// fast path.
     fn heap_view(&mut self, slow: Block) -> Value {
@@ -55,15 +94,14 @@ impl Lower<'_, '_> {
         self.store_at(n, view, abi::HEAP_COUNT);
     }
 
-    /// `malloc(size)` of type id `ty`, `size` a small constant: the
-    /// block's address, from the fast path or from `slow_call` (emitted in
-    /// the slow block, returning the runtime's result). A size known only
-    /// at run time always calls the runtime: measured on allocchurn, whose
-    /// slabs fill and empty at almost every call, trying the fast path
-    /// first cost more than it saved.
+    /// `malloc(size)` of type id `ty`: the block's address, from the fast
+    /// path or from `slow_call` (emitted in the slow block, returning the
+    /// runtime's result). A size known only at run time finds its class
+    /// and slot size in the view's table (`abi::HEAP_SIZES`); a large one
+    /// goes to the runtime.
     pub(super) fn inline_malloc(
         &mut self,
-        size: u64,
+        size: Size,
         ty: u32,
         slow_call: impl FnOnce(&mut Self) -> Value,
     ) -> Value {
@@ -72,23 +110,49 @@ impl Lower<'_, '_> {
         let slow = self.cold_block();
 
         let view = self.heap_view(slow);
-        // The class, its slot size, slots per slab, and the slack.
-        let class = abi::small_class(size).expect("a small size") as usize;
-        let csize = u64::from(abi::SMALL_CLASSES[class]);
-        let nslots = abi::SMALL_FRAME / csize;
-        let words = nslots.div_ceil(64) as usize;
-        let c = iconst(&mut self.b, types::I64, class as u64);
-        let nslots = iconst(&mut self.b, types::I32, nslots);
-        let slack = iconst(&mut self.b, types::I8, csize - size);
-        let csize = iconst(&mut self.b, types::I64, csize);
-        let co = self.b.ins().ishl_imm_u(c, 2);
+        // The class's offset in `HEAP_CUR`, its slot size, the slack, and
+        // if the class is known, its bitmap words and slots per slab.
+        let (co, csize, slack, words, nslots) = match size {
+            Size::Const(n) => {
+                let class = abi::slab_class(n).expect("a size served from slabs") as usize;
+                let cs = u64::from(abi::SLAB_CLASSES[class]);
+                let co = iconst(&mut self.b, types::I64, 4 * class as u64);
+                let csize = iconst(&mut self.b, types::I64, cs);
+                let slack = iconst(&mut self.b, types::I8, cs - n);
+                if class < abi::SMALL_CLASSES.len() {
+                    let nslots = abi::SMALL_FRAME / cs;
+                    (co, csize, slack, Some(nslots.div_ceil(64)), Some(nslots))
+                } else {
+                    (co, csize, slack, None, None)
+                }
+            }
+            Size::Var(n) => {
+                let max = abi::SLAB_CLASSES[abi::HEAP_CLASSES - 1];
+                let small =
+                    self.b
+                        .ins()
+                        .icmp_imm_u(IntCC::UnsignedLessThanOrEqual, n, i64::from(max));
+                self.fast_unless(small, slow);
+                let g = self.b.ins().iadd_imm_s(n, 15);
+                let g = self.b.ins().ushr_imm_u(g, 4);
+                let go = self.b.ins().ishl_imm_u(g, 2);
+                let at = self.b.ins().iadd(view, go);
+                let e = self.load_at(types::I32, at, abi::HEAP_SIZES);
+                let e = self.b.ins().uextend(types::I64, e);
+                let class = self.b.ins().band_imm_u(e, 0xff);
+                let co = self.b.ins().ishl_imm_u(class, 2);
+                let csize = self.b.ins().ushr_imm_u(e, 8);
+                let slack = self.b.ins().isub(csize, n);
+                let slack = self.b.ins().ireduce(types::I8, slack);
+                (co, csize, slack, None, None)
+            }
+        };
         let at = self.b.ins().iadd(view, co);
         let s = self.load_at(types::I32, at, abi::HEAP_CUR);
-        let none = self
+        let has = self
             .b
             .ins()
-            .icmp_imm_u(IntCC::Equal, s, i64::from(abi::NO_SLAB));
-        let has = self.b.ins().bxor_imm_u(none, 1);
+            .icmp_imm_u(IntCC::NotEqual, s, i64::from(abi::NO_SLAB));
         self.fast_unless(has, slow);
         let slabs = self.load_at(types::I64, view, abi::HEAP_SLABS);
         let s = self.b.ins().uextend(types::I64, s);
@@ -109,32 +173,50 @@ impl Lower<'_, '_> {
             .ins()
             .icmp_imm_u(IntCC::Equal, mixed, i64::from(abi::MIXED_SLACK));
         let meta_ok = self.b.ins().bor(one, sizes);
-        // The slab keeps a free slot (else it fills: the runtime's path).
-        let used = self.load_at(types::I32, slab, abi::SLAB_USED);
-        let used1 = self.b.ins().iadd_imm_s(used, 1);
-        let room = self.b.ins().icmp(IntCC::NotEqual, used1, nslots);
         let ok = self.b.ins().band(same_ty, meta_ok);
-        let ok = self.b.ins().band(ok, room);
         self.fast_unless(ok, slow);
 
         // The lowest free slot: the first word of the bitmap with a clear
-        // bit (there is one: the slab is not full, and the bits past its
-        // last slot are set).
+        // bit (there is one: the current slab is not full, and the bits
+        // past its last slot are set).
         let found = self.b.create_block();
         self.b.append_block_param(found, types::I64); // the word
         self.b.append_block_param(found, types::I64); // its offset
-        for w in 0..words {
-            let word = self.load_at(types::I64, slab, abi::SLAB_BITS + 8 * w as i32);
-            let woff = iconst(&mut self.b, types::I64, 8 * w as u64);
-            let args = [BlockArg::Value(word), BlockArg::Value(woff)];
-            if w + 1 == words {
-                self.b.ins().jump(found, &args);
-            } else {
+        match words {
+            // Any class: a loop over the words (at most four).
+            None => {
+                let scan = self.b.create_block();
+                self.b.append_block_param(scan, types::I64);
+                let zero = iconst(&mut self.b, types::I64, 0);
+                self.b.ins().jump(scan, &[BlockArg::Value(zero)]);
+                self.b.switch_to_block(scan);
+                let woff = self.b.block_params(scan)[0];
+                let at = self.b.ins().iadd(slab, woff);
+                let word = self.load_at(types::I64, at, abi::SLAB_BITS);
                 let full = self.b.ins().icmp_imm_u(IntCC::Equal, word, -1);
-                let next = self.b.create_block();
-                self.b.ins().brif(full, next, &[], found, &args);
-                self.seal(&[next]);
-                self.b.switch_to_block(next);
+                let next = self.b.ins().iadd_imm_s(woff, 8);
+                let args = [BlockArg::Value(word), BlockArg::Value(woff)];
+                self.b
+                    .ins()
+                    .brif(full, scan, &[BlockArg::Value(next)], found, &args);
+                self.seal(&[scan]);
+            }
+            // A known class: its words unrolled.
+            Some(words) => {
+                for w in 0..words {
+                    let word = self.load_at(types::I64, slab, abi::SLAB_BITS + 8 * w as i32);
+                    let woff = iconst(&mut self.b, types::I64, 8 * w);
+                    let args = [BlockArg::Value(word), BlockArg::Value(woff)];
+                    if w + 1 == words {
+                        self.b.ins().jump(found, &args);
+                    } else {
+                        let full = self.b.ins().icmp_imm_u(IntCC::Equal, word, -1);
+                        let next = self.b.create_block();
+                        self.b.ins().brif(full, next, &[], found, &args);
+                        self.seal(&[next]);
+                        self.b.switch_to_block(next);
+                    }
+                }
             }
         }
         self.seal(&[found]);
@@ -148,8 +230,18 @@ impl Lower<'_, '_> {
         let word = self.b.ins().bor(word, mask);
         let at = self.b.ins().iadd(slab, woff);
         self.store_at(word, at, abi::SLAB_BITS);
-        self.store_at(used1, slab, abi::SLAB_USED);
+        let used = self.load_at(types::I32, slab, abi::SLAB_USED);
+        let used = self.b.ins().iadd_imm_s(used, 1);
+        self.store_at(used, slab, abi::SLAB_USED);
         self.bump_count(view, 1);
+        let nslots = match nslots {
+            Some(k) => iconst(&mut self.b, types::I32, k),
+            None => self
+                .b
+                .ins()
+                .uload16(types::I32, ctx_flags(), slab, abi::SLAB_NSLOTS),
+        };
+        let fills = self.b.ins().icmp(IntCC::Equal, used, nslots);
         // slot = 64 * w + bit; addr = start + slot * csize.
         let slot = self.b.ins().ishl_imm_u(woff, 3);
         let slot = self.b.ins().iadd(slot, bit);
@@ -170,7 +262,13 @@ impl Lower<'_, '_> {
         self.b.ins().jump(done, &[]);
         self.seal(&[done]);
         self.b.switch_to_block(done);
-        self.b.ins().jump(join, &[BlockArg::Value(addr)]);
+        // The slab is now full: the runtime makes the next current.
+        let filled = self.cold_block();
+        let args = [BlockArg::Value(addr)];
+        self.b.ins().brif(fills, filled, &[], join, &args);
+        self.seal(&[filled]);
+        self.b.switch_to_block(filled);
+        self.slab_hook(abi::OFF_FILLED, view, slab, join, &args);
 
         self.seal(&[slow]);
         self.b.switch_to_block(slow);
@@ -261,29 +359,37 @@ impl Lower<'_, '_> {
         self.b.ins().brif(was_full, unfilled, &[], join, &[]);
         self.seal(&[unfilled]);
         self.b.switch_to_block(unfilled);
-        self.unfilled(view, slab, join);
+        self.slab_hook(abi::OFF_UNFILLED, view, slab, join, &[]);
         self.slow_then_join(slow, join, slow_call);
     }
 
-    /// `slab` was full and keeps a live block after the inline free: the
-    /// runtime puts it among its class's slabs with room
-    /// (`abi::VmCtx::unfilled`). Its index is computed again from `slab`
-    /// rather than kept from the fast path, so the values live across the
-    /// free stay as few as before (else register allocation moves around
-    /// the callers' loops). Then jumps to `join`.
-    fn unfilled(&mut self, view: Value, slab: Value, join: Block) {
+    /// Calls the slab hook at `off` in `VmCtx` (`abi::VmCtx::unfilled`,
+    /// `abi::VmCtx::filled`) with `slab`'s index, then jumps to `join`
+    /// with `args`. The index is computed again from `slab` rather than
+    /// kept from the fast path, so the values live across a free stay as
+    /// few as before (else register allocation moves around the callers'
+    /// loops). The hooks change neither the memory base nor the bound,
+    /// but reloading both after `unfilled` keeps them out of the registers
+    /// the call preserves, measured in instructions (`benches/icount.py`)
+    /// against no reload: list -8.5% (its later loops kept the bound in a
+    /// register again), allocchurn +1%, the rest within 0.6%; reloading
+    /// after `filled` too measured worse on both.
+    fn slab_hook(&mut self, off: i32, view: Value, slab: Value, join: Block, args: &[BlockArg]) {
         let slabs = self.load_at(types::I64, view, abi::HEAP_SLABS);
         let s = self.b.ins().isub(slab, slabs);
         let s = self
             .b
             .ins()
             .ushr_imm_u(s, i64::from(abi::SLAB_SIZE.trailing_zeros()));
-        let fp = self.load_ctx(types::I64, abi::OFF_UNFILLED);
+        let fp = self.load_ctx(types::I64, off);
         let c = self.ctx();
         let zero = iconst(&mut self.b, types::I64, 0);
         self.b
             .ins()
             .call_indirect(self.sigs.heap, fp, &[c, s, zero]);
-        self.b.ins().jump(join, &[]);
+        if off == abi::OFF_UNFILLED {
+            self.reload_mem();
+        }
+        self.b.ins().jump(join, args);
     }
 }

@@ -511,9 +511,6 @@ impl Eval<'_> {
     }
 }
 
-/// The versioned loops of `f`. `inline_math` says which builtin calls are
-/// lowered inline (they cannot change the bound); `slot_offset` gives a
-/// stack slot's offset in the frame.
 /// Per block of `f`: its predecessors, each once.
 pub(super) fn preds(f: &Function) -> Vec<Vec<usize>> {
     let mut preds: Vec<Vec<usize>> = vec![Vec::new(); f.blocks.len()];
@@ -529,6 +526,9 @@ pub(super) fn preds(f: &Function) -> Vec<Vec<usize>> {
     preds
 }
 
+/// The versioned loops of `f`. `inline_math` says which builtin calls are
+/// lowered inline (they cannot change the bound); `slot_offset` gives a
+/// stack slot's offset in the frame.
 pub(super) fn plan(
     f: &Function,
     preds: &[Vec<usize>],

@@ -417,8 +417,10 @@ impl Vm {
             runtime: std::ptr::null_mut(),
             malloc: h_malloc,
             free: h_free,
-            // No heap view (`heap` is null): inline frees never run.
+            // No heap view (`heap` is null): inline malloc and free never
+            // run.
             unfilled: h_free,
+            filled: h_free,
             jmp_serial: 0,
             countdown: u64::MAX,
             heap: std::ptr::null_mut(),

@@ -145,22 +145,22 @@ pub fn realloc(rt: &mut Runtime, a: &[u64], t: Option<&MemType>) -> Result<u64> 
     if p == 0 {
         return Ok(allocate(rt, n, t));
     }
-    let old = rt.heap.size_of(p).ok_or_else(bad)?;
     if n == 0 {
-        rt.heap.free(p);
-        return Ok(0);
+        return free(rt, &[p], None);
     }
     let top = rt.heap.heap_top();
-    if rt.heap.resize_in_place(p, n) == Some(true) {
+    let r = rt.heap.resize(p, n).ok_or_else(bad)?;
+    if r.in_place {
         if rt.heap.heap_top() == top || rt.sync_heap() {
             return Ok(p);
         }
-        rt.heap.resize_in_place(p, old);
+        rt.heap.resize_in_place(p, r.old);
         return Ok(0);
     }
+    let old = r.old;
     let ty = match t {
         Some(t) => type_id(rt, Some(t)),
-        None => rt.heap.type_id_of(p).unwrap_or(TY_NONE),
+        None => r.ty,
     };
     let q = allocate_id(rt, n, ty);
     if q == 0 {
