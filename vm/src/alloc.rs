@@ -1288,6 +1288,7 @@ impl Allocator {
 
     /// Sets class `c`'s lowest non-full slab, knowing that none is below
     /// frame `from`.
+    #[inline]
     fn update_cur(&mut self, c: usize, from: usize) {
         let f = self.nonfull[c].first_from(from);
         self.cur_frame[c] = f.unwrap_or(usize::MAX);
@@ -1354,6 +1355,12 @@ impl Allocator {
     #[cold]
     #[inline(never)]
     fn filled(&mut self, c: usize, s: usize) {
+        self.next_current(c, s);
+    }
+
+    /// `filled`'s work, also compiled code's (`filled_by_code`).
+    #[inline(always)]
+    fn next_current(&mut self, c: usize, s: usize) {
         // Every lower slab of the class is full: the next is above.
         let f = self.frame_of(self.slabs[s].start);
         self.nonfull[c].remove(f);
@@ -1460,7 +1467,7 @@ impl Allocator {
         };
         let c = usize::from(slab.class);
         if slab.used as usize == nslots(c) && self.view.cur[c] == s as u32 {
-            self.filled(c, s);
+            self.next_current(c, s);
         }
     }
 
