@@ -246,6 +246,8 @@ pub const NO_SLAB: u32 = u32::MAX;
 /// how many slots are live.
 pub const SLAB_SIZE: i32 = 64;
 pub const SLAB_BITS: i32 = 0;
+/// Words of the bitmap (`u64`), followed by `SLAB_START`.
+pub const SLAB_WORDS: i32 = 4;
 pub const SLAB_START: i32 = 32;
 pub const SLAB_TY: i32 = 40;
 pub const SLAB_USED: i32 = 44;

@@ -338,6 +338,7 @@ const _: () = {
     assert!(std::mem::size_of::<Slab>() == a::SLAB_SIZE as usize);
     assert!(offset_of!(Slab, bits) == a::SLAB_BITS as usize);
     assert!(offset_of!(Slab, start) == a::SLAB_START as usize);
+    assert!(a::SLAB_START == a::SLAB_BITS + 8 * a::SLAB_WORDS);
     assert!(offset_of!(Slab, ty) == a::SLAB_TY as usize);
     assert!(offset_of!(Slab, used) == a::SLAB_USED as usize);
     assert!(offset_of!(Slab, slack) == a::SLAB_SLACK as usize);

@@ -13,6 +13,10 @@
 //! A range inside the function's frame needs no check (`window`): a copy
 //! between slots, or a slot's fill, is just its loads and stores.
 //!
+//! A memset of 8 to 64 bytes whose length is known only at run time, on
+//! a cycle of the function's blocks, is also filled inline (`short_fill`:
+//! both ends of the range checked, then overlapping 8-byte stores).
+//!
 //! Any other length calls `host_fill` or `host_move` directly (not through
 //! the builtin table), which check the ranges once and run the host's
 //! memset or memmove; only when a range is not surely valid (a bad one, or
@@ -29,6 +33,10 @@ use pivm_ir::{Builtin, Local, Operand, Type};
 
 /// The longest copy or fill done inline, in bytes.
 pub(super) const INLINE_MEM_MAX: u64 = 64;
+
+/// The shortest fill of a length known only at run time done inline
+/// (`short_fill`): one 8-byte store at each end.
+const SHORT_FILL_MIN: u64 = 8;
 
 /// The builtin and length of a call to `bi` with `args` that is lowered
 /// inline, if it is one.
@@ -164,6 +172,10 @@ impl Lower<'_, '_> {
         let d = self.operand_seen_u64(args[0].0, args[0].1);
         let x = self.operand_seen_u64(args[1].0, args[1].1);
         let n = self.operand_seen_u64(args[2].0, args[2].1);
+        let join = self.b.create_block();
+        if builtin == Builtin::Memset && self.on_cycle(self.cur_block) {
+            self.short_fill(d, x, n, join);
+        }
         type HostMem = extern "C" fn(*mut VmCtx, u64, u64, u64) -> u64;
         let f: HostMem = if builtin == Builtin::Memset {
             host_fill
@@ -178,10 +190,83 @@ impl Lower<'_, '_> {
             .call_indirect(self.sigs.host_mem, fp, &[c, d, x, n]);
         let failed = self.b.inst_results(call)[0];
         let slow = self.cold_block();
-        let join = self.b.create_block();
         self.b.ins().brif(failed, slow, &[], join, &[]);
         self.slow_then_join(slow, join, slow_call);
         self.def_dst(dst_local, d);
+    }
+
+    /// `memset(d, c, n)` of `SHORT_FILL_MIN` to `INLINE_MEM_MAX` bytes,
+    /// `n` known only at run time, inline: both ends of the range checked
+    /// as accesses are, then overlapping 8-byte stores of the byte
+    /// repeated (the first and last 8, 16 or 32 bytes), then to `join`.
+    /// Any other length, or a range that fails a check, continues in a
+    /// new block, where the caller emits the host's routine.
+    fn short_fill(&mut self, d: Value, c: Value, n: Value, join: Block) {
+        let host = self.b.create_block();
+        let check = self.b.create_block();
+        let last = self.b.ins().iadd_imm_s(n, -(SHORT_FILL_MIN as i64));
+        let short = self.b.ins().icmp_imm_u(
+            IntCC::UnsignedLessThanOrEqual,
+            last,
+            (INLINE_MEM_MAX - SHORT_FILL_MIN) as i64,
+        );
+        self.b.ins().brif(short, check, &[], host, &[]);
+        self.seal(&[check]);
+        self.b.switch_to_block(check);
+        // `d` and `d + n - 8` pass the access check (`d` does, so the sum
+        // cannot wrap), so every byte between them is in memory.
+        let bound = self.b.use_var(self.bound);
+        let off = self.b.ins().iadd_imm_s(d, -(NULL_PAGE as i64));
+        let ok = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedLessThanOrEqual, off, bound);
+        let off = self.b.ins().iadd(off, last);
+        let ok_last = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedLessThanOrEqual, off, bound);
+        let ok = self.b.ins().band(ok, ok_last);
+        let fill = self.b.create_block();
+        self.b.ins().brif(ok, fill, &[], host, &[]);
+        self.seal(&[fill, host]);
+        self.b.switch_to_block(fill);
+        let byte = self.b.ins().band_imm_u(c, 0xff);
+        let v = self
+            .b
+            .ins()
+            .imul_imm_u(byte, 0x0101_0101_0101_0101_u64 as i64);
+        let mb = self.b.use_var(self.mem_base);
+        let first = self.b.ins().iadd(mb, d);
+        let end = self.b.ins().iadd(first, last);
+        // The first and last `k` bytes, 8 at a time, for the least `k`
+        // of 8, 16 and 32 that covers `n`.
+        for k in [8i32, 16, 32] {
+            let stores = |this: &mut Self| {
+                for at in (0..k).step_by(8) {
+                    this.b.ins().store(vm_flags(), v, first, at);
+                    this.b.ins().store(vm_flags(), v, end, at - k + 8);
+                }
+                this.b.ins().jump(join, &[]);
+            };
+            if k == 32 {
+                stores(self);
+                break;
+            }
+            let fits = self.b.ins().icmp_imm_u(
+                IntCC::UnsignedLessThanOrEqual,
+                last,
+                i64::from(2 * k) - SHORT_FILL_MIN as i64,
+            );
+            let this_k = self.b.create_block();
+            let more = self.b.create_block();
+            self.b.ins().brif(fits, this_k, &[], more, &[]);
+            self.seal(&[this_k, more]);
+            self.b.switch_to_block(this_k);
+            stores(self);
+            self.b.switch_to_block(more);
+        }
+        self.b.switch_to_block(host);
     }
 
     /// Emits block `slow` (unsealed): `slow_call`, then to `join`, which

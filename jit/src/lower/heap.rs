@@ -27,7 +27,6 @@ use super::{ctx_flags, iconst, Lower};
 use crate::abi;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, BlockArg, InstBuilder, Value};
-use pivm_ir::EntityRef;
 
 /// A malloc's size (`Lower::inline_malloc`).
 pub(super) enum Size {
@@ -41,25 +40,7 @@ impl Lower<'_, '_> {
     /// Whether IR block `b` is on a cycle of the function's blocks: it can
     /// run again before the function returns.
     pub(super) fn on_cycle(&self, b: usize) -> bool {
-        let f = self.f;
-        let succ = |x: usize| {
-            f.blocks[pivm_ir::Block::new(x)]
-                .insts
-                .last()
-                .map(|t| t.kind.successors())
-                .unwrap_or_default()
-        };
-        let mut seen = vec![false; f.blocks.len()];
-        let mut todo: Vec<usize> = succ(b).iter().map(|s| s.index()).collect();
-        while let Some(x) = todo.pop() {
-            if x == b {
-                return true;
-            }
-            if !std::mem::replace(&mut seen[x], true) {
-                todo.extend(succ(x).iter().map(|s| s.index()));
-            }
-        }
-        false
+        self.cyclic[b]
     }
 
     /// The view, or a branch to `slow` if there is none; continues in the
@@ -110,8 +91,10 @@ impl Lower<'_, '_> {
         let slow = self.cold_block();
 
         let view = self.heap_view(slow);
-        // The class's offset in `HEAP_CUR`, its slot size, the slack, and
-        // if the class is known, its bitmap words and slots per slab.
+        // The class's offset in `HEAP_CUR`, its slot size, the slack, the
+        // bitmap words that can hold a free slot, and the slots per slab
+        // if known (one-frame classes).
+        let all = abi::SLAB_WORDS as u64;
         let (co, csize, slack, words, nslots) = match size {
             Size::Const(n) => {
                 let class = abi::slab_class(n).expect("a size served from slabs") as usize;
@@ -121,9 +104,9 @@ impl Lower<'_, '_> {
                 let slack = iconst(&mut self.b, types::I8, cs - n);
                 if class < abi::SMALL_CLASSES.len() {
                     let nslots = abi::SMALL_FRAME / cs;
-                    (co, csize, slack, Some(nslots.div_ceil(64)), Some(nslots))
+                    (co, csize, slack, nslots.div_ceil(64), Some(nslots))
                 } else {
-                    (co, csize, slack, None, None)
+                    (co, csize, slack, all, None)
                 }
             }
             Size::Var(n) => {
@@ -144,7 +127,7 @@ impl Lower<'_, '_> {
                 let csize = self.b.ins().ushr_imm_u(e, 8);
                 let slack = self.b.ins().isub(csize, n);
                 let slack = self.b.ins().ireduce(types::I8, slack);
-                (co, csize, slack, None, None)
+                (co, csize, slack, all, None)
             }
         };
         let at = self.b.ins().iadd(view, co);
@@ -178,45 +161,23 @@ impl Lower<'_, '_> {
 
         // The lowest free slot: the first word of the bitmap with a clear
         // bit (there is one: the current slab is not full, and the bits
-        // past its last slot are set).
+        // past its last slot are set). The last word is taken without a
+        // test, so the scan never reads past the bitmap.
         let found = self.b.create_block();
         self.b.append_block_param(found, types::I64); // the word
         self.b.append_block_param(found, types::I64); // its offset
-        match words {
-            // Any class: a loop over the words (at most four).
-            None => {
-                let scan = self.b.create_block();
-                self.b.append_block_param(scan, types::I64);
-                let zero = iconst(&mut self.b, types::I64, 0);
-                self.b.ins().jump(scan, &[BlockArg::Value(zero)]);
-                self.b.switch_to_block(scan);
-                let woff = self.b.block_params(scan)[0];
-                let at = self.b.ins().iadd(slab, woff);
-                let word = self.load_at(types::I64, at, abi::SLAB_BITS);
+        for w in 0..words {
+            let word = self.load_at(types::I64, slab, abi::SLAB_BITS + 8 * w as i32);
+            let woff = iconst(&mut self.b, types::I64, 8 * w);
+            let args = [BlockArg::Value(word), BlockArg::Value(woff)];
+            if w + 1 == words {
+                self.b.ins().jump(found, &args);
+            } else {
                 let full = self.b.ins().icmp_imm_u(IntCC::Equal, word, -1);
-                let next = self.b.ins().iadd_imm_s(woff, 8);
-                let args = [BlockArg::Value(word), BlockArg::Value(woff)];
-                self.b
-                    .ins()
-                    .brif(full, scan, &[BlockArg::Value(next)], found, &args);
-                self.seal(&[scan]);
-            }
-            // A known class: its words unrolled.
-            Some(words) => {
-                for w in 0..words {
-                    let word = self.load_at(types::I64, slab, abi::SLAB_BITS + 8 * w as i32);
-                    let woff = iconst(&mut self.b, types::I64, 8 * w);
-                    let args = [BlockArg::Value(word), BlockArg::Value(woff)];
-                    if w + 1 == words {
-                        self.b.ins().jump(found, &args);
-                    } else {
-                        let full = self.b.ins().icmp_imm_u(IntCC::Equal, word, -1);
-                        let next = self.b.create_block();
-                        self.b.ins().brif(full, next, &[], found, &args);
-                        self.seal(&[next]);
-                        self.b.switch_to_block(next);
-                    }
-                }
+                let next = self.b.create_block();
+                self.b.ins().brif(full, next, &[], found, &args);
+                self.seal(&[next]);
+                self.b.switch_to_block(next);
             }
         }
         self.seal(&[found]);

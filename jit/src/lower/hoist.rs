@@ -526,6 +526,70 @@ pub(super) fn preds(f: &Function) -> Vec<Vec<usize>> {
     preds
 }
 
+/// Per block of `f`: whether it is on a cycle of the blocks (it can run
+/// again before the function returns): its strongly connected component
+/// has another block, or it branches to itself. `preds` is `preds(f)`.
+/// Kosaraju's two searches, iterative, O(blocks + edges).
+pub(super) fn cyclic(f: &Function, preds: &[Vec<usize>]) -> Vec<bool> {
+    let n = f.blocks.len();
+    let succs: Vec<Vec<usize>> = f
+        .blocks
+        .values()
+        .map(|d| {
+            d.insts
+                .last()
+                .map(|t| t.kind.successors().iter().map(|b| b.index()).collect())
+                .unwrap_or_default()
+        })
+        .collect();
+    // Postorder of a search along the edges.
+    let mut order = Vec::with_capacity(n);
+    let mut seen = vec![false; n];
+    for root in 0..n {
+        if seen[root] {
+            continue;
+        }
+        seen[root] = true;
+        let mut stack = vec![(root, 0)];
+        while let Some((b, i)) = stack.last_mut() {
+            if let Some(&s) = succs[*b].get(*i) {
+                *i += 1;
+                if !seen[s] {
+                    seen[s] = true;
+                    stack.push((s, 0));
+                }
+            } else {
+                order.push(*b);
+                stack.pop();
+            }
+        }
+    }
+    // Components: searches against the edges, latest finished first.
+    let mut comp = vec![usize::MAX; n];
+    let mut size = Vec::new();
+    for &root in order.iter().rev() {
+        if comp[root] != usize::MAX {
+            continue;
+        }
+        let c = size.len();
+        size.push(0usize);
+        comp[root] = c;
+        let mut stack = vec![root];
+        while let Some(b) = stack.pop() {
+            size[c] += 1;
+            for &p in &preds[b] {
+                if comp[p] == usize::MAX {
+                    comp[p] = c;
+                    stack.push(p);
+                }
+            }
+        }
+    }
+    (0..n)
+        .map(|b| size[comp[b]] > 1 || succs[b].contains(&b))
+        .collect()
+}
+
 /// The versioned loops of `f`. `inline_math` says which builtin calls are
 /// lowered inline (they cannot change the bound); `slot_offset` gives a
 /// stack slot's offset in the frame.

@@ -326,6 +326,9 @@ struct Lower<'a, 'f> {
     memory: forward::Memory,
     /// Per IR block: its predecessor if it has exactly one.
     single_pred: Vec<Option<usize>>,
+    /// Per IR block: whether it is on a cycle of the blocks
+    /// (`hoist::cyclic`).
+    cyclic: Vec<bool>,
     /// The IR block lowered last and its unrolled iteration, while a fast
     /// copy is lowered.
     lowered: Option<(usize, usize)>,
@@ -646,6 +649,7 @@ pub(crate) fn lower_function(
             .iter()
             .map(|p| if p.len() == 1 { Some(p[0]) } else { None })
             .collect(),
+        cyclic: hoist::cyclic(f, &preds),
         lowered: None,
         lowered_main: None,
     };
