@@ -251,11 +251,15 @@ impl Lower<'_, '_> {
                 // none.
                 // A large constant size: the runtime's.
                 (Builtin::Malloc, Operand::Const(n)) if abi::slab_class(n).is_none() => slow(self),
-                // A size known only at run time: inline where the call can
-                // run again before the function returns (on a cycle of its
-                // blocks); elsewhere the code would cost more to compile
-                // than it saves.
-                (Builtin::Malloc, Operand::Local(_)) if !self.on_cycle(self.cur_block) => {
+                // A size known only at run time, or of a class whose slabs
+                // are several frames: inline where the call can run again
+                // before the function returns (on a cycle of its blocks);
+                // elsewhere the code would cost more to compile than it
+                // saves. A constant size of a one-frame class: always.
+                (Builtin::Malloc, size)
+                    if !matches!(size, Operand::Const(n) if abi::small_class(n).is_some())
+                        && !self.on_cycle(self.cur_block) =>
+                {
                     slow(self)
                 }
                 (Builtin::Malloc, size) => {

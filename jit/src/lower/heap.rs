@@ -6,8 +6,9 @@
 //! when that slab's live blocks have the call's type and either its size
 //! or several sizes (then the slot's slack goes to the side table); a
 //! size known only at run time finds its class in the view's table
-//! (`abi::HEAP_SIZES`), and is inlined only where the call is on a cycle
-//! of the function's blocks. When the slot taken was the slab's last,
+//! (`abi::HEAP_SIZES`); it, and a constant size of a class whose slabs are
+//! several frames, is inlined only where the call is on a cycle of the
+//! function's blocks. When the slot taken was the slab's last,
 //! malloc calls the runtime only to make the class's next slab with room
 //! current (`abi::VmCtx::filled`). Free clears a live slot of a slab that
 //! keeps a live one, and when the slab was full, calls the runtime only
