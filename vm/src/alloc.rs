@@ -1807,6 +1807,104 @@ mod tests {
         assert_eq!(a.slabs[0].mixed, 0);
     }
 
+    /// What compiled code's inline malloc does (`jit/src/lower/heap.rs`)
+    /// for a block of `size`, its class's slot size, in `a`: the lowest
+    /// free slot of the class's current slab, then `filled_by_code` if
+    /// that was the last; `None` where compiled code calls the runtime.
+    fn code_malloc(a: &mut Allocator, size: u64) -> Option<u64> {
+        let c = small_class(size)?;
+        let s = a.view.cur[c];
+        if s == NO_SLAB || a.slabs[s as usize].ty != TY_NONE || a.slabs[s as usize].mixed != 0 {
+            return None;
+        }
+        let s = s as usize;
+        let slab = &mut a.slabs[s];
+        let slot = slab.lowest_free();
+        slab.bits[slot >> 6] |= 1 << (slot & 63);
+        slab.used += 1;
+        a.view.count += 1;
+        let addr = slab.start + slot as u64 * u64::from(CLASS_SIZE[c]);
+        if slab.used == u32::from(slab.nslots) {
+            a.filled_by_code(s);
+        }
+        Some(addr)
+    }
+
+    /// What compiled code's inline free does with the block at `p`: clears
+    /// it in a one-frame slab that keeps a live block, then `unfilled` if
+    /// the slab was full; `false` where compiled code calls the runtime.
+    fn code_free(a: &mut Allocator, p: u64) -> bool {
+        let Some(Loc::Small(s, slot)) = a.find(p) else {
+            return false;
+        };
+        let slab = &mut a.slabs[s];
+        if usize::from(slab.class) >= NSMALL1 || slab.used <= 1 {
+            return false;
+        }
+        let was_full = slab.used == u32::from(slab.nslots);
+        slab.bits[slot >> 6] &= !(1 << (slot & 63));
+        slab.used -= 1;
+        a.view.count -= 1;
+        if was_full {
+            a.unfilled(s);
+        }
+        true
+    }
+
+    #[test]
+    fn compiled_codes_paths_match_the_allocators_own() {
+        // Churn in a one-frame class of many slots, one of few, and one of
+        // several frames: one allocator by its own malloc and free, the
+        // other by compiled code's paths wherever they apply.
+        let mut rng = xorshift(0x2545_f491_4f6c_dd1d);
+        let mut own = Allocator::new(0x10000, 0x4000000, &[]);
+        let mut code = own.clone();
+        let mut live: Vec<u64> = Vec::new();
+        let (mut inline_mallocs, mut fills, mut inline_frees) = (0, 0, 0);
+        for i in 0..60_000 {
+            let r = rng();
+            if live.is_empty() || r % 100 < 52 {
+                let size = [16, 1024, 2048][(r >> 8) as usize % 3];
+                let p = own.malloc(size, TY_NONE).unwrap();
+                let filling = small_class(size).is_some_and(|c| {
+                    let s = code.view.cur[c];
+                    s != NO_SLAB && {
+                        let slab = &code.slabs[s as usize];
+                        slab.used + 1 == u32::from(slab.nslots)
+                    }
+                });
+                let q = match code_malloc(&mut code, size) {
+                    Some(q) => {
+                        inline_mallocs += 1;
+                        fills += usize::from(filling);
+                        q
+                    }
+                    None => code.malloc(size, TY_NONE).unwrap(),
+                };
+                assert_eq!(p, q, "malloc {i} of {size}");
+                live.push(p);
+            } else {
+                let p = live.swap_remove((r >> 16) as usize % live.len());
+                assert!(own.free(p));
+                if code_free(&mut code, p) {
+                    inline_frees += 1;
+                } else {
+                    assert!(code.free(p));
+                }
+            }
+            if i % 5000 == 0 {
+                assert_eq!(code.derived(), own.derived(), "after {i}");
+            }
+        }
+        assert_eq!(code.derived(), own.derived());
+        assert_eq!(
+            code.table().collect::<Vec<_>>(),
+            own.table().collect::<Vec<_>>()
+        );
+        check_derived(&code);
+        assert!(inline_mallocs > 20_000 && fills > 1_000 && inline_frees > 10_000);
+    }
+
     #[test]
     fn slab_order_and_exhaustion() {
         let mut a = Allocator::new(0x1000, 0x1000 + 4 * FRAME, &[]);
