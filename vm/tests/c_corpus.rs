@@ -161,7 +161,8 @@ fn c_programs_match_gcc_on_every_engine() {
 }
 
 /// The programs whose counted loops the JIT lowers in unrolled rounds
-/// with forwarded loads (jit/src/lower/hoist.rs, forward.rs), also
+/// with forwarded loads, and whose other small loops in copies that poll
+/// once (jit/src/lower/hoist.rs, forward.rs), also
 /// without safepoints (no polls: a different unrolled body) and counting
 /// them (`--stats`: not unrolled).
 #[test]
@@ -172,6 +173,7 @@ fn hoisted_loops_match_gcc_with_and_without_polls() {
     let files = [
         "tests/c/loop_rounds.c",
         "tests/c/forwarding.c",
+        "tests/c/plain_loops.c",
         "tests/cross/loops.c",
     ];
     for (i, f) in files.iter().enumerate() {

@@ -786,17 +786,27 @@ fn snapshot_by_pid() {
 }
 
 /// The JIT unrolls the fast copy of a counted loop and polls only in its
-/// last iteration (`jit/src/lower/hoist.rs`, `unroll_factor`): snapshots
-/// asked from outside while `tests/unroll/stop_file.c` runs land at that
-/// poll, with the induction variable at a multiple of the unroll factor
-/// (four or eight; four copies polling would break it), and resume on
-/// both engines to gcc's output for the same number of passes. The
-/// program runs until a file appears, so the resumed runs end soon.
+/// last iteration, and a small plain loop's copies likewise
+/// (`jit/src/lower/hoist.rs`, `unroll_factor`): snapshots asked from
+/// outside while `tests/unroll/stop_file.c` (counted) and
+/// `tests/unroll/stop_plain.c` (plain) run land at that poll, with the
+/// loop's counter at a multiple of the unroll factor (four or eight; four
+/// copies polling would break it), and resume on both engines to gcc's
+/// output for the same number of passes. The programs run until a file
+/// appears, so the resumed runs end soon.
 #[test]
 fn unrolled_loops_snapshot_at_their_polls() {
+    snapshots_land_at_unrolled_polls("stop_file", "stop_file.c:31 (safepoint", "i32 i.1 = ");
+    snapshots_land_at_unrolled_polls("stop_plain", "stop_plain.c:35 (safepoint", "i32 i.1 = ");
+}
+
+/// `unrolled_loops_snapshot_at_their_polls` for `tests/unroll/NAME.c`,
+/// whose inner loop polls where `inspect` shows `poll`, its counter
+/// shown after `counter`.
+fn snapshots_land_at_unrolled_polls(name: &str, poll: &str, counter: &str) {
     use std::io::{BufRead, Read};
-    let dir = scratch("unroll");
-    let src = repo().join("tests/unroll/stop_file.c");
+    let dir = scratch(name);
+    let src = repo().join(format!("tests/unroll/{name}.c"));
     let src = src.to_str().unwrap();
     let oracle = dir.join("oracle");
     let built = Command::new("gcc")
@@ -851,12 +861,12 @@ fn unrolled_loops_snapshot_at_their_polls() {
         );
         assert!(o.status.success(), "{}", text(&o.stderr));
         let shown = text(&pivm(&dir, &["inspect", &name]).stdout);
-        // The inner loop's poll (line 31), or elsewhere (the outer loop,
-        // the file check): only the former says where unrolled code polls.
-        if shown.contains("stop_file.c:31 (safepoint") {
+        // The inner loop's poll, or elsewhere (the outer loop, the file
+        // check): only the former says where unrolled code polls.
+        if shown.contains(poll) {
             let i: u64 = shown
                 .lines()
-                .find_map(|l| l.trim().strip_prefix("i32 i.1 = "))
+                .find_map(|l| l.trim().strip_prefix(counter))
                 .unwrap_or_else(|| panic!("{shown}"))
                 .parse()
                 .unwrap();

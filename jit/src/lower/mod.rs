@@ -519,8 +519,11 @@ pub(crate) fn lower_function(
         };
         plans.push(p);
     }
+    let counting = env.safepoints && env.counting;
     let loops = if env.hoist {
-        hoist::plan(f, &preds, inline_math, &|s| frame.slot_offset(s))
+        let mut loops = hoist::plan(f, &preds, inline_math, &|s| frame.slot_offset(s));
+        loops.retain(|lp| lp.counted || hoist::unroll_factor(lp, f, counting) > 1);
+        loops
     } else {
         Vec::new()
     };
@@ -539,7 +542,7 @@ pub(crate) fn lower_function(
     let mut lefts = Vec::with_capacity(loops.len());
     let mut seeds = Vec::with_capacity(loops.len());
     for lp in &loops {
-        let k = hoist::unroll_factor(lp, f, env.safepoints && env.counting);
+        let k = hoist::unroll_factor(lp, f, counting);
         let mut blocks = vec![HashMap::new(); k];
         let mut copy_plans = HashMap::new();
         for (bi, d) in f.blocks.iter().filter(|(bi, _)| lp.in_loop[bi.index()]) {
@@ -560,9 +563,11 @@ pub(crate) fn lower_function(
         }
         fast_blocks.push(blocks);
         fast_plans.push(copy_plans);
-        lefts.push((k > 1).then(|| b.declare_var(I64)));
+        // Rounds of a counted loop only: a plain loop's copies test.
+        let rounds = k > 1 && lp.counted;
+        lefts.push(rounds.then(|| b.declare_var(I64)));
         // Carried between rounds only: a loop of one copy has none.
-        seeds.push(if k > 1 {
+        seeds.push(if rounds {
             forward::carried(f, lp)
                 .into_iter()
                 .map(|(r, off, ty)| (r, off, clif(ty), b.declare_var(clif(ty))))
