@@ -1,10 +1,11 @@
 /* Small loops that are not counted (a test of data, `!=`, a limit the
    loop changes, `break` and `goto` out of the body, a float test): the
    JIT lowers them as plain loops, four or two copies with every test and
-   check kept, polling in the last only (jit/src/lower/hoist.rs); a
-   counter written twice in a branch and a do-while (its back edge is a
-   branch) stay one copy. Each runs for 0 to 9 iterations and more, so
-   that it leaves from every copy, and the results must equal gcc's. */
+   check kept, polling in the last only (jit/src/lower/hoist.rs); a loop
+   whose counter is written twice (plain if small enough) and a do-while
+   (its back edge is a branch: one copy) are here too. Each runs for 0 to
+   9 iterations and more, so that it leaves from every copy, and the
+   results must equal gcc's. */
 #include <stdio.h>
 #include <string.h>
 

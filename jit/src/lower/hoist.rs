@@ -648,10 +648,28 @@ pub(super) fn plan(
         };
         match plan_loop(f, *header, latch, &in_loop, &body, &written, slot_offset) {
             Some(p) => plans.push(LoopPlan { in_loop, ..p }),
-            None => plans.push(plain_plan(f, *header, latch, in_loop)),
+            // A header with another back edge (`continue` to a `while`)
+            // would send every entry to the first plan of that header:
+            // a plain one there could hide the other's fast copy.
+            None if back_edges(f, *header) == 1 => {
+                plans.push(plain_plan(f, *header, latch, in_loop));
+            }
+            None => {}
         }
     }
     plans
+}
+
+/// How many blocks after `header` end with a jump back to it.
+fn back_edges(f: &Function, header: Block) -> usize {
+    f.blocks
+        .iter()
+        .filter(|(b, d)| {
+            b.index() > header.index()
+                && matches!(d.insts.last().map(|i| &i.kind),
+                    Some(InstKind::Jump { target }) if *target == header)
+        })
+        .count()
 }
 
 /// The plan of a plain loop (`LoopPlan`): its blocks only.
