@@ -23,6 +23,15 @@
 //!   the lowest aligned place inside a gap, else they go after the last one
 //!   (the bump at the top).
 //!
+//! - Memory: a release that leaves a free extent of at least
+//!   `DISCARD_MIN` bytes zeroes the released block's frames lying wholly
+//!   in that extent (`discarded`), through the runtime's `Discarder`, which
+//!   hands their pages back to the host: the program's peak resident
+//!   memory follows its live blocks, not every page it ever used. Which
+//!   bytes are zeroed depends only on the release, so a program that reads
+//!   freed memory reads the same everywhere, and a snapshot (which stores
+//!   memory as it is) resumes with the same bytes.
+//!
 //! So every decision is a function of the set of live blocks, never of the
 //! order of past frees: the slabs are exactly the frames holding a live small
 //! block (a block's class is that of its size), the gaps are what lies
@@ -65,6 +74,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::error::VmError;
+use crate::memory::Discarder;
 
 /// Block alignment and granularity.
 pub const ALIGN: u64 = 16;
@@ -73,6 +83,10 @@ pub const FRAME: u64 = 4096;
 const FRAME_SHIFT: u32 = 12;
 /// The largest size served from slabs.
 pub const SMALL_MAX: u64 = 4096;
+/// A release that leaves a free extent of at least this many bytes zeroes
+/// the whole frames it frees there (`Discarder`: their host pages are
+/// given back).
+pub const DISCARD_MIN: u64 = 128 << 10;
 
 /// One live allocation.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -614,8 +628,9 @@ impl Space {
         self.bump(at, run)
     }
 
-    /// Gives back the block `[addr, addr + len)`.
-    fn release(&mut self, addr: u64, len: u64) {
+    /// Gives back the block `[addr, addr + len)`; returns the frames to
+    /// zero (`discarded`).
+    fn release(&mut self, addr: u64, len: u64) -> Option<(u64, u64)> {
         let mut start = addr;
         let mut end = addr + len;
         if let Some(l) = self.remove_gap(end) {
@@ -627,29 +642,37 @@ impl Space {
         }
         if end >= self.end {
             self.end = start;
+            discarded(start, addr + len, addr, len)
         } else {
             self.insert_gap(start, end - start);
+            discarded(start, end, addr, len)
         }
     }
 
     /// Resizes the block `[addr, addr + old_b)` to `new_b` bytes in place if
-    /// the space after it allows; returns whether it did.
-    fn resize(&mut self, addr: u64, old_b: u64, new_b: u64) -> bool {
+    /// the space after it allows; returns whether it did, and the frames to
+    /// zero when it shrank (`discarded`).
+    fn resize(&mut self, addr: u64, old_b: u64, new_b: u64) -> (bool, Option<(u64, u64)>) {
         let old_end = addr + old_b;
         let new_end = match addr.checked_add(new_b) {
             Some(e) if e <= self.heap_max => e,
-            _ => return false,
+            _ => return (false, None),
         };
+        let mut freed = None;
         if new_b == old_b {
         } else if old_end == self.end {
             self.end = new_end;
             self.heap_top = self.heap_top.max(new_end);
+            if new_end < old_end {
+                freed = discarded(new_end, old_end, new_end, old_end - new_end);
+            }
         } else if new_b < old_b {
             let mut gap_end = old_end;
             if let Some(len) = self.remove_gap(old_end) {
                 gap_end += len;
             }
             self.insert_gap(new_end, gap_end - new_end);
+            freed = discarded(new_end, gap_end, new_end, old_end - new_end);
         } else {
             match self.gap_len.get(&old_end).copied() {
                 Some(len) if old_end + len >= new_end => {
@@ -658,10 +681,10 @@ impl Space {
                         self.insert_gap(new_end, old_end + len - new_end);
                     }
                 }
-                _ => return false,
+                _ => return (false, None),
             }
         }
-        true
+        (true, freed)
     }
 
     #[cfg(test)]
@@ -680,6 +703,19 @@ impl Space {
             self.end,
         )
     }
+}
+
+/// The frames to zero when `[addr, addr + len)` is freed into the free
+/// extent `[start, end)` that contains it: its frames lying wholly in the
+/// extent, if the extent spans at least `DISCARD_MIN` bytes. A function of
+/// the release alone, so every engine and host zeroes the same bytes.
+fn discarded(start: u64, end: u64, addr: u64, len: u64) -> Option<(u64, u64)> {
+    if end - start < DISCARD_MIN {
+        return None;
+    }
+    let from = align_up(start, FRAME).max(addr & !(FRAME - 1));
+    let to = (end & !(FRAME - 1)).min(align_up(addr + len, FRAME));
+    (from < to).then_some((from, to))
 }
 
 const NO_SLAB: u32 = u32::MAX;
@@ -794,6 +830,9 @@ pub struct Allocator {
     /// Type id -> type (ids 0 and 1 are placeholders).
     types: Vec<MemType>,
     type_ids: HashMap<MemType, TyId, foldhash::fast::FixedState>,
+    /// Zeroes freed extents of VM memory (`attach`); none in tests of the
+    /// allocator alone.
+    discard: Option<Discarder>,
 }
 
 impl Allocator {
@@ -823,6 +862,7 @@ impl Allocator {
             }),
             types: vec![MemType::Scalar(Type::I8); 2],
             type_ids: HashMap::default(),
+            discard: None,
         };
         for t in base_types {
             // Keep ids dense even if a type is listed twice.
@@ -992,6 +1032,28 @@ impl Allocator {
             a.update_cur(c, 0);
         }
         Ok(())
+    }
+
+    /// Zeroes the extents this allocator frees in VM memory through `d`
+    /// (see `DISCARD_MIN`). Call it for every allocator of a runtime, with
+    /// that runtime's memory: a copy of an allocator zeroes the memory of
+    /// the one it was copied from until it is attached to its own.
+    pub fn attach(&mut self, d: Discarder) {
+        self.discard = Some(d);
+    }
+
+    /// Gives `[addr, addr + len)` back to the space between blocks.
+    fn release(&mut self, addr: u64, len: u64) {
+        let freed = self.space.release(addr, len);
+        self.zero(freed);
+    }
+
+    /// Zeroes the frames a release freed, if any.
+    #[inline]
+    fn zero(&self, freed: Option<(u64, u64)>) {
+        if let (Some((s, e)), Some(d)) = (freed, &self.discard) {
+            d.zero(s, e);
+        }
     }
 
     pub fn heap_start(&self) -> u64 {
@@ -1338,7 +1400,7 @@ impl Allocator {
     fn malloc_new_slab(&mut self, c: usize, ty: TyId, slack: u8) -> Option<u64> {
         let start = self.space.alloc_run(slab_bytes(c))?;
         let Some(s) = self.make_slab(start, c, ty, slack) else {
-            self.space.release(start, slab_bytes(c));
+            self.release(start, slab_bytes(c));
             return None;
         };
         let slab = &mut self.slabs[s];
@@ -1435,7 +1497,7 @@ impl Allocator {
     #[inline(never)]
     fn free_large(&mut self, addr: u64) -> bool {
         let (size, _) = self.large.remove(&addr).unwrap_or_default();
-        self.space.release(addr, block_size(size));
+        self.release(addr, block_size(size));
         self.view.count -= 1;
         true
     }
@@ -1491,7 +1553,7 @@ impl Allocator {
                 // It was the lowest: the next is above.
                 self.update_cur(c, f + 1);
             }
-            self.space.release(start, slab_bytes(c));
+            self.release(start, slab_bytes(c));
         } else {
             self.nonfull[c].insert(f);
             if f < self.cur_frame[c] {
@@ -1523,11 +1585,14 @@ impl Allocator {
             Loc::Large => {
                 let e = self.large.get_mut(&addr)?;
                 let (old, ty) = *e;
-                let in_place = small_class(size).is_none()
-                    && self.space.resize(addr, block_size(old), block_size(size));
+                let (in_place, freed) = match small_class(size) {
+                    None => self.space.resize(addr, block_size(old), block_size(size)),
+                    Some(_) => (false, None),
+                };
                 if in_place {
                     e.0 = size;
                 }
+                self.zero(freed);
                 Some(Resized { old, ty, in_place })
             }
         }
@@ -2158,5 +2223,63 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn large_free_extents_are_zeroed_in_whole_frames() {
+        // Below the threshold, nothing; a block inside a large extent, its
+        // whole frames; frames shared with a live neighbour stay.
+        assert_eq!(discarded(0, DISCARD_MIN - 16, 0, DISCARD_MIN - 16), None);
+        assert_eq!(
+            discarded(4096, 4096 + DISCARD_MIN, 4096 + 100, 9000),
+            Some((4096, 4096 + 3 * 4096))
+        );
+        assert_eq!(
+            discarded(100, 100 + DISCARD_MIN, 100, DISCARD_MIN),
+            Some((4096, (100 + DISCARD_MIN) & !4095))
+        );
+        assert_eq!(discarded(0, DISCARD_MIN, 16, 32), Some((0, 4096)));
+
+        use crate::memory::Memory;
+        use pivm_ir::Type;
+        let heap = 1 << 20;
+        let mut m = Memory::new(64 << 20, 48 << 20).unwrap();
+        let mut a = Allocator::new(heap, 48 << 20, &[]);
+        a.attach(m.discarder());
+        let big = 100_000u64;
+        let p: Vec<u64> = (0..4).map(|_| a.malloc(big, 0).unwrap()).collect();
+        let small = a.malloc(40, 0).unwrap();
+        for &q in p.iter().chain([&small]) {
+            m.fill(q, 0xee, if q == small { 40 } else { big }).unwrap();
+        }
+        let byte = |m: &Memory, at: u64| m.load(Type::I8, at).unwrap();
+        // One block alone is a gap below the threshold: kept as it was.
+        assert!(a.free(p[1]));
+        assert_eq!(byte(&m, p[1] + 8192), 0xee);
+        // With its neighbour, 200 KB: the neighbour's frames are zeroed
+        // from the one it shares with p[1] (free too) to the one it shares
+        // with p[3] (live); p[1]'s other frames, freed before, are not.
+        assert!(a.free(p[2]));
+        assert_eq!(byte(&m, p[1] + 8192), 0xee);
+        let first = p[2] & !(FRAME - 1);
+        assert_eq!(byte(&m, first - 1), 0xee);
+        let last = (p[2] + big) & !(FRAME - 1);
+        assert!((first..last).all(|x| byte(&m, x) == 0));
+        assert_eq!(byte(&m, last), 0xee);
+        // Shrinking in place frees the tail into the extent after it.
+        let q = a.resize(p[0], 8192).unwrap();
+        assert!(q.in_place);
+        let tail = align_up(p[0] + 8192, FRAME);
+        assert!((tail..p[1] & !(FRAME - 1)).all(|x| byte(&m, x) == 0));
+        assert_eq!(byte(&m, p[0] + 8191), 0xee);
+        // A freed slab of small blocks is below the threshold.
+        assert!(a.free(small));
+        assert_eq!(byte(&m, small), 0xee);
+        // The last block, at the top: its frames, and it is reused zeroed.
+        assert!(a.free(p[3]));
+        assert_eq!(byte(&m, p[3] + 4096), 0);
+        let again = a.malloc(300_000, 0).unwrap();
+        assert_eq!(again, p[0] + block_size(8192));
+        assert_eq!(byte(&m, again + 200_000), 0);
     }
 }

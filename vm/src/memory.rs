@@ -21,6 +21,8 @@ use pivm_ir::types::align_up;
 use pivm_ir::{InitItem, Module, SymbolRef, TrapKind, Type, TypeLayouts};
 
 use crate::error::VmError;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// Default size of the host reservation (address space, not memory).
 pub const DEFAULT_RESERVE: u64 = 4 << 30;
@@ -87,6 +89,9 @@ pub struct Memory {
     reserved: u64,
     /// End (exclusive) of the valid addresses, padding included.
     limit: u64,
+    /// Set once a write tracker (`wp`) watches this memory: from then on
+    /// `Discarder` writes its zeros, so the tracker sees them.
+    tracked: Arc<AtomicBool>,
 }
 
 // SAFETY: the mapping is owned by this value alone (no other pointer to it
@@ -148,7 +153,23 @@ impl Memory {
             base: p.cast(),
             reserved: reserve,
             limit,
+            tracked: Arc::default(),
         })
+    }
+
+    /// What the allocator zeroes freed memory with (`Discarder`).
+    pub fn discarder(&self) -> Discarder {
+        Discarder {
+            base: self.base,
+            reserved: self.reserved,
+            tracked: self.tracked.clone(),
+        }
+    }
+
+    /// A write tracker watches this memory from now on (`wp`): pages it
+    /// would not see written are no longer dropped (`Discarder`).
+    pub fn set_write_tracked(&self) {
+        self.tracked.store(true, Ordering::Relaxed);
     }
 
     /// Host address of VM address 0 (for `VmCtx::mem_base`).
@@ -440,31 +461,7 @@ impl Memory {
     /// pagemap is unavailable or unreliable here (checked once per
     /// process, see `pagemap_works`): then every page must be read.
     pub fn touched(&self, start: u64, end: u64) -> Option<Vec<(u64, u64)>> {
-        if !pagemap_works() {
-            return None;
-        }
-        let end = end.min(self.reserved);
-        if start >= end {
-            return Some(Vec::new());
-        }
-        let hp = host_page_size();
-        let base = self.base as u64;
-        let first = (base + start) / hp;
-        let last = (base + end).div_ceil(hp);
-        let pages = pagemap_entries(first, last)?;
-        let mut out: Vec<(u64, u64)> = Vec::new();
-        for (i, &e) in pages.iter().enumerate() {
-            if e & (PM_PRESENT | PM_SWAPPED) == 0 {
-                continue;
-            }
-            let s = ((first + i as u64) * hp - base).max(start);
-            let t = ((first + i as u64 + 1) * hp - base).min(end);
-            match out.last_mut() {
-                Some(r) if r.1 == s => r.1 = t,
-                _ => out.push((s, t)),
-            }
-        }
-        Some(out)
+        touched_in(self.base, self.reserved, start, end)
     }
 
     /// Replaces the contents with `bytes` (a snapshot's `[0, limit)`).
@@ -483,6 +480,132 @@ impl Memory {
         unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.base, bytes.len()) };
         Ok(())
     }
+}
+
+/// `Memory::touched` of the mapping at `base` of `reserved` bytes.
+fn touched_in(base: *mut u8, reserved: u64, start: u64, end: u64) -> Option<Vec<(u64, u64)>> {
+    if !pagemap_works() {
+        return None;
+    }
+    let end = end.min(reserved);
+    if start >= end {
+        return Some(Vec::new());
+    }
+    let hp = host_page_size();
+    let base = base as u64;
+    let first = (base + start) / hp;
+    let last = (base + end).div_ceil(hp);
+    let pages = pagemap_entries(first, last)?;
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    for (i, &e) in pages.iter().enumerate() {
+        if e & (PM_PRESENT | PM_SWAPPED) == 0 {
+            continue;
+        }
+        let s = ((first + i as u64) * hp - base).max(start);
+        let t = ((first + i as u64 + 1) * hp - base).min(end);
+        match out.last_mut() {
+            Some(r) if r.1 == s => r.1 = t,
+            _ => out.push((s, t)),
+        }
+    }
+    Some(out)
+}
+
+/// Zeroes memory the allocator has freed in large extents
+/// (`alloc::DISCARD_MIN`), handing its pages back to the host: the freed
+/// pages then read as zero and cost no memory until written again, as
+/// memory never touched. Where the host cannot drop pages (checked once,
+/// `dontneed_works`), or while a write tracker watches the memory (it
+/// would not see dropped pages change), it writes the zeros instead, over
+/// the pages the host backs: the contents are the same either way, so a
+/// program reads the same bytes on every host and engine, and after a
+/// resume.
+#[derive(Clone, Debug)]
+pub struct Discarder {
+    base: *mut u8,
+    reserved: u64,
+    tracked: Arc<AtomicBool>,
+}
+
+// SAFETY: as for `Memory`, whose mapping it points into: it moves with the
+// runtime that owns both, and is used only by that runtime's allocator.
+unsafe impl Send for Discarder {}
+
+impl Discarder {
+    /// Zeroes `[start, end)` (whole 4 KiB frames inside the reservation).
+    pub fn zero(&self, start: u64, end: u64) {
+        let end = end.min(self.reserved);
+        if start >= end {
+            return;
+        }
+        let fill = |s: u64, e: u64| {
+            // SAFETY: [s, e) is inside the mapping, which outlives every
+            // allocator attached to it; nothing else borrows it here.
+            unsafe { std::ptr::write_bytes(self.base.add(s as usize), 0, (e - s) as usize) }
+        };
+        if !self.tracked.load(Ordering::Relaxed) && dontneed_works() {
+            let hp = host_page_size();
+            let (a, b) = (align_up(start, hp), end / hp * hp);
+            // SAFETY: [a, b) is page-aligned inside the private anonymous
+            // mapping; MADV_DONTNEED makes its pages read as zero.
+            let dropped = a < b
+                && unsafe {
+                    libc::madvise(
+                        self.base.add(a as usize).cast(),
+                        (b - a) as usize,
+                        libc::MADV_DONTNEED,
+                    )
+                } == 0;
+            if dropped {
+                // Pieces of host pages larger than a frame.
+                fill(start, a);
+                fill(b, end);
+                return;
+            }
+        }
+        match touched_in(self.base, self.reserved, start, end) {
+            Some(backed) => backed.into_iter().for_each(|(s, e)| fill(s, e)),
+            None => fill(start, end),
+        }
+    }
+}
+
+/// Whether `MADV_DONTNEED` makes private anonymous pages read as zero here
+/// (emulators may accept it and do nothing), checked once on a probe
+/// mapping of two pages.
+fn dontneed_works() -> bool {
+    static WORKS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *WORKS.get_or_init(|| {
+        let hp = host_page_size() as usize;
+        // SAFETY: a fresh anonymous private mapping, unmapped below.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                2 * hp,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return false;
+        }
+        let b = p.cast::<u8>();
+        // SAFETY: both pages of the probe mapping are writable and
+        // readable; the advice is on the first one only.
+        let ok = unsafe {
+            std::ptr::write_bytes(b, 0xa5, 2 * hp);
+            libc::madvise(p, hp, libc::MADV_DONTNEED) == 0
+                && std::slice::from_raw_parts(b, hp).iter().all(|&x| x == 0)
+                && std::slice::from_raw_parts(b.add(hp), hp)
+                    .iter()
+                    .all(|&x| x == 0xa5)
+        };
+        // SAFETY: the probe mapping, not used after this.
+        unsafe { libc::munmap(p, 2 * hp) };
+        ok
+    })
 }
 
 /// Pagemap entry bits: page present in RAM, page swapped out.
@@ -725,5 +848,63 @@ mod tests {
         assert_eq!(m.load(Type::I8, 5 << 20).unwrap(), 0);
         assert_eq!(m.load(Type::I8, 30 << 20).unwrap(), 9);
         assert!(m.load_image(1 << 40, |_| Ok::<(), ()>(())).is_err());
+    }
+
+    /// Every byte of `[s, e)` of `m` reads as zero.
+    fn zeros(m: &Memory, s: u64, e: u64) -> bool {
+        (s..e).all(|a| m.load(Type::I8, a).unwrap() == 0)
+    }
+
+    #[test]
+    fn discarded_frames_read_as_zero_and_are_given_back() {
+        let mut m = Memory::new(64 << 20, 32 << 20).unwrap();
+        // A frame before, four to discard, a frame after.
+        m.fill(1 << 20, 0x5a, 6 * 4096).unwrap();
+        let d = m.discarder();
+        d.zero((1 << 20) + 4096, (1 << 20) + 5 * 4096);
+        // Before reading them (a read maps the zero page).
+        if let (Some(t), true) = (m.touched(1 << 20, (1 << 20) + 6 * 4096), dontneed_works()) {
+            if host_page_size() == 4096 {
+                // Given back: only the two outer frames are backed.
+                assert_eq!(
+                    t,
+                    vec![
+                        (1 << 20, (1 << 20) + 4096),
+                        ((1 << 20) + 5 * 4096, (1 << 20) + 6 * 4096)
+                    ]
+                );
+            }
+        }
+        assert!(zeros(&m, (1 << 20) + 4096, (1 << 20) + 5 * 4096));
+        assert_eq!(m.load(Type::I8, (1 << 20) + 4095).unwrap(), 0x5a);
+        assert_eq!(m.load(Type::I8, (1 << 20) + 5 * 4096).unwrap(), 0x5a);
+        // Beyond the reservation or empty: nothing happens.
+        d.zero(63 << 20, 65 << 20);
+        d.zero(5 << 20, 5 << 20);
+    }
+
+    #[test]
+    fn discards_of_tracked_memory_are_written_and_seen_by_the_tracker() {
+        let mut m = Memory::new(64 << 20, 32 << 20).unwrap();
+        m.fill(2 << 20, 0x77, 8 * 4096).unwrap();
+        let mut tracker = None;
+        let first = crate::wp::scan_tracked(&mut tracker, &m);
+        let d = m.discarder();
+        d.zero((2 << 20) + 2 * 4096, (2 << 20) + 6 * 4096);
+        assert!(zeros(&m, (2 << 20) + 2 * 4096, (2 << 20) + 6 * 4096));
+        assert_eq!(m.load(Type::I8, (2 << 20) + 6 * 4096).unwrap(), 0x77);
+        let Some(written) = first.and(crate::wp::scan_tracked(&mut tracker, &m)) else {
+            eprintln!("write tracking is not available here");
+            return;
+        };
+        // The zeros were written, so the tracker reports those frames.
+        let base = 2 << 20;
+        for f in 2..6u64 {
+            let a = base + f * 4096;
+            assert!(
+                written.iter().any(|&(s, e)| s <= a && a < e),
+                "frame {f} not reported: {written:x?}"
+            );
+        }
     }
 }

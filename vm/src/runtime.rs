@@ -238,7 +238,8 @@ impl Runtime {
         let heap_start = prog.mem.heap_start;
         let mut mem = Memory::for_run(&config, heap_start + pivm_ir::contract::MAX_ACCESS)?;
         mem.init_globals(&prog.module, prog.global_addrs.as_slice())?;
-        let heap = Allocator::new(heap_start, mem.max_top(), prog.alloc_types.as_slice());
+        let mut heap = Allocator::new(heap_start, mem.max_top(), prog.alloc_types.as_slice());
+        heap.attach(mem.discarder());
         let main = prog.module.func_by_name("main").unwrap_or(FuncId(0));
         let threads = Threads::new(main, (prog.mem.stack_start, prog.mem.stack_end));
         let poll = Arc::new(Poll::new());
@@ -273,11 +274,13 @@ impl Runtime {
     /// process state given, everything else copied (streams: the standard
     /// ones only, `Io::forked`).
     pub fn duplicate(&self, mem: Memory, threads: Threads, proc: crate::proc::Proc) -> Runtime {
+        let mut heap = self.heap.clone();
+        heap.attach(mem.discarder());
         Runtime {
             prog: self.prog.clone(),
             config: self.config.clone(),
             mem,
-            heap: self.heap.clone(),
+            heap,
             io: self.io.forked(),
             rand: self.rand.clone(),
             safepoints_reached: self.safepoints_reached,
@@ -355,6 +358,7 @@ impl Runtime {
             &types,
             heap.iter().map(|e| (e.addr, e.size, e.ty)),
         )?;
+        rt.heap.attach(rt.mem.discarder());
         if !rt.mem.grow_to(state.heap_top) {
             return Err(VmError::new("heap does not fit the memory reservation"));
         }

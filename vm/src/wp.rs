@@ -76,11 +76,14 @@ pub fn scan_tracked(
         }
     }
     let t = tracker.get_or_insert_with(|| {
-        if works() {
-            WriteTracker::new(mem.base(), mem.reserved())
-        } else {
-            None
+        let t = works()
+            .then(|| WriteTracker::new(mem.base(), mem.reserved()))
+            .flatten();
+        if t.is_some() {
+            // The allocator's dropped pages would not show as written.
+            mem.set_write_tracked();
         }
+        t
     });
     t.as_ref()?.scan(mem.bytes().len() as u64)
 }

@@ -387,7 +387,9 @@ fn tmpfiles_resume_with_their_bytes() {
 /// calloc and strdup: both engines print the same, and a run snapshotted in
 /// the middle of the churn (on either engine) and resumed (on either)
 /// prints exactly what the uninterrupted run prints. So do the churn
-/// example and a churn of typed blocks sharing slabs, at many points.
+/// example, a churn of typed blocks sharing slabs, the edges of the JIT's
+/// inline malloc and free, and large frees whose memory is zeroed, at
+/// many points.
 #[test]
 fn resumes_during_allocation_churn_allocate_the_same_addresses() {
     let dir = scratch("churn");
@@ -425,6 +427,21 @@ fn resumes_during_allocation_churn_allocate_the_same_addresses() {
     let edges = repo().join("tests/alloc/slab_edges.c");
     same_pointers(&edges, 10);
     let n = roundtrip_at(&edges, &[], even, &dir).unwrap();
+    assert!(n >= 20, "only {n} resumes checked");
+    // Large frees zeroed in whole frames (`alloc::DISCARD_MIN`, the pages
+    // given back to the host): what a block holds when handed out again is
+    // the same on both engines and after any resume, zero or stale.
+    let discard = repo().join("tests/alloc/discard.c");
+    same_pointers(&discard, 40);
+    let o = pivm(&dir, &["run", discard.to_str().unwrap()]);
+    let out = text(&o.stdout);
+    assert!(out.contains("held 0\n"), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.contains(" held ") && !l.ends_with(" held 0")),
+        "{out}"
+    );
+    let n = roundtrip_at(&discard, &[], even, &dir).unwrap();
     assert!(n >= 20, "only {n} resumes checked");
     let _ = std::fs::remove_dir_all(&dir);
 }
