@@ -124,6 +124,31 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
     Ok(snap)
 }
 
+/// Backs `buf` (about to be filled from the file) with memory in one
+/// call (`MADV_POPULATE_WRITE`, Linux 5.14): a resume reads into fresh VM
+/// memory, where the kernel would otherwise take one fault per 4 KiB page
+/// while it copies. Advice only: where it fails (an older kernel, an
+/// emulator, a buffer not on a page boundary) the copy faults the pages
+/// in as before.
+fn prefault(buf: &mut [u8]) {
+    #[cfg(target_os = "linux")]
+    {
+        if buf.len() >= 64 << 10 {
+            // SAFETY: advice on memory `buf` borrows mutably; populating
+            // writable private memory does not change its contents.
+            unsafe {
+                libc::madvise(
+                    buf.as_mut_ptr().cast(),
+                    buf.len(),
+                    libc::MADV_POPULATE_WRITE,
+                )
+            };
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = buf;
+}
+
 /// Random-access reading, from a byte slice or a file.
 trait Source {
     fn size(&self) -> io::Result<u64>;
@@ -482,6 +507,9 @@ impl<'a, S: Source + ?Sized> SectionReader<'a, S> {
             } else {
                 &mut scratch[..n]
             };
+            if whole {
+                prefault(out);
+            }
             let read = match self.decoder.is_some() {
                 false => self.read_at(out, off).map(|()| n as u64),
                 true => self.block(off, s, out).map_err(|e| match e {

@@ -635,6 +635,7 @@ pub(super) fn plan(
     slot_offset: &dyn Fn(SlotId) -> u64,
 ) -> Vec<LoopPlan> {
     let mut plans = Vec::new();
+    let back_edges = back_edges(f);
     for (latch, d) in f.blocks.iter() {
         let Some(InstKind::Jump { target: header }) = d.insts.last().map(|i| &i.kind) else {
             continue;
@@ -651,7 +652,7 @@ pub(super) fn plan(
             // A header with another back edge (`continue` to a `while`)
             // would send every entry to the first plan of that header:
             // a plain one there could hide the other's fast copy.
-            None if back_edges(f, *header) == 1 => {
+            None if back_edges[header.index()] == 1 => {
                 plans.push(plain_plan(f, *header, latch, in_loop));
             }
             None => {}
@@ -660,16 +661,17 @@ pub(super) fn plan(
     plans
 }
 
-/// How many blocks after `header` end with a jump back to it.
-fn back_edges(f: &Function, header: Block) -> usize {
-    f.blocks
-        .iter()
-        .filter(|(b, d)| {
-            b.index() > header.index()
-                && matches!(d.insts.last().map(|i| &i.kind),
-                    Some(InstKind::Jump { target }) if *target == header)
-        })
-        .count()
+/// For each block, how many blocks after it end with a jump back to it.
+fn back_edges(f: &Function) -> Vec<u32> {
+    let mut n = vec![0u32; f.blocks.len()];
+    for (b, d) in f.blocks.iter() {
+        if let Some(InstKind::Jump { target }) = d.insts.last().map(|i| &i.kind) {
+            if target.index() < b.index() {
+                n[target.index()] += 1;
+            }
+        }
+    }
+    n
 }
 
 /// The plan of a plain loop (`LoopPlan`): its blocks only.
