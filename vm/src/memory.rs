@@ -92,6 +92,8 @@ pub struct Memory {
     /// Set once a write tracker (`wp`) watches this memory: from then on
     /// `Discarder` writes its zeros, so the tracker sees them.
     tracked: Arc<AtomicBool>,
+    /// Backed by transparent huge pages (`--huge-pages`).
+    huge: bool,
 }
 
 // SAFETY: the mapping is owned by this value alone (no other pointer to it
@@ -103,7 +105,8 @@ impl Memory {
     /// VM memory for a run with `config`: `new` with its reservation, and
     /// with transparent huge pages if it asks for them.
     pub fn for_run(config: &crate::runtime::Config, limit: u64) -> Result<Memory, VmError> {
-        let m = Memory::new(config.reserve, limit)?;
+        let mut m = Memory::new(config.reserve, limit)?;
+        m.huge = config.huge_pages;
         if config.huge_pages {
             // `fork` (the snapshot writer) then copies one page-table
             // entry per 2 MiB instead of 512, and first touches fault once
@@ -154,15 +157,20 @@ impl Memory {
             reserved: reserve,
             limit,
             tracked: Arc::default(),
+            huge: false,
         })
     }
 
     /// What the allocator zeroes freed memory with (`Discarder`).
     pub fn discarder(&self) -> Discarder {
+        // With huge pages, only whole ones are dropped: dropping part of
+        // one would split it into base pages.
+        let unit = host_page_size();
         Discarder {
             base: self.base,
             reserved: self.reserved,
             tracked: self.tracked.clone(),
+            unit: if self.huge { unit.max(HUGE_PAGE) } else { unit },
         }
     }
 
@@ -517,7 +525,8 @@ fn touched_in(base: *mut u8, reserved: u64, start: u64, end: u64) -> Option<Vec<
 /// memory never touched. Where the host cannot drop pages (checked once,
 /// `dontneed_works`), or while a write tracker watches the memory (it
 /// would not see dropped pages change), it writes the zeros instead, over
-/// the pages the host backs: the contents are the same either way, so a
+/// the pages the host backs; with `--huge-pages` it drops only whole huge
+/// pages and writes the rest: the contents are the same either way, so a
 /// program reads the same bytes on every host and engine, and after a
 /// resume.
 #[derive(Clone, Debug)]
@@ -525,7 +534,13 @@ pub struct Discarder {
     base: *mut u8,
     reserved: u64,
     tracked: Arc<AtomicBool>,
+    /// The pages it drops: the host's, or huge pages.
+    unit: u64,
 }
+
+/// The size of a transparent huge page on the hosts pivm runs on (x86_64;
+/// aarch64, s390x and riscv64 with 4 KiB base pages).
+const HUGE_PAGE: u64 = 2 << 20;
 
 // SAFETY: as for `Memory`, whose mapping it points into: it moves with the
 // runtime that owns both, and is used only by that runtime's allocator.
@@ -544,8 +559,13 @@ impl Discarder {
             unsafe { std::ptr::write_bytes(self.base.add(s as usize), 0, (e - s) as usize) }
         };
         if !self.tracked.load(Ordering::Relaxed) && dontneed_works() {
-            let hp = host_page_size();
-            let (a, b) = (align_up(start, hp), end / hp * hp);
+            // Aligned on the host: a huge page's place depends on where
+            // the reservation is.
+            let (hp, base) = (self.unit, self.base as u64);
+            let (a, b) = (
+                align_up(base + start, hp) - base,
+                (base + end) / hp * hp - base,
+            );
             // SAFETY: [a, b) is page-aligned inside the private anonymous
             // mapping; MADV_DONTNEED makes its pages read as zero.
             let dropped = a < b
@@ -557,7 +577,7 @@ impl Discarder {
                     )
                 } == 0;
             if dropped {
-                // Pieces of host pages larger than a frame.
+                // Pieces of pages larger than a frame.
                 fill(start, a);
                 fill(b, end);
                 return;
@@ -906,5 +926,33 @@ mod tests {
                 "frame {f} not reported: {written:x?}"
             );
         }
+    }
+
+    #[test]
+    fn huge_pages_are_dropped_only_whole() {
+        let mut m = Memory::new(64 << 20, 32 << 20).unwrap();
+        m.huge = true;
+        let at = 4 << 20;
+        m.fill(at, 0x33, 8 << 20).unwrap();
+        let d = m.discarder();
+        // Less than a huge page: written over, still backed.
+        d.zero(at + (64 << 10), at + (320 << 10));
+        if let Some(t) = m.touched(at, at + (1 << 20)) {
+            assert_eq!(t, vec![(at, at + (1 << 20))]);
+        }
+        // Six MiB: the huge pages wholly inside (on the host) dropped.
+        d.zero(at + (1 << 20), at + (7 << 20));
+        if let (Some(t), true) = (m.touched(at, at + (8 << 20)), dontneed_works()) {
+            if host_page_size() <= HUGE_PAGE {
+                let base = m.base() as u64;
+                let first = align_up(base + at + (1 << 20), HUGE_PAGE) - base;
+                let last = (base + at + (7 << 20)) / HUGE_PAGE * HUGE_PAGE - base;
+                assert_eq!(t, vec![(at, first), (last, at + (8 << 20))]);
+            }
+        }
+        assert!(zeros(&m, at + (64 << 10), at + (320 << 10)));
+        assert!(zeros(&m, at + (1 << 20), at + (7 << 20)));
+        assert_eq!(m.load(Type::I8, at + (64 << 10) - 1).unwrap(), 0x33);
+        assert_eq!(m.load(Type::I8, at + (7 << 20)).unwrap(), 0x33);
     }
 }
