@@ -24,13 +24,19 @@
 //!   (the bump at the top).
 //!
 //! - Memory: a release that leaves a free extent of at least
-//!   `DISCARD_MIN` bytes zeroes the released block's frames lying wholly
-//!   in that extent (`discarded`), through the runtime's `Discarder`, which
-//!   hands their pages back to the host: the program's peak resident
-//!   memory follows its live blocks, not every page it ever used. Which
-//!   bytes are zeroed depends only on the release, so a program that reads
-//!   freed memory reads the same everywhere, and a snapshot (which stores
-//!   memory as it is) resumes with the same bytes.
+//!   `discard_min` bytes (`DISCARD_MIN`, 128 KiB, at first) zeroes the
+//!   released block's frames lying wholly in that extent (`discarded`),
+//!   through the runtime's `Discarder`, which hands their pages back to
+//!   the host: the program's peak resident memory follows its live blocks,
+//!   not every page it ever used. Each such release raises `discard_min`
+//!   to twice the block (up to `DISCARD_MAX`), so a block freed and
+//!   allocated again round after round is zeroed once, not faulted in
+//!   again every round; and all the zeroing of a run stops at twice the
+//!   heap's high-water mark (`discarded`), so blocks freed together and
+//!   allocated again round after round cost at most that many faults.
+//!   Which bytes are zeroed depends only on the releases, so a program that reads freed memory reads the same
+//!   everywhere; a snapshot stores memory as it is and this history
+//!   (`extra`), so a resumed run zeroes what the original would.
 //!
 //! So every decision is a function of the set of live blocks, never of the
 //! order of past frees: the slabs are exactly the frames holding a live small
@@ -85,8 +91,11 @@ const FRAME_SHIFT: u32 = 12;
 pub const SMALL_MAX: u64 = 4096;
 /// A release that leaves a free extent of at least this many bytes zeroes
 /// the whole frames it frees there (`Discarder`: their host pages are
-/// given back).
+/// given back), at first; after zeroing a block's frames, only extents
+/// of twice its size do (`Allocator::discard_min`), up to `DISCARD_MAX`.
 pub const DISCARD_MIN: u64 = 128 << 10;
+/// The most `Allocator::discard_min` grows to.
+pub const DISCARD_MAX: u64 = 64 << 20;
 
 /// One live allocation.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -628,9 +637,9 @@ impl Space {
         self.bump(at, run)
     }
 
-    /// Gives back the block `[addr, addr + len)`; returns the frames to
-    /// zero (`discarded`).
-    fn release(&mut self, addr: u64, len: u64) -> Option<(u64, u64)> {
+    /// Gives back the block `[addr, addr + len)`; returns it with the free
+    /// extent it joined.
+    fn release(&mut self, addr: u64, len: u64) -> Freed {
         let mut start = addr;
         let mut end = addr + len;
         if let Some(l) = self.remove_gap(end) {
@@ -640,19 +649,23 @@ impl Space {
             self.remove_gap(s);
             start = s;
         }
-        if end >= self.end {
+        let extent = if end >= self.end {
             self.end = start;
-            discarded(start, addr + len, addr, len)
+            (start, addr + len)
         } else {
             self.insert_gap(start, end - start);
-            discarded(start, end, addr, len)
+            (start, end)
+        };
+        Freed {
+            extent,
+            block: (addr, len),
         }
     }
 
     /// Resizes the block `[addr, addr + old_b)` to `new_b` bytes in place if
-    /// the space after it allows; returns whether it did, and the frames to
-    /// zero when it shrank (`discarded`).
-    fn resize(&mut self, addr: u64, old_b: u64, new_b: u64) -> (bool, Option<(u64, u64)>) {
+    /// the space after it allows; returns whether it did, and what it freed
+    /// when it shrank.
+    fn resize(&mut self, addr: u64, old_b: u64, new_b: u64) -> (bool, Option<Freed>) {
         let old_end = addr + old_b;
         let new_end = match addr.checked_add(new_b) {
             Some(e) if e <= self.heap_max => e,
@@ -664,7 +677,10 @@ impl Space {
             self.end = new_end;
             self.heap_top = self.heap_top.max(new_end);
             if new_end < old_end {
-                freed = discarded(new_end, old_end, new_end, old_end - new_end);
+                freed = Some(Freed {
+                    extent: (new_end, old_end),
+                    block: (new_end, old_end - new_end),
+                });
             }
         } else if new_b < old_b {
             let mut gap_end = old_end;
@@ -672,7 +688,10 @@ impl Space {
                 gap_end += len;
             }
             self.insert_gap(new_end, gap_end - new_end);
-            freed = discarded(new_end, gap_end, new_end, old_end - new_end);
+            freed = Some(Freed {
+                extent: (new_end, gap_end),
+                block: (new_end, old_end - new_end),
+            });
         } else {
             match self.gap_len.get(&old_end).copied() {
                 Some(len) if old_end + len >= new_end => {
@@ -705,12 +724,20 @@ impl Space {
     }
 }
 
-/// The frames to zero when `[addr, addr + len)` is freed into the free
-/// extent `[start, end)` that contains it: its frames lying wholly in the
-/// extent, if the extent spans at least `DISCARD_MIN` bytes. A function of
-/// the release alone, so every engine and host zeroes the same bytes.
-fn discarded(start: u64, end: u64, addr: u64, len: u64) -> Option<(u64, u64)> {
-    if end - start < DISCARD_MIN {
+/// A block given back to the space between blocks: `block` (start,
+/// length) and the free extent `[extent.0, extent.1)` it is now part of.
+#[derive(Clone, Copy, Debug)]
+struct Freed {
+    extent: (u64, u64),
+    block: (u64, u64),
+}
+
+/// The frames to zero when `block` is freed into the free `extent` that
+/// contains it: its frames lying wholly in the extent, if the extent spans
+/// at least `min` bytes (`Allocator::discard_min`).
+fn discarded(f: Freed, min: u64) -> Option<(u64, u64)> {
+    let ((start, end), (addr, len)) = (f.extent, f.block);
+    if end - start < min {
         return None;
     }
     let from = align_up(start, FRAME).max(addr & !(FRAME - 1));
@@ -833,6 +860,18 @@ pub struct Allocator {
     /// Zeroes freed extents of VM memory (`attach`); none in tests of the
     /// allocator alone.
     discard: Option<Discarder>,
+    /// The least free extent a release zeroes frames in: `DISCARD_MIN`,
+    /// raised to twice each block whose frames it zeroed (at most
+    /// `DISCARD_MAX`), so that a program that frees and allocates a large
+    /// block again and again zeroes it once, not at every round (glibc's
+    /// trim threshold grows the same way). History, not a function of the
+    /// live blocks: snapshots keep it (`discard_min`, `set_discard_min`).
+    discard_min: u64,
+    /// The bytes zeroed so far: at most twice the heap's high-water mark
+    /// in all, so that a program whose frees keep making large extents
+    /// that it fills again at once pays for faulting its heap in at most
+    /// twice more. History too, kept in snapshots.
+    discarded: u64,
 }
 
 impl Allocator {
@@ -863,6 +902,8 @@ impl Allocator {
             types: vec![MemType::Scalar(Type::I8); 2],
             type_ids: HashMap::default(),
             discard: None,
+            discard_min: DISCARD_MIN,
+            discarded: 0,
         };
         for t in base_types {
             // Keep ids dense even if a type is listed twice.
@@ -1045,15 +1086,49 @@ impl Allocator {
     /// Gives `[addr, addr + len)` back to the space between blocks.
     fn release(&mut self, addr: u64, len: u64) {
         let freed = self.space.release(addr, len);
-        self.zero(freed);
+        self.zero(Some(freed));
     }
 
-    /// Zeroes the frames a release freed, if any.
+    /// Zeroes the frames a release freed, if its extent is large enough,
+    /// and raises the threshold past the block.
     #[inline]
-    fn zero(&self, freed: Option<(u64, u64)>) {
-        if let (Some((s, e)), Some(d)) = (freed, &self.discard) {
-            d.zero(s, e);
+    fn zero(&mut self, freed: Option<Freed>) {
+        let Some(f) = freed else {
+            return;
+        };
+        let budget = 2 * (self.space.heap_top - self.space.heap_start);
+        if let Some((s, e)) = discarded(f, self.discard_min)
+            .filter(|&(s, e)| self.discarded.saturating_add(e - s) <= budget)
+        {
+            if let Some(d) = &self.discard {
+                d.zero(s, e);
+            }
+            self.discarded += e - s;
+            self.discard_min = self
+                .discard_min
+                .max(f.block.1.saturating_mul(2))
+                .min(DISCARD_MAX);
         }
+    }
+
+    /// The least free extent a release zeroes frames in, for snapshots.
+    pub fn discard_min(&self) -> u64 {
+        self.discard_min
+    }
+
+    /// Restores `discard_min` from a snapshot (clamped to its range).
+    pub fn set_discard_min(&mut self, v: u64) {
+        self.discard_min = v.clamp(DISCARD_MIN, DISCARD_MAX);
+    }
+
+    /// The bytes zeroed so far, for snapshots.
+    pub fn discarded(&self) -> u64 {
+        self.discarded
+    }
+
+    /// Restores `discarded` from a snapshot.
+    pub fn set_discarded(&mut self, v: u64) {
+        self.discarded = v;
     }
 
     pub fn heap_start(&self) -> u64 {
@@ -2229,16 +2304,23 @@ mod tests {
     fn large_free_extents_are_zeroed_in_whole_frames() {
         // Below the threshold, nothing; a block inside a large extent, its
         // whole frames; frames shared with a live neighbour stay.
-        assert_eq!(discarded(0, DISCARD_MIN - 16, 0, DISCARD_MIN - 16), None);
+        let d = |start, end, addr, len| {
+            let f = Freed {
+                extent: (start, end),
+                block: (addr, len),
+            };
+            discarded(f, DISCARD_MIN)
+        };
+        assert_eq!(d(0, DISCARD_MIN - 16, 0, DISCARD_MIN - 16), None);
         assert_eq!(
-            discarded(4096, 4096 + DISCARD_MIN, 4096 + 100, 9000),
+            d(4096, 4096 + DISCARD_MIN, 4096 + 100, 9000),
             Some((4096, 4096 + 3 * 4096))
         );
         assert_eq!(
-            discarded(100, 100 + DISCARD_MIN, 100, DISCARD_MIN),
+            d(100, 100 + DISCARD_MIN, 100, DISCARD_MIN),
             Some((4096, (100 + DISCARD_MIN) & !4095))
         );
-        assert_eq!(discarded(0, DISCARD_MIN, 16, 32), Some((0, 4096)));
+        assert_eq!(d(0, DISCARD_MIN, 16, 32), Some((0, 4096)));
 
         use crate::memory::Memory;
         use pivm_ir::Type;
@@ -2281,5 +2363,68 @@ mod tests {
         let again = a.malloc(300_000, 0).unwrap();
         assert_eq!(again, p[0] + block_size(8192));
         assert_eq!(byte(&m, again + 200_000), 0);
+    }
+
+    #[test]
+    fn a_block_freed_again_and_again_is_zeroed_once() {
+        use crate::memory::Memory;
+        use pivm_ir::Type;
+        let heap = 1 << 20;
+        let mut m = Memory::new(64 << 20, 48 << 20).unwrap();
+        let mut a = Allocator::new(heap, 48 << 20, &[]);
+        a.attach(m.discarder());
+        let byte = |m: &Memory, at: u64| m.load(Type::I8, at).unwrap();
+        let x = a.malloc(200_000, 0).unwrap();
+        let guard = a.malloc(16, 0).unwrap();
+        assert!(guard > x);
+        m.fill(x, 0xab, 200_000).unwrap();
+        assert!(a.free(x));
+        assert_eq!(byte(&m, x + 8192), 0);
+        assert_eq!(a.discard_min(), 400_000);
+        // Again in the same place: its extent is now below the threshold.
+        assert_eq!(a.malloc(200_000, 0), Some(x));
+        m.fill(x, 0xcd, 200_000).unwrap();
+        assert!(a.free(x));
+        assert_eq!(byte(&m, x + 8192), 0xcd);
+        // A larger one, at the top, is zeroed and raises it again, up to
+        // its bound; a snapshot's value is clamped to the range.
+        let z = a.malloc(1 << 20, 0).unwrap();
+        m.fill(z, 0xef, 1 << 20).unwrap();
+        assert!(a.free(z));
+        assert_eq!(byte(&m, z + 8192), 0);
+        assert_eq!(a.discard_min(), 2 << 20);
+        a.set_discard_min(u64::MAX);
+        assert_eq!(a.discard_min(), DISCARD_MAX);
+        a.set_discard_min(0);
+        assert_eq!(a.discard_min(), DISCARD_MIN);
+    }
+
+    #[test]
+    fn zeroing_stops_at_twice_the_heap() {
+        use crate::memory::Memory;
+        use pivm_ir::Type;
+        let heap = 1 << 20;
+        let mut m = Memory::new(64 << 20, 48 << 20).unwrap();
+        let mut a = Allocator::new(heap, 48 << 20, &[]);
+        a.attach(m.discarder());
+        // Rounds of 64 blocks freed together: each free joins an extent
+        // over the threshold, so the first rounds zero their frames, until
+        // twice the heap has been zeroed.
+        let mut last = Vec::new();
+        for r in 0..12u8 {
+            let b: Vec<u64> = (0..64).map(|_| a.malloc(8000, 0).unwrap()).collect();
+            for &p in &b {
+                m.fill(p, r + 1, 8000).unwrap();
+            }
+            for &p in &b {
+                assert!(a.free(p));
+            }
+            last = b;
+        }
+        let span = a.heap_top() - heap;
+        assert!(a.discarded() > span, "{} of {span}", a.discarded());
+        assert!(a.discarded() <= 2 * span, "{} of {span}", a.discarded());
+        // The last round's blocks keep their bytes.
+        assert_eq!(m.load(Type::I8, last[40] + 4096).unwrap(), 12);
     }
 }

@@ -27,10 +27,10 @@ use pivm_ir::frame::Frame;
 use pivm_ir::write::MemTypeDisplay;
 use pivm_ir::{FuncId, MemType, Module};
 use pivm_snapshot::{
-    capture_extents, AllocTable, Body, Chain, Counters, EngineKind, FileInfo, Hop, Host, IoState,
-    MemSection, MemoryLayout, Parent, SavedFamily, SavedFd, SavedFile, SavedMemory, SavedPipe,
-    SavedThread, SavedThreads, SavedTimers, SavedZombie, Snapshot, THREAD_CHILD, THREAD_DONE,
-    THREAD_FUTEX, THREAD_JOIN, THREAD_PIPE, THREAD_RUNNABLE, THREAD_SLEEP,
+    capture_extents, AllocTable, Body, ByteString, Chain, Counters, EngineKind, FileInfo, Hop,
+    Host, IoState, MemSection, MemoryLayout, Parent, SavedFamily, SavedFd, SavedFile, SavedMemory,
+    SavedPipe, SavedThread, SavedThreads, SavedTimers, SavedZombie, Snapshot, THREAD_CHILD,
+    THREAD_DONE, THREAD_FUTEX, THREAD_JOIN, THREAD_PIPE, THREAD_RUNNABLE, THREAD_SLEEP,
 };
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -315,7 +315,7 @@ pub fn body_of<'a>(
         frames,
         io,
         counters,
-        extra: Default::default(),
+        extra: heap_extra(&rt.heap),
         parent,
         threads: saved_threads(rt, rt.world.is_some())?,
         family: saved_family(rt, engine, program)?,
@@ -515,7 +515,7 @@ fn parked_body(
             .map_err(err)?,
         io: io_state(o),
         counters: counters_of(o, o.safepoints_reached, 0),
-        extra: Default::default(),
+        extra: heap_extra(&o.heap),
         parent: None,
         threads: saved_threads(o, true)?,
         family: Some(family),
@@ -593,6 +593,56 @@ fn restore_family(rt: &mut Runtime, f: &SavedFamily) -> Result<(), VmError> {
 
 /// A process that was not running, from its (validated) body: memory from
 /// its regions, its threads parked.
+/// The `extra` entries that keep the allocator's history of zeroing
+/// freed extents (`Allocator::discard_min`, `Allocator::discarded`):
+/// eight bytes each, little-endian.
+const DISCARD_MIN_KEY: &str = "alloc.discard_min";
+const DISCARDED_KEY: &str = "alloc.discarded";
+
+/// The allocator's history a body keeps in `extra`.
+fn heap_extra(heap: &crate::alloc::Allocator) -> std::collections::BTreeMap<String, ByteString> {
+    let mut extra = std::collections::BTreeMap::new();
+    if heap.discard_min() != crate::alloc::DISCARD_MIN {
+        extra.insert(
+            DISCARD_MIN_KEY.to_string(),
+            ByteString(heap.discard_min().to_le_bytes().to_vec()),
+        );
+    }
+    if heap.discarded() != 0 {
+        extra.insert(
+            DISCARDED_KEY.to_string(),
+            ByteString(heap.discarded().to_le_bytes().to_vec()),
+        );
+    }
+    extra
+}
+
+/// Restores what `heap_extra` kept (the defaults where the body has none).
+fn restore_heap_extra(
+    heap: &mut crate::alloc::Allocator,
+    extra: &std::collections::BTreeMap<String, ByteString>,
+) -> Result<(), VmError> {
+    let get = |key: &str| -> Result<Option<u64>, VmError> {
+        let Some(v) = extra.get(key) else {
+            return Ok(None);
+        };
+        let bytes: [u8; 8] = v.0.as_slice().try_into().map_err(|_| {
+            VmError::new(format!(
+                "bad snapshot: extra entry {key} has {} bytes, not 8",
+                v.0.len()
+            ))
+        })?;
+        Ok(Some(u64::from_le_bytes(bytes)))
+    };
+    if let Some(v) = get(DISCARD_MIN_KEY)? {
+        heap.set_discard_min(v);
+    }
+    if let Some(v) = get(DISCARDED_KEY)? {
+        heap.set_discarded(v);
+    }
+    Ok(())
+}
+
 fn restore_parked(rt: &Runtime, b: &Body) -> Result<Runtime, VmError> {
     let state = runtime_state(b);
     let reserve = rt.config.reserve;
@@ -618,6 +668,7 @@ fn restore_parked(rt: &Runtime, b: &Body) -> Result<Runtime, VmError> {
         &b.memory.allocations,
         load,
     )?;
+    restore_heap_extra(&mut o.heap, &b.extra)?;
     o.poll = rt.poll.clone();
     o.timer = rt.timer.clone();
     let frames: Vec<Frame> = b.frames.iter().map(|f| f.to_ir()).collect();
@@ -830,6 +881,7 @@ pub fn restore(
         &b.memory.allocations,
         load,
     )?;
+    restore_heap_extra(&mut runtime.heap, &b.extra)?;
     if let Some(saved) = &b.threads {
         runtime.threads = threads_of(saved)?;
         if runtime.threads.switch_now {
@@ -1405,5 +1457,24 @@ mod tests {
         let mut back = lone();
         restore_family(&mut back, &f).unwrap();
         assert_eq!(back.proc.fork, Fork::Requested);
+    }
+
+    /// The allocator's threshold for zeroing freed extents goes into a
+    /// body's `extra` once it moved, comes back from it, and a malformed
+    /// entry is refused.
+    #[test]
+    fn the_discard_threshold_rides_in_extra() {
+        let mut rt = lone();
+        assert!(heap_extra(&rt.heap).is_empty());
+        rt.heap.set_discard_min(1 << 20);
+        rt.heap.set_discarded(12345 << 12);
+        let mut extra = heap_extra(&rt.heap);
+        let mut back = lone();
+        restore_heap_extra(&mut back.heap, &extra).unwrap();
+        assert_eq!(back.heap.discard_min(), 1 << 20);
+        assert_eq!(back.heap.discarded(), 12345 << 12);
+        extra.insert(DISCARD_MIN_KEY.to_string(), ByteString(vec![1, 2, 3]));
+        let e = restore_heap_extra(&mut back.heap, &extra).unwrap_err();
+        assert!(e.message.contains("alloc.discard_min"), "{}", e.message);
     }
 }
