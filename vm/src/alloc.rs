@@ -2300,6 +2300,17 @@ mod tests {
         }
     }
 
+    use crate::memory::Memory;
+    use pivm_ir::Type;
+
+    /// VM memory and an allocator from `heap` that zeroes in it.
+    fn attached(heap: u64) -> (Memory, Allocator) {
+        let m = Memory::new(64 << 20, 48 << 20).unwrap();
+        let mut a = Allocator::new(heap, 48 << 20, &[]);
+        a.attach(m.discarder());
+        (m, a)
+    }
+
     #[test]
     fn large_free_extents_are_zeroed_in_whole_frames() {
         // Below the threshold, nothing; a block inside a large extent, its
@@ -2322,12 +2333,8 @@ mod tests {
         );
         assert_eq!(d(0, DISCARD_MIN, 16, 32), Some((0, 4096)));
 
-        use crate::memory::Memory;
-        use pivm_ir::Type;
         let heap = 1 << 20;
-        let mut m = Memory::new(64 << 20, 48 << 20).unwrap();
-        let mut a = Allocator::new(heap, 48 << 20, &[]);
-        a.attach(m.discarder());
+        let (mut m, mut a) = attached(heap);
         let big = 100_000u64;
         let p: Vec<u64> = (0..4).map(|_| a.malloc(big, 0).unwrap()).collect();
         let small = a.malloc(40, 0).unwrap();
@@ -2367,12 +2374,8 @@ mod tests {
 
     #[test]
     fn a_block_freed_again_and_again_is_zeroed_once() {
-        use crate::memory::Memory;
-        use pivm_ir::Type;
         let heap = 1 << 20;
-        let mut m = Memory::new(64 << 20, 48 << 20).unwrap();
-        let mut a = Allocator::new(heap, 48 << 20, &[]);
-        a.attach(m.discarder());
+        let (mut m, mut a) = attached(heap);
         let byte = |m: &Memory, at: u64| m.load(Type::I8, at).unwrap();
         let x = a.malloc(200_000, 0).unwrap();
         let guard = a.malloc(16, 0).unwrap();
@@ -2401,12 +2404,8 @@ mod tests {
 
     #[test]
     fn zeroing_stops_at_twice_the_heap() {
-        use crate::memory::Memory;
-        use pivm_ir::Type;
         let heap = 1 << 20;
-        let mut m = Memory::new(64 << 20, 48 << 20).unwrap();
-        let mut a = Allocator::new(heap, 48 << 20, &[]);
-        a.attach(m.discarder());
+        let (mut m, mut a) = attached(heap);
         // Rounds of 64 blocks freed together: each free joins an extent
         // over the threshold, so the first rounds zero their frames, until
         // twice the heap has been zeroed.
