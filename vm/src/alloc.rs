@@ -34,9 +34,10 @@
 //!   again every round; and all the zeroing of a run stops at twice the
 //!   heap's high-water mark (`discarded`), so blocks freed together and
 //!   allocated again round after round cost at most that many faults.
-//!   Which bytes are zeroed depends only on the releases, so a program that reads freed memory reads the same
-//!   everywhere; a snapshot stores memory as it is and this history
-//!   (`extra`), so a resumed run zeroes what the original would.
+//!   Which bytes are zeroed depends only on the releases, so a program
+//!   that reads freed memory reads the same everywhere; a snapshot stores
+//!   memory as it is and this history (`extra`), so a resumed run zeroes
+//!   what the original would.
 //!
 //! So every decision is a function of the set of live blocks, never of the
 //! order of past frees: the slabs are exactly the frames holding a live small
@@ -1089,8 +1090,9 @@ impl Allocator {
         self.zero(Some(freed));
     }
 
-    /// Zeroes the frames a release freed, if its extent is large enough,
-    /// and raises the threshold past the block.
+    /// Zeroes the frames a release freed, if its extent is large enough
+    /// and the run's budget allows, and raises the threshold past the
+    /// block.
     #[inline]
     fn zero(&mut self, freed: Option<Freed>) {
         let Some(f) = freed else {
@@ -2425,5 +2427,26 @@ mod tests {
         assert!(a.discarded() <= 2 * span, "{} of {span}", a.discarded());
         // The last round's blocks keep their bytes.
         assert_eq!(m.load(Type::I8, last[40] + 4096).unwrap(), 12);
+    }
+
+    #[test]
+    fn a_block_shrunk_at_the_top_keeps_its_last_frame() {
+        let heap = 1 << 20;
+        let (mut m, mut a) = attached(heap);
+        let p = a.malloc(400_000, 0).unwrap();
+        m.fill(p, 0x5c, 400_000).unwrap();
+        // The last block: its tail goes back to the top.
+        let keep = 10_000;
+        let q = a.resize(p, keep).unwrap();
+        assert!(q.in_place);
+        let byte = |m: &Memory, at: u64| m.load(Type::I8, at).unwrap();
+        let tail = align_up(p + keep, FRAME);
+        // The live prefix's last frame keeps every byte, the block's too.
+        assert!((p..tail).all(|x| byte(&m, x) == 0x5c));
+        assert!((tail..(p + 400_000) & !(FRAME - 1)).all(|x| byte(&m, x) == 0));
+        assert_eq!(
+            a.discard_min(),
+            2 * (align_up(p + 400_000, 16) - align_up(p + keep, 16))
+        );
     }
 }

@@ -592,7 +592,7 @@ impl Discarder {
 
 /// Whether `MADV_DONTNEED` makes private anonymous pages read as zero here
 /// (emulators may accept it and do nothing), checked once on a probe
-/// mapping of two pages.
+/// mapping of two pages made as VM memory is (`Memory::new`).
 fn dontneed_works() -> bool {
     static WORKS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *WORKS.get_or_init(|| {
@@ -603,7 +603,7 @@ fn dontneed_works() -> bool {
                 std::ptr::null_mut(),
                 2 * hp,
                 libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
                 -1,
                 0,
             )
@@ -911,6 +911,13 @@ mod tests {
         let first = crate::wp::scan_tracked(&mut tracker, &m);
         let d = m.discarder();
         d.zero((2 << 20) + 2 * 4096, (2 << 20) + 6 * 4096);
+        if first.is_some() {
+            // Written, not dropped: still backed (checked before reading,
+            // which would map the zero page).
+            if let Some(t) = m.touched((2 << 20) + 2 * 4096, (2 << 20) + 6 * 4096) {
+                assert_eq!(t, vec![((2 << 20) + 2 * 4096, (2 << 20) + 6 * 4096)]);
+            }
+        }
         assert!(zeros(&m, (2 << 20) + 2 * 4096, (2 << 20) + 6 * 4096));
         assert_eq!(m.load(Type::I8, (2 << 20) + 6 * 4096).unwrap(), 0x77);
         let Some(written) = first.and(crate::wp::scan_tracked(&mut tracker, &m)) else {

@@ -184,6 +184,10 @@ pub struct RuntimeState {
     pub safepoints_reached: u64,
     /// The last serial given to a frame that calls setjmp (`pivm_ir::jmp`).
     pub jmp_serial: u64,
+    /// The allocator's history of zeroing freed extents
+    /// (`Allocator::discard_min`, `Allocator::discarded`).
+    pub discard_min: u64,
+    pub discarded: u64,
 }
 
 pub struct Runtime {
@@ -359,6 +363,8 @@ impl Runtime {
             heap.iter().map(|e| (e.addr, e.size, e.ty)),
         )?;
         rt.heap.attach(rt.mem.discarder());
+        rt.heap.set_discard_min(state.discard_min);
+        rt.heap.set_discarded(state.discarded);
         if !rt.mem.grow_to(state.heap_top) {
             return Err(VmError::new("heap does not fit the memory reservation"));
         }
@@ -397,6 +403,8 @@ impl Runtime {
             next_handle: self.io.next_handle(),
             safepoints_reached: self.safepoints_reached,
             jmp_serial: self.jmp_serial,
+            discard_min: self.heap.discard_min(),
+            discarded: self.heap.discarded(),
         }
     }
 

@@ -591,8 +591,6 @@ fn restore_family(rt: &mut Runtime, f: &SavedFamily) -> Result<(), VmError> {
     Ok(())
 }
 
-/// A process that was not running, from its (validated) body: memory from
-/// its regions, its threads parked.
 /// The `extra` entries that keep the allocator's history of zeroing
 /// freed extents (`Allocator::discard_min`, `Allocator::discarded`):
 /// eight bytes each, little-endian.
@@ -643,6 +641,8 @@ fn restore_heap_extra(
     Ok(())
 }
 
+/// A process that was not running, from its (validated) body: memory from
+/// its regions, its threads parked.
 fn restore_parked(rt: &Runtime, b: &Body) -> Result<Runtime, VmError> {
     let state = runtime_state(b);
     let reserve = rt.config.reserve;
@@ -793,6 +793,9 @@ fn runtime_state(b: &Body) -> RuntimeState {
         next_handle,
         safepoints_reached: b.counters.safepoints,
         jmp_serial: b.counters.jmp_serial,
+        // Set from `extra` after the runtime is built (`restore_heap_extra`).
+        discard_min: crate::alloc::DISCARD_MIN,
+        discarded: 0,
     };
     state
 }

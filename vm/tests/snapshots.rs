@@ -435,12 +435,17 @@ fn resumes_during_allocation_churn_allocate_the_same_addresses() {
     same_pointers(&discard, 40);
     let o = pivm(&dir, &["run", discard.to_str().unwrap()]);
     let out = text(&o.stdout);
-    assert!(out.contains("held 0\n"), "{out}");
-    assert!(
-        out.lines()
-            .any(|l| l.contains(" held ") && !l.ends_with(" held 0")),
-        "{out}"
-    );
+    // After round 0 (a fresh heap), some rounds read zeroed memory and
+    // some stale bytes.
+    let last = out.lines().last().unwrap_or_default();
+    let count = |key: &str| {
+        let mut w = last.split_whitespace();
+        w.position(|x| x == key)
+            .and_then(|_| w.next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    assert!(count("zero") >= 2 && count("stale") >= 2, "{last}");
     let n = roundtrip_at(&discard, &[], even, &dir).unwrap();
     assert!(n >= 20, "only {n} resumes checked");
     let _ = std::fs::remove_dir_all(&dir);
