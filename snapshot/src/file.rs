@@ -129,7 +129,8 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
 /// memory, where the kernel would otherwise take one fault per 4 KiB page
 /// while it copies. Advice only: where it fails (an older kernel, an
 /// emulator, a buffer not on a page boundary) the copy faults the pages
-/// in as before.
+/// in as before, as it does for pieces under 64 KiB (a few pages, not
+/// worth a system call).
 fn prefault(buf: &mut [u8]) {
     #[cfg(target_os = "linux")]
     {

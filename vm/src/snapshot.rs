@@ -615,36 +615,27 @@ fn heap_extra(heap: &crate::alloc::Allocator) -> std::collections::BTreeMap<Stri
     extra
 }
 
-/// Restores what `heap_extra` kept (the defaults where the body has none).
-fn restore_heap_extra(
-    heap: &mut crate::alloc::Allocator,
+/// The `extra` entry `key` as a u64 (`heap_extra`); `None` if absent.
+fn extra_u64(
     extra: &std::collections::BTreeMap<String, ByteString>,
-) -> Result<(), VmError> {
-    let get = |key: &str| -> Result<Option<u64>, VmError> {
-        let Some(v) = extra.get(key) else {
-            return Ok(None);
-        };
-        let bytes: [u8; 8] = v.0.as_slice().try_into().map_err(|_| {
-            VmError::new(format!(
-                "bad snapshot: extra entry {key} has {} bytes, not 8",
-                v.0.len()
-            ))
-        })?;
-        Ok(Some(u64::from_le_bytes(bytes)))
+    key: &str,
+) -> Result<Option<u64>, VmError> {
+    let Some(v) = extra.get(key) else {
+        return Ok(None);
     };
-    if let Some(v) = get(DISCARD_MIN_KEY)? {
-        heap.set_discard_min(v);
-    }
-    if let Some(v) = get(DISCARDED_KEY)? {
-        heap.set_discarded(v);
-    }
-    Ok(())
+    let bytes: [u8; 8] = v.0.as_slice().try_into().map_err(|_| {
+        VmError::new(format!(
+            "bad snapshot: extra entry {key} has {} bytes, not 8",
+            v.0.len()
+        ))
+    })?;
+    Ok(Some(u64::from_le_bytes(bytes)))
 }
 
 /// A process that was not running, from its (validated) body: memory from
 /// its regions, its threads parked.
 fn restore_parked(rt: &Runtime, b: &Body) -> Result<Runtime, VmError> {
-    let state = runtime_state(b);
+    let state = runtime_state(b)?;
     let reserve = rt.config.reserve;
     let regions = b.family.as_ref().map_or(&[][..], |f| &f.memory[..]);
     let load = |mem: &mut crate::memory::Memory| {
@@ -668,7 +659,6 @@ fn restore_parked(rt: &Runtime, b: &Body) -> Result<Runtime, VmError> {
         &b.memory.allocations,
         load,
     )?;
-    restore_heap_extra(&mut o.heap, &b.extra)?;
     o.poll = rt.poll.clone();
     o.timer = rt.timer.clone();
     let frames: Vec<Frame> = b.frames.iter().map(|f| f.to_ir()).collect();
@@ -745,7 +735,7 @@ fn threads_of(saved: &SavedThreads) -> Result<sched::Threads, VmError> {
 
 /// The state a (validated) body records for `Runtime::restore_with`:
 /// memory and allocations are passed to it apart, without a copy.
-fn runtime_state(b: &Body) -> RuntimeState {
+fn runtime_state(b: &Body) -> Result<RuntimeState, VmError> {
     let l = &b.memory.layout;
     let stack_size = l.stack_end - l.stack_start;
     let rand = match &b.counters.rand {
@@ -793,11 +783,10 @@ fn runtime_state(b: &Body) -> RuntimeState {
         next_handle,
         safepoints_reached: b.counters.safepoints,
         jmp_serial: b.counters.jmp_serial,
-        // Set from `extra` after the runtime is built (`restore_heap_extra`).
-        discard_min: crate::alloc::DISCARD_MIN,
-        discarded: 0,
+        discard_min: extra_u64(&b.extra, DISCARD_MIN_KEY)?.unwrap_or(crate::alloc::DISCARD_MIN),
+        discarded: extra_u64(&b.extra, DISCARDED_KEY)?.unwrap_or(0),
     };
-    state
+    Ok(state)
 }
 
 /// A runtime rebuilt from a snapshot, ready to rewind `frames`.
@@ -852,7 +841,7 @@ pub fn restore(
             config.reserve
         )));
     }
-    let state = runtime_state(b);
+    let state = runtime_state(b)?;
     let frames: Vec<Frame> = b.frames.iter().map(|f| f.to_ir()).collect();
     // A standby resume's memory holds the chain's oldest members already,
     // if they are this chain's (by id, in order).
@@ -884,7 +873,6 @@ pub fn restore(
         &b.memory.allocations,
         load,
     )?;
-    restore_heap_extra(&mut runtime.heap, &b.extra)?;
     if let Some(saved) = &b.threads {
         runtime.threads = threads_of(saved)?;
         if runtime.threads.switch_now {
@@ -1462,9 +1450,10 @@ mod tests {
         assert_eq!(back.proc.fork, Fork::Requested);
     }
 
-    /// The allocator's threshold for zeroing freed extents goes into a
-    /// body's `extra` once it moved, comes back from it, and a malformed
-    /// entry is refused.
+    /// The allocator's history of zeroing freed extents goes into a
+    /// body's `extra` once it moved and reads back from it (into
+    /// `RuntimeState`, which `restore_with` applies), and a malformed entry
+    /// is refused.
     #[test]
     fn the_discard_threshold_rides_in_extra() {
         let mut rt = lone();
@@ -1472,12 +1461,10 @@ mod tests {
         rt.heap.set_discard_min(1 << 20);
         rt.heap.set_discarded(12345 << 12);
         let mut extra = heap_extra(&rt.heap);
-        let mut back = lone();
-        restore_heap_extra(&mut back.heap, &extra).unwrap();
-        assert_eq!(back.heap.discard_min(), 1 << 20);
-        assert_eq!(back.heap.discarded(), 12345 << 12);
+        assert_eq!(extra_u64(&extra, DISCARD_MIN_KEY).unwrap(), Some(1 << 20));
+        assert_eq!(extra_u64(&extra, DISCARDED_KEY).unwrap(), Some(12345 << 12));
         extra.insert(DISCARD_MIN_KEY.to_string(), ByteString(vec![1, 2, 3]));
-        let e = restore_heap_extra(&mut back.heap, &extra).unwrap_err();
+        let e = extra_u64(&extra, DISCARD_MIN_KEY).unwrap_err();
         assert!(e.message.contains("alloc.discard_min"), "{}", e.message);
     }
 }
