@@ -7,7 +7,9 @@ The C programs of this folder are of the kinds a user brings (a bytecode
 interpreter, CRC tables, a sieve, a linked list, LU decomposition, a naive
 matrix multiply, qsort with a comparator, sprintf and string functions,
 structs passed by value, a small ray tracer, complex numbers as structs,
-bit tricks, recursion). Each is compiled with gcc -O2 and with `PIVM
+bit tricks, recursion; and, written later, word counts, SHA-256, N-queens,
+Dijkstra with a heap, an FFT, big-number factorials, LZ77, k-means on
+floats, the game of life, a recursive regex matcher). Each is compiled with gcc -O2 and with `PIVM
 compile`, then run alternately (gcc, pivm, the old pivm if given) `--runs`
 times; the medians and the ratios to gcc are printed, with their
 geometric means. Outputs must be identical (checked). The programs were
@@ -47,6 +49,18 @@ PROGRAMS = [
     ("structs", ["20000000"]),
     ("ray", ["1500"]),
     ("cplx", ["1500"]),
+    # Written on 2026-12-03 (fourteenth session), before any change they
+    # then measured.
+    ("wordfreq", ["4000000"]),
+    ("sha", ["600"]),
+    ("nqueens", ["12"]),
+    ("dijkstra", ["100000"]),
+    ("fft", ["18", "12"]),
+    ("bigint", ["30000"]),
+    ("lz", ["20000000"]),
+    ("kmeans", ["300000", "20"]),
+    ("life", ["500", "120"]),
+    ("match", ["100000"]),
 ]
 
 IDIOMS = [
