@@ -61,7 +61,10 @@ fn remove_dead_pass(f: &mut Function) -> bool {
 /// Whether `k` only writes its destination and cannot trap.
 fn pure(k: &InstKind) -> bool {
     match k {
-        InstKind::Unary { .. } | InstKind::Convert { .. } | InstKind::Addr { .. } => true,
+        InstKind::Unary { .. }
+        | InstKind::Convert { .. }
+        | InstKind::Select { .. }
+        | InstKind::Addr { .. } => true,
         InstKind::Binary { op, .. } => op.class() != OpClass::IntDivRem,
         _ => false,
     }

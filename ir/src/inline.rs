@@ -539,9 +539,22 @@ fn remap_locals(k: &mut InstKind, map: &impl Fn(Operand) -> Operand, locals: &[L
             *a = map(*a);
             *b = map(*b);
         }
+        InstKind::Select {
+            dst: d, cond, a, b, ..
+        } => {
+            dst(d);
+            *cond = map(*cond);
+            *a = map(*a);
+            *b = map(*b);
+        }
         InstKind::Branch { cond, .. } => *cond = map(*cond),
         InstKind::Switch { val, .. } => *val = map(*val),
-        _ => {}
+        InstKind::Return { val } => {
+            if let Some((_, v)) = val {
+                *v = map(*v);
+            }
+        }
+        InstKind::Safepoint | InstKind::Jump { .. } | InstKind::Unreachable => {}
     }
 }
 

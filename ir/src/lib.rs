@@ -16,6 +16,7 @@ pub mod entities;
 pub mod error;
 pub mod frame;
 pub mod hexfloat;
+pub mod ifconv;
 pub mod inline;
 pub mod jmp;
 pub mod liveness;
@@ -53,7 +54,8 @@ pub use verify::verify;
 /// left of them; a function that became a leaf by inlining is inlined in
 /// the next); turns self tail calls into loops (`tailrec`); inlines small
 /// recursive functions into themselves once (`inline::inline_recursive`);
-/// unrolls small loops that test data to stop twice (`unroll`, so they
+/// turns branches around a few instructions that cannot trap into
+/// selects (`ifconv`); unrolls small loops that test data to stop twice (`unroll`, so they
 /// poll every second iteration); places the safepoints again (`safepoints`: a leaf polls no more). A
 /// pure function of the module: every engine on every host runs the same
 /// code; a snapshot embeds the result.
@@ -71,6 +73,7 @@ pub fn optimize(m: &mut Module) {
     if inline::inline_recursive(m, &mut budget) {
         dce::remove_dead_within(m, &mut budget);
     }
+    ifconv::if_convert(m, &mut budget);
     unroll::unroll_small_loops(m, &mut budget);
     safepoints::place(m);
 }

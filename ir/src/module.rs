@@ -57,6 +57,17 @@ pub enum InstKind {
         dst: Local,
         a: Operand,
     },
+    /// `%d = select.T %c, %a, %b`: `%a` if the i32 `%c` is nonzero, else
+    /// `%b`, its bits unchanged as by `copy` (a NaN keeps its payload). It
+    /// cannot trap. The optimizer makes it from a branch around a few
+    /// instructions that cannot trap (`ifconv`).
+    Select {
+        ty: Type,
+        dst: Local,
+        cond: Operand,
+        a: Operand,
+        b: Operand,
+    },
     /// `%d = load.T %addr`.
     Load { ty: Type, dst: Local, addr: Operand },
     /// `store.T %addr, %val`.
@@ -131,6 +142,7 @@ impl InstKind {
             InstKind::Unary { dst, .. }
             | InstKind::Binary { dst, .. }
             | InstKind::Convert { dst, .. }
+            | InstKind::Select { dst, .. }
             | InstKind::Load { dst, .. }
             | InstKind::Addr { dst, .. } => Some(*dst),
             InstKind::Call { dst, .. } => *dst,
@@ -160,27 +172,31 @@ impl InstKind {
     pub fn operands(&self) -> Operands<'_> {
         let none: std::slice::Iter<'_, (Type, Operand)> = [].iter();
         let (head, rest) = match self {
-            InstKind::Unary { ty, a, .. } => ([Some((*ty, *a)), None], none),
-            InstKind::Binary { ty, a, b, .. } => ([Some((*ty, *a)), Some((*ty, *b))], none),
-            InstKind::Convert { from, a, .. } => ([Some((*from, *a)), None], none),
-            InstKind::Load { addr, .. } => ([Some((Type::Ptr, *addr)), None], none),
+            InstKind::Unary { ty, a, .. } => ([Some((*ty, *a)), None, None], none),
+            InstKind::Binary { ty, a, b, .. } => ([Some((*ty, *a)), Some((*ty, *b)), None], none),
+            InstKind::Convert { from, a, .. } => ([Some((*from, *a)), None, None], none),
+            InstKind::Select { ty, cond, a, b, .. } => (
+                [Some((Type::I32, *cond)), Some((*ty, *a)), Some((*ty, *b))],
+                none,
+            ),
+            InstKind::Load { addr, .. } => ([Some((Type::Ptr, *addr)), None, None], none),
             InstKind::Store { ty, addr, val } => {
-                ([Some((Type::Ptr, *addr)), Some((*ty, *val))], none)
+                ([Some((Type::Ptr, *addr)), Some((*ty, *val)), None], none)
             }
             InstKind::Call { callee, args, .. } => {
                 let fp = match callee {
                     Callee::Indirect(fp) => Some((Type::Ptr, *fp)),
                     _ => None,
                 };
-                ([fp, None], args.iter())
+                ([fp, None, None], args.iter())
             }
-            InstKind::Branch { ty, cond, .. } => ([Some((*ty, *cond)), None], none),
-            InstKind::Switch { ty, val, .. } => ([Some((*ty, *val)), None], none),
-            InstKind::Return { val } => ([*val, None], none),
+            InstKind::Branch { ty, cond, .. } => ([Some((*ty, *cond)), None, None], none),
+            InstKind::Switch { ty, val, .. } => ([Some((*ty, *val)), None, None], none),
+            InstKind::Return { val } => ([*val, None, None], none),
             InstKind::Addr { .. }
             | InstKind::Safepoint
             | InstKind::Jump { .. }
-            | InstKind::Unreachable => ([None, None], none),
+            | InstKind::Unreachable => ([None, None, None], none),
         };
         Operands { head, i: 0, rest }
     }
@@ -190,7 +206,7 @@ impl InstKind {
 /// order (`InstKind::operands`); no allocation (the optimizer's passes
 /// walk them for every instruction, several times per function).
 pub struct Operands<'a> {
-    head: [Option<(Type, Operand)>; 2],
+    head: [Option<(Type, Operand)>; 3],
     i: usize,
     rest: std::slice::Iter<'a, (Type, Operand)>,
 }
@@ -199,7 +215,7 @@ impl Iterator for Operands<'_> {
     type Item = (Type, Operand);
 
     fn next(&mut self) -> Option<(Type, Operand)> {
-        while self.i < 2 {
+        while self.i < 3 {
             let x = self.head[self.i];
             self.i += 1;
             if x.is_some() {

@@ -1040,6 +1040,22 @@ impl<'a> Parser<'a> {
             });
         }
         Ok(match base {
+            "select" => {
+                want_types(1)?;
+                let dst = need_dst(dst)?;
+                let cond = names.operand(c, Type::I32)?;
+                c.expect(",")?;
+                let a = names.operand(c, tys[0])?;
+                c.expect(",")?;
+                let b = names.operand(c, tys[0])?;
+                InstKind::Select {
+                    ty: tys[0],
+                    dst,
+                    cond,
+                    a,
+                    b,
+                }
+            }
             "load" => {
                 want_types(1)?;
                 let dst = need_dst(dst)?;

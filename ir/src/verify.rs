@@ -354,7 +354,9 @@ impl Verifier<'_> {
                 }
                 self.dst(f, loc, *dst, *to);
             }
-            InstKind::Load { ty, dst, .. } => self.dst(f, loc, *dst, *ty),
+            InstKind::Select { ty, dst, .. } | InstKind::Load { ty, dst, .. } => {
+                self.dst(f, loc, *dst, *ty)
+            }
             InstKind::Store { .. } | InstKind::Safepoint | InstKind::Unreachable => {}
             InstKind::Addr { dst, of } => {
                 let ok = match of {

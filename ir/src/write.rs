@@ -158,6 +158,19 @@ impl Module {
                 op.name(),
                 opnd(*from, a)
             ),
+            InstKind::Select {
+                ty,
+                dst,
+                cond,
+                a,
+                b,
+            } => format!(
+                "{} = select.{ty} {}, {}, {}",
+                local(*dst),
+                opnd(Type::I32, cond),
+                opnd(*ty, a),
+                opnd(*ty, b)
+            ),
             InstKind::Load { ty, dst, addr } => {
                 format!("{} = load.{ty} {}", local(*dst), opnd(Type::Ptr, addr))
             }

@@ -303,6 +303,21 @@ impl Machine<'_> {
                 InstKind::Unary { op, ty, dst, a } => {
                     vals[base + dst.0 as usize] = eval_unary(*op, *ty, get(vals, base, a));
                 }
+                InstKind::Select {
+                    ty,
+                    dst,
+                    cond,
+                    a,
+                    b,
+                } => {
+                    let pick = if get(vals, base, cond) as u32 != 0 {
+                        a
+                    } else {
+                        b
+                    };
+                    vals[base + dst.0 as usize] =
+                        eval_unary(pivm_ir::Opcode::Copy, *ty, get(vals, base, pick));
+                }
                 InstKind::Convert {
                     op,
                     from,

@@ -1,5 +1,5 @@
 //! Differential testing of the JIT against the interpreter: a seeded
-//! generator makes random well-typed modules (straight-line code, forward
+//! generator makes random well-typed modules (straight-line code, selects, forward
 //! branches, switches, bounded loops, memory through a slot and a global,
 //! direct, indirect and builtin calls), and both engines, over the same
 //! runtime and builtins, must agree on the outcome (exit value, or trap
@@ -171,6 +171,22 @@ impl FnGen<'_> {
                         op,
                         ty,
                         dst,
+                        a,
+                        b: bo,
+                    },
+                );
+            }
+            4 if self.rng.chance(30) => {
+                // A select (what `ifconv` makes): NaNs keep their bits.
+                let cond = self.operand(Type::I32);
+                let dst = self.of_type(ty);
+                let (a, bo) = (self.operand(ty), self.operand(ty));
+                self.push(
+                    b,
+                    InstKind::Select {
+                        ty,
+                        dst,
+                        cond,
                         a,
                         b: bo,
                     },

@@ -71,6 +71,11 @@ pub(super) fn loose_locals(
         if !is_float(d) {
             continue;
         }
+        // A select defines its local with a copy of either operand.
+        if let InstKind::Select { ty, a, b, .. } = &inst.kind {
+            defs[d].extend([copy_def(*ty, *a), copy_def(*ty, *b)]);
+            continue;
+        }
         let def = match &inst.kind {
             InstKind::Binary { op, .. } if is_loose_op(*op) => Def::Loose,
             InstKind::Convert { op, .. } if is_loose_op(*op) => Def::Loose,
@@ -83,11 +88,7 @@ pub(super) fn loose_locals(
                 a,
                 ty,
                 ..
-            } => match a {
-                Operand::Local(l) => Def::Copy(l.index()),
-                Operand::Const(c) if const_is_nan(*ty, *c) => Def::Exact,
-                Operand::Const(_) => Def::NotNan,
-            },
+            } => copy_def(*ty, *a),
             InstKind::Call {
                 callee: Callee::Builtin(bi),
                 args,
@@ -178,6 +179,15 @@ pub(super) fn blind_locals(
         }
     }
     blind
+}
+
+/// What a copy of `a` puts in its destination.
+fn copy_def(ty: Type, a: Operand) -> Def {
+    match a {
+        Operand::Local(l) => Def::Copy(l.index()),
+        Operand::Const(c) if const_is_nan(ty, c) => Def::Exact,
+        Operand::Const(_) => Def::NotNan,
+    }
 }
 
 fn const_is_nan(ty: Type, bits: u64) -> bool {

@@ -367,6 +367,28 @@ impl Lower<'_, '_> {
                 };
                 self.def(*dst, r);
             }
+            InstKind::Select {
+                ty,
+                dst,
+                cond,
+                a,
+                b,
+            } => {
+                // Each operand as a copy of it would be (`nan`): a loose
+                // one canonicalized unless `dst` is loose too.
+                let keep = self.loose[dst.index()];
+                let mut pick = |o: Operand| {
+                    if keep {
+                        self.operand(*ty, o)
+                    } else {
+                        self.operand_seen(*ty, o)
+                    }
+                };
+                let (va, vb) = (pick(*a), pick(*b));
+                let c = self.operand(Type::I32, *cond);
+                let r = self.b.ins().select(c, va, vb);
+                self.def(*dst, r);
+            }
             InstKind::Binary { op, ty, dst, a, b } => {
                 let a = self.operand(*ty, *a);
                 let b = self.operand(*ty, *b);
