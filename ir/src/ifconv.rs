@@ -13,12 +13,18 @@
 //! - (a diamond) `X` and `Y` both are such blocks, ending in `jump J`;
 //!
 //! and the sides are small (`MAX_WORK` instructions that compute, and at
-//! most `MAX_SELECTS` locals written). `B` then runs the sides' instructions,
+//! most `MAX_SELECTS` locals to choose: those a side writes that are live
+//! at the join, every one in a function that calls `setjmp`). A float
+//! local is chosen only between the two values its block's compare
+//! compared (`flt`/`fgt`: a minimum or a maximum, one `minss`/`maxsd` on
+//! x86, where Cranelift makes any other float select a branch again);
+//! otherwise the branch stays. `B` then runs the sides' instructions,
 //! each writing a new local instead of the one it wrote (a copy writes
 //! nothing: its operand is used instead), then `%x = select.T %c, %then,
-//! %else` for each local `x` a side writes (the side that does not write
-//! it gives `%x` itself), and jumps to the join; the sides, left without
-//! predecessors, are removed. Every local ends with the value the branch
+//! %else` for each local `x` to choose (the side that does not write it
+//! gives `%x` itself), and jumps to the join; the sides, left without
+//! predecessors, are removed (`optimize` then takes out what only dead
+//! locals read, `dce`). Every local ends with the value the branch
 //! would have given it, and nothing else is written: the sides' new
 //! locals are never live at a resume point. Edges only ever go forward
 //! (every side and join is after `B` in layout), so no loop loses its
@@ -31,10 +37,11 @@
 
 use crate::entities::{Block, EntityRef, EntityVec, Local};
 use crate::inline::{fresh, remap_blocks};
+use crate::liveness::LocalSet;
 use crate::module::{BlockData, Function, Inst, InstKind, LocalDecl, Module, Operand};
 use crate::opcodes::{OpClass, Opcode};
 use crate::types::Type;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// At most this many instructions that compute (not copies) run on
 /// the path that did not need them.
@@ -47,11 +54,20 @@ const MAX_SELECTS: usize = 4;
 /// docs); whether any was. Each function costs its size from `budget`.
 pub fn if_convert(m: &mut Module, budget: &mut crate::Budget) -> bool {
     let mut any = false;
-    for f in m.funcs.values_mut() {
-        if !budget.spend(crate::inline::function_size(f)) {
+    let setjmp: Vec<bool> = m
+        .funcs
+        .values()
+        .map(|f| !crate::jmp::setjmp_sites(m, f).is_empty())
+        .collect();
+    for (f, setjmp) in m.funcs.values_mut().zip(setjmp) {
+        let words = f.locals.len().div_ceil(64) as u64;
+        if !budget.spend(crate::inline::function_size(f) * (1 + words)) {
             return any;
         }
-        any |= convert_function(f);
+        // A longjmp's landing reads locals this liveness does not see:
+        // there every local written is chosen.
+        let live = (!setjmp).then(|| crate::liveness::live_in(f));
+        any |= convert_function(f, live.as_deref(), budget);
     }
     any
 }
@@ -76,7 +92,11 @@ struct Side {
     insts: Vec<Inst>,
 }
 
-fn convert_function(f: &mut Function) -> bool {
+fn convert_function(
+    f: &mut Function,
+    live: Option<&[LocalSet]>,
+    budget: &mut crate::Budget,
+) -> bool {
     let n = f.blocks.len();
     // Predecessor edges per block, with repeats.
     let mut preds = vec![0usize; n];
@@ -90,6 +110,7 @@ fn convert_function(f: &mut Function) -> bool {
         }
     }
     let mut names: HashSet<String> = f.locals.values().map(|l| l.name.clone()).collect();
+    let loops = natural_loops(f);
     let mut absorbed = vec![false; n];
     let mut any = false;
     for bi in (0..n).rev() {
@@ -152,22 +173,63 @@ fn convert_function(f: &mut Function) -> bool {
         if work > MAX_WORK {
             continue;
         }
-        let [t, e] = sides.map(|s| s.map(|s| speculate(f, s, &mut names)).unwrap_or_default());
-        let written: Vec<Local> = t
-            .cur
+        // What each side leaves in the locals it writes, before anything
+        // is made: a copied operand, or `None` for a computed value.
+        let [dt, de] = sides.map(|s| s.map(|s| dry(f, s)).unwrap_or_default());
+        let value = |x: Local, m: &BTreeMap<Local, Option<Operand>>| {
+            m.get(&x).copied().unwrap_or(Some(Operand::Local(x)))
+        };
+        // The locals to choose: those live at the join whose value the
+        // sides leave differently.
+        let written: Vec<Local> = dt
             .keys()
-            .chain(e.cur.keys())
+            .chain(de.keys())
             .copied()
-            .collect::<std::collections::BTreeSet<_>>()
+            .collect::<BTreeSet<_>>()
             .into_iter()
-            .filter(|x| {
-                let own = Operand::Local(*x);
-                t.cur.get(x).unwrap_or(&own) != e.cur.get(x).unwrap_or(&own)
+            .filter(|x| live.is_none_or(|l| l[to].contains(x.index())))
+            .filter(|&x| {
+                let a = value(x, &dt);
+                a.is_none() || a != value(x, &de)
             })
             .collect();
         if written.len() > MAX_SELECTS {
             continue;
         }
+        // A float select must be a minimum or a maximum of the compared
+        // values (`minss`/`maxsd` on x86, where any other float select is
+        // a branch again).
+        let cmp = float_compare(&f.blocks[b].insts, c);
+        let cheap = written.iter().all(|&x| {
+            let ty = f.locals[x].ty;
+            if !ty.is_float() {
+                return true;
+            }
+            let (Some(a), Some(o)) = (value(x, &dt), value(x, &de)) else {
+                return false;
+            };
+            cmp.is_some_and(|(p, q, t)| t == ty && p != q && ((a, o) == (p, q) || (a, o) == (q, p)))
+        });
+        if !cheap {
+            continue;
+        }
+        // An integer chosen here that the innermost loop around `B` computes
+        // addresses from (a heap's `c = child`) would make the next loads
+        // wait for the compare: a predicted branch lets them start early.
+        if let Some(lp) = loops
+            .iter()
+            .filter(|l| l[bi])
+            .min_by_key(|l| l.iter().filter(|x| **x).count())
+        {
+            if !budget.spend(loop_size(f, lp)) {
+                return any;
+            }
+            let feed = address_feeders(f, lp);
+            if written.iter().any(|x| feed.contains(x)) {
+                continue;
+            }
+        }
+        let [t, e] = sides.map(|s| s.map(|s| speculate(f, s, &mut names)).unwrap_or_default());
         // Convert.
         let at = |kind| Inst { kind, line, origin };
         let mut new = f.blocks[b].insts.clone();
@@ -236,6 +298,150 @@ fn convert_function(f: &mut Function) -> bool {
         remove(f, &absorbed);
     }
     any
+}
+
+/// The loops of `f`, as the blocks of each (per block): for each header,
+/// the blocks that reach one of its back edges (`jump` to a block not
+/// after it) without passing the header.
+fn natural_loops(f: &Function) -> Vec<Vec<bool>> {
+    let n = f.blocks.len();
+    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut latches: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (b, d) in f.blocks.iter() {
+        if let Some(t) = d.insts.last() {
+            for s in t.kind.successors() {
+                preds[s.index()].push(b.index());
+                if s.index() <= b.index() {
+                    latches.entry(s.index()).or_default().push(b.index());
+                }
+            }
+        }
+    }
+    latches
+        .into_iter()
+        .map(|(h, ls)| {
+            let mut inside = vec![false; n];
+            inside[h] = true;
+            let mut work = ls;
+            while let Some(b) = work.pop() {
+                if !inside[b] {
+                    inside[b] = true;
+                    work.extend(&preds[b]);
+                }
+            }
+            inside
+        })
+        .collect()
+}
+
+/// The instructions of the blocks of loop `lp`.
+fn loop_size(f: &Function, lp: &[bool]) -> u64 {
+    let insts: usize = (f.blocks.iter())
+        .filter(|(b, _)| lp[b.index()])
+        .map(|(_, d)| d.insts.len())
+        .sum();
+    insts as u64 * 4
+}
+
+/// The locals the blocks of loop `lp` compute a load's or a store's
+/// address from, through integer arithmetic, conversions, copies and
+/// selects (at most six steps deep; C's `a[i + 1]` is four).
+fn address_feeders(f: &Function, lp: &[bool]) -> HashSet<Local> {
+    let insts = || {
+        (f.blocks.iter())
+            .filter(|(b, _)| lp[b.index()])
+            .flat_map(|(_, d)| &d.insts)
+    };
+    let mut feed: HashSet<Local> = insts()
+        .filter_map(|i| match i.kind {
+            InstKind::Load {
+                addr: Operand::Local(l),
+                ..
+            }
+            | InstKind::Store {
+                addr: Operand::Local(l),
+                ..
+            } => Some(l),
+            _ => None,
+        })
+        .collect();
+    for _ in 0..6 {
+        let mut more = Vec::new();
+        for i in insts() {
+            let computes = matches!(
+                i.kind,
+                InstKind::Unary { .. }
+                    | InstKind::Binary { .. }
+                    | InstKind::Convert { .. }
+                    | InstKind::Select { .. }
+            );
+            if computes && i.kind.dst().is_some_and(|d| feed.contains(&d)) {
+                more.extend(i.kind.operands().filter_map(|(_, o)| match o {
+                    Operand::Local(l) if !feed.contains(&l) => Some(l),
+                    _ => None,
+                }));
+            }
+        }
+        if more.is_empty() {
+            break;
+        }
+        feed.extend(more);
+    }
+    feed
+}
+
+/// The operands of a float compare whose result `c` is when `insts` (a
+/// block) ends: `(p, q, ty)` where `c = p < q`, if it is `flt` or `fgt`
+/// and neither operand is written after it.
+fn float_compare(insts: &[Inst], c: Local) -> Option<(Operand, Operand, Type)> {
+    let i = insts.iter().rposition(|i| i.kind.dst() == Some(c))?;
+    let (p, q, ty) = match insts[i].kind {
+        InstKind::Binary {
+            op: Opcode::FLt,
+            ty,
+            a,
+            b,
+            ..
+        } => (a, b, ty),
+        InstKind::Binary {
+            op: Opcode::FGt,
+            ty,
+            a,
+            b,
+            ..
+        } => (b, a, ty),
+        _ => return None,
+    };
+    let stable = |o: Operand| match o {
+        Operand::Local(l) => insts[i + 1..].iter().all(|k| k.kind.dst() != Some(l)),
+        Operand::Const(_) => true,
+    };
+    (stable(p) && stable(q)).then_some((p, q, ty))
+}
+
+/// What side block `s` leaves in each local it writes: the operand a
+/// copy gave it, or `None` for a value an instruction computed.
+fn dry(f: &Function, s: usize) -> BTreeMap<Local, Option<Operand>> {
+    let mut cur: BTreeMap<Local, Option<Operand>> = BTreeMap::new();
+    let insts = &f.blocks[Block::new(s)].insts;
+    for inst in &insts[..insts.len() - 1] {
+        let Some(dst) = inst.kind.dst() else { continue };
+        let v = match inst.kind {
+            InstKind::Unary {
+                op: Opcode::Copy,
+                a: Operand::Local(l),
+                ..
+            } => cur.get(&l).copied().unwrap_or(Some(Operand::Local(l))),
+            InstKind::Unary {
+                op: Opcode::Copy,
+                a,
+                ..
+            } => Some(a),
+            _ => None,
+        };
+        cur.insert(dst, v);
+    }
+    cur
 }
 
 /// `l`, or, if a select writes it (`hazard`), a copy of it made before
@@ -388,6 +594,8 @@ mod tests {
                 %best = copy.i32 %j
                 jump join
             join:
+                %c = ftosi.f32.i32 %bd
+                %best = add.i32 %best, %c
                 ret.i32 %best
             }",
         );
@@ -474,7 +682,65 @@ mod tests {
                 }
             }
         }
-        assert_eq!(t.matches("select").count(), 3, "{t}");
+        // `%t` is dead at the join: nothing chooses it.
+        assert_eq!(t.matches("select").count(), 2, "{t}");
+        assert!(!t.contains("%t = select"), "{t}");
+    }
+
+    #[test]
+    fn float_selects_must_be_a_minimum_or_a_maximum() {
+        let src = |cmp: &str, then: &str| {
+            format!(
+                "func @f(%x: f64, %y: f64) -> f64 {{
+                    local %m: f64
+                    local %c: i32
+                entry:
+                    %m = copy.f64 %y
+                    %c = {cmp}
+                    br.i32 %c, then, join
+                then:
+                    {then}
+                    jump join
+                join:
+                    ret.f64 %m
+                }}"
+            )
+        };
+        // `x < m ? x : m`, `x > m ? x : m` (`m < x`), and `m < 0 ? 0 : m`.
+        for (cmp, then) in [
+            ("flt.f64 %x, %m", "%m = copy.f64 %x"),
+            ("fgt.f64 %x, %m", "%m = copy.f64 %x"),
+            ("flt.f64 %m, 0.0", "%m = copy.f64 0.0"),
+        ] {
+            let t = converted(&src(cmp, then));
+            assert!(t.contains("%m = select.f64 %c, "), "{cmp}: {t}");
+        }
+        // A choice between other values, or a computed one, stays a branch.
+        for (cmp, then) in [
+            ("flt.f64 %x, %y", "%m = copy.f64 %x"),
+            ("flt.f64 %x, %m", "%m = fadd.f64 %x, 1.0"),
+            ("fle.f64 %x, %m", "%m = copy.f64 %x"),
+        ] {
+            let t = converted(&src(cmp, then));
+            assert!(!t.contains("select") && t.contains("br.i32"), "{cmp}: {t}");
+        }
+    }
+
+    #[test]
+    fn a_branch_that_sets_only_dead_locals_goes() {
+        let t = converted(
+            "func @f(%x: i32) -> i32 {
+                local %v: i32
+            entry:
+                br.i32 %x, then, join
+            then:
+                %v = mul.i32 %x, 7
+                jump join
+            join:
+                ret.i32 %x
+            }",
+        );
+        assert!(!t.contains("select") && !t.contains("br."), "{t}");
     }
 
     #[test]

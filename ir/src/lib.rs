@@ -73,7 +73,9 @@ pub fn optimize(m: &mut Module) {
     if inline::inline_recursive(m, &mut budget) {
         dce::remove_dead_within(m, &mut budget);
     }
-    ifconv::if_convert(m, &mut budget);
+    if ifconv::if_convert(m, &mut budget) {
+        dce::remove_dead_within(m, &mut budget);
+    }
     unroll::unroll_small_loops(m, &mut budget);
     safepoints::place(m);
 }

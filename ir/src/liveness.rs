@@ -78,6 +78,17 @@ fn step(live: &mut LocalSet, k: &InstKind) {
 /// parameters included. Without the longjmp edges `frame_liveness` adds.
 pub fn live_at_entry(f: &Function) -> LocalSet {
     let n = f.locals.len();
+    live_in(f)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| LocalSet::new(n))
+}
+
+/// Per block of `f`, the locals live where it starts: read on some path
+/// from there before any instruction sets them. Without the longjmp
+/// edges `frame_liveness` adds.
+pub fn live_in(f: &Function) -> Vec<LocalSet> {
+    let n = f.locals.len();
     let mut live_in = vec![LocalSet::new(n); f.blocks.len()];
     let succs = f.successor_lists();
     let mut changed = true;
@@ -95,9 +106,6 @@ pub fn live_at_entry(f: &Function) -> LocalSet {
         }
     }
     live_in
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| LocalSet::new(n))
 }
 
 /// The locals a frame of `f` (a function of `m`) holds at each of its

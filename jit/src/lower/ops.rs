@@ -605,13 +605,15 @@ impl Lower<'_, '_> {
             }
             _ if op.class() == OpClass::FloatCompare => {
                 // Ordered, except `fne` (unordered or not equal), as in C.
-                let cc = match op {
-                    Opcode::FEq => FloatCC::Equal,
-                    Opcode::FNe => FloatCC::NotEqual,
-                    Opcode::FLt => FloatCC::LessThan,
-                    Opcode::FLe => FloatCC::LessThanOrEqual,
-                    Opcode::FGt => FloatCC::GreaterThan,
-                    _ => FloatCC::GreaterThanOrEqual,
+                // `a > b` as `b < a`: the form Cranelift turns a select
+                // into `minss`/`maxss` from (`ifconv`'s float selects).
+                let (cc, a, b) = match op {
+                    Opcode::FEq => (FloatCC::Equal, a, b),
+                    Opcode::FNe => (FloatCC::NotEqual, a, b),
+                    Opcode::FLt => (FloatCC::LessThan, a, b),
+                    Opcode::FLe => (FloatCC::LessThanOrEqual, a, b),
+                    Opcode::FGt => (FloatCC::LessThan, b, a),
+                    _ => (FloatCC::LessThanOrEqual, b, a),
                 };
                 let c = self.b.ins().fcmp(cc, a, b);
                 self.b.ins().uextend(types::I32, c)
