@@ -60,14 +60,10 @@ pub fn if_convert(m: &mut Module, budget: &mut crate::Budget) -> bool {
         .map(|f| !crate::jmp::setjmp_sites(m, f).is_empty())
         .collect();
     for (f, setjmp) in m.funcs.values_mut().zip(setjmp) {
-        let words = f.locals.len().div_ceil(64) as u64;
-        if !budget.spend(crate::inline::function_size(f) * (1 + words)) {
+        if !budget.spend(crate::inline::function_size(f)) {
             return any;
         }
-        // A longjmp's landing reads locals this liveness does not see:
-        // there every local written is chosen.
-        let live = (!setjmp).then(|| crate::liveness::live_in(f));
-        any |= convert_function(f, live.as_deref(), budget);
+        any |= convert_function(f, setjmp, budget);
     }
     any
 }
@@ -92,11 +88,7 @@ struct Side {
     insts: Vec<Inst>,
 }
 
-fn convert_function(
-    f: &mut Function,
-    live: Option<&[LocalSet]>,
-    budget: &mut crate::Budget,
-) -> bool {
+fn convert_function(f: &mut Function, setjmp: bool, budget: &mut crate::Budget) -> bool {
     let n = f.blocks.len();
     // Predecessor edges per block, with repeats.
     let mut preds = vec![0usize; n];
@@ -109,8 +101,10 @@ fn convert_function(
             }
         }
     }
-    let mut names: HashSet<String> = f.locals.values().map(|l| l.name.clone()).collect();
-    let loops = natural_loops(f);
+    // The names of `f`'s locals, once a branch is converted.
+    let mut names: HashSet<String> = HashSet::new();
+    let mut loops: Option<Vec<Vec<bool>>> = None;
+    let mut live: Option<Vec<LocalSet>> = None;
     let mut absorbed = vec![false; n];
     let mut any = false;
     for bi in (0..n).rev() {
@@ -180,14 +174,24 @@ fn convert_function(
             m.get(&x).copied().unwrap_or(Some(Operand::Local(x)))
         };
         // The locals to choose: those live at the join whose value the
-        // sides leave differently.
+        // sides leave differently. Liveness is found once per function,
+        // at its first branch that may be converted; a longjmp's landing
+        // reads locals it does not see, so a function that calls `setjmp`
+        // chooses every local written.
+        if live.is_none() && !setjmp {
+            let words = f.locals.len().div_ceil(64) as u64;
+            if !budget.spend(crate::inline::function_size(f) * (1 + words)) {
+                return any;
+            }
+            live = Some(crate::liveness::live_in(f));
+        }
         let written: Vec<Local> = dt
             .keys()
             .chain(de.keys())
             .copied()
             .collect::<BTreeSet<_>>()
             .into_iter()
-            .filter(|x| live.is_none_or(|l| l[to].contains(x.index())))
+            .filter(|x| live.as_ref().is_none_or(|l| l[to].contains(x.index())))
             .filter(|&x| {
                 let a = value(x, &dt);
                 a.is_none() || a != value(x, &de)
@@ -216,6 +220,7 @@ fn convert_function(
         // An integer chosen here that the innermost loop around `B` computes
         // addresses from (a heap's `c = child`) would make the next loads
         // wait for the compare: a predicted branch lets them start early.
+        let loops = loops.get_or_insert_with(|| natural_loops(f));
         if let Some(lp) = loops
             .iter()
             .filter(|l| l[bi])
@@ -228,6 +233,9 @@ fn convert_function(
             if written.iter().any(|x| feed.contains(x)) {
                 continue;
             }
+        }
+        if names.is_empty() {
+            names = f.locals.values().map(|l| l.name.clone()).collect();
         }
         let [t, e] = sides.map(|s| s.map(|s| speculate(f, s, &mut names)).unwrap_or_default());
         // Convert.
