@@ -111,6 +111,12 @@ fn convert_function(f: &mut Function, setjmp: bool, budget: &mut crate::Budget) 
         if absorbed[bi] {
             continue;
         }
+        // A conversion adds locals (one per computed value, a few copies):
+        // the function stays well inside what the verifier accepts.
+        let grown = f.locals.len() as u64 + (2 * MAX_WORK + MAX_SELECTS + 2) as u64;
+        if (n as u64).saturating_mul(grown) > crate::verify::MAX_FUNC_WEIGHT / 4 {
+            break;
+        }
         let b = Block::new(bi);
         let Some(Inst {
             kind:
@@ -181,7 +187,7 @@ fn convert_function(f: &mut Function, setjmp: bool, budget: &mut crate::Budget) 
         if live.is_none() && !setjmp {
             let words = f.locals.len().div_ceil(64) as u64;
             if !budget.spend(crate::inline::function_size(f) * (1 + words)) {
-                return any;
+                break;
             }
             live = Some(crate::liveness::live_in(f));
         }
@@ -193,8 +199,11 @@ fn convert_function(f: &mut Function, setjmp: bool, budget: &mut crate::Budget) 
             .into_iter()
             .filter(|x| live.as_ref().is_none_or(|l| l[to].contains(x.index())))
             .filter(|&x| {
+                // Both sides leaving `x` as it was is the only case with
+                // nothing to choose; both copying the same other value
+                // into it is a plain copy.
                 let a = value(x, &dt);
-                a.is_none() || a != value(x, &de)
+                a.is_none() || a != value(x, &de) || a != Some(Operand::Local(x))
             })
             .collect();
         if written.len() > MAX_SELECTS {
@@ -212,7 +221,10 @@ fn convert_function(f: &mut Function, setjmp: bool, budget: &mut crate::Budget) 
             let (Some(a), Some(o)) = (value(x, &dt), value(x, &de)) else {
                 return false;
             };
-            cmp.is_some_and(|(p, q, t)| t == ty && p != q && ((a, o) == (p, q) || (a, o) == (q, p)))
+            a == o
+                || cmp.is_some_and(|(p, q, t)| {
+                    t == ty && p != q && ((a, o) == (p, q) || (a, o) == (q, p))
+                })
         });
         if !cheap {
             continue;
@@ -227,7 +239,7 @@ fn convert_function(f: &mut Function, setjmp: bool, budget: &mut crate::Budget) 
             .min_by_key(|l| l.iter().filter(|x| **x).count())
         {
             if !budget.spend(loop_size(f, lp)) {
-                return any;
+                break;
             }
             let feed = address_feeders(f, lp);
             if written.iter().any(|x| feed.contains(x)) {
@@ -281,12 +293,22 @@ fn convert_function(f: &mut Function, setjmp: bool, budget: &mut crate::Budget) 
             };
             let a = pick(*t.cur.get(&xl).unwrap_or(&own), &mut new);
             let bo = pick(*e.cur.get(&xl).unwrap_or(&own), &mut new);
-            selects.push(at(InstKind::Select {
-                ty: f.locals[xl].ty,
-                dst: xl,
-                cond,
-                a,
-                b: bo,
+            let ty = f.locals[xl].ty;
+            selects.push(at(if a == bo {
+                InstKind::Unary {
+                    op: Opcode::Copy,
+                    ty,
+                    dst: xl,
+                    a,
+                }
+            } else {
+                InstKind::Select {
+                    ty,
+                    dst: xl,
+                    cond,
+                    a,
+                    b: bo,
+                }
             }));
         }
         new.extend(selects);
@@ -732,6 +754,84 @@ mod tests {
             let t = converted(&src(cmp, then));
             assert!(!t.contains("select") && t.contains("br.i32"), "{cmp}: {t}");
         }
+    }
+
+    #[test]
+    fn sides_copying_the_same_value_make_a_copy() {
+        for ty in ["i32", "f64"] {
+            let t = converted(&format!(
+                "func @f(%c: i32, %y: {ty}) -> {ty} {{
+                    local %x: {ty}
+                    local %z: i32
+                    local %r: {ty}
+                entry:
+                    %x = copy.{ty} {zero}
+                    br.i32 %c, then, else
+                then:
+                    %x = copy.{ty} %y
+                    %z = copy.i32 1
+                    jump join
+                else:
+                    %x = copy.{ty} %y
+                    %z = copy.i32 2
+                    jump join
+                join:
+                    {join}
+                    ret.{ty} %r
+                }}",
+                zero = if ty == "i32" { "0" } else { "0.0" },
+                join = if ty == "i32" {
+                    "%r = add.i32 %z, %x"
+                } else {
+                    "%r = sitof.i32.f64 %z\n%r = fadd.f64 %r, %x"
+                },
+            ));
+            let b = body(&t);
+            assert!(b.contains(&format!("%x = copy.{ty} %y")), "{t}");
+            assert!(b.contains(&"%z = select.i32 %c, 1, 2".into()), "{t}");
+            assert!(!t.contains("br."), "{t}");
+        }
+    }
+
+    #[test]
+    fn a_function_near_the_verifier_limit_is_left_alone() {
+        // 2 blocks per triangle: blocks x locals just above a quarter of
+        // the verifier's limit, where a conversion might pass it.
+        let tri = 4096;
+        let locals = (crate::verify::MAX_FUNC_WEIGHT / 4) as usize / (2 * tri) + 1;
+        let mut src = String::from("func @f(%c: i32) -> i32 {\n");
+        for i in 0..locals {
+            src += &format!("local %v{i}: i32\n");
+        }
+        src += "entry:\n";
+        for i in 0..tri {
+            let next = if i + 1 == tri {
+                "done".into()
+            } else {
+                format!("b{}", i + 1)
+            };
+            if i > 0 {
+                src += &format!("b{i}:\n");
+            }
+            src +=
+                &format!("br.i32 %c, t{i}, {next}\nt{i}:\n%v0 = add.i32 %v0, {i}\njump {next}\n");
+        }
+        src += "done:\nret.i32 %v0\n}\n";
+        let mut m = parse(&src, "t.pir").unwrap();
+        assert!(!if_convert(&mut m, &mut crate::Budget::default()));
+        assert!(!m.to_string().contains("select"));
+        // The same function with few locals is converted.
+        let small = src
+            .replace("local %v", "local %w")
+            .replace("local %w0:", "local %v0:");
+        let small: String = small
+            .lines()
+            .filter(|l| !l.starts_with("local %w"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let mut m = parse(&small, "t.pir").unwrap();
+        assert!(if_convert(&mut m, &mut crate::Budget::default()));
+        crate::verify(&m).unwrap();
     }
 
     #[test]

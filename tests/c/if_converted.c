@@ -3,8 +3,8 @@
  * searches on floats with NaNs and signed zeros, swaps (a select reading
  * a local another select writes), diamonds, conditions on pointers, longs
  * and chars, a condition the branch itself overwrites, nested ifs, and
- * sides that compute (arithmetic, conversions, addresses) -- against
- * gcc, and snapshotted inside them. */
+ * sides that compute (arithmetic, conversions, addresses) or copy the
+ * same value -- against gcc, and snapshotted inside them. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -117,6 +117,21 @@ int main(void) {
         ad += c;
     }
     printf("addresses and clamps %ld\n", ad);
+    /* Both sides copying the same value: nothing to choose, but the
+     * value must still be copied. */
+    long same = 0;
+    double fsame = 0;
+    for (int i = 0; i < n; i++) {
+        int x = i, y = k[i], z;
+        double ai = a[i] == a[i] ? a[i] : 1.0, w = 0.5;
+        if (k[i] & 4) { x = y; w = ai; z = 1; }
+        else { x = y; w = ai; z = 2; }
+        same += x * 3 + z;
+        fsame += w;
+        int t = k[i] & 8 ? y : y;
+        same += t;
+    }
+    printf("same on both sides %ld %.4f\n", same, fsame);
     free(a);
     free(f);
     free(k);
