@@ -52,7 +52,9 @@ pub use verify::verify;
 /// what that left unread) and inlines small leaf functions (`inline`), in
 /// rounds (a callee's slots promoted before the next round weighs what is
 /// left of them; a function that became a leaf by inlining is inlined in
-/// the next); turns self tail calls into loops (`tailrec`); inlines small
+/// the next); inlines small functions called once into a caller they call
+/// back (`inline::inline_cycles`: a mutual recursion becomes a
+/// self-recursion); turns self tail calls into loops (`tailrec`); inlines small
 /// recursive functions into themselves once (`inline::inline_recursive`);
 /// turns branches around a few instructions that cannot trap into
 /// selects (`ifconv`); unrolls small loops that test data to stop twice (`unroll`, so they
@@ -66,6 +68,12 @@ pub fn optimize(m: &mut Module) {
     promote::promote_within(m, &mut budget);
     dce::remove_dead_within(m, &mut budget);
     while inline::inline_round(m, &mut budget) {
+        promote::promote_within(m, &mut budget);
+        dce::remove_dead_within(m, &mut budget);
+    }
+    // Each round inlines a function into one caller at most; a cycle of
+    // three collapses in two rounds.
+    while inline::inline_cycles(m, &mut budget) {
         promote::promote_within(m, &mut budget);
         dce::remove_dead_within(m, &mut budget);
     }

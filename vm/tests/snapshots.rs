@@ -322,7 +322,8 @@ fn file_positions_and_lookahead_resume_at_many_safepoints() {
 /// functions copied for their callbacks (`pivm_ir::specialize`) and
 /// small recursions inlined into themselves (`inline_recursive`), small
 /// loops that test data to stop unrolled twice (`pivm_ir::unroll`),
-/// branches made selects (`pivm_ir::ifconv`): a
+/// branches made selects (`pivm_ir::ifconv`), mutual recursions made
+/// one function (`inline_cycles`): a
 /// struct passed by value between inlined leaves lives in the caller's
 /// locals, or in its frame where its address escapes; a recursion in tail
 /// position is one frame with an accumulator; a sort runs in a copy with
@@ -341,6 +342,7 @@ fn optimized_programs_resume_at_many_safepoints() {
         "tests/c/self_recursion.c",
         "tests/c/scan_loops.c",
         "tests/c/if_converted.c",
+        "tests/c/mutual_recursion.c",
     ] {
         let prog = repo().join(prog);
         let n = roundtrip_at(&prog, &[], |total| points(total, 40), &dir).unwrap();
