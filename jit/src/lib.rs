@@ -87,6 +87,8 @@ pub struct JitModule {
     code: Vec<usize>,
     /// The length in bytes of each function's code.
     code_len: Vec<usize>,
+    /// Per function: the exact access checks its code has (`exact_checks`).
+    exact_checks: Vec<usize>,
     num_params: Vec<usize>,
     /// The largest host stack frame of any compiled function.
     max_frame: usize,
@@ -100,6 +102,7 @@ struct Built {
     entries: Vec<EntryFn>,
     code: Vec<usize>,
     code_len: Vec<usize>,
+    exact_checks: Vec<usize>,
     max_frame: usize,
     table: Box<[u64]>,
 }
@@ -392,6 +395,7 @@ impl JitModule {
                 entries: b.entries,
                 code: b.code,
                 code_len: b.code_len,
+                exact_checks: b.exact_checks,
                 num_params: module.funcs.values().map(|f| f.num_params).collect(),
                 max_frame: b.max_frame,
                 _table: b.table,
@@ -479,6 +483,7 @@ impl JitModule {
         // (only a batch's contexts are in memory), then defined in module
         // order (the code is the same as compiled one by one).
         let mut code_len = Vec::with_capacity(n);
+        let mut exact_checks = Vec::with_capacity(n);
         let ids: Vec<FuncId> = module.funcs.keys().collect();
         for batch in ids.chunks(COMPILE_BATCH) {
             let mut lowered = Vec::with_capacity(batch.len());
@@ -488,7 +493,9 @@ impl JitModule {
                 c.func.signature = lower::func_signature(jm, f.params(), f.ret);
                 c.func.name = UserFuncName::user(0, 2 * i as u32);
                 let b = FunctionBuilder::new(&mut c.func, &mut fctx);
-                lower::lower_function(&env, jm, b, id).map_err(|e| codegen_err(&f.name, e))?;
+                let checks =
+                    lower::lower_function(&env, jm, b, id).map_err(|e| codegen_err(&f.name, e))?;
+                exact_checks.push(checks);
                 c.set_disasm(dump.as_deref().is_some_and(|d| d == "*" || d == f.name));
                 lowered.push((c, func_ids[i]));
             }
@@ -535,6 +542,7 @@ impl JitModule {
             entries,
             code,
             code_len,
+            exact_checks,
             max_frame,
             table,
         })
@@ -559,6 +567,14 @@ impl JitModule {
     /// take.
     pub fn max_frame_size(&self) -> usize {
         self.max_frame
+    }
+
+    /// How many accesses of VM memory in `f`'s code are checked one by
+    /// one (not by a window, a hoisted range, nor known checked on the
+    /// way there, nor in the frame or a global): what tests of the check
+    /// planning count.
+    pub fn exact_checks(&self, f: FuncId) -> usize {
+        self.exact_checks[f.index()]
     }
 
     /// The number of compiled functions (the module's).

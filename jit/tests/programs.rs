@@ -617,3 +617,63 @@ fn entry_wrapper_keeps_the_callers_pinned_register() {
     assert_eq!(ret, 7);
     assert_eq!(after, mine, "the entry wrapper clobbered r15");
 }
+
+/// An address checked on the way into a block with no other way in is
+/// not checked again there, whatever its spelling (`%p + 4` as
+/// `(%p + 0) + 4`); a block with two ways in is checked again. The
+/// accesses still trap where they should.
+#[test]
+fn an_address_checked_on_the_only_way_in_is_not_checked_again() {
+    let src = "func @f(%p: ptr, %q: ptr) -> i32 {
+    local %a: ptr
+    local %x: i32
+    local %y: i32
+    local %c: i32
+entry:
+    %a = add.ptr %p, 4
+    %x = load.i32 %a
+    %c = eq.i32 %x, 0
+    br.i32 %c, zero, more
+zero:
+    ret.i32 0
+more:
+    %a = add.ptr %p, 0
+    %a = add.ptr %a, 4
+    %y = load.i32 %a
+    %x = load.i32 %q
+    %c = eq.i32 %x, 42
+    br.i32 %c, star, join
+star:
+    %a = add.ptr %p, 4
+    %x = load.i32 %a
+    %y = load.i32 %q
+    %x = add.i32 %x, %y
+    jump join
+join:
+    %a = add.ptr %p, 4
+    %y = load.i32 %a
+    %x = add.i32 %x, %y
+    ret.i32 %x
+}
+";
+    let m = module(src);
+    let mut vm = Vm::new(&m);
+    let j = jit(&m, &vm);
+    let f = func(&m, "f");
+    // entry: p + 4; more: q; join: p + 4 again (two ways in).
+    assert_eq!(j.exact_checks(f), 3);
+    let heap = HEAP_START;
+    for (at, v) in [(heap + 4, 5u32), (heap + 16, 42)] {
+        vm.mem[at as usize..at as usize + 4].copy_from_slice(&v.to_le_bytes());
+    }
+    let o = run_jit(&j, &mut vm, f, &[heap, heap + 16]);
+    assert_eq!((o.trap, o.ret), (None, 5 + 42 + 5));
+    // p + 4 checked, then q past the end traps in `more`.
+    let mut vm = Vm::new(&m);
+    vm.mem[(heap + 4) as usize] = 1;
+    let o = run_jit(&j, &mut vm, f, &[heap, MEM_SIZE - 7]);
+    assert_eq!(
+        o.trap.map(|t| (t.0, t.1)),
+        Some((TrapKind::OutOfBounds, f.0))
+    );
+}

@@ -282,9 +282,10 @@ struct Lower<'a, 'f> {
     /// line in the low 32. What the cold blocks that report a location
     /// take (`trap`, `mem_trap`, `halted`, `not_running`).
     loc: u64,
-    /// VM addresses checked on the current straight-line path, with their
-    /// host addresses (cleared at blocks, calls and resume points).
-    checked: HashMap<Value, Value>,
+    /// VM addresses checked on the current straight-line path, as a value
+    /// plus a constant (`addr_key`), with their host addresses (cleared
+    /// at calls, resume points and blocks with other ways in).
+    checked: HashMap<(Value, i64), Value>,
     /// Whether the function has a load or a store.
     uses_memory: bool,
     /// Per IR block: its runs and how each access is checked (`window`).
@@ -332,6 +333,16 @@ struct Lower<'a, 'f> {
     /// The IR block lowered last and its unrolled iteration, while a fast
     /// copy is lowered.
     lowered: Option<(usize, usize)>,
+    /// Per IR block: whether, outside fast copies, its only way in is the
+    /// terminator of one block before it (`continues_from`), so it is
+    /// sealed when its lowering starts and starts with what that block
+    /// had checked (`checked_at_end`).
+    sealed_early: Vec<bool>,
+    /// Outside fast copies, per IR block lowered: `checked` before its
+    /// terminator, for the block it alone leads to.
+    checked_at_end: HashMap<usize, HashMap<(Value, i64), Value>>,
+    /// How many exact access checks the lowering emitted.
+    exact_checks: usize,
     /// The IR block lowered last outside fast copies.
     lowered_main: Option<usize>,
     /// The setjmp site at each (block, instruction index) that is one
@@ -350,7 +361,7 @@ pub(crate) fn lower_function(
     jm: &mut JITModule,
     b: FunctionBuilder,
     fid: FuncId,
-) -> Result<(), String> {
+) -> Result<usize, String> {
     let f = &env.m.funcs[fid];
     let mut b = b;
     let hook_sig = |jm: &JITModule, params: &[ir::Type], ret: Option<ir::Type>| {
@@ -580,6 +591,17 @@ pub(crate) fn lower_function(
     b.switch_to_block(entry);
     let params = b.block_params(entry).to_vec();
     let ctx = params[0];
+    // Not the entry (the prologue jumps there), nor a versioned loop's
+    // header (its guard does) or exit (its fast copy does).
+    let sealed_early: Vec<bool> = (0..f.blocks.len())
+        .map(|bi| {
+            bi != 0
+                && seed_from(bi).is_some()
+                && !loops
+                    .iter()
+                    .any(|lp| lp.header.index() == bi || lp.exits_to(f, pivm_ir::Block::new(bi)))
+        })
+        .collect();
     let mut l = Lower {
         env,
         jm,
@@ -655,6 +677,9 @@ pub(crate) fn lower_function(
             .map(|p| if p.len() == 1 { Some(p[0]) } else { None })
             .collect(),
         cyclic: hoist::cyclic(f, &preds),
+        sealed_early,
+        checked_at_end: HashMap::new(),
+        exact_checks: 0,
         lowered: None,
         lowered_main: None,
     };
@@ -664,7 +689,7 @@ pub(crate) fn lower_function(
     l.b.seal_all_blocks();
     let cfg = l.jm.target_config();
     l.b.finalize(cfg);
-    Ok(())
+    Ok(l.exact_checks)
 }
 
 impl Lower<'_, '_> {

@@ -19,7 +19,7 @@ impl Lower<'_, '_> {
     fn host_addr(&mut self, addr: Value, check: Check) -> Value {
         match check {
             Check::Exact => {
-                if let Some(h) = self.checked.get(&addr) {
+                if let Some(h) = self.checked.get(&self.addr_key(addr)) {
                     // Checked already on this straight-line path (same
                     // rule for every access size): reuse the host address.
                     return *h;
@@ -65,10 +65,11 @@ impl Lower<'_, '_> {
                 self.b.switch_to_block(cont);
                 let mb = self.b.use_var(self.mem_base);
                 let h = self.b.ins().iadd(mb, addr);
-                self.checked.insert(addr, h);
+                self.checked.insert(self.addr_key(addr), h);
                 return h;
             }
         }
+        self.exact_checks += 1;
         let bound = self.b.use_var(self.bound);
         let off = self.b.ins().iadd_imm_s(addr, -(NULL_PAGE as i64));
         let ok = self
@@ -88,8 +89,48 @@ impl Lower<'_, '_> {
         self.b.switch_to_block(cont);
         let mb = self.b.use_var(self.mem_base);
         let h = self.b.ins().iadd(mb, addr);
-        self.checked.insert(addr, h);
+        self.checked.insert(self.addr_key(addr), h);
         h
+    }
+
+    /// `addr` as a value plus a constant, seeing through the additions of
+    /// constants that make it (`%p + 1` lowered twice is one key): an
+    /// address known checked under either spelling is the same address.
+    fn addr_key(&self, addr: Value) -> (Value, i64) {
+        use cranelift_codegen::ir::{InstructionData, Opcode as Op, ValueDef};
+        let dfg = &self.b.func.dfg;
+        let konst = |v: Value| match dfg.value_def(v) {
+            ValueDef::Result(i, 0) => match dfg.insts[i] {
+                InstructionData::UnaryImm {
+                    opcode: Op::Iconst,
+                    imm,
+                } if dfg.value_type(v) == types::I64 => Some(imm.bits()),
+                _ => None,
+            },
+            _ => None,
+        };
+        let (mut v, mut k) = (addr, 0i64);
+        // A few levels: `(p + 8) + 4`; deeper chains are rare.
+        for _ in 0..4 {
+            let ValueDef::Result(i, 0) = dfg.value_def(v) else {
+                break;
+            };
+            let InstructionData::Binary {
+                opcode: Op::Iadd,
+                args: [a, b],
+            } = dfg.insts[i]
+            else {
+                break;
+            };
+            if let Some(c) = konst(b) {
+                (v, k) = (a, k.wrapping_add(c));
+            } else if let Some(c) = konst(a) {
+                (v, k) = (b, k.wrapping_add(c));
+            } else {
+                break;
+            }
+        }
+        (v, k)
     }
 
     /// Lowers every block, then the fast copy and the guard of each
@@ -128,6 +169,17 @@ impl Lower<'_, '_> {
         self.b.switch_to_block(blk);
         self.cur_block = bi.index();
         self.checked.clear();
+        if self.fast.is_none() && self.sealed_early[bi.index()] {
+            // Its one predecessor's terminator is emitted: sealed, a local
+            // read here is the value it had there, so an address checked
+            // there is known checked here.
+            self.seal(&[blk]);
+            if let Some(p) = self.single_pred[bi.index()] {
+                if let Some(c) = self.checked_at_end.get(&p) {
+                    self.checked.clone_from(c);
+                }
+            }
+        }
         if !self.continues_straight(bi) {
             self.memory.clear();
         }
@@ -141,6 +193,9 @@ impl Lower<'_, '_> {
             if end < n {
                 if end == n - 1 {
                     self.step_ranges(bi);
+                    if self.fast.is_none() && !self.checked.is_empty() {
+                        self.checked_at_end.insert(bi.index(), self.checked.clone());
+                    }
                 }
                 self.lower_inst(bi, end, Check::Exact)?;
             }
@@ -275,6 +330,8 @@ impl Lower<'_, '_> {
     /// entered where a window fails; both join at the end of the run.
     fn run(&mut self, bi: pivm_ir::Block, start: usize, end: usize) -> Result<(), String> {
         self.slow_entries.clear();
+        // What was checked before the run holds on both of its paths.
+        let before = self.checked.clone();
         for ii in start..end {
             let check = self.planned(bi, ii);
             self.lower_inst(bi, ii, check)?;
@@ -297,7 +354,7 @@ impl Lower<'_, '_> {
                     self.seal(&[slow]);
                     self.b.switch_to_block(slow);
                     // Values checked on the fast path do not dominate it.
-                    self.checked.clear();
+                    self.checked.clone_from(&before);
                     self.memory.clear();
                 }
             }
@@ -308,7 +365,7 @@ impl Lower<'_, '_> {
         self.b.ins().jump(join, &[]);
         self.seal(&[join]);
         self.b.switch_to_block(join);
-        self.checked.clear();
+        self.checked = before;
         self.memory.clear();
         Ok(())
     }

@@ -18,6 +18,14 @@
 //! traps. The slow copy is one per run, entered at each group's first
 //! access, and joins the fast path at the end of the run.
 //!
+//! An address checked exactly is not checked again until the next call
+//! or resume point, in its block and in the blocks entered only from it
+//! (sealed when their lowering starts, so a local read there is the value
+//! it had before the branch): a matcher's `re[0]`, read in each of a
+//! chain of `if`s, is checked once. Addresses are compared as a value
+//! plus a constant (`Lower::addr_key`), so `%p + 1` computed anew is the
+//! same address.
+//!
 //! An access inside the function's own shadow-stack frame (a slot's
 //! address plus a constant, within the frame's size) is not checked at
 //! all: the frame was checked to lie in the stack, inside memory, when it
