@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Programs the optimizer was not tuned on, against gcc -O2.
 
-    benches/unseen/run.py PIVM [OLD_PIVM] [--runs N] [--idioms]
+    benches/unseen/run.py PIVM [OLD_PIVM] [--runs N] [--idioms] [--only NAME,...]
 
 The C programs of this folder are of the kinds a user brings (a bytecode
 interpreter, CRC tables, a sieve, a linked list, LU decomposition, a naive
@@ -77,9 +77,12 @@ def main():
     ap.add_argument("old", nargs="?")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--idioms", action="store_true", help="run benches/idioms instead")
+    ap.add_argument("--only", help="these programs only (comma-separated names)")
     o = ap.parse_args()
     folder = os.path.join(os.path.dirname(HERE), "idioms") if o.idioms else HERE
     programs = IDIOMS if o.idioms else PROGRAMS
+    if o.only:
+        programs = [p for p in programs if p[0] in o.only.split(",")]
     tmp = os.path.join(ROOT, "target", "unseen")
     os.makedirs(tmp, exist_ok=True)
     variants = ["gcc", "pivm"] + (["old"] if o.old else [])

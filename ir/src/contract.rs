@@ -13,7 +13,9 @@ use std::fmt;
 
 use crate::entities::{EntityRef, FuncId};
 use crate::frame::FrameLayout;
-use crate::module::{Callee, Function, InstKind, Module, Operand, Signature};
+use crate::module::{
+    AddrOf, Callee, Function, InitItem, InstKind, Module, Operand, Signature, SymbolRef,
+};
 use crate::safepoints::{self, ResumeId, ResumePoint};
 use crate::types::{MemType, Type, TypeLayouts};
 
@@ -72,18 +74,117 @@ pub fn indirect_call_ok(args: &[Type], dst: Option<Type>, callee: &Signature) ->
 
 /// The function an indirect call in `caller` with these `args` and `dst`
 /// reaches when its pointer operand is `ptr`, or `None` if the call traps
-/// (no such function, or `indirect_call_ok` fails).
+/// (no such function, a function whose address the module never takes,
+/// or `indirect_call_ok` fails). `taken` is `address_taken(module)`.
 pub fn indirect_target(
     module: &Module,
+    taken: &[bool],
     caller: &Function,
     args: &[(Type, Operand)],
     dst: Option<crate::Local>,
     ptr: u64,
 ) -> Option<FuncId> {
     let target = module.func_from_ptr(ptr)?;
+    if !taken.get(target.index()).copied().unwrap_or(false) {
+        return None;
+    }
     let types: Vec<Type> = args.iter().map(|a| a.0).collect();
     let dst = dst.map(|d| caller.locals[d].ty);
     indirect_call_ok(&types, dst, &module.funcs[target].signature()).then_some(target)
+}
+
+/// Per function: whether the module takes its address (`addr @f` in a
+/// function, or a global initialized with it). A function pointer is a
+/// small integer (`Module::func_ptr`), so a program can make one of any
+/// function from an integer; only these are functions an indirect call
+/// (`indirect_target`) or a thread's start reaches: a C program gets a
+/// function pointer only by taking the function's address, and a function
+/// it never takes (one inlined everywhere, or the original of a copy the
+/// optimizer made) is then never entered but by a direct call.
+pub fn address_taken(module: &Module) -> Vec<bool> {
+    let mut taken = vec![false; module.funcs.len()];
+    let mut set = |f: FuncId| {
+        if let Some(t) = taken.get_mut(f.index()) {
+            *t = true;
+        }
+    };
+    for g in module.globals.values() {
+        for item in &g.init {
+            if let InitItem::Addr(SymbolRef::Func(f), _) = item {
+                set(*f);
+            }
+        }
+    }
+    for f in module.funcs.values() {
+        for inst in f.blocks.values().flat_map(|b| &b.insts) {
+            if let InstKind::Addr {
+                of: AddrOf::Func(g),
+                ..
+            } = inst.kind
+            {
+                set(g);
+            }
+        }
+    }
+    taken
+}
+
+/// The signal-delivery function the runtime starts on a thread of its own
+/// when another process signals the program (`__pivm_sig_run_pending`,
+/// signal.h; a static function, so its IR name may carry a unit's
+/// suffix), if the module has one.
+pub fn signal_entry(module: &Module) -> Option<FuncId> {
+    module
+        .funcs
+        .iter()
+        .find(|(_, f)| f.name.starts_with("__pivm_sig_run_pending") && f.num_params == 0)
+        .map(|(id, _)| id)
+}
+
+/// Per function: whether a thread can start in it: `main`, the module's
+/// first function, the signal entry (`signal_entry`) and every function
+/// whose address is taken (`address_taken`: `pthread_create`, signal
+/// handlers, `atexit`).
+pub fn starts(module: &Module) -> Vec<bool> {
+    let mut s = address_taken(module);
+    let entries = [
+        (!s.is_empty()).then(|| FuncId::new(0)),
+        module.func_by_name("main"),
+        signal_entry(module),
+    ];
+    for f in entries.into_iter().flatten() {
+        s[f.index()] = true;
+    }
+    s
+}
+
+/// Per function: whether it can run: a thread can start in it (`starts`)
+/// or a function that can run calls it directly. No other function is
+/// ever entered (a snapshot's frames are checked to be a chain of calls
+/// from a start, `check_frame_chain`), so an engine need not compile them.
+pub fn can_run(module: &Module) -> Vec<bool> {
+    let mut live = starts(module);
+    let mut work: Vec<FuncId> = (0..live.len())
+        .filter(|&i| live[i])
+        .map(FuncId::new)
+        .collect();
+    while let Some(f) = work.pop() {
+        for inst in module.funcs[f].blocks.values().flat_map(|b| &b.insts) {
+            if let InstKind::Call {
+                callee: Callee::Func(g),
+                ..
+            } = inst.kind
+            {
+                if let Some(l) = live.get_mut(g.index()) {
+                    if !*l {
+                        *l = true;
+                        work.push(g);
+                    }
+                }
+            }
+        }
+    }
+    live
 }
 
 /// The allocation types of a module: the distinct `as T` types of its
@@ -340,6 +441,8 @@ pub fn check_frame_chain(
     // A deep recursion repeats the same functions many times.
     let mut cache: HashMap<FuncId, (Vec<ResumePoint>, u64)> = HashMap::new();
     let main = limits.root.or_else(|| module.func_by_name("main"));
+    let taken = address_taken(module);
+    let starts = starts(module);
     let mut base = limits.stack_start;
     for (i, fr) in frames.iter().enumerate().rev() {
         let Some(f) = module.funcs.get(fr.func) else {
@@ -349,7 +452,8 @@ pub fn check_frame_chain(
             });
         };
         let name = || f.name.clone();
-        if i == frames.len() - 1 && Some(fr.func) != main {
+        let start = Some(fr.func) == main && starts[fr.func.index()];
+        if i == frames.len() - 1 && !start {
             return Err(FrameError::NotMain {
                 frame: i,
                 func: name(),
@@ -380,7 +484,7 @@ pub fn check_frame_chain(
         }
         check_locals(i, fr, f)?;
         if !innermost {
-            check_call(module, i, fr, f, rp, frames[i - 1].func)?;
+            check_call(module, &taken, i, fr, f, rp, frames[i - 1].func)?;
         }
         if fr.stack_base != base {
             return Err(FrameError::StackBase {
@@ -434,6 +538,7 @@ fn check_locals(i: usize, fr: &FrameView, f: &Function) -> Result<(), FrameError
 /// Checks that the call frame `fr` of `f`, stopped at `rp`, calls `inner`.
 fn check_call(
     module: &Module,
+    taken: &[bool],
     i: usize,
     fr: &FrameView,
     f: &Function,
@@ -473,7 +578,7 @@ fn check_call(
             };
             match (
                 module.func_from_ptr(ptr),
-                indirect_target(module, f, args, *dst, ptr),
+                indirect_target(module, taken, f, args, *dst, ptr),
             ) {
                 (_, Some(t)) if t == inner => Ok(()),
                 (Some(t), Some(_)) => Err(mismatch(format!(
@@ -495,6 +600,100 @@ fn check_call(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn starts_and_what_they_reach() {
+        let m = crate::parse(
+            "global @table: [1 x ptr] = { ptr @handler }
+func @first() {
+entry:
+    ret
+}
+func @leaf(%x: i32) -> i32 {
+entry:
+    ret.i32 %x
+}
+func @handler(%x: i32) -> i32 {
+entry:
+    %x = call @leaf(i32 %x)
+    ret.i32 %x
+}
+func @taken() -> i32 {
+entry:
+    ret.i32 1
+}
+func @orphan(%x: i32) -> i32 {
+entry:
+    %x = call @inner(i32 %x)
+    ret.i32 %x
+}
+func @inner(%x: i32) -> i32 {
+entry:
+    ret.i32 %x
+}
+func @__pivm_sig_run_pending.3() {
+entry:
+    ret
+}
+func @main() -> i32 {
+    local %p: ptr
+    local %r: i32
+entry:
+    %p = addr @taken
+    %r = call %p()
+    ret.i32 %r
+}
+",
+            "t.pir",
+        )
+        .unwrap();
+        let names = |v: Vec<bool>| -> Vec<&str> {
+            m.funcs
+                .iter()
+                .filter(|(id, _)| v[id.index()])
+                .map(|(_, f)| f.name.as_str())
+                .collect()
+        };
+        assert_eq!(names(address_taken(&m)), ["handler", "taken"]);
+        assert_eq!(
+            names(starts(&m)),
+            [
+                "first",
+                "handler",
+                "taken",
+                "__pivm_sig_run_pending.3",
+                "main"
+            ]
+        );
+        assert_eq!(
+            names(can_run(&m)),
+            [
+                "first",
+                "leaf",
+                "handler",
+                "taken",
+                "__pivm_sig_run_pending.3",
+                "main"
+            ]
+        );
+        // A pointer reaches a function whose address is taken only.
+        let main = &m.funcs[m.func_by_name("main").unwrap()];
+        let taken = address_taken(&m);
+        let at = |name: &str| {
+            let f = m.func_by_name(name).unwrap();
+            indirect_target(
+                &m,
+                &taken,
+                main,
+                &[],
+                Some(crate::Local::new(1)),
+                Module::func_ptr(f),
+            )
+        };
+        assert_eq!(at("taken"), m.func_by_name("taken"));
+        assert_eq!(at("orphan"), None);
+        assert_eq!(at("main"), None);
+    }
 
     #[test]
     fn access_rule() {

@@ -613,17 +613,26 @@ pub(crate) fn remap_blocks(k: &mut InstKind, map: &impl Fn(Block) -> Block) {
 /// Renames the locals of an instruction of an inlinable function (whose
 /// calls are to builtins).
 fn remap_locals(k: &mut InstKind, map: &impl Fn(Operand) -> Operand, locals: &[Local]) {
-    let dst = |d: &mut Local| *d = locals[d.index()];
+    let d = match k {
+        InstKind::Call { dst, .. } => dst.as_mut(),
+        InstKind::Load { dst, .. }
+        | InstKind::Addr { dst, .. }
+        | InstKind::Unary { dst, .. }
+        | InstKind::Convert { dst, .. }
+        | InstKind::Binary { dst, .. }
+        | InstKind::Select { dst, .. } => Some(dst),
+        _ => None,
+    };
+    if let Some(d) = d {
+        *d = locals[d.index()];
+    }
+    remap_operands(k, map);
+}
+
+/// Maps every operand an instruction reads (`InstKind::operands`).
+pub(crate) fn remap_operands(k: &mut InstKind, map: &impl Fn(Operand) -> Operand) {
     match k {
-        InstKind::Call {
-            dst: d,
-            callee,
-            args,
-            ..
-        } => {
-            if let Some(d) = d {
-                dst(d);
-            }
+        InstKind::Call { callee, args, .. } => {
             if let Callee::Indirect(fp) = callee {
                 *fp = map(*fp);
             }
@@ -631,28 +640,17 @@ fn remap_locals(k: &mut InstKind, map: &impl Fn(Operand) -> Operand, locals: &[L
                 *a = map(*a);
             }
         }
-        InstKind::Load { dst: d, addr, .. } => {
-            dst(d);
-            *addr = map(*addr);
-        }
+        InstKind::Load { addr, .. } => *addr = map(*addr),
         InstKind::Store { addr, val, .. } => {
             *addr = map(*addr);
             *val = map(*val);
         }
-        InstKind::Addr { dst: d, .. } => dst(d),
-        InstKind::Unary { dst: d, a, .. } | InstKind::Convert { dst: d, a, .. } => {
-            dst(d);
-            *a = map(*a);
-        }
-        InstKind::Binary { dst: d, a, b, .. } => {
-            dst(d);
+        InstKind::Unary { a, .. } | InstKind::Convert { a, .. } => *a = map(*a),
+        InstKind::Binary { a, b, .. } => {
             *a = map(*a);
             *b = map(*b);
         }
-        InstKind::Select {
-            dst: d, cond, a, b, ..
-        } => {
-            dst(d);
+        InstKind::Select { cond, a, b, .. } => {
             *cond = map(*cond);
             *a = map(*a);
             *b = map(*b);
@@ -664,7 +662,10 @@ fn remap_locals(k: &mut InstKind, map: &impl Fn(Operand) -> Operand, locals: &[L
                 *v = map(*v);
             }
         }
-        InstKind::Safepoint | InstKind::Jump { .. } | InstKind::Unreachable => {}
+        InstKind::Addr { .. }
+        | InstKind::Safepoint
+        | InstKind::Jump { .. }
+        | InstKind::Unreachable => {}
     }
 }
 

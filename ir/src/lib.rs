@@ -10,6 +10,7 @@
 //! alignment and byte order here is the same on every machine.
 
 pub mod builtins;
+pub mod constargs;
 pub mod contract;
 pub mod dce;
 pub mod entities;
@@ -54,7 +55,8 @@ pub use verify::verify;
 /// left of them; a function that became a leaf by inlining is inlined in
 /// the next); inlines small functions called once into a caller they call
 /// back (`inline::inline_cycles`: a mutual recursion becomes a
-/// self-recursion); turns self tail calls into loops (`tailrec`); inlines small
+/// self-recursion); copies functions for the constants every call passes
+/// them (`constargs`); turns self tail calls into loops (`tailrec`); inlines small
 /// recursive functions into themselves once (`inline::inline_recursive`);
 /// turns branches around a few instructions that cannot trap into
 /// selects (`ifconv`); unrolls small loops that test data to stop twice (`unroll`, so they
@@ -77,6 +79,7 @@ pub fn optimize(m: &mut Module) {
         promote::promote_within(m, &mut budget);
         dce::remove_dead_within(m, &mut budget);
     }
+    constargs::constant_arguments(m, &mut budget);
     tailrec::tail_calls(m, &mut budget);
     if inline::inline_recursive(m, &mut budget) {
         dce::remove_dead_within(m, &mut budget);

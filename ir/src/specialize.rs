@@ -22,8 +22,8 @@
 //! backtrace carries the copy's name. At most `MAX_CLONES` copies are made
 //! for a module, of functions of at most `MAX_CLONE_SIZE`, and none past
 //! the verifier's bound on functions; new functions go after the others,
-//! so no function pointer value changes (a pointer forged from an integer
-//! past the old functions, which trapped, may now reach a copy). A pure
+//! so no function pointer value changes (and no pointer reaches a copy:
+//! its address is never taken, `contract::indirect_target`). A pure
 //! function of the module, run by `optimize` before inlining.
 
 use std::collections::{HashMap, HashSet};
@@ -46,14 +46,9 @@ pub const MAX_CLONE_SIZE: u64 = 4000;
 /// its size from `budget`.
 pub fn specialize(m: &mut Module, budget: &mut crate::Budget) -> bool {
     let mut clones: HashMap<(FuncId, usize, FuncId), FuncId> = HashMap::new();
-    // Functions, globals and builtins share one namespace.
-    let mut names: HashSet<String> = m
-        .funcs
-        .values()
-        .map(|f| f.name.clone())
-        .chain(m.globals.values().map(|g| g.name.clone()))
-        .chain(m.builtins.values().map(|b| b.name.clone()))
-        .collect();
+    let mut names = taken_names(m);
+    // Copies never have their address taken: computed once.
+    let taken = crate::contract::address_taken(m);
     let mut made = 0;
     // The parameters each callee never writes (`fixed_params`).
     let mut fixed: HashMap<FuncId, Vec<bool>> = HashMap::new();
@@ -65,7 +60,7 @@ pub fn specialize(m: &mut Module, budget: &mut crate::Budget) -> bool {
         if !budget.spend(function_size(&m.funcs[fid])) {
             break;
         }
-        changed |= devirtualize(m, fid);
+        changed |= devirtualize(m, &taken, fid);
         let sites = call_sites(&m.funcs[fid]);
         // Retargeting calls sets no local: computed once.
         let defs = Defs::of(&m.funcs[fid]);
@@ -231,7 +226,7 @@ impl Defs {
 
 /// Makes the calls of function `fid` through known pointers direct where
 /// the call would reach that function; whether any was.
-fn devirtualize(m: &mut Module, fid: FuncId) -> bool {
+fn devirtualize(m: &mut Module, taken: &[bool], fid: FuncId) -> bool {
     let f = &m.funcs[fid];
     let defs = Defs::of(f);
     let mut direct = Vec::new();
@@ -249,7 +244,7 @@ fn devirtualize(m: &mut Module, fid: FuncId) -> bool {
             let Some(g) = defs.known(m, b, i, *p) else {
                 continue;
             };
-            if indirect_target(m, f, args, *dst, Module::func_ptr(g)) == Some(g) {
+            if indirect_target(m, taken, f, args, *dst, Module::func_ptr(g)) == Some(g) {
                 direct.push((b, i, g));
             }
         }
@@ -266,13 +261,9 @@ fn devirtualize(m: &mut Module, fid: FuncId) -> bool {
 /// Appends a copy of `g` whose parameter `j` is set to function `p`'s
 /// pointer first thing; returns its id.
 fn copy_for(m: &mut Module, g: FuncId, j: usize, p: FuncId, names: &mut HashSet<String>) -> FuncId {
-    let mut c = m.funcs[g].clone();
-    let base = format!("{}.{}", c.name, m.funcs[p].name);
-    c.name = fresh(names, base, m.funcs.len());
-    for inst in c.blocks.values_mut().flat_map(|b| b.insts.iter_mut()) {
-        inst.origin = Some(inst.func(g));
-    }
-    if let Some(entry) = c.blocks.values_mut().next() {
+    let base = format!("{}.{}", m.funcs[g].name, m.funcs[p].name);
+    let c = copy_of(m, g, base, names);
+    if let Some(entry) = m.funcs[c].blocks.values_mut().next() {
         let line = entry.insts.first().map_or(0, |i| i.line);
         entry.insts.insert(
             0,
@@ -285,6 +276,34 @@ fn copy_for(m: &mut Module, g: FuncId, j: usize, p: FuncId, names: &mut HashSet<
                 origin: Some(g),
             },
         );
+    }
+    c
+}
+
+/// The names taken in `m`: functions, globals and builtins share one
+/// namespace.
+pub(crate) fn taken_names(m: &Module) -> HashSet<String> {
+    m.funcs
+        .values()
+        .map(|f| f.name.clone())
+        .chain(m.globals.values().map(|g| g.name.clone()))
+        .chain(m.builtins.values().map(|b| b.name.clone()))
+        .collect()
+}
+
+/// Appends a copy of `g` named `base` (made unique among `names`) to `m`:
+/// its instructions keep the function they were written in
+/// (`Inst::origin`), so a trap in the copy is reported in the original.
+pub(crate) fn copy_of(
+    m: &mut Module,
+    g: FuncId,
+    base: String,
+    names: &mut HashSet<String>,
+) -> FuncId {
+    let mut c = m.funcs[g].clone();
+    c.name = fresh(names, base, m.funcs.len());
+    for inst in c.blocks.values_mut().flat_map(|b| b.insts.iter_mut()) {
+        inst.origin = Some(inst.func(g));
     }
     m.funcs.push(c)
 }

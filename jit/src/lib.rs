@@ -63,6 +63,12 @@ pub struct Options {
     /// it, instead of at each access (`lower/hoist.rs`). `false` only to
     /// compare: the output is the same either way.
     pub hoist: bool,
+    /// Compile every function, also those that can never run
+    /// (`pivm_ir::contract::can_run`), so that `entry` of any function
+    /// runs it (tests call the functions of a module one by one). `false`:
+    /// those are not compiled (their code only reports a trap), as no
+    /// run of the program enters them.
+    pub all_functions: bool,
 }
 
 impl Default for Options {
@@ -71,6 +77,7 @@ impl Default for Options {
             safepoints: true,
             counting: true,
             hoist: true,
+            all_functions: false,
         }
     }
 }
@@ -225,6 +232,11 @@ impl Compiled {
 /// taken yet), and returns each outcome in the order given, a compile
 /// error as text. A panic inside Cranelift is resumed on the caller's
 /// thread. Each context is dropped once compiled.
+/// The signature class in the function table of a function an indirect
+/// call cannot reach (`pivm_ir::contract::address_taken`): no call site
+/// tests for it, so the call traps as for a pointer to no function.
+const NO_CLASS: u64 = u64::MAX;
+
 fn compile_all(
     isa: &dyn cranelift_codegen::isa::TargetIsa,
     lowered: Vec<(cranelift_codegen::Context, cranelift_module::FuncId)>,
@@ -424,6 +436,14 @@ impl JitModule {
             .map(|g| layouts.of(&g.ty).map_or(0, |l| l.size))
             .collect();
         let classes = lower::SigClasses::new(module);
+        // Functions that can never run are not compiled, and an indirect
+        // call reaches only those whose address is taken (their table
+        // entry has a class no call site tests for).
+        let mut runs = pivm_ir::contract::can_run(module);
+        if opts.all_functions {
+            runs.fill(true);
+        }
+        let taken = pivm_ir::contract::address_taken(module);
         let alloc_types = pivm_ir::contract::AllocTypes::new(module);
         let mut table = vec![0u64; 2 * n].into_boxed_slice();
 
@@ -493,8 +513,12 @@ impl JitModule {
                 c.func.signature = lower::func_signature(jm, f.params(), f.ret);
                 c.func.name = UserFuncName::user(0, 2 * i as u32);
                 let b = FunctionBuilder::new(&mut c.func, &mut fctx);
-                let checks =
-                    lower::lower_function(&env, jm, b, id).map_err(|e| codegen_err(&f.name, e))?;
+                let checks = if runs[i] {
+                    lower::lower_function(&env, jm, b, id).map_err(|e| codegen_err(&f.name, e))?
+                } else {
+                    lower::lower_never_entered(jm, b, id);
+                    0
+                };
                 exact_checks.push(checks);
                 c.set_disasm(dump.as_deref().is_some_and(|d| d == "*" || d == f.name));
                 lowered.push((c, func_ids[i]));
@@ -531,7 +555,11 @@ impl JitModule {
             let c = jm.get_finalized_function(func_ids[i]) as usize;
             code.push(c);
             table[2 * i] = c as u64;
-            table[2 * i + 1] = classes.of_func[i] as u64;
+            table[2 * i + 1] = if taken[i] {
+                classes.of_func[i] as u64
+            } else {
+                NO_CLASS
+            };
             let e = jm.get_finalized_function(entry_ids[i].0);
             // SAFETY: `e` is the finalized code of an entry wrapper, whose
             // Cranelift signature is `EntryFn`'s in the host's default

@@ -301,6 +301,19 @@ entry:
     ret
 }
 
+func @hidden(%a: i32, %b: i32) -> i32 {
+entry:
+    ret.i32 %a
+}
+
+func @takes() -> ptr {
+    local %p: ptr
+entry:
+    %p = addr @two
+    %p = addr @void2
+    ret.ptr %p
+}
+
 func @callp(%f: ptr, %x: i32) -> i32 {
     local %r: i32
 entry:
@@ -396,6 +409,12 @@ fn traps() {
     assert_eq!(t("callp", &[5000, 3]), bad);
     assert_eq!(t("callp", &[m.funcs.len() as u64 + 1, 3]), bad);
     assert_eq!(t("callp", &[void2, 3]), bad, "result of a void function");
+    let hidden = pivm_ir::Module::func_ptr(func(&m, "hidden"));
+    assert_eq!(
+        t("callp", &[hidden, 3]),
+        bad,
+        "a function whose address is not taken"
+    );
     let o = trap_of(&m, &j, "callv", &[void2, 3]);
     assert_eq!((o.trap, o.ret), (None, 1));
     let o = trap_of(&m, &j, "callv", &[two, 3]);
@@ -676,4 +695,62 @@ join:
         o.trap.map(|t| (t.0, t.1)),
         Some((TrapKind::OutOfBounds, f.0))
     );
+}
+
+/// A function no start reaches (`pivm_ir::contract::can_run`: `@gone` is
+/// called only by `@orphan`, which nothing calls and whose address is not
+/// taken) is not compiled: its code reports an unreachable-code trap. The
+/// functions that can run are compiled as with `all_functions`.
+#[test]
+fn functions_that_can_never_run_are_not_compiled() {
+    let src = r#"func @main() -> i32 {
+    local %r: i32
+entry:
+    %r = call @used(i32 4)
+    ret.i32 %r
+}
+
+func @used(%x: i32) -> i32 {
+entry:
+    %x = mul.i32 %x, 3
+    ret.i32 %x
+}
+
+func @orphan(%x: i32) -> i32 {
+    local %i: i32
+entry:
+    %i = copy.i32 0
+    jump head
+head:
+    %x = call @gone(i32 %x)
+    %i = add.i32 %i, 1
+    %x = slt.i32 %i, 100
+    br.i32 %x, head, out
+out:
+    ret.i32 %x
+}
+
+func @gone(%x: i32) -> i32 {
+entry:
+    %x = mul.i32 %x, 7
+    ret.i32 %x
+}
+"#;
+    let m = module(src);
+    let vm = Vm::new(&m);
+    let lean =
+        pivm_jit::JitModule::compile(&m, &vm.globals, &pivm_jit::Options::default()).unwrap();
+    let all = jit(&m, &vm);
+    let len = |j: &pivm_jit::JitModule, name: &str| {
+        j.symbols(&m).find(|s| s.0 == name).map(|s| s.2).unwrap()
+    };
+    assert_eq!(len(&lean, "main"), len(&all, "main"));
+    assert_eq!(len(&lean, "used"), len(&all, "used"));
+    assert!(len(&lean, "orphan") < len(&all, "orphan") / 2);
+    let o = trap_of(&m, &lean, "main", &[]);
+    assert_eq!((o.trap, o.ret), (None, 12));
+    let o = trap_of(&m, &lean, "orphan", &[1]);
+    assert_eq!(o.trap.map(|t| t.0), Some(TrapKind::Unreachable));
+    let o = trap_of(&m, &all, "orphan", &[1]);
+    assert_eq!(o.trap, None);
 }

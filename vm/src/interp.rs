@@ -380,7 +380,14 @@ impl Machine<'_> {
                         Callee::Func(f) => *f,
                         Callee::Indirect(o) => {
                             let p = get(&self.vals, base, o);
-                            match contract::indirect_target(module, func, args, *dst, p) {
+                            match contract::indirect_target(
+                                module,
+                                &rt.prog.taken,
+                                func,
+                                args,
+                                *dst,
+                                p,
+                            ) {
                                 Some(f) => f,
                                 None => return trap(rt, TrapKind::BadFunctionPointer),
                             }

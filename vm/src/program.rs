@@ -54,6 +54,9 @@ pub struct Program {
     /// reaches this one (`proc::post_signal`).
     pub sig_pending: Option<u64>,
     pub sig_deliver: Option<FuncId>,
+    /// Per function: whether its address is taken, so that an indirect
+    /// call can reach it (`pivm_ir::contract::address_taken`).
+    pub taken: Vec<bool>,
 }
 
 impl Program {
@@ -144,12 +147,8 @@ impl Program {
                     && g.ty == pivm_ir::MemType::Scalar(pivm_ir::Type::I64)
             })
             .map(|(id, _)| global_addrs[pivm_ir::entities::EntityRef::index(id)]);
-        // A static function: its IR name may carry a unit's suffix.
-        let sig_deliver = module
-            .funcs
-            .iter()
-            .find(|(_, f)| f.name.starts_with("__pivm_sig_run_pending") && f.num_params == 0)
-            .map(|(id, _)| id);
+        let sig_deliver = pivm_ir::contract::signal_entry(&module);
+        let taken = pivm_ir::contract::address_taken(&module);
         Ok(Program {
             module,
             layouts,
@@ -167,6 +166,7 @@ impl Program {
             timed,
             sig_pending: sig_pending.filter(|_| sig_deliver.is_some()),
             sig_deliver,
+            taken,
         })
     }
 

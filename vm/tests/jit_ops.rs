@@ -240,9 +240,13 @@ global @out: [{MAX_PAIRS} x i64]
             }
         }
     }
+    // An indirect call reaches only a function whose address is taken.
+    let table: Vec<String> = (0..cases.len()).map(|i| format!("ptr @c{i}")).collect();
     let _ = write!(
         src,
-        "func @main() -> i32 {{
+        "global @cases: [{} x ptr] = {{ {} }}
+
+func @main() -> i32 {{
     local %f: ptr
 entry:
     %f = addr @fp
@@ -250,7 +254,9 @@ entry:
     call %f()
     ret.i32 0
 }}
-"
+",
+        cases.len(),
+        table.join(", ")
     );
     (src, cases)
 }

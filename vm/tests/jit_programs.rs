@@ -507,6 +507,19 @@ entry:
     ret
 }
 
+func @hidden(%a: i32, %b: i32) -> i32 {
+entry:
+    ret.i32 %a
+}
+
+func @takes() -> ptr {
+    local %p: ptr
+entry:
+    %p = addr @two
+    %p = addr @void2
+    ret.ptr %p
+}
+
 func @callp(%f: ptr, %x: i32) -> i32 {
     local %r: i32
 entry:
@@ -615,6 +628,11 @@ fn traps() {
     assert_eq!(callp(5000), bad);
     assert_eq!(callp(m.funcs.len() as u64 + 2), bad);
     assert_eq!(callp(void2), bad, "result of a void function");
+    assert_eq!(
+        callp(ptr("hidden")),
+        bad,
+        "a function whose address is not taken"
+    );
     let callv = |f: u64| t(&format!("%r = call @callv(ptr {f}, i32 3)"));
     assert_eq!(callv(void2), Outcome::Exit(1));
     assert_eq!(callv(two), Outcome::Exit(1), "ignoring a result is allowed");

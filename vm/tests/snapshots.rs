@@ -323,7 +323,8 @@ fn file_positions_and_lookahead_resume_at_many_safepoints() {
 /// small recursions inlined into themselves (`inline_recursive`), small
 /// loops that test data to stop unrolled twice (`pivm_ir::unroll`),
 /// branches made selects (`pivm_ir::ifconv`), mutual recursions made
-/// one function (`inline_cycles`): a
+/// one function (`inline_cycles`), functions copied for the constants
+/// every call passes them (`pivm_ir::constargs`): a
 /// struct passed by value between inlined leaves lives in the caller's
 /// locals, or in its frame where its address escapes; a recursion in tail
 /// position is one frame with an accumulator; a sort runs in a copy with
@@ -343,6 +344,7 @@ fn optimized_programs_resume_at_many_safepoints() {
         "tests/c/scan_loops.c",
         "tests/c/if_converted.c",
         "tests/c/mutual_recursion.c",
+        "tests/c/constant_args.c",
     ] {
         let prog = repo().join(prog);
         let n = roundtrip_at(&prog, &[], |total| points(total, 40), &dir).unwrap();

@@ -4,7 +4,7 @@
 //! overflow of the called function) and the
 //! preserve-all poll stub that calls `RuntimeHooks::safepoint`.
 
-use super::{ctx_flags, from_u64, host_param, to_u64};
+use super::{ctx_flags, from_u64, host_param, to_u64, zero};
 use crate::abi::{self, STATE_STACK_OVERFLOW};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, types, AbiParam, InstBuilder};
@@ -100,21 +100,7 @@ pub(crate) fn lower_entry(
     b.set_cold_block(report);
     b.ins().brif(overflowed, report, &[], done, &[]);
     b.switch_to_block(report);
-    let mut s = jm.make_signature();
-    for t in [types::I64, types::I32, types::I32, types::I32] {
-        s.params.push(host_param(t));
-    }
-    let sig = b.import_signature(s);
-    let hooks = b.ins().load(types::I64, ctx_flags(), p[0], abi::OFF_HOOKS);
-    let hook = b
-        .ins()
-        .load(types::I64, ctx_flags(), hooks, abi::OFF_HOOK_TRAP);
-    let k = b
-        .ins()
-        .iconst(types::I32, TrapKind::StackOverflow.code() as i64);
-    let fidv = b.ins().iconst(types::I32, fid.0 as i64);
-    let zero = b.ins().iconst(types::I32, 0);
-    b.ins().call_indirect(sig, hook, &[p[0], k, fidv, zero]);
+    trap_at_entry(jm, &mut b, p[0], TrapKind::StackOverflow, fid);
     b.ins().jump(done, &[]);
     b.switch_to_block(done);
     if let Some(saved) = callers_pinned {
@@ -123,4 +109,52 @@ pub(crate) fn lower_entry(
     b.ins().return_(&[r]);
     b.seal_all_blocks();
     b.finalize(jm.target_config());
+}
+
+/// Lowers the body of a function that can never run
+/// (`pivm_ir::contract::can_run`: no thread starts in it, no function
+/// that can run calls it, and an indirect call cannot reach it), which is
+/// not compiled: it reports an unreachable-code trap through the trap
+/// hook and returns zero, as a trap anywhere does. Nothing calls it: it
+/// stands for the function in the module's code and table.
+pub(crate) fn lower_never_entered(jm: &JITModule, mut b: FunctionBuilder, fid: FuncId) {
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let p = b.block_params(entry).to_vec();
+    trap_at_entry(jm, &mut b, p[0], TrapKind::Unreachable, fid);
+    let rets: Vec<ir::Value> = b
+        .func
+        .signature
+        .returns
+        .clone()
+        .iter()
+        .map(|r| zero(&mut b, r.value_type))
+        .collect();
+    b.ins().return_(&rets);
+    b.seal_all_blocks();
+    b.finalize(jm.target_config());
+}
+
+/// Reports a trap of `kind` in `fid` at line 0 through the trap hook.
+fn trap_at_entry(
+    jm: &JITModule,
+    b: &mut FunctionBuilder,
+    ctx: ir::Value,
+    kind: TrapKind,
+    fid: FuncId,
+) {
+    let mut s = jm.make_signature();
+    for t in [types::I64, types::I32, types::I32, types::I32] {
+        s.params.push(host_param(t));
+    }
+    let sig = b.import_signature(s);
+    let hooks = b.ins().load(types::I64, ctx_flags(), ctx, abi::OFF_HOOKS);
+    let hook = b
+        .ins()
+        .load(types::I64, ctx_flags(), hooks, abi::OFF_HOOK_TRAP);
+    let k = b.ins().iconst(types::I32, kind.code() as i64);
+    let fidv = b.ins().iconst(types::I32, fid.0 as i64);
+    let line = b.ins().iconst(types::I32, 0);
+    b.ins().call_indirect(sig, hook, &[ctx, k, fidv, line]);
 }

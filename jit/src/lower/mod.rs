@@ -65,7 +65,7 @@ mod ops;
 mod unwind;
 mod window;
 
-pub(crate) use entry::{lower_entry, lower_poll_stub, poll_stub_signature};
+pub(crate) use entry::{lower_entry, lower_never_entered, lower_poll_stub, poll_stub_signature};
 
 use crate::abi;
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};

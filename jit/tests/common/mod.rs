@@ -502,8 +502,11 @@ pub fn module(src: &str) -> Module {
 }
 
 pub fn jit(m: &Module, vm: &Vm) -> pivm_jit::JitModule {
-    pivm_jit::JitModule::compile(m, &vm.globals, &pivm_jit::Options::default())
-        .unwrap_or_else(|e| panic!("{e}"))
+    let all = pivm_jit::Options {
+        all_functions: true,
+        ..Default::default()
+    };
+    pivm_jit::JitModule::compile(m, &vm.globals, &all).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Runs `f` under the JIT.

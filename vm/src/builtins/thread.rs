@@ -33,7 +33,10 @@ fn yield_now(rt: &mut Runtime) {
 pub fn create(rt: &mut Runtime, a: &[u64], _: Option<&pivm_ir::MemType>) -> Result<u64> {
     let (tramp, start, arg, size) = (a[0], a[1], a[2], a[3]);
     let m = &rt.prog.module;
-    let Some(root) = m.func_from_ptr(tramp) else {
+    let Some(root) = m
+        .func_from_ptr(tramp)
+        .filter(|f| rt.prog.taken[f.0 as usize])
+    else {
         return Ok(neg(EINVAL));
     };
     if !contract::indirect_call_ok(&[Type::Ptr, Type::Ptr], None, &m.funcs[root].signature()) {

@@ -56,7 +56,8 @@ pub struct CompileArgs {
     /// Write the module as `pivm run` runs it: small leaf functions
     /// inlined into their callers (an inlined instruction's `line N in
     /// @f` names the function it comes from), slots promoted to locals,
-    /// functions copied for the callbacks they are passed (`@g.f`), self
+    /// functions copied for the callbacks they are passed (`@g.f`) and
+    /// for the constants every call passes them (`@f.const`), self
     /// tail calls made loops, small recursions inlined into themselves once,
     /// small loops that test data to stop unrolled twice (`.u` blocks)
     #[arg(long)]
