@@ -14,18 +14,19 @@
 //! left with no call keeps its values in registers instead of spilling
 //! them around a call it never makes.
 //!
-//! A function can run if it is `main` or the module's first function (the
-//! runtime's entries), its address is taken (`addr @f`, or a global
-//! initialized with it), or a function that can run calls it directly.
+//! A function can run if a thread can start in it (`main`, the module's
+//! first function, the signal entry, a function whose address is taken)
+//! or a function that can run calls it directly (`contract::can_run`).
 //! Calls from the others (a function whose every caller now calls a copy)
-//! do not count (`contract::can_run`). The original stays unchanged, so an
-//! indirect call (if its address is taken) and a call passing something
-//! else still run it as written; the copy's own calls of the original
-//! that pass the same constants call the copy (a recursion stays in it).
+//! do not count. The original's instructions stay as they were (its calls
+//! that pass the constants call the copy), so an indirect call (if its
+//! address is taken) and a call passing something else still run it as
+//! written; the copy's own calls of the original that pass the same
+//! constants call the copy (a recursion stays in it).
 //! Copies are made in rounds, as a copy's calls now pass constants on (a
 //! `qsort` copy for size 4 passes 4 to the sort it calls); at most
-//! `MAX_COPIES` for a module, of functions of at most
-//! `specialize::MAX_CLONE_SIZE`, none past the verifier's bound on
+//! `MAX_COPIES` for a module, of functions of at most `MAX_COPY_SIZE`,
+//! none past the verifier's bound on
 //! functions, appended after the others (no function pointer changes). A
 //! copy is named `@f.const` (made unique); its instructions keep the
 //! function they were written in (`Inst::origin`), so a trap is reported
@@ -219,19 +220,31 @@ fn deciding(m: &Module) -> Vec<Vec<bool>> {
         }
         dec.push(d);
     }
-    // To a fixpoint: each round sets one more at least.
-    loop {
-        let mut more = false;
-        for &(f, j, g, k) in &edges {
-            if !dec[f][j] && dec[g].get(k).copied().unwrap_or(false) {
+    // Backwards along the edges from what decides, each parameter once:
+    // linear in the edges.
+    let mut into: HashMap<(usize, usize), Vec<(usize, usize)>> = HashMap::new();
+    for &(f, j, g, k) in &edges {
+        into.entry((g, k)).or_default().push((f, j));
+    }
+    let mut work: Vec<(usize, usize)> = dec
+        .iter()
+        .enumerate()
+        .flat_map(|(f, d)| {
+            d.iter()
+                .enumerate()
+                .filter(|x| *x.1)
+                .map(move |(j, _)| (f, j))
+        })
+        .collect();
+    while let Some(at) = work.pop() {
+        for &(f, j) in into.get(&at).map_or(&[][..], |v| v) {
+            if !dec[f][j] {
                 dec[f][j] = true;
-                more = true;
+                work.push((f, j));
             }
         }
-        if !more {
-            return dec;
-        }
     }
+    dec
 }
 
 /// Per parameter of `f`: whether an instruction reads it and none writes

@@ -146,7 +146,12 @@ pub fn signal_entry(module: &Module) -> Option<FuncId> {
 /// whose address is taken (`address_taken`: `pthread_create`, signal
 /// handlers, `atexit`).
 pub fn starts(module: &Module) -> Vec<bool> {
-    let mut s = address_taken(module);
+    starts_with(module, address_taken(module))
+}
+
+/// `starts`, given `address_taken(module)`.
+fn starts_with(module: &Module, taken: Vec<bool>) -> Vec<bool> {
+    let mut s = taken;
     let entries = [
         (!s.is_empty()).then(|| FuncId::new(0)),
         module.func_by_name("main"),
@@ -156,6 +161,24 @@ pub fn starts(module: &Module) -> Vec<bool> {
         s[f.index()] = true;
     }
     s
+}
+
+/// What indirect calls and threads can reach in a module, computed once
+/// for the frame-chain checks (`address_taken`, `starts`).
+#[derive(Clone, Debug, Default)]
+pub struct Reach {
+    pub taken: Vec<bool>,
+    pub starts: Vec<bool>,
+}
+
+impl Reach {
+    pub fn of(module: &Module) -> Reach {
+        let taken = address_taken(module);
+        Reach {
+            starts: starts_with(module, taken.clone()),
+            taken,
+        }
+    }
 }
 
 /// Per function: whether it can run: a thread can start in it (`starts`)
@@ -410,22 +433,23 @@ impl std::error::Error for FrameError {}
 /// Checks that `frames` (innermost first) are a chain a program of
 /// `module` can be stopped in, before anything runs it:
 /// - between 1 and `max_depth` frames, the outermost one `main`'s (or
-///   `limits.root`'s);
+///   `limits.root`'s, a function a thread can start in, `starts`);
 /// - every frame at an existing resume point of its function: the
 ///   innermost at a safepoint, every other one at a call;
 /// - every frame with one value per local, each fitting its local's type;
 /// - every call frame's call reaching the next inner frame's function
-///   (directly, or through a function pointer whose signature passes
-///   `indirect_call_ok`);
+///   (directly, or through a function pointer `indirect_target` lets
+///   reach it);
 /// - shadow-stack frames contiguous: `main`'s at `stack_start`, each
 ///   callee's right after its caller's, the innermost ending at or below
 ///   `stack_top`.
 ///
-/// `layouts` are the module's type layouts (for frame sizes). Resume points
-/// are computed once per distinct function.
+/// `layouts` are the module's type layouts (for frame sizes), `reach` its
+/// `Reach`. Resume points are computed once per distinct function.
 pub fn check_frame_chain(
     module: &Module,
     layouts: &TypeLayouts,
+    reach: &Reach,
     frames: &[FrameView],
     limits: &ChainLimits,
 ) -> Result<(), FrameError> {
@@ -441,8 +465,7 @@ pub fn check_frame_chain(
     // A deep recursion repeats the same functions many times.
     let mut cache: HashMap<FuncId, (Vec<ResumePoint>, u64)> = HashMap::new();
     let main = limits.root.or_else(|| module.func_by_name("main"));
-    let taken = address_taken(module);
-    let starts = starts(module);
+    let (taken, starts) = (&reach.taken, &reach.starts);
     let mut base = limits.stack_start;
     for (i, fr) in frames.iter().enumerate().rev() {
         let Some(f) = module.funcs.get(fr.func) else {
@@ -484,7 +507,7 @@ pub fn check_frame_chain(
         }
         check_locals(i, fr, f)?;
         if !innermost {
-            check_call(module, &taken, i, fr, f, rp, frames[i - 1].func)?;
+            check_call(module, taken, i, fr, f, rp, frames[i - 1].func)?;
         }
         if fr.stack_base != base {
             return Err(FrameError::StackBase {

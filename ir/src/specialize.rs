@@ -82,7 +82,13 @@ pub fn specialize(m: &mut Module, budget: &mut crate::Budget) -> bool {
                 // already, and the copy for it (made if need be).
                 let mut pick = None;
                 for (j, (_, a)) in args.iter().enumerate() {
-                    let Some(p) = defs.known(m, b, i, *a) else {
+                    // A pointer to a function whose address is not taken
+                    // reaches nothing (`contract::indirect_target`): the
+                    // copy would take it.
+                    let Some(p) = defs
+                        .known(m, b, i, *a)
+                        .filter(|p| taken.get(p.index()).copied().unwrap_or(false))
+                    else {
                         continue;
                     };
                     match clones.get(&(g, j, p)) {
@@ -426,6 +432,37 @@ entry:
         let mut again = m.clone();
         specialize(&mut again, &mut crate::Budget::default());
         assert_eq!(again, m);
+    }
+
+    #[test]
+    fn no_copy_for_a_pointer_to_a_function_whose_address_is_not_taken() {
+        // @inc is function 0: pointer 1, passed as a constant; nothing
+        // takes its address, so the call through it traps, and a copy
+        // setting the parameter to `addr @inc` would make it reach.
+        let src = format!(
+            "{CB}
+func @walk(%n: i32, %f: ptr) -> i32 {{
+    local %r: i32
+entry:
+    %r = call %f(i32 %n)
+    ret.i32 %r
+}}
+
+func @main() -> i32 {{
+    local %a: i32
+entry:
+    %a = call @walk(i32 5, ptr 1)
+    ret.i32 %a
+}}
+"
+        );
+        let m = run(&src);
+        let text = m.to_string();
+        assert!(
+            body(&text, "main").contains("call @walk(i32 5, ptr 1)"),
+            "{text}"
+        );
+        assert!(!text.contains("addr @inc"), "{text}");
     }
 
     #[test]

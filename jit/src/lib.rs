@@ -227,16 +227,16 @@ impl Compiled {
     }
 }
 
-/// Compiles every lowered function (with its module id), on up to as
-/// many threads as the host has cores (each takes the next function not
-/// taken yet), and returns each outcome in the order given, a compile
-/// error as text. A panic inside Cranelift is resumed on the caller's
-/// thread. Each context is dropped once compiled.
 /// The signature class in the function table of a function an indirect
 /// call cannot reach (`pivm_ir::contract::address_taken`): no call site
 /// tests for it, so the call traps as for a pointer to no function.
 const NO_CLASS: u64 = u64::MAX;
 
+/// Compiles every lowered function (with its module id), on up to as
+/// many threads as the host has cores (each takes the next function not
+/// taken yet), and returns each outcome in the order given, a compile
+/// error as text. A panic inside Cranelift is resumed on the caller's
+/// thread. Each context is dropped once compiled.
 fn compile_all(
     isa: &dyn cranelift_codegen::isa::TargetIsa,
     lowered: Vec<(cranelift_codegen::Context, cranelift_module::FuncId)>,

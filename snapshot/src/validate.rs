@@ -571,6 +571,7 @@ fn check_frames(
     limits: &Limits,
 ) -> Result<(), SnapshotError> {
     let l = &body.memory.layout;
+    let reach = contract::Reach::of(module);
     let main_chain = ChainOf {
         stack_start: l.stack_start,
         stack_top: l.sp,
@@ -581,6 +582,7 @@ fn check_frames(
             &body.frames,
             module,
             type_layouts,
+            &reach,
             limits.max_frames,
             &main_chain,
         );
@@ -619,18 +621,21 @@ fn check_frames(
             ));
         };
         let is_main = t.id == MAIN_THREAD;
-        // A thread pthread_create started calls its trampoline with two
-        // pointers; the thread that runs signal handlers, its function
-        // with none.
+        // A thread pthread_create started calls its trampoline (a function
+        // whose address is taken) with two pointers; the thread that runs
+        // signal handlers, the signal entry with none
+        // (`contract::starts`).
         let signature_ok = if is_main {
             module.func_by_name("main") == Some(FuncId(t.root))
         } else {
-            contract::indirect_call_ok(&[Type::Ptr, Type::Ptr], None, &root.signature())
-                || root.num_params == 0
+            reach.starts[t.root as usize]
+                && (contract::indirect_call_ok(&[Type::Ptr, Type::Ptr], None, &root.signature())
+                    || root.num_params == 0)
         };
         if !signature_ok {
             return err(format!(
-                "@{} cannot start it (main for thread 1, a function of two pointers for the others)",
+                "@{} cannot start it (main for thread 1, a function of two pointers whose \
+                 address the program takes, or the signal entry, for the others)",
                 root.name
             ));
         }
@@ -718,14 +723,16 @@ fn check_frames(
             continue;
         }
         budget = budget.saturating_sub(t.frames.len());
-        check_chain(&t.frames, module, type_layouts, budget, &chain)?;
+        check_chain(&t.frames, module, type_layouts, &reach, budget, &chain)?;
     }
     match current {
         None => Err(SnapshotError::Threads(format!(
             "the running thread {} is not in the table",
             threads.current
         ))),
-        Some(Some(chain)) => check_chain(&body.frames, module, type_layouts, budget, &chain),
+        Some(Some(chain)) => {
+            check_chain(&body.frames, module, type_layouts, &reach, budget, &chain)
+        }
         Some(None) if body.frames.is_empty() => Ok(()),
         Some(None) => Err(SnapshotError::Threads(format!(
             "thread {} has ended or never ran, but has frames",
@@ -738,6 +745,7 @@ fn check_chain(
     frames: &[SavedFrame],
     module: &Module,
     type_layouts: &TypeLayouts,
+    reach: &contract::Reach,
     max_frames: usize,
     at: &ChainOf,
 ) -> Result<(), SnapshotError> {
@@ -787,7 +795,8 @@ fn check_chain(
         max_depth: max_frames as u64,
         root: at.root,
     };
-    contract::check_frame_chain(module, type_layouts, &views, &chain).map_err(SnapshotError::Frames)
+    contract::check_frame_chain(module, type_layouts, reach, &views, &chain)
+        .map_err(SnapshotError::Frames)
 }
 
 /// Checks that frame `i` has one value per local of `f`, each recorded

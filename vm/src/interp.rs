@@ -382,7 +382,7 @@ impl Machine<'_> {
                             let p = get(&self.vals, base, o);
                             match contract::indirect_target(
                                 module,
-                                &rt.prog.taken,
+                                &rt.prog.reach.taken,
                                 func,
                                 args,
                                 *dst,
@@ -514,6 +514,6 @@ pub fn check_chain(
         max_depth: max_depth.into(),
         root,
     };
-    contract::check_frame_chain(&prog.module, &prog.layouts, &views, &limits)
+    contract::check_frame_chain(&prog.module, &prog.layouts, &prog.reach, &views, &limits)
         .map_err(|e| VmError::new(e.to_string()))
 }

@@ -54,9 +54,9 @@ pub struct Program {
     /// reaches this one (`proc::post_signal`).
     pub sig_pending: Option<u64>,
     pub sig_deliver: Option<FuncId>,
-    /// Per function: whether its address is taken, so that an indirect
-    /// call can reach it (`pivm_ir::contract::address_taken`).
-    pub taken: Vec<bool>,
+    /// What an indirect call and a thread can reach
+    /// (`pivm_ir::contract::Reach`).
+    pub reach: pivm_ir::contract::Reach,
 }
 
 impl Program {
@@ -148,7 +148,7 @@ impl Program {
             })
             .map(|(id, _)| global_addrs[pivm_ir::entities::EntityRef::index(id)]);
         let sig_deliver = pivm_ir::contract::signal_entry(&module);
-        let taken = pivm_ir::contract::address_taken(&module);
+        let reach = pivm_ir::contract::Reach::of(&module);
         Ok(Program {
             module,
             layouts,
@@ -166,7 +166,7 @@ impl Program {
             timed,
             sig_pending: sig_pending.filter(|_| sig_deliver.is_some()),
             sig_deliver,
-            taken,
+            reach,
         })
     }
 

@@ -310,6 +310,23 @@ fn hostile_thread_tables_are_refused() {
             "is not @main",
         ),
         (
+            // A thread that never ran, to start in a function of two
+            // pointers whose address the program never takes.
+            "root-not-a-start",
+            |s| {
+                let m = pivm_ir::parse(&s.body.program.text, "p.pir").unwrap();
+                let f = m.func_by_name("pthread_cond_wait").unwrap();
+                assert!(!pivm_ir::contract::address_taken(&m)[f.0 as usize]);
+                let t = &mut s.body.threads.as_mut().unwrap().threads[2];
+                t.root = f.0;
+                t.root_name = "pthread_cond_wait".into();
+                t.frames.clear();
+                t.state = pivm_snapshot::body::THREAD_RUNNABLE.into();
+                t.start = Some(vec![0, 0]);
+            },
+            "cannot start it",
+        ),
+        (
             "stack",
             |s| {
                 let t = &mut s.body.threads.as_mut().unwrap().threads[2];

@@ -35,7 +35,7 @@ pub fn create(rt: &mut Runtime, a: &[u64], _: Option<&pivm_ir::MemType>) -> Resu
     let m = &rt.prog.module;
     let Some(root) = m
         .func_from_ptr(tramp)
-        .filter(|f| rt.prog.taken[f.0 as usize])
+        .filter(|f| rt.prog.reach.taken[f.0 as usize])
     else {
         return Ok(neg(EINVAL));
     };
