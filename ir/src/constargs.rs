@@ -16,7 +16,8 @@
 //!
 //! A function can run if a thread can start in it (`main`, the module's
 //! first function, the signal entry, a function whose address is taken)
-//! or a function that can run calls it directly (`contract::can_run`).
+//! or a function that can run calls it directly
+//! (`contract::Reach::can_run`).
 //! Calls from the others (a function whose every caller now calls a copy)
 //! do not count. The original's instructions stay as they were (its calls
 //! that pass the constants call the copy), so an indirect call (if its
@@ -79,7 +80,7 @@ pub fn constant_arguments(m: &mut Module, budget: &mut crate::Budget) -> bool {
         if !budget.spend(size) {
             return made > 0;
         }
-        let live = crate::contract::can_run(m);
+        let live = crate::contract::Reach::of(m).can_run(m);
         let read = m.funcs.values().map(read_fixed_params).collect::<Vec<_>>();
         let dec = deciding(m);
         let mut passed: Vec<Vec<Passed>> = m
@@ -275,12 +276,11 @@ fn local_of(o: Operand) -> Option<Local> {
 /// Every direct call of `g`, anywhere in `m` (`c` included), that passes
 /// `consts` calls `c` instead.
 fn retarget(m: &mut Module, g: FuncId, c: FuncId, consts: &[(usize, u64)]) {
-    let want: HashMap<usize, u64> = consts.iter().copied().collect();
     for f in m.funcs.values_mut() {
         for inst in f.blocks.values_mut().flat_map(|b| &mut b.insts) {
             if let InstKind::Call { callee, args, .. } = &mut inst.kind {
                 if *callee == Callee::Func(g)
-                    && want
+                    && consts
                         .iter()
                         .all(|(j, k)| args.get(*j).is_some_and(|a| a.1 == Operand::Const(*k)))
                 {
@@ -303,13 +303,7 @@ mod tests {
         (m, text)
     }
 
-    fn body<'a>(text: &'a str, name: &str) -> &'a str {
-        let start = text
-            .find(&format!("func @{name}("))
-            .unwrap_or_else(|| panic!("no @{name}:\n{text}"));
-        let t = &text[start..];
-        &t[..t.find("\n}\n").unwrap()]
-    }
+    use crate::func_text as body;
 
     /// A sort that tests its element size and recurses passing it on,
     /// called through a wrapper that passes its own parameter.
@@ -412,65 +406,30 @@ entry:
             assert!(m.func_by_name("sort.const").is_none(), "{a} {b}: {text}");
         }
         // A size used only in arithmetic, a parameter written, a call from
-        // a function whose address is taken passing another value.
-        for src in [
-            "func @f(%n: i64, %s: i64) -> i64 {
-entry:
-    %n = mul.i64 %n, %s
-    ret.i64 %n
-}
-func @main() -> i32 {
-    local %r: i64
-entry:
-    %r = call @f(i64 3, i64 4)
-    ret.i32 0
-}
-",
-            "func @f(%n: i64, %s: i64) -> i64 {
-    local %c: i32
-entry:
-    %s = add.i64 %s, 1
-    %c = eq.i64 %s, 4
-    br.i32 %c, a, b
-a:
-    ret.i64 %n
-b:
-    ret.i64 %s
-}
-func @main() -> i32 {
-    local %r: i64
-entry:
-    %r = call @f(i64 3, i64 4)
-    ret.i32 0
-}
-",
-            "func @f(%n: i64, %s: i64) -> i64 {
-    local %c: i32
-entry:
-    %c = eq.i64 %s, 4
-    br.i32 %c, a, b
-a:
-    ret.i64 %n
-b:
-    ret.i64 %s
-}
-func @g(%x: i64) -> i64 {
-entry:
-    %x = call @f(i64 3, i64 %x)
-    ret.i64 %x
-}
-func @main() -> i32 {
-    local %r: i64
-    local %p: ptr
-entry:
-    %p = addr @g
-    %r = call @f(i64 3, i64 4)
-    ret.i32 0
-}
-",
+        // a function whose address is taken passing another value; and the
+        // same function with none of these, which is copied.
+        let f = |body: &str| {
+            format!("func @f(%n: i64, %s: i64) -> i64 {{\n    local %c: i32\nentry:\n{body}}}\n")
+        };
+        let decides =
+            "    %c = eq.i64 %s, 4\n    br.i32 %c, a, b\na:\n    ret.i64 %n\nb:\n    ret.i64 %s\n";
+        let g = "func @g(%x: i64) -> i64 {\nentry:\n    %x = call @f(i64 3, i64 %x)\n    ret.i64 %x\n}\n";
+        for (fs, take_g, copied) in [
+            (f("    %n = mul.i64 %n, %s\n    ret.i64 %n\n"), false, false),
+            (
+                f(&format!("    %s = add.i64 %s, 1\n{decides}")),
+                false,
+                false,
+            ),
+            (f(decides) + g, true, false),
+            (f(decides) + g, false, true),
         ] {
-            let (m, text) = run(src);
-            assert!(m.func_by_name("f.const").is_none(), "{text}");
+            let take = if take_g { "    %p = addr @g\n" } else { "" };
+            let (m, text) = run(&format!(
+                "{fs}func @main() -> i32 {{\n    local %r: i64\n    local %p: ptr\nentry:\n{take}    \
+                 %r = call @f(i64 3, i64 4)\n    ret.i32 0\n}}\n"
+            ));
+            assert_eq!(m.func_by_name("f.const").is_some(), copied, "{text}");
         }
     }
 }

@@ -613,17 +613,7 @@ pub(crate) fn remap_blocks(k: &mut InstKind, map: &impl Fn(Block) -> Block) {
 /// Renames the locals of an instruction of an inlinable function (whose
 /// calls are to builtins).
 fn remap_locals(k: &mut InstKind, map: &impl Fn(Operand) -> Operand, locals: &[Local]) {
-    let d = match k {
-        InstKind::Call { dst, .. } => dst.as_mut(),
-        InstKind::Load { dst, .. }
-        | InstKind::Addr { dst, .. }
-        | InstKind::Unary { dst, .. }
-        | InstKind::Convert { dst, .. }
-        | InstKind::Binary { dst, .. }
-        | InstKind::Select { dst, .. } => Some(dst),
-        _ => None,
-    };
-    if let Some(d) = d {
+    if let Some(d) = k.dst_mut() {
         *d = locals[d.index()];
     }
     remap_operands(k, map);
@@ -964,11 +954,7 @@ entry:
     }
 
     /// The text of function `f` in `text` (a module's).
-    fn body<'t>(text: &'t str, f: &str) -> &'t str {
-        let start = text.find(&format!("func @{f}(")).unwrap();
-        let end = text[start..].find("\n}\n").unwrap() + start;
-        &text[start..end]
-    }
+    use crate::func_text as body;
 
     /// Calls of `@name` in the body of function `f` of `m`.
     fn calls_in(m: &Module, f: &str, name: &str) -> usize {

@@ -119,3 +119,14 @@ impl Budget {
         }
     }
 }
+
+/// The text of function `@name` in a module's text (`Display`), from
+/// `func @name(` to before its closing brace: for the passes' tests.
+#[cfg(test)]
+pub(crate) fn func_text<'a>(text: &'a str, name: &str) -> &'a str {
+    let start = text
+        .find(&format!("func @{name}("))
+        .unwrap_or_else(|| panic!("no @{name}:\n{text}"));
+    let t = &text[start..];
+    &t[..t.find("\n}\n").unwrap()]
+}

@@ -150,6 +150,20 @@ impl InstKind {
         }
     }
 
+    /// The local this instruction writes, if any, to rename it.
+    pub fn dst_mut(&mut self) -> Option<&mut Local> {
+        match self {
+            InstKind::Unary { dst, .. }
+            | InstKind::Binary { dst, .. }
+            | InstKind::Convert { dst, .. }
+            | InstKind::Select { dst, .. }
+            | InstKind::Load { dst, .. }
+            | InstKind::Addr { dst, .. } => Some(dst),
+            InstKind::Call { dst, .. } => dst.as_mut(),
+            _ => None,
+        }
+    }
+
     /// The successors of a terminator, in order (with repeats).
     pub fn successors(&self) -> Vec<Block> {
         match self {

@@ -325,13 +325,7 @@ mod tests {
         m
     }
 
-    fn body<'a>(text: &'a str, name: &str) -> &'a str {
-        let start = text
-            .find(&format!("func @{name}("))
-            .unwrap_or_else(|| panic!("no @{name}:\n{text}"));
-        let t = &text[start..];
-        &t[..t.find("\n}\n").unwrap()]
-    }
+    use crate::func_text as body;
 
     const CB: &str = "func @inc(%x: i32) -> i32 {
     local %r: i32

@@ -64,7 +64,7 @@ pub struct Options {
     /// compare: the output is the same either way.
     pub hoist: bool,
     /// Compile every function, also those that can never run
-    /// (`pivm_ir::contract::can_run`), so that `entry` of any function
+    /// (`pivm_ir::contract::Reach::can_run`), so that `entry` of any function
     /// runs it (tests call the functions of a module one by one). `false`:
     /// those are not compiled (their code only reports a trap), as no
     /// run of the program enters them.
@@ -439,11 +439,12 @@ impl JitModule {
         // Functions that can never run are not compiled, and an indirect
         // call reaches only those whose address is taken (their table
         // entry has a class no call site tests for).
-        let mut runs = pivm_ir::contract::can_run(module);
+        let reach = pivm_ir::contract::Reach::of(module);
+        let mut runs = reach.can_run(module);
         if opts.all_functions {
             runs.fill(true);
         }
-        let taken = pivm_ir::contract::address_taken(module);
+        let taken = reach.taken;
         let alloc_types = pivm_ir::contract::AllocTypes::new(module);
         let mut table = vec![0u64; 2 * n].into_boxed_slice();
 

@@ -697,7 +697,7 @@ join:
     );
 }
 
-/// A function no start reaches (`pivm_ir::contract::can_run`: `@gone` is
+/// A function no start reaches (`pivm_ir::contract::Reach::can_run`: `@gone` is
 /// called only by `@orphan`, which nothing calls and whose address is not
 /// taken) is not compiled: its code reports an unreachable-code trap. The
 /// functions that can run are compiled as with `all_functions`.

@@ -624,7 +624,7 @@ fn check_frames(
         // A thread pthread_create started calls its trampoline (a function
         // whose address is taken) with two pointers; the thread that runs
         // signal handlers, the signal entry with none
-        // (`contract::starts`).
+        // (`contract::Reach::starts`).
         let signature_ok = if is_main {
             module.func_by_name("main") == Some(FuncId(t.root))
         } else {

@@ -112,7 +112,7 @@ pub(crate) fn lower_entry(
 }
 
 /// Lowers the body of a function that can never run
-/// (`pivm_ir::contract::can_run`: no thread starts in it, no function
+/// (`pivm_ir::contract::Reach::can_run`: no thread starts in it, no function
 /// that can run calls it, and an indirect call cannot reach it), which is
 /// not compiled: it reports an unreachable-code trap through the trap
 /// hook and returns zero, as a trap anywhere does. Nothing calls it: it
