@@ -53,7 +53,9 @@ pub use verify::verify;
 /// what that left unread) and inlines small leaf functions (`inline`), in
 /// rounds (a callee's slots promoted before the next round weighs what is
 /// left of them; a function that became a leaf by inlining is inlined in
-/// the next); inlines small functions called once into a caller they call
+/// the next); inlines leaves with loops called once where the loop
+/// around the call calls nothing else (`inline::inline_loop_leaves`);
+/// inlines small functions called once into a caller they call
 /// back (`inline::inline_cycles`: a mutual recursion becomes a
 /// self-recursion); copies functions for the constants every call passes
 /// them (`constargs`); turns self tail calls into loops (`tailrec`); inlines small
@@ -70,6 +72,10 @@ pub fn optimize(m: &mut Module) {
     promote::promote_within(m, &mut budget);
     dce::remove_dead_within(m, &mut budget);
     while inline::inline_round(m, &mut budget) {
+        promote::promote_within(m, &mut budget);
+        dce::remove_dead_within(m, &mut budget);
+    }
+    while inline::inline_loop_leaves(m, &mut budget) {
         promote::promote_within(m, &mut budget);
         dce::remove_dead_within(m, &mut budget);
     }

@@ -324,7 +324,8 @@ fn file_positions_and_lookahead_resume_at_many_safepoints() {
 /// loops that test data to stop unrolled twice (`pivm_ir::unroll`),
 /// branches made selects (`pivm_ir::ifconv`), mutual recursions made
 /// one function (`inline_cycles`), functions copied for the constants
-/// every call passes them (`pivm_ir::constargs`): a
+/// every call passes them (`pivm_ir::constargs`), leaves with loops
+/// inlined at their one call (`inline_loop_leaves`): a
 /// struct passed by value between inlined leaves lives in the caller's
 /// locals, or in its frame where its address escapes; a recursion in tail
 /// position is one frame with an accumulator; a sort runs in a copy with
@@ -345,6 +346,7 @@ fn optimized_programs_resume_at_many_safepoints() {
         "tests/c/if_converted.c",
         "tests/c/mutual_recursion.c",
         "tests/c/constant_args.c",
+        "tests/c/loop_leaves.c",
     ] {
         let prog = repo().join(prog);
         let n = roundtrip_at(&prog, &[], |total| points(total, 40), &dir).unwrap();
