@@ -30,7 +30,7 @@
 //!
 //! A leaf function with loops called from one place only is inlined
 //! there (`inline_loop_leaves`) where the caller does not recurse and the
-//! innermost loop around the call calls no other function of the module:
+//! innermost loop around the call makes no other call:
 //! a population count called in a loop runs without a call per
 //! iteration. A snapshot taken in its loops shows the caller's frame,
 //! which holds its locals.
@@ -50,6 +50,7 @@
 
 use std::collections::HashSet;
 
+use crate::builtins::Builtin;
 use crate::entities::{Block, EntityRef, EntityVec, FuncId, Local, SlotId};
 use crate::module::{
     AddrOf, BlockData, Callee, Function, Inst, InstKind, LocalDecl, Module, Operand, SlotDecl,
@@ -314,7 +315,8 @@ pub const MAX_LOOP_INLINE_INSTS: usize = 400;
 
 /// Inlines each leaf function that loops and is called from one place
 /// only, where the caller is not recursive and the innermost loop around
-/// the call (if any) calls no other function of the module: a
+/// the call (if any) makes no other call (but of such leaves, and of
+/// math builtins that are one instruction, `sqrt`, `fabs`...): a
 /// population count called in a loop (`while (x) { x &= x - 1; c++; }`),
 /// a block transform called per block, a matrix-vector product called
 /// once; gcc -O2 inlines a static function called once. The loop around
@@ -325,7 +327,11 @@ pub const MAX_LOOP_INLINE_INSTS: usize = 400;
 /// need, and a recursive caller's every level would carry its locals
 /// (measured: nqueens' `ok` into the recursive `solve` 1.23x the
 /// instructions, dijkstra's heap `pop` into the loop that calls `push`
-/// 1.10x). A snapshot taken in the inlined loop shows the caller's
+/// 1.10x, wordfreq's string hash into the loop that calls `strcmp`,
+/// `malloc` and `strdup` 1.06x the time). A callee with nested loops
+/// does enough work per call to make the call's cost small, and inlined
+/// into its caller's loop measured slower (nbody's `advance`: a loop
+/// counter spilled). A snapshot taken in the inlined loop shows the caller's
 /// frame, which holds the callee's locals, as for `inline_cycles`. Each
 /// inlining costs the caller's size from `budget`; whether any was done.
 pub fn inline_loop_leaves(m: &mut Module, budget: &mut crate::Budget) -> bool {
@@ -347,7 +353,7 @@ pub fn inline_loop_leaves(m: &mut Module, budget: &mut crate::Budget) -> bool {
         .collect();
     inline_single_sites(m, &sites, budget, |m, g, f, (b, i), budget| {
         leaf[g.index()]
-            && !loop_calls_others(&m.funcs[f], b, i, &leaf)
+            && !loop_calls_others(m, &m.funcs[f], b, i, &leaf)
             && !reaches(&callees, f, f, budget)
     })
 }
@@ -378,14 +384,14 @@ fn has_nested_loops(f: &Function) -> bool {
         .any(|(&h, &t)| end.range(h + 1..=t).next().is_some())
 }
 
-/// Whether the innermost loop of `f` around the call at instruction `at`
-/// of `site` makes another call of a module function, other than of the
-/// functions `leaf` marks. A loop is the
+/// Whether the innermost loop of `f` (of `m`) around the call at
+/// instruction `at` of `site` makes another call: of a module function
+/// `leaf` does not mark, or of a builtin that is not one instruction. A loop is the
 /// blocks from a header (the target of retreating edges) to the latest
 /// source of one in layout order (the frontend lays loops out
 /// contiguously, and inlining keeps them so); a call outside every loop
 /// has none around it.
-fn loop_calls_others(f: &Function, site: Block, at: usize, leaf: &[bool]) -> bool {
+fn loop_calls_others(m: &Module, f: &Function, site: Block, at: usize, leaf: &[bool]) -> bool {
     let s = site.index();
     let end = loops(f);
     // The innermost loop around the site: the latest header before it
@@ -401,14 +407,25 @@ fn loop_calls_others(f: &Function, site: Block, at: usize, leaf: &[bool]) -> boo
     f.blocks.iter().any(|(b, data)| {
         (h..=t).contains(&b.index())
             && data.insts.iter().enumerate().any(|(i, inst)| {
-                let InstKind::Call {
-                    callee: Callee::Func(g),
-                    ..
-                } = inst.kind
-                else {
+                let InstKind::Call { callee, .. } = &inst.kind else {
                     return false;
                 };
-                (b, i) != (site, at) && !leaf.get(g.index()).copied().unwrap_or(false)
+                (b, i) != (site, at)
+                    && match callee {
+                        Callee::Func(g) => !leaf.get(g.index()).copied().unwrap_or(false),
+                        // One instruction in the JIT, not a call.
+                        Callee::Builtin(id) => !m.builtin(*id).is_some_and(|b| {
+                            matches!(
+                                b,
+                                Builtin::Sqrt
+                                    | Builtin::Fabs
+                                    | Builtin::Floor
+                                    | Builtin::Ceil
+                                    | Builtin::Trunc
+                            )
+                        }),
+                        _ => true,
+                    }
             })
     })
 }
@@ -1311,12 +1328,14 @@ out:
 
     #[test]
     fn leaves_with_loops_called_once_are_inlined_where_the_loop_calls_nothing_else() {
-        // @popc and @pair sit in a loop calling only them (both inlined);
-        // @pop in a loop whose `continue` jumps back before its other
-        // call, of @other; @ok in the recursive @solve; @nest has nested
-        // loops; @two is called twice; @lone is called outside any loop.
-        let mut src = String::new();
-        for f in ["popc", "pair", "pop", "ok", "two", "lone"] {
+        // @popc and @pair sit in a loop calling only them and `sqrt` (an
+        // instruction; both inlined); @pop in a loop whose `continue`
+        // jumps back before its other call, of @other; @side in a loop
+        // calling `putchar`; @ok in the recursive @solve; @nest has
+        // nested loops; @two is called twice; @lone is called outside
+        // any loop.
+        let mut src = String::from("declare @putchar(i32) -> i32\ndeclare @sqrt(f64) -> f64\n\n");
+        for f in ["popc", "pair", "pop", "ok", "two", "lone", "side"] {
             src.push_str(&loop_leaf(f));
         }
         src.push_str(
@@ -1369,6 +1388,7 @@ func @main(%n: i32) -> i32 {
     local %s: i32
     local %c: i32
     local %r: i32
+    local %f: f64
 entry:
     jump a
 a:
@@ -1376,6 +1396,8 @@ a:
     %s = add.i32 %s, %r
     %r = call @pair(i32 %s)
     %s = add.i32 %s, %r
+    %f = sitof.i32.f64 %s
+    %f = call @sqrt(f64 %f)
     %i = add.i32 %i, 1
     %c = slt.i32 %i, %n
     br.i32 %c, a, b0
@@ -1403,6 +1425,14 @@ c0:
     %s = add.i32 %s, %r
     %r = call @lone(i32 %s)
     %s = add.i32 %s, %r
+    jump d
+d:
+    %r = call @side(i32 %i)
+    %r = call @putchar(i32 %r)
+    %i = sub.i32 %i, 1
+    %c = sgt.i32 %i, 0
+    br.i32 %c, d, e
+e:
     ret.i32 %s
 }
 ",
@@ -1425,6 +1455,7 @@ c0:
         }
         for (caller, f, n) in [
             ("main", "pop", 1),
+            ("main", "side", 1),
             ("solve", "ok", 1),
             ("main", "nest", 1),
             ("main", "two", 2),
@@ -1432,13 +1463,16 @@ c0:
             assert_eq!(calls_in(&m, caller, f), n, "@{f}:\n{after}");
         }
         // The callees themselves stay, for other callers and pointers.
-        for f in ["popc", "pair", "pop", "ok", "nest", "two", "lone", "solve"] {
+        for f in [
+            "popc", "pair", "pop", "side", "ok", "nest", "two", "lone", "solve",
+        ] {
             assert_eq!(body(&after, f), body(&before, f), "@{f} changed");
         }
         // Without each obstacle, the same callee is inlined: a positive
         // control for each negative case.
         for (obstacle, without, caller, f) in [
             ("    %r = call @other(i32 %r)\n", "", "main", "pop"),
+            ("    %r = call @putchar(i32 %r)\n", "", "main", "side"),
             ("    %c = call @solve(i32 %n)\n", "", "solve", "ok"),
             (
                 "    br.i32 %c, inner, next\n",

@@ -54,7 +54,7 @@ pub use verify::verify;
 /// rounds (a callee's slots promoted before the next round weighs what is
 /// left of them; a function that became a leaf by inlining is inlined in
 /// the next); inlines leaves with loops called once where the loop
-/// around the call calls nothing else (`inline::inline_loop_leaves`);
+/// around the call makes no other call (`inline::inline_loop_leaves`);
 /// inlines small functions called once into a caller they call
 /// back (`inline::inline_cycles`: a mutual recursion becomes a
 /// self-recursion); copies functions for the constants every call passes
