@@ -381,7 +381,7 @@ fn loops(f: &Function) -> std::collections::BTreeMap<usize, usize> {
 fn has_nested_loops(f: &Function) -> bool {
     let end = loops(f);
     end.iter()
-        .any(|(&h, &t)| end.range(h + 1..=t).next().is_some())
+        .any(|(&h, &t)| h < t && end.range(h + 1..=t).next().is_some())
 }
 
 /// Whether the innermost loop of `f` (of `m`) around the call at
@@ -1492,5 +1492,33 @@ e:
         let big = src.replacen(body_line, &body_line.repeat(MAX_LOOP_INLINE_INSTS + 1), 1);
         let (m, _) = inline_all(&big);
         assert_eq!(calls_in(&m, "main", "popc"), 1);
+    }
+
+    #[test]
+    fn loops_of_one_block_are_loops_and_may_nest() {
+        // A block jumping back to itself (a fuzzer's find: the range of
+        // blocks after its header is empty).
+        let one = "func @f(%x: i32) -> i32 {
+entry:
+    jump head
+head:
+    %x = sub.i32 %x, 1
+    br.i32 %x, head, out
+out:
+    ret.i32 %x
+}
+";
+        let m = parse(one, "t").unwrap();
+        let f = &m.funcs[m.func_by_name("f").unwrap()];
+        assert_eq!(loops(f).into_iter().collect::<Vec<_>>(), vec![(1, 1)]);
+        assert!(!has_nested_loops(f));
+        // The same block inside a loop around it.
+        let nested = one.replace(
+            "    br.i32 %x, head, out\nout:\n",
+            "    br.i32 %x, head, tail\ntail:\n    br.i32 %x, entry, out\nout:\n",
+        );
+        let m = parse(&nested, "t").unwrap();
+        let f = &m.funcs[m.func_by_name("f").unwrap()];
+        assert!(has_nested_loops(f), "{nested}");
     }
 }

@@ -61,9 +61,8 @@ fn place_in_function(f: &mut Function, setjmp: &[bool]) {
             } = data.insts[i].kind
             {
                 if setjmp.get(bi.index()).copied().unwrap_or(false) {
-                    let line = data.insts[i].line;
-                    data.insts
-                        .insert(i + 1, Inst::new(InstKind::Safepoint, line));
+                    let at = safepoint_at(&data.insts[i]);
+                    data.insts.insert(i + 1, at);
                 }
             }
         }
@@ -76,9 +75,9 @@ fn place_in_function(f: &mut Function, setjmp: &[bool]) {
             .iter()
             .any(|s| s.index() <= b.index());
         if retreating {
-            let line = term.line;
+            let sp = safepoint_at(term);
             let at = data.insts.len() - 1;
-            data.insts.insert(at, Inst::new(InstKind::Safepoint, line));
+            data.insts.insert(at, sp);
         }
     }
     let calls = f
@@ -90,8 +89,22 @@ fn place_in_function(f: &mut Function, setjmp: &[bool]) {
         return;
     }
     if let Some(entry) = f.blocks.values_mut().next() {
-        let line = entry.insts.first().map_or(0, |i| i.line);
-        entry.insts.insert(0, Inst::new(InstKind::Safepoint, line));
+        let sp = entry
+            .insts
+            .first()
+            .map_or_else(|| Inst::new(InstKind::Safepoint, 0), safepoint_at);
+        entry.insts.insert(0, sp);
+    }
+}
+
+/// A safepoint placed beside `inst`: its line, in the function it was
+/// written in (`Inst::origin`: a loop the optimizer inlined polls in the
+/// inlined function's source, which is where a snapshot taken there
+/// stands).
+fn safepoint_at(inst: &Inst) -> Inst {
+    Inst {
+        origin: inst.origin,
+        ..Inst::new(InstKind::Safepoint, inst.line)
     }
 }
 

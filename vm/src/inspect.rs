@@ -186,10 +186,15 @@ struct ProgramView<'a> {
 struct FrameView<'a> {
     index: u64,
     function: &'a str,
+    /// The function the code at the resume point was written in, when
+    /// the optimizer inlined it into `function` (whose frame holds its
+    /// locals).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inlined: Option<&'a str>,
     resume_point: u32,
     /// `call` or `safepoint`.
     kind: &'static str,
-    /// The source file of `line` (the function's, else the program's).
+    /// The source file of `line` (its function's, else the program's).
     file: Option<&'a str>,
     line: u32,
     stack_base: u64,
@@ -285,6 +290,31 @@ struct ThreadView<'a> {
     frames: Vec<FrameView<'a>>,
 }
 
+/// Where a frame of `module` stands: the resume point's kind (a call or
+/// a safepoint), the function its code was written in if the optimizer
+/// inlined it into the frame's (`Inst::origin`), and that code's source
+/// file and line.
+struct Place<'a> {
+    is_call: bool,
+    inlined: Option<&'a str>,
+    file: Option<&'a str>,
+    line: u32,
+}
+
+fn place<'a>(module: &'a Module, fr: &SavedFrame) -> Place<'a> {
+    let fid = pivm_ir::FuncId(fr.func);
+    let f = &module.funcs[fid];
+    let rp = resume_points(f)[fr.resume as usize];
+    let inst = &f.blocks[rp.block].insts[rp.inst];
+    let at = inst.func(fid);
+    Place {
+        is_call: rp.is_call,
+        inlined: (at != fid).then(|| module.funcs[at].name.as_str()),
+        file: module.func_source(at),
+        line: inst.line,
+    }
+}
+
 /// The views of `frames` (innermost first) of `module`.
 fn frame_views<'a>(module: &'a Module, frames: &'a [SavedFrame]) -> Vec<FrameView<'a>> {
     frames
@@ -292,9 +322,7 @@ fn frame_views<'a>(module: &'a Module, frames: &'a [SavedFrame]) -> Vec<FrameVie
         .enumerate()
         .map(|(i, fr)| {
             let f = &module.funcs[pivm_ir::FuncId(fr.func)];
-            let rps = resume_points(f);
-            let rp = rps[fr.resume as usize];
-            let line = f.blocks[rp.block].insts[rp.inst].line;
+            let at = place(module, fr);
             let locals = f
                 .locals
                 .values()
@@ -309,10 +337,11 @@ fn frame_views<'a>(module: &'a Module, frames: &'a [SavedFrame]) -> Vec<FrameVie
             FrameView {
                 index: i as u64,
                 function: &fr.func_name,
+                inlined: at.inlined,
                 resume_point: fr.resume,
-                kind: if rp.is_call { "call" } else { "safepoint" },
-                file: module.func_source(pivm_ir::FuncId(fr.func)),
-                line,
+                kind: if at.is_call { "call" } else { "safepoint" },
+                file: at.file,
+                line: at.line,
                 stack_base: fr.stack_base,
                 locals,
             }
@@ -514,14 +543,18 @@ fn timers_text(o: &mut String, b: &pivm_snapshot::Body) {
 fn backtrace(o: &mut String, module: &Module, frames: &[SavedFrame], locals: bool) {
     for (i, fr) in frames.iter().enumerate() {
         let f = &module.funcs[pivm_ir::FuncId(fr.func)];
-        let src = module.func_source(pivm_ir::FuncId(fr.func)).unwrap_or("?");
-        let rp = resume_points(f)[fr.resume as usize];
-        let line = f.blocks[rp.block].insts[rp.inst].line;
-        let kind = if rp.is_call { "call" } else { "safepoint" };
+        let at = place(module, fr);
+        let kind = if at.is_call { "call" } else { "safepoint" };
+        let func = match at.inlined {
+            Some(g) => format!("{g} (inlined into {})", fr.func_name),
+            None => fr.func_name.clone(),
+        };
         let _ = writeln!(
             o,
-            "  #{i} {} at {src}:{line} ({kind}, resume point {})",
-            fr.func_name, fr.resume
+            "  #{i} {func} at {}:{} ({kind}, resume point {})",
+            at.file.unwrap_or("?"),
+            at.line,
+            fr.resume
         );
         for (d, v) in f.locals.values().zip(&fr.locals).filter(|_| locals) {
             let _ = writeln!(o, "       {} {} = {}", v.ty.name(), d.name, value(v).0);

@@ -63,17 +63,26 @@ fn a_trap_names_the_file_of_its_function() {
 }
 
 /// A snapshot inside `spin` (lib.c) called from `main` (main.c), and one
-/// inside `count_up` (util.h): the backtrace names each frame's file,
+/// inside `count_up` (util.h), inlined into `main`: the backtrace names
+/// each frame's file, and the function an inlined loop was written in,
 /// in text and JSON, and the program resumes on the other engine with
 /// the output of an uninterrupted run.
 #[test]
 fn inspect_names_the_file_of_each_frame() {
     let tmp = scratch("inspect");
+    // `count_up` is inlined into `main` (called once): its loop is in
+    // main's frame, shown as the function it was written in.
     let cases = [
-        ("0", "spin", "lib.c", line_of("lib.c", "for (long i")),
-        ("2", "count_up", "util.h", line_of("util.h", "for (long i")),
+        ("0", "spin", "lib.c", line_of("lib.c", "for (long i"), false),
+        (
+            "2",
+            "count_up",
+            "util.h",
+            line_of("util.h", "for (long i"),
+            true,
+        ),
     ];
-    for (mode, func, file, loop_line) in cases {
+    for (mode, func, file, loop_line, inlined) in cases {
         let whole = pivm(&["run", "main.c", "lib.c", "--", mode]);
         assert_eq!(whole.code, 0, "{}", whole.stderr);
         for (engine, other) in [("interp", "jit"), ("jit", "interp")] {
@@ -101,19 +110,24 @@ fn inspect_names_the_file_of_each_frame() {
             // (`@spin.const`: every call passes it the same constant).
             let inner = format!(" at {file}:{loop_line} ");
             let outer = format!("#1 main at main.c:{call_line} ");
+            let named = if inlined {
+                format!("#0 {func} (inlined into main) ")
+            } else {
+                format!("#0 {func} ")
+            };
             assert!(
                 text.stdout.lines().any(|l| {
                     let l = l.trim_start();
                     l.contains(&inner)
-                        && (l.starts_with(&format!("#0 {func} "))
-                            || l.starts_with(&format!("#0 {func}.")))
+                        && (l.starts_with(&named) || l.starts_with(&format!("#0 {func}.")))
                 }),
-                "{engine}: no '#0 {func}{inner}' in:\n{}",
+                "{engine}: no '{named}{inner}' in:\n{}",
                 text.stdout
             );
-            assert!(
+            assert_eq!(
                 text.stdout.contains(&outer),
-                "{engine}: no '{outer}' in:\n{}",
+                !inlined,
+                "{engine}: '{outer}' in:\n{}",
                 text.stdout
             );
             let json = pivm(&["inspect", s, "--json"]);
@@ -122,7 +136,14 @@ fn inspect_names_the_file_of_each_frame() {
             let frames = v["frames"].as_array().expect("frames");
             assert_eq!(frames[0]["file"], file, "{engine}");
             assert_eq!(frames[0]["line"], loop_line as u64, "{engine}");
-            assert_eq!(frames[1]["file"], "main.c", "{engine}");
+            if inlined {
+                assert_eq!(frames.len(), 1, "{engine}");
+                assert_eq!(frames[0]["function"], "main", "{engine}");
+                assert_eq!(frames[0]["inlined"], func, "{engine}");
+            } else {
+                assert_eq!(frames[1]["file"], "main.c", "{engine}");
+                assert!(frames[0].get("inlined").is_none(), "{engine}");
+            }
             let resumed = pivm(&["resume", s, "--engine", other]);
             assert_eq!(resumed.code, 0, "{other}: {}", resumed.stderr);
             assert_eq!(
