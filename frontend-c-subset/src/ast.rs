@@ -137,6 +137,10 @@ pub enum ExprKind {
     /// A compound literal or other anonymous object: a local (or global)
     /// variable with its initializer, evaluated to the object.
     Object(Box<VarRef>, Vec<InitElem>),
+    /// GNU's statement expression `({ s; ...; e; })`: the statements run,
+    /// then the value is `e`'s (the last statement, when it is an
+    /// expression; `None` and type void otherwise).
+    StmtExpr(Vec<Stmt>, Option<Box<Expr>>),
 }
 
 #[derive(Clone, Debug)]

@@ -1457,6 +1457,15 @@ impl<'a> Lower<'a> {
             }
             ExprKind::Func(_) => Operand::Const(0),
             ExprKind::VlaSize(t) => self.dyn_size(cx, t),
+            ExprKind::StmtExpr(stmts, value) => {
+                for s in stmts {
+                    self.stmt(cx, s);
+                }
+                match value {
+                    Some(v) => self.expr(cx, v),
+                    None => Operand::Const(0),
+                }
+            }
             ExprKind::Addr(x) => {
                 if let ExprKind::Func(f) = x.kind {
                     return match self.funcs[f] {

@@ -1100,6 +1100,16 @@ impl Preprocessor<'_> {
                 }
                 ps.push(t.text.clone());
                 i += 1;
+                // GNU's named variable arguments: `args...` is what
+                // `__VA_ARGS__` is for `...`.
+                if line.get(i).is_some_and(|t| t.is("...")) {
+                    variadic = true;
+                    if !line.get(i + 1).is_some_and(|t| t.is(")")) {
+                        return self.err(line[i].loc, "expected ')' after '...'");
+                    }
+                    i += 2;
+                    break;
+                }
                 match line.get(i) {
                     Some(t) if t.is(",") => i += 1,
                     Some(t) if t.is(")") => {
@@ -1254,7 +1264,19 @@ impl Preprocessor<'_> {
             }
             params.iter().position(|p| *p == tk.text)
         };
-        let body = &m.body;
+        // The variable arguments (the last parameter of a variadic macro).
+        let va = m.variadic.then(|| params.len() - 1);
+        let va_empty = va.is_some_and(|v| args[v].is_empty());
+        let resolved;
+        let body = if va.is_some() && m.body.iter().any(|b| b.is("__VA_OPT__")) {
+            resolved = match self.va_opt(&m.body, va_empty) {
+                Some(b) => b,
+                None => return true,
+            };
+            &resolved
+        } else {
+            &m.body
+        };
         let mut out: Vec<Token> = Vec::new();
         // The left operand of a `##` expanded to nothing (a placemarker).
         let mut lhs_empty = false;
@@ -1285,6 +1307,17 @@ impl Preprocessor<'_> {
                     None => vec![next.clone()],
                 };
                 i += 2;
+                // GNU's `, ## __VA_ARGS__`: the comma goes when the
+                // variable arguments are empty, else stays, unpasted.
+                if va.is_some() && param_ix(next) == va && !lhs_empty {
+                    if let Some(comma) = out.pop_if(|l| l.is(",")) {
+                        if !rhs.is_empty() {
+                            out.push(comma);
+                            out.extend(rhs);
+                        }
+                        continue;
+                    }
+                }
                 let Some((first, rest)) = rhs.split_first() else {
                     continue;
                 };
@@ -1363,6 +1396,55 @@ impl Preprocessor<'_> {
         debug_assert_eq!(out.len(), n);
         self.stack.extend(out.into_iter().rev());
         true
+    }
+
+    /// A variadic macro's replacement list with each `__VA_OPT__(...)`
+    /// replaced by what it holds when the variable arguments are not
+    /// empty, by nothing when they are (C23 6.10.5.2).
+    fn va_opt(&mut self, body: &[Token], empty: bool) -> Option<Vec<Token>> {
+        let mut out = Vec::with_capacity(body.len());
+        let mut i = 0;
+        while i < body.len() {
+            let b = &body[i];
+            if !b.is("__VA_OPT__") {
+                out.push(b.clone());
+                i += 1;
+                continue;
+            }
+            if !body.get(i + 1).is_some_and(|n| n.is("(")) {
+                self.err(b.loc, "'__VA_OPT__' must be followed by '('");
+                return None;
+            }
+            let mut level = 0usize;
+            let mut j = i + 1;
+            let end = loop {
+                let Some(n) = body.get(j) else {
+                    self.err(b.loc, "unterminated '__VA_OPT__'");
+                    return None;
+                };
+                if n.is("(") {
+                    level += 1;
+                } else if n.is(")") {
+                    level -= 1;
+                    if level == 0 {
+                        break j;
+                    }
+                } else if n.is("__VA_OPT__") {
+                    self.err(n.loc, "'__VA_OPT__' may not appear inside '__VA_OPT__'");
+                    return None;
+                }
+                j += 1;
+            };
+            if !empty {
+                let inner = &body[i + 2..end];
+                out.extend(inner.iter().enumerate().map(|(k, t)| Token {
+                    space: if k == 0 { b.space } else { t.space },
+                    ..t.clone()
+                }));
+            }
+            i = end + 1;
+        }
+        Some(out)
     }
 
     /// The `##` operators of an object-like macro's replacement list
@@ -1756,6 +1838,50 @@ mod tests {
         assert!(pp("#define T(a, b) a\nT(1)")
             .unwrap_err()
             .contains("takes 2 arguments"));
+    }
+
+    /// GNU's `, ## __VA_ARGS__` drops the comma before empty variable
+    /// arguments and keeps it, unpasted, before others; GNU's named
+    /// `args...`; C23's `__VA_OPT__`.
+    #[test]
+    fn gnu_comma_paste_named_variable_arguments_and_va_opt() {
+        let log = "#define LOG(f, ...) p(f, ##__VA_ARGS__)\n";
+        assert_eq!(pp(&format!("{log}LOG(x)")).unwrap(), "p ( x )");
+        assert_eq!(pp(&format!("{log}LOG(x,)")).unwrap(), "p ( x )");
+        assert_eq!(
+            pp(&format!("#define A 7\n{log}LOG(x, A, b)")).unwrap(),
+            "p ( x , 7 , b )"
+        );
+        // Only a comma goes: other left operands still paste.
+        assert_eq!(
+            pp("#define C(...) v ## __VA_ARGS__\nC(1) C()").unwrap(),
+            "v1 v"
+        );
+        assert_eq!(
+            pp("#define N(f, args...) p(f, ##args)\nN(x) N(x, 1, 2)").unwrap(),
+            "p ( x ) p ( x , 1 , 2 )"
+        );
+        assert_eq!(
+            pp("#define N(args...) [args]\nN(1, 2)").unwrap(),
+            "[ 1 , 2 ]"
+        );
+        let opt = "#define F(a, ...) f(a __VA_OPT__(, (__VA_ARGS__)))\n";
+        assert_eq!(pp(&format!("{opt}F(1)")).unwrap(), "f ( 1 )");
+        assert_eq!(
+            pp(&format!("{opt}F(1, 2, 3)")).unwrap(),
+            "f ( 1 , ( 2 , 3 ) )"
+        );
+        assert!(pp("#define F(...) __VA_OPT__ x\nF(1)")
+            .unwrap_err()
+            .contains("must be followed by '('"));
+        assert!(pp("#define F(...) __VA_OPT__(x\nF(1)")
+            .unwrap_err()
+            .contains("unterminated '__VA_OPT__'"));
+        // Not a variadic macro: `__VA_OPT__` is an identifier like any.
+        assert_eq!(
+            pp("#define G(a) a __VA_OPT__\nG(1)").unwrap(),
+            "1 __VA_OPT__"
+        );
     }
 
     #[test]

@@ -551,7 +551,7 @@ impl Parser {
             TokKind::Punct if t.is("(") => {
                 self.pos += 1;
                 if self.is("{") {
-                    return self.fatal("unsupported: statement expressions");
+                    return self.nested("statement expression", |p| p.stmt_expr(loc));
                 }
                 let e = self.expr()?;
                 self.expect(")")?;

@@ -41,6 +41,44 @@ impl Parser {
         })
     }
 
+    // stmt-expr = "(" compound-stmt ")", the "(" read
+    /// GNU's statement expression: a compound statement in a scope of its
+    /// own, whose value is its last statement's when that is an
+    /// expression statement (array and function values decayed), else
+    /// void. A `case` inside belongs to a switch inside: gcc too refuses
+    /// a jump into a statement expression.
+    pub(super) fn stmt_expr(&mut self, loc: Loc) -> PResult<Expr> {
+        let Some(f) = self.func.as_mut() else {
+            return self.fatal("statement expressions are allowed only inside functions");
+        };
+        let switches = std::mem::take(&mut f.switches);
+        // The statements count their nodes one by one (`block`); the
+        // expression around them goes on with its own count.
+        let nodes = self.nodes;
+        let body = self.compound_stmt();
+        self.nodes = nodes;
+        if let Some(f) = self.func.as_mut() {
+            f.switches = switches;
+        }
+        let StmtKind::Block(mut stmts) = body?.kind else {
+            unreachable!("a compound statement is a block");
+        };
+        self.expect(")")?;
+        let value = match stmts.pop() {
+            Some(Stmt {
+                kind: StmtKind::Expr(e),
+                ..
+            }) => Some(self.rval(e)),
+            Some(s) => {
+                stmts.push(s);
+                None
+            }
+            None => None,
+        };
+        let ty = value.as_ref().map_or(Ty::Void, |e| e.ty.clone());
+        Ok(self.mk(ExprKind::StmtExpr(stmts, value.map(Box::new)), ty, loc))
+    }
+
     // cond-expr = "(" expr ")"
     /// The controlling expression of `if`, `while` and `do`.
     pub(super) fn cond_expr(&mut self) -> PResult<Expr> {

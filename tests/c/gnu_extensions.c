@@ -1,0 +1,116 @@
+/* GNU C extensions common in real programs, against gcc: statement
+   expressions (the MAX of typeof, struct and pointer values, break and
+   goto out of one, nested, void, in conditions and loops), the comma
+   paste `, ## __VA_ARGS__`, named variable arguments `args...`, and
+   C23's __VA_OPT__. */
+#include <stdio.h>
+#include <string.h>
+
+#define MAX(a, b) ({ __typeof__(a) _a = (a), _b = (b); _a > _b ? _a : _b; })
+#define LOG(fmt, ...) printf("[%s:%d] " fmt "\n", __func__, __LINE__, ##__VA_ARGS__)
+#define SHOW(f, args...) printf(f "\n", ##args)
+#define OPT(f, ...) printf(f "\n" __VA_OPT__(,) __VA_ARGS__)
+#define COUNT(...) (sizeof((int[]){0 __VA_OPT__(, __VA_ARGS__)}) / sizeof(int) - 1)
+
+struct pt {
+    int x, y;
+};
+
+static int calls;
+static int side(int v) {
+    calls++;
+    return v;
+}
+
+static struct pt shifted(struct pt p, int d) {
+    return ({
+        struct pt q = p;
+        q.x += d;
+        q.y -= d;
+        q;
+    });
+}
+
+static int first_over(const int *v, int n, int limit) {
+    int at = -1;
+    for (int i = 0; i < n; i++) {
+        at = ({
+            if (v[i] > limit)
+                goto found;
+            -1;
+        });
+        continue;
+    found:
+        at = i;
+        break;
+    }
+    return at;
+}
+
+int main(void) {
+    int i = 3, j = 9;
+    int m = MAX(side(i), side(j));
+    LOG("max %d, arguments evaluated %d times", m, calls);
+    LOG("no arguments");
+    double dm = MAX(2.5, -1.0) * 2;
+    printf("%.2f %ld\n", dm, (long)MAX(-5L, -7L));
+    SHOW("named %d %d", 1, 2);
+    SHOW("named, none");
+    OPT("opt %d %s", 5, "five");
+    OPT("opt, none");
+    printf("count %zu %zu %zu\n", COUNT(), COUNT(7), COUNT(1, 2, 3));
+
+    struct pt p = shifted((struct pt){i, j}, 100);
+    printf("pt %d %d\n", p.x, p.y);
+    const char *s = ({
+        static char buf[16];
+        strcpy(buf, "hey");
+        buf;
+    });
+    printf("%s %zu\n", s, strlen(s));
+
+    int total = 0;
+    for (int k = 0; k < 10; k++)
+        total += ({
+            int t = k * k;
+            if (t > 50)
+                break;
+            t;
+        });
+    printf("total %d\n", total);
+
+    ({ printf("a void statement expression\n"); });
+    int nested = ({
+        int a = ({
+            int b = 2;
+            b * 3;
+        });
+        a + 1;
+    });
+    printf("nested %d\n", nested);
+    if (({ int c = nested; c > 5; }))
+        printf("as a condition\n");
+    int w = 0;
+    while (({ w++; w < 4; }))
+        ;
+    printf("while %d\n", w);
+
+    int v[] = {4, 8, 15, 16, 23, 42};
+    printf("first over 10: %d, over 99: %d\n", first_over(v, 6, 10), first_over(v, 6, 99));
+    switch (i) {
+    case 3: {
+        int r = ({
+            int x = 7;
+            x * i;
+        });
+        printf("switch %d\n", r);
+        break;
+    }
+    default:
+        break;
+    }
+    return ({
+        int r = nested - 7;
+        r;
+    });
+}
