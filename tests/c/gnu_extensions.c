@@ -1,8 +1,8 @@
 /* GNU C extensions common in real programs, against gcc: statement
    expressions (the MAX of typeof, struct and pointer values, break and
    goto out of one, nested, void, in conditions and loops), the comma
-   paste `, ## __VA_ARGS__`, named variable arguments `args...`, and
-   C23's __VA_OPT__. */
+   paste `, ## __VA_ARGS__`, named variable arguments `args...`,
+   C23's __VA_OPT__, and `a ?: b` (its first operand evaluated once). */
 #include <stdio.h>
 #include <string.h>
 
@@ -21,6 +21,11 @@ static int side(int v) {
     calls++;
     return v;
 }
+
+static int ticks;
+static int tick(void) { return ticks++ % 3; }
+static const char *or_none(const char *s) { return s ?: "(none)"; }
+static int elvis_global = 0 ?: 7;
 
 static struct pt shifted(struct pt p, int d) {
     return ({
@@ -109,6 +114,13 @@ int main(void) {
     default:
         break;
     }
+    int sized[0 ?: 3] = {1, 2, 3};
+    for (int k = 0; k < 6; k++)
+        printf("%d ", tick() ?: -1);
+    printf("ticks %d %s %s %d %zu\n", ticks, or_none("x"), or_none(NULL), elvis_global,
+           sizeof sized / sizeof *sized);
+    double zero = 0.0;
+    printf("%.1f %.1f %d\n", zero ?: 2.5, 1.5 ?: 9.0, i ?: 9);
     return ({
         int r = nested - 7;
         r;

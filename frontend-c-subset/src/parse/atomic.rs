@@ -371,8 +371,13 @@ impl Parser {
 
     /// A new temporary of `e`'s type and the assignment of `e` to it.
     fn temp(&mut self, e: Expr, loc: Loc) -> (LocalId, Expr) {
+        self.temp_named("atomic", e, loc)
+    }
+
+    /// `temp`, its name made from `prefix`.
+    pub(super) fn temp_named(&mut self, prefix: &str, e: Expr, loc: Loc) -> (LocalId, Expr) {
         self.statics += 1;
-        let name = format!("atomic.{}", self.statics);
+        let name = format!("{prefix}.{}", self.statics);
         let ty = e.ty.clone();
         let id = match self.func.as_mut() {
             Some(f) => f.locals.push(LocalVar {

@@ -120,13 +120,30 @@ impl Parser {
         }
         let loc = self.loc();
         self.pos += 1;
-        let c = self.rval(c);
+        let mut c = self.rval(c);
         self.check_scalar(&c, "the condition of '?:'");
-        let (a, b) = self.nested("expression", |p| {
-            let a = p.expr()?;
-            p.expect(":")?;
-            Ok((a, p.conditional()?))
-        })?;
+        // GNU's `c ?: b`: `c ? c : b` with `c` evaluated once (through a
+        // temporary, unless it is a constant or a variable's value).
+        let mut first = None;
+        let (a, b) = if self.eat(":") {
+            let b = self.nested("expression", |p| p.conditional())?;
+            let plain = matches!(
+                c.kind,
+                ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Local(_) | ExprKind::Global(_)
+            );
+            if !plain && self.func.is_some() {
+                let (id, set) = self.temp_named("elvis", c, loc);
+                c = self.mk(ExprKind::Local(id), set.ty.clone(), loc);
+                first = Some(set);
+            }
+            (c.clone(), b)
+        } else {
+            self.nested("expression", |p| {
+                let a = p.expr()?;
+                p.expect(":")?;
+                Ok((a, p.conditional()?))
+            })?
+        };
         let (a, b) = (self.rval(a), self.rval(b));
         let ty = if a.ty.is_arith() && b.ty.is_arith() {
             usual_arith(&a.ty, &b.ty)
@@ -162,11 +179,15 @@ impl Parser {
         } else {
             (self.cast(a, &ty), self.cast(b, &ty))
         };
-        Ok(self.mk(
+        let cond = self.mk(
             ExprKind::Cond(Box::new(c), Box::new(a), Box::new(b)),
-            ty,
+            ty.clone(),
             loc,
-        ))
+        );
+        Ok(match first {
+            Some(set) => self.mk(ExprKind::Comma(Box::new(set), Box::new(cond)), ty, loc),
+            None => cond,
+        })
     }
 
     /// Binary operators by precedence climbing (left associative):
