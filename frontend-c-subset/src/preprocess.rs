@@ -820,11 +820,32 @@ impl Preprocessor<'_> {
         }
     }
 
-    /// `#pragma` (and `_Pragma`): `once`; every other pragma is ignored.
+    /// `#pragma` (and `_Pragma`): `once`; `pack` with an alignment below
+    /// 16, which would change the layout of the structs after it, is
+    /// refused (as `__attribute__((packed))` is: pivm lays every struct
+    /// out as gcc does by default), `pack()`, `pack(push)` and
+    /// `pack(pop)` change nothing; every other pragma is ignored.
     fn pragma(&mut self, line: &[Token], file: u32) {
-        if line.first().is_some_and(|t| t.is("once")) {
-            let f = self.sm.name(file).to_string();
-            self.once.insert(f);
+        match line.first() {
+            Some(t) if t.is("once") => {
+                let f = self.sm.name(file).to_string();
+                self.once.insert(f);
+            }
+            Some(t) if t.is("pack") => {
+                let narrow = line[1..].iter().find(|n| {
+                    n.kind == TokKind::Num
+                        && crate::parse::literals::parse_int_literal(&n.text)
+                            .is_none_or(|(v, _)| v < 16)
+                });
+                if let Some(n) = narrow {
+                    let msg = format!(
+                        "unsupported: #pragma pack({}) (it would change the layout)",
+                        n.text
+                    );
+                    self.err(n.loc, msg);
+                }
+            }
+            _ => {}
         }
     }
 

@@ -2,7 +2,8 @@
    expressions (the MAX of typeof, struct and pointer values, break and
    goto out of one, nested, void, in conditions and loops), the comma
    paste `, ## __VA_ARGS__`, named variable arguments `args...`,
-   C23's __VA_OPT__, and `a ?: b` (its first operand evaluated once). */
+   C23's __VA_OPT__, `a ?: b` (its first operand evaluated once), and
+   attributes between 'struct', 'union' or 'enum' and the tag. */
 #include <stdio.h>
 #include <string.h>
 
@@ -12,9 +13,14 @@
 #define OPT(f, ...) printf(f "\n" __VA_OPT__(,) __VA_ARGS__)
 #define COUNT(...) (sizeof((int[]){0 __VA_OPT__(, __VA_ARGS__)}) / sizeof(int) - 1)
 
-struct pt {
+struct __attribute__((unused)) pt {
     int x, y;
 };
+union __attribute__((__may_alias__)) word {
+    int i;
+    float f;
+};
+enum __attribute__((unused)) level { LOW, HIGH };
 
 static int calls;
 static int side(int v) {
@@ -121,6 +127,8 @@ int main(void) {
            sizeof sized / sizeof *sized);
     double zero = 0.0;
     printf("%.1f %.1f %d\n", zero ?: 2.5, 1.5 ?: 9.0, i ?: 9);
+    union word wd = {.i = 0x3f800000};
+    printf("%.1f %d\n", wd.f, HIGH);
     return ({
         int r = nested - 7;
         r;

@@ -572,6 +572,10 @@ impl Parser {
     // struct-members = (declspec declarator ("," declarator)* ";")*
     pub(super) fn struct_decl(&mut self, is_union: bool) -> PResult<Ty> {
         let kw = if is_union { "union" } else { "struct" };
+        // `struct __attribute__((...)) tag`, as after the body.
+        while self.is("__attribute__") {
+            self.skip_attribute()?;
+        }
         let tloc = self.loc();
         let tag = if self.is_ident() {
             Some(self.ident()?.0)
@@ -750,6 +754,9 @@ impl Parser {
     // enum-decl = ident? "{" enum-list? "}" | ident
     // enum-list = ident ("=" const-expr)? ("," ident ("=" const-expr)?)* ","?
     pub(super) fn enum_decl(&mut self) -> PResult<Ty> {
+        while self.is("__attribute__") {
+            self.skip_attribute()?;
+        }
         let tloc = self.loc();
         let tag = if self.is_ident() {
             Some(self.ident()?.0)
