@@ -141,6 +141,10 @@ pub enum ExprKind {
     /// then the value is `e`'s (the last statement, when it is an
     /// expression; `None` and type void otherwise).
     StmtExpr(Vec<Stmt>, Option<Box<Expr>>),
+    /// GNU's `&&label`: the label's number in its function (from 1, in
+    /// the order of their first `&&`), a `void *` that only `goto *`
+    /// jumps to (no code address: a program cannot read code).
+    LabelAddr(String, u64),
 }
 
 #[derive(Clone, Debug)]
@@ -195,6 +199,8 @@ pub struct FuncDef {
     pub locals: EntityVec<LocalId, LocalVar>,
     /// The functions the body refers to.
     pub refs: Vec<FunctionId>,
+    /// The labels whose address `&&` takes, numbered from 1 in order.
+    pub label_addrs: Vec<String>,
     pub body: Vec<Stmt>,
 }
 
@@ -254,6 +260,8 @@ pub enum StmtKind {
     Break,
     Continue,
     Goto(String),
+    /// GNU's computed goto `goto *e;`: to the label whose `&&` `e` is.
+    GotoIndirect(Expr),
     /// A label: where `goto` jumps to (the labeled statement follows).
     Label(String),
     Return(Option<Expr>),

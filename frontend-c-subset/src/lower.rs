@@ -540,6 +540,7 @@ impl<'a> Lower<'a> {
                 let v = const_truth(c)?;
                 self.const_ptr(if v { a } else { b })
             }
+            ExprKind::LabelAddr(_, n) => Some(PtrVal::Abs(*n as i64)),
             _ => None,
         }
     }
@@ -1154,6 +1155,33 @@ impl<'a> Lower<'a> {
                 let b = self.label_block(cx, l);
                 self.switch_to(cx, b);
             }
+            StmtKind::GotoIndirect(e) => {
+                // A switch over the labels whose address is taken; any
+                // other value traps (the parser refuses it with VLAs).
+                let v = self.expr(cx, e);
+                let v = self.convert(cx, v, &e.ty, &Ty::ULong);
+                let names = self
+                    .cur_def(cx)
+                    .map(|d| d.label_addrs.clone())
+                    .unwrap_or_default();
+                let cases: Vec<(u64, Block)> = names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| (i as u64 + 1, self.label_block(cx, l)))
+                    .collect();
+                let bad = self.new_block(cx, "goto.bad.");
+                self.emit(
+                    cx,
+                    InstKind::Switch {
+                        ty: Type::I64,
+                        val: v,
+                        default: bad,
+                        cases,
+                    },
+                );
+                self.switch_to(cx, bad);
+                self.emit(cx, InstKind::Unreachable);
+            }
             StmtKind::Return(e) => {
                 let val = match e {
                     None => cx.f.ret.map(|t| (t, Operand::Const(0))),
@@ -1457,6 +1485,7 @@ impl<'a> Lower<'a> {
             }
             ExprKind::Func(_) => Operand::Const(0),
             ExprKind::VlaSize(t) => self.dyn_size(cx, t),
+            ExprKind::LabelAddr(_, n) => Operand::Const(*n),
             ExprKind::StmtExpr(stmts, value) => {
                 for s in stmts {
                     self.stmt(cx, s);

@@ -85,6 +85,7 @@ pub fn const_bits(e: &Expr) -> Option<u64> {
             convert_bits(const_bits(x)?, &x.ty, ty)
         }
         ExprKind::Addr(x) => const_abs_addr(x)?,
+        ExprKind::LabelAddr(_, n) => *n,
         ExprKind::Unary(op, x) => {
             let (o, xt) = (unop_opcode(*op, &x.ty), x.ty.ir());
             let v = const_bits(x)?;
@@ -106,7 +107,12 @@ pub fn const_bits(e: &Expr) -> Option<u64> {
                     };
                     eval_binary(o, Type::Ptr, x, d).ok()?
                 }
-                BinOp::PtrDiff => return None,
+                // `&&b - &&a`, the threaded-code table's offsets: the
+                // labels' numbers are their addresses (`LabelAddr`).
+                BinOp::PtrDiff => match (&a.kind, &b.kind) {
+                    (ExprKind::LabelAddr(..), ExprKind::LabelAddr(..)) => x.wrapping_sub(y),
+                    _ => return None,
+                },
                 _ => eval_binary(binop_opcode(*op, &a.ty), a.ty.ir(), x, y).ok()?,
             }
         }

@@ -345,6 +345,8 @@ impl Parser {
             loops: 0,
             breakables: 0,
             refs: Vec::new(),
+            label_addrs: Vec::new(),
+            computed: None,
         });
         self.push_scope();
         let mut params = Vec::new();
@@ -397,6 +399,21 @@ impl Parser {
                 self.error(*gloc, format!("use of undeclared label '{l}'"));
             }
         }
+        // A computed goto may land in any label whose address is taken:
+        // where one would enter the scope of a variable-length array, the
+        // array would be skipped (a goto to a named label is checked).
+        if let Some(cloc) = st.computed {
+            if st
+                .locals
+                .values()
+                .any(|v| v.ty.is_vla_object() || matches!(v.ty, Ty::Vla(..)))
+            {
+                self.error(
+                    cloc,
+                    "unsupported: computed goto in a function with variable-length arrays",
+                );
+            }
+        }
         if keep_old {
             return Ok(());
         }
@@ -404,6 +421,7 @@ impl Parser {
             params,
             locals: st.locals,
             refs: st.refs,
+            label_addrs: st.label_addrs,
             body: entry
                 .into_iter()
                 .chain(match body.kind {

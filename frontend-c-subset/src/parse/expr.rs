@@ -347,6 +347,28 @@ impl Parser {
                     }
                     return Ok(self.addr_of(e, loc));
                 }
+                "&&" if self.peek_at(1).is_some_and(|n| n.kind == TokKind::Ident) => {
+                    self.pos += 1;
+                    let (l, lloc) = self.ident()?;
+                    if self.func.is_none() {
+                        return self.fatal("label addresses are allowed only inside functions");
+                    }
+                    let f = self.fstate();
+                    f.gotos.push((l.clone(), lloc));
+                    f.computed.get_or_insert(loc);
+                    let n = match f.label_addrs.iter().position(|x| *x == l) {
+                        Some(i) => i,
+                        None => {
+                            f.label_addrs.push(l.clone());
+                            f.label_addrs.len() - 1
+                        }
+                    };
+                    return Ok(self.mk(
+                        ExprKind::LabelAddr(l, n as u64 + 1),
+                        ptr_to(Ty::Void),
+                        loc,
+                    ));
+                }
                 "++" | "--" => {
                     self.pos += 1;
                     let e = self.nested("expression", Self::unary)?;

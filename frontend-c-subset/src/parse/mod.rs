@@ -123,6 +123,10 @@ struct FnState {
     breakables: usize,
     /// Functions this one refers to (for dropping unreferenced statics).
     refs: Vec<FunctionId>,
+    /// The labels `&&` takes the address of, in order (`LabelAddr`).
+    label_addrs: Vec<String>,
+    /// Where the first `&&label` or `goto *` is, if any.
+    computed: Option<Loc>,
 }
 
 pub struct Parser {
@@ -560,6 +564,8 @@ impl Parser {
             loops: 0,
             breakables: 0,
             refs: Vec::new(),
+            label_addrs: Vec::new(),
+            computed: None,
         })
     }
 

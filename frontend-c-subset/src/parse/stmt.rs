@@ -410,8 +410,16 @@ impl Parser {
                 }
                 "goto" => {
                     self.pos += 1;
-                    if self.is("*") {
-                        return self.fatal("unsupported: computed goto");
+                    if self.eat("*") {
+                        let e = self.expr()?;
+                        self.expect(";")?;
+                        let e = self.rval(e);
+                        if !e.ty.is_ptr() {
+                            let t = self.tname(&e.ty);
+                            self.error(e.loc, format!("'goto *' needs a pointer, not '{t}'"));
+                        }
+                        self.fstate().computed.get_or_insert(loc);
+                        return mk(StmtKind::GotoIndirect(e));
                     }
                     let (l, lloc) = self.ident()?;
                     self.expect(";")?;
