@@ -197,6 +197,72 @@ fn a_huge_max_depth_is_bounded_by_host_memory() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A snapshot deep in a recursion, resumed under a call-depth limit below
+/// its depth: the rewind itself overflows (the compiled prologues tell a
+/// rewind from an overflow on the same path), on both engines; under a
+/// limit above it, the run finishes.
+#[test]
+fn a_rewind_deeper_than_the_depth_limit_overflows() {
+    let dir = scratch("rewinddepth");
+    std::fs::write(dir.join("depth.c"), DEPTH).unwrap();
+    let o = pivm(
+        &dir,
+        &[
+            "run",
+            "depth.c",
+            "--snapshot-after",
+            "2000",
+            "--snapshot-path",
+            "deep.msgpack",
+            "--exit-after-snapshot",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(85), "{}", text(&o.stderr));
+    let snap = pivm_snapshot::read(&dir.join("deep.msgpack")).unwrap();
+    let depth = snap.body.frames.len();
+    assert!(depth > 500, "the snapshot is {depth} frames deep");
+    let below = (depth / 2).to_string();
+    for engine in ["interp", "jit"] {
+        let o = pivm(
+            &dir,
+            &[
+                "resume",
+                "--engine",
+                engine,
+                "--max-depth",
+                &below,
+                "deep.msgpack",
+            ],
+        );
+        let want = format!("{depth} frames exceed the call depth limit {below}");
+        assert!(
+            text(&o.stderr).contains(&want) && o.status.code() == Some(66),
+            "{engine}: {:?} {}",
+            o.status.code(),
+            text(&o.stderr)
+        );
+        assert!(o.stdout.is_empty(), "{engine}: {}", text(&o.stdout));
+        let o = pivm(
+            &dir,
+            &[
+                "resume",
+                "--engine",
+                engine,
+                "--max-depth",
+                "20000",
+                "deep.msgpack",
+            ],
+        );
+        assert_eq!(
+            (o.status.code(), text(&o.stdout)),
+            (Some(0), "9951\n".to_string()),
+            "{engine}: {}",
+            text(&o.stderr)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 const DEPTH: &str = r#"#include <stdio.h>
 
 /* Not a tail call (which would be a loop, pivm_ir::tailrec): what is
