@@ -347,6 +347,8 @@ impl Parser {
             refs: Vec::new(),
             label_addrs: Vec::new(),
             computed: None,
+            stmt_exprs: 0,
+            stmt_expr_label: None,
         });
         self.push_scope();
         let mut params = Vec::new();
@@ -401,18 +403,25 @@ impl Parser {
         }
         // A computed goto may land in any label whose address is taken:
         // where one would enter the scope of a variable-length array, the
-        // array would be skipped (a goto to a named label is checked).
-        if let Some(cloc) = st.computed {
-            if st
-                .locals
-                .values()
-                .any(|v| v.ty.is_vla_object() || matches!(v.ty, Ty::Vla(..)))
-            {
-                self.error(
-                    cloc,
-                    "unsupported: computed goto in a function with variable-length arrays",
-                );
-            }
+        // array would be skipped (a goto to a named label is checked). The
+        // lowering frees the arrays a goto leaves by the labels of the
+        // function's statements, not those inside statement expressions.
+        let has_vla = st
+            .locals
+            .values()
+            .any(|v| v.ty.is_vla_object() || matches!(v.ty, Ty::Vla(..)));
+        if let (Some(cloc), true) = (st.computed, has_vla) {
+            self.error(
+                cloc,
+                "unsupported: computed goto in a function with variable-length arrays",
+            );
+        }
+        if let (Some(lloc), true) = (st.stmt_expr_label, has_vla) {
+            self.error(
+                lloc,
+                "unsupported: a label inside a statement expression in a function with \
+                 variable-length arrays",
+            );
         }
         if keep_old {
             return Ok(());

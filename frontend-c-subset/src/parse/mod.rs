@@ -127,6 +127,10 @@ struct FnState {
     label_addrs: Vec<String>,
     /// Where the first `&&label` or `goto *` is, if any.
     computed: Option<Loc>,
+    /// The statement expressions being read, and where the first label
+    /// inside one is, if any.
+    stmt_exprs: usize,
+    stmt_expr_label: Option<Loc>,
 }
 
 pub struct Parser {
@@ -566,6 +570,8 @@ impl Parser {
             refs: Vec::new(),
             label_addrs: Vec::new(),
             computed: None,
+            stmt_exprs: 0,
+            stmt_expr_label: None,
         })
     }
 

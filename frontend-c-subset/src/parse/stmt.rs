@@ -52,6 +52,7 @@ impl Parser {
             return self.fatal("statement expressions are allowed only inside functions");
         };
         let switches = std::mem::take(&mut f.switches);
+        f.stmt_exprs += 1;
         // The statements count their nodes one by one (`block`); the
         // expression around them goes on with its own count.
         let nodes = self.nodes;
@@ -59,6 +60,7 @@ impl Parser {
         self.nodes = nodes;
         if let Some(f) = self.func.as_mut() {
             f.switches = switches;
+            f.stmt_exprs -= 1;
         }
         let StmtKind::Block(mut stmts) = body?.kind else {
             unreachable!("a compound statement is a block");
@@ -218,6 +220,10 @@ impl Parser {
             self.pos += 1;
             if !self.fstate().labels.insert(l.clone()) {
                 self.error(lloc, format!("redefinition of label '{l}'"));
+            }
+            let f = self.fstate();
+            if f.stmt_exprs > 0 {
+                f.stmt_expr_label.get_or_insert(lloc);
             }
             self.vla_label(&l);
             mark(StmtKind::Label(l));
