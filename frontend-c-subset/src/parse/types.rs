@@ -286,20 +286,9 @@ impl Parser {
                 level += 1;
             } else if t.is(")") {
                 level -= 1;
-            } else if [
-                "packed",
-                "__packed__",
-                "aligned",
-                "__aligned__",
-                "vector_size",
-                "mode",
-            ]
-            .contains(&&*t.text)
-            {
+            } else if let Some(why) = refused_attribute(&t.text) {
                 let name = t.text.to_string();
-                return self.fatal(format!(
-                    "unsupported: __attribute__(({name})) (it would change the layout)"
-                ));
+                return self.fatal(format!("unsupported: __attribute__(({name})) ({why})"));
             }
             self.pos += 1;
         }
@@ -809,5 +798,21 @@ impl Parser {
             self.enum_unsigned.insert(t, !negative);
         }
         Ok(Ty::Int)
+    }
+}
+
+/// Why an attribute named `name` is refused, if it is: what ignoring it
+/// would change is not only a hint (the others are skipped).
+fn refused_attribute(name: &str) -> Option<&'static str> {
+    let name = name
+        .strip_prefix("__")
+        .and_then(|n| n.strip_suffix("__"))
+        .unwrap_or(name);
+    match name {
+        "packed" | "aligned" | "vector_size" | "mode" => Some("it would change the layout"),
+        "constructor" | "destructor" => Some("it would run code before or after main"),
+        "cleanup" => Some("it would run code where a variable's scope ends"),
+        "transparent_union" => Some("it would change how arguments are passed"),
+        _ => None,
     }
 }
