@@ -17,6 +17,7 @@ impl Parser {
             }
             let mut attr = Attr::default();
             let loc = self.loc();
+            self.init_attr = None;
             let base = self.declspec(Some(&mut attr))?;
             if self.eat(";") {
                 continue;
@@ -30,6 +31,7 @@ impl Parser {
                 };
                 self.check_specifiers(&attr, &ty, &name, nloc, true);
                 if attr.is_typedef {
+                    self.take_init(None);
                     self.declare(&name, nloc, Sym::Typedef(ty));
                 } else if let Ty::Func(fty) = &ty {
                     let fty = match self.knr.take() {
@@ -37,12 +39,16 @@ impl Parser {
                         _ => (**fty).clone(),
                     };
                     let fid = self.declare_func(&name, nloc, fty.clone(), attr.is_static);
+                    if !attr.is_typedef {
+                        self.take_init(Some(fid));
+                    }
                     if first && self.is("{") {
                         self.vla_definition(&fty);
                         self.function_def(fid, nloc, attr.is_inline)?;
                         break;
                     }
                 } else {
+                    self.take_init(None);
                     self.global_decl(&name, nloc, ty, attr)?;
                 }
                 first = false;
@@ -394,6 +400,14 @@ impl Parser {
         let body = self.block()?;
         self.pop_scope();
         self.vla_end_function();
+        // Read inside the body (a block-scope declaration): no function
+        // of file scope takes it.
+        if let Some((_, _, aloc)) = self.init_attr.take() {
+            self.error(
+                aloc,
+                "a constructor or destructor attribute applies only to a function declared at file scope",
+            );
+        }
         let st = self.func.take();
         let Some(st) = st else { return Ok(()) };
         for (l, gloc) in &st.gotos {

@@ -31,6 +31,7 @@ mod decl;
 mod expr;
 mod generic;
 mod init;
+mod inits;
 mod knr;
 pub(crate) mod literals;
 mod stmt;
@@ -182,6 +183,11 @@ pub struct Parser {
     /// of the function being parsed.
     const_pointee_globals: HashSet<GlobalVarId>,
     const_pointee_locals: HashSet<LocalId>,
+    /// A `constructor` or `destructor` attribute read, waiting for its
+    /// declarator (`inits.rs`): destructor, priority, where.
+    init_attr: Option<(bool, u64, Loc)>,
+    /// The constructors and destructors of the program.
+    inits: Vec<inits::Init>,
 }
 
 const KEYWORDS: &[&str] = &[
@@ -286,6 +292,8 @@ pub fn parse_units(units: Vec<Vec<Token>>) -> Result<TranslationUnit, Vec<Diag>>
         vla: vla::VlaState::default(),
         const_pointee_globals: HashSet::new(),
         const_pointee_locals: HashSet::new(),
+        init_attr: None,
+        inits: Vec::new(),
     };
     for (unit, toks) in units.into_iter().enumerate() {
         p.unit = unit;
@@ -303,6 +311,7 @@ pub fn parse_units(units: Vec<Vec<Token>>) -> Result<TranslationUnit, Vec<Diag>>
         }
     }
     p.kinds_across_units();
+    p.add_inits();
     if p.errors.is_empty() {
         Ok(p.prog)
     } else {

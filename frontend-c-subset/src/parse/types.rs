@@ -286,6 +286,16 @@ impl Parser {
                 level += 1;
             } else if t.is(")") {
                 level -= 1;
+            } else if [
+                "constructor",
+                "__constructor__",
+                "destructor",
+                "__destructor__",
+            ]
+            .contains(&&*t.text)
+            {
+                self.init_attribute()?;
+                continue;
             } else if let Some(why) = refused_attribute(&t.text) {
                 let name = t.text.to_string();
                 return self.fatal(format!("unsupported: __attribute__(({name})) ({why})"));
@@ -810,7 +820,6 @@ fn refused_attribute(name: &str) -> Option<&'static str> {
         .unwrap_or(name);
     match name {
         "packed" | "aligned" | "vector_size" | "mode" => Some("it would change the layout"),
-        "constructor" | "destructor" => Some("it would run code before or after main"),
         "cleanup" => Some("it would run code where a variable's scope ends"),
         "transparent_union" => Some("it would change how arguments are passed"),
         _ => None,
