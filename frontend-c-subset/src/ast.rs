@@ -201,6 +201,8 @@ pub struct FuncDef {
     pub refs: Vec<FunctionId>,
     /// The labels whose address `&&` takes, numbered from 1 in order.
     pub label_addrs: Vec<String>,
+    /// Whether it calls `alloca` (whose blocks it frees when it returns).
+    pub uses_alloca: bool,
     pub body: Vec<Stmt>,
 }
 

@@ -10,6 +10,7 @@ use crate::headers_wide;
 
 /// The header names `#include <...>` accepts.
 pub const NAMES: &[&str] = &[
+    "alloca.h",
     "assert.h",
     "ctype.h",
     "errno.h",
@@ -85,6 +86,7 @@ pub fn get(name: &str) -> Option<&'static str> {
         "setjmp.h" => SETJMP,
         "stdalign.h" => STDALIGN,
         "stdnoreturn.h" => STDNORETURN,
+        "alloca.h" => ALLOCA,
         "iso646.h" => ISO646,
         "strings.h" => STRINGS,
         "__pivm_strerror.h" => STRERROR,
@@ -529,6 +531,7 @@ const STDLIB: &str = r#"#ifndef __PIVM_STDLIB_H
 #define EXIT_FAILURE 1
 #define RAND_MAX 2147483647
 void *malloc(size_t size);
+void *alloca(size_t size);
 void *calloc(size_t n, size_t size);
 void *realloc(void *p, size_t size);
 void free(void *p);
@@ -1040,6 +1043,14 @@ const STDALIGN: &str = r#"#ifndef __PIVM_STDALIGN_H
 #define alignof _Alignof
 #define __alignas_is_defined 1
 #define __alignof_is_defined 1
+#endif
+"#;
+
+/// `alloca`: a block of the heap that the calling function frees when it
+/// returns (the lowering chains them, `lower::alloca`).
+const ALLOCA: &str = r#"#ifndef __PIVM_ALLOCA_H
+#define __PIVM_ALLOCA_H
+void *alloca(unsigned long size);
 #endif
 "#;
 

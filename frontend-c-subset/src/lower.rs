@@ -137,6 +137,9 @@ struct FnCx {
     ret: Ty,
     is_main: bool,
     vla: vla::VlaCx,
+    /// In a function that calls `alloca`: the local holding the newest
+    /// of its blocks, each of which begins with the one before (`alloca`).
+    alloca: Option<Local>,
 }
 
 fn is_struct_copy(t: &Ty) -> bool {
@@ -616,6 +619,7 @@ impl<'a> Lower<'a> {
             ret: func.ty.ret.clone(),
             is_main: func.name == "main" && !func.is_static,
             vla: vla::VlaCx::new(def),
+            alloca: None,
         };
         let entry = cx.f.blocks.push(BlockData {
             name: "entry".into(),
@@ -678,12 +682,17 @@ impl<'a> Lower<'a> {
                 }
             }
         }
+        if def.uses_alloca {
+            // After the parameters; 0 (no block) on entry, as every local.
+            cx.alloca = Some(self.named_local(&mut cx, "alloca.head", Type::Ptr));
+        }
         for s in &def.body {
             self.stmt(&mut cx, s);
         }
         if !cx.terminated {
             let val = cx.f.ret.map(|t| (t, Operand::Const(0)));
             self.vla_free_from(&mut cx, 0);
+            self.alloca_free(&mut cx);
             self.run_atexit(&mut cx);
             self.emit(&mut cx, InstKind::Return { val });
         }
@@ -1199,6 +1208,7 @@ impl<'a> Lower<'a> {
                 };
                 // After the value: freeing changes no local.
                 self.vla_free_from(cx, 0);
+                self.alloca_free(cx);
                 self.run_atexit(cx);
                 self.emit(cx, InstKind::Return { val });
             }
@@ -1797,6 +1807,14 @@ impl<'a> Lower<'a> {
     ) -> Operand {
         let fty = callee.ty.func().cloned();
         let ret_ty = e.ty.clone();
+        if let (ExprKind::Addr(f), [n]) = (&callee.kind, args) {
+            if let ExprKind::Func(id) = f.kind {
+                let func = &self.prog.funcs[id];
+                if func.name == "alloca" && func.def.is_none() {
+                    return self.alloca(cx, n);
+                }
+            }
+        }
         // Which function?
         let mut target: Option<Callee> = None;
         let mut builtin_sig = None;

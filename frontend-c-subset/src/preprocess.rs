@@ -478,6 +478,7 @@ static int __pivm_overflow(int op, unsigned long long a, int as, unsigned long l
 const LIBRARY_BUILTINS: &[(&str, &str)] = &[
     ("abort", "void abort(void);"),
     ("malloc", "void *malloc(unsigned long);"),
+    ("alloca", "void *alloca(unsigned long);"),
     ("calloc", "void *calloc(unsigned long, unsigned long);"),
     ("realloc", "void *realloc(void *, unsigned long);"),
     ("free", "void free(void *);"),

@@ -28,7 +28,7 @@ op_end:
 }
 int main(void) {
     unsigned char prog[] = {0, 1, 0, 2, 3, 4};
-    printf("%ld\n", run(prog, 1000000));
+    printf("%ld\n", run(prog, 100000));
     void *here = &&a;
     int hops = 0;
 a:

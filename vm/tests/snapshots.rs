@@ -355,6 +355,27 @@ fn optimized_programs_resume_at_many_safepoints() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// GNU C the frontend reads: statement expressions, labels as values (a
+/// threaded-code interpreter), constructors and destructors, `alloca`
+/// blocks chained in the frame that made them; each program, snapshotted
+/// at 30 points over its run on alternating engines, resumes on both with
+/// the output (and exit status) of the uninterrupted run.
+#[test]
+fn gnu_c_programs_resume_at_many_safepoints() {
+    let dir = scratch("gnu-c");
+    for prog in [
+        "tests/c/gnu_extensions.c",
+        "tests/c/computed_goto.c",
+        "tests/c/constructors.c",
+        "tests/c/alloca.c",
+    ] {
+        let prog = repo().join(prog);
+        let n = roundtrip_at(&prog, &[], |total| points(total, 30), &dir).unwrap();
+        assert!(n >= 20, "{}: only {n} resumes checked", prog.display());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A tmpfile is on no host: a snapshot carries its bytes. A program
 /// writing, reading, seeking and patching two of them, snapshotted at 30
 /// points over its run on alternating engines, resumes on both with the

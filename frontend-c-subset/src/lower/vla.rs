@@ -11,7 +11,7 @@
 //! cannot hold it. (A `longjmp` out of a VLA's scope leaks its block.)
 
 use super::*;
-use crate::ctype::VlaLen;
+use crate::ctype::{ptr_to, VlaLen};
 
 /// The VLA state of the function being lowered.
 pub(super) struct VlaCx {
@@ -225,5 +225,81 @@ impl Lower<'_> {
         for &(_, v) in here[keep..].iter().rev() {
             self.vla_free(cx, v);
         }
+    }
+}
+
+/// The header before each `alloca` block: the address of the block
+/// allocated before it (0 for the first), padded to 16 bytes so the
+/// block keeps malloc's alignment.
+const ALLOCA_HEADER: u64 = 16;
+
+impl Lower<'_> {
+    /// `alloca(n)`: a heap block (`__pivm_vla_alloc`, so a size past
+    /// `MAX_VLA` traps as a VLA's does) chained before the function's
+    /// others; the function frees them all when it returns
+    /// (`alloca_free`). gcc's block is on the stack and gone at the same
+    /// time; a VM's VLAs and alloca blocks are freed independently.
+    pub(super) fn alloca(&mut self, cx: &mut FnCx, n: &Expr) -> Operand {
+        let Some(head) = cx.alloca else {
+            return Operand::Const(0);
+        };
+        let n = self.expr(cx, n);
+        let n = self.stable(cx, n, &Ty::ULong);
+        let size = self.bin(cx, Opcode::Add, Type::I64, n, Operand::Const(ALLOCA_HEADER));
+        // A size past the limit (or one the addition wrapped) gets the
+        // sign bit, which `__pivm_vla_alloc` refuses.
+        let over = self.bin(cx, Opcode::UGt, Type::I64, n, Operand::Const(MAX_VLA));
+        let over = self.conv(cx, Opcode::ZExt, Type::I32, Type::I64, over);
+        let sign = self.bin(cx, Opcode::Shl, Type::I64, over, Operand::Const(63));
+        let size = self.bin(cx, Opcode::Or, Type::I64, size, sign);
+        let block = self.tmp(cx, Type::Ptr);
+        let b = self.builtin(Builtin::VlaAlloc);
+        self.emit(
+            cx,
+            InstKind::Call {
+                dst: Some(block),
+                callee: Callee::Builtin(b),
+                args: vec![(Type::I64, size)],
+                alloc_type: None,
+            },
+        );
+        self.store(
+            cx,
+            LVal::Mem(Operand::Local(block)),
+            &ptr_to(Ty::Void),
+            Operand::Local(head),
+        );
+        self.copy(cx, head, Type::Ptr, Operand::Local(block));
+        self.add_offset(cx, Operand::Local(block), ALLOCA_HEADER)
+    }
+
+    /// Before the function returns: frees its `alloca` blocks, newest
+    /// first.
+    pub(super) fn alloca_free(&mut self, cx: &mut FnCx) {
+        let Some(head) = cx.alloca else { return };
+        if cx.terminated {
+            return;
+        }
+        let check = self.new_block(cx, "alloca.free.");
+        let body = self.new_block(cx, "alloca.next.");
+        let done = self.new_block(cx, "alloca.done.");
+        self.switch_to(cx, check);
+        let more = self.truth(cx, Operand::Local(head), &ptr_to(Ty::Void));
+        self.emit(
+            cx,
+            InstKind::Branch {
+                ty: Type::I32,
+                cond: more,
+                then_dest: body,
+                else_dest: done,
+            },
+        );
+        self.switch_to(cx, body);
+        let next = self.load(cx, LVal::Mem(Operand::Local(head)), &ptr_to(Ty::Void));
+        let next = self.stable(cx, next, &ptr_to(Ty::Void));
+        self.call_builtin(cx, Builtin::Free, vec![(Type::Ptr, Operand::Local(head))]);
+        self.copy(cx, head, Type::Ptr, next);
+        self.jump(cx, check);
+        self.switch_to(cx, done);
     }
 }

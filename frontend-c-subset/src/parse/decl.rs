@@ -355,6 +355,7 @@ impl Parser {
             computed: None,
             stmt_exprs: 0,
             stmt_expr_label: None,
+            uses_alloca: false,
         });
         self.push_scope();
         let mut params = Vec::new();
@@ -445,6 +446,7 @@ impl Parser {
             locals: st.locals,
             refs: st.refs,
             label_addrs: st.label_addrs,
+            uses_alloca: st.uses_alloca,
             body: entry
                 .into_iter()
                 .chain(match body.kind {

@@ -524,6 +524,11 @@ impl Parser {
             ExprKind::Func(f) => Some(self.prog.funcs[*f].name.clone()),
             _ => None,
         };
+        if let ExprKind::Func(f) = callee.kind {
+            if self.prog.funcs[f].name == "alloca" && self.prog.funcs[f].def.is_none() {
+                self.fstate().uses_alloca = true;
+            }
+        }
         let callee = self.rval(callee);
         let Some(fty) = callee.ty.func().cloned() else {
             let n = self.tname(&callee.ty);

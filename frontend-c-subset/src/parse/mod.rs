@@ -132,6 +132,8 @@ struct FnState {
     /// inside one is, if any.
     stmt_exprs: usize,
     stmt_expr_label: Option<Loc>,
+    /// Whether the function calls `alloca` (`FuncDef::uses_alloca`).
+    uses_alloca: bool,
 }
 
 pub struct Parser {
@@ -581,6 +583,7 @@ impl Parser {
             computed: None,
             stmt_exprs: 0,
             stmt_expr_label: None,
+            uses_alloca: false,
         })
     }
 
