@@ -97,6 +97,10 @@ PROGRAMS = [
     ("tests/c/variable_copies.c", [], [0.5], "gcc"),
     ("tests/c/gcc_builtins.c", ["300"], [0.5], "gcc"),
     ("tests/c/strtok_r_strsep.c", [], [0.5], "gcc"),
+    ("tests/c/gnu_extensions.c", [], [0.5], "gcc"),
+    ("tests/c/computed_goto.c", [], [0.5], "gcc"),
+    ("tests/c/constructors.c", [], [0.5], "gcc"),
+    ("tests/c/alloca.c", [], [0.5], "gcc"),
 ]
 
 
