@@ -19,7 +19,7 @@ __attribute__((destructor(101))) static void d4(void) { printf("d4 prio 101\n");
 static void handler(void) { printf("atexit handler\n"); }
 static void leave(void) {
     printf("exit from elsewhere\n");
-    exit(3);
+    exit(0);
 }
 int main(int argc, char **argv) {
     static int depth;
