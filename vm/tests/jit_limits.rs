@@ -197,28 +197,34 @@ fn a_huge_max_depth_is_bounded_by_host_memory() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A snapshot deep in a recursion, resumed under a call-depth limit below
-/// its depth: the rewind itself overflows (the compiled prologues tell a
-/// rewind from an overflow on the same path), on both engines; under a
-/// limit above it, the run finishes.
-#[test]
-fn a_rewind_deeper_than_the_depth_limit_overflows() {
-    let dir = scratch("rewinddepth");
+/// `DEPTH` run in `dir` and snapshotted after `after` safepoints into
+/// `path`, exiting.
+fn depth_snapshot(dir: &Path, after: &str, path: &str) -> pivm_snapshot::Snapshot {
     std::fs::write(dir.join("depth.c"), DEPTH).unwrap();
     let o = pivm(
-        &dir,
+        dir,
         &[
             "run",
             "depth.c",
             "--snapshot-after",
-            "2000",
+            after,
             "--snapshot-path",
-            "deep.msgpack",
+            path,
             "--exit-after-snapshot",
         ],
     );
     assert_eq!(o.status.code(), Some(85), "{}", text(&o.stderr));
-    let snap = pivm_snapshot::read(&dir.join("deep.msgpack")).unwrap();
+    pivm_snapshot::read(&dir.join(path)).unwrap()
+}
+
+/// A snapshot deep in a recursion, resumed under a call-depth limit below
+/// its depth: refused before anything is rewound, with the frames and the
+/// limit named and nothing printed, on both engines; under a limit above
+/// it, the run finishes.
+#[test]
+fn a_snapshot_deeper_than_the_depth_limit_is_refused_before_it_rewinds() {
+    let dir = scratch("rewinddepth");
+    let snap = depth_snapshot(&dir, "2000", "deep.msgpack");
     let depth = snap.body.frames.len();
     assert!(depth > 500, "the snapshot is {depth} frames deep");
     let below = (depth / 2).to_string();
@@ -284,21 +290,7 @@ int main(void) {
 #[test]
 fn a_snapshots_depth_limit_cannot_lift_the_hosts() {
     let dir = scratch("snapdepth");
-    std::fs::write(dir.join("depth.c"), DEPTH).unwrap();
-    let o = pivm(
-        &dir,
-        &[
-            "run",
-            "depth.c",
-            "--snapshot-after",
-            "3",
-            "--snapshot-path",
-            "s.msgpack",
-            "--exit-after-snapshot",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(85), "{}", text(&o.stderr));
-    let mut snap = pivm_snapshot::read(&dir.join("s.msgpack")).unwrap();
+    let mut snap = depth_snapshot(&dir, "3", "s.msgpack");
     assert_eq!(snap.body.counters.call_depth_limit, 100_000);
     snap.body.counters.call_depth_limit = u32::MAX;
     pivm_snapshot::write_atomic(&dir.join("max.msgpack"), &snap).unwrap();

@@ -348,11 +348,17 @@ fn optimized_programs_resume_at_many_safepoints() {
         "tests/c/constant_args.c",
         "tests/c/loop_leaves.c",
     ] {
-        let prog = repo().join(prog);
-        let n = roundtrip_at(&prog, &[], |total| points(total, 40), &dir).unwrap();
-        assert!(n >= 30, "{}: only {n} resumes checked", prog.display());
+        resumes_at_points(prog, 40, 30, &dir);
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Program `prog` (of the repository), snapshotted at `at` points over
+/// its run, resumes with the uninterrupted output at least `min` times.
+fn resumes_at_points(prog: &str, at: u32, min: usize, dir: &Path) {
+    let prog = repo().join(prog);
+    let n = roundtrip_at(&prog, &[], |total| points(total, at), dir).unwrap();
+    assert!(n >= min, "{}: only {n} resumes checked", prog.display());
 }
 
 /// GNU C the frontend reads: statement expressions, labels as values (a
@@ -369,9 +375,7 @@ fn gnu_c_programs_resume_at_many_safepoints() {
         "tests/c/constructors.c",
         "tests/c/alloca.c",
     ] {
-        let prog = repo().join(prog);
-        let n = roundtrip_at(&prog, &[], |total| points(total, 30), &dir).unwrap();
-        assert!(n >= 20, "{}: only {n} resumes checked", prog.display());
+        resumes_at_points(prog, 30, 20, &dir);
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
