@@ -220,6 +220,14 @@ pub struct FunctionDecl {
     pub loc: Loc,
 }
 
+impl FunctionDecl {
+    /// Whether this is the runtime's `alloca`, which the lowering
+    /// expands in place (`lower/vla.rs`): declared, defined nowhere.
+    pub fn is_alloca(&self) -> bool {
+        self.name == "alloca" && self.def.is_none()
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Stmt {
     pub kind: StmtKind,

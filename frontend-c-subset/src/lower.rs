@@ -1809,8 +1809,7 @@ impl<'a> Lower<'a> {
         let ret_ty = e.ty.clone();
         if let (ExprKind::Addr(f), [n]) = (&callee.kind, args) {
             if let ExprKind::Func(id) = f.kind {
-                let func = &self.prog.funcs[id];
-                if func.name == "alloca" && func.def.is_none() {
+                if self.prog.funcs[id].is_alloca() {
                     return self.alloca(cx, n);
                 }
             }

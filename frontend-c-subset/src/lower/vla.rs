@@ -160,6 +160,12 @@ impl Lower<'_> {
             size = self.bin(cx, Opcode::Mul, Type::I64, size, d);
         }
         bad = flag(self, cx, bad, size, MAX_VLA);
+        self.refused_if(cx, size, bad)
+    }
+
+    /// `size` with the sign bit set where `bad` (an i32 0/1) is 1: a size
+    /// `__pivm_vla_alloc` refuses (it traps).
+    fn refused_if(&mut self, cx: &mut FnCx, size: Operand, bad: Operand) -> Operand {
         let bad = self.conv(cx, Opcode::ZExt, Type::I32, Type::I64, bad);
         let sign = self.bin(cx, Opcode::Shl, Type::I64, bad, Operand::Const(63));
         self.bin(cx, Opcode::Or, Type::I64, size, sign)
@@ -249,9 +255,7 @@ impl Lower<'_> {
         // A size past the limit (or one the addition wrapped) gets the
         // sign bit, which `__pivm_vla_alloc` refuses.
         let over = self.bin(cx, Opcode::UGt, Type::I64, n, Operand::Const(MAX_VLA));
-        let over = self.conv(cx, Opcode::ZExt, Type::I32, Type::I64, over);
-        let sign = self.bin(cx, Opcode::Shl, Type::I64, over, Operand::Const(63));
-        let size = self.bin(cx, Opcode::Or, Type::I64, size, sign);
+        let size = self.refused_if(cx, size, over);
         let block = self.tmp(cx, Type::Ptr);
         let b = self.builtin(Builtin::VlaAlloc);
         self.emit(

@@ -525,7 +525,7 @@ impl Parser {
             _ => None,
         };
         if let ExprKind::Func(f) = callee.kind {
-            if self.prog.funcs[f].name == "alloca" && self.prog.funcs[f].def.is_none() {
+            if self.prog.funcs[f].is_alloca() {
                 self.fstate().uses_alloca = true;
             }
         }
