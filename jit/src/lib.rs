@@ -466,7 +466,7 @@ impl JitModule {
             entry_ids.push((eid, esig));
         }
 
-        let stub_sig = lower::poll_stub_signature(jm.isa());
+        let stub_sig = lower::poll_stub_signature(jm.isa(), pinned_ctx);
         let poll_stub = jm
             .declare_function("poll_stub", Linkage::Local, &stub_sig)
             .map_err(|e| codegen_err("(poll stub)", e))?;
@@ -489,7 +489,11 @@ impl JitModule {
         let mut fctx = FunctionBuilderContext::new();
         ctx.func.signature = stub_sig;
         ctx.func.name = UserFuncName::user(1, 0);
-        lower::lower_poll_stub(jm, FunctionBuilder::new(&mut ctx.func, &mut fctx));
+        lower::lower_poll_stub(
+            jm,
+            FunctionBuilder::new(&mut ctx.func, &mut fctx),
+            pinned_ctx,
+        );
         jm.define_function(poll_stub, &mut ctx)
             .map_err(|e| codegen_err("(poll stub)", e))?;
         let mut max_frame = frame_size(&ctx);

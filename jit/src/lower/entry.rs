@@ -13,34 +13,58 @@ use cranelift_jit::JITModule;
 use cranelift_module::Module as _;
 use pivm_ir::{FuncId, Module, TrapKind};
 
-/// The signature of the poll stub: `(ctx, func, resume)` in the
+/// The signature of the poll stub: `(ctx, site)`, without `ctx` where the
+/// pinned register holds it (`cold_const` encodes the site), in the
 /// preserve-all convention where Cranelift supports it well. On riscv64
 /// its prologue saves the vector registers with V-extension instructions,
 /// which hosts without V (qemu's default CPU among them) reject, so there
 /// the stub uses the host convention and a poll's cold path costs the hot
 /// loop some registers.
-pub(crate) fn poll_stub_signature(isa: &dyn cranelift_codegen::isa::TargetIsa) -> ir::Signature {
+pub(crate) fn poll_stub_signature(
+    isa: &dyn cranelift_codegen::isa::TargetIsa,
+    pinned_ctx: bool,
+) -> ir::Signature {
     let conv = match isa.triple().architecture {
         target_lexicon::Architecture::Riscv64(_) => isa.default_call_conv(),
         _ => cranelift_codegen::isa::CallConv::PreserveAll,
     };
     let mut s = ir::Signature::new(conv);
+    if !pinned_ctx {
+        s.params.push(AbiParam::new(types::I64));
+    }
     s.params.push(AbiParam::new(types::I64));
-    s.params.push(AbiParam::new(types::I32));
-    s.params.push(AbiParam::new(types::I32));
     s
 }
 
-/// Lowers the poll stub: calls `RuntimeHooks::safepoint` with its
-/// arguments. It preserves every register (its prologue saves what the
-/// host-convention call clobbers), so a poll's cold path costs the hot
-/// path nothing in register allocation.
-pub(crate) fn lower_poll_stub(jm: &JITModule, mut b: FunctionBuilder) {
+/// Function `fid` and a number `n` in it (a resume point, a line) as one
+/// constant for a cold path (the poll stub's argument, a stop's resume
+/// point, a trap's location), with its top bit set so that it is no
+/// constant the hot code uses: Cranelift merges equal constants, and a
+/// small one that a cold path passes could be made in the hot block
+/// before it, in a register live across the hot code.
+pub(crate) fn cold_const(fid: u32, n: u32) -> u64 {
+    1 << 63 | (fid as u64) << 32 | n as u64
+}
+
+/// Lowers the poll stub: calls `RuntimeHooks::safepoint` with the site's
+/// function and resume point. It preserves every register (its prologue
+/// saves what the host-convention call clobbers), so a poll's cold path
+/// costs the hot path nothing in register allocation.
+pub(crate) fn lower_poll_stub(jm: &JITModule, mut b: FunctionBuilder, pinned_ctx: bool) {
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
     let p = b.block_params(entry).to_vec();
-    let hooks = b.ins().load(types::I64, ctx_flags(), p[0], abi::OFF_HOOKS);
+    let ctx = match pinned_ctx {
+        true => b.ins().get_pinned_reg(types::I64),
+        false => p[0],
+    };
+    let site = p[p.len() - 1];
+    let fid = b.ins().ushr_imm_u(site, 32);
+    let fid = b.ins().ireduce(types::I32, fid);
+    let fid = b.ins().band_imm_u(fid, 0x7fff_ffff);
+    let rid = b.ins().ireduce(types::I32, site);
+    let hooks = b.ins().load(types::I64, ctx_flags(), ctx, abi::OFF_HOOKS);
     let hook = b
         .ins()
         .load(types::I64, ctx_flags(), hooks, abi::OFF_HOOK_SAFEPOINT);
@@ -49,7 +73,7 @@ pub(crate) fn lower_poll_stub(jm: &JITModule, mut b: FunctionBuilder) {
     s.params.push(host_param(types::I32));
     s.params.push(host_param(types::I32));
     let sig = b.import_signature(s);
-    b.ins().call_indirect(sig, hook, &p);
+    b.ins().call_indirect(sig, hook, &[ctx, fid, rid]);
     b.ins().return_(&[]);
     b.seal_all_blocks();
     b.finalize(jm.target_config());

@@ -452,7 +452,8 @@ pub(crate) fn lower_function(
         })
         .collect();
     let save = b.create_block();
-    b.append_block_param(save, I32);
+    // A `cold_const`, not a small constant (see there).
+    b.append_block_param(save, I64);
     let not_running = b.create_block();
     b.append_block_param(not_running, I64);
     let overflow = b.create_block();
@@ -835,6 +836,7 @@ impl Lower<'_, '_> {
     fn split_loc(&mut self, loc: Value) -> (Value, Value) {
         let f = self.b.ins().ushr_imm_u(loc, 32);
         let f = self.b.ins().ireduce(types::I32, f);
+        let f = self.b.ins().band_imm_u(f, 0x7fff_ffff);
         let line = self.b.ins().ireduce(types::I32, loc);
         (f, line)
     }
@@ -976,5 +978,5 @@ pub(crate) fn host_param(t: ir::Type) -> AbiParam {
 
 /// A source location as `Lower::loc` holds it.
 fn loc_bits(f: FuncId, line: u32) -> u64 {
-    (u64::from(f.0) << 32) | u64::from(line)
+    entry::cold_const(f.0, line)
 }

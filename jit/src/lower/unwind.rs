@@ -4,7 +4,7 @@
 //! cold blocks: one stop block per resume point (store the live locals,
 //! save the frame), traps, `halted`, `overflow` and the exit.
 
-use super::{clif, forward, from_u64, vm_flags, zero, Lower};
+use super::{clif, forward, from_u64, iconst, vm_flags, zero, Lower};
 use crate::abi::{
     self, STATE_HALTED, STATE_LONGJMP, STATE_REWINDING, STATE_STACK_OVERFLOW, STATE_UNWINDING,
 };
@@ -268,7 +268,8 @@ impl Lower<'_, '_> {
                     .ins()
                     .stack_store(types::I64, v, self.locals_slot, (i * 8) as i32);
             }
-            let r = self.c32(rid as u32);
+            let r = super::entry::cold_const(self.fid.0, rid as u32);
+            let r = iconst(&mut self.b, types::I64, r);
             self.b.ins().jump(self.save, &[BlockArg::Value(r)]);
         }
 
@@ -314,6 +315,7 @@ impl Lower<'_, '_> {
         // whatever it held: the runtime records them as 0).
         self.b.switch_to_block(self.save);
         let rid = self.b.block_params(self.save)[0];
+        let rid = self.b.ins().ireduce(types::I32, rid);
         let fp = self.hook(abi::OFF_HOOK_SAVE_FRAME);
         let fid = self.c32(self.fid.0);
         let sb = self.stack_base_value();
@@ -401,8 +403,8 @@ impl Lower<'_, '_> {
             self.b.ins().brif(poll, cold, &[], rb, &[]);
             self.seal(&[cold]);
             self.b.switch_to_block(cold);
-            let fid = self.c32(self.fid.0);
-            let r = self.c32(rid);
+            let site = super::entry::cold_const(self.fid.0, rid);
+            let site = iconst(&mut self.b, types::I64, site);
             self.stop_locs[rid as usize] = self.loc;
             // Through the preserve-all stub: the call clobbers no register,
             // so values live across the poll need no callee-saved register
@@ -411,8 +413,12 @@ impl Lower<'_, '_> {
             let stub = self
                 .jm
                 .declare_func_in_func(self.env.poll_stub, self.b.func);
-            let c = self.ctx();
-            self.b.ins().call(stub, &[c, fid, r]);
+            if self.env.pinned_ctx {
+                self.b.ins().call(stub, &[site]);
+            } else {
+                let c = self.ctx();
+                self.b.ins().call(stub, &[c, site]);
+            }
             let st = self.load_ctx(types::I32, abi::OFF_STATE);
             let stop = self.stops[rid as usize];
             match (self.fast, kept.is_empty()) {
