@@ -101,6 +101,7 @@ PROGRAMS = [
     ("tests/c/computed_goto.c", [], [0.5], "gcc"),
     ("tests/c/constructors.c", [], [0.5], "gcc"),
     ("tests/c/alloca.c", [], [0.5], "gcc"),
+    ("tests/c/math_errno.c", [], [0.5], "gcc"),
 ]
 
 

@@ -28,6 +28,14 @@ impl BuiltinSig {
     }
 }
 
+/// `errno` after a math builtin's domain error (`sqrt(-1)`), as Linux
+/// numbers it: what the VM's `errno.h` defines and what the builtins and
+/// the JIT's inline `sqrt` store.
+pub const EDOM: i32 = 33;
+/// `errno` after a math builtin's range error (overflow, a pole such as
+/// `log(0)`, an underflow to zero).
+pub const ERANGE: i32 = 34;
+
 /// Stream handle values.
 pub const STDIN: u64 = 1;
 pub const STDOUT: u64 = 2;

@@ -429,6 +429,16 @@ impl Module {
         crate::Builtin::from_name(&self.builtins.get(id)?.name)
     }
 
+    /// The program's `errno`: the global `int errno` that the math and
+    /// I/O builtins (and the JIT's inline `sqrt`) set, if the module has
+    /// one (C's `errno.h` defines it).
+    pub fn errno(&self) -> Option<crate::GlobalId> {
+        self.globals
+            .iter()
+            .find(|(_, g)| g.name == "errno" && g.ty == crate::MemType::Scalar(crate::Type::I32))
+            .map(|(id, _)| id)
+    }
+
     /// The function a function-pointer value designates, if any.
     pub fn func_from_ptr(&self, p: u64) -> Option<FuncId> {
         let i = p.checked_sub(1)?;

@@ -149,8 +149,8 @@ pub mod errno {
     pub const EISDIR: i32 = 21;
     pub const EINVAL: i32 = 22;
     pub const EROFS: i32 = 30;
-    pub const EDOM: i32 = 33;
-    pub const ERANGE: i32 = 34;
+    pub const EDOM: i32 = pivm_ir::builtins::EDOM;
+    pub const ERANGE: i32 = pivm_ir::builtins::ERANGE;
     pub const ENAMETOOLONG: i32 = 36;
     pub const ENOTEMPTY: i32 = 39;
     pub const ELOOP: i32 = 40;

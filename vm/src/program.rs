@@ -133,12 +133,8 @@ impl Program {
         let alloc_types = AllocTypes::new(&module);
         let (mem, global_addrs) = MemLayout::new(&module, &layouts, stack_size)?;
         let errno = module
-            .globals
-            .iter()
-            .find(|(_, g)| {
-                g.name == "errno" && g.ty == pivm_ir::MemType::Scalar(pivm_ir::Type::I32)
-            })
-            .map(|(id, _)| global_addrs[pivm_ir::entities::EntityRef::index(id)]);
+            .errno()
+            .map(|id| global_addrs[pivm_ir::entities::EntityRef::index(id)]);
         let sig_pending = module
             .globals
             .iter()

@@ -380,6 +380,17 @@ fn gnu_c_programs_resume_at_many_safepoints() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `errno` as the math functions set it (in VM memory, so a snapshot
+/// carries it): the program, snapshotted at 20 points over its run (in
+/// the loops whose inline `sqrt` sets it too) on alternating engines,
+/// resumes on both with the uninterrupted run's output.
+#[test]
+fn math_errno_resumes_at_many_safepoints() {
+    let dir = scratch("math-errno");
+    resumes_at_points("tests/c/math_errno.c", 20, 15, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A tmpfile is on no host: a snapshot carries its bytes. A program
 /// writing, reading, seeking and patching two of them, snapshotted at 30
 /// points over its run on alternating engines, resumes on both with the

@@ -193,7 +193,11 @@ impl Lower<'_, '_> {
             // it is seen (`nan`), which gives the vm's canonical NaN.
             let x = self.operand(Type::F64, *a);
             let r = match builtin {
-                Builtin::Sqrt => self.b.ins().sqrt(x),
+                Builtin::Sqrt => {
+                    let r = self.b.ins().sqrt(x);
+                    self.sqrt_errno(x);
+                    r
+                }
                 Builtin::Fabs => self.b.ins().fabs(x),
                 Builtin::Floor => self.b.ins().floor(x),
                 Builtin::Ceil => self.b.ins().ceil(x),
@@ -291,6 +295,37 @@ impl Lower<'_, '_> {
             self.def(d, v);
         }
         Ok(())
+    }
+
+    /// After an inline `sqrt` of `x`: `errno = EDOM` if `x` is below zero,
+    /// as the builtin sets it (`vm`'s `builtins::math`), in a program that
+    /// has an `errno`. The store is a cold path; what a fast copy knew of
+    /// memory is forgotten after it, as after any store it does not
+    /// follow (`forward`).
+    fn sqrt_errno(&mut self, x: Value) {
+        let Some(g) = self.env.m.errno() else {
+            return;
+        };
+        let at = self.env.globals[g.index()];
+        let zero = self.b.ins().f64const(0.0);
+        let below = self
+            .b
+            .ins()
+            .fcmp(cranelift_codegen::ir::condcodes::FloatCC::LessThan, x, zero);
+        let cold = self.cold_block();
+        let cont = self.b.create_block();
+        self.b.ins().brif(below, cold, &[], cont, &[]);
+        self.seal(&[cold]);
+        self.b.switch_to_block(cold);
+        // Globals lie inside memory (`Env::global_sizes`): no check.
+        let mb = self.load_ctx(types::I64, abi::OFF_MEM_BASE);
+        let a = self.b.ins().iadd_imm_u(mb, at as i64);
+        let e = self.c32(pivm_ir::builtins::EDOM as u32);
+        self.b.ins().store(super::vm_flags(), e, a, 0);
+        self.b.ins().jump(cont, &[]);
+        self.seal(&[cont]);
+        self.b.switch_to_block(cont);
+        self.memory.clear();
     }
 
     /// Calls builtin `idx` through the table (`abi::BuiltinFn`): `args`,
