@@ -847,9 +847,18 @@ static double remquo(double x, double y, int *q) {
     return r;
 }
 /* The float functions: the double one, rounded (exact for sqrt and the
-   rounding functions; for the others, the double result rounded). */
-#define __PIVM_F1(n) static float n##f(float x) { return (float)n(x); }
-#define __PIVM_F2(n) static float n##f(float x, float y) { return (float)n(x, y); }
+   rounding functions; for the others, the double result rounded), with
+   glibc's range errors of the float result: an overflow to infinity or
+   an underflow to zero of a finite double result. */
+int errno; /* errno's tentative definition, as errno.h has it (they merge). */
+static float __pivm_float_result(double d) {
+    float r = (float)d;
+    if ((r - r != r - r && d - d == d - d) || (r == 0.0f && d != 0.0))
+        errno = 34;
+    return r;
+}
+#define __PIVM_F1(n) static float n##f(float x) { return __pivm_float_result(n(x)); }
+#define __PIVM_F2(n) static float n##f(float x, float y) { return __pivm_float_result(n(x, y)); }
 __PIVM_F1(sqrt)
 __PIVM_F1(tan)
 __PIVM_F1(asin)
@@ -890,7 +899,7 @@ __PIVM_F2(fmin)
 __PIVM_F2(fmax)
 __PIVM_F2(pow)
 static float atan2f(float y, float x) { return (float)atan2(y, x); }
-static float ldexpf(float x, int n) { return (float)ldexp(x, n); }
+static float ldexpf(float x, int n) { return __pivm_float_result(ldexp(x, n)); }
 static float frexpf(float x, int *e) { return (float)frexp(x, e); }
 static float modff(float x, float *ip) { double d; float r = (float)modf(x, &d); *ip = (float)d; return r; }
 static float fmaf(float x, float y, float z) { return (float)fma(x, y, z); }

@@ -3,7 +3,7 @@
    (ERANGE: an infinity from finite arguments), underflows to zero
    (ERANGE) where glibc reports them, and the cases that set nothing (a
    subnormal result, infinite or NaN arguments, fma); nextafter's own
-   rule.
+   rule; the float functions' range errors of their float result.
    sqrt is inlined by the JIT, in straight code and in loops it
    compiles twice, reading errno in the loop too. NaNs print as "nan"
    (their sign is the host's in C, canonical in the VM). */
@@ -20,6 +20,8 @@ static void show(const char *f, double x, double y, double r) {
 }
 
 #define T1(f, x) do { volatile double vx = (x); errno = 0; double r = f(vx); show(#f, vx, 0, r); } while (0)
+#define F1(f, x) do { volatile float vx = (x); errno = 0; float r = f(vx); show(#f, vx, 0, r); } while (0)
+#define F2(f, x, y) do { volatile float vx = (x), vy = (y); errno = 0; float r = f(vx, vy); show(#f, vx, vy, r); } while (0)
 #define T2(f, x, y) do { volatile double vx = (x), vy = (y); errno = 0; double r = f(vx, vy); show(#f, vx, vy, r); } while (0)
 
 static double total_roots(const double *a, int n, int *errs) {
@@ -80,6 +82,18 @@ int main(void) {
     { volatile double x = 0.0; errno = 0; double r = ldexp(x, -5000); show("ldexp", x, -5000, r); }
     { volatile double x = INFINITY, z = 0.0; errno = 0; double r = fma(x, z, 1.0); show("fma", x, z, r); }
     { volatile double x = 1e308; errno = 0; double r = fma(x, 10.0, 0.0); show("fma", x, 10, r); }
+
+    /* The float functions: an overflow to infinity or an underflow to
+       zero of the float result is a range error. */
+    F1(expf, 100.0f); F1(expf, -110.0f); F1(expf, 88.0f); F1(expf, 89.0f);
+    F1(sinhf, 100.0f); F1(coshf, -100.0f); F1(tgammaf, 40.0f); F1(lgammaf, 1e38f);
+    F1(erfcf, 11.0f); F1(exp2f, 200.0f); F1(exp2f, -160.0f); F1(expm1f, 100.0f);
+    F1(sqrtf, -1.0f); F1(logf, 0.0f); F1(floorf, 1e30f); F1(fabsf, -3e38f);
+    F2(powf, 10.0f, 39.0f); F2(powf, 10.0f, -50.0f); F2(powf, 2.0f, -149.0f);
+    F2(powf, 2.0f, -150.0f); F2(hypotf, 3e38f, 3e38f); F2(fmodf, 1.0f, 0.0f);
+    F2(fdimf, 3e38f, -3e38f);
+    { volatile float x = 1.0f; errno = 0; float r = ldexpf(x, 200); show("ldexpf", x, 200, r); }
+    { volatile float x = 1.0f; errno = 0; float r = ldexpf(x, -200); show("ldexpf", x, -200, r); }
 
     /* errno is only ever set: a later success leaves it. */
     errno = 0;
