@@ -235,11 +235,11 @@ impl Parser {
             {
                 break;
             }
+            let mut range = None;
             if braced && self.is("[") {
                 self.init_designated = true;
                 self.pos += 1;
                 let e = self.conditional()?;
-                self.expect("]")?;
                 match const_int(&e) {
                     Some(k) if k >= 0 => i = k as u64,
                     _ => self.error(
@@ -247,13 +247,20 @@ impl Parser {
                         "array designator is not a non-negative integer constant",
                     ),
                 }
+                range = self.range_designator(i, len)?;
+                self.expect("]")?;
                 if !self.eat("=") && (self.is("[") || self.is(".")) {
+                    let first = out.len();
                     self.nested_designation(
                         elem,
                         offset + i * esz,
                         len.is_some_and(|n| i >= n),
                         out,
                     )?;
+                    if let Some(last) = range {
+                        self.fill_range(out, first, esz, last - i);
+                        i = last;
+                    }
                     i += 1;
                     max = max.max(i);
                     if !self.eat(",") {
@@ -263,6 +270,7 @@ impl Parser {
                     continue;
                 }
             }
+            let first = out.len();
             if len.is_some_and(|n| i >= n) {
                 let loc = self.loc();
                 self.error(loc, "excess elements in array initializer");
@@ -273,6 +281,10 @@ impl Parser {
                     return self.fatal("array initializer is too large");
                 }
                 self.initializer(elem, offset + i * esz, out, false)?;
+                if let Some(last) = range {
+                    self.fill_range(out, first, esz, last - i);
+                    i = last;
+                }
             }
             i += 1;
             max = max.max(i);
@@ -418,6 +430,71 @@ impl Parser {
         Ok(())
     }
 
+    /// After an array designator's first index `lo`: GNU C's range
+    /// designator `[lo ... hi]`, its last index if there is one (an array
+    /// of `len` elements, if known, must hold it).
+    fn range_designator(&mut self, lo: u64, len: Option<u64>) -> PResult<Option<u64>> {
+        if !self.eat("...") {
+            return Ok(None);
+        }
+        let e = self.conditional()?;
+        let hi = match const_int(&e) {
+            Some(k) if k >= 0 => k as u64,
+            _ => {
+                self.error(
+                    e.loc,
+                    "array designator is not a non-negative integer constant",
+                );
+                return Ok(None);
+            }
+        };
+        if hi < lo {
+            self.error(e.loc, "empty index range in initializer");
+            return Ok(None);
+        }
+        if len.is_some_and(|n| hi >= n) {
+            self.error(
+                e.loc,
+                "array index range in initializer exceeds array bounds",
+            );
+            return Ok(None);
+        }
+        // Each element of the range is an initializer of its own.
+        if hi - lo >= MAX_RANGE {
+            self.error(
+                e.loc,
+                format!("unsupported: an index range in an initializer of more than {MAX_RANGE} elements"),
+            );
+            return Err(Fatal);
+        }
+        Ok(Some(hi))
+    }
+
+    /// A range designator's initializer, read for its first element into
+    /// `out[first..]`, copied to the `more` elements after it (`esz`
+    /// bytes each). Its value is evaluated once (as gcc does), so in a
+    /// function a value with side effects, which each copy would
+    /// repeat, is refused.
+    fn fill_range(&mut self, out: &mut Vec<InitElem>, first: usize, esz: u64, more: u64) {
+        if self.func.is_some() {
+            if let Some(e) = out[first..].iter().find(|e| !pure(&e.expr)) {
+                let loc = e.expr.loc;
+                self.error(
+                    loc,
+                    "unsupported: a range designator's value with side effects",
+                );
+                return;
+            }
+        }
+        let one: Vec<InitElem> = out[first..].to_vec();
+        for k in 1..=more {
+            out.extend(one.iter().map(|e| InitElem {
+                offset: e.offset + k * esz,
+                ..e.clone()
+            }));
+        }
+    }
+
     /// The rest of a designator chain (`[1].x = v`, `.pos.y = v`) after its
     /// first designator, for the sub-object of type `ty` at `offset`.
     // designation-rest = ("[" const-expr "]" | "." ident)* "=" initializer
@@ -443,7 +520,6 @@ impl Parser {
             };
             self.pos += 1;
             let e = self.conditional()?;
-            self.expect("]")?;
             let k = match const_int(&e) {
                 Some(k) if k >= 0 => k as u64,
                 _ => {
@@ -454,8 +530,11 @@ impl Parser {
                     0
                 }
             };
+            let range = self.range_designator(k, *len)?;
+            self.expect("]")?;
             let esz = self.size_of(elem).unwrap_or(0);
             let out_of_range = excess || len.is_some_and(|n| k >= n);
+            let first = out.len();
             self.nested_designation(
                 &elem.clone(),
                 offset + k.min(1 << 32) * esz,
@@ -463,6 +542,13 @@ impl Parser {
                 out,
             )
             .and_then(|()| {
+                let k = match range {
+                    Some(last) if !out_of_range => {
+                        self.fill_range(out, first, esz, last - k);
+                        last
+                    }
+                    _ => k,
+                };
                 // Initializers after a designation go on with the next
                 // subobject of the same array (C11 6.7.9p17).
                 if out_of_range || !self.continues_elided(len.is_some_and(|n| k + 1 < n)) {
@@ -575,4 +661,32 @@ fn string_fits(elem: &Ty, unit: &Ty) -> bool {
         return chars(elem) && chars(unit);
     }
     elem.ir() == unit.ir()
+}
+
+/// The most elements a range designator (`[lo ... hi]`) covers.
+const MAX_RANGE: u64 = 1 << 20;
+
+/// Whether evaluating `e` has no side effect (no call, assignment,
+/// increment or statement), so that evaluating it again gives the same.
+fn pure(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Str(_)
+        | ExprKind::Local(_)
+        | ExprKind::Global(_)
+        | ExprKind::Func(_)
+        | ExprKind::LabelAddr(..) => true,
+        ExprKind::Unary(_, a)
+        | ExprKind::Cast(a)
+        | ExprKind::Addr(a)
+        | ExprKind::Deref(a)
+        | ExprKind::Member(a, _) => pure(a),
+        ExprKind::Binary(_, a, b)
+        | ExprKind::LogAnd(a, b)
+        | ExprKind::LogOr(a, b)
+        | ExprKind::Comma(a, b) => pure(a) && pure(b),
+        ExprKind::Cond(a, b, c) => pure(a) && pure(b) && pure(c),
+        _ => false,
+    }
 }
