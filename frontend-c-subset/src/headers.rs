@@ -6,7 +6,7 @@
 //! can observe them (the `ctype` class bits, `RAND_MAX`, `EOF`, `SEEK_*`),
 //! so programs print the same under pivm and under gcc.
 
-use crate::headers_wide;
+use crate::{headers_getopt, headers_wide};
 
 /// The header names `#include <...>` accepts.
 pub const NAMES: &[&str] = &[
@@ -15,6 +15,7 @@ pub const NAMES: &[&str] = &[
     "ctype.h",
     "errno.h",
     "float.h",
+    "getopt.h",
     "inttypes.h",
     "iso646.h",
     "limits.h",
@@ -87,6 +88,8 @@ pub fn get(name: &str) -> Option<&'static str> {
         "stdalign.h" => STDALIGN,
         "stdnoreturn.h" => STDNORETURN,
         "alloca.h" => ALLOCA,
+        "getopt.h" => headers_getopt::GETOPT,
+        "__pivm_getopt.h" => headers_getopt::GETOPT_CORE,
         "iso646.h" => ISO646,
         "strings.h" => STRINGS,
         "__pivm_strerror.h" => STRERROR,
@@ -195,6 +198,60 @@ int errno;
 static void perror(const char *s) {
     if (s && *s) fprintf(stderr, "%s: %s\n", s, strerror(errno));
     else fprintf(stderr, "%s\n", strerror(errno));
+}
+void *malloc(size_t size);
+void *realloc(void *p, size_t size);
+/* getline and getdelim as glibc's: the buffer grows from 120 bytes,
+   doubling; -1 at the end of the stream with nothing read. */
+static long getdelim(char **line, size_t *cap, int delim, FILE *stream) {
+    if (!line || !cap) {
+        errno = 22;
+        return -1;
+    }
+    if (!*line || !*cap) {
+        char *p = realloc(*line, 120);
+        if (!p) {
+            errno = 12;
+            return -1;
+        }
+        *line = p;
+        *cap = 120;
+    }
+    size_t len = 0;
+    for (;;) {
+        int c = fgetc(stream);
+        if (c == EOF) break;
+        if (len + 2 > *cap) {
+            char *p = realloc(*line, *cap * 2);
+            if (!p) {
+                errno = 12;
+                return -1;
+            }
+            *line = p;
+            *cap *= 2;
+        }
+        (*line)[len++] = (char)c;
+        if (c == delim) break;
+    }
+    (*line)[len] = 0;
+    return len ? (long)len : -1;
+}
+static long getline(char **line, size_t *cap, FILE *stream) { return getdelim(line, cap, '\n', stream); }
+static int vasprintf(char **out, const char *fmt, __pivm_va_list ap) {
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    if (n < 0) return -1;
+    char *p = malloc((size_t)n + 1);
+    if (!p) return -1;
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    *out = p;
+    return n;
+}
+static int asprintf(char **out, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vasprintf(out, fmt, ap);
+    va_end(ap);
+    return n;
 }
 /* sscanf over the string functions: conversions d i u o x X c s [ e f g
    a p n %, widths, `*`, and the hh h l ll j z t L length modifiers. */
@@ -683,6 +740,44 @@ static size_t strxfrm(char *dst, const char *src, size_t n) {
     size_t len = strlen(src);
     if (len < n) strcpy(dst, src);
     return len;
+}
+void *malloc(size_t size);
+static size_t strnlen(const char *s, size_t n) {
+    size_t i = 0;
+    while (i < n && s[i]) i++;
+    return i;
+}
+static char *strndup(const char *s, size_t n) {
+    size_t len = strnlen(s, n);
+    char *d = malloc(len + 1);
+    if (!d) return NULL;
+    memcpy(d, s, len);
+    d[len] = 0;
+    return d;
+}
+static char *stpcpy(char *dst, const char *src) {
+    size_t n = strlen(src);
+    memcpy(dst, src, n + 1);
+    return dst + n;
+}
+static char *stpncpy(char *dst, const char *src, size_t n) {
+    size_t len = strnlen(src, n);
+    memcpy(dst, src, len);
+    memset(dst + len, 0, n - len);
+    return dst + len;
+}
+static void *memrchr(const void *p, int c, size_t n) {
+    const unsigned char *b = p;
+    while (n--)
+        if (b[n] == (unsigned char)c) return (void *)(b + n);
+    return NULL;
+}
+static void *memmem(const void *hay, size_t hn, const void *needle, size_t nn) {
+    const unsigned char *h = hay;
+    if (nn == 0) return (void *)h;
+    for (size_t i = 0; i + nn <= hn; i++)
+        if (h[i] == *(const unsigned char *)needle && !memcmp(h + i, needle, nn)) return (void *)(h + i);
+    return NULL;
 }
 #include <__pivm_strerror.h>
 #include <__pivm_strsignal.h>
@@ -2160,6 +2255,7 @@ const UNISTD: &str = r#"#ifndef __PIVM_UNISTD_H
 #include <sys/types.h>
 #include <sched.h>
 #include <__pivm_time.h>
+#include <__pivm_getopt.h>
 #define STDIN_FILENO 0
 #define STDOUT_FILENO 1
 #define STDERR_FILENO 2

@@ -590,6 +590,53 @@ impl Parser {
     }
 
     // primary = "(" expr ")" | ident | number | string+ | char
+    /// gcc's builtins answered at compile time, at `name(`: `__builtin_constant_p(e)`
+    /// (1 for an integer or floating constant, as gcc without optimization
+    /// says; `e` is not evaluated), `__builtin_types_compatible_p(T1, T2)`
+    /// (C's compatible types, qualifiers aside), `__builtin_choose_expr(c,
+    /// a, b)` (`a` if the constant `c` is nonzero, else `b`, unconverted;
+    /// the other is not evaluated). `None` for another name.
+    fn gnu_query(&mut self, name: &str, loc: Loc) -> PResult<Option<Expr>> {
+        match name {
+            "__builtin_constant_p" => {
+                self.pos += 2;
+                let e = self.assign()?;
+                self.expect(")")?;
+                let c = const_int(&e).is_some() || matches!(e.kind, ExprKind::Float(_));
+                Ok(Some(self.int(c as i64, Ty::Int, loc)))
+            }
+            "__builtin_types_compatible_p" => {
+                self.pos += 2;
+                let a = self.type_name()?;
+                self.expect(",")?;
+                let b = self.type_name()?;
+                self.expect(")")?;
+                let c = self.same_type(&a, &b);
+                Ok(Some(self.int(c as i64, Ty::Int, loc)))
+            }
+            "__builtin_choose_expr" => {
+                self.pos += 2;
+                let c = self.assign()?;
+                self.expect(",")?;
+                let a = self.assign()?;
+                self.expect(",")?;
+                let b = self.assign()?;
+                self.expect(")")?;
+                match const_int(&c) {
+                    Some(v) => Ok(Some(if v != 0 { a } else { b })),
+                    None => {
+                        self.error(
+                            c.loc,
+                            "the first argument of '__builtin_choose_expr' is not an integer constant",
+                        );
+                        Err(Fatal)
+                    }
+                }
+            }
+            _ => Ok(None),
+        }
+    }
+
     pub(super) fn primary(&mut self) -> PResult<Expr> {
         let Some(t) = self.peek().cloned() else {
             return self.fatal("expected an expression at end of file");
@@ -671,6 +718,11 @@ impl Parser {
                     && self.lookup(&t.text).is_none()
                 {
                     return self.atomic_builtin();
+                }
+                if self.is_at(1, "(") && self.lookup(&t.text).is_none() {
+                    if let Some(e) = self.gnu_query(&t.text, loc)? {
+                        return Ok(e);
+                    }
                 }
                 if KEYWORDS.contains(&&*t.text) {
                     if t.is("_Generic") {

@@ -160,7 +160,7 @@ impl Parser {
 
     /// Whether `a` and `b` are compatible types in C's exact sense
     /// (`int` and `unsigned` differ, and so do `long` and `long long`).
-    fn same_type(&self, a: &Ty, b: &Ty) -> bool {
+    pub(super) fn same_type(&self, a: &Ty, b: &Ty) -> bool {
         compatible_decl(a, b, &|x, y| x == y)
     }
 }
