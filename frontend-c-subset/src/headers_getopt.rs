@@ -15,6 +15,12 @@ int fprintf(struct __pivm_FILE *stream, const char *fmt, ...);
 size_t strlen(const char *s);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
+/* One object each however many units include this (the library's names
+   merge across units). */
+#define optarg __pivm_optarg
+#define optind __pivm_optind
+#define opterr __pivm_opterr
+#define optopt __pivm_optopt
 char *optarg;
 int optind = 1;
 int opterr = 1;

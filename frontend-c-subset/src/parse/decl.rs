@@ -573,11 +573,12 @@ impl Parser {
         match self.gdefs.get(&g).copied() {
             Some(old) if old.unit != self.unit => {
                 // The library state pivm's headers define (errno, the
-                // atexit and signal tables) is one object however many
-                // units include them: their tentative definitions merge,
-                // as C's common symbols do.
+                // atexit and signal tables, getopt's globals) is one object
+                // however many units include them: their tentative
+                // definitions merge, as C's common symbols do, and so do
+                // their definitions with (the header's one) initializer.
                 let library = name == "errno" || name.starts_with("__pivm_");
-                if old.loc != loc && !(library && !init && !old.strong) {
+                if old.loc != loc && !(library && init == old.strong) {
                     self.errors.push(
                         Diag::new(loc, format!("multiple definition of '{name}'"))
                             .note(old.loc, "first defined here"),
