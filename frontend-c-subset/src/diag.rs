@@ -27,6 +27,8 @@ pub struct SourceFile {
     /// Set for the name a `#line` directive gives: its line `n` is line
     /// `n - delta` of file `file` (excerpts come from there).
     pub lines_of: Option<(u32, i64)>,
+    /// One of pivm's embedded headers.
+    pub system: bool,
 }
 
 /// Every file read while compiling one translation unit.
@@ -42,6 +44,7 @@ impl SourceMap {
             text,
             quote: true,
             lines_of: None,
+            system: false,
         });
         (self.files.len() - 1) as u32
     }

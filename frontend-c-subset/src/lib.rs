@@ -97,7 +97,10 @@ fn compile_on_this_thread(
     }
     let names: Vec<&str> = units.iter().map(|(n, _)| n.as_str()).collect();
     let file = names.join(", ");
-    let prog = parse::parse_units(toks).map_err(|d| diag::render(&sm, &d))?;
+    let system = (0..sm.files.len() as u32)
+        .filter(|&f| sm.files[f as usize].system)
+        .collect();
+    let prog = parse::parse_units_in(toks, system).map_err(|d| diag::render(&sm, &d))?;
     let files: Vec<String> = sm.files.iter().map(|f| f.name.clone()).collect();
     let mut module = lower::lower_files(&prog, &file, &files).map_err(|d| diag::render(&sm, &d))?;
     pivm_ir::safepoints::place(&mut module);

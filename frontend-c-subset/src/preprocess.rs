@@ -1069,6 +1069,7 @@ impl Preprocessor<'_> {
             .iter()
             .any(|x| shown.to_ascii_lowercase().ends_with(x));
         self.sm.files[f as usize].quote = dir.is_none() || c_name;
+        self.sm.files[f as usize].system = dir.is_none();
         self.set_dir(f, dir);
         let text = &self.sm.files[f as usize].text;
         match lex::tokenize(text, f) {

@@ -296,7 +296,14 @@ impl Parser {
         // of this one (nor this one, `inline`, in the way of another).
         let mut keep_old = false;
         if let Some(old) = self.fdefs.get(&fid).copied() {
-            if old.unit == self.unit {
+            if old.unit == self.unit
+                && self.system.contains(&old.loc.file)
+                && !self.system.contains(&loc.file)
+            {
+                // The program's own definition of a function a header
+                // defines (its `strndup`, `getline`) replaces the
+                // header's, as it would replace the C library's.
+            } else if old.unit == self.unit {
                 self.errors.push(
                     Diag::new(loc, format!("redefinition of '{name}'"))
                         .note(old.loc, format!("previous definition of '{name}' is here")),

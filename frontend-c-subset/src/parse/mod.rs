@@ -139,6 +139,8 @@ struct FnState {
 pub struct Parser {
     toks: Vec<Token>,
     pos: usize,
+    /// The files that are pivm's embedded headers (`parse_units_in`).
+    system: HashSet<u32>,
     /// The initializer being read has had a designator (`initializer`).
     init_designated: bool,
     /// The indices of its elements that later ones override.
@@ -264,7 +266,18 @@ pub fn parse(toks: Vec<Token>) -> Result<TranslationUnit, Vec<Diag>> {
 /// function may be defined in several units. Errors name both places.
 /// Undefined symbols are reported by the lowering, where they are used.
 pub fn parse_units(units: Vec<Vec<Token>>) -> Result<TranslationUnit, Vec<Diag>> {
+    parse_units_in(units, HashSet::new())
+}
+
+/// `parse_units`, where the files `system` are pivm's embedded headers: a
+/// program's definition of a function one of them defines replaces the
+/// header's (as a program's definition replaces the C library's).
+pub fn parse_units_in(
+    units: Vec<Vec<Token>>,
+    system: HashSet<u32>,
+) -> Result<TranslationUnit, Vec<Diag>> {
     let mut p = Parser {
+        system,
         toks: Vec::new(),
         pos: 0,
         init_designated: false,
