@@ -198,7 +198,7 @@ impl Incremental {
         match std::fs::hard_link(&self.path, link) {
             Ok(()) => true,
             Err(e) => {
-                eprintln!(
+                crate::eprintln_ok!(
                     "pivm: warning: cannot keep the previous snapshot as {} ({e}): writing a full snapshot instead of a delta",
                     link.display()
                 );

@@ -9,6 +9,26 @@
 //! The JIT engine (`jit_engine`, on `pivm_jit`) is the default-on cargo
 //! feature `jit`; without it pivm is interpreter-only.
 
+/// `crate::eprintln_ok!` that never panics: a message that cannot be written
+/// (stderr closed, a full disk) is dropped, so pivm still ends with its
+/// own exit status instead of aborting.
+#[macro_export]
+macro_rules! eprintln_ok {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `crate::eprint_ok!` that never panics (`eprintln_ok`).
+#[macro_export]
+macro_rules! eprint_ok {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod alloc;
 pub mod builtins;
 pub mod control;

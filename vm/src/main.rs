@@ -10,14 +10,14 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("pivm: error: internal error: {info}");
+        pivm::eprintln_ok!("pivm: error: internal error: {info}");
     }));
     // Silences that hook in forked snapshot writers (fork safety).
     pivm::snapshot::install_panic_hook();
     match std::panic::catch_unwind(|| cli::execute(cli::parse())) {
         Ok(Ok(code)) => ExitCode::from(code),
         Ok(Err(fail)) => {
-            eprintln!("pivm: error: {fail}");
+            pivm::eprintln_ok!("pivm: error: {fail}");
             ExitCode::from(fail.code)
         }
         Err(_) => ExitCode::from(Exit::Internal.code()),

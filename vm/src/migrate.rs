@@ -429,7 +429,7 @@ impl Migration {
             "error {}; the program continues here",
             why.replace('\n', " ")
         ));
-        eprintln!(
+        crate::eprintln_ok!(
             "pivm: migration to {} failed: {why}; the program continues",
             self.peer.addr
         );

@@ -621,7 +621,7 @@ fn run_here(engine: &mut dyn Engine, rt: &mut Runtime, entry: Entry) -> Result<O
                 None => end_process(rt, (code & 0xff) << 8, code),
             },
             Outcome::Trap(t) if rt.proc.pid != proc::ROOT_PID => {
-                eprintln!("pivm: trap: {t} (process {})", rt.proc.pid);
+                crate::eprintln_ok!("pivm: trap: {t} (process {})", rt.proc.pid);
                 let sig = t.kind.exit_code() - 128;
                 end_process(rt, sig, t.kind.exit_code())
             }

@@ -68,7 +68,7 @@ pub fn serve(opts: ServeOptions) -> Result<u8, String> {
         }
         None => private_temp_dir()?,
     };
-    eprintln!("pivm serve: listening on {local}");
+    crate::eprintln_ok!("pivm serve: listening on {local}");
     let opts = Arc::new(opts);
     let active = Arc::new(AtomicUsize::new(0));
     let spawn_lock = Arc::new(Mutex::new(()));
@@ -85,14 +85,14 @@ pub fn serve(opts: ServeOptions) -> Result<u8, String> {
             match session(conn, &dir, &opts, &spawn_lock) {
                 Ok(child) => break Ok(wait_program(child, &peer.to_string(), &dir, &opts)),
                 Err(e) => {
-                    eprintln!("pivm serve: {peer}: {e}");
+                    crate::eprintln_ok!("pivm serve: {peer}: {e}");
                     cleanup(&dir);
                 }
             }
             continue;
         }
         if active.load(Ordering::SeqCst) >= MAX_SESSIONS {
-            eprintln!("pivm serve: {peer}: refused, {MAX_SESSIONS} sessions already");
+            crate::eprintln_ok!("pivm serve: {peer}: refused, {MAX_SESSIONS} sessions already");
             continue;
         }
         active.fetch_add(1, Ordering::SeqCst);
@@ -105,7 +105,7 @@ pub fn serve(opts: ServeOptions) -> Result<u8, String> {
                         wait_program(child, &peer.to_string(), &dir, &opts);
                     }
                     Err(e) => {
-                        eprintln!("pivm serve: {peer}: {e}");
+                        crate::eprintln_ok!("pivm serve: {peer}: {e}");
                         cleanup(&dir);
                     }
                 }
@@ -152,7 +152,7 @@ fn wait_program(mut child: Child, peer: &str, dir: &Path, opts: &ServeOptions) -
             Ok(s) => break s,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                eprintln!("pivm serve: {peer}: cannot wait for the program: {e}");
+                crate::eprintln_ok!("pivm serve: {peer}: cannot wait for the program: {e}");
                 return 70;
             }
         }
@@ -164,7 +164,7 @@ fn wait_program(mut child: Child, peer: &str, dir: &Path, opts: &ServeOptions) -
         _ => 70,
     };
     if opts.stats || opts.dir.is_some() {
-        eprintln!("pivm serve: {peer}: the program exited with status {code}");
+        crate::eprintln_ok!("pivm serve: {peer}: the program exited with status {code}");
     }
     if opts.dir.is_none() {
         let _ = std::fs::remove_dir_all(dir);
@@ -266,7 +266,7 @@ fn receive(
         match import.next(&mut reader).map_err(|e| e.to_string())? {
             Frame::Member(path) => {
                 if opts.stats {
-                    eprintln!(
+                    crate::eprintln_ok!(
                         "pivm serve: received {} ({} bytes so far) at {:.3} s",
                         path.display(),
                         import.received(),

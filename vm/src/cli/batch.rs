@@ -68,7 +68,7 @@ pub fn sync_output() {
 }
 
 fn log(msg: &str) {
-    eprintln!("pivm: batch: {msg}");
+    pivm::eprintln_ok!("pivm: batch: {msg}");
 }
 
 /// Runs `a` in the batch mode, with `dir` its `--checkpoint-dir`.

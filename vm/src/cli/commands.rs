@@ -38,7 +38,7 @@ pub(super) fn load(paths: &[PathBuf], cc: &CcOpts) -> Result<pivm_ir::Module> {
             })?;
         }
         return pivm_cc::compile_files(paths, &cc.options()).map_err(|diags| {
-            eprintln!("{}", diags.trim_end());
+            pivm::eprintln_ok!("{}", diags.trim_end());
             let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
             Fail::new(
                 Exit::Compile,
@@ -71,7 +71,7 @@ pub(super) fn load(paths: &[PathBuf], cc: &CcOpts) -> Result<pivm_ir::Module> {
     if let Err(errs) = pivm_ir::verify(&module) {
         let n = errs.0.len();
         for e in &errs.0 {
-            eprintln!("pivm: error: {name}: {e}");
+            pivm::eprintln_ok!("pivm: error: {name}: {e}");
         }
         return Err(Fail::new(
             Exit::Compile,
@@ -193,7 +193,7 @@ pub fn run(a: RunArgs) -> Result<u8> {
         .map_err(|e| Fail::new(Exit::Internal, e.to_string()))?;
     let (mut engine, compile) = build_engine(opts.engine, opts, &rt.prog, &what)?;
     if opts.stats.is_some() && opts.engine == EngineChoice::Jit {
-        eprintln!("pivm: stats: compile_ms={:.3}", snap::ms(compile));
+        pivm::eprintln_ok!("pivm: stats: compile_ms={:.3}", snap::ms(compile));
     }
     let path = opts
         .snapshot_path
@@ -262,7 +262,7 @@ pub(super) fn resume_validated(
     let mut rt = state.runtime;
     let (mut engine, compile) = build_engine(opts.engine, opts, &rt.prog, &what)?;
     if opts.stats.is_some() {
-        eprintln!(
+        pivm::eprintln_ok!(
             "pivm: stats: load_ms={:.3} compile_ms={:.3}{}",
             snap::ms(load),
             snap::ms(compile),

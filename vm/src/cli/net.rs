@@ -62,9 +62,9 @@ fn send(
     let progress = |line: &str| {
         if let Some(p) = line.strip_prefix("progress ") {
             if tty {
-                eprint!("\rpivm: sending: {p}    ");
+                pivm::eprint_ok!("\rpivm: sending: {p}    ");
             } else if stats {
-                eprintln!(
+                pivm::eprintln_ok!(
                     "pivm: stats: {p} at_ms={:.0}",
                     t.elapsed().as_secs_f64() * 1000.0
                 );
@@ -73,7 +73,7 @@ fn send(
     };
     let r = control::request_migration(pid, to, &token, mode, with_files, progress);
     if tty {
-        eprintln!();
+        pivm::eprintln_ok!();
     }
     match r {
         Ok(summary) => {
@@ -83,7 +83,7 @@ fn send(
             };
             println!("process {pid} {what} to {to}");
             if stats {
-                eprintln!("pivm: stats: {summary}");
+                pivm::eprintln_ok!("pivm: stats: {summary}");
             }
             Ok(0)
         }

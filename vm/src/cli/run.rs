@@ -155,7 +155,7 @@ impl Run<'_> {
         let socket = match control::listen(rt.poll.clone()) {
             Ok(s) => Some(s),
             Err(e) => {
-                eprintln!("pivm: warning: no control socket ({e}): pivm snapshot --pid will not reach this run");
+                pivm::eprintln_ok!("pivm: warning: no control socket ({e}): pivm snapshot --pid will not reach this run");
                 None
             }
         };
@@ -168,10 +168,10 @@ impl Run<'_> {
             s.remove();
         }
         if self.stats() {
-            eprintln!("pivm: stats: safepoints={}", rt.safepoints_reached);
+            pivm::eprintln_ok!("pivm: stats: safepoints={}", rt.safepoints_reached);
         }
         if self.opts.probe_latency.is_some() {
-            eprintln!("pivm: stats: {}", probe_summary(&rt.poll.probe_latencies()));
+            pivm::eprintln_ok!("pivm: stats: {}", probe_summary(&rt.poll.probe_latencies()));
         }
         result
     }
@@ -223,7 +223,7 @@ impl Run<'_> {
                 Outcome::Exit(_) | Outcome::Trap(_) | Outcome::ThreadExit(_) => {
                     finish_pending(&mut pending, &mut written, &mut chain);
                     if let Outcome::Trap(ref t) = out {
-                        eprintln!("pivm: trap: {t}");
+                        pivm::eprintln_ok!("pivm: trap: {t}");
                     }
                     return Ok(out.exit_code() as u8);
                 }
@@ -321,7 +321,7 @@ impl Run<'_> {
                             None
                         }
                         Err((job, why)) => {
-                            eprintln!("pivm: warning: cannot fork the snapshot writer ({why}): writing in-process");
+                            pivm::eprintln_ok!("pivm: warning: cannot fork the snapshot writer ({why}): writing in-process");
                             Some(snap::write_sync(job, || build(&mut planned)))
                         }
                     }
@@ -400,7 +400,7 @@ impl Run<'_> {
             )
         });
         report_failures(&w);
-        eprintln!(
+        pivm::eprintln_ok!(
             "pivm: migration outcome unknown ({why}): the receiver may be running the program, \
              so it stops here{}",
             if w.written() {
@@ -419,7 +419,7 @@ impl Run<'_> {
     /// 1 if it was written, else 0 (what the next snapshot counts).
     fn finished(&self, w: &Written) -> u64 {
         if self.stats() {
-            eprintln!("{}", w.stats_line());
+            pivm::eprintln_ok!("{}", w.stats_line());
         }
         w.written() as u64
     }
@@ -428,7 +428,7 @@ impl Run<'_> {
 /// Says on stderr which files of a finished snapshot were not written.
 fn report_failures(w: &Written) {
     for f in w.failures() {
-        eprintln!("pivm: snapshot failed: {f}");
+        pivm::eprintln_ok!("pivm: snapshot failed: {f}");
     }
 }
 
