@@ -508,3 +508,41 @@ fn inspect_into_a_closed_pipe_exits_quietly() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A message pivm cannot write (stderr a full device) does not change how
+/// it ends: a compile error still exits 65 and a trap with the status it
+/// has when its message is written, never an abort.
+#[test]
+fn unwritable_stderr_keeps_the_exit_status() {
+    let dir = scratch("full-stderr");
+    let bad = dir.join("bad.c");
+    std::fs::write(&bad, "int main(void) { return undeclared; }\n").unwrap();
+    let out = dir.join("bad.pir");
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full")
+    };
+    let run = |args: &[&str], err: std::process::Stdio| {
+        Command::new(env!("CARGO_BIN_EXE_pivm"))
+            .args(args)
+            .current_dir(repo())
+            .stdout(std::process::Stdio::null())
+            .stderr(err)
+            .status()
+            .expect("cannot run pivm")
+            .code()
+    };
+    let compile = [
+        "compile",
+        bad.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    assert_eq!(run(&compile, full().into()), Some(65));
+    let trap = ["run", "tests/pir/trap_div.pir"];
+    let want = run(&trap, std::process::Stdio::null());
+    assert!(want.is_some_and(|c| c != 0 && c != 134), "{want:?}");
+    assert_eq!(run(&trap, full().into()), want);
+}
