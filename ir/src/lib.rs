@@ -22,6 +22,7 @@ pub mod inline;
 pub mod jmp;
 pub mod liveness;
 pub mod module;
+pub mod nan;
 pub mod opcodes;
 pub mod parse;
 pub mod promote;
