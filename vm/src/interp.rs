@@ -69,7 +69,6 @@ impl Engine for Interpreter {
             }
             Entry::Rewind { frames } => {
                 check_frames(rt, &frames)?;
-                let frames = canonical_frames(rt, frames);
                 m.rewind(&frames);
             }
         }
@@ -478,19 +477,6 @@ impl Machine<'_> {
 /// another engine against the program before anything runs: the rule of
 /// `pivm_ir::contract::check_frame_chain`, within the running thread's
 /// shadow stack (from its start function) and the call-depth limit.
-/// The frames to rewind, each float local that only ever holds the
-/// canonical NaN (`pivm_ir::nan::canonical_locals`) given it if it holds
-/// another NaN (only a snapshot from elsewhere can hold one there), so
-/// that every engine resumes them alike: the JIT canonicalizes such a
-/// local only where its bits are seen.
-pub fn canonical_frames(rt: &Runtime, frames: Vec<Frame>) -> Vec<Frame> {
-    let m = &rt.prog.module;
-    frames
-        .into_iter()
-        .map(|f| pivm_ir::nan::canonical_frame(m, f))
-        .collect()
-}
-
 pub fn check_frames(rt: &Runtime, frames: &[Frame]) -> Result<(), VmError> {
     let (start, end) = rt.threads.stack();
     check_chain(

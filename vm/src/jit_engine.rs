@@ -350,7 +350,6 @@ impl Engine for JitEngine {
             Entry::Call { func, args } => (func, args, STATE_RUNNING),
             Entry::Rewind { frames } => {
                 check_frames(rt, &frames)?;
-                let frames = crate::interp::canonical_frames(rt, frames);
                 // Rewinding enters the outermost frame's function.
                 let root = frames.last().expect("checked: not empty").func;
                 let n = prog.module.funcs[root].num_params;

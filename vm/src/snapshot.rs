@@ -661,10 +661,10 @@ fn restore_parked(rt: &Runtime, b: &Body) -> Result<Runtime, VmError> {
     )?;
     o.poll = rt.poll.clone();
     o.timer = rt.timer.clone();
-    let frames: Vec<Frame> = b.frames.iter().map(|f| f.to_ir()).collect();
+    let frames = frames_of(&rt.prog.module, &b.frames);
     match &b.threads {
         Some(saved) => {
-            o.threads = threads_of(saved)?;
+            o.threads = threads_of(&rt.prog.module, saved)?;
             o.threads.current_mut().frames = frames;
         }
         None => o.threads.current_mut().frames = frames,
@@ -686,7 +686,19 @@ fn restore_alarm(rt: &mut Runtime, b: &Body) {
 
 /// The schedule a snapshot recorded (validated), for a run whose safepoint
 /// count starts at 0.
-fn threads_of(saved: &SavedThreads) -> Result<sched::Threads, VmError> {
+/// A snapshot's frames as the engines rewind them: each float local
+/// that only ever holds the canonical NaN (`pivm_ir::nan`) given it if
+/// the file holds another NaN there (no run writes one; a file from
+/// elsewhere may, and the JIT, which canonicalizes such a local only where
+/// its bits are seen, would resume it unlike the interpreter).
+fn frames_of(m: &pivm_ir::Module, saved: &[pivm_snapshot::SavedFrame]) -> Vec<Frame> {
+    saved
+        .iter()
+        .map(|f| pivm_ir::nan::canonical_frame(m, f.to_ir()))
+        .collect()
+}
+
+fn threads_of(m: &pivm_ir::Module, saved: &SavedThreads) -> Result<sched::Threads, VmError> {
     let list = saved
         .threads
         .iter()
@@ -708,7 +720,7 @@ fn threads_of(saved: &SavedThreads) -> Result<sched::Threads, VmError> {
                 detached: t.detached,
                 root: FuncId(t.root),
                 start: t.start.clone(),
-                frames: t.frames.iter().map(|f| f.to_ir()).collect(),
+                frames: frames_of(m, &t.frames),
                 stack: (t.stack_start, t.stack_end),
                 block: t.block,
                 tls: t.tls,
@@ -842,7 +854,7 @@ pub fn restore(
         )));
     }
     let state = runtime_state(b)?;
-    let frames: Vec<Frame> = b.frames.iter().map(|f| f.to_ir()).collect();
+    let frames = frames_of(&prog.module, &b.frames);
     // A standby resume's memory holds the chain's oldest members already,
     // if they are this chain's (by id, in order).
     let n = chain.members.len();
@@ -874,7 +886,7 @@ pub fn restore(
         load,
     )?;
     if let Some(saved) = &b.threads {
-        runtime.threads = threads_of(saved)?;
+        runtime.threads = threads_of(&runtime.prog.module, saved)?;
         if runtime.threads.switch_now {
             runtime.poll.kick();
         }
