@@ -29,6 +29,7 @@ impl Parser {
                 let Some((name, nloc)) = name else {
                     return self.fatal("expected a declarator name");
                 };
+                let attr = self.with_decl_align(attr);
                 self.check_specifiers(&attr, &ty, &name, nloc, true);
                 if attr.is_typedef {
                     self.take_init(None);
@@ -116,7 +117,18 @@ impl Parser {
         }
         let loc = attr.align_loc;
         let natural = ty.align(&self.prog.structs);
-        let why = if attr.is_typedef {
+        let why = if attr.align_attr {
+            // gcc's `aligned`: on a typedef it sets the type's alignment
+            // (pivm's types keep theirs); on a function, its code's; on
+            // a variable or member, only ever more than the type's.
+            if !attr.is_typedef {
+                return false;
+            }
+            format!(
+                "unsupported: __attribute__((aligned({}))) on typedef '{name}' (it would change the type's alignment)",
+                attr.align
+            )
+        } else if attr.is_typedef {
             "'_Alignas' cannot be used in a typedef".to_string()
         } else if ty.is_func() {
             format!("'_Alignas' on function '{name}'")
@@ -140,11 +152,14 @@ impl Parser {
     /// on variables only, and in a block only with `static` or `extern`.
     fn check_specifiers(&mut self, attr: &Attr, ty: &Ty, name: &str, loc: Loc, file: bool) {
         let refused = self.check_alignas(attr, ty, name);
-        if !refused && attr.align > ty.align(&self.prog.structs) {
+        if !refused && !ty.is_func() && attr.align > ty.align(&self.prog.structs) {
+            let what = match attr.align_attr {
+                true => format!("__attribute__((aligned({})))", attr.align),
+                false => format!("'_Alignas({})'", attr.align),
+            };
             let msg = format!(
-                "unsupported: '_Alignas({})' on variable '{name}': pivm aligns a variable as \
-                 its type (to {}), only struct members more strictly",
-                attr.align,
+                "unsupported: {what} on variable '{name}': pivm aligns a variable as \
+                 its type (to {}), only struct members and struct types more strictly",
                 ty.align(&self.prog.structs)
             );
             self.error(attr.align_loc, msg);
@@ -677,6 +692,7 @@ impl Parser {
             let Some((name, loc)) = name else {
                 return self.fatal("expected a variable name");
             };
+            let attr = self.with_decl_align(attr);
             self.check_specifiers(&attr, &ty, &name, loc, false);
             // The lengths of variable-length arrays in its type, now.
             if attr.is_typedef || !(attr.is_static || attr.is_extern || ty.is_func()) {

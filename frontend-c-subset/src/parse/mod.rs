@@ -91,10 +91,12 @@ struct Attr {
     /// `_Thread_local`: static storage duration (pivm runs one thread),
     /// allowed on variables at file scope or with `static`/`extern`.
     is_thread_local: bool,
-    /// The strictest `_Alignas` (0: none).
+    /// The strictest `_Alignas` or `__attribute__((aligned))` (0: none).
     align: u64,
-    /// Where the first `_Alignas` is.
+    /// Where the first of them is.
     align_loc: Loc,
+    /// Whether that is an `__attribute__((aligned))` (for messages).
+    align_attr: bool,
 }
 
 /// Where a definition was: its translation unit and location.
@@ -180,6 +182,9 @@ pub struct Parser {
     /// negative enumerator (gcc's `unsigned int`: a bit-field of it is
     /// unsigned).
     last_enum_unsigned: bool,
+    /// The alignment the attributes after the last declarator ask
+    /// (`__attribute__((aligned(N)))`, 0: none), and where.
+    decl_align: (u64, Loc),
     /// That, for each enum tag defined.
     enum_unsigned: HashMap<String, bool>,
     vla: vla::VlaState,
@@ -303,6 +308,7 @@ pub fn parse_units_in(
         const_locals: HashSet::new(),
         defining: Vec::new(),
         last_enum_unsigned: false,
+        decl_align: (0, Loc::default()),
         enum_unsigned: HashMap::new(),
         vla: vla::VlaState::default(),
         const_pointee_globals: HashSet::new(),
@@ -557,6 +563,9 @@ impl Parser {
             "restrict",
             "_Noreturn",
             "_Complex",
+            "__int128",
+            "__int128_t",
+            "__uint128_t",
             "_Atomic",
             "_Thread_local",
             "_Alignas",

@@ -77,6 +77,9 @@ impl Parser {
                     continue;
                 }
                 "_Complex" => return self.fatal("unsupported: _Complex types"),
+                "__int128" | "__int128_t" | "__uint128_t" => {
+                    return self.fatal("unsupported: __int128 (128-bit integers)")
+                }
                 // `_Atomic(T)` is T and `_Atomic` qualifies nothing: pivm
                 // runs one thread at a time, and an expression has no
                 // safepoint inside (docs/DESIGN.md "Threads").
@@ -122,7 +125,21 @@ impl Parser {
                     continue;
                 }
                 "__attribute__" => {
-                    self.skip_attribute()?;
+                    let (n, loc) = self.attribute()?;
+                    if n != 0 {
+                        let Some(a) = attr.as_deref_mut() else {
+                            let msg = "unsupported: __attribute__((aligned)) in a type name";
+                            self.error(loc, msg);
+                            continue;
+                        };
+                        if n > a.align {
+                            if a.align == 0 {
+                                a.align_loc = loc;
+                            }
+                            a.align = n;
+                            a.align_attr = true;
+                        }
+                    }
                     continue;
                 }
                 _ => {}
@@ -273,11 +290,14 @@ impl Parser {
     }
 
     // attribute = "__attribute__" "(" balanced-tokens ")"
-    /// Skips an attribute, refusing those that would change a layout.
-    pub(super) fn skip_attribute(&mut self) -> PResult<()> {
+    /// Skips an attribute, refusing those that would change a layout,
+    /// except `aligned` (`aligned_attribute`): returns the strictest
+    /// alignment it asks (0: none) and where.
+    pub(super) fn attribute(&mut self) -> PResult<(u64, Loc)> {
         self.pos += 1;
         self.expect("(")?;
         let mut level = 1;
+        let mut align = (0, Loc::default());
         while level > 0 {
             let Some(t) = self.peek() else {
                 return self.fatal("unterminated __attribute__");
@@ -296,13 +316,76 @@ impl Parser {
             {
                 self.init_attribute()?;
                 continue;
+            } else if t.is("aligned") || t.is("__aligned__") {
+                let loc = self.loc();
+                let n = self.aligned_attribute()?;
+                if n > align.0 {
+                    align = (n, loc);
+                }
+                continue;
             } else if let Some(why) = refused_attribute(&t.text) {
                 let name = t.text.to_string();
                 return self.fatal(format!("unsupported: __attribute__(({name})) ({why})"));
             }
             self.pos += 1;
         }
+        Ok(align)
+    }
+
+    /// `attr` with the alignment the last declarator's attributes ask
+    /// (`decl_align`): for that declarator only.
+    pub(super) fn with_decl_align(&mut self, mut attr: Attr) -> Attr {
+        let (n, loc) = std::mem::take(&mut self.decl_align);
+        if n > attr.align {
+            if attr.align == 0 {
+                attr.align_loc = loc;
+            }
+            attr.align = n;
+            attr.align_attr = true;
+        }
+        attr
+    }
+
+    /// An attribute where an alignment cannot be honoured: `aligned`
+    /// refused (`what` names the place), the others skipped.
+    pub(super) fn skip_attribute(&mut self, what: &str) -> PResult<()> {
+        let (n, loc) = self.attribute()?;
+        if n != 0 {
+            self.error(loc, format!("unsupported: __attribute__((aligned)) {what}"));
+        }
         Ok(())
+    }
+
+    // aligned = ("aligned" | "__aligned__") ("(" const-expr ")")?
+    /// The alignment `aligned` asks: its argument, a power of 2, or
+    /// without one the target's largest (16, gcc's x86_64
+    /// `__BIGGEST_ALIGNMENT__`).
+    fn aligned_attribute(&mut self) -> PResult<u64> {
+        self.pos += 1;
+        if !self.eat("(") {
+            return Ok(16);
+        }
+        let save = self.nodes;
+        let e = self.conditional()?;
+        self.nodes = save;
+        self.expect(")")?;
+        let n = match const_int(&e) {
+            Some(n) if e.ty.is_integer() && n > 0 && n & (n - 1) == 0 => n as u64,
+            Some(n) if e.ty.is_integer() => {
+                let msg = format!("requested alignment {n} is not a positive power of 2");
+                self.error(e.loc, msg);
+                return Ok(0);
+            }
+            _ => {
+                self.error(e.loc, "'aligned' needs an integer constant");
+                return Ok(0);
+            }
+        };
+        if n > 1 << 28 {
+            self.error(e.loc, format!("requested alignment {n} is too large"));
+            return Ok(0);
+        }
+        Ok(n)
     }
 
     // qualifiers = ("const" | "volatile" | "restrict" | "__restrict" | "__const" | "_Atomic")*
@@ -362,8 +445,12 @@ impl Parser {
             None
         };
         let ty = self.type_suffix(ty)?;
+        self.decl_align = (0, Loc::default());
         while self.is("__attribute__") {
-            self.skip_attribute()?;
+            let (n, loc) = self.attribute()?;
+            if n > self.decl_align.0 {
+                self.decl_align = (n, loc);
+            }
         }
         if self.is("asm") || self.is("__asm__") {
             return self.fatal("unsupported: asm labels");
@@ -572,8 +659,9 @@ impl Parser {
     pub(super) fn struct_decl(&mut self, is_union: bool) -> PResult<Ty> {
         let kw = if is_union { "union" } else { "struct" };
         // `struct __attribute__((...)) tag`, as after the body.
+        let mut min_align = 0;
         while self.is("__attribute__") {
-            self.skip_attribute()?;
+            min_align = min_align.max(self.attribute()?.0);
         }
         let tloc = self.loc();
         let tag = if self.is_ident() {
@@ -628,6 +716,13 @@ impl Parser {
         // (`_Alignas` on a member aside: the lowering pads the IR type to
         // match).
         let (size, align) = self.layout(&mut fields, is_union, &aligns);
+        // `__attribute__((aligned(N)))` right after the body is the
+        // type's, as before its tag: at least that alignment (and a size
+        // rounded up to it).
+        while self.is("__attribute__") {
+            min_align = min_align.max(self.attribute()?.0);
+        }
+        let align = align.max(min_align);
         let s = &mut self.prog.structs[id];
         s.fields = fields;
         s.size = size.div_ceil(align) * align;
@@ -716,6 +811,7 @@ impl Parser {
                     let tn = self.tname(&ty);
                     self.error(nloc, format!("member '{n}' has incomplete type '{tn}'"));
                 }
+                let attr = self.with_decl_align(attr);
                 let _ = self.check_alignas(&attr, &ty, &n);
                 fields.push(Field {
                     name: Some(n),
@@ -754,7 +850,7 @@ impl Parser {
     // enum-list = ident ("=" const-expr)? ("," ident ("=" const-expr)?)* ","?
     pub(super) fn enum_decl(&mut self) -> PResult<Ty> {
         while self.is("__attribute__") {
-            self.skip_attribute()?;
+            self.skip_attribute("on an enum")?;
         }
         let tloc = self.loc();
         let tag = if self.is_ident() {
@@ -819,7 +915,7 @@ fn refused_attribute(name: &str) -> Option<&'static str> {
         .and_then(|n| n.strip_suffix("__"))
         .unwrap_or(name);
     match name {
-        "packed" | "aligned" | "vector_size" | "mode" => Some("it would change the layout"),
+        "packed" | "vector_size" | "mode" => Some("it would change the layout"),
         "cleanup" => Some("it would run code where a variable's scope ends"),
         "transparent_union" => Some("it would change how arguments are passed"),
         _ => None,
