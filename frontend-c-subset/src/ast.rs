@@ -189,6 +189,9 @@ pub struct GlobalVar {
     /// file-scope compound literals): its IR name is made unique, as
     /// two translation units may each have one of this name.
     pub is_static: bool,
+    /// The strictest alignment its declarations ask (`_Alignas`,
+    /// `__attribute__((aligned))`; 0: none beyond its type's).
+    pub align: u64,
     /// Its first declaration.
     pub loc: Loc,
 }

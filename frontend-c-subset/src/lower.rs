@@ -333,6 +333,7 @@ impl<'a> Lower<'a> {
                 self.function(i, f);
             }
         }
+        self.align_globals();
         if !prog
             .funcs
             .values()
@@ -344,6 +345,31 @@ impl<'a> Lower<'a> {
                 col: 1,
             };
             let _ = loc;
+        }
+    }
+
+    /// Each global's C alignment, where it is more than its IR type's
+    /// (`_Alignas` or `aligned` on it, or in its struct type, and `long
+    /// double`, 16 in C and 8 in the IR): the IR global's `align`.
+    fn align_globals(&mut self) {
+        let layouts = TypeLayouts::new(&self.m.types);
+        for (i, g) in self.prog.globals.iter() {
+            let Some(id) = self.globals[i] else { continue };
+            let want = g.align.max(g.ty.align(self.structs()));
+            let has = layouts.of(&self.m.globals[id].ty).map_or(1, |l| l.align);
+            if want <= has {
+                continue;
+            }
+            if want > pivm_ir::MAX_GLOBAL_ALIGN {
+                let msg = format!(
+                    "unsupported: '{}' needs an alignment of {want}: pivm aligns variables to at most {}",
+                    g.name,
+                    pivm_ir::MAX_GLOBAL_ALIGN
+                );
+                self.err(g.loc, msg);
+                continue;
+            }
+            self.m.globals[id].align = want;
         }
     }
 
@@ -382,6 +408,7 @@ impl<'a> Lower<'a> {
         let id = self.m.globals.push(Global {
             name,
             ty,
+            align: 0,
             init: Vec::new(),
         });
         self.globals[i] = Some(id);
@@ -409,6 +436,7 @@ impl<'a> Lower<'a> {
                 Box::new(MemType::Scalar(unit)),
                 bytes.len() as u64 / unit.bytes() as u64,
             ),
+            align: 0,
             init: vec![InitItem::Bytes(bytes)],
         });
         self.strings[s] = Some(id);

@@ -380,9 +380,15 @@ impl InitItem {
 pub struct Global {
     pub name: String,
     pub ty: MemType,
+    /// An alignment stricter than its type's (`align N`: a power of two
+    /// up to `MAX_GLOBAL_ALIGN`), or 0: the type's.
+    pub align: u64,
     /// Initial contents; bytes past the end of `init` are zero.
     pub init: Vec<InitItem>,
 }
+
+/// The strictest alignment a global may ask (`Global::align`): a page.
+pub const MAX_GLOBAL_ALIGN: u64 = 4096;
 
 /// A declaration of a runtime function the module calls.
 #[derive(Clone, PartialEq, Eq, Debug)]

@@ -6,7 +6,7 @@ use crate::entities::{Block, BuiltinId, EntityVec, FuncId, GlobalId, Local, Type
 use crate::error::ParseError;
 use crate::module::{
     AddrOf, BlockData, BuiltinDecl, Callee, Function, Global, InitItem, Inst, InstKind, LocalDecl,
-    Module, Operand, Signature, SlotDecl, SymbolRef,
+    Module, Operand, Signature, SlotDecl, SymbolRef, MAX_GLOBAL_ALIGN,
 };
 use crate::opcodes::{OpClass, Opcode};
 use crate::types::{AggKind, MemType, Type, TypeDef};
@@ -477,6 +477,7 @@ impl<'a> Parser<'a> {
                         "global" => Sym::Global(self.module.globals.push(Global {
                             name: n.clone(),
                             ty: MemType::Scalar(Type::I8),
+                            align: 0,
                             init: Vec::new(),
                         })),
                         "declare" => Sym::Builtin(self.module.builtins.push(BuiltinDecl {
@@ -631,7 +632,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    // global = "global" "@" NAME ":" memtype ["=" "{" item {"," item} "}"]
+    // global = "global" "@" NAME ":" memtype ["align" N] ["=" "{" item {"," item} "}"]
     // item = scalar-type CONST | "bytes" STRING | "zero" N | "ptr" "@" NAME [+N|-N]
     fn global(&self, c: &mut Cur) -> Result<(GlobalId, Global), ParseError> {
         let Some(Tok::Sym(name)) = c.next() else {
@@ -642,6 +643,19 @@ impl<'a> Parser<'a> {
         };
         c.expect(":")?;
         let ty = self.mem_type(c)?;
+        let mut align = 0;
+        if matches!(c.peek(), Some(Tok::Ident(s)) if s == "align") {
+            c.next();
+            let (col, s) = c.number("an alignment")?;
+            align = parse_uint(s)
+                .filter(|&a| a.is_power_of_two() && a <= MAX_GLOBAL_ALIGN)
+                .ok_or_else(|| {
+                    c.err_at(
+                        col,
+                        format!("expected an alignment (a power of two up to {MAX_GLOBAL_ALIGN}), found '{s}'"),
+                    )
+                })?;
+        }
         let mut init = Vec::new();
         if c.eat("=") {
             c.expect("{")?;
@@ -700,6 +714,7 @@ impl<'a> Parser<'a> {
             Global {
                 name: name.clone(),
                 ty,
+                align,
                 init,
             },
         ))
@@ -1290,6 +1305,26 @@ mod tests {
         assert!(parse_const(Type::I8, "256").is_err());
         assert!(parse_const(Type::I8, "-129").is_err());
         assert!(parse_const(Type::F32, "0x1ffffffff").is_err());
+    }
+
+    #[test]
+    fn global_alignments_round_trip_and_are_checked() {
+        let src =
+            "global @a: [8 x f64] align 64\nglobal @b: i8\nglobal @c: i32 align 4096 = { i32 7 }\n";
+        let m = parse(src, "t").unwrap();
+        let aligns: Vec<u64> = m.globals.values().map(|g| g.align).collect();
+        assert_eq!(aligns, [64, 0, 4096]);
+        assert_eq!(m.to_string(), src);
+        crate::verify(&m).unwrap();
+        for bad in ["3", "0", "8192", "-8", "x", "18446744073709551616"] {
+            let src = format!("global @a: i8 align {bad}\n");
+            let e = parse(&src, "t").unwrap_err().to_string();
+            assert!(e.contains("alignment"), "{bad}: {e}");
+        }
+        let mut m = parse("global @a: i8\n", "t").unwrap();
+        m.globals[crate::GlobalId(0)].align = 24;
+        let e = crate::verify(&m).unwrap_err().to_string();
+        assert!(e.contains("alignment 24 is not a power of two"), "{e}");
     }
 
     #[test]

@@ -25,7 +25,9 @@
 use crate::builtins;
 use crate::entities::EntityRef;
 use crate::error::{VerifyError, VerifyErrors};
-use crate::module::{AddrOf, Callee, Function, InitItem, InstKind, Module, Operand, SymbolRef};
+use crate::module::{
+    AddrOf, Callee, Function, InitItem, InstKind, Module, Operand, SymbolRef, MAX_GLOBAL_ALIGN,
+};
 use crate::opcodes::OpClass;
 use crate::types::{MemType, Type, TypeLayouts};
 use std::collections::HashSet;
@@ -161,6 +163,15 @@ impl Verifier<'_> {
         }
         for g in m.globals.values() {
             let loc = format!("global @{}", g.name);
+            if g.align != 0 && !(g.align.is_power_of_two() && g.align <= MAX_GLOBAL_ALIGN) {
+                self.err(
+                    loc.clone(),
+                    format!(
+                        "alignment {} is not a power of two up to {MAX_GLOBAL_ALIGN}",
+                        g.align
+                    ),
+                );
+            }
             let Some(l) = self.layouts.of(&g.ty) else {
                 self.err(loc, "global type has no size");
                 continue;

@@ -94,6 +94,9 @@ impl Module {
 
     fn write_global(&self, f: &mut fmt::Formatter<'_>, g: &Global) -> fmt::Result {
         write!(f, "global @{}: {}", g.name, self.mem_type(&g.ty))?;
+        if g.align != 0 {
+            write!(f, " align {}", g.align)?;
+        }
         if !g.init.is_empty() {
             f.write_str(" = {")?;
             for (i, item) in g.init.iter().enumerate() {

@@ -53,7 +53,7 @@ impl MemLayout {
             let l = layouts
                 .of(&g.ty)
                 .ok_or_else(|| VmError::new(format!("global @{} has no layout", g.name)))?;
-            off = align_up(off, l.align.max(1));
+            off = align_up(off, l.align.max(g.align).max(1));
             addrs.push(off);
             off = off
                 .checked_add(l.size)

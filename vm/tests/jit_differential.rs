@@ -576,11 +576,13 @@ fn gen_module(seed: u64) -> Module {
     m.globals.push(Global {
         name: "g".into(),
         ty: MemType::Array(Box::new(MemType::Scalar(Type::I8)), 64),
+        align: 0,
         init: Vec::new(),
     });
     m.globals.push(Global {
         name: "res".into(),
         ty: MemType::Scalar(Type::I64),
+        align: 0,
         init: Vec::new(),
     });
     // Builtin 0 is sqrt, 1 putchar, 2 to 5 the other math builtins the

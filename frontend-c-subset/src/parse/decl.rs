@@ -2,6 +2,7 @@
 //! local variable declarations, `_Static_assert`.
 
 use super::*;
+use pivm_ir::MAX_GLOBAL_ALIGN;
 
 impl Parser {
     // translation-unit = (function-definition | declaration)*
@@ -152,14 +153,27 @@ impl Parser {
     /// on variables only, and in a block only with `static` or `extern`.
     fn check_specifiers(&mut self, attr: &Attr, ty: &Ty, name: &str, loc: Loc, file: bool) {
         let refused = self.check_alignas(attr, ty, name);
-        if !refused && !ty.is_func() && attr.align > ty.align(&self.prog.structs) {
+        let automatic = !file && !attr.is_static && !attr.is_extern;
+        if !refused && !ty.is_func() && attr.align > MAX_GLOBAL_ALIGN {
+            let msg = format!(
+                "unsupported: alignment {} for variable '{name}': pivm aligns variables to at most {MAX_GLOBAL_ALIGN}",
+                attr.align
+            );
+            self.error(attr.align_loc, msg);
+        } else if !refused
+            && automatic
+            && !attr.is_typedef
+            && !ty.is_func()
+            && attr.align > ty.align(&self.prog.structs)
+        {
             let what = match attr.align_attr {
                 true => format!("__attribute__((aligned({})))", attr.align),
                 false => format!("'_Alignas({})'", attr.align),
             };
             let msg = format!(
-                "unsupported: {what} on variable '{name}': pivm aligns a variable as \
-                 its type (to {}), only struct members and struct types more strictly",
+                "unsupported: {what} on automatic variable '{name}': pivm aligns one as \
+                 its type (to {}); static and global variables, struct members and \
+                 struct types may ask more",
                 ty.align(&self.prog.structs)
             );
             self.error(attr.align_loc, msg);
@@ -573,6 +587,7 @@ impl Parser {
                     init: None,
                     defined: false,
                     is_static: attr.is_static,
+                    align: attr.align,
                     loc,
                 });
                 if !attr.is_static {
@@ -581,6 +596,8 @@ impl Parser {
                 g
             }
         };
+        let align = &mut self.prog.globals[g].align;
+        *align = (*align).max(attr.align);
         self.gview.insert(g, ty.clone());
         self.scopes[0].syms.insert(name.to_string(), Sym::Global(g));
         self.scopes[0].locs.insert(name.to_string(), loc);
@@ -735,6 +752,7 @@ impl Parser {
                     init: None,
                     defined: true,
                     is_static: true,
+                    align: attr.align,
                     loc,
                 });
                 self.declare(&name, loc, Sym::Global(g));

@@ -306,6 +306,7 @@ impl Parser {
                 init: Some(init),
                 defined: true,
                 is_static: true,
+                align: 0,
                 loc,
             });
             Ok(self.mk(ExprKind::Global(g), t, loc))

@@ -130,6 +130,7 @@ impl Parser {
             init: None,
             defined: true,
             is_static: true,
+            align: 0,
             loc,
         });
         let flag_e = self.mk(ExprKind::Global(flag), Ty::Int, loc);

@@ -1,4 +1,7 @@
-/* A variable is aligned as its type: a stricter aligned attribute is
-   refused, as _Alignas is. */
-static double a[8] __attribute__((aligned(64)));
-int main(void) { return (int)a[0]; }
+/* An automatic variable is aligned as its type: a stricter aligned
+   attribute is refused, as _Alignas is. */
+int main(void) {
+    double a[8] __attribute__((aligned(64)));
+    a[0] = 1;
+    return (int)a[0];
+}
