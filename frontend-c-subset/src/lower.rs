@@ -213,9 +213,12 @@ impl<'a> Lower<'a> {
 
     /// The IR fields of struct `id`, with byte arrays added where its C
     /// layout has more padding than the IR's rules give (a member's
-    /// `_Alignas`, in it or in a struct it holds), so every member is at
-    /// its C offset and the size is C's. The IR type's alignment may stay
-    /// below C's: memory accesses use C's offsets.
+    /// `_Alignas` or `aligned`, in it or in a struct it holds), and a
+    /// member as a byte array of its size where C places it below its IR
+    /// alignment (`packed`) or the struct's C alignment is below the
+    /// member's IR one, so every member is at its C offset and the size is
+    /// C's. The IR type's alignment may stay below C's (a global's is
+    /// raised by `align_globals`): memory accesses use C's offsets.
     fn padded(&self, id: StructId, fields: Vec<MemType>) -> Vec<MemType> {
         let s = &self.prog.structs[id];
         let pad = |n: u64| MemType::Array(Box::new(MemType::Scalar(Type::I8)), n);
@@ -225,7 +228,13 @@ impl<'a> Lower<'a> {
         let mut end = 0u64;
         let mut align = 1u64;
         for (f, mt) in s.fields.iter().zip(fields) {
-            let l = layouts.of(&mt).unwrap_or(Layout { size: 0, align: 1 });
+            let mut l = layouts.of(&mt).unwrap_or(Layout { size: 0, align: 1 });
+            let mt = if l.align > s.align || !f.offset.is_multiple_of(l.align) {
+                l.align = 1;
+                pad(l.size)
+            } else {
+                mt
+            };
             align = align.max(l.align);
             if s.is_union {
                 end = end.max(l.size);

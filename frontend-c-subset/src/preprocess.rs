@@ -148,6 +148,10 @@ pub struct Preprocessor<'a> {
     /// Folder of each file (by file number), for `#include "..."`.
     dirs: Vec<Option<PathBuf>>,
     once: HashSet<String>,
+    /// `#pragma pack`: the alignment members are capped at (0: none) and
+    /// the values `push` saved.
+    pack: u64,
+    pack_stack: Vec<u64>,
     depth: usize,
     /// Files and bytes included so far.
     includes: usize,
@@ -211,6 +215,8 @@ pub fn preprocess_with(
         errors: Vec::new(),
         dirs: Vec::new(),
         once: HashSet::new(),
+        pack: 0,
+        pack_stack: Vec::new(),
         depth: 0,
         includes: 0,
         included_bytes: 0,
@@ -821,11 +827,8 @@ impl Preprocessor<'_> {
         }
     }
 
-    /// `#pragma` (and `_Pragma`): `once`; `pack` with an alignment below
-    /// 16, which would change the layout of the structs after it, is
-    /// refused (as `__attribute__((packed))` is: pivm lays every struct
-    /// out as gcc does by default), `pack()`, `pack(push)` and
-    /// `pack(pop)` change nothing; every other pragma is ignored.
+    /// `#pragma` (and `_Pragma`): `once`; `pack` (`pragma_pack`); every
+    /// other pragma is ignored.
     fn pragma(&mut self, line: &[Token], file: u32) {
         match line.first() {
             Some(t) if t.is("once") => {
@@ -833,21 +836,100 @@ impl Preprocessor<'_> {
                 self.once.insert(f);
             }
             Some(t) if t.is("pack") => {
-                let narrow = line[1..].iter().find(|n| {
-                    n.kind == TokKind::Num
-                        && crate::parse::literals::parse_int_literal(&n.text)
-                            .is_none_or(|(v, _)| v < 16)
-                });
-                if let Some(n) = narrow {
-                    let msg = format!(
-                        "unsupported: #pragma pack({}) (it would change the layout)",
-                        n.text
-                    );
-                    self.err(n.loc, msg);
+                let loc = t.loc;
+                if let Err((at, msg)) = self.pragma_pack(&line[1..]) {
+                    self.err(at.unwrap_or(loc), msg);
+                    return;
+                }
+                // The parser lays out the structs after this point with
+                // the new cap: `__pivm_pack ( N ) ;` where a declaration
+                // could be.
+                let loc = self.map_loc(loc);
+                let n = self.pack.to_string();
+                for (kind, text) in [
+                    (TokKind::Ident, "__pivm_pack"),
+                    (TokKind::Punct, "("),
+                    (TokKind::Num, n.as_str()),
+                    (TokKind::Punct, ")"),
+                    (TokKind::Punct, ";"),
+                ] {
+                    self.out.push(tok(kind, text, loc));
                 }
             }
             _ => {}
         }
+    }
+
+    // pragma-pack = "pack" "(" [ ["push" | "pop"] [","] [N] | "show" ] ")"
+    /// gcc's `#pragma pack`: `pack(N)` caps the alignment of the members
+    /// of the structs after it at N (1, 2, 4, 8 or 16), `pack()` lifts
+    /// the cap, `pack(push)` and `pack(push, N)` save the cap first,
+    /// `pack(pop)` restores the last saved one; `show` prints nothing.
+    /// Identifiers in push and pop are refused.
+    fn pragma_pack(&mut self, args: &[Token]) -> Result<(), (Option<Loc>, String)> {
+        let bad = |t: Option<&Token>, what: &str| {
+            (t.map(|t| t.loc), format!("malformed #pragma pack: {what}"))
+        };
+        let mut it = args.iter().peekable();
+        if !it.next().is_some_and(|t| t.is("(")) {
+            return Err(bad(args.first(), "expected '('"));
+        }
+        let mut action = None;
+        if let Some(t) = it.peek() {
+            if t.is("push") || t.is("pop") || t.is("show") {
+                action = Some(t.text.clone());
+                it.next();
+                if it.peek().is_some_and(|t| t.is(",")) {
+                    it.next();
+                }
+            }
+        }
+        let mut value = None;
+        if let Some(t) = it.peek().copied() {
+            if t.kind == TokKind::Num {
+                it.next();
+                match crate::parse::literals::parse_int_literal(&t.text) {
+                    Some((v, _)) if matches!(v, 1 | 2 | 4 | 8 | 16) => value = Some(v),
+                    _ => {
+                        let msg = format!(
+                            "#pragma pack({}): the alignment must be 1, 2, 4, 8 or 16",
+                            t.text
+                        );
+                        return Err((Some(t.loc), msg));
+                    }
+                }
+            } else if t.kind == TokKind::Ident {
+                let msg = format!(
+                    "unsupported: #pragma pack with an identifier ('{}')",
+                    t.text
+                );
+                return Err((Some(t.loc), msg));
+            }
+        }
+        match it.next() {
+            Some(t) if t.is(")") => {}
+            t => return Err(bad(t.or(args.last()), "expected ')'")),
+        }
+        if let Some(t) = it.next() {
+            return Err(bad(Some(t), "unexpected tokens after ')'"));
+        }
+        match action.as_deref() {
+            Some("push") => {
+                self.pack_stack.push(self.pack);
+                if let Some(v) = value {
+                    self.pack = v;
+                }
+            }
+            Some("pop") => {
+                self.pack = self.pack_stack.pop().unwrap_or(0);
+                if let Some(v) = value {
+                    self.pack = v;
+                }
+            }
+            Some(_) => {}
+            None => self.pack = value.unwrap_or(0),
+        }
+        Ok(())
     }
 
     // line-directive = "#" "line" digit-sequence string-literal?

@@ -86,7 +86,7 @@ impl Parser {
         &self,
         fields: &mut [Field],
         is_union: bool,
-        aligns: &[u64],
+        aligns: &[super::types::MemberAttrs],
     ) -> (u64, u64) {
         let structs = &self.prog.structs;
         // The next free bit (struct) or the largest member (union).
@@ -96,8 +96,16 @@ impl Parser {
             let fs = f.ty.size(structs).unwrap_or(0);
             let fa = f.ty.align(structs).max(1);
             let Some(b) = f.bits.as_mut() else {
-                // `_Alignas` on the member (none on a bit-field).
-                let fa = fa.max(aligns.get(i).copied().unwrap_or(1));
+                // A packed member is aligned to 1, unless `_Alignas` or
+                // `aligned` on it asks more (none on a bit-field).
+                let asked = aligns.get(i).copied().unwrap_or_default();
+                let fa = if asked.packed { 1 } else { fa };
+                let fa = fa.max(asked.align);
+                // `#pragma pack(N)` caps even what the member asks.
+                let fa = match self.pack {
+                    0 => fa,
+                    n => fa.min(n),
+                };
                 align = align.max(fa);
                 if is_union {
                     f.offset = 0;

@@ -16,6 +16,10 @@ impl Parser {
                 self.static_assert()?;
                 continue;
             }
+            if self.is("__pivm_pack") {
+                self.pack_directive()?;
+                continue;
+            }
             let mut attr = Attr::default();
             let loc = self.loc();
             self.init_attr = None;
@@ -194,6 +198,26 @@ impl Parser {
             return;
         };
         self.error(loc, why);
+    }
+
+    // pack-directive = "__pivm_pack" "(" N ")" ";"
+    /// What the preprocessor made of a `#pragma pack`: the cap on the
+    /// alignment of the members of the structs defined after it (0: none).
+    pub(super) fn pack_directive(&mut self) -> PResult<()> {
+        self.pos += 1;
+        self.expect("(")?;
+        let n = match self.peek() {
+            Some(t) if t.kind == TokKind::Num => t.text.parse::<u64>().ok(),
+            _ => None,
+        };
+        let Some(n) = n else {
+            return self.fatal("malformed #pragma pack");
+        };
+        self.pos += 1;
+        self.expect(")")?;
+        self.expect(";")?;
+        self.pack = n;
+        Ok(())
     }
 
     // static-assert = "_Static_assert" "(" const-expr "," string+ ")" ";"

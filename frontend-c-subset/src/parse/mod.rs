@@ -97,6 +97,27 @@ struct Attr {
     align_loc: Loc,
     /// Whether that is an `__attribute__((aligned))` (for messages).
     align_attr: bool,
+    /// `__attribute__((packed))` (on a member: aligned to 1).
+    packed: bool,
+}
+
+/// What an `__attribute__((...))` says of a layout: the strictest
+/// `aligned` (0: none) and where, and whether it is `packed`.
+#[derive(Default, Clone, Copy)]
+struct AttrLayout {
+    align: u64,
+    loc: Loc,
+    packed: bool,
+}
+
+impl AttrLayout {
+    /// Both attributes' requests.
+    fn merge(&mut self, o: AttrLayout) {
+        if o.align > self.align {
+            (self.align, self.loc) = (o.align, o.loc);
+        }
+        self.packed |= o.packed;
+    }
 }
 
 /// Where a definition was: its translation unit and location.
@@ -182,9 +203,11 @@ pub struct Parser {
     /// negative enumerator (gcc's `unsigned int`: a bit-field of it is
     /// unsigned).
     last_enum_unsigned: bool,
-    /// The alignment the attributes after the last declarator ask
-    /// (`__attribute__((aligned(N)))`, 0: none), and where.
-    decl_align: (u64, Loc),
+    /// What the attributes after the last declarator ask.
+    decl_attrs: AttrLayout,
+    /// The cap `#pragma pack` puts on member alignments (0: none), as the
+    /// preprocessor's `__pivm_pack(N);` set it.
+    pack: u64,
     /// That, for each enum tag defined.
     enum_unsigned: HashMap<String, bool>,
     vla: vla::VlaState,
@@ -308,7 +331,8 @@ pub fn parse_units_in(
         const_locals: HashSet::new(),
         defining: Vec::new(),
         last_enum_unsigned: false,
-        decl_align: (0, Loc::default()),
+        decl_attrs: AttrLayout::default(),
+        pack: 0,
         enum_unsigned: HashMap::new(),
         vla: vla::VlaState::default(),
         const_pointee_globals: HashSet::new(),

@@ -31,6 +31,8 @@ impl Parser {
                 self.local_decl(&mut v)?;
             } else if self.is("_Static_assert") {
                 self.static_assert()?;
+            } else if self.is("__pivm_pack") {
+                self.pack_directive()?;
             } else {
                 v.push(self.stmt()?);
             }

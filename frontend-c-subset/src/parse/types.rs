@@ -125,20 +125,14 @@ impl Parser {
                     continue;
                 }
                 "__attribute__" => {
-                    let (n, loc) = self.attribute()?;
-                    if n != 0 {
-                        let Some(a) = attr.as_deref_mut() else {
+                    let got = self.attribute()?;
+                    match attr.as_deref_mut() {
+                        Some(a) => Self::add_attrs(a, got),
+                        None if got.align != 0 => {
                             let msg = "unsupported: __attribute__((aligned)) in a type name";
-                            self.error(loc, msg);
-                            continue;
-                        };
-                        if n > a.align {
-                            if a.align == 0 {
-                                a.align_loc = loc;
-                            }
-                            a.align = n;
-                            a.align_attr = true;
+                            self.error(got.loc, msg);
                         }
+                        None => {}
                     }
                     continue;
                 }
@@ -291,13 +285,13 @@ impl Parser {
 
     // attribute = "__attribute__" "(" balanced-tokens ")"
     /// Skips an attribute, refusing those that would change a layout,
-    /// except `aligned` (`aligned_attribute`): returns the strictest
-    /// alignment it asks (0: none) and where.
-    pub(super) fn attribute(&mut self) -> PResult<(u64, Loc)> {
+    /// except `aligned` (`aligned_attribute`) and `packed`, which it
+    /// returns.
+    pub(super) fn attribute(&mut self) -> PResult<AttrLayout> {
         self.pos += 1;
         self.expect("(")?;
         let mut level = 1;
-        let mut align = (0, Loc::default());
+        let mut got = AttrLayout::default();
         while level > 0 {
             let Some(t) = self.peek() else {
                 return self.fatal("unterminated __attribute__");
@@ -318,40 +312,54 @@ impl Parser {
                 continue;
             } else if t.is("aligned") || t.is("__aligned__") {
                 let loc = self.loc();
-                let n = self.aligned_attribute()?;
-                if n > align.0 {
-                    align = (n, loc);
-                }
+                let align = self.aligned_attribute()?;
+                got.merge(AttrLayout {
+                    align,
+                    loc,
+                    packed: false,
+                });
                 continue;
+            } else if t.is("packed") || t.is("__packed__") {
+                got.packed = true;
             } else if let Some(why) = refused_attribute(&t.text) {
                 let name = t.text.to_string();
                 return self.fatal(format!("unsupported: __attribute__(({name})) ({why})"));
             }
             self.pos += 1;
         }
-        Ok(align)
+        Ok(got)
     }
 
-    /// `attr` with the alignment the last declarator's attributes ask
-    /// (`decl_align`): for that declarator only.
-    pub(super) fn with_decl_align(&mut self, mut attr: Attr) -> Attr {
-        let (n, loc) = std::mem::take(&mut self.decl_align);
-        if n > attr.align {
+    /// `attr` with what `got` asks of the declared object.
+    fn add_attrs(attr: &mut Attr, got: AttrLayout) {
+        if got.align > attr.align {
             if attr.align == 0 {
-                attr.align_loc = loc;
+                attr.align_loc = got.loc;
             }
-            attr.align = n;
+            attr.align = got.align;
             attr.align_attr = true;
         }
+        attr.packed |= got.packed;
+    }
+
+    /// `attr` with what the last declarator's attributes ask
+    /// (`decl_attrs`): for that declarator only.
+    pub(super) fn with_decl_align(&mut self, mut attr: Attr) -> Attr {
+        let got = std::mem::take(&mut self.decl_attrs);
+        Self::add_attrs(&mut attr, got);
         attr
     }
 
-    /// An attribute where an alignment cannot be honoured: `aligned`
-    /// refused (`what` names the place), the others skipped.
+    /// An attribute where neither an alignment nor packing can be
+    /// honoured: `aligned` refused (`what` names the place), `packed`
+    /// and the others skipped.
     pub(super) fn skip_attribute(&mut self, what: &str) -> PResult<()> {
-        let (n, loc) = self.attribute()?;
-        if n != 0 {
-            self.error(loc, format!("unsupported: __attribute__((aligned)) {what}"));
+        let got = self.attribute()?;
+        if got.align != 0 {
+            self.error(
+                got.loc,
+                format!("unsupported: __attribute__((aligned)) {what}"),
+            );
         }
         Ok(())
     }
@@ -445,12 +453,10 @@ impl Parser {
             None
         };
         let ty = self.type_suffix(ty)?;
-        self.decl_align = (0, Loc::default());
+        self.decl_attrs = AttrLayout::default();
         while self.is("__attribute__") {
-            let (n, loc) = self.attribute()?;
-            if n > self.decl_align.0 {
-                self.decl_align = (n, loc);
-            }
+            let got = self.attribute()?;
+            self.decl_attrs.merge(got);
         }
         if self.is("asm") || self.is("__asm__") {
             return self.fatal("unsupported: asm labels");
@@ -659,9 +665,10 @@ impl Parser {
     pub(super) fn struct_decl(&mut self, is_union: bool) -> PResult<Ty> {
         let kw = if is_union { "union" } else { "struct" };
         // `struct __attribute__((...)) tag`, as after the body.
-        let mut min_align = 0;
+        let mut whole = AttrLayout::default();
         while self.is("__attribute__") {
-            min_align = min_align.max(self.attribute()?.0);
+            let got = self.attribute()?;
+            whole.merge(got);
         }
         let tloc = self.loc();
         let tag = if self.is_ident() {
@@ -711,18 +718,38 @@ impl Parser {
         self.defining.push(id);
         let fields = self.nested("struct or union", |p| p.struct_members(kw));
         self.defining.pop();
-        let (mut fields, aligns) = fields?;
-        // Layout: the C rules (System V, as gcc), which are also the IR's
-        // (`_Alignas` on a member aside: the lowering pads the IR type to
-        // match).
-        let (size, align) = self.layout(&mut fields, is_union, &aligns);
-        // `__attribute__((aligned(N)))` right after the body is the
-        // type's, as before its tag: at least that alignment (and a size
-        // rounded up to it).
+        let (mut fields, mut aligns) = fields?;
+        // `__attribute__((aligned(N)))` or `packed` right after the body
+        // is the type's, as before its tag: at least that alignment (and
+        // a size rounded up to it); every member packed.
         while self.is("__attribute__") {
-            min_align = min_align.max(self.attribute()?.0);
+            let got = self.attribute()?;
+            whole.merge(got);
         }
-        let align = align.max(min_align);
+        if whole.packed {
+            for a in &mut aligns {
+                a.packed = true;
+            }
+        }
+        // gcc packs bit-fields across their units: not laid out so here.
+        let pack = self.pack;
+        let structs = &self.prog.structs;
+        if let Some(f) = fields.iter().zip(&aligns).find(|(f, a)| {
+            f.bits.is_some() && (a.packed || (pack != 0 && f.ty.align(structs) > pack))
+        }) {
+            let what = f.0.name.as_deref().unwrap_or("(unnamed)");
+            let place = match f.1.packed {
+                true => format!("a packed {kw}"),
+                false => format!("a {kw} under #pragma pack({pack})"),
+            };
+            let msg = format!("unsupported: bit-field '{what}' in {place} (gcc packs bit-fields across their units)");
+            self.error(tloc, msg);
+        }
+        // Layout: the C rules (System V, as gcc), which are also the IR's
+        // (`_Alignas`, `aligned` and `packed` aside: the lowering pads the
+        // IR type to match, or makes members byte arrays).
+        let (size, align) = self.layout(&mut fields, is_union, &aligns);
+        let align = align.max(whole.align);
         let s = &mut self.prog.structs[id];
         s.fields = fields;
         s.size = size.div_ceil(align) * align;
@@ -732,10 +759,10 @@ impl Parser {
     }
 
     /// The members of a struct or union body, after its "{" up to its "}",
-    /// and the alignment `_Alignas` asks of each (0 for none).
-    fn struct_members(&mut self, kw: &str) -> PResult<(Vec<Field>, Vec<u64>)> {
+    /// and what each asks of its place (`_Alignas`, `aligned`, `packed`).
+    fn struct_members(&mut self, kw: &str) -> PResult<(Vec<Field>, Vec<MemberAttrs>)> {
         let mut fields: Vec<Field> = Vec::new();
-        let mut aligns: Vec<u64> = Vec::new();
+        let mut aligns: Vec<MemberAttrs> = Vec::new();
         let mut names = HashSet::new();
         // The last member, if it is an open array: only the last may be.
         let mut flexible: Option<Loc> = None;
@@ -745,6 +772,10 @@ impl Parser {
             }
             if self.is("_Static_assert") {
                 self.static_assert()?;
+                continue;
+            }
+            if self.is("__pivm_pack") {
+                self.pack_directive()?;
                 continue;
             }
             let loc = self.loc();
@@ -767,7 +798,7 @@ impl Parser {
                         offset: 0,
                         bits: None,
                     });
-                    aligns.push(attr.align);
+                    aligns.push(MemberAttrs::of(&attr));
                 } else {
                     self.error(loc, "declaration does not declare anything");
                 }
@@ -782,6 +813,10 @@ impl Parser {
                     self.last_enum_unsigned = enum_unsigned;
                     let f = self.bitfield_member(ty, name, &mut names)?;
                     fields.push(f);
+                    aligns.push(MemberAttrs {
+                        align: 0,
+                        packed: attr.packed,
+                    });
                     if self.eat(";") {
                         break;
                     }
@@ -819,7 +854,7 @@ impl Parser {
                     offset: 0,
                     bits: None,
                 });
-                aligns.push(attr.align);
+                aligns.push(MemberAttrs::of(&attr));
                 if self.eat(";") {
                     break;
                 }
@@ -907,6 +942,23 @@ impl Parser {
     }
 }
 
+/// What a member's declaration asks of its place: an alignment
+/// (`_Alignas`, `aligned`; 0: none) and `packed`.
+#[derive(Clone, Copy, Default)]
+pub(super) struct MemberAttrs {
+    pub align: u64,
+    pub packed: bool,
+}
+
+impl MemberAttrs {
+    fn of(attr: &Attr) -> MemberAttrs {
+        MemberAttrs {
+            align: attr.align,
+            packed: attr.packed,
+        }
+    }
+}
+
 /// Why an attribute named `name` is refused, if it is: what ignoring it
 /// would change is not only a hint (the others are skipped).
 fn refused_attribute(name: &str) -> Option<&'static str> {
@@ -915,7 +967,7 @@ fn refused_attribute(name: &str) -> Option<&'static str> {
         .and_then(|n| n.strip_suffix("__"))
         .unwrap_or(name);
     match name {
-        "packed" | "vector_size" | "mode" => Some("it would change the layout"),
+        "vector_size" | "mode" => Some("it would change the layout"),
         "cleanup" => Some("it would run code where a variable's scope ends"),
         "transparent_union" => Some("it would change how arguments are passed"),
         _ => None,

@@ -1,5 +1,5 @@
 /* An attribute between 'struct' and the tag is read as one after the
-   body is: a layout-changing one is refused. */
+   body is: packed there packs the struct (5 bytes, the exit status). */
 struct __attribute__((unused)) fine {
     int a;
 };

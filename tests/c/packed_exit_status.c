@@ -1,3 +1,4 @@
+/* A packed struct's size as the exit status (5, as gcc lays it out). */
 struct header {
     char tag;
     int length;
