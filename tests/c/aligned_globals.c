@@ -20,6 +20,14 @@ int main(void) {
            (int)((uintptr_t)counters % 32), (int)((uintptr_t)&ld % 16),
            (int)((uintptr_t)&line % 64), (int)((uintptr_t)lines % 64), (int)((uintptr_t)s % 256));
     a[3] = 2.5; buf[9] = 'x'; s[3] = 7;
+    /* A loop (safepoints) over the aligned objects. */
+    double t = 0;
+    for (int i = 0; i < 2000; i++) {
+        a[i % 8] += i * 0.5;
+        lines[i % 2].n += i;
+        t += a[(i + 3) % 8] + (double)lines[(i + 1) % 2].n;
+    }
+    printf("%g %ld %ld\n", t, lines[0].n, lines[1].n);
     printf("%g %c %d %d %Lg %ld %d %d\n", a[3], buf[9], counters[2], s[3], ld, line.n, pad1, pad2);
     return 0;
 }
