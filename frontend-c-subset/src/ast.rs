@@ -175,6 +175,8 @@ pub struct LocalVar {
     pub addr_taken: bool,
     /// Declared `register`: its address may not be taken.
     pub is_register: bool,
+    /// The alignment `_Alignas` or `aligned` asks of it (0: its type's).
+    pub align: u64,
     pub loc: Loc,
 }
 

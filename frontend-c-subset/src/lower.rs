@@ -22,6 +22,7 @@ use crate::ast::*;
 use crate::ctype::{Structs, Ty};
 use crate::diag::{Diag, Loc};
 use crate::parse::{const_bits, const_int, const_truth};
+use pivm_ir::frame::STACK_ALIGN;
 use pivm_ir::opcodes::{eval_binary, eval_convert};
 use pivm_ir::types::{align_up, Layout, TypeLayouts};
 use pivm_ir::Builtin;
@@ -694,7 +695,16 @@ impl<'a> Lower<'a> {
             }
             cx.vars[i] = Some(if in_mem {
                 let mt = self.mem_type(&v.ty);
-                Storage::Mem(self.named_slot(&mut cx, &v.name, mt))
+                let slot = self.named_slot(&mut cx, &v.name, mt);
+                // Its C alignment where it is more than its IR type's
+                // (`_Alignas` or `aligned` on it or in its struct type, a
+                // `long double`), up to the frames' (the parser refuses
+                // more).
+                let want = v.align.max(v.ty.align(self.structs())).min(STACK_ALIGN);
+                if want > self.ir_align(&cx.f.slots[slot].ty) {
+                    cx.f.slots[slot].align = want;
+                }
+                Storage::Mem(slot)
             } else {
                 Storage::Reg(self.named_local(&mut cx, &v.name, v.ty.ir()))
             });
@@ -762,7 +772,25 @@ impl<'a> Lower<'a> {
             n = format!("{name}.{k}");
             k += 1;
         }
-        cx.f.slots.push(SlotDecl { name: n, ty })
+        cx.f.slots.push(SlotDecl {
+            name: n,
+            ty,
+            align: 0,
+        })
+    }
+
+    /// The IR alignment of `t` (the module's types as lowered so far).
+    fn ir_align(&self, t: &MemType) -> u64 {
+        match t {
+            MemType::Scalar(s) => u64::from(s.bytes()),
+            MemType::Array(e, _) => self.ir_align(e),
+            MemType::Named(id) => self.m.types[*id]
+                .fields
+                .iter()
+                .map(|f| self.ir_align(f))
+                .max()
+                .unwrap_or(1),
+        }
     }
 
     fn tmp(&mut self, cx: &mut FnCx, ty: Type) -> Local {

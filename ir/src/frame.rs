@@ -44,7 +44,7 @@ impl FrameLayout {
             let l = layouts
                 .of(&s.ty)
                 .unwrap_or(crate::Layout { size: 0, align: 1 });
-            off = align_up(off, l.align.min(STACK_ALIGN));
+            off = align_up(off, l.align.max(s.align).min(STACK_ALIGN));
             slot_offsets.push(off);
             off = off.saturating_add(l.size);
         }

@@ -638,6 +638,7 @@ fn inline_at(f: &mut Function, site: Block, at: usize, g: &Function, gid: FuncId
             f.slots.push(SlotDecl {
                 name,
                 ty: s.ty.clone(),
+                align: s.align,
             })
         })
         .collect();

@@ -308,6 +308,10 @@ pub struct LocalDecl {
 pub struct SlotDecl {
     pub name: String,
     pub ty: MemType,
+    /// An alignment stricter than its type's (`align N`: a power of two
+    /// up to `frame::STACK_ALIGN`, what shadow-stack frames are aligned
+    /// to), or 0: the type's.
+    pub align: u64,
 }
 
 #[derive(Clone, PartialEq, Eq, Debug)]

@@ -643,19 +643,7 @@ impl<'a> Parser<'a> {
         };
         c.expect(":")?;
         let ty = self.mem_type(c)?;
-        let mut align = 0;
-        if matches!(c.peek(), Some(Tok::Ident(s)) if s == "align") {
-            c.next();
-            let (col, s) = c.number("an alignment")?;
-            align = parse_uint(s)
-                .filter(|&a| a.is_power_of_two() && a <= MAX_GLOBAL_ALIGN)
-                .ok_or_else(|| {
-                    c.err_at(
-                        col,
-                        format!("expected an alignment (a power of two up to {MAX_GLOBAL_ALIGN}), found '{s}'"),
-                    )
-                })?;
-        }
+        let align = parse_align(c, MAX_GLOBAL_ALIGN)?;
         let mut init = Vec::new();
         if c.eat("=") {
             c.expect("{")?;
@@ -909,6 +897,7 @@ impl<'a> Parser<'a> {
                         };
                         c.expect(":")?;
                         let ty = self.mem_type(&mut c)?;
+                        let align = parse_align(&mut c, crate::frame::STACK_ALIGN)?;
                         c.end()?;
                         if slot_names.contains_key(name) {
                             return Err(c.err_at(col, format!("slot '${name}' is declared twice")));
@@ -916,6 +905,7 @@ impl<'a> Parser<'a> {
                         let s = func.slots.push(SlotDecl {
                             name: name.clone(),
                             ty,
+                            align,
                         });
                         slot_names.insert(name.clone(), s);
                     }
@@ -1284,6 +1274,23 @@ impl Names<'_> {
     }
 }
 
+/// An optional `align N` (a power of two up to `max`; 0 without one).
+fn parse_align(c: &mut Cur, max: u64) -> Result<u64, ParseError> {
+    if !matches!(c.peek(), Some(Tok::Ident(s)) if s == "align") {
+        return Ok(0);
+    }
+    c.next();
+    let (col, s) = c.number("an alignment")?;
+    parse_uint(s)
+        .filter(|&a| a.is_power_of_two() && a <= max)
+        .ok_or_else(|| {
+            c.err_at(
+                col,
+                format!("expected an alignment (a power of two up to {max}), found '{s}'"),
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1325,6 +1332,27 @@ mod tests {
         m.globals[crate::GlobalId(0)].align = 24;
         let e = crate::verify(&m).unwrap_err().to_string();
         assert!(e.contains("alignment 24 is not a power of two"), "{e}");
+    }
+
+    #[test]
+    fn slot_alignments_round_trip_place_slots_and_are_checked() {
+        let src = "func @f() {\n    slot $a: i8\n    slot $b: [3 x i8] align 16\n    slot $c: i32 align 8\nentry:\n    ret\n}\n";
+        let m = parse(src, "t").unwrap();
+        assert_eq!(m.to_string(), src);
+        crate::verify(&m).unwrap();
+        let layouts = crate::types::TypeLayouts::new(&m.types);
+        let frames = crate::frame::frame_layouts(&m, &layouts);
+        assert_eq!(frames[0].slot_offsets, [0, 16, 24]);
+        assert_eq!(frames[0].size, 32);
+        for bad in ["32", "3", "0"] {
+            let src = src.replace("align 16", &format!("align {bad}"));
+            let e = parse(&src, "t").unwrap_err().to_string();
+            assert!(e.contains("alignment"), "{bad}: {e}");
+        }
+        let mut m = m;
+        m.funcs[crate::FuncId(0)].slots[crate::SlotId(0)].align = 64;
+        let e = crate::verify(&m).unwrap_err().to_string();
+        assert!(e.contains("slot $a: alignment 64"), "{e}");
     }
 
     #[test]

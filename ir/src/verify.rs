@@ -221,6 +221,18 @@ impl Verifier<'_> {
             self.err(floc.clone(), "more parameters than locals");
         }
         for s in f.slots.values() {
+            if s.align != 0 && !(s.align.is_power_of_two() && s.align <= crate::frame::STACK_ALIGN)
+            {
+                self.err(
+                    floc.clone(),
+                    format!(
+                        "slot ${}: alignment {} is not a power of two up to {}",
+                        s.name,
+                        s.align,
+                        crate::frame::STACK_ALIGN
+                    ),
+                );
+            }
             if !self.mem_type_ok(&s.ty) {
                 self.err(floc.clone(), format!("slot ${} has no size", s.name));
             }

@@ -279,7 +279,11 @@ impl Module {
             writeln!(f, "    local %{}: {}", l.name, l.ty)?;
         }
         for s in func.slots.values() {
-            writeln!(f, "    slot ${}: {}", s.name, self.mem_type(&s.ty))?;
+            write!(f, "    slot ${}: {}", s.name, self.mem_type(&s.ty))?;
+            if s.align != 0 {
+                write!(f, " align {}", s.align)?;
+            }
+            writeln!(f)?;
         }
         for b in func.blocks.values() {
             writeln!(f, "{}:", b.name)?;

@@ -557,6 +557,7 @@ fn gen_function(rng: &mut Rng, name: &str, params: &[Type], is_main: bool) -> Fu
         slots: EntityVec::from(vec![SlotDecl {
             name: "buf".into(),
             ty: MemType::Array(Box::new(MemType::Scalar(Type::I8)), 64),
+            align: 0,
         }]),
         blocks: EntityVec::from(blocks),
     }

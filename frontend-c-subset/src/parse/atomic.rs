@@ -385,6 +385,7 @@ impl Parser {
                 ty: ty.clone(),
                 addr_taken: false,
                 is_register: false,
+                align: 0,
                 loc,
             }),
             None => LocalId(u32::MAX),

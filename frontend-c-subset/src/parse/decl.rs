@@ -2,6 +2,7 @@
 //! local variable declarations, `_Static_assert`.
 
 use super::*;
+use pivm_ir::frame::STACK_ALIGN;
 use pivm_ir::MAX_GLOBAL_ALIGN;
 
 impl Parser {
@@ -168,17 +169,16 @@ impl Parser {
             && automatic
             && !attr.is_typedef
             && !ty.is_func()
-            && attr.align > ty.align(&self.prog.structs)
+            && attr.align > ty.align(&self.prog.structs).max(STACK_ALIGN)
         {
             let what = match attr.align_attr {
                 true => format!("__attribute__((aligned({})))", attr.align),
                 false => format!("'_Alignas({})'", attr.align),
             };
             let msg = format!(
-                "unsupported: {what} on automatic variable '{name}': pivm aligns one as \
-                 its type (to {}); static and global variables, struct members and \
-                 struct types may ask more",
-                ty.align(&self.prog.structs)
+                "unsupported: {what} on automatic variable '{name}': pivm aligns one to \
+                 at most {STACK_ALIGN} (static and global variables, struct members and \
+                 struct types may ask more)"
             );
             self.error(attr.align_loc, msg);
         }
@@ -444,6 +444,7 @@ impl Parser {
                     ty: pty.clone(),
                     addr_taken: false,
                     is_register: false,
+                    align: 0,
                     loc: ploc,
                 })
             } else {
@@ -532,6 +533,7 @@ impl Parser {
             ty,
             addr_taken: false,
             is_register: false,
+            align: 0,
             loc,
         });
         self.declare(name, loc, Sym::Local(id));
@@ -801,6 +803,7 @@ impl Parser {
                 let id = self.new_local(&name, ty.clone(), loc);
                 if let Some(f) = self.func.as_mut() {
                     f.locals[id].is_register = attr.is_register;
+                    f.locals[id].align = attr.align;
                 }
                 if attr.is_const && Self::const_applies(&ty) {
                     self.const_locals.insert(id);

@@ -295,6 +295,7 @@ impl Parser {
                 ty: t.clone(),
                 addr_taken: true,
                 is_register: false,
+                align: 0,
                 loc,
             });
             Ok(self.mk(ExprKind::Object(Box::new(VarRef::Local(id)), init), t, loc))

@@ -68,6 +68,7 @@ impl Parser {
             ty: Ty::Long,
             addr_taken: false,
             is_register: false,
+            align: 0,
             loc,
         });
         let lhs = self.mk(ExprKind::Local(id), Ty::Long, loc);

@@ -1,4 +1,4 @@
-/* An automatic variable is aligned as its type: a stricter aligned
+/* An automatic variable is aligned to at most 16: a stricter aligned
    attribute is refused, as _Alignas is. */
 int main(void) {
     double a[8] __attribute__((aligned(64)));
