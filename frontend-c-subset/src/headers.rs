@@ -614,6 +614,73 @@ unsigned long strtoul(const char *s, char **end, int base);
 double strtod(const char *s, char **end);
 int rand(void);
 void srand(unsigned seed);
+/* random and srandom are rand's generator and state, as in glibc. */
+static long random(void) { return rand(); }
+static void srandom(unsigned seed) { srand(seed); }
+/* rand_r as glibc's: three steps of its LCG, 11 + 10 + 10 bits. */
+static int rand_r(unsigned *seed) {
+    unsigned next = *seed;
+    int result;
+    next *= 1103515245;
+    next += 12345;
+    result = (unsigned)(next / 65536) % 2048;
+    next *= 1103515245;
+    next += 12345;
+    result <<= 10;
+    result ^= (unsigned)(next / 65536) % 1024;
+    next *= 1103515245;
+    next += 12345;
+    result <<= 10;
+    result ^= (unsigned)(next / 65536) % 1024;
+    *seed = next;
+    return result;
+}
+/* The 48-bit generators as glibc's: X = (a X + c) mod 2^48 on three
+   16-bit words, low first; the state (unseeded: 0), a and c are one
+   object each program-wide. */
+unsigned short __pivm_rand48_x[3];
+unsigned short __pivm_rand48_a[3] = {0xe66d, 0xdeec, 0x5};
+unsigned short __pivm_rand48_c = 0xb;
+static unsigned long long __pivm_rand48_step(unsigned short x[3]) {
+    unsigned long long v = (unsigned long long)x[2] << 32 | (unsigned long long)x[1] << 16 | x[0];
+    unsigned long long a = (unsigned long long)__pivm_rand48_a[2] << 32
+        | (unsigned long long)__pivm_rand48_a[1] << 16 | __pivm_rand48_a[0];
+    v = (v * a + __pivm_rand48_c) & 0xffffffffffffull;
+    x[0] = (unsigned short)v;
+    x[1] = (unsigned short)(v >> 16);
+    x[2] = (unsigned short)(v >> 32);
+    return v;
+}
+static double erand48(unsigned short x[3]) { return __pivm_rand48_step(x) / 281474976710656.0; }
+static long nrand48(unsigned short x[3]) { return (long)(__pivm_rand48_step(x) >> 17); }
+static long jrand48(unsigned short x[3]) { return (int)(unsigned)(__pivm_rand48_step(x) >> 16); }
+static double drand48(void) { return erand48(__pivm_rand48_x); }
+static long lrand48(void) { return nrand48(__pivm_rand48_x); }
+static long mrand48(void) { return jrand48(__pivm_rand48_x); }
+static void __pivm_rand48_defaults(void) {
+    __pivm_rand48_a[0] = 0xe66d;
+    __pivm_rand48_a[1] = 0xdeec;
+    __pivm_rand48_a[2] = 0x5;
+    __pivm_rand48_c = 0xb;
+}
+static void srand48(long seed) {
+    __pivm_rand48_x[0] = 0x330e;
+    __pivm_rand48_x[1] = (unsigned short)seed;
+    __pivm_rand48_x[2] = (unsigned short)((unsigned long)seed >> 16);
+    __pivm_rand48_defaults();
+}
+unsigned short __pivm_rand48_old[3];
+static unsigned short *seed48(unsigned short seed[3]) {
+    for (int i = 0; i < 3; i++) __pivm_rand48_old[i] = __pivm_rand48_x[i];
+    for (int i = 0; i < 3; i++) __pivm_rand48_x[i] = seed[i];
+    __pivm_rand48_defaults();
+    return __pivm_rand48_old;
+}
+static void lcong48(unsigned short p[7]) {
+    for (int i = 0; i < 3; i++) __pivm_rand48_x[i] = p[i];
+    for (int i = 0; i < 3; i++) __pivm_rand48_a[i] = p[3 + i];
+    __pivm_rand48_c = p[6];
+}
 void *memcpy(void *dst, const void *src, size_t n);
 typedef struct { int quot; int rem; } div_t;
 typedef struct { long quot; long rem; } ldiv_t;
