@@ -57,7 +57,9 @@ ENGINES = ["jit", "interp"]
 # and strsep, large frees whose frames the allocator zeroes (what a
 # reused block holds is pivm's, the same on every host), globals aligned
 # beyond their types (the IR's `align`), packed structs read and written
-# at unaligned addresses (every program at
+# at unaligned addresses, automatic variables in slots aligned beyond their
+# types at every depth of a recursion, glibc's 48-bit generators (every
+# program at
 # one point, to keep CI short; the
 # points dropped passed in the run that added the thread, signal and
 # process programs). The
@@ -106,6 +108,8 @@ PROGRAMS = [
     ("tests/c/math_errno.c", [], [0.5], "gcc"),
     ("tests/c/aligned_globals.c", [], [0.5], "gcc"),
     ("tests/c/packed.c", [], [0.5], "gcc"),
+    ("tests/c/aligned_locals.c", [], [0.5], "gcc"),
+    ("tests/c/rand48.c", [], [0.5], "gcc"),
 ]
 
 
