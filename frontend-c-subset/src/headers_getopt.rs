@@ -4,7 +4,8 @@
 //! `--` ending the options, a leading `:` for silent missing arguments,
 //! optional arguments (`::`), long options with `=value` or the next
 //! argument, unique abbreviations, `flag`/`val`, and glibc's messages on
-//! stderr. `optind = 0` starts over.
+//! stderr; `getopt_long_only`, whose long options may start with one `-`.
+//! `optind = 0` starts over.
 
 /// The part `unistd.h` and `getopt.h` share: the globals and the parser.
 pub const GETOPT_CORE: &str = r#"#ifndef __PIVM_GETOPT_CORE_H
@@ -54,9 +55,12 @@ static void __pivm_getopt_exchange(char **argv) {
     __pivm_first_nonopt += optind - __pivm_last_nonopt;
     __pivm_last_nonopt = optind;
 }
-/* A long option at __pivm_nextchar (after "--"). */
+/* A long option at __pivm_nextchar (after prefix, "--", or "-" for
+   getopt_long_only); -1 if getopt_long_only should read it as short
+   options instead. */
 static int __pivm_getopt_long1(int argc, char **argv, const char *optstring,
-                               const struct __pivm_option *longopts, int *longindex) {
+                               const struct __pivm_option *longopts, int *longindex,
+                               int long_only, const char *prefix) {
     char *name = __pivm_nextchar, *end = name;
     while (*end && *end != '=') end++;
     size_t len = (size_t)(end - name);
@@ -80,10 +84,10 @@ static int __pivm_getopt_long1(int argc, char **argv, const char *optstring,
     }
     if (ambiguous && !exact) {
         if (print) {
-            fprintf((struct __pivm_FILE *)3, "%s: option '--%s' is ambiguous; possibilities:", argv[0], name);
+            fprintf((struct __pivm_FILE *)3, "%s: option '%s%s' is ambiguous; possibilities:", argv[0], prefix, name);
             for (int i = 0; longopts[i].name; i++)
                 if (!strncmp(longopts[i].name, name, len))
-                    fprintf((struct __pivm_FILE *)3, " '--%s'", longopts[i].name);
+                    fprintf((struct __pivm_FILE *)3, " '%s%s'", prefix, longopts[i].name);
             fprintf((struct __pivm_FILE *)3, "\n");
         }
         __pivm_nextchar = NULL;
@@ -92,8 +96,9 @@ static int __pivm_getopt_long1(int argc, char **argv, const char *optstring,
         return '?';
     }
     if (!found) {
+        if (long_only && argv[optind][1] != '-' && strchr(optstring, *name)) return -1;
         if (print)
-            fprintf((struct __pivm_FILE *)3, "%s: unrecognized option '--%s'\n", argv[0], name);
+            fprintf((struct __pivm_FILE *)3, "%s: unrecognized option '%s%s'\n", argv[0], prefix, name);
         __pivm_nextchar = NULL;
         optind++;
         optopt = 0;
@@ -106,7 +111,7 @@ static int __pivm_getopt_long1(int argc, char **argv, const char *optstring,
             optarg = end + 1;
         } else {
             if (print)
-                fprintf((struct __pivm_FILE *)3, "%s: option '--%s' doesn't allow an argument\n", argv[0], found->name);
+                fprintf((struct __pivm_FILE *)3, "%s: option '%s%s' doesn't allow an argument\n", argv[0], prefix, found->name);
             optopt = found->val;
             return '?';
         }
@@ -115,7 +120,7 @@ static int __pivm_getopt_long1(int argc, char **argv, const char *optstring,
             optarg = argv[optind++];
         } else {
             if (print)
-                fprintf((struct __pivm_FILE *)3, "%s: option '--%s' requires an argument\n", argv[0], found->name);
+                fprintf((struct __pivm_FILE *)3, "%s: option '%s%s' requires an argument\n", argv[0], prefix, found->name);
             optopt = found->val;
             return optstring[0] == ':' ? ':' : '?';
         }
@@ -130,7 +135,7 @@ static int __pivm_getopt_long1(int argc, char **argv, const char *optstring,
     return found->val;
 }
 static int __pivm_getopt(int argc, char **argv, const char *optstring,
-                         const struct __pivm_option *longopts, int *longindex) {
+                         const struct __pivm_option *longopts, int *longindex, int long_only) {
     if (argc < 1) return -1;
     optarg = NULL;
     if (optind == 0 || !__pivm_getopt_ready) {
@@ -172,9 +177,13 @@ static int __pivm_getopt(int argc, char **argv, const char *optstring,
             optarg = argv[optind++];
             return 1;
         }
-        if (longopts && argv[optind][1] == '-') {
-            __pivm_nextchar = argv[optind] + 2;
-            return __pivm_getopt_long1(argc, argv, optstring, longopts, longindex);
+        if (longopts && (argv[optind][1] == '-'
+                         || (long_only && (argv[optind][2] || !strchr(optstring, argv[optind][1]))))) {
+            int dashes = argv[optind][1] == '-';
+            __pivm_nextchar = argv[optind] + 1 + dashes;
+            int code = __pivm_getopt_long1(argc, argv, optstring, longopts, longindex, long_only,
+                                           dashes ? "--" : "-");
+            if (code != -1) return code;
         }
         __pivm_nextchar = argv[optind] + 1;
     }
@@ -214,7 +223,7 @@ static int __pivm_getopt(int argc, char **argv, const char *optstring,
     return c;
 }
 static int getopt(int argc, char *const argv[], const char *optstring) {
-    return __pivm_getopt(argc, (char **)argv, optstring, NULL, NULL);
+    return __pivm_getopt(argc, (char **)argv, optstring, NULL, NULL, 0);
 }
 #endif
 "#;
@@ -230,7 +239,14 @@ struct option { const char *name; int has_arg; int *flag; int val; };
 static int getopt_long(int argc, char *const argv[], const char *optstring,
                        const struct option *longopts, int *longindex) {
     return __pivm_getopt(argc, (char **)argv, optstring,
-                         (const struct __pivm_option *)longopts, longindex);
+                         (const struct __pivm_option *)longopts, longindex, 0);
+}
+/* Long options may also start with one '-'; an element that matches none
+   and whose first letter is a short option is read as short options. */
+static int getopt_long_only(int argc, char *const argv[], const char *optstring,
+                            const struct option *longopts, int *longindex) {
+    return __pivm_getopt(argc, (char **)argv, optstring,
+                         (const struct __pivm_option *)longopts, longindex, 1);
 }
 #endif
 "#;
