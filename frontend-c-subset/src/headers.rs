@@ -726,24 +726,48 @@ static void __pivm_mcopy(char *t, const char *b, size_t s) {
     else if (s == 4) *(unsigned *)t = *(const unsigned *)b;
     else memcpy(t, b, s);
 }
-static void __pivm_msort(char *b, size_t n, size_t s, int (*cmp)(const void *, const void *), char *tmp) {
-    if (n <= 1) return;
-    size_t n1 = n / 2, n2 = n - n1;
-    char *b1 = b, *b2 = b + n1 * s, *t = tmp;
-    __pivm_msort(b1, n1, s, cmp, tmp);
-    __pivm_msort(b2, n2, s, cmp, tmp);
-    while (n1 > 0 && n2 > 0) {
-        if (cmp(b1, b2) <= 0) { __pivm_mcopy(t, b1, s); b1 += s; n1--; }
-        else { __pivm_mcopy(t, b2, s); b2 += s; n2--; }
-        t += s;
-    }
-    if (n1 > 0) memcpy(t, b1, n1 * s);
-    memcpy(b, tmp, (n - n2) * s);
+/* One body for qsort and GNU qsort_r (whose comparison takes a third
+   argument), so both compare in glibc's order. */
+#define __PIVM_COMMA ,
+#define __PIVM_MSORT(NAME, CMP_T, CALL, ARG_DECL, ARG)                          \
+static void NAME(char *b, size_t n, size_t s, CMP_T cmp ARG_DECL, char *tmp) { \
+    if (n <= 1) return;                                                         \
+    size_t n1 = n / 2, n2 = n - n1;                                             \
+    char *b1 = b, *b2 = b + n1 * s, *t = tmp;                                   \
+    NAME(b1, n1, s, cmp ARG, tmp);                                              \
+    NAME(b2, n2, s, cmp ARG, tmp);                                              \
+    while (n1 > 0 && n2 > 0) {                                                  \
+        if (CALL <= 0) { __pivm_mcopy(t, b1, s); b1 += s; n1--; }               \
+        else { __pivm_mcopy(t, b2, s); b2 += s; n2--; }                         \
+        t += s;                                                                 \
+    }                                                                           \
+    if (n1 > 0) memcpy(t, b1, n1 * s);                                          \
+    memcpy(b, tmp, (n - n2) * s);                                               \
 }
+typedef int (*__pivm_cmp_t)(const void *, const void *);
+typedef int (*__pivm_cmp_r_t)(const void *, const void *, void *);
+__PIVM_MSORT(__pivm_msort, __pivm_cmp_t, cmp(b1, b2), , )
+__PIVM_MSORT(__pivm_msort_r, __pivm_cmp_r_t, cmp(b1, b2, arg), __PIVM_COMMA void *arg,
+             __PIVM_COMMA arg)
 static void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
     char *tmp = malloc(n * size + 1);
     __pivm_msort(base, n, size, cmp, tmp);
     free(tmp);
+}
+static void qsort_r(void *base, size_t n, size_t size,
+                    int (*cmp)(const void *, const void *, void *), void *arg) {
+    char *tmp = malloc(n * size + 1);
+    __pivm_msort_r(base, n, size, cmp, arg, tmp);
+    free(tmp);
+}
+/* n * size bytes, or NULL and ENOMEM if that overflows. */
+int errno;
+static void *reallocarray(void *p, size_t n, size_t size) {
+    if (size && n > (size_t)-1 / size) {
+        errno = 12;
+        return NULL;
+    }
+    return realloc(p, n * size);
 }
 static void *bsearch(const void *key, const void *base, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
     size_t lo = 0, hi = n;
@@ -833,6 +857,27 @@ static char *stpncpy(char *dst, const char *src, size_t n) {
     memset(dst + len, 0, n - len);
     return dst + len;
 }
+static void *memccpy(void *dst, const void *src, int c, size_t n) {
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+    for (size_t i = 0; i < n; i++) {
+        d[i] = s[i];
+        if (s[i] == (unsigned char)c) return d + i + 1;
+    }
+    return NULL;
+}
+static void *mempcpy(void *dst, const void *src, size_t n) {
+    return (char *)memcpy(dst, src, n) + n;
+}
+static char *strchrnul(const char *s, int c) {
+    while (*s && *s != (char)c) s++;
+    return (char *)s;
+}
+static void *rawmemchr(const void *p, int c) {
+    const unsigned char *s = p;
+    while (*s != (unsigned char)c) s++;
+    return (void *)s;
+}
 static void *memrchr(const void *p, int c, size_t n) {
     const unsigned char *b = p;
     while (n--)
@@ -881,6 +926,8 @@ const MATH: &str = r#"#ifndef __PIVM_MATH_H
 double sqrt(double x);
 double sin(double x);
 double cos(double x);
+/* glibc's sincos gives sin's and cos's results. */
+static void sincos(double x, double *s, double *c) { *s = sin(x); *c = cos(x); }
 double tan(double x);
 double asin(double x);
 double acos(double x);
@@ -1344,6 +1391,8 @@ static int isalnum(int c) { return isalpha(c) || isdigit(c) ? 8 : 0; }
 static int ispunct(int c) { return isgraph(c) && !isalnum(c) ? 4 : 0; }
 static int toupper(int c) { return c >= 'a' && c <= 'z' ? c - 32 : c; }
 static int tolower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+static int isascii(int c) { return (c & ~0x7f) == 0; }
+static int toascii(int c) { return c & 0x7f; }
 #endif
 "#;
 
