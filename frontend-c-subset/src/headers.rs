@@ -715,8 +715,88 @@ static void _Exit(int status) { (exit)(status); }
 /* There is no command processor: system(NULL) says so, and every
    command fails. */
 static int system(const char *command) { return command ? -1 : 0; }
-/* A program runs with an empty environment. */
-static char *getenv(const char *name) { return NULL; }
+/* A program starts with an empty environment; setenv, putenv and
+   unsetenv change it for the program ("name=value" strings, one table
+   program-wide in VM memory, as glibc's environ). */
+size_t strlen(const char *s);
+int strncmp(const char *a, const char *b, size_t n);
+char *strchr(const char *s, int c);
+int errno;
+char **__pivm_environ;
+int __pivm_environ_n, __pivm_environ_cap;
+static int __pivm_env_find(const char *name, size_t len) {
+    for (int i = 0; i < __pivm_environ_n; i++)
+        if (!strncmp(__pivm_environ[i], name, len) && __pivm_environ[i][len] == '=') return i;
+    return -1;
+}
+static char *getenv(const char *name) {
+    size_t len = strlen(name);
+    int i = __pivm_env_find(name, len);
+    return i < 0 ? NULL : __pivm_environ[i] + len + 1;
+}
+/* Puts "name=value" (name `len` bytes) in the table, replacing name's. */
+static int __pivm_env_put(char *entry, size_t len) {
+    int i = __pivm_env_find(entry, len);
+    if (i >= 0) {
+        __pivm_environ[i] = entry;
+        return 0;
+    }
+    if (__pivm_environ_n + 1 >= __pivm_environ_cap) {
+        int cap = __pivm_environ_cap ? 2 * __pivm_environ_cap : 8;
+        char **t = realloc(__pivm_environ, cap * sizeof(char *));
+        if (!t) {
+            errno = 12;
+            return -1;
+        }
+        __pivm_environ = t;
+        __pivm_environ_cap = cap;
+    }
+    __pivm_environ[__pivm_environ_n++] = entry;
+    __pivm_environ[__pivm_environ_n] = NULL;
+    return 0;
+}
+static int setenv(const char *name, const char *value, int overwrite) {
+    size_t len = name ? strlen(name) : 0;
+    if (!len || strchr(name, '=')) {
+        errno = 22;
+        return -1;
+    }
+    if (!overwrite && __pivm_env_find(name, len) >= 0) return 0;
+    size_t vlen = strlen(value);
+    char *e = malloc(len + vlen + 2);
+    if (!e) {
+        errno = 12;
+        return -1;
+    }
+    memcpy(e, name, len);
+    e[len] = '=';
+    memcpy(e + len + 1, value, vlen + 1);
+    return __pivm_env_put(e, len);
+}
+static int unsetenv(const char *name) {
+    size_t len = name ? strlen(name) : 0;
+    if (!len || strchr(name, '=')) {
+        errno = 22;
+        return -1;
+    }
+    int i;
+    while ((i = __pivm_env_find(name, len)) >= 0) {
+        for (int k = i; k < __pivm_environ_n; k++) __pivm_environ[k] = __pivm_environ[k + 1];
+        __pivm_environ_n--;
+    }
+    return 0;
+}
+/* The string itself goes in the table; without '=' it unsets. */
+static int putenv(char *string) {
+    char *eq = strchr(string, '=');
+    if (!eq) return unsetenv(string);
+    return __pivm_env_put(string, (size_t)(eq - string));
+}
+static int clearenv(void) {
+    __pivm_environ_n = 0;
+    if (__pivm_environ) __pivm_environ[0] = NULL;
+    return 0;
+}
 /* qsort is a stable merge sort, like glibc's (so equal keys end up in the
    same order as under gcc); bsearch is a plain binary search. An element
    of 4 or 8 bytes is moved as one integer, like glibc's, not by a memcpy
@@ -761,7 +841,6 @@ static void qsort_r(void *base, size_t n, size_t size,
     free(tmp);
 }
 /* n * size bytes, or NULL and ENOMEM if that overflows. */
-int errno;
 static void *reallocarray(void *p, size_t n, size_t size) {
     if (size && n > (size_t)-1 / size) {
         errno = 12;
