@@ -174,8 +174,17 @@ impl Builtin {
                 | Strdup
                 | StrtokR
                 | Strsep
-                | Sqrt
-                | Sin
+        ) || self.is_math()
+    }
+
+    /// The math functions (`math.h`): pure functions of their float
+    /// arguments, each returning the canonical NaN for a NaN result
+    /// (`nan::canonical_locals`).
+    pub const fn is_math(self) -> bool {
+        use Builtin::*;
+        matches!(
+            self,
+            Sqrt | Sin
                 | Cos
                 | Tan
                 | Asin

@@ -80,7 +80,7 @@ pub fn canonical_locals(m: &Module, f: &Function) -> Vec<bool> {
             InstKind::Call {
                 callee: Callee::Builtin(bi),
                 ..
-            } if m.builtin(*bi).is_some_and(is_math) => Def::Canonical,
+            } if m.builtin(*bi).is_some_and(Builtin::is_math) => Def::Canonical,
             _ => Def::Exact,
         };
         defs[d].push(def);
@@ -107,55 +107,6 @@ pub fn canonical_locals(m: &Module, f: &Function) -> Vec<bool> {
         }
     }
     canonical
-}
-
-/// The math builtins: each returns the canonical NaN for a NaN result.
-fn is_math(b: Builtin) -> bool {
-    use Builtin::*;
-    matches!(
-        b,
-        Sqrt | Sin
-            | Cos
-            | Tan
-            | Asin
-            | Acos
-            | Atan
-            | Atan2
-            | Sinh
-            | Cosh
-            | Tanh
-            | Exp
-            | Log
-            | Log10
-            | Log2
-            | Pow
-            | Fabs
-            | Floor
-            | Ceil
-            | Round
-            | Trunc
-            | Fmod
-            | Hypot
-            | Fmin
-            | Fmax
-            | Cbrt
-            | Expm1
-            | Log1p
-            | Exp2
-            | Asinh
-            | Acosh
-            | Atanh
-            | Erf
-            | Erfc
-            | Tgamma
-            | Lgamma
-            | Rint
-            | Copysign
-            | Nextafter
-            | Remainder
-            | Fma
-            | Ldexp
-    )
 }
 
 /// `frame` with the canonical NaN in each of its function's
