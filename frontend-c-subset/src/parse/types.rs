@@ -253,34 +253,50 @@ impl Parser {
             }
             t.align(&self.prog.structs)
         } else {
-            let save = self.nodes;
-            let e = self.conditional()?;
-            self.nodes = save;
-            match const_int(&e) {
-                Some(n) if e.ty.is_integer() && (n == 0 || (n > 0 && n & (n - 1) == 0)) => n as u64,
-                Some(n) if e.ty.is_integer() => {
-                    self.error(
-                        e.loc,
-                        format!("requested alignment {n} is not a positive power of 2"),
-                    );
-                    0
-                }
-                _ => {
-                    self.error(e.loc, "'_Alignas' needs an integer constant or a type");
-                    0
-                }
-            }
+            self.alignment_value("'_Alignas' needs an integer constant or a type")?
         };
         self.expect(")")?;
+        Self::raise_align(attr, n, loc, false);
+        Ok(())
+    }
+
+    /// An alignment written as a constant expression (`_Alignas`,
+    /// `aligned`): a power of 2 up to 2^28, or 0, which asks nothing (gcc
+    /// ignores `aligned(0)` with a warning), else reported and 0.
+    fn alignment_value(&mut self, not_constant: &str) -> PResult<u64> {
+        let save = self.nodes;
+        let e = self.conditional()?;
+        self.nodes = save;
+        let n = match const_int(&e) {
+            Some(0) if e.ty.is_integer() => 0,
+            Some(n) if e.ty.is_integer() && n > 0 && n & (n - 1) == 0 => n as u64,
+            Some(n) if e.ty.is_integer() => {
+                let msg = format!("requested alignment {n} is not a positive power of 2");
+                self.error(e.loc, msg);
+                0
+            }
+            _ => {
+                self.error(e.loc, not_constant);
+                0
+            }
+        };
         if n > 1 << 28 {
-            self.error(loc, format!("requested alignment {n} is too large"));
-        } else if n > attr.align {
+            self.error(e.loc, format!("requested alignment {n} is too large"));
+            return Ok(0);
+        }
+        Ok(n)
+    }
+
+    /// Keeps the strictest alignment asked of a declaration (`n` at `loc`,
+    /// from `aligned` if `from_attr`).
+    fn raise_align(attr: &mut Attr, n: u64, loc: Loc, from_attr: bool) {
+        if n > attr.align {
             if attr.align == 0 {
                 attr.align_loc = loc;
             }
             attr.align = n;
+            attr.align_attr = from_attr;
         }
-        Ok(())
     }
 
     // attribute = "__attribute__" "(" balanced-tokens ")"
@@ -332,13 +348,7 @@ impl Parser {
 
     /// `attr` with what `got` asks of the declared object.
     fn add_attrs(attr: &mut Attr, got: AttrLayout) {
-        if got.align > attr.align {
-            if attr.align == 0 {
-                attr.align_loc = got.loc;
-            }
-            attr.align = got.align;
-            attr.align_attr = true;
-        }
+        Self::raise_align(attr, got.align, got.loc, true);
         attr.packed |= got.packed;
     }
 
@@ -373,26 +383,8 @@ impl Parser {
         if !self.eat("(") {
             return Ok(16);
         }
-        let save = self.nodes;
-        let e = self.conditional()?;
-        self.nodes = save;
+        let n = self.alignment_value("'aligned' needs an integer constant")?;
         self.expect(")")?;
-        let n = match const_int(&e) {
-            Some(n) if e.ty.is_integer() && n > 0 && n & (n - 1) == 0 => n as u64,
-            Some(n) if e.ty.is_integer() => {
-                let msg = format!("requested alignment {n} is not a positive power of 2");
-                self.error(e.loc, msg);
-                return Ok(0);
-            }
-            _ => {
-                self.error(e.loc, "'aligned' needs an integer constant");
-                return Ok(0);
-            }
-        };
-        if n > 1 << 28 {
-            self.error(e.loc, format!("requested alignment {n} is too large"));
-            return Ok(0);
-        }
         Ok(n)
     }
 
