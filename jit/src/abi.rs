@@ -136,14 +136,15 @@ pub struct VmCtx {
     /// `Builtin::Malloc` and `Builtin::Free` (see `HeapFn`).
     pub malloc: HeapFn,
     pub free: HeapFn,
-    /// After compiled code's inline free cleared a slot of a slab that was
-    /// full (`HeapView`): the slab's index (and 0). Puts the slab among
-    /// its class's slabs with room, as the allocator's own free does;
+    /// After compiled code's inline free cleared a slot of a slab and so
+    /// left it `SLAB_LIST_AT` minus one live slots (`HeapView`): the
+    /// slab's index (and 0). Puts the slab among its class's slabs with
+    /// room, as the allocator's own free does;
     /// never fails, never grows memory, returns 0.
     pub unfilled: HeapFn,
     /// After compiled code's inline malloc took the last free slot of its
     /// class's current slab: the slab's index (and 0). Makes the class's
-    /// next slab with room current, as the allocator's own malloc does;
+    /// listed slab current, as the allocator's own malloc does;
     /// never fails, never grows memory, returns 0.
     pub filled: HeapFn,
     /// The last serial given to an activation of a function that calls
@@ -255,6 +256,9 @@ pub const SLAB_SLACK: i32 = 49;
 pub const SLAB_MIXED: i32 = 50;
 /// Slots of the slab's class (`u16`).
 pub const SLAB_NSLOTS: i32 = 52;
+/// The live slots a free finds when it lists the slab among its class's
+/// slabs with room (`u16`; `VmCtx::unfilled`).
+pub const SLAB_LIST_AT: i32 = 54;
 
 /// Small blocks whose slabs are one frame: the slot sizes of the classes,
 /// the slab size, the frame table's entry (`(slab + 1) << FRAME_CLASS_BITS

@@ -1,9 +1,10 @@
 /* Mallocs and frees at the edges of a slab, where the JIT's inline fast
    path calls the runtime's hooks or hands over to the runtime: a class's
    first slab, a slab that fills (every slot of classes 16, 48 and 1024),
-   one that stops being full (the JIT's inline free makes it the class's
-   current slab when it is the lowest with room, also when the class had
-   none), one that empties and is given back, blocks of two types and of
+   one that stops being full (set aside until frees leave an eighth of its
+   slots free; then the JIT's inline free lists it, and makes it the
+   class's current slab when the class has none), one that empties and is
+   given back, blocks of two types and of
    several sizes in one class, malloc(0), free(NULL); then sizes known
    only at run time (every edge of the classes, a slab filled to its last
    slot and the class's next slab, typed arrays of run-time length, sizes
@@ -97,30 +98,55 @@ int main(void) {
         for (int i = 1; i < 16; i += 2) free(g[i]);
         free(z);
         /* Two full slabs of class 64 (64 slots each) and no slab with room:
-           frees from the top slab down, each slab full before its free;
-           the mallocs after them take the lowest free slot of the lowest
-           slab with room. */
+           two frees in each leave both set aside (a slab is listed again
+           once an eighth of its slots, 8, are free), so the next mallocs
+           take a new slab, which empties again; then frees in the top slab
+           make it current when it has 8 free slots (the class has none)
+           and frees in the lower one list it: the mallocs fill the top
+           one, then take the lowest slots of the lower one. */
         static void *r[128];
+        static char gone[128];
         for (int i = 0; i < 128; i++) {
             r[i] = malloc(64);
+            gone[i] = 0;
             mix(r[i]);
         }
-        free(r[127 - round]);
-        free(r[70 + round]);
-        free(r[5 + round]);
-        free(r[9]);
-        void *u = malloc(64), *v = malloc(64), *w = malloc(64), *x = malloc(64);
+        int two[4] = {127 - round, 70 + round, 5 + round, 9 + round};
+        for (int k = 0; k < 4; k++) {
+            free(r[two[k]]);
+            gone[two[k]] = 1;
+        }
+        void *u = malloc(64), *v = malloc(64);
         mix(u);
         mix(v);
-        mix(w);
-        mix(x);
-        printf("round %d: %p %p %p %p\n", round, u, v, w, x);
+        printf("round %d: %p %p\n", round, u, v);
         free(u);
         free(v);
-        free(w);
-        free(x);
+        for (int k = 0; k < 8; k++) {
+            int i = 64 + (round + 1 + 3 * k) % 64;
+            if (!gone[i]) {
+                free(r[i]);
+                gone[i] = 1;
+            }
+        }
+        for (int k = 0; k < 9; k++) {
+            int i = (round + 11 + 5 * k) % 64;
+            if (!gone[i]) {
+                free(r[i]);
+                gone[i] = 1;
+            }
+        }
+        void *m[14];
+        printf("round %d:", round);
+        for (int k = 0; k < 14; k++) {
+            m[k] = malloc(64);
+            mix(m[k]);
+            printf(" %p", m[k]);
+        }
+        printf("\n");
+        for (int k = 0; k < 14; k++) free(m[k]);
         for (int i = 0; i < 128; i++)
-            if (r[i] != u && r[i] != v && r[i] != w && r[i] != x) free(r[i]);
+            if (!gone[i]) free(r[i]);
     }
     /* Sizes known only at run time, read from an array. */
     static unsigned long sz[] = {0, 1, 15, 16, 17, 32, 255, 256, 257,

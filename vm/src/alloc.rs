@@ -12,11 +12,20 @@
 //!   up to 256, then four classes per power of two up to 1 KiB, then every
 //!   multiple of 256). A slab is one 4 KiB frame up to 1 KiB, else 2, 4 or
 //!   8 frames (`SLAB_FRAMES`: the least waste with at least 4 slots), and
-//!   starts at a multiple of its own size from the heap start. A small
-//!   malloc takes the lowest free slot of the lowest-addressed slab of its
-//!   class that has one; if none has, it makes a new slab in the
-//!   lowest-addressed free place (below). A slab whose last block is freed
-//!   is given back at once.
+//!   starts at a multiple of its own size from the heap start. Each class
+//!   has a current slab, and a small malloc takes the lowest free slot of
+//!   it. A slab that fills is set aside, and comes back (is listed among
+//!   its class's slabs with room) only once frees leave `room(c)` free
+//!   slots in it, an eighth of its slots (at least one); when the current
+//!   slab fills, the lowest-addressed listed slab becomes current, and if
+//!   none is listed, a new slab in the lowest-addressed free place (below)
+//!   (if the heap has no place for one, the lowest-addressed slab with a
+//!   free slot). A class without a current slab makes the first slab
+//!   listed current. A slab whose last block is freed is given back at
+//!   once. So a heap whose blocks are freed in scattered places and
+//!   allocated again (most frees land in full slabs) changes slabs once
+//!   per `room(c)` frees, not at every one (`benches/RESULTS.md`, "Issue
+//!   12, 2026-12-05"), for at most an eighth of a slab's slots idle.
 //! - Large blocks and slabs are carved from the space between them
 //!   ("gaps") first fit at 16-byte granularity: a large block takes
 //!   `round_up(size, 16)` bytes in the lowest-addressed gap that fits, a slab
@@ -39,12 +48,18 @@
 //!   memory as it is and this history (`extra`), so a resumed run zeroes
 //!   what the original would.
 //!
-//! So every decision is a function of the set of live blocks, never of the
-//! order of past frees: the slabs are exactly the frames holding a live small
-//! block (a block's class is that of its size), the gaps are what lies
-//! between the slabs and large blocks. An allocator rebuilt from a snapshot's
-//! table continues exactly like the original, and the same calls give the
-//! same addresses on every host and both engines.
+//! So every decision is a function of the set of live blocks and of each
+//! class's current slab, never of the order of past frees: the slabs are
+//! exactly the frames holding a live small block (a block's class is that
+//! of its size), the gaps are what lies between the slabs and large
+//! blocks, and a class's listed slabs are its current one and those with
+//! `room(c)` free slots or more (a slab is listed when a free leaves
+//! exactly that many, and only the current one loses free slots). A
+//! snapshot stores the current slabs that are not what a rebuild would
+//! pick, the lowest-addressed slab with that room (`current_slabs`), and
+//! an allocator rebuilt from its table and those (`set_current`) continues
+//! exactly like the original: the same calls give the same addresses on
+//! every host and both engines.
 //!
 //! Speed: a small malloc or free is O(1) with no hashing and touches one
 //! cache line of metadata, the slab's (64 bytes: a 256-bit bitmap of its
@@ -52,9 +67,9 @@
 //! while they agree; per-slot types and sizes go to side tables once they
 //! differ). The frame table (one `u32` per 4 KiB frame: slab index and
 //! class, in each frame of a slab) finds a block's slab; the bitmap gives the lowest free slot with
-//! trailing-zeros; each class caches its lowest non-full slab, and keeps a
-//! bitmap of its non-full slabs' frames (with a summary bit per word),
-//! touched only when a slab fills, stops being full, or empties. Large
+//! trailing-zeros; each class caches its current slab, and keeps a
+//! bitmap of its listed slabs' frames (with a summary bit per word),
+//! touched only when a slab fills, is listed, or empties. Large
 //! blocks keep a hash map of their sizes and the gap index below.
 //!
 //! Types: each allocation's IR type is a small id (`TyId`): 0 for none, 1 for
@@ -236,6 +251,29 @@ const NSLOTS: [u16; NSMALL] = {
     t
 };
 
+/// Per class: the live slots a free finds when it lists the slab (leaves
+/// `room(c)` free slots in it).
+const LIST_AT: [u16; NSMALL] = {
+    let mut t = [0u16; NSMALL];
+    let mut c = 0;
+    while c < NSMALL {
+        t[c] = NSLOTS[c] - room(c) as u16 + 1;
+        c += 1;
+    }
+    t
+};
+
+/// The free slots a full slab of class `c` needs before malloc uses it
+/// again.
+const fn room(c: usize) -> usize {
+    let r = NSLOTS[c] as usize / 8;
+    if r == 0 {
+        1
+    } else {
+        r
+    }
+}
+
 #[inline]
 fn nslots(c: usize) -> usize {
     NSLOTS[c] as usize
@@ -295,6 +333,9 @@ struct Slab {
     mixed: u8,
     /// Slots of its class (`NSLOTS`), for compiled code's free.
     nslots: u16,
+    /// `LIST_AT` of its class: a free that finds this many live slots
+    /// lists the slab among its class's slabs with room.
+    list_at: u16,
 }
 
 impl Slab {
@@ -368,6 +409,7 @@ const _: () = {
     assert!(offset_of!(Slab, slack) == a::SLAB_SLACK as usize);
     assert!(offset_of!(Slab, mixed) == a::SLAB_MIXED as usize);
     assert!(offset_of!(Slab, nslots) == a::SLAB_NSLOTS as usize);
+    assert!(offset_of!(Slab, list_at) == a::SLAB_LIST_AT as usize);
     assert!(NSMALL1 == a::SMALL_CLASSES.len() && FRAME == a::SMALL_FRAME);
     assert!(NSMALL == a::HEAP_CLASSES);
     assert!(CLASS_BITS == a::FRAME_CLASS_BITS && NOT_A_SLOT == a::NOT_A_SLOT);
@@ -847,11 +889,9 @@ pub struct Allocator {
     tys: Vec<Vec<TyId>>,
     /// Per frame of the heap: its slab (see `CLASS_BITS`), or 0.
     frames: Vec<u32>,
-    /// Per class: the frames of its non-full slabs.
+    /// Per class: the frames of its listed slabs (the current one and
+    /// those with `room(c)` free slots).
     nonfull: [FrameSet; NSMALL],
-    /// Per class: the frame of its current slab (`view.cur`), or
-    /// `usize::MAX` if it has none; compared without loading the slab.
-    cur_frame: [usize; NSMALL],
     /// The current slabs, the live-block count, and what compiled code
     /// needs to find them (boxed: its address is given to compiled code).
     view: Box<HeapView>,
@@ -888,7 +928,6 @@ impl Allocator {
             tys: Vec::new(),
             frames: Vec::new(),
             nonfull: std::array::from_fn(|_| FrameSet::default()),
-            cur_frame: [usize::MAX; NSMALL],
             view: Box::new(HeapView {
                 cur: [NO_SLAB; NSMALL],
                 count: 0,
@@ -1065,13 +1104,13 @@ impl Allocator {
         }
         a.space.end = prev;
         for slab in &a.slabs {
-            if (slab.used as usize) < nslots(slab.class as usize) {
+            if slab.used < u32::from(slab.list_at) {
                 let f = a.frame_of(slab.start);
                 a.nonfull[slab.class as usize].insert(f);
             }
         }
         for c in 0..NSMALL {
-            a.update_cur(c, 0);
+            a.update_cur(c);
         }
         Ok(())
     }
@@ -1397,6 +1436,7 @@ impl Allocator {
             slack,
             mixed: 0,
             nslots: NSLOTS[c],
+            list_at: LIST_AT[c],
         };
         let s = match self.spare.pop() {
             Some(s) => {
@@ -1426,16 +1466,74 @@ impl Allocator {
         ((start - self.space.heap_start) >> FRAME_SHIFT) as usize
     }
 
-    /// Sets class `c`'s lowest non-full slab, knowing that none is below
-    /// frame `from`.
+    /// Makes class `c`'s lowest-addressed listed slab current (none if
+    /// none is listed).
     #[inline]
-    fn update_cur(&mut self, c: usize, from: usize) {
-        let f = self.nonfull[c].first_from(from);
-        self.cur_frame[c] = f.unwrap_or(usize::MAX);
-        self.view.cur[c] = match f {
+    fn update_cur(&mut self, c: usize) {
+        self.view.cur[c] = match self.nonfull[c].first_from(0) {
             Some(f) => (self.frames[f] >> CLASS_BITS) - 1,
             None => NO_SLAB,
         };
+    }
+
+    /// The starts of the current slabs a rebuild from the table would not
+    /// pick (it picks a class's lowest-addressed slab with `room(c)` free
+    /// slots), in class order: what a snapshot keeps of the allocator's
+    /// state beside its table (`set_current`).
+    pub fn current_slabs(&self) -> Vec<u64> {
+        (0..NSMALL)
+            .filter_map(|c| {
+                let s = self.view.cur[c];
+                if s == NO_SLAB {
+                    return None;
+                }
+                let slab = &self.slabs[s as usize];
+                let roomy = slab.used < u32::from(slab.list_at);
+                let lowest = self.nonfull[c].first_from(0) == Some(self.frame_of(slab.start));
+                (!(roomy && lowest)).then_some(slab.start)
+            })
+            .collect()
+    }
+
+    /// Makes the slabs starting at `starts` (`current_slabs` of the
+    /// allocator this one was rebuilt from) their classes' current slabs.
+    /// Refuses a start that is not a slab with a free slot, and two of one
+    /// class.
+    pub fn set_current(&mut self, starts: &[u64]) -> Result<(), VmError> {
+        let mut seen = [false; NSMALL];
+        for &start in starts {
+            let bad = |why: &str| {
+                VmError::new(format!(
+                    "bad snapshot: current slab {start:#x} {why} (alloc.current)"
+                ))
+            };
+            let f = start
+                .checked_sub(self.space.heap_start)
+                .filter(|rel| rel % FRAME == 0)
+                .map(|rel| (rel >> FRAME_SHIFT) as usize)
+                .ok_or_else(|| bad("is not a frame of the heap"))?;
+            let e = self.frames.get(f).copied().unwrap_or(0);
+            if e == 0 {
+                return Err(bad("is not a slab"));
+            }
+            let (s, c) = (
+                (e >> CLASS_BITS) as usize - 1,
+                (e & ((1 << CLASS_BITS) - 1)) as usize,
+            );
+            let slab = &self.slabs[s];
+            if slab.start != start {
+                return Err(bad("is not a slab's start"));
+            }
+            if slab.used as usize >= nslots(c) {
+                return Err(bad("is full"));
+            }
+            if std::mem::replace(&mut seen[c], true) {
+                return Err(bad("is a second current slab of its class"));
+            }
+            self.nonfull[c].insert(f);
+            self.view.cur[c] = s as u32;
+        }
+        Ok(())
     }
 
     /// Allocates `size` bytes of type `ty`; `None` when the heap is
@@ -1475,7 +1573,9 @@ impl Allocator {
     #[cold]
     #[inline(never)]
     fn malloc_new_slab(&mut self, c: usize, ty: TyId, slack: u8) -> Option<u64> {
-        let start = self.space.alloc_run(slab_bytes(c))?;
+        let Some(start) = self.space.alloc_run(slab_bytes(c)) else {
+            return self.malloc_set_aside(c, ty, slack);
+        };
         let Some(s) = self.make_slab(start, c, ty, slack) else {
             self.release(start, slab_bytes(c));
             return None;
@@ -1486,9 +1586,25 @@ impl Allocator {
         self.view.count += 1;
         let f = self.frame_of(start);
         self.nonfull[c].insert(f);
-        self.cur_frame[c] = f;
         self.view.cur[c] = s as u32;
         Some(start)
+    }
+
+    /// A small malloc of class `c` when no slab of the class is listed and
+    /// the heap has no place for a new one: the lowest-addressed slab of
+    /// the class with a free slot becomes current (a scan of the slabs: the
+    /// heap is full).
+    #[cold]
+    #[inline(never)]
+    fn malloc_set_aside(&mut self, c: usize, ty: TyId, slack: u8) -> Option<u64> {
+        let s = (0..self.slabs.len())
+            .filter(|&s| {
+                let slab = &self.slabs[s];
+                usize::from(slab.class) == c && slab.used > 0 && (slab.used as usize) < nslots(c)
+            })
+            .min_by_key(|&s| self.slabs[s].start)?;
+        self.list(c, s);
+        self.malloc_small(c, CLASS_SIZE[c] as u64 - u64::from(slack), ty)
     }
 
     /// Slab `s` of class `c` has just become full.
@@ -1501,10 +1617,9 @@ impl Allocator {
     /// `filled`'s work, also compiled code's (`filled_by_code`).
     #[inline(always)]
     fn next_current(&mut self, c: usize, s: usize) {
-        // Every lower slab of the class is full: the next is above.
         let f = self.frame_of(self.slabs[s].start);
         self.nonfull[c].remove(f);
-        self.update_cur(c, f + 1);
+        self.update_cur(c);
     }
 
     fn malloc_large(&mut self, size: u64, ty: TyId) -> Option<u64> {
@@ -1558,11 +1673,11 @@ impl Allocator {
             Some(Loc::Small(s, slot)) => {
                 self.view.count -= 1;
                 let slab = &mut self.slabs[s];
-                let was_full = slab.used as usize == nslots(slab.class as usize);
+                let lists = slab.used == u32::from(slab.list_at);
                 slab.bits[slot >> 6] &= !(1 << (slot & 63));
                 slab.used -= 1;
-                if slab.used == 0 || was_full {
-                    self.unfilled_or_emptied(s, was_full);
+                if slab.used == 0 || lists {
+                    self.unfilled_or_emptied(s);
                 }
                 true
             }
@@ -1579,21 +1694,27 @@ impl Allocator {
         true
     }
 
-    /// Compiled code freed a block of slab `s`, which was full and keeps a
-    /// live block (`abi::VmCtx::unfilled`): `unfilled_or_emptied`'s
-    /// second case, without the first's cold code around it.
+    /// Compiled code freed a block of slab `s`, which keeps a live block,
+    /// leaving it `room(c)` free slots (`abi::VmCtx::unfilled`):
+    /// `unfilled_or_emptied`'s second case, without the first's cold code
+    /// around it.
     pub fn unfilled(&mut self, s: usize) {
         let Some(slab) = self.slabs.get(s) else {
             return;
         };
         let c = usize::from(slab.class);
-        if slab.used == 0 || slab.used as usize == nslots(c) {
+        if slab.used == 0 || slab.used + 1 != u32::from(slab.list_at) {
             return;
         }
-        let f = self.frame_of(slab.start);
+        self.list(c, s);
+    }
+
+    /// Puts slab `s` of class `c` among the class's slabs with room; it
+    /// becomes current if the class has none.
+    fn list(&mut self, c: usize, s: usize) {
+        let f = self.frame_of(self.slabs[s].start);
         self.nonfull[c].insert(f);
-        if f < self.cur_frame[c] {
-            self.cur_frame[c] = f;
+        if self.view.cur[c] == NO_SLAB {
             self.view.cur[c] = s as u32;
         }
     }
@@ -1611,11 +1732,11 @@ impl Allocator {
         }
     }
 
-    /// A block of slab `s` was freed, which was full (`was_full`) or is now
-    /// empty.
+    /// A block of slab `s` was freed, which left it `room(c)` free slots
+    /// (it is listed) or empty.
     #[cold]
     #[inline(never)]
-    fn unfilled_or_emptied(&mut self, s: usize, was_full: bool) {
+    fn unfilled_or_emptied(&mut self, s: usize) {
         let slab = &self.slabs[s];
         let (c, start) = (slab.class as usize, slab.start);
         let f = self.frame_of(start);
@@ -1623,20 +1744,13 @@ impl Allocator {
             // Give the frames back.
             self.frames[f..f + usize::from(SLAB_FRAMES[c])].fill(0);
             self.spare.push(s as u32);
-            if !was_full {
-                self.nonfull[c].remove(f);
-            }
+            self.nonfull[c].remove(f);
             if self.view.cur[c] == s as u32 {
-                // It was the lowest: the next is above.
-                self.update_cur(c, f + 1);
+                self.update_cur(c);
             }
             self.release(start, slab_bytes(c));
         } else {
-            self.nonfull[c].insert(f);
-            if f < self.cur_frame[c] {
-                self.cur_frame[c] = f;
-                self.view.cur[c] = s as u32;
-            }
+            self.list(c, s);
         }
     }
 
@@ -1685,22 +1799,33 @@ impl Allocator {
             .map(|s| (s.start, u64::from(s.class)))
             .collect();
         slabs.sort_unstable();
-        // Each class's current slab: its lowest with room, at `cur_frame`.
+        // Each class's current slab; its listed slabs are that one and
+        // those with `room(c)` free slots.
         let cur = (0..NSMALL)
             .map(|c| {
-                let lowest = self.nonfull[c].first_from(0);
-                assert_eq!(lowest.unwrap_or(usize::MAX), self.cur_frame[c]);
-                match self.view.cur[c] {
-                    NO_SLAB => {
-                        assert_eq!(lowest, None);
-                        u32::MAX
-                    }
-                    s => {
-                        let rel = self.slabs[s as usize].start - self.space.heap_start;
-                        assert_eq!(lowest, Some((rel / FRAME) as usize));
-                        rel as u32
-                    }
+                let cur = match self.view.cur[c] {
+                    NO_SLAB => None,
+                    s => Some(self.frame_of(self.slabs[s as usize].start)),
+                };
+                let mut listed = Vec::new();
+                let mut f = 0;
+                while let Some(g) = self.nonfull[c].first_from(f) {
+                    listed.push(g);
+                    f = g + 1;
                 }
+                let mut expect: Vec<usize> = self
+                    .slabs
+                    .iter()
+                    .filter(|s| s.used > 0 && usize::from(s.class) == c)
+                    .filter(|s| s.used < u32::from(s.list_at))
+                    .map(|s| self.frame_of(s.start))
+                    .chain(cur)
+                    .collect();
+                expect.sort_unstable();
+                expect.dedup();
+                assert_eq!(listed, expect, "class {c}'s listed slabs");
+                assert_eq!(cur.is_none(), listed.is_empty());
+                cur.map_or(u32::MAX, |f| f as u32)
             })
             .collect();
         (self.space.derived(), slabs, cur)
@@ -1722,14 +1847,16 @@ mod tests {
     }
 
     fn rebuild(a: &Allocator) -> Allocator {
-        Allocator::from_table(
+        let mut b = Allocator::from_table(
             a.space.heap_start,
             a.space.heap_max,
             &a.types[2..],
             a.heap_top(),
             a.table(),
         )
-        .unwrap()
+        .unwrap();
+        b.set_current(&a.current_slabs()).unwrap();
+        b
     }
 
     /// `rebuild` through `from_packed`, as a resume does: each distinct
@@ -1751,7 +1878,7 @@ mod tests {
             };
             entries.push((addr, size, k));
         });
-        Allocator::from_packed(
+        let mut b = Allocator::from_packed(
             a.space.heap_start,
             a.space.heap_max,
             &a.types[2..],
@@ -1759,7 +1886,9 @@ mod tests {
             &types,
             entries,
         )
-        .unwrap()
+        .unwrap();
+        b.set_current(&a.current_slabs()).unwrap();
+        b
     }
 
     fn check_derived(a: &Allocator) {
@@ -1974,7 +2103,8 @@ mod tests {
 
     /// What compiled code's inline free does with the block at `p`: clears
     /// it in a one-frame slab that keeps a live block, then `unfilled` if
-    /// the slab was full; `false` where compiled code calls the runtime.
+    /// that leaves `room(c)` free slots; `false` where compiled code calls
+    /// the runtime.
     fn code_free(a: &mut Allocator, p: u64) -> bool {
         let Some(Loc::Small(s, slot)) = a.find(p) else {
             return false;
@@ -1983,11 +2113,11 @@ mod tests {
         if usize::from(slab.class) >= NSMALL1 || slab.used <= 1 {
             return false;
         }
-        let was_full = slab.used == u32::from(slab.nslots);
+        let lists = slab.used == u32::from(slab.list_at);
         slab.bits[slot >> 6] &= !(1 << (slot & 63));
         slab.used -= 1;
         a.view.count -= 1;
-        if was_full {
+        if lists {
             a.unfilled(s);
         }
         true
@@ -2080,6 +2210,63 @@ mod tests {
     }
 
     #[test]
+    fn a_full_slab_waits_for_an_eighth_of_its_slots() {
+        let mut a = Allocator::new(0x1000, 0x100000, &[]);
+        // Two full slabs of class 16 (256 slots each), a third current.
+        let ps: Vec<u64> = (0..513).map(|_| a.malloc(16, TY_NONE).unwrap()).collect();
+        let third = ps[512];
+        // 31 frees in the lowest slab: set aside, the third stays current.
+        for &p in &ps[..31] {
+            a.free(p);
+        }
+        assert_eq!(a.malloc(16, TY_NONE), Some(third + 16));
+        check_derived(&a);
+        // The 32nd lists it; the current slab stays current until it fills.
+        a.free(ps[31]);
+        assert_eq!(a.malloc(16, TY_NONE), Some(third + 32));
+        check_derived(&a);
+        for k in 3..256 {
+            assert_eq!(a.malloc(16, TY_NONE), Some(third + 16 * k));
+        }
+        // Then the lowest listed slab, from its lowest free slot.
+        assert_eq!(a.malloc(16, TY_NONE), Some(ps[0]));
+        assert_eq!(a.current_slabs(), vec![ps[0]]);
+        check_derived(&a);
+        // A heap with no room for a new slab takes a set-aside slab's slot.
+        let mut b = Allocator::new(0x1000, 0x1000 + 2 * FRAME, &[]);
+        let qs: Vec<u64> = (0..512).map(|_| b.malloc(16, TY_NONE).unwrap()).collect();
+        b.free(qs[300]);
+        b.free(qs[7]);
+        assert_eq!(b.malloc(16, TY_NONE), Some(qs[7]));
+        assert_eq!(b.malloc(16, TY_NONE), Some(qs[300]));
+        assert_eq!(b.malloc(16, TY_NONE), None);
+        check_derived(&b);
+    }
+
+    #[test]
+    fn bad_current_slabs_are_refused() {
+        let mut a = Allocator::new(0x1000, 0x100000, &[]);
+        let ps: Vec<u64> = (0..300).map(|_| a.malloc(16, TY_NONE).unwrap()).collect();
+        let big = a.malloc(100, TY_NONE).unwrap();
+        for (starts, why) in [
+            (vec![0x800], "is not a frame of the heap"),
+            (vec![0x1008], "is not a frame of the heap"),
+            (vec![0x50000], "is not a slab"),
+            (vec![ps[0]], "is full"),
+            (
+                vec![ps[256], big & !(FRAME - 1), ps[256]],
+                "second current slab",
+            ),
+        ] {
+            let e = rebuild(&a).set_current(&starts).unwrap_err();
+            assert!(e.message.contains(why), "{starts:x?}: {}", e.message);
+        }
+        let mut b = rebuild(&a);
+        b.set_current(&[ps[256]]).unwrap();
+        assert_eq!(b.derived(), a.derived());
+    }
+
+    #[test]
     fn resize() {
         let mut a = Allocator::new(0x1000, 0x100000, &[]);
         let p = a.malloc(16, TY_NONE).unwrap();
@@ -2146,10 +2333,21 @@ mod tests {
         assert!(t(&[(0xf800, 2000)]).is_err());
     }
 
-    /// A slow model of the policy: live blocks by address.
-    #[derive(Default, Clone)]
+    /// A slow model of the policy: live blocks by address, and each
+    /// class's current slab.
+    #[derive(Clone)]
     struct Model {
         live: Vec<(u64, u64)>,
+        cur: [Option<u64>; NSMALL],
+    }
+
+    impl Default for Model {
+        fn default() -> Model {
+            Model {
+                live: Vec::new(),
+                cur: [None; NSMALL],
+            }
+        }
     }
 
     impl Model {
@@ -2187,16 +2385,11 @@ mod tests {
             at.checked_add(need).filter(|&e| e <= max).map(|_| at)
         }
 
-        fn malloc(&self, start: u64, max: u64, size: u64) -> Option<u64> {
-            let Some(c) = small_class(size) else {
-                if size > max {
-                    return None;
-                }
-                return self.first_fit(start, max, block_size(size), ALIGN);
-            };
+        /// The free slots of class `c`'s slabs in address order: (start,
+        /// free slot addresses).
+        fn slabs(&self, start: u64, c: usize) -> Vec<(u64, Vec<u64>)> {
             let cs = u64::from(CLASS_SIZE[c]);
             let run = slab_bytes(c);
-            // Slabs of class c in address order: first free slot.
             let mut runs: Vec<u64> = self
                 .live
                 .iter()
@@ -2204,15 +2397,82 @@ mod tests {
                 .map(|&(a, _)| start + (a - start) / run * run)
                 .collect();
             runs.dedup();
-            for f in runs {
-                for k in 0..run / cs {
-                    let a = f + k * cs;
-                    if !self.live.iter().any(|&(x, _)| x == a) {
-                        return Some(a);
-                    }
+            runs.into_iter()
+                .map(|f| {
+                    let free = (0..run / cs)
+                        .map(|k| f + k * cs)
+                        .filter(|a| !self.live.iter().any(|&(x, _)| x == *a))
+                        .collect();
+                    (f, free)
+                })
+                .collect()
+        }
+
+        /// The slab of class `c` a rebuild would make current: the
+        /// lowest with `room(c)` free slots, other than `but`.
+        fn roomy(&self, start: u64, c: usize, but: u64) -> Option<u64> {
+            self.slabs(start, c)
+                .into_iter()
+                .find(|(f, free)| *f != but && free.len() >= room(c))
+                .map(|(f, _)| f)
+        }
+
+        /// The address of `malloc(size)`, the block then being added to
+        /// `live` by the caller.
+        fn malloc(&mut self, start: u64, max: u64, size: u64) -> Option<u64> {
+            let Some(c) = small_class(size) else {
+                if size > max {
+                    return None;
                 }
+                return self.first_fit(start, max, block_size(size), ALIGN);
+            };
+            let run = slab_bytes(c);
+            let cur = match self.cur[c] {
+                Some(f) => f,
+                None => match self.first_fit(start, max, run, run) {
+                    Some(f) => {
+                        self.cur[c] = Some(f);
+                        return Some(f);
+                    }
+                    // The heap is full: the lowest slab with a free slot.
+                    None => {
+                        self.slabs(start, c)
+                            .into_iter()
+                            .find(|(_, free)| !free.is_empty())?
+                            .0
+                    }
+                },
+            };
+            self.cur[c] = Some(cur);
+            let (_, free) = self
+                .slabs(start, c)
+                .into_iter()
+                .find(|&(f, _)| f == cur)
+                .unwrap();
+            if free.len() == 1 {
+                self.cur[c] = self.roomy(start, c, cur);
             }
-            self.first_fit(start, max, run, run)
+            Some(free[0])
+        }
+
+        /// The block at `p` of `size` bytes was taken out of `live`.
+        fn freed(&mut self, start: u64, p: u64, size: u64) {
+            let Some(c) = small_class(size) else {
+                return;
+            };
+            let run = slab_bytes(c);
+            let slab = start + (p - start) / run * run;
+            let free = match self.slabs(start, c).into_iter().find(|&(f, _)| f == slab) {
+                Some((_, free)) => free.len(),
+                None => nslots(c),
+            };
+            if free == nslots(c) {
+                if self.cur[c] == Some(slab) {
+                    self.cur[c] = self.roomy(start, c, slab);
+                }
+            } else if free == room(c) && self.cur[c].is_none() {
+                self.cur[c] = Some(slab);
+            }
         }
     }
 
@@ -2263,7 +2523,8 @@ mod tests {
                     }
                 } else if op < 9 {
                     let i = (rng() % model.live.len() as u64) as usize;
-                    let (p, _) = model.live.remove(i);
+                    let (p, size) = model.live.remove(i);
+                    model.freed(start, p, size);
                     assert!(a.free(p));
                     if let Some(b) = &mut b {
                         assert!(b.free(p));

@@ -536,8 +536,8 @@ unsafe extern "C" fn heap_free(ctx: *mut VmCtx, p: u64, _: u64) -> u64 {
     finish_builtin(ctx, rt, r)
 }
 
-/// `VmCtx::unfilled`: slab `s` had a slot freed by compiled code while it
-/// was full.
+/// `VmCtx::unfilled`: slab `s` had a slot freed by compiled code, which
+/// left it its list threshold of free slots (`abi::SLAB_LIST_AT`).
 ///
 /// # Safety
 ///

@@ -188,6 +188,9 @@ pub struct RuntimeState {
     /// (`Allocator::discard_min`, `Allocator::discarded`).
     pub discard_min: u64,
     pub discarded: u64,
+    /// The allocator's current slabs a rebuild would not pick
+    /// (`Allocator::current_slabs`).
+    pub current_slabs: Vec<u64>,
 }
 
 pub struct Runtime {
@@ -365,6 +368,7 @@ impl Runtime {
         rt.heap.attach(rt.mem.discarder());
         rt.heap.set_discard_min(state.discard_min);
         rt.heap.set_discarded(state.discarded);
+        rt.heap.set_current(&state.current_slabs)?;
         if !rt.mem.grow_to(state.heap_top) {
             return Err(VmError::new("heap does not fit the memory reservation"));
         }
@@ -405,6 +409,7 @@ impl Runtime {
             jmp_serial: self.jmp_serial,
             discard_min: self.heap.discard_min(),
             discarded: self.heap.discarded(),
+            current_slabs: self.heap.current_slabs(),
         }
     }
 

@@ -596,6 +596,10 @@ fn restore_family(rt: &mut Runtime, f: &SavedFamily) -> Result<(), VmError> {
 /// eight bytes each, little-endian.
 const DISCARD_MIN_KEY: &str = "alloc.discard_min";
 const DISCARDED_KEY: &str = "alloc.discarded";
+/// The `extra` entry of the allocator's current slabs that a rebuild from
+/// the table would not pick (`Allocator::current_slabs`): their start
+/// addresses, eight bytes each, little-endian.
+const CURRENT_KEY: &str = "alloc.current";
 
 /// The allocator's history a body keeps in `extra`.
 fn heap_extra(heap: &crate::alloc::Allocator) -> std::collections::BTreeMap<String, ByteString> {
@@ -612,7 +616,32 @@ fn heap_extra(heap: &crate::alloc::Allocator) -> std::collections::BTreeMap<Stri
             ByteString(heap.discarded().to_le_bytes().to_vec()),
         );
     }
+    let current = heap.current_slabs();
+    if !current.is_empty() {
+        let bytes = current.iter().flat_map(|a| a.to_le_bytes()).collect();
+        extra.insert(CURRENT_KEY.to_string(), ByteString(bytes));
+    }
     extra
+}
+
+/// The allocator's current slabs from `extra` (`heap_extra`); none if
+/// absent.
+fn extra_current(
+    extra: &std::collections::BTreeMap<String, ByteString>,
+) -> Result<Vec<u64>, VmError> {
+    let Some(v) = extra.get(CURRENT_KEY) else {
+        return Ok(Vec::new());
+    };
+    if !v.0.len().is_multiple_of(8) {
+        return Err(VmError::new(format!(
+            "bad snapshot: extra entry {CURRENT_KEY} has {} bytes, not a multiple of 8",
+            v.0.len()
+        )));
+    }
+    Ok(v.0
+        .chunks_exact(8)
+        .map(|c| u64::from_le_bytes(c.try_into().expect("eight bytes")))
+        .collect())
 }
 
 /// The `extra` entry `key` as a u64 (`heap_extra`); `None` if absent.
@@ -797,6 +826,7 @@ fn runtime_state(b: &Body) -> Result<RuntimeState, VmError> {
         jmp_serial: b.counters.jmp_serial,
         discard_min: extra_u64(&b.extra, DISCARD_MIN_KEY)?.unwrap_or(crate::alloc::DISCARD_MIN),
         discarded: extra_u64(&b.extra, DISCARDED_KEY)?.unwrap_or(0),
+        current_slabs: extra_current(&b.extra)?,
     };
     Ok(state)
 }
@@ -1478,5 +1508,34 @@ mod tests {
         extra.insert(DISCARD_MIN_KEY.to_string(), ByteString(vec![1, 2, 3]));
         let e = extra_u64(&extra, DISCARD_MIN_KEY).unwrap_err();
         assert!(e.message.contains("alloc.discard_min"), "{}", e.message);
+    }
+
+    /// A current slab that a rebuild would not pick (a full slab's free
+    /// slot taken while a lower slab has room) rides in `extra`, and a
+    /// malformed entry is refused.
+    #[test]
+    fn current_slabs_ride_in_extra() {
+        let mut rt = lone();
+        assert_eq!(
+            extra_current(&heap_extra(&rt.heap)).unwrap(),
+            Vec::<u64>::new()
+        );
+        // Three full slabs of 16-byte blocks (256 slots each); 64 frees in
+        // the lowest make it current (listed at 32 free slots), then 40
+        // mallocs leave it 24 free slots: a rebuild would list no slab.
+        let ps: Vec<u64> = (0..768).map(|_| rt.heap.malloc(16, 0).unwrap()).collect();
+        for &p in &ps[..64] {
+            assert!(rt.heap.free(p));
+        }
+        for _ in 0..40 {
+            rt.heap.malloc(16, 0).unwrap();
+        }
+        let current = rt.heap.current_slabs();
+        assert_eq!(current, vec![ps[0]], "the lowest slab, with 24 free slots");
+        let mut extra = heap_extra(&rt.heap);
+        assert_eq!(extra_current(&extra).unwrap(), current);
+        extra.insert(CURRENT_KEY.to_string(), ByteString(vec![0; 12]));
+        let e = extra_current(&extra).unwrap_err();
+        assert!(e.message.contains("alloc.current"), "{}", e.message);
     }
 }

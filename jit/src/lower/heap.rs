@@ -11,11 +11,12 @@
 //! function's blocks. When the slot taken was the slab's last,
 //! malloc calls the runtime only to make the class's next slab with room
 //! current (`abi::VmCtx::filled`). Free clears a live slot of a slab that
-//! keeps a live one, and when the slab was full, calls the runtime only
-//! to put the slab among its class's slabs with room
-//! (`abi::VmCtx::unfilled`). A churning heap does both at almost every
-//! call: a free into a full low slab leaves one hole, which the next
-//! malloc of the class fills. That is exactly what the runtime's
+//! keeps a live one, and when that leaves the slab the free slots after
+//! which the allocator lists it again (`abi::SLAB_LIST_AT`: an eighth of
+//! its slots), calls the runtime only to put the slab among its class's
+//! slabs with room (`abi::VmCtx::unfilled`). A churning heap frees mostly
+//! into full slabs, so that threshold makes both calls about once per
+//! eighth of a slab's frees, not at every one. That is exactly what the runtime's
 //! allocator does in those cases (`pivm::alloc`), so the addresses and
 //! the allocation table are the same on both engines; every other case
 //! (no current slab, a slab that empties, mixed types, a large size, a
@@ -309,16 +310,16 @@ impl Lower<'_, '_> {
         self.fast_unless(live, slow);
         let word = self.b.ins().bxor(word, mask);
         self.store_at(word, wa, abi::SLAB_BITS);
-        let nslots = self
+        let list_at = self
             .b
             .ins()
-            .uload16(types::I32, ctx_flags(), slab, abi::SLAB_NSLOTS);
-        let was_full = self.b.ins().icmp(IntCC::Equal, used, nslots);
+            .uload16(types::I32, ctx_flags(), slab, abi::SLAB_LIST_AT);
+        let lists = self.b.ins().icmp(IntCC::Equal, used, list_at);
         let used = self.b.ins().iadd_imm_s(used, -1);
         self.store_at(used, slab, abi::SLAB_USED);
         self.bump_count(view, -1);
         let unfilled = self.b.create_block();
-        self.b.ins().brif(was_full, unfilled, &[], join, &[]);
+        self.b.ins().brif(lists, unfilled, &[], join, &[]);
         self.seal(&[unfilled]);
         self.b.switch_to_block(unfilled);
         self.slab_hook(abi::OFF_UNFILLED, view, slab, join, &[]);
