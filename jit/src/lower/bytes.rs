@@ -127,30 +127,24 @@ fn pieces(n: u64) -> Vec<(i32, types::Type)> {
 }
 
 impl Lower<'_, '_> {
-    /// Whether `[p, p + n)` lies in VM memory: both ends pass the access
-    /// check, and the range does not wrap.
-    fn range_ok(&mut self, p: Value, n: u64) -> Value {
+    /// The tests that `[p, p + n)` lies in VM memory (all must hold): its
+    /// first and its last access of `MAX_ACCESS` bytes pass the access
+    /// check. The range cannot wrap: the first test bounds `p` by the
+    /// memory's bound plus the null page, far below `2^64 - n`.
+    fn range_ok(&mut self, p: Value, n: u64) -> Vec<Value> {
         let bound = self.b.use_var(self.bound);
-        let off = self.b.ins().iadd_imm_s(p, -(NULL_PAGE as i64));
-        let ok = self
-            .b
-            .ins()
-            .icmp(IntCC::UnsignedLessThanOrEqual, off, bound);
-        if n <= MAX_ACCESS {
-            return ok;
+        let mut ends = vec![p];
+        if n > MAX_ACCESS {
+            ends.push(self.b.ins().iadd_imm_s(p, (n - MAX_ACCESS) as i64));
         }
-        let last = self.b.ins().iadd_imm_s(p, (n - MAX_ACCESS) as i64);
-        let off = self.b.ins().iadd_imm_s(last, -(NULL_PAGE as i64));
-        let ok_last = self
-            .b
-            .ins()
-            .icmp(IntCC::UnsignedLessThanOrEqual, off, bound);
-        let no_wrap = self
-            .b
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThanOrEqual, last, p);
-        let ok = self.b.ins().band(ok, ok_last);
-        self.b.ins().band(ok, no_wrap)
+        ends.into_iter()
+            .map(|at| {
+                let off = self.b.ins().iadd_imm_s(at, -(NULL_PAGE as i64));
+                self.b
+                    .ins()
+                    .icmp(IntCC::UnsignedLessThanOrEqual, off, bound)
+            })
+            .collect()
     }
 
     /// `memcpy`/`memmove(dst, src, n)` or `memset(dst, c, n)` of any
@@ -314,23 +308,26 @@ impl Lower<'_, '_> {
         let [d_frame, x_frame] = self.planned_frame_args();
         let mut checks = Vec::new();
         if d_frame.is_none() {
-            checks.push(self.range_ok(d, n));
+            checks.extend(self.range_ok(d, n));
         }
         if !fill && x_frame.is_none() {
-            checks.push(self.range_ok(x, n));
+            checks.extend(self.range_ok(x, n));
         }
-        let ok = checks.into_iter().reduce(|a, b| self.b.ins().band(a, b));
         // Offsets in the frame when nothing is checked: forwarded.
-        let frame = if ok.is_none() { d_frame } else { None };
+        let frame = if checks.is_empty() { d_frame } else { None };
         let join = self.b.create_block();
-        let slow = ok.map(|ok| {
-            let fast = self.b.create_block();
-            let slow = self.cold_block();
-            self.b.ins().brif(ok, fast, &[], slow, &[]);
-            self.seal(&[fast, slow]);
-            self.b.switch_to_block(fast);
-            slow
-        });
+        // Each test its own branch to the call (a compare and a jump, no
+        // flags combined in registers).
+        let slow = (!checks.is_empty()).then(|| self.cold_block());
+        if let Some(slow) = slow {
+            for ok in checks {
+                let fast = self.b.create_block();
+                self.b.ins().brif(ok, fast, &[], slow, &[]);
+                self.seal(&[fast]);
+                self.b.switch_to_block(fast);
+            }
+            self.seal(&[slow]);
+        }
         let mb = self.b.use_var(self.mem_base);
         let hd = self.b.ins().iadd(mb, d);
         let vals: Vec<(i32, Value)> = if fill {
