@@ -15,6 +15,10 @@ use cranelift_module::Module as _;
 use pivm_ir::contract::NULL_PAGE;
 use pivm_ir::{EntityRef, Local, Operand, TrapKind};
 
+/// The most locals a function has for its rewind to reload them all
+/// before switching to the resume point (`Lower::rewind`).
+const MAX_SHARED_RELOADS: usize = 32;
+
 impl Lower<'_, '_> {
     pub(super) fn prologue(&mut self, params: &[Value]) {
         for (i, v) in self.vars.clone().into_iter().enumerate() {
@@ -149,14 +153,21 @@ impl Lower<'_, '_> {
         self.b.ins().brif(halted, self.exit, &dummy, cont, &[]);
         self.seal(&[cont]);
         self.b.switch_to_block(cont);
-        for i in 0..self.vars.len() {
-            let ty = self.f.locals[Local::new(i)].ty;
-            let v =
-                self.b
-                    .ins()
-                    .stack_load(types::I64, types::I64, self.locals_slot, (i * 8) as i32);
-            let v = from_u64(&mut self.b, v, ty);
-            self.b.def_var(self.vars[i], v);
+        // In a function of many locals, each resume point reloads the
+        // locals live there, those its stop block saved (the rest keep
+        // their entry values and are not read before they are written):
+        // loaded here, every saved local of every resume point would be
+        // live across the switch at once (`main` of allocchurn: 210), which
+        // costs register allocation much of the function's compile. With
+        // few, they are loaded here as before: the register allocation of
+        // the hot code of small recursive functions moved with the change
+        // (fib's parameter spilled at entry, 1.25x the time).
+        let n = self.vars.len();
+        let everywhere: Vec<bool> = (0..n)
+            .map(|i| n <= MAX_SHARED_RELOADS || self.live.iter().all(|l| l.contains(i)))
+            .collect();
+        for (i, _) in everywhere.iter().enumerate().filter(|(_, &e)| e) {
+            self.reload_local(i);
         }
         let sb = self
             .b
@@ -167,12 +178,36 @@ impl Lower<'_, '_> {
         self.reload_mem();
         let bad = self.b.create_block();
         let mut sw = Switch::new();
-        for (i, blk) in self.resume.iter().enumerate() {
-            sw.set_entry(i as u128, *blk);
+        let mut targets = Vec::new();
+        for (rid, blk) in self.resume.clone().into_iter().enumerate() {
+            let t = self.b.create_block();
+            sw.set_entry(rid as u128, t);
+            targets.push((rid, t, blk));
         }
         sw.emit(&mut self.b, rid, bad);
+        for (rid, t, blk) in targets {
+            self.b.switch_to_block(t);
+            self.seal(&[t]);
+            for (i, &loaded) in everywhere.iter().enumerate() {
+                if !loaded && self.live[rid].contains(i) {
+                    self.reload_local(i);
+                }
+            }
+            self.b.ins().jump(blk, &[]);
+        }
         self.b.switch_to_block(bad);
         self.jump_trap(TrapKind::Unreachable);
+    }
+
+    /// Local `i` from the frame `RuntimeHooks::restore_frame` wrote.
+    fn reload_local(&mut self, i: usize) {
+        let ty = self.f.locals[Local::new(i)].ty;
+        let v = self
+            .b
+            .ins()
+            .stack_load(types::I64, types::I64, self.locals_slot, (i * 8) as i32);
+        let v = from_u64(&mut self.b, v, ty);
+        self.b.def_var(self.vars[i], v);
     }
 
     pub(super) fn shared_blocks(&mut self) {
