@@ -13,6 +13,7 @@ pub const NAMES: &[&str] = &[
     "alloca.h",
     "assert.h",
     "ctype.h",
+    "err.h",
     "errno.h",
     "float.h",
     "getopt.h",
@@ -89,6 +90,7 @@ pub fn get(name: &str) -> Option<&'static str> {
         "stdnoreturn.h" => STDNORETURN,
         "alloca.h" => ALLOCA,
         "getopt.h" => headers_getopt::GETOPT,
+        "err.h" => headers_getopt::ERR,
         "__pivm_getopt.h" => headers_getopt::GETOPT_CORE,
         "iso646.h" => ISO646,
         "strings.h" => STRINGS,
@@ -577,6 +579,57 @@ static char *tmpnam(char *s) {
 }
 #define putc(c, stream) fputc(c, stream)
 #define getc(stream) fgetc(stream)
+/* The descriptors of the standard streams (those `read` and `write`
+   take); a file opened by fopen has none (-1, errno EBADF). */
+static int fileno(FILE *stream) {
+    if (stream == stdin) return 0;
+    if (stream == stdout) return 1;
+    if (stream == stderr) return 2;
+    errno = 9;
+    return -1;
+}
+typedef long off_t;
+static int fseeko(FILE *stream, off_t offset, int whence) { return fseek(stream, offset, whence); }
+static off_t ftello(FILE *stream) { return ftell(stream); }
+/* Each call is whole (a thread switches only at a safepoint between
+   calls), so the unlocked forms are the same calls. */
+static int getc_unlocked(FILE *stream) { return fgetc(stream); }
+static int fgetc_unlocked(FILE *stream) { return fgetc(stream); }
+static int getchar_unlocked(void) { return getchar(); }
+static int putc_unlocked(int c, FILE *stream) { return fputc(c, stream); }
+static int fputc_unlocked(int c, FILE *stream) { return fputc(c, stream); }
+static int putchar_unlocked(int c) { return putchar(c); }
+static int fputs_unlocked(const char *s, FILE *stream) { return fputs(s, stream); }
+static char *fgets_unlocked(char *s, int n, FILE *stream) { return fgets(s, n, stream); }
+static size_t fwrite_unlocked(const void *p, size_t size, size_t n, FILE *stream) {
+    return fwrite(p, size, n, stream);
+}
+static size_t fread_unlocked(void *p, size_t size, size_t n, FILE *stream) {
+    return fread(p, size, n, stream);
+}
+static int fflush_unlocked(FILE *stream) { return fflush(stream); }
+static int feof_unlocked(FILE *stream) { return feof(stream); }
+static int ferror_unlocked(FILE *stream) { return ferror(stream); }
+static void clearerr_unlocked(FILE *stream) { clearerr(stream); }
+/* There is no command processor (as for system): popen fails with
+   ENOSYS, and pclose has no child to wait for (ECHILD). */
+static FILE *popen(const char *command, const char *mode) {
+    errno = 38;
+    return NULL;
+}
+static int pclose(FILE *stream) {
+    errno = 10;
+    return -1;
+}
+/* The standard streams' descriptors give their streams (a pipe's
+   descriptors have no stream: NULL, errno EBADF). */
+static FILE *fdopen(int fd, const char *mode) {
+    if (fd == 0) return stdin;
+    if (fd == 1) return stdout;
+    if (fd == 2) return stderr;
+    errno = 9;
+    return NULL;
+}
 #endif
 "#;
 
@@ -970,8 +1023,78 @@ static void *memmem(const void *hay, size_t hn, const void *needle, size_t nn) {
         if (h[i] == *(const unsigned char *)needle && !memcmp(h + i, needle, nn)) return (void *)(h + i);
     return NULL;
 }
+/* glibc's: digit runs compare as numbers, a run with leading zeroes as a
+   fraction (below one without). */
+static int strverscmp(const char *s1, const char *s2) {
+    static const unsigned char next[] = {0, 3, 9, 0, 3, 3, 0, 6, 6, 0, 6, 9};
+    /* 2: the byte difference; 3: the longer digit run; else the result. */
+    static const signed char result[] = {
+        2, 2, 2, 2, 3, 2, 2, 2, 2,
+        2, -1, -1, 1, 3, 3, 1, 3, 3,
+        2, 2, 2, 2, 2, 2, 2, 2, 2,
+        2, 1, 1, -1, 2, 2, -1, 2, 2};
+    const unsigned char *p1 = (const unsigned char *)s1, *p2 = (const unsigned char *)s2;
+    if (p1 == p2) return 0;
+    unsigned char c1 = *p1++, c2 = *p2++;
+    int state = (c1 == '0') + (c1 - '0' < 10u);
+    int diff;
+    while ((diff = c1 - c2) == 0) {
+        if (c1 == 0) return diff;
+        state = next[state];
+        c1 = *p1++;
+        c2 = *p2++;
+        state += (c1 == '0') + (c1 - '0' < 10u);
+    }
+    state = result[state * 3 + (c2 == '0') + (c2 - '0' < 10u)];
+    if (state == 2) return diff;
+    if (state == 3) {
+        while (*p1++ - '0' < 10u)
+            if (!(*p2++ - '0' < 10u)) return 1;
+        return *p2 - '0' < 10u ? -1 : diff;
+    }
+    return state;
+}
 #include <__pivm_strerror.h>
 #include <__pivm_strsignal.h>
+/* As glibc's: with _GNU_SOURCE the message (in `buf` only when the error
+   is unknown), else POSIX's, which copies it into `buf` (ERANGE when cut,
+   EINVAL for an unknown error). */
+#ifdef _GNU_SOURCE
+static char *strerror_r(int e, char *buf, size_t n) {
+    char *m = __pivm_errmsg(e);
+    if (m) return m;
+    if (n) snprintf(buf, n, "Unknown error %d", e);
+    return buf;
+}
+#else
+static int strerror_r(int e, char *buf, size_t n) {
+    char *m = __pivm_errmsg(e);
+    if (!m) {
+        if (n) snprintf(buf, n, "Unknown error %d", e);
+        return 22;
+    }
+    size_t len = strlen(m);
+    if (n) {
+        size_t k = len < n - 1 ? len : n - 1;
+        memcpy(buf, m, k);
+        buf[k] = 0;
+    }
+    return n <= len ? 34 : 0;
+}
+#endif
+/* glibc's: the first place where `needle` matches ignoring case (ASCII
+   letters, as the C locale). */
+static char *strcasestr(const char *hay, const char *needle) {
+    size_t n = strlen(needle);
+    for (; *hay; hay++) {
+        size_t i = 0;
+        while (i < n && hay[i] && (hay[i] | (hay[i] - 'A' < 26u ? 32 : 0)) ==
+                                      (needle[i] | (needle[i] - 'A' < 26u ? 32 : 0)))
+            i++;
+        if (i == n) return (char *)hay;
+    }
+    return n ? NULL : (char *)hay;
+}
 static char *strtok(char *s, const char *delim) {
     static char *next;
     if (!s) s = next;
@@ -2513,6 +2636,12 @@ static int close(int fd) {
     return 0;
 }
 static void _exit(int status) { (exit)(status); }
+/* No descriptor is a terminal: a program's output does not depend on
+   where the host sends it (ENOTTY, or EBADF for one not open). */
+static int isatty(int fd) {
+    errno = fd >= 0 && fd <= 2 ? 25 : 9;
+    return 0;
+}
 /* The whole seconds left, as glibc's. */
 static unsigned sleep(unsigned s) {
     long long end = __pivm_after(s * 1000000000LL);
@@ -3256,9 +3385,9 @@ const STRERROR: &str = r#"#ifndef __PIVM_STRERROR_H
 #define __PIVM_STRERROR_H
 #include <stddef.h>
 int snprintf(char *s, size_t n, const char *fmt, ...);
-/* glibc's messages, for the errno values errno.h names. */
-static char *strerror(int e) {
-    static char unknown[32];
+/* glibc's messages, for the errno values errno.h names; NULL for
+   another. */
+static char *__pivm_errmsg(int e) {
     switch (e) {
     case 0: return "Success";
     case 1: return "Operation not permitted";
@@ -3303,6 +3432,12 @@ static char *strerror(int e) {
     case 84: return "Invalid or incomplete multibyte or wide character";
     case 110: return "Connection timed out";
     }
+    return NULL;
+}
+static char *strerror(int e) {
+    static char unknown[32];
+    char *m = __pivm_errmsg(e);
+    if (m) return m;
     snprintf(unknown, sizeof unknown, "Unknown error %d", e);
     return unknown;
 }

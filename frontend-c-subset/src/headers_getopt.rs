@@ -250,3 +250,71 @@ static int getopt_long_only(int argc, char *const argv[], const char *optstring,
 }
 #endif
 "#;
+
+/// `err.h` as glibc's: `warn`, `warnx`, `err`, `errx` and their `v`
+/// forms print the program's name (the last part of `argv[0]`, glibc's
+/// `program_invocation_short_name`), the message and, for `warn` and
+/// `err`, `errno`'s text, on stderr; `err` and `errx` then exit. `main`
+/// keeps `argv[0]` in `__pivm_progname` when its file includes this
+/// header (`lower.rs`, `PROGNAME`); a program whose `main` is in another
+/// file prints an empty name.
+pub const ERR: &str = r#"#ifndef __PIVM_ERR_H
+#define __PIVM_ERR_H
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+/* One object however many units include this. */
+char *__pivm_progname;
+static const char *__pivm_short_name(void) {
+    const char *p = __pivm_progname ? __pivm_progname : "";
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+static void vwarn(const char *fmt, va_list ap) {
+    int e = errno;
+    fprintf(stderr, "%s: ", __pivm_short_name());
+    if (fmt) {
+        vfprintf(stderr, fmt, ap);
+        fputs(": ", stderr);
+    }
+    fprintf(stderr, "%s\n", strerror(e));
+}
+static void vwarnx(const char *fmt, va_list ap) {
+    fprintf(stderr, "%s: ", __pivm_short_name());
+    if (fmt) vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+static void warn(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vwarn(fmt, ap);
+    va_end(ap);
+}
+static void warnx(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vwarnx(fmt, ap);
+    va_end(ap);
+}
+static void verr(int status, const char *fmt, va_list ap) {
+    vwarn(fmt, ap);
+    exit(status);
+}
+static void verrx(int status, const char *fmt, va_list ap) {
+    vwarnx(fmt, ap);
+    exit(status);
+}
+static void err(int status, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    verr(status, fmt, ap);
+}
+static void errx(int status, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    verrx(status, fmt, ap);
+}
+#endif
+"#;

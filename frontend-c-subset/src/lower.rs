@@ -147,6 +147,9 @@ fn is_struct_copy(t: &Ty) -> bool {
     t.is_struct()
 }
 
+/// The global `err.h` defines for the program's name (`keep_progname`).
+const PROGNAME: &str = "__pivm_progname";
+
 impl<'a> Lower<'a> {
     fn structs(&self) -> &'a Structs {
         &self.prog.structs
@@ -729,6 +732,9 @@ impl<'a> Lower<'a> {
                 }
             }
         }
+        if cx.is_main && param_locals.len() >= 2 {
+            self.keep_progname(&mut cx, param_locals[1].1);
+        }
         if def.uses_alloca {
             // After the parameters; 0 (no block) on entry, as every local.
             cx.alloca = Some(self.named_local(&mut cx, "alloca.head", Type::Ptr));
@@ -1278,6 +1284,39 @@ impl<'a> Lower<'a> {
                 self.emit(cx, InstKind::Return { val });
             }
         }
+    }
+
+    /// At `main`'s entry, when its file includes `err.h` (which defines
+    /// `PROGNAME`): `argv[0]` (from the local `argv`) stored there, for
+    /// the program's name in `err`'s and `warn`'s messages.
+    fn keep_progname(&mut self, cx: &mut FnCx, argv: Local) {
+        let Some(i) = self
+            .prog
+            .globals
+            .iter()
+            .find_map(|(i, g)| (g.name == PROGNAME && !g.is_static && g.defined).then_some(i))
+        else {
+            return;
+        };
+        let g = self.global(i);
+        let name = self.tmp(cx, Type::Ptr);
+        self.emit(
+            cx,
+            InstKind::Load {
+                ty: Type::Ptr,
+                dst: name,
+                addr: Operand::Local(argv),
+            },
+        );
+        let at = self.global_addr(cx, g);
+        self.emit(
+            cx,
+            InstKind::Store {
+                ty: Type::Ptr,
+                addr: at,
+                val: Operand::Local(name),
+            },
+        );
     }
 
     /// Before `main` returns: a call to the `atexit` handlers' runner

@@ -546,3 +546,83 @@ fn unwritable_stderr_keeps_the_exit_status() {
     assert!(want.is_some_and(|c| c != 0 && c != 134), "{want:?}");
     assert_eq!(run(&trap, full().into()), want);
 }
+
+/// `compile -o -` writes the IR to standard output, as `gcc -o -` does,
+/// the same text as without `-o`, and leaves no file named `-`.
+#[test]
+fn compile_to_dash_is_standard_output() {
+    let plain = pivm(&["compile", "examples/fib.pir"]);
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    let dash = pivm(&["compile", "examples/fib.pir", "-o", "-"]);
+    assert_eq!(dash.code, 0, "{}", dash.stderr);
+    assert!(dash.stdout.contains("func @main"), "{}", dash.stdout);
+    assert_eq!(dash.stdout, plain.stdout);
+    assert!(
+        !repo().join("-").exists(),
+        "compile -o - wrote a file named -"
+    );
+}
+
+/// err.h's messages name the program as glibc's do, by the last part of
+/// `argv[0]` (`pivm run` passes the program's file), on stderr, and
+/// `errx` exits with its status; both engines print the same.
+#[test]
+fn err_h_names_the_program_on_stderr() {
+    for engine in ["interp", "jit"] {
+        let o = pivm(&["run", "--engine", engine, "tests/c/err_functions.c"]);
+        assert_eq!(o.code, 3, "{engine}: {}", o.stderr);
+        assert_eq!(o.stdout, "after warn, errno 2\n", "{engine}");
+        assert_eq!(
+            o.stderr,
+            "err_functions.c: cannot open data.txt: No such file or directory\n\
+             err_functions.c: Permission denied\n\
+             err_functions.c: 3 items, done\n\
+             err_functions.c: \n\
+             err_functions.c: reported 42\n\
+             err_functions.c: giving up after 2 tries\n",
+            "{engine}"
+        );
+    }
+}
+
+/// What pivm has no host for fails as documented, not at compile time:
+/// `popen` (no command processor, as `system`) is NULL with ENOSYS and
+/// `pclose` -1 with ECHILD; `fdopen` gives the standard streams for their
+/// descriptors and NULL with EBADF for any other; `isatty` is 0.
+#[test]
+fn popen_fdopen_and_isatty_without_a_host() {
+    let dir = scratch("popen");
+    let prog = dir.join("popen.c");
+    std::fs::write(
+        &prog,
+        r#"#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+int main(void) {
+    FILE *out = fdopen(1, "w");
+    fprintf(out, "fdopen(1) is stdout: %d\n", out == stdout);
+    errno = 0;
+    int none = fdopen(5, "r") == NULL;
+    printf("fdopen(5): %d %d\n", none, errno == EBADF);
+    errno = 0;
+    FILE *p = popen("echo hi", "r");
+    printf("popen: %d %d\n", p == NULL, errno == ENOSYS);
+    errno = 0;
+    int r = pclose(stdin);
+    printf("pclose: %d %d\n", r, errno == ECHILD);
+    printf("isatty: %d %d\n", isatty(0), isatty(9));
+    return 0;
+}
+"#,
+    )
+    .unwrap();
+    for engine in ["interp", "jit"] {
+        let o = pivm(&["run", "--engine", engine, prog.to_str().unwrap()]);
+        assert_eq!(o.code, 0, "{engine}: {}", o.stderr);
+        assert_eq!(
+            o.stdout,
+            "fdopen(1) is stdout: 1\nfdopen(5): 1 1\npopen: 1 1\npclose: -1 1\nisatty: 0 0\n",
+            "{engine}"
+        );
+    }
+}

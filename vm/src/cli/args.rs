@@ -50,7 +50,8 @@ pub struct CompileArgs {
     /// files, compiled and linked into one program
     #[arg(value_name = "PROG", required = true)]
     pub inputs: Vec<PathBuf>,
-    /// Write the IR text to OUT instead of standard output
+    /// Write the IR text to OUT instead of standard output (`-`: standard
+    /// output)
     #[arg(short = 'o', value_name = "OUT.pir")]
     pub output: Option<PathBuf>,
     /// Write the module as `pivm run` runs it: small leaf functions

@@ -120,9 +120,10 @@ pub fn compile(a: CompileArgs) -> Result<u8> {
     }
     let text = module.to_string();
     match a.output {
-        Some(o) => std::fs::write(&o, text)
+        // `-o -` is standard output, as for gcc.
+        Some(o) if o.as_os_str() != "-" => std::fs::write(&o, text)
             .map_err(|e| Fail::new(Exit::Write, format!("cannot write '{}': {e}", o.display())))?,
-        None => to_stdout(&text)?,
+        _ => to_stdout(&text)?,
     }
     Ok(0)
 }
