@@ -347,18 +347,6 @@ impl<'a> Lower<'a> {
             }
         }
         self.align_globals();
-        if !prog
-            .funcs
-            .values()
-            .any(|f| f.name == "main" && f.def.is_some())
-        {
-            let loc = Loc {
-                file: 0,
-                line: 1,
-                col: 1,
-            };
-            let _ = loc;
-        }
     }
 
     /// Each global's C alignment, where it is more than its IR type's
