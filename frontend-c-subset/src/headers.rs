@@ -6,22 +6,27 @@
 //! can observe them (the `ctype` class bits, `RAND_MAX`, `EOF`, `SEEK_*`),
 //! so programs print the same under pivm and under gcc.
 
-use crate::{headers_getopt, headers_wide};
+use crate::{headers_bsd, headers_getopt, headers_wide};
 
 /// The header names `#include <...>` accepts.
 pub const NAMES: &[&str] = &[
     "alloca.h",
     "assert.h",
+    "byteswap.h",
     "ctype.h",
+    "endian.h",
     "err.h",
     "errno.h",
     "float.h",
     "getopt.h",
     "inttypes.h",
     "iso646.h",
+    "libgen.h",
     "limits.h",
     "locale.h",
+    "malloc.h",
     "math.h",
+    "memory.h",
     "pthread.h",
     "sched.h",
     "semaphore.h",
@@ -38,6 +43,7 @@ pub const NAMES: &[&str] = &[
     "stdnoreturn.h",
     "string.h",
     "strings.h",
+    "sys/param.h",
     "sys/time.h",
     "sys/types.h",
     "sys/wait.h",
@@ -104,6 +110,12 @@ pub fn get(name: &str) -> Option<&'static str> {
         "__pivm_mb.h" => headers_wide::MB,
         "__pivm_wlimits.h" => headers_wide::WLIMITS,
         "__pivm_mbstate.h" => headers_wide::MBSTATE,
+        "memory.h" => headers_bsd::MEMORY,
+        "malloc.h" => headers_bsd::MALLOC,
+        "sys/param.h" => headers_bsd::SYS_PARAM,
+        "endian.h" => headers_bsd::ENDIAN,
+        "byteswap.h" => headers_bsd::BYTESWAP,
+        "libgen.h" => headers_bsd::LIBGEN,
         _ => return None,
     })
 }

@@ -13,6 +13,7 @@ pub mod ast;
 pub mod ctype;
 pub mod diag;
 pub mod headers;
+mod headers_bsd;
 mod headers_getopt;
 mod headers_wide;
 pub mod lex;
