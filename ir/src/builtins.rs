@@ -49,6 +49,50 @@ pub const BLOCKED: i64 = -4096;
 /// one 8-byte value per key of pthread.h (`PTHREAD_KEYS_MAX`, 128).
 pub const THREAD_TLS_SIZE: u64 = 1024;
 
+/// What `strcmp` and `memcmp` return for first differing bytes `p` and
+/// `q`: their difference, as glibc's do (an `int`, zero-extended).
+pub fn byte_diff(p: u8, q: u8) -> u64 {
+    (p as i32 - q as i32) as u32 as u64
+}
+
+/// `(w - 0x01..) & !w & 0x80..`: non-zero iff a byte of `w` is zero. Its
+/// lowest set bit is the high bit of the lowest zero byte (a borrow only
+/// reaches the bytes above that one).
+#[inline]
+pub fn zero_bytes(w: u64) -> u64 {
+    w.wrapping_sub(0x0101_0101_0101_0101) & !w & 0x8080_8080_8080_8080
+}
+
+/// `strncmp` over the bytes `x` and `y` from the strings' starts to the
+/// end of valid memory, comparing at most `max` bytes: the difference of
+/// the first differing bytes (`byte_diff`), 0 if equal up to a NUL or
+/// `max`; `None` if a string runs off the end of memory first (the
+/// builtin traps). Reads only up to the first difference or NUL, a word
+/// at a time. The one implementation both engines' `strcmp` and
+/// `strncmp` run (the VM's builtins, the JIT's direct host call).
+#[inline]
+pub fn compare_strings(x: &[u8], y: &[u8], max: u64) -> Option<u64> {
+    let avail = x.len().min(y.len());
+    let n = (avail as u64).min(max) as usize;
+    let mut i = 0;
+    while i + 8 <= n {
+        let p = u64::from_le_bytes(x[i..i + 8].try_into().unwrap_or_default());
+        let q = u64::from_le_bytes(y[i..i + 8].try_into().unwrap_or_default());
+        if p != q || zero_bytes(p) != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while i < n {
+        let (p, q) = (x[i], y[i]);
+        if p != q || p == 0 {
+            return Some(byte_diff(p, q));
+        }
+        i += 1;
+    }
+    (n as u64 == max).then_some(0)
+}
+
 use Type::{Ptr as P, F64, I32, I64};
 
 /// Builds `Builtin` and `BUILTINS` from the catalog.

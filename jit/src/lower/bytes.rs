@@ -279,6 +279,26 @@ impl Lower<'_, '_> {
         self.b.switch_to_block(join);
     }
 
+    /// As `slow_then_join` for a call with a result: `join` has one
+    /// parameter, which the fast path has passed and `slow_call`'s result
+    /// is passed to; returns it.
+    pub(super) fn slow_value_then_join(
+        &mut self,
+        slow: Block,
+        join: Block,
+        slow_call: impl FnOnce(&mut Self) -> Value,
+    ) -> Value {
+        self.seal(&[slow]);
+        self.b.switch_to_block(slow);
+        let r = slow_call(self);
+        self.b
+            .ins()
+            .jump(join, &[cranelift_codegen::ir::BlockArg::Value(r)]);
+        self.seal(&[join]);
+        self.b.switch_to_block(join);
+        self.b.block_params(join)[0]
+    }
+
     /// What memcpy, memmove and memset return, `d`, to `dst_local`.
     fn def_dst(&mut self, dst_local: Option<Local>, d: Value) {
         if let Some(l) = dst_local {

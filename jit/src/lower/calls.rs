@@ -223,6 +223,16 @@ impl Lower<'_, '_> {
             self.host_mem_call(b, args, dst, mem_builtin);
             return Ok(());
         }
+        if let Some(b) = super::strings::host_str(self.env.m, bi, args) {
+            self.host_str_call(b, args, dst, |this| {
+                let call = this.call_through_table(idx, args, None);
+                let r = this.b.inst_results(call)[0];
+                this.reload_bound();
+                this.halt_unless_running();
+                r
+            });
+            return Ok(());
+        }
         // The allocation-type key (see `abi::BuiltinFn`).
         let key = match alloc_type {
             Some(t) if builtin.is_alloc() => match self.env.alloc_types.key(t) {

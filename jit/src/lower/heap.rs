@@ -233,13 +233,7 @@ impl Lower<'_, '_> {
         self.b.switch_to_block(filled);
         self.slab_hook(abi::OFF_FILLED, view, slab, join, &args);
 
-        self.seal(&[slow]);
-        self.b.switch_to_block(slow);
-        let r = slow_call(self);
-        self.b.ins().jump(join, &[BlockArg::Value(r)]);
-        self.seal(&[join]);
-        self.b.switch_to_block(join);
-        self.b.block_params(join)[0]
+        self.slow_value_then_join(slow, join, slow_call)
     }
 
     /// `free(p)`: the fast path, or `slow_call` (emitted in the slow

@@ -62,6 +62,7 @@ mod heap;
 mod hoist;
 mod nan;
 mod ops;
+mod strings;
 mod unwind;
 mod window;
 

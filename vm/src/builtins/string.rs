@@ -71,8 +71,12 @@ pub fn memset(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> 
     Ok(a[0])
 }
 
-fn byte_diff(p: u8, q: u8) -> u64 {
-    (p as i32 - q as i32) as u32 as u64
+use pivm_ir::builtins::{byte_diff, compare_strings};
+
+/// `compare_strings`, trapping where it runs off the end of memory.
+#[inline]
+fn cmp_str(x: &[u8], y: &[u8], max: u64) -> std::result::Result<u64, TrapKind> {
+    compare_strings(x, y, max).ok_or(TrapKind::OutOfBounds)
 }
 
 /// The first index where `x` and `y` differ, among their first
@@ -112,44 +116,6 @@ pub fn memcmp(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> 
 
 pub fn strlen(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
     Ok(c_len(&rt.mem, a[0])?)
-}
-
-/// `(w - 0x01..) & !w & 0x80..`: non-zero iff a byte of `w` is zero.
-#[inline]
-fn has_zero(w: u64) -> bool {
-    w.wrapping_sub(0x0101_0101_0101_0101) & !w & 0x8080_8080_8080_8080 != 0
-}
-
-/// Compares the strings starting `x` and `y` (each running to the end of
-/// valid memory) over at most `max` bytes, like glibc `strncmp`: the
-/// difference of the first differing bytes, 0 if equal up to a NUL or
-/// `max`. Reads only up to the first difference or NUL, a word at a time;
-/// running off the end of memory first traps.
-#[inline]
-fn cmp_str(x: &[u8], y: &[u8], max: u64) -> std::result::Result<u64, TrapKind> {
-    let avail = x.len().min(y.len());
-    let n = (avail as u64).min(max) as usize;
-    let mut i = 0;
-    while i + 8 <= n {
-        let p = u64::from_le_bytes(x[i..i + 8].try_into().unwrap_or_default());
-        let q = u64::from_le_bytes(y[i..i + 8].try_into().unwrap_or_default());
-        if p != q || has_zero(p) {
-            break;
-        }
-        i += 8;
-    }
-    while i < n {
-        let (p, q) = (x[i], y[i]);
-        if p != q || p == 0 {
-            return Ok(byte_diff(p, q));
-        }
-        i += 1;
-    }
-    if n as u64 == max {
-        Ok(0)
-    } else {
-        Err(TrapKind::OutOfBounds)
-    }
 }
 
 pub fn strcmp(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
@@ -319,7 +285,9 @@ mod tests {
         );
         assert_eq!(cmp_str(b"ab\0", b"abc\0", u64::MAX), Ok(byte_diff(0, b'c')));
         assert_eq!(cmp_str(b"\xff\0", b"a\0", 5), Ok(byte_diff(0xff, b'a')));
-        assert!(has_zero(0x1100_0000_0000_0000) && !has_zero(0x0101_0101_8080_ffff));
+        let z = pivm_ir::builtins::zero_bytes;
+        assert!(z(0x1100_0000_0000_0000) != 0 && z(0x0101_0101_8080_ffff) == 0);
+        assert_eq!(z(0x0100_0041_0000_6162).trailing_zeros(), 23);
         // A word with a zero byte in it, equal in both: stops at the NUL.
         assert_eq!(cmp_str(b"ab\0defgh12", b"ab\0xxxxx34", u64::MAX), Ok(0));
     }
