@@ -58,7 +58,9 @@ ENGINES = ["jit", "interp"]
 # reused block holds is pivm's, the same on every host), globals aligned
 # beyond their types (the IR's `align`), packed structs read and written
 # at unaligned addresses, automatic variables in slots aligned beyond their
-# types at every depth of a recursion, glibc's 48-bit generators (every
+# types at every depth of a recursion, glibc's 48-bit generators, strcmp
+# and strncmp at every offset of a difference or an end (the JIT's inline
+# first word and direct host call) (every
 # program at
 # one point, to keep CI short; the
 # points dropped passed in the run that added the thread, signal and
@@ -110,6 +112,7 @@ PROGRAMS = [
     ("tests/c/packed.c", [], [0.5], "gcc"),
     ("tests/c/aligned_locals.c", [], [0.5], "gcc"),
     ("tests/c/rand48.c", [], [0.5], "gcc"),
+    ("tests/c/strcmp_words.c", [], [0.5], "gcc"),
 ]
 
 
