@@ -55,6 +55,32 @@ pub fn byte_diff(p: u8, q: u8) -> u64 {
     (p as i32 - q as i32) as u32 as u64
 }
 
+/// `memcmp` over `x` and `y`: the difference of the first differing
+/// bytes among the first `min(len)` (`byte_diff`), else the sign of the
+/// length difference (0 for `memcmp`'s equal lengths). The one
+/// implementation both engines run.
+pub fn compare_bytes(x: &[u8], y: &[u8]) -> u64 {
+    let n = x.len().min(y.len());
+    let longer = (x.len() as i64 - y.len() as i64).signum() as i32 as u32 as u64;
+    let (x, y) = (&x[..n], &y[..n]);
+    if x == y {
+        return longer;
+    }
+    let mut i = 0;
+    while i + 8 <= n {
+        let p = u64::from_le_bytes(x[i..i + 8].try_into().unwrap_or_default());
+        let q = u64::from_le_bytes(y[i..i + 8].try_into().unwrap_or_default());
+        if p != q {
+            let j = i + ((p ^ q).trailing_zeros() / 8) as usize;
+            return byte_diff(x[j], y[j]);
+        }
+        i += 8;
+    }
+    (i..n)
+        .find(|&j| x[j] != y[j])
+        .map_or(longer, |j| byte_diff(x[j], y[j]))
+}
+
 /// `(w - 0x01..) & !w & 0x80..`: non-zero iff a byte of `w` is zero. Its
 /// lowest set bit is the high bit of the lowest zero byte (a borrow only
 /// reaches the bytes above that one).

@@ -1,8 +1,9 @@
-/* strcmp and strncmp of short and long strings, at every offset of a
+/* strcmp and strncmp of short and long strings (and memcmp and strlen), at every offset of a
    difference or an end, with bytes above 0x7f, on the stack, in globals
    and at the very end of the heap's top block: compiled code compares the
-   first 8 bytes inline and calls the host for the rest
-   (jit/src/lower/strings.rs); every result must be glibc's. */
+   first 8 bytes inline and calls the host for the rest, and memcmp and
+   strlen by direct host calls (jit/src/lower/strings.rs); every result
+   must be glibc's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,16 @@ int main(void) {
             sum += strcmp(x, y) + strcmp(y + (at < len ? at : 0), x);
         }
     printf("\n%ld\n", sum);
+    /* memcmp of every length over every pair, strlen of every word. */
+    for (int i = 0; i < n; i++) {
+        printf("%zu ", strlen(words[i]) + strlen(words[i] + (words[i][0] != 0)));
+        for (int j = 0; j < n; j++) {
+            size_t li = strlen(words[i]) + 1, lj = strlen(words[j]) + 1;
+            for (size_t k = 0; k <= (li < lj ? li : lj); k++)
+                sum = sum * 3 + sign(memcmp(words[i], words[j], k));
+        }
+    }
+    printf("\n%ld\n", sum);
     /* Strings ending at the last byte of the heap's top block. */
     char *big = malloc(1 << 20);
     char *end = big + (1 << 20);
@@ -51,6 +62,8 @@ int main(void) {
            strncmp(end - 4, "xyw", 5));
     memcpy(end - 12, "0123456789a", 12);
     printf("%d %d\n", strcmp(end - 12, "0123456789a"), strcmp(end - 12, "0123456789b"));
+    printf("%zu %zu %d %d\n", strlen(end - 1), strlen(end - 12), sign(memcmp(end - 12, "0123456789a", 12)),
+           sign(memcmp(end - 8, "456789b", 8)));
     free(big);
     return 0;
 }

@@ -76,7 +76,7 @@ pub(super) fn host_mem(
 /// `NULL_PAGE`, so their sum cannot wrap). Stricter than the runtime's
 /// check by the last `MAX_ACCESS` bytes of memory, where the builtin is
 /// called instead.
-fn range_ok(bound: u64, p: u64, n: u64) -> bool {
+pub(super) fn range_ok(bound: u64, p: u64, n: u64) -> bool {
     let off = p.wrapping_sub(NULL_PAGE);
     off <= bound && n <= bound && off + n <= bound
 }

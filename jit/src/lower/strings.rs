@@ -1,5 +1,5 @@
-//! strcmp and strncmp: the first word inline, the rest in a direct call
-//! of the host's compare.
+//! strcmp, strncmp, memcmp and strlen: strcmp's first word inline, the
+//! rest in a direct call of the host's routine.
 //!
 //! Programs compare short strings (words, keys of a hash chain, command
 //! names): a call through the builtin table costs several times the
@@ -8,11 +8,14 @@
 //! byte differs or `a` ends among them, computes the result from the first
 //! such byte in registers. Reading bytes past a string's NUL is harmless:
 //! they are in memory (checked), and no result depends on them.
-//! Otherwise, and for every `strncmp`, it calls `host_strncmp` directly
-//! (not through the table), which runs `pivm_ir::builtins::compare_strings`
-//! (the VM's builtins run the same function) over the strings up to the end
-//! of memory; only if a string is not surely valid (null, past the end,
-//! running off the end) does the builtin run, which traps as before.
+//! Otherwise, and for every `strncmp`, `memcmp` and `strlen`, it calls
+//! `host_strncmp`, `host_memcmp` or `host_strlen` directly (not through
+//! the table), which run the VM's builtins' own functions
+//! (`pivm_ir::builtins::compare_strings` and `compare_bytes`; the index of
+//! the first NUL, by `memchr`) over the strings up to the end of memory or
+//! over the ranges; only if a string or range is not surely valid (null,
+//! past the end, running off the end) does the builtin run, which traps
+//! as before.
 
 use super::{vm_flags, Lower};
 use crate::abi::VmCtx;
@@ -33,40 +36,80 @@ pub(super) fn host_str(
     args: &[(Type, Operand)],
 ) -> Option<Builtin> {
     match (Builtin::from_name(&m.builtins[bi].name)?, args.len()) {
-        (b @ Builtin::Strcmp, 2) | (b @ Builtin::Strncmp, 3) => Some(b),
+        (b @ Builtin::Strcmp, 2)
+        | (b @ (Builtin::Strncmp | Builtin::Memcmp), 3)
+        | (b @ Builtin::Strlen, 1) => Some(b),
         _ => None,
     }
+}
+
+/// Memory's valid addresses end at `limit` (`contract::bound_for_limit`,
+/// exact for any bound above 0): `limit`, or `None` for a bound of 0.
+fn limit(ctx: &VmCtx) -> Option<u64> {
+    (ctx.bound > 0).then(|| ctx.bound + NULL_PAGE + MAX_ACCESS)
+}
+
+/// The bytes from `p` to the end of memory, if `p` is a valid address.
+///
+/// # Safety
+///
+/// `ctx` is the live context of the running code (its memory is mapped
+/// up to its limit and not written while the slice lives).
+unsafe fn tail(ctx: &VmCtx, p: u64) -> Option<&[u8]> {
+    let limit = limit(ctx)?;
+    // SAFETY: `[p, limit)` is valid VM memory, mapped (the caller).
+    (NULL_PAGE..limit).contains(&p).then(|| unsafe {
+        std::slice::from_raw_parts(ctx.mem_base.add(p as usize), (limit - p) as usize)
+    })
 }
 
 /// `strncmp(a, b, max)` for compiled code (`strcmp` with `max` all ones):
 /// the result, or `NOT_SURE` if a string is not surely inside memory.
 extern "C" fn host_strncmp(ctx: *mut VmCtx, a: u64, b: u64, max: u64) -> u64 {
-    // SAFETY: compiled code passes its own context.
+    // SAFETY: compiled code passes its own context, whose memory only
+    // this thread writes.
     let ctx = unsafe { &*ctx };
-    // Memory's valid addresses end at `limit` (`contract::bound_for_limit`,
-    // exact for any bound above 0).
-    if ctx.bound == 0 {
+    // SAFETY: as above.
+    match unsafe { (tail(ctx, a), tail(ctx, b)) } {
+        (Some(x), Some(y)) => pivm_ir::builtins::compare_strings(x, y, max).unwrap_or(NOT_SURE),
+        _ => NOT_SURE,
+    }
+}
+
+/// `strlen(a)` for compiled code: the length, or `NOT_SURE` if the string
+/// is not surely inside memory.
+extern "C" fn host_strlen(ctx: *mut VmCtx, a: u64, _: u64, _: u64) -> u64 {
+    // SAFETY: as for `host_strncmp`.
+    let ctx = unsafe { &*ctx };
+    // SAFETY: as above.
+    unsafe { tail(ctx, a) }
+        .and_then(|x| memchr::memchr(0, x))
+        .map_or(NOT_SURE, |n| n as u64)
+}
+
+/// `memcmp(a, b, n)` for compiled code: the result, or `NOT_SURE` if a
+/// range is not surely inside memory.
+extern "C" fn host_memcmp(ctx: *mut VmCtx, a: u64, b: u64, n: u64) -> u64 {
+    // SAFETY: as for `host_strncmp`.
+    let ctx = unsafe { &*ctx };
+    if !super::bytes::range_ok(ctx.bound, a, n) || !super::bytes::range_ok(ctx.bound, b, n) {
         return NOT_SURE;
     }
-    let limit = ctx.bound + NULL_PAGE + MAX_ACCESS;
-    let valid = |p: u64| (NULL_PAGE..limit).contains(&p);
-    if !valid(a) || !valid(b) {
-        return NOT_SURE;
-    }
-    // SAFETY: `[a, limit)` and `[b, limit)` are valid VM memory, mapped,
-    // and only read here.
+    // SAFETY: both ranges are inside the valid limit, mapped, only read.
     let (x, y) = unsafe {
+        let m = ctx.mem_base;
         (
-            std::slice::from_raw_parts(ctx.mem_base.add(a as usize), (limit - a) as usize),
-            std::slice::from_raw_parts(ctx.mem_base.add(b as usize), (limit - b) as usize),
+            std::slice::from_raw_parts(m.add(a as usize), n as usize),
+            std::slice::from_raw_parts(m.add(b as usize), n as usize),
         )
     };
-    pivm_ir::builtins::compare_strings(x, y, max).unwrap_or(NOT_SURE)
+    pivm_ir::builtins::compare_bytes(x, y)
 }
 
 impl Lower<'_, '_> {
-    /// `strcmp(a, b)` or `strncmp(a, b, n)` (`host_str`); `slow_call`
-    /// calls the builtin and returns its result.
+    /// `strcmp(a, b)`, `strncmp(a, b, n)`, `memcmp(a, b, n)` or
+    /// `strlen(a)` (`host_str`); `slow_call` calls the builtin and returns
+    /// its result.
     pub(super) fn host_str_call(
         &mut self,
         builtin: Builtin,
@@ -74,32 +117,37 @@ impl Lower<'_, '_> {
         dst: Option<Local>,
         slow_call: impl FnOnce(&mut Self) -> Value,
     ) {
-        let a = self.operand_seen_u64(args[0].0, args[0].1);
-        let b = self.operand_seen_u64(args[1].0, args[1].1);
-        let max = match builtin {
-            Builtin::Strncmp => self.operand_seen_u64(args[2].0, args[2].1),
-            _ => self.b.ins().iconst(types::I64, -1),
-        };
+        let mut vals: Vec<Value> = args
+            .iter()
+            .map(|(t, o)| self.operand_seen_u64(*t, *o))
+            .collect();
+        // strcmp compares up to `max` bytes: all of them.
+        if builtin == Builtin::Strcmp {
+            vals.push(self.b.ins().iconst(types::I64, -1));
+        }
+        vals.resize_with(3, || self.b.ins().iconst(types::I64, 0));
         let join = self.b.create_block();
         self.b.append_block_param(join, types::I64);
         let host = self.b.create_block();
         if builtin == Builtin::Strcmp {
-            self.first_word(a, b, join, host);
+            self.first_word(vals[0], vals[1], join, host);
         } else {
             self.b.ins().jump(host, &[]);
         }
         self.seal(&[host]);
         self.b.switch_to_block(host);
         type HostStr = extern "C" fn(*mut VmCtx, u64, u64, u64) -> u64;
-        let fp = self
-            .b
-            .ins()
-            .iconst(types::I64, host_strncmp as HostStr as usize as i64);
+        let f: HostStr = match builtin {
+            Builtin::Strlen => host_strlen,
+            Builtin::Memcmp => host_memcmp,
+            _ => host_strncmp,
+        };
+        let fp = self.b.ins().iconst(types::I64, f as usize as i64);
         let c = self.ctx();
-        let call = self
-            .b
-            .ins()
-            .call_indirect(self.sigs.host_mem, fp, &[c, a, b, max]);
+        let call =
+            self.b
+                .ins()
+                .call_indirect(self.sigs.host_mem, fp, &[c, vals[0], vals[1], vals[2]]);
         let r = self.b.inst_results(call)[0];
         let unsure = self.b.ins().icmp_imm_u(IntCC::Equal, r, NOT_SURE as i64);
         let slow = self.cold_block();

@@ -71,7 +71,7 @@ pub fn memset(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> 
     Ok(a[0])
 }
 
-use pivm_ir::builtins::{byte_diff, compare_strings};
+use pivm_ir::builtins::{compare_bytes, compare_strings};
 
 /// `compare_strings`, trapping where it runs off the end of memory.
 #[inline]
@@ -79,39 +79,10 @@ fn cmp_str(x: &[u8], y: &[u8], max: u64) -> std::result::Result<u64, TrapKind> {
     compare_strings(x, y, max).ok_or(TrapKind::OutOfBounds)
 }
 
-/// The first index where `x` and `y` differ, among their first
-/// `min(len)` bytes.
-#[inline]
-fn mismatch(x: &[u8], y: &[u8]) -> Option<usize> {
-    let n = x.len().min(y.len());
-    let (x, y) = (&x[..n], &y[..n]);
-    if x == y {
-        return None;
-    }
-    let mut i = 0;
-    while i + 8 <= n {
-        let p = u64::from_le_bytes(x[i..i + 8].try_into().unwrap_or_default());
-        let q = u64::from_le_bytes(y[i..i + 8].try_into().unwrap_or_default());
-        if p != q {
-            return Some(i + ((p ^ q).trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    (i..n).find(|&j| x[j] != y[j])
-}
-
-/// glibc returns the difference of the first differing bytes.
-fn diff(x: &[u8], y: &[u8]) -> u64 {
-    match mismatch(x, y) {
-        Some(i) => byte_diff(x[i], y[i]),
-        None => (x.len() as i64 - y.len() as i64).signum() as i32 as u32 as u64,
-    }
-}
-
 pub fn memcmp(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
     let x = rt.mem.slice(a[0], a[2])?;
     let y = rt.mem.slice(a[1], a[2])?;
-    Ok(diff(x, y))
+    Ok(compare_bytes(x, y))
 }
 
 pub fn strlen(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> {
@@ -259,16 +230,20 @@ pub fn strdup(rt: &mut Runtime, a: &[u64], _t: Option<&MemType>) -> Result<u64> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pivm_ir::builtins::byte_diff;
 
     #[test]
     fn compares_like_glibc() {
-        assert_eq!(diff(b"abc", b"abd"), byte_diff(b'c', b'd'));
+        assert_eq!(compare_bytes(b"abc", b"abd"), byte_diff(b'c', b'd'));
         assert_eq!(
-            diff(b"0123456789abcdefX", b"0123456789abcdefY"),
+            compare_bytes(b"0123456789abcdefX", b"0123456789abcdefY"),
             byte_diff(b'X', b'Y')
         );
-        assert_eq!(diff(b"0123456789", b"0123456789"), 0);
-        assert_eq!(mismatch(b"01234567z9", b"01234567y9"), Some(8));
+        assert_eq!(compare_bytes(b"0123456789", b"0123456789"), 0);
+        assert_eq!(
+            compare_bytes(b"01234567z9", b"01234567y9"),
+            byte_diff(b'z', b'y')
+        );
         assert_eq!(cmp_str(b"abc\0zz", b"abc\0yy", u64::MAX), Ok(0));
         assert_eq!(
             cmp_str(b"abcdefghij\0", b"abcdefghik\0", u64::MAX),
