@@ -334,14 +334,24 @@ struct Lower<'a, 'f> {
     /// The IR block lowered last and its unrolled iteration, while a fast
     /// copy is lowered.
     lowered: Option<(usize, usize)>,
-    /// Per IR block: whether, outside fast copies, its only way in is the
-    /// terminator of one block before it (`continues_from`), so it is
-    /// sealed when its lowering starts and starts with what that block
-    /// had checked (`checked_at_end`).
+    /// Per IR block: whether, outside fast copies, its only ways in are
+    /// the terminators of blocks before it, so it is sealed when its
+    /// lowering starts and starts with what all of them had checked and
+    /// loaded (`checked_at_end`, `loaded_at_end`).
     sealed_early: Vec<bool>,
+    /// Per IR block: its predecessors.
+    preds: Vec<Vec<usize>>,
     /// Outside fast copies, per IR block lowered: `checked` before its
-    /// terminator, for the block it alone leads to.
+    /// terminator, for the blocks it leads to.
     checked_at_end: HashMap<usize, HashMap<(Value, i64), Value>>,
+    /// VM memory loaded since the last store, call or resume point on the
+    /// current straight-line path, outside the ranges `memory` follows:
+    /// per address (`addr_key`) and type, the value (cleared as `checked`
+    /// is, and at every store and call).
+    loaded: Loaded,
+    /// Outside fast copies, per IR block lowered: `loaded` before its
+    /// terminator.
+    loaded_at_end: HashMap<usize, Loaded>,
     /// How many exact access checks the lowering emitted.
     exact_checks: usize,
     /// The IR block lowered last outside fast copies.
@@ -355,6 +365,10 @@ struct Lower<'a, 'f> {
     /// whether this frame is its target (`abi::STATE_LONGJMP`).
     landing: Option<ir::Block>,
 }
+
+/// What a path loaded from VM memory (`Lower::loaded`): per address
+/// (`Lower::addr_key`) and type, the value.
+type Loaded = HashMap<((Value, i64), ir::Type), Value>;
 
 /// Lowers `fid` into `b` (whose function has `func_signature`).
 pub(crate) fn lower_function(
@@ -593,12 +607,15 @@ pub(crate) fn lower_function(
     b.switch_to_block(entry);
     let params = b.block_params(entry).to_vec();
     let ctx = params[0];
-    // Not the entry (the prologue jumps there), nor a versioned loop's
-    // header (its guard does) or exit (its fast copy does).
+    // Blocks entered only from blocks before them (whose terminators are
+    // emitted when they are lowered); not the entry (the prologue jumps
+    // there), nor a versioned loop's header (its guard does) or exit (its
+    // fast copy does).
     let sealed_early: Vec<bool> = (0..f.blocks.len())
         .map(|bi| {
             bi != 0
-                && seed_from(bi).is_some()
+                && !preds[bi].is_empty()
+                && preds[bi].iter().all(|&p| p < bi)
                 && !loops
                     .iter()
                     .any(|lp| lp.header.index() == bi || lp.exits_to(f, pivm_ir::Block::new(bi)))
@@ -679,8 +696,11 @@ pub(crate) fn lower_function(
             .map(|p| if p.len() == 1 { Some(p[0]) } else { None })
             .collect(),
         cyclic: hoist::cyclic(f, &preds),
+        preds: preds.clone(),
         sealed_early,
         checked_at_end: HashMap::new(),
+        loaded: HashMap::new(),
+        loaded_at_end: HashMap::new(),
         exact_checks: 0,
         lowered: None,
         lowered_main: None,

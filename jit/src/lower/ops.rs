@@ -12,6 +12,7 @@ use pivm_ir::contract::NULL_PAGE;
 use pivm_ir::{
     AddrOf, Builtin, Callee, EntityRef, InstKind, Module, OpClass, Opcode, Operand, TrapKind, Type,
 };
+use std::collections::HashMap;
 
 impl Lower<'_, '_> {
     /// The host address of VM address `addr`, after the access check
@@ -109,7 +110,7 @@ impl Lower<'_, '_> {
             },
             _ => None,
         };
-        let (mut v, mut k) = (addr, 0i64);
+        let (mut v, mut k) = (dfg.resolve_aliases(addr), 0i64);
         // A few levels: `(p + 8) + 4`; deeper chains are rare.
         for _ in 0..4 {
             let ValueDef::Result(i, 0) = dfg.value_def(v) else {
@@ -122,6 +123,7 @@ impl Lower<'_, '_> {
             else {
                 break;
             };
+            let (a, b) = (dfg.resolve_aliases(a), dfg.resolve_aliases(b));
             if let Some(c) = konst(b) {
                 (v, k) = (a, k.wrapping_add(c));
             } else if let Some(c) = konst(a) {
@@ -169,16 +171,16 @@ impl Lower<'_, '_> {
         self.b.switch_to_block(blk);
         self.cur_block = bi.index();
         self.checked.clear();
+        self.loaded.clear();
         if self.fast.is_none() && self.sealed_early[bi.index()] {
-            // Its one predecessor's terminator is emitted: sealed, a local
-            // read here is the value it had there, so an address checked
-            // there is known checked here.
+            // Its predecessors' terminators are emitted: sealed, a local
+            // read here is the value it had in all of them if they agree
+            // (else a new parameter), so an address checked, or memory
+            // loaded, in all of them with the same values is known here.
             self.seal(&[blk]);
-            if let Some(p) = self.single_pred[bi.index()] {
-                if let Some(c) = self.checked_at_end.get(&p) {
-                    self.checked.clone_from(c);
-                }
-            }
+            let preds = &self.preds[bi.index()];
+            self.checked = common(preds.iter().map(|p| self.checked_at_end.get(p)));
+            self.loaded = common(preds.iter().map(|p| self.loaded_at_end.get(p)));
         }
         if !self.continues_straight(bi) {
             self.memory.clear();
@@ -195,6 +197,9 @@ impl Lower<'_, '_> {
                     self.step_ranges(bi);
                     if self.fast.is_none() && !self.checked.is_empty() {
                         self.checked_at_end.insert(bi.index(), self.checked.clone());
+                    }
+                    if self.fast.is_none() && !self.loaded.is_empty() {
+                        self.loaded_at_end.insert(bi.index(), self.loaded.clone());
                     }
                 }
                 self.lower_inst(bi, end, Check::Exact)?;
@@ -353,9 +358,12 @@ impl Lower<'_, '_> {
                     }
                     self.seal(&[slow]);
                     self.b.switch_to_block(slow);
-                    // Values checked on the fast path do not dominate it.
+                    // Values checked on the fast path do not dominate it;
+                    // what it loaded before the run may have been stored
+                    // over since.
                     self.checked.clone_from(&before);
                     self.memory.clear();
+                    self.loaded.clear();
                 }
             }
             self.lower_inst(bi, ii, Check::Exact)?;
@@ -367,6 +375,7 @@ impl Lower<'_, '_> {
         self.b.switch_to_block(join);
         self.checked = before;
         self.memory.clear();
+        self.loaded.clear();
         Ok(())
     }
 
@@ -377,8 +386,9 @@ impl Lower<'_, '_> {
         let rid = self.rid_at.get(&(bi.index(), ii)).copied();
         if rid.is_some() || self.plans[bi.index()].ends_run[ii] {
             // A resume block has other predecessors (the rewind switch),
-            // and a call may change `bound`.
+            // and a call may change `bound` or write memory.
             self.checked.clear();
+            self.loaded.clear();
         }
         let site = self.site_at.get(&(bi.index(), ii)).copied();
         self.inst(&inst.kind, rid, site, check)
@@ -393,9 +403,12 @@ impl Lower<'_, '_> {
         site: Option<u32>,
         check: Check,
     ) -> Result<(), String> {
-        if matches!(k, InstKind::Call { .. }) && !self.frame_mem_call(k) {
+        if matches!(k, InstKind::Call { .. }) {
             // It may write memory (`forward`).
-            self.memory.clear();
+            self.loaded.clear();
+            if !self.frame_mem_call(k) {
+                self.memory.clear();
+            }
         }
         match k {
             InstKind::Unary { op, ty, dst, a } => {
@@ -491,13 +504,28 @@ impl Lower<'_, '_> {
                 }
                 let a = self.operand(Type::Ptr, *addr);
                 let h = self.host_addr(a, check);
+                // Loaded already on this path, with no store or call
+                // since: the same bits (a window is still checked above,
+                // for the accesses it covers).
+                let key = (self.addr_key(a), clif(*ty));
+                if hoisted.is_none() {
+                    if let Some(&v) = self.loaded.get(&key) {
+                        self.def(*dst, v);
+                        return Ok(());
+                    }
+                }
                 let v = self.b.ins().load(clif(*ty), vm_flags(), h, 0);
                 self.def(*dst, v);
-                if let Some((r, k)) = hoisted {
-                    self.memory.loaded(r, k, clif(*ty), v);
+                match hoisted {
+                    Some((r, k)) => self.memory.loaded(r, k, clif(*ty), v),
+                    None => {
+                        self.loaded.insert(key, v);
+                    }
                 }
             }
             InstKind::Store { ty, addr, val } => {
+                // Any address may be this one (frame slots too).
+                self.loaded.clear();
                 let a = self.operand(Type::Ptr, *addr);
                 let v = self.operand(*ty, *val);
                 let h = self.host_addr(a, check);
@@ -741,4 +769,24 @@ impl Lower<'_, '_> {
 
 fn need(rid: Option<u32>) -> Result<u32, String> {
     rid.ok_or_else(|| "internal error: resume point without an id".to_string())
+}
+
+/// The entries every map of `maps` has, with the same value (none if a
+/// map is missing).
+fn common<'a, K, V>(mut maps: impl Iterator<Item = Option<&'a HashMap<K, V>>>) -> HashMap<K, V>
+where
+    K: Clone + Eq + std::hash::Hash + 'a,
+    V: Clone + PartialEq + 'a,
+{
+    let Some(Some(first)) = maps.next() else {
+        return HashMap::new();
+    };
+    let mut out = first.clone();
+    for m in maps {
+        let Some(m) = m else {
+            return HashMap::new();
+        };
+        out.retain(|k, v| m.get(k) == Some(v));
+    }
+    out
 }

@@ -19,12 +19,18 @@
 //! access, and joins the fast path at the end of the run.
 //!
 //! An address checked exactly is not checked again until the next call
-//! or resume point, in its block and in the blocks entered only from it
-//! (sealed when their lowering starts, so a local read there is the value
-//! it had before the branch): a matcher's `re[0]`, read in each of a
-//! chain of `if`s, is checked once. Addresses are compared as a value
-//! plus a constant (`Lower::addr_key`), so `%p + 1` computed anew is the
-//! same address.
+//! or resume point, in its block and in the blocks entered only from
+//! blocks before them that all checked it (sealed when their lowering
+//! starts, so a local read there is the value it had in all of them, or a
+//! new parameter if they differ): a matcher's `re[0]`, read in each of a
+//! chain of `if`s, is checked once, across the joins of the chain.
+//! Addresses are compared as a value plus a constant (`Lower::addr_key`),
+//! so `%p + 1` computed anew is the same address. What was loaded follows
+//! the same paths until the next store or call (`ops`, `Lower::loaded`):
+//! `re[0]` is also loaded once. Cranelift's own redundant-load
+//! elimination misses these in a loop with a call (the cold poll on its
+//! back edge): its last-store analysis gives every block of such a loop a
+//! memory state of its own.
 //!
 //! An access inside the function's own shadow-stack frame (a slot's
 //! address plus a constant, within the frame's size) is not checked at
