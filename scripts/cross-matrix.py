@@ -113,6 +113,7 @@ PROGRAMS = [
     ("tests/c/aligned_locals.c", [], [0.5], "gcc"),
     ("tests/c/rand48.c", [], [0.5], "gcc"),
     ("tests/c/strcmp_words.c", [], [0.5], "gcc"),
+    ("tests/c/load_reuse.c", [], [0.5], "gcc"),
 ]
 
 
