@@ -639,10 +639,11 @@ fn entry_wrapper_keeps_the_callers_pinned_register() {
 
 /// An address checked on the way into a block with no other way in is
 /// not checked again there, whatever its spelling (`%p + 4` as
-/// `(%p + 0) + 4`); a block with two ways in is checked again. The
-/// accesses still trap where they should.
+/// `(%p + 0) + 4`), nor in a block whose ways in all checked it; a block
+/// with a way in that did not is checked again. The accesses still trap
+/// where they should.
 #[test]
-fn an_address_checked_on_the_only_way_in_is_not_checked_again() {
+fn an_address_checked_on_every_way_in_is_not_checked_again() {
     let src = "func @f(%p: ptr, %q: ptr) -> i32 {
     local %a: ptr
     local %x: i32
@@ -679,8 +680,8 @@ join:
     let mut vm = Vm::new(&m);
     let j = jit(&m, &vm);
     let f = func(&m, "f");
-    // entry: p + 4; more: q; join: p + 4 again (two ways in).
-    assert_eq!(j.exact_checks(f), 3);
+    // entry: p + 4; more: q; join: none (both ways in checked p + 4).
+    assert_eq!(j.exact_checks(f), 2);
     let heap = HEAP_START;
     for (at, v) in [(heap + 4, 5u32), (heap + 16, 42)] {
         vm.mem[at as usize..at as usize + 4].copy_from_slice(&v.to_le_bytes());
@@ -694,6 +695,36 @@ join:
     assert_eq!(
         o.trap.map(|t| (t.0, t.1)),
         Some((TrapKind::OutOfBounds, f.0))
+    );
+
+    // One way into `join` did not check %p + 4: it is checked there, and
+    // traps there when %p is past the end and that way was taken.
+    let src = "func @g(%p: ptr, %c: i32) -> i32 {
+    local %x: i32
+entry:
+    br.i32 %c, checked, join
+checked:
+    %x = load.i32 %p
+    jump join
+join:
+    %x = load.i32 %p
+    ret.i32 %x
+}
+";
+    let m = module(src);
+    let mut vm = Vm::new(&m);
+    let j = jit(&m, &vm);
+    let g = func(&m, "g");
+    assert_eq!(j.exact_checks(g), 2);
+    vm.mem[heap as usize] = 9;
+    for c in [0, 1] {
+        let o = run_jit(&j, &mut vm, g, &[heap, c]);
+        assert_eq!((o.trap, o.ret), (None, 9));
+    }
+    let o = run_jit(&j, &mut vm, g, &[MEM_SIZE - 2, 0]);
+    assert_eq!(
+        o.trap.map(|t| (t.0, t.1)),
+        Some((TrapKind::OutOfBounds, g.0))
     );
 }
 
