@@ -433,9 +433,17 @@ impl Lower<'_, '_> {
                 let zero = self.b.ins().uextend(types::I32, zero);
                 poll = self.b.ins().bor(poll, zero);
             }
+            // Outside fast copies the resume block has the rewind switch
+            // for a third way in, so it takes the locals as parameters:
+            // the poll's two ways join first, and only the join passes
+            // them (the cold path uses none of them).
+            let hot = match self.fast {
+                Some(_) => rb,
+                None => self.b.create_block(),
+            };
             let cold = self.b.create_block();
             self.b.set_cold_block(cold);
-            self.b.ins().brif(poll, cold, &[], rb, &[]);
+            self.b.ins().brif(poll, cold, &[], hot, &[]);
             self.seal(&[cold]);
             self.b.switch_to_block(cold);
             let site = super::entry::cold_const(self.fid.0, rid);
@@ -470,8 +478,13 @@ impl Lower<'_, '_> {
                     self.b.ins().jump(rb, &[]);
                 }
                 _ => {
-                    self.b.ins().brif(st, stop, &[], rb, &[]);
+                    self.b.ins().brif(st, stop, &[], hot, &[]);
                 }
+            }
+            if hot != rb {
+                self.seal(&[hot]);
+                self.b.switch_to_block(hot);
+                self.b.ins().jump(rb, &[]);
             }
             self.seal(&[rb]);
             self.b.switch_to_block(rb);
