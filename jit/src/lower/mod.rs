@@ -696,7 +696,7 @@ pub(crate) fn lower_function(
             .map(|p| if p.len() == 1 { Some(p[0]) } else { None })
             .collect(),
         cyclic: hoist::cyclic(f, &preds),
-        preds: preds.clone(),
+        preds,
         sealed_early,
         checked_at_end: HashMap::new(),
         loaded: HashMap::new(),

@@ -403,12 +403,10 @@ impl Lower<'_, '_> {
         site: Option<u32>,
         check: Check,
     ) -> Result<(), String> {
-        if matches!(k, InstKind::Call { .. }) {
-            // It may write memory (`forward`).
-            self.loaded.clear();
-            if !self.frame_mem_call(k) {
-                self.memory.clear();
-            }
+        if matches!(k, InstKind::Call { .. }) && !self.frame_mem_call(k) {
+            // It may write memory (`forward`; `loaded` was cleared by
+            // `lower_inst`: every call that may write memory ends a run).
+            self.memory.clear();
         }
         match k {
             InstKind::Unary { op, ty, dst, a } => {
@@ -507,20 +505,19 @@ impl Lower<'_, '_> {
                 // Loaded already on this path, with no store or call
                 // since: the same bits (a window is still checked above,
                 // for the accesses it covers).
-                let key = (self.addr_key(a), clif(*ty));
-                if hoisted.is_none() {
-                    if let Some(&v) = self.loaded.get(&key) {
-                        self.def(*dst, v);
-                        return Ok(());
-                    }
+                let key = hoisted.is_none().then(|| (self.addr_key(a), clif(*ty)));
+                if let Some(&v) = key.and_then(|k| self.loaded.get(&k)) {
+                    self.def(*dst, v);
+                    return Ok(());
                 }
                 let v = self.b.ins().load(clif(*ty), vm_flags(), h, 0);
                 self.def(*dst, v);
-                match hoisted {
-                    Some((r, k)) => self.memory.loaded(r, k, clif(*ty), v),
-                    None => {
+                match (hoisted, key) {
+                    (Some((r, k)), _) => self.memory.loaded(r, k, clif(*ty), v),
+                    (None, Some(key)) => {
                         self.loaded.insert(key, v);
                     }
+                    (None, None) => {}
                 }
             }
             InstKind::Store { ty, addr, val } => {
