@@ -114,6 +114,7 @@ PROGRAMS = [
     ("tests/c/rand48.c", [], [0.5], "gcc"),
     ("tests/c/strcmp_words.c", [], [0.5], "gcc"),
     ("tests/c/load_reuse.c", [], [0.5], "gcc"),
+    ("tests/c/narrow_stores.c", ["7"], [0.5], "gcc"),
 ]
 
 

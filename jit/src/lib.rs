@@ -519,7 +519,10 @@ impl JitModule {
                 c.func.name = UserFuncName::user(0, 2 * i as u32);
                 let b = FunctionBuilder::new(&mut c.func, &mut fctx);
                 let checks = if runs[i] {
-                    lower::lower_function(&env, jm, b, id).map_err(|e| codegen_err(&f.name, e))?
+                    let checks = lower::lower_function(&env, jm, b, id)
+                        .map_err(|e| codegen_err(&f.name, e))?;
+                    lower::peephole(&mut c.func);
+                    checks
                 } else {
                     lower::lower_never_entered(jm, b, id);
                     0

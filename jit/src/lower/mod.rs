@@ -62,6 +62,7 @@ mod heap;
 mod hoist;
 mod nan;
 mod ops;
+mod peephole;
 mod strings;
 mod unwind;
 mod window;
@@ -369,6 +370,12 @@ struct Lower<'a, 'f> {
 /// What a path loaded from VM memory (`Lower::loaded`): per address
 /// (`Lower::addr_key`) and type, the value.
 type Loaded = HashMap<((Value, i64), ir::Type), Value>;
+
+/// The rewrites of a lowered function that Cranelift's own rules do not
+/// make (`peephole`).
+pub(crate) fn peephole(func: &mut ir::Function) {
+    peephole::distribute_products(func);
+}
 
 /// Lowers `fid` into `b` (whose function has `func_signature`).
 pub(crate) fn lower_function(

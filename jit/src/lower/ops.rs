@@ -94,45 +94,29 @@ impl Lower<'_, '_> {
         h
     }
 
+    /// The wider integer `v` is the low bits of (`ireduce`), if it is one.
+    fn narrowed(&self, v: Value) -> Option<Value> {
+        use cranelift_codegen::ir::{InstructionData, Opcode as Op, ValueDef};
+        let dfg = &self.b.func.dfg;
+        match dfg.value_def(dfg.resolve_aliases(v)) {
+            ValueDef::Result(i, 0) => match dfg.insts[i] {
+                InstructionData::Unary {
+                    opcode: Op::Ireduce,
+                    arg,
+                } => Some(arg),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// `addr` as a value plus a constant, seeing through the additions of
     /// constants that make it (`%p + 1` lowered twice is one key): an
     /// address known checked under either spelling is the same address.
     fn addr_key(&self, addr: Value) -> (Value, i64) {
-        use cranelift_codegen::ir::{InstructionData, Opcode as Op, ValueDef};
         let dfg = &self.b.func.dfg;
-        let konst = |v: Value| match dfg.value_def(v) {
-            ValueDef::Result(i, 0) => match dfg.insts[i] {
-                InstructionData::UnaryImm {
-                    opcode: Op::Iconst,
-                    imm,
-                } if dfg.value_type(v) == types::I64 => Some(imm.bits()),
-                _ => None,
-            },
-            _ => None,
-        };
-        let (mut v, mut k) = (dfg.resolve_aliases(addr), 0i64);
         // A few levels: `(p + 8) + 4`; deeper chains are rare.
-        for _ in 0..4 {
-            let ValueDef::Result(i, 0) = dfg.value_def(v) else {
-                break;
-            };
-            let InstructionData::Binary {
-                opcode: Op::Iadd,
-                args: [a, b],
-            } = dfg.insts[i]
-            else {
-                break;
-            };
-            let (a, b) = (dfg.resolve_aliases(a), dfg.resolve_aliases(b));
-            if let Some(c) = konst(b) {
-                (v, k) = (a, k.wrapping_add(c));
-            } else if let Some(c) = konst(a) {
-                (v, k) = (b, k.wrapping_add(c));
-            } else {
-                break;
-            }
-        }
-        (v, k)
+        super::peephole::plus_const(dfg, addr, 4)
     }
 
     /// Lowers every block, then the fast copy and the guard of each
@@ -526,7 +510,15 @@ impl Lower<'_, '_> {
                 let a = self.operand(Type::Ptr, *addr);
                 let v = self.operand(*ty, *val);
                 let h = self.host_addr(a, check);
-                self.b.ins().store(vm_flags(), v, h, 0);
+                match self.narrowed(v) {
+                    // The low bits of a wider value: stored from it, so the
+                    // arithmetic that made it stays at its width (on x64 a
+                    // byte-wide multiply is a `mul` through `%ax`).
+                    Some(w) if ty.bits() == 8 => self.b.ins().istore8(vm_flags(), w, h, 0),
+                    Some(w) if ty.bits() == 16 => self.b.ins().istore16(vm_flags(), w, h, 0),
+                    Some(w) if ty.bits() == 32 => self.b.ins().istore32(vm_flags(), w, h, 0),
+                    _ => self.b.ins().store(vm_flags(), v, h, 0),
+                };
                 let loose = matches!(val, Operand::Local(l) if self.loose[l.index()]);
                 if loose {
                     self.overwrite_nan(*ty, v, h);
