@@ -61,6 +61,17 @@ int main(int argc, char **argv) {
         /* Ints from long arithmetic that wraps. */
         for (long i = 0; i < n; i++) w[i] = (unsigned)((unsigned long)(i + 0x7ffffffcL) * 0x10001UL);
         h = mix(h, sum_ints(w, 64));
+        /* A factor that fits in 32 bits only narrowed. */
+        for (long i = 0; i < n; i++) w[i] = (unsigned)((unsigned long)i * 2654435761UL);
+        h = mix(h, sum_ints(w, 64));
+        /* The wide value used beyond the store: a remainder and a quotient. */
+        unsigned long carry = (unsigned long)k;
+        for (long i = 0; i < n; i++) {
+            unsigned long t = (unsigned long)w[i] * (unsigned long)k + carry;
+            s[i] = (unsigned short)(t % 10007u);
+            carry = t / 10007u;
+        }
+        h = mix(h, sum_shorts(s, 64) ^ carry);
         /* An int sum narrowed to a byte, stride 2. */
         for (int i = 0; i + 1 < n; i += 2) {
             b[i] = (unsigned char)(i * (int)k + 250);

@@ -374,7 +374,7 @@ type Loaded = HashMap<((Value, i64), ir::Type), Value>;
 /// The rewrites of a lowered function that Cranelift's own rules do not
 /// make (`peephole`).
 pub(crate) fn peephole(func: &mut ir::Function) {
-    peephole::distribute_products(func);
+    peephole::rewrite(func);
 }
 
 /// Lowers `fid` into `b` (whose function has `func_signature`).

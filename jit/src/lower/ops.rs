@@ -94,22 +94,6 @@ impl Lower<'_, '_> {
         h
     }
 
-    /// The wider integer `v` is the low bits of (`ireduce`), if it is one.
-    fn narrowed(&self, v: Value) -> Option<Value> {
-        use cranelift_codegen::ir::{InstructionData, Opcode as Op, ValueDef};
-        let dfg = &self.b.func.dfg;
-        match dfg.value_def(dfg.resolve_aliases(v)) {
-            ValueDef::Result(i, 0) => match dfg.insts[i] {
-                InstructionData::Unary {
-                    opcode: Op::Ireduce,
-                    arg,
-                } => Some(arg),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
     /// `addr` as a value plus a constant, seeing through the additions of
     /// constants that make it (`%p + 1` lowered twice is one key): an
     /// address known checked under either spelling is the same address.
@@ -510,15 +494,7 @@ impl Lower<'_, '_> {
                 let a = self.operand(Type::Ptr, *addr);
                 let v = self.operand(*ty, *val);
                 let h = self.host_addr(a, check);
-                match self.narrowed(v) {
-                    // The low bits of a wider value: stored from it, so the
-                    // arithmetic that made it stays at its width (on x64 a
-                    // byte-wide multiply is a `mul` through `%ax`).
-                    Some(w) if ty.bits() == 8 => self.b.ins().istore8(vm_flags(), w, h, 0),
-                    Some(w) if ty.bits() == 16 => self.b.ins().istore16(vm_flags(), w, h, 0),
-                    Some(w) if ty.bits() == 32 => self.b.ins().istore32(vm_flags(), w, h, 0),
-                    _ => self.b.ins().store(vm_flags(), v, h, 0),
-                };
+                self.b.ins().store(vm_flags(), v, h, 0);
                 let loose = matches!(val, Operand::Local(l) if self.loose[l.index()]);
                 if loose {
                     self.overwrite_nan(*ty, v, h);

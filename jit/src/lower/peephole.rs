@@ -5,9 +5,12 @@
 //! resolvable), so a value passed through a block parameter during
 //! lowering is seen as what it is.
 
+use std::collections::HashMap;
+
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
+use cranelift_codegen::ir::immediates::Offset32;
 use cranelift_codegen::ir::{
-    DataFlowGraph, Function, InstBuilder, InstructionData, Opcode, Value, ValueDef,
+    DataFlowGraph, Function, Inst, InstBuilder, InstructionData, MemFlags, Opcode, Value, ValueDef,
 };
 
 /// The integer constant `v` is (its immediate's bits), if it is one.
@@ -49,36 +52,143 @@ pub(super) fn plus_const(dfg: &DataFlowGraph, v: Value, depth: usize) -> (Value,
     (v, k)
 }
 
-/// `(x + c) * k` becomes `x * k + c * k` (the same bits: both wrap), so
-/// the copies of an unrolled loop (`(i + 1) * 7`, `((i + 1) + 1) * 7`,
-/// ...) share one `i * 7` and each adds a constant to it. The sums are
-/// followed as deep as the copies of the widest unrolling.
-pub(super) fn distribute_products(func: &mut Function) {
-    let mut pos = FuncCursor::new(func);
-    while pos.next_block().is_some() {
-        while let Some(inst) = pos.next_inst() {
-            let dfg = &pos.func.dfg;
-            let InstructionData::Binary {
-                opcode: Opcode::Imul,
-                args: [a, b],
-            } = dfg.insts[inst]
-            else {
-                continue;
-            };
-            let (sum, kv, k) = match (const_of(dfg, a), const_of(dfg, b)) {
-                (None, Some(k)) => (a, b, k),
-                (Some(k), None) => (b, a, k),
-                _ => continue,
-            };
-            let (x, c) = plus_const(dfg, sum, 16);
-            if c == 0 {
-                continue;
+/// Both rewrites, from one walk over the function's instructions.
+pub(super) fn rewrite(func: &mut Function) {
+    let dfg = &func.dfg;
+    let (mut products, mut stores) = (Vec::new(), Vec::new());
+    for blk in func.layout.blocks() {
+        for inst in func.layout.block_insts(blk) {
+            match dfg.insts[inst] {
+                InstructionData::Binary {
+                    opcode: Opcode::Imul,
+                    args: [a, b],
+                } => match (const_of(dfg, a), const_of(dfg, b)) {
+                    (None, Some(k)) => products.push((inst, a, b, k)),
+                    (Some(k), None) => products.push((inst, b, a, k)),
+                    _ => {}
+                },
+                InstructionData::Store {
+                    opcode: Opcode::Store,
+                    args: [v, addr],
+                    flags,
+                    offset,
+                } => {
+                    if let Some(w) = narrowed(dfg, v) {
+                        stores.push((inst, dfg.value_type(v).bits(), w, addr, flags, offset));
+                    }
+                }
+                _ => {}
             }
-            let ty = dfg.value_type(dfg.first_result(inst));
-            let m = pos.ins().imul(x, kv);
-            let ck = pos.ins().iconst(ty, mask(ty.bits(), c.wrapping_mul(k)));
-            pos.func.replace(inst).iadd(m, ck);
         }
+    }
+    if !products.is_empty() {
+        distribute_products(func, &products);
+    }
+    if !stores.is_empty() {
+        store_from_wide_values(func, &stores);
+    }
+}
+
+/// `(x + c) * k` becomes `x * k + c * k` (the same bits: both wrap) where
+/// `x * k` is then shared: the copies of an unrolled loop (`(i + 1) * 7`,
+/// `((i + 1) + 1) * 7`, ...) make one `i * 7` and each adds a constant to
+/// it. A product whose `x * k` would be made once, or whose `k` is a power
+/// of two, stays as it is (the sum is often needed anyway, as a counter or
+/// an address, and the rewrite would add an addition). The sums are
+/// followed as deep as the copies of the widest unrolling. `products`:
+/// each product by a constant (the instruction, the other factor, the
+/// constant's value and the constant).
+fn distribute_products(func: &mut Function, products: &[(Inst, Value, Value, i64)]) {
+    let dfg = &func.dfg;
+    // A power of two is a shift that addressing folds in: `a[i + 1]`
+    // loses nothing to `a[i]`, and the sum is often live anyway.
+    let wanted = |k: i64| !(k as u64).is_power_of_two();
+    let sums: Vec<_> = products
+        .iter()
+        .map(|&(_, sum, _, k)| {
+            if wanted(k) {
+                plus_const(dfg, sum, 16)
+            } else {
+                (sum, 0)
+            }
+        })
+        .collect();
+    if sums.iter().all(|&(_, c)| c == 0) {
+        return;
+    }
+    let mut uses: HashMap<(Value, i64), u32> = HashMap::new();
+    for (&(_, _, _, k), &(x, _)) in products.iter().zip(&sums) {
+        if wanted(k) {
+            *uses.entry((x, k)).or_default() += 1;
+        }
+    }
+    for (&(inst, _, kv, k), &(x, c)) in products.iter().zip(&sums) {
+        if c == 0 || uses[&(x, k)] < 2 {
+            continue;
+        }
+        let ty = func.dfg.value_type(func.dfg.first_result(inst));
+        let mut pos = FuncCursor::new(func).at_inst(inst);
+        let m = pos.ins().imul(x, kv);
+        let ck = pos.ins().iconst(ty, mask(ty.bits(), c.wrapping_mul(k)));
+        pos.func.replace(inst).iadd(m, ck);
+    }
+}
+
+/// A store of the low bits of a wider integer (`store (ireduce w)`) stores
+/// from `w` (`istore8`, `istore16`, `istore32`). Cranelift would narrow the
+/// arithmetic that made `w` to the stored width, and the narrow forms cost
+/// more where it matters: on x64 a byte multiply is a `mul` through `%ax`,
+/// and a narrowed value that `w` is also needed for computes its product
+/// or remainder twice. The one exception is a product by a constant that
+/// fits in 32 bits only when narrowed (`(uint32_t)(i * 2654435761u)`):
+/// the narrow multiply takes it as an immediate. `stores`: each store of
+/// an `ireduce` (the instruction, the stored width, `w`, the address, the
+/// flags and the offset).
+fn store_from_wide_values(func: &mut Function, stores: &[NarrowStore]) {
+    for &(inst, bits, w, addr, flags, offset) in stores {
+        if bits != 8 && wide_constant_factor(&func.dfg, w) {
+            continue;
+        }
+        let flags = func.dfg.mem_flags[flags];
+        let r = func.replace(inst);
+        match bits {
+            8 => r.istore8(flags, w, addr, offset),
+            16 => r.istore16(flags, w, addr, offset),
+            _ => r.istore32(flags, w, addr, offset),
+        };
+    }
+}
+
+type NarrowStore = (Inst, u32, Value, Value, MemFlags, Offset32);
+
+/// `w` is a product by a constant outside the signed 32-bit range.
+fn wide_constant_factor(dfg: &DataFlowGraph, w: Value) -> bool {
+    let ValueDef::Result(i, 0) = dfg.value_def(w) else {
+        return false;
+    };
+    let InstructionData::Binary {
+        opcode: Opcode::Imul,
+        args,
+    } = dfg.insts[i]
+    else {
+        return false;
+    };
+    args.iter()
+        .filter_map(|&a| const_of(dfg, a))
+        .any(|k| i32::try_from(k).is_err())
+}
+
+/// The wider integer whose low bits `v` is (`ireduce`), if it is one.
+fn narrowed(dfg: &DataFlowGraph, v: Value) -> Option<Value> {
+    match dfg.value_def(dfg.resolve_aliases(v)) {
+        ValueDef::Result(i, 0) => match dfg.insts[i] {
+            InstructionData::Unary {
+                opcode: Opcode::Ireduce,
+                arg,
+            } => Some(dfg.resolve_aliases(arg)),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -94,16 +204,21 @@ fn mask(bits: u32, v: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cranelift_codegen::ir::{types, AbiParam, Signature, UserFuncName};
+    use cranelift_codegen::ir::{types, AbiParam, MemFlagsData, Signature, UserFuncName};
     use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
     use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
     use target_lexicon::PointerWidth;
 
-    /// `f(i) = (i + 3) * 7` in `ty`, and the function's instructions after
-    /// the rewrite.
-    fn rewritten(ty: types::Type) -> Vec<String> {
+    /// The instructions of `f(x: ty, p: i64)` whose body `body` makes
+    /// from `x` and `p` (returning a value of `ty`), after `rewrite`.
+    fn rewritten(
+        ty: types::Type,
+        rewrite: fn(&mut Function),
+        body: impl FnOnce(&mut FunctionBuilder, Value, Value) -> Value,
+    ) -> Vec<String> {
         let mut sig = Signature::new(CallConv::SystemV);
         sig.params.push(AbiParam::new(ty));
+        sig.params.push(AbiParam::new(types::I64));
         sig.returns.push(AbiParam::new(ty));
         let mut func = Function::with_name_signature(UserFuncName::user(0, 0), sig);
         let mut fctx = FunctionBuilderContext::new();
@@ -111,19 +226,16 @@ mod tests {
         let blk = b.create_block();
         b.append_block_params_for_function_params(blk);
         b.switch_to_block(blk);
-        let i = b.block_params(blk)[0];
-        let three = b.ins().iconst(ty, 3);
-        let s = b.ins().iadd(i, three);
-        let seven = b.ins().iconst(ty, 7);
-        let p = b.ins().imul(s, seven);
-        b.ins().return_(&[p]);
+        let (x, p) = (b.block_params(blk)[0], b.block_params(blk)[1]);
+        let r = body(&mut b, x, p);
+        b.ins().return_(&[r]);
         b.seal_all_blocks();
         b.finalize(TargetFrontendConfig {
             default_call_conv: CallConv::SystemV,
             pointer_width: PointerWidth::U64,
             page_size_align_log2: 12,
         });
-        distribute_products(&mut func);
+        rewrite(&mut func);
         let blk = func.layout.entry_block().unwrap();
         func.layout
             .block_insts(blk)
@@ -131,23 +243,106 @@ mod tests {
             .collect()
     }
 
+    /// `(i + 3) * 7`, and with `twice` `+ ((i + 3) + 125) * 7`, in `ty`.
+    fn products(ty: types::Type, twice: bool) -> Vec<String> {
+        rewritten(ty, rewrite, |b, i, _| {
+            let three = b.ins().iconst(ty, 3); // v2
+            let s = b.ins().iadd(i, three); // v3
+            let seven = b.ins().iconst(ty, 7); // v4
+            let mut p = b.ins().imul(s, seven); // v5
+            if twice {
+                let c = b.ins().iconst(ty, 125);
+                let t = b.ins().iadd(s, c);
+                let q = b.ins().imul(t, seven); // v8
+                p = b.ins().iadd(p, q);
+            }
+            p
+        })
+    }
+
     #[test]
-    fn a_product_of_a_sum_with_a_constant_is_distributed() {
+    fn products_of_sums_that_share_a_product_are_distributed() {
+        // 128 * 7 = 896 wraps to -128 in 8 bits.
         for (ty, want) in [
             (
                 types::I64,
-                ["imul.i64 v0, v3", "iconst.i64 21", "v4 = iadd.i64 v5, v6"],
+                [
+                    "imul.i64 v0, v4",
+                    "v5 = iadd.i64 v10",
+                    "iconst.i64 21",
+                    "iconst.i64 896",
+                ],
             ),
             (
                 types::I8,
-                ["imul.i8 v0, v3", "iconst.i8 21", "v4 = iadd.i8 v5, v6"],
+                [
+                    "imul.i8 v0, v4",
+                    "v5 = iadd.i8 v10",
+                    "iconst.i8 21",
+                    "iconst.i8 -128",
+                ],
             ),
         ] {
-            let insts = rewritten(ty);
+            let insts = products(ty, true);
             for w in want {
                 assert!(insts.iter().any(|s| s.contains(w)), "{w} in {insts:?}");
             }
+            assert!(
+                insts.iter().any(|s| s.starts_with("v8 = iadd")),
+                "{insts:?}"
+            );
+            let n = insts.iter().filter(|s| s.contains("imul")).count();
+            assert_eq!(n, 2, "{insts:?}"); // of x by k: Cranelift's egraph merges them
         }
+    }
+
+    #[test]
+    fn a_product_made_once_stays() {
+        let insts = products(types::I64, false);
+        assert!(
+            insts.iter().any(|s| s.starts_with("v5 = imul.i64 v3, v4")),
+            "{insts:?}"
+        );
+        assert_eq!(insts.len(), 5, "{insts:?}");
+    }
+
+    /// Stores `(ty)(x * k)` at `p`; returns `x`.
+    fn narrow_store(ty: types::Type, k: i64) -> Vec<String> {
+        rewritten(types::I64, rewrite, |b, x, p| {
+            let k = b.ins().iconst(types::I64, k);
+            let m = b.ins().imul(x, k);
+            let n = b.ins().ireduce(ty, m);
+            b.ins().store(MemFlagsData::new(), n, p, 4);
+            x
+        })
+    }
+
+    #[test]
+    fn narrowed_values_are_stored_from_the_wide_value() {
+        for (ty, store) in [
+            (types::I8, "istore8"),
+            (types::I16, "istore16"),
+            (types::I32, "istore32"),
+        ] {
+            let insts = narrow_store(ty, 7);
+            let want = format!("{store}.i64 v3, v1+4");
+            assert!(
+                insts.iter().any(|s| s.contains(&want)),
+                "{want} in {insts:?}"
+            );
+        }
+        // A factor that fits in 32 bits only narrowed: the narrow multiply.
+        let insts = narrow_store(types::I32, 2654435761);
+        assert!(
+            insts.iter().any(|s| s.starts_with("store.i32 v4, v1+4")),
+            "{insts:?}"
+        );
+        // Bytes from it all the same (x64 multiplies no bytes by immediates).
+        let insts = narrow_store(types::I8, 2654435761);
+        assert!(
+            insts.iter().any(|s| s.contains("istore8.i64 v3, v1+4")),
+            "{insts:?}"
+        );
     }
 
     #[test]
