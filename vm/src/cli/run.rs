@@ -281,9 +281,17 @@ impl Run<'_> {
                 };
                 rt.io.flush();
                 super::batch::sync_output();
-                let program = program.get_or_insert_with(|| {
-                    pivm_snapshot::SavedProgram::from_module(&rt.prog.module)
-                });
+                // The program's saved form is made once, by the first
+                // snapshot written in-process; while none is, a forked
+                // writer makes its own in the child, off the pause (a
+                // fifth of a millisecond for a small program).
+                let in_process = exit || nofork;
+                if in_process {
+                    program.get_or_insert_with(|| {
+                        pivm_snapshot::SavedProgram::from_module(&rt.prog.module)
+                    });
+                }
+                let cached = program.as_ref();
                 // A snapshot to the chain's path is planned as a delta or a
                 // chain start; without a plan it is a plain full snapshot.
                 let mut planned = match (chain.as_mut(), snap::layout_of(rt, &frames)) {
@@ -304,9 +312,17 @@ impl Run<'_> {
                             .map_err(|e| pivm::VmError::new(e.to_string()))?;
                     }
                     let plan = mem_plan(planned, &chain);
+                    let made;
+                    let program = match cached {
+                        Some(p) => p,
+                        None => {
+                            made = pivm_snapshot::SavedProgram::from_module(&rt.prog.module);
+                            &made
+                        }
+                    };
                     snap::body_of(rt, &frames, kind, &self.lineage, program, written, plan)
                 };
-                let sync = if exit || nofork {
+                let sync = if in_process {
                     Some(snap::write_sync(job, || build(&mut planned)))
                 } else {
                     let poll = rt.poll.clone();
