@@ -72,6 +72,23 @@ int main(int argc, char **argv) {
             carry = t / 10007u;
         }
         h = mix(h, sum_shorts(s, 64) ^ carry);
+        /* Masks that keep every stored bit, and ones that do not. */
+        for (long i = 0; i < n; i++) b[i] = (unsigned char)((i * k + 0x1234) & 0xff);
+        h = mix(h, sum_bytes(b, 64));
+        for (long i = 0; i < n; i++) b[i] = (unsigned char)((i * k + 0x1234) & 0x7f);
+        h = mix(h, sum_bytes(b, 64));
+        for (long i = 0; i < n; i++) s[i] = (unsigned short)((i * k * 977) & 0x3ffff);
+        h = mix(h, sum_shorts(s, 64));
+        for (long i = 0; i < n; i++) s[i] = (unsigned short)((i * k * 977) & 0xfff0);
+        h = mix(h, sum_shorts(s, 64));
+        /* Extensions: a signed byte widened then stored as a short keeps
+           its sign; an int widened and stored as an int is itself. */
+        for (long i = 0; i < n; i++) {
+            signed char c = (signed char)(i * 29 - 100);
+            s[i] = (unsigned short)(long)c;
+            w[i] = (unsigned)(long)(int)(i * -77);
+        }
+        h = mix(h, sum_shorts(s, 64) ^ sum_ints(w, 64));
         /* An int sum narrowed to a byte, stride 2. */
         for (int i = 0; i + 1 < n; i += 2) {
             b[i] = (unsigned char)(i * (int)k + 250);

@@ -149,14 +149,49 @@ fn store_from_wide_values(func: &mut Function, stores: &[NarrowStore]) {
         if bits != 8 && wide_constant_factor(&func.dfg, w) {
             continue;
         }
-        let flags = func.dfg.mem_flags[flags];
+        let w = low_bits_source(&func.dfg, w, bits);
+        let (flags, wide) = (func.dfg.mem_flags[flags], func.dfg.value_type(w).bits());
         let r = func.replace(inst);
-        match bits {
-            8 => r.istore8(flags, w, addr, offset),
-            16 => r.istore16(flags, w, addr, offset),
+        match (bits, wide) {
+            (b, wb) if b == wb => r.store(flags, w, addr, offset),
+            (8, _) => r.istore8(flags, w, addr, offset),
+            (16, _) => r.istore16(flags, w, addr, offset),
             _ => r.istore32(flags, w, addr, offset),
         };
     }
+}
+
+/// The value whose low `bits` are those of `w`, through what cannot change
+/// them: a mask that keeps them all (`x & 255` stored as a byte),
+/// extensions and truncations no narrower than `bits`.
+fn low_bits_source(dfg: &DataFlowGraph, mut w: Value, bits: u32) -> Value {
+    let low = u64::MAX >> (64 - bits);
+    for _ in 0..8 {
+        let ValueDef::Result(i, 0) = dfg.value_def(w) else {
+            break;
+        };
+        let x = match dfg.insts[i] {
+            InstructionData::Binary {
+                opcode: Opcode::Band,
+                args: [a, b],
+            } => match (const_of(dfg, a), const_of(dfg, b)) {
+                (_, Some(m)) if m as u64 & low == low => a,
+                (Some(m), None) if m as u64 & low == low => b,
+                _ => break,
+            },
+            InstructionData::Unary {
+                opcode: Opcode::Uextend | Opcode::Sextend | Opcode::Ireduce,
+                arg,
+            } => arg,
+            _ => break,
+        };
+        let x = dfg.resolve_aliases(x);
+        if dfg.value_type(x).bits() < bits {
+            break;
+        }
+        w = x;
+    }
+    w
 }
 
 type NarrowStore = (Inst, u32, Value, Value, MemFlags, Offset32);
@@ -341,6 +376,38 @@ mod tests {
         let insts = narrow_store(types::I8, 2654435761);
         assert!(
             insts.iter().any(|s| s.contains("istore8.i64 v3, v1+4")),
+            "{insts:?}"
+        );
+    }
+
+    /// Stores `(uint8_t)((x * 7) & mask)` at `p`.
+    fn masked_byte(mask: i64) -> Vec<String> {
+        rewritten(types::I64, rewrite, |b, x, p| {
+            let k = b.ins().iconst(types::I64, 7); // v2
+            let m = b.ins().imul(x, k); // v3
+            let c = b.ins().iconst(types::I64, mask);
+            let a = b.ins().band(m, c); // v5
+            let n = b.ins().ireduce(types::I8, a);
+            b.ins().store(MemFlagsData::new(), n, p, 0);
+            x
+        })
+    }
+
+    #[test]
+    fn masks_that_keep_every_stored_bit_are_seen_through() {
+        let insts = masked_byte(0xff);
+        assert!(
+            insts.iter().any(|s| s.contains("istore8.i64 v3, v1")),
+            "{insts:?}"
+        );
+        let insts = masked_byte(0x1ff);
+        assert!(
+            insts.iter().any(|s| s.contains("istore8.i64 v3, v1")),
+            "{insts:?}"
+        );
+        let insts = masked_byte(0x7f);
+        assert!(
+            insts.iter().any(|s| s.contains("istore8.i64 v5, v1")),
             "{insts:?}"
         );
     }
