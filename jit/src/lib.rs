@@ -521,7 +521,7 @@ impl JitModule {
                 let checks = if runs[i] {
                     let checks = lower::lower_function(&env, jm, b, id)
                         .map_err(|e| codegen_err(&f.name, e))?;
-                    lower::peephole(&mut c.func);
+                    lower::peephole::rewrite(&mut c.func);
                     checks
                 } else {
                     lower::lower_never_entered(jm, b, id);

@@ -62,7 +62,7 @@ mod heap;
 mod hoist;
 mod nan;
 mod ops;
-mod peephole;
+pub(crate) mod peephole;
 mod strings;
 mod unwind;
 mod window;
@@ -370,12 +370,6 @@ struct Lower<'a, 'f> {
 /// What a path loaded from VM memory (`Lower::loaded`): per address
 /// (`Lower::addr_key`) and type, the value.
 type Loaded = HashMap<((Value, i64), ir::Type), Value>;
-
-/// The rewrites of a lowered function that Cranelift's own rules do not
-/// make (`peephole`).
-pub(crate) fn peephole(func: &mut ir::Function) {
-    peephole::rewrite(func);
-}
 
 /// Lowers `fid` into `b` (whose function has `func_signature`).
 pub(crate) fn lower_function(

@@ -53,7 +53,7 @@ pub(super) fn plus_const(dfg: &DataFlowGraph, v: Value, depth: usize) -> (Value,
 }
 
 /// Both rewrites, from one walk over the function's instructions.
-pub(super) fn rewrite(func: &mut Function) {
+pub(crate) fn rewrite(func: &mut Function) {
     let dfg = &func.dfg;
     let (mut products, mut stores) = (Vec::new(), Vec::new());
     for blk in func.layout.blocks() {
