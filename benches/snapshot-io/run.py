@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Snapshot I/O benchmark (issue 13): write throughput against `dd
 conv=fsync` of the same size on the same disk and into the page cache
-(fsync off, against dd without fsync), peak RSS while snapshotting and resuming against the
+(fsync off, against dd without fsync); the same write through the page
+cache (`PIVM_SNAPSHOT_DIRECT=0`) and dd with direct I/O beside it, and the
+forked writer's throughput; peak RSS while snapshotting and resuming against the
 program's own, resume load time (warm), the forked writer's pause with and
 without transparent huge pages, and the pause of a huge untouched heap.
 
@@ -38,9 +40,11 @@ def stat(out, key):
     return float(v[-1]) if v else float("nan")
 
 
-def dd(path, mb, fsync=True):
+def dd(path, mb, fsync=True, direct=False):
     t = time.time()
     conv = ["conv=fsync"] if fsync else []
+    if direct:
+        conv.append("oflag=direct")
     subprocess.run(["dd", "if=/dev/zero", "of=" + path, "bs=1M", "count=%d" % mb] + conv,
                    capture_output=True, check=True)
     dt = time.time() - t
@@ -69,6 +73,14 @@ def main():
                                        "--exit-after-snapshot", "--snapshot-path", snap] + args)
         assert rc == 85, out
         nbytes, total = stat(out, "bytes"), stat(out, "total_ms")
+        # The same through the page cache, then fsynced (the writer before
+        # direct I/O), and dd with direct I/O.
+        out3, rc, _ = timed(prog + ["--stats=nocount", "--snapshot-after", after,
+                                    "--exit-after-snapshot", "--snapshot-path", snap + ".pc"] + args,
+                            env={"PIVM_SNAPSHOT_DIRECT": "0"})
+        total_cached = stat(out3, "total_ms")
+        os.remove(snap + ".pc")
+        dddirect = dd(os.path.join(D, "dd.tmp"), mb, direct=True)
         out2, rc, _ = timed(prog + ["--stats=nocount", "--snapshot-after", after,
                                     "--exit-after-snapshot", "--snapshot-path", snap + ".nosync"] + args,
                             env={"PIVM_SNAPSHOT_FSYNC": "0"})
@@ -76,7 +88,11 @@ def main():
         os.remove(snap + ".nosync")
         # dd into the page cache (no fsync): the ceiling of the column above.
         ddpc = dd(os.path.join(D, "dd.tmp"), mb, fsync=False)
-        # Resume (the file is in the page cache: warm).
+        # Resume, the file read once first so that it is in the page cache
+        # (warm; a direct write leaves it out).
+        with open(snap, "rb") as f:
+            while f.read(1 << 24):
+                pass
         out, rc, rss_r = timed([P, "resume", snap, "--stats=nocount"])
         assert rc == 0, out
         load = stat(out, "load_ms")
@@ -84,7 +100,7 @@ def main():
         spin = ["--", str(mb), "1", "20000000"]
         out, rc, _ = timed(prog + ["--huge-pages", "--stats=nocount", "--snapshot-after", after,
                                    "--snapshot-path", snap + ".f"] + spin)
-        pause_thp = stat(out, "pause_ms")
+        pause_thp, total_fork = stat(out, "pause_ms"), stat(out, "total_ms")
         out, rc, _ = timed(prog + ["--stats=nocount", "--snapshot-after", after,
                                    "--snapshot-path", snap + ".f"] + spin)
         pause_4k = stat(out, "pause_ms")
@@ -109,6 +125,9 @@ def main():
             "%.0f" % (nbytes / 1048576),
             "%.0f" % (ddbw / 1048576),
             "%.0f (%.0f%%)" % (mbs(nbytes, total), 100 * nbytes / (total / 1000) / ddbw),
+            "%.0f" % mbs(nbytes, total_cached),
+            "%.0f" % (dddirect / 1048576),
+            "%.0f" % mbs(nbytes, total_fork),
             "%.0f" % mbs(nbytes, total_nosync),
             "%.0f" % (ddpc / 1048576),
             "%.2f" % (rss_w / own),
@@ -120,6 +139,7 @@ def main():
         ])
         print(" | ".join(rows[-1]), file=sys.stderr)
     head = ["heap", "file MiB", "dd fsync MiB/s", "write fsync MiB/s (% of dd)",
+            "write fsync, page cache MiB/s", "dd direct fsync MiB/s", "forked write MiB/s",
             "write no-fsync MiB/s", "dd no-fsync MiB/s", "RSS write / own", "resume load ms",
             "RSS resume / own", "forked pause ms THP / 4K",
             "untouched pause ms sync / forked / no pagemap (file)"]

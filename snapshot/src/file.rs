@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::body::{Body, Region, PIVM_VERSION};
 use crate::codec::{self, Codec, Compressor, Decompressor};
 use crate::digest::{crc32c, crc32c_append, sha256};
+use crate::direct::{Direct, DirectOut, Outcome};
 use crate::error::SnapshotError;
 use crate::header::{
     Header, FLAG_DELTA, FLAG_PROCESSES, FLAG_THREADS, FLAG_TIMERS, FORMAT_VERSION, HEADER_LEN,
@@ -33,6 +34,16 @@ pub const COMPRESSED_ENTRY_LEN: u64 = 32;
 /// Memory is checksummed and written in pieces of this size, so each
 /// piece is still in the cache when the kernel copies it.
 const CHUNK: usize = 2 << 20;
+/// Raw memory of at least this many bytes is checksummed on a second
+/// thread while it is written.
+const PARALLEL_CRC: usize = 32 << 20;
+
+/// The CRC-32C of `bytes`, computed in `CHUNK` pieces.
+fn crc32c_pieces(bytes: &[u8]) -> u32 {
+    bytes
+        .chunks(CHUNK)
+        .fold(0, |crc, piece| crc32c_append(crc, piece))
+}
 
 /// A whole snapshot: the header fields that are not derived from the body,
 /// and the body.
@@ -849,42 +860,77 @@ pub fn write_sections_stream<W: Write>(
         Codec::None => None,
         c => Some(Compressor::new(c).map_err(io)?),
     };
-    for s in sections.iter().filter(|s| !s.bytes.is_empty()) {
-        let len = s.bytes.len() as u64;
-        let mut crc = 0;
-        let offset = match &mut compressor {
-            None => {
-                let offset = section_offset(pos, s.start).expect("file offsets do not overflow");
-                out.write_all(&ZEROS[..(offset - pos) as usize])
-                    .map_err(io)?;
-                for piece in s.bytes.chunks(CHUNK) {
-                    crc = crc32c_append(crc, piece);
-                    out.write_all(piece).map_err(io)?;
+    let sections: Vec<&MemSection> = sections.iter().filter(|s| !s.bytes.is_empty()).collect();
+    let raw = compressor.is_none();
+    let total: usize = sections.iter().map(|s| s.bytes.len()).sum();
+    std::thread::scope(|scope| {
+        // Raw memory of some size is checksummed on a second thread while
+        // this one writes it (the two read the same memory; neither waits
+        // for the other until the table).
+        let checksums = (raw && total >= PARALLEL_CRC)
+            .then(|| {
+                std::thread::Builder::new()
+                    .name("pivm-crc".into())
+                    .spawn_scoped(scope, || {
+                        sections
+                            .iter()
+                            .map(|s| crc32c_pieces(s.bytes))
+                            .collect::<Vec<u32>>()
+                    })
+                    .ok()
+            })
+            .flatten();
+        let mut crcs = Vec::with_capacity(sections.len());
+        for s in &sections {
+            let len = s.bytes.len() as u64;
+            let mut crc = 0;
+            let offset = match &mut compressor {
+                None => {
+                    let offset =
+                        section_offset(pos, s.start).expect("file offsets do not overflow");
+                    out.write_all(&ZEROS[..(offset - pos) as usize])
+                        .map_err(io)?;
+                    for piece in s.bytes.chunks(CHUNK) {
+                        if checksums.is_none() {
+                            crc = crc32c_append(crc, piece);
+                        }
+                        out.write_all(piece).map_err(io)?;
+                    }
+                    pos = offset + len;
+                    offset
                 }
-                pos = offset + len;
-                offset
-            }
-            Some(c) => {
-                let offset = pos;
-                for piece in s.bytes.chunks(codec::BLOCK) {
-                    crc = crc32c_append(crc, piece);
-                    let (word, stored) = c.block(piece).map_err(io)?;
-                    out.write_all(&word).map_err(io)?;
-                    out.write_all(stored).map_err(io)?;
-                    pos += codec::WORD + stored.len() as u64;
+                Some(c) => {
+                    let offset = pos;
+                    for piece in s.bytes.chunks(codec::BLOCK) {
+                        crc = crc32c_append(crc, piece);
+                        let (word, stored) = c.block(piece).map_err(io)?;
+                        out.write_all(&word).map_err(io)?;
+                        out.write_all(stored).map_err(io)?;
+                        pos += codec::WORD + stored.len() as u64;
+                    }
+                    offset
                 }
-                offset
+            };
+            table.extend_from_slice(&s.start.to_le_bytes());
+            table.extend_from_slice(&len.to_le_bytes());
+            if snap.codec != Codec::None {
+                table.extend_from_slice(&(pos - offset).to_le_bytes());
             }
-        };
-        table.extend_from_slice(&s.start.to_le_bytes());
-        table.extend_from_slice(&len.to_le_bytes());
-        if snap.codec != Codec::None {
-            table.extend_from_slice(&(pos - offset).to_le_bytes());
+            // The checksum and a reserved word, filled in below.
+            table.extend_from_slice(&[0u8; 8]);
+            crcs.push(crc);
+            count += 1;
         }
-        table.extend_from_slice(&crc.to_le_bytes());
-        table.extend_from_slice(&0u32.to_le_bytes());
-        count += 1;
-    }
+        if let Some(h) = checksums {
+            crcs = h.join().expect("the checksum thread does not panic");
+        }
+        // The checksums go last in each entry.
+        let entry = entry_len(snap.codec) as usize;
+        for (e, crc) in table.chunks_mut(entry).zip(crcs) {
+            e[entry - 8..entry - 4].copy_from_slice(&crc.to_le_bytes());
+        }
+        Ok::<(), SnapshotError>(())
+    })?;
     let memory_end = pos;
     let mut w = CrcWriter {
         inner: BufWriter::with_capacity(1 << 20, &mut *out),
@@ -975,17 +1021,43 @@ pub fn write_atomic(path: &Path, snap: &Snapshot) -> Result<(), SnapshotError> {
 }
 
 /// `write_atomic` with `sections` as the memory (see `write_sections_to`):
-/// memory goes from where it is to the file, never copied. Returns the
-/// size and id of the file. With `durable` false the file and directory are not
-/// fsynced (for measurement: the rename is still atomic for readers, but a
-/// power loss may leave an empty or partial file).
+/// memory goes from where it is to the file, never copied, its whole pages
+/// with direct I/O when `durable` (see `direct`). Returns the size and id
+/// of the file. With `durable` false the file and directory are not
+/// fsynced and everything goes through the page cache (for measurement:
+/// the rename is still atomic for readers, but a power loss may leave an
+/// empty or partial file).
 pub fn write_atomic_sections(
     path: &Path,
     snap: &Snapshot,
     sections: &[MemSection],
     durable: bool,
 ) -> Result<FileInfo, SnapshotError> {
-    write_atomic_sections_via(path, &temp_path_for(path), snap, sections, durable)
+    let opts = WriteOptions {
+        durable,
+        direct: Direct::Memory,
+    };
+    write_atomic_sections_via(path, &temp_path_for(path), snap, sections, opts)
+}
+
+/// How an atomic write goes to disk.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub struct WriteOptions {
+    /// Fsync the file and its directory (always, except to measure writes
+    /// into the page cache).
+    pub durable: bool,
+    /// Whether whole pages of memory go past the page cache, and how. Only
+    /// durable writes use it: one that is not fsynced is a write into the
+    /// page cache.
+    pub direct: Direct,
+}
+
+impl WriteOptions {
+    /// Fsynced, memory direct from the writing process's own pages.
+    pub const DURABLE: WriteOptions = WriteOptions {
+        durable: true,
+        direct: Direct::Memory,
+    };
 }
 
 /// `write_atomic_sections` through the temporary file `tmp` the caller
@@ -997,8 +1069,9 @@ pub fn write_atomic_sections_via(
     tmp: &Path,
     snap: &Snapshot,
     sections: &[MemSection],
-    durable: bool,
+    opts: WriteOptions,
 ) -> Result<FileInfo, SnapshotError> {
+    let durable = opts.durable;
     let write = || -> Result<FileInfo, SnapshotError> {
         let mut options = OpenOptions::new();
         options.write(true).create_new(true);
@@ -1008,7 +1081,8 @@ pub fn write_atomic_sections_via(
         let file = options
             .open(tmp)
             .map_err(io_err("create the temporary file", tmp))?;
-        let mut out = Writeback::new(&file, durable);
+        let direct = if durable { opts.direct } else { Direct::Off };
+        let mut out = Writeback::new(&file, durable, direct);
         let info = write_sections_to(&mut out, snap, sections).map_err(|e| match e {
             SnapshotError::Io { action, source, .. } => SnapshotError::Io {
                 action,
@@ -1106,13 +1180,20 @@ mod range_sync {
 /// the file durable); any other error of it fails the write.
 struct Writeback<'f> {
     file: &'f File,
+    /// The same file opened for direct I/O, for whole pages of memory
+    /// (`direct`); `None` when off or refused.
+    direct: Option<DirectOut>,
     sync: RangeSync,
     /// Whether to start writeback (durable writes where it works).
     active: bool,
     window: u64,
     in_flight: u64,
-    /// The file position.
+    /// The file position (writes are positional).
     pos: u64,
+    /// The length of the file.
+    len: u64,
+    /// Bytes written with direct I/O.
+    direct_bytes: u64,
     /// Writeback was started for `[0, started)`.
     started: u64,
     /// Writeback was waited for on `[0, waited)`.
@@ -1120,24 +1201,29 @@ struct Writeback<'f> {
 }
 
 impl<'f> Writeback<'f> {
-    fn new(file: &'f File, active: bool) -> Writeback<'f> {
-        Writeback::with(
+    fn new(file: &'f File, active: bool, direct: Direct) -> Writeback<'f> {
+        let mut w = Writeback::with(
             file,
             active,
             range_sync::sync_file_range,
             WRITEBACK_WINDOW,
             WRITEBACK_IN_FLIGHT,
-        )
+        );
+        w.direct = DirectOut::open(file, direct);
+        w
     }
 
     fn with(file: &'f File, active: bool, sync: RangeSync, window: u64, in_flight: u64) -> Self {
         Writeback {
             file,
+            direct: None,
             sync,
             active,
             window,
             in_flight,
             pos: 0,
+            len: 0,
+            direct_bytes: 0,
             started: 0,
             waited: 0,
         }
@@ -1179,8 +1265,22 @@ impl<'f> Writeback<'f> {
 
 impl Write for Writeback<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = (&mut &*self.file).write(buf)?;
+        let direct = match &mut self.direct {
+            Some(d) => d.write_at(buf, self.pos)?,
+            None => Outcome::Unaligned,
+        };
+        if direct == Outcome::Refused {
+            self.direct = None;
+        }
+        let n = match direct {
+            Outcome::Written(n) => {
+                self.direct_bytes += n as u64;
+                n
+            }
+            _ => positional_write(self.file, buf, self.pos)?,
+        };
         self.pos += n as u64;
+        self.len = self.len.max(self.pos);
         self.kick()?;
         Ok(n)
     }
@@ -1191,9 +1291,24 @@ impl Write for Writeback<'_> {
 
 impl Seek for Writeback<'_> {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        self.pos = (&mut &*self.file).seek(to)?;
+        let pos = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = pos.ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
         Ok(self.pos)
     }
+}
+
+#[cfg(unix)]
+fn positional_write(file: &File, buf: &[u8], pos: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::write_at(file, buf, pos)
+}
+
+#[cfg(windows)]
+fn positional_write(file: &File, buf: &[u8], pos: u64) -> io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_write(file, buf, pos)
 }
 
 /// Fsyncs the directory holding `path`, so that entries made in it (a
@@ -1322,6 +1437,61 @@ mod tests {
         assert!(!out.active);
         assert_eq!(fs::read(&path).unwrap(), expected);
         assert_eq!(CALLS.with(|c| c.borrow().len()), 1);
+        fs::remove_file(&path).unwrap();
+    }
+
+    /// Whole pages at aligned offsets go direct, from memory or copied
+    /// (from aligned and unaligned memory alike); the header, the padding
+    /// and partial pages through the page cache; the file holds every
+    /// byte where it was written.
+    #[test]
+    fn direct_writes_take_the_whole_pages() {
+        const P: usize = crate::direct::ALIGN;
+        for mode in [Direct::Memory, Direct::Copied] {
+            for skew in [0, 8] {
+                let (path, file) = temp_file(&format!("direct-{mode:?}-{skew}"));
+                // 5 pages of memory at an aligned address plus `skew`.
+                let mut backing = vec![0u8; 7 * P];
+                let at = backing.as_ptr().align_offset(P) + skew;
+                let mem = &mut backing[at..at + 5 * P + 100];
+                for (i, b) in mem.iter_mut().enumerate() {
+                    *b = (i * 13 % 241) as u8;
+                }
+                let mem = &*mem;
+                let mut out = Writeback::new(&file, true, mode);
+                let opened = out.direct.is_some();
+                out.write_all(&[0u8; 64]).unwrap();
+                out.write_all(&[0u8; P - 64]).unwrap();
+                // A section of 5 pages and 100 bytes, then the body.
+                out.write_all(mem).unwrap();
+                out.write_all(&[7u8; 3000]).unwrap();
+                out.seek(SeekFrom::Start(0)).unwrap();
+                out.write_all(&[5u8; 64]).unwrap();
+                assert_eq!(out.seek(SeekFrom::End(0)).unwrap(), (6 * P + 3100) as u64);
+                let mut expected = vec![5u8; 64];
+                expected.resize(P, 0);
+                expected.extend_from_slice(mem);
+                expected.extend_from_slice(&[7u8; 3000]);
+                assert_eq!(fs::read(&path).unwrap(), expected, "{mode:?} {skew}");
+                if opened && out.direct.is_some() {
+                    assert_eq!(out.direct_bytes, 5 * P as u64, "{mode:?} {skew}");
+                } else {
+                    eprintln!("direct I/O not available in {}", path.display());
+                }
+                fs::remove_file(&path).unwrap();
+            }
+        }
+    }
+
+    /// Off, and without fsync, everything goes through the page cache.
+    #[test]
+    fn direct_off_writes_through_the_page_cache() {
+        let (path, file) = temp_file("direct-off");
+        let mut out = Writeback::new(&file, true, Direct::Off);
+        let expected = write_pattern(&mut out).unwrap();
+        assert!(out.direct.is_none());
+        assert_eq!(out.direct_bytes, 0);
+        assert_eq!(fs::read(&path).unwrap(), expected);
         fs::remove_file(&path).unwrap();
     }
 

@@ -64,6 +64,7 @@ pub mod body;
 pub mod chain;
 pub mod codec;
 pub mod digest;
+pub mod direct;
 pub mod error;
 pub mod export;
 pub mod file;
@@ -81,12 +82,13 @@ pub use body::{
 };
 pub use chain::{Chain, MAX_CHAIN};
 pub use codec::Codec;
+pub use direct::Direct;
 pub use error::SnapshotError;
 pub use file::{
     file_id, from_bytes, read, read_header, section_offset, to_bytes, write_atomic,
     write_atomic_sections, write_atomic_sections_via, write_sections_stream, write_sections_to,
-    write_to, FileInfo, MemSection, Section, Snapshot, SnapshotFile, COMPRESSED_ENTRY_LEN, PAGE,
-    SECTION_ENTRY_LEN,
+    write_to, FileInfo, MemSection, Section, Snapshot, SnapshotFile, WriteOptions,
+    COMPRESSED_ENTRY_LEN, PAGE, SECTION_ENTRY_LEN,
 };
 pub use header::{
     Header, FLAG_DELTA, FLAG_LZ4, FLAG_PROCESSES, FLAG_THREADS, FLAG_TIMERS, FLAG_ZSTD,

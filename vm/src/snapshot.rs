@@ -27,10 +27,11 @@ use pivm_ir::frame::Frame;
 use pivm_ir::write::MemTypeDisplay;
 use pivm_ir::{FuncId, MemType, Module};
 use pivm_snapshot::{
-    capture_extents, AllocTable, Body, ByteString, Chain, Counters, EngineKind, FileInfo, Hop,
-    Host, IoState, MemSection, MemoryLayout, Parent, SavedFamily, SavedFd, SavedFile, SavedMemory,
-    SavedPipe, SavedThread, SavedThreads, SavedTimers, SavedZombie, Snapshot, THREAD_CHILD,
-    THREAD_DONE, THREAD_FUTEX, THREAD_JOIN, THREAD_PIPE, THREAD_RUNNABLE, THREAD_SLEEP,
+    capture_extents, AllocTable, Body, ByteString, Chain, Counters, Direct, EngineKind, FileInfo,
+    Hop, Host, IoState, MemSection, MemoryLayout, Parent, SavedFamily, SavedFd, SavedFile,
+    SavedMemory, SavedPipe, SavedThread, SavedThreads, SavedTimers, SavedZombie, Snapshot,
+    WriteOptions, THREAD_CHILD, THREAD_DONE, THREAD_FUTEX, THREAD_JOIN, THREAD_PIPE,
+    THREAD_RUNNABLE, THREAD_SLEEP,
 };
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -1048,6 +1049,23 @@ fn image_end(sections: &[pivm_snapshot::Section], l: &MemoryLayout) -> u64 {
         .unwrap_or(0)
 }
 
+/// How snapshot files are written: fsynced, their memory with direct I/O
+/// (`pivm_snapshot::direct`), unless the environment says otherwise, for
+/// measurement only: `PIVM_SNAPSHOT_FSYNC=0` writes into the page cache
+/// without fsync, `PIVM_SNAPSHOT_DIRECT=0` fsyncs a file written through
+/// the page cache.
+pub fn write_options() -> WriteOptions {
+    let off = |name| std::env::var_os(name).is_some_and(|v| v == "0");
+    WriteOptions {
+        durable: !off("PIVM_SNAPSHOT_FSYNC"),
+        direct: if off("PIVM_SNAPSHOT_DIRECT") {
+            Direct::Off
+        } else {
+            Direct::Memory
+        },
+    }
+}
+
 /// The outcome of writing one snapshot file: its size and id, or why it could
 /// not be written (its temporary file is then gone).
 pub type FileResult = Result<FileInfo, String>;
@@ -1058,7 +1076,7 @@ pub type FileResult = Result<FileInfo, String>;
 pub fn write_all(
     capture: Capture,
     targets: &[(PathBuf, PathBuf)],
-    durable: bool,
+    opts: WriteOptions,
     codec: pivm_snapshot::Codec,
 ) -> Vec<FileResult> {
     let snap = Snapshot {
@@ -1068,7 +1086,7 @@ pub fn write_all(
     targets
         .iter()
         .map(|(path, tmp)| {
-            pivm_snapshot::write_atomic_sections_via(path, tmp, &snap, &capture.sections, durable)
+            pivm_snapshot::write_atomic_sections_via(path, tmp, &snap, &capture.sections, opts)
                 .map_err(|e| e.to_string())
         })
         .collect()
@@ -1088,9 +1106,9 @@ pub struct Job {
     pub latency: Duration,
     /// The sequence number of the snapshot in this run (1-based).
     pub seq: u64,
-    /// Whether the file is fsynced (always, except to measure writes into
-    /// the page cache: `PIVM_SNAPSHOT_FSYNC=0`).
-    pub durable: bool,
+    /// Whether the file is fsynced and its memory written with direct I/O
+    /// (see `write_options`).
+    pub write: WriteOptions,
     /// How memory is stored (`--compress`).
     pub codec: pivm_snapshot::Codec,
 }
@@ -1217,7 +1235,7 @@ pub fn refuse(reqs: Vec<Request>, why: &str) {
 pub fn write_sync<'a>(job: Job, build: impl FnOnce() -> Result<Capture<'a>, VmError>) -> Written {
     let files = job.files();
     let results = match build() {
-        Ok(capture) => write_all(capture, &files, job.durable, job.codec),
+        Ok(capture) => write_all(capture, &files, job.write, job.codec),
         Err(e) => vec![Err(e.message); files.len()],
     };
     job.finish(results, None)
@@ -1352,12 +1370,21 @@ pub fn write_forked<'a>(
     done: impl FnOnce(&Written) + Send + 'static,
 ) -> Result<Background, (Job, String)> {
     let files = job.files();
-    let (durable, codec) = (job.durable, job.codec);
+    // The child's view of memory is shared copy-on-write with the
+    // program: direct writes go through a buffer of the child's own.
+    let opts = WriteOptions {
+        direct: match job.write.direct {
+            Direct::Off => Direct::Off,
+            _ => Direct::Copied,
+        },
+        ..job.write
+    };
+    let codec = job.codec;
     let nfiles = files.len();
     let child_files = files.clone();
     let forked = fork_child(move || {
         let results = match build() {
-            Ok(capture) => write_all(capture, &child_files, durable, codec),
+            Ok(capture) => write_all(capture, &child_files, opts, codec),
             Err(e) => vec![Err(e.message); nfiles],
         };
         // One line per file, in order.
@@ -1441,7 +1468,7 @@ fn empty_job() -> Job {
         at: Instant::now(),
         latency: Duration::ZERO,
         seq: 0,
-        durable: true,
+        write: WriteOptions::DURABLE,
         codec: pivm_snapshot::Codec::None,
     }
 }

@@ -16,6 +16,7 @@ use pivm::migrate::{Migration, Step};
 use pivm::poll::{PeerRequest, Request};
 use pivm::snapshot::{self as snap, Background, Job, Lineage, MemPlan, Written};
 use pivm::{Entry, Interpreter, Outcome, Program, Runtime};
+use pivm_snapshot::WriteOptions;
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -192,8 +193,7 @@ impl Run<'_> {
         let mut attempted = 0u64;
         let mut written = 0u64;
         let nofork = std::env::var_os("PIVM_SNAPSHOT_NOFORK").is_some_and(|v| v != "0");
-        // For measurement only: writes into the page cache, not fsynced.
-        let durable = std::env::var_os("PIVM_SNAPSHOT_FSYNC").is_none_or(|v| v != "0");
+        let write = snap::write_options();
         // Waits for the forked writer, whose reaper has already reported
         // a failure; counts the snapshot if it was written.
         let finish_pending = |pending: &mut Option<(Background, Duration, Option<Planned>)>,
@@ -276,7 +276,7 @@ impl Run<'_> {
                     at,
                     latency,
                     seq: attempted,
-                    durable,
+                    write,
                     codec: self.opts.compress,
                 };
                 rt.io.flush();
@@ -401,7 +401,10 @@ impl Run<'_> {
             at: Instant::now(),
             latency: Duration::ZERO,
             seq: 0,
-            durable: true,
+            write: WriteOptions {
+                durable: true,
+                ..snap::write_options()
+            },
             codec: self.opts.compress,
         };
         let w = snap::write_sync(job, || {
