@@ -1035,7 +1035,7 @@ pub fn write_atomic_sections(
 ) -> Result<FileInfo, SnapshotError> {
     let opts = WriteOptions {
         durable,
-        direct: Direct::Memory,
+        ..WriteOptions::DURABLE
     };
     write_atomic_sections_via(path, &temp_path_for(path), snap, sections, opts)
 }
@@ -1050,13 +1050,18 @@ pub struct WriteOptions {
     /// durable writes use it: one that is not fsynced is a write into the
     /// page cache.
     pub direct: Direct,
+    /// Direct I/O is used when the memory sections hold at least this many
+    /// bytes (`direct::DIRECT_MIN`).
+    pub direct_min: u64,
 }
 
 impl WriteOptions {
-    /// Fsynced, memory direct from the writing process's own pages.
+    /// Fsynced, memory of `direct::DIRECT_MIN` bytes or more direct from
+    /// the writing process's own pages.
     pub const DURABLE: WriteOptions = WriteOptions {
         durable: true,
         direct: Direct::Memory,
+        direct_min: crate::direct::DIRECT_MIN,
     };
 }
 
@@ -1081,7 +1086,12 @@ pub fn write_atomic_sections_via(
         let file = options
             .open(tmp)
             .map_err(io_err("create the temporary file", tmp))?;
-        let direct = if durable { opts.direct } else { Direct::Off };
+        let memory: u64 = sections.iter().map(|s| s.bytes.len() as u64).sum();
+        let direct = if durable && memory >= opts.direct_min {
+            opts.direct
+        } else {
+            Direct::Off
+        };
         let mut out = Writeback::new(&file, durable, direct);
         let info = write_sections_to(&mut out, snap, sections).map_err(|e| match e {
             SnapshotError::Io { action, source, .. } => SnapshotError::Io {

@@ -178,7 +178,11 @@ fn every_write_mode_reads_back_with_its_checksums() {
     ];
     for direct in [Direct::Memory, Direct::Copied, Direct::Off] {
         for durable in [true, false] {
-            let opts = WriteOptions { durable, direct };
+            let opts = WriteOptions {
+                durable,
+                direct,
+                direct_min: 0,
+            };
             let tmp = file::temp_path_for(&path);
             let info = write_atomic_sections_via(&path, &tmp, &snap, &secs, opts).unwrap();
             assert_eq!(std::fs::metadata(&path).unwrap().len(), info.len);

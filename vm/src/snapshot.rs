@@ -1049,19 +1049,26 @@ fn image_end(sections: &[pivm_snapshot::Section], l: &MemoryLayout) -> u64 {
         .unwrap_or(0)
 }
 
-/// How snapshot files are written: fsynced, their memory with direct I/O
-/// (`pivm_snapshot::direct`), unless the environment says otherwise, for
-/// measurement only: `PIVM_SNAPSHOT_FSYNC=0` writes into the page cache
-/// without fsync, `PIVM_SNAPSHOT_DIRECT=0` fsyncs a file written through
-/// the page cache.
+/// How snapshot files are written: fsynced, the memory of large ones with
+/// direct I/O (`pivm_snapshot::direct`), unless the environment says
+/// otherwise, for measurement and tests only: `PIVM_SNAPSHOT_FSYNC=0`
+/// writes into the page cache without fsync, `PIVM_SNAPSHOT_DIRECT=0`
+/// fsyncs a file written through the page cache whatever its size,
+/// `PIVM_SNAPSHOT_DIRECT=always` writes memory direct whatever its size.
 pub fn write_options() -> WriteOptions {
-    let off = |name| std::env::var_os(name).is_some_and(|v| v == "0");
+    let var = |name| std::env::var_os(name).unwrap_or_default();
+    let direct = var("PIVM_SNAPSHOT_DIRECT");
     WriteOptions {
-        durable: !off("PIVM_SNAPSHOT_FSYNC"),
-        direct: if off("PIVM_SNAPSHOT_DIRECT") {
+        durable: var("PIVM_SNAPSHOT_FSYNC") != "0",
+        direct: if direct == "0" {
             Direct::Off
         } else {
             Direct::Memory
+        },
+        direct_min: if direct == "always" {
+            0
+        } else {
+            WriteOptions::DURABLE.direct_min
         },
     }
 }

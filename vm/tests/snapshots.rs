@@ -1397,6 +1397,61 @@ fn pagemap_and_its_fallback_capture_the_same_memory() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Memory written with direct I/O (`PIVM_SNAPSHOT_DIRECT=always`: at any
+/// size), from the program's own pages in-process and through the
+/// writer's buffer when forked, is the memory the page cache path writes,
+/// and the snapshots resume to the uninterrupted output.
+#[test]
+fn direct_io_and_the_page_cache_write_the_same_memory() {
+    let dir = scratch("direct-io");
+    let prog = repo().join("examples/mallocwrite.c");
+    let p = prog.to_str().unwrap();
+    let full = pivm(&dir, &["run", p, "--", "24"]);
+    assert!(full.status.success(), "{}", text(&full.stderr));
+    let mut regions = Vec::new();
+    for (name, direct, exit) in [
+        ("a.msgpack", "always", true),
+        ("b.msgpack", "0", true),
+        ("c.msgpack", "always", false),
+        ("d.msgpack", "0", false),
+    ] {
+        let mut args = vec![
+            "run",
+            p,
+            "--snapshot-after",
+            "3000000",
+            "--snapshot-path",
+            name,
+        ];
+        if exit {
+            args.push("--exit-after-snapshot");
+        }
+        args.extend(["--", "24"]);
+        let o = Command::new(PIVM)
+            .current_dir(&dir)
+            .args(&args)
+            .env_remove("PIVM_SNAPSHOT_NOFORK")
+            .env_remove("PIVM_SNAPSHOT_FSYNC")
+            .env("PIVM_SNAPSHOT_DIRECT", direct)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.code() == Some(if exit { 85 } else { 0 }),
+            "{}",
+            text(&o.stderr)
+        );
+        let s = pivm_snapshot::read(&dir.join(name)).unwrap();
+        regions.push(s.body.memory.regions);
+        let r = pivm(&dir, &["resume", name]);
+        assert!(r.status.success(), "{}", text(&r.stderr));
+        assert_eq!(text(&r.stdout), text(&full.stdout));
+    }
+    assert!(regions.iter().all(|r| *r == regions[0]));
+    let stored: usize = regions[0].iter().map(|r| r.bytes.len()).sum();
+    assert!(stored > 1 << 20, "{stored} bytes stored");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `--stats` counts every safepoint (the JIT in its polls, without a call
 /// at each): both engines reach the same count, with or without a
 /// `--snapshot-after` firing on the way, and print the same output.
