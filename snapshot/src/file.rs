@@ -40,9 +40,7 @@ const PARALLEL_CRC: usize = 32 << 20;
 
 /// The CRC-32C of `bytes`, computed in `CHUNK` pieces.
 fn crc32c_pieces(bytes: &[u8]) -> u32 {
-    bytes
-        .chunks(CHUNK)
-        .fold(0, |crc, piece| crc32c_append(crc, piece))
+    bytes.chunks(CHUNK).fold(0, crc32c_append)
 }
 
 /// A whole snapshot: the header fields that are not derived from the body,
