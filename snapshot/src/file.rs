@@ -473,6 +473,73 @@ impl<'a, S: Source + ?Sized> SectionReader<'a, S> {
             .map_err(io_err("read", self.path))
     }
 
+    /// Checks that the padding before section `s` (number `index`),
+    /// which no checksum covers, is zero.
+    fn padding(&self, index: usize, s: &Section) -> Result<(), SnapshotError> {
+        if s.pad > 0 {
+            let mut pad = [0u8; PAGE as usize];
+            let pad = &mut pad[..s.pad as usize];
+            self.read_at(pad, s.offset - s.pad)?;
+            if pad.iter().any(|&b| b != 0) {
+                return Err(SnapshotError::Section {
+                    index: index as u64,
+                    start: s.start,
+                    len: s.len,
+                    reason: "is preceded by padding that is not zero".to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads raw `sections` whole into `dsts` (one place each, of its
+    /// length), while a second thread computes their checksums from the
+    /// pieces already read; then checks every checksum. Falls back to
+    /// `section` if no thread can be started.
+    fn raw_sections_checked_aside(
+        &mut self,
+        sections: &[Section],
+        dsts: Vec<&mut [u8]>,
+    ) -> Result<(), SnapshotError> {
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, &[u8])>(8);
+            let n = sections.len();
+            let summer = std::thread::Builder::new()
+                .name("pivm-crc".into())
+                .spawn_scoped(scope, move || {
+                    let mut crcs = vec![0u32; n];
+                    for (i, piece) in rx {
+                        crcs[i] = crc32c_append(crcs[i], piece);
+                    }
+                    crcs
+                });
+            let Ok(summer) = summer else {
+                for (i, (s, dst)) in sections.iter().zip(dsts).enumerate() {
+                    self.section(i, s, dst)?;
+                }
+                return Ok(());
+            };
+            for (i, (s, dst)) in sections.iter().zip(dsts).enumerate() {
+                self.padding(i, s)?;
+                let mut off = s.offset;
+                for piece in dst.chunks_mut(CHUNK) {
+                    prefault(piece);
+                    self.read_at(piece, off)?;
+                    off += piece.len() as u64;
+                    if tx.send((i, piece)).is_err() {
+                        break;
+                    }
+                }
+            }
+            drop(tx);
+            let crcs = summer.join().expect("the checksum thread does not panic");
+            for (i, (s, crc)) in sections.iter().zip(crcs).enumerate() {
+                check_crc(i, s, crc)?;
+            }
+            Ok(())
+        })
+    }
+
     /// Reads section `s` (number `index`) whole, keeps its first
     /// `dst.len()` bytes (at most `s.len`) in `dst`, and checks its
     /// checksum and, raw, its padding.
@@ -483,17 +550,7 @@ impl<'a, S: Source + ?Sized> SectionReader<'a, S> {
             len: s.len,
             reason,
         };
-        if s.pad > 0 {
-            // Padding is not under any checksum: it must be zero.
-            let mut pad = [0u8; PAGE as usize];
-            let pad = &mut pad[..s.pad as usize];
-            self.read_at(pad, s.offset - s.pad)?;
-            if pad.iter().any(|&b| b != 0) {
-                return Err(corrupt(
-                    "is preceded by padding that is not zero".to_string(),
-                ));
-            }
-        }
+        self.padding(index, s)?;
         let kept = dst.len().min(s.len as usize);
         let mut crc = 0;
         let mut off = s.offset;
@@ -688,15 +745,30 @@ impl SnapshotFile {
     /// holds part of the snapshot: discard it.
     pub fn load_into(&self, mem: &mut [u8]) -> Result<(), SnapshotError> {
         let mut reader = self.reader()?;
+        let mut dsts = Vec::with_capacity(self.sections.len());
+        // The sections are sorted and disjoint (`parse_table`): split
+        // `mem` into their places.
+        let (mut rest, mut base) = (mem, 0u64);
+        let len = rest.len();
         for (i, s) in self.sections.iter().enumerate() {
-            let Some(dst) = mem.get_mut(s.start as usize..s.end() as usize) else {
+            let (skip, n) = ((s.start - base) as usize, s.len as usize);
+            if rest.len().checked_sub(skip).is_none_or(|left| left < n) {
                 return Err(SnapshotError::Section {
                     index: i as u64,
                     start: s.start,
                     len: s.len,
-                    reason: format!("does not fit in {} bytes of VM memory", mem.len()),
+                    reason: format!("does not fit in {len} bytes of VM memory"),
                 });
-            };
+            }
+            let (dst, tail) = std::mem::take(&mut rest)[skip..].split_at_mut(n);
+            dsts.push(dst);
+            rest = tail;
+            base = s.end();
+        }
+        if reader.decoder.is_none() && self.memory_bytes() >= PARALLEL_CRC as u64 {
+            return reader.raw_sections_checked_aside(&self.sections, dsts);
+        }
+        for (i, (s, dst)) in self.sections.iter().zip(dsts).enumerate() {
             reader.section(i, s, dst)?;
         }
         Ok(())

@@ -196,5 +196,41 @@ fn every_write_mode_reads_back_with_its_checksums() {
             }
         }
     }
+    // Loaded straight into memory, checksums made on a second thread.
+    let size = (HEAP + (64 << 20)) as usize;
+    let mut expected = vec![0u8; size];
+    for s in &secs {
+        let at = s.start as usize;
+        expected[at..at + s.bytes.len()].copy_from_slice(s.bytes);
+    }
+    let mut mem = vec![0u8; size];
+    SnapshotFile::open(&path)
+        .unwrap()
+        .load_into(&mut mem)
+        .unwrap();
+    assert!(mem == expected);
+    // Memory too small for the last section: refused before any read.
+    let mut small = vec![0u8; (HEAP + (45 << 20)) as usize];
+    let e = SnapshotFile::open(&path)
+        .unwrap()
+        .load_into(&mut small)
+        .unwrap_err();
+    assert!(matches!(e, SnapshotError::Section { index: 2, .. }), "{e}");
+    assert!(small.iter().all(|&b| b == 0));
+    // One byte changed in the middle section: its checksum, and only
+    // its, fails.
+    let h = read_header(&path).unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    let middle = (h.memory_end / 2) as usize;
+    bytes[middle] ^= 1;
+    std::fs::write(&path, &bytes).unwrap();
+    let e = SnapshotFile::open(&path)
+        .unwrap()
+        .load_into(&mut mem)
+        .unwrap_err();
+    assert!(
+        matches!(e, SnapshotError::SectionChecksum { index: 1, .. }),
+        "{e}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
