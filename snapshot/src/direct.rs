@@ -1,11 +1,13 @@
-//! Direct I/O (`O_DIRECT`) for the memory sections of durable snapshot
-//! writes.
+//! Direct I/O (`O_DIRECT`) for the memory sections of large snapshots.
 //!
 //! Through the page cache and then fsynced, a 1 GiB snapshot moved at
 //! 250-500 MB/s on the development VMs, however early writeback was
-//! started: the flush of the cached pages bounds it. The same pages written
-//! with `O_DIRECT` and then one fsync move at 1.5-2 GB/s (`benches/RESULTS.md`,
-//! "Issue 13, 2026-12-06"). Direct I/O needs the memory address, the file
+//! started: the flush of the cached pages bounds it; not fsynced, a
+//! program of a few GiB writing as much again into the page cache is held
+//! to the disk's speed by the kernel's dirty-page throttling. The same
+//! pages written with `O_DIRECT` (then one fsync) move at 1.5-2 GB/s and
+//! leave no dirty page behind (`benches/RESULTS.md`, "Issue 13, 2026-12-06").
+//! Direct I/O needs the memory address, the file
 //! offset and the length aligned to the device's block: memory sections
 //! are page-aligned in memory and in the file (`file::section_offset`), so
 //! their whole pages go direct, and what is not whole pages at aligned

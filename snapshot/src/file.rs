@@ -1092,11 +1092,11 @@ pub fn write_atomic(path: &Path, snap: &Snapshot) -> Result<(), SnapshotError> {
 
 /// `write_atomic` with `sections` as the memory (see `write_sections_to`):
 /// memory goes from where it is to the file, never copied, its whole pages
-/// with direct I/O when `durable` (see `direct`). Returns the size and id
-/// of the file. With `durable` false the file and directory are not
-/// fsynced and everything goes through the page cache (for measurement:
-/// the rename is still atomic for readers, but a power loss may leave an
-/// empty or partial file).
+/// with direct I/O when there are `direct::DIRECT_MIN` bytes of it or
+/// more (see `direct`). Returns the size and id of the file. With
+/// `durable` false the file and directory are not fsynced (for
+/// measurement: the rename is still atomic for readers, but a power loss
+/// may leave an empty or partial file).
 pub fn write_atomic_sections(
     path: &Path,
     snap: &Snapshot,
@@ -1113,12 +1113,10 @@ pub fn write_atomic_sections(
 /// How an atomic write goes to disk.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub struct WriteOptions {
-    /// Fsync the file and its directory (always, except to measure writes
-    /// into the page cache).
+    /// Fsync the file and its directory (always, except to measure the
+    /// writer without the disk's flush).
     pub durable: bool,
-    /// Whether whole pages of memory go past the page cache, and how. Only
-    /// durable writes use it: one that is not fsynced is a write into the
-    /// page cache.
+    /// Whether whole pages of memory go past the page cache, and how.
     pub direct: Direct,
     /// Direct I/O is used when the memory sections hold at least this many
     /// bytes (`direct::DIRECT_MIN`).
@@ -1157,7 +1155,7 @@ pub fn write_atomic_sections_via(
             .open(tmp)
             .map_err(io_err("create the temporary file", tmp))?;
         let memory: u64 = sections.iter().map(|s| s.bytes.len() as u64).sum();
-        let direct = if durable && memory >= opts.direct_min {
+        let direct = if memory >= opts.direct_min {
             opts.direct
         } else {
             Direct::Off

@@ -1052,9 +1052,9 @@ fn image_end(sections: &[pivm_snapshot::Section], l: &MemoryLayout) -> u64 {
 /// How snapshot files are written: fsynced, the memory of large ones with
 /// direct I/O (`pivm_snapshot::direct`), unless the environment says
 /// otherwise, for measurement and tests only: `PIVM_SNAPSHOT_FSYNC=0`
-/// writes into the page cache without fsync, `PIVM_SNAPSHOT_DIRECT=0`
-/// fsyncs a file written through the page cache whatever its size,
-/// `PIVM_SNAPSHOT_DIRECT=always` writes memory direct whatever its size.
+/// does not fsync, `PIVM_SNAPSHOT_DIRECT=0` writes through the page cache
+/// whatever the size, `PIVM_SNAPSHOT_DIRECT=always` writes memory direct
+/// whatever its size.
 pub fn write_options() -> WriteOptions {
     let var = |name| std::env::var_os(name).unwrap_or_default();
     let direct = var("PIVM_SNAPSHOT_DIRECT");
