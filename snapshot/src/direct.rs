@@ -8,12 +8,14 @@
 //! pages written with `O_DIRECT` (then one fsync) move at 1.5-2 GB/s and
 //! leave no dirty page behind (`benches/RESULTS.md`, "Issue 13, 2026-12-06").
 //! Direct I/O needs the memory address, the file
-//! offset and the length aligned to the device's block: memory sections
-//! are page-aligned in memory and in the file (`file::section_offset`), so
-//! their whole pages go direct, and what is not whole pages at aligned
-//! offsets (the header, padding, partial pages, most of the table and the
-//! body) through the page cache. No page of the file is written both
-//! ways, and the kernel keeps the two coherent page by page.
+//! offset and the length aligned to the device's block: a memory section
+//! sits at the same offset within a page in the file as in memory
+//! (`file::section_offset`), and VM memory's sections start on pages, so
+//! their whole pages go direct; what is not whole pages at aligned
+//! offsets (the header, padding, partial pages, pieces of the table and
+//! body that do not start on a page) goes through the page cache. The
+//! kernel keeps the two coherent page by page (a page written both ways,
+//! after a short direct write, is written back before it is read).
 //!
 //! Below `DIRECT_MIN` bytes of memory the page cache is as fast or
 //! faster there (the host absorbs the flush of a few hundred MiB: 1.6-1.8

@@ -7,12 +7,12 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::body::{Body, Region, PIVM_VERSION};
 use crate::codec::{self, Codec, Compressor, Decompressor};
 use crate::digest::{crc32c, crc32c_append, sha256};
-use crate::direct::{Direct, DirectOut, Outcome};
+use crate::direct::{self, Direct, DirectOut, Outcome};
 use crate::error::SnapshotError;
 use crate::header::{
     Header, FLAG_DELTA, FLAG_PROCESSES, FLAG_THREADS, FLAG_TIMERS, FORMAT_VERSION, HEADER_LEN,
@@ -31,16 +31,41 @@ const IN_MEMORY_RATIO: u64 = 64;
 /// The size of one entry of the section table of a compressed file (the
 /// stored length is added).
 pub const COMPRESSED_ENTRY_LEN: u64 = 32;
-/// Memory is checksummed and written in pieces of this size, so each
-/// piece is still in the cache when the kernel copies it.
+/// Memory is checksummed, written and read in pieces of this size (one
+/// piece is one system call, and the most a copy through a buffer holds).
 const CHUNK: usize = 2 << 20;
 /// Raw memory of at least this many bytes is checksummed on a second
-/// thread while it is written.
+/// thread while it is written or read (see `helper_threads`).
 const PARALLEL_CRC: usize = 32 << 20;
 
-/// The CRC-32C of `bytes`, computed in `CHUNK` pieces.
-fn crc32c_pieces(bytes: &[u8]) -> u32 {
-    bytes.chunks(CHUNK).fold(0, crc32c_append)
+/// Whether this process may start a thread to checksum memory beside the
+/// one that writes or reads it (`no_helper_threads`).
+static HELPER_THREADS: AtomicBool = AtomicBool::new(true);
+
+/// Makes this process checksum memory on the thread that writes or reads
+/// it. For a child forked from a multi-threaded process to write a
+/// snapshot: it starts no thread (only what is async-signal-safe is
+/// guaranteed there), and leaves the second core to the program.
+pub fn no_helper_threads() {
+    HELPER_THREADS.store(false, Ordering::Relaxed);
+}
+
+/// Whether `bytes` of raw memory are checksummed on a second thread.
+fn checksum_aside(bytes: u64) -> bool {
+    bytes >= PARALLEL_CRC as u64 && HELPER_THREADS.load(Ordering::Relaxed)
+}
+
+/// The CRC-32C of `bytes`, computed in `CHUNK` pieces until `stop` is set
+/// (then `None`).
+fn crc32c_pieces(bytes: &[u8], stop: &AtomicBool) -> Option<u32> {
+    let mut crc = 0;
+    for piece in bytes.chunks(CHUNK) {
+        if stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        crc = crc32c_append(crc, piece);
+    }
+    Some(crc)
 }
 
 /// A whole snapshot: the header fields that are not derived from the body,
@@ -742,7 +767,11 @@ impl SnapshotFile {
     /// Reads every section into `mem` (VM memory indexed by VM address),
     /// straight from the file, and checks each checksum. Bytes no section
     /// covers are left as they are (pass zeroed memory). On error `mem`
-    /// holds part of the snapshot: discard it.
+    /// holds part of the snapshot: discard it. A section that does not fit
+    /// in `mem` is refused before anything is read; with 32 MiB of raw
+    /// memory or more the checksums are compared once every section is
+    /// read (they are computed on a second thread meanwhile), so an I/O
+    /// error or bad padding is reported before a wrong checksum there.
     pub fn load_into(&self, mem: &mut [u8]) -> Result<(), SnapshotError> {
         let mut reader = self.reader()?;
         let mut dsts = Vec::with_capacity(self.sections.len());
@@ -751,21 +780,27 @@ impl SnapshotFile {
         let (mut rest, mut base) = (mem, 0u64);
         let len = rest.len();
         for (i, s) in self.sections.iter().enumerate() {
-            let (skip, n) = ((s.start - base) as usize, s.len as usize);
-            if rest.len().checked_sub(skip).is_none_or(|left| left < n) {
+            let place = s
+                .start
+                .checked_sub(base)
+                .and_then(|skip| usize::try_from(skip).ok())
+                .zip(usize::try_from(s.len).ok());
+            let fits = place
+                .filter(|&(skip, n)| rest.len().checked_sub(skip).is_some_and(|left| left >= n));
+            let Some((skip, n)) = fits else {
                 return Err(SnapshotError::Section {
                     index: i as u64,
                     start: s.start,
                     len: s.len,
                     reason: format!("does not fit in {len} bytes of VM memory"),
                 });
-            }
+            };
             let (dst, tail) = std::mem::take(&mut rest)[skip..].split_at_mut(n);
             dsts.push(dst);
             rest = tail;
             base = s.end();
         }
-        if reader.decoder.is_none() && self.memory_bytes() >= PARALLEL_CRC as u64 {
+        if reader.decoder.is_none() && checksum_aside(self.memory_bytes()) {
             return reader.raw_sections_checked_aside(&self.sections, dsts);
         }
         for (i, (s, dst)) in self.sections.iter().zip(dsts).enumerate() {
@@ -933,67 +968,79 @@ pub fn write_sections_stream<W: Write>(
     let sections: Vec<&MemSection> = sections.iter().filter(|s| !s.bytes.is_empty()).collect();
     let raw = compressor.is_none();
     let total: usize = sections.iter().map(|s| s.bytes.len()).sum();
+    let stop = AtomicBool::new(false);
     std::thread::scope(|scope| {
         // Raw memory of some size is checksummed on a second thread while
         // this one writes it (the two read the same memory; neither waits
-        // for the other until the table).
-        let checksums = (raw && total >= PARALLEL_CRC)
+        // for the other until the table). A failed write stops it.
+        let checksums = (raw && checksum_aside(total as u64))
             .then(|| {
                 std::thread::Builder::new()
                     .name("pivm-crc".into())
                     .spawn_scoped(scope, || {
                         sections
                             .iter()
-                            .map(|s| crc32c_pieces(s.bytes))
-                            .collect::<Vec<u32>>()
+                            .map(|s| crc32c_pieces(s.bytes, &stop))
+                            .collect::<Option<Vec<u32>>>()
                     })
                     .ok()
             })
             .flatten();
         let mut crcs = Vec::with_capacity(sections.len());
-        for s in &sections {
-            let len = s.bytes.len() as u64;
-            let mut crc = 0;
-            let offset = match &mut compressor {
-                None => {
-                    let offset =
-                        section_offset(pos, s.start).expect("file offsets do not overflow");
-                    out.write_all(&ZEROS[..(offset - pos) as usize])
-                        .map_err(io)?;
-                    for piece in s.bytes.chunks(CHUNK) {
-                        if checksums.is_none() {
-                            crc = crc32c_append(crc, piece);
+        let mut write = || -> Result<(), SnapshotError> {
+            for s in &sections {
+                let len = s.bytes.len() as u64;
+                let mut crc = 0;
+                let offset = match &mut compressor {
+                    None => {
+                        let offset =
+                            section_offset(pos, s.start).expect("file offsets do not overflow");
+                        out.write_all(&ZEROS[..(offset - pos) as usize])
+                            .map_err(io)?;
+                        for piece in s.bytes.chunks(CHUNK) {
+                            if checksums.is_none() {
+                                crc = crc32c_append(crc, piece);
+                            }
+                            out.write_all(piece).map_err(io)?;
                         }
-                        out.write_all(piece).map_err(io)?;
+                        pos = offset + len;
+                        offset
                     }
-                    pos = offset + len;
-                    offset
-                }
-                Some(c) => {
-                    let offset = pos;
-                    for piece in s.bytes.chunks(codec::BLOCK) {
-                        crc = crc32c_append(crc, piece);
-                        let (word, stored) = c.block(piece).map_err(io)?;
-                        out.write_all(&word).map_err(io)?;
-                        out.write_all(stored).map_err(io)?;
-                        pos += codec::WORD + stored.len() as u64;
+                    Some(c) => {
+                        let offset = pos;
+                        for piece in s.bytes.chunks(codec::BLOCK) {
+                            crc = crc32c_append(crc, piece);
+                            let (word, stored) = c.block(piece).map_err(io)?;
+                            out.write_all(&word).map_err(io)?;
+                            out.write_all(stored).map_err(io)?;
+                            pos += codec::WORD + stored.len() as u64;
+                        }
+                        offset
                     }
-                    offset
+                };
+                table.extend_from_slice(&s.start.to_le_bytes());
+                table.extend_from_slice(&len.to_le_bytes());
+                if snap.codec != Codec::None {
+                    table.extend_from_slice(&(pos - offset).to_le_bytes());
                 }
-            };
-            table.extend_from_slice(&s.start.to_le_bytes());
-            table.extend_from_slice(&len.to_le_bytes());
-            if snap.codec != Codec::None {
-                table.extend_from_slice(&(pos - offset).to_le_bytes());
+                // The checksum and a reserved word, filled in below.
+                table.extend_from_slice(&[0u8; 8]);
+                crcs.push(crc);
+                count += 1;
             }
-            // The checksum and a reserved word, filled in below.
-            table.extend_from_slice(&[0u8; 8]);
-            crcs.push(crc);
-            count += 1;
+            Ok(())
+        };
+        let written = write();
+        if written.is_err() {
+            stop.store(true, Ordering::Relaxed);
         }
         if let Some(h) = checksums {
-            crcs = h.join().expect("the checksum thread does not panic");
+            let summed = h.join().expect("the checksum thread does not panic");
+            if let Some(summed) = summed {
+                crcs = summed;
+            }
         }
+        written?;
         // The checksums go last in each entry.
         let entry = entry_len(snap.codec) as usize;
         for (e, crc) in table.chunks_mut(entry).zip(crcs) {
@@ -1091,9 +1138,10 @@ pub fn write_atomic(path: &Path, snap: &Snapshot) -> Result<(), SnapshotError> {
 }
 
 /// `write_atomic` with `sections` as the memory (see `write_sections_to`):
-/// memory goes from where it is to the file, never copied, its whole pages
-/// with direct I/O when there are `direct::DIRECT_MIN` bytes of it or
-/// more (see `direct`). Returns the size and id of the file. With
+/// memory goes from where it is to the file without a copy of it (its
+/// whole pages with direct I/O when there are `direct::DIRECT_MIN` bytes
+/// of it or more, through a 2 MiB buffer where they are not on a page:
+/// see `direct`). Returns the size and id of the file. With
 /// `durable` false the file and directory are not fsynced (for
 /// measurement: the rename is still atomic for readers, but a power loss
 /// may leave an empty or partial file).
@@ -1355,6 +1403,12 @@ impl Write for Writeback<'_> {
                 self.direct_bytes += n as u64;
                 n
             }
+            Outcome::Unaligned if self.direct.is_some() => {
+                // Through the page cache up to the next page boundary at
+                // most, so that what follows can go direct.
+                let to_page = direct::ALIGN - (self.pos % direct::ALIGN as u64) as usize;
+                positional_write(self.file, &buf[..buf.len().min(to_page)], self.pos)?
+            }
             _ => positional_write(self.file, buf, self.pos)?,
         };
         self.pos += n as u64;
@@ -1387,6 +1441,12 @@ fn positional_write(file: &File, buf: &[u8], pos: u64) -> io::Result<usize> {
 #[cfg(windows)]
 fn positional_write(file: &File, buf: &[u8], pos: u64) -> io::Result<usize> {
     std::os::windows::fs::FileExt::seek_write(file, buf, pos)
+}
+
+#[cfg(not(any(unix, windows)))]
+fn positional_write(mut file: &File, buf: &[u8], pos: u64) -> io::Result<usize> {
+    file.seek(SeekFrom::Start(pos))?;
+    file.write(buf)
 }
 
 /// Fsyncs the directory holding `path`, so that entries made in it (a
@@ -1561,7 +1621,7 @@ mod tests {
         }
     }
 
-    /// Off, and without fsync, everything goes through the page cache.
+    /// Off, everything goes through the page cache.
     #[test]
     fn direct_off_writes_through_the_page_cache() {
         let (path, file) = temp_file("direct-off");

@@ -85,10 +85,10 @@ pub use codec::Codec;
 pub use direct::Direct;
 pub use error::SnapshotError;
 pub use file::{
-    file_id, from_bytes, read, read_header, section_offset, to_bytes, write_atomic,
-    write_atomic_sections, write_atomic_sections_via, write_sections_stream, write_sections_to,
-    write_to, FileInfo, MemSection, Section, Snapshot, SnapshotFile, WriteOptions,
-    COMPRESSED_ENTRY_LEN, PAGE, SECTION_ENTRY_LEN,
+    file_id, from_bytes, no_helper_threads, read, read_header, section_offset, to_bytes,
+    write_atomic, write_atomic_sections, write_atomic_sections_via, write_sections_stream,
+    write_sections_to, write_to, FileInfo, MemSection, Section, Snapshot, SnapshotFile,
+    WriteOptions, COMPRESSED_ENTRY_LEN, PAGE, SECTION_ENTRY_LEN,
 };
 pub use header::{
     Header, FLAG_DELTA, FLAG_LZ4, FLAG_PROCESSES, FLAG_THREADS, FLAG_TIMERS, FLAG_ZSTD,

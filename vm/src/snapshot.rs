@@ -10,10 +10,14 @@
 //! - it builds the body from its copy-on-write image of memory (reading
 //!   `/proc/self/pagemap` to skip untouched pages) and writes the file
 //!   (`write_atomic_sections_via`: the temporary file the parent named,
-//!   memory straight from its image, fsync, rename) with plain system
-//!   calls; it allocates, which is safe because glibc's `fork` takes
-//!   every malloc arena lock before forking and resets them in the child
-//!   (pivm targets glibc on every host);
+//!   memory from its image, through a 2 MiB buffer of its own when it
+//!   goes with direct I/O, fsync, rename) with plain system calls; it
+//!   allocates, which is safe because glibc's `fork` takes every malloc
+//!   arena lock before forking and resets them in the child (pivm targets
+//!   glibc on every host);
+//! - it starts no thread: `pivm_snapshot::no_helper_threads` makes it
+//!   checksum memory on its one thread (and leaves the other core to the
+//!   program);
 //! - it never touches a Rust lock: not stdout/stderr (its result goes to
 //!   the parent through a pipe), not the poll queue, and not the panic
 //!   machinery's output, because `install_panic_hook` (run by `main`
@@ -1054,7 +1058,7 @@ fn image_end(sections: &[pivm_snapshot::Section], l: &MemoryLayout) -> u64 {
 /// otherwise, for measurement and tests only: `PIVM_SNAPSHOT_FSYNC=0`
 /// does not fsync, `PIVM_SNAPSHOT_DIRECT=0` writes through the page cache
 /// whatever the size, `PIVM_SNAPSHOT_DIRECT=always` writes memory direct
-/// whatever its size.
+/// whatever its size (any other value is the default).
 pub fn write_options() -> WriteOptions {
     let var = |name| std::env::var_os(name).unwrap_or_default();
     let direct = var("PIVM_SNAPSHOT_DIRECT");
@@ -1327,6 +1331,7 @@ pub fn fork_child(work: impl FnOnce() -> String) -> std::io::Result<(libc::pid_t
     }
     if pid == 0 {
         IN_FORKED_WRITER.store(true, Ordering::Relaxed);
+        pivm_snapshot::no_helper_threads();
         // A writer does not outlive its program: an orphan finishing its
         // file after a `kill -9` could rename it over a newer run's
         // snapshot, or a delta over a chain whose ancestors that run has
