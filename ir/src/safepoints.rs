@@ -8,11 +8,13 @@
 //! iteration; every cycle of the call graph goes through a function that
 //! calls, so recursion polls once per call; a `longjmp` lands right after
 //! its `setjmp`, where a safepoint follows every `setjmp` call, so a
-//! cycle through a landing polls once per turn. A function that neither loops
-//! nor calls (a leaf such as `a(i, j)` in a numeric kernel) runs a bounded
-//! number of instructions and does not poll: its caller polls on either
-//! side of the call. `main` always polls at its entry, so every program can
-//! be snapshotted before it does anything.
+//! cycle through a landing polls once per turn. A function that calls no
+//! module function (a leaf such as `a(i, j)` in a numeric kernel, or a
+//! string hash with its loop) is in no cycle of the call graph and does
+//! not poll at its entry: from there to its first back edge or its return
+//! it runs a bounded number of instructions, its loops poll, and its
+//! caller polls on either side of the call. `main` always polls at its
+//! entry, so every program can be snapshotted before it does anything.
 //!
 //! Resume points are the safepoints and the calls that can unwind (to
 //! functions of the module, direct or indirect), numbered 0, 1, ... in
@@ -80,11 +82,14 @@ fn place_in_function(f: &mut Function, setjmp: &[bool]) {
             data.insts.insert(at, sp);
         }
     }
+    // Calls of module functions, not the safepoints placed above: a leaf
+    // with loops is in no cycle of the call graph, and runs a bounded
+    // number of instructions from its entry to its first back edge.
     let calls = f
         .blocks
         .values()
         .flat_map(|b| &b.insts)
-        .any(|i| i.kind.is_resume_point());
+        .any(|i| i.kind.is_resume_point() && i.kind != InstKind::Safepoint);
     if !calls && f.name != "main" {
         return;
     }
@@ -223,6 +228,41 @@ entry:
             kinds.iter().filter(|k| ***k == InstKind::Safepoint).count(),
             2
         );
+    }
+
+    /// A leaf with a loop polls at its back edge only.
+    #[test]
+    fn leaves_with_loops_poll_in_their_loops_only() {
+        let src = "func @count(%n: i32) -> i32 {
+    local %i: i32
+    local %c: i32
+entry:
+    %i = copy.i32 0
+    jump head
+head:
+    %c = slt.i32 %i, %n
+    br.i32 %c, body, done
+body:
+    %i = add.i32 %i, 1
+    jump head
+done:
+    ret.i32 %i
+}
+func @main() -> i32 {
+    local %r: i32
+entry:
+    %r = call @count(i32 5)
+    ret.i32 %r
+}
+";
+        let m = placed(src);
+        let count = &m.funcs[crate::FuncId(0)];
+        let rps = resume_points(count);
+        assert_eq!(rps.len(), 1, "{m}");
+        assert_eq!((rps[0].block.0, rps[0].inst, rps[0].is_call), (2, 1, false));
+        let main = resume_points(&m.funcs[crate::FuncId(1)]);
+        assert_eq!(main.len(), 2);
+        assert_eq!((main[0].inst, main[0].is_call), (0, false));
     }
 
     #[test]

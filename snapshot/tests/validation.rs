@@ -155,14 +155,14 @@ fn frames_must_exist() {
 
 #[test]
 fn resume_points_must_exist_and_be_of_the_right_kind() {
-    let e = invalid(|b| b.frames[0].resume = 2);
+    let e = invalid(|b| b.frames[0].resume = 1);
     assert!(
         matches!(
             e,
             SnapshotError::Frames(FrameError::BadResumePoint {
                 frame: 0,
-                resume: ResumeId(2),
-                count: 2,
+                resume: ResumeId(1),
+                count: 1,
                 ..
             })
         ),

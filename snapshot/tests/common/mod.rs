@@ -46,9 +46,9 @@ entry:
 }
 "#;
 
-/// Resume points after placement. `@work`: 0 entry safepoint, 1 loop
-/// safepoint. `@main`: 0 entry safepoint, 1 `call @work`, 2 `call %fp`.
-pub const WORK_LOOP: u32 = 1;
+/// Resume points after placement. `@work` (a leaf: no entry safepoint): 0
+/// loop safepoint. `@main`: 0 entry safepoint, 1 `call @work`, 2 `call %fp`.
+pub const WORK_LOOP: u32 = 0;
 pub const MAIN_CALL_DIRECT: u32 = 1;
 pub const MAIN_CALL_INDIRECT: u32 = 2;
 
