@@ -1338,6 +1338,69 @@ fn forked_writers_while_every_thread_is_busy() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Four snapshots of `prog` run with `prog_args` at safepoint `after`,
+/// two with `var` set to each of `values`, each both written in-process
+/// (`--exit-after-snapshot`) and by the forked writer: each resumes to
+/// the output of the run without snapshots. Returns their memory
+/// regions.
+fn snapshots_with_env(
+    dir: &Path,
+    prog: &str,
+    prog_args: &[&str],
+    after: &str,
+    var: &str,
+    values: [&str; 2],
+) -> Vec<Vec<pivm_snapshot::Region>> {
+    let mut run = vec!["run", prog, "--"];
+    run.extend(prog_args);
+    let full = pivm(dir, &run);
+    assert!(full.status.success(), "{}", text(&full.stderr));
+    let mut regions = Vec::new();
+    for (n, (value, exit)) in [
+        (values[0], true),
+        (values[1], true),
+        (values[0], false),
+        (values[1], false),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let name = format!("{n}.msgpack");
+        let mut args = vec![
+            "run",
+            prog,
+            "--snapshot-after",
+            after,
+            "--snapshot-path",
+            &name,
+        ];
+        if exit {
+            args.push("--exit-after-snapshot");
+        }
+        args.push("--");
+        args.extend(prog_args);
+        let o = Command::new(PIVM)
+            .current_dir(dir)
+            .args(&args)
+            .env_remove("PIVM_SNAPSHOT_NOFORK")
+            .env_remove("PIVM_SNAPSHOT_FSYNC")
+            .env(var, value)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.code() == Some(if exit { 85 } else { 0 }),
+            "{var}={value}: {}",
+            text(&o.stderr)
+        );
+        let s = pivm_snapshot::read(&dir.join(&name)).unwrap();
+        regions.push(s.body.memory.regions);
+        let r = pivm(dir, &["resume", &name]);
+        assert!(r.status.success(), "{}", text(&r.stderr));
+        assert_eq!(text(&r.stdout), text(&full.stdout), "{var}={value}");
+    }
+    regions
+}
+
 /// Untouched memory is skipped through pagemap when it works here, and by
 /// reading every page when it does not (`PIVM_PAGEMAP=0` forces the
 /// fallback): both give the same memory sections, forked or not, and the
@@ -1347,45 +1410,7 @@ fn pagemap_and_its_fallback_capture_the_same_memory() {
     let dir = scratch("pagemap");
     let prog = repo().join("examples/mallocwrite.c");
     let p = prog.to_str().unwrap();
-    let full = pivm(&dir, &["run", p, "--", "24"]);
-    assert!(full.status.success(), "{}", text(&full.stderr));
-    let mut regions = Vec::new();
-    for (name, pagemap, exit) in [
-        ("a.msgpack", "1", true),
-        ("b.msgpack", "0", true),
-        ("c.msgpack", "1", false),
-        ("d.msgpack", "0", false),
-    ] {
-        let mut args = vec![
-            "run",
-            p,
-            "--snapshot-after",
-            "3000000",
-            "--snapshot-path",
-            name,
-        ];
-        if exit {
-            args.push("--exit-after-snapshot");
-        }
-        args.extend(["--", "24"]);
-        let o = Command::new(PIVM)
-            .current_dir(&dir)
-            .args(&args)
-            .env_remove("PIVM_SNAPSHOT_NOFORK")
-            .env("PIVM_PAGEMAP", pagemap)
-            .output()
-            .unwrap();
-        assert!(
-            o.status.code() == Some(if exit { 85 } else { 0 }),
-            "{}",
-            text(&o.stderr)
-        );
-        let s = pivm_snapshot::read(&dir.join(name)).unwrap();
-        regions.push(s.body.memory.regions);
-        let r = pivm(&dir, &["resume", name]);
-        assert!(r.status.success(), "{}", text(&r.stderr));
-        assert_eq!(text(&r.stdout), text(&full.stdout));
-    }
+    let regions = snapshots_with_env(&dir, p, &["24"], "3000000", "PIVM_PAGEMAP", ["1", "0"]);
     assert!(regions.iter().all(|r| *r == regions[0]));
     // The heap is partly written (about one byte per safepoint): only
     // that part of its 24 MiB is stored.
@@ -1408,42 +1433,14 @@ fn direct_io_and_the_page_cache_write_the_same_memory() {
     // thread when written in-process and when resumed.
     let prog = repo().join("benches/snapshot-io/heap.c");
     let p = prog.to_str().unwrap();
-    let prog_args = ["--", "48", "1", "1000"];
-    let mut run = vec!["run", p];
-    run.extend(prog_args);
-    let full = pivm(&dir, &run);
-    assert!(full.status.success(), "{}", text(&full.stderr));
-    let mut regions = Vec::new();
-    for (name, direct, exit) in [
-        ("a.msgpack", "always", true),
-        ("b.msgpack", "0", true),
-        ("c.msgpack", "always", false),
-        ("d.msgpack", "0", false),
-    ] {
-        let mut args = vec!["run", p, "--snapshot-after", "68", "--snapshot-path", name];
-        if exit {
-            args.push("--exit-after-snapshot");
-        }
-        args.extend(prog_args);
-        let o = Command::new(PIVM)
-            .current_dir(&dir)
-            .args(&args)
-            .env_remove("PIVM_SNAPSHOT_NOFORK")
-            .env_remove("PIVM_SNAPSHOT_FSYNC")
-            .env("PIVM_SNAPSHOT_DIRECT", direct)
-            .output()
-            .unwrap();
-        assert!(
-            o.status.code() == Some(if exit { 85 } else { 0 }),
-            "{}",
-            text(&o.stderr)
-        );
-        let s = pivm_snapshot::read(&dir.join(name)).unwrap();
-        regions.push(s.body.memory.regions);
-        let r = pivm(&dir, &["resume", name]);
-        assert!(r.status.success(), "{}", text(&r.stderr));
-        assert_eq!(text(&r.stdout), text(&full.stdout));
-    }
+    let regions = snapshots_with_env(
+        &dir,
+        p,
+        &["48", "1", "1000"],
+        "68",
+        "PIVM_SNAPSHOT_DIRECT",
+        ["always", "0"],
+    );
     assert!(regions.iter().all(|r| *r == regions[0]));
     let stored: usize = regions[0].iter().map(|r| r.bytes.len()).sum();
     assert!(stored >= 48 << 20, "{stored} bytes stored");
