@@ -69,22 +69,23 @@ def main():
         out, rc, own = timed(prog + args)
         # Synchronous snapshot, fsynced, then the same into the page cache.
         ddbw = dd(os.path.join(D, "dd.tmp"), mb)
-        out, rc, rss_w = timed(prog + ["--stats=nocount", "--snapshot-after", after,
-                                       "--exit-after-snapshot", "--snapshot-path", snap] + args)
-        assert rc == 85, out
+        def in_process(path, env=None):
+            """An in-process snapshot to path (`--exit-after-snapshot`)."""
+            out, rc, rss = timed(prog + ["--stats=nocount", "--snapshot-after", after,
+                                         "--exit-after-snapshot", "--snapshot-path", path] + args,
+                                 env=env)
+            assert rc == 85, out
+            return out, rss
+
+        out, rss_w = in_process(snap)
         nbytes, total = stat(out, "bytes"), stat(out, "total_ms")
         # The same through the page cache, then fsynced (the writer before
         # direct I/O), and dd with direct I/O.
-        out3, rc, _ = timed(prog + ["--stats=nocount", "--snapshot-after", after,
-                                    "--exit-after-snapshot", "--snapshot-path", snap + ".pc"] + args,
-                            env={"PIVM_SNAPSHOT_DIRECT": "0"})
-        total_cached = stat(out3, "total_ms")
+        total_cached = stat(in_process(snap + ".pc", {"PIVM_SNAPSHOT_DIRECT": "0"})[0], "total_ms")
         os.remove(snap + ".pc")
         dddirect = dd(os.path.join(D, "dd.tmp"), mb, direct=True)
-        out2, rc, _ = timed(prog + ["--stats=nocount", "--snapshot-after", after,
-                                    "--exit-after-snapshot", "--snapshot-path", snap + ".nosync"] + args,
-                            env={"PIVM_SNAPSHOT_FSYNC": "0"})
-        total_nosync = stat(out2, "total_ms")
+        total_nosync = stat(in_process(snap + ".nosync", {"PIVM_SNAPSHOT_FSYNC": "0"})[0],
+                            "total_ms")
         os.remove(snap + ".nosync")
         # dd into the page cache (no fsync): the ceiling of the column above.
         ddpc = dd(os.path.join(D, "dd.tmp"), mb, fsync=False)
