@@ -1167,7 +1167,7 @@ pub struct WriteOptions {
     /// Whether whole pages of memory go past the page cache, and how.
     pub direct: Direct,
     /// Direct I/O is used when the memory sections hold at least this many
-    /// bytes (`direct::DIRECT_MIN`).
+    /// bytes (`direct::DIRECT_MIN`) and are not compressed.
     pub direct_min: u64,
 }
 
@@ -1202,8 +1202,10 @@ pub fn write_atomic_sections_via(
         let file = options
             .open(tmp)
             .map_err(io_err("create the temporary file", tmp))?;
+        // Compressed blocks are small and at any offset: through the page
+        // cache, as everything of a small snapshot.
         let memory: u64 = sections.iter().map(|s| s.bytes.len() as u64).sum();
-        let direct = if memory >= opts.direct_min {
+        let direct = if snap.codec == Codec::None && memory >= opts.direct_min {
             opts.direct
         } else {
             Direct::Off

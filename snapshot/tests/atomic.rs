@@ -210,7 +210,27 @@ fn every_write_mode_reads_back_with_its_checksums() {
             }
         }
     }
-    // The last file (direct from memory, fsynced) loaded straight into
+    // Compressed, direct I/O asked for or not: the same bytes, read back.
+    let lz = dir.join("lz.msgpack");
+    let compressed = Snapshot {
+        codec: Codec::Lz4,
+        ..snap.clone()
+    };
+    let mut lz_bytes = Vec::new();
+    for direct in [Direct::Memory, Direct::Off] {
+        let opts = WriteOptions {
+            durable: true,
+            direct,
+            direct_min: 0,
+        };
+        write_atomic_sections_via(&lz, &file::temp_path_for(&lz), &compressed, &secs, opts)
+            .unwrap();
+        let back = read(&lz).unwrap();
+        assert!(back.body.memory.regions[2].bytes == secs[2].bytes);
+        lz_bytes.push(std::fs::read(&lz).unwrap());
+    }
+    assert!(lz_bytes[0] == lz_bytes[1]);
+    // The last raw file (direct from memory, fsynced) loaded straight into
     // memory, checksums made on a second thread.
     let size = (HEAP + (64 << 20)) as usize;
     let mut expected = vec![0u8; size];
