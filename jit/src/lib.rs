@@ -222,7 +222,10 @@ impl Compiled {
             dump: code
                 .vcode
                 .as_ref()
-                .map(|v| format!("{}\n{v}", c.func.display())),
+                .map(|v| {
+                    let hex: String = code.code_buffer().iter().map(|b| format!("{b:02x}")).collect();
+                    format!("{}\n{v}\n; code {hex}", c.func.display())
+                }),
         }
     }
 }
@@ -500,7 +503,8 @@ impl JitModule {
         jm.clear_context(&mut ctx);
         // A development aid: `PIVM_JIT_DUMP=NAME` prints the Cranelift IR
         // and the machine code of function @NAME (`*`: every function) to
-        // stderr.
+        // stderr, and the code's bytes in hex on a line `; code HEX` (for
+        // `objdump -D -b binary`, with offsets to match a profile's).
         let dump = std::env::var("PIVM_JIT_DUMP").ok();
         // Lowering needs the module (it declares callees in each function);
         // Cranelift's compilation of each function needs only the ISA, so
