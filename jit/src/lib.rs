@@ -219,13 +219,14 @@ impl Compiled {
                 .collect(),
             alignment: code.buffer.alignment as u64,
             frame: frame_size(c),
-            dump: code
-                .vcode
-                .as_ref()
-                .map(|v| {
-                    let hex: String = code.code_buffer().iter().map(|b| format!("{b:02x}")).collect();
-                    format!("{}\n{v}\n; code {hex}", c.func.display())
-                }),
+            dump: code.vcode.as_ref().map(|v| {
+                let hex: String = code
+                    .code_buffer()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                format!("{}\n{v}\n; code {hex}", c.func.display())
+            }),
         }
     }
 }
@@ -487,6 +488,7 @@ impl JitModule {
             alloc_types: &alloc_types,
             poll_stub,
             pinned_ctx,
+            taken: &taken,
         };
         let mut ctx = jm.make_context();
         let mut fctx = FunctionBuilderContext::new();

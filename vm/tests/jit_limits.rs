@@ -188,6 +188,111 @@ fn recursion_with_large_frames_traps_on_both_engines() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A recursion whose deepest calls are of a leaf (`sum`: a loop, called
+/// twice, so not inlined), which the JIT enters without storing the call
+/// depth (it only tests it).
+const LEAF_DEPTH: &str = r#"#include <stdio.h>
+#include <stdlib.h>
+
+static int buf[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+
+static int sum(int n) {
+    int s = 0;
+    for (int i = 0; i < n; i++) s += buf[i] * (i + 1);
+    return s;
+}
+
+static int rec(int d) {
+    if (d == 0) return sum(5) + sum(3); /* the leaf's calls */
+    return rec(d - 1) * 3 + (d & 1 ? rec(d / 2) : 1);
+}
+
+int main(int argc, char **argv) {
+    printf("%d\n", rec(argc > 1 ? atoi(argv[1]) : 10));
+    return 0;
+}
+"#;
+
+/// Under every `--max-depth` from 1 up to the least that lets the run
+/// finish, both engines end the same way; one below that least limit,
+/// the first frame too many is the leaf's: the trap is at its call.
+#[test]
+fn a_leaf_at_the_depth_limit_traps_as_on_the_interpreter() {
+    let dir = scratch("leafdepth");
+    std::fs::write(dir.join("leaf.c"), LEAF_DEPTH).unwrap();
+    let o = pivm(&dir, &["compile", "leaf.c", "-o", "leaf.pir"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let line = 1 + LEAF_DEPTH
+        .lines()
+        .position(|l| l.contains("the leaf's calls"))
+        .unwrap();
+    let mut ends = Vec::new();
+    for k in 1..=40 {
+        let k = k.to_string();
+        let mut seen = Vec::new();
+        for engine in ["interp", "jit"] {
+            let o = pivm(
+                &dir,
+                &["run", "--engine", engine, "--max-depth", &k, "leaf.pir"],
+            );
+            assert_eq!(o.status.signal(), None, "{engine} {k}");
+            seen.push((o.status.code(), text(&o.stdout), text(&o.stderr)));
+        }
+        assert_eq!(seen[0], seen[1], "--max-depth {k}: the engines disagree");
+        let done = seen[0].0 == Some(0);
+        ends.push(seen.swap_remove(0));
+        if done {
+            break;
+        }
+    }
+    let (last, before) = ends.split_last().unwrap();
+    assert_eq!(last.1, "6344419\n", "{last:?}");
+    let trap = &before.last().unwrap().2;
+    assert!(
+        trap.contains(&format!(
+            "stack overflow in function 'rec' at leaf.c:{line}"
+        )),
+        "{trap}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `big_frames`' recursion where each level first calls a leaf with a
+/// large host frame of its own (values live across its loop): the leaf
+/// has no test of the host stack, and the recursion must still end in the
+/// VM's trap, never past the host stack.
+fn big_frames_and_leaf(n: usize) -> String {
+    let mut s = String::from("static unsigned leaf(unsigned n) {\n");
+    for i in 0..n {
+        s += &format!("    unsigned b{i} = n * {}u;\n", i + 7);
+    }
+    s += "    for (unsigned k = 0; k < n % 3u + 2u; k++) {\n";
+    for i in 0..n {
+        s += &format!("        b{i} = b{i} * 5u + b{};\n", (i + 1) % n);
+    }
+    s += "    }\n    unsigned r = 0;\n";
+    for i in 0..n {
+        s += &format!("    r = r * 7u + b{i};\n");
+    }
+    s += "    return r;\n}\n\n";
+    s + &big_frames(n).replacen(
+        "unsigned r = rec(n + 1);",
+        "unsigned r = leaf(n) + rec(n + 1);",
+        1,
+    )
+}
+
+#[test]
+fn a_leaf_with_a_large_frame_at_the_host_stacks_end_traps() {
+    let dir = scratch("leafframes");
+    let src = big_frames_and_leaf(100);
+    assert!(src.contains("leaf(n) + rec(n + 1)"));
+    std::fs::write(dir.join("rec.c"), src).unwrap();
+    let msg = both_overflow(&dir, &["--max-depth", "4000000000", "rec.c"]);
+    assert!(msg.contains("in function 'rec' at rec.c:"), "{msg}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn a_huge_max_depth_is_bounded_by_host_memory() {
     let dir = scratch("hugedepth");

@@ -5,7 +5,9 @@
 //!
 //! ```text
 //! entry:   stack_base = ctx.sp; depth += 1 (overflow if > max_depth or
-//!          the host stack pointer is below ctx.native_stack_limit)
+//!          the host stack pointer is below ctx.native_stack_limit; a
+//!          leaf, `is_leaf`, tests depth + 1 without storing it, and the
+//!          host stack only if its address is taken)
 //!          if ctx.state == REWINDING -> rewind
 //!          sp = stack_base + frame size (overflow if > stack_limit); jump block0
 //! rewind:  (cold) rid = restore_frame(...); reload locals, stack_base, sp;
@@ -22,7 +24,8 @@
 //! trap:    (cold, params kind, line) hooks.trap(...); -> exit
 //! halted:  (cold, param line) a builtin ended the program: hooks.halted; -> exit
 //! overflow: (cold) state = STACK_OVERFLOW; -> exit
-//! exit:    (param: return value) ctx.sp = stack_base; depth -= 1; return
+//! exit:    (param: return value) ctx.sp = stack_base; depth -= 1 (not
+//!          in a leaf); return
 //! landing: (cold; functions that call setjmp) a longjmp is pending:
 //!          hooks.land(...); at its target -> after the setjmp site with
 //!          the value, else -> exit
@@ -154,6 +157,9 @@ pub(crate) struct Env<'a> {
     pub pinned_ctx: bool,
     /// The module's allocation types (`pivm_ir::contract::AllocTypes`).
     pub alloc_types: &'a pivm_ir::contract::AllocTypes,
+    /// Per function, whether its address is taken
+    /// (`pivm_ir::contract::Reach::taken`).
+    pub taken: &'a [bool],
 }
 
 /// The Cranelift signature of a lowered IR function with parameters
@@ -168,6 +174,27 @@ pub(crate) fn func_signature(
     s.params.extend(params.map(|t| AbiParam::new(clif(t))));
     s.returns.extend(ret.map(|t| AbiParam::new(clif(t))));
     s
+}
+
+/// Whether `f` calls no function of the module (directly or through a
+/// pointer) and neither setjmp nor longjmp. Only such calls read the call
+/// depth (`VmCtx::depth`) during an activation: a callee adds one to it, a
+/// jump passes it as its frame's. Builtins and hooks never call module
+/// functions.
+fn is_leaf(m: &Module, f: &Function) -> bool {
+    f.blocks
+        .values()
+        .flat_map(|b| &b.insts)
+        .all(|i| match &i.kind {
+            InstKind::Call { callee, .. } => match callee {
+                Callee::Func(_) | Callee::Indirect(_) => false,
+                Callee::Builtin(b) => !matches!(
+                    m.builtin(*b),
+                    Some(Builtin::Setjmp | Builtin::Longjmp) | None
+                ),
+            },
+            _ => true,
+        })
 }
 
 fn ctx_flags() -> MemFlagsData {
@@ -365,6 +392,10 @@ struct Lower<'a, 'f> {
     /// In a function that calls setjmp: where a pending longjmp asks
     /// whether this frame is its target (`abi::STATE_LONGJMP`).
     landing: Option<ir::Block>,
+    /// The function calls no function of the module and neither setjmp
+    /// nor longjmp (`is_leaf`): nothing during its activation reads the
+    /// call depth, so its prologue tests the depth without storing it.
+    leaf: bool,
 }
 
 /// What a path loaded from VM memory (`Lower::loaded`): per address
@@ -678,6 +709,7 @@ pub(crate) fn lower_function(
         site_at,
         site_blocks,
         landing,
+        leaf: is_leaf(env.m, f),
         plans,
         loops,
         guards,

@@ -34,24 +34,40 @@ impl Lower<'_, '_> {
         }
         self.reload_mem();
         let d = self.load_ctx(types::I32, abi::OFF_DEPTH);
-        let d = self.b.ins().iadd_imm_s(d, 1);
-        self.store_ctx(d, abi::OFF_DEPTH);
-        let max = self.load_ctx(types::I32, abi::OFF_MAX_DEPTH);
-        let depth_ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, d, max);
+        let depth_ok = if self.leaf {
+            // Its depth would be d + 1: tested, not stored (nothing reads
+            // it before the exit would take it back).
+            let max = self.load_ctx(types::I32, abi::OFF_MAX_DEPTH);
+            self.b.ins().icmp(IntCC::UnsignedLessThan, d, max)
+        } else {
+            let d = self.b.ins().iadd_imm_s(d, 1);
+            self.store_ctx(d, abi::OFF_DEPTH);
+            let max = self.load_ctx(types::I32, abi::OFF_MAX_DEPTH);
+            self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, d, max)
+        };
         // The host stack: this frame is already allocated, and the limit
-        // leaves room below it for the largest frame (`abi::VmCtx`).
-        let native_sp = self.b.ins().get_stack_pointer(types::I64);
-        let native_limit = self.load_ctx(types::I64, abi::OFF_NATIVE_STACK_LIMIT);
-        let native_ok =
+        // leaves room below it for the largest frame and what builtins
+        // and hooks take (`abi::VmCtx::native_stack_limit`). A leaf was
+        // called by a function that passed this test, with a frame no
+        // larger than the largest, so it has that room and needs no test.
+        // One whose address is taken keeps it: the runtime may enter it
+        // (a thread's or a handler's start), and no caller's test then
+        // vouches for it.
+        let native_ok = (!self.leaf || self.env.taken[self.fid.index()]).then(|| {
+            let native_sp = self.b.ins().get_stack_pointer(types::I64);
+            let native_limit = self.load_ctx(types::I64, abi::OFF_NATIVE_STACK_LIMIT);
             self.b
                 .ins()
-                .icmp(IntCC::UnsignedGreaterThanOrEqual, native_sp, native_limit);
+                .icmp(IntCC::UnsignedGreaterThanOrEqual, native_sp, native_limit)
+        });
         // Two branches (a compare and a jump each) rather than one on
         // both conditions (two flag materializations and a test). On
         // riscv64 this layout change exposed a Cranelift bug with
         // compressed instructions, now turned off (`JitModule::compile`).
         self.overflow_unless(depth_ok);
-        self.overflow_unless(native_ok);
+        if let Some(ok) = native_ok {
+            self.overflow_unless(ok);
+        }
         if self.resume.is_empty() {
             // No frame of this function is ever saved, so none is rewound.
             if !self.frameless() {
@@ -217,9 +233,11 @@ impl Lower<'_, '_> {
             let sb = self.b.use_var(self.stack_base);
             self.store_ctx(sb, abi::OFF_SP);
         }
-        let d = self.load_ctx(types::I32, abi::OFF_DEPTH);
-        let d = self.b.ins().iadd_imm_s(d, -1);
-        self.store_ctx(d, abi::OFF_DEPTH);
+        if !self.leaf {
+            let d = self.load_ctx(types::I32, abi::OFF_DEPTH);
+            let d = self.b.ins().iadd_imm_s(d, -1);
+            self.store_ctx(d, abi::OFF_DEPTH);
+        }
         // Only the first parameter is the result: the frontend appends the
         // variables live into this block after it.
         let rv: Vec<Value> = self.b.block_params(self.exit)[..self.ret.iter().len()].to_vec();
