@@ -293,6 +293,63 @@ fn a_leaf_with_a_large_frame_at_the_host_stacks_end_traps() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Indexes into a global whose expressions look bounded but are not
+/// within it (shifted or multiplied past it, sign-extended, wrapped by a
+/// subtraction or a 32-bit product, arithmetic shifts of negative values,
+/// small negative indexes below the first global): each access keeps its
+/// check and traps on both engines, where a wrong range
+/// (`window::Numbering::range` in the JIT) would read host memory or the
+/// null page.
+const UNBOUNDED: &str = r#"/* No header: g is the first global, right above the null page. */
+static unsigned g[256];
+
+int main(int argc, char **argv) {
+    unsigned x = (unsigned)argc * 85u; /* 255 with two arguments */
+    unsigned long long v = 0;
+    switch (argv[1][0] - '0') {
+    case 0: v = g[(unsigned long long)(x & 0xff) << 26]; break;
+    case 1: v = g[(long long)(signed char)(x & 0xff) * 100000000]; break;
+    case 2: v = g[(unsigned)(x & 0xff) * 0x2000000u]; break;
+    case 3: v = g[(x & 0xff) - 0x40000000u]; break;
+    case 4: v = g[(unsigned long long)((x & 0xff) | 0x80000000u) * 4]; break;
+    case 5: v = g[(int)((x & 0xff) << 24) >> 4]; break;
+    case 6: v = g[(signed char)(x & 0xff)]; break;
+    case 7: v = g[(int)(x & 0xff) - 256]; break;
+    case 8: v = g[(short)((x & 0xff) << 8)]; break;
+    }
+    return (int)v;
+}
+"#;
+
+#[test]
+fn indexes_whose_range_is_not_inside_keep_their_checks() {
+    let dir = scratch("unbounded");
+    std::fs::write(dir.join("idx.c"), UNBOUNDED).unwrap();
+    let o = pivm(&dir, &["compile", "idx.c", "-o", "idx.pir"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    for case in 0..9 {
+        let line = 1 + UNBOUNDED
+            .lines()
+            .position(|l| l.contains(&format!("case {case}:")))
+            .unwrap();
+        let what = match case {
+            0..=5 => "memory access out of bounds",
+            _ => "null pointer dereference",
+        };
+        for engine in ["interp", "jit"] {
+            let c = case.to_string();
+            let o = pivm(&dir, &["run", "--engine", engine, "idx.pir", &c, "x"]);
+            let err = text(&o.stderr);
+            assert!(
+                err.contains(&format!("{what} in function 'main' at idx.c:{line}")),
+                "case {case} on {engine}: {err}"
+            );
+            assert_eq!(o.status.code(), Some(139), "case {case} on {engine}: {err}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn a_huge_max_depth_is_bounded_by_host_memory() {
     let dir = scratch("hugedepth");

@@ -40,7 +40,13 @@
 //! An access inside a global (its address plus a constant, within the
 //! global's size) is not checked either: globals lie below the stack,
 //! and the limit never shrinks below the heap's start plus `MAX_ACCESS`
-//! (`Env::global_sizes`).
+//! (`Env::global_sizes`). Nor is one at a global's or the frame's
+//! address plus an offset whose every value keeps it inside
+//! (`table[c & 255]`, `buf[i % 16]`, a byte's value times 4): the
+//! offset's range follows from its expression in the run
+//! (`Numbering::range`: masks, shifts right, remainders and quotients
+//! by constants, zero-extensions, and sums, products and left shifts
+//! that cannot wrap).
 //!
 //! Which locals hold such addresses is followed from run to run only
 //! across an instruction after which every local keeps its value: not
@@ -85,13 +91,17 @@ pub(super) enum Check {
     /// An access inside the function's frame, at this offset from its
     /// base: none.
     Frame(i64),
-    /// An access inside a global: none.
+    /// An access inside a global, or inside a global or the frame at an
+    /// offset whose whole range is (`Numbering::range`): none.
     Static,
     /// An access of a loop's fast copy whose whole range (this index of
     /// the loop's ranges, at this offset in it) the loop's guard checked
     /// (`hoist`): none.
     Hoisted(usize, i64),
 }
+
+/// How deep `Numbering::range` looks into an expression.
+const RANGE_DEPTH: u32 = 12;
 
 /// A symbolic value: equal ids are equal values within a run.
 type Sym = u32;
@@ -151,6 +161,77 @@ impl Numbering {
 
     fn define(&mut self, l: Local, s: Sym) {
         self.locals.insert(l, s);
+    }
+
+    /// The unsigned range `[lo, hi]` of `s` as a `bits`-bit value, where
+    /// its expression bounds it: a mask, a shift right, a remainder by a
+    /// constant, a zero-extension (of any value), and sums, products and
+    /// left shifts of bounded values that cannot wrap. `None`: any value.
+    fn range(&self, s: Sym, bits: u32, depth: u32) -> Option<(u64, u64)> {
+        let mask = |b: u32| if b >= 64 { u64::MAX } else { (1u64 << b) - 1 };
+        if depth == 0 {
+            return None;
+        }
+        let r = |x: Sym, b: u32| self.range(x, b, depth - 1);
+        let konst = |x: Sym, b: u32| match self.keys[x as usize] {
+            Key::Const(c) => Some(c & mask(b)),
+            _ => None,
+        };
+        match self.keys[s as usize] {
+            Key::Const(c) => Some((c & mask(bits), c & mask(bits))),
+            Key::Op(Opcode::ZExt, from, to, a, _) if to.bits() == bits => {
+                Some(r(a, from.bits()).unwrap_or((0, mask(from.bits()))))
+            }
+            Key::Op(Opcode::SExt, from, to, a, _) if to.bits() == bits => {
+                r(a, from.bits()).filter(|&(_, hi)| hi <= mask(from.bits()) >> 1)
+            }
+            Key::Op(Opcode::Trunc, from, to, a, _) if to.bits() == bits => Some(
+                r(a, from.bits())
+                    .filter(|&(_, hi)| hi <= mask(bits))
+                    .unwrap_or((0, mask(bits))),
+            ),
+            Key::Op(op, ty, _, a, b) if ty.bits() == bits => {
+                let all = (0, mask(bits));
+                let (ra, rb) = (r(a, bits), r(b, bits));
+                match op {
+                    Opcode::And => {
+                        let hi = ra.unwrap_or(all).1.min(rb.unwrap_or(all).1);
+                        Some((0, hi))
+                    }
+                    Opcode::LShr | Opcode::UDiv | Opcode::URem => {
+                        let (lo, hi) = ra.unwrap_or(all);
+                        let c = konst(b, bits)?;
+                        match op {
+                            Opcode::LShr => {
+                                let k = (c as u32) & (bits - 1);
+                                Some((lo >> k, hi >> k))
+                            }
+                            _ if c == 0 => None,
+                            Opcode::UDiv => Some((lo / c, hi / c)),
+                            _ => Some((0, hi.min(c - 1))),
+                        }
+                    }
+                    Opcode::Add | Opcode::Mul | Opcode::Or | Opcode::Xor => {
+                        let ((la, ha), (lb, hb)) = (ra?, rb?);
+                        let (lo, hi) = match op {
+                            Opcode::Add => (la + lb, ha.checked_add(hb)?),
+                            Opcode::Mul => (la * lb, ha.checked_mul(hb)?),
+                            // Below the next power of two of either.
+                            _ => (0, mask(64 - ha.max(hb).leading_zeros())),
+                        };
+                        (hi <= mask(bits)).then_some((lo, hi))
+                    }
+                    Opcode::Shl => {
+                        let (lo, hi) = ra?;
+                        let k = (konst(b, bits)? as u32) & (bits - 1);
+                        let h = hi.checked_shl(k).filter(|h| h >> k == hi)?;
+                        (h <= mask(bits)).then_some((lo << k, h))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
     }
 
     /// `s` as `base + k` (64-bit wrapping adds of constants peeled off).
@@ -305,6 +386,31 @@ fn plan_run(
             _ => false,
         }
     };
+    // Whether `len` bytes at `s` are inside a global or the frame at an
+    // offset whose range is known (`table[c & 255]`, `buf[i % 16]`): `s`
+    // is `base + y + k` with `y` bounded (`Numbering::range`), and the
+    // whole range of addresses lies inside.
+    let bounded = |n: &Numbering, s: Sym, len: u64| {
+        let (sum, k) = n.split(s);
+        let Key::Op(Opcode::Add, t, _, a, b) = n.keys[sum as usize] else {
+            return false;
+        };
+        t.bits() == 64
+            && [(a, b), (b, a)].into_iter().any(|(x, y)| {
+                let (base, xk) = n.split(x);
+                let size = match n.keys[base as usize] {
+                    Key::Global(g) => globals.get(g as usize).copied(),
+                    Key::StackBase => Some(frame.size),
+                    _ => None,
+                };
+                let (Some(size), Some((lo, hi))) = (size, n.range(y, 64, RANGE_DEPTH)) else {
+                    return false;
+                };
+                let off = i128::from(k) + i128::from(xk);
+                off + i128::from(lo) >= 0
+                    && off + i128::from(hi) + i128::from(len) <= i128::from(size)
+            })
+    };
     // Per access: its index, base and offset.
     let mut accesses: Vec<(usize, Sym, i64)> = Vec::new();
     for (ii, inst) in block.insts[start..end].iter().enumerate() {
@@ -319,7 +425,9 @@ fn plan_run(
                 let s = n.operand(*a);
                 n.define(*dst, s);
             }
-            InstKind::Binary { op, ty, dst, a, b } if pure_int(*op, *ty) => {
+            InstKind::Binary { op, ty, dst, a, b }
+                if pure_int(*op, *ty) || divides_by_constant(*op, *ty, *b) =>
+            {
                 let (sa, sb) = (n.operand(*a), n.operand(*b));
                 let s = n.intern(Key::Op(*op, *ty, *ty, sa, sb));
                 n.define(*dst, s);
@@ -365,7 +473,7 @@ fn plan_run(
                 let s = n.operand(*addr);
                 if let Some(k) = fits(&n, s, ty.bytes() as u64) {
                     checks[ii] = Check::Frame(k);
-                } else if in_global(&n, s, ty.bytes() as u64) {
+                } else if in_global(&n, s, ty.bytes() as u64) || bounded(&n, s, ty.bytes() as u64) {
                     checks[ii] = Check::Static;
                 } else {
                     let (base, k) = n.split(s);
@@ -445,6 +553,19 @@ fn plan_run(
 }
 
 /// Integer operations that cannot trap (their symbols are their values).
+/// An unsigned division or remainder by a constant other than 0: pure
+/// (no trap), and its result bounded (`Numbering::range`).
+fn divides_by_constant(op: Opcode, ty: Type, b: Operand) -> bool {
+    let mask = if ty.bits() >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << ty.bits()) - 1
+    };
+    matches!(op, Opcode::UDiv | Opcode::URem)
+        && !ty.is_float()
+        && matches!(b, Operand::Const(c) if c & mask != 0)
+}
+
 fn pure_int(op: Opcode, ty: Type) -> bool {
     !ty.is_float()
         && matches!(
@@ -583,6 +704,119 @@ entry:
                 Check::Exact,
                 Check::Exact,
                 Check::Static,
+            ]
+        );
+    }
+
+    #[test]
+    fn offsets_of_known_range_inside_a_global_are_not_checked() {
+        // @g: 1024 bytes (256 i32), @h: 16 bytes.
+        let src = "global @g: [256 x i32]
+global @h: [16 x i8]
+func @f(%c: i32, %s: i8, %w: i64) -> i32 {
+    local %x: i32
+    local %m: i32
+    local %i: i64
+    local %p: ptr
+    local %t: i8
+entry:
+    %m = and.i32 %c, 255
+    %i = zext.i32.i64 %m
+    %i = mul.i64 %i, 4
+    %p = addr @g
+    %p = add.ptr %p, %i
+    %x = load.i32 %p
+    %i = zext.i8.i64 %s
+    %i = shl.i64 %i, 2
+    %p = addr @g
+    %p = add.ptr %i, %p
+    store.i32 %p, %x
+    %m = lshr.i32 %c, 28
+    %i = sext.i32.i64 %m
+    %p = addr @h
+    %p = add.ptr %p, %i
+    %x = load.i8 %p
+    %m = urem.i32 %c, 13
+    %i = zext.i32.i64 %m
+    %p = addr @h
+    %p = add.ptr %p, 3
+    %p = add.ptr %p, %i
+    %x = load.i8 %p
+    %i = sext.i8.i64 %s
+    %p = addr @h
+    %p = add.ptr %p, %i
+    %x = load.i8 %p
+    %m = and.i32 %c, 255
+    %m = sub.i32 %m, 1
+    %i = zext.i32.i64 %m
+    %p = addr @g
+    %p = add.ptr %p, %i
+    %x = load.i8 %p
+    %m = and.i32 %c, 511
+    %m = shl.i32 %m, 24
+    %m = lshr.i32 %m, 22
+    %i = zext.i32.i64 %m
+    %p = addr @g
+    %p = add.ptr %p, %i
+    %x = load.i8 %p
+    %m = and.i32 %c, 255
+    %m = mul.i32 %m, 33554432
+    %i = zext.i32.i64 %m
+    %p = addr @g
+    %p = add.ptr %p, %i
+    %x = load.i8 %p
+    %m = and.i32 %c, 255
+    %i = zext.i32.i64 %m
+    %i = mul.i64 %i, 4
+    %p = addr @g
+    %p = add.ptr %p, 4
+    %p = add.ptr %p, %i
+    %x = load.i32 %p
+    %i = and.i64 %w, 1023
+    %p = addr @g
+    %p = add.ptr %p, %i
+    %x = load.i16 %p
+    ret.i32 %x
+}
+";
+        let c = checks_with_globals(src, &[1024, 16]);
+        let m = pivm_ir::parse(src, "t").unwrap();
+        let insts = &m
+            .funcs
+            .values()
+            .next()
+            .unwrap()
+            .blocks
+            .values()
+            .next()
+            .unwrap()
+            .insts;
+        let accesses: Vec<Check> = insts
+            .iter()
+            .zip(&c)
+            .filter(|(i, _)| matches!(i.kind, InstKind::Load { .. } | InstKind::Store { .. }))
+            .map(|(_, c)| *c)
+            .collect();
+        assert_eq!(
+            accesses,
+            [
+                // (c & 255) * 4 and a byte's value * 4, into 1024 bytes.
+                Check::Static,
+                Check::Static,
+                // c >> 28 is at most 15, 3 + c % 13 at most 15: in @h.
+                Check::Static,
+                Check::Static,
+                // A signed byte may be negative; (c & 255) - 1 wraps.
+                Check::Exact,
+                Check::Exact,
+                // Any 32-bit value >> 22 is at most 1023...
+                Check::Static,
+                // ...but (c & 255) * 2^25 wraps in 32 bits: any value.
+                Check::Exact,
+                // 4 + (c & 255) * 4 may reach 1024: past the end.
+                Check::Exact,
+                // 2 bytes at up to 1023.
+                Check::Exact,
             ]
         );
     }
