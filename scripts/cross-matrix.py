@@ -60,7 +60,8 @@ ENGINES = ["jit", "interp"]
 # at unaligned addresses, automatic variables in slots aligned beyond their
 # types at every depth of a recursion, glibc's 48-bit generators, strcmp
 # and strncmp at every offset of a difference or an end (the JIT's inline
-# first word and direct host call) (every
+# first word and direct host call), table lookups and local arrays at
+# masked and remaindered indexes (which the JIT does not check) (every
 # program at
 # one point, to keep CI short; the
 # points dropped passed in the run that added the thread, signal and
@@ -115,6 +116,7 @@ PROGRAMS = [
     ("tests/c/strcmp_words.c", [], [0.5], "gcc"),
     ("tests/c/load_reuse.c", [], [0.5], "gcc"),
     ("tests/c/narrow_stores.c", ["7"], [0.5], "gcc"),
+    ("tests/c/bounded_indexes.c", ["3000"], [0.5], "gcc"),
 ]
 
 
