@@ -168,7 +168,7 @@ impl Numbering {
     /// constant, a zero-extension (of any value), and sums, products and
     /// left shifts of bounded values that cannot wrap. `None`: any value.
     fn range(&self, s: Sym, bits: u32, depth: u32) -> Option<(u64, u64)> {
-        let mask = |b: u32| if b >= 64 { u64::MAX } else { (1u64 << b) - 1 };
+        let mask = width_mask;
         if depth == 0 {
             return None;
         }
@@ -552,20 +552,24 @@ fn plan_run(
     }
 }
 
-/// Integer operations that cannot trap (their symbols are their values).
 /// An unsigned division or remainder by a constant other than 0: pure
 /// (no trap), and its result bounded (`Numbering::range`).
 fn divides_by_constant(op: Opcode, ty: Type, b: Operand) -> bool {
-    let mask = if ty.bits() >= 64 {
-        u64::MAX
-    } else {
-        (1u64 << ty.bits()) - 1
-    };
     matches!(op, Opcode::UDiv | Opcode::URem)
         && !ty.is_float()
-        && matches!(b, Operand::Const(c) if c & mask != 0)
+        && matches!(b, Operand::Const(c) if c & width_mask(ty.bits()) != 0)
 }
 
+/// The largest value of `bits` bits.
+fn width_mask(bits: u32) -> u64 {
+    if bits >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    }
+}
+
+/// Integer operations that cannot trap (their symbols are their values).
 fn pure_int(op: Opcode, ty: Type) -> bool {
     !ty.is_float()
         && matches!(
