@@ -62,6 +62,7 @@
 
 use pivm_ir::frame::FrameLayout;
 use pivm_ir::{AddrOf, BlockData, Callee, InstKind, Local, Opcode, Operand, Type};
+use std::cell::Cell;
 use std::collections::HashMap;
 
 /// The largest span of a group's offsets, and how far below the end of
@@ -102,6 +103,12 @@ pub(super) enum Check {
 
 /// How deep `Numbering::range` looks into an expression.
 const RANGE_DEPTH: u32 = 12;
+
+/// How many nodes `Numbering::range` visits for one access, at most: an
+/// expression that shares its operands (`x ^ x`, nested) would otherwise
+/// cost 2^`RANGE_DEPTH` visits per access. Past it, an operand has any
+/// value (the access keeps its check), in the same order on every host.
+const RANGE_NODES: u32 = 64;
 
 /// A symbolic value: equal ids are equal values within a run.
 type Sym = u32;
@@ -167,12 +174,14 @@ impl Numbering {
     /// its expression bounds it: a mask, a shift right, a remainder by a
     /// constant, a zero-extension (of any value), and sums, products and
     /// left shifts of bounded values that cannot wrap. `None`: any value.
-    fn range(&self, s: Sym, bits: u32, depth: u32) -> Option<(u64, u64)> {
+    /// `fuel` counts the nodes it may still visit (`RANGE_NODES`).
+    fn range(&self, s: Sym, bits: u32, depth: u32, fuel: &Cell<u32>) -> Option<(u64, u64)> {
         let mask = width_mask;
-        if depth == 0 {
+        if depth == 0 || fuel.get() == 0 {
             return None;
         }
-        let r = |x: Sym, b: u32| self.range(x, b, depth - 1);
+        fuel.set(fuel.get() - 1);
+        let r = |x: Sym, b: u32| self.range(x, b, depth - 1, fuel);
         let konst = |x: Sym, b: u32| match self.keys[x as usize] {
             Key::Const(c) => Some(c & mask(b)),
             _ => None,
@@ -192,15 +201,20 @@ impl Numbering {
             ),
             Key::Op(op, ty, _, a, b) if ty.bits() == bits => {
                 let all = (0, mask(bits));
-                let (ra, rb) = (r(a, bits), r(b, bits));
                 match op {
                     Opcode::And => {
-                        let hi = ra.unwrap_or(all).1.min(rb.unwrap_or(all).1);
-                        Some((0, hi))
+                        // A constant side first: the fuel may not last for both.
+                        let (x, y) = if konst(a, bits).is_some() {
+                            (a, b)
+                        } else {
+                            (b, a)
+                        };
+                        let hx = r(x, bits).unwrap_or(all).1;
+                        Some((0, hx.min(r(y, bits).unwrap_or(all).1)))
                     }
                     Opcode::LShr | Opcode::UDiv | Opcode::URem => {
-                        let (lo, hi) = ra.unwrap_or(all);
                         let c = konst(b, bits)?;
+                        let (lo, hi) = r(a, bits).unwrap_or(all);
                         match op {
                             Opcode::LShr => {
                                 let k = (c as u32) & (bits - 1);
@@ -212,7 +226,7 @@ impl Numbering {
                         }
                     }
                     Opcode::Add | Opcode::Mul | Opcode::Or | Opcode::Xor => {
-                        let ((la, ha), (lb, hb)) = (ra?, rb?);
+                        let ((la, ha), (lb, hb)) = (r(a, bits)?, r(b, bits)?);
                         let (lo, hi) = match op {
                             Opcode::Add => (la + lb, ha.checked_add(hb)?),
                             Opcode::Mul => (la * lb, ha.checked_mul(hb)?),
@@ -222,8 +236,8 @@ impl Numbering {
                         (hi <= mask(bits)).then_some((lo, hi))
                     }
                     Opcode::Shl => {
-                        let (lo, hi) = ra?;
                         let k = (konst(b, bits)? as u32) & (bits - 1);
+                        let (lo, hi) = r(a, bits)?;
                         let h = hi.checked_shl(k).filter(|h| h >> k == hi)?;
                         (h <= mask(bits)).then_some((lo << k, h))
                     }
@@ -403,7 +417,9 @@ fn plan_run(
                     Key::StackBase => Some(frame.size),
                     _ => None,
                 };
-                let (Some(size), Some((lo, hi))) = (size, n.range(y, 64, RANGE_DEPTH)) else {
+                let (Some(size), Some((lo, hi))) =
+                    (size, n.range(y, 64, RANGE_DEPTH, &Cell::new(RANGE_NODES)))
+                else {
                     return false;
                 };
                 let off = i128::from(k) + i128::from(xk);
@@ -710,6 +726,25 @@ entry:
                 Check::Static,
             ]
         );
+    }
+
+    #[test]
+    fn a_range_visits_a_bounded_number_of_nodes() {
+        // `s(k) = s(k-1) + s(k-1)`, `s(0) = 1`: 2^(k+1) - 1 visits of a
+        // tree walk, the value 2^k.
+        let sum_of_sums = |k: u32| {
+            let mut n = Numbering::default();
+            let mut s = n.intern(Key::Const(1));
+            for _ in 0..k {
+                s = n.intern(Key::Op(Opcode::Add, Type::I64, Type::I64, s, s));
+            }
+            let fuel = Cell::new(RANGE_NODES);
+            (n.range(s, 64, RANGE_DEPTH, &fuel), fuel.get())
+        };
+        // 31 visits: within the fuel, so known.
+        assert_eq!(sum_of_sums(4), (Some((16, 16)), RANGE_NODES - 31));
+        // Within the depth but 2,047 visits: given up after the fuel.
+        assert_eq!(sum_of_sums(10), (None, 0));
     }
 
     #[test]
