@@ -79,7 +79,8 @@ pub struct RuntimeHooks {
     /// Rewinding: pop the outermost remaining frame, which must belong to
     /// `func` and have `n` locals; write its locals and stack base, return
     /// its resume point. When the last frame is popped the runtime sets
-    /// `state` to `STATE_RUNNING`. On a mismatch it traps (state halted).
+    /// `state` to `STATE_RUNNING` and `max_depth` back to its limit. On a
+    /// mismatch it traps (state halted).
     pub restore_frame: unsafe extern "C" fn(
         ctx: *mut VmCtx,
         func: u32,
@@ -118,7 +119,13 @@ pub struct VmCtx {
     pub sp: u64,
     /// Shadow-stack end (VM address): a frame may not extend past it.
     pub stack_limit: u64,
-    /// Current call depth and its limit.
+    /// Current call depth and its limit. While the state is
+    /// `STATE_REWINDING` the limit must be 0, so that every prologue's
+    /// depth test fails and its cold path rewinds the frame (no prologue
+    /// tests the state on its hot path); `RuntimeHooks::restore_frame`
+    /// sets it back with `STATE_RUNNING` when it hands out the last frame.
+    /// The chain's depth is checked against the real limit before a
+    /// rewind starts.
     pub depth: u32,
     pub max_depth: u32,
     /// Lowest host stack pointer a function may be entered with: below

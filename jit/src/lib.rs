@@ -27,9 +27,10 @@
 //! 4. Snapshot: set `poll` (atomically, from any thread); `hooks.safepoint`
 //!    sets `state = STATE_UNWINDING` to take one.
 //! 5. Resume: restore memory, set `sp`/`depth` as for a fresh run, `state =
-//!    STATE_REWINDING`, and call `main` again (arguments are ignored: the
-//!    locals come from the frames). `hooks.restore_frame` hands out the
-//!    frames outermost first and sets `STATE_RUNNING` with the last one.
+//!    STATE_REWINDING`, `max_depth = 0`, and call `main` again (arguments
+//!    are ignored: the locals come from the frames). `hooks.restore_frame`
+//!    hands out the frames outermost first and sets `STATE_RUNNING` and
+//!    the real `max_depth` with the last one.
 
 pub mod abi;
 pub mod error;

@@ -245,6 +245,7 @@ unsafe extern "C" fn hook_restore_frame(
             }
             if rt.frame_buf.is_empty() {
                 ctx.state = STATE_RUNNING;
+                ctx.max_depth = rt.config.max_depth;
             }
             fr.resume.0
         }
@@ -379,7 +380,13 @@ impl Engine for JitEngine {
             sp: stack_start,
             stack_limit: stack_end,
             depth: 0,
-            max_depth: rt.config.max_depth,
+            // 0 while rewinding: every prologue's depth test fails, and
+            // its cold path rewinds (`VmCtx::max_depth`).
+            max_depth: if state == STATE_REWINDING {
+                0
+            } else {
+                rt.config.max_depth
+            },
             // Set on the JIT thread, from its stack (`Worker`).
             native_stack_limit: u64::MAX,
             builtins: builtin_table().as_ptr(),

@@ -257,6 +257,89 @@ fn a_leaf_at_the_depth_limit_traps_as_on_the_interpreter() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The same program snapshotted deep in its recursion (on each engine),
+/// then resumed under every `--max-depth` from 1 to 40 on each engine:
+/// refused where the saved frames exceed the limit, and otherwise ending
+/// as the interpreter's resume of the interpreter's snapshot does (the
+/// same trap at the same call, or the same output). The JIT rewinds with its depth limit
+/// lifted out of the way and puts it back with the last frame
+/// (`VmCtx::max_depth`): off by one frame, some limit here would trap
+/// one call early or late.
+#[test]
+fn a_resumed_run_traps_at_the_same_depth_on_both_engines() {
+    let dir = scratch("resumedepth");
+    std::fs::write(dir.join("leaf.c"), LEAF_DEPTH).unwrap();
+    let o = pivm(&dir, &["compile", "leaf.c", "-o", "leaf.pir"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let mut depths = Vec::new();
+    for engine in ["interp", "jit"] {
+        let path = format!("{engine}.msgpack");
+        let o = pivm(
+            &dir,
+            &[
+                "run",
+                "--engine",
+                engine,
+                "--snapshot-after",
+                "40",
+                "--snapshot-path",
+                &path,
+                "--exit-after-snapshot",
+                "leaf.pir",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(85), "{}", text(&o.stderr));
+        depths.push(
+            pivm_snapshot::read(&dir.join(&path))
+                .unwrap()
+                .body
+                .frames
+                .len(),
+        );
+    }
+    assert!(depths.iter().all(|&d| d > 3), "{depths:?}");
+    let (mut refused, mut trapped, mut finished) = (0, 0, 0);
+    for k in 1..=40 {
+        let k = k.to_string();
+        let mut first = None;
+        for (from, depth) in ["interp", "jit"].iter().zip(&depths) {
+            for engine in ["interp", "jit"] {
+                let o = pivm(
+                    &dir,
+                    &[
+                        "resume",
+                        "--engine",
+                        engine,
+                        "--max-depth",
+                        &k,
+                        &format!("{from}.msgpack"),
+                    ],
+                );
+                assert_eq!(o.status.signal(), None, "{from} -> {engine} {k}");
+                let got = (o.status.code(), text(&o.stdout), text(&o.stderr));
+                if *depth > k.parse().unwrap() {
+                    let want = format!("{depth} frames exceed the call depth limit {k}");
+                    assert!(got.2.contains(&want), "{from} -> {engine} {k}: {got:?}");
+                    refused += 1;
+                } else {
+                    let want = first.get_or_insert_with(|| got.clone());
+                    assert_eq!(&got, want, "{from} -> {engine}, --max-depth {k}");
+                    if got.0 == Some(0) {
+                        finished += 1;
+                    } else {
+                        trapped += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        refused > 0 && trapped > 0 && finished > 0,
+        "{refused} {trapped} {finished}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `big_frames`' recursion where each level first calls a leaf with a
 /// large host frame of its own (values live across its loop): the leaf
 /// has no test of the host stack, and the recursion must still end in the

@@ -7,8 +7,9 @@
 //! entry:   stack_base = ctx.sp; depth += 1 (overflow if > max_depth or
 //!          the host stack pointer is below ctx.native_stack_limit; a
 //!          leaf, `is_leaf`, tests depth + 1 without storing it, and the
-//!          host stack only if its address is taken)
-//!          if ctx.state == REWINDING -> rewind
+//!          host stack only if its address is taken); while rewinding
+//!          max_depth is 0, and the failed test's cold path goes to
+//!          rewind if ctx.state == REWINDING
 //!          sp = stack_base + frame size (overflow if > stack_limit); jump block0
 //! rewind:  (cold) rid = restore_frame(...); reload locals, stack_base, sp;
 //!          switch rid -> resume block of each resume point

@@ -53,57 +53,79 @@ impl Lower<'_, '_> {
         // One whose address is taken keeps it: the runtime may enter it
         // (a thread's or a handler's start), and no caller's test then
         // vouches for it.
-        let native_ok = (!self.leaf || self.env.taken[self.fid.index()]).then(|| {
-            let native_sp = self.b.ins().get_stack_pointer(types::I64);
-            let native_limit = self.load_ctx(types::I64, abi::OFF_NATIVE_STACK_LIMIT);
-            self.b
-                .ins()
-                .icmp(IntCC::UnsignedGreaterThanOrEqual, native_sp, native_limit)
-        });
+        let native_ok =
+            (!self.leaf || self.env.taken[self.fid.index()]).then(|| self.native_stack_ok());
         // Two branches (a compare and a jump each) rather than one on
         // both conditions (two flag materializations and a test). On
         // riscv64 this layout change exposed a Cranelift bug with
         // compressed instructions, now turned off (`JitModule::compile`).
-        self.overflow_unless(depth_ok);
+        //
+        // A rewind is told by the depth test: while the runtime rewinds,
+        // `max_depth` is 0 (`abi::VmCtx::max_depth`), so every prologue's
+        // test fails, and the failure's cold path tells a rewind (the
+        // state) from an overflow. Only a function that has resume points
+        // is ever entered by a rewind; one without keeps the plain test.
+        let rewind = (!self.resume.is_empty()).then(|| self.b.create_block());
+        match rewind {
+            Some(rewind) => {
+                let cont = self.b.create_block();
+                let failed = self.b.create_block();
+                self.b.set_cold_block(failed);
+                self.b.set_cold_block(rewind);
+                self.b.ins().brif(depth_ok, cont, &[], failed, &[]);
+                self.seal(&[cont, failed]);
+                self.b.switch_to_block(failed);
+                let st = self.load_ctx(types::I32, abi::OFF_STATE);
+                let rewinding = self
+                    .b
+                    .ins()
+                    .icmp_imm_u(IntCC::Equal, st, STATE_REWINDING as i64);
+                self.b
+                    .ins()
+                    .brif(rewinding, rewind, &[], self.overflow, &[]);
+                self.seal(&[rewind]);
+                self.b.switch_to_block(cont);
+            }
+            None => self.overflow_unless(depth_ok),
+        }
         if let Some(ok) = native_ok {
             self.overflow_unless(ok);
         }
-        if self.resume.is_empty() {
-            // No frame of this function is ever saved, so none is rewound.
-            if !self.frameless() {
-                self.push_frame();
-            }
-            self.number_frame();
-            self.b.ins().jump(self.blocks[0], &[]);
-            return;
-        }
-        let st = self.load_ctx(types::I32, abi::OFF_STATE);
-        let rewinding = self
-            .b
-            .ins()
-            .icmp_imm_u(IntCC::Equal, st, STATE_REWINDING as i64);
-        let rewind = self.b.create_block();
-        let normal = self.b.create_block();
-        self.b.set_cold_block(rewind);
-        self.b.ins().brif(rewinding, rewind, &[], normal, &[]);
-        self.seal(&[rewind, normal]);
-
-        self.b.switch_to_block(normal);
         if !self.frameless() {
             self.push_frame();
         }
         self.number_frame();
         self.b.ins().jump(self.blocks[0], &[]);
+        let Some(rewind) = rewind else {
+            // No frame of this function is ever saved, so none is rewound.
+            return;
+        };
 
         self.b.switch_to_block(rewind);
         // The whole rewind path is cold (laid out after the body), not only
         // its first block: the hot entry falls through into the body.
         let first = self.b.func.dfg.num_blocks();
+        // The chain's depth was checked against the limit before the
+        // rewind began (`pivm_ir::contract::check_frame_chain`); the host
+        // stack is tested here whatever the function, as the host that
+        // resumes may have less of it than the one that saved.
+        let ok = self.native_stack_ok();
+        self.overflow_unless(ok);
         self.rewind();
         for i in first..self.b.func.dfg.num_blocks() {
             self.b
                 .set_cold_block(cranelift_codegen::ir::Block::from_u32(i as u32));
         }
+    }
+
+    /// Whether the host stack pointer is at or above
+    /// `VmCtx::native_stack_limit`.
+    fn native_stack_ok(&mut self) -> Value {
+        let native_sp = self.b.ins().get_stack_pointer(types::I64);
+        let native_limit = self.load_ctx(types::I64, abi::OFF_NATIVE_STACK_LIMIT);
+        self.b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, native_sp, native_limit)
     }
 
     /// Whether the function has no shadow-stack frame (no slots, no

@@ -56,6 +56,9 @@ fn rt(ctx: *mut VmCtx) -> &'static mut Runtime {
     unsafe { &mut *((*ctx).runtime as *mut Runtime) }
 }
 
+/// The call-depth limit of a run (0 while it rewinds: `VmCtx::max_depth`).
+const MAX_DEPTH: u32 = 1000;
+
 fn set_state(ctx: *mut VmCtx, s: u32) {
     // SAFETY: `ctx` is live during a hook.
     unsafe { (*ctx).state = s }
@@ -136,6 +139,8 @@ unsafe extern "C" fn hook_restore(
     }
     if r.to_restore.is_empty() {
         set_state(ctx, abi::STATE_RUNNING);
+        // SAFETY: `ctx` is live during a hook.
+        unsafe { (*ctx).max_depth = MAX_DEPTH };
     }
     fr.resume.0
 }
@@ -410,7 +415,7 @@ impl Vm {
             sp: STACK_START,
             stack_limit: STACK_END,
             depth: 0,
-            max_depth: 1000,
+            max_depth: MAX_DEPTH,
             native_stack_limit: 0,
             builtins: std::ptr::null(),
             hooks: std::ptr::null(),
@@ -465,6 +470,7 @@ impl Vm {
         vm.rt.rand = self.rt.rand;
         vm.rt.to_restore = self.rt.saved.clone();
         vm.ctx.state = abi::STATE_REWINDING;
+        vm.ctx.max_depth = 0;
         vm
     }
 }
