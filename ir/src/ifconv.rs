@@ -7,7 +7,7 @@
 //! to conditional moves, `minss` here). A block `B` ending in
 //! `br.T %c, X, Y` is converted when
 //! - (a triangle) `X` has no predecessor but `B`, holds only instructions
-//!   that write a local and cannot trap (`speculatable`: no load, store,
+//!   that write a local and cannot trap (`InstKind::is_speculatable`: no load, store,
 //!   call, division or safepoint) and ends in `jump Y`; or the same with
 //!   `X` and `Y` exchanged;
 //! - (a diamond) `X` and `Y` both are such blocks, ending in `jump J`;
@@ -39,7 +39,7 @@ use crate::entities::{Block, EntityRef, EntityVec, Local};
 use crate::inline::{fresh, remap_blocks};
 use crate::liveness::LocalSet;
 use crate::module::{BlockData, Function, Inst, InstKind, LocalDecl, Module, Operand};
-use crate::opcodes::{OpClass, Opcode};
+use crate::opcodes::Opcode;
 use crate::types::Type;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -66,18 +66,6 @@ pub fn if_convert(m: &mut Module, budget: &mut crate::Budget) -> bool {
         any |= convert_function(f, setjmp, budget);
     }
     any
-}
-
-/// Whether `k` writes a local, and only that, and cannot trap.
-fn speculatable(k: &InstKind) -> bool {
-    match k {
-        InstKind::Unary { .. }
-        | InstKind::Convert { .. }
-        | InstKind::Select { .. }
-        | InstKind::Addr { .. } => true,
-        InstKind::Binary { op, .. } => op.class() != OpClass::IntDivRem,
-        _ => false,
-    }
 }
 
 /// A side of a branch: what it writes, each local's value at its end
@@ -146,7 +134,7 @@ fn convert_function(f: &mut Function, setjmp: bool, budget: &mut crate::Budget) 
             let InstKind::Jump { target } = last.kind else {
                 return None;
             };
-            let ok = target.index() > s && body.iter().all(|i| speculatable(&i.kind));
+            let ok = target.index() > s && body.iter().all(|i| i.kind.is_speculatable());
             ok.then_some(target.index())
         };
         let (then_side, else_side, to) = match (join(x), join(y)) {

@@ -136,6 +136,20 @@ impl InstKind {
         )
     }
 
+    /// Whether this instruction writes a local, and only that, and cannot
+    /// trap: no load, store, call or division. Running it where the
+    /// program would not, or twice, is not seen.
+    pub fn is_speculatable(&self) -> bool {
+        match self {
+            InstKind::Unary { .. }
+            | InstKind::Convert { .. }
+            | InstKind::Select { .. }
+            | InstKind::Addr { .. } => true,
+            InstKind::Binary { op, .. } => op.class() != crate::opcodes::OpClass::IntDivRem,
+            _ => false,
+        }
+    }
+
     /// The local this instruction writes, if any.
     pub fn dst(&self) -> Option<Local> {
         match self {

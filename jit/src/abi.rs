@@ -110,7 +110,8 @@ pub struct VmCtx {
     /// by other threads (signal watcher, timer, control socket) while
     /// compiled code runs, so it is atomic; generated code reads it with a
     /// plain 32-bit load, which is a relaxed atomic load on every host
-    /// Cranelift supports (same size and alignment as `u32`). Every other
+    /// Cranelift supports (same size and alignment as `u32`), or with the
+    /// state in one 64-bit load (`OFF_POLL_STATE`). Every other
     /// field is only touched by the thread running the program.
     pub poll: AtomicU32,
     /// One of the `STATE_*` constants.
@@ -174,6 +175,17 @@ pub struct VmCtx {
 const _: () = assert!(
     std::mem::size_of::<AtomicU32>() == 4 && std::mem::align_of::<AtomicU32>() == 4,
     "VmCtx::poll is read by generated code as a u32"
+);
+
+/// The poll word and the state, read together by one aligned 64-bit
+/// load where a call's state test and a safepoint's poll meet (either
+/// nonzero: the load is nonzero, whatever the byte order). An aligned
+/// 64-bit load is single-copy atomic on every host Cranelift supports, so
+/// it sees the poll word as its own 32-bit load would.
+pub const OFF_POLL_STATE: i32 = OFF_POLL;
+const _: () = assert!(
+    OFF_STATE == OFF_POLL + 4 && OFF_POLL % 8 == 0,
+    "the poll word and the state are one aligned 64-bit word"
 );
 
 macro_rules! offsets {

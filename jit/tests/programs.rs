@@ -184,33 +184,115 @@ fn sort() {
 /// Runs `entry` to the end; then for each snapshot point `n`: runs with a
 /// snapshot at the `n`-th safepoint, checks the frames were saved and the
 /// shadow stack and depth unwound, and resumes from the frames, which must
-/// end like the uninterrupted run.
+/// end like the uninterrupted run. The same again with the code compiled
+/// without counting safepoints (polls test only the word, and a call a
+/// safepoint follows tests the word and the state in one load): the same
+/// frames at every point, each resumed by either compile.
 fn check_snapshots(src: &str, entry: &str, args: &[u64], points: &[u64]) {
     let m = module(src);
     let f = func(&m, entry);
     let mut vm = Vm::new(&m);
     let j = jit(&m, &vm);
+    let plain = jit_counting(&m, &vm, false);
     let full = run_jit(&j, &mut vm, f, args);
     assert_eq!(full.state, abi::STATE_RUNNING, "{full:?}");
+    let mut vm = Vm::new(&m);
+    assert_eq!(run_jit(&plain, &mut vm, f, args), full, "not counting");
     for &n in points {
-        let mut a = Vm::new(&m);
-        a.snapshot_at(n);
-        let oa = run_jit(&j, &mut a, f, args);
-        assert_eq!(oa.state, abi::STATE_UNWINDING, "snapshot at {n}");
-        assert!(!a.rt.saved.is_empty());
-        assert_eq!(a.rt.saved.last().unwrap().func, f, "outermost frame");
-        assert_eq!((a.ctx.depth, a.ctx.sp), (0, STACK_START));
-        let mut r = a.resumed(&m);
-        let o = run_jit(&j, &mut r, f, args);
-        assert_eq!(o, full, "resume after snapshot {n}");
-        assert!(r.rt.to_restore.is_empty());
-        assert_eq!((r.ctx.depth, r.ctx.sp), (0, STACK_START));
+        let mut saved = Vec::new();
+        for (code, how) in [(&j, "counting"), (&plain, "not counting")] {
+            let mut a = Vm::new(&m);
+            a.snapshot_at(n);
+            let oa = run_jit(code, &mut a, f, args);
+            assert_eq!(oa.state, abi::STATE_UNWINDING, "snapshot at {n}, {how}");
+            assert!(!a.rt.saved.is_empty());
+            assert_eq!(a.rt.saved.last().unwrap().func, f, "outermost frame");
+            assert_eq!((a.ctx.depth, a.ctx.sp), (0, STACK_START));
+            for (back, back_how) in [(&j, "counting"), (&plain, "not counting")] {
+                let mut r = a.resumed(&m);
+                let o = run_jit(back, &mut r, f, args);
+                assert_eq!(o, full, "resume after snapshot {n}: {how} -> {back_how}");
+                assert!(r.rt.to_restore.is_empty());
+                assert_eq!((r.ctx.depth, r.ctx.sp), (0, STACK_START));
+            }
+            saved.push((a.rt.saved.clone(), a.rt.out.clone()));
+        }
+        assert_eq!(saved[0], saved[1], "snapshot at {n}: the compiles disagree");
     }
 }
 
 #[test]
 fn unwind_and_rewind_fib() {
     check_snapshots(FIB, "main", &[1, 0], &[1, 2, 3, 50, 1000, 12345]);
+}
+
+/// Loops whose bodies end in a call (direct, and through a pointer, its
+/// result the local it reads), then a few instructions that only write
+/// locals, then the loop's safepoint: without counting, the call's test of
+/// the state and the safepoint's poll are one load, and the poll runs on a
+/// cold path that repeats those instructions.
+const CALL_LOOPS: &str = r#"global @fmt: [4 x i8] = { bytes "%d\0a\00" }
+
+declare @printf(ptr, ...) -> i32
+
+func @sq(%x: i32) -> i32 {
+    local %r: i32
+entry:
+    %r = mul.i32 %x, %x
+    ret.i32 %r
+}
+
+func @mix(%s: i32, %i: i32) -> i32 {
+    local %r: i32
+entry:
+    %r = mul.i32 %s, 31
+    %r = xor.i32 %r, %i
+    ret.i32 %r
+}
+
+func @main() -> i32 {
+    local %i: i32
+    local %s: i32
+    local %t: i32
+    local %c: i32
+    local %f: ptr
+    local %p: ptr
+entry:
+    %i = copy.i32 0
+    %s = copy.i32 7
+    %f = addr @mix
+    jump head
+head:
+    %c = slt.i32 %i, 40
+    br.i32 %c, body, second
+body:
+    %t = call @sq(i32 %i)
+    %s = add.i32 %s, %t
+    %s = xor.i32 %s, %i
+    %i = add.i32 %i, 1
+    jump head
+second:
+    %i = copy.i32 0
+    jump head2
+head2:
+    %c = slt.i32 %i, 40
+    br.i32 %c, body2, done
+body2:
+    %s = call %f(i32 %s, i32 %i)
+    %i = add.i32 %i, 1
+    jump head2
+done:
+    %p = addr @fmt
+    call @printf(ptr %p, i32 %s)
+    ret.i32 %s
+}
+"#;
+
+#[test]
+fn unwind_and_rewind_at_loops_that_end_in_calls() {
+    // main's entry and 40 rounds of each loop: every safepoint.
+    let points: Vec<u64> = (1..=81).collect();
+    check_snapshots(CALL_LOOPS, "main", &[], &points);
 }
 
 #[test]

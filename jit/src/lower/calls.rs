@@ -13,6 +13,11 @@ use cranelift_module::Module as _;
 use pivm_ir::Builtin;
 use pivm_ir::{EntityRef, FuncId, Local, Operand, TrapKind, Type};
 
+/// The most instructions between a call and the safepoint after it for
+/// the two to share one test (`Lower::after_module_call`): they are
+/// lowered twice, the second time on the poll's cold path.
+const MAX_BEFORE_POLL: usize = 8;
+
 impl Lower<'_, '_> {
     /// Continues in a new block if `ok` is nonzero; otherwise returns with
     /// `STATE_STACK_OVERFLOW` for the caller to report.
@@ -38,20 +43,64 @@ impl Lower<'_, '_> {
 
     /// After a call that can unwind: reload memory, stop unless running,
     /// then write the result.
+    ///
+    /// Where a safepoint follows after at most `MAX_BEFORE_POLL`
+    /// instructions that only write locals (a loop whose body ends in the
+    /// call, `s += f(x); i++`), one 64-bit load reads the poll word and the
+    /// state together (`abi::OFF_POLL_STATE`): both 0, the code runs on
+    /// and the safepoint does not poll; otherwise a cold block tells a stop
+    /// from a poll, and the safepoint puts its poll there, after those
+    /// instructions again (`poll_after_call`).
     fn after_module_call(&mut self, rid: u32, dst: Option<Local>, res: Option<Value>) {
         self.reload_base();
         self.reload_bound();
-        let st = self.load_ctx(types::I32, abi::OFF_STATE);
+        let result = dst.zip(res);
         let cont = self.b.create_block();
         self.stop_locs[rid as usize] = self.loc;
-        self.b
-            .ins()
-            .brif(st, self.stops[rid as usize], &[], cont, &[]);
-        self.seal(&[cont]);
+        let stop = self.stops[rid as usize];
+        if let Some(between) = self.safepoint_follows() {
+            let word = self.load_ctx(types::I64, abi::OFF_POLL_STATE);
+            let either = self.b.create_block();
+            self.b.set_cold_block(either);
+            self.b.ins().brif(word, either, &[], cont, &[]);
+            self.seal(&[either, cont]);
+            self.b.switch_to_block(either);
+            let st = self.load_ctx(types::I32, abi::OFF_STATE);
+            let poll = self.b.create_block();
+            self.b.set_cold_block(poll);
+            self.b.ins().brif(st, stop, &[], poll, &[]);
+            self.seal(&[poll]);
+            self.poll_after_call = Some(super::PollAfterCall {
+                cold: poll,
+                result,
+                between,
+            });
+        } else {
+            let st = self.load_ctx(types::I32, abi::OFF_STATE);
+            self.b.ins().brif(st, stop, &[], cont, &[]);
+            self.seal(&[cont]);
+        }
         self.b.switch_to_block(cont);
-        if let (Some(d), Some(v)) = (dst, res) {
+        if let Some((d, v)) = result {
             self.def(d, v);
         }
+    }
+
+    /// The instructions between this call and a safepoint that follows
+    /// it in its block, if every one only writes a local
+    /// (`InstKind::is_speculatable`), they are at most `MAX_BEFORE_POLL`,
+    /// and the safepoint polls outside a fast copy without counting (its
+    /// poll tests only the word). Nothing else is lowered between the
+    /// call and the safepoint: each ends a run.
+    fn safepoint_follows(&self) -> Option<std::ops::Range<usize>> {
+        if !self.env.safepoints || self.env.counting || self.fast.is_some() {
+            return None;
+        }
+        let insts = &self.f.blocks[pivm_ir::Block::new(self.cur_block)].insts;
+        let from = self.inst_index + 1;
+        let to = (from..insts.len().min(from + MAX_BEFORE_POLL + 1))
+            .find(|&i| !insts[i].kind.is_speculatable())?;
+        (insts[to].kind == pivm_ir::InstKind::Safepoint).then_some(from..to)
     }
 
     fn call_args(&mut self, args: &[(Type, Operand)]) -> Vec<Value> {

@@ -268,6 +268,13 @@ struct Sigs {
     classes: HashMap<u32, SigRef>,
 }
 
+/// See `Lower::poll_after_call`.
+struct PollAfterCall {
+    cold: ir::Block,
+    result: Option<(Local, Value)>,
+    between: std::ops::Range<usize>,
+}
+
 struct Lower<'a, 'f> {
     env: &'a Env<'a>,
     jm: &'a mut JITModule,
@@ -348,6 +355,12 @@ struct Lower<'a, 'f> {
     cur_block: usize,
     /// The instruction being lowered (its index in its block).
     inst_index: usize,
+    /// A call that a safepoint follows tested the poll word and the state
+    /// with one load (`after_module_call`): the cold block the poll's call
+    /// goes in, entered with the state running and the poll word set, the
+    /// call's result to define there, and the instructions between the
+    /// call and the safepoint (their indices) to run there again.
+    poll_after_call: Option<PollAfterCall>,
     /// The window checks of the run being lowered: the instruction and
     /// the block where the slow copy takes over if the window fails.
     slow_entries: Vec<(usize, ir::Block)>,
@@ -723,6 +736,7 @@ pub(crate) fn lower_function(
         fast_copy: 0,
         cur_block: 0,
         inst_index: 0,
+        poll_after_call: None,
         slow_entries: Vec::new(),
         memory: forward::Memory::default(),
         single_pred: preds

@@ -364,7 +364,7 @@ impl Lower<'_, '_> {
 
     /// Lowers one instruction: `rid` is its resume point, `site` its
     /// setjmp site, if it is one; `check` how its memory access is checked.
-    fn inst(
+    pub(super) fn inst(
         &mut self,
         k: &InstKind,
         rid: Option<u32>,
@@ -531,7 +531,7 @@ impl Lower<'_, '_> {
                 }
                 Callee::Indirect(fp) => self.call_indirect(*fp, *dst, args, need(rid)?),
             },
-            InstKind::Safepoint => self.safepoint(need(rid)?),
+            InstKind::Safepoint => self.safepoint(need(rid)?)?,
             InstKind::Jump { target } => {
                 let t = self.target(*target);
                 self.b.ins().jump(t, &[]);

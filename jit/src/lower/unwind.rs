@@ -442,7 +442,7 @@ impl Lower<'_, '_> {
         self.jump_trap(TrapKind::Unreachable);
     }
 
-    pub(super) fn safepoint(&mut self, rid: u32) {
+    pub(super) fn safepoint(&mut self, rid: u32) -> Result<(), String> {
         // A fast copy (`hoist`) continues in a block of its own: the
         // resume block, where a rewind lands, is the checked copy's.
         let rb = match self.fast {
@@ -459,6 +459,31 @@ impl Lower<'_, '_> {
             // reloaded where the call returns (`forward`).
             let kept = self.kept_across_poll();
             self.memory.clear();
+            if let Some(p) = self.poll_after_call.take() {
+                // The call before tested the word (`after_module_call`).
+                let hot = self.b.create_block();
+                self.b.ins().jump(hot, &[]);
+                self.b.switch_to_block(p.cold);
+                if let Some((d, v)) = p.result {
+                    self.def(d, v);
+                }
+                let bi = pivm_ir::Block::new(self.cur_block);
+                for i in p.between {
+                    let inst = &self.f.blocks[bi].insts[i];
+                    self.inst(&inst.kind, None, None, super::window::Check::Exact)?;
+                }
+                self.poll_call(rid);
+                let st = self.load_ctx(types::I32, abi::OFF_STATE);
+                self.b
+                    .ins()
+                    .brif(st, self.stops[rid as usize], &[], hot, &[]);
+                self.seal(&[hot]);
+                self.b.switch_to_block(hot);
+                self.b.ins().jump(rb, &[]);
+                self.seal(&[rb]);
+                self.b.switch_to_block(rb);
+                return Ok(());
+            }
             // The poll word is written by other threads; this load is never
             // merged with an earlier one because every poll is followed by
             // a merge with the cold path, whose call clobbers memory.
@@ -486,22 +511,7 @@ impl Lower<'_, '_> {
             self.b.ins().brif(poll, cold, &[], hot, &[]);
             self.seal(&[cold]);
             self.b.switch_to_block(cold);
-            let site = super::entry::cold_const(self.fid.0, rid);
-            let site = iconst(&mut self.b, types::I64, site);
-            self.stop_locs[rid as usize] = self.loc;
-            // Through the preserve-all stub: the call clobbers no register,
-            // so values live across the poll need no callee-saved register
-            // or spill slot on the hot path. The hook never moves or grows
-            // memory, so `mem_base` and `bound` stay.
-            let stub = self
-                .jm
-                .declare_func_in_func(self.env.poll_stub, self.b.func);
-            if self.env.pinned_ctx {
-                self.b.ins().call(stub, &[site]);
-            } else {
-                let c = self.ctx();
-                self.b.ins().call(stub, &[c, site]);
-            }
+            self.poll_call(rid);
             let st = self.load_ctx(types::I32, abi::OFF_STATE);
             let stop = self.stops[rid as usize];
             match (self.fast, kept.is_empty()) {
@@ -532,7 +542,7 @@ impl Lower<'_, '_> {
                 let v = self.b.use_var(var);
                 self.memory.put(x, v);
             }
-            return;
+            return Ok(());
         }
         self.b.ins().jump(rb, &[]);
         // Its other predecessor is the rewind switch, emitted already (a
@@ -542,6 +552,27 @@ impl Lower<'_, '_> {
         }
         self.seal(&[rb]);
         self.b.switch_to_block(rb);
+        Ok(())
+    }
+
+    /// The poll's call to the runtime, at resume point `rid`.
+    fn poll_call(&mut self, rid: u32) {
+        let site = super::entry::cold_const(self.fid.0, rid);
+        let site = iconst(&mut self.b, types::I64, site);
+        self.stop_locs[rid as usize] = self.loc;
+        // Through the preserve-all stub: the call clobbers no register,
+        // so values live across the poll need no callee-saved register
+        // or spill slot on the hot path. The hook never moves or grows
+        // memory, so `mem_base` and `bound` stay.
+        let stub = self
+            .jm
+            .declare_func_in_func(self.env.poll_stub, self.b.func);
+        if self.env.pinned_ctx {
+            self.b.ins().call(stub, &[site]);
+        } else {
+            let c = self.ctx();
+            self.b.ins().call(stub, &[c, site]);
+        }
     }
 
     /// What is known at a fast copy's poll of what the next round carries

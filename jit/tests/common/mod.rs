@@ -508,8 +508,16 @@ pub fn module(src: &str) -> Module {
 }
 
 pub fn jit(m: &Module, vm: &Vm) -> pivm_jit::JitModule {
+    jit_counting(m, vm, true)
+}
+
+/// `jit`, with safepoints counted in the code (`Options::counting`) or
+/// not (each poll tests the word alone, as a run that counts nothing
+/// compiles them).
+pub fn jit_counting(m: &Module, vm: &Vm, counting: bool) -> pivm_jit::JitModule {
     let all = pivm_jit::Options {
         all_functions: true,
+        counting,
         ..Default::default()
     };
     pivm_jit::JitModule::compile(m, &vm.globals, &all).unwrap_or_else(|e| panic!("{e}"))
