@@ -16,6 +16,9 @@ migrate` on the other), with its output split between the two equal to
 gcc's. The batch relay runs one job with `pivm run --checkpoint-dir`
 (README, "Running under a batch scheduler"), the same command on each
 architecture in turn, as a scheduler would restart it on another node.
+The probe relay runs a program whose loops end in calls on the JIT of
+every architecture with latency probes, so that polls land where a
+call's test of the state and the loop's poll are one load.
 Run by scripts/cross.sh after the cross builds.
 """
 import concurrent.futures as cf
@@ -269,6 +272,29 @@ def stdin_relay(tmp, hops, failures):
     return True
 
 
+def probe_relay(tmp, failures):
+    """tests/cross/poll_after_call.c on the JIT of every architecture under
+    `--probe-latency 1ms`: a poll at a loop's safepoint right after a call
+    is made on a cold path that repeats the instructions between the two
+    (the JIT's one test of both); with polls landing there, the output
+    must still equal gcc's. True if it passed."""
+    prog, args = "tests/cross/poll_after_call.c", ["20000"]
+    src = os.path.join(ROOT, prog)
+    exe = os.path.join(tmp, "probe.gcc")
+    subprocess.run(["gcc", "-O0", "-w", "-o", exe, src], check=True)
+    _, want, _ = run([exe] + args)
+    ok = True
+    for arch in ARCHS:
+        c, out, err = pivm(arch, "run", "--engine", "jit", "--probe-latency", "1ms", src, "--", *args)
+        probes = next((int(kv.split("=")[1]) for line in err.splitlines() if line.startswith("pivm: stats:")
+                       for kv in line.split() if kv.startswith("probes=")), 0)
+        if c != 0 or out != want or probes == 0:
+            failures.append(f"probe relay on {arch}: exit {c}, {probes} probes, output "
+                            f"{'differs' if out != want else 'ok'} {err.strip()[:300]}")
+            ok = False
+    return ok
+
+
 def lua_sources():
     """Lua 5.4's sources in the lua-src package cargo unpacked (a
     dev-dependency of pivm: `cargo test` or `cargo fetch` brings it). Only
@@ -336,6 +362,52 @@ def lua_relay(tmp, hops, failures):
     return True
 
 
+def matrix_program(pool, tmp, prog, args, fracs, oracle, failures):
+    """One program of the matrix: its snapshots on every (architecture,
+    engine), each resumed on every one. Returns how many resumes matched
+    the oracle and the line that reports it; failures go to `failures`."""
+    src = os.path.join(ROOT, prog)
+    if oracle == "gcc":
+        exe = os.path.join(tmp, os.path.basename(prog) + ".gcc")
+        subprocess.run(["gcc", "-O0", "-w", "-pthread", "-o", exe, src, "-lm"], check=True)
+        code, want, _ = run([exe] + args)
+    else:
+        code, want, _ = pivm("x86_64", "run", src, "--engine", "interp", "--", *args)
+    total = safepoints("x86_64", src, args)
+    points = sorted({max(1, int(total * f)) for f in fracs})
+    # Snapshots on every source, in parallel.
+    snaps = {}
+    jobs = {}
+    for arch in ARCHS:
+        for eng in ENGINES:
+            for n in points:
+                path = os.path.join(tmp, f"{os.path.basename(prog)}.{arch}.{eng}.{n}.msgpack")
+                jobs[pool.submit(pivm, arch, "run", src, "--engine", eng, "--snapshot-after", str(n),
+                                 "--snapshot-path", path, "--exit-after-snapshot", "--", *args)] = (arch, eng, n, path)
+    for fut, (arch, eng, n, path) in jobs.items():
+        c, out, err = fut.result()
+        if c != 85:
+            failures.append(f"{prog} snapshot on {arch}/{eng} at {n}: exit {c}: {err.strip()[:300]}")
+            continue
+        snaps[(arch, eng, n)] = (path, out)
+    jobs = {}
+    for (sarch, seng, n), (path, before) in snaps.items():
+        for tarch in ARCHS:
+            for teng in ENGINES:
+                jobs[pool.submit(pivm, tarch, "resume", path, "--engine", teng)] = (sarch, seng, n, tarch, teng, before)
+    passes = 0
+    for fut, (sarch, seng, n, tarch, teng, before) in jobs.items():
+        c, after, err = fut.result()
+        label = f"{prog} @{n}: {sarch}/{seng} -> {tarch}/{teng}"
+        if c != code or before + after != want:
+            failures.append(f"{label}: exit {c} (want {code}), output {'differs' if before + after != want else 'ok'} {err.strip()[:300]}")
+        else:
+            passes += 1
+    for path, _ in snaps.values():
+        os.remove(path)
+    return passes, f"{prog}: {len(snaps)} snapshots, {len(jobs)} resumes"
+
+
 def main():
     started = time.time()
     tmp = tempfile.mkdtemp(prefix="pivm-cross-")
@@ -344,44 +416,17 @@ def main():
         raise SystemExit(f"pivm is not built for {', '.join(missing)}: run scripts/cross.sh")
     failures, passes = [], 0
     pool = cf.ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
-    for prog, args, fracs, oracle in PROGRAMS:
-        src = os.path.join(ROOT, prog)
-        if oracle == "gcc":
-            exe = os.path.join(tmp, os.path.basename(prog) + ".gcc")
-            subprocess.run(["gcc", "-O0", "-w", "-pthread", "-o", exe, src, "-lm"], check=True)
-            code, want, _ = run([exe] + args)
-        else:
-            code, want, _ = pivm("x86_64", "run", src, "--engine", "interp", "--", *args)
-        total = safepoints("x86_64", src, args)
-        points = sorted({max(1, int(total * f)) for f in fracs})
-        # Snapshots on every source, in parallel.
-        snaps = {}
-        jobs = {}
-        for arch in ARCHS:
-            for eng in ENGINES:
-                for n in points:
-                    path = os.path.join(tmp, f"{os.path.basename(prog)}.{arch}.{eng}.{n}.msgpack")
-                    jobs[pool.submit(pivm, arch, "run", src, "--engine", eng, "--snapshot-after", str(n),
-                                     "--snapshot-path", path, "--exit-after-snapshot", "--", *args)] = (arch, eng, n, path)
-        for fut, (arch, eng, n, path) in jobs.items():
-            c, out, err = fut.result()
-            if c != 85:
-                failures.append(f"{prog} snapshot on {arch}/{eng} at {n}: exit {c}: {err.strip()[:300]}")
-                continue
-            snaps[(arch, eng, n)] = (path, out)
-        jobs = {}
-        for (sarch, seng, n), (path, before) in snaps.items():
-            for tarch in ARCHS:
-                for teng in ENGINES:
-                    jobs[pool.submit(pivm, tarch, "resume", path, "--engine", teng)] = (sarch, seng, n, tarch, teng, before)
-        for fut, (sarch, seng, n, tarch, teng, before) in jobs.items():
-            c, after, err = fut.result()
-            label = f"{prog} @{n}: {sarch}/{seng} -> {tarch}/{teng}"
-            if c != code or before + after != want:
-                failures.append(f"{label}: exit {c} (want {code}), output {'differs' if before + after != want else 'ok'} {err.strip()[:300]}")
-            else:
-                passes += 1
-        print(f"{prog}: {len(snaps)} snapshots, {len(jobs)} resumes", flush=True)
+    # A few programs at a time, each with its own driver thread, so that
+    # one program's oracle, its safepoint count and the tail of its
+    # resumes overlap the next ones' runs instead of leaving the workers
+    # idle; the lines print in the table's order.
+    drivers = cf.ThreadPoolExecutor(max_workers=3)
+    runs = [drivers.submit(matrix_program, pool, tmp, *p, failures) for p in PROGRAMS]
+    for fut in runs:
+        n, line = fut.result()
+        passes += n
+        print(line, flush=True)
+    drivers.shutdown()
 
     # The relay: one execution through all four architectures.
     prog, args = "examples/binarytrees.c", ["8"]
@@ -469,6 +514,9 @@ def main():
     stdin_ok = stdin_relay(tmp, hops, failures)
     print(f"stdin relay (scanf's lookahead in the snapshot) {' -> '.join(hops)}: {'ok' if stdin_ok else 'FAILED'}")
 
+    probe_ok = probe_relay(tmp, failures)
+    print(f"probe relay (polls after calls, --probe-latency) on every arch: {'ok' if probe_ok else 'FAILED'}")
+
     lua_ok = lua_relay(tmp, hops, failures)
     print(f"lua relay (Lua 5.4 in the middle of a script) {' -> '.join(hops)}: {'ok' if lua_ok else 'FAILED'}")
 
@@ -480,7 +528,7 @@ def main():
             failures.append(f"migration {src_arch} -> {dst_arch}: {why}")
             mig_ok = False
     print(f"migration relay x86_64 -> s390x -> x86_64 over loopback (pivm serve / pivm migrate): {'ok' if mig_ok else 'FAILED'}")
-    print(f"matrix: {passes} of {passes + len([f for f in failures if not f.startswith(('relay', 'chain', 'batch', 'stdin', 'lua', 'migration'))])} resumes identical to the oracle (gcc; for NaN bits pivm's x86_64 interpreter); "
+    print(f"matrix: {passes} of {passes + len([f for f in failures if not f.startswith(('relay', 'chain', 'batch', 'stdin', 'probe', 'lua', 'migration'))])} resumes identical to the oracle (gcc; for NaN bits pivm's x86_64 interpreter); "
           f"{len(ARCHS)} archs x {len(ENGINES)} engines each way; {time.time() - started:.0f} s")
     for f in failures:
         print("FAIL:", f)
