@@ -79,8 +79,8 @@ pub struct RuntimeHooks {
     /// Rewinding: pop the outermost remaining frame, which must belong to
     /// `func` and have `n` locals; write its locals and stack base, return
     /// its resume point. When the last frame is popped the runtime sets
-    /// `state` to `STATE_RUNNING` and `max_depth` back to its limit. On a
-    /// mismatch it traps (state halted).
+    /// `state` to `STATE_RUNNING` and `max_depth` back to `depth_limit`
+    /// (0 if the poll word is set). On a mismatch it traps (state halted).
     pub restore_frame: unsafe extern "C" fn(
         ctx: *mut VmCtx,
         func: u32,
@@ -112,7 +112,8 @@ pub struct VmCtx {
     /// plain 32-bit load, which is a relaxed atomic load on every host
     /// Cranelift supports (same size and alignment as `u32`), or with the
     /// state in one 64-bit load (`OFF_POLL_STATE`). Every other
-    /// field is only touched by the thread running the program.
+    /// field but `max_depth` is only touched by the thread running the
+    /// program.
     pub poll: AtomicU32,
     /// One of the `STATE_*` constants.
     pub state: u32,
@@ -120,15 +121,23 @@ pub struct VmCtx {
     pub sp: u64,
     /// Shadow-stack end (VM address): a frame may not extend past it.
     pub stack_limit: u64,
-    /// Current call depth and its limit. While the state is
-    /// `STATE_REWINDING` the limit must be 0, so that every prologue's
-    /// depth test fails and its cold path rewinds the frame (no prologue
-    /// tests the state on its hot path); `RuntimeHooks::restore_frame`
-    /// sets it back with `STATE_RUNNING` when it hands out the last frame.
-    /// The chain's depth is checked against the real limit before a
-    /// rewind starts.
+    /// Current call depth.
     pub depth: u32,
-    pub max_depth: u32,
+    /// The limit every prologue tests the depth against: `depth_limit`,
+    /// or 0 while the poll word is set or the state is
+    /// `STATE_REWINDING`, so that the test fails and its cold path looks
+    /// at why: a rewind (the frame is rewound; no prologue tests the state
+    /// on its hot path), a depth within `depth_limit` (a poll is pending:
+    /// a function that polls at its entry polls there, without a test of
+    /// the poll word of its own on the hot path), or an overflow. Written
+    /// by other threads with the poll word (the runtime mirrors both), so
+    /// it is atomic and read as `poll` is. `RuntimeHooks::restore_frame`
+    /// sets it back with `STATE_RUNNING` when it hands out the last frame
+    /// (to 0 if the word is set). The chain's depth is checked against
+    /// `depth_limit` before a rewind starts.
+    pub max_depth: AtomicU32,
+    /// The call-depth limit.
+    pub depth_limit: u32,
     /// Lowest host stack pointer a function may be entered with: below
     /// it, the function returns at once as for a call-depth overflow (so
     /// deep recursion raises `TrapKind::StackOverflow`, never overruns the
@@ -203,6 +212,7 @@ offsets! {
     OFF_STACK_LIMIT = stack_limit;
     OFF_DEPTH = depth;
     OFF_MAX_DEPTH = max_depth;
+    OFF_DEPTH_LIMIT = depth_limit;
     OFF_NATIVE_STACK_LIMIT = native_stack_limit;
     OFF_BUILTINS = builtins;
     OFF_HOOKS = hooks;

@@ -14,7 +14,7 @@
 //!    module with its safepoints placed, as for the interpreter).
 //! 2. Fill a `VmCtx`: `mem_base` (host address of VM address 0), `bound =
 //!    pivm_ir::contract::bound_for_limit(end)`, `sp`/`stack_limit` (shadow stack),
-//!    `depth = 0`, `max_depth`, `native_stack_limit` (see `VmCtx`;
+//!    `depth = 0`, `max_depth` and `depth_limit`, `native_stack_limit` (see `VmCtx`;
 //!    `JitModule::max_frame_size`), `builtins` (a table of
 //!    `BUILTINS.len()` `BuiltinFn`s in catalog order), `hooks`, `runtime`.
 //!    `mem_base` must not change while compiled code runs (reserve the
@@ -24,13 +24,14 @@
 //!    `state` tells how it ended: `RUNNING` (returned), `HALTED` (exit or
 //!    trap, reported through `hooks.trap` / the builtin), `UNWINDING` (a
 //!    snapshot: `hooks.save_frame` received every frame, innermost first).
-//! 4. Snapshot: set `poll` (atomically, from any thread); `hooks.safepoint`
-//!    sets `state = STATE_UNWINDING` to take one.
+//! 4. Snapshot: set `poll` and `max_depth = 0` (atomically, from any
+//!    thread; `max_depth = depth_limit` when the word is cleared);
+//!    `hooks.safepoint` sets `state = STATE_UNWINDING` to take one.
 //! 5. Resume: restore memory, set `sp`/`depth` as for a fresh run, `state =
 //!    STATE_REWINDING`, `max_depth = 0`, and call `main` again (arguments
 //!    are ignored: the locals come from the frames). `hooks.restore_frame`
 //!    hands out the frames outermost first and sets `STATE_RUNNING` and
-//!    the real `max_depth` with the last one.
+//!    `max_depth` back (as the poll word says) with the last one.
 
 pub mod abi;
 pub mod error;

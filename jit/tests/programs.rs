@@ -476,7 +476,8 @@ fn traps() {
         Some((TrapKind::StackOverflow, id("big"), 20))
     );
     let mut vm = Vm::new(&m);
-    vm.ctx.max_depth = 0;
+    *vm.ctx.max_depth.get_mut() = 0;
+    vm.ctx.depth_limit = 0;
     let o = run_jit(&j, &mut vm, func(&m, "unr"), &[]);
     assert_eq!(o.trap, Some((TrapKind::StackOverflow, id("unr"), 0)));
     assert_eq!((vm.ctx.depth, vm.ctx.sp), (0, STACK_START));

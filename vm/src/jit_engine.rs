@@ -12,7 +12,7 @@ use pivm_jit::abi::{
     STATE_STACK_OVERFLOW, STATE_UNWINDING,
 };
 use pivm_jit::{JitModule, Options};
-use std::sync::atomic::AtomicU32;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::builtins;
@@ -245,7 +245,9 @@ unsafe extern "C" fn hook_restore_frame(
             }
             if rt.frame_buf.is_empty() {
                 ctx.state = STATE_RUNNING;
-                ctx.max_depth = rt.config.max_depth;
+                if !rt.poll.rewound() {
+                    ctx.max_depth.store(ctx.depth_limit, Ordering::SeqCst);
+                }
             }
             fr.resume.0
         }
@@ -381,12 +383,14 @@ impl Engine for JitEngine {
             stack_limit: stack_end,
             depth: 0,
             // 0 while rewinding: every prologue's depth test fails, and
-            // its cold path rewinds (`VmCtx::max_depth`).
-            max_depth: if state == STATE_REWINDING {
+            // its cold path rewinds (`VmCtx::max_depth`); mirrored from the
+            // poll word below.
+            max_depth: AtomicU32::new(if state == STATE_REWINDING {
                 0
             } else {
                 rt.config.max_depth
-            },
+            }),
+            depth_limit: rt.config.max_depth,
             // Set on the JIT thread, from its stack (`Worker`).
             native_stack_limit: u64::MAX,
             builtins: builtin_table().as_ptr(),
@@ -409,9 +413,23 @@ impl Engine for JitEngine {
         }
         let entry_fn = jit.entry(root);
         let cx = Ctx(&mut ctx);
+        // The depth limit too, with safepoints: without them nothing would
+        // clear the word, and every call would take the depth test's cold
+        // path once a request set it.
+        let limit = rt.config.max_depth;
+        let mirror_depth = self.options.safepoints;
         // SAFETY: `ctx` outlives the run; the mirror is detached right
         // after it.
-        unsafe { rt.poll.attach(&raw const (*cx.0).poll) };
+        unsafe {
+            let depth = mirror_depth.then(|| {
+                (
+                    &raw const (*cx.0).max_depth,
+                    limit,
+                    state == STATE_REWINDING,
+                )
+            });
+            rt.poll.attach(&raw const (*cx.0).poll, depth)
+        };
         let max_frame = jit.max_frame_size();
         let stack = stack_size(rt.config.max_depth, max_frame);
         let job = move |stack_low: usize| {

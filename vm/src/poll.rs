@@ -111,6 +111,11 @@ pub struct Poll {
 struct Inner {
     /// The running JIT's `VmCtx::poll`, or null.
     mirror: *const AtomicU32,
+    /// The running JIT's `VmCtx::max_depth`, or null: 0 while the word is
+    /// set or a rewind runs, else `depth_limit`.
+    depth: *const AtomicU32,
+    depth_limit: u32,
+    rewinding: bool,
     queue: Vec<Request>,
 }
 
@@ -118,14 +123,17 @@ impl Default for Inner {
     fn default() -> Inner {
         Inner {
             mirror: std::ptr::null(),
+            depth: std::ptr::null(),
+            depth_limit: 0,
+            rewinding: false,
             queue: Vec::new(),
         }
     }
 }
 
-// SAFETY: `mirror` is only dereferenced under the lock, between `attach`
-// and `detach`, whose caller guarantees the pointee lives that long; an
-// `AtomicU32` may be stored to from any thread.
+// SAFETY: `mirror` and `depth` are only dereferenced under the lock,
+// between `attach` and `detach`, whose caller guarantees the pointees live
+// that long; an `AtomicU32` may be stored to from any thread.
 unsafe impl Send for Inner {}
 
 impl Poll {
@@ -154,6 +162,15 @@ impl Poll {
         // until `detach`, which takes the same lock.
         if let Some(mirror) = unsafe { inner.mirror.as_ref() } {
             mirror.store(v, Ordering::SeqCst);
+        }
+        // SAFETY: as above.
+        if let Some(depth) = unsafe { inner.depth.as_ref() } {
+            let limit = if v != 0 || inner.rewinding {
+                0
+            } else {
+                inner.depth_limit
+            };
+            depth.store(limit, Ordering::SeqCst);
         }
     }
 
@@ -293,21 +310,46 @@ impl Poll {
     }
 
     /// Mirrors the word into `word` (a running JIT's `VmCtx::poll`) until
-    /// `detach`, and sets it to the current value.
+    /// `detach`, and sets it to the current value; with `depth` (its
+    /// `VmCtx::max_depth`, the call-depth limit, and whether the run
+    /// starts with a rewind), the depth limit too: 0 while the word is set
+    /// or until `rewound`, the limit otherwise.
     ///
     /// # Safety
     ///
-    /// `word` must stay valid until `detach` is called.
-    pub unsafe fn attach(&self, word: *const AtomicU32) {
+    /// `word` and `depth`'s word must stay valid until `detach` is called.
+    pub unsafe fn attach(
+        &self,
+        word: *const AtomicU32,
+        depth: Option<(*const AtomicU32, u32, bool)>,
+    ) {
         let mut inner = self.lock();
         inner.mirror = word;
+        (inner.depth, inner.depth_limit, inner.rewinding) =
+            depth.unwrap_or((std::ptr::null(), 0, false));
         let v = self.word.load(Ordering::SeqCst);
         self.store(&inner, v);
     }
 
+    /// The rewind the run started with is over: the depth limit mirrors
+    /// the word again. Whether a depth limit is mirrored (`attach`).
+    pub fn rewound(&self) -> bool {
+        let mut inner = self.lock();
+        inner.rewinding = false;
+        if inner.depth.is_null() {
+            return false;
+        }
+        let v = self.word.load(Ordering::SeqCst);
+        self.store(&inner, v);
+        true
+    }
+
     /// Stops mirroring.
     pub fn detach(&self) {
-        self.lock().mirror = std::ptr::null();
+        let mut inner = self.lock();
+        inner.mirror = std::ptr::null();
+        inner.depth = std::ptr::null();
+        inner.rewinding = false;
     }
 }
 

@@ -361,6 +361,10 @@ struct Lower<'a, 'f> {
     /// call's result to define there, and the instructions between the
     /// call and the safepoint (their indices) to run there again.
     poll_after_call: Option<PollAfterCall>,
+    /// The cold block of the entry safepoint's poll, entered from the
+    /// prologue's failed depth test with a poll pending
+    /// (`folds_entry_poll`), until the safepoint is lowered.
+    entry_poll: Option<ir::Block>,
     /// The window checks of the run being lowered: the instruction and
     /// the block where the slow copy takes over if the window fails.
     slow_entries: Vec<(usize, ir::Block)>,
@@ -737,6 +741,7 @@ pub(crate) fn lower_function(
         cur_block: 0,
         inst_index: 0,
         poll_after_call: None,
+        entry_poll: None,
         slow_entries: Vec::new(),
         memory: forward::Memory::default(),
         single_pred: preds

@@ -34,17 +34,17 @@ impl Lower<'_, '_> {
         }
         self.reload_mem();
         let d = self.load_ctx(types::I32, abi::OFF_DEPTH);
-        let depth_ok = if self.leaf {
-            // Its depth would be d + 1: tested, not stored (nothing reads
-            // it before the exit would take it back).
-            let max = self.load_ctx(types::I32, abi::OFF_MAX_DEPTH);
-            self.b.ins().icmp(IntCC::UnsignedLessThan, d, max)
+        // Its depth is d + 1; a leaf tests it without storing it (nothing
+        // reads it before the exit would take it back).
+        let (depth, fits) = if self.leaf {
+            (d, IntCC::UnsignedLessThan)
         } else {
             let d = self.b.ins().iadd_imm_s(d, 1);
             self.store_ctx(d, abi::OFF_DEPTH);
-            let max = self.load_ctx(types::I32, abi::OFF_MAX_DEPTH);
-            self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, d, max)
+            (d, IntCC::UnsignedLessThanOrEqual)
         };
+        let max = self.load_ctx(types::I32, abi::OFF_MAX_DEPTH);
+        let depth_ok = self.b.ins().icmp(fits, depth, max);
         // The host stack: this frame is already allocated, and the limit
         // leaves room below it for the largest frame and what builtins
         // and hooks take (`abi::VmCtx::native_stack_limit`). A leaf was
@@ -60,34 +60,63 @@ impl Lower<'_, '_> {
         // riscv64 this layout change exposed a Cranelift bug with
         // compressed instructions, now turned off (`JitModule::compile`).
         //
-        // A rewind is told by the depth test: while the runtime rewinds,
-        // `max_depth` is 0 (`abi::VmCtx::max_depth`), so every prologue's
-        // test fails, and the failure's cold path tells a rewind (the
-        // state) from an overflow. Only a function that has resume points
-        // is ever entered by a rewind; one without keeps the plain test.
+        // `max_depth` is 0 while the runtime rewinds and while the poll
+        // word is set (`abi::VmCtx::max_depth`): the test fails, and its
+        // cold path tells a rewind (the state; only a function with resume
+        // points is ever entered by one) from a pending poll (the depth is
+        // within `depth_limit`: a function that polls at its entry polls
+        // there, `entry_poll`) from an overflow.
+        let cont = self.b.create_block();
+        let failed = self.b.create_block();
+        self.b.set_cold_block(failed);
+        self.b.ins().brif(depth_ok, cont, &[], failed, &[]);
+        self.seal(&[failed]);
+        self.b.switch_to_block(failed);
+        let first = self.b.func.dfg.num_blocks();
         let rewind = (!self.resume.is_empty()).then(|| self.b.create_block());
-        match rewind {
-            Some(rewind) => {
-                let cont = self.b.create_block();
-                let failed = self.b.create_block();
-                self.b.set_cold_block(failed);
-                self.b.set_cold_block(rewind);
-                self.b.ins().brif(depth_ok, cont, &[], failed, &[]);
-                self.seal(&[cont, failed]);
-                self.b.switch_to_block(failed);
-                let st = self.load_ctx(types::I32, abi::OFF_STATE);
-                let rewinding = self
-                    .b
-                    .ins()
-                    .icmp_imm_u(IntCC::Equal, st, STATE_REWINDING as i64);
-                self.b
-                    .ins()
-                    .brif(rewinding, rewind, &[], self.overflow, &[]);
-                self.seal(&[rewind]);
-                self.b.switch_to_block(cont);
-            }
-            None => self.overflow_unless(depth_ok),
+        let limit = self.b.create_block();
+        if let Some(rewind) = rewind {
+            let st = self.load_ctx(types::I32, abi::OFF_STATE);
+            let rewinding = self
+                .b
+                .ins()
+                .icmp_imm_u(IntCC::Equal, st, STATE_REWINDING as i64);
+            self.b.ins().brif(rewinding, rewind, &[], limit, &[]);
+            self.seal(&[rewind]);
+        } else {
+            self.b.ins().jump(limit, &[]);
         }
+        self.seal(&[limit]);
+        self.b.switch_to_block(limit);
+        let real = self.load_ctx(types::I32, abi::OFF_DEPTH_LIMIT);
+        let within = self.b.ins().icmp(fits, depth, real);
+        let pending = self.b.create_block();
+        self.b.ins().brif(within, pending, &[], self.overflow, &[]);
+        self.seal(&[pending]);
+        self.b.switch_to_block(pending);
+        if self.folds_entry_poll() {
+            // Entered as on the hot path, then to the entry safepoint's
+            // poll, which has no test of its own (`safepoint`).
+            if let Some(ok) = native_ok {
+                self.overflow_unless(ok);
+            }
+            if !self.frameless() {
+                self.push_frame();
+            }
+            self.number_frame();
+            let poll = self.b.create_block();
+            self.b.ins().jump(poll, &[]);
+            self.seal(&[poll]);
+            self.entry_poll = Some(poll);
+        } else {
+            self.b.ins().jump(cont, &[]);
+        }
+        for i in first..self.b.func.dfg.num_blocks() {
+            self.b
+                .set_cold_block(cranelift_codegen::ir::Block::from_u32(i as u32));
+        }
+        self.seal(&[cont]);
+        self.b.switch_to_block(cont);
         if let Some(ok) = native_ok {
             self.overflow_unless(ok);
         }
@@ -116,6 +145,28 @@ impl Lower<'_, '_> {
             self.b
                 .set_cold_block(cranelift_codegen::ir::Block::from_u32(i as u32));
         }
+    }
+
+    /// Whether the function's entry safepoint polls on the cold path of
+    /// the prologue's depth test (`VmCtx::max_depth` is 0 while the poll
+    /// word is set) rather than testing the word itself: it does where
+    /// safepoints poll without counting, and the entry block, which the
+    /// safepoint starts, is entered by the prologue only (no edge of the
+    /// function leads back to it).
+    fn folds_entry_poll(&self) -> bool {
+        let entry = pivm_ir::Block::new(0);
+        self.env.safepoints
+            && !self.env.counting
+            && self.f.blocks.values().next().is_some_and(|b| {
+                b.insts
+                    .first()
+                    .is_some_and(|i| i.kind == pivm_ir::InstKind::Safepoint)
+            })
+            && !self.f.blocks.values().any(|b| {
+                b.insts
+                    .last()
+                    .is_some_and(|t| t.kind.successors().contains(&entry))
+            })
     }
 
     /// Whether the host stack pointer is at or above
@@ -249,6 +300,13 @@ impl Lower<'_, '_> {
     }
 
     pub(super) fn shared_blocks(&mut self) {
+        if let Some(cold) = self.entry_poll.take() {
+            // The entry safepoint was not lowered where the prologue
+            // expected it (the entry block starts with it, so it always
+            // is): enter the body, which polls as usual.
+            self.b.switch_to_block(cold);
+            self.b.ins().jump(self.blocks[0], &[]);
+        }
         // exit(ret): pop the shadow-stack frame and the call depth.
         self.b.switch_to_block(self.exit);
         if !self.frameless() {
@@ -459,7 +517,19 @@ impl Lower<'_, '_> {
             // reloaded where the call returns (`forward`).
             let kept = self.kept_across_poll();
             self.memory.clear();
-            if let Some(p) = self.poll_after_call.take() {
+            let at_entry = (self.cur_block, self.inst_index) == (0, 0) && self.fast.is_none();
+            let entry = match self.entry_poll {
+                Some(cold) if at_entry => {
+                    self.entry_poll = None;
+                    Some(super::PollAfterCall {
+                        cold,
+                        result: None,
+                        between: 0..0,
+                    })
+                }
+                _ => None,
+            };
+            if let Some(p) = self.poll_after_call.take().or(entry) {
                 // The call before tested the word (`after_module_call`).
                 let hot = self.b.create_block();
                 self.b.ins().jump(hot, &[]);

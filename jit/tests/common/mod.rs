@@ -56,7 +56,8 @@ fn rt(ctx: *mut VmCtx) -> &'static mut Runtime {
     unsafe { &mut *((*ctx).runtime as *mut Runtime) }
 }
 
-/// The call-depth limit of a run (0 while it rewinds: `VmCtx::max_depth`).
+/// The call-depth limit of a run (`VmCtx::depth_limit`; `max_depth` is 0
+/// while it rewinds or the poll word is set).
 const MAX_DEPTH: u32 = 1000;
 
 fn set_state(ctx: *mut VmCtx, s: u32) {
@@ -140,7 +141,12 @@ unsafe extern "C" fn hook_restore(
     if r.to_restore.is_empty() {
         set_state(ctx, abi::STATE_RUNNING);
         // SAFETY: `ctx` is live during a hook.
-        unsafe { (*ctx).max_depth = MAX_DEPTH };
+        let ctx = unsafe { &*ctx };
+        let polled = ctx.poll.load(std::sync::atomic::Ordering::SeqCst) != 0;
+        ctx.max_depth.store(
+            if polled { 0 } else { MAX_DEPTH },
+            std::sync::atomic::Ordering::SeqCst,
+        );
     }
     fr.resume.0
 }
@@ -415,7 +421,8 @@ impl Vm {
             sp: STACK_START,
             stack_limit: STACK_END,
             depth: 0,
-            max_depth: MAX_DEPTH,
+            max_depth: std::sync::atomic::AtomicU32::new(MAX_DEPTH),
+            depth_limit: MAX_DEPTH,
             native_stack_limit: 0,
             builtins: std::ptr::null(),
             hooks: std::ptr::null(),
@@ -458,6 +465,7 @@ impl Vm {
     pub fn snapshot_at(&mut self, n: u64) {
         self.rt.snapshot_at = Some(n);
         *self.ctx.poll.get_mut() = 1;
+        *self.ctx.max_depth.get_mut() = 0;
     }
 
     /// A copy of this VM's memory and runtime, ready to rewind from the
@@ -470,7 +478,7 @@ impl Vm {
         vm.rt.rand = self.rt.rand;
         vm.rt.to_restore = self.rt.saved.clone();
         vm.ctx.state = abi::STATE_REWINDING;
-        vm.ctx.max_depth = 0;
+        *vm.ctx.max_depth.get_mut() = 0;
         vm
     }
 }
