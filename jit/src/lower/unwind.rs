@@ -94,22 +94,24 @@ impl Lower<'_, '_> {
         self.b.ins().brif(within, pending, &[], self.overflow, &[]);
         self.seal(&[pending]);
         self.b.switch_to_block(pending);
+        // Entered as on the hot path (a copy of it, so that the hot path's
+        // block has one predecessor and no edge of it is split in the hot
+        // code), then to the entry safepoint's poll, which has no test of
+        // its own (`safepoint`), or into the body.
+        if let Some(ok) = native_ok {
+            self.overflow_unless(ok);
+        }
+        if !self.frameless() {
+            self.push_frame();
+        }
+        self.number_frame();
         if self.folds_entry_poll() {
-            // Entered as on the hot path, then to the entry safepoint's
-            // poll, which has no test of its own (`safepoint`).
-            if let Some(ok) = native_ok {
-                self.overflow_unless(ok);
-            }
-            if !self.frameless() {
-                self.push_frame();
-            }
-            self.number_frame();
             let poll = self.b.create_block();
             self.b.ins().jump(poll, &[]);
             self.seal(&[poll]);
             self.entry_poll = Some(poll);
         } else {
-            self.b.ins().jump(cont, &[]);
+            self.b.ins().jump(self.blocks[0], &[]);
         }
         for i in first..self.b.func.dfg.num_blocks() {
             self.b
@@ -544,9 +546,19 @@ impl Lower<'_, '_> {
                 }
                 self.poll_call(rid);
                 let st = self.load_ctx(types::I32, abi::OFF_STATE);
+                // Back to the hot path through a cold block of its own: an
+                // edge from this branch straight to `hot`, which the hot
+                // path enters too, would be split by a block Cranelift
+                // lays out among the hot ones (a taken jump in the prologue
+                // of a function whose entry safepoint polls here).
+                let back = self.b.create_block();
+                self.b.set_cold_block(back);
                 self.b
                     .ins()
-                    .brif(st, self.stops[rid as usize], &[], hot, &[]);
+                    .brif(st, self.stops[rid as usize], &[], back, &[]);
+                self.seal(&[back]);
+                self.b.switch_to_block(back);
+                self.b.ins().jump(hot, &[]);
                 self.seal(&[hot]);
                 self.b.switch_to_block(hot);
                 self.b.ins().jump(rb, &[]);
