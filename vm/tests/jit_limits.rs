@@ -304,17 +304,7 @@ fn a_resumed_run_traps_at_the_same_depth_on_both_engines() {
         let mut first = None;
         for (from, depth) in ["interp", "jit"].iter().zip(&depths) {
             for engine in ["interp", "jit"] {
-                let o = pivm(
-                    &dir,
-                    &[
-                        "resume",
-                        "--engine",
-                        engine,
-                        "--max-depth",
-                        &k,
-                        &format!("{from}.msgpack"),
-                    ],
-                );
+                let o = resume_under(&dir, engine, &k, &format!("{from}.msgpack"));
                 assert_eq!(o.status.signal(), None, "{from} -> {engine} {k}");
                 let got = (o.status.code(), text(&o.stdout), text(&o.stderr));
                 if *depth > k.parse().unwrap() {
@@ -442,6 +432,14 @@ fn a_huge_max_depth_is_bounded_by_host_memory() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `pivm resume --engine ENGINE --max-depth DEPTH SNAPSHOT` in `dir`.
+fn resume_under(dir: &Path, engine: &str, depth: &str, snapshot: &str) -> Output {
+    pivm(
+        dir,
+        &["resume", "--engine", engine, "--max-depth", depth, snapshot],
+    )
+}
+
 /// `DEPTH` run in `dir` and snapshotted after `after` safepoints into
 /// `path`, exiting.
 fn depth_snapshot(dir: &Path, after: &str, path: &str) -> pivm_snapshot::Snapshot {
@@ -474,17 +472,7 @@ fn a_snapshot_deeper_than_the_depth_limit_is_refused_before_it_rewinds() {
     assert!(depth > 500, "the snapshot is {depth} frames deep");
     let below = (depth / 2).to_string();
     for engine in ["interp", "jit"] {
-        let o = pivm(
-            &dir,
-            &[
-                "resume",
-                "--engine",
-                engine,
-                "--max-depth",
-                &below,
-                "deep.msgpack",
-            ],
-        );
+        let o = resume_under(&dir, engine, &below, "deep.msgpack");
         let want = format!("{depth} frames exceed the call depth limit {below}");
         assert!(
             text(&o.stderr).contains(&want) && o.status.code() == Some(66),
@@ -493,17 +481,7 @@ fn a_snapshot_deeper_than_the_depth_limit_is_refused_before_it_rewinds() {
             text(&o.stderr)
         );
         assert!(o.stdout.is_empty(), "{engine}: {}", text(&o.stdout));
-        let o = pivm(
-            &dir,
-            &[
-                "resume",
-                "--engine",
-                engine,
-                "--max-depth",
-                "20000",
-                "deep.msgpack",
-            ],
-        );
+        let o = resume_under(&dir, engine, "20000", "deep.msgpack");
         assert_eq!(
             (o.status.code(), text(&o.stdout)),
             (Some(0), "9951\n".to_string()),
@@ -551,17 +529,7 @@ fn a_snapshots_depth_limit_cannot_lift_the_hosts() {
             text(&o.stderr)
         );
         // The host's --max-depth wins over the snapshot's larger limit...
-        let o = pivm(
-            &dir,
-            &[
-                "resume",
-                "--engine",
-                engine,
-                "--max-depth",
-                "1000",
-                "max.msgpack",
-            ],
-        );
+        let o = resume_under(&dir, engine, "1000", "max.msgpack");
         assert!(
             text(&o.stderr).contains("stack overflow") && o.status.code() != Some(0),
             "{engine}: {:?} {}",

@@ -7,15 +7,21 @@
 //! entry:   stack_base = ctx.sp; depth += 1 (overflow if > max_depth or
 //!          the host stack pointer is below ctx.native_stack_limit; a
 //!          leaf, `is_leaf`, tests depth + 1 without storing it, and the
-//!          host stack only if its address is taken); while rewinding
-//!          max_depth is 0, and the failed test's cold path goes to
-//!          rewind if ctx.state == REWINDING
+//!          host stack only if its address is taken); max_depth is 0
+//!          while rewinding or while the poll word is set, and the failed
+//!          test's cold path goes to rewind if ctx.state == REWINDING,
+//!          else to pending if depth is within ctx.depth_limit, else
+//!          overflows
 //!          sp = stack_base + frame size (overflow if > stack_limit); jump block0
+//! pending: (cold) the same entry, then the entry safepoint's poll
+//!          (`folds_entry_poll`; that safepoint tests nothing) or block0
 //! rewind:  (cold) rid = restore_frame(...); reload locals, stack_base, sp;
 //!          switch rid -> resume block of each resume point
 //! blockN:  the IR block; it is split at each resume point: a safepoint
 //!          polls and continues in its resume block, a call to a module
 //!          function starts its resume block (so a rewind re-issues it)
+//!          and stops unless the state is running (with a safepoint right
+//!          after it, one 64-bit load tests the state and the poll word)
 //! stopR:   (cold, one per resume point R) if UNWINDING store
 //!          the locals live at R (`liveness`) and -> save(R); else ->
 //!          not_running(line)
