@@ -213,15 +213,20 @@ int main(int argc, char **argv) {
 }
 "#;
 
+/// `LEAF_DEPTH` compiled to `leaf.pir` in `dir`.
+fn compile_leaf_depth(dir: &Path) {
+    std::fs::write(dir.join("leaf.c"), LEAF_DEPTH).unwrap();
+    let o = pivm(dir, &["compile", "leaf.c", "-o", "leaf.pir"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}
+
 /// Under every `--max-depth` from 1 up to the least that lets the run
 /// finish, both engines end the same way; one below that least limit,
 /// the first frame too many is the leaf's: the trap is at its call.
 #[test]
 fn a_leaf_at_the_depth_limit_traps_as_on_the_interpreter() {
     let dir = scratch("leafdepth");
-    std::fs::write(dir.join("leaf.c"), LEAF_DEPTH).unwrap();
-    let o = pivm(&dir, &["compile", "leaf.c", "-o", "leaf.pir"]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    compile_leaf_depth(&dir);
     let line = 1 + LEAF_DEPTH
         .lines()
         .position(|l| l.contains("the leaf's calls"))
@@ -261,16 +266,14 @@ fn a_leaf_at_the_depth_limit_traps_as_on_the_interpreter() {
 /// then resumed under every `--max-depth` from 1 to 40 on each engine:
 /// refused where the saved frames exceed the limit, and otherwise ending
 /// as the interpreter's resume of the interpreter's snapshot does (the
-/// same trap at the same call, or the same output). The JIT rewinds with its depth limit
-/// lifted out of the way and puts it back with the last frame
-/// (`VmCtx::max_depth`): off by one frame, some limit here would trap
-/// one call early or late.
+/// same trap at the same call, or the same output). The JIT rewinds with
+/// its depth limit lifted out of the way and puts it back with the last
+/// frame (`VmCtx::max_depth`): off by one frame, some limit here would
+/// trap one call early or late.
 #[test]
 fn a_resumed_run_traps_at_the_same_depth_on_both_engines() {
     let dir = scratch("resumedepth");
-    std::fs::write(dir.join("leaf.c"), LEAF_DEPTH).unwrap();
-    let o = pivm(&dir, &["compile", "leaf.c", "-o", "leaf.pir"]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    compile_leaf_depth(&dir);
     let mut depths = Vec::new();
     for engine in ["interp", "jit"] {
         let path = format!("{engine}.msgpack");
