@@ -5,6 +5,8 @@
 # (scripts/cross-matrix.py).
 #
 #   scripts/cross.sh              install toolchains if missing, build, run the matrix
+#   scripts/cross.sh --full       the same, every snapshot resumed on every
+#                                 architecture and engine (twice the resumes)
 #   scripts/cross.sh --build-only
 set -euo pipefail
 cd "$(dirname "$0")/.."
