@@ -18,12 +18,16 @@ if ! command -v xcargo >/dev/null || ! command -v qemu-s390x >/dev/null; then
     if [ "$(id -u)" = 0 ]; then bash scripts/cross-setup.sh; else sudo bash scripts/cross-setup.sh; fi
 fi
 
-for t in "${TARGETS[@]}"; do
-    echo "== build pivm for $t"
-    start=$(date +%s)
-    xcargo build --release --locked -q --target "$t" -p pivm
-    echo "   $(( $(date +%s) - start )) s"
-done
+# One cargo for the three targets: their crates' builds fill both cores
+# where one target's would wait on a long crate alone (894 s against 1073 s
+# one target after the other, from an empty target directory). Debian 12
+# has no prebuilt std for s390x and riscv64 (xcargo builds it from
+# rust-web-src for them); one invocation builds it for all three.
+echo "== build pivm for ${TARGETS[*]}"
+start=$(date +%s)
+RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_unwind \
+    xcargo build --release --locked -q "${TARGETS[@]/#/--target=}" -p pivm
+echo "   $(( $(date +%s) - start )) s"
 
 echo "== build pivm for x86_64 (release)"
 cargo build --release --locked -q -p pivm
