@@ -201,6 +201,31 @@ fn roundtrip_at(
     Ok(checked)
 }
 
+/// `check` of every item, the items split over two threads (each runs
+/// the pivm binary, which is most of the time); the sum of what they
+/// return. Panics with the first error.
+fn on_two_threads<T: Sync>(
+    items: &[T],
+    check: impl Fn(&T) -> Result<usize, String> + Sync,
+) -> usize {
+    let check = &check;
+    std::thread::scope(|s| {
+        let hs: Vec<_> = (0..2)
+            .map(|half| {
+                s.spawn(move || {
+                    items
+                        .iter()
+                        .skip(half)
+                        .step_by(2)
+                        .map(check)
+                        .sum::<Result<usize, String>>()
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap().unwrap()).sum()
+    })
+}
+
 #[test]
 fn every_program_resumes_on_both_engines() {
     let root = repo();
@@ -222,30 +247,7 @@ fn every_program_resumes_on_both_engines() {
         progs.push((f, args, 3));
     }
     let dir = scratch("every");
-    let halves: Vec<Vec<_>> = vec![
-        progs.iter().step_by(2).cloned().collect(),
-        progs.iter().skip(1).step_by(2).cloned().collect(),
-    ];
-    let results: Vec<Result<usize, String>> = std::thread::scope(|s| {
-        let hs: Vec<_> = halves
-            .iter()
-            .map(|h| {
-                let dir = &dir;
-                s.spawn(move || {
-                    let mut n = 0;
-                    for (p, args, k) in h {
-                        n += roundtrip(p, args, *k, dir)?;
-                    }
-                    Ok(n)
-                })
-            })
-            .collect();
-        hs.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    let mut total = 0;
-    for r in results {
-        total += r.unwrap();
-    }
+    let total = on_two_threads(&progs, |(p, args, k)| roundtrip(p, args, *k, &dir));
     assert!(total >= 20, "only {total} resumes checked");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -336,7 +338,7 @@ fn file_positions_and_lookahead_resume_at_many_safepoints() {
 #[test]
 fn optimized_programs_resume_at_many_safepoints() {
     let dir = scratch("inlined");
-    for prog in [
+    let progs = [
         "tests/c/inlined_leaves.c",
         "tests/c/promoted_slots.c",
         "tests/c/tail_calls.c",
@@ -347,9 +349,12 @@ fn optimized_programs_resume_at_many_safepoints() {
         "tests/c/mutual_recursion.c",
         "tests/c/constant_args.c",
         "tests/c/loop_leaves.c",
-    ] {
+    ];
+    // Two at a time: the longest test of this file, one pivm after another.
+    on_two_threads(&progs, |prog| {
         resumes_at_points(prog, 40, 30, &dir);
-    }
+        Ok(0)
+    });
     let _ = std::fs::remove_dir_all(&dir);
 }
 
