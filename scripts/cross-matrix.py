@@ -379,6 +379,22 @@ def resume_engines(index, seng, tarch, full):
     return [ENGINES[k % 2]]
 
 
+def check_resume_engines():
+    """What `resume_engines` promises, checked before the matrix runs: in
+    each program every (architecture, engine) resumes snapshots from all
+    four architectures, and over two programs in a row every (source,
+    target) pair of (architecture, engine) meets."""
+    sides = [(a, e) for a in ARCHS for e in ENGINES]
+    for index in range(len(PROGRAMS)):
+        pairs = [{(s, (t, te)) for s in sides for t in ARCHS for te in resume_engines(i, s[1], t, False)}
+                 for i in (index, index + 1)]
+        for t in sides:
+            if {s[0] for s, tt in pairs[0] if tt == t} != set(ARCHS):
+                raise SystemExit(f"resume_engines: program {index} resumes on {t} not from every architecture")
+        if len(pairs[0] | pairs[1]) != len(sides) ** 2:
+            raise SystemExit(f"resume_engines: programs {index} and {index + 1} miss a pair of sides")
+
+
 def matrix_program(pool, tmp, index, full, prog, args, fracs, oracle, failures):
     """Program number `index` of the matrix: its snapshots on every
     (architecture, engine), each resumed on every architecture
@@ -430,6 +446,8 @@ def main():
     unknown = [a for a in sys.argv[1:] if a != "--full"]
     if unknown:
         raise SystemExit(f"cross-matrix.py: unknown argument {unknown[0]} (usage: cross-matrix.py [--full])")
+    full = "--full" in sys.argv[1:]
+    check_resume_engines()
     started = time.time()
     tmp = tempfile.mkdtemp(prefix="pivm-cross-")
     missing = [a for a, c in ARCHS.items() if not os.path.exists(c[-1])]
@@ -442,7 +460,6 @@ def main():
     # resumes overlap the next ones' runs instead of leaving the workers
     # idle; the lines print in the table's order.
     drivers = cf.ThreadPoolExecutor(max_workers=3)
-    full = "--full" in sys.argv[1:]
     runs = [drivers.submit(matrix_program, pool, tmp, i, full, *p, failures) for i, p in enumerate(PROGRAMS)]
     for fut in runs:
         n, line = fut.result()
