@@ -11,6 +11,7 @@
 
 pub mod builtins;
 pub mod constargs;
+pub mod constlocals;
 pub mod contract;
 pub mod dce;
 pub mod entities;
@@ -84,6 +85,9 @@ pub fn optimize(m: &mut Module) {
     // three collapses in two rounds.
     while inline::inline_cycles(m, &mut budget) {
         promote::promote_within(m, &mut budget);
+        dce::remove_dead_within(m, &mut budget);
+    }
+    if constlocals::constant_locals(m, &mut budget) {
         dce::remove_dead_within(m, &mut budget);
     }
     constargs::constant_arguments(m, &mut budget);
