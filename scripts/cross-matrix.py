@@ -70,7 +70,8 @@ ENGINES = ["jit", "interp"]
 # types at every depth of a recursion, glibc's 48-bit generators, strcmp
 # and strncmp at every offset of a difference or an end (the JIT's inline
 # first word and direct host call), table lookups and local arrays at
-# masked and remaindered indexes (which the JIT does not check) (every
+# masked and remaindered indexes (which the JIT does not check), locals
+# that only ever hold one constant (read as it by the optimizer) (every
 # program at
 # one point, to keep CI short; the
 # points dropped passed in the run that added the thread, signal and
@@ -109,6 +110,7 @@ PROGRAMS = [
     ("tests/c/if_converted.c", [], [0.45], "gcc"),
     ("tests/c/mutual_recursion.c", [], [0.55], "gcc"),
     ("tests/c/constant_args.c", ["3000"], [0.5], "gcc"),
+    ("tests/c/constant_locals.c", ["3"], [0.5], "gcc"),
     ("tests/c/loop_leaves.c", [], [0.5], "gcc"),
     ("tests/c/variable_copies.c", [], [0.5], "gcc"),
     ("tests/c/gcc_builtins.c", ["300"], [0.5], "gcc"),
