@@ -450,6 +450,23 @@ entry:
     ret.i32 %a
 }
 
+func @divjoin(%a: i32, %b: i32, %c: i32) -> i32 {
+    local %q: i32
+entry:
+    line 11
+    %q = copy.i32 0
+    br.i32 %c, div, join
+div:
+    line 12
+    %q = sdiv.i32 %a, %b
+    %q = srem.i32 %q, %b
+    jump join
+join:
+    line 13
+    %q = urem.i32 %a, %b
+    ret.i32 %q
+}
+
 func @uremz(%a: i64, %b: i64) -> i64 {
 entry:
     line 9
@@ -577,6 +594,23 @@ fn traps() {
     assert_eq!(
         t("call @uremz(i64 5, i64 0)"),
         trap(DivisionByZero, "uremz", 9)
+    );
+    // A divisor tested once on a straight path is not tested again there
+    // (the JIT's `nonzero`), but a join's other way in did not test it.
+    // The divisor and the branch's condition are loaded (0 at 4096, as
+    // above), so that no optimizer knows them.
+    let zero = "%r = call @ld(ptr 4096)\n    ";
+    assert_eq!(
+        t(&format!("{zero}call @divjoin(i32 5, i32 %r, i32 1)")),
+        trap(DivisionByZero, "divjoin", 12)
+    );
+    assert_eq!(
+        t(&format!("{zero}call @divjoin(i32 5, i32 %r, i32 %r)")),
+        trap(DivisionByZero, "divjoin", 13)
+    );
+    assert_eq!(
+        t("%r = call @divjoin(i32 7, i32 2, i32 1)"),
+        Outcome::Exit(1)
     );
     assert_eq!(
         t("%r = call @divz(i32 -2147483648, i32 -1)"),

@@ -1327,6 +1327,8 @@ impl Lower<'_, '_> {
         use IntCC::*;
         let lp = self.loops[li].clone();
         self.b.switch_to_block(self.guards[li]);
+        // Nothing is known to be tested on the way in.
+        self.nonzero.clear();
         if !lp.counted {
             let first = self.fast_blocks[li][0][&lp.header.index()];
             self.b.ins().jump(first, &[]);

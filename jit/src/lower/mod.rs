@@ -93,7 +93,7 @@ use pivm_ir::safepoints::resume_points;
 use pivm_ir::{
     Builtin, Callee, EntityRef, FuncId, Function, InstKind, Local, Module, Operand, TrapKind, Type,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 const _: () = assert!(abi::STATE_RUNNING == 0, "generated code tests state != 0");
 
@@ -329,6 +329,9 @@ struct Lower<'a, 'f> {
     /// plus a constant (`addr_key`), with their host addresses (cleared
     /// at calls, resume points and blocks with other ways in).
     checked: HashMap<(Value, i64), Value>,
+    /// Divisors tested nonzero on the current straight-line path (the
+    /// same discipline as `checked`): `i / w` and `i % w` test `w` once.
+    nonzero: HashSet<Value>,
     /// Whether the function has a load or a store.
     uses_memory: bool,
     /// Per IR block: its runs and how each access is checked (`window`).
@@ -715,6 +718,7 @@ pub(crate) fn lower_function(
             .and_then(|d| d.insts.first())
             .map_or(loc_bits(fid, 0), |i| loc_bits(i.func(fid), i.line)),
         checked: HashMap::new(),
+        nonzero: HashSet::new(),
         uses_memory: f
             .blocks
             .values()

@@ -139,6 +139,7 @@ impl Lower<'_, '_> {
         self.b.switch_to_block(blk);
         self.cur_block = bi.index();
         self.checked.clear();
+        self.nonzero.clear();
         self.loaded.clear();
         if self.fast.is_none() && self.sealed_early[bi.index()] {
             // Its predecessors' terminators are emitted: sealed, a local
@@ -305,6 +306,7 @@ impl Lower<'_, '_> {
         self.slow_entries.clear();
         // What was checked before the run holds on both of its paths.
         let before = self.checked.clone();
+        let nonzero_before = self.nonzero.clone();
         for ii in start..end {
             let check = self.planned(bi, ii);
             self.lower_inst(bi, ii, check)?;
@@ -330,6 +332,7 @@ impl Lower<'_, '_> {
                     // what it loaded before the run may have been stored
                     // over since.
                     self.checked.clone_from(&before);
+                    self.nonzero.clone_from(&nonzero_before);
                     self.memory.clear();
                     self.loaded.clear();
                 }
@@ -342,6 +345,7 @@ impl Lower<'_, '_> {
         self.seal(&[join]);
         self.b.switch_to_block(join);
         self.checked = before;
+        self.nonzero = nonzero_before;
         self.memory.clear();
         self.loaded.clear();
         Ok(())
@@ -356,6 +360,7 @@ impl Lower<'_, '_> {
             // A resume block has other predecessors (the rewind switch),
             // and a call may change `bound` or write memory.
             self.checked.clear();
+            self.nonzero.clear();
             self.loaded.clear();
         }
         let site = self.site_at.get(&(bi.index(), ii)).copied();
@@ -590,6 +595,14 @@ impl Lower<'_, '_> {
         Ok(iconst(&mut self.b, types::I64, a))
     }
 
+    /// Traps unless divisor `b` is nonzero, if it was not tested on this
+    /// path already.
+    fn divisor_nonzero(&mut self, b: Value) {
+        if self.nonzero.insert(b) {
+            self.trap_unless(b, TrapKind::DivisionByZero);
+        }
+    }
+
     pub(super) fn binary(
         &mut self,
         op: Opcode,
@@ -603,7 +616,7 @@ impl Lower<'_, '_> {
             Opcode::Sub => self.b.ins().isub(a, b),
             Opcode::Mul => self.b.ins().imul(a, b),
             Opcode::SDiv | Opcode::SRem => {
-                self.trap_unless(b, TrapKind::DivisionByZero);
+                self.divisor_nonzero(b);
                 // MIN / -1 wraps to MIN (= -MIN) and MIN % -1 is 0: divide by
                 // 1 instead of -1 so the hardware never traps.
                 let minus1 = iconst(&mut self.b, ct, u64::MAX);
@@ -619,11 +632,11 @@ impl Lower<'_, '_> {
                 }
             }
             Opcode::UDiv => {
-                self.trap_unless(b, TrapKind::DivisionByZero);
+                self.divisor_nonzero(b);
                 self.b.ins().udiv(a, b)
             }
             Opcode::URem => {
-                self.trap_unless(b, TrapKind::DivisionByZero);
+                self.divisor_nonzero(b);
                 self.b.ins().urem(a, b)
             }
             Opcode::And => self.b.ins().band(a, b),
