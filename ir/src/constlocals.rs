@@ -133,7 +133,7 @@ fn constants(f: &Function) -> Vec<Option<u64>> {
         *v = Val::Varies;
     }
     for (l, d) in f.locals.iter() {
-        if !(d.ty.is_int() || d.ty == crate::Type::Ptr) {
+        if d.ty.is_float() {
             val[l.index()] = Val::Varies;
         }
     }
@@ -210,14 +210,7 @@ fn constants(f: &Function) -> Vec<Option<u64>> {
 /// reaches keep `true` (they never run).
 fn definitely_assigned(f: &Function, cand: &[usize]) -> Vec<Vec<bool>> {
     let nb = f.blocks.len();
-    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); nb];
-    for (i, succs) in f.successor_lists().into_iter().enumerate() {
-        for s in succs {
-            if s < nb && !preds[s].contains(&i) {
-                preds[s].push(i);
-            }
-        }
-    }
+    let preds = f.predecessor_lists();
     // What each block writes.
     let slot = |l: usize| cand.binary_search(&l).ok();
     let writes: Vec<Vec<usize>> = f
@@ -324,11 +317,11 @@ done:
     local %p: ptr
     local %r: i32
 entry:
+    %p = copy.ptr 4096
     br.i32 %x, set, join
 set:
     %a = copy.i32 7
     %b = copy.i32 1
-    %p = copy.ptr 4096
     jump join
 join:
     %b = copy.i32 2

@@ -285,6 +285,27 @@ impl Function {
             })
             .collect()
     }
+
+    /// Per block: the indices of the blocks whose terminator branches to
+    /// it, each once (`predecessors` of `successor_lists`).
+    pub fn predecessor_lists(&self) -> Vec<Vec<usize>> {
+        predecessors(&self.successor_lists())
+    }
+}
+
+/// Per block: the blocks that `succs` (per block, its successors' indices,
+/// as `Function::successor_lists`) lead to it from, each once (a switch's
+/// many cases to one block are one edge to the analyses that walk them).
+pub fn predecessors(succs: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); succs.len()];
+    for (b, ss) in succs.iter().enumerate() {
+        for &s in ss {
+            if !preds[s].contains(&b) {
+                preds[s].push(b);
+            }
+        }
+    }
+    preds
 }
 
 impl Inst {

@@ -653,12 +653,7 @@ impl Dominators {
     fn new(f: &Function) -> Dominators {
         let n = f.blocks.len();
         let succs = f.successor_lists();
-        let mut preds = vec![Vec::new(); n];
-        for (b, ss) in succs.iter().enumerate() {
-            for &s in ss {
-                preds[s].push(b);
-            }
-        }
+        let preds = crate::module::predecessors(&succs);
         // Postorder by an explicit stack.
         let mut post = Vec::with_capacity(n);
         let mut seen = vec![false; n];

@@ -43,7 +43,7 @@ pub fn unroll_small_loops(m: &mut Module, budget: &mut crate::Budget) -> bool {
         if !budget.spend(2 * crate::inline::function_size(f)) {
             return any;
         }
-        let preds = preds(f);
+        let preds = f.predecessor_lists();
         let mut loops = Vec::new();
         let mut added = 0;
         for b in f.blocks.keys() {
@@ -60,22 +60,9 @@ pub fn unroll_small_loops(m: &mut Module, budget: &mut crate::Budget) -> bool {
     any
 }
 
-/// Per block of `f`: the blocks that branch to it.
-fn preds(f: &Function) -> Vec<Vec<Block>> {
-    let mut preds = vec![Vec::new(); f.blocks.len()];
-    for (b, d) in f.blocks.iter() {
-        if let Some(t) = d.insts.last() {
-            for s in t.kind.successors() {
-                preds[s.index()].push(b);
-            }
-        }
-    }
-    preds
-}
-
 /// The header of the loop whose latch is `latch`, if it is to be unrolled
 /// (`added` blocks of copies already planned in `f`).
-fn candidate(f: &Function, preds: &[Vec<Block>], latch: Block, added: usize) -> Option<Block> {
+fn candidate(f: &Function, preds: &[Vec<usize>], latch: Block, added: usize) -> Option<Block> {
     let Some(&InstKind::Jump { target: header }) = f.blocks[latch].insts.last().map(|i| &i.kind)
     else {
         return None;
@@ -119,7 +106,7 @@ fn candidate(f: &Function, preds: &[Vec<Block>], latch: Block, added: usize) -> 
             return None;
         }
         // Entered only at the header.
-        if b != header && preds[b.index()].iter().any(|p| !range(*p)) {
+        if b != header && preds[b.index()].iter().any(|&p| !range(Block::new(p))) {
             return None;
         }
     }
