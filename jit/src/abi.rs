@@ -13,6 +13,22 @@ use std::sync::atomic::AtomicU32;
 
 /// Engine state (`VmCtx::state`).
 pub const STATE_RUNNING: u32 = 0;
+
+/// Host stack per call level that a function's frame may take without a
+/// test of the host stack at its entry. The runtime gives compiled code
+/// a stack with `STACK_PER_LEVEL` bytes for each level of `depth_limit`
+/// above `native_stack_limit` (lowering `depth_limit` if the host gives
+/// less), and every activation at depth `d` then has its stack pointer at
+/// or above `native_stack_limit + (depth_limit - d) * STACK_PER_LEVEL`:
+/// the entry wrappers test it (depth 0), a function whose frame is at
+/// most this size keeps it (its caller had a level more of room), and a
+/// larger one tests it in its prologue (`JitModule` compiles it again
+/// with the test when its frame turns out larger); a leaf, which calls
+/// no module function, needs only room for its frame and what builtins
+/// take, which the floor leaves. So a recursion the depth limit allows
+/// never overruns the host stack, and the common call tests nothing but
+/// its depth.
+pub const STACK_PER_LEVEL: u64 = 4096;
 /// Unwinding for a snapshot: each function saves its frame and returns.
 pub const STATE_UNWINDING: u32 = 1;
 /// Rewinding from frames: each function restores its frame at entry.
@@ -138,12 +154,10 @@ pub struct VmCtx {
     pub max_depth: AtomicU32,
     /// The call-depth limit.
     pub depth_limit: u32,
-    /// Lowest host stack pointer a function may be entered with: below
-    /// it, the function returns at once as for a call-depth overflow (so
-    /// deep recursion raises `TrapKind::StackOverflow`, never overruns the
-    /// host stack). It must leave room under it for the largest frame of
-    /// the module (`JitModule::max_frame_size`) plus what builtins and hooks
-    /// take. 0: no limit.
+    /// The host stack's floor for compiled code (`STACK_PER_LEVEL`): the
+    /// stack's lowest address plus the largest frame of the module
+    /// (`JitModule::max_frame_size`) plus what builtins and hooks take.
+    /// 0: no limit.
     pub native_stack_limit: u64,
     /// `Builtin::COUNT` entries, indexed by `Builtin as usize`.
     pub builtins: *const BuiltinFn,

@@ -490,7 +490,6 @@ impl JitModule {
             alloc_types: &alloc_types,
             poll_stub,
             pinned_ctx,
-            taken: &taken,
         };
         let mut ctx = jm.make_context();
         let mut fctx = FunctionBuilderContext::new();
@@ -517,6 +516,7 @@ impl JitModule {
         // order (the code is the same as compiled one by one).
         let mut code_len = Vec::with_capacity(n);
         let mut exact_checks = Vec::with_capacity(n);
+        let mut stack_tested = Vec::with_capacity(n);
         let ids: Vec<FuncId> = module.funcs.keys().collect();
         for batch in ids.chunks(COMPILE_BATCH) {
             let mut lowered = Vec::with_capacity(batch.len());
@@ -526,22 +526,42 @@ impl JitModule {
                 c.func.signature = lower::func_signature(jm, f.params(), f.ret);
                 c.func.name = UserFuncName::user(0, 2 * i as u32);
                 let b = FunctionBuilder::new(&mut c.func, &mut fctx);
-                let checks = if runs[i] {
-                    let checks = lower::lower_function(&env, jm, b, id)
+                let (checks, tested) = if runs[i] {
+                    let done = lower::lower_function(&env, jm, b, id, false)
                         .map_err(|e| codegen_err(&f.name, e))?;
                     lower::peephole::rewrite(&mut c.func);
-                    checks
+                    done
                 } else {
                     lower::lower_never_entered(jm, b, id);
-                    0
+                    (0, true)
                 };
                 exact_checks.push(checks);
+                stack_tested.push(tested);
                 c.set_disasm(dump.as_deref().is_some_and(|d| d == "*" || d == f.name));
                 lowered.push((c, func_ids[i]));
             }
             for (&id, done) in batch.iter().zip(compile_all(jm.isa(), lowered)) {
                 let (i, f) = (id.index(), &module.funcs[id]);
-                let done = done.map_err(|e| codegen_err(&f.name, e))?;
+                let mut done = done.map_err(|e| codegen_err(&f.name, e))?;
+                if !stack_tested[i] && done.frame as u64 > abi::STACK_PER_LEVEL {
+                    // A frame larger than a level's share of the host
+                    // stack, beyond what its stack slots foretold:
+                    // compiled again with the prologue's test of the
+                    // stack (`abi::STACK_PER_LEVEL`). Rare: a function of
+                    // a thousand spills.
+                    let mut c = jm.make_context();
+                    c.func.signature = lower::func_signature(jm, f.params(), f.ret);
+                    c.func.name = UserFuncName::user(0, 2 * i as u32);
+                    let b = FunctionBuilder::new(&mut c.func, &mut fctx);
+                    lower::lower_function(&env, jm, b, id, true)
+                        .map_err(|e| codegen_err(&f.name, e))?;
+                    lower::peephole::rewrite(&mut c.func);
+                    c.set_disasm(dump.as_deref().is_some_and(|d| d == "*" || d == f.name));
+                    done = compile_all(jm.isa(), vec![(c, func_ids[i])])
+                        .pop()
+                        .expect("one function compiled")
+                        .map_err(|e| codegen_err(&f.name, e))?;
+                }
                 jm.define_function_bytes(func_ids[i], done.alignment, &done.bytes, &done.relocs)
                     .map_err(|e| codegen_err(&f.name, e))?;
                 code_len.push(done.bytes.len());

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use crate::builtins;
 use crate::error::VmError;
-use crate::interp::check_frames;
+use crate::interp::check_chain;
 use crate::program::Program;
 use crate::runtime::{
     Engine, Entry, Halt, Hosted, Outcome, Runtime, SafepointAction, MAX_FRAME_MEMORY,
@@ -306,6 +306,7 @@ impl Engine for JitEngine {
         self.worker(stack)?;
         // Out of `self` while the loop runs: the loop's runs use `self`.
         let worker = self.worker.take().expect("started above");
+        let got = worker.got;
         let mut out = None;
         let p = HostedPtrs {
             engine: self,
@@ -322,7 +323,7 @@ impl Engine for JitEngine {
             worker.run_scoped(Box::new(move |low| {
                 let p = p;
                 let (engine, rt, f, out) = (&mut *p.engine, &mut *p.rt, &mut *p.f, &mut *p.out);
-                engine.on_worker = Some((low, stack));
+                engine.on_worker = Some((low, got));
                 // A panic of the loop is the caller's, as on the
                 // interpreter: caught here, resumed there.
                 *out = Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
@@ -344,6 +345,15 @@ impl Engine for JitEngine {
     fn run(&mut self, rt: &mut Runtime, entry: Entry) -> Result<Outcome, VmError> {
         let prog = rt.prog.clone();
         self.prepare(&prog)?;
+        let max_frame = self.code.as_ref().expect("compiled above").max_frame_size();
+        let stack = stack_size(rt.config.max_depth, max_frame);
+        let given = match self.on_worker {
+            Some((_, size)) => size.saturating_sub(LOOP_STACK),
+            None => self.worker(stack)?.got,
+        };
+        // The depth limit compiled code runs with: the configured one, or
+        // what the stack holds if the host gave less (`depth_within`).
+        let depth_limit = depth_within(rt.config.max_depth, given, max_frame);
         let jit = self.code.as_ref().expect("compiled above");
         let (root, args, state) = match entry {
             Entry::Start { args } => {
@@ -352,7 +362,10 @@ impl Engine for JitEngine {
             }
             Entry::Call { func, args } => (func, args, STATE_RUNNING),
             Entry::Rewind { frames } => {
-                check_frames(rt, &frames)?;
+                // Against the limit the stack holds: a rewound frame
+                // tests the host stack only as a call does.
+                let (start, end) = rt.threads.stack();
+                check_chain(&prog, &frames, depth_limit, start, end, rt.threads.root())?;
                 // Rewinding enters the outermost frame's function.
                 let root = frames.last().expect("checked: not empty").func;
                 let n = prog.module.funcs[root].num_params;
@@ -388,9 +401,9 @@ impl Engine for JitEngine {
             max_depth: AtomicU32::new(if state == STATE_REWINDING {
                 0
             } else {
-                rt.config.max_depth
+                depth_limit
             }),
-            depth_limit: rt.config.max_depth,
+            depth_limit,
             // Set on the JIT thread, from its stack (`Worker`).
             native_stack_limit: u64::MAX,
             builtins: builtin_table().as_ptr(),
@@ -416,7 +429,7 @@ impl Engine for JitEngine {
         // The depth limit too, with safepoints: without them nothing would
         // clear the word, and every call would take the depth test's cold
         // path once a request set it.
-        let limit = rt.config.max_depth;
+        let limit = depth_limit;
         let mirror_depth = self.options.safepoints;
         // SAFETY: `ctx` outlives the run; the mirror is detached right
         // after it.
@@ -430,12 +443,10 @@ impl Engine for JitEngine {
             });
             rt.poll.attach(&raw const (*cx.0).poll, depth)
         };
-        let max_frame = jit.max_frame_size();
-        let stack = stack_size(rt.config.max_depth, max_frame);
         let job = move |stack_low: usize| {
             let cx = cx;
-            // A call with less than the largest frame and the builtins'
-            // headroom left returns with a stack overflow.
+            // The floor of `pivm_jit::abi::STACK_PER_LEVEL`: the largest
+            // frame and the builtins' headroom above the stack's end.
             let limit = stack_low
                 .saturating_add(max_frame)
                 .saturating_add(NATIVE_HEADROOM);
@@ -450,11 +461,7 @@ impl Engine for JitEngine {
             unsafe { entry_fn(cx.0, args.as_ptr()) }
         };
         let ret = match self.on_worker {
-            Some((low, size)) => {
-                // `hosted` sized the thread for this program and config.
-                debug_assert!(size >= stack + LOOP_STACK);
-                Ok(job(low))
-            }
+            Some((low, _)) => Ok(job(low)),
             None => self.worker(stack)?.run(Box::new(job)),
         };
         rt.poll.detach();
@@ -634,9 +641,14 @@ struct Ctx(*mut VmCtx);
 // at a time: the caller waits for the JIT thread to finish.
 unsafe impl Send for Ctx {}
 
-/// Host stack per allowed call level at least: generous for native frames
-/// with spilled locals. The stack is reserved, not committed.
-const STACK_PER_LEVEL: usize = 4096;
+/// Host stack per call level (`pivm_jit::abi::STACK_PER_LEVEL`: larger
+/// frames test the stack). The stack is reserved, not committed.
+const STACK_PER_LEVEL: usize = pivm_jit::abi::STACK_PER_LEVEL as usize;
+
+/// Host stack above the first compiled frame: the thread's start and the
+/// job (the scheduler's loop has `LOOP_STACK`), and what the C library
+/// keeps at the top of a thread's stack (its thread-local storage).
+const ENTRY_MARGIN: usize = 256 << 10;
 
 /// Host stack kept free under the deepest JIT frame for the builtins and
 /// hooks it calls (Rust code: formatting, I/O, the allocator).
@@ -656,14 +668,27 @@ const _: () = {
     send::<Runtime>()
 };
 
-/// The JIT thread's stack size: room for `max_depth` frames of the
-/// module's largest, so that the call-depth limit stops a recursion the
+/// The JIT thread's stack size: `STACK_PER_LEVEL` for each of
+/// `max_depth` levels above the floor of compiled code (the largest
+/// frame and `NATIVE_HEADROOM`), and the frames above the first call
+/// (`ENTRY_MARGIN`), so that the call-depth limit stops a recursion the
 /// interpreter would stop, within `MAX_FRAME_MEMORY`.
 fn stack_size(max_depth: u32, max_frame: usize) -> usize {
     (max_depth as usize)
-        .saturating_mul(max_frame.max(STACK_PER_LEVEL))
-        .saturating_add(max_frame + NATIVE_HEADROOM)
+        .saturating_mul(STACK_PER_LEVEL)
+        .saturating_add(max_frame + NATIVE_HEADROOM + ENTRY_MARGIN)
         .clamp(MIN_STACK, MAX_FRAME_MEMORY)
+}
+
+/// The depth limit for compiled code on a stack of `given` bytes: the
+/// configured `max_depth`, or fewer levels if `stack_size` was more than
+/// `MAX_FRAME_MEMORY` or the host gave less; then a deep recursion traps
+/// sooner than on the interpreter, never overruns the host stack (the
+/// entry wrappers test the room for the limit's levels,
+/// `pivm_jit::abi::STACK_PER_LEVEL`).
+fn depth_within(max_depth: u32, given: usize, max_frame: usize) -> u32 {
+    let levels = given.saturating_sub(max_frame + NATIVE_HEADROOM + ENTRY_MARGIN) / STACK_PER_LEVEL;
+    max_depth.min(u32::try_from(levels).unwrap_or(u32::MAX))
 }
 
 /// A call for the worker thread: given the lowest address of its stack.
@@ -686,6 +711,9 @@ unsafe impl Send for HostedPtrs<'_> {}
 /// smaller one only traps sooner) that runs jobs one at a time.
 struct Worker {
     size: usize,
+    /// The stack the thread was given (`size`, or less if the host
+    /// refused that much).
+    got: usize,
     jobs: Option<std::sync::mpsc::Sender<Job>>,
     done: std::sync::mpsc::Receiver<std::thread::Result<u64>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -713,6 +741,7 @@ impl Worker {
                 Ok(thread) => {
                     return Ok(Worker {
                         size,
+                        got,
                         jobs: Some(jobs),
                         done,
                         thread: Some(thread),

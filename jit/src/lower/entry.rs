@@ -7,7 +7,7 @@
 use super::{ctx_flags, from_u64, host_param, to_u64, zero};
 use crate::abi::{self, STATE_STACK_OVERFLOW};
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{self, types, AbiParam, InstBuilder};
+use cranelift_codegen::ir::{self, types, AbiParam, BlockArg, InstBuilder};
 use cranelift_frontend::FunctionBuilder;
 use cranelift_jit::JITModule;
 use cranelift_module::Module as _;
@@ -103,6 +103,17 @@ pub(crate) fn lower_entry(
         b.ins().set_pinned_reg(p[0]);
         saved
     });
+    // The host stack has room for every level the depth limit allows
+    // (`abi::STACK_PER_LEVEL`); else the call overflows at once.
+    let report = b.create_block();
+    let done = b.create_block();
+    b.append_block_param(done, types::I64);
+    b.set_cold_block(report);
+    let depth = b.ins().load(types::I32, ctx_flags(), p[0], abi::OFF_DEPTH);
+    let room = super::unwind::native_stack_ok(&mut b, p[0], depth);
+    let call_block = b.create_block();
+    b.ins().brif(room, call_block, &[], report, &[]);
+    b.switch_to_block(call_block);
     let mut vals = vec![p[0]];
     for (i, t) in f.params().enumerate() {
         let v = b.ins().load(types::I64, ctx_flags(), p[1], (i * 8) as i32);
@@ -119,14 +130,14 @@ pub(crate) fn lower_entry(
     let overflowed = b
         .ins()
         .icmp_imm_u(IntCC::Equal, st, STATE_STACK_OVERFLOW as i64);
-    let report = b.create_block();
-    let done = b.create_block();
-    b.set_cold_block(report);
-    b.ins().brif(overflowed, report, &[], done, &[]);
+    b.ins()
+        .brif(overflowed, report, &[], done, &[BlockArg::Value(r)]);
     b.switch_to_block(report);
     trap_at_entry(jm, &mut b, p[0], TrapKind::StackOverflow, fid);
-    b.ins().jump(done, &[]);
+    let zero = b.ins().iconst(types::I64, 0);
+    b.ins().jump(done, &[BlockArg::Value(zero)]);
     b.switch_to_block(done);
+    let r = b.block_params(done)[0];
     if let Some(saved) = callers_pinned {
         b.ins().set_pinned_reg(saved);
     }

@@ -4,10 +4,11 @@
 //! Shape of a lowered function `f(ctx, params...)`:
 //!
 //! ```text
-//! entry:   stack_base = ctx.sp; depth += 1 (overflow if > max_depth or
-//!          the host stack pointer is below ctx.native_stack_limit; a
-//!          leaf, `is_leaf`, tests depth + 1 without storing it, and the
-//!          host stack only if its address is taken); max_depth is 0
+//! entry:   stack_base = ctx.sp; depth += 1 (overflow if > max_depth or,
+//!          in a function whose frame is larger than
+//!          `abi::STACK_PER_LEVEL`, if the host stack has less room than
+//!          the depth left needs; a leaf, `is_leaf`, tests depth + 1
+//!          without storing it, and never the host stack); max_depth is 0
 //!          while rewinding or while the poll word is set, and the failed
 //!          test's cold path goes to rewind if ctx.state == REWINDING,
 //!          else to pending if depth is within ctx.depth_limit, else
@@ -164,10 +165,13 @@ pub(crate) struct Env<'a> {
     pub pinned_ctx: bool,
     /// The module's allocation types (`pivm_ir::contract::AllocTypes`).
     pub alloc_types: &'a pivm_ir::contract::AllocTypes,
-    /// Per function, whether its address is taken
-    /// (`pivm_ir::contract::Reach::taken`).
-    pub taken: &'a [bool],
 }
+
+/// Host stack a function's spill slots and saved registers are assumed
+/// to take at most, beside its stack slots, when `lower_function`
+/// decides whether its frame may exceed `abi::STACK_PER_LEVEL` (a wrong
+/// guess costs a second compile of the function, never safety).
+const SPILL_ALLOWANCE: u64 = 1024;
 
 /// The Cranelift signature of a lowered IR function with parameters
 /// `params` and result `ret`: `(ctx, params...) -> ret`.
@@ -423,6 +427,8 @@ struct Lower<'a, 'f> {
     /// nor longjmp (`is_leaf`): nothing during its activation reads the
     /// call depth, so its prologue tests the depth without storing it.
     leaf: bool,
+    /// The prologue tests the host stack (`lower_function`).
+    stack_test: bool,
 }
 
 /// What a path loaded from VM memory (`Lower::loaded`): per address
@@ -430,12 +436,18 @@ struct Lower<'a, 'f> {
 type Loaded = HashMap<((Value, i64), ir::Type), Value>;
 
 /// Lowers `fid` into `b` (whose function has `func_signature`).
+/// `stack_test`: whether the prologue tests the host stack, as a function
+/// whose frame is larger than `abi::STACK_PER_LEVEL` must (not a leaf);
+/// it does too where its stack slots alone make that likely
+/// (`SPILL_ALLOWANCE`). Returns the number of exact memory checks and
+/// whether the prologue tests the host stack or needs no test (a leaf).
 pub(crate) fn lower_function(
     env: &Env,
     jm: &mut JITModule,
     b: FunctionBuilder,
     fid: FuncId,
-) -> Result<usize, String> {
+    stack_test: bool,
+) -> Result<(usize, bool), String> {
     let f = &env.m.funcs[fid];
     let mut b = b;
     let hook_sig = |jm: &JITModule, params: &[ir::Type], ret: Option<ir::Type>| {
@@ -489,6 +501,8 @@ pub(crate) fn lower_function(
             3,
         ))
     });
+    let slots = 8 * (nlocals.max(1) + 1 + max_builtin_args) as u64;
+    let stack_test = stack_test || slots + SPILL_ALLOWANCE > abi::STACK_PER_LEVEL;
 
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -738,6 +752,7 @@ pub(crate) fn lower_function(
         site_blocks,
         landing,
         leaf: is_leaf(env.m, f),
+        stack_test,
         plans,
         loops,
         guards,
@@ -774,7 +789,7 @@ pub(crate) fn lower_function(
     l.b.seal_all_blocks();
     let cfg = l.jm.target_config();
     l.b.finalize(cfg);
-    Ok(l.exact_checks)
+    Ok((l.exact_checks, stack_test || l.leaf))
 }
 
 impl Lower<'_, '_> {

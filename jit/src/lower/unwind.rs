@@ -4,13 +4,13 @@
 //! cold blocks: one stop block per resume point (store the live locals,
 //! save the frame), traps, `halted`, `overflow` and the exit.
 
-use super::{clif, forward, from_u64, iconst, vm_flags, zero, Lower};
+use super::{clif, ctx_flags, forward, from_u64, iconst, vm_flags, zero, Lower};
 use crate::abi::{
     self, STATE_HALTED, STATE_LONGJMP, STATE_REWINDING, STATE_STACK_OVERFLOW, STATE_UNWINDING,
 };
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, BlockArg, InstBuilder, Value};
-use cranelift_frontend::{Switch, Variable};
+use cranelift_frontend::{FunctionBuilder, Switch, Variable};
 use cranelift_module::Module as _;
 use pivm_ir::contract::NULL_PAGE;
 use pivm_ir::{EntityRef, Local, Operand, TrapKind};
@@ -45,16 +45,10 @@ impl Lower<'_, '_> {
         };
         let max = self.load_ctx(types::I32, abi::OFF_MAX_DEPTH);
         let depth_ok = self.b.ins().icmp(fits, depth, max);
-        // The host stack: this frame is already allocated, and the limit
-        // leaves room below it for the largest frame and what builtins
-        // and hooks take (`abi::VmCtx::native_stack_limit`). A leaf was
-        // called by a function that passed this test, with a frame no
-        // larger than the largest, so it has that room and needs no test.
-        // One whose address is taken keeps it: the runtime may enter it
-        // (a thread's or a handler's start), and no caller's test then
-        // vouches for it.
-        let native_ok =
-            (!self.leaf || self.env.taken[self.fid.index()]).then(|| self.native_stack_ok());
+        // The host stack (`abi::STACK_PER_LEVEL`), in a function whose
+        // frame may take more than a level's share: this frame is already
+        // allocated.
+        let native_ok = (self.stack_test && !self.leaf).then(|| self.native_stack_ok(depth));
         // Two branches (a compare and a jump each) rather than one on
         // both conditions (two flag materializations and a test). On
         // riscv64 this layout change exposed a Cranelift bug with
@@ -137,11 +131,12 @@ impl Lower<'_, '_> {
         // its first block: the hot entry falls through into the body.
         let first = self.b.func.dfg.num_blocks();
         // The chain's depth was checked against the limit before the
-        // rewind began (`pivm_ir::contract::check_frame_chain`); the host
-        // stack is tested here whatever the function, as the host that
-        // resumes may have less of it than the one that saved.
-        let ok = self.native_stack_ok();
-        self.overflow_unless(ok);
+        // rewind began (`pivm_ir::contract::check_frame_chain`), the limit
+        // the host's stack holds (`abi::STACK_PER_LEVEL`), so the host
+        // stack is tested as on a call.
+        if let Some(ok) = native_ok {
+            self.overflow_unless(ok);
+        }
         self.rewind();
         for i in first..self.b.func.dfg.num_blocks() {
             self.b
@@ -171,14 +166,11 @@ impl Lower<'_, '_> {
             })
     }
 
-    /// Whether the host stack pointer is at or above
-    /// `VmCtx::native_stack_limit`.
-    fn native_stack_ok(&mut self) -> Value {
-        let native_sp = self.b.ins().get_stack_pointer(types::I64);
-        let native_limit = self.load_ctx(types::I64, abi::OFF_NATIVE_STACK_LIMIT);
-        self.b
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThanOrEqual, native_sp, native_limit)
+    /// Whether the host stack has room for an activation at depth `depth`
+    /// and what the depth limit lets it call (`abi::STACK_PER_LEVEL`).
+    fn native_stack_ok(&mut self, depth: Value) -> Value {
+        let c = self.ctx();
+        native_stack_ok(&mut self.b, c, depth)
     }
 
     /// Whether the function has no shadow-stack frame (no slots, no
@@ -684,4 +676,27 @@ impl Lower<'_, '_> {
             })
             .collect()
     }
+}
+
+/// Whether the host stack pointer is at or above
+/// `native_stack_limit + (depth_limit - depth) * STACK_PER_LEVEL`: room
+/// for an activation at depth `depth` and every level the limit lets it
+/// call (`abi::STACK_PER_LEVEL`). A depth past the limit wraps the
+/// difference to a huge one, and the test fails.
+pub(super) fn native_stack_ok(b: &mut FunctionBuilder, ctx: Value, depth: Value) -> Value {
+    let sp = b.ins().get_stack_pointer(types::I64);
+    let floor = b
+        .ins()
+        .load(types::I64, ctx_flags(), ctx, abi::OFF_NATIVE_STACK_LIMIT);
+    let limit = b
+        .ins()
+        .load(types::I32, ctx_flags(), ctx, abi::OFF_DEPTH_LIMIT);
+    let levels = b.ins().isub(limit, depth);
+    let levels = b.ins().uextend(types::I64, levels);
+    const _: () = assert!(abi::STACK_PER_LEVEL.is_power_of_two());
+    let room = b
+        .ins()
+        .ishl_imm_u(levels, abi::STACK_PER_LEVEL.trailing_zeros() as i64);
+    let need = b.ins().iadd(floor, room);
+    b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, sp, need)
 }
