@@ -3,7 +3,11 @@
 //! A *counted loop* here is an innermost natural loop of the IR as the
 //! frontend emits `for` and `while` loops: a header `H` whose terminator
 //! branches on `iv REL limit` (`REL` one of `<`, `<=`, `>`, `>=`, signed
-//! or unsigned) into the loop or out of it, one latch `L` (`... iv = iv +
+//! or unsigned) into the loop or out of it, or on `off + iv REL limit`
+//! with `off` invariant and a 32-bit `iv` (`for (k = 0; i + k < n;
+//! k++)`: planned as `iv REL limit - off`, the same test where neither
+//! `limit - off` nor `off + iv0` wraps, which the guard checks in 64-bit
+//! arithmetic), one latch `L` (`... iv = iv +
 //! step; safepoint; jump H`, the only definition of `iv` in the loop, the
 //! step a constant whose sign agrees with `REL`), a `limit` that the loop
 //! does not change, one entry (every block but `H` has its predecessors in
@@ -215,7 +219,11 @@ pub(super) struct LoopPlan {
     pub signed: bool,
     pub rel: Rel,
     pub step: i64,
+    /// `iv REL limit` is the test.
     pub limit: NodeId,
+    /// The test is `off + iv REL tested` (32-bit), and `limit` is `tested
+    /// - off` (see the module's doc): `(off, tested)`.
+    pub offset: Option<(NodeId, NodeId)>,
     pub nodes: Vec<Node>,
     pub conds: Vec<Cond>,
     pub ranges: Vec<Range>,
@@ -687,6 +695,7 @@ fn plain_plan(f: &Function, header: Block, latch: Block, in_loop: Vec<bool>) -> 
         rel: Rel::Lt,
         step: 1,
         limit: 0,
+        offset: None,
         nodes: Vec::new(),
         conds: Vec::new(),
         ranges: Vec::new(),
@@ -782,13 +791,32 @@ fn plan_loop(
         at: ci,
         on_true,
     };
-    for iv in [a, b] {
-        let Operand::Local(iv) = iv else { continue };
-        if let Some(p) = plan_iv(f, body, written, header, latch, &test, iv, slot_offset) {
-            return Some(p);
+    // The counter is an operand of the compare, or of the addition of
+    // the header that makes one (`i + l < n`).
+    let mut candidates = Vec::new();
+    for o in [a, b] {
+        let Operand::Local(l) = o else { continue };
+        candidates.push(l);
+        let def = hd.insts[..ci]
+            .iter()
+            .rev()
+            .find(|i| i.kind.dst() == Some(l));
+        if let Some(InstKind::Binary {
+            op: Opcode::Add,
+            a: x,
+            b: y,
+            ..
+        }) = def.map(|i| &i.kind)
+        {
+            candidates.extend([x, y].into_iter().filter_map(|o| match o {
+                Operand::Local(v) => Some(*v),
+                Operand::Const(_) => None,
+            }));
         }
     }
-    None
+    candidates
+        .into_iter()
+        .find_map(|iv| plan_iv(f, body, written, header, latch, &test, iv, slot_offset))
 }
 
 /// The header's test: `%c = op.ty a, b` at instruction `at`, the loop
@@ -833,10 +861,6 @@ fn plan_iv(
         Opcode::SGe | Opcode::UGe => Rel::Ge,
         _ => return None,
     };
-    // As `iv REL limit`, under which the loop goes on.
-    let iv_first = test.a == Operand::Local(iv);
-    let rel = if iv_first { rel } else { rel.swapped() };
-    let rel = if test.on_true { rel } else { rel.negated() };
     // `iv` is written by the latch only.
     let writes_iv = |bl: Block| f.blocks[bl].insts.iter().any(|i| i.kind.dst() == Some(iv));
     if body.iter().any(|&bl| bl != latch && writes_iv(bl)) {
@@ -852,18 +876,29 @@ fn plan_iv(
         vals: HashMap::new(),
         slot_offset,
     };
-    // The header up to the test: the compare reads `iv` itself and an
-    // invariant limit.
+    // The header up to the test: the compare reads `iv` itself, or `off +
+    // iv` (32-bit), and an invariant limit.
     for i in &f.blocks[header].insts[..test.at] {
         ev.inst(&i.kind, |_, _| {});
     }
     let (x, y) = (ev.read(test.ty, test.a)?, ev.read(test.ty, test.b)?);
+    let iv_first = !ev.is_zero(x.s);
     let (ivv, lim) = if iv_first { (x, y) } else { (y, x) };
-    let pure_iv = ev.is_zero(ivv.inv) && ev.nodes.is_const(ivv.s, 1) && ivv.conds.is_empty();
-    if !pure_iv || !ev.is_zero(lim.s) {
+    // As `iv REL limit`, under which the loop goes on.
+    let rel = if iv_first { rel } else { rel.swapped() };
+    let rel = if test.on_true { rel } else { rel.negated() };
+    let unit = ev.nodes.is_const(ivv.s, 1) && ivv.conds.is_empty();
+    if !unit || !ev.is_zero(lim.s) || !lim.conds.is_empty() {
         return None;
     }
-    let limit = lim.inv;
+    let (limit, offset) = if ev.is_zero(ivv.inv) {
+        (lim.inv, None)
+    } else if iv_ty == Type::I32 {
+        let l = ev.nodes.op(Opcode::Sub, iv_ty, lim.inv, ivv.inv)?;
+        (l, Some((ivv.inv, lim.inv)))
+    } else {
+        return None;
+    };
     // Upwards to a small constant (`j < NBODIES`): too short to pay for
     // a second copy (compile time) and its guard.
     if let (Node::Const(_, c), Rel::Lt | Rel::Le) = (&ev.nodes.nodes[limit as usize], rel) {
@@ -1002,6 +1037,7 @@ fn plan_iv(
         rel,
         step,
         limit,
+        offset,
         nodes: nodes.nodes,
         conds,
         ranges,
@@ -1402,6 +1438,42 @@ impl Lower<'_, '_> {
             let w = self.b.ins().icmp(cc, lim, k);
             ok = self.b.ins().band(ok, w);
         }
+        if let Some((off, tested)) = lp.offset {
+            // `off + iv REL tested` as `iv REL tested - off` (32-bit):
+            // where `tested - off` does not wrap, every value of `iv`
+            // between `iv0` and `lim` (those the fast copy runs) has `off
+            // + iv` between `off + iv0` and `tested`, so no wrap either
+            // if `off + iv0` is in range, and the test holds for it as
+            // for `iv REL lim`. Where the loop goes on past the fast
+            // copy's rounds, the checked copy tests as the program does.
+            let off = self.node(&lp.nodes, off, &mut memo)?;
+            let tested = self.node(&lp.nodes, tested, &mut memo)?;
+            let ext = |b: &mut cranelift_frontend::FunctionBuilder, v| {
+                if lp.signed {
+                    b.ins().sextend(types::I64, v)
+                } else {
+                    b.ins().uextend(types::I64, v)
+                }
+            };
+            let (off, tested, first) = (
+                ext(&mut self.b, off),
+                ext(&mut self.b, tested),
+                ext(&mut self.b, i0),
+            );
+            let diff = self.b.ins().isub(tested, off);
+            let sum = self.b.ins().iadd(off, first);
+            for v in [diff, sum] {
+                // In the 32-bit range: shifted to unsigned if signed.
+                let v = if lp.signed {
+                    self.b.ins().iadd_imm_s(v, 1 << 31)
+                } else {
+                    v
+                };
+                let top = iconst(&mut self.b, types::I64, u64::from(u32::MAX));
+                let in_range = self.b.ins().icmp(UnsignedLessThanOrEqual, v, top);
+                ok = self.b.ins().band(ok, in_range);
+            }
+        }
         // The exact values of `iv` at both ends, as 64-bit integers.
         let (lo, hi) = if t == types::I64 {
             (lo, hi)
@@ -1783,6 +1855,56 @@ done:
         assert_eq!(plans(&loop_src("", ge))[0].rel, Rel::Lt);
         let gt = "    %c = sgt.i32 %n, %j\n    br.i32 %c, body, done";
         assert_eq!(plans(&loop_src("", gt))[0].rel, Rel::Lt);
+    }
+
+    #[test]
+    fn an_invariant_added_to_the_counter_is_planned_against_the_limit_less_it() {
+        // `o + j < n` with `o` a parameter: `j < n - o`, the test kept.
+        let src = loop_src("", LT)
+            .replace(
+                "local %r: i32",
+                "local %r: i32\n    local %s: i32\n    local %o2: i32",
+            )
+            .replace(
+                "    %c = slt.i32 %j, %n",
+                "    %s = add.i32 %o2, %j\n    %c = slt.i32 %s, %n",
+            );
+        let p = plans(&src);
+        assert!(p[0].counted);
+        assert_eq!((p[0].rel, p[0].iv, p[0].step), (Rel::Lt, Local::new(2), 1));
+        let (off, tested) = p[0].offset.expect("planned with its offset");
+        assert_eq!(p[0].nodes[off as usize], Node::Entry(Local::new(10)));
+        assert_eq!(p[0].nodes[tested as usize], Node::Entry(Local::new(1)));
+        assert_eq!(
+            p[0].nodes[p[0].limit as usize],
+            Node::Op(Opcode::Sub, Type::I32, tested, off)
+        );
+        // The same on the other side of the compare (`n > o + j`).
+        let gt = src.replace(
+            "%c = slt.i32 %s, %n\n    br.i32 %c, body, done",
+            "%c = sgt.i32 %n, %s\n    br.i32 %c, body, done",
+        );
+        let p = plans(&gt);
+        assert!(p[0].counted && p[0].offset.is_some());
+        assert_eq!(p[0].rel, Rel::Lt);
+        // An offset the loop writes: not counted.
+        let written = src.replace(
+            "store.i32 %p, %x",
+            "store.i32 %p, %x\n    %o2 = copy.i32 %x",
+        );
+        assert!(!plans(&written)[0].counted);
+        // A 64-bit sum: not planned with an offset (its exact values do
+        // not fit the guard's arithmetic).
+        let wide = loop_src("", LT)
+            .replace(
+                "local %r: i32",
+                "local %r: i32\n    local %s: i64\n    local %o2: i64\n    local %j2: i64",
+            )
+            .replace(
+                "    %c = slt.i32 %j, %n",
+                "    %j2 = sext.i32.i64 %j\n    %s = add.i64 %o2, %j2\n    %c = slt.i64 %s, %o\n",
+            );
+        assert!(plans(&wide).iter().all(|p| p.offset.is_none()));
     }
 
     #[test]
