@@ -70,6 +70,7 @@ PROGRAMS = [
     ("pack", "benches/idioms/pack.c", ["200000"]),
     ("collatz", "benches/idioms/collatz.c", ["75000"]),
     ("search", "benches/idioms/search.c", ["2000", "4000"]),
+    ("window", "benches/idioms/window.c", ["20000", "1000"]),
 ]
 
 

@@ -18,8 +18,9 @@ new ones rather than tune these.
 
 `--idioms` runs the programs of `benches/idioms` instead: C idioms that
 changes of the seventh session of 2026-12-01 were made for (a dynamic
-array pushed to, a moving write pointer, data-dependent small loops), so
-not unseen; they keep those changes measured.
+array pushed to, a moving write pointer, data-dependent small loops;
+later a window summed to the array's end, `i + k < n`), so not unseen;
+they keep those changes measured.
 """
 
 import argparse
@@ -68,6 +69,7 @@ IDIOMS = [
     ("pack", ["4000000"]),
     ("collatz", ["1500000"]),
     ("search", ["20000", "40000"]),
+    ("window", ["20000", "20000"]),
 ]
 
 
