@@ -112,6 +112,7 @@ PROGRAMS = [
     ("tests/c/constant_args.c", ["3000"], [0.5], "gcc"),
     ("tests/c/constant_locals.c", ["3"], [0.5], "gcc"),
     ("tests/c/offset_loops.c", [], [0.5], "gcc"),
+    ("tests/c/quotient_loops.c", [], [0.5], "gcc"),
     ("tests/c/loop_leaves.c", [], [0.5], "gcc"),
     ("tests/c/variable_copies.c", [], [0.5], "gcc"),
     ("tests/c/gcc_builtins.c", ["300"], [0.5], "gcc"),

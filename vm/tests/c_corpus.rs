@@ -175,6 +175,7 @@ fn hoisted_loops_match_gcc_with_and_without_polls() {
         "tests/c/forwarding.c",
         "tests/c/plain_loops.c",
         "tests/c/offset_loops.c",
+        "tests/c/quotient_loops.c",
         "tests/cross/loops.c",
     ];
     for (i, f) in files.iter().enumerate() {

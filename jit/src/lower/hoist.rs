@@ -99,7 +99,8 @@ pub(super) enum Node {
     /// The frame's shadow-stack base (a slot's address is above it).
     StackBase,
     Global(GlobalId),
-    /// A pure integer operation (`Add`, `Sub`, `Mul`, bitwise, shifts).
+    /// A pure integer operation (`Add`, `Sub`, `Mul`, bitwise, shifts; a
+    /// division or remainder by a nonzero constant).
     Op(Opcode, Type, NodeId, NodeId),
     /// `SExt`, `ZExt` or `Trunc` from the first type to the second.
     Conv(Opcode, Type, Type, NodeId),
@@ -458,6 +459,15 @@ impl Eval<'_> {
             }
             Opcode::And | Opcode::Or | Opcode::Xor | Opcode::Shl | Opcode::LShr | Opcode::AShr
                 if n.is_const(a.s, 0) && n.is_const(b.s, 0) =>
+            {
+                (n.op(op, ty, a.inv, b.inv)?, a.s)
+            }
+            // By a nonzero constant a division cannot trap (the IR's `MIN /
+            // -1` wraps): an invariant one is pure (`j < len / 2`).
+            Opcode::SDiv | Opcode::UDiv | Opcode::SRem | Opcode::URem
+                if n.is_const(a.s, 0)
+                    && n.is_const(b.s, 0)
+                    && matches!(n.nodes[b.inv as usize], Node::Const(_, c) if c != 0) =>
             {
                 (n.op(op, ty, a.inv, b.inv)?, a.s)
             }
@@ -1905,6 +1915,37 @@ done:
                 "    %j2 = sext.i32.i64 %j\n    %s = add.i64 %o2, %j2\n    %c = slt.i64 %s, %o\n",
             );
         assert!(plans(&wide).iter().all(|p| p.offset.is_none()));
+    }
+
+    #[test]
+    fn an_invariant_divided_by_a_nonzero_constant_is_invariant() {
+        // `j < n / 2` computed in the header, as C's `for` emits it: a
+        // counted loop whose limit is the quotient.
+        let half = |op: &str, k: i64| {
+            loop_src("", LT)
+                .replace("local %r: i32", "local %r: i32\n    local %h: i32")
+                .replace(
+                    "    %c = slt.i32 %j, %n",
+                    &format!("    %h = {op}.i32 %n, {k}\n    %c = slt.i32 %j, %h"),
+                )
+        };
+        for op in ["sdiv", "udiv", "srem", "urem"] {
+            let p = plans(&half(op, 2));
+            assert!(p[0].counted, "{op}");
+            let Node::Op(o, Type::I32, n, k) = p[0].nodes[p[0].limit as usize] else {
+                panic!("{op}: limit {:?}", p[0].nodes[p[0].limit as usize]);
+            };
+            assert_eq!(o.name(), op);
+            assert_eq!(p[0].nodes[n as usize], Node::Entry(Local::new(1)));
+            assert_eq!(p[0].nodes[k as usize], Node::Const(Type::I32, 2));
+        }
+        // By -1 it wraps without trapping: still invariant. By 0 it traps
+        // where the loop computes it: not planned.
+        assert!(plans(&half("sdiv", -1))[0].counted);
+        assert!(!plans(&half("sdiv", 0))[0].counted);
+        // By a local: its value may be 0, not planned either.
+        let by_local = half("sdiv", 2).replace("%n, 2", "%n, %x");
+        assert!(!plans(&by_local)[0].counted);
     }
 
     #[test]
