@@ -113,6 +113,7 @@ PROGRAMS = [
     ("tests/c/constant_locals.c", ["3"], [0.5], "gcc"),
     ("tests/c/offset_loops.c", [], [0.5], "gcc"),
     ("tests/c/quotient_loops.c", [], [0.5], "gcc"),
+    ("tests/c/partial_heads.c", [], [0.3, 0.7], "gcc"),
     ("tests/c/loop_leaves.c", [], [0.5], "gcc"),
     ("tests/c/variable_copies.c", [], [0.5], "gcc"),
     ("tests/c/gcc_builtins.c", ["300"], [0.5], "gcc"),

@@ -266,7 +266,7 @@ fn inline_single_sites(
 /// call sites (caller, block, instruction).
 type CallSites = Vec<Vec<(FuncId, Block, usize)>>;
 
-fn call_graph(m: &Module) -> (Vec<Vec<FuncId>>, CallSites) {
+pub(crate) fn call_graph(m: &Module) -> (Vec<Vec<FuncId>>, CallSites) {
     let n = m.funcs.len();
     let mut callees: Vec<Vec<FuncId>> = vec![Vec::new(); n];
     let mut sites: CallSites = vec![Vec::new(); n];
@@ -291,7 +291,12 @@ fn call_graph(m: &Module) -> (Vec<Vec<FuncId>>, CallSites) {
 
 /// Whether `from` reaches `to` by one or more direct calls (`callees`
 /// from `call_graph`); false once `budget` is spent.
-fn reaches(callees: &[Vec<FuncId>], from: FuncId, to: FuncId, budget: &mut crate::Budget) -> bool {
+pub(crate) fn reaches(
+    callees: &[Vec<FuncId>],
+    from: FuncId,
+    to: FuncId,
+    budget: &mut crate::Budget,
+) -> bool {
     let mut seen = vec![false; callees.len()];
     let mut work = callees[from.index()].clone();
     while let Some(x) = work.pop() {
@@ -361,7 +366,7 @@ pub fn inline_loop_leaves(m: &mut Module, budget: &mut crate::Budget) -> bool {
 /// The loops of `f`: per header (the target of retreating edges), the
 /// last block of its loop in layout order, the latest source of a
 /// retreating edge to it (a `continue` jumps back from the middle).
-fn loops(f: &Function) -> std::collections::BTreeMap<usize, usize> {
+pub(crate) fn loops(f: &Function) -> std::collections::BTreeMap<usize, usize> {
     let mut end = std::collections::BTreeMap::new();
     for (t, data) in f.blocks.iter() {
         let Some(last) = data.insts.last() else {
@@ -606,7 +611,7 @@ pub(crate) fn fresh(taken: &mut HashSet<String>, base: String, hint: usize) -> S
 /// the second half. The instructions made at the call site have the call's
 /// line and origin; `g`'s keep theirs, with `gid` as their origin unless
 /// they were inlined into `g` from another function already.
-fn inline_at(f: &mut Function, site: Block, at: usize, g: &Function, gid: FuncId) {
+pub(crate) fn inline_at(f: &mut Function, site: Block, at: usize, g: &Function, gid: FuncId) {
     let call = f.blocks[site].insts[at].clone();
     let InstKind::Call { dst, args, .. } = call.kind else {
         unreachable!("inline_at is given a call");

@@ -26,6 +26,7 @@ pub mod module;
 pub mod nan;
 pub mod opcodes;
 pub mod parse;
+pub mod partial;
 pub mod promote;
 pub mod safepoints;
 pub mod specialize;
@@ -62,7 +63,9 @@ pub use verify::verify;
 /// self-recursion); copies functions for the constants every call passes
 /// them (`constargs`); turns self tail calls into loops (`tailrec`); inlines small
 /// recursive functions into themselves once (`inline::inline_recursive`);
-/// turns branches around a few instructions that cannot trap into
+/// inlines the heads of functions that return at once on some path (a
+/// matcher's first compare) where other functions call them again and
+/// again, calling the rest (`partial`); turns branches around a few instructions that cannot trap into
 /// selects (`ifconv`); unrolls small loops that test data to stop twice (`unroll`, so they
 /// poll every second iteration); places the safepoints again (`safepoints`: a leaf polls no more). A
 /// pure function of the module: every engine on every host runs the same
@@ -91,8 +94,11 @@ pub fn optimize(m: &mut Module) {
         dce::remove_dead_within(m, &mut budget);
     }
     constargs::constant_arguments(m, &mut budget);
-    tailrec::tail_calls(m, &mut budget);
+    let looped = tailrec::tail_calls(m, &mut budget);
     if inline::inline_recursive(m, &mut budget) {
+        dce::remove_dead_within(m, &mut budget);
+    }
+    if partial::inline_heads(m, &mut budget, &looped) {
         dce::remove_dead_within(m, &mut budget);
     }
     if ifconv::if_convert(m, &mut budget) {
