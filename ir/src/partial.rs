@@ -65,9 +65,10 @@ pub fn inline_heads(m: &mut Module, budget: &mut crate::Budget, looped: &[FuncId
         let f = &m.funcs[FuncId::new(fid)];
         // Only calls made again and again: in a loop, or anywhere in a
         // recursive function (a call made once gains nothing, and its
-        // copy changes how the rest of the function is compiled).
-        let recursive =
-            crate::inline::reaches(&callees, FuncId::new(fid), FuncId::new(fid), budget);
+        // copy changes how the rest of the function is compiled). Whether
+        // `f` recurses is asked only for a call outside its loops (a walk
+        // of the call graph, paid from `budget`).
+        let mut recursive: Option<bool> = None;
         let loops = crate::inline::loops(f);
         let in_loop = |b: Block| loops.iter().any(|(&h, &t)| (h..=t).contains(&b.index()));
         let mut sites = Vec::new();
@@ -89,7 +90,15 @@ pub fn inline_heads(m: &mut Module, budget: &mut crate::Budget, looped: &[FuncId
                 // past the head (quicksort's, nqueens', binarytrees' and
                 // fib's took 0.5-10% more instructions with it), and one
                 // inlined into itself runs its head inline already.
-                if (!recursive && !in_loop(b)) || g.index() == fid {
+                if g.index() == fid {
+                    continue;
+                }
+                if !in_loop(b)
+                    && !*recursive.get_or_insert_with(|| {
+                        let me = FuncId::new(fid);
+                        crate::inline::reaches(&callees, me, me, budget)
+                    })
+                {
                     continue;
                 }
                 let sig: Vec<_> = h.params().collect();
