@@ -6,9 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The nonzero bytes of p[0..n) (n a multiple of 8), a word at a time:
+   the bytes of a word are counted only where the word is nonzero. */
 static unsigned long check(const unsigned char *p, size_t n) {
     unsigned long nonzero = 0;
-    for (size_t i = 0; i < n; i++) nonzero += p[i] != 0;
+    for (size_t i = 0; i < n; i += 8) {
+        unsigned long long w;
+        memcpy(&w, p + i, 8);
+        if (w)
+            for (int b = 0; b < 8; b++) nonzero += p[i + b] != 0;
+    }
     return nonzero;
 }
 

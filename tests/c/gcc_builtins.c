@@ -1,7 +1,7 @@
 /* gcc's bit builtins (popcount, ctz, clz, ffs, parity, clrsb, bswap, each
    width) and overflow builtins (add, sub, mul of mixed signed and unsigned
    operands into results of every width, and the typed s/u forms), on edge
-   values and on a stream of random ones (argv[1] rounds, default 20000):
+   values and on a stream of random ones (argv[1] rounds, default 4000):
    results and overflow flags printed as gcc computes them. */
 #include <limits.h>
 #include <stdio.h>
@@ -110,7 +110,7 @@ static void overflow(long long x, long long y) {
 
 int main(int argc, char **argv) {
     int n = sizeof edges / sizeof edges[0];
-    int rounds = argc > 1 ? atoi(argv[1]) : 20000;
+    int rounds = argc > 1 ? atoi(argv[1]) : 4000;
     for (int i = 0; i < n; i++) {
         bits((unsigned long long)edges[i]);
         for (int j = 0; j < n; j++) overflow(edges[i], edges[j]);

@@ -112,7 +112,7 @@ int main(void) {
     const char *pats[] = {"ab*c", "^a.*z$", "x.y.z", "q*r*s*t", "b.*a.*b", "mn$", "^.*.*.*x"};
     char line[81];
     long hits[7] = {0};
-    for (int i = 0; i < 4000; i++) {
+    for (int i = 0; i < 300; i++) {
         int l = 10 + i % 60;
         for (int j = 0; j < l; j++) line[j] = (char)('a' + next() % 26);
         line[l] = 0;
@@ -121,13 +121,13 @@ int main(void) {
     for (int p = 0; p < 7; p++) printf("%s %ld\n", pats[p], hits[p]);
     static char buf[1 << 16];
     unsigned long sum = 0;
-    for (int i = 0; i < 3000; i++) {
+    for (int i = 0; i < 1000; i++) {
         char *end = gen(buf, 1 + i % 9);
         *end = 0;
         pos = buf;
         unsigned long v = expr();
         sum = sum * 31 + v;
-        if (i % 1000 == 0) printf("%s = %lu\n", buf, v);
+        if (i % 250 == 0) printf("%s = %lu\n", buf, v);
     }
     printf("expressions %lu\n", sum);
     int parity = 0;
