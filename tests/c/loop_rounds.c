@@ -3,7 +3,7 @@
  * and without an early break. The JIT runs the iterations of such a loop
  * in unrolled rounds without testing the counter, as many rounds as the
  * trip count holds, then the rest in the checked copy
- * (jit/src/lower/hoist.rs, `round_left`): one iteration too many would
+ * (jit/src/lower/hoist.rs, `round_end`): one iteration too many would
  * write a sentinel after the array, one too few would leave an element
  * unwritten. Compared with gcc. */
 #include <stdio.h>
@@ -27,7 +27,7 @@ static void seal(long *a, int n) {
 }
 
 int main(void) {
-    long *buf = malloc(sizeof(long) * (48 + 2 * PAD));
+    long *buf = malloc(sizeof(long) * (88 + 2 * PAD));
     long *a = buf + PAD;
     for (int n = 0; n <= 40; n++) {
         for (int s = 1; s <= 3; s++) {
@@ -50,6 +50,25 @@ int main(void) {
             }
             seal(a, n);
         }
+    }
+    /* Constant steps (the loops above step by a variable): rounds that
+       end on either side of zero, signed counters that cross it, unsigned
+       ones that count down to it. A round that starts when the counter
+       has passed the guard's last start of a round (a signed counter
+       compared as unsigned) writes past the array. */
+    for (int n = 0; n <= 40; n++) {
+        for (int i = -PAD; i < 2 * n + PAD; i++) a[i] = -7;
+        for (int i = n - 1; i >= 0; i--) a[i] = i * 3 + 1;
+        for (int i = n - 1; i >= 0; i -= 2) a[i] += 5;
+        for (int i = n - 1; i > -1; i -= 3) a[i] ^= 6;
+        for (int i = -n; i < n; i++) a[i + n] += i;
+        for (int i = n - 1; i >= -n; i--) a[i + n] -= 2;
+        for (int i = -n; i <= n - 2; i += 2) a[i + n] *= 3;
+        for (int i = n - 1; i >= 1 - n; i -= 3) a[i + n - 1] += 1;
+        for (unsigned u = (unsigned)n; u > 0; u--) a[u - 1] += 7;
+        for (unsigned u = 2u * (unsigned)n; u >= 2; u -= 2) a[u - 1] ^= 1;
+        for (long l = 2L * n - 1; l >= 0; l -= 2) a[l] += l;
+        seal(a, 2 * n);
     }
     /* A limit that moves with the loop's start. */
     long sum = 0;

@@ -60,11 +60,13 @@
 //! same stop block (same resume point, same frame), the others go on to
 //! the next iteration's header without polling; a
 //! rewind lands in the checked copy (its resume block), which runs to the
-//! end of that loop. The guard also counts the iterations the loop will
-//! run (its trip count, from the same bounds it checks); the fast copy
-//! runs in whole rounds of unrolled iterations, none of which tests the
-//! counter, while a round is left (`round_start`, `round_end`), and the
-//! checked copy runs the last iterations that do not make a round.
+//! end of that loop. The guard also finds, from the same bounds it
+//! checks, the last value of the counter from which a whole round of
+//! unrolled iterations runs (`stop`); the fast copy runs in such rounds,
+//! none of which tests the counter, while the counter has not passed
+//! `stop` (`round_start`, `round_end`: one compare per round, and no
+//! count of its own to keep in a register), and the checked copy runs
+//! the last iterations that do not make a round.
 //! Within the fast copy, a load of what the path just stored or loaded
 //! takes that value, also from one round to the next (`forward`). Nothing
 //! of the IR, of resume-point numbering or of snapshot frames changes.
@@ -1631,7 +1633,7 @@ impl Lower<'_, '_> {
             }
         }
         let fast = self.fast_blocks[li][0][&lp.header.index()];
-        let Some(left) = self.lefts[li] else {
+        let Some(stop) = self.round_stops[li] else {
             self.b.ins().brif(ok, fast, &[], slow, &[]);
             return Ok(());
         };
@@ -1645,13 +1647,28 @@ impl Lower<'_, '_> {
             }
         };
         let trips = self.b.ins().iadd_imm_s(q, 1);
-        self.b.def_var(left, trips);
         let u = self.fast_blocks[li].len() as i64;
         let round = self
             .b
             .ins()
             .icmp_imm_u(UnsignedGreaterThanOrEqual, trips, u);
         ok = self.b.ins().band(ok, round);
+        // The last value of `iv` from which a whole round runs within
+        // `[lo, hi]`: `hi - (u - 1) * step` counting up, `lo + (u - 1) *
+        // |step|` counting down. With a round left it lies in `[lo, hi]`,
+        // so in `iv`'s type, where `iv` never wraps (`wrap` above).
+        let rest = (u - 1) * lp.step;
+        let stop_v = if lp.step > 0 {
+            self.b.ins().iadd_imm_s(hi, -rest)
+        } else {
+            self.b.ins().iadd_imm_s(lo, -rest)
+        };
+        let stop_v = if t == types::I64 {
+            stop_v
+        } else {
+            self.b.ins().ireduce(t, stop_v)
+        };
+        self.b.def_var(stop, stop_v);
         let enter = self.b.create_block();
         self.b.ins().brif(ok, enter, &[], slow, &[]);
         self.seal(&[enter]);
@@ -1674,13 +1691,9 @@ impl Lower<'_, '_> {
     pub(super) fn round_start(&mut self, bi: Block) {
         let Some(li) = self.fast else { return };
         let lp = &self.loops[li];
-        let (Some(left), true) = (self.lefts[li], bi == lp.header && self.fast_copy == 0) else {
+        if self.round_stops[li].is_none() || bi != lp.header || self.fast_copy != 0 {
             return;
-        };
-        let u = self.fast_blocks[li].len() as i64;
-        let n = self.b.use_var(left);
-        let rest = self.b.ins().iadd_imm_s(n, -u);
-        self.b.def_var(left, rest);
+        }
         for (r, k, ty, var) in self.seeds[li].clone() {
             let v = self.b.use_var(var);
             self.memory.carried(r, k, ty, v);
@@ -1697,7 +1710,7 @@ impl Lower<'_, '_> {
     ) -> Option<Block> {
         let li = self.fast?;
         let lp = &self.loops[li];
-        if bi != lp.header.index() || self.lefts[li].is_none() {
+        if bi != lp.header.index() || self.round_stops[li].is_none() {
             return None;
         }
         Some(if lp.in_loop[then_dest.index()] {
@@ -1731,14 +1744,23 @@ impl Lower<'_, '_> {
     /// carrying what the next one reads of what this one stored
     /// (`forward::carried`), else the checked copy runs the rest.
     fn round_end(&mut self, li: usize) {
-        let Some(left) = self.lefts[li] else { return };
-        let u = self.fast_blocks[li].len() as i64;
-        let slow = self.blocks[self.loops[li].header.index()];
-        let n = self.b.use_var(left);
-        let enough = self
-            .b
-            .ins()
-            .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, n, u);
+        let Some(stop) = self.round_stops[li] else {
+            return;
+        };
+        let lp = &self.loops[li];
+        let slow = self.blocks[lp.header.index()];
+        // `iv` has stepped past the round: another starts from it if it
+        // has not passed `stop` (`guard`).
+        let cc = match (lp.step > 0, lp.signed) {
+            (true, true) => IntCC::SignedLessThanOrEqual,
+            (true, false) => IntCC::UnsignedLessThanOrEqual,
+            (false, true) => IntCC::SignedGreaterThanOrEqual,
+            (false, false) => IntCC::UnsignedGreaterThanOrEqual,
+        };
+        let ivar = self.vars[lp.iv.index()];
+        let iv = self.b.use_var(ivar);
+        let stop = self.b.use_var(stop);
+        let enough = self.b.ins().icmp(cc, iv, stop);
         let round = self.b.create_block();
         self.b.ins().brif(enough, round, &[], slow, &[]);
         self.seal(&[round]);

@@ -348,10 +348,11 @@ struct Lower<'a, 'f> {
     guards: Vec<ir::Block>,
     fast_blocks: Vec<Vec<HashMap<usize, ir::Block>>>,
     fast_plans: Vec<HashMap<usize, window::BlockPlan>>,
-    /// Per loop whose fast copy is unrolled: the iterations left to run,
-    /// set by the guard; while at least one unrolled round is left, the
-    /// fast copy's headers do not test (`hoist`).
-    lefts: Vec<Option<Variable>>,
+    /// Per loop whose fast copy is unrolled: the last value of its
+    /// induction variable from which a whole round runs, set by the
+    /// guard; while a round is left, the fast copy's headers do not test
+    /// (`hoist`).
+    round_stops: Vec<Option<Variable>>,
     /// Per loop: what a round of its fast copy carries to the next
     /// (`forward::carried`: range, offset, type) and the variable that
     /// holds it.
@@ -639,7 +640,7 @@ pub(crate) fn lower_function(
         .collect();
     let mut fast_blocks = Vec::with_capacity(loops.len());
     let mut fast_plans = Vec::with_capacity(loops.len());
-    let mut lefts = Vec::with_capacity(loops.len());
+    let mut round_stops = Vec::with_capacity(loops.len());
     let mut seeds = Vec::with_capacity(loops.len());
     for lp in &loops {
         let k = hoist::unroll_factor(lp, f, counting);
@@ -665,7 +666,7 @@ pub(crate) fn lower_function(
         fast_plans.push(copy_plans);
         // Rounds of a counted loop only: a plain loop's copies test.
         let rounds = k > 1 && lp.counted;
-        lefts.push(rounds.then(|| b.declare_var(I64)));
+        round_stops.push(rounds.then(|| b.declare_var(clif(lp.iv_ty))));
         // Carried between rounds only: a loop of one copy has none.
         seeds.push(if rounds {
             forward::carried(f, lp)
@@ -758,7 +759,7 @@ pub(crate) fn lower_function(
         guards,
         fast_blocks,
         fast_plans,
-        lefts,
+        round_stops,
         seeds,
         range_vars,
         fast: None,
