@@ -23,9 +23,12 @@ fi
 # one target after the other, from an empty target directory). Debian 12
 # has no prebuilt std for s390x and riscv64 (xcargo builds it from
 # rust-web-src for them); one invocation builds it for all three.
+# Without the release profile's line tables, which nothing here reads:
+# 921 s against 997 s from an empty target directory, 11 MB binaries
+# against 59 MB.
 echo "== build pivm for ${TARGETS[*]}"
 start=$(date +%s)
-RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_unwind \
+RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_unwind CARGO_PROFILE_RELEASE_DEBUG=false \
     xcargo build --release --locked -q "${TARGETS[@]/#/--target=}" -p pivm
 echo "   $(( $(date +%s) - start )) s"
 
