@@ -116,6 +116,9 @@ int main(void) {
         int l = 10 + i % 60;
         for (int j = 0; j < l; j++) line[j] = (char)('a' + next() % 26);
         line[l] = 0;
+        /* Matches planted now and then: every pattern hits and misses. */
+        if (i % 25 == 0) line[l / 3] = 'x', line[l / 3 + 2] = 'y', line[l / 3 + 4] = 'z';
+        if (i % 30 == 0) line[l - 2] = 'm', line[l - 1] = 'n';
         for (int p = 0; p < 7; p++) hits[p] += match(pats[p], line);
     }
     for (int p = 0; p < 7; p++) printf("%s %ld\n", pats[p], hits[p]);
