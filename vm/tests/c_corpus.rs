@@ -7,6 +7,7 @@
 //! directory of its own, which pivm preopens (`--dir .`), so programs may
 //! create, rename and remove files there.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -94,7 +95,29 @@ fn gcc(f: &Path, exe: &Path, args: &[String], cwd: &Path) -> Result<Run, String>
             cc.stderr
         ));
     }
-    Ok(run(Command::new(exe).current_dir(cwd).args(args)))
+    let mut native = Command::new(exe);
+    native.current_dir(cwd).args(args);
+    // Every signal's disposition the default, as pivm gives its programs,
+    // whatever this test inherited (`nohup` ignores SIGHUP, a shell
+    // without job control SIGINT and SIGQUIT in background jobs; the
+    // mask std empties itself): `signals_mask.c` prints what
+    // `signal` returns.
+    // SAFETY: between fork and exec only sigaction, which is
+    // async-signal-safe, on a zeroed struct of the child's own stack.
+    unsafe {
+        native.pre_exec(|| {
+            for sig in 1..=64 {
+                if sig != libc::SIGKILL && sig != libc::SIGSTOP {
+                    let mut sa: libc::sigaction = std::mem::zeroed();
+                    sa.sa_sigaction = libc::SIG_DFL;
+                    // Invalid numbers (glibc's 32 and 33) fail: nothing to reset.
+                    libc::sigaction(sig, &sa, std::ptr::null_mut());
+                }
+            }
+            Ok(())
+        });
+    }
+    Ok(run(&mut native))
 }
 
 /// A mismatch of `got` (pivm with `how`) against gcc's `want`, if any.
