@@ -263,25 +263,40 @@ fn compressed_chains_resume_on_both_engines_and_compact_to_raw() {
 #[test]
 fn deltas_hold_what_changed_and_k_bounds_the_chain() {
     let dir = scratch("k");
-    let mut args = vec!["run", "w.c", "--incremental=2", "--snapshot-every", "30ms"];
-    args.extend(["--snapshot-path", "d.msgpack", "--stats=nocount", "--"]);
-    args.extend(["200000", "12000", "1"]);
-    let o = pivm(&dir, &args);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    // Snapshots are timed, so how many a run takes depends on the
+    // machine's speed: the run doubles its rounds until it lasts long
+    // enough for four (a fast JIT finished 12,000 rounds after three).
+    let mut rounds = 12_000;
+    let (o, sizes) = loop {
+        let _ = std::fs::remove_file(dir.join("d.msgpack"));
+        for old in named(&dir, "d.msgpack.") {
+            let _ = std::fs::remove_file(dir.join(old));
+        }
+        let r = rounds.to_string();
+        let mut args = vec!["run", "w.c", "--incremental=2", "--snapshot-every", "30ms"];
+        args.extend(["--snapshot-path", "d.msgpack", "--stats=nocount", "--"]);
+        args.extend(["200000", &r, "1"]);
+        let o = pivm(&dir, &args);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let sizes: Vec<f64> = text(&o.stderr)
+            .lines()
+            .filter(|l| l.contains("snapshot="))
+            .filter_map(|l| {
+                l.split_whitespace()
+                    .find_map(|kv| kv.strip_prefix("bytes="))
+                    .and_then(|v| v.parse().ok())
+            })
+            .collect();
+        if sizes.len() >= 4 || rounds >= 12_000 << 4 {
+            break (o, sizes);
+        }
+        rounds *= 2;
+    };
+    assert!(sizes.len() >= 4, "{}", text(&o.stderr));
     // With K = 2 at most two deltas ever follow a full snapshot, and the
     // files of finished chains are gone: at most two ancestors remain.
     let left = named(&dir, "d.msgpack.");
     assert!(left.len() <= 2, "{left:?}");
-    let sizes: Vec<f64> = text(&o.stderr)
-        .lines()
-        .filter(|l| l.contains("snapshot="))
-        .filter_map(|l| {
-            l.split_whitespace()
-                .find_map(|kv| kv.strip_prefix("bytes="))
-                .and_then(|v| v.parse().ok())
-        })
-        .collect();
-    assert!(sizes.len() >= 4, "{}", text(&o.stderr));
     // Full snapshots are every third; the deltas between are much smaller.
     let full = sizes[0];
     for (i, s) in sizes.iter().enumerate() {
