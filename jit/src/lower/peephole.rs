@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
+use cranelift_codegen::entity::EntityRef;
 use cranelift_codegen::ir::immediates::Offset32;
 use cranelift_codegen::ir::{
     DataFlowGraph, Function, Inst, InstBuilder, InstructionData, MemFlags, Opcode, Value, ValueDef,
@@ -52,13 +53,21 @@ pub(super) fn plus_const(dfg: &DataFlowGraph, v: Value, depth: usize) -> (Value,
     (v, k)
 }
 
-/// Both rewrites, from one walk over the function's instructions.
+/// The three rewrites, from one walk over the function's instructions.
 pub(crate) fn rewrite(func: &mut Function) {
     let dfg = &func.dfg;
-    let (mut products, mut stores) = (Vec::new(), Vec::new());
+    let (mut products, mut stores, mut extends) = (Vec::new(), Vec::new(), Vec::new());
     for blk in func.layout.blocks() {
         for inst in func.layout.block_insts(blk) {
             match dfg.insts[inst] {
+                InstructionData::Unary {
+                    opcode: op @ (Opcode::Uextend | Opcode::Sextend),
+                    arg,
+                } => {
+                    if let Some(load) = narrow_load(dfg, arg) {
+                        extends.push((inst, op, load));
+                    }
+                }
                 InstructionData::Binary {
                     opcode: Opcode::Imul,
                     args: [a, b],
@@ -81,12 +90,95 @@ pub(crate) fn rewrite(func: &mut Function) {
             }
         }
     }
+    // First, while the counts of uses are those of the walk (the stores'
+    // rewrite can make a stored byte's load a use of its own).
+    if !extends.is_empty() {
+        let uses = use_counts(func);
+        for (ext, op, load) in extends {
+            if uses[func.dfg.first_result(load).index()] == 1 {
+                extending_load(func, ext, op, load);
+            }
+        }
+    }
     if !products.is_empty() {
         distribute_products(func, &products);
     }
     if !stores.is_empty() {
         store_from_wide_values(func, &stores);
     }
+}
+
+/// How many operands of the function's instructions (branch arguments
+/// included) are each value, by the value's index.
+fn use_counts(func: &Function) -> Vec<u32> {
+    let dfg = &func.dfg;
+    let mut uses = vec![0u32; dfg.num_values()];
+    for blk in func.layout.blocks() {
+        for inst in func.layout.block_insts(blk) {
+            for v in dfg.inst_values(inst) {
+                uses[dfg.resolve_aliases(v).index()] += 1;
+            }
+        }
+    }
+    uses
+}
+
+/// The instruction that loaded `v`, if `v` is an integer narrower than
+/// 64 bits loaded as it is (`load.i8`, `load.i16`, `load.i32`).
+fn narrow_load(dfg: &DataFlowGraph, v: Value) -> Option<Inst> {
+    let v = dfg.resolve_aliases(v);
+    let ValueDef::Result(i, 0) = dfg.value_def(v) else {
+        return None;
+    };
+    let InstructionData::Load {
+        opcode: Opcode::Load,
+        ..
+    } = dfg.insts[i]
+    else {
+        return None;
+    };
+    let ty = dfg.value_type(v);
+    (ty.is_int() && ty.bits() < 64).then_some(i)
+}
+
+/// `uextend ty (load.iN p)`, the load's only use, becomes `uloadN.ty p`
+/// in the load's place (`sextend`: `sloadN`), one instruction. Cranelift
+/// 0.135 folds such a load into its extension only sometimes; in the
+/// loops looked at it left them apart (crc's `buf[i & 4095]`: `movzbq
+/// (p), r; movzbl r, r`, as x64 zero-extends every narrow load into its
+/// register anyway; `c += s[i]` of a `char`: `movzbq` and `movsbq`).
+fn extending_load(func: &mut Function, ext: Inst, op: Opcode, load: Inst) {
+    let dfg = &func.dfg;
+    let InstructionData::Load {
+        arg, flags, offset, ..
+    } = dfg.insts[load]
+    else {
+        return;
+    };
+    let (from, e) = (
+        dfg.value_type(dfg.first_result(load)),
+        dfg.first_result(ext),
+    );
+    let to = dfg.value_type(e);
+    let flags = dfg.mem_flags[flags];
+    let signed = op == Opcode::Sextend;
+    // Extending loads make 32 or 64 bits; 32-bit loads extend only to 64.
+    if !matches!((from.bits(), to.bits()), (8 | 16, 32 | 64) | (32, 64)) {
+        return;
+    }
+    func.layout.remove_inst(ext);
+    func.dfg.clear_results(ext);
+    func.dfg.clear_results(load);
+    let r = func.replace(load);
+    let n = match (from.bits(), signed) {
+        (8, false) => r.uload8(to, flags, arg, offset),
+        (8, true) => r.sload8(to, flags, arg, offset),
+        (16, false) => r.uload16(to, flags, arg, offset),
+        (16, true) => r.sload16(to, flags, arg, offset),
+        (_, false) => r.uload32(flags, arg, offset),
+        (_, true) => r.sload32(flags, arg, offset),
+    };
+    func.dfg.change_to_alias(e, n);
 }
 
 /// `(x + c) * k` becomes `x * k + c * k` (the same bits: both wrap) where
@@ -271,6 +363,10 @@ mod tests {
             page_size_align_log2: 12,
         });
         rewrite(&mut func);
+        let flags = cranelift_codegen::settings::Flags::new(cranelift_codegen::settings::builder());
+        if let Err(e) = cranelift_codegen::verify_function(&func, &flags) {
+            panic!("{}", e);
+        }
         let blk = func.layout.entry_block().unwrap();
         func.layout
             .block_insts(blk)
@@ -410,6 +506,60 @@ mod tests {
             insts.iter().any(|s| s.contains("istore8.i64 v5, v1")),
             "{insts:?}"
         );
+    }
+
+    /// Loads `from` at `p + 8`, extends it to `to` (`signed`), and with
+    /// `twice` adds the extension of the loaded value to itself as well.
+    fn loaded(from: types::Type, to: types::Type, signed: bool, twice: bool) -> Vec<String> {
+        rewritten(to, rewrite, |b, x, p| {
+            let v = b.ins().load(from, MemFlagsData::new(), p, 8);
+            let ext = |b: &mut FunctionBuilder, v| match signed {
+                true => b.ins().sextend(to, v),
+                false => b.ins().uextend(to, v),
+            };
+            let e = ext(b, v);
+            if twice {
+                let w = b.ins().iadd(v, v);
+                let w = ext(b, w);
+                return b.ins().iadd(e, w);
+            }
+            b.ins().iadd(e, x)
+        })
+    }
+
+    #[test]
+    fn loads_extended_once_are_extending_loads() {
+        for (from, to, signed, want) in [
+            (types::I8, types::I32, false, "uload8.i32"),
+            (types::I8, types::I64, true, "sload8.i64"),
+            (types::I16, types::I32, true, "sload16.i32"),
+            (types::I16, types::I64, false, "uload16.i64"),
+            (types::I32, types::I64, false, "uload32.i64"),
+            (types::I32, types::I64, true, "sload32.i64"),
+        ] {
+            let insts = loaded(from, to, signed, false);
+            let want = format!("{want} v1+8");
+            assert!(insts[0].ends_with(&want), "{want} in {insts:?}");
+            assert!(insts[1].starts_with("v4 = iadd"), "{insts:?}");
+            assert_eq!(insts.len(), 3, "{insts:?}");
+        }
+        // A load used twice keeps its own value and extension.
+        let insts = loaded(types::I8, types::I32, false, true);
+        assert!(insts[0].ends_with("load.i8 v1+8"), "{insts:?}");
+        assert_eq!(insts.len(), 6, "{insts:?}");
+    }
+
+    #[test]
+    fn a_stored_byte_of_an_extended_load_stores_the_extending_load() {
+        let insts = rewritten(types::I64, rewrite, |b, x, p| {
+            let v = b.ins().load(types::I8, MemFlagsData::new(), p, 8);
+            let e = b.ins().uextend(types::I32, v);
+            let n = b.ins().ireduce(types::I8, e);
+            b.ins().store(MemFlagsData::new(), n, p, 0);
+            x
+        });
+        assert!(insts[0].ends_with("uload8.i32 v1+8"), "{insts:?}");
+        assert!(insts.iter().any(|s| s.starts_with("istore8")), "{insts:?}");
     }
 
     #[test]
