@@ -166,7 +166,7 @@ impl Drop for Scratch {
 /// The bytes of the snapshot `pivm run` writes of `ran`, stopped with
 /// `frames` on `engine`.
 pub fn snapshot_bytes(ran: &Ran, frames: &[Frame], engine: EngineKind) -> Vec<u8> {
-    let program = SavedProgram::from_module(&ran.rt.prog.module);
+    let program = SavedProgram::from_placed(&ran.rt.prog.module);
     let capture = snap::body_of(
         &ran.rt,
         frames,

@@ -353,6 +353,14 @@ impl SavedProgram {
         SavedProgram::from_text(placed.to_string())
     }
 
+    /// The program of a module whose safepoints are placed already, as
+    /// they are: what an engine runs, perhaps as an older pivm placed them
+    /// (`validate::parse_placed`), so the snapshot's resume points are
+    /// numbered in it.
+    pub fn from_placed(module: &Module) -> SavedProgram {
+        SavedProgram::from_text(module.to_string())
+    }
+
     /// A program from text that is already canonical and placed.
     pub fn from_text(text: String) -> SavedProgram {
         let hash = sha256(text.as_bytes());

@@ -58,6 +58,10 @@ static int first_over(const int *v, int n, int limit) {
     return at;
 }
 
+/* Limits read from memory: loops of a constant count and bounded work do
+   not poll, and a snapshot test takes many points in these. */
+static int ten = 10, six = 6;
+
 int main(void) {
     int i = 3, j = 9;
     int m = MAX(side(i), side(j));
@@ -81,7 +85,7 @@ int main(void) {
     printf("%s %zu\n", s, strlen(s));
 
     int total = 0;
-    for (int k = 0; k < 10; k++)
+    for (int k = 0; k < ten; k++)
         total += ({
             int t = k * k;
             if (t > 50)
@@ -107,7 +111,7 @@ int main(void) {
     printf("while %d\n", w);
 
     int v[] = {4, 8, 15, 16, 23, 42};
-    printf("first over 10: %d, over 99: %d\n", first_over(v, 6, 10), first_over(v, 6, 99));
+    printf("first over 10: %d, over 99: %d\n", first_over(v, six, 10), first_over(v, six, 99));
     switch (i) {
     case 3: {
         int r = ({

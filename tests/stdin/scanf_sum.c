@@ -5,6 +5,10 @@
    resumed with the rest of the input. */
 #include <stdio.h>
 
+/* The rounds of work, read from memory: a loop of a constant count and
+   bounded work would not poll. */
+static int work_rounds = 300;
+
 static unsigned long work(unsigned long h, int rounds) {
     for (int i = 0; i < rounds; i++) h = h * 6364136223846793005UL + 1442695040888963407UL;
     return h;
@@ -25,13 +29,13 @@ int main(void) {
             return 1;
         }
         sum += x;
-        h = work(h ^ (unsigned long)(long)(x * 1000), 300);
+        h = work(h ^ (unsigned long)(long)(x * 1000), work_rounds);
         printf("%d: %g sum %g\n", i, x, sum);
     }
     char word[64];
     int c;
     while (scanf("%63s%n", word, &c) == 1) {
-        h = work(h + (unsigned long)c, 300);
+        h = work(h + (unsigned long)c, work_rounds);
         printf("word %s (%d) next %d\n", word, c, getchar());
     }
     printf("h %lx\n", h);

@@ -64,6 +64,19 @@ impl Program {
     pub fn new(mut module: Module, stack_size: u64) -> Result<Program, VmError> {
         pivm_ir::verify(&module).map_err(|e| VmError::new(e.to_string()))?;
         safepoints::place(&mut module);
+        Program::lay_out(module, stack_size)
+    }
+
+    /// Verifies `module`, whose safepoints are placed already (a snapshot's
+    /// program, checked canonical and placed by `pivm_snapshot`, perhaps as
+    /// an older pivm placed them), and lays it out.
+    pub fn placed(module: Module, stack_size: u64) -> Result<Program, VmError> {
+        pivm_ir::verify(&module).map_err(|e| VmError::new(e.to_string()))?;
+        Program::lay_out(module, stack_size)
+    }
+
+    /// Lays out the verified, placed `module`.
+    fn lay_out(module: Module, stack_size: u64) -> Result<Program, VmError> {
         let layouts = TypeLayouts::new(&module.types);
         let frames = module
             .funcs

@@ -861,7 +861,8 @@ pub fn restore(
     let b = &file.snapshot.body;
     let l = &b.memory.layout;
     let stack_size = l.stack_end - l.stack_start;
-    let prog = Program::new(module, stack_size)?;
+    // Placed as the snapshot's resume points are numbered.
+    let prog = Program::placed(module, stack_size)?;
     let want = (
         prog.mem.data_end.max(NULL_PAGE),
         prog.mem.stack_start,
@@ -1515,7 +1516,7 @@ mod tests {
     #[test]
     fn a_lone_process_records_what_its_safepoint_has_yet_to_serve() {
         let mut rt = lone();
-        let program = pivm_snapshot::SavedProgram::from_module(&rt.prog.module);
+        let program = pivm_snapshot::SavedProgram::from_placed(&rt.prog.module);
         let family = |rt: &Runtime| saved_family(rt, EngineKind::Interp, &program).unwrap();
         assert!(family(&rt).is_none(), "nothing to record");
         rt.proc.signalled = true;

@@ -169,7 +169,7 @@ fn many_types(types: usize) -> String {
     src += "\ndeclare @malloc(i64) -> ptr\n\n\
             func @main() -> i32 {\n    local %p: ptr\n    local %i: i32\n    local %c: i32\n\
             entry:\n    %p = call @malloc(i64 16) as :t0\n    %i = copy.i32 0\n    jump head\n\
-            head:\n    %c = slt.i32 %i, 100\n    br.i32 %c, body, done\n\
+            head:\n    %c = slt.i32 %i, 100000\n    br.i32 %c, body, done\n\
             body:\n    %i = add.i32 %i, 1\n    jump head\n\
             done:\n    ret.i32 0\n}\n";
     src

@@ -231,7 +231,7 @@ entry:
     %j = copy.i32 0
     jump head
 head:
-    %c = slt.i32 %j, 20
+    %c = slt.i32 %j, 20000
     br.i32 %c, body, done
 body:
     %acc = fadd.f64 %acc, 1.0
@@ -861,7 +861,9 @@ int main(int argc, char **argv) {
     long n = atol(argv[2]);
     int *a = malloc(64 * sizeof(int));
     long s = 0;
-    for (int i = 0; i < 64; i++) a[i] = i;
+    /* 64, known at run time only: a loop of bounded work would not poll. */
+    int size = 61 + argc; /* argc is 3 */
+    for (int i = 0; i < size; i++) a[i] = i;
     if (mode == 0) {
         /* Up to n, past the end of memory when n is large. */
         for (long i = 0; i < n; i++)
@@ -881,7 +883,7 @@ int main(int argc, char **argv) {
            (to a negative index) when m is large. */
         int m = (int)n;
         for (int i = 0; i < 4; i++)
-            for (int j = 0; j < 16; j++)
+            for (int j = 0; j < size / 4; j++)
                 a[i * m + j] += i + j;
     } else if (mode == 4) {
         /* A loop that allocates: no hoisting, the bound grows inside. */

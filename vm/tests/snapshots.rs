@@ -590,7 +590,7 @@ fn both_engines_write_identical_bodies() {
     let dir = scratch("identical");
     let early = ["1", "77", "1000"];
     // Slabs holding blocks of several types and sizes (per-slot tables).
-    let typed = ["1000", "9000", "17000"];
+    let typed = ["1000", "9000", "16500"];
     for (prog, args, at) in [
         ("examples/fib.pir", vec![], early),
         ("examples/binarytrees.c", vec!["4"], early),
@@ -1535,6 +1535,62 @@ fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
         .expect("cannot run");
     child.stdin.take().unwrap().write_all(input).unwrap();
     child.wait_with_output().unwrap()
+}
+
+/// A snapshot written by the pivm of 2026-12-07, which polled in every
+/// loop (`tests/snapshots/every_loop_polls.msgpack`, taken in
+/// `bounded_loop.c`'s inner loop of 8 iterations, where pivm no longer
+/// polls: `pivm_ir::safepoints::BOUNDED_WORK`), resumes on both engines
+/// with its program placed as it was, and a snapshot of the resumed run
+/// (which embeds that program) resumes again, with gcc's output.
+#[test]
+fn snapshots_placed_before_bounded_loops_stopped_polling_resume() {
+    let dir = scratch("every-loop");
+    let src = repo().join("tests/snapshots/bounded_loop.c");
+    let exe = dir.join("bounded_loop");
+    let gcc = Command::new("gcc")
+        .args(["-O0", "-w", "-o"])
+        .arg(&exe)
+        .arg(&src)
+        .status()
+        .expect("gcc runs");
+    assert!(gcc.success());
+    let want = text(&Command::new(&exe).output().unwrap().stdout);
+    let old = repo().join("tests/snapshots/every_loop_polls.msgpack");
+    let old = old.to_str().unwrap();
+    for engine in ["jit", "interp"] {
+        let o = pivm(&dir, &["resume", old, "--engine", engine]);
+        assert!(o.status.success(), "{engine}: {}", text(&o.stderr));
+        assert_eq!(text(&o.stdout), want, "{engine}");
+        let again = dir.join("again.msgpack");
+        let a = pivm(
+            &dir,
+            &[
+                "resume",
+                old,
+                "--engine",
+                engine,
+                "--snapshot-after",
+                "3",
+                "--exit-after-snapshot",
+                "--snapshot-path",
+                again.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(a.status.code(), Some(85), "{engine}: {}", text(&a.stderr));
+        let other = if engine == "jit" { "interp" } else { "jit" };
+        let b = pivm(
+            &dir,
+            &["resume", again.to_str().unwrap(), "--engine", other],
+        );
+        assert!(b.status.success(), "{other}: {}", text(&b.stderr));
+        assert_eq!(
+            text(&a.stdout) + &text(&b.stdout),
+            want,
+            "{engine} then {other}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// scanf on stdin leaves the byte after each field pushed back (`ungetc`,

@@ -391,7 +391,7 @@ fn hostile_process_tables_are_refused() {
             "run",
             p.to_str().unwrap(),
             "--snapshot-after",
-            "300000",
+            "87000",
             "--snapshot-path",
             good.to_str().unwrap(),
             "--exit-after-snapshot",

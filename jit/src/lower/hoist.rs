@@ -747,6 +747,17 @@ fn natural_loop(
             return None;
         }
         let insts = &f.blocks[b].insts;
+        // A loop inside (one that polls has a resume point as well, but
+        // a loop of bounded work does not: `safepoints::BOUNDED_WORK`).
+        let inner = insts.last().is_some_and(|t| {
+            t.kind
+                .successors()
+                .iter()
+                .any(|s| in_loop[s.index()] && s.index() <= b.index())
+        });
+        if b != latch && inner {
+            return None;
+        }
         for (ii, i) in insts.iter().enumerate() {
             let latch_poll = b == latch && ii + 2 == insts.len() && i.kind == InstKind::Safepoint;
             if (i.kind.is_resume_point() && !latch_poll)
@@ -1992,6 +2003,49 @@ done:
             assert!(p[0].ranges.is_empty() && p[0].hoisted.iter().all(Vec::is_empty));
             assert_eq!(p[0].in_loop, [false, true, true, true, false]);
         }
+    }
+
+    #[test]
+    fn a_loop_around_a_loop_without_a_poll_is_not_planned() {
+        // The inner loop does bounded work and has no safepoint
+        // (`safepoints::BOUNDED_WORK`): the outer one is still no loop of
+        // one cycle, and only the inner one is planned.
+        let src = "func @f(%a: ptr, %n: i32) -> i32 {
+    local %i: i32
+    local %k: i32
+    local %c: i32
+    local %o: i64
+    local %p: ptr
+entry:
+    %i = copy.i32 0
+    jump outer
+outer:
+    %c = slt.i32 %i, %n
+    br.i32 %c, pre, done
+pre:
+    %k = copy.i32 0
+    jump inner
+inner:
+    %c = slt.i32 %k, 4
+    br.i32 %c, body, next
+body:
+    %o = sext.i32.i64 %k
+    %o = mul.i64 %o, 4
+    %p = add.ptr %a, %o
+    store.i32 %p, %i
+    %k = add.i32 %k, 1
+    jump inner
+next:
+    %i = add.i32 %i, 1
+    safepoint
+    jump outer
+done:
+    ret.i32 0
+}
+";
+        let p = plans(src);
+        assert_eq!(p.len(), 1);
+        assert_eq!((p[0].header.index(), p[0].latch.index()), (3, 4));
     }
 
     /// A loop of `j` below `n` storing through `%k` (an i32 index) and

@@ -288,7 +288,7 @@ impl Run<'_> {
                 let in_process = exit || nofork;
                 if in_process {
                     program.get_or_insert_with(|| {
-                        pivm_snapshot::SavedProgram::from_module(&rt.prog.module)
+                        pivm_snapshot::SavedProgram::from_placed(&rt.prog.module)
                     });
                 }
                 let cached = program.as_ref();
@@ -316,7 +316,7 @@ impl Run<'_> {
                     let program = match cached {
                         Some(p) => p,
                         None => {
-                            made = pivm_snapshot::SavedProgram::from_module(&rt.prog.module);
+                            made = pivm_snapshot::SavedProgram::from_placed(&rt.prog.module);
                             &made
                         }
                     };
@@ -356,7 +356,7 @@ impl Run<'_> {
             if let (true, Some(m)) = (step, migration.as_mut()) {
                 rt.io.flush();
                 let program = program.get_or_insert_with(|| {
-                    pivm_snapshot::SavedProgram::from_module(&rt.prog.module)
+                    pivm_snapshot::SavedProgram::from_placed(&rt.prog.module)
                 });
                 let layout = match snap::layout_of(rt, &frames) {
                     Ok(l) => l,
