@@ -1537,6 +1537,21 @@ fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// The C program `src` (of the repository) compiled by gcc -O0 into
+/// `dir`: the oracle.
+fn gcc_binary(dir: &Path, src: &str) -> PathBuf {
+    let src = repo().join(src);
+    let exe = dir.join(src.file_stem().unwrap());
+    let gcc = Command::new("gcc")
+        .args(["-O0", "-w", "-o"])
+        .arg(&exe)
+        .arg(&src)
+        .status()
+        .expect("gcc runs");
+    assert!(gcc.success());
+    exe
+}
+
 /// A snapshot written by the pivm of 2026-12-07, which polled in every
 /// loop (`tests/snapshots/every_loop_polls.msgpack`, taken in
 /// `bounded_loop.c`'s inner loop of 8 iterations, where pivm no longer
@@ -1546,15 +1561,7 @@ fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
 #[test]
 fn snapshots_placed_before_bounded_loops_stopped_polling_resume() {
     let dir = scratch("every-loop");
-    let src = repo().join("tests/snapshots/bounded_loop.c");
-    let exe = dir.join("bounded_loop");
-    let gcc = Command::new("gcc")
-        .args(["-O0", "-w", "-o"])
-        .arg(&exe)
-        .arg(&src)
-        .status()
-        .expect("gcc runs");
-    assert!(gcc.success());
+    let exe = gcc_binary(&dir, "tests/snapshots/bounded_loop.c");
     let want = text(&Command::new(&exe).output().unwrap().stdout);
     let old = repo().join("tests/snapshots/every_loop_polls.msgpack");
     let old = old.to_str().unwrap();
@@ -1605,14 +1612,7 @@ fn scanf_lookahead_survives_a_snapshot() {
     let src = repo().join("tests/stdin/scanf_sum.c");
     let input: &[u8] =
         b"12\n3.5 -2 0x10 1e3 .25\n7 8 9\n10 11 12 13e-1\nalpha beta\tgamma\n  delta\n";
-    let exe = dir.join("scanf_sum");
-    let gcc = Command::new("gcc")
-        .args(["-O0", "-w", "-o"])
-        .arg(&exe)
-        .arg(&src)
-        .status()
-        .expect("gcc runs");
-    assert!(gcc.success());
+    let exe = gcc_binary(&dir, "tests/stdin/scanf_sum.c");
     let want = text(&run_with_stdin(&mut Command::new(&exe), input).stdout);
     assert!(want.contains("word beta (4) next 9"), "{want}");
     let pir = dir.join("scanf_sum.pir");
