@@ -375,6 +375,15 @@ pub fn program_hash(module: &Module) -> [u8; 32] {
     SavedProgram::from_module(module).hash
 }
 
+/// The program hash of `module` placed as pivm placed safepoints before
+/// loops of bounded work stopped polling (`safepoints::place_every_loop`):
+/// a snapshot written then has it, and still resumes.
+pub fn program_hash_every_loop(module: &Module) -> [u8; 32] {
+    let mut placed = module.clone();
+    safepoints::place_every_loop(&mut placed);
+    SavedProgram::from_text(placed.to_string()).hash
+}
+
 /// VM memory.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct SavedMemory {

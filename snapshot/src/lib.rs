@@ -73,11 +73,11 @@ pub mod heap_table;
 pub mod validate;
 
 pub use body::{
-    capture_extents, capture_regions, program_hash, restore_regions, Body, ByteString, Counters,
-    Endian, EngineKind, Hop, Host, IoState, MemoryLayout, Parent, Region, SavedAllocation,
-    SavedFamily, SavedFd, SavedFile, SavedFrame, SavedMemory, SavedPipe, SavedProgram, SavedRand,
-    SavedThread, SavedThreads, SavedTimers, SavedZombie, Value, ValueType, MAIN_THREAD,
-    PIVM_VERSION, THREAD_CHILD, THREAD_DONE, THREAD_FUTEX, THREAD_JOIN, THREAD_PIPE,
+    capture_extents, capture_regions, program_hash, program_hash_every_loop, restore_regions, Body,
+    ByteString, Counters, Endian, EngineKind, Hop, Host, IoState, MemoryLayout, Parent, Region,
+    SavedAllocation, SavedFamily, SavedFd, SavedFile, SavedFrame, SavedMemory, SavedPipe,
+    SavedProgram, SavedRand, SavedThread, SavedThreads, SavedTimers, SavedZombie, Value, ValueType,
+    MAIN_THREAD, PIVM_VERSION, THREAD_CHILD, THREAD_DONE, THREAD_FUTEX, THREAD_JOIN, THREAD_PIPE,
     THREAD_RUNNABLE, THREAD_SLEEP,
 };
 pub use chain::{Chain, MAX_CHAIN};

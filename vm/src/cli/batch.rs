@@ -194,7 +194,10 @@ fn resume(a: &RunArgs, dir: &Path, snap: &Path, output: Option<&Path>) -> Result
     let mut ours = commands::load(&a.program, &a.cc)?;
     pivm_ir::optimize(&mut ours);
     ours.source.clone_from(&module.source);
-    if pivm_snapshot::program_hash(&ours) != body.program.hash {
+    let hash = body.program.hash;
+    if pivm_snapshot::program_hash(&ours) != hash
+        && pivm_snapshot::program_hash_every_loop(&ours) != hash
+    {
         return Err(damaged(format!(
             "it is a snapshot of another program than {} (or of it as a pivm build with \
              another optimizer ran it: resume that snapshot with that build)",
