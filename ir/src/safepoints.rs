@@ -194,7 +194,10 @@ fn loop_is_bounded(
         return false;
     }
     for &b in &blocks {
-        if b != head && preds[b].iter().any(|&p| !body[p]) {
+        // Entered only at the header: not from outside, and not the
+        // function's entry (a loop entered past its header, where the
+        // counter may start anywhere).
+        if b != head && (b == 0 || preds[b].iter().any(|&p| !body[p])) {
             return false;
         }
         if b != latch && succs[b].iter().any(|&s| body[s] && s <= b) {
@@ -630,6 +633,32 @@ done:
         assert_eq!(polls(&counted("0", "slt", "8", "1", twice)), 1);
         // `!=` may never hold.
         assert_eq!(polls(&counted("0", "ne", "8", "3", "")), 1);
+    }
+
+    #[test]
+    fn a_loop_entered_past_its_header_polls() {
+        // The entry jumps into the latch with the counter the parameter
+        // `%k`: from a negative one, `k < 8` holds for 2^31 iterations.
+        let src = "func @f(%k: i32) -> i32 {
+    local %c: i32
+entry:
+    %c = slt.i32 %k, 0
+    br.i32 %c, latch, pre
+pre:
+    %k = copy.i32 0
+    jump head
+head:
+    %c = slt.i32 %k, 8
+    br.i32 %c, latch, done
+latch:
+    %k = add.i32 %k, 1
+    jump head
+done:
+    ret.i32 %k
+}
+";
+        let m = placed(src);
+        assert_eq!(polls(&m), 1, "{m}");
     }
 
     #[test]
