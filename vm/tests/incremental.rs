@@ -364,35 +364,55 @@ fn damaged_missing_and_foreign_ancestors_are_refused() {
 #[test]
 fn kill_9_at_random_moments_leaves_a_resumable_chain() {
     let dir = scratch("kill");
-    let args = ["200000", "6000", "2"];
-    let want = oracle(&dir, &args);
-    let snapshotting = |path: &str| {
+    let snapshotting = |path: &str, rounds: &str, stderr: Stdio| {
         let mut a = vec![
             "run",
             "w.c",
             "--incremental=3",
             "--snapshot-every",
             "10ms",
+            "--stats=nocount",
             "--snapshot-path",
         ];
-        a.push(path);
-        a.push("--");
-        a.extend(args);
+        a.extend([path, "--", "200000", rounds, "2"]);
         Command::new(PIVM)
             .current_dir(&dir)
             .args(a)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap()
     };
     // The kill moments are spread over the run as long as this machine
     // takes for it (a fixed window stopped hitting the run at all once the
-    // JIT got faster): one uninterrupted snapshotting run is timed first.
-    let t0 = std::time::Instant::now();
-    let full = snapshotting("t.msgpack").wait().unwrap();
-    assert!(full.success());
-    let span = t0.elapsed().as_millis() as u64;
+    // JIT got faster): one uninterrupted snapshotting run is timed first,
+    // its rounds doubled until it writes six snapshots (a loaded CI
+    // machine took 60 ms for 6,000 rounds, and no kill came after a
+    // delta).
+    let mut rounds = 6_000;
+    let span = loop {
+        for old in named(&dir, "t.msgpack") {
+            let _ = std::fs::remove_file(dir.join(old));
+        }
+        let r = rounds.to_string();
+        let t0 = std::time::Instant::now();
+        let full = snapshotting("t.msgpack", &r, Stdio::piped())
+            .wait_with_output()
+            .unwrap();
+        assert!(full.status.success(), "{}", text(&full.stderr));
+        let span = t0.elapsed().as_millis() as u64;
+        let snapshots = text(&full.stderr)
+            .lines()
+            .filter(|l| l.contains("snapshot="))
+            .count();
+        if snapshots >= 6 || rounds >= 6_000 << 5 {
+            break span;
+        }
+        rounds *= 2;
+    };
+    let rounds = rounds.to_string();
+    let args = ["200000", rounds.as_str(), "2"];
+    let want = oracle(&dir, &args);
     let mut seed = std::process::id() as u64 | 1;
     let mut deltas = 0;
     for round in 0..8 {
@@ -401,7 +421,7 @@ fn kill_9_at_random_moments_leaves_a_resumable_chain() {
             .wrapping_add(1442695040888963407);
         let ms = span / 10 + (seed >> 33) % (span * 8 / 10 + 1);
         let _ = std::fs::remove_file(dir.join("k.msgpack"));
-        let mut child = snapshotting("k.msgpack");
+        let mut child = snapshotting("k.msgpack", &rounds, Stdio::null());
         std::thread::sleep(Duration::from_millis(ms));
         // SAFETY: kill has no memory preconditions; the pid is our child's.
         unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
