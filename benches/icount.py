@@ -2,6 +2,7 @@
 """Instructions executed by two pivm builds, program by program.
 
     benches/icount.py OLD_PIVM NEW_PIVM [NAME...] [--jobs N]
+        [--old-flags FLAGS] [--new-flags FLAGS]
 
 Times on a shared machine move 10-30% run to run, more than most code
 generator changes; the number of instructions a run executes does not.
@@ -10,7 +11,9 @@ This counts them with valgrind's cachegrind (`--cache-sim=no`; Debian's
 ones and the idioms, at sizes that take about a second under valgrind,
 and prints OLD, NEW and NEW/OLD per program and their geometric mean.
 Counts include the JIT's compile, and a rerun of the same binary counts
-the same within 0.1% (the compile threads' scheduling).
+the same within 0.1% (the compile threads' scheduling). One build run
+with and without `--no-safepoints` (`--old-flags --no-safepoints`)
+counts what polls cost.
 
 What counts cannot see: cache and TLB misses, store-forwarding stalls,
 branch mispredictions, code alignment. Use it to see what a change does
@@ -74,8 +77,8 @@ PROGRAMS = [
 ]
 
 
-def count(pivm, pir, args):
-    """Instructions of `pivm run pir args` and its output."""
+def count(pivm, flags, pir, args):
+    """Instructions of `pivm run FLAGS pir args` and its output."""
     cmd = [
         "valgrind",
         "--tool=cachegrind",
@@ -83,6 +86,7 @@ def count(pivm, pir, args):
         "--cachegrind-out-file=/dev/null",
         pivm,
         "run",
+        *flags,
         pir,
         "--",
     ] + args
@@ -101,6 +105,8 @@ def main():
     ap.add_argument("new")
     ap.add_argument("names", nargs="*", help="programs to count (default: all)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--old-flags", default="", help="flags of OLD's run (`--no-safepoints`)")
+    ap.add_argument("--new-flags", default="", help="flags of NEW's run")
     o = ap.parse_args()
     if shutil.which("valgrind") is None:
         sys.exit("icount: valgrind is not installed (Debian: apt-get install valgrind)")
@@ -119,7 +125,13 @@ def main():
     logs = []
     with ThreadPoolExecutor(max(1, o.jobs)) as ex:
         jobs = [
-            (name, [ex.submit(count, b, os.path.join(out, name + ".pir"), args) for b in (o.old, o.new)])
+            (
+                name,
+                [
+                    ex.submit(count, b, flags.split(), os.path.join(out, name + ".pir"), args)
+                    for b, flags in ((o.old, o.old_flags), (o.new, o.new_flags))
+                ],
+            )
             for name, _, args in progs
         ]
         for name, (a, b) in jobs:
