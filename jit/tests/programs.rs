@@ -295,6 +295,50 @@ fn unwind_and_rewind_at_loops_that_end_in_calls() {
     check_snapshots(CALL_LOOPS, "main", &[], &points);
 }
 
+/// Loops whose back edge is a branch and a switch (the safepoint before
+/// it): a rewind there lands in a copy of that terminator outside the
+/// loop (`past_poll`), which must go the way the latch would have gone.
+const BRANCH_LATCHES: &str = r#"global @fmt: [4 x i8] = { bytes "%d\0a\00" }
+
+declare @printf(ptr, ...) -> i32
+
+func @main(%n: i32) -> i32 {
+    local %i: i32
+    local %s: i32
+    local %c: i32
+    local %p: ptr
+entry:
+    %i = copy.i32 0
+    %s = copy.i32 1
+    jump body
+body:
+    %s = mul.i32 %s, 3
+    %s = xor.i32 %s, %i
+    %i = add.i32 %i, 1
+    %c = slt.i32 %i, %n
+    br.i32 %c, body, second
+second:
+    %i = copy.i32 %n
+    jump body2
+body2:
+    %s = mul.i32 %s, 5
+    %s = add.i32 %s, %i
+    %i = sub.i32 %i, 1
+    switch.i32 %i, body2 [0: done, -1: done]
+done:
+    %p = addr @fmt
+    call @printf(ptr %p, i32 %s)
+    ret.i32 %s
+}
+"#;
+
+#[test]
+fn unwind_and_rewind_at_branch_and_switch_latches() {
+    // main's entry and 30 rounds of each loop: every safepoint.
+    let points: Vec<u64> = (1..=61).collect();
+    check_snapshots(BRANCH_LATCHES, "main", &[30], &points);
+}
+
 #[test]
 fn unwind_and_rewind_sort() {
     check_snapshots(SORT, "main", &[], &[1, 5, 77, 3000, 4950, 5100]);

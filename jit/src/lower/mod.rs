@@ -19,7 +19,10 @@
 //! rewind:  (cold) rid = restore_frame(...); reload locals, stack_base, sp;
 //!          switch rid -> resume block of each resume point
 //! blockN:  the IR block; it is split at each resume point: a safepoint
-//!          polls and continues in its resume block, a call to a module
+//!          polls and continues in its resume block (or, where only the
+//!          terminator follows it, in a block of its own, the resume block
+//!          holding a copy of the terminator for rewinds: `past_poll`, so
+//!          a loop is entered at its header only), a call to a module
 //!          function starts its resume block (so a rewind re-issues it)
 //!          and stops unless the state is running (with a safepoint right
 //!          after it, one 64-bit load tests the state and the poll word)

@@ -351,7 +351,12 @@ impl Lower<'_, '_> {
         Ok(())
     }
 
-    fn lower_inst(&mut self, bi: pivm_ir::Block, ii: usize, check: Check) -> Result<(), String> {
+    pub(super) fn lower_inst(
+        &mut self,
+        bi: pivm_ir::Block,
+        ii: usize,
+        check: Check,
+    ) -> Result<(), String> {
         let inst = &self.f.blocks[bi].insts[ii];
         self.loc = super::loc_bits(inst.func(self.fid), inst.line);
         self.inst_index = ii;

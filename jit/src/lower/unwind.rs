@@ -553,10 +553,7 @@ impl Lower<'_, '_> {
                 self.b.ins().jump(hot, &[]);
                 self.seal(&[hot]);
                 self.b.switch_to_block(hot);
-                self.b.ins().jump(rb, &[]);
-                self.seal(&[rb]);
-                self.b.switch_to_block(rb);
-                return Ok(());
+                return self.past_poll(rb);
             }
             // The poll word is written by other threads; this load is never
             // merged with an earlier one because every poll is followed by
@@ -608,24 +605,51 @@ impl Lower<'_, '_> {
             if hot != rb {
                 self.seal(&[hot]);
                 self.b.switch_to_block(hot);
-                self.b.ins().jump(rb, &[]);
+                self.past_poll(rb)?;
+            } else {
+                self.seal(&[rb]);
+                self.b.switch_to_block(rb);
             }
-            self.seal(&[rb]);
-            self.b.switch_to_block(rb);
             for (x, var) in kept {
                 let v = self.b.use_var(var);
                 self.memory.put(x, v);
             }
             return Ok(());
         }
-        self.b.ins().jump(rb, &[]);
         // Its other predecessor is the rewind switch, emitted already (a
         // fast copy's has none): what memory holds is not known there.
         if self.fast.is_none() {
             self.memory.clear();
         }
-        self.seal(&[rb]);
+        self.past_poll(rb)
+    }
+
+    /// Goes on past a safepoint from the current block (its poll's hot
+    /// way), which continues in the resume block `rb`, where the rewind
+    /// switch comes in too. Where the terminator alone follows the
+    /// safepoint (a loop's back edge), outside fast copies, the terminator
+    /// is lowered twice instead: in `rb`, which only a rewind then
+    /// enters, and in a new block that the hot way goes on in. A loop is
+    /// then entered at its header only: a rewind's way into its latch
+    /// made it a cycle with two entries, in which Cranelift finds no loop
+    /// (no invariant hoisted out of it, no load known from one of its
+    /// blocks in the next).
+    fn past_poll(&mut self, rb: cranelift_codegen::ir::Block) -> Result<(), String> {
+        let bi = pivm_ir::Block::new(self.cur_block);
+        let ii = self.inst_index;
+        if self.fast.is_some() || ii + 2 != self.f.blocks[bi].insts.len() {
+            self.b.ins().jump(rb, &[]);
+            self.seal(&[rb]);
+            self.b.switch_to_block(rb);
+            return Ok(());
+        }
+        let cont = self.b.create_block();
+        self.b.ins().jump(cont, &[]);
+        self.seal(&[rb, cont]);
         self.b.switch_to_block(rb);
+        self.lower_inst(bi, ii + 1, super::window::Check::Exact)?;
+        self.inst_index = ii;
+        self.b.switch_to_block(cont);
         Ok(())
     }
 
