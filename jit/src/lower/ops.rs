@@ -5,6 +5,7 @@
 
 use super::window::{Check, WINDOW};
 use super::{clif, forward, iconst, nan, vm_flags, Lower};
+use cranelift_codegen::entity::packed_option::ReservedValue;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{types, BlockArg, InstBuilder, MemFlagsData, Value};
 use cranelift_frontend::Switch;
@@ -97,10 +98,18 @@ impl Lower<'_, '_> {
     /// `addr` as a value plus a constant, seeing through the additions of
     /// constants that make it (`%p + 1` lowered twice is one key): an
     /// address known checked under either spelling is the same address.
+    /// A constant address (a global's, made anew at each `addr @g`) is
+    /// keyed by its value alone, so a global read twice on a path (with no
+    /// store or call between) is loaded once: dijkstra's `heap`, read at
+    /// each `heap[c]`.
     fn addr_key(&self, addr: Value) -> (Value, i64) {
         let dfg = &self.b.func.dfg;
         // A few levels: `(p + 8) + 4`; deeper chains are rare.
-        super::peephole::plus_const(dfg, addr, 4)
+        let (v, k) = super::peephole::plus_const(dfg, addr, 4);
+        match super::peephole::const_of(dfg, v) {
+            Some(c) => (ReservedValue::reserved_value(), k.wrapping_add(c)),
+            None => (v, k),
+        }
     }
 
     /// Lowers every block, then the fast copy and the guard of each
