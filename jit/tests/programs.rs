@@ -855,6 +855,64 @@ join:
     );
 }
 
+/// `if (a[i] > 0) a[i] += x` as a frontend writes it: the address made
+/// again in the block the branch enters (`sext`, `mul`, `add` anew) is the
+/// same value (`Lower::pure`), checked once. An index changed between the
+/// two is another address, checked again, and traps there.
+#[test]
+fn an_address_made_twice_is_checked_once() {
+    // `between` runs before the address is made again.
+    let func_text = |name: &str, between: &str| {
+        format!(
+            "func @{name}(%a: ptr, %i: i32, %x: i32) -> i32 {{
+    local %o: i64
+    local %p: ptr
+    local %v: i32
+    local %c: i32
+entry:
+    %o = sext.i32.i64 %i
+    %o = mul.i64 %o, 4
+    %p = add.ptr %a, %o
+    %v = load.i32 %p
+    %c = sgt.i32 %v, 0
+    br.i32 %c, more, done
+more:
+    {between}
+    %o = sext.i32.i64 %i
+    %o = mul.i64 %o, 4
+    %p = add.ptr %a, %o
+    store.i32 %p, %v
+    ret.i32 %v
+done:
+    ret.i32 0
+}}
+"
+        )
+    };
+    let src = func_text("f", "%v = add.i32 %v, %x") + &func_text("g", "%i = add.i32 %i, %x");
+    let m = module(&src);
+    let mut vm = Vm::new(&m);
+    let j = jit(&m, &vm);
+    let (f, g) = (func(&m, "f"), func(&m, "g"));
+    assert_eq!(j.exact_checks(f), 1);
+    assert_eq!(j.exact_checks(g), 2);
+    let heap = HEAP_START;
+    vm.mem[(heap + 12) as usize] = 5;
+    let o = run_jit(&j, &mut vm, f, &[heap, 3, 4]);
+    assert_eq!((o.trap, o.ret), (None, 9));
+    assert_eq!(vm.mem[(heap + 12) as usize], 9);
+    let o = run_jit(&j, &mut vm, g, &[heap, 3, 1]);
+    assert_eq!((o.trap, o.ret), (None, 9));
+    assert_eq!(vm.mem[(heap + 16) as usize], 9);
+    // The second index is past the end: the store traps.
+    let far = (MEM_SIZE - heap) / 4;
+    let o = run_jit(&j, &mut vm, g, &[heap, 3, far]);
+    assert_eq!(
+        o.trap.map(|t| (t.0, t.1)),
+        Some((TrapKind::OutOfBounds, g.0))
+    );
+}
+
 /// A function no start reaches (`pivm_ir::contract::Reach::can_run`: `@gone` is
 /// called only by `@orphan`, which nothing calls and whose address is not
 /// taken) is not compiled: its code reports an unreachable-code trap. The

@@ -137,6 +137,8 @@ impl Lower<'_, '_> {
         if n > MAX_ACCESS {
             ends.push(self.b.ins().iadd_imm_s(p, (n - MAX_ACCESS) as i64));
         }
+        // An end checked already on this path (`checked`: the same test).
+        ends.retain(|&at| !self.is_checked(at));
         ends.into_iter()
             .map(|at| {
                 let off = self.b.ins().iadd_imm_s(at, -(NULL_PAGE as i64));

@@ -1388,6 +1388,7 @@ impl Lower<'_, '_> {
         self.b.switch_to_block(self.guards[li]);
         // Nothing is known to be tested on the way in.
         self.nonzero.clear();
+        self.pure.clear();
         if !lp.counted {
             let first = self.fast_blocks[li][0][&lp.header.index()];
             self.b.ins().jump(first, &[]);

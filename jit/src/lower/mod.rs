@@ -234,6 +234,17 @@ fn iconst(b: &mut FunctionBuilder, ty: ir::Type, v: u64) -> Value {
     b.ins().iconst(ty, v as i64)
 }
 
+/// An operand of a `PureKey`: a value, or the constant it is.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub(super) enum KeyOperand {
+    Value(Value),
+    Const(i64),
+}
+
+/// An integer operation (`Binary`, or a `Convert` from the type its
+/// second operand names) of a Cranelift type on its operands.
+pub(super) type PureKey = (pivm_ir::Opcode, ir::Type, KeyOperand, KeyOperand);
+
 /// A value of IR type `ty` widened to a u64 slot (zero-extended, floats as bits).
 pub(crate) fn to_u64(b: &mut FunctionBuilder, v: Value, ty: Type) -> Value {
     match ty {
@@ -339,6 +350,16 @@ struct Lower<'a, 'f> {
     /// Divisors tested nonzero on the current straight-line path (the
     /// same discipline as `checked`): `i / w` and `i % w` test `w` once.
     nonzero: HashSet<Value>,
+    /// Integer operations and conversions made on the current
+    /// straight-line path (the same discipline as `checked`, and carried
+    /// into the blocks `checked` is), by operation and operands: the IR
+    /// computes an address anew at each access (`a[i] += x`, `heap[c]`
+    /// read, then copied), and the same value lets `checked` and `loaded`
+    /// see the same address (`ops::pure_key`).
+    pure: cranelift_codegen::FxHashMap<PureKey, Value>,
+    /// Outside fast copies, per IR block lowered: `pure` before its
+    /// terminator.
+    pure_at_end: HashMap<usize, cranelift_codegen::FxHashMap<PureKey, Value>>,
     /// Whether the function has a load or a store.
     uses_memory: bool,
     /// Per IR block: its runs and how each access is checked (`window`).
@@ -737,6 +758,8 @@ pub(crate) fn lower_function(
             .map_or(loc_bits(fid, 0), |i| loc_bits(i.func(fid), i.line)),
         checked: HashMap::new(),
         nonzero: HashSet::new(),
+        pure: Default::default(),
+        pure_at_end: HashMap::new(),
         uses_memory: f
             .blocks
             .values()

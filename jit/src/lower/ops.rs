@@ -4,7 +4,7 @@
 //! flow. Calls and safepoints are handed to `calls` and `unwind`.
 
 use super::window::{Check, WINDOW};
-use super::{clif, forward, iconst, nan, vm_flags, Lower};
+use super::{clif, forward, iconst, nan, vm_flags, KeyOperand, Lower, PureKey};
 use cranelift_codegen::entity::packed_option::ReservedValue;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{types, BlockArg, InstBuilder, MemFlagsData, Value};
@@ -95,6 +95,11 @@ impl Lower<'_, '_> {
         h
     }
 
+    /// Whether VM address `addr` passed its access check on this path.
+    pub(super) fn is_checked(&self, addr: Value) -> bool {
+        self.checked.contains_key(&self.addr_key(addr))
+    }
+
     /// `addr` as a value plus a constant, seeing through the additions of
     /// constants that make it (`%p + 1` lowered twice is one key): an
     /// address known checked under either spelling is the same address.
@@ -110,6 +115,18 @@ impl Lower<'_, '_> {
             Some(c) => (ReservedValue::reserved_value(), k.wrapping_add(c)),
             None => (v, k),
         }
+    }
+
+    /// The key of integer operation `op` (at Cranelift type `ty`) on `a`
+    /// and `b` in `pure`: an operand that is a constant is keyed by its
+    /// bits (each use of a constant makes a new value).
+    fn pure_key(&self, op: Opcode, ty: types::Type, a: Value, b: Value) -> PureKey {
+        let dfg = &self.b.func.dfg;
+        let k = |v: Value| match super::peephole::const_of(dfg, v) {
+            Some(c) => KeyOperand::Const(c),
+            None => KeyOperand::Value(dfg.resolve_aliases(v)),
+        };
+        (op, ty, k(a), k(b))
     }
 
     /// Lowers every block, then the fast copy and the guard of each
@@ -149,6 +166,7 @@ impl Lower<'_, '_> {
         self.cur_block = bi.index();
         self.checked.clear();
         self.nonzero.clear();
+        self.pure.clear();
         self.loaded.clear();
         if self.fast.is_none() && self.sealed_early[bi.index()] {
             // Its predecessors' terminators are emitted: sealed, a local
@@ -158,6 +176,7 @@ impl Lower<'_, '_> {
             self.seal(&[blk]);
             let preds = &self.preds[bi.index()];
             self.checked = common(preds.iter().map(|p| self.checked_at_end.get(p)));
+            self.pure = common(preds.iter().map(|p| self.pure_at_end.get(p)));
             self.loaded = common(preds.iter().map(|p| self.loaded_at_end.get(p)));
         }
         if !self.continues_straight(bi) {
@@ -175,6 +194,9 @@ impl Lower<'_, '_> {
                     self.step_ranges(bi);
                     if self.fast.is_none() && !self.checked.is_empty() {
                         self.checked_at_end.insert(bi.index(), self.checked.clone());
+                    }
+                    if self.fast.is_none() && !self.pure.is_empty() {
+                        self.pure_at_end.insert(bi.index(), self.pure.clone());
                     }
                     if self.fast.is_none() && !self.loaded.is_empty() {
                         self.loaded_at_end.insert(bi.index(), self.loaded.clone());
@@ -316,6 +338,13 @@ impl Lower<'_, '_> {
         // What was checked before the run holds on both of its paths.
         let before = self.checked.clone();
         let nonzero_before = self.nonzero.clone();
+        // Needed only where a window's slow copy follows.
+        let windowed = (start..end).any(|ii| matches!(self.planned(bi, ii), Check::Window { .. }));
+        let pure_before = if windowed {
+            self.pure.clone()
+        } else {
+            Default::default()
+        };
         for ii in start..end {
             let check = self.planned(bi, ii);
             self.lower_inst(bi, ii, check)?;
@@ -342,6 +371,7 @@ impl Lower<'_, '_> {
                     // over since.
                     self.checked.clone_from(&before);
                     self.nonzero.clone_from(&nonzero_before);
+                    self.pure.clone_from(&pure_before);
                     self.memory.clear();
                     self.loaded.clear();
                 }
@@ -355,6 +385,7 @@ impl Lower<'_, '_> {
         self.b.switch_to_block(join);
         self.checked = before;
         self.nonzero = nonzero_before;
+        self.pure = pure_before;
         self.memory.clear();
         self.loaded.clear();
         Ok(())
@@ -370,15 +401,28 @@ impl Lower<'_, '_> {
         self.loc = super::loc_bits(inst.func(self.fid), inst.line);
         self.inst_index = ii;
         let rid = self.rid_at.get(&(bi.index(), ii)).copied();
-        if rid.is_some() || self.plans[bi.index()].ends_run[ii] {
-            // A resume block has other predecessors (the rewind switch),
-            // and a call may change `bound` or write memory.
-            self.checked.clear();
-            self.nonzero.clear();
-            self.loaded.clear();
+        // A resume block has other predecessors (the rewind switch): what
+        // was known is forgotten before it; a builtin call may change
+        // `bound` or write memory (or land a longjmp after it): after it,
+        // its own lowering (an inline copy's range tests) still knows.
+        if rid.is_some() {
+            self.forget();
         }
         let site = self.site_at.get(&(bi.index(), ii)).copied();
-        self.inst(&inst.kind, rid, site, check)
+        self.inst(&inst.kind, rid, site, check)?;
+        if rid.is_none() && self.plans[bi.index()].ends_run[ii] {
+            self.forget();
+        }
+        Ok(())
+    }
+
+    /// Forgets what the current path knows: checked addresses, divisors,
+    /// loaded values and the operations made.
+    fn forget(&mut self) {
+        self.checked.clear();
+        self.nonzero.clear();
+        self.pure.clear();
+        self.loaded.clear();
     }
 
     /// Lowers one instruction: `rid` is its resume point, `site` its
@@ -447,7 +491,29 @@ impl Lower<'_, '_> {
             InstKind::Binary { op, ty, dst, a, b } => {
                 let a = self.operand(*ty, *a);
                 let b = self.operand(*ty, *b);
-                let r = self.binary(*op, *ty, a, b)?;
+                let key = matches!(
+                    op,
+                    Opcode::Add
+                        | Opcode::Sub
+                        | Opcode::Mul
+                        | Opcode::Shl
+                        | Opcode::LShr
+                        | Opcode::AShr
+                        | Opcode::And
+                        | Opcode::Or
+                        | Opcode::Xor
+                )
+                .then(|| self.pure_key(*op, clif(*ty), a, b));
+                let r = match key.and_then(|k| self.pure.get(&k)) {
+                    Some(&r) => r,
+                    None => {
+                        let r = self.binary(*op, *ty, a, b)?;
+                        if let Some(k) = key {
+                            self.pure.insert(k, r);
+                        }
+                        r
+                    }
+                };
                 if nan::is_loose_op(*op) {
                     self.def_loose(*dst, r);
                 } else {
@@ -464,6 +530,20 @@ impl Lower<'_, '_> {
                 let r = if *op == Opcode::Bitcast && from.is_float() {
                     // Float to integer: the bits, canonicalized if loose.
                     self.operand_seen_bits(*from, *a)
+                } else if matches!(op, Opcode::SExt | Opcode::ZExt | Opcode::Trunc) {
+                    // Integers only: the key's second operand names the
+                    // type converted from.
+                    let a = self.operand(*from, *a);
+                    let mut key = self.pure_key(*op, clif(*to), a, a);
+                    key.3 = KeyOperand::Const(i64::from(clif(*from).bits()));
+                    match self.pure.get(&key) {
+                        Some(&r) => r,
+                        None => {
+                            let r = self.convert(*op, *from, *to, a)?;
+                            self.pure.insert(key, r);
+                            r
+                        }
+                    }
                 } else {
                     let a = self.operand(*from, *a);
                     self.convert(*op, *from, *to, a)?
@@ -765,18 +845,21 @@ fn need(rid: Option<u32>) -> Result<u32, String> {
 
 /// The entries every map of `maps` has, with the same value (none if a
 /// map is missing).
-fn common<'a, K, V>(mut maps: impl Iterator<Item = Option<&'a HashMap<K, V>>>) -> HashMap<K, V>
+fn common<'a, K, V, S>(
+    mut maps: impl Iterator<Item = Option<&'a HashMap<K, V, S>>>,
+) -> HashMap<K, V, S>
 where
     K: Clone + Eq + std::hash::Hash + 'a,
     V: Clone + PartialEq + 'a,
+    S: Clone + Default + std::hash::BuildHasher + 'a,
 {
     let Some(Some(first)) = maps.next() else {
-        return HashMap::new();
+        return HashMap::default();
     };
     let mut out = first.clone();
     for m in maps {
         let Some(m) = m else {
-            return HashMap::new();
+            return HashMap::default();
         };
         out.retain(|k, v| m.get(k) == Some(v));
     }

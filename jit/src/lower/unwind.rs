@@ -536,6 +536,8 @@ impl Lower<'_, '_> {
                     let inst = &self.f.blocks[bi].insts[i];
                     self.inst(&inst.kind, None, None, super::window::Check::Exact)?;
                 }
+                // What these made does not dominate the hot way.
+                self.pure.clear();
                 self.poll_call(rid);
                 let st = self.load_ctx(types::I32, abi::OFF_STATE);
                 // Back to the hot path through a cold block of its own: an
