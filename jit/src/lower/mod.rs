@@ -241,6 +241,18 @@ pub(super) enum KeyOperand {
     Const(i64),
 }
 
+impl KeyOperand {
+    /// `v`, or the constant it is (each use of a constant makes a new
+    /// value).
+    fn of(b: &FunctionBuilder, v: Value) -> KeyOperand {
+        let dfg = &b.func.dfg;
+        match peephole::const_of(dfg, v) {
+            Some(c) => KeyOperand::Const(c),
+            None => KeyOperand::Value(dfg.resolve_aliases(v)),
+        }
+    }
+}
+
 /// An integer operation (`Binary`, or a `Convert` from the type its
 /// second operand names) of a Cranelift type on its operands.
 pub(super) type PureKey = (pivm_ir::Opcode, ir::Type, KeyOperand, KeyOperand);

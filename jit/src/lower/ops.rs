@@ -118,15 +118,25 @@ impl Lower<'_, '_> {
     }
 
     /// The key of integer operation `op` (at Cranelift type `ty`) on `a`
-    /// and `b` in `pure`: an operand that is a constant is keyed by its
-    /// bits (each use of a constant makes a new value).
-    fn pure_key(&self, op: Opcode, ty: types::Type, a: Value, b: Value) -> PureKey {
-        let dfg = &self.b.func.dfg;
-        let k = |v: Value| match super::peephole::const_of(dfg, v) {
-            Some(c) => KeyOperand::Const(c),
-            None => KeyOperand::Value(dfg.resolve_aliases(v)),
-        };
-        (op, ty, k(a), k(b))
+    /// and `b` in `pure`.
+    fn pure_key(&self, op: Opcode, ty: types::Type, a: Value, b: KeyOperand) -> PureKey {
+        (op, ty, KeyOperand::of(&self.b, a), b)
+    }
+
+    /// The value `pure` has for `key`, else `make`'s, which it then has.
+    fn reuse(
+        &mut self,
+        key: Option<PureKey>,
+        make: impl FnOnce(&mut Self) -> Result<Value, String>,
+    ) -> Result<Value, String> {
+        if let Some(&v) = key.as_ref().and_then(|k| self.pure.get(k)) {
+            return Ok(v);
+        }
+        let v = make(self)?;
+        if let Some(k) = key {
+            self.pure.insert(k, v);
+        }
+        Ok(v)
     }
 
     /// Lowers every block, then the fast copy and the guard of each
@@ -503,17 +513,8 @@ impl Lower<'_, '_> {
                         | Opcode::Or
                         | Opcode::Xor
                 )
-                .then(|| self.pure_key(*op, clif(*ty), a, b));
-                let r = match key.and_then(|k| self.pure.get(&k)) {
-                    Some(&r) => r,
-                    None => {
-                        let r = self.binary(*op, *ty, a, b)?;
-                        if let Some(k) = key {
-                            self.pure.insert(k, r);
-                        }
-                        r
-                    }
-                };
+                .then(|| self.pure_key(*op, clif(*ty), a, KeyOperand::of(&self.b, b)));
+                let r = self.reuse(key, |l| l.binary(*op, *ty, a, b))?;
                 if nan::is_loose_op(*op) {
                     self.def_loose(*dst, r);
                 } else {
@@ -534,16 +535,9 @@ impl Lower<'_, '_> {
                     // Integers only: the key's second operand names the
                     // type converted from.
                     let a = self.operand(*from, *a);
-                    let mut key = self.pure_key(*op, clif(*to), a, a);
-                    key.3 = KeyOperand::Const(i64::from(clif(*from).bits()));
-                    match self.pure.get(&key) {
-                        Some(&r) => r,
-                        None => {
-                            let r = self.convert(*op, *from, *to, a)?;
-                            self.pure.insert(key, r);
-                            r
-                        }
-                    }
+                    let bits = KeyOperand::Const(i64::from(clif(*from).bits()));
+                    let key = self.pure_key(*op, clif(*to), a, bits);
+                    self.reuse(Some(key), |l| l.convert(*op, *from, *to, a))?
                 } else {
                     let a = self.operand(*from, *a);
                     self.convert(*op, *from, *to, a)?

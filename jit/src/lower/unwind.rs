@@ -633,9 +633,9 @@ impl Lower<'_, '_> {
     /// is lowered twice instead: in `rb`, which only a rewind then
     /// enters, and in a new block that the hot way goes on in. A loop is
     /// then entered at its header only: a rewind's way into its latch
-    /// made it a cycle with two entries, in which Cranelift finds no loop
-    /// (no invariant hoisted out of it, no load known from one of its
-    /// blocks in the next).
+    /// made it a cycle with two entries, in which Cranelift's loop
+    /// analysis (by dominators) finds no loop, and hoists nothing out of
+    /// it.
     fn past_poll(&mut self, rb: cranelift_codegen::ir::Block) -> Result<(), String> {
         let bi = pivm_ir::Block::new(self.cur_block);
         let ii = self.inst_index;
