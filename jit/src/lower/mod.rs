@@ -389,6 +389,11 @@ struct Lower<'a, 'f> {
     /// guard; while a round is left, the fast copy's headers do not test
     /// (`hoist`).
     round_stops: Vec<Option<Variable>>,
+    /// Per loop whose rounds poll: the resume point of its latch's
+    /// safepoint, and the last value of the induction variable from which
+    /// a round runs before the next poll (`hoist::round_end`: the rounds
+    /// between two polls test only this, as they test `round_stops`).
+    chunk_stops: Vec<Option<(u32, Variable)>>,
     /// Per loop: what a round of its fast copy carries to the next
     /// (`forward::carried`: range, offset, type) and the variable that
     /// holds it.
@@ -552,7 +557,7 @@ pub(crate) fn lower_function(
         |i| live.iter().any(|s| s.contains(i)),
     );
     let resume: Vec<ir::Block> = rps.iter().map(|_| b.create_block()).collect();
-    let rid_at = rps
+    let rid_at: HashMap<(usize, usize), u32> = rps
         .iter()
         .enumerate()
         .map(|(i, rp)| ((rp.block.index(), rp.inst), i as u32))
@@ -677,6 +682,7 @@ pub(crate) fn lower_function(
     let mut fast_blocks = Vec::with_capacity(loops.len());
     let mut fast_plans = Vec::with_capacity(loops.len());
     let mut round_stops = Vec::with_capacity(loops.len());
+    let mut chunk_stops = Vec::with_capacity(loops.len());
     let mut seeds = Vec::with_capacity(loops.len());
     for lp in &loops {
         let k = hoist::unroll_factor(lp, f, counting);
@@ -703,6 +709,18 @@ pub(crate) fn lower_function(
         // Rounds of a counted loop only: a plain loop's copies test.
         let rounds = k > 1 && lp.counted;
         round_stops.push(rounds.then(|| b.declare_var(clif(lp.iv_ty))));
+        // The latch's safepoint, if it polls (a loop of bounded work has
+        // none): polled once per chunk of rounds.
+        let latch = &f.blocks[lp.latch].insts;
+        let at = latch.len().wrapping_sub(2);
+        let poll = latch
+            .get(at)
+            .filter(|i| i.kind == pivm_ir::InstKind::Safepoint)
+            .and_then(|_| rid_at.get(&(lp.latch.index(), at)));
+        chunk_stops.push(match poll {
+            Some(&rid) if rounds && env.safepoints => Some((rid, b.declare_var(clif(lp.iv_ty)))),
+            _ => None,
+        });
         // Carried between rounds only: a loop of one copy has none.
         seeds.push(if rounds {
             forward::carried(f, lp)
@@ -798,6 +816,7 @@ pub(crate) fn lower_function(
         fast_blocks,
         fast_plans,
         round_stops,
+        chunk_stops,
         seeds,
         range_vars,
         fast: None,
