@@ -58,7 +58,8 @@
 //! interpreter. The fast copy is unrolled (`unroll_factor`): the latch of
 //! its last iteration polls like the checked one's and stops through the
 //! same stop block (same resume point, same frame), the others go on to
-//! the next iteration's header without polling; a
+//! the next iteration's header without polling (where the rounds are
+//! counted, the last polls once per chunk of rounds instead, `round_end`); a
 //! rewind lands in the checked copy (its resume block), which runs to the
 //! end of that loop. The guard also finds, from the same bounds it
 //! checks, the last value of the counter from which a whole round of
@@ -130,8 +131,10 @@ const PLAIN_TINY: usize = 16;
 
 /// How many iterations of `lp`'s fast copy are lowered one after the
 /// other, in rounds that test the counter once (`round_end`), only the
-/// last of them polling. A poll skipped in such a loop delays a request
-/// by at most seven iterations of a small loop body without calls; a run that
+/// last of them polling, or, where rounds are counted, once per chunk of
+/// `CHUNK_ROUNDS` rounds (`round_end`). A poll skipped in such a loop
+/// delays a request by at most 16 rounds of a small loop body without
+/// calls (128 iterations of at most 24 IR instructions); a run that
 /// counts safepoints (`counting`: `--snapshot-after`, `--stats`, threads
 /// and processes) polls at every iteration and is not unrolled.
 pub(super) fn unroll_factor(lp: &LoopPlan, f: &Function, counting: bool) -> usize {
