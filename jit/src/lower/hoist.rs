@@ -251,8 +251,9 @@ pub(super) struct Range {
 }
 
 /// Loops that run fewer times than this (known at the guard) take the
-/// checked copy: the guard would cost more than the checks.
-const MIN_TRIPS: i64 = 8;
+/// checked copy, or the short copy (`Lower::short_blocks`): the guard
+/// would cost more than the checks.
+pub(super) const MIN_TRIPS: i64 = 8;
 
 /// The rounds of a fast copy between two of its polls, at most
 /// (`round_end`): 16 rounds of at most 192 IR instructions (8 copies of
@@ -1528,10 +1529,24 @@ impl Lower<'_, '_> {
             .b
             .ins()
             .icmp_imm_u(UnsignedGreaterThanOrEqual, span, MIN_TRIPS - 1);
-        ok = self.b.ins().band(ok, long);
         let more = self.b.create_block();
         let slow = self.blocks[lp.header.index()];
-        self.b.ins().brif(ok, more, &[], slow, &[]);
+        match self.short_header(li) {
+            // A loop that runs, without wrapping, fewer than `MIN_TRIPS`
+            // times: its short copy.
+            Some(short) => {
+                let few = self.b.create_block();
+                let both = self.b.ins().band(ok, long);
+                self.b.ins().brif(both, more, &[], few, &[]);
+                self.b.seal_block(few);
+                self.b.switch_to_block(few);
+                self.b.ins().brif(ok, short, &[], slow, &[]);
+            }
+            None => {
+                ok = self.b.ins().band(ok, long);
+                self.b.ins().brif(ok, more, &[], slow, &[]);
+            }
+        }
         self.b.seal_block(more);
         self.b.switch_to_block(more);
         ok = self.b.ins().iconst(types::I8, 1);
@@ -1716,7 +1731,7 @@ impl Lower<'_, '_> {
     pub(super) fn round_start(&mut self, bi: Block) {
         let Some(li) = self.fast else { return };
         let lp = &self.loops[li];
-        if self.round_stops[li].is_none() || bi != lp.header || self.fast_copy != 0 {
+        if self.short || self.round_stops[li].is_none() || bi != lp.header || self.fast_copy != 0 {
             return;
         }
         for (r, k, ty, var) in self.seeds[li].clone() {
@@ -1735,7 +1750,7 @@ impl Lower<'_, '_> {
     ) -> Option<Block> {
         let li = self.fast?;
         let lp = &self.loops[li];
-        if bi != lp.header.index() || self.round_stops[li].is_none() {
+        if self.short || bi != lp.header.index() || self.round_stops[li].is_none() {
             return None;
         }
         Some(if lp.in_loop[then_dest.index()] {
@@ -1749,7 +1764,7 @@ impl Lower<'_, '_> {
     /// with the induction variable.
     pub(super) fn step_ranges(&mut self, bi: Block) {
         let Some(li) = self.fast else { return };
-        if self.loops[li].latch != bi {
+        if self.short || self.loops[li].latch != bi {
             return;
         }
         let by = self.loops[li].range_steps();
@@ -1777,7 +1792,12 @@ impl Lower<'_, '_> {
             return;
         };
         let lp = &self.loops[li];
-        let slow = self.blocks[lp.header.index()];
+        // Fewer iterations than a round are left: the short copy runs
+        // them if there is one.
+        let slow = self
+            .short_header(li)
+            .unwrap_or(self.blocks[lp.header.index()]);
+        let lp = &self.loops[li];
         // `iv` has stepped past the round: another starts from it if it
         // has not passed `stop` (`guard`).
         let cc = match (lp.step > 0, lp.signed) {
@@ -1846,6 +1866,13 @@ impl Lower<'_, '_> {
         self.b.ins().jump(round, &[]);
         self.seal(&[round]);
         self.b.switch_to_block(round);
+    }
+
+    /// The header of loop `li`'s short copy, if it has one
+    /// (`Lower::short_blocks`).
+    fn short_header(&self, li: usize) -> Option<cranelift_codegen::ir::Block> {
+        let header = self.loops[li].header.index();
+        self.short_blocks[li].as_ref().map(|s| s[&header])
     }
 
     /// Sets the variables of what the next round reads of this one

@@ -394,6 +394,15 @@ struct Lower<'a, 'f> {
     /// a round runs before the next poll (`hoist::round_end`: the rounds
     /// between two polls test only this, as they test `round_stops`).
     chunk_stops: Vec<Option<(u32, Variable)>>,
+    /// Per loop whose rounds poll: the blocks of its short copy, which
+    /// runs the loop as the checked copy does (every check and test) but
+    /// does not poll. The guard enters it where the loop runs fewer than
+    /// `hoist::MIN_TRIPS` iterations, the rounds where fewer than a round
+    /// is left: it polls no more than straight-line code of a few
+    /// iterations would.
+    short_blocks: Vec<Option<HashMap<usize, ir::Block>>>,
+    /// Whether the copy of loop `fast` being lowered is its short copy.
+    short: bool,
     /// Per loop: what a round of its fast copy carries to the next
     /// (`forward::carried`: range, offset, type) and the variable that
     /// holds it.
@@ -683,6 +692,7 @@ pub(crate) fn lower_function(
     let mut fast_plans = Vec::with_capacity(loops.len());
     let mut round_stops = Vec::with_capacity(loops.len());
     let mut chunk_stops = Vec::with_capacity(loops.len());
+    let mut short_blocks = Vec::with_capacity(loops.len());
     let mut seeds = Vec::with_capacity(loops.len());
     for lp in &loops {
         let k = hoist::unroll_factor(lp, f, counting);
@@ -717,10 +727,21 @@ pub(crate) fn lower_function(
             .get(at)
             .filter(|i| i.kind == pivm_ir::InstKind::Safepoint)
             .and_then(|_| rid_at.get(&(lp.latch.index(), at)));
-        chunk_stops.push(match poll {
+        let chunked = match poll {
             Some(&rid) if rounds && env.safepoints => Some((rid, b.declare_var(clif(lp.iv_ty)))),
             _ => None,
-        });
+        };
+        // And, for a tiny body (where a poll costs most), a copy without
+        // polls for the few iterations of a short run or after the
+        // rounds.
+        short_blocks.push(chunked.filter(|_| k == 8).map(|_| {
+            f.blocks
+                .keys()
+                .filter(|bi| lp.in_loop[bi.index()])
+                .map(|bi| (bi.index(), b.create_block()))
+                .collect()
+        }));
+        chunk_stops.push(chunked);
         // Carried between rounds only: a loop of one copy has none.
         seeds.push(if rounds {
             forward::carried(f, lp)
@@ -817,6 +838,8 @@ pub(crate) fn lower_function(
         fast_plans,
         round_stops,
         chunk_stops,
+        short_blocks,
+        short: false,
         seeds,
         range_vars,
         fast: None,

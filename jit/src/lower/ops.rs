@@ -158,8 +158,18 @@ impl Lower<'_, '_> {
                     }
                 }
             }
-            self.fast = None;
             self.fast_copy = 0;
+            if let Some(blocks) = self.short_blocks[li].clone() {
+                self.short = true;
+                self.lowered = None;
+                for bi in f.blocks.keys() {
+                    if let Some(&blk) = blocks.get(&bi.index()) {
+                        self.block(bi, blk)?;
+                    }
+                }
+                self.short = false;
+            }
+            self.fast = None;
             self.guard(li)?;
         }
         Ok(())
@@ -248,8 +258,8 @@ impl Lower<'_, '_> {
     /// while one is lowered.
     fn planned(&self, bi: pivm_ir::Block, ii: usize) -> Check {
         match self.fast {
-            Some(li) => self.fast_plans[li][&bi.index()].checks[ii],
-            None => self.plans[bi.index()].checks[ii],
+            Some(li) if !self.short => self.fast_plans[li][&bi.index()].checks[ii],
+            _ => self.plans[bi.index()].checks[ii],
         }
     }
 
@@ -310,8 +320,8 @@ impl Lower<'_, '_> {
     pub(super) fn planned_frame_args(&self) -> [Option<i64>; 2] {
         let (bi, ii) = (self.cur_block, self.inst_index);
         match self.fast {
-            Some(li) => self.fast_plans[li][&bi].frame_args[ii],
-            None => self.plans[bi].frame_args[ii],
+            Some(li) if !self.short => self.fast_plans[li][&bi].frame_args[ii],
+            _ => self.plans[bi].frame_args[ii],
         }
     }
 
@@ -320,7 +330,14 @@ impl Lower<'_, '_> {
     /// iteration's header); into a versioned loop's header from outside
     /// the loop, to the loop's guard; else to the block itself.
     fn target(&self, to: pivm_ir::Block) -> cranelift_codegen::ir::Block {
-        if let Some(li) = self.fast {
+        if let (Some(li), true) = (self.fast, self.short) {
+            if let Some(&b) = self.short_blocks[li]
+                .as_ref()
+                .and_then(|s| s.get(&to.index()))
+            {
+                return b;
+            }
+        } else if let Some(li) = self.fast {
             let copies = &self.fast_blocks[li];
             let copy = if self.cur_block == self.loops[li].latch.index() {
                 (self.fast_copy + 1) % copies.len()

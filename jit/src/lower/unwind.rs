@@ -504,8 +504,11 @@ impl Lower<'_, '_> {
         // An unrolled fast copy polls in its last iteration only, and
         // where its rounds are counted, once per chunk of rounds, at the
         // round's end (`round_end`).
+        // A short copy does not poll.
         let skip = self.fast.is_some_and(|li| {
-            self.fast_copy + 1 < self.fast_blocks[li].len() || self.chunk_stops[li].is_some()
+            self.short
+                || self.fast_copy + 1 < self.fast_blocks[li].len()
+                || self.chunk_stops[li].is_some()
         });
         if self.env.safepoints && !skip {
             // The poll's call may run code that writes memory: what is
