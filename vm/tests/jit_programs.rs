@@ -695,7 +695,7 @@ fn without_safepoints_nothing_polls() {
 /// next (a stencil's `a[j - 1]`, jit/src/lower/forward.rs) is reloaded
 /// from memory where a poll's call returns: here every poll calls the
 /// runtime (it counts safepoints, the code does not) and the program goes
-/// on, so every chunk of rounds ends on that path; the result must be the
+/// on, so every round takes that path; the result must be the
 /// interpreter's, memory included.
 #[test]
 fn carried_values_are_reloaded_where_polls_return() {
@@ -735,10 +735,9 @@ fn carried_values_are_reloaded_where_polls_return() {
         start(&["forwarding", "300"]),
     );
     assert_eq!(want.outcome, Outcome::Exit(0));
-    // The runtime saw the JIT's polls: in the fast copies, one per chunk
-    // of rounds (`hoist::CHUNK_ROUNDS`), each of which reloads.
+    // The runtime saw the JIT's polls: at most one per round of four.
     assert!(
-        got.state.safepoints_reached > 300,
+        got.state.safepoints_reached > 1000,
         "{} safepoints reached",
         got.state.safepoints_reached
     );

@@ -58,8 +58,13 @@
 //! interpreter. The fast copy is unrolled (`unroll_factor`): the latch of
 //! its last iteration polls like the checked one's and stops through the
 //! same stop block (same resume point, same frame), the others go on to
-//! the next iteration's header without polling (where the rounds are
-//! counted, the last polls once per chunk of rounds instead, `round_end`); a
+//! the next iteration's header without polling. A tiny body's loop
+//! (unrolled eight times) also has a *short copy* (`Lower::short_blocks`),
+//! lowered as the checked copy is but without a poll: the guard enters it
+//! where the loop runs fewer than `MIN_TRIPS` iterations, and the rounds
+//! end in it where fewer than a round are left (their range is checked,
+//! but the short copy checks as the checked copy does), so at most seven
+//! iterations run without a poll, as in the rounds; a
 //! rewind lands in the checked copy (its resume block), which runs to the
 //! end of that loop. The guard also finds, from the same bounds it
 //! checks, the last value of the counter from which a whole round of
@@ -79,7 +84,6 @@
 //! runs once every two or four iterations; its guard is a jump.
 
 use super::{clif, iconst, vm_flags, Lower};
-use crate::abi;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, Value};
 use pivm_ir::contract::NULL_PAGE;
@@ -131,10 +135,8 @@ const PLAIN_TINY: usize = 16;
 
 /// How many iterations of `lp`'s fast copy are lowered one after the
 /// other, in rounds that test the counter once (`round_end`), only the
-/// last of them polling, or, where rounds are counted, once per chunk of
-/// `CHUNK_ROUNDS` rounds (`round_end`). A poll skipped in such a loop
-/// delays a request by at most 16 rounds of a small loop body without
-/// calls (128 iterations of at most 24 IR instructions); a run that
+/// last of them polling. A poll skipped in such a loop delays a request
+/// by at most seven iterations of a small loop body without calls; a run that
 /// counts safepoints (`counting`: `--snapshot-after`, `--stats`, threads
 /// and processes) polls at every iteration and is not unrolled.
 pub(super) fn unroll_factor(lp: &LoopPlan, f: &Function, counting: bool) -> usize {
@@ -254,11 +256,6 @@ pub(super) struct Range {
 /// checked copy, or the short copy (`Lower::short_blocks`): the guard
 /// would cost more than the checks.
 pub(super) const MIN_TRIPS: i64 = 8;
-
-/// The rounds of a fast copy between two of its polls, at most
-/// (`round_end`): 16 rounds of at most 192 IR instructions (8 copies of
-/// `UNROLL_TINY`) and no call.
-const CHUNK_ROUNDS: u64 = 16;
 
 /// The widest spread of offsets in one range.
 const MAX_SPREAD: i64 = 4096;
@@ -1709,10 +1706,6 @@ impl Lower<'_, '_> {
         self.b.ins().brif(ok, enter, &[], slow, &[]);
         self.seal(&[enter]);
         self.b.switch_to_block(enter);
-        if let Some((_, chunk)) = self.chunk_stops[li] {
-            let c = self.chunk_stop(li, i0, stop_v);
-            self.b.def_var(chunk, c);
-        }
         // Inside the checked ranges now: what the first round reads of
         // what a round before it would have stored.
         for (r, k, ty, var) in self.seeds[li].clone() {
@@ -1782,18 +1775,14 @@ impl Lower<'_, '_> {
 
     /// The end of a round (`round_start`): another round if one is left,
     /// carrying what the next one reads of what this one stored
-    /// (`forward::carried`), else the checked copy runs the rest. Where
-    /// the latch polls, the rounds run in chunks (`chunk_stops`) and the
-    /// poll its safepoint skipped is made between two chunks: the test
-    /// that ends a chunk is the one that ends the rounds, so a round
-    /// within a chunk tests one compare, as one without safepoints.
+    /// (`forward::carried`), else the short copy (if the loop has one) or
+    /// the checked copy runs the rest.
     fn round_end(&mut self, li: usize) {
         let Some(stop) = self.round_stops[li] else {
             return;
         };
         let lp = &self.loops[li];
-        // Fewer iterations than a round are left: the short copy runs
-        // them if there is one.
+        // Fewer iterations than a round are left.
         let slow = self
             .short_header(li)
             .unwrap_or(self.blocks[lp.header.index()]);
@@ -1809,63 +1798,19 @@ impl Lower<'_, '_> {
         let ivar = self.vars[lp.iv.index()];
         let iv = self.b.use_var(ivar);
         let stop = self.b.use_var(stop);
-        let Some((rid, chunk)) = self.chunk_stops[li] else {
-            let enough = self.b.ins().icmp(cc, iv, stop);
-            let round = self.b.create_block();
-            self.b.ins().brif(enough, round, &[], slow, &[]);
-            self.seal(&[round]);
-            self.b.switch_to_block(round);
-            // The next round runs: its accesses are inside the checked
-            // ranges.
-            self.carry_seeds(li, true);
-            return;
-        };
-        let last = self.b.use_var(chunk);
-        let within = self.b.ins().icmp(cc, iv, last);
-        let next = self.b.create_block();
-        let edge = self.b.create_block();
-        let round = self.b.create_block();
-        self.b.set_cold_block(edge);
-        self.b.ins().brif(within, next, &[], edge, &[]);
-        self.seal(&[next, edge]);
-        self.b.switch_to_block(next);
-        self.carry_seeds(li, true);
-        self.b.ins().jump(round, &[]);
-        // The chunk's end: the rounds' end too, or a poll and another
-        // chunk.
-        self.b.switch_to_block(edge);
         let enough = self.b.ins().icmp(cc, iv, stop);
-        let poll = self.b.create_block();
-        self.b.set_cold_block(poll);
-        self.b.ins().brif(enough, poll, &[], slow, &[]);
-        self.seal(&[poll]);
-        self.b.switch_to_block(poll);
-        // The locals are those of the safepoint: the latch's steps since
-        // changed only the fast copy's own variables.
-        self.memory.clear();
-        let word = self.load_ctx(types::I32, abi::OFF_POLL);
-        let call = self.b.create_block();
-        let polled = self.b.create_block();
-        self.b.set_cold_block(call);
-        self.b.set_cold_block(polled);
-        self.b.ins().brif(word, call, &[], polled, &[]);
-        self.seal(&[call]);
-        self.b.switch_to_block(call);
-        self.poll_call(rid);
-        let st = self.load_ctx(types::I32, abi::OFF_STATE);
-        self.b
-            .ins()
-            .brif(st, self.stops[rid as usize], &[], polled, &[]);
-        self.seal(&[polled]);
-        self.b.switch_to_block(polled);
-        let c = self.chunk_stop(li, iv, stop);
-        self.b.def_var(chunk, c);
-        // The poll's call may have written memory: what the next round
-        // reads of this one is loaded again.
-        self.carry_seeds(li, false);
-        self.b.ins().jump(round, &[]);
+        let round = self.b.create_block();
+        self.b.ins().brif(enough, round, &[], slow, &[]);
         self.seal(&[round]);
         self.b.switch_to_block(round);
+        // The next round runs: its accesses are inside the checked ranges.
+        for (r, k, ty, var) in self.seeds[li].clone() {
+            let v = match self.memory.get(r, k, ty) {
+                Some((v, _)) => v,
+                None => self.load_hoisted(li, r, k, ty),
+            };
+            self.b.def_var(var, v);
+        }
     }
 
     /// The header of loop `li`'s short copy, if it has one
@@ -1873,47 +1818,6 @@ impl Lower<'_, '_> {
     fn short_header(&self, li: usize) -> Option<cranelift_codegen::ir::Block> {
         let header = self.loops[li].header.index();
         self.short_blocks[li].as_ref().map(|s| s[&header])
-    }
-
-    /// Sets the variables of what the next round reads of this one
-    /// (`forward::carried`) from what the path knows (`known`), else by
-    /// loads from inside the checked ranges.
-    fn carry_seeds(&mut self, li: usize, known: bool) {
-        for (r, k, ty, var) in self.seeds[li].clone() {
-            let v = match self.memory.get(r, k, ty) {
-                Some((v, _)) if known => v,
-                _ => self.load_hoisted(li, r, k, ty),
-            };
-            self.b.def_var(var, v);
-        }
-    }
-
-    /// The last value of the induction variable, from `iv` on, from which
-    /// a round of a chunk starts: `CHUNK_ROUNDS` rounds on, or `stop`,
-    /// which `iv` has not passed, if that comes first. `stop - iv` (or
-    /// `iv - stop` counting down) is exact as an unsigned number (both lie
-    /// in the loop's range, where `iv` does not wrap), and `iv` plus the
-    /// chunk then does not pass `stop`.
-    fn chunk_stop(&mut self, li: usize, iv: Value, stop: Value) -> Value {
-        let lp = &self.loops[li];
-        let t = clif(lp.iv_ty);
-        let u = self.fast_blocks[li].len() as u64;
-        let span = CHUNK_ROUNDS * u * lp.step.unsigned_abs();
-        if span >= 1 << (t.bits() - 1) {
-            return stop;
-        }
-        let (left, next) = if lp.step > 0 {
-            let left = self.b.ins().isub(stop, iv);
-            (left, self.b.ins().iadd_imm_s(iv, span as i64))
-        } else {
-            let left = self.b.ins().isub(iv, stop);
-            (left, self.b.ins().iadd_imm_s(iv, -(span as i64)))
-        };
-        let far = self
-            .b
-            .ins()
-            .icmp_imm_u(IntCC::UnsignedGreaterThan, left, span as i64);
-        self.b.ins().select(far, next, stop)
     }
 
     /// A load of `ty` at offset `k` of range `r`'s current host address.

@@ -389,12 +389,8 @@ struct Lower<'a, 'f> {
     /// guard; while a round is left, the fast copy's headers do not test
     /// (`hoist`).
     round_stops: Vec<Option<Variable>>,
-    /// Per loop whose rounds poll: the resume point of its latch's
-    /// safepoint, and the last value of the induction variable from which
-    /// a round runs before the next poll (`hoist::round_end`: the rounds
-    /// between two polls test only this, as they test `round_stops`).
-    chunk_stops: Vec<Option<(u32, Variable)>>,
-    /// Per loop whose rounds poll: the blocks of its short copy, which
+    /// Per loop of a tiny body whose rounds poll: the blocks of its short
+    /// copy, which
     /// runs the loop as the checked copy does (every check and test) but
     /// does not poll. The guard enters it where the loop runs fewer than
     /// `hoist::MIN_TRIPS` iterations, the rounds where fewer than a round
@@ -566,7 +562,7 @@ pub(crate) fn lower_function(
         |i| live.iter().any(|s| s.contains(i)),
     );
     let resume: Vec<ir::Block> = rps.iter().map(|_| b.create_block()).collect();
-    let rid_at: HashMap<(usize, usize), u32> = rps
+    let rid_at = rps
         .iter()
         .enumerate()
         .map(|(i, rp)| ((rp.block.index(), rp.inst), i as u32))
@@ -691,7 +687,6 @@ pub(crate) fn lower_function(
     let mut fast_blocks = Vec::with_capacity(loops.len());
     let mut fast_plans = Vec::with_capacity(loops.len());
     let mut round_stops = Vec::with_capacity(loops.len());
-    let mut chunk_stops = Vec::with_capacity(loops.len());
     let mut short_blocks = Vec::with_capacity(loops.len());
     let mut seeds = Vec::with_capacity(loops.len());
     for lp in &loops {
@@ -719,29 +714,21 @@ pub(crate) fn lower_function(
         // Rounds of a counted loop only: a plain loop's copies test.
         let rounds = k > 1 && lp.counted;
         round_stops.push(rounds.then(|| b.declare_var(clif(lp.iv_ty))));
-        // The latch's safepoint, if it polls (a loop of bounded work has
-        // none): polled once per chunk of rounds.
+        // A tiny body (where a poll costs most) whose latch polls (a loop
+        // of bounded work has no safepoint): a copy without polls for the
+        // few iterations of a short run or after the rounds.
         let latch = &f.blocks[lp.latch].insts;
         let at = latch.len().wrapping_sub(2);
-        let poll = latch
+        let polls = latch
             .get(at)
-            .filter(|i| i.kind == pivm_ir::InstKind::Safepoint)
-            .and_then(|_| rid_at.get(&(lp.latch.index(), at)));
-        let chunked = match poll {
-            Some(&rid) if rounds && env.safepoints => Some((rid, b.declare_var(clif(lp.iv_ty)))),
-            _ => None,
-        };
-        // And, for a tiny body (where a poll costs most), a copy without
-        // polls for the few iterations of a short run or after the
-        // rounds.
-        short_blocks.push(chunked.filter(|_| k == 8).map(|_| {
+            .is_some_and(|i| i.kind == pivm_ir::InstKind::Safepoint);
+        short_blocks.push((rounds && k == 8 && polls && env.safepoints).then(|| {
             f.blocks
                 .keys()
                 .filter(|bi| lp.in_loop[bi.index()])
                 .map(|bi| (bi.index(), b.create_block()))
                 .collect()
         }));
-        chunk_stops.push(chunked);
         // Carried between rounds only: a loop of one copy has none.
         seeds.push(if rounds {
             forward::carried(f, lp)
@@ -837,7 +824,6 @@ pub(crate) fn lower_function(
         fast_blocks,
         fast_plans,
         round_stops,
-        chunk_stops,
         short_blocks,
         short: false,
         seeds,

@@ -501,15 +501,11 @@ impl Lower<'_, '_> {
             Some(_) => self.b.create_block(),
             None => self.resume[rid as usize],
         };
-        // An unrolled fast copy polls in its last iteration only, and
-        // where its rounds are counted, once per chunk of rounds, at the
-        // round's end (`round_end`).
-        // A short copy does not poll.
-        let skip = self.fast.is_some_and(|li| {
-            self.short
-                || self.fast_copy + 1 < self.fast_blocks[li].len()
-                || self.chunk_stops[li].is_some()
-        });
+        // An unrolled fast copy polls in its last iteration only; a short
+        // copy not at all.
+        let skip = self
+            .fast
+            .is_some_and(|li| self.short || self.fast_copy + 1 < self.fast_blocks[li].len());
         if self.env.safepoints && !skip {
             // The poll's call may run code that writes memory: what is
             // known is forgotten, but for what the next round carries,
@@ -661,7 +657,7 @@ impl Lower<'_, '_> {
     }
 
     /// The poll's call to the runtime, at resume point `rid`.
-    pub(super) fn poll_call(&mut self, rid: u32) {
+    fn poll_call(&mut self, rid: u32) {
         let site = super::entry::cold_const(self.fid.0, rid);
         let site = iconst(&mut self.b, types::I64, site);
         self.stop_locs[rid as usize] = self.loc;
