@@ -1,21 +1,12 @@
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "stop.h"
 
 /* Passes over two arrays: argv[1] passes (default 50), or with argument
    "stop" until the file "stop" exists in the working directory (checked
    every 16 passes). Its inner loop is counted and makes no call: the JIT
    unrolls its fast copy, and a snapshot asked from outside lands there
    (vm/tests/snapshots.rs, unrolled_loops_snapshot_at_their_polls). */
-static int stop_file(void) {
-    FILE *f = fopen("stop", "r");
-    if (!f) return 0;
-    fclose(f);
-    return 1;
-}
-
 int main(int argc, char **argv) {
-    long limit = argc < 2 ? 50 : strcmp(argv[1], "stop") == 0 ? -1 : atol(argv[1]);
+    long limit = pass_limit(argc, argv);
     int n = 1000;
     unsigned *a = malloc(n * sizeof(unsigned));
     double *d = malloc(n * sizeof(double));

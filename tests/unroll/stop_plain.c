@@ -1,6 +1,4 @@
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "stop.h"
 
 /* Passes over an array ended by a 0: argv[1] passes (default 50), or
    with argument "stop" until the file "stop" exists in the working
@@ -9,15 +7,8 @@
    copies that keep every test and poll in the last only, and a snapshot
    asked from outside lands there (vm/tests/snapshots.rs,
    unrolled_loops_snapshot_at_their_polls). */
-static int stop_file(void) {
-    FILE *f = fopen("stop", "r");
-    if (!f) return 0;
-    fclose(f);
-    return 1;
-}
-
 int main(int argc, char **argv) {
-    long limit = argc < 2 ? 50 : strcmp(argv[1], "stop") == 0 ? -1 : atol(argv[1]);
+    long limit = pass_limit(argc, argv);
     int n = 1000;
     unsigned *a = malloc((n + 1) * sizeof(unsigned));
     for (int i = 0; i < n; i++) a[i] = i + 1;

@@ -1,6 +1,4 @@
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "stop.h"
 
 /* Passes over an array in short runs: argv[1] passes (default 50), or
    with argument "stop" until the file "stop" exists in the working
@@ -9,15 +7,8 @@
    than 8 more: the JIT runs those in a short copy that does not poll
    (jit/src/lower/hoist.rs), so a snapshot asked from outside lands in
    the loop around them (vm/tests/snapshots.rs, short_loops_do_not_poll). */
-static int stop_file(void) {
-    FILE *f = fopen("stop", "r");
-    if (!f) return 0;
-    fclose(f);
-    return 1;
-}
-
 int main(int argc, char **argv) {
-    long limit = argc < 2 ? 50 : strcmp(argv[1], "stop") == 0 ? -1 : atol(argv[1]);
+    long limit = pass_limit(argc, argv);
     int n = 1024;
     unsigned *a = malloc(n * sizeof(unsigned));
     for (int i = 0; i < n; i++) a[i] = i;

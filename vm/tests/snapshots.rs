@@ -868,15 +868,15 @@ fn snapshot_by_pid() {
 #[test]
 fn unrolled_loops_snapshot_at_their_polls() {
     let inner = Landing::Polls("i32 i.1 = ");
-    snapshots_land_at_unrolled_polls("stop_file", &["stop_file.c:31 (safepoint"], inner);
-    snapshots_land_at_unrolled_polls("stop_plain", &["stop_plain.c:35 (safepoint"], inner);
+    snapshots_land_at_unrolled_polls("stop_file", &["stop_file.c:22 (safepoint"], inner);
+    snapshots_land_at_unrolled_polls("stop_plain", &["stop_plain.c:26 (safepoint"], inner);
 }
 
 /// A counted loop of fewer than 8 iterations, or the fewer than 8 left
 /// after a round of 8, runs in a short copy that does not poll
 /// (`jit/src/lower/hoist.rs`): snapshots asked from outside while
 /// `tests/unroll/stop_short.c` runs never land in its loop of 1 to 7
-/// iterations (line 31), and in its loop of 9 to 15 (line 32) only at
+/// iterations (line 22), and in its loop of 9 to 15 (line 23) only at
 /// the end of its round of 8, never in the rest (where they would with a
 /// poll at each iteration: most of the time is theirs), and resume on
 /// both engines to gcc's output.
@@ -884,9 +884,9 @@ fn unrolled_loops_snapshot_at_their_polls() {
 fn short_loops_do_not_poll() {
     snapshots_land_at_unrolled_polls(
         "stop_short",
-        &["stop_short.c:31 (safepoint", "stop_short.c:32 (safepoint"],
+        &["stop_short.c:22 (safepoint", "stop_short.c:23 (safepoint"],
         Landing::Short {
-            round: "stop_short.c:32 (safepoint",
+            round: "stop_short.c:23 (safepoint",
             counter: "i32 i.2 = ",
         },
     );

@@ -255,7 +255,7 @@ pub(super) struct Range {
 /// Loops that run fewer times than this (known at the guard) take the
 /// checked copy, or the short copy (`Lower::short_blocks`): the guard
 /// would cost more than the checks.
-pub(super) const MIN_TRIPS: i64 = 8;
+const MIN_TRIPS: i64 = 8;
 
 /// The widest spread of offsets in one range.
 const MAX_SPREAD: i64 = 4096;
@@ -1781,11 +1781,10 @@ impl Lower<'_, '_> {
         let Some(stop) = self.round_stops[li] else {
             return;
         };
-        let lp = &self.loops[li];
         // Fewer iterations than a round are left.
         let slow = self
             .short_header(li)
-            .unwrap_or(self.blocks[lp.header.index()]);
+            .unwrap_or(self.blocks[self.loops[li].header.index()]);
         let lp = &self.loops[li];
         // `iv` has stepped past the round: another starts from it if it
         // has not passed `stop` (`guard`).

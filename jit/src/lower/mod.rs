@@ -390,12 +390,11 @@ struct Lower<'a, 'f> {
     /// (`hoist`).
     round_stops: Vec<Option<Variable>>,
     /// Per loop of a tiny body whose rounds poll: the blocks of its short
-    /// copy, which
-    /// runs the loop as the checked copy does (every check and test) but
-    /// does not poll. The guard enters it where the loop runs fewer than
-    /// `hoist::MIN_TRIPS` iterations, the rounds where fewer than a round
-    /// is left: it polls no more than straight-line code of a few
-    /// iterations would.
+    /// copy, which runs the loop as the checked copy does (every check and
+    /// test) but does not poll. The guard enters it where the loop runs
+    /// fewer than `hoist::MIN_TRIPS` iterations, the rounds where fewer
+    /// than a round is left: at most seven iterations without a poll, as
+    /// within a round.
     short_blocks: Vec<Option<HashMap<usize, ir::Block>>>,
     /// Whether the copy of loop `fast` being lowered is its short copy.
     short: bool,
