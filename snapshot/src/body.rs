@@ -375,18 +375,13 @@ pub fn program_hash(module: &Module) -> [u8; 32] {
     SavedProgram::from_module(module).hash
 }
 
-/// The program hashes of `module` placed as earlier pivms placed
-/// safepoints (`safepoints::EARLIER_PLACEMENTS`): a snapshot written then
-/// has one of them, and still resumes.
-pub fn program_hashes_earlier(module: &Module) -> Vec<[u8; 32]> {
-    safepoints::EARLIER_PLACEMENTS
-        .iter()
-        .map(|&rule| {
-            let mut placed = module.clone();
-            safepoints::place_as(&mut placed, rule);
-            SavedProgram::from_text(placed.to_string()).hash
-        })
-        .collect()
+/// The program hash of `module` placed as pivm placed safepoints before
+/// loops of bounded work stopped polling (`safepoints::place_every_loop`):
+/// a snapshot written then has it, and still resumes.
+pub fn program_hash_every_loop(module: &Module) -> [u8; 32] {
+    let mut placed = module.clone();
+    safepoints::place_every_loop(&mut placed);
+    SavedProgram::from_text(placed.to_string()).hash
 }
 
 /// VM memory.

@@ -73,7 +73,7 @@ pub mod heap_table;
 pub mod validate;
 
 pub use body::{
-    capture_extents, capture_regions, program_hash, program_hashes_earlier, restore_regions, Body,
+    capture_extents, capture_regions, program_hash, program_hash_every_loop, restore_regions, Body,
     ByteString, Counters, Endian, EngineKind, Hop, Host, IoState, MemoryLayout, Parent, Region,
     SavedAllocation, SavedFamily, SavedFd, SavedFile, SavedFrame, SavedMemory, SavedPipe,
     SavedProgram, SavedRand, SavedThread, SavedThreads, SavedTimers, SavedZombie, Value, ValueType,

@@ -365,25 +365,22 @@ fn check_text_limits(text: &str) -> Result<(), SnapshotError> {
 }
 
 /// Parses, verifies and checks that `text` is canonical and placed, as
-/// pivm places safepoints now or as an earlier pivm did
-/// (`safepoints::EARLIER_PLACEMENTS`: a snapshot written then resumes
-/// with its program as it is); returns the module with its type layouts.
+/// pivm places safepoints now or as it did before loops of bounded work
+/// stopped polling (`safepoints::place_every_loop`: a snapshot written
+/// then resumes with its program as it is); returns the module with its
+/// type layouts.
 fn parse_placed(text: &str) -> Result<(Module, TypeLayouts), SnapshotError> {
     let mut module = pivm_ir::parse(text, "<snapshot>").map_err(SnapshotError::ProgramParse)?;
     pivm_ir::verify(&module).map_err(SnapshotError::ProgramVerify)?;
     safepoints::place(&mut module);
     let mut canonical = module.to_string();
-    for rule in safepoints::EARLIER_PLACEMENTS {
-        if canonical == text {
-            break;
-        }
+    if canonical != text {
         // Parsed and verified above.
-        let mut earlier =
-            pivm_ir::parse(text, "<snapshot>").map_err(SnapshotError::ProgramParse)?;
-        safepoints::place_as(&mut earlier, rule);
-        let text_earlier = earlier.to_string();
-        if text_earlier == text {
-            (module, canonical) = (earlier, text_earlier);
+        let mut every = pivm_ir::parse(text, "<snapshot>").map_err(SnapshotError::ProgramParse)?;
+        safepoints::place_every_loop(&mut every);
+        let text_every = every.to_string();
+        if text_every == text {
+            (module, canonical) = (every, text_every);
         }
     }
     if canonical != text {

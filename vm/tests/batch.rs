@@ -136,42 +136,34 @@ fn resumes_across_engines_until_the_end_with_the_output_of_one_run() {
     }
 }
 
-/// A job's snapshot written by an earlier pivm at a safepoint pivm no
-/// longer places (`tests/snapshots/every_loop_polls.msgpack`, of
-/// `bounded_loop.c`, inside its loop of 8 iterations, when every loop
-/// polled; `constant_starts.msgpack`, of `bounded_start.c`, inside its
-/// loop from `i + 1`, when only loops from constants went without)
+/// A job's snapshot written by the pivm before loops of bounded work
+/// stopped polling (`tests/snapshots/every_loop_polls.msgpack`, of
+/// `tests/snapshots/bounded_loop.c`, inside its loop of 8 iterations)
 /// resumes: the program compiled again is the snapshot's as that pivm
 /// placed its safepoints. Its output is gcc's.
 #[test]
-fn a_job_snapshotted_under_an_earlier_placement_resumes() {
+fn a_job_snapshotted_before_bounded_loops_stopped_polling_resumes() {
+    let d = scratch("every-loop");
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    for (snap, prog) in [
-        ("every_loop_polls.msgpack", "bounded_loop.c"),
-        ("constant_starts.msgpack", "bounded_start.c"),
-    ] {
-        let d = scratch(snap);
-        let src = repo.join("tests/snapshots").join(prog);
-        std::fs::copy(&src, d.join("prog.c")).unwrap();
-        let exe = d.join("gcc-prog");
-        let gcc = Command::new("gcc")
-            .args(["-O0", "-w", "-o"])
-            .arg(&exe)
-            .arg(&src)
-            .arg("-lm")
-            .status()
-            .expect("gcc runs");
-        assert!(gcc.success());
-        let want = Command::new(&exe).output().unwrap().stdout;
-        std::fs::create_dir_all(d.join("ckpt")).unwrap();
-        let snap = repo.join("tests/snapshots").join(snap);
-        std::fs::copy(snap, d.join("ckpt/checkpoint.msgpack")).unwrap();
-        let o = batch(&d, &[], &[]);
-        assert_eq!(code(&o), 0, "{prog}: {}", stderr(&o));
-        assert!(stderr(&o).contains("resuming from"), "{}", stderr(&o));
-        assert_eq!(read(d.join("ckpt/stdout")), want, "{prog}");
-        let _ = std::fs::remove_dir_all(&d);
-    }
+    let src = repo.join("tests/snapshots/bounded_loop.c");
+    std::fs::copy(&src, d.join("prog.c")).unwrap();
+    let exe = d.join("gcc-prog");
+    let gcc = Command::new("gcc")
+        .args(["-O0", "-w", "-o"])
+        .arg(&exe)
+        .arg(&src)
+        .status()
+        .expect("gcc runs");
+    assert!(gcc.success());
+    let want = Command::new(&exe).output().unwrap().stdout;
+    std::fs::create_dir_all(d.join("ckpt")).unwrap();
+    let snap = repo.join("tests/snapshots/every_loop_polls.msgpack");
+    std::fs::copy(snap, d.join("ckpt/checkpoint.msgpack")).unwrap();
+    let o = batch(&d, &[], &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("resuming from"), "{}", stderr(&o));
+    assert_eq!(read(d.join("ckpt/stdout")), want);
+    let _ = std::fs::remove_dir_all(&d);
 }
 
 /// Leaves a job stopped by a snapshot in `d/ckpt`; returns its output.

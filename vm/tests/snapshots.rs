@@ -1595,40 +1595,24 @@ fn gcc_binary(dir: &Path, src: &str) -> PathBuf {
         .args(["-O0", "-w", "-o"])
         .arg(&exe)
         .arg(&src)
-        .arg("-lm")
         .status()
         .expect("gcc runs");
     assert!(gcc.success());
     exe
 }
 
-/// Snapshots written by earlier pivms at safepoints pivm no longer
-/// places (`pivm_ir::safepoints::EARLIER_PLACEMENTS`), each at a poll of
-/// its program's inner loop: `every_loop_polls.msgpack` of
-/// `bounded_loop.c` (every loop polled; a loop of 8 iterations no longer
-/// does: `BOUNDED_WORK`), `constant_starts.msgpack` of `bounded_start.c`
-/// (only loops from a constant start and without calls went without; its
-/// `for (j = i + 1; j < 6; j++)` calling `sqrt` no longer polls).
-const EARLIER_SNAPSHOTS: [(&str, &str); 2] = [
-    ("every_loop_polls.msgpack", "bounded_loop.c"),
-    ("constant_starts.msgpack", "bounded_start.c"),
-];
-
-/// Each of `EARLIER_SNAPSHOTS` resumes on both engines with its program
-/// placed as it was, and a snapshot of the resumed run (which embeds that
-/// program) resumes again, with gcc's output.
+/// A snapshot written by the pivm of 2026-12-07, which polled in every
+/// loop (`tests/snapshots/every_loop_polls.msgpack`, taken in
+/// `bounded_loop.c`'s inner loop of 8 iterations, where pivm no longer
+/// polls: `pivm_ir::safepoints::BOUNDED_WORK`), resumes on both engines
+/// with its program placed as it was, and a snapshot of the resumed run
+/// (which embeds that program) resumes again, with gcc's output.
 #[test]
-fn snapshots_placed_by_earlier_rules_resume() {
-    for (snap, prog) in EARLIER_SNAPSHOTS {
-        resumes_as_placed(snap, prog);
-    }
-}
-
-fn resumes_as_placed(snap: &str, prog: &str) {
-    let dir = scratch(snap);
-    let exe = gcc_binary(&dir, &format!("tests/snapshots/{prog}"));
+fn snapshots_placed_before_bounded_loops_stopped_polling_resume() {
+    let dir = scratch("every-loop");
+    let exe = gcc_binary(&dir, "tests/snapshots/bounded_loop.c");
     let want = text(&Command::new(&exe).output().unwrap().stdout);
-    let old = repo().join("tests/snapshots").join(snap);
+    let old = repo().join("tests/snapshots/every_loop_polls.msgpack");
     let old = old.to_str().unwrap();
     for engine in ["jit", "interp"] {
         let o = pivm(&dir, &["resume", old, "--engine", engine]);

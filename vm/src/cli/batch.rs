@@ -196,7 +196,7 @@ fn resume(a: &RunArgs, dir: &Path, snap: &Path, output: Option<&Path>) -> Result
     ours.source.clone_from(&module.source);
     let hash = body.program.hash;
     if pivm_snapshot::program_hash(&ours) != hash
-        && !pivm_snapshot::program_hashes_earlier(&ours).contains(&hash)
+        && pivm_snapshot::program_hash_every_loop(&ours) != hash
     {
         return Err(damaged(format!(
             "it is a snapshot of another program than {} (or of it as a pivm build with \
