@@ -3,9 +3,11 @@
 //! It owns the runtime ABI (`abi`): the `VmCtx` layout and the builtin
 //! table, which `vm` implements.
 //!
-//! Every function `f` gets an entry wrapper `extern "C" fn(ctx, args:
-//! *const u64) -> u64` so the VM can call any function without knowing its
-//! signature; functions call each other directly.
+//! Every signature of the module's functions gets an entry wrapper
+//! `extern "C" fn(ctx, args: *const u64) -> u64` (`JitModule::entry`:
+//! `args` holds the function's code address and id, then its arguments)
+//! so the VM can call any function without knowing its signature;
+//! functions call each other directly.
 //!
 //! # Driving it from the VM
 //!
@@ -41,12 +43,14 @@ pub use error::JitError;
 
 use abi::VmCtx;
 use cranelift_codegen::ir::{types, AbiParam, UserFuncName};
+use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{ArenaMemoryProvider, JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, Linkage, Module as _};
 use pivm_ir::frame::frame_layouts;
-use pivm_ir::{EntityRef, FuncId, Module, TypeLayouts};
+use pivm_ir::{EntityRef, FuncId, Module, Type, TypeLayouts};
+use std::collections::HashMap;
 
 /// Compile options.
 #[derive(Clone, Debug)]
@@ -85,14 +89,19 @@ impl Default for Options {
 }
 
 /// The entry wrapper of a compiled function: `args` holds one u64 per
-/// parameter (zero-extended bits, floats as IEEE bits), and the result is
-/// returned the same way (0 for a function returning nothing).
+/// parameter (zero-extended bits, floats as IEEE bits) after the called
+/// function's code address and its `FuncId` (`JitModule::entry` makes
+/// them), and the result is returned the same way (0 for a function
+/// returning nothing).
 pub type EntryFn = unsafe extern "C" fn(ctx: *mut VmCtx, args: *const u64) -> u64;
 
 /// A module compiled to native code. The code lives as long as this value.
 pub struct JitModule {
     jit: Option<JITModule>,
+    /// One entry wrapper per signature of the module's functions.
     entries: Vec<EntryFn>,
+    /// Per function: its signature's entry wrapper in `entries`.
+    entry_of: Vec<usize>,
     code: Vec<usize>,
     /// The length in bytes of each function's code.
     code_len: Vec<usize>,
@@ -109,6 +118,7 @@ pub struct JitModule {
 /// What `JitModule::build` makes.
 struct Built {
     entries: Vec<EntryFn>,
+    entry_of: Vec<usize>,
     code: Vec<usize>,
     code_len: Vec<usize>,
     exact_checks: Vec<usize>,
@@ -238,67 +248,139 @@ impl Compiled {
 /// tests for it, so the call traps as for a pointer to no function.
 const NO_CLASS: u64 = u64::MAX;
 
-/// Compiles every lowered function (with its module id), on up to as
-/// many threads as the host has cores (each takes the next function not
-/// taken yet), and returns each outcome in the order given, a compile
-/// error as text. A panic inside Cranelift is resumed on the caller's
-/// thread. Each context is dropped once compiled.
-fn compile_all(
-    isa: &dyn cranelift_codegen::isa::TargetIsa,
-    lowered: Vec<(cranelift_codegen::Context, cranelift_module::FuncId)>,
-) -> Vec<Result<Compiled, String>> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Mutex;
-    type Slot = (
-        Option<(cranelift_codegen::Context, cranelift_module::FuncId)>,
-        Option<Result<Compiled, String>>,
-    );
-    let slots: Vec<Mutex<Slot>> = lowered
-        .into_iter()
-        .map(|c| Mutex::new((Some(c), None)))
-        .collect();
-    let next = AtomicUsize::new(0);
-    let work = || loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some(slot) = slots.get(i) else { break };
-        let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
-        let (mut c, id) = slot.0.take().expect("each function is taken once");
-        let mut plane = cranelift_codegen::control::ControlPlane::default();
-        slot.1 = Some(
-            match c.compile(isa, &mut plane).map(|_| ()).map_err(|e| e.inner) {
-                Err(e) => Err(cranelift_codegen::print_errors::pretty_error(&c.func, e)),
-                Ok(()) => Ok(Compiled::of(&c, id)),
-            },
-        );
-    };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(slots.len())
-        .min(MAX_COMPILE_THREADS);
-    if threads <= 1 {
-        work();
-    } else {
-        std::thread::scope(|s| {
-            let helpers: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
-            work();
+/// Compiles one lowered function, `id` of the module: what it leaves, or
+/// the compile error as text.
+fn compile_one(
+    isa: &dyn TargetIsa,
+    mut c: cranelift_codegen::Context,
+    id: cranelift_module::FuncId,
+) -> Result<Compiled, String> {
+    let mut plane = cranelift_codegen::control::ControlPlane::default();
+    match c.compile(isa, &mut plane).map(|_| ()).map_err(|e| e.inner) {
+        Err(e) => Err(cranelift_codegen::print_errors::pretty_error(&c.func, e)),
+        Ok(()) => Ok(Compiled::of(&c, id)),
+    }
+}
+
+/// A function lowered and waiting to be compiled: its place in the
+/// results, its context and its module id.
+type Lowered = (usize, cranelift_codegen::Context, cranelift_module::FuncId);
+
+/// Compiling while lowering: the building thread lowers functions (which
+/// needs the module: each declares its callees) and queues them; compiling
+/// threads (up to as many as the host has cores, the building thread
+/// among them once it has lowered everything) each take the largest
+/// function queued, so that a large one does not start last while the
+/// other threads idle. Cranelift's compilation needs only the ISA. At
+/// most `COMPILE_BATCH` lowered functions wait (their contexts are what
+/// the build holds in memory): past that the building thread compiles
+/// one itself. A context is dropped once compiled.
+struct Pipeline<'i> {
+    isa: &'i dyn TargetIsa,
+    /// The queue, and whether nothing more will be queued.
+    queue: std::sync::Mutex<(Vec<Lowered>, bool)>,
+    queued: std::sync::Condvar,
+    done: std::sync::Mutex<Vec<Option<Result<Compiled, String>>>>,
+}
+
+impl<'i> Pipeline<'i> {
+    fn new(isa: &'i dyn TargetIsa, n: usize) -> Self {
+        Pipeline {
+            isa,
+            queue: Default::default(),
+            queued: Default::default(),
+            done: std::sync::Mutex::new((0..n).map(|_| None).collect()),
+        }
+    }
+
+    fn push(&self, item: Lowered) {
+        let full = {
+            let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+            q.0.push(item);
+            q.0.len() > COMPILE_BATCH
+        };
+        self.queued.notify_one();
+        if full {
+            if let Some(item) = self.take(false) {
+                self.compile(item);
+            }
+        }
+    }
+
+    /// The largest function queued; else, with `wait`, waits for one
+    /// until the queue is closed.
+    fn take(&self, wait: bool) -> Option<Lowered> {
+        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            let largest = (0..q.0.len()).max_by_key(|&i| q.0[i].1.func.dfg.num_insts());
+            if let Some(i) = largest {
+                return Some(q.0.swap_remove(i));
+            }
+            if q.1 || !wait {
+                return None;
+            }
+            q = self.queued.wait(q).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    fn compile(&self, (slot, c, id): Lowered) {
+        let r = compile_one(self.isa, c, id);
+        self.done.lock().unwrap_or_else(|p| p.into_inner())[slot] = Some(r);
+    }
+
+    /// Compiles what is queued until the queue is closed and empty.
+    fn work(&self) {
+        while let Some(item) = self.take(true) {
+            self.compile(item);
+        }
+    }
+
+    fn close(&self) {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner()).1 = true;
+        self.queued.notify_all();
+    }
+
+    /// Lowers with `lower` (which queues with `push`) while helpers (one
+    /// fewer than `threads`) compile, then compiles alongside them; returns what
+    /// `lower` returned and each function's outcome. A panic inside
+    /// Cranelift is resumed on the caller's thread.
+    fn run<T>(
+        self,
+        threads: usize,
+        lower: impl FnOnce(&Self) -> T,
+    ) -> (T, Vec<Option<Result<Compiled, String>>>) {
+        /// Closes the queue however lowering ends (an error, a panic), so
+        /// that no helper waits for ever.
+        struct Close<'a, 'i>(&'a Pipeline<'i>);
+        impl Drop for Close<'_, '_> {
+            fn drop(&mut self) {
+                self.0.close();
+            }
+        }
+        let out = std::thread::scope(|s| {
+            let helpers: Vec<_> = (1..threads).map(|_| s.spawn(|| self.work())).collect();
+            let out = {
+                let _close = Close(&self);
+                lower(&self)
+            };
+            self.work();
             for h in helpers {
                 if let Err(p) = h.join() {
                     std::panic::resume_unwind(p);
                 }
             }
+            out
         });
+        (
+            out,
+            self.done.into_inner().unwrap_or_else(|p| p.into_inner()),
+        )
     }
-    slots
-        .into_iter()
-        .map(|m| {
-            let (_, r) = m.into_inner().unwrap_or_else(|p| p.into_inner());
-            r.expect("every function was compiled")
-        })
-        .collect()
 }
 
-/// Functions lowered, then compiled together: a batch's contexts (IR and
-/// Cranelift's working state) are what the compilation holds in memory.
+/// The most functions lowered and waiting to be compiled (`Pipeline`):
+/// their contexts (IR and Cranelift's working state) are what the
+/// compilation holds in memory.
 const COMPILE_BATCH: usize = 32;
 
 /// The most threads compiling one module.
@@ -393,10 +475,10 @@ impl JitModule {
                 reserve >> 20
             ))
         })?;
-        let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
+        let mut builder = JITBuilder::with_isa(isa.clone(), default_libcall_names());
         builder.memory_provider(Box::new(arena));
         let mut jm = JITModule::new(builder);
-        let built = catch_internal_panic(|| Self::build(&mut jm, module, globals, opts, pinned_ctx))
+        let built = catch_internal_panic(|| Self::build(&mut jm, &isa, module, globals, opts, pinned_ctx))
             .and_then(|r| r)
             .map_err(|e| match e {
                 JitError::Codegen { func, message } if message.contains(ARENA_FULL) => {
@@ -411,6 +493,7 @@ impl JitModule {
             Ok(b) => Ok(JitModule {
                 jit: Some(jm),
                 entries: b.entries,
+                entry_of: b.entry_of,
                 code: b.code,
                 code_len: b.code_len,
                 exact_checks: b.exact_checks,
@@ -428,6 +511,7 @@ impl JitModule {
 
     fn build(
         jm: &mut JITModule,
+        isa: &OwnedTargetIsa,
         module: &Module,
         globals: &[u64],
         opts: &Options,
@@ -455,21 +539,36 @@ impl JitModule {
         let mut table = vec![0u64; 2 * n].into_boxed_slice();
 
         let mut func_ids = Vec::with_capacity(n);
-        let mut entry_ids = Vec::with_capacity(n);
         for (id, f) in module.funcs.iter() {
             let sig = lower::func_signature(jm, f.params(), f.ret);
             let fid = jm
                 .declare_function(&format!("f{}", id.0), Linkage::Local, &sig)
                 .map_err(|e| codegen_err(&f.name, e))?;
             func_ids.push(fid);
-            let mut esig = jm.make_signature();
-            esig.params.push(AbiParam::new(types::I64));
-            esig.params.push(AbiParam::new(types::I64));
-            esig.returns.push(AbiParam::new(types::I64));
+        }
+        // One entry wrapper per signature (`lower::lower_entry`).
+        let mut esig = jm.make_signature();
+        esig.params.push(AbiParam::new(types::I64));
+        esig.params.push(AbiParam::new(types::I64));
+        esig.returns.push(AbiParam::new(types::I64));
+        let mut sigs: HashMap<(Vec<Type>, Option<Type>), usize> = HashMap::new();
+        let mut entry_sigs = Vec::new();
+        let mut entry_of = Vec::with_capacity(n);
+        for f in module.funcs.values() {
+            let key = (f.params().collect::<Vec<_>>(), f.ret);
+            let next = sigs.len();
+            let e = *sigs.entry(key.clone()).or_insert_with(|| {
+                entry_sigs.push(key);
+                next
+            });
+            entry_of.push(e);
+        }
+        let mut entry_ids = Vec::with_capacity(entry_sigs.len());
+        for e in 0..entry_sigs.len() {
             let eid = jm
-                .declare_function(&format!("e{}", id.0), Linkage::Local, &esig)
-                .map_err(|e| codegen_err(&f.name, e))?;
-            entry_ids.push((eid, esig));
+                .declare_function(&format!("e{e}"), Linkage::Local, &esig)
+                .map_err(|e| codegen_err("(entry wrapper)", e))?;
+            entry_ids.push(eid);
         }
 
         let stub_sig = lower::poll_stub_signature(jm.isa(), pinned_ctx);
@@ -491,19 +590,23 @@ impl JitModule {
             poll_stub,
             pinned_ctx,
         };
-        let mut ctx = jm.make_context();
         let mut fctx = FunctionBuilderContext::new();
-        ctx.func.signature = stub_sig;
-        ctx.func.name = UserFuncName::user(1, 0);
-        lower::lower_poll_stub(
-            jm,
-            FunctionBuilder::new(&mut ctx.func, &mut fctx),
-            pinned_ctx,
-        );
-        jm.define_function(poll_stub, &mut ctx)
-            .map_err(|e| codegen_err("(poll stub)", e))?;
-        let mut max_frame = frame_size(&ctx);
-        jm.clear_context(&mut ctx);
+        // The poll stub and the entry wrappers, compiled with the first
+        // batch of functions.
+        let mut stubs = Vec::with_capacity(1 + entry_ids.len());
+        let mut c = jm.make_context();
+        c.func.signature = stub_sig;
+        c.func.name = UserFuncName::user(1, 0);
+        lower::lower_poll_stub(jm, FunctionBuilder::new(&mut c.func, &mut fctx), pinned_ctx);
+        stubs.push((c, poll_stub));
+        for (e, (params, ret)) in entry_sigs.iter().enumerate() {
+            let mut c = jm.make_context();
+            c.func.signature = esig.clone();
+            c.func.name = UserFuncName::user(2, e as u32);
+            let b = FunctionBuilder::new(&mut c.func, &mut fctx);
+            lower::lower_entry(jm, b, params, *ret, pinned_ctx);
+            stubs.push((c, entry_ids[e]));
+        }
         // A development aid: `PIVM_JIT_DUMP=NAME` prints the Cranelift IR
         // and the machine code of function @NAME (`*`: every function) to
         // stderr, and the code's bytes in hex on a line `; code HEX` (for
@@ -511,16 +614,30 @@ impl JitModule {
         let dump = std::env::var("PIVM_JIT_DUMP").ok();
         // Lowering needs the module (it declares callees in each function);
         // Cranelift's compilation of each function needs only the ISA, so
-        // the functions are compiled on several threads, a batch at a time
-        // (only a batch's contexts are in memory), then defined in module
-        // order (the code is the same as compiled one by one).
-        let mut code_len = Vec::with_capacity(n);
-        let mut exact_checks = Vec::with_capacity(n);
-        let mut stack_tested = Vec::with_capacity(n);
-        let ids: Vec<FuncId> = module.funcs.keys().collect();
-        for batch in ids.chunks(COMPILE_BATCH) {
-            let mut lowered = Vec::with_capacity(batch.len());
-            for &id in batch {
+        // the functions are compiled on several threads while the rest
+        // are lowered (`Pipeline`), the largest lowered first, then
+        // defined in module order (the code is the same as compiled one by
+        // one).
+        let mut order: Vec<FuncId> = module.funcs.keys().collect();
+        order.sort_by_key(|&id| {
+            let f = &module.funcs[id];
+            std::cmp::Reverse(f.blocks.values().map(|b| b.insts.len()).sum::<usize>())
+        });
+        let mut exact_checks = vec![0; n];
+        let mut stack_tested = vec![true; n];
+        let stub_ids: Vec<cranelift_module::FuncId> = stubs.iter().map(|(_, id)| *id).collect();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |t| t.get())
+            .min(n + stubs.len())
+            .min(MAX_COMPILE_THREADS);
+        let pipeline = Pipeline::new(&**isa, n + stubs.len());
+        let (lowered, mut done) = pipeline.run(threads, |p| -> Result<(), JitError> {
+            // The stubs first: a helper compiles them while the largest
+            // function is lowered.
+            for (k, (c, id)) in stubs.into_iter().enumerate() {
+                p.push((n + k, c, id));
+            }
+            for &id in &order {
                 let (i, f) = (id.index(), &module.funcs[id]);
                 let mut c = jm.make_context();
                 c.func.signature = lower::func_signature(jm, f.params(), f.ret);
@@ -535,57 +652,56 @@ impl JitModule {
                     lower::lower_never_entered(jm, b, id);
                     (0, true)
                 };
-                exact_checks.push(checks);
-                stack_tested.push(tested);
+                exact_checks[i] = checks;
+                stack_tested[i] = tested;
                 c.set_disasm(dump.as_deref().is_some_and(|d| d == "*" || d == f.name));
-                lowered.push((c, func_ids[i]));
+                p.push((i, c, func_ids[i]));
             }
-            for (&id, done) in batch.iter().zip(compile_all(jm.isa(), lowered)) {
-                let (i, f) = (id.index(), &module.funcs[id]);
-                let mut done = done.map_err(|e| codegen_err(&f.name, e))?;
-                if !stack_tested[i] && done.frame as u64 > abi::STACK_PER_LEVEL {
-                    // A frame larger than a level's share of the host
-                    // stack, beyond what its stack slots foretold:
-                    // compiled again with the prologue's test of the
-                    // stack (`abi::STACK_PER_LEVEL`). Rare: a function of
-                    // a thousand spills.
-                    let mut c = jm.make_context();
-                    c.func.signature = lower::func_signature(jm, f.params(), f.ret);
-                    c.func.name = UserFuncName::user(0, 2 * i as u32);
-                    let b = FunctionBuilder::new(&mut c.func, &mut fctx);
-                    lower::lower_function(&env, jm, b, id, true)
-                        .map_err(|e| codegen_err(&f.name, e))?;
-                    lower::peephole::rewrite(&mut c.func);
-                    c.set_disasm(dump.as_deref().is_some_and(|d| d == "*" || d == f.name));
-                    done = compile_all(jm.isa(), vec![(c, func_ids[i])])
-                        .pop()
-                        .expect("one function compiled")
-                        .map_err(|e| codegen_err(&f.name, e))?;
-                }
-                jm.define_function_bytes(func_ids[i], done.alignment, &done.bytes, &done.relocs)
-                    .map_err(|e| codegen_err(&f.name, e))?;
-                code_len.push(done.bytes.len());
-                max_frame = max_frame.max(done.frame);
-                if let Some(text) = done.dump {
-                    eprintln!("; @{}\n{text}", f.name);
-                }
-            }
+            Ok(())
+        });
+        lowered?;
+        let mut max_frame = 0;
+        for (slot, &id) in done.drain(n..).zip(&stub_ids) {
+            let stub = slot
+                .expect("every stub was compiled")
+                .map_err(|e| codegen_err("(stub)", e))?;
+            jm.define_function_bytes(id, stub.alignment, &stub.bytes, &stub.relocs)
+                .map_err(|e| codegen_err("(stub)", e))?;
+            max_frame = max_frame.max(stub.frame);
         }
+        let mut code_len = Vec::with_capacity(n);
         for (id, f) in module.funcs.iter() {
             let i = id.index();
-            ctx.func.signature = entry_ids[i].1.clone();
-            ctx.func.name = UserFuncName::user(0, 2 * i as u32 + 1);
-            let b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
-            lower::lower_entry(module, jm, b, id, func_ids[i], pinned_ctx);
-            jm.define_function(entry_ids[i].0, &mut ctx)
+            let done = done[i].take().expect("every function was compiled");
+            let mut done = done.map_err(|e| codegen_err(&f.name, e))?;
+            if !stack_tested[i] && done.frame as u64 > abi::STACK_PER_LEVEL {
+                // A frame larger than a level's share of the host
+                // stack, beyond what its stack slots foretold:
+                // compiled again with the prologue's test of the
+                // stack (`abi::STACK_PER_LEVEL`). Rare: a function of
+                // a thousand spills.
+                let mut c = jm.make_context();
+                c.func.signature = lower::func_signature(jm, f.params(), f.ret);
+                c.func.name = UserFuncName::user(0, 2 * i as u32);
+                let b = FunctionBuilder::new(&mut c.func, &mut fctx);
+                lower::lower_function(&env, jm, b, id, true)
+                    .map_err(|e| codegen_err(&f.name, e))?;
+                lower::peephole::rewrite(&mut c.func);
+                c.set_disasm(dump.as_deref().is_some_and(|d| d == "*" || d == f.name));
+                done = compile_one(&**isa, c, func_ids[i]).map_err(|e| codegen_err(&f.name, e))?;
+            }
+            jm.define_function_bytes(func_ids[i], done.alignment, &done.bytes, &done.relocs)
                 .map_err(|e| codegen_err(&f.name, e))?;
-            max_frame = max_frame.max(frame_size(&ctx));
-            jm.clear_context(&mut ctx);
+            code_len.push(done.bytes.len());
+            max_frame = max_frame.max(done.frame);
+            if let Some(text) = done.dump {
+                eprintln!("; @{}\n{text}", f.name);
+            }
         }
         jm.finalize_definitions()
             .map_err(|e| codegen_err("(linking)", e))?;
 
-        let mut entries = Vec::with_capacity(n);
+        let mut entries = Vec::with_capacity(entry_ids.len());
         let mut code = Vec::with_capacity(n);
         for i in 0..n {
             let c = jm.get_finalized_function(func_ids[i]) as usize;
@@ -596,7 +712,9 @@ impl JitModule {
             } else {
                 NO_CLASS
             };
-            let e = jm.get_finalized_function(entry_ids[i].0);
+        }
+        for &eid in &entry_ids {
+            let e = jm.get_finalized_function(eid);
             // SAFETY: `e` is the finalized code of an entry wrapper, whose
             // Cranelift signature is `EntryFn`'s in the host's default
             // calling convention.
@@ -604,6 +722,7 @@ impl JitModule {
         }
         Ok(Built {
             entries,
+            entry_of,
             code,
             code_len,
             exact_checks,
@@ -650,9 +769,24 @@ impl JitModule {
         self.code.is_empty()
     }
 
-    /// The entry wrapper of `f`.
-    pub fn entry(&self, f: FuncId) -> EntryFn {
-        self.entries[f.index()]
+    /// The entry wrapper of `f` and what it takes to call `f` with `args`
+    /// (one u64 per parameter: zero-extended bits, floats as IEEE bits):
+    /// `entry(ctx, buffer.as_ptr())` calls it.
+    ///
+    /// Panics if `args` has fewer values than `f` has parameters.
+    pub fn entry(&self, f: FuncId, args: &[u64]) -> (EntryFn, Vec<u64>) {
+        let i = f.index();
+        assert!(
+            args.len() >= self.num_params[i],
+            "{f} takes {} arguments, {} given",
+            self.num_params[i],
+            args.len()
+        );
+        let mut buf = Vec::with_capacity(2 + args.len());
+        buf.push(self.code[i] as u64);
+        buf.push(f.0 as u64);
+        buf.extend_from_slice(args);
+        (self.entries[self.entry_of[i]], buf)
     }
 
     /// Calls function `f` with `args` (one u64 per parameter: zero-extended
@@ -672,14 +806,9 @@ impl JitModule {
     /// whose `hooks` are valid; the global addresses given to `compile`
     /// must be the ones this memory uses.
     pub unsafe fn call(&self, f: FuncId, ctx: *mut VmCtx, args: &[u64]) -> u64 {
-        assert!(
-            args.len() >= self.num_params[f.index()],
-            "{f} takes {} arguments, {} given",
-            self.num_params[f.index()],
-            args.len()
-        );
-        // SAFETY: the caller guarantees `ctx`; `args` holds enough values.
-        unsafe { (self.entries[f.index()])(ctx, args.as_ptr()) }
+        let (entry, buf) = self.entry(f, args);
+        // SAFETY: the caller guarantees `ctx`; `buf` is what `entry` takes.
+        unsafe { entry(ctx, buf.as_ptr()) }
     }
 }
 

@@ -726,6 +726,40 @@ fn entry_wrapper_ignores_upper_bits() {
     assert_eq!(o.ret, 1);
 }
 
+/// Functions of one signature share an entry wrapper: each call reaches
+/// the function asked for, with its arguments, and a host stack with no
+/// room at the entry reports the overflow in that function.
+#[test]
+fn functions_of_one_signature_share_an_entry_wrapper() {
+    let m = module(
+        "func @a(%x: i32, %y: f64) -> i32 {\nentry:\n    ret.i32 %x\n}\n\
+         func @b(%x: i32, %y: f64) -> i32 {\n    local %z: i32\nentry:\n    %z = ftosi.f64.i32 %y\n    %z = sub.i32 %z, %x\n    ret.i32 %z\n}\n\
+         func @c(%x: i32) -> i32 {\n    local %z: i32\nentry:\n    %z = mul.i32 %x, 3\n    ret.i32 %z\n}\n",
+    );
+    let mut vm = Vm::new(&m);
+    let j = jit(&m, &vm);
+    let y = 10.0f64.to_bits();
+    assert_eq!(run_jit(&j, &mut vm, func(&m, "a"), &[4, y]).ret, 4);
+    assert_eq!(run_jit(&j, &mut vm, func(&m, "b"), &[4, y]).ret, 6);
+    assert_eq!(run_jit(&j, &mut vm, func(&m, "c"), &[4]).ret, 12);
+    let (ea, _) = j.entry(func(&m, "a"), &[0, 0]);
+    let (eb, _) = j.entry(func(&m, "b"), &[0, 0]);
+    let (ec, _) = j.entry(func(&m, "c"), &[0]);
+    assert_eq!(ea as usize, eb as usize, "one wrapper per signature");
+    assert_ne!(ea as usize, ec as usize);
+    for name in ["a", "b"] {
+        let mut vm = Vm::new(&m);
+        // Above any host stack: the wrapper finds no room.
+        vm.ctx.native_stack_limit = 1 << 62;
+        let o = run_jit(&j, &mut vm, func(&m, name), &[4, y]);
+        assert_eq!(
+            o.trap,
+            Some((TrapKind::StackOverflow, func(&m, name).0, 0)),
+            "@{name}"
+        );
+    }
+}
+
 /// The entry wrapper sets the pinned register (x86_64: r15) to the
 /// context; r15 is callee-saved, so the caller must get its own back.
 #[cfg(target_arch = "x86_64")]
@@ -734,9 +768,8 @@ fn entry_wrapper_keeps_the_callers_pinned_register() {
     let m = module("func @f() -> i32 {\nentry:\n    ret.i32 7\n}\n");
     let mut vm = Vm::new(&m);
     let j = jit(&m, &vm);
-    let e = j.entry(FuncId(0));
+    let (e, args) = j.entry(FuncId(0), &[]);
     let ctx = vm.ctx_ptr();
-    let args = [0u64];
     let mine: u64 = 0x1234_5678_9abc_def0;
     let (after, ret): (u64, u64);
     // SAFETY: calls the entry wrapper per the C ABI (the stack is aligned

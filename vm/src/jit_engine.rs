@@ -424,7 +424,7 @@ impl Engine for JitEngine {
             rt.poll.set_keep(false);
             arm_countdown(&mut ctx, rt);
         }
-        let entry_fn = jit.entry(root);
+        let (entry_fn, args) = jit.entry(root, &args);
         let cx = Ctx(&mut ctx);
         // The depth limit too, with safepoints: without them nothing would
         // clear the word, and every call would take the depth test's cold

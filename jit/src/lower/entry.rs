@@ -1,4 +1,4 @@
-//! Stubs around the lowered functions: the entry wrapper of each function
+//! Stubs around the lowered functions: the entry wrapper of each signature
 //! (`(ctx, args: *const u64) -> u64`, which sets the pinned context
 //! register, restoring the caller's on return, and reports a stack
 //! overflow of the called function) and the
@@ -11,7 +11,7 @@ use cranelift_codegen::ir::{self, types, AbiParam, BlockArg, InstBuilder};
 use cranelift_frontend::FunctionBuilder;
 use cranelift_jit::JITModule;
 use cranelift_module::Module as _;
-use pivm_ir::{FuncId, Module, TrapKind};
+use pivm_ir::{FuncId, TrapKind, Type};
 
 /// The signature of the poll stub: `(ctx, site)`, without `ctx` where the
 /// pinned register holds it (`cold_const` encodes the site), in the
@@ -79,17 +79,20 @@ pub(crate) fn lower_poll_stub(jm: &JITModule, mut b: FunctionBuilder, pinned_ctx
     b.finalize(jm.target_config());
 }
 
-/// Lowers the entry wrapper of `fid`: `(ctx, args: *const u64) -> u64`,
-/// loading each parameter from `args` and returning the result as a u64.
+/// Lowers the entry wrapper of every function of one signature (`params`
+/// and `ret`): `(ctx, args: *const u64) -> u64`, where `args[0]` is the
+/// code address of the function to call, `args[1]` its `FuncId` (where a
+/// stack overflow at its entry is reported), then one u64 per parameter;
+/// it returns the result as a u64. One wrapper per signature, not per
+/// function: each is a function for Cranelift to compile (about 0.1 ms),
+/// and a module's functions share a few signatures.
 pub(crate) fn lower_entry(
-    m: &Module,
-    jm: &mut JITModule,
+    jm: &JITModule,
     mut b: FunctionBuilder,
-    fid: FuncId,
-    target: cranelift_module::FuncId,
+    params: &[Type],
+    ret: Option<Type>,
     pinned_ctx: bool,
 ) {
-    let f = &m.funcs[fid];
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
@@ -103,6 +106,9 @@ pub(crate) fn lower_entry(
         b.ins().set_pinned_reg(p[0]);
         saved
     });
+    let target = b.ins().load(types::I64, ctx_flags(), p[1], 0);
+    let fid = b.ins().load(types::I64, ctx_flags(), p[1], 8);
+    let fid = b.ins().ireduce(types::I32, fid);
     // The host stack has room for every level the depth limit allows
     // (`abi::STACK_PER_LEVEL`); else the call overflows at once.
     let report = b.create_block();
@@ -115,13 +121,15 @@ pub(crate) fn lower_entry(
     b.ins().brif(room, call_block, &[], report, &[]);
     b.switch_to_block(call_block);
     let mut vals = vec![p[0]];
-    for (i, t) in f.params().enumerate() {
-        let v = b.ins().load(types::I64, ctx_flags(), p[1], (i * 8) as i32);
+    for (i, &t) in params.iter().enumerate() {
+        let v = b
+            .ins()
+            .load(types::I64, ctx_flags(), p[1], (16 + i * 8) as i32);
         vals.push(from_u64(&mut b, v, t));
     }
-    let fr = jm.declare_func_in_func(target, b.func);
-    let call = b.ins().call(fr, &vals);
-    let r = match (f.ret, b.inst_results(call).first().copied()) {
+    let sig = b.import_signature(super::func_signature(jm, params.iter().copied(), ret));
+    let call = b.ins().call_indirect(sig, target, &vals);
+    let r = match (ret, b.inst_results(call).first().copied()) {
         (Some(t), Some(v)) => to_u64(&mut b, v, t),
         _ => b.ins().iconst(types::I64, 0),
     };
@@ -157,6 +165,7 @@ pub(crate) fn lower_never_entered(jm: &JITModule, mut b: FunctionBuilder, fid: F
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
     let p = b.block_params(entry).to_vec();
+    let fid = b.ins().iconst(types::I32, fid.0 as i64);
     trap_at_entry(jm, &mut b, p[0], TrapKind::Unreachable, fid);
     let rets: Vec<ir::Value> = b
         .func
@@ -171,13 +180,14 @@ pub(crate) fn lower_never_entered(jm: &JITModule, mut b: FunctionBuilder, fid: F
     b.finalize(jm.target_config());
 }
 
-/// Reports a trap of `kind` in `fid` at line 0 through the trap hook.
+/// Reports a trap of `kind` in function `fid` (an i32) at line 0 through
+/// the trap hook.
 fn trap_at_entry(
     jm: &JITModule,
     b: &mut FunctionBuilder,
     ctx: ir::Value,
     kind: TrapKind,
-    fid: FuncId,
+    fid: ir::Value,
 ) {
     let mut s = jm.make_signature();
     for t in [types::I64, types::I32, types::I32, types::I32] {
@@ -189,7 +199,6 @@ fn trap_at_entry(
         .ins()
         .load(types::I64, ctx_flags(), hooks, abi::OFF_HOOK_TRAP);
     let k = b.ins().iconst(types::I32, kind.code() as i64);
-    let fidv = b.ins().iconst(types::I32, fid.0 as i64);
     let line = b.ins().iconst(types::I32, 0);
-    b.ins().call_indirect(sig, hook, &[ctx, k, fidv, line]);
+    b.ins().call_indirect(sig, hook, &[ctx, k, fid, line]);
 }
