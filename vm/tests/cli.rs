@@ -218,7 +218,7 @@ fn program_arguments_before_or_after_options() {
     }
     let o = pivm(&["run", "examples/fib.pir", "--stats=nocount", "--", "10"]);
     assert!(
-        o.stderr.contains("pivm: stats: compile_ms="),
+        o.stderr.contains("pivm: stats: load_ms=") && o.stderr.contains(" compile_ms="),
         "{}",
         o.stderr
     );

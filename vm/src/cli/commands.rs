@@ -167,6 +167,7 @@ pub fn run(a: RunArgs) -> Result<u8> {
     // path).
     let first = files.first().cloned().unwrap_or_default();
     let what = first.to_string_lossy().into_owned();
+    let t = std::time::Instant::now();
     let mut module = load(&files, &a.cc)?;
     check_main(&module, &what)?;
     // A fresh start runs the optimized module (and a snapshot embeds it);
@@ -192,9 +193,14 @@ pub fn run(a: RunArgs) -> Result<u8> {
     }
     let mut rt = Runtime::new(Arc::new(prog), config, io(opts)?)
         .map_err(|e| Fail::new(Exit::Internal, e.to_string()))?;
+    let load = t.elapsed();
     let (mut engine, compile) = build_engine(opts.engine, opts, &rt.prog, &what)?;
     if opts.stats.is_some() && opts.engine == EngineChoice::Jit {
-        pivm::eprintln_ok!("pivm: stats: compile_ms={:.3}", snap::ms(compile));
+        pivm::eprintln_ok!(
+            "pivm: stats: load_ms={:.3} compile_ms={:.3}",
+            snap::ms(load),
+            snap::ms(compile)
+        );
     }
     let path = opts
         .snapshot_path
