@@ -144,8 +144,8 @@ const MAX_CODE_RESERVE: usize = 1 << 30;
 /// The address space reserved for the code of `module`: generous (a
 /// reservation costs no memory until code is written to it), scaled with
 /// the module, whose lowered code takes some tens of bytes per IR
-/// instruction, plus per function its entry wrapper, prologue and cold
-/// blocks.
+/// instruction, plus per function its prologue and cold blocks (and per
+/// signature an entry wrapper).
 fn code_reserve(module: &Module) -> usize {
     let insts: usize = module
         .funcs
@@ -266,6 +266,10 @@ fn compile_one(
 /// results, its context and its module id.
 type Lowered = (usize, cranelift_codegen::Context, cranelift_module::FuncId);
 
+/// Per place in the results: the function's compiled code or its compile
+/// error, if it was compiled.
+type Outcomes = Vec<Option<Result<Compiled, String>>>;
+
 /// Compiling while lowering: the building thread lowers functions (which
 /// needs the module: each declares its callees) and queues them; compiling
 /// threads (up to as many as the host has cores, the building thread
@@ -280,7 +284,7 @@ struct Pipeline<'i> {
     /// The queue, and whether nothing more will be queued.
     queue: std::sync::Mutex<(Vec<Lowered>, bool)>,
     queued: std::sync::Condvar,
-    done: std::sync::Mutex<Vec<Option<Result<Compiled, String>>>>,
+    done: std::sync::Mutex<Outcomes>,
 }
 
 impl<'i> Pipeline<'i> {
@@ -341,16 +345,17 @@ impl<'i> Pipeline<'i> {
     }
 
     /// Lowers with `lower` (which queues with `push`) while helpers (one
-    /// fewer than `threads`) compile, then compiles alongside them; returns what
-    /// `lower` returned and each function's outcome. A panic inside
-    /// Cranelift is resumed on the caller's thread.
-    fn run<T>(
+    /// fewer than `threads`, as many as the host lets start) compile,
+    /// then compiles alongside them; returns what `lower` returned and
+    /// each function's outcome (none compiled after `lower` fails). A
+    /// panic inside Cranelift is resumed on the caller's thread.
+    fn run<T, E>(
         self,
         threads: usize,
-        lower: impl FnOnce(&Self) -> T,
-    ) -> (T, Vec<Option<Result<Compiled, String>>>) {
-        /// Closes the queue however lowering ends (an error, a panic), so
-        /// that no helper waits for ever.
+        lower: impl FnOnce(&Self) -> Result<T, E>,
+    ) -> (Result<T, E>, Outcomes) {
+        /// Closes the queue however lowering ends (an error, a panic, a
+        /// helper that cannot start), so that no helper waits for ever.
         struct Close<'a, 'i>(&'a Pipeline<'i>);
         impl Drop for Close<'_, '_> {
             fn drop(&mut self) {
@@ -358,11 +363,26 @@ impl<'i> Pipeline<'i> {
             }
         }
         let out = std::thread::scope(|s| {
-            let helpers: Vec<_> = (1..threads).map(|_| s.spawn(|| self.work())).collect();
-            let out = {
-                let _close = Close(&self);
-                lower(&self)
-            };
+            let close = Close(&self);
+            // A helper the host refuses (a limit on threads) is one fewer.
+            let helpers: Vec<_> = (1..threads)
+                .map_while(|_| {
+                    std::thread::Builder::new()
+                        .spawn_scoped(s, || self.work())
+                        .ok()
+                })
+                .collect();
+            let out = lower(&self);
+            if out.is_err() {
+                // Nothing more is wanted: the helpers finish what they
+                // took, and nothing else.
+                self.queue
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0
+                    .clear();
+            }
+            drop(close);
             self.work();
             for h in helpers {
                 if let Err(p) = h.join() {
@@ -591,8 +611,7 @@ impl JitModule {
             pinned_ctx,
         };
         let mut fctx = FunctionBuilderContext::new();
-        // The poll stub and the entry wrappers, compiled with the first
-        // batch of functions.
+        // The poll stub and the entry wrappers, queued first (`Pipeline`).
         let mut stubs = Vec::with_capacity(1 + entry_ids.len());
         let mut c = jm.make_context();
         c.func.signature = stub_sig;

@@ -456,8 +456,9 @@ impl Engine for JitEngine {
             // SAFETY: ctx maps the runtime's memory (the base never moves
             // and `bound` follows the heap), has the full builtin table and
             // the hooks above; the code was compiled with this program's
-            // global addresses; `args` holds one value per parameter of
-            // main; `rt` is not used until the call returns.
+            // global addresses; `args` is what `JitModule::entry` made for
+            // the root's parameters; `rt` is not used until the call
+            // returns.
             unsafe { entry_fn(cx.0, args.as_ptr()) }
         };
         let ret = match self.on_worker {
