@@ -679,15 +679,30 @@ impl JitModule {
             Ok(())
         });
         lowered?;
+        // Defined in the order the code is laid out: the poll stub, the
+        // functions, the entry wrappers (where a function's code starts
+        // moves its branches across fetch boundaries: binarytrees ran 2-8%
+        // slower with the wrappers first).
         let mut max_frame = 0;
+        let mut stubs: Vec<(cranelift_module::FuncId, Compiled)> =
+            Vec::with_capacity(stub_ids.len());
         for (slot, &id) in done.drain(n..).zip(&stub_ids) {
             let stub = slot
                 .expect("every stub was compiled")
                 .map_err(|e| codegen_err("(stub)", e))?;
-            jm.define_function_bytes(id, stub.alignment, &stub.bytes, &stub.relocs)
-                .map_err(|e| codegen_err("(stub)", e))?;
             max_frame = max_frame.max(stub.frame);
+            stubs.push((id, stub));
         }
+        let define_stubs =
+            |jm: &mut JITModule, stubs: &[(cranelift_module::FuncId, Compiled)]| {
+                for (id, stub) in stubs {
+                    jm.define_function_bytes(*id, stub.alignment, &stub.bytes, &stub.relocs)
+                        .map_err(|e| codegen_err("(stub)", e))?;
+                }
+                Ok::<(), JitError>(())
+            };
+        let wrappers = stubs.split_off(1);
+        define_stubs(jm, &stubs)?;
         let mut code_len = Vec::with_capacity(n);
         for (id, f) in module.funcs.iter() {
             let i = id.index();
@@ -717,6 +732,7 @@ impl JitModule {
                 eprintln!("; @{}\n{text}", f.name);
             }
         }
+        define_stubs(jm, &wrappers)?;
         jm.finalize_definitions()
             .map_err(|e| codegen_err("(linking)", e))?;
 
