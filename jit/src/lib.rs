@@ -693,14 +693,13 @@ impl JitModule {
             max_frame = max_frame.max(stub.frame);
             stubs.push((id, stub));
         }
-        let define_stubs =
-            |jm: &mut JITModule, stubs: &[(cranelift_module::FuncId, Compiled)]| {
-                for (id, stub) in stubs {
-                    jm.define_function_bytes(*id, stub.alignment, &stub.bytes, &stub.relocs)
-                        .map_err(|e| codegen_err("(stub)", e))?;
-                }
-                Ok::<(), JitError>(())
-            };
+        let define_stubs = |jm: &mut JITModule, stubs: &[(cranelift_module::FuncId, Compiled)]| {
+            for (id, stub) in stubs {
+                jm.define_function_bytes(*id, stub.alignment, &stub.bytes, &stub.relocs)
+                    .map_err(|e| codegen_err("(stub)", e))?;
+            }
+            Ok::<(), JitError>(())
+        };
         let wrappers = stubs.split_off(1);
         define_stubs(jm, &stubs)?;
         let mut code_len = Vec::with_capacity(n);
@@ -864,5 +863,92 @@ mod send_check {
     #[test]
     fn jit_module_is_send() {
         is_send::<super::JitModule>();
+    }
+}
+
+#[cfg(test)]
+mod pipeline {
+    use super::{Pipeline, COMPILE_BATCH};
+    use cranelift_codegen::ir::{types, AbiParam, InstBuilder, Signature};
+    use cranelift_codegen::isa::TargetIsa;
+    use cranelift_codegen::settings;
+    use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+
+    fn isa() -> cranelift_codegen::isa::OwnedTargetIsa {
+        cranelift_native::builder()
+            .expect("host ISA")
+            .finish(settings::Flags::new(settings::builder()))
+            .expect("host ISA")
+    }
+
+    /// `fn() -> i32 { k }`, lowered for `isa`.
+    fn constant(isa: &dyn TargetIsa, k: i64) -> cranelift_codegen::Context {
+        let mut c = cranelift_codegen::Context::new();
+        let mut sig = Signature::new(isa.default_call_conv());
+        sig.returns.push(AbiParam::new(types::I32));
+        c.func.signature = sig;
+        let mut fctx = FunctionBuilderContext::new();
+        let mut b = FunctionBuilder::new(&mut c.func, &mut fctx);
+        let entry = b.create_block();
+        b.switch_to_block(entry);
+        let v = b.ins().iconst(types::I32, k);
+        b.ins().return_(&[v]);
+        b.seal_all_blocks();
+        b.finalize(isa.frontend_config());
+        c
+    }
+
+    fn id(i: usize) -> cranelift_module::FuncId {
+        cranelift_module::FuncId::from_u32(i as u32)
+    }
+
+    /// Every function queued is compiled, into its own place, however
+    /// many wait (the building thread compiles some itself).
+    #[test]
+    fn compiles_each_function_into_its_place() {
+        let isa = isa();
+        let n = 2 * COMPILE_BATCH + 3;
+        let (out, done) = Pipeline::new(&*isa, n).run(2, |p| {
+            for i in (0..n).rev() {
+                p.push((i, constant(&*isa, i as i64), id(i)));
+            }
+            Ok::<_, ()>(7)
+        });
+        assert_eq!(out, Ok(7));
+        assert_eq!(done.len(), n);
+        for (i, d) in done.iter().enumerate() {
+            let c = d.as_ref().expect("compiled").as_ref().expect("no error");
+            assert!(!c.bytes.is_empty(), "function {i}");
+        }
+    }
+
+    /// A lowering that fails or panics ends the build, which neither hangs
+    /// nor compiles what it has not taken yet.
+    #[test]
+    fn a_failed_or_panicking_lowering_ends_the_build() {
+        let isa = isa();
+        let n = 4 * COMPILE_BATCH;
+        let (out, done) = Pipeline::new(&*isa, n).run(3, |p| {
+            for i in 0..n {
+                p.push((i, constant(&*isa, 1), id(i)));
+            }
+            Err::<(), _>("lowering failed")
+        });
+        assert_eq!(out, Err("lowering failed"));
+        // At most the queue's bound, the building thread's own and one
+        // per helper were compiled.
+        let compiled = done.iter().filter(|d| d.is_some()).count();
+        assert!(compiled < n, "{compiled} of {n} compiled after the failure");
+        let isa = &*isa;
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Pipeline::new(isa, 8).run(2, |p| {
+                p.push((0, constant(isa, 1), id(0)));
+                if n > 0 {
+                    panic!("lowering panicked");
+                }
+                Ok::<(), ()>(())
+            })
+        }));
+        assert!(panicked.is_err());
     }
 }
