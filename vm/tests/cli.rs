@@ -422,6 +422,41 @@ fn profile_perfmap_names_every_function() {
     assert!(spans[0].0 + spans[0].1 <= spans[1].0, "{text}");
 }
 
+/// perf skips a perf-map line whose name is shorter than 3 bytes: a short
+/// function name is padded with spaces to 3.
+#[test]
+fn profile_perfmap_pads_short_names() {
+    let dir = scratch("short-names");
+    let src = dir.join("short.c");
+    std::fs::write(
+        &src,
+        "static int f(int x) { return x * 3; }\nstatic int ok(int x) { return f(x) + 1; }\n\
+         int main(int c, char **v) { (void)v; return ok(c) == 4 ? 0 : 1; }\n",
+    )
+    .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_pivm"))
+        .args(["run", "--profile=perfmap"])
+        .arg(&src)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let map = PathBuf::from(format!("/tmp/perf-{}.map", child.id()));
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{o:?}");
+    let text = std::fs::read_to_string(&map).unwrap();
+    let _ = std::fs::remove_file(&map);
+    let names: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.splitn(3, ' ').nth(2))
+        .collect();
+    assert!(names.iter().all(|n| n.len() >= 3), "{text:?}");
+    let mut trimmed: Vec<&str> = names.iter().map(|n| n.trim_end()).collect();
+    trimmed.sort_unstable();
+    // Every function of the module has a line, inlined or not.
+    assert_eq!(trimmed, ["f", "main", "ok"], "{text:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `--probe-latency`: requests for a safepoint without a snapshot change
 /// nothing the program does, and their latencies are reported, ordered.
 #[test]
