@@ -660,7 +660,7 @@ impl JitModule {
                 let (i, f) = (id.index(), &module.funcs[id]);
                 let mut c = jm.make_context();
                 c.func.signature = lower::func_signature(jm, f.params(), f.ret);
-                c.func.name = UserFuncName::user(0, 2 * i as u32);
+                c.func.name = UserFuncName::user(0, i as u32);
                 let b = FunctionBuilder::new(&mut c.func, &mut fctx);
                 let (checks, tested) = if runs[i] {
                     let done = lower::lower_function(&env, jm, b, id, false)
@@ -715,7 +715,7 @@ impl JitModule {
                 // a thousand spills.
                 let mut c = jm.make_context();
                 c.func.signature = lower::func_signature(jm, f.params(), f.ret);
-                c.func.name = UserFuncName::user(0, 2 * i as u32);
+                c.func.name = UserFuncName::user(0, i as u32);
                 let b = FunctionBuilder::new(&mut c.func, &mut fctx);
                 lower::lower_function(&env, jm, b, id, true)
                     .map_err(|e| codegen_err(&f.name, e))?;

@@ -389,22 +389,29 @@ fn readme_lists_every_exit_status() {
     }
 }
 
-/// `--profile=perfmap` writes /tmp/perf-PID.map: one `START LENGTH NAME`
-/// line per function of the program, in hexadecimal, with code that does
-/// not overlap.
-#[test]
-fn profile_perfmap_names_every_function() {
+/// Runs pivm with `args` (from the repository) and returns the perf map
+/// it wrote, /tmp/perf-PID.map (removed).
+fn perfmap(args: &[&str]) -> String {
     let child = Command::new(env!("CARGO_BIN_EXE_pivm"))
-        .args(["run", "examples/fib.pir", "--profile=perfmap", "--", "15"])
+        .args(args)
         .current_dir(repo())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let map = PathBuf::from(format!("/tmp/perf-{}.map", child.id()));
     let o = child.wait_with_output().unwrap();
-    assert!(o.status.success());
+    assert!(o.status.success(), "pivm {args:?}: {o:?}");
     let text = std::fs::read_to_string(&map).unwrap();
     let _ = std::fs::remove_file(&map);
+    text
+}
+
+/// `--profile=perfmap` writes /tmp/perf-PID.map: one `START LENGTH NAME`
+/// line per function of the program, in hexadecimal, with code that does
+/// not overlap.
+#[test]
+fn profile_perfmap_names_every_function() {
+    let text = perfmap(&["run", "examples/fib.pir", "--profile=perfmap", "--", "15"]);
     let mut spans: Vec<(u64, u64, String)> = text
         .lines()
         .map(|l| {
@@ -434,17 +441,7 @@ fn profile_perfmap_pads_short_names() {
          int main(int c, char **v) { (void)v; return ok(c) == 4 ? 0 : 1; }\n",
     )
     .unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_pivm"))
-        .args(["run", "--profile=perfmap"])
-        .arg(&src)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let map = PathBuf::from(format!("/tmp/perf-{}.map", child.id()));
-    let o = child.wait_with_output().unwrap();
-    assert!(o.status.success(), "{o:?}");
-    let text = std::fs::read_to_string(&map).unwrap();
-    let _ = std::fs::remove_file(&map);
+    let text = perfmap(&["run", "--profile=perfmap", src.to_str().unwrap()]);
     let names: Vec<&str> = text
         .lines()
         .filter_map(|l| l.splitn(3, ' ').nth(2))
